@@ -1,0 +1,332 @@
+//! Byte-level reading and writing of TLS presentation-language values
+//! (RFC 8446 §3): big-endian integers and length-prefixed vectors.
+//!
+//! This layer knows nothing about TLS semantics. Every read is bounds
+//! checked and returns [`InvalidMessage`] instead of panicking; sub-readers
+//! for a length-prefixed body must be consumed exactly.
+
+use alloc::vec::Vec;
+
+use crate::error::InvalidMessage;
+
+/// A cursor over a borrowed byte slice.
+#[derive(Debug)]
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader over the whole of `buf`.
+    pub fn new(buf: &'a [u8]) -> Self {
+        Self { buf, pos: 0 }
+    }
+
+    /// Bytes not yet read.
+    pub fn rest(&mut self) -> &'a [u8] {
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
+        self.pos = self.buf.len();
+        rest
+    }
+
+    /// Whether unread bytes remain.
+    pub fn any_left(&self) -> bool {
+        self.pos < self.buf.len()
+    }
+
+    /// Number of unread bytes.
+    pub fn left(&self) -> usize {
+        self.buf.len().saturating_sub(self.pos)
+    }
+
+    /// How many bytes have been read so far.
+    pub fn used(&self) -> usize {
+        self.pos
+    }
+
+    /// Fails with `TrailingData(what)` when unread bytes remain.
+    pub fn expect_empty(&self, what: &'static str) -> Result<(), InvalidMessage> {
+        if self.any_left() {
+            Err(InvalidMessage::TrailingData(what))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Takes exactly `n` bytes.
+    pub fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let end = self.pos.checked_add(n)?;
+        let out = self.buf.get(self.pos..end)?;
+        self.pos = end;
+        Some(out)
+    }
+
+    /// Takes exactly `n` bytes, or fails with `MissingData(what)`.
+    pub fn take_or(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], InvalidMessage> {
+        self.take(n).ok_or(InvalidMessage::MissingData(what))
+    }
+
+    /// Reads a `u8`.
+    pub fn u8(&mut self, what: &'static str) -> Result<u8, InvalidMessage> {
+        let b = self.take_or(1, what)?;
+        Ok(b.first().copied().unwrap_or_default())
+    }
+
+    /// Reads a big-endian `u16`.
+    pub fn u16(&mut self, what: &'static str) -> Result<u16, InvalidMessage> {
+        match self.take_or(2, what)? {
+            [a, b] => Ok(u16::from_be_bytes([*a, *b])),
+            _ => Err(InvalidMessage::MissingData(what)),
+        }
+    }
+
+    /// Reads a big-endian 24-bit integer.
+    pub fn u24(&mut self, what: &'static str) -> Result<u32, InvalidMessage> {
+        match self.take_or(3, what)? {
+            [a, b, c] => Ok(u32::from_be_bytes([0, *a, *b, *c])),
+            _ => Err(InvalidMessage::MissingData(what)),
+        }
+    }
+
+    /// Reads a big-endian `u32`.
+    pub fn u32(&mut self, what: &'static str) -> Result<u32, InvalidMessage> {
+        match self.take_or(4, what)? {
+            [a, b, c, d] => Ok(u32::from_be_bytes([*a, *b, *c, *d])),
+            _ => Err(InvalidMessage::MissingData(what)),
+        }
+    }
+
+    /// Reads a vector body with a length prefix of `prefix` and returns a
+    /// sub-reader over exactly that body.
+    pub fn sub(
+        &mut self,
+        prefix: LengthPrefix,
+        what: &'static str,
+    ) -> Result<Reader<'a>, InvalidMessage> {
+        let body = self.vec_bytes(prefix, what)?;
+        Ok(Reader::new(body))
+    }
+
+    /// Reads the bytes of a length-prefixed opaque vector.
+    pub fn vec_bytes(
+        &mut self,
+        prefix: LengthPrefix,
+        what: &'static str,
+    ) -> Result<&'a [u8], InvalidMessage> {
+        let len = match prefix {
+            LengthPrefix::U8 => usize::from(self.u8(what)?),
+            LengthPrefix::U16 => usize::from(self.u16(what)?),
+            LengthPrefix::U24 => self.u24(what)? as usize,
+        };
+        self.take_or(len, what)
+    }
+
+    /// Like [`Reader::vec_bytes`] but rejects an empty vector, for fields
+    /// whose presentation-language floor is at least one byte.
+    pub fn nonempty_vec_bytes(
+        &mut self,
+        prefix: LengthPrefix,
+        what: &'static str,
+    ) -> Result<&'a [u8], InvalidMessage> {
+        let body = self.vec_bytes(prefix, what)?;
+        if body.is_empty() {
+            return Err(InvalidMessage::EmptyVector(what));
+        }
+        Ok(body)
+    }
+
+    /// Reads a length-prefixed list, decoding items until its body is used up.
+    pub fn list<T: Codec<'a>>(
+        &mut self,
+        prefix: LengthPrefix,
+        what: &'static str,
+    ) -> Result<Vec<T>, InvalidMessage> {
+        let mut sub = self.sub(prefix, what)?;
+        let mut out = Vec::new();
+        while sub.any_left() {
+            out.push(T::read(&mut sub)?);
+        }
+        Ok(out)
+    }
+
+    /// Like [`Reader::list`] but rejects an empty list.
+    pub fn nonempty_list<T: Codec<'a>>(
+        &mut self,
+        prefix: LengthPrefix,
+        what: &'static str,
+    ) -> Result<Vec<T>, InvalidMessage> {
+        let out = self.list(prefix, what)?;
+        if out.is_empty() {
+            return Err(InvalidMessage::EmptyVector(what));
+        }
+        Ok(out)
+    }
+}
+
+/// The width of a vector's length prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LengthPrefix {
+    /// `<0..2^8-1>`
+    U8,
+    /// `<0..2^16-1>`
+    U16,
+    /// `<0..2^24-1>`
+    U24,
+}
+
+impl LengthPrefix {
+    fn width(self) -> usize {
+        match self {
+            Self::U8 => 1,
+            Self::U16 => 2,
+            Self::U24 => 3,
+        }
+    }
+}
+
+/// A wire value that can be decoded from and encoded to bytes.
+///
+/// Decoding then encoding gives back the input exactly for every value in
+/// canonical form.
+pub trait Codec<'a>: Sized {
+    /// Appends the encoding of `self`.
+    fn encode(&self, out: &mut Vec<u8>);
+    /// Decodes one value, advancing the reader past it.
+    fn read(r: &mut Reader<'a>) -> Result<Self, InvalidMessage>;
+
+    /// The encoding as a fresh vector.
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut v = Vec::new();
+        self.encode(&mut v);
+        v
+    }
+
+    /// Decodes a value that must occupy the whole of `buf`.
+    fn read_exact(buf: &'a [u8], what: &'static str) -> Result<Self, InvalidMessage> {
+        let mut r = Reader::new(buf);
+        let v = Self::read(&mut r)?;
+        r.expect_empty(what)?;
+        Ok(v)
+    }
+}
+
+impl Codec<'_> for u8 {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.push(*self);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        r.u8("u8")
+    }
+}
+
+impl Codec<'_> for u16 {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_be_bytes());
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        r.u16("u16")
+    }
+}
+
+/// Appends a big-endian 24-bit integer; values above 2^24-1 are truncated,
+/// so callers bound lengths first (see [`LengthPrefixed`]).
+pub fn put_u24(out: &mut Vec<u8>, v: u32) {
+    let [_, a, b, c] = v.to_be_bytes();
+    out.extend_from_slice(&[a, b, c]);
+}
+
+/// Writes a length prefix, lets the caller append the body, then patches
+/// the prefix with the body's length.
+///
+/// ```ignore
+/// let mut lp = LengthPrefixed::start(out, LengthPrefix::U16);
+/// lp.out().extend_from_slice(b"body");
+/// lp.finish();
+/// ```
+pub struct LengthPrefixed<'o> {
+    out: &'o mut Vec<u8>,
+    prefix: LengthPrefix,
+    at: usize,
+}
+
+impl<'o> LengthPrefixed<'o> {
+    /// Reserves the prefix in `out`.
+    pub fn start(out: &'o mut Vec<u8>, prefix: LengthPrefix) -> Self {
+        let at = out.len();
+        out.resize(at + prefix.width(), 0);
+        Self { out, prefix, at }
+    }
+
+    /// The buffer to append the body to.
+    pub fn out(&mut self) -> &mut Vec<u8> {
+        self.out
+    }
+
+    /// Patches the prefix. Our own encoders never build bodies longer than
+    /// the prefix can express; a longer body is clamped rather than wrapped.
+    pub fn finish(self) {
+        let body_len = self.out.len() - self.at - self.prefix.width();
+        let bytes = (body_len.min(match self.prefix {
+            LengthPrefix::U8 => 0xff,
+            LengthPrefix::U16 => 0xffff,
+            LengthPrefix::U24 => 0xff_ffff,
+        }) as u32)
+            .to_be_bytes();
+        let w = self.prefix.width();
+        if let (Some(dst), Some(src)) = (self.out.get_mut(self.at..self.at + w), bytes.get(4 - w..))
+        {
+            dst.copy_from_slice(src);
+        }
+    }
+}
+
+/// Encodes `body` as an opaque vector with the given prefix.
+pub fn put_vec(out: &mut Vec<u8>, prefix: LengthPrefix, body: &[u8]) {
+    let mut lp = LengthPrefixed::start(out, prefix);
+    lp.out().extend_from_slice(body);
+    lp.finish();
+}
+
+/// Encodes `items` as a length-prefixed list.
+pub fn put_list<'a, T: Codec<'a>>(out: &mut Vec<u8>, prefix: LengthPrefix, items: &[T]) {
+    let mut lp = LengthPrefixed::start(out, prefix);
+    for item in items {
+        item.encode(lp.out());
+    }
+    lp.finish();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_reader_must_fit() {
+        let mut r = Reader::new(&[0x00, 0x03, 1, 2]);
+        assert_eq!(
+            r.sub(LengthPrefix::U16, "x").unwrap_err(),
+            InvalidMessage::MissingData("x")
+        );
+    }
+
+    #[test]
+    fn prefix_round_trip() {
+        let mut out = Vec::new();
+        put_vec(&mut out, LengthPrefix::U24, b"abc");
+        assert_eq!(out, [0, 0, 3, b'a', b'b', b'c']);
+        let mut r = Reader::new(&out);
+        assert_eq!(r.vec_bytes(LengthPrefix::U24, "v").unwrap(), b"abc");
+        assert!(!r.any_left());
+    }
+
+    #[test]
+    fn lists() {
+        let mut out = Vec::new();
+        put_list(&mut out, LengthPrefix::U8, &[1u16, 2, 3]);
+        assert_eq!(out, [6, 0, 1, 0, 2, 0, 3]);
+        let mut r = Reader::new(&out);
+        assert_eq!(r.list::<u16>(LengthPrefix::U8, "l").unwrap(), [1, 2, 3]);
+        let mut r = Reader::new(&[3, 0, 1, 0]);
+        assert!(r.list::<u16>(LengthPrefix::U8, "l").is_err());
+    }
+}

@@ -1,0 +1,360 @@
+//! Errors. One top-level [`Error`] wraps precise enums; each error caused by
+//! the peer knows the alert that RFC 8446 names for it ([`Error::alert`]),
+//! and the connection sends that alert before reporting the error.
+
+use alloc::string::String;
+use core::fmt;
+
+use crate::msgs::enums::AlertDescription;
+
+/// A message that could not be decoded (RFC 8446 §6: `decode_error`, unless
+/// stated otherwise on the variant).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvalidMessage {
+    /// The input ended inside the named field.
+    MissingData(&'static str),
+    /// Bytes were left over after the named structure.
+    TrailingData(&'static str),
+    /// A vector whose minimum length is non-zero was empty.
+    EmptyVector(&'static str),
+    /// A field held a value the syntax does not allow.
+    InvalidValue(&'static str),
+    /// The same extension appeared twice in one block (§4.2): `illegal_parameter`.
+    DuplicateExtension(u16),
+    /// `pre_shared_key` was not the last ClientHello extension (§4.2.11): `illegal_parameter`.
+    PreSharedKeyNotLast,
+}
+
+impl InvalidMessage {
+    /// The alert to send.
+    pub fn alert(&self) -> AlertDescription {
+        match self {
+            Self::DuplicateExtension(_) | Self::PreSharedKeyNotLast => {
+                AlertDescription::ILLEGAL_PARAMETER
+            }
+            _ => AlertDescription::DECODE_ERROR,
+        }
+    }
+}
+
+impl fmt::Display for InvalidMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingData(w) => write!(f, "message truncated inside {w}"),
+            Self::TrailingData(w) => write!(f, "unexpected bytes after {w}"),
+            Self::EmptyVector(w) => write!(f, "{w} must not be empty"),
+            Self::InvalidValue(w) => write!(f, "invalid value in {w}"),
+            Self::DuplicateExtension(t) => write!(f, "extension {t} appears twice"),
+            Self::PreSharedKeyNotLast => {
+                f.write_str("pre_shared_key is not the last ClientHello extension")
+            }
+        }
+    }
+}
+
+/// Something the peer did that RFC 8446 forbids. Each variant names the
+/// rule; [`PeerMisbehaved::alert`] gives the alert the RFC requires.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PeerMisbehaved {
+    /// A message arrived that is not allowed in the current state (§4; `unexpected_message`).
+    UnexpectedMessage {
+        /// What arrived (a content or handshake type name).
+        got: &'static str,
+        /// What the state machine was waiting for.
+        expected: &'static str,
+    },
+    /// A handshake message spanned a key change (§5.1; `unexpected_message`).
+    HandshakeSpansKeyChange,
+    /// Data records were interleaved with a fragmented handshake message (§5.1; `unexpected_message`).
+    InterleavedHandshake,
+    /// Record with a zero-length handshake or alert fragment (§5.1; `unexpected_message`/`decode_error`).
+    EmptyFragment,
+    /// An illegal change_cipher_spec record (§5; `unexpected_message`).
+    IllegalChangeCipherSpec,
+    /// A field held a value the RFC forbids, named here (`illegal_parameter`).
+    IllegalParameter(&'static str),
+    /// A required extension was missing (§9.2; `missing_extension`).
+    MissingExtension(&'static str),
+    /// An extension that was not offered, or not allowed in this message (§4.2; `unsupported_extension` / `illegal_parameter`).
+    UnsolicitedExtension(u16),
+    /// A Finished did not verify (§4.4.4; `decrypt_error`).
+    BadFinished,
+    /// A CertificateVerify signature did not verify (§4.4.3; `decrypt_error`).
+    BadSignature,
+    /// A PSK binder did not verify (§4.2.11; `decrypt_error`).
+    BadBinder,
+    /// The downgrade sentinel was present in ServerHello.random (§4.1.3; `illegal_parameter`).
+    DowngradeDetected,
+    /// A second HelloRetryRequest (§4.1.4; `unexpected_message`).
+    SecondHelloRetryRequest,
+    /// A HelloRetryRequest that would not change the ClientHello (§4.1.4; `illegal_parameter`).
+    IllegalHelloRetryRequest(&'static str),
+    /// The peer chose a parameter we never offered (`illegal_parameter`).
+    SelectedUnofferedParameter(&'static str),
+    /// The peer sent a key share that failed validation (§4.2.8.2; `illegal_parameter`).
+    InvalidKeyShare,
+    /// Too many of something bounded (empty records, warnings, KeyUpdates, CCS); `unexpected_message`.
+    TooMany(&'static str),
+    /// Data after close_notify (§6.1; `unexpected_message`).
+    DataAfterClose,
+}
+
+impl PeerMisbehaved {
+    /// The alert RFC 8446 names for this violation.
+    pub fn alert(&self) -> AlertDescription {
+        use AlertDescription as A;
+        match self {
+            Self::UnexpectedMessage { .. }
+            | Self::HandshakeSpansKeyChange
+            | Self::InterleavedHandshake
+            | Self::EmptyFragment
+            | Self::IllegalChangeCipherSpec
+            | Self::SecondHelloRetryRequest
+            | Self::TooMany(_)
+            | Self::DataAfterClose => A::UNEXPECTED_MESSAGE,
+            Self::IllegalParameter(_)
+            | Self::DowngradeDetected
+            | Self::IllegalHelloRetryRequest(_)
+            | Self::SelectedUnofferedParameter(_)
+            | Self::InvalidKeyShare => A::ILLEGAL_PARAMETER,
+            Self::MissingExtension(_) => A::MISSING_EXTENSION,
+            Self::UnsolicitedExtension(_) => A::UNSUPPORTED_EXTENSION,
+            Self::BadFinished | Self::BadSignature | Self::BadBinder => A::DECRYPT_ERROR,
+        }
+    }
+}
+
+impl fmt::Display for PeerMisbehaved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnexpectedMessage { got, expected } => write!(f, "received {got} while expecting {expected}"),
+            Self::HandshakeSpansKeyChange => f.write_str("a handshake message spans a key change"),
+            Self::InterleavedHandshake => f.write_str("another record type interrupted a fragmented handshake message"),
+            Self::EmptyFragment => f.write_str("empty handshake or alert record"),
+            Self::IllegalChangeCipherSpec => f.write_str("change_cipher_spec record outside the handshake or with a bad body"),
+            Self::IllegalParameter(w) => write!(f, "illegal value: {w}"),
+            Self::MissingExtension(w) => write!(f, "required extension {w} is missing"),
+            Self::UnsolicitedExtension(t) => write!(f, "extension {t} was not offered or is not allowed here"),
+            Self::BadFinished => f.write_str("the peer's Finished did not verify"),
+            Self::BadSignature => f.write_str("the peer's CertificateVerify signature did not verify"),
+            Self::BadBinder => f.write_str("a PSK binder did not verify"),
+            Self::DowngradeDetected => f.write_str("downgrade sentinel in ServerHello.random: an attacker may be forcing an older protocol"),
+            Self::SecondHelloRetryRequest => f.write_str("a second HelloRetryRequest"),
+            Self::IllegalHelloRetryRequest(w) => write!(f, "illegal HelloRetryRequest: {w}"),
+            Self::SelectedUnofferedParameter(w) => write!(f, "the peer selected a {w} that was not offered"),
+            Self::InvalidKeyShare => f.write_str("the peer's key share is not a valid public value"),
+            Self::TooMany(w) => write!(f, "too many {w}"),
+            Self::DataAfterClose => f.write_str("data after close_notify"),
+        }
+    }
+}
+
+/// The peer and we have nothing in common (`handshake_failure` or
+/// `protocol_version`, as named).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PeerIncompatible {
+    /// The peer does not offer TLS 1.3 (§4.2.1; `protocol_version`).
+    NoTls13,
+    /// No cipher suite in common (`handshake_failure`).
+    NoCommonCipherSuite,
+    /// No key exchange group in common (`handshake_failure`).
+    NoCommonGroup,
+    /// No signature scheme we can use (`handshake_failure`).
+    NoCommonSignatureScheme,
+    /// No application protocol in common (RFC 7301; `no_application_protocol`).
+    NoCommonAlpn,
+    /// The peer sent no certificate but one is required (`certificate_required`).
+    CertificateRequired,
+    /// Anything else, described (`handshake_failure`).
+    Other(&'static str),
+}
+
+impl PeerIncompatible {
+    /// The alert to send.
+    pub fn alert(&self) -> AlertDescription {
+        match self {
+            Self::NoTls13 => AlertDescription::PROTOCOL_VERSION,
+            Self::NoCommonAlpn => AlertDescription::NO_APPLICATION_PROTOCOL,
+            Self::CertificateRequired => AlertDescription::CERTIFICATE_REQUIRED,
+            _ => AlertDescription::HANDSHAKE_FAILURE,
+        }
+    }
+}
+
+impl fmt::Display for PeerIncompatible {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoTls13 => f.write_str("the peer does not support TLS 1.3"),
+            Self::NoCommonCipherSuite => f.write_str("no cipher suite in common with the peer"),
+            Self::NoCommonGroup => f.write_str("no key exchange group in common with the peer"),
+            Self::NoCommonSignatureScheme => {
+                f.write_str("no signature scheme in common with the peer")
+            }
+            Self::NoCommonAlpn => {
+                f.write_str("no application protocol (ALPN) in common with the peer")
+            }
+            Self::CertificateRequired => {
+                f.write_str("the peer sent no certificate, but one is required")
+            }
+            Self::Other(w) => f.write_str(w),
+        }
+    }
+}
+
+/// Why a peer's certificate was not accepted. The chain validator's issue
+/// extends this with per-certificate detail; each variant maps to an alert.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertificateError {
+    /// The certificate could not be parsed (`bad_certificate`).
+    BadEncoding(String),
+    /// The peer sent no certificate (`certificate_required` on a server,
+    /// `decode_error` on a client, where an empty list is illegal).
+    Empty,
+    /// The end-entity certificate is not the pinned one (`bad_certificate`).
+    NotPinned,
+    /// The key is of a type or size we do not accept (`unsupported_certificate` / `insufficient_security`).
+    UnsupportedKey(String),
+    /// A verifier's own reason, with the alert it chose.
+    Other {
+        /// Human-readable reason.
+        reason: String,
+        /// Alert to send.
+        alert: AlertDescription,
+    },
+}
+
+impl CertificateError {
+    /// The alert to send.
+    pub fn alert(&self) -> AlertDescription {
+        match self {
+            Self::BadEncoding(_) | Self::NotPinned => AlertDescription::BAD_CERTIFICATE,
+            Self::Empty => AlertDescription::CERTIFICATE_REQUIRED,
+            Self::UnsupportedKey(_) => AlertDescription::UNSUPPORTED_CERTIFICATE,
+            Self::Other { alert, .. } => *alert,
+        }
+    }
+}
+
+impl fmt::Display for CertificateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadEncoding(w) => write!(f, "certificate could not be parsed: {w}"),
+            Self::Empty => f.write_str("the peer sent no certificate"),
+            Self::NotPinned => f.write_str("the end-entity certificate is not the pinned one"),
+            Self::UnsupportedKey(w) => write!(f, "unsupported certificate key: {w}"),
+            Self::Other { reason, .. } => f.write_str(reason),
+        }
+    }
+}
+
+/// Every error this crate reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A message from the peer did not decode.
+    InvalidMessage(InvalidMessage),
+    /// The peer broke a protocol rule.
+    PeerMisbehaved(PeerMisbehaved),
+    /// The peer has nothing in common with our configuration.
+    PeerIncompatible(PeerIncompatible),
+    /// The peer's certificate was rejected.
+    InvalidCertificate(CertificateError),
+    /// A record failed authentication (`bad_record_mac`).
+    DecryptFailed,
+    /// A record exceeded the negotiated size limit (`record_overflow`).
+    RecordOverflow,
+    /// The peer sent a fatal alert (or an alert other than close_notify /
+    /// user_canceled, which TLS 1.3 treats as fatal).
+    AlertReceived(AlertDescription),
+    /// The transport ended without close_notify: the data may be truncated.
+    UnexpectedEof,
+    /// The connection is already closed or failed; nothing more can be done.
+    ConnectionClosed,
+    /// An operation needs a finished handshake.
+    HandshakeNotComplete,
+    /// The random source failed.
+    RandomFailed,
+    /// Our own configuration is unusable (named here).
+    BadConfig(String),
+    /// A local key or signing operation failed (`internal_error`).
+    SigningFailed(String),
+    /// A bug or exhausted limit on our side (`internal_error`).
+    Internal(&'static str),
+}
+
+impl Error {
+    /// The alert to send to the peer for this error, if any.
+    pub fn alert(&self) -> Option<AlertDescription> {
+        use AlertDescription as A;
+        match self {
+            Self::InvalidMessage(e) => Some(e.alert()),
+            Self::PeerMisbehaved(e) => Some(e.alert()),
+            Self::PeerIncompatible(e) => Some(e.alert()),
+            Self::InvalidCertificate(e) => Some(e.alert()),
+            Self::DecryptFailed => Some(A::BAD_RECORD_MAC),
+            Self::RecordOverflow => Some(A::RECORD_OVERFLOW),
+            Self::RandomFailed | Self::SigningFailed(_) | Self::Internal(_) => {
+                Some(A::INTERNAL_ERROR)
+            }
+            Self::AlertReceived(_)
+            | Self::UnexpectedEof
+            | Self::ConnectionClosed
+            | Self::HandshakeNotComplete
+            | Self::BadConfig(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidMessage(e) => write!(f, "malformed message from the peer: {e}"),
+            Self::PeerMisbehaved(e) => write!(f, "the peer broke the protocol: {e}"),
+            Self::PeerIncompatible(e) => write!(f, "{e}"),
+            Self::InvalidCertificate(e) => write!(f, "peer certificate rejected: {e}"),
+            Self::DecryptFailed => f.write_str(
+                "a record failed authentication (bad_record_mac): corrupted or forged data",
+            ),
+            Self::RecordOverflow => f.write_str("the peer sent a record larger than allowed"),
+            Self::AlertReceived(a) => write!(f, "the peer sent a fatal alert: {a:?}"),
+            Self::UnexpectedEof => f.write_str(
+                "the peer closed the transport without close_notify: data may be truncated",
+            ),
+            Self::ConnectionClosed => f.write_str("the connection is closed"),
+            Self::HandshakeNotComplete => f.write_str("the handshake is not complete"),
+            Self::RandomFailed => f.write_str("the random source failed"),
+            Self::BadConfig(w) => write!(f, "configuration error: {w}"),
+            Self::SigningFailed(w) => write!(f, "signing failed: {w}"),
+            Self::Internal(w) => write!(f, "internal error: {w}"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+impl From<InvalidMessage> for Error {
+    fn from(e: InvalidMessage) -> Self {
+        Self::InvalidMessage(e)
+    }
+}
+
+impl From<PeerMisbehaved> for Error {
+    fn from(e: PeerMisbehaved) -> Self {
+        Self::PeerMisbehaved(e)
+    }
+}
+
+impl From<PeerIncompatible> for Error {
+    fn from(e: PeerIncompatible) -> Self {
+        Self::PeerIncompatible(e)
+    }
+}
+
+impl From<CertificateError> for Error {
+    fn from(e: CertificateError) -> Self {
+        Self::InvalidCertificate(e)
+    }
+}

@@ -1,0 +1,6 @@
+//! Every TLS 1.3 wire type: code points, alerts, handshake messages and
+//! extensions, with exact round-trip encoding. No state, no crypto.
+
+pub mod alert;
+pub mod enums;
+pub mod handshake;
