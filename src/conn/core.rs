@@ -11,7 +11,7 @@ use crate::codec::Codec;
 use crate::config::PaddingPolicy;
 use crate::crypto::hash::Output;
 use crate::crypto::suites::SuiteParams;
-use crate::error::{Error, InvalidMessage, PeerMisbehaved};
+use crate::error::{Error, PeerMisbehaved};
 use crate::handshake::joiner::Joiner;
 use crate::key_schedule::{self, KeyLog};
 use crate::msgs::alert::AlertMessage;
@@ -535,14 +535,4 @@ impl Core {
             d => Err(Error::AlertReceived(d)),
         }
     }
-
-    /// Whether a close_notify has been received (no further input is valid).
-    pub fn peer_closed(&self) -> bool {
-        self.received_close
-    }
-}
-
-/// Maps a nested decoding failure.
-pub fn decode_err(what: &'static str) -> Error {
-    InvalidMessage::InvalidValue(what).into()
 }

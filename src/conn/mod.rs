@@ -189,6 +189,9 @@ impl ServerConnection {
     /// Answers a deferred [`Event::SelectCertificate`].
     pub fn answer_certificate(&mut self, result: Result<Arc<CertifiedKey>, Error>) -> Result<(), Error> {
         self.inner.core.check_usable()?;
+        if !handshake::server::awaiting_certificate(&self.inner.state) {
+            return Err(Error::BadConfig("no certificate selection is pending".into()));
+        }
         let r = handshake::server::answer_certificate(&mut self.inner.core, &mut self.inner.state, result);
         let r = self.inner.core.finish_call(r);
         r?;
@@ -199,6 +202,9 @@ impl ServerConnection {
     /// which aborts with `internal_error`).
     pub fn answer_sign(&mut self, result: Result<Vec<u8>, Error>) -> Result<(), Error> {
         self.inner.core.check_usable()?;
+        if !handshake::server::awaiting_sign(&self.inner.state) {
+            return Err(Error::BadConfig("no signature is pending".into()));
+        }
         let r = handshake::server::answer_sign(&mut self.inner.core, &mut self.inner.state, result);
         let r = self.inner.core.finish_call(r);
         r?;

@@ -7,13 +7,15 @@ use subtle::ConstantTimeEq;
 
 use crate::codec::Codec;
 use crate::crypto::hash::HashAlgorithm;
-use crate::error::{Error, InvalidMessage, PeerMisbehaved};
+use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule;
 use crate::msgs::handshake::HandshakeMessage;
 
 /// Context string of the server's CertificateVerify (§4.4.3).
 pub const SERVER_CV_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
-/// Context string of the client's CertificateVerify (§4.4.3).
+/// Context string of the client's CertificateVerify (§4.4.3); client
+/// authentication comes in a later issue.
+#[allow(dead_code)]
 pub const CLIENT_CV_CONTEXT: &[u8] = b"TLS 1.3, client CertificateVerify";
 
 /// The content covered by a CertificateVerify signature (§4.4.3): 64
@@ -41,11 +43,6 @@ pub fn check_finished(
     } else {
         Err(PeerMisbehaved::BadFinished.into())
     }
-}
-
-/// Encodes a message.
-pub fn encode(msg: &HandshakeMessage) -> Vec<u8> {
-    msg.to_bytes()
 }
 
 /// Parses one whole message.
@@ -88,11 +85,6 @@ pub fn counter_nonce(n: u64) -> Vec<u8> {
     let bytes = n.to_be_bytes();
     let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
     bytes.get(first..).map(|s| s.to_vec()).unwrap_or_default()
-}
-
-/// Maps a decoding error of a nested value.
-pub fn invalid(what: &'static str) -> Error {
-    InvalidMessage::InvalidValue(what).into()
 }
 
 #[cfg(test)]
