@@ -63,13 +63,21 @@ fn messages() -> Vec<(String, String, String, Vec<u8>)> {
         if !MESSAGE_LABELS.contains(&e.label.as_str()) {
             continue;
         }
-        let declared = e.bytes.get(1..4).map(|l| u32::from_be_bytes([0, l[0], l[1], l[2]]));
+        let declared = e
+            .bytes
+            .get(1..4)
+            .map(|l| u32::from_be_bytes([0, l[0], l[1], l[2]]));
         let mut bytes = e.bytes.clone();
         if declared != Some(e.bytes.len() as u32 - 4) {
-            assert_eq!(e.label, "ClientHello", "only the PSK ClientHello is printed partially");
+            assert_eq!(
+                e.label, "ClientHello",
+                "only the PSK ClientHello is printed partially"
+            );
             let record = all[i..]
                 .iter()
-                .find(|n| n.actor == e.actor && n.step == "send handshake record" && n.label == "payload")
+                .find(|n| {
+                    n.actor == e.actor && n.step == "send handshake record" && n.label == "payload"
+                })
                 .expect("record carrying the complete ClientHello");
             assert!(record.bytes.starts_with(&e.bytes));
             bytes = record.bytes.clone();
@@ -102,7 +110,9 @@ fn message(section: &str, label: &str, n: usize) -> HandshakeMessage {
 fn entry(section: &str, actor: &str, step: &str, label: &str) -> Vec<u8> {
     entries()
         .into_iter()
-        .find(|e| e.section.starts_with(section) && e.actor == actor && e.step == step && e.label == label)
+        .find(|e| {
+            e.section.starts_with(section) && e.actor == actor && e.step == step && e.label == label
+        })
         .unwrap_or_else(|| panic!("{section} {actor} {step} {label}"))
         .bytes
 }
@@ -153,10 +163,19 @@ fn simple_client_hello_fields() {
     assert!(ch.legacy_session_id.is_empty());
     assert_eq!(
         ch.cipher_suites,
-        [CipherSuite(0x1301), CipherSuite(0x1303), CipherSuite(0x1302)]
+        [
+            CipherSuite(0x1301),
+            CipherSuite(0x1303),
+            CipherSuite(0x1302)
+        ]
     );
     assert_eq!(ch.legacy_compression_methods, [0]);
-    let public = entry("Simple", "{client}", "create an ephemeral x25519 key pair", "public key");
+    let public = entry(
+        "Simple",
+        "{client}",
+        "create an ephemeral x25519 key pair",
+        "public key",
+    );
     assert_eq!(
         ch.find(ExtensionType::KEY_SHARE),
         Some(&ClientExtension::KeyShare(vec![KeyShareEntry {
@@ -173,7 +192,9 @@ fn simple_client_hello_fields() {
     );
     assert_eq!(
         ch.find(ExtensionType::SUPPORTED_VERSIONS),
-        Some(&ClientExtension::SupportedVersions(vec![ProtocolVersion::TLS1_3]))
+        Some(&ClientExtension::SupportedVersions(vec![
+            ProtocolVersion::TLS1_3
+        ]))
     );
     assert_eq!(
         ch.find(ExtensionType::RECORD_SIZE_LIMIT),
@@ -192,7 +213,12 @@ fn simple_server_flight_fields() {
     let sh = server_hello("Simple", 0);
     assert!(!sh.is_retry_request());
     assert_eq!(sh.cipher_suite, CipherSuite::TLS_AES_128_GCM_SHA256);
-    let public = entry("Simple", "{server}", "create an ephemeral x25519 key pair", "public key");
+    let public = entry(
+        "Simple",
+        "{server}",
+        "create an ephemeral x25519 key pair",
+        "public key",
+    );
     assert_eq!(
         sh.find(ExtensionType::KEY_SHARE),
         Some(&ServerExtension::KeyShare(KeyShareEntry {
@@ -205,13 +231,16 @@ fn simple_server_flight_fields() {
         Some(&ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3))
     );
 
-    let HandshakeMessage::EncryptedExtensions(ee) = message("Simple", "EncryptedExtensions", 0) else {
+    let HandshakeMessage::EncryptedExtensions(ee) = message("Simple", "EncryptedExtensions", 0)
+    else {
         panic!()
     };
     assert!(ee.contains(&ServerExtension::ServerNameAck));
     assert!(ee.contains(&ServerExtension::RecordSizeLimit(0x4001)));
 
-    let HandshakeMessage::Certificate(cert) = message("Simple", "Certificate", 0) else { panic!() };
+    let HandshakeMessage::Certificate(cert) = message("Simple", "Certificate", 0) else {
+        panic!()
+    };
     assert!(cert.context.is_empty());
     assert_eq!(cert.entries.len(), 1);
     assert_eq!(cert.entries[0].data.len(), 0x1b0);
@@ -246,7 +275,9 @@ fn finished_messages_carry_the_traced_verify_data() {
         if label != "Finished" {
             continue;
         }
-        let HandshakeMessage::Finished(data) = parse(&bytes) else { panic!() };
+        let HandshakeMessage::Finished(data) = parse(&bytes) else {
+            panic!()
+        };
         assert!(finished_values.contains(&(section, data)));
         checked += 1;
     }
@@ -271,13 +302,20 @@ fn resumption_client_hello_binders() {
     assert!(ch.find(ExtensionType::EARLY_DATA) == Some(&ClientExtension::EarlyData));
     assert_eq!(
         ch.find(ExtensionType::PSK_KEY_EXCHANGE_MODES),
-        Some(&ClientExtension::PskKeyExchangeModes(vec![PskKeyExchangeMode::PSK_DHE_KE]))
+        Some(&ClientExtension::PskKeyExchangeModes(vec![
+            PskKeyExchangeMode::PSK_DHE_KE
+        ]))
     );
 
     let prefix = ch.encoding_for_binders().unwrap();
     assert_eq!(
         prefix,
-        entry("Resumed", "{client}", "calculate PSK binder", "ClientHello prefix")
+        entry(
+            "Resumed",
+            "{client}",
+            "calculate PSK binder",
+            "ClientHello prefix"
+        )
     );
     // binders<33..2^16-1>: a u16 length, then one u8 length and 32 bytes.
     assert_eq!(full.len(), 512);
@@ -286,13 +324,19 @@ fn resumption_client_hello_binders() {
     assert_eq!(full[prefix.len()..prefix.len() + 3], [0x00, 0x21, 0x20]);
 
     let sh = server_hello("Resumed", 0);
-    assert_eq!(sh.find(ExtensionType::PRE_SHARED_KEY), Some(&ServerExtension::PreSharedKey(0)));
+    assert_eq!(
+        sh.find(ExtensionType::PRE_SHARED_KEY),
+        Some(&ServerExtension::PreSharedKey(0))
+    );
     let HandshakeMessage::EncryptedExtensions(ee) = message("Resumed", "EncryptedExtensions", 0)
     else {
         panic!()
     };
     assert!(ee.contains(&ServerExtension::EarlyData));
-    assert_eq!(message("Resumed", "EndOfEarlyData", 0), HandshakeMessage::EndOfEarlyData);
+    assert_eq!(
+        message("Resumed", "EndOfEarlyData", 0),
+        HandshakeMessage::EndOfEarlyData
+    );
 }
 
 fn ch_bytes_full(ch: &ClientHello) -> Vec<u8> {
@@ -332,13 +376,17 @@ fn hello_retry_request_fields() {
     assert!(!sh.is_retry_request());
     assert!(matches!(
         sh.find(ExtensionType::KEY_SHARE),
-        Some(ServerExtension::KeyShare(KeyShareEntry { group: NamedGroup::SECP256R1, .. }))
+        Some(ServerExtension::KeyShare(KeyShareEntry {
+            group: NamedGroup::SECP256R1,
+            ..
+        }))
     ));
 }
 
 #[test]
 fn client_auth_and_compat_fields() {
-    let HandshakeMessage::CertificateRequest(cr) = message("Client Authentication", "CertificateRequest", 0)
+    let HandshakeMessage::CertificateRequest(cr) =
+        message("Client Authentication", "CertificateRequest", 0)
     else {
         panic!()
     };
@@ -349,7 +397,8 @@ fn client_auth_and_compat_fields() {
     assert_eq!(schemes.len(), 15);
     assert_eq!(schemes[0], SignatureScheme::ECDSA_SECP256R1_SHA256);
 
-    let HandshakeMessage::CertificateVerify(cv) = message("Client Authentication", "CertificateVerify", 0)
+    let HandshakeMessage::CertificateVerify(cv) =
+        message("Client Authentication", "CertificateVerify", 0)
     else {
         panic!()
     };

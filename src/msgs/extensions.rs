@@ -33,7 +33,9 @@ impl Codec<'_> for KeyShareEntry {
         Ok(Self {
             group: NamedGroup::read(r)?,
             // §4.2.8: opaque key_exchange<1..2^16-1>
-            payload: r.nonempty_vec_bytes(LengthPrefix::U16, "key_exchange")?.to_vec(),
+            payload: r
+                .nonempty_vec_bytes(LengthPrefix::U16, "key_exchange")?
+                .to_vec(),
         })
     }
 }
@@ -55,7 +57,9 @@ impl Codec<'_> for PskIdentity {
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         Ok(Self {
             // §4.2.11: opaque identity<1..2^16-1>
-            identity: r.nonempty_vec_bytes(LengthPrefix::U16, "psk identity")?.to_vec(),
+            identity: r
+                .nonempty_vec_bytes(LengthPrefix::U16, "psk identity")?
+                .to_vec(),
             obfuscated_ticket_age: r.u32("obfuscated_ticket_age")?,
         })
     }
@@ -96,7 +100,9 @@ impl Codec<'_> for OfferedPsks {
         while sub.any_left() {
             let b = sub.vec_bytes(LengthPrefix::U8, "psk binder")?;
             if b.len() < 32 {
-                return Err(InvalidMessage::InvalidValue("psk binder shorter than 32 bytes"));
+                return Err(InvalidMessage::InvalidValue(
+                    "psk binder shorter than 32 bytes",
+                ));
             }
             binders.push(b.to_vec());
         }
@@ -242,9 +248,7 @@ impl ClientExtension {
             Self::PreSharedKey(psk) => psk.encode(out),
             Self::CertificateAuthorities(names) => put_opaque_list(out, U16, U16, names),
             Self::Padding(n) => out.resize(out.len().saturating_add(*n), 0),
-            Self::ClientCertificateType(t) | Self::ServerCertificateType(t) => {
-                put_list(out, U8, t)
-            }
+            Self::ClientCertificateType(t) | Self::ServerCertificateType(t) => put_list(out, U8, t),
             Self::Unknown(u) => out.extend_from_slice(&u.body),
         }
     }
@@ -285,9 +289,7 @@ impl ClientExtension {
                 Self::PskKeyExchangeModes(r.nonempty_list(U8, "psk_key_exchange_modes")?)
             }
             T::PRE_SHARED_KEY => Self::PreSharedKey(OfferedPsks::read(&mut r)?),
-            T::CERTIFICATE_AUTHORITIES => {
-                Self::CertificateAuthorities(read_authorities(&mut r)?)
-            }
+            T::CERTIFICATE_AUTHORITIES => Self::CertificateAuthorities(read_authorities(&mut r)?),
             T::POST_HANDSHAKE_AUTH => Self::PostHandshakeAuth,
             // RFC 7685 §3: padding is zeros. Other content stays Unknown so
             // the bytes, and hence the transcript, survive a round trip.
@@ -621,13 +623,25 @@ fn read_opaque_list(
 /// RFC 7301 §3.1: ProtocolName protocol_name_list<2..2^16-1>,
 /// opaque ProtocolName<1..2^8-1>.
 fn read_alpn(r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>, InvalidMessage> {
-    read_opaque_list(r, LengthPrefix::U16, LengthPrefix::U8, "ALPN protocol list", "ALPN protocol name")
+    read_opaque_list(
+        r,
+        LengthPrefix::U16,
+        LengthPrefix::U8,
+        "ALPN protocol list",
+        "ALPN protocol name",
+    )
 }
 
 /// §4.2.4: DistinguishedName authorities<3..2^16-1>,
 /// opaque DistinguishedName<1..2^16-1>.
 fn read_authorities(r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>, InvalidMessage> {
-    read_opaque_list(r, LengthPrefix::U16, LengthPrefix::U16, "certificate_authorities", "distinguished name")
+    read_opaque_list(
+        r,
+        LengthPrefix::U16,
+        LengthPrefix::U16,
+        "certificate_authorities",
+        "distinguished name",
+    )
 }
 
 /// RFC 6066 §3: ServerName server_name_list<1..2^16-1>. Each entry is a
@@ -645,7 +659,9 @@ fn read_server_names(r: &mut Reader<'_>) -> Result<Vec<(ServerNameType, Vec<u8>)
             return Err(InvalidMessage::EmptyVector("host_name"));
         }
         if out.iter().any(|(t, _)| *t == typ) {
-            return Err(InvalidMessage::InvalidValue("server_name: name type repeated"));
+            return Err(InvalidMessage::InvalidValue(
+                "server_name: name type repeated",
+            ));
         }
         out.push((typ, name.to_vec()));
     }

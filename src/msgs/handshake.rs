@@ -3,15 +3,17 @@
 //! Messages are owned values. `HandshakeMessage::read` parses one whole
 //! message (type, u24 length, body); `encode` writes the same framing, so
 //! `read` then `encode` gives back the input for every canonical message.
+//!
+//! Extensions live in [`super::extensions`] and are re-exported here.
 
 use alloc::vec::Vec;
 
 use super::enums::*;
-use super::extensions::{put_block, read_block, with_prefix};
 pub use super::extensions::{
     CertReqExtension, ClientExtension, KeyShareEntry, OfferedPsks, PskIdentity, ServerExtension,
     TicketExtension, UnknownExtension,
 };
+use super::extensions::{put_block, read_block, with_prefix};
 use crate::codec::{Codec, LengthPrefix, Reader, put_list, put_vec};
 use crate::error::InvalidMessage;
 
@@ -129,6 +131,8 @@ impl HandshakeMessage {
             // so the length is checked where the value is verified.
             T::FINISHED => Self::Finished(r.rest().to_vec()),
             T::KEY_UPDATE => Self::KeyUpdate(KeyUpdateRequest::read(r)?),
+            // Only ever built locally (§4.4.1); parsed symmetrically so the
+            // state machine sees it for what it is and refuses it as unexpected.
             T::MESSAGE_HASH => Self::MessageHash(r.rest().to_vec()),
             _ => Self::Unknown {
                 typ,
@@ -192,7 +196,10 @@ impl ClientHello {
         })?;
         // Only well-formed when pre_shared_key is last (as parsing ensures);
         // a hand-built value that breaks this has no binder transcript.
-        if !matches!(self.extensions.last(), Some(ClientExtension::PreSharedKey(_))) {
+        if !matches!(
+            self.extensions.last(),
+            Some(ClientExtension::PreSharedKey(_))
+        ) {
             return None;
         }
         let mut binders = Vec::new();
@@ -230,7 +237,12 @@ impl ClientHello {
         // protocol_version. When present, extensions<8..2^16-1> is non-empty,
         // so an empty list and an absent field cannot be confused.
         let extensions = if r.any_left() {
-            let exts = read_block(r, "ClientHello extensions", true, ClientExtension::read_body)?;
+            let exts = read_block(
+                r,
+                "ClientHello extensions",
+                true,
+                ClientExtension::read_body,
+            )?;
             if exts.is_empty() {
                 return Err(InvalidMessage::EmptyVector("ClientHello extensions"));
             }
@@ -322,14 +334,17 @@ impl ServerHello {
 }
 
 fn read_random(r: &mut Reader<'_>) -> Result<[u8; 32], InvalidMessage> {
-    <[u8; 32]>::try_from(r.take_or(32, "random")?).map_err(|_| InvalidMessage::MissingData("random"))
+    <[u8; 32]>::try_from(r.take_or(32, "random")?)
+        .map_err(|_| InvalidMessage::MissingData("random"))
 }
 
 /// §4.1.2: opaque legacy_session_id<0..32>
 fn read_session_id(r: &mut Reader<'_>) -> Result<Vec<u8>, InvalidMessage> {
     let id = r.vec_bytes(LengthPrefix::U8, "legacy_session_id")?;
     if id.len() > 32 {
-        return Err(InvalidMessage::InvalidValue("legacy_session_id longer than 32 bytes"));
+        return Err(InvalidMessage::InvalidValue(
+            "legacy_session_id longer than 32 bytes",
+        ));
     }
     Ok(id.to_vec())
 }
@@ -385,7 +400,6 @@ pub struct NewSessionTicket {
     pub extensions: Vec<TicketExtension>,
 }
 
-
 impl CertificatePayload {
     fn encode_body(&self, out: &mut Vec<u8>) {
         put_vec(out, LengthPrefix::U8, &self.context);
@@ -400,18 +414,23 @@ impl CertificatePayload {
     fn read_body(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         // §4.4.2: opaque certificate_request_context<0..2^8-1>;
         // CertificateEntry certificate_list<0..2^24-1>
-        let context = r.vec_bytes(LengthPrefix::U8, "certificate_request_context")?.to_vec();
+        let context = r
+            .vec_bytes(LengthPrefix::U8, "certificate_request_context")?
+            .to_vec();
         let mut list = r.sub(LengthPrefix::U24, "certificate_list")?;
         let mut entries = Vec::new();
         while list.any_left() {
             // cert_data / ASN1_subjectPublicKeyInfo<1..2^24-1>
-            let data = list.nonempty_vec_bytes(LengthPrefix::U24, "cert_data")?.to_vec();
-            let extensions = read_block(&mut list, "CertificateEntry extensions", false, |t, b| {
-                Ok(UnknownExtension {
-                    typ: t,
-                    body: b.to_vec(),
-                })
-            })?;
+            let data = list
+                .nonempty_vec_bytes(LengthPrefix::U24, "cert_data")?
+                .to_vec();
+            let extensions =
+                read_block(&mut list, "CertificateEntry extensions", false, |t, b| {
+                    Ok(UnknownExtension {
+                        typ: t,
+                        body: b.to_vec(),
+                    })
+                })?;
             entries.push(CertificateEntry { data, extensions });
         }
         Ok(Self { context, entries })
@@ -427,7 +446,9 @@ impl CertificateRequest {
     fn read_body(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         // §4.3.2: opaque certificate_request_context<0..2^8-1>;
         // Extension extensions<2..2^16-1>
-        let context = r.vec_bytes(LengthPrefix::U8, "certificate_request_context")?.to_vec();
+        let context = r
+            .vec_bytes(LengthPrefix::U8, "certificate_request_context")?
+            .to_vec();
         let extensions = read_block(
             r,
             "CertificateRequest extensions",
