@@ -223,10 +223,7 @@ pub fn finished_verify_data(
 }
 
 /// The write key and IV for a traffic secret (§7.3).
-pub fn traffic_key_iv(
-    suite: SuiteParams,
-    secret: &[u8],
-) -> (Zeroizing<Vec<u8>>, [u8; NONCE_LEN]) {
+pub fn traffic_key_iv(suite: SuiteParams, secret: &[u8]) -> (Zeroizing<Vec<u8>>, [u8; NONCE_LEN]) {
     let mut key = Zeroizing::new(alloc::vec![0u8; suite.aead.key_len()]);
     hkdf_expand_label(suite.hash, secret, b"key", &[], &mut key);
     let mut iv = [0u8; NONCE_LEN];

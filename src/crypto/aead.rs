@@ -76,8 +76,12 @@ impl AeadKey {
     pub fn new(alg: AeadAlgorithm, key: &[u8]) -> Result<Self, Error> {
         let bad_len = |_| Error::Internal("AEAD key of the wrong length");
         let keyed = match alg {
-            AeadAlgorithm::Aes128Gcm => Keyed::Aes128Gcm(Aes128Gcm::new_from_slice(key).map_err(bad_len)?),
-            AeadAlgorithm::Aes256Gcm => Keyed::Aes256Gcm(Aes256Gcm::new_from_slice(key).map_err(bad_len)?),
+            AeadAlgorithm::Aes128Gcm => {
+                Keyed::Aes128Gcm(Aes128Gcm::new_from_slice(key).map_err(bad_len)?)
+            }
+            AeadAlgorithm::Aes256Gcm => {
+                Keyed::Aes256Gcm(Aes256Gcm::new_from_slice(key).map_err(bad_len)?)
+            }
             AeadAlgorithm::ChaCha20Poly1305 => {
                 Keyed::ChaCha20Poly1305(ChaCha20Poly1305::new_from_slice(key).map_err(bad_len)?)
             }
@@ -102,9 +106,15 @@ impl AeadKey {
         // The ciphers only fail for inputs beyond 2^36 bytes, far above any record.
         let too_long = |_| Error::Internal("AEAD input too long");
         let tag = match &self.keyed {
-            Keyed::Aes128Gcm(c) => c.encrypt_inout_detached(&nonce, aad, msg).map_err(too_long)?,
-            Keyed::Aes256Gcm(c) => c.encrypt_inout_detached(&nonce, aad, msg).map_err(too_long)?,
-            Keyed::ChaCha20Poly1305(c) => c.encrypt_inout_detached(&nonce, aad, msg).map_err(too_long)?,
+            Keyed::Aes128Gcm(c) => c
+                .encrypt_inout_detached(&nonce, aad, msg)
+                .map_err(too_long)?,
+            Keyed::Aes256Gcm(c) => c
+                .encrypt_inout_detached(&nonce, aad, msg)
+                .map_err(too_long)?,
+            Keyed::ChaCha20Poly1305(c) => c
+                .encrypt_inout_detached(&nonce, aad, msg)
+                .map_err(too_long)?,
         };
         buf.extend_from_slice(&tag);
         Ok(())
