@@ -397,3 +397,65 @@ mod keylog_file {
 
     use alloc::vec::Vec;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_rejects_what_hkdf_label_cannot_hold() {
+        let h = HashAlgorithm::Sha256;
+        let ems = [7u8; 32];
+        let mut out = [0u8; 32];
+        assert!(export(h, &ems, &[b'a'; MAX_LABEL_LEN], b"", &mut out).is_ok());
+        assert!(matches!(
+            export(h, &ems, &[b'a'; MAX_LABEL_LEN + 1], b"", &mut out),
+            Err(Error::BadConfig(_))
+        ));
+        let mut long = alloc::vec![0u8; h.max_expand_len() + 1];
+        assert!(matches!(
+            export(h, &ems, b"EXPORTER-x", b"", &mut long),
+            Err(Error::BadConfig(_))
+        ));
+        long.pop();
+        assert!(export(h, &ems, b"EXPORTER-x", b"", &mut long).is_ok());
+        // The context is hashed, so any length is fine.
+        assert!(export(h, &ems, b"EXPORTER-x", &[1u8; 100_000], &mut out).is_ok());
+    }
+
+    #[test]
+    fn export_binds_the_output_length() {
+        // HkdfLabel binds the length (§7.1): a shorter export is not a
+        // prefix of a longer one.
+        let h = HashAlgorithm::Sha256;
+        let (mut a, mut b) = ([0u8; 16], [0u8; 32]);
+        export(h, &[1; 32], b"EXPORTER-test", b"ctx", &mut a).unwrap();
+        export(h, &[1; 32], b"EXPORTER-test", b"ctx", &mut b).unwrap();
+        assert_ne!(a[..], b[..16]);
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn key_log_file_writes_nss_lines() {
+        use std::string::ToString;
+        let path =
+            std::env::temp_dir().join(std::format!("tls13-keylog-test-{}.txt", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let log = KeyLogFile::with_path(&path).unwrap();
+        assert!(log.is_active());
+        let mut random = [0u8; 32];
+        random[0] = 0xab;
+        random[31] = 0x01;
+        log.log("CLIENT_TRAFFIC_SECRET_0", &random, &[0xde, 0xad]);
+        log.log("EXPORTER_SECRET", &[0xff; 32], &[0x00, 0x10]);
+        drop(log);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let _ = std::fs::remove_file(&path);
+        let want = std::format!(
+            "CLIENT_TRAFFIC_SECRET_0 ab{}01 dead\nEXPORTER_SECRET {} 0010\n",
+            "00".repeat(30),
+            "ff".repeat(32)
+        );
+        assert_eq!(text, want.to_string());
+    }
+}

@@ -144,12 +144,13 @@ fn rfc8448_key_schedule_all_sections() {
         }
         if first.step == "send handshake record" && transcript.last_was_truncated_ch {
             let payload = get(g, "payload").unwrap();
-            if let Some(ch) = &last_ch {
-                if payload.len() > ch.len() && payload.starts_with(ch) {
-                    let keep = transcript.bytes.len() - ch.len();
-                    transcript.bytes.truncate(keep);
-                    transcript.bytes.extend_from_slice(payload);
-                }
+            if let Some(ch) = &last_ch
+                && payload.len() > ch.len()
+                && payload.starts_with(ch)
+            {
+                let keep = transcript.bytes.len() - ch.len();
+                transcript.bytes.truncate(keep);
+                transcript.bytes.extend_from_slice(payload);
             }
             transcript.last_was_truncated_ch = false;
         }
@@ -170,7 +171,9 @@ fn rfc8448_key_schedule_all_sections() {
         // Derive-Secret / HKDF-Expand-Label steps.
         if let (Some(prk), Some(hash), Some(info), Some(expanded)) = (
             get(g, "PRK"),
-            g.iter().find(|e| e.label == "hash").map(|e| e.bytes.clone().unwrap_or_default()),
+            g.iter()
+                .find(|e| e.label == "hash")
+                .map(|e| e.bytes.clone().unwrap_or_default()),
             get(g, "info"),
             get(g, "expanded"),
         ) {
@@ -183,10 +186,18 @@ fn rfc8448_key_schedule_all_sections() {
             checked += 1;
             labels += 1;
             if label == b"resumption" {
-                assert_eq!(resumption_psk(SHA256, prk, &hash).as_ref(), expanded, "{ctx}");
+                assert_eq!(
+                    resumption_psk(SHA256, prk, &hash).as_ref(),
+                    expanded,
+                    "{ctx}"
+                );
                 checked += 1;
             } else if label != b"finished" {
-                assert_eq!(derive_secret(SHA256, prk, &label, &hash).as_ref(), expanded, "{ctx}");
+                assert_eq!(
+                    derive_secret(SHA256, prk, &label, &hash).as_ref(),
+                    expanded,
+                    "{ctx}"
+                );
                 checked += 1;
                 // Cross-check our transcript against the trace's hash.
                 if label != b"derived" {
@@ -198,13 +209,20 @@ fn rfc8448_key_schedule_all_sections() {
                 let th = match get(g, "binder hash") {
                     Some(bh) => {
                         // §4.2.11.2: the binder covers the truncated ClientHello.
-                        assert_eq!(SHA256.hash(get(g, "ClientHello prefix").unwrap()).as_ref(), bh);
+                        assert_eq!(
+                            SHA256.hash(get(g, "ClientHello prefix").unwrap()).as_ref(),
+                            bh
+                        );
                         bh.to_vec()
                     }
                     None => transcript.hash(),
                 };
                 assert_eq!(SHA256.hmac(expanded, &[&th]).as_ref(), finished, "{ctx}");
-                assert_eq!(finished_verify_data(SHA256, prk, &th).as_ref(), finished, "{ctx}");
+                assert_eq!(
+                    finished_verify_data(SHA256, prk, &th).as_ref(),
+                    finished,
+                    "{ctx}"
+                );
                 checked += 1;
                 finisheds += 1;
             }
@@ -245,17 +263,17 @@ fn rfc8448_key_schedule_all_sections() {
     assert_eq!(finisheds, 11, "finished");
     assert_eq!(keys, 21, "traffic key derivations");
     assert!(checked >= 154, "only {checked} values checked");
-    assert!(transcript_checked >= 32, "only {transcript_checked} transcript hashes");
+    assert!(
+        transcript_checked >= 32,
+        "only {transcript_checked} transcript hashes"
+    );
 }
 
 fn find<'a>(entries: &'a [Entry], section: &str, actor: &str, step: &str, label: &str) -> &'a [u8] {
     let hits: Vec<_> = entries
         .iter()
         .filter(|e| {
-            e.section.starts_with(section)
-                && e.actor == actor
-                && e.step == step
-                && e.label == label
+            e.section.starts_with(section) && e.actor == actor && e.step == step && e.label == label
         })
         .collect();
     hits.first()
@@ -269,78 +287,228 @@ fn rfc8448_schedule_typestate_sections_3_and_4() {
     let e = load();
     let s = "Simple";
     let sh_x = find(&e, s, "{server}", "extract secret \"handshake\"", "IKM");
-    let ch_sh = find(&e, s, "{server}", "derive secret \"tls13 c hs traffic\"", "hash");
-    let ch_sf = find(&e, s, "{server}", "derive secret \"tls13 c ap traffic\"", "hash");
-    let ch_cf = find(&e, s, "{client}", "derive secret \"tls13 res master\"", "hash");
+    let ch_sh = find(
+        &e,
+        s,
+        "{server}",
+        "derive secret \"tls13 c hs traffic\"",
+        "hash",
+    );
+    let ch_sf = find(
+        &e,
+        s,
+        "{server}",
+        "derive secret \"tls13 c ap traffic\"",
+        "hash",
+    );
+    let ch_cf = find(
+        &e,
+        s,
+        "{client}",
+        "derive secret \"tls13 res master\"",
+        "hash",
+    );
 
     let early = EarlySchedule::new(SHA256, None);
     let hs = early.into_handshake(Some(sh_x));
     let c_hs = hs.client_handshake_traffic_secret(ch_sh);
     let s_hs = hs.server_handshake_traffic_secret(ch_sh);
-    assert_eq!(c_hs.as_ref(), find(&e, s, "{server}", "derive secret \"tls13 c hs traffic\"", "expanded"));
-    assert_eq!(s_hs.as_ref(), find(&e, s, "{server}", "derive secret \"tls13 s hs traffic\"", "expanded"));
+    assert_eq!(
+        c_hs.as_ref(),
+        find(
+            &e,
+            s,
+            "{server}",
+            "derive secret \"tls13 c hs traffic\"",
+            "expanded"
+        )
+    );
+    assert_eq!(
+        s_hs.as_ref(),
+        find(
+            &e,
+            s,
+            "{server}",
+            "derive secret \"tls13 s hs traffic\"",
+            "expanded"
+        )
+    );
     let ms = hs.into_master();
     assert_eq!(
         ms.client_application_traffic_secret(ch_sf).as_ref(),
-        find(&e, s, "{server}", "derive secret \"tls13 c ap traffic\"", "expanded")
+        find(
+            &e,
+            s,
+            "{server}",
+            "derive secret \"tls13 c ap traffic\"",
+            "expanded"
+        )
     );
     assert_eq!(
         ms.server_application_traffic_secret(ch_sf).as_ref(),
-        find(&e, s, "{server}", "derive secret \"tls13 s ap traffic\"", "expanded")
+        find(
+            &e,
+            s,
+            "{server}",
+            "derive secret \"tls13 s ap traffic\"",
+            "expanded"
+        )
     );
     assert_eq!(
         ms.exporter_master_secret(ch_sf).as_ref(),
-        find(&e, s, "{server}", "derive secret \"tls13 exp master\"", "expanded")
+        find(
+            &e,
+            s,
+            "{server}",
+            "derive secret \"tls13 exp master\"",
+            "expanded"
+        )
     );
     let rms = ms.resumption_master_secret(ch_cf);
-    assert_eq!(rms.as_ref(), find(&e, s, "{client}", "derive secret \"tls13 res master\"", "expanded"));
+    assert_eq!(
+        rms.as_ref(),
+        find(
+            &e,
+            s,
+            "{client}",
+            "derive secret \"tls13 res master\"",
+            "expanded"
+        )
+    );
     // Server Finished is over CH..CV, which the trace does not hash for us.
     let mut th = SHA256.start();
-    for m in ["ClientHello", "ServerHello", "EncryptedExtensions", "Certificate", "CertificateVerify"] {
-        let actor = if m == "ClientHello" { "{client}" } else { "{server}" };
+    for m in [
+        "ClientHello",
+        "ServerHello",
+        "EncryptedExtensions",
+        "Certificate",
+        "CertificateVerify",
+    ] {
+        let actor = if m == "ClientHello" {
+            "{client}"
+        } else {
+            "{server}"
+        };
         let art = if m.starts_with('E') { "an" } else { "a" };
-        th.update(find(&e, s, actor, &format!("construct {art} {m} handshake message"), m));
+        th.update(find(
+            &e,
+            s,
+            actor,
+            &format!("construct {art} {m} handshake message"),
+            m,
+        ));
     }
     assert_eq!(
         finished_verify_data(SHA256, s_hs.as_ref(), th.current().as_ref()).as_ref(),
-        find(&e, s, "{server}", "calculate finished \"tls13 finished\"", "finished")
+        find(
+            &e,
+            s,
+            "{server}",
+            "calculate finished \"tls13 finished\"",
+            "finished"
+        )
     );
     assert_eq!(
         finished_verify_data(SHA256, c_hs.as_ref(), ch_sf).as_ref(),
-        find(&e, s, "{client}", "calculate finished \"tls13 finished\"", "finished")
+        find(
+            &e,
+            s,
+            "{client}",
+            "calculate finished \"tls13 finished\"",
+            "finished"
+        )
     );
     // §3's ticket (nonce 0x0000) is §4's PSK.
     let psk = resumption_psk(SHA256, rms.as_ref(), &[0, 0]);
     let r = "Resumed";
-    assert_eq!(psk.as_ref(), find(&e, r, "{client}", "extract secret \"early\"", "IKM"));
+    assert_eq!(
+        psk.as_ref(),
+        find(&e, r, "{client}", "extract secret \"early\"", "IKM")
+    );
 
     let early = EarlySchedule::new(SHA256, Some(psk.as_ref()));
     let binder_key = early.binder_key(false);
-    assert_eq!(binder_key.as_ref(), find(&e, r, "{client}", "calculate PSK binder", "PRK"));
     assert_eq!(
-        finished_verify_data(SHA256, binder_key.as_ref(), find(&e, r, "{client}", "calculate PSK binder", "binder hash")).as_ref(),
+        binder_key.as_ref(),
+        find(&e, r, "{client}", "calculate PSK binder", "PRK")
+    );
+    assert_eq!(
+        finished_verify_data(
+            SHA256,
+            binder_key.as_ref(),
+            find(&e, r, "{client}", "calculate PSK binder", "binder hash")
+        )
+        .as_ref(),
         find(&e, r, "{client}", "calculate PSK binder", "finished")
     );
-    let ch = find(&e, r, "{client}", "derive secret \"tls13 c e traffic\"", "hash");
+    let ch = find(
+        &e,
+        r,
+        "{client}",
+        "derive secret \"tls13 c e traffic\"",
+        "hash",
+    );
     assert_eq!(
         early.client_early_traffic_secret(ch).as_ref(),
-        find(&e, r, "{client}", "derive secret \"tls13 c e traffic\"", "expanded")
+        find(
+            &e,
+            r,
+            "{client}",
+            "derive secret \"tls13 c e traffic\"",
+            "expanded"
+        )
     );
     assert_eq!(
         early.early_exporter_master_secret(ch).as_ref(),
-        find(&e, r, "{client}", "derive secret \"tls13 e exp master\"", "expanded")
+        find(
+            &e,
+            r,
+            "{client}",
+            "derive secret \"tls13 e exp master\"",
+            "expanded"
+        )
     );
-    let hs = early.into_handshake(Some(find(&e, r, "{server}", "extract secret \"handshake\"", "IKM")));
-    let h = find(&e, r, "{server}", "derive secret \"tls13 s hs traffic\"", "hash");
+    let hs = early.into_handshake(Some(find(
+        &e,
+        r,
+        "{server}",
+        "extract secret \"handshake\"",
+        "IKM",
+    )));
+    let h = find(
+        &e,
+        r,
+        "{server}",
+        "derive secret \"tls13 s hs traffic\"",
+        "hash",
+    );
     assert_eq!(
         hs.server_handshake_traffic_secret(h).as_ref(),
-        find(&e, r, "{server}", "derive secret \"tls13 s hs traffic\"", "expanded")
+        find(
+            &e,
+            r,
+            "{server}",
+            "derive secret \"tls13 s hs traffic\"",
+            "expanded"
+        )
     );
     let ms = hs.into_master();
-    let h = find(&e, r, "{client}", "derive secret \"tls13 res master\"", "hash");
+    let h = find(
+        &e,
+        r,
+        "{client}",
+        "derive secret \"tls13 res master\"",
+        "hash",
+    );
     assert_eq!(
         ms.resumption_master_secret(h).as_ref(),
-        find(&e, r, "{client}", "derive secret \"tls13 res master\"", "expanded")
+        find(
+            &e,
+            r,
+            "{client}",
+            "derive secret \"tls13 res master\"",
+            "expanded"
+        )
     );
 }
 
@@ -365,9 +533,17 @@ fn check_records(section: &str, records: &[TraceRecord]) -> usize {
             .iter()
             .filter(|x| x.section.starts_with(section) && x.actor == r.actor && x.step == r.step)
             .collect();
-        let payload = sent.iter().filter(|x| x.label == "payload").nth(r.nth).unwrap();
+        let payload = sent
+            .iter()
+            .filter(|x| x.label == "payload")
+            .nth(r.nth)
+            .unwrap();
         let payload = payload.bytes.as_deref().unwrap();
-        let record = sent.iter().filter(|x| x.label == "complete record").nth(r.nth).unwrap();
+        let record = sent
+            .iter()
+            .filter(|x| x.label == "complete record")
+            .nth(r.nth)
+            .unwrap();
         let record = record.bytes.as_deref().unwrap();
         let ctx = format!("{section} {} {} #{}", r.actor, r.step, r.nth);
 
@@ -377,7 +553,9 @@ fn check_records(section: &str, records: &[TraceRecord]) -> usize {
         let mut filler = RecordSealer::new(TLS_AES_128_GCM_SHA256, secret);
         for _ in 0..r.seq {
             let mut buf = Vec::new();
-            filler.seal(ContentType::HANDSHAKE, b"x", 0, &mut buf).unwrap();
+            filler
+                .seal(ContentType::HANDSHAKE, b"x", 0, &mut buf)
+                .unwrap();
             let header: [u8; 5] = buf[..5].try_into().unwrap();
             let mut body = buf[5..].to_vec();
             opener.open(&header, &mut body, (1 << 14) + 1).unwrap();
@@ -385,14 +563,18 @@ fn check_records(section: &str, records: &[TraceRecord]) -> usize {
         assert_eq!(opener.sequence(), r.seq);
         let header: [u8; 5] = record[..5].try_into().unwrap();
         let mut body = record[5..].to_vec();
-        let typ = opener.open(&header, &mut body, (1 << 14) + 1).unwrap_or_else(|err| panic!("{ctx}: {err}"));
+        let typ = opener
+            .open(&header, &mut body, (1 << 14) + 1)
+            .unwrap_or_else(|err| panic!("{ctx}: {err}"));
         assert_eq!(typ, r.typ, "{ctx}");
         assert_eq!(body, payload, "{ctx}");
 
         // Re-seal at the same sequence number: byte-identical record.
         let mut sealer = RecordSealer::new(TLS_AES_128_GCM_SHA256, secret);
         for _ in 0..r.seq {
-            sealer.seal(ContentType::HANDSHAKE, b"x", 0, &mut Vec::new()).unwrap();
+            sealer
+                .seal(ContentType::HANDSHAKE, b"x", 0, &mut Vec::new())
+                .unwrap();
         }
         assert_eq!(sealer.sequence(), r.seq);
         let mut out = Vec::new();
@@ -415,7 +597,14 @@ fn rfc8448_section3_records_open_and_reseal() {
     let chs = (S, "derive secret \"tls13 c hs traffic\"", "expanded");
     let sap = (S, "derive secret \"tls13 s ap traffic\"", "expanded");
     let cap = (S, "derive secret \"tls13 c ap traffic\"", "expanded");
-    let rec = |actor, step, nth, secret, seq, typ| TraceRecord { actor, step, nth, secret, seq, typ };
+    let rec = |actor, step, nth, secret, seq, typ| TraceRecord {
+        actor,
+        step,
+        nth,
+        secret,
+        seq,
+        typ,
+    };
     let records = [
         // ServerHello is record 0 of the server (plaintext); EE..Finished is record 1.
         rec(S, HS, 1, shs, 0, ContentType::HANDSHAKE),
@@ -440,7 +629,14 @@ fn rfc8448_section4_records_open_and_reseal() {
     let chs = (S, "derive secret \"tls13 c hs traffic\"", "expanded");
     let sap = (S, "derive secret \"tls13 s ap traffic\"", "expanded");
     let cap = (S, "derive secret \"tls13 c ap traffic\"", "expanded");
-    let rec = |actor, step, nth, secret, seq, typ| TraceRecord { actor, step, nth, secret, seq, typ };
+    let rec = |actor, step, nth, secret, seq, typ| TraceRecord {
+        actor,
+        step,
+        nth,
+        secret,
+        seq,
+        typ,
+    };
     let records = [
         // 0-RTT application data, then EndOfEarlyData under the same key.
         rec(C, AD, 0, cet, 0, ContentType::APPLICATION_DATA),

@@ -38,8 +38,14 @@ fn run_aead(file: &str, pick: impl Fn(u64) -> Option<AeadAlgorithm>) -> (usize, 
         let alg = alg.unwrap();
         for t in tests(g) {
             let id = t["tcId"].as_u64().unwrap();
-            let (key, iv, aad, msg, ct, tag) =
-                (hx(t, "key"), hx(t, "iv"), hx(t, "aad"), hx(t, "msg"), hx(t, "ct"), hx(t, "tag"));
+            let (key, iv, aad, msg, ct, tag) = (
+                hx(t, "key"),
+                hx(t, "iv"),
+                hx(t, "aad"),
+                hx(t, "msg"),
+                hx(t, "ct"),
+                hx(t, "tag"),
+            );
             let nonce: [u8; 12] = iv.as_slice().try_into().unwrap();
             let key = AeadKey::new(alg, &key).unwrap();
             let mut sealed_input = ct.clone();
@@ -56,7 +62,11 @@ fn run_aead(file: &str, pick: impl Fn(u64) -> Option<AeadAlgorithm>) -> (usize, 
                     valid += 1;
                 }
                 "invalid" => {
-                    assert_eq!(opened, Err(Error::DecryptFailed), "{file} tc {id} must fail");
+                    assert_eq!(
+                        opened,
+                        Err(Error::DecryptFailed),
+                        "{file} tc {id} must fail"
+                    );
                     invalid += 1;
                 }
                 other => panic!("{file} tc {id}: unexpected result {other}"),
@@ -73,7 +83,9 @@ fn wycheproof_aes_gcm() {
         256 => Some(AeadAlgorithm::Aes256Gcm),
         _ => None,
     });
-    println!("Wycheproof AES-GCM: {valid} valid, {invalid} invalid checked; {skipped} skipped (IV not 96-bit or AES-192)");
+    println!(
+        "Wycheproof AES-GCM: {valid} valid, {invalid} invalid checked; {skipped} skipped (IV not 96-bit or AES-192)"
+    );
     assert_eq!((valid, invalid), (79, 54), "AES-GCM cases checked");
 }
 
@@ -82,8 +94,14 @@ fn wycheproof_chacha20_poly1305() {
     let (valid, invalid, skipped) = run_aead("chacha20_poly1305_test.json", |bits| {
         (bits == 256).then_some(AeadAlgorithm::ChaCha20Poly1305)
     });
-    println!("Wycheproof ChaCha20-Poly1305: {valid} valid, {invalid} invalid checked; {skipped} skipped (nonce not 96-bit)");
-    assert_eq!((valid, invalid), (256, 60), "ChaCha20-Poly1305 cases checked");
+    println!(
+        "Wycheproof ChaCha20-Poly1305: {valid} valid, {invalid} invalid checked; {skipped} skipped (nonce not 96-bit)"
+    );
+    assert_eq!(
+        (valid, invalid),
+        (256, 60),
+        "ChaCha20-Poly1305 cases checked"
+    );
 }
 
 fn run_hkdf(file: &str, alg: HashAlgorithm) -> (usize, usize) {
@@ -107,7 +125,13 @@ fn run_hkdf(file: &str, alg: HashAlgorithm) -> (usize, usize) {
                 "invalid" => {
                     assert!(size > alg.max_expand_len(), "{file} tc {id}");
                     let mut out = vec![0u8; size];
-                    let r = tls13::key_schedule::export(alg, &[0; 48][..alg.output_len()], b"x", b"", &mut out);
+                    let r = tls13::key_schedule::export(
+                        alg,
+                        &[0; 48][..alg.output_len()],
+                        b"x",
+                        b"",
+                        &mut out,
+                    );
                     assert!(matches!(r, Err(Error::BadConfig(_))), "{file} tc {id}");
                     invalid += 1;
                 }
@@ -122,7 +146,9 @@ fn run_hkdf(file: &str, alg: HashAlgorithm) -> (usize, usize) {
 fn wycheproof_hkdf() {
     let (v256, i256) = run_hkdf("hkdf_sha256_test.json", HashAlgorithm::Sha256);
     let (v384, i384) = run_hkdf("hkdf_sha384_test.json", HashAlgorithm::Sha384);
-    println!("Wycheproof HKDF: SHA-256 {v256} valid + {i256} too-long; SHA-384 {v384} valid + {i384} too-long");
+    println!(
+        "Wycheproof HKDF: SHA-256 {v256} valid + {i256} too-long; SHA-384 {v384} valid + {i384} too-long"
+    );
     assert_eq!((v256, i256, v384, i384), (83, 3, 80, 3));
 }
 
@@ -159,6 +185,12 @@ fn run_hmac(file: &str, alg: HashAlgorithm) -> (usize, usize) {
 fn wycheproof_hmac() {
     let (f256, t256) = run_hmac("hmac_sha256_test.json", HashAlgorithm::Sha256);
     let (f384, t384) = run_hmac("hmac_sha384_test.json", HashAlgorithm::Sha384);
-    println!("Wycheproof HMAC: SHA-256 {f256} full-tag + {t256} truncated; SHA-384 {f384} full-tag + {t384} truncated");
-    assert_eq!((f256, t256, f384, t384), (87, 87, 87, 87), "HMAC cases checked");
+    println!(
+        "Wycheproof HMAC: SHA-256 {f256} full-tag + {t256} truncated; SHA-384 {f384} full-tag + {t384} truncated"
+    );
+    assert_eq!(
+        (f256, t256, f384, t384),
+        (87, 87, 87, 87),
+        "HMAC cases checked"
+    );
 }

@@ -246,3 +246,65 @@ impl core::fmt::Debug for HashContext {
         write!(f, "HashContext({:?})", self.algorithm())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // FIPS 180-2 Appendix B.1 / D.1: the digests of "abc".
+    const ABC_256: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    const ABC_384: &str = "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7";
+
+    #[test]
+    fn fips_180_abc() {
+        assert_eq!(hex::encode(HashAlgorithm::Sha256.hash(b"abc")), ABC_256);
+        assert_eq!(hex::encode(HashAlgorithm::Sha384.hash(b"abc")), ABC_384);
+    }
+
+    #[test]
+    fn context_current_does_not_end_the_hash() {
+        for (alg, want) in [
+            (HashAlgorithm::Sha256, ABC_256),
+            (HashAlgorithm::Sha384, ABC_384),
+        ] {
+            let mut ctx = alg.start();
+            assert_eq!(ctx.algorithm(), alg);
+            ctx.update(b"a");
+            let partial = ctx.current();
+            assert_eq!(partial.as_ref(), alg.hash(b"a").as_ref());
+            ctx.update(b"bc");
+            assert_eq!(hex::encode(ctx.current()), want);
+            assert_eq!(hex::encode(ctx.clone().current()), want);
+        }
+    }
+
+    #[test]
+    fn empty_salt_is_hash_len_zeros() {
+        for alg in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+            let zeros = [0u8; 48];
+            assert_eq!(
+                alg.hkdf_extract(&[], b"ikm").as_ref(),
+                alg.hkdf_extract(&zeros[..alg.output_len()], b"ikm")
+                    .as_ref()
+            );
+        }
+    }
+
+    #[test]
+    fn hmac_parts_concatenate() {
+        let alg = HashAlgorithm::Sha256;
+        assert_eq!(
+            alg.hmac(b"k", &[b"ab", b"", b"c"]).as_ref(),
+            alg.hmac(b"k", &[b"abc"]).as_ref()
+        );
+    }
+
+    #[test]
+    fn expand_accepts_short_prk() {
+        // RFC 5869 asks for a PRK of at least HashLen but HMAC takes any
+        // key; we must not panic on a short one.
+        let mut out = [0u8; 40];
+        HashAlgorithm::Sha256.hkdf_expand(b"short", &[b"info"], &mut out);
+        assert_ne!(out, [0u8; 40]);
+    }
+}

@@ -126,3 +126,177 @@ impl Deframer {
         Ok(Some(record))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec;
+
+    use super::*;
+
+    fn record(typ: u8, payload: &[u8]) -> Vec<u8> {
+        let len = u16::try_from(payload.len()).unwrap().to_be_bytes();
+        let mut out = vec![typ, 3, 3, len[0], len[1]];
+        out.extend_from_slice(payload);
+        out
+    }
+
+    /// A stream mixing every content type, an empty fragment and a
+    /// maximum-size fragment, with the records it must produce.
+    fn stream() -> (Vec<u8>, Vec<OpaqueRecord>) {
+        let big: Vec<u8> = (0..MAX_CIPHERTEXT).map(|i| i as u8).collect();
+        let parts: [(u8, &[u8]); 6] = [
+            (22, b"\x01\x00\x00\x01\x00"),
+            (20, b"\x01"),
+            (23, b""),
+            (23, &big),
+            (21, b"\x02\x28"),
+            (22, b"x"),
+        ];
+        let mut bytes = Vec::new();
+        let mut records = Vec::new();
+        for (typ, payload) in parts {
+            bytes.extend_from_slice(&record(typ, payload));
+            records.push(OpaqueRecord {
+                typ: ContentType(typ),
+                version: ProtocolVersion::TLS1_2,
+                payload: payload.to_vec(),
+            });
+        }
+        (bytes, records)
+    }
+
+    fn feed_in_chunks(bytes: &[u8], cuts: &[usize]) -> Vec<OpaqueRecord> {
+        let mut d = Deframer::new();
+        let mut out = Vec::new();
+        let mut last = 0;
+        for &cut in cuts.iter().chain(core::iter::once(&bytes.len())) {
+            d.push(&bytes[last..cut]);
+            last = cut;
+            while let Some(r) = d.next_record().unwrap() {
+                out.push(r);
+            }
+        }
+        assert_eq!(d.buffered(), 0);
+        out
+    }
+
+    #[test]
+    fn one_byte_at_a_time() {
+        let (bytes, want) = stream();
+        let cuts: Vec<usize> = (1..bytes.len()).collect();
+        assert_eq!(feed_in_chunks(&bytes, &cuts), want);
+    }
+
+    #[test]
+    fn all_at_once() {
+        let (bytes, want) = stream();
+        assert_eq!(feed_in_chunks(&bytes, &[]), want);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn random_split_points(mut cuts in proptest::collection::vec(0usize..16_700, 0..40)) {
+            let (bytes, want) = stream();
+            for c in &mut cuts {
+                *c %= bytes.len() + 1;
+            }
+            cuts.sort_unstable();
+            proptest::prop_assert_eq!(feed_in_chunks(&bytes, &cuts), want);
+        }
+    }
+
+    #[test]
+    fn buffered_counts_partial_record() {
+        let mut d = Deframer::new();
+        d.push(&record(22, b"abc")[..6]);
+        assert_eq!(d.next_record(), Ok(None));
+        assert_eq!(d.buffered(), 6);
+        d.push(b"bc");
+        assert_eq!(d.next_record().unwrap().unwrap().payload, b"abc");
+        assert_eq!(d.buffered(), 0);
+    }
+
+    #[test]
+    fn oversized_length_rejected_after_header() {
+        let len = u16::try_from(MAX_CIPHERTEXT + 1).unwrap().to_be_bytes();
+        let header = [23, 3, 3, len[0], len[1]];
+        let mut d = Deframer::new();
+        for b in &header[..4] {
+            d.push(&[*b]);
+            assert_eq!(d.next_record(), Ok(None));
+        }
+        d.push(&header[4..]);
+        // No body byte has arrived: the length alone decides.
+        assert_eq!(d.next_record(), Err(Error::RecordOverflow));
+        assert_eq!(d.next_record(), Err(Error::RecordOverflow));
+
+        // The limit itself is allowed: it waits for the body.
+        let len = u16::try_from(MAX_CIPHERTEXT).unwrap().to_be_bytes();
+        let mut d = Deframer::new();
+        d.push(&[23, 3, 3, len[0], len[1]]);
+        assert_eq!(d.next_record(), Ok(None));
+    }
+
+    #[test]
+    fn unknown_content_type_is_unexpected_message() {
+        for typ in [0u8, 19, 24, 255] {
+            let mut d = Deframer::new();
+            d.push(&[typ]);
+            let err = d.next_record().unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::PeerMisbehaved(PeerMisbehaved::UnexpectedMessage { .. })
+                ),
+                "type {typ}: {err:?}"
+            );
+            assert_eq!(
+                err.alert(),
+                Some(crate::msgs::enums::AlertDescription::UNEXPECTED_MESSAGE)
+            );
+        }
+    }
+
+    #[test]
+    fn zero_length_records_are_returned() {
+        let mut d = Deframer::new();
+        d.push(&record(23, b""));
+        d.push(&record(22, b""));
+        let r = d.next_record().unwrap().unwrap();
+        assert_eq!((r.typ, r.payload.len()), (ContentType::APPLICATION_DATA, 0));
+        let r = d.next_record().unwrap().unwrap();
+        assert_eq!((r.typ, r.payload.len()), (ContentType::HANDSHAKE, 0));
+        assert_eq!(d.next_record(), Ok(None));
+    }
+
+    #[test]
+    fn many_small_records_in_one_push() {
+        // 200k records (1 MB): quadratic copying would take minutes.
+        let n = 200_000;
+        let mut bytes = Vec::with_capacity(n * 6);
+        for i in 0..n {
+            bytes.extend_from_slice(&record(23, &[i as u8]));
+        }
+        let mut d = Deframer::new();
+        d.push(&bytes);
+        let mut count = 0;
+        while let Some(r) = d.next_record().unwrap() {
+            assert_eq!(r.payload, [count as u8]);
+            count += 1;
+            if count % 1000 == 0 {
+                // Interleaved tiny pushes must not cause a full move each time.
+                d.push(&[]);
+            }
+        }
+        assert_eq!(count, n);
+    }
+
+    #[test]
+    fn header_roundtrips() {
+        let bytes = record(21, b"\x01\x00");
+        let mut d = Deframer::new();
+        d.push(&bytes);
+        let r = d.next_record().unwrap().unwrap();
+        assert_eq!(r.header(), bytes[..5]);
+    }
+}

@@ -137,6 +137,11 @@ impl RecordSealer {
         self.seq
     }
 
+    #[cfg(test)]
+    fn set_sequence(&mut self, seq: u64) {
+        self.seq = seq;
+    }
+
     /// Whether this key is close enough to its confidentiality limit that
     /// the connection should send a KeyUpdate now (§5.5).
     ///
@@ -231,5 +236,317 @@ impl RecordOpener {
     /// Records opened with this key so far.
     pub fn sequence(&self) -> u64 {
         self.seq
+    }
+
+    #[cfg(test)]
+    fn set_sequence(&mut self, seq: u64) {
+        self.seq = seq;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec;
+
+    use super::*;
+    use crate::crypto::aead::AeadAlgorithm;
+    use crate::crypto::suites::{ALL_SUITES, TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256};
+
+    const SECRET: [u8; 48] = [0x42; 48];
+
+    fn secret(suite: SuiteParams) -> &'static [u8] {
+        &SECRET[..suite.hash.output_len()]
+    }
+
+    fn split(record: &[u8]) -> ([u8; 5], Vec<u8>) {
+        (record[..5].try_into().unwrap(), record[5..].to_vec())
+    }
+
+    fn is_unexpected_message(e: &Error) -> bool {
+        matches!(
+            e,
+            Error::PeerMisbehaved(PeerMisbehaved::UnexpectedMessage { .. })
+        )
+    }
+
+    #[test]
+    fn roundtrip_with_padding_every_suite() {
+        for &suite in ALL_SUITES {
+            let mut sealer = RecordSealer::new(suite, secret(suite));
+            let mut opener = RecordOpener::new(suite, secret(suite));
+            let cases: [(ContentType, &[u8], usize); 4] = [
+                (ContentType::HANDSHAKE, b"hello", 10),
+                (ContentType::APPLICATION_DATA, b"", 0),
+                (ContentType::ALERT, b"\x01\x00", 300),
+                (ContentType::APPLICATION_DATA, &[0u8; 64], 7),
+            ];
+            for (i, (typ, content, padding)) in cases.into_iter().enumerate() {
+                let mut rec = Vec::new();
+                sealer.seal(typ, content, padding, &mut rec).unwrap();
+                let ct_len = content.len() + 1 + padding + TAG_LEN;
+                assert_eq!(rec.len(), HEADER_LEN + ct_len);
+                assert_eq!(&rec[..3], &[23, 3, 3]);
+                assert_eq!(usize::from(u16::from_be_bytes([rec[3], rec[4]])), ct_len);
+                let (header, mut body) = split(&rec);
+                let got = opener
+                    .open(&header, &mut body, MAX_INNER_PLAINTEXT)
+                    .unwrap();
+                assert_eq!((got, &body[..]), (typ, content), "{suite:?} case {i}");
+            }
+            assert_eq!((sealer.sequence(), opener.sequence()), (4, 4));
+        }
+    }
+
+    #[test]
+    fn tampered_byte_is_decrypt_failed() {
+        let suite = TLS_AES_128_GCM_SHA256;
+        let mut rec = Vec::new();
+        RecordSealer::new(suite, secret(suite))
+            .seal(
+                ContentType::APPLICATION_DATA,
+                b"attack at dawn",
+                3,
+                &mut rec,
+            )
+            .unwrap();
+        // Every byte after the content type: version and length are
+        // additional data, the rest ciphertext and tag.
+        for i in 1..rec.len() {
+            let mut bad = rec.clone();
+            bad[i] ^= 0x01;
+            let (header, mut body) = split(&bad);
+            let mut opener = RecordOpener::new(suite, secret(suite));
+            assert_eq!(
+                opener.open(&header, &mut body, MAX_INNER_PLAINTEXT),
+                Err(Error::DecryptFailed),
+                "byte {i}"
+            );
+            assert_eq!(opener.sequence(), 0);
+        }
+    }
+
+    #[test]
+    fn wrong_sequence_is_decrypt_failed() {
+        let suite = TLS_CHACHA20_POLY1305_SHA256;
+        let mut sealer = RecordSealer::new(suite, secret(suite));
+        let (mut first, mut second) = (Vec::new(), Vec::new());
+        sealer
+            .seal(ContentType::HANDSHAKE, b"one", 0, &mut first)
+            .unwrap();
+        sealer
+            .seal(ContentType::HANDSHAKE, b"two", 0, &mut second)
+            .unwrap();
+        let mut opener = RecordOpener::new(suite, secret(suite));
+        let (header, mut body) = split(&second);
+        assert_eq!(
+            opener.open(&header, &mut body, MAX_INNER_PLAINTEXT),
+            Err(Error::DecryptFailed)
+        );
+        // Nothing was skipped: the first record still opens.
+        let (header, mut body) = split(&first);
+        assert!(opener.open(&header, &mut body, MAX_INNER_PLAINTEXT).is_ok());
+    }
+
+    /// Builds a record by hand (not through the sealer) around `inner`.
+    fn raw_record(suite: SuiteParams, seq: u64, inner: &[u8]) -> Vec<u8> {
+        let (key, iv) = traffic_key_iv(suite, secret(suite));
+        let key = AeadKey::new(suite.aead, &key).unwrap();
+        let mut nonce = iv;
+        for (n, s) in nonce[4..].iter_mut().zip(seq.to_be_bytes()) {
+            *n ^= s;
+        }
+        let header = outer_header(u16::try_from(inner.len() + TAG_LEN).unwrap());
+        let mut body = inner.to_vec();
+        key.seal_in_place(&nonce, &header, &mut body).unwrap();
+        let mut rec = header.to_vec();
+        rec.extend_from_slice(&body);
+        rec
+    }
+
+    #[test]
+    fn hand_built_record_matches_sealer() {
+        // Nonce = IV xor padded sequence, AAD = header (§5.2, §5.3),
+        // computed independently of `Protection::nonce`. ChaCha20, whose
+        // limit allows a sequence number with every nonce byte in play.
+        let suite = TLS_CHACHA20_POLY1305_SHA256;
+        let mut sealer = RecordSealer::new(suite, secret(suite));
+        sealer.set_sequence(0x0102_0304_0506_0708);
+        let mut rec = Vec::new();
+        sealer
+            .seal(ContentType::HANDSHAKE, b"abc", 2, &mut rec)
+            .unwrap();
+        assert_eq!(
+            rec,
+            raw_record(suite, 0x0102_0304_0506_0708, b"abc\x16\0\0")
+        );
+    }
+
+    #[test]
+    fn all_zero_inner_plaintext_is_unexpected_message() {
+        let suite = TLS_AES_128_GCM_SHA256;
+        for inner in [&[][..], &[0u8; 1][..], &[0u8; 40][..]] {
+            let (header, mut body) = split(&raw_record(suite, 0, inner));
+            let err = RecordOpener::new(suite, secret(suite))
+                .open(&header, &mut body, MAX_INNER_PLAINTEXT)
+                .unwrap_err();
+            assert!(
+                is_unexpected_message(&err),
+                "{} zeros: {err:?}",
+                inner.len()
+            );
+        }
+    }
+
+    #[test]
+    fn padding_is_stripped_from_the_end() {
+        // Content ending in zero bytes keeps them: only bytes after the
+        // last non-zero one are padding (§5.4).
+        let suite = TLS_AES_128_GCM_SHA256;
+        let (header, mut body) = split(&raw_record(suite, 0, b"a\0\0\x17\0\0\0"));
+        let typ = RecordOpener::new(suite, secret(suite))
+            .open(&header, &mut body, MAX_INNER_PLAINTEXT)
+            .unwrap();
+        assert_eq!(
+            (typ, &body[..]),
+            (ContentType::APPLICATION_DATA, &b"a\0\0"[..])
+        );
+    }
+
+    #[test]
+    fn oversized_inner_plaintext_is_record_overflow() {
+        let suite = TLS_AES_128_GCM_SHA256;
+        let mut rec = Vec::new();
+        RecordSealer::new(suite, secret(suite))
+            .seal(ContentType::APPLICATION_DATA, &[7u8; 100], 0, &mut rec)
+            .unwrap();
+        let (header, body) = split(&rec);
+        // 101 bytes of TLSInnerPlaintext: fine at 101, overflow at 100.
+        let mut ok = body.clone();
+        assert!(
+            RecordOpener::new(suite, secret(suite))
+                .open(&header, &mut ok, 101)
+                .is_ok()
+        );
+        let mut too_big = body;
+        assert_eq!(
+            RecordOpener::new(suite, secret(suite)).open(&header, &mut too_big, 100),
+            Err(Error::RecordOverflow)
+        );
+    }
+
+    #[test]
+    fn shorter_than_tag_is_decrypt_failed() {
+        let suite = TLS_AES_128_GCM_SHA256;
+        for len in [0usize, 1, TAG_LEN - 1] {
+            let header = outer_header(u16::try_from(len).unwrap());
+            let mut body = vec![0u8; len];
+            assert_eq!(
+                RecordOpener::new(suite, secret(suite)).open(
+                    &header,
+                    &mut body,
+                    MAX_INNER_PLAINTEXT
+                ),
+                Err(Error::DecryptFailed)
+            );
+        }
+    }
+
+    #[test]
+    fn unprotected_outer_type_is_unexpected_message() {
+        let suite = TLS_AES_128_GCM_SHA256;
+        let mut rec = Vec::new();
+        RecordSealer::new(suite, secret(suite))
+            .seal(ContentType::HANDSHAKE, b"x", 0, &mut rec)
+            .unwrap();
+        rec[0] = ContentType::HANDSHAKE.0;
+        let (header, mut body) = split(&rec);
+        let err = RecordOpener::new(suite, secret(suite))
+            .open(&header, &mut body, MAX_INNER_PLAINTEXT)
+            .unwrap_err();
+        assert!(is_unexpected_message(&err));
+    }
+
+    #[test]
+    fn sealer_refuses_oversized_inner_plaintext() {
+        let suite = TLS_AES_128_GCM_SHA256;
+        let mut sealer = RecordSealer::new(suite, secret(suite));
+        let mut out = Vec::new();
+        // 2^14 content + type byte is the maximum; one padding byte more is not.
+        assert!(
+            sealer
+                .seal(ContentType::APPLICATION_DATA, &[1; 1 << 14], 0, &mut out)
+                .is_ok()
+        );
+        assert!(matches!(
+            sealer.seal(ContentType::APPLICATION_DATA, &[1; 1 << 14], 1, &mut out),
+            Err(Error::Internal(_))
+        ));
+        assert!(matches!(
+            sealer.seal(ContentType::APPLICATION_DATA, &[], usize::MAX, &mut out),
+            Err(Error::Internal(_))
+        ));
+        assert_eq!(sealer.sequence(), 1);
+    }
+
+    #[test]
+    fn key_update_wanted_before_confidentiality_limit() {
+        let suite = TLS_AES_128_GCM_SHA256;
+        let limit = AeadAlgorithm::Aes128Gcm.confidentiality_limit();
+        // 2^24.5 rounded down (RFC 8446 §5.5).
+        assert_eq!(limit, 23_726_566);
+        let mut sealer = RecordSealer::new(suite, secret(suite));
+        assert!(!sealer.wants_key_update());
+        sealer.set_sequence(limit - limit / 16 - 1);
+        assert!(!sealer.wants_key_update());
+        sealer.set_sequence(limit - limit / 16);
+        assert!(sealer.wants_key_update());
+        sealer.set_sequence(limit - 1);
+        let mut out = Vec::new();
+        assert!(
+            sealer
+                .seal(ContentType::APPLICATION_DATA, b"last", 0, &mut out)
+                .is_ok()
+        );
+        // The limit is a hard stop, not only advice.
+        assert!(matches!(
+            sealer.seal(ContentType::APPLICATION_DATA, b"one too many", 0, &mut out),
+            Err(Error::Internal(_))
+        ));
+        assert_eq!(sealer.sequence(), limit);
+    }
+
+    #[test]
+    fn sequence_numbers_never_wrap() {
+        let suite = TLS_CHACHA20_POLY1305_SHA256;
+        let mut sealer = RecordSealer::new(suite, secret(suite));
+        sealer.set_sequence(u64::MAX - 1);
+        let mut rec = Vec::new();
+        sealer
+            .seal(ContentType::APPLICATION_DATA, b"x", 0, &mut rec)
+            .unwrap();
+        assert_eq!(sealer.sequence(), u64::MAX);
+        assert!(sealer.wants_key_update());
+        assert!(
+            sealer
+                .seal(ContentType::APPLICATION_DATA, b"x", 0, &mut Vec::new())
+                .is_err()
+        );
+        assert_eq!(sealer.sequence(), u64::MAX);
+
+        // The opener stops at the integrity limit (2^36), long before a wrap.
+        let mut opener = RecordOpener::new(suite, secret(suite));
+        opener.set_sequence(1 << 36);
+        let (header, mut body) = split(&raw_record(suite, 1 << 36, b"x\x17"));
+        let err = opener
+            .open(&header, &mut body, MAX_INNER_PLAINTEXT)
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::PeerMisbehaved(PeerMisbehaved::TooMany(_))),
+            "{err:?}"
+        );
+        // One below the limit still opens.
+        opener.set_sequence((1 << 36) - 1);
+        let (header, mut body) = split(&raw_record(suite, (1 << 36) - 1, b"x\x17"));
+        assert!(opener.open(&header, &mut body, MAX_INNER_PLAINTEXT).is_ok());
     }
 }
