@@ -363,10 +363,10 @@ mod keylog_file {
 
     fn push_hex(line: &mut Vec<u8>, bytes: &[u8]) {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        // Both indices are nibbles (< 16).
+        let digit = |nibble: u8| DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0');
         for b in bytes {
-            line.push(DIGITS[usize::from(b >> 4)]);
-            line.push(DIGITS[usize::from(b & 0x0f)]);
+            line.push(digit(b >> 4));
+            line.push(digit(b & 0x0f));
         }
     }
 
