@@ -2,6 +2,10 @@
 
 use alloc::vec::Vec;
 
+use aes_gcm::aead::array::Array;
+use aes_gcm::{AeadInOut, Aes128Gcm, Aes256Gcm, KeyInit};
+use chacha20poly1305::ChaCha20Poly1305;
+
 use crate::error::Error;
 
 /// An AEAD algorithm.
@@ -33,36 +37,87 @@ impl AeadAlgorithm {
     /// (RFC 8446 §5.5 and the AEAD limits draft: 2^24.5 full-size records
     /// for AES-GCM; ChaCha20-Poly1305 has no practical limit below 2^64).
     pub fn confidentiality_limit(self) -> u64 {
-        todo!()
+        match self {
+            // 2^24.5 = 23_726_566.4: rounded down, as RFC 8446 §5.5 says
+            // "approximately 2^24.5" and erring low is the safe side.
+            Self::Aes128Gcm | Self::Aes256Gcm => 23_726_566,
+            // draft-irtf-cfrg-aead-limits §5.2.1: the bound exceeds the
+            // 2^64 sequence number space, so the sequence limit governs.
+            Self::ChaCha20Poly1305 => u64::MAX,
+        }
     }
 
     /// How many forgery attempts one key may see before the connection
     /// must end (AES-GCM 2^36, ChaCha20-Poly1305 2^36).
     pub fn integrity_limit(self) -> u64 {
-        todo!()
+        match self {
+            // draft-irtf-cfrg-aead-limits §5.1.1 (AES-GCM, 2^36 for
+            // full-size TLS records) and §5.2.1 (ChaCha20-Poly1305, 2^36).
+            Self::Aes128Gcm | Self::Aes256Gcm | Self::ChaCha20Poly1305 => 1 << 36,
+        }
     }
+}
+
+enum Keyed {
+    Aes128Gcm(Aes128Gcm),
+    Aes256Gcm(Aes256Gcm),
+    ChaCha20Poly1305(ChaCha20Poly1305),
 }
 
 /// A keyed AEAD instance. The key schedule is zeroized by the ciphers'
 /// own `zeroize` support on drop.
 pub struct AeadKey {
-    _todo: (),
+    alg: AeadAlgorithm,
+    keyed: Keyed,
 }
 
 impl AeadKey {
     /// Keys `alg`; `key` must be `alg.key_len()` bytes.
-    pub fn new(_alg: AeadAlgorithm, _key: &[u8]) -> Result<Self, Error> {
-        todo!()
+    pub fn new(alg: AeadAlgorithm, key: &[u8]) -> Result<Self, Error> {
+        let bad_len = |_| Error::Internal("AEAD key of the wrong length");
+        let keyed = match alg {
+            AeadAlgorithm::Aes128Gcm => {
+                Keyed::Aes128Gcm(Aes128Gcm::new_from_slice(key).map_err(bad_len)?)
+            }
+            AeadAlgorithm::Aes256Gcm => {
+                Keyed::Aes256Gcm(Aes256Gcm::new_from_slice(key).map_err(bad_len)?)
+            }
+            AeadAlgorithm::ChaCha20Poly1305 => {
+                Keyed::ChaCha20Poly1305(ChaCha20Poly1305::new_from_slice(key).map_err(bad_len)?)
+            }
+        };
+        Ok(Self { alg, keyed })
+    }
+
+    /// The algorithm.
+    pub fn algorithm(&self) -> AeadAlgorithm {
+        self.alg
     }
 
     /// Encrypts `buf` in place and appends the tag.
     pub fn seal_in_place(
         &self,
-        _nonce: &[u8; NONCE_LEN],
-        _aad: &[u8],
-        _buf: &mut Vec<u8>,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        buf: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        todo!()
+        let nonce = Array::from(*nonce);
+        let msg = buf.as_mut_slice().into();
+        // The ciphers only fail for inputs beyond 2^36 bytes, far above any record.
+        let too_long = |_| Error::Internal("AEAD input too long");
+        let tag = match &self.keyed {
+            Keyed::Aes128Gcm(c) => c
+                .encrypt_inout_detached(&nonce, aad, msg)
+                .map_err(too_long)?,
+            Keyed::Aes256Gcm(c) => c
+                .encrypt_inout_detached(&nonce, aad, msg)
+                .map_err(too_long)?,
+            Keyed::ChaCha20Poly1305(c) => c
+                .encrypt_inout_detached(&nonce, aad, msg)
+                .map_err(too_long)?,
+        };
+        buf.extend_from_slice(&tag);
+        Ok(())
     }
 
     /// Decrypts `buf` (ciphertext followed by tag) in place and returns the
@@ -70,10 +125,28 @@ impl AeadKey {
     /// authenticate (then the content of `buf` is unspecified).
     pub fn open_in_place(
         &self,
-        _nonce: &[u8; NONCE_LEN],
-        _aad: &[u8],
-        _buf: &mut [u8],
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
     ) -> Result<usize, Error> {
-        todo!()
+        let ct_len = buf.len().checked_sub(TAG_LEN).ok_or(Error::DecryptFailed)?;
+        let (ct, tag) = buf.split_at_mut(ct_len);
+        let tag = Array::try_from(&*tag).map_err(|_| Error::DecryptFailed)?;
+        let nonce = Array::from(*nonce);
+        let ct = ct.into();
+        // The crates compare tags in constant time.
+        let ok = match &self.keyed {
+            Keyed::Aes128Gcm(c) => c.decrypt_inout_detached(&nonce, aad, ct, &tag),
+            Keyed::Aes256Gcm(c) => c.decrypt_inout_detached(&nonce, aad, ct, &tag),
+            Keyed::ChaCha20Poly1305(c) => c.decrypt_inout_detached(&nonce, aad, ct, &tag),
+        };
+        ok.map_err(|_| Error::DecryptFailed)?;
+        Ok(ct_len)
+    }
+}
+
+impl core::fmt::Debug for AeadKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "AeadKey({:?})", self.alg)
     }
 }

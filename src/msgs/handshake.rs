@@ -3,11 +3,18 @@
 //! Messages are owned values. `HandshakeMessage::read` parses one whole
 //! message (type, u24 length, body); `encode` writes the same framing, so
 //! `read` then `encode` gives back the input for every canonical message.
+//!
+//! Extensions live in [`super::extensions`] and are re-exported here.
 
 use alloc::vec::Vec;
 
 use super::enums::*;
-use crate::codec::{Codec, Reader};
+pub use super::extensions::{
+    CertReqExtension, ClientExtension, KeyShareEntry, OfferedPsks, PskIdentity, ServerExtension,
+    TicketExtension, UnknownExtension,
+};
+use super::extensions::{put_block, read_block, with_prefix};
+use crate::codec::{Codec, LengthPrefix, Reader, put_list, put_vec};
 use crate::error::InvalidMessage;
 
 /// The special `random` that marks a ServerHello as a HelloRetryRequest
@@ -63,16 +70,90 @@ pub enum HandshakeMessage {
 impl HandshakeMessage {
     /// The message's type.
     pub fn typ(&self) -> HandshakeType {
-        todo!()
+        use HandshakeType as T;
+        match self {
+            Self::ClientHello(_) => T::CLIENT_HELLO,
+            Self::ServerHello(_) => T::SERVER_HELLO,
+            Self::NewSessionTicket(_) => T::NEW_SESSION_TICKET,
+            Self::EndOfEarlyData => T::END_OF_EARLY_DATA,
+            Self::EncryptedExtensions(_) => T::ENCRYPTED_EXTENSIONS,
+            Self::Certificate(_) => T::CERTIFICATE,
+            Self::CertificateRequest(_) => T::CERTIFICATE_REQUEST,
+            Self::CertificateVerify(_) => T::CERTIFICATE_VERIFY,
+            Self::Finished(_) => T::FINISHED,
+            Self::KeyUpdate(_) => T::KEY_UPDATE,
+            Self::MessageHash(_) => T::MESSAGE_HASH,
+            Self::Unknown { typ, .. } => *typ,
+        }
+    }
+
+    fn encode_body(&self, out: &mut Vec<u8>) {
+        match self {
+            Self::ClientHello(ch) => ch.encode_body(out),
+            Self::ServerHello(sh) => sh.encode_body(out),
+            Self::NewSessionTicket(t) => t.encode_body(out),
+            Self::EndOfEarlyData => {}
+            Self::EncryptedExtensions(exts) => put_block(out, exts, ServerExtension::encode),
+            Self::Certificate(c) => c.encode_body(out),
+            Self::CertificateRequest(c) => c.encode_body(out),
+            Self::CertificateVerify(d) => {
+                d.scheme.encode(out);
+                put_vec(out, LengthPrefix::U16, &d.signature);
+            }
+            Self::Finished(data) | Self::MessageHash(data) => out.extend_from_slice(data),
+            Self::KeyUpdate(req) => req.encode(out),
+            Self::Unknown { body, .. } => out.extend_from_slice(body),
+        }
+    }
+
+    fn read_body(typ: HandshakeType, r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        use HandshakeType as T;
+        Ok(match typ {
+            T::CLIENT_HELLO => Self::ClientHello(ClientHello::read_body(r)?),
+            T::SERVER_HELLO => Self::ServerHello(ServerHello::read_body(r)?),
+            T::NEW_SESSION_TICKET => Self::NewSessionTicket(NewSessionTicket::read_body(r)?),
+            // §4.5: struct {} EndOfEarlyData; trailing bytes fail below.
+            T::END_OF_EARLY_DATA => Self::EndOfEarlyData,
+            // §4.3.1: Extension extensions<0..2^16-1>
+            T::ENCRYPTED_EXTENSIONS => {
+                Self::EncryptedExtensions(read_block(r, "EncryptedExtensions", false, |t, b| {
+                    ServerExtension::read_body(t, b, false)
+                })?)
+            }
+            T::CERTIFICATE => Self::Certificate(CertificatePayload::read_body(r)?),
+            T::CERTIFICATE_REQUEST => Self::CertificateRequest(CertificateRequest::read_body(r)?),
+            // §4.4.3: SignatureScheme algorithm; opaque signature<0..2^16-1>
+            T::CERTIFICATE_VERIFY => Self::CertificateVerify(DigitallySigned {
+                scheme: SignatureScheme::read(r)?,
+                signature: r.vec_bytes(LengthPrefix::U16, "signature")?.to_vec(),
+            }),
+            // §4.4.4: verify_data[Hash.length]; the hash is not known here,
+            // so the length is checked where the value is verified.
+            T::FINISHED => Self::Finished(r.rest().to_vec()),
+            T::KEY_UPDATE => Self::KeyUpdate(KeyUpdateRequest::read(r)?),
+            // Only ever built locally (§4.4.1); parsed symmetrically so the
+            // state machine sees it for what it is and refuses it as unexpected.
+            T::MESSAGE_HASH => Self::MessageHash(r.rest().to_vec()),
+            _ => Self::Unknown {
+                typ,
+                body: r.rest().to_vec(),
+            },
+        })
     }
 }
 
 impl Codec<'_> for HandshakeMessage {
-    fn encode(&self, _out: &mut Vec<u8>) {
-        todo!()
+    /// `msg_type`, a 24-bit length and the body (§4).
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.typ().encode(out);
+        with_prefix(out, LengthPrefix::U24, |out| self.encode_body(out));
     }
-    fn read(_r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        todo!()
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let typ = HandshakeType::read(r)?;
+        let mut body = r.sub(LengthPrefix::U24, "handshake message")?;
+        let msg = Self::read_body(typ, &mut body)?;
+        body.expect_empty("handshake message")?;
+        Ok(msg)
     }
 }
 
@@ -96,15 +177,87 @@ pub struct ClientHello {
 
 impl ClientHello {
     /// The first extension of the given type.
-    pub fn find(&self, _typ: ExtensionType) -> Option<&ClientExtension> {
-        todo!()
+    pub fn find(&self, typ: ExtensionType) -> Option<&ClientExtension> {
+        self.extensions.iter().find(|e| e.typ() == typ)
     }
 
     /// The encoding of the whole handshake message (type and length
     /// included) up to but excluding the binders list of the
     /// `pre_shared_key` extension (§4.2.11.2). `None` without that extension.
+    ///
+    /// The length fields keep counting the binders: §4.2.11.2 hashes a
+    /// prefix of the real message, not a re-encoded shorter one. Since
+    /// pre_shared_key is last and binders end it, the prefix is the full
+    /// encoding minus the binders list.
     pub fn encoding_for_binders(&self) -> Option<Vec<u8>> {
-        todo!()
+        let psk = self.extensions.iter().find_map(|e| match e {
+            ClientExtension::PreSharedKey(psk) => Some(psk),
+            _ => None,
+        })?;
+        // Only well-formed when pre_shared_key is last (as parsing ensures);
+        // a hand-built value that breaks this has no binder transcript.
+        if !matches!(
+            self.extensions.last(),
+            Some(ClientExtension::PreSharedKey(_))
+        ) {
+            return None;
+        }
+        let mut binders = Vec::new();
+        psk.encode_binders(&mut binders);
+        let mut full = HandshakeMessage::ClientHello(self.clone()).to_bytes();
+        let keep = full.len().checked_sub(binders.len())?;
+        full.truncate(keep);
+        Some(full)
+    }
+
+    fn encode_body(&self, out: &mut Vec<u8>) {
+        self.legacy_version.encode(out);
+        out.extend_from_slice(&self.random);
+        put_vec(out, LengthPrefix::U8, &self.legacy_session_id);
+        put_list(out, LengthPrefix::U16, &self.cipher_suites);
+        put_vec(out, LengthPrefix::U8, &self.legacy_compression_methods);
+        // An empty list stands for an absent extensions field (see read_body).
+        if !self.extensions.is_empty() {
+            put_block(out, &self.extensions, ClientExtension::encode);
+        }
+    }
+
+    fn read_body(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let legacy_version = ProtocolVersion::read(r)?;
+        let random = read_random(r)?;
+        let legacy_session_id = read_session_id(r)?;
+        // §4.1.2: CipherSuite cipher_suites<2..2^16-2>
+        let cipher_suites = r.nonempty_list(LengthPrefix::U16, "cipher_suites")?;
+        // §4.1.2: opaque legacy_compression_methods<1..2^8-1>
+        let legacy_compression_methods = r
+            .nonempty_vec_bytes(LengthPrefix::U8, "legacy_compression_methods")?
+            .to_vec();
+        // §4.1.2: a ClientHello of an older version may end here; such a
+        // hello has no supported_versions and is refused later with
+        // protocol_version. When present, extensions<8..2^16-1> is non-empty,
+        // so an empty list and an absent field cannot be confused.
+        let extensions = if r.any_left() {
+            let exts = read_block(
+                r,
+                "ClientHello extensions",
+                true,
+                ClientExtension::read_body,
+            )?;
+            if exts.is_empty() {
+                return Err(InvalidMessage::EmptyVector("ClientHello extensions"));
+            }
+            exts
+        } else {
+            Vec::new()
+        };
+        Ok(Self {
+            legacy_version,
+            random,
+            legacy_session_id,
+            cipher_suites,
+            legacy_compression_methods,
+            extensions,
+        })
     }
 }
 
@@ -133,135 +286,67 @@ impl ServerHello {
     }
 
     /// The first extension of the given type.
-    pub fn find(&self, _typ: ExtensionType) -> Option<&ServerExtension> {
-        todo!()
+    pub fn find(&self, typ: ExtensionType) -> Option<&ServerExtension> {
+        self.extensions.iter().find(|e| e.typ() == typ)
+    }
+
+    fn encode_body(&self, out: &mut Vec<u8>) {
+        self.legacy_version.encode(out);
+        out.extend_from_slice(&self.random);
+        put_vec(out, LengthPrefix::U8, &self.legacy_session_id_echo);
+        self.cipher_suite.encode(out);
+        out.push(self.legacy_compression_method);
+        if !self.extensions.is_empty() {
+            put_block(out, &self.extensions, ServerExtension::encode);
+        }
+    }
+
+    fn read_body(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let legacy_version = ProtocolVersion::read(r)?;
+        let random = read_random(r)?;
+        // §4.1.3: the random alone tells a HelloRetryRequest apart, and with
+        // it the syntax of key_share (§4.2.8).
+        let retry = random == HRR_RANDOM;
+        let legacy_session_id_echo = read_session_id(r)?;
+        let cipher_suite = CipherSuite::read(r)?;
+        let legacy_compression_method = r.u8("legacy_compression_method")?;
+        // As in ClientHello: absent (an older version's hello) or non-empty.
+        let extensions = if r.any_left() {
+            let exts = read_block(r, "ServerHello extensions", false, |t, b| {
+                ServerExtension::read_body(t, b, retry)
+            })?;
+            if exts.is_empty() {
+                return Err(InvalidMessage::EmptyVector("ServerHello extensions"));
+            }
+            exts
+        } else {
+            Vec::new()
+        };
+        Ok(Self {
+            legacy_version,
+            random,
+            legacy_session_id_echo,
+            cipher_suite,
+            legacy_compression_method,
+            extensions,
+        })
     }
 }
 
-/// One `KeyShareEntry` (§4.2.8).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyShareEntry {
-    /// The group.
-    pub group: NamedGroup,
-    /// The encoded public value (non-empty).
-    pub payload: Vec<u8>,
+fn read_random(r: &mut Reader<'_>) -> Result<[u8; 32], InvalidMessage> {
+    <[u8; 32]>::try_from(r.take_or(32, "random")?)
+        .map_err(|_| InvalidMessage::MissingData("random"))
 }
 
-/// A `PskIdentity` (§4.2.11).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PskIdentity {
-    /// The identity (a ticket, or an external PSK's name).
-    pub identity: Vec<u8>,
-    /// Ticket age plus ticket_age_add, mod 2^32; 0 for external PSKs.
-    pub obfuscated_ticket_age: u32,
-}
-
-/// `OfferedPsks` (§4.2.11).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OfferedPsks {
-    /// At least one identity.
-    pub identities: Vec<PskIdentity>,
-    /// One binder per identity, each 32..255 bytes.
-    pub binders: Vec<Vec<u8>>,
-}
-
-/// Extensions a client may send in ClientHello.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ClientExtension {
-    /// RFC 6066 §3: (name_type, name) pairs; HostName is type 0.
-    ServerName(Vec<(ServerNameType, Vec<u8>)>),
-    /// §4.2.7
-    SupportedGroups(Vec<NamedGroup>),
-    /// §4.2.3
-    SignatureAlgorithms(Vec<SignatureScheme>),
-    /// §4.2.3
-    SignatureAlgorithmsCert(Vec<SignatureScheme>),
-    /// RFC 7301: protocol names, each non-empty.
-    Alpn(Vec<Vec<u8>>),
-    /// RFC 6066 §8: the `CertificateStatusRequest` body kept whole
-    /// (status_type, responder_id_list, request_extensions).
-    StatusRequest(Vec<u8>),
-    /// RFC 8449: the largest record plaintext the client will accept.
-    RecordSizeLimit(u16),
-    /// §4.2.1
-    SupportedVersions(Vec<ProtocolVersion>),
-    /// §4.2.8: client_shares.
-    KeyShare(Vec<KeyShareEntry>),
-    /// §4.2.2
-    Cookie(Vec<u8>),
-    /// §4.2.10: empty in ClientHello.
-    EarlyData,
-    /// §4.2.9
-    PskKeyExchangeModes(Vec<PskKeyExchangeMode>),
-    /// §4.2.11: must be the last extension.
-    PreSharedKey(OfferedPsks),
-    /// §4.2.4: DER distinguished names.
-    CertificateAuthorities(Vec<Vec<u8>>),
-    /// §4.2.6: empty.
-    PostHandshakeAuth,
-    /// RFC 7685: this many zero bytes.
-    Padding(usize),
-    /// RFC 7250: acceptable client certificate types.
-    ClientCertificateType(Vec<CertificateType>),
-    /// RFC 7250: acceptable server certificate types.
-    ServerCertificateType(Vec<CertificateType>),
-    /// Anything else, kept for the transcript and ignored (§4.2 lets
-    /// servers ignore unknown extensions).
-    Unknown(UnknownExtension),
-}
-
-impl ClientExtension {
-    /// The extension's code point.
-    pub fn typ(&self) -> ExtensionType {
-        todo!()
+/// §4.1.2: opaque legacy_session_id<0..32>
+fn read_session_id(r: &mut Reader<'_>) -> Result<Vec<u8>, InvalidMessage> {
+    let id = r.vec_bytes(LengthPrefix::U8, "legacy_session_id")?;
+    if id.len() > 32 {
+        return Err(InvalidMessage::InvalidValue(
+            "legacy_session_id longer than 32 bytes",
+        ));
     }
-}
-
-/// Extensions in ServerHello, HelloRetryRequest and EncryptedExtensions.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ServerExtension {
-    /// RFC 6066 §3: empty acknowledgement of server_name (EE).
-    ServerNameAck,
-    /// §4.2.7: the server's groups, informational (EE).
-    SupportedGroups(Vec<NamedGroup>),
-    /// RFC 7301: exactly one selected protocol (EE).
-    Alpn(Vec<Vec<u8>>),
-    /// RFC 8449 (EE).
-    RecordSizeLimit(u16),
-    /// §4.2.10: empty, early data accepted (EE).
-    EarlyData,
-    /// §4.2.1: selected_version (SH, HRR).
-    SupportedVersions(ProtocolVersion),
-    /// §4.2.8: server_share (SH).
-    KeyShare(KeyShareEntry),
-    /// §4.2.8: selected_group (HRR).
-    KeyShareRetry(NamedGroup),
-    /// §4.2.2 (HRR).
-    Cookie(Vec<u8>),
-    /// §4.2.11: selected_identity (SH).
-    PreSharedKey(u16),
-    /// RFC 7250 (EE).
-    ClientCertificateType(CertificateType),
-    /// RFC 7250 (EE).
-    ServerCertificateType(CertificateType),
-    /// Anything else; a client rejects ones it did not offer.
-    Unknown(UnknownExtension),
-}
-
-impl ServerExtension {
-    /// The extension's code point.
-    pub fn typ(&self) -> ExtensionType {
-        todo!()
-    }
-}
-
-/// An extension kept as raw bytes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownExtension {
-    /// Its code point.
-    pub typ: ExtensionType,
-    /// Its extension_data.
-    pub body: Vec<u8>,
+    Ok(id.to_vec())
 }
 
 /// `Certificate` (§4.4.2), for X.509 and raw public keys alike.
@@ -291,19 +376,6 @@ pub struct CertificateRequest {
     pub extensions: Vec<CertReqExtension>,
 }
 
-/// Extensions of a CertificateRequest.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CertReqExtension {
-    /// §4.2.3
-    SignatureAlgorithms(Vec<SignatureScheme>),
-    /// §4.2.3
-    SignatureAlgorithmsCert(Vec<SignatureScheme>),
-    /// §4.2.4
-    CertificateAuthorities(Vec<Vec<u8>>),
-    /// Others, ignored.
-    Unknown(UnknownExtension),
-}
-
 /// `CertificateVerify` body (§4.4.3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DigitallySigned {
@@ -328,11 +400,95 @@ pub struct NewSessionTicket {
     pub extensions: Vec<TicketExtension>,
 }
 
-/// Extensions of a NewSessionTicket.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TicketExtension {
-    /// §4.2.10: max_early_data_size.
-    EarlyData(u32),
-    /// Others, ignored.
-    Unknown(UnknownExtension),
+impl CertificatePayload {
+    fn encode_body(&self, out: &mut Vec<u8>) {
+        put_vec(out, LengthPrefix::U8, &self.context);
+        with_prefix(out, LengthPrefix::U24, |out| {
+            for entry in &self.entries {
+                put_vec(out, LengthPrefix::U24, &entry.data);
+                put_block(out, &entry.extensions, UnknownExtension::encode);
+            }
+        });
+    }
+
+    fn read_body(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        // §4.4.2: opaque certificate_request_context<0..2^8-1>;
+        // CertificateEntry certificate_list<0..2^24-1>
+        let context = r
+            .vec_bytes(LengthPrefix::U8, "certificate_request_context")?
+            .to_vec();
+        let mut list = r.sub(LengthPrefix::U24, "certificate_list")?;
+        let mut entries = Vec::new();
+        while list.any_left() {
+            // cert_data / ASN1_subjectPublicKeyInfo<1..2^24-1>
+            let data = list
+                .nonempty_vec_bytes(LengthPrefix::U24, "cert_data")?
+                .to_vec();
+            let extensions =
+                read_block(&mut list, "CertificateEntry extensions", false, |t, b| {
+                    Ok(UnknownExtension {
+                        typ: t,
+                        body: b.to_vec(),
+                    })
+                })?;
+            entries.push(CertificateEntry { data, extensions });
+        }
+        Ok(Self { context, entries })
+    }
+}
+
+impl CertificateRequest {
+    fn encode_body(&self, out: &mut Vec<u8>) {
+        put_vec(out, LengthPrefix::U8, &self.context);
+        put_block(out, &self.extensions, CertReqExtension::encode);
+    }
+
+    fn read_body(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        // §4.3.2: opaque certificate_request_context<0..2^8-1>;
+        // Extension extensions<2..2^16-1>
+        let context = r
+            .vec_bytes(LengthPrefix::U8, "certificate_request_context")?
+            .to_vec();
+        let extensions = read_block(
+            r,
+            "CertificateRequest extensions",
+            false,
+            CertReqExtension::read_body,
+        )?;
+        if extensions.is_empty() {
+            return Err(InvalidMessage::EmptyVector("CertificateRequest extensions"));
+        }
+        Ok(Self {
+            context,
+            extensions,
+        })
+    }
+}
+
+impl NewSessionTicket {
+    fn encode_body(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.lifetime.to_be_bytes());
+        out.extend_from_slice(&self.age_add.to_be_bytes());
+        put_vec(out, LengthPrefix::U8, &self.nonce);
+        put_vec(out, LengthPrefix::U16, &self.ticket);
+        put_block(out, &self.extensions, TicketExtension::encode);
+    }
+
+    fn read_body(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        // §4.6.1: uint32 ticket_lifetime; uint32 ticket_age_add;
+        // opaque ticket_nonce<0..255>; opaque ticket<1..2^16-1>;
+        // Extension extensions<0..2^16-2>
+        Ok(Self {
+            lifetime: r.u32("ticket_lifetime")?,
+            age_add: r.u32("ticket_age_add")?,
+            nonce: r.vec_bytes(LengthPrefix::U8, "ticket_nonce")?.to_vec(),
+            ticket: r.nonempty_vec_bytes(LengthPrefix::U16, "ticket")?.to_vec(),
+            extensions: read_block(
+                r,
+                "NewSessionTicket extensions",
+                false,
+                TicketExtension::read_body,
+            )?,
+        })
+    }
 }

@@ -3,4 +3,8 @@
 
 pub mod alert;
 pub mod enums;
+pub mod extensions;
 pub mod handshake;
+
+#[cfg(test)]
+mod tests;

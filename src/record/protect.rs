@@ -4,56 +4,169 @@
 
 use alloc::vec::Vec;
 
+use zeroize::Zeroize;
+
+use super::{HEADER_LEN, MAX_INNER_PLAINTEXT};
+use crate::crypto::aead::{AeadKey, NONCE_LEN, TAG_LEN};
 use crate::crypto::suites::SuiteParams;
-use crate::error::Error;
-use crate::msgs::enums::ContentType;
+use crate::error::{Error, PeerMisbehaved};
+use crate::key_schedule::traffic_key_iv;
+use crate::msgs::enums::{ContentType, ProtocolVersion};
+
+/// The outer header of a protected record (§5.2): opaque_type is always
+/// application_data and legacy_record_version always 0x0303.
+fn outer_header(ciphertext_len: u16) -> [u8; HEADER_LEN] {
+    let [v0, v1] = ProtocolVersion::TLS1_2.0.to_be_bytes();
+    let [l0, l1] = ciphertext_len.to_be_bytes();
+    [ContentType::APPLICATION_DATA.0, v0, v1, l0, l1]
+}
+
+/// The write key and static IV of one traffic secret, and the nonce rule.
+struct Protection {
+    key: AeadKey,
+    iv: [u8; NONCE_LEN],
+}
+
+impl Protection {
+    fn new(suite: SuiteParams, secret: &[u8]) -> Self {
+        let (key, iv) = traffic_key_iv(suite, secret);
+        let key = match AeadKey::new(suite.aead, &key) {
+            Ok(key) => key,
+            // traffic_key_iv derives exactly `suite.aead.key_len()` bytes,
+            // the only length AeadKey::new checks.
+            Err(_) => unreachable!("traffic key has the AEAD's key length"),
+        };
+        Self { key, iv }
+    }
+
+    /// §5.3: the 64-bit sequence number in network byte order, left-padded
+    /// with zeros to iv_length, XORed with the static IV.
+    fn nonce(&self, seq: u64) -> [u8; NONCE_LEN] {
+        let mut nonce = self.iv;
+        let seq = seq.to_be_bytes();
+        for (n, s) in nonce.iter_mut().skip(NONCE_LEN - seq.len()).zip(seq) {
+            *n ^= s;
+        }
+        nonce
+    }
+}
+
+impl Drop for Protection {
+    fn drop(&mut self) {
+        // The AEAD key schedules wipe themselves (the ciphers' `zeroize`
+        // feature); the IV is ours.
+        self.iv.zeroize();
+    }
+}
 
 /// Seals records under one write traffic secret.
 pub struct RecordSealer {
-    _todo: (),
+    prot: Protection,
+    seq: u64,
+    limit: u64,
 }
 
 impl RecordSealer {
     /// Keys a sealer from a traffic secret (§7.3); sequence number 0.
-    pub fn new(_suite: SuiteParams, _secret: &[u8]) -> Self {
-        todo!()
+    pub fn new(suite: SuiteParams, secret: &[u8]) -> Self {
+        Self {
+            prot: Protection::new(suite, secret),
+            seq: 0,
+            limit: suite.aead.confidentiality_limit(),
+        }
     }
 
     /// Appends one whole TLSCiphertext record (header included) carrying
     /// `content` of type `typ` followed by `padding` zero bytes. `content`
     /// plus type byte plus padding must fit the peer's limit; the caller
     /// fragments.
+    ///
+    /// Errors (`Error::Internal`, all our own fault): the inner plaintext
+    /// would exceed 2^14 + 1 bytes (§5.4), or this key has sealed as many
+    /// records as its AEAD's confidentiality limit allows (§5.5) — the
+    /// connection should have sent a KeyUpdate when
+    /// [`RecordSealer::wants_key_update`] said so. The sequence number can
+    /// therefore never wrap (§5.3).
     pub fn seal(
         &mut self,
-        _typ: ContentType,
-        _content: &[u8],
-        _padding: usize,
-        _out: &mut Vec<u8>,
+        typ: ContentType,
+        content: &[u8],
+        padding: usize,
+        out: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        todo!()
+        // §5.5: "implementations MUST NOT attempt to encrypt more than
+        // 2^24.5 full-size records" (AES-GCM); u64::MAX for ChaCha20 is the
+        // point where the sequence number would wrap (§5.3).
+        if self.seq >= self.limit || self.seq == u64::MAX {
+            return Err(Error::Internal(
+                "record key exhausted: a KeyUpdate was due before this record",
+            ));
+        }
+        let inner_len = content
+            .len()
+            .checked_add(1)
+            .and_then(|n| n.checked_add(padding))
+            .filter(|n| *n <= MAX_INNER_PLAINTEXT)
+            .ok_or(Error::Internal(
+                "record inner plaintext over 2^14 + 1 bytes",
+            ))?;
+        // At most 2^14 + 1 + 16, so it fits in the u16 length field.
+        let ct_len =
+            u16::try_from(inner_len + TAG_LEN).map_err(|_| Error::Internal("record too long"))?;
+        let header = outer_header(ct_len);
+
+        // struct { opaque content[length]; ContentType type; uint8 zeros[length_of_padding]; } TLSInnerPlaintext;
+        let mut body = Vec::with_capacity(inner_len + TAG_LEN);
+        body.extend_from_slice(content);
+        body.push(typ.0);
+        body.resize(inner_len, 0);
+
+        let nonce = self.prot.nonce(self.seq);
+        if let Err(e) = self.prot.key.seal_in_place(&nonce, &header, &mut body) {
+            body.zeroize();
+            return Err(e);
+        }
+        out.extend_from_slice(&header);
+        out.extend_from_slice(&body);
+        self.seq += 1; // < u64::MAX checked above
+        Ok(())
     }
 
     /// Records sealed with this key so far.
     pub fn sequence(&self) -> u64 {
-        todo!()
+        self.seq
+    }
+
+    #[cfg(test)]
+    fn set_sequence(&mut self, seq: u64) {
+        self.seq = seq;
     }
 
     /// Whether this key is close enough to its confidentiality limit that
     /// the connection should send a KeyUpdate now (§5.5).
+    ///
+    /// True once 15/16 of the limit is used: for AES-GCM that leaves about
+    /// 1.5 million records for the KeyUpdate to get out first.
     pub fn wants_key_update(&self) -> bool {
-        todo!()
+        self.seq >= self.limit - self.limit / 16
     }
 }
 
 /// Opens records under one read traffic secret.
 pub struct RecordOpener {
-    _todo: (),
+    prot: Protection,
+    seq: u64,
+    limit: u64,
 }
 
 impl RecordOpener {
     /// Keys an opener from a traffic secret; sequence number 0.
-    pub fn new(_suite: SuiteParams, _secret: &[u8]) -> Self {
-        todo!()
+    pub fn new(suite: SuiteParams, secret: &[u8]) -> Self {
+        Self {
+            prot: Protection::new(suite, secret),
+            seq: 0,
+            limit: suite.aead.integrity_limit(),
+        }
     }
 
     /// Decrypts an application_data-typed record in place: `payload`
@@ -64,17 +177,376 @@ impl RecordOpener {
     /// (`bad_record_mac`); a TLSInnerPlaintext over `max_inner` bytes
     /// `Error::RecordOverflow`; all-zero plaintext (no content type)
     /// `unexpected_message` (§5.4); integrity limit reached.
+    ///
+    /// The inner type is returned as found: whether it is allowed here
+    /// (e.g. never change_cipher_spec) is for the layer above. The sequence
+    /// number advances only when a record opens, so a failed record can be
+    /// reported but not skipped.
     pub fn open(
         &mut self,
-        _header: &[u8; 5],
-        _payload: &mut Vec<u8>,
-        _max_inner: usize,
+        header: &[u8; 5],
+        payload: &mut Vec<u8>,
+        max_inner: usize,
     ) -> Result<ContentType, Error> {
-        todo!()
+        // §5.2: opaque_type "is always set to the value 23 (application_data)".
+        if header[0] != ContentType::APPLICATION_DATA.0 {
+            return Err(PeerMisbehaved::UnexpectedMessage {
+                got: "unprotected record",
+                expected: "application_data (protected) record",
+            }
+            .into());
+        }
+        // Every record is a potential forgery attempt; a peer that stays
+        // within its own confidentiality limit never gets near this
+        // (draft-irtf-cfrg-aead-limits). It also keeps `seq` from wrapping.
+        if self.seq >= self.limit || self.seq == u64::MAX {
+            return Err(
+                PeerMisbehaved::TooMany("records under one key (AEAD integrity limit)").into(),
+            );
+        }
+        let inner_len = payload
+            .len()
+            .checked_sub(TAG_LEN)
+            .ok_or(Error::DecryptFailed)?;
+        // §5.4 / RFC 8449: the plaintext length is known before decrypting.
+        if inner_len > max_inner {
+            return Err(Error::RecordOverflow);
+        }
+
+        let nonce = self.prot.nonce(self.seq);
+        let len = self.prot.key.open_in_place(&nonce, header, payload)?;
+        payload.truncate(len);
+        self.seq += 1; // < u64::MAX checked above
+
+        // §5.4: the content type is the last non-zero byte; "If a receiving
+        // implementation does not find a non-zero octet in the cleartext,
+        // it MUST terminate the connection with an unexpected_message alert."
+        let Some(type_at) = payload.iter().rposition(|b| *b != 0) else {
+            return Err(PeerMisbehaved::UnexpectedMessage {
+                got: "protected record without a content type (all zeros)",
+                expected: "TLSInnerPlaintext with a non-zero content type",
+            }
+            .into());
+        };
+        let typ = ContentType(payload.get(type_at).copied().unwrap_or_default());
+        payload.truncate(type_at);
+        Ok(typ)
     }
 
     /// Records opened with this key so far.
     pub fn sequence(&self) -> u64 {
-        todo!()
+        self.seq
+    }
+
+    #[cfg(test)]
+    fn set_sequence(&mut self, seq: u64) {
+        self.seq = seq;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec;
+
+    use super::*;
+    use crate::crypto::aead::AeadAlgorithm;
+    use crate::crypto::suites::{ALL_SUITES, TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256};
+
+    const SECRET: [u8; 48] = [0x42; 48];
+
+    fn secret(suite: SuiteParams) -> &'static [u8] {
+        &SECRET[..suite.hash.output_len()]
+    }
+
+    fn split(record: &[u8]) -> ([u8; 5], Vec<u8>) {
+        (record[..5].try_into().unwrap(), record[5..].to_vec())
+    }
+
+    fn is_unexpected_message(e: &Error) -> bool {
+        matches!(
+            e,
+            Error::PeerMisbehaved(PeerMisbehaved::UnexpectedMessage { .. })
+        )
+    }
+
+    #[test]
+    fn roundtrip_with_padding_every_suite() {
+        for &suite in ALL_SUITES {
+            let mut sealer = RecordSealer::new(suite, secret(suite));
+            let mut opener = RecordOpener::new(suite, secret(suite));
+            let cases: [(ContentType, &[u8], usize); 4] = [
+                (ContentType::HANDSHAKE, b"hello", 10),
+                (ContentType::APPLICATION_DATA, b"", 0),
+                (ContentType::ALERT, b"\x01\x00", 300),
+                (ContentType::APPLICATION_DATA, &[0u8; 64], 7),
+            ];
+            for (i, (typ, content, padding)) in cases.into_iter().enumerate() {
+                let mut rec = Vec::new();
+                sealer.seal(typ, content, padding, &mut rec).unwrap();
+                let ct_len = content.len() + 1 + padding + TAG_LEN;
+                assert_eq!(rec.len(), HEADER_LEN + ct_len);
+                assert_eq!(&rec[..3], &[23, 3, 3]);
+                assert_eq!(usize::from(u16::from_be_bytes([rec[3], rec[4]])), ct_len);
+                let (header, mut body) = split(&rec);
+                let got = opener
+                    .open(&header, &mut body, MAX_INNER_PLAINTEXT)
+                    .unwrap();
+                assert_eq!((got, &body[..]), (typ, content), "{suite:?} case {i}");
+            }
+            assert_eq!((sealer.sequence(), opener.sequence()), (4, 4));
+        }
+    }
+
+    #[test]
+    fn tampered_byte_is_decrypt_failed() {
+        let suite = TLS_AES_128_GCM_SHA256;
+        let mut rec = Vec::new();
+        RecordSealer::new(suite, secret(suite))
+            .seal(
+                ContentType::APPLICATION_DATA,
+                b"attack at dawn",
+                3,
+                &mut rec,
+            )
+            .unwrap();
+        // Every byte after the content type: version and length are
+        // additional data, the rest ciphertext and tag.
+        for i in 1..rec.len() {
+            let mut bad = rec.clone();
+            bad[i] ^= 0x01;
+            let (header, mut body) = split(&bad);
+            let mut opener = RecordOpener::new(suite, secret(suite));
+            assert_eq!(
+                opener.open(&header, &mut body, MAX_INNER_PLAINTEXT),
+                Err(Error::DecryptFailed),
+                "byte {i}"
+            );
+            assert_eq!(opener.sequence(), 0);
+        }
+    }
+
+    #[test]
+    fn wrong_sequence_is_decrypt_failed() {
+        let suite = TLS_CHACHA20_POLY1305_SHA256;
+        let mut sealer = RecordSealer::new(suite, secret(suite));
+        let (mut first, mut second) = (Vec::new(), Vec::new());
+        sealer
+            .seal(ContentType::HANDSHAKE, b"one", 0, &mut first)
+            .unwrap();
+        sealer
+            .seal(ContentType::HANDSHAKE, b"two", 0, &mut second)
+            .unwrap();
+        let mut opener = RecordOpener::new(suite, secret(suite));
+        let (header, mut body) = split(&second);
+        assert_eq!(
+            opener.open(&header, &mut body, MAX_INNER_PLAINTEXT),
+            Err(Error::DecryptFailed)
+        );
+        // Nothing was skipped: the first record still opens.
+        let (header, mut body) = split(&first);
+        assert!(opener.open(&header, &mut body, MAX_INNER_PLAINTEXT).is_ok());
+    }
+
+    /// Builds a record by hand (not through the sealer) around `inner`.
+    fn raw_record(suite: SuiteParams, seq: u64, inner: &[u8]) -> Vec<u8> {
+        let (key, iv) = traffic_key_iv(suite, secret(suite));
+        let key = AeadKey::new(suite.aead, &key).unwrap();
+        let mut nonce = iv;
+        for (n, s) in nonce[4..].iter_mut().zip(seq.to_be_bytes()) {
+            *n ^= s;
+        }
+        let header = outer_header(u16::try_from(inner.len() + TAG_LEN).unwrap());
+        let mut body = inner.to_vec();
+        key.seal_in_place(&nonce, &header, &mut body).unwrap();
+        let mut rec = header.to_vec();
+        rec.extend_from_slice(&body);
+        rec
+    }
+
+    #[test]
+    fn hand_built_record_matches_sealer() {
+        // Nonce = IV xor padded sequence, AAD = header (§5.2, §5.3),
+        // computed independently of `Protection::nonce`. ChaCha20, whose
+        // limit allows a sequence number with every nonce byte in play.
+        let suite = TLS_CHACHA20_POLY1305_SHA256;
+        let mut sealer = RecordSealer::new(suite, secret(suite));
+        sealer.set_sequence(0x0102_0304_0506_0708);
+        let mut rec = Vec::new();
+        sealer
+            .seal(ContentType::HANDSHAKE, b"abc", 2, &mut rec)
+            .unwrap();
+        assert_eq!(
+            rec,
+            raw_record(suite, 0x0102_0304_0506_0708, b"abc\x16\0\0")
+        );
+    }
+
+    #[test]
+    fn all_zero_inner_plaintext_is_unexpected_message() {
+        let suite = TLS_AES_128_GCM_SHA256;
+        for inner in [&[][..], &[0u8; 1][..], &[0u8; 40][..]] {
+            let (header, mut body) = split(&raw_record(suite, 0, inner));
+            let err = RecordOpener::new(suite, secret(suite))
+                .open(&header, &mut body, MAX_INNER_PLAINTEXT)
+                .unwrap_err();
+            assert!(
+                is_unexpected_message(&err),
+                "{} zeros: {err:?}",
+                inner.len()
+            );
+        }
+    }
+
+    #[test]
+    fn padding_is_stripped_from_the_end() {
+        // Content ending in zero bytes keeps them: only bytes after the
+        // last non-zero one are padding (§5.4).
+        let suite = TLS_AES_128_GCM_SHA256;
+        let (header, mut body) = split(&raw_record(suite, 0, b"a\0\0\x17\0\0\0"));
+        let typ = RecordOpener::new(suite, secret(suite))
+            .open(&header, &mut body, MAX_INNER_PLAINTEXT)
+            .unwrap();
+        assert_eq!(
+            (typ, &body[..]),
+            (ContentType::APPLICATION_DATA, &b"a\0\0"[..])
+        );
+    }
+
+    #[test]
+    fn oversized_inner_plaintext_is_record_overflow() {
+        let suite = TLS_AES_128_GCM_SHA256;
+        let mut rec = Vec::new();
+        RecordSealer::new(suite, secret(suite))
+            .seal(ContentType::APPLICATION_DATA, &[7u8; 100], 0, &mut rec)
+            .unwrap();
+        let (header, body) = split(&rec);
+        // 101 bytes of TLSInnerPlaintext: fine at 101, overflow at 100.
+        let mut ok = body.clone();
+        assert!(
+            RecordOpener::new(suite, secret(suite))
+                .open(&header, &mut ok, 101)
+                .is_ok()
+        );
+        let mut too_big = body;
+        assert_eq!(
+            RecordOpener::new(suite, secret(suite)).open(&header, &mut too_big, 100),
+            Err(Error::RecordOverflow)
+        );
+    }
+
+    #[test]
+    fn shorter_than_tag_is_decrypt_failed() {
+        let suite = TLS_AES_128_GCM_SHA256;
+        for len in [0usize, 1, TAG_LEN - 1] {
+            let header = outer_header(u16::try_from(len).unwrap());
+            let mut body = vec![0u8; len];
+            assert_eq!(
+                RecordOpener::new(suite, secret(suite)).open(
+                    &header,
+                    &mut body,
+                    MAX_INNER_PLAINTEXT
+                ),
+                Err(Error::DecryptFailed)
+            );
+        }
+    }
+
+    #[test]
+    fn unprotected_outer_type_is_unexpected_message() {
+        let suite = TLS_AES_128_GCM_SHA256;
+        let mut rec = Vec::new();
+        RecordSealer::new(suite, secret(suite))
+            .seal(ContentType::HANDSHAKE, b"x", 0, &mut rec)
+            .unwrap();
+        rec[0] = ContentType::HANDSHAKE.0;
+        let (header, mut body) = split(&rec);
+        let err = RecordOpener::new(suite, secret(suite))
+            .open(&header, &mut body, MAX_INNER_PLAINTEXT)
+            .unwrap_err();
+        assert!(is_unexpected_message(&err));
+    }
+
+    #[test]
+    fn sealer_refuses_oversized_inner_plaintext() {
+        let suite = TLS_AES_128_GCM_SHA256;
+        let mut sealer = RecordSealer::new(suite, secret(suite));
+        let mut out = Vec::new();
+        // 2^14 content + type byte is the maximum; one padding byte more is not.
+        assert!(
+            sealer
+                .seal(ContentType::APPLICATION_DATA, &[1; 1 << 14], 0, &mut out)
+                .is_ok()
+        );
+        assert!(matches!(
+            sealer.seal(ContentType::APPLICATION_DATA, &[1; 1 << 14], 1, &mut out),
+            Err(Error::Internal(_))
+        ));
+        assert!(matches!(
+            sealer.seal(ContentType::APPLICATION_DATA, &[], usize::MAX, &mut out),
+            Err(Error::Internal(_))
+        ));
+        assert_eq!(sealer.sequence(), 1);
+    }
+
+    #[test]
+    fn key_update_wanted_before_confidentiality_limit() {
+        let suite = TLS_AES_128_GCM_SHA256;
+        let limit = AeadAlgorithm::Aes128Gcm.confidentiality_limit();
+        // 2^24.5 rounded down (RFC 8446 §5.5).
+        assert_eq!(limit, 23_726_566);
+        let mut sealer = RecordSealer::new(suite, secret(suite));
+        assert!(!sealer.wants_key_update());
+        sealer.set_sequence(limit - limit / 16 - 1);
+        assert!(!sealer.wants_key_update());
+        sealer.set_sequence(limit - limit / 16);
+        assert!(sealer.wants_key_update());
+        sealer.set_sequence(limit - 1);
+        let mut out = Vec::new();
+        assert!(
+            sealer
+                .seal(ContentType::APPLICATION_DATA, b"last", 0, &mut out)
+                .is_ok()
+        );
+        // The limit is a hard stop, not only advice.
+        assert!(matches!(
+            sealer.seal(ContentType::APPLICATION_DATA, b"one too many", 0, &mut out),
+            Err(Error::Internal(_))
+        ));
+        assert_eq!(sealer.sequence(), limit);
+    }
+
+    #[test]
+    fn sequence_numbers_never_wrap() {
+        let suite = TLS_CHACHA20_POLY1305_SHA256;
+        let mut sealer = RecordSealer::new(suite, secret(suite));
+        sealer.set_sequence(u64::MAX - 1);
+        let mut rec = Vec::new();
+        sealer
+            .seal(ContentType::APPLICATION_DATA, b"x", 0, &mut rec)
+            .unwrap();
+        assert_eq!(sealer.sequence(), u64::MAX);
+        assert!(sealer.wants_key_update());
+        assert!(
+            sealer
+                .seal(ContentType::APPLICATION_DATA, b"x", 0, &mut Vec::new())
+                .is_err()
+        );
+        assert_eq!(sealer.sequence(), u64::MAX);
+
+        // The opener stops at the integrity limit (2^36), long before a wrap.
+        let mut opener = RecordOpener::new(suite, secret(suite));
+        opener.set_sequence(1 << 36);
+        let (header, mut body) = split(&raw_record(suite, 1 << 36, b"x\x17"));
+        let err = opener
+            .open(&header, &mut body, MAX_INNER_PLAINTEXT)
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::PeerMisbehaved(PeerMisbehaved::TooMany(_))),
+            "{err:?}"
+        );
+        // One below the limit still opens.
+        opener.set_sequence((1 << 36) - 1);
+        let (header, mut body) = split(&raw_record(suite, (1 << 36) - 1, b"x\x17"));
+        assert!(opener.open(&header, &mut body, MAX_INNER_PLAINTEXT).is_ok());
     }
 }
