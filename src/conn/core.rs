@@ -223,8 +223,7 @@ impl Core {
     pub fn export(&self, label: &[u8], context: &[u8], out: &mut [u8]) -> Result<(), Error> {
         match (&self.exporter_secret, self.suite, self.connected) {
             (Some(secret), Some(suite), true) => {
-                key_schedule::export(suite.hash, secret.as_ref(), label, context, out);
-                Ok(())
+                key_schedule::export(suite.hash, secret.as_ref(), label, context, out)
             }
             _ => Err(Error::HandshakeNotComplete),
         }
