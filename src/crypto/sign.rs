@@ -232,6 +232,70 @@ impl SigningKey {
     pub fn public_key_spki(&self) -> Vec<u8> {
         self.spki.clone()
     }
+
+    /// Signs a certificate's TBSCertificate for `certgen`: ECDSA P-256
+    /// with SHA-256, P-384 with SHA-384 (DER signatures), Ed25519, RSA
+    /// with PKCS#1 v1.5 and SHA-256 (sha256WithRSAEncryption, RFC 8017
+    /// §8.2) — the algorithms X.509 tooling accepts everywhere. Draws no
+    /// randomness.
+    pub(crate) fn sign_x509(&self, tbs: &[u8]) -> Result<Vec<u8>, Error> {
+        match &self.inner {
+            KeyInner::P256(_) => self.sign(SignatureScheme::ECDSA_SECP256R1_SHA256, tbs, &NoRandom),
+            KeyInner::P384(_) => self.sign(SignatureScheme::ECDSA_SECP384R1_SHA384, tbs, &NoRandom),
+            KeyInner::Ed25519(_) => self.sign(SignatureScheme::ED25519, tbs, &NoRandom),
+            KeyInner::Rsa { key, blinding_key } => pkcs1v15_sha256_sign(key, blinding_key, tbs),
+        }
+    }
+}
+
+/// For deterministic signatures: a random source that must never be used.
+struct NoRandom;
+
+impl SecureRandom for NoRandom {
+    fn fill(&self, _: &mut [u8]) -> Result<(), Error> {
+        Err(Error::Internal("deterministic signature drew randomness"))
+    }
+}
+
+/// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 8017 §8.2.1, EMSA §9.2). Used only
+/// for certificates we generate, never in the handshake (RFC 8446 §4.2.3
+/// forbids PKCS#1 v1.5 in CertificateVerify).
+fn pkcs1v15_sha256_sign(
+    key: &rsa::PrivateKey,
+    blinding_key: &[u8; 32],
+    message: &[u8],
+) -> Result<Vec<u8>, Error> {
+    // RFC 8017 §9.2 note 1: DigestInfo prefix for SHA-256.
+    const PREFIX: [u8; 19] = [
+        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+        0x05, 0x00, 0x04, 0x20,
+    ];
+    let hash = sha2::Sha256::digest(message);
+    let k = key.size();
+    let t_len = PREFIX.len() + hash.len();
+    let ps_len = k
+        .checked_sub(t_len + 3)
+        .filter(|l| *l >= 8)
+        .ok_or_else(|| Error::SigningFailed("RSA key too short for PKCS#1 v1.5".into()))?;
+    let mut em = Vec::with_capacity(k);
+    em.extend_from_slice(&[0x00, 0x01]);
+    em.resize(2 + ps_len, 0xff);
+    em.push(0x00);
+    em.extend_from_slice(&PREFIX);
+    em.extend_from_slice(&hash);
+    let m = rsa::BoxedUint::from_be_slice(&em, key.n_bits_precision())
+        .map_err(|_| Error::SigningFailed("PKCS#1 v1.5 encoding".into()))?;
+    let mut blind = PssRng::new(&[], &hash, blinding_key);
+    let s = rsa::hazmat::rsa_decrypt_and_check(key, Some(&mut blind), &m)
+        .map_err(|e| Error::SigningFailed(alloc::format!("RSA: {e}")))?;
+    // I2OSP to exactly k octets: the value is below n, so the extra
+    // leading octets of the fixed-precision encoding are zero.
+    let bytes = s.to_be_bytes();
+    let skip = bytes.len().saturating_sub(k);
+    let mut out = Vec::with_capacity(k);
+    out.resize(k.saturating_sub(bytes.len()), 0);
+    out.extend(bytes.iter().skip(skip));
+    Ok(out)
 }
 
 fn rsa_inner(key: rsa::PrivateKey, der: &[u8]) -> KeyInner {
