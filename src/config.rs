@@ -37,9 +37,7 @@ use crate::error::Error;
 use crate::key_schedule::KeyLog;
 use crate::msgs::enums::{CipherSuite, NamedGroup, SignatureScheme};
 use crate::msgs::handshake::{ClientHello, ServerExtension};
-use crate::verify::{
-    CertifiedKey, ResolvesServerCert, ServerCertVerifier, SingleCertResolver,
-};
+use crate::verify::{CertifiedKey, ResolvesServerCert, ServerCertVerifier, SingleCertResolver};
 
 /// A source of the current time, as seconds since the UNIX epoch. The
 /// connection never reads a clock itself; it asks this (and passes the
@@ -253,7 +251,10 @@ pub struct ClientConfigBuilder {
 impl ClientConfigBuilder {
     /// Offered suites, in preference order.
     pub fn suites(mut self, suites: &[CipherSuite]) -> Self {
-        self.config.suites = suites.iter().filter_map(|s| crypto::suites::lookup(*s)).collect();
+        self.config.suites = suites
+            .iter()
+            .filter_map(|s| crypto::suites::lookup(*s))
+            .collect();
         self
     }
     /// Offered groups, in preference order (a key share goes to the first).
@@ -323,7 +324,9 @@ impl ClientConfigBuilder {
     pub fn build(self) -> Result<ClientConfig, Error> {
         let c = &self.config;
         if !self.rng_set || !self.time_set {
-            return Err(Error::BadConfig("no random source or clock configured (no std)".into()));
+            return Err(Error::BadConfig(
+                "no random source or clock configured (no std)".into(),
+            ));
         }
         if c.suites.is_empty() {
             return Err(Error::BadConfig("no cipher suite configured".into()));
@@ -441,7 +444,10 @@ pub struct ServerConfigBuilder {
 impl ServerConfigBuilder {
     /// Accepted suites, in preference order.
     pub fn suites(mut self, suites: &[CipherSuite]) -> Self {
-        self.config.suites = suites.iter().filter_map(|s| crypto::suites::lookup(*s)).collect();
+        self.config.suites = suites
+            .iter()
+            .filter_map(|s| crypto::suites::lookup(*s))
+            .collect();
         self
     }
     /// Accepted groups, in preference order.
@@ -480,7 +486,12 @@ impl ServerConfigBuilder {
         self
     }
     /// Issue `count` tickets of `lifetime` seconds made by `producer`.
-    pub fn tickets(mut self, producer: Arc<dyn TicketProducer>, count: usize, lifetime: u32) -> Self {
+    pub fn tickets(
+        mut self,
+        producer: Arc<dyn TicketProducer>,
+        count: usize,
+        lifetime: u32,
+    ) -> Self {
         self.config.ticket_producer = Some(producer);
         self.config.ticket_count = count;
         self.config.ticket_lifetime = lifetime;
@@ -513,7 +524,9 @@ impl ServerConfigBuilder {
     pub fn build(self) -> Result<ServerConfig, Error> {
         let c = &self.config;
         if !self.rng_set || !self.time_set {
-            return Err(Error::BadConfig("no random source or clock configured (no std)".into()));
+            return Err(Error::BadConfig(
+                "no random source or clock configured (no std)".into(),
+            ));
         }
         if c.suites.is_empty() {
             return Err(Error::BadConfig("no cipher suite configured".into()));
@@ -524,7 +537,9 @@ impl ServerConfigBuilder {
             ));
         }
         if c.ticket_lifetime > 604_800 {
-            return Err(Error::BadConfig("ticket lifetime above 7 days (RFC 8446 §4.6.1)".into()));
+            return Err(Error::BadConfig(
+                "ticket lifetime above 7 days (RFC 8446 §4.6.1)".into(),
+            ));
         }
         check_alpn(&c.alpn_protocols)?;
         check_limit(c.record_size_limit)?;
@@ -534,7 +549,9 @@ impl ServerConfigBuilder {
 
 fn check_alpn(protocols: &[Vec<u8>]) -> Result<(), Error> {
     if protocols.iter().any(|p| p.is_empty() || p.len() > 255) {
-        return Err(Error::BadConfig("ALPN protocol names must be 1..=255 bytes".into()));
+        return Err(Error::BadConfig(
+            "ALPN protocol names must be 1..=255 bytes".into(),
+        ));
     }
     Ok(())
 }

@@ -17,18 +17,31 @@ const GROUPS: [NamedGroup; 4] = [
     NamedGroup::SECP256R1,
     NamedGroup::SECP384R1,
 ];
-const KEYS: [KeyType; 4] = [KeyType::EcdsaP256, KeyType::EcdsaP384, KeyType::Ed25519, KeyType::Rsa2048];
+const KEYS: [KeyType; 4] = [
+    KeyType::EcdsaP256,
+    KeyType::EcdsaP384,
+    KeyType::Ed25519,
+    KeyType::Rsa2048,
+];
 
 fn one(suite: CipherSuite, group: NamedGroup, key: KeyType, hrr: bool, feed: Feed) {
     let ctx = format!("{suite:?} {group:?} {key:?} hrr={hrr} {feed:?}");
     let (client_groups, server_groups) = if hrr {
         // The client's first (shared) group is one the server refuses.
-        let other = if group == NamedGroup::X25519 { NamedGroup::SECP256R1 } else { NamedGroup::X25519 };
+        let other = if group == NamedGroup::X25519 {
+            NamedGroup::SECP256R1
+        } else {
+            NamedGroup::X25519
+        };
         (vec![other, group], vec![group])
     } else {
         (vec![group], GROUPS.to_vec())
     };
-    let client = client_builder(key).suites(&[suite]).groups(&client_groups).build().unwrap();
+    let client = client_builder(key)
+        .suites(&[suite])
+        .groups(&client_groups)
+        .build()
+        .unwrap();
     let server = server_builder(key).groups(&server_groups).build().unwrap();
     let mut p = Pair::new(client, server, feed);
     p.run().unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
@@ -49,7 +62,13 @@ fn one(suite: CipherSuite, group: NamedGroup, key: KeyType, hrr: bool, feed: Fee
 
 #[test]
 fn basic_handshake_and_data() {
-    one(CipherSuite::TLS_AES_128_GCM_SHA256, NamedGroup::X25519, KeyType::EcdsaP256, false, Feed::Whole);
+    one(
+        CipherSuite::TLS_AES_128_GCM_SHA256,
+        NamedGroup::X25519,
+        KeyType::EcdsaP256,
+        false,
+        Feed::Whole,
+    );
 }
 
 #[test]
@@ -85,7 +104,9 @@ fn matrix_random_splits() {
         for group in GROUPS {
             for key in KEYS {
                 for hrr in [false, true] {
-                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     one(suite, group, key, hrr, Feed::Random(seed));
                 }
             }

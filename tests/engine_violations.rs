@@ -27,12 +27,18 @@ fn plain_alert(desc: AlertDescription) -> Vec<u8> {
 }
 
 fn client() -> (ClientConnection, ClientHello) {
-    let mut c = ClientConnection::new(Arc::new(client_builder(KEY).build().unwrap()), "localhost").unwrap();
+    let mut c =
+        ClientConnection::new(Arc::new(client_builder(KEY).build().unwrap()), "localhost").unwrap();
     let out = c.pending_output().to_vec();
     c.consume_output(out.len());
     let recs = records(&out);
-    assert_eq!(out[1..3], [3, 1], "first ClientHello record is version 0x0301");
-    let HandshakeMessage::ClientHello(ch) = HandshakeMessage::read_exact(&recs[0].1, "ch").unwrap() else {
+    assert_eq!(
+        out[1..3],
+        [3, 1],
+        "first ClientHello record is version 0x0301"
+    );
+    let HandshakeMessage::ClientHello(ch) = HandshakeMessage::read_exact(&recs[0].1, "ch").unwrap()
+    else {
         panic!("not a ClientHello")
     };
     (c, ch)
@@ -46,7 +52,10 @@ fn server_hello(ch: &ClientHello, f: impl FnOnce(&mut ServerHello)) -> Vec<u8> {
         cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
         legacy_compression_method: 0,
         extensions: vec![
-            ServerExtension::KeyShare(KeyShareEntry { group: NamedGroup::X25519, payload: vec![9; 32] }),
+            ServerExtension::KeyShare(KeyShareEntry {
+                group: NamedGroup::X25519,
+                payload: vec![9; 32],
+            }),
             ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3),
         ],
     };
@@ -64,9 +73,17 @@ fn hrr(ch: &ClientHello, group: NamedGroup) -> Vec<u8> {
     })
 }
 
-fn expect_client_failure(c: &mut ClientConnection, input: &[u8], err: Error, alert: AlertDescription) {
+fn expect_client_failure(
+    c: &mut ClientConnection,
+    input: &[u8],
+    err: Error,
+    alert: AlertDescription,
+) {
     assert_eq!(c.receive(input), Err(err.clone()));
-    assert!(c.pending_output().ends_with(&plain_alert(alert)), "alert {alert:?} not on the wire");
+    assert!(
+        c.pending_output().ends_with(&plain_alert(alert)),
+        "alert {alert:?} not on the wire"
+    );
     assert_eq!(c.receive(b"\x16"), Err(err), "error is sticky");
 }
 
@@ -75,22 +92,38 @@ fn downgrade_sentinel() {
     let (mut c, ch) = client();
     let sh = server_hello(&ch, |sh| {
         sh.random[24..].copy_from_slice(&DOWNGRADE_TLS12);
-        sh.extensions.retain(|e| !matches!(e, ServerExtension::SupportedVersions(_)));
+        sh.extensions
+            .retain(|e| !matches!(e, ServerExtension::SupportedVersions(_)));
     });
-    expect_client_failure(&mut c, &sh, PeerMisbehaved::DowngradeDetected.into(), AlertDescription::ILLEGAL_PARAMETER);
+    expect_client_failure(
+        &mut c,
+        &sh,
+        PeerMisbehaved::DowngradeDetected.into(),
+        AlertDescription::ILLEGAL_PARAMETER,
+    );
 }
 
 #[test]
 fn tls12_server_is_protocol_version() {
     let (mut c, ch) = client();
-    let sh = server_hello(&ch, |sh| sh.extensions.retain(|e| !matches!(e, ServerExtension::SupportedVersions(_))));
-    expect_client_failure(&mut c, &sh, PeerIncompatible::NoTls13.into(), AlertDescription::PROTOCOL_VERSION);
+    let sh = server_hello(&ch, |sh| {
+        sh.extensions
+            .retain(|e| !matches!(e, ServerExtension::SupportedVersions(_)))
+    });
+    expect_client_failure(
+        &mut c,
+        &sh,
+        PeerIncompatible::NoTls13.into(),
+        AlertDescription::PROTOCOL_VERSION,
+    );
 }
 
 #[test]
 fn unoffered_suite() {
     let (mut c, ch) = client();
-    let sh = server_hello(&ch, |sh| sh.cipher_suite = CipherSuite::TLS_AES_128_CCM_SHA256);
+    let sh = server_hello(&ch, |sh| {
+        sh.cipher_suite = CipherSuite::TLS_AES_128_CCM_SHA256
+    });
     expect_client_failure(
         &mut c,
         &sh,
@@ -115,7 +148,10 @@ fn wrong_session_id_echo() {
 fn key_share_for_group_not_sent() {
     let (mut c, ch) = client();
     let sh = server_hello(&ch, |sh| {
-        sh.extensions[0] = ServerExtension::KeyShare(KeyShareEntry { group: NamedGroup::SECP384R1, payload: vec![4; 97] })
+        sh.extensions[0] = ServerExtension::KeyShare(KeyShareEntry {
+            group: NamedGroup::SECP384R1,
+            payload: vec![4; 97],
+        })
     });
     expect_client_failure(
         &mut c,
@@ -131,7 +167,8 @@ fn hrr_for_group_already_shared() {
     expect_client_failure(
         &mut c,
         &hrr(&ch, NamedGroup::X25519MLKEM768),
-        PeerMisbehaved::IllegalHelloRetryRequest("selected a group we already sent a share for").into(),
+        PeerMisbehaved::IllegalHelloRetryRequest("selected a group we already sent a share for")
+            .into(),
         AlertDescription::ILLEGAL_PARAMETER,
     );
 }
@@ -146,7 +183,9 @@ fn second_hrr_is_unexpected() {
     let recs = records(&out);
     assert_eq!(recs[0], (20, vec![1]));
     assert_eq!(out[6..9], [22, 3, 3]);
-    let HandshakeMessage::ClientHello(ch2) = HandshakeMessage::read_exact(&recs[1].1, "ch2").unwrap() else {
+    let HandshakeMessage::ClientHello(ch2) =
+        HandshakeMessage::read_exact(&recs[1].1, "ch2").unwrap()
+    else {
         panic!()
     };
     assert_eq!(ch2.random, ch.random);
@@ -154,7 +193,10 @@ fn second_hrr_is_unexpected() {
         c.receive(&hrr(&ch, NamedGroup::SECP384R1)),
         Err(PeerMisbehaved::SecondHelloRetryRequest.into())
     );
-    assert!(c.pending_output().ends_with(&plain_alert(AlertDescription::UNEXPECTED_MESSAGE)));
+    assert!(
+        c.pending_output()
+            .ends_with(&plain_alert(AlertDescription::UNEXPECTED_MESSAGE))
+    );
 }
 
 #[test]
@@ -163,7 +205,11 @@ fn plaintext_application_data_is_unexpected() {
     expect_client_failure(
         &mut c,
         &record(23, b"hello"),
-        PeerMisbehaved::UnexpectedMessage { got: "application_data", expected: "handshake" }.into(),
+        PeerMisbehaved::UnexpectedMessage {
+            got: "application_data",
+            expected: "handshake",
+        }
+        .into(),
         AlertDescription::UNEXPECTED_MESSAGE,
     );
 }
@@ -192,15 +238,23 @@ fn server() -> ServerConnection {
 
 fn expect_server_failure(ch: ClientHello, err: Error, alert: AlertDescription) {
     let mut s = server();
-    assert_eq!(s.receive(&record(22, &HandshakeMessage::ClientHello(ch).to_bytes())), Err(err));
+    assert_eq!(
+        s.receive(&record(22, &HandshakeMessage::ClientHello(ch).to_bytes())),
+        Err(err)
+    );
     assert_eq!(s.pending_output(), plain_alert(alert));
 }
 
 #[test]
 fn client_hello_without_tls13() {
     let (_, mut ch) = client();
-    ch.extensions.retain(|e| !matches!(e, ClientExtension::SupportedVersions(_)));
-    expect_server_failure(ch, PeerIncompatible::NoTls13.into(), AlertDescription::PROTOCOL_VERSION);
+    ch.extensions
+        .retain(|e| !matches!(e, ClientExtension::SupportedVersions(_)));
+    expect_server_failure(
+        ch,
+        PeerIncompatible::NoTls13.into(),
+        AlertDescription::PROTOCOL_VERSION,
+    );
 }
 
 #[test]
@@ -217,7 +271,8 @@ fn client_hello_with_compression() {
 #[test]
 fn client_hello_without_signature_algorithms() {
     let (_, mut ch) = client();
-    ch.extensions.retain(|e| !matches!(e, ClientExtension::SignatureAlgorithms(_)));
+    ch.extensions
+        .retain(|e| !matches!(e, ClientExtension::SignatureAlgorithms(_)));
     expect_server_failure(
         ch,
         PeerMisbehaved::MissingExtension("signature_algorithms").into(),
@@ -229,7 +284,11 @@ fn client_hello_without_signature_algorithms() {
 fn no_common_suite() {
     let (_, mut ch) = client();
     ch.cipher_suites = vec![CipherSuite::TLS_AES_128_CCM_SHA256];
-    expect_server_failure(ch, PeerIncompatible::NoCommonCipherSuite.into(), AlertDescription::HANDSHAKE_FAILURE);
+    expect_server_failure(
+        ch,
+        PeerIncompatible::NoCommonCipherSuite.into(),
+        AlertDescription::HANDSHAKE_FAILURE,
+    );
 }
 
 #[test]
@@ -238,9 +297,16 @@ fn finished_before_client_hello() {
     let fin = HandshakeMessage::Finished(vec![0; 32]).to_bytes();
     assert_eq!(
         s.receive(&record(22, &fin)),
-        Err(PeerMisbehaved::UnexpectedMessage { got: "Finished", expected: "ClientHello" }.into())
+        Err(PeerMisbehaved::UnexpectedMessage {
+            got: "Finished",
+            expected: "ClientHello"
+        }
+        .into())
     );
-    assert_eq!(s.pending_output(), plain_alert(AlertDescription::UNEXPECTED_MESSAGE));
+    assert_eq!(
+        s.pending_output(),
+        plain_alert(AlertDescription::UNEXPECTED_MESSAGE)
+    );
 }
 
 #[test]
@@ -248,6 +314,12 @@ fn truncated_handshake_message_is_decode_error() {
     let mut s = server();
     // A ClientHello header claiming 3 bytes, with a body that cannot parse.
     let err = s.receive(&record(22, &[1, 0, 0, 3, 3, 3, 0])).unwrap_err();
-    assert!(matches!(err, Error::InvalidMessage(InvalidMessage::MissingData(_))), "{err:?}");
-    assert_eq!(s.pending_output(), plain_alert(AlertDescription::DECODE_ERROR));
+    assert!(
+        matches!(err, Error::InvalidMessage(InvalidMessage::MissingData(_))),
+        "{err:?}"
+    );
+    assert_eq!(
+        s.pending_output(),
+        plain_alert(AlertDescription::DECODE_ERROR)
+    );
 }

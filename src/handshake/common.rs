@@ -71,19 +71,29 @@ pub fn name(msg: &HandshakeMessage) -> &'static str {
 
 /// The error for a message that is not allowed now.
 pub fn unexpected(msg: &HandshakeMessage, expected: &'static str) -> Error {
-    PeerMisbehaved::UnexpectedMessage { got: name(msg), expected }.into()
+    PeerMisbehaved::UnexpectedMessage {
+        got: name(msg),
+        expected,
+    }
+    .into()
 }
 
 /// Whether a list has a duplicate (small lists only).
 pub fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
-    items.iter().enumerate().any(|(i, a)| items.iter().skip(i + 1).any(|b| a == b))
+    items
+        .iter()
+        .enumerate()
+        .any(|(i, a)| items.iter().skip(i + 1).any(|b| a == b))
 }
 
 /// Minimal big-endian encoding of a ticket counter, one byte for 0 (the
 /// ticket nonce convention of RFC 8448).
 pub fn counter_nonce(n: u64) -> Vec<u8> {
     let bytes = n.to_be_bytes();
-    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
+    let first = bytes
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(bytes.len() - 1);
     bytes.get(first..).map(|s| s.to_vec()).unwrap_or_default()
 }
 

@@ -98,12 +98,24 @@ pub fn start(config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
 
 /// Whether a certificate selection is pending.
 pub fn awaiting_certificate(state: &State) -> bool {
-    matches!(state, State::Server(ServerHs { state: St::AwaitCertificate(_), .. }))
+    matches!(
+        state,
+        State::Server(ServerHs {
+            state: St::AwaitCertificate(_),
+            ..
+        })
+    )
 }
 
 /// Whether a signature is pending.
 pub fn awaiting_sign(state: &State) -> bool {
-    matches!(state, State::Server(ServerHs { state: St::AwaitSign(_), .. }))
+    matches!(
+        state,
+        State::Server(ServerHs {
+            state: St::AwaitSign(_),
+            ..
+        })
+    )
 }
 
 /// Answers a deferred certificate selection.
@@ -159,7 +171,9 @@ impl ServerHs {
             (St::ExpectClientHello { retry }, HandshakeMessage::ClientHello(ch)) => {
                 self.client_hello(core, retry, ch, raw)
             }
-            (St::ExpectFinished(f), HandshakeMessage::Finished(vd)) => self.finished(core, f, &vd, raw),
+            (St::ExpectFinished(f), HandshakeMessage::Finished(vd)) => {
+                self.finished(core, f, &vd, raw)
+            }
             (St::Connected, HandshakeMessage::KeyUpdate(req)) => {
                 self.state = St::Connected;
                 core.received_key_update(req)
@@ -177,7 +191,8 @@ impl ServerHs {
     ) -> Result<(), Error> {
         // §4.2.1: only supported_versions decides the version.
         match ch.find(ExtensionType::SUPPORTED_VERSIONS) {
-            Some(ClientExtension::SupportedVersions(v)) if v.contains(&ProtocolVersion::TLS1_3) => {}
+            Some(ClientExtension::SupportedVersions(v)) if v.contains(&ProtocolVersion::TLS1_3) => {
+            }
             _ => return Err(PeerIncompatible::NoTls13.into()),
         }
         if ch.legacy_version < ProtocolVersion::TLS1_0 {
@@ -211,7 +226,9 @@ impl ServerHs {
                 ClientExtension::RecordSizeLimit(l) => {
                     // RFC 8449 §4.
                     if *l < 64 {
-                        return Err(PeerMisbehaved::IllegalParameter("record_size_limit below 64").into());
+                        return Err(
+                            PeerMisbehaved::IllegalParameter("record_size_limit below 64").into(),
+                        );
                     }
                     client_limit = Some(*l);
                 }
@@ -236,12 +253,18 @@ impl ServerHs {
         let shares = shares.ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
         let schemes = schemes.ok_or(PeerMisbehaved::MissingExtension("signature_algorithms"))?;
         let share_groups: Vec<NamedGroup> = shares.iter().map(|s| s.group).collect();
-        if common::has_duplicates(&share_groups) || share_groups.iter().any(|g| !groups.contains(g)) {
+        if common::has_duplicates(&share_groups) || share_groups.iter().any(|g| !groups.contains(g))
+        {
             // §4.2.8: one share per group, each for an offered group.
             return Err(PeerMisbehaved::IllegalParameter("key_share entries").into());
         }
 
-        let mutual: Vec<NamedGroup> = cfg.groups.iter().copied().filter(|g| groups.contains(g)).collect();
+        let mutual: Vec<NamedGroup> = cfg
+            .groups
+            .iter()
+            .copied()
+            .filter(|g| groups.contains(g))
+            .collect();
         let first_mutual = *mutual.first().ok_or(PeerIncompatible::NoCommonGroup)?;
         let with_share = if cfg.strict_group_preference {
             Some(first_mutual).filter(|g| share_groups.contains(g))
@@ -255,10 +278,16 @@ impl ServerHs {
                 return Err(PeerMisbehaved::IllegalParameter("cookie not echoed").into());
             }
             if with_share != Some(r.group) {
-                return Err(PeerMisbehaved::IllegalParameter("second ClientHello lacks the requested key share").into());
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "second ClientHello lacks the requested key share",
+                )
+                .into());
             }
             if suite.suite != r.suite {
-                return Err(PeerMisbehaved::IllegalParameter("second ClientHello changed the cipher suite").into());
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "second ClientHello changed the cipher suite",
+                )
+                .into());
             }
         }
         let Some(group) = with_share else {
@@ -349,7 +378,11 @@ impl ServerHs {
             self.sent_ccs = true;
         }
         self.state = St::ExpectClientHello {
-            retry: Some(Retry { suite: suite.suite, group, cookie }),
+            retry: Some(Retry {
+                suite: suite.suite,
+                group,
+                cookie,
+            }),
         };
         Ok(())
     }
@@ -362,7 +395,9 @@ impl ServerHs {
     ) -> Result<(), Error> {
         let cfg = self.config.clone();
         if ck.chain.is_empty() {
-            return Err(Error::BadConfig("the certificate resolver returned an empty chain".into()));
+            return Err(Error::BadConfig(
+                "the certificate resolver returned an empty chain".into(),
+            ));
         }
         let scheme = ck
             .signer
@@ -386,7 +421,10 @@ impl ServerHs {
             legacy_compression_method: 0,
             // RFC 8448 §3 order: key_share, then supported_versions.
             extensions: vec![
-                ServerExtension::KeyShare(KeyShareEntry { group: chosen.group, payload: share }),
+                ServerExtension::KeyShare(KeyShareEntry {
+                    group: chosen.group,
+                    payload: share,
+                }),
                 ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3),
             ],
         };
@@ -441,7 +479,10 @@ impl ServerHs {
             entries: ck
                 .chain
                 .iter()
-                .map(|c| CertificateEntry { data: c.clone(), extensions: Vec::new() })
+                .map(|c| CertificateEntry {
+                    data: c.clone(),
+                    extensions: Vec::new(),
+                })
                 .collect(),
         })
         .to_bytes();
@@ -450,21 +491,38 @@ impl ServerHs {
 
         let th = self.transcript.current()?;
         let content = common::signed_content(common::SERVER_CV_CONTEXT, th.as_ref());
-        let flight = Flight { suite, schedule, c_hs, s_hs, scheme };
+        let flight = Flight {
+            suite,
+            schedule,
+            c_hs,
+            s_hs,
+            scheme,
+        };
         match ck.signer.sign(scheme, &content, rng) {
             Decision::Ready(sig) => self.finish_flight(core, flight, sig?),
             Decision::Deferred => {
-                core.push_event(Event::Sign(SignRequest { scheme, message: content }));
+                core.push_event(Event::Sign(SignRequest {
+                    scheme,
+                    message: content,
+                }));
                 self.state = St::AwaitSign(flight);
                 Ok(())
             }
         }
     }
 
-    fn finish_flight(&mut self, core: &mut Core, f: Flight, signature: Vec<u8>) -> Result<(), Error> {
+    fn finish_flight(
+        &mut self,
+        core: &mut Core,
+        f: Flight,
+        signature: Vec<u8>,
+    ) -> Result<(), Error> {
         let hash = f.suite.hash;
-        let cv = HandshakeMessage::CertificateVerify(DigitallySigned { scheme: f.scheme, signature })
-            .to_bytes();
+        let cv = HandshakeMessage::CertificateVerify(DigitallySigned {
+            scheme: f.scheme,
+            signature,
+        })
+        .to_bytes();
         self.transcript.add(&cv);
         core.queue_handshake(&cv);
         let th = self.transcript.current()?;
@@ -495,7 +553,13 @@ impl ServerHs {
         Ok(())
     }
 
-    fn finished(&mut self, core: &mut Core, f: AwaitFin, vd: &[u8], raw: &[u8]) -> Result<(), Error> {
+    fn finished(
+        &mut self,
+        core: &mut Core,
+        f: AwaitFin,
+        vd: &[u8],
+        raw: &[u8],
+    ) -> Result<(), Error> {
         let hash = f.suite.hash;
         let th = self.transcript.current()?;
         common::check_finished(hash, f.c_hs.as_ref(), th.as_ref(), vd)?;
@@ -511,7 +575,12 @@ impl ServerHs {
     }
 
     /// NewSessionTicket(s) after the client's Finished (§4.6.1).
-    fn send_tickets(&self, core: &mut Core, f: &AwaitFin, resumption: &Output) -> Result<(), Error> {
+    fn send_tickets(
+        &self,
+        core: &mut Core,
+        f: &AwaitFin,
+        resumption: &Output,
+    ) -> Result<(), Error> {
         let cfg = &self.config;
         let Some(producer) = &cfg.ticket_producer else {
             return Ok(());

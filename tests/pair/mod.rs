@@ -26,22 +26,42 @@ pub fn identity(kind: KeyType) -> &'static Identity {
         let rng = OsRandom;
         let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
         let ca = Ca::new("engine test CA", &ca_key, NOT_BEFORE, NOT_AFTER, &rng).unwrap();
-        [KeyType::EcdsaP256, KeyType::EcdsaP384, KeyType::Ed25519, KeyType::Rsa2048]
-            .into_iter()
-            .map(|k| {
-                let key = certgen::generate_key(k, &rng).unwrap();
-                let leaf = ca
-                    .issue(&[SubjectAltName::Dns("localhost".into())], &key, NOT_BEFORE, NOT_AFTER, &rng)
-                    .unwrap();
-                (k, Identity { ca: ca.cert_der().to_vec(), leaf, key: key.to_vec() })
-            })
-            .collect()
+        [
+            KeyType::EcdsaP256,
+            KeyType::EcdsaP384,
+            KeyType::Ed25519,
+            KeyType::Rsa2048,
+        ]
+        .into_iter()
+        .map(|k| {
+            let key = certgen::generate_key(k, &rng).unwrap();
+            let leaf = ca
+                .issue(
+                    &[SubjectAltName::Dns("localhost".into())],
+                    &key,
+                    NOT_BEFORE,
+                    NOT_AFTER,
+                    &rng,
+                )
+                .unwrap();
+            (
+                k,
+                Identity {
+                    ca: ca.cert_der().to_vec(),
+                    leaf,
+                    key: key.to_vec(),
+                },
+            )
+        })
+        .collect()
     });
     &ids.iter().find(|(k, _)| *k == kind).unwrap().1
 }
 
 pub fn client_builder(kind: KeyType) -> tls13::config::ClientConfigBuilder {
-    ClientConfig::builder(Arc::new(PinnedCertVerifier::new(identity(kind).leaf.clone())))
+    ClientConfig::builder(Arc::new(PinnedCertVerifier::new(
+        identity(kind).leaf.clone(),
+    )))
 }
 
 pub fn server_builder(kind: KeyType) -> tls13::config::ServerConfigBuilder {
@@ -105,7 +125,13 @@ impl Pair {
         }
     }
 
-    fn transfer(from: &mut Connection, to: &mut Connection, feed: Feed, rng: &mut XorShift, wire: &mut Vec<u8>) -> Result<bool, Error> {
+    fn transfer(
+        from: &mut Connection,
+        to: &mut Connection,
+        feed: Feed,
+        rng: &mut XorShift,
+        wire: &mut Vec<u8>,
+    ) -> Result<bool, Error> {
         let data = from.pending_output().to_vec();
         if data.is_empty() {
             return Ok(false);
@@ -130,11 +156,23 @@ impl Pair {
     /// returned with the side: Err((is_client_receiving, error)).
     pub fn run(&mut self) -> Result<(), (bool, Error)> {
         loop {
-            let a = Self::transfer(&mut self.client, &mut self.server, self.feed, &mut self.rng, &mut self.client_wire)
-                .map_err(|e| (false, e))?;
+            let a = Self::transfer(
+                &mut self.client,
+                &mut self.server,
+                self.feed,
+                &mut self.rng,
+                &mut self.client_wire,
+            )
+            .map_err(|e| (false, e))?;
             self.drain();
-            let b = Self::transfer(&mut self.server, &mut self.client, self.feed, &mut self.rng, &mut self.server_wire)
-                .map_err(|e| (true, e))?;
+            let b = Self::transfer(
+                &mut self.server,
+                &mut self.client,
+                self.feed,
+                &mut self.rng,
+                &mut self.server_wire,
+            )
+            .map_err(|e| (true, e))?;
             self.drain();
             if !a && !b {
                 return Ok(());
