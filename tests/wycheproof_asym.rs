@@ -72,12 +72,21 @@ fn ecdh(file: &str, group: NamedGroup, scalar_len: usize, expected_count: usize)
             "valid" => {
                 counts[0] += 1;
                 let shared = hex_field(t, "shared");
-                assert_eq!(client.as_deref().map(|s| s.to_vec()), Ok(shared.clone()), "tc {id}");
+                assert_eq!(
+                    client.as_deref().map(|s| s.to_vec()),
+                    Ok(shared.clone()),
+                    "tc {id}"
+                );
                 assert_eq!(server.map(|(_, s)| s.to_vec()), Ok(shared), "tc {id}");
             }
             "invalid" | "acceptable" => {
                 counts[if result == "invalid" { 1 } else { 2 }] += 1;
-                assert_eq!(client.err(), Some(invalid_share()), "tc {id} {}", t["comment"]);
+                assert_eq!(
+                    client.err(),
+                    Some(invalid_share()),
+                    "tc {id} {}",
+                    t["comment"]
+                );
                 assert_eq!(server.err(), Some(invalid_share()), "tc {id}");
             }
             other => panic!("result {other}"),
@@ -96,10 +105,12 @@ fn x25519() {
         let private = hex_field(t, "private");
         let public = hex_field(t, "public");
         let shared = hex_field(t, "shared");
-        let kx = KeyExchange::start(NamedGroup::X25519, &ScriptedRandom::new(private.clone())).unwrap();
+        let kx =
+            KeyExchange::start(NamedGroup::X25519, &ScriptedRandom::new(private.clone())).unwrap();
         let client = kx.complete(&public).map(|s| s.to_vec());
-        let server = kx::server_exchange(NamedGroup::X25519, &public, &ScriptedRandom::new(private))
-            .map(|(_, s)| s.to_vec());
+        let server =
+            kx::server_exchange(NamedGroup::X25519, &public, &ScriptedRandom::new(private))
+                .map(|(_, s)| s.to_vec());
         let all_zero = shared.iter().all(|b| *b == 0);
         match (t["result"].as_str().unwrap(), all_zero) {
             ("valid", false) => counts[0] += 1,
@@ -117,13 +128,18 @@ fn x25519() {
         counts[3] += 1;
     });
     assert_eq!(n, 518);
-    eprintln!("x25519: valid / acceptable accepted / acceptable all-zero rejected = {:?}", &counts[..3]);
+    eprintln!(
+        "x25519: valid / acceptable accepted / acceptable all-zero rejected = {:?}",
+        &counts[..3]
+    );
 }
 
 #[test]
 fn x25519_public_key_is_derived_from_the_injected_private_key() {
     // RFC 7748 §6.1 (Alice): private key -> public key.
-    let rng = ScriptedRandom::from_hex(&["77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"]);
+    let rng = ScriptedRandom::from_hex(&[
+        "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+    ]);
     let kx = KeyExchange::start(NamedGroup::X25519, &rng).unwrap();
     assert_eq!(
         hex::encode(kx.public_key()),
@@ -133,12 +149,22 @@ fn x25519_public_key_is_derived_from_the_injected_private_key() {
 
 #[test]
 fn ecdh_secp256r1_ecpoint() {
-    ecdh("ecdh_secp256r1_ecpoint_test.json", NamedGroup::SECP256R1, 32, 355);
+    ecdh(
+        "ecdh_secp256r1_ecpoint_test.json",
+        NamedGroup::SECP256R1,
+        32,
+        355,
+    );
 }
 
 #[test]
 fn ecdh_secp384r1_ecpoint() {
-    ecdh("ecdh_secp384r1_ecpoint_test.json", NamedGroup::SECP384R1, 48, 790);
+    ecdh(
+        "ecdh_secp384r1_ecpoint_test.json",
+        NamedGroup::SECP384R1,
+        48,
+        790,
+    );
 }
 
 fn signatures(file: &str, scheme: SignatureScheme) {
@@ -157,7 +183,12 @@ fn signatures(file: &str, scheme: SignatureScheme) {
             }
             "invalid" => {
                 counts[1] += 1;
-                assert!(got.is_err(), "tc {id} accepted: {} {:?}", t["comment"], t["flags"]);
+                assert!(
+                    got.is_err(),
+                    "tc {id} accepted: {} {:?}",
+                    t["comment"],
+                    t["flags"]
+                );
             }
             other => panic!("tc {id}: result {other} (none expected in this file)"),
         }
@@ -168,12 +199,18 @@ fn signatures(file: &str, scheme: SignatureScheme) {
 
 #[test]
 fn ecdsa_secp256r1_sha256() {
-    signatures("ecdsa_secp256r1_sha256_test.json", SignatureScheme::ECDSA_SECP256R1_SHA256);
+    signatures(
+        "ecdsa_secp256r1_sha256_test.json",
+        SignatureScheme::ECDSA_SECP256R1_SHA256,
+    );
 }
 
 #[test]
 fn ecdsa_secp384r1_sha384() {
-    signatures("ecdsa_secp384r1_sha384_test.json", SignatureScheme::ECDSA_SECP384R1_SHA384);
+    signatures(
+        "ecdsa_secp384r1_sha384_test.json",
+        SignatureScheme::ECDSA_SECP384R1_SHA384,
+    );
 }
 
 #[test]
@@ -183,22 +220,34 @@ fn ed25519() {
 
 #[test]
 fn rsa_pss_2048_sha256() {
-    signatures("rsa_pss_2048_sha256_mgf1_32_test.json", SignatureScheme::RSA_PSS_RSAE_SHA256);
+    signatures(
+        "rsa_pss_2048_sha256_mgf1_32_test.json",
+        SignatureScheme::RSA_PSS_RSAE_SHA256,
+    );
 }
 
 #[test]
 fn rsa_pss_2048_sha384() {
-    signatures("rsa_pss_2048_sha384_mgf1_48_test.json", SignatureScheme::RSA_PSS_RSAE_SHA384);
+    signatures(
+        "rsa_pss_2048_sha384_mgf1_48_test.json",
+        SignatureScheme::RSA_PSS_RSAE_SHA384,
+    );
 }
 
 #[test]
 fn rsa_pss_4096_sha384() {
-    signatures("rsa_pss_4096_sha384_mgf1_48_test.json", SignatureScheme::RSA_PSS_RSAE_SHA384);
+    signatures(
+        "rsa_pss_4096_sha384_mgf1_48_test.json",
+        SignatureScheme::RSA_PSS_RSAE_SHA384,
+    );
 }
 
 #[test]
 fn rsa_pss_4096_sha512() {
-    signatures("rsa_pss_4096_sha512_mgf1_64_test.json", SignatureScheme::RSA_PSS_RSAE_SHA512);
+    signatures(
+        "rsa_pss_4096_sha512_mgf1_64_test.json",
+        SignatureScheme::RSA_PSS_RSAE_SHA512,
+    );
 }
 
 #[test]
@@ -209,11 +258,23 @@ fn scheme_and_key_size_mismatches_are_named() {
     let t = &g["tests"][0];
     let (msg, sig) = (hex_field(t, "msg"), hex_field(t, "sig"));
     assert_eq!(
-        sign::verify(&spki, SignatureScheme::ECDSA_SECP384R1_SHA384, &msg, &sig, 2048),
+        sign::verify(
+            &spki,
+            SignatureScheme::ECDSA_SECP384R1_SHA384,
+            &msg,
+            &sig,
+            2048
+        ),
         Err(VerifyError::SchemeMismatch)
     );
     assert_eq!(
-        sign::verify(&spki, SignatureScheme::RSA_PSS_RSAE_SHA256, &msg, &sig, 2048),
+        sign::verify(
+            &spki,
+            SignatureScheme::RSA_PSS_RSAE_SHA256,
+            &msg,
+            &sig,
+            2048
+        ),
         Err(VerifyError::SchemeMismatch)
     );
     let data = load("rsa_pss_2048_sha256_mgf1_32_test.json");
@@ -223,7 +284,13 @@ fn scheme_and_key_size_mismatches_are_named() {
     let (msg, sig) = (hex_field(t, "msg"), hex_field(t, "sig"));
     assert_eq!(sign::spki_rsa_bits(&spki), Some(2048));
     assert_eq!(
-        sign::verify(&spki, SignatureScheme::RSA_PSS_RSAE_SHA256, &msg, &sig, 3072),
+        sign::verify(
+            &spki,
+            SignatureScheme::RSA_PSS_RSAE_SHA256,
+            &msg,
+            &sig,
+            3072
+        ),
         Err(VerifyError::RsaKeyTooSmall(2048, 3072))
     );
     assert_eq!(
@@ -284,7 +351,9 @@ fn mlkem768_keygen_and_decaps_via_x25519mlkem768() {
             other => panic!("{other}"),
         }
     });
-    eprintln!("mlkem_768_test: valid {valid}, rejected {rejected}, skipped (seed length) {skipped}");
+    eprintln!(
+        "mlkem_768_test: valid {valid}, rejected {rejected}, skipped (seed length) {skipped}"
+    );
     assert!(valid > 100 && rejected > 10);
 }
 
@@ -304,7 +373,11 @@ fn mlkem768_encaps_via_x25519mlkem768_server() {
             "valid" => {
                 valid += 1;
                 let (share, secret) = got.unwrap();
-                assert_eq!(hex::encode(&share[..1088]), t["c"].as_str().unwrap(), "tc {id}");
+                assert_eq!(
+                    hex::encode(&share[..1088]),
+                    t["c"].as_str().unwrap(),
+                    "tc {id}"
+                );
                 assert_eq!(
                     hex::encode(&share[1088..]),
                     "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
@@ -315,7 +388,11 @@ fn mlkem768_encaps_via_x25519mlkem768_server() {
             "invalid" => {
                 rejected += 1;
                 assert_eq!(got.err(), Some(invalid_share()), "tc {id} {}", t["comment"]);
-                assert_eq!(rng.remaining(), 64, "tc {id}: nothing drawn for a bad share");
+                assert_eq!(
+                    rng.remaining(),
+                    64,
+                    "tc {id}: nothing drawn for a bad share"
+                );
             }
             other => panic!("{other}"),
         }
@@ -329,7 +406,8 @@ fn mlkem768_encaps_via_x25519mlkem768_server() {
 fn x25519mlkem768_round_trip() {
     let client_rng = ScriptedRandom::new([vec![1u8; 64], hex::decode(X_PRIV).unwrap()].concat());
     let kx = KeyExchange::start(NamedGroup::X25519MLKEM768, &client_rng).unwrap();
-    let server_rng = ScriptedRandom::new([vec![2u8; 32], hex::decode(X_PEER_PRIV).unwrap()].concat());
+    let server_rng =
+        ScriptedRandom::new([vec![2u8; 32], hex::decode(X_PEER_PRIV).unwrap()].concat());
     let (share, server_secret) =
         kx::server_exchange(NamedGroup::X25519MLKEM768, kx.public_key(), &server_rng).unwrap();
     assert_eq!(share.len(), 1088 + 32);
@@ -349,14 +427,21 @@ fn nist_shares_in_wrong_forms_are_rejected() {
     // Compressed form of a valid point.
     let mut compressed = vec![2 + (public[64] & 1)];
     compressed.extend_from_slice(&public[1..33]);
-    for bad in [compressed, vec![0u8], public[..64].to_vec(), [public.clone(), vec![0]].concat()] {
-        let kx = KeyExchange::start(NamedGroup::SECP256R1, &ScriptedRandom::new(vec![1u8; 32])).unwrap();
+    for bad in [
+        compressed,
+        vec![0u8],
+        public[..64].to_vec(),
+        [public.clone(), vec![0]].concat(),
+    ] {
+        let kx =
+            KeyExchange::start(NamedGroup::SECP256R1, &ScriptedRandom::new(vec![1u8; 32])).unwrap();
         assert_eq!(kx.complete(&bad).err(), Some(invalid_share()));
     }
     // Off the curve: flip a bit of y.
     let mut off = public.clone();
     off[64] ^= 1;
-    let kx = KeyExchange::start(NamedGroup::SECP256R1, &ScriptedRandom::new(vec![1u8; 32])).unwrap();
+    let kx =
+        KeyExchange::start(NamedGroup::SECP256R1, &ScriptedRandom::new(vec![1u8; 32])).unwrap();
     assert_eq!(kx.complete(&off).err(), Some(invalid_share()));
 }
 
@@ -369,6 +454,7 @@ fn nist_private_key_is_redrawn_while_out_of_range() {
     let rng = ScriptedRandom::new(script);
     let kx = KeyExchange::start(NamedGroup::SECP256R1, &rng).unwrap();
     assert_eq!(rng.remaining(), 0);
-    let direct = KeyExchange::start(NamedGroup::SECP256R1, &ScriptedRandom::new(vec![1u8; 32])).unwrap();
+    let direct =
+        KeyExchange::start(NamedGroup::SECP256R1, &ScriptedRandom::new(vec![1u8; 32])).unwrap();
     assert_eq!(kx.public_key(), direct.public_key());
 }

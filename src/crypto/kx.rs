@@ -137,8 +137,8 @@ impl KeyExchange {
                     return Err(invalid_share());
                 }
                 let (ct, x_share) = server_share.split_at(MLKEM768_CT_LEN);
-                let ct = ml_kem::ml_kem_768::Ciphertext::try_from(ct)
-                    .map_err(|_| invalid_share())?;
+                let ct =
+                    ml_kem::ml_kem_768::Ciphertext::try_from(ct).map_err(|_| invalid_share())?;
                 // Decapsulation cannot fail: ML-KEM rejects implicitly.
                 let k_mlkem = Zeroizing::new(dk.decapsulate(&ct));
                 let k_x = x25519_agree(x_sk, x_share)?;
