@@ -157,8 +157,9 @@ impl KeyExchange {
 /// encapsulates). Random draws: X25519 32 bytes; NIST curves as above;
 /// hybrid: 32 bytes (ML-KEM message m) then 32 bytes (X25519).
 ///
-/// The client's share is validated before anything is drawn, so a bad
-/// share consumes no randomness.
+/// A share of the wrong length or form (and, for the hybrid, an ML-KEM
+/// encapsulation key failing the FIPS 203 §7.2 check) is rejected before
+/// anything is drawn; a NIST point off the curve is found after the draw.
 pub fn server_exchange(
     group: NamedGroup,
     client_share: &[u8],
