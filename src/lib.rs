@@ -7,6 +7,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod certgen;
 pub mod codec;
 pub mod crypto;
 pub mod error;
