@@ -41,8 +41,7 @@ use alloc::vec::Vec;
 use core::net::IpAddr;
 
 use der::asn1::{
-    BitStringRef, GeneralizedTime, Ia5StringRef, ObjectIdentifier, UintRef,
-    UtcTime, Utf8StringRef,
+    BitStringRef, GeneralizedTime, Ia5StringRef, ObjectIdentifier, UintRef, UtcTime, Utf8StringRef,
 };
 use der::{Encode, Header, Length, Tag, TagNumber};
 use p256::pkcs8::EncodePrivateKey;
@@ -155,15 +154,24 @@ impl Ca {
         let key_id = key_identifier(&spki);
         let extensions = (|| -> der::Result<Vec<Vec<u8>>> {
             Ok(alloc::vec![
-            // RFC 5280 §4.2.1.9: basicConstraints critical in CA certificates.
-            extension(OID_BASIC_CONSTRAINTS, true, &seq(&[&enc(&true)?])?)?,
-            // §4.2.1.3: keyCertSign (bit 5) and cRLSign (bit 6).
-            extension(OID_KEY_USAGE, true, &enc(&BitStringRef::new(1, &[0x06])?)?)?,
-            extension(OID_SUBJECT_KEY_ID, false, &octets(&key_id)?)?,
-        ])
+                // RFC 5280 §4.2.1.9: basicConstraints critical in CA certificates.
+                extension(OID_BASIC_CONSTRAINTS, true, &seq(&[&enc(&true)?])?)?,
+                // §4.2.1.3: keyCertSign (bit 5) and cRLSign (bit 6).
+                extension(OID_KEY_USAGE, true, &enc(&BitStringRef::new(1, &[0x06])?)?)?,
+                extension(OID_SUBJECT_KEY_ID, false, &octets(&key_id)?)?,
+            ])
         })()
         .map_err(der_err)?;
-        let cert_der = build(&key, &name_der, &name_der, &spki, not_before, not_after, &extensions, rng)?;
+        let cert_der = build(
+            &key,
+            &name_der,
+            &name_der,
+            &spki,
+            not_before,
+            not_after,
+            &extensions,
+            rng,
+        )?;
         Ok(Self {
             key,
             cert_der,
@@ -210,36 +218,45 @@ impl Ca {
             SubjectAltName::Ip(ip) => alloc::format!("{ip}"),
         };
         let ext = || -> der::Result<(Vec<Vec<u8>>, Vec<u8>)> {
-        let mut general_names = Vec::new();
-        for n in names {
-            general_names.push(match n {
-                // RFC 5280 §4.2.1.6: dNSName [2] IA5String, iPAddress [7] OCTET STRING.
-                SubjectAltName::Dns(d) => implicit(2, &enc(&Ia5StringRef::new(d.as_str())?)?)?,
-                SubjectAltName::Ip(IpAddr::V4(a)) => implicit(7, &octets(&a.octets())?)?,
-                SubjectAltName::Ip(IpAddr::V6(a)) => implicit(7, &octets(&a.octets())?)?,
-            });
-        }
-        let san = seq(&general_names.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
-        let aki = seq(&[&implicit(0, &octets(&self.key_id)?)?])?;
-        let extensions = alloc::vec![
-            // CA:FALSE is the DEFAULT, so DER leaves the SEQUENCE empty.
-            extension(OID_BASIC_CONSTRAINTS, true, &seq(&[])?)?,
-            // digitalSignature (bit 0).
-            extension(OID_KEY_USAGE, true, &enc(&BitStringRef::new(7, &[0x80])?)?)?,
-            extension(
-                OID_EXT_KEY_USAGE,
-                false,
-                &seq(&[&enc(&OID_SERVER_AUTH)?, &enc(&OID_CLIENT_AUTH)?])?,
-            )?,
-            // §4.2.1.6: critical only if the subject is empty; ours is not.
-            extension(OID_SUBJECT_ALT_NAME, false, &san)?,
-            extension(OID_SUBJECT_KEY_ID, false, &octets(&key_identifier(spki))?)?,
-            extension(OID_AUTHORITY_KEY_ID, false, &aki)?,
-        ];
-        Ok((extensions, name(&cn)?))
+            let mut general_names = Vec::new();
+            for n in names {
+                general_names.push(match n {
+                    // RFC 5280 §4.2.1.6: dNSName [2] IA5String, iPAddress [7] OCTET STRING.
+                    SubjectAltName::Dns(d) => implicit(2, &enc(&Ia5StringRef::new(d.as_str())?)?)?,
+                    SubjectAltName::Ip(IpAddr::V4(a)) => implicit(7, &octets(&a.octets())?)?,
+                    SubjectAltName::Ip(IpAddr::V6(a)) => implicit(7, &octets(&a.octets())?)?,
+                });
+            }
+            let san = seq(&general_names.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
+            let aki = seq(&[&implicit(0, &octets(&self.key_id)?)?])?;
+            let extensions = alloc::vec![
+                // CA:FALSE is the DEFAULT, so DER leaves the SEQUENCE empty.
+                extension(OID_BASIC_CONSTRAINTS, true, &seq(&[])?)?,
+                // digitalSignature (bit 0).
+                extension(OID_KEY_USAGE, true, &enc(&BitStringRef::new(7, &[0x80])?)?)?,
+                extension(
+                    OID_EXT_KEY_USAGE,
+                    false,
+                    &seq(&[&enc(&OID_SERVER_AUTH)?, &enc(&OID_CLIENT_AUTH)?])?,
+                )?,
+                // §4.2.1.6: critical only if the subject is empty; ours is not.
+                extension(OID_SUBJECT_ALT_NAME, false, &san)?,
+                extension(OID_SUBJECT_KEY_ID, false, &octets(&key_identifier(spki))?)?,
+                extension(OID_AUTHORITY_KEY_ID, false, &aki)?,
+            ];
+            Ok((extensions, name(&cn)?))
         };
         let (extensions, subject) = ext().map_err(der_err)?;
-        build(&self.key, &self.name_der, &subject, spki, not_before, not_after, &extensions, rng)
+        build(
+            &self.key,
+            &self.name_der,
+            &subject,
+            spki,
+            not_before,
+            not_after,
+            &extensions,
+            rng,
+        )
     }
 }
 
@@ -310,7 +327,10 @@ fn implicit(n: u8, encoded: &[u8]) -> der::Result<Vec<u8>> {
 
 /// `Name ::= SEQUENCE OF SET OF AttributeTypeAndValue`, one CN.
 fn name(common_name: &str) -> der::Result<Vec<u8>> {
-    let atv = seq(&[&enc(&OID_COMMON_NAME)?, &enc(&Utf8StringRef::new(common_name)?)?])?;
+    let atv = seq(&[
+        &enc(&OID_COMMON_NAME)?,
+        &enc(&Utf8StringRef::new(common_name)?)?,
+    ])?;
     seq(&[&tlv(Tag::Set, &[&atv])?])
 }
 
@@ -355,15 +375,26 @@ fn build(
     rng: &dyn SecureRandom,
 ) -> Result<Vec<u8>, Error> {
     if not_after < not_before {
-        return Err(Error::BadConfig("certgen: validity ends before it starts".into()));
+        return Err(Error::BadConfig(
+            "certgen: validity ends before it starts".into(),
+        ));
     }
     // RFC 5280 §4.1.2.2: positive, at most 20 octets. 127 random bits.
     let mut serial = random_array::<16>(rng)?;
     serial[0] &= 0x7f;
     serial[0] |= 0x01 << 6; // never a leading zero octet, so always 16 octets
     let alg = algorithm_id(issuer_key.kind()).map_err(der_err)?;
-    let tbs = tbs_der(serial.as_ref(), &alg, issuer, subject, spki, not_before, not_after, extensions)
-        .map_err(der_err)?;
+    let tbs = tbs_der(
+        serial.as_ref(),
+        &alg,
+        issuer,
+        subject,
+        spki,
+        not_before,
+        not_after,
+        extensions,
+    )
+    .map_err(der_err)?;
     let sig = issuer_key.sign_x509(&tbs)?;
     (|| seq(&[&tbs, &alg, &enc(&BitStringRef::new(0, &sig)?)?]))().map_err(der_err)
 }

@@ -13,9 +13,14 @@ const NOT_BEFORE: u64 = 1_700_000_000; // 2023-11-14
 const NOT_AFTER: u64 = 2_600_000_000; // 2052: exercises GeneralizedTime
 
 fn openssl_available() -> bool {
-    let ok = Command::new("openssl").arg("version").output().is_ok_and(|o| o.status.success());
+    let ok = Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("!!!!!!!! openssl is not on PATH: SKIPPING the OpenSSL acceptance checks !!!!!!!!");
+        eprintln!(
+            "!!!!!!!! openssl is not on PATH: SKIPPING the OpenSSL acceptance checks !!!!!!!!"
+        );
     }
     ok
 }
@@ -28,8 +33,8 @@ fn temp_dir(tag: &str) -> PathBuf {
 
 fn openssl(args: &[&str]) -> String {
     let out = Command::new("openssl").args(args).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "openssl {args:?} failed:\n{text}");
     text
 }
@@ -45,19 +50,33 @@ fn check(ca_type: KeyType, leaf_type: KeyType) {
         SubjectAltName::Ip([127, 0, 0, 1].into()),
         SubjectAltName::Ip(std::net::Ipv6Addr::LOCALHOST.into()),
     ];
-    let leaf = ca.issue(&names, &leaf_key, NOT_BEFORE, NOT_AFTER - 1, &rng).unwrap();
+    let leaf = ca
+        .issue(&names, &leaf_key, NOT_BEFORE, NOT_AFTER - 1, &rng)
+        .unwrap();
 
     // Our SPKI extraction agrees with the key we certified.
     let leaf_signer = SigningKey::from_der(&leaf_key).unwrap();
-    assert_eq!(sign::certificate_spki(&leaf).unwrap(), leaf_signer.public_key_spki());
+    assert_eq!(
+        sign::certificate_spki(&leaf).unwrap(),
+        leaf_signer.public_key_spki()
+    );
     let ca_signer = SigningKey::from_der(&ca_key).unwrap();
-    assert_eq!(sign::certificate_spki(ca.cert_der()).unwrap(), ca_signer.public_key_spki());
+    assert_eq!(
+        sign::certificate_spki(ca.cert_der()).unwrap(),
+        ca_signer.public_key_spki()
+    );
 
     // The PEM helpers round-trip through our own parser.
     let leaf_pem = certgen::to_pem("CERTIFICATE", &leaf);
-    assert_eq!(tls13::crypto::pem::certificates(&leaf_pem).unwrap(), [leaf.clone()]);
+    assert_eq!(
+        tls13::crypto::pem::certificates(&leaf_pem).unwrap(),
+        std::slice::from_ref(&leaf)
+    );
     let key_pem = certgen::to_pem("PRIVATE KEY", &leaf_key);
-    assert_eq!(SigningKey::from_pem(&key_pem).unwrap().public_key_spki(), leaf_signer.public_key_spki());
+    assert_eq!(
+        SigningKey::from_pem(&key_pem).unwrap().public_key_spki(),
+        leaf_signer.public_key_spki()
+    );
 
     if !openssl_available() {
         return;
@@ -96,16 +115,42 @@ fn check(ca_type: KeyType, leaf_type: KeyType) {
         assert!(leaf_text.contains(want), "missing {want:?} in\n{leaf_text}");
     }
     let verified = openssl(&[
-        "verify", "-attime", "1800000000", "-CAfile", ca_s, "-purpose", "sslserver", leaf_s,
+        "verify",
+        "-attime",
+        "1800000000",
+        "-CAfile",
+        ca_s,
+        "-purpose",
+        "sslserver",
+        leaf_s,
     ]);
     assert!(verified.contains(": OK"), "{verified}");
     openssl(&[
-        "verify", "-attime", "1800000000", "-CAfile", ca_s, "-purpose", "sslclient", leaf_s,
+        "verify",
+        "-attime",
+        "1800000000",
+        "-CAfile",
+        ca_s,
+        "-purpose",
+        "sslclient",
+        leaf_s,
     ]);
     // OpenSSL reads the PKCS#8 key we generated and finds the same public key.
-    let pub_from_key = openssl(&["pkey", "-in", key_s, "-pubout", "-outform", "DER", "-out", dir.join("k.der").to_str().unwrap()]);
+    let pub_from_key = openssl(&[
+        "pkey",
+        "-in",
+        key_s,
+        "-pubout",
+        "-outform",
+        "DER",
+        "-out",
+        dir.join("k.der").to_str().unwrap(),
+    ]);
     let _ = pub_from_key;
-    assert_eq!(std::fs::read(dir.join("k.der")).unwrap(), leaf_signer.public_key_spki());
+    assert_eq!(
+        std::fs::read(dir.join("k.der")).unwrap(),
+        leaf_signer.public_key_spki()
+    );
     // A certificate that is not yet valid is refused: the times are real.
     let out = Command::new("openssl")
         .args(["verify", "-attime", "1600000000", "-CAfile", ca_s, leaf_s])
@@ -138,7 +183,12 @@ fn rsa_ca_issues_ed25519_leaf() {
 #[test]
 fn generated_keys_sign_and_verify_every_scheme() {
     let rng = OsRandom;
-    for kind in [KeyType::EcdsaP256, KeyType::EcdsaP384, KeyType::Ed25519, KeyType::Rsa2048] {
+    for kind in [
+        KeyType::EcdsaP256,
+        KeyType::EcdsaP384,
+        KeyType::Ed25519,
+        KeyType::Rsa2048,
+    ] {
         let key = SigningKey::from_der(&certgen::generate_key(kind, &rng).unwrap()).unwrap();
         let spki = key.public_key_spki();
         for &scheme in key.schemes() {

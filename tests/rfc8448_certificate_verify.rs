@@ -17,7 +17,8 @@ const SECTION: &str = "Simple 1-RTT Handshake";
 fn message(actor: &str, name: &str) -> Vec<u8> {
     let step = match name {
         "EncryptedExtensions" | "Certificate" | "CertificateVerify" => {
-            format!("construct an {name} handshake message").replace("an Certificate", "a Certificate")
+            format!("construct an {name} handshake message")
+                .replace("an Certificate", "a Certificate")
         }
         _ => format!("construct a {name} handshake message"),
     };
@@ -56,7 +57,10 @@ fn server_rsa_key_matches_the_trace_certificate() {
     let key = SigningKey::from_der(&rfc8448_server_rsa_pkcs1_der()).unwrap();
     assert_eq!(key.kind(), KeyKind::Rsa(1024));
     let cert = leaf_certificate(&message("{server}", "Certificate"));
-    assert_eq!(sign::certificate_spki(&cert).unwrap(), key.public_key_spki());
+    assert_eq!(
+        sign::certificate_spki(&cert).unwrap(),
+        key.public_key_spki()
+    );
 }
 
 #[test]
@@ -102,7 +106,9 @@ fn server_certificate_verify_is_reproduced_byte_for_byte() {
 
     // A different salt gives a different (still valid) signature: the
     // match above is not an accident of a salt-independent signer.
-    let other = key.sign(scheme, &signed, &ScriptedRandom::new(vec![7u8; 32])).unwrap();
+    let other = key
+        .sign(scheme, &signed, &ScriptedRandom::new(vec![7u8; 32]))
+        .unwrap();
     assert_ne!(other, recorded);
     sign::verify(&spki, scheme, &signed, &other, 1024).unwrap();
 }

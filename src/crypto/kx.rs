@@ -137,8 +137,8 @@ impl KeyExchange {
                     return Err(invalid_share());
                 }
                 let (ct, x_share) = server_share.split_at(MLKEM768_CT_LEN);
-                let ct = ml_kem::ml_kem_768::Ciphertext::try_from(ct)
-                    .map_err(|_| invalid_share())?;
+                let ct =
+                    ml_kem::ml_kem_768::Ciphertext::try_from(ct).map_err(|_| invalid_share())?;
                 // Decapsulation cannot fail: ML-KEM rejects implicitly.
                 let k_mlkem = Zeroizing::new(dk.decapsulate(&ct));
                 let k_x = x25519_agree(x_sk, x_share)?;
@@ -157,8 +157,9 @@ impl KeyExchange {
 /// encapsulates). Random draws: X25519 32 bytes; NIST curves as above;
 /// hybrid: 32 bytes (ML-KEM message m) then 32 bytes (X25519).
 ///
-/// The client's share is validated before anything is drawn, so a bad
-/// share consumes no randomness.
+/// A share of the wrong length or form (and, for the hybrid, an ML-KEM
+/// encapsulation key failing the FIPS 203 §7.2 check) is rejected before
+/// anything is drawn; a NIST point off the curve is found after the draw.
 pub fn server_exchange(
     group: NamedGroup,
     client_share: &[u8],

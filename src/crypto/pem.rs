@@ -25,9 +25,7 @@ pub fn parse(text: &str) -> Result<Vec<(String, Vec<u8>)>, Error> {
             let inner = inner.trim();
             if let Some(end) = boundary(inner, "END") {
                 if end != label {
-                    return Err(bad(alloc::format!(
-                        "BEGIN {label} closed by END {end}"
-                    )));
+                    return Err(bad(alloc::format!("BEGIN {label} closed by END {end}")));
                 }
                 ended = true;
                 break;
@@ -37,8 +35,8 @@ pub fn parse(text: &str) -> Result<Vec<(String, Vec<u8>)>, Error> {
         if !ended {
             return Err(bad(alloc::format!("no END line for {label}")));
         }
-        let der = decode_base64(&body)
-            .ok_or_else(|| bad(alloc::format!("invalid base64 in {label}")))?;
+        let der =
+            decode_base64(&body).ok_or_else(|| bad(alloc::format!("invalid base64 in {label}")))?;
         out.push((String::from(label), der));
     }
     Ok(out)
@@ -97,11 +95,8 @@ fn sextet(c: u8) -> Option<u32> {
 /// the length must be a multiple of 4, `=` only at the end, and the
 /// unused bits of the last group must be zero (canonical encoding).
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let chars: Vec<u8> = text
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
-    if chars.len() % 4 != 0 {
+    let chars: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if !chars.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(chars.len() / 4 * 3);

@@ -213,18 +213,19 @@ impl SigningKey {
                 Ok(sig.as_bytes().to_vec())
             }
             KeyInner::Ed25519(k) => Ok(k.sign(message).to_bytes().to_vec()),
-            KeyInner::Rsa { key, blinding_key } => {
-                let out = match scheme {
-                    SignatureScheme::RSA_PSS_RSAE_SHA256 => {
-                        pss_sign::<sha2::Sha256>(key, blinding_key, message, rng)
-                    }
-                    SignatureScheme::RSA_PSS_RSAE_SHA384 => {
-                        pss_sign::<sha2::Sha384>(key, blinding_key, message, rng)
-                    }
-                    _ => pss_sign::<sha2::Sha512>(key, blinding_key, message, rng),
-                };
-                out
-            }
+            KeyInner::Rsa { key, blinding_key } => match scheme {
+                SignatureScheme::RSA_PSS_RSAE_SHA256 => {
+                    pss_sign::<sha2::Sha256>(key, blinding_key, message, rng)
+                }
+                SignatureScheme::RSA_PSS_RSAE_SHA384 => {
+                    pss_sign::<sha2::Sha384>(key, blinding_key, message, rng)
+                }
+                SignatureScheme::RSA_PSS_RSAE_SHA512 => {
+                    pss_sign::<sha2::Sha512>(key, blinding_key, message, rng)
+                }
+                // Unreachable: `schemes()` was checked above.
+                _ => Err(Error::Internal("RSA scheme outside RSA_SCHEMES")),
+            },
         }
     }
 
@@ -432,7 +433,10 @@ pub fn verify(
     let info = SubjectPublicKeyInfoRef::try_from(spki).map_err(|_| UnsupportedKey)?;
     let oid = info.algorithm.oid;
     if oid == OID_EC_PUBLIC_KEY {
-        let curve = info.algorithm.parameters_oid().map_err(|_| UnsupportedKey)?;
+        let curve = info
+            .algorithm
+            .parameters_oid()
+            .map_err(|_| UnsupportedKey)?;
         let point = info.subject_public_key.as_bytes().ok_or(UnsupportedKey)?;
         match (curve, scheme) {
             (c, SignatureScheme::ECDSA_SECP256R1_SHA256) if c == OID_SECP256R1 => {
@@ -537,7 +541,8 @@ fn certificate_spki_inner(cert_der: &[u8]) -> Result<&[u8], der::Error> {
                 == (Tag::ContextSpecific {
                     constructed: true,
                     number: TagNumber(0),
-                }) {
+                })
+            {
                 tbs.tlv_bytes()?;
             }
             expect_tlv(tbs, Tag::Integer)?; // serialNumber
@@ -564,4 +569,127 @@ fn certificate_spki_inner(cert_der: &[u8]) -> Result<&[u8], der::Error> {
 fn expect_tlv<'a>(r: &mut SliceReader<'a>, tag: Tag) -> Result<&'a [u8], der::Error> {
     Tag::peek(r)?.assert_eq(tag)?;
     r.tlv_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::certgen::{self, Ca, KeyType, SubjectAltName};
+    use p256::elliptic_curve::sec1::ToSec1Point;
+    use rsa::pkcs1::EncodeRsaPrivateKey;
+
+    /// A deterministic, non-cryptographic byte stream for unit tests.
+    struct CounterRandom(core::sync::atomic::AtomicU8);
+
+    impl SecureRandom for CounterRandom {
+        fn fill(&self, dest: &mut [u8]) -> Result<(), Error> {
+            for b in dest {
+                *b = self
+                    .0
+                    .fetch_add(37, core::sync::atomic::Ordering::Relaxed)
+                    .wrapping_mul(151);
+            }
+            Ok(())
+        }
+    }
+
+    fn rng() -> CounterRandom {
+        CounterRandom(core::sync::atomic::AtomicU8::new(1))
+    }
+
+    #[test]
+    fn sec1_and_pkcs1_keys_load_like_pkcs8() {
+        let sk = p256::SecretKey::from_slice(&[7u8; 32]).unwrap();
+        let sec1 = sk.to_sec1_der().unwrap();
+        let pkcs8 = p256::pkcs8::EncodePrivateKey::to_pkcs8_der(&sk).unwrap();
+        let a = SigningKey::from_der(&sec1).unwrap();
+        let b = SigningKey::from_der(pkcs8.as_bytes()).unwrap();
+        assert_eq!(a.kind(), KeyKind::EcdsaP256);
+        assert_eq!(a.public_key_spki(), b.public_key_spki());
+        let point = sk.public_key().to_sec1_point(false);
+        assert!(a.public_key_spki().ends_with(point.as_bytes()));
+
+        let sk = p384::SecretKey::from_slice(&[9u8; 48]).unwrap();
+        let key = SigningKey::from_der(&sk.to_sec1_der().unwrap()).unwrap();
+        assert_eq!(key.kind(), KeyKind::EcdsaP384);
+        assert_eq!(key.schemes(), [SignatureScheme::ECDSA_SECP384R1_SHA384]);
+
+        let pkcs8 = certgen::generate_key(KeyType::Rsa2048, &crate::crypto::OsRandom).unwrap();
+        let rsa_key = rsa::PrivateKey::from_pkcs8_der_for_test(&pkcs8);
+        let pkcs1 = rsa_key.to_pkcs1_der().unwrap();
+        let a = SigningKey::from_der(pkcs1.as_bytes()).unwrap();
+        let b = SigningKey::from_der(&pkcs8).unwrap();
+        assert_eq!(a.kind(), KeyKind::Rsa(2048));
+        assert_eq!(a.public_key_spki(), b.public_key_spki());
+        let pem = crate::certgen::to_pem("RSA PRIVATE KEY", pkcs1.as_bytes());
+        assert_eq!(
+            SigningKey::from_pem(&pem).unwrap().public_key_spki(),
+            b.public_key_spki()
+        );
+
+        assert!(SigningKey::from_der(b"\x30\x03\x02\x01\x00").is_err());
+    }
+
+    trait ForTest {
+        fn from_pkcs8_der_for_test(der: &[u8]) -> Self;
+    }
+
+    impl ForTest for rsa::PrivateKey {
+        fn from_pkcs8_der_for_test(der: &[u8]) -> Self {
+            Self::try_from(PrivateKeyInfoRef::try_from(der).unwrap()).unwrap()
+        }
+    }
+
+    #[test]
+    fn choose_scheme_and_wrong_scheme() {
+        let key = SigningKey::from_der(&certgen::generate_key(KeyType::Ed25519, &rng()).unwrap())
+            .unwrap();
+        assert_eq!(
+            key.choose_scheme(&[
+                SignatureScheme::RSA_PSS_RSAE_SHA256,
+                SignatureScheme::ED25519
+            ]),
+            Some(SignatureScheme::ED25519)
+        );
+        assert_eq!(
+            key.choose_scheme(&[SignatureScheme::RSA_PSS_RSAE_SHA256]),
+            None
+        );
+        assert!(matches!(
+            key.sign(SignatureScheme::RSA_PSS_RSAE_SHA256, b"m", &rng()),
+            Err(Error::SigningFailed(_))
+        ));
+    }
+
+    #[test]
+    fn certificate_spki_is_strict_about_the_outer_structure() {
+        let key = certgen::generate_key(KeyType::EcdsaP256, &rng()).unwrap();
+        let ca = Ca::new("t", &key, 0, 1_000_000, &rng()).unwrap();
+        let leaf = ca
+            .issue(&[SubjectAltName::Dns("a.test".into())], &key, 0, 10, &rng())
+            .unwrap();
+        let spki = SigningKey::from_der(&key).unwrap().public_key_spki();
+        assert_eq!(certificate_spki(&leaf).unwrap(), spki);
+        assert_eq!(certificate_spki(ca.cert_der()).unwrap(), spki);
+
+        let mut trailing = leaf.clone();
+        trailing.push(0);
+        assert!(certificate_spki(&trailing).is_err());
+        for cut in [0, 1, 4, leaf.len() / 2, leaf.len() - 1] {
+            assert!(certificate_spki(&leaf[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut wrong_tag = leaf.clone();
+        wrong_tag[0] = 0x31;
+        assert!(certificate_spki(&wrong_tag).is_err());
+        // Non-minimal length encoding (BER, not DER) of the outer SEQUENCE.
+        let body = &leaf[4..];
+        let mut ber = alloc::vec![0x30, 0x83, 0x00];
+        ber.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        ber.extend_from_slice(body);
+        assert!(certificate_spki(&ber).is_err());
+        assert!(matches!(
+            certificate_spki(b"\x30\x00"),
+            Err(Error::InvalidCertificate(CertificateError::BadEncoding(_)))
+        ));
+    }
 }

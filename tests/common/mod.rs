@@ -29,7 +29,12 @@ impl ScriptedRandom {
 
     /// The concatenation of hex strings.
     pub fn from_hex(parts: &[&str]) -> Self {
-        Self::new(parts.iter().flat_map(|p| hex::decode(p).unwrap()).collect::<Vec<u8>>())
+        Self::new(
+            parts
+                .iter()
+                .flat_map(|p| hex::decode(p).unwrap())
+                .collect::<Vec<u8>>(),
+        )
     }
 
     /// How many bytes are left.
@@ -66,11 +71,18 @@ pub fn rfc8448_hex(section: &str, actor: &str, step: &str, label: &str) -> Strin
         .unwrap()
         .iter()
         .filter(|e| {
-            e["section"] == section && e["actor"] == actor && e["step"] == step && e["label"] == label
+            e["section"] == section
+                && e["actor"] == actor
+                && e["step"] == step
+                && e["label"] == label
         })
         .filter_map(|e| e["hex"].as_str())
         .collect();
-    assert_eq!(found.len(), 1, "RFC 8448 entry {section:?}/{actor:?}/{step:?}/{label:?}");
+    assert_eq!(
+        found.len(),
+        1,
+        "RFC 8448 entry {section:?}/{actor:?}/{step:?}/{label:?}"
+    );
     found[0].to_string()
 }
 
@@ -90,7 +102,11 @@ pub fn rfc8448_server_rsa_pkcs1_der() -> Vec<u8> {
     let field = |name: &str| -> Vec<u8> {
         // The value starts after "name:" and continues on indented lines
         // of hex octets until a blank line.
-        let start = text.find(&format!("   {name}:")).unwrap_or_else(|| panic!("{name}")) + name.len() + 4;
+        let start = text
+            .find(&format!("   {name}:"))
+            .unwrap_or_else(|| panic!("{name}"))
+            + name.len()
+            + 4;
         let rest = &text[start..];
         let end = rest.find("\n\n").unwrap_or(rest.len());
         hex::decode(rest[..end].split_whitespace().collect::<String>()).unwrap()
@@ -115,7 +131,10 @@ pub fn rfc8448_server_rsa_pkcs1_der() -> Vec<u8> {
 }
 
 fn der_positive_integer(be: &[u8]) -> Vec<u8> {
-    let first = be.iter().position(|b| *b != 0).unwrap_or(be.len().saturating_sub(1));
+    let first = be
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(be.len().saturating_sub(1));
     let mut v = be[first..].to_vec();
     if v.is_empty() {
         v.push(0);
@@ -132,7 +151,11 @@ fn der_tlv(tag: u8, value: &[u8]) -> Vec<u8> {
     if len < 0x80 {
         out.push(len as u8);
     } else {
-        let bytes: Vec<u8> = len.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
         out.push(0x80 | bytes.len() as u8);
         out.extend(bytes);
     }
@@ -200,7 +223,11 @@ pub fn recover_pss_salt(
     let h = &rest[..h_len];
     let zero_bits = 8 * em_len - em_bits;
     if zero_bits > 0 {
-        assert_eq!(masked_db[0] >> (8 - zero_bits), 0, "leftmost bits of maskedDB");
+        assert_eq!(
+            masked_db[0] >> (8 - zero_bits),
+            0,
+            "leftmost bits of maskedDB"
+        );
     }
     let mut db: Vec<u8> = masked_db
         .iter()
