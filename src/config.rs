@@ -380,6 +380,10 @@ pub struct ServerConfig {
     pub ticket_lifetime: u32,
     /// max_early_data_size announced in tickets; 0 = extension omitted.
     pub max_early_data_size: u32,
+    /// Ticket nonces are a per-connection counter from 0, big-endian, in
+    /// at least this many bytes. Default 1 (minimal: `00`, `01`, ...);
+    /// RFC 8448's server (NSS) used 2 (`00 00`).
+    pub ticket_nonce_width: usize,
     /// The only source of randomness.
     pub rng: Arc<dyn SecureRandom>,
     /// The clock.
@@ -418,6 +422,7 @@ impl ServerConfig {
                 ticket_count: 1,
                 ticket_lifetime: 7200,
                 max_early_data_size: 0,
+                ticket_nonce_width: 1,
                 rng: default_rng(),
                 time: default_time(),
                 encrypted_extensions_hook: None,
@@ -500,6 +505,11 @@ impl ServerConfigBuilder {
     /// max_early_data_size announced in tickets.
     pub fn max_early_data_size(mut self, size: u32) -> Self {
         self.config.max_early_data_size = size;
+        self
+    }
+    /// See [`ServerConfig::ticket_nonce_width`].
+    pub fn ticket_nonce_width(mut self, width: usize) -> Self {
+        self.config.ticket_nonce_width = width;
         self
     }
     /// The random source.

@@ -86,14 +86,16 @@ pub fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
         .any(|(i, a)| items.iter().skip(i + 1).any(|b| a == b))
 }
 
-/// Minimal big-endian encoding of a ticket counter, one byte for 0 (the
-/// ticket nonce convention of RFC 8448).
-pub fn counter_nonce(n: u64) -> Vec<u8> {
+/// Big-endian encoding of a ticket counter in at least `width` bytes
+/// (more when the value needs them); width 1 gives the minimal encoding,
+/// one byte 0x00 for the first ticket.
+pub fn counter_nonce(n: u64, width: usize) -> Vec<u8> {
     let bytes = n.to_be_bytes();
-    let first = bytes
+    let minimal = bytes
         .iter()
         .position(|b| *b != 0)
         .unwrap_or(bytes.len() - 1);
+    let first = minimal.min(bytes.len().saturating_sub(width.clamp(1, 8)));
     bytes.get(first..).map(|s| s.to_vec()).unwrap_or_default()
 }
 
@@ -103,10 +105,12 @@ mod tests {
 
     #[test]
     fn nonce_counter() {
-        assert_eq!(counter_nonce(0), [0]);
-        assert_eq!(counter_nonce(1), [1]);
-        assert_eq!(counter_nonce(255), [255]);
-        assert_eq!(counter_nonce(256), [1, 0]);
+        assert_eq!(counter_nonce(0, 1), [0]);
+        assert_eq!(counter_nonce(1, 1), [1]);
+        assert_eq!(counter_nonce(255, 1), [255]);
+        assert_eq!(counter_nonce(256, 1), [1, 0]);
+        assert_eq!(counter_nonce(0, 2), [0, 0]);
+        assert_eq!(counter_nonce(0x10203, 2), [1, 2, 3]);
     }
 
     #[test]

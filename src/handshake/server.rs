@@ -590,7 +590,7 @@ impl ServerHs {
             let mut age = [0u8; 4];
             cfg.rng.fill(&mut age)?;
             let age_add = u32::from_be_bytes(age);
-            let nonce = common::counter_nonce(i as u64);
+            let nonce = common::counter_nonce(i as u64, cfg.ticket_nonce_width);
             let psk = key_schedule::resumption_psk(f.suite.hash, resumption.as_ref(), &nonce);
             let info = TicketInfo {
                 psk: psk.as_ref(),
