@@ -23,13 +23,14 @@ pub mod msgs;
 pub mod record;
 pub mod verify;
 
-pub use config::{ClientConfig, PaddingPolicy, ServerConfig, TimeSource};
+pub use config::{ClientAuth, ClientConfig, PaddingPolicy, ServerConfig, TimeSource};
 pub use conn::{
-    ClientConnection, CloseKind, Connection, Event, Negotiated, ServerConnection, SignRequest,
-    VerifyRequest,
+    ClientConnection, ClientVerifyRequest, CloseKind, Connection, Event, Negotiated,
+    ServerConnection, SignRequest, VerifyRequest,
 };
 pub use error::Error;
 pub use verify::{
-    CertifiedKey, ClientHelloInfo, Decision, PinnedCertVerifier, ResolvesServerCert,
-    ServerCertVerifier, ServerName, Signer,
+    CertificateRequestInfo, CertifiedKey, ClientCertVerifier, ClientHelloInfo, Decision,
+    PinnedCertVerifier, PinnedClientCertVerifier, ResolvesClientCert, ResolvesServerCert,
+    ServerCertVerifier, ServerName, Signer, SingleClientCert,
 };

@@ -48,7 +48,9 @@ use ::core::ops::{Deref, DerefMut};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-pub use events::{CloseKind, Event, Negotiated, SignRequest, VerifyRequest};
+pub use events::{
+    ClientVerifyRequest, CloseKind, Event, Negotiated, SignRequest, VerifyRequest,
+};
 
 use self::core::Core;
 use crate::config::{ClientConfig, ServerConfig};
@@ -177,6 +179,20 @@ impl ClientConnection {
         r?;
         self.inner.process()
     }
+
+    /// Answers a deferred [`Event::Sign`] (the client's CertificateVerify
+    /// for client authentication) with the signature, or an error, which
+    /// aborts with `internal_error`. Buffered input is then processed.
+    pub fn answer_sign(&mut self, result: Result<Vec<u8>, Error>) -> Result<(), Error> {
+        self.inner.core.check_usable()?;
+        if !handshake::client::awaiting_sign(&self.inner.state) {
+            return Err(Error::BadConfig("no signature is pending".into()));
+        }
+        let r = handshake::client::answer_sign(&mut self.inner.core, &mut self.inner.state, result);
+        let r = self.inner.core.finish_call(r);
+        r?;
+        self.inner.process()
+    }
 }
 
 /// A TLS 1.3 server connection.
@@ -209,6 +225,23 @@ impl ServerConnection {
             &mut self.inner.state,
             result,
         );
+        let r = self.inner.core.finish_call(r);
+        r?;
+        self.inner.process()
+    }
+
+    /// Answers a deferred [`Event::VerifyClientCert`]: `Ok(())` accepts
+    /// the client's chain (its CertificateVerify is still checked), an
+    /// error aborts the handshake with its alert. Buffered input is then
+    /// processed.
+    pub fn answer_verify(&mut self, result: Result<(), CertificateError>) -> Result<(), Error> {
+        self.inner.core.check_usable()?;
+        if !handshake::server::awaiting_client_verify(&self.inner.state) {
+            return Err(Error::BadConfig(
+                "no client certificate verification is pending".into(),
+            ));
+        }
+        let r = handshake::server::answer_client_verify(&mut self.inner.state, result);
         let r = self.inner.core.finish_call(r);
         r?;
         self.inner.process()
