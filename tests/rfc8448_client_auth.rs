@@ -381,14 +381,22 @@ fn rfc8448_client_auth_byte_for_byte() {
         "client flight: Certificate, CertificateVerify, Finished in one record"
     );
     assert_eq!(client_rng.remaining(), 0, "every scripted client draw used");
-    assert!(drain(&mut client).iter().any(|e| matches!(e, Event::HandshakeComplete)));
+    assert!(
+        drain(&mut client)
+            .iter()
+            .any(|e| matches!(e, Event::HandshakeComplete))
+    );
     let out = client.pending_output().to_vec();
     client.consume_output(out.len());
 
     // Client flight → the server verifies the client's RSA-PSS signature
     // and Finished, and exposes the client's identity.
     server.receive(&out).unwrap();
-    assert!(drain(&mut server).iter().any(|e| matches!(e, Event::HandshakeComplete)));
+    assert!(
+        drain(&mut server)
+            .iter()
+            .any(|e| matches!(e, Event::HandshakeComplete))
+    );
     assert!(server.pending_output().is_empty(), "§6 sends no ticket");
     let n = server.negotiated();
     assert_eq!(n.peer_certificates, vec![leaf("{client}")]);
@@ -400,7 +408,10 @@ fn rfc8448_client_auth_byte_for_byte() {
         client.negotiated().client_signature_scheme,
         Some(SignatureScheme::RSA_PSS_RSAE_SHA256)
     );
-    assert_eq!(client.negotiated().peer_certificates, vec![leaf("{server}")]);
+    assert_eq!(
+        client.negotiated().peer_certificates,
+        vec![leaf("{server}")]
+    );
 
     check_secrets(&client_log);
     check_secrets(&server_log);
@@ -467,34 +478,33 @@ fn rfc8448_client_auth_server_rejects_altered_client_signature() {
         HandshakeMessage::EncryptedExtensions(e) => e,
         _ => panic!(),
     };
-    let server_config = ServerConfig::builder(Arc::new(SingleCertResolver(Arc::new(
-        CertifiedKey::new(
+    let server_config =
+        ServerConfig::builder(Arc::new(SingleCertResolver(Arc::new(CertifiedKey::new(
             vec![leaf("{server}")],
             Arc::new(RemoteSigner(SignatureScheme::ECDSA_SECP256R1_SHA256)),
-        ),
-    ))))
-    .rng(Arc::new(ScriptedRandom::new(
-        [
-            trace_sh.random.to_vec(),
-            rfc8448_bytes(
-                SECTION,
-                "{server}",
-                "create an ephemeral x25519 key pair",
-                "private key",
-            ),
-        ]
-        .concat(),
-    )))
-    .time(Arc::new(FixedTime(1_500_000_000)))
-    .min_rsa_bits(1024)
-    .client_auth(ClientAuth::Required(Arc::new(
-        PinnedClientCertVerifier::new(vec![leaf("{client}")]).with_schemes(schemes),
-    )))
-    .encrypted_extensions_hook(Arc::new(move |ee: &mut Vec<ServerExtension>| {
-        *ee = ee_hook.clone()
-    }))
-    .build()
-    .unwrap();
+        )))))
+        .rng(Arc::new(ScriptedRandom::new(
+            [
+                trace_sh.random.to_vec(),
+                rfc8448_bytes(
+                    SECTION,
+                    "{server}",
+                    "create an ephemeral x25519 key pair",
+                    "private key",
+                ),
+            ]
+            .concat(),
+        )))
+        .time(Arc::new(FixedTime(1_500_000_000)))
+        .min_rsa_bits(1024)
+        .client_auth(ClientAuth::Required(Arc::new(
+            PinnedClientCertVerifier::new(vec![leaf("{client}")]).with_schemes(schemes),
+        )))
+        .encrypted_extensions_hook(Arc::new(move |ee: &mut Vec<ServerExtension>| {
+            *ee = ee_hook.clone()
+        }))
+        .build()
+        .unwrap();
     let mut client = ClientConnection::new(Arc::new(client_config), "server").unwrap();
     let mut server = ServerConnection::new(Arc::new(server_config)).unwrap();
     let out = client.pending_output().to_vec();

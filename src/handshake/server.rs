@@ -20,13 +20,13 @@ use alloc::vec::Vec;
 use core::mem;
 
 use crate::codec::Codec;
+use crate::config::ClientAuth;
 use crate::config::{ServerConfig, TicketInfo};
 use crate::conn::core::Core;
-use crate::config::ClientAuth;
 use crate::conn::events::{ClientVerifyRequest, Event, SignRequest};
 use crate::crypto::hash::Output;
-use crate::crypto::{kx, sign};
 use crate::crypto::suites::SuiteParams;
+use crate::crypto::{kx, sign};
 use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule};
 use crate::msgs::enums::*;
@@ -716,7 +716,10 @@ impl ServerHs {
         cv: DigitallySigned,
         raw: &[u8],
     ) -> Result<(), Error> {
-        let offered = f.client_auth.as_ref().is_some_and(|r| r.schemes.contains(&cv.scheme));
+        let offered = f
+            .client_auth
+            .as_ref()
+            .is_some_and(|r| r.schemes.contains(&cv.scheme));
         if !offered {
             // §4.4.3: the scheme must be one from our signature_algorithms.
             return Err(PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into());
