@@ -360,7 +360,7 @@ struct Policy {
 impl ClientCertVerifier for Policy {
     fn certificate_authorities(&self) -> Vec<Vec<u8>> {
         // A DER Name: SEQUENCE { SET { SEQUENCE { OID CN, UTF8String "client CA" } } }.
-        vec![hex::decode("3014311230100603550403130963 6c69656e74204341".replace(' ', "")).unwrap()]
+        vec![hex::decode("30143112301006035504031309636c69656e74204341").unwrap()]
     }
     fn verify_client_cert(
         &self,
