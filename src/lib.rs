@@ -21,6 +21,7 @@ mod handshake;
 pub mod key_schedule;
 pub mod msgs;
 pub mod record;
+pub mod trace;
 pub mod verify;
 
 pub use config::{ClientConfig, PaddingPolicy, ServerConfig, TimeSource};

@@ -32,12 +32,14 @@ use tls13::config::{
 };
 use tls13::crypto::SecureRandom;
 use tls13::crypto::sign::{self, SigningKey};
+use tls13::crypto::suites::TLS_AES_128_GCM_SHA256;
 use tls13::error::Error;
 use tls13::key_schedule::KeyLog;
 use tls13::msgs::enums::{ExtensionType, NamedGroup, SignatureScheme};
 use tls13::msgs::handshake::{
     ClientExtension, ClientHello, HandshakeMessage, NewSessionTicket, ServerExtension,
 };
+use tls13::trace::{Actor, RecordPrinter};
 use tls13::{ClientConnection, CloseKind, Connection, Event, PinnedCertVerifier, ServerConnection};
 
 const SIMPLE: &str = "Simple 1-RTT Handshake";
@@ -262,6 +264,91 @@ impl Trace {
     }
 }
 
+/// The "send ... record" blocks of a text in the RFC 8448 layout, each
+/// without trailing blank lines; a block ends at the next `{actor}` step or
+/// section heading.
+fn record_blocks(text: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        let step = line.starts_with("   {");
+        let heading = !line.is_empty() && !line.starts_with(' ');
+        if step || heading {
+            blocks.extend(current.take());
+            if step && line.contains("}  send ") && line.ends_with(" record:") {
+                current = Some(String::new());
+            }
+        }
+        if let Some(b) = &mut current {
+            b.push_str(line);
+            b.push('\n');
+        }
+    }
+    blocks.extend(current);
+    blocks
+        .into_iter()
+        .map(|b| b.trim_end().to_owned())
+        .collect()
+}
+
+/// The RFC's own text of `actor`'s record blocks in this section.
+fn rfc_record_blocks(trace: &Trace, actor: Actor) -> Vec<String> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/vectors/rfc8448/rfc8448-rendered-from-xml.txt"
+    ))
+    .unwrap();
+    let (heading, next) = match trace.section {
+        SIMPLE => ("\n3.  Simple 1-RTT Handshake\n", "\n4.  "),
+        HRR => ("\n5.  HelloRetryRequest\n", "\n6.  "),
+        COMPAT => ("\n7.  Compatibility Mode\n", "\n8.  "),
+        other => panic!("{other}"),
+    };
+    let start = text.find(heading).unwrap();
+    let end = start + text[start..].find(next).unwrap();
+    let tag = match actor {
+        Actor::Client => "   {client}",
+        Actor::Server => "   {server}",
+    };
+    record_blocks(&text[start..end])
+        .into_iter()
+        .filter(|b| b.starts_with(tag))
+        .collect()
+}
+
+/// What one side sent, printed by `tls13::trace` with that side's write
+/// secrets from its key log, equals the RFC's text of those records.
+fn check_printed(trace: &Trace, actor: Actor, key_log: &CaptureKeyLog, sent: &[u8]) {
+    let labels = match actor {
+        Actor::Client => ["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"],
+        Actor::Server => ["SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"],
+    };
+    let lines = key_log.0.lock().unwrap();
+    let secrets: Vec<&[u8]> = labels
+        .iter()
+        .map(|l| lines.iter().find(|(x, _, _)| x == l).unwrap().2.as_slice())
+        .collect();
+    let mut printer =
+        RecordPrinter::new(actor).with_write_secrets(TLS_AES_128_GCM_SHA256, &secrets);
+    let mut text = String::new();
+    // Split anywhere: the printer buffers partial records.
+    let (a, b) = sent.split_at(sent.len() / 2);
+    printer.push(&mut text, a).unwrap();
+    printer.push(&mut text, b).unwrap();
+    let ours = record_blocks(&text);
+    let rfc = rfc_record_blocks(trace, actor);
+    assert!(!rfc.is_empty());
+    assert_eq!(
+        ours.len(),
+        rfc.len(),
+        "{}: {actor:?} record count",
+        trace.section
+    );
+    for (o, r) in ours.iter().zip(&rfc) {
+        assert_eq!(o, r, "{}: {actor:?}", trace.section);
+    }
+}
+
 fn parse(bytes: &[u8]) -> HandshakeMessage {
     HandshakeMessage::read_exact(bytes, "trace message").unwrap()
 }
@@ -369,8 +456,9 @@ fn drive(
     conn: &mut Connection,
     we_are_client: bool,
     feeding: Feeding,
-) -> Vec<Event> {
+) -> (Vec<Event>, Vec<u8>) {
     let mut events = Vec::new();
+    let mut all_output = Vec::new();
     let mut expected: Vec<u8> = Vec::new();
     let mut emitted: Vec<u8> = Vec::new();
     let mut ours_seen = 0usize;
@@ -401,11 +489,15 @@ fn drive(
                 }
                 Kind::Handshake | Kind::ChangeCipherSpec => {}
             }
-            emitted.extend(take_output(conn));
+            let out = take_output(conn);
+            all_output.extend_from_slice(&out);
+            emitted.extend(out);
             expected.extend_from_slice(&r.record);
             ours_seen += 1;
         } else {
-            emitted.extend(take_output(conn));
+            let out = take_output(conn);
+            all_output.extend_from_slice(&out);
+            emitted.extend(out);
             compare(&mut expected, &mut emitted, ours_seen);
             feed(conn, &r.record, feeding);
             while let Some(e) = conn.next_event() {
@@ -419,7 +511,9 @@ fn drive(
             }
         }
     }
-    emitted.extend(take_output(conn));
+    let out = take_output(conn);
+    all_output.extend_from_slice(&out);
+    emitted.extend(out);
     compare(&mut expected, &mut emitted, ours_seen);
     assert!(
         emitted.is_empty(),
@@ -427,7 +521,7 @@ fn drive(
         trace.section,
         hex::encode(&emitted)
     );
-    events
+    (events, all_output)
 }
 
 // --------------------------------------------------------------- client --
@@ -557,7 +651,7 @@ fn client_replay(section: &'static str, feeding: Feeding) {
     assert_eq!(config.suites.len(), ch1.cipher_suites.len());
 
     let mut client = ClientConnection::new(Arc::new(config), "server").unwrap();
-    let events = drive(&trace, &mut client, true, feeding);
+    let (events, sent) = drive(&trace, &mut client, true, feeding);
 
     // The random, session id and key shares came from the state machine's
     // own draws.
@@ -593,6 +687,7 @@ fn client_replay(section: &'static str, feeding: Feeding) {
     assert_eq!(rng.remaining(), 0, "every scripted byte drawn");
 
     key_log.check(&trace, "client");
+    check_printed(&trace, Actor::Client, &key_log, &sent);
     let neg = client.negotiated();
     assert_eq!(neg.hello_retry, retry);
     assert_eq!(
@@ -701,9 +796,10 @@ fn server_replay(section: &'static str, feeding: Feeding) {
             .ticket_nonce_width(2);
     }
     let mut server = ServerConnection::new(Arc::new(builder.build().unwrap())).unwrap();
-    let events = drive(&trace, &mut server, false, feeding);
+    let (events, sent) = drive(&trace, &mut server, false, feeding);
     assert_eq!(rng.remaining(), 0, "every scripted byte drawn");
     key_log.check(&trace, "server");
+    check_printed(&trace, Actor::Server, &key_log, &sent);
     assert_eq!(server.negotiated().hello_retry, retry);
 
     let mut it = events.iter();
