@@ -1,4 +1,8 @@
 //! `tls13`: a sans-IO TLS 1.3 (RFC 8446) client and server in pure Rust.
+//!
+//! Start with [`ClientConfig`] / [`ServerConfig`] and
+//! [`ClientConnection`] / [`ServerConnection`]; see [`conn`] for the
+//! driving loop and [`config`] for the injected randomness and clock.
 #![forbid(unsafe_code)]
 #![no_std]
 #![warn(missing_docs)]
@@ -8,10 +12,23 @@ extern crate alloc;
 extern crate std;
 
 pub mod codec;
+pub mod config;
+pub mod conn;
 pub mod crypto;
 pub mod error;
+mod handshake;
 pub mod key_schedule;
 pub mod msgs;
 pub mod record;
+pub mod verify;
 
+pub use config::{ClientConfig, PaddingPolicy, ServerConfig, TimeSource};
+pub use conn::{
+    CloseKind, ClientConnection, Connection, Event, Negotiated, ServerConnection, SignRequest,
+    VerifyRequest,
+};
 pub use error::Error;
+pub use verify::{
+    CertifiedKey, ClientHelloInfo, Decision, PinnedCertVerifier, ResolvesServerCert,
+    ServerCertVerifier, ServerName, Signer,
+};

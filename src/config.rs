@@ -1,0 +1,576 @@
+//! Client and server configuration, built with safe defaults.
+//!
+//! A configuration is shared by many connections (`Arc<ClientConfig>`,
+//! `Arc<ServerConfig>`). Everything a connection needs from the outside
+//! world — randomness, the clock, certificate decisions, signing — is
+//! injected here, so that a connection is deterministic given its inputs
+//! (DESIGN.md property 1).
+//!
+//! # Random draws
+//!
+//! Every random byte comes from `config.rng`, in this order, so that a
+//! replay (RFC 8448) can script them:
+//!
+//! * client, at [`ClientConnection::new`](crate::ClientConnection::new):
+//!   `random` (32 bytes); the legacy_session_id (32 bytes, only in
+//!   middlebox-compatibility mode); then the key exchange draws (see
+//!   [`crypto::kx::KeyExchange`]) for the first group of
+//!   [`ClientConfig::groups`], then for X25519 when the first group is
+//!   X25519MLKEM768 and [`ClientConfig::hybrid_x25519_share`] is set. After a
+//!   HelloRetryRequest: the key exchange draws for the requested group.
+//! * server: on a HelloRetryRequest, the cookie generator's draws (32 bytes
+//!   by default). On the ServerHello: `random` (32 bytes), then the key
+//!   exchange's draws ([`crypto::kx::server_exchange`]), then the signer's
+//!   draws when signing CertificateVerify (the RSA-PSS salt), then 4 bytes
+//!   of `ticket_age_add` per NewSessionTicket.
+
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::crypto::SecureRandom;
+use crate::crypto::sign::{DEFAULT_MIN_RSA_BITS, SUPPORTED_SCHEMES, SigningKey};
+use crate::crypto::suites::{ALL_SUITES, SuiteParams};
+use crate::crypto::{self, kx};
+use crate::error::Error;
+use crate::key_schedule::KeyLog;
+use crate::msgs::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use crate::msgs::handshake::{ClientHello, ServerExtension};
+use crate::verify::{
+    CertifiedKey, ResolvesServerCert, ServerCertVerifier, SingleCertResolver,
+};
+
+/// A source of the current time, as seconds since the UNIX epoch. The
+/// connection never reads a clock itself; it asks this (and passes the
+/// answer to the certificate verifier).
+pub trait TimeSource: Send + Sync {
+    /// Seconds since 1970-01-01T00:00:00Z.
+    fn now_unix(&self) -> u64;
+}
+
+/// [`TimeSource`] reading `std::time::SystemTime` (feature `std`).
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemTimeSource;
+
+#[cfg(feature = "std")]
+impl TimeSource for SystemTimeSource {
+    fn now_unix(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    }
+}
+
+/// A fixed time, for tests and replays.
+#[derive(Clone, Copy, Debug)]
+pub struct FixedTime(pub u64);
+
+impl TimeSource for FixedTime {
+    fn now_unix(&self) -> u64 {
+        self.0
+    }
+}
+
+/// How protected records are padded (RFC 8446 §5.4). Padding hides the
+/// length of the content from an observer, at the cost of bandwidth.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PaddingPolicy {
+    /// No padding (the default).
+    #[default]
+    None,
+    /// Pad each TLSInnerPlaintext (content + type byte) up to a multiple
+    /// of this many bytes, as far as the peer's record size limit allows.
+    ToMultipleOf(usize),
+}
+
+impl PaddingPolicy {
+    /// How many zero bytes to append to `content_len` bytes of content,
+    /// given the largest TLSInnerPlaintext `max_inner` the peer accepts.
+    pub fn padding_for(self, content_len: usize, max_inner: usize) -> usize {
+        match self {
+            Self::None => 0,
+            Self::ToMultipleOf(n) if n > 1 => {
+                let inner = content_len.saturating_add(1);
+                let rem = inner % n;
+                let pad = if rem == 0 { 0 } else { n - rem };
+                pad.min(max_inner.saturating_sub(inner))
+            }
+            Self::ToMultipleOf(_) => 0,
+        }
+    }
+}
+
+/// A hook that edits each ClientHello just before it is encoded.
+///
+/// **For trace replay and fingerprinting only**: it lets a test reproduce
+/// another implementation's ClientHello byte for byte (the RFC 8448 client
+/// was NSS, which offered ffdhe groups and legacy signature schemes that
+/// this library does not implement). The connection still only accepts
+/// what it implements; offering more than that can make handshakes fail.
+pub type ClientHelloHook = Arc<dyn Fn(&mut ClientHello) + Send + Sync>;
+
+/// A hook that edits the EncryptedExtensions list just before it is
+/// encoded. **For trace replay and fingerprinting only** (e.g. RFC 8448's
+/// server sent `supported_groups` first).
+pub type EncryptedExtensionsHook = Arc<dyn Fn(&mut Vec<ServerExtension>) + Send + Sync>;
+
+/// Produces the HelloRetryRequest cookie (RFC 8446 §4.2.2). The server
+/// sends one in every HelloRetryRequest and requires the second
+/// ClientHello to echo it exactly.
+pub trait CookieGenerator: Send + Sync {
+    /// A fresh cookie (1..=65535 bytes).
+    fn cookie(&self, rng: &dyn SecureRandom) -> Result<Vec<u8>, Error>;
+}
+
+/// The default cookie: 32 random bytes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RandomCookie;
+
+impl CookieGenerator for RandomCookie {
+    fn cookie(&self, rng: &dyn SecureRandom) -> Result<Vec<u8>, Error> {
+        let mut c = vec![0u8; 32];
+        rng.fill(&mut c)?;
+        Ok(c)
+    }
+}
+
+/// What a [`TicketProducer`] gets to build a ticket from.
+pub struct TicketInfo<'a> {
+    /// The resumption PSK this ticket stands for (§4.6.1).
+    pub psk: &'a [u8],
+    /// The negotiated suite.
+    pub suite: CipherSuite,
+    /// The ticket nonce.
+    pub nonce: &'a [u8],
+    /// The obfuscation value sent to the client.
+    pub age_add: u32,
+    /// The ticket lifetime in seconds.
+    pub lifetime: u32,
+    /// The current time (seconds since the epoch).
+    pub now: u64,
+    /// The negotiated ALPN protocol.
+    pub alpn: Option<&'a [u8]>,
+    /// The client's SNI.
+    pub server_name: Option<&'a str>,
+}
+
+/// Produces the opaque `ticket` of a NewSessionTicket (RFC 8446 §4.6.1).
+/// Resumption itself comes in a later issue; this only issues tickets.
+pub trait TicketProducer: Send + Sync {
+    /// The ticket, or `None` to send no ticket.
+    fn produce(&self, info: &TicketInfo<'_>) -> Option<Vec<u8>>;
+}
+
+/// Client configuration. Build with [`ClientConfig::builder`].
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// Offered suites, in preference order.
+    pub suites: Vec<SuiteParams>,
+    /// Offered groups, in preference order. A key share is sent for the first.
+    pub groups: Vec<NamedGroup>,
+    /// When the first group is X25519MLKEM768, also send an X25519 share
+    /// (as browsers do), so that servers without the hybrid avoid a
+    /// HelloRetryRequest. Default `true`.
+    pub hybrid_x25519_share: bool,
+    /// Offered signature schemes (`signature_algorithms`), in preference order.
+    pub signature_schemes: Vec<SignatureScheme>,
+    /// Offered ALPN protocols, in preference order; empty = no ALPN.
+    pub alpn_protocols: Vec<Vec<u8>>,
+    /// RFC 8449 limit offered to the server (64..=16385); `None` = not offered.
+    pub record_size_limit: Option<u16>,
+    /// Padding of our protected records.
+    pub padding: PaddingPolicy,
+    /// Middlebox compatibility mode (RFC 8446 Appendix D.4): a 32-byte
+    /// legacy_session_id and a change_cipher_spec record before the second
+    /// flight. Default `true`.
+    pub middlebox_compat: bool,
+    /// Receives secrets in the SSLKEYLOGFILE format. `None` by default.
+    pub key_log: Option<Arc<dyn KeyLog>>,
+    /// Decides whether the server's certificate is acceptable.
+    pub verifier: Arc<dyn ServerCertVerifier>,
+    /// The only source of randomness.
+    pub rng: Arc<dyn SecureRandom>,
+    /// The clock given to the verifier.
+    pub time: Arc<dyn TimeSource>,
+    /// The smallest RSA key accepted in CertificateVerify (bits).
+    pub min_rsa_bits: usize,
+    /// Edits every ClientHello before encoding; trace replay only.
+    pub client_hello_hook: Option<ClientHelloHook>,
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("suites", &self.suites)
+            .field("groups", &self.groups)
+            .field("alpn_protocols", &self.alpn_protocols)
+            .field("record_size_limit", &self.record_size_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientConfig {
+    /// A builder. A client cannot be configured without deciding how the
+    /// server's certificate is checked, so the verifier comes first.
+    pub fn builder(verifier: Arc<dyn ServerCertVerifier>) -> ClientConfigBuilder {
+        ClientConfigBuilder {
+            config: ClientConfig {
+                suites: ALL_SUITES.to_vec(),
+                groups: kx::SUPPORTED_GROUPS.to_vec(),
+                hybrid_x25519_share: true,
+                signature_schemes: SUPPORTED_SCHEMES.to_vec(),
+                alpn_protocols: Vec::new(),
+                record_size_limit: Some(DEFAULT_RECORD_SIZE_LIMIT),
+                padding: PaddingPolicy::None,
+                middlebox_compat: true,
+                key_log: None,
+                verifier,
+                rng: default_rng(),
+                time: default_time(),
+                min_rsa_bits: DEFAULT_MIN_RSA_BITS,
+                client_hello_hook: None,
+            },
+            rng_set: cfg!(feature = "std"),
+            time_set: cfg!(feature = "std"),
+        }
+    }
+}
+
+/// The record_size_limit we offer by default: a full TLS 1.3 record
+/// (2^14 content + 1 type byte; RFC 8449 §4).
+pub const DEFAULT_RECORD_SIZE_LIMIT: u16 = 16385;
+
+/// Builds a [`ClientConfig`].
+pub struct ClientConfigBuilder {
+    config: ClientConfig,
+    rng_set: bool,
+    time_set: bool,
+}
+
+impl ClientConfigBuilder {
+    /// Offered suites, in preference order.
+    pub fn suites(mut self, suites: &[CipherSuite]) -> Self {
+        self.config.suites = suites.iter().filter_map(|s| crypto::suites::lookup(*s)).collect();
+        self
+    }
+    /// Offered groups, in preference order (a key share goes to the first).
+    pub fn groups(mut self, groups: &[NamedGroup]) -> Self {
+        self.config.groups = groups.to_vec();
+        self
+    }
+    /// Whether to add an X25519 share next to an X25519MLKEM768 one.
+    pub fn hybrid_x25519_share(mut self, on: bool) -> Self {
+        self.config.hybrid_x25519_share = on;
+        self
+    }
+    /// Offered signature schemes.
+    pub fn signature_schemes(mut self, schemes: &[SignatureScheme]) -> Self {
+        self.config.signature_schemes = schemes.to_vec();
+        self
+    }
+    /// Offered ALPN protocols, in preference order.
+    pub fn alpn_protocols(mut self, protocols: &[&[u8]]) -> Self {
+        self.config.alpn_protocols = protocols.iter().map(|p| p.to_vec()).collect();
+        self
+    }
+    /// The RFC 8449 limit to offer, or `None` to not offer one.
+    pub fn record_size_limit(mut self, limit: Option<u16>) -> Self {
+        self.config.record_size_limit = limit;
+        self
+    }
+    /// Padding of protected records.
+    pub fn padding(mut self, padding: PaddingPolicy) -> Self {
+        self.config.padding = padding;
+        self
+    }
+    /// Middlebox compatibility mode (default on).
+    pub fn middlebox_compat(mut self, on: bool) -> Self {
+        self.config.middlebox_compat = on;
+        self
+    }
+    /// A key log (debugging only).
+    pub fn key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
+        self.config.key_log = Some(key_log);
+        self
+    }
+    /// The random source (default: the OS under `std`).
+    pub fn rng(mut self, rng: Arc<dyn SecureRandom>) -> Self {
+        self.config.rng = rng;
+        self.rng_set = true;
+        self
+    }
+    /// The clock (default: `SystemTime` under `std`).
+    pub fn time(mut self, time: Arc<dyn TimeSource>) -> Self {
+        self.config.time = time;
+        self.time_set = true;
+        self
+    }
+    /// The smallest RSA key accepted (default 2048 bits).
+    pub fn min_rsa_bits(mut self, bits: usize) -> Self {
+        self.config.min_rsa_bits = bits;
+        self
+    }
+    /// A ClientHello hook (trace replay / fingerprinting only).
+    pub fn client_hello_hook(mut self, hook: ClientHelloHook) -> Self {
+        self.config.client_hello_hook = Some(hook);
+        self
+    }
+
+    /// Checks and returns the configuration.
+    pub fn build(self) -> Result<ClientConfig, Error> {
+        let c = &self.config;
+        if !self.rng_set || !self.time_set {
+            return Err(Error::BadConfig("no random source or clock configured (no std)".into()));
+        }
+        if c.suites.is_empty() {
+            return Err(Error::BadConfig("no cipher suite configured".into()));
+        }
+        if c.groups.is_empty() || !c.groups.iter().all(|g| kx::is_supported(*g)) {
+            return Err(Error::BadConfig(
+                "groups must be non-empty and contain only implemented groups".into(),
+            ));
+        }
+        if c.signature_schemes.is_empty() {
+            return Err(Error::BadConfig("no signature scheme configured".into()));
+        }
+        check_alpn(&c.alpn_protocols)?;
+        check_limit(c.record_size_limit)?;
+        Ok(self.config)
+    }
+}
+
+/// Server configuration. Build with [`ServerConfig::builder`] or
+/// [`ServerConfig::builder_with_single_cert`].
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// Accepted suites, in the server's preference order.
+    pub suites: Vec<SuiteParams>,
+    /// Accepted groups, in the server's preference order.
+    pub groups: Vec<NamedGroup>,
+    /// `false` (default): use the most preferred group among those the
+    /// client sent key shares for; HelloRetryRequest only when none is
+    /// usable. `true`: always use the most preferred mutually supported
+    /// group, with a HelloRetryRequest if the client sent no share for it
+    /// (the RFC 8448 §5 server behaves like this).
+    pub strict_group_preference: bool,
+    /// ALPN protocols, in the server's preference order; empty = ALPN ignored.
+    pub alpn_protocols: Vec<Vec<u8>>,
+    /// RFC 8449 limit announced when the client offers one; `None` = we
+    /// announce nothing (the client's limit is honoured regardless).
+    pub record_size_limit: Option<u16>,
+    /// Padding of our protected records.
+    pub padding: PaddingPolicy,
+    /// Receives secrets in the SSLKEYLOGFILE format.
+    pub key_log: Option<Arc<dyn KeyLog>>,
+    /// Picks the certificate chain and signer after reading the ClientHello.
+    pub cert_resolver: Arc<dyn ResolvesServerCert>,
+    /// HelloRetryRequest cookies.
+    pub cookie: Arc<dyn CookieGenerator>,
+    /// Issues session tickets; `None` (default) = no NewSessionTicket.
+    pub ticket_producer: Option<Arc<dyn TicketProducer>>,
+    /// Tickets sent after the handshake (when a producer is set). Default 1.
+    pub ticket_count: usize,
+    /// Ticket lifetime in seconds (at most 604800). Default 7200.
+    pub ticket_lifetime: u32,
+    /// max_early_data_size announced in tickets; 0 = extension omitted.
+    pub max_early_data_size: u32,
+    /// The only source of randomness.
+    pub rng: Arc<dyn SecureRandom>,
+    /// The clock.
+    pub time: Arc<dyn TimeSource>,
+    /// Edits EncryptedExtensions before encoding; trace replay only.
+    pub encrypted_extensions_hook: Option<EncryptedExtensionsHook>,
+}
+
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("suites", &self.suites)
+            .field("groups", &self.groups)
+            .field("alpn_protocols", &self.alpn_protocols)
+            .field("record_size_limit", &self.record_size_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerConfig {
+    /// A builder whose certificate (and signer) is chosen per connection by
+    /// `resolver`, possibly asynchronously.
+    pub fn builder(resolver: Arc<dyn ResolvesServerCert>) -> ServerConfigBuilder {
+        ServerConfigBuilder {
+            config: ServerConfig {
+                suites: ALL_SUITES.to_vec(),
+                groups: kx::SUPPORTED_GROUPS.to_vec(),
+                strict_group_preference: false,
+                alpn_protocols: Vec::new(),
+                record_size_limit: Some(DEFAULT_RECORD_SIZE_LIMIT),
+                padding: PaddingPolicy::None,
+                key_log: None,
+                cert_resolver: resolver,
+                cookie: Arc::new(RandomCookie),
+                ticket_producer: None,
+                ticket_count: 1,
+                ticket_lifetime: 7200,
+                max_early_data_size: 0,
+                rng: default_rng(),
+                time: default_time(),
+                encrypted_extensions_hook: None,
+            },
+            rng_set: cfg!(feature = "std"),
+            time_set: cfg!(feature = "std"),
+        }
+    }
+
+    /// A builder serving one chain (leaf first, DER) with one key.
+    pub fn builder_with_single_cert(chain: Vec<Vec<u8>>, key: SigningKey) -> ServerConfigBuilder {
+        let ck = CertifiedKey::new(chain, Arc::new(key));
+        Self::builder(Arc::new(SingleCertResolver(Arc::new(ck))))
+    }
+}
+
+/// Builds a [`ServerConfig`].
+pub struct ServerConfigBuilder {
+    config: ServerConfig,
+    rng_set: bool,
+    time_set: bool,
+}
+
+impl ServerConfigBuilder {
+    /// Accepted suites, in preference order.
+    pub fn suites(mut self, suites: &[CipherSuite]) -> Self {
+        self.config.suites = suites.iter().filter_map(|s| crypto::suites::lookup(*s)).collect();
+        self
+    }
+    /// Accepted groups, in preference order.
+    pub fn groups(mut self, groups: &[NamedGroup]) -> Self {
+        self.config.groups = groups.to_vec();
+        self
+    }
+    /// See [`ServerConfig::strict_group_preference`].
+    pub fn strict_group_preference(mut self, on: bool) -> Self {
+        self.config.strict_group_preference = on;
+        self
+    }
+    /// ALPN protocols, in preference order.
+    pub fn alpn_protocols(mut self, protocols: &[&[u8]]) -> Self {
+        self.config.alpn_protocols = protocols.iter().map(|p| p.to_vec()).collect();
+        self
+    }
+    /// The RFC 8449 limit to announce.
+    pub fn record_size_limit(mut self, limit: Option<u16>) -> Self {
+        self.config.record_size_limit = limit;
+        self
+    }
+    /// Padding of protected records.
+    pub fn padding(mut self, padding: PaddingPolicy) -> Self {
+        self.config.padding = padding;
+        self
+    }
+    /// A key log (debugging only).
+    pub fn key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
+        self.config.key_log = Some(key_log);
+        self
+    }
+    /// The HelloRetryRequest cookie generator.
+    pub fn cookie_generator(mut self, cookie: Arc<dyn CookieGenerator>) -> Self {
+        self.config.cookie = cookie;
+        self
+    }
+    /// Issue `count` tickets of `lifetime` seconds made by `producer`.
+    pub fn tickets(mut self, producer: Arc<dyn TicketProducer>, count: usize, lifetime: u32) -> Self {
+        self.config.ticket_producer = Some(producer);
+        self.config.ticket_count = count;
+        self.config.ticket_lifetime = lifetime;
+        self
+    }
+    /// max_early_data_size announced in tickets.
+    pub fn max_early_data_size(mut self, size: u32) -> Self {
+        self.config.max_early_data_size = size;
+        self
+    }
+    /// The random source.
+    pub fn rng(mut self, rng: Arc<dyn SecureRandom>) -> Self {
+        self.config.rng = rng;
+        self.rng_set = true;
+        self
+    }
+    /// The clock.
+    pub fn time(mut self, time: Arc<dyn TimeSource>) -> Self {
+        self.config.time = time;
+        self.time_set = true;
+        self
+    }
+    /// An EncryptedExtensions hook (trace replay / fingerprinting only).
+    pub fn encrypted_extensions_hook(mut self, hook: EncryptedExtensionsHook) -> Self {
+        self.config.encrypted_extensions_hook = Some(hook);
+        self
+    }
+
+    /// Checks and returns the configuration.
+    pub fn build(self) -> Result<ServerConfig, Error> {
+        let c = &self.config;
+        if !self.rng_set || !self.time_set {
+            return Err(Error::BadConfig("no random source or clock configured (no std)".into()));
+        }
+        if c.suites.is_empty() {
+            return Err(Error::BadConfig("no cipher suite configured".into()));
+        }
+        if c.groups.is_empty() || !c.groups.iter().all(|g| kx::is_supported(*g)) {
+            return Err(Error::BadConfig(
+                "groups must be non-empty and contain only implemented groups".into(),
+            ));
+        }
+        if c.ticket_lifetime > 604_800 {
+            return Err(Error::BadConfig("ticket lifetime above 7 days (RFC 8446 §4.6.1)".into()));
+        }
+        check_alpn(&c.alpn_protocols)?;
+        check_limit(c.record_size_limit)?;
+        Ok(self.config)
+    }
+}
+
+fn check_alpn(protocols: &[Vec<u8>]) -> Result<(), Error> {
+    if protocols.iter().any(|p| p.is_empty() || p.len() > 255) {
+        return Err(Error::BadConfig("ALPN protocol names must be 1..=255 bytes".into()));
+    }
+    Ok(())
+}
+
+fn check_limit(limit: Option<u16>) -> Result<(), Error> {
+    match limit {
+        Some(l) if !(64..=DEFAULT_RECORD_SIZE_LIMIT).contains(&l) => Err(Error::BadConfig(
+            "record_size_limit must be within 64..=16385 (RFC 8449)".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(feature = "std")]
+fn default_rng() -> Arc<dyn SecureRandom> {
+    Arc::new(crypto::OsRandom)
+}
+
+#[cfg(not(feature = "std"))]
+fn default_rng() -> Arc<dyn SecureRandom> {
+    // Never used: `build` refuses to finish without an explicit rng.
+    struct NoRandom;
+    impl SecureRandom for NoRandom {
+        fn fill(&self, _dest: &mut [u8]) -> Result<(), Error> {
+            Err(Error::RandomFailed)
+        }
+    }
+    Arc::new(NoRandom)
+}
+
+#[cfg(feature = "std")]
+fn default_time() -> Arc<dyn TimeSource> {
+    Arc::new(SystemTimeSource)
+}
+
+#[cfg(not(feature = "std"))]
+fn default_time() -> Arc<dyn TimeSource> {
+    Arc::new(FixedTime(0))
+}

@@ -1,0 +1,548 @@
+//! The side-independent part of a connection: record I/O (deframing,
+//! protection, fragmenting and coalescing), alerts, close, application
+//! data, KeyUpdate, exporters, events. The handshake state machines drive
+//! it; it knows nothing of handshake message contents.
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use crate::codec::Codec;
+use crate::config::PaddingPolicy;
+use crate::crypto::hash::Output;
+use crate::crypto::suites::SuiteParams;
+use crate::error::{Error, InvalidMessage, PeerMisbehaved};
+use crate::handshake::joiner::Joiner;
+use crate::key_schedule::{self, KeyLog};
+use crate::msgs::alert::AlertMessage;
+use crate::msgs::enums::{AlertDescription, AlertLevel, ContentType, KeyUpdateRequest};
+use crate::msgs::handshake::HandshakeMessage;
+use crate::record::deframer::{Deframer, OpaqueRecord};
+use crate::record::protect::{RecordOpener, RecordSealer};
+use crate::record::{MAX_FRAGMENT, MAX_INNER_PLAINTEXT};
+
+use super::events::{CloseKind, Event, Negotiated};
+
+/// Bound on consecutive empty records, warning alerts, KeyUpdates without
+/// application data and CCS records: a peer that sends more is looping us.
+const MAX_IDLE_RECORDS: u32 = 32;
+/// Bound on input buffered while a decision is suspended.
+pub const MAX_SUSPENDED_INPUT: usize = 1 << 17;
+
+/// What one record turned out to be, for the processing loop.
+pub enum Received {
+    /// No complete record buffered.
+    Nothing,
+    /// A record was handled (its handshake bytes, if any, are in the joiner).
+    Handled,
+}
+
+/// The shared connection machinery.
+pub struct Core {
+    deframer: Deframer,
+    /// Incoming handshake bytes.
+    pub joiner: Joiner,
+    opener: Option<RecordOpener>,
+    sealer: Option<RecordSealer>,
+    suite: Option<SuiteParams>,
+    read_secret: Option<Output>,
+    write_secret: Option<Output>,
+    exporter_secret: Option<Output>,
+    /// resumption_master_secret, kept for tickets (later issue).
+    pub resumption_secret: Option<Output>,
+    out: Vec<u8>,
+    hs_out: Vec<u8>,
+    events: VecDeque<Event>,
+    /// What was negotiated.
+    pub negotiated: Negotiated,
+    padding: PaddingPolicy,
+    /// Largest TLSInnerPlaintext (content + type + padding) we may send.
+    peer_max_inner: usize,
+    /// Largest TLSInnerPlaintext we accept.
+    recv_max_inner: usize,
+    /// The next plaintext record is the first ClientHello (version 0x0301).
+    first_record: bool,
+    pending_app: Vec<u8>,
+    connected: bool,
+    error: Option<Error>,
+    sent_close: bool,
+    close_pending: bool,
+    received_close: bool,
+    /// A dummy change_cipher_spec may still arrive (before the peer's Finished).
+    pub ccs_allowed: bool,
+    key_log: Option<Arc<dyn KeyLog>>,
+    /// ClientHello.random, for the key log.
+    pub client_random: [u8; 32],
+    empty_records: u32,
+    warnings: u32,
+    key_updates: u32,
+    ccs_count: u32,
+}
+
+impl Core {
+    pub fn new(padding: PaddingPolicy, key_log: Option<Arc<dyn KeyLog>>, is_client: bool) -> Self {
+        Self {
+            deframer: Deframer::new(),
+            joiner: Joiner::default(),
+            opener: None,
+            sealer: None,
+            suite: None,
+            read_secret: None,
+            write_secret: None,
+            exporter_secret: None,
+            resumption_secret: None,
+            out: Vec::new(),
+            hs_out: Vec::new(),
+            events: VecDeque::new(),
+            negotiated: Negotiated::default(),
+            padding,
+            peer_max_inner: MAX_INNER_PLAINTEXT,
+            recv_max_inner: MAX_INNER_PLAINTEXT,
+            first_record: is_client,
+            pending_app: Vec::new(),
+            connected: false,
+            error: None,
+            sent_close: false,
+            close_pending: false,
+            received_close: false,
+            ccs_allowed: false,
+            key_log,
+            client_random: [0; 32],
+            empty_records: 0,
+            warnings: 0,
+            key_updates: 0,
+            ccs_count: 0,
+        }
+    }
+
+    // ---- public-API plumbing ----
+
+    pub fn check_usable(&self) -> Result<(), Error> {
+        match &self.error {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
+    pub fn deframer_push(&mut self, data: &[u8]) {
+        self.deframer.push(data);
+    }
+
+    pub fn buffered_input(&self) -> usize {
+        self.deframer.buffered()
+    }
+
+    /// Ends a public call: flushes queued handshake bytes, and on error
+    /// queues the alert and makes the error sticky.
+    pub fn finish_call(&mut self, r: Result<(), Error>) -> Result<(), Error> {
+        match r {
+            Ok(()) => {
+                self.flush_handshake()?;
+                Ok(())
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    fn fail(&mut self, e: Error) -> Error {
+        if let Some(prev) = &self.error {
+            return prev.clone();
+        }
+        // Whatever handshake bytes were queued are moot now.
+        self.hs_out.clear();
+        if let Some(alert) = e.alert() {
+            // Best effort: the error being reported matters more.
+            let _ = self.send_alert(AlertLevel::FATAL, alert);
+        }
+        self.error = Some(e.clone());
+        e
+    }
+
+    pub fn receive_eof(&mut self) -> Result<(), Error> {
+        if self.received_close {
+            return Ok(());
+        }
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        self.events.push_back(Event::Closed(CloseKind::Truncated));
+        self.error = Some(Error::UnexpectedEof);
+        Err(Error::UnexpectedEof)
+    }
+
+    pub fn pending_output(&self) -> &[u8] {
+        &self.out
+    }
+
+    pub fn consume_output(&mut self, n: usize) {
+        let n = n.min(self.out.len());
+        self.out.drain(..n);
+    }
+
+    pub fn next_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    pub fn push_event(&mut self, e: Event) {
+        self.events.push_back(e);
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.connected
+    }
+
+    pub fn send(&mut self, data: &[u8]) -> Result<usize, Error> {
+        self.check_usable()?;
+        if self.sent_close || self.close_pending {
+            return Err(Error::ConnectionClosed);
+        }
+        if !self.connected {
+            self.pending_app.extend_from_slice(data);
+            return Ok(data.len());
+        }
+        if let Err(e) = self.seal_data(ContentType::APPLICATION_DATA, data) {
+            return Err(self.fail(e));
+        }
+        Ok(data.len())
+    }
+
+    pub fn close(&mut self) {
+        if self.error.is_some() || self.sent_close || self.close_pending {
+            return;
+        }
+        if !self.connected && !self.pending_app.is_empty() {
+            // Deliver what was queued first.
+            self.close_pending = true;
+            return;
+        }
+        let _ = self.flush_handshake();
+        let _ = self.send_alert(AlertLevel::WARNING, AlertDescription::CLOSE_NOTIFY);
+        self.sent_close = true;
+    }
+
+    pub fn export(&self, label: &[u8], context: &[u8], out: &mut [u8]) -> Result<(), Error> {
+        match (&self.exporter_secret, self.suite, self.connected) {
+            (Some(secret), Some(suite), true) => {
+                key_schedule::export(suite.hash, secret.as_ref(), label, context, out);
+                Ok(())
+            }
+            _ => Err(Error::HandshakeNotComplete),
+        }
+    }
+
+    pub fn update_keys(&mut self, request_peer: bool) -> Result<(), Error> {
+        self.check_usable()?;
+        if !self.connected {
+            return Err(Error::HandshakeNotComplete);
+        }
+        if self.sent_close {
+            return Err(Error::ConnectionClosed);
+        }
+        let req = if request_peer {
+            KeyUpdateRequest::UPDATE_REQUESTED
+        } else {
+            KeyUpdateRequest::UPDATE_NOT_REQUESTED
+        };
+        let r = self.send_key_update(req);
+        r.map_err(|e| self.fail(e))
+    }
+
+    // ---- keys ----
+
+    pub fn set_suite(&mut self, suite: SuiteParams) {
+        self.suite = Some(suite);
+        self.negotiated.suite = Some(suite.suite);
+    }
+
+    fn suite(&self) -> Result<SuiteParams, Error> {
+        self.suite.ok_or(Error::Internal("keys installed before the suite is known"))
+    }
+
+    /// Installs a write key; queued handshake bytes go out under the old one.
+    pub fn set_write_secret(&mut self, secret: &Output) -> Result<(), Error> {
+        self.flush_handshake()?;
+        let suite = self.suite()?;
+        self.sealer = Some(RecordSealer::new(suite, secret.as_ref()));
+        self.write_secret = Some(secret.clone());
+        Ok(())
+    }
+
+    /// Installs a read key. A handshake message must not span it (§5.1).
+    pub fn set_read_secret(&mut self, secret: &Output) -> Result<(), Error> {
+        if !self.joiner.is_empty() {
+            return Err(PeerMisbehaved::HandshakeSpansKeyChange.into());
+        }
+        let suite = self.suite()?;
+        self.opener = Some(RecordOpener::new(suite, secret.as_ref()));
+        self.read_secret = Some(secret.clone());
+        Ok(())
+    }
+
+    pub fn set_exporter_secret(&mut self, secret: Output) {
+        self.exporter_secret = Some(secret);
+    }
+
+    /// RFC 8449: the peer accepts TLSInnerPlaintexts of at most `limit`.
+    pub fn set_peer_record_limit(&mut self, limit: u16) {
+        self.peer_max_inner = usize::from(limit).clamp(64, MAX_INNER_PLAINTEXT);
+        self.negotiated.peer_record_size_limit = Some(limit);
+    }
+
+    /// RFC 8449: we announced `limit` and the peer knows it.
+    pub fn set_recv_record_limit(&mut self, limit: u16) {
+        self.recv_max_inner = usize::from(limit).clamp(64, MAX_INNER_PLAINTEXT);
+    }
+
+    pub fn log_secret(&self, label: &str, secret: &Output) {
+        if let Some(kl) = &self.key_log {
+            kl.log(label, &self.client_random, secret.as_ref());
+        }
+    }
+
+    /// The handshake is done: events, pending data, pending close.
+    pub fn set_connected(&mut self) -> Result<(), Error> {
+        self.connected = true;
+        self.ccs_allowed = false;
+        self.events.push_back(Event::HandshakeComplete);
+        self.flush_handshake()?;
+        let pending = core::mem::take(&mut self.pending_app);
+        if !pending.is_empty() {
+            self.seal_data(ContentType::APPLICATION_DATA, &pending)?;
+        }
+        if self.close_pending {
+            self.close_pending = false;
+            self.send_alert(AlertLevel::WARNING, AlertDescription::CLOSE_NOTIFY)?;
+            self.sent_close = true;
+        }
+        Ok(())
+    }
+
+    // ---- output ----
+
+    /// Queues a handshake message (coalesced with others until flushed).
+    pub fn queue_handshake(&mut self, raw: &[u8]) {
+        self.hs_out.extend_from_slice(raw);
+    }
+
+    /// Emits queued handshake bytes as records under the current write state.
+    pub fn flush_handshake(&mut self) -> Result<(), Error> {
+        if self.hs_out.is_empty() {
+            return Ok(());
+        }
+        let data = core::mem::take(&mut self.hs_out);
+        if self.sealer.is_some() {
+            self.seal_data(ContentType::HANDSHAKE, &data)
+        } else {
+            for chunk in data.chunks(MAX_FRAGMENT) {
+                self.write_plain(ContentType::HANDSHAKE, chunk);
+            }
+            Ok(())
+        }
+    }
+
+    fn write_plain(&mut self, typ: ContentType, payload: &[u8]) {
+        // §5.1: the first ClientHello may use 0x0301 for compatibility;
+        // every other record says 0x0303.
+        let version: u16 = if core::mem::take(&mut self.first_record) { 0x0301 } else { 0x0303 };
+        self.out.push(typ.0);
+        self.out.extend_from_slice(&version.to_be_bytes());
+        // payload.len() <= 2^14 here (callers chunk), so it fits a u16.
+        self.out.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+        self.out.extend_from_slice(payload);
+    }
+
+    /// The middlebox-compatibility change_cipher_spec (Appendix D.4).
+    pub fn write_ccs(&mut self) {
+        self.write_plain(ContentType::CHANGE_CIPHER_SPEC, &[1]);
+    }
+
+    /// Seals `data` of type `typ` in as many records as the peer's limit
+    /// requires, padding each per the policy.
+    fn seal_data(&mut self, typ: ContentType, data: &[u8]) -> Result<(), Error> {
+        let max_content = self.peer_max_inner.saturating_sub(1).clamp(1, MAX_FRAGMENT);
+        for chunk in data.chunks(max_content) {
+            if typ == ContentType::APPLICATION_DATA && self.connected {
+                let wants = self.sealer.as_ref().is_some_and(|s| s.wants_key_update());
+                if wants {
+                    // §5.5: replace the key before it reaches its limit.
+                    self.send_key_update(KeyUpdateRequest::UPDATE_NOT_REQUESTED)?;
+                }
+            }
+            let pad = self.padding.padding_for(chunk.len(), self.peer_max_inner);
+            let sealer = self.sealer.as_mut().ok_or(Error::Internal("sealing without a key"))?;
+            sealer.seal(typ, chunk, pad, &mut self.out)?;
+        }
+        Ok(())
+    }
+
+    fn send_alert(&mut self, level: AlertLevel, desc: AlertDescription) -> Result<(), Error> {
+        let body = AlertMessage { level, description: desc }.to_bytes();
+        if self.sealer.is_some() {
+            self.seal_data(ContentType::ALERT, &body)
+        } else {
+            self.write_plain(ContentType::ALERT, &body);
+            Ok(())
+        }
+    }
+
+    fn send_key_update(&mut self, req: KeyUpdateRequest) -> Result<(), Error> {
+        let msg = HandshakeMessage::KeyUpdate(req).to_bytes();
+        let suite = self.suite()?;
+        let pad = self.padding.padding_for(msg.len(), self.peer_max_inner);
+        let sealer = self.sealer.as_mut().ok_or(Error::Internal("KeyUpdate without a key"))?;
+        sealer.seal(ContentType::HANDSHAKE, &msg, pad, &mut self.out)?;
+        let current = self.write_secret.as_ref().ok_or(Error::Internal("no write secret"))?;
+        let next = key_schedule::next_traffic_secret(suite.hash, current.as_ref());
+        self.sealer = Some(RecordSealer::new(suite, next.as_ref()));
+        self.write_secret = Some(next);
+        Ok(())
+    }
+
+    /// Handles a received KeyUpdate (§4.6.3).
+    pub fn received_key_update(&mut self, req: KeyUpdateRequest) -> Result<(), Error> {
+        self.key_updates += 1;
+        if self.key_updates > MAX_IDLE_RECORDS {
+            return Err(PeerMisbehaved::TooMany("KeyUpdates without application data").into());
+        }
+        if req != KeyUpdateRequest::UPDATE_REQUESTED && req != KeyUpdateRequest::UPDATE_NOT_REQUESTED {
+            return Err(PeerMisbehaved::IllegalParameter("KeyUpdate request value").into());
+        }
+        let suite = self.suite()?;
+        let current = self.read_secret.as_ref().ok_or(Error::Internal("no read secret"))?;
+        let next = key_schedule::next_traffic_secret(suite.hash, current.as_ref());
+        self.set_read_secret(&next)?;
+        if req == KeyUpdateRequest::UPDATE_REQUESTED && !self.sent_close {
+            self.send_key_update(KeyUpdateRequest::UPDATE_NOT_REQUESTED)?;
+        }
+        Ok(())
+    }
+
+    // ---- input ----
+
+    /// Reads and dispatches one record.
+    pub fn read_record(&mut self) -> Result<Received, Error> {
+        let Some(rec) = self.deframer.next_record()? else {
+            return Ok(Received::Nothing);
+        };
+        if self.received_close {
+            return Err(PeerMisbehaved::DataAfterClose.into());
+        }
+        let header = rec.header();
+        let OpaqueRecord { typ, version: _, payload } = rec;
+        if typ == ContentType::CHANGE_CIPHER_SPEC {
+            // §5: a single 0x01 byte, unprotected, before the peer's
+            // Finished, is dropped; anything else is unexpected.
+            self.ccs_count += 1;
+            if payload != [1] || !self.ccs_allowed || self.ccs_count > MAX_IDLE_RECORDS {
+                return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
+            }
+            return Ok(Received::Handled);
+        }
+        let (inner, content) = match &mut self.opener {
+            Some(opener) => {
+                if typ != ContentType::APPLICATION_DATA {
+                    // §5: once keys are in use, everything is protected.
+                    return Err(PeerMisbehaved::UnexpectedMessage {
+                        got: "unprotected record",
+                        expected: "protected record",
+                    }
+                    .into());
+                }
+                let mut payload = payload;
+                let inner = opener.open(&header, &mut payload, self.recv_max_inner)?;
+                (inner, payload)
+            }
+            None => {
+                if typ == ContentType::APPLICATION_DATA {
+                    return Err(PeerMisbehaved::UnexpectedMessage {
+                        got: "application_data",
+                        expected: "handshake",
+                    }
+                    .into());
+                }
+                if payload.len() > MAX_FRAGMENT {
+                    return Err(Error::RecordOverflow);
+                }
+                (typ, payload)
+            }
+        };
+        match inner {
+            ContentType::HANDSHAKE => {
+                if content.is_empty() {
+                    return Err(PeerMisbehaved::EmptyFragment.into());
+                }
+                self.joiner.push(&content);
+            }
+            ContentType::ALERT => {
+                if !self.joiner.is_empty() {
+                    return Err(PeerMisbehaved::InterleavedHandshake.into());
+                }
+                let alert = AlertMessage::read_exact(&content, "alert")?;
+                self.received_alert(alert)?;
+            }
+            ContentType::APPLICATION_DATA => {
+                if !self.joiner.is_empty() {
+                    return Err(PeerMisbehaved::InterleavedHandshake.into());
+                }
+                if !self.connected {
+                    // No early data in this issue: data before the
+                    // handshake completes is out of order.
+                    return Err(PeerMisbehaved::UnexpectedMessage {
+                        got: "application_data",
+                        expected: "handshake",
+                    }
+                    .into());
+                }
+                if content.is_empty() {
+                    self.empty_records += 1;
+                    if self.empty_records > MAX_IDLE_RECORDS {
+                        return Err(PeerMisbehaved::TooMany("empty records").into());
+                    }
+                } else {
+                    self.empty_records = 0;
+                    self.warnings = 0;
+                    self.key_updates = 0;
+                    self.events.push_back(Event::Data(content));
+                }
+            }
+            _ => {
+                return Err(PeerMisbehaved::UnexpectedMessage {
+                    got: "unknown content type",
+                    expected: "handshake, alert or application_data",
+                }
+                .into());
+            }
+        }
+        Ok(Received::Handled)
+    }
+
+    fn received_alert(&mut self, alert: AlertMessage) -> Result<(), Error> {
+        match alert.description {
+            AlertDescription::CLOSE_NOTIFY => {
+                self.received_close = true;
+                self.events.push_back(Event::Closed(CloseKind::CloseNotify));
+                Ok(())
+            }
+            AlertDescription::USER_CANCELED if alert.level == AlertLevel::WARNING => {
+                // §6.1: tolerated, but bounded.
+                self.warnings += 1;
+                if self.warnings > MAX_IDLE_RECORDS {
+                    return Err(PeerMisbehaved::TooMany("warning alerts").into());
+                }
+                Ok(())
+            }
+            // §6: in TLS 1.3 every other alert ends the connection.
+            d => Err(Error::AlertReceived(d)),
+        }
+    }
+
+    /// Whether a close_notify has been received (no further input is valid).
+    pub fn peer_closed(&self) -> bool {
+        self.received_close
+    }
+}
+
+/// Maps a nested decoding failure.
+pub fn decode_err(what: &'static str) -> Error {
+    InvalidMessage::InvalidValue(what).into()
+}

@@ -1,0 +1,88 @@
+//! What a connection reports to the application.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::msgs::handshake::NewSessionTicket;
+use crate::verify::{ClientHelloInfo, ServerName};
+
+/// Something happened; pull these with `next_event()` after each
+/// `receive()` (and after answering a request).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event {
+    /// The handshake completed; see `negotiated()`.
+    HandshakeComplete,
+    /// Application data from the peer: authenticated bytes, in order.
+    Data(Vec<u8>),
+    /// The peer closed: cleanly (close_notify) or the transport ended
+    /// without close_notify (the data may be truncated). The two are never
+    /// confused.
+    Closed(CloseKind),
+    /// The server sent a NewSessionTicket (client only). Resumption comes
+    /// in a later issue.
+    NewSessionTicket(NewSessionTicket),
+    /// Client: the verifier deferred; check the chain and answer with
+    /// `ClientConnection::answer_verify`.
+    VerifyServerCert(VerifyRequest),
+    /// Server: the certificate resolver deferred; choose and answer with
+    /// `ServerConnection::answer_certificate`.
+    SelectCertificate(ClientHelloInfo),
+    /// Server: the signer deferred; sign and answer with
+    /// `ServerConnection::answer_sign`.
+    Sign(SignRequest),
+}
+
+/// How the peer closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseKind {
+    /// The peer sent close_notify: everything it sent has arrived.
+    CloseNotify,
+    /// The transport ended without close_notify: data may be missing.
+    Truncated,
+}
+
+/// A deferred certificate verification (client).
+#[derive(Clone, Debug)]
+pub struct VerifyRequest {
+    /// The server's chain, leaf first (DER).
+    pub chain: Vec<Vec<u8>>,
+    /// The name the client asked for.
+    pub server_name: ServerName,
+    /// The time from the configured clock (seconds since the epoch).
+    pub now: u64,
+}
+
+/// A deferred CertificateVerify signature (server).
+#[derive(Clone, Debug)]
+pub struct SignRequest {
+    /// The scheme to sign with.
+    pub scheme: SignatureScheme,
+    /// The exact bytes to sign (RFC 8446 §4.4.3).
+    pub message: Vec<u8>,
+}
+
+/// What the handshake negotiated (filled in as the handshake goes).
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Negotiated {
+    /// TLS 1.3 once the ServerHello is processed.
+    pub version: Option<ProtocolVersion>,
+    /// The suite.
+    pub suite: Option<CipherSuite>,
+    /// The key exchange group.
+    pub group: Option<NamedGroup>,
+    /// The ALPN protocol, if one was agreed.
+    pub alpn: Option<Vec<u8>>,
+    /// SNI: the name the client sent (server) or asked for (client).
+    pub server_name: Option<String>,
+    /// The peer's certificate chain, leaf first.
+    pub peer_certificates: Vec<Vec<u8>>,
+    /// Whether a HelloRetryRequest happened.
+    pub hello_retry: bool,
+    /// The server's CertificateVerify scheme.
+    pub signature_scheme: Option<SignatureScheme>,
+    /// The record_size_limit the peer announced, if any.
+    pub peer_record_size_limit: Option<u16>,
+}

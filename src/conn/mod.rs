@@ -1,0 +1,230 @@
+//! The public sans-IO connections.
+//!
+//! A connection performs no I/O. The application moves bytes:
+//!
+//! 1. send [`Connection::pending_output`] to the peer, then call
+//!    [`Connection::consume_output`] with the number of bytes written
+//!    (always do this, also after an error: the alert is output too);
+//! 2. feed what arrives to [`Connection::receive`] (transport EOF:
+//!    [`Connection::receive_eof`]);
+//! 3. drain [`Connection::next_event`].
+//!
+//! ```no_run
+//! use std::io::{Read, Write};
+//! use std::net::TcpStream;
+//! use std::sync::Arc;
+//! use tls13::{ClientConfig, ClientConnection, Event, verify::PinnedCertVerifier};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let pinned = std::fs::read("server-leaf.der")?;
+//! let config = Arc::new(ClientConfig::builder(Arc::new(PinnedCertVerifier::new(pinned))).build()?);
+//! let mut tls = ClientConnection::new(config, "localhost")?;
+//! let mut sock = TcpStream::connect("localhost:4433")?;
+//! let mut buf = [0u8; 16384];
+//! loop {
+//!     let out = tls.pending_output();
+//!     sock.write_all(out)?;
+//!     let n = out.len();
+//!     tls.consume_output(n);
+//!     while let Some(event) = tls.next_event() {
+//!         match event {
+//!             Event::HandshakeComplete => { tls.send(b"hello")?; }
+//!             Event::Data(bytes) => std::io::stdout().write_all(&bytes)?,
+//!             Event::Closed(_) => return Ok(()),
+//!             _ => {}
+//!         }
+//!     }
+//!     if !tls.pending_output().is_empty() { continue; }
+//!     let n = sock.read(&mut buf)?;
+//!     if n == 0 { tls.receive_eof()?; } else { tls.receive(&buf[..n])?; }
+//! }
+//! # }
+//! ```
+
+pub(crate) mod core;
+pub mod events;
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use ::core::ops::{Deref, DerefMut};
+
+pub use events::{CloseKind, Event, Negotiated, SignRequest, VerifyRequest};
+
+use crate::config::{ClientConfig, ServerConfig};
+use crate::error::{CertificateError, Error};
+use crate::handshake::{self, State};
+use crate::verify::CertifiedKey;
+use self::core::Core;
+
+/// The part common to clients and servers. [`ClientConnection`] and
+/// [`ServerConnection`] dereference to this.
+pub struct Connection {
+    pub(crate) core: Core,
+    pub(crate) state: State,
+}
+
+impl Connection {
+    /// Processes received bytes, eagerly: every complete record is handled
+    /// now, partial ones are buffered. On a fatal error the alert is queued
+    /// to [`pending_output`](Self::pending_output) and the error returned;
+    /// afterwards every call returns that error.
+    pub fn receive(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.core.check_usable()?;
+        self.core.deframer_push(data);
+        self.process()
+    }
+
+    /// The transport reached end of file. `Ok(())` when the peer sent
+    /// close_notify first; otherwise [`Event::Closed`]`(Truncated)` is
+    /// emitted and `Err(Error::UnexpectedEof)` returned.
+    pub fn receive_eof(&mut self) -> Result<(), Error> {
+        self.core.receive_eof()
+    }
+
+    /// Bytes ready to go to the peer (records; alerts included).
+    pub fn pending_output(&self) -> &[u8] {
+        self.core.pending_output()
+    }
+
+    /// Drops the first `n` bytes of [`pending_output`](Self::pending_output)
+    /// (those that were written to the transport).
+    pub fn consume_output(&mut self, n: usize) {
+        self.core.consume_output(n)
+    }
+
+    /// The next event, if any.
+    pub fn next_event(&mut self) -> Option<Event> {
+        self.core.next_event()
+    }
+
+    /// Queues application data; returns how many bytes were taken (all of
+    /// them). Before the handshake completes the data is buffered and sent
+    /// once the traffic keys exist. Fails after [`close`](Self::close) or an
+    /// error.
+    pub fn send(&mut self, data: &[u8]) -> Result<usize, Error> {
+        self.core.send(data)
+    }
+
+    /// Queues close_notify; nothing more can be sent. Receiving continues
+    /// until the peer closes too.
+    pub fn close(&mut self) {
+        self.core.close()
+    }
+
+    /// Whether the handshake is still in progress.
+    pub fn is_handshaking(&self) -> bool {
+        !self.core.is_connected()
+    }
+
+    /// What has been negotiated so far.
+    pub fn negotiated(&self) -> &Negotiated {
+        &self.core.negotiated
+    }
+
+    /// TLS-Exporter(label, context, out.len()) (RFC 8446 §7.5). Needs a
+    /// completed handshake.
+    pub fn export_keying_material(
+        &self,
+        label: &[u8],
+        context: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        self.core.export(label, context, out)
+    }
+
+    /// Sends a KeyUpdate (RFC 8446 §4.6.3) and switches to the next write
+    /// key; with `request_peer` the peer is asked to update too.
+    pub fn update_keys(&mut self, request_peer: bool) -> Result<(), Error> {
+        self.core.update_keys(request_peer)
+    }
+
+    fn process(&mut self) -> Result<(), Error> {
+        let r = handshake::process(&mut self.core, &mut self.state);
+        self.core.finish_call(r)
+    }
+}
+
+/// A TLS 1.3 client connection.
+pub struct ClientConnection {
+    inner: Connection,
+}
+
+impl ClientConnection {
+    /// Starts a handshake with `server_name` (a DNS name, sent in SNI, or
+    /// an IP literal, which is not). The ClientHello is in
+    /// [`pending_output`](Connection::pending_output) on return. See
+    /// [`config`](crate::config) for the order of random draws.
+    pub fn new(config: Arc<ClientConfig>, server_name: &str) -> Result<Self, Error> {
+        let (core, state) = handshake::client::start(config, server_name)?;
+        Ok(Self { inner: Connection { core, state } })
+    }
+
+    /// Answers a deferred [`Event::VerifyServerCert`]: `Ok(())` accepts
+    /// the chain, an error aborts the handshake with its alert. Buffered
+    /// input is then processed.
+    pub fn answer_verify(&mut self, result: Result<(), CertificateError>) -> Result<(), Error> {
+        self.inner.core.check_usable()?;
+        if !handshake::client::awaiting_verify(&self.inner.state) {
+            return Err(Error::BadConfig("no certificate verification is pending".into()));
+        }
+        let r = handshake::client::answer_verify(&mut self.inner.core, &mut self.inner.state, result);
+        let r = self.inner.core.finish_call(r);
+        r?;
+        self.inner.process()
+    }
+}
+
+/// A TLS 1.3 server connection.
+pub struct ServerConnection {
+    inner: Connection,
+}
+
+impl ServerConnection {
+    /// A server connection waiting for a ClientHello.
+    pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
+        let (core, state) = handshake::server::start(config)?;
+        Ok(Self { inner: Connection { core, state } })
+    }
+
+    /// Answers a deferred [`Event::SelectCertificate`].
+    pub fn answer_certificate(&mut self, result: Result<Arc<CertifiedKey>, Error>) -> Result<(), Error> {
+        self.inner.core.check_usable()?;
+        let r = handshake::server::answer_certificate(&mut self.inner.core, &mut self.inner.state, result);
+        let r = self.inner.core.finish_call(r);
+        r?;
+        self.inner.process()
+    }
+
+    /// Answers a deferred [`Event::Sign`] with the signature (or an error,
+    /// which aborts with `internal_error`).
+    pub fn answer_sign(&mut self, result: Result<Vec<u8>, Error>) -> Result<(), Error> {
+        self.inner.core.check_usable()?;
+        let r = handshake::server::answer_sign(&mut self.inner.core, &mut self.inner.state, result);
+        let r = self.inner.core.finish_call(r);
+        r?;
+        self.inner.process()
+    }
+}
+
+impl Deref for ClientConnection {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.inner
+    }
+}
+impl DerefMut for ClientConnection {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.inner
+    }
+}
+impl Deref for ServerConnection {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.inner
+    }
+}
+impl DerefMut for ServerConnection {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.inner
+    }
+}

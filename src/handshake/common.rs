@@ -1,0 +1,118 @@
+//! Pieces both state machines use: CertificateVerify content, Finished
+//! checks, message encoding, extension helpers.
+
+use alloc::vec::Vec;
+
+use subtle::ConstantTimeEq;
+
+use crate::codec::Codec;
+use crate::crypto::hash::HashAlgorithm;
+use crate::error::{Error, InvalidMessage, PeerMisbehaved};
+use crate::key_schedule;
+use crate::msgs::handshake::HandshakeMessage;
+
+/// Context string of the server's CertificateVerify (§4.4.3).
+pub const SERVER_CV_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
+/// Context string of the client's CertificateVerify (§4.4.3).
+pub const CLIENT_CV_CONTEXT: &[u8] = b"TLS 1.3, client CertificateVerify";
+
+/// The content covered by a CertificateVerify signature (§4.4.3): 64
+/// spaces, the context string, a zero byte, the transcript hash.
+pub fn signed_content(context: &[u8], transcript_hash: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(64 + context.len() + 1 + transcript_hash.len());
+    m.resize(64, 0x20);
+    m.extend_from_slice(context);
+    m.push(0);
+    m.extend_from_slice(transcript_hash);
+    m
+}
+
+/// Checks a received Finished (§4.4.4) in constant time.
+pub fn check_finished(
+    hash: HashAlgorithm,
+    base_key: &[u8],
+    transcript_hash: &[u8],
+    received: &[u8],
+) -> Result<(), Error> {
+    let expected = key_schedule::finished_verify_data(hash, base_key, transcript_hash);
+    let expected = expected.as_ref();
+    if expected.len() == received.len() && bool::from(expected.ct_eq(received)) {
+        Ok(())
+    } else {
+        Err(PeerMisbehaved::BadFinished.into())
+    }
+}
+
+/// Encodes a message.
+pub fn encode(msg: &HandshakeMessage) -> Vec<u8> {
+    msg.to_bytes()
+}
+
+/// Parses one whole message.
+pub fn parse(raw: &[u8]) -> Result<HandshakeMessage, Error> {
+    Ok(HandshakeMessage::read_exact(raw, "handshake message")?)
+}
+
+/// The name of a message for errors.
+pub fn name(msg: &HandshakeMessage) -> &'static str {
+    match msg {
+        HandshakeMessage::ClientHello(_) => "ClientHello",
+        HandshakeMessage::ServerHello(sh) if sh.is_retry_request() => "HelloRetryRequest",
+        HandshakeMessage::ServerHello(_) => "ServerHello",
+        HandshakeMessage::NewSessionTicket(_) => "NewSessionTicket",
+        HandshakeMessage::EndOfEarlyData => "EndOfEarlyData",
+        HandshakeMessage::EncryptedExtensions(_) => "EncryptedExtensions",
+        HandshakeMessage::Certificate(_) => "Certificate",
+        HandshakeMessage::CertificateRequest(_) => "CertificateRequest",
+        HandshakeMessage::CertificateVerify(_) => "CertificateVerify",
+        HandshakeMessage::Finished(_) => "Finished",
+        HandshakeMessage::KeyUpdate(_) => "KeyUpdate",
+        HandshakeMessage::MessageHash(_) => "message_hash",
+        HandshakeMessage::Unknown { .. } => "unknown handshake message",
+    }
+}
+
+/// The error for a message that is not allowed now.
+pub fn unexpected(msg: &HandshakeMessage, expected: &'static str) -> Error {
+    PeerMisbehaved::UnexpectedMessage { got: name(msg), expected }.into()
+}
+
+/// Whether a list has a duplicate (small lists only).
+pub fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
+    items.iter().enumerate().any(|(i, a)| items.iter().skip(i + 1).any(|b| a == b))
+}
+
+/// Minimal big-endian encoding of a ticket counter, one byte for 0 (the
+/// ticket nonce convention of RFC 8448).
+pub fn counter_nonce(n: u64) -> Vec<u8> {
+    let bytes = n.to_be_bytes();
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
+    bytes.get(first..).map(|s| s.to_vec()).unwrap_or_default()
+}
+
+/// Maps a decoding error of a nested value.
+pub fn invalid(what: &'static str) -> Error {
+    InvalidMessage::InvalidValue(what).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonce_counter() {
+        assert_eq!(counter_nonce(0), [0]);
+        assert_eq!(counter_nonce(1), [1]);
+        assert_eq!(counter_nonce(255), [255]);
+        assert_eq!(counter_nonce(256), [1, 0]);
+    }
+
+    #[test]
+    fn cv_content_layout() {
+        let m = signed_content(SERVER_CV_CONTEXT, &[0xab; 32]);
+        assert_eq!(m.len(), 64 + 33 + 1 + 32);
+        assert!(m[..64].iter().all(|b| *b == 0x20));
+        assert_eq!(&m[64..97], SERVER_CV_CONTEXT);
+        assert_eq!(m[97], 0);
+    }
+}

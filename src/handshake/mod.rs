@@ -1,0 +1,58 @@
+//! The handshake: transcript, message joining, and the client and server
+//! state machines (RFC 8446 §4). The state machines consume whole
+//! handshake messages and drive [`Core`](crate::conn::core::Core) for
+//! keys and output.
+
+pub(crate) mod client;
+pub(crate) mod common;
+pub(crate) mod joiner;
+pub(crate) mod server;
+pub(crate) mod transcript;
+
+use crate::conn::core::{Core, MAX_SUSPENDED_INPUT, Received};
+use crate::error::{Error, PeerMisbehaved};
+
+/// The side-specific state.
+pub enum State {
+    /// A client.
+    Client(client::ClientHs),
+    /// A server.
+    Server(server::ServerHs),
+}
+
+impl State {
+    fn is_suspended(&self) -> bool {
+        match self {
+            Self::Client(c) => c.is_suspended(),
+            Self::Server(s) => s.is_suspended(),
+        }
+    }
+
+    fn handle(&mut self, core: &mut Core, raw: &[u8]) -> Result<(), Error> {
+        match self {
+            Self::Client(c) => c.handle(core, raw),
+            Self::Server(s) => s.handle(core, raw),
+        }
+    }
+}
+
+/// Processes buffered input until more bytes are needed or a decision is
+/// suspended: whole handshake messages first, then the next record.
+pub fn process(core: &mut Core, state: &mut State) -> Result<(), Error> {
+    loop {
+        if state.is_suspended() {
+            if core.buffered_input() > MAX_SUSPENDED_INPUT {
+                return Err(PeerMisbehaved::TooMany("bytes received while a decision is pending").into());
+            }
+            return Ok(());
+        }
+        if let Some(raw) = core.joiner.next_message()? {
+            state.handle(core, &raw)?;
+            continue;
+        }
+        match core.read_record()? {
+            Received::Nothing => return Ok(()),
+            Received::Handled => {}
+        }
+    }
+}

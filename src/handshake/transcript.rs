@@ -1,0 +1,66 @@
+//! The running transcript hash (RFC 8446 §4.4.1). Each message is hashed
+//! once; before the suite (and so the hash) is known, the raw bytes are
+//! buffered.
+
+use alloc::vec::Vec;
+
+use crate::crypto::hash::{HashAlgorithm, HashContext, Output};
+use crate::error::Error;
+use crate::msgs::enums::HandshakeType;
+
+/// The transcript.
+pub enum Transcript {
+    /// Hash not chosen yet: raw messages.
+    Buffering(Vec<u8>),
+    /// Running hash.
+    Hashing(HashContext),
+}
+
+impl Default for Transcript {
+    fn default() -> Self {
+        Self::Buffering(Vec::new())
+    }
+}
+
+impl Transcript {
+    /// Adds one whole handshake message (header included).
+    pub fn add(&mut self, msg: &[u8]) {
+        match self {
+            Self::Buffering(b) => b.extend_from_slice(msg),
+            Self::Hashing(h) => h.update(msg),
+        }
+    }
+
+    /// Chooses the hash; buffered bytes are hashed now.
+    pub fn start_hash(&mut self, alg: HashAlgorithm) {
+        if let Self::Buffering(b) = self {
+            let mut h = alg.start();
+            h.update(b);
+            *self = Self::Hashing(h);
+        }
+    }
+
+    /// After a HelloRetryRequest (§4.4.1): the first ClientHello (buffered
+    /// so far) is replaced by `message_hash(Hash(ClientHello1))`.
+    pub fn start_hash_after_retry(&mut self, alg: HashAlgorithm) {
+        let ch1_hash = match self {
+            Self::Buffering(b) => alg.hash(b),
+            Self::Hashing(h) => h.current(),
+        };
+        let mut h = alg.start();
+        let len = ch1_hash.as_ref().len() as u8;
+        h.update(&[HandshakeType::MESSAGE_HASH.0, 0, 0, len]);
+        h.update(ch1_hash.as_ref());
+        *self = Self::Hashing(h);
+    }
+
+    /// The hash of everything so far.
+    pub fn current(&self) -> Result<Output, Error> {
+        match self {
+            Self::Hashing(h) => Ok(h.current()),
+            // Unreachable by construction: every caller runs after the
+            // ServerHello/HelloRetryRequest fixed the suite.
+            Self::Buffering(_) => Err(Error::Internal("transcript hash read before suite is known")),
+        }
+    }
+}

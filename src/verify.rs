@@ -1,0 +1,228 @@
+//! Certificate decisions the connection hands to the application: the
+//! client's verification of the server's certificate, the server's choice
+//! of certificate after reading the ClientHello, and the CertificateVerify
+//! signature.
+//!
+//! Each decision may be answered at once ([`Decision::Ready`]) or later
+//! ([`Decision::Deferred`]): then the connection emits an [`Event`] with
+//! the request, stops processing input (buffering it), and resumes when
+//! the application answers through the connection
+//! ([`ClientConnection::answer_verify`],
+//! [`ServerConnection::answer_certificate`],
+//! [`ServerConnection::answer_sign`]). DESIGN.md property 3.
+//!
+//! The real chain validator comes in its own issue. Until then this module
+//! provides [`PinnedCertVerifier`], which accepts exactly one end-entity
+//! certificate. The handshake always checks the CertificateVerify
+//! signature against the end-entity key itself, whatever the verifier says.
+//!
+//! [`Event`]: crate::Event
+//! [`ClientConnection::answer_verify`]: crate::ClientConnection::answer_verify
+//! [`ServerConnection::answer_certificate`]: crate::ServerConnection::answer_certificate
+//! [`ServerConnection::answer_sign`]: crate::ServerConnection::answer_sign
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt;
+use core::net::IpAddr;
+
+use subtle::ConstantTimeEq;
+
+use crate::crypto::SecureRandom;
+use crate::crypto::sign::SigningKey;
+use crate::error::{CertificateError, Error};
+use crate::msgs::enums::SignatureScheme;
+
+/// An answer now, or "the application will answer through the connection".
+#[derive(Debug)]
+pub enum Decision<T> {
+    /// The answer.
+    Ready(T),
+    /// The connection emits a request event and waits for the answer.
+    Deferred,
+}
+
+/// The name the client wants to reach: a DNS name (sent in SNI) or an IP
+/// address (never sent in SNI, RFC 6066 §3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerName {
+    /// A DNS name, lower-cased, without a trailing dot.
+    Dns(String),
+    /// An IP address literal.
+    Ip(IpAddr),
+}
+
+impl ServerName {
+    /// Parses an IP literal or a DNS name (letters, digits, `-`, `_`,
+    /// dot-separated labels of 1..=63 bytes, 253 bytes at most).
+    pub fn parse(name: &str) -> Result<Self, Error> {
+        if let Ok(ip) = name.parse::<IpAddr>() {
+            return Ok(Self::Ip(ip));
+        }
+        let trimmed = name.strip_suffix('.').unwrap_or(name);
+        let ok = !trimmed.is_empty()
+            && trimmed.len() <= 253
+            && trimmed.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+            });
+        if !ok {
+            return Err(Error::BadConfig(alloc::format!(
+                "{name:?} is neither a DNS name nor an IP address"
+            )));
+        }
+        Ok(Self::Dns(trimmed.to_ascii_lowercase()))
+    }
+
+    /// The DNS name, if this is one.
+    pub fn dns(&self) -> Option<&str> {
+        match self {
+            Self::Dns(n) => Some(n),
+            Self::Ip(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for ServerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Dns(n) => f.write_str(n),
+            Self::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+/// Decides whether the server's certificate chain is acceptable for
+/// `server_name` at time `now`.
+pub trait ServerCertVerifier: Send + Sync {
+    /// `end_entity` and `intermediates` are DER certificates as sent by the
+    /// server; `now` is seconds since the UNIX epoch from the configured
+    /// [`TimeSource`](crate::config::TimeSource).
+    fn verify_server_cert(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[Vec<u8>],
+        server_name: &ServerName,
+        now: u64,
+    ) -> Decision<Result<(), CertificateError>>;
+}
+
+/// **A pinning verifier, not a default**: accepts exactly one configured
+/// end-entity certificate (compared byte for byte, in constant time) and
+/// nothing else. It checks no names, no dates and no chain, so it is only
+/// safe when the pinned certificate was obtained out of band (tests,
+/// closed deployments). The CertificateVerify signature is still checked
+/// by the handshake against this certificate's key.
+#[derive(Clone, Debug)]
+pub struct PinnedCertVerifier {
+    pinned: Vec<u8>,
+}
+
+impl PinnedCertVerifier {
+    /// Pins `end_entity_der`.
+    pub fn new(end_entity_der: Vec<u8>) -> Self {
+        Self { pinned: end_entity_der }
+    }
+}
+
+impl ServerCertVerifier for PinnedCertVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &[u8],
+        _intermediates: &[Vec<u8>],
+        _server_name: &ServerName,
+        _now: u64,
+    ) -> Decision<Result<(), CertificateError>> {
+        let same = end_entity.len() == self.pinned.len()
+            && bool::from(end_entity.ct_eq(&self.pinned));
+        Decision::Ready(if same { Ok(()) } else { Err(CertificateError::NotPinned) })
+    }
+}
+
+/// Signs CertificateVerify messages (RFC 8446 §4.4.3), possibly remotely
+/// (HSM, KMS): return [`Decision::Deferred`] and answer later with
+/// [`ServerConnection::answer_sign`](crate::ServerConnection::answer_sign).
+pub trait Signer: Send + Sync {
+    /// The schemes this key can produce, best first.
+    fn schemes(&self) -> Vec<SignatureScheme>;
+    /// Signs `message` (the full §4.4.3 content: 64 spaces, context string,
+    /// 0, transcript hash) with `scheme`. `rng` is the connection's random
+    /// source (for RSA-PSS salts).
+    fn sign(
+        &self,
+        scheme: SignatureScheme,
+        message: &[u8],
+        rng: &dyn SecureRandom,
+    ) -> Decision<Result<Vec<u8>, Error>>;
+}
+
+impl Signer for SigningKey {
+    fn schemes(&self) -> Vec<SignatureScheme> {
+        SigningKey::schemes(self).to_vec()
+    }
+    fn sign(
+        &self,
+        scheme: SignatureScheme,
+        message: &[u8],
+        rng: &dyn SecureRandom,
+    ) -> Decision<Result<Vec<u8>, Error>> {
+        Decision::Ready(SigningKey::sign(self, scheme, message, rng))
+    }
+}
+
+/// A certificate chain (leaf first, DER) with the signer for its key.
+#[derive(Clone)]
+pub struct CertifiedKey {
+    /// Leaf first.
+    pub chain: Vec<Vec<u8>>,
+    /// Signs with the leaf's key.
+    pub signer: Arc<dyn Signer>,
+}
+
+impl CertifiedKey {
+    /// Pairs a chain with its signer.
+    pub fn new(chain: Vec<Vec<u8>>, signer: Arc<dyn Signer>) -> Self {
+        Self { chain, signer }
+    }
+}
+
+impl fmt::Debug for CertifiedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CertifiedKey")
+            .field("chain_len", &self.chain.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the server knows from the ClientHello when choosing a certificate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientHelloInfo {
+    /// The SNI host name, if any.
+    pub server_name: Option<String>,
+    /// The client's ALPN offers, in its order.
+    pub alpn: Vec<Vec<u8>>,
+    /// The client's `signature_algorithms`.
+    pub signature_schemes: Vec<SignatureScheme>,
+}
+
+/// Chooses the server's certificate after reading the ClientHello.
+pub trait ResolvesServerCert: Send + Sync {
+    /// The chain and signer to use, an error (e.g. unknown name), or
+    /// [`Decision::Deferred`] to answer later with
+    /// [`ServerConnection::answer_certificate`](crate::ServerConnection::answer_certificate).
+    fn resolve(&self, hello: &ClientHelloInfo) -> Decision<Result<Arc<CertifiedKey>, Error>>;
+}
+
+/// Always the same certificate.
+#[derive(Clone, Debug)]
+pub struct SingleCertResolver(pub Arc<CertifiedKey>);
+
+impl ResolvesServerCert for SingleCertResolver {
+    fn resolve(&self, _hello: &ClientHelloInfo) -> Decision<Result<Arc<CertifiedKey>, Error>> {
+        Decision::Ready(Ok(self.0.clone()))
+    }
+}
