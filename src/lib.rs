@@ -20,6 +20,8 @@ mod handshake;
 pub mod key_schedule;
 pub mod msgs;
 pub mod record;
+#[cfg(feature = "std")]
+pub mod stream;
 pub mod verify;
 
 pub use config::{ClientConfig, PaddingPolicy, ServerConfig, TimeSource};
