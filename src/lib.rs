@@ -11,6 +11,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod certgen;
 pub mod codec;
 pub mod config;
 pub mod conn;

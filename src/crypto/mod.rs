@@ -30,3 +30,40 @@ impl SecureRandom for OsRandom {
         getrandom::fill(dest).map_err(|_| Error::RandomFailed)
     }
 }
+
+/// Lets crates that want a `rand_core` RNG draw from our injected
+/// [`SecureRandom`], so that every random byte still comes from the one
+/// source a test can script. Used only where a crate draws randomness
+/// itself (RSA key generation in `certgen`).
+pub(crate) struct RngAdapter<'a>(pub(crate) &'a dyn SecureRandom);
+
+impl rsa::rand_core::TryRng for RngAdapter<'_> {
+    type Error = Error;
+
+    fn try_next_u32(&mut self) -> Result<u32, Error> {
+        let mut b = [0u8; 4];
+        self.0.fill(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Error> {
+        let mut b = [0u8; 8];
+        self.0.fill(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Error> {
+        self.0.fill(dst)
+    }
+}
+
+impl rsa::rand_core::TryCryptoRng for RngAdapter<'_> {}
+
+/// Draws `N` bytes from `rng` into a buffer that is zeroized on drop.
+pub(crate) fn random_array<const N: usize>(
+    rng: &dyn SecureRandom,
+) -> Result<zeroize::Zeroizing<[u8; N]>, Error> {
+    let mut out = zeroize::Zeroizing::new([0u8; N]);
+    rng.fill(out.as_mut())?;
+    Ok(out)
+}

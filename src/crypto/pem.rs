@@ -6,9 +6,140 @@ use alloc::vec::Vec;
 use crate::error::Error;
 
 /// Every PEM block in `text`, as (label, DER bytes), in order. Text
-/// outside blocks is ignored.
-pub fn parse(_text: &str) -> Result<Vec<(String, Vec<u8>)>, Error> {
-    todo!()
+/// outside blocks is ignored (RFC 7468 §2 explanatory text).
+///
+/// Within a block, whitespace is ignored and the body must be valid
+/// padded base64; an END line whose label differs from BEGIN, or a
+/// missing END line, is an error. A PEM file is our own configuration,
+/// so errors are [`Error::BadConfig`].
+pub fn parse(text: &str) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    let mut out = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some(label) = boundary(line.trim(), "BEGIN") else {
+            continue;
+        };
+        let mut body = String::new();
+        let mut ended = false;
+        for inner in lines.by_ref() {
+            let inner = inner.trim();
+            if let Some(end) = boundary(inner, "END") {
+                if end != label {
+                    return Err(bad(alloc::format!("BEGIN {label} closed by END {end}")));
+                }
+                ended = true;
+                break;
+            }
+            body.push_str(inner);
+        }
+        if !ended {
+            return Err(bad(alloc::format!("no END line for {label}")));
+        }
+        let der =
+            decode_base64(&body).ok_or_else(|| bad(alloc::format!("invalid base64 in {label}")))?;
+        out.push((String::from(label), der));
+    }
+    Ok(out)
+}
+
+/// Encodes `der` as one PEM block with 64-character lines (RFC 7468 §2).
+pub fn encode(label: &str, der: &[u8]) -> String {
+    let b64 = encode_base64(der);
+    let mut out = alloc::format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        // base64 output is ASCII, so any byte split is a char boundary.
+        out.push_str(core::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(&alloc::format!("-----END {label}-----\n"));
+    out
+}
+
+fn bad(what: String) -> Error {
+    Error::BadConfig(alloc::format!("PEM: {what}"))
+}
+
+/// The label of an encapsulation boundary `-----{kind} LABEL-----`.
+fn boundary<'a>(line: &'a str, kind: &str) -> Option<&'a str> {
+    let rest = line.strip_prefix("-----")?.strip_prefix(kind)?;
+    let label = rest.strip_suffix("-----")?;
+    if label.is_empty() {
+        return Some(label);
+    }
+    let label = label.strip_prefix(' ')?;
+    // RFC 7468 §3: labels are printable ASCII without '-' at either end.
+    if label.bytes().all(|b| (0x20..0x7f).contains(&b))
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+    {
+        Some(label)
+    } else {
+        None
+    }
+}
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn sextet(c: u8) -> Option<u32> {
+    match c {
+        b'A'..=b'Z' => Some(u32::from(c - b'A')),
+        b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
+        b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    }
+}
+
+/// Strict padded base64 (RFC 4648 §4) after removing whitespace:
+/// the length must be a multiple of 4, `=` only at the end, and the
+/// unused bits of the last group must be zero (canonical encoding).
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let chars: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if !chars.len().is_multiple_of(4) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(chars.len() / 4 * 3);
+    let groups = chars.len() / 4;
+    for (i, group) in chars.chunks_exact(4).enumerate() {
+        let last = i + 1 == groups;
+        let pad = group.iter().rev().take_while(|c| **c == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return None;
+        }
+        let mut acc = 0u32;
+        for c in group.iter().take(4 - pad) {
+            acc = (acc << 6) | sextet(*c)?;
+        }
+        acc <<= 6 * pad as u32;
+        let bytes = acc.to_be_bytes();
+        // bytes[0] is always zero (24 bits in a u32).
+        let take = 3 - pad;
+        let unused = &bytes[1 + take..];
+        if unused.iter().any(|b| *b != 0) {
+            return None;
+        }
+        out.extend_from_slice(&bytes[1..1 + take]);
+    }
+    Some(out)
+}
+
+fn encode_base64(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let mut buf = [0u8; 3];
+        buf[..chunk.len()].copy_from_slice(chunk);
+        let n = u32::from_be_bytes([0, buf[0], buf[1], buf[2]]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                let idx = (n >> (18 - 6 * k)) & 63;
+                out.push(char::from(ALPHABET[idx as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// The DER bodies of every `CERTIFICATE` block, in order (leaf first in
@@ -19,4 +150,64 @@ pub fn certificates(text: &str) -> Result<Vec<Vec<u8>>, Error> {
         .filter(|(label, _)| label == "CERTIFICATE")
         .map(|(_, der)| der)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_rfc4648_vectors() {
+        // RFC 4648 §10.
+        let cases: [(&str, &str); 7] = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (plain, b64) in cases {
+            assert_eq!(encode_base64(plain.as_bytes()), b64);
+            assert_eq!(decode_base64(b64).unwrap(), plain.as_bytes());
+        }
+    }
+
+    #[test]
+    fn base64_rejects_malformed() {
+        for bad in ["Zg=", "Zg=a", "Z===", "Zh==", "Zm9=Zm9v", "Zm9v!A==", "Zm8"] {
+            assert!(decode_base64(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parse_blocks_and_ignore_text() {
+        let text = "junk\n-----BEGIN CERTIFICATE-----\nZm9v\nYmFy\n-----END CERTIFICATE-----\n\
+                    between\n-----BEGIN PRIVATE KEY-----\r\nZg==\r\n-----END PRIVATE KEY-----\r\n";
+        let blocks = parse(text).unwrap();
+        assert_eq!(
+            blocks,
+            [
+                ("CERTIFICATE".into(), b"foobar".to_vec()),
+                ("PRIVATE KEY".into(), b"f".to_vec())
+            ]
+        );
+        assert_eq!(certificates(text).unwrap(), [b"foobar".to_vec()]);
+    }
+
+    #[test]
+    fn parse_rejects_mismatched_or_unterminated() {
+        assert!(parse("-----BEGIN A-----\nZg==\n-----END B-----\n").is_err());
+        assert!(parse("-----BEGIN A-----\nZg==\n").is_err());
+        assert!(parse("-----BEGIN A-----\nZg=\n-----END A-----\n").is_err());
+    }
+
+    #[test]
+    fn encode_round_trips() {
+        let data: Vec<u8> = (0..=255u8).collect();
+        let pem = encode("CERTIFICATE", &data);
+        assert!(pem.lines().all(|l| l.len() <= 64));
+        assert_eq!(certificates(&pem).unwrap(), [data]);
+    }
 }

@@ -1,0 +1,433 @@
+//! A small generator of test and demo certificates — not a CA product.
+//!
+//! It makes what examples, tests and a local demo server need: a private
+//! key of one of our types ([`generate_key`], PKCS#8 DER), a self-signed
+//! CA certificate ([`Ca::new`]: `basicConstraints CA:TRUE`, `keyUsage
+//! keyCertSign, cRLSign`) and end-entity certificates for DNS names and IP
+//! addresses signed by it ([`Ca::issue`]: `subjectAltName`,
+//! `basicConstraints CA:FALSE`, `extKeyUsage serverAuth, clientAuth`,
+//! `keyUsage digitalSignature`), all X.509 v3 (RFC 5280) in DER, plus
+//! [`to_pem`] to write them out.
+//!
+//! Every random byte (keys, serial numbers) comes from the caller's
+//! [`SecureRandom`]; times are UNIX seconds passed in (the library reads
+//! no clock). Certificates are signed with ecdsa-with-SHA256 (P-256 CA),
+//! ecdsa-with-SHA384 (P-384 CA), Ed25519, or sha256WithRSAEncryption
+//! (RSA CA).
+//!
+//! ```
+//! use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
+//! use tls13::crypto::OsRandom;
+//!
+//! let rng = OsRandom;
+//! let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+//! let ca = Ca::new("Demo CA", &ca_key, 1_700_000_000, 1_900_000_000, &rng).unwrap();
+//! let leaf_key = certgen::generate_key(KeyType::Ed25519, &rng).unwrap();
+//! let leaf = ca
+//!     .issue(
+//!         &[SubjectAltName::Dns("localhost".into()), SubjectAltName::Ip([127, 0, 0, 1].into())],
+//!         &leaf_key,
+//!         1_700_000_000,
+//!         1_800_000_000,
+//!         &rng,
+//!     )
+//!     .unwrap();
+//! let pem = certgen::to_pem("CERTIFICATE", &leaf);
+//! assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+//! ```
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::net::IpAddr;
+
+use der::asn1::{
+    BitStringRef, GeneralizedTime, Ia5StringRef, ObjectIdentifier, UintRef, UtcTime, Utf8StringRef,
+};
+use der::{Encode, Header, Length, Tag, TagNumber};
+use p256::pkcs8::EncodePrivateKey;
+use sha2::Digest;
+use zeroize::Zeroizing;
+
+use crate::crypto::sign::{KeyKind, SigningKey};
+use crate::crypto::{RngAdapter, SecureRandom, random_array};
+use crate::error::Error;
+
+/// The kinds of key the generator makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyType {
+    /// ECDSA on P-256.
+    EcdsaP256,
+    /// ECDSA on P-384.
+    EcdsaP384,
+    /// Ed25519.
+    Ed25519,
+    /// RSA with a 2048-bit modulus and e = 65537.
+    Rsa2048,
+}
+
+/// A subjectAltName entry of an end-entity certificate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubjectAltName {
+    /// A DNS name (`dNSName`, IA5String), e.g. `localhost` or `*.example.com`.
+    Dns(String),
+    /// An IP address (`iPAddress`, 4 or 16 octets).
+    Ip(IpAddr),
+}
+
+/// Generates a private key of `kind` as PKCS#8 DER (zeroized on drop).
+///
+/// Random draws: P-256/P-384 32/48 bytes per attempt (redrawn while not a
+/// valid scalar); Ed25519 32 bytes (the seed); RSA as many as the prime
+/// search takes.
+pub fn generate_key(kind: KeyType, rng: &dyn SecureRandom) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let der = match kind {
+        KeyType::EcdsaP256 => ec_secret::<p256::NistP256, 32>(rng)?.to_pkcs8_der(),
+        KeyType::EcdsaP384 => ec_secret::<p384::NistP384, 48>(rng)?.to_pkcs8_der(),
+        KeyType::Ed25519 => {
+            let seed = random_array::<32>(rng)?;
+            // PKCS#8 v1 (RFC 8410 §7, no public key): OpenSSL 3.0 does not
+            // read the v2 form that ed25519-dalek writes by default.
+            // KeypairBytes zeroizes its secret on drop.
+            let pair = ed25519_dalek::pkcs8::KeypairBytes {
+                secret_key: *seed,
+                public_key: None,
+            };
+            pair.to_pkcs8_der()
+        }
+        KeyType::Rsa2048 => {
+            let key = rsa::PrivateKey::new(&mut RngAdapter(rng), 2048).map_err(|e| match e {
+                rsa::Error::Rng => Error::RandomFailed,
+                e => Error::SigningFailed(alloc::format!("RSA key generation: {e}")),
+            })?;
+            key.to_pkcs8_der()
+        }
+    };
+    let der = der.map_err(|_| Error::Internal("PKCS#8 encoding of a generated key"))?;
+    Ok(Zeroizing::new(der.as_bytes().to_vec()))
+}
+
+fn ec_secret<C, const N: usize>(
+    rng: &dyn SecureRandom,
+) -> Result<p256::elliptic_curve::SecretKey<C>, Error>
+where
+    C: p256::elliptic_curve::CurveArithmetic,
+{
+    for _ in 0..8 {
+        let raw = random_array::<N>(rng)?;
+        if let Ok(sk) = p256::elliptic_curve::SecretKey::<C>::from_slice(raw.as_ref()) {
+            return Ok(sk);
+        }
+    }
+    Err(Error::RandomFailed)
+}
+
+/// PEM text for one DER object (`label` is e.g. `CERTIFICATE` or
+/// `PRIVATE KEY`), 64-character lines as RFC 7468 §2 asks.
+pub fn to_pem(label: &str, der: &[u8]) -> String {
+    crate::crypto::pem::encode(label, der)
+}
+
+/// A self-signed certificate authority that can issue end-entity
+/// certificates.
+pub struct Ca {
+    key: SigningKey,
+    cert_der: Vec<u8>,
+    name_der: Vec<u8>,
+    key_id: Vec<u8>,
+}
+
+impl Ca {
+    /// Makes a self-signed CA certificate with subject/issuer
+    /// `CN=common_name`, for the PKCS#8 (or SEC1/PKCS#1) `key_der`, valid
+    /// from `not_before` to `not_after` (UNIX seconds). Draws 16 bytes
+    /// (the serial number).
+    pub fn new(
+        common_name: &str,
+        key_der: &[u8],
+        not_before: u64,
+        not_after: u64,
+        rng: &dyn SecureRandom,
+    ) -> Result<Self, Error> {
+        let key = SigningKey::from_der(key_der)?;
+        let spki = key.public_key_spki();
+        let name_der = name(common_name).map_err(der_err)?;
+        let key_id = key_identifier(&spki);
+        let extensions = (|| -> der::Result<Vec<Vec<u8>>> {
+            Ok(alloc::vec![
+                // RFC 5280 §4.2.1.9: basicConstraints critical in CA certificates.
+                extension(OID_BASIC_CONSTRAINTS, true, &seq(&[&enc(&true)?])?)?,
+                // §4.2.1.3: keyCertSign (bit 5) and cRLSign (bit 6).
+                extension(OID_KEY_USAGE, true, &enc(&BitStringRef::new(1, &[0x06])?)?)?,
+                extension(OID_SUBJECT_KEY_ID, false, &octets(&key_id)?)?,
+            ])
+        })()
+        .map_err(der_err)?;
+        let cert_der = build(
+            &key,
+            &name_der,
+            &name_der,
+            &spki,
+            not_before,
+            not_after,
+            &extensions,
+            rng,
+        )?;
+        Ok(Self {
+            key,
+            cert_der,
+            name_der,
+            key_id,
+        })
+    }
+
+    /// The CA certificate (DER).
+    pub fn cert_der(&self) -> &[u8] {
+        &self.cert_der
+    }
+
+    /// Issues an end-entity certificate for `names` (at least one) and the
+    /// private key `leaf_key_der` (only its public half is used), valid
+    /// from `not_before` to `not_after` (UNIX seconds). The subject is
+    /// `CN=` the first name. Draws 16 bytes (the serial number).
+    pub fn issue(
+        &self,
+        names: &[SubjectAltName],
+        leaf_key_der: &[u8],
+        not_before: u64,
+        not_after: u64,
+        rng: &dyn SecureRandom,
+    ) -> Result<Vec<u8>, Error> {
+        let spki = SigningKey::from_der(leaf_key_der)?.public_key_spki();
+        self.issue_for_spki(names, &spki, not_before, not_after, rng)
+    }
+
+    /// As [`Ca::issue`], for a public key given as DER SubjectPublicKeyInfo.
+    pub fn issue_for_spki(
+        &self,
+        names: &[SubjectAltName],
+        spki: &[u8],
+        not_before: u64,
+        not_after: u64,
+        rng: &dyn SecureRandom,
+    ) -> Result<Vec<u8>, Error> {
+        let first = names
+            .first()
+            .ok_or_else(|| Error::BadConfig("certgen: a leaf needs at least one name".into()))?;
+        let cn = match first {
+            SubjectAltName::Dns(d) => d.clone(),
+            SubjectAltName::Ip(ip) => alloc::format!("{ip}"),
+        };
+        let ext = || -> der::Result<(Vec<Vec<u8>>, Vec<u8>)> {
+            let mut general_names = Vec::new();
+            for n in names {
+                general_names.push(match n {
+                    // RFC 5280 §4.2.1.6: dNSName [2] IA5String, iPAddress [7] OCTET STRING.
+                    SubjectAltName::Dns(d) => implicit(2, &enc(&Ia5StringRef::new(d.as_str())?)?)?,
+                    SubjectAltName::Ip(IpAddr::V4(a)) => implicit(7, &octets(&a.octets())?)?,
+                    SubjectAltName::Ip(IpAddr::V6(a)) => implicit(7, &octets(&a.octets())?)?,
+                });
+            }
+            let san = seq(&general_names.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
+            let aki = seq(&[&implicit(0, &octets(&self.key_id)?)?])?;
+            let extensions = alloc::vec![
+                // CA:FALSE is the DEFAULT, so DER leaves the SEQUENCE empty.
+                extension(OID_BASIC_CONSTRAINTS, true, &seq(&[])?)?,
+                // digitalSignature (bit 0).
+                extension(OID_KEY_USAGE, true, &enc(&BitStringRef::new(7, &[0x80])?)?)?,
+                extension(
+                    OID_EXT_KEY_USAGE,
+                    false,
+                    &seq(&[&enc(&OID_SERVER_AUTH)?, &enc(&OID_CLIENT_AUTH)?])?,
+                )?,
+                // §4.2.1.6: critical only if the subject is empty; ours is not.
+                extension(OID_SUBJECT_ALT_NAME, false, &san)?,
+                extension(OID_SUBJECT_KEY_ID, false, &octets(&key_identifier(spki))?)?,
+                extension(OID_AUTHORITY_KEY_ID, false, &aki)?,
+            ];
+            Ok((extensions, name(&cn)?))
+        };
+        let (extensions, subject) = ext().map_err(der_err)?;
+        build(
+            &self.key,
+            &self.name_der,
+            &subject,
+            spki,
+            not_before,
+            not_after,
+            &extensions,
+            rng,
+        )
+    }
+}
+
+const OID_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+const OID_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
+const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
+const OID_SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
+const OID_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
+const OID_AUTHORITY_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
+const OID_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
+const OID_SERVER_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1");
+const OID_CLIENT_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.2");
+const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+const OID_ECDSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
+const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+const OID_SHA256_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+
+fn der_err(e: der::Error) -> Error {
+    Error::BadConfig(alloc::format!("certgen: {e}"))
+}
+
+fn enc<T: Encode + ?Sized>(v: &T) -> der::Result<Vec<u8>> {
+    v.to_der()
+}
+
+fn tlv(tag: Tag, parts: &[&[u8]]) -> der::Result<Vec<u8>> {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    let mut out = Header::new(tag, Length::try_from(len)?).to_der()?;
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    Ok(out)
+}
+
+fn octets(bytes: &[u8]) -> der::Result<Vec<u8>> {
+    tlv(Tag::OctetString, &[bytes])
+}
+
+fn seq(parts: &[&[u8]]) -> der::Result<Vec<u8>> {
+    tlv(Tag::Sequence, parts)
+}
+
+/// `[n] EXPLICIT` around one encoded value.
+fn explicit(n: u8, inner: &[u8]) -> der::Result<Vec<u8>> {
+    tlv(
+        Tag::ContextSpecific {
+            constructed: true,
+            number: TagNumber(n.into()),
+        },
+        &[inner],
+    )
+}
+
+/// `[n] IMPLICIT` for a primitive value: the encoded value with its tag
+/// replaced (the value octets stay the same).
+fn implicit(n: u8, encoded: &[u8]) -> der::Result<Vec<u8>> {
+    let mut r = der::SliceReader::new(encoded)?;
+    let header = <Header as der::Decode>::decode(&mut r)?;
+    let value = der::Reader::read_slice(&mut r, header.length())?;
+    tlv(
+        Tag::ContextSpecific {
+            constructed: false,
+            number: TagNumber(n.into()),
+        },
+        &[value],
+    )
+}
+
+/// `Name ::= SEQUENCE OF SET OF AttributeTypeAndValue`, one CN.
+fn name(common_name: &str) -> der::Result<Vec<u8>> {
+    let atv = seq(&[
+        &enc(&OID_COMMON_NAME)?,
+        &enc(&Utf8StringRef::new(common_name)?)?,
+    ])?;
+    seq(&[&tlv(Tag::Set, &[&atv])?])
+}
+
+fn extension(oid: ObjectIdentifier, critical: bool, value: &[u8]) -> der::Result<Vec<u8>> {
+    let oid = enc(&oid)?;
+    let value = octets(value)?;
+    if critical {
+        seq(&[&oid, &enc(&true)?, &value])
+    } else {
+        // DEFAULT FALSE is omitted in DER.
+        seq(&[&oid, &value])
+    }
+}
+
+/// RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
+fn time(unix: u64) -> der::Result<Vec<u8>> {
+    let d = core::time::Duration::from_secs(unix);
+    if unix < 2_524_608_000 {
+        enc(&UtcTime::from_unix_duration(d)?)
+    } else {
+        enc(&GeneralizedTime::from_unix_duration(d)?)
+    }
+}
+
+/// RFC 7093 §2 method 1: the leftmost 160 bits of the SHA-256 of the
+/// subjectPublicKey BIT STRING value (here: of the whole SPKI, which is as
+/// unique and simpler to compute).
+fn key_identifier(spki: &[u8]) -> Vec<u8> {
+    let h = sha2::Sha256::digest(spki);
+    h.iter().take(20).copied().collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(
+    issuer_key: &SigningKey,
+    issuer: &[u8],
+    subject: &[u8],
+    spki: &[u8],
+    not_before: u64,
+    not_after: u64,
+    extensions: &[Vec<u8>],
+    rng: &dyn SecureRandom,
+) -> Result<Vec<u8>, Error> {
+    if not_after < not_before {
+        return Err(Error::BadConfig(
+            "certgen: validity ends before it starts".into(),
+        ));
+    }
+    // RFC 5280 §4.1.2.2: positive, at most 20 octets. 127 random bits.
+    let mut serial = random_array::<16>(rng)?;
+    serial[0] &= 0x7f;
+    serial[0] |= 0x01 << 6; // never a leading zero octet, so always 16 octets
+    let alg = algorithm_id(issuer_key.kind()).map_err(der_err)?;
+    let tbs = tbs_der(
+        serial.as_ref(),
+        &alg,
+        issuer,
+        subject,
+        spki,
+        not_before,
+        not_after,
+        extensions,
+    )
+    .map_err(der_err)?;
+    let sig = issuer_key.sign_x509(&tbs)?;
+    (|| seq(&[&tbs, &alg, &enc(&BitStringRef::new(0, &sig)?)?]))().map_err(der_err)
+}
+
+fn algorithm_id(kind: KeyKind) -> der::Result<Vec<u8>> {
+    Ok(match kind {
+        KeyKind::EcdsaP256 => seq(&[&enc(&OID_ECDSA_SHA256)?])?,
+        KeyKind::EcdsaP384 => seq(&[&enc(&OID_ECDSA_SHA384)?])?,
+        KeyKind::Ed25519 => seq(&[&enc(&OID_ED25519)?])?,
+        KeyKind::Rsa(_) => seq(&[&enc(&OID_SHA256_RSA)?, &enc(&der::asn1::Null)?])?,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn tbs_der(
+    serial: &[u8],
+    alg: &[u8],
+    issuer: &[u8],
+    subject: &[u8],
+    spki: &[u8],
+    not_before: u64,
+    not_after: u64,
+    extensions: &[Vec<u8>],
+) -> der::Result<Vec<u8>> {
+    let ext_refs: Vec<&[u8]> = extensions.iter().map(Vec::as_slice).collect();
+    seq(&[
+        &explicit(0, &enc(&2u8)?)?, // version v3
+        &enc(&UintRef::new(serial)?)?,
+        alg,
+        issuer,
+        &seq(&[&time(not_before)?, &time(not_after)?])?,
+        subject,
+        spki,
+        &explicit(3, &seq(&ext_refs)?)?,
+    ])
+}

@@ -1,0 +1,460 @@
+//! Project Wycheproof vectors for key exchange (through `kx`'s public API,
+//! with the private key injected as the random bytes `start` draws) and
+//! signature verification (through `sign::verify` with the group's SPKI).
+//!
+//! Every `valid` case must be accepted with the expected result and every
+//! `invalid` case rejected. `acceptable` cases, and our choice for them:
+//! - X25519: accepted with the expected secret, except where that secret
+//!   is all zero (low-order public keys): RFC 8446 §7.4.2 makes us reject
+//!   those with `InvalidKeyShare`.
+//! - ECDH P-256/P-384: the only ones are compressed points, which RFC 8446
+//!   §4.2.8.2 forbids in key_share: rejected.
+//! - The signature and ML-KEM files have none.
+
+mod common;
+
+use common::ScriptedRandom;
+use serde_json::Value;
+use tls13::crypto::kx::{self, KeyExchange};
+use tls13::crypto::sign::{self, VerifyError};
+use tls13::error::{Error, PeerMisbehaved};
+use tls13::msgs::enums::{NamedGroup, SignatureScheme};
+
+fn load(name: &str) -> Value {
+    let path = format!("{}/vectors/wycheproof/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn hex_field(v: &Value, key: &str) -> Vec<u8> {
+    hex::decode(v[key].as_str().unwrap_or_else(|| panic!("field {key}"))).unwrap()
+}
+
+/// Calls `f(group, test)` for every test; returns the number of tests.
+fn for_each_test(file: &Value, mut f: impl FnMut(&Value, &Value)) -> usize {
+    let mut n = 0;
+    for group in file["testGroups"].as_array().unwrap() {
+        for test in group["tests"].as_array().unwrap() {
+            f(group, test);
+            n += 1;
+        }
+    }
+    n
+}
+
+/// A private scalar as the fixed-length big-endian bytes `start` draws.
+fn fixed_len(raw: &[u8], len: usize) -> Vec<u8> {
+    let trimmed: Vec<u8> = raw.iter().copied().skip_while(|b| *b == 0).collect();
+    assert!(trimmed.len() <= len);
+    let mut out = vec![0u8; len - trimmed.len()];
+    out.extend(trimmed);
+    out
+}
+
+fn invalid_share() -> Error {
+    PeerMisbehaved::InvalidKeyShare.into()
+}
+
+fn ecdh(file: &str, group: NamedGroup, scalar_len: usize, expected_count: usize) {
+    let data = load(file);
+    let mut counts = [0usize; 3];
+    let n = for_each_test(&data, |_, t| {
+        let id = &t["tcId"];
+        let private = fixed_len(&hex_field(t, "private"), scalar_len);
+        let public = hex_field(t, "public");
+        let result = t["result"].as_str().unwrap();
+        // Client side: our key pair from the injected private key.
+        let rng = ScriptedRandom::new(private.clone());
+        let kx = KeyExchange::start(group, &rng).unwrap();
+        let client = kx.complete(&public);
+        // Server side: the same computation through server_exchange.
+        let server = kx::server_exchange(group, &public, &ScriptedRandom::new(private));
+        match result {
+            "valid" => {
+                counts[0] += 1;
+                let shared = hex_field(t, "shared");
+                assert_eq!(
+                    client.as_deref().map(|s| s.to_vec()),
+                    Ok(shared.clone()),
+                    "tc {id}"
+                );
+                assert_eq!(server.map(|(_, s)| s.to_vec()), Ok(shared), "tc {id}");
+            }
+            "invalid" | "acceptable" => {
+                counts[if result == "invalid" { 1 } else { 2 }] += 1;
+                assert_eq!(
+                    client.err(),
+                    Some(invalid_share()),
+                    "tc {id} {}",
+                    t["comment"]
+                );
+                assert_eq!(server.err(), Some(invalid_share()), "tc {id}");
+            }
+            other => panic!("result {other}"),
+        }
+    });
+    assert_eq!(n, expected_count);
+    eprintln!("{file}: valid/invalid/acceptable = {counts:?}");
+}
+
+#[test]
+fn x25519() {
+    let data = load("x25519_test.json");
+    let mut counts = [0usize; 4];
+    let n = for_each_test(&data, |_, t| {
+        let id = &t["tcId"];
+        let private = hex_field(t, "private");
+        let public = hex_field(t, "public");
+        let shared = hex_field(t, "shared");
+        let kx =
+            KeyExchange::start(NamedGroup::X25519, &ScriptedRandom::new(private.clone())).unwrap();
+        let client = kx.complete(&public).map(|s| s.to_vec());
+        let server =
+            kx::server_exchange(NamedGroup::X25519, &public, &ScriptedRandom::new(private))
+                .map(|(_, s)| s.to_vec());
+        let all_zero = shared.iter().all(|b| *b == 0);
+        match (t["result"].as_str().unwrap(), all_zero) {
+            ("valid", false) => counts[0] += 1,
+            ("acceptable", false) => counts[1] += 1,
+            ("acceptable", true) => {
+                counts[2] += 1;
+                assert_eq!(client, Err(invalid_share()), "tc {id}");
+                assert_eq!(server, Err(invalid_share()), "tc {id}");
+                return;
+            }
+            other => panic!("tc {id}: unexpected {other:?}"),
+        }
+        assert_eq!(client, Ok(shared.clone()), "tc {id}");
+        assert_eq!(server, Ok(shared), "tc {id}");
+        counts[3] += 1;
+    });
+    assert_eq!(n, 518);
+    eprintln!(
+        "x25519: valid / acceptable accepted / acceptable all-zero rejected = {:?}",
+        &counts[..3]
+    );
+}
+
+#[test]
+fn x25519_public_key_is_derived_from_the_injected_private_key() {
+    // RFC 7748 §6.1 (Alice): private key -> public key.
+    let rng = ScriptedRandom::from_hex(&[
+        "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+    ]);
+    let kx = KeyExchange::start(NamedGroup::X25519, &rng).unwrap();
+    assert_eq!(
+        hex::encode(kx.public_key()),
+        "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
+    );
+}
+
+#[test]
+fn ecdh_secp256r1_ecpoint() {
+    ecdh(
+        "ecdh_secp256r1_ecpoint_test.json",
+        NamedGroup::SECP256R1,
+        32,
+        355,
+    );
+}
+
+#[test]
+fn ecdh_secp384r1_ecpoint() {
+    ecdh(
+        "ecdh_secp384r1_ecpoint_test.json",
+        NamedGroup::SECP384R1,
+        48,
+        790,
+    );
+}
+
+fn signatures(file: &str, scheme: SignatureScheme) {
+    let data = load(file);
+    let mut counts = [0usize; 2];
+    let n = for_each_test(&data, |g, t| {
+        let id = &t["tcId"];
+        let spki = hex_field(g, "publicKeyDer");
+        let msg = hex_field(t, "msg");
+        let sig = hex_field(t, "sig");
+        let got = sign::verify(&spki, scheme, &msg, &sig, 2048);
+        match t["result"].as_str().unwrap() {
+            "valid" => {
+                counts[0] += 1;
+                assert_eq!(got, Ok(()), "tc {id} {}", t["comment"]);
+            }
+            "invalid" => {
+                counts[1] += 1;
+                assert!(
+                    got.is_err(),
+                    "tc {id} accepted: {} {:?}",
+                    t["comment"],
+                    t["flags"]
+                );
+            }
+            other => panic!("tc {id}: result {other} (none expected in this file)"),
+        }
+    });
+    assert!(n > 0);
+    eprintln!("{file}: valid/invalid = {counts:?}");
+}
+
+#[test]
+fn ecdsa_secp256r1_sha256() {
+    signatures(
+        "ecdsa_secp256r1_sha256_test.json",
+        SignatureScheme::ECDSA_SECP256R1_SHA256,
+    );
+}
+
+#[test]
+fn ecdsa_secp384r1_sha384() {
+    signatures(
+        "ecdsa_secp384r1_sha384_test.json",
+        SignatureScheme::ECDSA_SECP384R1_SHA384,
+    );
+}
+
+#[test]
+fn ed25519() {
+    signatures("ed25519_test.json", SignatureScheme::ED25519);
+}
+
+#[test]
+fn rsa_pss_2048_sha256() {
+    signatures(
+        "rsa_pss_2048_sha256_mgf1_32_test.json",
+        SignatureScheme::RSA_PSS_RSAE_SHA256,
+    );
+}
+
+#[test]
+fn rsa_pss_2048_sha384() {
+    signatures(
+        "rsa_pss_2048_sha384_mgf1_48_test.json",
+        SignatureScheme::RSA_PSS_RSAE_SHA384,
+    );
+}
+
+#[test]
+fn rsa_pss_4096_sha384() {
+    signatures(
+        "rsa_pss_4096_sha384_mgf1_48_test.json",
+        SignatureScheme::RSA_PSS_RSAE_SHA384,
+    );
+}
+
+#[test]
+fn rsa_pss_4096_sha512() {
+    signatures(
+        "rsa_pss_4096_sha512_mgf1_64_test.json",
+        SignatureScheme::RSA_PSS_RSAE_SHA512,
+    );
+}
+
+#[test]
+fn scheme_and_key_size_mismatches_are_named() {
+    let data = load("ecdsa_secp256r1_sha256_test.json");
+    let g = &data["testGroups"][0];
+    let spki = hex_field(g, "publicKeyDer");
+    let t = &g["tests"][0];
+    let (msg, sig) = (hex_field(t, "msg"), hex_field(t, "sig"));
+    assert_eq!(
+        sign::verify(
+            &spki,
+            SignatureScheme::ECDSA_SECP384R1_SHA384,
+            &msg,
+            &sig,
+            2048
+        ),
+        Err(VerifyError::SchemeMismatch)
+    );
+    assert_eq!(
+        sign::verify(
+            &spki,
+            SignatureScheme::RSA_PSS_RSAE_SHA256,
+            &msg,
+            &sig,
+            2048
+        ),
+        Err(VerifyError::SchemeMismatch)
+    );
+    let data = load("rsa_pss_2048_sha256_mgf1_32_test.json");
+    let g = &data["testGroups"][0];
+    let spki = hex_field(g, "publicKeyDer");
+    let t = &g["tests"][0];
+    let (msg, sig) = (hex_field(t, "msg"), hex_field(t, "sig"));
+    assert_eq!(sign::spki_rsa_bits(&spki), Some(2048));
+    assert_eq!(
+        sign::verify(
+            &spki,
+            SignatureScheme::RSA_PSS_RSAE_SHA256,
+            &msg,
+            &sig,
+            3072
+        ),
+        Err(VerifyError::RsaKeyTooSmall(2048, 3072))
+    );
+    assert_eq!(
+        sign::verify(&spki, SignatureScheme::ED25519, &msg, &sig, 2048),
+        Err(VerifyError::SchemeMismatch)
+    );
+    assert_eq!(
+        sign::verify(b"\x30\x00", SignatureScheme::ED25519, &msg, &sig, 2048),
+        Err(VerifyError::UnsupportedKey)
+    );
+}
+
+/// A fixed X25519 private key for the hybrid tests' classical half, and
+/// the peer's public key used with it (RFC 7748 §6.1 Alice and Bob).
+const X_PRIV: &str = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a";
+const X_PEER_PRIV: &str = "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb";
+const X_PEER_PUB: &str = "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f";
+const X_SHARED: &str = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742";
+
+/// ML-KEM-768 key generation from the seed and decapsulation, through the
+/// X25519MLKEM768 client (seed = the 64 bytes `start` draws first).
+/// The invalid cases with a wrong-length seed cannot be expressed (the
+/// seed is always drawn as 64 bytes) and are counted as skipped; the
+/// wrong-length ciphertexts must be rejected by `complete`.
+#[test]
+fn mlkem768_keygen_and_decaps_via_x25519mlkem768() {
+    let data = load("mlkem_768_test.json");
+    let (mut valid, mut rejected, mut skipped) = (0, 0, 0);
+    for_each_test(&data, |_, t| {
+        let id = &t["tcId"];
+        let seed = hex_field(t, "seed");
+        if seed.len() != 64 {
+            assert_eq!(t["result"], "invalid");
+            skipped += 1;
+            return;
+        }
+        let rng = ScriptedRandom::new([seed, hex::decode(X_PRIV).unwrap()].concat());
+        let kx = KeyExchange::start(NamedGroup::X25519MLKEM768, &rng).unwrap();
+        assert_eq!(rng.remaining(), 0);
+        assert_eq!(kx.public_key().len(), 1184 + 32);
+        let x_pub = "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a";
+        assert_eq!(hex::encode(&kx.public_key()[1184..]), x_pub, "tc {id}");
+        if let Some(ek) = t["ek"].as_str() {
+            assert_eq!(hex::encode(&kx.public_key()[..1184]), ek, "tc {id}");
+        }
+        let server_share = [hex_field(t, "c"), hex::decode(X_PEER_PUB).unwrap()].concat();
+        let got = kx.complete(&server_share);
+        match t["result"].as_str().unwrap() {
+            "valid" => {
+                valid += 1;
+                let expect = [hex_field(t, "K"), hex::decode(X_SHARED).unwrap()].concat();
+                assert_eq!(got.map(|s| s.to_vec()), Ok(expect), "tc {id}");
+            }
+            "invalid" => {
+                rejected += 1;
+                assert_eq!(got.err(), Some(invalid_share()), "tc {id} {}", t["comment"]);
+            }
+            other => panic!("{other}"),
+        }
+    });
+    eprintln!(
+        "mlkem_768_test: valid {valid}, rejected {rejected}, skipped (seed length) {skipped}"
+    );
+    assert!(valid > 100 && rejected > 10);
+}
+
+/// ML-KEM-768 encapsulation through the X25519MLKEM768 server (m = the 32
+/// bytes `server_exchange` draws first); invalid encapsulation keys (wrong
+/// length, coefficients not reduced: FIPS 203 §7.2) must be rejected.
+#[test]
+fn mlkem768_encaps_via_x25519mlkem768_server() {
+    let data = load("mlkem_768_encaps_test.json");
+    let (mut valid, mut rejected) = (0, 0);
+    for_each_test(&data, |_, t| {
+        let id = &t["tcId"];
+        let client_share = [hex_field(t, "ek"), hex::decode(X_PEER_PUB).unwrap()].concat();
+        let rng = ScriptedRandom::new([hex_field(t, "m"), hex::decode(X_PRIV).unwrap()].concat());
+        let got = kx::server_exchange(NamedGroup::X25519MLKEM768, &client_share, &rng);
+        match t["result"].as_str().unwrap() {
+            "valid" => {
+                valid += 1;
+                let (share, secret) = got.unwrap();
+                assert_eq!(
+                    hex::encode(&share[..1088]),
+                    t["c"].as_str().unwrap(),
+                    "tc {id}"
+                );
+                assert_eq!(
+                    hex::encode(&share[1088..]),
+                    "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
+                );
+                let expect = [hex_field(t, "K"), hex::decode(X_SHARED).unwrap()].concat();
+                assert_eq!(secret.to_vec(), expect, "tc {id}");
+            }
+            "invalid" => {
+                rejected += 1;
+                assert_eq!(got.err(), Some(invalid_share()), "tc {id} {}", t["comment"]);
+                assert_eq!(
+                    rng.remaining(),
+                    64,
+                    "tc {id}: nothing drawn for a bad share"
+                );
+            }
+            other => panic!("{other}"),
+        }
+    });
+    eprintln!("mlkem_768_encaps_test: valid {valid}, rejected {rejected}");
+    assert!(valid > 100 && rejected > 100);
+}
+
+/// Client and server agree through the hybrid, end to end.
+#[test]
+fn x25519mlkem768_round_trip() {
+    let client_rng = ScriptedRandom::new([vec![1u8; 64], hex::decode(X_PRIV).unwrap()].concat());
+    let kx = KeyExchange::start(NamedGroup::X25519MLKEM768, &client_rng).unwrap();
+    let server_rng =
+        ScriptedRandom::new([vec![2u8; 32], hex::decode(X_PEER_PRIV).unwrap()].concat());
+    let (share, server_secret) =
+        kx::server_exchange(NamedGroup::X25519MLKEM768, kx.public_key(), &server_rng).unwrap();
+    assert_eq!(share.len(), 1088 + 32);
+    let client_secret = kx.complete(&share).unwrap();
+    assert_eq!(client_secret.len(), 64);
+    assert_eq!(*client_secret, *server_secret);
+    assert_eq!(hex::encode(&client_secret[32..]), X_SHARED);
+}
+
+#[test]
+fn nist_shares_in_wrong_forms_are_rejected() {
+    let rng = ScriptedRandom::new(vec![1u8; 32]);
+    let kx = KeyExchange::start(NamedGroup::SECP256R1, &rng).unwrap();
+    let public = kx.public_key().to_vec();
+    assert_eq!(public.len(), 65);
+    assert_eq!(public[0], 4);
+    // Compressed form of a valid point.
+    let mut compressed = vec![2 + (public[64] & 1)];
+    compressed.extend_from_slice(&public[1..33]);
+    for bad in [
+        compressed,
+        vec![0u8],
+        public[..64].to_vec(),
+        [public.clone(), vec![0]].concat(),
+    ] {
+        let kx =
+            KeyExchange::start(NamedGroup::SECP256R1, &ScriptedRandom::new(vec![1u8; 32])).unwrap();
+        assert_eq!(kx.complete(&bad).err(), Some(invalid_share()));
+    }
+    // Off the curve: flip a bit of y.
+    let mut off = public.clone();
+    off[64] ^= 1;
+    let kx =
+        KeyExchange::start(NamedGroup::SECP256R1, &ScriptedRandom::new(vec![1u8; 32])).unwrap();
+    assert_eq!(kx.complete(&off).err(), Some(invalid_share()));
+}
+
+#[test]
+fn nist_private_key_is_redrawn_while_out_of_range() {
+    // All-0xff is above the P-256 order; zero is not a valid scalar either.
+    let mut script = vec![0xffu8; 32];
+    script.extend([0u8; 32]);
+    script.extend([1u8; 32]);
+    let rng = ScriptedRandom::new(script);
+    let kx = KeyExchange::start(NamedGroup::SECP256R1, &rng).unwrap();
+    assert_eq!(rng.remaining(), 0);
+    let direct =
+        KeyExchange::start(NamedGroup::SECP256R1, &ScriptedRandom::new(vec![1u8; 32])).unwrap();
+    assert_eq!(kx.public_key(), direct.public_key());
+}
