@@ -331,6 +331,7 @@ pub fn to_io_error(e: Error) -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::string::ToString;
 
     #[test]
     fn io_errors_keep_the_tls_error_and_its_message() {
