@@ -37,9 +37,7 @@ use crate::error::Error;
 use crate::key_schedule::KeyLog;
 use crate::msgs::enums::{CipherSuite, NamedGroup, SignatureScheme};
 use crate::msgs::handshake::{ClientHello, ServerExtension};
-use crate::verify::{
-    CertifiedKey, ResolvesServerCert, ServerCertVerifier, SingleCertResolver,
-};
+use crate::verify::{CertifiedKey, ResolvesServerCert, ServerCertVerifier, SingleCertResolver};
 
 /// A source of the current time, as seconds since the UNIX epoch. The
 /// connection never reads a clock itself; it asks this (and passes the
@@ -253,7 +251,10 @@ pub struct ClientConfigBuilder {
 impl ClientConfigBuilder {
     /// Offered suites, in preference order.
     pub fn suites(mut self, suites: &[CipherSuite]) -> Self {
-        self.config.suites = suites.iter().filter_map(|s| crypto::suites::lookup(*s)).collect();
+        self.config.suites = suites
+            .iter()
+            .filter_map(|s| crypto::suites::lookup(*s))
+            .collect();
         self
     }
     /// Offered groups, in preference order (a key share goes to the first).
@@ -323,7 +324,9 @@ impl ClientConfigBuilder {
     pub fn build(self) -> Result<ClientConfig, Error> {
         let c = &self.config;
         if !self.rng_set || !self.time_set {
-            return Err(Error::BadConfig("no random source or clock configured (no std)".into()));
+            return Err(Error::BadConfig(
+                "no random source or clock configured (no std)".into(),
+            ));
         }
         if c.suites.is_empty() {
             return Err(Error::BadConfig("no cipher suite configured".into()));
@@ -377,6 +380,10 @@ pub struct ServerConfig {
     pub ticket_lifetime: u32,
     /// max_early_data_size announced in tickets; 0 = extension omitted.
     pub max_early_data_size: u32,
+    /// Ticket nonces are a per-connection counter from 0, big-endian, in
+    /// at least this many bytes. Default 1 (minimal: `00`, `01`, ...);
+    /// RFC 8448's server (NSS) used 2 (`00 00`).
+    pub ticket_nonce_width: usize,
     /// The only source of randomness.
     pub rng: Arc<dyn SecureRandom>,
     /// The clock.
@@ -415,6 +422,7 @@ impl ServerConfig {
                 ticket_count: 1,
                 ticket_lifetime: 7200,
                 max_early_data_size: 0,
+                ticket_nonce_width: 1,
                 rng: default_rng(),
                 time: default_time(),
                 encrypted_extensions_hook: None,
@@ -441,7 +449,10 @@ pub struct ServerConfigBuilder {
 impl ServerConfigBuilder {
     /// Accepted suites, in preference order.
     pub fn suites(mut self, suites: &[CipherSuite]) -> Self {
-        self.config.suites = suites.iter().filter_map(|s| crypto::suites::lookup(*s)).collect();
+        self.config.suites = suites
+            .iter()
+            .filter_map(|s| crypto::suites::lookup(*s))
+            .collect();
         self
     }
     /// Accepted groups, in preference order.
@@ -480,7 +491,12 @@ impl ServerConfigBuilder {
         self
     }
     /// Issue `count` tickets of `lifetime` seconds made by `producer`.
-    pub fn tickets(mut self, producer: Arc<dyn TicketProducer>, count: usize, lifetime: u32) -> Self {
+    pub fn tickets(
+        mut self,
+        producer: Arc<dyn TicketProducer>,
+        count: usize,
+        lifetime: u32,
+    ) -> Self {
         self.config.ticket_producer = Some(producer);
         self.config.ticket_count = count;
         self.config.ticket_lifetime = lifetime;
@@ -489,6 +505,11 @@ impl ServerConfigBuilder {
     /// max_early_data_size announced in tickets.
     pub fn max_early_data_size(mut self, size: u32) -> Self {
         self.config.max_early_data_size = size;
+        self
+    }
+    /// See [`ServerConfig::ticket_nonce_width`].
+    pub fn ticket_nonce_width(mut self, width: usize) -> Self {
+        self.config.ticket_nonce_width = width;
         self
     }
     /// The random source.
@@ -513,7 +534,9 @@ impl ServerConfigBuilder {
     pub fn build(self) -> Result<ServerConfig, Error> {
         let c = &self.config;
         if !self.rng_set || !self.time_set {
-            return Err(Error::BadConfig("no random source or clock configured (no std)".into()));
+            return Err(Error::BadConfig(
+                "no random source or clock configured (no std)".into(),
+            ));
         }
         if c.suites.is_empty() {
             return Err(Error::BadConfig("no cipher suite configured".into()));
@@ -524,7 +547,9 @@ impl ServerConfigBuilder {
             ));
         }
         if c.ticket_lifetime > 604_800 {
-            return Err(Error::BadConfig("ticket lifetime above 7 days (RFC 8446 §4.6.1)".into()));
+            return Err(Error::BadConfig(
+                "ticket lifetime above 7 days (RFC 8446 §4.6.1)".into(),
+            ));
         }
         check_alpn(&c.alpn_protocols)?;
         check_limit(c.record_size_limit)?;
@@ -534,7 +559,9 @@ impl ServerConfigBuilder {
 
 fn check_alpn(protocols: &[Vec<u8>]) -> Result<(), Error> {
     if protocols.iter().any(|p| p.is_empty() || p.len() > 255) {
-        return Err(Error::BadConfig("ALPN protocol names must be 1..=255 bytes".into()));
+        return Err(Error::BadConfig(
+            "ALPN protocol names must be 1..=255 bytes".into(),
+        ));
     }
     Ok(())
 }

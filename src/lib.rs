@@ -27,7 +27,7 @@ pub mod verify;
 
 pub use config::{ClientConfig, PaddingPolicy, ServerConfig, TimeSource};
 pub use conn::{
-    CloseKind, ClientConnection, Connection, Event, Negotiated, ServerConnection, SignRequest,
+    ClientConnection, CloseKind, Connection, Event, Negotiated, ServerConnection, SignRequest,
     VerifyRequest,
 };
 pub use error::Error;

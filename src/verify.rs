@@ -66,7 +66,9 @@ impl ServerName {
             && trimmed.split('.').all(|label| {
                 !label.is_empty()
                     && label.len() <= 63
-                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
                     && !label.starts_with('-')
                     && !label.ends_with('-')
             });
@@ -125,7 +127,9 @@ pub struct PinnedCertVerifier {
 impl PinnedCertVerifier {
     /// Pins `end_entity_der`.
     pub fn new(end_entity_der: Vec<u8>) -> Self {
-        Self { pinned: end_entity_der }
+        Self {
+            pinned: end_entity_der,
+        }
     }
 }
 
@@ -137,9 +141,13 @@ impl ServerCertVerifier for PinnedCertVerifier {
         _server_name: &ServerName,
         _now: u64,
     ) -> Decision<Result<(), CertificateError>> {
-        let same = end_entity.len() == self.pinned.len()
-            && bool::from(end_entity.ct_eq(&self.pinned));
-        Decision::Ready(if same { Ok(()) } else { Err(CertificateError::NotPinned) })
+        let same =
+            end_entity.len() == self.pinned.len() && bool::from(end_entity.ct_eq(&self.pinned));
+        Decision::Ready(if same {
+            Ok(())
+        } else {
+            Err(CertificateError::NotPinned)
+        })
     }
 }
 

@@ -11,7 +11,7 @@ use crate::codec::Codec;
 use crate::config::PaddingPolicy;
 use crate::crypto::hash::Output;
 use crate::crypto::suites::SuiteParams;
-use crate::error::{Error, InvalidMessage, PeerMisbehaved};
+use crate::error::{Error, PeerMisbehaved};
 use crate::handshake::joiner::Joiner;
 use crate::key_schedule::{self, KeyLog};
 use crate::msgs::alert::AlertMessage;
@@ -223,8 +223,7 @@ impl Core {
     pub fn export(&self, label: &[u8], context: &[u8], out: &mut [u8]) -> Result<(), Error> {
         match (&self.exporter_secret, self.suite, self.connected) {
             (Some(secret), Some(suite), true) => {
-                key_schedule::export(suite.hash, secret.as_ref(), label, context, out);
-                Ok(())
+                key_schedule::export(suite.hash, secret.as_ref(), label, context, out)
             }
             _ => Err(Error::HandshakeNotComplete),
         }
@@ -255,7 +254,8 @@ impl Core {
     }
 
     fn suite(&self) -> Result<SuiteParams, Error> {
-        self.suite.ok_or(Error::Internal("keys installed before the suite is known"))
+        self.suite
+            .ok_or(Error::Internal("keys installed before the suite is known"))
     }
 
     /// Installs a write key; queued handshake bytes go out under the old one.
@@ -343,11 +343,16 @@ impl Core {
     fn write_plain(&mut self, typ: ContentType, payload: &[u8]) {
         // §5.1: the first ClientHello may use 0x0301 for compatibility;
         // every other record says 0x0303.
-        let version: u16 = if core::mem::take(&mut self.first_record) { 0x0301 } else { 0x0303 };
+        let version: u16 = if core::mem::take(&mut self.first_record) {
+            0x0301
+        } else {
+            0x0303
+        };
         self.out.push(typ.0);
         self.out.extend_from_slice(&version.to_be_bytes());
         // payload.len() <= 2^14 here (callers chunk), so it fits a u16.
-        self.out.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+        self.out
+            .extend_from_slice(&(payload.len() as u16).to_be_bytes());
         self.out.extend_from_slice(payload);
     }
 
@@ -369,14 +374,21 @@ impl Core {
                 }
             }
             let pad = self.padding.padding_for(chunk.len(), self.peer_max_inner);
-            let sealer = self.sealer.as_mut().ok_or(Error::Internal("sealing without a key"))?;
+            let sealer = self
+                .sealer
+                .as_mut()
+                .ok_or(Error::Internal("sealing without a key"))?;
             sealer.seal(typ, chunk, pad, &mut self.out)?;
         }
         Ok(())
     }
 
     fn send_alert(&mut self, level: AlertLevel, desc: AlertDescription) -> Result<(), Error> {
-        let body = AlertMessage { level, description: desc }.to_bytes();
+        let body = AlertMessage {
+            level,
+            description: desc,
+        }
+        .to_bytes();
         if self.sealer.is_some() {
             self.seal_data(ContentType::ALERT, &body)
         } else {
@@ -389,9 +401,15 @@ impl Core {
         let msg = HandshakeMessage::KeyUpdate(req).to_bytes();
         let suite = self.suite()?;
         let pad = self.padding.padding_for(msg.len(), self.peer_max_inner);
-        let sealer = self.sealer.as_mut().ok_or(Error::Internal("KeyUpdate without a key"))?;
+        let sealer = self
+            .sealer
+            .as_mut()
+            .ok_or(Error::Internal("KeyUpdate without a key"))?;
         sealer.seal(ContentType::HANDSHAKE, &msg, pad, &mut self.out)?;
-        let current = self.write_secret.as_ref().ok_or(Error::Internal("no write secret"))?;
+        let current = self
+            .write_secret
+            .as_ref()
+            .ok_or(Error::Internal("no write secret"))?;
         let next = key_schedule::next_traffic_secret(suite.hash, current.as_ref());
         self.sealer = Some(RecordSealer::new(suite, next.as_ref()));
         self.write_secret = Some(next);
@@ -404,11 +422,16 @@ impl Core {
         if self.key_updates > MAX_IDLE_RECORDS {
             return Err(PeerMisbehaved::TooMany("KeyUpdates without application data").into());
         }
-        if req != KeyUpdateRequest::UPDATE_REQUESTED && req != KeyUpdateRequest::UPDATE_NOT_REQUESTED {
+        if req != KeyUpdateRequest::UPDATE_REQUESTED
+            && req != KeyUpdateRequest::UPDATE_NOT_REQUESTED
+        {
             return Err(PeerMisbehaved::IllegalParameter("KeyUpdate request value").into());
         }
         let suite = self.suite()?;
-        let current = self.read_secret.as_ref().ok_or(Error::Internal("no read secret"))?;
+        let current = self
+            .read_secret
+            .as_ref()
+            .ok_or(Error::Internal("no read secret"))?;
         let next = key_schedule::next_traffic_secret(suite.hash, current.as_ref());
         self.set_read_secret(&next)?;
         if req == KeyUpdateRequest::UPDATE_REQUESTED && !self.sent_close {
@@ -428,7 +451,11 @@ impl Core {
             return Err(PeerMisbehaved::DataAfterClose.into());
         }
         let header = rec.header();
-        let OpaqueRecord { typ, version: _, payload } = rec;
+        let OpaqueRecord {
+            typ,
+            version: _,
+            payload,
+        } = rec;
         if typ == ContentType::CHANGE_CIPHER_SPEC {
             // §5: a single 0x01 byte, unprotected, before the peer's
             // Finished, is dropped; anything else is unexpected.
@@ -535,14 +562,4 @@ impl Core {
             d => Err(Error::AlertReceived(d)),
         }
     }
-
-    /// Whether a close_notify has been received (no further input is valid).
-    pub fn peer_closed(&self) -> bool {
-        self.received_close
-    }
-}
-
-/// Maps a nested decoding failure.
-pub fn decode_err(what: &'static str) -> Error {
-    InvalidMessage::InvalidValue(what).into()
 }

@@ -44,17 +44,17 @@
 pub(crate) mod core;
 pub mod events;
 
+use ::core::ops::{Deref, DerefMut};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use ::core::ops::{Deref, DerefMut};
 
 pub use events::{CloseKind, Event, Negotiated, SignRequest, VerifyRequest};
 
+use self::core::Core;
 use crate::config::{ClientConfig, ServerConfig};
 use crate::error::{CertificateError, Error};
 use crate::handshake::{self, State};
 use crate::verify::CertifiedKey;
-use self::core::Core;
 
 /// The part common to clients and servers. [`ClientConnection`] and
 /// [`ServerConnection`] dereference to this.
@@ -156,7 +156,9 @@ impl ClientConnection {
     /// [`config`](crate::config) for the order of random draws.
     pub fn new(config: Arc<ClientConfig>, server_name: &str) -> Result<Self, Error> {
         let (core, state) = handshake::client::start(config, server_name)?;
-        Ok(Self { inner: Connection { core, state } })
+        Ok(Self {
+            inner: Connection { core, state },
+        })
     }
 
     /// Answers a deferred [`Event::VerifyServerCert`]: `Ok(())` accepts
@@ -165,9 +167,12 @@ impl ClientConnection {
     pub fn answer_verify(&mut self, result: Result<(), CertificateError>) -> Result<(), Error> {
         self.inner.core.check_usable()?;
         if !handshake::client::awaiting_verify(&self.inner.state) {
-            return Err(Error::BadConfig("no certificate verification is pending".into()));
+            return Err(Error::BadConfig(
+                "no certificate verification is pending".into(),
+            ));
         }
-        let r = handshake::client::answer_verify(&mut self.inner.core, &mut self.inner.state, result);
+        let r =
+            handshake::client::answer_verify(&mut self.inner.core, &mut self.inner.state, result);
         let r = self.inner.core.finish_call(r);
         r?;
         self.inner.process()
@@ -183,13 +188,27 @@ impl ServerConnection {
     /// A server connection waiting for a ClientHello.
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
         let (core, state) = handshake::server::start(config)?;
-        Ok(Self { inner: Connection { core, state } })
+        Ok(Self {
+            inner: Connection { core, state },
+        })
     }
 
     /// Answers a deferred [`Event::SelectCertificate`].
-    pub fn answer_certificate(&mut self, result: Result<Arc<CertifiedKey>, Error>) -> Result<(), Error> {
+    pub fn answer_certificate(
+        &mut self,
+        result: Result<Arc<CertifiedKey>, Error>,
+    ) -> Result<(), Error> {
         self.inner.core.check_usable()?;
-        let r = handshake::server::answer_certificate(&mut self.inner.core, &mut self.inner.state, result);
+        if !handshake::server::awaiting_certificate(&self.inner.state) {
+            return Err(Error::BadConfig(
+                "no certificate selection is pending".into(),
+            ));
+        }
+        let r = handshake::server::answer_certificate(
+            &mut self.inner.core,
+            &mut self.inner.state,
+            result,
+        );
         let r = self.inner.core.finish_call(r);
         r?;
         self.inner.process()
@@ -199,6 +218,9 @@ impl ServerConnection {
     /// which aborts with `internal_error`).
     pub fn answer_sign(&mut self, result: Result<Vec<u8>, Error>) -> Result<(), Error> {
         self.inner.core.check_usable()?;
+        if !handshake::server::awaiting_sign(&self.inner.state) {
+            return Err(Error::BadConfig("no signature is pending".into()));
+        }
         let r = handshake::server::answer_sign(&mut self.inner.core, &mut self.inner.state, result);
         let r = self.inner.core.finish_call(r);
         r?;

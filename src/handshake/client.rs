@@ -68,7 +68,10 @@ struct Hs {
 }
 
 enum St {
-    ExpectServerHello { shares: Vec<KeyExchange>, retry: Option<Retry> },
+    ExpectServerHello {
+        shares: Vec<KeyExchange>,
+        retry: Option<Retry>,
+    },
     ExpectEncryptedExtensions(Hs),
     ExpectCertificate(Hs),
     AwaitVerify(Hs),
@@ -93,7 +96,10 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
         session_id = vec![0u8; 32];
         rng.fill(&mut session_id)?;
     }
-    let first = *config.groups.first().ok_or(Error::BadConfig("no groups".into()))?;
+    let first = *config
+        .groups
+        .first()
+        .ok_or(Error::BadConfig("no groups".into()))?;
     let mut shares = vec![KeyExchange::start(first, rng)?];
     if first == NamedGroup::X25519MLKEM768
         && config.hybrid_x25519_share
@@ -114,14 +120,23 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
     };
     hs.send_hello(&mut core, &shares, None)?;
     core.ccs_allowed = true;
-    hs.state = St::ExpectServerHello { shares, retry: None };
+    hs.state = St::ExpectServerHello {
+        shares,
+        retry: None,
+    };
     core.flush_handshake()?;
     Ok((core, State::Client(hs)))
 }
 
 /// Whether a verification is waiting for [`answer_verify`].
 pub fn awaiting_verify(state: &State) -> bool {
-    matches!(state, State::Client(ClientHs { state: St::AwaitVerify(_), .. }))
+    matches!(
+        state,
+        State::Client(ClientHs {
+            state: St::AwaitVerify(_),
+            ..
+        })
+    )
 }
 
 /// The application's answer to a deferred verification.
@@ -167,21 +182,30 @@ impl ClientHs {
             )]));
         }
         exts.push(ClientExtension::SupportedGroups(c.groups.clone()));
-        exts.push(ClientExtension::SignatureAlgorithms(c.signature_schemes.clone()));
+        exts.push(ClientExtension::SignatureAlgorithms(
+            c.signature_schemes.clone(),
+        ));
         if let Some(limit) = c.record_size_limit {
             exts.push(ClientExtension::RecordSizeLimit(limit));
         }
         if !c.alpn_protocols.is_empty() {
             exts.push(ClientExtension::Alpn(c.alpn_protocols.clone()));
         }
-        exts.push(ClientExtension::SupportedVersions(vec![ProtocolVersion::TLS1_3]));
+        exts.push(ClientExtension::SupportedVersions(vec![
+            ProtocolVersion::TLS1_3,
+        ]));
         exts.push(ClientExtension::KeyShare(
             shares
                 .iter()
-                .map(|k| KeyShareEntry { group: k.group(), payload: k.public_key().to_vec() })
+                .map(|k| KeyShareEntry {
+                    group: k.group(),
+                    payload: k.public_key().to_vec(),
+                })
                 .collect(),
         ));
-        exts.push(ClientExtension::PskKeyExchangeModes(vec![PskKeyExchangeMode::PSK_DHE_KE]));
+        exts.push(ClientExtension::PskKeyExchangeModes(vec![
+            PskKeyExchangeMode::PSK_DHE_KE,
+        ]));
         if let Some(cookie) = cookie {
             exts.push(ClientExtension::Cookie(cookie.to_vec()));
         }
@@ -239,9 +263,15 @@ impl ClientHs {
             {
                 // §4.3.2: the context is empty during the handshake.
                 if !cr.context.is_empty() {
-                    return Err(PeerMisbehaved::IllegalParameter("CertificateRequest context").into());
+                    return Err(
+                        PeerMisbehaved::IllegalParameter("CertificateRequest context").into(),
+                    );
                 }
-                if !cr.extensions.iter().any(|e| matches!(e, CertReqExtension::SignatureAlgorithms(_))) {
+                if !cr
+                    .extensions
+                    .iter()
+                    .any(|e| matches!(e, CertReqExtension::SignatureAlgorithms(_)))
+                {
                     return Err(PeerMisbehaved::MissingExtension("signature_algorithms").into());
                 }
                 self.transcript.add(raw);
@@ -324,14 +354,23 @@ impl ClientHs {
         if let Some(g) = group {
             // §4.2.8: offered, and not one we already sent a share for.
             if !self.offered.groups.contains(&g) || !crate::crypto::kx::is_supported(g) {
-                return Err(PeerMisbehaved::IllegalHelloRetryRequest("selected a group that was not offered").into());
+                return Err(PeerMisbehaved::IllegalHelloRetryRequest(
+                    "selected a group that was not offered",
+                )
+                .into());
             }
             if shares.iter().any(|k| k.group() == g) {
-                return Err(PeerMisbehaved::IllegalHelloRetryRequest("selected a group we already sent a share for").into());
+                return Err(PeerMisbehaved::IllegalHelloRetryRequest(
+                    "selected a group we already sent a share for",
+                )
+                .into());
             }
         }
         if group.is_none() && cookie.is_none() {
-            return Err(PeerMisbehaved::IllegalHelloRetryRequest("it would not change the ClientHello").into());
+            return Err(PeerMisbehaved::IllegalHelloRetryRequest(
+                "it would not change the ClientHello",
+            )
+            .into());
         }
         core.negotiated.hello_retry = true;
         self.transcript.start_hash_after_retry(suite.hash);
@@ -348,7 +387,10 @@ impl ClientHs {
         self.send_hello(core, &shares, cookie.as_deref())?;
         self.state = St::ExpectServerHello {
             shares,
-            retry: Some(Retry { suite: suite.suite, group }),
+            retry: Some(Retry {
+                suite: suite.suite,
+                group,
+            }),
         };
         Ok(())
     }
@@ -373,16 +415,21 @@ impl ClientHs {
         let share = share.ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
         if let Some(r) = &retry {
             if r.suite != suite.suite {
-                return Err(PeerMisbehaved::IllegalParameter("ServerHello suite differs from the HelloRetryRequest's").into());
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "ServerHello suite differs from the HelloRetryRequest's",
+                )
+                .into());
             }
             if r.group.is_some_and(|g| g != share.group) {
-                return Err(PeerMisbehaved::IllegalParameter("ServerHello group differs from the HelloRetryRequest's").into());
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "ServerHello group differs from the HelloRetryRequest's",
+                )
+                .into());
             }
         }
-        let pos = shares
-            .iter()
-            .position(|k| k.group() == share.group)
-            .ok_or(PeerMisbehaved::SelectedUnofferedParameter("key share group"))?;
+        let pos = shares.iter().position(|k| k.group() == share.group).ok_or(
+            PeerMisbehaved::SelectedUnofferedParameter("key share group"),
+        )?;
         let kx = shares.swap_remove(pos);
         let shared = kx.complete(&share.payload)?;
 
@@ -436,23 +483,33 @@ impl ClientHs {
                 | ServerExtension::KeyShareRetry(_)
                 | ServerExtension::Cookie(_)
                 | ServerExtension::PreSharedKey(_) => {
-                    return Err(PeerMisbehaved::IllegalParameter("extension not allowed in EncryptedExtensions").into());
+                    return Err(PeerMisbehaved::IllegalParameter(
+                        "extension not allowed in EncryptedExtensions",
+                    )
+                    .into());
                 }
                 _ if !offered => return Err(PeerMisbehaved::UnsolicitedExtension(typ.0).into()),
                 ServerExtension::Alpn(list) => {
                     // RFC 7301 §3.1: exactly one protocol, one we offered.
                     let [proto] = list.as_slice() else {
-                        return Err(PeerMisbehaved::IllegalParameter("ALPN response must name exactly one protocol").into());
+                        return Err(PeerMisbehaved::IllegalParameter(
+                            "ALPN response must name exactly one protocol",
+                        )
+                        .into());
                     };
                     if !self.offered.alpn.contains(proto) {
-                        return Err(PeerMisbehaved::SelectedUnofferedParameter("ALPN protocol").into());
+                        return Err(
+                            PeerMisbehaved::SelectedUnofferedParameter("ALPN protocol").into()
+                        );
                     }
                     core.negotiated.alpn = Some(proto.clone());
                 }
                 ServerExtension::RecordSizeLimit(limit) => {
                     // RFC 8449 §4: below 64 is illegal.
                     if limit < 64 {
-                        return Err(PeerMisbehaved::IllegalParameter("record_size_limit below 64").into());
+                        return Err(
+                            PeerMisbehaved::IllegalParameter("record_size_limit below 64").into(),
+                        );
                     }
                     core.set_peer_record_limit(limit);
                     if let Some(ours) = self.offered.record_size_limit {
@@ -488,8 +545,14 @@ impl ClientHs {
         let chain: Vec<Vec<u8>> = c.entries.into_iter().map(|e| e.data).collect();
         core.negotiated.peer_certificates = chain.clone();
         let now = self.config.time.now_unix();
-        let (ee, rest) = chain.split_first().ok_or(InvalidMessage::EmptyVector("certificate_list"))?;
-        match self.config.verifier.verify_server_cert(ee, rest, &self.server_name, now) {
+        let (ee, rest) = chain
+            .split_first()
+            .ok_or(InvalidMessage::EmptyVector("certificate_list"))?;
+        match self
+            .config
+            .verifier
+            .verify_server_cert(ee, rest, &self.server_name, now)
+        {
             Decision::Ready(Ok(())) => self.state = St::ExpectCertificateVerify(h),
             Decision::Ready(Err(e)) => return Err(e.into()),
             Decision::Deferred => {
@@ -522,8 +585,14 @@ impl ClientHs {
         let spki = sign::certificate_spki(ee)?;
         let th = self.transcript.current()?;
         let content = common::signed_content(common::SERVER_CV_CONTEXT, th.as_ref());
-        sign::verify(spki, cv.scheme, &content, &cv.signature, self.config.min_rsa_bits)
-            .map_err(verify_error)?;
+        sign::verify(
+            spki,
+            cv.scheme,
+            &content,
+            &cv.signature,
+            self.config.min_rsa_bits,
+        )
+        .map_err(verify_error)?;
         core.negotiated.signature_scheme = Some(cv.scheme);
         self.transcript.add(raw);
         self.state = St::ExpectFinished(h);
@@ -549,8 +618,11 @@ impl ClientHs {
         if let Some(context) = h.cert_request_context {
             // Client authentication comes in a later issue: §4.4.2 lets us
             // answer a request with an empty Certificate.
-            let cert = HandshakeMessage::Certificate(CertificatePayload { context, entries: Vec::new() })
-                .to_bytes();
+            let cert = HandshakeMessage::Certificate(CertificatePayload {
+                context,
+                entries: Vec::new(),
+            })
+            .to_bytes();
             self.transcript.add(&cert);
             core.queue_handshake(&cert);
         }
@@ -588,10 +660,12 @@ pub fn verify_error(e: VerifyError) -> Error {
     match e {
         VerifyError::BadSignature => PeerMisbehaved::BadSignature.into(),
         VerifyError::SchemeMismatch => {
-            PeerMisbehaved::IllegalParameter("signature scheme does not match the certificate key").into()
+            PeerMisbehaved::IllegalParameter("signature scheme does not match the certificate key")
+                .into()
         }
         VerifyError::UnsupportedKey => {
-            CertificateError::UnsupportedKey("the certificate key type is not supported".into()).into()
+            CertificateError::UnsupportedKey("the certificate key type is not supported".into())
+                .into()
         }
         VerifyError::RsaKeyTooSmall(bits, min) => CertificateError::Other {
             reason: alloc::format!("RSA key of {bits} bits is below the minimum of {min}"),

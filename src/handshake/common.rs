@@ -7,13 +7,15 @@ use subtle::ConstantTimeEq;
 
 use crate::codec::Codec;
 use crate::crypto::hash::HashAlgorithm;
-use crate::error::{Error, InvalidMessage, PeerMisbehaved};
+use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule;
 use crate::msgs::handshake::HandshakeMessage;
 
 /// Context string of the server's CertificateVerify (§4.4.3).
 pub const SERVER_CV_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
-/// Context string of the client's CertificateVerify (§4.4.3).
+/// Context string of the client's CertificateVerify (§4.4.3); client
+/// authentication comes in a later issue.
+#[allow(dead_code)]
 pub const CLIENT_CV_CONTEXT: &[u8] = b"TLS 1.3, client CertificateVerify";
 
 /// The content covered by a CertificateVerify signature (§4.4.3): 64
@@ -43,11 +45,6 @@ pub fn check_finished(
     }
 }
 
-/// Encodes a message.
-pub fn encode(msg: &HandshakeMessage) -> Vec<u8> {
-    msg.to_bytes()
-}
-
 /// Parses one whole message.
 pub fn parse(raw: &[u8]) -> Result<HandshakeMessage, Error> {
     Ok(HandshakeMessage::read_exact(raw, "handshake message")?)
@@ -74,25 +71,32 @@ pub fn name(msg: &HandshakeMessage) -> &'static str {
 
 /// The error for a message that is not allowed now.
 pub fn unexpected(msg: &HandshakeMessage, expected: &'static str) -> Error {
-    PeerMisbehaved::UnexpectedMessage { got: name(msg), expected }.into()
+    PeerMisbehaved::UnexpectedMessage {
+        got: name(msg),
+        expected,
+    }
+    .into()
 }
 
 /// Whether a list has a duplicate (small lists only).
 pub fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
-    items.iter().enumerate().any(|(i, a)| items.iter().skip(i + 1).any(|b| a == b))
+    items
+        .iter()
+        .enumerate()
+        .any(|(i, a)| items.iter().skip(i + 1).any(|b| a == b))
 }
 
-/// Minimal big-endian encoding of a ticket counter, one byte for 0 (the
-/// ticket nonce convention of RFC 8448).
-pub fn counter_nonce(n: u64) -> Vec<u8> {
+/// Big-endian encoding of a ticket counter in at least `width` bytes
+/// (more when the value needs them); width 1 gives the minimal encoding,
+/// one byte 0x00 for the first ticket.
+pub fn counter_nonce(n: u64, width: usize) -> Vec<u8> {
     let bytes = n.to_be_bytes();
-    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
+    let minimal = bytes
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(bytes.len() - 1);
+    let first = minimal.min(bytes.len().saturating_sub(width.clamp(1, 8)));
     bytes.get(first..).map(|s| s.to_vec()).unwrap_or_default()
-}
-
-/// Maps a decoding error of a nested value.
-pub fn invalid(what: &'static str) -> Error {
-    InvalidMessage::InvalidValue(what).into()
 }
 
 #[cfg(test)]
@@ -101,10 +105,12 @@ mod tests {
 
     #[test]
     fn nonce_counter() {
-        assert_eq!(counter_nonce(0), [0]);
-        assert_eq!(counter_nonce(1), [1]);
-        assert_eq!(counter_nonce(255), [255]);
-        assert_eq!(counter_nonce(256), [1, 0]);
+        assert_eq!(counter_nonce(0, 1), [0]);
+        assert_eq!(counter_nonce(1, 1), [1]);
+        assert_eq!(counter_nonce(255, 1), [255]);
+        assert_eq!(counter_nonce(256, 1), [1, 0]);
+        assert_eq!(counter_nonce(0, 2), [0, 0]);
+        assert_eq!(counter_nonce(0x10203, 2), [1, 2, 3]);
     }
 
     #[test]

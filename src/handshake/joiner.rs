@@ -34,7 +34,9 @@ impl Joiner {
             _ => return Ok(None),
         };
         if len > MAX_HANDSHAKE_MESSAGE {
-            return Err(InvalidMessage::InvalidValue("handshake message length (too large)").into());
+            return Err(
+                InvalidMessage::InvalidValue("handshake message length (too large)").into(),
+            );
         }
         let total = len + 4;
         if self.buf.len() < total {
@@ -58,7 +60,10 @@ mod tests {
         j.push(&[2, 0xaa]);
         assert_eq!(j.next_message().unwrap(), None);
         j.push(&[0xbb, 24, 0, 0, 1, 0]);
-        assert_eq!(j.next_message().unwrap().unwrap(), [20, 0, 0, 2, 0xaa, 0xbb]);
+        assert_eq!(
+            j.next_message().unwrap().unwrap(),
+            [20, 0, 0, 2, 0xaa, 0xbb]
+        );
         assert!(!j.is_empty());
         assert_eq!(j.next_message().unwrap().unwrap(), [24, 0, 0, 1, 0]);
         assert!(j.is_empty());

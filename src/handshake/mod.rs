@@ -42,7 +42,9 @@ pub fn process(core: &mut Core, state: &mut State) -> Result<(), Error> {
     loop {
         if state.is_suspended() {
             if core.buffered_input() > MAX_SUSPENDED_INPUT {
-                return Err(PeerMisbehaved::TooMany("bytes received while a decision is pending").into());
+                return Err(
+                    PeerMisbehaved::TooMany("bytes received while a decision is pending").into(),
+                );
             }
             return Ok(());
         }

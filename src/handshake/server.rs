@@ -1,44 +1,639 @@
 //! The server state machine (RFC 8446 §4, server side).
+//!
+//! ```text
+//! ExpectClientHello ──(no usable share)──▶ HelloRetryRequest ──▶ ExpectClientHello (2nd)
+//!   ClientHello ──▶ [AwaitCertificate] ──▶ ServerHello, [CCS], EE, Certificate
+//!   ──▶ [AwaitSign] ──▶ CertificateVerify, Finished ──▶ ExpectFinished
+//!   Finished ──▶ (NewSessionTicket…) Connected
+//! ```
 
+use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec;
 use alloc::vec::Vec;
+use core::mem;
 
-use crate::config::ServerConfig;
+use crate::codec::Codec;
+use crate::config::{ServerConfig, TicketInfo};
 use crate::conn::core::Core;
-use crate::error::Error;
-use crate::verify::CertifiedKey;
+use crate::conn::events::{Event, SignRequest};
+use crate::crypto::hash::Output;
+use crate::crypto::kx;
+use crate::crypto::suites::SuiteParams;
+use crate::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule};
+use crate::msgs::enums::*;
+use crate::msgs::handshake::*;
+use crate::verify::{CertifiedKey, ClientHelloInfo, Decision};
 
 use super::State;
+use super::common::{self, unexpected};
+use super::transcript::Transcript;
 
 /// Server handshake state.
 pub struct ServerHs {
-    _config: Arc<ServerConfig>,
+    config: Arc<ServerConfig>,
+    transcript: Transcript,
+    state: St,
+    sent_ccs: bool,
 }
 
-/// Builds a server connection.
-pub fn start(_config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
-    todo!()
+struct Retry {
+    suite: CipherSuite,
+    group: NamedGroup,
+    cookie: Vec<u8>,
+}
+
+/// What the ClientHello settled.
+struct Chosen {
+    suite: SuiteParams,
+    group: NamedGroup,
+    client_share: Vec<u8>,
+    session_id: Vec<u8>,
+    client_schemes: Vec<SignatureScheme>,
+    alpn: Option<Vec<u8>>,
+    client_limit: Option<u16>,
+    sni: Option<String>,
+}
+
+/// State while waiting for the CertificateVerify signature.
+struct Flight {
+    suite: SuiteParams,
+    schedule: HandshakeSchedule,
+    c_hs: Output,
+    s_hs: Output,
+    scheme: SignatureScheme,
+}
+
+/// State after our Finished.
+struct AwaitFin {
+    suite: SuiteParams,
+    master: MasterSchedule,
+    c_hs: Output,
+    c_ap: Output,
+    alpn: Option<Vec<u8>>,
+    sni: Option<String>,
+}
+
+enum St {
+    ExpectClientHello { retry: Option<Retry> },
+    AwaitCertificate(Chosen),
+    AwaitSign(Flight),
+    ExpectFinished(AwaitFin),
+    Connected,
+    Poisoned,
+}
+
+/// Builds a server connection waiting for a ClientHello.
+pub fn start(config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
+    let core = Core::new(config.padding, config.key_log.clone(), false);
+    let hs = ServerHs {
+        config,
+        transcript: Transcript::default(),
+        state: St::ExpectClientHello { retry: None },
+        sent_ccs: false,
+    };
+    Ok((core, State::Server(hs)))
+}
+
+/// Whether a certificate selection is pending.
+pub fn awaiting_certificate(state: &State) -> bool {
+    matches!(
+        state,
+        State::Server(ServerHs {
+            state: St::AwaitCertificate(_),
+            ..
+        })
+    )
+}
+
+/// Whether a signature is pending.
+pub fn awaiting_sign(state: &State) -> bool {
+    matches!(
+        state,
+        State::Server(ServerHs {
+            state: St::AwaitSign(_),
+            ..
+        })
+    )
 }
 
 /// Answers a deferred certificate selection.
 pub fn answer_certificate(
-    _core: &mut Core,
-    _state: &mut State,
-    _result: Result<Arc<CertifiedKey>, Error>,
+    core: &mut Core,
+    state: &mut State,
+    result: Result<Arc<CertifiedKey>, Error>,
 ) -> Result<(), Error> {
-    todo!()
+    let State::Server(hs) = state else {
+        return Err(Error::Internal("answer_certificate on a client"));
+    };
+    match mem::replace(&mut hs.state, St::Poisoned) {
+        St::AwaitCertificate(chosen) => hs.with_certificate(core, chosen, result?),
+        other => {
+            hs.state = other;
+            Err(Error::Internal("no certificate selection pending"))
+        }
+    }
 }
 
 /// Answers a deferred signature.
-pub fn answer_sign(_core: &mut Core, _state: &mut State, _result: Result<Vec<u8>, Error>) -> Result<(), Error> {
-    todo!()
+pub fn answer_sign(
+    core: &mut Core,
+    state: &mut State,
+    result: Result<Vec<u8>, Error>,
+) -> Result<(), Error> {
+    let State::Server(hs) = state else {
+        return Err(Error::Internal("answer_sign on a client"));
+    };
+    match mem::replace(&mut hs.state, St::Poisoned) {
+        St::AwaitSign(flight) => {
+            let sig = result.map_err(|e| match e {
+                Error::SigningFailed(_) | Error::Internal(_) => e,
+                other => Error::SigningFailed(alloc::format!("{other}")),
+            })?;
+            hs.finish_flight(core, flight, sig)
+        }
+        other => {
+            hs.state = other;
+            Err(Error::Internal("no signature pending"))
+        }
+    }
 }
 
 impl ServerHs {
     pub fn is_suspended(&self) -> bool {
-        todo!()
+        matches!(self.state, St::AwaitCertificate(_) | St::AwaitSign(_))
     }
-    pub fn handle(&mut self, _core: &mut Core, _raw: &[u8]) -> Result<(), Error> {
-        todo!()
+
+    pub fn handle(&mut self, core: &mut Core, raw: &[u8]) -> Result<(), Error> {
+        let msg = common::parse(raw)?;
+        match (mem::replace(&mut self.state, St::Poisoned), msg) {
+            (St::ExpectClientHello { retry }, HandshakeMessage::ClientHello(ch)) => {
+                self.client_hello(core, retry, ch, raw)
+            }
+            (St::ExpectFinished(f), HandshakeMessage::Finished(vd)) => {
+                self.finished(core, f, &vd, raw)
+            }
+            (St::Connected, HandshakeMessage::KeyUpdate(req)) => {
+                self.state = St::Connected;
+                core.received_key_update(req)
+            }
+            (st, msg) => Err(unexpected(&msg, st.expecting())),
+        }
+    }
+
+    fn client_hello(
+        &mut self,
+        core: &mut Core,
+        retry: Option<Retry>,
+        ch: ClientHello,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        // §4.2.1: only supported_versions decides the version.
+        match ch.find(ExtensionType::SUPPORTED_VERSIONS) {
+            Some(ClientExtension::SupportedVersions(v)) if v.contains(&ProtocolVersion::TLS1_3) => {
+            }
+            _ => return Err(PeerIncompatible::NoTls13.into()),
+        }
+        if ch.legacy_version < ProtocolVersion::TLS1_0 {
+            return Err(PeerIncompatible::NoTls13.into());
+        }
+        // §4.1.2: exactly one compression method, null.
+        if ch.legacy_compression_methods != [0] {
+            return Err(PeerMisbehaved::IllegalParameter("legacy_compression_methods").into());
+        }
+        let cfg = self.config.clone();
+        let suite = cfg
+            .suites
+            .iter()
+            .copied()
+            .find(|s| ch.cipher_suites.contains(&s.suite))
+            .ok_or(PeerIncompatible::NoCommonCipherSuite)?;
+
+        let mut groups: Option<&Vec<NamedGroup>> = None;
+        let mut shares: Option<&Vec<KeyShareEntry>> = None;
+        let mut schemes = None;
+        let mut alpn_offer = None;
+        let mut client_limit = None;
+        let mut sni = None;
+        let mut cookie = None;
+        for e in &ch.extensions {
+            match e {
+                ClientExtension::SupportedGroups(g) => groups = Some(g),
+                ClientExtension::KeyShare(k) => shares = Some(k),
+                ClientExtension::SignatureAlgorithms(s) => schemes = Some(s.clone()),
+                ClientExtension::Alpn(a) => alpn_offer = Some(a.clone()),
+                ClientExtension::RecordSizeLimit(l) => {
+                    // RFC 8449 §4.
+                    if *l < 64 {
+                        return Err(
+                            PeerMisbehaved::IllegalParameter("record_size_limit below 64").into(),
+                        );
+                    }
+                    client_limit = Some(*l);
+                }
+                ClientExtension::ServerName(names) => {
+                    let host = names
+                        .iter()
+                        .find(|(t, _)| *t == ServerNameType::HOST_NAME)
+                        .map(|(_, n)| n);
+                    if let Some(host) = host {
+                        let s = core::str::from_utf8(host)
+                            .map_err(|_| InvalidMessage::InvalidValue("server_name"))?;
+                        sni = Some(s.to_ascii_lowercase());
+                    }
+                }
+                ClientExtension::Cookie(c) => cookie = Some(c),
+                _ => {}
+            }
+        }
+        // §9.2: key_share needs supported_groups; certificate auth needs
+        // signature_algorithms.
+        let groups = groups.ok_or(PeerMisbehaved::MissingExtension("supported_groups"))?;
+        let shares = shares.ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
+        let schemes = schemes.ok_or(PeerMisbehaved::MissingExtension("signature_algorithms"))?;
+        let share_groups: Vec<NamedGroup> = shares.iter().map(|s| s.group).collect();
+        if common::has_duplicates(&share_groups) || share_groups.iter().any(|g| !groups.contains(g))
+        {
+            // §4.2.8: one share per group, each for an offered group.
+            return Err(PeerMisbehaved::IllegalParameter("key_share entries").into());
+        }
+
+        let mutual: Vec<NamedGroup> = cfg
+            .groups
+            .iter()
+            .copied()
+            .filter(|g| groups.contains(g))
+            .collect();
+        let first_mutual = *mutual.first().ok_or(PeerIncompatible::NoCommonGroup)?;
+        let with_share = if cfg.strict_group_preference {
+            Some(first_mutual).filter(|g| share_groups.contains(g))
+        } else {
+            mutual.iter().copied().find(|g| share_groups.contains(g))
+        };
+
+        if let Some(r) = &retry {
+            // §4.1.2, §4.2.2: the second ClientHello answers our request.
+            if cookie != Some(&r.cookie) {
+                return Err(PeerMisbehaved::IllegalParameter("cookie not echoed").into());
+            }
+            if with_share != Some(r.group) {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "second ClientHello lacks the requested key share",
+                )
+                .into());
+            }
+            if suite.suite != r.suite {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "second ClientHello changed the cipher suite",
+                )
+                .into());
+            }
+        }
+        let Some(group) = with_share else {
+            return self.send_retry(core, suite, first_mutual, &ch.legacy_session_id, raw);
+        };
+        let client_share = shares
+            .iter()
+            .find(|s| s.group == group)
+            .map(|s| s.payload.clone())
+            .ok_or(Error::Internal("chosen share vanished"))?;
+
+        let alpn = match &alpn_offer {
+            Some(offer) if !cfg.alpn_protocols.is_empty() => Some(
+                cfg.alpn_protocols
+                    .iter()
+                    .find(|p| offer.contains(p))
+                    .cloned()
+                    .ok_or(PeerIncompatible::NoCommonAlpn)?,
+            ),
+            _ => None,
+        };
+
+        core.client_random = ch.random;
+        self.transcript.add(raw);
+        self.transcript.start_hash(suite.hash);
+        core.ccs_allowed = true;
+
+        let info = ClientHelloInfo {
+            server_name: sni.clone(),
+            alpn: alpn_offer.unwrap_or_default(),
+            signature_schemes: schemes.clone(),
+        };
+        let chosen = Chosen {
+            suite,
+            group,
+            client_share,
+            session_id: ch.legacy_session_id.clone(),
+            client_schemes: schemes,
+            alpn,
+            client_limit,
+            sni,
+        };
+        match cfg.cert_resolver.resolve(&info) {
+            Decision::Ready(r) => self.with_certificate(core, chosen, r?),
+            Decision::Deferred => {
+                core.push_event(Event::SelectCertificate(info));
+                self.state = St::AwaitCertificate(chosen);
+                Ok(())
+            }
+        }
+    }
+
+    fn send_retry(
+        &mut self,
+        core: &mut Core,
+        suite: SuiteParams,
+        group: NamedGroup,
+        session_id: &[u8],
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let cookie = self.config.cookie.cookie(self.config.rng.as_ref())?;
+        if cookie.is_empty() || cookie.len() > 0xffff {
+            return Err(Error::BadConfig("cookie must be 1..=65535 bytes".into()));
+        }
+        let hrr = ServerHello {
+            legacy_version: ProtocolVersion::TLS1_2,
+            random: HRR_RANDOM,
+            legacy_session_id_echo: session_id.to_vec(),
+            cipher_suite: suite.suite,
+            legacy_compression_method: 0,
+            extensions: vec![
+                ServerExtension::KeyShareRetry(group),
+                ServerExtension::Cookie(cookie.clone()),
+                ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3),
+            ],
+        };
+        let hrr_raw = HandshakeMessage::ServerHello(hrr).to_bytes();
+        self.transcript.add(raw);
+        self.transcript.start_hash_after_retry(suite.hash);
+        self.transcript.add(&hrr_raw);
+        core.queue_handshake(&hrr_raw);
+        core.flush_handshake()?;
+        core.ccs_allowed = true;
+        core.negotiated.hello_retry = true;
+        if !session_id.is_empty() && !self.sent_ccs {
+            // Appendix D.4: CCS right after our first handshake message.
+            core.write_ccs();
+            self.sent_ccs = true;
+        }
+        self.state = St::ExpectClientHello {
+            retry: Some(Retry {
+                suite: suite.suite,
+                group,
+                cookie,
+            }),
+        };
+        Ok(())
+    }
+
+    fn with_certificate(
+        &mut self,
+        core: &mut Core,
+        chosen: Chosen,
+        ck: Arc<CertifiedKey>,
+    ) -> Result<(), Error> {
+        let cfg = self.config.clone();
+        if ck.chain.is_empty() {
+            return Err(Error::BadConfig(
+                "the certificate resolver returned an empty chain".into(),
+            ));
+        }
+        let scheme = ck
+            .signer
+            .schemes()
+            .into_iter()
+            .find(|s| chosen.client_schemes.contains(s))
+            .ok_or(PeerIncompatible::NoCommonSignatureScheme)?;
+        let suite = chosen.suite;
+
+        // Random draws: ServerHello.random, then the key exchange.
+        let rng = cfg.rng.as_ref();
+        let mut random = [0u8; 32];
+        rng.fill(&mut random)?;
+        let (share, shared) = kx::server_exchange(chosen.group, &chosen.client_share, rng)?;
+
+        let sh = ServerHello {
+            legacy_version: ProtocolVersion::TLS1_2,
+            random,
+            legacy_session_id_echo: chosen.session_id.clone(),
+            cipher_suite: suite.suite,
+            legacy_compression_method: 0,
+            // RFC 8448 §3 order: key_share, then supported_versions.
+            extensions: vec![
+                ServerExtension::KeyShare(KeyShareEntry {
+                    group: chosen.group,
+                    payload: share,
+                }),
+                ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3),
+            ],
+        };
+        let sh_raw = HandshakeMessage::ServerHello(sh).to_bytes();
+        self.transcript.add(&sh_raw);
+        core.queue_handshake(&sh_raw);
+        core.flush_handshake()?;
+        if !chosen.session_id.is_empty() && !self.sent_ccs {
+            core.write_ccs();
+            self.sent_ccs = true;
+        }
+        core.set_suite(suite);
+        core.negotiated.version = Some(ProtocolVersion::TLS1_3);
+        core.negotiated.group = Some(chosen.group);
+        core.negotiated.alpn = chosen.alpn.clone();
+        core.negotiated.server_name = chosen.sni.clone();
+        core.negotiated.signature_scheme = Some(scheme);
+
+        let schedule = EarlySchedule::new(suite.hash, None).into_handshake(Some(&shared));
+        let th = self.transcript.current()?;
+        let c_hs = schedule.client_handshake_traffic_secret(th.as_ref());
+        let s_hs = schedule.server_handshake_traffic_secret(th.as_ref());
+        core.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &c_hs);
+        core.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &s_hs);
+        core.set_write_secret(&s_hs)?;
+        core.set_read_secret(&c_hs)?;
+
+        let mut ee = Vec::new();
+        if let Some(client_limit) = chosen.client_limit {
+            // RFC 8449: honour the client's limit on every protected record.
+            core.set_peer_record_limit(client_limit);
+            if let Some(ours) = cfg.record_size_limit {
+                ee.push(ServerExtension::RecordSizeLimit(ours));
+                core.set_recv_record_limit(ours);
+            }
+        }
+        if chosen.sni.is_some() {
+            ee.push(ServerExtension::ServerNameAck);
+        }
+        if let Some(p) = &chosen.alpn {
+            ee.push(ServerExtension::Alpn(vec![p.clone()]));
+        }
+        if let Some(hook) = &cfg.encrypted_extensions_hook {
+            hook(&mut ee);
+        }
+        let ee_raw = HandshakeMessage::EncryptedExtensions(ee).to_bytes();
+        self.transcript.add(&ee_raw);
+        core.queue_handshake(&ee_raw);
+
+        let cert = HandshakeMessage::Certificate(CertificatePayload {
+            context: Vec::new(),
+            entries: ck
+                .chain
+                .iter()
+                .map(|c| CertificateEntry {
+                    data: c.clone(),
+                    extensions: Vec::new(),
+                })
+                .collect(),
+        })
+        .to_bytes();
+        self.transcript.add(&cert);
+        core.queue_handshake(&cert);
+
+        let th = self.transcript.current()?;
+        let content = common::signed_content(common::SERVER_CV_CONTEXT, th.as_ref());
+        let flight = Flight {
+            suite,
+            schedule,
+            c_hs,
+            s_hs,
+            scheme,
+        };
+        match ck.signer.sign(scheme, &content, rng) {
+            Decision::Ready(sig) => self.finish_flight(core, flight, sig?),
+            Decision::Deferred => {
+                core.push_event(Event::Sign(SignRequest {
+                    scheme,
+                    message: content,
+                }));
+                self.state = St::AwaitSign(flight);
+                Ok(())
+            }
+        }
+    }
+
+    fn finish_flight(
+        &mut self,
+        core: &mut Core,
+        f: Flight,
+        signature: Vec<u8>,
+    ) -> Result<(), Error> {
+        let hash = f.suite.hash;
+        let cv = HandshakeMessage::CertificateVerify(DigitallySigned {
+            scheme: f.scheme,
+            signature,
+        })
+        .to_bytes();
+        self.transcript.add(&cv);
+        core.queue_handshake(&cv);
+        let th = self.transcript.current()?;
+        let vd = key_schedule::finished_verify_data(hash, f.s_hs.as_ref(), th.as_ref());
+        let fin = HandshakeMessage::Finished(vd.as_ref().to_vec()).to_bytes();
+        self.transcript.add(&fin);
+        core.queue_handshake(&fin);
+
+        let th = self.transcript.current()?;
+        let master = f.schedule.into_master();
+        let c_ap = master.client_application_traffic_secret(th.as_ref());
+        let s_ap = master.server_application_traffic_secret(th.as_ref());
+        let exporter = master.exporter_master_secret(th.as_ref());
+        core.log_secret("CLIENT_TRAFFIC_SECRET_0", &c_ap);
+        core.log_secret("SERVER_TRAFFIC_SECRET_0", &s_ap);
+        core.log_secret("EXPORTER_SECRET", &exporter);
+        // EE..Finished go out together under the handshake key.
+        core.set_write_secret(&s_ap)?;
+        core.set_exporter_secret(exporter);
+        self.state = St::ExpectFinished(AwaitFin {
+            suite: f.suite,
+            master,
+            c_hs: f.c_hs,
+            c_ap,
+            alpn: core.negotiated.alpn.clone(),
+            sni: core.negotiated.server_name.clone(),
+        });
+        Ok(())
+    }
+
+    fn finished(
+        &mut self,
+        core: &mut Core,
+        f: AwaitFin,
+        vd: &[u8],
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let hash = f.suite.hash;
+        let th = self.transcript.current()?;
+        common::check_finished(hash, f.c_hs.as_ref(), th.as_ref(), vd)?;
+        self.transcript.add(raw);
+        let th = self.transcript.current()?;
+        let resumption = f.master.resumption_master_secret(th.as_ref());
+        core.set_read_secret(&f.c_ap)?;
+        core.ccs_allowed = false;
+        self.send_tickets(core, &f, &resumption)?;
+        core.resumption_secret = Some(resumption);
+        self.state = St::Connected;
+        core.set_connected()
+    }
+
+    /// NewSessionTicket(s) after the client's Finished (§4.6.1).
+    fn send_tickets(
+        &self,
+        core: &mut Core,
+        f: &AwaitFin,
+        resumption: &Output,
+    ) -> Result<(), Error> {
+        let cfg = &self.config;
+        let Some(producer) = &cfg.ticket_producer else {
+            return Ok(());
+        };
+        let now = cfg.time.now_unix();
+        for i in 0..cfg.ticket_count {
+            let mut age = [0u8; 4];
+            cfg.rng.fill(&mut age)?;
+            let age_add = u32::from_be_bytes(age);
+            let nonce = common::counter_nonce(i as u64, cfg.ticket_nonce_width);
+            let psk = key_schedule::resumption_psk(f.suite.hash, resumption.as_ref(), &nonce);
+            let info = TicketInfo {
+                psk: psk.as_ref(),
+                suite: f.suite.suite,
+                nonce: &nonce,
+                age_add,
+                lifetime: cfg.ticket_lifetime,
+                now,
+                alpn: f.alpn.as_deref(),
+                server_name: f.sni.as_deref(),
+            };
+            let Some(ticket) = producer.produce(&info) else {
+                continue;
+            };
+            if ticket.is_empty() || ticket.len() > 0xffff {
+                return Err(Error::BadConfig("tickets must be 1..=65535 bytes".into()));
+            }
+            let mut extensions = Vec::new();
+            if cfg.max_early_data_size > 0 {
+                extensions.push(TicketExtension::EarlyData(cfg.max_early_data_size));
+            }
+            let nst = HandshakeMessage::NewSessionTicket(NewSessionTicket {
+                lifetime: cfg.ticket_lifetime,
+                age_add,
+                nonce,
+                ticket,
+                extensions,
+            })
+            .to_bytes();
+            core.queue_handshake(&nst);
+        }
+        Ok(())
+    }
+}
+
+impl St {
+    fn expecting(&self) -> &'static str {
+        match self {
+            Self::ExpectClientHello { .. } => "ClientHello",
+            Self::AwaitCertificate(_) | Self::AwaitSign(_) => "nothing (decision pending)",
+            Self::ExpectFinished(_) => "Finished",
+            Self::Connected => "KeyUpdate",
+            Self::Poisoned => "nothing (connection failed)",
+        }
     }
 }

@@ -60,7 +60,9 @@ impl Transcript {
             Self::Hashing(h) => Ok(h.current()),
             // Unreachable by construction: every caller runs after the
             // ServerHello/HelloRetryRequest fixed the suite.
-            Self::Buffering(_) => Err(Error::Internal("transcript hash read before suite is known")),
+            Self::Buffering(_) => Err(Error::Internal(
+                "transcript hash read before suite is known",
+            )),
         }
     }
 }

@@ -1,0 +1,325 @@
+//! Protocol violations from a scripted peer: each must fail with the exact
+//! error and put the alert RFC 8446 names on the wire.
+
+mod pair;
+
+use std::sync::Arc;
+
+use pair::*;
+use tls13::certgen::KeyType;
+use tls13::codec::Codec;
+use tls13::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+use tls13::msgs::enums::*;
+use tls13::msgs::handshake::*;
+use tls13::{ClientConnection, ServerConnection};
+
+const KEY: KeyType = KeyType::EcdsaP256;
+
+fn record(typ: u8, payload: &[u8]) -> Vec<u8> {
+    let mut r = vec![typ, 3, 3];
+    r.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    r.extend_from_slice(payload);
+    r
+}
+
+fn plain_alert(desc: AlertDescription) -> Vec<u8> {
+    vec![21, 3, 3, 0, 2, 2, desc.0]
+}
+
+fn client() -> (ClientConnection, ClientHello) {
+    let mut c =
+        ClientConnection::new(Arc::new(client_builder(KEY).build().unwrap()), "localhost").unwrap();
+    let out = c.pending_output().to_vec();
+    c.consume_output(out.len());
+    let recs = records(&out);
+    assert_eq!(
+        out[1..3],
+        [3, 1],
+        "first ClientHello record is version 0x0301"
+    );
+    let HandshakeMessage::ClientHello(ch) = HandshakeMessage::read_exact(&recs[0].1, "ch").unwrap()
+    else {
+        panic!("not a ClientHello")
+    };
+    (c, ch)
+}
+
+fn server_hello(ch: &ClientHello, f: impl FnOnce(&mut ServerHello)) -> Vec<u8> {
+    let mut sh = ServerHello {
+        legacy_version: ProtocolVersion::TLS1_2,
+        random: [7; 32],
+        legacy_session_id_echo: ch.legacy_session_id.clone(),
+        cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+        legacy_compression_method: 0,
+        extensions: vec![
+            ServerExtension::KeyShare(KeyShareEntry {
+                group: NamedGroup::X25519,
+                payload: vec![9; 32],
+            }),
+            ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3),
+        ],
+    };
+    f(&mut sh);
+    record(22, &HandshakeMessage::ServerHello(sh).to_bytes())
+}
+
+fn hrr(ch: &ClientHello, group: NamedGroup) -> Vec<u8> {
+    server_hello(ch, |sh| {
+        sh.random = HRR_RANDOM;
+        sh.extensions = vec![
+            ServerExtension::KeyShareRetry(group),
+            ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3),
+        ];
+    })
+}
+
+fn expect_client_failure(
+    c: &mut ClientConnection,
+    input: &[u8],
+    err: Error,
+    alert: AlertDescription,
+) {
+    assert_eq!(c.receive(input), Err(err.clone()));
+    assert!(
+        c.pending_output().ends_with(&plain_alert(alert)),
+        "alert {alert:?} not on the wire"
+    );
+    assert_eq!(c.receive(b"\x16"), Err(err), "error is sticky");
+}
+
+#[test]
+fn downgrade_sentinel() {
+    let (mut c, ch) = client();
+    let sh = server_hello(&ch, |sh| {
+        sh.random[24..].copy_from_slice(&DOWNGRADE_TLS12);
+        sh.extensions
+            .retain(|e| !matches!(e, ServerExtension::SupportedVersions(_)));
+    });
+    expect_client_failure(
+        &mut c,
+        &sh,
+        PeerMisbehaved::DowngradeDetected.into(),
+        AlertDescription::ILLEGAL_PARAMETER,
+    );
+}
+
+#[test]
+fn tls12_server_is_protocol_version() {
+    let (mut c, ch) = client();
+    let sh = server_hello(&ch, |sh| {
+        sh.extensions
+            .retain(|e| !matches!(e, ServerExtension::SupportedVersions(_)))
+    });
+    expect_client_failure(
+        &mut c,
+        &sh,
+        PeerIncompatible::NoTls13.into(),
+        AlertDescription::PROTOCOL_VERSION,
+    );
+}
+
+#[test]
+fn unoffered_suite() {
+    let (mut c, ch) = client();
+    let sh = server_hello(&ch, |sh| {
+        sh.cipher_suite = CipherSuite::TLS_AES_128_CCM_SHA256
+    });
+    expect_client_failure(
+        &mut c,
+        &sh,
+        PeerMisbehaved::SelectedUnofferedParameter("cipher suite").into(),
+        AlertDescription::ILLEGAL_PARAMETER,
+    );
+}
+
+#[test]
+fn wrong_session_id_echo() {
+    let (mut c, ch) = client();
+    let sh = server_hello(&ch, |sh| sh.legacy_session_id_echo = vec![1, 2, 3]);
+    expect_client_failure(
+        &mut c,
+        &sh,
+        PeerMisbehaved::IllegalParameter("legacy_session_id_echo").into(),
+        AlertDescription::ILLEGAL_PARAMETER,
+    );
+}
+
+#[test]
+fn key_share_for_group_not_sent() {
+    let (mut c, ch) = client();
+    let sh = server_hello(&ch, |sh| {
+        sh.extensions[0] = ServerExtension::KeyShare(KeyShareEntry {
+            group: NamedGroup::SECP384R1,
+            payload: vec![4; 97],
+        })
+    });
+    expect_client_failure(
+        &mut c,
+        &sh,
+        PeerMisbehaved::SelectedUnofferedParameter("key share group").into(),
+        AlertDescription::ILLEGAL_PARAMETER,
+    );
+}
+
+#[test]
+fn hrr_for_group_already_shared() {
+    let (mut c, ch) = client();
+    expect_client_failure(
+        &mut c,
+        &hrr(&ch, NamedGroup::X25519MLKEM768),
+        PeerMisbehaved::IllegalHelloRetryRequest("selected a group we already sent a share for")
+            .into(),
+        AlertDescription::ILLEGAL_PARAMETER,
+    );
+}
+
+#[test]
+fn second_hrr_is_unexpected() {
+    let (mut c, ch) = client();
+    c.receive(&hrr(&ch, NamedGroup::SECP256R1)).unwrap();
+    let out = c.pending_output().to_vec();
+    c.consume_output(out.len());
+    // Compatibility mode: CCS, then the second ClientHello (same random, record version 0x0303).
+    let recs = records(&out);
+    assert_eq!(recs[0], (20, vec![1]));
+    assert_eq!(out[6..9], [22, 3, 3]);
+    let HandshakeMessage::ClientHello(ch2) =
+        HandshakeMessage::read_exact(&recs[1].1, "ch2").unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(ch2.random, ch.random);
+    assert_eq!(
+        c.receive(&hrr(&ch, NamedGroup::SECP384R1)),
+        Err(PeerMisbehaved::SecondHelloRetryRequest.into())
+    );
+    assert!(
+        c.pending_output()
+            .ends_with(&plain_alert(AlertDescription::UNEXPECTED_MESSAGE))
+    );
+}
+
+#[test]
+fn plaintext_application_data_is_unexpected() {
+    let (mut c, _) = client();
+    expect_client_failure(
+        &mut c,
+        &record(23, b"hello"),
+        PeerMisbehaved::UnexpectedMessage {
+            got: "application_data",
+            expected: "handshake",
+        }
+        .into(),
+        AlertDescription::UNEXPECTED_MESSAGE,
+    );
+}
+
+#[test]
+fn bad_change_cipher_spec() {
+    let (mut c, _) = client();
+    expect_client_failure(
+        &mut c,
+        &record(20, &[2]),
+        PeerMisbehaved::IllegalChangeCipherSpec.into(),
+        AlertDescription::UNEXPECTED_MESSAGE,
+    );
+}
+
+#[test]
+fn good_change_cipher_spec_is_dropped() {
+    let (mut c, _) = client();
+    c.receive(&record(20, &[1])).unwrap();
+    assert!(c.pending_output().is_empty());
+}
+
+fn server() -> ServerConnection {
+    ServerConnection::new(Arc::new(server_builder(KEY).build().unwrap())).unwrap()
+}
+
+fn expect_server_failure(ch: ClientHello, err: Error, alert: AlertDescription) {
+    let mut s = server();
+    assert_eq!(
+        s.receive(&record(22, &HandshakeMessage::ClientHello(ch).to_bytes())),
+        Err(err)
+    );
+    assert_eq!(s.pending_output(), plain_alert(alert));
+}
+
+#[test]
+fn client_hello_without_tls13() {
+    let (_, mut ch) = client();
+    ch.extensions
+        .retain(|e| !matches!(e, ClientExtension::SupportedVersions(_)));
+    expect_server_failure(
+        ch,
+        PeerIncompatible::NoTls13.into(),
+        AlertDescription::PROTOCOL_VERSION,
+    );
+}
+
+#[test]
+fn client_hello_with_compression() {
+    let (_, mut ch) = client();
+    ch.legacy_compression_methods = vec![1, 0];
+    expect_server_failure(
+        ch,
+        PeerMisbehaved::IllegalParameter("legacy_compression_methods").into(),
+        AlertDescription::ILLEGAL_PARAMETER,
+    );
+}
+
+#[test]
+fn client_hello_without_signature_algorithms() {
+    let (_, mut ch) = client();
+    ch.extensions
+        .retain(|e| !matches!(e, ClientExtension::SignatureAlgorithms(_)));
+    expect_server_failure(
+        ch,
+        PeerMisbehaved::MissingExtension("signature_algorithms").into(),
+        AlertDescription::MISSING_EXTENSION,
+    );
+}
+
+#[test]
+fn no_common_suite() {
+    let (_, mut ch) = client();
+    ch.cipher_suites = vec![CipherSuite::TLS_AES_128_CCM_SHA256];
+    expect_server_failure(
+        ch,
+        PeerIncompatible::NoCommonCipherSuite.into(),
+        AlertDescription::HANDSHAKE_FAILURE,
+    );
+}
+
+#[test]
+fn finished_before_client_hello() {
+    let mut s = server();
+    let fin = HandshakeMessage::Finished(vec![0; 32]).to_bytes();
+    assert_eq!(
+        s.receive(&record(22, &fin)),
+        Err(PeerMisbehaved::UnexpectedMessage {
+            got: "Finished",
+            expected: "ClientHello"
+        }
+        .into())
+    );
+    assert_eq!(
+        s.pending_output(),
+        plain_alert(AlertDescription::UNEXPECTED_MESSAGE)
+    );
+}
+
+#[test]
+fn truncated_handshake_message_is_decode_error() {
+    let mut s = server();
+    // A ClientHello header claiming 3 bytes, with a body that cannot parse.
+    let err = s.receive(&record(22, &[1, 0, 0, 3, 3, 3, 0])).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidMessage(InvalidMessage::MissingData(_))),
+        "{err:?}"
+    );
+    assert_eq!(
+        s.pending_output(),
+        plain_alert(AlertDescription::DECODE_ERROR)
+    );
+}

@@ -1,0 +1,227 @@
+//! An in-memory client↔server driver (the quinn `Pair` idea): shuttles
+//! bytes between two sans-IO connections with a chosen feeding pattern.
+#![allow(dead_code)]
+
+use std::sync::{Arc, OnceLock};
+
+use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
+use tls13::crypto::OsRandom;
+use tls13::crypto::sign::SigningKey;
+use tls13::{ClientConfig, ClientConnection, Connection, Error, Event, PinnedCertVerifier};
+use tls13::{ServerConfig, ServerConnection};
+
+pub const NOT_BEFORE: u64 = 1_700_000_000;
+pub const NOT_AFTER: u64 = 2_600_000_000;
+
+/// A test identity: CA, leaf (DER) and the leaf's PKCS#8 key.
+pub struct Identity {
+    pub ca: Vec<u8>,
+    pub leaf: Vec<u8>,
+    pub key: Vec<u8>,
+}
+
+pub fn identity(kind: KeyType) -> &'static Identity {
+    static IDS: OnceLock<Vec<(KeyType, Identity)>> = OnceLock::new();
+    let ids = IDS.get_or_init(|| {
+        let rng = OsRandom;
+        let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+        let ca = Ca::new("engine test CA", &ca_key, NOT_BEFORE, NOT_AFTER, &rng).unwrap();
+        [
+            KeyType::EcdsaP256,
+            KeyType::EcdsaP384,
+            KeyType::Ed25519,
+            KeyType::Rsa2048,
+        ]
+        .into_iter()
+        .map(|k| {
+            let key = certgen::generate_key(k, &rng).unwrap();
+            let leaf = ca
+                .issue(
+                    &[SubjectAltName::Dns("localhost".into())],
+                    &key,
+                    NOT_BEFORE,
+                    NOT_AFTER,
+                    &rng,
+                )
+                .unwrap();
+            (
+                k,
+                Identity {
+                    ca: ca.cert_der().to_vec(),
+                    leaf,
+                    key: key.to_vec(),
+                },
+            )
+        })
+        .collect()
+    });
+    &ids.iter().find(|(k, _)| *k == kind).unwrap().1
+}
+
+pub fn client_builder(kind: KeyType) -> tls13::config::ClientConfigBuilder {
+    ClientConfig::builder(Arc::new(PinnedCertVerifier::new(
+        identity(kind).leaf.clone(),
+    )))
+}
+
+pub fn server_builder(kind: KeyType) -> tls13::config::ServerConfigBuilder {
+    let id = identity(kind);
+    ServerConfig::builder_with_single_cert(
+        vec![id.leaf.clone(), id.ca.clone()],
+        SigningKey::from_der(&id.key).unwrap(),
+    )
+}
+
+/// How bytes are handed over.
+#[derive(Clone, Copy, Debug)]
+pub enum Feed {
+    Whole,
+    OneByte,
+    Random(u64),
+}
+
+/// A small deterministic PRNG for split points.
+pub struct XorShift(pub u64);
+impl XorShift {
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+}
+
+pub struct Pair {
+    pub client: ClientConnection,
+    pub server: ServerConnection,
+    pub client_events: Vec<Event>,
+    pub server_events: Vec<Event>,
+    pub feed: Feed,
+    rng: XorShift,
+    /// Every byte the client sent / the server sent, for wire inspection.
+    pub client_wire: Vec<u8>,
+    pub server_wire: Vec<u8>,
+}
+
+impl Pair {
+    pub fn new(client: ClientConfig, server: ServerConfig, feed: Feed) -> Self {
+        let client = ClientConnection::new(Arc::new(client), "localhost").unwrap();
+        let server = ServerConnection::new(Arc::new(server)).unwrap();
+        let seed = match feed {
+            Feed::Random(s) => s | 1,
+            _ => 1,
+        };
+        Self {
+            client,
+            server,
+            client_events: Vec::new(),
+            server_events: Vec::new(),
+            feed,
+            rng: XorShift(seed),
+            client_wire: Vec::new(),
+            server_wire: Vec::new(),
+        }
+    }
+
+    fn transfer(
+        from: &mut Connection,
+        to: &mut Connection,
+        feed: Feed,
+        rng: &mut XorShift,
+        wire: &mut Vec<u8>,
+    ) -> Result<bool, Error> {
+        let data = from.pending_output().to_vec();
+        if data.is_empty() {
+            return Ok(false);
+        }
+        from.consume_output(data.len());
+        wire.extend_from_slice(&data);
+        let mut rest = &data[..];
+        while !rest.is_empty() {
+            let n = match feed {
+                Feed::Whole => rest.len(),
+                Feed::OneByte => 1,
+                Feed::Random(_) => 1 + (rng.next() as usize % rest.len().min(300)),
+            };
+            let (chunk, tail) = rest.split_at(n);
+            to.receive(chunk)?;
+            rest = tail;
+        }
+        Ok(true)
+    }
+
+    /// Moves bytes both ways until neither side has output. Errors are
+    /// returned with the side: Err((is_client_receiving, error)).
+    pub fn run(&mut self) -> Result<(), (bool, Error)> {
+        loop {
+            let a = Self::transfer(
+                &mut self.client,
+                &mut self.server,
+                self.feed,
+                &mut self.rng,
+                &mut self.client_wire,
+            )
+            .map_err(|e| (false, e))?;
+            self.drain();
+            let b = Self::transfer(
+                &mut self.server,
+                &mut self.client,
+                self.feed,
+                &mut self.rng,
+                &mut self.server_wire,
+            )
+            .map_err(|e| (true, e))?;
+            self.drain();
+            if !a && !b {
+                return Ok(());
+            }
+        }
+    }
+
+    pub fn drain(&mut self) {
+        while let Some(e) = self.client.next_event() {
+            self.client_events.push(e);
+        }
+        while let Some(e) = self.server.next_event() {
+            self.server_events.push(e);
+        }
+    }
+
+    pub fn client_data(&mut self) -> Vec<u8> {
+        take_data(&mut self.client_events)
+    }
+
+    pub fn server_data(&mut self) -> Vec<u8> {
+        take_data(&mut self.server_events)
+    }
+}
+
+pub fn take_data(events: &mut Vec<Event>) -> Vec<u8> {
+    let mut out = Vec::new();
+    events.retain(|e| match e {
+        Event::Data(d) => {
+            out.extend_from_slice(d);
+            false
+        }
+        _ => true,
+    });
+    out
+}
+
+pub fn has_complete(events: &[Event]) -> bool {
+    events.iter().any(|e| matches!(e, Event::HandshakeComplete))
+}
+
+/// Splits a byte stream into TLS records (header, payload).
+pub fn records(wire: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut rest = wire;
+    while rest.len() >= 5 {
+        let len = u16::from_be_bytes([rest[3], rest[4]]) as usize;
+        out.push((rest[0], rest[5..5 + len].to_vec()));
+        rest = &rest[5 + len..];
+    }
+    out
+}
