@@ -288,7 +288,8 @@ fn client_against_s_server(test: &str, case: ClientCase<'_>) {
             std::panic::resume_unwind(p);
         }
     };
-    let server_out = out.get(Duration::from_secs(5));
+    // s_server prints the connection's parameters on stderr.
+    let server_out = format!("{}{}", out.get(Duration::from_secs(5)), err.get(Duration::from_secs(5)));
     assert_eq!(n.version, Some(ProtocolVersion::TLS1_3));
     assert_eq!(n.suite, Some(case.suite));
     assert_eq!(n.group, Some(case.expect_group));
