@@ -33,9 +33,18 @@ fn identity(kind: KeyType) -> Identity {
     let ca = Ca::new("bench CA", &ca_key, 1_700_000_000, 2_600_000_000, &rng).unwrap();
     let key = certgen::generate_key(kind, &rng).unwrap();
     let leaf = ca
-        .issue(&[SubjectAltName::Dns("localhost".into())], &key, 1_700_000_000, 2_600_000_000, &rng)
+        .issue(
+            &[SubjectAltName::Dns("localhost".into())],
+            &key,
+            1_700_000_000,
+            2_600_000_000,
+            &rng,
+        )
         .unwrap();
-    Identity { leaf, key: key.to_vec() }
+    Identity {
+        leaf,
+        key: key.to_vec(),
+    }
 }
 
 fn configs(
@@ -149,7 +158,11 @@ fn main() {
         let (c, s) = configs(id, CipherSuite::TLS_AES_128_GCM_SHA256, NamedGroup::X25519);
         bench_handshakes(&format!("{kind:?} key, x25519"), &c, &s);
     }
-    for group in [NamedGroup::SECP256R1, NamedGroup::SECP384R1, NamedGroup::X25519MLKEM768] {
+    for group in [
+        NamedGroup::SECP256R1,
+        NamedGroup::SECP384R1,
+        NamedGroup::X25519MLKEM768,
+    ] {
         let (c, s) = configs(&p256, CipherSuite::TLS_AES_128_GCM_SHA256, group);
         bench_handshakes(&format!("EcdsaP256 key, {group:?}"), &c, &s);
     }

@@ -124,7 +124,9 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     if let (Some(cert), Some(key)) = (&o.cert, &o.key) {
         common::load_certs(cert)?;
         common::load_key(key)?;
-        eprintln!("warning: client authentication is not implemented yet; --cert/--key are not sent");
+        eprintln!(
+            "warning: client authentication is not implemented yet; --cert/--key are not sent"
+        );
     }
 
     let mut builder = ClientConfig::builder(verifier);
@@ -143,7 +145,10 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     }
     let config = Arc::new(builder.build()?);
 
-    let server_name = o.server_name.clone().unwrap_or_else(|| host_of(&o.addr).to_string());
+    let server_name = o
+        .server_name
+        .clone()
+        .unwrap_or_else(|| host_of(&o.addr).to_string());
     let conn = ClientConnection::new(config, &server_name)?;
 
     let sock = connect(&o.addr)?;
@@ -158,7 +163,10 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("suite: {}", common::suite_name(n.suite));
     eprintln!("group: {}", common::group_name(n.group));
     eprintln!("alpn: {}", common::alpn_name(n.alpn.as_deref()));
-    eprintln!("signature_scheme: {}", common::scheme_name(n.signature_scheme));
+    eprintln!(
+        "signature_scheme: {}",
+        common::scheme_name(n.signature_scheme)
+    );
     eprintln!("hello_retry: {}", if n.hello_retry { "yes" } else { "no" });
 
     // Standard input is read by its own thread; this thread owns the TLS
@@ -181,7 +189,8 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     });
-    tls.transport_mut().set_read_timeout(Some(Duration::from_millis(20)))?;
+    tls.transport_mut()
+        .set_read_timeout(Some(Duration::from_millis(20)))?;
 
     let mut stdout = io::stdout().lock();
     let mut buf = vec![0u8; 16384];
@@ -211,7 +220,11 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
                 stdout.write_all(&buf[..n])?;
                 stdout.flush()?;
             }
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
             Err(e) => return Err(e.into()),
         }
     }
@@ -225,7 +238,10 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
 
 fn connect(addr: &str) -> Result<TcpStream, Box<dyn std::error::Error>> {
     let mut last = None;
-    for a in addr.to_socket_addrs().map_err(|e| format!("cannot resolve {addr}: {e}"))? {
+    for a in addr
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {addr}: {e}"))?
+    {
         match TcpStream::connect_timeout(&a, Duration::from_secs(10)) {
             Ok(s) => return Ok(s),
             Err(e) => last = Some(e),

@@ -36,7 +36,11 @@ struct Options {
 
 fn parse_args() -> Result<Options, String> {
     let mut args = Args::from_env();
-    let mut o = Options { key_type: KeyType::EcdsaP256, groups: None, suites: None };
+    let mut o = Options {
+        key_type: KeyType::EcdsaP256,
+        groups: None,
+        suites: None,
+    };
     while let Some(a) = args.next() {
         match a.as_str() {
             "--key-type" => {
@@ -45,7 +49,11 @@ fn parse_args() -> Result<Options, String> {
                     "p384" | "ecdsa-p384" => KeyType::EcdsaP384,
                     "ed25519" => KeyType::Ed25519,
                     "rsa2048" | "rsa" => KeyType::Rsa2048,
-                    k => return Err(format!("unknown key type {k:?} (p256, p384, ed25519, rsa2048)")),
+                    k => {
+                        return Err(format!(
+                            "unknown key type {k:?} (p256, p384, ed25519, rsa2048)"
+                        ));
+                    }
                 }
             }
             "--groups" => o.groups = Some(common::parse_groups(&args.value(&a)?)?),
@@ -61,10 +69,19 @@ fn describe(side: &str, n: &Negotiated) {
     println!("  version:          {}", common::version_name(n.version));
     println!("  suite:            {}", common::suite_name(n.suite));
     println!("  group:            {}", common::group_name(n.group));
-    println!("  alpn:             {}", common::alpn_name(n.alpn.as_deref()));
-    println!("  signature_scheme: {}", common::scheme_name(n.signature_scheme));
+    println!(
+        "  alpn:             {}",
+        common::alpn_name(n.alpn.as_deref())
+    );
+    println!(
+        "  signature_scheme: {}",
+        common::scheme_name(n.signature_scheme)
+    );
     println!("  hello_retry:      {}", n.hello_retry);
-    println!("  server_name:      {}", n.server_name.as_deref().unwrap_or("none"));
+    println!(
+        "  server_name:      {}",
+        n.server_name.as_deref().unwrap_or("none")
+    );
 }
 
 fn run(o: Options) -> Result<(), BoxError> {
@@ -76,7 +93,10 @@ fn run(o: Options) -> Result<(), BoxError> {
     let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
     let ca = Ca::new("tls13 demo CA", &ca_key, not_before, not_after, &rng)?;
     let leaf_key = certgen::generate_key(o.key_type, &rng)?;
-    let names = [SubjectAltName::Dns("localhost".into()), SubjectAltName::Ip([127, 0, 0, 1].into())];
+    let names = [
+        SubjectAltName::Dns("localhost".into()),
+        SubjectAltName::Ip([127, 0, 0, 1].into()),
+    ];
     let leaf = ca.issue(&names, &leaf_key, not_before, not_after, &rng)?;
     println!(
         "generated a {:?} leaf certificate for localhost ({} bytes), issued by a fresh P-256 CA",

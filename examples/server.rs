@@ -96,7 +96,9 @@ fn parse_args() -> Result<Option<Options>, String> {
             "--key" => key = Some(args.value(&a)?),
             "--port" => {
                 let v = args.value(&a)?;
-                o.port = v.parse().map_err(|_| format!("--port: {v:?} is not a port number"))?;
+                o.port = v
+                    .parse()
+                    .map_err(|_| format!("--port: {v:?} is not a port number"))?;
             }
             "--client-ca" => o.client_ca = Some(args.value(&a)?),
             "--require-client-cert" => o.require_client_cert = true,
@@ -105,7 +107,11 @@ fn parse_args() -> Result<Option<Options>, String> {
             "--suites" => o.suites = Some(common::parse_suites(&args.value(&a)?)?),
             "--keylog" => o.keylog = Some(args.value(&a)?),
             "--echo" | "--http" => {
-                let m = if a == "--echo" { Mode::Echo } else { Mode::Http };
+                let m = if a == "--echo" {
+                    Mode::Echo
+                } else {
+                    Mode::Http
+                };
                 if mode.is_some_and(|x| x != m) {
                     return Err("--echo and --http exclude each other".into());
                 }
@@ -131,9 +137,11 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
         if o.require_client_cert {
             // Failing closed: serving without the authentication that was
             // asked for would be worse than not serving.
-            return Err("client authentication is not available yet in this library: \
+            return Err(
+                "client authentication is not available yet in this library: \
                         --require-client-cert cannot be honoured"
-                .into());
+                    .into(),
+            );
         }
         eprintln!("warning: client authentication is not available yet; --client-ca is ignored");
     }
@@ -169,7 +177,9 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
                 continue;
             }
         };
-        let peer = sock.peer_addr().map_or_else(|_| "?".to_string(), |a| a.to_string());
+        let peer = sock
+            .peer_addr()
+            .map_or_else(|_| "?".to_string(), |a| a.to_string());
         if active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
             active.fetch_sub(1, Ordering::SeqCst);
             eprintln!("[{peer}] refused: {MAX_CONNECTIONS} connections already active");
@@ -203,7 +213,11 @@ fn serve(sock: TcpStream, config: Arc<ServerConfig>, mode: Mode) -> io::Result<S
         common::group_name(n.group),
         common::alpn_name(n.alpn.as_deref()),
         n.server_name.as_deref().unwrap_or("none"),
-        if n.hello_retry { " (after HelloRetryRequest)" } else { "" },
+        if n.hello_retry {
+            " (after HelloRetryRequest)"
+        } else {
+            ""
+        },
     );
     match mode {
         Mode::Echo => {
@@ -246,7 +260,10 @@ fn read_request<T: Read + Write>(tls: &mut ServerStream<T>) -> io::Result<String
     let mut buf = [0u8; 4096];
     while !req.windows(4).any(|w| w == b"\r\n\r\n") && !req.windows(2).any(|w| w == b"\n\n") {
         if req.len() > MAX_REQUEST {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "request head too large"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "request head too large",
+            ));
         }
         let k = tls.read(&mut buf)?;
         if k == 0 {
@@ -262,7 +279,11 @@ where
     T: Read + Write,
 {
     let n = tls.conn().negotiated();
-    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
     format!(
         "<!DOCTYPE html>\n<html><head><title>tls13</title></head><body>\n\
          <h1>Hello over TLS 1.3</h1>\n<pre>\n\

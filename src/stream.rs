@@ -302,7 +302,10 @@ where
 impl<C, T> core::fmt::Debug for Stream<C, T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Stream")
-            .field("buffered", &(self.plain.len() - self.plain_pos.min(self.plain.len())))
+            .field(
+                "buffered",
+                &(self.plain.len() - self.plain_pos.min(self.plain.len())),
+            )
             .field("peer_closed", &self.peer_closed)
             .field("closed", &self.closed)
             .finish_non_exhaustive()

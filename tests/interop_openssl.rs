@@ -122,7 +122,10 @@ impl Collector {
 }
 
 fn run_openssl(args: &[&str]) {
-    let out = Command::new(openssl_bin()).args(args).output().expect("run openssl");
+    let out = Command::new(openssl_bin())
+        .args(args)
+        .output()
+        .expect("run openssl");
     assert!(
         out.status.success(),
         "openssl {args:?} failed: {}",
@@ -160,7 +163,16 @@ fn make_cert(dir: &TempDir, kind: KeyKind) -> ServerCert {
     args.extend_from_slice(newkey);
     let (c, k) = (cert.to_str().unwrap(), key.to_str().unwrap());
     args.extend_from_slice(&[
-        "-nodes", "-keyout", k, "-out", c, "-days", "2", "-subj", "/CN=localhost", "-addext",
+        "-nodes",
+        "-keyout",
+        k,
+        "-out",
+        c,
+        "-days",
+        "2",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
         "subjectAltName=DNS:localhost",
     ]);
     run_openssl(&args);
@@ -177,7 +189,11 @@ fn make_cert(dir: &TempDir, kind: KeyKind) -> ServerCert {
         }
         KeyKind::Ed25519 => key.clone(),
     };
-    ServerCert { cert, key_pkcs8: key, key_ours }
+    ServerCert {
+        cert,
+        key_pkcs8: key,
+        key_ours,
+    }
 }
 
 fn read_chain(path: &Path) -> Vec<Vec<u8>> {
@@ -187,7 +203,11 @@ fn read_chain(path: &Path) -> Vec<Vec<u8>> {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Connects, retrying until the server listens (bounded).
@@ -235,12 +255,22 @@ fn client_against_s_server(test: &str, case: ClientCase<'_>) {
     let dir = TempDir::new();
     let sc = make_cert(&dir, case.key);
     let port = free_port();
-    let groups = case.server_groups.iter().map(|g| group_arg(*g)).collect::<Vec<_>>().join(":");
+    let groups = case
+        .server_groups
+        .iter()
+        .map(|g| group_arg(*g))
+        .collect::<Vec<_>>()
+        .join(":");
     let mut child = ChildGuard(
         Command::new(openssl_bin())
             .args(["s_server", "-tls1_3", "-rev", "-naccept", "1"])
             .args(["-accept", &format!("127.0.0.1:{port}")])
-            .args(["-cert", sc.cert.to_str().unwrap(), "-key", sc.key_pkcs8.to_str().unwrap()])
+            .args([
+                "-cert",
+                sc.cert.to_str().unwrap(),
+                "-key",
+                sc.key_pkcs8.to_str().unwrap(),
+            ])
             .args(["-ciphersuites", suite_arg(case.suite), "-groups", &groups])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -289,17 +319,27 @@ fn client_against_s_server(test: &str, case: ClientCase<'_>) {
         }
     };
     // s_server prints the connection's parameters on stderr.
-    let server_out = format!("{}{}", out.get(Duration::from_secs(5)), err.get(Duration::from_secs(5)));
+    let server_out = format!(
+        "{}{}",
+        out.get(Duration::from_secs(5)),
+        err.get(Duration::from_secs(5))
+    );
     assert_eq!(n.version, Some(ProtocolVersion::TLS1_3));
     assert_eq!(n.suite, Some(case.suite));
     assert_eq!(n.group, Some(case.expect_group));
-    assert_eq!(n.hello_retry, case.expect_hrr, "HelloRetryRequest expectation");
+    assert_eq!(
+        n.hello_retry, case.expect_hrr,
+        "HelloRetryRequest expectation"
+    );
     assert!(
         server_out.contains(&format!("Ciphersuite: {}", suite_arg(case.suite))),
         "s_server reports another suite:\n{server_out}"
     );
     // s_server ends after the one connection once our close_notify arrived.
-    assert!(status.is_some(), "s_server did not exit after the connection");
+    assert!(
+        status.is_some(),
+        "s_server did not exit after the connection"
+    );
 }
 
 macro_rules! client_cases {
@@ -334,38 +374,47 @@ client_cases! {
 /// secp384r1, so it must ask again (RFC 8446 §4.1.4).
 #[test]
 fn client_hello_retry_request() {
-    client_against_s_server("client_hello_retry_request", ClientCase {
-        suite: CipherSuite::TLS_AES_128_GCM_SHA256,
-        client_groups: &[NamedGroup::X25519, NamedGroup::SECP384R1],
-        server_groups: &[NamedGroup::SECP384R1],
-        key: KeyKind::P256,
-        expect_group: NamedGroup::SECP384R1,
-        expect_hrr: true,
-    });
+    client_against_s_server(
+        "client_hello_retry_request",
+        ClientCase {
+            suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+            client_groups: &[NamedGroup::X25519, NamedGroup::SECP384R1],
+            server_groups: &[NamedGroup::SECP384R1],
+            key: KeyKind::P256,
+            expect_group: NamedGroup::SECP384R1,
+            expect_hrr: true,
+        },
+    );
 }
 
 #[test]
 fn client_verifies_rsa2048_server() {
-    client_against_s_server("client_verifies_rsa2048_server", ClientCase {
-        suite: CipherSuite::TLS_AES_256_GCM_SHA384,
-        client_groups: &[NamedGroup::X25519],
-        server_groups: &[NamedGroup::X25519],
-        key: KeyKind::Rsa2048,
-        expect_group: NamedGroup::X25519,
-        expect_hrr: false,
-    });
+    client_against_s_server(
+        "client_verifies_rsa2048_server",
+        ClientCase {
+            suite: CipherSuite::TLS_AES_256_GCM_SHA384,
+            client_groups: &[NamedGroup::X25519],
+            server_groups: &[NamedGroup::X25519],
+            key: KeyKind::Rsa2048,
+            expect_group: NamedGroup::X25519,
+            expect_hrr: false,
+        },
+    );
 }
 
 #[test]
 fn client_verifies_ed25519_server() {
-    client_against_s_server("client_verifies_ed25519_server", ClientCase {
-        suite: CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
-        client_groups: &[NamedGroup::SECP256R1],
-        server_groups: &[NamedGroup::SECP256R1],
-        key: KeyKind::Ed25519,
-        expect_group: NamedGroup::SECP256R1,
-        expect_hrr: false,
-    });
+    client_against_s_server(
+        "client_verifies_ed25519_server",
+        ClientCase {
+            suite: CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+            client_groups: &[NamedGroup::SECP256R1],
+            server_groups: &[NamedGroup::SECP256R1],
+            key: KeyKind::Ed25519,
+            expect_group: NamedGroup::SECP256R1,
+            expect_hrr: false,
+        },
+    );
 }
 
 // ---------- openssl s_client against our server ----------
@@ -424,17 +473,29 @@ fn s_client_against_server(test: &str, case: ServerCase<'_>) {
             // Answer with something s_client did not send, so that its
             // output proves the round trip.
             let reply = String::from_utf8_lossy(&got).to_uppercase();
-            tls.write_all(reply.as_bytes()).map_err(|e| format!("write: {e}"))?;
+            tls.write_all(reply.as_bytes())
+                .map_err(|e| format!("write: {e}"))?;
             tls.close().map_err(|e| format!("close: {e}"))?;
             Ok((got, tls.conn().negotiated().clone()))
         })();
         let _ = tx.send(r);
     });
 
-    let groups = case.client_groups.iter().map(|g| group_arg(*g)).collect::<Vec<_>>().join(":");
+    let groups = case
+        .client_groups
+        .iter()
+        .map(|g| group_arg(*g))
+        .collect::<Vec<_>>()
+        .join(":");
     let mut child = ChildGuard(
         Command::new(openssl_bin())
-            .args(["s_client", "-tls1_3", "-ign_eof", "-servername", "localhost"])
+            .args([
+                "s_client",
+                "-tls1_3",
+                "-ign_eof",
+                "-servername",
+                "localhost",
+            ])
             .args(["-connect", &format!("127.0.0.1:{port}")])
             .args(["-ciphersuites", suite_arg(case.suite), "-groups", &groups])
             .stdin(Stdio::piped())
@@ -459,7 +520,10 @@ fn s_client_against_server(test: &str, case: ServerCase<'_>) {
     if hs_rx.recv_timeout(TIMEOUT).is_err() {
         let outcome = rx.recv_timeout(Duration::from_secs(2));
         let _ = child.0.kill();
-        panic!("handshake did not complete: {outcome:?}\n{}", diagnostics(&out, &err));
+        panic!(
+            "handshake did not complete: {outcome:?}\n{}",
+            diagnostics(&out, &err)
+        );
     }
     stdin.write_all(PING).unwrap();
     stdin.flush().unwrap();
@@ -476,14 +540,23 @@ fn s_client_against_server(test: &str, case: ServerCase<'_>) {
         stdout.contains("PING FROM OPENSSL S_CLIENT"),
         "s_client did not print our reply:\n{stdout}"
     );
-    assert!(stdout.contains(&format!("Cipher is {}", suite_arg(case.suite))), "{stdout}");
+    assert!(
+        stdout.contains(&format!("Cipher is {}", suite_arg(case.suite))),
+        "{stdout}"
+    );
     assert_eq!(n.version, Some(ProtocolVersion::TLS1_3));
     assert_eq!(n.suite, Some(case.suite));
     assert_eq!(n.group, Some(case.expect_group));
-    assert_eq!(n.hello_retry, case.expect_hrr, "HelloRetryRequest expectation");
+    assert_eq!(
+        n.hello_retry, case.expect_hrr,
+        "HelloRetryRequest expectation"
+    );
     assert_eq!(n.server_name.as_deref(), Some("localhost"));
     // Our close_notify ends s_client (-ign_eof keeps it alive until then).
-    assert!(status.is_some(), "s_client did not exit after our close_notify");
+    assert!(
+        status.is_some(),
+        "s_client did not exit after our close_notify"
+    );
 }
 
 macro_rules! server_cases {
@@ -518,38 +591,47 @@ server_cases! {
 /// server accepts only secp256r1, so it must send a HelloRetryRequest.
 #[test]
 fn server_hello_retry_request() {
-    s_client_against_server("server_hello_retry_request", ServerCase {
-        suite: CipherSuite::TLS_AES_128_GCM_SHA256,
-        client_groups: &[NamedGroup::X25519, NamedGroup::SECP256R1],
-        server_groups: &[NamedGroup::SECP256R1],
-        key: KeyKind::P256,
-        expect_group: NamedGroup::SECP256R1,
-        expect_hrr: true,
-    });
+    s_client_against_server(
+        "server_hello_retry_request",
+        ServerCase {
+            suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+            client_groups: &[NamedGroup::X25519, NamedGroup::SECP256R1],
+            server_groups: &[NamedGroup::SECP256R1],
+            key: KeyKind::P256,
+            expect_group: NamedGroup::SECP256R1,
+            expect_hrr: true,
+        },
+    );
 }
 
 #[test]
 fn server_with_rsa2048_certificate() {
-    s_client_against_server("server_with_rsa2048_certificate", ServerCase {
-        suite: CipherSuite::TLS_AES_128_GCM_SHA256,
-        client_groups: &[NamedGroup::X25519],
-        server_groups: &[NamedGroup::X25519],
-        key: KeyKind::Rsa2048,
-        expect_group: NamedGroup::X25519,
-        expect_hrr: false,
-    });
+    s_client_against_server(
+        "server_with_rsa2048_certificate",
+        ServerCase {
+            suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+            client_groups: &[NamedGroup::X25519],
+            server_groups: &[NamedGroup::X25519],
+            key: KeyKind::Rsa2048,
+            expect_group: NamedGroup::X25519,
+            expect_hrr: false,
+        },
+    );
 }
 
 #[test]
 fn server_with_ed25519_certificate() {
-    s_client_against_server("server_with_ed25519_certificate", ServerCase {
-        suite: CipherSuite::TLS_AES_256_GCM_SHA384,
-        client_groups: &[NamedGroup::X25519],
-        server_groups: &[NamedGroup::X25519],
-        key: KeyKind::Ed25519,
-        expect_group: NamedGroup::X25519,
-        expect_hrr: false,
-    });
+    s_client_against_server(
+        "server_with_ed25519_certificate",
+        ServerCase {
+            suite: CipherSuite::TLS_AES_256_GCM_SHA384,
+            client_groups: &[NamedGroup::X25519],
+            server_groups: &[NamedGroup::X25519],
+            key: KeyKind::Ed25519,
+            expect_group: NamedGroup::X25519,
+            expect_hrr: false,
+        },
+    );
 }
 
 /// The s_server side really listens only with the requested parameters;
@@ -566,7 +648,12 @@ fn client_fails_on_suite_mismatch() {
         Command::new(openssl_bin())
             .args(["s_server", "-tls1_3", "-rev", "-naccept", "1"])
             .args(["-accept", &format!("127.0.0.1:{port}")])
-            .args(["-cert", sc.cert.to_str().unwrap(), "-key", sc.key_pkcs8.to_str().unwrap()])
+            .args([
+                "-cert",
+                sc.cert.to_str().unwrap(),
+                "-key",
+                sc.key_pkcs8.to_str().unwrap(),
+            ])
             .args(["-ciphersuites", "TLS_AES_256_GCM_SHA384"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -14,7 +14,9 @@ use tls13::crypto::sign::SigningKey;
 use tls13::error::CertificateError;
 use tls13::stream::{ClientStream, ServerStream};
 use tls13::verify::{Decision, ServerCertVerifier, ServerName};
-use tls13::{ClientConfig, ClientConnection, Error, PinnedCertVerifier, ServerConfig, ServerConnection};
+use tls13::{
+    ClientConfig, ClientConnection, Error, PinnedCertVerifier, ServerConfig, ServerConnection,
+};
 
 struct Identity {
     leaf: Vec<u8>,
@@ -26,21 +28,40 @@ fn identity() -> &'static Identity {
     ID.get_or_init(|| {
         let rng = OsRandom;
         let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
-        let ca = Ca::new("stream test CA", &ca_key, 1_700_000_000, 2_600_000_000, &rng).unwrap();
+        let ca = Ca::new(
+            "stream test CA",
+            &ca_key,
+            1_700_000_000,
+            2_600_000_000,
+            &rng,
+        )
+        .unwrap();
         let key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
         let leaf = ca
-            .issue(&[SubjectAltName::Dns("localhost".into())], &key, 1_700_000_000, 2_600_000_000, &rng)
+            .issue(
+                &[SubjectAltName::Dns("localhost".into())],
+                &key,
+                1_700_000_000,
+                2_600_000_000,
+                &rng,
+            )
             .unwrap();
-        Identity { leaf, key: key.to_vec() }
+        Identity {
+            leaf,
+            key: key.to_vec(),
+        }
     })
 }
 
 fn server_config() -> Arc<ServerConfig> {
     let id = identity();
     Arc::new(
-        ServerConfig::builder_with_single_cert(vec![id.leaf.clone()], SigningKey::from_der(&id.key).unwrap())
-            .build()
-            .unwrap(),
+        ServerConfig::builder_with_single_cert(
+            vec![id.leaf.clone()],
+            SigningKey::from_der(&id.key).unwrap(),
+        )
+        .build()
+        .unwrap(),
     )
 }
 
@@ -60,16 +81,24 @@ fn spawn_server<R: Send + 'static>(
     let port = listener.local_addr().unwrap().port();
     let h = std::thread::spawn(move || {
         let (sock, _) = listener.accept().unwrap();
-        sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        serve(ServerStream::new(ServerConnection::new(server_config()).unwrap(), sock))
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        serve(ServerStream::new(
+            ServerConnection::new(server_config()).unwrap(),
+            sock,
+        ))
     });
     (port, h)
 }
 
 fn connect(port: u16, verifier: Arc<dyn ServerCertVerifier>) -> ClientStream<TcpStream> {
     let sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    ClientStream::new(ClientConnection::new(client_config(verifier), "localhost").unwrap(), sock)
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    ClientStream::new(
+        ClientConnection::new(client_config(verifier), "localhost").unwrap(),
+        sock,
+    )
 }
 
 fn tls_error(e: &io::Error) -> Option<&Error> {
@@ -82,7 +111,8 @@ fn round_trip_reads_to_end_only_after_close_notify() {
         tls.handshake().unwrap();
         let mut got = Vec::new();
         tls.read_to_end(&mut got).unwrap();
-        tls.write_all(&got.iter().rev().copied().collect::<Vec<_>>()).unwrap();
+        tls.write_all(&got.iter().rev().copied().collect::<Vec<_>>())
+            .unwrap();
         tls.close().unwrap();
         got
     });
@@ -149,10 +179,20 @@ fn rejected_certificate_is_invalid_data_and_the_server_sees_the_alert() {
     let mut tls = connect(port, wrong_pin);
     let e = tls.handshake().unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::InvalidData);
-    assert!(matches!(tls_error(&e), Some(Error::InvalidCertificate(_))), "{e}");
+    assert!(
+        matches!(tls_error(&e), Some(Error::InvalidCertificate(_))),
+        "{e}"
+    );
     let server_err = server.join().unwrap();
-    assert_eq!(server_err.kind(), io::ErrorKind::ConnectionAborted, "{server_err}");
-    assert!(matches!(tls_error(&server_err), Some(Error::AlertReceived(_))));
+    assert_eq!(
+        server_err.kind(),
+        io::ErrorKind::ConnectionAborted,
+        "{server_err}"
+    );
+    assert!(matches!(
+        tls_error(&server_err),
+        Some(Error::AlertReceived(_))
+    ));
 }
 
 struct Deferring;
@@ -218,9 +258,16 @@ fn retryable_transport_errors_leave_the_stream_usable() {
         tls.read_to_end(&mut rest).unwrap();
     });
     let sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     let conn = ClientConnection::new(client_config(pinned()), "localhost").unwrap();
-    let mut tls = ClientStream::new(conn, Stuttering { inner: sock, fail_next: false });
+    let mut tls = ClientStream::new(
+        conn,
+        Stuttering {
+            inner: sock,
+            fail_next: false,
+        },
+    );
     let mut retries = 0;
     while let Err(e) = tls.handshake() {
         assert_eq!(e.kind(), io::ErrorKind::WouldBlock, "{e}");
@@ -239,5 +286,8 @@ fn retryable_transport_errors_leave_the_stream_usable() {
     tls.close().unwrap();
     server.join().unwrap();
     assert_eq!(got, b"over a stuttering transport");
-    assert!(retries > 100, "the transport did stutter ({retries} retries)");
+    assert!(
+        retries > 100,
+        "the transport did stutter ({retries} retries)"
+    );
 }

@@ -47,12 +47,22 @@ pub fn parse_groups(list: &str) -> Result<Vec<NamedGroup>, String> {
                 .ok_or_else(|| {
                     format!(
                         "unknown group {name:?} (known: {})",
-                        GROUP_NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                        GROUP_NAMES
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 })
         })
         .collect::<Result<Vec<_>, _>>()
-        .and_then(|v| if v.is_empty() { Err("--groups needs at least one group".into()) } else { Ok(v) })
+        .and_then(|v| {
+            if v.is_empty() {
+                Err("--groups needs at least one group".into())
+            } else {
+                Ok(v)
+            }
+        })
 }
 
 /// Parses `s1,s2,...` of IANA suite names.
@@ -68,12 +78,22 @@ pub fn parse_suites(list: &str) -> Result<Vec<CipherSuite>, String> {
                 .ok_or_else(|| {
                     format!(
                         "unknown cipher suite {name:?} (known: {})",
-                        SUITES.iter().filter_map(|s| s.name()).collect::<Vec<_>>().join(", ")
+                        SUITES
+                            .iter()
+                            .filter_map(|s| s.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 })
         })
         .collect::<Result<Vec<_>, _>>()
-        .and_then(|v| if v.is_empty() { Err("--suites needs at least one suite".into()) } else { Ok(v) })
+        .and_then(|v| {
+            if v.is_empty() {
+                Err("--suites needs at least one suite".into())
+            } else {
+                Ok(v)
+            }
+        })
 }
 
 /// The command-line name of a group.
@@ -109,7 +129,10 @@ pub fn scheme_name(s: Option<SignatureScheme>) -> String {
 
 /// An ALPN protocol for printing, `none` when absent.
 pub fn alpn_name(p: Option<&[u8]>) -> String {
-    p.map_or_else(|| "none".into(), |p| String::from_utf8_lossy(p).into_owned())
+    p.map_or_else(
+        || "none".into(),
+        |p| String::from_utf8_lossy(p).into_owned(),
+    )
 }
 
 /// Every certificate in a PEM file (a chain: leaf first).
@@ -132,7 +155,8 @@ pub fn load_key(path: &str) -> Result<SigningKey, String> {
 pub fn key_log(path: Option<&str>) -> Result<Option<Arc<dyn KeyLog>>, String> {
     match path {
         Some(p) => {
-            let log = KeyLogFile::with_path(p).map_err(|e| format!("cannot open key log {p}: {e}"))?;
+            let log =
+                KeyLogFile::with_path(p).map_err(|e| format!("cannot open key log {p}: {e}"))?;
             eprintln!("warning: writing TLS secrets to {p} (debugging only)");
             Ok(Some(Arc::new(log)))
         }
@@ -212,7 +236,13 @@ pub struct Args {
 impl Args {
     /// The process arguments after the program name.
     pub fn from_env() -> Self {
-        Self { args: std::env::args().skip(1).collect::<Vec<_>>().into_iter().peekable() }
+        Self {
+            args: std::env::args()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .peekable(),
+        }
     }
 
     /// The next raw argument.
@@ -222,6 +252,8 @@ impl Args {
 
     /// The value of option `name` (the argument after it).
     pub fn value(&mut self, name: &str) -> Result<String, String> {
-        self.args.next().ok_or_else(|| format!("{name} needs a value"))
+        self.args
+            .next()
+            .ok_or_else(|| format!("{name} needs a value"))
     }
 }
