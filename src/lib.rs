@@ -21,6 +21,9 @@ mod handshake;
 pub mod key_schedule;
 pub mod msgs;
 pub mod record;
+#[cfg(feature = "std")]
+pub mod stream;
+pub mod trace;
 pub mod verify;
 
 pub use config::{ClientAuth, ClientConfig, PaddingPolicy, ServerConfig, TimeSource};
