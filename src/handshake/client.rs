@@ -8,6 +8,7 @@
 //!   ──▶ Finished sent ──▶ Connected
 //! ```
 
+use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -65,7 +66,8 @@ struct Hs {
     schedule: HandshakeSchedule,
     c_hs: Output,
     s_hs: Output,
-    cert_request: Option<CertReq>,
+    /// Boxed to keep every handshake state small.
+    cert_request: Option<Box<CertReq>>,
 }
 
 /// The server's CertificateRequest (§4.3.2).
@@ -102,7 +104,9 @@ enum St {
     AwaitVerify(Hs),
     ExpectCertificateVerify(Hs),
     ExpectFinished(Hs),
-    AwaitSign(PendingSign),
+    /// Boxed: it holds every secret of the finished handshake, and the
+    /// other states should not pay for its size.
+    AwaitSign(Box<PendingSign>),
     Connected,
     Poisoned,
 }
@@ -214,6 +218,7 @@ pub fn answer_sign(
                 Error::SigningFailed(_) | Error::Internal(_) => e,
                 other => Error::SigningFailed(alloc::format!("{other}")),
             })?;
+            let p = *p;
             core.queue_handshake(&p.queued);
             hs.send_certificate_verify(core, p.scheme, sig);
             hs.send_finished(core, p.finish)
@@ -324,7 +329,7 @@ impl ClientHs {
             (St::ExpectCertificate(mut h), HandshakeMessage::CertificateRequest(cr))
                 if h.cert_request.is_none() =>
             {
-                h.cert_request = Some(certificate_request(cr)?);
+                h.cert_request = Some(Box::new(certificate_request(cr)?));
                 self.transcript.add(raw);
                 self.state = St::ExpectCertificate(h);
                 Ok(())
@@ -671,7 +676,7 @@ impl ClientHs {
             c_ap,
             exporter,
         };
-        let Some(req) = h.cert_request else {
+        let Some(req) = h.cert_request.map(|b| *b) else {
             return self.send_finished(core, finish);
         };
 
@@ -725,11 +730,11 @@ impl ClientHs {
                     scheme,
                     message: content,
                 }));
-                self.state = St::AwaitSign(PendingSign {
+                self.state = St::AwaitSign(Box::new(PendingSign {
                     finish,
                     scheme,
                     queued: cert,
-                });
+                }));
                 Ok(())
             }
         }
