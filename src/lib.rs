@@ -14,5 +14,6 @@ pub mod error;
 pub mod key_schedule;
 pub mod msgs;
 pub mod record;
+pub mod x509;
 
 pub use error::Error;

@@ -1,0 +1,149 @@
+//! The x509-limbo suite (C2SP) through `x509::Validator`: every case runs;
+//! each one we do not skip (with the reason printed) must give the
+//! expected result. Prints the tally per expected result.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use tls13::crypto::pem;
+use tls13::x509::{ExpectedName, Policy, TrustAnchor, Usage, Validator};
+
+const LIMBO: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/x509-limbo/limbo.json"));
+
+/// Cases we do not run, with the reason (reported as SKIPPED).
+fn skip_reason(case: &Value) -> Option<&'static str> {
+    let id = case["id"].as_str().unwrap_or_default();
+    let features: Vec<&str> = case["features"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    match id {
+        // Conflicting pairs: the suite expects opposite results; we take
+        // the side that accepts what the Web PKI issues.
+        "rfc5280::nc::permitted-dns-match-noncritical" => {
+            return Some("conflicts with webpki::nc::permitted-dns-match-noncritical: we follow CABF, which allows non-critical nameConstraints");
+        }
+        "webpki::eku::ee-without-eku" => {
+            return Some("conflicts with rfc5280::eku::ee-without-eku: we follow RFC 5280, an absent EKU allows every purpose");
+        }
+        "webpki::ca-as-leaf" => {
+            return Some("conflicts with rfc5280::ca-as-leaf: we follow RFC 5280, a CA certificate may be an end entity");
+        }
+        "webpki::san::public-suffix-multi-label-wildcard-san"
+        | "webpki::san::public-suffix-private-namespace-wildcard-san" => {
+            return Some("needs the Public Suffix List, which we do not ship (single-label `*.tld` wildcards are refused)");
+        }
+        _ => {}
+    }
+    if features.contains(&"has-crl") {
+        return Some("CRLs are not implemented yet");
+    }
+    None
+}
+
+/// `2024-01-01T00:00:00+00:00` (an optional fraction is truncated).
+fn parse_time(s: &str) -> u64 {
+    let n = |a: usize, b: usize| s[a..b].parse::<i64>().unwrap();
+    let (y, m, d) = (n(0, 4), n(5, 7), n(8, 10));
+    let (hh, mm, ss) = (n(11, 13), n(14, 16), n(17, 19));
+    assert!(s.ends_with("+00:00") || s.ends_with('Z'), "{s}");
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).unwrap()
+}
+
+fn certs(v: &Value) -> Vec<Vec<u8>> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| pem::certificates(p.as_str().unwrap()).unwrap())
+        .collect()
+}
+
+/// Runs one case: Ok(()) = accepted, Err(reason).
+fn run(case: &Value) -> Result<(), String> {
+    let mut anchors = Vec::new();
+    for der in certs(&case["trusted_certs"]) {
+        match TrustAnchor::from_der(der) {
+            Ok(a) => anchors.push(a),
+            // An anchor we cannot parse cannot start a path; report it.
+            Err(e) => eprintln!("    (trust anchor ignored: {e})"),
+        }
+    }
+    let intermediates = certs(&case["untrusted_intermediates"]);
+    let leaf = pem::certificates(case["peer_certificate"].as_str().unwrap())
+        .map_err(|e| e.to_string())?
+        .pop()
+        .ok_or("no peer certificate")?;
+    let now = match case["validation_time"].as_str() {
+        Some(t) => parse_time(t),
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    };
+    let mut policy = Policy::default();
+    // limbo's `key_usage` lists the end-entity usages the case asks for;
+    // outside TLS a CA may be validated as the end entity.
+    policy.require_digital_signature = case["key_usage"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|u| u == "digitalSignature"));
+    if let Some(d) = case["max_chain_depth"].as_u64() {
+        policy.max_intermediates = usize::try_from(d).unwrap();
+    }
+    let validator = Validator::new(anchors, policy);
+    let name_value = case["expected_peer_name"]["value"].as_str().unwrap_or_default().to_owned();
+    let usage = match (case["validation_kind"].as_str(), case["expected_peer_name"]["kind"].as_str()) {
+        (Some("CLIENT"), _) => Usage::Client,
+        (Some("SERVER"), None) => Usage::ServerUnnamed,
+        (_, Some("DNS")) => Usage::Server(ExpectedName::Dns(&name_value)),
+        (_, Some("IP")) => Usage::Server(ExpectedName::Ip(name_value.parse().map_err(|e| format!("{e}"))?)),
+        (k, n) => return Err(format!("unsupported validation kind {k:?} / name kind {n:?}")),
+    };
+    validator
+        .validate(&leaf, &intermediates, usage, now)
+        .map(|_| ())
+        .map_err(|e| format!("{e} [{:?}]", e.alert()))
+}
+
+#[test]
+fn limbo() {
+    let suite: Value = serde_json::from_str(LIMBO).unwrap();
+    let cases = suite["testcases"].as_array().unwrap();
+    assert_eq!(cases.len(), 208);
+    // expected -> (pass, fail, skip)
+    let mut tally: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for case in cases {
+        let id = case["id"].as_str().unwrap();
+        let expected = case["expected_result"].as_str().unwrap().to_owned();
+        let entry = tally.entry(expected.clone()).or_default();
+        if let Some(reason) = skip_reason(case) {
+            entry.2 += 1;
+            println!("SKIPPED {id}: {reason}");
+            continue;
+        }
+        let result = run(case);
+        let ok = match (expected.as_str(), &result) {
+            ("SUCCESS", Ok(())) | ("FAILURE", Err(_)) => true,
+            _ => false,
+        };
+        match &result {
+            Ok(()) => println!("{} {id}: accepted", if ok { "pass" } else { "FAIL" }),
+            Err(e) => println!("{} {id}: rejected: {e}", if ok { "pass" } else { "FAIL" }),
+        }
+        if ok {
+            entry.0 += 1;
+        } else {
+            entry.1 += 1;
+            failures.push(format!("{id} (expected {expected}): {result:?}"));
+        }
+    }
+    for (expected, (pass, fail, skip)) in &tally {
+        println!("expected {expected}: {pass} pass, {fail} fail, {skip} skipped");
+    }
+    assert!(failures.is_empty(), "{} cases differ:\n{}", failures.len(), failures.join("\n"));
+}
