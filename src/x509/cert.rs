@@ -147,20 +147,10 @@ impl<'a> Certificate<'a> {
             }
             None => 0,
         };
-        if version != 2 {
-            return Err(ChainError::new(
-                Check::Profile,
-                alloc::format!("has version {} where v3 is required", version + 1),
-            ));
-        }
+        // Version and serial-number rules are checked by the path
+        // validator, which can exempt trust anchors (real roots include
+        // v1 certificates and a zero serial number).
         let serial = der::integer(t.expect(der::INTEGER)?.value, "serialNumber")?;
-        // §4.1.2.2: positive, at most 20 octets.
-        if serial.first().is_some_and(|b| *b >= 0x80) || serial.iter().all(|b| *b == 0) {
-            return Err(ChainError::new(Check::Profile, "has a serial number that is not positive (RFC 5280 §4.1.2.2)"));
-        }
-        if serial.len() > 20 && !(serial.len() == 21 && serial.first() == Some(&0)) {
-            return Err(ChainError::new(Check::Profile, "has a serial number longer than 20 octets (RFC 5280 §4.1.2.2)"));
-        }
         let inner_alg = t.expect(der::SEQUENCE)?.raw;
         if inner_alg != sig_alg {
             return Err(ChainError::new(

@@ -170,7 +170,7 @@ impl Validator {
         now: u64,
     ) -> Result<VerifiedPath, ChainError> {
         let now = i64::try_from(now).unwrap_or(i64::MAX);
-        let leaf = cert::Certificate::parse(end_entity).map_err(|e| e.at(Position::Peer(0), String::new()))?;
+        let leaf = cert::Certificate::parse(end_entity).map_err(|e| e.at(Position::Peer(0), String::from("not parsed")))?;
         let mut nodes = alloc::vec![path::Node {
             cert: leaf,
             pos: Position::Peer(0),

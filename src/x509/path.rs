@@ -58,7 +58,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
     /// returns the node indices, end entity first, anchor last.
     pub fn build(&mut self) -> Result<Vec<usize>, ChainError> {
         let leaf = self.nodes.first().ok_or_else(|| err(Check::Encoding, "no end-entity certificate"))?;
-        self.check_common(&leaf.cert).map_err(|e| leaf.blame(e))?;
+        self.check_common(&leaf.cert, false).map_err(|e| leaf.blame(e))?;
         self.check_end_entity(&leaf.cert).map_err(|e| leaf.blame(e))?;
         let mut path = alloc::vec![0];
         if self.search(&mut path)? {
@@ -70,6 +70,8 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
     }
 
     fn record(&mut self, depth: usize, e: ChainError) {
+        #[cfg(feature = "std")]
+        if std::env::var("X509_DEBUG").is_ok() { std::eprintln!("  [{depth}] {e}"); }
         if self.best.as_ref().is_none_or(|(d, _)| depth > *d) {
             self.best = Some((depth, e));
         }
@@ -150,7 +152,21 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
     }
 
     /// Rules for every certificate in a path, leaf to anchor.
-    fn check_common(&self, c: &Certificate<'_>) -> Result<(), ChainError> {
+    fn check_common(&self, c: &Certificate<'_>, anchor: bool) -> Result<(), ChainError> {
+        if !anchor {
+            // CABF 7.1.1: v3 only.
+            if c.version != 2 {
+                return Err(err(Check::Profile, alloc::format!("has version {} where v3 is required (CABF BR 7.1.1)", c.version + 1)));
+            }
+            // RFC 5280 §4.1.2.2: positive, at most 20 octets.
+            let serial = c.serial;
+            if serial.first().is_some_and(|b| *b >= 0x80) || serial.iter().all(|b| *b == 0) {
+                return Err(err(Check::Profile, "has a serial number that is not positive (RFC 5280 §4.1.2.2)"));
+            }
+            if serial.len() > 20 && !(serial.len() == 21 && serial.first() == Some(&0)) {
+                return Err(err(Check::Profile, "has a serial number longer than 20 octets (RFC 5280 §4.1.2.2)"));
+            }
+        }
         if let Some(oid) = c.ext.unknown_critical {
             return Err(err(
                 Check::UnknownCriticalExtension,
@@ -172,8 +188,10 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
         if let Err(e) = sig::public_key(c.spki, self.policy.min_rsa_bits) {
             return Err(err(Check::Unsupported, alloc::format!("has a {e}")));
         }
-        // §4.2.1.1: keyIdentifier required except in self-signed certificates.
-        if !c.is_self_issued() && c.ext.aki.and_then(|a| a.key_id).is_none() {
+        // §4.2.1.1: keyIdentifier required except in self-signed
+        // certificates. A trust anchor is trusted as configured, whoever
+        // issued it (limbo cve-2024-0567: a cross-signed root as anchor).
+        if !anchor && !c.is_self_issued() && c.ext.aki.and_then(|a| a.key_id).is_none() {
             return Err(err(Check::Profile, "has no authorityKeyIdentifier keyIdentifier (RFC 5280 §4.2.1.1)"));
         }
         let ku = c.ext.key_usage;
@@ -207,13 +225,13 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
             Usage::Client => (cert::OID_CLIENT_AUTH, "clientAuth"),
         };
         if let Some((purposes, critical)) = &c.ext.eku {
-            if !purposes.contains(&purpose) {
-                let any = purposes.contains(&cert::OID_ANY_EKU);
+            let any = purposes.contains(&cert::OID_ANY_EKU);
+            if !purposes.contains(&purpose) || any {
                 return Err(err(
                     Check::Usage,
                     alloc::format!(
-                        "has extendedKeyUsage without {purpose_name}{} (RFC 5280 §4.2.1.12)",
-                        if any { " (anyExtendedKeyUsage is not accepted for TLS, CABF 7.1.2.7.10)" } else { "" }
+                        "has extendedKeyUsage {} (RFC 5280 §4.2.1.12)",
+                        if any { "with anyExtendedKeyUsage, which is not accepted for TLS (CABF BR 7.1.2.7.10)".into() } else { alloc::format!("without {purpose_name}") }
                     ),
                 ));
             }
@@ -237,7 +255,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
     /// certificates already between it and the end entity.
     fn check_issuer(&self, cand: &Node<'_>, below: &[usize]) -> Result<(), ChainError> {
         let c = &cand.cert;
-        self.check_common(c)?;
+        self.check_common(c, cand.anchor)?;
         match c.ext.basic_constraints {
             Some((true, _, true)) => {}
             Some((true, _, false)) => {
@@ -269,6 +287,10 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 Check::BasicConstraints,
                 alloc::format!("would make the path longer than the allowed {} intermediate(s)", self.policy.max_intermediates),
             ));
+        }
+        // CABF BR 7.1.2.1.2: a root carries no extKeyUsage.
+        if cand.anchor && c.is_self_issued() && c.ext.eku.is_some() {
+            return Err(err(Check::Profile, "is a root with extKeyUsage, which CABF BR 7.1.2.1.2 forbids"));
         }
         if cand.anchor && c.is_self_issued() {
             if let Some(aki) = c.ext.aki {
