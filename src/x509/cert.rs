@@ -25,7 +25,6 @@ pub const OID_CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0
 /// keyUsage bits (RFC 5280 §4.2.1.3), as bit positions in [`Extensions::key_usage`].
 pub const KU_DIGITAL_SIGNATURE: u16 = 1 << 0;
 pub const KU_KEY_CERT_SIGN: u16 = 1 << 5;
-pub const KU_CRL_SIGN: u16 = 1 << 6;
 
 /// One GeneralName (RFC 5280 §4.2.1.6); values borrowed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +72,6 @@ pub fn general_names(v: &[u8]) -> Result<Vec<GeneralName<'_>>, ChainError> {
 pub struct NameConstraints<'a> {
     pub permitted: Vec<GeneralName<'a>>,
     pub excluded: Vec<GeneralName<'a>>,
-    pub critical: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -160,7 +158,10 @@ impl<'a> Certificate<'a> {
         }
         let issuer = t.expect(der::SEQUENCE)?.value;
         if issuer.is_empty() {
-            return Err(ChainError::new(Check::Profile, "has an empty issuer name (RFC 5280 §4.1.2.4)"));
+            return Err(ChainError::new(
+                Check::Profile,
+                "has an empty issuer name (RFC 5280 §4.1.2.4)",
+            ));
         }
         let validity = t.expect(der::SEQUENCE)?.value;
         let mut v = Der::new(validity, "validity")?;
@@ -232,7 +233,10 @@ fn parse_extensions(v: &[u8]) -> Result<Extensions<'_>, ChainError> {
         e.finish()?;
         // RFC 5280 §4.2: at most one instance of a given extension.
         if seen.contains(&oid) {
-            return Err(ChainError::new(Check::Profile, "has a duplicate extension (RFC 5280 §4.2)"));
+            return Err(ChainError::new(
+                Check::Profile,
+                "has a duplicate extension (RFC 5280 §4.2)",
+            ));
         }
         seen.push(oid);
         let noncritical = |name: &str| {
@@ -249,7 +253,10 @@ fn parse_extensions(v: &[u8]) -> Result<Extensions<'_>, ChainError> {
             OID_BC => ext.basic_constraints = Some(basic_constraints(value, critical)?),
             OID_KU => ext.key_usage = Some(key_usage(value)?),
             OID_EKU => {
-                let mut d = Der::new(der::single(value, der::SEQUENCE, "extKeyUsage")?, "extKeyUsage")?;
+                let mut d = Der::new(
+                    der::single(value, der::SEQUENCE, "extKeyUsage")?,
+                    "extKeyUsage",
+                )?;
                 let mut purposes = Vec::new();
                 while !d.is_empty() {
                     purposes.push(d.expect(der::OID)?.value);
@@ -263,10 +270,14 @@ fn parse_extensions(v: &[u8]) -> Result<Extensions<'_>, ChainError> {
                 let names = general_names(der::single(value, der::SEQUENCE, "subjectAltName")?)?;
                 ext.san = Some((names, critical));
             }
-            OID_NC => ext.name_constraints = Some(name_constraints(value, critical)?),
+            OID_NC => ext.name_constraints = Some(name_constraints(value)?),
             OID_SKI => {
                 noncritical("subjectKeyIdentifier")?;
-                ext.ski = Some(der::single(value, der::OCTET_STRING, "subjectKeyIdentifier")?);
+                ext.ski = Some(der::single(
+                    value,
+                    der::OCTET_STRING,
+                    "subjectKeyIdentifier",
+                )?);
             }
             OID_AKI => {
                 noncritical("authorityKeyIdentifier")?;
@@ -300,7 +311,10 @@ fn parse_extensions(v: &[u8]) -> Result<Extensions<'_>, ChainError> {
 }
 
 fn basic_constraints(v: &[u8], critical: bool) -> Result<(bool, Option<u64>, bool), ChainError> {
-    let mut d = Der::new(der::single(v, der::SEQUENCE, "basicConstraints")?, "basicConstraints")?;
+    let mut d = Der::new(
+        der::single(v, der::SEQUENCE, "basicConstraints")?,
+        "basicConstraints",
+    )?;
     let ca = match d.optional(der::BOOLEAN)? {
         Some(b) if der::boolean(b.value, "cA")? => true,
         Some(_) => return Err(bad("explicit cA FALSE")),
@@ -319,7 +333,12 @@ fn key_usage(v: &[u8]) -> Result<u16, ChainError> {
     let (unused, bytes) = bits.split_first().ok_or_else(|| bad("keyUsage"))?;
     // DER (X.690 §11.2.2): no trailing zero bits; unused bits are zero.
     let last = bytes.last().copied().unwrap_or(0);
-    if *unused > 7 || bytes.is_empty() || bytes.len() > 2 || last == 0 || last.trailing_zeros() < u32::from(*unused) {
+    if *unused > 7
+        || bytes.is_empty()
+        || bytes.len() > 2
+        || last == 0
+        || last.trailing_zeros() < u32::from(*unused)
+    {
         return Err(bad("keyUsage bits"));
     }
     let mut out = 0u16;
@@ -349,12 +368,14 @@ fn subtrees(v: &[u8]) -> Result<Vec<GeneralName<'_>>, ChainError> {
     Ok(out)
 }
 
-fn name_constraints(v: &[u8], critical: bool) -> Result<NameConstraints<'_>, ChainError> {
-    let mut d = Der::new(der::single(v, der::SEQUENCE, "nameConstraints")?, "nameConstraints")?;
-    let mut nc = NameConstraints {
-        critical,
-        ..Default::default()
-    };
+/// CABF BR 7.1.2.5.2 allows a non-critical nameConstraints (an explicit
+/// exception to RFC 5280 §4.2.1.10), so criticality is not checked.
+fn name_constraints(v: &[u8]) -> Result<NameConstraints<'_>, ChainError> {
+    let mut d = Der::new(
+        der::single(v, der::SEQUENCE, "nameConstraints")?,
+        "nameConstraints",
+    )?;
+    let mut nc = NameConstraints::default();
     if let Some(p) = d.optional(ctx_cons(0))? {
         nc.permitted = subtrees(p.value)?;
     }
@@ -371,7 +392,10 @@ fn name_constraints(v: &[u8], critical: bool) -> Result<NameConstraints<'_>, Cha
 }
 
 fn authority_key_id(v: &[u8]) -> Result<AuthorityKeyId<'_>, ChainError> {
-    let mut d = Der::new(der::single(v, der::SEQUENCE, "authorityKeyIdentifier")?, "authorityKeyIdentifier")?;
+    let mut d = Der::new(
+        der::single(v, der::SEQUENCE, "authorityKeyIdentifier")?,
+        "authorityKeyIdentifier",
+    )?;
     let key_id = d.optional(ctx_prim(0))?.map(|t| t.value);
     let issuer = d.optional(ctx_cons(1))?;
     if let Some(i) = issuer {
@@ -381,7 +405,9 @@ fn authority_key_id(v: &[u8]) -> Result<AuthorityKeyId<'_>, ChainError> {
     d.finish()?;
     // §4.2.1.1: both authorityCertIssuer and serial, or neither.
     if issuer.is_some() != serial.is_some() {
-        return Err(bad("authorityKeyIdentifier with only one of issuer and serial"));
+        return Err(bad(
+            "authorityKeyIdentifier with only one of issuer and serial",
+        ));
     }
     Ok(AuthorityKeyId {
         key_id,
@@ -390,7 +416,10 @@ fn authority_key_id(v: &[u8]) -> Result<AuthorityKeyId<'_>, ChainError> {
 }
 
 fn authority_info_access(v: &[u8]) -> Result<(), ChainError> {
-    let mut d = Der::new(der::single(v, der::SEQUENCE, "authorityInfoAccess")?, "authorityInfoAccess")?;
+    let mut d = Der::new(
+        der::single(v, der::SEQUENCE, "authorityInfoAccess")?,
+        "authorityInfoAccess",
+    )?;
     if d.is_empty() {
         return Err(bad("empty authorityInfoAccess"));
     }

@@ -167,7 +167,11 @@ impl OidText<'_> {
                 continue;
             }
             if first {
-                let (a, b) = if acc < 80 { (acc / 40, acc % 40) } else { (2, acc - 80) };
+                let (a, b) = if acc < 80 {
+                    (acc / 40, acc % 40)
+                } else {
+                    (2, acc - 80)
+                };
                 let _ = write!(out, "{a}.{b}");
                 first = false;
             } else {

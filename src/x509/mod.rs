@@ -92,7 +92,8 @@ impl TrustAnchor {
             .into_iter()
             .enumerate()
             .map(|(i, der)| {
-                Self::from_der(der).map_err(|e| Error::BadConfig(alloc::format!("trust anchor {i}: {e}")))
+                Self::from_der(der)
+                    .map_err(|e| Error::BadConfig(alloc::format!("trust anchor {i}: {e}")))
             })
             .collect()
     }
@@ -170,7 +171,8 @@ impl Validator {
         now: u64,
     ) -> Result<VerifiedPath, ChainError> {
         let now = i64::try_from(now).unwrap_or(i64::MAX);
-        let leaf = cert::Certificate::parse(end_entity).map_err(|e| e.at(Position::Peer(0), String::from("not parsed")))?;
+        let leaf = cert::Certificate::parse(end_entity)
+            .map_err(|e| e.at(Position::Peer(0), String::from("not parsed")))?;
         let mut nodes = alloc::vec![path::Node {
             cert: leaf,
             pos: Position::Peer(0),
@@ -208,7 +210,17 @@ impl Validator {
                 }
             }
         }
-        let subject = nodes.first().map(|n| name::display(n.cert.subject)).unwrap_or_default();
-        Ok(VerifiedPath { chain, anchor, subject })
+        let subject = nodes
+            .first()
+            .map(|n| name::display(n.cert.subject))
+            .unwrap_or_default();
+        Ok(VerifiedPath {
+            chain,
+            anchor,
+            subject,
+        })
     }
 }
+
+#[cfg(test)]
+mod tests;

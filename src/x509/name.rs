@@ -68,7 +68,9 @@ fn string_value(t: &der::Tlv<'_>) -> Option<String> {
                 [a, b] => u16::from_be_bytes([*a, *b]),
                 _ => 0xfffd,
             });
-            char::decode_utf16(units).collect::<Result<String, _>>().ok()
+            char::decode_utf16(units)
+                .collect::<Result<String, _>>()
+                .ok()
         }
         _ => None,
     }
@@ -142,7 +144,9 @@ pub fn valid_dns(name: &[u8], wildcard: bool) -> bool {
             && l.first() != Some(&b'-')
             && l.last() != Some(&b'-')
     });
-    ldh && !labels.last().is_some_and(|l| l.iter().all(u8::is_ascii_digit))
+    ldh && !labels
+        .last()
+        .is_some_and(|l| l.iter().all(u8::is_ascii_digit))
 }
 
 /// Does the SAN dNSName `pattern` match the reference `name`?
@@ -156,7 +160,10 @@ pub fn dns_matches(pattern: &[u8], name: &str) -> bool {
     match pattern.strip_prefix(b"*.") {
         Some(suffix) => match name.iter().position(|b| *b == b'.') {
             Some(dot) => {
-                dot > 0 && name.get(dot + 1..).is_some_and(|rest| rest.eq_ignore_ascii_case(suffix))
+                dot > 0
+                    && name
+                        .get(dot + 1..)
+                        .is_some_and(|rest| rest.eq_ignore_ascii_case(suffix))
             }
             None => false,
         },
@@ -184,8 +191,16 @@ fn ip_text(octets: &[u8]) -> Option<String> {
 /// Checks that the end entity carries `expected` in its subjectAltName
 /// (never the common name: RFC 9525 §6.1), and that every common name is
 /// a character-for-character copy of a SAN entry (CABF BR 7.1.4.3).
-pub fn check_identity(cert: &Certificate<'_>, expected: ExpectedName<'_>) -> Result<(), ChainError> {
-    let names = cert.ext.san.as_ref().map(|(n, _)| n.as_slice()).unwrap_or(&[]);
+pub fn check_identity(
+    cert: &Certificate<'_>,
+    expected: ExpectedName<'_>,
+) -> Result<(), ChainError> {
+    let names = cert
+        .ext
+        .san
+        .as_ref()
+        .map(|(n, _)| n.as_slice())
+        .unwrap_or(&[]);
     let found = names.iter().any(|n| match (n, expected) {
         (GeneralName::Dns(p), ExpectedName::Dns(d)) => dns_matches(p, d),
         (GeneralName::Ip(a), ExpectedName::Ip(ip)) => *a == ip_octets(ip).as_slice(),
@@ -202,9 +217,14 @@ pub fn check_identity(cert: &Certificate<'_>, expected: ExpectedName<'_>) -> Res
             .collect();
         listed.truncate(8);
         let detail = if listed.is_empty() {
-            alloc::format!("has no DNS or IP subjectAltName, so it cannot be valid for {expected} (the common name is not used, RFC 9525 §6.1)")
+            alloc::format!(
+                "has no DNS or IP subjectAltName, so it cannot be valid for {expected} (the common name is not used, RFC 9525 §6.1)"
+            )
         } else {
-            alloc::format!("is not valid for {expected}: its subjectAltName lists {}", listed.join(", "))
+            alloc::format!(
+                "is not valid for {expected}: its subjectAltName lists {}",
+                listed.join(", ")
+            )
         };
         return Err(ChainError::new(Check::Name, detail));
     }
@@ -224,7 +244,9 @@ pub fn check_identity(cert: &Certificate<'_>, expected: ExpectedName<'_>) -> Res
         if variant {
             return Err(ChainError::new(
                 Check::Name,
-                alloc::format!("has common name {cn:?}, which is not a character-for-character copy of its subjectAltName entry (CABF BR 7.1.4.3)"),
+                alloc::format!(
+                    "has common name {cn:?}, which is not a character-for-character copy of its subjectAltName entry (CABF BR 7.1.4.3)"
+                ),
             ));
         }
     }
@@ -238,7 +260,9 @@ fn lenient_ip(s: &str) -> Option<IpAddr> {
         return Some(ip);
     }
     if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        return u32::from_str_radix(hex, 16).ok().map(|v| IpAddr::V4(v.into()));
+        return u32::from_str_radix(hex, 16)
+            .ok()
+            .map(|v| IpAddr::V4(v.into()));
     }
     let parts: Vec<&str> = s.split('.').collect();
     if parts.len() == 4 {
@@ -279,7 +303,9 @@ pub fn check_san_syntax(cert: &Certificate<'_>) -> Result<(), ChainError> {
 
 fn name_text(n: &GeneralName<'_>) -> String {
     match n {
-        GeneralName::Dns(v) | GeneralName::Email(v) | GeneralName::Uri(v) => String::from_utf8_lossy(v).into_owned(),
+        GeneralName::Dns(v) | GeneralName::Email(v) | GeneralName::Uri(v) => {
+            String::from_utf8_lossy(v).into_owned()
+        }
         GeneralName::Ip(a) => ip_text(a).unwrap_or_else(|| alloc::format!("{} octets", a.len())),
         GeneralName::Directory(d) => display(d),
         GeneralName::Other(t) => alloc::format!("[tag {t:#x}]"),
@@ -290,7 +316,9 @@ fn valid_email(e: &[u8]) -> bool {
     let mut parts = e.split(|b| *b == b'@');
     match (parts.next(), parts.next(), parts.next()) {
         (Some(local), Some(host), None) => {
-            !local.is_empty() && local.iter().all(|b| b.is_ascii_graphic()) && valid_dns(host, false)
+            !local.is_empty()
+                && local.iter().all(|b| b.is_ascii_graphic())
+                && valid_dns(host, false)
         }
         _ => false,
     }
@@ -305,9 +333,9 @@ fn dns_within(name: &[u8], base: &[u8]) -> bool {
         return name.eq_ignore_ascii_case(base);
     }
     name.len() > base.len()
-        && name
-            .get(name.len() - base.len() - 1..)
-            .is_some_and(|t| t.first() == Some(&b'.') && t.get(1..).is_some_and(|t| t.eq_ignore_ascii_case(base)))
+        && name.get(name.len() - base.len() - 1..).is_some_and(|t| {
+            t.first() == Some(&b'.') && t.get(1..).is_some_and(|t| t.eq_ignore_ascii_case(base))
+        })
 }
 
 fn constraint_valid(c: &GeneralName<'_>) -> bool {
@@ -317,13 +345,16 @@ fn constraint_valid(c: &GeneralName<'_>) -> bool {
         GeneralName::Dns(d) => d.is_empty() || valid_dns(d, false),
         GeneralName::Ip(a) => {
             let half = a.len() / 2;
-            (a.len() == 8 || a.len() == 32) && a.get(half..).is_some_and(|mask| {
-                // The mask must be contiguous ones then zeros (CIDR).
-                let bits = mask.iter().fold(0u128, |acc, b| (acc << 8) | u128::from(*b));
-                // Left-align the mask (at most 16 octets, so the shift is < 128).
-                let aligned = bits << (128 - mask.len() * 8);
-                aligned.count_ones() == aligned.leading_ones()
-            })
+            (a.len() == 8 || a.len() == 32)
+                && a.get(half..).is_some_and(|mask| {
+                    // The mask must be contiguous ones then zeros (CIDR).
+                    let bits = mask
+                        .iter()
+                        .fold(0u128, |acc, b| (acc << 8) | u128::from(*b));
+                    // Left-align the mask (at most 16 octets, so the shift is < 128).
+                    let aligned = bits << (128 - mask.len() * 8);
+                    aligned.count_ones() == aligned.leading_ones()
+                })
         }
         GeneralName::Email(e) => {
             if e.contains(&b'@') {
@@ -347,14 +378,19 @@ fn in_subtree(name: &GeneralName<'_>, c: &GeneralName<'_>, excluded: bool) -> Op
                     || (excluded
                         && base.len() > parent.len()
                         && base.iter().position(|b| *b == b'.').is_some_and(|dot| {
-                            base.get(dot + 1..).is_some_and(|r| r.eq_ignore_ascii_case(parent))
+                            base.get(dot + 1..)
+                                .is_some_and(|r| r.eq_ignore_ascii_case(parent))
                         }))
             }
             None => dns_within(n, base),
         },
         (GeneralName::Ip(a), GeneralName::Ip(net)) => {
             let (base, mask) = net.split_at(net.len() / 2);
-            a.len() == base.len() && a.iter().zip(base).zip(mask).all(|((x, y), m)| x & m == y & m)
+            a.len() == base.len()
+                && a.iter()
+                    .zip(base)
+                    .zip(mask)
+                    .all(|((x, y), m)| x & m == y & m)
         }
         (GeneralName::Email(e), GeneralName::Email(c)) => {
             let (local, host) = match e.iter().position(|b| *b == b'@') {
@@ -376,7 +412,7 @@ fn in_subtree(name: &GeneralName<'_>, c: &GeneralName<'_>, excluded: bool) -> Op
             };
             n.len() >= c.len() && n.iter().zip(&c).all(|(a, b)| a == b)
         }
-        (GeneralName::Uri(_), GeneralName::Uri(_)) => return Some(!excluded && false),
+        (GeneralName::Uri(_), GeneralName::Uri(_)) => return Some(false),
         (GeneralName::Other(a), GeneralName::Other(b)) if a == b => return Some(excluded),
         _ => return None,
     })
@@ -420,7 +456,10 @@ pub fn check_constraints(
         if permitted_of_type && !permitted {
             return Err(ChainError::new(
                 Check::NameConstraints,
-                alloc::format!("has name {:?}, outside the issuer's permitted subtrees", name_text(name)),
+                alloc::format!(
+                    "has name {:?}, outside the issuer's permitted subtrees",
+                    name_text(name)
+                ),
             ));
         }
         for c in &nc.excluded {
@@ -428,16 +467,29 @@ pub fn check_constraints(
             if in_subtree(name, c, true) == Some(true) {
                 return Err(ChainError::new(
                     Check::NameConstraints,
-                    alloc::format!("has name {:?}, inside the excluded subtree {:?}", name_text(name), name_text(c)),
+                    alloc::format!(
+                        "has name {:?}, inside the excluded subtree {:?}",
+                        name_text(name),
+                        name_text(c)
+                    ),
                 ));
             }
         }
         // Names of a kind we do not evaluate under a constraint of that kind.
         let unevaluable = matches!(name, GeneralName::Uri(_) | GeneralName::Other(_));
-        if unevaluable && nc.permitted.iter().chain(&nc.excluded).any(|c| core::mem::discriminant(c) == core::mem::discriminant(name)) {
+        if unevaluable
+            && nc
+                .permitted
+                .iter()
+                .chain(&nc.excluded)
+                .any(|c| core::mem::discriminant(c) == core::mem::discriminant(name))
+        {
             return Err(ChainError::new(
                 Check::NameConstraints,
-                alloc::format!("has name {:?} of a kind whose constraints we do not process", name_text(name)),
+                alloc::format!(
+                    "has name {:?} of a kind whose constraints we do not process",
+                    name_text(name)
+                ),
             ));
         }
     }
@@ -467,18 +519,28 @@ mod tests {
         assert!(!dns_matches(b"*.example.com", ".example.com"));
         assert!(!dns_matches(b"ba*.example.com", "baz.example.com"));
         assert!(!dns_matches(b"foo.*.example.com", "foo.bar.example.com"));
-        assert!(!dns_matches(b"xn--*-1b3c148a.example.com", "xn--bliss-1b3c148a.example.com"));
+        assert!(!dns_matches(
+            b"xn--*-1b3c148a.example.com",
+            "xn--bliss-1b3c148a.example.com"
+        ));
         assert!(!dns_matches(b"*", "com"));
         assert!(!dns_matches(b"*.com", "example.com"));
         assert!(!dns_matches(b"exa_mple.com", "exa_mple.com"));
         assert!(!dns_matches(b"127.0.0.1", "127.0.0.1"));
-        assert!(!dns_matches("😜.example.com".as_bytes(), "xn--628h.example.com"));
+        assert!(!dns_matches(
+            "😜.example.com".as_bytes(),
+            "xn--628h.example.com"
+        ));
     }
 
     #[test]
     fn dns_constraints() {
         let c = |n: &str, base: &str, ex: bool| {
-            in_subtree(&GeneralName::Dns(n.as_bytes()), &GeneralName::Dns(base.as_bytes()), ex)
+            in_subtree(
+                &GeneralName::Dns(n.as_bytes()),
+                &GeneralName::Dns(base.as_bytes()),
+                ex,
+            )
         };
         assert_eq!(c("example.com", "example.com", false), Some(true));
         assert_eq!(c("foo.bar.example.com", "example.com", false), Some(true));
@@ -490,26 +552,44 @@ mod tests {
         assert_eq!(c("*.example.com", "a.b.example.com", true), Some(false));
         assert!(!constraint_valid(&GeneralName::Dns(b".example.com")));
         assert!(!constraint_valid(&GeneralName::Dns(b"*.example.com")));
-        assert!(constraint_valid(&GeneralName::Ip(&[192, 0, 2, 0, 255, 255, 255, 0])));
-        assert!(!constraint_valid(&GeneralName::Ip(&[192, 0, 2, 0, 255, 0, 255, 0])));
+        assert!(constraint_valid(&GeneralName::Ip(&[
+            192, 0, 2, 0, 255, 255, 255, 0
+        ])));
+        assert!(!constraint_valid(&GeneralName::Ip(&[
+            192, 0, 2, 0, 255, 0, 255, 0
+        ])));
         assert!(!constraint_valid(&GeneralName::Ip(&[192, 0, 2, 0])));
     }
 
     #[test]
     fn ip_and_email_constraints() {
         let net = GeneralName::Ip(&[192, 0, 2, 0, 255, 255, 255, 0]);
-        assert_eq!(in_subtree(&GeneralName::Ip(&[192, 0, 2, 7]), &net, false), Some(true));
-        assert_eq!(in_subtree(&GeneralName::Ip(&[192, 0, 3, 7]), &net, false), Some(false));
+        assert_eq!(
+            in_subtree(&GeneralName::Ip(&[192, 0, 2, 7]), &net, false),
+            Some(true)
+        );
+        assert_eq!(
+            in_subtree(&GeneralName::Ip(&[192, 0, 3, 7]), &net, false),
+            Some(false)
+        );
         let mut v6 = [0u8; 16];
         v6[15] = 1;
         assert_eq!(in_subtree(&GeneralName::Ip(&v6), &net, false), Some(false));
-        let e = |n: &str, c: &str| in_subtree(&GeneralName::Email(n.as_bytes()), &GeneralName::Email(c.as_bytes()), false);
+        let e = |n: &str, c: &str| {
+            in_subtree(
+                &GeneralName::Email(n.as_bytes()),
+                &GeneralName::Email(c.as_bytes()),
+                false,
+            )
+        };
         assert_eq!(e("foo@example.com", "foo@example.com"), Some(true));
         assert_eq!(e("foo@EXAMPLE.com", "example.com"), Some(true));
         assert_eq!(e("user@example.com", "*@example.com"), Some(false));
         assert_eq!(e("*@sub.example.com", "*@example.com"), Some(false));
         assert_eq!(e("a@sub.example.com", ".example.com"), Some(true));
         assert_eq!(e("a@example.com", ".example.com"), Some(false));
-        assert!(!constraint_valid(&GeneralName::Email(b"invalid@invalid@example.com")));
+        assert!(!constraint_valid(&GeneralName::Email(
+            b"invalid@invalid@example.com"
+        )));
     }
 }

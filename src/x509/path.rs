@@ -57,9 +57,14 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
     /// Finds a path from the end entity (node 0) to a trust anchor;
     /// returns the node indices, end entity first, anchor last.
     pub fn build(&mut self) -> Result<Vec<usize>, ChainError> {
-        let leaf = self.nodes.first().ok_or_else(|| err(Check::Encoding, "no end-entity certificate"))?;
-        self.check_common(&leaf.cert, false).map_err(|e| leaf.blame(e))?;
-        self.check_end_entity(&leaf.cert).map_err(|e| leaf.blame(e))?;
+        let leaf = self
+            .nodes
+            .first()
+            .ok_or_else(|| err(Check::Encoding, "no end-entity certificate"))?;
+        self.check_common(&leaf.cert, false)
+            .map_err(|e| leaf.blame(e))?;
+        self.check_end_entity(&leaf.cert)
+            .map_err(|e| leaf.blame(e))?;
         let mut path = alloc::vec![0];
         if self.search(&mut path)? {
             return Ok(path);
@@ -70,8 +75,6 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
     }
 
     fn record(&mut self, depth: usize, e: ChainError) {
-        #[cfg(feature = "std")]
-        if std::env::var("X509_DEBUG").is_ok() { std::eprintln!("  [{depth}] {e}"); }
         if self.best.as_ref().is_none_or(|(d, _)| depth > *d) {
             self.best = Some((depth, e));
         }
@@ -89,19 +92,25 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
         for (idx, cand) in nodes.iter().enumerate().skip(1) {
             // Loops and duplicates: a certificate appears once per path.
             if cand.cert.subject != child.cert.issuer
-                || path.iter().any(|p| nodes.get(*p).is_some_and(|n| n.cert.der == cand.cert.der))
+                || path
+                    .iter()
+                    .any(|p| nodes.get(*p).is_some_and(|n| n.cert.der == cand.cert.der))
             {
                 continue;
             }
             // RFC 5280 §4.2.1.1: the key identifiers, when both present, must agree.
-            if let (Some(aki), Some(ski)) = (child.cert.ext.aki.and_then(|a| a.key_id), cand.cert.ext.ski) {
-                if aki != ski {
-                    continue;
-                }
+            if let (Some(aki), Some(ski)) =
+                (child.cert.ext.aki.and_then(|a| a.key_id), cand.cert.ext.ski)
+                && aki != ski
+            {
+                continue;
             }
             any = true;
             self.candidate_budget = self.candidate_budget.checked_sub(1).ok_or_else(|| {
-                err(Check::Budget, "path building examined too many candidate issuers; giving up")
+                err(
+                    Check::Budget,
+                    "path building examined too many candidate issuers; giving up",
+                )
             })?;
             let depth = path.len();
             if let Err(e) = self.check_issuer(cand, path.get(1..).unwrap_or(&[])) {
@@ -109,7 +118,10 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 continue;
             }
             self.sig_budget = self.sig_budget.checked_sub(1).ok_or_else(|| {
-                err(Check::Budget, "path building needed too many signature checks; giving up")
+                err(
+                    Check::Budget,
+                    "path building needed too many signature checks; giving up",
+                )
             })?;
             if let Err(e) = sig::verify_signed_data(
                 cand.cert.spki,
@@ -123,7 +135,12 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                     _ => Check::Unsupported,
                 };
                 let issuer = name::display(cand.cert.subject);
-                let e = child.blame(err(check, alloc::format!("has a signature that does not verify with the key of {issuer}: {e}")));
+                let e = child.blame(err(
+                    check,
+                    alloc::format!(
+                        "has a signature that does not verify with the key of {issuer}: {e}"
+                    ),
+                ));
                 self.record(depth, e);
                 continue;
             }
@@ -141,7 +158,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
         if !any {
             let issuer = name::display(child.cert.issuer);
             self.record(
-                path.len() - 1,
+                path.len().saturating_sub(1),
                 child.blame(err(
                     Check::UnknownIssuer,
                     alloc::format!("is issued by {issuer}, which is neither a trust anchor nor among the intermediates supplied"),
@@ -156,33 +173,58 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
         if !anchor {
             // CABF 7.1.1: v3 only.
             if c.version != 2 {
-                return Err(err(Check::Profile, alloc::format!("has version {} where v3 is required (CABF BR 7.1.1)", c.version + 1)));
+                return Err(err(
+                    Check::Profile,
+                    alloc::format!(
+                        "has version {} where v3 is required (CABF BR 7.1.1)",
+                        c.version + 1
+                    ),
+                ));
             }
             // RFC 5280 §4.1.2.2: positive, at most 20 octets.
             let serial = c.serial;
             if serial.first().is_some_and(|b| *b >= 0x80) || serial.iter().all(|b| *b == 0) {
-                return Err(err(Check::Profile, "has a serial number that is not positive (RFC 5280 §4.1.2.2)"));
+                return Err(err(
+                    Check::Profile,
+                    "has a serial number that is not positive (RFC 5280 §4.1.2.2)",
+                ));
             }
             if serial.len() > 20 && !(serial.len() == 21 && serial.first() == Some(&0)) {
-                return Err(err(Check::Profile, "has a serial number longer than 20 octets (RFC 5280 §4.1.2.2)"));
+                return Err(err(
+                    Check::Profile,
+                    "has a serial number longer than 20 octets (RFC 5280 §4.1.2.2)",
+                ));
             }
         }
         if let Some(oid) = c.ext.unknown_critical {
             return Err(err(
                 Check::UnknownCriticalExtension,
-                alloc::format!("has critical extension {} that we do not process (RFC 5280 §4.2)", super::der::OidText(oid).to_string_lossy()),
+                alloc::format!(
+                    "has critical extension {} that we do not process (RFC 5280 §4.2)",
+                    super::der::OidText(oid).to_string_lossy()
+                ),
             ));
         }
         if self.now > c.not_after {
             return Err(err(
                 Check::Expired,
-                alloc::format!("expired at {}, {} before the validation time {}", time::format(c.not_after), time::span(self.now - c.not_after), time::format(self.now)),
+                alloc::format!(
+                    "expired at {}, {} before the validation time {}",
+                    time::format(c.not_after),
+                    time::span(self.now.saturating_sub(c.not_after)),
+                    time::format(self.now)
+                ),
             ));
         }
         if self.now < c.not_before {
             return Err(err(
                 Check::NotYetValid,
-                alloc::format!("is not valid before {}, {} after the validation time {}", time::format(c.not_before), time::span(c.not_before - self.now), time::format(self.now)),
+                alloc::format!(
+                    "is not valid before {}, {} after the validation time {}",
+                    time::format(c.not_before),
+                    time::span(c.not_before.saturating_sub(self.now)),
+                    time::format(self.now)
+                ),
             ));
         }
         if let Err(e) = sig::public_key(c.spki, self.policy.min_rsa_bits) {
@@ -192,29 +234,50 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
         // certificates. A trust anchor is trusted as configured, whoever
         // issued it (limbo cve-2024-0567: a cross-signed root as anchor).
         if !anchor && !c.is_self_issued() && c.ext.aki.and_then(|a| a.key_id).is_none() {
-            return Err(err(Check::Profile, "has no authorityKeyIdentifier keyIdentifier (RFC 5280 §4.2.1.1)"));
+            return Err(err(
+                Check::Profile,
+                "has no authorityKeyIdentifier keyIdentifier (RFC 5280 §4.2.1.1)",
+            ));
         }
         let ku = c.ext.key_usage;
         if ku.is_some_and(|k| k & cert::KU_KEY_CERT_SIGN != 0) && !c.is_ca() {
-            return Err(err(Check::BasicConstraints, "asserts keyCertSign but is not a CA (RFC 5280 §4.2.1.9)"));
+            return Err(err(
+                Check::BasicConstraints,
+                "asserts keyCertSign but is not a CA (RFC 5280 §4.2.1.9)",
+            ));
         }
         if c.is_ca() && ku.is_some_and(|k| k & cert::KU_KEY_CERT_SIGN == 0) {
-            return Err(err(Check::Usage, "is a CA whose keyUsage lacks keyCertSign (RFC 5280 §4.2.1.3)"));
+            return Err(err(
+                Check::Usage,
+                "is a CA whose keyUsage lacks keyCertSign (RFC 5280 §4.2.1.3)",
+            ));
         }
         match (&c.ext.san, c.subject.is_empty()) {
             (Some((_, false)), true) | (None, true) => {
-                return Err(err(Check::Profile, "has an empty subject without a critical subjectAltName (RFC 5280 §4.2.1.6)"));
+                return Err(err(
+                    Check::Profile,
+                    "has an empty subject without a critical subjectAltName (RFC 5280 §4.2.1.6)",
+                ));
             }
             (Some((_, true)), false) => {
-                return Err(err(Check::Profile, "marks subjectAltName critical although the subject is not empty (CABF BR 7.1.2.7.12)"));
+                return Err(err(
+                    Check::Profile,
+                    "marks subjectAltName critical although the subject is not empty (CABF BR 7.1.2.7.12)",
+                ));
             }
             _ => {}
         }
         if c.ext.name_constraints.is_some() && !c.is_ca() {
-            return Err(err(Check::Profile, "has nameConstraints but is not a CA (RFC 5280 §4.2.1.10)"));
+            return Err(err(
+                Check::Profile,
+                "has nameConstraints but is not a CA (RFC 5280 §4.2.1.10)",
+            ));
         }
         if c.ext.policy_constraints_critical == Some(false) {
-            return Err(err(Check::Profile, "has a non-critical policyConstraints (RFC 5280 §4.2.1.11)"));
+            return Err(err(
+                Check::Profile,
+                "has a non-critical policyConstraints (RFC 5280 §4.2.1.11)",
+            ));
         }
         Ok(())
     }
@@ -231,18 +294,31 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                     Check::Usage,
                     alloc::format!(
                         "has extendedKeyUsage {} (RFC 5280 §4.2.1.12)",
-                        if any { "with anyExtendedKeyUsage, which is not accepted for TLS (CABF BR 7.1.2.7.10)".into() } else { alloc::format!("without {purpose_name}") }
+                        if any {
+                            "with anyExtendedKeyUsage, which is not accepted for TLS (CABF BR 7.1.2.7.10)".into()
+                        } else {
+                            alloc::format!("without {purpose_name}")
+                        }
                     ),
                 ));
             }
             if *critical {
-                return Err(err(Check::Profile, "marks extendedKeyUsage critical (CABF BR 7.1.2.7.6)"));
+                return Err(err(
+                    Check::Profile,
+                    "marks extendedKeyUsage critical (CABF BR 7.1.2.7.6)",
+                ));
             }
         }
         // RFC 8446 §4.4.2.2: the key must be allowed to sign.
         if self.policy.require_digital_signature
-            && c.ext.key_usage.is_some_and(|k| k & cert::KU_DIGITAL_SIGNATURE == 0) {
-            return Err(err(Check::Usage, "has keyUsage without digitalSignature, which TLS 1.3 needs (RFC 8446 §4.4.2.2)"));
+            && c.ext
+                .key_usage
+                .is_some_and(|k| k & cert::KU_DIGITAL_SIGNATURE == 0)
+        {
+            return Err(err(
+                Check::Usage,
+                "has keyUsage without digitalSignature, which TLS 1.3 needs (RFC 8446 §4.4.2.2)",
+            ));
         }
         name::check_san_syntax(c)?;
         if let Usage::Server(expected) = self.usage {
@@ -259,14 +335,23 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
         match c.ext.basic_constraints {
             Some((true, _, true)) => {}
             Some((true, _, false)) => {
-                return Err(err(Check::Profile, "is a CA whose basicConstraints is not critical (RFC 5280 §4.2.1.9)"));
+                return Err(err(
+                    Check::Profile,
+                    "is a CA whose basicConstraints is not critical (RFC 5280 §4.2.1.9)",
+                ));
             }
             _ => {
-                return Err(err(Check::BasicConstraints, "issued a certificate in this path but is not a CA (basicConstraints cA is not TRUE; RFC 5280 §6.1.4 (k))"));
+                return Err(err(
+                    Check::BasicConstraints,
+                    "issued a certificate in this path but is not a CA (basicConstraints cA is not TRUE; RFC 5280 §6.1.4 (k))",
+                ));
             }
         }
         if c.ext.ski.is_none() {
-            return Err(err(Check::Profile, "is a CA without subjectKeyIdentifier (RFC 5280 §4.2.1.2)"));
+            return Err(err(
+                Check::Profile,
+                "is a CA without subjectKeyIdentifier (RFC 5280 §4.2.1.2)",
+            ));
         }
         // §6.1.4 (l), (m): self-issued intermediates do not count.
         let intermediates = below
@@ -274,30 +359,42 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
             .filter_map(|i| self.nodes.get(*i))
             .filter(|n| !n.cert.is_self_issued())
             .count();
-        if let Some((_, Some(max), _)) = c.ext.basic_constraints {
-            if intermediates as u64 > max {
-                return Err(err(
-                    Check::BasicConstraints,
-                    alloc::format!("allows {max} intermediate CA(s) below it (pathLenConstraint), but this path has {intermediates}"),
-                ));
-            }
+        if let Some((_, Some(max), _)) = c.ext.basic_constraints
+            && intermediates as u64 > max
+        {
+            return Err(err(
+                Check::BasicConstraints,
+                alloc::format!(
+                    "allows {max} intermediate CA(s) below it (pathLenConstraint), but this path has {intermediates}"
+                ),
+            ));
         }
         if !cand.anchor && intermediates + 1 > self.policy.max_intermediates {
             return Err(err(
                 Check::BasicConstraints,
-                alloc::format!("would make the path longer than the allowed {} intermediate(s)", self.policy.max_intermediates),
+                alloc::format!(
+                    "would make the path longer than the allowed {} intermediate(s)",
+                    self.policy.max_intermediates
+                ),
             ));
         }
         // CABF BR 7.1.2.1.2: a root carries no extKeyUsage.
         if cand.anchor && c.is_self_issued() && c.ext.eku.is_some() {
-            return Err(err(Check::Profile, "is a root with extKeyUsage, which CABF BR 7.1.2.1.2 forbids"));
+            return Err(err(
+                Check::Profile,
+                "is a root with extKeyUsage, which CABF BR 7.1.2.1.2 forbids",
+            ));
         }
-        if cand.anchor && c.is_self_issued() {
-            if let Some(aki) = c.ext.aki {
-                // CABF BR 7.1.2.1.3: a root's AKI is its own key identifier only.
-                if aki.has_issuer_and_serial || aki.key_id.is_none() || aki.key_id != c.ext.ski {
-                    return Err(err(Check::Profile, "is a self-signed root whose authorityKeyIdentifier is not just its own subjectKeyIdentifier (CABF BR 7.1.2.1.3)"));
-                }
+        if cand.anchor
+            && c.is_self_issued()
+            && let Some(aki) = c.ext.aki
+        {
+            // CABF BR 7.1.2.1.3: a root's AKI is its own key identifier only.
+            if aki.has_issuer_and_serial || aki.key_id.is_none() || aki.key_id != c.ext.ski {
+                return Err(err(
+                    Check::Profile,
+                    "is a self-signed root whose authorityKeyIdentifier is not just its own subjectKeyIdentifier (CABF BR 7.1.2.1.3)",
+                ));
             }
         }
         Ok(())
@@ -310,11 +407,17 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
     fn check_path(&self, path: &[usize]) -> Result<(), ChainError> {
         let mut budget = self.policy.max_name_constraint_checks;
         for (k, ca_idx) in path.iter().enumerate().skip(1) {
-            let Some(nc) = self.nodes.get(*ca_idx).and_then(|n| n.cert.ext.name_constraints.as_ref()) else {
+            let Some(nc) = self
+                .nodes
+                .get(*ca_idx)
+                .and_then(|n| n.cert.ext.name_constraints.as_ref())
+            else {
                 continue;
             };
             for (j, below) in path.iter().take(k).enumerate() {
-                let Some(n) = self.nodes.get(*below) else { continue };
+                let Some(n) = self.nodes.get(*below) else {
+                    continue;
+                };
                 if j > 0 && n.cert.is_self_issued() {
                     continue;
                 }

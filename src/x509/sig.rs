@@ -34,7 +34,9 @@ impl core::fmt::Display for SigError {
             Self::UnsupportedAlgorithm(a) => write!(f, "unsupported signature algorithm {a}"),
             Self::UnsupportedKey(k) => write!(f, "unsupported public key: {k}"),
             Self::WeakKey(k) => write!(f, "weak public key: {k}"),
-            Self::KeyMismatch => f.write_str("signature algorithm does not match the issuer's key type"),
+            Self::KeyMismatch => {
+                f.write_str("signature algorithm does not match the issuer's key type")
+            }
             Self::BadSignature => f.write_str("signature does not verify"),
         }
     }
@@ -83,8 +85,8 @@ enum Alg {
 
 /// A public key we accept.
 pub enum PublicKey {
-    /// RSA, with its modulus size in bits.
-    Rsa(rsa::PublicKey, usize),
+    /// RSA.
+    Rsa(rsa::PublicKey),
     /// ECDSA P-256.
     P256(p256::ecdsa::VerifyingKey),
     /// ECDSA P-384.
@@ -103,7 +105,11 @@ fn algorithm(tlv: &[u8]) -> Result<(&[u8], Option<der::Tlv<'_>>), SigError> {
     let v = der::single(tlv, der::SEQUENCE, "AlgorithmIdentifier").map_err(|_| unsup())?;
     let mut d = Der::new(v, "AlgorithmIdentifier").map_err(|_| unsup())?;
     let oid = d.expect(der::OID).map_err(|_| unsup())?.value;
-    let params = if d.is_empty() { None } else { Some(d.next().map_err(|_| unsup())?) };
+    let params = if d.is_empty() {
+        None
+    } else {
+        Some(d.next().map_err(|_| unsup())?)
+    };
     d.finish().map_err(|_| unsup())?;
     Ok((oid, params))
 }
@@ -141,7 +147,12 @@ fn pss_params(p: Option<der::Tlv<'_>>) -> Option<Hash> {
     if mgf_oid != MGF1 || hash_alg(mgf_params?.raw)? != hash {
         return None;
     }
-    let salt_int = der::single(d.expect(der::ctx_cons(2)).ok()?.value, der::INTEGER, "saltLength").ok()?;
+    let salt_int = der::single(
+        d.expect(der::ctx_cons(2)).ok()?.value,
+        der::INTEGER,
+        "saltLength",
+    )
+    .ok()?;
     let salt = der::small_uint(salt_int, "saltLength").ok()?;
     let want = match hash {
         Hash::Sha256 => 32,
@@ -151,10 +162,10 @@ fn pss_params(p: Option<der::Tlv<'_>>) -> Option<Hash> {
     if salt != want {
         return None;
     }
-    if let Some(t) = d.optional(der::ctx_cons(3)).ok()? {
-        if der::single(t.value, der::INTEGER, "trailerField").ok()? != [1] {
-            return None;
-        }
+    if let Some(t) = d.optional(der::ctx_cons(3)).ok()?
+        && der::single(t.value, der::INTEGER, "trailerField").ok()? != [1]
+    {
+        return None;
     }
     d.finish().ok()?;
     Some(hash)
@@ -187,10 +198,18 @@ pub fn public_key(spki: &[u8], min_rsa_bits: usize) -> Result<PublicKey, SigErro
     let v = der::single(spki, der::SEQUENCE, "SubjectPublicKeyInfo")
         .map_err(|_| unsup("malformed SubjectPublicKeyInfo"))?;
     let mut d = Der::new(v, "SubjectPublicKeyInfo").map_err(|_| unsup("malformed"))?;
-    let alg = d.expect(der::SEQUENCE).map_err(|_| unsup("malformed algorithm"))?.raw;
-    let bits = d.expect(der::BIT_STRING).map_err(|_| unsup("malformed key"))?.value;
-    d.finish().map_err(|_| unsup("malformed SubjectPublicKeyInfo"))?;
-    let key = der::bit_string_octets(bits, "subjectPublicKey").map_err(|_| unsup("key bit string"))?;
+    let alg = d
+        .expect(der::SEQUENCE)
+        .map_err(|_| unsup("malformed algorithm"))?
+        .raw;
+    let bits = d
+        .expect(der::BIT_STRING)
+        .map_err(|_| unsup("malformed key"))?
+        .value;
+    d.finish()
+        .map_err(|_| unsup("malformed SubjectPublicKeyInfo"))?;
+    let key =
+        der::bit_string_octets(bits, "subjectPublicKey").map_err(|_| unsup("key bit string"))?;
     let (oid, params) = algorithm(alg).map_err(|_| unsup("malformed algorithm"))?;
     match oid {
         RSA_ENCRYPTION => {
@@ -202,16 +221,23 @@ pub fn public_key(spki: &[u8], min_rsa_bits: usize) -> Result<PublicKey, SigErro
                 .map_err(|_| unsup("malformed RSA key"))?;
             let key = rsa::PublicKey::try_from(info).map_err(|_| unsup("malformed RSA key"))?;
             let n = key.n_bytes();
-            let first = n.iter().position(|b| *b != 0).ok_or_else(|| unsup("RSA modulus zero"))?;
+            let first = n
+                .iter()
+                .position(|b| *b != 0)
+                .ok_or_else(|| unsup("RSA modulus zero"))?;
             let lead = n.get(first).copied().unwrap_or(0);
             let size = (n.len() - first - 1) * 8 + (8 - lead.leading_zeros() as usize);
             if size < min_rsa_bits {
-                return Err(SigError::WeakKey(format!("RSA-{size}, below the minimum of {min_rsa_bits} bits")));
+                return Err(SigError::WeakKey(format!(
+                    "RSA-{size}, below the minimum of {min_rsa_bits} bits"
+                )));
             }
-            if size % 8 != 0 {
-                return Err(SigError::WeakKey(format!("RSA-{size}, not a multiple of 8 bits")));
+            if !size.is_multiple_of(8) {
+                return Err(SigError::WeakKey(format!(
+                    "RSA-{size}, not a multiple of 8 bits"
+                )));
             }
-            Ok(PublicKey::Rsa(key, size))
+            Ok(PublicKey::Rsa(key))
         }
         EC_PUBLIC_KEY => {
             let curve = match params {
@@ -229,7 +255,10 @@ pub fn public_key(spki: &[u8], min_rsa_bits: usize) -> Result<PublicKey, SigErro
                 SECP384R1 => p384::ecdsa::VerifyingKey::from_sec1_bytes(key)
                     .map(PublicKey::P384)
                     .map_err(|_| unsup("invalid P-384 point")),
-                other => Err(SigError::UnsupportedKey(format!("EC curve {}", oid_name(other)))),
+                other => Err(SigError::UnsupportedKey(format!(
+                    "EC curve {}",
+                    oid_name(other)
+                ))),
             }
         }
         ED25519 => {
@@ -241,7 +270,10 @@ pub fn public_key(spki: &[u8], min_rsa_bits: usize) -> Result<PublicKey, SigErro
                 .map(PublicKey::Ed25519)
                 .map_err(|_| unsup("invalid Ed25519 key"))
         }
-        other => Err(SigError::UnsupportedKey(format!("algorithm {}", oid_name(other)))),
+        other => Err(SigError::UnsupportedKey(format!(
+            "algorithm {}",
+            oid_name(other)
+        ))),
     }
 }
 
@@ -260,11 +292,16 @@ pub fn verify_signed_data(
     verify_with_key(&key, alg, data, signature)
 }
 
-fn verify_with_key(key: &PublicKey, alg: Alg, data: &[u8], signature: &[u8]) -> Result<(), SigError> {
+fn verify_with_key(
+    key: &PublicKey,
+    alg: Alg,
+    data: &[u8],
+    signature: &[u8],
+) -> Result<(), SigError> {
     use SigError::BadSignature;
     match (key, alg) {
-        (PublicKey::Rsa(k, _), Alg::Pkcs1(h)) => pkcs1_verify(k, h, data, signature),
-        (PublicKey::Rsa(k, _), Alg::Pss(h)) => {
+        (PublicKey::Rsa(k), Alg::Pkcs1(h)) => pkcs1_verify(k, h, data, signature),
+        (PublicKey::Rsa(k), Alg::Pss(h)) => {
             let digest = h.digest(data);
             let r = match h {
                 Hash::Sha256 => k.verify(rsa::Pss::<sha2::Sha256>::new(), &digest, signature),
@@ -275,11 +312,13 @@ fn verify_with_key(key: &PublicKey, alg: Alg, data: &[u8], signature: &[u8]) -> 
         }
         (PublicKey::P256(k), Alg::Ecdsa(h)) => {
             let sig = p256::ecdsa::Signature::from_der(signature).map_err(|_| BadSignature)?;
-            k.verify_prehash(&h.digest(data), &sig).map_err(|_| BadSignature)
+            k.verify_prehash(&h.digest(data), &sig)
+                .map_err(|_| BadSignature)
         }
         (PublicKey::P384(k), Alg::Ecdsa(h)) => {
             let sig = p384::ecdsa::Signature::from_der(signature).map_err(|_| BadSignature)?;
-            k.verify_prehash(&h.digest(data), &sig).map_err(|_| BadSignature)
+            k.verify_prehash(&h.digest(data), &sig)
+                .map_err(|_| BadSignature)
         }
         (PublicKey::Ed25519(k), Alg::Ed25519) => {
             let sig = ed25519_dalek::Signature::from_slice(signature).map_err(|_| BadSignature)?;
@@ -293,18 +332,33 @@ fn verify_with_key(key: &PublicKey, alg: Alg, data: &[u8], signature: &[u8]) -> 
 /// public operation: the recovered encoding must equal, octet for octet,
 /// `00 01 FF..FF 00 || DigestInfo(hash)` (§9.2, the DER DigestInfo with
 /// NULL parameters of RFC 8017 note 1).
-fn pkcs1_verify(key: &rsa::PublicKey, h: Hash, data: &[u8], signature: &[u8]) -> Result<(), SigError> {
+fn pkcs1_verify(
+    key: &rsa::PublicKey,
+    h: Hash,
+    data: &[u8],
+    signature: &[u8],
+) -> Result<(), SigError> {
     use rsa::traits::PublicKeyParts as _;
-    const SHA256_PREFIX: &[u8] = &[0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20];
-    const SHA384_PREFIX: &[u8] = &[0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30];
-    const SHA512_PREFIX: &[u8] = &[0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40];
+    const SHA256_PREFIX: &[u8] = &[
+        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+        0x05, 0x00, 0x04, 0x20,
+    ];
+    const SHA384_PREFIX: &[u8] = &[
+        0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02,
+        0x05, 0x00, 0x04, 0x30,
+    ];
+    const SHA512_PREFIX: &[u8] = &[
+        0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03,
+        0x05, 0x00, 0x04, 0x40,
+    ];
     let k = key.size();
     // §8.2.2 step 1: the signature is exactly k octets.
     if signature.len() != k {
         return Err(SigError::BadSignature);
     }
-    let s = rsa::BoxedUint::from_be_slice(signature, key.n_bits_precision()).map_err(|_| SigError::BadSignature)?;
-    if &s >= key.n().as_ref() {
+    let s = rsa::BoxedUint::from_be_slice(signature, key.n_bits_precision())
+        .map_err(|_| SigError::BadSignature)?;
+    if s >= *key.n().as_ref() {
         return Err(SigError::BadSignature);
     }
     let m = rsa::hazmat::rsa_encrypt(key, &s).map_err(|_| SigError::BadSignature)?;
@@ -316,7 +370,10 @@ fn pkcs1_verify(key: &rsa::PublicKey, h: Hash, data: &[u8], signature: &[u8]) ->
     };
     let t_len = prefix.len() + digest.len();
     // §9.2 step 3: at least 8 octets of padding.
-    let ps_len = k.checked_sub(t_len + 3).filter(|n| *n >= 8).ok_or(SigError::BadSignature)?;
+    let ps_len = k
+        .checked_sub(t_len + 3)
+        .filter(|n| *n >= 8)
+        .ok_or(SigError::BadSignature)?;
     let mut expected = alloc::vec![0x00, 0x01];
     expected.resize(2 + ps_len, 0xff);
     expected.push(0x00);

@@ -130,28 +130,41 @@ mod tests {
     #[test]
     fn rejects_non_der_forms() {
         for bad in [
-            &b"7001010000Z"[..],       // no seconds
-            b"700101000000",           // no Z
-            b"700101000000+0000",      // offset
-            b"700101000000.5Z",        // fraction
-            b"701301000000Z",          // month 13
-            b"700230000000Z",          // Feb 30
-            b"700101240000Z",          // hour 24
-            b"700101000060Z",          // leap second
-            b"7O0101000000Z",          // not a digit
+            &b"7001010000Z"[..],  // no seconds
+            b"700101000000",      // no Z
+            b"700101000000+0000", // offset
+            b"700101000000.5Z",   // fraction
+            b"701301000000Z",     // month 13
+            b"700230000000Z",     // Feb 30
+            b"700101240000Z",     // hour 24
+            b"700101000060Z",     // leap second
+            b"7O0101000000Z",     // not a digit
         ] {
             assert_eq!(parse_utc_time(bad), None, "{:?}", core::str::from_utf8(bad));
         }
-        assert_eq!(parse_generalized_time(b"20240229000000Z").map(|_| ()), Some(()));
+        assert_eq!(
+            parse_generalized_time(b"20240229000000Z").map(|_| ()),
+            Some(())
+        );
         assert_eq!(parse_generalized_time(b"20230229000000Z"), None);
         assert_eq!(parse_generalized_time(b"21000229000000Z"), None);
-        assert_eq!(parse_generalized_time(b"20000229000000Z").map(|_| ()), Some(()));
+        assert_eq!(
+            parse_generalized_time(b"20000229000000Z").map(|_| ()),
+            Some(())
+        );
         assert_eq!(parse_generalized_time(b"20240101000000.000Z"), None);
     }
 
     #[test]
     fn format_round_trips() {
-        for t in [0, 951_782_400, 1_709_251_200, 2_524_608_000, 31_536_000_000, -1] {
+        for t in [
+            0,
+            951_782_400,
+            1_709_251_200,
+            2_524_608_000,
+            31_536_000_000,
+            -1,
+        ] {
             let s = format(t);
             let digits: String = s.chars().filter(char::is_ascii_digit).collect();
             let mut g = digits.into_bytes();
