@@ -25,6 +25,7 @@ pub mod record;
 pub mod stream;
 pub mod trace;
 pub mod verify;
+pub mod verify_webpki;
 pub mod x509;
 
 pub use config::{ClientAuth, ClientConfig, PaddingPolicy, ServerConfig, TimeSource};

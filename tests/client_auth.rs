@@ -720,3 +720,86 @@ fn config_rejects_a_verifier_without_schemes() {
     .unwrap_err();
     assert!(matches!(e, Error::BadConfig(_)), "{e:?}");
 }
+
+// ---------- X.509-backed verifiers (tls13::verify_webpki) ----------
+
+use tls13::verify_webpki::{WebPkiClientVerifier, WebPkiServerVerifier};
+use tls13::x509::{Policy as ChainPolicy, TrustAnchor};
+
+fn webpki_client_verifier() -> WebPkiClientVerifier {
+    let ca = identity(KeyType::EcdsaP256).ca.clone();
+    WebPkiClientVerifier::new(
+        vec![TrustAnchor::from_der(ca).unwrap()],
+        ChainPolicy::default(),
+    )
+}
+
+#[test]
+fn webpki_client_verifier_accepts_chains_to_its_anchor_and_advertises_it() {
+    let ca = identity(KeyType::EcdsaP256).ca.clone();
+    let names = webpki_client_verifier().certificate_authorities();
+    assert_eq!(names.len(), 1);
+    // The advertised DER Name is the CA's subject: in a self-signed
+    // certificate it appears twice (issuer and subject).
+    assert_eq!(names[0][0], 0x30, "a SEQUENCE");
+    assert_eq!(
+        ca.windows(names[0].len())
+            .filter(|w| *w == names[0].as_slice())
+            .count(),
+        2
+    );
+    for kind in CLIENT_KEYS {
+        for shape in [Shape::LeafOnly, Shape::Unordered] {
+            let resolver = recording(Some(certified(kind, shape)));
+            // The client checks the server with the validator too.
+            let client = ClientConfig::builder(Arc::new(WebPkiServerVerifier::new(
+                vec![TrustAnchor::from_der(ca.clone()).unwrap()],
+                ChainPolicy::default(),
+            )))
+            .client_cert_resolver(resolver.clone())
+            .build()
+            .unwrap();
+            let server = server_with(ClientAuth::Required(Arc::new(webpki_client_verifier())))
+                .build()
+                .unwrap();
+            let mut p = Pair::new(client, server, Feed::Whole);
+            p.run()
+                .unwrap_or_else(|e| panic!("{kind:?} {shape:?}: {e:?}"));
+            assert!(has_complete(&p.server_events));
+            assert_eq!(p.server.negotiated().peer_certificates, chain(kind, shape));
+            assert_eq!(resolver.1.lock().unwrap()[0].certificate_authorities, names);
+        }
+    }
+}
+
+#[test]
+fn webpki_client_verifier_rejects_a_client_from_another_ca() {
+    // A leaf issued by a CA the server does not trust.
+    let rng = OsRandom;
+    let other_ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+    let other = Ca::new("untrusted CA", &other_ca_key, NOT_BEFORE, NOT_AFTER, &rng).unwrap();
+    let key_der = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+    let leaf = other
+        .issue(
+            &[certgen::SubjectAltName::Dns("client.example".into())],
+            &key_der,
+            NOT_BEFORE,
+            NOT_AFTER,
+            &rng,
+        )
+        .unwrap();
+    let client = client_builder(SERVER_KEY)
+        .client_auth_cert(vec![leaf], SigningKey::from_der(&key_der).unwrap())
+        .build()
+        .unwrap();
+    let server = server_with(ClientAuth::Optional(Arc::new(webpki_client_verifier())))
+        .build()
+        .unwrap();
+    let (s, c) = both_sides_fail(client, server);
+    assert!(
+        matches!(s, Error::InvalidCertificate(CertificateError::Other { .. })),
+        "{s:?}"
+    );
+    assert_eq!(s.alert(), Some(AlertDescription::UNKNOWN_CA), "{s}");
+    assert_eq!(c, Error::AlertReceived(AlertDescription::UNKNOWN_CA));
+}
