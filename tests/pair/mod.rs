@@ -107,7 +107,17 @@ pub struct Pair {
 
 impl Pair {
     pub fn new(client: ClientConfig, server: ServerConfig, feed: Feed) -> Self {
-        let client = ClientConnection::new(Arc::new(client), "localhost").unwrap();
+        Self::with_server_name(client, server, feed, "localhost")
+    }
+
+    /// As [`Pair::new`], the client asking for `server_name`.
+    pub fn with_server_name(
+        client: ClientConfig,
+        server: ServerConfig,
+        feed: Feed,
+        server_name: &str,
+    ) -> Self {
+        let client = ClientConnection::new(Arc::new(client), server_name).unwrap();
         let server = ServerConnection::new(Arc::new(server)).unwrap();
         let seed = match feed {
             Feed::Random(s) => s | 1,
