@@ -1,8 +1,10 @@
 //! X.509 certificate-chain validation for TLS: strict DER parsing
 //! (RFC 5280 §4), path building over the peer's chain and the trust
-//! anchors, the RFC 5280 §6 checks as the Web PKI applies them, and name
-//! checks against subjectAltName (RFC 9525). Errors say which certificate,
-//! which check, and what was expected against what was found.
+//! anchors, the RFC 5280 §6 checks as the Web PKI applies them, name
+//! checks against subjectAltName (RFC 9525), and revocation against
+//! caller-supplied CRLs (RFC 5280 §5, §6.3; [`Validator::with_crls`]).
+//! Errors say which certificate, which check, and what was expected
+//! against what was found.
 //!
 //! ```text
 //! let v = Validator::new(TrustAnchor::from_pem(&pem)?, Policy::default());
