@@ -2,149 +2,19 @@
 //! each one we do not skip (with the reason printed) must give the
 //! expected result. Prints the tally per expected result.
 
+#[path = "limbo/mod.rs"]
+mod limbo;
+
 use std::collections::BTreeMap;
 
+use limbo::{run, skip_reason};
 use serde_json::Value;
 use tls13::crypto::pem;
-use tls13::x509::{ExpectedName, Policy, TrustAnchor, Usage, Validator};
 
 const LIMBO: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/vectors/x509-limbo/limbo.json"
 ));
-
-/// Cases we do not run, with the reason (reported as SKIPPED).
-fn skip_reason(case: &Value) -> Option<&'static str> {
-    let id = case["id"].as_str().unwrap_or_default();
-    let features: Vec<&str> = case["features"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    match id {
-        // Conflicting pairs: the suite expects opposite results; we take
-        // the side that accepts what the Web PKI issues.
-        "rfc5280::nc::permitted-dns-match-noncritical" => {
-            return Some(
-                "conflicts with webpki::nc::permitted-dns-match-noncritical: we follow CABF, which allows non-critical nameConstraints",
-            );
-        }
-        "webpki::eku::ee-without-eku" => {
-            return Some(
-                "conflicts with rfc5280::eku::ee-without-eku: we follow RFC 5280, an absent EKU allows every purpose",
-            );
-        }
-        "webpki::ca-as-leaf" => {
-            return Some(
-                "conflicts with rfc5280::ca-as-leaf: we follow RFC 5280, a CA certificate may be an end entity",
-            );
-        }
-        "webpki::san::public-suffix-multi-label-wildcard-san"
-        | "webpki::san::public-suffix-private-namespace-wildcard-san" => {
-            return Some(
-                "needs the Public Suffix List, which we do not ship (single-label `*.tld` wildcards are refused)",
-            );
-        }
-        "rfc5280::aki::cross-signed-root-missing-aki" => {
-            return Some(
-                "pedantic-rfc5280: a trust anchor is trusted as configured; requiring AKI of a cross-signed anchor would break cve::cve-2024-0567, which the suite expects to succeed",
-            );
-        }
-        "webpki::cn::punycode-not-in-san"
-        | "webpki::cn::utf8-vs-punycode-mismatch"
-        | "webpki::cn::not-in-san" => {
-            return Some(
-                "we never read the common name for identity (RFC 9525 §6.1), so we only refuse a CN that respells a SAN entry (case, IP text), not every CN absent from the SAN",
-            );
-        }
-        _ => {}
-    }
-    if features.contains(&"has-crl") {
-        return Some("CRLs are not implemented yet");
-    }
-    None
-}
-
-/// `2024-01-01T00:00:00+00:00` (an optional fraction is truncated).
-fn parse_time(s: &str) -> u64 {
-    let n = |a: usize, b: usize| s[a..b].parse::<i64>().unwrap();
-    let (y, m, d) = (n(0, 4), n(5, 7), n(8, 10));
-    let (hh, mm, ss) = (n(11, 13), n(14, 16), n(17, 19));
-    assert!(s.ends_with("+00:00") || s.ends_with('Z'), "{s}");
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
-    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).unwrap()
-}
-
-fn certs(v: &Value) -> Vec<Vec<u8>> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|p| pem::certificates(p.as_str().unwrap()).unwrap())
-        .collect()
-}
-
-/// Runs one case: Ok(()) = accepted, Err(reason).
-fn run(case: &Value) -> Result<(), String> {
-    let mut anchors = Vec::new();
-    for der in certs(&case["trusted_certs"]) {
-        match TrustAnchor::from_der(der) {
-            Ok(a) => anchors.push(a),
-            // An anchor we cannot parse cannot start a path; report it.
-            Err(e) => eprintln!("    (trust anchor ignored: {e})"),
-        }
-    }
-    let intermediates = certs(&case["untrusted_intermediates"]);
-    let leaf = pem::certificates(case["peer_certificate"].as_str().unwrap())
-        .map_err(|e| e.to_string())?
-        .pop()
-        .ok_or("no peer certificate")?;
-    let now = match case["validation_time"].as_str() {
-        Some(t) => parse_time(t),
-        None => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    };
-    // limbo's `key_usage` lists the end-entity usages the case asks for;
-    // outside TLS a CA may be validated as the end entity.
-    let mut policy = Policy {
-        require_digital_signature: case["key_usage"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|u| u == "digitalSignature")),
-        ..Policy::default()
-    };
-    if let Some(d) = case["max_chain_depth"].as_u64() {
-        policy.max_intermediates = usize::try_from(d).unwrap();
-    }
-    let validator = Validator::new(anchors, policy);
-    let name_value = case["expected_peer_name"]["value"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let usage = match (
-        case["validation_kind"].as_str(),
-        case["expected_peer_name"]["kind"].as_str(),
-    ) {
-        (Some("CLIENT"), _) => Usage::Client,
-        (Some("SERVER"), None) => Usage::ServerUnnamed,
-        (_, Some("DNS")) => Usage::Server(ExpectedName::Dns(&name_value)),
-        (_, Some("IP")) => Usage::Server(ExpectedName::Ip(
-            name_value.parse().map_err(|e| format!("{e}"))?,
-        )),
-        (k, n) => {
-            return Err(format!(
-                "unsupported validation kind {k:?} / name kind {n:?}"
-            ));
-        }
-    };
-    validator
-        .validate(&leaf, &intermediates, usage, now)
-        .map(|_| ())
-        .map_err(|e| format!("{e} [{:?}]", e.alert()))
-}
 
 #[test]
 fn limbo() {
@@ -188,6 +58,49 @@ fn limbo() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The results document `examples/limbo.rs` writes, from the same
+/// runner: the suite's shape, one entry per case in order, only the three
+/// result words, a reason on every skip, at most 5% skipped, and no
+/// disagreement with an expected result.
+#[test]
+fn limbo_results_document() {
+    let suite: Value = serde_json::from_str(LIMBO).unwrap();
+    let doc = limbo::results(&suite);
+    let obj = doc.as_object().unwrap();
+    let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["harness", "results", "version"]);
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["harness"], "tls13");
+    let cases = suite["testcases"].as_array().unwrap();
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(results.len(), cases.len());
+    let mut skipped = 0;
+    for (r, case) in results.iter().zip(cases) {
+        let mut keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["actual_result", "context", "id"]);
+        assert_eq!(r["id"], case["id"]);
+        let actual = r["actual_result"].as_str().unwrap();
+        let context = r["context"].as_str().unwrap();
+        match actual {
+            "SKIPPED" => {
+                skipped += 1;
+                assert!(!context.is_empty(), "{}: skip without a reason", r["id"]);
+            }
+            "SUCCESS" | "FAILURE" => assert_eq!(actual, case["expected_result"], "{}", r["id"]),
+            other => panic!("{}: actual_result {other}", r["id"]),
+        }
+    }
+    assert!(
+        skipped * 20 <= cases.len(),
+        "{skipped} skipped, more than 5%"
+    );
+    // The document round-trips through its text form.
+    let text = serde_json::to_string(&doc).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), doc);
 }
 
 /// Chromium's `verify_signed_data` cases (with rustls-webpki's additions

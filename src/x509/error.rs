@@ -48,6 +48,9 @@ pub enum Check {
     Profile,
     /// Revoked by a caller-supplied CRL.
     Revoked,
+    /// A caller-supplied CRL for a certificate of the path cannot be used
+    /// (not yet valid or stale), so its revocation status is unknown.
+    RevocationUnknown,
     /// Path building gave up: too many candidates or signature checks.
     Budget,
 }
@@ -61,6 +64,7 @@ impl Check {
             Self::UnknownIssuer | Self::Budget => A::UNKNOWN_CA,
             Self::Unsupported | Self::Usage => A::UNSUPPORTED_CERTIFICATE,
             Self::Revoked => A::CERTIFICATE_REVOKED,
+            Self::RevocationUnknown => A::CERTIFICATE_UNKNOWN,
             Self::Encoding
             | Self::Signature
             | Self::Name

@@ -6,6 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::cert::{self, Certificate};
+use super::crl::Crl;
 use super::error::{ChainError, Check, Position};
 use super::{Policy, Usage, name, sig, time};
 
@@ -32,6 +33,8 @@ pub struct Builder<'a, 'n, 'p> {
     /// The end entity first, then trust anchors (preferred), then the
     /// peer's intermediates.
     pub nodes: &'n [Node<'a>],
+    /// Caller-supplied CRLs, checked once a path reaches an anchor.
+    pub crls: &'n [Crl<'a>],
     sig_budget: usize,
     candidate_budget: usize,
     best: Option<(usize, ChainError)>,
@@ -48,6 +51,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
             usage,
             now,
             nodes,
+            crls: &[],
             sig_budget: policy.max_signature_checks,
             candidate_budget: policy.max_candidates,
             best: None,
@@ -422,6 +426,38 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                     continue;
                 }
                 name::check_constraints(nc, &n.cert, &mut budget).map_err(|e| n.blame(e))?;
+            }
+        }
+        self.check_revocation(path)
+    }
+
+    /// RFC 5280 §6.3: each certificate below the anchor against the CRLs
+    /// of its issuer in this path. A revocation fails only this path, so
+    /// the search may still find one through another issuer.
+    fn check_revocation(&self, path: &[usize]) -> Result<(), ChainError> {
+        for pair in path.windows(2) {
+            let (Some(child), Some(issuer)) = (
+                pair.first().and_then(|i| self.nodes.get(*i)),
+                pair.get(1).and_then(|i| self.nodes.get(*i)),
+            ) else {
+                continue;
+            };
+            for (i, crl) in self.crls.iter().enumerate() {
+                if !crl.is_for(&child.cert, &issuer.cert) {
+                    continue;
+                }
+                crl.check(&issuer.cert, self.now, self.policy.min_rsa_bits)
+                    .map_err(|e| e.at(Position::Crl(i), crl.issuer_text()))?;
+                if let Some(r) = crl.find(child.cert.serial) {
+                    return Err(child.blame(err(
+                        Check::Revoked,
+                        alloc::format!(
+                            "revoked at {} by the CRL of {} (CRL {i})",
+                            time::format(r.date),
+                            crl.issuer_text()
+                        ),
+                    )));
+                }
             }
         }
         Ok(())

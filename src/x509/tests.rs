@@ -110,3 +110,211 @@ fn errors_name_the_certificate_and_the_check() {
         assert_eq!(e.check, Check::Encoding);
     }
 }
+
+/// Hand-built CRLs (RFC 5280 §5.1) signed by the `setup` CA's key.
+mod crl {
+    use alloc::vec::Vec;
+
+    use super::*;
+    use crate::crypto::sign::SigningKey;
+
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = alloc::vec![tag];
+        let n = content.len();
+        if n < 0x80 {
+            out.push(n as u8);
+        } else if n < 0x100 {
+            out.extend([0x81, n as u8]);
+        } else {
+            out.extend([0x82, (n >> 8) as u8, n as u8]);
+        }
+        out.extend_from_slice(content);
+        out
+    }
+
+    fn gtime(t: u64) -> Vec<u8> {
+        let mut digits: Vec<u8> = super::time::format(t as i64)
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .collect();
+        digits.push(b'Z');
+        tlv(0x18, &digits)
+    }
+
+    fn ext(oid: &[u8], critical: bool, value: &[u8]) -> Vec<u8> {
+        let mut body = tlv(0x06, oid);
+        if critical {
+            body.extend([0x01, 0x01, 0xff]);
+        }
+        body.extend(tlv(0x04, value));
+        tlv(0x30, &body)
+    }
+
+    /// ecdsa-with-SHA256 (RFC 5758 §3.2), the P-256 CA's algorithm.
+    const ECDSA_SHA256: &[u8] = &[
+        0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02,
+    ];
+    const CRL_NUMBER: &[u8] = &[0x55, 0x1d, 0x14];
+
+    struct Spec<'a> {
+        version: u8,
+        this: u64,
+        next: u64,
+        revoked: &'a [&'a [u8]],
+        key_id: Option<&'a [u8]>,
+        extra: Vec<Vec<u8>>,
+    }
+
+    /// A CA, its key, and a leaf it issued (the setup of `super::setup`,
+    /// with the key kept to sign CRLs).
+    fn ca() -> (Validator, Vec<u8>, SigningKey, Vec<u8>) {
+        let rng = Counter(core::sync::atomic::AtomicU8::new(3));
+        let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+        let ca = Ca::new("Test CA", &ca_key, T0, T1, &rng).unwrap();
+        let leaf_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+        let leaf = ca
+            .issue(
+                &[SubjectAltName::Dns("api.example.com".into())],
+                &leaf_key,
+                T0,
+                T0 + 86_400 * 30,
+                &rng,
+            )
+            .unwrap();
+        let anchors = alloc::vec![TrustAnchor::from_der(ca.cert_der().to_vec()).unwrap()];
+        let v = Validator::new(anchors, Policy::default());
+        (
+            v,
+            leaf,
+            SigningKey::from_der(&ca_key).unwrap(),
+            ca.cert_der().to_vec(),
+        )
+    }
+
+    fn make(key: &SigningKey, ca_der: &[u8], s: &Spec<'_>) -> Vec<u8> {
+        let ca = cert::Certificate::parse(ca_der).unwrap();
+        let mut tbs = tlv(0x02, &[s.version]);
+        tbs.extend_from_slice(ECDSA_SHA256);
+        tbs.extend(tlv(0x30, ca.subject));
+        tbs.extend(gtime(s.this));
+        tbs.extend(gtime(s.next));
+        if !s.revoked.is_empty() {
+            let mut list = Vec::new();
+            for serial in s.revoked {
+                let mut e = tlv(0x02, serial);
+                e.extend(gtime(T0 + 5));
+                list.extend(tlv(0x30, &e));
+            }
+            tbs.extend(tlv(0x30, &list));
+        }
+        let key_id = s.key_id.unwrap_or_else(|| ca.ext.ski.unwrap());
+        let mut exts = ext(cert::OID_AKI, false, &tlv(0x30, &tlv(0x80, key_id)));
+        exts.extend(ext(CRL_NUMBER, false, &tlv(0x02, &[0x07])));
+        for e in &s.extra {
+            exts.extend_from_slice(e);
+        }
+        tbs.extend(tlv(0xa0, &tlv(0x30, &exts)));
+        let tbs = tlv(0x30, &tbs);
+        let sig = key.sign_x509(&tbs).unwrap();
+        let mut body = tbs;
+        body.extend_from_slice(ECDSA_SHA256);
+        let mut bits = alloc::vec![0];
+        bits.extend(sig);
+        body.extend(tlv(0x03, &bits));
+        tlv(0x30, &body)
+    }
+
+    fn spec<'a>(revoked: &'a [&'a [u8]]) -> Spec<'a> {
+        Spec {
+            version: 1,
+            this: T0,
+            next: T0 + 86_400 * 7,
+            revoked,
+            key_id: None,
+            extra: Vec::new(),
+        }
+    }
+
+    fn check(v: &Validator, leaf: &[u8], crl: Vec<u8>, now: u64) -> Result<(), ChainError> {
+        let none: &[&[u8]] = &[];
+        v.clone()
+            .with_crls(alloc::vec![crl])
+            .validate_server(leaf, none, ExpectedName::Dns("api.example.com"), now)
+            .map(|_| ())
+    }
+
+    #[test]
+    fn listed_serial_is_revoked_with_date_and_alert() {
+        let (v, leaf, key, ca_der) = ca();
+        let serial = cert::Certificate::parse(&leaf).unwrap().serial.to_vec();
+        let other: &[u8] = &[0x01, 0x02, 0x03];
+        assert_eq!(
+            check(&v, &leaf, make(&key, &ca_der, &spec(&[other])), T0 + 10),
+            Ok(())
+        );
+        let e = check(
+            &v,
+            &leaf,
+            make(&key, &ca_der, &spec(&[other, &serial])),
+            T0 + 10,
+        )
+        .unwrap_err();
+        assert_eq!(e.check, Check::Revoked);
+        assert_eq!(e.alert(), AlertDescription::CERTIFICATE_REVOKED);
+        assert_eq!(
+            alloc::format!("{e}"),
+            "certificate 0 (CN=api.example.com) revoked at 2023-11-14T22:13:25Z by the CRL of CN=Test CA (CRL 0)"
+        );
+        // A CRL for another key of the same CA name does not apply.
+        let listed = [serial.as_slice()];
+        let mut s = spec(&listed);
+        s.key_id = Some(&[0xaa; 20]);
+        assert_eq!(check(&v, &leaf, make(&key, &ca_der, &s), T0 + 10), Ok(()));
+    }
+
+    #[test]
+    fn stale_or_future_crl_leaves_status_unknown() {
+        let (v, leaf, key, ca_der) = ca();
+        let e = check(&v, &leaf, make(&key, &ca_der, &spec(&[])), T0 + 86_400 * 8).unwrap_err();
+        assert_eq!(e.check, Check::RevocationUnknown);
+        assert_eq!(e.alert(), AlertDescription::CERTIFICATE_UNKNOWN);
+        assert_eq!(e.position, Some(Position::Crl(0)));
+        assert_eq!(
+            alloc::format!("{e}"),
+            "CRL 0 (issuer CN=Test CA) is stale: its nextUpdate 2023-11-21T22:13:20Z is 24 hours before the validation time 2023-11-22T22:13:20Z"
+        );
+        let mut s = spec(&[]);
+        s.this = T0 + 100;
+        let e = check(&v, &leaf, make(&key, &ca_der, &s), T0 + 10).unwrap_err();
+        assert_eq!(e.check, Check::RevocationUnknown);
+    }
+
+    #[test]
+    fn bad_signature_and_malformed_crls_fail() {
+        let (v, leaf, key, ca_der) = ca();
+        let mut crl = make(&key, &ca_der, &spec(&[]));
+        // The last octet is in the ECDSA signature's s.
+        *crl.last_mut().unwrap() ^= 1;
+        let e = check(&v, &leaf, crl.clone(), T0 + 10).unwrap_err();
+        assert_eq!(e.check, Check::Signature, "{e}");
+        assert_eq!(e.position, Some(Position::Crl(0)));
+        for cut in [0, 1, crl.len() / 2, crl.len() - 1] {
+            let e = check(&v, &leaf, crl[..cut].to_vec(), T0 + 10).unwrap_err();
+            assert_eq!(e.check, Check::Encoding);
+            assert_eq!(e.position, Some(Position::Crl(0)));
+        }
+        let mut s = spec(&[]);
+        s.version = 0;
+        let e = check(&v, &leaf, make(&key, &ca_der, &s), T0 + 10).unwrap_err();
+        assert!(alloc::format!("{e}").contains("v2 is required"), "{e}");
+        // An unknown critical extension, and a delta CRL.
+        let mut s = spec(&[]);
+        s.extra = alloc::vec![ext(&[0x2a, 0x03, 0x04], true, &[0x05, 0x00])];
+        let e = check(&v, &leaf, make(&key, &ca_der, &s), T0 + 10).unwrap_err();
+        assert_eq!(e.check, Check::UnknownCriticalExtension);
+        let mut s = spec(&[]);
+        s.extra = alloc::vec![ext(&[0x55, 0x1d, 0x1b], true, &[0x02, 0x01, 0x01])];
+        let e = check(&v, &leaf, make(&key, &ca_der, &s), T0 + 10).unwrap_err();
+        assert_eq!(e.check, Check::Unsupported);
+    }
+}
