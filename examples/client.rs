@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use tls13::stream::Stream;
+use tls13::stream::{ClientStream, Stream};
 use tls13::verify::ServerCertVerifier;
 use tls13::verify_webpki::WebPkiServerVerifier;
 use tls13::{ClientConfig, ClientConnection};
@@ -208,8 +208,9 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
             }
             match rx.try_recv() {
                 Ok(data) => {
-                    tls.write_all(&data)?;
-                    tls.flush()?;
+                    if let Err(e) = tls.write_all(&data).and_then(|()| tls.flush()) {
+                        return Err(why_write_failed(&mut tls, e).into());
+                    }
                 }
                 Err(mpsc::TryRecvError::Empty) => break,
                 Err(mpsc::TryRecvError::Disconnected) => {
@@ -239,6 +240,24 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
         let _ = tls.close();
     }
     Ok(())
+}
+
+/// A write fails with "broken pipe" when the server has already closed,
+/// typically after sending an alert (in TLS 1.3 the client's handshake
+/// ends before the server has checked the client's certificate, so
+/// `certificate_required` arrives after it). That alert, still in the
+/// receive buffer, is the real reason: report it when there is one.
+fn why_write_failed<T: Read + Write>(tls: &mut ClientStream<T>, write_err: io::Error) -> io::Error {
+    let mut buf = [0u8; 4096];
+    for _ in 0..64 {
+        match tls.read(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.get_ref().is_some_and(|i| i.is::<tls13::Error>()) => return e,
+            Err(_) => break,
+        }
+    }
+    write_err
 }
 
 fn connect(addr: &str) -> Result<TcpStream, Box<dyn std::error::Error>> {
