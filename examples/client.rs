@@ -17,11 +17,12 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use tls13::stream::Stream;
+use tls13::stream::{ClientStream, Stream};
 use tls13::verify::ServerCertVerifier;
+use tls13::verify_webpki::WebPkiServerVerifier;
 use tls13::{ClientConfig, ClientConnection};
 
-use common::{AnyOfPinned, Args, DangerousAcceptAny};
+use common::{Args, DangerousAcceptAny};
 
 const HELP: &str = "\
 usage: client [options] HOST:PORT
@@ -34,14 +35,15 @@ sends close_notify and keeps reading until the server closes too. Exit
 status 0 on success; otherwise 1 with the error on standard error.
 
 options:
-  --ca PEM             accept the server's end-entity certificate if it equals
-                       one of the certificates in PEM. Until chain validation
-                       exists, --ca PINS certificates: it does not accept a
-                       certificate merely issued by a CA in the file, and it
-                       checks neither names nor dates. Without --ca ANY
-                       certificate is accepted (loud warning): testing only.
-  --cert PEM --key PEM client certificate and key (client authentication is
-                       not implemented yet: loaded and checked, not sent)
+  --ca PEM             trust anchors (CA certificates) in PEM: the server's
+                       chain must lead to one of them, be valid now, allow
+                       serverAuth, and name the server (subjectAltName only).
+                       Without --ca ANY certificate is accepted (loud
+                       warning): testing only. The Mozilla root set is not
+                       available yet (no webpki-roots feature exists), so
+                       there is no default trust store.
+  --cert PEM --key PEM client certificate chain (leaf first) and its private
+                       key, sent when the server asks for one (mTLS)
   --server-name NAME   name sent in SNI (default: HOST; IP literals are not sent)
   --alpn P             offer ALPN protocol P (repeatable, in preference order)
   --groups g1,g2       key exchange groups in preference order; a key share is
@@ -112,7 +114,14 @@ fn host_of(addr: &str) -> &str {
 
 fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     let verifier: Arc<dyn ServerCertVerifier> = match &o.ca {
-        Some(path) => Arc::new(AnyOfPinned::new(common::load_certs(path)?)),
+        Some(path) => {
+            // Read through load_certs first for its "no CERTIFICATE block"
+            // check and file-named errors.
+            common::load_certs(path)?;
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+            Arc::new(WebPkiServerVerifier::from_pem(&text).map_err(|e| format!("{path}: {e}"))?)
+        }
         None => {
             eprintln!(
                 "WARNING: no --ca given: accepting ANY server certificate \
@@ -121,15 +130,11 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
             Arc::new(DangerousAcceptAny)
         }
     };
-    if let (Some(cert), Some(key)) = (&o.cert, &o.key) {
-        common::load_certs(cert)?;
-        common::load_key(key)?;
-        eprintln!(
-            "warning: client authentication is not implemented yet; --cert/--key are not sent"
-        );
-    }
 
     let mut builder = ClientConfig::builder(verifier);
+    if let (Some(cert), Some(key)) = (&o.cert, &o.key) {
+        builder = builder.client_auth_cert(common::load_certs(cert)?, common::load_key(key)?);
+    }
     if let Some(g) = &o.groups {
         builder = builder.groups(g);
     }
@@ -203,8 +208,9 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
             }
             match rx.try_recv() {
                 Ok(data) => {
-                    tls.write_all(&data)?;
-                    tls.flush()?;
+                    if let Err(e) = tls.write_all(&data).and_then(|()| tls.flush()) {
+                        return Err(why_write_failed(&mut tls, e).into());
+                    }
                 }
                 Err(mpsc::TryRecvError::Empty) => break,
                 Err(mpsc::TryRecvError::Disconnected) => {
@@ -234,6 +240,24 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
         let _ = tls.close();
     }
     Ok(())
+}
+
+/// A write fails with "broken pipe" when the server has already closed,
+/// typically after sending an alert (in TLS 1.3 the client's handshake
+/// ends before the server has checked the client's certificate, so
+/// `certificate_required` arrives after it). That alert, still in the
+/// receive buffer, is the real reason: report it when there is one.
+fn why_write_failed<T: Read + Write>(tls: &mut ClientStream<T>, write_err: io::Error) -> io::Error {
+    let mut buf = [0u8; 4096];
+    for _ in 0..64 {
+        match tls.read(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.get_ref().is_some_and(|i| i.is::<tls13::Error>()) => return e,
+            Err(_) => break,
+        }
+    }
+    write_err
 }
 
 fn connect(addr: &str) -> Result<TcpStream, Box<dyn std::error::Error>> {

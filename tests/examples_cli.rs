@@ -65,25 +65,51 @@ impl Drop for TempDir {
     }
 }
 
-/// A leaf for localhost as (cert PEM path, key PEM path) in `dir`.
-fn identity(dir: &TempDir, tag: &str) -> (String, String) {
+/// PEM files in a temp dir: a CA, a leaf chain it issued (leaf first,
+/// then the CA) and the leaf's key. certgen's leaves carry both the
+/// serverAuth and clientAuth EKUs, so one helper serves both sides.
+struct Identity {
+    ca: String,
+    chain: String,
+    key: String,
+}
+
+/// A fresh CA `"{tag} CA"` and a leaf for DNS name `name` (subject `CN=name`).
+fn identity_for(dir: &TempDir, tag: &str, name: &str) -> Identity {
     let rng = OsRandom;
     let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
-    let ca = Ca::new("cli test CA", &ca_key, 1_700_000_000, 2_600_000_000, &rng).unwrap();
+    let ca = Ca::new(
+        &format!("{tag} CA"),
+        &ca_key,
+        1_700_000_000,
+        2_600_000_000,
+        &rng,
+    )
+    .unwrap();
     let key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
-    let names = [SubjectAltName::Dns("localhost".into())];
+    let names = [SubjectAltName::Dns(name.into())];
     let leaf = ca
         .issue(&names, &key, 1_700_000_000, 2_600_000_000, &rng)
         .unwrap();
     let chain =
         certgen::to_pem("CERTIFICATE", &leaf) + &certgen::to_pem("CERTIFICATE", ca.cert_der());
-    (
-        dir.file(&format!("{tag}-chain.pem"), &chain),
-        dir.file(
+    Identity {
+        ca: dir.file(
+            &format!("{tag}-ca.pem"),
+            &certgen::to_pem("CERTIFICATE", ca.cert_der()),
+        ),
+        chain: dir.file(&format!("{tag}-chain.pem"), &chain),
+        key: dir.file(
             &format!("{tag}-key.pem"),
             &certgen::to_pem("PRIVATE KEY", &key),
         ),
-    )
+    }
+}
+
+/// A server identity for `localhost` as (cert chain path, key path, CA path).
+fn identity(dir: &TempDir, tag: &str) -> (String, String, String) {
+    let id = identity_for(dir, tag, "localhost");
+    (id.chain, id.key, id.ca)
 }
 
 /// A running server example; killed on drop.
@@ -204,7 +230,7 @@ fn http_server_and_client() {
         return;
     };
     let dir = TempDir::new();
-    let (chain, key) = identity(&dir, "srv");
+    let (chain, key, ca) = identity(&dir, "srv");
     let server = Server::start(
         &server_bin,
         &[
@@ -214,7 +240,7 @@ fn http_server_and_client() {
     let port = format!("localhost:{}", server.port);
     let out = run_client(
         &client_bin,
-        &["--ca", &chain, "--alpn", "h2", "--alpn", "http/1.1", &port],
+        &["--ca", &ca, "--alpn", "h2", "--alpn", "http/1.1", &port],
         b"GET / HTTP/1.0\r\n\r\n",
     );
     assert_eq!(out.status, Some(0), "client failed:\n{}", out.stderr);
@@ -240,7 +266,7 @@ fn echo_with_groups_suites_and_hello_retry() {
         return;
     };
     let dir = TempDir::new();
-    let (chain, key) = identity(&dir, "srv");
+    let (chain, key, ca) = identity(&dir, "srv");
     let server = Server::start(
         &server_bin,
         &[
@@ -259,7 +285,7 @@ fn echo_with_groups_suites_and_hello_retry() {
         &client_bin,
         &[
             "--ca",
-            &chain,
+            &ca,
             "--server-name",
             "localhost",
             "--groups",
@@ -293,21 +319,23 @@ fn client_fails_with_an_error_on_stderr() {
         return;
     };
     let dir = TempDir::new();
-    let (chain, key) = identity(&dir, "srv");
-    let (other, _) = identity(&dir, "other");
+    let (chain, key, ca) = identity(&dir, "srv");
+    let (_, _, other) = identity(&dir, "other");
     let server = Server::start(&server_bin, &["--cert", &chain, "--key", &key]);
     let port = format!("localhost:{}", server.port);
-    // Not the pinned certificate.
+    // A CA that did not issue the server's certificate.
     let out = run_client(&client_bin, &["--ca", &other, &port], b"x");
     assert_ne!(out.status, Some(0));
     assert!(
-        out.stderr.contains("error:") && out.stderr.contains("--ca"),
+        out.stderr.contains("error:")
+            && out.stderr.contains("certificate 1 (CN=srv CA)")
+            && out.stderr.contains("neither a trust anchor"),
         "{}",
         out.stderr
     );
     let log = server.next_line();
     assert!(
-        log.contains("error:") && log.contains("BAD_CERTIFICATE"),
+        log.contains("error:") && log.contains("UNKNOWN_CA"),
         "{log}"
     );
     // No suite in common with the server.
@@ -327,7 +355,7 @@ fn client_fails_with_an_error_on_stderr() {
         &client_bin,
         &[
             "--ca",
-            &chain,
+            &ca,
             "--suites",
             "TLS_CHACHA20_POLY1305_SHA256",
             &port2,
@@ -349,7 +377,7 @@ fn server_stays_available_while_a_client_stalls() {
         return;
     };
     let dir = TempDir::new();
-    let (chain, key) = identity(&dir, "srv");
+    let (chain, key, ca) = identity(&dir, "srv");
     let server = Server::start(&server_bin, &["--cert", &chain, "--key", &key, "--echo"]);
     // A client that connects and sends half a record, then nothing.
     let mut stalled = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
@@ -358,9 +386,122 @@ fn server_stays_available_while_a_client_stalls() {
         .unwrap();
     let port = format!("localhost:{}", server.port);
     let started = Instant::now();
-    let out = run_client(&client_bin, &["--ca", &chain, &port], b"still served\n");
+    let out = run_client(&client_bin, &["--ca", &ca, &port], b"still served\n");
     assert_eq!(out.status, Some(0), "{}", out.stderr);
     assert_eq!(out.stdout, b"still served\n");
     assert!(started.elapsed() < Duration::from_secs(10));
     drop(stalled);
+}
+
+#[test]
+fn client_verifies_the_server_chain_and_name() {
+    let Some((server_bin, client_bin)) = examples("client_verifies_the_server_chain_and_name")
+    else {
+        return;
+    };
+    let dir = TempDir::new();
+    let (chain, key, ca) = identity(&dir, "srv");
+    let server = Server::start(&server_bin, &["--cert", &chain, "--key", &key]);
+    // The leaf names localhost and chains to the CA: accepted, with no
+    // warning about unauthenticated servers.
+    let port = format!("localhost:{}", server.port);
+    let out = run_client(&client_bin, &["--ca", &ca, &port], b"verified\n");
+    assert_eq!(out.status, Some(0), "client failed:\n{}", out.stderr);
+    assert_eq!(out.stdout, b"verified\n");
+    assert!(!out.stderr.contains("WARNING"), "{}", out.stderr);
+    assert!(server.next_line().contains("ok:"));
+    // Same CA, a name the certificate does not carry: refused, and the
+    // message names the expected name.
+    let port = format!("127.0.0.1:{}", server.port);
+    let out = run_client(
+        &client_bin,
+        &["--ca", &ca, "--server-name", "wrong.example", &port],
+        b"x",
+    );
+    assert_ne!(out.status, Some(0));
+    assert!(
+        out.stderr.contains("error:")
+            && out
+                .stderr
+                .contains("certificate 0 (CN=localhost) is not valid for wrong.example"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty());
+    let log = server.next_line();
+    assert!(
+        log.contains("error:") && log.contains("BAD_CERTIFICATE"),
+        "{log}"
+    );
+}
+
+#[test]
+fn mutual_tls_between_the_examples() {
+    let Some((server_bin, client_bin)) = examples("mutual_tls_between_the_examples") else {
+        return;
+    };
+    let dir = TempDir::new();
+    let (chain, key, ca) = identity(&dir, "srv");
+    let client = identity_for(&dir, "cli", "client.example");
+    let server = Server::start(
+        &server_bin,
+        &[
+            "--cert",
+            &chain,
+            "--key",
+            &key,
+            "--client-ca",
+            &client.ca,
+            "--require-client-cert",
+        ],
+    );
+    let port = format!("localhost:{}", server.port);
+    let out = run_client(
+        &client_bin,
+        &[
+            "--ca",
+            &ca,
+            "--cert",
+            &client.chain,
+            "--key",
+            &client.key,
+            &port,
+        ],
+        b"hello with a certificate\n",
+    );
+    assert_eq!(out.status, Some(0), "client failed:\n{}", out.stderr);
+    assert_eq!(out.stdout, b"hello with a certificate\n");
+    assert_eq!(server.next_line(), "client: CN=client.example");
+    let log = server.next_line();
+    assert!(
+        log.contains("ok:") && log.contains("echoed 25 bytes"),
+        "{log}"
+    );
+
+    // Without a certificate the server refuses with certificate_required.
+    let out = run_client(&client_bin, &["--ca", &ca, &port], b"no certificate\n");
+    assert_ne!(out.status, Some(0));
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr.contains("error:") && out.stderr.contains("CERTIFICATE_REQUIRED"),
+        "{}",
+        out.stderr
+    );
+    let log = server.next_line();
+    assert!(
+        log.contains("error:") && log.contains("no certificate, but one is required"),
+        "{log}"
+    );
+
+    // With --client-ca alone the certificate is optional: a client
+    // without one is served and logged as `client: none`.
+    let optional = Server::start(
+        &server_bin,
+        &["--cert", &chain, "--key", &key, "--client-ca", &client.ca],
+    );
+    let port = format!("localhost:{}", optional.port);
+    let out = run_client(&client_bin, &["--ca", &ca, &port], b"anonymous\n");
+    assert_eq!(out.status, Some(0), "client failed:\n{}", out.stderr);
+    assert_eq!(out.stdout, b"anonymous\n");
+    assert_eq!(optional.next_line(), "client: none");
 }

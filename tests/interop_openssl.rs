@@ -8,130 +8,26 @@
 //! CLI in a temporary directory per test. Every child process is killed
 //! when its test ends (also on failure), and every wait is bounded.
 
+mod openssl;
+
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use openssl::{
+    ChildGuard, Collector, TIMEOUT, TempDir, connect_retry, free_port, have_openssl, openssl_bin,
+    run_openssl,
+};
 
 use tls13::crypto::pem;
 use tls13::crypto::sign::SigningKey;
 use tls13::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use tls13::stream::{ClientStream, ServerStream};
 use tls13::{ClientConfig, ClientConnection, PinnedCertVerifier, ServerConfig, ServerConnection};
-
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-// ---------- openssl, temporary directories, child processes ----------
-
-fn openssl_bin() -> String {
-    std::env::var("OPENSSL").unwrap_or_else(|_| "openssl".into())
-}
-
-/// Whether openssl runs; otherwise prints the SKIP line for `test`.
-fn have_openssl(test: &str) -> bool {
-    let ok = Command::new(openssl_bin())
-        .arg("version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!(
-            "\n*** SKIP {test}: the `openssl` binary was not found (set $OPENSSL or install \
-             openssl; .ci/run does) ***\n"
-        );
-    }
-    ok
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "tls13-interop-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).expect("create temp dir");
-        Self(p)
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Kills and reaps the child when dropped, whatever happened.
-struct ChildGuard(Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl ChildGuard {
-    /// Waits for the exit, at most `limit` (then kills the child).
-    fn wait_bounded(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Ok(Some(s)) = self.0.try_wait() {
-                return Some(s);
-            }
-            if Instant::now() > deadline {
-                let _ = self.0.kill();
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-/// Collects a child's pipe in a thread; `get` waits for its end, bounded.
-struct Collector(mpsc::Receiver<Vec<u8>>);
-
-impl Collector {
-    fn new(mut r: impl Read + Send + 'static) -> Self {
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = r.read_to_end(&mut v);
-            let _ = tx.send(v);
-        });
-        Self(rx)
-    }
-    fn get(&self, limit: Duration) -> String {
-        self.0
-            .recv_timeout(limit)
-            .map(|v| String::from_utf8_lossy(&v).into_owned())
-            .unwrap_or_else(|_| "<no output within the time limit>".into())
-    }
-}
-
-fn run_openssl(args: &[&str]) {
-    let out = Command::new(openssl_bin())
-        .args(args)
-        .output()
-        .expect("run openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 #[derive(Clone, Copy, Debug)]
 enum KeyKind {
@@ -202,26 +98,6 @@ fn read_chain(path: &Path) -> Vec<Vec<u8>> {
     chain
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Connects, retrying until the server listens (bounded).
-fn connect_retry(port: u16) -> TcpStream {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match TcpStream::connect(("127.0.0.1", port)) {
-            Ok(s) => return s,
-            Err(e) if Instant::now() > deadline => panic!("s_server never listened: {e}"),
-            Err(_) => std::thread::sleep(Duration::from_millis(25)),
-        }
-    }
-}
-
 fn suite_arg(s: CipherSuite) -> &'static str {
     s.name().unwrap()
 }
@@ -252,7 +128,7 @@ fn client_against_s_server(test: &str, case: ClientCase<'_>) {
     if !have_openssl(test) {
         return;
     }
-    let dir = TempDir::new();
+    let dir = TempDir::new("interop");
     let sc = make_cert(&dir, case.key);
     let port = free_port();
     let groups = case
@@ -436,7 +312,7 @@ fn s_client_against_server(test: &str, case: ServerCase<'_>) {
     if !have_openssl(test) {
         return;
     }
-    let dir = TempDir::new();
+    let dir = TempDir::new("interop");
     let sc = make_cert(&dir, case.key);
     let chain = read_chain(&sc.cert);
     let key = SigningKey::from_pem(&std::fs::read_to_string(&sc.key_ours).unwrap())
@@ -641,7 +517,7 @@ fn client_fails_on_suite_mismatch() {
     if !have_openssl("client_fails_on_suite_mismatch") {
         return;
     }
-    let dir = TempDir::new();
+    let dir = TempDir::new("interop");
     let sc = make_cert(&dir, KeyKind::P256);
     let port = free_port();
     let mut child = ChildGuard(

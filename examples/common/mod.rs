@@ -1,5 +1,5 @@
 //! Helpers shared by the example programs: names on the command line,
-//! PEM loading, key logging and the interim certificate verifiers.
+//! PEM loading, key logging and the pinning/accept-any verifiers.
 #![allow(dead_code)] // each example uses a different subset
 
 use std::sync::Arc;
@@ -173,10 +173,10 @@ pub fn key_log(path: Option<&str>) -> Result<Option<Arc<dyn KeyLog>>, String> {
 }
 
 /// Accepts the server's end-entity certificate if it is byte for byte one
-/// of the certificates of a `--ca` file. This is the interim meaning of
-/// `--ca` until the chain validator exists: it pins, it does not build
-/// chains, and it checks neither names nor dates. (The handshake still
-/// checks the CertificateVerify signature against the certificate.)
+/// of the given certificates: pinning, for the demo's single in-process
+/// pair. It builds no chain and checks neither names nor dates (the
+/// handshake still checks the CertificateVerify signature against the
+/// certificate). The client's `--ca` uses the real chain validator.
 pub struct AnyOfPinned(pub Vec<PinnedCertVerifier>);
 
 impl AnyOfPinned {
@@ -202,9 +202,7 @@ impl ServerCertVerifier for AnyOfPinned {
             }
         }
         Decision::Ready(Err(CertificateError::Other {
-            reason: "the server's certificate is not one of the certificates in the --ca file \
-                     (--ca pins end-entity certificates until chain validation exists)"
-                .into(),
+            reason: "the server's certificate is not one of the pinned certificates".into(),
             alert: tls13::msgs::enums::AlertDescription::BAD_CERTIFICATE,
         }))
     }

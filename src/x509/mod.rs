@@ -114,6 +114,13 @@ impl TrustAnchor {
     }
 }
 
+/// The subject of a DER certificate as text (`CN=…, O=…`), rendered as
+/// the validator's error messages render it — e.g. to log a verified
+/// peer's identity from `Negotiated::peer_certificates[0]`.
+pub fn certificate_subject(cert_der: &[u8]) -> Result<String, ChainError> {
+    cert::Certificate::parse(cert_der).map(|c| name::display(c.subject))
+}
+
 /// A validated path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedPath {
