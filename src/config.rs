@@ -37,7 +37,10 @@ use crate::error::Error;
 use crate::key_schedule::KeyLog;
 use crate::msgs::enums::{CipherSuite, NamedGroup, SignatureScheme};
 use crate::msgs::handshake::{ClientHello, ServerExtension};
-use crate::verify::{CertifiedKey, ResolvesServerCert, ServerCertVerifier, SingleCertResolver};
+use crate::verify::{
+    CertifiedKey, ClientCertVerifier, ResolvesClientCert, ResolvesServerCert, ServerCertVerifier,
+    SingleCertResolver, SingleClientCert,
+};
 
 /// A source of the current time, as seconds since the UNIX epoch. The
 /// connection never reads a clock itself; it asks this (and passes the
@@ -197,6 +200,9 @@ pub struct ClientConfig {
     pub min_rsa_bits: usize,
     /// Edits every ClientHello before encoding; trace replay only.
     pub client_hello_hook: Option<ClientHelloHook>,
+    /// Chooses the certificate to present when the server sends a
+    /// CertificateRequest; `None` (default): an empty Certificate is sent.
+    pub client_cert_resolver: Option<Arc<dyn ResolvesClientCert>>,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -230,6 +236,7 @@ impl ClientConfig {
                 time: default_time(),
                 min_rsa_bits: DEFAULT_MIN_RSA_BITS,
                 client_hello_hook: None,
+                client_cert_resolver: None,
             },
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
@@ -319,6 +326,18 @@ impl ClientConfigBuilder {
         self.config.client_hello_hook = Some(hook);
         self
     }
+    /// Client authentication with one chain (leaf first, DER) and its key,
+    /// presented whenever the server asks (RFC 8446 §4.4.2).
+    pub fn client_auth_cert(self, chain: Vec<Vec<u8>>, key: SigningKey) -> Self {
+        let ck = CertifiedKey::new(chain, Arc::new(key));
+        self.client_cert_resolver(Arc::new(SingleClientCert(Arc::new(ck))))
+    }
+    /// Client authentication chosen per request by `resolver` (e.g. from
+    /// the server's `certificate_authorities`, or with a remote signer).
+    pub fn client_cert_resolver(mut self, resolver: Arc<dyn ResolvesClientCert>) -> Self {
+        self.config.client_cert_resolver = Some(resolver);
+        self
+    }
 
     /// Checks and returns the configuration.
     pub fn build(self) -> Result<ClientConfig, Error> {
@@ -390,6 +409,45 @@ pub struct ServerConfig {
     pub time: Arc<dyn TimeSource>,
     /// Edits EncryptedExtensions before encoding; trace replay only.
     pub encrypted_extensions_hook: Option<EncryptedExtensionsHook>,
+    /// Whether and how clients authenticate (default: not asked).
+    pub client_auth: ClientAuth,
+    /// The smallest RSA key accepted in a client's CertificateVerify (bits).
+    pub min_rsa_bits: usize,
+}
+
+/// Client authentication on a server (RFC 8446 §4.3.2).
+#[derive(Clone, Default)]
+pub enum ClientAuth {
+    /// No CertificateRequest is sent (the default).
+    #[default]
+    None,
+    /// A CertificateRequest is sent; a client may answer with an empty
+    /// Certificate and the handshake goes on unauthenticated. A client
+    /// that does send a certificate must pass the verifier.
+    Optional(Arc<dyn ClientCertVerifier>),
+    /// A CertificateRequest is sent and an empty Certificate aborts the
+    /// handshake with `certificate_required` (§4.4.2.4).
+    Required(Arc<dyn ClientCertVerifier>),
+}
+
+impl ClientAuth {
+    /// The verifier, unless client authentication is off.
+    pub fn verifier(&self) -> Option<&Arc<dyn ClientCertVerifier>> {
+        match self {
+            Self::None => None,
+            Self::Optional(v) | Self::Required(v) => Some(v),
+        }
+    }
+}
+
+impl fmt::Debug for ClientAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::None => "None",
+            Self::Optional(_) => "Optional(..)",
+            Self::Required(_) => "Required(..)",
+        })
+    }
 }
 
 impl fmt::Debug for ServerConfig {
@@ -426,6 +484,8 @@ impl ServerConfig {
                 rng: default_rng(),
                 time: default_time(),
                 encrypted_extensions_hook: None,
+                client_auth: ClientAuth::None,
+                min_rsa_bits: DEFAULT_MIN_RSA_BITS,
             },
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
@@ -529,6 +589,16 @@ impl ServerConfigBuilder {
         self.config.encrypted_extensions_hook = Some(hook);
         self
     }
+    /// Client authentication: none (default), optional or required.
+    pub fn client_auth(mut self, mode: ClientAuth) -> Self {
+        self.config.client_auth = mode;
+        self
+    }
+    /// The smallest RSA key accepted from clients (default 2048 bits).
+    pub fn min_rsa_bits(mut self, bits: usize) -> Self {
+        self.config.min_rsa_bits = bits;
+        self
+    }
 
     /// Checks and returns the configuration.
     pub fn build(self) -> Result<ServerConfig, Error> {
@@ -545,6 +615,22 @@ impl ServerConfigBuilder {
             return Err(Error::BadConfig(
                 "groups must be non-empty and contain only implemented groups".into(),
             ));
+        }
+        if let Some(v) = c.client_auth.verifier() {
+            let schemes = v.signature_schemes();
+            if schemes.is_empty() || schemes.len() > 0x7fff {
+                return Err(Error::BadConfig(
+                    "the client verifier must offer 1..=32767 signature schemes".into(),
+                ));
+            }
+            let names = v.certificate_authorities();
+            // §4.2.4: DistinguishedName<1..2^16-1>, the list <3..2^16-1>.
+            let total: usize = names.iter().map(|n| n.len().saturating_add(2)).sum();
+            if names.iter().any(|n| n.is_empty()) || total > 0xffff {
+                return Err(Error::BadConfig(
+                    "certificate_authorities names must be non-empty and fit 65535 bytes".into(),
+                ));
+            }
         }
         if c.ticket_lifetime > 604_800 {
             return Err(Error::BadConfig(

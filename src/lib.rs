@@ -21,15 +21,21 @@ mod handshake;
 pub mod key_schedule;
 pub mod msgs;
 pub mod record;
+#[cfg(feature = "std")]
+pub mod stream;
+pub mod trace;
 pub mod verify;
+pub mod verify_webpki;
+pub mod x509;
 
-pub use config::{ClientConfig, PaddingPolicy, ServerConfig, TimeSource};
+pub use config::{ClientAuth, ClientConfig, PaddingPolicy, ServerConfig, TimeSource};
 pub use conn::{
-    ClientConnection, CloseKind, Connection, Event, Negotiated, ServerConnection, SignRequest,
-    VerifyRequest,
+    ClientConnection, ClientVerifyRequest, CloseKind, Connection, Event, Negotiated,
+    ServerConnection, SignRequest, VerifyRequest,
 };
 pub use error::Error;
 pub use verify::{
-    CertifiedKey, ClientHelloInfo, Decision, PinnedCertVerifier, ResolvesServerCert,
-    ServerCertVerifier, ServerName, Signer,
+    CertificateRequestInfo, CertifiedKey, ClientCertVerifier, ClientHelloInfo, Decision,
+    PinnedCertVerifier, PinnedClientCertVerifier, ResolvesClientCert, ResolvesServerCert,
+    ServerCertVerifier, ServerName, Signer, SingleClientCert,
 };

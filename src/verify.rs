@@ -1,7 +1,9 @@
 //! Certificate decisions the connection hands to the application: the
 //! client's verification of the server's certificate, the server's choice
-//! of certificate after reading the ClientHello, and the CertificateVerify
-//! signature.
+//! of certificate after reading the ClientHello, the CertificateVerify
+//! signature, and for client authentication the server's verification of
+//! the client's certificate ([`ClientCertVerifier`]) and the client's
+//! choice of certificate ([`ResolvesClientCert`]).
 //!
 //! Each decision may be answered at once ([`Decision::Ready`]) or later
 //! ([`Decision::Deferred`]): then the connection emits an [`Event`] with
@@ -9,17 +11,22 @@
 //! the application answers through the connection
 //! ([`ClientConnection::answer_verify`],
 //! [`ServerConnection::answer_certificate`],
-//! [`ServerConnection::answer_sign`]). DESIGN.md property 3.
+//! [`ServerConnection::answer_sign`], and for client authentication
+//! [`ServerConnection::answer_verify`] and
+//! [`ClientConnection::answer_sign`]). DESIGN.md property 3.
 //!
 //! The real chain validator comes in its own issue. Until then this module
 //! provides [`PinnedCertVerifier`], which accepts exactly one end-entity
-//! certificate. The handshake always checks the CertificateVerify
+//! certificate, and [`PinnedClientCertVerifier`], which accepts any of a
+//! set of client certificates. The handshake always checks the CertificateVerify
 //! signature against the end-entity key itself, whatever the verifier says.
 //!
 //! [`Event`]: crate::Event
 //! [`ClientConnection::answer_verify`]: crate::ClientConnection::answer_verify
 //! [`ServerConnection::answer_certificate`]: crate::ServerConnection::answer_certificate
 //! [`ServerConnection::answer_sign`]: crate::ServerConnection::answer_sign
+//! [`ServerConnection::answer_verify`]: crate::ServerConnection::answer_verify
+//! [`ClientConnection::answer_sign`]: crate::ClientConnection::answer_sign
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -232,5 +239,150 @@ pub struct SingleCertResolver(pub Arc<CertifiedKey>);
 impl ResolvesServerCert for SingleCertResolver {
     fn resolve(&self, _hello: &ClientHelloInfo) -> Decision<Result<Arc<CertifiedKey>, Error>> {
         Decision::Ready(Ok(self.0.clone()))
+    }
+}
+
+/// Decides whether a client's certificate chain is acceptable (server side
+/// of client authentication, RFC 8446 §4.3.2, §4.4.2). It also says what
+/// the server's CertificateRequest advertises.
+///
+/// The handshake checks the client's CertificateVerify signature against
+/// the end-entity key itself, whatever the verifier says, and only with a
+/// scheme from [`signature_schemes`](Self::signature_schemes).
+pub trait ClientCertVerifier: Send + Sync {
+    /// DER-encoded distinguished names of the roots the server trusts, sent
+    /// in the CertificateRequest's `certificate_authorities` extension
+    /// (§4.2.4) so the client can pick a matching certificate. Empty (the
+    /// default): the extension is omitted.
+    fn certificate_authorities(&self) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
+
+    /// The schemes sent in the CertificateRequest's `signature_algorithms`
+    /// (§4.2.3); the client's CertificateVerify must use one of them. Only
+    /// list schemes the handshake can verify (default:
+    /// [`SUPPORTED_SCHEMES`](crate::crypto::sign::SUPPORTED_SCHEMES)).
+    fn signature_schemes(&self) -> Vec<SignatureScheme> {
+        crate::crypto::sign::SUPPORTED_SCHEMES.to_vec()
+    }
+
+    /// `end_entity` and `intermediates` are DER certificates as the client
+    /// sent them; `now` is seconds since the UNIX epoch from the server's
+    /// [`TimeSource`](crate::config::TimeSource). Return
+    /// [`Decision::Deferred`] to answer later with
+    /// [`ServerConnection::answer_verify`](crate::ServerConnection::answer_verify).
+    fn verify_client_cert(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[Vec<u8>],
+        now: u64,
+    ) -> Decision<Result<(), CertificateError>>;
+}
+
+/// **A pinning client verifier, not a chain validator**: accepts a client
+/// whose end-entity certificate is byte for byte one of the configured
+/// certificates (compared in constant time), and nothing else. It checks
+/// no dates, no chain and no EKU, so the intermediates a client sends do
+/// not matter to it. Use it where the client certificates were exchanged
+/// out of band (tests, closed deployments, device fleets with pinned
+/// keys); the CertificateVerify signature is still checked by the
+/// handshake against the pinned certificate's key.
+#[derive(Clone, Debug)]
+pub struct PinnedClientCertVerifier {
+    pinned: Vec<Vec<u8>>,
+    authorities: Vec<Vec<u8>>,
+    schemes: Vec<SignatureScheme>,
+}
+
+impl PinnedClientCertVerifier {
+    /// Accepts any one of `end_entities_der`.
+    pub fn new(end_entities_der: Vec<Vec<u8>>) -> Self {
+        Self {
+            pinned: end_entities_der,
+            authorities: Vec::new(),
+            schemes: crate::crypto::sign::SUPPORTED_SCHEMES.to_vec(),
+        }
+    }
+
+    /// Advertises these DER distinguished names in `certificate_authorities`
+    /// (e.g. the issuers of the pinned certificates), to help clients that
+    /// hold several certificates choose.
+    pub fn with_authorities(mut self, names_der: Vec<Vec<u8>>) -> Self {
+        self.authorities = names_der;
+        self
+    }
+
+    /// Offers these schemes in `signature_algorithms` instead of the
+    /// default (every scheme the handshake verifies).
+    pub fn with_schemes(mut self, schemes: &[SignatureScheme]) -> Self {
+        self.schemes = schemes.to_vec();
+        self
+    }
+}
+
+impl ClientCertVerifier for PinnedClientCertVerifier {
+    fn certificate_authorities(&self) -> Vec<Vec<u8>> {
+        self.authorities.clone()
+    }
+
+    fn signature_schemes(&self) -> Vec<SignatureScheme> {
+        self.schemes.clone()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &[u8],
+        _intermediates: &[Vec<u8>],
+        _now: u64,
+    ) -> Decision<Result<(), CertificateError>> {
+        // Every pin is compared (no early exit) so timing does not reveal
+        // which one matched.
+        let mut found = subtle::Choice::from(0u8);
+        for pin in &self.pinned {
+            if pin.len() == end_entity.len() {
+                found |= pin.as_slice().ct_eq(end_entity);
+            }
+        }
+        Decision::Ready(if bool::from(found) {
+            Ok(())
+        } else {
+            Err(CertificateError::NotPinned)
+        })
+    }
+}
+
+/// What the server's CertificateRequest asked for (RFC 8446 §4.3.2), given
+/// to a [`ResolvesClientCert`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CertificateRequestInfo {
+    /// `signature_algorithms`: the schemes the server accepts in
+    /// CertificateVerify, in its order.
+    pub signature_schemes: Vec<SignatureScheme>,
+    /// `signature_algorithms_cert`, if sent: the schemes it accepts in
+    /// certificates.
+    pub signature_schemes_cert: Option<Vec<SignatureScheme>>,
+    /// `certificate_authorities`: DER distinguished names of the roots the
+    /// server trusts (empty when not sent).
+    pub certificate_authorities: Vec<Vec<u8>>,
+}
+
+/// Chooses the client's certificate when the server asks for one.
+pub trait ResolvesClientCert: Send + Sync {
+    /// The chain and signer to present, or `None` to send an empty
+    /// Certificate (the server then continues without client
+    /// authentication or aborts with `certificate_required`). The
+    /// handshake signs with the first of the signer's schemes that the
+    /// request lists; if there is none, it sends an empty Certificate too.
+    fn resolve(&self, request: &CertificateRequestInfo) -> Option<Arc<CertifiedKey>>;
+}
+
+/// Always offers the same certificate, whatever the request's
+/// `certificate_authorities` say (the server decides).
+#[derive(Clone, Debug)]
+pub struct SingleClientCert(pub Arc<CertifiedKey>);
+
+impl ResolvesClientCert for SingleClientCert {
+    fn resolve(&self, _request: &CertificateRequestInfo) -> Option<Arc<CertifiedKey>> {
+        Some(self.0.clone())
     }
 }

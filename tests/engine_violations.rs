@@ -323,3 +323,48 @@ fn truncated_handshake_message_is_decode_error() {
         plain_alert(AlertDescription::DECODE_ERROR)
     );
 }
+
+/// A client that fails on our ServerHello has no keys yet and can only
+/// alert in plaintext: the server reports that alert, not a record-type
+/// error, so the user learns why the handshake failed.
+#[test]
+fn plaintext_alert_during_handshake_is_reported() {
+    let c =
+        ClientConnection::new(Arc::new(client_builder(KEY).build().unwrap()), "localhost").unwrap();
+    let mut s = ServerConnection::new(Arc::new(server_builder(KEY).build().unwrap())).unwrap();
+    s.receive(c.pending_output()).unwrap();
+    assert!(
+        !s.pending_output().is_empty(),
+        "server answered the ClientHello"
+    );
+    let err = s
+        .receive(&plain_alert(AlertDescription::HANDSHAKE_FAILURE))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::AlertReceived(AlertDescription::HANDSHAKE_FAILURE)
+    );
+}
+
+/// After the handshake, alerts must be protected: a plaintext one is an
+/// unexpected record.
+#[test]
+fn plaintext_alert_after_handshake_is_unexpected() {
+    let mut p = Pair::new(
+        client_builder(KEY).build().unwrap(),
+        server_builder(KEY).build().unwrap(),
+        Feed::Whole,
+    );
+    p.run().unwrap();
+    let err = p
+        .server
+        .receive(&plain_alert(AlertDescription::HANDSHAKE_FAILURE))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::PeerMisbehaved(PeerMisbehaved::UnexpectedMessage { .. })
+        ),
+        "{err:?}"
+    );
+}

@@ -466,6 +466,16 @@ impl Core {
             return Ok(Received::Handled);
         }
         let (inner, content) = match &mut self.opener {
+            Some(_) if typ == ContentType::ALERT && !self.connected => {
+                // A peer that failed before it had our keys (say, on our
+                // ServerHello) can only alert in plaintext. Reporting its
+                // alert tells the user why; an unauthenticated alert can
+                // only end a handshake an attacker could cut anyway.
+                if payload.len() > MAX_FRAGMENT {
+                    return Err(Error::RecordOverflow);
+                }
+                (typ, payload)
+            }
             Some(opener) => {
                 if typ != ContentType::APPLICATION_DATA {
                     // §5: once keys are in use, everything is protected.

@@ -29,9 +29,13 @@ pub enum Event {
     /// Server: the certificate resolver deferred; choose and answer with
     /// `ServerConnection::answer_certificate`.
     SelectCertificate(ClientHelloInfo),
-    /// Server: the signer deferred; sign and answer with
-    /// `ServerConnection::answer_sign`.
+    /// The signer deferred (server: its CertificateVerify; client: its
+    /// CertificateVerify for client authentication); sign and answer with
+    /// `ServerConnection::answer_sign` / `ClientConnection::answer_sign`.
     Sign(SignRequest),
+    /// Server: the client-certificate verifier deferred; check the chain
+    /// and answer with `ServerConnection::answer_verify`.
+    VerifyClientCert(ClientVerifyRequest),
 }
 
 /// How the peer closed.
@@ -54,7 +58,17 @@ pub struct VerifyRequest {
     pub now: u64,
 }
 
-/// A deferred CertificateVerify signature (server).
+/// A deferred client-certificate verification (server).
+#[derive(Clone, Debug)]
+pub struct ClientVerifyRequest {
+    /// The client's chain, leaf first (DER), as sent.
+    pub chain: Vec<Vec<u8>>,
+    /// The time from the configured clock (seconds since the epoch).
+    pub now: u64,
+}
+
+/// A deferred CertificateVerify signature (server, or client when it
+/// authenticates).
 #[derive(Clone, Debug)]
 pub struct SignRequest {
     /// The scheme to sign with.
@@ -77,12 +91,17 @@ pub struct Negotiated {
     pub alpn: Option<Vec<u8>>,
     /// SNI: the name the client sent (server) or asked for (client).
     pub server_name: Option<String>,
-    /// The peer's certificate chain, leaf first.
+    /// The peer's certificate chain, leaf first. On a server this is the
+    /// client's identity: set only once the client-certificate verifier
+    /// accepted it and its CertificateVerify checked out (empty when the
+    /// client did not authenticate).
     pub peer_certificates: Vec<Vec<u8>>,
     /// Whether a HelloRetryRequest happened.
     pub hello_retry: bool,
     /// The server's CertificateVerify scheme.
     pub signature_scheme: Option<SignatureScheme>,
+    /// The client's CertificateVerify scheme, when the client authenticated.
+    pub client_signature_scheme: Option<SignatureScheme>,
     /// The record_size_limit the peer announced, if any.
     pub peer_record_size_limit: Option<u16>,
 }

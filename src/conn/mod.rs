@@ -9,34 +9,78 @@
 //!    [`Connection::receive_eof`]);
 //! 3. drain [`Connection::next_event`].
 //!
-//! ```no_run
+//! The example below runs as a doctest: hidden lines start one of our
+//! servers on loopback with a fresh certificate; the client half is what
+//! an embedder writes to drive a `TcpStream` by hand.
+//!
+//! ```
 //! use std::io::{Read, Write};
 //! use std::net::TcpStream;
 //! use std::sync::Arc;
 //! use tls13::{ClientConfig, ClientConnection, Event, verify::PinnedCertVerifier};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let pinned = std::fs::read("server-leaf.der")?;
-//! let config = Arc::new(ClientConfig::builder(Arc::new(PinnedCertVerifier::new(pinned))).build()?);
+//! # use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
+//! # use tls13::crypto::{OsRandom, sign::SigningKey};
+//! # let rng = OsRandom;
+//! # let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+//! # let ca = Ca::new("Doc CA", &ca_key, 0, 4_000_000_000, &rng)?;
+//! # let leaf_key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+//! # let leaf = ca.issue(&[SubjectAltName::Dns("localhost".into())], &leaf_key, 0, 4_000_000_000, &rng)?;
+//! # let server_config = Arc::new(
+//! #     tls13::ServerConfig::builder_with_single_cert(vec![leaf.clone()], SigningKey::from_der(&leaf_key)?).build()?,
+//! # );
+//! # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+//! # let addr = listener.local_addr()?;
+//! # let server = std::thread::spawn(move || -> std::io::Result<()> {
+//! #     let (sock, _) = listener.accept()?;
+//! #     let conn = tls13::ServerConnection::new(server_config).map_err(tls13::stream::to_io_error)?;
+//! #     let mut tls = tls13::stream::Stream::new(conn, sock);
+//! #     let mut msg = [0u8; 5];
+//! #     tls.read_exact(&mut msg)?;
+//! #     tls.write_all(&msg)?;
+//! #     tls.close()
+//! # });
+//! # let server_leaf_der = leaf;
+//! // The server's certificate, pinned (the chain validator comes later).
+//! let verifier = Arc::new(PinnedCertVerifier::new(server_leaf_der));
+//! let config = Arc::new(ClientConfig::builder(verifier).build()?);
 //! let mut tls = ClientConnection::new(config, "localhost")?;
-//! let mut sock = TcpStream::connect("localhost:4433")?;
+//! let mut sock = TcpStream::connect(addr)?;
 //! let mut buf = [0u8; 16384];
+//! let mut echoed = Vec::new();
 //! loop {
+//!     // 1. Records to send (alerts too, also after an error).
 //!     let out = tls.pending_output();
 //!     sock.write_all(out)?;
 //!     let n = out.len();
 //!     tls.consume_output(n);
+//!     // 2. What happened.
 //!     while let Some(event) = tls.next_event() {
 //!         match event {
-//!             Event::HandshakeComplete => { tls.send(b"hello")?; }
-//!             Event::Data(bytes) => std::io::stdout().write_all(&bytes)?,
-//!             Event::Closed(_) => return Ok(()),
+//!             Event::HandshakeComplete => {
+//!                 tls.send(b"hello")?;
+//!             }
+//!             Event::Data(bytes) => echoed.extend_from_slice(&bytes),
+//!             Event::Closed(kind) => {
+//!                 assert_eq!(kind, tls13::CloseKind::CloseNotify);
+//!                 assert_eq!(echoed, b"hello");
+//!                 # server.join().unwrap()?;
+//!                 return Ok(());
+//!             }
 //!             _ => {}
 //!         }
 //!     }
-//!     if !tls.pending_output().is_empty() { continue; }
+//!     if !tls.pending_output().is_empty() {
+//!         continue;
+//!     }
+//!     // 3. What arrives.
 //!     let n = sock.read(&mut buf)?;
-//!     if n == 0 { tls.receive_eof()?; } else { tls.receive(&buf[..n])?; }
+//!     if n == 0 {
+//!         tls.receive_eof()?;
+//!     } else {
+//!         tls.receive(&buf[..n])?;
+//!     }
 //! }
 //! # }
 //! ```
@@ -48,7 +92,7 @@ use ::core::ops::{Deref, DerefMut};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-pub use events::{CloseKind, Event, Negotiated, SignRequest, VerifyRequest};
+pub use events::{ClientVerifyRequest, CloseKind, Event, Negotiated, SignRequest, VerifyRequest};
 
 use self::core::Core;
 use crate::config::{ClientConfig, ServerConfig};
@@ -177,6 +221,20 @@ impl ClientConnection {
         r?;
         self.inner.process()
     }
+
+    /// Answers a deferred [`Event::Sign`] (the client's CertificateVerify
+    /// for client authentication) with the signature, or an error, which
+    /// aborts with `internal_error`. Buffered input is then processed.
+    pub fn answer_sign(&mut self, result: Result<Vec<u8>, Error>) -> Result<(), Error> {
+        self.inner.core.check_usable()?;
+        if !handshake::client::awaiting_sign(&self.inner.state) {
+            return Err(Error::BadConfig("no signature is pending".into()));
+        }
+        let r = handshake::client::answer_sign(&mut self.inner.core, &mut self.inner.state, result);
+        let r = self.inner.core.finish_call(r);
+        r?;
+        self.inner.process()
+    }
 }
 
 /// A TLS 1.3 server connection.
@@ -209,6 +267,23 @@ impl ServerConnection {
             &mut self.inner.state,
             result,
         );
+        let r = self.inner.core.finish_call(r);
+        r?;
+        self.inner.process()
+    }
+
+    /// Answers a deferred [`Event::VerifyClientCert`]: `Ok(())` accepts
+    /// the client's chain (its CertificateVerify is still checked), an
+    /// error aborts the handshake with its alert. Buffered input is then
+    /// processed.
+    pub fn answer_verify(&mut self, result: Result<(), CertificateError>) -> Result<(), Error> {
+        self.inner.core.check_usable()?;
+        if !handshake::server::awaiting_client_verify(&self.inner.state) {
+            return Err(Error::BadConfig(
+                "no client certificate verification is pending".into(),
+            ));
+        }
+        let r = handshake::server::answer_client_verify(&mut self.inner.state, result);
         let r = self.inner.core.finish_call(r);
         r?;
         self.inner.process()

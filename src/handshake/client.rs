@@ -4,9 +4,11 @@
 //! start ── ClientHello ──▶ ExpectServerHello ──HRR──▶ (ClientHello 2) ExpectServerHello
 //!   ServerHello ──▶ ExpectEncryptedExtensions ──▶ ExpectCertificate (CertificateRequest allowed once)
 //!   Certificate ──▶ [AwaitVerify] ──▶ ExpectCertificateVerify ──▶ ExpectFinished
-//!   Finished ──▶ ([empty Certificate] + Finished sent) Connected
+//!   Finished ──▶ (if requested: Certificate ──▶ [AwaitSign] ──▶ CertificateVerify)
+//!   ──▶ Finished sent ──▶ Connected
 //! ```
 
+use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -15,16 +17,16 @@ use core::mem;
 use crate::codec::Codec;
 use crate::config::ClientConfig;
 use crate::conn::core::Core;
-use crate::conn::events::{Event, VerifyRequest};
+use crate::conn::events::{Event, SignRequest, VerifyRequest};
 use crate::crypto::hash::Output;
 use crate::crypto::kx::KeyExchange;
 use crate::crypto::sign::{self, VerifyError};
 use crate::crypto::suites::{self, SuiteParams};
 use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
-use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule};
+use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule};
 use crate::msgs::enums::*;
 use crate::msgs::handshake::*;
-use crate::verify::{Decision, ServerName};
+use crate::verify::{CertificateRequestInfo, Decision, ServerName};
 
 use super::State;
 use super::common::{self, unexpected};
@@ -64,7 +66,32 @@ struct Hs {
     schedule: HandshakeSchedule,
     c_hs: Output,
     s_hs: Output,
-    cert_request_context: Option<Vec<u8>>,
+    /// Boxed to keep every handshake state small.
+    cert_request: Option<Box<CertReq>>,
+}
+
+/// The server's CertificateRequest (§4.3.2).
+struct CertReq {
+    context: Vec<u8>,
+    info: CertificateRequestInfo,
+}
+
+/// After the server's Finished: what our last flight still needs.
+struct OurFinish {
+    suite: SuiteParams,
+    master: MasterSchedule,
+    c_hs: Output,
+    c_ap: Output,
+    exporter: Output,
+}
+
+/// Waiting for a deferred client CertificateVerify signature.
+struct PendingSign {
+    finish: OurFinish,
+    scheme: SignatureScheme,
+    /// Our Certificate (already in the transcript), queued with
+    /// CertificateVerify and Finished so the flight stays one record.
+    queued: Vec<u8>,
 }
 
 enum St {
@@ -77,6 +104,9 @@ enum St {
     AwaitVerify(Hs),
     ExpectCertificateVerify(Hs),
     ExpectFinished(Hs),
+    /// Boxed: it holds every secret of the finished handshake, and the
+    /// other states should not pay for its size.
+    AwaitSign(Box<PendingSign>),
     Connected,
     Poisoned,
 }
@@ -162,9 +192,47 @@ pub fn answer_verify(
     }
 }
 
+/// Whether a client CertificateVerify signature is pending.
+pub fn awaiting_sign(state: &State) -> bool {
+    matches!(
+        state,
+        State::Client(ClientHs {
+            state: St::AwaitSign(_),
+            ..
+        })
+    )
+}
+
+/// The application's answer to a deferred client signature.
+pub fn answer_sign(
+    core: &mut Core,
+    state: &mut State,
+    result: Result<Vec<u8>, Error>,
+) -> Result<(), Error> {
+    let State::Client(hs) = state else {
+        return Err(Error::Internal("answer_sign on a server"));
+    };
+    match mem::replace(&mut hs.state, St::Poisoned) {
+        St::AwaitSign(p) => {
+            let sig = result.map_err(|e| match e {
+                Error::SigningFailed(_) | Error::Internal(_) => e,
+                other => Error::SigningFailed(alloc::format!("{other}")),
+            })?;
+            let p = *p;
+            core.queue_handshake(&p.queued);
+            hs.send_certificate_verify(core, p.scheme, sig);
+            hs.send_finished(core, p.finish)
+        }
+        other => {
+            hs.state = other;
+            Err(Error::Internal("no signature pending"))
+        }
+    }
+}
+
 impl ClientHs {
     pub fn is_suspended(&self) -> bool {
-        matches!(self.state, St::AwaitVerify(_))
+        matches!(self.state, St::AwaitVerify(_) | St::AwaitSign(_))
     }
 
     fn send_hello(
@@ -259,23 +327,10 @@ impl ClientHs {
                 self.encrypted_extensions(core, h, exts, raw)
             }
             (St::ExpectCertificate(mut h), HandshakeMessage::CertificateRequest(cr))
-                if h.cert_request_context.is_none() =>
+                if h.cert_request.is_none() =>
             {
-                // §4.3.2: the context is empty during the handshake.
-                if !cr.context.is_empty() {
-                    return Err(
-                        PeerMisbehaved::IllegalParameter("CertificateRequest context").into(),
-                    );
-                }
-                if !cr
-                    .extensions
-                    .iter()
-                    .any(|e| matches!(e, CertReqExtension::SignatureAlgorithms(_)))
-                {
-                    return Err(PeerMisbehaved::MissingExtension("signature_algorithms").into());
-                }
+                h.cert_request = Some(Box::new(certificate_request(cr)?));
                 self.transcript.add(raw);
-                h.cert_request_context = Some(cr.context);
                 self.state = St::ExpectCertificate(h);
                 Ok(())
             }
@@ -458,7 +513,7 @@ impl ClientHs {
             schedule,
             c_hs,
             s_hs,
-            cert_request_context: None,
+            cert_request: None,
         });
         Ok(())
     }
@@ -614,30 +669,138 @@ impl ClientHs {
         core.log_secret("EXPORTER_SECRET", &exporter);
         core.set_read_secret(&s_ap)?;
         core.ccs_allowed = false;
+        let finish = OurFinish {
+            suite: h.suite,
+            master,
+            c_hs: h.c_hs,
+            c_ap,
+            exporter,
+        };
+        let Some(req) = h.cert_request.map(|b| *b) else {
+            return self.send_finished(core, finish);
+        };
 
-        if let Some(context) = h.cert_request_context {
-            // Client authentication comes in a later issue: §4.4.2 lets us
-            // answer a request with an empty Certificate.
-            let cert = HandshakeMessage::Certificate(CertificatePayload {
-                context,
-                entries: Vec::new(),
-            })
-            .to_bytes();
-            self.transcript.add(&cert);
+        // §4.4.2: answer the request with a certificate whose key can sign
+        // one of the requested schemes, or with an empty Certificate.
+        let chosen = self
+            .config
+            .client_cert_resolver
+            .as_ref()
+            .and_then(|r| r.resolve(&req.info))
+            .filter(|ck| !ck.chain.is_empty())
+            .and_then(|ck| {
+                let scheme = ck
+                    .signer
+                    .schemes()
+                    .into_iter()
+                    .find(|s| req.info.signature_schemes.contains(s))?;
+                Some((ck, scheme))
+            });
+        let entries = match &chosen {
+            Some((ck, _)) => ck
+                .chain
+                .iter()
+                .map(|c| CertificateEntry {
+                    data: c.clone(),
+                    extensions: Vec::new(),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let cert = HandshakeMessage::Certificate(CertificatePayload {
+            context: req.context,
+            entries,
+        })
+        .to_bytes();
+        self.transcript.add(&cert);
+        let Some((ck, scheme)) = chosen else {
             core.queue_handshake(&cert);
-        }
+            return self.send_finished(core, finish);
+        };
         let th = self.transcript.current()?;
-        let ours = key_schedule::finished_verify_data(hash, h.c_hs.as_ref(), th.as_ref());
+        let content = common::signed_content(common::CLIENT_CV_CONTEXT, th.as_ref());
+        match ck.signer.sign(scheme, &content, self.config.rng.as_ref()) {
+            Decision::Ready(sig) => {
+                core.queue_handshake(&cert);
+                self.send_certificate_verify(core, scheme, sig?);
+                self.send_finished(core, finish)
+            }
+            Decision::Deferred => {
+                core.push_event(Event::Sign(SignRequest {
+                    scheme,
+                    message: content,
+                }));
+                self.state = St::AwaitSign(Box::new(PendingSign {
+                    finish,
+                    scheme,
+                    queued: cert,
+                }));
+                Ok(())
+            }
+        }
+    }
+
+    fn send_certificate_verify(
+        &mut self,
+        core: &mut Core,
+        scheme: SignatureScheme,
+        signature: Vec<u8>,
+    ) {
+        let cv =
+            HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature }).to_bytes();
+        self.transcript.add(&cv);
+        core.queue_handshake(&cv);
+        core.negotiated.client_signature_scheme = Some(scheme);
+    }
+
+    /// Our Finished, then the application traffic keys.
+    fn send_finished(&mut self, core: &mut Core, f: OurFinish) -> Result<(), Error> {
+        let th = self.transcript.current()?;
+        let ours = key_schedule::finished_verify_data(f.suite.hash, f.c_hs.as_ref(), th.as_ref());
         let fin = HandshakeMessage::Finished(ours.as_ref().to_vec()).to_bytes();
         self.transcript.add(&fin);
         core.queue_handshake(&fin);
-        core.set_write_secret(&c_ap)?;
+        core.set_write_secret(&f.c_ap)?;
         let th = self.transcript.current()?;
-        core.resumption_secret = Some(master.resumption_master_secret(th.as_ref()));
-        core.set_exporter_secret(exporter);
+        core.resumption_secret = Some(f.master.resumption_master_secret(th.as_ref()));
+        core.set_exporter_secret(f.exporter);
         self.state = St::Connected;
         core.set_connected()
     }
+}
+
+/// Checks a CertificateRequest received in the handshake (§4.3.2) and
+/// keeps what the certificate choice needs.
+fn certificate_request(cr: CertificateRequest) -> Result<CertReq, Error> {
+    // §4.3.2: the context is empty during the handshake.
+    if !cr.context.is_empty() {
+        return Err(PeerMisbehaved::IllegalParameter("CertificateRequest context").into());
+    }
+    if common::has_duplicates(&cr.extensions.iter().map(|e| e.typ()).collect::<Vec<_>>()) {
+        return Err(InvalidMessage::DuplicateExtension(0).into());
+    }
+    let mut info = CertificateRequestInfo::default();
+    let mut have_schemes = false;
+    for e in cr.extensions {
+        match e {
+            CertReqExtension::SignatureAlgorithms(s) => {
+                info.signature_schemes = s;
+                have_schemes = true;
+            }
+            CertReqExtension::SignatureAlgorithmsCert(s) => info.signature_schemes_cert = Some(s),
+            CertReqExtension::CertificateAuthorities(names) => info.certificate_authorities = names,
+            // §4.3.2: unknown extensions are ignored.
+            CertReqExtension::Unknown(_) => {}
+        }
+    }
+    // §4.3.2: signature_algorithms MUST be present.
+    if !have_schemes {
+        return Err(PeerMisbehaved::MissingExtension("signature_algorithms").into());
+    }
+    Ok(CertReq {
+        context: cr.context,
+        info,
+    })
 }
 
 impl St {
@@ -649,6 +812,7 @@ impl St {
             Self::AwaitVerify(_) => "nothing (verification pending)",
             Self::ExpectCertificateVerify(_) => "CertificateVerify",
             Self::ExpectFinished(_) => "Finished",
+            Self::AwaitSign(_) => "nothing (signature pending)",
             Self::Connected => "NewSessionTicket or KeyUpdate",
             Self::Poisoned => "nothing (connection failed)",
         }

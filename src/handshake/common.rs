@@ -13,9 +13,7 @@ use crate::msgs::handshake::HandshakeMessage;
 
 /// Context string of the server's CertificateVerify (§4.4.3).
 pub const SERVER_CV_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
-/// Context string of the client's CertificateVerify (§4.4.3); client
-/// authentication comes in a later issue.
-#[allow(dead_code)]
+/// Context string of the client's CertificateVerify (§4.4.3).
 pub const CLIENT_CV_CONTEXT: &[u8] = b"TLS 1.3, client CertificateVerify";
 
 /// The content covered by a CertificateVerify signature (§4.4.3): 64

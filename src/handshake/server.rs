@@ -5,6 +5,12 @@
 //!   ClientHello ──▶ [AwaitCertificate] ──▶ ServerHello, [CCS], EE, Certificate
 //!   ──▶ [AwaitSign] ──▶ CertificateVerify, Finished ──▶ ExpectFinished
 //!   Finished ──▶ (NewSessionTicket…) Connected
+//!
+//! With client authentication, CertificateRequest follows EE in the same
+//! flight, and the client's messages are checked before its Finished:
+//!   ──▶ ExpectCertificate ──(empty, optional mode)──▶ ExpectFinished
+//!   Certificate ──▶ [AwaitClientVerify] ──▶ ExpectCertificateVerify
+//!   CertificateVerify ──▶ ExpectFinished
 //! ```
 
 use alloc::string::String;
@@ -14,13 +20,14 @@ use alloc::vec::Vec;
 use core::mem;
 
 use crate::codec::Codec;
+use crate::config::ClientAuth;
 use crate::config::{ServerConfig, TicketInfo};
 use crate::conn::core::Core;
-use crate::conn::events::{Event, SignRequest};
+use crate::conn::events::{ClientVerifyRequest, Event, SignRequest};
 use crate::crypto::hash::Output;
-use crate::crypto::kx;
 use crate::crypto::suites::SuiteParams;
-use crate::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+use crate::crypto::{kx, sign};
+use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule};
 use crate::msgs::enums::*;
 use crate::msgs::handshake::*;
@@ -63,6 +70,17 @@ struct Flight {
     c_hs: Output,
     s_hs: Output,
     scheme: SignatureScheme,
+    /// EE, [CertificateRequest], Certificate: already in the transcript,
+    /// queued together with CertificateVerify and Finished so that a
+    /// deferred signature does not split the flight into more records.
+    queued: Vec<u8>,
+    client_auth: Option<Requested>,
+}
+
+/// What our CertificateRequest asked of the client.
+struct Requested {
+    schemes: Vec<SignatureScheme>,
+    required: bool,
 }
 
 /// State after our Finished.
@@ -73,12 +91,18 @@ struct AwaitFin {
     c_ap: Output,
     alpn: Option<Vec<u8>>,
     sni: Option<String>,
+    client_auth: Option<Requested>,
+    /// The client's chain, once received (leaf first).
+    client_chain: Vec<Vec<u8>>,
 }
 
 enum St {
     ExpectClientHello { retry: Option<Retry> },
     AwaitCertificate(Chosen),
     AwaitSign(Flight),
+    ExpectCertificate(AwaitFin),
+    AwaitClientVerify(AwaitFin),
+    ExpectCertificateVerify(AwaitFin),
     ExpectFinished(AwaitFin),
     Connected,
     Poisoned,
@@ -116,6 +140,38 @@ pub fn awaiting_sign(state: &State) -> bool {
             ..
         })
     )
+}
+
+/// Whether a client-certificate verification is pending.
+pub fn awaiting_client_verify(state: &State) -> bool {
+    matches!(
+        state,
+        State::Server(ServerHs {
+            state: St::AwaitClientVerify(_),
+            ..
+        })
+    )
+}
+
+/// Answers a deferred client-certificate verification.
+pub fn answer_client_verify(
+    state: &mut State,
+    result: Result<(), CertificateError>,
+) -> Result<(), Error> {
+    let State::Server(hs) = state else {
+        return Err(Error::Internal("answer_verify on a client"));
+    };
+    match mem::replace(&mut hs.state, St::Poisoned) {
+        St::AwaitClientVerify(f) => {
+            result?;
+            hs.state = St::ExpectCertificateVerify(f);
+            Ok(())
+        }
+        other => {
+            hs.state = other;
+            Err(Error::Internal("no client verification pending"))
+        }
+    }
 }
 
 /// Answers a deferred certificate selection.
@@ -162,7 +218,10 @@ pub fn answer_sign(
 
 impl ServerHs {
     pub fn is_suspended(&self) -> bool {
-        matches!(self.state, St::AwaitCertificate(_) | St::AwaitSign(_))
+        matches!(
+            self.state,
+            St::AwaitCertificate(_) | St::AwaitSign(_) | St::AwaitClientVerify(_)
+        )
     }
 
     pub fn handle(&mut self, core: &mut Core, raw: &[u8]) -> Result<(), Error> {
@@ -170,6 +229,12 @@ impl ServerHs {
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectClientHello { retry }, HandshakeMessage::ClientHello(ch)) => {
                 self.client_hello(core, retry, ch, raw)
+            }
+            (St::ExpectCertificate(f), HandshakeMessage::Certificate(c)) => {
+                self.client_certificate(core, f, c, raw)
+            }
+            (St::ExpectCertificateVerify(f), HandshakeMessage::CertificateVerify(cv)) => {
+                self.client_certificate_verify(core, f, cv, raw)
             }
             (St::ExpectFinished(f), HandshakeMessage::Finished(vd)) => {
                 self.finished(core, f, &vd, raw)
@@ -472,7 +537,32 @@ impl ServerHs {
         }
         let ee_raw = HandshakeMessage::EncryptedExtensions(ee).to_bytes();
         self.transcript.add(&ee_raw);
-        core.queue_handshake(&ee_raw);
+        let mut queued = ee_raw;
+
+        // §4.3.2: CertificateRequest right after EncryptedExtensions.
+        let client_auth = match &cfg.client_auth {
+            ClientAuth::None => None,
+            ClientAuth::Optional(v) | ClientAuth::Required(v) => {
+                let schemes = v.signature_schemes();
+                let mut extensions = vec![CertReqExtension::SignatureAlgorithms(schemes.clone())];
+                let authorities = v.certificate_authorities();
+                if !authorities.is_empty() {
+                    extensions.push(CertReqExtension::CertificateAuthorities(authorities));
+                }
+                let cr = HandshakeMessage::CertificateRequest(CertificateRequest {
+                    // §4.3.2: zero length during the handshake.
+                    context: Vec::new(),
+                    extensions,
+                })
+                .to_bytes();
+                self.transcript.add(&cr);
+                queued.extend_from_slice(&cr);
+                Some(Requested {
+                    schemes,
+                    required: matches!(cfg.client_auth, ClientAuth::Required(_)),
+                })
+            }
+        };
 
         let cert = HandshakeMessage::Certificate(CertificatePayload {
             context: Vec::new(),
@@ -487,7 +577,7 @@ impl ServerHs {
         })
         .to_bytes();
         self.transcript.add(&cert);
-        core.queue_handshake(&cert);
+        queued.extend_from_slice(&cert);
 
         let th = self.transcript.current()?;
         let content = common::signed_content(common::SERVER_CV_CONTEXT, th.as_ref());
@@ -497,6 +587,8 @@ impl ServerHs {
             c_hs,
             s_hs,
             scheme,
+            queued,
+            client_auth,
         };
         match ck.signer.sign(scheme, &content, rng) {
             Decision::Ready(sig) => self.finish_flight(core, flight, sig?),
@@ -518,6 +610,7 @@ impl ServerHs {
         signature: Vec<u8>,
     ) -> Result<(), Error> {
         let hash = f.suite.hash;
+        core.queue_handshake(&f.queued);
         let cv = HandshakeMessage::CertificateVerify(DigitallySigned {
             scheme: f.scheme,
             signature,
@@ -542,14 +635,114 @@ impl ServerHs {
         // EE..Finished go out together under the handshake key.
         core.set_write_secret(&s_ap)?;
         core.set_exporter_secret(exporter);
-        self.state = St::ExpectFinished(AwaitFin {
+        let expect_certificate = f.client_auth.is_some();
+        let next = AwaitFin {
             suite: f.suite,
             master,
             c_hs: f.c_hs,
             c_ap,
             alpn: core.negotiated.alpn.clone(),
             sni: core.negotiated.server_name.clone(),
-        });
+            client_auth: f.client_auth,
+            client_chain: Vec::new(),
+        };
+        self.state = if expect_certificate {
+            St::ExpectCertificate(next)
+        } else {
+            St::ExpectFinished(next)
+        };
+        Ok(())
+    }
+
+    /// The client's Certificate (§4.4.2), answering our request.
+    fn client_certificate(
+        &mut self,
+        core: &mut Core,
+        mut f: AwaitFin,
+        c: CertificatePayload,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        // §4.4.2: the context echoes the request's, which was empty.
+        if !c.context.is_empty() {
+            return Err(PeerMisbehaved::IllegalParameter("Certificate context").into());
+        }
+        // §4.4.2: entry extensions must answer ones in our request, and we
+        // requested none that have a Certificate form.
+        if let Some(e) = c.entries.iter().find_map(|e| e.extensions.first()) {
+            return Err(PeerMisbehaved::UnsolicitedExtension(e.typ.0).into());
+        }
+        let required = f.client_auth.as_ref().is_some_and(|r| r.required);
+        self.transcript.add(raw);
+        if c.entries.is_empty() {
+            // §4.4.2.4: without a certificate the server may go on or abort.
+            if required {
+                return Err(PeerIncompatible::CertificateRequired.into());
+            }
+            self.state = St::ExpectFinished(f);
+            return Ok(());
+        }
+        let verifier = self
+            .config
+            .client_auth
+            .verifier()
+            .ok_or(Error::Internal("client Certificate without a verifier"))?
+            .clone();
+        f.client_chain = c.entries.into_iter().map(|e| e.data).collect();
+        let now = self.config.time.now_unix();
+        let (ee, rest) = f
+            .client_chain
+            .split_first()
+            .ok_or(Error::Internal("non-empty chain has no first element"))?;
+        match verifier.verify_client_cert(ee, rest, now) {
+            Decision::Ready(Ok(())) => self.state = St::ExpectCertificateVerify(f),
+            Decision::Ready(Err(e)) => return Err(e.into()),
+            Decision::Deferred => {
+                core.push_event(Event::VerifyClientCert(ClientVerifyRequest {
+                    chain: f.client_chain.clone(),
+                    now,
+                }));
+                self.state = St::AwaitClientVerify(f);
+            }
+        }
+        Ok(())
+    }
+
+    /// The client's CertificateVerify (§4.4.3), over the transcript up to
+    /// its Certificate, with the client context string.
+    fn client_certificate_verify(
+        &mut self,
+        core: &mut Core,
+        f: AwaitFin,
+        cv: DigitallySigned,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let offered = f
+            .client_auth
+            .as_ref()
+            .is_some_and(|r| r.schemes.contains(&cv.scheme));
+        if !offered {
+            // §4.4.3: the scheme must be one from our signature_algorithms.
+            return Err(PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into());
+        }
+        let ee = f
+            .client_chain
+            .first()
+            .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
+        let spki = sign::certificate_spki(ee)?;
+        let th = self.transcript.current()?;
+        let content = common::signed_content(common::CLIENT_CV_CONTEXT, th.as_ref());
+        sign::verify(
+            spki,
+            cv.scheme,
+            &content,
+            &cv.signature,
+            self.config.min_rsa_bits,
+        )
+        .map_err(super::client::verify_error)?;
+        self.transcript.add(raw);
+        core.negotiated.client_signature_scheme = Some(cv.scheme);
+        core.negotiated.peer_certificates = f.client_chain.clone();
+        self.state = St::ExpectFinished(f);
         Ok(())
     }
 
@@ -630,7 +823,11 @@ impl St {
     fn expecting(&self) -> &'static str {
         match self {
             Self::ExpectClientHello { .. } => "ClientHello",
-            Self::AwaitCertificate(_) | Self::AwaitSign(_) => "nothing (decision pending)",
+            Self::AwaitCertificate(_) | Self::AwaitSign(_) | Self::AwaitClientVerify(_) => {
+                "nothing (decision pending)"
+            }
+            Self::ExpectCertificate(_) => "Certificate",
+            Self::ExpectCertificateVerify(_) => "CertificateVerify",
             Self::ExpectFinished(_) => "Finished",
             Self::Connected => "KeyUpdate",
             Self::Poisoned => "nothing (connection failed)",

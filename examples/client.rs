@@ -1,0 +1,275 @@
+//! A TLS 1.3 client: connects, handshakes, sends its standard input and
+//! copies what arrives to standard output until the server closes.
+//!
+//! ```text
+//! cargo run --example client -- [--ca PEM] [--cert PEM --key PEM] [--server-name NAME]
+//!     [--alpn P]... [--groups g1,g2] [--suites s1,s2] [--keylog FILE] HOST:PORT
+//! ```
+//!
+//! Run with `--help` for details.
+
+mod common;
+
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use tls13::stream::Stream;
+use tls13::verify::ServerCertVerifier;
+use tls13::{ClientConfig, ClientConnection};
+
+use common::{AnyOfPinned, Args, DangerousAcceptAny};
+
+const HELP: &str = "\
+usage: client [options] HOST:PORT
+
+Connects with TLS 1.3, sends standard input, copies what the server sends
+to standard output until it closes (close_notify), and prints on standard
+error one `key: value` line each for version, suite, group and alpn (plus
+signature_scheme and hello_retry). At the end of standard input the client
+sends close_notify and keeps reading until the server closes too. Exit
+status 0 on success; otherwise 1 with the error on standard error.
+
+options:
+  --ca PEM             accept the server's end-entity certificate if it equals
+                       one of the certificates in PEM. Until chain validation
+                       exists, --ca PINS certificates: it does not accept a
+                       certificate merely issued by a CA in the file, and it
+                       checks neither names nor dates. Without --ca ANY
+                       certificate is accepted (loud warning): testing only.
+  --cert PEM --key PEM client certificate and key (client authentication is
+                       not implemented yet: loaded and checked, not sent)
+  --server-name NAME   name sent in SNI (default: HOST; IP literals are not sent)
+  --alpn P             offer ALPN protocol P (repeatable, in preference order)
+  --groups g1,g2       key exchange groups in preference order; a key share is
+                       sent for the first only (X25519MLKEM768 adds an x25519
+                       share). Names: x25519, secp256r1, secp384r1, X25519MLKEM768
+  --suites s1,s2       cipher suites by IANA name: TLS_AES_128_GCM_SHA256,
+                       TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256
+  --keylog FILE        append TLS secrets to FILE (SSLKEYLOGFILE format);
+                       without it, $SSLKEYLOGFILE is honoured
+";
+
+struct Options {
+    ca: Option<String>,
+    cert: Option<String>,
+    key: Option<String>,
+    server_name: Option<String>,
+    alpn: Vec<String>,
+    groups: Option<Vec<tls13::msgs::enums::NamedGroup>>,
+    suites: Option<Vec<tls13::msgs::enums::CipherSuite>>,
+    keylog: Option<String>,
+    addr: String,
+}
+
+fn parse_args() -> Result<Option<Options>, String> {
+    let mut args = Args::from_env();
+    let mut o = Options {
+        ca: None,
+        cert: None,
+        key: None,
+        server_name: None,
+        alpn: Vec::new(),
+        groups: None,
+        suites: None,
+        keylog: None,
+        addr: String::new(),
+    };
+    let mut addr = None;
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--ca" => o.ca = Some(args.value(&a)?),
+            "--cert" => o.cert = Some(args.value(&a)?),
+            "--key" => o.key = Some(args.value(&a)?),
+            "--server-name" => o.server_name = Some(args.value(&a)?),
+            "--alpn" => o.alpn.push(args.value(&a)?),
+            "--groups" => o.groups = Some(common::parse_groups(&args.value(&a)?)?),
+            "--suites" => o.suites = Some(common::parse_suites(&args.value(&a)?)?),
+            "--keylog" => o.keylog = Some(args.value(&a)?),
+            s if s.starts_with('-') => return Err(format!("unknown option {s} (see --help)")),
+            _ if addr.is_some() => return Err(format!("unexpected argument {a:?} (see --help)")),
+            _ => addr = Some(a),
+        }
+    }
+    o.addr = addr.ok_or("missing HOST:PORT (see --help)")?;
+    if o.cert.is_some() != o.key.is_some() {
+        return Err("--cert and --key go together".into());
+    }
+    Ok(Some(o))
+}
+
+/// `host` of `host:port` / `[v6]:port`, for the default server name.
+fn host_of(addr: &str) -> &str {
+    if let Some(rest) = addr.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    addr.rsplit_once(':').map_or(addr, |(h, _)| h)
+}
+
+fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
+    let verifier: Arc<dyn ServerCertVerifier> = match &o.ca {
+        Some(path) => Arc::new(AnyOfPinned::new(common::load_certs(path)?)),
+        None => {
+            eprintln!(
+                "WARNING: no --ca given: accepting ANY server certificate \
+                 (DangerousAcceptAny). The connection is encrypted but NOT authenticated."
+            );
+            Arc::new(DangerousAcceptAny)
+        }
+    };
+    if let (Some(cert), Some(key)) = (&o.cert, &o.key) {
+        common::load_certs(cert)?;
+        common::load_key(key)?;
+        eprintln!(
+            "warning: client authentication is not implemented yet; --cert/--key are not sent"
+        );
+    }
+
+    let mut builder = ClientConfig::builder(verifier);
+    if let Some(g) = &o.groups {
+        builder = builder.groups(g);
+    }
+    if let Some(s) = &o.suites {
+        builder = builder.suites(s);
+    }
+    if !o.alpn.is_empty() {
+        let protos: Vec<&[u8]> = o.alpn.iter().map(|p| p.as_bytes()).collect();
+        builder = builder.alpn_protocols(&protos);
+    }
+    if let Some(log) = common::key_log(o.keylog.as_deref())? {
+        builder = builder.key_log(log);
+    }
+    let config = Arc::new(builder.build()?);
+
+    let server_name = o
+        .server_name
+        .clone()
+        .unwrap_or_else(|| host_of(&o.addr).to_string());
+    let conn = ClientConnection::new(config, &server_name)?;
+
+    let sock = connect(&o.addr)?;
+    sock.set_nodelay(true)?;
+    sock.set_read_timeout(Some(Duration::from_secs(30)))?;
+    sock.set_write_timeout(Some(Duration::from_secs(30)))?;
+    let mut tls = Stream::new(conn, sock);
+    tls.handshake()?;
+
+    let n = tls.conn().negotiated();
+    eprintln!("version: {}", common::version_name(n.version));
+    eprintln!("suite: {}", common::suite_name(n.suite));
+    eprintln!("group: {}", common::group_name(n.group));
+    eprintln!("alpn: {}", common::alpn_name(n.alpn.as_deref()));
+    eprintln!(
+        "signature_scheme: {}",
+        common::scheme_name(n.signature_scheme)
+    );
+    eprintln!("hello_retry: {}", if n.hello_retry { "yes" } else { "no" });
+
+    // Standard input is read by its own thread; this thread owns the TLS
+    // stream and alternates between sending what stdin produced and
+    // reading the socket with a short timeout, so data flows both ways
+    // at once. (A partial record read before a timeout stays buffered in
+    // the connection.)
+    let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(4);
+    std::thread::spawn(move || {
+        let mut stdin = io::stdin().lock();
+        let mut buf = vec![0u8; 16384];
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) | Err(_) => break, // dropping tx signals the end
+                Ok(n) => {
+                    if tx.send(buf[..n].to_vec()).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    tls.transport_mut()
+        .set_read_timeout(Some(Duration::from_millis(20)))?;
+
+    let mut stdout = io::stdout().lock();
+    let mut buf = vec![0u8; 16384];
+    let mut sent_close = false;
+    loop {
+        // A bounded number of chunks per turn, so reading is not starved.
+        for _ in 0..64 {
+            if sent_close {
+                break;
+            }
+            match rx.try_recv() {
+                Ok(data) => {
+                    tls.write_all(&data)?;
+                    tls.flush()?;
+                }
+                Err(mpsc::TryRecvError::Empty) => break,
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    // End of input: half-close (RFC 8446 §6.1), keep reading.
+                    tls.close()?;
+                    sent_close = true;
+                }
+            }
+        }
+        match tls.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                stdout.write_all(&buf[..n])?;
+                stdout.flush()?;
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !sent_close {
+        // The server closed first; answer its close_notify. It may have
+        // gone already, which is no failure of ours.
+        let _ = tls.close();
+    }
+    Ok(())
+}
+
+fn connect(addr: &str) -> Result<TcpStream, Box<dyn std::error::Error>> {
+    let mut last = None;
+    for a in addr
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {addr}: {e}"))?
+    {
+        match TcpStream::connect_timeout(&a, Duration::from_secs(10)) {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(match last {
+        Some(e) => format!("cannot connect to {addr}: {e}").into(),
+        None => format!("{addr} resolves to no address").into(),
+    })
+}
+
+fn main() -> ExitCode {
+    let opts = match parse_args() {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(opts) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! Helpers shared by the example programs: names on the command line,
+//! PEM loading, key logging and the interim certificate verifiers.
+#![allow(dead_code)] // each example uses a different subset
+
+use std::sync::Arc;
+
+use tls13::crypto::pem;
+use tls13::crypto::sign::SigningKey;
+use tls13::error::CertificateError;
+use tls13::key_schedule::{KeyLog, KeyLogFile};
+use tls13::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+use tls13::verify::{Decision, PinnedCertVerifier, ServerCertVerifier, ServerName};
+
+/// The group names accepted by `--groups`, as the issue names them.
+const GROUP_NAMES: &[(&str, NamedGroup)] = &[
+    ("x25519", NamedGroup::X25519),
+    ("secp256r1", NamedGroup::SECP256R1),
+    ("secp384r1", NamedGroup::SECP384R1),
+    ("X25519MLKEM768", NamedGroup::X25519MLKEM768),
+];
+
+const SUITES: &[CipherSuite] = &[
+    CipherSuite::TLS_AES_128_GCM_SHA256,
+    CipherSuite::TLS_AES_256_GCM_SHA384,
+    CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+];
+
+/// Parses `g1,g2,...` (names compared case-insensitively; `P-256` and
+/// `P-384` are accepted as aliases).
+pub fn parse_groups(list: &str) -> Result<Vec<NamedGroup>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|name| {
+            let alias = match name.to_ascii_lowercase().as_str() {
+                "p-256" | "prime256v1" => Some(NamedGroup::SECP256R1),
+                "p-384" => Some(NamedGroup::SECP384R1),
+                _ => None,
+            };
+            alias
+                .or_else(|| {
+                    GROUP_NAMES
+                        .iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                        .map(|(_, g)| *g)
+                })
+                .ok_or_else(|| {
+                    format!(
+                        "unknown group {name:?} (known: {})",
+                        GROUP_NAMES
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(|v| {
+            if v.is_empty() {
+                Err("--groups needs at least one group".into())
+            } else {
+                Ok(v)
+            }
+        })
+}
+
+/// Parses `s1,s2,...` of IANA suite names.
+pub fn parse_suites(list: &str) -> Result<Vec<CipherSuite>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|name| {
+            SUITES
+                .iter()
+                .copied()
+                .find(|s| s.name().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+                .ok_or_else(|| {
+                    format!(
+                        "unknown cipher suite {name:?} (known: {})",
+                        SUITES
+                            .iter()
+                            .filter_map(|s| s.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(|v| {
+            if v.is_empty() {
+                Err("--suites needs at least one suite".into())
+            } else {
+                Ok(v)
+            }
+        })
+}
+
+/// The command-line name of a group.
+pub fn group_name(g: Option<NamedGroup>) -> String {
+    match g {
+        None => "none".into(),
+        Some(g) => GROUP_NAMES
+            .iter()
+            .find(|(_, x)| *x == g)
+            .map(|(n, _)| (*n).to_string())
+            .unwrap_or_else(|| format!("{g:?}")),
+    }
+}
+
+/// The IANA name of a suite.
+pub fn suite_name(s: Option<CipherSuite>) -> String {
+    s.map_or_else(|| "none".into(), |s| format!("{s:?}"))
+}
+
+/// `TLSv1.3` and friends.
+pub fn version_name(v: Option<ProtocolVersion>) -> String {
+    match v {
+        Some(ProtocolVersion::TLS1_3) => "TLSv1.3".into(),
+        Some(v) => format!("{v:?}"),
+        None => "none".into(),
+    }
+}
+
+/// The IANA name of a signature scheme, lower-cased as in RFC 8446.
+pub fn scheme_name(s: Option<SignatureScheme>) -> String {
+    s.map_or_else(|| "none".into(), |s| format!("{s:?}").to_ascii_lowercase())
+}
+
+/// An ALPN protocol for printing, `none` when absent.
+pub fn alpn_name(p: Option<&[u8]>) -> String {
+    p.map_or_else(
+        || "none".into(),
+        |p| String::from_utf8_lossy(p).into_owned(),
+    )
+}
+
+/// Every certificate in a PEM file (a chain: leaf first).
+pub fn load_certs(path: &str) -> Result<Vec<Vec<u8>>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let certs = pem::certificates(&text).map_err(|e| format!("{path}: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!("{path}: no CERTIFICATE block found"));
+    }
+    Ok(certs)
+}
+
+/// The private key in a PEM file (PKCS#8, SEC1 or PKCS#1).
+pub fn load_key(path: &str) -> Result<SigningKey, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    SigningKey::from_pem(&text).map_err(|e| format!("{path}: {e}"))
+}
+
+/// `--keylog FILE`, else the file named by `SSLKEYLOGFILE`, else nothing.
+pub fn key_log(path: Option<&str>) -> Result<Option<Arc<dyn KeyLog>>, String> {
+    match path {
+        Some(p) => {
+            let log =
+                KeyLogFile::with_path(p).map_err(|e| format!("cannot open key log {p}: {e}"))?;
+            eprintln!("warning: writing TLS secrets to {p} (debugging only)");
+            Ok(Some(Arc::new(log)))
+        }
+        None => {
+            let log = KeyLogFile::new();
+            if log.is_active() {
+                eprintln!("warning: writing TLS secrets to $SSLKEYLOGFILE (debugging only)");
+                Ok(Some(Arc::new(log)))
+            } else {
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// Accepts the server's end-entity certificate if it is byte for byte one
+/// of the certificates of a `--ca` file. This is the interim meaning of
+/// `--ca` until the chain validator exists: it pins, it does not build
+/// chains, and it checks neither names nor dates. (The handshake still
+/// checks the CertificateVerify signature against the certificate.)
+pub struct AnyOfPinned(pub Vec<PinnedCertVerifier>);
+
+impl AnyOfPinned {
+    /// Pins every certificate in `certs`.
+    pub fn new(certs: Vec<Vec<u8>>) -> Self {
+        Self(certs.into_iter().map(PinnedCertVerifier::new).collect())
+    }
+}
+
+impl ServerCertVerifier for AnyOfPinned {
+    fn verify_server_cert(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[Vec<u8>],
+        server_name: &ServerName,
+        now: u64,
+    ) -> Decision<Result<(), CertificateError>> {
+        for pin in &self.0 {
+            if let Decision::Ready(Ok(())) =
+                pin.verify_server_cert(end_entity, intermediates, server_name, now)
+            {
+                return Decision::Ready(Ok(()));
+            }
+        }
+        Decision::Ready(Err(CertificateError::Other {
+            reason: "the server's certificate is not one of the certificates in the --ca file \
+                     (--ca pins end-entity certificates until chain validation exists)"
+                .into(),
+            alert: tls13::msgs::enums::AlertDescription::BAD_CERTIFICATE,
+        }))
+    }
+}
+
+/// **Dangerous**: accepts any server certificate. Anyone on the path can
+/// impersonate the server. Used only when the client is run without
+/// `--ca`, with a loud warning. (The handshake still checks that the
+/// server holds the key of the certificate it sent.)
+pub struct DangerousAcceptAny;
+
+impl ServerCertVerifier for DangerousAcceptAny {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &[u8],
+        _intermediates: &[Vec<u8>],
+        _server_name: &ServerName,
+        _now: u64,
+    ) -> Decision<Result<(), CertificateError>> {
+        Decision::Ready(Ok(()))
+    }
+}
+
+/// A tiny argument reader: `--flag`, `--opt value`, positionals.
+pub struct Args {
+    args: std::iter::Peekable<std::vec::IntoIter<String>>,
+}
+
+impl Args {
+    /// The process arguments after the program name.
+    pub fn from_env() -> Self {
+        Self {
+            args: std::env::args()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .peekable(),
+        }
+    }
+
+    /// The next raw argument.
+    pub fn next(&mut self) -> Option<String> {
+        self.args.next()
+    }
+
+    /// The value of option `name` (the argument after it).
+    pub fn value(&mut self, name: &str) -> Result<String, String> {
+        self.args
+            .next()
+            .ok_or_else(|| format!("{name} needs a value"))
+    }
+}

@@ -1,0 +1,341 @@
+//! A TLS 1.3 server on 127.0.0.1: echoes, or answers HTTP requests with a
+//! page showing what was negotiated. One thread per connection.
+//!
+//! ```text
+//! cargo run --example server -- --cert PEM --key PEM [--port N]
+//!     [--client-ca PEM [--require-client-cert]] [--alpn P]... [--groups ..]
+//!     [--suites ..] [--echo | --http]
+//! ```
+//!
+//! Run with `--help` for details.
+
+mod common;
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tls13::msgs::enums::{CipherSuite, NamedGroup};
+use tls13::stream::ServerStream;
+use tls13::{ServerConfig, ServerConnection};
+
+use common::Args;
+
+const HELP: &str = "\
+usage: server --cert PEM --key PEM [options]
+
+Serves TLS 1.3 on 127.0.0.1 until killed, one thread per connection, and
+logs each connection's outcome (peer address, negotiated parameters or the
+error) on standard error.
+
+options:
+  --cert PEM             certificate chain, leaf first
+  --key PEM              private key (PKCS#8, SEC1 or PKCS#1)
+  --port N               port (default 4433; 0 picks a free one, printed)
+  --client-ca PEM        client authentication: not implemented yet (warning)
+  --require-client-cert  refused until client authentication exists
+  --alpn P               accept ALPN protocol P (repeatable, preference order)
+  --groups g1,g2         groups in preference order: x25519, secp256r1,
+                         secp384r1, X25519MLKEM768
+  --suites s1,s2         cipher suites by IANA name
+  --keylog FILE          append TLS secrets to FILE (else $SSLKEYLOGFILE)
+  --echo                 echo what the client sends (default)
+  --http                 answer each request with an HTTP/1.0 200 OK page,
+                         then close with close_notify
+";
+
+/// Longest time a connection may sit idle (also bounds the handshake).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connections served at once; beyond that new ones are refused.
+const MAX_CONNECTIONS: usize = 256;
+/// Largest HTTP request head read.
+const MAX_REQUEST: usize = 16 * 1024;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Echo,
+    Http,
+}
+
+struct Options {
+    cert: String,
+    key: String,
+    port: u16,
+    client_ca: Option<String>,
+    require_client_cert: bool,
+    alpn: Vec<String>,
+    groups: Option<Vec<NamedGroup>>,
+    suites: Option<Vec<CipherSuite>>,
+    keylog: Option<String>,
+    mode: Mode,
+}
+
+fn parse_args() -> Result<Option<Options>, String> {
+    let mut args = Args::from_env();
+    let (mut cert, mut key) = (None, None);
+    let mut o = Options {
+        cert: String::new(),
+        key: String::new(),
+        port: 4433,
+        client_ca: None,
+        require_client_cert: false,
+        alpn: Vec::new(),
+        groups: None,
+        suites: None,
+        keylog: None,
+        mode: Mode::Echo,
+    };
+    let mut mode = None;
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--cert" => cert = Some(args.value(&a)?),
+            "--key" => key = Some(args.value(&a)?),
+            "--port" => {
+                let v = args.value(&a)?;
+                o.port = v
+                    .parse()
+                    .map_err(|_| format!("--port: {v:?} is not a port number"))?;
+            }
+            "--client-ca" => o.client_ca = Some(args.value(&a)?),
+            "--require-client-cert" => o.require_client_cert = true,
+            "--alpn" => o.alpn.push(args.value(&a)?),
+            "--groups" => o.groups = Some(common::parse_groups(&args.value(&a)?)?),
+            "--suites" => o.suites = Some(common::parse_suites(&args.value(&a)?)?),
+            "--keylog" => o.keylog = Some(args.value(&a)?),
+            "--echo" | "--http" => {
+                let m = if a == "--echo" {
+                    Mode::Echo
+                } else {
+                    Mode::Http
+                };
+                if mode.is_some_and(|x| x != m) {
+                    return Err("--echo and --http exclude each other".into());
+                }
+                mode = Some(m);
+            }
+            _ => return Err(format!("unexpected argument {a:?} (see --help)")),
+        }
+    }
+    o.cert = cert.ok_or("--cert is required (see --help)")?;
+    o.key = key.ok_or("--key is required (see --help)")?;
+    o.mode = mode.unwrap_or(Mode::Echo);
+    if o.require_client_cert && o.client_ca.is_none() {
+        return Err("--require-client-cert needs --client-ca".into());
+    }
+    Ok(Some(o))
+}
+
+fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
+    let chain = common::load_certs(&o.cert)?;
+    let key = common::load_key(&o.key)?;
+    if let Some(ca) = &o.client_ca {
+        common::load_certs(ca)?;
+        if o.require_client_cert {
+            // Failing closed: serving without the authentication that was
+            // asked for would be worse than not serving.
+            return Err(
+                "client authentication is not available yet in this library: \
+                        --require-client-cert cannot be honoured"
+                    .into(),
+            );
+        }
+        eprintln!("warning: client authentication is not available yet; --client-ca is ignored");
+    }
+
+    let mut builder = ServerConfig::builder_with_single_cert(chain, key);
+    if let Some(g) = &o.groups {
+        builder = builder.groups(g);
+    }
+    if let Some(s) = &o.suites {
+        builder = builder.suites(s);
+    }
+    if !o.alpn.is_empty() {
+        let protos: Vec<&[u8]> = o.alpn.iter().map(|p| p.as_bytes()).collect();
+        builder = builder.alpn_protocols(&protos);
+    }
+    if let Some(log) = common::key_log(o.keylog.as_deref())? {
+        builder = builder.key_log(log);
+    }
+    let config = Arc::new(builder.build()?);
+
+    let listener = TcpListener::bind(("127.0.0.1", o.port))?;
+    eprintln!(
+        "listening on {} ({})",
+        listener.local_addr()?,
+        if o.mode == Mode::Http { "http" } else { "echo" }
+    );
+    let active = Arc::new(AtomicUsize::new(0));
+    for sock in listener.incoming() {
+        let sock = match sock {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("accept failed: {e}");
+                continue;
+            }
+        };
+        let peer = sock
+            .peer_addr()
+            .map_or_else(|_| "?".to_string(), |a| a.to_string());
+        if active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+            active.fetch_sub(1, Ordering::SeqCst);
+            eprintln!("[{peer}] refused: {MAX_CONNECTIONS} connections already active");
+            continue;
+        }
+        let (config, active, mode) = (config.clone(), active.clone(), o.mode);
+        std::thread::spawn(move || {
+            match serve(sock, config, mode) {
+                Ok(summary) => eprintln!("[{peer}] ok: {summary}"),
+                Err(e) => eprintln!("[{peer}] error: {e}"),
+            }
+            active.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
+    Ok(())
+}
+
+/// Serves one connection; returns a one-line summary.
+fn serve(sock: TcpStream, config: Arc<ServerConfig>, mode: Mode) -> io::Result<String> {
+    sock.set_nodelay(true)?;
+    sock.set_read_timeout(Some(IDLE_TIMEOUT))?;
+    sock.set_write_timeout(Some(IDLE_TIMEOUT))?;
+    let conn = ServerConnection::new(config).map_err(tls13::stream::to_io_error)?;
+    let mut tls = ServerStream::new(conn, sock);
+    tls.handshake()?;
+    let n = tls.conn().negotiated();
+    let mut summary = format!(
+        "{} {} {} alpn={} sni={}{}",
+        common::version_name(n.version),
+        common::suite_name(n.suite),
+        common::group_name(n.group),
+        common::alpn_name(n.alpn.as_deref()),
+        n.server_name.as_deref().unwrap_or("none"),
+        if n.hello_retry {
+            " (after HelloRetryRequest)"
+        } else {
+            ""
+        },
+    );
+    match mode {
+        Mode::Echo => {
+            let mut buf = vec![0u8; 16384];
+            let mut total = 0u64;
+            loop {
+                let k = tls.read(&mut buf)?;
+                if k == 0 {
+                    break;
+                }
+                tls.write_all(&buf[..k])?;
+                tls.flush()?;
+                total += k as u64;
+            }
+            summary.push_str(&format!(", echoed {total} bytes, closed by the client"));
+        }
+        Mode::Http => {
+            let request = read_request(&mut tls)?;
+            let first = request.lines().next().unwrap_or("").to_string();
+            let body = page(&tls, &first);
+            let head = format!(
+                "HTTP/1.0 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            tls.write_all(head.as_bytes())?;
+            tls.write_all(body.as_bytes())?;
+            summary.push_str(&format!(", answered {first:?}"));
+        }
+    }
+    tls.close()?;
+    linger(tls);
+    Ok(summary)
+}
+
+/// Reads an HTTP request head (up to the blank line, or whatever arrived
+/// before the client closed), bounded in size.
+fn read_request<T: Read + Write>(tls: &mut ServerStream<T>) -> io::Result<String> {
+    let mut req = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !req.windows(4).any(|w| w == b"\r\n\r\n") && !req.windows(2).any(|w| w == b"\n\n") {
+        if req.len() > MAX_REQUEST {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "request head too large",
+            ));
+        }
+        let k = tls.read(&mut buf)?;
+        if k == 0 {
+            break;
+        }
+        req.extend_from_slice(&buf[..k]);
+    }
+    Ok(String::from_utf8_lossy(&req).into_owned())
+}
+
+fn page<T>(tls: &ServerStream<T>, request_line: &str) -> String
+where
+    T: Read + Write,
+{
+    let n = tls.conn().negotiated();
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    format!(
+        "<!DOCTYPE html>\n<html><head><title>tls13</title></head><body>\n\
+         <h1>Hello over TLS 1.3</h1>\n<pre>\n\
+         request:          {}\nversion:          {}\nsuite:            {}\n\
+         group:            {}\nalpn:             {}\nsignature_scheme: {}\n\
+         hello_retry:      {}\n</pre>\n</body></html>\n",
+        escape(request_line),
+        common::version_name(n.version),
+        common::suite_name(n.suite),
+        common::group_name(n.group),
+        escape(&common::alpn_name(n.alpn.as_deref())),
+        common::scheme_name(n.signature_scheme),
+        n.hello_retry,
+    )
+}
+
+/// After our close_notify: stop writing, then read (and discard) until
+/// the client closes, for a short while. Closing a socket with unread
+/// input makes the kernel send a reset, which can destroy the response
+/// before the client has read it.
+fn linger(tls: ServerStream<TcpStream>) {
+    let (_, sock) = tls.into_parts();
+    let _ = sock.shutdown(Shutdown::Write);
+    let _ = sock.set_read_timeout(Some(Duration::from_millis(500)));
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut buf = [0u8; 4096];
+    let mut sock = sock;
+    while Instant::now() < deadline {
+        match sock.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let opts = match parse_args() {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(opts) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

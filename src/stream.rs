@@ -1,0 +1,355 @@
+//! A blocking driver of a sans-IO connection over any `Read + Write`
+//! transport (feature `std`).
+//!
+//! [`Stream`] only moves bytes between the transport and the
+//! [`Connection`]: every protocol decision stays in the connection, so
+//! this driver and any other one exercise the same state machine
+//! (DESIGN.md property 2, "one path").
+//!
+//! ```no_run
+//! use std::io::{Read, Write};
+//! use std::net::TcpStream;
+//! use std::sync::Arc;
+//! use tls13::{ClientConfig, ClientConnection, PinnedCertVerifier};
+//! use tls13::stream::Stream;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let pinned = std::fs::read("server-leaf.der")?;
+//! let config = Arc::new(ClientConfig::builder(Arc::new(PinnedCertVerifier::new(pinned))).build()?);
+//! let conn = ClientConnection::new(config, "localhost")?;
+//! let mut tls = Stream::new(conn, TcpStream::connect("localhost:4433")?);
+//! tls.write_all(b"GET / HTTP/1.0\r\n\r\n")?;   // handshakes first
+//! tls.flush()?;
+//! let mut page = Vec::new();
+//! tls.read_to_end(&mut page)?;                  // Ok only after close_notify
+//! tls.close()?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Transport errors and timeouts
+//!
+//! An error from the transport is returned as is and leaves the
+//! connection intact: partial records stay buffered in the connection and
+//! unwritten output stays queued. So a transport with a read timeout (or
+//! a non-blocking one) works: on `WouldBlock` / `TimedOut` simply call
+//! again.
+//!
+//! # Errors from the connection
+//!
+//! A TLS error becomes an [`io::Error`] whose inner error is the
+//! [`Error`] (get it back with
+//! `io_err.get_ref().and_then(|e| e.downcast_ref::<tls13::Error>())`),
+//! with a kind chosen as follows: the peer's malformed or forbidden
+//! messages, bad certificates and failed decryption are `InvalidData`; a
+//! fatal alert from the peer is `ConnectionAborted`; a transport closed
+//! without close_notify is `UnexpectedEof`; using a closed connection is
+//! `NotConnected`; our own configuration is `InvalidInput`; anything else
+//! is `Other`. Before an error is returned, the alert the connection
+//! queued is written to the transport (best effort).
+
+use std::io::{self, Read, Write};
+use std::vec::Vec;
+
+use crate::conn::{ClientConnection, CloseKind, Connection, Event, ServerConnection};
+use crate::error::Error;
+
+/// A blocking TLS stream: a connection `C` ([`ClientConnection`] or
+/// [`ServerConnection`]) driven over a transport `T`.
+///
+/// `T` may be owned (`TcpStream`) or borrowed (`&mut TcpStream`, since
+/// `&mut T` is `Read + Write` too). The handshake runs explicitly with
+/// [`handshake`](Self::handshake) or on the first read or write.
+///
+/// Reading returns `Ok(0)` only after the peer's close_notify; a
+/// transport that ends without one is an error of kind `UnexpectedEof`,
+/// so a truncation attack is never mistaken for the end of the data.
+pub struct Stream<C, T> {
+    conn: C,
+    transport: T,
+    /// Application data received and not yet read, from `plain_pos` on.
+    plain: Vec<u8>,
+    plain_pos: usize,
+    /// The peer sent close_notify.
+    peer_closed: bool,
+    /// `close` was called.
+    closed: bool,
+}
+
+/// A client stream.
+pub type ClientStream<T> = Stream<ClientConnection, T>;
+/// A server stream.
+pub type ServerStream<T> = Stream<ServerConnection, T>;
+
+/// The size of a transport read: one maximal TLS record with header.
+const READ_CHUNK: usize = 16384 + 256 + 5;
+
+impl<C, T> Stream<C, T>
+where
+    C: core::ops::DerefMut<Target = Connection>,
+    T: Read + Write,
+{
+    /// Wraps a fresh connection and a transport. Nothing is sent yet.
+    pub fn new(conn: C, transport: T) -> Self {
+        Self {
+            conn,
+            transport,
+            plain: Vec::new(),
+            plain_pos: 0,
+            peer_closed: false,
+            closed: false,
+        }
+    }
+
+    /// The connection (e.g. for [`Connection::negotiated`]).
+    pub fn conn(&self) -> &C {
+        &self.conn
+    }
+
+    /// The connection, mutably (e.g. for [`Connection::update_keys`];
+    /// call [`flush`](Write::flush) afterwards to send what it queued).
+    pub fn conn_mut(&mut self) -> &mut C {
+        &mut self.conn
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The transport, mutably (e.g. to set timeouts). Reading or writing
+    /// it directly corrupts the TLS stream.
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
+    }
+
+    /// Takes the stream apart. Application data received but not read yet
+    /// is dropped.
+    pub fn into_parts(self) -> (C, T) {
+        (self.conn, self.transport)
+    }
+
+    /// Runs the handshake to completion (a no-op once it is complete) and
+    /// writes out everything the connection has to send.
+    pub fn handshake(&mut self) -> io::Result<()> {
+        while self.conn.is_handshaking() {
+            self.write_pending()?;
+            if !self.conn.is_handshaking() {
+                break;
+            }
+            self.read_transport()?;
+        }
+        // The client's second flight, or early tickets of a server.
+        self.write_pending()?;
+        self.transport.flush()
+    }
+
+    /// Sends close_notify (RFC 8446 §6.1) and flushes the transport.
+    /// Nothing more can be written; reading continues until the peer's
+    /// close_notify (TLS 1.3 allows this half-close). Closing the
+    /// transport itself is up to the caller (drop it, or
+    /// `TcpStream::shutdown`).
+    pub fn close(&mut self) -> io::Result<()> {
+        self.closed = true;
+        self.conn.close();
+        self.write_pending()?;
+        self.transport.flush()
+    }
+
+    /// Whether the peer has sent close_notify.
+    pub fn peer_closed(&self) -> bool {
+        self.peer_closed
+    }
+
+    /// Writes every pending output byte to the transport (without
+    /// flushing the transport).
+    fn write_pending(&mut self) -> io::Result<()> {
+        loop {
+            let out = self.conn.pending_output();
+            if out.is_empty() {
+                return Ok(());
+            }
+            match self.transport.write(out) {
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "the transport accepted no bytes",
+                    ));
+                }
+                Ok(n) => self.conn.consume_output(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// One transport read fed to the connection, then the events drained.
+    fn read_transport(&mut self) -> io::Result<()> {
+        let mut buf = [0u8; READ_CHUNK];
+        let n = loop {
+            match self.transport.read(&mut buf) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        };
+        let r = match buf.get(..n) {
+            Some([]) | None => self.conn.receive_eof(),
+            Some(data) => self.conn.receive(data),
+        };
+        // Events first: data that arrived before an error is still good.
+        let events = self.drain_events();
+        if let Err(e) = r {
+            // The connection queued its alert; sending it is best effort,
+            // the error being reported matters more.
+            let _ = self.write_pending();
+            let _ = self.transport.flush();
+            return Err(to_io_error(e));
+        }
+        events
+    }
+
+    fn drain_events(&mut self) -> io::Result<()> {
+        let mut result = Ok(());
+        while let Some(event) = self.conn.next_event() {
+            match event {
+                Event::Data(bytes) => {
+                    if self.plain_pos == self.plain.len() {
+                        self.plain.clear();
+                        self.plain_pos = 0;
+                    }
+                    self.plain.extend_from_slice(&bytes);
+                }
+                Event::Closed(CloseKind::CloseNotify) => self.peer_closed = true,
+                // receive_eof returned the error this stands for.
+                Event::Closed(CloseKind::Truncated) => {}
+                Event::VerifyServerCert(_) | Event::SelectCertificate(_) | Event::Sign(_) => {
+                    result = Err(io::Error::other(
+                        "a certificate decision was deferred, but the blocking stream driver \
+                         needs synchronous decisions: use a verifier, resolver and signer that \
+                         answer at once, or drive the Connection directly",
+                    ));
+                }
+                // HandshakeComplete is visible through is_handshaking();
+                // tickets are of no use until resumption exists.
+                _ => {}
+            }
+        }
+        result
+    }
+
+    fn buffered_plain(&self) -> &[u8] {
+        self.plain.get(self.plain_pos..).unwrap_or(&[])
+    }
+}
+
+impl<C, T> Read for Stream<C, T>
+where
+    C: core::ops::DerefMut<Target = Connection>,
+    T: Read + Write,
+{
+    /// Reads application data, handshaking first if needed. `Ok(0)` means
+    /// the peer sent close_notify (or `buf` is empty).
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.handshake()?;
+        loop {
+            let avail = self.buffered_plain();
+            if !avail.is_empty() {
+                let n = avail.len().min(buf.len());
+                if let (Some(dst), Some(src)) = (buf.get_mut(..n), avail.get(..n)) {
+                    dst.copy_from_slice(src);
+                }
+                self.plain_pos += n;
+                return Ok(n);
+            }
+            if self.peer_closed {
+                return Ok(0);
+            }
+            // Replies the connection owes (KeyUpdate) go out before we block.
+            self.write_pending()?;
+            self.read_transport()?;
+        }
+    }
+}
+
+impl<C, T> Write for Stream<C, T>
+where
+    C: core::ops::DerefMut<Target = Connection>,
+    T: Read + Write,
+{
+    /// Encrypts all of `buf` and writes the records to the transport,
+    /// handshaking first if needed.
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.handshake()?;
+        if self.closed {
+            return Err(to_io_error(Error::ConnectionClosed));
+        }
+        let n = self.conn.send(buf).map_err(to_io_error)?;
+        self.write_pending()?;
+        Ok(n)
+    }
+
+    /// Writes everything pending and flushes the transport.
+    fn flush(&mut self) -> io::Result<()> {
+        self.write_pending()?;
+        self.transport.flush()
+    }
+}
+
+impl<C, T> core::fmt::Debug for Stream<C, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Stream")
+            .field(
+                "buffered",
+                &(self.plain.len() - self.plain_pos.min(self.plain.len())),
+            )
+            .field("peer_closed", &self.peer_closed)
+            .field("closed", &self.closed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Converts a TLS error into an [`io::Error`] that keeps it as the inner
+/// error (see the [module documentation](self) for the kinds).
+pub fn to_io_error(e: Error) -> io::Error {
+    let kind = match &e {
+        Error::InvalidMessage(_)
+        | Error::PeerMisbehaved(_)
+        | Error::PeerIncompatible(_)
+        | Error::InvalidCertificate(_)
+        | Error::DecryptFailed
+        | Error::RecordOverflow => io::ErrorKind::InvalidData,
+        Error::AlertReceived(_) => io::ErrorKind::ConnectionAborted,
+        Error::UnexpectedEof => io::ErrorKind::UnexpectedEof,
+        Error::ConnectionClosed => io::ErrorKind::NotConnected,
+        Error::BadConfig(_) => io::ErrorKind::InvalidInput,
+        _ => io::ErrorKind::Other,
+    };
+    io::Error::new(kind, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::ToString;
+
+    #[test]
+    fn io_errors_keep_the_tls_error_and_its_message() {
+        let e = to_io_error(Error::UnexpectedEof);
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+        let inner = e.get_ref().and_then(|i| i.downcast_ref::<Error>());
+        assert_eq!(inner, Some(&Error::UnexpectedEof));
+        assert!(e.to_string().contains("close_notify"));
+
+        let e = to_io_error(Error::DecryptFailed);
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+        let e = to_io_error(Error::AlertReceived(
+            crate::msgs::enums::AlertDescription::HANDSHAKE_FAILURE,
+        ));
+        assert_eq!(e.kind(), io::ErrorKind::ConnectionAborted);
+        assert!(e.to_string().contains("HANDSHAKE_FAILURE"));
+    }
+}

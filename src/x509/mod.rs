@@ -1,0 +1,226 @@
+//! X.509 certificate-chain validation for TLS: strict DER parsing
+//! (RFC 5280 §4), path building over the peer's chain and the trust
+//! anchors, the RFC 5280 §6 checks as the Web PKI applies them, and name
+//! checks against subjectAltName (RFC 9525). Errors say which certificate,
+//! which check, and what was expected against what was found.
+//!
+//! ```text
+//! let v = Validator::new(TrustAnchor::from_pem(&pem)?, Policy::default());
+//! v.validate_server(ee, &intermediates, ExpectedName::Dns("api.example.com"), now)?;
+//! ```
+
+mod cert;
+mod der;
+mod error;
+mod name;
+mod path;
+mod sig;
+mod time;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+pub use error::{ChainError, Check, Position};
+pub use name::ExpectedName;
+pub use sig::{SigError, verify_signed_data};
+
+use crate::error::Error;
+
+/// Limits and options for validation.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// Smallest RSA modulus accepted, in bits (default 2048, CABF 6.1.5).
+    pub min_rsa_bits: usize,
+    /// Most intermediate CAs between the end entity and the anchor, not
+    /// counting self-issued ones (default 6).
+    pub max_intermediates: usize,
+    /// Most signature verifications while building one path (default 64).
+    pub max_signature_checks: usize,
+    /// Most candidate issuers examined while building one path (default 128).
+    pub max_candidates: usize,
+    /// Most name-constraint comparisons for one path (default 65536).
+    pub max_name_constraint_checks: usize,
+    /// Require digitalSignature in the end entity's keyUsage when the
+    /// extension is present (default true: RFC 8446 §4.4.2.2, the TLS 1.3
+    /// peer signs with this key).
+    pub require_digital_signature: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            min_rsa_bits: crate::crypto::sign::DEFAULT_MIN_RSA_BITS,
+            max_intermediates: 6,
+            max_signature_checks: 64,
+            max_candidates: 128,
+            max_name_constraint_checks: 1 << 16,
+            require_digital_signature: true,
+        }
+    }
+}
+
+/// What the end-entity certificate must be good for.
+#[derive(Clone, Copy, Debug)]
+pub enum Usage<'a> {
+    /// A TLS server (serverAuth) with this name.
+    Server(ExpectedName<'a>),
+    /// A TLS client (clientAuth).
+    Client,
+    /// serverAuth without a name check, for callers that check the
+    /// identity themselves.
+    ServerUnnamed,
+}
+
+/// A trusted certificate (DER). It is checked like every other
+/// certificate of a path (validity, CA constraints, keys) when used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrustAnchor {
+    der: Vec<u8>,
+}
+
+impl TrustAnchor {
+    /// A trust anchor from a DER certificate, which must parse.
+    pub fn from_der(der: Vec<u8>) -> Result<Self, ChainError> {
+        cert::Certificate::parse(&der)?;
+        Ok(Self { der })
+    }
+
+    /// Every `CERTIFICATE` block of a PEM text. A block that does not
+    /// parse as a certificate is an error naming its position.
+    pub fn from_pem(text: &str) -> Result<Vec<Self>, Error> {
+        crate::crypto::pem::certificates(text)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, der)| {
+                Self::from_der(der)
+                    .map_err(|e| Error::BadConfig(alloc::format!("trust anchor {i}: {e}")))
+            })
+            .collect()
+    }
+
+    /// The certificate (DER).
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// The subject, as text.
+    pub fn subject(&self) -> String {
+        cert::Certificate::parse(&self.der)
+            .map(|c| name::display(c.subject))
+            .unwrap_or_default()
+    }
+}
+
+/// A validated path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedPath {
+    /// The certificates, end entity first, trust anchor last (DER).
+    pub chain: Vec<Vec<u8>>,
+    /// Index of the anchor in the validator's list.
+    pub anchor: usize,
+    /// The end entity's subject, as text (`CN=…, O=…`).
+    pub subject: String,
+}
+
+/// Validates chains against a set of trust anchors.
+#[derive(Clone, Debug)]
+pub struct Validator {
+    anchors: Vec<TrustAnchor>,
+    policy: Policy,
+}
+
+impl Validator {
+    /// A validator trusting `anchors` under `policy`.
+    pub fn new(anchors: Vec<TrustAnchor>, policy: Policy) -> Self {
+        Self { anchors, policy }
+    }
+
+    /// The trust anchors.
+    pub fn anchors(&self) -> &[TrustAnchor] {
+        &self.anchors
+    }
+
+    /// Validates a server's chain for `name` at `now` (UNIX seconds):
+    /// serverAuth, and `name` in the subjectAltName.
+    pub fn validate_server<I: AsRef<[u8]>>(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[I],
+        name: ExpectedName<'_>,
+        now: u64,
+    ) -> Result<VerifiedPath, ChainError> {
+        self.validate(end_entity, intermediates, Usage::Server(name), now)
+    }
+
+    /// Validates a client's chain at `now` (UNIX seconds): clientAuth.
+    pub fn validate_client<I: AsRef<[u8]>>(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[I],
+        now: u64,
+    ) -> Result<VerifiedPath, ChainError> {
+        self.validate(end_entity, intermediates, Usage::Client, now)
+    }
+
+    /// Validates `end_entity` for `usage` at `now` (UNIX seconds).
+    pub fn validate<I: AsRef<[u8]>>(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[I],
+        usage: Usage<'_>,
+        now: u64,
+    ) -> Result<VerifiedPath, ChainError> {
+        let now = i64::try_from(now).unwrap_or(i64::MAX);
+        let leaf = cert::Certificate::parse(end_entity)
+            .map_err(|e| e.at(Position::Peer(0), String::from("not parsed")))?;
+        let mut nodes = alloc::vec![path::Node {
+            cert: leaf,
+            pos: Position::Peer(0),
+            anchor: false,
+        }];
+        for (i, a) in self.anchors.iter().enumerate() {
+            // Anchors were parsed when they were made; skip any that no longer do.
+            if let Ok(cert) = cert::Certificate::parse(&a.der) {
+                nodes.push(path::Node {
+                    cert,
+                    pos: Position::Anchor(i),
+                    anchor: true,
+                });
+            }
+        }
+        for (i, der) in intermediates.iter().enumerate() {
+            // A malformed extra certificate cannot be in a valid path; it is ignored.
+            if let Ok(cert) = cert::Certificate::parse(der.as_ref()) {
+                nodes.push(path::Node {
+                    cert,
+                    pos: Position::Peer(i + 1),
+                    anchor: false,
+                });
+            }
+        }
+        let mut builder = path::Builder::new(&self.policy, usage, now, &nodes);
+        let path = builder.build()?;
+        let mut chain = Vec::with_capacity(path.len());
+        let mut anchor = 0;
+        for i in &path {
+            if let Some(n) = nodes.get(*i) {
+                chain.push(n.cert.der.to_vec());
+                if let Position::Anchor(a) = n.pos {
+                    anchor = a;
+                }
+            }
+        }
+        let subject = nodes
+            .first()
+            .map(|n| name::display(n.cert.subject))
+            .unwrap_or_default();
+        Ok(VerifiedPath {
+            chain,
+            anchor,
+            subject,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,429 @@
+//! Path building (RFC 4158 in spirit: depth-first over every candidate
+//! issuer, with a work budget) and the per-certificate and per-path
+//! checks of RFC 5280 §6.1 as the Web PKI applies them.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::cert::{self, Certificate};
+use super::error::{ChainError, Check, Position};
+use super::{Policy, Usage, name, sig, time};
+
+/// Certificates in a path above the end entity, at most (a hard cap
+/// besides the policy's logical depth).
+const MAX_PATH_LEN: usize = 10;
+
+pub struct Node<'a> {
+    pub cert: Certificate<'a>,
+    pub pos: Position,
+    pub anchor: bool,
+}
+
+impl Node<'_> {
+    fn blame(&self, e: ChainError) -> ChainError {
+        e.at(self.pos.clone(), name::display(self.cert.subject))
+    }
+}
+
+pub struct Builder<'a, 'n, 'p> {
+    pub policy: &'p Policy,
+    pub usage: Usage<'p>,
+    pub now: i64,
+    /// The end entity first, then trust anchors (preferred), then the
+    /// peer's intermediates.
+    pub nodes: &'n [Node<'a>],
+    sig_budget: usize,
+    candidate_budget: usize,
+    best: Option<(usize, ChainError)>,
+}
+
+fn err(check: Check, detail: impl Into<String>) -> ChainError {
+    ChainError::new(check, detail)
+}
+
+impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
+    pub fn new(policy: &'p Policy, usage: Usage<'p>, now: i64, nodes: &'n [Node<'a>]) -> Self {
+        Self {
+            policy,
+            usage,
+            now,
+            nodes,
+            sig_budget: policy.max_signature_checks,
+            candidate_budget: policy.max_candidates,
+            best: None,
+        }
+    }
+
+    /// Finds a path from the end entity (node 0) to a trust anchor;
+    /// returns the node indices, end entity first, anchor last.
+    pub fn build(&mut self) -> Result<Vec<usize>, ChainError> {
+        let leaf = self
+            .nodes
+            .first()
+            .ok_or_else(|| err(Check::Encoding, "no end-entity certificate"))?;
+        self.check_common(&leaf.cert, false)
+            .map_err(|e| leaf.blame(e))?;
+        self.check_end_entity(&leaf.cert)
+            .map_err(|e| leaf.blame(e))?;
+        let mut path = alloc::vec![0];
+        if self.search(&mut path)? {
+            return Ok(path);
+        }
+        Err(self.best.take().map(|(_, e)| e).unwrap_or_else(|| {
+            leaf.blame(err(Check::UnknownIssuer, "has no path to a trust anchor"))
+        }))
+    }
+
+    fn record(&mut self, depth: usize, e: ChainError) {
+        if self.best.as_ref().is_none_or(|(d, _)| depth > *d) {
+            self.best = Some((depth, e));
+        }
+    }
+
+    /// Depth-first search above the last certificate of `path`.
+    /// `Ok(true)` when `path` ends at an anchor and passed every path
+    /// check; `Err` only when the work budget runs out.
+    fn search(&mut self, path: &mut Vec<usize>) -> Result<bool, ChainError> {
+        let nodes = self.nodes;
+        let Some(child) = path.last().and_then(|i| nodes.get(*i)) else {
+            return Ok(false);
+        };
+        let mut any = false;
+        for (idx, cand) in nodes.iter().enumerate().skip(1) {
+            // Loops and duplicates: a certificate appears once per path.
+            if cand.cert.subject != child.cert.issuer
+                || path
+                    .iter()
+                    .any(|p| nodes.get(*p).is_some_and(|n| n.cert.der == cand.cert.der))
+            {
+                continue;
+            }
+            // RFC 5280 §4.2.1.1: the key identifiers, when both present, must agree.
+            if let (Some(aki), Some(ski)) =
+                (child.cert.ext.aki.and_then(|a| a.key_id), cand.cert.ext.ski)
+                && aki != ski
+            {
+                continue;
+            }
+            any = true;
+            self.candidate_budget = self.candidate_budget.checked_sub(1).ok_or_else(|| {
+                err(
+                    Check::Budget,
+                    "path building examined too many candidate issuers; giving up",
+                )
+            })?;
+            let depth = path.len();
+            if let Err(e) = self.check_issuer(cand, path.get(1..).unwrap_or(&[])) {
+                self.record(depth, cand.blame(e));
+                continue;
+            }
+            self.sig_budget = self.sig_budget.checked_sub(1).ok_or_else(|| {
+                err(
+                    Check::Budget,
+                    "path building needed too many signature checks; giving up",
+                )
+            })?;
+            if let Err(e) = sig::verify_signed_data(
+                cand.cert.spki,
+                child.cert.sig_alg,
+                child.cert.tbs,
+                child.cert.signature,
+                self.policy.min_rsa_bits,
+            ) {
+                let check = match e {
+                    sig::SigError::BadSignature | sig::SigError::KeyMismatch => Check::Signature,
+                    _ => Check::Unsupported,
+                };
+                let issuer = name::display(cand.cert.subject);
+                let e = child.blame(err(
+                    check,
+                    alloc::format!(
+                        "has a signature that does not verify with the key of {issuer}: {e}"
+                    ),
+                ));
+                self.record(depth, e);
+                continue;
+            }
+            path.push(idx);
+            if cand.anchor {
+                match self.check_path(path) {
+                    Ok(()) => return Ok(true),
+                    Err(e) => self.record(depth, e),
+                }
+            } else if path.len() <= MAX_PATH_LEN && self.search(path)? {
+                return Ok(true);
+            }
+            path.pop();
+        }
+        if !any {
+            let issuer = name::display(child.cert.issuer);
+            self.record(
+                path.len().saturating_sub(1),
+                child.blame(err(
+                    Check::UnknownIssuer,
+                    alloc::format!("is issued by {issuer}, which is neither a trust anchor nor among the intermediates supplied"),
+                )),
+            );
+        }
+        Ok(false)
+    }
+
+    /// Rules for every certificate in a path, leaf to anchor.
+    fn check_common(&self, c: &Certificate<'_>, anchor: bool) -> Result<(), ChainError> {
+        if !anchor {
+            // CABF 7.1.1: v3 only.
+            if c.version != 2 {
+                return Err(err(
+                    Check::Profile,
+                    alloc::format!(
+                        "has version {} where v3 is required (CABF BR 7.1.1)",
+                        c.version + 1
+                    ),
+                ));
+            }
+            // RFC 5280 §4.1.2.2: positive, at most 20 octets.
+            let serial = c.serial;
+            if serial.first().is_some_and(|b| *b >= 0x80) || serial.iter().all(|b| *b == 0) {
+                return Err(err(
+                    Check::Profile,
+                    "has a serial number that is not positive (RFC 5280 §4.1.2.2)",
+                ));
+            }
+            if serial.len() > 20 && !(serial.len() == 21 && serial.first() == Some(&0)) {
+                return Err(err(
+                    Check::Profile,
+                    "has a serial number longer than 20 octets (RFC 5280 §4.1.2.2)",
+                ));
+            }
+        }
+        if let Some(oid) = c.ext.unknown_critical {
+            return Err(err(
+                Check::UnknownCriticalExtension,
+                alloc::format!(
+                    "has critical extension {} that we do not process (RFC 5280 §4.2)",
+                    super::der::OidText(oid).to_string_lossy()
+                ),
+            ));
+        }
+        if self.now > c.not_after {
+            return Err(err(
+                Check::Expired,
+                alloc::format!(
+                    "expired at {}, {} before the validation time {}",
+                    time::format(c.not_after),
+                    time::span(self.now.saturating_sub(c.not_after)),
+                    time::format(self.now)
+                ),
+            ));
+        }
+        if self.now < c.not_before {
+            return Err(err(
+                Check::NotYetValid,
+                alloc::format!(
+                    "is not valid before {}, {} after the validation time {}",
+                    time::format(c.not_before),
+                    time::span(c.not_before.saturating_sub(self.now)),
+                    time::format(self.now)
+                ),
+            ));
+        }
+        if let Err(e) = sig::public_key(c.spki, self.policy.min_rsa_bits) {
+            return Err(err(Check::Unsupported, alloc::format!("has a {e}")));
+        }
+        // §4.2.1.1: keyIdentifier required except in self-signed
+        // certificates. A trust anchor is trusted as configured, whoever
+        // issued it (limbo cve-2024-0567: a cross-signed root as anchor).
+        if !anchor && !c.is_self_issued() && c.ext.aki.and_then(|a| a.key_id).is_none() {
+            return Err(err(
+                Check::Profile,
+                "has no authorityKeyIdentifier keyIdentifier (RFC 5280 §4.2.1.1)",
+            ));
+        }
+        let ku = c.ext.key_usage;
+        if ku.is_some_and(|k| k & cert::KU_KEY_CERT_SIGN != 0) && !c.is_ca() {
+            return Err(err(
+                Check::BasicConstraints,
+                "asserts keyCertSign but is not a CA (RFC 5280 §4.2.1.9)",
+            ));
+        }
+        if c.is_ca() && ku.is_some_and(|k| k & cert::KU_KEY_CERT_SIGN == 0) {
+            return Err(err(
+                Check::Usage,
+                "is a CA whose keyUsage lacks keyCertSign (RFC 5280 §4.2.1.3)",
+            ));
+        }
+        match (&c.ext.san, c.subject.is_empty()) {
+            (Some((_, false)), true) | (None, true) => {
+                return Err(err(
+                    Check::Profile,
+                    "has an empty subject without a critical subjectAltName (RFC 5280 §4.2.1.6)",
+                ));
+            }
+            (Some((_, true)), false) => {
+                return Err(err(
+                    Check::Profile,
+                    "marks subjectAltName critical although the subject is not empty (CABF BR 7.1.2.7.12)",
+                ));
+            }
+            _ => {}
+        }
+        if c.ext.name_constraints.is_some() && !c.is_ca() {
+            return Err(err(
+                Check::Profile,
+                "has nameConstraints but is not a CA (RFC 5280 §4.2.1.10)",
+            ));
+        }
+        if c.ext.policy_constraints_critical == Some(false) {
+            return Err(err(
+                Check::Profile,
+                "has a non-critical policyConstraints (RFC 5280 §4.2.1.11)",
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_end_entity(&self, c: &Certificate<'_>) -> Result<(), ChainError> {
+        let (purpose, purpose_name) = match self.usage {
+            Usage::Server(_) | Usage::ServerUnnamed => (cert::OID_SERVER_AUTH, "serverAuth"),
+            Usage::Client => (cert::OID_CLIENT_AUTH, "clientAuth"),
+        };
+        if let Some((purposes, critical)) = &c.ext.eku {
+            let any = purposes.contains(&cert::OID_ANY_EKU);
+            if !purposes.contains(&purpose) || any {
+                return Err(err(
+                    Check::Usage,
+                    alloc::format!(
+                        "has extendedKeyUsage {} (RFC 5280 §4.2.1.12)",
+                        if any {
+                            "with anyExtendedKeyUsage, which is not accepted for TLS (CABF BR 7.1.2.7.10)".into()
+                        } else {
+                            alloc::format!("without {purpose_name}")
+                        }
+                    ),
+                ));
+            }
+            if *critical {
+                return Err(err(
+                    Check::Profile,
+                    "marks extendedKeyUsage critical (CABF BR 7.1.2.7.6)",
+                ));
+            }
+        }
+        // RFC 8446 §4.4.2.2: the key must be allowed to sign.
+        if self.policy.require_digital_signature
+            && c.ext
+                .key_usage
+                .is_some_and(|k| k & cert::KU_DIGITAL_SIGNATURE == 0)
+        {
+            return Err(err(
+                Check::Usage,
+                "has keyUsage without digitalSignature, which TLS 1.3 needs (RFC 8446 §4.4.2.2)",
+            ));
+        }
+        name::check_san_syntax(c)?;
+        if let Usage::Server(expected) = self.usage {
+            name::check_identity(c, expected)?;
+        }
+        Ok(())
+    }
+
+    /// Rules for a certificate acting as an issuer, with `below` the CA
+    /// certificates already between it and the end entity.
+    fn check_issuer(&self, cand: &Node<'_>, below: &[usize]) -> Result<(), ChainError> {
+        let c = &cand.cert;
+        self.check_common(c, cand.anchor)?;
+        match c.ext.basic_constraints {
+            Some((true, _, true)) => {}
+            Some((true, _, false)) => {
+                return Err(err(
+                    Check::Profile,
+                    "is a CA whose basicConstraints is not critical (RFC 5280 §4.2.1.9)",
+                ));
+            }
+            _ => {
+                return Err(err(
+                    Check::BasicConstraints,
+                    "issued a certificate in this path but is not a CA (basicConstraints cA is not TRUE; RFC 5280 §6.1.4 (k))",
+                ));
+            }
+        }
+        if c.ext.ski.is_none() {
+            return Err(err(
+                Check::Profile,
+                "is a CA without subjectKeyIdentifier (RFC 5280 §4.2.1.2)",
+            ));
+        }
+        // §6.1.4 (l), (m): self-issued intermediates do not count.
+        let intermediates = below
+            .iter()
+            .filter_map(|i| self.nodes.get(*i))
+            .filter(|n| !n.cert.is_self_issued())
+            .count();
+        if let Some((_, Some(max), _)) = c.ext.basic_constraints
+            && intermediates as u64 > max
+        {
+            return Err(err(
+                Check::BasicConstraints,
+                alloc::format!(
+                    "allows {max} intermediate CA(s) below it (pathLenConstraint), but this path has {intermediates}"
+                ),
+            ));
+        }
+        if !cand.anchor && intermediates + 1 > self.policy.max_intermediates {
+            return Err(err(
+                Check::BasicConstraints,
+                alloc::format!(
+                    "would make the path longer than the allowed {} intermediate(s)",
+                    self.policy.max_intermediates
+                ),
+            ));
+        }
+        // CABF BR 7.1.2.1.2: a root carries no extKeyUsage.
+        if cand.anchor && c.is_self_issued() && c.ext.eku.is_some() {
+            return Err(err(
+                Check::Profile,
+                "is a root with extKeyUsage, which CABF BR 7.1.2.1.2 forbids",
+            ));
+        }
+        if cand.anchor
+            && c.is_self_issued()
+            && let Some(aki) = c.ext.aki
+        {
+            // CABF BR 7.1.2.1.3: a root's AKI is its own key identifier only.
+            if aki.has_issuer_and_serial || aki.key_id.is_none() || aki.key_id != c.ext.ski {
+                return Err(err(
+                    Check::Profile,
+                    "is a self-signed root whose authorityKeyIdentifier is not just its own subjectKeyIdentifier (CABF BR 7.1.2.1.3)",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whole-path rules once an anchor is reached: name constraints
+    /// (RFC 5280 §6.1.3 (b), (c); §6.1.4 (g)), applied to every
+    /// certificate below the constraining CA except self-issued
+    /// intermediates.
+    fn check_path(&self, path: &[usize]) -> Result<(), ChainError> {
+        let mut budget = self.policy.max_name_constraint_checks;
+        for (k, ca_idx) in path.iter().enumerate().skip(1) {
+            let Some(nc) = self
+                .nodes
+                .get(*ca_idx)
+                .and_then(|n| n.cert.ext.name_constraints.as_ref())
+            else {
+                continue;
+            };
+            for (j, below) in path.iter().take(k).enumerate() {
+                let Some(n) = self.nodes.get(*below) else {
+                    continue;
+                };
+                if j > 0 && n.cert.is_self_issued() {
+                    continue;
+                }
+                name::check_constraints(nc, &n.cert, &mut budget).map_err(|e| n.blame(e))?;
+            }
+        }
+        Ok(())
+    }
+}
