@@ -21,7 +21,14 @@ use tls13::codec::{Codec, Reader};
 use tls13::crypto::pem;
 use tls13::msgs::handshake::HandshakeMessage;
 
-const TARGETS: &[&str] = &["deframer", "handshake_msg", "client", "server", "cert_pem"];
+const TARGETS: &[&str] = &[
+    "deframer",
+    "handshake_msg",
+    "client",
+    "server",
+    "cert_pem",
+    "x509",
+];
 
 fn seed_dir(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -111,6 +118,14 @@ fn generate_seeds() {
         "key.pem",
         pem::encode("PRIVATE KEY", &id.key).as_bytes(),
     );
+    write("x509", "chain", &harness::x509_input(0, &[&id.leaf, &id.ca]));
+    write("x509", "leaf-only", &harness::x509_input(0, &[&id.leaf]));
+    write(
+        "x509",
+        "self-anchored",
+        &harness::x509_input(1, &[&id.leaf, &id.ca]),
+    );
+
     let rng = harness::DetRng::new(7);
     let p256 = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
     write("cert_pem", "p256.pk8", &p256);
@@ -141,6 +156,10 @@ fn seeds_replay_through_the_harnesses() {
                     );
                 }
                 "cert_pem" => harness::cert_pem(&data),
+                "x509" => {
+                    // Every x509 seed is a valid chain for `localhost`.
+                    assert_eq!(harness::x509(&data), Some(true));
+                }
                 _ => unreachable!(),
             }
             n += 1;

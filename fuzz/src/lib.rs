@@ -32,6 +32,7 @@ use tls13::msgs::handshake::{
 };
 use tls13::record::deframer::{Deframer, OpaqueRecord};
 use tls13::record::{HEADER_LEN, MAX_CIPHERTEXT};
+use tls13::x509::{ExpectedName, Policy, TrustAnchor, Validator};
 use tls13::{
     ClientConfig, ClientConnection, CloseKind, Connection, Event, PinnedCertVerifier,
     ServerConfig, ServerConnection,
@@ -393,6 +394,59 @@ pub fn cert_pem(data: &[u8]) {
         let _ = pem::certificates(text);
         let _ = SigningKey::from_pem(text);
     }
+}
+
+/// Input layout of the `x509` harness: one flag byte, then certificates,
+/// each with a u16 length (a short last one takes what is left).
+pub fn x509_input(flags: u8, certs: &[&[u8]]) -> Vec<u8> {
+    let mut v = vec![flags];
+    for c in certs {
+        v.extend_from_slice(&u16::try_from(c.len()).expect("short cert").to_be_bytes());
+        v.extend_from_slice(c);
+    }
+    v
+}
+
+fn x509_split(mut data: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    while let [a, b, rest @ ..] = data {
+        let n = usize::from(u16::from_be_bytes([*a, *b])).min(rest.len());
+        let (c, tail) = rest.split_at(n);
+        out.push(c);
+        data = tail;
+    }
+    out
+}
+
+/// Target `x509`: the certificate parser (through `TrustAnchor::from_der`)
+/// on the input and on each certificate, then path building and
+/// validation of the certificates as a server chain for `localhost` and
+/// as a client chain, against [`identity`]'s CA and, when the flag byte is
+/// odd, the chain's last certificate as a second anchor.
+pub fn x509(data: &[u8]) -> Option<bool> {
+    let (flags, rest) = split_input(data);
+    let _ = TrustAnchor::from_der(rest.to_vec());
+    let certs = x509_split(rest);
+    let mut anchors = vec![TrustAnchor::from_der(identity().ca.clone()).expect("CA parses")];
+    for c in &certs {
+        let parsed = TrustAnchor::from_der(c.to_vec());
+        if let Ok(a) = &parsed {
+            let _ = a.subject();
+        }
+    }
+    if flags & 1 == 1 {
+        if let Some(Ok(a)) = certs.last().map(|c| TrustAnchor::from_der(c.to_vec())) {
+            anchors.push(a);
+        }
+    }
+    let (ee, intermediates) = certs.split_first()?;
+    let v = Validator::new(anchors, Policy::default());
+    let server = v.validate_server(ee, intermediates, ExpectedName::Dns("localhost"), NOW);
+    if let Err(e) = &server {
+        let _ = e.to_string();
+    }
+    let _ = v.validate_client(ee, intermediates, NOW);
+    Some(server.is_ok())
 }
 
 // ------------------------------------------------------- seed recording
