@@ -87,15 +87,20 @@ fn generate_seeds() {
     .unwrap();
     for e in json["entries"].as_array().unwrap() {
         let bytes = hex::decode(e["hex"].as_str().unwrap_or("")).unwrap();
-        if let Ok(m) = HandshakeMessage::read_exact(&bytes, "seed") {
-            if !matches!(m, HandshakeMessage::Unknown { .. }) && !msgs.contains(&bytes) {
-                msgs.push(bytes);
-            }
+        if let Ok(m) = HandshakeMessage::read_exact(&bytes, "seed")
+            && !matches!(m, HandshakeMessage::Unknown { .. })
+            && !msgs.contains(&bytes)
+        {
+            msgs.push(bytes);
         }
     }
     for (i, m) in msgs.iter().enumerate() {
         let msg = HandshakeMessage::read(&mut Reader::new(m)).unwrap();
-        write("handshake_msg", &format!("msg-{i:02}-type{}", msg.typ().0), m);
+        write(
+            "handshake_msg",
+            &format!("msg-{i:02}-type{}", msg.typ().0),
+            m,
+        );
         if let HandshakeMessage::ClientHello(ch) = msg {
             for ext in &ch.extensions {
                 write(
@@ -118,7 +123,11 @@ fn generate_seeds() {
         "key.pem",
         pem::encode("PRIVATE KEY", &id.key).as_bytes(),
     );
-    write("x509", "chain", &harness::x509_input(0, &[&id.leaf, &id.ca]));
+    write(
+        "x509",
+        "chain",
+        &harness::x509_input(0, &[&id.leaf, &id.ca]),
+    );
     write("x509", "leaf-only", &harness::x509_input(0, &[&id.leaf]));
     write(
         "x509",

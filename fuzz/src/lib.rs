@@ -34,8 +34,8 @@ use tls13::record::deframer::{Deframer, OpaqueRecord};
 use tls13::record::{HEADER_LEN, MAX_CIPHERTEXT};
 use tls13::x509::{ExpectedName, Policy, TrustAnchor, Validator};
 use tls13::{
-    ClientConfig, ClientConnection, CloseKind, Connection, Event, PinnedCertVerifier,
-    ServerConfig, ServerConnection,
+    ClientConfig, ClientConnection, CloseKind, Connection, Event, PinnedCertVerifier, ServerConfig,
+    ServerConnection,
 };
 
 /// The clock every harness connection reads (inside the certificates'
@@ -187,7 +187,10 @@ fn split_input(data: &[u8]) -> (u8, &[u8]) {
 
 fn deframe_all(d: &mut Deframer, out: &mut Vec<OpaqueRecord>) -> Result<(), Error> {
     while let Some(rec) = d.next_record()? {
-        assert!(rec.payload.len() <= MAX_CIPHERTEXT, "oversized record returned");
+        assert!(
+            rec.payload.len() <= MAX_CIPHERTEXT,
+            "oversized record returned"
+        );
         out.push(rec);
     }
     // Bounded buffering: a partial record never exceeds one full record.
@@ -222,7 +225,11 @@ pub fn deframer(data: &[u8]) {
     assert_eq!(got, want, "records depend on the input split");
     assert_eq!(got_err, want_err, "error depends on the input split");
     if let Some(e) = got_err {
-        assert_eq!(split.next_record().err(), Some(e), "deframer error not sticky");
+        assert_eq!(
+            split.next_record().err(),
+            Some(e),
+            "deframer error not sticky"
+        );
     }
     // Re-framing the records gives back the consumed prefix of the input.
     let mut framed = Vec::new();
@@ -434,10 +441,10 @@ pub fn x509(data: &[u8]) -> Option<bool> {
             let _ = a.subject();
         }
     }
-    if flags & 1 == 1 {
-        if let Some(Ok(a)) = certs.last().map(|c| TrustAnchor::from_der(c.to_vec())) {
-            anchors.push(a);
-        }
+    if flags & 1 == 1
+        && let Some(Ok(a)) = certs.last().map(|c| TrustAnchor::from_der(c.to_vec()))
+    {
+        anchors.push(a);
     }
     let (ee, intermediates) = certs.split_first()?;
     let v = Validator::new(anchors, Policy::default());
@@ -474,7 +481,8 @@ pub fn record_handshake() -> (Vec<u8>, Vec<u8>) {
             1 => {
                 assert!(!c.is_handshaking() && !s.is_handshaking());
                 c.send(b"GET / HTTP/1.1\r\n\r\n").expect("client send");
-                s.send(b"HTTP/1.1 200 OK\r\n\r\nhello").expect("server send");
+                s.send(b"HTTP/1.1 200 OK\r\n\r\nhello")
+                    .expect("server send");
             }
             2 => {
                 s.update_keys(true).expect("key update");
