@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs every fuzz target (or the ones named) for SECONDS each, one after the
+# other, one fuzzer process at a time (the machine is shared).
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET...]     default: 60 seconds, all targets
+#
+# Installs cargo-fuzz when missing. Works on a stable toolchain:
+# RUSTC_BOOTSTRAP=1 lets cargo-fuzz use the nightly flags it needs for the
+# AddressSanitizer build; if that build fails, it falls back to
+# `--sanitizer none`. Targets are built with debug assertions and overflow
+# checks (cargo-fuzz's default). The committed seeds (fuzz/seeds/<target>)
+# are copied into the working corpus (fuzz/corpus/<target>, git-ignored)
+# first. Crashes land in fuzz/artifacts/<target>/; logs in fuzz/logs/.
+set -euo pipefail
+
+secs=${1:-60}
+shift || true
+cd "$(dirname "$0")/../fuzz"
+
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked
+fi
+
+export RUSTC_BOOTSTRAP=1
+sanitizer=()
+if ! cargo fuzz build; then
+    echo "fuzz.sh: sanitizer build failed; retrying with --sanitizer none" >&2
+    sanitizer=(--sanitizer none)
+    cargo fuzz build "${sanitizer[@]}"
+fi
+
+if [ $# -gt 0 ]; then
+    targets=("$@")
+else
+    mapfile -t targets < <(cargo fuzz list)
+fi
+
+mkdir -p logs
+status=0
+for t in "${targets[@]}"; do
+    mkdir -p "corpus/$t"
+    if [ -d "seeds/$t" ]; then
+        cp -n "seeds/$t"/* "corpus/$t"/ 2>/dev/null || true
+    fi
+    echo "== $t: ${secs}s"
+    set +e
+    cargo fuzz run "${sanitizer[@]}" "$t" "corpus/$t" -- \
+        -max_total_time="$secs" -print_final_stats=1 2>&1 | tee "logs/$t.log" |
+        grep -E '^(#[0-9]+[[:space:]]+DONE|==[0-9]+==|SUMMARY|stat::number_of_executed_units)'
+    rc=${PIPESTATUS[0]}
+    set -e
+    if [ "$rc" -ne 0 ]; then
+        echo "== $t: FAILED (see fuzz/logs/$t.log and fuzz/artifacts/$t/)"
+        status=1
+    fi
+done
+exit $status
