@@ -234,3 +234,67 @@ pub fn data(events: &[Event]) -> Vec<u8> {
 pub fn complete(events: &[Event]) -> bool {
     events.iter().any(|e| matches!(e, Event::HandshakeComplete))
 }
+
+/// A CA and one leaf it issued (made by `tls13::certgen`), as DER and as
+/// PEM files in a temporary directory for the peer programs.
+pub struct Pki {
+    pub ca: Vec<u8>,
+    pub leaf: Vec<u8>,
+    /// The leaf's key, PKCS#8 DER.
+    pub key: Vec<u8>,
+    pub ca_pem: String,
+    pub leaf_pem: String,
+    pub key_pem: String,
+}
+
+/// Certificates valid from 2023-11 to 2052-05: far from any test clock.
+const NOT_BEFORE: u64 = 1_700_000_000;
+const NOT_AFTER: u64 = 2_600_000_000;
+
+/// Makes a CA named after `tag` and a leaf for the DNS `name` with a key
+/// of `kind`, and writes `{tag}-ca.pem`, `{tag}.pem`, `{tag}-key.pem`.
+pub fn pki(dir: &TempDir, tag: &str, name: &str, kind: tls13::certgen::KeyType) -> Pki {
+    use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
+    let rng = tls13::crypto::OsRandom;
+    let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+    let ca = Ca::new(&format!("{tag} CA"), &ca_key, NOT_BEFORE, NOT_AFTER, &rng).unwrap();
+    let key = certgen::generate_key(kind, &rng).unwrap();
+    let leaf = ca
+        .issue(
+            &[SubjectAltName::Dns(name.into())],
+            &key,
+            NOT_BEFORE,
+            NOT_AFTER,
+            &rng,
+        )
+        .unwrap();
+    Pki {
+        ca_pem: dir.write(
+            &format!("{tag}-ca.pem"),
+            certgen::to_pem("CERTIFICATE", ca.cert_der()),
+        ),
+        leaf_pem: dir.write(&format!("{tag}.pem"), certgen::to_pem("CERTIFICATE", &leaf)),
+        key_pem: dir.write(
+            &format!("{tag}-key.pem"),
+            certgen::to_pem("PRIVATE KEY", &key),
+        ),
+        ca: ca.cert_der().to_vec(),
+        leaf,
+        key: key.to_vec(),
+    }
+}
+
+/// `len` bytes of printable ASCII in lines of at most 100 (each ending in
+/// `\n`, no `\r`, no NUL), varying so that a misplaced record shows: what
+/// line-oriented echo servers carry unchanged.
+pub fn text_payload(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| {
+            if i % 100 == 99 || i + 1 == len {
+                b'\n'
+            } else {
+                b'a' + ((i / 7 + usize::from(seed)) % 26) as u8
+            }
+        })
+        .collect()
+}
