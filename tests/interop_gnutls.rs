@@ -407,20 +407,20 @@ fn gnutls_cli_against_server(test: &str, case: Case) {
                     return Err(format!("gnutls-cli closed after {} bytes", got.len()));
                 }
                 got.extend_from_slice(&buf[..n]);
-                if let Some(end) = got.iter().rposition(|&b| b == b'\n') {
-                    if end + 1 > answered {
-                        let reply = got[answered..=end].to_ascii_uppercase().repeat(repeat);
-                        tls.write_all(&reply).map_err(|e| format!("write: {e}"))?;
+                if let Some(end) = got.iter().rposition(|&b| b == b'\n')
+                    && end + 1 > answered
+                {
+                    let reply = got[answered..=end].to_ascii_uppercase().repeat(repeat);
+                    tls.write_all(&reply).map_err(|e| format!("write: {e}"))?;
+                    tls.flush().map_err(|e| format!("flush: {e}"))?;
+                    if key_update && lines == 0 {
+                        tls.conn_mut()
+                            .update_keys(true)
+                            .map_err(|e| format!("update_keys: {e}"))?;
                         tls.flush().map_err(|e| format!("flush: {e}"))?;
-                        if key_update && lines == 0 {
-                            tls.conn_mut()
-                                .update_keys(true)
-                                .map_err(|e| format!("update_keys: {e}"))?;
-                            tls.flush().map_err(|e| format!("flush: {e}"))?;
-                        }
-                        lines += 1;
-                        answered = end + 1;
                     }
+                    lines += 1;
+                    answered = end + 1;
                 }
             }
             tls.close().map_err(|e| format!("close: {e}"))?;

@@ -11,9 +11,9 @@
 mod peers;
 
 use std::io::{ErrorKind, Read, Write};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use peers::{Pki, TempDir, pki};
+use peers::{Pki, TempDir, pattern_fill, pattern_matches, pki};
 use rustls::crypto::{CryptoProvider, SupportedKxGroup, aws_lc_rs};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use rustls::server::WebPkiClientVerifier;
@@ -813,48 +813,6 @@ fn server_record_size_limit_not_sent_unsolicited() {
 // ---------- 64 MiB each way ----------
 
 const BIG: usize = 64 << 20;
-
-/// A fixed pseudo-random block of prime length; the stream at offset `i`
-/// is `block[i % len]`, so a lost, repeated or reordered record shows.
-fn pattern() -> &'static [u8] {
-    static P: OnceLock<Vec<u8>> = OnceLock::new();
-    P.get_or_init(|| {
-        let mut x: u32 = 0x9e37_79b9;
-        (0..65_521)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                x as u8
-            })
-            .collect()
-    })
-}
-
-fn pattern_fill(mut offset: usize, mut out: &mut [u8]) {
-    let p = pattern();
-    while !out.is_empty() {
-        let pos = offset % p.len();
-        let n = (p.len() - pos).min(out.len());
-        out[..n].copy_from_slice(&p[pos..pos + n]);
-        out = &mut out[n..];
-        offset += n;
-    }
-}
-
-fn pattern_matches(mut offset: usize, mut data: &[u8]) -> bool {
-    let p = pattern();
-    while !data.is_empty() {
-        let pos = offset % p.len();
-        let n = (p.len() - pos).min(data.len());
-        if data[..n] != p[pos..pos + n] {
-            return false;
-        }
-        data = &data[n..];
-        offset += n;
-    }
-    true
-}
 
 /// 64 MiB from us and 64 MiB from rustls at the same time, in 256 KiB
 /// writes, every byte checked on arrival.

@@ -298,3 +298,231 @@ pub fn text_payload(len: usize, seed: u8) -> Vec<u8> {
         })
         .collect()
 }
+
+/// Collects a child's pipe in a thread and lets a test wait until some
+/// text has appeared in it (bounded), e.g. a line a peer program printed.
+pub struct Watcher(WatcherState);
+
+/// What was read so far and whether the pipe ended, with a signal for
+/// each change.
+type WatcherState = std::sync::Arc<(std::sync::Mutex<(Vec<u8>, bool)>, std::sync::Condvar)>;
+
+impl Watcher {
+    pub fn new(mut r: impl Read + Send + 'static) -> Self {
+        let shared = std::sync::Arc::new((
+            std::sync::Mutex::new((Vec::new(), false)),
+            std::sync::Condvar::new(),
+        ));
+        let s = shared.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                let n = r.read(&mut buf).unwrap_or(0);
+                let mut g = s.0.lock().unwrap();
+                if n == 0 {
+                    g.1 = true;
+                } else {
+                    g.0.extend_from_slice(&buf[..n]);
+                }
+                s.1.notify_all();
+                if n == 0 {
+                    return;
+                }
+            }
+        });
+        Self(shared)
+    }
+
+    /// Waits until `needle` occurs `count` times (true), or the pipe ended
+    /// or `limit` passed without it (false).
+    pub fn wait_for(&self, needle: &str, count: usize, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        let mut g = self.0.0.lock().unwrap();
+        loop {
+            if String::from_utf8_lossy(&g.0).matches(needle).count() >= count {
+                return true;
+            }
+            let now = Instant::now();
+            if g.1 || now >= deadline {
+                return false;
+            }
+            g = self.0.1.wait_timeout(g, deadline - now).unwrap().0;
+        }
+    }
+
+    /// Everything, once the pipe ended (or what came within `limit`).
+    pub fn wait_end(&self, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        let mut g = self.0.0.lock().unwrap();
+        loop {
+            let now = Instant::now();
+            if g.1 || now >= deadline {
+                return String::from_utf8_lossy(&g.0).into_owned();
+            }
+            g = self.0.1.wait_timeout(g, deadline - now).unwrap().0;
+        }
+    }
+
+    /// Everything so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.0.lock().unwrap().0).into_owned()
+    }
+}
+
+/// A fixed pseudo-random block of prime length; the test stream at offset
+/// `i` is `block[i % len]`, so that a lost, repeated or reordered record
+/// shows wherever it happens.
+pub fn pattern() -> &'static [u8] {
+    static P: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        let mut x: u32 = 0x9e37_79b9;
+        (0..65_521)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect()
+    })
+}
+
+/// Fills `out` with the test stream from `offset` on.
+pub fn pattern_fill(mut offset: usize, mut out: &mut [u8]) {
+    let p = pattern();
+    while !out.is_empty() {
+        let pos = offset % p.len();
+        let n = (p.len() - pos).min(out.len());
+        out[..n].copy_from_slice(&p[pos..pos + n]);
+        out = &mut out[n..];
+        offset += n;
+    }
+}
+
+/// Whether `data` is the test stream from `offset` on.
+pub fn pattern_matches(mut offset: usize, mut data: &[u8]) -> bool {
+    let p = pattern();
+    while !data.is_empty() {
+        let pos = offset % p.len();
+        let n = (p.len() - pos).min(data.len());
+        if data[..n] != p[pos..pos + n] {
+            return false;
+        }
+        data = &data[n..];
+        offset += n;
+    }
+    true
+}
+
+/// Writes `len` bytes of the test stream to a file.
+pub fn write_pattern_file(path: &std::path::Path, len: usize) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut chunk = vec![0u8; 1 << 20];
+    let mut off = 0;
+    while off < len {
+        let n = chunk.len().min(len - off);
+        pattern_fill(off, &mut chunk[..n]);
+        f.write_all(&chunk[..n]).unwrap();
+        off += n;
+    }
+    f.flush().unwrap();
+}
+
+/// Sends `total` bytes of the test stream over a connection whose
+/// handshake is complete while receiving `total` bytes from the peer at
+/// the same time, checking them against the test stream as they arrive.
+/// The socket is non-blocking meanwhile, so neither side can deadlock the
+/// other by writing while the other writes. Bounded by `limit`.
+pub fn duplex_transfer(
+    conn: &mut Connection,
+    sock: &mut TcpStream,
+    total: usize,
+    limit: Duration,
+) -> Result<(), String> {
+    sock.set_nonblocking(true).unwrap();
+    let deadline = Instant::now() + limit;
+    let (mut sent, mut received) = (0usize, 0usize);
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut buf = vec![0u8; 64 * 1024];
+    let r = loop {
+        let mut progress = false;
+        // Keep at most a few records' worth queued.
+        if sent < total && conn.pending_output().len() < 256 * 1024 {
+            let n = chunk.len().min(total - sent);
+            pattern_fill(sent, &mut chunk[..n]);
+            conn.send(&chunk[..n]).map_err(|e| format!("send: {e}"))?;
+            sent += n;
+            progress = true;
+        }
+        if !conn.pending_output().is_empty() {
+            match sock.write(conn.pending_output()) {
+                Ok(n) => {
+                    conn.consume_output(n);
+                    progress = true;
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(e) => break Err(format!("socket write: {e}")),
+            }
+        }
+        match sock.read(&mut buf) {
+            Ok(0) => break Err(format!("the peer's transport ended after {received} bytes")),
+            Ok(n) => {
+                conn.receive(&buf[..n])
+                    .map_err(|e| format!("receive after {received} bytes: {e}"))?;
+                progress = true;
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(e) => break Err(format!("socket read: {e}")),
+        }
+        while let Some(ev) = conn.next_event() {
+            match ev {
+                Event::Data(d) => {
+                    if !pattern_matches(received, &d) {
+                        let mut want = vec![0u8; d.len().min(16)];
+                        pattern_fill(received, &mut want);
+                        return Err(format!(
+                            "received bytes differ at offset {received}: {:02x?}… instead of \
+                             {want:02x?}…",
+                            &d[..want.len()]
+                        ));
+                    }
+                    received += d.len();
+                }
+                Event::Closed(k) => return Err(format!("peer closed ({k:?}) after {received}")),
+                _ => {}
+            }
+        }
+        if sent == total && conn.pending_output().is_empty() && received >= total {
+            break if received == total {
+                Ok(())
+            } else {
+                Err(format!("received {received} bytes, more than {total}"))
+            };
+        }
+        if Instant::now() > deadline {
+            break Err(format!(
+                "timed out: sent {sent}, received {received} of {total}"
+            ));
+        }
+        if !progress {
+            std::thread::sleep(Duration::from_micros(500));
+        }
+    };
+    sock.set_nonblocking(false).unwrap();
+    r
+}
+
+/// Whether the file holds exactly `len` bytes of the test stream.
+pub fn check_pattern_file(path: &std::path::Path, len: usize) -> Result<(), String> {
+    let data = std::fs::read(path).map_err(|e| e.to_string())?;
+    if data.len() != len {
+        return Err(format!("{} bytes instead of {len}", data.len()));
+    }
+    if !pattern_matches(0, &data) {
+        let at = (0..data.len())
+            .find(|&i| !pattern_matches(i, &data[i..i + 1]))
+            .unwrap_or(0);
+        return Err(format!("differs from the test stream at offset {at}"));
+    }
+    Ok(())
+}
