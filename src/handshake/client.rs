@@ -29,7 +29,7 @@ use crate::msgs::handshake::*;
 use crate::verify::{CertificateRequestInfo, Decision, ServerName};
 
 use super::State;
-use super::common::{self, unexpected};
+use super::common::{self, ext_in, unexpected};
 use super::transcript::Transcript;
 
 /// Client handshake state plus what was offered.
@@ -345,6 +345,7 @@ impl ClientHs {
             }
             (St::Connected, HandshakeMessage::NewSessionTicket(t)) => {
                 self.state = St::Connected;
+                check_ticket_extensions(&t)?;
                 core.push_event(Event::NewSessionTicket(t));
                 Ok(())
             }
@@ -368,6 +369,10 @@ impl ClientHs {
             Some(_) => {
                 return Err(PeerMisbehaved::SelectedUnofferedParameter("protocol version").into());
             }
+        }
+        // Appendix D.5: 0x0300 or below is protocol_version.
+        if sh.legacy_version <= ProtocolVersion(0x0300) {
+            return Err(PeerIncompatible::NoTls13.into());
         }
         if sh.legacy_version != ProtocolVersion::TLS1_2 {
             return Err(PeerMisbehaved::IllegalParameter("ServerHello.legacy_version").into());
@@ -403,7 +408,13 @@ impl ClientHs {
                 ServerExtension::KeyShareRetry(g) => group = Some(*g),
                 ServerExtension::Cookie(c) => cookie = Some(c.clone()),
                 ServerExtension::SupportedVersions(_) => {}
-                other => return Err(PeerMisbehaved::UnsolicitedExtension(other.typ().0).into()),
+                other => {
+                    return Err(common::foreign_extension(
+                        other.typ(),
+                        ext_in::HRR,
+                        "extension not allowed in HelloRetryRequest",
+                    ));
+                }
             }
         }
         if let Some(g) = group {
@@ -464,7 +475,13 @@ impl ClientHs {
             match e {
                 ServerExtension::KeyShare(k) => share = Some(k),
                 ServerExtension::SupportedVersions(_) => {}
-                other => return Err(PeerMisbehaved::UnsolicitedExtension(other.typ().0).into()),
+                other => {
+                    return Err(common::foreign_extension(
+                        other.typ(),
+                        ext_in::SH,
+                        "extension not allowed in ServerHello",
+                    ));
+                }
             }
         }
         let share = share.ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
@@ -531,6 +548,13 @@ impl ClientHs {
         for e in exts {
             let typ = e.typ();
             let offered = self.offered.extensions.contains(&typ);
+            // §4.2: recognised, but specified for other messages.
+            if common::extension_allowed_in(typ, ext_in::EE) == Some(false) {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "extension not allowed in EncryptedExtensions",
+                )
+                .into());
+            }
             match e {
                 // §4.2: extensions that belong to other messages.
                 ServerExtension::SupportedVersions(_)
@@ -595,6 +619,17 @@ impl ClientHs {
         // §4.4.2.4: an empty server Certificate is a decode_error.
         if c.entries.is_empty() {
             return Err(InvalidMessage::EmptyVector("certificate_list").into());
+        }
+        // §4.4.2: entry extensions answer ClientHello extensions (§4.2).
+        for e in c.entries.iter().flat_map(|e| &e.extensions) {
+            let foreign = common::extension_allowed_in(e.typ, ext_in::CT) == Some(false);
+            if foreign || !self.offered.extensions.contains(&e.typ) {
+                return Err(common::foreign_extension(
+                    e.typ,
+                    ext_in::CT,
+                    "extension not allowed in Certificate",
+                ));
+            }
         }
         self.transcript.add(raw);
         let chain: Vec<Vec<u8>> = c.entries.into_iter().map(|e| e.data).collect();
@@ -789,6 +824,15 @@ fn certificate_request(cr: CertificateRequest) -> Result<CertReq, Error> {
             }
             CertReqExtension::SignatureAlgorithmsCert(s) => info.signature_schemes_cert = Some(s),
             CertReqExtension::CertificateAuthorities(names) => info.certificate_authorities = names,
+            // §4.2: recognised ones that belong elsewhere are illegal.
+            CertReqExtension::Unknown(u)
+                if common::extension_allowed_in(u.typ, ext_in::CR) == Some(false) =>
+            {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "extension not allowed in CertificateRequest",
+                )
+                .into());
+            }
             // §4.3.2: unknown extensions are ignored.
             CertReqExtension::Unknown(_) => {}
         }
@@ -801,6 +845,22 @@ fn certificate_request(cr: CertificateRequest) -> Result<CertReq, Error> {
         context: cr.context,
         info,
     })
+}
+
+/// §4.6.1: unknown NewSessionTicket extensions are ignored; §4.2: known
+/// ones that belong to other messages are illegal.
+fn check_ticket_extensions(t: &NewSessionTicket) -> Result<(), Error> {
+    for e in &t.extensions {
+        if let TicketExtension::Unknown(u) = e {
+            if common::extension_allowed_in(u.typ, ext_in::NST) == Some(false) {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "extension not allowed in NewSessionTicket",
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
 }
 
 impl St {
