@@ -309,6 +309,15 @@ impl ServerHs {
                     }
                 }
                 ClientExtension::Cookie(c) => cookie = Some(c),
+                // §4.2: recognised, but specified for other messages only.
+                ClientExtension::Unknown(u)
+                    if common::extension_allowed_in(u.typ, common::ext_in::CH) == Some(false) =>
+                {
+                    return Err(PeerMisbehaved::IllegalParameter(
+                        "extension not allowed in ClientHello",
+                    )
+                    .into());
+                }
                 _ => {}
             }
         }
