@@ -514,6 +514,10 @@ impl Core {
                 if !self.joiner.is_empty() {
                     return Err(PeerMisbehaved::InterleavedHandshake.into());
                 }
+                // §5.1: an Alert record holds exactly one message.
+                if content.is_empty() {
+                    return Err(PeerMisbehaved::EmptyFragment.into());
+                }
                 let alert = AlertMessage::read_exact(&content, "alert")?;
                 self.received_alert(alert)?;
             }
@@ -541,6 +545,12 @@ impl Core {
                     self.key_updates = 0;
                     self.events.push_back(Event::Data(content));
                 }
+            }
+            // §5: "An implementation which receives ... a protected
+            // change_cipher_spec record MUST abort the handshake with an
+            // unexpected_message alert." (Plaintext ones are handled above.)
+            ContentType::CHANGE_CIPHER_SPEC => {
+                return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
             }
             _ => {
                 return Err(PeerMisbehaved::UnexpectedMessage {

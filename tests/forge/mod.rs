@@ -209,6 +209,37 @@ impl Mitm {
         }
     }
 
+    /// A completed handshake: bytes shuttled unedited until both sides
+    /// are quiet. No tickets are configured, so neither side has sent a
+    /// record under its application key yet.
+    pub fn connected() -> Self {
+        Self::connected_with(|c| c, |s| s)
+    }
+
+    pub fn connected_with(
+        c: impl FnOnce(tls13::config::ClientConfigBuilder) -> tls13::config::ClientConfigBuilder,
+        s: impl FnOnce(tls13::config::ServerConfigBuilder) -> tls13::config::ServerConfigBuilder,
+    ) -> Self {
+        let mut m = Self::with(c, s);
+        loop {
+            let a = m.take_client();
+            if !a.is_empty() {
+                m.server.receive(&a).unwrap();
+            }
+            let b = m.take_server();
+            if !b.is_empty() {
+                m.client.receive(&b).unwrap();
+            }
+            if a.is_empty() && b.is_empty() {
+                break;
+            }
+        }
+        assert!(!m.client.is_handshaking() && !m.server.is_handshaking());
+        while m.client.next_event().is_some() {}
+        while m.server.next_event().is_some() {}
+        m
+    }
+
     pub fn take_client(&mut self) -> Vec<u8> {
         let out = self.client.pending_output().to_vec();
         self.client.consume_output(out.len());
