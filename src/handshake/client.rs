@@ -115,6 +115,7 @@ enum St {
 pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, State), Error> {
     let server_name = ServerName::parse(server_name)?;
     let mut core = Core::new(config.padding, config.key_log.clone(), true);
+    core.set_limits(config.limits);
     core.negotiated.server_name = server_name.dns().map(Into::into);
 
     // Random draws in the documented order (config module docs).
@@ -620,6 +621,7 @@ impl ClientHs {
         if c.entries.is_empty() {
             return Err(InvalidMessage::EmptyVector("certificate_list").into());
         }
+        check_chain_length(core, c.entries.len())?;
         // §4.4.2: entry extensions answer ClientHello extensions (§4.2).
         for e in c.entries.iter().flat_map(|e| &e.extensions) {
             let foreign = common::extension_allowed_in(e.typ, ext_in::CT) == Some(false);
@@ -845,6 +847,15 @@ fn certificate_request(cr: CertificateRequest) -> Result<CertReq, Error> {
         context: cr.context,
         info,
     })
+}
+
+/// Bounds the peer's chain ([`crate::config::Limits::max_certificate_chain`]).
+pub fn check_chain_length(core: &Core, len: usize) -> Result<(), Error> {
+    let limit = core.limits().max_certificate_chain;
+    if len > limit {
+        return Err(CertificateError::ChainTooLong { len, limit }.into());
+    }
+    Ok(())
 }
 
 /// §4.6.1: unknown NewSessionTicket extensions are ignored; §4.2: known
