@@ -266,7 +266,10 @@ impl fmt::Display for CertificateError {
             Self::Empty => f.write_str("the peer sent no certificate"),
             Self::NotPinned => f.write_str("the end-entity certificate is not the pinned one"),
             Self::ChainTooLong { len, limit } => {
-                write!(f, "the chain has {len} certificates, more than the limit of {limit}")
+                write!(
+                    f,
+                    "the chain has {len} certificates, more than the limit of {limit}"
+                )
             }
             Self::UnsupportedKey(w) => write!(f, "unsupported certificate key: {w}"),
             Self::Other { reason, .. } => f.write_str(reason),
@@ -327,9 +330,7 @@ impl Error {
             Self::RandomFailed
             | Self::SigningFailed(_)
             | Self::Internal(_)
-            | Self::BufferFull(_) => {
-                Some(A::INTERNAL_ERROR)
-            }
+            | Self::BufferFull(_) => Some(A::INTERNAL_ERROR),
             Self::AlertReceived(_)
             | Self::UnexpectedEof
             | Self::ConnectionClosed

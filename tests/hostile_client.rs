@@ -200,7 +200,10 @@ fn server_hello_duplicate_extension() {
 fn server_hello_unsolicited_extensions() {
     for (ext, typ) in [
         (unknown_ext(0x1234), 0x1234),
-        (ServerExtension::PreSharedKey(0), ExtensionType::PRE_SHARED_KEY.0),
+        (
+            ServerExtension::PreSharedKey(0),
+            ExtensionType::PRE_SHARED_KEY.0,
+        ),
     ] {
         let (mut c, ch) = client();
         let input = sh(&ch, |sh| sh.extensions.push(ext));
@@ -317,7 +320,9 @@ fn hrr_without_change() {
 #[test]
 fn hrr_for_companion_share() {
     let (mut c, ch) = client();
-    let input = hrr(&ch, |e| e[0] = ServerExtension::KeyShareRetry(NamedGroup::X25519));
+    let input = hrr(&ch, |e| {
+        e[0] = ServerExtension::KeyShareRetry(NamedGroup::X25519)
+    });
     fails_plain(
         &mut c,
         &input,
@@ -442,11 +447,7 @@ fn server_hello_and_partial_message_span_key_change() {
 
 /// Delivers the edited flight and checks the error and the alert (sealed
 /// under the client's handshake key).
-fn encrypted_fails(
-    edit: impl FnOnce(&mut Vec<Vec<u8>>),
-    err: Error,
-    alert: AlertDescription,
-) {
+fn encrypted_fails(edit: impl FnOnce(&mut Vec<Vec<u8>>), err: Error, alert: AlertDescription) {
     let mut m = Mitm::new();
     let mut f = m.server_flight();
     edit(&mut f.messages);
@@ -467,7 +468,11 @@ fn edit_ee(messages: &mut [Vec<u8>], f: impl FnOnce(&mut Vec<ServerExtension>)) 
 fn unedited_flight_is_accepted() {
     let mut m = Mitm::new();
     let f = m.server_flight();
-    assert_eq!(f.messages.len(), 4, "EE, Certificate, CertificateVerify, Finished");
+    assert_eq!(
+        f.messages.len(),
+        4,
+        "EE, Certificate, CertificateVerify, Finished"
+    );
     m.deliver_to_client(&f.plain, &f.messages).unwrap();
     assert!(!m.client.is_handshaking());
 }
@@ -528,8 +533,7 @@ fn encrypted_extensions_of_other_messages() {
     ] {
         encrypted_fails(
             |m| edit_ee(m, |e| e.push(ext)),
-            PeerMisbehaved::IllegalParameter("extension not allowed in EncryptedExtensions")
-                .into(),
+            PeerMisbehaved::IllegalParameter("extension not allowed in EncryptedExtensions").into(),
             AlertDescription::ILLEGAL_PARAMETER,
         );
     }
@@ -573,8 +577,7 @@ fn certificate_request_extension_of_another_message() {
                     ]),
                 )
             },
-            PeerMisbehaved::IllegalParameter("extension not allowed in CertificateRequest")
-                .into(),
+            PeerMisbehaved::IllegalParameter("extension not allowed in CertificateRequest").into(),
             AlertDescription::ILLEGAL_PARAMETER,
         );
     }
@@ -796,10 +799,9 @@ fn certificate_entry_extensions_unsolicited() {
                 let HandshakeMessage::Certificate(mut c) = parse(&m[1]) else {
                     panic!()
                 };
-                c.entries[0].extensions.push(UnknownExtension {
-                    typ,
-                    body: vec![],
-                });
+                c.entries[0]
+                    .extensions
+                    .push(UnknownExtension { typ, body: vec![] });
                 m[1] = HandshakeMessage::Certificate(c).to_bytes();
             },
             err,
@@ -830,8 +832,7 @@ fn empty_server_certificate() {
 fn finished_and_partial_message_span_key_change() {
     encrypted_fails(
         |m| {
-            let ku =
-                HandshakeMessage::KeyUpdate(KeyUpdateRequest::UPDATE_NOT_REQUESTED).to_bytes();
+            let ku = HandshakeMessage::KeyUpdate(KeyUpdateRequest::UPDATE_NOT_REQUESTED).to_bytes();
             m.push(ku[..2].to_vec());
         },
         PeerMisbehaved::HandshakeSpansKeyChange.into(),
@@ -942,7 +943,10 @@ fn post_handshake_unexpected_messages() {
             HandshakeMessage::Finished(vec![0; 32]).to_bytes(),
             "Finished",
         ),
-        (HandshakeMessage::EncryptedExtensions(vec![]).to_bytes(), "EncryptedExtensions"),
+        (
+            HandshakeMessage::EncryptedExtensions(vec![]).to_bytes(),
+            "EncryptedExtensions",
+        ),
         (vec![99, 0, 0, 0], "unknown handshake message"),
     ] {
         post_handshake_fails(

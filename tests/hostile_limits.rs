@@ -294,9 +294,7 @@ fn server_certificate_chain_length() {
     drop(m);
     let mut m = Mitm::with(
         |c| c.limits(limits),
-        |_| {
-            tls13::ServerConfig::builder_with_single_cert(long_chain(4), key()).suites(&[SUITE])
-        },
+        |_| tls13::ServerConfig::builder_with_single_cert(long_chain(4), key()).suites(&[SUITE]),
     );
     let ch = m.take_client();
     m.server.receive(&ch).unwrap();
@@ -318,10 +316,9 @@ fn client_certificate_chain_length() {
         let mut m = Mitm::with(
             |c| c.client_auth_cert(long_chain(n), key()),
             |s| {
-                s.limits(limits)
-                    .client_auth(ClientAuth::Required(Arc::new(
-                        PinnedClientCertVerifier::new(vec![leaf.clone()]),
-                    )))
+                s.limits(limits).client_auth(ClientAuth::Required(Arc::new(
+                    PinnedClientCertVerifier::new(vec![leaf.clone()]),
+                )))
             },
         );
         let ch = m.take_client();
@@ -368,10 +365,7 @@ fn buffered_data() {
 /// A certificate selection that never answers.
 struct Never;
 impl ResolvesServerCert for Never {
-    fn resolve(
-        &self,
-        _: &ClientHelloInfo,
-    ) -> Decision<Result<Arc<tls13::CertifiedKey>, Error>> {
+    fn resolve(&self, _: &ClientHelloInfo) -> Decision<Result<Arc<tls13::CertifiedKey>, Error>> {
         Decision::Deferred
     }
 }

@@ -210,7 +210,7 @@ fn tampered_records_are_bad_record_mac() {
     let edits: [Edit; 5] = [
         |r, _| r[6] ^= 1,
         |r, _| *r.last_mut().unwrap() ^= 0x80,
-        |r, _| r[2] = 1, // legacy_record_version 0x0301 in the AAD
+        |r, _| r[2] = 1,                // legacy_record_version 0x0301 in the AAD
         |r, first| *r = first.to_vec(), // replay of record 0 as record 1
         |r, _| *r = vec![23, 3, 3, 0, 15].into_iter().chain([0; 15]).collect(),
     ];
@@ -264,7 +264,10 @@ fn unknown_outer_content_type() {
             got: "record of unknown content type",
             expected: "handshake, alert, change_cipher_spec or application_data record",
         };
-        assert_eq!(m.server.receive(&record(typ, &[1])), Err(err.clone().into()));
+        assert_eq!(
+            m.server.receive(&record(typ, &[1])),
+            Err(err.clone().into())
+        );
         assert_eq!(
             alert_on_wire(&m.take_server(), None, 0),
             AlertDescription::UNEXPECTED_MESSAGE

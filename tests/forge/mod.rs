@@ -199,8 +199,7 @@ impl Mitm {
         let sb = server_builder(KEY)
             .suites(&[SUITE])
             .key_log(secrets.clone());
-        let client =
-            ClientConnection::new(Arc::new(c(cb).build().unwrap()), "localhost").unwrap();
+        let client = ClientConnection::new(Arc::new(c(cb).build().unwrap()), "localhost").unwrap();
         let server = ServerConnection::new(Arc::new(s(sb).build().unwrap())).unwrap();
         Self {
             client,
@@ -283,11 +282,7 @@ impl Mitm {
 
     /// Delivers `plain` (ServerHello, CCS) and `messages` resealed under
     /// the server handshake secret (one record) to the client.
-    pub fn deliver_to_client(
-        &mut self,
-        plain: &[u8],
-        messages: &[Vec<u8>],
-    ) -> Result<(), Error> {
+    pub fn deliver_to_client(&mut self, plain: &[u8], messages: &[Vec<u8>]) -> Result<(), Error> {
         let mut wire = plain.to_vec();
         let body: Vec<u8> = messages.concat();
         wire.extend(seal(
