@@ -862,13 +862,13 @@ pub fn check_chain_length(core: &Core, len: usize) -> Result<(), Error> {
 /// ones that belong to other messages are illegal.
 fn check_ticket_extensions(t: &NewSessionTicket) -> Result<(), Error> {
     for e in &t.extensions {
-        if let TicketExtension::Unknown(u) = e {
-            if common::extension_allowed_in(u.typ, ext_in::NST) == Some(false) {
-                return Err(PeerMisbehaved::IllegalParameter(
-                    "extension not allowed in NewSessionTicket",
-                )
-                .into());
-            }
+        if let TicketExtension::Unknown(u) = e
+            && common::extension_allowed_in(u.typ, ext_in::NST) == Some(false)
+        {
+            return Err(PeerMisbehaved::IllegalParameter(
+                "extension not allowed in NewSessionTicket",
+            )
+            .into());
         }
     }
     Ok(())
