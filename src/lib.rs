@@ -19,6 +19,7 @@ pub mod crypto;
 pub mod error;
 mod handshake;
 pub mod key_schedule;
+mod log;
 pub mod msgs;
 pub mod record;
 #[cfg(feature = "std")]

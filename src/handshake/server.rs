@@ -110,6 +110,7 @@ enum St {
 
 /// Builds a server connection waiting for a ClientHello.
 pub fn start(config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
+    crate::log::debug!("server: waiting for a ClientHello");
     let core = Core::new(config.padding, config.key_log.clone(), false);
     let hs = ServerHs {
         config,
@@ -225,6 +226,7 @@ impl ServerHs {
     }
 
     pub fn handle(&mut self, core: &mut Core, raw: &[u8]) -> Result<(), Error> {
+        crate::log::debug!("server: received {}", crate::log::MessageNames(raw));
         let msg = common::parse(raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectClientHello { retry }, HandshakeMessage::ClientHello(ch)) => {
