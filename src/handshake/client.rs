@@ -115,7 +115,7 @@ enum St {
 pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, State), Error> {
     let server_name = ServerName::parse(server_name)?;
     crate::log::debug!(
-        "client: starting a handshake with {server_name:?}, groups {:?}",
+        "client: hello to {server_name:?}, groups {:?}",
         config.groups
     );
     let mut core = Core::new(config.padding, config.key_log.clone(), true);
