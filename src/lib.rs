@@ -252,6 +252,12 @@ pub mod verify;
 pub mod verify_webpki;
 pub mod x509;
 
+/// The code of `docs/coming-from-rustls.md`, compiled by `cargo test --doc`
+/// so that the page cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/coming-from-rustls.md")]
+pub struct ComingFromRustls;
+
 pub use config::{ClientAuth, ClientConfig, PaddingPolicy, ServerConfig, TimeSource};
 pub use conn::{
     ClientConnection, ClientVerifyRequest, CloseKind, Connection, Event, Negotiated,
