@@ -193,6 +193,32 @@ impl core::fmt::Display for Printable<'_> {
     }
 }
 
+/// Shows a value whose text may come from the peer (an error naming a
+/// certificate's subject, say) with control and bidirectional-formatting
+/// characters escaped, so that it stays one honest log line.
+pub(crate) struct Escaped<T>(pub(crate) T);
+
+impl<T: core::fmt::Display> core::fmt::Display for Escaped<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        struct Escaper<'a, 'b>(&'a mut core::fmt::Formatter<'b>);
+        impl core::fmt::Write for Escaper<'_, '_> {
+            fn write_str(&mut self, s: &str) -> core::fmt::Result {
+                for c in s.chars() {
+                    let bidi = matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}')
+                        || matches!(c, '\u{2066}'..='\u{2069}' | '\u{feff}');
+                    if c.is_control() || bidi {
+                        write!(self.0, "{}", c.escape_unicode())?;
+                    } else {
+                        core::fmt::Write::write_char(self.0, c)?;
+                    }
+                }
+                Ok(())
+            }
+        }
+        core::fmt::Write::write_fmt(&mut Escaper(f), format_args!("{}", self.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +237,15 @@ mod tests {
         hrr.extend_from_slice(&HRR_RANDOM);
         assert_eq!(format!("{}", MessageNames(&hrr)), "HelloRetryRequest");
         assert_eq!(format!("{}", HandshakeName(99)), "HandshakeType(0x63)");
+    }
+
+    #[test]
+    fn escaped_keeps_one_line() {
+        assert_eq!(
+            format!("{}", Escaped("CN=a\nb\u{202e}c d")),
+            "CN=a\\u{a}b\\u{202e}c d"
+        );
+        assert_eq!(format!("{}", Escaped("plain é")), "plain é");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::crypto::suites::SuiteParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::handshake::joiner::Joiner;
 use crate::key_schedule::{self, KeyLog};
-use crate::log::{self, MessageNames, Summary};
+use crate::log::{self, Escaped, MessageNames, Summary};
 use crate::msgs::alert::AlertMessage;
 use crate::msgs::enums::{AlertDescription, AlertLevel, ContentType, KeyUpdateRequest};
 use crate::msgs::handshake::HandshakeMessage;
@@ -154,7 +154,7 @@ impl Core {
         }
         // Whatever handshake bytes were queued are moot now.
         self.hs_out.clear();
-        log::warning!("{}: connection failed: {}", self.side, e);
+        log::warning!("{}: connection failed: {}", self.side, Escaped(&e));
         if let Some(alert) = e.alert() {
             // Best effort: the error being reported matters more.
             let _ = self.send_alert(AlertLevel::FATAL, alert);
