@@ -227,6 +227,9 @@
 //! (the blocking driver). [`certgen`] makes test and demo certificates;
 //! [`error`] holds the typed errors, each with the alert it sends.
 #![forbid(unsafe_code)]
+// The crate docs above link items that exist only with `std` (the stream
+// driver, OsRandom, KeyLogFile); a no_std doc build shows them as text.
+#![cfg_attr(not(feature = "std"), allow(rustdoc::broken_intra_doc_links))]
 #![no_std]
 #![warn(missing_docs)]
 
