@@ -72,14 +72,14 @@ pub struct Core {
     /// A dummy change_cipher_spec may still arrive (before the peer's Finished).
     pub ccs_allowed: bool,
     key_log: Option<Arc<dyn KeyLog>>,
+    /// `client` or `server`, for log lines.
+    side: &'static str,
     /// ClientHello.random, for the key log.
     pub client_random: [u8; 32],
     empty_records: u32,
     warnings: u32,
     key_updates: u32,
     ccs_count: u32,
-    /// `client` or `server`, for log lines.
-    side: &'static str,
 }
 
 impl Core {
@@ -110,12 +110,12 @@ impl Core {
             received_close: false,
             ccs_allowed: false,
             key_log,
+            side: if is_client { "client" } else { "server" },
             client_random: [0; 32],
             empty_records: 0,
             warnings: 0,
             key_updates: 0,
             ccs_count: 0,
-            side: if is_client { "client" } else { "server" },
         }
     }
 

@@ -110,7 +110,6 @@ enum St {
 
 /// Builds a server connection waiting for a ClientHello.
 pub fn start(config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
-    crate::log::debug!("server: waiting for a ClientHello");
     let core = Core::new(config.padding, config.key_log.clone(), false);
     let hs = ServerHs {
         config,
@@ -118,6 +117,7 @@ pub fn start(config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
         state: St::ExpectClientHello { retry: None },
         sent_ccs: false,
     };
+    crate::log::debug!("server: waiting for a ClientHello");
     Ok((core, State::Server(hs)))
 }
 
