@@ -239,6 +239,17 @@ mod tests {
         assert_eq!(format!("{}", HandshakeName(99)), "HandshakeType(0x63)");
     }
 
+    proptest::proptest! {
+        // Names are read from bytes the peer chose: any input formats
+        // without panicking, one name per 4-byte header that fits.
+        #[test]
+        fn message_names_of_any_bytes(raw in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            let text = format!("{}", MessageNames(&raw));
+            proptest::prop_assert!(!text.is_empty());
+            proptest::prop_assert!(!text.contains('\n'));
+        }
+    }
+
     #[test]
     fn escaped_keeps_one_line() {
         assert_eq!(
