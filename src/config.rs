@@ -95,8 +95,8 @@ impl PaddingPolicy {
             Self::None => 0,
             Self::ToMultipleOf(n) if n > 1 => {
                 let inner = content_len.saturating_add(1);
-                let rem = inner % n;
-                let pad = if rem == 0 { 0 } else { n - rem };
+                let rem = inner.checked_rem(n).unwrap_or(0);
+                let pad = if rem == 0 { 0 } else { n.saturating_sub(rem) };
                 pad.min(max_inner.saturating_sub(inner))
             }
             Self::ToMultipleOf(_) => 0,

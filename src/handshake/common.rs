@@ -20,7 +20,12 @@ pub const CLIENT_CV_CONTEXT: &[u8] = b"TLS 1.3, client CertificateVerify";
 /// The content covered by a CertificateVerify signature (§4.4.3): 64
 /// spaces, the context string, a zero byte, the transcript hash.
 pub fn signed_content(context: &[u8], transcript_hash: &[u8]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(64 + context.len() + 1 + transcript_hash.len());
+    let mut m = Vec::with_capacity(
+        context
+            .len()
+            .saturating_add(transcript_hash.len())
+            .saturating_add(65),
+    );
     m.resize(64, 0x20);
     m.extend_from_slice(context);
     m.push(0);
@@ -82,7 +87,7 @@ pub fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
     items
         .iter()
         .enumerate()
-        .any(|(i, a)| items.iter().skip(i + 1).any(|b| a == b))
+        .any(|(i, a)| items.iter().skip(i.saturating_add(1)).any(|b| a == b))
 }
 
 /// The messages of RFC 8446 §4.2's extension table, as bit flags.
@@ -156,7 +161,7 @@ pub fn counter_nonce(n: u64, width: usize) -> Vec<u8> {
     let minimal = bytes
         .iter()
         .position(|b| *b != 0)
-        .unwrap_or(bytes.len() - 1);
+        .unwrap_or(bytes.len().saturating_sub(1));
     let first = minimal.min(bytes.len().saturating_sub(width.clamp(1, 8)));
     bytes.get(first..).map(|s| s.to_vec()).unwrap_or_default()
 }
