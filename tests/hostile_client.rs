@@ -773,6 +773,79 @@ fn tampered_certificate_verify() {
     );
 }
 
+fn edit_cv(m: &mut [Vec<u8>], f: impl FnOnce(&mut DigitallySigned)) {
+    let HandshakeMessage::CertificateVerify(mut cv) = parse(&m[2]) else {
+        panic!()
+    };
+    f(&mut cv);
+    m[2] = HandshakeMessage::CertificateVerify(cv).to_bytes();
+}
+
+/// §4.4.3: the scheme must be one the client offered; RSASSA-PKCS1-v1_5
+/// never is in TLS 1.3.
+#[test]
+fn certificate_verify_scheme_not_offered() {
+    for scheme in [
+        SignatureScheme::RSA_PKCS1_SHA256,
+        SignatureScheme::ECDSA_SECP521R1_SHA512,
+    ] {
+        encrypted_fails(
+            |m| edit_cv(m, |cv| cv.scheme = scheme),
+            PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into(),
+            AlertDescription::ILLEGAL_PARAMETER,
+        );
+    }
+}
+
+/// §4.4.3: an offered scheme that does not fit the certificate's key.
+#[test]
+fn certificate_verify_scheme_of_another_key_type() {
+    encrypted_fails(
+        |m| edit_cv(m, |cv| cv.scheme = SignatureScheme::ED25519),
+        PeerMisbehaved::IllegalParameter("signature scheme does not match the certificate key")
+            .into(),
+        AlertDescription::ILLEGAL_PARAMETER,
+    );
+}
+
+/// §4.1.4: the HelloRetryRequest's legacy fields are checked like a
+/// ServerHello's.
+#[test]
+fn hrr_legacy_fields() {
+    type Edit = fn(&mut ServerHello);
+    let cases: [(Edit, &str); 3] = [
+        (
+            |h| h.legacy_compression_method = 1,
+            "legacy_compression_method",
+        ),
+        (
+            |h| h.legacy_session_id_echo = vec![0; 32],
+            "legacy_session_id_echo",
+        ),
+        (
+            |h| h.legacy_version = ProtocolVersion::TLS1_1,
+            "ServerHello.legacy_version",
+        ),
+    ];
+    for (edit, field) in cases {
+        let (mut c, ch) = client();
+        let input = sh(&ch, |sh| {
+            sh.random = HRR_RANDOM;
+            sh.extensions = vec![
+                ServerExtension::KeyShareRetry(NamedGroup::SECP256R1),
+                ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3),
+            ];
+            edit(sh);
+        });
+        fails_plain(
+            &mut c,
+            &input,
+            PeerMisbehaved::IllegalParameter(field).into(),
+            AlertDescription::ILLEGAL_PARAMETER,
+        );
+    }
+}
+
 /// §4.4.2: Certificate entry extensions must answer ClientHello ones; the
 /// client offered neither status_request nor anything unknown.
 #[test]

@@ -519,3 +519,20 @@ fn data_then_close_notify_is_clean() {
         assert_eq!(p.conn().receive_eof(), Ok(()));
     }
 }
+
+/// §6: every alert but close_notify (and the tolerated user_canceled) ends
+/// the connection whatever its level, unknown ones included; nothing is
+/// sent back after it (§6.2).
+#[test]
+fn warning_and_unknown_alerts_are_fatal() {
+    for side in SIDES {
+        for (level, desc) in [(1u8, 112u8), (1, 0xfe), (2, 0xfe), (3, 40)] {
+            let mut p = Probe::new(side);
+            let rec = p.sealed(0, ContentType::ALERT, &[level, desc], 0);
+            let err = Error::AlertReceived(AlertDescription(desc));
+            assert_eq!(p.receive(&rec), Err(err.clone()));
+            assert_eq!(err.alert(), None);
+            assert!(p.conn().pending_output().is_empty(), "{side:?}");
+        }
+    }
+}
