@@ -1,7 +1,7 @@
 //! Forging flights for the hostile-peer suites (`mod forge;`): a real
 //! client and server run the handshake, the test stands between them, and
 //! encrypted flights are opened, edited and resealed with the real traffic
-//! secrets taken from both sides' (shared) key log. Records can be sealed at any
+//! secrets from the key log both sides share. Records can be sealed at any
 //! sequence number and any size, so the record layer's limits can be
 //! probed with records that authenticate.
 #![allow(dead_code)]
@@ -167,10 +167,6 @@ pub fn split_messages(mut bytes: &[u8]) -> Vec<Vec<u8>> {
 
 pub fn parse(raw: &[u8]) -> HandshakeMessage {
     HandshakeMessage::read_exact(raw, "message").unwrap()
-}
-
-pub fn encode(msg: &HandshakeMessage) -> Vec<u8> {
-    msg.to_bytes()
 }
 
 /// A real client and server, with the test in the middle. Both use
