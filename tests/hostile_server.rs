@@ -92,6 +92,27 @@ fn client_hello_duplicate_extension() {
     );
 }
 
+/// §4.2.11: pre_shared_key "MUST be the last extension in the ClientHello".
+#[test]
+fn client_hello_pre_shared_key_not_last() {
+    fails_plain(
+        &edited(|ch| {
+            ch.extensions.insert(
+                0,
+                ClientExtension::PreSharedKey(OfferedPsks {
+                    identities: vec![PskIdentity {
+                        identity: vec![1; 16],
+                        obfuscated_ticket_age: 0,
+                    }],
+                    binders: vec![vec![0; 32]],
+                }),
+            )
+        }),
+        InvalidMessage::PreSharedKeyNotLast.into(),
+        AlertDescription::ILLEGAL_PARAMETER,
+    );
+}
+
 /// §4.2: oid_filters belongs only in a CertificateRequest.
 #[test]
 fn client_hello_extension_of_another_message() {
