@@ -22,7 +22,7 @@ use tls13::verify::ServerCertVerifier;
 use tls13::verify_webpki::WebPkiServerVerifier;
 use tls13::{ClientConfig, ClientConnection};
 
-use common::{Args, DangerousAcceptAny};
+use common::Args;
 
 const HELP: &str = "\
 usage: client [options] HOST:PORT
@@ -38,10 +38,10 @@ options:
   --ca PEM             trust anchors (CA certificates) in PEM: the server's
                        chain must lead to one of them, be valid now, allow
                        serverAuth, and name the server (subjectAltName only).
-                       Without --ca ANY certificate is accepted (loud
-                       warning): testing only. The Mozilla root set is not
-                       available yet (no webpki-roots feature exists), so
-                       there is no default trust store.
+                       Without --ca: built with the `webpki-roots` feature,
+                       Mozilla's root set (same checks); built without it,
+                       ANY certificate is accepted (loud warning): testing
+                       only.
   --cert PEM --key PEM client certificate chain (leaf first) and its private
                        key, sent when the server asks for one (mTLS)
   --server-name NAME   name sent in SNI (default: HOST; IP literals are not sent)
@@ -112,6 +112,32 @@ fn host_of(addr: &str) -> &str {
     addr.rsplit_once(':').map_or(addr, |(h, _)| h)
 }
 
+/// Without --ca: Mozilla's roots when the feature is on.
+#[cfg(feature = "webpki-roots")]
+fn default_verifier() -> Arc<dyn ServerCertVerifier> {
+    eprintln!(
+        "trust: Mozilla root set ({} roots, webpki-roots)",
+        webpki_roots_count()
+    );
+    Arc::new(WebPkiServerVerifier::mozilla())
+}
+
+#[cfg(feature = "webpki-roots")]
+fn webpki_roots_count() -> usize {
+    tls13::x509::TrustAnchor::mozilla().len()
+}
+
+/// Without --ca and without the feature: no trust store at all.
+#[cfg(not(feature = "webpki-roots"))]
+fn default_verifier() -> Arc<dyn ServerCertVerifier> {
+    eprintln!(
+        "WARNING: no --ca given: accepting ANY server certificate \
+         (DangerousAcceptAny). The connection is encrypted but NOT authenticated. \
+         Build with --features webpki-roots to verify against Mozilla's roots."
+    );
+    Arc::new(common::DangerousAcceptAny)
+}
+
 fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     let verifier: Arc<dyn ServerCertVerifier> = match &o.ca {
         Some(path) => {
@@ -122,13 +148,7 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
                 std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
             Arc::new(WebPkiServerVerifier::from_pem(&text).map_err(|e| format!("{path}: {e}"))?)
         }
-        None => {
-            eprintln!(
-                "WARNING: no --ca given: accepting ANY server certificate \
-                 (DangerousAcceptAny). The connection is encrypted but NOT authenticated."
-            );
-            Arc::new(DangerousAcceptAny)
-        }
+        None => default_verifier(),
     };
 
     let mut builder = ClientConfig::builder(verifier);
