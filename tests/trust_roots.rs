@@ -79,16 +79,17 @@ fn name_and_key_anchor_validates_a_chain_through_an_intermediate() {
     let path = v
         .validate_server(
             &p.leaf,
-            &[p.ica.clone()],
+            std::slice::from_ref(&p.ica),
             ExpectedName::Dns("device.example.com"),
             NOW,
         )
         .unwrap();
     assert_eq!(path.chain.len(), 3);
-    v.validate_client(&p.leaf, &[p.ica.clone()], NOW).unwrap();
+    v.validate_client(&p.leaf, std::slice::from_ref(&p.ica), NOW)
+        .unwrap();
     // Still bound by the chain's own validity.
     let e = v
-        .validate_client(&p.leaf, &[p.ica.clone()], NOT_AFTER + 1)
+        .validate_client(&p.leaf, std::slice::from_ref(&p.ica), NOT_AFTER + 1)
         .unwrap_err();
     assert_eq!(e.check, Check::Expired, "{e}");
 }
@@ -103,7 +104,7 @@ fn name_and_key_anchor_refuses_what_its_key_did_not_sign() {
             .unwrap();
     let v = Validator::new(vec![anchor], Policy::default());
     let e = v
-        .validate_client(&p.leaf, &[p.ica.clone()], NOW)
+        .validate_client(&p.leaf, std::slice::from_ref(&p.ica), NOW)
         .unwrap_err();
     assert_eq!(e.check, Check::Signature, "{e}");
 }
@@ -118,7 +119,7 @@ fn name_and_key_anchor_applies_its_name_constraints() {
     Validator::new(vec![ok], Policy::default())
         .validate_server(
             &p.leaf,
-            &[p.ica.clone()],
+            std::slice::from_ref(&p.ica),
             ExpectedName::Dns("device.example.com"),
             NOW,
         )
@@ -129,7 +130,7 @@ fn name_and_key_anchor_applies_its_name_constraints() {
     let e = Validator::new(vec![narrow], Policy::default())
         .validate_server(
             &p.leaf,
-            &[p.ica.clone()],
+            std::slice::from_ref(&p.ica),
             ExpectedName::Dns("device.example.com"),
             NOW,
         )

@@ -204,10 +204,10 @@ fn chromium_verify_signed_data() {
 #[test]
 fn limbo_example_writes_the_results_file() {
     let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .map(|d| d.join("examples").join(format!("limbo{}", std::env::consts::EXE_SUFFIX)));
+    let bin = exe.parent().and_then(|d| d.parent()).map(|d| {
+        d.join("examples")
+            .join(format!("limbo{}", std::env::consts::EXE_SUFFIX))
+    });
     let Some(bin) = bin.filter(|b| b.exists()) else {
         eprintln!(
             "\n*** SKIP limbo_example_writes_the_results_file: the limbo example is not \

@@ -94,7 +94,7 @@ pub fn synthesize(subject: &[u8], spki: &[u8], name_constraints: Option<&[u8]>) 
 
 /// Wraps the contents of a DER SEQUENCE (as rustls-pki-types stores a
 /// trust anchor's subject, SPKI and name constraints) back into one.
-#[cfg(any(feature = "webpki-roots", test))]
+#[cfg(feature = "webpki-roots")]
 pub fn sequence(contents: &[u8]) -> Vec<u8> {
     tlv(SEQUENCE, &[contents])
 }
