@@ -15,11 +15,14 @@
 //! [`ServerConnection::answer_verify`] and
 //! [`ClientConnection::answer_sign`]). DESIGN.md property 3.
 //!
-//! The real chain validator comes in its own issue. Until then this module
-//! provides [`PinnedCertVerifier`], which accepts exactly one end-entity
-//! certificate, and [`PinnedClientCertVerifier`], which accepts any of a
-//! set of client certificates. The handshake always checks the CertificateVerify
-//! signature against the end-entity key itself, whatever the verifier says.
+//! The chain validator's verifiers are in [`crate::verify_webpki`]. This
+//! module provides the pinning ones: [`PinnedCertVerifier`], which accepts
+//! exactly one end-entity certificate, [`PinnedClientCertVerifier`], which
+//! accepts any of a set of client certificates, and for raw public keys
+//! (RFC 7250) [`PinnedRawPublicKey`] (client side) and
+//! [`PinnedRawPublicKeys`] (server side). The handshake always checks the
+//! CertificateVerify signature against the end-entity key (or the raw
+//! SubjectPublicKeyInfo) itself, whatever the verifier says.
 //!
 //! [`Event`]: crate::Event
 //! [`ClientConnection::answer_verify`]: crate::ClientConnection::answer_verify

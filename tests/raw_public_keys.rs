@@ -461,3 +461,37 @@ fn config_refuses_unknown_or_empty_certificate_types() {
         assert!(matches!(e, Error::BadConfig(_)), "{e:?}");
     }
 }
+
+#[test]
+fn a_bare_key_is_never_sent_as_an_x509_certificate() {
+    // The server's resolver holds only a raw key, but X.509 is negotiated.
+    let server = rpk_server(KeyType::EcdsaP256)
+        .server_certificate_types(&[X509, RPK])
+        .build()
+        .unwrap();
+    let mut p = Pair::new(
+        client_builder(KeyType::EcdsaP256).build().unwrap(),
+        server,
+        Feed::Whole,
+    );
+    let (client_side, e) = p.run().unwrap_err();
+    assert!(!client_side);
+    assert!(matches!(e, Error::BadConfig(_)), "{e:?}");
+
+    // A client resolver holding only a raw key answers an X.509 request
+    // with an empty Certificate.
+    let client = client_builder(KeyType::EcdsaP256)
+        .client_auth_raw_public_key(key(KeyType::Ed25519))
+        .client_certificate_types(&[X509, RPK])
+        .build()
+        .unwrap();
+    let server = server_builder(KeyType::EcdsaP256)
+        .client_auth(ClientAuth::Optional(Arc::new(
+            tls13::PinnedClientCertVerifier::new(vec![identity(KeyType::Ed25519).leaf.clone()]),
+        )))
+        .build()
+        .unwrap();
+    let mut p = Pair::new(client, server, Feed::Whole);
+    round_trip(&mut p, "empty certificate");
+    assert!(p.server.negotiated().peer_certificates.is_empty());
+}

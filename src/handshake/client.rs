@@ -772,6 +772,11 @@ impl ClientHs {
             .filter(|_| can_present)
             .and_then(|r| r.resolve(&req.info))
             .filter(|ck| !ck.chain.is_empty())
+            // A bare key cannot answer an X.509 request.
+            .filter(|ck| {
+                self.client_cert_type == CertificateType::RAW_PUBLIC_KEY
+                    || !ck.chain.first().is_some_and(|c| common::is_spki(c))
+            })
             .and_then(|ck| {
                 let scheme = ck
                     .signer

@@ -602,6 +602,14 @@ impl ServerHs {
             }
         };
 
+        if types.server == CertificateType::X509
+            && ck.chain.first().is_some_and(|c| common::is_spki(c))
+        {
+            return Err(Error::BadConfig(
+                "the certificate resolver returned a raw public key, but X.509 was negotiated"
+                    .into(),
+            ));
+        }
         let entries = if types.server == CertificateType::RAW_PUBLIC_KEY {
             // RFC 8446 §4.4.2: one entry, the SubjectPublicKeyInfo.
             let first = ck.chain.first().ok_or(Error::Internal("empty chain"))?;
