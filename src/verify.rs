@@ -15,14 +15,19 @@
 //! [`ServerConnection::answer_verify`] and
 //! [`ClientConnection::answer_sign`]). DESIGN.md property 3.
 //!
-//! The chain validator's verifiers are in [`crate::verify_webpki`]. This
-//! module provides the pinning ones: [`PinnedCertVerifier`], which accepts
-//! exactly one end-entity certificate, [`PinnedClientCertVerifier`], which
-//! accepts any of a set of client certificates, and for raw public keys
-//! (RFC 7250) [`PinnedRawPublicKey`] (client side) and
-//! [`PinnedRawPublicKeys`] (server side). The handshake always checks the
-//! CertificateVerify signature against the end-entity key (or the raw
-//! SubjectPublicKeyInfo) itself, whatever the verifier says.
+//! The X.509 chain validator behind these traits is in
+//! [`verify_webpki`](crate::verify_webpki) ([`WebPkiServerVerifier`],
+//! [`WebPkiClientVerifier`]). This module also provides the pinning
+//! verifiers: [`PinnedCertVerifier`], which accepts exactly one
+//! end-entity certificate, [`PinnedClientCertVerifier`], which accepts any
+//! of a set of client certificates, and for raw public keys (RFC 7250)
+//! [`PinnedRawPublicKey`] (client side) and [`PinnedRawPublicKeys`]
+//! (server side). The handshake always checks the CertificateVerify
+//! signature against the end-entity key (or the raw SubjectPublicKeyInfo)
+//! itself, whatever the verifier says.
+//!
+//! [`WebPkiServerVerifier`]: crate::verify_webpki::WebPkiServerVerifier
+//! [`WebPkiClientVerifier`]: crate::verify_webpki::WebPkiClientVerifier
 //!
 //! [`Event`]: crate::Event
 //! [`ClientConnection::answer_verify`]: crate::ClientConnection::answer_verify
