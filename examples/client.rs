@@ -236,7 +236,9 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
                 Err(mpsc::TryRecvError::Empty) => break,
                 Err(mpsc::TryRecvError::Disconnected) => {
                     // End of input: half-close (RFC 8446 §6.1), keep reading.
-                    tls.close()?;
+                    if let Err(e) = tls.close() {
+                        return Err(why_write_failed(&mut tls, e).into());
+                    }
                     sent_close = true;
                 }
             }
@@ -263,19 +265,23 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// A write fails with "broken pipe" when the server has already closed,
-/// typically after sending an alert (in TLS 1.3 the client's handshake
-/// ends before the server has checked the client's certificate, so
-/// `certificate_required` arrives after it). That alert, still in the
+/// A write (data or close_notify) fails with "broken pipe" when the
+/// server has already closed, typically after sending an alert (in TLS 1.3
+/// the client's handshake ends before the server has checked the client's
+/// certificate, so `certificate_required` arrives after it). That alert, still in the
 /// receive buffer, is the real reason: report it when there is one.
 fn why_write_failed<T: Read + Write>(tls: &mut ClientStream<T>, write_err: io::Error) -> io::Error {
+    // Not through `tls.read`, which would first retry the unsent records
+    // and fail with the same broken pipe: the transport's buffered bytes
+    // go straight to the connection, whose error carries the alert.
     let mut buf = [0u8; 4096];
     for _ in 0..64 {
-        match tls.read(&mut buf) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) if e.get_ref().is_some_and(|i| i.is::<tls13::Error>()) => return e,
-            Err(_) => break,
+        let n = match tls.transport_mut().read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if let Err(e) = tls.conn_mut().receive(&buf[..n]) {
+            return tls13::stream::to_io_error(e);
         }
     }
     write_err
