@@ -1,6 +1,9 @@
 //! Interoperability with OpenSSL on loopback: our client against
 //! `openssl s_server -tls1_3`, `openssl s_client -tls1_3` against our
-//! server, each case a data round trip.
+//! server, each case a data round trip: suites × groups, HelloRetryRequest,
+//! server key types, ALPN, KeyUpdate mid-stream, record_size_limit (which
+//! OpenSSL 3.0 does not implement: our offer must be ignored cleanly) and
+//! 64 MiB each way. Client authentication is in `interop_mtls.rs`.
 //!
 //! The `openssl` binary is found on `PATH` (or at `$OPENSSL`). When it is
 //! missing every test prints a loud SKIP line and returns; `.ci/run`
