@@ -1,6 +1,7 @@
 //! Interoperability with GnuTLS on loopback: our client against
 //! `gnutls-serv --echo`, and `gnutls-cli` against our server, for each of
-//! the three TLS 1.3 suites, each key exchange group GnuTLS and we share,
+//! the three TLS 1.3 suites with each key exchange group GnuTLS 3.7 and we
+//! share (X25519, P-256, P-384; it has no X25519MLKEM768),
 //! HelloRetryRequest both ways, record_size_limit (RFC 8449) both ways,
 //! ALPN, client authentication and KeyUpdate mid-stream. Each case is a
 //! data round trip.
@@ -280,6 +281,9 @@ client_cases! {
     client_aes128_p256: TLS_AES_128_GCM_SHA256, SECP256R1;
     client_aes256_p384: TLS_AES_256_GCM_SHA384, SECP384R1;
     client_chacha_p384: TLS_CHACHA20_POLY1305_SHA256, SECP384R1;
+    client_aes128_p384: TLS_AES_128_GCM_SHA256, SECP384R1;
+    client_aes256_p256: TLS_AES_256_GCM_SHA384, SECP256R1;
+    client_chacha_p256: TLS_CHACHA20_POLY1305_SHA256, SECP256R1;
 }
 
 /// Our client shares X25519 only; gnutls-serv takes only P-384 and must
@@ -561,6 +565,9 @@ server_cases! {
     server_aes128_p384: TLS_AES_128_GCM_SHA256, SECP384R1;
     server_aes256_p256: TLS_AES_256_GCM_SHA384, SECP256R1;
     server_chacha_p256: TLS_CHACHA20_POLY1305_SHA256, SECP256R1;
+    server_aes128_p256: TLS_AES_128_GCM_SHA256, SECP256R1;
+    server_aes256_p384: TLS_AES_256_GCM_SHA384, SECP384R1;
+    server_chacha_p384: TLS_CHACHA20_POLY1305_SHA256, SECP384R1;
 }
 
 /// gnutls-cli offers P-256 then P-384 and shares P-256 only (both are of
