@@ -21,6 +21,7 @@ mod handshake;
 pub mod key_schedule;
 pub mod msgs;
 pub mod record;
+pub mod resumption;
 #[cfg(feature = "std")]
 pub mod stream;
 pub mod trace;

@@ -54,6 +54,23 @@ impl Transcript {
         *self = Self::Hashing(h);
     }
 
+    /// Hash(everything so far ‖ `extra`) under `alg`, without adding
+    /// `extra`: the PSK binder transcript (§4.2.11.2). `None` when a
+    /// running hash uses another algorithm.
+    pub fn hash_with(&self, alg: HashAlgorithm, extra: &[u8]) -> Option<Output> {
+        let mut h = match self {
+            Self::Buffering(b) => {
+                let mut h = alg.start();
+                h.update(b);
+                h
+            }
+            Self::Hashing(h) if h.algorithm() == alg => h.clone(),
+            Self::Hashing(_) => return None,
+        };
+        h.update(extra);
+        Some(h.current())
+    }
+
     /// The hash of everything so far.
     pub fn current(&self) -> Result<Output, Error> {
         match self {
