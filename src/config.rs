@@ -493,6 +493,11 @@ pub struct ServerConfig {
     /// 0-RTT is refused when the client's ticket age differs from the
     /// server's view by more than this (§8.3). Default 10 000 ms.
     pub early_data_window_ms: u32,
+    /// Verifies certificates asked for after the handshake
+    /// ([`ServerConnection::request_client_certificate`](crate::ServerConnection::request_client_certificate))
+    /// when [`client_auth`](Self::client_auth) has no verifier (then no
+    /// CertificateRequest is sent in the handshake itself).
+    pub post_handshake_client_verifier: Option<Arc<dyn ClientCertVerifier>>,
 }
 
 /// Client authentication on a server (RFC 8446 §4.3.2).
@@ -569,6 +574,7 @@ impl ServerConfig {
                 external_psks: Vec::new(),
                 replay_filter: default_replay_filter(),
                 early_data_window_ms: 10_000,
+                post_handshake_client_verifier: None,
             },
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
@@ -662,6 +668,12 @@ impl ServerConfigBuilder {
     /// Accept this external PSK (RFC 8446 §2.2).
     pub fn external_psk(mut self, psk: ExternalPsk) -> Self {
         self.config.external_psks.push(Arc::new(psk));
+        self
+    }
+    /// Client certificates asked for only after the handshake are checked
+    /// with `verifier` (see [`ServerConfig::post_handshake_client_verifier`]).
+    pub fn post_handshake_client_verifier(mut self, verifier: Arc<dyn ClientCertVerifier>) -> Self {
+        self.config.post_handshake_client_verifier = Some(verifier);
         self
     }
     /// The 0-RTT anti-replay filter (`None`: no replay protection).

@@ -318,6 +318,21 @@ impl Core {
         Ok(())
     }
 
+    /// The current read traffic secret (post-handshake Finished, §4.4).
+    pub fn current_read_secret(&self) -> Option<&Output> {
+        self.read_secret.as_ref()
+    }
+
+    /// The current write traffic secret (post-handshake Finished, §4.4).
+    pub fn current_write_secret(&self) -> Option<&Output> {
+        self.write_secret.as_ref()
+    }
+
+    /// Whether close_notify was sent (nothing more may be sent).
+    pub fn sent_close(&self) -> bool {
+        self.sent_close || self.close_pending
+    }
+
     pub fn set_exporter_secret(&mut self, secret: Output) {
         self.exporter_secret = Some(secret);
     }

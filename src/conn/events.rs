@@ -29,6 +29,12 @@ pub enum Event {
     EarlyData(Vec<u8>),
     /// Client: the server accepted our 0-RTT data.
     EarlyDataAccepted,
+    /// Server: the client answered a post-handshake CertificateRequest
+    /// (`ServerConnection::request_client_certificate`) with this chain,
+    /// verified and proven by its CertificateVerify and Finished (leaf
+    /// first; also in `negotiated().peer_certificates`). Empty: the client
+    /// declined.
+    PostHandshakeAuth(Vec<Vec<u8>>),
     /// Client: the server refused our 0-RTT data; these are the bytes that
     /// were sent as early data and did not arrive. Send them again (after
     /// the handshake) if they still matter.

@@ -294,6 +294,32 @@ impl ServerConnection {
         })
     }
 
+    /// Asks the client for a certificate after the handshake (RFC 8446
+    /// §4.6.2): queues a CertificateRequest with a fresh context (16 bytes
+    /// from the rng). The client answers through its certificate
+    /// resolver; once its Certificate, CertificateVerify and Finished are
+    /// checked with the [`ClientAuth`](crate::ClientAuth) verifier,
+    /// [`Event::PostHandshakeAuth`] reports the chain (empty when the
+    /// client declined; with `ClientAuth::Required` declining is
+    /// `certificate_required`). Needs a client that offered
+    /// post_handshake_auth (ours does when it has a resolver), a verifier
+    /// in the config, and no request outstanding. Application data keeps
+    /// flowing meanwhile.
+    pub fn request_client_certificate(&mut self) -> Result<(), Error> {
+        self.inner.core.check_usable()?;
+        let r = handshake::server::request_client_certificate(
+            &mut self.inner.core,
+            &mut self.inner.state,
+        );
+        match r {
+            // Configuration and state errors leave the connection usable.
+            Err(
+                e @ (Error::BadConfig(_) | Error::HandshakeNotComplete | Error::ConnectionClosed),
+            ) => Err(e),
+            r => self.inner.core.finish_call(r),
+        }
+    }
+
     /// Answers a deferred [`Event::SelectCertificate`].
     pub fn answer_certificate(
         &mut self,

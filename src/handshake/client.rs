@@ -47,6 +47,9 @@ pub struct ClientHs {
     /// The PSK offered (ticket or external), if any.
     psk: Option<PskOffer>,
     early: Early,
+    /// The transcript through our Finished, kept when we offered
+    /// post_handshake_auth (§4.6.2).
+    pha_transcript: Option<Transcript>,
 }
 
 /// A PSK the ClientHello offers (§4.2.11).
@@ -187,6 +190,7 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
         sent_ccs: false,
         psk,
         early: Early::default(),
+        pha_transcript: None,
     };
     hs.send_hello(&mut core, &shares, None, early_suite.is_some())?;
     if let (Some(suite), Some(p)) = (early_suite, &hs.psk) {
@@ -324,6 +328,96 @@ impl ClientHs {
         Ok(n)
     }
 
+    /// A certificate for `info` whose key signs a requested scheme.
+    fn choose_client_cert(
+        &self,
+        info: &CertificateRequestInfo,
+    ) -> Option<(Arc<crate::verify::CertifiedKey>, SignatureScheme)> {
+        self.config
+            .client_cert_resolver
+            .as_ref()
+            .and_then(|r| r.resolve(info))
+            .filter(|ck| !ck.chain.is_empty())
+            .and_then(|ck| {
+                let scheme = ck
+                    .signer
+                    .schemes()
+                    .into_iter()
+                    .find(|s| info.signature_schemes.contains(s))?;
+                Some((ck, scheme))
+            })
+    }
+
+    /// Answers a post-handshake CertificateRequest (§4.6.2): Certificate,
+    /// [CertificateVerify], Finished under the application traffic key,
+    /// over the handshake transcript plus this exchange.
+    fn post_handshake_auth(
+        &mut self,
+        core: &mut Core,
+        cr: CertificateRequest,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let req = check_certificate_request(cr, true)?;
+        let mut t = self
+            .pha_transcript
+            .clone()
+            .ok_or(Error::Internal("post-handshake auth without a transcript"))?;
+        t.add(raw);
+        let chosen = self.choose_client_cert(&req.info);
+        let entries = match &chosen {
+            Some((ck, _)) => ck
+                .chain
+                .iter()
+                .map(|c| CertificateEntry {
+                    data: c.clone(),
+                    extensions: Vec::new(),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let cert = HandshakeMessage::Certificate(CertificatePayload {
+            context: req.context,
+            entries,
+        })
+        .to_bytes();
+        t.add(&cert);
+        let mut flight = cert;
+        if let Some((ck, scheme)) = chosen {
+            let th = t.current()?;
+            let content = common::signed_content(common::CLIENT_CV_CONTEXT, th.as_ref());
+            let signature = match ck.signer.sign(scheme, &content, self.config.rng.as_ref()) {
+                Decision::Ready(sig) => sig?,
+                // Deferred signing exists for the handshake only.
+                Decision::Deferred => {
+                    return Err(Error::SigningFailed(
+                        "deferred signing is not supported after the handshake".into(),
+                    ));
+                }
+            };
+            let cv = HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature })
+                .to_bytes();
+            t.add(&cv);
+            flight.extend_from_slice(&cv);
+            core.negotiated.client_signature_scheme = Some(scheme);
+        }
+        let hash = core
+            .negotiated
+            .suite
+            .and_then(suites::lookup)
+            .ok_or(Error::Internal("no suite after the handshake"))?
+            .hash;
+        let key = core
+            .current_write_secret()
+            .ok_or(Error::Internal("no application key"))?;
+        let th = t.current()?;
+        let vd = key_schedule::finished_verify_data(hash, key.as_ref(), th.as_ref());
+        flight.extend_from_slice(&HandshakeMessage::Finished(vd.as_ref().to_vec()).to_bytes());
+        if !core.sent_close() {
+            core.queue_handshake(&flight);
+        }
+        Ok(())
+    }
+
     /// Turns a NewSessionTicket into a stored session (§4.6.1).
     fn store_ticket(&self, core: &mut Core, t: &NewSessionTicket) -> Result<(), Error> {
         // §4.6.1: a lifetime of zero means "do not use"; over 7 days is
@@ -408,6 +502,11 @@ impl ClientHs {
         if let Some(cookie) = cookie {
             exts.push(ClientExtension::Cookie(cookie.to_vec()));
         }
+        if c.client_cert_resolver.is_some() {
+            // §4.2.6: we answer CertificateRequests after the handshake
+            // through the same resolver.
+            exts.push(ClientExtension::PostHandshakeAuth);
+        }
         if early {
             exts.push(ClientExtension::EarlyData);
         }
@@ -489,7 +588,7 @@ impl ClientHs {
             (St::ExpectCertificate(mut h), HandshakeMessage::CertificateRequest(cr))
                 if h.cert_request.is_none() =>
             {
-                h.cert_request = Some(Box::new(certificate_request(cr)?));
+                h.cert_request = Some(Box::new(check_certificate_request(cr, false)?));
                 self.transcript.add(raw);
                 self.state = St::ExpectCertificate(h);
                 Ok(())
@@ -512,6 +611,12 @@ impl ClientHs {
             (St::Connected, HandshakeMessage::KeyUpdate(req)) => {
                 self.state = St::Connected;
                 core.received_key_update(req)
+            }
+            (St::Connected, HandshakeMessage::CertificateRequest(cr))
+                if self.pha_transcript.is_some() =>
+            {
+                self.state = St::Connected;
+                self.post_handshake_auth(core, cr, raw)
             }
             (st, msg) => Err(unexpected(&msg, st.expecting())),
         }
@@ -945,20 +1050,7 @@ impl ClientHs {
 
         // §4.4.2: answer the request with a certificate whose key can sign
         // one of the requested schemes, or with an empty Certificate.
-        let chosen = self
-            .config
-            .client_cert_resolver
-            .as_ref()
-            .and_then(|r| r.resolve(&req.info))
-            .filter(|ck| !ck.chain.is_empty())
-            .and_then(|ck| {
-                let scheme = ck
-                    .signer
-                    .schemes()
-                    .into_iter()
-                    .find(|s| req.info.signature_schemes.contains(s))?;
-                Some((ck, scheme))
-            });
+        let chosen = self.choose_client_cert(&req.info);
         let entries = match &chosen {
             Some((ck, _)) => ck
                 .chain
@@ -1026,6 +1118,13 @@ impl ClientHs {
         core.set_write_secret(&f.c_ap)?;
         let th = self.transcript.current()?;
         core.resumption_secret = Some(f.master.resumption_master_secret(th.as_ref()));
+        if self
+            .offered
+            .extensions
+            .contains(&ExtensionType::POST_HANDSHAKE_AUTH)
+        {
+            self.pha_transcript = Some(self.transcript.clone());
+        }
         core.set_exporter_secret(f.exporter);
         self.state = St::Connected;
         core.set_connected()
@@ -1083,11 +1182,15 @@ fn choose_psk(config: &ClientConfig, name: &ServerName) -> Option<PskOffer> {
     None
 }
 
-/// Checks a CertificateRequest received in the handshake (§4.3.2) and
-/// keeps what the certificate choice needs.
-fn certificate_request(cr: CertificateRequest) -> Result<CertReq, Error> {
-    // §4.3.2: the context is empty during the handshake.
-    if !cr.context.is_empty() {
+/// Checks a CertificateRequest (§4.3.2) and keeps what the certificate
+/// choice needs.
+fn check_certificate_request(
+    cr: CertificateRequest,
+    post_handshake: bool,
+) -> Result<CertReq, Error> {
+    // §4.3.2: the context is empty during the handshake, and identifies
+    // the request after it.
+    if cr.context.is_empty() == post_handshake {
         return Err(PeerMisbehaved::IllegalParameter("CertificateRequest context").into());
     }
     if common::has_duplicates(&cr.extensions.iter().map(|e| e.typ()).collect::<Vec<_>>()) {

@@ -47,6 +47,30 @@ pub struct ServerHs {
     transcript: Transcript,
     state: St,
     sent_ccs: bool,
+    /// The client offered post_handshake_auth (§4.2.6).
+    client_pha: bool,
+    /// A post-handshake CertificateRequest in progress (§4.6.2).
+    pha: Pha,
+}
+
+/// Post-handshake client authentication progress.
+#[derive(Default)]
+enum Pha {
+    #[default]
+    Idle,
+    ExpectCertificate(PhaRequest),
+    ExpectCertificateVerify(PhaRequest),
+    ExpectFinished(PhaRequest),
+}
+
+/// One post-handshake CertificateRequest.
+struct PhaRequest {
+    context: Vec<u8>,
+    /// Handshake transcript + CertificateRequest + the client's answer.
+    transcript: Transcript,
+    schemes: Vec<SignatureScheme>,
+    required: bool,
+    chain: Vec<Vec<u8>>,
 }
 
 struct Retry {
@@ -144,6 +168,8 @@ pub fn start(config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
         transcript: Transcript::default(),
         state: St::ExpectClientHello { retry: None },
         sent_ccs: false,
+        client_pha: false,
+        pha: Pha::Idle,
     };
     Ok((core, State::Server(hs)))
 }
@@ -279,6 +305,15 @@ impl ServerHs {
                 self.state = St::Connected;
                 core.received_key_update(req)
             }
+            (
+                St::Connected,
+                msg @ (HandshakeMessage::Certificate(_)
+                | HandshakeMessage::CertificateVerify(_)
+                | HandshakeMessage::Finished(_)),
+            ) if !matches!(self.pha, Pha::Idle) => {
+                self.state = St::Connected;
+                self.post_handshake_auth(core, msg, raw)
+            }
             (st, msg) => Err(unexpected(&msg, st.expecting())),
         }
     }
@@ -345,6 +380,7 @@ impl ServerHs {
                     }
                 }
                 ClientExtension::Cookie(c) => cookie = Some(c),
+                ClientExtension::PostHandshakeAuth => self.client_pha = true,
                 _ => {}
             }
         }
@@ -971,7 +1007,177 @@ impl ServerHs {
     }
 }
 
+/// Sends a post-handshake CertificateRequest (§4.6.2).
+pub fn request_client_certificate(core: &mut Core, state: &mut State) -> Result<(), Error> {
+    let State::Server(hs) = state else {
+        return Err(Error::Internal("request_client_certificate on a client"));
+    };
+    if !matches!(hs.state, St::Connected) {
+        return Err(Error::HandshakeNotComplete);
+    }
+    if core.sent_close() {
+        return Err(Error::ConnectionClosed);
+    }
+    // §4.6.2: only when the client offered post_handshake_auth.
+    if !hs.client_pha {
+        return Err(Error::BadConfig(
+            "the client did not offer post_handshake_auth".into(),
+        ));
+    }
+    if !matches!(hs.pha, Pha::Idle) {
+        return Err(Error::BadConfig(
+            "a client certificate request is already outstanding".into(),
+        ));
+    }
+    let cfg = hs.config.clone();
+    let verifier = cfg
+        .client_auth
+        .verifier()
+        .or(cfg.post_handshake_client_verifier.as_ref())
+        .ok_or(Error::BadConfig(
+            "post-handshake authentication needs a client certificate verifier".into(),
+        ))?;
+    // §4.3.2: a context unique within the connection; 16 random bytes.
+    let mut context = vec![0u8; 16];
+    cfg.rng.fill(&mut context)?;
+    let schemes = verifier.signature_schemes();
+    let mut extensions = vec![CertReqExtension::SignatureAlgorithms(schemes.clone())];
+    let authorities = verifier.certificate_authorities();
+    if !authorities.is_empty() {
+        extensions.push(CertReqExtension::CertificateAuthorities(authorities));
+    }
+    let cr = HandshakeMessage::CertificateRequest(CertificateRequest {
+        context: context.clone(),
+        extensions,
+    })
+    .to_bytes();
+    let mut transcript = hs.transcript.clone();
+    transcript.add(&cr);
+    core.queue_handshake(&cr);
+    hs.pha = Pha::ExpectCertificate(PhaRequest {
+        context,
+        transcript,
+        schemes,
+        required: matches!(cfg.client_auth, ClientAuth::Required(_)),
+        chain: Vec::new(),
+    });
+    Ok(())
+}
+
 impl ServerHs {
+    /// The client's answer to a post-handshake CertificateRequest:
+    /// Certificate, CertificateVerify (unless empty), Finished (§4.6.2).
+    fn post_handshake_auth(
+        &mut self,
+        core: &mut Core,
+        msg: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        match (mem::take(&mut self.pha), msg) {
+            (Pha::ExpectCertificate(mut r), HandshakeMessage::Certificate(c)) => {
+                // §4.4.2: the context echoes the request's.
+                if c.context != r.context {
+                    return Err(PeerMisbehaved::IllegalParameter("Certificate context").into());
+                }
+                if let Some(e) = c.entries.iter().find_map(|e| e.extensions.first()) {
+                    return Err(PeerMisbehaved::UnsolicitedExtension(e.typ.0).into());
+                }
+                r.transcript.add(raw);
+                if c.entries.is_empty() {
+                    if r.required {
+                        return Err(PeerIncompatible::CertificateRequired.into());
+                    }
+                    self.pha = Pha::ExpectFinished(r);
+                    return Ok(());
+                }
+                r.chain = c.entries.into_iter().map(|e| e.data).collect();
+                let verifier = self
+                    .config
+                    .client_auth
+                    .verifier()
+                    .or(self.config.post_handshake_client_verifier.as_ref())
+                    .ok_or(Error::Internal(
+                        "post-handshake Certificate without a verifier",
+                    ))?
+                    .clone();
+                let (ee, rest) = r
+                    .chain
+                    .split_first()
+                    .ok_or(Error::Internal("non-empty chain has no first element"))?;
+                match verifier.verify_client_cert(ee, rest, self.config.time.now_unix()) {
+                    Decision::Ready(Ok(())) => {}
+                    Decision::Ready(Err(e)) => return Err(e.into()),
+                    // Deferred verification exists for the handshake only.
+                    Decision::Deferred => {
+                        return Err(CertificateError::Other {
+                            reason: "deferred verification is not supported after the handshake"
+                                .into(),
+                            alert: AlertDescription::INTERNAL_ERROR,
+                        }
+                        .into());
+                    }
+                }
+                self.pha = Pha::ExpectCertificateVerify(r);
+                Ok(())
+            }
+            (Pha::ExpectCertificateVerify(mut r), HandshakeMessage::CertificateVerify(cv)) => {
+                if !r.schemes.contains(&cv.scheme) {
+                    return Err(
+                        PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into(),
+                    );
+                }
+                let ee = r
+                    .chain
+                    .first()
+                    .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
+                let spki = sign::certificate_spki(ee)?;
+                let th = r.transcript.current()?;
+                let content = common::signed_content(common::CLIENT_CV_CONTEXT, th.as_ref());
+                sign::verify(
+                    spki,
+                    cv.scheme,
+                    &content,
+                    &cv.signature,
+                    self.config.min_rsa_bits,
+                )
+                .map_err(super::client::verify_error)?;
+                r.transcript.add(raw);
+                core.negotiated.client_signature_scheme = Some(cv.scheme);
+                self.pha = Pha::ExpectFinished(r);
+                Ok(())
+            }
+            (Pha::ExpectFinished(r), HandshakeMessage::Finished(vd)) => {
+                let hash = core
+                    .negotiated
+                    .suite
+                    .and_then(suites::lookup)
+                    .ok_or(Error::Internal("no suite after the handshake"))?
+                    .hash;
+                // §4.4: the base key is the current client application
+                // traffic secret.
+                let key = core
+                    .current_read_secret()
+                    .ok_or(Error::Internal("no application key"))?;
+                let th = r.transcript.current()?;
+                common::check_finished(hash, key.as_ref(), th.as_ref(), &vd)?;
+                if !r.chain.is_empty() {
+                    core.negotiated.peer_certificates = r.chain.clone();
+                }
+                core.push_event(Event::PostHandshakeAuth(r.chain));
+                Ok(())
+            }
+            (pha, msg) => {
+                let expected = match &pha {
+                    Pha::ExpectCertificate(_) => "Certificate",
+                    Pha::ExpectCertificateVerify(_) => "CertificateVerify",
+                    Pha::ExpectFinished(_) => "Finished",
+                    Pha::Idle => "KeyUpdate",
+                };
+                Err(unexpected(&msg, expected))
+            }
+        }
+    }
+
     /// Finds the first offered PSK we know and verifies its binder
     /// (§4.2.11). Unknown, foreign or expired tickets are skipped (full
     /// handshake); a wrong binder on the chosen one is `decrypt_error`.

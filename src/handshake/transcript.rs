@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::msgs::enums::HandshakeType;
 
 /// The transcript.
+#[derive(Clone)]
 pub enum Transcript {
     /// Hash not chosen yet: raw messages.
     Buffering(Vec<u8>),
