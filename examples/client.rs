@@ -143,6 +143,7 @@ fn host_of(addr: &str) -> &str {
 }
 
 fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
+    common::init_log();
     let verifier: Arc<dyn ServerCertVerifier> = match &o.ca {
         Some(path) => {
             // Read through load_certs first for its "no CERTIFICATE block"

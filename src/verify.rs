@@ -15,11 +15,16 @@
 //! [`ServerConnection::answer_verify`] and
 //! [`ClientConnection::answer_sign`]). DESIGN.md property 3.
 //!
-//! The real chain validator comes in its own issue. Until then this module
-//! provides [`PinnedCertVerifier`], which accepts exactly one end-entity
+//! The X.509 chain validator behind these traits is in
+//! [`verify_webpki`](crate::verify_webpki) ([`WebPkiServerVerifier`],
+//! [`WebPkiClientVerifier`]). This module also provides
+//! [`PinnedCertVerifier`], which accepts exactly one end-entity
 //! certificate, and [`PinnedClientCertVerifier`], which accepts any of a
 //! set of client certificates. The handshake always checks the CertificateVerify
 //! signature against the end-entity key itself, whatever the verifier says.
+//!
+//! [`WebPkiServerVerifier`]: crate::verify_webpki::WebPkiServerVerifier
+//! [`WebPkiClientVerifier`]: crate::verify_webpki::WebPkiClientVerifier
 //!
 //! [`Event`]: crate::Event
 //! [`ClientConnection::answer_verify`]: crate::ClientConnection::answer_verify

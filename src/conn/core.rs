@@ -14,6 +14,7 @@ use crate::crypto::suites::SuiteParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::handshake::joiner::Joiner;
 use crate::key_schedule::{self, KeyLog};
+use crate::log::{self, Escaped, MessageNames, Summary};
 use crate::msgs::alert::AlertMessage;
 use crate::msgs::enums::{AlertDescription, AlertLevel, ContentType, KeyUpdateRequest};
 use crate::msgs::handshake::HandshakeMessage;
@@ -79,6 +80,8 @@ pub struct Core {
     /// A dummy change_cipher_spec may still arrive (before the peer's Finished).
     pub ccs_allowed: bool,
     key_log: Option<Arc<dyn KeyLog>>,
+    /// `client` or `server`, for log lines.
+    side: &'static str,
     /// ClientHello.random, for the key log.
     pub client_random: [u8; 32],
     empty_records: u32,
@@ -118,6 +121,7 @@ impl Core {
             received_close: false,
             ccs_allowed: false,
             key_log,
+            side: if is_client { "client" } else { "server" },
             client_random: [0; 32],
             empty_records: 0,
             warnings: 0,
@@ -161,6 +165,7 @@ impl Core {
         }
         // Whatever handshake bytes were queued are moot now.
         self.hs_out.clear();
+        log::warning!("{}: connection failed: {}", self.side, Escaped(&e));
         if let Some(alert) = e.alert() {
             // Best effort: the error being reported matters more.
             let _ = self.send_alert(AlertLevel::FATAL, alert);
@@ -176,6 +181,7 @@ impl Core {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
+        log::warning!("{}: transport closed without close_notify", self.side);
         self.events.push_back(Event::Closed(CloseKind::Truncated));
         self.error = Some(Error::UnexpectedEof);
         Err(Error::UnexpectedEof)
@@ -357,6 +363,11 @@ impl Core {
     /// The handshake is done: events, pending data, pending close.
     pub fn set_connected(&mut self) -> Result<(), Error> {
         self.connected = true;
+        log::info!(
+            "{}: handshake complete: {}",
+            self.side,
+            Summary(&self.negotiated)
+        );
         self.ccs_allowed = false;
         self.events.push_back(Event::HandshakeComplete);
         self.flush_handshake()?;
@@ -376,6 +387,7 @@ impl Core {
 
     /// Queues a handshake message (coalesced with others until flushed).
     pub fn queue_handshake(&mut self, raw: &[u8]) {
+        log::debug!("{}: sending {}", self.side, MessageNames(raw));
         self.hs_out.extend_from_slice(raw);
     }
 
@@ -439,6 +451,7 @@ impl Core {
     }
 
     fn send_alert(&mut self, level: AlertLevel, desc: AlertDescription) -> Result<(), Error> {
+        log::alert(self.side, "sending", level, desc);
         let body = AlertMessage {
             level,
             description: desc,
@@ -453,6 +466,7 @@ impl Core {
     }
 
     fn send_key_update(&mut self, req: KeyUpdateRequest) -> Result<(), Error> {
+        log::debug!("{}: sending KeyUpdate ({:?})", self.side, req);
         let msg = HandshakeMessage::KeyUpdate(req).to_bytes();
         let suite = self.suite()?;
         let pad = self.padding.padding_for(msg.len(), self.peer_max_inner);
@@ -645,6 +659,7 @@ impl Core {
     }
 
     fn received_alert(&mut self, alert: AlertMessage) -> Result<(), Error> {
+        log::alert(self.side, "received", alert.level, alert.description);
         match alert.description {
             AlertDescription::CLOSE_NOTIFY => {
                 self.received_close = true;

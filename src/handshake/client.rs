@@ -146,6 +146,10 @@ enum St {
 /// Builds the connection and queues the first ClientHello.
 pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, State), Error> {
     let server_name = ServerName::parse(server_name)?;
+    crate::log::debug!(
+        "client: hello to {server_name:?}, groups {:?}",
+        config.groups
+    );
     let mut core = Core::new(config.padding, config.key_log.clone(), true);
     core.negotiated.server_name = server_name.dns().map(Into::into);
 
@@ -573,6 +577,7 @@ impl ClientHs {
     }
 
     pub fn handle(&mut self, core: &mut Core, raw: &[u8]) -> Result<(), Error> {
+        crate::log::debug!("client: received {}", crate::log::MessageNames(raw));
         let msg = common::parse(raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectServerHello { shares, retry }, HandshakeMessage::ServerHello(sh)) => {

@@ -171,6 +171,7 @@ pub fn start(config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
         client_pha: false,
         pha: Pha::Idle,
     };
+    crate::log::debug!("server: waiting for a ClientHello");
     Ok((core, State::Server(hs)))
 }
 
@@ -279,6 +280,7 @@ impl ServerHs {
     }
 
     pub fn handle(&mut self, core: &mut Core, raw: &[u8]) -> Result<(), Error> {
+        crate::log::debug!("server: received {}", crate::log::MessageNames(raw));
         let msg = common::parse(raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectClientHello { retry }, HandshakeMessage::ClientHello(ch)) => {

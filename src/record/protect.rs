@@ -115,19 +115,29 @@ impl RecordSealer {
             u16::try_from(inner_len + TAG_LEN).map_err(|_| Error::Internal("record too long"))?;
         let header = outer_header(ct_len);
 
-        // struct { opaque content[length]; ContentType type; uint8 zeros[length_of_padding]; } TLSInnerPlaintext;
-        let mut body = Vec::with_capacity(inner_len + TAG_LEN);
-        body.extend_from_slice(content);
-        body.push(typ.0);
-        body.resize(inner_len, 0);
+        // Sealed in place at the end of `out`: header, then
+        // struct { opaque content[length]; ContentType type; uint8 zeros[length_of_padding]; } TLSInnerPlaintext,
+        // then the tag. No intermediate buffer per record.
+        let start = out.len();
+        out.reserve(HEADER_LEN + inner_len + TAG_LEN);
+        out.extend_from_slice(&header);
+        out.extend_from_slice(content);
+        out.push(typ.0);
+        out.resize(start + HEADER_LEN + inner_len, 0);
 
         let nonce = self.prot.nonce(self.seq);
-        if let Err(e) = self.prot.key.seal_in_place(&nonce, &header, &mut body) {
-            body.zeroize();
-            return Err(e);
+        let body = out.get_mut(start + HEADER_LEN..).unwrap_or_default();
+        match self.prot.key.seal_detached(&nonce, &header, body) {
+            Ok(tag) => out.extend_from_slice(&tag),
+            Err(e) => {
+                // Never leave plaintext queued for the wire.
+                if let Some(tail) = out.get_mut(start..) {
+                    tail.zeroize();
+                }
+                out.truncate(start);
+                return Err(e);
+            }
         }
-        out.extend_from_slice(&header);
-        out.extend_from_slice(&body);
         self.seq += 1; // < u64::MAX checked above
         Ok(())
     }
