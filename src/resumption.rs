@@ -336,6 +336,11 @@ mod stores {
 
     const KEY_NAME_LEN: usize = 16;
 
+    /// Sessions by ticket, and tickets oldest first.
+    type Sessions = (BTreeMap<Vec<u8>, ServerSession>, VecDeque<Vec<u8>>);
+    /// Keys seen, and (time, key) oldest first.
+    type Strikes = (BTreeSet<Vec<u8>>, VecDeque<(u64, Vec<u8>)>);
+
     struct TicketKey {
         name: [u8; KEY_NAME_LEN],
         key: AeadKey,
@@ -461,7 +466,7 @@ mod stores {
     pub struct InMemoryTicketStore {
         rng: Arc<dyn SecureRandom>,
         capacity: usize,
-        inner: Mutex<(BTreeMap<Vec<u8>, ServerSession>, VecDeque<Vec<u8>>)>,
+        inner: Mutex<Sessions>,
     }
 
     impl InMemoryTicketStore {
@@ -619,7 +624,7 @@ mod stores {
     pub struct StrikeRegister {
         capacity: usize,
         window_ms: u64,
-        inner: Mutex<(BTreeSet<Vec<u8>>, VecDeque<(u64, Vec<u8>)>)>,
+        inner: Mutex<Strikes>,
     }
 
     impl StrikeRegister {

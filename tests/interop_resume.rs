@@ -367,9 +367,12 @@ fn s_client(
     let stdout = out.get(Duration::from_secs(5));
     match outcome {
         Ok(Ok(s)) => (stdout, s),
-        other => panic!(
-            "server failed: {:?}\n{stdout}\n{}",
-            other.err().map(|_| "timeout").or_else(|| None),
+        Ok(Err(e)) => panic!(
+            "server failed: {e}\n{stdout}\n{}",
+            err.get(Duration::from_secs(2))
+        ),
+        Err(_) => panic!(
+            "server timed out\n{stdout}\n{}",
             err.get(Duration::from_secs(2))
         ),
     }

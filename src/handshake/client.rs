@@ -44,12 +44,13 @@ pub struct ClientHs {
     session_id: Vec<u8>,
     offered: Offered,
     sent_ccs: bool,
-    /// The PSK offered (ticket or external), if any.
-    psk: Option<PskOffer>,
+    /// The PSK offered (ticket or external), if any (boxed: most
+    /// connections offer none).
+    psk: Option<Box<PskOffer>>,
     early: Early,
     /// The transcript through our Finished, kept when we offered
     /// post_handshake_auth (§4.6.2).
-    pha_transcript: Option<Transcript>,
+    pha_transcript: Option<Box<Transcript>>,
 }
 
 /// A PSK the ClientHello offers (§4.2.11).
@@ -364,7 +365,8 @@ impl ClientHs {
         let req = check_certificate_request(cr, true)?;
         let mut t = self
             .pha_transcript
-            .clone()
+            .as_deref()
+            .cloned()
             .ok_or(Error::Internal("post-handshake auth without a transcript"))?;
         t.add(raw);
         let chosen = self.choose_client_cert(&req.info);
@@ -544,10 +546,10 @@ impl ClientHs {
                     .hash_with(p.hash, &trunc)
                     .ok_or(Error::Internal("binder transcript hash"))?;
                 let binder = common::psk_binder(p.hash, &p.secret, p.external, th.as_ref());
-                if let Some(ClientExtension::PreSharedKey(offer)) = hello.extensions.last_mut() {
-                    if let Some(b) = offer.binders.first_mut() {
-                        *b = binder.as_ref().to_vec();
-                    }
+                if let Some(ClientExtension::PreSharedKey(offer)) = hello.extensions.last_mut()
+                    && let Some(b) = offer.binders.first_mut()
+                {
+                    *b = binder.as_ref().to_vec();
                 }
             }
         }
@@ -1128,7 +1130,7 @@ impl ClientHs {
             .extensions
             .contains(&ExtensionType::POST_HANDSHAKE_AUTH)
         {
-            self.pha_transcript = Some(self.transcript.clone());
+            self.pha_transcript = Some(Box::new(self.transcript.clone()));
         }
         core.set_exporter_secret(f.exporter);
         self.state = St::Connected;
@@ -1146,12 +1148,12 @@ fn session_key(name: &ServerName) -> alloc::string::String {
 
 /// The PSK to offer: the external one, else a fresh ticket for this name
 /// whose hash one of our suites has.
-fn choose_psk(config: &ClientConfig, name: &ServerName) -> Option<PskOffer> {
+fn choose_psk(config: &ClientConfig, name: &ServerName) -> Option<Box<PskOffer>> {
     if let Some(ext) = &config.external_psk {
         if !config.suites.iter().any(|s| s.hash == ext.hash) {
             return None;
         }
-        return Some(PskOffer {
+        return Some(Box::new(PskOffer {
             identity: ext.identity.clone(),
             // §4.2.11: 0 for external PSKs.
             obfuscated_age: 0,
@@ -1159,7 +1161,7 @@ fn choose_psk(config: &ClientConfig, name: &ServerName) -> Option<PskOffer> {
             hash: ext.hash,
             external: true,
             session: None,
-        });
+        }));
     }
     let store = config.session_store.as_ref()?;
     let now_ms = config.time.now_unix_millis();
@@ -1174,14 +1176,14 @@ fn choose_psk(config: &ClientConfig, name: &ServerName) -> Option<PskOffer> {
             continue;
         }
         if config.external_psk.is_none() && !s.ticket.is_empty() && s.ticket.len() <= 0xffff {
-            return Some(PskOffer {
+            return Some(Box::new(PskOffer {
                 identity: s.ticket.clone(),
                 obfuscated_age: s.obfuscated_age(now_ms),
                 secret: s.psk.clone(),
                 hash: params.hash,
                 external: false,
                 session: Some(s),
-            });
+            }));
         }
     }
     None
