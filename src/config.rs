@@ -22,7 +22,11 @@
 //!   by default). On the ServerHello: `random` (32 bytes), then the key
 //!   exchange's draws ([`crypto::kx::server_exchange`]), then the signer's
 //!   draws when signing CertificateVerify (the RSA-PSS salt), then 4 bytes
-//!   of `ticket_age_add` per NewSessionTicket.
+//!   of `ticket_age_add` per NewSessionTicket (plus the ticket producer's
+//!   own draws, if it uses this rng). A PSK handshake makes no key
+//!   exchange draws with psk_ke and no signer draws. A post-handshake
+//!   CertificateRequest draws its 16-byte context.
+//! * client: offering a PSK or 0-RTT draws nothing more.
 
 use alloc::sync::Arc;
 use alloc::vec;
@@ -578,6 +582,7 @@ impl ServerConfig {
             },
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
+            custom_replay_filter: false,
         }
     }
 
@@ -593,6 +598,7 @@ pub struct ServerConfigBuilder {
     config: ServerConfig,
     rng_set: bool,
     time_set: bool,
+    custom_replay_filter: bool,
 }
 
 impl ServerConfigBuilder {
@@ -679,11 +685,16 @@ impl ServerConfigBuilder {
     /// The 0-RTT anti-replay filter (`None`: no replay protection).
     pub fn replay_filter(mut self, filter: Option<Arc<dyn ReplayFilter>>) -> Self {
         self.config.replay_filter = filter;
+        self.custom_replay_filter = true;
         self
     }
-    /// See [`ServerConfig::early_data_window_ms`].
+    /// See [`ServerConfig::early_data_window_ms`]. The default strike
+    /// register follows the window (a custom filter must cover it itself).
     pub fn early_data_window_ms(mut self, ms: u32) -> Self {
         self.config.early_data_window_ms = ms;
+        if !self.custom_replay_filter {
+            self.config.replay_filter = default_replay_filter_for(ms);
+        }
         self
     }
     /// max_early_data_size announced in tickets; non-zero also means that
@@ -814,16 +825,21 @@ fn default_session_store() -> Option<Arc<dyn ClientSessionStore>> {
     None
 }
 
-#[cfg(feature = "std")]
 fn default_replay_filter() -> Option<Arc<dyn ReplayFilter>> {
+    default_replay_filter_for(10_000)
+}
+
+/// A strike register of 2^16 binders over `window_ms`.
+#[cfg(feature = "std")]
+fn default_replay_filter_for(window_ms: u32) -> Option<Arc<dyn ReplayFilter>> {
     Some(Arc::new(crate::resumption::StrikeRegister::new(
         1 << 16,
-        10_000,
+        u64::from(window_ms),
     )))
 }
 
 #[cfg(not(feature = "std"))]
-fn default_replay_filter() -> Option<Arc<dyn ReplayFilter>> {
+fn default_replay_filter_for(_window_ms: u32) -> Option<Arc<dyn ReplayFilter>> {
     None
 }
 

@@ -683,3 +683,61 @@ fn session_store_none_disables_resumption() {
     assert!(!p.client.negotiated().resumed);
     let _ = w.cache.take("localhost");
 }
+
+#[test]
+fn early_data_under_a_foreign_ticket_is_skipped_and_handed_back() {
+    let (w, _server) = early_world(1000);
+    let other = World::new();
+    // Another server (other ticket keys): a full handshake; the server
+    // skips the 0-RTT records it cannot decrypt (§4.2.10).
+    let s = server_builder(KeyType::EcdsaP256)
+        .time(w.clock.clone())
+        .tickets(other.tickets.clone(), 1, 7200)
+        .max_early_data_size(1000)
+        .build()
+        .unwrap();
+    let c = w.client().enable_early_data(true).build().unwrap();
+    let mut p = Pair::new(c, s, Feed::OneByte);
+    assert_eq!(p.client.send_early_data(&[9u8; 600]).unwrap(), 600);
+    p.run().unwrap();
+    assert!(!p.server.negotiated().resumed);
+    assert!(
+        !p.server_events
+            .iter()
+            .any(|e| matches!(e, Event::EarlyData(_)))
+    );
+    assert!(
+        p.client_events
+            .iter()
+            .any(|e| matches!(e, Event::EarlyDataRejected(d) if d.len() == 600))
+    );
+    echo(&mut p);
+}
+
+#[test]
+fn strike_register_window_follows_the_config() {
+    // A long freshness window: the default register must remember that
+    // long, so a replay within it is still refused.
+    let (w, _) = early_world(1000);
+    let s = Arc::new(
+        server_builder(KeyType::EcdsaP256)
+            .time(w.clock.clone())
+            .tickets(w.tickets.clone(), 1, 7200)
+            .max_early_data_size(1000)
+            .early_data_window_ms(60_000)
+            .build()
+            .unwrap(),
+    );
+    let c = w.client().enable_early_data(true).build().unwrap();
+    let mut client = ClientConnection::new(Arc::new(c), "localhost").unwrap();
+    client.send_early_data(b"once").unwrap();
+    let flight = client.pending_output().to_vec();
+    let mut first = ServerConnection::new(s.clone()).unwrap();
+    first.receive(&flight).unwrap();
+    assert!(first.negotiated().early_data_accepted);
+    // 30 s later (inside the window, outside the old 10 s default).
+    w.clock.advance_ms(30_000);
+    let mut second = ServerConnection::new(s).unwrap();
+    second.receive(&flight).unwrap();
+    assert!(!second.negotiated().early_data_accepted);
+}
