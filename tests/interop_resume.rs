@@ -2,7 +2,9 @@
 //! our client resumes with `openssl s_server -tls1_3` and sends early data
 //! to `s_server -early_data`; `openssl s_client -sess_out` / `-sess_in`
 //! resumes with our server (`Reused, TLSv1.3`) and sends `-early_data`;
-//! external PSKs both ways with `-psk_identity ID -psk HEX -nocert`.
+//! external PSKs both ways with `-psk_identity ID -psk HEX -nocert`;
+//! post-handshake client authentication both ways (s_server's `c`
+//! command; `s_client -enable_pha`).
 //!
 //! Skips loudly when `openssl` is missing (see `tests/openssl/mod.rs`).
 
@@ -482,4 +484,159 @@ fn s_client_uses_external_psk_with_our_server() {
     assert!(s.negotiated.resumed && s.negotiated.external_psk);
     assert_eq!(s.data, PING);
     assert!(out.contains("PING FROM OPENSSL S_CLIENT"), "{out}");
+}
+
+// ---------- post-handshake client authentication ----------
+
+/// A self-signed client certificate for `CN=phaclient` made by openssl.
+fn make_client_cert(dir: &TempDir) -> Cert {
+    let cert = dir.path("client-cert.pem");
+    let key = dir.path("client-key.pem");
+    run_openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        key.to_str().unwrap(),
+        "-out",
+        cert.to_str().unwrap(),
+        "-days",
+        "2",
+        "-subj",
+        "/CN=phaclient",
+    ]);
+    Cert { cert, key }
+}
+
+#[test]
+fn s_server_asks_our_client_after_the_handshake() {
+    if !have_openssl("s_server_asks_our_client_after_the_handshake") {
+        return;
+    }
+    let dir = TempDir::new("pha-client");
+    let c = make_cert(&dir);
+    let cc = make_client_cert(&dir);
+    let port = free_port();
+    let (mut child, out, err) = s_server(
+        &[
+            "-cert",
+            c.cert.to_str().unwrap(),
+            "-key",
+            c.key.to_str().unwrap(),
+            "-naccept",
+            "1",
+        ],
+        port,
+    );
+    let mut stdin = child.0.stdin.take().unwrap();
+    let config = Arc::new(
+        ClientConfig::builder(Arc::new(PinnedCertVerifier::new(leaf(&c))))
+            .client_auth_cert(
+                pem::certificates(&std::fs::read_to_string(&cc.cert).unwrap()).unwrap(),
+                SigningKey::from_pem(&std::fs::read_to_string(&cc.key).unwrap()).unwrap(),
+            )
+            .build()
+            .unwrap(),
+    );
+    let mut sock = connect_retry(port);
+    let mut conn = ClientConnection::new(config, "localhost").unwrap();
+    let mut events = Vec::new();
+    pump(&mut conn, &mut sock, &mut events, complete).expect("handshake");
+    // s_server's `c` command: a post-handshake CertificateRequest.
+    stdin.write_all(b"c\n").unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    stdin.write_all(b"after pha\n").unwrap();
+    stdin.flush().unwrap();
+    pump(&mut conn, &mut sock, &mut events, |ev| {
+        data(ev).windows(9).any(|w| w == b"after pha")
+    })
+    .expect("data after the request");
+    conn.close();
+    let _ = pump(&mut conn, &mut sock, &mut events, |_| true);
+    drop(stdin);
+    child.wait_bounded(Duration::from_secs(5));
+    let (stdout, stderr) = (
+        out.get(Duration::from_secs(5)),
+        err.get(Duration::from_secs(5)),
+    );
+    assert!(
+        stderr.contains("CN = phaclient") && stdout.contains("SSL_do_handshake -> 1"),
+        "s_server did not get our certificate:\n{stdout}\n{stderr}"
+    );
+    assert!(conn.negotiated().client_signature_scheme.is_some());
+}
+
+#[test]
+fn our_server_asks_s_client_after_the_handshake() {
+    if !have_openssl("our_server_asks_s_client_after_the_handshake") {
+        return;
+    }
+    let dir = TempDir::new("pha-server");
+    let c = make_cert(&dir);
+    let cc = make_client_cert(&dir);
+    let client_leaf = leaf(&cc);
+    let chain = pem::certificates(&std::fs::read_to_string(&c.cert).unwrap()).unwrap();
+    let key = SigningKey::from_pem(&std::fs::read_to_string(&c.key).unwrap()).unwrap();
+    let config = Arc::new(
+        ServerConfig::builder_with_single_cert(chain, key)
+            .post_handshake_client_verifier(Arc::new(tls13::PinnedClientCertVerifier::new(vec![
+                client_leaf.clone(),
+            ])))
+            .build()
+            .unwrap(),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let r = (|| -> Result<Vec<Vec<u8>>, String> {
+            let (mut sock, _) = listener.accept().map_err(|e| e.to_string())?;
+            let mut conn = ServerConnection::new(config).map_err(|e| e.to_string())?;
+            let mut events = Vec::new();
+            pump(&mut conn, &mut sock, &mut events, complete).map_err(|e| e.to_string())?;
+            conn.request_client_certificate()
+                .map_err(|e| e.to_string())?;
+            pump(&mut conn, &mut sock, &mut events, |ev| {
+                ev.iter().any(|e| matches!(e, Event::PostHandshakeAuth(_)))
+            })
+            .map_err(|e| format!("after the request: {e}"))?;
+            conn.send(b"authenticated\n").map_err(|e| e.to_string())?;
+            conn.close();
+            let _ = pump(&mut conn, &mut sock, &mut events, |_| true);
+            Ok(conn.negotiated().peer_certificates.clone())
+        })();
+        let _ = tx.send(r);
+    });
+    let mut child = ChildGuard(
+        Command::new(openssl_bin())
+            .args(["s_client", "-tls1_3", "-ign_eof", "-enable_pha"])
+            .args(["-connect", &format!("127.0.0.1:{port}")])
+            .args(["-cert", cc.cert.to_str().unwrap()])
+            .args(["-key", cc.key.to_str().unwrap()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn openssl s_client"),
+    );
+    let (out, err) = child.collect();
+    let stdin = child.0.stdin.take().unwrap();
+    let outcome = rx.recv_timeout(TIMEOUT);
+    drop(stdin);
+    child.wait_bounded(Duration::from_secs(5));
+    let stdout = out.get(Duration::from_secs(5));
+    match outcome {
+        Ok(Ok(chain)) => assert_eq!(chain, vec![client_leaf]),
+        other => panic!(
+            "{:?}\n{stdout}\n{}",
+            other.map(|r| r.map(|_| ())),
+            err.get(Duration::from_secs(2))
+        ),
+    }
+    assert!(stdout.contains("authenticated"), "{stdout}");
 }
