@@ -43,8 +43,8 @@ use crate::msgs::enums::{CipherSuite, NamedGroup, PskKeyExchangeMode, SignatureS
 use crate::msgs::handshake::{ClientHello, ServerExtension};
 use crate::resumption::{ClientSessionStore, ExternalPsk, ReplayFilter, ServerSession};
 use crate::verify::{
-    CertifiedKey, ClientCertVerifier, ResolvesClientCert, ResolvesServerCert, ServerCertVerifier,
-    SingleCertResolver, SingleClientCert,
+    CertifiedKey, ClientCertVerifier, Decision, ResolvesClientCert, ResolvesServerCert,
+    ServerCertVerifier, SingleCertResolver, SingleClientCert,
 };
 
 /// A source of the current time, as seconds since the UNIX epoch. The
@@ -193,6 +193,14 @@ pub trait TicketProducer: Send + Sync {
     fn redeem(&self, ticket: &[u8]) -> Option<ServerSession> {
         let _ = ticket;
         None
+    }
+    /// What the server calls: [`redeem`](Self::redeem) at once by default.
+    /// Return `Decision::Deferred` to look the ticket up slowly or
+    /// remotely (a shared store, an HSM holding the ticket key): the
+    /// connection emits [`Event::RedeemTicket`](crate::Event::RedeemTicket)
+    /// and waits for [`ServerConnection::answer_ticket`](crate::ServerConnection::answer_ticket).
+    fn redeem_or_defer(&self, ticket: &[u8]) -> Decision<Option<ServerSession>> {
+        Decision::Ready(self.redeem(ticket))
     }
 }
 

@@ -240,7 +240,10 @@ where
                 Event::Closed(CloseKind::CloseNotify) => self.peer_closed = true,
                 // receive_eof returned the error this stands for.
                 Event::Closed(CloseKind::Truncated) => {}
-                Event::VerifyServerCert(_) | Event::SelectCertificate(_) | Event::Sign(_) => {
+                Event::VerifyServerCert(_)
+                | Event::SelectCertificate(_)
+                | Event::Sign(_)
+                | Event::RedeemTicket(_) => {
                     result = Err(io::Error::other(
                         "a certificate decision was deferred, but the blocking stream driver \
                          needs synchronous decisions: use a verifier, resolver and signer that \

@@ -741,3 +741,78 @@ fn strike_register_window_follows_the_config() {
     second.receive(&flight).unwrap();
     assert!(!second.negotiated().early_data_accepted);
 }
+
+/// Defers every lookup; the test answers from the inner ticketer.
+struct Remote(Arc<dyn TicketProducer>);
+impl TicketProducer for Remote {
+    fn produce(&self, info: &tls13::config::TicketInfo<'_>) -> Option<Vec<u8>> {
+        self.0.produce(info)
+    }
+    fn redeem_or_defer(
+        &self,
+        _ticket: &[u8],
+    ) -> Decision<Option<tls13::resumption::ServerSession>> {
+        Decision::Deferred
+    }
+}
+
+#[test]
+fn deferred_ticket_lookup() {
+    let w = World::new();
+    let remote: Arc<dyn TicketProducer> = Arc::new(Remote(w.tickets.clone()));
+    let server = || {
+        server_builder(KeyType::EcdsaP256)
+            .time(w.clock.clone())
+            .tickets(remote.clone(), 1, 7200)
+            .build()
+            .unwrap()
+    };
+    connect(w.client().build().unwrap(), server());
+    for answer in [true, false] {
+        let mut client =
+            ClientConnection::new(Arc::new(w.client().build().unwrap()), "localhost").unwrap();
+        let mut server = ServerConnection::new(Arc::new(server())).unwrap();
+        let hello = client.pending_output().to_vec();
+        client.consume_output(hello.len());
+        server.receive(&hello).unwrap();
+        assert!(server.pending_output().is_empty(), "waits for the lookup");
+        let ticket = match server.next_event() {
+            Some(Event::RedeemTicket(t)) => t,
+            other => panic!("{other:?}"),
+        };
+        let session = if answer {
+            w.tickets.redeem(&ticket)
+        } else {
+            None
+        };
+        assert!(!answer || session.is_some());
+        server.answer_ticket(session).unwrap();
+        // Finish the handshake by hand.
+        let (mut c_events, mut s_events) = (Vec::new(), Vec::new());
+        loop {
+            let a = client.pending_output().to_vec();
+            client.consume_output(a.len());
+            if !a.is_empty() {
+                server.receive(&a).unwrap();
+            }
+            let b = server.pending_output().to_vec();
+            server.consume_output(b.len());
+            if !b.is_empty() {
+                client.receive(&b).unwrap();
+            }
+            while let Some(e) = client.next_event() {
+                c_events.push(e);
+            }
+            while let Some(e) = server.next_event() {
+                s_events.push(e);
+            }
+            if a.is_empty() && b.is_empty() {
+                break;
+            }
+        }
+        assert!(pair::has_complete(&c_events) && pair::has_complete(&s_events));
+        assert_eq!(server.negotiated().resumed, answer);
+        assert_eq!(client.negotiated().resumed, answer);
+        // Each connection left a fresh ticket for the next round.
+    }
+}

@@ -29,6 +29,11 @@ pub enum Event {
     EarlyData(Vec<u8>),
     /// Client: the server accepted our 0-RTT data.
     EarlyDataAccepted,
+    /// Server: the ticket producer deferred redeeming this ticket (a PSK
+    /// identity the client offered); answer with
+    /// `ServerConnection::answer_ticket` (`None`: unknown ticket, full
+    /// handshake).
+    RedeemTicket(Vec<u8>),
     /// Server: the client answered a post-handshake CertificateRequest
     /// (`ServerConnection::request_client_certificate`) with this chain,
     /// verified and proven by its CertificateVerify and Finished (leaf

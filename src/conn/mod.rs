@@ -320,6 +320,24 @@ impl ServerConnection {
         }
     }
 
+    /// Answers a deferred [`Event::RedeemTicket`] with the ticket's
+    /// session (`None`: unknown, foreign or damaged — a full handshake
+    /// follows). Buffered input is then processed.
+    pub fn answer_ticket(
+        &mut self,
+        session: Option<crate::resumption::ServerSession>,
+    ) -> Result<(), Error> {
+        self.inner.core.check_usable()?;
+        if !handshake::server::awaiting_ticket(&self.inner.state) {
+            return Err(Error::BadConfig("no ticket lookup is pending".into()));
+        }
+        let r =
+            handshake::server::answer_ticket(&mut self.inner.core, &mut self.inner.state, session);
+        let r = self.inner.core.finish_call(r);
+        r?;
+        self.inner.process()
+    }
+
     /// Answers a deferred [`Event::SelectCertificate`].
     pub fn answer_certificate(
         &mut self,

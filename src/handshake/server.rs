@@ -51,6 +51,25 @@ pub struct ServerHs {
     client_pha: bool,
     /// A post-handshake CertificateRequest in progress (§4.6.2).
     pha: Pha,
+    /// Answers to deferred ticket lookups, by identity.
+    redeemed: Vec<(Vec<u8>, Option<ServerSession>)>,
+}
+
+/// A ClientHello waiting for a deferred ticket lookup; processed again
+/// from the start once the answer is in.
+struct PendingHello {
+    retry: Option<Retry>,
+    ch: ClientHello,
+    raw: Vec<u8>,
+    identity: Vec<u8>,
+}
+
+/// The outcome of looking at the offered PSKs.
+enum Lookup {
+    Found(Box<PskChoice>),
+    NotFound,
+    /// The ticket producer deferred this identity.
+    Deferred(Vec<u8>),
 }
 
 /// Post-handshake client authentication progress.
@@ -149,6 +168,7 @@ struct AwaitFin {
 
 enum St {
     ExpectClientHello { retry: Option<Retry> },
+    AwaitTicket(Box<PendingHello>),
     AwaitCertificate(Box<Chosen>),
     AwaitSign(Flight),
     ExpectCertificate(AwaitFin),
@@ -170,6 +190,7 @@ pub fn start(config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
         sent_ccs: false,
         client_pha: false,
         pha: Pha::Idle,
+        redeemed: Vec::new(),
     };
     crate::log::debug!("server: waiting for a ClientHello");
     Ok((core, State::Server(hs)))
@@ -247,6 +268,39 @@ pub fn answer_certificate(
     }
 }
 
+/// Whether a ticket lookup is pending.
+pub fn awaiting_ticket(state: &State) -> bool {
+    matches!(
+        state,
+        State::Server(ServerHs {
+            state: St::AwaitTicket(_),
+            ..
+        })
+    )
+}
+
+/// Answers a deferred ticket lookup; the ClientHello is processed again.
+pub fn answer_ticket(
+    core: &mut Core,
+    state: &mut State,
+    session: Option<ServerSession>,
+) -> Result<(), Error> {
+    let State::Server(hs) = state else {
+        return Err(Error::Internal("answer_ticket on a client"));
+    };
+    match mem::replace(&mut hs.state, St::Poisoned) {
+        St::AwaitTicket(p) => {
+            let p = *p;
+            hs.redeemed.push((p.identity, session));
+            hs.client_hello(core, p.retry, p.ch, &p.raw)
+        }
+        other => {
+            hs.state = other;
+            Err(Error::Internal("no ticket lookup pending"))
+        }
+    }
+}
+
 /// Answers a deferred signature.
 pub fn answer_sign(
     core: &mut Core,
@@ -275,7 +329,10 @@ impl ServerHs {
     pub fn is_suspended(&self) -> bool {
         matches!(
             self.state,
-            St::AwaitCertificate(_) | St::AwaitSign(_) | St::AwaitClientVerify(_)
+            St::AwaitCertificate(_)
+                | St::AwaitSign(_)
+                | St::AwaitClientVerify(_)
+                | St::AwaitTicket(_)
         )
     }
 
@@ -446,7 +503,7 @@ impl ServerHs {
         // Without a usable share a psk_dhe_ke PSK needs a HelloRetryRequest
         // first; it is looked at on the second ClientHello (a stateful
         // ticket store would otherwise spend the ticket now).
-        let psk = match psk_offer {
+        let lookup = match psk_offer {
             Some(o) if with_share.is_some() || modes.contains(&PskKeyExchangeMode::PSK_KE) => self
                 .choose_psk(
                     o,
@@ -458,7 +515,23 @@ impl ServerHs {
                     with_share.is_some(),
                     sni.as_deref(),
                 )?,
-            _ => None,
+            _ => Lookup::NotFound,
+        };
+        let psk = match lookup {
+            Lookup::Found(p) => Some(*p),
+            Lookup::NotFound => None,
+            Lookup::Deferred(identity) => {
+                // Nothing was changed yet: the hello is processed again,
+                // from the start, with the answer.
+                core.push_event(Event::RedeemTicket(identity.clone()));
+                self.state = St::AwaitTicket(Box::new(PendingHello {
+                    retry,
+                    ch,
+                    raw: raw.to_vec(),
+                    identity,
+                }));
+                return Ok(());
+            }
         };
         let use_share = psk.as_ref().is_none_or(|p| p.dhe);
         if use_share && with_share.is_none() {
@@ -1194,12 +1267,12 @@ impl ServerHs {
         retry_suite: Option<CipherSuite>,
         have_share: bool,
         sni: Option<&str>,
-    ) -> Result<Option<PskChoice>, Error> {
+    ) -> Result<Lookup, Error> {
         let cfg = &self.config;
         // §4.2.9: psk_dhe_ke needs a key share; psk_ke needs none.
         let dhe = modes.contains(&PskKeyExchangeMode::PSK_DHE_KE) && have_share;
         if !dhe && !modes.contains(&PskKeyExchangeMode::PSK_KE) {
-            return Ok(None);
+            return Ok(Lookup::NotFound);
         }
         let mut binders = Vec::new();
         offer.encode_binders(&mut binders);
@@ -1221,11 +1294,10 @@ impl ServerHs {
             let (secret, hash, external, session) =
                 if let Some(e) = cfg.external_psks.iter().find(|e| e.identity == id.identity) {
                     (Zeroizing::new(e.secret().to_vec()), e.hash, true, None)
-                } else if let Some(s) = cfg
-                    .ticket_producer
-                    .as_ref()
-                    .and_then(|p| p.redeem(&id.identity))
-                {
+                } else if let Some(s) = match self.redeem(&id.identity) {
+                    Decision::Ready(s) => s,
+                    Decision::Deferred => return Ok(Lookup::Deferred(id.identity.clone())),
+                } {
                     // §4.6.1: not beyond its lifetime (and never beyond 7 days).
                     let life_ms = u64::from(s.lifetime.min(604_800)).saturating_mul(1000);
                     if now_ms >= s.issued_ms.saturating_add(life_ms) || now_ms < s.issued_ms {
@@ -1262,7 +1334,7 @@ impl ServerHs {
             if expected.len() != binder.len() || !bool::from(expected.ct_eq(binder)) {
                 return Err(PeerMisbehaved::BadBinder.into());
             }
-            return Ok(Some(PskChoice {
+            return Ok(Lookup::Found(Box::new(PskChoice {
                 // i < MAX_PSK_TRIES, far below u16::MAX.
                 index: i as u16,
                 secret,
@@ -1273,9 +1345,20 @@ impl ServerHs {
                 session,
                 obfuscated_age: id.obfuscated_ticket_age,
                 binder: binder.clone(),
-            }));
+            })));
         }
-        Ok(None)
+        Ok(Lookup::NotFound)
+    }
+
+    /// A ticket's session: an answer already given, else the producer's.
+    fn redeem(&self, identity: &[u8]) -> Decision<Option<ServerSession>> {
+        if let Some((_, s)) = self.redeemed.iter().find(|(i, _)| i == identity) {
+            return Decision::Ready(s.clone());
+        }
+        match &self.config.ticket_producer {
+            Some(p) => p.redeem_or_defer(identity),
+            None => Decision::Ready(None),
+        }
     }
 
     /// Whether 0-RTT under this PSK is acceptable (§4.2.10, §8).
@@ -1320,9 +1403,10 @@ impl St {
     fn expecting(&self) -> &'static str {
         match self {
             Self::ExpectClientHello { .. } => "ClientHello",
-            Self::AwaitCertificate(_) | Self::AwaitSign(_) | Self::AwaitClientVerify(_) => {
-                "nothing (decision pending)"
-            }
+            Self::AwaitCertificate(_)
+            | Self::AwaitSign(_)
+            | Self::AwaitClientVerify(_)
+            | Self::AwaitTicket(_) => "nothing (decision pending)",
             Self::ExpectCertificate(_) => "Certificate",
             Self::ExpectCertificateVerify(_) => "CertificateVerify",
             Self::ExpectEndOfEarlyData(_) => "EndOfEarlyData",
