@@ -381,8 +381,9 @@ fn build(
     }
     // RFC 5280 §4.1.2.2: positive, at most 20 octets. 127 random bits.
     let mut serial = random_array::<16>(rng)?;
-    serial[0] &= 0x7f;
-    serial[0] |= 0x01 << 6; // never a leading zero octet, so always 16 octets
+    let [first, ..] = &mut *serial;
+    *first &= 0x7f;
+    *first |= 0x01 << 6; // never a leading zero octet, so always 16 octets
     let alg = algorithm_id(issuer_key.kind()).map_err(der_err)?;
     let tbs = tbs_der(
         serial.as_ref(),

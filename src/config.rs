@@ -111,8 +111,8 @@ impl PaddingPolicy {
             Self::None => 0,
             Self::ToMultipleOf(n) if n > 1 => {
                 let inner = content_len.saturating_add(1);
-                let rem = inner % n;
-                let pad = if rem == 0 { 0 } else { n - rem };
+                let rem = inner.checked_rem(n).unwrap_or(0);
+                let pad = if rem == 0 { 0 } else { n.saturating_sub(rem) };
                 pad.min(max_inner.saturating_sub(inner))
             }
             Self::ToMultipleOf(_) => 0,
@@ -204,6 +204,78 @@ pub trait TicketProducer: Send + Sync {
     }
 }
 
+/// Bounds on what a peer can make a connection do or hold. Every field has
+/// a safe default ([`Limits::default`]); raise one only for a peer you
+/// know needs it. A peer that crosses a count or size limit gets the alert
+/// named on the field and the connection fails with the error named there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Consecutive empty application_data records (§5.4 allows them as
+    /// traffic-analysis cover; an endless stream of them is a loop).
+    /// Default 32. `PeerMisbehaved::TooMany`, `unexpected_message`.
+    pub max_empty_records: u32,
+    /// user_canceled warning alerts without application data in between
+    /// (§6.1). Default 32. `PeerMisbehaved::TooMany`, `unexpected_message`.
+    pub max_warning_alerts: u32,
+    /// KeyUpdates without application data in between (§4.6.3): each costs
+    /// a key derivation and may ask for our own KeyUpdate. Default 32.
+    /// `PeerMisbehaved::TooMany`, `unexpected_message`.
+    pub max_key_updates: u32,
+    /// change_cipher_spec records during the handshake (Appendix D.4: one
+    /// is normal). Default 32. `PeerMisbehaved::TooMany`,
+    /// `unexpected_message`.
+    pub max_change_cipher_specs: u32,
+    /// Largest handshake message accepted, header included. Default 64 KiB:
+    /// the Certificate is the only large message, and real chains are far
+    /// smaller (a three-certificate RSA-4096 chain with SCTs is about
+    /// 6 KiB; four ML-DSA-87 certificates about 30 KiB); rustls uses the
+    /// same bound and OpenSSL's certificate list limit is 100 KiB. The
+    /// joiner buffers at most this much of a message the peer announces.
+    /// `PeerMisbehaved::MessageTooLarge`, `illegal_parameter`.
+    pub max_handshake_message: usize,
+    /// Certificates accepted in the peer's chain (leaf included). Default
+    /// 10: public web chains have 2–4; each certificate is parsed and may
+    /// be a path-building candidate, so the count bounds validation work.
+    /// `CertificateError::ChainTooLong`, `bad_certificate`.
+    pub max_certificate_chain: usize,
+    /// Received application data the application has not yet taken with
+    /// `next_event` (bytes). Default 1 MiB: the drivers take events after
+    /// every `receive`, so only an application that keeps feeding input
+    /// without draining events reaches it. `Error::BufferFull`,
+    /// `internal_error`.
+    pub max_buffered_data: usize,
+    /// Input buffered while a decision (certificate selection, signature,
+    /// verification) is suspended (bytes). Default 128 KiB.
+    /// `PeerMisbehaved::TooMany`, `unexpected_message`.
+    pub max_suspended_input: usize,
+}
+
+/// Limits so small that no handshake could complete are configuration errors.
+fn check_limits(l: &Limits) -> Result<(), Error> {
+    if l.max_handshake_message < 1024 || l.max_certificate_chain == 0 {
+        return Err(Error::BadConfig(
+            "limits: max_handshake_message must be at least 1024 and max_certificate_chain at least 1"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_empty_records: 32,
+            max_warning_alerts: 32,
+            max_key_updates: 32,
+            max_change_cipher_specs: 32,
+            max_handshake_message: 1 << 16,
+            max_certificate_chain: 10,
+            max_buffered_data: 1 << 20,
+            max_suspended_input: 1 << 17,
+        }
+    }
+}
+
 /// Client configuration. Build with [`ClientConfig::builder`].
 #[non_exhaustive]
 pub struct ClientConfig {
@@ -257,6 +329,8 @@ pub struct ClientConfig {
     /// can be replayed by an attacker: see
     /// [`ClientConnection::send_early_data`](crate::ClientConnection::send_early_data).
     pub enable_early_data: bool,
+    /// Resource bounds against a hostile server.
+    pub limits: Limits,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -295,6 +369,7 @@ impl ClientConfig {
                 psk_modes: vec![PskKeyExchangeMode::PSK_DHE_KE],
                 external_psk: None,
                 enable_early_data: false,
+                limits: Limits::default(),
             },
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
@@ -418,6 +493,13 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Resource bounds ([`Limits`]); e.g.
+    /// `Limits { max_key_updates: 4, ..Limits::default() }`.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
+
     /// Checks and returns the configuration.
     pub fn build(self) -> Result<ClientConfig, Error> {
         let c = &self.config;
@@ -441,6 +523,7 @@ impl ClientConfigBuilder {
             return Err(Error::BadConfig("no PSK key exchange mode".into()));
         }
         check_alpn(&c.alpn_protocols)?;
+        check_limits(&c.limits)?;
         check_limit(c.record_size_limit)?;
         Ok(self.config)
     }
@@ -510,6 +593,8 @@ pub struct ServerConfig {
     /// when [`client_auth`](Self::client_auth) has no verifier (then no
     /// CertificateRequest is sent in the handshake itself).
     pub post_handshake_client_verifier: Option<Arc<dyn ClientCertVerifier>>,
+    /// Resource bounds against a hostile client.
+    pub limits: Limits,
 }
 
 /// Client authentication on a server (RFC 8446 §4.3.2).
@@ -587,6 +672,7 @@ impl ServerConfig {
                 replay_filter: default_replay_filter(),
                 early_data_window_ms: 10_000,
                 post_handshake_client_verifier: None,
+                limits: Limits::default(),
             },
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
@@ -745,6 +831,13 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Resource bounds ([`Limits`]); e.g.
+    /// `Limits { max_key_updates: 4, ..Limits::default() }`.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
+
     /// Checks and returns the configuration.
     pub fn build(self) -> Result<ServerConfig, Error> {
         let c = &self.config;
@@ -783,6 +876,7 @@ impl ServerConfigBuilder {
             ));
         }
         check_alpn(&c.alpn_protocols)?;
+        check_limits(&c.limits)?;
         check_limit(c.record_size_limit)?;
         Ok(self.config)
     }

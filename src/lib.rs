@@ -227,6 +227,19 @@
 //! (the blocking driver). [`certgen`] makes test and demo certificates;
 //! [`error`] holds the typed errors, each with the alert it sends.
 #![forbid(unsafe_code)]
+// No panic on peer input (DESIGN.md property 4): outside tests, every
+// unwrap, index, panic and unchecked arithmetic is an error; the few
+// provably unreachable cases carry a local `allow` with the reason.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 // The crate docs above link items that exist only with `std` (the stream
 // driver, OsRandom, KeyLogFile); a no_std doc build shows them as text.
 #![cfg_attr(not(feature = "std"), allow(rustdoc::broken_intra_doc_links))]

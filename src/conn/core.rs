@@ -8,7 +8,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::codec::Codec;
-use crate::config::PaddingPolicy;
+use crate::config::{Limits, PaddingPolicy};
 use crate::crypto::hash::Output;
 use crate::crypto::suites::SuiteParams;
 use crate::error::{Error, PeerMisbehaved};
@@ -23,12 +23,6 @@ use crate::record::protect::{RecordOpener, RecordSealer};
 use crate::record::{MAX_FRAGMENT, MAX_INNER_PLAINTEXT};
 
 use super::events::{CloseKind, Event, Negotiated};
-
-/// Bound on consecutive empty records, warning alerts, KeyUpdates without
-/// application data and CCS records: a peer that sends more is looping us.
-const MAX_IDLE_RECORDS: u32 = 32;
-/// Bound on input buffered while a decision is suspended.
-pub const MAX_SUSPENDED_INPUT: usize = 1 << 17;
 
 /// What one record turned out to be, for the processing loop.
 pub enum Received {
@@ -88,6 +82,9 @@ pub struct Core {
     warnings: u32,
     key_updates: u32,
     ccs_count: u32,
+    limits: Limits,
+    /// Bytes in `Event::Data` events not yet taken.
+    queued_data: usize,
 }
 
 impl Core {
@@ -127,7 +124,19 @@ impl Core {
             warnings: 0,
             key_updates: 0,
             ccs_count: 0,
+            limits: Limits::default(),
+            queued_data: 0,
         }
+    }
+
+    /// Applies the configured resource bounds.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+        self.joiner.set_max(limits.max_handshake_message);
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     // ---- public-API plumbing ----
@@ -197,7 +206,11 @@ impl Core {
     }
 
     pub fn next_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        let e = self.events.pop_front();
+        if let Some(Event::Data(d)) = &e {
+            self.queued_data = self.queued_data.saturating_sub(d.len());
+        }
+        e
     }
 
     pub fn push_event(&mut self, e: Event) {
@@ -487,8 +500,8 @@ impl Core {
 
     /// Handles a received KeyUpdate (§4.6.3).
     pub fn received_key_update(&mut self, req: KeyUpdateRequest) -> Result<(), Error> {
-        self.key_updates += 1;
-        if self.key_updates > MAX_IDLE_RECORDS {
+        self.key_updates = self.key_updates.saturating_add(1);
+        if self.key_updates > self.limits.max_key_updates {
             return Err(PeerMisbehaved::TooMany("KeyUpdates without application data").into());
         }
         if req != KeyUpdateRequest::UPDATE_REQUESTED
@@ -528,9 +541,12 @@ impl Core {
         if typ == ContentType::CHANGE_CIPHER_SPEC {
             // §5: a single 0x01 byte, unprotected, before the peer's
             // Finished, is dropped; anything else is unexpected.
-            self.ccs_count += 1;
-            if payload != [1] || !self.ccs_allowed || self.ccs_count > MAX_IDLE_RECORDS {
+            if payload != [1] || !self.ccs_allowed {
                 return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
+            }
+            self.ccs_count = self.ccs_count.saturating_add(1);
+            if self.ccs_count > self.limits.max_change_cipher_specs {
+                return Err(PeerMisbehaved::TooMany("change_cipher_spec records").into());
             }
             return Ok(Received::Handled);
         }
@@ -601,6 +617,10 @@ impl Core {
                 if !self.joiner.is_empty() {
                     return Err(PeerMisbehaved::InterleavedHandshake.into());
                 }
+                // §5.1: an Alert record holds exactly one message.
+                if content.is_empty() {
+                    return Err(PeerMisbehaved::EmptyFragment.into());
+                }
                 let alert = AlertMessage::read_exact(&content, "alert")?;
                 self.received_alert(alert)?;
             }
@@ -636,16 +656,27 @@ impl Core {
                     .into());
                 }
                 if content.is_empty() {
-                    self.empty_records += 1;
-                    if self.empty_records > MAX_IDLE_RECORDS {
+                    self.empty_records = self.empty_records.saturating_add(1);
+                    if self.empty_records > self.limits.max_empty_records {
                         return Err(PeerMisbehaved::TooMany("empty records").into());
                     }
                 } else {
                     self.empty_records = 0;
                     self.warnings = 0;
                     self.key_updates = 0;
+                    let queued = self.queued_data.saturating_add(content.len());
+                    if queued > self.limits.max_buffered_data {
+                        return Err(Error::BufferFull(self.limits.max_buffered_data));
+                    }
+                    self.queued_data = queued;
                     self.events.push_back(Event::Data(content));
                 }
+            }
+            // §5: "An implementation which receives ... a protected
+            // change_cipher_spec record MUST abort the handshake with an
+            // unexpected_message alert." (Plaintext ones are handled above.)
+            ContentType::CHANGE_CIPHER_SPEC => {
+                return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
             }
             _ => {
                 return Err(PeerMisbehaved::UnexpectedMessage {
@@ -668,8 +699,8 @@ impl Core {
             }
             AlertDescription::USER_CANCELED if alert.level == AlertLevel::WARNING => {
                 // §6.1: tolerated, but bounded.
-                self.warnings += 1;
-                if self.warnings > MAX_IDLE_RECORDS {
+                self.warnings = self.warnings.saturating_add(1);
+                if self.warnings > self.limits.max_warning_alerts {
                     return Err(PeerMisbehaved::TooMany("warning alerts").into());
                 }
                 Ok(())

@@ -31,7 +31,7 @@ use crate::verify::{CertificateRequestInfo, Decision, ServerName};
 use zeroize::Zeroizing;
 
 use super::State;
-use super::common::{self, unexpected};
+use super::common::{self, ext_in, unexpected};
 use super::transcript::Transcript;
 
 /// Client handshake state plus what was offered.
@@ -152,6 +152,7 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
         config.groups
     );
     let mut core = Core::new(config.padding, config.key_log.clone(), true);
+    core.set_limits(config.limits);
     core.negotiated.server_name = server_name.dns().map(Into::into);
 
     // Random draws in the documented order (config module docs).
@@ -611,6 +612,7 @@ impl ClientHs {
             }
             (St::Connected, HandshakeMessage::NewSessionTicket(t)) => {
                 self.state = St::Connected;
+                check_ticket_extensions(&t)?;
                 self.store_ticket(core, &t)?;
                 core.push_event(Event::NewSessionTicket(t));
                 Ok(())
@@ -641,6 +643,10 @@ impl ClientHs {
             Some(_) => {
                 return Err(PeerMisbehaved::SelectedUnofferedParameter("protocol version").into());
             }
+        }
+        // Appendix D.5: 0x0300 or below is protocol_version.
+        if sh.legacy_version <= ProtocolVersion(0x0300) {
+            return Err(PeerIncompatible::NoTls13.into());
         }
         if sh.legacy_version != ProtocolVersion::TLS1_2 {
             return Err(PeerMisbehaved::IllegalParameter("ServerHello.legacy_version").into());
@@ -676,7 +682,13 @@ impl ClientHs {
                 ServerExtension::KeyShareRetry(g) => group = Some(*g),
                 ServerExtension::Cookie(c) => cookie = Some(c.clone()),
                 ServerExtension::SupportedVersions(_) => {}
-                other => return Err(PeerMisbehaved::UnsolicitedExtension(other.typ().0).into()),
+                other => {
+                    return Err(common::foreign_extension(
+                        other.typ(),
+                        ext_in::HRR,
+                        "extension not allowed in HelloRetryRequest",
+                    ));
+                }
             }
         }
         if let Some(g) = group {
@@ -749,7 +761,13 @@ impl ClientHs {
                 ServerExtension::KeyShare(k) => share = Some(k),
                 ServerExtension::SupportedVersions(_) => {}
                 ServerExtension::PreSharedKey(i) if self.psk.is_some() => selected_psk = Some(*i),
-                other => return Err(PeerMisbehaved::UnsolicitedExtension(other.typ().0).into()),
+                other => {
+                    return Err(common::foreign_extension(
+                        other.typ(),
+                        ext_in::SH,
+                        "extension not allowed in ServerHello",
+                    ));
+                }
             }
         }
         let psk = match selected_psk {
@@ -879,6 +897,13 @@ impl ClientHs {
         for e in exts {
             let typ = e.typ();
             let offered = self.offered.extensions.contains(&typ);
+            // §4.2: recognised, but specified for other messages.
+            if common::extension_allowed_in(typ, ext_in::EE) == Some(false) {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "extension not allowed in EncryptedExtensions",
+                )
+                .into());
+            }
             match e {
                 // §4.2: extensions that belong to other messages.
                 ServerExtension::SupportedVersions(_)
@@ -962,6 +987,18 @@ impl ClientHs {
         // §4.4.2.4: an empty server Certificate is a decode_error.
         if c.entries.is_empty() {
             return Err(InvalidMessage::EmptyVector("certificate_list").into());
+        }
+        check_chain_length(core, c.entries.len())?;
+        // §4.4.2: entry extensions answer ClientHello extensions (§4.2).
+        for e in c.entries.iter().flat_map(|e| &e.extensions) {
+            let foreign = common::extension_allowed_in(e.typ, ext_in::CT) == Some(false);
+            if foreign || !self.offered.extensions.contains(&e.typ) {
+                return Err(common::foreign_extension(
+                    e.typ,
+                    ext_in::CT,
+                    "extension not allowed in Certificate",
+                ));
+            }
         }
         self.transcript.add(raw);
         let chain: Vec<Vec<u8>> = c.entries.into_iter().map(|e| e.data).collect();
@@ -1213,6 +1250,15 @@ fn check_certificate_request(
             }
             CertReqExtension::SignatureAlgorithmsCert(s) => info.signature_schemes_cert = Some(s),
             CertReqExtension::CertificateAuthorities(names) => info.certificate_authorities = names,
+            // §4.2: recognised ones that belong elsewhere are illegal.
+            CertReqExtension::Unknown(u)
+                if common::extension_allowed_in(u.typ, ext_in::CR) == Some(false) =>
+            {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "extension not allowed in CertificateRequest",
+                )
+                .into());
+            }
             // §4.3.2: unknown extensions are ignored.
             CertReqExtension::Unknown(_) => {}
         }
@@ -1225,6 +1271,31 @@ fn check_certificate_request(
         context: cr.context,
         info,
     })
+}
+
+/// Bounds the peer's chain ([`crate::config::Limits::max_certificate_chain`]).
+pub fn check_chain_length(core: &Core, len: usize) -> Result<(), Error> {
+    let limit = core.limits().max_certificate_chain;
+    if len > limit {
+        return Err(CertificateError::ChainTooLong { len, limit }.into());
+    }
+    Ok(())
+}
+
+/// §4.6.1: unknown NewSessionTicket extensions are ignored; §4.2: known
+/// ones that belong to other messages are illegal.
+fn check_ticket_extensions(t: &NewSessionTicket) -> Result<(), Error> {
+    for e in &t.extensions {
+        if let TicketExtension::Unknown(u) = e
+            && common::extension_allowed_in(u.typ, ext_in::NST) == Some(false)
+        {
+            return Err(PeerMisbehaved::IllegalParameter(
+                "extension not allowed in NewSessionTicket",
+            )
+            .into());
+        }
+    }
+    Ok(())
 }
 
 impl St {

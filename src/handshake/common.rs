@@ -9,6 +9,7 @@ use crate::codec::Codec;
 use crate::crypto::hash::HashAlgorithm;
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule;
+use crate::msgs::enums::ExtensionType;
 use crate::msgs::handshake::HandshakeMessage;
 
 /// Context string of the server's CertificateVerify (§4.4.3).
@@ -19,7 +20,12 @@ pub const CLIENT_CV_CONTEXT: &[u8] = b"TLS 1.3, client CertificateVerify";
 /// The content covered by a CertificateVerify signature (§4.4.3): 64
 /// spaces, the context string, a zero byte, the transcript hash.
 pub fn signed_content(context: &[u8], transcript_hash: &[u8]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(64 + context.len() + 1 + transcript_hash.len());
+    let mut m = Vec::with_capacity(
+        context
+            .len()
+            .saturating_add(transcript_hash.len())
+            .saturating_add(65),
+    );
     m.resize(64, 0x20);
     m.extend_from_slice(context);
     m.push(0);
@@ -95,7 +101,70 @@ pub fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
     items
         .iter()
         .enumerate()
-        .any(|(i, a)| items.iter().skip(i + 1).any(|b| a == b))
+        .any(|(i, a)| items.iter().skip(i.saturating_add(1)).any(|b| a == b))
+}
+
+/// The messages of RFC 8446 §4.2's extension table, as bit flags.
+pub mod ext_in {
+    /// ClientHello.
+    pub const CH: u8 = 1;
+    /// ServerHello.
+    pub const SH: u8 = 2;
+    /// HelloRetryRequest.
+    pub const HRR: u8 = 4;
+    /// EncryptedExtensions.
+    pub const EE: u8 = 8;
+    /// Certificate.
+    pub const CT: u8 = 16;
+    /// CertificateRequest.
+    pub const CR: u8 = 32;
+    /// NewSessionTicket.
+    pub const NST: u8 = 64;
+}
+
+/// Whether an extension may appear in the message `msg` (an [`ext_in`]
+/// flag): `Some(..)` for the extensions §4.2's table lists (and RFC 8449's
+/// record_size_limit), `None` for others. §4.2: "If an implementation
+/// receives an extension which it recognizes and which is not specified
+/// for the message in which it appears, it MUST abort the handshake with
+/// an "illegal_parameter" alert."
+pub fn extension_allowed_in(typ: ExtensionType, msg: u8) -> Option<bool> {
+    use ExtensionType as T;
+    use ext_in::*;
+    let allowed = match typ {
+        T::SERVER_NAME
+        | T::MAX_FRAGMENT_LENGTH
+        | T::SUPPORTED_GROUPS
+        | T::USE_SRTP
+        | T::HEARTBEAT
+        | T::APPLICATION_LAYER_PROTOCOL_NEGOTIATION
+        | T::CLIENT_CERTIFICATE_TYPE
+        | T::SERVER_CERTIFICATE_TYPE
+        | T::RECORD_SIZE_LIMIT => CH | EE,
+        T::STATUS_REQUEST | T::SIGNED_CERTIFICATE_TIMESTAMP => CH | CR | CT,
+        T::SIGNATURE_ALGORITHMS | T::CERTIFICATE_AUTHORITIES | T::SIGNATURE_ALGORITHMS_CERT => {
+            CH | CR
+        }
+        T::PADDING | T::PSK_KEY_EXCHANGE_MODES | T::POST_HANDSHAKE_AUTH => CH,
+        T::PRE_SHARED_KEY => CH | SH,
+        T::EARLY_DATA => CH | EE | NST,
+        T::COOKIE => CH | HRR,
+        T::SUPPORTED_VERSIONS | T::KEY_SHARE => CH | SH | HRR,
+        T::OID_FILTERS => CR,
+        _ => return None,
+    };
+    Some(allowed & msg != 0)
+}
+
+/// The error for extension `typ` in a server message that does not handle
+/// it: one §4.2 places in other messages is `illegal_parameter`, any other
+/// was not asked for (`unsupported_extension`).
+pub fn foreign_extension(typ: ExtensionType, msg: u8, what: &'static str) -> Error {
+    if extension_allowed_in(typ, msg) == Some(false) {
+        PeerMisbehaved::IllegalParameter(what).into()
+    } else {
+        PeerMisbehaved::UnsolicitedExtension(typ.0).into()
+    }
 }
 
 /// Big-endian encoding of a ticket counter in at least `width` bytes
@@ -106,7 +175,7 @@ pub fn counter_nonce(n: u64, width: usize) -> Vec<u8> {
     let minimal = bytes
         .iter()
         .position(|b| *b != 0)
-        .unwrap_or(bytes.len() - 1);
+        .unwrap_or(bytes.len().saturating_sub(1));
     let first = minimal.min(bytes.len().saturating_sub(width.clamp(1, 8)));
     bytes.get(first..).map(|s| s.to_vec()).unwrap_or_default()
 }

@@ -182,7 +182,8 @@ enum St {
 
 /// Builds a server connection waiting for a ClientHello.
 pub fn start(config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
-    let core = Core::new(config.padding, config.key_log.clone(), false);
+    let mut core = Core::new(config.padding, config.key_log.clone(), false);
+    core.set_limits(config.limits);
     let hs = ServerHs {
         config,
         transcript: Transcript::default(),
@@ -440,6 +441,15 @@ impl ServerHs {
                 }
                 ClientExtension::Cookie(c) => cookie = Some(c),
                 ClientExtension::PostHandshakeAuth => self.client_pha = true,
+                // §4.2: recognised, but specified for other messages only.
+                ClientExtension::Unknown(u)
+                    if common::extension_allowed_in(u.typ, common::ext_in::CH) == Some(false) =>
+                {
+                    return Err(PeerMisbehaved::IllegalParameter(
+                        "extension not allowed in ClientHello",
+                    )
+                    .into());
+                }
                 _ => {}
             }
         }
@@ -930,6 +940,7 @@ impl ServerHs {
         if let Some(e) = c.entries.iter().find_map(|e| e.extensions.first()) {
             return Err(PeerMisbehaved::UnsolicitedExtension(e.typ.0).into());
         }
+        super::client::check_chain_length(core, c.entries.len())?;
         let required = f.client_auth.as_ref().is_some_and(|r| r.required);
         self.transcript.add(raw);
         if c.entries.is_empty() {

@@ -222,7 +222,7 @@ impl Validator {
             if let Ok(cert) = cert::Certificate::parse(der.as_ref()) {
                 nodes.push(path::Node {
                     cert,
-                    pos: Position::Peer(i + 1),
+                    pos: Position::Peer(i.saturating_add(1)),
                     anchor: false,
                 });
             }

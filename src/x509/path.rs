@@ -181,7 +181,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                     Check::Profile,
                     alloc::format!(
                         "has version {} where v3 is required (CABF BR 7.1.1)",
-                        c.version + 1
+                        c.version.saturating_add(1)
                     ),
                 ));
             }
@@ -373,7 +373,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 ),
             ));
         }
-        if !cand.anchor && intermediates + 1 > self.policy.max_intermediates {
+        if !cand.anchor && intermediates.saturating_add(1) > self.policy.max_intermediates {
             return Err(err(
                 Check::BasicConstraints,
                 alloc::format!(
