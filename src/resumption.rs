@@ -188,7 +188,8 @@ impl ClientSession {
     /// Whether the ticket is still within its lifetime at `now_ms`.
     pub fn is_fresh(&self, now_ms: u64) -> bool {
         now_ms >= self.received_ms
-            && now_ms - self.received_ms < u64::from(self.lifetime).saturating_mul(1000)
+            && now_ms.saturating_sub(self.received_ms)
+                < u64::from(self.lifetime).saturating_mul(1000)
     }
 
     /// The obfuscated_ticket_age to send at `now_ms` (§4.2.11.1).
@@ -431,7 +432,8 @@ mod stores {
             self.rng.fill(&mut nonce).ok()?;
             let mut body = plain.to_vec();
             key.key.seal_in_place(&nonce, &key.name, &mut body).ok()?;
-            let mut ticket = Vec::with_capacity(KEY_NAME_LEN + NONCE_LEN + body.len());
+            let mut ticket =
+                Vec::with_capacity(body.len().saturating_add(KEY_NAME_LEN + NONCE_LEN));
             ticket.extend_from_slice(&key.name);
             ticket.extend_from_slice(&nonce);
             ticket.extend_from_slice(&body);

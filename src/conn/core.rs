@@ -580,7 +580,7 @@ impl Core {
                     // §4.2.10: a server that refused 0-RTT skips records
                     // that fail to decrypt, up to max_early_data_size.
                     Err(Error::DecryptFailed) if self.skip_early >= len => {
-                        self.skip_early -= len;
+                        self.skip_early = self.skip_early.saturating_sub(len);
                         return Ok(Received::Handled);
                     }
                     Err(e) => return Err(e),
@@ -640,7 +640,7 @@ impl Core {
                         }
                         .into());
                     }
-                    self.early_read = Some(left - n);
+                    self.early_read = Some(left.saturating_sub(n));
                     if !content.is_empty() {
                         self.events.push_back(Event::EarlyData(content));
                     }
