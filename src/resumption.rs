@@ -4,8 +4,8 @@
 //! cache, the 0-RTT anti-replay strike register and external PSKs.
 //!
 //! None of this does I/O. The `std`-only pieces (anything with a lock)
-//! take their randomness and clock from the [`SecureRandom`] and
-//! [`TimeSource`] they are built with, so tests can script both.
+//! take their randomness and clock from the [`SecureRandom`](crate::crypto::SecureRandom) and
+//! [`TimeSource`](crate::config::TimeSource) they are built with, so tests can script both.
 
 use alloc::string::String;
 use alloc::vec::Vec;
