@@ -39,7 +39,9 @@ use crate::crypto::suites::{ALL_SUITES, SuiteParams};
 use crate::crypto::{self, kx};
 use crate::error::Error;
 use crate::key_schedule::KeyLog;
-use crate::msgs::enums::{CipherSuite, NamedGroup, PskKeyExchangeMode, SignatureScheme};
+use crate::msgs::enums::{
+    CertificateType, CipherSuite, NamedGroup, PskKeyExchangeMode, SignatureScheme,
+};
 use crate::msgs::handshake::{ClientHello, ServerExtension};
 use crate::resumption::{ClientSessionStore, ExternalPsk, ReplayFilter, ServerSession};
 use crate::verify::{
@@ -331,6 +333,16 @@ pub struct ClientConfig {
     pub enable_early_data: bool,
     /// Resource bounds against a hostile server.
     pub limits: Limits,
+    /// What the server may present, in preference order (RFC 7250
+    /// `server_certificate_type`). Default `[X509]`, which sends no
+    /// extension; with `RAW_PUBLIC_KEY` the verifier's
+    /// [`verify_server_raw_public_key`](ServerCertVerifier::verify_server_raw_public_key)
+    /// decides (e.g. [`PinnedRawPublicKey`](crate::verify::PinnedRawPublicKey)).
+    pub server_certificate_types: Vec<CertificateType>,
+    /// What we can present when asked, in preference order (RFC 7250
+    /// `client_certificate_type`). Default `[X509]`, which sends no
+    /// extension.
+    pub client_certificate_types: Vec<CertificateType>,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -370,6 +382,8 @@ impl ClientConfig {
                 external_psk: None,
                 enable_early_data: false,
                 limits: Limits::default(),
+                server_certificate_types: vec![CertificateType::X509],
+                client_certificate_types: vec![CertificateType::X509],
             },
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
@@ -492,6 +506,23 @@ impl ClientConfigBuilder {
         self.config.enable_early_data = on;
         self
     }
+    /// Client authentication with a raw public key (RFC 7250): presents
+    /// `key`'s SubjectPublicKeyInfo, and offers only that type.
+    pub fn client_auth_raw_public_key(self, key: SigningKey) -> Self {
+        let ck = CertifiedKey::raw_public_key(key);
+        self.client_cert_resolver(Arc::new(SingleClientCert(Arc::new(ck))))
+            .client_certificate_types(&[CertificateType::RAW_PUBLIC_KEY])
+    }
+    /// See [`ClientConfig::server_certificate_types`].
+    pub fn server_certificate_types(mut self, types: &[CertificateType]) -> Self {
+        self.config.server_certificate_types = types.to_vec();
+        self
+    }
+    /// See [`ClientConfig::client_certificate_types`].
+    pub fn client_certificate_types(mut self, types: &[CertificateType]) -> Self {
+        self.config.client_certificate_types = types.to_vec();
+        self
+    }
 
     /// Resource bounds ([`Limits`]); e.g.
     /// `Limits { max_key_updates: 4, ..Limits::default() }`.
@@ -522,6 +553,8 @@ impl ClientConfigBuilder {
         if c.psk_modes.is_empty() {
             return Err(Error::BadConfig("no PSK key exchange mode".into()));
         }
+        check_cert_types(&c.server_certificate_types)?;
+        check_cert_types(&c.client_certificate_types)?;
         check_alpn(&c.alpn_protocols)?;
         check_limits(&c.limits)?;
         check_limit(c.record_size_limit)?;
@@ -595,6 +628,18 @@ pub struct ServerConfig {
     pub post_handshake_client_verifier: Option<Arc<dyn ClientCertVerifier>>,
     /// Resource bounds against a hostile client.
     pub limits: Limits,
+    /// What we can present, in preference order (RFC 7250
+    /// `server_certificate_type`; the resolver sees the choice in
+    /// [`ClientHelloInfo::certificate_type`](crate::ClientHelloInfo::certificate_type)).
+    /// Default `[X509]`. No type in common with the client's offer ends
+    /// the handshake with `unsupported_certificate`.
+    pub server_certificate_types: Vec<CertificateType>,
+    /// What we accept from clients, in preference order (RFC 7250
+    /// `client_certificate_type`). Default `[X509]`. With client
+    /// authentication required, no type in common ends the handshake with
+    /// `unsupported_certificate`; when optional, no CertificateRequest is
+    /// sent.
+    pub client_certificate_types: Vec<CertificateType>,
 }
 
 /// Client authentication on a server (RFC 8446 §4.3.2).
@@ -673,6 +718,8 @@ impl ServerConfig {
                 early_data_window_ms: 10_000,
                 post_handshake_client_verifier: None,
                 limits: Limits::default(),
+                server_certificate_types: vec![CertificateType::X509],
+                client_certificate_types: vec![CertificateType::X509],
             },
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
@@ -684,6 +731,14 @@ impl ServerConfig {
     pub fn builder_with_single_cert(chain: Vec<Vec<u8>>, key: SigningKey) -> ServerConfigBuilder {
         let ck = CertifiedKey::new(chain, Arc::new(key));
         Self::builder(Arc::new(SingleCertResolver(Arc::new(ck))))
+    }
+
+    /// A builder serving `key` as a raw public key (RFC 7250) only: clients
+    /// must offer `RAW_PUBLIC_KEY` in `server_certificate_type`.
+    pub fn builder_with_raw_public_key(key: SigningKey) -> ServerConfigBuilder {
+        let ck = CertifiedKey::raw_public_key(key);
+        Self::builder(Arc::new(SingleCertResolver(Arc::new(ck))))
+            .server_certificate_types(&[CertificateType::RAW_PUBLIC_KEY])
     }
 }
 
@@ -830,6 +885,16 @@ impl ServerConfigBuilder {
         self.config.min_rsa_bits = bits;
         self
     }
+    /// See [`ServerConfig::server_certificate_types`].
+    pub fn server_certificate_types(mut self, types: &[CertificateType]) -> Self {
+        self.config.server_certificate_types = types.to_vec();
+        self
+    }
+    /// See [`ServerConfig::client_certificate_types`].
+    pub fn client_certificate_types(mut self, types: &[CertificateType]) -> Self {
+        self.config.client_certificate_types = types.to_vec();
+        self
+    }
 
     /// Resource bounds ([`Limits`]); e.g.
     /// `Limits { max_key_updates: 4, ..Limits::default() }`.
@@ -870,6 +935,8 @@ impl ServerConfigBuilder {
                 ));
             }
         }
+        check_cert_types(&c.server_certificate_types)?;
+        check_cert_types(&c.client_certificate_types)?;
         if c.ticket_lifetime > 604_800 {
             return Err(Error::BadConfig(
                 "ticket lifetime above 7 days (RFC 8446 §4.6.1)".into(),
@@ -880,6 +947,22 @@ impl ServerConfigBuilder {
         check_limit(c.record_size_limit)?;
         Ok(self.config)
     }
+}
+
+/// Certificate types we implement (RFC 7250 §3: X.509 and raw public
+/// keys), each at most once, at least one.
+fn check_cert_types(types: &[CertificateType]) -> Result<(), Error> {
+    let known =
+        |t: &CertificateType| *t == CertificateType::X509 || *t == CertificateType::RAW_PUBLIC_KEY;
+    if types.is_empty()
+        || !types.iter().all(known)
+        || crate::handshake::common::has_duplicates(types)
+    {
+        return Err(Error::BadConfig(
+            "certificate types must be X509 and/or RAW_PUBLIC_KEY, each once".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn check_alpn(protocols: &[Vec<u8>]) -> Result<(), Error> {

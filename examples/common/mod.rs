@@ -210,7 +210,8 @@ impl ServerCertVerifier for AnyOfPinned {
 
 /// **Dangerous**: accepts any server certificate. Anyone on the path can
 /// impersonate the server. Used only when the client is run without
-/// `--ca`, with a loud warning. (The handshake still checks that the
+/// `--ca` in a build without the `webpki-roots` feature, with a loud
+/// warning. (The handshake still checks that the
 /// server holds the key of the certificate it sent.)
 pub struct DangerousAcceptAny;
 

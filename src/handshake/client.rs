@@ -44,6 +44,10 @@ pub struct ClientHs {
     session_id: Vec<u8>,
     offered: Offered,
     sent_ccs: bool,
+    /// RFC 7250: what the server's Certificate carries (from EE).
+    server_cert_type: CertificateType,
+    /// RFC 7250: what our Certificate must carry, if asked (from EE).
+    client_cert_type: CertificateType,
     /// The PSK offered (ticket or external), if any (boxed: most
     /// connections offer none).
     psk: Option<Box<PskOffer>>,
@@ -84,6 +88,9 @@ struct Offered {
     alpn: Vec<Vec<u8>>,
     extensions: Vec<ExtensionType>,
     record_size_limit: Option<u16>,
+    /// RFC 7250 offers; `None` when the extension was not sent (X.509).
+    server_cert_types: Option<Vec<CertificateType>>,
+    client_cert_types: Option<Vec<CertificateType>>,
 }
 
 struct Retry {
@@ -197,6 +204,8 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
         psk,
         early: Early::default(),
         pha_transcript: None,
+        server_cert_type: CertificateType::X509,
+        client_cert_type: CertificateType::X509,
     };
     hs.send_hello(&mut core, &shares, None, early_suite.is_some())?;
     if let (Some(suite), Some(p)) = (early_suite, &hs.psk) {
@@ -334,16 +343,29 @@ impl ClientHs {
         Ok(n)
     }
 
-    /// A certificate for `info` whose key signs a requested scheme.
+    /// A certificate for `info` whose key signs a requested scheme, of the
+    /// negotiated certificate type (RFC 7250).
     fn choose_client_cert(
         &self,
         info: &CertificateRequestInfo,
     ) -> Option<(Arc<crate::verify::CertifiedKey>, SignatureScheme)> {
+        // A type we cannot present (the server chose none and we only
+        // have raw keys): an empty Certificate, and the server decides.
+        let can_present = self
+            .config
+            .client_certificate_types
+            .contains(&self.client_cert_type);
         self.config
             .client_cert_resolver
             .as_ref()
+            .filter(|_| can_present)
             .and_then(|r| r.resolve(info))
             .filter(|ck| !ck.chain.is_empty())
+            // A bare key cannot answer an X.509 request.
+            .filter(|ck| {
+                self.client_cert_type == CertificateType::RAW_PUBLIC_KEY
+                    || !ck.chain.first().is_some_and(|c| common::is_spki(c))
+            })
             .and_then(|ck| {
                 let scheme = ck
                     .signer
@@ -363,7 +385,8 @@ impl ClientHs {
         cr: CertificateRequest,
         raw: &[u8],
     ) -> Result<(), Error> {
-        let req = check_certificate_request(cr, true)?;
+        let mut req = check_certificate_request(cr, true)?;
+        req.info.certificate_type = self.client_cert_type;
         let mut t = self
             .pha_transcript
             .as_deref()
@@ -372,6 +395,13 @@ impl ClientHs {
         t.add(raw);
         let chosen = self.choose_client_cert(&req.info);
         let entries = match &chosen {
+            Some((ck, _)) if self.client_cert_type == CertificateType::RAW_PUBLIC_KEY => {
+                let first = ck.chain.first().ok_or(Error::Internal("empty chain"))?;
+                vec![CertificateEntry {
+                    data: common::raw_public_key(first)?,
+                    extensions: Vec::new(),
+                }]
+            }
             Some((ck, _)) => ck
                 .chain
                 .iter()
@@ -493,6 +523,17 @@ impl ClientHs {
         if !c.alpn_protocols.is_empty() {
             exts.push(ClientExtension::Alpn(c.alpn_protocols.clone()));
         }
+        // RFC 7250 §4.1: only X.509 is the same as not sending them.
+        if c.client_certificate_types != [CertificateType::X509] {
+            exts.push(ClientExtension::ClientCertificateType(
+                c.client_certificate_types.clone(),
+            ));
+        }
+        if c.server_certificate_types != [CertificateType::X509] {
+            exts.push(ClientExtension::ServerCertificateType(
+                c.server_certificate_types.clone(),
+            ));
+        }
         exts.push(ClientExtension::SupportedVersions(vec![
             ProtocolVersion::TLS1_3,
         ]));
@@ -569,6 +610,12 @@ impl ClientHs {
                 ClientExtension::SignatureAlgorithms(s) => offered.schemes = s.clone(),
                 ClientExtension::Alpn(a) => offered.alpn = a.clone(),
                 ClientExtension::RecordSizeLimit(l) => offered.record_size_limit = Some(*l),
+                ClientExtension::ServerCertificateType(t) => {
+                    offered.server_cert_types = Some(t.clone());
+                }
+                ClientExtension::ClientCertificateType(t) => {
+                    offered.client_cert_types = Some(t.clone());
+                }
                 _ => {}
             }
         }
@@ -952,8 +999,48 @@ impl ClientHs {
                     }
                     self.early.accepted = true;
                 }
+                // RFC 7250 §4.2: "selected from one of the values" offered.
+                ServerExtension::ServerCertificateType(t) => {
+                    if !self
+                        .offered
+                        .server_cert_types
+                        .as_ref()
+                        .is_some_and(|o| o.contains(&t))
+                    {
+                        return Err(PeerMisbehaved::SelectedUnofferedParameter(
+                            "server certificate type",
+                        )
+                        .into());
+                    }
+                    self.server_cert_type = t;
+                }
+                ServerExtension::ClientCertificateType(t) => {
+                    if !self
+                        .offered
+                        .client_cert_types
+                        .as_ref()
+                        .is_some_and(|o| o.contains(&t))
+                    {
+                        return Err(PeerMisbehaved::SelectedUnofferedParameter(
+                            "client certificate type",
+                        )
+                        .into());
+                    }
+                    self.client_cert_type = t;
+                }
                 _ => {}
             }
+        }
+        // Without server_certificate_type the server sends X.509 (RFC 7250
+        // §4.2, outcome 1), which a raw-public-key-only client cannot use.
+        if let Some(types) = &self.offered.server_cert_types
+            && !types.contains(&self.server_cert_type)
+        {
+            return Err(CertificateError::Other {
+                reason: "the server will send an X.509 certificate, but we accept only raw public keys (RFC 7250)".into(),
+                alert: AlertDescription::UNSUPPORTED_CERTIFICATE,
+            }
+            .into());
         }
         self.transcript.add(raw);
         if self.early.offered {
@@ -1002,21 +1089,27 @@ impl ClientHs {
         }
         self.transcript.add(raw);
         let chain: Vec<Vec<u8>> = c.entries.into_iter().map(|e| e.data).collect();
-        core.negotiated.peer_certificates = chain.clone();
+        let raw_key = self.server_cert_type == CertificateType::RAW_PUBLIC_KEY;
         let now = self.config.time.now_unix();
-        let (ee, rest) = chain
-            .split_first()
-            .ok_or(InvalidMessage::EmptyVector("certificate_list"))?;
-        match self
-            .config
-            .verifier
-            .verify_server_cert(ee, rest, &self.server_name, now)
-        {
+        let verifier = &self.config.verifier;
+        let decision = if raw_key {
+            let spki = common::received_raw_public_key(&chain)?;
+            verifier.verify_server_raw_public_key(spki, &self.server_name, now)
+        } else {
+            let (ee, rest) = chain
+                .split_first()
+                .ok_or(InvalidMessage::EmptyVector("certificate_list"))?;
+            verifier.verify_server_cert(ee, rest, &self.server_name, now)
+        };
+        core.negotiated.peer_certificates = chain.clone();
+        core.negotiated.peer_raw_public_key = raw_key;
+        match decision {
             Decision::Ready(Ok(())) => self.state = St::ExpectCertificateVerify(h),
             Decision::Ready(Err(e)) => return Err(e.into()),
             Decision::Deferred => {
                 core.push_event(Event::VerifyServerCert(VerifyRequest {
                     chain,
+                    certificate_type: self.server_cert_type,
                     server_name: self.server_name.clone(),
                     now,
                 }));
@@ -1041,7 +1134,11 @@ impl ClientHs {
             .peer_certificates
             .first()
             .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
-        let spki = sign::certificate_spki(ee)?;
+        let spki = if core.negotiated.peer_raw_public_key {
+            ee.as_slice()
+        } else {
+            sign::certificate_spki(ee)?
+        };
         let th = self.transcript.current()?;
         let content = common::signed_content(common::SERVER_CV_CONTEXT, th.as_ref());
         sign::verify(
@@ -1088,14 +1185,22 @@ impl ClientHs {
             c_ap,
             exporter,
         };
-        let Some(req) = h.cert_request.map(|b| *b) else {
+        let Some(mut req) = h.cert_request.map(|b| *b) else {
             return self.send_finished(core, finish);
         };
+        req.info.certificate_type = self.client_cert_type;
 
         // §4.4.2: answer the request with a certificate whose key can sign
         // one of the requested schemes, or with an empty Certificate.
         let chosen = self.choose_client_cert(&req.info);
         let entries = match &chosen {
+            Some((ck, _)) if self.client_cert_type == CertificateType::RAW_PUBLIC_KEY => {
+                let first = ck.chain.first().ok_or(Error::Internal("empty chain"))?;
+                vec![CertificateEntry {
+                    data: common::raw_public_key(first)?,
+                    extensions: Vec::new(),
+                }]
+            }
             Some((ck, _)) => ck
                 .chain
                 .iter()

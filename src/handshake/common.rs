@@ -96,6 +96,46 @@ pub fn unexpected(msg: &HandshakeMessage, expected: &'static str) -> Error {
     .into()
 }
 
+/// Whether `der` is exactly one DER SubjectPublicKeyInfo (RFC 5280
+/// §4.1.2.7), as a raw public key entry must be (RFC 7250 §3).
+pub fn is_spki(der: &[u8]) -> bool {
+    p256::pkcs8::spki::SubjectPublicKeyInfoRef::try_from(der).is_ok()
+}
+
+/// The entry we send for a raw public key (RFC 8446 §4.4.2: "an
+/// ASN1_subjectPublicKeyInfo value"): the configured entry itself when it
+/// is an SPKI, else the key of the certificate it is.
+pub fn raw_public_key(entry: &[u8]) -> Result<Vec<u8>, Error> {
+    if is_spki(entry) {
+        return Ok(entry.to_vec());
+    }
+    crate::crypto::sign::certificate_spki(entry)
+        .map(<[u8]>::to_vec)
+        .map_err(|_| {
+            Error::BadConfig(
+                "a raw public key must be a DER SubjectPublicKeyInfo or a certificate".into(),
+            )
+        })
+}
+
+/// The received raw public key of a Certificate message (RFC 8446
+/// §4.4.2: "no more than one CertificateEntry", holding an SPKI).
+pub fn received_raw_public_key(entries: &[Vec<u8>]) -> Result<&[u8], Error> {
+    let [spki] = entries else {
+        return Err(PeerMisbehaved::IllegalParameter(
+            "a raw public key Certificate must hold exactly one entry",
+        )
+        .into());
+    };
+    if !is_spki(spki) {
+        return Err(crate::error::CertificateError::BadEncoding(
+            "the raw public key is not a DER SubjectPublicKeyInfo".into(),
+        )
+        .into());
+    }
+    Ok(spki)
+}
+
 /// Whether a list has a duplicate (small lists only).
 pub fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
     items

@@ -53,6 +53,9 @@ pub struct ServerHs {
     pha: Pha,
     /// Answers to deferred ticket lookups, by identity.
     redeemed: Vec<(Vec<u8>, Option<ServerSession>)>,
+    /// RFC 7250: the client certificate type the handshake settled, which
+    /// post-handshake Certificates carry too.
+    pha_cert_type: CertificateType,
 }
 
 /// A ClientHello waiting for a deferred ticket lookup; processed again
@@ -130,6 +133,21 @@ struct Chosen {
     alpn: Option<Vec<u8>>,
     client_limit: Option<u16>,
     sni: Option<String>,
+    types: CertTypes,
+}
+
+/// RFC 7250 choices made from the ClientHello.
+#[derive(Clone, Copy)]
+struct CertTypes {
+    /// What our Certificate carries.
+    server: CertificateType,
+    /// Echo `server_certificate_type` in EE (the client offered it).
+    server_echo: bool,
+    /// What the client's Certificate must carry; `None`: no
+    /// CertificateRequest.
+    client: Option<CertificateType>,
+    /// Echo `client_certificate_type` in EE (the client offered it).
+    client_echo: bool,
 }
 
 /// State while waiting for the CertificateVerify signature.
@@ -151,6 +169,8 @@ struct Flight {
 struct Requested {
     schemes: Vec<SignatureScheme>,
     required: bool,
+    /// RFC 7250: the type the client's Certificate carries.
+    cert_type: CertificateType,
 }
 
 /// State after our Finished.
@@ -192,6 +212,7 @@ pub fn start(config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
         client_pha: false,
         pha: Pha::Idle,
         redeemed: Vec::new(),
+        pha_cert_type: CertificateType::X509,
     };
     crate::log::debug!("server: waiting for a ClientHello");
     Ok((core, State::Server(hs)))
@@ -413,6 +434,8 @@ impl ServerHs {
         let mut client_limit = None;
         let mut sni = None;
         let mut cookie = None;
+        let mut offered_server_types = None;
+        let mut offered_client_types = None;
         for e in &ch.extensions {
             match e {
                 ClientExtension::SupportedGroups(g) => groups = Some(g),
@@ -441,6 +464,8 @@ impl ServerHs {
                 }
                 ClientExtension::Cookie(c) => cookie = Some(c),
                 ClientExtension::PostHandshakeAuth => self.client_pha = true,
+                ClientExtension::ServerCertificateType(t) => offered_server_types = Some(t),
+                ClientExtension::ClientCertificateType(t) => offered_client_types = Some(t),
                 // §4.2: recognised, but specified for other messages only.
                 ClientExtension::Unknown(u)
                     if common::extension_allowed_in(u.typ, common::ext_in::CH) == Some(false) =>
@@ -573,6 +598,12 @@ impl ServerHs {
             _ => None,
         };
 
+        let types = cert_types(
+            &cfg,
+            offered_server_types.map(Vec::as_slice),
+            offered_client_types.map(Vec::as_slice),
+        )?;
+
         core.client_random = ch.random;
         self.transcript.add(raw);
         self.transcript.start_hash(suite.hash);
@@ -607,6 +638,7 @@ impl ServerHs {
             server_name: sni.clone(),
             alpn: alpn_offer.unwrap_or_default(),
             signature_schemes: schemes.clone(),
+            certificate_type: types.server,
         };
         let resumed = psk.is_some();
         let chosen = Chosen {
@@ -620,6 +652,7 @@ impl ServerHs {
             alpn,
             client_limit,
             sni,
+            types,
         };
         if resumed {
             // §2.2: a PSK handshake authenticates with the PSK alone.
@@ -791,6 +824,17 @@ impl ServerHs {
         if let Some(p) = &chosen.alpn {
             ee.push(ServerExtension::Alpn(vec![p.clone()]));
         }
+        let types = chosen.types;
+        // A PSK handshake has no certificates, so no certificate types.
+        if ck.is_some() {
+            if types.server_echo {
+                ee.push(ServerExtension::ServerCertificateType(types.server));
+            }
+            // RFC 7250 §4.2: only together with a CertificateRequest.
+            if let (Some(t), true) = (types.client, types.client_echo) {
+                ee.push(ServerExtension::ClientCertificateType(t));
+            }
+        }
         if chosen.early.is_some() {
             ee.push(ServerExtension::EarlyData);
         }
@@ -802,11 +846,11 @@ impl ServerHs {
         let mut queued = ee_raw;
 
         // §4.3.2: CertificateRequest right after EncryptedExtensions.
-        let client_auth = match &cfg.client_auth {
+        let client_auth = match (&cfg.client_auth, types.client) {
             // §4.3.2: no CertificateRequest in a PSK handshake.
             _ if ck.is_none() => None,
-            ClientAuth::None => None,
-            ClientAuth::Optional(v) | ClientAuth::Required(v) => {
+            (ClientAuth::None, _) | (_, None) => None,
+            (ClientAuth::Optional(v) | ClientAuth::Required(v), Some(cert_type)) => {
                 let schemes = v.signature_schemes();
                 let mut extensions = vec![CertReqExtension::SignatureAlgorithms(schemes.clone())];
                 let authorities = v.certificate_authorities();
@@ -824,6 +868,7 @@ impl ServerHs {
                 Some(Requested {
                     schemes,
                     required: matches!(cfg.client_auth, ClientAuth::Required(_)),
+                    cert_type,
                 })
             }
         };
@@ -841,16 +886,33 @@ impl ServerHs {
         let (Some(ck), Some(scheme)) = (ck, scheme) else {
             return self.finish_flight(core, flight, None);
         };
-        let cert = HandshakeMessage::Certificate(CertificatePayload {
-            context: Vec::new(),
-            entries: ck
-                .chain
+        if types.server == CertificateType::X509
+            && ck.chain.first().is_some_and(|c| common::is_spki(c))
+        {
+            return Err(Error::BadConfig(
+                "the certificate resolver returned a raw public key, but X.509 was negotiated"
+                    .into(),
+            ));
+        }
+        let entries = if types.server == CertificateType::RAW_PUBLIC_KEY {
+            // RFC 8446 §4.4.2: one entry, the SubjectPublicKeyInfo.
+            let first = ck.chain.first().ok_or(Error::Internal("empty chain"))?;
+            vec![CertificateEntry {
+                data: common::raw_public_key(first)?,
+                extensions: Vec::new(),
+            }]
+        } else {
+            ck.chain
                 .iter()
                 .map(|c| CertificateEntry {
                     data: c.clone(),
                     extensions: Vec::new(),
                 })
-                .collect(),
+                .collect()
+        };
+        let cert = HandshakeMessage::Certificate(CertificatePayload {
+            context: Vec::new(),
+            entries,
         })
         .to_bytes();
         self.transcript.add(&cert);
@@ -959,16 +1021,27 @@ impl ServerHs {
             .clone();
         f.client_chain = c.entries.into_iter().map(|e| e.data).collect();
         let now = self.config.time.now_unix();
-        let (ee, rest) = f
-            .client_chain
-            .split_first()
-            .ok_or(Error::Internal("non-empty chain has no first element"))?;
-        match verifier.verify_client_cert(ee, rest, now) {
+        let cert_type = f
+            .client_auth
+            .as_ref()
+            .map_or(CertificateType::X509, |r| r.cert_type);
+        let decision = if cert_type == CertificateType::RAW_PUBLIC_KEY {
+            let spki = common::received_raw_public_key(&f.client_chain)?;
+            verifier.verify_client_raw_public_key(spki, now)
+        } else {
+            let (ee, rest) = f
+                .client_chain
+                .split_first()
+                .ok_or(Error::Internal("non-empty chain has no first element"))?;
+            verifier.verify_client_cert(ee, rest, now)
+        };
+        match decision {
             Decision::Ready(Ok(())) => self.state = St::ExpectCertificateVerify(f),
             Decision::Ready(Err(e)) => return Err(e.into()),
             Decision::Deferred => {
                 core.push_event(Event::VerifyClientCert(ClientVerifyRequest {
                     chain: f.client_chain.clone(),
+                    certificate_type: cert_type,
                     now,
                 }));
                 self.state = St::AwaitClientVerify(f);
@@ -998,7 +1071,15 @@ impl ServerHs {
             .client_chain
             .first()
             .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
-        let spki = sign::certificate_spki(ee)?;
+        let raw_key = f
+            .client_auth
+            .as_ref()
+            .is_some_and(|r| r.cert_type == CertificateType::RAW_PUBLIC_KEY);
+        let spki = if raw_key {
+            ee.as_slice()
+        } else {
+            sign::certificate_spki(ee)?
+        };
         let th = self.transcript.current()?;
         let content = common::signed_content(common::CLIENT_CV_CONTEXT, th.as_ref());
         sign::verify(
@@ -1012,6 +1093,7 @@ impl ServerHs {
         self.transcript.add(raw);
         core.negotiated.client_signature_scheme = Some(cv.scheme);
         core.negotiated.peer_certificates = f.client_chain.clone();
+        core.negotiated.peer_raw_public_key = raw_key;
         self.state = St::ExpectFinished(f);
         Ok(())
     }
@@ -1031,6 +1113,10 @@ impl ServerHs {
         let resumption = f.master.resumption_master_secret(th.as_ref());
         core.set_read_secret(&f.c_ap)?;
         core.ccs_allowed = false;
+        self.pha_cert_type = f
+            .client_auth
+            .as_ref()
+            .map_or(CertificateType::X509, |r| r.cert_type);
         self.send_tickets(core, &f, &resumption)?;
         core.resumption_secret = Some(resumption);
         self.state = St::Connected;
@@ -1186,11 +1272,18 @@ impl ServerHs {
                         "post-handshake Certificate without a verifier",
                     ))?
                     .clone();
-                let (ee, rest) = r
-                    .chain
-                    .split_first()
-                    .ok_or(Error::Internal("non-empty chain has no first element"))?;
-                match verifier.verify_client_cert(ee, rest, self.config.time.now_unix()) {
+                let now = self.config.time.now_unix();
+                let decision = if self.pha_cert_type == CertificateType::RAW_PUBLIC_KEY {
+                    let spki = common::received_raw_public_key(&r.chain)?;
+                    verifier.verify_client_raw_public_key(spki, now)
+                } else {
+                    let (ee, rest) = r
+                        .chain
+                        .split_first()
+                        .ok_or(Error::Internal("non-empty chain has no first element"))?;
+                    verifier.verify_client_cert(ee, rest, now)
+                };
+                match decision {
                     Decision::Ready(Ok(())) => {}
                     Decision::Ready(Err(e)) => return Err(e.into()),
                     // Deferred verification exists for the handshake only.
@@ -1216,7 +1309,11 @@ impl ServerHs {
                     .chain
                     .first()
                     .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
-                let spki = sign::certificate_spki(ee)?;
+                let spki = if self.pha_cert_type == CertificateType::RAW_PUBLIC_KEY {
+                    ee.as_slice()
+                } else {
+                    sign::certificate_spki(ee)?
+                };
                 let th = r.transcript.current()?;
                 let content = common::signed_content(common::CLIENT_CV_CONTEXT, th.as_ref());
                 sign::verify(
@@ -1248,6 +1345,8 @@ impl ServerHs {
                 common::check_finished(hash, key.as_ref(), th.as_ref(), &vd)?;
                 if !r.chain.is_empty() {
                     core.negotiated.peer_certificates = r.chain.clone();
+                    core.negotiated.peer_raw_public_key =
+                        self.pha_cert_type == CertificateType::RAW_PUBLIC_KEY;
                 }
                 core.push_event(Event::PostHandshakeAuth(r.chain));
                 Ok(())
@@ -1408,6 +1507,48 @@ fn early_skip_budget(cfg: &ServerConfig) -> usize {
     (cfg.max_early_data_size as usize)
         .max(1 << 14)
         .saturating_mul(2)
+}
+
+/// The RFC 7250 negotiation (§4.2): for each side, our first type (in
+/// our preference order) that the client offered; a client that sent no
+/// extension offers X.509 only. No type in common for the server's
+/// certificate ends the handshake with `unsupported_certificate`; for the
+/// client's, so does required client authentication, while optional
+/// authentication goes on without a CertificateRequest.
+fn cert_types(
+    cfg: &ServerConfig,
+    offered_server: Option<&[CertificateType]>,
+    offered_client: Option<&[CertificateType]>,
+) -> Result<CertTypes, Error> {
+    let pick = |ours: &[CertificateType], offered: Option<&[CertificateType]>| {
+        let offered = offered.unwrap_or(&[CertificateType::X509]);
+        ours.iter().copied().find(|t| offered.contains(t))
+    };
+    let no_common = |whose: &str| -> Error {
+        CertificateError::Other {
+            reason: alloc::format!(
+                "no {whose} certificate type in common with the client (RFC 7250 §4.2)"
+            ),
+            alert: AlertDescription::UNSUPPORTED_CERTIFICATE,
+        }
+        .into()
+    };
+    let server =
+        pick(&cfg.server_certificate_types, offered_server).ok_or_else(|| no_common("server"))?;
+    let client = match &cfg.client_auth {
+        ClientAuth::None => None,
+        auth => match pick(&cfg.client_certificate_types, offered_client) {
+            Some(t) => Some(t),
+            None if matches!(auth, ClientAuth::Required(_)) => return Err(no_common("client")),
+            None => None,
+        },
+    };
+    Ok(CertTypes {
+        server,
+        server_echo: offered_server.is_some(),
+        client,
+        client_echo: offered_client.is_some(),
+    })
 }
 
 impl St {

@@ -18,6 +18,9 @@ pub struct Node<'a> {
     pub cert: Certificate<'a>,
     pub pos: Position,
     pub anchor: bool,
+    /// A name-and-key anchor (`TrustAnchor::from_subject_spki`): a
+    /// stand-in certificate without SKI, which it is not required to have.
+    pub key_only: bool,
 }
 
 impl Node<'_> {
@@ -351,7 +354,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 ));
             }
         }
-        if c.ext.ski.is_none() {
+        if c.ext.ski.is_none() && !cand.key_only {
             return Err(err(
                 Check::Profile,
                 "is a CA without subjectKeyIdentifier (RFC 5280 §4.2.1.2)",
