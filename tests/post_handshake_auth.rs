@@ -249,3 +249,29 @@ fn not_offered_or_not_configured_is_a_usage_error() {
     p.run().unwrap();
     assert_eq!(pha_events(&p).len(), 1);
 }
+
+#[test]
+fn raw_public_key_again_after_the_handshake() {
+    // RFC 7250: the handshake settled raw public keys for the client; the
+    // post-handshake Certificate carries the bare key too.
+    let key = || SigningKey::from_der(&identity(KeyType::Ed25519).key).unwrap();
+    let spki = key().public_key_spki();
+    let client = client_builder(KeyType::EcdsaP256)
+        .client_auth_raw_public_key(key())
+        .build()
+        .unwrap();
+    let server = server_builder(KeyType::EcdsaP256)
+        .client_auth(ClientAuth::Required(Arc::new(
+            tls13::verify::PinnedRawPublicKeys::new(vec![spki.clone()]),
+        )))
+        .client_certificate_types(&[tls13::msgs::enums::CertificateType::RAW_PUBLIC_KEY])
+        .build()
+        .unwrap();
+    let mut p = Pair::new(client, server, Feed::Whole);
+    p.run().unwrap();
+    assert!(p.server.negotiated().peer_raw_public_key);
+    p.server.request_client_certificate().unwrap();
+    p.run().unwrap();
+    assert_eq!(pha_events(&p), vec![vec![spki]]);
+    assert!(p.server.negotiated().peer_raw_public_key);
+}
