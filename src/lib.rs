@@ -261,6 +261,7 @@ pub mod key_schedule;
 mod log;
 pub mod msgs;
 pub mod record;
+pub mod resumption;
 #[cfg(feature = "std")]
 pub mod stream;
 pub mod trace;
