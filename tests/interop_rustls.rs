@@ -4,8 +4,8 @@
 //! client against our server) over suites × groups (X25519MLKEM768
 //! included), HelloRetryRequest, client authentication, KeyUpdate
 //! mid-stream, ALPN, record_size_limit (which rustls does not implement:
-//! our offer must be ignored cleanly) and a 64 MiB transfer each way with
-//! every byte checked. Every exchange is bounded: a pump that stops moving
+//! our offer must be ignored cleanly), a 64 MiB transfer each way with
+//! every byte checked, and resumption with and without 0-RTT. Every exchange is bounded: a pump that stops moving
 //! bytes ends the wait.
 
 mod peers;
@@ -85,6 +85,10 @@ struct Case {
     our_record_size: Option<u16>,
     /// The client authenticates and the server requires it.
     client_auth: bool,
+    /// The server issues tickets (rustls always does; ours when asked).
+    tickets: bool,
+    /// The server accepts 0-RTT and the client offers it when resuming.
+    early_data: bool,
 }
 
 impl Default for Case {
@@ -98,6 +102,8 @@ impl Default for Case {
             their_alpn: Vec::new(),
             our_record_size: None,
             client_auth: false,
+            tickets: false,
+            early_data: false,
         }
     }
 }
@@ -175,6 +181,14 @@ struct Pair {
     ours_closed: Option<CloseKind>,
     theirs_closed: bool,
     ours_complete: bool,
+    /// 0-RTT data each side received as such.
+    ours_early: Vec<u8>,
+    theirs_early: Vec<u8>,
+    /// Our client's view of its 0-RTT offer: accepted, or the bytes
+    /// handed back when refused.
+    ours_early_accepted: bool,
+    ours_early_rejected: Option<Vec<u8>>,
+    ours_tickets: usize,
 }
 
 impl Pair {
@@ -190,6 +204,11 @@ impl Pair {
             ours_closed: None,
             theirs_closed: false,
             ours_complete: false,
+            ours_early: Vec::new(),
+            theirs_early: Vec::new(),
+            ours_early_accepted: false,
+            ours_early_rejected: None,
+            ours_tickets: 0,
         }
     }
 
@@ -238,6 +257,13 @@ impl Pair {
     }
 
     fn drain_theirs(&mut self) -> Result<(), String> {
+        if let rustls::Connection::Server(s) = &mut self.theirs
+            && let Some(mut early) = s.early_data()
+        {
+            early
+                .read_to_end(&mut self.theirs_early)
+                .map_err(|e| format!("rustls early data: {e}"))?;
+        }
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             match self.theirs.reader().read(&mut buf) {
@@ -258,7 +284,10 @@ impl Pair {
                 Event::HandshakeComplete => self.ours_complete = true,
                 Event::Data(d) => self.ours_rx.push(&d),
                 Event::Closed(k) => self.ours_closed = Some(k),
-                Event::NewSessionTicket(_) => {}
+                Event::NewSessionTicket(_) => self.ours_tickets += 1,
+                Event::EarlyData(d) => self.ours_early.extend_from_slice(&d),
+                Event::EarlyDataAccepted => self.ours_early_accepted = true,
+                Event::EarlyDataRejected(d) => self.ours_early_rejected = Some(d),
                 other => panic!("unexpected event with synchronous answerers: {other:?}"),
             }
         }
@@ -316,6 +345,18 @@ impl Pair {
 
 /// Our client against a rustls server configured from `case`.
 fn our_client(case: &Case, c: &Certs) -> Pair {
+    let (theirs, ours) = our_client_configs(case, c);
+    connect_our_client(&theirs, &ours)
+}
+
+fn connect_our_client(theirs: &Arc<rustls::ServerConfig>, ours: &Arc<ClientConfig>) -> Pair {
+    let theirs = rustls::ServerConnection::new(theirs.clone()).unwrap();
+    let ours = ClientConnection::new(ours.clone(), "localhost").unwrap();
+    Pair::new(Ours::Client(ours), theirs.into())
+}
+
+/// The rustls server's and our client's configs for `case`.
+fn our_client_configs(case: &Case, c: &Certs) -> (Arc<rustls::ServerConfig>, Arc<ClientConfig>) {
     let p = provider(&case.their_suites, &case.their_groups);
     let b = rustls::ServerConfig::builder_with_provider(p.clone())
         .with_protocol_versions(&[&rustls::version::TLS13])
@@ -335,25 +376,40 @@ fn our_client(case: &Case, c: &Certs) -> Pair {
         )
         .unwrap();
     sc.alpn_protocols = case.their_alpn.iter().map(|a| a.to_vec()).collect();
-    let theirs = rustls::ServerConnection::new(Arc::new(sc)).unwrap();
+    if case.early_data {
+        sc.max_early_data_size = 16384;
+    }
 
     let mut b = ClientConfig::builder(Arc::new(PinnedCertVerifier::new(c.server.leaf.clone())))
         .suites(&case.our_suites)
         .groups(&case.our_groups)
         .alpn_protocols(&case.our_alpn)
-        .record_size_limit(case.our_record_size);
+        .record_size_limit(case.our_record_size)
+        .enable_early_data(case.early_data);
     if case.client_auth {
         b = b.client_auth_cert(
             vec![c.client.leaf.clone()],
             SigningKey::from_der(&c.client.key).unwrap(),
         );
     }
-    let ours = ClientConnection::new(Arc::new(b.build().unwrap()), "localhost").unwrap();
-    Pair::new(Ours::Client(ours), theirs.into())
+    (Arc::new(sc), Arc::new(b.build().unwrap()))
 }
 
 /// A rustls client configured from `case` against our server.
 fn our_server(case: &Case, c: &Certs) -> Pair {
+    let (theirs, ours) = our_server_configs(case, c);
+    connect_our_server(&theirs, &ours)
+}
+
+fn connect_our_server(theirs: &Arc<rustls::ClientConfig>, ours: &Arc<ServerConfig>) -> Pair {
+    let name = ServerName::try_from("localhost").unwrap();
+    let theirs = rustls::ClientConnection::new(theirs.clone(), name).unwrap();
+    let ours = ServerConnection::new(ours.clone()).unwrap();
+    Pair::new(Ours::Server(ours), theirs.into())
+}
+
+/// The rustls client's and our server's configs for `case`.
+fn our_server_configs(case: &Case, c: &Certs) -> (Arc<rustls::ClientConfig>, Arc<ServerConfig>) {
     let p = provider(&case.their_suites, &case.their_groups);
     let b = rustls::ClientConfig::builder_with_provider(p)
         .with_protocol_versions(&[&rustls::version::TLS13])
@@ -369,8 +425,7 @@ fn our_server(case: &Case, c: &Certs) -> Pair {
         b.with_no_client_auth()
     };
     cc.alpn_protocols = case.their_alpn.iter().map(|a| a.to_vec()).collect();
-    let name = ServerName::try_from("localhost").unwrap();
-    let theirs = rustls::ClientConnection::new(Arc::new(cc), name).unwrap();
+    cc.enable_early_data = case.early_data;
 
     let mut b = ServerConfig::builder_with_single_cert(
         vec![c.server.leaf.clone()],
@@ -385,8 +440,13 @@ fn our_server(case: &Case, c: &Certs) -> Pair {
             PinnedClientCertVerifier::new(vec![c.client.leaf.clone()]),
         )));
     }
-    let ours = ServerConnection::new(Arc::new(b.build().unwrap())).unwrap();
-    Pair::new(Ours::Server(ours), theirs.into())
+    if case.tickets || case.early_data {
+        b = b.session_tickets(2);
+    }
+    if case.early_data {
+        b = b.max_early_data_size(16384);
+    }
+    (Arc::new(cc), Arc::new(b.build().unwrap()))
 }
 
 /// Both sides agree on the version, the suite and the group (and whether a
@@ -858,4 +918,105 @@ fn client_64_mib_each_way() {
 #[test]
 fn server_64_mib_each_way() {
     big_transfer(our_server);
+}
+
+// ---------- resumption and 0-RTT ----------
+
+const EARLY: &[u8] = b"GET /idempotent HTTP/1.1\r\n\r\n";
+
+/// A full handshake that leaves a ticket with the client, then a second
+/// connection from the same client config that resumes with it (both
+/// sides agree: PSK handshake, no certificate), with 0-RTT data when
+/// `early` (accepted by the server and delivered as early data).
+fn resume(ours_is_client: bool, early: bool) {
+    let c = certs();
+    let case = Case {
+        tickets: true,
+        early_data: early,
+        ..Case::default()
+    };
+    let connect: Box<dyn Fn() -> Pair> = if ours_is_client {
+        let (t, o) = our_client_configs(&case, &c);
+        Box::new(move || connect_our_client(&t, &o))
+    } else {
+        let (t, o) = our_server_configs(&case, &c);
+        Box::new(move || connect_our_server(&t, &o))
+    };
+
+    let mut first = connect();
+    first.handshake().unwrap();
+    first.exchange(b"first", b"first").unwrap();
+    assert!(!first.negotiated().resumed);
+    assert_eq!(first.theirs.handshake_kind(), Some(HandshakeKind::Full));
+    if ours_is_client {
+        assert!(first.ours_tickets > 0, "rustls issued no ticket to us");
+    }
+    first.close().unwrap();
+
+    let mut second = connect();
+    if early {
+        if ours_is_client {
+            let Ours::Client(client) = &mut second.ours else {
+                unreachable!()
+            };
+            assert_eq!(
+                client.send_early_data(EARLY).unwrap(),
+                EARLY.len(),
+                "our client did not offer 0-RTT with rustls's ticket"
+            );
+        } else {
+            let rustls::Connection::Client(client) = &mut second.theirs else {
+                unreachable!()
+            };
+            client
+                .early_data()
+                .expect("rustls did not offer 0-RTT with our ticket")
+                .write_all(EARLY)
+                .unwrap();
+        }
+    }
+    second.handshake().unwrap();
+    let n = second.negotiated();
+    assert!(n.resumed, "we did not resume");
+    assert!(!n.external_psk);
+    assert_eq!(
+        second.theirs.handshake_kind(),
+        Some(HandshakeKind::Resumed),
+        "rustls did not resume"
+    );
+    if early {
+        assert!(n.early_data_accepted, "0-RTT not accepted on our side");
+        if ours_is_client {
+            assert!(second.ours_early_accepted && second.ours_early_rejected.is_none());
+            assert_eq!(second.theirs_early, EARLY, "rustls got other early data");
+        } else {
+            let rustls::Connection::Client(client) = &second.theirs else {
+                unreachable!()
+            };
+            assert!(client.is_early_data_accepted(), "rustls saw 0-RTT refused");
+            assert_eq!(second.ours_early, EARLY, "we got other early data");
+        }
+    }
+    second.exchange(b"second", b"second").unwrap();
+    second.close().unwrap();
+}
+
+#[test]
+fn client_resumes_with_rustls_ticket() {
+    resume(true, false);
+}
+
+#[test]
+fn server_resumes_rustls_client() {
+    resume(false, false);
+}
+
+#[test]
+fn client_early_data_to_rustls() {
+    resume(true, true);
+}
+
+#[test]
+fn server_accepts_rustls_early_data() {
+    resume(false, true);
 }
