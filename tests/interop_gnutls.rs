@@ -3,8 +3,9 @@
 //! the three TLS 1.3 suites with each key exchange group GnuTLS 3.7 and we
 //! share (X25519, P-256, P-384; it has no X25519MLKEM768),
 //! HelloRetryRequest both ways, record_size_limit (RFC 8449) both ways,
-//! ALPN, client authentication and KeyUpdate mid-stream. Each case is a
-//! data round trip.
+//! ALPN, client authentication, KeyUpdate mid-stream, and resumption with
+//! and without 0-RTT both ways (`gnutls-cli -r --earlydata`,
+//! `gnutls-serv --earlydata`). Each case is a data round trip.
 //!
 //! `gnutls-cli`/`gnutls-serv` are found on `PATH` (or at `$GNUTLS_CLI` /
 //! `$GNUTLS_SERV`); when missing, every test prints a loud SKIP line and
@@ -641,4 +642,232 @@ fn server_key_update_mid_stream() {
             ..Case::default()
         },
     );
+}
+
+// ---------- resumption and 0-RTT ----------
+
+/// Our client connects twice to one gnutls-serv with one config: the
+/// second connection resumes with the ticket from the first (and, with
+/// `early`, sends 0-RTT data that gnutls-serv accepts).
+fn client_resumes_with_gnutls_serv(test: &str, early: bool) {
+    if !have_gnutls(test) {
+        return;
+    }
+    let dir = TempDir::new("gnutls-r");
+    let server = pki(&dir, "server", "localhost", KeyType::EcdsaP256);
+    let port = free_port().to_string();
+    let mut args = vec![
+        "--echo",
+        "-a",
+        "-p",
+        &port,
+        "--x509certfile",
+        &server.leaf_pem,
+        "--x509keyfile",
+        &server.key_pem,
+        "--priority",
+        "NORMAL:-VERS-ALL:+VERS-TLS1.3",
+    ];
+    if early {
+        args.extend(["--earlydata", "--maxearlydata", "16384"]);
+    }
+    let mut child = ChildGuard::spawn(&serv_bin(), &args);
+    let (out, err) = child.collect();
+    let config = Arc::new(
+        ClientConfig::builder(Arc::new(PinnedCertVerifier::new(server.leaf.clone())))
+            .enable_early_data(early)
+            .build()
+            .unwrap(),
+    );
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let connect = |early_data: Option<&[u8]>| {
+            let sock = connect_retry(port.parse().unwrap());
+            sock.set_read_timeout(Some(TIMEOUT)).unwrap();
+            sock.set_write_timeout(Some(TIMEOUT)).unwrap();
+            let mut conn = ClientConnection::new(config.clone(), "localhost").unwrap();
+            if let Some(e) = early_data {
+                assert_eq!(
+                    conn.send_early_data(e).unwrap(),
+                    e.len(),
+                    "no 0-RTT offered with gnutls's ticket"
+                );
+            }
+            let mut tls = ClientStream::new(conn, sock);
+            tls.handshake().expect("handshake with gnutls-serv");
+            tls
+        };
+        // The echo also makes sure the tickets, sent after the handshake,
+        // have been read.
+        let mut first = connect(None);
+        assert_eq!(echo(&mut first, b"first\n"), b"first\n");
+        let n1 = first.conn().negotiated().clone();
+        first.close().unwrap();
+
+        let mut second = connect(early.then_some(&b"early line\n"[..]));
+        let n2 = second.conn().negotiated().clone();
+        // gnutls-serv echoes the 0-RTT data only when it reads it together
+        // with what follows (a matter of timing): either way nothing else.
+        second.write_all(b"second\n").unwrap();
+        second.flush().unwrap();
+        let mut got = Vec::new();
+        let mut b = [0u8; 1];
+        while !got.ends_with(b"second\n") && got.len() < 64 {
+            second.read_exact(&mut b).expect("read the echo");
+            got.push(b[0]);
+        }
+        assert!(
+            got == b"second\n" || (early && got == b"early line\nsecond\n"),
+            "unexpected echo {:?}",
+            String::from_utf8_lossy(&got)
+        );
+        second.close().unwrap();
+        (n1, n2)
+    }));
+    drop(child);
+    let (n1, n2) = result.unwrap_or_else(|p| {
+        eprintln!(
+            "gnutls-serv said:\n{}{}",
+            out.get(Duration::from_secs(5)),
+            err.get(Duration::from_secs(5))
+        );
+        std::panic::resume_unwind(p)
+    });
+    assert!(!n1.resumed);
+    assert!(n2.resumed, "the second connection did not resume");
+    assert_eq!(n2.early_data_accepted, early, "0-RTT acceptance");
+}
+
+#[test]
+fn client_resumes_with_gnutls_serv_ticket() {
+    client_resumes_with_gnutls_serv("client_resumes_with_gnutls_serv_ticket", false);
+}
+
+#[test]
+fn client_early_data_to_gnutls_serv() {
+    client_resumes_with_gnutls_serv("client_early_data_to_gnutls_serv", true);
+}
+
+/// `gnutls-cli -r` connects to our server, takes a ticket, disconnects and
+/// resumes with it (with `early`, sending `--earlydata` as 0-RTT data that
+/// our server accepts); the resumed connection carries a round trip.
+fn gnutls_cli_resumes(test: &str, early: bool) {
+    if !have_gnutls(test) {
+        return;
+    }
+    let dir = TempDir::new("gnutls-rs");
+    let server = pki(&dir, "server", "localhost", KeyType::EcdsaP256);
+    let early_file = dir.write("early.txt", "early bytes from gnutls-cli\n");
+    let mut b = ServerConfig::builder_with_single_cert(
+        vec![server.leaf.clone()],
+        SigningKey::from_der(&server.key).unwrap(),
+    )
+    .session_tickets(2);
+    if early {
+        b = b.max_early_data_size(16384);
+    }
+    let config = Arc::new(b.build().unwrap());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let expect_lines = if early { 2 } else { 1 };
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let r = (|| -> Result<_, String> {
+            let accept = || -> Result<_, String> {
+                let (sock, _) = listener.accept().map_err(|e| e.to_string())?;
+                sock.set_read_timeout(Some(TIMEOUT)).unwrap();
+                sock.set_write_timeout(Some(TIMEOUT)).unwrap();
+                let conn = ServerConnection::new(config.clone()).map_err(|e| e.to_string())?;
+                let mut tls = ServerStream::new(conn, sock);
+                tls.handshake().map_err(|e| format!("handshake: {e}"))?;
+                Ok(tls)
+            };
+            // The first connection only hands out tickets; gnutls-cli
+            // leaves once it has one.
+            let mut first = accept()?;
+            let n1 = first.conn().negotiated().clone();
+            let mut buf = [0u8; 256];
+            while matches!(first.read(&mut buf), Ok(n) if n > 0) {}
+            drop(first);
+            let mut second = accept()?;
+            let n2 = second.conn().negotiated().clone();
+            let mut got = Vec::new();
+            while got.iter().filter(|&&b| b == b'\n').count() < expect_lines {
+                let n = second.read(&mut buf).map_err(|e| format!("read: {e}"))?;
+                if n == 0 {
+                    return Err(format!("gnutls-cli closed after {got:?}"));
+                }
+                got.extend_from_slice(&buf[..n]);
+            }
+            second
+                .write_all(&got.to_ascii_uppercase())
+                .map_err(|e| format!("write: {e}"))?;
+            second.close().map_err(|e| format!("close: {e}"))?;
+            Ok((n1, n2, got))
+        })();
+        let _ = tx.send(r);
+    });
+    let mut args = vec![
+        "-r",
+        "-p",
+        &port,
+        "127.0.0.1",
+        "--sni-hostname",
+        "localhost",
+        "--verify-hostname",
+        "localhost",
+        "--x509cafile",
+        &server.ca_pem,
+    ];
+    if early {
+        args.extend(["--earlydata", &early_file]);
+    }
+    let mut child = ChildGuard::spawn(&cli_bin(), &args);
+    let (out, err) = child.collect();
+    let mut stdin = child.0.stdin.take().unwrap();
+    // Read only in the resumed session's interactive mode.
+    stdin.write_all(b"hello after resumption\n").unwrap();
+    stdin.flush().unwrap();
+    let outcome = rx.recv_timeout(TIMEOUT);
+    let status = child.wait_bounded(Duration::from_secs(10));
+    drop(stdin);
+    let stdout = out.get(Duration::from_secs(5));
+    let stderr = err.get(Duration::from_secs(5));
+    let (n1, n2, got) = match outcome {
+        Ok(Ok(x)) => x,
+        other => panic!("server side failed: {other:?}\ngnutls-cli:\n{stdout}\n{stderr}"),
+    };
+    let expect: &[u8] = if early {
+        b"early bytes from gnutls-cli\nhello after resumption\n"
+    } else {
+        b"hello after resumption\n"
+    };
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        String::from_utf8_lossy(expect)
+    );
+    assert!(!n1.resumed);
+    assert!(n2.resumed, "our server did not resume gnutls-cli");
+    assert_eq!(n2.early_data_accepted, early, "0-RTT acceptance");
+    assert!(
+        stdout.contains("*** This is a resumed session"),
+        "gnutls-cli did not report resumption:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("HELLO AFTER RESUMPTION"),
+        "gnutls-cli did not print our reply:\n{stdout}"
+    );
+    assert!(
+        status.is_some(),
+        "gnutls-cli did not exit after our close_notify"
+    );
+}
+
+#[test]
+fn server_resumes_gnutls_cli() {
+    gnutls_cli_resumes("server_resumes_gnutls_cli", false);
+}
+
+#[test]
+fn server_accepts_gnutls_cli_early_data() {
+    gnutls_cli_resumes("server_accepts_gnutls_cli_early_data", true);
 }
