@@ -145,12 +145,28 @@ impl Collector {
     }
 }
 
+/// A port for a peer program to listen on.
+///
+/// Not `bind(":0")` then release: the kernel may hand the same ephemeral
+/// port to a parallel test (or use it as a connection's local port) before
+/// the peer binds it, and two tests then talk to one server. Ports below
+/// Linux's ephemeral range (32768 and up) are never chosen by the kernel,
+/// and the counter keeps this process's tests apart; a port something
+/// else holds is skipped.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    const FIRST: usize = 20_000;
+    const SPAN: usize = 12_000;
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    // Start at a place that differs between test binaries.
+    let offset = std::process::id() as usize * 97;
+    for _ in 0..SPAN {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = (FIRST + (offset + n) % SPAN) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in {FIRST}..{}", FIRST + SPAN)
 }
 
 /// Connects, retrying until the server listens (bounded).
