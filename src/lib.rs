@@ -20,9 +20,12 @@ pub mod error;
 mod handshake;
 pub mod key_schedule;
 pub mod msgs;
+pub mod pki;
 pub mod record;
 #[cfg(feature = "std")]
 pub mod stream;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 pub mod trace;
 pub mod verify;
 pub mod verify_webpki;
@@ -34,6 +37,8 @@ pub use conn::{
     ServerConnection, SignRequest, VerifyRequest,
 };
 pub use error::Error;
+/// The ecosystem's certificate, key and name types (see [`pki`]).
+pub use pki_types;
 pub use verify::{
     CertificateRequestInfo, CertifiedKey, ClientCertVerifier, ClientHelloInfo, Decision,
     PinnedCertVerifier, PinnedClientCertVerifier, ResolvesClientCert, ResolvesServerCert,
