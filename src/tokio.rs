@@ -33,8 +33,10 @@
 //!   error of kind `UnexpectedEof`, so a truncation attack is never taken
 //!   for the end of the data.
 //! * **Writing** encrypts and starts sending; records the transport could
-//!   not take yet go out on the next write, read or flush. Call `flush`
-//!   (or `shutdown`) to be sure everything left.
+//!   not take yet go out on the next write or flush. Call `flush` (or
+//!   `shutdown`) to be sure everything left. Reading never writes (except
+//!   during the handshake), so the halves of a `tokio::io::split` stream
+//!   can be used from two tasks.
 //! * **Shutdown** sends close_notify, flushes, and shuts the transport's
 //!   write side (for TCP: a FIN). Reading goes on until the peer closes
 //!   too: TLS 1.3 allows this half-close (RFC 8446 §6.1). Conversely,
@@ -496,12 +498,12 @@ where
             if this.peer_closed {
                 return Poll::Ready(Ok(()));
             }
-            // Replies the connection owes (KeyUpdate) and records an
-            // earlier write left behind go out when the transport takes
-            // them; a blocked write side must not stall reading.
-            if let Poll::Ready(Err(e)) = this.poll_write_pending(cx) {
-                return Poll::Ready(Err(e));
-            }
+            // No writing here: a transport keeps one waker per direction,
+            // and a reader that polled the write side would take the wake-up
+            // of a task blocked in poll_write on the other half of a split
+            // stream. Replies the connection owes (KeyUpdate) go out with the
+            // next write, flush or shutdown (RFC 8446 §4.6.3 only asks that
+            // they precede our next application data).
             ready!(this.poll_read_transport(cx))?;
         }
     }
