@@ -111,6 +111,16 @@ async fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let connector = TlsConnector::new(Arc::new(config));
     let name = ServerName::try_from(o.server_name.clone())?;
+    // What to send: `None` for the `--bytes` pattern.
+    let message = match (o.bytes, o.message) {
+        (Some(_), _) => None,
+        (None, Some(m)) => Some(m.into_bytes()),
+        (None, None) => {
+            let mut m = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut m)?;
+            Some(m)
+        }
+    };
 
     let tcp = TcpStream::connect(("127.0.0.1", o.port)).await?;
     let tls = connector.connect(name, tcp).await?;
@@ -124,17 +134,8 @@ async fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
             .map_or("none".into(), |p| String::from_utf8_lossy(p).into_owned())
     );
 
-    if let Some(total) = o.bytes {
-        return bulk(tls, total).await;
-    }
-    let message = match o.message {
-        Some(m) => m.into_bytes(),
-        None => {
-            // Read before connecting would be nicer; stdin is local anyway.
-            let mut m = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut m)?;
-            m
-        }
+    let Some(message) = message else {
+        return bulk(tls, o.bytes.unwrap_or(0)).await;
     };
     let mut tls = tls;
     tls.write_all(&message).await?;

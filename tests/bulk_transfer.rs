@@ -29,14 +29,18 @@ fn fill(buf: &mut [u8], start: usize, salt: u64) {
     }
 }
 
-/// Checks the bytes of `got` found at offset `start`.
-fn check(got: &[u8], start: usize, salt: u64) {
-    if let Some(i) = got
-        .iter()
+/// The offset of the first byte of `got` (found at offset `start`) that
+/// is not the pattern's.
+fn mismatch(got: &[u8], start: usize, salt: u64) -> Option<usize> {
+    got.iter()
         .enumerate()
         .position(|(i, b)| *b != pattern(start + i, salt))
-    {
-        panic!("byte {} differs", start + i);
+        .map(|i| start + i)
+}
+
+fn check(got: &[u8], start: usize, salt: u64) {
+    if let Some(at) = mismatch(got, start, salt) {
+        panic!("byte {at} differs");
     }
 }
 
@@ -215,6 +219,10 @@ fn pattern_tells_offsets_and_directions_apart() {
     fill(&mut other, 0, DOWN);
     assert_ne!(a, shifted);
     assert_ne!(a, other);
-    assert!(std::panic::catch_unwind(|| check(&shifted, 0, UP)).is_err());
-    check(&a, 0, UP);
+    assert_eq!(mismatch(&shifted, 0, UP), Some(0));
+    assert_eq!(mismatch(&other, 0, UP), Some(0));
+    let mut flipped = a.clone();
+    flipped[3000] ^= 1;
+    assert_eq!(mismatch(&flipped, 0, UP), Some(3000));
+    assert_eq!(mismatch(&a[100..], 100, UP), None);
 }

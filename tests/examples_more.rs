@@ -362,7 +362,12 @@ fn mtls_services_print_the_verified_peer() {
         s.contains("billing: got \"orders: invoice #42 for CN=billing.internal\""),
         "{s}"
     );
-    assert!(s.contains("billing (no certificate): refused as expected"), "{s}");
+    assert!(s.contains("billing: greeted with hello CN=billing.internal"), "{s}");
+    assert!(
+        s.contains("billing (no certificate): refused as expected")
+            && s.contains("CERTIFICATE_REQUIRED"),
+        "{s}"
+    );
     assert!(s.contains("orders: refused a client"), "{s}");
     // The PEM files the services loaded are where they were said to be.
     for f in ["ca.pem", "orders.pem", "orders-key.pem", "billing.pem", "billing-key.pem"] {
