@@ -80,19 +80,25 @@ fn anchors(ca: Option<&str>) -> Result<Vec<TrustAnchor>, Box<dyn std::error::Err
         return Ok(pki::load_trust_anchors(ca)?);
     }
     let bundle = std::env::var("SSL_CERT_FILE").unwrap_or_else(|_| SYSTEM_BUNDLE.into());
-    let certs = pki::load_certs(&bundle).map_err(|e| {
-        format!("no trust anchors: pass --ca PEM or set SSL_CERT_FILE ({e})")
-    })?;
+    let certs = pki::load_certs(&bundle)
+        .map_err(|e| format!("no trust anchors: pass --ca PEM or set SSL_CERT_FILE ({e})"))?;
     let total = certs.len();
     let anchors: Vec<TrustAnchor> = certs
         .into_iter()
         .filter_map(|c| TrustAnchor::from_der(c.as_ref().to_vec()).ok())
         .collect();
-    eprintln!("trusting {} of the {total} certificates in {bundle}", anchors.len());
+    eprintln!(
+        "trusting {} of the {total} certificates in {bundle}",
+        anchors.len()
+    );
     Ok(anchors)
 }
 
-async fn run(url: Url, ca: Option<String>, connect: Option<String>) -> Result<bool, Box<dyn std::error::Error>> {
+async fn run(
+    url: Url,
+    ca: Option<String>,
+    connect: Option<String>,
+) -> Result<bool, Box<dyn std::error::Error>> {
     let verifier = WebPkiServerVerifier::new(anchors(ca.as_deref())?, Policy::default());
     let config = ClientConfig::builder(Arc::new(verifier))
         .alpn_protocols(&[b"http/1.1"])
@@ -146,7 +152,9 @@ async fn run(url: Url, ca: Option<String>, connect: Option<String>) -> Result<bo
         // Many web servers close TCP without close_notify after
         // `Connection: close`; the data may then be incomplete, and we say so.
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            eprintln!("warning: the server closed without close_notify; the response may be truncated");
+            eprintln!(
+                "warning: the server closed without close_notify; the response may be truncated"
+            );
             false
         }
         Err(e) => return Err(e.into()),
@@ -176,7 +184,11 @@ async fn main() -> ExitCode {
                     eprintln!("error: {a} needs a value\n\n{HELP}");
                     return ExitCode::from(2);
                 };
-                if a == "--ca" { ca = Some(v) } else { connect = Some(v) }
+                if a == "--ca" {
+                    ca = Some(v)
+                } else {
+                    connect = Some(v)
+                }
             }
             "-h" | "--help" => {
                 print!("{HELP}");

@@ -36,14 +36,35 @@ fn issue_files(dir: &Path) -> Result<(), BoxError> {
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs();
     let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
-    let ca = Ca::new("Internal Services CA", &ca_key, now - 3600, now + 86_400, &rng)?;
-    std::fs::write(dir.join("ca.pem"), certgen::to_pem("CERTIFICATE", ca.cert_der()))?;
+    let ca = Ca::new(
+        "Internal Services CA",
+        &ca_key,
+        now - 3600,
+        now + 86_400,
+        &rng,
+    )?;
+    std::fs::write(
+        dir.join("ca.pem"),
+        certgen::to_pem("CERTIFICATE", ca.cert_der()),
+    )?;
     for service in ["orders", "billing"] {
         let key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
         let name = format!("{service}.internal");
-        let cert = ca.issue(&[SubjectAltName::Dns(name)], &key, now - 3600, now + 86_400, &rng)?;
-        std::fs::write(dir.join(format!("{service}.pem")), certgen::to_pem("CERTIFICATE", &cert))?;
-        std::fs::write(dir.join(format!("{service}-key.pem")), certgen::to_pem("PRIVATE KEY", &key))?;
+        let cert = ca.issue(
+            &[SubjectAltName::Dns(name)],
+            &key,
+            now - 3600,
+            now + 86_400,
+            &rng,
+        )?;
+        std::fs::write(
+            dir.join(format!("{service}.pem")),
+            certgen::to_pem("CERTIFICATE", &cert),
+        )?;
+        std::fs::write(
+            dir.join(format!("{service}-key.pem")),
+            certgen::to_pem("PRIVATE KEY", &key),
+        )?;
     }
     Ok(())
 }
@@ -113,7 +134,10 @@ async fn billing(port: u16, dir: &Path, with_cert: bool) -> Result<String, BoxEr
         }
         greeting.push(byte[0]);
     }
-    print!("billing: greeted with {}", String::from_utf8_lossy(&greeting));
+    print!(
+        "billing: greeted with {}",
+        String::from_utf8_lossy(&greeting)
+    );
     tls.write_all(b"invoice #42").await?;
     // close_notify: the request is complete; the reply still comes back.
     tls.shutdown().await?;

@@ -75,7 +75,11 @@ fn server(listener: TcpListener, config: Arc<ServerConfig>) -> io::Result<()> {
                 say(&mut sock, "S", "220 2.0.0 Ready to start TLS")?;
                 break;
             }
-            _ => say(&mut sock, "S", "530 5.7.0 Must issue a STARTTLS command first")?,
+            _ => say(
+                &mut sock,
+                "S",
+                "530 5.7.0 Must issue a STARTTLS command first",
+            )?,
         }
     }
     // The same TCP connection, now carrying TLS. Nothing was read past the
@@ -138,7 +142,9 @@ fn client(port: u16, config: Arc<ClientConfig>) -> io::Result<()> {
     let mut offers_starttls = false;
     loop {
         let line = read_line_unbuffered(&mut sock)?;
-        offers_starttls |= line.get(4..).is_some_and(|l| l.eq_ignore_ascii_case("STARTTLS"));
+        offers_starttls |= line
+            .get(4..)
+            .is_some_and(|l| l.eq_ignore_ascii_case("STARTTLS"));
         if line.as_bytes().get(3) != Some(&b'-') {
             break;
         }
@@ -155,7 +161,10 @@ fn client(port: u16, config: Arc<ClientConfig>) -> io::Result<()> {
     let conn = ClientConnection::new(config, HOST).map_err(tls13::stream::to_io_error)?;
     let mut tls = Stream::new(conn, sock);
     tls.handshake()?;
-    println!("-- client: TLS established, {HOST} verified ({})", describe(tls.conn()));
+    println!(
+        "-- client: TLS established, {HOST} verified ({})",
+        describe(tls.conn())
+    );
     let mut tls = BufReader::new(tls);
     for cmd in [
         "EHLO client.example",
@@ -183,9 +192,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs();
     let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
-    let ca = Ca::new("STARTTLS example CA", &ca_key, now - 3600, now + 86_400, &rng)?;
+    let ca = Ca::new(
+        "STARTTLS example CA",
+        &ca_key,
+        now - 3600,
+        now + 86_400,
+        &rng,
+    )?;
     let key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
-    let leaf = ca.issue(&[SubjectAltName::Dns(HOST.into())], &key, now - 3600, now + 86_400, &rng)?;
+    let leaf = ca.issue(
+        &[SubjectAltName::Dns(HOST.into())],
+        &key,
+        now - 3600,
+        now + 86_400,
+        &rng,
+    )?;
 
     let server_config = Arc::new(
         ServerConfig::builder_with_single_cert(vec![leaf], SigningKey::from_der(&key)?).build()?,

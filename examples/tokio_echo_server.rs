@@ -51,7 +51,10 @@ fn config(cert: &str, key: &str, alpn: &[String]) -> Result<Arc<ServerConfig>, S
     Ok(Arc::new(config))
 }
 
-fn parse() -> Result<Option<(u16, Arc<ServerConfig>, Vec<VHost>)>, String> {
+/// Port, default config, virtual hosts.
+type Setup = (u16, Arc<ServerConfig>, Vec<VHost>);
+
+fn parse() -> Result<Option<Setup>, String> {
     let mut args = std::env::args().skip(1);
     let (mut cert, mut key, mut port) = (None, None, 4433u16);
     let (mut vhosts, mut alpn) = (Vec::new(), Vec::new());
@@ -80,7 +83,12 @@ fn parse() -> Result<Option<(u16, Arc<ServerConfig>, Vec<VHost>)>, String> {
     let default = config(&cert, &key, &alpn)?;
     let vhosts = vhosts
         .into_iter()
-        .map(|(name, c, k)| Ok(VHost { name, config: config(&c, &k, &alpn)? }))
+        .map(|(name, c, k)| {
+            Ok(VHost {
+                name,
+                config: config(&c, &k, &alpn)?,
+            })
+        })
         .collect::<Result<_, String>>()?;
     Ok(Some((port, default, vhosts)))
 }

@@ -160,7 +160,9 @@ impl Connection {
 /// Every `CERTIFICATE` in a PEM file, in order (leaf first in a chain
 /// file). A file without one is an error.
 #[cfg(feature = "std")]
-pub fn load_certs(path: impl AsRef<std::path::Path>) -> Result<Vec<CertificateDer<'static>>, Error> {
+pub fn load_certs(
+    path: impl AsRef<std::path::Path>,
+) -> Result<Vec<CertificateDer<'static>>, Error> {
     use pki_types::pem::PemObject;
     let path = path.as_ref();
     let certs = CertificateDer::pem_file_iter(path)
@@ -175,7 +177,9 @@ pub fn load_certs(path: impl AsRef<std::path::Path>) -> Result<Vec<CertificateDe
 /// The first private key in a PEM file (`PRIVATE KEY`, `EC PRIVATE KEY`
 /// or `RSA PRIVATE KEY`).
 #[cfg(feature = "std")]
-pub fn load_private_key(path: impl AsRef<std::path::Path>) -> Result<PrivateKeyDer<'static>, Error> {
+pub fn load_private_key(
+    path: impl AsRef<std::path::Path>,
+) -> Result<PrivateKeyDer<'static>, Error> {
     use pki_types::pem::PemObject;
     let path = path.as_ref();
     PrivateKeyDer::from_pem_file(path).map_err(|e| pem_error(path, e))

@@ -42,7 +42,7 @@
 //!   too: TLS 1.3 allows this half-close (RFC 8446 §6.1). Conversely,
 //!   after the peer's close_notify we may still write.
 //! * **Errors** map to [`io::Error`] as in the blocking driver
-//!   ([`to_io_error`]); the TLS [`Error`](crate::Error) is the inner
+//!   ([`to_io_error`]); the TLS [`Error`] is the inner
 //!   error. The alert a failed connection queued is sent (best effort)
 //!   before the error is returned.
 //! * **Deferred decisions** (a verifier, resolver or signer answering
@@ -177,7 +177,7 @@ impl TlsAcceptor {
 /// the server can look at it (SNI, ALPN, signature schemes) before
 /// choosing its configuration; then call [`StartHandshake::into_stream`].
 /// The reading and parsing happen in the sans-IO
-/// [`Acceptor`](crate::conn::accept::Acceptor).
+/// [`Acceptor`].
 ///
 /// ```no_run
 /// # use std::sync::Arc;
@@ -260,7 +260,10 @@ where
 
     /// Continues the handshake with `config` and returns the stream once
     /// it is complete.
-    pub async fn into_stream(mut self, config: Arc<ServerConfig>) -> io::Result<ServerTlsStream<IO>> {
+    pub async fn into_stream(
+        mut self,
+        config: Arc<ServerConfig>,
+    ) -> io::Result<ServerTlsStream<IO>> {
         match self.acceptor.accept(config) {
             Ok(conn) => {
                 let mut tls = TlsStream::new(conn, self.io);
@@ -313,10 +316,7 @@ pub type ServerTlsStream<IO> = TlsStream<ServerConnection, IO>;
 impl<C, IO> core::fmt::Debug for TlsStream<C, IO> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("TlsStream")
-            .field(
-                "buffered",
-                &self.plain.len().saturating_sub(self.plain_pos),
-            )
+            .field("buffered", &self.plain.len().saturating_sub(self.plain_pos))
             .field("peer_closed", &self.peer_closed)
             .field("closed", &self.closed)
             .finish_non_exhaustive()

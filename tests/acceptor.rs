@@ -113,10 +113,7 @@ fn exchange(mut client: ClientConnection, mut server: ServerConnection) {
         .flatten()
         .collect();
     assert_eq!(got, b"ping");
-    assert_eq!(
-        server.negotiated().alpn.as_deref(),
-        Some(&b"http/1.1"[..])
-    );
+    assert_eq!(server.negotiated().alpn.as_deref(), Some(&b"http/1.1"[..]));
 }
 
 #[test]
@@ -215,7 +212,10 @@ fn a_first_message_other_than_client_hello_is_rejected() {
     let mut acceptor = Acceptor::new();
     let err = acceptor.receive(&rec).unwrap_err();
     assert!(
-        matches!(err, Error::PeerMisbehaved(PeerMisbehaved::UnexpectedMessage { .. })),
+        matches!(
+            err,
+            Error::PeerMisbehaved(PeerMisbehaved::UnexpectedMessage { .. })
+        ),
         "{err}"
     );
     assert_fatal_alert(acceptor.pending_output(), 10);
@@ -271,7 +271,10 @@ fn input_kept_before_accept_is_bounded() {
     let err = (0..16)
         .find_map(|_| acceptor.receive(&junk).err())
         .expect("a bound under 1 MiB");
-    assert!(matches!(err, Error::PeerMisbehaved(PeerMisbehaved::TooMany(_))), "{err}");
+    assert!(
+        matches!(err, Error::PeerMisbehaved(PeerMisbehaved::TooMany(_))),
+        "{err}"
+    );
     assert!(!acceptor.pending_output().is_empty());
 }
 

@@ -47,7 +47,14 @@ struct Identity {
 fn identity(dir: &TempDir, tag: &str, name: &str) -> Identity {
     let rng = OsRandom;
     let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
-    let ca = Ca::new(&format!("{tag} CA"), &ca_key, 1_700_000_000, 2_600_000_000, &rng).unwrap();
+    let ca = Ca::new(
+        &format!("{tag} CA"),
+        &ca_key,
+        1_700_000_000,
+        2_600_000_000,
+        &rng,
+    )
+    .unwrap();
     let key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
     let leaf = ca
         .issue(
@@ -67,7 +74,10 @@ fn identity(dir: &TempDir, tag: &str, name: &str) -> Identity {
             &format!("{tag}-cert.pem"),
             certgen::to_pem("CERTIFICATE", &leaf) + &certgen::to_pem("CERTIFICATE", ca.cert_der()),
         ),
-        key: dir.write(&format!("{tag}-key.pem"), certgen::to_pem("PRIVATE KEY", &key)),
+        key: dir.write(
+            &format!("{tag}-key.pem"),
+            certgen::to_pem("PRIVATE KEY", &key),
+        ),
     }
 }
 
@@ -167,14 +177,24 @@ fn tokio_echo_round_trip() {
     let port = server.port.to_string();
     let out = run(
         &client_bin,
-        &["--ca", &id.ca, "--port", &port, "--alpn", "echo/1", "--message", "hello tokio"],
+        &[
+            "--ca",
+            &id.ca,
+            "--port",
+            &port,
+            "--alpn",
+            "echo/1",
+            "--message",
+            "hello tokio",
+        ],
     );
     assert!(out.success, "client failed: {}", out.stderr);
     assert_eq!(out.stdout, "hello tokio");
     assert!(out.stderr.contains("connected: suite="), "{}", out.stderr);
     let log = server.wait_for("closed cleanly after echoing 11 bytes");
     assert!(
-        log.iter().any(|l| l.contains("hello: sni=localhost alpn=[\"echo/1\"]")),
+        log.iter()
+            .any(|l| l.contains("hello: sni=localhost alpn=[\"echo/1\"]")),
         "{log:#?}"
     );
 }
@@ -195,20 +215,48 @@ fn tokio_echo_server_chooses_certificate_by_sni() {
     let vhost = format!("other.example,{},{}", other.cert, other.key);
     let server = Server::start(
         &server_bin,
-        &["--cert", &default.cert, "--key", &default.key, "--vhost", &vhost],
+        &[
+            "--cert",
+            &default.cert,
+            "--key",
+            &default.key,
+            "--vhost",
+            &vhost,
+        ],
     );
     let port = server.port.to_string();
     let ok = run(
         &client_bin,
-        &["--ca", &other.ca, "--port", &port, "--server-name", "other.example", "--message", "x"],
+        &[
+            "--ca",
+            &other.ca,
+            "--port",
+            &port,
+            "--server-name",
+            "other.example",
+            "--message",
+            "x",
+        ],
     );
     assert!(ok.success, "{}", ok.stderr);
     assert_eq!(ok.stdout, "x");
     let wrong_ca = run(
         &client_bin,
-        &["--ca", &default.ca, "--port", &port, "--server-name", "other.example", "--message", "x"],
+        &[
+            "--ca",
+            &default.ca,
+            "--port",
+            &port,
+            "--server-name",
+            "other.example",
+            "--message",
+            "x",
+        ],
     );
-    assert!(!wrong_ca.success, "the default CA must not verify the vhost's chain");
+    assert!(
+        !wrong_ca.success,
+        "the default CA must not verify the vhost's chain"
+    );
     assert!(wrong_ca.stderr.contains("error:"), "{}", wrong_ca.stderr);
     let default_ok = run(
         &client_bin,
@@ -232,10 +280,14 @@ fn tokio_echo_64_mib_each_way() {
     let server = Server::start(&server_bin, &["--cert", &id.cert, "--key", &id.key]);
     let port = server.port.to_string();
     let total = (64u64 << 20).to_string();
-    let out = run(&client_bin, &["--ca", &id.ca, "--port", &port, "--bytes", &total]);
+    let out = run(
+        &client_bin,
+        &["--ca", &id.ca, "--port", &port, "--bytes", &total],
+    );
     assert!(out.success, "client failed: {}", out.stderr);
     assert!(
-        out.stdout.starts_with(&format!("echoed {total} bytes, all verified")),
+        out.stdout
+            .starts_with(&format!("echoed {total} bytes, all verified")),
         "{}",
         out.stdout
     );
@@ -251,7 +303,9 @@ fn https_get_against_our_server() {
     let id = identity(&dir, "web", "localhost");
     let server = Server::start(
         &server_bin,
-        &["--cert", &id.cert, "--key", &id.key, "--http", "--alpn", "http/1.1"],
+        &[
+            "--cert", &id.cert, "--key", &id.key, "--http", "--alpn", "http/1.1",
+        ],
     );
     let url = format!("https://localhost:{}/hello", server.port);
     let out = run(&get_bin, &[&url, "--ca", &id.ca]);
@@ -272,11 +326,20 @@ fn https_get_rejects_a_wrong_name() {
     };
     let dir = TempDir::new("https-name");
     let id = identity(&dir, "web", "localhost");
-    let server = Server::start(&server_bin, &["--cert", &id.cert, "--key", &id.key, "--http"]);
+    let server = Server::start(
+        &server_bin,
+        &["--cert", &id.cert, "--key", &id.key, "--http"],
+    );
     let connect = format!("127.0.0.1:{}", server.port);
     let out = run(
         &get_bin,
-        &["https://wrong.example/", "--ca", &id.ca, "--connect", &connect],
+        &[
+            "https://wrong.example/",
+            "--ca",
+            &id.ca,
+            "--connect",
+            &connect,
+        ],
     );
     assert!(!out.success);
     assert!(out.stderr.contains("wrong.example"), "{}", out.stderr);
@@ -324,7 +387,11 @@ fn starttls_upgrades_the_plaintext_connection() {
         return;
     };
     let out = run(&bin, &[]);
-    assert!(out.success, "starttls failed: {}\n{}", out.stderr, out.stdout);
+    assert!(
+        out.success,
+        "starttls failed: {}\n{}",
+        out.stderr, out.stdout
+    );
     let lines: Vec<&str> = out.stdout.lines().collect();
     let pos = |needle: &str| {
         lines
@@ -356,13 +423,22 @@ fn mtls_services_print_the_verified_peer() {
     let out = run(&bin, &["--dir", &d]);
     assert!(out.success, "mtls failed: {}\n{}", out.stderr, out.stdout);
     let s = &out.stdout;
-    assert!(s.contains("orders: verified client CN=billing.internal"), "{s}");
-    assert!(s.contains("billing: verified server CN=orders.internal"), "{s}");
+    assert!(
+        s.contains("orders: verified client CN=billing.internal"),
+        "{s}"
+    );
+    assert!(
+        s.contains("billing: verified server CN=orders.internal"),
+        "{s}"
+    );
     assert!(
         s.contains("billing: got \"orders: invoice #42 for CN=billing.internal\""),
         "{s}"
     );
-    assert!(s.contains("billing: greeted with hello CN=billing.internal"), "{s}");
+    assert!(
+        s.contains("billing: greeted with hello CN=billing.internal"),
+        "{s}"
+    );
     assert!(
         s.contains("billing (no certificate): refused as expected")
             && s.contains("CERTIFICATE_REQUIRED"),
@@ -370,7 +446,13 @@ fn mtls_services_print_the_verified_peer() {
     );
     assert!(s.contains("orders: refused a client"), "{s}");
     // The PEM files the services loaded are where they were said to be.
-    for f in ["ca.pem", "orders.pem", "orders-key.pem", "billing.pem", "billing-key.pem"] {
+    for f in [
+        "ca.pem",
+        "orders.pem",
+        "orders-key.pem",
+        "billing.pem",
+        "billing-key.pem",
+    ] {
         assert!(dir.0.join(f).exists(), "{f}");
     }
 }

@@ -159,20 +159,19 @@ fn configs_from_pki_types_handshake_and_return_the_peer_chain() {
         )))
         .build()
         .unwrap();
-    let client_config = ClientConfig::builder(Arc::new(
-        WebPkiServerVerifier::from_roots(&roots).unwrap(),
-    ))
-    .client_auth_cert_der(chain.clone(), &key)
-    .unwrap()
-    .build()
-    .unwrap();
+    let client_config =
+        ClientConfig::builder(Arc::new(WebPkiServerVerifier::from_roots(&roots).unwrap()))
+            .client_auth_cert_der(chain.clone(), &key)
+            .unwrap()
+            .build()
+            .unwrap();
     let name = ServerName::try_from("localhost").unwrap();
     let mut client =
         ClientConnection::new(Arc::new(client_config), &pki::server_name_str(&name)).unwrap();
     let mut server = ServerConnection::new(Arc::new(server_config)).unwrap();
     pump(&mut client, &mut server).unwrap();
     assert!(!client.is_handshaking() && !server.is_handshaking());
-    let expected: Vec<CertificateDer<'_>> = chain.iter().map(|c| c.clone()).collect();
+    let expected: Vec<CertificateDer<'_>> = chain.to_vec();
     assert_eq!(client.peer_certificates(), expected);
     assert_eq!(server.peer_certificates(), expected);
 }
@@ -185,25 +184,29 @@ fn server_names_dns_and_ip() {
     let roots = pki::load_certs(&f.ca).unwrap();
     let chain = pki::load_certs(&f.chain).unwrap();
     let key = pki::load_private_key(&f.key).unwrap();
-    let server_config =
-        Arc::new(ServerConfig::builder_with_cert_der(chain, &key).unwrap().build().unwrap());
+    let server_config = Arc::new(
+        ServerConfig::builder_with_cert_der(chain, &key)
+            .unwrap()
+            .build()
+            .unwrap(),
+    );
     let client_config = Arc::new(
         ClientConfig::builder(Arc::new(WebPkiServerVerifier::from_roots(&roots).unwrap()))
             .build()
             .unwrap(),
     );
     let cases: [(ServerName<'static>, &str, bool); 4] = [
-        (ServerName::try_from("localhost").unwrap(), "localhost", true),
+        (
+            ServerName::try_from("localhost").unwrap(),
+            "localhost",
+            true,
+        ),
         (
             ServerName::from(std::net::IpAddr::from([127, 0, 0, 1])),
             "127.0.0.1",
             true,
         ),
-        (
-            ServerName::from(std::net::Ipv6Addr::LOCALHOST),
-            "::1",
-            true,
-        ),
+        (ServerName::from(std::net::Ipv6Addr::LOCALHOST), "::1", true),
         (
             ServerName::try_from("other.example").unwrap(),
             "other.example",

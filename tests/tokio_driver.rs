@@ -92,7 +92,10 @@ async fn connect_accept_round_trip_with_alpn() {
     let server = tokio::spawn(async move {
         let (sock, _) = l.accept().await.unwrap();
         let mut tls = acceptor.accept(sock).await.unwrap();
-        assert_eq!(tls.conn().negotiated().alpn.as_deref(), Some(&b"http/1.1"[..]));
+        assert_eq!(
+            tls.conn().negotiated().alpn.as_deref(),
+            Some(&b"http/1.1"[..])
+        );
         assert_eq!(
             tls.conn().negotiated().server_name.as_deref(),
             Some("a.example")
@@ -110,7 +113,10 @@ async fn connect_accept_round_trip_with_alpn() {
     let tcp = TcpStream::connect(addr).await.unwrap();
     let mut tls = connector.connect(name("a.example"), tcp).await.unwrap();
     assert!(!tls.conn().is_handshaking());
-    assert_eq!(tls.conn().negotiated().alpn.as_deref(), Some(&b"http/1.1"[..]));
+    assert_eq!(
+        tls.conn().negotiated().alpn.as_deref(),
+        Some(&b"http/1.1"[..])
+    );
     tls.write_all(b"hello").await.unwrap();
     tls.flush().await.unwrap();
     let mut echoed = Vec::new();
@@ -322,7 +328,11 @@ async fn no_common_alpn_fails_both_ends() {
         ))
     );
     let server_err = server.await.unwrap();
-    assert_eq!(server_err.kind(), io::ErrorKind::InvalidData, "{server_err}");
+    assert_eq!(
+        server_err.kind(),
+        io::ErrorKind::InvalidData,
+        "{server_err}"
+    );
 }
 
 /// Concurrent reads and writes on one stream through `tokio::io::split`.
