@@ -22,7 +22,7 @@ use tls13::verify::ServerCertVerifier;
 use tls13::verify_webpki::WebPkiServerVerifier;
 use tls13::{ClientConfig, ClientConnection};
 
-use common::{Args, DangerousAcceptAny};
+use common::Args;
 
 const HELP: &str = "\
 usage: client [options] HOST:PORT
@@ -38,10 +38,10 @@ options:
   --ca PEM             trust anchors (CA certificates) in PEM: the server's
                        chain must lead to one of them, be valid now, allow
                        serverAuth, and name the server (subjectAltName only).
-                       Without --ca ANY certificate is accepted (loud
-                       warning): testing only. The Mozilla root set is not
-                       available yet (no webpki-roots feature exists), so
-                       there is no default trust store.
+                       Without --ca: built with the `webpki-roots` feature,
+                       Mozilla's root set (same checks); built without it,
+                       ANY certificate is accepted (loud warning): testing
+                       only.
   --cert PEM --key PEM client certificate chain (leaf first) and its private
                        key, sent when the server asks for one (mTLS)
   --server-name NAME   name sent in SNI (default: HOST; IP literals are not sent)
@@ -112,7 +112,34 @@ fn host_of(addr: &str) -> &str {
     addr.rsplit_once(':').map_or(addr, |(h, _)| h)
 }
 
+/// Without --ca: Mozilla's roots when the feature is on.
+#[cfg(feature = "webpki-roots")]
+fn default_verifier() -> Arc<dyn ServerCertVerifier> {
+    eprintln!(
+        "trust: Mozilla root set ({} roots, webpki-roots)",
+        webpki_roots_count()
+    );
+    Arc::new(WebPkiServerVerifier::mozilla())
+}
+
+#[cfg(feature = "webpki-roots")]
+fn webpki_roots_count() -> usize {
+    tls13::x509::TrustAnchor::mozilla().len()
+}
+
+/// Without --ca and without the feature: no trust store at all.
+#[cfg(not(feature = "webpki-roots"))]
+fn default_verifier() -> Arc<dyn ServerCertVerifier> {
+    eprintln!(
+        "WARNING: no --ca given: accepting ANY server certificate \
+         (DangerousAcceptAny). The connection is encrypted but NOT authenticated. \
+         Build with --features webpki-roots to verify against Mozilla's roots."
+    );
+    Arc::new(common::DangerousAcceptAny)
+}
+
 fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
+    common::init_log();
     let verifier: Arc<dyn ServerCertVerifier> = match &o.ca {
         Some(path) => {
             // Read through load_certs first for its "no CERTIFICATE block"
@@ -122,13 +149,7 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
                 std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
             Arc::new(WebPkiServerVerifier::from_pem(&text).map_err(|e| format!("{path}: {e}"))?)
         }
-        None => {
-            eprintln!(
-                "WARNING: no --ca given: accepting ANY server certificate \
-                 (DangerousAcceptAny). The connection is encrypted but NOT authenticated."
-            );
-            Arc::new(DangerousAcceptAny)
-        }
+        None => default_verifier(),
     };
 
     let mut builder = ClientConfig::builder(verifier);
@@ -215,7 +236,9 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
                 Err(mpsc::TryRecvError::Empty) => break,
                 Err(mpsc::TryRecvError::Disconnected) => {
                     // End of input: half-close (RFC 8446 §6.1), keep reading.
-                    tls.close()?;
+                    if let Err(e) = tls.close() {
+                        return Err(why_write_failed(&mut tls, e).into());
+                    }
                     sent_close = true;
                 }
             }
@@ -242,19 +265,23 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// A write fails with "broken pipe" when the server has already closed,
-/// typically after sending an alert (in TLS 1.3 the client's handshake
-/// ends before the server has checked the client's certificate, so
-/// `certificate_required` arrives after it). That alert, still in the
+/// A write (data or close_notify) fails with "broken pipe" when the
+/// server has already closed, typically after sending an alert (in TLS 1.3
+/// the client's handshake ends before the server has checked the client's
+/// certificate, so `certificate_required` arrives after it). That alert, still in the
 /// receive buffer, is the real reason: report it when there is one.
 fn why_write_failed<T: Read + Write>(tls: &mut ClientStream<T>, write_err: io::Error) -> io::Error {
+    // Not through `tls.read`, which would first retry the unsent records
+    // and fail with the same broken pipe: the transport's buffered bytes
+    // go straight to the connection, whose error carries the alert.
     let mut buf = [0u8; 4096];
     for _ in 0..64 {
-        match tls.read(&mut buf) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) if e.get_ref().is_some_and(|i| i.is::<tls13::Error>()) => return e,
-            Err(_) => break,
+        let n = match tls.transport_mut().read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if let Err(e) = tls.conn_mut().receive(&buf[..n]) {
+            return tls13::stream::to_io_error(e);
         }
     }
     write_err

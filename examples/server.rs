@@ -137,6 +137,7 @@ fn parse_args() -> Result<Option<Options>, String> {
 }
 
 fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
+    common::init_log();
     let chain = common::load_certs(&o.cert)?;
     let key = common::load_key(&o.key)?;
     let client_auth = match &o.client_ca {

@@ -7,7 +7,10 @@
 //! addresses signed by it ([`Ca::issue`]: `subjectAltName`,
 //! `basicConstraints CA:FALSE`, `extKeyUsage serverAuth, clientAuth`,
 //! `keyUsage digitalSignature`), all X.509 v3 (RFC 5280) in DER, plus
-//! [`to_pem`] to write them out.
+//! [`to_pem`] to write them out. [`Ca::issue_with_eku`] chooses the
+//! extKeyUsage (to test a client certificate without clientAuth, say), and
+//! [`Ca::issue_intermediate`] makes an intermediate CA, so that chains
+//! of leaf + intermediate + root are real.
 //!
 //! Every random byte (keys, serial numbers) comes from the caller's
 //! [`SecureRandom`]; times are UNIX seconds passed in (the library reads
@@ -72,6 +75,17 @@ pub enum SubjectAltName {
     Dns(String),
     /// An IP address (`iPAddress`, 4 or 16 octets).
     Ip(IpAddr),
+}
+
+/// A purpose in a leaf's extKeyUsage (RFC 5280 §4.2.1.12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExtKeyUsage {
+    /// id-kp-serverAuth: a TLS server.
+    ServerAuth,
+    /// id-kp-clientAuth: a TLS client.
+    ClientAuth,
+    /// id-kp-codeSigning: neither (for negative tests).
+    CodeSigning,
 }
 
 /// Generates a private key of `kind` as PKCS#8 DER (zeroized on drop).
@@ -210,6 +224,28 @@ impl Ca {
         not_after: u64,
         rng: &dyn SecureRandom,
     ) -> Result<Vec<u8>, Error> {
+        self.issue_with_eku(
+            names,
+            spki,
+            &[ExtKeyUsage::ServerAuth, ExtKeyUsage::ClientAuth],
+            not_before,
+            not_after,
+            rng,
+        )
+    }
+
+    /// As [`Ca::issue_for_spki`], with the extKeyUsage purposes `eku` (in
+    /// this order); an empty list leaves the extension out (any purpose,
+    /// RFC 5280 §4.2.1.12).
+    pub fn issue_with_eku(
+        &self,
+        names: &[SubjectAltName],
+        spki: &[u8],
+        eku: &[ExtKeyUsage],
+        not_before: u64,
+        not_after: u64,
+        rng: &dyn SecureRandom,
+    ) -> Result<Vec<u8>, Error> {
         let first = names
             .first()
             .ok_or_else(|| Error::BadConfig("certgen: a leaf needs at least one name".into()))?;
@@ -229,21 +265,30 @@ impl Ca {
             }
             let san = seq(&general_names.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
             let aki = seq(&[&implicit(0, &octets(&self.key_id)?)?])?;
-            let extensions = alloc::vec![
+            let mut purposes = Vec::new();
+            for p in eku {
+                purposes.push(enc(&match p {
+                    ExtKeyUsage::ServerAuth => OID_SERVER_AUTH,
+                    ExtKeyUsage::ClientAuth => OID_CLIENT_AUTH,
+                    ExtKeyUsage::CodeSigning => OID_CODE_SIGNING,
+                })?);
+            }
+            let mut extensions = alloc::vec![
                 // CA:FALSE is the DEFAULT, so DER leaves the SEQUENCE empty.
                 extension(OID_BASIC_CONSTRAINTS, true, &seq(&[])?)?,
                 // digitalSignature (bit 0).
                 extension(OID_KEY_USAGE, true, &enc(&BitStringRef::new(7, &[0x80])?)?)?,
-                extension(
-                    OID_EXT_KEY_USAGE,
-                    false,
-                    &seq(&[&enc(&OID_SERVER_AUTH)?, &enc(&OID_CLIENT_AUTH)?])?,
-                )?,
+            ];
+            if !purposes.is_empty() {
+                let refs: Vec<&[u8]> = purposes.iter().map(Vec::as_slice).collect();
+                extensions.push(extension(OID_EXT_KEY_USAGE, false, &seq(&refs)?)?);
+            }
+            extensions.extend([
                 // §4.2.1.6: critical only if the subject is empty; ours is not.
                 extension(OID_SUBJECT_ALT_NAME, false, &san)?,
                 extension(OID_SUBJECT_KEY_ID, false, &octets(&key_identifier(spki))?)?,
                 extension(OID_AUTHORITY_KEY_ID, false, &aki)?,
-            ];
+            ]);
             Ok((extensions, name(&cn)?))
         };
         let (extensions, subject) = ext().map_err(der_err)?;
@@ -260,6 +305,67 @@ impl Ca {
     }
 }
 
+impl Ca {
+    /// Issues an intermediate CA certificate for `CN=common_name` and the
+    /// private key `key_der`, signed by this CA, valid from `not_before`
+    /// to `not_after` (UNIX seconds): `basicConstraints CA:TRUE` (with
+    /// `pathLenConstraint` when `path_len` is set), `keyUsage
+    /// keyCertSign, cRLSign`, subject and authority key identifiers. The
+    /// returned [`Ca`] issues leaves (or further intermediates) under it;
+    /// a peer sends leaf, then [`Ca::cert_der`] of the intermediate. Draws
+    /// 16 bytes (the serial number).
+    pub fn issue_intermediate(
+        &self,
+        common_name: &str,
+        key_der: &[u8],
+        path_len: Option<u8>,
+        not_before: u64,
+        not_after: u64,
+        rng: &dyn SecureRandom,
+    ) -> Result<Ca, Error> {
+        let key = SigningKey::from_der(key_der)?;
+        let spki = key.public_key_spki();
+        let name_der = name(common_name).map_err(der_err)?;
+        let key_id = key_identifier(&spki);
+        let extensions = (|| -> der::Result<Vec<Vec<u8>>> {
+            let bc = match path_len {
+                Some(n) => seq(&[&enc(&true)?, &enc(&n)?])?,
+                None => seq(&[&enc(&true)?])?,
+            };
+            Ok(alloc::vec![
+                extension(OID_BASIC_CONSTRAINTS, true, &bc)?,
+                extension(OID_KEY_USAGE, true, &enc(&BitStringRef::new(1, &[0x06])?)?)?,
+                extension(OID_SUBJECT_KEY_ID, false, &octets(&key_id)?)?,
+                // RFC 5280 §4.2.1.1: required in every certificate that is
+                // not self-signed.
+                extension(
+                    OID_AUTHORITY_KEY_ID,
+                    false,
+                    &seq(&[&implicit(0, &octets(&self.key_id)?)?])?,
+                )?,
+            ])
+        })()
+        .map_err(der_err)?;
+        let cert_der = build(
+            &self.key,
+            &self.name_der,
+            &name_der,
+            &spki,
+            not_before,
+            not_after,
+            &extensions,
+            rng,
+        )?;
+        Ok(Ca {
+            key,
+            cert_der,
+            name_der,
+            key_id,
+        })
+    }
+}
+
+const OID_CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
 const OID_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 const OID_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
 const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
@@ -381,8 +487,9 @@ fn build(
     }
     // RFC 5280 §4.1.2.2: positive, at most 20 octets. 127 random bits.
     let mut serial = random_array::<16>(rng)?;
-    serial[0] &= 0x7f;
-    serial[0] |= 0x01 << 6; // never a leading zero octet, so always 16 octets
+    let [first, ..] = &mut *serial;
+    *first &= 0x7f;
+    *first |= 0x01 << 6; // never a leading zero octet, so always 16 octets
     let alg = algorithm_id(issuer_key.kind()).map_err(der_err)?;
     let tbs = tbs_der(
         serial.as_ref(),

@@ -253,7 +253,7 @@ impl<'o> LengthPrefixed<'o> {
     /// Reserves the prefix in `out`.
     pub fn start(out: &'o mut Vec<u8>, prefix: LengthPrefix) -> Self {
         let at = out.len();
-        out.resize(at + prefix.width(), 0);
+        out.resize(at.saturating_add(prefix.width()), 0);
         Self { out, prefix, at }
     }
 
@@ -265,7 +265,11 @@ impl<'o> LengthPrefixed<'o> {
     /// Patches the prefix. Our own encoders never build bodies longer than
     /// the prefix can express; a longer body is clamped rather than wrapped.
     pub fn finish(self) {
-        let body_len = self.out.len() - self.at - self.prefix.width();
+        let body_len = self
+            .out
+            .len()
+            .saturating_sub(self.at)
+            .saturating_sub(self.prefix.width());
         let bytes = (body_len.min(match self.prefix {
             LengthPrefix::U8 => 0xff,
             LengthPrefix::U16 => 0xffff,
@@ -273,8 +277,10 @@ impl<'o> LengthPrefixed<'o> {
         }) as u32)
             .to_be_bytes();
         let w = self.prefix.width();
-        if let (Some(dst), Some(src)) = (self.out.get_mut(self.at..self.at + w), bytes.get(4 - w..))
-        {
+        if let (Some(dst), Some(src)) = (
+            self.out.get_mut(self.at..self.at.saturating_add(w)),
+            bytes.get(4usize.saturating_sub(w)..),
+        ) {
             dst.copy_from_slice(src);
         }
     }

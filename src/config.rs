@@ -35,7 +35,7 @@ use crate::crypto::suites::{ALL_SUITES, SuiteParams};
 use crate::crypto::{self, kx};
 use crate::error::Error;
 use crate::key_schedule::KeyLog;
-use crate::msgs::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use crate::msgs::enums::{CertificateType, CipherSuite, NamedGroup, SignatureScheme};
 use crate::msgs::handshake::{ClientHello, ServerExtension};
 use crate::verify::{
     CertifiedKey, ClientCertVerifier, ResolvesClientCert, ResolvesServerCert, ServerCertVerifier,
@@ -95,8 +95,8 @@ impl PaddingPolicy {
             Self::None => 0,
             Self::ToMultipleOf(n) if n > 1 => {
                 let inner = content_len.saturating_add(1);
-                let rem = inner % n;
-                let pad = if rem == 0 { 0 } else { n - rem };
+                let rem = inner.checked_rem(n).unwrap_or(0);
+                let pad = if rem == 0 { 0 } else { n.saturating_sub(rem) };
                 pad.min(max_inner.saturating_sub(inner))
             }
             Self::ToMultipleOf(_) => 0,
@@ -165,6 +165,78 @@ pub trait TicketProducer: Send + Sync {
     fn produce(&self, info: &TicketInfo<'_>) -> Option<Vec<u8>>;
 }
 
+/// Bounds on what a peer can make a connection do or hold. Every field has
+/// a safe default ([`Limits::default`]); raise one only for a peer you
+/// know needs it. A peer that crosses a count or size limit gets the alert
+/// named on the field and the connection fails with the error named there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Consecutive empty application_data records (§5.4 allows them as
+    /// traffic-analysis cover; an endless stream of them is a loop).
+    /// Default 32. `PeerMisbehaved::TooMany`, `unexpected_message`.
+    pub max_empty_records: u32,
+    /// user_canceled warning alerts without application data in between
+    /// (§6.1). Default 32. `PeerMisbehaved::TooMany`, `unexpected_message`.
+    pub max_warning_alerts: u32,
+    /// KeyUpdates without application data in between (§4.6.3): each costs
+    /// a key derivation and may ask for our own KeyUpdate. Default 32.
+    /// `PeerMisbehaved::TooMany`, `unexpected_message`.
+    pub max_key_updates: u32,
+    /// change_cipher_spec records during the handshake (Appendix D.4: one
+    /// is normal). Default 32. `PeerMisbehaved::TooMany`,
+    /// `unexpected_message`.
+    pub max_change_cipher_specs: u32,
+    /// Largest handshake message accepted, header included. Default 64 KiB:
+    /// the Certificate is the only large message, and real chains are far
+    /// smaller (a three-certificate RSA-4096 chain with SCTs is about
+    /// 6 KiB; four ML-DSA-87 certificates about 30 KiB); rustls uses the
+    /// same bound and OpenSSL's certificate list limit is 100 KiB. The
+    /// joiner buffers at most this much of a message the peer announces.
+    /// `PeerMisbehaved::MessageTooLarge`, `illegal_parameter`.
+    pub max_handshake_message: usize,
+    /// Certificates accepted in the peer's chain (leaf included). Default
+    /// 10: public web chains have 2–4; each certificate is parsed and may
+    /// be a path-building candidate, so the count bounds validation work.
+    /// `CertificateError::ChainTooLong`, `bad_certificate`.
+    pub max_certificate_chain: usize,
+    /// Received application data the application has not yet taken with
+    /// `next_event` (bytes). Default 1 MiB: the drivers take events after
+    /// every `receive`, so only an application that keeps feeding input
+    /// without draining events reaches it. `Error::BufferFull`,
+    /// `internal_error`.
+    pub max_buffered_data: usize,
+    /// Input buffered while a decision (certificate selection, signature,
+    /// verification) is suspended (bytes). Default 128 KiB.
+    /// `PeerMisbehaved::TooMany`, `unexpected_message`.
+    pub max_suspended_input: usize,
+}
+
+/// Limits so small that no handshake could complete are configuration errors.
+fn check_limits(l: &Limits) -> Result<(), Error> {
+    if l.max_handshake_message < 1024 || l.max_certificate_chain == 0 {
+        return Err(Error::BadConfig(
+            "limits: max_handshake_message must be at least 1024 and max_certificate_chain at least 1"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_empty_records: 32,
+            max_warning_alerts: 32,
+            max_key_updates: 32,
+            max_change_cipher_specs: 32,
+            max_handshake_message: 1 << 16,
+            max_certificate_chain: 10,
+            max_buffered_data: 1 << 20,
+            max_suspended_input: 1 << 17,
+        }
+    }
+}
+
 /// Client configuration. Build with [`ClientConfig::builder`].
 #[non_exhaustive]
 pub struct ClientConfig {
@@ -203,6 +275,18 @@ pub struct ClientConfig {
     /// Chooses the certificate to present when the server sends a
     /// CertificateRequest; `None` (default): an empty Certificate is sent.
     pub client_cert_resolver: Option<Arc<dyn ResolvesClientCert>>,
+    /// Resource bounds against a hostile server.
+    pub limits: Limits,
+    /// What the server may present, in preference order (RFC 7250
+    /// `server_certificate_type`). Default `[X509]`, which sends no
+    /// extension; with `RAW_PUBLIC_KEY` the verifier's
+    /// [`verify_server_raw_public_key`](ServerCertVerifier::verify_server_raw_public_key)
+    /// decides (e.g. [`PinnedRawPublicKey`](crate::verify::PinnedRawPublicKey)).
+    pub server_certificate_types: Vec<CertificateType>,
+    /// What we can present when asked, in preference order (RFC 7250
+    /// `client_certificate_type`). Default `[X509]`, which sends no
+    /// extension.
+    pub client_certificate_types: Vec<CertificateType>,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -237,6 +321,9 @@ impl ClientConfig {
                 min_rsa_bits: DEFAULT_MIN_RSA_BITS,
                 client_hello_hook: None,
                 client_cert_resolver: None,
+                limits: Limits::default(),
+                server_certificate_types: vec![CertificateType::X509],
+                client_certificate_types: vec![CertificateType::X509],
             },
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
@@ -338,6 +425,30 @@ impl ClientConfigBuilder {
         self.config.client_cert_resolver = Some(resolver);
         self
     }
+    /// Client authentication with a raw public key (RFC 7250): presents
+    /// `key`'s SubjectPublicKeyInfo, and offers only that type.
+    pub fn client_auth_raw_public_key(self, key: SigningKey) -> Self {
+        let ck = CertifiedKey::raw_public_key(key);
+        self.client_cert_resolver(Arc::new(SingleClientCert(Arc::new(ck))))
+            .client_certificate_types(&[CertificateType::RAW_PUBLIC_KEY])
+    }
+    /// See [`ClientConfig::server_certificate_types`].
+    pub fn server_certificate_types(mut self, types: &[CertificateType]) -> Self {
+        self.config.server_certificate_types = types.to_vec();
+        self
+    }
+    /// See [`ClientConfig::client_certificate_types`].
+    pub fn client_certificate_types(mut self, types: &[CertificateType]) -> Self {
+        self.config.client_certificate_types = types.to_vec();
+        self
+    }
+
+    /// Resource bounds ([`Limits`]); e.g.
+    /// `Limits { max_key_updates: 4, ..Limits::default() }`.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
 
     /// Checks and returns the configuration.
     pub fn build(self) -> Result<ClientConfig, Error> {
@@ -358,7 +469,10 @@ impl ClientConfigBuilder {
         if c.signature_schemes.is_empty() {
             return Err(Error::BadConfig("no signature scheme configured".into()));
         }
+        check_cert_types(&c.server_certificate_types)?;
+        check_cert_types(&c.client_certificate_types)?;
         check_alpn(&c.alpn_protocols)?;
+        check_limits(&c.limits)?;
         check_limit(c.record_size_limit)?;
         Ok(self.config)
     }
@@ -413,6 +527,20 @@ pub struct ServerConfig {
     pub client_auth: ClientAuth,
     /// The smallest RSA key accepted in a client's CertificateVerify (bits).
     pub min_rsa_bits: usize,
+    /// Resource bounds against a hostile client.
+    pub limits: Limits,
+    /// What we can present, in preference order (RFC 7250
+    /// `server_certificate_type`; the resolver sees the choice in
+    /// [`ClientHelloInfo::certificate_type`](crate::ClientHelloInfo::certificate_type)).
+    /// Default `[X509]`. No type in common with the client's offer ends
+    /// the handshake with `unsupported_certificate`.
+    pub server_certificate_types: Vec<CertificateType>,
+    /// What we accept from clients, in preference order (RFC 7250
+    /// `client_certificate_type`). Default `[X509]`. With client
+    /// authentication required, no type in common ends the handshake with
+    /// `unsupported_certificate`; when optional, no CertificateRequest is
+    /// sent.
+    pub client_certificate_types: Vec<CertificateType>,
 }
 
 /// Client authentication on a server (RFC 8446 §4.3.2).
@@ -486,6 +614,9 @@ impl ServerConfig {
                 encrypted_extensions_hook: None,
                 client_auth: ClientAuth::None,
                 min_rsa_bits: DEFAULT_MIN_RSA_BITS,
+                limits: Limits::default(),
+                server_certificate_types: vec![CertificateType::X509],
+                client_certificate_types: vec![CertificateType::X509],
             },
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
@@ -496,6 +627,14 @@ impl ServerConfig {
     pub fn builder_with_single_cert(chain: Vec<Vec<u8>>, key: SigningKey) -> ServerConfigBuilder {
         let ck = CertifiedKey::new(chain, Arc::new(key));
         Self::builder(Arc::new(SingleCertResolver(Arc::new(ck))))
+    }
+
+    /// A builder serving `key` as a raw public key (RFC 7250) only: clients
+    /// must offer `RAW_PUBLIC_KEY` in `server_certificate_type`.
+    pub fn builder_with_raw_public_key(key: SigningKey) -> ServerConfigBuilder {
+        let ck = CertifiedKey::raw_public_key(key);
+        Self::builder(Arc::new(SingleCertResolver(Arc::new(ck))))
+            .server_certificate_types(&[CertificateType::RAW_PUBLIC_KEY])
     }
 }
 
@@ -599,6 +738,23 @@ impl ServerConfigBuilder {
         self.config.min_rsa_bits = bits;
         self
     }
+    /// See [`ServerConfig::server_certificate_types`].
+    pub fn server_certificate_types(mut self, types: &[CertificateType]) -> Self {
+        self.config.server_certificate_types = types.to_vec();
+        self
+    }
+    /// See [`ServerConfig::client_certificate_types`].
+    pub fn client_certificate_types(mut self, types: &[CertificateType]) -> Self {
+        self.config.client_certificate_types = types.to_vec();
+        self
+    }
+
+    /// Resource bounds ([`Limits`]); e.g.
+    /// `Limits { max_key_updates: 4, ..Limits::default() }`.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
 
     /// Checks and returns the configuration.
     pub fn build(self) -> Result<ServerConfig, Error> {
@@ -632,15 +788,34 @@ impl ServerConfigBuilder {
                 ));
             }
         }
+        check_cert_types(&c.server_certificate_types)?;
+        check_cert_types(&c.client_certificate_types)?;
         if c.ticket_lifetime > 604_800 {
             return Err(Error::BadConfig(
                 "ticket lifetime above 7 days (RFC 8446 §4.6.1)".into(),
             ));
         }
         check_alpn(&c.alpn_protocols)?;
+        check_limits(&c.limits)?;
         check_limit(c.record_size_limit)?;
         Ok(self.config)
     }
+}
+
+/// Certificate types we implement (RFC 7250 §3: X.509 and raw public
+/// keys), each at most once, at least one.
+fn check_cert_types(types: &[CertificateType]) -> Result<(), Error> {
+    let known =
+        |t: &CertificateType| *t == CertificateType::X509 || *t == CertificateType::RAW_PUBLIC_KEY;
+    if types.is_empty()
+        || !types.iter().all(known)
+        || crate::handshake::common::has_duplicates(types)
+    {
+        return Err(Error::BadConfig(
+            "certificate types must be X509 and/or RAW_PUBLIC_KEY, each once".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn check_alpn(protocols: &[Vec<u8>]) -> Result<(), Error> {

@@ -98,6 +98,15 @@ pub enum PeerMisbehaved {
     TooMany(&'static str),
     /// Data after close_notify (§6.1; `unexpected_message`).
     DataAfterClose,
+    /// A handshake message longer than the configured
+    /// [`Limits::max_handshake_message`](crate::config::Limits) (`illegal_parameter`,
+    /// as OpenSSL answers an excessive message).
+    MessageTooLarge {
+        /// The length the message announced (header included).
+        len: usize,
+        /// The limit.
+        limit: usize,
+    },
 }
 
 impl PeerMisbehaved {
@@ -117,7 +126,8 @@ impl PeerMisbehaved {
             | Self::DowngradeDetected
             | Self::IllegalHelloRetryRequest(_)
             | Self::SelectedUnofferedParameter(_)
-            | Self::InvalidKeyShare => A::ILLEGAL_PARAMETER,
+            | Self::InvalidKeyShare
+            | Self::MessageTooLarge { .. } => A::ILLEGAL_PARAMETER,
             Self::MissingExtension(_) => A::MISSING_EXTENSION,
             Self::UnsolicitedExtension(_) => A::UNSUPPORTED_EXTENSION,
             Self::BadFinished | Self::BadSignature | Self::BadBinder => A::DECRYPT_ERROR,
@@ -146,6 +156,7 @@ impl fmt::Display for PeerMisbehaved {
             Self::InvalidKeyShare => f.write_str("the peer's key share is not a valid public value"),
             Self::TooMany(w) => write!(f, "too many {w}"),
             Self::DataAfterClose => f.write_str("data after close_notify"),
+            Self::MessageTooLarge { len, limit } => write!(f, "a handshake message of {len} bytes exceeds the limit of {limit}"),
         }
     }
 }
@@ -217,6 +228,14 @@ pub enum CertificateError {
     NotPinned,
     /// The key is of a type or size we do not accept (`unsupported_certificate` / `insufficient_security`).
     UnsupportedKey(String),
+    /// The chain has more certificates than the configured
+    /// [`Limits::max_certificate_chain`](crate::config::Limits) (`bad_certificate`).
+    ChainTooLong {
+        /// Certificates received.
+        len: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// A verifier's own reason, with the alert it chose.
     Other {
         /// Human-readable reason.
@@ -230,7 +249,9 @@ impl CertificateError {
     /// The alert to send.
     pub fn alert(&self) -> AlertDescription {
         match self {
-            Self::BadEncoding(_) | Self::NotPinned => AlertDescription::BAD_CERTIFICATE,
+            Self::BadEncoding(_) | Self::NotPinned | Self::ChainTooLong { .. } => {
+                AlertDescription::BAD_CERTIFICATE
+            }
             Self::Empty => AlertDescription::CERTIFICATE_REQUIRED,
             Self::UnsupportedKey(_) => AlertDescription::UNSUPPORTED_CERTIFICATE,
             Self::Other { alert, .. } => *alert,
@@ -244,6 +265,12 @@ impl fmt::Display for CertificateError {
             Self::BadEncoding(w) => write!(f, "certificate could not be parsed: {w}"),
             Self::Empty => f.write_str("the peer sent no certificate"),
             Self::NotPinned => f.write_str("the end-entity certificate is not the pinned one"),
+            Self::ChainTooLong { len, limit } => {
+                write!(
+                    f,
+                    "the chain has {len} certificates, more than the limit of {limit}"
+                )
+            }
             Self::UnsupportedKey(w) => write!(f, "unsupported certificate key: {w}"),
             Self::Other { reason, .. } => f.write_str(reason),
         }
@@ -283,6 +310,10 @@ pub enum Error {
     SigningFailed(String),
     /// A bug or exhausted limit on our side (`internal_error`).
     Internal(&'static str),
+    /// Received application data the application has not taken reached
+    /// [`Limits::max_buffered_data`](crate::config::Limits) bytes
+    /// (`internal_error`): drain [`next_event`](crate::Connection::next_event).
+    BufferFull(usize),
 }
 
 impl Error {
@@ -296,9 +327,10 @@ impl Error {
             Self::InvalidCertificate(e) => Some(e.alert()),
             Self::DecryptFailed => Some(A::BAD_RECORD_MAC),
             Self::RecordOverflow => Some(A::RECORD_OVERFLOW),
-            Self::RandomFailed | Self::SigningFailed(_) | Self::Internal(_) => {
-                Some(A::INTERNAL_ERROR)
-            }
+            Self::RandomFailed
+            | Self::SigningFailed(_)
+            | Self::Internal(_)
+            | Self::BufferFull(_) => Some(A::INTERNAL_ERROR),
             Self::AlertReceived(_)
             | Self::UnexpectedEof
             | Self::ConnectionClosed
@@ -329,6 +361,10 @@ impl fmt::Display for Error {
             Self::BadConfig(w) => write!(f, "configuration error: {w}"),
             Self::SigningFailed(w) => write!(f, "signing failed: {w}"),
             Self::Internal(w) => write!(f, "internal error: {w}"),
+            Self::BufferFull(limit) => write!(
+                f,
+                "more than {limit} bytes of received data are waiting for the application"
+            ),
         }
     }
 }

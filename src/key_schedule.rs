@@ -26,6 +26,13 @@ pub const MAX_LABEL_LEN: usize = 255 - LABEL_PREFIX.len();
 ///
 /// # Panics
 ///
+/// The documented panic of [`hkdf_expand_label`].
+#[allow(clippy::panic)]
+#[cold]
+fn hkdf_label_too_long() -> ! {
+    panic!("HKDF-Expand-Label: output, label or context too long for HkdfLabel")
+}
+
 /// When `label` is longer than [`MAX_LABEL_LEN`], `context` longer than
 /// 255 bytes or `out` longer than HKDF allows: the HkdfLabel structure
 /// cannot express them. Every caller in this crate passes constant labels
@@ -41,10 +48,14 @@ pub fn hkdf_expand_label(
     // struct { uint16 length; opaque label<7..255>; opaque context<0..255>; } HkdfLabel;
     let (Ok(length), Ok(label_len), Ok(context_len)) = (
         u16::try_from(out.len()),
-        u8::try_from(LABEL_PREFIX.len() + label.len()),
+        u8::try_from(LABEL_PREFIX.len().saturating_add(label.len())),
         u8::try_from(context.len()),
     ) else {
-        panic!("HKDF-Expand-Label: output, label or context too long for HkdfLabel");
+        // Every caller passes this crate's own labels and contexts (hash
+        // outputs) and lengths of at most a hash's HKDF limit; exporter
+        // input is checked against MAX_LABEL_LEN before it gets here. A
+        // longer one is a bug in this crate, never peer input.
+        hkdf_label_too_long()
     };
     hash.hkdf_expand(
         secret,
@@ -374,7 +385,15 @@ mod keylog_file {
         fn log(&self, label: &str, client_random: &[u8; 32], secret: &[u8]) {
             let Some(file) = &self.file else { return };
             let mut line = Zeroizing::new(Vec::with_capacity(
-                label.len() + 2 * (client_random.len() + secret.len()) + 3,
+                label
+                    .len()
+                    .saturating_add(
+                        client_random
+                            .len()
+                            .saturating_add(secret.len())
+                            .saturating_mul(2),
+                    )
+                    .saturating_add(3),
             ));
             line.extend_from_slice(label.as_bytes());
             line.push(b' ');

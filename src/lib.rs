@@ -1,9 +1,248 @@
 //! `tls13`: a sans-IO TLS 1.3 (RFC 8446) client and server in pure Rust.
 //!
-//! Start with [`ClientConfig`] / [`ServerConfig`] and
-//! [`ClientConnection`] / [`ServerConnection`]; see [`conn`] for the
-//! driving loop and [`config`] for the injected randomness and clock.
+//! The core performs no I/O, reads no clock and draws randomness only from
+//! an injected source: bytes go in ([`Connection::receive`]), bytes and
+//! [`Event`]s come out ([`Connection::pending_output`],
+//! [`Connection::next_event`]). Drivers move the bytes: the blocking
+//! [`stream::Stream`] over any `Read + Write` (feature `std`), an async
+//! driver for tokio, or your own loop. Decisions that may be slow or remote
+//! — verifying a chain, choosing a certificate after the ClientHello,
+//! signing with a key in an HSM — can be answered later ([`verify`]).
+//! The crate is `no_std` + `alloc` at its core and `#![forbid(unsafe_code)]`.
+//!
+//! # Quick start: a client
+//!
+//! Trust anchors from a PEM file, the blocking driver over a `TcpStream`;
+//! the handshake runs on first use. The server's chain is checked against
+//! the anchors, its dates against the system clock and its name against
+//! `server_name` ([`verify_webpki::WebPkiServerVerifier`]).
+//!
+//! ```no_run
+//! use std::io::{Read, Write};
+//! use std::net::TcpStream;
+//! use std::sync::Arc;
+//! use tls13::verify_webpki::WebPkiServerVerifier;
+//! use tls13::{ClientConfig, ClientConnection, stream::Stream};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let roots = WebPkiServerVerifier::from_pem(&std::fs::read_to_string("ca.pem")?)?;
+//! let config = Arc::new(
+//!     ClientConfig::builder(Arc::new(roots))
+//!         .alpn_protocols(&[b"http/1.1"])
+//!         .build()?,
+//! );
+//! let conn = ClientConnection::new(config, "example.com")?;
+//! let mut tls = Stream::new(conn, TcpStream::connect("example.com:443")?);
+//! tls.write_all(b"GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")?;
+//! let mut response = Vec::new();
+//! tls.read_to_end(&mut response)?; // Ok only after the server's close_notify
+//! println!("{:?}", tls.conn().negotiated().suite);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Quick start: a server
+//!
+//! One certificate chain (leaf first) and its key, both from PEM; one
+//! connection per accepted socket.
+//!
+//! ```no_run
+//! use std::io::{Read, Write};
+//! use std::net::TcpListener;
+//! use std::sync::Arc;
+//! use tls13::crypto::{pem, sign::SigningKey};
+//! use tls13::{ServerConfig, ServerConnection, stream::Stream};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let chain = pem::certificates(&std::fs::read_to_string("cert.pem")?)?;
+//! let key = SigningKey::from_pem(&std::fs::read_to_string("key.pem")?)?;
+//! let config = Arc::new(ServerConfig::builder_with_single_cert(chain, key).build()?);
+//! for sock in TcpListener::bind("127.0.0.1:4433")?.incoming() {
+//!     let mut tls = Stream::new(ServerConnection::new(config.clone())?, sock?);
+//!     let mut line = [0u8; 64];
+//!     let n = tls.read(&mut line)?; // handshakes first
+//!     tls.write_all(&line[..n])?;
+//!     tls.close()?; // close_notify
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A server that picks its certificate per connection (by SNI, say) passes
+//! a [`ResolvesServerCert`] to [`ServerConfig::builder`] instead.
+//!
+//! # Quick start: mutual TLS
+//!
+//! The server requires a client certificate issued by its CA
+//! ([`ClientAuth::Required`] with a
+//! [`verify_webpki::WebPkiClientVerifier`]; [`ClientAuth::Optional`]
+//! lets clients without one in); the client presents its chain when asked
+//! ([`config::ClientConfigBuilder::client_auth_cert`]). The verified
+//! client chain is in [`Negotiated::peer_certificates`].
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use tls13::crypto::{pem, sign::SigningKey};
+//! use tls13::verify_webpki::{WebPkiClientVerifier, WebPkiServerVerifier};
+//! use tls13::{ClientAuth, ClientConfig, ServerConfig};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let read = |path: &str| std::fs::read_to_string(path);
+//! // Server side.
+//! let server_config = ServerConfig::builder_with_single_cert(
+//!     pem::certificates(&read("server.pem")?)?,
+//!     SigningKey::from_pem(&read("server-key.pem")?)?,
+//! )
+//! .client_auth(ClientAuth::Required(Arc::new(WebPkiClientVerifier::from_pem(&read("client-ca.pem")?)?)))
+//! .build()?;
+//! // Client side.
+//! let client_config = ClientConfig::builder(Arc::new(WebPkiServerVerifier::from_pem(&read("server-ca.pem")?)?))
+//!     .client_auth_cert(
+//!         pem::certificates(&read("client.pem")?)?,
+//!         SigningKey::from_pem(&read("client-key.pem")?)?,
+//!     )
+//!     .build()?;
+//! // After the handshake, on the server:
+//! # let conn = tls13::ServerConnection::new(Arc::new(server_config))?;
+//! if let Some(leaf) = conn.negotiated().peer_certificates.first() {
+//!     println!("client: {}", tls13::x509::certificate_subject(leaf)?);
+//! }
+//! # let _ = client_config;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Quick start: sans-IO
+//!
+//! Without a driver, the embedder moves the bytes. Here a client and a
+//! server run in memory, each one's output fed to the other; over a socket
+//! the loop is the same (see [`conn`] for one over a `TcpStream`).
+//!
+//! ```
+//! use std::sync::Arc;
+//! use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
+//! use tls13::crypto::{OsRandom, sign::SigningKey};
+//! use tls13::verify_webpki::WebPkiServerVerifier;
+//! use tls13::{ClientConfig, ClientConnection, Connection, Error, Event, ServerConfig, ServerConnection};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // A throwaway CA and a certificate for "localhost".
+//! let rng = OsRandom;
+//! let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+//! let ca = Ca::new("Doc CA", &ca_key, 1_700_000_000, 4_000_000_000, &rng)?;
+//! let leaf_key = certgen::generate_key(KeyType::Ed25519, &rng)?;
+//! let names = [SubjectAltName::Dns("localhost".into())];
+//! let leaf = ca.issue(&names, &leaf_key, 1_700_000_000, 4_000_000_000, &rng)?;
+//!
+//! let server_config = ServerConfig::builder_with_single_cert(vec![leaf], SigningKey::from_der(&leaf_key)?)
+//!     .alpn_protocols(&[b"h2"])
+//!     .build()?;
+//! let roots = WebPkiServerVerifier::from_pem(&certgen::to_pem("CERTIFICATE", ca.cert_der()))?;
+//! let client_config = ClientConfig::builder(Arc::new(roots)).alpn_protocols(&[b"h2"]).build()?;
+//!
+//! let mut client = ClientConnection::new(Arc::new(client_config), "localhost")?; // ClientHello queued
+//! let mut server = ServerConnection::new(Arc::new(server_config))?;
+//!
+//! /// Moves what `from` has to send into `to`; whether anything moved.
+//! fn pump(from: &mut Connection, to: &mut Connection) -> Result<bool, Error> {
+//!     let out = from.pending_output().to_vec();
+//!     from.consume_output(out.len()); // after an error too: alerts are output
+//!     if !out.is_empty() {
+//!         to.receive(&out)?; // every complete record is processed now
+//!     }
+//!     Ok(!out.is_empty())
+//! }
+//!
+//! client.send(b"ping")?; // buffered until the handshake completes
+//! let mut received = Vec::new();
+//! while pump(&mut client, &mut server)? | pump(&mut server, &mut client)? {
+//!     while let Some(event) = server.next_event() {
+//!         match event {
+//!             Event::HandshakeComplete => println!("server: {:?}", server.negotiated().suite),
+//!             Event::Data(bytes) => {
+//!                 received.extend_from_slice(&bytes);
+//!                 server.send(b"pong")?;
+//!             }
+//!             _ => {}
+//!         }
+//!     }
+//!     while let Some(event) = client.next_event() {
+//!         if let Event::Data(bytes) = event {
+//!             assert_eq!(bytes, b"pong");
+//!             client.close(); // close_notify
+//!         }
+//!     }
+//! }
+//! assert_eq!(received, b"ping");
+//! assert_eq!(client.negotiated().alpn.as_deref(), Some(&b"h2"[..]));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Deferred decisions arrive as events in the same loop
+//! ([`Event::VerifyServerCert`], [`Event::SelectCertificate`],
+//! [`Event::Sign`], [`Event::VerifyClientCert`]) and are answered through
+//! the connection ([`ClientConnection::answer_verify`] and friends).
+//!
+//! # Quick start: tokio
+//!
+//! An async driver for tokio (a connector and an acceptor producing
+//! `AsyncRead + AsyncWrite` streams, in the shape of tokio-rustls) is being
+//! added behind a `tokio` feature; like [`stream::Stream`] it only moves
+//! bytes for the same sans-IO connection. Its module documentation will
+//! carry the quick start.
+//!
+//! # Features
+//!
+//! - `std` (default): the OS random source ([`crypto::OsRandom`]), the
+//!   system clock, [`key_schedule::KeyLogFile`] (SSLKEYLOGFILE) and the
+//!   blocking driver [`stream`]. Without it, configurations need an
+//!   explicit `rng` and `time`.
+//! - `log`: diagnostics through the `log` crate under the target `tls13`
+//!   — handshake messages sent and received (by type), the negotiated
+//!   parameters, alerts and errors; never secrets or application data.
+//!   Works without `std`. Any `log` backend shows them, e.g. `env_logger`
+//!   with `RUST_LOG=tls13=debug`.
+//!
+//! # Debugging
+//!
+//! Besides the `log` feature: a [`key_schedule::KeyLog`] (e.g.
+//! [`key_schedule::KeyLogFile`], which honours `SSLKEYLOGFILE`, as the
+//! `client` and `server` examples do) receives the traffic secrets so that
+//! Wireshark can decrypt a capture, and [`trace`] prints a handshake in the
+//! layout of RFC 8448.
+//!
+//! # Coming from rustls
+//!
+//! `docs/coming-from-rustls.md` in the repository maps the common rustls
+//! calls to this crate's.
+//!
+//! # Modules, bottom to top
+//!
+//! [`codec`] (length-prefixed reading and writing) → [`msgs`] (every wire
+//! type) → [`crypto`] (hashes, HKDF, AEADs, key exchange, signatures, PEM)
+//! → [`key_schedule`] → [`record`] (framing, protection) → the handshake
+//! state machines (internal) → [`conn`] (the public connections, with
+//! [`config`], [`verify`], [`verify_webpki`] and [`x509`]) → [`stream`]
+//! (the blocking driver). [`certgen`] makes test and demo certificates;
+//! [`error`] holds the typed errors, each with the alert it sends.
 #![forbid(unsafe_code)]
+// No panic on peer input (DESIGN.md property 4): outside tests, every
+// unwrap, index, panic and unchecked arithmetic is an error; the few
+// provably unreachable cases carry a local `allow` with the reason.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+// The crate docs above link items that exist only with `std` (the stream
+// driver, OsRandom, KeyLogFile); a no_std doc build shows them as text.
+#![cfg_attr(not(feature = "std"), allow(rustdoc::broken_intra_doc_links))]
 #![no_std]
 #![warn(missing_docs)]
 
@@ -19,6 +258,7 @@ pub mod crypto;
 pub mod error;
 mod handshake;
 pub mod key_schedule;
+mod log;
 pub mod msgs;
 pub mod pki;
 pub mod record;
@@ -30,6 +270,12 @@ pub mod trace;
 pub mod verify;
 pub mod verify_webpki;
 pub mod x509;
+
+/// The code of `docs/coming-from-rustls.md`, compiled by `cargo test --doc`
+/// so that the page cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/coming-from-rustls.md")]
+pub struct ComingFromRustls;
 
 pub use config::{ClientAuth, ClientConfig, PaddingPolicy, ServerConfig, TimeSource};
 pub use conn::{

@@ -262,7 +262,7 @@ where
                 if let (Some(dst), Some(src)) = (buf.get_mut(..n), avail.get(..n)) {
                     dst.copy_from_slice(src);
                 }
-                self.plain_pos += n;
+                self.plain_pos = self.plain_pos.saturating_add(n);
                 return Ok(n);
             }
             if self.peer_closed {
@@ -302,10 +302,7 @@ where
 impl<C, T> core::fmt::Debug for Stream<C, T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Stream")
-            .field(
-                "buffered",
-                &(self.plain.len() - self.plain_pos.min(self.plain.len())),
-            )
+            .field("buffered", &self.plain.len().saturating_sub(self.plain_pos))
             .field("peer_closed", &self.peer_closed)
             .field("closed", &self.closed)
             .finish_non_exhaustive()

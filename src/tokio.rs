@@ -243,6 +243,7 @@ where
             server_name: None,
             alpn: Vec::new(),
             signature_schemes: Vec::new(),
+            certificate_type: crate::msgs::enums::CertificateType::X509,
         };
         self.acceptor.client_hello().unwrap_or(NONE)
     }
@@ -492,7 +493,8 @@ where
             if !avail.is_empty() {
                 let n = avail.len().min(buf.remaining());
                 buf.put_slice(avail.get(..n).unwrap_or_default());
-                this.plain_pos += n;
+                // n <= avail.len() = plain.len() - plain_pos: no overflow.
+                this.plain_pos = this.plain_pos.saturating_add(n);
                 return Poll::Ready(Ok(()));
             }
             if this.peer_closed {

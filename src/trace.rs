@@ -73,7 +73,7 @@ pub fn write_value(out: &mut String, label: &str, bytes: &[u8]) {
     for b in bytes {
         // "xx" plus a separating space unless it starts the line.
         let needed = if first_on_line { 2 } else { 3 };
-        if !first_on_line && line.len() + needed > WIDTH {
+        if !first_on_line && line.len().saturating_add(needed) > WIDTH {
             out.push_str(&line);
             out.push('\n');
             line.clear();
@@ -163,7 +163,7 @@ impl RecordPrinter {
         self.deframer.push(sent);
         while let Some(rec) = self.deframer.next_record()? {
             let header = rec.header();
-            let mut record = Vec::with_capacity(header.len() + rec.payload.len());
+            let mut record = Vec::with_capacity(header.len().saturating_add(rec.payload.len()));
             record.extend_from_slice(&header);
             record.extend_from_slice(&rec.payload);
             if rec.typ != ContentType::APPLICATION_DATA {

@@ -15,11 +15,19 @@
 //! [`ServerConnection::answer_verify`] and
 //! [`ClientConnection::answer_sign`]). DESIGN.md property 3.
 //!
-//! The real chain validator comes in its own issue. Until then this module
-//! provides [`PinnedCertVerifier`], which accepts exactly one end-entity
-//! certificate, and [`PinnedClientCertVerifier`], which accepts any of a
-//! set of client certificates. The handshake always checks the CertificateVerify
-//! signature against the end-entity key itself, whatever the verifier says.
+//! The X.509 chain validator behind these traits is in
+//! [`verify_webpki`](crate::verify_webpki) ([`WebPkiServerVerifier`],
+//! [`WebPkiClientVerifier`]). This module also provides the pinning
+//! verifiers: [`PinnedCertVerifier`], which accepts exactly one
+//! end-entity certificate, [`PinnedClientCertVerifier`], which accepts any
+//! of a set of client certificates, and for raw public keys (RFC 7250)
+//! [`PinnedRawPublicKey`] (client side) and [`PinnedRawPublicKeys`]
+//! (server side). The handshake always checks the CertificateVerify
+//! signature against the end-entity key (or the raw SubjectPublicKeyInfo)
+//! itself, whatever the verifier says.
+//!
+//! [`WebPkiServerVerifier`]: crate::verify_webpki::WebPkiServerVerifier
+//! [`WebPkiClientVerifier`]: crate::verify_webpki::WebPkiClientVerifier
 //!
 //! [`Event`]: crate::Event
 //! [`ClientConnection::answer_verify`]: crate::ClientConnection::answer_verify
@@ -39,7 +47,7 @@ use subtle::ConstantTimeEq;
 use crate::crypto::SecureRandom;
 use crate::crypto::sign::SigningKey;
 use crate::error::{CertificateError, Error};
-use crate::msgs::enums::SignatureScheme;
+use crate::msgs::enums::{AlertDescription, CertificateType, SignatureScheme};
 
 /// An answer now, or "the application will answer through the connection".
 #[derive(Debug)]
@@ -118,6 +126,160 @@ pub trait ServerCertVerifier: Send + Sync {
         server_name: &ServerName,
         now: u64,
     ) -> Decision<Result<(), CertificateError>>;
+
+    /// The server presented a raw public key (RFC 7250): `spki` is a DER
+    /// SubjectPublicKeyInfo, which only an out-of-band binding (a pin) can
+    /// authenticate (RFC 7250 §4.4). Only asked when the client offered
+    /// [`CertificateType::RAW_PUBLIC_KEY`] in
+    /// [`ClientConfig::server_certificate_types`](crate::ClientConfig::server_certificate_types).
+    /// The default refuses (`unsupported_certificate`).
+    fn verify_server_raw_public_key(
+        &self,
+        spki: &[u8],
+        server_name: &ServerName,
+        now: u64,
+    ) -> Decision<Result<(), CertificateError>> {
+        let _ = (spki, server_name, now);
+        Decision::Ready(Err(raw_keys_refused()))
+    }
+}
+
+/// The error of a verifier that has no raw public keys to compare with.
+fn raw_keys_refused() -> CertificateError {
+    CertificateError::Other {
+        reason:
+            "the peer presented a raw public key (RFC 7250), which this verifier does not accept"
+                .into(),
+        alert: AlertDescription::UNSUPPORTED_CERTIFICATE,
+    }
+}
+
+/// The error of a raw-public-key verifier given an X.509 chain.
+fn certificates_refused() -> CertificateError {
+    CertificateError::Other {
+        reason: "the peer presented an X.509 certificate, but only pinned raw public keys (RFC 7250) are accepted"
+            .into(),
+        alert: AlertDescription::UNSUPPORTED_CERTIFICATE,
+    }
+}
+
+/// Constant-time membership of `candidate` in `pins` (every pin is
+/// compared, so timing does not reveal which one matched).
+fn pinned(pins: &[Vec<u8>], candidate: &[u8]) -> bool {
+    let mut found = subtle::Choice::from(0u8);
+    for pin in pins {
+        if pin.len() == candidate.len() {
+            found |= pin.as_slice().ct_eq(candidate);
+        }
+    }
+    bool::from(found)
+}
+
+/// **Pinned raw public keys (RFC 7250) for the client**: accepts a server
+/// whose raw public key (DER SubjectPublicKeyInfo) is byte for byte one
+/// of the pinned ones, and refuses every X.509 chain. Names and dates do
+/// not apply to a bare key (RFC 7250 §4.4: the binding is out of band).
+/// The handshake still checks CertificateVerify against the key, so a
+/// peer must hold the private half. Use with
+/// `ClientConfigBuilder::server_certificate_types(&[CertificateType::RAW_PUBLIC_KEY])`.
+#[derive(Clone, Debug)]
+pub struct PinnedRawPublicKey {
+    pins: Vec<Vec<u8>>,
+}
+
+impl PinnedRawPublicKey {
+    /// Pins one DER SubjectPublicKeyInfo (e.g. `SigningKey::public_key_spki`).
+    pub fn new(spki_der: Vec<u8>) -> Self {
+        Self {
+            pins: alloc::vec![spki_der],
+        }
+    }
+
+    /// Pins several keys (e.g. during a key rollover).
+    pub fn any_of(spkis_der: Vec<Vec<u8>>) -> Self {
+        Self { pins: spkis_der }
+    }
+}
+
+impl ServerCertVerifier for PinnedRawPublicKey {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &[u8],
+        _intermediates: &[Vec<u8>],
+        _server_name: &ServerName,
+        _now: u64,
+    ) -> Decision<Result<(), CertificateError>> {
+        Decision::Ready(Err(certificates_refused()))
+    }
+
+    fn verify_server_raw_public_key(
+        &self,
+        spki: &[u8],
+        _server_name: &ServerName,
+        _now: u64,
+    ) -> Decision<Result<(), CertificateError>> {
+        Decision::Ready(if pinned(&self.pins, spki) {
+            Ok(())
+        } else {
+            Err(raw_key_not_pinned())
+        })
+    }
+}
+
+fn raw_key_not_pinned() -> CertificateError {
+    CertificateError::Other {
+        reason: "the peer's raw public key is not one of the pinned keys".into(),
+        alert: AlertDescription::BAD_CERTIFICATE,
+    }
+}
+
+/// **Pinned raw public keys (RFC 7250) for the server**: accepts a client
+/// whose raw public key (DER SubjectPublicKeyInfo) is one of the pinned
+/// ones — a device fleet whose keys were enrolled out of band — and
+/// refuses every X.509 chain. Use with
+/// `ServerConfigBuilder::client_certificate_types(&[CertificateType::RAW_PUBLIC_KEY])`
+/// and [`ClientAuth::Required`](crate::ClientAuth::Required).
+#[derive(Clone, Debug)]
+pub struct PinnedRawPublicKeys {
+    pins: Vec<Vec<u8>>,
+    schemes: Vec<SignatureScheme>,
+}
+
+impl PinnedRawPublicKeys {
+    /// Accepts any one of `spkis_der`.
+    pub fn new(spkis_der: Vec<Vec<u8>>) -> Self {
+        Self {
+            pins: spkis_der,
+            schemes: crate::crypto::sign::SUPPORTED_SCHEMES.to_vec(),
+        }
+    }
+}
+
+impl ClientCertVerifier for PinnedRawPublicKeys {
+    fn signature_schemes(&self) -> Vec<SignatureScheme> {
+        self.schemes.clone()
+    }
+
+    fn verify_client_cert(
+        &self,
+        _end_entity: &[u8],
+        _intermediates: &[Vec<u8>],
+        _now: u64,
+    ) -> Decision<Result<(), CertificateError>> {
+        Decision::Ready(Err(certificates_refused()))
+    }
+
+    fn verify_client_raw_public_key(
+        &self,
+        spki: &[u8],
+        _now: u64,
+    ) -> Decision<Result<(), CertificateError>> {
+        Decision::Ready(if pinned(&self.pins, spki) {
+            Ok(())
+        } else {
+            Err(raw_key_not_pinned())
+        })
+    }
 }
 
 /// **A pinning verifier, not a default**: accepts exactly one configured
@@ -203,6 +365,12 @@ impl CertifiedKey {
     pub fn new(chain: Vec<Vec<u8>>, signer: Arc<dyn Signer>) -> Self {
         Self { chain, signer }
     }
+
+    /// A raw public key (RFC 7250) for `key`: the chain is its DER
+    /// SubjectPublicKeyInfo alone, for peers that pin keys.
+    pub fn raw_public_key(key: SigningKey) -> Self {
+        Self::new(alloc::vec![key.public_key_spki()], Arc::new(key))
+    }
 }
 
 impl fmt::Debug for CertifiedKey {
@@ -222,6 +390,11 @@ pub struct ClientHelloInfo {
     pub alpn: Vec<Vec<u8>>,
     /// The client's `signature_algorithms`.
     pub signature_schemes: Vec<SignatureScheme>,
+    /// What the server will present (RFC 7250): `X509` (a chain, leaf
+    /// first) or `RAW_PUBLIC_KEY`, for which the handshake sends the
+    /// SubjectPublicKeyInfo of the returned chain's first entry (a DER
+    /// SPKI, or a certificate whose key is then used bare).
+    pub certificate_type: CertificateType,
 }
 
 /// Chooses the server's certificate after reading the ClientHello.
@@ -277,6 +450,20 @@ pub trait ClientCertVerifier: Send + Sync {
         intermediates: &[Vec<u8>],
         now: u64,
     ) -> Decision<Result<(), CertificateError>>;
+
+    /// The client presented a raw public key (RFC 7250): `spki` is a DER
+    /// SubjectPublicKeyInfo. Only asked when the server accepts
+    /// [`CertificateType::RAW_PUBLIC_KEY`] in
+    /// [`ServerConfig::client_certificate_types`](crate::ServerConfig::client_certificate_types).
+    /// The default refuses (`unsupported_certificate`).
+    fn verify_client_raw_public_key(
+        &self,
+        spki: &[u8],
+        now: u64,
+    ) -> Decision<Result<(), CertificateError>> {
+        let _ = (spki, now);
+        Decision::Ready(Err(raw_keys_refused()))
+    }
 }
 
 /// **A pinning client verifier, not a chain validator**: accepts a client
@@ -335,15 +522,7 @@ impl ClientCertVerifier for PinnedClientCertVerifier {
         _intermediates: &[Vec<u8>],
         _now: u64,
     ) -> Decision<Result<(), CertificateError>> {
-        // Every pin is compared (no early exit) so timing does not reveal
-        // which one matched.
-        let mut found = subtle::Choice::from(0u8);
-        for pin in &self.pinned {
-            if pin.len() == end_entity.len() {
-                found |= pin.as_slice().ct_eq(end_entity);
-            }
-        }
-        Decision::Ready(if bool::from(found) {
+        Decision::Ready(if pinned(&self.pinned, end_entity) {
             Ok(())
         } else {
             Err(CertificateError::NotPinned)
@@ -353,7 +532,7 @@ impl ClientCertVerifier for PinnedClientCertVerifier {
 
 /// What the server's CertificateRequest asked for (RFC 8446 §4.3.2), given
 /// to a [`ResolvesClientCert`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertificateRequestInfo {
     /// `signature_algorithms`: the schemes the server accepts in
     /// CertificateVerify, in its order.
@@ -364,6 +543,22 @@ pub struct CertificateRequestInfo {
     /// `certificate_authorities`: DER distinguished names of the roots the
     /// server trusts (empty when not sent).
     pub certificate_authorities: Vec<Vec<u8>>,
+    /// The type the server selected in `client_certificate_type` (RFC
+    /// 7250; `X509` when it sent none). For `RAW_PUBLIC_KEY` the handshake
+    /// sends the SubjectPublicKeyInfo of the returned chain's first entry
+    /// (a DER SPKI, or a certificate whose key is then used bare).
+    pub certificate_type: CertificateType,
+}
+
+impl Default for CertificateRequestInfo {
+    fn default() -> Self {
+        Self {
+            signature_schemes: Vec::new(),
+            signature_schemes_cert: None,
+            certificate_authorities: Vec::new(),
+            certificate_type: CertificateType::X509,
+        }
+    }
 }
 
 /// Chooses the client's certificate when the server asks for one.

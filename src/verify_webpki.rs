@@ -34,6 +34,21 @@ impl WebPkiServerVerifier {
     pub fn from_pem(text: &str) -> Result<Self, Error> {
         Ok(Self::new(TrustAnchor::from_pem(text)?, Policy::default()))
     }
+
+    /// Trusts Mozilla's root set ([`TrustAnchor::mozilla`], feature
+    /// `webpki-roots`), with the default policy: what a browser-like
+    /// client wants.
+    #[cfg(feature = "webpki-roots")]
+    pub fn mozilla() -> Self {
+        Self::new(TrustAnchor::mozilla(), Policy::default())
+    }
+
+    /// Trusts the operating system's roots ([`TrustAnchor::native`],
+    /// feature `native-roots`), with the default policy.
+    #[cfg(feature = "native-roots")]
+    pub fn native() -> Result<Self, Error> {
+        Ok(Self::new(TrustAnchor::native()?, Policy::default()))
+    }
 }
 
 impl ServerCertVerifier for WebPkiServerVerifier {

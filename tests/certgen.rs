@@ -208,3 +208,104 @@ fn inverted_validity_is_refused() {
     let key = certgen::generate_key(KeyType::Ed25519, &rng).unwrap();
     assert!(Ca::new("x", &key, 10, 5, &rng).is_err());
 }
+
+#[test]
+fn intermediate_chains_validate_and_eku_is_chosen() {
+    use certgen::ExtKeyUsage;
+    use tls13::x509::{Check, ExpectedName, Policy, TrustAnchor, Validator};
+    let rng = OsRandom;
+    let root_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+    let root = Ca::new("test root", &root_key, NOT_BEFORE, NOT_AFTER, &rng).unwrap();
+    let ica_key = certgen::generate_key(KeyType::EcdsaP384, &rng).unwrap();
+    let ica = root
+        .issue_intermediate(
+            "test intermediate",
+            &ica_key,
+            Some(0),
+            NOT_BEFORE,
+            NOT_AFTER,
+            &rng,
+        )
+        .unwrap();
+    let leaf_key = certgen::generate_key(KeyType::Ed25519, &rng).unwrap();
+    let spki = SigningKey::from_der(&leaf_key).unwrap().public_key_spki();
+    let names = [SubjectAltName::Dns("device.example".into())];
+    let issue = |eku: &[ExtKeyUsage]| {
+        ica.issue_with_eku(&names, &spki, eku, NOT_BEFORE, NOT_AFTER, &rng)
+            .unwrap()
+    };
+    let v = Validator::new(
+        vec![TrustAnchor::from_der(root.cert_der().to_vec()).unwrap()],
+        Policy::default(),
+    );
+    let now = NOT_BEFORE + 1000;
+    let dns = ExpectedName::Dns("device.example");
+    let inter = [ica.cert_der().to_vec()];
+
+    // Both purposes (the default of `issue`) and no EKU at all pass both ways.
+    for leaf in [
+        ica.issue(&names, &leaf_key, NOT_BEFORE, NOT_AFTER, &rng)
+            .unwrap(),
+        issue(&[]),
+    ] {
+        let path = v.validate_client(&leaf, &inter, now).unwrap();
+        assert_eq!(path.chain.len(), 3, "leaf, intermediate, root");
+        assert_eq!(path.chain[1], ica.cert_der());
+        v.validate_server(&leaf, &inter, dns, now).unwrap();
+        // Without the intermediate there is no path.
+        assert!(v.validate_client(&leaf, &[] as &[Vec<u8>], now).is_err());
+    }
+    // serverAuth only: not a client.
+    let server_only = issue(&[ExtKeyUsage::ServerAuth]);
+    v.validate_server(&server_only, &inter, dns, now).unwrap();
+    let e = v.validate_client(&server_only, &inter, now).unwrap_err();
+    assert_eq!(e.check, Check::Usage, "{e}");
+    // clientAuth only: not a server.
+    let client_only = issue(&[ExtKeyUsage::ClientAuth]);
+    v.validate_client(&client_only, &inter, now).unwrap();
+    let e = v
+        .validate_server(&client_only, &inter, dns, now)
+        .unwrap_err();
+    assert_eq!(e.check, Check::Usage, "{e}");
+
+    // pathLenConstraint 0 on the intermediate: no CA below it.
+    let sub_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+    let sub = ica
+        .issue_intermediate("sub", &sub_key, None, NOT_BEFORE, NOT_AFTER, &rng)
+        .unwrap();
+    let deep = sub
+        .issue(&names, &leaf_key, NOT_BEFORE, NOT_AFTER, &rng)
+        .unwrap();
+    let e = v
+        .validate_client(
+            &deep,
+            &[sub.cert_der().to_vec(), ica.cert_der().to_vec()],
+            now,
+        )
+        .unwrap_err();
+    assert_eq!(e.check, Check::BasicConstraints, "{e}");
+
+    if openssl_available() {
+        let dir = temp_dir("intermediate");
+        let write = |name: &str, der: &[u8]| {
+            let p = dir.join(name);
+            std::fs::write(&p, certgen::to_pem("CERTIFICATE", der)).unwrap();
+            p.to_str().unwrap().to_string()
+        };
+        let root_pem = write("root.pem", root.cert_der());
+        let ica_pem = write("ica.pem", ica.cert_der());
+        let leaf_pem = write("leaf.pem", &client_only);
+        let out = openssl(&[
+            "verify",
+            "-CAfile",
+            &root_pem,
+            "-untrusted",
+            &ica_pem,
+            "-purpose",
+            "sslclient",
+            &leaf_pem,
+        ]);
+        assert!(out.contains(": OK"), "{out}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

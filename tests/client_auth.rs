@@ -2,11 +2,14 @@
 //! required × client key types × chain shapes, deferred decisions on both
 //! sides, and every failure with its alert on both sides.
 //!
-//! The server verifies clients with `PinnedClientCertVerifier` (the X.509
-//! chain validator is another issue), which looks only at the end-entity
-//! certificate: the chain shape changes what goes over the wire (checked
-//! here: the server sees exactly the chain the client sent) but not the
-//! verdict.
+//! The matrix verifies clients with `PinnedClientCertVerifier`, which
+//! looks only at the end-entity certificate: the chain shape changes what
+//! goes over the wire (checked here: the server sees exactly the chain the
+//! client sent) but not the verdict. The chains are real: "leaf +
+//! intermediate" is a leaf issued by an intermediate CA that a client root
+//! issued, and the last section runs every shape through
+//! `WebPkiClientVerifier`, which builds the path (and rejects a client
+//! certificate without clientAuth).
 
 mod pair;
 
@@ -53,26 +56,83 @@ enum Shape {
     Unordered,
 }
 
-/// A second CA certificate standing in for an intermediate (only its bytes
-/// travel; the pinned verifier does not build paths).
-fn intermediate() -> &'static [u8] {
-    static I: OnceLock<Vec<u8>> = OnceLock::new();
-    I.get_or_init(|| {
+/// A client PKI: a root, an intermediate CA it issued, and per key type a
+/// leaf issued by the intermediate for the same key as `identity(kind)`.
+struct ClientPki {
+    root: Vec<u8>,
+    intermediate: Vec<u8>,
+    /// The intermediate, to issue more leaves in tests.
+    ica: Ca,
+    leaves: Vec<(KeyType, Vec<u8>)>,
+}
+
+fn client_pki() -> &'static ClientPki {
+    static P: OnceLock<ClientPki> = OnceLock::new();
+    P.get_or_init(|| {
         let rng = OsRandom;
-        let key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
-        Ca::new("client intermediate", &key, NOT_BEFORE, NOT_AFTER, &rng)
-            .unwrap()
-            .cert_der()
-            .to_vec()
+        let root_key = certgen::generate_key(KeyType::EcdsaP384, &rng).unwrap();
+        let root = Ca::new("client root CA", &root_key, NOT_BEFORE, NOT_AFTER, &rng).unwrap();
+        let ica_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+        let ica = root
+            .issue_intermediate(
+                "client intermediate CA",
+                &ica_key,
+                Some(0),
+                NOT_BEFORE,
+                NOT_AFTER,
+                &rng,
+            )
+            .unwrap();
+        let leaves = CLIENT_KEYS
+            .iter()
+            .map(|k| {
+                let leaf = ica
+                    .issue(
+                        &[certgen::SubjectAltName::Dns("client.example".into())],
+                        &identity(*k).key,
+                        NOT_BEFORE,
+                        NOT_AFTER,
+                        &rng,
+                    )
+                    .unwrap();
+                (*k, leaf)
+            })
+            .collect();
+        ClientPki {
+            root: root.cert_der().to_vec(),
+            intermediate: ica.cert_der().to_vec(),
+            ica,
+            leaves,
+        }
     })
 }
 
+/// The leaf of `kind` issued by the client intermediate.
+fn leaf_under_intermediate(kind: KeyType) -> Vec<u8> {
+    let pki = client_pki();
+    pki.leaves
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .unwrap()
+        .1
+        .clone()
+}
+
+/// Leaf only: the leaf the pair's CA issued. With an intermediate: the
+/// leaf the client intermediate issued, then the intermediate (then, out
+/// of order, the root before it).
 fn chain(kind: KeyType, shape: Shape) -> Vec<Vec<u8>> {
-    let id = identity(kind);
+    let pki = client_pki();
     match shape {
-        Shape::LeafOnly => vec![id.leaf.clone()],
-        Shape::LeafAndIntermediate => vec![id.leaf.clone(), intermediate().to_vec()],
-        Shape::Unordered => vec![id.leaf.clone(), id.ca.clone(), intermediate().to_vec()],
+        Shape::LeafOnly => vec![identity(kind).leaf.clone()],
+        Shape::LeafAndIntermediate => {
+            vec![leaf_under_intermediate(kind), pki.intermediate.clone()]
+        }
+        Shape::Unordered => vec![
+            leaf_under_intermediate(kind),
+            pki.root.clone(),
+            pki.intermediate.clone(),
+        ],
     }
 }
 
@@ -80,9 +140,14 @@ fn key(kind: KeyType) -> SigningKey {
     SigningKey::from_der(&identity(kind).key).unwrap()
 }
 
-/// Accepts exactly the given client leaves.
+/// Accepts exactly the client leaves of the given kinds (both issuers).
 fn pinned(kinds: &[KeyType]) -> PinnedClientCertVerifier {
-    PinnedClientCertVerifier::new(kinds.iter().map(|k| identity(*k).leaf.clone()).collect())
+    PinnedClientCertVerifier::new(
+        kinds
+            .iter()
+            .flat_map(|k| [identity(*k).leaf.clone(), leaf_under_intermediate(*k)])
+            .collect(),
+    )
 }
 
 fn server_with(auth: ClientAuth) -> tls13::config::ServerConfigBuilder {
@@ -726,10 +791,14 @@ fn config_rejects_a_verifier_without_schemes() {
 use tls13::verify_webpki::{WebPkiClientVerifier, WebPkiServerVerifier};
 use tls13::x509::{Policy as ChainPolicy, TrustAnchor};
 
+/// Trusts the pair's CA (leaf-only clients) and the client root (clients
+/// with an intermediate).
 fn webpki_client_verifier() -> WebPkiClientVerifier {
-    let ca = identity(KeyType::EcdsaP256).ca.clone();
     WebPkiClientVerifier::new(
-        vec![TrustAnchor::from_der(ca).unwrap()],
+        vec![
+            TrustAnchor::from_der(identity(KeyType::EcdsaP256).ca.clone()).unwrap(),
+            TrustAnchor::from_der(client_pki().root.clone()).unwrap(),
+        ],
         ChainPolicy::default(),
     )
 }
@@ -738,18 +807,24 @@ fn webpki_client_verifier() -> WebPkiClientVerifier {
 fn webpki_client_verifier_accepts_chains_to_its_anchor_and_advertises_it() {
     let ca = identity(KeyType::EcdsaP256).ca.clone();
     let names = webpki_client_verifier().certificate_authorities();
-    assert_eq!(names.len(), 1);
-    // The advertised DER Name is the CA's subject: in a self-signed
-    // certificate it appears twice (issuer and subject).
-    assert_eq!(names[0][0], 0x30, "a SEQUENCE");
-    assert_eq!(
-        ca.windows(names[0].len())
-            .filter(|w| *w == names[0].as_slice())
-            .count(),
-        2
-    );
+    assert_eq!(names.len(), 2);
+    // The advertised DER Names are the roots' subjects: in a self-signed
+    // certificate each appears twice (issuer and subject).
+    for (name, root) in names.iter().zip([&ca, &client_pki().root]) {
+        assert_eq!(name[0], 0x30, "a SEQUENCE");
+        assert_eq!(
+            root.windows(name.len())
+                .filter(|w| *w == name.as_slice())
+                .count(),
+            2
+        );
+    }
     for kind in CLIENT_KEYS {
-        for shape in [Shape::LeafOnly, Shape::Unordered] {
+        for shape in [
+            Shape::LeafOnly,
+            Shape::LeafAndIntermediate,
+            Shape::Unordered,
+        ] {
             let resolver = recording(Some(certified(kind, shape)));
             // The client checks the server with the validator too.
             let client = ClientConfig::builder(Arc::new(WebPkiServerVerifier::new(
@@ -802,4 +877,74 @@ fn webpki_client_verifier_rejects_a_client_from_another_ca() {
     );
     assert_eq!(s.alert(), Some(AlertDescription::UNKNOWN_CA), "{s}");
     assert_eq!(c, Error::AlertReceived(AlertDescription::UNKNOWN_CA));
+}
+
+#[test]
+fn webpki_client_verifier_needs_the_intermediate() {
+    // The leaf under the intermediate, sent alone: no path to the root.
+    let kind = KeyType::EcdsaP256;
+    let client = client_builder(SERVER_KEY)
+        .client_auth_cert(vec![leaf_under_intermediate(kind)], key(kind))
+        .build()
+        .unwrap();
+    let server = server_with(ClientAuth::Required(Arc::new(webpki_client_verifier())))
+        .build()
+        .unwrap();
+    let (s, c) = both_sides_fail(client, server);
+    assert_eq!(s.alert(), Some(AlertDescription::UNKNOWN_CA), "{s}");
+    assert!(
+        s.to_string().contains("client intermediate CA"),
+        "names the missing issuer: {s}"
+    );
+    assert_eq!(c, Error::AlertReceived(AlertDescription::UNKNOWN_CA));
+}
+
+#[test]
+fn client_certificate_without_client_auth_eku_is_unsupported_certificate() {
+    // A leaf for serverAuth only, under the real intermediate: the path is
+    // fine, the purpose is not (RFC 5280 §4.2.1.12; RFC 8446 §4.4.2.4
+    // names unsupported_certificate as the default certificate alert).
+    let kind = KeyType::Ed25519;
+    let rng = OsRandom;
+    let spki = key(kind).public_key_spki();
+    let server_only = client_pki()
+        .ica
+        .issue_with_eku(
+            &[certgen::SubjectAltName::Dns("client.example".into())],
+            &spki,
+            &[certgen::ExtKeyUsage::ServerAuth],
+            NOT_BEFORE,
+            NOT_AFTER,
+            &rng,
+        )
+        .unwrap();
+    for mode in [Mode::Optional, Mode::Required] {
+        let client = client_builder(SERVER_KEY)
+            .client_auth_cert(
+                vec![server_only.clone(), client_pki().intermediate.clone()],
+                key(kind),
+            )
+            .build()
+            .unwrap();
+        let server = server_with(auth(mode, Arc::new(webpki_client_verifier())))
+            .build()
+            .unwrap();
+        let (s, c) = both_sides_fail(client, server);
+        assert_eq!(
+            s.alert(),
+            Some(AlertDescription::UNSUPPORTED_CERTIFICATE),
+            "{s}"
+        );
+        let msg = s.to_string();
+        assert!(
+            msg.contains("certificate 0 (CN=client.example)")
+                && msg.contains("extendedKeyUsage without clientAuth"),
+            "says which certificate and which check: {msg}"
+        );
+        assert_eq!(
+            c,
+            Error::AlertReceived(AlertDescription::UNSUPPORTED_CERTIFICATE)
+        );
+        assert!(s.to_string().len() < 300, "{msg}");
+    }
 }

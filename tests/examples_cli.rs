@@ -76,6 +76,11 @@ struct Identity {
 
 /// A fresh CA `"{tag} CA"` and a leaf for DNS name `name` (subject `CN=name`).
 fn identity_for(dir: &TempDir, tag: &str, name: &str) -> Identity {
+    identity_of_kind(dir, tag, name, KeyType::EcdsaP256)
+}
+
+/// As [`identity_for`], with a leaf key of `kind`.
+fn identity_of_kind(dir: &TempDir, tag: &str, name: &str, kind: KeyType) -> Identity {
     let rng = OsRandom;
     let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
     let ca = Ca::new(
@@ -86,7 +91,7 @@ fn identity_for(dir: &TempDir, tag: &str, name: &str) -> Identity {
         &rng,
     )
     .unwrap();
-    let key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+    let key = certgen::generate_key(kind, &rng).unwrap();
     let names = [SubjectAltName::Dns(name.into())];
     let leaf = ca
         .issue(&names, &key, 1_700_000_000, 2_600_000_000, &rng)
@@ -504,4 +509,216 @@ fn mutual_tls_between_the_examples() {
     assert_eq!(out.status, Some(0), "client failed:\n{}", out.stderr);
     assert_eq!(out.stdout, b"anonymous\n");
     assert_eq!(optional.next_line(), "client: none");
+}
+
+/// Whether `openssl` runs; otherwise a loud SKIP line.
+fn have_openssl(test: &str) -> bool {
+    let ok = Command::new("openssl")
+        .arg("version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("\n*** SKIP {test}: the `openssl` binary was not found ***\n");
+    }
+    ok
+}
+
+/// `openssl s_client -tls1_3` with `extra` arguments against the server
+/// example on `port`: sends `line` once the server has logged the client
+/// (its handshake is over), and returns (s_client's stdout + stderr,
+/// whether `line` came back) after closing its standard input.
+fn s_client(
+    port: u16,
+    server_ca: &str,
+    extra: &[&str],
+    server: &Server,
+    line: &[u8],
+) -> (String, bool) {
+    let connect = format!("127.0.0.1:{port}");
+    let mut child = Command::new("openssl")
+        .args([
+            "s_client",
+            "-tls1_3",
+            "-connect",
+            &connect,
+            "-servername",
+            "localhost",
+            "-CAfile",
+            server_ca,
+            "-verify_return_error",
+        ])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start openssl s_client");
+    let mut stdin = child.stdin.take().unwrap();
+    let (tx, rx) = mpsc::channel::<Vec<u8>>();
+    let mut stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut stderr = child.stderr.take().unwrap();
+    let err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = stderr.read_to_end(&mut v);
+        v
+    });
+    let first = server.next_line();
+    let mut out = Vec::new();
+    let mut echoed = false;
+    if first.starts_with("client: ") {
+        // s_client drops input typed before its handshake is over.
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = stdin.write_all(line);
+        let _ = stdin.flush();
+        let deadline = Instant::now() + TIMEOUT;
+        while Instant::now() < deadline && !echoed {
+            if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(50)) {
+                out.extend_from_slice(&chunk);
+                echoed = out.windows(line.len()).any(|w| w == line);
+            }
+        }
+    }
+    drop(stdin); // EOF: s_client sends close_notify and exits
+    let deadline = Instant::now() + TIMEOUT;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    while let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
+        out.extend_from_slice(&chunk);
+    }
+    let text = format!(
+        "server: {first}\n{}{}",
+        String::from_utf8_lossy(&out),
+        String::from_utf8_lossy(&err.join().unwrap_or_default())
+    );
+    (text, echoed)
+}
+
+/// The issue's "Done when": `openssl s_client -tls1_3 -cert ... -key ...`
+/// against the server example run with `--require-client-cert`, with
+/// ECDSA and RSA client keys, each a data round trip (the server echoes),
+/// the verified subject logged; and without a certificate, refused.
+#[test]
+fn openssl_s_client_with_client_certificates_against_the_server_example() {
+    let test = "openssl_s_client_with_client_certificates_against_the_server_example";
+    let Some((server_bin, _)) = examples(test) else {
+        return;
+    };
+    if !have_openssl(test) {
+        return;
+    }
+    let dir = TempDir::new();
+    let srv = identity_for(&dir, "srv", "localhost");
+    let ecdsa = identity_of_kind(&dir, "cli-ec", "ecdsa.client.example", KeyType::EcdsaP256);
+    let rsa = identity_of_kind(&dir, "cli-rsa", "rsa.client.example", KeyType::Rsa2048);
+    // Both client CAs in one --client-ca file.
+    let client_cas = dir.file(
+        "client-cas.pem",
+        &(std::fs::read_to_string(&ecdsa.ca).unwrap() + &std::fs::read_to_string(&rsa.ca).unwrap()),
+    );
+    let server = Server::start(
+        &server_bin,
+        &[
+            "--cert",
+            &srv.chain,
+            "--key",
+            &srv.key,
+            "--client-ca",
+            &client_cas,
+            "--require-client-cert",
+        ],
+    );
+    for (id, subject) in [
+        (&ecdsa, "CN=ecdsa.client.example"),
+        (&rsa, "CN=rsa.client.example"),
+    ] {
+        let line = format!("hello from {subject}\n");
+        let (log, echoed) = s_client(
+            server.port,
+            &srv.ca,
+            &["-cert", &id.chain, "-key", &id.key],
+            &server,
+            line.as_bytes(),
+        );
+        assert!(
+            log.starts_with(&format!("server: client: {subject}\n")),
+            "{log}"
+        );
+        assert!(echoed, "the echo came back through s_client:\n{log}");
+        assert!(log.contains("Verify return code: 0 (ok)"), "{log}");
+        assert!(log.contains("TLSv1.3"), "{log}");
+        let outcome = server.next_line();
+        assert!(
+            outcome.contains("ok:") && outcome.contains(&format!("echoed {} bytes", line.len())),
+            "{outcome}"
+        );
+    }
+
+    // No certificate: the server refuses with certificate_required.
+    let (log, echoed) = s_client(server.port, &srv.ca, &[], &server, b"anonymous\n");
+    assert!(!echoed, "{log}");
+    assert!(
+        log.lines().next().is_some_and(|l| l.contains("error:"))
+            && log.contains("no certificate, but one is required"),
+        "{log}"
+    );
+}
+
+/// Without --ca the client uses Mozilla's roots when built with the
+/// `webpki-roots` feature (so our test CA is unknown: refused), and
+/// otherwise accepts any certificate with a loud warning.
+#[test]
+fn client_without_ca_uses_the_mozilla_roots_or_warns() {
+    let Some((server_bin, client_bin)) =
+        examples("client_without_ca_uses_the_mozilla_roots_or_warns")
+    else {
+        return;
+    };
+    let dir = TempDir::new();
+    let (chain, key, _ca) = identity(&dir, "srv");
+    let server = Server::start(&server_bin, &["--cert", &chain, "--key", &key]);
+    let port = format!("localhost:{}", server.port);
+    let out = run_client(&client_bin, &[&port], b"unverified\n");
+    if cfg!(feature = "webpki-roots") {
+        assert_ne!(out.status, Some(0), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("trust: Mozilla root set"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("error:")
+                && out
+                    .stderr
+                    .contains("neither a trust anchor nor among the intermediates"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("WARNING"), "{}", out.stderr);
+        assert!(server.next_line().contains("UNKNOWN_CA"));
+    } else {
+        assert_eq!(out.status, Some(0), "{}", out.stderr);
+        assert_eq!(out.stdout, b"unverified\n");
+        assert!(
+            out.stderr
+                .contains("WARNING: no --ca given: accepting ANY server certificate"),
+            "{}",
+            out.stderr
+        );
+    }
 }

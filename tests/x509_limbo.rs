@@ -196,3 +196,42 @@ fn chromium_verify_signed_data() {
         Err(SigError::WeakKey(_))
     ));
 }
+
+/// The built example writes the results file: `limbo LIMBO.json >
+/// results.json`, here into a temporary file, equal to the document the
+/// runner makes. Cargo builds examples next to the test binary during
+/// `cargo test`; without them this prints a loud SKIP line.
+#[test]
+fn limbo_example_writes_the_results_file() {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent().and_then(|d| d.parent()).map(|d| {
+        d.join("examples")
+            .join(format!("limbo{}", std::env::consts::EXE_SUFFIX))
+    });
+    let Some(bin) = bin.filter(|b| b.exists()) else {
+        eprintln!(
+            "\n*** SKIP limbo_example_writes_the_results_file: the limbo example is not \
+             built (run `cargo test` or `cargo build --examples`) ***\n"
+        );
+        return;
+    };
+    let input = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/x509-limbo/limbo.json");
+    let out_path = std::env::temp_dir().join(format!("tls13-limbo-{}.json", std::process::id()));
+    let out_file = std::fs::File::create(&out_path).unwrap();
+    let status = std::process::Command::new(&bin)
+        .arg(input)
+        .stdout(out_file)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let written = std::fs::read_to_string(&out_path).unwrap();
+    let _ = std::fs::remove_file(&out_path);
+    let doc: Value = serde_json::from_str(&written).unwrap();
+    let suite: Value = serde_json::from_str(LIMBO).unwrap();
+    assert_eq!(doc, limbo::results(&suite));
+    assert_eq!(doc["results"].as_array().unwrap().len(), 208);
+    // A wrong invocation is a usage error, not an empty file.
+    let usage = std::process::Command::new(&bin).output().unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(usage.stdout.is_empty());
+}

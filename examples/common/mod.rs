@@ -210,7 +210,8 @@ impl ServerCertVerifier for AnyOfPinned {
 
 /// **Dangerous**: accepts any server certificate. Anyone on the path can
 /// impersonate the server. Used only when the client is run without
-/// `--ca`, with a loud warning. (The handshake still checks that the
+/// `--ca` in a build without the `webpki-roots` feature, with a loud
+/// warning. (The handshake still checks that the
 /// server holds the key of the certificate it sent.)
 pub struct DangerousAcceptAny;
 
@@ -253,5 +254,38 @@ impl Args {
         self.args
             .next()
             .ok_or_else(|| format!("{name} needs a value"))
+    }
+}
+
+/// Built with `--features log`: prints the library's log lines on standard
+/// error at the level `RUST_LOG` names (`error`, `warn`, `info`, `debug`,
+/// `trace`, or `tls13=LEVEL`; nothing when unset). Without the feature,
+/// nothing.
+pub fn init_log() {
+    #[cfg(feature = "log")]
+    {
+        struct Stderr;
+        impl log::Log for Stderr {
+            fn enabled(&self, _: &log::Metadata) -> bool {
+                true
+            }
+            fn log(&self, record: &log::Record) {
+                eprintln!("[{} {}] {}", record.level(), record.target(), record.args());
+            }
+            fn flush(&self) {}
+        }
+        let Ok(spec) = std::env::var("RUST_LOG") else {
+            return;
+        };
+        let level = spec
+            .split(',')
+            .map(|item| item.strip_prefix("tls13=").unwrap_or(item))
+            .find_map(|item| item.parse::<log::LevelFilter>().ok());
+        if let Some(level) = level {
+            static LOGGER: Stderr = Stderr;
+            if log::set_logger(&LOGGER).is_ok() {
+                log::set_max_level(level);
+            }
+        }
     }
 }

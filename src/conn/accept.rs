@@ -50,19 +50,23 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::ServerConnection;
-use super::core::{Core, MAX_SUSPENDED_INPUT, Received};
-use crate::config::{PaddingPolicy, ServerConfig};
+use super::core::{Core, Received};
+use crate::config::{Limits, PaddingPolicy, ServerConfig};
 use crate::error::{Error, InvalidMessage, PeerMisbehaved};
 use crate::handshake::common;
-use crate::handshake::joiner::MAX_HANDSHAKE_MESSAGE;
-use crate::msgs::enums::ServerNameType;
+use crate::msgs::enums::{CertificateType, ServerNameType};
 use crate::msgs::handshake::{ClientExtension, ClientHello, HandshakeMessage};
 use crate::verify::ClientHelloInfo;
 
 /// Bound on the bytes kept before a config is chosen: the largest
-/// ClientHello, its record headers, and what a suspended connection may
-/// buffer besides.
-const MAX_KEPT: usize = MAX_HANDSHAKE_MESSAGE + (MAX_HANDSHAKE_MESSAGE >> 8) + MAX_SUSPENDED_INPUT;
+/// ClientHello (under the default [`Limits`]), its record headers, and
+/// what a suspended connection may buffer besides.
+fn max_kept() -> usize {
+    let l = Limits::default();
+    l.max_handshake_message
+        .saturating_add(l.max_handshake_message >> 8)
+        .saturating_add(l.max_suspended_input)
+}
 
 /// Reads a client's first flight up to the ClientHello, then becomes a
 /// [`ServerConnection`] with the config chosen for it (see the
@@ -114,7 +118,7 @@ impl Acceptor {
     /// afterwards every call returns that error.
     pub fn receive(&mut self, data: &[u8]) -> Result<(), Error> {
         self.core.check_usable()?;
-        if self.received.len().saturating_add(data.len()) > MAX_KEPT {
+        if self.received.len().saturating_add(data.len()) > max_kept() {
             let e = PeerMisbehaved::TooMany("bytes before the ClientHello was accepted").into();
             return self.fail(e);
         }
@@ -224,12 +228,18 @@ impl Acceptor {
 }
 
 /// What a certificate or config choice may look at. The server state
-/// machine builds the same view for its certificate resolver.
+/// machine builds the same view for its certificate resolver, except for
+/// `certificate_type`, which there is the negotiated one; here, before
+/// any config, it is X.509 when the client accepts it (as every client
+/// without RFC 7250's `server_certificate_type` does), else the client's
+/// first offer. The whole offer is in
+/// [`Acceptor::client_hello_message`].
 fn hello_info(ch: &ClientHello) -> Result<ClientHelloInfo, Error> {
     let mut info = ClientHelloInfo {
         server_name: None,
         alpn: Vec::new(),
         signature_schemes: Vec::new(),
+        certificate_type: CertificateType::X509,
     };
     for e in &ch.extensions {
         match e {
@@ -244,6 +254,13 @@ fn hello_info(ch: &ClientHello) -> Result<ClientHelloInfo, Error> {
             }
             ClientExtension::Alpn(a) => info.alpn = a.clone(),
             ClientExtension::SignatureAlgorithms(s) => info.signature_schemes = s.clone(),
+            ClientExtension::ServerCertificateType(offered) => {
+                if let (false, Some(first)) =
+                    (offered.contains(&CertificateType::X509), offered.first())
+                {
+                    info.certificate_type = *first;
+                }
+            }
             _ => {}
         }
     }

@@ -8,12 +8,13 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::codec::Codec;
-use crate::config::PaddingPolicy;
+use crate::config::{Limits, PaddingPolicy};
 use crate::crypto::hash::Output;
 use crate::crypto::suites::SuiteParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::handshake::joiner::Joiner;
 use crate::key_schedule::{self, KeyLog};
+use crate::log::{self, Escaped, MessageNames, Summary};
 use crate::msgs::alert::AlertMessage;
 use crate::msgs::enums::{AlertDescription, AlertLevel, ContentType, KeyUpdateRequest};
 use crate::msgs::handshake::HandshakeMessage;
@@ -22,12 +23,6 @@ use crate::record::protect::{RecordOpener, RecordSealer};
 use crate::record::{MAX_FRAGMENT, MAX_INNER_PLAINTEXT};
 
 use super::events::{CloseKind, Event, Negotiated};
-
-/// Bound on consecutive empty records, warning alerts, KeyUpdates without
-/// application data and CCS records: a peer that sends more is looping us.
-const MAX_IDLE_RECORDS: u32 = 32;
-/// Bound on input buffered while a decision is suspended.
-pub const MAX_SUSPENDED_INPUT: usize = 1 << 17;
 
 /// What one record turned out to be, for the processing loop.
 pub enum Received {
@@ -71,12 +66,17 @@ pub struct Core {
     /// A dummy change_cipher_spec may still arrive (before the peer's Finished).
     pub ccs_allowed: bool,
     key_log: Option<Arc<dyn KeyLog>>,
+    /// `client` or `server`, for log lines.
+    side: &'static str,
     /// ClientHello.random, for the key log.
     pub client_random: [u8; 32],
     empty_records: u32,
     warnings: u32,
     key_updates: u32,
     ccs_count: u32,
+    limits: Limits,
+    /// Bytes in `Event::Data` events not yet taken.
+    queued_data: usize,
 }
 
 impl Core {
@@ -107,12 +107,25 @@ impl Core {
             received_close: false,
             ccs_allowed: false,
             key_log,
+            side: if is_client { "client" } else { "server" },
             client_random: [0; 32],
             empty_records: 0,
             warnings: 0,
             key_updates: 0,
             ccs_count: 0,
+            limits: Limits::default(),
+            queued_data: 0,
         }
+    }
+
+    /// Applies the configured resource bounds.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+        self.joiner.set_max(limits.max_handshake_message);
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     // ---- public-API plumbing ----
@@ -150,6 +163,7 @@ impl Core {
         }
         // Whatever handshake bytes were queued are moot now.
         self.hs_out.clear();
+        log::warning!("{}: connection failed: {}", self.side, Escaped(&e));
         if let Some(alert) = e.alert() {
             // Best effort: the error being reported matters more.
             let _ = self.send_alert(AlertLevel::FATAL, alert);
@@ -165,6 +179,7 @@ impl Core {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
+        log::warning!("{}: transport closed without close_notify", self.side);
         self.events.push_back(Event::Closed(CloseKind::Truncated));
         self.error = Some(Error::UnexpectedEof);
         Err(Error::UnexpectedEof)
@@ -180,7 +195,11 @@ impl Core {
     }
 
     pub fn next_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        let e = self.events.pop_front();
+        if let Some(Event::Data(d)) = &e {
+            self.queued_data = self.queued_data.saturating_sub(d.len());
+        }
+        e
     }
 
     pub fn push_event(&mut self, e: Event) {
@@ -302,6 +321,11 @@ impl Core {
     /// The handshake is done: events, pending data, pending close.
     pub fn set_connected(&mut self) -> Result<(), Error> {
         self.connected = true;
+        log::info!(
+            "{}: handshake complete: {}",
+            self.side,
+            Summary(&self.negotiated)
+        );
         self.ccs_allowed = false;
         self.events.push_back(Event::HandshakeComplete);
         self.flush_handshake()?;
@@ -321,6 +345,7 @@ impl Core {
 
     /// Queues a handshake message (coalesced with others until flushed).
     pub fn queue_handshake(&mut self, raw: &[u8]) {
+        log::debug!("{}: sending {}", self.side, MessageNames(raw));
         self.hs_out.extend_from_slice(raw);
     }
 
@@ -384,6 +409,7 @@ impl Core {
     }
 
     fn send_alert(&mut self, level: AlertLevel, desc: AlertDescription) -> Result<(), Error> {
+        log::alert(self.side, "sending", level, desc);
         let body = AlertMessage {
             level,
             description: desc,
@@ -398,6 +424,7 @@ impl Core {
     }
 
     fn send_key_update(&mut self, req: KeyUpdateRequest) -> Result<(), Error> {
+        log::debug!("{}: sending KeyUpdate ({:?})", self.side, req);
         let msg = HandshakeMessage::KeyUpdate(req).to_bytes();
         let suite = self.suite()?;
         let pad = self.padding.padding_for(msg.len(), self.peer_max_inner);
@@ -418,8 +445,8 @@ impl Core {
 
     /// Handles a received KeyUpdate (§4.6.3).
     pub fn received_key_update(&mut self, req: KeyUpdateRequest) -> Result<(), Error> {
-        self.key_updates += 1;
-        if self.key_updates > MAX_IDLE_RECORDS {
+        self.key_updates = self.key_updates.saturating_add(1);
+        if self.key_updates > self.limits.max_key_updates {
             return Err(PeerMisbehaved::TooMany("KeyUpdates without application data").into());
         }
         if req != KeyUpdateRequest::UPDATE_REQUESTED
@@ -459,9 +486,12 @@ impl Core {
         if typ == ContentType::CHANGE_CIPHER_SPEC {
             // §5: a single 0x01 byte, unprotected, before the peer's
             // Finished, is dropped; anything else is unexpected.
-            self.ccs_count += 1;
-            if payload != [1] || !self.ccs_allowed || self.ccs_count > MAX_IDLE_RECORDS {
+            if payload != [1] || !self.ccs_allowed {
                 return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
+            }
+            self.ccs_count = self.ccs_count.saturating_add(1);
+            if self.ccs_count > self.limits.max_change_cipher_specs {
+                return Err(PeerMisbehaved::TooMany("change_cipher_spec records").into());
             }
             return Ok(Received::Handled);
         }
@@ -514,6 +544,10 @@ impl Core {
                 if !self.joiner.is_empty() {
                     return Err(PeerMisbehaved::InterleavedHandshake.into());
                 }
+                // §5.1: an Alert record holds exactly one message.
+                if content.is_empty() {
+                    return Err(PeerMisbehaved::EmptyFragment.into());
+                }
                 let alert = AlertMessage::read_exact(&content, "alert")?;
                 self.received_alert(alert)?;
             }
@@ -531,16 +565,27 @@ impl Core {
                     .into());
                 }
                 if content.is_empty() {
-                    self.empty_records += 1;
-                    if self.empty_records > MAX_IDLE_RECORDS {
+                    self.empty_records = self.empty_records.saturating_add(1);
+                    if self.empty_records > self.limits.max_empty_records {
                         return Err(PeerMisbehaved::TooMany("empty records").into());
                     }
                 } else {
                     self.empty_records = 0;
                     self.warnings = 0;
                     self.key_updates = 0;
+                    let queued = self.queued_data.saturating_add(content.len());
+                    if queued > self.limits.max_buffered_data {
+                        return Err(Error::BufferFull(self.limits.max_buffered_data));
+                    }
+                    self.queued_data = queued;
                     self.events.push_back(Event::Data(content));
                 }
+            }
+            // §5: "An implementation which receives ... a protected
+            // change_cipher_spec record MUST abort the handshake with an
+            // unexpected_message alert." (Plaintext ones are handled above.)
+            ContentType::CHANGE_CIPHER_SPEC => {
+                return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
             }
             _ => {
                 return Err(PeerMisbehaved::UnexpectedMessage {
@@ -554,6 +599,7 @@ impl Core {
     }
 
     fn received_alert(&mut self, alert: AlertMessage) -> Result<(), Error> {
+        log::alert(self.side, "received", alert.level, alert.description);
         match alert.description {
             AlertDescription::CLOSE_NOTIFY => {
                 self.received_close = true;
@@ -562,8 +608,8 @@ impl Core {
             }
             AlertDescription::USER_CANCELED if alert.level == AlertLevel::WARNING => {
                 // §6.1: tolerated, but bounded.
-                self.warnings += 1;
-                if self.warnings > MAX_IDLE_RECORDS {
+                self.warnings = self.warnings.saturating_add(1);
+                if self.warnings > self.limits.max_warning_alerts {
                     return Err(PeerMisbehaved::TooMany("warning alerts").into());
                 }
                 Ok(())

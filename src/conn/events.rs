@@ -3,7 +3,9 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::msgs::enums::{
+    CertificateType, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme,
+};
 use crate::msgs::handshake::NewSessionTicket;
 use crate::verify::{ClientHelloInfo, ServerName};
 
@@ -50,8 +52,11 @@ pub enum CloseKind {
 /// A deferred certificate verification (client).
 #[derive(Clone, Debug)]
 pub struct VerifyRequest {
-    /// The server's chain, leaf first (DER).
+    /// The server's chain, leaf first (DER); for a raw public key, its
+    /// DER SubjectPublicKeyInfo alone.
     pub chain: Vec<Vec<u8>>,
+    /// `X509`, or `RAW_PUBLIC_KEY` (RFC 7250).
+    pub certificate_type: CertificateType,
     /// The name the client asked for.
     pub server_name: ServerName,
     /// The time from the configured clock (seconds since the epoch).
@@ -61,8 +66,11 @@ pub struct VerifyRequest {
 /// A deferred client-certificate verification (server).
 #[derive(Clone, Debug)]
 pub struct ClientVerifyRequest {
-    /// The client's chain, leaf first (DER), as sent.
+    /// The client's chain, leaf first (DER), as sent; for a raw public
+    /// key, its DER SubjectPublicKeyInfo alone.
     pub chain: Vec<Vec<u8>>,
+    /// `X509`, or `RAW_PUBLIC_KEY` (RFC 7250).
+    pub certificate_type: CertificateType,
     /// The time from the configured clock (seconds since the epoch).
     pub now: u64,
 }
@@ -96,6 +104,9 @@ pub struct Negotiated {
     /// accepted it and its CertificateVerify checked out (empty when the
     /// client did not authenticate).
     pub peer_certificates: Vec<Vec<u8>>,
+    /// `peer_certificates` holds one DER SubjectPublicKeyInfo: the peer
+    /// authenticated with a raw public key (RFC 7250), not a certificate.
+    pub peer_raw_public_key: bool,
     /// Whether a HelloRetryRequest happened.
     pub hello_retry: bool,
     /// The server's CertificateVerify scheme.

@@ -42,7 +42,7 @@
 //! #     tls.close()
 //! # });
 //! # let server_leaf_der = leaf;
-//! // The server's certificate, pinned (the chain validator comes later).
+//! // The server's certificate, pinned (`verify_webpki` validates chains).
 //! let verifier = Arc::new(PinnedCertVerifier::new(server_leaf_der));
 //! let config = Arc::new(ClientConfig::builder(verifier).build()?);
 //! let mut tls = ClientConnection::new(config, "localhost")?;

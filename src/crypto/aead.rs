@@ -101,8 +101,21 @@ impl AeadKey {
         aad: &[u8],
         buf: &mut Vec<u8>,
     ) -> Result<(), Error> {
+        let tag = self.seal_detached(nonce, aad, buf)?;
+        buf.extend_from_slice(&tag);
+        Ok(())
+    }
+
+    /// Encrypts `buf` in place and returns the tag, so that a caller can
+    /// seal a record inside a larger output buffer without a copy.
+    pub fn seal_detached(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], Error> {
         let nonce = Array::from(*nonce);
-        let msg = buf.as_mut_slice().into();
+        let msg = buf.into();
         // The ciphers only fail for inputs beyond 2^36 bytes, far above any record.
         let too_long = |_| Error::Internal("AEAD input too long");
         let tag = match &self.keyed {
@@ -116,8 +129,7 @@ impl AeadKey {
                 .encrypt_inout_detached(&nonce, aad, msg)
                 .map_err(too_long)?,
         };
-        buf.extend_from_slice(&tag);
-        Ok(())
+        Ok(tag.into())
     }
 
     /// Decrypts `buf` (ciphertext followed by tag) in place and returns the

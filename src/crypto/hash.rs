@@ -144,7 +144,7 @@ impl HashAlgorithm {
 
     /// The longest output HKDF-Expand can produce (RFC 5869 §2.3).
     pub fn max_expand_len(self) -> usize {
-        255 * self.output_len()
+        self.output_len().saturating_mul(255)
     }
 }
 

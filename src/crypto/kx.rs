@@ -253,7 +253,7 @@ where
     // RFC 8446 §4.2.8.2: only the uncompressed form (0x04 || X || Y) is
     // allowed; SEC1 decoding would also take compressed points.
     let field_len = sk.to_bytes().len();
-    if share.len() != 1 + 2 * field_len || share.first() != Some(&4) {
+    if share.len() != field_len.saturating_mul(2).saturating_add(1) || share.first() != Some(&4) {
         return Err(invalid_share());
     }
     // Rejects points not on the curve (and the identity, which has no

@@ -81,14 +81,10 @@ fn boundary<'a>(line: &'a str, kind: &str) -> Option<&'a str> {
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 fn sextet(c: u8) -> Option<u32> {
-    match c {
-        b'A'..=b'Z' => Some(u32::from(c - b'A')),
-        b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-        b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    }
+    ALPHABET
+        .iter()
+        .position(|a| *a == c)
+        .and_then(|p| u32::try_from(p).ok())
 }
 
 /// Strict padded base64 (RFC 4648 §4) after removing whitespace:
@@ -99,41 +95,56 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
     if !chars.len().is_multiple_of(4) {
         return None;
     }
-    let mut out = Vec::with_capacity(chars.len() / 4 * 3);
     let groups = chars.len() / 4;
+    let mut out = Vec::with_capacity(groups.saturating_mul(3));
     for (i, group) in chars.chunks_exact(4).enumerate() {
-        let last = i + 1 == groups;
+        let last = i.saturating_add(1) == groups;
         let pad = group.iter().rev().take_while(|c| **c == b'=').count();
         if pad > 2 || (pad > 0 && !last) {
             return None;
         }
+        // 4 sextets make 24 bits: [0, b1, b2, b3] as a big-endian u32,
+        // padding counting as zero bits.
         let mut acc = 0u32;
-        for c in group.iter().take(4 - pad) {
-            acc = (acc << 6) | sextet(*c)?;
+        for (k, c) in group.iter().enumerate() {
+            let v = if k < 4usize.saturating_sub(pad) {
+                sextet(*c)?
+            } else {
+                0
+            };
+            acc = (acc << 6) | v;
         }
-        acc <<= 6 * pad as u32;
-        let bytes = acc.to_be_bytes();
-        // bytes[0] is always zero (24 bits in a u32).
-        let take = 3 - pad;
-        let unused = &bytes[1 + take..];
+        let [_, b1, b2, b3] = acc.to_be_bytes();
+        // pad <= 2 here; the bytes the padding stands for must be zero.
+        let (keep, unused): (&[u8], &[u8]) = match pad {
+            0 => (&[b1, b2, b3], &[]),
+            1 => (&[b1, b2], &[b3]),
+            _ => (&[b1], &[b2, b3]),
+        };
         if unused.iter().any(|b| *b != 0) {
             return None;
         }
-        out.extend_from_slice(&bytes[1..1 + take]);
+        out.extend_from_slice(keep);
     }
     Some(out)
 }
 
 fn encode_base64(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    let mut out = String::with_capacity(data.len().div_ceil(3).saturating_mul(4));
     for chunk in data.chunks(3) {
-        let mut buf = [0u8; 3];
-        buf[..chunk.len()].copy_from_slice(chunk);
-        let n = u32::from_be_bytes([0, buf[0], buf[1], buf[2]]);
-        for k in 0..4 {
+        let (b0, b1, b2) = match *chunk {
+            [a] => (a, 0, 0),
+            [a, b] => (a, b, 0),
+            [a, b, c, ..] => (a, b, c),
+            [] => continue,
+        };
+        let n = u32::from_be_bytes([0, b0, b1, b2]);
+        // A chunk of k bytes gives k + 1 characters, then `=` padding.
+        for (k, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
             if k <= chunk.len() {
-                let idx = (n >> (18 - 6 * k)) & 63;
-                out.push(char::from(ALPHABET[idx as usize]));
+                let idx = (n >> shift) & 63;
+                let c = ALPHABET.get(idx as usize).copied().unwrap_or(b'=');
+                out.push(char::from(c));
             } else {
                 out.push('=');
             }

@@ -273,14 +273,14 @@ fn pkcs1v15_sha256_sign(
     ];
     let hash = sha2::Sha256::digest(message);
     let k = key.size();
-    let t_len = PREFIX.len() + hash.len();
+    let t_len = PREFIX.len().saturating_add(hash.len());
     let ps_len = k
-        .checked_sub(t_len + 3)
+        .checked_sub(t_len.saturating_add(3))
         .filter(|l| *l >= 8)
         .ok_or_else(|| Error::SigningFailed("RSA key too short for PKCS#1 v1.5".into()))?;
     let mut em = Vec::with_capacity(k);
     em.extend_from_slice(&[0x00, 0x01]);
-    em.resize(2 + ps_len, 0xff);
+    em.resize(ps_len.saturating_add(2), 0xff);
     em.push(0x00);
     em.extend_from_slice(&PREFIX);
     em.extend_from_slice(&hash);
@@ -359,7 +359,7 @@ impl<'a> PssRng<'a> {
 
     fn next_byte(&mut self) -> u8 {
         if let Some(b) = self.salt.get(self.salt_used) {
-            self.salt_used += 1;
+            self.salt_used = self.salt_used.saturating_add(1);
             return *b;
         }
         if self.block_used >= self.block.len() {
@@ -374,7 +374,7 @@ impl<'a> PssRng<'a> {
             self.block_used = 0;
         }
         let b = self.block.get(self.block_used).copied().unwrap_or(0);
-        self.block_used += 1;
+        self.block_used = self.block_used.saturating_add(1);
         b
     }
 }
@@ -514,7 +514,10 @@ pub fn spki_rsa_bits(spki: &[u8]) -> Option<usize> {
     // `UintRef` strips the leading zero octet; count from the first set bit.
     let first = n.iter().position(|b| *b != 0)?;
     let lead = n.get(first)?;
-    Some((n.len() - first - 1) * 8 + (8 - lead.leading_zeros() as usize))
+    // first < n.len() (position found it) and leading_zeros() < 8 (lead != 0).
+    let full_bytes = n.len().checked_sub(first)?.checked_sub(1)?;
+    let lead_bits = 8usize.checked_sub(lead.leading_zeros() as usize)?;
+    full_bytes.checked_mul(8)?.checked_add(lead_bits)
 }
 
 /// Extracts the SubjectPublicKeyInfo (DER) from an X.509 certificate

@@ -29,7 +29,7 @@ use crate::msgs::handshake::*;
 use crate::verify::{CertificateRequestInfo, Decision, ServerName};
 
 use super::State;
-use super::common::{self, unexpected};
+use super::common::{self, ext_in, unexpected};
 use super::transcript::Transcript;
 
 /// Client handshake state plus what was offered.
@@ -42,6 +42,10 @@ pub struct ClientHs {
     session_id: Vec<u8>,
     offered: Offered,
     sent_ccs: bool,
+    /// RFC 7250: what the server's Certificate carries (from EE).
+    server_cert_type: CertificateType,
+    /// RFC 7250: what our Certificate must carry, if asked (from EE).
+    client_cert_type: CertificateType,
 }
 
 /// What the last ClientHello offered (after the hook ran).
@@ -53,6 +57,9 @@ struct Offered {
     alpn: Vec<Vec<u8>>,
     extensions: Vec<ExtensionType>,
     record_size_limit: Option<u16>,
+    /// RFC 7250 offers; `None` when the extension was not sent (X.509).
+    server_cert_types: Option<Vec<CertificateType>>,
+    client_cert_types: Option<Vec<CertificateType>>,
 }
 
 struct Retry {
@@ -114,7 +121,12 @@ enum St {
 /// Builds the connection and queues the first ClientHello.
 pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, State), Error> {
     let server_name = ServerName::parse(server_name)?;
+    crate::log::debug!(
+        "client: hello to {server_name:?}, groups {:?}",
+        config.groups
+    );
     let mut core = Core::new(config.padding, config.key_log.clone(), true);
+    core.set_limits(config.limits);
     core.negotiated.server_name = server_name.dns().map(Into::into);
 
     // Random draws in the documented order (config module docs).
@@ -147,6 +159,8 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
         session_id,
         offered: Offered::default(),
         sent_ccs: false,
+        server_cert_type: CertificateType::X509,
+        client_cert_type: CertificateType::X509,
     };
     hs.send_hello(&mut core, &shares, None)?;
     core.ccs_allowed = true;
@@ -259,6 +273,17 @@ impl ClientHs {
         if !c.alpn_protocols.is_empty() {
             exts.push(ClientExtension::Alpn(c.alpn_protocols.clone()));
         }
+        // RFC 7250 §4.1: only X.509 is the same as not sending them.
+        if c.client_certificate_types != [CertificateType::X509] {
+            exts.push(ClientExtension::ClientCertificateType(
+                c.client_certificate_types.clone(),
+            ));
+        }
+        if c.server_certificate_types != [CertificateType::X509] {
+            exts.push(ClientExtension::ServerCertificateType(
+                c.server_certificate_types.clone(),
+            ));
+        }
         exts.push(ClientExtension::SupportedVersions(vec![
             ProtocolVersion::TLS1_3,
         ]));
@@ -303,6 +328,12 @@ impl ClientHs {
                 ClientExtension::SignatureAlgorithms(s) => offered.schemes = s.clone(),
                 ClientExtension::Alpn(a) => offered.alpn = a.clone(),
                 ClientExtension::RecordSizeLimit(l) => offered.record_size_limit = Some(*l),
+                ClientExtension::ServerCertificateType(t) => {
+                    offered.server_cert_types = Some(t.clone());
+                }
+                ClientExtension::ClientCertificateType(t) => {
+                    offered.client_cert_types = Some(t.clone());
+                }
                 _ => {}
             }
         }
@@ -314,6 +345,7 @@ impl ClientHs {
     }
 
     pub fn handle(&mut self, core: &mut Core, raw: &[u8]) -> Result<(), Error> {
+        crate::log::debug!("client: received {}", crate::log::MessageNames(raw));
         let msg = common::parse(raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectServerHello { shares, retry }, HandshakeMessage::ServerHello(sh)) => {
@@ -345,6 +377,7 @@ impl ClientHs {
             }
             (St::Connected, HandshakeMessage::NewSessionTicket(t)) => {
                 self.state = St::Connected;
+                check_ticket_extensions(&t)?;
                 core.push_event(Event::NewSessionTicket(t));
                 Ok(())
             }
@@ -368,6 +401,10 @@ impl ClientHs {
             Some(_) => {
                 return Err(PeerMisbehaved::SelectedUnofferedParameter("protocol version").into());
             }
+        }
+        // Appendix D.5: 0x0300 or below is protocol_version.
+        if sh.legacy_version <= ProtocolVersion(0x0300) {
+            return Err(PeerIncompatible::NoTls13.into());
         }
         if sh.legacy_version != ProtocolVersion::TLS1_2 {
             return Err(PeerMisbehaved::IllegalParameter("ServerHello.legacy_version").into());
@@ -403,7 +440,13 @@ impl ClientHs {
                 ServerExtension::KeyShareRetry(g) => group = Some(*g),
                 ServerExtension::Cookie(c) => cookie = Some(c.clone()),
                 ServerExtension::SupportedVersions(_) => {}
-                other => return Err(PeerMisbehaved::UnsolicitedExtension(other.typ().0).into()),
+                other => {
+                    return Err(common::foreign_extension(
+                        other.typ(),
+                        ext_in::HRR,
+                        "extension not allowed in HelloRetryRequest",
+                    ));
+                }
             }
         }
         if let Some(g) = group {
@@ -464,7 +507,13 @@ impl ClientHs {
             match e {
                 ServerExtension::KeyShare(k) => share = Some(k),
                 ServerExtension::SupportedVersions(_) => {}
-                other => return Err(PeerMisbehaved::UnsolicitedExtension(other.typ().0).into()),
+                other => {
+                    return Err(common::foreign_extension(
+                        other.typ(),
+                        ext_in::SH,
+                        "extension not allowed in ServerHello",
+                    ));
+                }
             }
         }
         let share = share.ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
@@ -531,6 +580,13 @@ impl ClientHs {
         for e in exts {
             let typ = e.typ();
             let offered = self.offered.extensions.contains(&typ);
+            // §4.2: recognised, but specified for other messages.
+            if common::extension_allowed_in(typ, ext_in::EE) == Some(false) {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "extension not allowed in EncryptedExtensions",
+                )
+                .into());
+            }
             match e {
                 // §4.2: extensions that belong to other messages.
                 ServerExtension::SupportedVersions(_)
@@ -574,8 +630,48 @@ impl ClientHs {
                 ServerExtension::EarlyData => {
                     return Err(PeerMisbehaved::UnsolicitedExtension(typ.0).into());
                 }
+                // RFC 7250 §4.2: "selected from one of the values" offered.
+                ServerExtension::ServerCertificateType(t) => {
+                    if !self
+                        .offered
+                        .server_cert_types
+                        .as_ref()
+                        .is_some_and(|o| o.contains(&t))
+                    {
+                        return Err(PeerMisbehaved::SelectedUnofferedParameter(
+                            "server certificate type",
+                        )
+                        .into());
+                    }
+                    self.server_cert_type = t;
+                }
+                ServerExtension::ClientCertificateType(t) => {
+                    if !self
+                        .offered
+                        .client_cert_types
+                        .as_ref()
+                        .is_some_and(|o| o.contains(&t))
+                    {
+                        return Err(PeerMisbehaved::SelectedUnofferedParameter(
+                            "client certificate type",
+                        )
+                        .into());
+                    }
+                    self.client_cert_type = t;
+                }
                 _ => {}
             }
+        }
+        // Without server_certificate_type the server sends X.509 (RFC 7250
+        // §4.2, outcome 1), which a raw-public-key-only client cannot use.
+        if let Some(types) = &self.offered.server_cert_types
+            && !types.contains(&self.server_cert_type)
+        {
+            return Err(CertificateError::Other {
+                reason: "the server will send an X.509 certificate, but we accept only raw public keys (RFC 7250)".into(),
+                alert: AlertDescription::UNSUPPORTED_CERTIFICATE,
+            }
+            .into());
         }
         self.transcript.add(raw);
         self.state = St::ExpectCertificate(h);
@@ -596,23 +692,41 @@ impl ClientHs {
         if c.entries.is_empty() {
             return Err(InvalidMessage::EmptyVector("certificate_list").into());
         }
+        check_chain_length(core, c.entries.len())?;
+        // §4.4.2: entry extensions answer ClientHello extensions (§4.2).
+        for e in c.entries.iter().flat_map(|e| &e.extensions) {
+            let foreign = common::extension_allowed_in(e.typ, ext_in::CT) == Some(false);
+            if foreign || !self.offered.extensions.contains(&e.typ) {
+                return Err(common::foreign_extension(
+                    e.typ,
+                    ext_in::CT,
+                    "extension not allowed in Certificate",
+                ));
+            }
+        }
         self.transcript.add(raw);
         let chain: Vec<Vec<u8>> = c.entries.into_iter().map(|e| e.data).collect();
-        core.negotiated.peer_certificates = chain.clone();
+        let raw_key = self.server_cert_type == CertificateType::RAW_PUBLIC_KEY;
         let now = self.config.time.now_unix();
-        let (ee, rest) = chain
-            .split_first()
-            .ok_or(InvalidMessage::EmptyVector("certificate_list"))?;
-        match self
-            .config
-            .verifier
-            .verify_server_cert(ee, rest, &self.server_name, now)
-        {
+        let verifier = &self.config.verifier;
+        let decision = if raw_key {
+            let spki = common::received_raw_public_key(&chain)?;
+            verifier.verify_server_raw_public_key(spki, &self.server_name, now)
+        } else {
+            let (ee, rest) = chain
+                .split_first()
+                .ok_or(InvalidMessage::EmptyVector("certificate_list"))?;
+            verifier.verify_server_cert(ee, rest, &self.server_name, now)
+        };
+        core.negotiated.peer_certificates = chain.clone();
+        core.negotiated.peer_raw_public_key = raw_key;
+        match decision {
             Decision::Ready(Ok(())) => self.state = St::ExpectCertificateVerify(h),
             Decision::Ready(Err(e)) => return Err(e.into()),
             Decision::Deferred => {
                 core.push_event(Event::VerifyServerCert(VerifyRequest {
                     chain,
+                    certificate_type: self.server_cert_type,
                     server_name: self.server_name.clone(),
                     now,
                 }));
@@ -637,7 +751,11 @@ impl ClientHs {
             .peer_certificates
             .first()
             .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
-        let spki = sign::certificate_spki(ee)?;
+        let spki = if core.negotiated.peer_raw_public_key {
+            ee.as_slice()
+        } else {
+            sign::certificate_spki(ee)?
+        };
         let th = self.transcript.current()?;
         let content = common::signed_content(common::SERVER_CV_CONTEXT, th.as_ref());
         sign::verify(
@@ -676,9 +794,16 @@ impl ClientHs {
             c_ap,
             exporter,
         };
-        let Some(req) = h.cert_request.map(|b| *b) else {
+        let Some(mut req) = h.cert_request.map(|b| *b) else {
             return self.send_finished(core, finish);
         };
+        req.info.certificate_type = self.client_cert_type;
+        // A type we cannot present (the server chose none and we only
+        // have raw keys): an empty Certificate, and the server decides.
+        let can_present = self
+            .config
+            .client_certificate_types
+            .contains(&self.client_cert_type);
 
         // §4.4.2: answer the request with a certificate whose key can sign
         // one of the requested schemes, or with an empty Certificate.
@@ -686,8 +811,14 @@ impl ClientHs {
             .config
             .client_cert_resolver
             .as_ref()
+            .filter(|_| can_present)
             .and_then(|r| r.resolve(&req.info))
             .filter(|ck| !ck.chain.is_empty())
+            // A bare key cannot answer an X.509 request.
+            .filter(|ck| {
+                self.client_cert_type == CertificateType::RAW_PUBLIC_KEY
+                    || !ck.chain.first().is_some_and(|c| common::is_spki(c))
+            })
             .and_then(|ck| {
                 let scheme = ck
                     .signer
@@ -697,6 +828,13 @@ impl ClientHs {
                 Some((ck, scheme))
             });
         let entries = match &chosen {
+            Some((ck, _)) if self.client_cert_type == CertificateType::RAW_PUBLIC_KEY => {
+                let first = ck.chain.first().ok_or(Error::Internal("empty chain"))?;
+                vec![CertificateEntry {
+                    data: common::raw_public_key(first)?,
+                    extensions: Vec::new(),
+                }]
+            }
             Some((ck, _)) => ck
                 .chain
                 .iter()
@@ -789,6 +927,15 @@ fn certificate_request(cr: CertificateRequest) -> Result<CertReq, Error> {
             }
             CertReqExtension::SignatureAlgorithmsCert(s) => info.signature_schemes_cert = Some(s),
             CertReqExtension::CertificateAuthorities(names) => info.certificate_authorities = names,
+            // §4.2: recognised ones that belong elsewhere are illegal.
+            CertReqExtension::Unknown(u)
+                if common::extension_allowed_in(u.typ, ext_in::CR) == Some(false) =>
+            {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "extension not allowed in CertificateRequest",
+                )
+                .into());
+            }
             // §4.3.2: unknown extensions are ignored.
             CertReqExtension::Unknown(_) => {}
         }
@@ -801,6 +948,31 @@ fn certificate_request(cr: CertificateRequest) -> Result<CertReq, Error> {
         context: cr.context,
         info,
     })
+}
+
+/// Bounds the peer's chain ([`crate::config::Limits::max_certificate_chain`]).
+pub fn check_chain_length(core: &Core, len: usize) -> Result<(), Error> {
+    let limit = core.limits().max_certificate_chain;
+    if len > limit {
+        return Err(CertificateError::ChainTooLong { len, limit }.into());
+    }
+    Ok(())
+}
+
+/// §4.6.1: unknown NewSessionTicket extensions are ignored; §4.2: known
+/// ones that belong to other messages are illegal.
+fn check_ticket_extensions(t: &NewSessionTicket) -> Result<(), Error> {
+    for e in &t.extensions {
+        if let TicketExtension::Unknown(u) = e
+            && common::extension_allowed_in(u.typ, ext_in::NST) == Some(false)
+        {
+            return Err(PeerMisbehaved::IllegalParameter(
+                "extension not allowed in NewSessionTicket",
+            )
+            .into());
+        }
+    }
+    Ok(())
 }
 
 impl St {

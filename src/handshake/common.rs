@@ -9,6 +9,7 @@ use crate::codec::Codec;
 use crate::crypto::hash::HashAlgorithm;
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule;
+use crate::msgs::enums::ExtensionType;
 use crate::msgs::handshake::HandshakeMessage;
 
 /// Context string of the server's CertificateVerify (§4.4.3).
@@ -19,7 +20,12 @@ pub const CLIENT_CV_CONTEXT: &[u8] = b"TLS 1.3, client CertificateVerify";
 /// The content covered by a CertificateVerify signature (§4.4.3): 64
 /// spaces, the context string, a zero byte, the transcript hash.
 pub fn signed_content(context: &[u8], transcript_hash: &[u8]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(64 + context.len() + 1 + transcript_hash.len());
+    let mut m = Vec::with_capacity(
+        context
+            .len()
+            .saturating_add(transcript_hash.len())
+            .saturating_add(65),
+    );
     m.resize(64, 0x20);
     m.extend_from_slice(context);
     m.push(0);
@@ -76,12 +82,115 @@ pub fn unexpected(msg: &HandshakeMessage, expected: &'static str) -> Error {
     .into()
 }
 
+/// Whether `der` is exactly one DER SubjectPublicKeyInfo (RFC 5280
+/// §4.1.2.7), as a raw public key entry must be (RFC 7250 §3).
+pub fn is_spki(der: &[u8]) -> bool {
+    p256::pkcs8::spki::SubjectPublicKeyInfoRef::try_from(der).is_ok()
+}
+
+/// The entry we send for a raw public key (RFC 8446 §4.4.2: "an
+/// ASN1_subjectPublicKeyInfo value"): the configured entry itself when it
+/// is an SPKI, else the key of the certificate it is.
+pub fn raw_public_key(entry: &[u8]) -> Result<Vec<u8>, Error> {
+    if is_spki(entry) {
+        return Ok(entry.to_vec());
+    }
+    crate::crypto::sign::certificate_spki(entry)
+        .map(<[u8]>::to_vec)
+        .map_err(|_| {
+            Error::BadConfig(
+                "a raw public key must be a DER SubjectPublicKeyInfo or a certificate".into(),
+            )
+        })
+}
+
+/// The received raw public key of a Certificate message (RFC 8446
+/// §4.4.2: "no more than one CertificateEntry", holding an SPKI).
+pub fn received_raw_public_key(entries: &[Vec<u8>]) -> Result<&[u8], Error> {
+    let [spki] = entries else {
+        return Err(PeerMisbehaved::IllegalParameter(
+            "a raw public key Certificate must hold exactly one entry",
+        )
+        .into());
+    };
+    if !is_spki(spki) {
+        return Err(crate::error::CertificateError::BadEncoding(
+            "the raw public key is not a DER SubjectPublicKeyInfo".into(),
+        )
+        .into());
+    }
+    Ok(spki)
+}
+
 /// Whether a list has a duplicate (small lists only).
 pub fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
     items
         .iter()
         .enumerate()
-        .any(|(i, a)| items.iter().skip(i + 1).any(|b| a == b))
+        .any(|(i, a)| items.iter().skip(i.saturating_add(1)).any(|b| a == b))
+}
+
+/// The messages of RFC 8446 §4.2's extension table, as bit flags.
+pub mod ext_in {
+    /// ClientHello.
+    pub const CH: u8 = 1;
+    /// ServerHello.
+    pub const SH: u8 = 2;
+    /// HelloRetryRequest.
+    pub const HRR: u8 = 4;
+    /// EncryptedExtensions.
+    pub const EE: u8 = 8;
+    /// Certificate.
+    pub const CT: u8 = 16;
+    /// CertificateRequest.
+    pub const CR: u8 = 32;
+    /// NewSessionTicket.
+    pub const NST: u8 = 64;
+}
+
+/// Whether an extension may appear in the message `msg` (an [`ext_in`]
+/// flag): `Some(..)` for the extensions §4.2's table lists (and RFC 8449's
+/// record_size_limit), `None` for others. §4.2: "If an implementation
+/// receives an extension which it recognizes and which is not specified
+/// for the message in which it appears, it MUST abort the handshake with
+/// an "illegal_parameter" alert."
+pub fn extension_allowed_in(typ: ExtensionType, msg: u8) -> Option<bool> {
+    use ExtensionType as T;
+    use ext_in::*;
+    let allowed = match typ {
+        T::SERVER_NAME
+        | T::MAX_FRAGMENT_LENGTH
+        | T::SUPPORTED_GROUPS
+        | T::USE_SRTP
+        | T::HEARTBEAT
+        | T::APPLICATION_LAYER_PROTOCOL_NEGOTIATION
+        | T::CLIENT_CERTIFICATE_TYPE
+        | T::SERVER_CERTIFICATE_TYPE
+        | T::RECORD_SIZE_LIMIT => CH | EE,
+        T::STATUS_REQUEST | T::SIGNED_CERTIFICATE_TIMESTAMP => CH | CR | CT,
+        T::SIGNATURE_ALGORITHMS | T::CERTIFICATE_AUTHORITIES | T::SIGNATURE_ALGORITHMS_CERT => {
+            CH | CR
+        }
+        T::PADDING | T::PSK_KEY_EXCHANGE_MODES | T::POST_HANDSHAKE_AUTH => CH,
+        T::PRE_SHARED_KEY => CH | SH,
+        T::EARLY_DATA => CH | EE | NST,
+        T::COOKIE => CH | HRR,
+        T::SUPPORTED_VERSIONS | T::KEY_SHARE => CH | SH | HRR,
+        T::OID_FILTERS => CR,
+        _ => return None,
+    };
+    Some(allowed & msg != 0)
+}
+
+/// The error for extension `typ` in a server message that does not handle
+/// it: one §4.2 places in other messages is `illegal_parameter`, any other
+/// was not asked for (`unsupported_extension`).
+pub fn foreign_extension(typ: ExtensionType, msg: u8, what: &'static str) -> Error {
+    if extension_allowed_in(typ, msg) == Some(false) {
+        PeerMisbehaved::IllegalParameter(what).into()
+    } else {
+        PeerMisbehaved::UnsolicitedExtension(typ.0).into()
+    }
 }
 
 /// Big-endian encoding of a ticket counter in at least `width` bytes
@@ -92,7 +201,7 @@ pub fn counter_nonce(n: u64, width: usize) -> Vec<u8> {
     let minimal = bytes
         .iter()
         .position(|b| *b != 0)
-        .unwrap_or(bytes.len() - 1);
+        .unwrap_or(bytes.len().saturating_sub(1));
     let first = minimal.min(bytes.len().saturating_sub(width.clamp(1, 8)));
     bytes.get(first..).map(|s| s.to_vec()).unwrap_or_default()
 }

@@ -3,20 +3,31 @@
 
 use alloc::vec::Vec;
 
-use crate::error::{Error, InvalidMessage};
-
-/// Largest handshake message we accept. Certificate chains are the only
-/// big messages; 2^18 bytes is far beyond any sane chain while bounding
-/// what a peer can make us buffer.
-pub const MAX_HANDSHAKE_MESSAGE: usize = 1 << 18;
+use crate::error::{Error, PeerMisbehaved};
 
 /// Buffered handshake bytes not yet returned as whole messages.
-#[derive(Default)]
 pub struct Joiner {
     buf: Vec<u8>,
+    /// Largest message accepted, header included
+    /// ([`Limits::max_handshake_message`](crate::config::Limits)).
+    max: usize,
+}
+
+impl Default for Joiner {
+    fn default() -> Self {
+        Self {
+            buf: Vec::new(),
+            max: crate::config::Limits::default().max_handshake_message,
+        }
+    }
 }
 
 impl Joiner {
+    /// Sets the largest message accepted (header included).
+    pub fn set_max(&mut self, max: usize) {
+        self.max = max;
+    }
+
     /// Appends the content of one handshake record.
     pub fn push(&mut self, data: &[u8]) {
         self.buf.extend_from_slice(data);
@@ -33,12 +44,16 @@ impl Joiner {
             Some([a, b, c]) => u32::from_be_bytes([0, *a, *b, *c]) as usize,
             _ => return Ok(None),
         };
-        if len > MAX_HANDSHAKE_MESSAGE {
-            return Err(
-                InvalidMessage::InvalidValue("handshake message length (too large)").into(),
-            );
+        // Judged from the header, so an oversized message is refused
+        // before its body is buffered.
+        let total = len.saturating_add(4);
+        if total > self.max {
+            return Err(PeerMisbehaved::MessageTooLarge {
+                len: total,
+                limit: self.max,
+            }
+            .into());
         }
-        let total = len + 4;
         if self.buf.len() < total {
             return Ok(None);
         }

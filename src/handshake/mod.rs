@@ -9,7 +9,7 @@ pub(crate) mod joiner;
 pub(crate) mod server;
 pub(crate) mod transcript;
 
-use crate::conn::core::{Core, MAX_SUSPENDED_INPUT, Received};
+use crate::conn::core::{Core, Received};
 use crate::error::{Error, PeerMisbehaved};
 
 /// The side-specific state.
@@ -41,7 +41,7 @@ impl State {
 pub fn process(core: &mut Core, state: &mut State) -> Result<(), Error> {
     loop {
         if state.is_suspended() {
-            if core.buffered_input() > MAX_SUSPENDED_INPUT {
+            if core.buffered_input() > core.limits().max_suspended_input {
                 return Err(
                     PeerMisbehaved::TooMany("bytes received while a decision is pending").into(),
                 );

@@ -61,6 +61,21 @@ struct Chosen {
     alpn: Option<Vec<u8>>,
     client_limit: Option<u16>,
     sni: Option<String>,
+    types: CertTypes,
+}
+
+/// RFC 7250 choices made from the ClientHello.
+#[derive(Clone, Copy)]
+struct CertTypes {
+    /// What our Certificate carries.
+    server: CertificateType,
+    /// Echo `server_certificate_type` in EE (the client offered it).
+    server_echo: bool,
+    /// What the client's Certificate must carry; `None`: no
+    /// CertificateRequest.
+    client: Option<CertificateType>,
+    /// Echo `client_certificate_type` in EE (the client offered it).
+    client_echo: bool,
 }
 
 /// State while waiting for the CertificateVerify signature.
@@ -81,6 +96,8 @@ struct Flight {
 struct Requested {
     schemes: Vec<SignatureScheme>,
     required: bool,
+    /// RFC 7250: the type the client's Certificate carries.
+    cert_type: CertificateType,
 }
 
 /// State after our Finished.
@@ -110,13 +127,15 @@ enum St {
 
 /// Builds a server connection waiting for a ClientHello.
 pub fn start(config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
-    let core = Core::new(config.padding, config.key_log.clone(), false);
+    let mut core = Core::new(config.padding, config.key_log.clone(), false);
+    core.set_limits(config.limits);
     let hs = ServerHs {
         config,
         transcript: Transcript::default(),
         state: St::ExpectClientHello { retry: None },
         sent_ccs: false,
     };
+    crate::log::debug!("server: waiting for a ClientHello");
     Ok((core, State::Server(hs)))
 }
 
@@ -225,6 +244,7 @@ impl ServerHs {
     }
 
     pub fn handle(&mut self, core: &mut Core, raw: &[u8]) -> Result<(), Error> {
+        crate::log::debug!("server: received {}", crate::log::MessageNames(raw));
         let msg = common::parse(raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectClientHello { retry }, HandshakeMessage::ClientHello(ch)) => {
@@ -282,6 +302,8 @@ impl ServerHs {
         let mut client_limit = None;
         let mut sni = None;
         let mut cookie = None;
+        let mut offered_server_types = None;
+        let mut offered_client_types = None;
         for e in &ch.extensions {
             match e {
                 ClientExtension::SupportedGroups(g) => groups = Some(g),
@@ -309,6 +331,17 @@ impl ServerHs {
                     }
                 }
                 ClientExtension::Cookie(c) => cookie = Some(c),
+                ClientExtension::ServerCertificateType(t) => offered_server_types = Some(t),
+                ClientExtension::ClientCertificateType(t) => offered_client_types = Some(t),
+                // §4.2: recognised, but specified for other messages only.
+                ClientExtension::Unknown(u)
+                    if common::extension_allowed_in(u.typ, common::ext_in::CH) == Some(false) =>
+                {
+                    return Err(PeerMisbehaved::IllegalParameter(
+                        "extension not allowed in ClientHello",
+                    )
+                    .into());
+                }
                 _ => {}
             }
         }
@@ -375,6 +408,12 @@ impl ServerHs {
             _ => None,
         };
 
+        let types = cert_types(
+            &cfg,
+            offered_server_types.map(Vec::as_slice),
+            offered_client_types.map(Vec::as_slice),
+        )?;
+
         core.client_random = ch.random;
         self.transcript.add(raw);
         self.transcript.start_hash(suite.hash);
@@ -384,6 +423,7 @@ impl ServerHs {
             server_name: sni.clone(),
             alpn: alpn_offer.unwrap_or_default(),
             signature_schemes: schemes.clone(),
+            certificate_type: types.server,
         };
         let chosen = Chosen {
             suite,
@@ -394,6 +434,7 @@ impl ServerHs {
             alpn,
             client_limit,
             sni,
+            types,
         };
         match cfg.cert_resolver.resolve(&info) {
             Decision::Ready(r) => self.with_certificate(core, chosen, r?),
@@ -532,6 +573,14 @@ impl ServerHs {
         if let Some(p) = &chosen.alpn {
             ee.push(ServerExtension::Alpn(vec![p.clone()]));
         }
+        let types = chosen.types;
+        if types.server_echo {
+            ee.push(ServerExtension::ServerCertificateType(types.server));
+        }
+        // RFC 7250 §4.2: only together with a CertificateRequest.
+        if let (Some(t), true) = (types.client, types.client_echo) {
+            ee.push(ServerExtension::ClientCertificateType(t));
+        }
         if let Some(hook) = &cfg.encrypted_extensions_hook {
             hook(&mut ee);
         }
@@ -540,9 +589,9 @@ impl ServerHs {
         let mut queued = ee_raw;
 
         // §4.3.2: CertificateRequest right after EncryptedExtensions.
-        let client_auth = match &cfg.client_auth {
-            ClientAuth::None => None,
-            ClientAuth::Optional(v) | ClientAuth::Required(v) => {
+        let client_auth = match (&cfg.client_auth, types.client) {
+            (ClientAuth::None, _) | (_, None) => None,
+            (ClientAuth::Optional(v) | ClientAuth::Required(v), Some(cert_type)) => {
                 let schemes = v.signature_schemes();
                 let mut extensions = vec![CertReqExtension::SignatureAlgorithms(schemes.clone())];
                 let authorities = v.certificate_authorities();
@@ -560,20 +609,38 @@ impl ServerHs {
                 Some(Requested {
                     schemes,
                     required: matches!(cfg.client_auth, ClientAuth::Required(_)),
+                    cert_type,
                 })
             }
         };
 
-        let cert = HandshakeMessage::Certificate(CertificatePayload {
-            context: Vec::new(),
-            entries: ck
-                .chain
+        if types.server == CertificateType::X509
+            && ck.chain.first().is_some_and(|c| common::is_spki(c))
+        {
+            return Err(Error::BadConfig(
+                "the certificate resolver returned a raw public key, but X.509 was negotiated"
+                    .into(),
+            ));
+        }
+        let entries = if types.server == CertificateType::RAW_PUBLIC_KEY {
+            // RFC 8446 §4.4.2: one entry, the SubjectPublicKeyInfo.
+            let first = ck.chain.first().ok_or(Error::Internal("empty chain"))?;
+            vec![CertificateEntry {
+                data: common::raw_public_key(first)?,
+                extensions: Vec::new(),
+            }]
+        } else {
+            ck.chain
                 .iter()
                 .map(|c| CertificateEntry {
                     data: c.clone(),
                     extensions: Vec::new(),
                 })
-                .collect(),
+                .collect()
+        };
+        let cert = HandshakeMessage::Certificate(CertificatePayload {
+            context: Vec::new(),
+            entries,
         })
         .to_bytes();
         self.transcript.add(&cert);
@@ -671,6 +738,7 @@ impl ServerHs {
         if let Some(e) = c.entries.iter().find_map(|e| e.extensions.first()) {
             return Err(PeerMisbehaved::UnsolicitedExtension(e.typ.0).into());
         }
+        super::client::check_chain_length(core, c.entries.len())?;
         let required = f.client_auth.as_ref().is_some_and(|r| r.required);
         self.transcript.add(raw);
         if c.entries.is_empty() {
@@ -689,16 +757,27 @@ impl ServerHs {
             .clone();
         f.client_chain = c.entries.into_iter().map(|e| e.data).collect();
         let now = self.config.time.now_unix();
-        let (ee, rest) = f
-            .client_chain
-            .split_first()
-            .ok_or(Error::Internal("non-empty chain has no first element"))?;
-        match verifier.verify_client_cert(ee, rest, now) {
+        let cert_type = f
+            .client_auth
+            .as_ref()
+            .map_or(CertificateType::X509, |r| r.cert_type);
+        let decision = if cert_type == CertificateType::RAW_PUBLIC_KEY {
+            let spki = common::received_raw_public_key(&f.client_chain)?;
+            verifier.verify_client_raw_public_key(spki, now)
+        } else {
+            let (ee, rest) = f
+                .client_chain
+                .split_first()
+                .ok_or(Error::Internal("non-empty chain has no first element"))?;
+            verifier.verify_client_cert(ee, rest, now)
+        };
+        match decision {
             Decision::Ready(Ok(())) => self.state = St::ExpectCertificateVerify(f),
             Decision::Ready(Err(e)) => return Err(e.into()),
             Decision::Deferred => {
                 core.push_event(Event::VerifyClientCert(ClientVerifyRequest {
                     chain: f.client_chain.clone(),
+                    certificate_type: cert_type,
                     now,
                 }));
                 self.state = St::AwaitClientVerify(f);
@@ -728,7 +807,15 @@ impl ServerHs {
             .client_chain
             .first()
             .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
-        let spki = sign::certificate_spki(ee)?;
+        let raw_key = f
+            .client_auth
+            .as_ref()
+            .is_some_and(|r| r.cert_type == CertificateType::RAW_PUBLIC_KEY);
+        let spki = if raw_key {
+            ee.as_slice()
+        } else {
+            sign::certificate_spki(ee)?
+        };
         let th = self.transcript.current()?;
         let content = common::signed_content(common::CLIENT_CV_CONTEXT, th.as_ref());
         sign::verify(
@@ -742,6 +829,7 @@ impl ServerHs {
         self.transcript.add(raw);
         core.negotiated.client_signature_scheme = Some(cv.scheme);
         core.negotiated.peer_certificates = f.client_chain.clone();
+        core.negotiated.peer_raw_public_key = raw_key;
         self.state = St::ExpectFinished(f);
         Ok(())
     }
@@ -817,6 +905,48 @@ impl ServerHs {
         }
         Ok(())
     }
+}
+
+/// The RFC 7250 negotiation (§4.2): for each side, our first type (in
+/// our preference order) that the client offered; a client that sent no
+/// extension offers X.509 only. No type in common for the server's
+/// certificate ends the handshake with `unsupported_certificate`; for the
+/// client's, so does required client authentication, while optional
+/// authentication goes on without a CertificateRequest.
+fn cert_types(
+    cfg: &ServerConfig,
+    offered_server: Option<&[CertificateType]>,
+    offered_client: Option<&[CertificateType]>,
+) -> Result<CertTypes, Error> {
+    let pick = |ours: &[CertificateType], offered: Option<&[CertificateType]>| {
+        let offered = offered.unwrap_or(&[CertificateType::X509]);
+        ours.iter().copied().find(|t| offered.contains(t))
+    };
+    let no_common = |whose: &str| -> Error {
+        CertificateError::Other {
+            reason: alloc::format!(
+                "no {whose} certificate type in common with the client (RFC 7250 §4.2)"
+            ),
+            alert: AlertDescription::UNSUPPORTED_CERTIFICATE,
+        }
+        .into()
+    };
+    let server =
+        pick(&cfg.server_certificate_types, offered_server).ok_or_else(|| no_common("server"))?;
+    let client = match &cfg.client_auth {
+        ClientAuth::None => None,
+        auth => match pick(&cfg.client_certificate_types, offered_client) {
+            Some(t) => Some(t),
+            None if matches!(auth, ClientAuth::Required(_)) => return Err(no_common("client")),
+            None => None,
+        },
+    };
+    Ok(CertTypes {
+        server,
+        server_echo: offered_server.is_some(),
+        client,
+        client_echo: offered_client.is_some(),
+    })
 }
 
 impl St {

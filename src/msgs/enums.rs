@@ -15,9 +15,12 @@ macro_rules! code_points {
         #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(pub $repr);
 
-        #[allow(missing_docs)]
         impl $name {
-            $( $(#[$vmeta])* pub const $variant: Self = Self($value); )*
+            $(
+                $(#[$vmeta])*
+                #[doc = concat!("`", stringify!($variant), "` (", stringify!($value), ").")]
+                pub const $variant: Self = Self($value);
+            )*
 
             /// The registry name of a known value.
             pub fn name(self) -> Option<&'static str> {

@@ -44,7 +44,11 @@ impl Protection {
     fn nonce(&self, seq: u64) -> [u8; NONCE_LEN] {
         let mut nonce = self.iv;
         let seq = seq.to_be_bytes();
-        for (n, s) in nonce.iter_mut().skip(NONCE_LEN - seq.len()).zip(seq) {
+        for (n, s) in nonce
+            .iter_mut()
+            .skip(NONCE_LEN.saturating_sub(seq.len()))
+            .zip(seq)
+        {
             *n ^= s;
         }
         nonce
@@ -111,24 +115,36 @@ impl RecordSealer {
                 "record inner plaintext over 2^14 + 1 bytes",
             ))?;
         // At most 2^14 + 1 + 16, so it fits in the u16 length field.
-        let ct_len =
-            u16::try_from(inner_len + TAG_LEN).map_err(|_| Error::Internal("record too long"))?;
+        let ct_len = u16::try_from(inner_len.saturating_add(TAG_LEN))
+            .map_err(|_| Error::Internal("record too long"))?;
         let header = outer_header(ct_len);
 
-        // struct { opaque content[length]; ContentType type; uint8 zeros[length_of_padding]; } TLSInnerPlaintext;
-        let mut body = Vec::with_capacity(inner_len + TAG_LEN);
-        body.extend_from_slice(content);
-        body.push(typ.0);
-        body.resize(inner_len, 0);
+        // Sealed in place at the end of `out`: header, then
+        // struct { opaque content[length]; ContentType type; uint8 zeros[length_of_padding]; } TLSInnerPlaintext,
+        // then the tag. No intermediate buffer per record.
+        let start = out.len();
+        // inner_len <= 2^14 + 1 (checked above): none of these sums overflow.
+        let body_start = start.saturating_add(HEADER_LEN);
+        out.reserve(inner_len.saturating_add(HEADER_LEN + TAG_LEN));
+        out.extend_from_slice(&header);
+        out.extend_from_slice(content);
+        out.push(typ.0);
+        out.resize(body_start.saturating_add(inner_len), 0);
 
         let nonce = self.prot.nonce(self.seq);
-        if let Err(e) = self.prot.key.seal_in_place(&nonce, &header, &mut body) {
-            body.zeroize();
-            return Err(e);
+        let body = out.get_mut(body_start..).unwrap_or_default();
+        match self.prot.key.seal_detached(&nonce, &header, body) {
+            Ok(tag) => out.extend_from_slice(&tag),
+            Err(e) => {
+                // Never leave plaintext queued for the wire.
+                if let Some(tail) = out.get_mut(start..) {
+                    tail.zeroize();
+                }
+                out.truncate(start);
+                return Err(e);
+            }
         }
-        out.extend_from_slice(&header);
-        out.extend_from_slice(&body);
-        self.seq += 1; // < u64::MAX checked above
+        self.seq = self.seq.saturating_add(1); // < u64::MAX checked above
         Ok(())
     }
 
@@ -148,7 +164,7 @@ impl RecordSealer {
     /// True once 15/16 of the limit is used: for AES-GCM that leaves about
     /// 1.5 million records for the KeyUpdate to get out first.
     pub fn wants_key_update(&self) -> bool {
-        self.seq >= self.limit - self.limit / 16
+        self.seq >= self.limit.saturating_sub(self.limit / 16)
     }
 }
 
@@ -216,7 +232,7 @@ impl RecordOpener {
         let nonce = self.prot.nonce(self.seq);
         let len = self.prot.key.open_in_place(&nonce, header, payload)?;
         payload.truncate(len);
-        self.seq += 1; // < u64::MAX checked above
+        self.seq = self.seq.saturating_add(1); // < u64::MAX checked above
 
         // §5.4: the content type is the last non-zero byte; "If a receiving
         // implementation does not find a non-zero octet in the cleartext,

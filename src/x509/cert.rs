@@ -345,7 +345,11 @@ fn key_usage(v: &[u8]) -> Result<u16, ChainError> {
     for (i, byte) in bytes.iter().enumerate() {
         for bit in 0..8 {
             if byte & (0x80 >> bit) != 0 {
-                out |= 1 << (i * 8 + bit);
+                // bytes.len() <= 2 (checked above), so the bit index is < 16.
+                let at = i.saturating_mul(8).saturating_add(bit);
+                out |= 1u16
+                    .checked_shl(u32::try_from(at).unwrap_or(u32::MAX))
+                    .unwrap_or(0);
             }
         }
     }

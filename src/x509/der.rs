@@ -170,7 +170,7 @@ impl OidText<'_> {
                 let (a, b) = if acc < 80 {
                     (acc / 40, acc % 40)
                 } else {
-                    (2, acc - 80)
+                    (2, acc.saturating_sub(80))
                 };
                 let _ = write!(out, "{a}.{b}");
                 first = false;

@@ -11,6 +11,7 @@
 //! v.validate_server(ee, &intermediates, ExpectedName::Dns("api.example.com"), now)?;
 //! ```
 
+mod anchor;
 mod cert;
 mod crl;
 mod der;
@@ -76,16 +77,106 @@ pub enum Usage<'a> {
 
 /// A trusted certificate (DER). It is checked like every other
 /// certificate of a path (validity, CA constraints, keys) when used.
+/// An anchor known only by name and key ([`TrustAnchor::from_subject_spki`],
+/// [`TrustAnchor::mozilla`]) is held as a stand-in certificate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrustAnchor {
     der: Vec<u8>,
+    /// A name-and-key anchor: exempt from the CA-needs-SKI rule.
+    key_only: bool,
 }
 
 impl TrustAnchor {
     /// A trust anchor from a DER certificate, which must parse.
     pub fn from_der(der: Vec<u8>) -> Result<Self, ChainError> {
         cert::Certificate::parse(&der)?;
-        Ok(Self { der })
+        Ok(Self {
+            der,
+            key_only: false,
+        })
+    }
+
+    /// A trust anchor known by name and key only (RFC 5280 §6.1.1 (d)),
+    /// optionally with name constraints: `subject` is a DER `Name`,
+    /// `spki` a DER `SubjectPublicKeyInfo`, `name_constraints` a DER
+    /// `NameConstraints` (each a whole TLV). It has no validity period,
+    /// and matches any child issued under its name whose signature its
+    /// key verifies. [`TrustAnchor::der`] is then a stand-in certificate
+    /// with an empty signature (see `x509/anchor.rs`).
+    pub fn from_subject_spki(
+        subject: &[u8],
+        spki: &[u8],
+        name_constraints: Option<&[u8]>,
+    ) -> Result<Self, ChainError> {
+        let der = anchor::synthesize(subject, spki, name_constraints);
+        let c = cert::Certificate::parse(&der)?;
+        // The pieces must each be one TLV, or they would have shifted the
+        // stand-in's fields: check that they came back as given.
+        if c.spki != spki || !subject.ends_with(c.subject) || c.subject.is_empty() {
+            return Err(ChainError::new(
+                Check::Encoding,
+                "trust anchor subject or key is not a single DER structure",
+            ));
+        }
+        Ok(Self {
+            der,
+            key_only: true,
+        })
+    }
+
+    /// Mozilla's root set, as the `webpki-roots` crate compiles it in
+    /// (feature `webpki-roots`): about 150 name-and-key anchors, some
+    /// with name constraints. A root that does not convert is left out
+    /// (none does at the time of writing; a test checks them all).
+    #[cfg(feature = "webpki-roots")]
+    pub fn mozilla() -> Vec<Self> {
+        webpki_roots::TLS_SERVER_ROOTS
+            .iter()
+            .filter_map(|ta| {
+                // rustls-pki-types keeps the contents of each SEQUENCE.
+                let nc = ta.name_constraints.as_ref().map(|n| anchor::sequence(n));
+                Self::from_subject_spki(
+                    &anchor::sequence(&ta.subject),
+                    &anchor::sequence(&ta.subject_public_key_info),
+                    nc.as_deref(),
+                )
+                .ok()
+            })
+            .collect()
+    }
+
+    /// The operating system's trusted roots, through `rustls-native-certs`
+    /// (feature `native-roots`; on Linux the OpenSSL-style bundle, or
+    /// `SSL_CERT_FILE` / `SSL_CERT_DIR`). Certificates that our parser
+    /// refuses are left out. An error when no root could be loaded, with
+    /// the loader's reasons.
+    #[cfg(feature = "native-roots")]
+    pub fn native() -> Result<Vec<Self>, Error> {
+        let loaded = rustls_native_certs::load_native_certs();
+        let anchors: Vec<Self> = loaded
+            .certs
+            .iter()
+            .filter_map(|c| Self::from_der(c.as_ref().to_vec()).ok())
+            .collect();
+        if anchors.is_empty() {
+            let reasons: Vec<String> = loaded
+                .errors
+                .iter()
+                .map(|e| alloc::format!("{e}"))
+                .collect();
+            return Err(Error::BadConfig(alloc::format!(
+                "no usable root certificate in the OS store ({} found{}{})",
+                loaded.certs.len(),
+                if reasons.is_empty() { "" } else { "; " },
+                reasons.join("; ")
+            )));
+        }
+        Ok(anchors)
+    }
+
+    /// Whether this anchor was given by name and key, not as a certificate.
+    pub fn is_name_and_key(&self) -> bool {
+        self.key_only
     }
 
     /// Every `CERTIFICATE` block of a PEM text. A block that does not
@@ -206,6 +297,7 @@ impl Validator {
             cert: leaf,
             pos: Position::Peer(0),
             anchor: false,
+            key_only: false,
         }];
         for (i, a) in self.anchors.iter().enumerate() {
             // Anchors were parsed when they were made; skip any that no longer do.
@@ -214,6 +306,7 @@ impl Validator {
                     cert,
                     pos: Position::Anchor(i),
                     anchor: true,
+                    key_only: a.key_only,
                 });
             }
         }
@@ -222,8 +315,9 @@ impl Validator {
             if let Ok(cert) = cert::Certificate::parse(der.as_ref()) {
                 nodes.push(path::Node {
                     cert,
-                    pos: Position::Peer(i + 1),
+                    pos: Position::Peer(i.saturating_add(1)),
                     anchor: false,
+                    key_only: false,
                 });
             }
         }

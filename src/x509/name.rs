@@ -162,7 +162,7 @@ pub fn dns_matches(pattern: &[u8], name: &str) -> bool {
             Some(dot) => {
                 dot > 0
                     && name
-                        .get(dot + 1..)
+                        .get(dot.saturating_add(1)..)
                         .is_some_and(|rest| rest.eq_ignore_ascii_case(suffix))
             }
             None => false,
@@ -333,9 +333,14 @@ fn dns_within(name: &[u8], base: &[u8]) -> bool {
         return name.eq_ignore_ascii_case(base);
     }
     name.len() > base.len()
-        && name.get(name.len() - base.len() - 1..).is_some_and(|t| {
-            t.first() == Some(&b'.') && t.get(1..).is_some_and(|t| t.eq_ignore_ascii_case(base))
-        })
+        && name
+            .len()
+            .checked_sub(base.len())
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|start| name.get(start..))
+            .is_some_and(|t| {
+                t.first() == Some(&b'.') && t.get(1..).is_some_and(|t| t.eq_ignore_ascii_case(base))
+            })
 }
 
 fn constraint_valid(c: &GeneralName<'_>) -> bool {
@@ -352,7 +357,10 @@ fn constraint_valid(c: &GeneralName<'_>) -> bool {
                         .iter()
                         .fold(0u128, |acc, b| (acc << 8) | u128::from(*b));
                     // Left-align the mask (at most 16 octets, so the shift is < 128).
-                    let aligned = bits << (128 - mask.len() * 8);
+                    let shift = 128usize.saturating_sub(mask.len().saturating_mul(8));
+                    let aligned = bits
+                        .checked_shl(u32::try_from(shift).unwrap_or(128))
+                        .unwrap_or(0);
                     aligned.count_ones() == aligned.leading_ones()
                 })
         }
@@ -378,7 +386,7 @@ fn in_subtree(name: &GeneralName<'_>, c: &GeneralName<'_>, excluded: bool) -> Op
                     || (excluded
                         && base.len() > parent.len()
                         && base.iter().position(|b| *b == b'.').is_some_and(|dot| {
-                            base.get(dot + 1..)
+                            base.get(dot.saturating_add(1)..)
                                 .is_some_and(|r| r.eq_ignore_ascii_case(parent))
                         }))
             }
@@ -394,12 +402,12 @@ fn in_subtree(name: &GeneralName<'_>, c: &GeneralName<'_>, excluded: bool) -> Op
         }
         (GeneralName::Email(e), GeneralName::Email(c)) => {
             let (local, host) = match e.iter().position(|b| *b == b'@') {
-                Some(at) => (e.get(..at)?, e.get(at + 1..)?),
+                Some(at) => (e.get(..at)?, e.get(at.checked_add(1)?..)?),
                 None => return Some(false),
             };
             if let Some(at) = c.iter().position(|b| *b == b'@') {
                 // A mailbox: local part exact (it may be case-sensitive), host any case.
-                local == c.get(..at)? && host.eq_ignore_ascii_case(c.get(at + 1..)?)
+                local == c.get(..at)? && host.eq_ignore_ascii_case(c.get(at.checked_add(1)?..)?)
             } else if let Some(domain) = c.strip_prefix(b".") {
                 dns_within(host, domain) && host.len() > domain.len()
             } else {

@@ -18,6 +18,9 @@ pub struct Node<'a> {
     pub cert: Certificate<'a>,
     pub pos: Position,
     pub anchor: bool,
+    /// A name-and-key anchor (`TrustAnchor::from_subject_spki`): a
+    /// stand-in certificate without SKI, which it is not required to have.
+    pub key_only: bool,
 }
 
 impl Node<'_> {
@@ -181,7 +184,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                     Check::Profile,
                     alloc::format!(
                         "has version {} where v3 is required (CABF BR 7.1.1)",
-                        c.version + 1
+                        c.version.saturating_add(1)
                     ),
                 ));
             }
@@ -351,7 +354,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 ));
             }
         }
-        if c.ext.ski.is_none() {
+        if c.ext.ski.is_none() && !cand.key_only {
             return Err(err(
                 Check::Profile,
                 "is a CA without subjectKeyIdentifier (RFC 5280 §4.2.1.2)",
@@ -373,7 +376,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 ),
             ));
         }
-        if !cand.anchor && intermediates + 1 > self.policy.max_intermediates {
+        if !cand.anchor && intermediates.saturating_add(1) > self.policy.max_intermediates {
             return Err(err(
                 Check::BasicConstraints,
                 alloc::format!(

@@ -226,7 +226,13 @@ pub fn public_key(spki: &[u8], min_rsa_bits: usize) -> Result<PublicKey, SigErro
                 .position(|b| *b != 0)
                 .ok_or_else(|| unsup("RSA modulus zero"))?;
             let lead = n.get(first).copied().unwrap_or(0);
-            let size = (n.len() - first - 1) * 8 + (8 - lead.leading_zeros() as usize);
+            // first < n.len() and lead != 0, so neither subtraction underflows.
+            let size = n
+                .len()
+                .saturating_sub(first)
+                .saturating_sub(1)
+                .saturating_mul(8)
+                .saturating_add(8usize.saturating_sub(lead.leading_zeros() as usize));
             if size < min_rsa_bits {
                 return Err(SigError::WeakKey(format!(
                     "RSA-{size}, below the minimum of {min_rsa_bits} bits"
@@ -368,14 +374,14 @@ fn pkcs1_verify(
         Hash::Sha384 => (SHA384_PREFIX, h.digest(data)),
         Hash::Sha512 => (SHA512_PREFIX, h.digest(data)),
     };
-    let t_len = prefix.len() + digest.len();
+    let t_len = prefix.len().saturating_add(digest.len());
     // §9.2 step 3: at least 8 octets of padding.
     let ps_len = k
-        .checked_sub(t_len + 3)
+        .checked_sub(t_len.saturating_add(3))
         .filter(|n| *n >= 8)
         .ok_or(SigError::BadSignature)?;
     let mut expected = alloc::vec![0x00, 0x01];
-    expected.resize(2 + ps_len, 0xff);
+    expected.resize(ps_len.saturating_add(2), 0xff);
     expected.push(0x00);
     expected.extend_from_slice(prefix);
     expected.extend_from_slice(&digest);

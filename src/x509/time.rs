@@ -1,5 +1,10 @@
 //! Certificate times (RFC 5280 §4.1.2.5): parsing UTCTime and
 //! GeneralizedTime to UNIX seconds, and printing them back for errors.
+//!
+//! The calendar arithmetic below cannot overflow: parsed fields are two
+//! decimal digits each (years 0..=9999), and [`format`] clamps its input to
+//! that range of years before converting.
+#![allow(clippy::arithmetic_side_effects)]
 
 use alloc::string::String;
 
@@ -90,6 +95,9 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 
 /// `2026-11-01T00:00:00Z`.
 pub fn format(t: i64) -> String {
+    // 0000-01-01T00:00:00Z ..= 9999-12-31T23:59:59Z: a clock or field far
+    // outside prints as the nearest end instead of overflowing.
+    let t = t.clamp(-62_167_219_200, 253_402_300_799);
     let (y, m, d) = civil_from_days(t.div_euclid(86_400));
     let s = t.rem_euclid(86_400);
     alloc::format!(
@@ -115,6 +123,13 @@ pub fn span(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_clamps_extreme_times() {
+        assert_eq!(format(i64::MAX), "9999-12-31T23:59:59Z");
+        assert_eq!(format(i64::MIN), "0000-01-01T00:00:00Z");
+        assert_eq!(format(0), "1970-01-01T00:00:00Z");
+    }
 
     #[test]
     fn utc_time_century_window() {
