@@ -5,9 +5,10 @@
 //! cargo run --example https_get -- https://example.com/ [--ca PEM] [--connect HOST:PORT]
 //! ```
 //!
-//! Trust anchors come from `--ca`, else `$SSL_CERT_FILE`, else the system
-//! bundle (`/etc/ssl/certs/ca-certificates.crt`); certificates of a bundle
-//! that the validator cannot parse are skipped.
+//! Trust anchors come from `--ca`; else, built with `--features
+//! webpki-roots`, Mozilla's root set; else `$SSL_CERT_FILE` or the system
+//! bundle (`/etc/ssl/certs/ca-certificates.crt`), skipping certificates of
+//! the bundle that the validator cannot parse.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -29,13 +30,13 @@ prints the response (head and body) on standard output; the negotiated
 parameters and the verified server go to standard error.
 
 options:
-  --ca PEM             trust only the CA certificates in PEM
+  --ca PEM             trust only the CA certificates in PEM (default:
+                       Mozilla's roots when built with --features
+                       webpki-roots, else $SSL_CERT_FILE or the system bundle)
   --connect HOST:PORT  connect here instead of the URL's host and port
                        (SNI, Host and the certificate check still use the
                        URL's host)
 ";
-
-const SYSTEM_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 struct Url {
     host: String,
@@ -76,10 +77,25 @@ fn parse_url(url: &str) -> Result<Url, String> {
 }
 
 fn anchors(ca: Option<&str>) -> Result<Vec<TrustAnchor>, Box<dyn std::error::Error>> {
-    if let Some(ca) = ca {
-        return Ok(pki::load_trust_anchors(ca)?);
+    match ca {
+        Some(ca) => Ok(pki::load_trust_anchors(ca)?),
+        None => default_anchors(),
     }
-    let bundle = std::env::var("SSL_CERT_FILE").unwrap_or_else(|_| SYSTEM_BUNDLE.into());
+}
+
+/// Built with `--features webpki-roots`: Mozilla's root set.
+#[cfg(feature = "webpki-roots")]
+fn default_anchors() -> Result<Vec<TrustAnchor>, Box<dyn std::error::Error>> {
+    let anchors = TrustAnchor::mozilla();
+    eprintln!("trusting Mozilla's {} roots (webpki-roots)", anchors.len());
+    Ok(anchors)
+}
+
+/// Otherwise: `$SSL_CERT_FILE` or the system bundle.
+#[cfg(not(feature = "webpki-roots"))]
+fn default_anchors() -> Result<Vec<TrustAnchor>, Box<dyn std::error::Error>> {
+    let bundle = std::env::var("SSL_CERT_FILE")
+        .unwrap_or_else(|_| "/etc/ssl/certs/ca-certificates.crt".into());
     let certs = pki::load_certs(&bundle)
         .map_err(|e| format!("no trust anchors: pass --ca PEM or set SSL_CERT_FILE ({e})"))?;
     let total = certs.len();

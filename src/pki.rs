@@ -23,10 +23,9 @@
 //! # }
 //! ```
 //!
-//! A trust anchor here is a whole certificate (it is checked like the
-//! rest of the path), so roots are given as `CertificateDer`; a
-//! [`pki_types::TrustAnchor`] (subject and key only, as `webpki-roots`
-//! ships them) cannot be turned into one.
+//! Roots come as certificates (`CertificateDer`, see [`trust_anchors`]) or
+//! as name-and-key anchors ([`pki_types::TrustAnchor`], as `webpki-roots`
+//! ships them; see [`trust_anchors_from_pki`]).
 
 use alloc::borrow::ToOwned;
 use alloc::string::String;
@@ -77,6 +76,62 @@ pub fn trust_anchors(certs: &[CertificateDer<'_>]) -> Result<Vec<TrustAnchor>, E
                 .map_err(|e| Error::BadConfig(alloc::format!("trust anchor {i}: {e}")))
         })
         .collect()
+}
+
+impl TryFrom<&pki_types::TrustAnchor<'_>> for TrustAnchor {
+    type Error = Error;
+    /// A name-and-key anchor ([`TrustAnchor::from_subject_spki`]).
+    /// rustls-pki-types keeps the *contents* of the subject, SPKI and
+    /// name-constraints SEQUENCEs; they are wrapped back into whole DER
+    /// structures here.
+    fn try_from(ta: &pki_types::TrustAnchor<'_>) -> Result<Self, Error> {
+        let subject = der_sequence(ta.subject.as_ref())?;
+        let spki = der_sequence(ta.subject_public_key_info.as_ref())?;
+        let nc = match &ta.name_constraints {
+            Some(n) => Some(der_sequence(n.as_ref())?),
+            None => None,
+        };
+        TrustAnchor::from_subject_spki(&subject, &spki, nc.as_deref())
+            .map_err(|e| Error::BadConfig(alloc::format!("trust anchor: {e}")))
+    }
+}
+
+/// Trust anchors from name-and-key anchors (e.g. a `webpki-roots`-style
+/// list). An anchor that does not convert is an error naming its position.
+pub fn trust_anchors_from_pki(
+    anchors: &[pki_types::TrustAnchor<'_>],
+) -> Result<Vec<TrustAnchor>, Error> {
+    anchors
+        .iter()
+        .enumerate()
+        .map(|(i, ta)| {
+            TrustAnchor::try_from(ta).map_err(|e| match e {
+                Error::BadConfig(m) => Error::BadConfig(alloc::format!("{m} (anchor {i})")),
+                other => other,
+            })
+        })
+        .collect()
+}
+
+/// `contents` as one DER SEQUENCE (X.690 §8.1: tag 0x30, definite length).
+fn der_sequence(contents: &[u8]) -> Result<Vec<u8>, Error> {
+    let len = contents.len();
+    let len_bytes = len.to_be_bytes();
+    let skip = len_bytes.iter().take_while(|b| **b == 0).count();
+    let significant = len_bytes.get(skip..).unwrap_or_default();
+    let mut out = Vec::with_capacity(len.saturating_add(10));
+    out.push(0x30);
+    if len < 0x80 {
+        // Short form; len < 0x80 fits in one byte.
+        out.push(u8::try_from(len).map_err(|_| Error::Internal("short DER length"))?);
+    } else {
+        let n = u8::try_from(significant.len())
+            .map_err(|_| Error::BadConfig("trust anchor field too long".into()))?;
+        out.push(0x80 | n);
+        out.extend_from_slice(significant);
+    }
+    out.extend_from_slice(contents);
+    Ok(out)
 }
 
 impl TryFrom<&PrivateKeyDer<'_>> for SigningKey {

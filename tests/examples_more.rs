@@ -145,8 +145,13 @@ struct Output {
 
 /// Runs a program to completion (bounded), collecting its output.
 fn run(bin: &PathBuf, args: &[&str]) -> Output {
+    run_env(bin, args, &[])
+}
+
+fn run_env(bin: &PathBuf, args: &[&str], env: &[(&str, &str)]) -> Output {
     let child: Child = Command::new(bin)
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -316,6 +321,35 @@ fn https_get_against_our_server() {
     assert!(out.stdout.contains("http/1.1"), "{}", out.stdout);
     assert!(out.stderr.contains("ALPN http/1.1"), "{}", out.stderr);
     assert!(out.stderr.contains("server CN=localhost"), "{}", out.stderr);
+}
+
+/// Without `--ca`: Mozilla's roots when built with `webpki-roots` (which
+/// do not know our test CA), else `$SSL_CERT_FILE` (here our CA).
+#[test]
+fn https_get_default_roots() {
+    let (Some(server_bin), Some(get_bin)) = (example("server"), example("https_get")) else {
+        return;
+    };
+    let dir = TempDir::new("https-default");
+    let id = identity(&dir, "web", "localhost");
+    let server = Server::start(
+        &server_bin,
+        &["--cert", &id.cert, "--key", &id.key, "--http"],
+    );
+    let url = format!("https://localhost:{}/", server.port);
+    let out = run_env(&get_bin, &[&url], &[("SSL_CERT_FILE", &id.ca)]);
+    if cfg!(feature = "webpki-roots") {
+        assert!(!out.success, "Mozilla's roots trusted a test CA");
+        assert!(out.stderr.contains("trusting Mozilla's"), "{}", out.stderr);
+    } else {
+        assert!(out.success, "{}", out.stderr);
+        assert!(
+            out.stderr.contains("trusting 1 of the 1 certificates in"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stdout.starts_with("HTTP/1.0 200"), "{}", out.stdout);
+    }
 }
 
 /// The name in the URL is what gets verified, whatever address is dialled.

@@ -226,3 +226,86 @@ fn server_names_dns_and_ip() {
         }
     }
 }
+
+/// One DER TLV at the start of `der`: (tag, contents, rest).
+fn tlv(der: &[u8]) -> (u8, &[u8], &[u8]) {
+    let tag = der[0];
+    let (len, hdr) = match der[1] {
+        n if n < 0x80 => (n as usize, 2),
+        n => {
+            let k = (n & 0x7f) as usize;
+            let len = der[2..2 + k]
+                .iter()
+                .fold(0usize, |a, b| a << 8 | *b as usize);
+            (len, 2 + k)
+        }
+    };
+    (tag, &der[hdr..hdr + len], &der[hdr + len..])
+}
+
+/// A rustls-pki-types anchor from a CA certificate, as webpki would make
+/// it: the contents of the subject and SPKI SEQUENCEs.
+fn pki_anchor(ca_der: &[u8]) -> tls13::pki_types::TrustAnchor<'static> {
+    let (_, cert, _) = tlv(ca_der);
+    let (_, tbs, _) = tlv(cert);
+    let (_, _version, rest) = tlv(tbs);
+    let (_, _serial, rest) = tlv(rest);
+    let (_, _sig_alg, rest) = tlv(rest);
+    let (_, _issuer, rest) = tlv(rest);
+    let (_, _validity, rest) = tlv(rest);
+    let (tag, subject, rest) = tlv(rest);
+    assert_eq!(tag, 0x30);
+    let (tag, spki, _) = tlv(rest);
+    assert_eq!(tag, 0x30);
+    tls13::pki_types::TrustAnchor {
+        subject: subject.to_vec().into(),
+        subject_public_key_info: spki.to_vec().into(),
+        name_constraints: None,
+    }
+}
+
+/// Name-and-key anchors in rustls-pki-types form verify chains like the
+/// certificate they came from (P-256 and RSA CAs: short and long DER
+/// lengths), and an unrelated anchor does not.
+#[test]
+fn pki_trust_anchors_verify_chains() {
+    use tls13::verify_webpki::WebPkiServerVerifier;
+    use tls13::x509::Policy;
+    let rng = OsRandom;
+    let mut other = None;
+    for ca_kind in [KeyType::EcdsaP256, KeyType::Rsa2048] {
+        let ca_key = certgen::generate_key(ca_kind, &rng).unwrap();
+        let ca = Ca::new("pki anchor CA", &ca_key, 1_700_000_000, 2_600_000_000, &rng).unwrap();
+        let key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+        let leaf = ca
+            .issue(
+                &[SubjectAltName::Dns("localhost".into())],
+                &key,
+                1_700_000_000,
+                2_600_000_000,
+                &rng,
+            )
+            .unwrap();
+        let anchors = pki::trust_anchors_from_pki(&[pki_anchor(ca.cert_der())]).unwrap();
+        assert!(anchors[0].is_name_and_key());
+        let server_config = Arc::new(
+            ServerConfig::builder_with_single_cert(vec![leaf], SigningKey::from_der(&key).unwrap())
+                .build()
+                .unwrap(),
+        );
+        let handshake = |anchors: Vec<tls13::x509::TrustAnchor>| {
+            let verifier = WebPkiServerVerifier::new(anchors, Policy::default());
+            let config = ClientConfig::builder(Arc::new(verifier)).build().unwrap();
+            let mut client = ClientConnection::new(Arc::new(config), "localhost").unwrap();
+            let mut server = ServerConnection::new(server_config.clone()).unwrap();
+            pump(&mut client, &mut server)
+        };
+        handshake(anchors.clone()).unwrap();
+        if let Some(other) = other.replace(anchors) {
+            assert!(
+                handshake(other).is_err(),
+                "an unrelated anchor verified the chain"
+            );
+        }
+    }
+}
