@@ -138,6 +138,12 @@ fn lazy_server_sends_exactly_what_an_eager_one_sends() {
     assert!(!eager.pending_output().is_empty());
     assert_eq!(lazy.pending_output(), eager.pending_output());
     assert!(acceptor.pending_output().is_empty());
+    // One connection per acceptor: the input now belongs to `lazy`.
+    assert!(matches!(
+        acceptor.accept(server_config(true)),
+        Err(Error::BadConfig(_))
+    ));
+    assert!(matches!(acceptor.receive(b"x"), Err(Error::BadConfig(_))));
 }
 
 #[test]

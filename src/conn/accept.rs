@@ -83,6 +83,8 @@ pub struct Acceptor {
     hello: Option<(ClientHelloInfo, ClientHello)>,
     /// Output (alerts) moved out of `core` or of a failed connection.
     out: Vec<u8>,
+    /// `accept` succeeded: the input belongs to the connection now.
+    accepted: bool,
 }
 
 impl Default for Acceptor {
@@ -108,6 +110,7 @@ impl Acceptor {
             received: Vec::new(),
             hello: None,
             out: Vec::new(),
+            accepted: false,
         }
     }
 
@@ -118,6 +121,7 @@ impl Acceptor {
     /// afterwards every call returns that error.
     pub fn receive(&mut self, data: &[u8]) -> Result<(), Error> {
         self.core.check_usable()?;
+        self.check_not_accepted()?;
         if self.received.len().saturating_add(data.len()) > max_kept() {
             let e = PeerMisbehaved::TooMany("bytes before the ClientHello was accepted").into();
             return self.fail(e);
@@ -164,24 +168,38 @@ impl Acceptor {
 
     /// Builds the connection with `config` and gives it everything
     /// received so far; the server's reply is then in the connection's
-    /// `pending_output`. Fails before a ClientHello has arrived. When the
+    /// `pending_output`. Fails before a ClientHello has arrived, and after
+    /// a successful `accept` (the input is the connection's). When the
     /// connection rejects the ClientHello (no common suite, say), its
     /// alert moves to this acceptor's [`pending_output`](Self::pending_output)
     /// and the error is returned.
     pub fn accept(&mut self, config: Arc<ServerConfig>) -> Result<ServerConnection, Error> {
         self.core.check_usable()?;
+        self.check_not_accepted()?;
         if self.hello.is_none() {
             return Err(Error::BadConfig("no ClientHello has arrived yet".into()));
         }
         let mut conn = ServerConnection::new(config)?;
         let received = core::mem::take(&mut self.received);
         match conn.receive(&received) {
-            Ok(()) => Ok(conn),
+            Ok(()) => {
+                self.accepted = true;
+                Ok(conn)
+            }
             Err(e) => {
                 self.out.extend_from_slice(conn.pending_output());
                 Err(self.fail_with(e))
             }
         }
+    }
+
+    fn check_not_accepted(&self) -> Result<(), Error> {
+        if self.accepted {
+            return Err(Error::BadConfig(
+                "the acceptor already handed its input to a connection".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Reads records until the first handshake message is whole.
