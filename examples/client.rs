@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! cargo run --example client -- [--ca PEM] [--cert PEM --key PEM] [--server-name NAME]
-//!     [--alpn P]... [--groups g1,g2] [--suites s1,s2] [--keylog FILE] HOST:PORT
+//!     [--alpn P]... [--groups g1,g2] [--suites s1,s2] [--keylog FILE]
+//!     [--resume] [--early-data FILE] [--psk-identity ID --psk HEX] HOST:PORT
 //! ```
 //!
 //! Run with `--help` for details.
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use tls13::resumption::{ClientSessionCache, ExternalPsk};
 use tls13::stream::{ClientStream, Stream};
 use tls13::verify::ServerCertVerifier;
 use tls13::verify_webpki::WebPkiServerVerifier;
@@ -53,6 +55,18 @@ options:
                        TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256
   --keylog FILE        append TLS secrets to FILE (SSLKEYLOGFILE format);
                        without it, $SSLKEYLOGFILE is honoured
+  --resume             connect twice: the first connection completes the
+                       handshake, waits briefly for a session ticket and
+                       closes; the second resumes with it, does the normal
+                       job and prints `resumed: yes` or `resumed: no`
+  --early-data FILE    (implies --resume) send FILE as 0-RTT early data on
+                       the second connection and print `early-data: accepted`
+                       or `early-data: rejected` (rejected data is sent again
+                       after the handshake). Early data can be replayed by an
+                       attacker: send only what is safe to repeat
+  --psk-identity ID --psk HEX
+                       offer the external pre-shared key HEX (SHA-256 suites)
+                       under identity ID (RFC 8446 §2.2)
 ";
 
 struct Options {
@@ -65,6 +79,10 @@ struct Options {
     suites: Option<Vec<tls13::msgs::enums::CipherSuite>>,
     keylog: Option<String>,
     addr: String,
+    resume: bool,
+    early_data: Option<String>,
+    psk_identity: Option<String>,
+    psk: Option<String>,
 }
 
 fn parse_args() -> Result<Option<Options>, String> {
@@ -79,6 +97,10 @@ fn parse_args() -> Result<Option<Options>, String> {
         suites: None,
         keylog: None,
         addr: String::new(),
+        resume: false,
+        early_data: None,
+        psk_identity: None,
+        psk: None,
     };
     let mut addr = None;
     while let Some(a) = args.next() {
@@ -92,6 +114,10 @@ fn parse_args() -> Result<Option<Options>, String> {
             "--groups" => o.groups = Some(common::parse_groups(&args.value(&a)?)?),
             "--suites" => o.suites = Some(common::parse_suites(&args.value(&a)?)?),
             "--keylog" => o.keylog = Some(args.value(&a)?),
+            "--resume" => o.resume = true,
+            "--early-data" => o.early_data = Some(args.value(&a)?),
+            "--psk-identity" => o.psk_identity = Some(args.value(&a)?),
+            "--psk" => o.psk = Some(args.value(&a)?),
             s if s.starts_with('-') => return Err(format!("unknown option {s} (see --help)")),
             _ if addr.is_some() => return Err(format!("unexpected argument {a:?} (see --help)")),
             _ => addr = Some(a),
@@ -101,6 +127,10 @@ fn parse_args() -> Result<Option<Options>, String> {
     if o.cert.is_some() != o.key.is_some() {
         return Err("--cert and --key go together".into());
     }
+    if o.psk_identity.is_some() != o.psk.is_some() {
+        return Err("--psk-identity and --psk go together".into());
+    }
+    o.resume |= o.early_data.is_some();
     Ok(Some(o))
 }
 
@@ -169,13 +199,35 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(log) = common::key_log(o.keylog.as_deref())? {
         builder = builder.key_log(log);
     }
+    let sessions = Arc::new(ClientSessionCache::default());
+    builder = builder
+        .session_store(Some(sessions.clone()))
+        .enable_early_data(o.early_data.is_some());
+    if let (Some(id), Some(psk)) = (&o.psk_identity, &o.psk) {
+        let secret = hex::decode(psk).map_err(|e| format!("--psk: not hex: {e}"))?;
+        builder = builder.external_psk(ExternalPsk::new(
+            id.as_bytes(),
+            &secret,
+            tls13::crypto::hash::HashAlgorithm::Sha256,
+        )?);
+    }
     let config = Arc::new(builder.build()?);
 
     let server_name = o
         .server_name
         .clone()
         .unwrap_or_else(|| host_of(&o.addr).to_string());
-    let conn = ClientConnection::new(config, &server_name)?;
+    if o.resume {
+        first_connection(&config, &server_name, &o.addr, &sessions)?;
+    }
+    let mut conn = ClientConnection::new(config, &server_name)?;
+    // 0-RTT: what the ticket allows goes now, the rest after the handshake.
+    let mut early_rest = Vec::new();
+    if let Some(path) = &o.early_data {
+        let data = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        let n = conn.send_early_data(&data)?;
+        early_rest = data[n..].to_vec();
+    }
 
     let sock = connect(&o.addr)?;
     sock.set_nodelay(true)?;
@@ -194,6 +246,24 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
         common::scheme_name(n.signature_scheme)
     );
     eprintln!("hello_retry: {}", if n.hello_retry { "yes" } else { "no" });
+    if o.resume {
+        eprintln!("resumed: {}", if n.resumed { "yes" } else { "no" });
+    }
+    if o.early_data.is_some() {
+        // Refused early data was already queued again by the stream.
+        eprintln!(
+            "early-data: {}",
+            if n.early_data_accepted {
+                "accepted"
+            } else {
+                "rejected"
+            }
+        );
+    }
+    if !early_rest.is_empty() {
+        tls.write_all(&early_rest)?;
+        tls.flush()?;
+    }
 
     // Standard input is read by its own thread; this thread owns the TLS
     // stream and alternates between sending what stdin produced and
@@ -285,6 +355,43 @@ fn why_write_failed<T: Read + Write>(tls: &mut ClientStream<T>, write_err: io::E
         }
     }
     write_err
+}
+
+/// `--resume`: a first connection that only completes the handshake and
+/// waits (at most two seconds) for a session ticket, then closes.
+fn first_connection(
+    config: &Arc<ClientConfig>,
+    server_name: &str,
+    addr: &str,
+    sessions: &ClientSessionCache,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let conn = ClientConnection::new(config.clone(), server_name)?;
+    let sock = connect(addr)?;
+    sock.set_read_timeout(Some(Duration::from_millis(50)))?;
+    sock.set_write_timeout(Some(Duration::from_secs(30)))?;
+    let mut tls = Stream::new(conn, sock);
+    tls.handshake()?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    let key = server_name.to_ascii_lowercase();
+    let mut buf = [0u8; 4096];
+    while sessions.count(&key) == 0 && std::time::Instant::now() < deadline {
+        match tls.read(&mut buf) {
+            Ok(0) => break,
+            // Data on this connection is not what the user asked for.
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if sessions.count(&key) == 0 {
+        eprintln!("note: the server sent no session ticket on the first connection");
+    }
+    let _ = tls.close();
+    Ok(())
 }
 
 fn connect(addr: &str) -> Result<TcpStream, Box<dyn std::error::Error>> {

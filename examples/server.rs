@@ -4,7 +4,8 @@
 //! ```text
 //! cargo run --example server -- --cert PEM --key PEM [--port N]
 //!     [--client-ca PEM [--require-client-cert]] [--alpn P]... [--groups ..]
-//!     [--suites ..] [--echo | --http]
+//!     [--suites ..] [--echo | --http] [--tickets N] [--early-data]
+//!     [--psk-identity ID --psk HEX]
 //! ```
 //!
 //! Run with `--help` for details.
@@ -52,6 +53,15 @@ options:
   --echo                 echo what the client sends (default)
   --http                 answer each request with an HTTP/1.0 200 OK page,
                          then close with close_notify
+  --tickets N            send N session tickets (stateless, rotating key) after
+                         each handshake so that clients can resume; each
+                         connection logs `resumed: yes|no`
+  --early-data           accept 0-RTT early data (up to 16384 bytes; implies
+                         --tickets 2); logs `early-data: accepted|rejected`.
+                         Early data can be replayed by an attacker
+  --psk-identity ID --psk HEX
+                         accept the external pre-shared key HEX (SHA-256
+                         suites) under identity ID (RFC 8446 §2.2)
 ";
 
 /// Longest time a connection may sit idle (also bounds the handshake).
@@ -78,6 +88,10 @@ struct Options {
     suites: Option<Vec<CipherSuite>>,
     keylog: Option<String>,
     mode: Mode,
+    tickets: Option<usize>,
+    early_data: bool,
+    psk_identity: Option<String>,
+    psk: Option<String>,
 }
 
 fn parse_args() -> Result<Option<Options>, String> {
@@ -94,6 +108,10 @@ fn parse_args() -> Result<Option<Options>, String> {
         suites: None,
         keylog: None,
         mode: Mode::Echo,
+        tickets: None,
+        early_data: false,
+        psk_identity: None,
+        psk: None,
     };
     let mut mode = None;
     while let Some(a) = args.next() {
@@ -113,6 +131,16 @@ fn parse_args() -> Result<Option<Options>, String> {
             "--groups" => o.groups = Some(common::parse_groups(&args.value(&a)?)?),
             "--suites" => o.suites = Some(common::parse_suites(&args.value(&a)?)?),
             "--keylog" => o.keylog = Some(args.value(&a)?),
+            "--tickets" => {
+                let v = args.value(&a)?;
+                o.tickets = Some(
+                    v.parse()
+                        .map_err(|_| format!("--tickets: {v:?} is not a count"))?,
+                );
+            }
+            "--early-data" => o.early_data = true,
+            "--psk-identity" => o.psk_identity = Some(args.value(&a)?),
+            "--psk" => o.psk = Some(args.value(&a)?),
             "--echo" | "--http" => {
                 let m = if a == "--echo" {
                     Mode::Echo
@@ -132,6 +160,9 @@ fn parse_args() -> Result<Option<Options>, String> {
     o.mode = mode.unwrap_or(Mode::Echo);
     if o.require_client_cert && o.client_ca.is_none() {
         return Err("--require-client-cert needs --client-ca".into());
+    }
+    if o.psk_identity.is_some() != o.psk.is_some() {
+        return Err("--psk-identity and --psk go together".into());
     }
     Ok(Some(o))
 }
@@ -172,6 +203,26 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(log) = common::key_log(o.keylog.as_deref())? {
         builder = builder.key_log(log);
     }
+    let tickets = o.tickets.or(o.early_data.then_some(2));
+    if let Some(n) = tickets {
+        builder = builder.session_tickets(n);
+    }
+    if o.early_data {
+        builder = builder.max_early_data_size(16384);
+    }
+    if let (Some(id), Some(psk)) = (&o.psk_identity, &o.psk) {
+        let secret = hex::decode(psk).map_err(|e| format!("--psk: not hex: {e}"))?;
+        builder = builder.external_psk(tls13::resumption::ExternalPsk::new(
+            id.as_bytes(),
+            &secret,
+            tls13::crypto::hash::HashAlgorithm::Sha256,
+        )?);
+    }
+    let report = Report {
+        client: ask_client,
+        resumed: tickets.is_some() || o.psk.is_some(),
+        early: o.early_data,
+    };
     let config = Arc::new(builder.build()?);
 
     let listener = TcpListener::bind(("127.0.0.1", o.port))?;
@@ -199,7 +250,7 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
         }
         let (config, active, mode) = (config.clone(), active.clone(), o.mode);
         std::thread::spawn(move || {
-            match serve(sock, config, mode, ask_client) {
+            match serve(sock, config, mode, report) {
                 Ok(summary) => eprintln!("[{peer}] ok: {summary}"),
                 Err(e) => eprintln!("[{peer}] error: {e}"),
             }
@@ -209,13 +260,25 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Which per-connection lines to log.
+#[derive(Clone, Copy)]
+struct Report {
+    /// `client: SUBJECT|none`
+    client: bool,
+    /// `resumed: yes|no`
+    resumed: bool,
+    /// `early-data: accepted|rejected`
+    early: bool,
+}
+
 /// Serves one connection; returns a one-line summary.
 fn serve(
     sock: TcpStream,
     config: Arc<ServerConfig>,
     mode: Mode,
-    ask_client: bool,
+    report: Report,
 ) -> io::Result<String> {
+    let ask_client = report.client;
     sock.set_nodelay(true)?;
     sock.set_read_timeout(Some(IDLE_TIMEOUT))?;
     sock.set_write_timeout(Some(IDLE_TIMEOUT))?;
@@ -229,6 +292,19 @@ fn serve(
         // The issue's contract: a line `client: SUBJECT` (the connection's
         // `[peer] ok:` line follows once it ends).
         eprintln!("client: {}", client_subject(&n.peer_certificates));
+    }
+    if report.resumed {
+        eprintln!("resumed: {}", if n.resumed { "yes" } else { "no" });
+    }
+    if report.early {
+        eprintln!(
+            "early-data: {}",
+            if n.early_data_accepted {
+                "accepted"
+            } else {
+                "rejected"
+            }
+        );
     }
     let mut summary = format!(
         "{} {} {} alpn={} sni={}{}",

@@ -22,7 +22,11 @@
 //!   by default). On the ServerHello: `random` (32 bytes), then the key
 //!   exchange's draws ([`crypto::kx::server_exchange`]), then the signer's
 //!   draws when signing CertificateVerify (the RSA-PSS salt), then 4 bytes
-//!   of `ticket_age_add` per NewSessionTicket.
+//!   of `ticket_age_add` per NewSessionTicket (plus the ticket producer's
+//!   own draws, if it uses this rng). A PSK handshake makes no key
+//!   exchange draws with psk_ke and no signer draws. A post-handshake
+//!   CertificateRequest draws its 16-byte context.
+//! * client: offering a PSK or 0-RTT draws nothing more.
 
 use alloc::sync::Arc;
 use alloc::vec;
@@ -35,11 +39,14 @@ use crate::crypto::suites::{ALL_SUITES, SuiteParams};
 use crate::crypto::{self, kx};
 use crate::error::Error;
 use crate::key_schedule::KeyLog;
-use crate::msgs::enums::{CertificateType, CipherSuite, NamedGroup, SignatureScheme};
+use crate::msgs::enums::{
+    CertificateType, CipherSuite, NamedGroup, PskKeyExchangeMode, SignatureScheme,
+};
 use crate::msgs::handshake::{ClientHello, ServerExtension};
+use crate::resumption::{ClientSessionStore, ExternalPsk, ReplayFilter, ServerSession};
 use crate::verify::{
-    CertifiedKey, ClientCertVerifier, ResolvesClientCert, ResolvesServerCert, ServerCertVerifier,
-    SingleCertResolver, SingleClientCert,
+    CertifiedKey, ClientCertVerifier, Decision, ResolvesClientCert, ResolvesServerCert,
+    ServerCertVerifier, SingleCertResolver, SingleClientCert,
 };
 
 /// A source of the current time, as seconds since the UNIX epoch. The
@@ -48,6 +55,11 @@ use crate::verify::{
 pub trait TimeSource: Send + Sync {
     /// Seconds since 1970-01-01T00:00:00Z.
     fn now_unix(&self) -> u64;
+    /// Milliseconds since the epoch, for ticket ages (RFC 8446 §4.2.11.1).
+    /// The default is [`now_unix`](Self::now_unix) × 1000.
+    fn now_unix_millis(&self) -> u64 {
+        self.now_unix().saturating_mul(1000)
+    }
 }
 
 /// [`TimeSource`] reading `std::time::SystemTime` (feature `std`).
@@ -61,6 +73,12 @@ impl TimeSource for SystemTimeSource {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
+            .unwrap_or(0)
+    }
+    fn now_unix_millis(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
             .unwrap_or(0)
     }
 }
@@ -156,13 +174,36 @@ pub struct TicketInfo<'a> {
     pub alpn: Option<&'a [u8]>,
     /// The client's SNI.
     pub server_name: Option<&'a str>,
+    /// The current time in milliseconds (the issue time of the ticket).
+    pub now_ms: u64,
+    /// max_early_data_size announced with this ticket (0: none).
+    pub max_early_data: u32,
+    /// The client's certificate chain, if it authenticated.
+    pub peer_certificates: &'a [Vec<u8>],
 }
 
-/// Produces the opaque `ticket` of a NewSessionTicket (RFC 8446 §4.6.1).
-/// Resumption itself comes in a later issue; this only issues tickets.
+/// Issues and redeems the opaque `ticket` of a NewSessionTicket (RFC 8446
+/// §4.6.1): stateless ([`StatelessTicketer`](crate::resumption::StatelessTicketer),
+/// the state sealed in the ticket) or stateful (a store keyed by the
+/// ticket, e.g. [`InMemoryTicketStore`](crate::resumption::InMemoryTicketStore)).
 pub trait TicketProducer: Send + Sync {
     /// The ticket, or `None` to send no ticket.
     fn produce(&self, info: &TicketInfo<'_>) -> Option<Vec<u8>>;
+    /// The session behind a ticket a client offers, or `None` when the
+    /// ticket is unknown, foreign or damaged (the server then falls back
+    /// to a full handshake). The default knows no ticket.
+    fn redeem(&self, ticket: &[u8]) -> Option<ServerSession> {
+        let _ = ticket;
+        None
+    }
+    /// What the server calls: [`redeem`](Self::redeem) at once by default.
+    /// Return `Decision::Deferred` to look the ticket up slowly or
+    /// remotely (a shared store, an HSM holding the ticket key): the
+    /// connection emits [`Event::RedeemTicket`](crate::Event::RedeemTicket)
+    /// and waits for [`ServerConnection::answer_ticket`](crate::ServerConnection::answer_ticket).
+    fn redeem_or_defer(&self, ticket: &[u8]) -> Decision<Option<ServerSession>> {
+        Decision::Ready(self.redeem(ticket))
+    }
 }
 
 /// Bounds on what a peer can make a connection do or hold. Every field has
@@ -275,6 +316,21 @@ pub struct ClientConfig {
     /// Chooses the certificate to present when the server sends a
     /// CertificateRequest; `None` (default): an empty Certificate is sent.
     pub client_cert_resolver: Option<Arc<dyn ResolvesClientCert>>,
+    /// Sessions for resumption: tickets received are stored here and the
+    /// next connection to the same name offers one. Default (`std`): a
+    /// [`ClientSessionCache`](crate::resumption::ClientSessionCache) of
+    /// single-use tickets; `None`: no resumption.
+    pub session_store: Option<Arc<dyn ClientSessionStore>>,
+    /// PSK key exchange modes offered (§4.2.9). Default `[psk_dhe_ke]`;
+    /// `[psk_ke]` trades forward secrecy for a cheaper handshake.
+    pub psk_modes: Vec<PskKeyExchangeMode>,
+    /// An external PSK to offer (RFC 8446 §2.2); tickets are then not
+    /// offered.
+    pub external_psk: Option<Arc<ExternalPsk>>,
+    /// Offer 0-RTT when the ticket allows it (default `false`). Early data
+    /// can be replayed by an attacker: see
+    /// [`ClientConnection::send_early_data`](crate::ClientConnection::send_early_data).
+    pub enable_early_data: bool,
     /// Resource bounds against a hostile server.
     pub limits: Limits,
     /// What the server may present, in preference order (RFC 7250
@@ -321,6 +377,10 @@ impl ClientConfig {
                 min_rsa_bits: DEFAULT_MIN_RSA_BITS,
                 client_hello_hook: None,
                 client_cert_resolver: None,
+                session_store: default_session_store(),
+                psk_modes: vec![PskKeyExchangeMode::PSK_DHE_KE],
+                external_psk: None,
+                enable_early_data: false,
                 limits: Limits::default(),
                 server_certificate_types: vec![CertificateType::X509],
                 client_certificate_types: vec![CertificateType::X509],
@@ -425,6 +485,27 @@ impl ClientConfigBuilder {
         self.config.client_cert_resolver = Some(resolver);
         self
     }
+    /// Where sessions are kept (`None`: no resumption).
+    pub fn session_store(mut self, store: Option<Arc<dyn ClientSessionStore>>) -> Self {
+        self.config.session_store = store;
+        self
+    }
+    /// The PSK key exchange modes to offer, in preference order.
+    pub fn psk_modes(mut self, modes: &[PskKeyExchangeMode]) -> Self {
+        self.config.psk_modes = modes.to_vec();
+        self
+    }
+    /// Offer this external PSK (RFC 8446 §2.2).
+    pub fn external_psk(mut self, psk: ExternalPsk) -> Self {
+        self.config.external_psk = Some(Arc::new(psk));
+        self
+    }
+    /// Offer 0-RTT when a ticket allows it (replayable: see
+    /// [`ClientConnection::send_early_data`](crate::ClientConnection::send_early_data)).
+    pub fn enable_early_data(mut self, on: bool) -> Self {
+        self.config.enable_early_data = on;
+        self
+    }
     /// Client authentication with a raw public key (RFC 7250): presents
     /// `key`'s SubjectPublicKeyInfo, and offers only that type.
     pub fn client_auth_raw_public_key(self, key: SigningKey) -> Self {
@@ -468,6 +549,9 @@ impl ClientConfigBuilder {
         }
         if c.signature_schemes.is_empty() {
             return Err(Error::BadConfig("no signature scheme configured".into()));
+        }
+        if c.psk_modes.is_empty() {
+            return Err(Error::BadConfig("no PSK key exchange mode".into()));
         }
         check_cert_types(&c.server_certificate_types)?;
         check_cert_types(&c.client_certificate_types)?;
@@ -527,6 +611,21 @@ pub struct ServerConfig {
     pub client_auth: ClientAuth,
     /// The smallest RSA key accepted in a client's CertificateVerify (bits).
     pub min_rsa_bits: usize,
+    /// External PSKs the server accepts (RFC 8446 §2.2).
+    pub external_psks: Vec<Arc<ExternalPsk>>,
+    /// Anti-replay for 0-RTT (RFC 8446 §8). Default (`std`): a
+    /// [`StrikeRegister`](crate::resumption::StrikeRegister) of the
+    /// binders seen within [`early_data_window_ms`](Self::early_data_window_ms).
+    /// `None`: early data is accepted without replay protection.
+    pub replay_filter: Option<Arc<dyn ReplayFilter>>,
+    /// 0-RTT is refused when the client's ticket age differs from the
+    /// server's view by more than this (§8.3). Default 10 000 ms.
+    pub early_data_window_ms: u32,
+    /// Verifies certificates asked for after the handshake
+    /// ([`ServerConnection::request_client_certificate`](crate::ServerConnection::request_client_certificate))
+    /// when [`client_auth`](Self::client_auth) has no verifier (then no
+    /// CertificateRequest is sent in the handshake itself).
+    pub post_handshake_client_verifier: Option<Arc<dyn ClientCertVerifier>>,
     /// Resource bounds against a hostile client.
     pub limits: Limits,
     /// What we can present, in preference order (RFC 7250
@@ -614,12 +713,17 @@ impl ServerConfig {
                 encrypted_extensions_hook: None,
                 client_auth: ClientAuth::None,
                 min_rsa_bits: DEFAULT_MIN_RSA_BITS,
+                external_psks: Vec::new(),
+                replay_filter: default_replay_filter(),
+                early_data_window_ms: 10_000,
+                post_handshake_client_verifier: None,
                 limits: Limits::default(),
                 server_certificate_types: vec![CertificateType::X509],
                 client_certificate_types: vec![CertificateType::X509],
             },
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
+            custom_replay_filter: false,
         }
     }
 
@@ -643,6 +747,7 @@ pub struct ServerConfigBuilder {
     config: ServerConfig,
     rng_set: bool,
     time_set: bool,
+    custom_replay_filter: bool,
 }
 
 impl ServerConfigBuilder {
@@ -701,7 +806,49 @@ impl ServerConfigBuilder {
         self.config.ticket_lifetime = lifetime;
         self
     }
-    /// max_early_data_size announced in tickets.
+    /// Issue `count` stateless tickets (see
+    /// [`StatelessTicketer`](crate::resumption::StatelessTicketer)) with
+    /// the config's rng and clock, the key rotating every lifetime.
+    /// Call after [`rng`](Self::rng) and [`time`](Self::time).
+    #[cfg(feature = "std")]
+    pub fn session_tickets(self, count: usize) -> Self {
+        let lifetime = self.config.ticket_lifetime;
+        let t = crate::resumption::StatelessTicketer::new(
+            self.config.rng.clone(),
+            self.config.time.clone(),
+            u64::from(lifetime).max(3600),
+        );
+        self.tickets(Arc::new(t), count, lifetime)
+    }
+    /// Accept this external PSK (RFC 8446 §2.2).
+    pub fn external_psk(mut self, psk: ExternalPsk) -> Self {
+        self.config.external_psks.push(Arc::new(psk));
+        self
+    }
+    /// Client certificates asked for only after the handshake are checked
+    /// with `verifier` (see [`ServerConfig::post_handshake_client_verifier`]).
+    pub fn post_handshake_client_verifier(mut self, verifier: Arc<dyn ClientCertVerifier>) -> Self {
+        self.config.post_handshake_client_verifier = Some(verifier);
+        self
+    }
+    /// The 0-RTT anti-replay filter (`None`: no replay protection).
+    pub fn replay_filter(mut self, filter: Option<Arc<dyn ReplayFilter>>) -> Self {
+        self.config.replay_filter = filter;
+        self.custom_replay_filter = true;
+        self
+    }
+    /// See [`ServerConfig::early_data_window_ms`]. The default strike
+    /// register follows the window (a custom filter must cover it itself).
+    pub fn early_data_window_ms(mut self, ms: u32) -> Self {
+        self.config.early_data_window_ms = ms;
+        if !self.custom_replay_filter {
+            self.config.replay_filter = default_replay_filter_for(ms);
+        }
+        self
+    }
+    /// max_early_data_size announced in tickets; non-zero also means that
+    /// 0-RTT is accepted (when the ticket, suite, ALPN, ticket age and
+    /// replay filter allow it).
     pub fn max_early_data_size(mut self, size: u32) -> Self {
         self.config.max_early_data_size = size;
         self
@@ -851,6 +998,34 @@ fn default_rng() -> Arc<dyn SecureRandom> {
         }
     }
     Arc::new(NoRandom)
+}
+
+#[cfg(feature = "std")]
+fn default_session_store() -> Option<Arc<dyn ClientSessionStore>> {
+    Some(Arc::new(crate::resumption::ClientSessionCache::default()))
+}
+
+#[cfg(not(feature = "std"))]
+fn default_session_store() -> Option<Arc<dyn ClientSessionStore>> {
+    None
+}
+
+fn default_replay_filter() -> Option<Arc<dyn ReplayFilter>> {
+    default_replay_filter_for(10_000)
+}
+
+/// A strike register of 2^16 binders over `window_ms`.
+#[cfg(feature = "std")]
+fn default_replay_filter_for(window_ms: u32) -> Option<Arc<dyn ReplayFilter>> {
+    Some(Arc::new(crate::resumption::StrikeRegister::new(
+        1 << 16,
+        u64::from(window_ms),
+    )))
+}
+
+#[cfg(not(feature = "std"))]
+fn default_replay_filter_for(_window_ms: u32) -> Option<Arc<dyn ReplayFilter>> {
+    None
 }
 
 #[cfg(feature = "std")]

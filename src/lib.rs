@@ -262,6 +262,7 @@ mod log;
 pub mod msgs;
 pub mod pki;
 pub mod record;
+pub mod resumption;
 #[cfg(feature = "std")]
 pub mod stream;
 #[cfg(feature = "tokio")]

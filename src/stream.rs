@@ -220,10 +220,30 @@ where
                     }
                     self.plain.extend_from_slice(&bytes);
                 }
+                // A server configured for 0-RTT (max_early_data_size > 0)
+                // reads early data first, like the rest of the stream; the
+                // config is where the replay risk was accepted.
+                Event::EarlyData(bytes) => {
+                    if self.plain_pos == self.plain.len() {
+                        self.plain.clear();
+                        self.plain_pos = 0;
+                    }
+                    self.plain.extend_from_slice(&bytes);
+                }
+                // Refused 0-RTT: the bytes go again as ordinary data, so the
+                // stream loses nothing.
+                Event::EarlyDataRejected(bytes) => {
+                    if let Err(e) = self.conn.send(&bytes) {
+                        result = Err(to_io_error(e));
+                    }
+                }
                 Event::Closed(CloseKind::CloseNotify) => self.peer_closed = true,
                 // receive_eof returned the error this stands for.
                 Event::Closed(CloseKind::Truncated) => {}
-                Event::VerifyServerCert(_) | Event::SelectCertificate(_) | Event::Sign(_) => {
+                Event::VerifyServerCert(_)
+                | Event::SelectCertificate(_)
+                | Event::Sign(_)
+                | Event::RedeemTicket(_) => {
                     result = Err(io::Error::other(
                         "a certificate decision was deferred, but the blocking stream driver \
                          needs synchronous decisions: use a verifier, resolver and signer that \

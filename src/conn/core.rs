@@ -43,8 +43,16 @@ pub struct Core {
     read_secret: Option<Output>,
     write_secret: Option<Output>,
     exporter_secret: Option<Output>,
-    /// resumption_master_secret, kept for tickets (later issue).
+    /// resumption_master_secret, kept for tickets.
     pub resumption_secret: Option<Output>,
+    /// early_exporter_master_secret, when 0-RTT was offered/accepted.
+    pub early_exporter_secret: Option<Output>,
+    /// Server: 0-RTT bytes still allowed (`Some` while early data is read).
+    pub early_read: Option<u32>,
+    /// Server that refused 0-RTT: how many bytes of records that do not
+    /// open (or, before keys, application_data records) may still be
+    /// skipped as the client's early data (§4.2.10).
+    pub skip_early: usize,
     out: Vec<u8>,
     hs_out: Vec<u8>,
     events: VecDeque<Event>,
@@ -91,6 +99,9 @@ impl Core {
             write_secret: None,
             exporter_secret: None,
             resumption_secret: None,
+            early_exporter_secret: None,
+            early_read: None,
+            skip_early: 0,
             out: Vec::new(),
             hs_out: Vec::new(),
             events: VecDeque::new(),
@@ -248,6 +259,35 @@ impl Core {
         }
     }
 
+    /// TLS-Exporter over early_exporter_master_secret (§7.5).
+    pub fn export_early(&self, label: &[u8], context: &[u8], out: &mut [u8]) -> Result<(), Error> {
+        match (&self.early_exporter_secret, self.suite) {
+            (Some(secret), Some(suite)) => {
+                key_schedule::export(suite.hash, secret.as_ref(), label, context, out)
+            }
+            _ => Err(Error::HandshakeNotComplete),
+        }
+    }
+
+    /// Client: seals 0-RTT application data under the current (early)
+    /// write key.
+    pub fn seal_early(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.flush_handshake()?;
+        if self.sealer.is_none() {
+            return Err(Error::Internal("early data without an early key"));
+        }
+        self.seal_data(ContentType::APPLICATION_DATA, data)
+    }
+
+    /// Client after a HelloRetryRequest: the second ClientHello goes out in
+    /// plaintext, not under the early key.
+    pub fn clear_write_key(&mut self) -> Result<(), Error> {
+        self.flush_handshake()?;
+        self.sealer = None;
+        self.write_secret = None;
+        Ok(())
+    }
+
     pub fn update_keys(&mut self, request_peer: bool) -> Result<(), Error> {
         self.check_usable()?;
         if !self.connected {
@@ -295,6 +335,21 @@ impl Core {
         self.opener = Some(RecordOpener::new(suite, secret.as_ref()));
         self.read_secret = Some(secret.clone());
         Ok(())
+    }
+
+    /// The current read traffic secret (post-handshake Finished, §4.4).
+    pub fn current_read_secret(&self) -> Option<&Output> {
+        self.read_secret.as_ref()
+    }
+
+    /// The current write traffic secret (post-handshake Finished, §4.4).
+    pub fn current_write_secret(&self) -> Option<&Output> {
+        self.write_secret.as_ref()
+    }
+
+    /// Whether close_notify was sent (nothing more may be sent).
+    pub fn sent_close(&self) -> bool {
+        self.sent_close || self.close_pending
     }
 
     pub fn set_exporter_secret(&mut self, secret: Output) {
@@ -516,8 +571,26 @@ impl Core {
                     .into());
                 }
                 let mut payload = payload;
-                let inner = opener.open(&header, &mut payload, self.recv_max_inner)?;
-                (inner, payload)
+                let len = payload.len();
+                match opener.open(&header, &mut payload, self.recv_max_inner) {
+                    Ok(inner) => {
+                        self.skip_early = 0;
+                        (inner, payload)
+                    }
+                    // §4.2.10: a server that refused 0-RTT skips records
+                    // that fail to decrypt, up to max_early_data_size.
+                    Err(Error::DecryptFailed) if self.skip_early >= len => {
+                        self.skip_early = self.skip_early.saturating_sub(len);
+                        return Ok(Received::Handled);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            None if typ == ContentType::APPLICATION_DATA && self.skip_early > 0 => {
+                // After a HelloRetryRequest the server has no key for the
+                // early data that followed the first ClientHello (§4.2.10).
+                self.skip_early = self.skip_early.saturating_sub(payload.len());
+                return Ok(Received::Handled);
             }
             None => {
                 if typ == ContentType::APPLICATION_DATA {
@@ -555,9 +628,27 @@ impl Core {
                 if !self.joiner.is_empty() {
                     return Err(PeerMisbehaved::InterleavedHandshake.into());
                 }
+                if !self.connected && self.early_read.is_some() {
+                    // §4.2.10: more than max_early_data_size is
+                    // unexpected_message.
+                    let left = self.early_read.unwrap_or(0);
+                    let n = u32::try_from(content.len()).unwrap_or(u32::MAX);
+                    if n > left {
+                        return Err(PeerMisbehaved::UnexpectedMessage {
+                            got: "early data beyond max_early_data_size",
+                            expected: "EndOfEarlyData",
+                        }
+                        .into());
+                    }
+                    self.early_read = Some(left.saturating_sub(n));
+                    if !content.is_empty() {
+                        self.events.push_back(Event::EarlyData(content));
+                    }
+                    return Ok(Received::Handled);
+                }
                 if !self.connected {
-                    // No early data in this issue: data before the
-                    // handshake completes is out of order.
+                    // Data before the handshake completes (outside 0-RTT)
+                    // is out of order.
                     return Err(PeerMisbehaved::UnexpectedMessage {
                         got: "application_data",
                         expected: "handshake",

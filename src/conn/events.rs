@@ -22,9 +22,30 @@ pub enum Event {
     /// without close_notify (the data may be truncated). The two are never
     /// confused.
     Closed(CloseKind),
-    /// The server sent a NewSessionTicket (client only). Resumption comes
-    /// in a later issue.
+    /// The server sent a NewSessionTicket (client only). The session is
+    /// already in the config's session store, if there is one.
     NewSessionTicket(NewSessionTicket),
+    /// Server: 0-RTT data from the client, before the handshake completed.
+    /// **It may be a replay** (RFC 8446 §8): act on it only if doing so
+    /// twice is harmless.
+    EarlyData(Vec<u8>),
+    /// Client: the server accepted our 0-RTT data.
+    EarlyDataAccepted,
+    /// Server: the ticket producer deferred redeeming this ticket (a PSK
+    /// identity the client offered); answer with
+    /// `ServerConnection::answer_ticket` (`None`: unknown ticket, full
+    /// handshake).
+    RedeemTicket(Vec<u8>),
+    /// Server: the client answered a post-handshake CertificateRequest
+    /// (`ServerConnection::request_client_certificate`) with this chain,
+    /// verified and proven by its CertificateVerify and Finished (leaf
+    /// first; also in `negotiated().peer_certificates`). Empty: the client
+    /// declined.
+    PostHandshakeAuth(Vec<Vec<u8>>),
+    /// Client: the server refused our 0-RTT data; these are the bytes that
+    /// were sent as early data and did not arrive. Send them again (after
+    /// the handshake) if they still matter.
+    EarlyDataRejected(Vec<u8>),
     /// Client: the verifier deferred; check the chain and answer with
     /// `ClientConnection::answer_verify`.
     VerifyServerCert(VerifyRequest),
@@ -115,4 +136,10 @@ pub struct Negotiated {
     pub client_signature_scheme: Option<SignatureScheme>,
     /// The record_size_limit the peer announced, if any.
     pub peer_record_size_limit: Option<u16>,
+    /// The handshake used a pre-shared key (a ticket or an external PSK).
+    pub resumed: bool,
+    /// The PSK was an external one (RFC 8446 §2.2), not a ticket.
+    pub external_psk: bool,
+    /// 0-RTT data was offered and accepted.
+    pub early_data_accepted: bool,
 }

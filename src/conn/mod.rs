@@ -177,6 +177,19 @@ impl Connection {
         self.core.export(label, context, out)
     }
 
+    /// TLS-Exporter over early_exporter_master_secret (RFC 8446 §7.5):
+    /// available once 0-RTT was offered (client) or accepted (server).
+    /// Like early data itself, these keys are not protected against
+    /// replay.
+    pub fn export_early_keying_material(
+        &self,
+        label: &[u8],
+        context: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        self.core.export_early(label, context, out)
+    }
+
     /// Sends a KeyUpdate (RFC 8446 §4.6.3) and switches to the next write
     /// key; with `request_peer` the peer is asked to update too.
     pub fn update_keys(&mut self, request_peer: bool) -> Result<(), Error> {
@@ -204,6 +217,36 @@ impl ClientConnection {
         Ok(Self {
             inner: Connection { core, state },
         })
+    }
+
+    /// Sends `data` as 0-RTT early data (RFC 8446 §2.3, §4.2.10) and
+    /// returns how many bytes were taken: at most what the ticket's
+    /// max_early_data_size still allows, and 0 when no early data was
+    /// offered (no ticket allowing it, or
+    /// [`ClientConfig::enable_early_data`] off) or 0-RTT is over. Send the
+    /// rest with [`send`](Connection::send) after the handshake.
+    ///
+    /// **Warning: early data can be replayed.** An attacker who records
+    /// the first flight can deliver it to the server again (RFC 8446 §8);
+    /// the server's anti-replay only narrows this. Send only requests
+    /// that are safe to execute twice (idempotent), never e.g. a payment.
+    ///
+    /// Whether the server took it is reported by
+    /// [`Event::EarlyDataAccepted`] or [`Event::EarlyDataRejected`], which
+    /// hands the bytes back.
+    pub fn send_early_data(&mut self, data: &[u8]) -> Result<usize, Error> {
+        self.inner.core.check_usable()?;
+        let State::Client(hs) = &mut self.inner.state else {
+            return Err(Error::Internal("client state on a server"));
+        };
+        let r = hs.send_early_data(&mut self.inner.core, data);
+        match r {
+            Ok(n) => Ok(n),
+            Err(e) => {
+                let r = self.inner.core.finish_call(Err(e));
+                r.map(|()| 0)
+            }
+        }
     }
 
     /// Answers a deferred [`Event::VerifyServerCert`]: `Ok(())` accepts
@@ -250,6 +293,50 @@ impl ServerConnection {
         Ok(Self {
             inner: Connection { core, state },
         })
+    }
+
+    /// Asks the client for a certificate after the handshake (RFC 8446
+    /// §4.6.2): queues a CertificateRequest with a fresh context (16 bytes
+    /// from the rng). The client answers through its certificate
+    /// resolver; once its Certificate, CertificateVerify and Finished are
+    /// checked with the [`ClientAuth`](crate::ClientAuth) verifier,
+    /// [`Event::PostHandshakeAuth`] reports the chain (empty when the
+    /// client declined; with `ClientAuth::Required` declining is
+    /// `certificate_required`). Needs a client that offered
+    /// post_handshake_auth (ours does when it has a resolver), a verifier
+    /// in the config, and no request outstanding. Application data keeps
+    /// flowing meanwhile.
+    pub fn request_client_certificate(&mut self) -> Result<(), Error> {
+        self.inner.core.check_usable()?;
+        let r = handshake::server::request_client_certificate(
+            &mut self.inner.core,
+            &mut self.inner.state,
+        );
+        match r {
+            // Configuration and state errors leave the connection usable.
+            Err(
+                e @ (Error::BadConfig(_) | Error::HandshakeNotComplete | Error::ConnectionClosed),
+            ) => Err(e),
+            r => self.inner.core.finish_call(r),
+        }
+    }
+
+    /// Answers a deferred [`Event::RedeemTicket`] with the ticket's
+    /// session (`None`: unknown, foreign or damaged — a full handshake
+    /// follows). Buffered input is then processed.
+    pub fn answer_ticket(
+        &mut self,
+        session: Option<crate::resumption::ServerSession>,
+    ) -> Result<(), Error> {
+        self.inner.core.check_usable()?;
+        if !handshake::server::awaiting_ticket(&self.inner.state) {
+            return Err(Error::BadConfig("no ticket lookup is pending".into()));
+        }
+        let r =
+            handshake::server::answer_ticket(&mut self.inner.core, &mut self.inner.state, session);
+        let r = self.inner.core.finish_call(r);
+        r?;
+        self.inner.process()
     }
 
     /// Answers a deferred [`Event::SelectCertificate`].

@@ -18,7 +18,7 @@ use crate::codec::Codec;
 use crate::config::ClientConfig;
 use crate::conn::core::Core;
 use crate::conn::events::{Event, SignRequest, VerifyRequest};
-use crate::crypto::hash::Output;
+use crate::crypto::hash::{HashAlgorithm, Output};
 use crate::crypto::kx::KeyExchange;
 use crate::crypto::sign::{self, VerifyError};
 use crate::crypto::suites::{self, SuiteParams};
@@ -26,7 +26,9 @@ use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, Pe
 use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule};
 use crate::msgs::enums::*;
 use crate::msgs::handshake::*;
+use crate::resumption::ClientSession;
 use crate::verify::{CertificateRequestInfo, Decision, ServerName};
+use zeroize::Zeroizing;
 
 use super::State;
 use super::common::{self, ext_in, unexpected};
@@ -46,6 +48,35 @@ pub struct ClientHs {
     server_cert_type: CertificateType,
     /// RFC 7250: what our Certificate must carry, if asked (from EE).
     client_cert_type: CertificateType,
+    /// The PSK offered (ticket or external), if any (boxed: most
+    /// connections offer none).
+    psk: Option<Box<PskOffer>>,
+    early: Early,
+    /// The transcript through our Finished, kept when we offered
+    /// post_handshake_auth (§4.6.2).
+    pha_transcript: Option<Box<Transcript>>,
+}
+
+/// A PSK the ClientHello offers (§4.2.11).
+struct PskOffer {
+    identity: Vec<u8>,
+    obfuscated_age: u32,
+    secret: Zeroizing<Vec<u8>>,
+    hash: HashAlgorithm,
+    external: bool,
+    /// For tickets: the session (its suite, 0-RTT allowance, ALPN, chain).
+    session: Option<ClientSession>,
+}
+
+/// 0-RTT progress.
+#[derive(Default)]
+struct Early {
+    /// early_data was offered and the early key is in use for writing.
+    offered: bool,
+    accepted: bool,
+    /// Bytes sent as early data (handed back if the server refuses).
+    sent: Vec<u8>,
+    max: u32,
 }
 
 /// What the last ClientHello offered (after the hook ran).
@@ -75,6 +106,8 @@ struct Hs {
     s_hs: Output,
     /// Boxed to keep every handshake state small.
     cert_request: Option<Box<CertReq>>,
+    /// A PSK was accepted: no server certificate follows.
+    resumed: bool,
 }
 
 /// The server's CertificateRequest (§4.3.2).
@@ -150,6 +183,15 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
         shares.push(KeyExchange::start(NamedGroup::X25519, rng)?);
     }
 
+    let psk = choose_psk(&config, &server_name);
+    let early = psk.as_ref().and_then(|p| p.session.as_ref()).filter(|s| {
+        config.enable_early_data
+            && s.max_early_data > 0
+            && config.suites.iter().any(|c| c.suite == s.suite)
+    });
+    let early_suite = early.and_then(|s| suites::lookup(s.suite));
+    let early_max = early.map_or(0, |s| s.max_early_data);
+
     let mut hs = ClientHs {
         config,
         server_name,
@@ -159,10 +201,37 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
         session_id,
         offered: Offered::default(),
         sent_ccs: false,
+        psk,
+        early: Early::default(),
+        pha_transcript: None,
         server_cert_type: CertificateType::X509,
         client_cert_type: CertificateType::X509,
     };
-    hs.send_hello(&mut core, &shares, None)?;
+    hs.send_hello(&mut core, &shares, None, early_suite.is_some())?;
+    if let (Some(suite), Some(p)) = (early_suite, &hs.psk) {
+        // §4.2.10: 0-RTT under client_early_traffic_secret, derived over
+        // Hash(ClientHello).
+        let ch_hash = hs
+            .transcript
+            .hash_with(p.hash, &[])
+            .ok_or(Error::Internal("early transcript"))?;
+        let es = EarlySchedule::new(p.hash, Some(&p.secret));
+        let c_e = es.client_early_traffic_secret(ch_hash.as_ref());
+        let eem = es.early_exporter_master_secret(ch_hash.as_ref());
+        core.set_suite(suite);
+        core.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", &c_e);
+        core.log_secret("EARLY_EXPORTER_SECRET", &eem);
+        core.early_exporter_secret = Some(eem);
+        core.flush_handshake()?;
+        if hs.config.middlebox_compat {
+            // Appendix D.4: with 0-RTT the CCS follows the first ClientHello.
+            core.write_ccs();
+            hs.sent_ccs = true;
+        }
+        core.set_write_secret(&c_e)?;
+        hs.early.offered = true;
+        hs.early.max = early_max;
+    }
     core.ccs_allowed = true;
     hs.state = St::ExpectServerHello {
         shares,
@@ -249,11 +318,192 @@ impl ClientHs {
         matches!(self.state, St::AwaitVerify(_) | St::AwaitSign(_))
     }
 
+    /// 0-RTT is over without acceptance: hand the bytes back.
+    fn reject_early(&mut self, core: &mut Core) {
+        self.early.offered = false;
+        core.negotiated.early_data_accepted = false;
+        core.push_event(Event::EarlyDataRejected(mem::take(&mut self.early.sent)));
+    }
+
+    /// Seals 0-RTT data while the early key is in use; returns how much
+    /// was taken (bounded by the ticket's max_early_data_size).
+    pub fn send_early_data(&mut self, core: &mut Core, data: &[u8]) -> Result<usize, Error> {
+        if !self.early.offered || self.early.accepted && matches!(self.state, St::Connected) {
+            return Ok(0);
+        }
+        let room = (self.early.max as usize).saturating_sub(self.early.sent.len());
+        let n = room.min(data.len());
+        let Some(chunk) = data.get(..n) else {
+            return Ok(0);
+        };
+        if n > 0 {
+            core.seal_early(chunk)?;
+            self.early.sent.extend_from_slice(chunk);
+        }
+        Ok(n)
+    }
+
+    /// A certificate for `info` whose key signs a requested scheme, of the
+    /// negotiated certificate type (RFC 7250).
+    fn choose_client_cert(
+        &self,
+        info: &CertificateRequestInfo,
+    ) -> Option<(Arc<crate::verify::CertifiedKey>, SignatureScheme)> {
+        // A type we cannot present (the server chose none and we only
+        // have raw keys): an empty Certificate, and the server decides.
+        let can_present = self
+            .config
+            .client_certificate_types
+            .contains(&self.client_cert_type);
+        self.config
+            .client_cert_resolver
+            .as_ref()
+            .filter(|_| can_present)
+            .and_then(|r| r.resolve(info))
+            .filter(|ck| !ck.chain.is_empty())
+            // A bare key cannot answer an X.509 request.
+            .filter(|ck| {
+                self.client_cert_type == CertificateType::RAW_PUBLIC_KEY
+                    || !ck.chain.first().is_some_and(|c| common::is_spki(c))
+            })
+            .and_then(|ck| {
+                let scheme = ck
+                    .signer
+                    .schemes()
+                    .into_iter()
+                    .find(|s| info.signature_schemes.contains(s))?;
+                Some((ck, scheme))
+            })
+    }
+
+    /// Answers a post-handshake CertificateRequest (§4.6.2): Certificate,
+    /// [CertificateVerify], Finished under the application traffic key,
+    /// over the handshake transcript plus this exchange.
+    fn post_handshake_auth(
+        &mut self,
+        core: &mut Core,
+        cr: CertificateRequest,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let mut req = check_certificate_request(cr, true)?;
+        req.info.certificate_type = self.client_cert_type;
+        let mut t = self
+            .pha_transcript
+            .as_deref()
+            .cloned()
+            .ok_or(Error::Internal("post-handshake auth without a transcript"))?;
+        t.add(raw);
+        let chosen = self.choose_client_cert(&req.info);
+        let entries = match &chosen {
+            Some((ck, _)) if self.client_cert_type == CertificateType::RAW_PUBLIC_KEY => {
+                let first = ck.chain.first().ok_or(Error::Internal("empty chain"))?;
+                vec![CertificateEntry {
+                    data: common::raw_public_key(first)?,
+                    extensions: Vec::new(),
+                }]
+            }
+            Some((ck, _)) => ck
+                .chain
+                .iter()
+                .map(|c| CertificateEntry {
+                    data: c.clone(),
+                    extensions: Vec::new(),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let cert = HandshakeMessage::Certificate(CertificatePayload {
+            context: req.context,
+            entries,
+        })
+        .to_bytes();
+        t.add(&cert);
+        let mut flight = cert;
+        if let Some((ck, scheme)) = chosen {
+            let th = t.current()?;
+            let content = common::signed_content(common::CLIENT_CV_CONTEXT, th.as_ref());
+            let signature = match ck.signer.sign(scheme, &content, self.config.rng.as_ref()) {
+                Decision::Ready(sig) => sig?,
+                // Deferred signing exists for the handshake only.
+                Decision::Deferred => {
+                    return Err(Error::SigningFailed(
+                        "deferred signing is not supported after the handshake".into(),
+                    ));
+                }
+            };
+            let cv = HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature })
+                .to_bytes();
+            t.add(&cv);
+            flight.extend_from_slice(&cv);
+            core.negotiated.client_signature_scheme = Some(scheme);
+        }
+        let hash = core
+            .negotiated
+            .suite
+            .and_then(suites::lookup)
+            .ok_or(Error::Internal("no suite after the handshake"))?
+            .hash;
+        let key = core
+            .current_write_secret()
+            .ok_or(Error::Internal("no application key"))?;
+        let th = t.current()?;
+        let vd = key_schedule::finished_verify_data(hash, key.as_ref(), th.as_ref());
+        flight.extend_from_slice(&HandshakeMessage::Finished(vd.as_ref().to_vec()).to_bytes());
+        if !core.sent_close() {
+            core.queue_handshake(&flight);
+        }
+        Ok(())
+    }
+
+    /// Turns a NewSessionTicket into a stored session (§4.6.1).
+    fn store_ticket(&self, core: &mut Core, t: &NewSessionTicket) -> Result<(), Error> {
+        // §4.6.1: a lifetime of zero means "do not use"; over 7 days is
+        // not allowed.
+        if t.lifetime > 604_800 {
+            return Err(PeerMisbehaved::IllegalParameter("ticket_lifetime above 7 days").into());
+        }
+        let Some(store) = &self.config.session_store else {
+            return Ok(());
+        };
+        let (Some(suite), Some(rms)) = (core.negotiated.suite, &core.resumption_secret) else {
+            return Ok(());
+        };
+        if t.lifetime == 0 || self.config.external_psk.is_some() {
+            return Ok(());
+        }
+        let Some(params) = suites::lookup(suite) else {
+            return Ok(());
+        };
+        let psk = key_schedule::resumption_psk(params.hash, rms.as_ref(), &t.nonce);
+        let max_early_data = t
+            .extensions
+            .iter()
+            .find_map(|e| match e {
+                TicketExtension::EarlyData(n) => Some(*n),
+                _ => None,
+            })
+            .unwrap_or(0);
+        let session = ClientSession {
+            suite,
+            psk: Zeroizing::new(psk.as_ref().to_vec()),
+            ticket: t.ticket.clone(),
+            age_add: t.age_add,
+            lifetime: t.lifetime,
+            received_ms: self.config.time.now_unix_millis(),
+            max_early_data,
+            alpn: core.negotiated.alpn.clone(),
+            peer_certificates: core.negotiated.peer_certificates.clone(),
+        };
+        store.put(&session_key(&self.server_name), session);
+        Ok(())
+    }
+
     fn send_hello(
         &mut self,
         core: &mut Core,
         shares: &[KeyExchange],
         cookie: Option<&[u8]>,
+        early: bool,
     ) -> Result<(), Error> {
         let c = &self.config;
         let mut exts = Vec::new();
@@ -296,11 +546,27 @@ impl ClientHs {
                 })
                 .collect(),
         ));
-        exts.push(ClientExtension::PskKeyExchangeModes(vec![
-            PskKeyExchangeMode::PSK_DHE_KE,
-        ]));
+        exts.push(ClientExtension::PskKeyExchangeModes(c.psk_modes.clone()));
         if let Some(cookie) = cookie {
             exts.push(ClientExtension::Cookie(cookie.to_vec()));
+        }
+        if c.client_cert_resolver.is_some() {
+            // §4.2.6: we answer CertificateRequests after the handshake
+            // through the same resolver.
+            exts.push(ClientExtension::PostHandshakeAuth);
+        }
+        if early {
+            exts.push(ClientExtension::EarlyData);
+        }
+        if let Some(p) = &self.psk {
+            // §4.2.11: last; the binder is filled in below.
+            exts.push(ClientExtension::PreSharedKey(OfferedPsks {
+                identities: vec![PskIdentity {
+                    identity: p.identity.clone(),
+                    obfuscated_ticket_age: p.obfuscated_age,
+                }],
+                binders: vec![vec![0; p.hash.output_len()]],
+            }));
         }
         let mut hello = ClientHello {
             legacy_version: ProtocolVersion::TLS1_2,
@@ -312,6 +578,22 @@ impl ClientHs {
         };
         if let Some(hook) = &c.client_hello_hook {
             hook(&mut hello);
+        }
+        if let Some(p) = &self.psk {
+            // §4.2.11.2: the binder covers the ClientHello up to the binders
+            // (after any HelloRetryRequest exchange), as finally encoded.
+            if let Some(trunc) = hello.encoding_for_binders() {
+                let th = self
+                    .transcript
+                    .hash_with(p.hash, &trunc)
+                    .ok_or(Error::Internal("binder transcript hash"))?;
+                let binder = common::psk_binder(p.hash, &p.secret, p.external, th.as_ref());
+                if let Some(ClientExtension::PreSharedKey(offer)) = hello.extensions.last_mut()
+                    && let Some(b) = offer.binders.first_mut()
+                {
+                    *b = binder.as_ref().to_vec();
+                }
+            }
         }
         // Remember what was actually offered, hook edits included.
         self.random = hello.random;
@@ -361,7 +643,7 @@ impl ClientHs {
             (St::ExpectCertificate(mut h), HandshakeMessage::CertificateRequest(cr))
                 if h.cert_request.is_none() =>
             {
-                h.cert_request = Some(Box::new(certificate_request(cr)?));
+                h.cert_request = Some(Box::new(check_certificate_request(cr, false)?));
                 self.transcript.add(raw);
                 self.state = St::ExpectCertificate(h);
                 Ok(())
@@ -378,12 +660,19 @@ impl ClientHs {
             (St::Connected, HandshakeMessage::NewSessionTicket(t)) => {
                 self.state = St::Connected;
                 check_ticket_extensions(&t)?;
+                self.store_ticket(core, &t)?;
                 core.push_event(Event::NewSessionTicket(t));
                 Ok(())
             }
             (St::Connected, HandshakeMessage::KeyUpdate(req)) => {
                 self.state = St::Connected;
                 core.received_key_update(req)
+            }
+            (St::Connected, HandshakeMessage::CertificateRequest(cr))
+                if self.pha_transcript.is_some() =>
+            {
+                self.state = St::Connected;
+                self.post_handshake_auth(core, cr, raw)
             }
             (st, msg) => Err(unexpected(&msg, st.expecting())),
         }
@@ -471,6 +760,16 @@ impl ClientHs {
             .into());
         }
         core.negotiated.hello_retry = true;
+        if self.early.offered {
+            // §4.2.10: after a HelloRetryRequest 0-RTT is over; the second
+            // ClientHello goes out in plaintext.
+            self.reject_early(core);
+            core.clear_write_key()?;
+        }
+        if self.psk.as_ref().is_some_and(|p| p.hash != suite.hash) {
+            // §4.1.4: only PSKs matching the selected suite's hash remain.
+            self.psk = None;
+        }
         self.transcript.start_hash_after_retry(suite.hash);
         self.transcript.add(raw);
         let shares = match group {
@@ -482,7 +781,7 @@ impl ClientHs {
             core.write_ccs();
             self.sent_ccs = true;
         }
-        self.send_hello(core, &shares, cookie.as_deref())?;
+        self.send_hello(core, &shares, cookie.as_deref(), false)?;
         self.state = St::ExpectServerHello {
             shares,
             retry: Some(Retry {
@@ -503,10 +802,12 @@ impl ClientHs {
     ) -> Result<(), Error> {
         let suite = self.check_common_hello(&sh)?;
         let mut share = None;
+        let mut selected_psk = None;
         for e in &sh.extensions {
             match e {
                 ServerExtension::KeyShare(k) => share = Some(k),
                 ServerExtension::SupportedVersions(_) => {}
+                ServerExtension::PreSharedKey(i) if self.psk.is_some() => selected_psk = Some(*i),
                 other => {
                     return Err(common::foreign_extension(
                         other.typ(),
@@ -516,7 +817,48 @@ impl ClientHs {
                 }
             }
         }
-        let share = share.ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
+        let psk = match selected_psk {
+            None => None,
+            // §4.2.11: one identity was offered, so only index 0 is valid.
+            Some(0) => {
+                let p = self
+                    .psk
+                    .as_ref()
+                    .ok_or(Error::Internal("PSK selected but none offered"))?;
+                // §4.2.11: the suite must share the PSK's hash.
+                if p.hash != suite.hash {
+                    return Err(PeerMisbehaved::IllegalParameter(
+                        "cipher suite hash differs from the PSK's",
+                    )
+                    .into());
+                }
+                Some(p)
+            }
+            Some(_) => {
+                return Err(
+                    PeerMisbehaved::IllegalParameter("selected_identity out of range").into(),
+                );
+            }
+        };
+        if psk.is_none() && share.is_none() {
+            return Err(PeerMisbehaved::MissingExtension("key_share").into());
+        }
+        if psk.is_some()
+            && share.is_none()
+            && !self.config.psk_modes.contains(&PskKeyExchangeMode::PSK_KE)
+        {
+            // §4.2.9: psk_ke selected though only psk_dhe_ke was offered.
+            return Err(PeerMisbehaved::MissingExtension("key_share").into());
+        }
+        if psk.is_some()
+            && share.is_some()
+            && !self
+                .config
+                .psk_modes
+                .contains(&PskKeyExchangeMode::PSK_DHE_KE)
+        {
+            return Err(PeerMisbehaved::SelectedUnofferedParameter("psk_dhe_ke").into());
+        }
         if let Some(r) = &retry {
             if r.suite != suite.suite {
                 return Err(PeerMisbehaved::IllegalParameter(
@@ -524,18 +866,37 @@ impl ClientHs {
                 )
                 .into());
             }
-            if r.group.is_some_and(|g| g != share.group) {
+            if r.group.is_some_and(|g| share.is_none_or(|s| g != s.group)) {
                 return Err(PeerMisbehaved::IllegalParameter(
                     "ServerHello group differs from the HelloRetryRequest's",
                 )
                 .into());
             }
         }
-        let pos = shares.iter().position(|k| k.group() == share.group).ok_or(
-            PeerMisbehaved::SelectedUnofferedParameter("key share group"),
-        )?;
-        let kx = shares.swap_remove(pos);
-        let shared = kx.complete(&share.payload)?;
+        let shared = match share {
+            Some(share) => {
+                let pos = shares.iter().position(|k| k.group() == share.group).ok_or(
+                    PeerMisbehaved::SelectedUnofferedParameter("key share group"),
+                )?;
+                let kx = shares.swap_remove(pos);
+                core.negotiated.group = Some(share.group);
+                Some(kx.complete(&share.payload)?)
+            }
+            None => None,
+        };
+        let resumed = psk.is_some();
+        let schedule = match psk {
+            Some(p) => {
+                core.negotiated.resumed = true;
+                core.negotiated.external_psk = p.external;
+                if let Some(s) = &p.session {
+                    core.negotiated.peer_certificates = s.peer_certificates.clone();
+                }
+                EarlySchedule::new(suite.hash, Some(&p.secret))
+            }
+            None => EarlySchedule::new(suite.hash, None),
+        }
+        .into_handshake(shared.as_ref().map(|s| s.as_ref()));
 
         if retry.is_none() {
             self.transcript.start_hash(suite.hash);
@@ -543,9 +904,7 @@ impl ClientHs {
         self.transcript.add(raw);
         core.set_suite(suite);
         core.negotiated.version = Some(ProtocolVersion::TLS1_3);
-        core.negotiated.group = Some(share.group);
 
-        let schedule = EarlySchedule::new(suite.hash, None).into_handshake(Some(&shared));
         let th = self.transcript.current()?;
         let c_hs = schedule.client_handshake_traffic_secret(th.as_ref());
         let s_hs = schedule.server_handshake_traffic_secret(th.as_ref());
@@ -556,13 +915,18 @@ impl ClientHs {
             core.write_ccs();
             self.sent_ccs = true;
         }
-        core.set_write_secret(&c_hs)?;
+        if !self.early.offered {
+            // With 0-RTT offered the early key stays until EncryptedExtensions
+            // says whether it was accepted.
+            core.set_write_secret(&c_hs)?;
+        }
         self.state = St::ExpectEncryptedExtensions(Hs {
             suite,
             schedule,
             c_hs,
             s_hs,
             cert_request: None,
+            resumed,
         });
         Ok(())
     }
@@ -628,7 +992,12 @@ impl ClientHs {
                     }
                 }
                 ServerExtension::EarlyData => {
-                    return Err(PeerMisbehaved::UnsolicitedExtension(typ.0).into());
+                    // §4.2.10: only with the first PSK, which we offered
+                    // early data under.
+                    if !self.early.offered || !h.resumed {
+                        return Err(PeerMisbehaved::UnsolicitedExtension(typ.0).into());
+                    }
+                    self.early.accepted = true;
                 }
                 // RFC 7250 §4.2: "selected from one of the values" offered.
                 ServerExtension::ServerCertificateType(t) => {
@@ -674,7 +1043,21 @@ impl ClientHs {
             .into());
         }
         self.transcript.add(raw);
-        self.state = St::ExpectCertificate(h);
+        if self.early.offered {
+            if self.early.accepted {
+                core.negotiated.early_data_accepted = true;
+                core.push_event(Event::EarlyDataAccepted);
+            } else {
+                self.reject_early(core);
+                core.set_write_secret(&h.c_hs)?;
+            }
+        }
+        self.state = if h.resumed {
+            // §2.2: a PSK handshake has no server certificate.
+            St::ExpectFinished(h)
+        } else {
+            St::ExpectCertificate(h)
+        };
         Ok(())
     }
 
@@ -787,6 +1170,14 @@ impl ClientHs {
         core.log_secret("EXPORTER_SECRET", &exporter);
         core.set_read_secret(&s_ap)?;
         core.ccs_allowed = false;
+        if self.early.offered && self.early.accepted {
+            // §4.5: EndOfEarlyData, the last message under the early key.
+            self.early.offered = false;
+            let eoed = HandshakeMessage::EndOfEarlyData.to_bytes();
+            self.transcript.add(&eoed);
+            core.queue_handshake(&eoed);
+            core.set_write_secret(&h.c_hs)?;
+        }
         let finish = OurFinish {
             suite: h.suite,
             master,
@@ -798,35 +1189,10 @@ impl ClientHs {
             return self.send_finished(core, finish);
         };
         req.info.certificate_type = self.client_cert_type;
-        // A type we cannot present (the server chose none and we only
-        // have raw keys): an empty Certificate, and the server decides.
-        let can_present = self
-            .config
-            .client_certificate_types
-            .contains(&self.client_cert_type);
 
         // §4.4.2: answer the request with a certificate whose key can sign
         // one of the requested schemes, or with an empty Certificate.
-        let chosen = self
-            .config
-            .client_cert_resolver
-            .as_ref()
-            .filter(|_| can_present)
-            .and_then(|r| r.resolve(&req.info))
-            .filter(|ck| !ck.chain.is_empty())
-            // A bare key cannot answer an X.509 request.
-            .filter(|ck| {
-                self.client_cert_type == CertificateType::RAW_PUBLIC_KEY
-                    || !ck.chain.first().is_some_and(|c| common::is_spki(c))
-            })
-            .and_then(|ck| {
-                let scheme = ck
-                    .signer
-                    .schemes()
-                    .into_iter()
-                    .find(|s| req.info.signature_schemes.contains(s))?;
-                Some((ck, scheme))
-            });
+        let chosen = self.choose_client_cert(&req.info);
         let entries = match &chosen {
             Some((ck, _)) if self.client_cert_type == CertificateType::RAW_PUBLIC_KEY => {
                 let first = ck.chain.first().ok_or(Error::Internal("empty chain"))?;
@@ -901,17 +1267,79 @@ impl ClientHs {
         core.set_write_secret(&f.c_ap)?;
         let th = self.transcript.current()?;
         core.resumption_secret = Some(f.master.resumption_master_secret(th.as_ref()));
+        if self
+            .offered
+            .extensions
+            .contains(&ExtensionType::POST_HANDSHAKE_AUTH)
+        {
+            self.pha_transcript = Some(Box::new(self.transcript.clone()));
+        }
         core.set_exporter_secret(f.exporter);
         self.state = St::Connected;
         core.set_connected()
     }
 }
 
-/// Checks a CertificateRequest received in the handshake (§4.3.2) and
-/// keeps what the certificate choice needs.
-fn certificate_request(cr: CertificateRequest) -> Result<CertReq, Error> {
-    // §4.3.2: the context is empty during the handshake.
-    if !cr.context.is_empty() {
+/// The session-store key of a server name.
+fn session_key(name: &ServerName) -> alloc::string::String {
+    match name {
+        ServerName::Dns(d) => d.clone(),
+        ServerName::Ip(ip) => alloc::format!("{ip}"),
+    }
+}
+
+/// The PSK to offer: the external one, else a fresh ticket for this name
+/// whose hash one of our suites has.
+fn choose_psk(config: &ClientConfig, name: &ServerName) -> Option<Box<PskOffer>> {
+    if let Some(ext) = &config.external_psk {
+        if !config.suites.iter().any(|s| s.hash == ext.hash) {
+            return None;
+        }
+        return Some(Box::new(PskOffer {
+            identity: ext.identity.clone(),
+            // §4.2.11: 0 for external PSKs.
+            obfuscated_age: 0,
+            secret: Zeroizing::new(ext.secret().to_vec()),
+            hash: ext.hash,
+            external: true,
+            session: None,
+        }));
+    }
+    let store = config.session_store.as_ref()?;
+    let now_ms = config.time.now_unix_millis();
+    let key = session_key(name);
+    // Skip (and drop) stale or unusable tickets, a bounded number of them.
+    for _ in 0..8 {
+        let s = store.take(&key)?;
+        let Some(params) = suites::lookup(s.suite) else {
+            continue;
+        };
+        if !s.is_fresh(now_ms) || !config.suites.iter().any(|c| c.hash == params.hash) {
+            continue;
+        }
+        if config.external_psk.is_none() && !s.ticket.is_empty() && s.ticket.len() <= 0xffff {
+            return Some(Box::new(PskOffer {
+                identity: s.ticket.clone(),
+                obfuscated_age: s.obfuscated_age(now_ms),
+                secret: s.psk.clone(),
+                hash: params.hash,
+                external: false,
+                session: Some(s),
+            }));
+        }
+    }
+    None
+}
+
+/// Checks a CertificateRequest (§4.3.2) and keeps what the certificate
+/// choice needs.
+fn check_certificate_request(
+    cr: CertificateRequest,
+    post_handshake: bool,
+) -> Result<CertReq, Error> {
+    // §4.3.2: the context is empty during the handshake, and identifies
+    // the request after it.
+    if cr.context.is_empty() == post_handshake {
         return Err(PeerMisbehaved::IllegalParameter("CertificateRequest context").into());
     }
     if common::has_duplicates(&cr.extensions.iter().map(|e| e.typ()).collect::<Vec<_>>()) {

@@ -49,6 +49,20 @@ pub fn check_finished(
     }
 }
 
+/// A PSK binder (§4.2.11.2): a Finished-style MAC under the binder key of
+/// the PSK's early secret over `transcript_hash` (Hash of the ClientHello
+/// truncated before the binders, with any HelloRetryRequest exchange
+/// before it).
+pub fn psk_binder(
+    hash: HashAlgorithm,
+    psk: &[u8],
+    external: bool,
+    transcript_hash: &[u8],
+) -> crate::crypto::hash::Output {
+    let key = key_schedule::EarlySchedule::new(hash, Some(psk)).binder_key(external);
+    key_schedule::finished_verify_data(hash, key.as_ref(), transcript_hash)
+}
+
 /// Parses one whole message.
 pub fn parse(raw: &[u8]) -> Result<HandshakeMessage, Error> {
     Ok(HandshakeMessage::read_exact(raw, "handshake message")?)

@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::msgs::enums::HandshakeType;
 
 /// The transcript.
+#[derive(Clone)]
 pub enum Transcript {
     /// Hash not chosen yet: raw messages.
     Buffering(Vec<u8>),
@@ -52,6 +53,23 @@ impl Transcript {
         h.update(&[HandshakeType::MESSAGE_HASH.0, 0, 0, len]);
         h.update(ch1_hash.as_ref());
         *self = Self::Hashing(h);
+    }
+
+    /// Hash(everything so far ‖ `extra`) under `alg`, without adding
+    /// `extra`: the PSK binder transcript (§4.2.11.2). `None` when a
+    /// running hash uses another algorithm.
+    pub fn hash_with(&self, alg: HashAlgorithm, extra: &[u8]) -> Option<Output> {
+        let mut h = match self {
+            Self::Buffering(b) => {
+                let mut h = alg.start();
+                h.update(b);
+                h
+            }
+            Self::Hashing(h) if h.algorithm() == alg => h.clone(),
+            Self::Hashing(_) => return None,
+        };
+        h.update(extra);
+        Some(h.current())
     }
 
     /// The hash of everything so far.

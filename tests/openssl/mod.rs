@@ -1,147 +1,34 @@
 //! Helpers for tests that run the `openssl` command line on loopback
-//! (`mod openssl;`): finding the binary (with a loud SKIP line when it is
-//! missing), temporary directories, child processes that are killed when
-//! dropped, bounded waits on their output, free ports, and a blocking pump
-//! that drives a sans-IO connection over a `TcpStream` with a deadline.
-//! Shared by the interop tests so each need not carry its own copy.
+//! (`mod openssl;`): everything in `tests/peers` (temporary directories,
+//! child guards, bounded waits, ports, the pump) plus finding `openssl`
+//! with a loud SKIP line when it is missing.
 #![allow(dead_code)]
 
-use std::io::{ErrorKind, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+#[path = "../peers/mod.rs"]
+mod peers;
+pub use peers::*;
 
-use tls13::{Connection, Error, Event};
-
-/// The bound on every wait in these tests.
-pub const TIMEOUT: Duration = Duration::from_secs(20);
+use std::process::Command;
 
 /// `$OPENSSL`, or `openssl` from `PATH`.
 pub fn openssl_bin() -> String {
-    std::env::var("OPENSSL").unwrap_or_else(|_| "openssl".into())
+    program("OPENSSL", "openssl")
 }
 
 /// Whether openssl runs; otherwise prints a loud SKIP line for `test`.
 pub fn have_openssl(test: &str) -> bool {
-    let ok = Command::new(openssl_bin())
-        .arg("version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!(
-            "\n*** SKIP {test}: the `openssl` binary was not found (set $OPENSSL or install \
-             openssl) ***\n"
-        );
-    }
-    ok
-}
-
-/// A directory removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(tag: &str) -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "tls13-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).expect("create temp dir");
-        Self(p)
-    }
-
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    /// Writes `contents` to `name` and returns the path as a string.
-    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
-        let p = self.path(name);
-        std::fs::write(&p, contents).expect("write temp file");
-        p.to_str().expect("utf-8 temp path").to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Kills and reaps the child when dropped, whatever happened.
-pub struct ChildGuard(pub Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    have_program(
+        test,
+        &openssl_bin(),
+        "version",
+        "set $OPENSSL or install openssl",
+    )
 }
 
 impl ChildGuard {
     /// Spawns `openssl args…` with piped stdin, stdout and stderr.
     pub fn openssl(args: &[&str]) -> Self {
-        Self(
-            Command::new(openssl_bin())
-                .args(args)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn openssl"),
-        )
-    }
-
-    /// Collectors for stdout and stderr.
-    pub fn collect(&mut self) -> (Collector, Collector) {
-        (
-            Collector::new(self.0.stdout.take().expect("piped stdout")),
-            Collector::new(self.0.stderr.take().expect("piped stderr")),
-        )
-    }
-
-    /// Waits for the exit, at most `limit` (then kills the child).
-    pub fn wait_bounded(&mut self, limit: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Ok(Some(s)) = self.0.try_wait() {
-                return Some(s);
-            }
-            if Instant::now() > deadline {
-                let _ = self.0.kill();
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-/// Collects a child's pipe in a thread; `get` waits for its end, bounded.
-pub struct Collector(mpsc::Receiver<Vec<u8>>);
-
-impl Collector {
-    pub fn new(mut r: impl Read + Send + 'static) -> Self {
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = r.read_to_end(&mut v);
-            let _ = tx.send(v);
-        });
-        Self(rx)
-    }
-
-    pub fn get(&self, limit: Duration) -> String {
-        self.0
-            .recv_timeout(limit)
-            .map(|v| String::from_utf8_lossy(&v).into_owned())
-            .unwrap_or_else(|_| "<no output within the time limit>".into())
+        Self::spawn(&openssl_bin(), args)
     }
 }
 
@@ -156,94 +43,4 @@ pub fn run_openssl(args: &[&str]) {
         "openssl {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Connects, retrying until the server listens (bounded).
-pub fn connect_retry(port: u16) -> TcpStream {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match TcpStream::connect(("127.0.0.1", port)) {
-            Ok(s) => return s,
-            Err(e) if Instant::now() > deadline => panic!("nothing listens on {port}: {e}"),
-            Err(_) => std::thread::sleep(Duration::from_millis(25)),
-        }
-    }
-}
-
-/// Drives a sans-IO connection over a blocking socket: writes its output,
-/// feeds it what arrives, collects its events, until `done(events)` or the
-/// deadline (a panic). A TLS error is returned after its alert was
-/// written; EOF is fed as `receive_eof`.
-pub fn pump(
-    conn: &mut Connection,
-    sock: &mut TcpStream,
-    events: &mut Vec<Event>,
-    mut done: impl FnMut(&[Event]) -> bool,
-) -> Result<(), Error> {
-    let deadline = Instant::now() + TIMEOUT;
-    sock.set_read_timeout(Some(Duration::from_millis(50)))
-        .unwrap();
-    sock.set_write_timeout(Some(TIMEOUT)).unwrap();
-    let mut buf = [0u8; 16384];
-    loop {
-        flush(conn, sock);
-        while let Some(e) = conn.next_event() {
-            events.push(e);
-        }
-        if done(events) {
-            return Ok(());
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out; events so far: {events:?}"
-        );
-        let r = match sock.read(&mut buf) {
-            Ok(0) => conn.receive_eof(),
-            Ok(n) => conn.receive(&buf[..n]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => continue,
-            Err(e) if e.kind() == ErrorKind::ConnectionReset => conn.receive_eof(),
-            Err(e) => panic!("socket read: {e}"),
-        };
-        if let Err(e) = r {
-            flush(conn, sock);
-            while let Some(ev) = conn.next_event() {
-                events.push(ev);
-            }
-            return Err(e);
-        }
-    }
-}
-
-fn flush(conn: &mut Connection, sock: &mut TcpStream) {
-    let out = conn.pending_output().to_vec();
-    if !out.is_empty() {
-        // The peer may already be gone (after an alert): best effort.
-        let _ = sock.write_all(&out);
-        conn.consume_output(out.len());
-    }
-}
-
-/// The application data among `events`.
-pub fn data(events: &[Event]) -> Vec<u8> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Data(d) => Some(d.as_slice()),
-            _ => None,
-        })
-        .flatten()
-        .copied()
-        .collect()
-}
-
-pub fn complete(events: &[Event]) -> bool {
-    events.iter().any(|e| matches!(e, Event::HandshakeComplete))
 }

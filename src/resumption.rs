@@ -1,0 +1,730 @@
+//! Session resumption and pre-shared keys (RFC 8446 §2.2, §4.2.11, §4.6.1,
+//! §8): the state a ticket stands for on each side, the stateless ticket
+//! sealer with key rotation, a stateful ticket store, the client's session
+//! cache, the 0-RTT anti-replay strike register and external PSKs.
+//!
+//! None of this does I/O. The `std`-only pieces (anything with a lock)
+//! take their randomness and clock from the [`SecureRandom`](crate::crypto::SecureRandom) and
+//! [`TimeSource`](crate::config::TimeSource) they are built with, so tests can script both.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use zeroize::Zeroizing;
+
+use crate::codec::{Codec, LengthPrefix, Reader, put_vec};
+use crate::crypto::hash::HashAlgorithm;
+use crate::error::{Error, InvalidMessage};
+use crate::msgs::enums::CipherSuite;
+
+/// Format version of encoded sessions; bumped when the layout changes so
+/// that old blobs are refused instead of misread.
+const SESSION_VERSION: u8 = 1;
+
+fn put_opt(out: &mut Vec<u8>, v: Option<&[u8]>) {
+    match v {
+        Some(v) => {
+            out.push(1);
+            put_vec(out, LengthPrefix::U16, v);
+        }
+        None => out.push(0),
+    }
+}
+
+fn read_opt(r: &mut Reader<'_>, what: &'static str) -> Result<Option<Vec<u8>>, InvalidMessage> {
+    match r.u8(what)? {
+        0 => Ok(None),
+        1 => Ok(Some(r.vec_bytes(LengthPrefix::U16, what)?.to_vec())),
+        _ => Err(InvalidMessage::InvalidValue(what)),
+    }
+}
+
+fn put_chain(out: &mut Vec<u8>, chain: &[Vec<u8>]) {
+    // At most 255 certificates, each below 2^24 bytes (a peer's chain
+    // already fit a Certificate message).
+    out.push(chain.len().min(255) as u8);
+    for c in chain.iter().take(255) {
+        crate::codec::put_u24(out, c.len().min(0xff_ffff) as u32);
+        out.extend_from_slice(c.get(..c.len().min(0xff_ffff)).unwrap_or_default());
+    }
+}
+
+fn read_chain(r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>, InvalidMessage> {
+    let n = r.u8("chain length")?;
+    let mut chain = Vec::new();
+    for _ in 0..n {
+        chain.push(r.vec_bytes(LengthPrefix::U24, "certificate")?.to_vec());
+    }
+    Ok(chain)
+}
+
+fn u64_read(r: &mut Reader<'_>, what: &'static str) -> Result<u64, InvalidMessage> {
+    let hi = u64::from(r.u32(what)?);
+    let lo = u64::from(r.u32(what)?);
+    Ok((hi << 32) | lo)
+}
+
+/// What a server needs to resume a session: the contents of a ticket
+/// (sealed by [`StatelessTicketer`]) or of a stateful store entry.
+#[derive(Clone)]
+pub struct ServerSession {
+    /// The suite of the original connection (a suite with the same hash
+    /// may resume it).
+    pub suite: CipherSuite,
+    /// The resumption PSK (§4.6.1).
+    pub psk: Zeroizing<Vec<u8>>,
+    /// The ticket_age_add sent with the ticket.
+    pub age_add: u32,
+    /// When the ticket was issued, milliseconds since the epoch.
+    pub issued_ms: u64,
+    /// The ticket lifetime in seconds.
+    pub lifetime: u32,
+    /// max_early_data_size announced with the ticket (0: no 0-RTT).
+    pub max_early_data: u32,
+    /// The ALPN protocol of the original connection.
+    pub alpn: Option<Vec<u8>>,
+    /// The client's SNI on the original connection.
+    pub server_name: Option<String>,
+    /// The client's certificate chain, if it authenticated.
+    pub peer_certificates: Vec<Vec<u8>>,
+}
+
+impl fmt::Debug for ServerSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerSession")
+            .field("suite", &self.suite)
+            .field("issued_ms", &self.issued_ms)
+            .field("lifetime", &self.lifetime)
+            .field("max_early_data", &self.max_early_data)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerSession {
+    /// Encodes the session (it contains the PSK: keep the result secret).
+    pub fn encode(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::new());
+        out.push(SESSION_VERSION);
+        self.suite.encode(&mut out);
+        put_vec(&mut out, LengthPrefix::U8, &self.psk);
+        out.extend_from_slice(&self.age_add.to_be_bytes());
+        out.extend_from_slice(&self.issued_ms.to_be_bytes());
+        out.extend_from_slice(&self.lifetime.to_be_bytes());
+        out.extend_from_slice(&self.max_early_data.to_be_bytes());
+        put_opt(&mut out, self.alpn.as_deref());
+        put_opt(&mut out, self.server_name.as_deref().map(str::as_bytes));
+        put_chain(&mut out, &self.peer_certificates);
+        out
+    }
+
+    /// Decodes what [`encode`](Self::encode) produced.
+    pub fn decode(bytes: &[u8]) -> Result<Self, Error> {
+        let mut r = Reader::new(bytes);
+        if r.u8("session version")? != SESSION_VERSION {
+            return Err(InvalidMessage::InvalidValue("session version").into());
+        }
+        let suite = CipherSuite::read(&mut r)?;
+        let psk = Zeroizing::new(r.vec_bytes(LengthPrefix::U8, "psk")?.to_vec());
+        let age_add = r.u32("age_add")?;
+        let issued_ms = u64_read(&mut r, "issued")?;
+        let lifetime = r.u32("lifetime")?;
+        let max_early_data = r.u32("max_early_data")?;
+        let alpn = read_opt(&mut r, "alpn")?;
+        let server_name = read_opt(&mut r, "server name")?
+            .map(|n| String::from_utf8(n).map_err(|_| InvalidMessage::InvalidValue("server name")))
+            .transpose()?;
+        let peer_certificates = read_chain(&mut r)?;
+        r.expect_empty("session")?;
+        Ok(Self {
+            suite,
+            psk,
+            age_add,
+            issued_ms,
+            lifetime,
+            max_early_data,
+            alpn,
+            server_name,
+            peer_certificates,
+        })
+    }
+}
+
+/// A session a client can resume (from one NewSessionTicket).
+#[derive(Clone)]
+pub struct ClientSession {
+    /// The suite of the connection that received the ticket.
+    pub suite: CipherSuite,
+    /// The resumption PSK (§4.6.1).
+    pub psk: Zeroizing<Vec<u8>>,
+    /// The opaque ticket (the PSK identity).
+    pub ticket: Vec<u8>,
+    /// ticket_age_add.
+    pub age_add: u32,
+    /// ticket_lifetime in seconds.
+    pub lifetime: u32,
+    /// When the ticket arrived, milliseconds since the epoch.
+    pub received_ms: u64,
+    /// max_early_data_size from the ticket (0: no 0-RTT).
+    pub max_early_data: u32,
+    /// The ALPN protocol of the original connection.
+    pub alpn: Option<Vec<u8>>,
+    /// The server's certificate chain on the original connection.
+    pub peer_certificates: Vec<Vec<u8>>,
+}
+
+impl fmt::Debug for ClientSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientSession")
+            .field("suite", &self.suite)
+            .field("received_ms", &self.received_ms)
+            .field("lifetime", &self.lifetime)
+            .field("max_early_data", &self.max_early_data)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientSession {
+    /// Whether the ticket is still within its lifetime at `now_ms`.
+    pub fn is_fresh(&self, now_ms: u64) -> bool {
+        now_ms >= self.received_ms
+            && now_ms.saturating_sub(self.received_ms)
+                < u64::from(self.lifetime).saturating_mul(1000)
+    }
+
+    /// The obfuscated_ticket_age to send at `now_ms` (§4.2.11.1).
+    pub fn obfuscated_age(&self, now_ms: u64) -> u32 {
+        // The age fits 32 bits: lifetimes are at most 7 days (6e8 ms).
+        let age = now_ms.saturating_sub(self.received_ms) as u32;
+        age.wrapping_add(self.age_add)
+    }
+
+    /// Encodes the session for storage (it contains the PSK: keep the
+    /// result as secret as the connection keys).
+    pub fn export(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::new());
+        out.push(SESSION_VERSION);
+        self.suite.encode(&mut out);
+        put_vec(&mut out, LengthPrefix::U8, &self.psk);
+        put_vec(&mut out, LengthPrefix::U16, &self.ticket);
+        out.extend_from_slice(&self.age_add.to_be_bytes());
+        out.extend_from_slice(&self.lifetime.to_be_bytes());
+        out.extend_from_slice(&self.received_ms.to_be_bytes());
+        out.extend_from_slice(&self.max_early_data.to_be_bytes());
+        put_opt(&mut out, self.alpn.as_deref());
+        put_chain(&mut out, &self.peer_certificates);
+        out
+    }
+
+    /// Decodes what [`export`](Self::export) produced.
+    pub fn import(bytes: &[u8]) -> Result<Self, Error> {
+        let mut r = Reader::new(bytes);
+        if r.u8("session version")? != SESSION_VERSION {
+            return Err(InvalidMessage::InvalidValue("session version").into());
+        }
+        let s = Self {
+            suite: CipherSuite::read(&mut r)?,
+            psk: Zeroizing::new(r.vec_bytes(LengthPrefix::U8, "psk")?.to_vec()),
+            ticket: r.nonempty_vec_bytes(LengthPrefix::U16, "ticket")?.to_vec(),
+            age_add: r.u32("age_add")?,
+            lifetime: r.u32("lifetime")?,
+            received_ms: u64_read(&mut r, "received")?,
+            max_early_data: r.u32("max_early_data")?,
+            alpn: read_opt(&mut r, "alpn")?,
+            peer_certificates: read_chain(&mut r)?,
+        };
+        r.expect_empty("session")?;
+        Ok(s)
+    }
+}
+
+/// Where a client keeps sessions between connections, keyed by server
+/// name (the DNS name, or the IP literal as text).
+pub trait ClientSessionStore: Send + Sync {
+    /// Stores a session received from `server_name`.
+    fn put(&self, server_name: &str, session: ClientSession);
+    /// A session for `server_name`, removed from the store when tickets are
+    /// single-use (the default: RFC 8446 Appendix C.4 — a reused ticket
+    /// links connections).
+    fn take(&self, server_name: &str) -> Option<ClientSession>;
+}
+
+/// An external pre-shared key (RFC 8446 §2.2): an identity agreed out of
+/// band, the secret, and the hash it is used with.
+#[derive(Clone)]
+pub struct ExternalPsk {
+    /// The identity sent in the clear in the ClientHello.
+    pub identity: Vec<u8>,
+    secret: Zeroizing<Vec<u8>>,
+    /// The hash of the suites this PSK may be used with.
+    pub hash: HashAlgorithm,
+}
+
+impl ExternalPsk {
+    /// A PSK; `identity` must be 1..=65535 bytes, `secret` non-empty.
+    pub fn new(identity: &[u8], secret: &[u8], hash: HashAlgorithm) -> Result<Self, Error> {
+        if identity.is_empty() || identity.len() > 0xffff || secret.is_empty() {
+            return Err(Error::BadConfig(
+                "external PSK: identity must be 1..=65535 bytes and the secret non-empty".into(),
+            ));
+        }
+        Ok(Self {
+            identity: identity.to_vec(),
+            secret: Zeroizing::new(secret.to_vec()),
+            hash,
+        })
+    }
+
+    /// The secret.
+    pub fn secret(&self) -> &[u8] {
+        &self.secret
+    }
+}
+
+impl fmt::Debug for ExternalPsk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExternalPsk")
+            .field("identity", &self.identity)
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Decides whether a 0-RTT ClientHello is seen for the first time (RFC
+/// 8446 §8). The server calls it only for early data it would otherwise
+/// accept, after checking that the ticket age is within the freshness
+/// window; `key` identifies the ClientHello (its first binder).
+pub trait ReplayFilter: Send + Sync {
+    /// `true` the first time `key` is seen within the window; `false` for a
+    /// replay, or when the filter cannot tell (it must fail closed).
+    fn check_and_insert(&self, key: &[u8], now_ms: u64) -> bool;
+}
+
+#[cfg(feature = "std")]
+pub use self::stores::{
+    ClientSessionCache, InMemoryTicketStore, StatelessTicketer, StrikeRegister,
+};
+
+#[cfg(feature = "std")]
+mod stores {
+    use std::collections::{BTreeMap, BTreeSet, VecDeque};
+    use std::string::String;
+    use std::sync::{Arc, Mutex};
+    use std::vec;
+    use std::vec::Vec;
+
+    use zeroize::Zeroizing;
+
+    use super::{ClientSession, ClientSessionStore, ReplayFilter, ServerSession};
+    use crate::config::{TicketInfo, TicketProducer, TimeSource};
+    use crate::crypto::SecureRandom;
+    use crate::crypto::aead::{AeadAlgorithm, AeadKey, NONCE_LEN};
+    use crate::error::Error;
+
+    fn session_from(info: &TicketInfo<'_>) -> ServerSession {
+        ServerSession {
+            suite: info.suite,
+            psk: Zeroizing::new(info.psk.to_vec()),
+            age_add: info.age_add,
+            issued_ms: info.now_ms,
+            lifetime: info.lifetime,
+            max_early_data: info.max_early_data,
+            alpn: info.alpn.map(<[u8]>::to_vec),
+            server_name: info.server_name.map(Into::into),
+            peer_certificates: info.peer_certificates.to_vec(),
+        }
+    }
+
+    const KEY_NAME_LEN: usize = 16;
+
+    /// Sessions by ticket, and tickets oldest first.
+    type Sessions = (BTreeMap<Vec<u8>, ServerSession>, VecDeque<Vec<u8>>);
+    /// Keys seen, and (time, key) oldest first.
+    type Strikes = (BTreeSet<Vec<u8>>, VecDeque<(u64, Vec<u8>)>);
+
+    struct TicketKey {
+        name: [u8; KEY_NAME_LEN],
+        key: AeadKey,
+        created: u64,
+    }
+
+    #[derive(Default)]
+    struct Keys {
+        current: Option<TicketKey>,
+        previous: Option<TicketKey>,
+    }
+
+    /// Stateless tickets (the default): the [`ServerSession`] sealed with
+    /// AES-256-GCM under a ticket key drawn from the rng. The key rotates
+    /// every `rotate_after` seconds (by the clock given here); tickets
+    /// under the previous key are still accepted for one more period, so a
+    /// ticket stays usable for at least one full period after it was
+    /// issued. Ticket = key name (16) ‖ nonce (12) ‖ ciphertext ‖ tag.
+    ///
+    /// Stateless tickets can be presented more than once: pair 0-RTT with
+    /// a [`ReplayFilter`] (the server config's default).
+    pub struct StatelessTicketer {
+        rng: Arc<dyn SecureRandom>,
+        time: Arc<dyn TimeSource>,
+        rotate_after: u64,
+        keys: Mutex<Keys>,
+    }
+
+    impl StatelessTicketer {
+        /// A ticketer rotating its key every `rotate_after` seconds (at
+        /// least 1). Choose a period no shorter than the ticket lifetime.
+        pub fn new(
+            rng: Arc<dyn SecureRandom>,
+            time: Arc<dyn TimeSource>,
+            rotate_after: u64,
+        ) -> Self {
+            Self {
+                rng,
+                time,
+                rotate_after: rotate_after.max(1),
+                keys: Mutex::new(Keys::default()),
+            }
+        }
+
+        fn new_key(&self, now: u64) -> Result<TicketKey, Error> {
+            let mut name = [0u8; KEY_NAME_LEN];
+            self.rng.fill(&mut name)?;
+            let mut key = Zeroizing::new([0u8; 32]);
+            self.rng.fill(key.as_mut())?;
+            Ok(TicketKey {
+                name,
+                key: AeadKey::new(AeadAlgorithm::Aes256Gcm, key.as_ref())?,
+                created: now,
+            })
+        }
+
+        /// Brings the keys up to date with `now`.
+        fn rotate(&self, keys: &mut Keys, now: u64) -> Result<(), Error> {
+            let due = keys
+                .current
+                .as_ref()
+                .is_none_or(|k| now >= k.created.saturating_add(self.rotate_after));
+            if due {
+                let fresh = self.new_key(now)?;
+                keys.previous = keys.current.replace(fresh);
+            }
+            // The previous key serves one period after it was replaced.
+            let stale = keys.previous.as_ref().is_some_and(|k| {
+                now >= k
+                    .created
+                    .saturating_add(self.rotate_after.saturating_mul(2))
+            });
+            if stale {
+                keys.previous = None;
+            }
+            Ok(())
+        }
+    }
+
+    impl TicketProducer for StatelessTicketer {
+        fn produce(&self, info: &TicketInfo<'_>) -> Option<Vec<u8>> {
+            let plain = session_from(info).encode();
+            let now = self.time.now_unix();
+            let mut keys = self.keys.lock().ok()?;
+            self.rotate(&mut keys, now).ok()?;
+            let key = keys.current.as_ref()?;
+            let mut nonce = [0u8; NONCE_LEN];
+            self.rng.fill(&mut nonce).ok()?;
+            let mut body = plain.to_vec();
+            key.key.seal_in_place(&nonce, &key.name, &mut body).ok()?;
+            let mut ticket =
+                Vec::with_capacity(body.len().saturating_add(KEY_NAME_LEN + NONCE_LEN));
+            ticket.extend_from_slice(&key.name);
+            ticket.extend_from_slice(&nonce);
+            ticket.extend_from_slice(&body);
+            Some(ticket)
+        }
+
+        fn redeem(&self, ticket: &[u8]) -> Option<ServerSession> {
+            let name = ticket.get(..KEY_NAME_LEN)?;
+            let nonce: [u8; NONCE_LEN] = ticket
+                .get(KEY_NAME_LEN..KEY_NAME_LEN + NONCE_LEN)?
+                .try_into()
+                .ok()?;
+            let mut body = Zeroizing::new(ticket.get(KEY_NAME_LEN + NONCE_LEN..)?.to_vec());
+            let now = self.time.now_unix();
+            let mut keys = self.keys.lock().ok()?;
+            self.rotate(&mut keys, now).ok()?;
+            // Key names are random and public; comparing them in variable
+            // time reveals nothing.
+            let key = [keys.current.as_ref(), keys.previous.as_ref()]
+                .into_iter()
+                .flatten()
+                .find(|k| k.name == name)?;
+            let n = key.key.open_in_place(&nonce, &key.name, &mut body).ok()?;
+            ServerSession::decode(body.get(..n)?).ok()
+        }
+    }
+
+    /// Stateful tickets: the ticket is a random 16-byte handle into this
+    /// bounded in-memory store (oldest evicted first). Tickets are
+    /// single-use: redeeming removes the entry, which also makes 0-RTT
+    /// under one ticket impossible to replay on this server.
+    pub struct InMemoryTicketStore {
+        rng: Arc<dyn SecureRandom>,
+        capacity: usize,
+        inner: Mutex<Sessions>,
+    }
+
+    impl InMemoryTicketStore {
+        /// A store of at most `capacity` sessions.
+        pub fn new(rng: Arc<dyn SecureRandom>, capacity: usize) -> Self {
+            Self {
+                rng,
+                capacity: capacity.max(1),
+                inner: Mutex::new((BTreeMap::new(), VecDeque::new())),
+            }
+        }
+
+        /// Stores `session` under `ticket` (e.g. to map a ticket recorded
+        /// elsewhere to its state).
+        pub fn insert(&self, ticket: Vec<u8>, session: ServerSession) {
+            let Ok(mut g) = self.inner.lock() else {
+                return;
+            };
+            let (map, order) = &mut *g;
+            while map.len() >= self.capacity {
+                let Some(old) = order.pop_front() else { break };
+                map.remove(&old);
+            }
+            if map.insert(ticket.clone(), session).is_none() {
+                order.push_back(ticket);
+            }
+        }
+
+        /// Sessions held.
+        pub fn len(&self) -> usize {
+            self.inner.lock().map(|g| g.0.len()).unwrap_or(0)
+        }
+
+        /// Whether the store is empty.
+        pub fn is_empty(&self) -> bool {
+            self.len() == 0
+        }
+    }
+
+    impl TicketProducer for InMemoryTicketStore {
+        fn produce(&self, info: &TicketInfo<'_>) -> Option<Vec<u8>> {
+            let mut handle = vec![0u8; 16];
+            self.rng.fill(&mut handle).ok()?;
+            self.insert(handle.clone(), session_from(info));
+            Some(handle)
+        }
+
+        fn redeem(&self, ticket: &[u8]) -> Option<ServerSession> {
+            let mut g = self.inner.lock().ok()?;
+            let (map, order) = &mut *g;
+            let s = map.remove(ticket)?;
+            order.retain(|t| t != ticket);
+            Some(s)
+        }
+    }
+
+    /// The default client session cache: bounded in server names (least
+    /// recently stored evicted) and in tickets per name; tickets are
+    /// single-use unless built with `single_use = false`.
+    pub struct ClientSessionCache {
+        max_names: usize,
+        per_name: usize,
+        single_use: bool,
+        inner: Mutex<VecDeque<(String, VecDeque<ClientSession>)>>,
+    }
+
+    impl ClientSessionCache {
+        /// At most `max_names` servers, `per_name` tickets each.
+        pub fn new(max_names: usize, per_name: usize, single_use: bool) -> Self {
+            Self {
+                max_names: max_names.max(1),
+                per_name: per_name.max(1),
+                single_use,
+                inner: Mutex::new(VecDeque::new()),
+            }
+        }
+
+        /// Every session held, exported (see [`ClientSession::export`]).
+        pub fn export_all(&self) -> Vec<(String, Zeroizing<Vec<u8>>)> {
+            let Ok(g) = self.inner.lock() else {
+                return Vec::new();
+            };
+            g.iter()
+                .flat_map(|(n, q)| q.iter().map(move |s| (n.clone(), s.export())))
+                .collect()
+        }
+
+        /// Imports an exported session for `server_name`.
+        pub fn import(&self, server_name: &str, bytes: &[u8]) -> Result<(), Error> {
+            self.put(server_name, ClientSession::import(bytes)?);
+            Ok(())
+        }
+
+        /// Tickets held for `server_name`.
+        pub fn count(&self, server_name: &str) -> usize {
+            self.inner
+                .lock()
+                .ok()
+                .and_then(|g| {
+                    g.iter()
+                        .find(|(n, _)| n == server_name)
+                        .map(|(_, q)| q.len())
+                })
+                .unwrap_or(0)
+        }
+    }
+
+    impl Default for ClientSessionCache {
+        fn default() -> Self {
+            Self::new(256, 4, true)
+        }
+    }
+
+    impl ClientSessionStore for ClientSessionCache {
+        fn put(&self, server_name: &str, session: ClientSession) {
+            let Ok(mut g) = self.inner.lock() else {
+                return;
+            };
+            let mut entry = match g.iter().position(|(n, _)| n == server_name) {
+                Some(i) => g.remove(i).unwrap_or_default(),
+                None => (server_name.into(), VecDeque::new()),
+            };
+            if entry.1.len() >= self.per_name {
+                entry.1.pop_front();
+            }
+            entry.1.push_back(session);
+            while g.len() >= self.max_names {
+                g.pop_front();
+            }
+            g.push_back(entry);
+        }
+
+        fn take(&self, server_name: &str) -> Option<ClientSession> {
+            let mut g = self.inner.lock().ok()?;
+            let i = g.iter().position(|(n, _)| n == server_name)?;
+            let (_, q) = g.get_mut(i)?;
+            // Newest first: the most recent ticket has the longest life.
+            let s = if self.single_use {
+                q.pop_back()?
+            } else {
+                q.back()?.clone()
+            };
+            if q.is_empty() {
+                g.remove(i);
+            }
+            Some(s)
+        }
+    }
+
+    /// A bounded strike register for 0-RTT (RFC 8446 §8.2): remembers the
+    /// binder of every accepted 0-RTT ClientHello for `window_ms`; the
+    /// server refuses early data whose ticket age is off by more than the
+    /// window, so nothing older needs remembering. When full, it refuses
+    /// (fails closed) rather than forget.
+    pub struct StrikeRegister {
+        capacity: usize,
+        window_ms: u64,
+        inner: Mutex<Strikes>,
+    }
+
+    impl StrikeRegister {
+        /// At most `capacity` entries, each kept `window_ms`.
+        pub fn new(capacity: usize, window_ms: u64) -> Self {
+            Self {
+                capacity: capacity.max(1),
+                window_ms,
+                inner: Mutex::new((BTreeSet::new(), VecDeque::new())),
+            }
+        }
+    }
+
+    impl ReplayFilter for StrikeRegister {
+        fn check_and_insert(&self, key: &[u8], now_ms: u64) -> bool {
+            let Ok(mut g) = self.inner.lock() else {
+                return false;
+            };
+            let (set, order) = &mut *g;
+            while let Some((t, k)) = order.front() {
+                if now_ms.saturating_sub(*t) <= self.window_ms {
+                    break;
+                }
+                set.remove(k);
+                order.pop_front();
+            }
+            if set.contains(key) || set.len() >= self.capacity {
+                return false;
+            }
+            set.insert(key.to_vec());
+            order.push_back((now_ms, key.to_vec()));
+            true
+        }
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use alloc::sync::Arc;
+    use alloc::vec;
+
+    #[test]
+    fn client_session_round_trip() {
+        let s = ClientSession {
+            suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+            psk: Zeroizing::new(vec![7; 32]),
+            ticket: vec![1, 2, 3],
+            age_add: 99,
+            lifetime: 7200,
+            received_ms: 1_700_000_000_123,
+            max_early_data: 1024,
+            alpn: Some(b"h2".to_vec()),
+            peer_certificates: vec![vec![0x30, 0], vec![0x30, 1]],
+        };
+        let t = ClientSession::import(&s.export()).unwrap();
+        assert_eq!(t.export(), s.export());
+        assert!(ClientSession::import(&s.export()[1..]).is_err());
+        assert!(s.is_fresh(1_700_000_000_123 + 7_199_999));
+        assert!(!s.is_fresh(1_700_000_000_123 + 7_200_000));
+    }
+
+    #[test]
+    fn strike_register_rejects_replays_and_forgets_after_window() {
+        let r = StrikeRegister::new(2, 1000);
+        assert!(r.check_and_insert(b"a", 0));
+        assert!(!r.check_and_insert(b"a", 10));
+        assert!(r.check_and_insert(b"b", 20));
+        // Full: fails closed.
+        assert!(!r.check_and_insert(b"c", 30));
+        // After the window the old entries go.
+        assert!(r.check_and_insert(b"c", 2000));
+        assert!(r.check_and_insert(b"a", 2000));
+    }
+
+    #[test]
+    fn cache_is_bounded_and_single_use() {
+        let c = ClientSessionCache::new(2, 2, true);
+        let s = |n: u8| ClientSession {
+            suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+            psk: Zeroizing::new(vec![n; 32]),
+            ticket: vec![n],
+            age_add: 0,
+            lifetime: 10,
+            received_ms: 0,
+            max_early_data: 0,
+            alpn: None,
+            peer_certificates: vec![],
+        };
+        for n in 0..3 {
+            c.put("a", s(n));
+        }
+        assert_eq!(c.count("a"), 2);
+        c.put("b", s(9));
+        c.put("c", s(9));
+        assert_eq!(c.count("a"), 0, "evicted");
+        assert_eq!(c.take("b").unwrap().ticket, [9]);
+        assert!(c.take("b").is_none(), "single use");
+        let _ = Arc::new(c);
+    }
+}
