@@ -260,10 +260,13 @@ mod handshake;
 pub mod key_schedule;
 mod log;
 pub mod msgs;
+pub mod pki;
 pub mod record;
 pub mod resumption;
 #[cfg(feature = "std")]
 pub mod stream;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 pub mod trace;
 pub mod verify;
 pub mod verify_webpki;
@@ -281,6 +284,8 @@ pub use conn::{
     ServerConnection, SignRequest, VerifyRequest,
 };
 pub use error::Error;
+/// The ecosystem's certificate, key and name types (see [`pki`]).
+pub use pki_types;
 pub use verify::{
     CertificateRequestInfo, CertifiedKey, ClientCertVerifier, ClientHelloInfo, Decision,
     PinnedCertVerifier, PinnedClientCertVerifier, ResolvesClientCert, ResolvesServerCert,

@@ -85,6 +85,7 @@
 //! # }
 //! ```
 
+pub mod accept;
 pub(crate) mod core;
 pub mod events;
 

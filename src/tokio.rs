@@ -1,0 +1,559 @@
+//! An async driver for tokio (feature `tokio`): a connector and an
+//! acceptor that turn any `AsyncRead + AsyncWrite` transport into a TLS
+//! stream that is `AsyncRead + AsyncWrite` itself, in the shape
+//! tokio-rustls users know.
+//!
+//! Like the blocking [`stream`](crate::stream) driver, this one only moves
+//! bytes between the transport and a sans-IO [`Connection`]: every
+//! protocol decision stays in the connection (DESIGN.md property 2).
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//! use tokio::net::TcpStream;
+//! use tls13::tokio::TlsConnector;
+//!
+//! # async fn run(config: Arc<tls13::ClientConfig>) -> std::io::Result<()> {
+//! let connector = TlsConnector::new(config);
+//! let tcp = TcpStream::connect("example.com:443").await?;
+//! let name = tls13::pki_types::ServerName::try_from("example.com").expect("a DNS name");
+//! let mut tls = connector.connect(name, tcp).await?;   // handshake done
+//! tls.write_all(b"GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n").await?;
+//! let mut page = Vec::new();
+//! tls.read_to_end(&mut page).await?;   // Ok only after close_notify
+//! tls.shutdown().await?;               // our close_notify, then the TCP FIN
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Semantics
+//!
+//! * **Reading** returns end of file (`Ok` with nothing read) only after
+//!   the peer's close_notify. A transport that ends without one is an
+//!   error of kind `UnexpectedEof`, so a truncation attack is never taken
+//!   for the end of the data.
+//! * **Writing** encrypts and starts sending; records the transport could
+//!   not take yet go out on the next write or flush. Call `flush` (or
+//!   `shutdown`) to be sure everything left. Reading never writes (except
+//!   during the handshake), so the halves of a `tokio::io::split` stream
+//!   can be used from two tasks.
+//! * **Shutdown** sends close_notify, flushes, and shuts the transport's
+//!   write side (for TCP: a FIN). Reading goes on until the peer closes
+//!   too: TLS 1.3 allows this half-close (RFC 8446 §6.1). Conversely,
+//!   after the peer's close_notify we may still write.
+//! * **Errors** map to [`io::Error`] as in the blocking driver
+//!   ([`to_io_error`]); the TLS [`Error`] is the inner
+//!   error. The alert a failed connection queued is sent (best effort)
+//!   before the error is returned.
+//! * **Deferred decisions** (a verifier, resolver or signer answering
+//!   [`Decision::Deferred`](crate::Decision::Deferred)) are not supported
+//!   by this driver: use ones that answer at once, or drive the
+//!   [`Connection`] directly. To choose the server's whole configuration
+//!   after the ClientHello, use [`accept_lazy`].
+
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::future::{Future, poll_fn};
+use core::pin::Pin;
+use core::task::{Context, Poll, ready};
+use std::io;
+
+use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use crate::config::{ClientConfig, ServerConfig};
+use crate::conn::accept::Acceptor;
+use crate::conn::{ClientConnection, CloseKind, Connection, Event, ServerConnection};
+use crate::error::Error;
+use crate::stream::to_io_error;
+use crate::verify::ClientHelloInfo;
+
+/// The size of a transport read: one maximal TLS record with header.
+const READ_CHUNK: usize = 16384 + 256 + 5;
+/// The most plaintext one `poll_write` takes, so that the records queued
+/// but not yet sent stay bounded.
+const MAX_WRITE: usize = 4 * 16384;
+
+/// Makes TLS client streams: `connect(server_name, io)`.
+#[derive(Clone)]
+pub struct TlsConnector {
+    config: Arc<ClientConfig>,
+}
+
+impl From<Arc<ClientConfig>> for TlsConnector {
+    fn from(config: Arc<ClientConfig>) -> Self {
+        Self::new(config)
+    }
+}
+
+impl core::fmt::Debug for TlsConnector {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TlsConnector").finish_non_exhaustive()
+    }
+}
+
+impl TlsConnector {
+    /// A connector using `config` for every connection.
+    pub fn new(config: Arc<ClientConfig>) -> Self {
+        Self { config }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Arc<ClientConfig> {
+        &self.config
+    }
+
+    /// Runs a handshake with `server_name` over `io` and returns the
+    /// stream once it is complete. A DNS name is sent in SNI and checked
+    /// against the certificate; an IP address is only checked.
+    pub fn connect<IO>(
+        &self,
+        server_name: pki_types::ServerName<'_>,
+        io: IO,
+    ) -> impl Future<Output = io::Result<ClientTlsStream<IO>>> + Send + use<IO>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin + Send,
+    {
+        let name = crate::pki::server_name_str(&server_name);
+        let conn = ClientConnection::new(self.config.clone(), &name);
+        async move {
+            let mut tls = TlsStream::new(conn.map_err(to_io_error)?, io);
+            tls.handshake().await?;
+            Ok(tls)
+        }
+    }
+}
+
+/// Makes TLS server streams with one configuration: `accept(io)`. To
+/// choose the configuration per ClientHello, see [`accept_lazy`].
+#[derive(Clone)]
+pub struct TlsAcceptor {
+    config: Arc<ServerConfig>,
+}
+
+impl From<Arc<ServerConfig>> for TlsAcceptor {
+    fn from(config: Arc<ServerConfig>) -> Self {
+        Self::new(config)
+    }
+}
+
+impl core::fmt::Debug for TlsAcceptor {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TlsAcceptor").finish_non_exhaustive()
+    }
+}
+
+impl TlsAcceptor {
+    /// An acceptor using `config` for every connection.
+    pub fn new(config: Arc<ServerConfig>) -> Self {
+        Self { config }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Arc<ServerConfig> {
+        &self.config
+    }
+
+    /// Runs the server side of a handshake over `io` and returns the
+    /// stream once it is complete.
+    pub fn accept<IO>(
+        &self,
+        io: IO,
+    ) -> impl Future<Output = io::Result<ServerTlsStream<IO>>> + Send + use<IO>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin + Send,
+    {
+        let config = self.config.clone();
+        async move {
+            let conn = ServerConnection::new(config).map_err(to_io_error)?;
+            let mut tls = TlsStream::new(conn, io);
+            tls.handshake().await?;
+            Ok(tls)
+        }
+    }
+}
+
+/// Reads from `io` until the client's ClientHello is complete, so that
+/// the server can look at it (SNI, ALPN, signature schemes) before
+/// choosing its configuration; then call [`StartHandshake::into_stream`].
+/// The reading and parsing happen in the sans-IO
+/// [`Acceptor`].
+///
+/// ```no_run
+/// # use std::sync::Arc;
+/// # async fn serve(sock: tokio::net::TcpStream, a: Arc<tls13::ServerConfig>, b: Arc<tls13::ServerConfig>) -> std::io::Result<()> {
+/// let start = tls13::tokio::accept_lazy(sock).await?;
+/// let config = match start.client_hello().server_name.as_deref() {
+///     Some("a.example") => a,
+///     _ => b,
+/// };
+/// let tls = start.into_stream(config).await?;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn accept_lazy<IO>(mut io: IO) -> io::Result<StartHandshake<IO>>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut acceptor = Acceptor::new();
+    let mut buf = vec![0u8; READ_CHUNK];
+    while acceptor.client_hello().is_none() {
+        let n = poll_fn(|cx| {
+            let mut rb = ReadBuf::new(&mut buf);
+            ready!(Pin::new(&mut io).poll_read(cx, &mut rb))?;
+            Poll::Ready(Ok::<_, io::Error>(rb.filled().len()))
+        })
+        .await?;
+        let r = match buf.get(..n) {
+            Some([]) | None => acceptor.receive_eof(),
+            Some(data) => acceptor.receive(data),
+        };
+        if let Err(e) = r {
+            let alert = acceptor.pending_output().to_vec();
+            let _ = write_all(&mut io, &alert).await;
+            return Err(to_io_error(e));
+        }
+    }
+    Ok(StartHandshake { acceptor, io })
+}
+
+/// A ClientHello has arrived; choose the configuration. Made by
+/// [`accept_lazy`].
+pub struct StartHandshake<IO> {
+    acceptor: Acceptor,
+    io: IO,
+}
+
+impl<IO> core::fmt::Debug for StartHandshake<IO> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("StartHandshake")
+            .field("acceptor", &self.acceptor)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<IO> StartHandshake<IO>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    /// What the ClientHello says.
+    pub fn client_hello(&self) -> &ClientHelloInfo {
+        // accept_lazy returns only once the ClientHello is there.
+        const NONE: &ClientHelloInfo = &ClientHelloInfo {
+            server_name: None,
+            alpn: Vec::new(),
+            signature_schemes: Vec::new(),
+            certificate_type: crate::msgs::enums::CertificateType::X509,
+        };
+        self.acceptor.client_hello().unwrap_or(NONE)
+    }
+
+    /// The acceptor, e.g. for the whole parsed ClientHello
+    /// ([`Acceptor::client_hello_message`]).
+    pub fn acceptor(&self) -> &Acceptor {
+        &self.acceptor
+    }
+
+    /// The transport.
+    pub fn io(&self) -> &IO {
+        &self.io
+    }
+
+    /// Continues the handshake with `config` and returns the stream once
+    /// it is complete.
+    pub async fn into_stream(
+        mut self,
+        config: Arc<ServerConfig>,
+    ) -> io::Result<ServerTlsStream<IO>> {
+        match self.acceptor.accept(config) {
+            Ok(conn) => {
+                let mut tls = TlsStream::new(conn, self.io);
+                tls.handshake().await?;
+                Ok(tls)
+            }
+            Err(e) => {
+                let alert = self.acceptor.pending_output().to_vec();
+                let _ = write_all(&mut self.io, &alert).await;
+                Err(to_io_error(e))
+            }
+        }
+    }
+}
+
+/// Writes all of `data` (alerts of a failed acceptor).
+async fn write_all<IO: AsyncWrite + Unpin>(io: &mut IO, mut data: &[u8]) -> io::Result<()> {
+    while !data.is_empty() {
+        let n = poll_fn(|cx| Pin::new(&mut *io).poll_write(cx, data)).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        data = data.get(n..).unwrap_or_default();
+    }
+    poll_fn(|cx| Pin::new(&mut *io).poll_flush(cx)).await
+}
+
+/// An async TLS stream: a connection `C` ([`ClientConnection`] or
+/// [`ServerConnection`]) driven over a transport `IO`. See the
+/// [module documentation](self) for its semantics.
+pub struct TlsStream<C, IO> {
+    conn: C,
+    io: IO,
+    /// Application data received and not yet read, from `plain_pos` on.
+    plain: Vec<u8>,
+    plain_pos: usize,
+    rbuf: Vec<u8>,
+    /// The peer sent close_notify.
+    peer_closed: bool,
+    /// We queued close_notify.
+    closed: bool,
+}
+
+/// A client stream, made by [`TlsConnector::connect`].
+pub type ClientTlsStream<IO> = TlsStream<ClientConnection, IO>;
+/// A server stream, made by [`TlsAcceptor::accept`] or
+/// [`StartHandshake::into_stream`].
+pub type ServerTlsStream<IO> = TlsStream<ServerConnection, IO>;
+
+impl<C, IO> core::fmt::Debug for TlsStream<C, IO> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TlsStream")
+            .field("buffered", &self.plain.len().saturating_sub(self.plain_pos))
+            .field("peer_closed", &self.peer_closed)
+            .field("closed", &self.closed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C, IO> TlsStream<C, IO>
+where
+    C: core::ops::DerefMut<Target = Connection> + Unpin,
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    /// Wraps a fresh connection and a transport; the handshake runs with
+    /// [`handshake`](Self::handshake) or on first read or write.
+    pub fn new(conn: C, io: IO) -> Self {
+        Self {
+            conn,
+            io,
+            plain: Vec::new(),
+            plain_pos: 0,
+            rbuf: vec![0u8; READ_CHUNK],
+            peer_closed: false,
+            closed: false,
+        }
+    }
+
+    /// The connection (e.g. for [`Connection::negotiated`]).
+    pub fn conn(&self) -> &C {
+        &self.conn
+    }
+
+    /// The connection, mutably (e.g. for [`Connection::update_keys`];
+    /// flush afterwards to send what it queued).
+    pub fn conn_mut(&mut self) -> &mut C {
+        &mut self.conn
+    }
+
+    /// The transport.
+    pub fn get_ref(&self) -> &IO {
+        &self.io
+    }
+
+    /// The transport, mutably. Reading or writing it directly corrupts
+    /// the TLS stream.
+    pub fn get_mut(&mut self) -> &mut IO {
+        &mut self.io
+    }
+
+    /// Takes the stream apart; application data not read yet is dropped.
+    pub fn into_inner(self) -> (C, IO) {
+        (self.conn, self.io)
+    }
+
+    /// Whether the peer has sent close_notify.
+    pub fn peer_closed(&self) -> bool {
+        self.peer_closed
+    }
+
+    /// Runs the handshake to completion (a no-op once complete).
+    pub async fn handshake(&mut self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_handshake(cx)).await
+    }
+
+    /// Drives the handshake; `Ready(Ok)` once it is complete and our last
+    /// flight is flushed.
+    pub fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Handshake messages go in lockstep: our flight must be out before
+        // the peer answers it, so waiting on the write side is right here.
+        while self.conn.is_handshaking() {
+            ready!(self.poll_write_pending(cx))?;
+            if !self.conn.is_handshaking() {
+                break;
+            }
+            ready!(self.poll_read_transport(cx))?;
+        }
+        // The client's second flight, or the server's tickets.
+        ready!(self.poll_write_pending(cx))?;
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    /// Writes pending output until none is left or the transport blocks.
+    fn poll_write_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            let out = self.conn.pending_output();
+            if out.is_empty() {
+                return Poll::Ready(Ok(()));
+            }
+            match ready!(Pin::new(&mut self.io).poll_write(cx, out)) {
+                Ok(0) => {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "the transport accepted no bytes",
+                    )));
+                }
+                Ok(n) => self.conn.consume_output(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+
+    /// One transport read fed to the connection, then the events drained.
+    fn poll_read_transport(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut rb = ReadBuf::new(&mut self.rbuf);
+        ready!(Pin::new(&mut self.io).poll_read(cx, &mut rb))?;
+        let r = match rb.filled() {
+            [] => self.conn.receive_eof(),
+            data => self.conn.receive(data),
+        };
+        // Events first: data that arrived before an error is still good.
+        let events = self.drain_events();
+        if let Err(e) = r {
+            // Best effort: the alert goes out if the transport takes it
+            // now; the error being reported matters more.
+            let _ = self.poll_write_pending(cx);
+            let _ = Pin::new(&mut self.io).poll_flush(cx);
+            return Poll::Ready(Err(to_io_error(e)));
+        }
+        Poll::Ready(events)
+    }
+
+    fn drain_events(&mut self) -> io::Result<()> {
+        let mut result = Ok(());
+        while let Some(event) = self.conn.next_event() {
+            match event {
+                Event::Data(bytes) => {
+                    if self.plain_pos >= self.plain.len() {
+                        self.plain.clear();
+                        self.plain_pos = 0;
+                    }
+                    self.plain.extend_from_slice(&bytes);
+                }
+                Event::Closed(CloseKind::CloseNotify) => self.peer_closed = true,
+                // receive_eof returned the error this stands for.
+                Event::Closed(CloseKind::Truncated) => {}
+                Event::VerifyServerCert(_)
+                | Event::SelectCertificate(_)
+                | Event::Sign(_)
+                | Event::VerifyClientCert(_) => {
+                    result = Err(io::Error::other(
+                        "a certificate decision was deferred, but the tokio driver needs \
+                         synchronous decisions: use a verifier, resolver and signer that answer \
+                         at once (or accept_lazy to choose the config), or drive the Connection \
+                         directly",
+                    ));
+                }
+                // HandshakeComplete is visible through is_handshaking().
+                _ => {}
+            }
+        }
+        result
+    }
+}
+
+impl<C, IO> AsyncRead for TlsStream<C, IO>
+where
+    C: core::ops::DerefMut<Target = Connection> + Unpin,
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if buf.remaining() == 0 {
+            return Poll::Ready(Ok(()));
+        }
+        if this.conn.is_handshaking() {
+            ready!(this.poll_handshake(cx))?;
+        }
+        loop {
+            let avail = this.plain.get(this.plain_pos..).unwrap_or_default();
+            if !avail.is_empty() {
+                let n = avail.len().min(buf.remaining());
+                buf.put_slice(avail.get(..n).unwrap_or_default());
+                // n <= avail.len() = plain.len() - plain_pos: no overflow.
+                this.plain_pos = this.plain_pos.saturating_add(n);
+                return Poll::Ready(Ok(()));
+            }
+            if this.peer_closed {
+                return Poll::Ready(Ok(()));
+            }
+            // No writing here: a transport keeps one waker per direction,
+            // and a reader that polled the write side would take the wake-up
+            // of a task blocked in poll_write on the other half of a split
+            // stream. Replies the connection owes (KeyUpdate) go out with the
+            // next write, flush or shutdown (RFC 8446 §4.6.3 only asks that
+            // they precede our next application data).
+            ready!(this.poll_read_transport(cx))?;
+        }
+    }
+}
+
+impl<C, IO> AsyncWrite for TlsStream<C, IO>
+where
+    C: core::ops::DerefMut<Target = Connection> + Unpin,
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.conn.is_handshaking() {
+            ready!(this.poll_handshake(cx))?;
+        }
+        if this.closed {
+            return Poll::Ready(Err(to_io_error(Error::ConnectionClosed)));
+        }
+        // Backpressure: take new data only once the earlier records left.
+        ready!(this.poll_write_pending(cx))?;
+        let chunk = buf.get(..MAX_WRITE).unwrap_or(buf);
+        let n = this.conn.send(chunk).map_err(to_io_error)?;
+        if let Poll::Ready(Err(e)) = this.poll_write_pending(cx) {
+            return Poll::Ready(Err(e));
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_write_pending(cx))?;
+        Pin::new(&mut this.io).poll_flush(cx)
+    }
+
+    /// Sends close_notify, flushes, and shuts down the transport's write
+    /// side. Reading continues until the peer's close_notify.
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if !this.closed {
+            this.closed = true;
+            this.conn.close();
+        }
+        ready!(this.poll_write_pending(cx))?;
+        ready!(Pin::new(&mut this.io).poll_flush(cx))?;
+        Pin::new(&mut this.io).poll_shutdown(cx)
+    }
+}
