@@ -1,0 +1,178 @@
+//! Client authentication (RFC 8446 §4.3.2, §4.4.2-§4.4.3, §4.6.2): choosing
+//! and sending our certificate, in the handshake and after it.
+
+use super::*;
+
+impl ClientHs {
+    /// A certificate for `info` whose key signs a requested scheme, of the
+    /// negotiated certificate type (RFC 7250).
+    pub(super) fn choose_client_cert(
+        &self,
+        info: &CertificateRequestInfo,
+    ) -> Option<(Arc<crate::verify::CertifiedKey>, SignatureScheme)> {
+        // A type we cannot present (the server chose none and we only
+        // have raw keys): an empty Certificate, and the server decides.
+        let can_present = self
+            .config
+            .client_certificate_types
+            .contains(&self.client_cert_type);
+        self.config
+            .client_cert_resolver
+            .as_ref()
+            .filter(|_| can_present)
+            .and_then(|r| r.resolve(info))
+            .filter(|ck| !ck.chain.is_empty())
+            // A bare key cannot answer an X.509 request.
+            .filter(|ck| {
+                self.client_cert_type == CertificateType::RAW_PUBLIC_KEY
+                    || !ck.chain.first().is_some_and(|c| common::is_spki(c))
+            })
+            .and_then(|ck| {
+                let scheme = ck
+                    .signer
+                    .schemes()
+                    .into_iter()
+                    .find(|s| info.signature_schemes.contains(s))?;
+                Some((ck, scheme))
+            })
+    }
+
+    /// Answers a post-handshake CertificateRequest (§4.6.2): Certificate,
+    /// [CertificateVerify], Finished under the application traffic key,
+    /// over the handshake transcript plus this exchange.
+    pub(super) fn post_handshake_auth(
+        &mut self,
+        core: &mut Core,
+        cr: CertificateRequest,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let mut req = check_certificate_request(cr, true)?;
+        req.info.certificate_type = self.client_cert_type;
+        let mut t = self
+            .pha_transcript
+            .as_deref()
+            .cloned()
+            .ok_or(Error::Internal("post-handshake auth without a transcript"))?;
+        t.add(raw);
+        let chosen = self.choose_client_cert(&req.info);
+        let entries = match &chosen {
+            Some((ck, _)) if self.client_cert_type == CertificateType::RAW_PUBLIC_KEY => {
+                let first = ck.chain.first().ok_or(Error::Internal("empty chain"))?;
+                vec![CertificateEntry {
+                    data: common::raw_public_key(first)?,
+                    extensions: Vec::new(),
+                }]
+            }
+            Some((ck, _)) => ck
+                .chain
+                .iter()
+                .map(|c| CertificateEntry {
+                    data: c.clone(),
+                    extensions: Vec::new(),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let cert = HandshakeMessage::Certificate(CertificatePayload {
+            context: req.context,
+            entries,
+        })
+        .to_bytes();
+        t.add(&cert);
+        let mut flight = cert;
+        if let Some((ck, scheme)) = chosen {
+            let th = t.current()?;
+            let content = common::signed_content(common::CLIENT_CV_CONTEXT, th.as_ref());
+            let signature = match ck.signer.sign(scheme, &content, self.config.rng.as_ref()) {
+                Decision::Ready(sig) => sig?,
+                // Deferred signing exists for the handshake only.
+                Decision::Deferred => {
+                    return Err(Error::SigningFailed(
+                        "deferred signing is not supported after the handshake".into(),
+                    ));
+                }
+            };
+            let cv = HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature })
+                .to_bytes();
+            t.add(&cv);
+            flight.extend_from_slice(&cv);
+            core.negotiated.client_signature_scheme = Some(scheme);
+        }
+        let hash = core
+            .negotiated
+            .suite
+            .and_then(suites::lookup)
+            .ok_or(Error::Internal("no suite after the handshake"))?
+            .hash;
+        let key = core
+            .current_write_secret()
+            .ok_or(Error::Internal("no application key"))?;
+        let th = t.current()?;
+        let vd = key_schedule::finished_verify_data(hash, key.as_ref(), th.as_ref());
+        flight.extend_from_slice(&HandshakeMessage::Finished(vd.as_ref().to_vec()).to_bytes());
+        if !core.sent_close() {
+            core.queue_handshake(&flight);
+        }
+        Ok(())
+    }
+
+    pub(super) fn send_certificate_verify(
+        &mut self,
+        core: &mut Core,
+        scheme: SignatureScheme,
+        signature: Vec<u8>,
+    ) {
+        let cv =
+            HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature }).to_bytes();
+        self.transcript.add(&cv);
+        core.queue_handshake(&cv);
+        core.negotiated.client_signature_scheme = Some(scheme);
+    }
+}
+
+/// Checks a CertificateRequest (§4.3.2) and keeps what the certificate
+/// choice needs.
+pub(super) fn check_certificate_request(
+    cr: CertificateRequest,
+    post_handshake: bool,
+) -> Result<CertReq, Error> {
+    // §4.3.2: the context is empty during the handshake, and identifies
+    // the request after it.
+    if cr.context.is_empty() == post_handshake {
+        return Err(PeerMisbehaved::IllegalParameter("CertificateRequest context").into());
+    }
+    if common::has_duplicates(&cr.extensions.iter().map(|e| e.typ()).collect::<Vec<_>>()) {
+        return Err(InvalidMessage::DuplicateExtension(0).into());
+    }
+    let mut info = CertificateRequestInfo::default();
+    let mut have_schemes = false;
+    for e in cr.extensions {
+        match e {
+            CertReqExtension::SignatureAlgorithms(s) => {
+                info.signature_schemes = s;
+                have_schemes = true;
+            }
+            CertReqExtension::SignatureAlgorithmsCert(s) => info.signature_schemes_cert = Some(s),
+            CertReqExtension::CertificateAuthorities(names) => info.certificate_authorities = names,
+            // §4.2: recognised ones that belong elsewhere are illegal.
+            CertReqExtension::Unknown(u)
+                if common::extension_allowed_in(u.typ, ext_in::CR) == Some(false) =>
+            {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "extension not allowed in CertificateRequest",
+                )
+                .into());
+            }
+            // §4.3.2: unknown extensions are ignored.
+            CertReqExtension::Unknown(_) => {}
+        }
+    }
+    // §4.3.2: signature_algorithms MUST be present.
+    if !have_schemes {
+        return Err(PeerMisbehaved::MissingExtension("signature_algorithms").into());
+    }
+    Ok(CertReq {
+        context: cr.context,
+        info,
+    })
+}

@@ -1,0 +1,248 @@
+//! Building the ClientHello (RFC 8446 §4.1.2) and answering a
+//! HelloRetryRequest (§4.1.4).
+
+use super::*;
+
+impl ClientHs {
+    pub(super) fn send_hello(
+        &mut self,
+        core: &mut Core,
+        shares: &[KeyExchange],
+        cookie: Option<&[u8]>,
+        early: bool,
+    ) -> Result<(), Error> {
+        let c = &self.config;
+        let mut exts = Vec::new();
+        if let ServerName::Dns(name) = &self.server_name {
+            exts.push(ClientExtension::ServerName(vec![(
+                ServerNameType::HOST_NAME,
+                name.as_bytes().to_vec(),
+            )]));
+        }
+        exts.push(ClientExtension::SupportedGroups(c.groups.clone()));
+        exts.push(ClientExtension::SignatureAlgorithms(
+            c.signature_schemes.clone(),
+        ));
+        if let Some(limit) = c.record_size_limit {
+            exts.push(ClientExtension::RecordSizeLimit(limit));
+        }
+        if !c.alpn_protocols.is_empty() {
+            exts.push(ClientExtension::Alpn(c.alpn_protocols.clone()));
+        }
+        // RFC 7250 §4.1: only X.509 is the same as not sending them.
+        if c.client_certificate_types != [CertificateType::X509] {
+            exts.push(ClientExtension::ClientCertificateType(
+                c.client_certificate_types.clone(),
+            ));
+        }
+        if c.server_certificate_types != [CertificateType::X509] {
+            exts.push(ClientExtension::ServerCertificateType(
+                c.server_certificate_types.clone(),
+            ));
+        }
+        exts.push(ClientExtension::SupportedVersions(vec![
+            ProtocolVersion::TLS1_3,
+        ]));
+        exts.push(ClientExtension::KeyShare(
+            shares
+                .iter()
+                .map(|k| KeyShareEntry {
+                    group: k.group(),
+                    payload: k.public_key().to_vec(),
+                })
+                .collect(),
+        ));
+        exts.push(ClientExtension::PskKeyExchangeModes(c.psk_modes.clone()));
+        if let Some(cookie) = cookie {
+            exts.push(ClientExtension::Cookie(cookie.to_vec()));
+        }
+        if c.client_cert_resolver.is_some() {
+            // §4.2.6: we answer CertificateRequests after the handshake
+            // through the same resolver.
+            exts.push(ClientExtension::PostHandshakeAuth);
+        }
+        if early {
+            exts.push(ClientExtension::EarlyData);
+        }
+        if let Some(p) = &self.psk {
+            // §4.2.11: last; the binder is filled in below.
+            exts.push(ClientExtension::PreSharedKey(OfferedPsks {
+                identities: vec![PskIdentity {
+                    identity: p.identity.clone(),
+                    obfuscated_ticket_age: p.obfuscated_age,
+                }],
+                binders: vec![vec![0; p.hash.output_len()]],
+            }));
+        }
+        let mut hello = ClientHello {
+            legacy_version: ProtocolVersion::TLS1_2,
+            random: self.random,
+            legacy_session_id: self.session_id.clone(),
+            cipher_suites: c.suites.iter().map(|s| s.suite).collect(),
+            legacy_compression_methods: vec![0],
+            extensions: exts,
+        };
+        if let Some(hook) = &c.client_hello_hook {
+            hook(&mut hello);
+        }
+        if let Some(p) = &self.psk {
+            // §4.2.11.2: the binder covers the ClientHello up to the binders
+            // (after any HelloRetryRequest exchange), as finally encoded.
+            if let Some(trunc) = hello.encoding_for_binders() {
+                let th = self
+                    .transcript
+                    .hash_with(p.hash, &trunc)
+                    .ok_or(Error::Internal("binder transcript hash"))?;
+                let binder = common::psk_binder(p.hash, &p.secret, p.external, th.as_ref());
+                if let Some(ClientExtension::PreSharedKey(offer)) = hello.extensions.last_mut()
+                    && let Some(b) = offer.binders.first_mut()
+                {
+                    *b = binder.as_ref().to_vec();
+                }
+            }
+        }
+        // Remember what was actually offered, hook edits included.
+        self.random = hello.random;
+        self.session_id = hello.legacy_session_id.clone();
+        core.client_random = hello.random;
+        let mut offered = Offered {
+            suites: hello.cipher_suites.clone(),
+            extensions: hello.extensions.iter().map(|e| e.typ()).collect(),
+            ..Offered::default()
+        };
+        for e in &hello.extensions {
+            match e {
+                ClientExtension::SupportedGroups(g) => offered.groups = g.clone(),
+                ClientExtension::SignatureAlgorithms(s) => offered.schemes = s.clone(),
+                ClientExtension::Alpn(a) => offered.alpn = a.clone(),
+                ClientExtension::RecordSizeLimit(l) => offered.record_size_limit = Some(*l),
+                ClientExtension::ServerCertificateType(t) => {
+                    offered.server_cert_types = Some(t.clone());
+                }
+                ClientExtension::ClientCertificateType(t) => {
+                    offered.client_cert_types = Some(t.clone());
+                }
+                _ => {}
+            }
+        }
+        self.offered = offered;
+        let raw = HandshakeMessage::ClientHello(hello).to_bytes();
+        self.transcript.add(&raw);
+        core.queue_handshake(&raw);
+        Ok(())
+    }
+
+    pub(super) fn check_common_hello(&self, sh: &ServerHello) -> Result<SuiteParams, Error> {
+        // §4.1.3: sentinels mean someone forced an older version.
+        if sh.random.ends_with(&DOWNGRADE_TLS12) || sh.random.ends_with(&DOWNGRADE_TLS11) {
+            return Err(PeerMisbehaved::DowngradeDetected.into());
+        }
+        match sh.find(ExtensionType::SUPPORTED_VERSIONS) {
+            None => return Err(PeerIncompatible::NoTls13.into()),
+            Some(ServerExtension::SupportedVersions(v)) if *v == ProtocolVersion::TLS1_3 => {}
+            // §4.2.1: a version we did not offer.
+            Some(_) => {
+                return Err(PeerMisbehaved::SelectedUnofferedParameter("protocol version").into());
+            }
+        }
+        // Appendix D.5: 0x0300 or below is protocol_version.
+        if sh.legacy_version <= ProtocolVersion(0x0300) {
+            return Err(PeerIncompatible::NoTls13.into());
+        }
+        if sh.legacy_version != ProtocolVersion::TLS1_2 {
+            return Err(PeerMisbehaved::IllegalParameter("ServerHello.legacy_version").into());
+        }
+        if sh.legacy_session_id_echo != self.session_id {
+            return Err(PeerMisbehaved::IllegalParameter("legacy_session_id_echo").into());
+        }
+        if sh.legacy_compression_method != 0 {
+            return Err(PeerMisbehaved::IllegalParameter("legacy_compression_method").into());
+        }
+        let suite = suites::lookup(sh.cipher_suite)
+            .filter(|s| self.offered.suites.contains(&s.suite) && self.config.suites.contains(s))
+            .ok_or(PeerMisbehaved::SelectedUnofferedParameter("cipher suite"))?;
+        Ok(suite)
+    }
+
+    pub(super) fn retry_request(
+        &mut self,
+        core: &mut Core,
+        shares: Vec<KeyExchange>,
+        retry: Option<Retry>,
+        hrr: ServerHello,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        if retry.is_some() {
+            return Err(PeerMisbehaved::SecondHelloRetryRequest.into());
+        }
+        let suite = self.check_common_hello(&hrr)?;
+        let mut group = None;
+        let mut cookie = None;
+        for e in &hrr.extensions {
+            match e {
+                ServerExtension::KeyShareRetry(g) => group = Some(*g),
+                ServerExtension::Cookie(c) => cookie = Some(c.clone()),
+                ServerExtension::SupportedVersions(_) => {}
+                other => {
+                    return Err(common::foreign_extension(
+                        other.typ(),
+                        ext_in::HRR,
+                        "extension not allowed in HelloRetryRequest",
+                    ));
+                }
+            }
+        }
+        if let Some(g) = group {
+            // §4.2.8: offered, and not one we already sent a share for.
+            if !self.offered.groups.contains(&g) || !crate::crypto::kx::is_supported(g) {
+                return Err(PeerMisbehaved::IllegalHelloRetryRequest(
+                    "selected a group that was not offered",
+                )
+                .into());
+            }
+            if shares.iter().any(|k| k.group() == g) {
+                return Err(PeerMisbehaved::IllegalHelloRetryRequest(
+                    "selected a group we already sent a share for",
+                )
+                .into());
+            }
+        }
+        if group.is_none() && cookie.is_none() {
+            return Err(PeerMisbehaved::IllegalHelloRetryRequest(
+                "it would not change the ClientHello",
+            )
+            .into());
+        }
+        core.negotiated.hello_retry = true;
+        if self.early.offered {
+            // §4.2.10: after a HelloRetryRequest 0-RTT is over; the second
+            // ClientHello goes out in plaintext.
+            self.reject_early(core);
+            core.clear_write_key()?;
+        }
+        if self.psk.as_ref().is_some_and(|p| p.hash != suite.hash) {
+            // §4.1.4: only PSKs matching the selected suite's hash remain.
+            self.psk = None;
+        }
+        self.transcript.start_hash_after_retry(suite.hash);
+        self.transcript.add(raw);
+        let shares = match group {
+            Some(g) => vec![KeyExchange::start(g, self.config.rng.as_ref())?],
+            None => shares,
+        };
+        if self.config.middlebox_compat && !self.sent_ccs {
+            // Appendix D.4: the CCS may precede the second ClientHello.
+            core.write_ccs();
+            self.sent_ccs = true;
+        }
+        self.send_hello(core, &shares, cookie.as_deref(), false)?;
+        self.state = St::ExpectServerHello {
+            shares,
+            retry: Some(Retry {
+                suite: suite.suite,
+                group,
+            }),
+        };
+        Ok(())
+    }
+}

@@ -1,0 +1,425 @@
+//! The client state machine (RFC 8446 §4, client side).
+//!
+//! ```text
+//! start ── ClientHello ──▶ ExpectServerHello ──HRR──▶ (ClientHello 2) ExpectServerHello
+//!   ServerHello ──▶ ExpectEncryptedExtensions ──▶ ExpectCertificate (CertificateRequest allowed once)
+//!   Certificate ──▶ [AwaitVerify] ──▶ ExpectCertificateVerify ──▶ ExpectFinished
+//!   Finished ──▶ (if requested: Certificate ──▶ [AwaitSign] ──▶ CertificateVerify)
+//!   ──▶ Finished sent ──▶ Connected
+//! ```
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::mem;
+
+use crate::codec::Codec;
+use crate::config::ClientConfig;
+use crate::conn::core::Core;
+use crate::conn::events::{Event, SignRequest, VerifyRequest};
+use crate::crypto::hash::{HashAlgorithm, Output};
+use crate::crypto::kx::KeyExchange;
+use crate::crypto::sign::{self, VerifyError};
+use crate::crypto::suites::{self, SuiteParams};
+use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule};
+use crate::msgs::enums::*;
+use crate::msgs::handshake::*;
+use crate::resumption::ClientSession;
+use crate::verify::{CertificateRequestInfo, Decision, ServerName};
+use zeroize::Zeroizing;
+
+mod auth;
+mod hello;
+mod resumption;
+mod server_flight;
+
+use self::auth::check_certificate_request;
+use self::resumption::{check_ticket_extensions, choose_psk};
+
+use super::State;
+use super::common::{self, ext_in, unexpected};
+use super::transcript::Transcript;
+
+/// Client handshake state plus what was offered.
+pub struct ClientHs {
+    config: Arc<ClientConfig>,
+    server_name: ServerName,
+    transcript: Transcript,
+    state: St,
+    random: [u8; 32],
+    session_id: Vec<u8>,
+    offered: Offered,
+    sent_ccs: bool,
+    /// RFC 7250: what the server's Certificate carries (from EE).
+    server_cert_type: CertificateType,
+    /// RFC 7250: what our Certificate must carry, if asked (from EE).
+    client_cert_type: CertificateType,
+    /// The PSK offered (ticket or external), if any (boxed: most
+    /// connections offer none).
+    psk: Option<Box<PskOffer>>,
+    early: Early,
+    /// The transcript through our Finished, kept when we offered
+    /// post_handshake_auth (§4.6.2).
+    pha_transcript: Option<Box<Transcript>>,
+}
+
+/// A PSK the ClientHello offers (§4.2.11).
+struct PskOffer {
+    identity: Vec<u8>,
+    obfuscated_age: u32,
+    secret: Zeroizing<Vec<u8>>,
+    hash: HashAlgorithm,
+    external: bool,
+    /// For tickets: the session (its suite, 0-RTT allowance, ALPN, chain).
+    session: Option<ClientSession>,
+}
+
+/// 0-RTT progress.
+#[derive(Default)]
+struct Early {
+    /// early_data was offered and the early key is in use for writing.
+    offered: bool,
+    accepted: bool,
+    /// Bytes sent as early data (handed back if the server refuses).
+    sent: Vec<u8>,
+    max: u32,
+}
+
+/// What the last ClientHello offered (after the hook ran).
+#[derive(Default)]
+struct Offered {
+    suites: Vec<CipherSuite>,
+    groups: Vec<NamedGroup>,
+    schemes: Vec<SignatureScheme>,
+    alpn: Vec<Vec<u8>>,
+    extensions: Vec<ExtensionType>,
+    record_size_limit: Option<u16>,
+    /// RFC 7250 offers; `None` when the extension was not sent (X.509).
+    server_cert_types: Option<Vec<CertificateType>>,
+    client_cert_types: Option<Vec<CertificateType>>,
+}
+
+struct Retry {
+    suite: CipherSuite,
+    group: Option<NamedGroup>,
+}
+
+/// Handshake-stage secrets.
+struct Hs {
+    suite: SuiteParams,
+    schedule: HandshakeSchedule,
+    c_hs: Output,
+    s_hs: Output,
+    /// Boxed to keep every handshake state small.
+    cert_request: Option<Box<CertReq>>,
+    /// A PSK was accepted: no server certificate follows.
+    resumed: bool,
+}
+
+/// The server's CertificateRequest (§4.3.2).
+struct CertReq {
+    context: Vec<u8>,
+    info: CertificateRequestInfo,
+}
+
+/// After the server's Finished: what our last flight still needs.
+struct OurFinish {
+    suite: SuiteParams,
+    master: MasterSchedule,
+    c_hs: Output,
+    c_ap: Output,
+    exporter: Output,
+}
+
+/// Waiting for a deferred client CertificateVerify signature.
+struct PendingSign {
+    finish: OurFinish,
+    scheme: SignatureScheme,
+    /// Our Certificate (already in the transcript), queued with
+    /// CertificateVerify and Finished so the flight stays one record.
+    queued: Vec<u8>,
+}
+
+enum St {
+    ExpectServerHello {
+        shares: Vec<KeyExchange>,
+        retry: Option<Retry>,
+    },
+    ExpectEncryptedExtensions(Hs),
+    ExpectCertificate(Hs),
+    AwaitVerify(Hs),
+    ExpectCertificateVerify(Hs),
+    ExpectFinished(Hs),
+    /// Boxed: it holds every secret of the finished handshake, and the
+    /// other states should not pay for its size.
+    AwaitSign(Box<PendingSign>),
+    Connected,
+    Poisoned,
+}
+
+/// Builds the connection and queues the first ClientHello.
+pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, State), Error> {
+    let server_name = ServerName::parse(server_name)?;
+    crate::log::debug!(
+        "client: hello to {server_name:?}, groups {:?}",
+        config.groups
+    );
+    let mut core = Core::new(config.padding, config.key_log.clone(), true);
+    core.set_limits(config.limits);
+    core.negotiated.server_name = server_name.dns().map(Into::into);
+
+    // Random draws in the documented order (config module docs).
+    let rng = config.rng.as_ref();
+    let mut random = [0u8; 32];
+    rng.fill(&mut random)?;
+    let mut session_id = Vec::new();
+    if config.middlebox_compat {
+        session_id = vec![0u8; 32];
+        rng.fill(&mut session_id)?;
+    }
+    let first = *config
+        .groups
+        .first()
+        .ok_or(Error::BadConfig("no groups".into()))?;
+    let mut shares = vec![KeyExchange::start(first, rng)?];
+    if first == NamedGroup::X25519MLKEM768
+        && config.hybrid_x25519_share
+        && config.groups.contains(&NamedGroup::X25519)
+    {
+        shares.push(KeyExchange::start(NamedGroup::X25519, rng)?);
+    }
+
+    let psk = choose_psk(&config, &server_name);
+    let early = psk.as_ref().and_then(|p| p.session.as_ref()).filter(|s| {
+        config.enable_early_data
+            && s.max_early_data > 0
+            && config.suites.iter().any(|c| c.suite == s.suite)
+    });
+    let early_suite = early.and_then(|s| suites::lookup(s.suite));
+    let early_max = early.map_or(0, |s| s.max_early_data);
+
+    let mut hs = ClientHs {
+        config,
+        server_name,
+        transcript: Transcript::default(),
+        state: St::Poisoned,
+        random,
+        session_id,
+        offered: Offered::default(),
+        sent_ccs: false,
+        psk,
+        early: Early::default(),
+        pha_transcript: None,
+        server_cert_type: CertificateType::X509,
+        client_cert_type: CertificateType::X509,
+    };
+    hs.send_hello(&mut core, &shares, None, early_suite.is_some())?;
+    if let (Some(suite), Some(p)) = (early_suite, &hs.psk) {
+        // §4.2.10: 0-RTT under client_early_traffic_secret, derived over
+        // Hash(ClientHello).
+        let ch_hash = hs
+            .transcript
+            .hash_with(p.hash, &[])
+            .ok_or(Error::Internal("early transcript"))?;
+        let es = EarlySchedule::new(p.hash, Some(&p.secret));
+        let c_e = es.client_early_traffic_secret(ch_hash.as_ref());
+        let eem = es.early_exporter_master_secret(ch_hash.as_ref());
+        core.set_suite(suite);
+        core.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", &c_e);
+        core.log_secret("EARLY_EXPORTER_SECRET", &eem);
+        core.early_exporter_secret = Some(eem);
+        core.flush_handshake()?;
+        if hs.config.middlebox_compat {
+            // Appendix D.4: with 0-RTT the CCS follows the first ClientHello.
+            core.write_ccs();
+            hs.sent_ccs = true;
+        }
+        core.set_write_secret(&c_e)?;
+        hs.early.offered = true;
+        hs.early.max = early_max;
+    }
+    core.ccs_allowed = true;
+    hs.state = St::ExpectServerHello {
+        shares,
+        retry: None,
+    };
+    core.flush_handshake()?;
+    Ok((core, State::Client(hs)))
+}
+
+/// Whether a verification is waiting for [`answer_verify`].
+pub fn awaiting_verify(state: &State) -> bool {
+    matches!(
+        state,
+        State::Client(ClientHs {
+            state: St::AwaitVerify(_),
+            ..
+        })
+    )
+}
+
+/// The application's answer to a deferred verification.
+pub fn answer_verify(
+    core: &mut Core,
+    state: &mut State,
+    result: Result<(), CertificateError>,
+) -> Result<(), Error> {
+    let State::Client(hs) = state else {
+        return Err(Error::Internal("answer_verify on a server"));
+    };
+    match mem::replace(&mut hs.state, St::Poisoned) {
+        St::AwaitVerify(h) => {
+            let _ = core;
+            result?;
+            hs.state = St::ExpectCertificateVerify(h);
+            Ok(())
+        }
+        other => {
+            hs.state = other;
+            Err(Error::Internal("no verification pending"))
+        }
+    }
+}
+
+/// Whether a client CertificateVerify signature is pending.
+pub fn awaiting_sign(state: &State) -> bool {
+    matches!(
+        state,
+        State::Client(ClientHs {
+            state: St::AwaitSign(_),
+            ..
+        })
+    )
+}
+
+/// The application's answer to a deferred client signature.
+pub fn answer_sign(
+    core: &mut Core,
+    state: &mut State,
+    result: Result<Vec<u8>, Error>,
+) -> Result<(), Error> {
+    let State::Client(hs) = state else {
+        return Err(Error::Internal("answer_sign on a server"));
+    };
+    match mem::replace(&mut hs.state, St::Poisoned) {
+        St::AwaitSign(p) => {
+            let sig = result.map_err(|e| match e {
+                Error::SigningFailed(_) | Error::Internal(_) => e,
+                other => Error::SigningFailed(alloc::format!("{other}")),
+            })?;
+            let p = *p;
+            core.queue_handshake(&p.queued);
+            hs.send_certificate_verify(core, p.scheme, sig);
+            hs.send_finished(core, p.finish)
+        }
+        other => {
+            hs.state = other;
+            Err(Error::Internal("no signature pending"))
+        }
+    }
+}
+
+impl ClientHs {
+    pub fn is_suspended(&self) -> bool {
+        matches!(self.state, St::AwaitVerify(_) | St::AwaitSign(_))
+    }
+
+    pub fn handle(&mut self, core: &mut Core, raw: &[u8]) -> Result<(), Error> {
+        crate::log::debug!("client: received {}", crate::log::MessageNames(raw));
+        let msg = common::parse(raw)?;
+        match (mem::replace(&mut self.state, St::Poisoned), msg) {
+            (St::ExpectServerHello { shares, retry }, HandshakeMessage::ServerHello(sh)) => {
+                if sh.is_retry_request() {
+                    self.retry_request(core, shares, retry, sh, raw)
+                } else {
+                    self.server_hello(core, shares, retry, sh, raw)
+                }
+            }
+            (St::ExpectEncryptedExtensions(h), HandshakeMessage::EncryptedExtensions(exts)) => {
+                self.encrypted_extensions(core, h, exts, raw)
+            }
+            (St::ExpectCertificate(mut h), HandshakeMessage::CertificateRequest(cr))
+                if h.cert_request.is_none() =>
+            {
+                h.cert_request = Some(Box::new(check_certificate_request(cr, false)?));
+                self.transcript.add(raw);
+                self.state = St::ExpectCertificate(h);
+                Ok(())
+            }
+            (St::ExpectCertificate(h), HandshakeMessage::Certificate(c)) => {
+                self.certificate(core, h, c, raw)
+            }
+            (St::ExpectCertificateVerify(h), HandshakeMessage::CertificateVerify(cv)) => {
+                self.certificate_verify(core, h, cv, raw)
+            }
+            (St::ExpectFinished(h), HandshakeMessage::Finished(vd)) => {
+                self.finished(core, h, &vd, raw)
+            }
+            (St::Connected, HandshakeMessage::NewSessionTicket(t)) => {
+                self.state = St::Connected;
+                check_ticket_extensions(&t)?;
+                self.store_ticket(core, &t)?;
+                core.push_event(Event::NewSessionTicket(t));
+                Ok(())
+            }
+            (St::Connected, HandshakeMessage::KeyUpdate(req)) => {
+                self.state = St::Connected;
+                core.received_key_update(req)
+            }
+            (St::Connected, HandshakeMessage::CertificateRequest(cr))
+                if self.pha_transcript.is_some() =>
+            {
+                self.state = St::Connected;
+                self.post_handshake_auth(core, cr, raw)
+            }
+            (st, msg) => Err(unexpected(&msg, st.expecting())),
+        }
+    }
+}
+
+/// Bounds the peer's chain ([`crate::config::Limits::max_certificate_chain`]).
+pub fn check_chain_length(core: &Core, len: usize) -> Result<(), Error> {
+    let limit = core.limits().max_certificate_chain;
+    if len > limit {
+        return Err(CertificateError::ChainTooLong { len, limit }.into());
+    }
+    Ok(())
+}
+
+impl St {
+    fn expecting(&self) -> &'static str {
+        match self {
+            Self::ExpectServerHello { .. } => "ServerHello",
+            Self::ExpectEncryptedExtensions(_) => "EncryptedExtensions",
+            Self::ExpectCertificate(_) => "Certificate",
+            Self::AwaitVerify(_) => "nothing (verification pending)",
+            Self::ExpectCertificateVerify(_) => "CertificateVerify",
+            Self::ExpectFinished(_) => "Finished",
+            Self::AwaitSign(_) => "nothing (signature pending)",
+            Self::Connected => "NewSessionTicket or KeyUpdate",
+            Self::Poisoned => "nothing (connection failed)",
+        }
+    }
+}
+
+/// Maps a CertificateVerify failure to the error (and alert) it deserves.
+pub fn verify_error(e: VerifyError) -> Error {
+    match e {
+        VerifyError::BadSignature => PeerMisbehaved::BadSignature.into(),
+        VerifyError::SchemeMismatch => {
+            PeerMisbehaved::IllegalParameter("signature scheme does not match the certificate key")
+                .into()
+        }
+        VerifyError::UnsupportedKey => {
+            CertificateError::UnsupportedKey("the certificate key type is not supported".into())
+                .into()
+        }
+        VerifyError::RsaKeyTooSmall(bits, min) => CertificateError::Other {
+            reason: alloc::format!("RSA key of {bits} bits is below the minimum of {min}"),
+            alert: AlertDescription::INSUFFICIENT_SECURITY,
+        }
+        .into(),
+    }
+}

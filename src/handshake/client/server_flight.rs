@@ -1,0 +1,486 @@
+//! The server's flight: ServerHello through Finished (RFC 8446 §4.1.3-§4.4.4),
+//! and our closing Finished.
+
+use super::*;
+
+impl ClientHs {
+    pub(super) fn server_hello(
+        &mut self,
+        core: &mut Core,
+        mut shares: Vec<KeyExchange>,
+        retry: Option<Retry>,
+        sh: ServerHello,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let suite = self.check_common_hello(&sh)?;
+        let mut share = None;
+        let mut selected_psk = None;
+        for e in &sh.extensions {
+            match e {
+                ServerExtension::KeyShare(k) => share = Some(k),
+                ServerExtension::SupportedVersions(_) => {}
+                ServerExtension::PreSharedKey(i) if self.psk.is_some() => selected_psk = Some(*i),
+                other => {
+                    return Err(common::foreign_extension(
+                        other.typ(),
+                        ext_in::SH,
+                        "extension not allowed in ServerHello",
+                    ));
+                }
+            }
+        }
+        let psk = match selected_psk {
+            None => None,
+            // §4.2.11: one identity was offered, so only index 0 is valid.
+            Some(0) => {
+                let p = self
+                    .psk
+                    .as_ref()
+                    .ok_or(Error::Internal("PSK selected but none offered"))?;
+                // §4.2.11: the suite must share the PSK's hash.
+                if p.hash != suite.hash {
+                    return Err(PeerMisbehaved::IllegalParameter(
+                        "cipher suite hash differs from the PSK's",
+                    )
+                    .into());
+                }
+                Some(p)
+            }
+            Some(_) => {
+                return Err(
+                    PeerMisbehaved::IllegalParameter("selected_identity out of range").into(),
+                );
+            }
+        };
+        if psk.is_none() && share.is_none() {
+            return Err(PeerMisbehaved::MissingExtension("key_share").into());
+        }
+        if psk.is_some()
+            && share.is_none()
+            && !self.config.psk_modes.contains(&PskKeyExchangeMode::PSK_KE)
+        {
+            // §4.2.9: psk_ke selected though only psk_dhe_ke was offered.
+            return Err(PeerMisbehaved::MissingExtension("key_share").into());
+        }
+        if psk.is_some()
+            && share.is_some()
+            && !self
+                .config
+                .psk_modes
+                .contains(&PskKeyExchangeMode::PSK_DHE_KE)
+        {
+            return Err(PeerMisbehaved::SelectedUnofferedParameter("psk_dhe_ke").into());
+        }
+        if let Some(r) = &retry {
+            if r.suite != suite.suite {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "ServerHello suite differs from the HelloRetryRequest's",
+                )
+                .into());
+            }
+            if r.group.is_some_and(|g| share.is_none_or(|s| g != s.group)) {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "ServerHello group differs from the HelloRetryRequest's",
+                )
+                .into());
+            }
+        }
+        let shared = match share {
+            Some(share) => {
+                let pos = shares.iter().position(|k| k.group() == share.group).ok_or(
+                    PeerMisbehaved::SelectedUnofferedParameter("key share group"),
+                )?;
+                let kx = shares.swap_remove(pos);
+                core.negotiated.group = Some(share.group);
+                Some(kx.complete(&share.payload)?)
+            }
+            None => None,
+        };
+        let resumed = psk.is_some();
+        let schedule = match psk {
+            Some(p) => {
+                core.negotiated.resumed = true;
+                core.negotiated.external_psk = p.external;
+                if let Some(s) = &p.session {
+                    core.negotiated.peer_certificates = s.peer_certificates.clone();
+                }
+                EarlySchedule::new(suite.hash, Some(&p.secret))
+            }
+            None => EarlySchedule::new(suite.hash, None),
+        }
+        .into_handshake(shared.as_ref().map(|s| s.as_ref()));
+
+        if retry.is_none() {
+            self.transcript.start_hash(suite.hash);
+        }
+        self.transcript.add(raw);
+        core.set_suite(suite);
+        core.negotiated.version = Some(ProtocolVersion::TLS1_3);
+
+        let th = self.transcript.current()?;
+        let c_hs = schedule.client_handshake_traffic_secret(th.as_ref());
+        let s_hs = schedule.server_handshake_traffic_secret(th.as_ref());
+        core.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &c_hs);
+        core.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &s_hs);
+        core.set_read_secret(&s_hs)?;
+        if self.config.middlebox_compat && !self.sent_ccs {
+            core.write_ccs();
+            self.sent_ccs = true;
+        }
+        if !self.early.offered {
+            // With 0-RTT offered the early key stays until EncryptedExtensions
+            // says whether it was accepted.
+            core.set_write_secret(&c_hs)?;
+        }
+        self.state = St::ExpectEncryptedExtensions(Hs {
+            suite,
+            schedule,
+            c_hs,
+            s_hs,
+            cert_request: None,
+            resumed,
+        });
+        Ok(())
+    }
+
+    pub(super) fn encrypted_extensions(
+        &mut self,
+        core: &mut Core,
+        h: Hs,
+        exts: Vec<ServerExtension>,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        if common::has_duplicates(&exts.iter().map(|e| e.typ()).collect::<Vec<_>>()) {
+            return Err(InvalidMessage::DuplicateExtension(0).into());
+        }
+        for e in exts {
+            let typ = e.typ();
+            let offered = self.offered.extensions.contains(&typ);
+            // §4.2: recognised, but specified for other messages.
+            if common::extension_allowed_in(typ, ext_in::EE) == Some(false) {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "extension not allowed in EncryptedExtensions",
+                )
+                .into());
+            }
+            match e {
+                // §4.2: extensions that belong to other messages.
+                ServerExtension::SupportedVersions(_)
+                | ServerExtension::KeyShare(_)
+                | ServerExtension::KeyShareRetry(_)
+                | ServerExtension::Cookie(_)
+                | ServerExtension::PreSharedKey(_) => {
+                    return Err(PeerMisbehaved::IllegalParameter(
+                        "extension not allowed in EncryptedExtensions",
+                    )
+                    .into());
+                }
+                _ if !offered => return Err(PeerMisbehaved::UnsolicitedExtension(typ.0).into()),
+                ServerExtension::Alpn(list) => {
+                    // RFC 7301 §3.1: exactly one protocol, one we offered.
+                    let [proto] = list.as_slice() else {
+                        return Err(PeerMisbehaved::IllegalParameter(
+                            "ALPN response must name exactly one protocol",
+                        )
+                        .into());
+                    };
+                    if !self.offered.alpn.contains(proto) {
+                        return Err(
+                            PeerMisbehaved::SelectedUnofferedParameter("ALPN protocol").into()
+                        );
+                    }
+                    core.negotiated.alpn = Some(proto.clone());
+                }
+                ServerExtension::RecordSizeLimit(limit) => {
+                    // RFC 8449 §4: below 64 is illegal.
+                    if limit < 64 {
+                        return Err(
+                            PeerMisbehaved::IllegalParameter("record_size_limit below 64").into(),
+                        );
+                    }
+                    core.set_peer_record_limit(limit);
+                    if let Some(ours) = self.offered.record_size_limit {
+                        core.set_recv_record_limit(ours);
+                    }
+                }
+                ServerExtension::EarlyData => {
+                    // §4.2.10: only with the first PSK, which we offered
+                    // early data under.
+                    if !self.early.offered || !h.resumed {
+                        return Err(PeerMisbehaved::UnsolicitedExtension(typ.0).into());
+                    }
+                    self.early.accepted = true;
+                }
+                // RFC 7250 §4.2: "selected from one of the values" offered.
+                ServerExtension::ServerCertificateType(t) => {
+                    if !self
+                        .offered
+                        .server_cert_types
+                        .as_ref()
+                        .is_some_and(|o| o.contains(&t))
+                    {
+                        return Err(PeerMisbehaved::SelectedUnofferedParameter(
+                            "server certificate type",
+                        )
+                        .into());
+                    }
+                    self.server_cert_type = t;
+                }
+                ServerExtension::ClientCertificateType(t) => {
+                    if !self
+                        .offered
+                        .client_cert_types
+                        .as_ref()
+                        .is_some_and(|o| o.contains(&t))
+                    {
+                        return Err(PeerMisbehaved::SelectedUnofferedParameter(
+                            "client certificate type",
+                        )
+                        .into());
+                    }
+                    self.client_cert_type = t;
+                }
+                _ => {}
+            }
+        }
+        // Without server_certificate_type the server sends X.509 (RFC 7250
+        // §4.2, outcome 1), which a raw-public-key-only client cannot use.
+        if let Some(types) = &self.offered.server_cert_types
+            && !types.contains(&self.server_cert_type)
+        {
+            return Err(CertificateError::Other {
+                reason: "the server will send an X.509 certificate, but we accept only raw public keys (RFC 7250)".into(),
+                alert: AlertDescription::UNSUPPORTED_CERTIFICATE,
+            }
+            .into());
+        }
+        self.transcript.add(raw);
+        if self.early.offered {
+            if self.early.accepted {
+                core.negotiated.early_data_accepted = true;
+                core.push_event(Event::EarlyDataAccepted);
+            } else {
+                self.reject_early(core);
+                core.set_write_secret(&h.c_hs)?;
+            }
+        }
+        self.state = if h.resumed {
+            // §2.2: a PSK handshake has no server certificate.
+            St::ExpectFinished(h)
+        } else {
+            St::ExpectCertificate(h)
+        };
+        Ok(())
+    }
+
+    pub(super) fn certificate(
+        &mut self,
+        core: &mut Core,
+        h: Hs,
+        c: CertificatePayload,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        if !c.context.is_empty() {
+            return Err(PeerMisbehaved::IllegalParameter("Certificate context").into());
+        }
+        // §4.4.2.4: an empty server Certificate is a decode_error.
+        if c.entries.is_empty() {
+            return Err(InvalidMessage::EmptyVector("certificate_list").into());
+        }
+        check_chain_length(core, c.entries.len())?;
+        // §4.4.2: entry extensions answer ClientHello extensions (§4.2).
+        for e in c.entries.iter().flat_map(|e| &e.extensions) {
+            let foreign = common::extension_allowed_in(e.typ, ext_in::CT) == Some(false);
+            if foreign || !self.offered.extensions.contains(&e.typ) {
+                return Err(common::foreign_extension(
+                    e.typ,
+                    ext_in::CT,
+                    "extension not allowed in Certificate",
+                ));
+            }
+        }
+        self.transcript.add(raw);
+        let chain: Vec<Vec<u8>> = c.entries.into_iter().map(|e| e.data).collect();
+        let raw_key = self.server_cert_type == CertificateType::RAW_PUBLIC_KEY;
+        let now = self.config.time.now_unix();
+        let verifier = &self.config.verifier;
+        let decision = if raw_key {
+            let spki = common::received_raw_public_key(&chain)?;
+            verifier.verify_server_raw_public_key(spki, &self.server_name, now)
+        } else {
+            let (ee, rest) = chain
+                .split_first()
+                .ok_or(InvalidMessage::EmptyVector("certificate_list"))?;
+            verifier.verify_server_cert(ee, rest, &self.server_name, now)
+        };
+        core.negotiated.peer_certificates = chain.clone();
+        core.negotiated.peer_raw_public_key = raw_key;
+        match decision {
+            Decision::Ready(Ok(())) => self.state = St::ExpectCertificateVerify(h),
+            Decision::Ready(Err(e)) => return Err(e.into()),
+            Decision::Deferred => {
+                core.push_event(Event::VerifyServerCert(VerifyRequest {
+                    chain,
+                    certificate_type: self.server_cert_type,
+                    server_name: self.server_name.clone(),
+                    now,
+                }));
+                self.state = St::AwaitVerify(h);
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn certificate_verify(
+        &mut self,
+        core: &mut Core,
+        h: Hs,
+        cv: DigitallySigned,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        if !self.offered.schemes.contains(&cv.scheme) {
+            return Err(PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into());
+        }
+        let ee = core
+            .negotiated
+            .peer_certificates
+            .first()
+            .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
+        let spki = if core.negotiated.peer_raw_public_key {
+            ee.as_slice()
+        } else {
+            sign::certificate_spki(ee)?
+        };
+        let th = self.transcript.current()?;
+        let content = common::signed_content(common::SERVER_CV_CONTEXT, th.as_ref());
+        sign::verify(
+            spki,
+            cv.scheme,
+            &content,
+            &cv.signature,
+            self.config.min_rsa_bits,
+        )
+        .map_err(verify_error)?;
+        core.negotiated.signature_scheme = Some(cv.scheme);
+        self.transcript.add(raw);
+        self.state = St::ExpectFinished(h);
+        Ok(())
+    }
+
+    pub(super) fn finished(
+        &mut self,
+        core: &mut Core,
+        h: Hs,
+        vd: &[u8],
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let hash = h.suite.hash;
+        let th = self.transcript.current()?;
+        common::check_finished(hash, h.s_hs.as_ref(), th.as_ref(), vd)?;
+        self.transcript.add(raw);
+        let th = self.transcript.current()?;
+        let master = h.schedule.into_master();
+        let c_ap = master.client_application_traffic_secret(th.as_ref());
+        let s_ap = master.server_application_traffic_secret(th.as_ref());
+        let exporter = master.exporter_master_secret(th.as_ref());
+        core.log_secret("CLIENT_TRAFFIC_SECRET_0", &c_ap);
+        core.log_secret("SERVER_TRAFFIC_SECRET_0", &s_ap);
+        core.log_secret("EXPORTER_SECRET", &exporter);
+        core.set_read_secret(&s_ap)?;
+        core.ccs_allowed = false;
+        if self.early.offered && self.early.accepted {
+            // §4.5: EndOfEarlyData, the last message under the early key.
+            self.early.offered = false;
+            let eoed = HandshakeMessage::EndOfEarlyData.to_bytes();
+            self.transcript.add(&eoed);
+            core.queue_handshake(&eoed);
+            core.set_write_secret(&h.c_hs)?;
+        }
+        let finish = OurFinish {
+            suite: h.suite,
+            master,
+            c_hs: h.c_hs,
+            c_ap,
+            exporter,
+        };
+        let Some(mut req) = h.cert_request.map(|b| *b) else {
+            return self.send_finished(core, finish);
+        };
+        req.info.certificate_type = self.client_cert_type;
+
+        // §4.4.2: answer the request with a certificate whose key can sign
+        // one of the requested schemes, or with an empty Certificate.
+        let chosen = self.choose_client_cert(&req.info);
+        let entries = match &chosen {
+            Some((ck, _)) if self.client_cert_type == CertificateType::RAW_PUBLIC_KEY => {
+                let first = ck.chain.first().ok_or(Error::Internal("empty chain"))?;
+                vec![CertificateEntry {
+                    data: common::raw_public_key(first)?,
+                    extensions: Vec::new(),
+                }]
+            }
+            Some((ck, _)) => ck
+                .chain
+                .iter()
+                .map(|c| CertificateEntry {
+                    data: c.clone(),
+                    extensions: Vec::new(),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let cert = HandshakeMessage::Certificate(CertificatePayload {
+            context: req.context,
+            entries,
+        })
+        .to_bytes();
+        self.transcript.add(&cert);
+        let Some((ck, scheme)) = chosen else {
+            core.queue_handshake(&cert);
+            return self.send_finished(core, finish);
+        };
+        let th = self.transcript.current()?;
+        let content = common::signed_content(common::CLIENT_CV_CONTEXT, th.as_ref());
+        match ck.signer.sign(scheme, &content, self.config.rng.as_ref()) {
+            Decision::Ready(sig) => {
+                core.queue_handshake(&cert);
+                self.send_certificate_verify(core, scheme, sig?);
+                self.send_finished(core, finish)
+            }
+            Decision::Deferred => {
+                core.push_event(Event::Sign(SignRequest {
+                    scheme,
+                    message: content,
+                }));
+                self.state = St::AwaitSign(Box::new(PendingSign {
+                    finish,
+                    scheme,
+                    queued: cert,
+                }));
+                Ok(())
+            }
+        }
+    }
+
+    /// Our Finished, then the application traffic keys.
+    pub(super) fn send_finished(&mut self, core: &mut Core, f: OurFinish) -> Result<(), Error> {
+        let th = self.transcript.current()?;
+        let ours = key_schedule::finished_verify_data(f.suite.hash, f.c_hs.as_ref(), th.as_ref());
+        let fin = HandshakeMessage::Finished(ours.as_ref().to_vec()).to_bytes();
+        self.transcript.add(&fin);
+        core.queue_handshake(&fin);
+        core.set_write_secret(&f.c_ap)?;
+        let th = self.transcript.current()?;
+        core.resumption_secret = Some(f.master.resumption_master_secret(th.as_ref()));
+        if self
+            .offered
+            .extensions
+            .contains(&ExtensionType::POST_HANDSHAKE_AUTH)
+        {
+            self.pha_transcript = Some(Box::new(self.transcript.clone()));
+        }
+        core.set_exporter_secret(f.exporter);
+        self.state = St::Connected;
+        core.set_connected()
+    }
+}
