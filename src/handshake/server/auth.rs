@@ -1,0 +1,245 @@
+//! Client authentication (RFC 8446 §4.3.2, §4.4.2-§4.4.3, §4.6.2): the
+//! client's Certificate and CertificateVerify, in the handshake and after it.
+
+use super::*;
+
+impl ServerHs {
+    /// The client's Certificate (§4.4.2), answering our request.
+    pub(super) fn client_certificate(
+        &mut self,
+        core: &mut Core,
+        mut f: AwaitFin,
+        c: CertificatePayload,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        // §4.4.2: the context echoes the request's, which was empty.
+        if !c.context.is_empty() {
+            return Err(PeerMisbehaved::IllegalParameter("Certificate context").into());
+        }
+        // §4.4.2: entry extensions must answer ones in our request, and we
+        // requested none that have a Certificate form.
+        if let Some(e) = c.entries.iter().find_map(|e| e.extensions.first()) {
+            return Err(PeerMisbehaved::UnsolicitedExtension(e.typ.0).into());
+        }
+        crate::handshake::client::check_chain_length(core, c.entries.len())?;
+        let required = f.client_auth.as_ref().is_some_and(|r| r.required);
+        self.transcript.add(raw);
+        if c.entries.is_empty() {
+            // §4.4.2.4: without a certificate the server may go on or abort.
+            if required {
+                return Err(PeerIncompatible::CertificateRequired.into());
+            }
+            self.state = St::ExpectFinished(f);
+            return Ok(());
+        }
+        let verifier = self
+            .config
+            .client_auth
+            .verifier()
+            .ok_or(Error::Internal("client Certificate without a verifier"))?
+            .clone();
+        f.client_chain = c.entries.into_iter().map(|e| e.data).collect();
+        let now = self.config.time.now_unix();
+        let cert_type = f
+            .client_auth
+            .as_ref()
+            .map_or(CertificateType::X509, |r| r.cert_type);
+        let decision = if cert_type == CertificateType::RAW_PUBLIC_KEY {
+            let spki = common::received_raw_public_key(&f.client_chain)?;
+            verifier.verify_client_raw_public_key(spki, now)
+        } else {
+            let (ee, rest) = f
+                .client_chain
+                .split_first()
+                .ok_or(Error::Internal("non-empty chain has no first element"))?;
+            verifier.verify_client_cert(ee, rest, now)
+        };
+        match decision {
+            Decision::Ready(Ok(())) => self.state = St::ExpectCertificateVerify(f),
+            Decision::Ready(Err(e)) => return Err(e.into()),
+            Decision::Deferred => {
+                core.push_event(Event::VerifyClientCert(ClientVerifyRequest {
+                    chain: f.client_chain.clone(),
+                    certificate_type: cert_type,
+                    now,
+                }));
+                self.state = St::AwaitClientVerify(f);
+            }
+        }
+        Ok(())
+    }
+
+    /// The client's CertificateVerify (§4.4.3), over the transcript up to
+    /// its Certificate, with the client context string.
+    pub(super) fn client_certificate_verify(
+        &mut self,
+        core: &mut Core,
+        f: AwaitFin,
+        cv: DigitallySigned,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let offered = f
+            .client_auth
+            .as_ref()
+            .is_some_and(|r| r.schemes.contains(&cv.scheme));
+        if !offered {
+            // §4.4.3: the scheme must be one from our signature_algorithms.
+            return Err(PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into());
+        }
+        let ee = f
+            .client_chain
+            .first()
+            .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
+        let raw_key = f
+            .client_auth
+            .as_ref()
+            .is_some_and(|r| r.cert_type == CertificateType::RAW_PUBLIC_KEY);
+        let spki = if raw_key {
+            ee.as_slice()
+        } else {
+            sign::certificate_spki(ee)?
+        };
+        let th = self.transcript.current()?;
+        let content = common::signed_content(common::CLIENT_CV_CONTEXT, th.as_ref());
+        sign::verify(
+            spki,
+            cv.scheme,
+            &content,
+            &cv.signature,
+            self.config.min_rsa_bits,
+        )
+        .map_err(crate::handshake::client::verify_error)?;
+        self.transcript.add(raw);
+        core.negotiated.client_signature_scheme = Some(cv.scheme);
+        core.negotiated.peer_certificates = f.client_chain.clone();
+        core.negotiated.peer_raw_public_key = raw_key;
+        self.state = St::ExpectFinished(f);
+        Ok(())
+    }
+
+    /// The client's answer to a post-handshake CertificateRequest:
+    /// Certificate, CertificateVerify (unless empty), Finished (§4.6.2).
+    pub(super) fn post_handshake_auth(
+        &mut self,
+        core: &mut Core,
+        msg: HandshakeMessage,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        match (mem::take(&mut self.pha), msg) {
+            (Pha::ExpectCertificate(mut r), HandshakeMessage::Certificate(c)) => {
+                // §4.4.2: the context echoes the request's.
+                if c.context != r.context {
+                    return Err(PeerMisbehaved::IllegalParameter("Certificate context").into());
+                }
+                if let Some(e) = c.entries.iter().find_map(|e| e.extensions.first()) {
+                    return Err(PeerMisbehaved::UnsolicitedExtension(e.typ.0).into());
+                }
+                r.transcript.add(raw);
+                if c.entries.is_empty() {
+                    if r.required {
+                        return Err(PeerIncompatible::CertificateRequired.into());
+                    }
+                    self.pha = Pha::ExpectFinished(r);
+                    return Ok(());
+                }
+                r.chain = c.entries.into_iter().map(|e| e.data).collect();
+                let verifier = self
+                    .config
+                    .client_auth
+                    .verifier()
+                    .or(self.config.post_handshake_client_verifier.as_ref())
+                    .ok_or(Error::Internal(
+                        "post-handshake Certificate without a verifier",
+                    ))?
+                    .clone();
+                let now = self.config.time.now_unix();
+                let decision = if self.pha_cert_type == CertificateType::RAW_PUBLIC_KEY {
+                    let spki = common::received_raw_public_key(&r.chain)?;
+                    verifier.verify_client_raw_public_key(spki, now)
+                } else {
+                    let (ee, rest) = r
+                        .chain
+                        .split_first()
+                        .ok_or(Error::Internal("non-empty chain has no first element"))?;
+                    verifier.verify_client_cert(ee, rest, now)
+                };
+                match decision {
+                    Decision::Ready(Ok(())) => {}
+                    Decision::Ready(Err(e)) => return Err(e.into()),
+                    // Deferred verification exists for the handshake only.
+                    Decision::Deferred => {
+                        return Err(CertificateError::Other {
+                            reason: "deferred verification is not supported after the handshake"
+                                .into(),
+                            alert: AlertDescription::INTERNAL_ERROR,
+                        }
+                        .into());
+                    }
+                }
+                self.pha = Pha::ExpectCertificateVerify(r);
+                Ok(())
+            }
+            (Pha::ExpectCertificateVerify(mut r), HandshakeMessage::CertificateVerify(cv)) => {
+                if !r.schemes.contains(&cv.scheme) {
+                    return Err(
+                        PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into(),
+                    );
+                }
+                let ee = r
+                    .chain
+                    .first()
+                    .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
+                let spki = if self.pha_cert_type == CertificateType::RAW_PUBLIC_KEY {
+                    ee.as_slice()
+                } else {
+                    sign::certificate_spki(ee)?
+                };
+                let th = r.transcript.current()?;
+                let content = common::signed_content(common::CLIENT_CV_CONTEXT, th.as_ref());
+                sign::verify(
+                    spki,
+                    cv.scheme,
+                    &content,
+                    &cv.signature,
+                    self.config.min_rsa_bits,
+                )
+                .map_err(crate::handshake::client::verify_error)?;
+                r.transcript.add(raw);
+                core.negotiated.client_signature_scheme = Some(cv.scheme);
+                self.pha = Pha::ExpectFinished(r);
+                Ok(())
+            }
+            (Pha::ExpectFinished(r), HandshakeMessage::Finished(vd)) => {
+                let hash = core
+                    .negotiated
+                    .suite
+                    .and_then(suites::lookup)
+                    .ok_or(Error::Internal("no suite after the handshake"))?
+                    .hash;
+                // §4.4: the base key is the current client application
+                // traffic secret.
+                let key = core
+                    .current_read_secret()
+                    .ok_or(Error::Internal("no application key"))?;
+                let th = r.transcript.current()?;
+                common::check_finished(hash, key.as_ref(), th.as_ref(), &vd)?;
+                if !r.chain.is_empty() {
+                    core.negotiated.peer_certificates = r.chain.clone();
+                    core.negotiated.peer_raw_public_key =
+                        self.pha_cert_type == CertificateType::RAW_PUBLIC_KEY;
+                }
+                core.push_event(Event::PostHandshakeAuth(r.chain));
+                Ok(())
+            }
+            (pha, msg) => {
+                let expected = match &pha {
+                    Pha::ExpectCertificate(_) => "Certificate",
+                    Pha::ExpectCertificateVerify(_) => "CertificateVerify",
+                    Pha::ExpectFinished(_) => "Finished",
+                    Pha::Idle => "KeyUpdate",
+                };
+                Err(unexpected(&msg, expected))
+            }
+        }
+    }
+}

@@ -1,0 +1,276 @@
+//! Our flight once the certificate is chosen: ServerHello, EncryptedExtensions,
+//! [CertificateRequest], Certificate, CertificateVerify, Finished (RFC 8446 §4.1.3-§4.4.4).
+
+use super::*;
+
+impl ServerHs {
+    pub(super) fn with_certificate(
+        &mut self,
+        core: &mut Core,
+        chosen: Chosen,
+        ck: Option<Arc<CertifiedKey>>,
+    ) -> Result<(), Error> {
+        let cfg = self.config.clone();
+        if ck.as_ref().is_some_and(|ck| ck.chain.is_empty()) {
+            return Err(Error::BadConfig(
+                "the certificate resolver returned an empty chain".into(),
+            ));
+        }
+        let scheme = match &ck {
+            Some(ck) => Some(
+                ck.signer
+                    .schemes()
+                    .into_iter()
+                    .find(|s| chosen.client_schemes.contains(s))
+                    .ok_or(PeerIncompatible::NoCommonSignatureScheme)?,
+            ),
+            None => None,
+        };
+        let suite = chosen.suite;
+
+        // Random draws: ServerHello.random, then the key exchange.
+        let rng = cfg.rng.as_ref();
+        let mut random = [0u8; 32];
+        rng.fill(&mut random)?;
+        let exchanged = match chosen.group {
+            Some(g) => Some((g, kx::server_exchange(g, &chosen.client_share, rng)?)),
+            None => None,
+        };
+
+        // RFC 8448 order: pre_shared_key, key_share, supported_versions.
+        let mut extensions = Vec::new();
+        if let Some(p) = &chosen.psk {
+            extensions.push(ServerExtension::PreSharedKey(p.index));
+        }
+        let mut shared = None;
+        if let Some((group, (share, secret))) = exchanged {
+            extensions.push(ServerExtension::KeyShare(KeyShareEntry {
+                group,
+                payload: share,
+            }));
+            shared = Some(secret);
+        }
+        extensions.push(ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3));
+        let sh = ServerHello {
+            legacy_version: ProtocolVersion::TLS1_2,
+            random,
+            legacy_session_id_echo: chosen.session_id.clone(),
+            cipher_suite: suite.suite,
+            legacy_compression_method: 0,
+            extensions,
+        };
+        let sh_raw = HandshakeMessage::ServerHello(sh).to_bytes();
+        self.transcript.add(&sh_raw);
+        core.queue_handshake(&sh_raw);
+        core.flush_handshake()?;
+        if !chosen.session_id.is_empty() && !self.sent_ccs {
+            core.write_ccs();
+            self.sent_ccs = true;
+        }
+        core.set_suite(suite);
+        core.negotiated.version = Some(ProtocolVersion::TLS1_3);
+        core.negotiated.group = chosen.group;
+        core.negotiated.alpn = chosen.alpn.clone();
+        core.negotiated.server_name = chosen.sni.clone();
+        core.negotiated.signature_scheme = scheme;
+        if let Some(p) = &chosen.psk {
+            core.negotiated.resumed = true;
+            core.negotiated.external_psk = p.external;
+            if let Some(s) = &p.session {
+                core.negotiated.peer_certificates = s.peer_certificates.clone();
+            }
+        }
+
+        let schedule = EarlySchedule::new(suite.hash, chosen.psk.as_ref().map(|p| &p.secret[..]))
+            .into_handshake(shared.as_ref().map(|s| s.as_ref()));
+        let th = self.transcript.current()?;
+        let c_hs = schedule.client_handshake_traffic_secret(th.as_ref());
+        let s_hs = schedule.server_handshake_traffic_secret(th.as_ref());
+        core.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &c_hs);
+        core.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &s_hs);
+        core.set_write_secret(&s_hs)?;
+        match &chosen.early {
+            Some(c_e) => {
+                core.set_read_secret(c_e)?;
+                core.early_read = Some(cfg.max_early_data_size);
+                core.negotiated.early_data_accepted = true;
+            }
+            None => core.set_read_secret(&c_hs)?,
+        }
+
+        let mut ee = Vec::new();
+        if let Some(client_limit) = chosen.client_limit {
+            // RFC 8449: honour the client's limit on every protected record.
+            core.set_peer_record_limit(client_limit);
+            if let Some(ours) = cfg.record_size_limit {
+                ee.push(ServerExtension::RecordSizeLimit(ours));
+                core.set_recv_record_limit(ours);
+            }
+        }
+        if chosen.sni.is_some() {
+            ee.push(ServerExtension::ServerNameAck);
+        }
+        if let Some(p) = &chosen.alpn {
+            ee.push(ServerExtension::Alpn(vec![p.clone()]));
+        }
+        let types = chosen.types;
+        // A PSK handshake has no certificates, so no certificate types.
+        if ck.is_some() {
+            if types.server_echo {
+                ee.push(ServerExtension::ServerCertificateType(types.server));
+            }
+            // RFC 7250 §4.2: only together with a CertificateRequest.
+            if let (Some(t), true) = (types.client, types.client_echo) {
+                ee.push(ServerExtension::ClientCertificateType(t));
+            }
+        }
+        if chosen.early.is_some() {
+            ee.push(ServerExtension::EarlyData);
+        }
+        if let Some(hook) = &cfg.encrypted_extensions_hook {
+            hook(&mut ee);
+        }
+        let ee_raw = HandshakeMessage::EncryptedExtensions(ee).to_bytes();
+        self.transcript.add(&ee_raw);
+        let mut queued = ee_raw;
+
+        // §4.3.2: CertificateRequest right after EncryptedExtensions.
+        let client_auth = match (&cfg.client_auth, types.client) {
+            // §4.3.2: no CertificateRequest in a PSK handshake.
+            _ if ck.is_none() => None,
+            (ClientAuth::None, _) | (_, None) => None,
+            (ClientAuth::Optional(v) | ClientAuth::Required(v), Some(cert_type)) => {
+                let schemes = v.signature_schemes();
+                let mut extensions = vec![CertReqExtension::SignatureAlgorithms(schemes.clone())];
+                let authorities = v.certificate_authorities();
+                if !authorities.is_empty() {
+                    extensions.push(CertReqExtension::CertificateAuthorities(authorities));
+                }
+                let cr = HandshakeMessage::CertificateRequest(CertificateRequest {
+                    // §4.3.2: zero length during the handshake.
+                    context: Vec::new(),
+                    extensions,
+                })
+                .to_bytes();
+                self.transcript.add(&cr);
+                queued.extend_from_slice(&cr);
+                Some(Requested {
+                    schemes,
+                    required: matches!(cfg.client_auth, ClientAuth::Required(_)),
+                    cert_type,
+                })
+            }
+        };
+
+        let mut flight = Flight {
+            suite,
+            schedule,
+            c_hs,
+            s_hs,
+            scheme,
+            early: chosen.early,
+            queued,
+            client_auth,
+        };
+        let (Some(ck), Some(scheme)) = (ck, scheme) else {
+            return self.finish_flight(core, flight, None);
+        };
+        if types.server == CertificateType::X509
+            && ck.chain.first().is_some_and(|c| common::is_spki(c))
+        {
+            return Err(Error::BadConfig(
+                "the certificate resolver returned a raw public key, but X.509 was negotiated"
+                    .into(),
+            ));
+        }
+        let entries = if types.server == CertificateType::RAW_PUBLIC_KEY {
+            // RFC 8446 §4.4.2: one entry, the SubjectPublicKeyInfo.
+            let first = ck.chain.first().ok_or(Error::Internal("empty chain"))?;
+            vec![CertificateEntry {
+                data: common::raw_public_key(first)?,
+                extensions: Vec::new(),
+            }]
+        } else {
+            ck.chain
+                .iter()
+                .map(|c| CertificateEntry {
+                    data: c.clone(),
+                    extensions: Vec::new(),
+                })
+                .collect()
+        };
+        let cert = HandshakeMessage::Certificate(CertificatePayload {
+            context: Vec::new(),
+            entries,
+        })
+        .to_bytes();
+        self.transcript.add(&cert);
+        flight.queued.extend_from_slice(&cert);
+
+        let th = self.transcript.current()?;
+        let content = common::signed_content(common::SERVER_CV_CONTEXT, th.as_ref());
+        match ck.signer.sign(scheme, &content, rng) {
+            Decision::Ready(sig) => self.finish_flight(core, flight, Some(sig?)),
+            Decision::Deferred => {
+                core.push_event(Event::Sign(SignRequest {
+                    scheme,
+                    message: content,
+                }));
+                self.state = St::AwaitSign(flight);
+                Ok(())
+            }
+        }
+    }
+
+    pub(super) fn finish_flight(
+        &mut self,
+        core: &mut Core,
+        f: Flight,
+        signature: Option<Vec<u8>>,
+    ) -> Result<(), Error> {
+        let hash = f.suite.hash;
+        core.queue_handshake(&f.queued);
+        if let (Some(scheme), Some(signature)) = (f.scheme, signature) {
+            let cv = HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature })
+                .to_bytes();
+            self.transcript.add(&cv);
+            core.queue_handshake(&cv);
+        }
+        let th = self.transcript.current()?;
+        let vd = key_schedule::finished_verify_data(hash, f.s_hs.as_ref(), th.as_ref());
+        let fin = HandshakeMessage::Finished(vd.as_ref().to_vec()).to_bytes();
+        self.transcript.add(&fin);
+        core.queue_handshake(&fin);
+
+        let th = self.transcript.current()?;
+        let master = f.schedule.into_master();
+        let c_ap = master.client_application_traffic_secret(th.as_ref());
+        let s_ap = master.server_application_traffic_secret(th.as_ref());
+        let exporter = master.exporter_master_secret(th.as_ref());
+        core.log_secret("CLIENT_TRAFFIC_SECRET_0", &c_ap);
+        core.log_secret("SERVER_TRAFFIC_SECRET_0", &s_ap);
+        core.log_secret("EXPORTER_SECRET", &exporter);
+        // EE..Finished go out together under the handshake key.
+        core.set_write_secret(&s_ap)?;
+        core.set_exporter_secret(exporter);
+        let expect_certificate = f.client_auth.is_some();
+        let next = AwaitFin {
+            suite: f.suite,
+            master,
+            c_hs: f.c_hs,
+            c_ap,
+            alpn: core.negotiated.alpn.clone(),
+            sni: core.negotiated.server_name.clone(),
+            client_auth: f.client_auth,
+            client_chain: Vec::new(),
+        };
+        self.state = if f.early.is_some() {
+            St::ExpectEndOfEarlyData(next)
+        } else if expect_certificate {
+            St::ExpectCertificate(next)
+        } else {
+            St::ExpectFinished(next)
+        };
+        Ok(())
+    }
+}

@@ -1,0 +1,364 @@
+//! The ClientHello (RFC 8446 §4.1.2): negotiation, and a
+//! HelloRetryRequest when no usable key share was offered (§4.1.4).
+
+use super::*;
+
+impl ServerHs {
+    pub(super) fn client_hello(
+        &mut self,
+        core: &mut Core,
+        retry: Option<Retry>,
+        ch: ClientHello,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        // §4.2.1: only supported_versions decides the version.
+        match ch.find(ExtensionType::SUPPORTED_VERSIONS) {
+            Some(ClientExtension::SupportedVersions(v)) if v.contains(&ProtocolVersion::TLS1_3) => {
+            }
+            _ => return Err(PeerIncompatible::NoTls13.into()),
+        }
+        if ch.legacy_version < ProtocolVersion::TLS1_0 {
+            return Err(PeerIncompatible::NoTls13.into());
+        }
+        // §4.1.2: exactly one compression method, null.
+        if ch.legacy_compression_methods != [0] {
+            return Err(PeerMisbehaved::IllegalParameter("legacy_compression_methods").into());
+        }
+        let cfg = self.config.clone();
+        let suite = cfg
+            .suites
+            .iter()
+            .copied()
+            .find(|s| ch.cipher_suites.contains(&s.suite))
+            .ok_or(PeerIncompatible::NoCommonCipherSuite)?;
+
+        let mut groups: Option<&Vec<NamedGroup>> = None;
+        let mut shares: Option<&Vec<KeyShareEntry>> = None;
+        let mut schemes = None;
+        let mut alpn_offer = None;
+        let mut client_limit = None;
+        let mut sni = None;
+        let mut cookie = None;
+        let mut offered_server_types = None;
+        let mut offered_client_types = None;
+        for e in &ch.extensions {
+            match e {
+                ClientExtension::SupportedGroups(g) => groups = Some(g),
+                ClientExtension::KeyShare(k) => shares = Some(k),
+                ClientExtension::SignatureAlgorithms(s) => schemes = Some(s.clone()),
+                ClientExtension::Alpn(a) => alpn_offer = Some(a.clone()),
+                ClientExtension::RecordSizeLimit(l) => {
+                    // RFC 8449 §4.
+                    if *l < 64 {
+                        return Err(
+                            PeerMisbehaved::IllegalParameter("record_size_limit below 64").into(),
+                        );
+                    }
+                    client_limit = Some(*l);
+                }
+                ClientExtension::ServerName(names) => {
+                    let host = names
+                        .iter()
+                        .find(|(t, _)| *t == ServerNameType::HOST_NAME)
+                        .map(|(_, n)| n);
+                    if let Some(host) = host {
+                        let s = core::str::from_utf8(host)
+                            .map_err(|_| InvalidMessage::InvalidValue("server_name"))?;
+                        sni = Some(s.to_ascii_lowercase());
+                    }
+                }
+                ClientExtension::Cookie(c) => cookie = Some(c),
+                ClientExtension::PostHandshakeAuth => self.client_pha = true,
+                ClientExtension::ServerCertificateType(t) => offered_server_types = Some(t),
+                ClientExtension::ClientCertificateType(t) => offered_client_types = Some(t),
+                // §4.2: recognised, but specified for other messages only.
+                ClientExtension::Unknown(u)
+                    if common::extension_allowed_in(u.typ, common::ext_in::CH) == Some(false) =>
+                {
+                    return Err(PeerMisbehaved::IllegalParameter(
+                        "extension not allowed in ClientHello",
+                    )
+                    .into());
+                }
+                _ => {}
+            }
+        }
+        // §9.2: key_share needs supported_groups; certificate auth needs
+        // signature_algorithms.
+        let groups = groups.ok_or(PeerMisbehaved::MissingExtension("supported_groups"))?;
+        let shares = shares.ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
+        let schemes = schemes.ok_or(PeerMisbehaved::MissingExtension("signature_algorithms"))?;
+        let share_groups: Vec<NamedGroup> = shares.iter().map(|s| s.group).collect();
+        if common::has_duplicates(&share_groups) || share_groups.iter().any(|g| !groups.contains(g))
+        {
+            // §4.2.8: one share per group, each for an offered group.
+            return Err(PeerMisbehaved::IllegalParameter("key_share entries").into());
+        }
+
+        let mutual: Vec<NamedGroup> = cfg
+            .groups
+            .iter()
+            .copied()
+            .filter(|g| groups.contains(g))
+            .collect();
+        let first_mutual = *mutual.first().ok_or(PeerIncompatible::NoCommonGroup)?;
+        let with_share = if cfg.strict_group_preference {
+            Some(first_mutual).filter(|g| share_groups.contains(g))
+        } else {
+            mutual.iter().copied().find(|g| share_groups.contains(g))
+        };
+
+        if let Some(r) = &retry {
+            // §4.1.2, §4.2.2: the second ClientHello answers our request.
+            if cookie != Some(&r.cookie) {
+                return Err(PeerMisbehaved::IllegalParameter("cookie not echoed").into());
+            }
+            if with_share != Some(r.group) {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "second ClientHello lacks the requested key share",
+                )
+                .into());
+            }
+            if suite.suite != r.suite {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "second ClientHello changed the cipher suite",
+                )
+                .into());
+            }
+        }
+        let offers_early = ch.find(ExtensionType::EARLY_DATA).is_some();
+        let modes = ch.extensions.iter().find_map(|e| match e {
+            ClientExtension::PskKeyExchangeModes(m) => Some(m.clone()),
+            _ => None,
+        });
+        let psk_offer = match ch.extensions.last() {
+            Some(ClientExtension::PreSharedKey(o)) => Some(o),
+            _ => None,
+        };
+        if psk_offer.is_some() && modes.is_none() {
+            // §4.2.9: a PSK needs psk_key_exchange_modes.
+            return Err(PeerMisbehaved::MissingExtension("psk_key_exchange_modes").into());
+        }
+        let modes = modes.unwrap_or_default();
+        // Without a usable share a psk_dhe_ke PSK needs a HelloRetryRequest
+        // first; it is looked at on the second ClientHello (a stateful
+        // ticket store would otherwise spend the ticket now).
+        let lookup = match psk_offer {
+            Some(o) if with_share.is_some() || modes.contains(&PskKeyExchangeMode::PSK_KE) => self
+                .choose_psk(
+                    o,
+                    &modes,
+                    raw,
+                    suite,
+                    &ch.cipher_suites,
+                    retry.as_ref().map(|r| r.suite),
+                    with_share.is_some(),
+                    sni.as_deref(),
+                )?,
+            _ => Lookup::NotFound,
+        };
+        let psk = match lookup {
+            Lookup::Found(p) => Some(*p),
+            Lookup::NotFound => None,
+            Lookup::Deferred(identity) => {
+                // Nothing was changed yet: the hello is processed again,
+                // from the start, with the answer.
+                core.push_event(Event::RedeemTicket(identity.clone()));
+                self.state = St::AwaitTicket(Box::new(PendingHello {
+                    retry,
+                    ch,
+                    raw: raw.to_vec(),
+                    identity,
+                }));
+                return Ok(());
+            }
+        };
+        let use_share = psk.as_ref().is_none_or(|p| p.dhe);
+        if use_share && with_share.is_none() {
+            if offers_early {
+                // §4.2.10: skip the early data that follows.
+                core.skip_early = early_skip_budget(&cfg);
+            }
+            return self.send_retry(core, suite, first_mutual, &ch.legacy_session_id, raw);
+        }
+        let group = with_share.filter(|_| use_share);
+        let client_share = match group {
+            Some(group) => shares
+                .iter()
+                .find(|s| s.group == group)
+                .map(|s| s.payload.clone())
+                .ok_or(Error::Internal("chosen share vanished"))?,
+            None => Vec::new(),
+        };
+        let suite = psk.as_ref().map_or(suite, |p| p.suite);
+
+        let alpn = match &alpn_offer {
+            Some(offer) if !cfg.alpn_protocols.is_empty() => Some(
+                cfg.alpn_protocols
+                    .iter()
+                    .find(|p| offer.contains(p))
+                    .cloned()
+                    .ok_or(PeerIncompatible::NoCommonAlpn)?,
+            ),
+            _ => None,
+        };
+
+        let types = cert_types(
+            &cfg,
+            offered_server_types.map(Vec::as_slice),
+            offered_client_types.map(Vec::as_slice),
+        )?;
+
+        core.client_random = ch.random;
+        self.transcript.add(raw);
+        self.transcript.start_hash(suite.hash);
+        core.ccs_allowed = true;
+
+        let accept_early = offers_early
+            && retry.is_none()
+            && psk
+                .as_ref()
+                .is_some_and(|p| self.accept_early(p, alpn.as_deref()));
+        let early = match (&psk, accept_early) {
+            (Some(p), true) => {
+                let ch_hash = self.transcript.current()?;
+                let es = EarlySchedule::new(p.hash, Some(&p.secret));
+                let c_e = es.client_early_traffic_secret(ch_hash.as_ref());
+                let eem = es.early_exporter_master_secret(ch_hash.as_ref());
+                core.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", &c_e);
+                core.log_secret("EARLY_EXPORTER_SECRET", &eem);
+                core.early_exporter_secret = Some(eem);
+                Some(c_e)
+            }
+            _ => {
+                if offers_early {
+                    // §4.2.10: refused 0-RTT is skipped by trial decryption.
+                    core.skip_early = early_skip_budget(&cfg);
+                }
+                None
+            }
+        };
+
+        let info = ClientHelloInfo {
+            server_name: sni.clone(),
+            alpn: alpn_offer.unwrap_or_default(),
+            signature_schemes: schemes.clone(),
+            certificate_type: types.server,
+        };
+        let resumed = psk.is_some();
+        let chosen = Chosen {
+            suite,
+            group,
+            client_share,
+            psk,
+            early,
+            session_id: ch.legacy_session_id.clone(),
+            client_schemes: schemes,
+            alpn,
+            client_limit,
+            sni,
+            types,
+        };
+        if resumed {
+            // §2.2: a PSK handshake authenticates with the PSK alone.
+            return self.with_certificate(core, chosen, None);
+        }
+        match cfg.cert_resolver.resolve(&info) {
+            Decision::Ready(r) => self.with_certificate(core, chosen, Some(r?)),
+            Decision::Deferred => {
+                core.push_event(Event::SelectCertificate(info));
+                self.state = St::AwaitCertificate(Box::new(chosen));
+                Ok(())
+            }
+        }
+    }
+
+    pub(super) fn send_retry(
+        &mut self,
+        core: &mut Core,
+        suite: SuiteParams,
+        group: NamedGroup,
+        session_id: &[u8],
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let cookie = self.config.cookie.cookie(self.config.rng.as_ref())?;
+        if cookie.is_empty() || cookie.len() > 0xffff {
+            return Err(Error::BadConfig("cookie must be 1..=65535 bytes".into()));
+        }
+        let hrr = ServerHello {
+            legacy_version: ProtocolVersion::TLS1_2,
+            random: HRR_RANDOM,
+            legacy_session_id_echo: session_id.to_vec(),
+            cipher_suite: suite.suite,
+            legacy_compression_method: 0,
+            extensions: vec![
+                ServerExtension::KeyShareRetry(group),
+                ServerExtension::Cookie(cookie.clone()),
+                ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3),
+            ],
+        };
+        let hrr_raw = HandshakeMessage::ServerHello(hrr).to_bytes();
+        self.transcript.add(raw);
+        self.transcript.start_hash_after_retry(suite.hash);
+        self.transcript.add(&hrr_raw);
+        core.queue_handshake(&hrr_raw);
+        core.flush_handshake()?;
+        core.ccs_allowed = true;
+        core.negotiated.hello_retry = true;
+        if !session_id.is_empty() && !self.sent_ccs {
+            // Appendix D.4: CCS right after our first handshake message.
+            core.write_ccs();
+            self.sent_ccs = true;
+        }
+        self.state = St::ExpectClientHello {
+            retry: Some(Retry {
+                suite: suite.suite,
+                group,
+                cookie,
+            }),
+        };
+        Ok(())
+    }
+}
+
+/// The RFC 7250 negotiation (§4.2): for each side, our first type (in
+/// our preference order) that the client offered; a client that sent no
+/// extension offers X.509 only. No type in common for the server's
+/// certificate ends the handshake with `unsupported_certificate`; for the
+/// client's, so does required client authentication, while optional
+/// authentication goes on without a CertificateRequest.
+pub(super) fn cert_types(
+    cfg: &ServerConfig,
+    offered_server: Option<&[CertificateType]>,
+    offered_client: Option<&[CertificateType]>,
+) -> Result<CertTypes, Error> {
+    let pick = |ours: &[CertificateType], offered: Option<&[CertificateType]>| {
+        let offered = offered.unwrap_or(&[CertificateType::X509]);
+        ours.iter().copied().find(|t| offered.contains(t))
+    };
+    let no_common = |whose: &str| -> Error {
+        CertificateError::Other {
+            reason: alloc::format!(
+                "no {whose} certificate type in common with the client (RFC 7250 §4.2)"
+            ),
+            alert: AlertDescription::UNSUPPORTED_CERTIFICATE,
+        }
+        .into()
+    };
+    let server =
+        pick(&cfg.server_certificate_types, offered_server).ok_or_else(|| no_common("server"))?;
+    let client = match &cfg.client_auth {
+        ClientAuth::None => None,
+        auth => match pick(&cfg.client_certificate_types, offered_client) {
+            Some(t) => Some(t),
+            None if matches!(auth, ClientAuth::Required(_)) => return Err(no_common("client")),
+            None => None,
+        },
+    };
+    Ok(CertTypes {
+        server,
+        server_echo: offered_server.is_some(),
+        client,
+        client_echo: offered_client.is_some(),
+    })
+}

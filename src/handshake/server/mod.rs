@@ -1,0 +1,508 @@
+//! The server state machine (RFC 8446 §4, server side).
+//!
+//! ```text
+//! ExpectClientHello ──(no usable share)──▶ HelloRetryRequest ──▶ ExpectClientHello (2nd)
+//!   ClientHello ──▶ [AwaitCertificate] ──▶ ServerHello, [CCS], EE, Certificate
+//!   ──▶ [AwaitSign] ──▶ CertificateVerify, Finished ──▶ ExpectFinished
+//!   Finished ──▶ (NewSessionTicket…) Connected
+//!
+//! With client authentication, CertificateRequest follows EE in the same
+//! flight, and the client's messages are checked before its Finished:
+//!   ──▶ ExpectCertificate ──(empty, optional mode)──▶ ExpectFinished
+//!   Certificate ──▶ [AwaitClientVerify] ──▶ ExpectCertificateVerify
+//!   CertificateVerify ──▶ ExpectFinished
+//! ```
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::mem;
+
+use crate::codec::Codec;
+use crate::config::ClientAuth;
+use crate::config::{ServerConfig, TicketInfo};
+use crate::conn::core::Core;
+use crate::conn::events::{ClientVerifyRequest, Event, SignRequest};
+use crate::crypto::hash::{HashAlgorithm, Output};
+use crate::crypto::suites::{self, SuiteParams};
+use crate::crypto::{kx, sign};
+use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule};
+use crate::msgs::enums::*;
+use crate::msgs::handshake::*;
+use crate::resumption::ServerSession;
+use crate::verify::{CertifiedKey, ClientHelloInfo, Decision};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+mod auth;
+mod flight;
+mod hello;
+mod resumption;
+
+use self::resumption::early_skip_budget;
+
+use super::State;
+use super::common::{self, unexpected};
+use super::transcript::Transcript;
+
+/// Server handshake state.
+pub struct ServerHs {
+    config: Arc<ServerConfig>,
+    transcript: Transcript,
+    state: St,
+    sent_ccs: bool,
+    /// The client offered post_handshake_auth (§4.2.6).
+    client_pha: bool,
+    /// A post-handshake CertificateRequest in progress (§4.6.2).
+    pha: Pha,
+    /// Answers to deferred ticket lookups, by identity.
+    redeemed: Vec<(Vec<u8>, Option<ServerSession>)>,
+    /// RFC 7250: the client certificate type the handshake settled, which
+    /// post-handshake Certificates carry too.
+    pha_cert_type: CertificateType,
+}
+
+/// A ClientHello waiting for a deferred ticket lookup; processed again
+/// from the start once the answer is in.
+struct PendingHello {
+    retry: Option<Retry>,
+    ch: ClientHello,
+    raw: Vec<u8>,
+    identity: Vec<u8>,
+}
+
+/// The outcome of looking at the offered PSKs.
+enum Lookup {
+    Found(Box<PskChoice>),
+    NotFound,
+    /// The ticket producer deferred this identity.
+    Deferred(Vec<u8>),
+}
+
+/// Post-handshake client authentication progress.
+#[derive(Default)]
+enum Pha {
+    #[default]
+    Idle,
+    ExpectCertificate(PhaRequest),
+    ExpectCertificateVerify(PhaRequest),
+    ExpectFinished(PhaRequest),
+}
+
+/// One post-handshake CertificateRequest.
+struct PhaRequest {
+    context: Vec<u8>,
+    /// Handshake transcript + CertificateRequest + the client's answer.
+    transcript: Transcript,
+    schemes: Vec<SignatureScheme>,
+    required: bool,
+    chain: Vec<Vec<u8>>,
+}
+
+struct Retry {
+    suite: CipherSuite,
+    group: NamedGroup,
+    cookie: Vec<u8>,
+}
+
+/// How many offered PSK identities are tried before giving up on them.
+const MAX_PSK_TRIES: usize = 8;
+
+/// The PSK the server accepted (§4.2.11).
+struct PskChoice {
+    index: u16,
+    secret: Zeroizing<Vec<u8>>,
+    hash: HashAlgorithm,
+    suite: SuiteParams,
+    external: bool,
+    /// psk_dhe_ke (else psk_ke).
+    dhe: bool,
+    session: Option<ServerSession>,
+    obfuscated_age: u32,
+    /// The verified binder: identifies this ClientHello for anti-replay.
+    binder: Vec<u8>,
+}
+
+/// What the ClientHello settled.
+struct Chosen {
+    suite: SuiteParams,
+    /// `None` with psk_ke.
+    group: Option<NamedGroup>,
+    client_share: Vec<u8>,
+    psk: Option<PskChoice>,
+    /// 0-RTT accepted; the early secret's traffic secret for reading.
+    early: Option<Output>,
+    session_id: Vec<u8>,
+    client_schemes: Vec<SignatureScheme>,
+    alpn: Option<Vec<u8>>,
+    client_limit: Option<u16>,
+    sni: Option<String>,
+    types: CertTypes,
+}
+
+/// RFC 7250 choices made from the ClientHello.
+#[derive(Clone, Copy)]
+struct CertTypes {
+    /// What our Certificate carries.
+    server: CertificateType,
+    /// Echo `server_certificate_type` in EE (the client offered it).
+    server_echo: bool,
+    /// What the client's Certificate must carry; `None`: no
+    /// CertificateRequest.
+    client: Option<CertificateType>,
+    /// Echo `client_certificate_type` in EE (the client offered it).
+    client_echo: bool,
+}
+
+/// State while waiting for the CertificateVerify signature.
+struct Flight {
+    suite: SuiteParams,
+    schedule: HandshakeSchedule,
+    c_hs: Output,
+    s_hs: Output,
+    scheme: Option<SignatureScheme>,
+    early: Option<Output>,
+    /// EE, [CertificateRequest], Certificate: already in the transcript,
+    /// queued together with CertificateVerify and Finished so that a
+    /// deferred signature does not split the flight into more records.
+    queued: Vec<u8>,
+    client_auth: Option<Requested>,
+}
+
+/// What our CertificateRequest asked of the client.
+struct Requested {
+    schemes: Vec<SignatureScheme>,
+    required: bool,
+    /// RFC 7250: the type the client's Certificate carries.
+    cert_type: CertificateType,
+}
+
+/// State after our Finished.
+struct AwaitFin {
+    suite: SuiteParams,
+    master: MasterSchedule,
+    c_hs: Output,
+    c_ap: Output,
+    alpn: Option<Vec<u8>>,
+    sni: Option<String>,
+    client_auth: Option<Requested>,
+    /// The client's chain, once received (leaf first).
+    client_chain: Vec<Vec<u8>>,
+}
+
+enum St {
+    ExpectClientHello { retry: Option<Retry> },
+    AwaitTicket(Box<PendingHello>),
+    AwaitCertificate(Box<Chosen>),
+    AwaitSign(Flight),
+    ExpectCertificate(AwaitFin),
+    AwaitClientVerify(AwaitFin),
+    ExpectCertificateVerify(AwaitFin),
+    ExpectEndOfEarlyData(AwaitFin),
+    ExpectFinished(AwaitFin),
+    Connected,
+    Poisoned,
+}
+
+/// Builds a server connection waiting for a ClientHello.
+pub fn start(config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
+    let mut core = Core::new(config.padding, config.key_log.clone(), false);
+    core.set_limits(config.limits);
+    let hs = ServerHs {
+        config,
+        transcript: Transcript::default(),
+        state: St::ExpectClientHello { retry: None },
+        sent_ccs: false,
+        client_pha: false,
+        pha: Pha::Idle,
+        redeemed: Vec::new(),
+        pha_cert_type: CertificateType::X509,
+    };
+    crate::log::debug!("server: waiting for a ClientHello");
+    Ok((core, State::Server(hs)))
+}
+
+/// Whether a certificate selection is pending.
+pub fn awaiting_certificate(state: &State) -> bool {
+    matches!(
+        state,
+        State::Server(ServerHs {
+            state: St::AwaitCertificate(_),
+            ..
+        })
+    )
+}
+
+/// Whether a signature is pending.
+pub fn awaiting_sign(state: &State) -> bool {
+    matches!(
+        state,
+        State::Server(ServerHs {
+            state: St::AwaitSign(_),
+            ..
+        })
+    )
+}
+
+/// Whether a client-certificate verification is pending.
+pub fn awaiting_client_verify(state: &State) -> bool {
+    matches!(
+        state,
+        State::Server(ServerHs {
+            state: St::AwaitClientVerify(_),
+            ..
+        })
+    )
+}
+
+/// Answers a deferred client-certificate verification.
+pub fn answer_client_verify(
+    state: &mut State,
+    result: Result<(), CertificateError>,
+) -> Result<(), Error> {
+    let State::Server(hs) = state else {
+        return Err(Error::Internal("answer_verify on a client"));
+    };
+    match mem::replace(&mut hs.state, St::Poisoned) {
+        St::AwaitClientVerify(f) => {
+            result?;
+            hs.state = St::ExpectCertificateVerify(f);
+            Ok(())
+        }
+        other => {
+            hs.state = other;
+            Err(Error::Internal("no client verification pending"))
+        }
+    }
+}
+
+/// Answers a deferred certificate selection.
+pub fn answer_certificate(
+    core: &mut Core,
+    state: &mut State,
+    result: Result<Arc<CertifiedKey>, Error>,
+) -> Result<(), Error> {
+    let State::Server(hs) = state else {
+        return Err(Error::Internal("answer_certificate on a client"));
+    };
+    match mem::replace(&mut hs.state, St::Poisoned) {
+        St::AwaitCertificate(chosen) => hs.with_certificate(core, *chosen, Some(result?)),
+        other => {
+            hs.state = other;
+            Err(Error::Internal("no certificate selection pending"))
+        }
+    }
+}
+
+/// Whether a ticket lookup is pending.
+pub fn awaiting_ticket(state: &State) -> bool {
+    matches!(
+        state,
+        State::Server(ServerHs {
+            state: St::AwaitTicket(_),
+            ..
+        })
+    )
+}
+
+/// Answers a deferred ticket lookup; the ClientHello is processed again.
+pub fn answer_ticket(
+    core: &mut Core,
+    state: &mut State,
+    session: Option<ServerSession>,
+) -> Result<(), Error> {
+    let State::Server(hs) = state else {
+        return Err(Error::Internal("answer_ticket on a client"));
+    };
+    match mem::replace(&mut hs.state, St::Poisoned) {
+        St::AwaitTicket(p) => {
+            let p = *p;
+            hs.redeemed.push((p.identity, session));
+            hs.client_hello(core, p.retry, p.ch, &p.raw)
+        }
+        other => {
+            hs.state = other;
+            Err(Error::Internal("no ticket lookup pending"))
+        }
+    }
+}
+
+/// Answers a deferred signature.
+pub fn answer_sign(
+    core: &mut Core,
+    state: &mut State,
+    result: Result<Vec<u8>, Error>,
+) -> Result<(), Error> {
+    let State::Server(hs) = state else {
+        return Err(Error::Internal("answer_sign on a client"));
+    };
+    match mem::replace(&mut hs.state, St::Poisoned) {
+        St::AwaitSign(flight) => {
+            let sig = result.map_err(|e| match e {
+                Error::SigningFailed(_) | Error::Internal(_) => e,
+                other => Error::SigningFailed(alloc::format!("{other}")),
+            })?;
+            hs.finish_flight(core, flight, Some(sig))
+        }
+        other => {
+            hs.state = other;
+            Err(Error::Internal("no signature pending"))
+        }
+    }
+}
+
+impl ServerHs {
+    pub fn is_suspended(&self) -> bool {
+        matches!(
+            self.state,
+            St::AwaitCertificate(_)
+                | St::AwaitSign(_)
+                | St::AwaitClientVerify(_)
+                | St::AwaitTicket(_)
+        )
+    }
+
+    pub fn handle(&mut self, core: &mut Core, raw: &[u8]) -> Result<(), Error> {
+        crate::log::debug!("server: received {}", crate::log::MessageNames(raw));
+        let msg = common::parse(raw)?;
+        match (mem::replace(&mut self.state, St::Poisoned), msg) {
+            (St::ExpectClientHello { retry }, HandshakeMessage::ClientHello(ch)) => {
+                self.client_hello(core, retry, ch, raw)
+            }
+            (St::ExpectCertificate(f), HandshakeMessage::Certificate(c)) => {
+                self.client_certificate(core, f, c, raw)
+            }
+            (St::ExpectCertificateVerify(f), HandshakeMessage::CertificateVerify(cv)) => {
+                self.client_certificate_verify(core, f, cv, raw)
+            }
+            (St::ExpectEndOfEarlyData(f), HandshakeMessage::EndOfEarlyData) => {
+                // §4.5: the end of 0-RTT; the handshake key follows.
+                self.transcript.add(raw);
+                core.early_read = None;
+                core.set_read_secret(&f.c_hs)?;
+                self.state = St::ExpectFinished(f);
+                Ok(())
+            }
+            (St::ExpectFinished(f), HandshakeMessage::Finished(vd)) => {
+                self.finished(core, f, &vd, raw)
+            }
+            (St::Connected, HandshakeMessage::KeyUpdate(req)) => {
+                self.state = St::Connected;
+                core.received_key_update(req)
+            }
+            (
+                St::Connected,
+                msg @ (HandshakeMessage::Certificate(_)
+                | HandshakeMessage::CertificateVerify(_)
+                | HandshakeMessage::Finished(_)),
+            ) if !matches!(self.pha, Pha::Idle) => {
+                self.state = St::Connected;
+                self.post_handshake_auth(core, msg, raw)
+            }
+            (st, msg) => Err(unexpected(&msg, st.expecting())),
+        }
+    }
+
+    fn finished(
+        &mut self,
+        core: &mut Core,
+        f: AwaitFin,
+        vd: &[u8],
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        let hash = f.suite.hash;
+        let th = self.transcript.current()?;
+        common::check_finished(hash, f.c_hs.as_ref(), th.as_ref(), vd)?;
+        self.transcript.add(raw);
+        let th = self.transcript.current()?;
+        let resumption = f.master.resumption_master_secret(th.as_ref());
+        core.set_read_secret(&f.c_ap)?;
+        core.ccs_allowed = false;
+        self.pha_cert_type = f
+            .client_auth
+            .as_ref()
+            .map_or(CertificateType::X509, |r| r.cert_type);
+        self.send_tickets(core, &f, &resumption)?;
+        core.resumption_secret = Some(resumption);
+        self.state = St::Connected;
+        core.set_connected()
+    }
+}
+
+/// Sends a post-handshake CertificateRequest (§4.6.2).
+pub fn request_client_certificate(core: &mut Core, state: &mut State) -> Result<(), Error> {
+    let State::Server(hs) = state else {
+        return Err(Error::Internal("request_client_certificate on a client"));
+    };
+    if !matches!(hs.state, St::Connected) {
+        return Err(Error::HandshakeNotComplete);
+    }
+    if core.sent_close() {
+        return Err(Error::ConnectionClosed);
+    }
+    // §4.6.2: only when the client offered post_handshake_auth.
+    if !hs.client_pha {
+        return Err(Error::BadConfig(
+            "the client did not offer post_handshake_auth".into(),
+        ));
+    }
+    if !matches!(hs.pha, Pha::Idle) {
+        return Err(Error::BadConfig(
+            "a client certificate request is already outstanding".into(),
+        ));
+    }
+    let cfg = hs.config.clone();
+    let verifier = cfg
+        .client_auth
+        .verifier()
+        .or(cfg.post_handshake_client_verifier.as_ref())
+        .ok_or(Error::BadConfig(
+            "post-handshake authentication needs a client certificate verifier".into(),
+        ))?;
+    // §4.3.2: a context unique within the connection; 16 random bytes.
+    let mut context = vec![0u8; 16];
+    cfg.rng.fill(&mut context)?;
+    let schemes = verifier.signature_schemes();
+    let mut extensions = vec![CertReqExtension::SignatureAlgorithms(schemes.clone())];
+    let authorities = verifier.certificate_authorities();
+    if !authorities.is_empty() {
+        extensions.push(CertReqExtension::CertificateAuthorities(authorities));
+    }
+    let cr = HandshakeMessage::CertificateRequest(CertificateRequest {
+        context: context.clone(),
+        extensions,
+    })
+    .to_bytes();
+    let mut transcript = hs.transcript.clone();
+    transcript.add(&cr);
+    core.queue_handshake(&cr);
+    hs.pha = Pha::ExpectCertificate(PhaRequest {
+        context,
+        transcript,
+        schemes,
+        required: matches!(cfg.client_auth, ClientAuth::Required(_)),
+        chain: Vec::new(),
+    });
+    Ok(())
+}
+
+impl St {
+    fn expecting(&self) -> &'static str {
+        match self {
+            Self::ExpectClientHello { .. } => "ClientHello",
+            Self::AwaitCertificate(_)
+            | Self::AwaitSign(_)
+            | Self::AwaitClientVerify(_)
+            | Self::AwaitTicket(_) => "nothing (decision pending)",
+            Self::ExpectCertificate(_) => "Certificate",
+            Self::ExpectCertificateVerify(_) => "CertificateVerify",
+            Self::ExpectEndOfEarlyData(_) => "EndOfEarlyData",
+            Self::ExpectFinished(_) => "Finished",
+            Self::Connected => "KeyUpdate",
+            Self::Poisoned => "nothing (connection failed)",
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! PSK resumption and 0-RTT on the server (RFC 8446 §4.2.10-§4.2.11, §4.6.1):
+//! choosing a PSK, early data, and issuing tickets.
+
+use super::*;
+
+impl ServerHs {
+    /// NewSessionTicket(s) after the client's Finished (§4.6.1).
+    pub(super) fn send_tickets(
+        &self,
+        core: &mut Core,
+        f: &AwaitFin,
+        resumption: &Output,
+    ) -> Result<(), Error> {
+        let cfg = &self.config;
+        let Some(producer) = &cfg.ticket_producer else {
+            return Ok(());
+        };
+        let now = cfg.time.now_unix();
+        let now_ms = cfg.time.now_unix_millis();
+        for i in 0..cfg.ticket_count {
+            let mut age = [0u8; 4];
+            cfg.rng.fill(&mut age)?;
+            let age_add = u32::from_be_bytes(age);
+            let nonce = common::counter_nonce(i as u64, cfg.ticket_nonce_width);
+            let psk = key_schedule::resumption_psk(f.suite.hash, resumption.as_ref(), &nonce);
+            let info = TicketInfo {
+                psk: psk.as_ref(),
+                suite: f.suite.suite,
+                nonce: &nonce,
+                age_add,
+                lifetime: cfg.ticket_lifetime,
+                now,
+                alpn: f.alpn.as_deref(),
+                server_name: f.sni.as_deref(),
+                now_ms,
+                max_early_data: cfg.max_early_data_size,
+                peer_certificates: &core.negotiated.peer_certificates,
+            };
+            let Some(ticket) = producer.produce(&info) else {
+                continue;
+            };
+            if ticket.is_empty() || ticket.len() > 0xffff {
+                return Err(Error::BadConfig("tickets must be 1..=65535 bytes".into()));
+            }
+            let mut extensions = Vec::new();
+            if cfg.max_early_data_size > 0 {
+                extensions.push(TicketExtension::EarlyData(cfg.max_early_data_size));
+            }
+            let nst = HandshakeMessage::NewSessionTicket(NewSessionTicket {
+                lifetime: cfg.ticket_lifetime,
+                age_add,
+                nonce,
+                ticket,
+                extensions,
+            })
+            .to_bytes();
+            core.queue_handshake(&nst);
+        }
+        Ok(())
+    }
+
+    /// Finds the first offered PSK we know and verifies its binder
+    /// (§4.2.11). Unknown, foreign or expired tickets are skipped (full
+    /// handshake); a wrong binder on the chosen one is `decrypt_error`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn choose_psk(
+        &self,
+        offer: &OfferedPsks,
+        modes: &[PskKeyExchangeMode],
+        raw: &[u8],
+        preferred: SuiteParams,
+        client_suites: &[CipherSuite],
+        retry_suite: Option<CipherSuite>,
+        have_share: bool,
+        sni: Option<&str>,
+    ) -> Result<Lookup, Error> {
+        let cfg = &self.config;
+        // §4.2.9: psk_dhe_ke needs a key share; psk_ke needs none.
+        let dhe = modes.contains(&PskKeyExchangeMode::PSK_DHE_KE) && have_share;
+        if !dhe && !modes.contains(&PskKeyExchangeMode::PSK_KE) {
+            return Ok(Lookup::NotFound);
+        }
+        let mut binders = Vec::new();
+        offer.encode_binders(&mut binders);
+        // §4.2.11.2: the ClientHello as received, up to the binders list
+        // (pre_shared_key is last, so the binders end the message).
+        let trunc = raw
+            .len()
+            .checked_sub(binders.len())
+            .and_then(|n| raw.get(..n))
+            .ok_or(InvalidMessage::InvalidValue("pre_shared_key"))?;
+        let now_ms = cfg.time.now_unix_millis();
+        for (i, (id, binder)) in offer
+            .identities
+            .iter()
+            .zip(&offer.binders)
+            .enumerate()
+            .take(MAX_PSK_TRIES)
+        {
+            let (secret, hash, external, session) =
+                if let Some(e) = cfg.external_psks.iter().find(|e| e.identity == id.identity) {
+                    (Zeroizing::new(e.secret().to_vec()), e.hash, true, None)
+                } else if let Some(s) = match self.redeem(&id.identity) {
+                    Decision::Ready(s) => s,
+                    Decision::Deferred => return Ok(Lookup::Deferred(id.identity.clone())),
+                } {
+                    // §4.6.1: not beyond its lifetime (and never beyond 7 days).
+                    let life_ms = u64::from(s.lifetime.min(604_800)).saturating_mul(1000);
+                    if now_ms >= s.issued_ms.saturating_add(life_ms) || now_ms < s.issued_ms {
+                        continue;
+                    }
+                    // §4.2.11: resume only for the name it was issued for.
+                    if s.server_name.as_deref() != sni {
+                        continue;
+                    }
+                    let Some(params) = suites::lookup(s.suite) else {
+                        continue;
+                    };
+                    (s.psk.clone(), params.hash, false, Some(s))
+                } else {
+                    continue;
+                };
+            // §4.2.11: any suite with the PSK's hash will do.
+            let suite = if preferred.hash == hash {
+                Some(preferred)
+            } else {
+                cfg.suites
+                    .iter()
+                    .copied()
+                    .find(|c| c.hash == hash && client_suites.contains(&c.suite))
+            };
+            let Some(suite) = suite.filter(|s| retry_suite.is_none_or(|r| r == s.suite)) else {
+                continue;
+            };
+            let Some(th) = self.transcript.hash_with(hash, trunc) else {
+                continue;
+            };
+            let expected = common::psk_binder(hash, &secret, external, th.as_ref());
+            let expected = expected.as_ref();
+            if expected.len() != binder.len() || !bool::from(expected.ct_eq(binder)) {
+                return Err(PeerMisbehaved::BadBinder.into());
+            }
+            return Ok(Lookup::Found(Box::new(PskChoice {
+                // i < MAX_PSK_TRIES, far below u16::MAX.
+                index: i as u16,
+                secret,
+                hash,
+                suite,
+                external,
+                dhe,
+                session,
+                obfuscated_age: id.obfuscated_ticket_age,
+                binder: binder.clone(),
+            })));
+        }
+        Ok(Lookup::NotFound)
+    }
+
+    /// A ticket's session: an answer already given, else the producer's.
+    pub(super) fn redeem(&self, identity: &[u8]) -> Decision<Option<ServerSession>> {
+        if let Some((_, s)) = self.redeemed.iter().find(|(i, _)| i == identity) {
+            return Decision::Ready(s.clone());
+        }
+        match &self.config.ticket_producer {
+            Some(p) => p.redeem_or_defer(identity),
+            None => Decision::Ready(None),
+        }
+    }
+
+    /// Whether 0-RTT under this PSK is acceptable (§4.2.10, §8).
+    pub(super) fn accept_early(&self, p: &PskChoice, alpn: Option<&[u8]>) -> bool {
+        let cfg = &self.config;
+        let Some(s) = &p.session else {
+            return false;
+        };
+        if p.index != 0
+            || cfg.max_early_data_size == 0
+            || s.max_early_data == 0
+            || s.suite != p.suite.suite
+            || s.alpn.as_deref() != alpn
+        {
+            return false;
+        }
+        // §8.3: the client's view of the ticket age must match ours within
+        // the window, or this may be a replay of an old ClientHello.
+        let now_ms = cfg.time.now_unix_millis();
+        let client_age = u64::from(p.obfuscated_age.wrapping_sub(s.age_add));
+        let server_age = now_ms.saturating_sub(s.issued_ms);
+        if client_age.abs_diff(server_age) > u64::from(cfg.early_data_window_ms) {
+            return false;
+        }
+        match &cfg.replay_filter {
+            Some(f) => f.check_and_insert(&p.binder, now_ms),
+            None => true,
+        }
+    }
+}
+
+/// How many bytes of refused early data a server skips (§4.2.10: up to
+/// max_early_data_size; the ciphertext overhead of the records counts
+/// here too, so twice the larger of our limit and one full record).
+pub(super) fn early_skip_budget(cfg: &ServerConfig) -> usize {
+    (cfg.max_early_data_size as usize)
+        .max(1 << 14)
+        .saturating_mul(2)
+}
