@@ -1,6 +1,7 @@
 //! Pieces both state machines use: CertificateVerify content, Finished
 //! checks, message encoding, extension helpers.
 
+use alloc::vec;
 use alloc::vec::Vec;
 
 use subtle::ConstantTimeEq;
@@ -10,7 +11,7 @@ use crate::crypto::hash::HashAlgorithm;
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule;
 use crate::msgs::enums::ExtensionType;
-use crate::msgs::handshake::HandshakeMessage;
+use crate::msgs::handshake::{CertificateEntry, HandshakeMessage};
 
 /// Context string of the server's CertificateVerify (§4.4.3).
 pub const SERVER_CV_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
@@ -116,6 +117,29 @@ pub fn raw_public_key(entry: &[u8]) -> Result<Vec<u8>, Error> {
                 "a raw public key must be a DER SubjectPublicKeyInfo or a certificate".into(),
             )
         })
+}
+
+/// The entries of a Certificate we send (§4.4.2): with a negotiated raw
+/// public key (RFC 7250), one entry, the SubjectPublicKeyInfo; else the
+/// configured X.509 chain.
+pub fn certificate_entries(
+    chain: &[Vec<u8>],
+    raw_public_key_type: bool,
+) -> Result<Vec<CertificateEntry>, Error> {
+    if raw_public_key_type {
+        let first = chain.first().ok_or(Error::Internal("empty chain"))?;
+        return Ok(vec![CertificateEntry {
+            data: raw_public_key(first)?,
+            extensions: Vec::new(),
+        }]);
+    }
+    Ok(chain
+        .iter()
+        .map(|c| CertificateEntry {
+            data: c.clone(),
+            extensions: Vec::new(),
+        })
+        .collect())
 }
 
 /// The received raw public key of a Certificate message (RFC 8446

@@ -412,21 +412,10 @@ impl ClientHs {
         // one of the requested schemes, or with an empty Certificate.
         let chosen = self.choose_client_cert(&req.info);
         let entries = match &chosen {
-            Some((ck, _)) if self.client_cert_type == CertificateType::RAW_PUBLIC_KEY => {
-                let first = ck.chain.first().ok_or(Error::Internal("empty chain"))?;
-                vec![CertificateEntry {
-                    data: common::raw_public_key(first)?,
-                    extensions: Vec::new(),
-                }]
-            }
-            Some((ck, _)) => ck
-                .chain
-                .iter()
-                .map(|c| CertificateEntry {
-                    data: c.clone(),
-                    extensions: Vec::new(),
-                })
-                .collect(),
+            Some((ck, _)) => common::certificate_entries(
+                &ck.chain,
+                self.client_cert_type == CertificateType::RAW_PUBLIC_KEY,
+            )?,
             None => Vec::new(),
         };
         let cert = HandshakeMessage::Certificate(CertificatePayload {

@@ -183,22 +183,12 @@ impl ServerHs {
                     .into(),
             ));
         }
-        let entries = if types.server == CertificateType::RAW_PUBLIC_KEY {
-            // RFC 8446 §4.4.2: one entry, the SubjectPublicKeyInfo.
-            let first = ck.chain.first().ok_or(Error::Internal("empty chain"))?;
-            vec![CertificateEntry {
-                data: common::raw_public_key(first)?,
-                extensions: Vec::new(),
-            }]
-        } else {
-            ck.chain
-                .iter()
-                .map(|c| CertificateEntry {
-                    data: c.clone(),
-                    extensions: Vec::new(),
-                })
-                .collect()
-        };
+        // RFC 8446 §4.4.2: one entry, the SubjectPublicKeyInfo, for a raw
+        // public key.
+        let entries = common::certificate_entries(
+            &ck.chain,
+            types.server == CertificateType::RAW_PUBLIC_KEY,
+        )?;
         let cert = HandshakeMessage::Certificate(CertificatePayload {
             context: Vec::new(),
             entries,
