@@ -11,7 +11,9 @@ use crate::crypto::hash::HashAlgorithm;
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule;
 use crate::msgs::enums::ExtensionType;
-use crate::msgs::handshake::{CertificateEntry, HandshakeMessage};
+use crate::msgs::handshake::{CertificateEntry, DigitallySigned, HandshakeMessage};
+
+use super::transcript::Transcript;
 
 /// Context string of the server's CertificateVerify (§4.4.3).
 pub const SERVER_CV_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
@@ -140,6 +142,31 @@ pub fn certificate_entries(
             extensions: Vec::new(),
         })
         .collect())
+}
+
+/// Checks the peer's CertificateVerify (§4.4.3): the signature over
+/// `context` and the transcript so far, by the key of the first entry of
+/// `chain` (that entry is the key itself under a raw public key, RFC 7250).
+pub fn verify_certificate_verify(
+    chain: &[Vec<u8>],
+    raw_public_key_type: bool,
+    context: &[u8],
+    transcript: &Transcript,
+    cv: &DigitallySigned,
+    min_rsa_bits: usize,
+) -> Result<(), Error> {
+    let ee = chain
+        .first()
+        .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
+    let spki = if raw_public_key_type {
+        ee.as_slice()
+    } else {
+        crate::crypto::sign::certificate_spki(ee)?
+    };
+    let th = transcript.current()?;
+    let content = signed_content(context, th.as_ref());
+    crate::crypto::sign::verify(spki, cv.scheme, &content, &cv.signature, min_rsa_bits)
+        .map_err(super::client::verify_error)
 }
 
 /// The received raw public key of a Certificate message (RFC 8446

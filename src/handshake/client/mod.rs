@@ -20,7 +20,7 @@ use crate::conn::core::Core;
 use crate::conn::events::{Event, SignRequest, VerifyRequest};
 use crate::crypto::hash::{HashAlgorithm, Output};
 use crate::crypto::kx::KeyExchange;
-use crate::crypto::sign::{self, VerifyError};
+use crate::crypto::sign::VerifyError;
 use crate::crypto::suites::{self, SuiteParams};
 use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule};

@@ -341,26 +341,14 @@ impl ClientHs {
         if !self.offered.schemes.contains(&cv.scheme) {
             return Err(PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into());
         }
-        let ee = core
-            .negotiated
-            .peer_certificates
-            .first()
-            .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
-        let spki = if core.negotiated.peer_raw_public_key {
-            ee.as_slice()
-        } else {
-            sign::certificate_spki(ee)?
-        };
-        let th = self.transcript.current()?;
-        let content = common::signed_content(common::SERVER_CV_CONTEXT, th.as_ref());
-        sign::verify(
-            spki,
-            cv.scheme,
-            &content,
-            &cv.signature,
+        common::verify_certificate_verify(
+            &core.negotiated.peer_certificates,
+            core.negotiated.peer_raw_public_key,
+            common::SERVER_CV_CONTEXT,
+            &self.transcript,
+            &cv,
             self.config.min_rsa_bits,
-        )
-        .map_err(verify_error)?;
+        )?;
         core.negotiated.signature_scheme = Some(cv.scheme);
         self.transcript.add(raw);
         self.state = St::ExpectFinished(h);

@@ -86,29 +86,18 @@ impl ServerHs {
             // §4.4.3: the scheme must be one from our signature_algorithms.
             return Err(PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into());
         }
-        let ee = f
-            .client_chain
-            .first()
-            .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
         let raw_key = f
             .client_auth
             .as_ref()
             .is_some_and(|r| r.cert_type == CertificateType::RAW_PUBLIC_KEY);
-        let spki = if raw_key {
-            ee.as_slice()
-        } else {
-            sign::certificate_spki(ee)?
-        };
-        let th = self.transcript.current()?;
-        let content = common::signed_content(common::CLIENT_CV_CONTEXT, th.as_ref());
-        sign::verify(
-            spki,
-            cv.scheme,
-            &content,
-            &cv.signature,
+        common::verify_certificate_verify(
+            &f.client_chain,
+            raw_key,
+            common::CLIENT_CV_CONTEXT,
+            &self.transcript,
+            &cv,
             self.config.min_rsa_bits,
-        )
-        .map_err(crate::handshake::client::verify_error)?;
+        )?;
         self.transcript.add(raw);
         core.negotiated.client_signature_scheme = Some(cv.scheme);
         core.negotiated.peer_certificates = f.client_chain.clone();
@@ -185,25 +174,14 @@ impl ServerHs {
                         PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into(),
                     );
                 }
-                let ee = r
-                    .chain
-                    .first()
-                    .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
-                let spki = if self.pha_cert_type == CertificateType::RAW_PUBLIC_KEY {
-                    ee.as_slice()
-                } else {
-                    sign::certificate_spki(ee)?
-                };
-                let th = r.transcript.current()?;
-                let content = common::signed_content(common::CLIENT_CV_CONTEXT, th.as_ref());
-                sign::verify(
-                    spki,
-                    cv.scheme,
-                    &content,
-                    &cv.signature,
+                common::verify_certificate_verify(
+                    &r.chain,
+                    self.pha_cert_type == CertificateType::RAW_PUBLIC_KEY,
+                    common::CLIENT_CV_CONTEXT,
+                    &r.transcript,
+                    &cv,
                     self.config.min_rsa_bits,
-                )
-                .map_err(crate::handshake::client::verify_error)?;
+                )?;
                 r.transcript.add(raw);
                 core.negotiated.client_signature_scheme = Some(cv.scheme);
                 self.pha = Pha::ExpectFinished(r);
