@@ -7,9 +7,10 @@ use alloc::vec::Vec;
 use subtle::ConstantTimeEq;
 
 use crate::codec::Codec;
-use crate::crypto::hash::HashAlgorithm;
+use crate::conn::core::Core;
+use crate::crypto::hash::{HashAlgorithm, Output};
 use crate::error::{Error, PeerMisbehaved};
-use crate::key_schedule;
+use crate::key_schedule::{self, MasterSchedule};
 use crate::msgs::enums::ExtensionType;
 use crate::msgs::handshake::{CertificateEntry, DigitallySigned, HandshakeMessage};
 
@@ -167,6 +168,32 @@ pub fn verify_certificate_verify(
     let content = signed_content(context, th.as_ref());
     crate::crypto::sign::verify(spki, cv.scheme, &content, &cv.signature, min_rsa_bits)
         .map_err(super::client::verify_error)
+}
+
+/// The application's signature, with any failure reported as
+/// `SigningFailed` (internal errors pass as they are).
+pub fn signature_answer(result: Result<Vec<u8>, Error>) -> Result<Vec<u8>, Error> {
+    result.map_err(|e| match e {
+        Error::SigningFailed(_) | Error::Internal(_) => e,
+        other => Error::SigningFailed(alloc::format!("{other}")),
+    })
+}
+
+/// The client and server application traffic secrets and the exporter
+/// secret (§7.1), over the transcript through the server Finished, written
+/// to the key log.
+pub fn application_secrets(
+    core: &Core,
+    master: &MasterSchedule,
+    transcript_hash: &[u8],
+) -> (Output, Output, Output) {
+    let c_ap = master.client_application_traffic_secret(transcript_hash);
+    let s_ap = master.server_application_traffic_secret(transcript_hash);
+    let exporter = master.exporter_master_secret(transcript_hash);
+    core.log_secret("CLIENT_TRAFFIC_SECRET_0", &c_ap);
+    core.log_secret("SERVER_TRAFFIC_SECRET_0", &s_ap);
+    core.log_secret("EXPORTER_SECRET", &exporter);
+    (c_ap, s_ap, exporter)
 }
 
 /// The received raw public key of a Certificate message (RFC 8446

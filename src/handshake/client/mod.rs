@@ -305,10 +305,7 @@ pub fn answer_sign(
     };
     match mem::replace(&mut hs.state, St::Poisoned) {
         St::AwaitSign(p) => {
-            let sig = result.map_err(|e| match e {
-                Error::SigningFailed(_) | Error::Internal(_) => e,
-                other => Error::SigningFailed(alloc::format!("{other}")),
-            })?;
+            let sig = common::signature_answer(result)?;
             let p = *p;
             core.queue_handshake(&p.queued);
             hs.send_certificate_verify(core, p.scheme, sig);

@@ -234,12 +234,7 @@ impl ServerHs {
 
         let th = self.transcript.current()?;
         let master = f.schedule.into_master();
-        let c_ap = master.client_application_traffic_secret(th.as_ref());
-        let s_ap = master.server_application_traffic_secret(th.as_ref());
-        let exporter = master.exporter_master_secret(th.as_ref());
-        core.log_secret("CLIENT_TRAFFIC_SECRET_0", &c_ap);
-        core.log_secret("SERVER_TRAFFIC_SECRET_0", &s_ap);
-        core.log_secret("EXPORTER_SECRET", &exporter);
+        let (c_ap, s_ap, exporter) = common::application_secrets(core, &master, th.as_ref());
         // EE..Finished go out together under the handshake key.
         core.set_write_secret(&s_ap)?;
         core.set_exporter_secret(exporter);

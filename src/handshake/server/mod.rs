@@ -341,10 +341,7 @@ pub fn answer_sign(
     };
     match mem::replace(&mut hs.state, St::Poisoned) {
         St::AwaitSign(flight) => {
-            let sig = result.map_err(|e| match e {
-                Error::SigningFailed(_) | Error::Internal(_) => e,
-                other => Error::SigningFailed(alloc::format!("{other}")),
-            })?;
+            let sig = common::signature_answer(result)?;
             hs.finish_flight(core, flight, Some(sig))
         }
         other => {
