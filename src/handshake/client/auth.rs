@@ -3,7 +3,33 @@
 
 use super::*;
 
+/// The certificate chosen to answer a request, with the scheme its key signs.
+type ChosenCert = Option<(Arc<crate::verify::CertifiedKey>, SignatureScheme)>;
+
 impl ClientHs {
+    /// Our Certificate answering `req` (§4.4.2): a certificate whose key can
+    /// sign one of the requested schemes, or an empty one; with the choice.
+    pub(super) fn certificate_answer(
+        &self,
+        mut req: CertReq,
+    ) -> Result<(ChosenCert, Vec<u8>), Error> {
+        req.info.certificate_type = self.client_cert_type;
+        let chosen = self.choose_client_cert(&req.info);
+        let entries = match &chosen {
+            Some((ck, _)) => common::certificate_entries(
+                &ck.chain,
+                self.client_cert_type == CertificateType::RAW_PUBLIC_KEY,
+            )?,
+            None => Vec::new(),
+        };
+        let cert = HandshakeMessage::Certificate(CertificatePayload {
+            context: req.context,
+            entries,
+        })
+        .to_bytes();
+        Ok((chosen, cert))
+    }
+
     /// A certificate for `info` whose key signs a requested scheme, of the
     /// negotiated certificate type (RFC 7250).
     pub(super) fn choose_client_cert(
@@ -46,27 +72,14 @@ impl ClientHs {
         cr: CertificateRequest,
         raw: &[u8],
     ) -> Result<(), Error> {
-        let mut req = check_certificate_request(cr, true)?;
-        req.info.certificate_type = self.client_cert_type;
+        let req = check_certificate_request(cr, true)?;
         let mut t = self
             .pha_transcript
             .as_deref()
             .cloned()
             .ok_or(Error::Internal("post-handshake auth without a transcript"))?;
         t.add(raw);
-        let chosen = self.choose_client_cert(&req.info);
-        let entries = match &chosen {
-            Some((ck, _)) => common::certificate_entries(
-                &ck.chain,
-                self.client_cert_type == CertificateType::RAW_PUBLIC_KEY,
-            )?,
-            None => Vec::new(),
-        };
-        let cert = HandshakeMessage::Certificate(CertificatePayload {
-            context: req.context,
-            entries,
-        })
-        .to_bytes();
+        let (chosen, cert) = self.certificate_answer(req)?;
         t.add(&cert);
         let mut flight = cert;
         if let Some((ck, scheme)) = chosen {

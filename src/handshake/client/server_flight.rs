@@ -386,26 +386,13 @@ impl ClientHs {
             c_ap,
             exporter,
         };
-        let Some(mut req) = h.cert_request.map(|b| *b) else {
+        let Some(req) = h.cert_request.map(|b| *b) else {
             return self.send_finished(core, finish);
         };
-        req.info.certificate_type = self.client_cert_type;
 
         // §4.4.2: answer the request with a certificate whose key can sign
         // one of the requested schemes, or with an empty Certificate.
-        let chosen = self.choose_client_cert(&req.info);
-        let entries = match &chosen {
-            Some((ck, _)) => common::certificate_entries(
-                &ck.chain,
-                self.client_cert_type == CertificateType::RAW_PUBLIC_KEY,
-            )?,
-            None => Vec::new(),
-        };
-        let cert = HandshakeMessage::Certificate(CertificatePayload {
-            context: req.context,
-            entries,
-        })
-        .to_bytes();
+        let (chosen, cert) = self.certificate_answer(req)?;
         self.transcript.add(&cert);
         let Some((ck, scheme)) = chosen else {
             core.queue_handshake(&cert);
