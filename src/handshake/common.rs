@@ -196,6 +196,16 @@ pub fn application_secrets(
     (c_ap, s_ap, exporter)
 }
 
+/// The hash of the negotiated suite, for post-handshake messages.
+pub fn negotiated_hash(core: &Core) -> Result<HashAlgorithm, Error> {
+    Ok(core
+        .negotiated
+        .suite
+        .and_then(crate::crypto::suites::lookup)
+        .ok_or(Error::Internal("no suite after the handshake"))?
+        .hash)
+}
+
 /// The received raw public key of a Certificate message (RFC 8446
 /// §4.4.2: "no more than one CertificateEntry", holding an SPKI).
 pub fn received_raw_public_key(entries: &[Vec<u8>]) -> Result<&[u8], Error> {

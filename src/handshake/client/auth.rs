@@ -100,12 +100,7 @@ impl ClientHs {
             flight.extend_from_slice(&cv);
             core.negotiated.client_signature_scheme = Some(scheme);
         }
-        let hash = core
-            .negotiated
-            .suite
-            .and_then(suites::lookup)
-            .ok_or(Error::Internal("no suite after the handshake"))?
-            .hash;
+        let hash = common::negotiated_hash(core)?;
         let key = core
             .current_write_secret()
             .ok_or(Error::Internal("no application key"))?;

@@ -188,12 +188,7 @@ impl ServerHs {
                 Ok(())
             }
             (Pha::ExpectFinished(r), HandshakeMessage::Finished(vd)) => {
-                let hash = core
-                    .negotiated
-                    .suite
-                    .and_then(suites::lookup)
-                    .ok_or(Error::Internal("no suite after the handshake"))?
-                    .hash;
+                let hash = common::negotiated_hash(core)?;
                 // §4.4: the base key is the current client application
                 // traffic secret.
                 let key = core
