@@ -193,9 +193,15 @@ impl ClientSession {
     }
 
     /// The obfuscated_ticket_age to send at `now_ms` (§4.2.11.1).
+    ///
+    /// The age is rounded down to a lower bound of the true age: both
+    /// readings are whole milliseconds, so the true time between them can
+    /// be almost 1 ms less than their difference. A client age above the
+    /// server's own view is impossible in reality and servers may reject
+    /// it (GnuTLS refuses 0-RTT then), so we never claim more.
     pub fn obfuscated_age(&self, now_ms: u64) -> u32 {
         // The age fits 32 bits: lifetimes are at most 7 days (6e8 ms).
-        let age = now_ms.saturating_sub(self.received_ms) as u32;
+        let age = now_ms.saturating_sub(self.received_ms).saturating_sub(1) as u32;
         age.wrapping_add(self.age_add)
     }
 

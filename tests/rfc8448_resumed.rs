@@ -499,7 +499,9 @@ fn client_replay(feeding: Feeding) {
     .record_size_limit(Some(0x4001))
     .middlebox_compat(false)
     .rng(rng.clone())
-    .time(Arc::new(AtMs(ISSUED_MS + age)))
+    // The client reports a whole-millisecond lower bound of the age
+    // (ClientSession::obfuscated_age): its clock reads one more.
+    .time(Arc::new(AtMs(ISSUED_MS + age + 1)))
     .key_log(key_log.clone())
     .client_hello_hook(hook)
     .session_store(Some(cache.clone()))

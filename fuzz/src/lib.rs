@@ -6,9 +6,13 @@
 //!
 //! Every harness is deterministic: connections draw from [`DetRng`] and
 //! read a [`FixedTime`], so a recorded peer flight (a seed) replays byte
-//! for byte and reaches the encrypted states. Without the `fuzzing`
-//! crypto mode (not implemented yet) a *mutated* encrypted record fails
-//! its AEAD check, so the deeper states are reached only by the seeds.
+//! for byte and reaches the encrypted states. The fuzz crate builds
+//! `tls13` with its insecure `fuzzing` crypto mode (identity AEAD with a
+//! zero tag, any signature verifies; see `tls13::crypto`), so mutated
+//! encrypted records still open and the fuzzer reaches EncryptedExtensions,
+//! Certificate, CertificateVerify, Finished and post-handshake messages.
+//! Included from `tests/` the same code runs with real crypto
+//! ([`tls13::crypto::FUZZING`] tells which).
 //!
 //! Besides "no panic", the harnesses assert properties: decode, encode
 //! and decode again agree; the deframer gives the same records however
@@ -320,6 +324,13 @@ fn drive(
             after_handshake(conn);
         }
     }
+    finish(conn, &events, failed)
+}
+
+/// The end-of-stream checks shared by the stream harnesses: errors are
+/// sticky, no data before HandshakeComplete, a transport EOF is clean only
+/// after close_notify and is otherwise reported as truncation.
+fn finish(conn: &mut Connection, events: &[Event], failed: Option<Error>) -> Outcome {
     if let Some(e) = &failed {
         // Errors are sticky (conn::Connection::receive).
         assert_eq!(conn.receive(b"x").as_ref().err(), Some(e));
@@ -376,6 +387,280 @@ pub fn server_stream(data: &[u8]) -> Outcome {
     drive(&mut s, seed, stream, |conn| {
         let _ = conn.send(b"HTTP/1.1 200 OK\r\n\r\n");
     })
+}
+
+// ------------------------------------------------------------- session
+
+/// Script opcodes of the `session` target (the low three bits of a byte).
+pub mod op {
+    /// Plaintext record: content type (1 byte), length (u16), payload.
+    pub const PLAIN: u8 = 0;
+    /// Protected record as the fuzzing-mode AEAD seals it: inner content
+    /// type (1 byte), length (u16), payload; the harness appends the inner
+    /// type and the all-zero tag and frames it as application_data.
+    pub const PROTECTED: u8 = 1;
+    /// Raw transport bytes: length (u16), bytes.
+    pub const RAW: u8 = 2;
+    /// The real side sends application data: length (1 byte).
+    pub const SEND: u8 = 3;
+    /// The real side sends a KeyUpdate (bit 3 of the opcode byte:
+    /// update_requested).
+    pub const KEY_UPDATE: u8 = 4;
+    /// The real side sends close_notify.
+    pub const CLOSE: u8 = 5;
+    /// The script ends here (transport EOF).
+    pub const EOF: u8 = 6;
+}
+
+fn take<'a>(script: &mut &'a [u8], n: usize) -> &'a [u8] {
+    let (a, b) = script.split_at(n.min(script.len()));
+    *script = b;
+    a
+}
+
+fn take_u8(script: &mut &[u8]) -> u8 {
+    take(script, 1).first().copied().unwrap_or(0)
+}
+
+fn take_u16(script: &mut &[u8]) -> usize {
+    let b = take(script, 2);
+    usize::from(u16::from_be_bytes([
+        b.first().copied().unwrap_or(0),
+        b.get(1).copied().unwrap_or(0),
+    ]))
+}
+
+/// Frames `payload` as one record of type `typ`.
+pub fn frame(typ: u8, payload: &[u8]) -> Vec<u8> {
+    let mut v = vec![typ, 3, 3];
+    v.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    v.extend_from_slice(payload);
+    v
+}
+
+/// The application data inside the protected records of `wire`, as the
+/// fuzzing-mode AEAD left it (identity, zero tag).
+fn wire_app_data(wire: &[u8]) -> Vec<u8> {
+    let mut d = Deframer::new();
+    d.push(wire);
+    let mut out = Vec::new();
+    while let Some(rec) = d.next_record().expect("our own output deframes") {
+        if rec.typ.0 != 23 {
+            continue;
+        }
+        let inner = rec
+            .payload
+            .len()
+            .checked_sub(16)
+            .map(|n| &rec.payload[..n])
+            .expect("protected record shorter than a tag");
+        assert!(
+            rec.payload[inner.len()..].iter().all(|b| *b == 0),
+            "fuzzing-mode tag not zero"
+        );
+        let Some(end) = inner.iter().rposition(|b| *b != 0) else {
+            panic!("protected record without inner content type");
+        };
+        if inner[end] == 23 {
+            out.extend_from_slice(&inner[..end]);
+        }
+    }
+    out
+}
+
+/// Target `session`: the fuzzer plays one peer for a whole session. The
+/// first byte picks the real side (even: a real client, the fuzzer is the
+/// server; odd: a real server), then a script of [`op`]s is played:
+/// records to the real side, interleaved with the real side's own sends,
+/// KeyUpdates and close. Checks those of the client/server targets, and,
+/// in fuzzing mode (where the real side's records can be read), that the
+/// application data on the wire is exactly a prefix of what `send`
+/// accepted, all of it once the handshake completed without error.
+pub fn session(data: &[u8]) -> Outcome {
+    let (side, mut script) = split_input(data);
+    let mut conn: Box<dyn std::ops::DerefMut<Target = Connection>> = if side & 1 == 0 {
+        Box::new(client())
+    } else {
+        Box::new(server())
+    };
+    let conn = &mut **conn;
+    let mut wire = Vec::new();
+    let mut sent = Vec::new();
+    let mut events = Vec::new();
+    let mut failed: Option<Error> = None;
+    let mut counter = 0u8;
+    let mut drain = |conn: &mut Connection, events: &mut Vec<Event>| {
+        let out = conn.pending_output();
+        wire.extend_from_slice(out);
+        let n = out.len();
+        conn.consume_output(n);
+        events.extend(std::iter::from_fn(|| conn.next_event()));
+    };
+    drain(conn, &mut events);
+    while !script.is_empty() && failed.is_none() {
+        let code = take_u8(&mut script);
+        let bytes = match code & 7 {
+            op::PLAIN => {
+                let typ = take_u8(&mut script);
+                let n = take_u16(&mut script);
+                frame(typ, take(&mut script, n))
+            }
+            op::PROTECTED => {
+                let typ = take_u8(&mut script);
+                let n = take_u16(&mut script);
+                let mut inner = take(&mut script, n).to_vec();
+                inner.push(typ);
+                inner.extend_from_slice(&[0; 16]);
+                frame(23, &inner)
+            }
+            op::RAW => {
+                let n = take_u16(&mut script);
+                take(&mut script, n).to_vec()
+            }
+            op::SEND => {
+                let n = usize::from(take_u8(&mut script));
+                let msg: Vec<u8> = (0..n)
+                    .map(|_| {
+                        counter = counter.wrapping_add(1);
+                        counter
+                    })
+                    .collect();
+                if let Ok(k) = conn.send(&msg) {
+                    assert_eq!(k, msg.len(), "send took part of the data");
+                    sent.extend_from_slice(&msg);
+                }
+                Vec::new()
+            }
+            op::KEY_UPDATE => {
+                let _ = conn.update_keys(code & 8 != 0);
+                Vec::new()
+            }
+            op::CLOSE => {
+                conn.close();
+                Vec::new()
+            }
+            op::EOF => break,
+            _ => Vec::new(),
+        };
+        if !bytes.is_empty()
+            && let Err(e) = conn.receive(&bytes)
+        {
+            failed = Some(e);
+        }
+        drain(conn, &mut events);
+    }
+    let outcome = finish(conn, &events, failed);
+    drain(conn, &mut Vec::new());
+    if tls13::crypto::FUZZING {
+        let on_wire = wire_app_data(&wire);
+        assert!(
+            sent.starts_with(&on_wire),
+            "the wire carries application data that was not sent"
+        );
+        if outcome.complete && outcome.error.is_none() {
+            assert_eq!(
+                on_wire.len(),
+                sent.len(),
+                "sent data never reached the wire"
+            );
+        }
+    }
+    outcome
+}
+
+/// Records a session between [`client`] and [`server`] as a `session`
+/// script in which the fuzzer plays the server (`fuzzer_is_server`) or the
+/// client: the peer's records become record ops, the real side's actions
+/// become SEND/KEY_UPDATE/CLOSE ops. Only meaningful in fuzzing mode
+/// (protected records are written as their plaintext).
+pub fn record_session(fuzzer_is_server: bool) -> Vec<u8> {
+    let mut c = client();
+    let mut s = server();
+    let mut script = vec![u8::from(!fuzzer_is_server)];
+    let mut step = 0;
+    loop {
+        let a = session_pass(&mut c, &mut s, !fuzzer_is_server, &mut script);
+        let b = session_pass(&mut s, &mut c, fuzzer_is_server, &mut script);
+        while c.next_event().is_some() {}
+        while s.next_event().is_some() {}
+        if a || b {
+            continue;
+        }
+        step += 1;
+        let (real, peer): (&mut Connection, &mut Connection) = if fuzzer_is_server {
+            (&mut c, &mut s)
+        } else {
+            (&mut s, &mut c)
+        };
+        match step {
+            1 => {
+                assert!(!real.is_handshaking() && !peer.is_handshaking());
+                let msg: Vec<u8> = (1..=40).collect();
+                real.send(&msg).expect("real send");
+                script.extend_from_slice(&[op::SEND, 40]);
+                peer.send(b"hello from the peer").expect("peer send");
+            }
+            2 => {
+                real.update_keys(true).expect("real key update");
+                script.push(op::KEY_UPDATE | 8);
+            }
+            3 => {
+                peer.update_keys(false).expect("peer key update");
+                let msg: Vec<u8> = (41..=50).collect();
+                real.send(&msg).expect("real send");
+                script.extend_from_slice(&[op::SEND, 10]);
+            }
+            4 => {
+                real.close();
+                script.push(op::CLOSE);
+                peer.close();
+            }
+            _ => {
+                script.push(op::EOF);
+                return script;
+            }
+        }
+    }
+}
+
+/// Moves `from`'s output to `to`; when `from` is the fuzzer's peer, its
+/// records go into the script.
+fn session_pass(
+    from: &mut Connection,
+    to: &mut Connection,
+    scripted: bool,
+    script: &mut Vec<u8>,
+) -> bool {
+    let data = from.pending_output().to_vec();
+    from.consume_output(data.len());
+    if data.is_empty() {
+        return false;
+    }
+    if scripted {
+        let mut d = Deframer::new();
+        d.push(&data);
+        while let Ok(Some(rec)) = d.next_record() {
+            let p = &rec.payload;
+            let inner = p.len().checked_sub(16).map(|n| &p[..n]);
+            let end = inner.and_then(|i| i.iter().rposition(|b| *b != 0));
+            match (rec.typ.0, inner, end) {
+                (23, Some(inner), Some(end)) if tls13::crypto::FUZZING => {
+                    script.push(op::PROTECTED);
+                    script.push(inner[end]);
+                    script.extend_from_slice(&(end as u16).to_be_bytes());
+                    script.extend_from_slice(&inner[..end]);
+                }
+                _ => {
+                    script.push(op::PLAIN);
+                    script.push(rec.typ.0);
+                    script.extend_from_slice(&(p.len() as u16).to_be_bytes());
+                    script.extend_from_slice(p);
+                }
+            }
+        }
+    }
+    to.receive(&data).expect("recorded session");
+    true
 }
 
 // ------------------------------------------------------- certificates

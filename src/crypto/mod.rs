@@ -1,6 +1,25 @@
 //! The seam to the RustCrypto crates: hashes, HMAC/HKDF, AEADs, key
 //! exchange groups, signatures, key loading, and the injected randomness.
 //! Nothing here knows about TLS messages.
+//!
+//! # The `fuzzing` feature: NO SECURITY
+//!
+//! With the test-only feature `fuzzing` (enabled by the fuzz crate in
+//! `fuzz/` and nowhere else; never in default builds), this module
+//! deliberately breaks itself so that a fuzzer can play a peer through a
+//! whole session:
+//!
+//! - every AEAD ([`aead::AeadKey`]) is the identity on the plaintext with
+//!   an all-zero 16-byte tag, still checked on open, so records can be
+//!   forged (and a record with any other tag is still `bad_record_mac`);
+//! - [`sign::verify`] accepts any signature once the key and scheme pass
+//!   their checks.
+//!
+//! Key exchange, HKDF, Finished and binder MACs stay real; with the
+//! injected deterministic [`SecureRandom`] of the fuzz harnesses the keys
+//! are the same on every run, so recorded flights replay. [`FUZZING`]
+//! tells whether the mode is on. A library built with `fuzzing` must
+//! never talk to a real peer.
 
 pub mod aead;
 pub mod hash;
@@ -10,6 +29,11 @@ pub mod sign;
 pub mod suites;
 
 use crate::error::Error;
+
+/// `true` when built with the insecure test-only `fuzzing` feature (see
+/// the module documentation): record protection and signatures are then
+/// fake.
+pub const FUZZING: bool = cfg!(feature = "fuzzing");
 
 /// A source of cryptographically secure random bytes, injected through
 /// the configuration so that a connection is replayable (DESIGN.md
