@@ -534,19 +534,7 @@ impl ClientConfigBuilder {
     /// Checks and returns the configuration.
     pub fn build(self) -> Result<ClientConfig, Error> {
         let c = &self.config;
-        if !self.rng_set || !self.time_set {
-            return Err(Error::BadConfig(
-                "no random source or clock configured (no std)".into(),
-            ));
-        }
-        if c.suites.is_empty() {
-            return Err(Error::BadConfig("no cipher suite configured".into()));
-        }
-        if c.groups.is_empty() || !c.groups.iter().all(|g| kx::is_supported(*g)) {
-            return Err(Error::BadConfig(
-                "groups must be non-empty and contain only implemented groups".into(),
-            ));
-        }
+        check_basics(self.rng_set && self.time_set, &c.suites, &c.groups)?;
         if c.signature_schemes.is_empty() {
             return Err(Error::BadConfig("no signature scheme configured".into()));
         }
@@ -906,19 +894,7 @@ impl ServerConfigBuilder {
     /// Checks and returns the configuration.
     pub fn build(self) -> Result<ServerConfig, Error> {
         let c = &self.config;
-        if !self.rng_set || !self.time_set {
-            return Err(Error::BadConfig(
-                "no random source or clock configured (no std)".into(),
-            ));
-        }
-        if c.suites.is_empty() {
-            return Err(Error::BadConfig("no cipher suite configured".into()));
-        }
-        if c.groups.is_empty() || !c.groups.iter().all(|g| kx::is_supported(*g)) {
-            return Err(Error::BadConfig(
-                "groups must be non-empty and contain only implemented groups".into(),
-            ));
-        }
+        check_basics(self.rng_set && self.time_set, &c.suites, &c.groups)?;
         if let Some(v) = c.client_auth.verifier() {
             let schemes = v.signature_schemes();
             if schemes.is_empty() || schemes.len() > 0x7fff {
@@ -960,6 +936,30 @@ fn check_cert_types(types: &[CertificateType]) -> Result<(), Error> {
     {
         return Err(Error::BadConfig(
             "certificate types must be X509 and/or RAW_PUBLIC_KEY, each once".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// What every configuration needs: a random source and a clock (std
+/// provides both; no_std callers must), a suite, and only groups we
+/// implement.
+fn check_basics(
+    rng_and_time: bool,
+    suites: &[SuiteParams],
+    groups: &[NamedGroup],
+) -> Result<(), Error> {
+    if !rng_and_time {
+        return Err(Error::BadConfig(
+            "no random source or clock configured (no std)".into(),
+        ));
+    }
+    if suites.is_empty() {
+        return Err(Error::BadConfig("no cipher suite configured".into()));
+    }
+    if groups.is_empty() || !groups.iter().all(|g| kx::is_supported(*g)) {
+        return Err(Error::BadConfig(
+            "groups must be non-empty and contain only implemented groups".into(),
         ));
     }
     Ok(())
