@@ -1,0 +1,156 @@
+//! Heap use, counted by a per-thread counting allocator: allocations per
+//! full handshake, per record in steady state, and the heap an idle
+//! connection holds. These are counts, not timings, so they are exact and
+//! repeatable; the benchmark (benches/compare.rs) reports the same figures
+//! next to rustls's.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::Arc;
+
+use tls13::certgen::KeyType;
+use tls13::msgs::enums::{CipherSuite, NamedGroup};
+use tls13::verify_webpki::WebPkiServerVerifier;
+use tls13::x509::{Policy, TrustAnchor};
+use tls13::{ClientConfig, ClientConnection, Connection, ServerConnection};
+
+#[path = "pair/mod.rs"]
+mod pair;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+    static LIVE: Cell<i64> = const { Cell::new(0) };
+}
+
+fn note(allocs: u64, delta: i64) {
+    // try_with: the thread's storage may already be gone while it exits.
+    let _ = ALLOCS.try_with(|a| a.set(a.get() + allocs));
+    let _ = LIVE.try_with(|l| l.set(l.get() + delta));
+}
+
+// SAFETY: every call is forwarded to the system allocator unchanged; the
+// counters are plain thread-local cells with const initialisers (no
+// allocation while counting).
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note(1, layout.size() as i64);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        note(0, -(layout.size() as i64));
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note(1, new_size as i64 - layout.size() as i64);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocs() -> u64 {
+    ALLOCS.with(Cell::get)
+}
+
+fn live() -> i64 {
+    LIVE.with(Cell::get)
+}
+
+fn configs() -> (Arc<ClientConfig>, Arc<tls13::ServerConfig>) {
+    let id = pair::identity(KeyType::EcdsaP256);
+    let anchor = TrustAnchor::from_der(id.ca.clone()).unwrap();
+    let verifier = WebPkiServerVerifier::new(vec![anchor], Policy::default());
+    let client = ClientConfig::builder(Arc::new(verifier))
+        .suites(&[CipherSuite::TLS_AES_128_GCM_SHA256])
+        .groups(&[NamedGroup::X25519])
+        .build()
+        .unwrap();
+    let server = pair::server_builder(KeyType::EcdsaP256)
+        .suites(&[CipherSuite::TLS_AES_128_GCM_SHA256])
+        .groups(&[NamedGroup::X25519])
+        .build()
+        .unwrap();
+    (Arc::new(client), Arc::new(server))
+}
+
+fn transfer(from: &mut Connection, to: &mut Connection) -> usize {
+    let n = from.pending_output().len();
+    if n > 0 {
+        to.receive(from.pending_output()).unwrap();
+        from.consume_output(n);
+    }
+    n
+}
+
+fn take_plaintext(conn: &mut Connection) -> usize {
+    let mut n = 0;
+    while let Some(e) = conn.next_event() {
+        if let tls13::Event::Data(d) = e {
+            n += d.len();
+        }
+    }
+    n
+}
+
+fn handshake(
+    client: &Arc<ClientConfig>,
+    server: &Arc<tls13::ServerConfig>,
+) -> (ClientConnection, ServerConnection) {
+    let mut c = ClientConnection::new(client.clone(), "localhost").unwrap();
+    let mut s = ServerConnection::new(server.clone()).unwrap();
+    while c.is_handshaking() || s.is_handshaking() {
+        let moved = transfer(&mut c, &mut s) + transfer(&mut s, &mut c);
+        assert!(moved > 0, "handshake stalled");
+    }
+    take_plaintext(&mut c);
+    take_plaintext(&mut s);
+    (c, s)
+}
+
+#[test]
+fn report() {
+    let (cc, sc) = configs();
+    drop(handshake(&cc, &sc)); // warm-up: lazily built tables
+    let a0 = allocs();
+    let (mut c, mut s) = handshake(&cc, &sc);
+    let a1 = allocs();
+    println!("allocations per full handshake (both sides): {}", a1 - a0);
+
+    let chunk = vec![7u8; 16 * 1024];
+    for _ in 0..4 {
+        c.send(&chunk).unwrap();
+        transfer(&mut c, &mut s);
+        take_plaintext(&mut s);
+        s.send(&chunk).unwrap();
+        transfer(&mut s, &mut c);
+        take_plaintext(&mut c);
+    }
+    let (mut sent, mut recv) = (0, 0);
+    for _ in 0..10 {
+        let a0 = allocs();
+        for _ in 0..10 {
+            c.send(&chunk).unwrap();
+        }
+        let a1 = allocs();
+        transfer(&mut c, &mut s);
+        take_plaintext(&mut s);
+        let a2 = allocs();
+        sent += a1 - a0;
+        recv += a2 - a1;
+    }
+    let (a0, a1, a2) = (0, sent, sent + recv);
+    println!(
+        "per record: send {} recv {}",
+        (a1 - a0) as f64 / 100.0,
+        (a2 - a1) as f64 / 100.0
+    );
+    let l0 = live();
+    drop(c);
+    let l1 = live();
+    drop(s);
+    let l2 = live();
+    println!("held after data: client {} server {}", l0 - l1, l1 - l2);
+}
