@@ -157,20 +157,20 @@
 //! let mut received = Vec::new();
 //! while pump(&mut client, &mut server)? | pump(&mut server, &mut client)? {
 //!     while let Some(event) = server.next_event() {
-//!         match event {
-//!             Event::HandshakeComplete => println!("server: {:?}", server.negotiated().suite),
-//!             Event::Data(bytes) => {
-//!                 received.extend_from_slice(&bytes);
-//!                 server.send(b"pong")?;
-//!             }
-//!             _ => {}
+//!         if let Event::HandshakeComplete = event {
+//!             println!("server: {:?}", server.negotiated().suite);
 //!         }
 //!     }
-//!     while let Some(event) = client.next_event() {
-//!         if let Event::Data(bytes) = event {
-//!             assert_eq!(bytes, b"pong");
-//!             client.close(); // close_notify
-//!         }
+//!     // Application data is read where it was decrypted, then consumed.
+//!     let ping = server.received_data().to_vec();
+//!     if !ping.is_empty() {
+//!         server.consume_received_data(ping.len());
+//!         received.extend_from_slice(&ping);
+//!         server.send(b"pong")?;
+//!     }
+//!     if client.received_data() == b"pong" {
+//!         client.consume_received_data(4);
+//!         client.close(); // close_notify
 //!     }
 //! }
 //! assert_eq!(received, b"ping");

@@ -67,9 +67,10 @@ use crate::error::Error;
 pub struct Stream<C, T> {
     conn: C,
     transport: T,
-    /// Application data received and not yet read, from `plain_pos` on.
-    plain: Vec<u8>,
-    plain_pos: usize,
+    /// 0-RTT data received (server) and not yet read, from `early_pos` on;
+    /// it comes before the connection's received data.
+    early: Vec<u8>,
+    early_pos: usize,
     /// The peer sent close_notify.
     peer_closed: bool,
     /// `close` was called.
@@ -94,8 +95,8 @@ where
         Self {
             conn,
             transport,
-            plain: Vec::new(),
-            plain_pos: 0,
+            early: Vec::new(),
+            early_pos: 0,
             peer_closed: false,
             closed: false,
         }
@@ -213,22 +214,15 @@ where
         let mut result = Ok(());
         while let Some(event) = self.conn.next_event() {
             match event {
-                Event::Data(bytes) => {
-                    if self.plain_pos == self.plain.len() {
-                        self.plain.clear();
-                        self.plain_pos = 0;
-                    }
-                    self.plain.extend_from_slice(&bytes);
-                }
                 // A server configured for 0-RTT (max_early_data_size > 0)
                 // reads early data first, like the rest of the stream; the
                 // config is where the replay risk was accepted.
                 Event::EarlyData(bytes) => {
-                    if self.plain_pos == self.plain.len() {
-                        self.plain.clear();
-                        self.plain_pos = 0;
+                    if self.early_pos == self.early.len() {
+                        self.early.clear();
+                        self.early_pos = 0;
                     }
-                    self.plain.extend_from_slice(&bytes);
+                    self.early.extend_from_slice(&bytes);
                 }
                 // Refused 0-RTT: the bytes go again as ordinary data, so the
                 // stream loses nothing.
@@ -258,8 +252,21 @@ where
         result
     }
 
+    /// Application data ready to read: early data first, then what the
+    /// connection holds (read in place, where it was decrypted).
     fn buffered_plain(&self) -> &[u8] {
-        self.plain.get(self.plain_pos..).unwrap_or(&[])
+        match self.early.get(self.early_pos..) {
+            Some(early) if !early.is_empty() => early,
+            _ => self.conn.received_data(),
+        }
+    }
+
+    fn consume_plain(&mut self, n: usize) {
+        if self.early_pos < self.early.len() {
+            self.early_pos = self.early_pos.saturating_add(n);
+        } else {
+            self.conn.consume_received_data(n);
+        }
     }
 }
 
@@ -282,7 +289,7 @@ where
                 if let (Some(dst), Some(src)) = (buf.get_mut(..n), avail.get(..n)) {
                     dst.copy_from_slice(src);
                 }
-                self.plain_pos = self.plain_pos.saturating_add(n);
+                self.consume_plain(n);
                 return Ok(n);
             }
             if self.peer_closed {
@@ -319,10 +326,17 @@ where
     }
 }
 
-impl<C, T> core::fmt::Debug for Stream<C, T> {
+impl<C, T> core::fmt::Debug for Stream<C, T>
+where
+    C: core::ops::Deref<Target = Connection>,
+{
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let early = self.early.len().saturating_sub(self.early_pos);
         f.debug_struct("Stream")
-            .field("buffered", &self.plain.len().saturating_sub(self.plain_pos))
+            .field(
+                "buffered",
+                &early.saturating_add(self.conn.received_data().len()),
+            )
             .field("peer_closed", &self.peer_closed)
             .field("closed", &self.closed)
             .finish_non_exhaustive()

@@ -298,9 +298,6 @@ async fn write_all<IO: AsyncWrite + Unpin>(io: &mut IO, mut data: &[u8]) -> io::
 pub struct TlsStream<C, IO> {
     conn: C,
     io: IO,
-    /// Application data received and not yet read, from `plain_pos` on.
-    plain: Vec<u8>,
-    plain_pos: usize,
     rbuf: Vec<u8>,
     /// The peer sent close_notify.
     peer_closed: bool,
@@ -314,10 +311,13 @@ pub type ClientTlsStream<IO> = TlsStream<ClientConnection, IO>;
 /// [`StartHandshake::into_stream`].
 pub type ServerTlsStream<IO> = TlsStream<ServerConnection, IO>;
 
-impl<C, IO> core::fmt::Debug for TlsStream<C, IO> {
+impl<C, IO> core::fmt::Debug for TlsStream<C, IO>
+where
+    C: core::ops::Deref<Target = Connection>,
+{
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("TlsStream")
-            .field("buffered", &self.plain.len().saturating_sub(self.plain_pos))
+            .field("buffered", &self.conn.received_data().len())
             .field("peer_closed", &self.peer_closed)
             .field("closed", &self.closed)
             .finish_non_exhaustive()
@@ -335,8 +335,6 @@ where
         Self {
             conn,
             io,
-            plain: Vec::new(),
-            plain_pos: 0,
             rbuf: vec![0u8; READ_CHUNK],
             peer_closed: false,
             closed: false,
@@ -442,13 +440,6 @@ where
         let mut result = Ok(());
         while let Some(event) = self.conn.next_event() {
             match event {
-                Event::Data(bytes) => {
-                    if self.plain_pos >= self.plain.len() {
-                        self.plain.clear();
-                        self.plain_pos = 0;
-                    }
-                    self.plain.extend_from_slice(&bytes);
-                }
                 Event::Closed(CloseKind::CloseNotify) => self.peer_closed = true,
                 // receive_eof returned the error this stands for.
                 Event::Closed(CloseKind::Truncated) => {}
@@ -489,12 +480,12 @@ where
             ready!(this.poll_handshake(cx))?;
         }
         loop {
-            let avail = this.plain.get(this.plain_pos..).unwrap_or_default();
+            // Read in place from where the connection decrypted it.
+            let avail = this.conn.received_data();
             if !avail.is_empty() {
                 let n = avail.len().min(buf.remaining());
                 buf.put_slice(avail.get(..n).unwrap_or_default());
-                // n <= avail.len() = plain.len() - plain_pos: no overflow.
-                this.plain_pos = this.plain_pos.saturating_add(n);
+                this.conn.consume_received_data(n);
                 return Poll::Ready(Ok(()));
             }
             if this.peer_closed {

@@ -165,14 +165,16 @@ impl RecordPrinter {
             let header = rec.header();
             let mut record = Vec::with_capacity(header.len().saturating_add(rec.payload.len()));
             record.extend_from_slice(&header);
-            record.extend_from_slice(&rec.payload);
-            if rec.typ != ContentType::APPLICATION_DATA {
-                write_record(out, self.actor, rec.typ, Some(&rec.payload), &record);
+            record.extend_from_slice(rec.payload);
+            let typ = rec.typ;
+            if typ != ContentType::APPLICATION_DATA {
+                write_record(out, self.actor, typ, Some(rec.payload), &record);
                 continue;
             }
-            match self.open(&header, &rec.payload) {
+            let payload = rec.payload.to_vec();
+            match self.open(&header, &payload) {
                 Some((typ, content)) => write_record(out, self.actor, typ, Some(&content), &record),
-                None => write_record(out, self.actor, rec.typ, None, &record),
+                None => write_record(out, self.actor, typ, None, &record),
             }
         }
         Ok(())
@@ -184,14 +186,16 @@ impl RecordPrinter {
         let suite = self.suite?;
         if let Some(opener) = self.opener.as_mut() {
             let mut buf = payload.to_vec();
-            if let Ok(typ) = opener.open(header, &mut buf, MAX_INNER_PLAINTEXT) {
+            if let Ok((typ, len)) = opener.open(header, &mut buf, MAX_INNER_PLAINTEXT) {
+                buf.truncate(len);
                 return Some((typ, buf));
             }
         }
         for (i, secret) in self.secrets.iter().enumerate() {
             let mut opener = RecordOpener::new(suite, secret);
             let mut buf = payload.to_vec();
-            if let Ok(typ) = opener.open(header, &mut buf, MAX_INNER_PLAINTEXT) {
+            if let Ok((typ, len)) = opener.open(header, &mut buf, MAX_INNER_PLAINTEXT) {
+                buf.truncate(len);
                 self.secrets.drain(..=i);
                 self.opener = Some(opener);
                 return Some((typ, buf));

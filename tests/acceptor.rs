@@ -105,14 +105,7 @@ fn exchange(mut client: ClientConnection, mut server: ServerConnection) {
     assert!(!client.is_handshaking() && !server.is_handshaking());
     client.send(b"ping").unwrap();
     pump(&mut client, &mut server);
-    let got: Vec<u8> = std::iter::from_fn(|| server.next_event())
-        .filter_map(|e| match e {
-            Event::Data(d) => Some(d),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    assert_eq!(got, b"ping");
+    assert_eq!(server.received_data(), b"ping");
     assert_eq!(server.negotiated().alpn.as_deref(), Some(&b"http/1.1"[..]));
 }
 

@@ -100,8 +100,11 @@ impl Probe {
         self.conn().receive(&rec)
     }
 
+    /// Takes every event and all received application data.
     fn drain(&mut self) {
         while self.conn().next_event().is_some() {}
+        let n = self.conn().received_data().len();
+        self.conn().consume_received_data(n);
     }
 
     /// The alert this side sent, under its first application key (it has

@@ -111,7 +111,7 @@ fn client_against_s_server(
     }
     let mut tls = ClientConnection::new(Arc::new(builder.build().unwrap()), "localhost").unwrap();
     let mut sock = connect_retry(port);
-    let mut events = Vec::new();
+    let mut events = Seen::default();
     let result = (|| {
         pump(&mut tls, &mut sock, &mut events, complete)?;
         tls.send(b"hello mtls\n")?;
@@ -211,7 +211,7 @@ fn s_client_against_our_server(client_kind: Option<KeyType>) -> (ServerOutcome, 
     std::thread::spawn(move || {
         let (mut sock, _) = listener.accept().unwrap();
         let mut tls = ServerConnection::new(Arc::new(config)).unwrap();
-        let mut events = Vec::new();
+        let mut events = Seen::default();
         let result = (|| {
             pump(&mut tls, &mut sock, &mut events, complete)?;
             let _ = hs_tx.send(());

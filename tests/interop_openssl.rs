@@ -22,8 +22,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use openssl::{
-    ChildGuard, Collector, TIMEOUT, TempDir, Watcher, check_pattern_file, complete, connect_retry,
-    duplex_transfer, free_port, have_openssl, openssl_bin, pattern_fill, pump, run_openssl,
+    ChildGuard, Collector, Seen, TIMEOUT, TempDir, Watcher, check_pattern_file, complete,
+    connect_retry, duplex_transfer, free_port, have_openssl, openssl_bin, pattern_fill, pump,
+    run_openssl,
 };
 
 use tls13::crypto::pem;
@@ -851,7 +852,7 @@ fn client_64_mib_each_way() {
     let mut conn = ClientConnection::new(Arc::new(config), "localhost").unwrap();
     let mut sock = connect_retry(port);
     let start = std::time::Instant::now();
-    let mut events = Vec::new();
+    let mut events = Seen::default();
     pump(&mut conn, &mut sock, &mut events, complete).expect("handshake");
     // s_server ends the connection at the end of its input: keep the pipe
     // open until it has exited.
@@ -912,7 +913,7 @@ fn server_64_mib_each_way() {
             let (mut sock, _) = listener.accept().map_err(|e| e.to_string())?;
             let mut conn = ServerConnection::new(config).map_err(|e| e.to_string())?;
             let start = std::time::Instant::now();
-            let mut events = Vec::new();
+            let mut events = Seen::default();
             pump(&mut conn, &mut sock, &mut events, complete)
                 .map_err(|e| format!("handshake: {e}"))?;
             let _ = hs_tx.send(());

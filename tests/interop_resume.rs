@@ -19,8 +19,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use openssl::{
-    ChildGuard, Collector, TIMEOUT, TempDir, Watcher, complete, connect_retry, data, free_port,
-    have_openssl, openssl_bin, pump, run_openssl,
+    ChildGuard, Collector, Seen, TIMEOUT, TempDir, Watcher, complete, connect_retry, data,
+    free_port, have_openssl, openssl_bin, pump, run_openssl,
 };
 use tls13::crypto::hash::HashAlgorithm;
 use tls13::crypto::pem;
@@ -91,13 +91,13 @@ fn client_round(
     port: u16,
     early: Option<&[u8]>,
     line: Option<&[u8]>,
-) -> (Vec<Event>, Negotiated) {
+) -> (Seen, Negotiated) {
     let mut sock: TcpStream = connect_retry(port);
     let mut conn = ClientConnection::new(config.clone(), "localhost").unwrap();
     if let Some(e) = early {
         assert_eq!(conn.send_early_data(e).unwrap(), e.len());
     }
-    let mut events = Vec::new();
+    let mut events = Seen::default();
     pump(&mut conn, &mut sock, &mut events, complete).expect("handshake");
     let want: Vec<u8> = match line {
         Some(line) => {
@@ -243,7 +243,7 @@ fn our_client_uses_external_psk_with_s_server() {
     );
     let mut sock = connect_retry(port);
     let mut conn = ClientConnection::new(config, "localhost").unwrap();
-    let mut events = Vec::new();
+    let mut events = Seen::default();
     let r = pump(&mut conn, &mut sock, &mut events, complete);
     assert!(
         r.is_ok(),
@@ -267,7 +267,7 @@ fn our_client_uses_external_psk_with_s_server() {
 const PING: &[u8] = b"ping from openssl s_client\n";
 
 /// What our server saw on one connection.
-struct Seen {
+struct Served {
     negotiated: Negotiated,
     early: Vec<u8>,
     data: Vec<u8>,
@@ -280,14 +280,14 @@ fn serve(
     config: Arc<ServerConfig>,
     count: usize,
     hs: mpsc::Sender<()>,
-) -> mpsc::Receiver<Result<Seen, String>> {
+) -> mpsc::Receiver<Result<Served, String>> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for _ in 0..count {
-            let r = (|| -> Result<Seen, String> {
+            let r = (|| -> Result<Served, String> {
                 let (mut sock, _) = listener.accept().map_err(|e| e.to_string())?;
                 let mut conn = ServerConnection::new(config.clone()).map_err(|e| e.to_string())?;
-                let mut events = Vec::new();
+                let mut events = Seen::default();
                 pump(&mut conn, &mut sock, &mut events, complete)
                     .map_err(|e| format!("handshake: {e}"))?;
                 let _ = hs.send(());
@@ -308,7 +308,7 @@ fn serve(
                     })
                     .flatten()
                     .collect();
-                Ok(Seen {
+                Ok(Served {
                     negotiated: conn.negotiated().clone(),
                     early,
                     data: got,
@@ -330,8 +330,8 @@ fn s_client(
     port: u16,
     args: &[&str],
     hs: &mpsc::Receiver<()>,
-    seen: &mpsc::Receiver<Result<Seen, String>>,
-) -> (String, Seen) {
+    seen: &mpsc::Receiver<Result<Served, String>>,
+) -> (String, Served) {
     let mut child = ChildGuard(
         Command::new(openssl_bin())
             .args([
@@ -564,7 +564,7 @@ fn s_server_asks_our_client_after_the_handshake() {
     );
     let mut sock = connect_retry(port);
     let mut conn = ClientConnection::new(config, "localhost").unwrap();
-    let mut events = Vec::new();
+    let mut events = Seen::default();
     pump(&mut conn, &mut sock, &mut events, complete).expect("handshake");
     // s_server's `c` command: a post-handshake CertificateRequest. Our
     // client answers it while pumping; s_server's verify callback then
@@ -624,7 +624,7 @@ fn our_server_asks_s_client_after_the_handshake() {
         let r = (|| -> Result<Vec<Vec<u8>>, String> {
             let (mut sock, _) = listener.accept().map_err(|e| e.to_string())?;
             let mut conn = ServerConnection::new(config).map_err(|e| e.to_string())?;
-            let mut events = Vec::new();
+            let mut events = Seen::default();
             pump(&mut conn, &mut sock, &mut events, complete).map_err(|e| e.to_string())?;
             conn.request_client_certificate()
                 .map_err(|e| e.to_string())?;

@@ -279,10 +279,17 @@ impl Pair {
     }
 
     fn drain_ours(&mut self) {
+        let conn = match &mut self.ours {
+            Ours::Client(c) => &mut **c,
+            Ours::Server(s) => &mut **s,
+        };
+        let data = conn.received_data();
+        self.ours_rx.push(data);
+        let n = data.len();
+        conn.consume_received_data(n);
         while let Some(e) = self.ours().next_event() {
             match e {
                 Event::HandshakeComplete => self.ours_complete = true,
-                Event::Data(d) => self.ours_rx.push(&d),
                 Event::Closed(k) => self.ours_closed = Some(k),
                 Event::NewSessionTicket(_) => self.ours_tickets += 1,
                 Event::EarlyData(d) => self.ours_early.extend_from_slice(&d),

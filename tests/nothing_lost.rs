@@ -72,11 +72,12 @@ fn payloads() -> impl Strategy<Value = Vec<Vec<u8>>> {
 
 fn drain(conn: &mut Connection, side: &mut Side) {
     while let Some(e) = conn.next_event() {
-        if let Event::Data(d) = &e {
-            side.received.extend_from_slice(d);
-        }
         side.events.push(e);
     }
+    let data = conn.received_data();
+    side.received.extend_from_slice(data);
+    let n = data.len();
+    conn.consume_received_data(n);
 }
 
 fn take(conn: &mut Connection, side: &mut Side, max: usize) {

@@ -34,7 +34,7 @@ use tls13::msgs::handshake::{
     CertReqExtension, ClientExtension, HandshakeMessage, KeyShareEntry, OfferedPsks, PskIdentity,
     TicketExtension,
 };
-use tls13::record::deframer::{Deframer, OpaqueRecord};
+use tls13::record::deframer::Deframer;
 use tls13::record::{HEADER_LEN, MAX_CIPHERTEXT};
 use tls13::x509::{ExpectedName, Policy, TrustAnchor, Validator};
 use tls13::{
@@ -189,13 +189,16 @@ fn split_input(data: &[u8]) -> (u8, &[u8]) {
 
 // ---------------------------------------------------------------- deframer
 
-fn deframe_all(d: &mut Deframer, out: &mut Vec<OpaqueRecord>) -> Result<(), Error> {
+/// A deframed record, copied out of the deframer's buffer.
+type OwnedRecord = (u8, u16, Vec<u8>);
+
+fn deframe_all(d: &mut Deframer, out: &mut Vec<OwnedRecord>) -> Result<(), Error> {
     while let Some(rec) = d.next_record()? {
         assert!(
             rec.payload.len() <= MAX_CIPHERTEXT,
             "oversized record returned"
         );
-        out.push(rec);
+        out.push((rec.typ.0, rec.version.0, rec.payload.to_vec()));
     }
     // Bounded buffering: a partial record never exceeds one full record.
     assert!(
@@ -237,9 +240,11 @@ pub fn deframer(data: &[u8]) {
     }
     // Re-framing the records gives back the consumed prefix of the input.
     let mut framed = Vec::new();
-    for r in &want {
-        framed.extend_from_slice(&r.header());
-        framed.extend_from_slice(&r.payload);
+    for (typ, version, payload) in &want {
+        framed.push(*typ);
+        framed.extend_from_slice(&version.to_be_bytes());
+        framed.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+        framed.extend_from_slice(payload);
     }
     assert_eq!(stream.get(..framed.len()), Some(&framed[..]));
 }
@@ -312,9 +317,7 @@ fn drive(
         let r = conn.receive(chunk);
         let out = conn.pending_output().len();
         conn.consume_output(out);
-        while let Some(e) = conn.next_event() {
-            events.push(e);
-        }
+        take_events(conn, &mut events);
         if let Err(e) = r {
             failed = Some(e);
             break;
@@ -327,6 +330,20 @@ fn drive(
     finish(conn, &events, failed)
 }
 
+/// Moves `conn`'s events into `events` and takes its application data,
+/// which must only ever come after the handshake completed.
+fn take_events(conn: &mut Connection, events: &mut Vec<Event>) {
+    events.extend(std::iter::from_fn(|| conn.next_event()));
+    let n = conn.received_data().len();
+    if n > 0 {
+        assert!(
+            events.iter().any(|e| matches!(e, Event::HandshakeComplete)),
+            "data before HandshakeComplete: {events:?}"
+        );
+        conn.consume_received_data(n);
+    }
+}
+
 /// The end-of-stream checks shared by the stream harnesses: errors are
 /// sticky, no data before HandshakeComplete, a transport EOF is clean only
 /// after close_notify and is otherwise reported as truncation.
@@ -335,16 +352,6 @@ fn finish(conn: &mut Connection, events: &[Event], failed: Option<Error>) -> Out
         // Errors are sticky (conn::Connection::receive).
         assert_eq!(conn.receive(b"x").as_ref().err(), Some(e));
         assert!(conn.send(b"x").is_err());
-    }
-    // Application data only ever comes after the handshake completed.
-    let done = events
-        .iter()
-        .position(|e| matches!(e, Event::HandshakeComplete));
-    if let Some(first_data) = events.iter().position(|e| matches!(e, Event::Data(_))) {
-        assert!(
-            done.is_some_and(|d| d < first_data),
-            "data before HandshakeComplete: {events:?}"
-        );
     }
     let clean = events
         .iter()
@@ -362,7 +369,7 @@ fn finish(conn: &mut Connection, events: &[Event], failed: Option<Error>) -> Out
         }
     }
     Outcome {
-        complete: done.is_some(),
+        complete: events.iter().any(|e| matches!(e, Event::HandshakeComplete)),
         clean_close: clean,
         error: failed,
     }
@@ -494,7 +501,7 @@ pub fn session(data: &[u8]) -> Outcome {
         wire.extend_from_slice(out);
         let n = out.len();
         conn.consume_output(n);
-        events.extend(std::iter::from_fn(|| conn.next_event()));
+        take_events(conn, events);
     };
     drain(conn, &mut events);
     while !script.is_empty() && failed.is_none() {

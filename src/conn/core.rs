@@ -83,8 +83,6 @@ pub struct Core {
     key_updates: u32,
     ccs_count: u32,
     limits: Limits,
-    /// Bytes in `Event::Data` events not yet taken.
-    queued_data: usize,
 }
 
 impl Core {
@@ -125,7 +123,6 @@ impl Core {
             key_updates: 0,
             ccs_count: 0,
             limits: Limits::default(),
-            queued_data: 0,
         }
     }
 
@@ -206,11 +203,33 @@ impl Core {
     }
 
     pub fn next_event(&mut self) -> Option<Event> {
-        let e = self.events.pop_front();
-        if let Some(Event::Data(d)) = &e {
-            self.queued_data = self.queued_data.saturating_sub(d.len());
+        self.events.pop_front()
+    }
+
+    pub fn received_data(&self) -> &[u8] {
+        self.deframer.plaintext()
+    }
+
+    pub fn consume_received_data(&mut self, n: usize) {
+        self.deframer.consume_plaintext(n);
+    }
+
+    /// Frees buffers that hold nothing, so that an idle connection keeps
+    /// only its state; they are allocated again when traffic resumes.
+    pub fn release_buffers(&mut self) {
+        self.deframer.release();
+        if self.out.is_empty() {
+            self.out = Vec::new();
         }
-        e
+        if self.hs_out.is_empty() {
+            self.hs_out = Vec::new();
+        }
+        if self.pending_app.is_empty() {
+            self.pending_app = Vec::new();
+        }
+        if self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
     }
 
     pub fn push_event(&mut self, e: Event) {
@@ -537,11 +556,12 @@ impl Core {
             typ,
             version: _,
             payload,
+            offset,
         } = rec;
         if typ == ContentType::CHANGE_CIPHER_SPEC {
             // §5: a single 0x01 byte, unprotected, before the peer's
             // Finished, is dropped; anything else is unexpected.
-            if payload != [1] || !self.ccs_allowed {
+            if *payload != [1] || !self.ccs_allowed {
                 return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
             }
             self.ccs_count = self.ccs_count.saturating_add(1);
@@ -550,7 +570,7 @@ impl Core {
             }
             return Ok(Received::Handled);
         }
-        let (inner, content) = match &mut self.opener {
+        let (inner, content): (ContentType, &[u8]) = match &mut self.opener {
             Some(_) if typ == ContentType::ALERT && !self.connected => {
                 // A peer that failed before it had our keys (say, on our
                 // ServerHello) can only alert in plaintext. Reporting its
@@ -570,12 +590,12 @@ impl Core {
                     }
                     .into());
                 }
-                let mut payload = payload;
                 let len = payload.len();
-                match opener.open(&header, &mut payload, self.recv_max_inner) {
-                    Ok(inner) => {
+                // Opened where it lies in the receive buffer: no copy.
+                match opener.open(&header, payload, self.recv_max_inner) {
+                    Ok((inner, n)) => {
                         self.skip_early = 0;
-                        (inner, payload)
+                        (inner, payload.get(..n).unwrap_or_default())
                     }
                     // §4.2.10: a server that refused 0-RTT skips records
                     // that fail to decrypt, up to max_early_data_size.
@@ -611,7 +631,7 @@ impl Core {
                 if content.is_empty() {
                     return Err(PeerMisbehaved::EmptyFragment.into());
                 }
-                self.joiner.push(&content);
+                self.joiner.push(content);
             }
             ContentType::ALERT => {
                 if !self.joiner.is_empty() {
@@ -621,7 +641,7 @@ impl Core {
                 if content.is_empty() {
                     return Err(PeerMisbehaved::EmptyFragment.into());
                 }
-                let alert = AlertMessage::read_exact(&content, "alert")?;
+                let alert = AlertMessage::read_exact(content, "alert")?;
                 self.received_alert(alert)?;
             }
             ContentType::APPLICATION_DATA => {
@@ -642,7 +662,7 @@ impl Core {
                     }
                     self.early_read = Some(left.saturating_sub(n));
                     if !content.is_empty() {
-                        self.events.push_back(Event::EarlyData(content));
+                        self.events.push_back(Event::EarlyData(content.to_vec()));
                     }
                     return Ok(Received::Handled);
                 }
@@ -664,12 +684,13 @@ impl Core {
                     self.empty_records = 0;
                     self.warnings = 0;
                     self.key_updates = 0;
-                    let queued = self.queued_data.saturating_add(content.len());
+                    let len = content.len();
+                    let queued = self.deframer.plaintext().len().saturating_add(len);
                     if queued > self.limits.max_buffered_data {
                         return Err(Error::BufferFull(self.limits.max_buffered_data));
                     }
-                    self.queued_data = queued;
-                    self.events.push_back(Event::Data(content));
+                    // Handed over where it was decrypted (see Deframer).
+                    self.deframer.keep_plaintext(offset, len);
                 }
             }
             // §5: "An implementation which receives ... a protected

@@ -16,8 +16,6 @@ use crate::verify::{ClientHelloInfo, ServerName};
 pub enum Event {
     /// The handshake completed; see `negotiated()`.
     HandshakeComplete,
-    /// Application data from the peer: authenticated bytes, in order.
-    Data(Vec<u8>),
     /// The peer closed: cleanly (close_notify) or the transport ended
     /// without close_notify (the data may be truncated). The two are never
     /// confused.

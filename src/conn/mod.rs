@@ -7,7 +7,14 @@
 //!    (always do this, also after an error: the alert is output too);
 //! 2. feed what arrives to [`Connection::receive`] (transport EOF:
 //!    [`Connection::receive_eof`]);
-//! 3. drain [`Connection::next_event`].
+//! 3. take the application data from [`Connection::received_data`],
+//!    calling [`Connection::consume_received_data`] with what was used,
+//!    and drain [`Connection::next_event`].
+//!
+//! Received records are decrypted where they lie in the connection's
+//! receive buffer and the application data is read from there: no copy,
+//! no allocation per record. [`Connection::release_buffers`] frees the
+//! buffers of an idle connection.
 //!
 //! The example below runs as a doctest: hidden lines start one of our
 //! servers on loopback with a fresh certificate; the client half is what
@@ -55,13 +62,17 @@
 //!     sock.write_all(out)?;
 //!     let n = out.len();
 //!     tls.consume_output(n);
-//!     // 2. What happened.
+//!     // 2. Application data, authenticated, read in place.
+//!     let data = tls.received_data();
+//!     echoed.extend_from_slice(data);
+//!     let n = data.len();
+//!     tls.consume_received_data(n);
+//!     // 3. What happened.
 //!     while let Some(event) = tls.next_event() {
 //!         match event {
 //!             Event::HandshakeComplete => {
 //!                 tls.send(b"hello")?;
 //!             }
-//!             Event::Data(bytes) => echoed.extend_from_slice(&bytes),
 //!             Event::Closed(kind) => {
 //!                 assert_eq!(kind, tls13::CloseKind::CloseNotify);
 //!                 assert_eq!(echoed, b"hello");
@@ -74,7 +85,7 @@
 //!     if !tls.pending_output().is_empty() {
 //!         continue;
 //!     }
-//!     // 3. What arrives.
+//!     // 4. What arrives.
 //!     let n = sock.read(&mut buf)?;
 //!     if n == 0 {
 //!         tls.receive_eof()?;
@@ -140,6 +151,32 @@ impl Connection {
     /// The next event, if any.
     pub fn next_event(&mut self) -> Option<Event> {
         self.core.next_event()
+    }
+
+    /// Application data received from the peer and not yet taken:
+    /// authenticated bytes, in order, read where they were decrypted.
+    /// Take them with [`consume_received_data`](Self::consume_received_data).
+    /// They stay readable after [`Event::Closed`] and after an error (what
+    /// arrived before it is good). Unread data counts against
+    /// [`Limits::max_buffered_data`](crate::config::Limits).
+    pub fn received_data(&self) -> &[u8] {
+        self.core.received_data()
+    }
+
+    /// Drops the first `n` bytes of [`received_data`](Self::received_data)
+    /// (those the application has used).
+    pub fn consume_received_data(&mut self, n: usize) {
+        self.core.consume_received_data(n)
+    }
+
+    /// Frees the receive and send buffers when they hold nothing, so that
+    /// an idle connection keeps only its state (keys, negotiated
+    /// parameters, the peer's certificates). Call it when the connection
+    /// goes quiet — for example when the transport has nothing to read;
+    /// the buffers are allocated again when traffic resumes (an
+    /// allocation per buffer each time, so not after every record).
+    pub fn release_buffers(&mut self) {
+        self.core.release_buffers()
     }
 
     /// Queues application data; returns how many bytes were taken (all of

@@ -1,5 +1,6 @@
 //! Splits the incoming byte stream into records, across arbitrary input
-//! splits (one byte at a time included), with bounded buffering.
+//! splits (one byte at a time included), with bounded buffering; keeps the
+//! application data of opened records in place until it is taken.
 
 use alloc::vec::Vec;
 
@@ -8,18 +9,23 @@ use crate::codec::{Codec, Reader};
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::enums::{ContentType, ProtocolVersion};
 
-/// A record as it arrived: protected or not, its payload unparsed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OpaqueRecord {
+/// A record as it arrived, protected or not, its payload unparsed and
+/// still inside the deframer's buffer: protected records are opened where
+/// they lie.
+#[derive(Debug, PartialEq, Eq)]
+pub struct OpaqueRecord<'a> {
     /// The outer content type.
     pub typ: ContentType,
     /// legacy_record_version, ignored except as the AEAD's additional data.
     pub version: ProtocolVersion,
     /// The fragment.
-    pub payload: Vec<u8>,
+    pub payload: &'a mut [u8],
+    /// Where the fragment starts in the deframer's buffer, for
+    /// [`Deframer::keep_plaintext`].
+    pub offset: usize,
 }
 
-impl OpaqueRecord {
+impl OpaqueRecord<'_> {
     /// The 5-byte header, as the AEAD's additional data (§5.2).
     pub fn header(&self) -> [u8; 5] {
         // Deframed records are at most MAX_CIPHERTEXT long; a hand-built
@@ -31,15 +37,22 @@ impl OpaqueRecord {
     }
 }
 
-/// Incremental record framing.
+/// Incremental record framing over one buffer, which also holds the
+/// application data of opened records until the application takes it.
 ///
-/// Received bytes live in one buffer with a read offset: returning a record
-/// only advances the offset, and the consumed prefix is dropped when it is
-/// at least as large as what remains, so the copying stays linear in the
-/// input however it is split into records and pushes.
+/// The buffer holds, in order: taken or discarded bytes, the received
+/// plaintext not yet taken (`plain_start..plain_end`), the remains of
+/// processed records (headers, tags, padding), and the received bytes not
+/// yet returned as records (`start..`). Records are decrypted where they
+/// lie; their content joins the plaintext without a copy when nothing is
+/// waiting before it, and with one move inside the buffer otherwise.
+/// Dead bytes are squeezed out when they are at least as many as the live
+/// ones, so the copying stays linear in the input however it is split.
 #[derive(Default)]
 pub struct Deframer {
     buf: Vec<u8>,
+    plain_start: usize,
+    plain_end: usize,
     /// Start of the first byte not yet returned in a record.
     start: usize,
 }
@@ -52,18 +65,82 @@ impl Deframer {
 
     /// Appends received bytes.
     pub fn push(&mut self, data: &[u8]) {
-        let pending = self.buffered();
-        if self.start > 0 && self.start >= pending {
-            // Amortised: the bytes moved are no more than those consumed since the last move.
-            self.buf.drain(..self.start);
-            self.start = 0;
-        }
+        self.compact();
         self.buf.extend_from_slice(data);
+    }
+
+    /// Moves the live bytes to the front when the dead ones are at least
+    /// as many (amortised: the bytes moved are no more than those that
+    /// died since the last move).
+    fn compact(&mut self) {
+        let plain = self.plain_end.saturating_sub(self.plain_start);
+        let pending = self.buffered();
+        let dead = self.buf.len().saturating_sub(plain.saturating_add(pending));
+        if dead == 0 || dead < plain.saturating_add(pending) {
+            return;
+        }
+        self.buf.copy_within(self.plain_start..self.plain_end, 0);
+        self.buf.copy_within(self.start.., plain);
+        self.buf.truncate(plain.saturating_add(pending));
+        self.plain_start = 0;
+        self.plain_end = plain;
+        self.start = plain;
     }
 
     /// How many received bytes are buffered and not yet returned as records.
     pub fn buffered(&self) -> usize {
         self.buf.len().saturating_sub(self.start)
+    }
+
+    /// The application data kept so far and not yet taken.
+    pub fn plaintext(&self) -> &[u8] {
+        self.buf
+            .get(self.plain_start..self.plain_end)
+            .unwrap_or_default()
+    }
+
+    /// Marks the first `n` bytes of [`plaintext`](Self::plaintext) taken.
+    pub fn consume_plaintext(&mut self, n: usize) {
+        let n = n.min(self.plain_end.saturating_sub(self.plain_start));
+        self.plain_start = self.plain_start.saturating_add(n);
+        self.reset_if_empty();
+    }
+
+    /// Appends `len` bytes at `offset` (inside the fragment of the record
+    /// last returned) to the plaintext. Bytes outside the processed part of
+    /// the buffer are ignored.
+    pub fn keep_plaintext(&mut self, offset: usize, len: usize) {
+        let Some(end) = offset.checked_add(len).filter(|end| *end <= self.start) else {
+            return;
+        };
+        if offset < self.plain_end {
+            return;
+        }
+        if self.plain_start == self.plain_end {
+            // Nothing waits before it: the content stays where it was opened.
+            self.plain_start = offset;
+            self.plain_end = end;
+        } else {
+            // plain_end <= offset: the move goes down, within the buffer.
+            self.buf.copy_within(offset..end, self.plain_end);
+            self.plain_end = self.plain_end.saturating_add(len);
+        }
+    }
+
+    /// Frees the buffer when it holds nothing (an idle connection).
+    pub fn release(&mut self) {
+        if self.buf.is_empty() {
+            self.buf = Vec::new();
+        }
+    }
+
+    fn reset_if_empty(&mut self) {
+        if self.plain_start == self.plain_end && self.start >= self.buf.len() {
+            self.buf.clear();
+            self.plain_start = 0;
+            self.plain_end = 0;
+            self.start = 0;
+        }
     }
 
     /// The next complete record, `Ok(None)` when more bytes are needed.
@@ -76,7 +153,8 @@ impl Deframer {
     /// depends on the content type, which the layer above judges (§5.1).
     /// After an error the deframer is unusable (the stream cannot be
     /// resynchronised); further calls return the same error.
-    pub fn next_record(&mut self) -> Result<Option<OpaqueRecord>, Error> {
+    pub fn next_record(&mut self) -> Result<Option<OpaqueRecord<'_>>, Error> {
+        self.reset_if_empty();
         let pending = self.buf.get(self.start..).unwrap_or_default();
         let mut r = Reader::new(pending);
 
@@ -110,20 +188,20 @@ impl Deframer {
         if len > MAX_CIPHERTEXT {
             return Err(Error::RecordOverflow);
         }
-        let Some(body) = r.take(len) else {
+        if r.take(len).is_none() {
             return Ok(None);
-        };
-        let record = OpaqueRecord {
+        }
+        // Both sums are bounded by the buffer's length (checked just above).
+        let offset = self.start.saturating_add(HEADER_LEN);
+        let end = offset.saturating_add(len);
+        self.start = end;
+        let payload = self.buf.get_mut(offset..end).unwrap_or_default();
+        Ok(Some(OpaqueRecord {
             typ,
             version,
-            payload: body.to_vec(),
-        };
-        self.start = self.start.saturating_add(HEADER_LEN + len);
-        if self.start >= self.buf.len() {
-            self.buf.clear();
-            self.start = 0;
-        }
-        Ok(Some(record))
+            payload,
+            offset,
+        }))
     }
 }
 
@@ -140,9 +218,15 @@ mod tests {
         out
     }
 
+    type Owned = (ContentType, ProtocolVersion, Vec<u8>);
+
+    fn owned(r: OpaqueRecord<'_>) -> Owned {
+        (r.typ, r.version, r.payload.to_vec())
+    }
+
     /// A stream mixing every content type, an empty fragment and a
     /// maximum-size fragment, with the records it must produce.
-    fn stream() -> (Vec<u8>, Vec<OpaqueRecord>) {
+    fn stream() -> (Vec<u8>, Vec<Owned>) {
         let big: Vec<u8> = (0..MAX_CIPHERTEXT).map(|i| i as u8).collect();
         let parts: [(u8, &[u8]); 6] = [
             (22, b"\x01\x00\x00\x01\x00"),
@@ -156,16 +240,12 @@ mod tests {
         let mut records = Vec::new();
         for (typ, payload) in parts {
             bytes.extend_from_slice(&record(typ, payload));
-            records.push(OpaqueRecord {
-                typ: ContentType(typ),
-                version: ProtocolVersion::TLS1_2,
-                payload: payload.to_vec(),
-            });
+            records.push((ContentType(typ), ProtocolVersion::TLS1_2, payload.to_vec()));
         }
         (bytes, records)
     }
 
-    fn feed_in_chunks(bytes: &[u8], cuts: &[usize]) -> Vec<OpaqueRecord> {
+    fn feed_in_chunks(bytes: &[u8], cuts: &[usize]) -> Vec<Owned> {
         let mut d = Deframer::new();
         let mut out = Vec::new();
         let mut last = 0;
@@ -173,7 +253,7 @@ mod tests {
             d.push(&bytes[last..cut]);
             last = cut;
             while let Some(r) = d.next_record().unwrap() {
-                out.push(r);
+                out.push(owned(r));
             }
         }
         assert_eq!(d.buffered(), 0);
@@ -212,7 +292,7 @@ mod tests {
         assert_eq!(d.next_record(), Ok(None));
         assert_eq!(d.buffered(), 6);
         d.push(b"bc");
-        assert_eq!(d.next_record().unwrap().unwrap().payload, b"abc");
+        assert_eq!(*d.next_record().unwrap().unwrap().payload, *b"abc");
         assert_eq!(d.buffered(), 0);
     }
 
@@ -281,7 +361,7 @@ mod tests {
         d.push(&bytes);
         let mut count = 0;
         while let Some(r) = d.next_record().unwrap() {
-            assert_eq!(r.payload, [count as u8]);
+            assert_eq!(*r.payload, [count as u8]);
             count += 1;
             if count % 1000 == 0 {
                 // Interleaved tiny pushes must not cause a full move each time.
@@ -298,5 +378,97 @@ mod tests {
         d.push(&bytes);
         let r = d.next_record().unwrap().unwrap();
         assert_eq!(r.header(), bytes[..5]);
+    }
+
+    /// Feeds `records` (each an application_data record whose whole
+    /// payload is kept as plaintext) split at `cuts`, taking `takes[i]`
+    /// bytes of plaintext after each push; everything taken, in order,
+    /// must be the concatenated payloads.
+    fn keep_and_take(records: &[Vec<u8>], cuts: &[usize], takes: &[usize]) -> Vec<u8> {
+        let bytes: Vec<u8> = records.iter().flat_map(|p| record(23, p)).collect();
+        let mut d = Deframer::new();
+        let mut taken = Vec::new();
+        let mut last = 0;
+        let ends = cuts.iter().copied().chain(core::iter::once(bytes.len()));
+        for (i, cut) in ends.enumerate() {
+            d.push(&bytes[last..cut]);
+            last = cut;
+            while let Some(r) = d.next_record().unwrap() {
+                let (offset, len) = (r.offset, r.payload.len());
+                d.keep_plaintext(offset, len);
+            }
+            let n = takes.get(i).copied().unwrap_or(0).min(d.plaintext().len());
+            taken.extend_from_slice(&d.plaintext()[..n]);
+            d.consume_plaintext(n);
+        }
+        taken.extend_from_slice(d.plaintext());
+        let n = d.plaintext().len();
+        d.consume_plaintext(n);
+        assert_eq!(d.buffered(), 0);
+        assert!(d.plaintext().is_empty());
+        taken
+    }
+
+    #[test]
+    fn plaintext_stays_in_place_when_nothing_waits() {
+        let mut d = Deframer::new();
+        d.push(&record(23, b"hello"));
+        let r = d.next_record().unwrap().unwrap();
+        assert_eq!(r.offset, HEADER_LEN);
+        d.keep_plaintext(HEADER_LEN, 5);
+        assert_eq!(d.plaintext(), b"hello");
+        d.consume_plaintext(2);
+        assert_eq!(d.plaintext(), b"llo");
+        d.consume_plaintext(3);
+        assert!(d.plaintext().is_empty());
+        // Fully drained: the buffer is empty and can be released.
+        d.release();
+        assert_eq!(d.buf.capacity(), 0);
+    }
+
+    #[test]
+    fn plaintext_of_several_records_is_contiguous() {
+        let records = [b"one".to_vec(), Vec::new(), b"two".to_vec(), vec![9; 1000]];
+        let want: Vec<u8> = records.concat();
+        assert_eq!(keep_and_take(&records, &[], &[]), want);
+        assert_eq!(keep_and_take(&records, &[1, 7, 9, 20], &[1, 0, 2, 5]), want);
+    }
+
+    #[test]
+    fn keep_ignores_ranges_outside_processed_records() {
+        let mut d = Deframer::new();
+        d.push(&record(23, b"abc"));
+        d.push(&[23, 3, 3]);
+        let r = d.next_record().unwrap().unwrap();
+        let offset = r.offset;
+        // Past the processed part: ignored.
+        d.keep_plaintext(offset, 5);
+        assert!(d.plaintext().is_empty());
+        d.keep_plaintext(offset, 3);
+        assert_eq!(d.plaintext(), b"abc");
+        // Before the kept plaintext: ignored.
+        d.keep_plaintext(0, 1);
+        assert_eq!(d.plaintext(), b"abc");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plaintext_survives_any_split_and_take_pattern(
+            sizes in proptest::collection::vec(0usize..3000, 1..12),
+            mut cuts in proptest::collection::vec(0usize..40_000, 0..30),
+            takes in proptest::collection::vec(0usize..5000, 0..30),
+        ) {
+            let records: Vec<Vec<u8>> = sizes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (0..*n).map(|j| (i * 31 + j) as u8).collect())
+                .collect();
+            let total: usize = records.iter().map(|r| r.len() + HEADER_LEN).sum();
+            for c in &mut cuts {
+                *c %= total + 1;
+            }
+            cuts.sort_unstable();
+            proptest::prop_assert_eq!(keep_and_take(&records, &cuts, &takes), records.concat());
+        }
     }
 }

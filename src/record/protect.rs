@@ -185,9 +185,10 @@ impl RecordOpener {
         }
     }
 
-    /// Decrypts an application_data-typed record in place: `payload`
-    /// becomes the content (inner type byte and zero padding removed) and
-    /// the inner content type is returned.
+    /// Decrypts an application_data-typed record in place and returns the
+    /// inner content type and the content's length: the content is then
+    /// `payload[..len]` (the inner type byte, zero padding and tag follow
+    /// it).
     ///
     /// Errors: authentication failure `Error::DecryptFailed`
     /// (`bad_record_mac`); a TLSInnerPlaintext over `max_inner` bytes
@@ -201,9 +202,9 @@ impl RecordOpener {
     pub fn open(
         &mut self,
         header: &[u8; 5],
-        payload: &mut Vec<u8>,
+        payload: &mut [u8],
         max_inner: usize,
-    ) -> Result<ContentType, Error> {
+    ) -> Result<(ContentType, usize), Error> {
         // §5.2: opaque_type "is always set to the value 23 (application_data)".
         if header[0] != ContentType::APPLICATION_DATA.0 {
             return Err(PeerMisbehaved::UnexpectedMessage {
@@ -231,22 +232,21 @@ impl RecordOpener {
 
         let nonce = self.prot.nonce(self.seq);
         let len = self.prot.key.open_in_place(&nonce, header, payload)?;
-        payload.truncate(len);
         self.seq = self.seq.saturating_add(1); // < u64::MAX checked above
 
         // §5.4: the content type is the last non-zero byte; "If a receiving
         // implementation does not find a non-zero octet in the cleartext,
         // it MUST terminate the connection with an unexpected_message alert."
-        let Some(type_at) = payload.iter().rposition(|b| *b != 0) else {
+        let inner = payload.get(..len).unwrap_or_default();
+        let Some(type_at) = inner.iter().rposition(|b| *b != 0) else {
             return Err(PeerMisbehaved::UnexpectedMessage {
                 got: "protected record without a content type (all zeros)",
                 expected: "TLSInnerPlaintext with a non-zero content type",
             }
             .into());
         };
-        let typ = ContentType(payload.get(type_at).copied().unwrap_or_default());
-        payload.truncate(type_at);
-        Ok(typ)
+        let typ = ContentType(inner.get(type_at).copied().unwrap_or_default());
+        Ok((typ, type_at))
     }
 
     /// Records opened with this key so far.
@@ -304,10 +304,10 @@ mod tests {
                 assert_eq!(&rec[..3], &[23, 3, 3]);
                 assert_eq!(usize::from(u16::from_be_bytes([rec[3], rec[4]])), ct_len);
                 let (header, mut body) = split(&rec);
-                let got = opener
+                let (got, len) = opener
                     .open(&header, &mut body, MAX_INNER_PLAINTEXT)
                     .unwrap();
-                assert_eq!((got, &body[..]), (typ, content), "{suite:?} case {i}");
+                assert_eq!((got, &body[..len]), (typ, content), "{suite:?} case {i}");
             }
             assert_eq!((sealer.sequence(), opener.sequence()), (4, 4));
         }
@@ -419,11 +419,11 @@ mod tests {
         // last non-zero one are padding (§5.4).
         let suite = TLS_AES_128_GCM_SHA256;
         let (header, mut body) = split(&raw_record(suite, 0, b"a\0\0\x17\0\0\0"));
-        let typ = RecordOpener::new(suite, secret(suite))
+        let (typ, len) = RecordOpener::new(suite, secret(suite))
             .open(&header, &mut body, MAX_INNER_PLAINTEXT)
             .unwrap();
         assert_eq!(
-            (typ, &body[..]),
+            (typ, &body[..len]),
             (ContentType::APPLICATION_DATA, &b"a\0\0"[..])
         );
     }

@@ -199,24 +199,21 @@ impl Pair {
         }
     }
 
+    /// Takes the application data the client has received so far.
     pub fn client_data(&mut self) -> Vec<u8> {
-        take_data(&mut self.client_events)
+        take_data(&mut self.client)
     }
 
+    /// Takes the application data the server has received so far.
     pub fn server_data(&mut self) -> Vec<u8> {
-        take_data(&mut self.server_events)
+        take_data(&mut self.server)
     }
 }
 
-pub fn take_data(events: &mut Vec<Event>) -> Vec<u8> {
-    let mut out = Vec::new();
-    events.retain(|e| match e {
-        Event::Data(d) => {
-            out.extend_from_slice(d);
-            false
-        }
-        _ => true,
-    });
+/// Takes the application data `conn` has received so far.
+pub fn take_data(conn: &mut Connection) -> Vec<u8> {
+    let out = conn.received_data().to_vec();
+    conn.consume_received_data(out.len());
     out
 }
 

@@ -188,8 +188,8 @@ pub fn connect_retry(port: u16) -> TcpStream {
 pub fn pump(
     conn: &mut Connection,
     sock: &mut TcpStream,
-    events: &mut Vec<Event>,
-    mut done: impl FnMut(&[Event]) -> bool,
+    events: &mut Seen,
+    mut done: impl FnMut(&Seen) -> bool,
 ) -> Result<(), Error> {
     let deadline = Instant::now() + TIMEOUT;
     sock.set_read_timeout(Some(Duration::from_millis(50)))
@@ -198,9 +198,7 @@ pub fn pump(
     let mut buf = [0u8; 16384];
     loop {
         flush(conn, sock);
-        while let Some(e) = conn.next_event() {
-            events.push(e);
-        }
+        events.take_from(conn);
         if done(events) {
             return Ok(());
         }
@@ -217,9 +215,7 @@ pub fn pump(
         };
         if let Err(e) = r {
             flush(conn, sock);
-            while let Some(ev) = conn.next_event() {
-                events.push(ev);
-            }
+            events.take_from(conn);
             return Err(e);
         }
     }
@@ -234,20 +230,40 @@ fn flush(conn: &mut Connection, sock: &mut TcpStream) {
     }
 }
 
-/// The application data among `events`.
-pub fn data(events: &[Event]) -> Vec<u8> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Data(d) => Some(d.as_slice()),
-            _ => None,
-        })
-        .flatten()
-        .copied()
-        .collect()
+/// What a connection reported to `pump`: its events, in order, and the
+/// application data it received. Dereferences to the events.
+#[derive(Debug, Default)]
+pub struct Seen {
+    pub events: Vec<Event>,
+    pub data: Vec<u8>,
 }
 
-pub fn complete(events: &[Event]) -> bool {
+impl Seen {
+    /// Moves `conn`'s events and received data in.
+    pub fn take_from(&mut self, conn: &mut Connection) {
+        while let Some(e) = conn.next_event() {
+            self.events.push(e);
+        }
+        let data = conn.received_data();
+        self.data.extend_from_slice(data);
+        let n = data.len();
+        conn.consume_received_data(n);
+    }
+}
+
+impl std::ops::Deref for Seen {
+    type Target = [Event];
+    fn deref(&self) -> &[Event] {
+        &self.events
+    }
+}
+
+/// The application data `pump` collected.
+pub fn data(seen: &Seen) -> Vec<u8> {
+    seen.data.clone()
+}
+
+pub fn complete(events: &Seen) -> bool {
     events.iter().any(|e| matches!(e, Event::HandshakeComplete))
 }
 
@@ -490,22 +506,21 @@ pub fn duplex_transfer(
             Err(e) if e.kind() == ErrorKind::WouldBlock => {}
             Err(e) => break Err(format!("socket read: {e}")),
         }
+        let d = conn.received_data();
+        if !pattern_matches(received, d) {
+            let mut want = vec![0u8; d.len().min(16)];
+            pattern_fill(received, &mut want);
+            return Err(format!(
+                "received bytes differ at offset {received}: {:02x?}… instead of {want:02x?}…",
+                &d[..want.len()]
+            ));
+        }
+        let n = d.len();
+        received += n;
+        conn.consume_received_data(n);
         while let Some(ev) = conn.next_event() {
-            match ev {
-                Event::Data(d) => {
-                    if !pattern_matches(received, &d) {
-                        let mut want = vec![0u8; d.len().min(16)];
-                        pattern_fill(received, &mut want);
-                        return Err(format!(
-                            "received bytes differ at offset {received}: {:02x?}… instead of \
-                             {want:02x?}…",
-                            &d[..want.len()]
-                        ));
-                    }
-                    received += d.len();
-                }
-                Event::Closed(k) => return Err(format!("peer closed ({k:?}) after {received}")),
-                _ => {}
+            if let Event::Closed(k) = ev {
+                return Err(format!("peer closed ({k:?}) after {received}"));
             }
         }
         if sent == total && conn.pending_output().is_empty() && received >= total {
