@@ -184,19 +184,20 @@ where
         }
     }
 
-    /// One transport read fed to the connection, then the events drained.
+    /// One transport read, straight into the connection's receive buffer,
+    /// processed; then the events drained.
     fn read_transport(&mut self) -> io::Result<()> {
-        let mut buf = [0u8; READ_CHUNK];
         let n = loop {
-            match self.transport.read(&mut buf) {
+            let space = self.conn.receive_buffer(READ_CHUNK);
+            match self.transport.read(space) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
         };
-        let r = match buf.get(..n) {
-            Some([]) | None => self.conn.receive_eof(),
-            Some(data) => self.conn.receive(data),
+        let r = match n {
+            0 => self.conn.receive_eof(),
+            n => self.conn.commit_received(n),
         };
         // Events first: data that arrived before an error is still good.
         let events = self.drain_events();

@@ -298,7 +298,6 @@ async fn write_all<IO: AsyncWrite + Unpin>(io: &mut IO, mut data: &[u8]) -> io::
 pub struct TlsStream<C, IO> {
     conn: C,
     io: IO,
-    rbuf: Vec<u8>,
     /// The peer sent close_notify.
     peer_closed: bool,
     /// We queued close_notify.
@@ -335,7 +334,6 @@ where
         Self {
             conn,
             io,
-            rbuf: vec![0u8; READ_CHUNK],
             peer_closed: false,
             closed: false,
         }
@@ -416,13 +414,24 @@ where
         }
     }
 
-    /// One transport read fed to the connection, then the events drained.
+    /// One transport read, straight into the connection's receive buffer,
+    /// processed; then the events drained. While the transport has nothing
+    /// to read, the connection's empty buffers are released, so that an
+    /// idle stream holds only the connection's state.
     fn poll_read_transport(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut rb = ReadBuf::new(&mut self.rbuf);
-        ready!(Pin::new(&mut self.io).poll_read(cx, &mut rb))?;
-        let r = match rb.filled() {
-            [] => self.conn.receive_eof(),
-            data => self.conn.receive(data),
+        let space = self.conn.receive_buffer(READ_CHUNK);
+        let mut rb = ReadBuf::new(space);
+        let n = match Pin::new(&mut self.io).poll_read(cx, &mut rb) {
+            Poll::Ready(Ok(())) => rb.filled().len(),
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Pending => {
+                self.conn.release_buffers();
+                return Poll::Pending;
+            }
+        };
+        let r = match n {
+            0 => self.conn.receive_eof(),
+            n => self.conn.commit_received(n),
         };
         // Events first: data that arrived before an error is still good.
         let events = self.drain_events();

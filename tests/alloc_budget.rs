@@ -107,6 +107,86 @@ fn handshake(
     (c, s)
 }
 
+/// Runs `f` and returns the allocations it made on this thread.
+fn count(f: impl FnOnce()) -> u64 {
+    let before = allocs();
+    f();
+    allocs() - before
+}
+
+/// The heap `conn` holds: what dropping it gives back.
+fn held(conn: impl Sized) -> i64 {
+    let before = live();
+    drop(conn);
+    before - live()
+}
+
+fn established() -> (ClientConnection, ServerConnection) {
+    let (cc, sc) = configs();
+    handshake(&cc, &sc)
+}
+
+/// Sends `records` records of `chunk` from `from` to `to`, `batch` records
+/// per transfer, taking the data as it arrives.
+fn stream(from: &mut Connection, to: &mut Connection, chunk: &[u8], records: usize, batch: usize) {
+    for _ in 0..records / batch {
+        for _ in 0..batch {
+            from.send(chunk).unwrap();
+        }
+        transfer(from, to);
+        assert_eq!(take_plaintext(to), chunk.len() * batch);
+    }
+}
+
+#[test]
+fn steady_state_records_allocate_nothing() {
+    for size in [16 * 1024, 1024, 1] {
+        let chunk = vec![0x5a; size];
+        for batch in [1, 7] {
+            let (mut c, mut s) = established();
+            // Warm-up: the buffers grow to what this pattern needs.
+            stream(&mut c, &mut s, &chunk, 2 * batch, batch);
+            stream(&mut s, &mut c, &chunk, 2 * batch, batch);
+            let n = count(|| {
+                stream(&mut c, &mut s, &chunk, 100 * batch, batch);
+                stream(&mut s, &mut c, &chunk, 100 * batch, batch);
+            });
+            assert_eq!(n, 0, "{size}-byte records, {batch} per transfer");
+        }
+    }
+}
+
+#[test]
+fn released_idle_connection_holds_under_4_kib() {
+    let (mut c, mut s) = established();
+    let chunk = vec![1; 16 * 1024];
+    stream(&mut c, &mut s, &chunk, 8, 4);
+    stream(&mut s, &mut c, &chunk, 8, 4);
+    c.release_buffers();
+    s.release_buffers();
+    let (client, server) = (held(c), held(s));
+    // The client keeps the server's certificate (Negotiated) and the name
+    // it asked for; neither keeps a buffer.
+    assert!(client <= 4096, "client holds {client} bytes");
+    assert!(server <= 4096, "server holds {server} bytes");
+}
+
+#[test]
+fn release_keeps_unread_data_and_partial_records() {
+    let (mut c, mut s) = established();
+    c.send(b"first").unwrap();
+    c.send(b"second").unwrap();
+    let out = c.pending_output().to_vec();
+    c.consume_output(out.len());
+    // The first record whole, the second cut short.
+    let cut = out.len() - 3;
+    s.receive(&out[..cut]).unwrap();
+    s.release_buffers();
+    assert_eq!(s.received_data(), b"first");
+    s.receive(&out[cut..]).unwrap();
+    assert_eq!(s.received_data(), b"firstsecond");
+}
+
 #[test]
 fn report() {
     let (cc, sc) = configs();
@@ -145,9 +225,25 @@ fn report() {
         (a2 - a1) as f64 / 100.0
     );
     let l0 = live();
+    let mut c2 = ClientConnection::new(cc.clone(), "localhost").unwrap();
+    let _ = c2.pending_output();
+    let l0b = live();
+    println!("fresh client holds {}", l0b - l0);
+    drop(c2);
+    let l0 = live();
+    c.release_buffers();
+    s.release_buffers();
+    let l0c = live();
+    println!("released {}", l0 - l0c);
+    let l0 = live();
     drop(c);
     let l1 = live();
     drop(s);
     let l2 = live();
     println!("held after data: client {} server {}", l0 - l1, l1 - l2);
+    println!(
+        "size_of client {} server {}",
+        std::mem::size_of::<ClientConnection>(),
+        std::mem::size_of::<ServerConnection>()
+    );
 }

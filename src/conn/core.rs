@@ -149,6 +149,14 @@ impl Core {
         self.deframer.push(data);
     }
 
+    pub fn receive_buffer(&mut self, len: usize) -> &mut [u8] {
+        self.deframer.space(len)
+    }
+
+    pub fn commit_received(&mut self, n: usize) {
+        self.deframer.commit(n);
+    }
+
     pub fn buffered_input(&self) -> usize {
         self.deframer.buffered()
     }

@@ -130,6 +130,27 @@ impl Connection {
         self.process()
     }
 
+    /// `len` bytes of space at the end of the receive buffer, to read
+    /// transport bytes straight into (saving the copy [`receive`](Self::receive)
+    /// makes, and the reader's own buffer); then call
+    /// [`commit_received`](Self::commit_received) with how many were
+    /// filled. `receive_buffer(16 * 1024 + 261)` fits a whole record. The
+    /// space is zeroed; it is not received data until committed, and any
+    /// other call on the connection forgets it.
+    pub fn receive_buffer(&mut self, len: usize) -> &mut [u8] {
+        self.core.receive_buffer(len)
+    }
+
+    /// Processes the first `n` bytes of the last
+    /// [`receive_buffer`](Self::receive_buffer) as [`receive`](Self::receive)
+    /// processes its argument. `n == 0` processes nothing (transport EOF is
+    /// [`receive_eof`](Self::receive_eof)).
+    pub fn commit_received(&mut self, n: usize) -> Result<(), Error> {
+        self.core.check_usable()?;
+        self.core.commit_received(n);
+        self.process()
+    }
+
     /// The transport reached end of file. `Ok(())` when the peer sent
     /// close_notify first; otherwise [`Event::Closed`]`(Truncated)` is
     /// emitted and `Err(Error::UnexpectedEof)` returned.

@@ -55,6 +55,9 @@ pub struct Deframer {
     plain_end: usize,
     /// Start of the first byte not yet returned in a record.
     start: usize,
+    /// Bytes at the end of `buf` lent by [`space`](Self::space) and not
+    /// yet committed: not received data.
+    lent: usize,
 }
 
 impl Deframer {
@@ -65,8 +68,34 @@ impl Deframer {
 
     /// Appends received bytes.
     pub fn push(&mut self, data: &[u8]) {
+        self.end_loan();
         self.compact();
         self.buf.extend_from_slice(data);
+    }
+
+    /// Lends `len` bytes of (zeroed) space at the end of the buffer, so
+    /// that a transport can read straight into it; [`commit`](Self::commit)
+    /// then says how many of them were filled. Until then they are not
+    /// received data, and any other call forgets the loan.
+    pub fn space(&mut self, len: usize) -> &mut [u8] {
+        self.end_loan();
+        self.compact();
+        let at = self.buf.len();
+        self.buf.resize(at.saturating_add(len), 0);
+        self.lent = len;
+        self.buf.get_mut(at..).unwrap_or_default()
+    }
+
+    /// The first `n` bytes of the last [`space`](Self::space) were filled
+    /// with received bytes (at most the space lent).
+    pub fn commit(&mut self, n: usize) {
+        let unused = self.lent.saturating_sub(n);
+        self.buf.truncate(self.buf.len().saturating_sub(unused));
+        self.lent = 0;
+    }
+
+    fn end_loan(&mut self) {
+        self.commit(0);
     }
 
     /// Moves the live bytes to the front when the dead ones are at least
@@ -89,7 +118,10 @@ impl Deframer {
 
     /// How many received bytes are buffered and not yet returned as records.
     pub fn buffered(&self) -> usize {
-        self.buf.len().saturating_sub(self.start)
+        self.buf
+            .len()
+            .saturating_sub(self.lent)
+            .saturating_sub(self.start)
     }
 
     /// The application data kept so far and not yet taken.
@@ -129,6 +161,7 @@ impl Deframer {
 
     /// Frees the buffer when it holds nothing (an idle connection).
     pub fn release(&mut self) {
+        self.end_loan();
         if self.buf.is_empty() {
             self.buf = Vec::new();
         }
@@ -154,6 +187,7 @@ impl Deframer {
     /// After an error the deframer is unusable (the stream cannot be
     /// resynchronised); further calls return the same error.
     pub fn next_record(&mut self) -> Result<Option<OpaqueRecord<'_>>, Error> {
+        self.end_loan();
         self.reset_if_empty();
         let pending = self.buf.get(self.start..).unwrap_or_default();
         let mut r = Reader::new(pending);
@@ -407,6 +441,34 @@ mod tests {
         assert_eq!(d.buffered(), 0);
         assert!(d.plaintext().is_empty());
         taken
+    }
+
+    #[test]
+    fn space_lent_then_committed_is_received_data() {
+        let rec = record(23, b"hello");
+        let mut d = Deframer::new();
+        d.push(&rec[..2]);
+        let space = d.space(100);
+        assert_eq!(space.len(), 100);
+        space[..rec.len() - 2].copy_from_slice(&rec[2..]);
+        assert_eq!(d.buffered(), 2, "lent space is not received data");
+        d.commit(rec.len() - 2);
+        assert_eq!(d.buffered(), rec.len());
+        assert_eq!(*d.next_record().unwrap().unwrap().payload, *b"hello");
+
+        // A loan that is never committed leaves nothing behind.
+        let mut d = Deframer::new();
+        d.push(&rec[..3]);
+        d.space(50).fill(0x17);
+        assert_eq!(d.next_record(), Ok(None));
+        assert_eq!(d.buffered(), 3);
+        d.push(&rec[3..]);
+        assert_eq!(*d.next_record().unwrap().unwrap().payload, *b"hello");
+        // Committing more than was lent counts only what was lent.
+        let mut d = Deframer::new();
+        d.space(2).copy_from_slice(&rec[..2]);
+        d.commit(10);
+        assert_eq!(d.buffered(), 2);
     }
 
     #[test]
