@@ -363,11 +363,7 @@ fn provider(
     suite: CipherSuite,
     group: NamedGroup,
 ) -> Option<Arc<rustls::crypto::CryptoProvider>> {
-    let mut p = match prov {
-        Prov::Ring => rustls::crypto::ring::default_provider(),
-        Prov::RustCrypto => rustls_rustcrypto::provider(),
-        Prov::AwsLc => rustls::crypto::aws_lc_rs::default_provider(),
-    };
+    let mut p = base_provider(prov);
     let suite = rustls::CipherSuite::from(suite.0);
     let group = rustls::NamedGroup::from(group.0);
     p.cipher_suites.retain(|s| s.suite() == suite);
@@ -935,8 +931,9 @@ const BULK_SUITES: &[(CipherSuite, AeadAlgorithm, &str)] = &[
 ];
 const BULK_SIZES: &[(usize, &str)] = &[(16 * 1024, "16k"), (1024, "1k")];
 const BULK_MODES: &[Mode] = &[Mode::Seal, Mode::Open, Mode::Both];
-/// Bytes sealed ahead for the open-only rows (per batch).
-const BATCH_BYTES: usize = 1 << 20;
+/// Bytes sealed ahead for the open-only rows (per batch): small enough to
+/// stay in the L2 cache, as a record just read from a socket would be.
+const BATCH_BYTES: usize = 128 << 10;
 
 fn bench_bulk_one(c: &mut Criterion, id: &str, setup: &Setup, size: usize, mode: Mode) {
     let data = vec![0x5au8; size];
@@ -1149,7 +1146,7 @@ fn held(c: Conn, s: Conn) -> (i64, i64) {
 
 fn memory(setup: &Setup) -> Mem {
     let mut m = Mem::default();
-    let mut wire = Vec::with_capacity(4 * BATCH_BYTES);
+    let mut wire = Vec::with_capacity(1 << 20);
     // Warm-up: lazily initialised statics (rng, providers) are not a
     // handshake's cost.
     for _ in 0..3 {
@@ -1201,6 +1198,155 @@ fn memory(setup: &Setup) -> Mem {
         ));
     }
     m
+}
+
+// ---------------------------------------------------------------------------
+// Primitives: what the floor is made of, through our seam and through the
+// rustls providers' own interfaces (note lines only).
+
+/// The fastest of 7 rounds of ~20 ms, in µs per call.
+fn best_us(mut f: impl FnMut()) -> f64 {
+    for _ in 0..3 {
+        f();
+    }
+    let t = Instant::now();
+    f();
+    let one = t.elapsed().as_secs_f64();
+    let n = ((0.02 / one.max(1e-7)) as usize).clamp(1, 100_000);
+    let mut best = f64::MAX;
+    for _ in 0..7 {
+        let t = Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        best = best.min(t.elapsed().as_secs_f64() / n as f64);
+    }
+    best * 1e6
+}
+
+fn base_provider(prov: Prov) -> rustls::crypto::CryptoProvider {
+    match prov {
+        Prov::Ring => rustls::crypto::ring::default_provider(),
+        Prov::RustCrypto => rustls_rustcrypto::provider(),
+        Prov::AwsLc => rustls::crypto::aws_lc_rs::default_provider(),
+    }
+}
+
+/// The subjectPublicKey bits of a certificate's SPKI (what webpki's
+/// algorithms take).
+fn spki_key_bits(cert: &[u8]) -> Vec<u8> {
+    fn tlv(b: &[u8]) -> (&[u8], &[u8]) {
+        let (len, hdr) = match b[1] {
+            n if n < 0x80 => (n as usize, 2),
+            0x81 => (b[2] as usize, 3),
+            0x82 => (((b[2] as usize) << 8) | b[3] as usize, 4),
+            _ => panic!("too large"),
+        };
+        (&b[hdr..hdr + len], &b[hdr + len..])
+    }
+    let spki = certificate_spki(cert).unwrap();
+    let (body, _) = tlv(spki);
+    let (_, rest) = tlv(body);
+    let (bits, _) = tlv(rest);
+    bits[1..].to_vec()
+}
+
+fn primitives(pki: &Pki) -> Vec<String> {
+    let rng = OsRandom;
+    let provs = [Prov::Ring, Prov::RustCrypto, Prov::AwsLc];
+    let mut lines = Vec::new();
+    let mut line = |name: &str, ours: Option<f64>, theirs: [Option<f64>; 3]| {
+        let f = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.1}"));
+        lines.push(format!(
+            "note primitive={name} ours={} ring={} rustcrypto={} awslc={} unit=us",
+            f(ours),
+            f(theirs[0]),
+            f(theirs[1]),
+            f(theirs[2]),
+        ));
+    };
+    for (group, gname) in [
+        (NamedGroup::X25519, "x25519"),
+        (NamedGroup::SECP256R1, "secp256r1"),
+        (NamedGroup::X25519MLKEM768, "x25519mlkem768"),
+    ] {
+        let ours = best_us(|| {
+            let kx = KeyExchange::start(group, &rng).unwrap();
+            let (share, _) = server_exchange(group, kx.public_key(), &rng).unwrap();
+            kx.complete(&share).unwrap();
+        });
+        let theirs = provs.map(|prov| {
+            let p = base_provider(prov);
+            let g = *p
+                .kx_groups
+                .iter()
+                .find(|g| g.name() == rustls::NamedGroup::from(group.0))?;
+            Some(best_us(|| {
+                let c = g.start().unwrap();
+                let s = g.start_and_complete(c.pub_key()).unwrap();
+                c.complete(&s.pub_key).unwrap();
+            }))
+        });
+        line(&format!("kx-{gname}-both-sides"), Some(ours), theirs);
+    }
+    let msg = cv_message(b"TLS 1.3, server CertificateVerify", &[0xab; 32]);
+    for (id, kname) in [
+        (&pki.p256, "p256"),
+        (&pki.ed25519, "ed25519"),
+        (&pki.rsa2048, "rsa2048-pss"),
+    ] {
+        let key = id.signing_key();
+        let scheme = id.scheme();
+        let ours = best_us(|| {
+            key.sign(scheme, &msg, &rng).unwrap();
+        });
+        let rscheme = rustls::SignatureScheme::from(scheme.0);
+        let theirs = provs.map(|prov| {
+            let p = base_provider(prov);
+            let k = p.key_provider.load_private_key(id.rustls_key()).ok()?;
+            let signer = k.choose_scheme(&[rscheme])?;
+            Some(best_us(|| {
+                signer.sign(&msg).unwrap();
+            }))
+        });
+        line(&format!("sign-{kname}"), Some(ours), theirs);
+        let sig = key.sign(scheme, &msg, &rng).unwrap();
+        let spki = certificate_spki(&id.leaf).unwrap();
+        let ours = best_us(|| verify(spki, scheme, &msg, &sig, 2048).unwrap());
+        let bits = spki_key_bits(&id.leaf);
+        let theirs = provs.map(|prov| {
+            let p = base_provider(prov);
+            let alg = p
+                .signature_verification_algorithms
+                .mapping
+                .iter()
+                .find(|(s, _)| *s == rscheme)?
+                .1
+                .first()
+                .copied()?;
+            Some(best_us(|| alg.verify_signature(&bits, &msg, &sig).unwrap()))
+        });
+        line(&format!("verify-{kname}"), Some(ours), theirs);
+    }
+    let data = vec![0x16u8; 4096];
+    let ours = best_us(|| {
+        HashAlgorithm::Sha256.hash(&data);
+    });
+    let theirs = provs.map(|prov| {
+        let p = base_provider(prov);
+        let h = p
+            .cipher_suites
+            .iter()
+            .find(|s| s.suite() == rustls::CipherSuite::TLS13_AES_128_GCM_SHA256)?
+            .tls13()?
+            .common
+            .hash_provider;
+        Some(best_us(|| {
+            h.hash(&data);
+        }))
+    });
+    line("sha256-4KiB", Some(ours), theirs);
+    lines
 }
 
 // ---------------------------------------------------------------------------
@@ -1426,8 +1572,8 @@ fn main() {
     let base = Criterion::default();
     let base = if quick {
         base.sample_size(10)
-            .warm_up_time(ms(100))
-            .measurement_time(ms(400))
+            .warm_up_time(ms(200))
+            .measurement_time(ms(800))
             .nresamples(1000)
     } else {
         base.sample_size(30)
@@ -1457,7 +1603,16 @@ fn main() {
         mem_rows(&mut rows, &ours, &ring, rc.as_ref());
     }
 
+    let prims = if filter().is_none_or(|f| f.contains("prim")) {
+        primitives(&pki)
+    } else {
+        Vec::new()
+    };
+
     println!();
+    for l in &prims {
+        println!("{l}");
+    }
     println!(
         "note size_of: ours ClientConnection={} ServerConnection={} rustls ClientConnection={} ServerConnection={} (bytes, inline part)",
         std::mem::size_of::<ClientConnection>(),
