@@ -12,7 +12,8 @@
 //! cargo bench --bench compare                         # full run (~10 min on 2 cores)
 //! TLS13_BENCH_QUICK=1 cargo bench --bench compare     # quick run (< 5 min)
 //! TLS13_BENCH_QUICK=1 cargo bench --bench compare -- bulk   # only ids matching "bulk"
-//! cargo bench --bench compare -- --profile-time 5 ours/hs-full-p256-x25519  # for callgrind/perf
+//! TLS13_BENCH_PROFILE=ours/hs-full-p256-x25519 valgrind --tool=callgrind \
+//!     target/release/deps/compare-HASH             # N handshakes only (TLS13_BENCH_PROFILE_N)
 //! ```
 //!
 //! The positional argument is criterion's filter (a regex over the ids
@@ -233,7 +234,9 @@ struct Pki {
     client_p256: Identity,
 }
 
-fn pki() -> Pki {
+/// `with_rsa: false` (profiling mode) skips the slow RSA key generation;
+/// the RSA identity is then a P-256 one and must not be used.
+fn pki(with_rsa: bool) -> Pki {
     let rng = OsRandom;
     let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
     let ca = Ca::new("bench CA", &ca_key, 1_700_000_000, 2_600_000_000, &rng).unwrap();
@@ -258,7 +261,11 @@ fn pki() -> Pki {
         ca: ca.cert_der().to_vec(),
         p256: leaf(KeyType::EcdsaP256),
         ed25519: leaf(KeyType::Ed25519),
-        rsa2048: leaf(KeyType::Rsa2048),
+        rsa2048: leaf(if with_rsa {
+            KeyType::Rsa2048
+        } else {
+            KeyType::EcdsaP256
+        }),
         client_p256: leaf(KeyType::EcdsaP256),
     }
 }
@@ -1566,7 +1573,55 @@ fn filter() -> Option<String> {
     None
 }
 
+/// `TLS13_BENCH_PROFILE=LIB/CASE` (a handshake case, not RSA): only run
+/// `TLS13_BENCH_PROFILE_N` (default 200) handshakes of it, without
+/// criterion, for callgrind or perf.
+fn profile(target: &str) {
+    let n: u64 = std::env::var("TLS13_BENCH_PROFILE_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let pki = pki(false);
+    let (lib, name) = target.split_once('/').expect("LIB/CASE");
+    let case = hs_cases()
+        .into_iter()
+        .find(|c| c.name == name)
+        .expect("a handshake case");
+    assert!(!name.contains("rsa"), "profiling mode has no RSA key");
+    let id = (case.key)(&pki);
+    let setup = match lib {
+        "ours" => ours_setup(&pki, id, HS_SUITE, case.group, case.kind),
+        "rustls-ring" => {
+            rustls_setup(Prov::Ring, &pki, id, HS_SUITE, case.group, case.kind).unwrap()
+        }
+        "rustls-rustcrypto" => {
+            rustls_setup(Prov::RustCrypto, &pki, id, HS_SUITE, case.group, case.kind).unwrap()
+        }
+        "rustls-awslc" => {
+            rustls_setup(Prov::AwsLc, &pki, id, HS_SUITE, case.group, case.kind).unwrap()
+        }
+        _ => panic!("unknown library {lib}"),
+    };
+    if case.kind == Kind::Resumed {
+        prime(&setup);
+    }
+    let mut wire = Vec::with_capacity(1 << 16);
+    let mut split = Split::default();
+    for _ in 0..n {
+        let (c, s, _) = handshake(&setup, &mut wire, &mut split);
+        drop((c, s));
+    }
+    println!(
+        "{n} handshakes of {target}: client {:.1} us, server {:.1} us each",
+        split.client.ns as f64 / n as f64 / 1e3,
+        split.server.ns as f64 / n as f64 / 1e3
+    );
+}
+
 fn main() {
+    if let Ok(target) = std::env::var("TLS13_BENCH_PROFILE") {
+        return profile(&target);
+    }
     let started = Instant::now();
     let quick = quick();
     let base = Criterion::default();
@@ -1583,7 +1638,7 @@ fn main() {
     let mut c = base.configure_from_args();
     SAMPLE_SIZE.store(if quick { 10 } else { 30 }, Relaxed);
 
-    let pki = pki();
+    let pki = pki(true);
     bench_handshakes(&mut c, &pki);
     bench_bulk(&mut c, &pki);
 
