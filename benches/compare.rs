@@ -1,0 +1,1725 @@
+//! Issue 7's comparison: the same scenarios through this library, through
+//! rustls 0.23 with its `ring` provider and with the pure-Rust
+//! `rustls-rustcrypto` provider, and through the crypto floor (the
+//! primitive operations a scenario cannot avoid, done with the crates this
+//! library uses, called through `tls13::crypto`), in one process. Client
+//! and server talk in memory over a `Vec<u8>` "wire": the sender appends
+//! its records to it (ours: `pending_output()` + `consume_output`; rustls:
+//! `write_tls`), the receiver is fed them (ours: `receive`; rustls:
+//! `read_tls` + `process_new_packets`) and takes the plaintext.
+//!
+//! ```text
+//! cargo bench --bench compare                         # full run (~10 min on 2 cores)
+//! TLS13_BENCH_QUICK=1 cargo bench --bench compare     # quick run (< 5 min)
+//! TLS13_BENCH_QUICK=1 cargo bench --bench compare -- bulk   # only ids matching "bulk"
+//! TLS13_BENCH_PROFILE=ours/hs-full-p256-x25519 valgrind --tool=callgrind \
+//!     target/release/deps/compare-HASH             # N handshakes only (TLS13_BENCH_PROFILE_N)
+//! ```
+//!
+//! The positional argument is criterion's filter (a regex over the ids
+//! `LIB/CASE`, LIB one of `ours`, `rustls-ring`, `rustls-rustcrypto`,
+//! `rustls-awslc`, `floor`); the memory rows run when there is no filter
+//! or the filter contains `mem`. After the runs the summary is printed,
+//! one line per row:
+//!
+//! ```text
+//! case=NAME ours=X rustls=Y ratio=R floor=Z unit=U rustls_rustcrypto=W x_floor=F
+//! ```
+//!
+//! `rustls=` is rustls with ring (for the X25519MLKEM768 row, which ring
+//! lacks, rustls with aws-lc-rs; the case name says so). `ratio` is
+//! oriented so that above 1 means we are better: ours/rustls for rates
+//! (hs/s, MB/s), rustls/ours for costs (µs, allocations, bytes; `inf` when
+//! ours is 0). `floor` is in the row's unit (`-` where it does not apply);
+//! `x_floor` is our cost as a multiple of the floor's (1.10 = 10% above).
+//! The same rows go to `target/compare-summary.md` as a Markdown table.
+//!
+//! What each row measures:
+//! - `hs-*`: a whole handshake (both connections created, every flight
+//!   moved, the connections dropped) → hs/s from the wall time; `-client`
+//!   and `-server` time only that side's calls (construction, sending,
+//!   receiving, taking data, drop). Every row offers exactly one suite
+//!   (TLS_AES_128_GCM_SHA256) and one group; the client validates the
+//!   server's chain (CA → leaf, both libraries' WebPKI verifiers) for the
+//!   name `localhost`. Full-handshake rows issue no tickets and the client
+//!   keeps no session cache; the resumed row uses one ticket per
+//!   handshake (psk_dhe_ke; a new ticket is issued and stored each time).
+//! - `bulk-*`: application data in writes of 16 KiB or 1 KiB, MB/s of
+//!   plaintext: `seal` = the sender's `send` and moving its records onto
+//!   the wire; `open` = feeding pre-sealed records (one write's worth at a
+//!   time) to the receiver and taking the plaintext; `both` = the two.
+//! - floors: handshake = key generation and agreement (ML-KEM: keygen +
+//!   decapsulation on the client, encapsulation on the server, plus
+//!   X25519), CertificateVerify signing and verifying, the CA's signature
+//!   on the leaf, and one SHA-256 pass over the handshake bytes (approx.
+//!   the record bytes moved) per side; bulk = raw AEAD seal/open of records
+//!   of the same size (`tls13::crypto::aead::AeadKey`).
+//! - `mem-*`: a counting global allocator. Allocations (a `realloc` counts
+//!   as one) and bytes allocated per full handshake; heap held by an idle
+//!   established connection (live bytes freed when it is dropped), right
+//!   after the handshake and after 16 KiB each way has been read;
+//!   allocations per 16 KiB / 1 KiB record sent and received after
+//!   warm-up. Configurations are built outside every measurement.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput};
+
+use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
+use tls13::crypto::OsRandom;
+use tls13::crypto::aead::{AeadAlgorithm, AeadKey, TAG_LEN};
+use tls13::crypto::hash::HashAlgorithm;
+use tls13::crypto::kx::{KeyExchange, server_exchange};
+use tls13::crypto::sign::{SigningKey, certificate_spki, verify};
+use tls13::msgs::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use tls13::verify_webpki::{WebPkiClientVerifier, WebPkiServerVerifier};
+use tls13::{ClientAuth, ClientConfig, ClientConnection, Connection, ServerConfig};
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+
+// ---------------------------------------------------------------------------
+// Counting allocator
+
+struct Counting;
+
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+static BYTES: AtomicU64 = AtomicU64::new(0);
+static LIVE: AtomicI64 = AtomicI64::new(0);
+
+// SAFETY: every call is forwarded to the system allocator unchanged; the
+// counters are only statistics.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Relaxed);
+        BYTES.fetch_add(layout.size() as u64, Relaxed);
+        LIVE.fetch_add(layout.size() as i64, Relaxed);
+        // SAFETY: the caller's contract is passed on.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Relaxed);
+        BYTES.fetch_add(layout.size() as u64, Relaxed);
+        LIVE.fetch_add(layout.size() as i64, Relaxed);
+        // SAFETY: as above.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as i64, Relaxed);
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Relaxed);
+        BYTES.fetch_add(new_size as u64, Relaxed);
+        LIVE.fetch_add(new_size as i64 - layout.size() as i64, Relaxed);
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn live() -> i64 {
+    LIVE.load(Relaxed)
+}
+
+// ---------------------------------------------------------------------------
+// Per-side accounting and the results store
+
+#[derive(Default, Clone, Copy, Debug)]
+struct SideCost {
+    ns: u64,
+    allocs: u64,
+    bytes: u64,
+}
+
+/// Time and allocations spent in the client's and in the server's calls.
+#[derive(Default, Clone, Copy, Debug)]
+struct Split {
+    client: SideCost,
+    server: SideCost,
+}
+
+impl Split {
+    fn on<R>(&mut self, client: bool, f: impl FnOnce() -> R) -> R {
+        let a0 = ALLOCS.load(Relaxed);
+        let b0 = BYTES.load(Relaxed);
+        let t0 = Instant::now();
+        let r = f();
+        let dt = t0.elapsed();
+        let side = if client {
+            &mut self.client
+        } else {
+            &mut self.server
+        };
+        side.ns += dt.as_nanos() as u64;
+        side.allocs += ALLOCS.load(Relaxed) - a0;
+        side.bytes += BYTES.load(Relaxed) - b0;
+        r
+    }
+}
+
+/// One call of an `iter_custom` routine: iterations, wall time, and the
+/// client's and server's shares (ns).
+#[derive(Clone, Copy)]
+struct Rec {
+    iters: f64,
+    wall: f64,
+    client: f64,
+    server: f64,
+}
+
+static RESULTS: Mutex<BTreeMap<String, Vec<Rec>>> = Mutex::new(BTreeMap::new());
+static SAMPLE_SIZE: AtomicU64 = AtomicU64::new(10);
+
+fn record(id: &str, iters: u64, wall: Duration, split: Split) {
+    let rec = Rec {
+        iters: iters as f64,
+        wall: wall.as_nanos() as f64,
+        client: split.client.ns as f64,
+        server: split.server.ns as f64,
+    };
+    RESULTS
+        .lock()
+        .unwrap()
+        .entry(id.to_string())
+        .or_default()
+        .push(rec);
+}
+
+/// A per-iteration quantity (ns) over criterion's measurement samples
+/// (the last `sample_size` calls; the earlier ones are its warm-up): the
+/// fastest sample by default, since other processes on a shared machine
+/// only ever add time (`TLS13_BENCH_STAT=median` for the median).
+fn stat(id: &str, f: impl Fn(&Rec) -> f64) -> Option<f64> {
+    let results = RESULTS.lock().unwrap();
+    let recs = results.get(id)?;
+    let n = SAMPLE_SIZE.load(Relaxed) as usize;
+    let tail = &recs[recs.len().saturating_sub(n)..];
+    let mut v: Vec<f64> = tail.iter().map(|r| f(r) / r.iters).collect();
+    v.sort_by(f64::total_cmp);
+    if std::env::var("TLS13_BENCH_STAT").is_ok_and(|s| s == "median") {
+        let m = v.len() / 2;
+        Some(if v.len() % 2 == 1 {
+            v[m]
+        } else {
+            (v[m - 1] + v[m]) / 2.0
+        })
+    } else {
+        v.first().copied()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Certificates: one CA (ECDSA P-256) and leaves for `localhost`, the same
+// DER for both libraries.
+
+struct Identity {
+    key: KeyType,
+    key_der: Vec<u8>,
+    leaf: Vec<u8>,
+}
+
+struct Pki {
+    ca: Vec<u8>,
+    p256: Identity,
+    ed25519: Identity,
+    rsa2048: Identity,
+    client_p256: Identity,
+}
+
+/// `with_rsa: false` (profiling mode) skips the slow RSA key generation;
+/// the RSA identity is then a P-256 one and must not be used.
+fn pki(with_rsa: bool) -> Pki {
+    let rng = OsRandom;
+    let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+    let ca = Ca::new("bench CA", &ca_key, 1_700_000_000, 2_600_000_000, &rng).unwrap();
+    let leaf = |key: KeyType| {
+        let key_der = certgen::generate_key(key, &rng).unwrap();
+        let leaf = ca
+            .issue(
+                &[SubjectAltName::Dns("localhost".into())],
+                &key_der,
+                1_700_000_000,
+                2_600_000_000,
+                &rng,
+            )
+            .unwrap();
+        Identity {
+            key,
+            key_der: key_der.to_vec(),
+            leaf,
+        }
+    };
+    Pki {
+        ca: ca.cert_der().to_vec(),
+        p256: leaf(KeyType::EcdsaP256),
+        ed25519: leaf(KeyType::Ed25519),
+        rsa2048: leaf(if with_rsa {
+            KeyType::Rsa2048
+        } else {
+            KeyType::EcdsaP256
+        }),
+        client_p256: leaf(KeyType::EcdsaP256),
+    }
+}
+
+impl Identity {
+    fn scheme(&self) -> SignatureScheme {
+        match self.key {
+            KeyType::EcdsaP256 => SignatureScheme::ECDSA_SECP256R1_SHA256,
+            KeyType::EcdsaP384 => SignatureScheme::ECDSA_SECP384R1_SHA384,
+            KeyType::Ed25519 => SignatureScheme::ED25519,
+            KeyType::Rsa2048 => SignatureScheme::RSA_PSS_RSAE_SHA256,
+        }
+    }
+    fn signing_key(&self) -> SigningKey {
+        SigningKey::from_der(&self.key_der).unwrap()
+    }
+    fn rustls_key(&self) -> PrivateKeyDer<'static> {
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone()))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Configurations
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Full,
+    Resumed,
+    Mtls,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Prov {
+    Ring,
+    RustCrypto,
+    AwsLc,
+}
+
+impl Prov {
+    fn lib(self) -> &'static str {
+        match self {
+            Prov::Ring => "rustls-ring",
+            Prov::RustCrypto => "rustls-rustcrypto",
+            Prov::AwsLc => "rustls-awslc",
+        }
+    }
+}
+
+/// How to make a client and a server connection of one library.
+enum Setup {
+    Ours {
+        client: Arc<ClientConfig>,
+        server: Arc<ServerConfig>,
+    },
+    Rustls {
+        client: Arc<rustls::ClientConfig>,
+        server: Arc<rustls::ServerConfig>,
+    },
+}
+
+fn ours_setup(
+    pki: &Pki,
+    id: &Identity,
+    suite: CipherSuite,
+    group: NamedGroup,
+    kind: Kind,
+) -> Setup {
+    let verifier =
+        WebPkiServerVerifier::from_roots(&[CertificateDer::from(pki.ca.as_slice())]).unwrap();
+    let mut client = ClientConfig::builder(Arc::new(verifier))
+        .suites(&[suite])
+        .groups(&[group]);
+    if kind != Kind::Resumed {
+        client = client.session_store(None);
+    }
+    if kind == Kind::Mtls {
+        client = client.client_auth_cert(
+            vec![pki.client_p256.leaf.clone()],
+            pki.client_p256.signing_key(),
+        );
+    }
+    let mut server =
+        ServerConfig::builder_with_single_cert(vec![id.leaf.clone()], id.signing_key())
+            .suites(&[suite])
+            .groups(&[group]);
+    if kind == Kind::Resumed {
+        server = server.session_tickets(1);
+    }
+    if kind == Kind::Mtls {
+        let v =
+            WebPkiClientVerifier::from_roots(&[CertificateDer::from(pki.ca.as_slice())]).unwrap();
+        server = server.client_auth(ClientAuth::Required(Arc::new(v)));
+    }
+    Setup::Ours {
+        client: Arc::new(client.build().unwrap()),
+        server: Arc::new(server.build().unwrap()),
+    }
+}
+
+fn provider(
+    prov: Prov,
+    suite: CipherSuite,
+    group: NamedGroup,
+) -> Option<Arc<rustls::crypto::CryptoProvider>> {
+    let mut p = base_provider(prov);
+    let suite = rustls::CipherSuite::from(suite.0);
+    let group = rustls::NamedGroup::from(group.0);
+    p.cipher_suites.retain(|s| s.suite() == suite);
+    p.kx_groups.retain(|g| g.name() == group);
+    (!p.cipher_suites.is_empty() && !p.kx_groups.is_empty()).then(|| Arc::new(p))
+}
+
+fn rustls_setup(
+    prov: Prov,
+    pki: &Pki,
+    id: &Identity,
+    suite: CipherSuite,
+    group: NamedGroup,
+    kind: Kind,
+) -> Option<Setup> {
+    let p = provider(prov, suite, group)?;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from(pki.ca.clone())).unwrap();
+    let roots = Arc::new(roots);
+    let builder = rustls::ClientConfig::builder_with_provider(p.clone())
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_root_certificates(roots.clone());
+    let mut client = if kind == Kind::Mtls {
+        builder
+            .with_client_auth_cert(
+                vec![CertificateDer::from(pki.client_p256.leaf.clone())],
+                pki.client_p256.rustls_key(),
+            )
+            .unwrap()
+    } else {
+        builder.with_no_client_auth()
+    };
+    if kind != Kind::Resumed {
+        client.resumption = rustls::client::Resumption::disabled();
+    }
+    let builder = rustls::ServerConfig::builder_with_provider(p.clone())
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap();
+    let builder = if kind == Kind::Mtls {
+        let v = rustls::server::WebPkiClientVerifier::builder_with_provider(roots, p.clone())
+            .build()
+            .unwrap();
+        builder.with_client_cert_verifier(v)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let mut server = builder
+        .with_single_cert(vec![CertificateDer::from(id.leaf.clone())], id.rustls_key())
+        .unwrap();
+    if kind == Kind::Resumed {
+        server.send_tls13_tickets = 1;
+        // Stateless tickets like ours where the provider has a ticketer;
+        // rustls-rustcrypto has none, so its server keeps sessions in
+        // rustls's default in-memory cache (stateful tickets).
+        match prov {
+            Prov::Ring => server.ticketer = rustls::crypto::ring::Ticketer::new().unwrap(),
+            Prov::AwsLc => server.ticketer = rustls::crypto::aws_lc_rs::Ticketer::new().unwrap(),
+            Prov::RustCrypto => {}
+        }
+    } else {
+        server.send_tls13_tickets = 0;
+    }
+    Some(Setup::Rustls {
+        client: Arc::new(client),
+        server: Arc::new(server),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Connections of either library behind one enum (no boxing: nothing is
+// allocated on top of what the library itself allocates).
+
+#[allow(clippy::large_enum_variant)]
+enum Conn {
+    OursClient(ClientConnection),
+    OursServer(tls13::ServerConnection),
+    Rustls(rustls::Connection),
+}
+
+/// Takes every event of `conn` and the plaintext it holds; returns the
+/// plaintext bytes. The only place where this bench reads our plaintext,
+/// so that the receive API can change in one place.
+fn take_plaintext(conn: &mut Connection) -> usize {
+    while conn.next_event().is_some() {}
+    // Read where it was decrypted (like rustls's `fill_buf` below).
+    let n = conn.received_data().len();
+    conn.consume_received_data(n);
+    n
+}
+
+fn rustls_take(conn: &mut rustls::Connection) -> usize {
+    let mut n = 0;
+    let mut reader = conn.reader();
+    loop {
+        match reader.fill_buf() {
+            Ok([]) => break,
+            Ok(b) => {
+                let len = b.len();
+                n += len;
+                reader.consume(len);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) => panic!("rustls read: {e}"),
+        }
+    }
+    n
+}
+
+impl Setup {
+    fn client(&self) -> Conn {
+        match self {
+            Setup::Ours { client, .. } => {
+                Conn::OursClient(ClientConnection::new(client.clone(), "localhost").unwrap())
+            }
+            Setup::Rustls { client, .. } => Conn::Rustls(rustls::Connection::Client(
+                rustls::ClientConnection::new(
+                    client.clone(),
+                    ServerName::try_from("localhost").unwrap(),
+                )
+                .unwrap(),
+            )),
+        }
+    }
+    fn server(&self) -> Conn {
+        match self {
+            Setup::Ours { server, .. } => {
+                Conn::OursServer(tls13::ServerConnection::new(server.clone()).unwrap())
+            }
+            Setup::Rustls { server, .. } => Conn::Rustls(rustls::Connection::Server(
+                rustls::ServerConnection::new(server.clone()).unwrap(),
+            )),
+        }
+    }
+}
+
+impl Conn {
+    fn ours(&mut self) -> Option<&mut Connection> {
+        match self {
+            Conn::OursClient(c) => Some(c),
+            Conn::OursServer(s) => Some(s),
+            Conn::Rustls(_) => None,
+        }
+    }
+
+    /// Appends every record the connection has to send to `wire`.
+    fn write_wire(&mut self, wire: &mut Vec<u8>) -> usize {
+        match self {
+            Conn::Rustls(c) => {
+                let mut n = 0;
+                while c.wants_write() {
+                    n += c.write_tls(wire).unwrap();
+                }
+                n
+            }
+            other => {
+                let c = other.ours().unwrap();
+                let out = c.pending_output();
+                let n = out.len();
+                wire.extend_from_slice(out);
+                c.consume_output(n);
+                n
+            }
+        }
+    }
+
+    /// Feeds `data` to the connection and takes the plaintext it yields.
+    fn read_wire(&mut self, data: &[u8]) -> usize {
+        match self {
+            Conn::Rustls(c) => {
+                let mut rd = data;
+                let mut n = 0;
+                while !rd.is_empty() {
+                    c.read_tls(&mut rd).unwrap();
+                    c.process_new_packets().unwrap();
+                    n += rustls_take(c);
+                }
+                n
+            }
+            other => {
+                let c = other.ours().unwrap();
+                c.receive(data).unwrap();
+                take_plaintext(c)
+            }
+        }
+    }
+
+    /// Sends all of `data` and appends the records to `wire`.
+    fn send(&mut self, data: &[u8], wire: &mut Vec<u8>) {
+        match self {
+            Conn::Rustls(c) => {
+                let mut off = 0;
+                while off < data.len() {
+                    let n = std::io::Write::write(&mut c.writer(), &data[off..]).unwrap();
+                    off += n;
+                    while c.wants_write() {
+                        c.write_tls(wire).unwrap();
+                    }
+                    assert!(n > 0, "rustls took nothing");
+                }
+            }
+            other => {
+                let mut off = 0;
+                while off < data.len() {
+                    let n = other.ours().unwrap().send(&data[off..]).unwrap();
+                    off += n;
+                    other.write_wire(wire);
+                    assert!(n > 0, "send took nothing");
+                }
+            }
+        }
+    }
+
+    fn is_handshaking(&mut self) -> bool {
+        match self {
+            Conn::Rustls(c) => c.is_handshaking(),
+            other => other.ours().unwrap().is_handshaking(),
+        }
+    }
+
+    fn resumed(&mut self) -> bool {
+        match self {
+            Conn::Rustls(c) => c.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
+            other => other.ours().unwrap().negotiated().resumed,
+        }
+    }
+}
+
+/// Moves `from`'s output to `to`; returns the bytes moved.
+fn step(
+    from: &mut Conn,
+    from_client: bool,
+    to: &mut Conn,
+    wire: &mut Vec<u8>,
+    split: &mut Split,
+) -> usize {
+    wire.clear();
+    let n = split.on(from_client, || from.write_wire(wire));
+    if n > 0 {
+        split.on(!from_client, || to.read_wire(wire));
+    }
+    n
+}
+
+/// A complete handshake (and whatever follows it at once, e.g. a ticket);
+/// returns the connections and the bytes moved while the receiving side
+/// was still handshaking (≈ the transcript).
+fn handshake(setup: &Setup, wire: &mut Vec<u8>, split: &mut Split) -> (Conn, Conn, usize) {
+    let mut c = split.on(true, || setup.client());
+    let mut s = split.on(false, || setup.server());
+    let mut transcript = 0;
+    loop {
+        let s_hs = s.is_handshaking();
+        let a = step(&mut c, true, &mut s, wire, split);
+        let c_hs = c.is_handshaking();
+        let b = step(&mut s, false, &mut c, wire, split);
+        if s_hs {
+            transcript += a;
+        }
+        if c_hs {
+            transcript += b;
+        }
+        if a + b == 0 {
+            break;
+        }
+    }
+    assert!(
+        !c.is_handshaking() && !s.is_handshaking(),
+        "handshake stalled"
+    );
+    (c, s, transcript)
+}
+
+/// The client in `setup` can resume: one full handshake stores a ticket.
+fn prime(setup: &Setup) {
+    let mut wire = Vec::new();
+    let (_c, _s, _) = handshake(setup, &mut wire, &mut Split::default());
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn quick() -> bool {
+    std::env::var("TLS13_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+// ---------------------------------------------------------------------------
+// Handshake benchmarks
+
+fn bench_handshake(c: &mut Criterion, id: &str, setup: &Setup, resumed: bool) {
+    // A sanity run outside the measurement.
+    {
+        let mut wire = Vec::new();
+        let (mut cl, mut sv, _) = handshake(setup, &mut wire, &mut Split::default());
+        assert_eq!(cl.resumed(), resumed, "{id}: resumption");
+        assert_eq!(sv.resumed(), resumed, "{id}: resumption");
+    }
+    c.bench_function(id, |b| {
+        b.iter_custom(|iters| {
+            let mut wire = Vec::with_capacity(1 << 16);
+            let mut split = Split::default();
+            let t0 = Instant::now();
+            for _ in 0..iters {
+                let (mut cl, sv, _) = handshake(setup, &mut wire, &mut split);
+                if resumed {
+                    assert!(cl.resumed());
+                }
+                split.on(true, || drop(cl));
+                split.on(false, || drop(sv));
+            }
+            let wall = t0.elapsed();
+            record(id, iters, wall, split);
+            wall
+        })
+    });
+}
+
+/// What a handshake cannot avoid, as `tls13::crypto` does it.
+struct Floor {
+    group: NamedGroup,
+    transcript: Vec<u8>,
+    /// The server's key, scheme and leaf (None: resumed, no certificate).
+    server: Option<(SigningKey, SignatureScheme, Vec<u8>)>,
+    /// The client's (mTLS).
+    client: Option<(SigningKey, SignatureScheme, Vec<u8>)>,
+    ca: Vec<u8>,
+}
+
+/// The leaf's signed part, its algorithm and signature, as the chain
+/// validator passes them to `verify_signed_data`.
+fn split_cert(der: &[u8]) -> (&[u8], &[u8], &[u8]) {
+    fn tlv(b: &[u8]) -> (&[u8], &[u8], &[u8]) {
+        let (len, hdr) = match b[1] {
+            n if n < 0x80 => (n as usize, 2),
+            0x81 => (b[2] as usize, 3),
+            0x82 => (((b[2] as usize) << 8) | b[3] as usize, 4),
+            _ => panic!("certificate too large"),
+        };
+        (&b[..hdr + len], &b[hdr..hdr + len], &b[hdr + len..])
+    }
+    let (_, body, _) = tlv(der);
+    let (tbs, _, rest) = tlv(body);
+    let (alg, _, rest) = tlv(rest);
+    let (_, sig, _) = tlv(rest);
+    (tbs, alg, &sig[1..])
+}
+
+fn cv_message(context: &[u8], hash: &[u8]) -> Vec<u8> {
+    let mut m = vec![0x20; 64];
+    m.extend_from_slice(context);
+    m.push(0);
+    m.extend_from_slice(hash);
+    m
+}
+
+fn floor_once(f: &Floor, split: &mut Split) {
+    let rng = OsRandom;
+    let hash = HashAlgorithm::Sha256;
+    let kx = split.on(true, || KeyExchange::start(f.group, &rng).unwrap());
+    let (share, _secret) = split.on(false, || {
+        server_exchange(f.group, kx.public_key(), &rng).unwrap()
+    });
+    // Server: sign its CertificateVerify, hash the transcript.
+    let server_sig = split.on(false, || {
+        let h = hash.hash(&f.transcript);
+        f.server.as_ref().map(|(key, scheme, _)| {
+            key.sign(
+                *scheme,
+                &cv_message(b"TLS 1.3, server CertificateVerify", h.as_ref()),
+                &rng,
+            )
+            .unwrap()
+        })
+    });
+    let client_sig = split.on(true, || {
+        let _secret = kx.complete(&share).unwrap();
+        let h = hash.hash(&f.transcript);
+        if let (Some((_, scheme, leaf)), Some(sig)) = (&f.server, &server_sig) {
+            let msg = cv_message(b"TLS 1.3, server CertificateVerify", h.as_ref());
+            verify(certificate_spki(leaf).unwrap(), *scheme, &msg, sig, 2048).unwrap();
+            let (tbs, alg, s) = split_cert(leaf);
+            tls13::x509::verify_signed_data(certificate_spki(&f.ca).unwrap(), alg, tbs, s, 2048)
+                .unwrap();
+        }
+        f.client.as_ref().map(|(key, scheme, _)| {
+            key.sign(
+                *scheme,
+                &cv_message(b"TLS 1.3, client CertificateVerify", h.as_ref()),
+                &rng,
+            )
+            .unwrap()
+        })
+    });
+    if let (Some((_, scheme, leaf)), Some(sig)) = (&f.client, &client_sig) {
+        split.on(false, || {
+            let h = hash.hash(&f.transcript);
+            let msg = cv_message(b"TLS 1.3, client CertificateVerify", h.as_ref());
+            verify(certificate_spki(leaf).unwrap(), *scheme, &msg, sig, 2048).unwrap();
+            let (tbs, alg, s) = split_cert(leaf);
+            tls13::x509::verify_signed_data(certificate_spki(&f.ca).unwrap(), alg, tbs, s, 2048)
+                .unwrap();
+        });
+    }
+}
+
+fn bench_floor(c: &mut Criterion, id: &str, floor: &Floor) {
+    floor_once(floor, &mut Split::default());
+    c.bench_function(id, |b| {
+        b.iter_custom(|iters| {
+            let mut split = Split::default();
+            let t0 = Instant::now();
+            for _ in 0..iters {
+                floor_once(floor, &mut split);
+            }
+            let wall = t0.elapsed();
+            record(id, iters, wall, split);
+            wall
+        })
+    });
+}
+
+struct HsCase {
+    name: &'static str,
+    kind: Kind,
+    group: NamedGroup,
+    key: fn(&Pki) -> &Identity,
+    /// rustls's ring provider lacks the group: compare with aws-lc-rs.
+    awslc: bool,
+}
+
+fn hs_cases() -> Vec<HsCase> {
+    let p256: fn(&Pki) -> &Identity = |p| &p.p256;
+    vec![
+        HsCase {
+            name: "hs-full-p256-x25519",
+            kind: Kind::Full,
+            group: NamedGroup::X25519,
+            key: p256,
+            awslc: false,
+        },
+        HsCase {
+            name: "hs-full-ed25519-x25519",
+            kind: Kind::Full,
+            group: NamedGroup::X25519,
+            key: |p| &p.ed25519,
+            awslc: false,
+        },
+        HsCase {
+            name: "hs-full-rsa2048-x25519",
+            kind: Kind::Full,
+            group: NamedGroup::X25519,
+            key: |p| &p.rsa2048,
+            awslc: false,
+        },
+        HsCase {
+            name: "hs-full-p256-secp256r1",
+            kind: Kind::Full,
+            group: NamedGroup::SECP256R1,
+            key: p256,
+            awslc: false,
+        },
+        HsCase {
+            name: "hs-full-p256-x25519mlkem768",
+            kind: Kind::Full,
+            group: NamedGroup::X25519MLKEM768,
+            key: p256,
+            awslc: true,
+        },
+        HsCase {
+            name: "hs-resumed-p256-x25519",
+            kind: Kind::Resumed,
+            group: NamedGroup::X25519,
+            key: p256,
+            awslc: false,
+        },
+        HsCase {
+            name: "hs-mtls-p256-x25519",
+            kind: Kind::Mtls,
+            group: NamedGroup::X25519,
+            key: p256,
+            awslc: false,
+        },
+    ]
+}
+
+const HS_SUITE: CipherSuite = CipherSuite::TLS_AES_128_GCM_SHA256;
+
+fn bench_handshakes(c: &mut Criterion, pki: &Pki) {
+    for case in hs_cases() {
+        let id = (case.key)(pki);
+        let resumed = case.kind == Kind::Resumed;
+        let ours = ours_setup(pki, id, HS_SUITE, case.group, case.kind);
+        if resumed {
+            prime(&ours);
+        }
+        // The transcript's size for the floor, from our own handshake.
+        let (_, _, transcript) = handshake(&ours, &mut Vec::new(), &mut Split::default());
+        bench_handshake(c, &format!("ours/{}", case.name), &ours, resumed);
+        let provs: &[Prov] = if case.awslc {
+            &[Prov::AwsLc, Prov::RustCrypto]
+        } else {
+            &[Prov::Ring, Prov::RustCrypto]
+        };
+        for &prov in provs {
+            if let Some(setup) = rustls_setup(prov, pki, id, HS_SUITE, case.group, case.kind) {
+                if resumed {
+                    prime(&setup);
+                }
+                bench_handshake(c, &format!("{}/{}", prov.lib(), case.name), &setup, resumed);
+            }
+        }
+        let floor = Floor {
+            group: case.group,
+            transcript: vec![0x16; transcript],
+            server: (!resumed).then(|| (id.signing_key(), id.scheme(), id.leaf.clone())),
+            client: (case.kind == Kind::Mtls).then(|| {
+                let cl = &pki.client_p256;
+                (cl.signing_key(), cl.scheme(), cl.leaf.clone())
+            }),
+            ca: pki.ca.clone(),
+        };
+        bench_floor(c, &format!("floor/{}", case.name), &floor);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Bulk benchmarks
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Seal,
+    Open,
+    Both,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Seal => "seal",
+            Mode::Open => "open",
+            Mode::Both => "both",
+        }
+    }
+}
+
+const BULK_SUITES: &[(CipherSuite, AeadAlgorithm, &str)] = &[
+    (
+        CipherSuite::TLS_AES_128_GCM_SHA256,
+        AeadAlgorithm::Aes128Gcm,
+        "aes128gcm",
+    ),
+    (
+        CipherSuite::TLS_AES_256_GCM_SHA384,
+        AeadAlgorithm::Aes256Gcm,
+        "aes256gcm",
+    ),
+    (
+        CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+        AeadAlgorithm::ChaCha20Poly1305,
+        "chacha20poly1305",
+    ),
+];
+const BULK_SIZES: &[(usize, &str)] = &[(16 * 1024, "16k"), (1024, "1k")];
+const BULK_MODES: &[Mode] = &[Mode::Seal, Mode::Open, Mode::Both];
+/// Bytes sealed ahead for the open-only rows (per batch): small enough to
+/// stay in the L2 cache, as a record just read from a socket would be.
+const BATCH_BYTES: usize = 128 << 10;
+
+fn bench_bulk_one(c: &mut Criterion, id: &str, setup: &Setup, size: usize, mode: Mode) {
+    let data = vec![0x5au8; size];
+    let mut g = c.benchmark_group("bulk");
+    g.throughput(Throughput::Bytes(size as u64));
+    // The group prefixes "bulk/"; the id stays LIB/CASE for the summary.
+    g.bench_function(id, |b| {
+        b.iter_custom(|iters| {
+            let mut wire = Vec::with_capacity(2 * BATCH_BYTES);
+            let (mut cl, mut sv, _) = handshake(setup, &mut wire, &mut Split::default());
+            let mut got = 0;
+            let elapsed = match mode {
+                Mode::Seal => {
+                    let t0 = Instant::now();
+                    for _ in 0..iters {
+                        wire.clear();
+                        cl.send(&data, &mut wire);
+                    }
+                    got = iters as usize * size;
+                    t0.elapsed()
+                }
+                Mode::Both => {
+                    let t0 = Instant::now();
+                    for _ in 0..iters {
+                        wire.clear();
+                        cl.send(&data, &mut wire);
+                        got += sv.read_wire(&wire);
+                    }
+                    t0.elapsed()
+                }
+                Mode::Open => {
+                    let batch = (BATCH_BYTES / size) as u64;
+                    let mut ends = Vec::with_capacity(batch as usize);
+                    let mut total = Duration::ZERO;
+                    let mut left = iters;
+                    while left > 0 {
+                        let n = left.min(batch);
+                        wire.clear();
+                        ends.clear();
+                        for _ in 0..n {
+                            cl.send(&data, &mut wire);
+                            ends.push(wire.len());
+                        }
+                        let t0 = Instant::now();
+                        let mut start = 0;
+                        for &end in &ends {
+                            got += sv.read_wire(&wire[start..end]);
+                            start = end;
+                        }
+                        total += t0.elapsed();
+                        left -= n;
+                    }
+                    total
+                }
+            };
+            assert_eq!(got, iters as usize * size, "{id}: plaintext lost");
+            record(id, iters, elapsed, Split::default());
+            elapsed
+        })
+    });
+    g.finish();
+}
+
+/// Raw AEAD on records of `size` bytes of data (+1 content type byte),
+/// with a 5-byte header as associated data.
+fn bench_aead_floor(c: &mut Criterion, id: &str, alg: AeadAlgorithm, size: usize, mode: Mode) {
+    let key_len = alg.key_len();
+    let key = AeadKey::new(alg, &vec![7u8; key_len]).unwrap();
+    let len = size + 1;
+    let aad = [
+        23,
+        3,
+        3,
+        ((len + TAG_LEN) >> 8) as u8,
+        (len + TAG_LEN) as u8,
+    ];
+    let nonce = |i: u64| {
+        let mut n = [0u8; 12];
+        n[4..].copy_from_slice(&i.to_be_bytes());
+        n
+    };
+    let mut g = c.benchmark_group("bulk");
+    g.throughput(Throughput::Bytes(size as u64));
+    g.bench_function(id, |b| {
+        b.iter_custom(|iters| {
+            let mut seq = 0u64;
+            let elapsed = match mode {
+                Mode::Seal => {
+                    let mut buf = vec![0x5au8; len + TAG_LEN];
+                    let t0 = Instant::now();
+                    for _ in 0..iters {
+                        let (body, tag) = buf.split_at_mut(len);
+                        let t = key.seal_detached(&nonce(seq), &aad, body).unwrap();
+                        tag.copy_from_slice(&t);
+                        seq += 1;
+                    }
+                    t0.elapsed()
+                }
+                Mode::Both => {
+                    let mut buf = vec![0x5au8; len + TAG_LEN];
+                    let t0 = Instant::now();
+                    for _ in 0..iters {
+                        let (body, tag) = buf.split_at_mut(len);
+                        let t = key.seal_detached(&nonce(seq), &aad, body).unwrap();
+                        tag.copy_from_slice(&t);
+                        key.open_in_place(&nonce(seq), &aad, &mut buf).unwrap();
+                        seq += 1;
+                    }
+                    t0.elapsed()
+                }
+                Mode::Open => {
+                    let batch = (BATCH_BYTES / size) as u64;
+                    let mut bufs = vec![vec![0x5au8; len + TAG_LEN]; batch as usize];
+                    let mut total = Duration::ZERO;
+                    let mut left = iters;
+                    while left > 0 {
+                        let n = left.min(batch) as usize;
+                        for (i, buf) in bufs[..n].iter_mut().enumerate() {
+                            buf.fill(0x5a);
+                            let (body, tag) = buf.split_at_mut(len);
+                            let t = key
+                                .seal_detached(&nonce(seq + i as u64), &aad, body)
+                                .unwrap();
+                            tag.copy_from_slice(&t);
+                        }
+                        let t0 = Instant::now();
+                        for (i, buf) in bufs[..n].iter_mut().enumerate() {
+                            key.open_in_place(&nonce(seq + i as u64), &aad, buf)
+                                .unwrap();
+                        }
+                        total += t0.elapsed();
+                        seq += n as u64;
+                        left -= n as u64;
+                    }
+                    total
+                }
+            };
+            record(id, iters, elapsed, Split::default());
+            elapsed
+        })
+    });
+    g.finish();
+}
+
+fn bulk_case(suite: &str, size: &str, mode: Mode) -> String {
+    format!("bulk-{suite}-{size}-{}", mode.name())
+}
+
+fn bench_bulk(c: &mut Criterion, pki: &Pki) {
+    for &(suite, alg, sname) in BULK_SUITES {
+        let ours = ours_setup(pki, &pki.p256, suite, NamedGroup::X25519, Kind::Full);
+        let ring = rustls_setup(
+            Prov::Ring,
+            pki,
+            &pki.p256,
+            suite,
+            NamedGroup::X25519,
+            Kind::Full,
+        );
+        let rc = rustls_setup(
+            Prov::RustCrypto,
+            pki,
+            &pki.p256,
+            suite,
+            NamedGroup::X25519,
+            Kind::Full,
+        );
+        for &(size, zname) in BULK_SIZES {
+            for &mode in BULK_MODES {
+                let case = bulk_case(sname, zname, mode);
+                bench_bulk_one(c, &format!("ours/{case}"), &ours, size, mode);
+                if let Some(s) = &ring {
+                    bench_bulk_one(c, &format!("rustls-ring/{case}"), s, size, mode);
+                }
+                if let Some(s) = &rc {
+                    bench_bulk_one(c, &format!("rustls-rustcrypto/{case}"), s, size, mode);
+                }
+                bench_aead_floor(c, &format!("floor/{case}"), alg, size, mode);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Memory
+
+#[derive(Default, Debug)]
+struct Mem {
+    hs_allocs_client: f64,
+    hs_allocs_server: f64,
+    hs_bytes: f64,
+    idle_client: i64,
+    idle_server: i64,
+    idle_client_data: i64,
+    idle_server_data: i64,
+    /// After `release_buffers` (ours; rustls has no such call, so its
+    /// figure is the one above).
+    idle_client_released: i64,
+    idle_server_released: i64,
+    /// (size, allocations per record sent, per record received)
+    per_record: Vec<(usize, f64, f64)>,
+}
+
+/// Heap held by the two connections: live bytes freed by dropping the
+/// server, then the client.
+fn held(c: Conn, s: Conn) -> (i64, i64) {
+    let l0 = live();
+    drop(s);
+    let l1 = live();
+    drop(c);
+    let l2 = live();
+    (l1 - l2, l0 - l1)
+}
+
+fn memory(setup: &Setup) -> Mem {
+    let mut m = Mem::default();
+    let mut wire = Vec::with_capacity(1 << 20);
+    // Warm-up: lazily initialised statics (rng, providers) are not a
+    // handshake's cost.
+    for _ in 0..3 {
+        handshake(setup, &mut wire, &mut Split::default());
+    }
+    const N: u64 = 20;
+    let mut split = Split::default();
+    for _ in 0..N {
+        let (c, s, _) = handshake(setup, &mut wire, &mut split);
+        split.on(true, || drop(c));
+        split.on(false, || drop(s));
+    }
+    m.hs_allocs_client = split.client.allocs as f64 / N as f64;
+    m.hs_allocs_server = split.server.allocs as f64 / N as f64;
+    m.hs_bytes = (split.client.bytes + split.server.bytes) as f64 / N as f64;
+
+    let (c, s, _) = handshake(setup, &mut wire, &mut Split::default());
+    (m.idle_client, m.idle_server) = held(c, s);
+
+    let data = vec![0x5au8; 16 * 1024];
+    let (mut c, mut s, _) = handshake(setup, &mut wire, &mut Split::default());
+    wire.clear();
+    c.send(&data, &mut wire);
+    assert_eq!(s.read_wire(&wire), data.len());
+    wire.clear();
+    s.send(&data, &mut wire);
+    assert_eq!(c.read_wire(&wire), data.len());
+    (m.idle_client_data, m.idle_server_data) = held(c, s);
+
+    let (mut c, mut s, _) = handshake(setup, &mut wire, &mut Split::default());
+    wire.clear();
+    c.send(&data, &mut wire);
+    assert_eq!(s.read_wire(&wire), data.len());
+    wire.clear();
+    s.send(&data, &mut wire);
+    assert_eq!(c.read_wire(&wire), data.len());
+    for conn in [&mut c, &mut s] {
+        if let Some(conn) = conn.ours() {
+            conn.release_buffers();
+        }
+    }
+    (m.idle_client_released, m.idle_server_released) = held(c, s);
+
+    for size in [16 * 1024, 1024] {
+        let data = vec![0x5au8; size];
+        let (mut c, mut s, _) = handshake(setup, &mut wire, &mut Split::default());
+        for _ in 0..100 {
+            wire.clear();
+            c.send(&data, &mut wire);
+            s.read_wire(&wire);
+        }
+        const R: u64 = 1000;
+        let mut split = Split::default();
+        for _ in 0..R {
+            wire.clear();
+            split.on(true, || c.send(&data, &mut wire));
+            split.on(false, || s.read_wire(&wire));
+        }
+        m.per_record.push((
+            size,
+            split.client.allocs as f64 / R as f64,
+            split.server.allocs as f64 / R as f64,
+        ));
+    }
+    m
+}
+
+// ---------------------------------------------------------------------------
+// Primitives: what the floor is made of, through our seam and through the
+// rustls providers' own interfaces (note lines only).
+
+/// The fastest of 7 rounds of ~20 ms, in µs per call.
+fn best_us(mut f: impl FnMut()) -> f64 {
+    for _ in 0..3 {
+        f();
+    }
+    let t = Instant::now();
+    f();
+    let one = t.elapsed().as_secs_f64();
+    let n = ((0.02 / one.max(1e-7)) as usize).clamp(1, 100_000);
+    let mut best = f64::MAX;
+    for _ in 0..7 {
+        let t = Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        best = best.min(t.elapsed().as_secs_f64() / n as f64);
+    }
+    best * 1e6
+}
+
+fn base_provider(prov: Prov) -> rustls::crypto::CryptoProvider {
+    match prov {
+        Prov::Ring => rustls::crypto::ring::default_provider(),
+        Prov::RustCrypto => rustls_rustcrypto::provider(),
+        Prov::AwsLc => rustls::crypto::aws_lc_rs::default_provider(),
+    }
+}
+
+/// The subjectPublicKey bits of a certificate's SPKI (what webpki's
+/// algorithms take).
+fn spki_key_bits(cert: &[u8]) -> Vec<u8> {
+    fn tlv(b: &[u8]) -> (&[u8], &[u8]) {
+        let (len, hdr) = match b[1] {
+            n if n < 0x80 => (n as usize, 2),
+            0x81 => (b[2] as usize, 3),
+            0x82 => (((b[2] as usize) << 8) | b[3] as usize, 4),
+            _ => panic!("too large"),
+        };
+        (&b[hdr..hdr + len], &b[hdr + len..])
+    }
+    let spki = certificate_spki(cert).unwrap();
+    let (body, _) = tlv(spki);
+    let (_, rest) = tlv(body);
+    let (bits, _) = tlv(rest);
+    bits[1..].to_vec()
+}
+
+fn primitives(pki: &Pki) -> Vec<String> {
+    let rng = OsRandom;
+    let provs = [Prov::Ring, Prov::RustCrypto, Prov::AwsLc];
+    let mut lines = Vec::new();
+    let mut line = |name: &str, ours: Option<f64>, theirs: [Option<f64>; 3]| {
+        let f = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.1}"));
+        lines.push(format!(
+            "note primitive={name} ours={} ring={} rustcrypto={} awslc={} unit=us",
+            f(ours),
+            f(theirs[0]),
+            f(theirs[1]),
+            f(theirs[2]),
+        ));
+    };
+    for (group, gname) in [
+        (NamedGroup::X25519, "x25519"),
+        (NamedGroup::SECP256R1, "secp256r1"),
+        (NamedGroup::X25519MLKEM768, "x25519mlkem768"),
+    ] {
+        let ours = best_us(|| {
+            let kx = KeyExchange::start(group, &rng).unwrap();
+            let (share, _) = server_exchange(group, kx.public_key(), &rng).unwrap();
+            kx.complete(&share).unwrap();
+        });
+        let theirs = provs.map(|prov| {
+            let p = base_provider(prov);
+            let g = *p
+                .kx_groups
+                .iter()
+                .find(|g| g.name() == rustls::NamedGroup::from(group.0))?;
+            Some(best_us(|| {
+                let c = g.start().unwrap();
+                let s = g.start_and_complete(c.pub_key()).unwrap();
+                c.complete(&s.pub_key).unwrap();
+            }))
+        });
+        line(&format!("kx-{gname}-both-sides"), Some(ours), theirs);
+    }
+    let msg = cv_message(b"TLS 1.3, server CertificateVerify", &[0xab; 32]);
+    for (id, kname) in [
+        (&pki.p256, "p256"),
+        (&pki.ed25519, "ed25519"),
+        (&pki.rsa2048, "rsa2048-pss"),
+    ] {
+        let key = id.signing_key();
+        let scheme = id.scheme();
+        let ours = best_us(|| {
+            key.sign(scheme, &msg, &rng).unwrap();
+        });
+        let rscheme = rustls::SignatureScheme::from(scheme.0);
+        let theirs = provs.map(|prov| {
+            let p = base_provider(prov);
+            let k = p.key_provider.load_private_key(id.rustls_key()).ok()?;
+            let signer = k.choose_scheme(&[rscheme])?;
+            Some(best_us(|| {
+                signer.sign(&msg).unwrap();
+            }))
+        });
+        line(&format!("sign-{kname}"), Some(ours), theirs);
+        let sig = key.sign(scheme, &msg, &rng).unwrap();
+        let spki = certificate_spki(&id.leaf).unwrap();
+        let ours = best_us(|| verify(spki, scheme, &msg, &sig, 2048).unwrap());
+        let bits = spki_key_bits(&id.leaf);
+        let theirs = provs.map(|prov| {
+            let p = base_provider(prov);
+            let alg = p
+                .signature_verification_algorithms
+                .mapping
+                .iter()
+                .find(|(s, _)| *s == rscheme)?
+                .1
+                .first()
+                .copied()?;
+            Some(best_us(|| alg.verify_signature(&bits, &msg, &sig).unwrap()))
+        });
+        line(&format!("verify-{kname}"), Some(ours), theirs);
+    }
+    let data = vec![0x16u8; 4096];
+    let ours = best_us(|| {
+        HashAlgorithm::Sha256.hash(&data);
+    });
+    let theirs = provs.map(|prov| {
+        let p = base_provider(prov);
+        let h = p
+            .cipher_suites
+            .iter()
+            .find(|s| s.suite() == rustls::CipherSuite::TLS13_AES_128_GCM_SHA256)?
+            .tls13()?
+            .common
+            .hash_provider;
+        Some(best_us(|| {
+            h.hash(&data);
+        }))
+    });
+    line("sha256-4KiB", Some(ours), theirs);
+    lines
+}
+
+// ---------------------------------------------------------------------------
+// Summary
+
+struct Row {
+    case: String,
+    ours: Option<f64>,
+    rustls: Option<f64>,
+    floor: Option<f64>,
+    unit: &'static str,
+    rustcrypto: Option<f64>,
+    /// Rates (above: better) rather than costs.
+    higher_better: bool,
+}
+
+fn fmt_val(v: Option<f64>, unit: &str) -> String {
+    match v {
+        None => "n/a".into(),
+        Some(v) => match unit {
+            "allocs" | "bytes" if v.fract() == 0.0 => format!("{v:.0}"),
+            "allocs/record" | "allocs" => format!("{v:.2}"),
+            _ if v >= 100.0 => format!("{v:.0}"),
+            _ => format!("{v:.1}"),
+        },
+    }
+}
+
+impl Row {
+    fn ratio(&self) -> String {
+        match (self.ours, self.rustls) {
+            (Some(o), Some(r)) => {
+                let x = if self.higher_better { o / r } else { r / o };
+                if x.is_finite() {
+                    format!("{x:.2}")
+                } else if r == 0.0 && o == 0.0 {
+                    "1.00".into()
+                } else {
+                    "inf".into()
+                }
+            }
+            _ => "n/a".into(),
+        }
+    }
+    fn x_floor(&self) -> String {
+        match (self.ours, self.floor) {
+            (Some(o), Some(f)) if o > 0.0 && f > 0.0 => {
+                format!("{:.2}", if self.higher_better { f / o } else { o / f })
+            }
+            _ => "-".into(),
+        }
+    }
+    fn line(&self) -> String {
+        let floor = match self.floor {
+            None => "-".into(),
+            f => fmt_val(f, self.unit),
+        };
+        format!(
+            "case={} ours={} rustls={} ratio={} floor={} unit={} rustls_rustcrypto={} x_floor={}",
+            self.case,
+            fmt_val(self.ours, self.unit),
+            fmt_val(self.rustls, self.unit),
+            self.ratio(),
+            floor,
+            self.unit,
+            fmt_val(self.rustcrypto, self.unit),
+            self.x_floor(),
+        )
+    }
+    fn markdown(&self) -> String {
+        let floor = match self.floor {
+            None => "-".into(),
+            f => fmt_val(f, self.unit),
+        };
+        format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            self.case,
+            fmt_val(self.ours, self.unit),
+            fmt_val(self.rustls, self.unit),
+            self.ratio(),
+            floor,
+            self.x_floor(),
+            fmt_val(self.rustcrypto, self.unit),
+            self.unit,
+        )
+    }
+}
+
+fn hs_rows(rows: &mut Vec<Row>) {
+    let rate = |id: &str| stat(id, |r| r.wall).map(|ns| 1e9 / ns);
+    let side = |id: &str, client: bool| {
+        stat(id, |r| if client { r.client } else { r.server }).map(|ns| ns / 1e3)
+    };
+    for case in hs_cases() {
+        let theirs = if case.awslc { Prov::AwsLc } else { Prov::Ring };
+        let name = if case.awslc {
+            format!("{}(rustls=aws-lc-rs)", case.name)
+        } else {
+            case.name.to_string()
+        };
+        let id = |lib: &str| format!("{lib}/{}", case.name);
+        let (ours, ring, rc, floor) = (
+            id("ours"),
+            id(theirs.lib()),
+            id("rustls-rustcrypto"),
+            id("floor"),
+        );
+        if stat(&ours, |r| r.wall).is_none() && stat(&ring, |r| r.wall).is_none() {
+            continue;
+        }
+        rows.push(Row {
+            case: name.clone(),
+            ours: rate(&ours),
+            rustls: rate(&ring),
+            floor: stat(&floor, |r| r.client + r.server).map(|ns| 1e9 / ns),
+            unit: "hs/s",
+            rustcrypto: rate(&rc),
+            higher_better: true,
+        });
+        for (suffix, client) in [("client", true), ("server", false)] {
+            rows.push(Row {
+                case: format!("{name}-{suffix}"),
+                ours: side(&ours, client),
+                rustls: side(&ring, client),
+                floor: side(&floor, client),
+                unit: "us",
+                rustcrypto: side(&rc, client),
+                higher_better: false,
+            });
+        }
+    }
+}
+
+fn bulk_rows(rows: &mut Vec<Row>) {
+    for &(_, _, sname) in BULK_SUITES {
+        for &(size, zname) in BULK_SIZES {
+            for &mode in BULK_MODES {
+                let case = bulk_case(sname, zname, mode);
+                // bytes per ns → MB/s
+                let mbs = |lib: &str| {
+                    stat(&format!("{lib}/{case}"), |r| r.wall).map(|ns| size as f64 / ns * 1e3)
+                };
+                if mbs("ours").is_none() && mbs("rustls-ring").is_none() {
+                    continue;
+                }
+                rows.push(Row {
+                    case: case.clone(),
+                    ours: mbs("ours"),
+                    rustls: mbs("rustls-ring"),
+                    floor: mbs("floor"),
+                    unit: "MB/s",
+                    rustcrypto: mbs("rustls-rustcrypto"),
+                    higher_better: true,
+                });
+            }
+        }
+    }
+}
+
+fn mem_rows(rows: &mut Vec<Row>, ours: &Mem, ring: &Mem, rc: Option<&Mem>) {
+    let mut push = |case: &str, unit: &'static str, f: &dyn Fn(&Mem) -> f64| {
+        rows.push(Row {
+            case: case.into(),
+            ours: Some(f(ours)),
+            rustls: Some(f(ring)),
+            floor: None,
+            unit,
+            rustcrypto: rc.map(f),
+            higher_better: false,
+        });
+    };
+    push("mem-hs-allocs", "allocs", &|m| {
+        m.hs_allocs_client + m.hs_allocs_server
+    });
+    push("mem-hs-allocs-client", "allocs", &|m| m.hs_allocs_client);
+    push("mem-hs-allocs-server", "allocs", &|m| m.hs_allocs_server);
+    push("mem-hs-bytes-allocated", "bytes", &|m| m.hs_bytes);
+    push("mem-idle-client", "bytes", &|m| m.idle_client as f64);
+    push("mem-idle-server", "bytes", &|m| m.idle_server as f64);
+    push("mem-idle-client-after-16k", "bytes", &|m| {
+        m.idle_client_data as f64
+    });
+    push("mem-idle-server-after-16k", "bytes", &|m| {
+        m.idle_server_data as f64
+    });
+    push("mem-idle-client-after-16k-released", "bytes", &|m| {
+        m.idle_client_released as f64
+    });
+    push("mem-idle-server-after-16k-released", "bytes", &|m| {
+        m.idle_server_released as f64
+    });
+    for (i, name) in [(0, "16k"), (1, "1k")] {
+        push(
+            &format!("mem-allocs-per-record-sent-{name}"),
+            "allocs/record",
+            &move |m| m.per_record[i].1,
+        );
+        push(
+            &format!("mem-allocs-per-record-received-{name}"),
+            "allocs/record",
+            &move |m| m.per_record[i].2,
+        );
+    }
+}
+
+fn filter() -> Option<String> {
+    // `cargo bench` passes `--bench`; the first positional argument is
+    // criterion's filter. Options that take a value are skipped with it.
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--profile-time"
+            || a == "--save-baseline"
+            || a == "--baseline"
+            || a == "--sample-size"
+            || a == "--measurement-time"
+            || a == "--warm-up-time"
+        {
+            args.next();
+        } else if !a.starts_with('-') {
+            return Some(a);
+        }
+    }
+    None
+}
+
+/// `TLS13_BENCH_PROFILE=LIB/CASE` (a handshake case, not RSA): only run
+/// `TLS13_BENCH_PROFILE_N` (default 200) handshakes of it, without
+/// criterion, for callgrind or perf.
+fn profile(target: &str) {
+    let n: u64 = std::env::var("TLS13_BENCH_PROFILE_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let pki = pki(false);
+    let (lib, name) = target.split_once('/').expect("LIB/CASE");
+    let case = hs_cases()
+        .into_iter()
+        .find(|c| c.name == name)
+        .expect("a handshake case");
+    assert!(!name.contains("rsa"), "profiling mode has no RSA key");
+    let id = (case.key)(&pki);
+    let setup = match lib {
+        "ours" => ours_setup(&pki, id, HS_SUITE, case.group, case.kind),
+        "rustls-ring" => {
+            rustls_setup(Prov::Ring, &pki, id, HS_SUITE, case.group, case.kind).unwrap()
+        }
+        "rustls-rustcrypto" => {
+            rustls_setup(Prov::RustCrypto, &pki, id, HS_SUITE, case.group, case.kind).unwrap()
+        }
+        "rustls-awslc" => {
+            rustls_setup(Prov::AwsLc, &pki, id, HS_SUITE, case.group, case.kind).unwrap()
+        }
+        _ => panic!("unknown library {lib}"),
+    };
+    if case.kind == Kind::Resumed {
+        prime(&setup);
+    }
+    let mut wire = Vec::with_capacity(1 << 16);
+    let mut split = Split::default();
+    for _ in 0..n {
+        let (c, s, _) = handshake(&setup, &mut wire, &mut split);
+        drop((c, s));
+    }
+    println!(
+        "{n} handshakes of {target}: client {:.1} us, server {:.1} us each",
+        split.client.ns as f64 / n as f64 / 1e3,
+        split.server.ns as f64 / n as f64 / 1e3
+    );
+}
+
+fn main() {
+    if let Ok(target) = std::env::var("TLS13_BENCH_PROFILE") {
+        return profile(&target);
+    }
+    let started = Instant::now();
+    let quick = quick();
+    let base = Criterion::default();
+    let base = if quick {
+        base.sample_size(10)
+            .warm_up_time(ms(200))
+            .measurement_time(ms(800))
+            .nresamples(1000)
+    } else {
+        base.sample_size(30)
+            .warm_up_time(ms(1000))
+            .measurement_time(ms(3000))
+    };
+    let mut c = base.configure_from_args();
+    SAMPLE_SIZE.store(if quick { 10 } else { 30 }, Relaxed);
+
+    let pki = pki(true);
+    bench_handshakes(&mut c, &pki);
+    bench_bulk(&mut c, &pki);
+
+    let mut rows = Vec::new();
+    hs_rows(&mut rows);
+    bulk_rows(&mut rows);
+
+    let want_mem = filter().is_none_or(|f| f.contains("mem"));
+    if want_mem {
+        let suite = CipherSuite::TLS_AES_128_GCM_SHA256;
+        let x = NamedGroup::X25519;
+        let ours = memory(&ours_setup(&pki, &pki.p256, suite, x, Kind::Full));
+        let ring =
+            memory(&rustls_setup(Prov::Ring, &pki, &pki.p256, suite, x, Kind::Full).unwrap());
+        let rc = rustls_setup(Prov::RustCrypto, &pki, &pki.p256, suite, x, Kind::Full)
+            .map(|s| memory(&s));
+        mem_rows(&mut rows, &ours, &ring, rc.as_ref());
+    }
+
+    let prims = if filter().is_none_or(|f| f.contains("prim")) {
+        primitives(&pki)
+    } else {
+        Vec::new()
+    };
+
+    println!();
+    for l in &prims {
+        println!("{l}");
+    }
+    println!(
+        "note size_of: ours ClientConnection={} ServerConnection={} rustls ClientConnection={} ServerConnection={} (bytes, inline part)",
+        std::mem::size_of::<ClientConnection>(),
+        std::mem::size_of::<tls13::ServerConnection>(),
+        std::mem::size_of::<rustls::ClientConnection>(),
+        std::mem::size_of::<rustls::ServerConnection>(),
+    );
+    println!(
+        "note mode={} wall={:.0}s; rustls=ring unless the case says otherwise; rustls-rustcrypto {} (resumed: stateful session cache, it has no ticketer); no X25519MLKEM768 in ring or rustls-rustcrypto",
+        if quick { "quick" } else { "full" },
+        started.elapsed().as_secs_f64(),
+        rustls_rustcrypto_version(),
+    );
+    for r in &rows {
+        println!("{}", r.line());
+    }
+
+    let mut md = String::new();
+    md.push_str("| case | ours | rustls (ring) | ratio | floor | ours/floor (cost) | rustls-rustcrypto | unit |\n");
+    md.push_str("|---|---:|---:|---:|---:|---:|---:|---|\n");
+    for r in &rows {
+        md.push_str(&r.markdown());
+        md.push('\n');
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/compare-summary.md");
+    if let Err(e) = std::fs::write(path, md) {
+        eprintln!("cannot write {path}: {e}");
+    }
+}
+
+fn rustls_rustcrypto_version() -> &'static str {
+    "0.0.2-alpha"
+}
