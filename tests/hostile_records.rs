@@ -520,6 +520,25 @@ fn data_then_close_notify_is_clean() {
     }
 }
 
+/// Data that authenticated before a record that does not is kept: the
+/// error is reported and the good bytes stay readable, in order.
+#[test]
+fn data_before_a_forged_record_stays_readable() {
+    for side in SIDES {
+        let mut p = Probe::new(side);
+        let mut wire = p.sealed(0, ContentType::APPLICATION_DATA, b"good ", 0);
+        wire.extend(p.sealed(1, ContentType::APPLICATION_DATA, b"bytes", 0));
+        let mut forged = p.sealed(2, ContentType::APPLICATION_DATA, b"forged", 0);
+        let last = forged.len() - 1;
+        forged[last] ^= 1;
+        wire.extend(forged);
+        assert_eq!(p.receive(&wire), Err(Error::DecryptFailed));
+        assert_eq!(p.conn().received_data(), b"good bytes");
+        p.conn().consume_received_data(5);
+        assert_eq!(p.conn().received_data(), b"bytes");
+    }
+}
+
 /// §6: every alert but close_notify (and the tolerated user_canceled) ends
 /// the connection whatever its level, unknown ones included; nothing is
 /// sent back after it (§6.2).
