@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use crate::error::InvalidMessage;
 
 /// A cursor over a borrowed byte slice.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
@@ -286,6 +286,44 @@ impl<'o> LengthPrefixed<'o> {
     }
 }
 
+/// A set for duplicate checks over lists that are nearly always short
+/// (extension types, OIDs): the first `N` values live on the stack, only
+/// a longer (typically hostile) list spills into a `BTreeSet`, which keeps
+/// the check O(log n) per item.
+pub(crate) struct SeenSet<T: Copy + Ord, const N: usize> {
+    inline: [Option<T>; N],
+    len: usize,
+    spill: alloc::collections::BTreeSet<T>,
+}
+
+impl<T: Copy + Ord, const N: usize> SeenSet<T, N> {
+    pub(crate) fn new() -> Self {
+        Self {
+            inline: [None; N],
+            len: 0,
+            spill: alloc::collections::BTreeSet::new(),
+        }
+    }
+
+    /// Adds `v`; `false` when it was already there.
+    pub(crate) fn insert(&mut self, v: T) -> bool {
+        let inline = self.inline.get(..self.len).unwrap_or_default();
+        if inline.contains(&Some(v)) || self.spill.contains(&v) {
+            return false;
+        }
+        match self.inline.get_mut(self.len) {
+            Some(slot) => {
+                *slot = Some(v);
+                self.len = self.len.saturating_add(1);
+            }
+            None => {
+                self.spill.insert(v);
+            }
+        }
+        true
+    }
+}
+
 /// Encodes `body` as an opaque vector with the given prefix.
 pub fn put_vec(out: &mut Vec<u8>, prefix: LengthPrefix, body: &[u8]) {
     let mut lp = LengthPrefixed::start(out, prefix);
@@ -323,6 +361,18 @@ mod tests {
         let mut r = Reader::new(&out);
         assert_eq!(r.vec_bytes(LengthPrefix::U24, "v").unwrap(), b"abc");
         assert!(!r.any_left());
+    }
+
+    #[test]
+    fn seen_set_spills_past_inline() {
+        let mut s = SeenSet::<u16, 2>::new();
+        for v in 0..10u16 {
+            assert!(s.insert(v));
+        }
+        for v in 0..10u16 {
+            assert!(!s.insert(v));
+        }
+        assert!(s.insert(10));
     }
 
     #[test]

@@ -216,7 +216,7 @@ fn parse_time(t: der::Tlv<'_>) -> Result<i64, ChainError> {
 fn parse_extensions(v: &[u8]) -> Result<Extensions<'_>, ChainError> {
     let mut d = Der::new(v, "extensions")?;
     let mut ext = Extensions::default();
-    let mut seen: Vec<&[u8]> = Vec::new();
+    let mut seen = crate::codec::SeenSet::<&[u8], 16>::new();
     if d.is_empty() {
         return Err(bad("empty extensions"));
     }
@@ -232,13 +232,12 @@ fn parse_extensions(v: &[u8]) -> Result<Extensions<'_>, ChainError> {
         let value = e.expect(der::OCTET_STRING)?.value;
         e.finish()?;
         // RFC 5280 §4.2: at most one instance of a given extension.
-        if seen.contains(&oid) {
+        if !seen.insert(oid) {
             return Err(ChainError::new(
                 Check::Profile,
                 "has a duplicate extension (RFC 5280 §4.2)",
             ));
         }
-        seen.push(oid);
         let noncritical = |name: &str| {
             if critical {
                 Err(ChainError::new(

@@ -290,15 +290,80 @@ impl Validator {
         usage: Usage<'_>,
         now: u64,
     ) -> Result<VerifiedPath, ChainError> {
+        self.with_path(end_entity, intermediates, usage, now, |nodes, path| {
+            let mut chain = Vec::with_capacity(path.len());
+            let mut anchor = 0;
+            for i in path {
+                if let Some(n) = nodes.get(*i) {
+                    chain.push(n.cert.der.to_vec());
+                    if let Position::Anchor(a) = n.pos {
+                        anchor = a;
+                    }
+                }
+            }
+            let subject = nodes
+                .first()
+                .map(|n| name::display(n.cert.subject))
+                .unwrap_or_default();
+            VerifiedPath {
+                chain,
+                anchor,
+                subject,
+            }
+        })
+    }
+
+    /// Like [`validate_server`](Self::validate_server), for callers that
+    /// only need the verdict: no [`VerifiedPath`] is built, so nothing is
+    /// copied out of the certificates (the TLS verifiers, once per
+    /// handshake).
+    pub fn check_server<I: AsRef<[u8]>>(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[I],
+        name: ExpectedName<'_>,
+        now: u64,
+    ) -> Result<(), ChainError> {
+        self.with_path(end_entity, intermediates, Usage::Server(name), now, |_, _| ())
+    }
+
+    /// Like [`validate_client`](Self::validate_client), verdict only (see
+    /// [`check_server`](Self::check_server)).
+    pub fn check_client<I: AsRef<[u8]>>(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[I],
+        now: u64,
+    ) -> Result<(), ChainError> {
+        self.with_path(end_entity, intermediates, Usage::Client, now, |_, _| ())
+    }
+
+    /// Parses the candidates, builds and checks a path, and hands the
+    /// nodes and the path (node indices, end entity first) to `found`.
+    fn with_path<I: AsRef<[u8]>, T>(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[I],
+        usage: Usage<'_>,
+        now: u64,
+        found: impl FnOnce(&[path::Node<'_>], &[usize]) -> T,
+    ) -> Result<T, ChainError> {
         let now = i64::try_from(now).unwrap_or(i64::MAX);
         let leaf = cert::Certificate::parse(end_entity)
             .map_err(|e| e.at(Position::Peer(0), String::from("not parsed")))?;
-        let mut nodes = alloc::vec![path::Node {
+        // Sized once: every anchor and intermediate may become a node.
+        let mut nodes = Vec::with_capacity(
+            self.anchors
+                .len()
+                .saturating_add(intermediates.len())
+                .saturating_add(1),
+        );
+        nodes.push(path::Node {
             cert: leaf,
             pos: Position::Peer(0),
             anchor: false,
             key_only: false,
-        }];
+        });
         for (i, a) in self.anchors.iter().enumerate() {
             // Anchors were parsed when they were made; skip any that no longer do.
             if let Ok(cert) = cert::Certificate::parse(&a.der) {
@@ -333,25 +398,7 @@ impl Validator {
         let mut builder = path::Builder::new(&self.policy, usage, now, &nodes);
         builder.crls = &crls;
         let path = builder.build()?;
-        let mut chain = Vec::with_capacity(path.len());
-        let mut anchor = 0;
-        for i in &path {
-            if let Some(n) = nodes.get(*i) {
-                chain.push(n.cert.der.to_vec());
-                if let Position::Anchor(a) = n.pos {
-                    anchor = a;
-                }
-            }
-        }
-        let subject = nodes
-            .first()
-            .map(|n| name::display(n.cert.subject))
-            .unwrap_or_default();
-        Ok(VerifiedPath {
-            chain,
-            anchor,
-            subject,
-        })
+        Ok(found(&nodes, &path))
     }
 }
 
