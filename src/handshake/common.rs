@@ -1,7 +1,6 @@
 //! Pieces both state machines use: CertificateVerify content, Finished
 //! checks, message encoding, extension helpers.
 
-use alloc::vec;
 use alloc::vec::Vec;
 
 use subtle::ConstantTimeEq;
@@ -12,7 +11,7 @@ use crate::crypto::hash::{HashAlgorithm, Output};
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::{self, MasterSchedule};
 use crate::msgs::enums::ExtensionType;
-use crate::msgs::handshake::{CertificateEntry, DigitallySigned, HandshakeMessage};
+use crate::msgs::handshake::{DigitallySigned, HandshakeMessage, encode_certificate};
 
 use super::transcript::Transcript;
 
@@ -21,20 +20,122 @@ pub const SERVER_CV_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
 /// Context string of the client's CertificateVerify (§4.4.3).
 pub const CLIENT_CV_CONTEXT: &[u8] = b"TLS 1.3, client CertificateVerify";
 
+/// Longest CertificateVerify content: 64 spaces, the longer context
+/// string, a zero byte and a SHA-384 transcript hash.
+const MAX_SIGNED_CONTENT: usize = 64 + 33 + 1 + 48;
+
+/// The content covered by a CertificateVerify signature (§4.4.3), on the
+/// stack; reads as its bytes.
+pub struct SignedContent {
+    buf: [u8; MAX_SIGNED_CONTENT],
+    len: usize,
+}
+
+impl core::ops::Deref for SignedContent {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
 /// The content covered by a CertificateVerify signature (§4.4.3): 64
 /// spaces, the context string, a zero byte, the transcript hash.
-pub fn signed_content(context: &[u8], transcript_hash: &[u8]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(
-        context
-            .len()
-            .saturating_add(transcript_hash.len())
-            .saturating_add(65),
-    );
-    m.resize(64, 0x20);
-    m.extend_from_slice(context);
-    m.push(0);
-    m.extend_from_slice(transcript_hash);
+pub fn signed_content(context: &[u8], transcript_hash: &[u8]) -> SignedContent {
+    let mut c = SignedContent {
+        buf: [0x20; MAX_SIGNED_CONTENT],
+        len: 64,
+    };
+    // Both context strings and every hash fit (MAX_SIGNED_CONTENT).
+    for part in [context, &[0], transcript_hash] {
+        let end = c.len.saturating_add(part.len());
+        if let Some(dst) = c.buf.get_mut(c.len..end) {
+            dst.copy_from_slice(part);
+            c.len = end;
+        }
+    }
+    c
+}
+
+/// Longest Finished message: the 4-byte header and a SHA-384 verify_data.
+const MAX_FINISHED: usize = 4 + 48;
+
+/// A whole Finished message (§4.4.4) on the stack; reads as its bytes.
+pub struct FinishedMessage {
+    buf: [u8; MAX_FINISHED],
+    len: usize,
+}
+
+impl core::ops::Deref for FinishedMessage {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// The Finished message carrying `verify_data` (a hash output, so at
+/// most 48 bytes): the same bytes as encoding
+/// `HandshakeMessage::Finished`, without building one.
+pub fn finished_message(verify_data: &[u8]) -> FinishedMessage {
+    let mut m = FinishedMessage {
+        buf: [0; MAX_FINISHED],
+        len: 0,
+    };
+    let n = verify_data.len().min(MAX_FINISHED.saturating_sub(4));
+    let [_, a, b, c] = (n as u32).to_be_bytes();
+    let header = [crate::msgs::enums::HandshakeType::FINISHED.0, a, b, c];
+    for part in [&header[..], verify_data.get(..n).unwrap_or_default()] {
+        let end = m.len.saturating_add(part.len());
+        if let Some(dst) = m.buf.get_mut(m.len..end) {
+            dst.copy_from_slice(part);
+            m.len = end;
+        }
+    }
     m
+}
+
+/// Appends the encoding of `msg` to `out` and adds exactly those bytes to
+/// the transcript: a flight is built in one buffer instead of a vector
+/// per message.
+pub fn append_message(out: &mut Vec<u8>, transcript: &mut Transcript, msg: &HandshakeMessage) {
+    let start = out.len();
+    msg.encode(out);
+    transcript.add(out.get(start..).unwrap_or_default());
+}
+
+/// Appends our Certificate message (§4.4.2) for `chain` to `out` and adds
+/// it to the transcript (see [`encode_our_certificate`]).
+pub fn append_certificate(
+    out: &mut Vec<u8>,
+    transcript: &mut Transcript,
+    context: &[u8],
+    chain: &[Vec<u8>],
+    raw_public_key_type: bool,
+) -> Result<(), Error> {
+    let start = out.len();
+    encode_our_certificate(out, context, chain, raw_public_key_type)?;
+    transcript.add(out.get(start..).unwrap_or_default());
+    Ok(())
+}
+
+/// Appends our Certificate message (§4.4.2) for `chain` to `out`. With a
+/// negotiated raw public key (RFC 7250) the one entry is the
+/// SubjectPublicKeyInfo; else the configured X.509 chain. The entries are
+/// encoded from the configuration's bytes, not copied into a message
+/// value first.
+pub fn encode_our_certificate(
+    out: &mut Vec<u8>,
+    context: &[u8],
+    chain: &[Vec<u8>],
+    raw_public_key_type: bool,
+) -> Result<(), Error> {
+    if raw_public_key_type {
+        let first = chain.first().ok_or(Error::Internal("empty chain"))?;
+        let spki = raw_public_key(first)?;
+        encode_certificate(out, context, core::iter::once(spki));
+    } else {
+        encode_certificate(out, context, chain.iter().map(Vec::as_slice));
+    }
+    Ok(())
 }
 
 /// Checks a received Finished (§4.4.4) in constant time.
@@ -109,40 +210,15 @@ pub fn is_spki(der: &[u8]) -> bool {
 /// The entry we send for a raw public key (RFC 8446 §4.4.2: "an
 /// ASN1_subjectPublicKeyInfo value"): the configured entry itself when it
 /// is an SPKI, else the key of the certificate it is.
-pub fn raw_public_key(entry: &[u8]) -> Result<Vec<u8>, Error> {
+pub fn raw_public_key(entry: &[u8]) -> Result<&[u8], Error> {
     if is_spki(entry) {
-        return Ok(entry.to_vec());
+        return Ok(entry);
     }
-    crate::crypto::sign::certificate_spki(entry)
-        .map(<[u8]>::to_vec)
-        .map_err(|_| {
-            Error::BadConfig(
-                "a raw public key must be a DER SubjectPublicKeyInfo or a certificate".into(),
-            )
-        })
-}
-
-/// The entries of a Certificate we send (§4.4.2): with a negotiated raw
-/// public key (RFC 7250), one entry, the SubjectPublicKeyInfo; else the
-/// configured X.509 chain.
-pub fn certificate_entries(
-    chain: &[Vec<u8>],
-    raw_public_key_type: bool,
-) -> Result<Vec<CertificateEntry>, Error> {
-    if raw_public_key_type {
-        let first = chain.first().ok_or(Error::Internal("empty chain"))?;
-        return Ok(vec![CertificateEntry {
-            data: raw_public_key(first)?,
-            extensions: Vec::new(),
-        }]);
-    }
-    Ok(chain
-        .iter()
-        .map(|c| CertificateEntry {
-            data: c.clone(),
-            extensions: Vec::new(),
-        })
-        .collect())
+    crate::crypto::sign::certificate_spki(entry).map_err(|_| {
+        Error::BadConfig(
+            "a raw public key must be a DER SubjectPublicKeyInfo or a certificate".into(),
+        )
+    })
 }
 
 /// Checks the peer's CertificateVerify (§4.4.3): the signature over
@@ -320,6 +396,37 @@ mod tests {
         assert_eq!(counter_nonce(256, 1), [1, 0]);
         assert_eq!(counter_nonce(0, 2), [0, 0]);
         assert_eq!(counter_nonce(0x10203, 2), [1, 2, 3]);
+    }
+
+    use alloc::vec;
+
+    #[test]
+    fn finished_message_is_the_encoded_message() {
+        for len in [32usize, 48] {
+            let vd: Vec<u8> = (0..len as u8).collect();
+            let ours = finished_message(&vd);
+            assert_eq!(&*ours, HandshakeMessage::Finished(vd).to_bytes());
+        }
+    }
+
+    #[test]
+    fn certificate_encoding_matches_the_message() {
+        use crate::msgs::handshake::{CertificateEntry, CertificatePayload};
+        let chain = vec![vec![1u8; 300], vec![2u8; 5]];
+        let mut out = vec![9];
+        let mut t = Transcript::default();
+        append_certificate(&mut out, &mut t, b"ctx", &chain, false).unwrap();
+        let msg = HandshakeMessage::Certificate(CertificatePayload {
+            context: b"ctx".to_vec(),
+            entries: chain
+                .iter()
+                .map(|c| CertificateEntry {
+                    data: c.clone(),
+                    extensions: Vec::new(),
+                })
+                .collect(),
+        });
+        assert_eq!(out[1..], msg.to_bytes());
     }
 
     #[test]

@@ -210,6 +210,14 @@ impl ClientHello {
         Some(full)
     }
 
+    /// Appends the whole handshake message (type and length included):
+    /// the bytes of `HandshakeMessage::ClientHello(self)`, without moving
+    /// the hello into one.
+    pub(crate) fn encode_message(&self, out: &mut Vec<u8>) {
+        HandshakeType::CLIENT_HELLO.encode(out);
+        with_prefix(out, LengthPrefix::U24, |out| self.encode_body(out));
+    }
+
     fn encode_body(&self, out: &mut Vec<u8>) {
         self.legacy_version.encode(out);
         out.extend_from_slice(&self.random);
@@ -398,6 +406,28 @@ pub struct NewSessionTicket {
     pub ticket: Vec<u8>,
     /// Ticket extensions.
     pub extensions: Vec<TicketExtension>,
+}
+
+/// Appends a Certificate message (§4.4.2, type and length included) with
+/// `context` and one extension-less entry per item of `certs`: the bytes
+/// of `HandshakeMessage::Certificate` of those entries, without copying
+/// them into one.
+pub(crate) fn encode_certificate<'c>(
+    out: &mut Vec<u8>,
+    context: &[u8],
+    certs: impl Iterator<Item = &'c [u8]>,
+) {
+    HandshakeType::CERTIFICATE.encode(out);
+    with_prefix(out, LengthPrefix::U24, |out| {
+        put_vec(out, LengthPrefix::U8, context);
+        with_prefix(out, LengthPrefix::U24, |out| {
+            for cert in certs {
+                put_vec(out, LengthPrefix::U24, cert);
+                // extensions<0..2^16-1>: none.
+                0u16.encode(out);
+            }
+        });
+    });
 }
 
 impl CertificatePayload {
