@@ -12,7 +12,7 @@ impl ServerHs {
     pub(super) fn with_certificate(
         &mut self,
         core: &mut Core,
-        chosen: Chosen,
+        mut chosen: Chosen,
         ck: Option<Arc<CertifiedKey>>,
     ) -> Result<(), Error> {
         let cfg = self.config.clone();
@@ -43,7 +43,7 @@ impl ServerHs {
         };
 
         // RFC 8448 order: pre_shared_key, key_share, supported_versions.
-        let mut extensions = Vec::new();
+        let mut extensions = Vec::with_capacity(3);
         if let Some(p) = &chosen.psk {
             extensions.push(ServerExtension::PreSharedKey(p.index));
         }
@@ -56,10 +56,11 @@ impl ServerHs {
             shared = Some(secret);
         }
         extensions.push(ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3));
+        let sh_session_id_empty = chosen.session_id.is_empty();
         let sh = ServerHello {
             legacy_version: ProtocolVersion::TLS1_2,
             random,
-            legacy_session_id_echo: chosen.session_id.clone(),
+            legacy_session_id_echo: core::mem::take(&mut chosen.session_id),
             cipher_suite: suite.suite,
             legacy_compression_method: 0,
             extensions,
@@ -86,15 +87,16 @@ impl ServerHs {
         core.queue_handshake(&out);
         core.flush_handshake()?;
         out.clear();
-        if !chosen.session_id.is_empty() && !self.sent_ccs {
+        if !sh_session_id_empty && !self.sent_ccs {
             core.write_ccs();
             self.sent_ccs = true;
         }
         core.set_suite(suite);
         core.negotiated.version = Some(ProtocolVersion::TLS1_3);
         core.negotiated.group = chosen.group;
+        let sni_ack = chosen.sni.is_some();
         core.negotiated.alpn = chosen.alpn.clone();
-        core.negotiated.server_name = chosen.sni.clone();
+        core.negotiated.server_name = chosen.sni.take();
         core.negotiated.signature_scheme = scheme;
         if let Some(p) = &chosen.psk {
             core.negotiated.resumed = true;
@@ -130,7 +132,7 @@ impl ServerHs {
                 core.set_recv_record_limit(ours);
             }
         }
-        if chosen.sni.is_some() {
+        if sni_ack {
             ee.push(ServerExtension::ServerNameAck);
         }
         if let Some(p) = &chosen.alpn {
@@ -269,8 +271,6 @@ impl ServerHs {
             master,
             c_hs: f.c_hs,
             c_ap,
-            alpn: core.negotiated.alpn.clone(),
-            sni: core.negotiated.server_name.clone(),
             client_auth: f.client_auth,
             client_chain: Vec::new(),
         };

@@ -186,8 +186,6 @@ struct AwaitFin {
     master: MasterSchedule,
     c_hs: Output,
     c_ap: Output,
-    alpn: Option<Vec<u8>>,
-    sni: Option<String>,
     client_auth: Option<Requested>,
     /// The client's chain, once received (leaf first).
     client_chain: Vec<Vec<u8>>,

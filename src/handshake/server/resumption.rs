@@ -30,8 +30,9 @@ impl ServerHs {
                 age_add,
                 lifetime: cfg.ticket_lifetime,
                 now,
-                alpn: f.alpn.as_deref(),
-                server_name: f.sni.as_deref(),
+                // Both as negotiated in our flight, never changed after.
+                alpn: core.negotiated.alpn.as_deref(),
+                server_name: core.negotiated.server_name.as_deref(),
                 now_ms,
                 max_early_data: cfg.max_early_data_size,
                 peer_certificates: &core.negotiated.peer_certificates,
