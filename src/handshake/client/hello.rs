@@ -12,7 +12,8 @@ impl ClientHs {
         early: bool,
     ) -> Result<(), Error> {
         let c = &self.config;
-        let mut exts = Vec::new();
+        // Room for every extension we may send: one allocation.
+        let mut exts = Vec::with_capacity(16);
         if let ServerName::Dns(name) = &self.server_name {
             exts.push(ClientExtension::ServerName(vec![(
                 ServerNameType::HOST_NAME,
@@ -77,7 +78,8 @@ impl ClientHs {
         let mut hello = ClientHello {
             legacy_version: ProtocolVersion::TLS1_2,
             random: self.random,
-            legacy_session_id: self.session_id.clone(),
+            // Moves back into self.session_id once encoded, hook edits included.
+            legacy_session_id: core::mem::take(&mut self.session_id),
             cipher_suites: c.suites.iter().map(|s| s.suite).collect(),
             legacy_compression_methods: vec![0],
             extensions: exts,

@@ -182,7 +182,7 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
     let first = *config
         .groups
         .first()
-        .ok_or(Error::BadConfig("no groups".into()))?;
+        .ok_or_else(|| Error::BadConfig("no groups".into()))?;
     let mut shares = vec![KeyExchange::start(first, rng)?];
     if first == NamedGroup::X25519MLKEM768
         && config.hybrid_x25519_share
