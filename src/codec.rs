@@ -142,7 +142,13 @@ impl<'a> Reader<'a> {
         what: &'static str,
     ) -> Result<Vec<T>, InvalidMessage> {
         let mut sub = self.sub(prefix, what)?;
-        let mut out = Vec::new();
+        // Fixed-size items: exactly as many as the body holds (a body
+        // that is not a multiple fails below, having sized at most it).
+        let mut out = Vec::with_capacity(
+            T::ENCODED_LEN
+                .and_then(|n| sub.left().checked_div(n))
+                .unwrap_or(0),
+        );
         while sub.any_left() {
             out.push(T::read(&mut sub)?);
         }
@@ -189,6 +195,9 @@ impl LengthPrefix {
 /// Decoding then encoding gives back the input exactly for every value in
 /// canonical form.
 pub trait Codec<'a>: Sized {
+    /// The length of every encoding, for fixed-size values (integers,
+    /// code points); lets a list be sized before it is read.
+    const ENCODED_LEN: Option<usize> = None;
     /// Appends the encoding of `self`.
     fn encode(&self, out: &mut Vec<u8>);
     /// Decodes one value, advancing the reader past it.
@@ -211,6 +220,7 @@ pub trait Codec<'a>: Sized {
 }
 
 impl Codec<'_> for u8 {
+    const ENCODED_LEN: Option<usize> = Some(1);
     fn encode(&self, out: &mut Vec<u8>) {
         out.push(*self);
     }
@@ -220,6 +230,7 @@ impl Codec<'_> for u8 {
 }
 
 impl Codec<'_> for u16 {
+    const ENCODED_LEN: Option<usize> = Some(2);
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_be_bytes());
     }

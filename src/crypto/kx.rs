@@ -168,8 +168,9 @@ pub fn server_exchange(
     match group {
         NamedGroup::X25519 | NamedGroup::SECP256R1 | NamedGroup::SECP384R1 => {
             check_share_shape(group, client_share)?;
-            let kx = KeyExchange::start(group, rng)?;
-            let public = kx.public.clone();
+            let mut kx = KeyExchange::start(group, rng)?;
+            // Completing needs only the private half: the share moves out.
+            let public = core::mem::take(&mut kx.public);
             let secret = kx.complete(client_share)?;
             Ok((public, secret))
         }

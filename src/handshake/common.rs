@@ -173,6 +173,21 @@ pub fn parse(raw: &[u8]) -> Result<HandshakeMessage, Error> {
     Ok(HandshakeMessage::read_exact(raw, "handshake message")?)
 }
 
+/// The verify_data of `raw` when it is one whole Finished message (§4.4.4),
+/// read in place: parsing it into a [`HandshakeMessage`] would copy it.
+/// `None` for any other message (which then goes through [`parse`]).
+pub fn finished_body(raw: &[u8]) -> Option<&[u8]> {
+    match raw {
+        [typ, a, b, c, body @ ..]
+            if *typ == crate::msgs::enums::HandshakeType::FINISHED.0
+                && u32::from_be_bytes([0, *a, *b, *c]) as usize == body.len() =>
+        {
+            Some(body)
+        }
+        _ => None,
+    }
+}
+
 /// The name of a message for errors.
 pub fn name(msg: &HandshakeMessage) -> &'static str {
     match msg {
@@ -399,6 +414,15 @@ mod tests {
     }
 
     use alloc::vec;
+
+    #[test]
+    fn finished_body_reads_only_whole_finished_messages() {
+        let vd = [7u8; 32];
+        let msg = finished_message(&vd);
+        assert_eq!(finished_body(&msg), Some(&vd[..]));
+        assert_eq!(finished_body(&msg[..35]), None);
+        assert_eq!(finished_body(&[24, 0, 0, 1, 0]), None);
+    }
 
     #[test]
     fn finished_message_is_the_encoded_message() {

@@ -325,6 +325,13 @@ impl ClientHs {
 
     pub fn handle(&mut self, core: &mut Core, raw: &[u8]) -> Result<(), Error> {
         crate::log::debug!("client: received {}", crate::log::MessageNames(raw));
+        // The expected Finished is checked where it lies.
+        if let Some(vd) = common::finished_body(raw) {
+            match mem::replace(&mut self.state, St::Poisoned) {
+                St::ExpectFinished(h) => return self.finished(core, h, vd, raw),
+                other => self.state = other,
+            }
+        }
         let msg = common::parse(raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectServerHello { shares, retry }, HandshakeMessage::ServerHello(sh)) => {

@@ -87,7 +87,9 @@ impl ServerHs {
         // signature_algorithms.
         let groups = groups.ok_or(PeerMisbehaved::MissingExtension("supported_groups"))?;
         let shares = shares.ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
-        let schemes = schemes.ok_or(PeerMisbehaved::MissingExtension("signature_algorithms"))?;
+        if schemes.is_none() {
+            return Err(PeerMisbehaved::MissingExtension("signature_algorithms").into());
+        }
         let has_share = |g: &NamedGroup| shares.iter().any(|s| s.group == *g);
         let duplicate_share = shares.iter().enumerate().any(|(i, a)| {
             shares
@@ -233,9 +235,16 @@ impl ServerHs {
             }
         };
 
-        let schemes = schemes.clone();
-        let alpn_offer = alpn_offer.cloned();
         // The hello is not needed past this point: what is kept moves out.
+        let mut schemes = Vec::new();
+        let mut alpn_offer = None;
+        for e in &mut ch.extensions {
+            match e {
+                ClientExtension::SignatureAlgorithms(s) => schemes = core::mem::take(s),
+                ClientExtension::Alpn(a) => alpn_offer = Some(core::mem::take(a)),
+                _ => {}
+            }
+        }
         let client_share = match group {
             Some(group) => ch
                 .extensions

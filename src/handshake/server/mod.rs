@@ -362,6 +362,13 @@ impl ServerHs {
 
     pub fn handle(&mut self, core: &mut Core, raw: &[u8]) -> Result<(), Error> {
         crate::log::debug!("server: received {}", crate::log::MessageNames(raw));
+        // The expected Finished is checked where it lies.
+        if let Some(vd) = common::finished_body(raw) {
+            match mem::replace(&mut self.state, St::Poisoned) {
+                St::ExpectFinished(f) => return self.finished(core, f, vd, raw),
+                other => self.state = other,
+            }
+        }
         let msg = common::parse(raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectClientHello { retry }, HandshakeMessage::ClientHello(ch)) => {
