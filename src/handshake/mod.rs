@@ -10,8 +10,8 @@ pub(crate) mod server;
 pub(crate) mod transcript;
 
 use crate::conn::core::{Core, Received};
-use joiner::Batch;
 use crate::error::{Error, PeerMisbehaved};
+use joiner::Batch;
 
 /// The side-specific state.
 pub enum State {

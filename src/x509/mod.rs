@@ -324,7 +324,13 @@ impl Validator {
         name: ExpectedName<'_>,
         now: u64,
     ) -> Result<(), ChainError> {
-        self.with_path(end_entity, intermediates, Usage::Server(name), now, |_, _| ())
+        self.with_path(
+            end_entity,
+            intermediates,
+            Usage::Server(name),
+            now,
+            |_, _| (),
+        )
     }
 
     /// Like [`validate_client`](Self::validate_client), verdict only (see

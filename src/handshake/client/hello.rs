@@ -263,9 +263,9 @@ impl ClientHs {
 fn hello_capacity(hello: &ClientHello) -> usize {
     let variable = hello.extensions.iter().fold(0usize, |n, e| {
         n.saturating_add(match e {
-            ClientExtension::KeyShare(ks) => ks
-                .iter()
-                .fold(0usize, |n, k| n.saturating_add(k.payload.len()).saturating_add(4)),
+            ClientExtension::KeyShare(ks) => ks.iter().fold(0usize, |n, k| {
+                n.saturating_add(k.payload.len()).saturating_add(4)
+            }),
             ClientExtension::PreSharedKey(p) => p
                 .identities
                 .iter()
