@@ -317,10 +317,16 @@ pub fn received_raw_public_key(entries: &[Vec<u8>]) -> Result<&[u8], Error> {
 
 /// Whether a list has a duplicate (small lists only).
 pub fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
-    items
-        .iter()
-        .enumerate()
-        .any(|(i, a)| items.iter().skip(i.saturating_add(1)).any(|b| a == b))
+    has_duplicate_keys(items, |t| t)
+}
+
+/// Whether two items of a list have the same `key` (small lists only),
+/// without collecting the keys.
+pub fn has_duplicate_keys<'t, T, K: PartialEq>(items: &'t [T], key: impl Fn(&'t T) -> K) -> bool {
+    items.iter().enumerate().any(|(i, a)| {
+        let k = key(a);
+        items.iter().skip(i.saturating_add(1)).any(|b| key(b) == k)
+    })
 }
 
 /// The messages of RFC 8446 §4.2's extension table, as bit flags.

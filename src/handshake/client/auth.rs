@@ -137,7 +137,7 @@ pub(super) fn check_certificate_request(
     if cr.context.is_empty() == post_handshake {
         return Err(PeerMisbehaved::IllegalParameter("CertificateRequest context").into());
     }
-    if common::has_duplicates(&cr.extensions.iter().map(|e| e.typ()).collect::<Vec<_>>()) {
+    if common::has_duplicate_keys(&cr.extensions, CertReqExtension::typ) {
         return Err(InvalidMessage::DuplicateExtension(0).into());
     }
     let mut info = CertificateRequestInfo::default();

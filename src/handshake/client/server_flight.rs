@@ -150,7 +150,7 @@ impl ClientHs {
         exts: Vec<ServerExtension>,
         raw: &[u8],
     ) -> Result<(), Error> {
-        if common::has_duplicates(&exts.iter().map(|e| e.typ()).collect::<Vec<_>>()) {
+        if common::has_duplicate_keys(&exts, ServerExtension::typ) {
             return Err(InvalidMessage::DuplicateExtension(0).into());
         }
         for e in exts {

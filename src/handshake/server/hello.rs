@@ -91,13 +91,9 @@ impl ServerHs {
             return Err(PeerMisbehaved::MissingExtension("signature_algorithms").into());
         }
         let has_share = |g: &NamedGroup| shares.iter().any(|s| s.group == *g);
-        let duplicate_share = shares.iter().enumerate().any(|(i, a)| {
-            shares
-                .iter()
-                .skip(i.saturating_add(1))
-                .any(|b| a.group == b.group)
-        });
-        if duplicate_share || shares.iter().any(|s| !groups.contains(&s.group)) {
+        if common::has_duplicate_keys(shares, |s| s.group)
+            || shares.iter().any(|s| !groups.contains(&s.group))
+        {
             // §4.2.8: one share per group, each for an offered group.
             return Err(PeerMisbehaved::IllegalParameter("key_share entries").into());
         }
