@@ -11,7 +11,7 @@ use crate::crypto::hash::{HashAlgorithm, Output};
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::{self, MasterSchedule};
 use crate::msgs::enums::ExtensionType;
-use crate::msgs::handshake::{DigitallySigned, HandshakeMessage, encode_certificate};
+use crate::msgs::handshake::{HandshakeMessage, encode_certificate};
 
 use super::transcript::Transcript;
 
@@ -188,6 +188,26 @@ pub fn finished_body(raw: &[u8]) -> Option<&[u8]> {
     }
 }
 
+/// The scheme and signature of `raw` when it is a CertificateVerify
+/// (§4.4.3), read in place (parsing it into a [`HandshakeMessage`] would
+/// copy the signature); `Ok(None)` for any other message type. A
+/// malformed one fails exactly as [`parse`] would.
+pub fn certificate_verify_body(
+    raw: &[u8],
+) -> Result<Option<(crate::msgs::enums::SignatureScheme, &[u8])>, Error> {
+    use crate::codec::{LengthPrefix, Reader};
+    use crate::msgs::enums::HandshakeType;
+    let mut r = Reader::new(raw);
+    if HandshakeType::read(&mut r)? != HandshakeType::CERTIFICATE_VERIFY {
+        return Ok(None);
+    }
+    let mut body = r.sub(LengthPrefix::U24, "handshake message")?;
+    let cv = crate::msgs::handshake::read_certificate_verify(&mut body)?;
+    body.expect_empty("handshake message")?;
+    r.expect_empty("handshake message")?;
+    Ok(Some(cv))
+}
+
 /// The name of a message for errors.
 pub fn name(msg: &HandshakeMessage) -> &'static str {
     match msg {
@@ -244,7 +264,8 @@ pub fn verify_certificate_verify(
     raw_public_key_type: bool,
     context: &[u8],
     transcript: &Transcript,
-    cv: &DigitallySigned,
+    scheme: crate::msgs::enums::SignatureScheme,
+    signature: &[u8],
     min_rsa_bits: usize,
 ) -> Result<(), Error> {
     let ee = chain
@@ -257,7 +278,7 @@ pub fn verify_certificate_verify(
     };
     let th = transcript.current()?;
     let content = signed_content(context, th.as_ref());
-    crate::crypto::sign::verify(spki, cv.scheme, &content, &cv.signature, min_rsa_bits)
+    crate::crypto::sign::verify(spki, scheme, &content, signature, min_rsa_bits)
         .map_err(super::client::verify_error)
 }
 
@@ -428,6 +449,32 @@ mod tests {
         assert_eq!(finished_body(&msg), Some(&vd[..]));
         assert_eq!(finished_body(&msg[..35]), None);
         assert_eq!(finished_body(&[24, 0, 0, 1, 0]), None);
+    }
+
+    #[test]
+    fn certificate_verify_body_matches_parse() {
+        use crate::msgs::enums::SignatureScheme;
+        use crate::msgs::handshake::DigitallySigned;
+        let cv = DigitallySigned {
+            scheme: SignatureScheme::ECDSA_SECP256R1_SHA256,
+            signature: vec![5; 71],
+        };
+        let raw = HandshakeMessage::CertificateVerify(cv.clone()).to_bytes();
+        assert_eq!(
+            certificate_verify_body(&raw).unwrap(),
+            Some((cv.scheme, &cv.signature[..]))
+        );
+        // A signature length that overruns the body fails like parse().
+        let mut bad = raw.clone();
+        bad[7] = bad[7].wrapping_add(1);
+        assert_eq!(
+            certificate_verify_body(&bad).unwrap_err(),
+            parse(&bad).unwrap_err()
+        );
+        assert_eq!(
+            certificate_verify_body(&finished_message(&[1; 32])).unwrap(),
+            None
+        );
     }
 
     #[test]

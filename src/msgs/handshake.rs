@@ -122,11 +122,13 @@ impl HandshakeMessage {
             }
             T::CERTIFICATE => Self::Certificate(CertificatePayload::read_body(r)?),
             T::CERTIFICATE_REQUEST => Self::CertificateRequest(CertificateRequest::read_body(r)?),
-            // §4.4.3: SignatureScheme algorithm; opaque signature<0..2^16-1>
-            T::CERTIFICATE_VERIFY => Self::CertificateVerify(DigitallySigned {
-                scheme: SignatureScheme::read(r)?,
-                signature: r.vec_bytes(LengthPrefix::U16, "signature")?.to_vec(),
-            }),
+            T::CERTIFICATE_VERIFY => {
+                let (scheme, signature) = read_certificate_verify(r)?;
+                Self::CertificateVerify(DigitallySigned {
+                    scheme,
+                    signature: signature.to_vec(),
+                })
+            }
             // §4.4.4: verify_data[Hash.length]; the hash is not known here,
             // so the length is checked where the value is verified.
             T::FINISHED => Self::Finished(r.rest().to_vec()),
@@ -339,6 +341,17 @@ impl ServerHello {
             extensions,
         })
     }
+}
+
+/// A CertificateVerify body, borrowed (§4.4.3): SignatureScheme
+/// algorithm; opaque signature<0..2^16-1>.
+pub(crate) fn read_certificate_verify<'a>(
+    r: &mut Reader<'a>,
+) -> Result<(SignatureScheme, &'a [u8]), InvalidMessage> {
+    Ok((
+        SignatureScheme::read(r)?,
+        r.vec_bytes(LengthPrefix::U16, "signature")?,
+    ))
 }
 
 fn read_random(r: &mut Reader<'_>) -> Result<[u8; 32], InvalidMessage> {

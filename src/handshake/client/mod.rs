@@ -332,6 +332,15 @@ impl ClientHs {
                 other => self.state = other,
             }
         }
+        // So is the expected CertificateVerify.
+        if let Some((scheme, sig)) = common::certificate_verify_body(raw)? {
+            match mem::replace(&mut self.state, St::Poisoned) {
+                St::ExpectCertificateVerify(h) => {
+                    return self.certificate_verify(core, h, scheme, sig, raw);
+                }
+                other => self.state = other,
+            }
+        }
         let msg = common::parse(raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectServerHello { shares, retry }, HandshakeMessage::ServerHello(sh)) => {
@@ -356,7 +365,7 @@ impl ClientHs {
                 self.certificate(core, h, c, raw)
             }
             (St::ExpectCertificateVerify(h), HandshakeMessage::CertificateVerify(cv)) => {
-                self.certificate_verify(core, h, cv, raw)
+                self.certificate_verify(core, h, cv.scheme, &cv.signature, raw)
             }
             (St::ExpectFinished(h), HandshakeMessage::Finished(vd)) => {
                 self.finished(core, h, &vd, raw)

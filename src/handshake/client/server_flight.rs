@@ -338,10 +338,11 @@ impl ClientHs {
         &mut self,
         core: &mut Core,
         h: Hs,
-        cv: DigitallySigned,
+        scheme: SignatureScheme,
+        signature: &[u8],
         raw: &[u8],
     ) -> Result<(), Error> {
-        if !self.offered.schemes.contains(&cv.scheme) {
+        if !self.offered.schemes.contains(&scheme) {
             return Err(PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into());
         }
         common::verify_certificate_verify(
@@ -349,10 +350,11 @@ impl ClientHs {
             core.negotiated.peer_raw_public_key,
             common::SERVER_CV_CONTEXT,
             &self.transcript,
-            &cv,
+            scheme,
+            signature,
             self.config.min_rsa_bits,
         )?;
-        core.negotiated.signature_scheme = Some(cv.scheme);
+        core.negotiated.signature_scheme = Some(scheme);
         self.transcript.add(raw);
         self.state = St::ExpectFinished(h);
         Ok(())

@@ -369,6 +369,14 @@ impl ServerHs {
                 other => self.state = other,
             }
         }
+        if let Some((scheme, sig)) = common::certificate_verify_body(raw)? {
+            match mem::replace(&mut self.state, St::Poisoned) {
+                St::ExpectCertificateVerify(f) => {
+                    return self.client_certificate_verify(core, f, scheme, sig, raw);
+                }
+                other => self.state = other,
+            }
+        }
         let msg = common::parse(raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectClientHello { retry }, HandshakeMessage::ClientHello(ch)) => {
@@ -378,7 +386,7 @@ impl ServerHs {
                 self.client_certificate(core, f, c, raw)
             }
             (St::ExpectCertificateVerify(f), HandshakeMessage::CertificateVerify(cv)) => {
-                self.client_certificate_verify(core, f, cv, raw)
+                self.client_certificate_verify(core, f, cv.scheme, &cv.signature, raw)
             }
             (St::ExpectEndOfEarlyData(f), HandshakeMessage::EndOfEarlyData) => {
                 // §4.5: the end of 0-RTT; the handshake key follows.
