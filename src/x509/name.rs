@@ -202,20 +202,14 @@ pub fn check_identity(
     cert: &Certificate<'_>,
     expected: ExpectedName<'_>,
 ) -> Result<(), ChainError> {
-    let names = cert
-        .ext
-        .san
-        .as_ref()
-        .map(|(n, _)| n.as_slice())
-        .unwrap_or(&[]);
-    let found = names.iter().any(|n| match (n, expected) {
+    let names = || cert.ext.san.iter().flat_map(|(n, _)| n.iter());
+    let found = names().any(|n| match (n, expected) {
         (GeneralName::Dns(p), ExpectedName::Dns(d)) => dns_matches(p, d),
-        (GeneralName::Ip(a), ExpectedName::Ip(ip)) => *a == ip_octets(ip).as_slice(),
+        (GeneralName::Ip(a), ExpectedName::Ip(ip)) => a == ip_octets(ip).as_slice(),
         _ => false,
     });
     if !found {
-        let mut listed: Vec<String> = names
-            .iter()
+        let mut listed: Vec<String> = names()
             .filter_map(|n| match n {
                 GeneralName::Dns(d) => Some(String::from_utf8_lossy(d).into_owned()),
                 GeneralName::Ip(a) => ip_text(a),
@@ -249,10 +243,10 @@ pub fn check_identity(
         let Some(cn) = string_value(&value) else {
             return Ok(());
         };
-        let variant = names.iter().any(|n| match n {
-            GeneralName::Dns(d) => d.eq_ignore_ascii_case(cn.as_bytes()) && *d != cn.as_bytes(),
+        let variant = names().any(|n| match n {
+            GeneralName::Dns(d) => d.eq_ignore_ascii_case(cn.as_bytes()) && d != cn.as_bytes(),
             GeneralName::Ip(a) => {
-                lenient_ip(&cn).is_some_and(|ip| ip_octets(ip).as_slice() == *a)
+                lenient_ip(&cn).is_some_and(|ip| ip_octets(ip).as_slice() == a)
                     && ip_text(a).as_deref() != Some(&*cn)
             }
             _ => false,
@@ -300,7 +294,7 @@ pub fn check_san_syntax(cert: &Certificate<'_>) -> Result<(), ChainError> {
     let Some((names, _)) = &cert.ext.san else {
         return Ok(());
     };
-    for n in names {
+    for n in names.iter() {
         let ok = match n {
             GeneralName::Dns(d) => valid_dns(d, true),
             GeneralName::Ip(a) => a.len() == 4 || a.len() == 16,
@@ -310,7 +304,7 @@ pub fn check_san_syntax(cert: &Certificate<'_>) -> Result<(), ChainError> {
         if !ok {
             return Err(ChainError::new(
                 Check::Profile,
-                alloc::format!("has a malformed subjectAltName entry {:?}", name_text(n)),
+                alloc::format!("has a malformed subjectAltName entry {:?}", name_text(&n)),
             ));
         }
     }
@@ -465,7 +459,7 @@ pub fn check_constraints(
         names.push(GeneralName::Directory(cert.subject));
     }
     if let Some((san, _)) = &cert.ext.san {
-        names.extend(san.iter().copied());
+        names.extend(san.iter());
     }
     for name in &names {
         let mut permitted_of_type = false;

@@ -297,8 +297,8 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
             Usage::Client => (cert::OID_CLIENT_AUTH, "clientAuth"),
         };
         if let Some((purposes, critical)) = &c.ext.eku {
-            let any = purposes.contains(&cert::OID_ANY_EKU);
-            if !purposes.contains(&purpose) || any {
+            let any = purposes.contains(cert::OID_ANY_EKU);
+            if !purposes.contains(purpose) || any {
                 return Err(err(
                     Check::Usage,
                     alloc::format!(
