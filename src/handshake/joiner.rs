@@ -5,6 +5,11 @@ use alloc::vec::Vec;
 
 use crate::error::{Error, PeerMisbehaved};
 
+/// Largest empty buffer kept between records: enough for a typical
+/// flight, so the next one (or a post-handshake message) needs no
+/// allocation.
+const KEEP_CAPACITY: usize = 4096;
+
 /// Buffered handshake bytes not yet returned as whole messages.
 pub struct Joiner {
     buf: Vec<u8>,
@@ -104,11 +109,16 @@ impl Joiner {
     }
 
     /// Takes back a lent batch: its unhandled bytes go in front of any
-    /// pushed since, and its allocation is kept for the next records.
+    /// pushed since, and its allocation is kept for the next records
+    /// unless it is large and now empty (a big certificate flight is not
+    /// held for the life of the connection).
     pub fn restore(&mut self, batch: Batch) {
         let Batch { mut buf, pos, .. } = batch;
         buf.drain(..pos.min(buf.len()));
         buf.extend_from_slice(&self.buf);
+        if buf.is_empty() && buf.capacity() > KEEP_CAPACITY {
+            buf = Vec::new();
+        }
         self.buf = buf;
         self.lent = 0;
     }
