@@ -74,7 +74,7 @@ impl ServerHs {
     pub(super) fn client_certificate_verify(
         &mut self,
         core: &mut Core,
-        f: AwaitFin,
+        mut f: AwaitFin,
         scheme: SignatureScheme,
         signature: &[u8],
         raw: &[u8],
@@ -102,7 +102,8 @@ impl ServerHs {
         )?;
         self.transcript.add(raw);
         core.negotiated.client_signature_scheme = Some(scheme);
-        core.negotiated.peer_certificates = f.client_chain.clone();
+        // Verified: the chain moves to the connection's record of the peer.
+        core.negotiated.peer_certificates = core::mem::take(&mut f.client_chain);
         core.negotiated.peer_raw_public_key = raw_key;
         self.state = St::ExpectFinished(f);
         Ok(())
