@@ -84,15 +84,19 @@ pub struct TrustAnchor {
     der: Vec<u8>,
     /// A name-and-key anchor: exempt from the CA-needs-SKI rule.
     key_only: bool,
+    /// The subject Name contents (a copy from `der`): validation parses
+    /// only the anchors that can issue a certificate of the chain.
+    subject: Vec<u8>,
 }
 
 impl TrustAnchor {
     /// A trust anchor from a DER certificate, which must parse.
     pub fn from_der(der: Vec<u8>) -> Result<Self, ChainError> {
-        cert::Certificate::parse(&der)?;
+        let subject = cert::Certificate::parse(&der)?.subject.to_vec();
         Ok(Self {
             der,
             key_only: false,
+            subject,
         })
     }
 
@@ -118,9 +122,11 @@ impl TrustAnchor {
                 "trust anchor subject or key is not a single DER structure",
             ));
         }
+        let subject = c.subject.to_vec();
         Ok(Self {
             der,
             key_only: true,
+            subject,
         })
     }
 
@@ -357,30 +363,14 @@ impl Validator {
         let now = i64::try_from(now).unwrap_or(i64::MAX);
         let leaf = cert::Certificate::parse(end_entity)
             .map_err(|e| e.at(Position::Peer(0), String::from("not parsed")))?;
-        // Sized once: every anchor and intermediate may become a node.
-        let mut nodes = Vec::with_capacity(
-            self.anchors
-                .len()
-                .saturating_add(intermediates.len())
-                .saturating_add(1),
-        );
+        // Room for the chain and one anchor (a path ends at exactly one).
+        let mut nodes = Vec::with_capacity(intermediates.len().saturating_add(2));
         nodes.push(path::Node {
             cert: leaf,
             pos: Position::Peer(0),
             anchor: false,
             key_only: false,
         });
-        for (i, a) in self.anchors.iter().enumerate() {
-            // Anchors were parsed when they were made; skip any that no longer do.
-            if let Ok(cert) = cert::Certificate::parse(&a.der) {
-                nodes.push(path::Node {
-                    cert,
-                    pos: Position::Anchor(i),
-                    anchor: true,
-                    key_only: a.key_only,
-                });
-            }
-        }
         for (i, der) in intermediates.iter().enumerate() {
             // A malformed extra certificate cannot be in a valid path; it is ignored.
             if let Ok(cert) = cert::Certificate::parse(der.as_ref()) {
@@ -391,6 +381,35 @@ impl Validator {
                     key_only: false,
                 });
             }
+        }
+        let chain_nodes = nodes.len();
+        // An anchor is only ever a candidate issuer of the end entity or
+        // of an intermediate (path.rs matches subject to issuer), so only
+        // those whose subject is such an issuer are parsed: with a large
+        // root store, not every root per handshake.
+        for (i, a) in self.anchors.iter().enumerate() {
+            let issues_one = nodes
+                .get(..chain_nodes)
+                .unwrap_or_default()
+                .iter()
+                .any(|n| n.cert.issuer == a.subject.as_slice());
+            if !issues_one {
+                continue;
+            }
+            // Anchors were parsed when they were made; skip any that no longer do.
+            if let Ok(cert) = cert::Certificate::parse(&a.der) {
+                nodes.push(path::Node {
+                    cert,
+                    pos: Position::Anchor(i),
+                    anchor: true,
+                    key_only: a.key_only,
+                });
+            }
+        }
+        // The path search tries candidates in node order: end entity,
+        // anchors, then intermediates, as before anchors were filtered.
+        if let Some(rest) = nodes.get_mut(1..) {
+            rest.rotate_left(chain_nodes.saturating_sub(1));
         }
         let mut crls = Vec::with_capacity(self.crls.len());
         for (i, der) in self.crls.iter().enumerate() {
