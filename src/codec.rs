@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use crate::error::InvalidMessage;
 
 /// A cursor over a borrowed byte slice.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
@@ -142,7 +142,13 @@ impl<'a> Reader<'a> {
         what: &'static str,
     ) -> Result<Vec<T>, InvalidMessage> {
         let mut sub = self.sub(prefix, what)?;
-        let mut out = Vec::new();
+        // Fixed-size items: exactly as many as the body holds (a body
+        // that is not a multiple fails below, having sized at most it).
+        let mut out = Vec::with_capacity(
+            T::ENCODED_LEN
+                .and_then(|n| sub.left().checked_div(n))
+                .unwrap_or(0),
+        );
         while sub.any_left() {
             out.push(T::read(&mut sub)?);
         }
@@ -189,6 +195,9 @@ impl LengthPrefix {
 /// Decoding then encoding gives back the input exactly for every value in
 /// canonical form.
 pub trait Codec<'a>: Sized {
+    /// The length of every encoding, for fixed-size values (integers,
+    /// code points); lets a list be sized before it is read.
+    const ENCODED_LEN: Option<usize> = None;
     /// Appends the encoding of `self`.
     fn encode(&self, out: &mut Vec<u8>);
     /// Decodes one value, advancing the reader past it.
@@ -211,6 +220,7 @@ pub trait Codec<'a>: Sized {
 }
 
 impl Codec<'_> for u8 {
+    const ENCODED_LEN: Option<usize> = Some(1);
     fn encode(&self, out: &mut Vec<u8>) {
         out.push(*self);
     }
@@ -220,6 +230,7 @@ impl Codec<'_> for u8 {
 }
 
 impl Codec<'_> for u16 {
+    const ENCODED_LEN: Option<usize> = Some(2);
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_be_bytes());
     }
@@ -286,6 +297,44 @@ impl<'o> LengthPrefixed<'o> {
     }
 }
 
+/// A set for duplicate checks over lists that are nearly always short
+/// (extension types, OIDs): the first `N` values live on the stack, only
+/// a longer (typically hostile) list spills into a `BTreeSet`, which keeps
+/// the check O(log n) per item.
+pub(crate) struct SeenSet<T: Copy + Ord, const N: usize> {
+    inline: [Option<T>; N],
+    len: usize,
+    spill: alloc::collections::BTreeSet<T>,
+}
+
+impl<T: Copy + Ord, const N: usize> SeenSet<T, N> {
+    pub(crate) fn new() -> Self {
+        Self {
+            inline: [None; N],
+            len: 0,
+            spill: alloc::collections::BTreeSet::new(),
+        }
+    }
+
+    /// Adds `v`; `false` when it was already there.
+    pub(crate) fn insert(&mut self, v: T) -> bool {
+        let inline = self.inline.get(..self.len).unwrap_or_default();
+        if inline.contains(&Some(v)) || self.spill.contains(&v) {
+            return false;
+        }
+        match self.inline.get_mut(self.len) {
+            Some(slot) => {
+                *slot = Some(v);
+                self.len = self.len.saturating_add(1);
+            }
+            None => {
+                self.spill.insert(v);
+            }
+        }
+        true
+    }
+}
+
 /// Encodes `body` as an opaque vector with the given prefix.
 pub fn put_vec(out: &mut Vec<u8>, prefix: LengthPrefix, body: &[u8]) {
     let mut lp = LengthPrefixed::start(out, prefix);
@@ -323,6 +372,18 @@ mod tests {
         let mut r = Reader::new(&out);
         assert_eq!(r.vec_bytes(LengthPrefix::U24, "v").unwrap(), b"abc");
         assert!(!r.any_left());
+    }
+
+    #[test]
+    fn seen_set_spills_past_inline() {
+        let mut s = SeenSet::<u16, 2>::new();
+        for v in 0..10u16 {
+            assert!(s.insert(v));
+        }
+        for v in 0..10u16 {
+            assert!(!s.insert(v));
+        }
+        assert!(s.insert(10));
     }
 
     #[test]

@@ -5,7 +5,6 @@
 //! (§7.2), exporters (§7.5), resumption PSKs (§4.6.1) and key logging.
 
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use zeroize::Zeroizing;
 
@@ -233,10 +232,34 @@ pub fn finished_verify_data(
     hash.hmac(finished_key.as_ref(), &[transcript_hash])
 }
 
-/// The write key and IV for a traffic secret (§7.3).
-pub fn traffic_key_iv(suite: SuiteParams, secret: &[u8]) -> (Zeroizing<Vec<u8>>, [u8; NONCE_LEN]) {
-    let mut key = Zeroizing::new(alloc::vec![0u8; suite.aead.key_len()]);
-    hkdf_expand_label(suite.hash, secret, b"key", &[], &mut key);
+/// Longest AEAD key of any suite (AES-256-GCM, ChaCha20-Poly1305).
+const MAX_AEAD_KEY_LEN: usize = 32;
+
+/// A traffic key (§7.3) on the stack, wiped on drop; reads as the
+/// `key_length` bytes of its AEAD.
+pub struct TrafficKey {
+    buf: Zeroizing<[u8; MAX_AEAD_KEY_LEN]>,
+    len: usize,
+}
+
+impl core::ops::Deref for TrafficKey {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        // len <= MAX_AEAD_KEY_LEN by construction (see traffic_key_iv).
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// The write key and IV for a traffic secret (§7.3). Derived into stack
+/// buffers: keys are set up four times per handshake.
+pub fn traffic_key_iv(suite: SuiteParams, secret: &[u8]) -> (TrafficKey, [u8; NONCE_LEN]) {
+    let mut key = TrafficKey {
+        buf: Zeroizing::new([0u8; MAX_AEAD_KEY_LEN]),
+        len: suite.aead.key_len().min(MAX_AEAD_KEY_LEN),
+    };
+    if let Some(out) = key.buf.get_mut(..key.len) {
+        hkdf_expand_label(suite.hash, secret, b"key", &[], out);
+    }
     let mut iv = [0u8; NONCE_LEN];
     hkdf_expand_label(suite.hash, secret, b"iv", &[], &mut iv);
     (key, iv)

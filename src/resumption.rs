@@ -101,20 +101,76 @@ impl fmt::Debug for ServerSession {
     }
 }
 
-impl ServerSession {
-    /// Encodes the session (it contains the PSK: keep the result secret).
-    pub fn encode(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = Zeroizing::new(Vec::new());
+/// A server session's fields, borrowed: what [`ServerSession::encode`]
+/// writes, also straight from a [`TicketInfo`](crate::config::TicketInfo)
+/// without building an owned session first.
+struct SessionFields<'a> {
+    suite: CipherSuite,
+    psk: &'a [u8],
+    age_add: u32,
+    issued_ms: u64,
+    lifetime: u32,
+    max_early_data: u32,
+    alpn: Option<&'a [u8]>,
+    server_name: Option<&'a [u8]>,
+    peer_certificates: &'a [Vec<u8>],
+}
+
+impl SessionFields<'_> {
+    /// The exact length [`encode`](Self::encode) writes, so that the
+    /// buffer holding the PSK is never reallocated (which would leave an
+    /// unwiped copy behind).
+    fn encoded_len(&self) -> usize {
+        let opt = |v: Option<&[u8]>| v.map_or(1, |v| v.len().saturating_add(3));
+        let chain = self
+            .peer_certificates
+            .iter()
+            .take(255)
+            .fold(1usize, |n, c| {
+                n.saturating_add(c.len().min(0xff_ffff)).saturating_add(3)
+            });
+        // version, suite, psk, age_add, issued, lifetime, max_early_data
+        (1usize + 2 + 1 + 4 + 8 + 4 + 4)
+            .saturating_add(self.psk.len())
+            .saturating_add(opt(self.alpn))
+            .saturating_add(opt(self.server_name))
+            .saturating_add(chain)
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
         out.push(SESSION_VERSION);
-        self.suite.encode(&mut out);
-        put_vec(&mut out, LengthPrefix::U8, &self.psk);
+        self.suite.encode(out);
+        put_vec(out, LengthPrefix::U8, self.psk);
         out.extend_from_slice(&self.age_add.to_be_bytes());
         out.extend_from_slice(&self.issued_ms.to_be_bytes());
         out.extend_from_slice(&self.lifetime.to_be_bytes());
         out.extend_from_slice(&self.max_early_data.to_be_bytes());
-        put_opt(&mut out, self.alpn.as_deref());
-        put_opt(&mut out, self.server_name.as_deref().map(str::as_bytes));
-        put_chain(&mut out, &self.peer_certificates);
+        put_opt(out, self.alpn);
+        put_opt(out, self.server_name);
+        put_chain(out, self.peer_certificates);
+    }
+}
+
+impl ServerSession {
+    fn fields(&self) -> SessionFields<'_> {
+        SessionFields {
+            suite: self.suite,
+            psk: &self.psk,
+            age_add: self.age_add,
+            issued_ms: self.issued_ms,
+            lifetime: self.lifetime,
+            max_early_data: self.max_early_data,
+            alpn: self.alpn.as_deref(),
+            server_name: self.server_name.as_deref().map(str::as_bytes),
+            peer_certificates: &self.peer_certificates,
+        }
+    }
+
+    /// Encodes the session (it contains the PSK: keep the result secret).
+    pub fn encode(&self) -> Zeroizing<Vec<u8>> {
+        let fields = self.fields();
+        let mut out = Zeroizing::new(Vec::with_capacity(fields.encoded_len()));
+        fields.encode(&mut out);
         out
     }
 
@@ -321,7 +377,7 @@ mod stores {
 
     use zeroize::Zeroizing;
 
-    use super::{ClientSession, ClientSessionStore, ReplayFilter, ServerSession};
+    use super::{ClientSession, ClientSessionStore, ReplayFilter, ServerSession, SessionFields};
     use crate::config::{TicketInfo, TicketProducer, TimeSource};
     use crate::crypto::SecureRandom;
     use crate::crypto::aead::{AeadAlgorithm, AeadKey, NONCE_LEN};
@@ -338,6 +394,20 @@ mod stores {
             alpn: info.alpn.map(<[u8]>::to_vec),
             server_name: info.server_name.map(Into::into),
             peer_certificates: info.peer_certificates.to_vec(),
+        }
+    }
+
+    fn session_fields<'a>(info: &TicketInfo<'a>) -> SessionFields<'a> {
+        SessionFields {
+            suite: info.suite,
+            psk: info.psk,
+            age_add: info.age_add,
+            issued_ms: info.now_ms,
+            lifetime: info.lifetime,
+            max_early_data: info.max_early_data,
+            alpn: info.alpn,
+            server_name: info.server_name.map(str::as_bytes),
+            peer_certificates: info.peer_certificates,
         }
     }
 
@@ -429,21 +499,31 @@ mod stores {
 
     impl TicketProducer for StatelessTicketer {
         fn produce(&self, info: &TicketInfo<'_>) -> Option<Vec<u8>> {
-            let plain = session_from(info).encode();
+            let fields = session_fields(info);
             let now = self.time.now_unix();
             let mut keys = self.keys.lock().ok()?;
             self.rotate(&mut keys, now).ok()?;
             let key = keys.current.as_ref()?;
             let mut nonce = [0u8; NONCE_LEN];
             self.rng.fill(&mut nonce).ok()?;
-            let mut body = plain.to_vec();
-            key.key.seal_in_place(&nonce, &key.name, &mut body).ok()?;
-            let mut ticket =
-                Vec::with_capacity(body.len().saturating_add(KEY_NAME_LEN + NONCE_LEN));
+            // key name ‖ nonce ‖ sealed session ‖ tag, built and sealed in
+            // one buffer of the exact size (so the plaintext PSK is never
+            // left behind by a reallocation); wiped if sealing fails.
+            let header = KEY_NAME_LEN + NONCE_LEN;
+            let mut ticket = Zeroizing::new(Vec::with_capacity(
+                fields
+                    .encoded_len()
+                    .saturating_add(header + crate::crypto::aead::TAG_LEN),
+            ));
             ticket.extend_from_slice(&key.name);
             ticket.extend_from_slice(&nonce);
-            ticket.extend_from_slice(&body);
-            Some(ticket)
+            fields.encode(&mut ticket);
+            let tag = key
+                .key
+                .seal_detached(&nonce, &key.name, ticket.get_mut(header..)?)
+                .ok()?;
+            ticket.extend_from_slice(&tag);
+            Some(core::mem::take(&mut *ticket))
         }
 
         fn redeem(&self, ticket: &[u8]) -> Option<ServerSession> {
@@ -693,6 +773,27 @@ mod tests {
         assert!(ClientSession::import(&s.export()[1..]).is_err());
         assert!(s.is_fresh(1_700_000_000_123 + 7_199_999));
         assert!(!s.is_fresh(1_700_000_000_123 + 7_200_000));
+    }
+
+    #[test]
+    fn server_session_encoding_has_the_announced_length() {
+        let mut s = ServerSession {
+            suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+            psk: Zeroizing::new(vec![7; 32]),
+            age_add: 99,
+            issued_ms: 1_700_000_000_123,
+            lifetime: 7200,
+            max_early_data: 1024,
+            alpn: Some(b"h2".to_vec()),
+            server_name: Some("example.com".into()),
+            peer_certificates: vec![vec![0x30, 0], vec![0x30; 300]],
+        };
+        let e = s.encode();
+        assert_eq!(e.len(), s.fields().encoded_len());
+        assert_eq!(e.capacity(), e.len());
+        assert_eq!(ServerSession::decode(&e).unwrap().encode(), e);
+        (s.alpn, s.server_name, s.peer_certificates) = (None, None, Vec::new());
+        assert_eq!(s.encode().len(), s.fields().encoded_len());
     }
 
     #[test]

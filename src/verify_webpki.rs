@@ -65,8 +65,7 @@ impl ServerCertVerifier for WebPkiServerVerifier {
         };
         Decision::Ready(
             self.validator
-                .validate_server(end_entity, intermediates, name, now)
-                .map(|_| ())
+                .check_server(end_entity, intermediates, name, now)
                 .map_err(Into::into),
         )
     }
@@ -129,8 +128,7 @@ impl ClientCertVerifier for WebPkiClientVerifier {
     ) -> Decision<Result<(), CertificateError>> {
         Decision::Ready(
             self.validator
-                .validate_client(end_entity, intermediates, now)
-                .map(|_| ())
+                .check_client(end_entity, intermediates, now)
                 .map_err(Into::into),
         )
     }

@@ -29,8 +29,55 @@ pub fn is_supported(group: NamedGroup) -> bool {
     SUPPORTED_GROUPS.contains(&group)
 }
 
-/// A shared secret from a completed exchange; zeroized on drop.
-pub type SharedSecret = Zeroizing<Vec<u8>>;
+/// Longest shared secret: the hybrid's ML-KEM and X25519 secrets.
+const MAX_SHARED_LEN: usize = 64;
+
+/// A shared secret from a completed exchange, held inline (no heap
+/// allocation per handshake); zeroized on drop. Reads as its bytes.
+pub struct SharedSecret {
+    buf: Zeroizing<[u8; MAX_SHARED_LEN]>,
+    len: usize,
+}
+
+impl SharedSecret {
+    /// The concatenation of `parts` (at most [`MAX_SHARED_LEN`] bytes in
+    /// all: every group's secret fits).
+    fn from_parts(parts: &[&[u8]]) -> Self {
+        let mut s = Self {
+            buf: Zeroizing::new([0; MAX_SHARED_LEN]),
+            len: 0,
+        };
+        for part in parts {
+            let end = s.len.saturating_add(part.len());
+            if let Some(dst) = s.buf.get_mut(s.len..end) {
+                dst.copy_from_slice(part);
+                s.len = end;
+            }
+        }
+        s
+    }
+}
+
+impl core::ops::Deref for SharedSecret {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
+impl AsRef<[u8]> for SharedSecret {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl core::fmt::Debug for SharedSecret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SharedSecret")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
 
 /// The client's half of a key exchange: a private key and the public
 /// share sent in the ClientHello `key_share`.
@@ -143,10 +190,7 @@ impl KeyExchange {
                 let k_mlkem = Zeroizing::new(dk.decapsulate(&ct));
                 let k_x = x25519_agree(x_sk, x_share)?;
                 // §4.3: ML-KEM secret first, then X25519.
-                let mut out = Zeroizing::new(Vec::with_capacity(64));
-                out.extend_from_slice(k_mlkem.as_slice());
-                out.extend_from_slice(&k_x);
-                Ok(out)
+                Ok(SharedSecret::from_parts(&[k_mlkem.as_slice(), &k_x]))
             }
         }
     }
@@ -168,8 +212,9 @@ pub fn server_exchange(
     match group {
         NamedGroup::X25519 | NamedGroup::SECP256R1 | NamedGroup::SECP384R1 => {
             check_share_shape(group, client_share)?;
-            let kx = KeyExchange::start(group, rng)?;
-            let public = kx.public.clone();
+            let mut kx = KeyExchange::start(group, rng)?;
+            // Completing needs only the private half: the share moves out.
+            let public = core::mem::take(&mut kx.public);
             let secret = kx.complete(client_share)?;
             Ok((public, secret))
         }
@@ -192,10 +237,10 @@ pub fn server_exchange(
             let mut public = Vec::with_capacity(MLKEM768_CT_LEN + X25519_LEN);
             public.extend_from_slice(ct.as_slice());
             public.extend_from_slice(x_pk.as_bytes());
-            let mut out = Zeroizing::new(Vec::with_capacity(64));
-            out.extend_from_slice(k_mlkem.as_slice());
-            out.extend_from_slice(&k_x);
-            Ok((public, out))
+            Ok((
+                public,
+                SharedSecret::from_parts(&[k_mlkem.as_slice(), &k_x]),
+            ))
         }
         _ => Err(Error::Internal("key exchange group not implemented")),
     }
@@ -226,7 +271,7 @@ fn x25519_agree(sk: &x25519_dalek::StaticSecret, share: &[u8]) -> Result<SharedS
     if !shared.was_contributory() {
         return Err(invalid_share());
     }
-    Ok(Zeroizing::new(shared.as_bytes().to_vec()))
+    Ok(SharedSecret::from_parts(&[shared.as_bytes()]))
 }
 
 /// Draws `N` bytes per attempt until they form a valid private scalar.
@@ -261,5 +306,5 @@ where
     let pk = PublicKey::<C>::from_sec1_bytes(share).map_err(|_| invalid_share())?;
     let shared = sk.diffie_hellman(&pk);
     // §7.4.2: the shared secret is the x-coordinate, fixed-length big-endian.
-    Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
+    Ok(SharedSecret::from_parts(&[shared.raw_secret_bytes()]))
 }

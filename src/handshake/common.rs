@@ -1,7 +1,6 @@
 //! Pieces both state machines use: CertificateVerify content, Finished
 //! checks, message encoding, extension helpers.
 
-use alloc::vec;
 use alloc::vec::Vec;
 
 use subtle::ConstantTimeEq;
@@ -12,7 +11,7 @@ use crate::crypto::hash::{HashAlgorithm, Output};
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::{self, MasterSchedule};
 use crate::msgs::enums::ExtensionType;
-use crate::msgs::handshake::{CertificateEntry, DigitallySigned, HandshakeMessage};
+use crate::msgs::handshake::{HandshakeMessage, encode_certificate};
 
 use super::transcript::Transcript;
 
@@ -21,20 +20,122 @@ pub const SERVER_CV_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
 /// Context string of the client's CertificateVerify (§4.4.3).
 pub const CLIENT_CV_CONTEXT: &[u8] = b"TLS 1.3, client CertificateVerify";
 
+/// Longest CertificateVerify content: 64 spaces, the longer context
+/// string, a zero byte and a SHA-384 transcript hash.
+const MAX_SIGNED_CONTENT: usize = 64 + 33 + 1 + 48;
+
+/// The content covered by a CertificateVerify signature (§4.4.3), on the
+/// stack; reads as its bytes.
+pub struct SignedContent {
+    buf: [u8; MAX_SIGNED_CONTENT],
+    len: usize,
+}
+
+impl core::ops::Deref for SignedContent {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
 /// The content covered by a CertificateVerify signature (§4.4.3): 64
 /// spaces, the context string, a zero byte, the transcript hash.
-pub fn signed_content(context: &[u8], transcript_hash: &[u8]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(
-        context
-            .len()
-            .saturating_add(transcript_hash.len())
-            .saturating_add(65),
-    );
-    m.resize(64, 0x20);
-    m.extend_from_slice(context);
-    m.push(0);
-    m.extend_from_slice(transcript_hash);
+pub fn signed_content(context: &[u8], transcript_hash: &[u8]) -> SignedContent {
+    let mut c = SignedContent {
+        buf: [0x20; MAX_SIGNED_CONTENT],
+        len: 64,
+    };
+    // Both context strings and every hash fit (MAX_SIGNED_CONTENT).
+    for part in [context, &[0], transcript_hash] {
+        let end = c.len.saturating_add(part.len());
+        if let Some(dst) = c.buf.get_mut(c.len..end) {
+            dst.copy_from_slice(part);
+            c.len = end;
+        }
+    }
+    c
+}
+
+/// Longest Finished message: the 4-byte header and a SHA-384 verify_data.
+const MAX_FINISHED: usize = 4 + 48;
+
+/// A whole Finished message (§4.4.4) on the stack; reads as its bytes.
+pub struct FinishedMessage {
+    buf: [u8; MAX_FINISHED],
+    len: usize,
+}
+
+impl core::ops::Deref for FinishedMessage {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// The Finished message carrying `verify_data` (a hash output, so at
+/// most 48 bytes): the same bytes as encoding
+/// `HandshakeMessage::Finished`, without building one.
+pub fn finished_message(verify_data: &[u8]) -> FinishedMessage {
+    let mut m = FinishedMessage {
+        buf: [0; MAX_FINISHED],
+        len: 0,
+    };
+    let n = verify_data.len().min(MAX_FINISHED.saturating_sub(4));
+    let [_, a, b, c] = (n as u32).to_be_bytes();
+    let header = [crate::msgs::enums::HandshakeType::FINISHED.0, a, b, c];
+    for part in [&header[..], verify_data.get(..n).unwrap_or_default()] {
+        let end = m.len.saturating_add(part.len());
+        if let Some(dst) = m.buf.get_mut(m.len..end) {
+            dst.copy_from_slice(part);
+            m.len = end;
+        }
+    }
     m
+}
+
+/// Appends the encoding of `msg` to `out` and adds exactly those bytes to
+/// the transcript: a flight is built in one buffer instead of a vector
+/// per message.
+pub fn append_message(out: &mut Vec<u8>, transcript: &mut Transcript, msg: &HandshakeMessage) {
+    let start = out.len();
+    msg.encode(out);
+    transcript.add(out.get(start..).unwrap_or_default());
+}
+
+/// Appends our Certificate message (§4.4.2) for `chain` to `out` and adds
+/// it to the transcript (see [`encode_our_certificate`]).
+pub fn append_certificate(
+    out: &mut Vec<u8>,
+    transcript: &mut Transcript,
+    context: &[u8],
+    chain: &[Vec<u8>],
+    raw_public_key_type: bool,
+) -> Result<(), Error> {
+    let start = out.len();
+    encode_our_certificate(out, context, chain, raw_public_key_type)?;
+    transcript.add(out.get(start..).unwrap_or_default());
+    Ok(())
+}
+
+/// Appends our Certificate message (§4.4.2) for `chain` to `out`. With a
+/// negotiated raw public key (RFC 7250) the one entry is the
+/// SubjectPublicKeyInfo; else the configured X.509 chain. The entries are
+/// encoded from the configuration's bytes, not copied into a message
+/// value first.
+pub fn encode_our_certificate(
+    out: &mut Vec<u8>,
+    context: &[u8],
+    chain: &[Vec<u8>],
+    raw_public_key_type: bool,
+) -> Result<(), Error> {
+    if raw_public_key_type {
+        let first = chain.first().ok_or(Error::Internal("empty chain"))?;
+        let spki = raw_public_key(first)?;
+        encode_certificate(out, context, core::iter::once(spki));
+    } else {
+        encode_certificate(out, context, chain.iter().map(Vec::as_slice));
+    }
+    Ok(())
 }
 
 /// Checks a received Finished (§4.4.4) in constant time.
@@ -70,6 +171,41 @@ pub fn psk_binder(
 /// Parses one whole message.
 pub fn parse(raw: &[u8]) -> Result<HandshakeMessage, Error> {
     Ok(HandshakeMessage::read_exact(raw, "handshake message")?)
+}
+
+/// The verify_data of `raw` when it is one whole Finished message (§4.4.4),
+/// read in place: parsing it into a [`HandshakeMessage`] would copy it.
+/// `None` for any other message (which then goes through [`parse`]).
+pub fn finished_body(raw: &[u8]) -> Option<&[u8]> {
+    match raw {
+        [typ, a, b, c, body @ ..]
+            if *typ == crate::msgs::enums::HandshakeType::FINISHED.0
+                && u32::from_be_bytes([0, *a, *b, *c]) as usize == body.len() =>
+        {
+            Some(body)
+        }
+        _ => None,
+    }
+}
+
+/// The scheme and signature of `raw` when it is a CertificateVerify
+/// (§4.4.3), read in place (parsing it into a [`HandshakeMessage`] would
+/// copy the signature); `Ok(None)` for any other message type. A
+/// malformed one fails exactly as [`parse`] would.
+pub fn certificate_verify_body(
+    raw: &[u8],
+) -> Result<Option<(crate::msgs::enums::SignatureScheme, &[u8])>, Error> {
+    use crate::codec::{LengthPrefix, Reader};
+    use crate::msgs::enums::HandshakeType;
+    let mut r = Reader::new(raw);
+    if HandshakeType::read(&mut r)? != HandshakeType::CERTIFICATE_VERIFY {
+        return Ok(None);
+    }
+    let mut body = r.sub(LengthPrefix::U24, "handshake message")?;
+    let cv = crate::msgs::handshake::read_certificate_verify(&mut body)?;
+    body.expect_empty("handshake message")?;
+    r.expect_empty("handshake message")?;
+    Ok(Some(cv))
 }
 
 /// The name of a message for errors.
@@ -109,40 +245,15 @@ pub fn is_spki(der: &[u8]) -> bool {
 /// The entry we send for a raw public key (RFC 8446 §4.4.2: "an
 /// ASN1_subjectPublicKeyInfo value"): the configured entry itself when it
 /// is an SPKI, else the key of the certificate it is.
-pub fn raw_public_key(entry: &[u8]) -> Result<Vec<u8>, Error> {
+pub fn raw_public_key(entry: &[u8]) -> Result<&[u8], Error> {
     if is_spki(entry) {
-        return Ok(entry.to_vec());
+        return Ok(entry);
     }
-    crate::crypto::sign::certificate_spki(entry)
-        .map(<[u8]>::to_vec)
-        .map_err(|_| {
-            Error::BadConfig(
-                "a raw public key must be a DER SubjectPublicKeyInfo or a certificate".into(),
-            )
-        })
-}
-
-/// The entries of a Certificate we send (§4.4.2): with a negotiated raw
-/// public key (RFC 7250), one entry, the SubjectPublicKeyInfo; else the
-/// configured X.509 chain.
-pub fn certificate_entries(
-    chain: &[Vec<u8>],
-    raw_public_key_type: bool,
-) -> Result<Vec<CertificateEntry>, Error> {
-    if raw_public_key_type {
-        let first = chain.first().ok_or(Error::Internal("empty chain"))?;
-        return Ok(vec![CertificateEntry {
-            data: raw_public_key(first)?,
-            extensions: Vec::new(),
-        }]);
-    }
-    Ok(chain
-        .iter()
-        .map(|c| CertificateEntry {
-            data: c.clone(),
-            extensions: Vec::new(),
-        })
-        .collect())
+    crate::crypto::sign::certificate_spki(entry).map_err(|_| {
+        Error::BadConfig(
+            "a raw public key must be a DER SubjectPublicKeyInfo or a certificate".into(),
+        )
+    })
 }
 
 /// Checks the peer's CertificateVerify (§4.4.3): the signature over
@@ -153,7 +264,8 @@ pub fn verify_certificate_verify(
     raw_public_key_type: bool,
     context: &[u8],
     transcript: &Transcript,
-    cv: &DigitallySigned,
+    scheme: crate::msgs::enums::SignatureScheme,
+    signature: &[u8],
     min_rsa_bits: usize,
 ) -> Result<(), Error> {
     let ee = chain
@@ -166,7 +278,7 @@ pub fn verify_certificate_verify(
     };
     let th = transcript.current()?;
     let content = signed_content(context, th.as_ref());
-    crate::crypto::sign::verify(spki, cv.scheme, &content, &cv.signature, min_rsa_bits)
+    crate::crypto::sign::verify(spki, scheme, &content, signature, min_rsa_bits)
         .map_err(super::client::verify_error)
 }
 
@@ -226,10 +338,16 @@ pub fn received_raw_public_key(entries: &[Vec<u8>]) -> Result<&[u8], Error> {
 
 /// Whether a list has a duplicate (small lists only).
 pub fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
-    items
-        .iter()
-        .enumerate()
-        .any(|(i, a)| items.iter().skip(i.saturating_add(1)).any(|b| a == b))
+    has_duplicate_keys(items, |t| t)
+}
+
+/// Whether two items of a list have the same `key` (small lists only),
+/// without collecting the keys.
+pub fn has_duplicate_keys<'t, T, K: PartialEq>(items: &'t [T], key: impl Fn(&'t T) -> K) -> bool {
+    items.iter().enumerate().any(|(i, a)| {
+        let k = key(a);
+        items.iter().skip(i.saturating_add(1)).any(|b| key(b) == k)
+    })
 }
 
 /// The messages of RFC 8446 §4.2's extension table, as bit flags.
@@ -320,6 +438,72 @@ mod tests {
         assert_eq!(counter_nonce(256, 1), [1, 0]);
         assert_eq!(counter_nonce(0, 2), [0, 0]);
         assert_eq!(counter_nonce(0x10203, 2), [1, 2, 3]);
+    }
+
+    use alloc::vec;
+
+    #[test]
+    fn finished_body_reads_only_whole_finished_messages() {
+        let vd = [7u8; 32];
+        let msg = finished_message(&vd);
+        assert_eq!(finished_body(&msg), Some(&vd[..]));
+        assert_eq!(finished_body(&msg[..35]), None);
+        assert_eq!(finished_body(&[24, 0, 0, 1, 0]), None);
+    }
+
+    #[test]
+    fn certificate_verify_body_matches_parse() {
+        use crate::msgs::enums::SignatureScheme;
+        use crate::msgs::handshake::DigitallySigned;
+        let cv = DigitallySigned {
+            scheme: SignatureScheme::ECDSA_SECP256R1_SHA256,
+            signature: vec![5; 71],
+        };
+        let raw = HandshakeMessage::CertificateVerify(cv.clone()).to_bytes();
+        assert_eq!(
+            certificate_verify_body(&raw).unwrap(),
+            Some((cv.scheme, &cv.signature[..]))
+        );
+        // A signature length that overruns the body fails like parse().
+        let mut bad = raw.clone();
+        bad[7] = bad[7].wrapping_add(1);
+        assert_eq!(
+            certificate_verify_body(&bad).unwrap_err(),
+            parse(&bad).unwrap_err()
+        );
+        assert_eq!(
+            certificate_verify_body(&finished_message(&[1; 32])).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn finished_message_is_the_encoded_message() {
+        for len in [32usize, 48] {
+            let vd: Vec<u8> = (0..len as u8).collect();
+            let ours = finished_message(&vd);
+            assert_eq!(&*ours, HandshakeMessage::Finished(vd).to_bytes());
+        }
+    }
+
+    #[test]
+    fn certificate_encoding_matches_the_message() {
+        use crate::msgs::handshake::{CertificateEntry, CertificatePayload};
+        let chain = vec![vec![1u8; 300], vec![2u8; 5]];
+        let mut out = vec![9];
+        let mut t = Transcript::default();
+        append_certificate(&mut out, &mut t, b"ctx", &chain, false).unwrap();
+        let msg = HandshakeMessage::Certificate(CertificatePayload {
+            context: b"ctx".to_vec(),
+            entries: chain
+                .iter()
+                .map(|c| CertificateEntry {
+                    data: c.clone(),
+                    extensions: Vec::new(),
+                })
+                .collect(),
+        });
+        assert_eq!(out[1..], msg.to_bytes());
     }
 
     #[test]

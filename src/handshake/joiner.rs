@@ -5,12 +5,20 @@ use alloc::vec::Vec;
 
 use crate::error::{Error, PeerMisbehaved};
 
+/// Largest empty buffer kept between records: enough for a typical
+/// flight, so the next one (or a post-handshake message) needs no
+/// allocation.
+const KEEP_CAPACITY: usize = 4096;
+
 /// Buffered handshake bytes not yet returned as whole messages.
 pub struct Joiner {
     buf: Vec<u8>,
     /// Largest message accepted, header included
     /// ([`Limits::max_handshake_message`](crate::config::Limits)).
     max: usize,
+    /// Bytes still unhandled in a batch lent out by [`Joiner::lend`]: they
+    /// count as buffered (a key change must not split them, §5.1).
+    lent: usize,
 }
 
 impl Default for Joiner {
@@ -18,7 +26,50 @@ impl Default for Joiner {
         Self {
             buf: Vec::new(),
             max: crate::config::Limits::default().max_handshake_message,
+            lent: 0,
         }
+    }
+}
+
+/// The whole-message length (4-byte header included) at the start of
+/// `buf`: `None` while incomplete, an error when the header announces more
+/// than `max` (judged from the header, so an oversized message is refused
+/// before its body is buffered).
+fn whole_message(buf: &[u8], max: usize) -> Result<Option<usize>, Error> {
+    let len = match buf.get(1..4) {
+        Some([a, b, c]) => u32::from_be_bytes([0, *a, *b, *c]) as usize,
+        _ => return Ok(None),
+    };
+    let total = len.saturating_add(4);
+    if total > max {
+        return Err(PeerMisbehaved::MessageTooLarge {
+            len: total,
+            limit: max,
+        }
+        .into());
+    }
+    Ok((buf.len() >= total).then_some(total))
+}
+
+/// Whole messages handed out in place: the buffer is lent, not copied
+/// (see [`Joiner::lend`]).
+pub struct Batch {
+    buf: Vec<u8>,
+    pos: usize,
+    max: usize,
+}
+
+impl Batch {
+    /// The next whole message and how many bytes of the batch follow it.
+    pub fn next_message(&mut self) -> Result<Option<(&[u8], usize)>, Error> {
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
+        let Some(total) = whole_message(rest, self.max)? else {
+            return Ok(None);
+        };
+        let start = self.pos;
+        self.pos = start.saturating_add(total);
+        let after = self.buf.len().saturating_sub(self.pos);
+        Ok(self.buf.get(start..self.pos).map(|m| (m, after)))
     }
 }
 
@@ -35,28 +86,48 @@ impl Joiner {
 
     /// Whether no bytes are buffered (so a key change is allowed, §5.1).
     pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
+        self.buf.is_empty() && self.lent == 0
+    }
+
+    /// Records how many bytes of a lent batch are still unhandled.
+    pub fn set_lent(&mut self, n: usize) {
+        self.lent = n;
+    }
+
+    /// Lends the buffered bytes when they start with a whole message, so
+    /// that messages are handled where they lie instead of each being
+    /// copied out; give the batch back with [`Joiner::restore`].
+    pub fn lend(&mut self) -> Result<Option<Batch>, Error> {
+        if whole_message(&self.buf, self.max)?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Batch {
+            buf: core::mem::take(&mut self.buf),
+            pos: 0,
+            max: self.max,
+        }))
+    }
+
+    /// Takes back a lent batch: its unhandled bytes go in front of any
+    /// pushed since, and its allocation is kept for the next records
+    /// unless it is large and now empty (a big certificate flight is not
+    /// held for the life of the connection).
+    pub fn restore(&mut self, batch: Batch) {
+        let Batch { mut buf, pos, .. } = batch;
+        buf.drain(..pos.min(buf.len()));
+        buf.extend_from_slice(&self.buf);
+        if buf.is_empty() && buf.capacity() > KEEP_CAPACITY {
+            buf = Vec::new();
+        }
+        self.buf = buf;
+        self.lent = 0;
     }
 
     /// The next whole message (4-byte header included), if buffered.
     pub fn next_message(&mut self) -> Result<Option<Vec<u8>>, Error> {
-        let len = match self.buf.get(1..4) {
-            Some([a, b, c]) => u32::from_be_bytes([0, *a, *b, *c]) as usize,
-            _ => return Ok(None),
-        };
-        // Judged from the header, so an oversized message is refused
-        // before its body is buffered.
-        let total = len.saturating_add(4);
-        if total > self.max {
-            return Err(PeerMisbehaved::MessageTooLarge {
-                len: total,
-                limit: self.max,
-            }
-            .into());
-        }
-        if self.buf.len() < total {
+        let Some(total) = whole_message(&self.buf, self.max)? else {
             return Ok(None);
-        }
+        };
         let rest = self.buf.split_off(total);
         let msg = core::mem::replace(&mut self.buf, rest);
         Ok(Some(msg))
@@ -83,6 +154,26 @@ mod tests {
         assert_eq!(j.next_message().unwrap().unwrap(), [24, 0, 0, 1, 0]);
         assert!(j.is_empty());
         assert_eq!(j.next_message().unwrap(), None);
+    }
+
+    #[test]
+    fn lent_batches_hand_out_messages_in_place() {
+        let mut j = Joiner::default();
+        j.push(&[20, 0, 0, 1, 0xaa, 24, 0, 0]);
+        let mut b = j.lend().unwrap().unwrap();
+        assert_eq!(
+            b.next_message().unwrap(),
+            Some((&[20, 0, 0, 1, 0xaa][..], 3))
+        );
+        assert_eq!(b.next_message().unwrap(), None);
+        j.restore(b);
+        assert!(!j.is_empty());
+        assert!(j.lend().unwrap().is_none());
+        j.push(&[0]);
+        assert_eq!(j.next_message().unwrap().unwrap(), [24, 0, 0, 0]);
+        assert!(j.is_empty());
+        j.set_lent(1);
+        assert!(!j.is_empty());
     }
 
     #[test]

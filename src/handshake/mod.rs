@@ -11,6 +11,7 @@ pub(crate) mod transcript;
 
 use crate::conn::core::{Core, Received};
 use crate::error::{Error, PeerMisbehaved};
+use joiner::Batch;
 
 /// The side-specific state.
 pub enum State {
@@ -48,8 +49,13 @@ pub fn process(core: &mut Core, state: &mut State) -> Result<(), Error> {
             }
             return Ok(());
         }
-        if let Some(raw) = core.joiner.next_message()? {
-            state.handle(core, &raw)?;
+        if let Some(mut batch) = core.joiner.lend()? {
+            // Messages are handled in the joiner's own buffer; the bytes
+            // after the current one still count as buffered for the key
+            // change rule (§5.1).
+            let handled = handle_batch(core, state, &mut batch);
+            core.joiner.restore(batch);
+            handled?;
             continue;
         }
         match core.read_record()? {
@@ -57,4 +63,17 @@ pub fn process(core: &mut Core, state: &mut State) -> Result<(), Error> {
             Received::Handled => {}
         }
     }
+}
+
+/// Handles the whole messages of a lent batch until one suspends the
+/// state machine or the batch runs out of whole messages.
+fn handle_batch(core: &mut Core, state: &mut State, batch: &mut Batch) -> Result<(), Error> {
+    while let Some((raw, after)) = batch.next_message()? {
+        core.joiner.set_lent(after);
+        state.handle(core, raw)?;
+        if state.is_suspended() {
+            break;
+        }
+    }
+    Ok(())
 }

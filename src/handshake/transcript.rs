@@ -32,6 +32,16 @@ impl Transcript {
         }
     }
 
+    /// Like [`add`](Self::add), taking the message's buffer: the first
+    /// message (the ClientHello, buffered until the suite is known) is kept
+    /// as it is instead of copied.
+    pub fn add_owned(&mut self, msg: Vec<u8>) {
+        match self {
+            Self::Buffering(b) if b.is_empty() => *b = msg,
+            _ => self.add(&msg),
+        }
+    }
+
     /// Chooses the hash; buffered bytes are hashed now.
     pub fn start_hash(&mut self, alg: HashAlgorithm) {
         if let Self::Buffering(b) = self {

@@ -41,6 +41,7 @@ macro_rules! code_points {
         }
 
         impl Codec<'_> for $name {
+            const ENCODED_LEN: Option<usize> = <$repr as Codec<'_>>::ENCODED_LEN;
             fn encode(&self, out: &mut Vec<u8>) {
                 self.0.encode(out)
             }

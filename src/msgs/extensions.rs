@@ -8,11 +8,10 @@
 //! bodies in its own context. Unknown extensions are kept raw so that the
 //! transcript round-trips exactly.
 
-use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 
 use super::enums::*;
-use crate::codec::{Codec, LengthPrefix, LengthPrefixed, Reader, put_list, put_vec};
+use crate::codec::{Codec, LengthPrefix, LengthPrefixed, Reader, SeenSet, put_list, put_vec};
 use crate::error::InvalidMessage;
 
 /// One `KeyShareEntry` (§4.2.8).
@@ -558,8 +557,10 @@ pub(crate) fn read_block<'a, T>(
     mut one: impl FnMut(ExtensionType, &'a [u8]) -> Result<T, InvalidMessage>,
 ) -> Result<Vec<T>, InvalidMessage> {
     let mut sub = r.sub(LengthPrefix::U16, what)?;
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
+    let mut seen = SeenSet::<ExtensionType, 24>::new();
+    // One allocation of the right size: extensions are counted first
+    // (a block that does not frame is refused in the loop below anyway).
+    let mut out = Vec::with_capacity(count_extensions(sub.clone()));
     let mut after_psk = false;
     while sub.any_left() {
         let typ = ExtensionType::read(&mut sub)?;
@@ -574,6 +575,18 @@ pub(crate) fn read_block<'a, T>(
         out.push(one(typ, body)?);
     }
     Ok(out)
+}
+
+/// How many whole extensions (type, u16-prefixed body) `r` holds.
+fn count_extensions(mut r: Reader<'_>) -> usize {
+    let mut n = 0usize;
+    while r.any_left() {
+        if r.take(2).is_none() || r.vec_bytes(LengthPrefix::U16, "extension_data").is_err() {
+            break;
+        }
+        n = n.saturating_add(1);
+    }
+    n
 }
 
 /// Writes a u16-prefixed extension block.

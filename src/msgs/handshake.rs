@@ -122,11 +122,13 @@ impl HandshakeMessage {
             }
             T::CERTIFICATE => Self::Certificate(CertificatePayload::read_body(r)?),
             T::CERTIFICATE_REQUEST => Self::CertificateRequest(CertificateRequest::read_body(r)?),
-            // §4.4.3: SignatureScheme algorithm; opaque signature<0..2^16-1>
-            T::CERTIFICATE_VERIFY => Self::CertificateVerify(DigitallySigned {
-                scheme: SignatureScheme::read(r)?,
-                signature: r.vec_bytes(LengthPrefix::U16, "signature")?.to_vec(),
-            }),
+            T::CERTIFICATE_VERIFY => {
+                let (scheme, signature) = read_certificate_verify(r)?;
+                Self::CertificateVerify(DigitallySigned {
+                    scheme,
+                    signature: signature.to_vec(),
+                })
+            }
             // §4.4.4: verify_data[Hash.length]; the hash is not known here,
             // so the length is checked where the value is verified.
             T::FINISHED => Self::Finished(r.rest().to_vec()),
@@ -208,6 +210,14 @@ impl ClientHello {
         let keep = full.len().checked_sub(binders.len())?;
         full.truncate(keep);
         Some(full)
+    }
+
+    /// Appends the whole handshake message (type and length included):
+    /// the bytes of `HandshakeMessage::ClientHello(self)`, without moving
+    /// the hello into one.
+    pub(crate) fn encode_message(&self, out: &mut Vec<u8>) {
+        HandshakeType::CLIENT_HELLO.encode(out);
+        with_prefix(out, LengthPrefix::U24, |out| self.encode_body(out));
     }
 
     fn encode_body(&self, out: &mut Vec<u8>) {
@@ -333,6 +343,17 @@ impl ServerHello {
     }
 }
 
+/// A CertificateVerify body, borrowed (§4.4.3): SignatureScheme
+/// algorithm; opaque signature<0..2^16-1>.
+pub(crate) fn read_certificate_verify<'a>(
+    r: &mut Reader<'a>,
+) -> Result<(SignatureScheme, &'a [u8]), InvalidMessage> {
+    Ok((
+        SignatureScheme::read(r)?,
+        r.vec_bytes(LengthPrefix::U16, "signature")?,
+    ))
+}
+
 fn read_random(r: &mut Reader<'_>) -> Result<[u8; 32], InvalidMessage> {
     <[u8; 32]>::try_from(r.take_or(32, "random")?)
         .map_err(|_| InvalidMessage::MissingData("random"))
@@ -398,6 +419,28 @@ pub struct NewSessionTicket {
     pub ticket: Vec<u8>,
     /// Ticket extensions.
     pub extensions: Vec<TicketExtension>,
+}
+
+/// Appends a Certificate message (§4.4.2, type and length included) with
+/// `context` and one extension-less entry per item of `certs`: the bytes
+/// of `HandshakeMessage::Certificate` of those entries, without copying
+/// them into one.
+pub(crate) fn encode_certificate<'c>(
+    out: &mut Vec<u8>,
+    context: &[u8],
+    certs: impl Iterator<Item = &'c [u8]>,
+) {
+    HandshakeType::CERTIFICATE.encode(out);
+    with_prefix(out, LengthPrefix::U24, |out| {
+        put_vec(out, LengthPrefix::U8, context);
+        with_prefix(out, LengthPrefix::U24, |out| {
+            for cert in certs {
+                put_vec(out, LengthPrefix::U24, cert);
+                // extensions<0..2^16-1>: none.
+                0u16.encode(out);
+            }
+        });
+    });
 }
 
 impl CertificatePayload {

@@ -55,17 +55,65 @@ pub fn general_name(t: der::Tlv<'_>) -> Result<GeneralName<'_>, ChainError> {
     })
 }
 
-/// `SEQUENCE SIZE (1..MAX) OF GeneralName` contents.
-pub fn general_names(v: &[u8]) -> Result<Vec<GeneralName<'_>>, ChainError> {
-    let mut d = Der::new(v, "GeneralNames")?;
-    let mut out = Vec::new();
-    while !d.is_empty() {
-        out.push(general_name(d.next()?)?);
+/// `SEQUENCE SIZE (1..MAX) OF GeneralName` contents, checked once when
+/// parsed and then read on demand (no list is built per certificate).
+#[derive(Clone, Copy, Debug)]
+pub struct GeneralNames<'a>(&'a [u8]);
+
+impl<'a> GeneralNames<'a> {
+    pub fn parse(v: &'a [u8]) -> Result<Self, ChainError> {
+        let mut d = Der::new(v, "GeneralNames")?;
+        if d.is_empty() {
+            return Err(bad("empty GeneralNames"));
+        }
+        while !d.is_empty() {
+            general_name(d.next()?)?;
+        }
+        Ok(Self(v))
     }
-    if out.is_empty() {
-        return Err(bad("empty GeneralNames"));
+
+    /// The names, in order. Every one parsed in [`parse`](Self::parse),
+    /// so none is skipped here.
+    pub fn iter(&self) -> impl Iterator<Item = GeneralName<'a>> + 'a {
+        let mut d = Der::new(self.0, "GeneralNames").ok();
+        core::iter::from_fn(move || {
+            let d = d.as_mut().filter(|d| !d.is_empty())?;
+            d.next().ok().and_then(|t| general_name(t).ok())
+        })
     }
-    Ok(out)
+}
+
+/// The KeyPurposeId OIDs of an extKeyUsage, checked once when parsed and
+/// then read on demand.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyPurposes<'a>(&'a [u8]);
+
+impl<'a> KeyPurposes<'a> {
+    fn parse(v: &'a [u8]) -> Result<Self, ChainError> {
+        let mut d = Der::new(v, "extKeyUsage")?;
+        if d.is_empty() {
+            return Err(bad("empty extKeyUsage (RFC 5280 §4.2.1.12)"));
+        }
+        while !d.is_empty() {
+            d.expect(der::OID)?;
+        }
+        Ok(Self(v))
+    }
+
+    /// Whether `oid` (contents) is one of the purposes.
+    pub fn contains(&self, oid: &[u8]) -> bool {
+        let Ok(mut d) = Der::new(self.0, "extKeyUsage") else {
+            return false;
+        };
+        while !d.is_empty() {
+            match d.expect(der::OID) {
+                Ok(t) if t.value == oid => return true,
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+        false
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -85,10 +133,10 @@ pub struct Extensions<'a> {
     /// (cA, pathLenConstraint, critical)
     pub basic_constraints: Option<(bool, Option<u64>, bool)>,
     pub key_usage: Option<u16>,
-    /// (KeyPurposeId OID contents, critical)
-    pub eku: Option<(Vec<&'a [u8]>, bool)>,
+    /// (KeyPurposeId OIDs, critical)
+    pub eku: Option<(KeyPurposes<'a>, bool)>,
     /// (names, critical)
-    pub san: Option<(Vec<GeneralName<'a>>, bool)>,
+    pub san: Option<(GeneralNames<'a>, bool)>,
     pub name_constraints: Option<NameConstraints<'a>>,
     pub ski: Option<&'a [u8]>,
     pub aki: Option<AuthorityKeyId<'a>>,
@@ -216,7 +264,7 @@ fn parse_time(t: der::Tlv<'_>) -> Result<i64, ChainError> {
 fn parse_extensions(v: &[u8]) -> Result<Extensions<'_>, ChainError> {
     let mut d = Der::new(v, "extensions")?;
     let mut ext = Extensions::default();
-    let mut seen: Vec<&[u8]> = Vec::new();
+    let mut seen = crate::codec::SeenSet::<&[u8], 16>::new();
     if d.is_empty() {
         return Err(bad("empty extensions"));
     }
@@ -232,13 +280,12 @@ fn parse_extensions(v: &[u8]) -> Result<Extensions<'_>, ChainError> {
         let value = e.expect(der::OCTET_STRING)?.value;
         e.finish()?;
         // RFC 5280 §4.2: at most one instance of a given extension.
-        if seen.contains(&oid) {
+        if !seen.insert(oid) {
             return Err(ChainError::new(
                 Check::Profile,
                 "has a duplicate extension (RFC 5280 §4.2)",
             ));
         }
-        seen.push(oid);
         let noncritical = |name: &str| {
             if critical {
                 Err(ChainError::new(
@@ -253,21 +300,13 @@ fn parse_extensions(v: &[u8]) -> Result<Extensions<'_>, ChainError> {
             OID_BC => ext.basic_constraints = Some(basic_constraints(value, critical)?),
             OID_KU => ext.key_usage = Some(key_usage(value)?),
             OID_EKU => {
-                let mut d = Der::new(
-                    der::single(value, der::SEQUENCE, "extKeyUsage")?,
-                    "extKeyUsage",
-                )?;
-                let mut purposes = Vec::new();
-                while !d.is_empty() {
-                    purposes.push(d.expect(der::OID)?.value);
-                }
-                if purposes.is_empty() {
-                    return Err(bad("empty extKeyUsage (RFC 5280 §4.2.1.12)"));
-                }
+                let purposes =
+                    KeyPurposes::parse(der::single(value, der::SEQUENCE, "extKeyUsage")?)?;
                 ext.eku = Some((purposes, critical));
             }
             OID_SAN => {
-                let names = general_names(der::single(value, der::SEQUENCE, "subjectAltName")?)?;
+                let names =
+                    GeneralNames::parse(der::single(value, der::SEQUENCE, "subjectAltName")?)?;
                 ext.san = Some((names, critical));
             }
             OID_NC => ext.name_constraints = Some(name_constraints(value)?),
@@ -403,7 +442,7 @@ fn authority_key_id(v: &[u8]) -> Result<AuthorityKeyId<'_>, ChainError> {
     let key_id = d.optional(ctx_prim(0))?.map(|t| t.value);
     let issuer = d.optional(ctx_cons(1))?;
     if let Some(i) = issuer {
-        general_names(i.value)?;
+        GeneralNames::parse(i.value)?;
     }
     let serial = d.optional(ctx_prim(2))?;
     d.finish()?;

@@ -338,7 +338,7 @@ fn authority_key_id(v: &[u8]) -> Result<Option<&[u8]>, ChainError> {
     let key_id = d.optional(ctx_prim(0))?.map(|t| t.value);
     let issuer = d.optional(ctx_cons(1))?;
     if let Some(i) = issuer {
-        cert::general_names(i.value)?;
+        cert::GeneralNames::parse(i.value)?;
     }
     let serial = d.optional(ctx_prim(2))?;
     d.finish()?;

@@ -84,15 +84,19 @@ pub struct TrustAnchor {
     der: Vec<u8>,
     /// A name-and-key anchor: exempt from the CA-needs-SKI rule.
     key_only: bool,
+    /// The subject Name contents (a copy from `der`): validation parses
+    /// only the anchors that can issue a certificate of the chain.
+    subject: Vec<u8>,
 }
 
 impl TrustAnchor {
     /// A trust anchor from a DER certificate, which must parse.
     pub fn from_der(der: Vec<u8>) -> Result<Self, ChainError> {
-        cert::Certificate::parse(&der)?;
+        let subject = cert::Certificate::parse(&der)?.subject.to_vec();
         Ok(Self {
             der,
             key_only: false,
+            subject,
         })
     }
 
@@ -118,9 +122,11 @@ impl TrustAnchor {
                 "trust anchor subject or key is not a single DER structure",
             ));
         }
+        let subject = c.subject.to_vec();
         Ok(Self {
             der,
             key_only: true,
+            subject,
         })
     }
 
@@ -290,26 +296,81 @@ impl Validator {
         usage: Usage<'_>,
         now: u64,
     ) -> Result<VerifiedPath, ChainError> {
+        self.with_path(end_entity, intermediates, usage, now, |nodes, path| {
+            let mut chain = Vec::with_capacity(path.len());
+            let mut anchor = 0;
+            for i in path {
+                if let Some(n) = nodes.get(*i) {
+                    chain.push(n.cert.der.to_vec());
+                    if let Position::Anchor(a) = n.pos {
+                        anchor = a;
+                    }
+                }
+            }
+            let subject = nodes
+                .first()
+                .map(|n| name::display(n.cert.subject))
+                .unwrap_or_default();
+            VerifiedPath {
+                chain,
+                anchor,
+                subject,
+            }
+        })
+    }
+
+    /// Like [`validate_server`](Self::validate_server), for callers that
+    /// only need the verdict: no [`VerifiedPath`] is built, so nothing is
+    /// copied out of the certificates (the TLS verifiers, once per
+    /// handshake).
+    pub fn check_server<I: AsRef<[u8]>>(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[I],
+        name: ExpectedName<'_>,
+        now: u64,
+    ) -> Result<(), ChainError> {
+        self.with_path(
+            end_entity,
+            intermediates,
+            Usage::Server(name),
+            now,
+            |_, _| (),
+        )
+    }
+
+    /// Like [`validate_client`](Self::validate_client), verdict only (see
+    /// [`check_server`](Self::check_server)).
+    pub fn check_client<I: AsRef<[u8]>>(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[I],
+        now: u64,
+    ) -> Result<(), ChainError> {
+        self.with_path(end_entity, intermediates, Usage::Client, now, |_, _| ())
+    }
+
+    /// Parses the candidates, builds and checks a path, and hands the
+    /// nodes and the path (node indices, end entity first) to `found`.
+    fn with_path<I: AsRef<[u8]>, T>(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[I],
+        usage: Usage<'_>,
+        now: u64,
+        found: impl FnOnce(&[path::Node<'_>], &[usize]) -> T,
+    ) -> Result<T, ChainError> {
         let now = i64::try_from(now).unwrap_or(i64::MAX);
         let leaf = cert::Certificate::parse(end_entity)
             .map_err(|e| e.at(Position::Peer(0), String::from("not parsed")))?;
-        let mut nodes = alloc::vec![path::Node {
+        // Room for the chain and one anchor (a path ends at exactly one).
+        let mut nodes = Vec::with_capacity(intermediates.len().saturating_add(2));
+        nodes.push(path::Node {
             cert: leaf,
             pos: Position::Peer(0),
             anchor: false,
             key_only: false,
-        }];
-        for (i, a) in self.anchors.iter().enumerate() {
-            // Anchors were parsed when they were made; skip any that no longer do.
-            if let Ok(cert) = cert::Certificate::parse(&a.der) {
-                nodes.push(path::Node {
-                    cert,
-                    pos: Position::Anchor(i),
-                    anchor: true,
-                    key_only: a.key_only,
-                });
-            }
-        }
+        });
         for (i, der) in intermediates.iter().enumerate() {
             // A malformed extra certificate cannot be in a valid path; it is ignored.
             if let Ok(cert) = cert::Certificate::parse(der.as_ref()) {
@@ -320,6 +381,35 @@ impl Validator {
                     key_only: false,
                 });
             }
+        }
+        let chain_nodes = nodes.len();
+        // An anchor is only ever a candidate issuer of the end entity or
+        // of an intermediate (path.rs matches subject to issuer), so only
+        // those whose subject is such an issuer are parsed: with a large
+        // root store, not every root per handshake.
+        for (i, a) in self.anchors.iter().enumerate() {
+            let issues_one = nodes
+                .get(..chain_nodes)
+                .unwrap_or_default()
+                .iter()
+                .any(|n| n.cert.issuer == a.subject.as_slice());
+            if !issues_one {
+                continue;
+            }
+            // Anchors were parsed when they were made; skip any that no longer do.
+            if let Ok(cert) = cert::Certificate::parse(&a.der) {
+                nodes.push(path::Node {
+                    cert,
+                    pos: Position::Anchor(i),
+                    anchor: true,
+                    key_only: a.key_only,
+                });
+            }
+        }
+        // The path search tries candidates in node order: end entity,
+        // anchors, then intermediates, as before anchors were filtered.
+        if let Some(rest) = nodes.get_mut(1..) {
+            rest.rotate_left(chain_nodes.saturating_sub(1));
         }
         let mut crls = Vec::with_capacity(self.crls.len());
         for (i, der) in self.crls.iter().enumerate() {
@@ -333,25 +423,7 @@ impl Validator {
         let mut builder = path::Builder::new(&self.policy, usage, now, &nodes);
         builder.crls = &crls;
         let path = builder.build()?;
-        let mut chain = Vec::with_capacity(path.len());
-        let mut anchor = 0;
-        for i in &path {
-            if let Some(n) = nodes.get(*i) {
-                chain.push(n.cert.der.to_vec());
-                if let Position::Anchor(a) = n.pos {
-                    anchor = a;
-                }
-            }
-        }
-        let subject = nodes
-            .first()
-            .map(|n| name::display(n.cert.subject))
-            .unwrap_or_default();
-        Ok(VerifiedPath {
-            chain,
-            anchor,
-            subject,
-        })
+        Ok(found(&nodes, &path))
     }
 }
 

@@ -2,6 +2,7 @@
 //! against subjectAltName (RFC 6125 §6.4, RFC 9525), and name constraints
 //! (RFC 5280 §4.2.1.10).
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::net::IpAddr;
@@ -43,6 +44,19 @@ fn rdns(name: &[u8]) -> Result<Vec<&[u8]>, ChainError> {
 /// (attribute OID, value TLV) pairs of a Name, in order.
 fn attributes(name: &[u8]) -> Result<Vec<(&[u8], der::Tlv<'_>)>, ChainError> {
     let mut out = Vec::new();
+    for_each_attribute(name, |oid, value| {
+        out.push((oid, value));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Calls `f` with each (attribute OID, value TLV) pair of a Name, in
+/// order, without collecting them.
+fn for_each_attribute<'a>(
+    name: &'a [u8],
+    mut f: impl FnMut(&'a [u8], der::Tlv<'a>) -> Result<(), ChainError>,
+) -> Result<(), ChainError> {
     let mut d = Der::new(name, "Name")?;
     while !d.is_empty() {
         let mut set = Der::new(d.expect(der::SET)?.value, "RelativeDistinguishedName")?;
@@ -51,18 +65,19 @@ fn attributes(name: &[u8]) -> Result<Vec<(&[u8], der::Tlv<'_>)>, ChainError> {
             let oid = atv.expect(der::OID)?.value;
             let value = atv.next()?;
             atv.finish()?;
-            out.push((oid, value));
+            f(oid, value)?;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
-fn string_value(t: &der::Tlv<'_>) -> Option<String> {
+/// The text of a string value; borrowed when the bytes already are UTF-8.
+fn string_value<'a>(t: &der::Tlv<'a>) -> Option<Cow<'a, str>> {
     match t.tag {
         der::UTF8_STRING | der::PRINTABLE_STRING | der::IA5_STRING => {
-            core::str::from_utf8(t.value).ok().map(String::from)
+            core::str::from_utf8(t.value).ok().map(Cow::Borrowed)
         }
-        der::T61_STRING => Some(t.value.iter().map(|b| char::from(*b)).collect()),
+        der::T61_STRING => Some(Cow::Owned(t.value.iter().map(|b| char::from(*b)).collect())),
         der::BMP_STRING => {
             let units = t.value.chunks_exact(2).map(|c| match c {
                 [a, b] => u16::from_be_bytes([*a, *b]),
@@ -71,6 +86,7 @@ fn string_value(t: &der::Tlv<'_>) -> Option<String> {
             char::decode_utf16(units)
                 .collect::<Result<String, _>>()
                 .ok()
+                .map(Cow::Owned)
         }
         _ => None,
     }
@@ -105,18 +121,9 @@ pub fn display(name: &[u8]) -> String {
             out.push_str(key);
         }
         out.push('=');
-        out.push_str(&string_value(value).unwrap_or_else(|| String::from("#…")));
+        out.push_str(&string_value(value).unwrap_or(Cow::Borrowed("#…")));
     }
     out
-}
-
-/// The commonName values of a subject.
-fn common_names(name: &[u8]) -> Result<Vec<Option<String>>, ChainError> {
-    Ok(attributes(name)?
-        .into_iter()
-        .filter(|(oid, _)| *oid == OID_CN)
-        .map(|(_, v)| string_value(&v))
-        .collect())
 }
 
 /// A DNS name in the preferred name syntax (RFC 5280 §4.2.1.6, RFC 1034
@@ -133,19 +140,19 @@ pub fn valid_dns(name: &[u8], wildcard: bool) -> bool {
     if rest.is_empty() || rest.len() > 253 {
         return false;
     }
-    let labels: Vec<&[u8]> = rest.split(|b| *b == b'.').collect();
-    if wild && labels.len() < 2 {
+    let labels = || rest.split(|b| *b == b'.');
+    if wild && labels().nth(1).is_none() {
         return false;
     }
-    let ldh = labels.iter().all(|l| {
+    let ldh = labels().all(|l| {
         !l.is_empty()
             && l.len() <= 63
             && l.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
             && l.first() != Some(&b'-')
             && l.last() != Some(&b'-')
     });
-    ldh && !labels
-        .last()
+    ldh && !labels()
+        .next_back()
         .is_some_and(|l| l.iter().all(u8::is_ascii_digit))
 }
 
@@ -195,20 +202,14 @@ pub fn check_identity(
     cert: &Certificate<'_>,
     expected: ExpectedName<'_>,
 ) -> Result<(), ChainError> {
-    let names = cert
-        .ext
-        .san
-        .as_ref()
-        .map(|(n, _)| n.as_slice())
-        .unwrap_or(&[]);
-    let found = names.iter().any(|n| match (n, expected) {
+    let names = || cert.ext.san.iter().flat_map(|(n, _)| n.iter());
+    let found = names().any(|n| match (n, expected) {
         (GeneralName::Dns(p), ExpectedName::Dns(d)) => dns_matches(p, d),
-        (GeneralName::Ip(a), ExpectedName::Ip(ip)) => *a == ip_octets(ip).as_slice(),
+        (GeneralName::Ip(a), ExpectedName::Ip(ip)) => a == ip_octets(ip).as_slice(),
         _ => false,
     });
     if !found {
-        let mut listed: Vec<String> = names
-            .iter()
+        let mut listed: Vec<String> = names()
             .filter_map(|n| match n {
                 GeneralName::Dns(d) => Some(String::from_utf8_lossy(d).into_owned()),
                 GeneralName::Ip(a) => ip_text(a),
@@ -232,12 +233,21 @@ pub fn check_identity(
     // of a SAN entry. We never read the CN for identity, so we only refuse
     // the case that can mislead a reader: a CN that is another spelling
     // (letter case, IP address text) of one of the SAN entries.
-    for cn in common_names(cert.subject)?.into_iter().flatten() {
-        let variant = names.iter().any(|n| match n {
-            GeneralName::Dns(d) => d.eq_ignore_ascii_case(cn.as_bytes()) && *d != cn.as_bytes(),
+    // The whole subject is read first, so a malformed name is reported
+    // as such whatever its common names hold.
+    for_each_attribute(cert.subject, |_, _| Ok(()))?;
+    for_each_attribute(cert.subject, |oid, value| {
+        if oid != OID_CN {
+            return Ok(());
+        }
+        let Some(cn) = string_value(&value) else {
+            return Ok(());
+        };
+        let variant = names().any(|n| match n {
+            GeneralName::Dns(d) => d.eq_ignore_ascii_case(cn.as_bytes()) && d != cn.as_bytes(),
             GeneralName::Ip(a) => {
-                lenient_ip(&cn).is_some_and(|ip| ip_octets(ip).as_slice() == *a)
-                    && ip_text(a).as_deref() != Some(cn.as_str())
+                lenient_ip(&cn).is_some_and(|ip| ip_octets(ip).as_slice() == a)
+                    && ip_text(a).as_deref() != Some(&*cn)
             }
             _ => false,
         });
@@ -249,8 +259,8 @@ pub fn check_identity(
                 ),
             ));
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// An IP address in any common spelling: canonical, upper-case or
@@ -284,7 +294,7 @@ pub fn check_san_syntax(cert: &Certificate<'_>) -> Result<(), ChainError> {
     let Some((names, _)) = &cert.ext.san else {
         return Ok(());
     };
-    for n in names {
+    for n in names.iter() {
         let ok = match n {
             GeneralName::Dns(d) => valid_dns(d, true),
             GeneralName::Ip(a) => a.len() == 4 || a.len() == 16,
@@ -294,7 +304,7 @@ pub fn check_san_syntax(cert: &Certificate<'_>) -> Result<(), ChainError> {
         if !ok {
             return Err(ChainError::new(
                 Check::Profile,
-                alloc::format!("has a malformed subjectAltName entry {:?}", name_text(n)),
+                alloc::format!("has a malformed subjectAltName entry {:?}", name_text(&n)),
             ));
         }
     }
@@ -449,7 +459,7 @@ pub fn check_constraints(
         names.push(GeneralName::Directory(cert.subject));
     }
     if let Some((san, _)) = &cert.ext.san {
-        names.extend(san.iter().copied());
+        names.extend(san.iter());
     }
     for name in &names {
         let mut permitted_of_type = false;

@@ -72,7 +72,9 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
             .map_err(|e| leaf.blame(e))?;
         self.check_end_entity(&leaf.cert)
             .map_err(|e| leaf.blame(e))?;
-        let mut path = alloc::vec![0];
+        // Room for the longest path search() builds: one allocation.
+        let mut path = Vec::with_capacity(MAX_PATH_LEN.saturating_add(2));
+        path.push(0);
         if self.search(&mut path)? {
             return Ok(path);
         }
@@ -295,8 +297,8 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
             Usage::Client => (cert::OID_CLIENT_AUTH, "clientAuth"),
         };
         if let Some((purposes, critical)) = &c.ext.eku {
-            let any = purposes.contains(&cert::OID_ANY_EKU);
-            if !purposes.contains(&purpose) || any {
+            let any = purposes.contains(cert::OID_ANY_EKU);
+            if !purposes.contains(purpose) || any {
                 return Err(err(
                     Check::Usage,
                     alloc::format!(

@@ -66,12 +66,36 @@ enum Hash {
     Sha512,
 }
 
+/// A message digest on the stack (at most SHA-512's 64 bytes).
+struct DigestBuf {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl DigestBuf {
+    fn new(d: &[u8]) -> Self {
+        let mut buf = [0u8; 64];
+        let len = d.len().min(buf.len());
+        if let (Some(dst), Some(src)) = (buf.get_mut(..len), d.get(..len)) {
+            dst.copy_from_slice(src);
+        }
+        Self { buf, len }
+    }
+}
+
+impl core::ops::Deref for DigestBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
 impl Hash {
-    fn digest(self, data: &[u8]) -> alloc::vec::Vec<u8> {
+    fn digest(self, data: &[u8]) -> DigestBuf {
         match self {
-            Self::Sha256 => sha2::Sha256::digest(data).to_vec(),
-            Self::Sha384 => sha2::Sha384::digest(data).to_vec(),
-            Self::Sha512 => sha2::Sha512::digest(data).to_vec(),
+            Self::Sha256 => DigestBuf::new(&sha2::Sha256::digest(data)),
+            Self::Sha384 => DigestBuf::new(&sha2::Sha384::digest(data)),
+            Self::Sha512 => DigestBuf::new(&sha2::Sha512::digest(data)),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! and sending our certificate, in the handshake and after it.
 
 use super::*;
+use crate::msgs::handshake::encode_certificate;
 
 /// The certificate chosen to answer a request, with the scheme its key signs.
 type ChosenCert = Option<(Arc<crate::verify::CertifiedKey>, SignatureScheme)>;
@@ -15,18 +16,16 @@ impl ClientHs {
     ) -> Result<(ChosenCert, Vec<u8>), Error> {
         req.info.certificate_type = self.client_cert_type;
         let chosen = self.choose_client_cert(&req.info);
-        let entries = match &chosen {
-            Some((ck, _)) => common::certificate_entries(
+        let mut cert = Vec::new();
+        match &chosen {
+            Some((ck, _)) => common::encode_our_certificate(
+                &mut cert,
+                &req.context,
                 &ck.chain,
                 self.client_cert_type == CertificateType::RAW_PUBLIC_KEY,
             )?,
-            None => Vec::new(),
-        };
-        let cert = HandshakeMessage::Certificate(CertificatePayload {
-            context: req.context,
-            entries,
-        })
-        .to_bytes();
+            None => encode_certificate(&mut cert, &req.context, core::iter::empty()),
+        }
         Ok((chosen, cert))
     }
 
@@ -106,7 +105,7 @@ impl ClientHs {
             .ok_or(Error::Internal("no application key"))?;
         let th = t.current()?;
         let vd = key_schedule::finished_verify_data(hash, key.as_ref(), th.as_ref());
-        flight.extend_from_slice(&HandshakeMessage::Finished(vd.as_ref().to_vec()).to_bytes());
+        flight.extend_from_slice(&common::finished_message(vd.as_ref()));
         if !core.sent_close() {
             core.queue_handshake(&flight);
         }
@@ -138,7 +137,7 @@ pub(super) fn check_certificate_request(
     if cr.context.is_empty() == post_handshake {
         return Err(PeerMisbehaved::IllegalParameter("CertificateRequest context").into());
     }
-    if common::has_duplicates(&cr.extensions.iter().map(|e| e.typ()).collect::<Vec<_>>()) {
+    if common::has_duplicate_keys(&cr.extensions, CertReqExtension::typ) {
         return Err(InvalidMessage::DuplicateExtension(0).into());
     }
     let mut info = CertificateRequestInfo::default();

@@ -12,7 +12,8 @@ impl ClientHs {
         early: bool,
     ) -> Result<(), Error> {
         let c = &self.config;
-        let mut exts = Vec::new();
+        // Room for every extension we may send: one allocation.
+        let mut exts = Vec::with_capacity(16);
         if let ServerName::Dns(name) = &self.server_name {
             exts.push(ClientExtension::ServerName(vec![(
                 ServerNameType::HOST_NAME,
@@ -77,7 +78,8 @@ impl ClientHs {
         let mut hello = ClientHello {
             legacy_version: ProtocolVersion::TLS1_2,
             random: self.random,
-            legacy_session_id: self.session_id.clone(),
+            // Moves back into self.session_id once encoded, hook edits included.
+            legacy_session_id: core::mem::take(&mut self.session_id),
             cipher_suites: c.suites.iter().map(|s| s.suite).collect(),
             legacy_compression_methods: vec![0],
             extensions: exts,
@@ -103,32 +105,40 @@ impl ClientHs {
         }
         // Remember what was actually offered, hook edits included.
         self.random = hello.random;
-        self.session_id = hello.legacy_session_id.clone();
         core.client_random = hello.random;
+        let mut raw = Vec::with_capacity(hello_capacity(&hello));
+        hello.encode_message(&mut raw);
+        core.queue_handshake(&raw);
+        self.transcript.add_owned(raw);
+        // The hello is no longer needed: its lists move into `offered`.
+        let ClientHello {
+            legacy_session_id,
+            cipher_suites,
+            extensions,
+            ..
+        } = hello;
+        self.session_id = legacy_session_id;
         let mut offered = Offered {
-            suites: hello.cipher_suites.clone(),
-            extensions: hello.extensions.iter().map(|e| e.typ()).collect(),
+            suites: cipher_suites,
+            extensions: extensions.iter().map(|e| e.typ()).collect(),
             ..Offered::default()
         };
-        for e in &hello.extensions {
+        for e in extensions {
             match e {
-                ClientExtension::SupportedGroups(g) => offered.groups = g.clone(),
-                ClientExtension::SignatureAlgorithms(s) => offered.schemes = s.clone(),
-                ClientExtension::Alpn(a) => offered.alpn = a.clone(),
-                ClientExtension::RecordSizeLimit(l) => offered.record_size_limit = Some(*l),
+                ClientExtension::SupportedGroups(g) => offered.groups = g,
+                ClientExtension::SignatureAlgorithms(s) => offered.schemes = s,
+                ClientExtension::Alpn(a) => offered.alpn = a,
+                ClientExtension::RecordSizeLimit(l) => offered.record_size_limit = Some(l),
                 ClientExtension::ServerCertificateType(t) => {
-                    offered.server_cert_types = Some(t.clone());
+                    offered.server_cert_types = Some(t);
                 }
                 ClientExtension::ClientCertificateType(t) => {
-                    offered.client_cert_types = Some(t.clone());
+                    offered.client_cert_types = Some(t);
                 }
                 _ => {}
             }
         }
         self.offered = offered;
-        let raw = HandshakeMessage::ClientHello(hello).to_bytes();
-        self.transcript.add(&raw);
-        core.queue_handshake(&raw);
         Ok(())
     }
 
@@ -245,4 +255,34 @@ impl ClientHs {
         };
         Ok(())
     }
+}
+
+/// A ClientHello's encoded size, near enough that encoding it takes one
+/// allocation: the fixed part and the variable-length fields that can be
+/// large (key shares, PSK identities and binders, cookie, ALPN names).
+fn hello_capacity(hello: &ClientHello) -> usize {
+    let variable = hello.extensions.iter().fold(0usize, |n, e| {
+        n.saturating_add(match e {
+            ClientExtension::KeyShare(ks) => ks.iter().fold(0usize, |n, k| {
+                n.saturating_add(k.payload.len()).saturating_add(4)
+            }),
+            ClientExtension::PreSharedKey(p) => p
+                .identities
+                .iter()
+                .map(|i| i.identity.len().saturating_add(6))
+                .chain(p.binders.iter().map(|b| b.len().saturating_add(1)))
+                .fold(0usize, usize::saturating_add),
+            ClientExtension::Cookie(c) => c.len(),
+            ClientExtension::Alpn(a) => a
+                .iter()
+                .fold(0usize, |n, p| n.saturating_add(p.len()).saturating_add(1)),
+            _ => 0,
+        })
+    });
+    // Header, version, random, session id, suites, compression and the
+    // small extensions of a typical configuration.
+    const FIXED: usize = 384;
+    FIXED
+        .saturating_add(variable)
+        .saturating_add(hello.cipher_suites.len().saturating_mul(2))
 }

@@ -182,7 +182,7 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
     let first = *config
         .groups
         .first()
-        .ok_or(Error::BadConfig("no groups".into()))?;
+        .ok_or_else(|| Error::BadConfig("no groups".into()))?;
     let mut shares = vec![KeyExchange::start(first, rng)?];
     if first == NamedGroup::X25519MLKEM768
         && config.hybrid_x25519_share
@@ -325,6 +325,22 @@ impl ClientHs {
 
     pub fn handle(&mut self, core: &mut Core, raw: &[u8]) -> Result<(), Error> {
         crate::log::debug!("client: received {}", crate::log::MessageNames(raw));
+        // The expected Finished is checked where it lies.
+        if let Some(vd) = common::finished_body(raw) {
+            match mem::replace(&mut self.state, St::Poisoned) {
+                St::ExpectFinished(h) => return self.finished(core, h, vd, raw),
+                other => self.state = other,
+            }
+        }
+        // So is the expected CertificateVerify.
+        if let Some((scheme, sig)) = common::certificate_verify_body(raw)? {
+            match mem::replace(&mut self.state, St::Poisoned) {
+                St::ExpectCertificateVerify(h) => {
+                    return self.certificate_verify(core, h, scheme, sig, raw);
+                }
+                other => self.state = other,
+            }
+        }
         let msg = common::parse(raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectServerHello { shares, retry }, HandshakeMessage::ServerHello(sh)) => {
@@ -349,7 +365,7 @@ impl ClientHs {
                 self.certificate(core, h, c, raw)
             }
             (St::ExpectCertificateVerify(h), HandshakeMessage::CertificateVerify(cv)) => {
-                self.certificate_verify(core, h, cv, raw)
+                self.certificate_verify(core, h, cv.scheme, &cv.signature, raw)
             }
             (St::ExpectFinished(h), HandshakeMessage::Finished(vd)) => {
                 self.finished(core, h, &vd, raw)

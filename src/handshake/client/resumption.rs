@@ -74,10 +74,10 @@ impl ClientHs {
 }
 
 /// The session-store key of a server name.
-pub(super) fn session_key(name: &ServerName) -> alloc::string::String {
+pub(super) fn session_key(name: &ServerName) -> alloc::borrow::Cow<'_, str> {
     match name {
-        ServerName::Dns(d) => d.clone(),
-        ServerName::Ip(ip) => alloc::format!("{ip}"),
+        ServerName::Dns(d) => alloc::borrow::Cow::Borrowed(d),
+        ServerName::Ip(ip) => alloc::borrow::Cow::Owned(alloc::format!("{ip}")),
     }
 }
 

@@ -150,7 +150,7 @@ impl ClientHs {
         exts: Vec<ServerExtension>,
         raw: &[u8],
     ) -> Result<(), Error> {
-        if common::has_duplicates(&exts.iter().map(|e| e.typ()).collect::<Vec<_>>()) {
+        if common::has_duplicate_keys(&exts, ServerExtension::typ) {
             return Err(InvalidMessage::DuplicateExtension(0).into());
         }
         for e in exts {
@@ -313,14 +313,17 @@ impl ClientHs {
                 .ok_or(InvalidMessage::EmptyVector("certificate_list"))?;
             verifier.verify_server_cert(ee, rest, &self.server_name, now)
         };
-        core.negotiated.peer_certificates = chain.clone();
+        // The chain moves into the connection's record of the peer; only
+        // a deferred decision needs a copy of its own.
+        let request_chain = matches!(decision, Decision::Deferred).then(|| chain.clone());
+        core.negotiated.peer_certificates = chain;
         core.negotiated.peer_raw_public_key = raw_key;
         match decision {
             Decision::Ready(Ok(())) => self.state = St::ExpectCertificateVerify(h),
             Decision::Ready(Err(e)) => return Err(e.into()),
             Decision::Deferred => {
                 core.push_event(Event::VerifyServerCert(VerifyRequest {
-                    chain,
+                    chain: request_chain.unwrap_or_default(),
                     certificate_type: self.server_cert_type,
                     server_name: self.server_name.clone(),
                     now,
@@ -335,10 +338,11 @@ impl ClientHs {
         &mut self,
         core: &mut Core,
         h: Hs,
-        cv: DigitallySigned,
+        scheme: SignatureScheme,
+        signature: &[u8],
         raw: &[u8],
     ) -> Result<(), Error> {
-        if !self.offered.schemes.contains(&cv.scheme) {
+        if !self.offered.schemes.contains(&scheme) {
             return Err(PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into());
         }
         common::verify_certificate_verify(
@@ -346,10 +350,11 @@ impl ClientHs {
             core.negotiated.peer_raw_public_key,
             common::SERVER_CV_CONTEXT,
             &self.transcript,
-            &cv,
+            scheme,
+            signature,
             self.config.min_rsa_bits,
         )?;
-        core.negotiated.signature_scheme = Some(cv.scheme);
+        core.negotiated.signature_scheme = Some(scheme);
         self.transcript.add(raw);
         self.state = St::ExpectFinished(h);
         Ok(())
@@ -409,7 +414,7 @@ impl ClientHs {
             Decision::Deferred => {
                 core.push_event(Event::Sign(SignRequest {
                     scheme,
-                    message: content,
+                    message: content.to_vec(),
                 }));
                 self.state = St::AwaitSign(Box::new(PendingSign {
                     finish,
@@ -425,7 +430,7 @@ impl ClientHs {
     pub(super) fn send_finished(&mut self, core: &mut Core, f: OurFinish) -> Result<(), Error> {
         let th = self.transcript.current()?;
         let ours = key_schedule::finished_verify_data(f.suite.hash, f.c_hs.as_ref(), th.as_ref());
-        let fin = HandshakeMessage::Finished(ours.as_ref().to_vec()).to_bytes();
+        let fin = common::finished_message(ours.as_ref());
         self.transcript.add(&fin);
         core.queue_handshake(&fin);
         core.set_write_secret(&f.c_ap)?;

@@ -74,14 +74,15 @@ impl ServerHs {
     pub(super) fn client_certificate_verify(
         &mut self,
         core: &mut Core,
-        f: AwaitFin,
-        cv: DigitallySigned,
+        mut f: AwaitFin,
+        scheme: SignatureScheme,
+        signature: &[u8],
         raw: &[u8],
     ) -> Result<(), Error> {
         let offered = f
             .client_auth
             .as_ref()
-            .is_some_and(|r| r.schemes.contains(&cv.scheme));
+            .is_some_and(|r| r.schemes.contains(&scheme));
         if !offered {
             // §4.4.3: the scheme must be one from our signature_algorithms.
             return Err(PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into());
@@ -95,12 +96,14 @@ impl ServerHs {
             raw_key,
             common::CLIENT_CV_CONTEXT,
             &self.transcript,
-            &cv,
+            scheme,
+            signature,
             self.config.min_rsa_bits,
         )?;
         self.transcript.add(raw);
-        core.negotiated.client_signature_scheme = Some(cv.scheme);
-        core.negotiated.peer_certificates = f.client_chain.clone();
+        core.negotiated.client_signature_scheme = Some(scheme);
+        // Verified: the chain moves to the connection's record of the peer.
+        core.negotiated.peer_certificates = core::mem::take(&mut f.client_chain);
         core.negotiated.peer_raw_public_key = raw_key;
         self.state = St::ExpectFinished(f);
         Ok(())
@@ -179,7 +182,8 @@ impl ServerHs {
                     self.pha_cert_type == CertificateType::RAW_PUBLIC_KEY,
                     common::CLIENT_CV_CONTEXT,
                     &r.transcript,
-                    &cv,
+                    cv.scheme,
+                    &cv.signature,
                     self.config.min_rsa_bits,
                 )?;
                 r.transcript.add(raw);

@@ -3,11 +3,16 @@
 
 use super::*;
 
+/// Room in the flight buffer besides the certificates and the key share:
+/// ServerHello, EncryptedExtensions, a CertificateVerify of any of our
+/// keys (RSA-4096 included) and Finished.
+const FLIGHT_OVERHEAD: usize = 1024;
+
 impl ServerHs {
     pub(super) fn with_certificate(
         &mut self,
         core: &mut Core,
-        chosen: Chosen,
+        mut chosen: Chosen,
         ck: Option<Arc<CertifiedKey>>,
     ) -> Result<(), Error> {
         let cfg = self.config.clone();
@@ -38,7 +43,7 @@ impl ServerHs {
         };
 
         // RFC 8448 order: pre_shared_key, key_share, supported_versions.
-        let mut extensions = Vec::new();
+        let mut extensions = Vec::with_capacity(3);
         if let Some(p) = &chosen.psk {
             extensions.push(ServerExtension::PreSharedKey(p.index));
         }
@@ -51,27 +56,47 @@ impl ServerHs {
             shared = Some(secret);
         }
         extensions.push(ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3));
+        let sh_session_id_empty = chosen.session_id.is_empty();
         let sh = ServerHello {
             legacy_version: ProtocolVersion::TLS1_2,
             random,
-            legacy_session_id_echo: chosen.session_id.clone(),
+            legacy_session_id_echo: core::mem::take(&mut chosen.session_id),
             cipher_suite: suite.suite,
             legacy_compression_method: 0,
             extensions,
         };
-        let sh_raw = HandshakeMessage::ServerHello(sh).to_bytes();
-        self.transcript.add(&sh_raw);
-        core.queue_handshake(&sh_raw);
+        // The flight is built in one buffer, sized for it up front: the
+        // ServerHello (sent in the clear), then EncryptedExtensions to
+        // Finished in the same allocation.
+        let chain_len = ck.as_ref().map_or(0, |ck| {
+            ck.chain
+                .iter()
+                .fold(0usize, |n, c| n.saturating_add(c.len()).saturating_add(5))
+        });
+        let mut out = Vec::with_capacity(FLIGHT_OVERHEAD.saturating_add(chain_len).saturating_add(
+            sh.extensions.iter().fold(0usize, |n, e| match e {
+                ServerExtension::KeyShare(k) => n.saturating_add(k.payload.len()),
+                _ => n,
+            }),
+        ));
+        common::append_message(
+            &mut out,
+            &mut self.transcript,
+            &HandshakeMessage::ServerHello(sh),
+        );
+        core.queue_handshake(&out);
         core.flush_handshake()?;
-        if !chosen.session_id.is_empty() && !self.sent_ccs {
+        out.clear();
+        if !sh_session_id_empty && !self.sent_ccs {
             core.write_ccs();
             self.sent_ccs = true;
         }
         core.set_suite(suite);
         core.negotiated.version = Some(ProtocolVersion::TLS1_3);
         core.negotiated.group = chosen.group;
+        let sni_ack = chosen.sni.is_some();
         core.negotiated.alpn = chosen.alpn.clone();
-        core.negotiated.server_name = chosen.sni.clone();
+        core.negotiated.server_name = chosen.sni.take();
         core.negotiated.signature_scheme = scheme;
         if let Some(p) = &chosen.psk {
             core.negotiated.resumed = true;
@@ -107,7 +132,7 @@ impl ServerHs {
                 core.set_recv_record_limit(ours);
             }
         }
-        if chosen.sni.is_some() {
+        if sni_ack {
             ee.push(ServerExtension::ServerNameAck);
         }
         if let Some(p) = &chosen.alpn {
@@ -130,9 +155,12 @@ impl ServerHs {
         if let Some(hook) = &cfg.encrypted_extensions_hook {
             hook(&mut ee);
         }
-        let ee_raw = HandshakeMessage::EncryptedExtensions(ee).to_bytes();
-        self.transcript.add(&ee_raw);
-        let mut queued = ee_raw;
+        let mut queued = out;
+        common::append_message(
+            &mut queued,
+            &mut self.transcript,
+            &HandshakeMessage::EncryptedExtensions(ee),
+        );
 
         // §4.3.2: CertificateRequest right after EncryptedExtensions.
         let client_auth = match (&cfg.client_auth, types.client) {
@@ -146,14 +174,15 @@ impl ServerHs {
                 if !authorities.is_empty() {
                     extensions.push(CertReqExtension::CertificateAuthorities(authorities));
                 }
-                let cr = HandshakeMessage::CertificateRequest(CertificateRequest {
-                    // §4.3.2: zero length during the handshake.
-                    context: Vec::new(),
-                    extensions,
-                })
-                .to_bytes();
-                self.transcript.add(&cr);
-                queued.extend_from_slice(&cr);
+                common::append_message(
+                    &mut queued,
+                    &mut self.transcript,
+                    &HandshakeMessage::CertificateRequest(CertificateRequest {
+                        // §4.3.2: zero length during the handshake.
+                        context: Vec::new(),
+                        extensions,
+                    }),
+                );
                 Some(Requested {
                     schemes,
                     required: matches!(cfg.client_auth, ClientAuth::Required(_)),
@@ -185,17 +214,13 @@ impl ServerHs {
         }
         // RFC 8446 §4.4.2: one entry, the SubjectPublicKeyInfo, for a raw
         // public key.
-        let entries = common::certificate_entries(
+        common::append_certificate(
+            &mut flight.queued,
+            &mut self.transcript,
+            &[],
             &ck.chain,
             types.server == CertificateType::RAW_PUBLIC_KEY,
         )?;
-        let cert = HandshakeMessage::Certificate(CertificatePayload {
-            context: Vec::new(),
-            entries,
-        })
-        .to_bytes();
-        self.transcript.add(&cert);
-        flight.queued.extend_from_slice(&cert);
 
         let th = self.transcript.current()?;
         let content = common::signed_content(common::SERVER_CV_CONTEXT, th.as_ref());
@@ -204,7 +229,7 @@ impl ServerHs {
             Decision::Deferred => {
                 core.push_event(Event::Sign(SignRequest {
                     scheme,
-                    message: content,
+                    message: content.to_vec(),
                 }));
                 self.state = St::AwaitSign(flight);
                 Ok(())
@@ -219,18 +244,20 @@ impl ServerHs {
         signature: Option<Vec<u8>>,
     ) -> Result<(), Error> {
         let hash = f.suite.hash;
-        core.queue_handshake(&f.queued);
+        let mut queued = f.queued;
         if let (Some(scheme), Some(signature)) = (f.scheme, signature) {
-            let cv = HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature })
-                .to_bytes();
-            self.transcript.add(&cv);
-            core.queue_handshake(&cv);
+            common::append_message(
+                &mut queued,
+                &mut self.transcript,
+                &HandshakeMessage::CertificateVerify(DigitallySigned { scheme, signature }),
+            );
         }
         let th = self.transcript.current()?;
         let vd = key_schedule::finished_verify_data(hash, f.s_hs.as_ref(), th.as_ref());
-        let fin = HandshakeMessage::Finished(vd.as_ref().to_vec()).to_bytes();
+        let fin = common::finished_message(vd.as_ref());
         self.transcript.add(&fin);
-        core.queue_handshake(&fin);
+        queued.extend_from_slice(&fin);
+        core.queue_handshake(&queued);
 
         let th = self.transcript.current()?;
         let master = f.schedule.into_master();
@@ -244,8 +271,6 @@ impl ServerHs {
             master,
             c_hs: f.c_hs,
             c_ap,
-            alpn: core.negotiated.alpn.clone(),
-            sni: core.negotiated.server_name.clone(),
             client_auth: f.client_auth,
             client_chain: Vec::new(),
         };

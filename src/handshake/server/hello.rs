@@ -8,7 +8,7 @@ impl ServerHs {
         &mut self,
         core: &mut Core,
         retry: Option<Retry>,
-        ch: ClientHello,
+        mut ch: ClientHello,
         raw: &[u8],
     ) -> Result<(), Error> {
         // §4.2.1: only supported_versions decides the version.
@@ -45,8 +45,8 @@ impl ServerHs {
             match e {
                 ClientExtension::SupportedGroups(g) => groups = Some(g),
                 ClientExtension::KeyShare(k) => shares = Some(k),
-                ClientExtension::SignatureAlgorithms(s) => schemes = Some(s.clone()),
-                ClientExtension::Alpn(a) => alpn_offer = Some(a.clone()),
+                ClientExtension::SignatureAlgorithms(s) => schemes = Some(s),
+                ClientExtension::Alpn(a) => alpn_offer = Some(a),
                 ClientExtension::RecordSizeLimit(l) => {
                     // RFC 8449 §4.
                     if *l < 64 {
@@ -87,25 +87,24 @@ impl ServerHs {
         // signature_algorithms.
         let groups = groups.ok_or(PeerMisbehaved::MissingExtension("supported_groups"))?;
         let shares = shares.ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
-        let schemes = schemes.ok_or(PeerMisbehaved::MissingExtension("signature_algorithms"))?;
-        let share_groups: Vec<NamedGroup> = shares.iter().map(|s| s.group).collect();
-        if common::has_duplicates(&share_groups) || share_groups.iter().any(|g| !groups.contains(g))
+        if schemes.is_none() {
+            return Err(PeerMisbehaved::MissingExtension("signature_algorithms").into());
+        }
+        let has_share = |g: &NamedGroup| shares.iter().any(|s| s.group == *g);
+        if common::has_duplicate_keys(shares, |s| s.group)
+            || shares.iter().any(|s| !groups.contains(&s.group))
         {
             // §4.2.8: one share per group, each for an offered group.
             return Err(PeerMisbehaved::IllegalParameter("key_share entries").into());
         }
 
-        let mutual: Vec<NamedGroup> = cfg
-            .groups
-            .iter()
-            .copied()
-            .filter(|g| groups.contains(g))
-            .collect();
-        let first_mutual = *mutual.first().ok_or(PeerIncompatible::NoCommonGroup)?;
-        let with_share = if cfg.strict_group_preference {
-            Some(first_mutual).filter(|g| share_groups.contains(g))
+        // Our groups the client supports, in our order.
+        let mut mutual = cfg.groups.iter().copied().filter(|g| groups.contains(g));
+        let first_mutual = mutual.next().ok_or(PeerIncompatible::NoCommonGroup)?;
+        let with_share = if cfg.strict_group_preference || has_share(&first_mutual) {
+            Some(first_mutual).filter(has_share)
         } else {
-            mutual.iter().copied().find(|g| share_groups.contains(g))
+            mutual.find(has_share)
         };
 
         if let Some(r) = &retry {
@@ -128,7 +127,7 @@ impl ServerHs {
         }
         let offers_early = ch.find(ExtensionType::EARLY_DATA).is_some();
         let modes = ch.extensions.iter().find_map(|e| match e {
-            ClientExtension::PskKeyExchangeModes(m) => Some(m.clone()),
+            ClientExtension::PskKeyExchangeModes(m) => Some(m.as_slice()),
             _ => None,
         });
         let psk_offer = match ch.extensions.last() {
@@ -147,7 +146,7 @@ impl ServerHs {
             Some(o) if with_share.is_some() || modes.contains(&PskKeyExchangeMode::PSK_KE) => self
                 .choose_psk(
                     o,
-                    &modes,
+                    modes,
                     raw,
                     suite,
                     &ch.cipher_suites,
@@ -182,14 +181,6 @@ impl ServerHs {
             return self.send_retry(core, suite, first_mutual, &ch.legacy_session_id, raw);
         }
         let group = with_share.filter(|_| use_share);
-        let client_share = match group {
-            Some(group) => shares
-                .iter()
-                .find(|s| s.group == group)
-                .map(|s| s.payload.clone())
-                .ok_or(Error::Internal("chosen share vanished"))?,
-            None => Vec::new(),
-        };
         let suite = psk.as_ref().map_or(suite, |p| p.suite);
 
         let alpn = match &alpn_offer {
@@ -210,8 +201,9 @@ impl ServerHs {
         )?;
 
         core.client_random = ch.random;
-        self.transcript.add(raw);
+        // Hashed as it is added (not buffered first): the suite is known.
         self.transcript.start_hash(suite.hash);
+        self.transcript.add(raw);
         core.ccs_allowed = true;
 
         let accept_early = offers_early
@@ -239,33 +231,65 @@ impl ServerHs {
             }
         };
 
-        let info = ClientHelloInfo {
-            server_name: sni.clone(),
-            alpn: alpn_offer.unwrap_or_default(),
-            signature_schemes: schemes.clone(),
-            certificate_type: types.server,
+        // The hello is not needed past this point: what is kept moves out.
+        let mut schemes = Vec::new();
+        let mut alpn_offer = None;
+        for e in &mut ch.extensions {
+            match e {
+                ClientExtension::SignatureAlgorithms(s) => schemes = core::mem::take(s),
+                ClientExtension::Alpn(a) => alpn_offer = Some(core::mem::take(a)),
+                _ => {}
+            }
+        }
+        let client_share = match group {
+            Some(group) => ch
+                .extensions
+                .iter_mut()
+                .find_map(|e| match e {
+                    ClientExtension::KeyShare(k) => k.iter_mut().find(|s| s.group == group),
+                    _ => None,
+                })
+                .map(|s| core::mem::take(&mut s.payload))
+                .ok_or(Error::Internal("chosen share vanished"))?,
+            None => Vec::new(),
         };
         let resumed = psk.is_some();
-        let chosen = Chosen {
+        let mut chosen = Chosen {
             suite,
             group,
             client_share,
             psk,
             early,
-            session_id: ch.legacy_session_id.clone(),
-            client_schemes: schemes,
+            session_id: core::mem::take(&mut ch.legacy_session_id),
+            client_schemes: Vec::new(),
             alpn,
             client_limit,
-            sni,
+            sni: None,
             types,
         };
         if resumed {
             // §2.2: a PSK handshake authenticates with the PSK alone.
+            chosen.client_schemes = schemes;
+            chosen.sni = sni;
             return self.with_certificate(core, chosen, None);
         }
+        let info = ClientHelloInfo {
+            server_name: sni,
+            alpn: alpn_offer.unwrap_or_default(),
+            signature_schemes: schemes,
+            certificate_type: types.server,
+        };
+        // The resolver borrows the description; the flight then takes its
+        // name and schemes (copied only when the event needs them too).
         match cfg.cert_resolver.resolve(&info) {
-            Decision::Ready(r) => self.with_certificate(core, chosen, Some(r?)),
+            Decision::Ready(r) => {
+                chosen.client_schemes = info.signature_schemes;
+                chosen.sni = info.server_name;
+                self.with_certificate(core, chosen, Some(r?))
+            }
             Decision::Deferred => {
+                chosen.client_schemes = info.signature_schemes.clone();
+                chosen.sni = info.server_name.clone();
                 core.push_event(Event::SelectCertificate(info));
                 self.state = St::AwaitCertificate(Box::new(chosen));
                 Ok(())

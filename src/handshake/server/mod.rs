@@ -186,8 +186,6 @@ struct AwaitFin {
     master: MasterSchedule,
     c_hs: Output,
     c_ap: Output,
-    alpn: Option<Vec<u8>>,
-    sni: Option<String>,
     client_auth: Option<Requested>,
     /// The client's chain, once received (leaf first).
     client_chain: Vec<Vec<u8>>,
@@ -364,6 +362,21 @@ impl ServerHs {
 
     pub fn handle(&mut self, core: &mut Core, raw: &[u8]) -> Result<(), Error> {
         crate::log::debug!("server: received {}", crate::log::MessageNames(raw));
+        // The expected Finished is checked where it lies.
+        if let Some(vd) = common::finished_body(raw) {
+            match mem::replace(&mut self.state, St::Poisoned) {
+                St::ExpectFinished(f) => return self.finished(core, f, vd, raw),
+                other => self.state = other,
+            }
+        }
+        if let Some((scheme, sig)) = common::certificate_verify_body(raw)? {
+            match mem::replace(&mut self.state, St::Poisoned) {
+                St::ExpectCertificateVerify(f) => {
+                    return self.client_certificate_verify(core, f, scheme, sig, raw);
+                }
+                other => self.state = other,
+            }
+        }
         let msg = common::parse(raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectClientHello { retry }, HandshakeMessage::ClientHello(ch)) => {
@@ -373,7 +386,7 @@ impl ServerHs {
                 self.client_certificate(core, f, c, raw)
             }
             (St::ExpectCertificateVerify(f), HandshakeMessage::CertificateVerify(cv)) => {
-                self.client_certificate_verify(core, f, cv, raw)
+                self.client_certificate_verify(core, f, cv.scheme, &cv.signature, raw)
             }
             (St::ExpectEndOfEarlyData(f), HandshakeMessage::EndOfEarlyData) => {
                 // §4.5: the end of 0-RTT; the handshake key follows.

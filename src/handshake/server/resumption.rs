@@ -17,6 +17,8 @@ impl ServerHs {
         };
         let now = cfg.time.now_unix();
         let now_ms = cfg.time.now_unix_millis();
+        // Every ticket is encoded into one buffer and queued at once.
+        let mut out = Vec::new();
         for i in 0..cfg.ticket_count {
             let mut age = [0u8; 4];
             cfg.rng.fill(&mut age)?;
@@ -30,8 +32,9 @@ impl ServerHs {
                 age_add,
                 lifetime: cfg.ticket_lifetime,
                 now,
-                alpn: f.alpn.as_deref(),
-                server_name: f.sni.as_deref(),
+                // Both as negotiated in our flight, never changed after.
+                alpn: core.negotiated.alpn.as_deref(),
+                server_name: core.negotiated.server_name.as_deref(),
                 now_ms,
                 max_early_data: cfg.max_early_data_size,
                 peer_certificates: &core.negotiated.peer_certificates,
@@ -46,15 +49,20 @@ impl ServerHs {
             if cfg.max_early_data_size > 0 {
                 extensions.push(TicketExtension::EarlyData(cfg.max_early_data_size));
             }
-            let nst = HandshakeMessage::NewSessionTicket(NewSessionTicket {
+            // Header, lifetime, age_add, the two length prefixes and an
+            // early_data extension besides the nonce and the ticket.
+            out.reserve(nonce.len().saturating_add(ticket.len()).saturating_add(32));
+            HandshakeMessage::NewSessionTicket(NewSessionTicket {
                 lifetime: cfg.ticket_lifetime,
                 age_add,
                 nonce,
                 ticket,
                 extensions,
             })
-            .to_bytes();
-            core.queue_handshake(&nst);
+            .encode(&mut out);
+        }
+        if !out.is_empty() {
+            core.queue_handshake(&out);
         }
         Ok(())
     }
