@@ -187,63 +187,29 @@ fn release_keeps_unread_data_and_partial_records() {
     assert_eq!(s.received_data(), b"firstsecond");
 }
 
+/// Allocations of one full handshake, client and server together
+/// (creation to completion; configs excluded, tickets off): a regression
+/// guard at today's count. Issue 7 aims at 40; BENCHMARKS.md lists where
+/// the rest come from (mostly the owned ClientHello the client builds for
+/// its hook and the server parses into).
 #[test]
-fn report() {
+fn full_handshake_allocations_stay_within_budget() {
+    const BUDGET: u64 = 60;
     let (cc, sc) = configs();
-    drop(handshake(&cc, &sc)); // warm-up: lazily built tables
-    let a0 = allocs();
-    let (mut c, mut s) = handshake(&cc, &sc);
-    let a1 = allocs();
-    println!("allocations per full handshake (both sides): {}", a1 - a0);
-
-    let chunk = vec![7u8; 16 * 1024];
-    for _ in 0..4 {
-        c.send(&chunk).unwrap();
+    drop(handshake(&cc, &sc)); // lazily built tables are not a handshake's cost
+    let mut pair = None;
+    let n = count(|| pair = Some(handshake(&cc, &sc)));
+    println!("handshake allocations: {n}");
+    assert!(
+        n <= BUDGET,
+        "{n} allocations per full handshake (budget {BUDGET})"
+    );
+    // Nothing more once established and drained.
+    let (mut c, mut s) = pair.unwrap();
+    let n = count(|| {
+        c.send(b"ping").unwrap();
         transfer(&mut c, &mut s);
         take_plaintext(&mut s);
-        s.send(&chunk).unwrap();
-        transfer(&mut s, &mut c);
-        take_plaintext(&mut c);
-    }
-    let (mut sent, mut recv) = (0, 0);
-    for _ in 0..10 {
-        let a0 = allocs();
-        for _ in 0..10 {
-            c.send(&chunk).unwrap();
-        }
-        let a1 = allocs();
-        transfer(&mut c, &mut s);
-        take_plaintext(&mut s);
-        let a2 = allocs();
-        sent += a1 - a0;
-        recv += a2 - a1;
-    }
-    let (a0, a1, a2) = (0, sent, sent + recv);
-    println!(
-        "per record: send {} recv {}",
-        (a1 - a0) as f64 / 100.0,
-        (a2 - a1) as f64 / 100.0
-    );
-    let l0 = live();
-    let mut c2 = ClientConnection::new(cc.clone(), "localhost").unwrap();
-    let _ = c2.pending_output();
-    let l0b = live();
-    println!("fresh client holds {}", l0b - l0);
-    drop(c2);
-    let l0 = live();
-    c.release_buffers();
-    s.release_buffers();
-    let l0c = live();
-    println!("released {}", l0 - l0c);
-    let l0 = live();
-    drop(c);
-    let l1 = live();
-    drop(s);
-    let l2 = live();
-    println!("held after data: client {} server {}", l0 - l1, l1 - l2);
-    println!(
-        "size_of client {} server {}",
-        std::mem::size_of::<ClientConnection>(),
-        std::mem::size_of::<ServerConnection>()
-    );
+    });
+    assert_eq!(n, 0);
 }

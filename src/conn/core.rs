@@ -20,7 +20,7 @@ use crate::msgs::enums::{AlertDescription, AlertLevel, ContentType, KeyUpdateReq
 use crate::msgs::handshake::HandshakeMessage;
 use crate::record::deframer::{Deframer, OpaqueRecord};
 use crate::record::protect::{RecordOpener, RecordSealer};
-use crate::record::{MAX_FRAGMENT, MAX_INNER_PLAINTEXT};
+use crate::record::{HEADER_LEN, MAX_FRAGMENT, MAX_INNER_PLAINTEXT};
 
 use super::events::{CloseKind, Event, Negotiated};
 
@@ -411,6 +411,9 @@ impl Core {
         self.ccs_allowed = false;
         self.events.push_back(Event::HandshakeComplete);
         self.flush_handshake()?;
+        // Post-handshake messages are rare: an established connection
+        // keeps no handshake buffer.
+        self.hs_out = Vec::new();
         let pending = core::mem::take(&mut self.pending_app);
         if !pending.is_empty() {
             self.seal_data(ContentType::APPLICATION_DATA, &pending)?;
@@ -436,15 +439,20 @@ impl Core {
         if self.hs_out.is_empty() {
             return Ok(());
         }
-        let data = core::mem::take(&mut self.hs_out);
-        if self.sealer.is_some() {
+        let mut data = core::mem::take(&mut self.hs_out);
+        let r = if self.sealer.is_some() {
             self.seal_data(ContentType::HANDSHAKE, &data)
         } else {
             for chunk in data.chunks(MAX_FRAGMENT) {
                 self.write_plain(ContentType::HANDSHAKE, chunk);
             }
             Ok(())
-        }
+        };
+        // The buffer is kept for the handshake's next flight (and freed
+        // when the handshake completes).
+        data.clear();
+        self.hs_out = data;
+        r
     }
 
     fn write_plain(&mut self, typ: ContentType, payload: &[u8]) {
@@ -455,6 +463,7 @@ impl Core {
         } else {
             0x0303
         };
+        self.out.reserve(HEADER_LEN.saturating_add(payload.len()));
         self.out.push(typ.0);
         self.out.extend_from_slice(&version.to_be_bytes());
         // payload.len() <= 2^14 here (callers chunk), so it fits a u16.
