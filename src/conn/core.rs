@@ -238,6 +238,7 @@ impl Core {
         if self.events.is_empty() {
             self.events = VecDeque::new();
         }
+        self.joiner.release();
     }
 
     pub fn push_event(&mut self, e: Event) {

@@ -84,6 +84,13 @@ impl Joiner {
         self.buf.extend_from_slice(data);
     }
 
+    /// Frees the buffer when it holds nothing (an idle connection).
+    pub fn release(&mut self) {
+        if self.is_empty() {
+            self.buf = Vec::new();
+        }
+    }
+
     /// Whether no bytes are buffered (so a key change is allowed, §5.1).
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty() && self.lent == 0
