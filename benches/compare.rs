@@ -1506,39 +1506,34 @@ impl Row {
             _ => "-".into(),
         }
     }
-    fn line(&self) -> String {
+    /// The row's values as printed: case, ours, rustls, ratio, floor,
+    /// unit, rustls-rustcrypto, x_floor.
+    fn values(&self) -> [String; 8] {
         let floor = match self.floor {
             None => "-".into(),
             f => fmt_val(f, self.unit),
         };
-        format!(
-            "case={} ours={} rustls={} ratio={} floor={} unit={} rustls_rustcrypto={} x_floor={}",
-            self.case,
+        [
+            self.case.clone(),
             fmt_val(self.ours, self.unit),
             fmt_val(self.rustls, self.unit),
             self.ratio(),
             floor,
-            self.unit,
+            self.unit.to_string(),
             fmt_val(self.rustcrypto, self.unit),
             self.x_floor(),
+        ]
+    }
+    fn line(&self) -> String {
+        let [case, ours, rustls, ratio, floor, unit, rc, x] = self.values();
+        format!(
+            "case={case} ours={ours} rustls={rustls} ratio={ratio} floor={floor} unit={unit} \
+             rustls_rustcrypto={rc} x_floor={x}"
         )
     }
     fn markdown(&self) -> String {
-        let floor = match self.floor {
-            None => "-".into(),
-            f => fmt_val(f, self.unit),
-        };
-        format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            self.case,
-            fmt_val(self.ours, self.unit),
-            fmt_val(self.rustls, self.unit),
-            self.ratio(),
-            floor,
-            self.x_floor(),
-            fmt_val(self.rustcrypto, self.unit),
-            self.unit,
-        )
+        let [case, ours, rustls, ratio, floor, unit, rc, x] = self.values();
+        format!("| {case} | {ours} | {rustls} | {ratio} | {floor} | {x} | {rc} | {unit} |")
     }
 }
 
