@@ -297,6 +297,48 @@ impl<'o> LengthPrefixed<'o> {
     }
 }
 
+/// Bytes assembled on the stack, at most `N`; reads as its bytes. For
+/// short values of bounded length (signed content, Finished messages,
+/// shared secrets): no allocation per handshake.
+pub struct StackBytes<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> StackBytes<N> {
+    /// `len` bytes (at most `N`) of `byte`.
+    pub fn filled_with(byte: u8, len: usize) -> Self {
+        Self {
+            buf: [byte; N],
+            len: len.min(N),
+        }
+    }
+
+    /// Appends `part`. Callers size `N` for their longest content; a part
+    /// that would not fit is left out rather than cut.
+    pub fn push(&mut self, part: &[u8]) {
+        let end = self.len.saturating_add(part.len());
+        if let Some(dst) = self.buf.get_mut(self.len..end) {
+            dst.copy_from_slice(part);
+            self.len = end;
+        }
+    }
+}
+
+impl<const N: usize> zeroize::Zeroize for StackBytes<N> {
+    fn zeroize(&mut self) {
+        self.buf.zeroize();
+        self.len = 0;
+    }
+}
+
+impl<const N: usize> core::ops::Deref for StackBytes<N> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
 /// A set for duplicate checks over lists that are nearly always short
 /// (extension types, OIDs): the first `N` values live on the stack, only
 /// a longer (typically hostile) list spills into a `BTreeSet`, which keeps
@@ -372,6 +414,19 @@ mod tests {
         let mut r = Reader::new(&out);
         assert_eq!(r.vec_bytes(LengthPrefix::U24, "v").unwrap(), b"abc");
         assert!(!r.any_left());
+    }
+
+    #[test]
+    fn stack_bytes_keeps_whole_parts_that_fit() {
+        use zeroize::Zeroize;
+        let mut b = StackBytes::<4>::filled_with(1, 2);
+        b.push(&[2]);
+        b.push(&[3, 3]);
+        assert_eq!(&*b, &[1, 1, 2]);
+        b.push(&[4]);
+        assert_eq!(&*b, &[1, 1, 2, 4]);
+        b.zeroize();
+        assert!(b.is_empty());
     }
 
     #[test]

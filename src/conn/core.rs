@@ -412,8 +412,7 @@ impl Core {
         self.ccs_allowed = false;
         self.events.push_back(Event::HandshakeComplete);
         self.flush_handshake()?;
-        // Post-handshake messages are rare: an established connection
-        // keeps no handshake buffer.
+        // What an earlier flight left (see flush_handshake).
         self.hs_out = Vec::new();
         let pending = core::mem::take(&mut self.pending_app);
         if !pending.is_empty() {
@@ -449,10 +448,12 @@ impl Core {
             }
             Ok(())
         };
-        // The buffer is kept for the handshake's next flight (and freed
-        // when the handshake completes).
-        data.clear();
-        self.hs_out = data;
+        // Kept for the handshake's next flight; an established connection
+        // keeps none (post-handshake messages are rare).
+        if !self.connected {
+            data.clear();
+            self.hs_out = data;
+        }
         r
     }
 

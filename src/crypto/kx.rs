@@ -12,6 +12,7 @@ use p256::elliptic_curve::{self, PublicKey, SecretKey, sec1::ToSec1Point};
 use zeroize::Zeroizing;
 
 use super::{SecureRandom, random_array};
+use crate::codec::StackBytes;
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::enums::NamedGroup;
 
@@ -35,33 +36,25 @@ const MAX_SHARED_LEN: usize = 64;
 /// A shared secret from a completed exchange, held inline (no heap
 /// allocation per handshake); zeroized on drop. Reads as its bytes.
 pub struct SharedSecret {
-    buf: Zeroizing<[u8; MAX_SHARED_LEN]>,
-    len: usize,
+    bytes: Zeroizing<StackBytes<MAX_SHARED_LEN>>,
 }
 
 impl SharedSecret {
     /// The concatenation of `parts` (at most [`MAX_SHARED_LEN`] bytes in
     /// all: every group's secret fits).
     fn from_parts(parts: &[&[u8]]) -> Self {
-        let mut s = Self {
-            buf: Zeroizing::new([0; MAX_SHARED_LEN]),
-            len: 0,
-        };
+        let mut bytes = Zeroizing::new(StackBytes::filled_with(0, 0));
         for part in parts {
-            let end = s.len.saturating_add(part.len());
-            if let Some(dst) = s.buf.get_mut(s.len..end) {
-                dst.copy_from_slice(part);
-                s.len = end;
-            }
+            bytes.push(part);
         }
-        s
+        Self { bytes }
     }
 }
 
 impl core::ops::Deref for SharedSecret {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        self.buf.get(..self.len).unwrap_or_default()
+        &self.bytes
     }
 }
 
@@ -74,7 +67,7 @@ impl AsRef<[u8]> for SharedSecret {
 impl core::fmt::Debug for SharedSecret {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("SharedSecret")
-            .field("len", &self.len)
+            .field("len", &self.bytes.len())
             .finish_non_exhaustive()
     }
 }

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use subtle::ConstantTimeEq;
 
-use crate::codec::Codec;
+use crate::codec::{Codec, StackBytes};
 use crate::conn::core::Core;
 use crate::crypto::hash::{HashAlgorithm, Output};
 use crate::error::{Error, PeerMisbehaved};
@@ -24,34 +24,12 @@ pub const CLIENT_CV_CONTEXT: &[u8] = b"TLS 1.3, client CertificateVerify";
 /// string, a zero byte and a SHA-384 transcript hash.
 const MAX_SIGNED_CONTENT: usize = 64 + 33 + 1 + 48;
 
-/// The content covered by a CertificateVerify signature (§4.4.3), on the
-/// stack; reads as its bytes.
-pub struct SignedContent {
-    buf: [u8; MAX_SIGNED_CONTENT],
-    len: usize,
-}
-
-impl core::ops::Deref for SignedContent {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        self.buf.get(..self.len).unwrap_or_default()
-    }
-}
-
 /// The content covered by a CertificateVerify signature (§4.4.3): 64
 /// spaces, the context string, a zero byte, the transcript hash.
-pub fn signed_content(context: &[u8], transcript_hash: &[u8]) -> SignedContent {
-    let mut c = SignedContent {
-        buf: [0x20; MAX_SIGNED_CONTENT],
-        len: 64,
-    };
-    // Both context strings and every hash fit (MAX_SIGNED_CONTENT).
+pub fn signed_content(context: &[u8], transcript_hash: &[u8]) -> StackBytes<MAX_SIGNED_CONTENT> {
+    let mut c = StackBytes::filled_with(0x20, 64);
     for part in [context, &[0], transcript_hash] {
-        let end = c.len.saturating_add(part.len());
-        if let Some(dst) = c.buf.get_mut(c.len..end) {
-            dst.copy_from_slice(part);
-            c.len = end;
-        }
+        c.push(part);
     }
     c
 }
@@ -59,37 +37,15 @@ pub fn signed_content(context: &[u8], transcript_hash: &[u8]) -> SignedContent {
 /// Longest Finished message: the 4-byte header and a SHA-384 verify_data.
 const MAX_FINISHED: usize = 4 + 48;
 
-/// A whole Finished message (§4.4.4) on the stack; reads as its bytes.
-pub struct FinishedMessage {
-    buf: [u8; MAX_FINISHED],
-    len: usize,
-}
-
-impl core::ops::Deref for FinishedMessage {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        self.buf.get(..self.len).unwrap_or_default()
-    }
-}
-
 /// The Finished message carrying `verify_data` (a hash output, so at
 /// most 48 bytes): the same bytes as encoding
 /// `HandshakeMessage::Finished`, without building one.
-pub fn finished_message(verify_data: &[u8]) -> FinishedMessage {
-    let mut m = FinishedMessage {
-        buf: [0; MAX_FINISHED],
-        len: 0,
-    };
+pub fn finished_message(verify_data: &[u8]) -> StackBytes<MAX_FINISHED> {
     let n = verify_data.len().min(MAX_FINISHED.saturating_sub(4));
     let [_, a, b, c] = (n as u32).to_be_bytes();
-    let header = [crate::msgs::enums::HandshakeType::FINISHED.0, a, b, c];
-    for part in [&header[..], verify_data.get(..n).unwrap_or_default()] {
-        let end = m.len.saturating_add(part.len());
-        if let Some(dst) = m.buf.get_mut(m.len..end) {
-            dst.copy_from_slice(part);
-            m.len = end;
-        }
-    }
+    let mut m = StackBytes::filled_with(0, 0);
+    m.push(&[crate::msgs::enums::HandshakeType::FINISHED.0, a, b, c]);
+    m.push(verify_data.get(..n).unwrap_or_default());
     m
 }
 
