@@ -255,6 +255,8 @@ pub mod codec;
 pub mod config;
 pub mod conn;
 pub mod crypto;
+#[cfg(feature = "std")]
+mod driver;
 pub mod error;
 mod handshake;
 pub mod key_schedule;

@@ -190,6 +190,57 @@ impl Connection {
         self.core.consume_received_data(n)
     }
 
+    /// Whether reading more from the transport is useful now: `false` once
+    /// the received data not yet taken reaches
+    /// [`Limits::max_buffered_data`](crate::config::Limits), after the
+    /// peer's close_notify, and after an error. This is the backpressure:
+    /// [`receive`](Self::receive) itself never refuses bytes (it processes
+    /// all of them, and their application data stays where it was
+    /// decrypted, inside the bytes given, so memory is bounded by what the
+    /// caller passed in); a driver that reads from the transport only
+    /// while `wants_read()` keeps the connection's buffer at about
+    /// `max_buffered_data` plus one read when the application is slow.
+    pub fn wants_read(&self) -> bool {
+        self.core.wants_read()
+    }
+
+    /// Client whose 0-RTT data the server refused
+    /// ([`Event::EarlyDataRejected`]): sends `data`, the bytes that event
+    /// handed back, again as ordinary application data if RFC 9846
+    /// §4.3.10 allows doing so without the application deciding, that is
+    /// when the handshake is complete and selected the ALPN protocol of
+    /// the ticket the early data was written for. Returns whether it did.
+    /// `Ok(false)` (a different or no protocol, no refused 0-RTT, the
+    /// handshake not complete yet, a server): nothing was queued; the
+    /// bytes stay with the application, which may need to write different
+    /// messages. The drivers call this for the application and hand back
+    /// what it refuses ([`Stream::take_rejected_early_data`](crate::stream::Stream::take_rejected_early_data)).
+    pub fn resend_rejected_early_data(&mut self, data: &[u8]) -> Result<bool, Error> {
+        self.core.check_usable()?;
+        let allowed = match &self.state {
+            State::Client(hs) => hs.may_resend_early(&self.core),
+            State::Server(_) => false,
+        };
+        if !allowed {
+            return Ok(false);
+        }
+        self.core.send(data)?;
+        Ok(true)
+    }
+
+    /// Ends the connection because of `error`, found outside it (a driver
+    /// that cannot answer a deferred decision, an application that gives
+    /// up): the alert is queued to [`pending_output`](Self::pending_output)
+    /// (the error's own, `internal_error` when it names none), the error
+    /// becomes sticky, and it is returned. A connection that already
+    /// failed keeps (and returns) its first error.
+    pub fn abort(&mut self, error: Error) -> Error {
+        match self.core.finish_call(Err(error)) {
+            Err(e) => e,
+            Ok(()) => Error::Internal("finish_call accepted an error"),
+        }
+    }
+
     /// Frees the receive and send buffers when they hold nothing, so that
     /// an idle connection keeps only its state (keys, negotiated
     /// parameters, the peer's certificates). Call it when the connection
