@@ -46,7 +46,21 @@
 //! without close_notify is `UnexpectedEof`; using a closed connection is
 //! `NotConnected`; our own configuration is `InvalidInput`; anything else
 //! is `Other`. Before an error is returned, the alert the connection
-//! queued is written to the transport (best effort).
+//! queued is written to the transport (best effort). A deferred decision
+//! (a verifier, resolver, signer or ticket producer answering
+//! [`Decision::Deferred`](crate::Decision::Deferred)) cannot be answered
+//! by this driver: the connection is ended with an `internal_error` alert.
+//!
+//! # Early data
+//!
+//! A server reads accepted 0-RTT data first, then the rest of the stream
+//! (it may be a replay: the config's `max_early_data_size` is where that
+//! risk is accepted). A client whose 0-RTT data (sent with
+//! [`ClientConnection::send_early_data`] before wrapping the connection)
+//! was refused sends it again after the handshake only when RFC 9846
+//! §4.3.10 allows (see [`Connection::resend_rejected_early_data`]);
+//! otherwise [`Stream::take_rejected_early_data`] hands it back. The tokio
+//! driver runs the same code.
 
 use std::io::{self, Read, Write};
 use std::vec::Vec;

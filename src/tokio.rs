@@ -48,8 +48,19 @@
 //! * **Deferred decisions** (a verifier, resolver or signer answering
 //!   [`Decision::Deferred`](crate::Decision::Deferred)) are not supported
 //!   by this driver: use ones that answer at once, or drive the
-//!   [`Connection`] directly. To choose the server's whole configuration
+//!   [`Connection`] directly. The connection is then ended with an
+//!   `internal_error` alert. To choose the server's whole configuration
 //!   after the ClientHello, use [`accept_lazy`].
+//! * **Early data**: a server reads accepted 0-RTT data first, then the
+//!   rest of the stream (it may be a replay: the config's
+//!   `max_early_data_size` is where that risk is accepted). A client
+//!   whose 0-RTT data (sent with
+//!   [`ClientConnection::send_early_data`] before wrapping the connection
+//!   with [`TlsStream::new`]) was refused sends it again only when RFC
+//!   9846 §4.3.10 allows (see
+//!   [`Connection::resend_rejected_early_data`]); otherwise
+//!   [`TlsStream::take_rejected_early_data`] hands it back. The blocking
+//!   driver does the same, with the same code.
 
 use alloc::sync::Arc;
 use alloc::vec;

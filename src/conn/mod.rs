@@ -6,10 +6,16 @@
 //!    [`Connection::consume_output`] with the number of bytes written
 //!    (always do this, also after an error: the alert is output too);
 //! 2. feed what arrives to [`Connection::receive`] (transport EOF:
-//!    [`Connection::receive_eof`]);
+//!    [`Connection::receive_eof`]), in chunks of any size: every byte is
+//!    taken and every complete record processed at once;
 //! 3. take the application data from [`Connection::received_data`],
 //!    calling [`Connection::consume_received_data`] with what was used,
 //!    and drain [`Connection::next_event`].
+//!
+//! An application that does not take all received data at once reads the
+//! transport only while [`Connection::wants_read`] says so: that is the
+//! backpressure (received data is never refused, nor is it an error to
+//! hold much of it; it lies in the bytes given to `receive`).
 //!
 //! Received records are decrypted where they lie in the connection's
 //! receive buffer and the application data is read from there: no copy,
@@ -121,9 +127,12 @@ pub struct Connection {
 
 impl Connection {
     /// Processes received bytes, eagerly: every complete record is handled
-    /// now, partial ones are buffered. On a fatal error the alert is queued
-    /// to [`pending_output`](Self::pending_output) and the error returned;
-    /// afterwards every call returns that error.
+    /// now, partial ones are buffered. All of `data` is always taken,
+    /// whatever its size and however much received data is still unread:
+    /// the plaintext stays where it was decrypted, in these bytes (see
+    /// [`wants_read`](Self::wants_read) for backpressure). On a fatal error
+    /// the alert is queued to [`pending_output`](Self::pending_output) and
+    /// the error returned; afterwards every call returns that error.
     pub fn receive(&mut self, data: &[u8]) -> Result<(), Error> {
         self.core.check_usable()?;
         self.core.deframer_push(data);
@@ -178,8 +187,9 @@ impl Connection {
     /// authenticated bytes, in order, read where they were decrypted.
     /// Take them with [`consume_received_data`](Self::consume_received_data).
     /// They stay readable after [`Event::Closed`] and after an error (what
-    /// arrived before it is good). Unread data counts against
-    /// [`Limits::max_buffered_data`](crate::config::Limits).
+    /// arrived before it is good). Unread data past
+    /// [`Limits::max_buffered_data`](crate::config::Limits) turns
+    /// [`wants_read`](Self::wants_read) false; it is never refused.
     pub fn received_data(&self) -> &[u8] {
         self.core.received_data()
     }
