@@ -393,7 +393,11 @@ fn input_while_suspended() {
         |_| tls13::ServerConfig::builder(Arc::new(Never)).limits(limits),
     );
     let ch = m.take_client();
+    assert!(m.server.wants_read());
     m.server.receive(&ch).unwrap();
+    // Suspended: a driver stops reading (backpressure); one that goes on
+    // meets the limit.
+    assert!(!m.server.wants_read());
     m.server.receive(&[0x17; 1000]).unwrap();
     assert_eq!(
         m.server.receive(&[0x17]),

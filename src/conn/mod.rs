@@ -202,8 +202,10 @@ impl Connection {
 
     /// Whether reading more from the transport is useful now: `false` once
     /// the received data not yet taken reaches
-    /// [`Limits::max_buffered_data`](crate::config::Limits), after the
-    /// peer's close_notify, and after an error. This is the backpressure:
+    /// [`Limits::max_buffered_data`](crate::config::Limits), while a
+    /// deferred decision is pending (input is only buffered then, up to
+    /// `Limits::max_suspended_input`), after the peer's close_notify, and
+    /// after an error. This is the backpressure:
     /// [`receive`](Self::receive) itself never refuses bytes (it processes
     /// all of them, and their application data stays where it was
     /// decrypted, inside the bytes given, so memory is bounded by what the
@@ -211,7 +213,7 @@ impl Connection {
     /// while `wants_read()` keeps the connection's buffer at about
     /// `max_buffered_data` plus one read when the application is slow.
     pub fn wants_read(&self) -> bool {
-        self.core.wants_read()
+        self.core.wants_read() && !self.state.is_suspended()
     }
 
     /// Client whose 0-RTT data the server refused
