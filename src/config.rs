@@ -240,11 +240,13 @@ pub struct Limits {
     /// be a path-building candidate, so the count bounds validation work.
     /// `CertificateError::ChainTooLong`, `bad_certificate`.
     pub max_certificate_chain: usize,
-    /// Received application data the application has not yet taken with
-    /// `next_event` (bytes). Default 1 MiB: the drivers take events after
-    /// every `receive`, so only an application that keeps feeding input
-    /// without draining events reaches it. `Error::BufferFull`,
-    /// `internal_error`.
+    /// Received application data not yet taken with
+    /// `consume_received_data` (bytes) at which `Connection::wants_read()`
+    /// turns false. Default 1 MiB. Backpressure, not an error: `receive`
+    /// still takes and processes everything it is given (the data stays
+    /// where it was decrypted, inside the bytes the caller passed in), so
+    /// a driver that reads the transport only while `wants_read()` keeps
+    /// about this much buffered for a slow application.
     pub max_buffered_data: usize,
     /// Input buffered while a decision (certificate selection, signature,
     /// verification) is suspended (bytes). Default 128 KiB.

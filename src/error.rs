@@ -310,9 +310,10 @@ pub enum Error {
     SigningFailed(String),
     /// A bug or exhausted limit on our side (`internal_error`).
     Internal(&'static str),
-    /// Received application data the application has not taken reached
-    /// [`Limits::max_buffered_data`](crate::config::Limits) bytes
-    /// (`internal_error`): drain [`next_event`](crate::Connection::next_event).
+    /// No longer returned: received data is never refused, and
+    /// [`Limits::max_buffered_data`](crate::config::Limits) only turns
+    /// [`Connection::wants_read`](crate::Connection::wants_read) false
+    /// (backpressure). Kept so that matches on it still compile.
     BufferFull(usize),
 }
 

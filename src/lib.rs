@@ -179,6 +179,10 @@
 //! # }
 //! ```
 //!
+//! `receive` takes every byte given, in chunks of any size; an application
+//! that leaves received data unread reads its transport only while
+//! [`Connection::wants_read`] says so (backpressure, never an error).
+//!
 //! Deferred decisions arrive as events in the same loop
 //! ([`Event::VerifyServerCert`], [`Event::SelectCertificate`],
 //! [`Event::Sign`], [`Event::VerifyClientCert`]) and are answered through
@@ -255,6 +259,8 @@ pub mod codec;
 pub mod config;
 pub mod conn;
 pub mod crypto;
+#[cfg(feature = "std")]
+mod driver;
 pub mod error;
 mod handshake;
 pub mod key_schedule;

@@ -46,12 +46,27 @@
 //! without close_notify is `UnexpectedEof`; using a closed connection is
 //! `NotConnected`; our own configuration is `InvalidInput`; anything else
 //! is `Other`. Before an error is returned, the alert the connection
-//! queued is written to the transport (best effort).
+//! queued is written to the transport (best effort). A deferred decision
+//! (a verifier, resolver, signer or ticket producer answering
+//! [`Decision::Deferred`](crate::Decision::Deferred)) cannot be answered
+//! by this driver: the connection is ended with an `internal_error` alert.
+//!
+//! # Early data
+//!
+//! A server reads accepted 0-RTT data first, then the rest of the stream
+//! (it may be a replay: the config's `max_early_data_size` is where that
+//! risk is accepted). A client whose 0-RTT data (sent with
+//! [`ClientConnection::send_early_data`] before wrapping the connection)
+//! was refused sends it again after the handshake only when RFC 9846
+//! §4.3.10 allows (see [`Connection::resend_rejected_early_data`]);
+//! otherwise [`Stream::take_rejected_early_data`] hands it back. The tokio
+//! driver runs the same code.
 
 use std::io::{self, Read, Write};
 use std::vec::Vec;
 
-use crate::conn::{ClientConnection, CloseKind, Connection, Event, ServerConnection};
+use crate::conn::{ClientConnection, Connection, ServerConnection};
+use crate::driver::{DriverState, READ_CHUNK};
 use crate::error::Error;
 
 /// A blocking TLS stream: a connection `C` ([`ClientConnection`] or
@@ -67,12 +82,9 @@ use crate::error::Error;
 pub struct Stream<C, T> {
     conn: C,
     transport: T,
-    /// 0-RTT data received (server) and not yet read, from `early_pos` on;
-    /// it comes before the connection's received data.
-    early: Vec<u8>,
-    early_pos: usize,
-    /// The peer sent close_notify.
-    peer_closed: bool,
+    /// Early data, refused early data, the peer's close (shared with the
+    /// tokio driver).
+    state: DriverState,
     /// `close` was called.
     closed: bool,
 }
@@ -81,9 +93,6 @@ pub struct Stream<C, T> {
 pub type ClientStream<T> = Stream<ClientConnection, T>;
 /// A server stream.
 pub type ServerStream<T> = Stream<ServerConnection, T>;
-
-/// The size of a transport read: one maximal TLS record with header.
-const READ_CHUNK: usize = 16384 + 256 + 5;
 
 impl<C, T> Stream<C, T>
 where
@@ -95,9 +104,7 @@ where
         Self {
             conn,
             transport,
-            early: Vec::new(),
-            early_pos: 0,
-            peer_closed: false,
+            state: DriverState::default(),
             closed: false,
         }
     }
@@ -159,7 +166,17 @@ where
 
     /// Whether the peer has sent close_notify.
     pub fn peer_closed(&self) -> bool {
-        self.peer_closed
+        self.state.peer_closed
+    }
+
+    /// Client: the 0-RTT data the server refused and that was not sent
+    /// again (empty if none). Refused early data is sent again after the
+    /// handshake only when the connection allows it (the same ALPN
+    /// protocol as the ticket's, RFC 9846 §4.3.10; see
+    /// [`Connection::resend_rejected_early_data`]); otherwise it is handed
+    /// back here, and the application decides what to send instead.
+    pub fn take_rejected_early_data(&mut self) -> Vec<u8> {
+        self.state.take_rejected_early_data()
     }
 
     /// Writes every pending output byte to the transport (without
@@ -185,8 +202,12 @@ where
     }
 
     /// One transport read, straight into the connection's receive buffer,
-    /// processed; then the events drained.
+    /// processed; then the events handled. Nothing is read while the
+    /// connection does not want more (see [`Connection::wants_read`]).
     fn read_transport(&mut self) -> io::Result<()> {
+        if !self.state.before_read(&mut self.conn)? {
+            return Ok(());
+        }
         let n = loop {
             let space = self.conn.receive_buffer(READ_CHUNK);
             match self.transport.read(space) {
@@ -195,79 +216,14 @@ where
                 Err(e) => return Err(e),
             }
         };
-        let r = match n {
-            0 => self.conn.receive_eof(),
-            n => self.conn.commit_received(n),
-        };
-        // Events first: data that arrived before an error is still good.
-        let events = self.drain_events();
-        if let Err(e) = r {
+        let r = self.state.after_read(&mut self.conn, n);
+        if r.is_err() {
             // The connection queued its alert; sending it is best effort,
             // the error being reported matters more.
             let _ = self.write_pending();
             let _ = self.transport.flush();
-            return Err(to_io_error(e));
         }
-        events
-    }
-
-    fn drain_events(&mut self) -> io::Result<()> {
-        let mut result = Ok(());
-        while let Some(event) = self.conn.next_event() {
-            match event {
-                // A server configured for 0-RTT (max_early_data_size > 0)
-                // reads early data first, like the rest of the stream; the
-                // config is where the replay risk was accepted.
-                Event::EarlyData(bytes) => {
-                    if self.early_pos == self.early.len() {
-                        self.early.clear();
-                        self.early_pos = 0;
-                    }
-                    self.early.extend_from_slice(&bytes);
-                }
-                // Refused 0-RTT: the bytes go again as ordinary data, so the
-                // stream loses nothing.
-                Event::EarlyDataRejected(bytes) => {
-                    if let Err(e) = self.conn.send(&bytes) {
-                        result = Err(to_io_error(e));
-                    }
-                }
-                Event::Closed(CloseKind::CloseNotify) => self.peer_closed = true,
-                // receive_eof returned the error this stands for.
-                Event::Closed(CloseKind::Truncated) => {}
-                Event::VerifyServerCert(_)
-                | Event::SelectCertificate(_)
-                | Event::Sign(_)
-                | Event::RedeemTicket(_) => {
-                    result = Err(io::Error::other(
-                        "a certificate decision was deferred, but the blocking stream driver \
-                         needs synchronous decisions: use a verifier, resolver and signer that \
-                         answer at once, or drive the Connection directly",
-                    ));
-                }
-                // HandshakeComplete is visible through is_handshaking();
-                // tickets are of no use until resumption exists.
-                _ => {}
-            }
-        }
-        result
-    }
-
-    /// Application data ready to read: early data first, then what the
-    /// connection holds (read in place, where it was decrypted).
-    fn buffered_plain(&self) -> &[u8] {
-        match self.early.get(self.early_pos..) {
-            Some(early) if !early.is_empty() => early,
-            _ => self.conn.received_data(),
-        }
-    }
-
-    fn consume_plain(&mut self, n: usize) {
-        if self.early_pos < self.early.len() {
-            self.early_pos = self.early_pos.saturating_add(n);
-        } else {
-            self.conn.consume_received_data(n);
-        }
+        r
     }
 }
 
@@ -284,16 +240,11 @@ where
         }
         self.handshake()?;
         loop {
-            let avail = self.buffered_plain();
-            if !avail.is_empty() {
-                let n = avail.len().min(buf.len());
-                if let (Some(dst), Some(src)) = (buf.get_mut(..n), avail.get(..n)) {
-                    dst.copy_from_slice(src);
-                }
-                self.consume_plain(n);
+            let n = self.state.read_into(&mut self.conn, buf);
+            if n > 0 {
                 return Ok(n);
             }
-            if self.peer_closed {
+            if self.state.peer_closed {
                 return Ok(0);
             }
             // Replies the connection owes (KeyUpdate) go out before we block.
@@ -332,13 +283,9 @@ where
     C: core::ops::Deref<Target = Connection>,
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let early = self.early.len().saturating_sub(self.early_pos);
         f.debug_struct("Stream")
-            .field(
-                "buffered",
-                &early.saturating_add(self.conn.received_data().len()),
-            )
-            .field("peer_closed", &self.peer_closed)
+            .field("buffered", &self.state.buffered_len(&self.conn))
+            .field("peer_closed", &self.state.peer_closed)
             .field("closed", &self.closed)
             .finish_non_exhaustive()
     }

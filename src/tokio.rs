@@ -48,8 +48,19 @@
 //! * **Deferred decisions** (a verifier, resolver or signer answering
 //!   [`Decision::Deferred`](crate::Decision::Deferred)) are not supported
 //!   by this driver: use ones that answer at once, or drive the
-//!   [`Connection`] directly. To choose the server's whole configuration
+//!   [`Connection`] directly. The connection is then ended with an
+//!   `internal_error` alert. To choose the server's whole configuration
 //!   after the ClientHello, use [`accept_lazy`].
+//! * **Early data**: a server reads accepted 0-RTT data first, then the
+//!   rest of the stream (it may be a replay: the config's
+//!   `max_early_data_size` is where that risk is accepted). A client
+//!   whose 0-RTT data (sent with
+//!   [`ClientConnection::send_early_data`] before wrapping the connection
+//!   with [`TlsStream::new`]) was refused sends it again only when RFC
+//!   9846 §4.3.10 allows (see
+//!   [`Connection::resend_rejected_early_data`]); otherwise
+//!   [`TlsStream::take_rejected_early_data`] hands it back. The blocking
+//!   driver does the same, with the same code.
 
 use alloc::sync::Arc;
 use alloc::vec;
@@ -63,13 +74,11 @@ use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::config::{ClientConfig, ServerConfig};
 use crate::conn::accept::Acceptor;
-use crate::conn::{ClientConnection, CloseKind, Connection, Event, ServerConnection};
+use crate::conn::{ClientConnection, Connection, ServerConnection};
+use crate::driver::{DriverState, READ_CHUNK};
 use crate::error::Error;
 use crate::stream::to_io_error;
 use crate::verify::ClientHelloInfo;
-
-/// The size of a transport read: one maximal TLS record with header.
-const READ_CHUNK: usize = 16384 + 256 + 5;
 /// The most plaintext one `poll_write` takes, so that the records queued
 /// but not yet sent stay bounded.
 const MAX_WRITE: usize = 4 * 16384;
@@ -298,8 +307,9 @@ async fn write_all<IO: AsyncWrite + Unpin>(io: &mut IO, mut data: &[u8]) -> io::
 pub struct TlsStream<C, IO> {
     conn: C,
     io: IO,
-    /// The peer sent close_notify.
-    peer_closed: bool,
+    /// Early data, refused early data, the peer's close (shared with the
+    /// blocking driver).
+    state: DriverState,
     /// We queued close_notify.
     closed: bool,
 }
@@ -316,8 +326,8 @@ where
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("TlsStream")
-            .field("buffered", &self.conn.received_data().len())
-            .field("peer_closed", &self.peer_closed)
+            .field("buffered", &self.state.buffered_len(&self.conn))
+            .field("peer_closed", &self.state.peer_closed)
             .field("closed", &self.closed)
             .finish_non_exhaustive()
     }
@@ -334,7 +344,7 @@ where
         Self {
             conn,
             io,
-            peer_closed: false,
+            state: DriverState::default(),
             closed: false,
         }
     }
@@ -368,7 +378,14 @@ where
 
     /// Whether the peer has sent close_notify.
     pub fn peer_closed(&self) -> bool {
-        self.peer_closed
+        self.state.peer_closed
+    }
+
+    /// Client: the 0-RTT data the server refused and that was not sent
+    /// again (empty if none); as
+    /// [`Stream::take_rejected_early_data`](crate::stream::Stream::take_rejected_early_data).
+    pub fn take_rejected_early_data(&mut self) -> Vec<u8> {
+        self.state.take_rejected_early_data()
     }
 
     /// Runs the handshake to completion (a no-op once complete).
@@ -415,10 +432,15 @@ where
     }
 
     /// One transport read, straight into the connection's receive buffer,
-    /// processed; then the events drained. While the transport has nothing
-    /// to read, the connection's empty buffers are released, so that an
-    /// idle stream holds only the connection's state.
+    /// processed; then the events handled (the same code as the blocking
+    /// driver's). Nothing is read while the connection does not want more
+    /// ([`Connection::wants_read`]). While the transport has nothing to
+    /// read, the connection's empty buffers are released, so that an idle
+    /// stream holds only the connection's state.
     fn poll_read_transport(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if !self.state.before_read(&mut self.conn)? {
+            return Poll::Ready(Ok(()));
+        }
         let space = self.conn.receive_buffer(READ_CHUNK);
         let mut rb = ReadBuf::new(space);
         let n = match Pin::new(&mut self.io).poll_read(cx, &mut rb) {
@@ -429,45 +451,14 @@ where
                 return Poll::Pending;
             }
         };
-        let r = match n {
-            0 => self.conn.receive_eof(),
-            n => self.conn.commit_received(n),
-        };
-        // Events first: data that arrived before an error is still good.
-        let events = self.drain_events();
-        if let Err(e) = r {
+        let r = self.state.after_read(&mut self.conn, n);
+        if r.is_err() {
             // Best effort: the alert goes out if the transport takes it
             // now; the error being reported matters more.
             let _ = self.poll_write_pending(cx);
             let _ = Pin::new(&mut self.io).poll_flush(cx);
-            return Poll::Ready(Err(to_io_error(e)));
         }
-        Poll::Ready(events)
-    }
-
-    fn drain_events(&mut self) -> io::Result<()> {
-        let mut result = Ok(());
-        while let Some(event) = self.conn.next_event() {
-            match event {
-                Event::Closed(CloseKind::CloseNotify) => self.peer_closed = true,
-                // receive_eof returned the error this stands for.
-                Event::Closed(CloseKind::Truncated) => {}
-                Event::VerifyServerCert(_)
-                | Event::SelectCertificate(_)
-                | Event::Sign(_)
-                | Event::VerifyClientCert(_) => {
-                    result = Err(io::Error::other(
-                        "a certificate decision was deferred, but the tokio driver needs \
-                         synchronous decisions: use a verifier, resolver and signer that answer \
-                         at once (or accept_lazy to choose the config), or drive the Connection \
-                         directly",
-                    ));
-                }
-                // HandshakeComplete is visible through is_handshaking().
-                _ => {}
-            }
-        }
-        result
+        Poll::Ready(r)
     }
 }
 
@@ -489,15 +480,16 @@ where
             ready!(this.poll_handshake(cx))?;
         }
         loop {
-            // Read in place from where the connection decrypted it.
-            let avail = this.conn.received_data();
+            // Accepted 0-RTT data first, then what the connection holds,
+            // read in place from where it was decrypted.
+            let avail = this.state.buffered_plain(&this.conn);
             if !avail.is_empty() {
                 let n = avail.len().min(buf.remaining());
                 buf.put_slice(avail.get(..n).unwrap_or_default());
-                this.conn.consume_received_data(n);
+                this.state.consume_plain(&mut this.conn, n);
                 return Poll::Ready(Ok(()));
             }
-            if this.peer_closed {
+            if this.state.peer_closed {
                 return Poll::Ready(Ok(()));
             }
             // No writing here: a transport keeps one waker per direction,

@@ -346,22 +346,34 @@ fn client_certificate_chain_length() {
     }
 }
 
+/// `max_buffered_data` is backpressure, not an error: past it the
+/// connection still takes (and decrypts) everything it is given, and
+/// `wants_read()` tells the driver to stop reading until the application
+/// drains; nothing is refused, no alert is sent.
 #[test]
-fn buffered_data() {
+fn buffered_data_turns_off_wants_read_and_never_fails() {
     for side in [Side::Client, Side::Server] {
         let mut p = Probe::new(side, small(|l| l.max_buffered_data = 1000));
         // Taken as it arrives: no limit applies to the total.
         for _ in 0..10 {
             p.send(ContentType::APPLICATION_DATA, &[1; 600]).unwrap();
+            assert!(p.conn().wants_read());
             p.drain();
         }
-        p.send(ContentType::APPLICATION_DATA, &[1; 600]).unwrap();
-        p.send(ContentType::APPLICATION_DATA, &[1; 400]).unwrap();
-        assert_eq!(
-            p.send(ContentType::APPLICATION_DATA, &[1]),
-            Err(Error::BufferFull(1000))
-        );
-        assert_eq!(p.alert(), AlertDescription::INTERNAL_ERROR);
+        p.send(ContentType::APPLICATION_DATA, &[2; 600]).unwrap();
+        assert!(p.conn().wants_read());
+        p.send(ContentType::APPLICATION_DATA, &[3; 400]).unwrap();
+        assert!(!p.conn().wants_read(), "{side:?}: at the limit");
+        for _ in 0..20 {
+            p.send(ContentType::APPLICATION_DATA, &[4; 600]).unwrap();
+        }
+        assert!(p.conn().pending_output().is_empty(), "{side:?}: no alert");
+        let mut want = vec![2; 600];
+        want.extend([3; 400]);
+        want.extend([4; 12_000]);
+        assert_eq!(p.conn().received_data(), &want[..]);
+        p.drain();
+        assert!(p.conn().wants_read());
     }
 }
 
@@ -381,7 +393,11 @@ fn input_while_suspended() {
         |_| tls13::ServerConfig::builder(Arc::new(Never)).limits(limits),
     );
     let ch = m.take_client();
+    assert!(m.server.wants_read());
     m.server.receive(&ch).unwrap();
+    // Suspended: a driver stops reading (backpressure); one that goes on
+    // meets the limit.
+    assert!(!m.server.wants_read());
     m.server.receive(&[0x17; 1000]).unwrap();
     assert_eq!(
         m.server.receive(&[0x17]),

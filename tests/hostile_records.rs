@@ -555,3 +555,144 @@ fn warning_and_unknown_alerts_are_fatal() {
         }
     }
 }
+
+// ---- fragments, change_cipher_spec and unprotected alerts (RFC 9846 §5.1, §6) ----
+
+/// RFC 9846 §5.1: "if a handshake message is split over two or more
+/// records, there MUST NOT be any other records between them" — a
+/// change_cipher_spec, allowed on its own during the handshake, included.
+#[test]
+fn change_cipher_spec_between_fragments_of_a_handshake_message_is_unexpected() {
+    let mut m = Mitm::new();
+    let ch = m.take_client();
+    m.server.receive(&ch).unwrap();
+    let out = m.take_server();
+    // The ServerHello record's payload, in two records with a CCS between.
+    let recs = records(&out);
+    let (typ, sh) = &recs[0];
+    assert_eq!(*typ, 22);
+    let mut wire = record(22, &sh[..10]);
+    wire.extend(record(20, &[1]));
+    wire.extend(record(22, &sh[10..]));
+    assert_eq!(
+        m.client.receive(&wire),
+        Err(PeerMisbehaved::InterleavedHandshake.into())
+    );
+    assert_eq!(
+        alert_on_wire(&m.take_client(), None, 0),
+        AlertDescription::UNEXPECTED_MESSAGE
+    );
+}
+
+/// The client has the server's handshake key but has opened nothing under
+/// it yet: a plaintext alert may still be the server's (one that failed
+/// before switching keys), so it is reported as the error it names. But it
+/// is unauthenticated: close_notify is never a clean close, user_canceled
+/// never a tolerated warning. Nothing is sent back (RFC 9846 §6.2).
+#[test]
+fn unprotected_close_notify_after_protection_is_never_a_clean_close() {
+    for desc in [
+        AlertDescription::CLOSE_NOTIFY,
+        AlertDescription::USER_CANCELED,
+        AlertDescription::HANDSHAKE_FAILURE,
+    ] {
+        let mut m = Mitm::new();
+        let flight = m.server_flight();
+        let mut wire = flight.plain.clone();
+        let mut alert = plain_alert(desc);
+        alert[5] = 1; // warning level, as close_notify is sent
+        wire.extend(alert);
+        assert_eq!(
+            m.client.receive(&wire),
+            Err(Error::AlertReceived(desc)),
+            "{desc:?}"
+        );
+        let mut closed = false;
+        while let Some(e) = m.client.next_event() {
+            closed |= matches!(e, tls13::Event::Closed(_));
+        }
+        assert!(
+            !closed,
+            "{desc:?}: an unprotected alert closed the connection"
+        );
+        // At most the client's own change_cipher_spec: no alert, plain or
+        // protected, answers an alert.
+        let out = m.take_client();
+        assert!(
+            records(&out).iter().all(|(typ, _)| *typ == 20),
+            "{desc:?}: no alert answers an alert"
+        );
+        assert_eq!(m.client.send(b"x"), Err(Error::AlertReceived(desc)));
+    }
+}
+
+/// Once a record from the peer opened under protection, the peer has our
+/// keys: a plaintext alert is an unexpected record (RFC 9846 §5.1, §6:
+/// alerts "are encrypted as specified by the current connection state"),
+/// on the client (after the server's EncryptedExtensions) and on the
+/// server (after a protected user_canceled from the client), handshake
+/// not yet complete on either.
+#[test]
+fn unprotected_alert_after_a_protected_record_is_unexpected() {
+    // Client.
+    let mut m = Mitm::new();
+    let flight = m.server_flight();
+    m.deliver_to_client(&flight.plain, &flight.messages[..1])
+        .unwrap();
+    assert!(m.client.is_handshaking());
+    assert_eq!(
+        m.client
+            .receive(&plain_alert(AlertDescription::CLOSE_NOTIFY)),
+        Err(PeerMisbehaved::UnexpectedMessage {
+            got: "unprotected record",
+            expected: "protected record",
+        }
+        .into())
+    );
+    assert_eq!(
+        alert_on_wire(&m.take_client(), Some(&m.secrets.get(C_HS)), 0),
+        AlertDescription::UNEXPECTED_MESSAGE
+    );
+
+    // Server.
+    let mut m = Mitm::new();
+    let ch = m.take_client();
+    m.server.receive(&ch).unwrap();
+    let _ = m.take_server();
+    let c_hs = m.secrets.get(C_HS);
+    let warning = seal(&c_hs, 0, ContentType::ALERT, &[1, 90], 0);
+    m.server.receive(&warning).unwrap();
+    assert!(m.server.is_handshaking());
+    let mut alert = plain_alert(AlertDescription::CLOSE_NOTIFY);
+    alert[5] = 1;
+    assert_eq!(
+        m.server.receive(&alert),
+        Err(PeerMisbehaved::UnexpectedMessage {
+            got: "unprotected record",
+            expected: "protected record",
+        }
+        .into())
+    );
+    assert_eq!(
+        alert_on_wire(&m.take_server(), Some(&m.secrets.get(S_AP)), 0),
+        AlertDescription::UNEXPECTED_MESSAGE
+    );
+}
+
+/// A client that could not process the ServerHello has no keys and alerts
+/// in plaintext: the server, which reads under the client's handshake key
+/// by then, reports the alert as the error (RFC 9846 §6; OpenSSL and
+/// rustls accept it there too) and does not answer it.
+#[test]
+fn server_reports_plaintext_alert_of_a_client_without_keys() {
+    let mut m = Mitm::new();
+    let ch = m.take_client();
+    m.server.receive(&ch).unwrap();
+    let _ = m.take_server();
+    assert_eq!(
+        m.server
+            .receive(&plain_alert(AlertDescription::ILLEGAL_PARAMETER)),
+        Err(Error::AlertReceived(AlertDescription::ILLEGAL_PARAMETER))
+    );
+    assert!(m.take_server().is_empty());
+}

@@ -275,3 +275,28 @@ fn raw_public_key_again_after_the_handshake() {
     assert_eq!(pha_events(&p), vec![vec![spki]]);
     assert!(p.server.negotiated().peer_raw_public_key);
 }
+
+/// RFC 9846 §4.7.2, §4.7.3: the client's answer (Certificate,
+/// CertificateVerify, Finished) is built under its current application
+/// traffic secret; when the same input also carries a KeyUpdate asking
+/// for ours, the answer must leave under that key, before our KeyUpdate.
+/// Sealed after the switch, the server reads our KeyUpdate first and then
+/// finds a Finished made with the previous secret (BadFinished).
+#[test]
+fn pha_answer_is_sealed_under_the_key_it_was_built_for() {
+    let (mut p, resolver) = pair(true, false);
+    // CertificateRequest and KeyUpdate reach the client in one receive.
+    p.feed = Feed::Whole;
+    p.server.request_client_certificate().unwrap();
+    p.server.update_keys(true).unwrap();
+    p.run().unwrap();
+    assert_eq!(resolver.calls.load(Ordering::SeqCst), 1);
+    let leaf = identity(KeyType::Ed25519).leaf.clone();
+    assert_eq!(pha_events(&p), vec![vec![leaf]]);
+    // Both directions still work under the new keys.
+    p.client.send(b"after").unwrap();
+    p.server.send(b"back").unwrap();
+    p.run().unwrap();
+    assert_eq!(p.server_data(), b"after");
+    assert_eq!(p.client_data(), b"back");
+}

@@ -221,6 +221,26 @@ fn deferred_decisions_are_reported_not_hung_on() {
     assert!(r.is_err());
 }
 
+/// A driver that cannot answer a deferred decision ends the connection
+/// with an alert (internal_error), so the peer learns why instead of
+/// seeing the transport close.
+#[test]
+fn deferred_decision_in_the_driver_alerts_the_peer() {
+    let (port, server) = spawn_server(|mut tls| tls.handshake());
+    let mut tls = connect(port, Arc::new(Deferring));
+    let e = tls.handshake().unwrap_err();
+    assert!(e.to_string().contains("synchronous decisions"), "{e}");
+    let r = server.join().unwrap().unwrap_err();
+    assert_eq!(
+        tls_error(&r),
+        Some(&Error::AlertReceived(
+            tls13::msgs::enums::AlertDescription::INTERNAL_ERROR
+        )),
+        "{r}"
+    );
+    drop(tls);
+}
+
 /// A transport that hands out at most one byte per read and fails every
 /// other call with `WouldBlock`, as a socket with a read timeout may.
 struct Stuttering {

@@ -179,7 +179,12 @@ impl Acceptor {
         if self.hello.is_none() {
             return Err(Error::BadConfig("no ClientHello has arrived yet".into()));
         }
-        let mut conn = ServerConnection::new(config)?;
+        // A config that cannot make a connection is an abort too: the
+        // client is told (internal_error), not left waiting.
+        let mut conn = match ServerConnection::new(config) {
+            Ok(conn) => conn,
+            Err(e) => return Err(self.fail_with(e)),
+        };
         let received = core::mem::take(&mut self.received);
         match conn.receive(&received) {
             Ok(()) => {
@@ -187,8 +192,10 @@ impl Acceptor {
                 Ok(conn)
             }
             Err(e) => {
+                // The connection queued the alert (or, after the peer's
+                // own alert, none): it is the one to send.
                 self.out.extend_from_slice(conn.pending_output());
-                Err(self.fail_with(e))
+                Err(self.core.mark_failed(e))
             }
         }
     }

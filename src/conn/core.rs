@@ -71,6 +71,12 @@ pub struct Core {
     sent_close: bool,
     close_pending: bool,
     received_close: bool,
+    /// The peer's fatal alert ended the connection (we answer no alert).
+    received_fatal_alert: bool,
+    /// A record has opened under read protection: from then on the peer
+    /// has our keys and every record it sends is protected (§5.1), alerts
+    /// included.
+    read_opened: bool,
     /// A dummy change_cipher_spec may still arrive (before the peer's Finished).
     pub ccs_allowed: bool,
     key_log: Option<Arc<dyn KeyLog>>,
@@ -114,6 +120,8 @@ impl Core {
             sent_close: false,
             close_pending: false,
             received_close: false,
+            received_fatal_alert: false,
+            read_opened: false,
             ccs_allowed: false,
             key_log,
             side: if is_client { "client" } else { "server" },
@@ -173,6 +181,15 @@ impl Core {
         }
     }
 
+    /// Ends the connection with `e`: the one place where every error that
+    /// ends a connection passes (the state machines, the answers to
+    /// deferred decisions, `send`, `update_keys`, and the errors returned
+    /// by the application's callbacks: resolvers, verifiers, signers,
+    /// ticket producers, cookie generators, random sources). The peer is
+    /// always told (RFC 9846 §6.2): with the error's own alert, or
+    /// `internal_error` for errors that name none (a callback's
+    /// `BadConfig`, say). The only exception is the peer's own fatal
+    /// alert, which is not answered (§6.2: both sides close at once).
     fn fail(&mut self, e: Error) -> Error {
         if let Some(prev) = &self.error {
             return prev.clone();
@@ -180,9 +197,24 @@ impl Core {
         // Whatever handshake bytes were queued are moot now.
         self.hs_out.clear();
         log::warning!("{}: connection failed: {}", self.side, Escaped(&e));
-        if let Some(alert) = e.alert() {
+        let alert = match e.alert() {
+            Some(alert) => Some(alert),
+            None if self.received_fatal_alert => None,
+            None => Some(AlertDescription::INTERNAL_ERROR),
+        };
+        if let Some(alert) = alert {
             // Best effort: the error being reported matters more.
             let _ = self.send_alert(AlertLevel::FATAL, alert);
+        }
+        self.error = Some(e.clone());
+        e
+    }
+
+    /// Makes `e` sticky without queuing an alert: for an acceptor whose
+    /// connection already queued (and handed over) the alert.
+    pub fn mark_failed(&mut self, e: Error) -> Error {
+        if let Some(prev) = &self.error {
+            return prev.clone();
         }
         self.error = Some(e.clone());
         e
@@ -216,6 +248,14 @@ impl Core {
 
     pub fn received_data(&self) -> &[u8] {
         self.deframer.plaintext()
+    }
+
+    /// Whether more transport bytes are useful now (see
+    /// `Connection::wants_read`).
+    pub fn wants_read(&self) -> bool {
+        self.error.is_none()
+            && !self.received_close
+            && self.deframer.plaintext().len() < self.limits.max_buffered_data
     }
 
     pub fn consume_received_data(&mut self, n: usize) {
@@ -258,7 +298,11 @@ impl Core {
             self.pending_app.extend_from_slice(data);
             return Ok(data.len());
         }
-        if let Err(e) = self.seal_data(ContentType::APPLICATION_DATA, data) {
+        // Handshake messages queued earlier go first, under their key.
+        let r = self
+            .flush_handshake()
+            .and_then(|()| self.seal_data(ContentType::APPLICATION_DATA, data));
+        if let Err(e) = r {
             return Err(self.fail(e));
         }
         Ok(data.len())
@@ -310,9 +354,30 @@ impl Core {
     /// Client after a HelloRetryRequest: the second ClientHello goes out in
     /// plaintext, not under the early key.
     pub fn clear_write_key(&mut self) -> Result<(), Error> {
+        self.change_write_key(None)
+    }
+
+    /// The only way the write key changes (handshake keys, application
+    /// keys, KeyUpdate, back to plaintext after a HelloRetryRequest).
+    /// Handshake messages queued so far are sealed first, under the key
+    /// that was current when they were queued: they were built for it (a
+    /// post-handshake Finished is a MAC under the current traffic secret,
+    /// RFC 9846 §4.5.3, §4.7.2), and the peer reads them before the key
+    /// change (§4.7.3). Application data and alerts are sealed at once,
+    /// so nothing else can be left queued across a change.
+    fn change_write_key(&mut self, secret: Option<&Output>) -> Result<(), Error> {
         self.flush_handshake()?;
-        self.sealer = None;
-        self.write_secret = None;
+        match secret {
+            Some(secret) => {
+                let suite = self.suite()?;
+                self.sealer = Some(RecordSealer::new(suite, secret.as_ref()));
+                self.write_secret = Some(secret.clone());
+            }
+            None => {
+                self.sealer = None;
+                self.write_secret = None;
+            }
+        }
         Ok(())
     }
 
@@ -347,11 +412,7 @@ impl Core {
 
     /// Installs a write key; queued handshake bytes go out under the old one.
     pub fn set_write_secret(&mut self, secret: &Output) -> Result<(), Error> {
-        self.flush_handshake()?;
-        let suite = self.suite()?;
-        self.sealer = Some(RecordSealer::new(suite, secret.as_ref()));
-        self.write_secret = Some(secret.clone());
-        Ok(())
+        self.change_write_key(Some(secret))
     }
 
     /// Installs a read key. A handshake message must not span it (§5.1).
@@ -518,6 +579,9 @@ impl Core {
 
     fn send_key_update(&mut self, req: KeyUpdateRequest) -> Result<(), Error> {
         log::debug!("{}: sending KeyUpdate ({:?})", self.side, req);
+        // What was queued before goes out before the KeyUpdate, under the
+        // key it was built for (see change_write_key).
+        self.flush_handshake()?;
         let msg = HandshakeMessage::KeyUpdate(req).to_bytes();
         let suite = self.suite()?;
         let pad = self.padding.padding_for(msg.len(), self.peer_max_inner);
@@ -531,9 +595,7 @@ impl Core {
             .as_ref()
             .ok_or(Error::Internal("no write secret"))?;
         let next = key_schedule::next_traffic_secret(suite.hash, current.as_ref());
-        self.sealer = Some(RecordSealer::new(suite, next.as_ref()));
-        self.write_secret = Some(next);
-        Ok(())
+        self.change_write_key(Some(&next))
     }
 
     /// Handles a received KeyUpdate (§4.6.3).
@@ -583,6 +645,11 @@ impl Core {
             if *payload != [1] || !self.ccs_allowed {
                 return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
             }
+            // RFC 9846 §5.1: no record of another type between the
+            // fragments of a handshake message, this one included.
+            if !self.joiner.is_empty() {
+                return Err(PeerMisbehaved::InterleavedHandshake.into());
+            }
             self.ccs_count = self.ccs_count.saturating_add(1);
             if self.ccs_count > self.limits.max_change_cipher_specs {
                 return Err(PeerMisbehaved::TooMany("change_cipher_spec records").into());
@@ -590,15 +657,24 @@ impl Core {
             return Ok(Received::Handled);
         }
         let (inner, content): (ContentType, &[u8]) = match &mut self.opener {
-            Some(_) if typ == ContentType::ALERT && !self.connected => {
-                // A peer that failed before it had our keys (say, on our
-                // ServerHello) can only alert in plaintext. Reporting its
-                // alert tells the user why; an unauthenticated alert can
-                // only end a handshake an attacker could cut anyway.
-                if payload.len() > MAX_FRAGMENT {
-                    return Err(Error::RecordOverflow);
-                }
-                (typ, payload)
+            Some(_) if typ == ContentType::ALERT && !self.read_opened => {
+                // RFC 9846 §5.1, §6: once protection has started, alerts
+                // are protected. But a peer that failed before it had our
+                // keys (a client that could not process our ServerHello,
+                // or a server that refused our 0-RTT and then failed) can
+                // only alert in plaintext, until the first record it
+                // protects. Such an alert is reported as the error it
+                // names, and only as an error: unauthenticated, it can
+                // never be a clean close (close_notify) or a tolerated
+                // warning (user_canceled); an attacker could cut the
+                // handshake anyway. After the first protected record
+                // opens, a plaintext alert is an unexpected_message.
+                // (OpenSSL allows this window on the server only; rustls on
+                // both sides, until the first record decrypts. We follow
+                // rustls: a server that failed on our early data before
+                // switching keys has the same excuse.)
+                let alert = read_unprotected_alert(payload, self.joiner.is_empty());
+                return Err(self.unprotected_alert(alert));
             }
             Some(opener) => {
                 if typ != ContentType::APPLICATION_DATA {
@@ -614,6 +690,7 @@ impl Core {
                 match opener.open(&header, payload, self.recv_max_inner) {
                     Ok((inner, n)) => {
                         self.skip_early = 0;
+                        self.read_opened = true;
                         (inner, payload.get(..n).unwrap_or_default())
                     }
                     // §4.2.10: a server that refused 0-RTT skips records
@@ -630,6 +707,12 @@ impl Core {
                 // early data that followed the first ClientHello (§4.2.10).
                 self.skip_early = self.skip_early.saturating_sub(payload.len());
                 return Ok(Received::Handled);
+            }
+            // Before protection starts alerts are plaintext, and equally
+            // unauthenticated: an error, never a close (see above).
+            None if typ == ContentType::ALERT => {
+                let alert = read_unprotected_alert(payload, self.joiner.is_empty());
+                return Err(self.unprotected_alert(alert));
             }
             None => {
                 if typ == ContentType::APPLICATION_DATA {
@@ -703,12 +786,11 @@ impl Core {
                     self.empty_records = 0;
                     self.warnings = 0;
                     self.key_updates = 0;
-                    let len = content.len();
-                    let queued = self.deframer.plaintext().len().saturating_add(len);
-                    if queued > self.limits.max_buffered_data {
-                        return Err(Error::BufferFull(self.limits.max_buffered_data));
-                    }
                     // Handed over where it was decrypted (see Deframer).
+                    // Never refused: it lies in bytes the caller passed
+                    // in, so keeping it costs nothing more; wants_read()
+                    // is the backpressure.
+                    let len = content.len();
                     self.deframer.keep_plaintext(offset, len);
                 }
             }
@@ -729,6 +811,26 @@ impl Core {
         Ok(Received::Handled)
     }
 
+    /// A plaintext alert where one is allowed: the error it reports
+    /// (RFC 9846 §5.1, §6). Anyone on the path can forge it, so it only
+    /// ever ends the connection with the alert as the reason; close_notify
+    /// and user_canceled count only when protected.
+    fn unprotected_alert(&mut self, alert: Result<AlertMessage, Error>) -> Error {
+        match alert {
+            Ok(alert) => {
+                log::alert(
+                    self.side,
+                    "received (unprotected)",
+                    alert.level,
+                    alert.description,
+                );
+                self.received_fatal_alert = true;
+                Error::AlertReceived(alert.description)
+            }
+            Err(e) => e,
+        }
+    }
+
     fn received_alert(&mut self, alert: AlertMessage) -> Result<(), Error> {
         log::alert(self.side, "received", alert.level, alert.description);
         match alert.description {
@@ -746,7 +848,27 @@ impl Core {
                 Ok(())
             }
             // §6: in TLS 1.3 every other alert ends the connection.
-            d => Err(Error::AlertReceived(d)),
+            d => {
+                self.received_fatal_alert = true;
+                Err(Error::AlertReceived(d))
+            }
         }
     }
+}
+
+/// Parses the payload of a plaintext alert record (see
+/// `Core::unprotected_alert`).
+fn read_unprotected_alert(payload: &[u8], joiner_empty: bool) -> Result<AlertMessage, Error> {
+    if payload.len() > MAX_FRAGMENT {
+        return Err(Error::RecordOverflow);
+    }
+    // RFC 9846 §5.1: not between the fragments of a handshake message.
+    if !joiner_empty {
+        return Err(PeerMisbehaved::InterleavedHandshake.into());
+    }
+    // §5.1: an Alert record holds exactly one message.
+    if payload.is_empty() {
+        return Err(PeerMisbehaved::EmptyFragment.into());
+    }
+    Ok(AlertMessage::read_exact(payload, "alert")?)
 }

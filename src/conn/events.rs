@@ -41,8 +41,12 @@ pub enum Event {
     /// declined.
     PostHandshakeAuth(Vec<Vec<u8>>),
     /// Client: the server refused our 0-RTT data; these are the bytes that
-    /// were sent as early data and did not arrive. Send them again (after
-    /// the handshake) if they still matter.
+    /// were sent as early data and did not arrive. RFC 9846 §4.3.10 leaves
+    /// resending them to the application, and forbids doing it blindly
+    /// when the handshake selected another ALPN protocol than the ticket
+    /// the data was written for: once the handshake is complete,
+    /// `Connection::resend_rejected_early_data` sends them only in the
+    /// allowed case (the drivers call it and hand back what it refuses).
     EarlyDataRejected(Vec<u8>),
     /// Client: the verifier deferred; check the chain and answer with
     /// `ClientConnection::answer_verify`.

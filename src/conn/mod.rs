@@ -6,10 +6,16 @@
 //!    [`Connection::consume_output`] with the number of bytes written
 //!    (always do this, also after an error: the alert is output too);
 //! 2. feed what arrives to [`Connection::receive`] (transport EOF:
-//!    [`Connection::receive_eof`]);
+//!    [`Connection::receive_eof`]), in chunks of any size: every byte is
+//!    taken and every complete record processed at once;
 //! 3. take the application data from [`Connection::received_data`],
 //!    calling [`Connection::consume_received_data`] with what was used,
 //!    and drain [`Connection::next_event`].
+//!
+//! An application that does not take all received data at once reads the
+//! transport only while [`Connection::wants_read`] says so: that is the
+//! backpressure (received data is never refused, nor is it an error to
+//! hold much of it; it lies in the bytes given to `receive`).
 //!
 //! Received records are decrypted where they lie in the connection's
 //! receive buffer and the application data is read from there: no copy,
@@ -121,9 +127,12 @@ pub struct Connection {
 
 impl Connection {
     /// Processes received bytes, eagerly: every complete record is handled
-    /// now, partial ones are buffered. On a fatal error the alert is queued
-    /// to [`pending_output`](Self::pending_output) and the error returned;
-    /// afterwards every call returns that error.
+    /// now, partial ones are buffered. All of `data` is always taken,
+    /// whatever its size and however much received data is still unread:
+    /// the plaintext stays where it was decrypted, in these bytes (see
+    /// [`wants_read`](Self::wants_read) for backpressure). On a fatal error
+    /// the alert is queued to [`pending_output`](Self::pending_output) and
+    /// the error returned; afterwards every call returns that error.
     pub fn receive(&mut self, data: &[u8]) -> Result<(), Error> {
         self.core.check_usable()?;
         self.core.deframer_push(data);
@@ -178,8 +187,9 @@ impl Connection {
     /// authenticated bytes, in order, read where they were decrypted.
     /// Take them with [`consume_received_data`](Self::consume_received_data).
     /// They stay readable after [`Event::Closed`] and after an error (what
-    /// arrived before it is good). Unread data counts against
-    /// [`Limits::max_buffered_data`](crate::config::Limits).
+    /// arrived before it is good). Unread data past
+    /// [`Limits::max_buffered_data`](crate::config::Limits) turns
+    /// [`wants_read`](Self::wants_read) false; it is never refused.
     pub fn received_data(&self) -> &[u8] {
         self.core.received_data()
     }
@@ -188,6 +198,59 @@ impl Connection {
     /// (those the application has used).
     pub fn consume_received_data(&mut self, n: usize) {
         self.core.consume_received_data(n)
+    }
+
+    /// Whether reading more from the transport is useful now: `false` once
+    /// the received data not yet taken reaches
+    /// [`Limits::max_buffered_data`](crate::config::Limits), while a
+    /// deferred decision is pending (input is only buffered then, up to
+    /// `Limits::max_suspended_input`), after the peer's close_notify, and
+    /// after an error. This is the backpressure:
+    /// [`receive`](Self::receive) itself never refuses bytes (it processes
+    /// all of them, and their application data stays where it was
+    /// decrypted, inside the bytes given, so memory is bounded by what the
+    /// caller passed in); a driver that reads from the transport only
+    /// while `wants_read()` keeps the connection's buffer at about
+    /// `max_buffered_data` plus one read when the application is slow.
+    pub fn wants_read(&self) -> bool {
+        self.core.wants_read() && !self.state.is_suspended()
+    }
+
+    /// Client whose 0-RTT data the server refused
+    /// ([`Event::EarlyDataRejected`]): sends `data`, the bytes that event
+    /// handed back, again as ordinary application data if RFC 9846
+    /// §4.3.10 allows doing so without the application deciding, that is
+    /// when the handshake is complete and selected the ALPN protocol of
+    /// the ticket the early data was written for. Returns whether it did.
+    /// `Ok(false)` (a different or no protocol, no refused 0-RTT, the
+    /// handshake not complete yet, a server): nothing was queued; the
+    /// bytes stay with the application, which may need to write different
+    /// messages. The drivers call this for the application and hand back
+    /// what it refuses ([`Stream::take_rejected_early_data`](crate::stream::Stream::take_rejected_early_data)).
+    pub fn resend_rejected_early_data(&mut self, data: &[u8]) -> Result<bool, Error> {
+        self.core.check_usable()?;
+        let allowed = match &self.state {
+            State::Client(hs) => hs.may_resend_early(&self.core),
+            State::Server(_) => false,
+        };
+        if !allowed {
+            return Ok(false);
+        }
+        self.core.send(data)?;
+        Ok(true)
+    }
+
+    /// Ends the connection because of `error`, found outside it (a driver
+    /// that cannot answer a deferred decision, an application that gives
+    /// up): the alert is queued to [`pending_output`](Self::pending_output)
+    /// (the error's own, `internal_error` when it names none), the error
+    /// becomes sticky, and it is returned. A connection that already
+    /// failed keeps (and returns) its first error.
+    pub fn abort(&mut self, error: Error) -> Error {
+        match self.core.finish_call(Err(error)) {
+            Err(e) => e,
+            Ok(()) => Error::Internal("finish_call accepted an error"),
+        }
     }
 
     /// Frees the receive and send buffers when they hold nothing, so that

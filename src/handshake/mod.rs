@@ -22,7 +22,9 @@ pub enum State {
 }
 
 impl State {
-    fn is_suspended(&self) -> bool {
+    /// A decision (certificate, signature, verification, ticket) is
+    /// pending: input is only buffered meanwhile.
+    pub(crate) fn is_suspended(&self) -> bool {
         match self {
             Self::Client(c) => c.is_suspended(),
             Self::Server(s) => s.is_suspended(),

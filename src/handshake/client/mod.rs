@@ -85,6 +85,10 @@ struct Early {
     /// Bytes sent as early data (handed back if the server refuses).
     sent: Vec<u8>,
     max: u32,
+    /// The server refused it.
+    rejected: bool,
+    /// The ALPN protocol of the ticket the early data was written for.
+    alpn: Option<Vec<u8>>,
 }
 
 /// What the last ClientHello offered (after the hook ran).
@@ -199,6 +203,7 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
     });
     let early_suite = early.and_then(|s| suites::lookup(s.suite));
     let early_max = early.map_or(0, |s| s.max_early_data);
+    let early_alpn = early.and_then(|s| s.alpn.clone());
 
     let mut hs = ClientHs {
         config,
@@ -239,6 +244,7 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
         core.set_write_secret(&c_e)?;
         hs.early.offered = true;
         hs.early.max = early_max;
+        hs.early.alpn = early_alpn;
     }
     core.ccs_allowed = true;
     hs.state = St::ExpectServerHello {

@@ -7,8 +7,19 @@ impl ClientHs {
     /// 0-RTT is over without acceptance: hand the bytes back.
     pub(super) fn reject_early(&mut self, core: &mut Core) {
         self.early.offered = false;
+        self.early.rejected = true;
         core.negotiated.early_data_accepted = false;
         core.push_event(Event::EarlyDataRejected(mem::take(&mut self.early.sent)));
+    }
+
+    /// Whether refused 0-RTT data may be sent again without asking the
+    /// application: RFC 9846 §4.3.10, "A TLS implementation MUST NOT
+    /// automatically resend early data unless the negotiated connection
+    /// selects the same ALPN protocol" (the one of the ticket the data was
+    /// written for: a different protocol may need different messages).
+    /// Decided once the handshake is complete, when the ALPN is final.
+    pub fn may_resend_early(&self, core: &Core) -> bool {
+        self.early.rejected && core.is_connected() && core.negotiated.alpn == self.early.alpn
     }
 
     /// Seals 0-RTT data while the early key is in use; returns how much

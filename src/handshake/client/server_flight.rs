@@ -408,7 +408,7 @@ impl ClientHs {
         match ck.signer.sign(scheme, &content, self.config.rng.as_ref()) {
             Decision::Ready(sig) => {
                 core.queue_handshake(&cert);
-                self.send_certificate_verify(core, scheme, sig?);
+                self.send_certificate_verify(core, scheme, common::signature_answer(sig)?);
                 self.send_finished(core, finish)
             }
             Decision::Deferred => {

@@ -225,7 +225,9 @@ impl ServerHs {
         let th = self.transcript.current()?;
         let content = common::signed_content(common::SERVER_CV_CONTEXT, th.as_ref());
         match ck.signer.sign(scheme, &content, rng) {
-            Decision::Ready(sig) => self.finish_flight(core, flight, Some(sig?)),
+            Decision::Ready(sig) => {
+                self.finish_flight(core, flight, Some(common::signature_answer(sig)?))
+            }
             Decision::Deferred => {
                 core.push_event(Event::Sign(SignRequest {
                     scheme,
