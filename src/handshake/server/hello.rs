@@ -17,8 +17,11 @@ impl ServerHs {
             }
             _ => return Err(PeerIncompatible::NoTls13.into()),
         }
-        if ch.legacy_version < ProtocolVersion::TLS1_0 {
-            return Err(PeerIncompatible::NoTls13.into());
+        // RFC 9846 §4.2.2: "A server which receives a legacy_version value
+        // not equal to 0x0303 MUST abort the handshake with a
+        // "protocol_version" alert."
+        if ch.legacy_version != ProtocolVersion::TLS1_2 {
+            return Err(PeerMisbehaved::IllegalLegacyVersion("ClientHello.legacy_version").into());
         }
         // §4.1.2: exactly one compression method, null.
         if ch.legacy_compression_methods != [0] {
