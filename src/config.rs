@@ -962,6 +962,11 @@ fn check_basics(
             "groups must be non-empty and contain only implemented groups".into(),
         ));
     }
+    // RFC 9846 §4.3.7: named_group_list "MUST NOT contain any duplicate
+    // entries" (and a peer may abort on them).
+    if crate::handshake::common::has_duplicates(groups) {
+        return Err(Error::BadConfig("groups must not repeat a group".into()));
+    }
     Ok(())
 }
 

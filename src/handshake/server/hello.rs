@@ -89,6 +89,13 @@ impl ServerHs {
         // §9.2: key_share needs supported_groups; certificate auth needs
         // signature_algorithms.
         let groups = groups.ok_or(PeerMisbehaved::MissingExtension("supported_groups"))?;
+        // RFC 9846 §4.3.7: named_group_list "MUST NOT contain any duplicate
+        // entries"; a recipient MAY abort with illegal_parameter. A set,
+        // not pairwise comparison: the list can be long.
+        let mut seen = crate::codec::SeenSet::<NamedGroup, 16>::new();
+        if !groups.iter().all(|g| seen.insert(*g)) {
+            return Err(PeerMisbehaved::IllegalParameter("duplicate in supported_groups").into());
+        }
         let shares = shares.ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
         if schemes.is_none() {
             return Err(PeerMisbehaved::MissingExtension("signature_algorithms").into());
