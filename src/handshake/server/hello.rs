@@ -149,6 +149,11 @@ impl ServerHs {
             return Err(PeerMisbehaved::MissingExtension("psk_key_exchange_modes").into());
         }
         let modes = modes.unwrap_or_default();
+        // RFC 9846 §4.7.1: tickets only for a client whose hello carried a
+        // suitable psk_key_exchange_modes (one with a mode we implement).
+        self.client_psk_modes = modes
+            .iter()
+            .any(|m| *m == PskKeyExchangeMode::PSK_DHE_KE || *m == PskKeyExchangeMode::PSK_KE);
         // Without a usable share a psk_dhe_ke PSK needs a HelloRetryRequest
         // first; it is looked at on the second ClientHello (a stateful
         // ticket store would otherwise spend the ticket now).
