@@ -362,7 +362,8 @@ impl ServerConnection {
     /// client declined; with `ClientAuth::Required` declining is
     /// `certificate_required`). Needs a client that offered
     /// post_handshake_auth (ours does when it has a resolver), a verifier
-    /// in the config, and no request outstanding. Application data keeps
+    /// in the config, and no request outstanding; never after an
+    /// external-PSK handshake (RFC 9846 §4.4.2). Application data keeps
     /// flowing meanwhile.
     pub fn request_client_certificate(&mut self) -> Result<(), Error> {
         self.inner.core.check_usable()?;

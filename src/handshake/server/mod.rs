@@ -463,6 +463,15 @@ pub fn request_client_certificate(core: &mut Core, state: &mut State) -> Result<
             "the client did not offer post_handshake_auth".into(),
         ));
     }
+    // RFC 9846 §4.4.2: "servers which are authenticating with an external
+    // PSK MUST NOT send the CertificateRequest message in the main
+    // handshake or request post-handshake authentication" (the main
+    // handshake sends none in any PSK handshake, see flight.rs).
+    if core.negotiated.external_psk {
+        return Err(Error::BadConfig(
+            "the connection is authenticated with an external PSK (RFC 9846 §4.4.2)".into(),
+        ));
+    }
     if !matches!(hs.pha, Pha::Idle) {
         return Err(Error::BadConfig(
             "a client certificate request is already outstanding".into(),
