@@ -249,7 +249,10 @@ impl Connection {
     }
 
     /// Sends a KeyUpdate (RFC 8446 §4.6.3) and switches to the next write
-    /// key; with `request_peer` the peer is asked to update too.
+    /// key; with `request_peer` the peer is asked to update too. While an
+    /// earlier request is unanswered (no KeyUpdate from the peer since),
+    /// the new KeyUpdate does not ask again: RFC 9846 §4.7.3 forbids a
+    /// second request, and the pending one already updates the peer.
     pub fn update_keys(&mut self, request_peer: bool) -> Result<(), Error> {
         self.core.update_keys(request_peer)
     }
