@@ -770,8 +770,12 @@ impl Core {
                 self.events.push_back(Event::Closed(CloseKind::CloseNotify));
                 Ok(())
             }
-            AlertDescription::USER_CANCELED if alert.level == AlertLevel::WARNING => {
-                // §6.1: tolerated, but bounded.
+            AlertDescription::USER_CANCELED => {
+                // RFC 9846 §6.1: a closure alert, whatever its level (§6: the
+                // level "can safely be ignored"); the sender "MUST" follow
+                // it with close_notify and receivers "SHOULD continue to
+                // read data from the peer until a close_notify is received".
+                // Tolerated, but bounded.
                 self.warnings = self.warnings.saturating_add(1);
                 if self.warnings > self.limits.max_warning_alerts {
                     return Err(PeerMisbehaved::TooMany("warning alerts").into());
