@@ -216,8 +216,8 @@ pub struct Limits {
     /// traffic-analysis cover; an endless stream of them is a loop).
     /// Default 32. `PeerMisbehaved::TooMany`, `unexpected_message`.
     pub max_empty_records: u32,
-    /// user_canceled warning alerts without application data in between
-    /// (§6.1). Default 32. `PeerMisbehaved::TooMany`, `unexpected_message`.
+    /// user_canceled alerts (at any level: RFC 9846 §6.1) without
+    /// application data in between. Default 32. `PeerMisbehaved::TooMany`, `unexpected_message`.
     pub max_warning_alerts: u32,
     /// KeyUpdates without application data in between (§4.6.3): each costs
     /// a key derivation and may ask for our own KeyUpdate. Default 32.
@@ -963,6 +963,11 @@ fn check_basics(
         return Err(Error::BadConfig(
             "groups must be non-empty and contain only implemented groups".into(),
         ));
+    }
+    // RFC 9846 §4.3.7: named_group_list "MUST NOT contain any duplicate
+    // entries" (and a peer may abort on them).
+    if crate::handshake::common::has_duplicates(groups) {
+        return Err(Error::BadConfig("groups must not repeat a group".into()));
     }
     Ok(())
 }

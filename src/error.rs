@@ -107,6 +107,9 @@ pub enum PeerMisbehaved {
         /// The limit.
         limit: usize,
     },
+    /// A TLS 1.3 hello whose legacy_version is not 0x0303 (RFC 9846
+    /// §4.2.2, §4.2.3, Appendix E.5; `protocol_version`); names the field.
+    IllegalLegacyVersion(&'static str),
 }
 
 impl PeerMisbehaved {
@@ -129,6 +132,7 @@ impl PeerMisbehaved {
             | Self::InvalidKeyShare
             | Self::MessageTooLarge { .. } => A::ILLEGAL_PARAMETER,
             Self::MissingExtension(_) => A::MISSING_EXTENSION,
+            Self::IllegalLegacyVersion(_) => A::PROTOCOL_VERSION,
             Self::UnsolicitedExtension(_) => A::UNSUPPORTED_EXTENSION,
             Self::BadFinished | Self::BadSignature | Self::BadBinder => A::DECRYPT_ERROR,
         }
@@ -157,6 +161,7 @@ impl fmt::Display for PeerMisbehaved {
             Self::TooMany(w) => write!(f, "too many {w}"),
             Self::DataAfterClose => f.write_str("data after close_notify"),
             Self::MessageTooLarge { len, limit } => write!(f, "a handshake message of {len} bytes exceeds the limit of {limit}"),
+            Self::IllegalLegacyVersion(w) => write!(f, "{w} is not 0x0303 (TLS 1.2), which TLS 1.3 requires"),
         }
     }
 }

@@ -65,12 +65,10 @@ use crate::conn::events::Negotiated;
 use crate::msgs::enums::{AlertDescription, AlertLevel, HandshakeType};
 use crate::msgs::handshake::HRR_RANDOM;
 
-/// An alert sent or received: close_notify (and the tolerated warning
-/// user_canceled) at `debug`, anything else at `warn`.
+/// An alert sent or received: the closure alerts close_notify and
+/// user_canceled (RFC 9846 §6.1) at `debug`, anything else at `warn`.
 pub(crate) fn alert(side: &str, direction: &str, level: AlertLevel, desc: AlertDescription) {
-    if desc == AlertDescription::CLOSE_NOTIFY
-        || (desc == AlertDescription::USER_CANCELED && level == AlertLevel::WARNING)
-    {
+    if desc == AlertDescription::CLOSE_NOTIFY || desc == AlertDescription::USER_CANCELED {
         debug!("{side}: {direction} alert {desc:?} ({level:?})");
     } else {
         warning!("{side}: {direction} alert {desc:?} ({level:?})");

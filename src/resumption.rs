@@ -241,11 +241,15 @@ impl fmt::Debug for ClientSession {
 }
 
 impl ClientSession {
-    /// Whether the ticket is still within its lifetime at `now_ms`.
+    /// Whether the ticket is still within its lifetime at `now_ms`, and
+    /// within 7 days: RFC 9846 §4.7.1, "Clients MUST NOT use tickets for
+    /// longer than 7 days after issuance, regardless of the
+    /// ticket_lifetime" (a stored session need not come from a checked
+    /// NewSessionTicket).
     pub fn is_fresh(&self, now_ms: u64) -> bool {
         now_ms >= self.received_ms
             && now_ms.saturating_sub(self.received_ms)
-                < u64::from(self.lifetime).saturating_mul(1000)
+                < u64::from(self.lifetime.min(604_800)).saturating_mul(1000)
     }
 
     /// The obfuscated_ticket_age to send at `now_ms` (§4.2.11.1).

@@ -14,7 +14,7 @@ use forge::*;
 use pair::client_builder;
 use tls13::ClientConnection;
 use tls13::codec::Codec;
-use tls13::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+use tls13::error::{Error, InvalidMessage, PeerMisbehaved};
 use tls13::msgs::enums::*;
 use tls13::msgs::handshake::*;
 
@@ -127,6 +127,8 @@ fn supported_versions_selects_unoffered_version() {
     }
 }
 
+/// RFC 9846 §4.2.3: any legacy_version but 0x0303 is protocol_version
+/// (RFC 8446 had illegal_parameter here).
 #[test]
 fn server_hello_legacy_version_not_tls12() {
     let (mut c, ch) = client();
@@ -134,8 +136,8 @@ fn server_hello_legacy_version_not_tls12() {
     fails_plain(
         &mut c,
         &input,
-        PeerMisbehaved::IllegalParameter("ServerHello.legacy_version").into(),
-        AlertDescription::ILLEGAL_PARAMETER,
+        PeerMisbehaved::IllegalLegacyVersion("ServerHello.legacy_version").into(),
+        AlertDescription::PROTOCOL_VERSION,
     );
 }
 
@@ -147,7 +149,7 @@ fn server_hello_legacy_version_ssl3_is_protocol_version() {
     fails_plain(
         &mut c,
         &input,
-        PeerIncompatible::NoTls13.into(),
+        PeerMisbehaved::IllegalLegacyVersion("ServerHello.legacy_version").into(),
         AlertDescription::PROTOCOL_VERSION,
     );
 }
@@ -809,25 +811,28 @@ fn certificate_verify_scheme_of_another_key_type() {
 }
 
 /// §4.1.4: the HelloRetryRequest's legacy fields are checked like a
-/// ServerHello's.
+/// ServerHello's (legacy_version: RFC 9846 §4.2.3, protocol_version).
 #[test]
 fn hrr_legacy_fields() {
     type Edit = fn(&mut ServerHello);
-    let cases: [(Edit, &str); 3] = [
+    let cases: [(Edit, Error, AlertDescription); 3] = [
         (
             |h| h.legacy_compression_method = 1,
-            "legacy_compression_method",
+            PeerMisbehaved::IllegalParameter("legacy_compression_method").into(),
+            AlertDescription::ILLEGAL_PARAMETER,
         ),
         (
             |h| h.legacy_session_id_echo = vec![0; 32],
-            "legacy_session_id_echo",
+            PeerMisbehaved::IllegalParameter("legacy_session_id_echo").into(),
+            AlertDescription::ILLEGAL_PARAMETER,
         ),
         (
             |h| h.legacy_version = ProtocolVersion::TLS1_1,
-            "ServerHello.legacy_version",
+            PeerMisbehaved::IllegalLegacyVersion("ServerHello.legacy_version").into(),
+            AlertDescription::PROTOCOL_VERSION,
         ),
     ];
-    for (edit, field) in cases {
+    for (edit, err, alert) in cases {
         let (mut c, ch) = client();
         let input = sh(&ch, |sh| {
             sh.random = HRR_RANDOM;
@@ -837,12 +842,7 @@ fn hrr_legacy_fields() {
             ];
             edit(sh);
         });
-        fails_plain(
-            &mut c,
-            &input,
-            PeerMisbehaved::IllegalParameter(field).into(),
-            AlertDescription::ILLEGAL_PARAMETER,
-        );
+        fails_plain(&mut c, &input, err, alert);
     }
 }
 

@@ -14,7 +14,7 @@ use forge::*;
 use pair::server_builder;
 use tls13::ServerConnection;
 use tls13::codec::Codec;
-use tls13::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+use tls13::error::{Error, InvalidMessage, PeerMisbehaved};
 use tls13::msgs::enums::*;
 use tls13::msgs::handshake::*;
 
@@ -59,12 +59,13 @@ fn unedited_client_hello_is_accepted() {
     assert!(!s.pending_output().is_empty());
 }
 
-/// Appendix D.5: legacy_version 0x0300 is protocol_version.
+/// Appendix D.5: legacy_version 0x0300 is protocol_version (RFC 9846
+/// §4.2.2: so is every value but 0x0303).
 #[test]
 fn client_hello_legacy_version_ssl3() {
     fails_plain(
         &edited(|ch| ch.legacy_version = ProtocolVersion(0x0300)),
-        PeerIncompatible::NoTls13.into(),
+        PeerMisbehaved::IllegalLegacyVersion("ClientHello.legacy_version").into(),
         AlertDescription::PROTOCOL_VERSION,
     );
 }

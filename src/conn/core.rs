@@ -89,7 +89,16 @@ pub struct Core {
     key_updates: u32,
     ccs_count: u32,
     limits: Limits,
+    /// We sent KeyUpdate(update_requested) and no KeyUpdate of the peer's
+    /// has arrived since (RFC 9846 §4.7.3: no second request meanwhile).
+    key_update_requested: bool,
+    /// KeyUpdates we sent (RFC 9846 §4.7.3 caps them).
+    key_updates_sent: u64,
 }
+
+/// RFC 9846 §4.7.3: "sending implementations MUST NOT allow the epoch --
+/// and hence the number of key updates -- to exceed 2^48-1".
+const MAX_KEY_UPDATES_SENT: u64 = (1 << 48) - 1;
 
 impl Core {
     pub fn new(padding: PaddingPolicy, key_log: Option<Arc<dyn KeyLog>>, is_client: bool) -> Self {
@@ -131,6 +140,8 @@ impl Core {
             key_updates: 0,
             ccs_count: 0,
             limits: Limits::default(),
+            key_update_requested: false,
+            key_updates_sent: 0,
         }
     }
 
@@ -389,7 +400,11 @@ impl Core {
         if self.sent_close {
             return Err(Error::ConnectionClosed);
         }
-        let req = if request_peer {
+        // RFC 9846 §4.7.3: "Until receiving a subsequent KeyUpdate from the
+        // peer, the sender MUST NOT send another KeyUpdate with
+        // request_update set to "update_requested"." The pending request
+        // already has the peer update; ours is updated all the same.
+        let req = if request_peer && !self.key_update_requested {
             KeyUpdateRequest::UPDATE_REQUESTED
         } else {
             KeyUpdateRequest::UPDATE_NOT_REQUESTED
@@ -578,6 +593,13 @@ impl Core {
     }
 
     fn send_key_update(&mut self, req: KeyUpdateRequest) -> Result<(), Error> {
+        if self.key_updates_sent >= MAX_KEY_UPDATES_SENT {
+            // Reached only past 2^48 updates; then §5.5's other option,
+            // closing, is what is left.
+            return Err(Error::Internal(
+                "no KeyUpdate left: RFC 9846 §4.7.3 caps the epoch at 2^48-1",
+            ));
+        }
         log::debug!("{}: sending KeyUpdate ({:?})", self.side, req);
         // What was queued before goes out before the KeyUpdate, under the
         // key it was built for (see change_write_key).
@@ -595,7 +617,12 @@ impl Core {
             .as_ref()
             .ok_or(Error::Internal("no write secret"))?;
         let next = key_schedule::next_traffic_secret(suite.hash, current.as_ref());
-        self.change_write_key(Some(&next))
+        self.change_write_key(Some(&next))?;
+        self.key_updates_sent = self.key_updates_sent.saturating_add(1);
+        if req == KeyUpdateRequest::UPDATE_REQUESTED {
+            self.key_update_requested = true;
+        }
+        Ok(())
     }
 
     /// Handles a received KeyUpdate (§4.6.3).
@@ -616,7 +643,14 @@ impl Core {
             .ok_or(Error::Internal("no read secret"))?;
         let next = key_schedule::next_traffic_secret(suite.hash, current.as_ref());
         self.set_read_secret(&next)?;
-        if req == KeyUpdateRequest::UPDATE_REQUESTED && !self.sent_close {
+        // Any KeyUpdate of the peer's answers a request of ours (§4.7.3).
+        self.key_update_requested = false;
+        // RFC 9846 §4.7.3: an update that would pass the epoch cap is not
+        // sent; the request is then ignored (receivers never enforce it).
+        if req == KeyUpdateRequest::UPDATE_REQUESTED
+            && !self.sent_close
+            && self.key_updates_sent < MAX_KEY_UPDATES_SENT
+        {
             self.send_key_update(KeyUpdateRequest::UPDATE_NOT_REQUESTED)?;
         }
         Ok(())
@@ -839,8 +873,12 @@ impl Core {
                 self.events.push_back(Event::Closed(CloseKind::CloseNotify));
                 Ok(())
             }
-            AlertDescription::USER_CANCELED if alert.level == AlertLevel::WARNING => {
-                // §6.1: tolerated, but bounded.
+            AlertDescription::USER_CANCELED => {
+                // RFC 9846 §6.1: a closure alert, whatever its level (§6: the
+                // level "can safely be ignored"); the sender "MUST" follow
+                // it with close_notify and receivers "SHOULD continue to
+                // read data from the peer until a close_notify is received".
+                // Tolerated, but bounded.
                 self.warnings = self.warnings.saturating_add(1);
                 if self.warnings > self.limits.max_warning_alerts {
                     return Err(PeerMisbehaved::TooMany("warning alerts").into());
@@ -871,4 +909,43 @@ fn read_unprotected_alert(payload: &[u8], joiner_empty: bool) -> Result<AlertMes
         return Err(PeerMisbehaved::EmptyFragment.into());
     }
     Ok(AlertMessage::read_exact(payload, "alert")?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::suites::TLS_AES_128_GCM_SHA256;
+
+    fn connected_core() -> Core {
+        let mut core = Core::new(PaddingPolicy::default(), None, true);
+        core.set_suite(TLS_AES_128_GCM_SHA256);
+        core.set_write_secret(&Output::new(&[7; 32])).unwrap();
+        core.set_read_secret(&Output::new(&[9; 32])).unwrap();
+        core.connected = true;
+        core
+    }
+
+    /// RFC 9846 §4.7.3: "sending implementations MUST NOT allow the epoch
+    /// -- and hence the number of key updates -- to exceed 2^48-1"; a
+    /// request that would pass it is ignored. (2^48 real updates are out
+    /// of a test's reach: the count starts near the cap.)
+    #[test]
+    fn key_updates_sent_never_exceed_2_pow_48_minus_1() {
+        let mut core = connected_core();
+        core.key_updates_sent = MAX_KEY_UPDATES_SENT - 1;
+        core.update_keys(false).unwrap();
+        assert_eq!(core.key_updates_sent, MAX_KEY_UPDATES_SENT);
+        let sent = core.pending_output().len();
+        assert!(matches!(core.update_keys(false), Err(Error::Internal(_))));
+        assert_eq!(core.key_updates_sent, MAX_KEY_UPDATES_SENT);
+
+        // The peer's update_requested at the cap: its key is taken, the
+        // request ignored (nothing of ours goes out).
+        let mut core = connected_core();
+        core.key_updates_sent = MAX_KEY_UPDATES_SENT;
+        core.received_key_update(KeyUpdateRequest::UPDATE_REQUESTED)
+            .unwrap();
+        assert!(core.pending_output().is_empty());
+        assert!(sent > 0);
+    }
 }

@@ -21,7 +21,9 @@ pub enum Event {
     /// confused.
     Closed(CloseKind),
     /// The server sent a NewSessionTicket (client only). The session is
-    /// already in the config's session store, if there is one.
+    /// already in the config's session store. A client that does not
+    /// resume (no session store, or an external PSK configured) ignores
+    /// tickets silently and reports none (RFC 9846 §4.7.1).
     NewSessionTicket(NewSessionTicket),
     /// Server: 0-RTT data from the client, before the handshake completed.
     /// **It may be a replay** (RFC 8446 §8): act on it only if doing so

@@ -312,7 +312,10 @@ impl Connection {
     }
 
     /// Sends a KeyUpdate (RFC 8446 §4.6.3) and switches to the next write
-    /// key; with `request_peer` the peer is asked to update too.
+    /// key; with `request_peer` the peer is asked to update too. While an
+    /// earlier request is unanswered (no KeyUpdate from the peer since),
+    /// the new KeyUpdate does not ask again: RFC 9846 §4.7.3 forbids a
+    /// second request, and the pending one already updates the peer.
     pub fn update_keys(&mut self, request_peer: bool) -> Result<(), Error> {
         self.core.update_keys(request_peer)
     }
@@ -425,7 +428,8 @@ impl ServerConnection {
     /// client declined; with `ClientAuth::Required` declining is
     /// `certificate_required`). Needs a client that offered
     /// post_handshake_auth (ours does when it has a resolver), a verifier
-    /// in the config, and no request outstanding. Application data keeps
+    /// in the config, and no request outstanding; never after an
+    /// external-PSK handshake (RFC 9846 §4.4.2). Application data keeps
     /// flowing meanwhile.
     pub fn request_client_certificate(&mut self) -> Result<(), Error> {
         self.inner.core.check_usable()?;

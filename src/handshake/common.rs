@@ -325,8 +325,8 @@ pub mod ext_in {
 }
 
 /// Whether an extension may appear in the message `msg` (an [`ext_in`]
-/// flag): `Some(..)` for the extensions §4.2's table lists (and RFC 8449's
-/// record_size_limit), `None` for others. §4.2: "If an implementation
+/// flag): `Some(..)` for the extensions §4.2's table lists (RFC 9846
+/// §4.3's Table 1, plus those 8446's table had), `None` for others. §4.2: "If an implementation
 /// receives an extension which it recognizes and which is not specified
 /// for the message in which it appears, it MUST abort the handshake with
 /// an "illegal_parameter" alert."
@@ -334,8 +334,9 @@ pub fn extension_allowed_in(typ: ExtensionType, msg: u8) -> Option<bool> {
     use ExtensionType as T;
     use ext_in::*;
     let allowed = match typ {
-        T::SERVER_NAME
-        | T::MAX_FRAGMENT_LENGTH
+        // RFC 9846 §4.3 Table 1 adds CR (RFC 9261 exported authenticators).
+        T::SERVER_NAME => CH | EE | CR,
+        T::MAX_FRAGMENT_LENGTH
         | T::SUPPORTED_GROUPS
         | T::USE_SRTP
         | T::HEARTBEAT
@@ -353,6 +354,17 @@ pub fn extension_allowed_in(typ: ExtensionType, msg: u8) -> Option<bool> {
         T::COOKIE => CH | HRR,
         T::SUPPORTED_VERSIONS | T::KEY_SHARE => CH | SH | HRR,
         T::OID_FILTERS => CR,
+        // The rest of RFC 9846's Table 1, and cached_info (§11.1).
+        T::COMPRESS_CERTIFICATE => CH | CR,
+        T::DELEGATED_CREDENTIAL | T::TRANSPARENCY_INFO => CH | CR | CT,
+        T::CACHED_INFO
+        | T::SUPPORTED_EKT_CIPHERS
+        | T::EXTERNAL_ID_HASH
+        | T::EXTERNAL_SESSION_ID
+        | T::QUIC_TRANSPORT_PARAMETERS
+        | T::TICKET_REQUEST => CH | EE,
+        T::ECH_OUTER_EXTENSIONS => CH,
+        T::ENCRYPTED_CLIENT_HELLO => CH | HRR | EE,
         _ => return None,
     };
     Some(allowed & msg != 0)
@@ -460,6 +472,39 @@ mod tests {
                 .collect(),
         });
         assert_eq!(out[1..], msg.to_bytes());
+    }
+
+    /// RFC 9846 §4.3, Table 1: server_name may now appear in a
+    /// CertificateRequest, and the table's other extensions are placed.
+    /// Raw code points, as on the wire.
+    #[test]
+    fn server_name_is_allowed_in_certificate_request() {
+        use ext_in::*;
+        let t = ExtensionType;
+        assert_eq!(extension_allowed_in(t(0), CR), Some(true));
+        assert_eq!(extension_allowed_in(t(0), CT), Some(false));
+        let table: [(u16, u8); 11] = [
+            (25, CH | EE),           // cached_info (RFC 9846 §11.1)
+            (27, CH | CR),           // compress_certificate
+            (34, CH | CR | CT),      // delegated_credential
+            (39, CH | EE),           // supported_ekt_ciphers
+            (52, CH | CR | CT),      // transparency_info
+            (55, CH | EE),           // external_id_hash
+            (56, CH | EE),           // external_session_id
+            (57, CH | EE),           // quic_transport_parameters
+            (58, CH | EE),           // ticket_request
+            (0xfd00, CH),            // ech_outer_extensions
+            (0xfe0d, CH | HRR | EE), // encrypted_client_hello
+        ];
+        for (typ, allowed) in table {
+            for msg in [CH, SH, HRR, EE, CT, CR, NST] {
+                assert_eq!(
+                    extension_allowed_in(t(typ), msg),
+                    Some(allowed & msg != 0),
+                    "extension {typ} in message flag {msg}"
+                );
+            }
+        }
     }
 
     #[test]

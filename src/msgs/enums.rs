@@ -171,6 +171,19 @@ code_points! {
         SIGNATURE_ALGORITHMS_CERT = 50,
         KEY_SHARE = 51,
         RENEGOTIATION_INFO = 0xff01,
+        // Listed in RFC 9846 §4.3 (Table 1) or its IANA changes (§11.1);
+        // not implemented, known so that their messages are checked.
+        CACHED_INFO = 25,
+        COMPRESS_CERTIFICATE = 27,
+        DELEGATED_CREDENTIAL = 34,
+        SUPPORTED_EKT_CIPHERS = 39,
+        TRANSPARENCY_INFO = 52,
+        EXTERNAL_ID_HASH = 55,
+        EXTERNAL_SESSION_ID = 56,
+        QUIC_TRANSPORT_PARAMETERS = 57,
+        TICKET_REQUEST = 58,
+        ECH_OUTER_EXTENSIONS = 0xfd00,
+        ENCRYPTED_CLIENT_HELLO = 0xfe0d,
     }
 }
 
@@ -211,6 +224,9 @@ code_points! {
         BAD_CERTIFICATE_STATUS_RESPONSE = 113,
         UNKNOWN_PSK_IDENTITY = 115,
         CERTIFICATE_REQUIRED = 116,
+        /// RFC 9846 §6.2: a generic error, when no more specific alert
+        /// applies or the sender wishes to conceal which one does.
+        GENERAL_ERROR = 117,
         NO_APPLICATION_PROTOCOL = 120,
     }
 }

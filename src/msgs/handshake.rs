@@ -487,8 +487,10 @@ impl CertificateRequest {
     }
 
     fn read_body(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        // §4.3.2: opaque certificate_request_context<0..2^8-1>;
-        // Extension extensions<2..2^16-1>
+        // RFC 9846 §4.4.2: opaque certificate_request_context<0..2^8-1>;
+        // Extension extensions<0..2^16-1> (8446's lower bound of 2 was an
+        // error). An empty block parses; the missing signature_algorithms
+        // is then missing_extension, not decode_error.
         let context = r
             .vec_bytes(LengthPrefix::U8, "certificate_request_context")?
             .to_vec();
@@ -498,9 +500,6 @@ impl CertificateRequest {
             false,
             CertReqExtension::read_body,
         )?;
-        if extensions.is_empty() {
-            return Err(InvalidMessage::EmptyVector("CertificateRequest extensions"));
-        }
         Ok(Self {
             context,
             extensions,

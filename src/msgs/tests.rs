@@ -622,10 +622,14 @@ fn message_level_rules() {
         parse(&framed(4, &[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0])),
         Err(EmptyVector("ticket"))
     );
-    // CertificateRequest extensions<2..2^16-1>
+    // RFC 9846 §4.4.2: CertificateRequest extensions<0..2^16-1>: an empty
+    // block parses (the state machine then wants signature_algorithms).
     assert_eq!(
         parse(&framed(13, &[0, 0, 0])),
-        Err(EmptyVector("CertificateRequest extensions"))
+        Ok(HandshakeMessage::CertificateRequest(CertificateRequest {
+            context: Vec::new(),
+            extensions: Vec::new(),
+        }))
     );
     // cert_data<1..2^24-1>
     assert_eq!(

@@ -172,7 +172,6 @@ impl RecordSealer {
 pub struct RecordOpener {
     prot: Protection,
     seq: u64,
-    limit: u64,
 }
 
 impl RecordOpener {
@@ -181,7 +180,6 @@ impl RecordOpener {
         Self {
             prot: Protection::new(suite, secret),
             seq: 0,
-            limit: suite.aead.integrity_limit(),
         }
     }
 
@@ -193,7 +191,7 @@ impl RecordOpener {
     /// Errors: authentication failure `Error::DecryptFailed`
     /// (`bad_record_mac`); a TLSInnerPlaintext over `max_inner` bytes
     /// `Error::RecordOverflow`; all-zero plaintext (no content type)
-    /// `unexpected_message` (§5.4); integrity limit reached.
+    /// `unexpected_message` (§5.4); a sequence number that would wrap.
     ///
     /// The inner type is returned as found: whether it is allowed here
     /// (e.g. never change_cipher_spec) is for the layer above. The sequence
@@ -213,13 +211,17 @@ impl RecordOpener {
             }
             .into());
         }
-        // Every record is a potential forgery attempt; a peer that stays
-        // within its own confidentiality limit never gets near this
-        // (draft-irtf-cfrg-aead-limits). It also keeps `seq` from wrapping.
-        if self.seq >= self.limit || self.seq == u64::MAX {
-            return Err(
-                PeerMisbehaved::TooMany("records under one key (AEAD integrity limit)").into(),
-            );
+        // RFC 9846 §5.5: "Receiving implementations SHOULD NOT enforce
+        // these limits, as future analyses may result in updated values."
+        // (Nor would an integrity limit protect anything here: a record
+        // that fails to open ends the connection, so a key sees one
+        // forgery attempt, or a few inside refused 0-RTT.) Only a wrap of
+        // the sequence number is refused: the peer had to rekey first (§5.3).
+        if self.seq == u64::MAX {
+            return Err(PeerMisbehaved::TooMany(
+                "records under one key (the sequence number would wrap)",
+            )
+            .into());
         }
         let inner_len = payload
             .len()
@@ -549,10 +551,10 @@ mod tests {
         );
         assert_eq!(sealer.sequence(), u64::MAX);
 
-        // The opener stops at the integrity limit (2^36), long before a wrap.
+        // The opener refuses the record that would wrap its sequence number.
         let mut opener = RecordOpener::new(suite, secret(suite));
-        opener.set_sequence(1 << 36);
-        let (header, mut body) = split(&raw_record(suite, 1 << 36, b"x\x17"));
+        opener.set_sequence(u64::MAX);
+        let (header, mut body) = split(&raw_record(suite, u64::MAX, b"x\x17"));
         let err = opener
             .open(&header, &mut body, MAX_INNER_PLAINTEXT)
             .unwrap_err();
@@ -560,9 +562,29 @@ mod tests {
             matches!(err, Error::PeerMisbehaved(PeerMisbehaved::TooMany(_))),
             "{err:?}"
         );
-        // One below the limit still opens.
-        opener.set_sequence((1 << 36) - 1);
-        let (header, mut body) = split(&raw_record(suite, (1 << 36) - 1, b"x\x17"));
+        // The one before it still opens.
+        opener.set_sequence(u64::MAX - 1);
+        let (header, mut body) = split(&raw_record(suite, u64::MAX - 1, b"x\x17"));
         assert!(opener.open(&header, &mut body, MAX_INNER_PLAINTEXT).is_ok());
+    }
+
+    /// RFC 9846 §5.5: "Receiving implementations SHOULD NOT enforce these
+    /// limits": records past any AEAD usage limit (AES-GCM's confidentiality
+    /// limit, the 2^36 integrity bound) still open.
+    #[test]
+    fn receiver_does_not_enforce_key_usage_limits() {
+        for suite in [TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256] {
+            let conf = suite.aead.confidentiality_limit();
+            for seq in [conf, conf.saturating_add(1), 1 << 36, (1 << 36) + 1] {
+                if seq == u64::MAX {
+                    continue;
+                }
+                let mut opener = RecordOpener::new(suite, secret(suite));
+                opener.set_sequence(seq);
+                let (header, mut body) = split(&raw_record(suite, seq, b"x\x17"));
+                let opened = opener.open(&header, &mut body, MAX_INNER_PLAINTEXT);
+                assert!(opened.is_ok(), "{suite:?} at {seq}: {opened:?}");
+            }
+        }
     }
 }

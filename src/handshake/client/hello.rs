@@ -155,12 +155,12 @@ impl ClientHs {
                 return Err(PeerMisbehaved::SelectedUnofferedParameter("protocol version").into());
             }
         }
-        // Appendix D.5: 0x0300 or below is protocol_version.
-        if sh.legacy_version <= ProtocolVersion(0x0300) {
-            return Err(PeerIncompatible::NoTls13.into());
-        }
+        // RFC 9846 §4.2.3: "A client which receives a TLS 1.3 Server Hello
+        // with a legacy_version value not equal to 0x0303 MUST abort the
+        // handshake with a "protocol_version" alert" (§4.2.4: so is a
+        // HelloRetryRequest checked).
         if sh.legacy_version != ProtocolVersion::TLS1_2 {
-            return Err(PeerMisbehaved::IllegalParameter("ServerHello.legacy_version").into());
+            return Err(PeerMisbehaved::IllegalLegacyVersion("ServerHello.legacy_version").into());
         }
         if sh.legacy_session_id_echo != self.session_id {
             return Err(PeerMisbehaved::IllegalParameter("legacy_session_id_echo").into());

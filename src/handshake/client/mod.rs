@@ -376,6 +376,16 @@ impl ClientHs {
             (St::ExpectFinished(h), HandshakeMessage::Finished(vd)) => {
                 self.finished(core, h, &vd, raw)
             }
+            (St::Connected, HandshakeMessage::NewSessionTicket(_))
+                if self.config.session_store.is_none() || self.config.external_psk.is_some() =>
+            {
+                // RFC 9846 §4.7.1: "Clients which receive a NewSessionTicket
+                // message but do not support resumption MUST silently ignore
+                // this message." Without a session store, or with an external
+                // PSK (offered instead of tickets), we never resume.
+                self.state = St::Connected;
+                Ok(())
+            }
             (St::Connected, HandshakeMessage::NewSessionTicket(t)) => {
                 self.state = St::Connected;
                 check_ticket_extensions(&t)?;

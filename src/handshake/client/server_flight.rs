@@ -436,10 +436,15 @@ impl ClientHs {
         core.set_write_secret(&f.c_ap)?;
         let th = self.transcript.current()?;
         core.resumption_secret = Some(f.master.resumption_master_secret(th.as_ref()));
+        // Without this transcript a post-handshake CertificateRequest is
+        // unexpected_message (§4.6.2). So it is after an external-PSK
+        // handshake: RFC 9846 §4.4.2 forbids the server to send one there,
+        // and Appendix F.1 to combine external PSKs with certificates.
         if self
             .offered
             .extensions
             .contains(&ExtensionType::POST_HANDSHAKE_AUTH)
+            && !core.negotiated.external_psk
         {
             self.pha_transcript = Some(Box::new(self.transcript.clone()));
         }

@@ -17,8 +17,11 @@ impl ServerHs {
             }
             _ => return Err(PeerIncompatible::NoTls13.into()),
         }
-        if ch.legacy_version < ProtocolVersion::TLS1_0 {
-            return Err(PeerIncompatible::NoTls13.into());
+        // RFC 9846 §4.2.2: "A server which receives a legacy_version value
+        // not equal to 0x0303 MUST abort the handshake with a
+        // "protocol_version" alert."
+        if ch.legacy_version != ProtocolVersion::TLS1_2 {
+            return Err(PeerMisbehaved::IllegalLegacyVersion("ClientHello.legacy_version").into());
         }
         // §4.1.2: exactly one compression method, null.
         if ch.legacy_compression_methods != [0] {
@@ -86,6 +89,13 @@ impl ServerHs {
         // §9.2: key_share needs supported_groups; certificate auth needs
         // signature_algorithms.
         let groups = groups.ok_or(PeerMisbehaved::MissingExtension("supported_groups"))?;
+        // RFC 9846 §4.3.7: named_group_list "MUST NOT contain any duplicate
+        // entries"; a recipient MAY abort with illegal_parameter. A set,
+        // not pairwise comparison: the list can be long.
+        let mut seen = crate::codec::SeenSet::<NamedGroup, 16>::new();
+        if !groups.iter().all(|g| seen.insert(*g)) {
+            return Err(PeerMisbehaved::IllegalParameter("duplicate in supported_groups").into());
+        }
         let shares = shares.ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
         if schemes.is_none() {
             return Err(PeerMisbehaved::MissingExtension("signature_algorithms").into());
@@ -139,6 +149,11 @@ impl ServerHs {
             return Err(PeerMisbehaved::MissingExtension("psk_key_exchange_modes").into());
         }
         let modes = modes.unwrap_or_default();
+        // RFC 9846 §4.7.1: tickets only for a client whose hello carried a
+        // suitable psk_key_exchange_modes (one with a mode we implement).
+        self.client_psk_modes = modes
+            .iter()
+            .any(|m| *m == PskKeyExchangeMode::PSK_DHE_KE || *m == PskKeyExchangeMode::PSK_KE);
         // Without a usable share a psk_dhe_ke PSK needs a HelloRetryRequest
         // first; it is looked at on the second ClientHello (a stateful
         // ticket store would otherwise spend the ticket now).

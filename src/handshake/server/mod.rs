@@ -56,6 +56,9 @@ pub struct ServerHs {
     sent_ccs: bool,
     /// The client offered post_handshake_auth (§4.2.6).
     client_pha: bool,
+    /// The client's psk_key_exchange_modes named a mode we implement
+    /// (RFC 9846 §4.7.1: the condition for sending tickets).
+    client_psk_modes: bool,
     /// A post-handshake CertificateRequest in progress (§4.6.2).
     pha: Pha,
     /// Answers to deferred ticket lookups, by identity.
@@ -215,6 +218,7 @@ pub fn start(config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
         state: St::ExpectClientHello { retry: None },
         sent_ccs: false,
         client_pha: false,
+        client_psk_modes: false,
         pha: Pha::Idle,
         redeemed: Vec::new(),
         pha_cert_type: CertificateType::X509,
@@ -457,6 +461,15 @@ pub fn request_client_certificate(core: &mut Core, state: &mut State) -> Result<
     if !hs.client_pha {
         return Err(Error::BadConfig(
             "the client did not offer post_handshake_auth".into(),
+        ));
+    }
+    // RFC 9846 §4.4.2: "servers which are authenticating with an external
+    // PSK MUST NOT send the CertificateRequest message in the main
+    // handshake or request post-handshake authentication" (the main
+    // handshake sends none in any PSK handshake, see flight.rs).
+    if core.negotiated.external_psk {
+        return Err(Error::BadConfig(
+            "the connection is authenticated with an external PSK (RFC 9846 §4.4.2)".into(),
         ));
     }
     if !matches!(hs.pha, Pha::Idle) {

@@ -15,6 +15,12 @@ impl ServerHs {
         let Some(producer) = &cfg.ticket_producer else {
             return Ok(());
         };
+        // RFC 9846 §4.7.1: "If the client's hello contained a suitable
+        // "psk_key_exchange_modes" extension, the server MAY send a
+        // NewSessionTicket": without one, none.
+        if !self.client_psk_modes {
+            return Ok(());
+        }
         let now = cfg.time.now_unix();
         let now_ms = cfg.time.now_unix_millis();
         // Every ticket is encoded into one buffer and queued at once.
