@@ -26,7 +26,7 @@ use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, Pe
 use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule};
 use crate::msgs::enums::*;
 use crate::msgs::handshake::*;
-use crate::resumption::ClientSession;
+use crate::resumption::{ClientSession, SessionKey, SessionOrigin};
 use crate::verify::{CertificateRequestInfo, Decision, ServerName};
 use zeroize::Zeroizing;
 
@@ -63,6 +63,11 @@ pub struct ClientHs {
     /// The transcript through our Finished, kept when we offered
     /// post_handshake_auth (§4.6.2).
     pha_transcript: Option<Box<Transcript>>,
+    /// Where this connection's sessions are filed and looked up.
+    session_key: SessionKey,
+    /// We presented a client identity (in this handshake, after it, or in
+    /// the session we resumed): tickets we receive carry it.
+    client_authenticated: bool,
 }
 
 /// A PSK the ClientHello offers (§4.2.11).
@@ -159,8 +164,18 @@ enum St {
     Poisoned,
 }
 
-/// Builds the connection and queues the first ClientHello.
-pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, State), Error> {
+/// Builds the connection and queues the first ClientHello. Sessions are
+/// filed under `scope` (see [`SessionKey`]), or the configuration's own
+/// scope when `None`.
+pub fn start(
+    config: Arc<ClientConfig>,
+    server_name: &str,
+    scope: Option<&str>,
+) -> Result<(Core, State), Error> {
+    let session_key = match scope {
+        Some(scope) => SessionKey::named(server_name, scope)?,
+        None => SessionKey::for_config(&config, server_name)?,
+    };
     let server_name = ServerName::parse(server_name)?;
     crate::log::debug!(
         "client: hello to {server_name:?}, groups {:?}",
@@ -191,7 +206,7 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
         shares.push(KeyExchange::start(NamedGroup::X25519, rng)?);
     }
 
-    let psk = choose_psk(&config, &server_name);
+    let psk = choose_psk(&config, &server_name, &session_key);
     let early = psk.as_ref().and_then(|p| p.session.as_ref()).filter(|s| {
         config.enable_early_data
             && s.max_early_data > 0
@@ -214,9 +229,11 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
         pha_transcript: None,
         server_cert_type: CertificateType::X509,
         client_cert_type: CertificateType::X509,
+        session_key,
+        client_authenticated: false,
     };
-    hs.send_hello(&mut core, &shares, None, early_suite.is_some())?;
-    if let (Some(suite), Some(p)) = (early_suite, &hs.psk) {
+    let early = hs.send_hello(&mut core, &shares, None, early_suite.is_some())?;
+    if let (Some(suite), Some(p), true) = (early_suite, &hs.psk, early) {
         // §4.2.10: 0-RTT under client_early_traffic_secret, derived over
         // Hash(ClientHello).
         let ch_hash = hs

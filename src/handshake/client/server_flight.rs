@@ -103,6 +103,8 @@ impl ClientHs {
                 core.negotiated.external_psk = p.external;
                 if let Some(s) = &p.session {
                     core.negotiated.peer_certificates = s.peer_certificates.clone();
+                    core.negotiated.peer_raw_public_key = s.peer_raw_public_key;
+                    self.client_authenticated = s.client_authenticated;
                 }
                 EarlySchedule::new(suite.hash, Some(&p.secret))
             }
@@ -403,6 +405,7 @@ impl ClientHs {
             core.queue_handshake(&cert);
             return self.send_finished(core, finish);
         };
+        self.client_authenticated = true;
         let th = self.transcript.current()?;
         let content = common::signed_content(common::CLIENT_CV_CONTEXT, th.as_ref());
         match ck.signer.sign(scheme, &content, self.config.rng.as_ref()) {
