@@ -247,7 +247,10 @@ impl ClientHs {
         }
         // Without server_certificate_type the server sends X.509 (RFC 7250
         // §4.2, outcome 1), which a raw-public-key-only client cannot use.
-        if let Some(types) = &self.offered.server_cert_types
+        // A PSK handshake sends no certificate (and so no type): the
+        // session's type was checked before its ticket was offered.
+        if !h.resumed
+            && let Some(types) = &self.offered.server_cert_types
             && !types.contains(&self.server_cert_type)
         {
             return Err(CertificateError::Other {
