@@ -561,24 +561,57 @@ fn raw_public_key_flag_survives_resumption_on_both_sides() {
 fn raw_key_session_is_not_resumed_where_raw_keys_are_no_longer_accepted() {
     let (client, server) = resuming_rpk_pair();
     resuming_connect(&client, server());
-    // The server now takes only X.509 client certificates (a reload):
-    // the raw-key identity in the ticket does not resume, and the full
-    // handshake refuses a client with only a raw key.
-    let tickets_server = server();
-    let strict = rpk_server(KeyType::Ed25519)
-        .client_auth(ClientAuth::Required(Arc::new(PinnedRawPublicKeys::new(
+    // The server now takes only X.509 client certificates, optionally (a
+    // reload): the raw-key identity in the ticket does not resume; the
+    // full handshake asks for no certificate our raw-key-only client
+    // could give, and goes on without one.
+    let tickets = server().ticket_producer.clone().unwrap();
+    let x509_only = rpk_server(KeyType::Ed25519)
+        .client_auth(ClientAuth::Optional(Arc::new(PinnedRawPublicKeys::new(
             vec![spki(KeyType::EcdsaP384)],
         ))))
         .client_certificate_types(&[X509])
-        .tickets(tickets_server.ticket_producer.clone().unwrap(), 1, 3600)
+        .tickets(tickets, 1, 3600)
         .build()
         .unwrap();
-    let mut p = Pair::from_connections(
-        tls13::ClientConnection::new(client.clone(), "localhost").unwrap(),
-        tls13::ServerConnection::new(Arc::new(strict)).unwrap(),
-        Feed::Whole,
-    );
-    let (_, err) = p.run().expect_err("no raw-key client under X.509 only");
+    let p = resuming_connect(&client, x509_only);
     assert!(!p.server.negotiated().resumed);
-    assert_eq!(err.alert(), Some(AlertDescription::UNSUPPORTED_CERTIFICATE));
+    assert!(p.server.negotiated().peer_certificates.is_empty());
+    assert!(!p.server.negotiated().peer_raw_public_key);
+}
+
+#[test]
+fn client_raw_public_key_flag_survives_resumption_on_the_server() {
+    // An X.509 server, a client authenticating with a raw key.
+    let tickets: Arc<dyn tls13::config::TicketProducer> =
+        Arc::new(tls13::resumption::StatelessTicketer::new(
+            Arc::new(tls13::crypto::OsRandom),
+            Arc::new(tls13::config::SystemTimeSource),
+            3600,
+        ));
+    let client = Arc::new(
+        client_builder(KeyType::EcdsaP256)
+            .client_auth_raw_public_key(key(KeyType::EcdsaP384))
+            .build()
+            .unwrap(),
+    );
+    let server = || {
+        server_builder(KeyType::EcdsaP256)
+            .client_auth(ClientAuth::Required(Arc::new(PinnedRawPublicKeys::new(
+                vec![spki(KeyType::EcdsaP384)],
+            ))))
+            .client_certificate_types(&[RPK])
+            .tickets(tickets.clone(), 1, 3600)
+            .build()
+            .unwrap()
+    };
+    resuming_connect(&client, server());
+    let p = resuming_connect(&client, server());
+    let s = p.server.negotiated();
+    assert!(s.resumed);
+    assert_eq!(s.peer_certificates, vec![spki(KeyType::EcdsaP384)]);
+    assert!(
+        s.peer_raw_public_key,
+        "a bare key reported as an X.509 chain"
+    );
 }
