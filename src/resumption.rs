@@ -18,7 +18,7 @@ use crate::codec::{Codec, LengthPrefix, Reader, put_vec};
 use crate::crypto::hash::HashAlgorithm;
 use crate::error::{Error, InvalidMessage};
 use crate::msgs::enums::CipherSuite;
-use crate::verify::{ResolvesClientCert, ServerCertVerifier};
+use crate::verify::{ResolvesClientCert, ServerCertVerifier, ServerName};
 
 /// Format version of encoded sessions; bumped when the layout changes so
 /// that old blobs are refused instead of misread. Version 2 added the
@@ -386,7 +386,7 @@ impl ClientSession {
 /// checked against the connecting configuration ([`SessionOrigin`]).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SessionKey {
-    server_name: String,
+    pub(crate) server_name: ServerName,
     scope: Scope,
 }
 
@@ -404,7 +404,7 @@ impl SessionKey {
     /// (DNS names in lower case).
     pub fn named(server_name: &str, scope: &str) -> Result<Self, Error> {
         Ok(Self {
-            server_name: normal_name(server_name)?,
+            server_name: ServerName::parse(server_name)?,
             scope: Scope::Named(scope.into()),
         })
     }
@@ -414,14 +414,25 @@ impl SessionKey {
         config: &crate::config::ClientConfig,
         server_name: &str,
     ) -> Result<Self, Error> {
-        Ok(Self {
-            server_name: normal_name(server_name)?,
-            scope: Scope::Config(config.session_scope_id()),
-        })
+        Ok(Self::new(ServerName::parse(server_name)?, config, None))
+    }
+
+    /// A connection's key: its name, in `scope` if named, else in
+    /// `config`'s own.
+    pub(crate) fn new(
+        server_name: ServerName,
+        config: &crate::config::ClientConfig,
+        scope: Option<&str>,
+    ) -> Self {
+        let scope = match scope {
+            Some(s) => Scope::Named(s.into()),
+            None => Scope::Config(config.session_scope_id()),
+        };
+        Self { server_name, scope }
     }
 
     /// The server name.
-    pub fn server_name(&self) -> &str {
+    pub fn server_name(&self) -> &ServerName {
         &self.server_name
     }
 
@@ -444,15 +455,6 @@ impl fmt::Display for SessionKey {
             Scope::Named(s) => write!(f, "{} {s}", self.server_name),
         }
     }
-}
-
-/// A server name as a session key holds it: the DNS name in lower case,
-/// or the IP literal as text.
-fn normal_name(name: &str) -> Result<String, Error> {
-    Ok(alloc::format!(
-        "{}",
-        crate::verify::ServerName::parse(name)?
-    ))
 }
 
 /// Where a client keeps sessions between connections, by [`SessionKey`].
@@ -874,11 +876,14 @@ mod stores {
 
         /// Tickets held for `server_name` under any key.
         pub fn count_for_name(&self, server_name: &str) -> usize {
+            let Ok(name) = crate::verify::ServerName::parse(server_name) else {
+                return 0;
+            };
             self.inner
                 .lock()
                 .map(|g| {
                     g.iter()
-                        .filter(|(n, _)| n.server_name() == server_name)
+                        .filter(|(n, _)| *n.server_name() == name)
                         .map(|(_, q)| q.len())
                         .sum()
                 })

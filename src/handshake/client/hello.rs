@@ -16,7 +16,7 @@ impl ClientHs {
         let c = &self.config;
         // Room for every extension we may send: one allocation.
         let mut exts = Vec::with_capacity(16);
-        if let ServerName::Dns(name) = &self.server_name {
+        if let ServerName::Dns(name) = &self.session_key.server_name {
             exts.push(ClientExtension::ServerName(vec![(
                 ServerNameType::HOST_NAME,
                 name.as_bytes().to_vec(),
@@ -69,7 +69,16 @@ impl ClientHs {
         // limit). A ticket that does not is not offered: before anything
         // is sent that changes nothing; after a HelloRetryRequest the
         // server just sees no PSK.
-        let rest = encoded_len(&exts, self.session_id.len(), c.suites.len());
+        // Measured only when something large may be added (the common
+        // full handshake pays nothing).
+        let rest = if self.psk.is_some() || cookie.is_some() {
+            encoded_len(&exts, self.session_id.len(), c.suites.len())
+        } else {
+            HelloLen {
+                extensions: 0,
+                fixed: 0,
+            }
+        };
         if let Some(p) = &self.psk {
             let with_psk = rest
                 .extensions
@@ -298,7 +307,7 @@ struct HelloLen {
 }
 
 fn encoded_len(exts: &[ClientExtension], session_id: usize, suites: usize) -> HelloLen {
-    let mut scratch = Vec::new();
+    let mut scratch = Vec::with_capacity(4096);
     let extensions = exts.iter().fold(0usize, |n, e| {
         scratch.clear();
         e.encode(&mut scratch);

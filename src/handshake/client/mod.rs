@@ -45,7 +45,6 @@ use super::transcript::Transcript;
 /// Client handshake state plus what was offered.
 pub struct ClientHs {
     config: Arc<ClientConfig>,
-    server_name: ServerName,
     transcript: Transcript,
     state: St,
     random: [u8; 32],
@@ -63,7 +62,8 @@ pub struct ClientHs {
     /// The transcript through our Finished, kept when we offered
     /// post_handshake_auth (§4.6.2).
     pha_transcript: Option<Box<Transcript>>,
-    /// Where this connection's sessions are filed and looked up.
+    /// Where this connection's sessions are filed and looked up; it holds
+    /// the server name (`session_key.server_name`).
     session_key: SessionKey,
     /// We presented a client identity (in this handshake, after it, or in
     /// the session we resumed): tickets we receive carry it.
@@ -172,10 +172,6 @@ pub fn start(
     server_name: &str,
     scope: Option<&str>,
 ) -> Result<(Core, State), Error> {
-    let session_key = match scope {
-        Some(scope) => SessionKey::named(server_name, scope)?,
-        None => SessionKey::for_config(&config, server_name)?,
-    };
     let server_name = ServerName::parse(server_name)?;
     crate::log::debug!(
         "client: hello to {server_name:?}, groups {:?}",
@@ -206,7 +202,8 @@ pub fn start(
         shares.push(KeyExchange::start(NamedGroup::X25519, rng)?);
     }
 
-    let psk = choose_psk(&config, &server_name, &session_key);
+    let session_key = SessionKey::new(server_name, &config, scope);
+    let psk = choose_psk(&config, &session_key);
     let early = psk.as_ref().and_then(|p| p.session.as_ref()).filter(|s| {
         config.enable_early_data
             && s.max_early_data > 0
@@ -217,7 +214,6 @@ pub fn start(
 
     let mut hs = ClientHs {
         config,
-        server_name,
         transcript: Transcript::default(),
         state: St::Poisoned,
         random,

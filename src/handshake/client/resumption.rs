@@ -160,11 +160,7 @@ fn compatible(config: &ClientConfig, name: &ServerName, s: &ClientSession) -> bo
 
 /// The PSK to offer: the external one, else a fresh ticket for this name
 /// whose hash one of our suites has.
-pub(super) fn choose_psk(
-    config: &ClientConfig,
-    name: &ServerName,
-    key: &SessionKey,
-) -> Option<Box<PskOffer>> {
+pub(super) fn choose_psk(config: &ClientConfig, key: &SessionKey) -> Option<Box<PskOffer>> {
     if let Some(ext) = &config.external_psk {
         if !config.suites.iter().any(|s| s.hash == ext.hash) {
             return None;
@@ -190,7 +186,7 @@ pub(super) fn choose_psk(
         if !s.is_fresh(now_ms) || !config.suites.iter().any(|c| c.hash == params.hash) {
             continue;
         }
-        if !compatible(config, name, &s) {
+        if !compatible(config, &key.server_name, &s) {
             continue;
         }
         if config.external_psk.is_none() && !s.ticket.is_empty() && s.ticket.len() <= 0xffff {

@@ -311,12 +311,12 @@ impl ClientHs {
         let verifier = &self.config.verifier;
         let decision = if raw_key {
             let spki = common::received_raw_public_key(&chain)?;
-            verifier.verify_server_raw_public_key(spki, &self.server_name, now)
+            verifier.verify_server_raw_public_key(spki, &self.session_key.server_name, now)
         } else {
             let (ee, rest) = chain
                 .split_first()
                 .ok_or(InvalidMessage::EmptyVector("certificate_list"))?;
-            verifier.verify_server_cert(ee, rest, &self.server_name, now)
+            verifier.verify_server_cert(ee, rest, &self.session_key.server_name, now)
         };
         // The chain moves into the connection's record of the peer; only
         // a deferred decision needs a copy of its own.
@@ -330,7 +330,7 @@ impl ClientHs {
                 core.push_event(Event::VerifyServerCert(VerifyRequest {
                     chain: request_chain.unwrap_or_default(),
                     certificate_type: self.server_cert_type,
-                    server_name: self.server_name.clone(),
+                    server_name: self.session_key.server_name.clone(),
                     now,
                 }));
                 self.state = St::AwaitVerify(h);
