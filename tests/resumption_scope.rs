@@ -51,23 +51,22 @@ impl World {
     }
 }
 
-fn run(c: &Arc<ClientConfig>, scope: &str, s: ServerConfig) -> Result<Pair, (Pair, Error)> {
+/// A connection in `scope`, and the error that ended it, if one did.
+fn run(c: &Arc<ClientConfig>, scope: &str, s: ServerConfig) -> (Pair, Option<Error>) {
     let mut p = Pair::from_connections(
         ClientConnection::with_session_scope(c.clone(), "localhost", scope).unwrap(),
         ServerConnection::new(Arc::new(s)).unwrap(),
         Feed::Whole,
     );
-    match p.run() {
-        Ok(()) => {
-            assert!(pair::has_complete(&p.client_events));
-            Ok(p)
-        }
-        Err((_, e)) => Err((p, e)),
-    }
+    let err = p.run().err().map(|(_, e)| e);
+    (p, err)
 }
 
 fn connect(c: &Arc<ClientConfig>, scope: &str, s: ServerConfig) -> Pair {
-    run(c, scope, s).map_err(|(_, e)| e).expect("handshake")
+    let (p, err) = run(c, scope, s);
+    assert_eq!(err, None, "handshake");
+    assert!(pair::has_complete(&p.client_events));
+    p
 }
 
 #[test]
@@ -140,10 +139,8 @@ fn strict_configuration_does_not_resume_what_a_permissive_one_accepted() {
         .build()
         .unwrap(),
     );
-    let (p, err) = match run(&strict, "svc", w.server().build().unwrap()) {
-        Ok(_) => panic!("the strict configuration resumed the permissive one's session"),
-        Err(e) => e,
-    };
+    let (p, err) = run(&strict, "svc", w.server().build().unwrap());
+    let err = err.expect("the strict configuration resumed the permissive one's session");
     assert!(!p.server.negotiated().resumed);
     assert!(matches!(err, Error::InvalidCertificate(_)), "{err:?}");
 }
@@ -273,9 +270,8 @@ fn psk_ke_hello_without_groups_key_share_or_signature_algorithms_resumes_when_al
     p.run().unwrap();
     assert_eq!(p.server_data(), b"ping");
     // Not allowed: the hello can do nothing else (no groups).
-    let (_, err) = run(&c, "svc", w.server().build().unwrap())
-        .map(|_| ())
-        .expect_err("psk_ke refused, and no (EC)DHE possible");
+    let (_, err) = run(&c, "svc", w.server().build().unwrap());
+    let err = err.expect("psk_ke refused, and no (EC)DHE possible");
     assert_eq!(
         err.alert(),
         Some(tls13::msgs::enums::AlertDescription::MISSING_EXTENSION)

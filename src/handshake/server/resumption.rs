@@ -91,7 +91,8 @@ impl ServerHs {
         // §4.2.9: psk_dhe_ke needs a key share; psk_ke needs none, and is
         // taken only when the config allows it (no forward secrecy).
         let dhe = modes.contains(&PskKeyExchangeMode::PSK_DHE_KE) && have_share;
-        if !dhe && !(cfg.allow_psk_ke && modes.contains(&PskKeyExchangeMode::PSK_KE)) {
+        let ke = cfg.allow_psk_ke && modes.contains(&PskKeyExchangeMode::PSK_KE);
+        if !dhe && !ke {
             return Ok(Lookup::NotFound);
         }
         let mut binders = Vec::new();
