@@ -244,7 +244,9 @@ pub struct Limits {
     /// smaller (a three-certificate RSA-4096 chain with SCTs is about
     /// 6 KiB; four ML-DSA-87 certificates about 30 KiB); rustls uses the
     /// same bound and OpenSSL's certificate list limit is 100 KiB. The
-    /// joiner buffers at most this much of a message the peer announces.
+    /// joiner buffers at most this much of a message the peer announces
+    /// (a NewSessionTicket may take up to 66 831 bytes whatever this says:
+    /// a ticket of 65535 bytes is legal, and is read and ignored).
     /// `PeerMisbehaved::MessageTooLarge`, `illegal_parameter`.
     pub max_handshake_message: usize,
     /// Certificates accepted in the peer's chain (leaf included). Default
