@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use tls13::resumption::{ClientSessionCache, ExternalPsk};
+use tls13::resumption::{ClientSessionCache, ExternalPsk, SessionKey};
 use tls13::stream::{ClientStream, Stream};
 use tls13::verify::ServerCertVerifier;
 use tls13::verify_webpki::WebPkiServerVerifier;
@@ -220,7 +220,8 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     if o.resume {
         first_connection(&config, &server_name, &o.addr, &sessions)?;
     }
-    let mut conn = ClientConnection::new(config, &server_name)?;
+    // Sessions belong to this service (host and port): see SessionKey.
+    let mut conn = ClientConnection::with_session_scope(config, &server_name, &o.addr)?;
     // 0-RTT: what the ticket allows goes now, the rest after the handshake.
     let mut early_rest = Vec::new();
     if let Some(path) = &o.early_data {
@@ -365,14 +366,14 @@ fn first_connection(
     addr: &str,
     sessions: &ClientSessionCache,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let conn = ClientConnection::new(config.clone(), server_name)?;
+    let conn = ClientConnection::with_session_scope(config.clone(), server_name, addr)?;
     let sock = connect(addr)?;
     sock.set_read_timeout(Some(Duration::from_millis(50)))?;
     sock.set_write_timeout(Some(Duration::from_secs(30)))?;
     let mut tls = Stream::new(conn, sock);
     tls.handshake()?;
     let deadline = std::time::Instant::now() + Duration::from_secs(2);
-    let key = server_name.to_ascii_lowercase();
+    let key = SessionKey::named(server_name, addr)?;
     let mut buf = [0u8; 4096];
     while sessions.count(&key) == 0 && std::time::Instant::now() < deadline {
         match tls.read(&mut buf) {

@@ -43,7 +43,7 @@ use crate::msgs::enums::{
     CertificateType, CipherSuite, NamedGroup, PskKeyExchangeMode, SignatureScheme,
 };
 use crate::msgs::handshake::{ClientHello, ServerExtension};
-use crate::resumption::{ClientSessionStore, ExternalPsk, ReplayFilter, ServerSession};
+use crate::resumption::{AntiReplay, ClientSessionStore, ExternalPsk, ServerSession};
 use crate::verify::{
     CertifiedKey, ClientCertVerifier, Decision, ResolvesClientCert, ResolvesServerCert,
     ServerCertVerifier, SingleCertResolver, SingleClientCert,
@@ -180,6 +180,8 @@ pub struct TicketInfo<'a> {
     pub max_early_data: u32,
     /// The client's certificate chain, if it authenticated.
     pub peer_certificates: &'a [Vec<u8>],
+    /// `peer_certificates` is the client's raw public key (RFC 7250).
+    pub peer_raw_public_key: bool,
 }
 
 /// Issues and redeems the opaque `ticket` of a NewSessionTicket (RFC 8446
@@ -203,6 +205,16 @@ pub trait TicketProducer: Send + Sync {
     /// and waits for [`ServerConnection::answer_ticket`](crate::ServerConnection::answer_ticket).
     fn redeem_or_defer(&self, ticket: &[u8]) -> Decision<Option<ServerSession>> {
         Decision::Ready(self.redeem(ticket))
+    }
+    /// How 0-RTT under these tickets is kept from being replayed (RFC 9846
+    /// §8). It belongs to the producer because every server that redeems
+    /// the same tickets (a reloaded configuration, per-name
+    /// configurations, workers) must share it: a ClientHello accepted by
+    /// one must be refused by all. The default, [`AntiReplay::None`],
+    /// makes servers refuse 0-RTT under these tickets; wrappers forward
+    /// their inner producer's answer.
+    fn anti_replay(&self) -> AntiReplay<'_> {
+        AntiReplay::None
     }
 }
 
@@ -232,7 +244,9 @@ pub struct Limits {
     /// smaller (a three-certificate RSA-4096 chain with SCTs is about
     /// 6 KiB; four ML-DSA-87 certificates about 30 KiB); rustls uses the
     /// same bound and OpenSSL's certificate list limit is 100 KiB. The
-    /// joiner buffers at most this much of a message the peer announces.
+    /// joiner buffers at most this much of a message the peer announces
+    /// (a NewSessionTicket may take up to 66 831 bytes whatever this says:
+    /// a ticket of 65535 bytes is legal, and is read and ignored).
     /// `PeerMisbehaved::MessageTooLarge`, `illegal_parameter`.
     pub max_handshake_message: usize,
     /// Certificates accepted in the peer's chain (leaf included). Default
@@ -315,6 +329,9 @@ pub struct ClientConfig {
     pub min_rsa_bits: usize,
     /// Edits every ClientHello before encoding; trace replay only.
     pub client_hello_hook: Option<ClientHelloHook>,
+    /// This configuration's identity in session keys (the default
+    /// resumption scope, see [`SessionKey`](crate::resumption::SessionKey)).
+    scope_id: u64,
     /// Chooses the certificate to present when the server sends a
     /// CertificateRequest; `None` (default): an empty Certificate is sent.
     pub client_cert_resolver: Option<Arc<dyn ResolvesClientCert>>,
@@ -378,6 +395,7 @@ impl ClientConfig {
                 time: default_time(),
                 min_rsa_bits: DEFAULT_MIN_RSA_BITS,
                 client_hello_hook: None,
+                scope_id: 0,
                 client_cert_resolver: None,
                 session_store: default_session_store(),
                 psk_modes: vec![PskKeyExchangeMode::PSK_DHE_KE],
@@ -548,7 +566,24 @@ impl ClientConfigBuilder {
         check_alpn(&c.alpn_protocols)?;
         check_limits(&c.limits)?;
         check_limit(c.record_size_limit)?;
-        Ok(self.config)
+        let mut config = self.config;
+        config.scope_id = next_scope_id();
+        Ok(config)
+    }
+}
+
+/// A process-wide counter naming each built [`ClientConfig`], so that the
+/// default session scope of one configuration never matches another's.
+fn next_scope_id() -> u64 {
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed) as u64
+}
+
+impl ClientConfig {
+    /// The identity of this configuration in session keys.
+    pub(crate) fn session_scope_id(&self) -> u64 {
+        self.scope_id
     }
 }
 
@@ -603,14 +638,21 @@ pub struct ServerConfig {
     pub min_rsa_bits: usize,
     /// External PSKs the server accepts (RFC 8446 §2.2).
     pub external_psks: Vec<Arc<ExternalPsk>>,
-    /// Anti-replay for 0-RTT (RFC 8446 §8). Default (`std`): a
-    /// [`StrikeRegister`](crate::resumption::StrikeRegister) of the
-    /// binders seen within [`early_data_window_ms`](Self::early_data_window_ms).
-    /// `None`: early data is accepted without replay protection.
-    pub replay_filter: Option<Arc<dyn ReplayFilter>>,
     /// 0-RTT is refused when the client's ticket age differs from the
-    /// server's view by more than this (§8.3). Default 10 000 ms.
+    /// server's view by more than this (RFC 9846 §8.3), or by more than the
+    /// window of the ticket producer's replay register
+    /// ([`ReplayFilter::window_ms`](crate::resumption::ReplayFilter::window_ms)),
+    /// whichever is smaller: the register remembers ClientHellos as long as
+    /// its own window lets them pass, so this can only narrow it. Anti-replay
+    /// itself belongs to the ticket producer
+    /// ([`TicketProducer::anti_replay`]). Default 10 000 ms.
     pub early_data_window_ms: u32,
+    /// Accept PSKs in psk_ke mode (RFC 9846 §4.3.9): no (EC)DHE, so no
+    /// forward secrecy for the connection should the PSK (or the ticket
+    /// key) leak. Default `false`: only psk_dhe_ke; a client offering
+    /// psk_ke alone gets a full handshake. Turn it on only for clients
+    /// that cannot do (EC)DHE, e.g. some external-PSK devices.
+    pub allow_psk_ke: bool,
     /// Verifies certificates asked for after the handshake
     /// ([`ServerConnection::request_client_certificate`](crate::ServerConnection::request_client_certificate))
     /// when [`client_auth`](Self::client_auth) has no verifier (then no
@@ -704,8 +746,8 @@ impl ServerConfig {
                 client_auth: ClientAuth::None,
                 min_rsa_bits: DEFAULT_MIN_RSA_BITS,
                 external_psks: Vec::new(),
-                replay_filter: default_replay_filter(),
                 early_data_window_ms: 10_000,
+                allow_psk_ke: false,
                 post_handshake_client_verifier: None,
                 limits: Limits::default(),
                 server_certificate_types: vec![CertificateType::X509],
@@ -713,7 +755,6 @@ impl ServerConfig {
             },
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
-            custom_replay_filter: false,
         }
     }
 
@@ -737,7 +778,6 @@ pub struct ServerConfigBuilder {
     config: ServerConfig,
     rng_set: bool,
     time_set: bool,
-    custom_replay_filter: bool,
 }
 
 impl ServerConfigBuilder {
@@ -821,24 +861,21 @@ impl ServerConfigBuilder {
         self.config.post_handshake_client_verifier = Some(verifier);
         self
     }
-    /// The 0-RTT anti-replay filter (`None`: no replay protection).
-    pub fn replay_filter(mut self, filter: Option<Arc<dyn ReplayFilter>>) -> Self {
-        self.config.replay_filter = filter;
-        self.custom_replay_filter = true;
-        self
-    }
-    /// See [`ServerConfig::early_data_window_ms`]. The default strike
-    /// register follows the window (a custom filter must cover it itself).
+    /// See [`ServerConfig::early_data_window_ms`] (it can only narrow the
+    /// window of the ticket producer's replay register).
     pub fn early_data_window_ms(mut self, ms: u32) -> Self {
         self.config.early_data_window_ms = ms;
-        if !self.custom_replay_filter {
-            self.config.replay_filter = default_replay_filter_for(ms);
-        }
+        self
+    }
+    /// See [`ServerConfig::allow_psk_ke`] (default `false`).
+    pub fn allow_psk_ke(mut self, on: bool) -> Self {
+        self.config.allow_psk_ke = on;
         self
     }
     /// max_early_data_size announced in tickets; non-zero also means that
     /// 0-RTT is accepted (when the ticket, suite, ALPN, ticket age and
-    /// replay filter allow it).
+    /// the ticket producer's anti-replay allow it). It also bounds the
+    /// refused early data the server skips (RFC 9846 §4.3.10).
     pub fn max_early_data_size(mut self, size: u32) -> Self {
         self.config.max_early_data_size = size;
         self
@@ -1014,24 +1051,6 @@ fn default_session_store() -> Option<Arc<dyn ClientSessionStore>> {
 
 #[cfg(not(feature = "std"))]
 fn default_session_store() -> Option<Arc<dyn ClientSessionStore>> {
-    None
-}
-
-fn default_replay_filter() -> Option<Arc<dyn ReplayFilter>> {
-    default_replay_filter_for(10_000)
-}
-
-/// A strike register of 2^16 binders over `window_ms`.
-#[cfg(feature = "std")]
-fn default_replay_filter_for(window_ms: u32) -> Option<Arc<dyn ReplayFilter>> {
-    Some(Arc::new(crate::resumption::StrikeRegister::new(
-        1 << 16,
-        u64::from(window_ms),
-    )))
-}
-
-#[cfg(not(feature = "std"))]
-fn default_replay_filter_for(_window_ms: u32) -> Option<Arc<dyn ReplayFilter>> {
     None
 }
 

@@ -8,6 +8,7 @@
 //! [`TimeSource`](crate::config::TimeSource) they are built with, so tests can script both.
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -17,10 +18,20 @@ use crate::codec::{Codec, LengthPrefix, Reader, put_vec};
 use crate::crypto::hash::HashAlgorithm;
 use crate::error::{Error, InvalidMessage};
 use crate::msgs::enums::CipherSuite;
+use crate::verify::{ResolvesClientCert, ServerCertVerifier, ServerName};
 
 /// Format version of encoded sessions; bumped when the layout changes so
-/// that old blobs are refused instead of misread.
-const SESSION_VERSION: u8 = 1;
+/// that old blobs are refused instead of misread. Version 2 added the
+/// raw-public-key flags and the client-authenticated flag.
+const SESSION_VERSION: u8 = 2;
+
+fn read_flag(r: &mut Reader<'_>, what: &'static str) -> Result<bool, InvalidMessage> {
+    match r.u8(what)? {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(InvalidMessage::InvalidValue(what)),
+    }
+}
 
 fn put_opt(out: &mut Vec<u8>, v: Option<&[u8]>) {
     match v {
@@ -88,6 +99,9 @@ pub struct ServerSession {
     pub server_name: Option<String>,
     /// The client's certificate chain, if it authenticated.
     pub peer_certificates: Vec<Vec<u8>>,
+    /// `peer_certificates` is the client's raw public key (RFC 7250): one
+    /// DER SubjectPublicKeyInfo, not a certificate.
+    pub peer_raw_public_key: bool,
 }
 
 impl fmt::Debug for ServerSession {
@@ -114,6 +128,7 @@ struct SessionFields<'a> {
     alpn: Option<&'a [u8]>,
     server_name: Option<&'a [u8]>,
     peer_certificates: &'a [Vec<u8>],
+    peer_raw_public_key: bool,
 }
 
 impl SessionFields<'_> {
@@ -129,8 +144,9 @@ impl SessionFields<'_> {
             .fold(1usize, |n, c| {
                 n.saturating_add(c.len().min(0xff_ffff)).saturating_add(3)
             });
-        // version, suite, psk, age_add, issued, lifetime, max_early_data
-        (1usize + 2 + 1 + 4 + 8 + 4 + 4)
+        // version, suite, psk, age_add, issued, lifetime, max_early_data,
+        // raw public key flag
+        (1usize + 2 + 1 + 4 + 8 + 4 + 4 + 1)
             .saturating_add(self.psk.len())
             .saturating_add(opt(self.alpn))
             .saturating_add(opt(self.server_name))
@@ -148,6 +164,7 @@ impl SessionFields<'_> {
         put_opt(out, self.alpn);
         put_opt(out, self.server_name);
         put_chain(out, self.peer_certificates);
+        out.push(u8::from(self.peer_raw_public_key));
     }
 }
 
@@ -163,6 +180,7 @@ impl ServerSession {
             alpn: self.alpn.as_deref(),
             server_name: self.server_name.as_deref().map(str::as_bytes),
             peer_certificates: &self.peer_certificates,
+            peer_raw_public_key: self.peer_raw_public_key,
         }
     }
 
@@ -191,6 +209,7 @@ impl ServerSession {
             .map(|n| String::from_utf8(n).map_err(|_| InvalidMessage::InvalidValue("server name")))
             .transpose()?;
         let peer_certificates = read_chain(&mut r)?;
+        let peer_raw_public_key = read_flag(&mut r, "raw public key flag")?;
         r.expect_empty("session")?;
         Ok(Self {
             suite,
@@ -202,6 +221,7 @@ impl ServerSession {
             alpn,
             server_name,
             peer_certificates,
+            peer_raw_public_key,
         })
     }
 }
@@ -227,6 +247,47 @@ pub struct ClientSession {
     pub alpn: Option<Vec<u8>>,
     /// The server's certificate chain on the original connection.
     pub peer_certificates: Vec<Vec<u8>>,
+    /// `peer_certificates` is the server's raw public key (RFC 7250).
+    pub peer_raw_public_key: bool,
+    /// We presented a client certificate (or raw public key) on the
+    /// connection this session comes from, or on a session it resumed: the
+    /// server holds our identity in it.
+    pub client_authenticated: bool,
+    /// The verifier and client credentials of the configuration that
+    /// accepted the session, kept in memory only (`None` after
+    /// [`import`](Self::import)). See [`SessionOrigin`].
+    pub origin: Option<SessionOrigin>,
+}
+
+/// What accepted a [`ClientSession`]: the configuration's server verifier
+/// and client-certificate resolver. A session is offered by a connection
+/// whose configuration has the very same objects (compared by `Arc`
+/// identity; the session keeps them alive, so an address is never reused
+/// while it is held); otherwise its server chain is verified again by the
+/// new configuration's verifier, and a session we authenticated in is
+/// offered only with the same resolver. This keeps a strict configuration
+/// from resuming what a permissive one accepted, and one tenant's
+/// credentials from being used by another.
+#[derive(Clone)]
+pub struct SessionOrigin {
+    pub(crate) verifier: Arc<dyn ServerCertVerifier>,
+    pub(crate) client_resolver: Option<Arc<dyn ResolvesClientCert>>,
+}
+
+impl SessionOrigin {
+    /// The origin of sessions accepted by `config`.
+    pub fn of(config: &crate::config::ClientConfig) -> Self {
+        Self {
+            verifier: config.verifier.clone(),
+            client_resolver: config.client_cert_resolver.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for SessionOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionOrigin").finish_non_exhaustive()
+    }
 }
 
 impl fmt::Debug for ClientSession {
@@ -279,10 +340,16 @@ impl ClientSession {
         out.extend_from_slice(&self.max_early_data.to_be_bytes());
         put_opt(&mut out, self.alpn.as_deref());
         put_chain(&mut out, &self.peer_certificates);
+        out.push(u8::from(self.peer_raw_public_key));
+        out.push(u8::from(self.client_authenticated));
         out
     }
 
-    /// Decodes what [`export`](Self::export) produced.
+    /// Decodes what [`export`](Self::export) produced. The origin is not
+    /// part of the export: an imported session is offered only after the
+    /// connecting configuration's verifier accepts its server chain again,
+    /// and never when it carries our client identity (no resolver can be
+    /// shown to own it).
     pub fn import(bytes: &[u8]) -> Result<Self, Error> {
         let mut r = Reader::new(bytes);
         if r.u8("session version")? != SESSION_VERSION {
@@ -298,21 +365,110 @@ impl ClientSession {
             max_early_data: r.u32("max_early_data")?,
             alpn: read_opt(&mut r, "alpn")?,
             peer_certificates: read_chain(&mut r)?,
+            peer_raw_public_key: read_flag(&mut r, "raw public key flag")?,
+            client_authenticated: read_flag(&mut r, "client authenticated flag")?,
+            origin: None,
         };
         r.expect_empty("session")?;
         Ok(s)
     }
 }
 
-/// Where a client keeps sessions between connections, keyed by server
-/// name (the DNS name, or the IP literal as text).
+/// Where a client files its sessions: the server name and a scope.
+///
+/// A session is offered only to a connection with the same key, so the
+/// scope decides which connections share sessions. The default scope
+/// ([`ClientConnection::new`](crate::ClientConnection::new)) is the
+/// [`ClientConfig`](crate::ClientConfig) the connection was made from:
+/// sessions then never cross configurations (one per service, with its own
+/// ALPN, verifier and credentials). A configuration used for several
+/// services of one host (other ports, other protocols) should name the
+/// service with
+/// [`ClientConnection::with_session_scope`](crate::ClientConnection::with_session_scope)
+/// (e.g. `"example.com:8443"`); connections that use the same named scope
+/// share sessions even across configurations, each session still being
+/// checked against the connecting configuration ([`SessionOrigin`]).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SessionKey {
+    pub(crate) server_name: ServerName,
+    scope: Scope,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Scope {
+    /// The configuration with this identity ([`ClientConfig`]'s own).
+    Config(u64),
+    /// A scope the embedder named.
+    Named(String),
+}
+
+impl SessionKey {
+    /// The key of connections to `server_name` in the scope the embedder
+    /// calls `scope`. `server_name` is normalised as the connection does
+    /// (DNS names in lower case).
+    pub fn named(server_name: &str, scope: &str) -> Result<Self, Error> {
+        Ok(Self {
+            server_name: ServerName::parse(server_name)?,
+            scope: Scope::Named(scope.into()),
+        })
+    }
+
+    /// The default key of connections made from `config` to `server_name`.
+    pub fn for_config(
+        config: &crate::config::ClientConfig,
+        server_name: &str,
+    ) -> Result<Self, Error> {
+        Ok(Self::new(ServerName::parse(server_name)?, config, None))
+    }
+
+    /// A connection's key: its name, in `scope` if named, else in
+    /// `config`'s own.
+    pub(crate) fn new(
+        server_name: ServerName,
+        config: &crate::config::ClientConfig,
+        scope: Option<&str>,
+    ) -> Self {
+        let scope = match scope {
+            Some(s) => Scope::Named(s.into()),
+            None => Scope::Config(config.session_scope_id()),
+        };
+        Self { server_name, scope }
+    }
+
+    /// The server name.
+    pub fn server_name(&self) -> &ServerName {
+        &self.server_name
+    }
+
+    /// The named scope, or `None` for a configuration's default scope.
+    pub fn scope(&self) -> Option<&str> {
+        match &self.scope {
+            Scope::Config(_) => None,
+            Scope::Named(s) => Some(s),
+        }
+    }
+}
+
+impl fmt::Display for SessionKey {
+    /// `name` and the scope (`#config-N` for a configuration's default),
+    /// separated by a space (server names contain none): a string key for
+    /// an external store.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.scope {
+            Scope::Config(id) => write!(f, "{} #config-{id}", self.server_name),
+            Scope::Named(s) => write!(f, "{} {s}", self.server_name),
+        }
+    }
+}
+
+/// Where a client keeps sessions between connections, by [`SessionKey`].
 pub trait ClientSessionStore: Send + Sync {
-    /// Stores a session received from `server_name`.
-    fn put(&self, server_name: &str, session: ClientSession);
-    /// A session for `server_name`, removed from the store when tickets are
-    /// single-use (the default: RFC 8446 Appendix C.4 — a reused ticket
+    /// Stores a session received under `key`.
+    fn put(&self, key: &SessionKey, session: ClientSession);
+    /// A session for `key`, removed from the store when tickets are
+    /// single-use (the default: RFC 9846 Appendix C.4 — a reused ticket
     /// links connections).
-    fn take(&self, server_name: &str) -> Option<ClientSession>;
+    fn take(&self, key: &SessionKey) -> Option<ClientSession>;
 }
 
 /// An external pre-shared key (RFC 8446 §2.2): an identity agreed out of
@@ -357,13 +513,46 @@ impl fmt::Debug for ExternalPsk {
 }
 
 /// Decides whether a 0-RTT ClientHello is seen for the first time (RFC
-/// 8446 §8). The server calls it only for early data it would otherwise
-/// accept, after checking that the ticket age is within the freshness
-/// window; `key` identifies the ClientHello (its first binder).
+/// 9846 §8.2): a register shared by every server that redeems the same
+/// tickets, which is why it belongs to the
+/// [`TicketProducer`](crate::config::TicketProducer)
+/// ([`TicketProducer::anti_replay`](crate::config::TicketProducer::anti_replay))
+/// and not to one `ServerConfig`.
+///
+/// The server calls it only for early data it would otherwise accept,
+/// after checking that the client's ticket age is within
+/// [`window_ms`](Self::window_ms) of its own view (§8.3).
 pub trait ReplayFilter: Send + Sync {
-    /// `true` the first time `key` is seen within the window; `false` for a
-    /// replay, or when the filter cannot tell (it must fail closed).
-    fn check_and_insert(&self, key: &[u8], now_ms: u64) -> bool;
+    /// The ticket-age tolerance (milliseconds) that goes with this
+    /// register: a server refuses 0-RTT whose ticket age differs from its
+    /// own view by more (or by more than its own
+    /// [`early_data_window_ms`](crate::ServerConfig::early_data_window_ms),
+    /// if that is smaller).
+    fn window_ms(&self) -> u64;
+    /// `true` the first time `key` (the ClientHello's first binder) is
+    /// seen; `false` for a replay, or when the register cannot tell (it
+    /// must fail closed). A `true` answer must be remembered at least until
+    /// `until_ms`: the last moment the same ClientHello could still pass
+    /// the freshness check (the ticket's issue time plus the client's age
+    /// plus [`window_ms`](Self::window_ms)), so a replay never outlives its
+    /// record, even when the client's age ran ahead of ours.
+    fn check_and_insert(&self, key: &[u8], now_ms: u64, until_ms: u64) -> bool;
+}
+
+/// How a [`TicketProducer`](crate::config::TicketProducer) keeps 0-RTT
+/// under its tickets from being replayed (RFC 9846 §8).
+pub enum AntiReplay<'a> {
+    /// None: the server refuses 0-RTT under these tickets (the default of
+    /// the trait, so that a producer cannot forget it).
+    None,
+    /// Each ticket is redeemed at most once (a stateful store that
+    /// forgets what it hands out, §8.1): a replayed ClientHello finds no
+    /// session. The server's
+    /// [`early_data_window_ms`](crate::ServerConfig::early_data_window_ms)
+    /// bounds the ticket age.
+    SingleUse,
+    /// Every accepted 0-RTT ClientHello is recorded here (§8.2).
+    Register(&'a dyn ReplayFilter),
 }
 
 #[cfg(feature = "std")]
@@ -374,14 +563,16 @@ pub use self::stores::{
 #[cfg(feature = "std")]
 mod stores {
     use std::collections::{BTreeMap, BTreeSet, VecDeque};
-    use std::string::String;
     use std::sync::{Arc, Mutex};
     use std::vec;
     use std::vec::Vec;
 
     use zeroize::Zeroizing;
 
-    use super::{ClientSession, ClientSessionStore, ReplayFilter, ServerSession, SessionFields};
+    use super::{
+        AntiReplay, ClientSession, ClientSessionStore, ReplayFilter, ServerSession, SessionFields,
+        SessionKey,
+    };
     use crate::config::{TicketInfo, TicketProducer, TimeSource};
     use crate::crypto::SecureRandom;
     use crate::crypto::aead::{AeadAlgorithm, AeadKey, NONCE_LEN};
@@ -398,6 +589,7 @@ mod stores {
             alpn: info.alpn.map(<[u8]>::to_vec),
             server_name: info.server_name.map(Into::into),
             peer_certificates: info.peer_certificates.to_vec(),
+            peer_raw_public_key: info.peer_raw_public_key,
         }
     }
 
@@ -412,6 +604,7 @@ mod stores {
             alpn: info.alpn,
             server_name: info.server_name.map(str::as_bytes),
             peer_certificates: info.peer_certificates,
+            peer_raw_public_key: info.peer_raw_public_key,
         }
     }
 
@@ -419,8 +612,9 @@ mod stores {
 
     /// Sessions by ticket, and tickets oldest first.
     type Sessions = (BTreeMap<Vec<u8>, ServerSession>, VecDeque<Vec<u8>>);
-    /// Keys seen, and (time, key) oldest first.
-    type Strikes = (BTreeSet<Vec<u8>>, VecDeque<(u64, Vec<u8>)>);
+    /// Keys seen with the time they may be forgotten, and the same pairs
+    /// ordered by that time.
+    type Strikes = (BTreeMap<Vec<u8>, u64>, BTreeSet<(u64, Vec<u8>)>);
 
     struct TicketKey {
         name: [u8; KEY_NAME_LEN],
@@ -441,13 +635,17 @@ mod stores {
     /// ticket stays usable for at least one full period after it was
     /// issued. Ticket = key name (16) ‖ nonce (12) ‖ ciphertext ‖ tag.
     ///
-    /// Stateless tickets can be presented more than once: pair 0-RTT with
-    /// a [`ReplayFilter`] (the server config's default).
+    /// Stateless tickets can be presented more than once, so 0-RTT under
+    /// them is checked against a [`ReplayFilter`] that every server
+    /// sharing this ticketer shares too: by default a [`StrikeRegister`]
+    /// of 2^16 ClientHellos over a 10 s window; see
+    /// [`with_replay_filter`](Self::with_replay_filter).
     pub struct StatelessTicketer {
         rng: Arc<dyn SecureRandom>,
         time: Arc<dyn TimeSource>,
         rotate_after: u64,
         keys: Mutex<Keys>,
+        replay: Arc<dyn ReplayFilter>,
     }
 
     impl StatelessTicketer {
@@ -463,7 +661,16 @@ mod stores {
                 time,
                 rotate_after: rotate_after.max(1),
                 keys: Mutex::new(Keys::default()),
+                replay: Arc::new(StrikeRegister::new(1 << 16, 10_000)),
             }
+        }
+
+        /// The anti-replay register for 0-RTT under these tickets (e.g. a
+        /// [`StrikeRegister`] with another window, or one shared between
+        /// processes that share the ticket keys).
+        pub fn with_replay_filter(mut self, filter: Arc<dyn ReplayFilter>) -> Self {
+            self.replay = filter;
+            self
         }
 
         fn new_key(&self, now: u64) -> Result<TicketKey, Error> {
@@ -549,6 +756,10 @@ mod stores {
             let n = key.key.open_in_place(&nonce, &key.name, &mut body).ok()?;
             ServerSession::decode(body.get(..n)?).ok()
         }
+
+        fn anti_replay(&self) -> AntiReplay<'_> {
+            AntiReplay::Register(self.replay.as_ref())
+        }
     }
 
     /// Stateful tickets: the ticket is a random 16-byte handle into this
@@ -613,6 +824,11 @@ mod stores {
             order.retain(|t| t != ticket);
             Some(s)
         }
+
+        fn anti_replay(&self) -> AntiReplay<'_> {
+            // Redeeming removes the session: a replay finds nothing.
+            AntiReplay::SingleUse
+        }
     }
 
     /// The default client session cache: bounded in server names (least
@@ -622,7 +838,7 @@ mod stores {
         max_names: usize,
         per_name: usize,
         single_use: bool,
-        inner: Mutex<VecDeque<(String, VecDeque<ClientSession>)>>,
+        inner: Mutex<VecDeque<(SessionKey, VecDeque<ClientSession>)>>,
     }
 
     impl ClientSessionCache {
@@ -637,7 +853,7 @@ mod stores {
         }
 
         /// Every session held, exported (see [`ClientSession::export`]).
-        pub fn export_all(&self) -> Vec<(String, Zeroizing<Vec<u8>>)> {
+        pub fn export_all(&self) -> Vec<(SessionKey, Zeroizing<Vec<u8>>)> {
             let Ok(g) = self.inner.lock() else {
                 return Vec::new();
             };
@@ -646,21 +862,34 @@ mod stores {
                 .collect()
         }
 
-        /// Imports an exported session for `server_name`.
-        pub fn import(&self, server_name: &str, bytes: &[u8]) -> Result<(), Error> {
-            self.put(server_name, ClientSession::import(bytes)?);
+        /// Imports an exported session under `key` (see
+        /// [`ClientSession::import`] for how it may be used).
+        pub fn import(&self, key: &SessionKey, bytes: &[u8]) -> Result<(), Error> {
+            self.put(key, ClientSession::import(bytes)?);
             Ok(())
         }
 
-        /// Tickets held for `server_name`.
-        pub fn count(&self, server_name: &str) -> usize {
+        /// Tickets held under `key`.
+        pub fn count(&self, key: &SessionKey) -> usize {
             self.inner
                 .lock()
                 .ok()
-                .and_then(|g| {
+                .and_then(|g| g.iter().find(|(n, _)| n == key).map(|(_, q)| q.len()))
+                .unwrap_or(0)
+        }
+
+        /// Tickets held for `server_name` under any key.
+        pub fn count_for_name(&self, server_name: &str) -> usize {
+            let Ok(name) = crate::verify::ServerName::parse(server_name) else {
+                return 0;
+            };
+            self.inner
+                .lock()
+                .map(|g| {
                     g.iter()
-                        .find(|(n, _)| n == server_name)
+                        .filter(|(n, _)| *n.server_name() == name)
                         .map(|(_, q)| q.len())
+                        .sum()
                 })
                 .unwrap_or(0)
         }
@@ -673,14 +902,15 @@ mod stores {
     }
 
     impl ClientSessionStore for ClientSessionCache {
-        fn put(&self, server_name: &str, session: ClientSession) {
+        fn put(&self, key: &SessionKey, session: ClientSession) {
             let Ok(mut g) = self.inner.lock() else {
                 return;
             };
-            let mut entry = match g.iter().position(|(n, _)| n == server_name) {
-                Some(i) => g.remove(i).unwrap_or_default(),
-                None => (server_name.into(), VecDeque::new()),
+            let entry = match g.iter().position(|(n, _)| n == key) {
+                Some(i) => g.remove(i),
+                None => None,
             };
+            let mut entry = entry.unwrap_or_else(|| (key.clone(), VecDeque::new()));
             if entry.1.len() >= self.per_name {
                 entry.1.pop_front();
             }
@@ -691,9 +921,9 @@ mod stores {
             g.push_back(entry);
         }
 
-        fn take(&self, server_name: &str) -> Option<ClientSession> {
+        fn take(&self, key: &SessionKey) -> Option<ClientSession> {
             let mut g = self.inner.lock().ok()?;
-            let i = g.iter().position(|(n, _)| n == server_name)?;
+            let i = g.iter().position(|(n, _)| n == key)?;
             let (_, q) = g.get_mut(i)?;
             // Newest first: the most recent ticket has the longest life.
             let s = if self.single_use {
@@ -708,11 +938,13 @@ mod stores {
         }
     }
 
-    /// A bounded strike register for 0-RTT (RFC 8446 §8.2): remembers the
-    /// binder of every accepted 0-RTT ClientHello for `window_ms`; the
-    /// server refuses early data whose ticket age is off by more than the
-    /// window, so nothing older needs remembering. When full, it refuses
-    /// (fails closed) rather than forget.
+    /// A bounded strike register for 0-RTT (RFC 9846 §8.2): remembers the
+    /// binder of every accepted 0-RTT ClientHello until that ClientHello
+    /// could no longer pass the freshness check of `window_ms` (§8.3), so
+    /// nothing older needs remembering. When full, it refuses (fails
+    /// closed) rather than forget. Share one register between every server
+    /// that redeems the same tickets (it travels with the ticketer:
+    /// [`StatelessTicketer::with_replay_filter`]).
     pub struct StrikeRegister {
         capacity: usize,
         window_ms: u64,
@@ -720,34 +952,42 @@ mod stores {
     }
 
     impl StrikeRegister {
-        /// At most `capacity` entries, each kept `window_ms`.
+        /// At most `capacity` entries; `window_ms` is the ticket-age
+        /// tolerance servers apply with this register.
         pub fn new(capacity: usize, window_ms: u64) -> Self {
             Self {
                 capacity: capacity.max(1),
                 window_ms,
-                inner: Mutex::new((BTreeSet::new(), VecDeque::new())),
+                inner: Mutex::new((BTreeMap::new(), BTreeSet::new())),
             }
         }
     }
 
     impl ReplayFilter for StrikeRegister {
-        fn check_and_insert(&self, key: &[u8], now_ms: u64) -> bool {
+        fn window_ms(&self) -> u64 {
+            self.window_ms
+        }
+
+        fn check_and_insert(&self, key: &[u8], now_ms: u64, until_ms: u64) -> bool {
             let Ok(mut g) = self.inner.lock() else {
                 return false;
             };
-            let (set, order) = &mut *g;
-            while let Some((t, k)) = order.front() {
-                if now_ms.saturating_sub(*t) <= self.window_ms {
+            let (keys, by_time) = &mut *g;
+            // Forget what can no longer pass the freshness check; each
+            // entry goes once, so the work is amortised per insertion.
+            while let Some((t, _)) = by_time.first() {
+                if *t >= now_ms {
                     break;
                 }
-                set.remove(k);
-                order.pop_front();
+                if let Some((_, k)) = by_time.pop_first() {
+                    keys.remove(&k);
+                }
             }
-            if set.contains(key) || set.len() >= self.capacity {
+            if keys.contains_key(key) || keys.len() >= self.capacity {
                 return false;
             }
-            set.insert(key.to_vec());
-            order.push_back((now_ms, key.to_vec()));
+            keys.insert(key.to_vec(), until_ms);
+            by_time.insert((until_ms, key.to_vec()));
             true
         }
     }
@@ -771,6 +1011,9 @@ mod tests {
             max_early_data: 1024,
             alpn: Some(b"h2".to_vec()),
             peer_certificates: vec![vec![0x30, 0], vec![0x30, 1]],
+            peer_raw_public_key: true,
+            client_authenticated: true,
+            origin: None,
         };
         let t = ClientSession::import(&s.export()).unwrap();
         assert_eq!(t.export(), s.export());
@@ -791,6 +1034,7 @@ mod tests {
             alpn: Some(b"h2".to_vec()),
             server_name: Some("example.com".into()),
             peer_certificates: vec![vec![0x30, 0], vec![0x30; 300]],
+            peer_raw_public_key: true,
         };
         let e = s.encode();
         assert_eq!(e.len(), s.fields().encoded_len());
@@ -803,14 +1047,16 @@ mod tests {
     #[test]
     fn strike_register_rejects_replays_and_forgets_after_window() {
         let r = StrikeRegister::new(2, 1000);
-        assert!(r.check_and_insert(b"a", 0));
-        assert!(!r.check_and_insert(b"a", 10));
-        assert!(r.check_and_insert(b"b", 20));
+        assert!(r.check_and_insert(b"a", 0, 1000));
+        assert!(!r.check_and_insert(b"a", 10, 1010));
+        assert!(r.check_and_insert(b"b", 20, 1500));
         // Full: fails closed.
-        assert!(!r.check_and_insert(b"c", 30));
-        // After the window the old entries go.
-        assert!(r.check_and_insert(b"c", 2000));
-        assert!(r.check_and_insert(b"a", 2000));
+        assert!(!r.check_and_insert(b"c", 30, 1030));
+        // Each entry is kept until its own time, not the window from its
+        // insertion.
+        assert!(!r.check_and_insert(b"b", 1200, 2200));
+        assert!(r.check_and_insert(b"a", 1200, 2200));
+        assert!(r.check_and_insert(b"c", 1600, 2600));
     }
 
     #[test]
@@ -826,16 +1072,24 @@ mod tests {
             max_early_data: 0,
             alpn: None,
             peer_certificates: vec![],
+            peer_raw_public_key: false,
+            client_authenticated: false,
+            origin: None,
         };
+        let key = |n: &str| SessionKey::named(n, "443").unwrap();
         for n in 0..3 {
-            c.put("a", s(n));
+            c.put(&key("a"), s(n));
         }
-        assert_eq!(c.count("a"), 2);
-        c.put("b", s(9));
-        c.put("c", s(9));
-        assert_eq!(c.count("a"), 0, "evicted");
-        assert_eq!(c.take("b").unwrap().ticket, [9]);
-        assert!(c.take("b").is_none(), "single use");
+        assert_eq!(c.count(&key("a")), 2);
+        c.put(&key("b"), s(9));
+        c.put(&key("c"), s(9));
+        assert_eq!(c.count(&key("a")), 0, "evicted");
+        assert_eq!(c.take(&key("b")).unwrap().ticket, [9]);
+        assert!(c.take(&key("b")).is_none(), "single use");
+        // Another scope of the same name is another key.
+        c.put(&key("c"), s(1));
+        assert!(c.take(&SessionKey::named("c", "8443").unwrap()).is_none());
+        assert_eq!(c.count_for_name("c"), 2);
         let _ = Arc::new(c);
     }
 }

@@ -60,7 +60,7 @@ pub enum Decision<T> {
 
 /// The name the client wants to reach: a DNS name (sent in SNI) or an IP
 /// address (never sent in SNI, RFC 6066 §3).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ServerName {
     /// A DNS name, lower-cased, without a trailing dot.
     Dns(String),

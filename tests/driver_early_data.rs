@@ -19,7 +19,8 @@ use tls13::resumption::{ClientSessionCache, StatelessTicketer};
 use tls13::stream::Stream;
 use tls13::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
 
-/// The client's session cache and the server's ticket key, shared by the
+/// The client's session cache (sessions filed under one named scope, since
+/// each connection builds its own config) and the server's ticket key, shared by the
 /// connections of one test.
 struct World {
     cache: Arc<ClientSessionCache>,
@@ -114,7 +115,12 @@ fn blocking_exchange(w: &World, server: Arc<ServerConfig>, early: bool) -> (Vec<
         tls.close().unwrap();
         got
     });
-    let mut conn = ClientConnection::new(w.client(&[b"a", b"b"]), "localhost").unwrap();
+    let mut conn = ClientConnection::with_session_scope(
+        w.client(&[b"a", b"b"]),
+        "localhost",
+        "early-data-test",
+    )
+    .unwrap();
     if early {
         assert_eq!(conn.send_early_data(EARLY).unwrap(), EARLY.len());
     }
@@ -172,7 +178,12 @@ async fn tokio_exchange(w: &World, server: Arc<ServerConfig>, early: bool) -> (V
         tls.shutdown().await.unwrap();
         got
     });
-    let mut conn = ClientConnection::new(w.client(&[b"a", b"b"]), "localhost").unwrap();
+    let mut conn = ClientConnection::with_session_scope(
+        w.client(&[b"a", b"b"]),
+        "localhost",
+        "early-data-test",
+    )
+    .unwrap();
     if early {
         assert_eq!(conn.send_early_data(EARLY).unwrap(), EARLY.len());
     }

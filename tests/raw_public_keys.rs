@@ -495,3 +495,123 @@ fn a_bare_key_is_never_sent_as_an_x509_certificate() {
     round_trip(&mut p, "empty certificate");
     assert!(p.server.negotiated().peer_certificates.is_empty());
 }
+
+/// Both sides with raw public keys, the server issuing stateless tickets;
+/// the client configuration is shared by its connections (one session
+/// store, one scope).
+fn resuming_rpk_pair() -> (Arc<ClientConfig>, impl Fn() -> ServerConfig) {
+    let tickets: Arc<dyn tls13::config::TicketProducer> =
+        Arc::new(tls13::resumption::StatelessTicketer::new(
+            Arc::new(tls13::crypto::OsRandom),
+            Arc::new(tls13::config::SystemTimeSource),
+            3600,
+        ));
+    let client = Arc::new(
+        rpk_client(KeyType::Ed25519)
+            .client_auth_raw_public_key(key(KeyType::EcdsaP384))
+            .build()
+            .unwrap(),
+    );
+    let server = move || {
+        rpk_server(KeyType::Ed25519)
+            .client_auth(ClientAuth::Required(Arc::new(PinnedRawPublicKeys::new(
+                vec![spki(KeyType::EcdsaP384)],
+            ))))
+            .client_certificate_types(&[RPK])
+            .tickets(tickets.clone(), 1, 3600)
+            .build()
+            .unwrap()
+    };
+    (client, server)
+}
+
+fn resuming_connect(client: &Arc<ClientConfig>, server: ServerConfig) -> Pair {
+    let mut p = Pair::from_connections(
+        tls13::ClientConnection::new(client.clone(), "localhost").unwrap(),
+        tls13::ServerConnection::new(Arc::new(server)).unwrap(),
+        Feed::Whole,
+    );
+    round_trip(&mut p, "resuming");
+    p
+}
+
+#[test]
+fn raw_public_key_flag_survives_resumption_on_both_sides() {
+    let (client, server) = resuming_rpk_pair();
+    let p = resuming_connect(&client, server());
+    assert!(!p.client.negotiated().resumed);
+    let p = resuming_connect(&client, server());
+    assert!(p.client.negotiated().resumed && p.server.negotiated().resumed);
+    // The client's view of the server: still a bare key, never X.509.
+    let c = p.client.negotiated();
+    assert!(c.peer_raw_public_key, "client lost the raw-key flag");
+    assert_eq!(c.peer_certificates, vec![spki(KeyType::Ed25519)]);
+    // The server's view of the client.
+    let s = p.server.negotiated();
+    assert!(s.peer_raw_public_key, "server lost the raw-key flag");
+    assert_eq!(s.peer_certificates, vec![spki(KeyType::EcdsaP384)]);
+    // And on the next resumption, from a ticket issued while resumed.
+    let p = resuming_connect(&client, server());
+    assert!(p.server.negotiated().resumed);
+    assert!(p.client.negotiated().peer_raw_public_key);
+    assert!(p.server.negotiated().peer_raw_public_key);
+}
+
+#[test]
+fn raw_key_session_is_not_resumed_where_raw_keys_are_no_longer_accepted() {
+    let (client, server) = resuming_rpk_pair();
+    resuming_connect(&client, server());
+    // The server now takes only X.509 client certificates, optionally (a
+    // reload): the raw-key identity in the ticket does not resume; the
+    // full handshake asks for no certificate our raw-key-only client
+    // could give, and goes on without one.
+    let tickets = server().ticket_producer.clone().unwrap();
+    let x509_only = rpk_server(KeyType::Ed25519)
+        .client_auth(ClientAuth::Optional(Arc::new(PinnedRawPublicKeys::new(
+            vec![spki(KeyType::EcdsaP384)],
+        ))))
+        .client_certificate_types(&[X509])
+        .tickets(tickets, 1, 3600)
+        .build()
+        .unwrap();
+    let p = resuming_connect(&client, x509_only);
+    assert!(!p.server.negotiated().resumed);
+    assert!(p.server.negotiated().peer_certificates.is_empty());
+    assert!(!p.server.negotiated().peer_raw_public_key);
+}
+
+#[test]
+fn client_raw_public_key_flag_survives_resumption_on_the_server() {
+    // An X.509 server, a client authenticating with a raw key.
+    let tickets: Arc<dyn tls13::config::TicketProducer> =
+        Arc::new(tls13::resumption::StatelessTicketer::new(
+            Arc::new(tls13::crypto::OsRandom),
+            Arc::new(tls13::config::SystemTimeSource),
+            3600,
+        ));
+    let client = Arc::new(
+        client_builder(KeyType::EcdsaP256)
+            .client_auth_raw_public_key(key(KeyType::EcdsaP384))
+            .build()
+            .unwrap(),
+    );
+    let server = || {
+        server_builder(KeyType::EcdsaP256)
+            .client_auth(ClientAuth::Required(Arc::new(PinnedRawPublicKeys::new(
+                vec![spki(KeyType::EcdsaP384)],
+            ))))
+            .client_certificate_types(&[RPK])
+            .tickets(tickets.clone(), 1, 3600)
+            .build()
+            .unwrap()
+    };
+    resuming_connect(&client, server());
+    let p = resuming_connect(&client, server());
+    let s = p.server.negotiated();
+    assert!(s.resumed);
+    assert_eq!(s.peer_certificates, vec![spki(KeyType::EcdsaP384)]);
+    assert!(
+        s.peer_raw_public_key,
+        "a bare key reported as an X.509 chain"
+    );
+}

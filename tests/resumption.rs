@@ -18,7 +18,8 @@ use tls13::crypto::hash::HashAlgorithm;
 use tls13::error::PeerMisbehaved;
 use tls13::msgs::enums::{AlertDescription, CipherSuite, NamedGroup, PskKeyExchangeMode};
 use tls13::resumption::{
-    ClientSessionCache, ClientSessionStore, ExternalPsk, InMemoryTicketStore, StatelessTicketer,
+    ClientSessionCache, ClientSessionStore, ExternalPsk, InMemoryTicketStore, SessionKey,
+    StatelessTicketer, StrikeRegister,
 };
 use tls13::{ClientConnection, Decision, Error, Event, ServerConnection};
 
@@ -76,8 +77,30 @@ impl World {
     }
 }
 
+/// The resumption scope of these tests' connections: one service, whose
+/// client configurations are built anew for each connection.
+const SCOPE: &str = "localhost:443";
+
+fn key() -> SessionKey {
+    SessionKey::named("localhost", SCOPE).unwrap()
+}
+
+/// A client connection to "localhost" in [`SCOPE`].
+fn client_conn(c: tls13::ClientConfig) -> ClientConnection {
+    ClientConnection::with_session_scope(Arc::new(c), "localhost", SCOPE).unwrap()
+}
+
+/// A pair whose client connects in [`SCOPE`].
+fn scoped(c: tls13::ClientConfig, s: ServerConfig, feed: Feed) -> Pair {
+    Pair::from_connections(
+        client_conn(c),
+        ServerConnection::new(Arc::new(s)).unwrap(),
+        feed,
+    )
+}
+
 fn connect(c: tls13::ClientConfig, s: ServerConfig) -> Pair {
-    let mut p = Pair::new(c, s, Feed::Whole);
+    let mut p = scoped(c, s, Feed::Whole);
     p.run().expect("handshake");
     assert!(pair::has_complete(&p.client_events));
     assert!(pair::has_complete(&p.server_events));
@@ -128,18 +151,17 @@ fn stateless_ticket_resumes() {
     let p1 = connect(c, w.server().build().unwrap());
     assert!(!p1.client.negotiated().resumed);
     assert_eq!(tickets_received(&p1), 2);
-    assert_eq!(w.cache.count("localhost"), 2);
+    assert_eq!(w.cache.count(&key()), 2);
     assert_eq!(count.1.load(Ordering::SeqCst), 1);
 
     let (c, count) = counted(w.client().build().unwrap());
     let mut p2 = connect(c, w.server().build().unwrap());
     assert!(p2.client.negotiated().resumed);
     assert!(p2.server.negotiated().resumed);
-    assert_eq!(
-        count.1.load(Ordering::SeqCst),
-        0,
-        "no server Certificate when resuming"
-    );
+    // No server Certificate when resuming: the only verification is this
+    // (new) verifier accepting the session's chain again before offering
+    // the ticket.
+    assert_eq!(count.1.load(Ordering::SeqCst), 1);
     // The chain of the original connection is still known.
     assert_eq!(
         p2.client.negotiated().peer_certificates,
@@ -147,7 +169,7 @@ fn stateless_ticket_resumes() {
     );
     echo(&mut p2);
     // Single use: one ticket spent, two new ones arrived.
-    assert_eq!(w.cache.count("localhost"), 3);
+    assert_eq!(w.cache.count(&key()), 3);
 }
 
 #[test]
@@ -169,7 +191,7 @@ fn stateful_store_resumes_once_per_ticket() {
     let p2 = connect(w.client().build().unwrap(), server());
     assert!(p2.server.negotiated().resumed);
     let other = Arc::new(ClientSessionCache::default());
-    other.import("localhost", &exported[0].1).unwrap();
+    other.import(&key(), &exported[0].1).unwrap();
     let c = client_builder(KeyType::EcdsaP256)
         .time(w.clock.clone())
         .session_store(Some(other.clone()))
@@ -320,18 +342,18 @@ fn expired_ticket_falls_back_to_full_handshake() {
     let p = connect(c, s());
     assert!(!p.server.negotiated().resumed);
     // And a client does not offer a ticket it knows to be expired.
-    let before = w.cache.count("localhost");
+    let before = w.cache.count(&key());
     w.clock.advance_ms(101_000);
     let p = connect(w.client().build().unwrap(), s());
     assert!(!p.server.negotiated().resumed);
-    assert!(w.cache.count("localhost") <= before);
+    assert!(w.cache.count(&key()) <= before);
 }
 
 #[test]
 fn tampered_binder_is_decrypt_error() {
     let w = World::new();
     connect(w.client().build().unwrap(), w.server().build().unwrap());
-    let client = ClientConnection::new(Arc::new(w.client().build().unwrap()), "localhost").unwrap();
+    let client = client_conn(w.client().build().unwrap());
     let mut flight = client.pending_output().to_vec();
     let len = u16::from_be_bytes([flight[3], flight[4]]) as usize;
     // pre_shared_key is the last extension and the binder its last bytes.
@@ -371,7 +393,7 @@ fn psk_ke_mode_has_no_key_exchange() {
         .psk_modes(&[PskKeyExchangeMode::PSK_KE])
         .build()
         .unwrap();
-    let mut p = connect(c, w.server().build().unwrap());
+    let mut p = connect(c, w.server().allow_psk_ke(true).build().unwrap());
     assert!(p.server.negotiated().resumed);
     assert_eq!(p.server.negotiated().group, None);
     assert_eq!(p.client.negotiated().group, None);
@@ -402,7 +424,7 @@ fn early_data_accepted() {
     let (w, server) = early_world(1000);
     w.clock.advance_ms(500);
     let c = w.client().enable_early_data(true).build().unwrap();
-    let mut p = Pair::new(c, server(1000), Feed::Whole);
+    let mut p = scoped(c, server(1000), Feed::Whole);
     assert_eq!(p.client.send_early_data(b"GET /early").unwrap(), 10);
     let mut exported = [0u8; 16];
     p.client
@@ -439,7 +461,7 @@ fn early_data_rejected_is_handed_back() {
     let (w, server) = early_world(1000);
     let c = w.client().enable_early_data(true).build().unwrap();
     // This server does not take 0-RTT (but resumes).
-    let mut p = Pair::new(c, server(0), Feed::Random(7));
+    let mut p = scoped(c, server(0), Feed::Random(7));
     assert_eq!(p.client.send_early_data(b"hello early").unwrap(), 11);
     p.run().unwrap();
     let back: Vec<Vec<u8>> = p
@@ -464,7 +486,7 @@ fn early_data_rejected_is_handed_back() {
 fn early_data_limited_by_ticket_on_the_client() {
     let (w, server) = early_world(16);
     let c = w.client().enable_early_data(true).build().unwrap();
-    let mut p = Pair::new(c, server(16), Feed::Whole);
+    let mut p = scoped(c, server(16), Feed::Whole);
     assert_eq!(p.client.send_early_data(&[7u8; 40]).unwrap(), 16);
     assert_eq!(p.client.send_early_data(&[7u8; 40]).unwrap(), 0);
     p.run().unwrap();
@@ -476,7 +498,7 @@ fn early_data_over_the_servers_limit_is_unexpected_message() {
     // Ticket says 1000, this server's limit is 16.
     let (w, server) = early_world(1000);
     let c = w.client().enable_early_data(true).build().unwrap();
-    let mut p = Pair::new(c, server(16), Feed::Whole);
+    let mut p = scoped(c, server(16), Feed::Whole);
     assert_eq!(p.client.send_early_data(&[1u8; 100]).unwrap(), 100);
     let (at_client, err) = p.run().unwrap_err();
     assert!(!at_client);
@@ -488,7 +510,7 @@ fn replayed_zero_rtt_is_refused() {
     let (w, server) = early_world(1000);
     let config = Arc::new(server(1000));
     let c = w.client().enable_early_data(true).build().unwrap();
-    let mut client = ClientConnection::new(Arc::new(c), "localhost").unwrap();
+    let mut client = client_conn(c);
     client.send_early_data(b"transfer 10").unwrap();
     let flight = client.pending_output().to_vec();
 
@@ -529,7 +551,7 @@ fn early_data_outside_the_freshness_window_is_refused() {
         .enable_early_data(true)
         .build()
         .unwrap();
-    let mut p = Pair::new(c, server(1000), Feed::Whole);
+    let mut p = scoped(c, server(1000), Feed::Whole);
     p.client.send_early_data(b"late").unwrap();
     p.run().unwrap();
     assert!(p.server.negotiated().resumed);
@@ -557,7 +579,7 @@ fn early_data_then_hello_retry_is_handed_back() {
         .groups(&[NamedGroup::SECP256R1])
         .build()
         .unwrap();
-    let mut p = Pair::new(c, s, Feed::Whole);
+    let mut p = scoped(c, s, Feed::Whole);
     p.client.send_early_data(b"early").unwrap();
     p.run().unwrap();
     assert!(p.client.negotiated().hello_retry);
@@ -597,6 +619,7 @@ fn external_psk_without_certificates() {
             .unwrap();
         let s = ServerConfig::builder(Arc::new(NoCertificate))
             .external_psk(psk())
+            .allow_psk_ke(true)
             .build()
             .unwrap();
         let mut p = connect(c, s);
@@ -614,7 +637,7 @@ fn external_psk_without_certificates() {
         .external_psk(psk())
         .build()
         .unwrap();
-    let mut p = Pair::new(c, s, Feed::Whole);
+    let mut p = scoped(c, s, Feed::Whole);
     let (_, err) = p.run().unwrap_err();
     assert_eq!(err, Error::PeerMisbehaved(PeerMisbehaved::BadBinder));
 }
@@ -681,7 +704,7 @@ fn session_store_none_disables_resumption() {
     connect(c(), w.server().build().unwrap());
     let p = connect(c(), w.server().build().unwrap());
     assert!(!p.client.negotiated().resumed);
-    let _ = w.cache.take("localhost");
+    let _ = w.cache.take(&key());
 }
 
 #[test]
@@ -697,7 +720,7 @@ fn early_data_under_a_foreign_ticket_is_skipped_and_handed_back() {
         .build()
         .unwrap();
     let c = w.client().enable_early_data(true).build().unwrap();
-    let mut p = Pair::new(c, s, Feed::OneByte);
+    let mut p = scoped(c, s, Feed::OneByte);
     assert_eq!(p.client.send_early_data(&[9u8; 600]).unwrap(), 600);
     p.run().unwrap();
     assert!(!p.server.negotiated().resumed);
@@ -715,30 +738,53 @@ fn early_data_under_a_foreign_ticket_is_skipped_and_handed_back() {
 }
 
 #[test]
-fn strike_register_window_follows_the_config() {
-    // A long freshness window: the default register must remember that
-    // long, so a replay within it is still refused.
-    let (w, _) = early_world(1000);
+fn strike_register_window_travels_with_the_ticketer() {
+    // A 60 s window: the ticketer's register remembers that long, and the
+    // servers using the ticketer ask for no more.
+    let clock = Clock::new();
+    let tickets: Arc<dyn TicketProducer> = Arc::new(
+        StatelessTicketer::new(Arc::new(OsRandom), clock.clone(), 3600)
+            .with_replay_filter(Arc::new(StrikeRegister::new(1 << 10, 60_000))),
+    );
+    let w = World {
+        clock,
+        cache: Arc::new(ClientSessionCache::default()),
+        tickets,
+    };
     let s = Arc::new(
-        server_builder(KeyType::EcdsaP256)
-            .time(w.clock.clone())
-            .tickets(w.tickets.clone(), 1, 7200)
+        w.server()
             .max_early_data_size(1000)
             .early_data_window_ms(60_000)
             .build()
             .unwrap(),
     );
-    let c = w.client().enable_early_data(true).build().unwrap();
-    let mut client = ClientConnection::new(Arc::new(c), "localhost").unwrap();
+    connect(
+        w.client().enable_early_data(true).build().unwrap(),
+        w.server().max_early_data_size(1000).build().unwrap(),
+    );
+    // The client's clock lags 30 s: outside the default 10 s window,
+    // inside this one.
+    let lagging = Clock::new();
+    lagging.0.store(w.clock.now_unix_millis(), Ordering::SeqCst);
+    w.clock.advance_ms(30_000);
+    let c = client_builder(KeyType::EcdsaP256)
+        .time(lagging)
+        .session_store(Some(w.cache.clone()))
+        .enable_early_data(true)
+        .build()
+        .unwrap();
+    let mut client = client_conn(c);
     client.send_early_data(b"once").unwrap();
     let flight = client.pending_output().to_vec();
     let mut first = ServerConnection::new(s.clone()).unwrap();
     first.receive(&flight).unwrap();
     assert!(first.negotiated().early_data_accepted);
-    // 30 s later (inside the window, outside the old 10 s default).
-    w.clock.advance_ms(30_000);
+    // 20 s later the replay is still fresh (its age is off by 30 + 20 =
+    // 50 s, within 60 s) and must find its record.
+    w.clock.advance_ms(20_000);
     let mut second = ServerConnection::new(s).unwrap();
     second.receive(&flight).unwrap();
+    assert!(second.negotiated().resumed);
     assert!(!second.negotiated().early_data_accepted);
 }
 
@@ -769,8 +815,7 @@ fn deferred_ticket_lookup() {
     };
     connect(w.client().build().unwrap(), server());
     for answer in [true, false] {
-        let mut client =
-            ClientConnection::new(Arc::new(w.client().build().unwrap()), "localhost").unwrap();
+        let mut client = client_conn(w.client().build().unwrap());
         let mut server = ServerConnection::new(Arc::new(server())).unwrap();
         let hello = client.pending_output().to_vec();
         client.consume_output(hello.len());

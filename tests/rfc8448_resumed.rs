@@ -37,6 +37,7 @@ use tls13::msgs::handshake::{
 };
 use tls13::resumption::{
     ClientSession, ClientSessionCache, ClientSessionStore, InMemoryTicketStore, ServerSession,
+    SessionKey,
 };
 use tls13::{ClientConnection, CloseKind, Connection, Event, PinnedCertVerifier, ServerConnection};
 use zeroize::Zeroizing;
@@ -437,20 +438,21 @@ fn client_replay(feeding: Feeding) {
         })
         .unwrap();
     let cache = Arc::new(ClientSessionCache::default());
-    cache.put(
-        "server",
-        ClientSession {
-            suite: CipherSuite::TLS_AES_128_GCM_SHA256,
-            psk: Zeroizing::new(s3.psk.clone()),
-            ticket: s3.ticket.ticket.clone(),
-            age_add: s3.ticket.age_add,
-            lifetime: s3.ticket.lifetime,
-            received_ms: ISSUED_MS,
-            max_early_data,
-            alpn: None,
-            peer_certificates: vec![s3.server_certificate.clone()],
-        },
-    );
+    let session = ClientSession {
+        suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+        psk: Zeroizing::new(s3.psk.clone()),
+        ticket: s3.ticket.ticket.clone(),
+        age_add: s3.ticket.age_add,
+        lifetime: s3.ticket.lifetime,
+        received_ms: ISSUED_MS,
+        max_early_data,
+        alpn: None,
+        peer_certificates: vec![s3.server_certificate.clone()],
+        peer_raw_public_key: false,
+        client_authenticated: false,
+        // As if imported: the client's verifier accepts the chain again.
+        origin: None,
+    };
 
     let wanted = ch.clone();
     let engine_hello: Arc<Mutex<Option<ClientHello>>> = Arc::default();
@@ -516,6 +518,8 @@ fn client_replay(feeding: Feeding) {
     .enable_early_data(true)
     .build()
     .unwrap();
+    let key = SessionKey::for_config(&config, "server").unwrap();
+    cache.put(&key, session);
 
     let mut client = ClientConnection::new(Arc::new(config), "server").unwrap();
     let events = drive(&t4, Side::Client(&mut client), feeding);
@@ -548,7 +552,7 @@ fn client_replay(feeding: Feeding) {
     ));
     assert!(it.next().is_none(), "{events:?}");
     // Single use: the ticket left the store.
-    assert!(cache.take("server").is_none());
+    assert!(cache.take(&key).is_none());
 }
 
 fn server_replay(feeding: Feeding) {
@@ -581,6 +585,7 @@ fn server_replay(feeding: Feeding) {
             alpn: None,
             server_name: Some("server".into()),
             peer_certificates: Vec::new(),
+            peer_raw_public_key: false,
         },
     );
     let ee = match parse(&t4.message("EncryptedExtensions")) {

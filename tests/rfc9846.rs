@@ -455,6 +455,9 @@ fn tickets_are_not_used_beyond_7_days() {
         max_early_data: 0,
         alpn: None,
         peer_certificates: Vec::new(),
+        peer_raw_public_key: false,
+        client_authenticated: false,
+        origin: None,
     };
     let week_ms = 604_800_000;
     assert!(s.is_fresh(1_000 + week_ms - 1));

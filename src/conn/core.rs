@@ -727,19 +727,23 @@ impl Core {
                         self.read_opened = true;
                         (inner, payload.get(..n).unwrap_or_default())
                     }
-                    // §4.2.10: a server that refused 0-RTT skips records
-                    // that fail to decrypt, up to max_early_data_size.
-                    Err(Error::DecryptFailed) if self.skip_early >= len => {
-                        self.skip_early = self.skip_early.saturating_sub(len);
+                    // RFC 9846 §4.3.10: a server that refused 0-RTT skips
+                    // records that fail to decrypt, up to
+                    // max_early_data_size.
+                    Err(Error::DecryptFailed) if self.skip_early >= early_charge(len) => {
+                        self.skip_early = self.skip_early.saturating_sub(early_charge(len));
                         return Ok(Received::Handled);
                     }
                     Err(e) => return Err(e),
                 }
             }
-            None if typ == ContentType::APPLICATION_DATA && self.skip_early > 0 => {
+            None if typ == ContentType::APPLICATION_DATA
+                && self.skip_early >= early_charge(payload.len()) =>
+            {
                 // After a HelloRetryRequest the server has no key for the
-                // early data that followed the first ClientHello (§4.2.10).
-                self.skip_early = self.skip_early.saturating_sub(payload.len());
+                // early data that followed the first ClientHello (RFC 9846
+                // §4.3.10); the second ClientHello ends the skipping.
+                self.skip_early = self.skip_early.saturating_sub(early_charge(payload.len()));
                 return Ok(Received::Handled);
             }
             // Before protection starts alerts are plaintext, and equally
@@ -948,4 +952,13 @@ mod tests {
         assert!(core.pending_output().is_empty());
         assert!(sent > 0);
     }
+}
+
+/// What a skipped early-data record of `len` ciphertext bytes counts
+/// against max_early_data_size (RFC 9846 §4.7.1 counts application data
+/// only): the most it can carry, less the inner content type byte and the
+/// 16-byte tag every TLS 1.3 AEAD adds; at least 1, so that the number of
+/// skipped records is bounded too.
+fn early_charge(len: usize) -> usize {
+    len.saturating_sub(1 + 16).max(1)
 }

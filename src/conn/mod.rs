@@ -336,8 +336,34 @@ impl ClientConnection {
     /// an IP literal, which is not). The ClientHello is in
     /// [`pending_output`](Connection::pending_output) on return. See
     /// [`config`](crate::config) for the order of random draws.
+    ///
+    /// Sessions (for resumption) are kept in the configuration's own scope:
+    /// offered only to connections made from the same [`ClientConfig`] to
+    /// the same name. When one configuration serves several services of a
+    /// host (ports, protocols), use
+    /// [`with_session_scope`](Self::with_session_scope) so that their
+    /// sessions do not mix.
     pub fn new(config: Arc<ClientConfig>, server_name: &str) -> Result<Self, Error> {
-        let (core, state) = handshake::client::start(config, server_name)?;
+        let (core, state) = handshake::client::start(config, server_name, None)?;
+        Ok(Self {
+            inner: Connection { core, state },
+        })
+    }
+
+    /// As [`new`](Self::new), with sessions filed under `scope`, a name the
+    /// embedder gives the service (e.g. `"example.com:8443"`, `"imap"`):
+    /// they are offered only to connections to the same server name in the
+    /// same scope, from any configuration that accepts them (its verifier
+    /// accepts the server's chain and its client credentials are the ones
+    /// the session used; see
+    /// [`SessionOrigin`](crate::resumption::SessionOrigin)). See
+    /// [`SessionKey`](crate::resumption::SessionKey).
+    pub fn with_session_scope(
+        config: Arc<ClientConfig>,
+        server_name: &str,
+        scope: &str,
+    ) -> Result<Self, Error> {
+        let (core, state) = handshake::client::start(config, server_name, Some(scope))?;
         Ok(Self {
             inner: Connection { core, state },
         })
@@ -487,8 +513,11 @@ impl ServerConnection {
 
     /// Answers a deferred [`Event::VerifyClientCert`]: `Ok(())` accepts
     /// the client's chain (its CertificateVerify is still checked), an
-    /// error aborts the handshake with its alert. Buffered input is then
-    /// processed.
+    /// error aborts the handshake with its alert. When the request came
+    /// while the ClientHello was being read, the chain is the client
+    /// identity of a ticket the client offers (checked again by this
+    /// config's verifier before resuming it): then an error only means a
+    /// full handshake instead. Buffered input is then processed.
     pub fn answer_verify(&mut self, result: Result<(), CertificateError>) -> Result<(), Error> {
         self.inner.core.check_usable()?;
         if !handshake::server::awaiting_client_verify(&self.inner.state) {
@@ -496,7 +525,11 @@ impl ServerConnection {
                 "no client certificate verification is pending".into(),
             ));
         }
-        let r = handshake::server::answer_client_verify(&mut self.inner.state, result);
+        let r = handshake::server::answer_client_verify(
+            &mut self.inner.core,
+            &mut self.inner.state,
+            result,
+        );
         let r = self.inner.core.finish_call(r);
         r?;
         self.inner.process()

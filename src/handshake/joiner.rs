@@ -31,6 +31,13 @@ impl Default for Joiner {
     }
 }
 
+/// The NewSessionTicket handshake type.
+const NEW_SESSION_TICKET: u8 = 4;
+
+/// The largest NewSessionTicket always accepted: header, lifetime,
+/// age_add, the longest nonce and ticket, and 1 KiB of extensions.
+const MAX_NEW_SESSION_TICKET: usize = 4 + 4 + 4 + (1 + 255) + (2 + 0xffff) + (2 + 1024);
+
 /// The whole-message length (4-byte header included) at the start of
 /// `buf`: `None` while incomplete, an error when the header announces more
 /// than `max` (judged from the header, so an oversized message is refused
@@ -41,6 +48,15 @@ fn whole_message(buf: &[u8], max: usize) -> Result<Option<usize>, Error> {
         _ => return Ok(None),
     };
     let total = len.saturating_add(4);
+    // A NewSessionTicket may legally carry a ticket of 65535 bytes (RFC
+    // 9846 §4.7.1), more than the default limit leaves room for; a client
+    // reads it (and ignores a ticket no ClientHello could carry) rather
+    // than fail the connection.
+    let max = if buf.first() == Some(&NEW_SESSION_TICKET) {
+        max.max(MAX_NEW_SESSION_TICKET)
+    } else {
+        max
+    };
     if total > max {
         return Err(PeerMisbehaved::MessageTooLarge {
             len: total,

@@ -119,6 +119,15 @@ impl Pair {
     ) -> Self {
         let client = ClientConnection::new(Arc::new(client), server_name).unwrap();
         let server = ServerConnection::new(Arc::new(server)).unwrap();
+        Self::from_connections(client, server, feed)
+    }
+
+    /// A pair of connections made by the caller.
+    pub fn from_connections(
+        client: ClientConnection,
+        server: ServerConnection,
+        feed: Feed,
+    ) -> Self {
         let seed = match feed {
             Feed::Random(s) => s | 1,
             _ => 1,

@@ -82,6 +82,8 @@ impl ClientHs {
         t.add(&cert);
         let mut flight = cert;
         if let Some((ck, scheme)) = chosen {
+            // Tickets from here on may carry this identity.
+            self.client_authenticated = true;
             let th = t.current()?;
             let content = common::signed_content(common::CLIENT_CV_CONTEXT, th.as_ref());
             let signature = match ck.signer.sign(scheme, &content, self.config.rng.as_ref()) {

@@ -4,17 +4,19 @@
 use super::*;
 
 impl ClientHs {
+    /// Queues a ClientHello; returns whether it offers 0-RTT (`early`,
+    /// unless its PSK had to be left out).
     pub(super) fn send_hello(
         &mut self,
         core: &mut Core,
         shares: &[KeyExchange],
         cookie: Option<&[u8]>,
         early: bool,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         let c = &self.config;
         // Room for every extension we may send: one allocation.
         let mut exts = Vec::with_capacity(16);
-        if let ServerName::Dns(name) = &self.server_name {
+        if let ServerName::Dns(name) = &self.session_key.server_name {
             exts.push(ClientExtension::ServerName(vec![(
                 ServerNameType::HOST_NAME,
                 name.as_bytes().to_vec(),
@@ -61,6 +63,44 @@ impl ClientHs {
             // §4.2.6: we answer CertificateRequests after the handshake
             // through the same resolver.
             exts.push(ClientExtension::PostHandshakeAuth);
+        }
+        // RFC 9846 §4.3.11: the identity, its binder and everything else
+        // must fit the extensions' 16-bit length (and the hello our own
+        // limit). A ticket that does not is not offered: before anything
+        // is sent that changes nothing; after a HelloRetryRequest the
+        // server just sees no PSK.
+        // Measured only when something large may be added (the common
+        // full handshake pays nothing).
+        let rest = if self.psk.is_some() || cookie.is_some() {
+            encoded_len(&exts, self.session_id.len(), c.suites.len())
+        } else {
+            HelloLen {
+                extensions: 0,
+                fixed: 0,
+            }
+        };
+        if let Some(p) = &self.psk {
+            let with_psk = rest
+                .extensions
+                .saturating_add(p.identity.len())
+                .saturating_add(2 + 2 + 4 + 2 + 1 + 4 + 4)
+                .saturating_add(p.hash.output_len());
+            let whole = rest.fixed.saturating_add(with_psk);
+            if with_psk > 0xffff || whole > c.limits.max_handshake_message {
+                crate::log::debug!("client: the PSK does not fit the ClientHello; not offered");
+                self.psk = None;
+            }
+        }
+        let early = early && self.psk.is_some();
+        if rest.extensions > 0xffff {
+            // Only a huge cookie (or configuration) gets here.
+            return Err(match cookie {
+                Some(_) => PeerMisbehaved::IllegalHelloRetryRequest(
+                    "its cookie makes the ClientHello too long",
+                )
+                .into(),
+                None => Error::BadConfig("the ClientHello extensions exceed 65535 bytes".into()),
+            });
         }
         if early {
             exts.push(ClientExtension::EarlyData);
@@ -139,7 +179,7 @@ impl ClientHs {
             }
         }
         self.offered = offered;
-        Ok(())
+        Ok(early)
     }
 
     pub(super) fn check_common_hello(&self, sh: &ServerHello) -> Result<SuiteParams, Error> {
@@ -255,6 +295,28 @@ impl ClientHs {
         };
         Ok(())
     }
+}
+
+/// The encoded sizes of a ClientHello's parts.
+struct HelloLen {
+    /// The extensions block's content.
+    extensions: usize,
+    /// Everything else: message header, version, random, session id,
+    /// suites, compression, the extensions' length prefix.
+    fixed: usize,
+}
+
+fn encoded_len(exts: &[ClientExtension], session_id: usize, suites: usize) -> HelloLen {
+    let mut scratch = Vec::with_capacity(4096);
+    let extensions = exts.iter().fold(0usize, |n, e| {
+        scratch.clear();
+        e.encode(&mut scratch);
+        n.saturating_add(scratch.len())
+    });
+    let fixed = (4usize + 2 + 32 + 1 + 2 + 2 + 2)
+        .saturating_add(session_id)
+        .saturating_add(suites.saturating_mul(2));
+    HelloLen { extensions, fixed }
 }
 
 /// A ClientHello's encoded size, near enough that encoding it takes one

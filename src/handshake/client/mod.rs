@@ -26,7 +26,7 @@ use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, Pe
 use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule};
 use crate::msgs::enums::*;
 use crate::msgs::handshake::*;
-use crate::resumption::ClientSession;
+use crate::resumption::{ClientSession, SessionKey, SessionOrigin};
 use crate::verify::{CertificateRequestInfo, Decision, ServerName};
 use zeroize::Zeroizing;
 
@@ -45,7 +45,6 @@ use super::transcript::Transcript;
 /// Client handshake state plus what was offered.
 pub struct ClientHs {
     config: Arc<ClientConfig>,
-    server_name: ServerName,
     transcript: Transcript,
     state: St,
     random: [u8; 32],
@@ -63,6 +62,12 @@ pub struct ClientHs {
     /// The transcript through our Finished, kept when we offered
     /// post_handshake_auth (§4.6.2).
     pha_transcript: Option<Box<Transcript>>,
+    /// Where this connection's sessions are filed and looked up; it holds
+    /// the server name (`session_key.server_name`).
+    session_key: SessionKey,
+    /// We presented a client identity (in this handshake, after it, or in
+    /// the session we resumed): tickets we receive carry it.
+    client_authenticated: bool,
 }
 
 /// A PSK the ClientHello offers (§4.2.11).
@@ -163,8 +168,14 @@ enum St {
     Poisoned,
 }
 
-/// Builds the connection and queues the first ClientHello.
-pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, State), Error> {
+/// Builds the connection and queues the first ClientHello. Sessions are
+/// filed under `scope` (see [`SessionKey`]), or the configuration's own
+/// scope when `None`.
+pub fn start(
+    config: Arc<ClientConfig>,
+    server_name: &str,
+    scope: Option<&str>,
+) -> Result<(Core, State), Error> {
     let server_name = ServerName::parse(server_name)?;
     crate::log::debug!(
         "client: hello to {server_name:?}, groups {:?}",
@@ -195,7 +206,8 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
         shares.push(KeyExchange::start(NamedGroup::X25519, rng)?);
     }
 
-    let psk = choose_psk(&config, &server_name);
+    let session_key = SessionKey::new(server_name, &config, scope);
+    let psk = choose_psk(&config, &session_key);
     let early = psk.as_ref().and_then(|p| p.session.as_ref()).filter(|s| {
         config.enable_early_data
             && s.max_early_data > 0
@@ -207,7 +219,6 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
 
     let mut hs = ClientHs {
         config,
-        server_name,
         transcript: Transcript::default(),
         state: St::Poisoned,
         random,
@@ -219,9 +230,11 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
         pha_transcript: None,
         server_cert_type: CertificateType::X509,
         client_cert_type: CertificateType::X509,
+        session_key,
+        client_authenticated: false,
     };
-    hs.send_hello(&mut core, &shares, None, early_suite.is_some())?;
-    if let (Some(suite), Some(p)) = (early_suite, &hs.psk) {
+    let early = hs.send_hello(&mut core, &shares, None, early_suite.is_some())?;
+    if let (Some(suite), Some(p), true) = (early_suite, &hs.psk, early) {
         // §4.2.10: 0-RTT under client_early_traffic_secret, derived over
         // Hash(ClientHello).
         let ch_hash = hs

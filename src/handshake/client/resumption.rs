@@ -9,6 +9,9 @@ impl ClientHs {
         self.early.offered = false;
         self.early.rejected = true;
         core.negotiated.early_data_accepted = false;
+        // RFC 9846 §7.5: the early exporter belongs to 0-RTT that happened;
+        // refused, its keys would match nothing on the server.
+        core.early_exporter_secret = None;
         core.push_event(Event::EarlyDataRejected(mem::take(&mut self.early.sent)));
     }
 
@@ -68,6 +71,14 @@ impl ClientHs {
                 _ => None,
             })
             .unwrap_or(0);
+        // A ticket that cannot fit a ClientHello is of no use: ignored.
+        if !ticket_fits(&self.config, t.ticket.len(), params.hash) {
+            crate::log::debug!(
+                "client: ignoring a {}-byte ticket that no ClientHello could carry",
+                t.ticket.len()
+            );
+            return Ok(());
+        }
         let session = ClientSession {
             suite,
             psk: Zeroizing::new(psk.as_ref().to_vec()),
@@ -78,23 +89,89 @@ impl ClientHs {
             max_early_data,
             alpn: core.negotiated.alpn.clone(),
             peer_certificates: core.negotiated.peer_certificates.clone(),
+            peer_raw_public_key: core.negotiated.peer_raw_public_key,
+            client_authenticated: self.client_authenticated,
+            origin: Some(SessionOrigin::of(&self.config)),
         };
-        store.put(&session_key(&self.server_name), session);
+        store.put(&self.session_key, session);
         Ok(())
     }
 }
 
-/// The session-store key of a server name.
-pub(super) fn session_key(name: &ServerName) -> alloc::borrow::Cow<'_, str> {
-    match name {
-        ServerName::Dns(d) => alloc::borrow::Cow::Borrowed(d),
-        ServerName::Ip(ip) => alloc::borrow::Cow::Owned(alloc::format!("{ip}")),
+/// Whether a ticket of `len` bytes fits the pre_shared_key extension of a
+/// ClientHello (RFC 9846 §4.3.11: identity<1..2^16-1> in
+/// identities<7..2^16-1>, one binder, all within the extensions'
+/// <8..2^16-1>) next to the rest of ours, and the whole hello within our
+/// own message limit. The rest is not known exactly until the hello is
+/// built (a HelloRetryRequest may change it), so the hello is checked
+/// again then ([`super::hello`]); this keeps tickets that can never fit
+/// out of the store.
+fn ticket_fits(config: &ClientConfig, len: usize, hash: HashAlgorithm) -> bool {
+    // identities and binders prefixes, identity prefix, obfuscated age,
+    // binder prefix and binder, extension header.
+    let psk_ext = len
+        .saturating_add(2 + 2 + 4 + 2 + 1 + 4)
+        .saturating_add(hash.output_len());
+    psk_ext <= 0xffff && psk_ext < config.limits.max_handshake_message
+}
+
+/// Whether a stored session may be offered by a connection of `config` to
+/// `name`: made by the same verifier (or accepted again by this one, now),
+/// for a certificate type we still accept, and with the same client
+/// credentials (see [`SessionOrigin`]).
+fn compatible(config: &ClientConfig, name: &ServerName, s: &ClientSession) -> bool {
+    let typ = if s.peer_raw_public_key {
+        CertificateType::RAW_PUBLIC_KEY
+    } else {
+        CertificateType::X509
+    };
+    if !config.server_certificate_types.contains(&typ) {
+        return false;
     }
+    let same_resolver = |r: &Option<Arc<dyn crate::verify::ResolvesClientCert>>| match (
+        r,
+        &config.client_cert_resolver,
+    ) {
+        (None, None) => true,
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        _ => false,
+    };
+    let credentials = match &s.origin {
+        Some(o) => same_resolver(&o.client_resolver),
+        // Imported: no resolver can be shown to own our identity in it.
+        None => !s.client_authenticated && config.client_cert_resolver.is_none(),
+    };
+    if !credentials {
+        return false;
+    }
+    if s.origin
+        .as_ref()
+        .is_some_and(|o| Arc::ptr_eq(&o.verifier, &config.verifier))
+    {
+        return true;
+    }
+    // Another verifier (or none known): it must accept the server's chain
+    // itself, at once; a deferred answer cannot be waited for here.
+    let now = config.time.now_unix();
+    let decision = if s.peer_raw_public_key {
+        match common::received_raw_public_key(&s.peer_certificates) {
+            Ok(spki) => config
+                .verifier
+                .verify_server_raw_public_key(spki, name, now),
+            Err(_) => return false,
+        }
+    } else {
+        match s.peer_certificates.split_first() {
+            Some((ee, rest)) => config.verifier.verify_server_cert(ee, rest, name, now),
+            None => return false,
+        }
+    };
+    matches!(decision, Decision::Ready(Ok(())))
 }
 
 /// The PSK to offer: the external one, else a fresh ticket for this name
 /// whose hash one of our suites has.
-pub(super) fn choose_psk(config: &ClientConfig, name: &ServerName) -> Option<Box<PskOffer>> {
+pub(super) fn choose_psk(config: &ClientConfig, key: &SessionKey) -> Option<Box<PskOffer>> {
     if let Some(ext) = &config.external_psk {
         if !config.suites.iter().any(|s| s.hash == ext.hash) {
             return None;
@@ -111,14 +188,16 @@ pub(super) fn choose_psk(config: &ClientConfig, name: &ServerName) -> Option<Box
     }
     let store = config.session_store.as_ref()?;
     let now_ms = config.time.now_unix_millis();
-    let key = session_key(name);
     // Skip (and drop) stale or unusable tickets, a bounded number of them.
     for _ in 0..8 {
-        let s = store.take(&key)?;
+        let s = store.take(key)?;
         let Some(params) = suites::lookup(s.suite) else {
             continue;
         };
         if !s.is_fresh(now_ms) || !config.suites.iter().any(|c| c.hash == params.hash) {
+            continue;
+        }
+        if !compatible(config, &key.server_name, &s) {
             continue;
         }
         if config.external_psk.is_none() && !s.ticket.is_empty() && s.ticket.len() <= 0xffff {

@@ -103,6 +103,8 @@ impl ClientHs {
                 core.negotiated.external_psk = p.external;
                 if let Some(s) = &p.session {
                     core.negotiated.peer_certificates = s.peer_certificates.clone();
+                    core.negotiated.peer_raw_public_key = s.peer_raw_public_key;
+                    self.client_authenticated = s.client_authenticated;
                 }
                 EarlySchedule::new(suite.hash, Some(&p.secret))
             }
@@ -245,7 +247,10 @@ impl ClientHs {
         }
         // Without server_certificate_type the server sends X.509 (RFC 7250
         // §4.2, outcome 1), which a raw-public-key-only client cannot use.
-        if let Some(types) = &self.offered.server_cert_types
+        // A PSK handshake sends no certificate (and so no type): the
+        // session's type was checked before its ticket was offered.
+        if !h.resumed
+            && let Some(types) = &self.offered.server_cert_types
             && !types.contains(&self.server_cert_type)
         {
             return Err(CertificateError::Other {
@@ -306,12 +311,12 @@ impl ClientHs {
         let verifier = &self.config.verifier;
         let decision = if raw_key {
             let spki = common::received_raw_public_key(&chain)?;
-            verifier.verify_server_raw_public_key(spki, &self.server_name, now)
+            verifier.verify_server_raw_public_key(spki, &self.session_key.server_name, now)
         } else {
             let (ee, rest) = chain
                 .split_first()
                 .ok_or(InvalidMessage::EmptyVector("certificate_list"))?;
-            verifier.verify_server_cert(ee, rest, &self.server_name, now)
+            verifier.verify_server_cert(ee, rest, &self.session_key.server_name, now)
         };
         // The chain moves into the connection's record of the peer; only
         // a deferred decision needs a copy of its own.
@@ -325,7 +330,7 @@ impl ClientHs {
                 core.push_event(Event::VerifyServerCert(VerifyRequest {
                     chain: request_chain.unwrap_or_default(),
                     certificate_type: self.server_cert_type,
-                    server_name: self.server_name.clone(),
+                    server_name: self.session_key.server_name.clone(),
                     now,
                 }));
                 self.state = St::AwaitVerify(h);
@@ -403,6 +408,7 @@ impl ClientHs {
             core.queue_handshake(&cert);
             return self.send_finished(core, finish);
         };
+        self.client_authenticated = true;
         let th = self.transcript.current()?;
         let content = common::signed_content(common::CLIENT_CV_CONTEXT, th.as_ref());
         match ck.signer.sign(scheme, &content, self.config.rng.as_ref()) {

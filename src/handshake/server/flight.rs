@@ -102,7 +102,10 @@ impl ServerHs {
             core.negotiated.resumed = true;
             core.negotiated.external_psk = p.external;
             if let Some(s) = &p.session {
+                // The identity as this config checked it (dropped when it
+                // authenticates no clients).
                 core.negotiated.peer_certificates = s.peer_certificates.clone();
+                core.negotiated.peer_raw_public_key = s.peer_raw_public_key;
             }
         }
 

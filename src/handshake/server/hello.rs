@@ -86,20 +86,40 @@ impl ServerHs {
                 _ => {}
             }
         }
-        // §9.2: key_share needs supported_groups; certificate auth needs
-        // signature_algorithms.
-        let groups = groups.ok_or(PeerMisbehaved::MissingExtension("supported_groups"))?;
+        let psk_offer = match ch.extensions.last() {
+            Some(ClientExtension::PreSharedKey(o)) => Some(o),
+            _ => None,
+        };
+        // RFC 9846 §9.2: without pre_shared_key, supported_groups and
+        // signature_algorithms are required; supported_groups and
+        // key_share go together. A PSK hello (psk_ke) may have none of
+        // them; what a full handshake then lacks is refused below.
+        if psk_offer.is_none() && groups.is_none() {
+            return Err(PeerMisbehaved::MissingExtension("supported_groups").into());
+        }
+        match (groups.is_some(), shares.is_some()) {
+            (true, false) => return Err(PeerMisbehaved::MissingExtension("key_share").into()),
+            (false, true) => {
+                return Err(PeerMisbehaved::MissingExtension("supported_groups").into());
+            }
+            _ => {}
+        }
         // RFC 9846 §4.3.7: named_group_list "MUST NOT contain any duplicate
         // entries"; a recipient MAY abort with illegal_parameter. A set,
         // not pairwise comparison: the list can be long.
-        let mut seen = crate::codec::SeenSet::<NamedGroup, 16>::new();
-        if !groups.iter().all(|g| seen.insert(*g)) {
-            return Err(PeerMisbehaved::IllegalParameter("duplicate in supported_groups").into());
+        if let Some(groups) = groups {
+            let mut seen = crate::codec::SeenSet::<NamedGroup, 16>::new();
+            if !groups.iter().all(|g| seen.insert(*g)) {
+                return Err(
+                    PeerMisbehaved::IllegalParameter("duplicate in supported_groups").into(),
+                );
+            }
         }
-        let shares = shares.ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
-        if schemes.is_none() {
+        if psk_offer.is_none() && schemes.is_none() {
             return Err(PeerMisbehaved::MissingExtension("signature_algorithms").into());
         }
+        let groups: &[NamedGroup] = groups.map_or(&[], Vec::as_slice);
+        let shares: &[KeyShareEntry] = shares.map_or(&[], Vec::as_slice);
         let has_share = |g: &NamedGroup| shares.iter().any(|s| s.group == *g);
         if common::has_duplicate_keys(shares, |s| s.group)
             || shares.iter().any(|s| !groups.contains(&s.group))
@@ -108,16 +128,23 @@ impl ServerHs {
             return Err(PeerMisbehaved::IllegalParameter("key_share entries").into());
         }
 
-        // Our groups the client supports, in our order.
+        // Our groups the client supports, in our order (none: only a
+        // psk_ke PSK can do).
         let mut mutual = cfg.groups.iter().copied().filter(|g| groups.contains(g));
-        let first_mutual = mutual.next().ok_or(PeerIncompatible::NoCommonGroup)?;
-        let with_share = if cfg.strict_group_preference || has_share(&first_mutual) {
-            Some(first_mutual).filter(has_share)
-        } else {
-            mutual.find(has_share)
+        let first_mutual = mutual.next();
+        let with_share = match first_mutual {
+            Some(first) if cfg.strict_group_preference || has_share(&first) => {
+                Some(first).filter(has_share)
+            }
+            Some(_) => mutual.find(has_share),
+            None => None,
         };
 
         if let Some(r) = &retry {
+            // RFC 9846 §4.3.10: only records right after the first
+            // ClientHello may be skipped as early data; from here on
+            // anything that fails is an error.
+            core.skip_early = 0;
             // §4.1.2, §4.2.2: the second ClientHello answers our request.
             if cookie != Some(&r.cookie) {
                 return Err(PeerMisbehaved::IllegalParameter("cookie not echoed").into());
@@ -136,39 +163,40 @@ impl ServerHs {
             }
         }
         let offers_early = ch.find(ExtensionType::EARLY_DATA).is_some();
+        if offers_early && retry.is_some() {
+            // RFC 9846 §4.3.10: "A client MUST NOT include the early_data
+            // extension in its followup ClientHello."
+            return Err(
+                PeerMisbehaved::IllegalParameter("early_data in the second ClientHello").into(),
+            );
+        }
         let modes = ch.extensions.iter().find_map(|e| match e {
             ClientExtension::PskKeyExchangeModes(m) => Some(m.as_slice()),
             _ => None,
         });
-        let psk_offer = match ch.extensions.last() {
-            Some(ClientExtension::PreSharedKey(o)) => Some(o),
-            _ => None,
-        };
         if psk_offer.is_some() && modes.is_none() {
             // §4.2.9: a PSK needs psk_key_exchange_modes.
             return Err(PeerMisbehaved::MissingExtension("psk_key_exchange_modes").into());
         }
         let modes = modes.unwrap_or_default();
+        let psk_ke = cfg.allow_psk_ke && modes.contains(&PskKeyExchangeMode::PSK_KE);
         // RFC 9846 §4.7.1: tickets only for a client whose hello carried a
-        // suitable psk_key_exchange_modes (one with a mode we implement).
-        self.client_psk_modes = modes
-            .iter()
-            .any(|m| *m == PskKeyExchangeMode::PSK_DHE_KE || *m == PskKeyExchangeMode::PSK_KE);
+        // suitable psk_key_exchange_modes: one this server would resume with.
+        self.client_psk_modes = psk_ke || modes.contains(&PskKeyExchangeMode::PSK_DHE_KE);
         // Without a usable share a psk_dhe_ke PSK needs a HelloRetryRequest
         // first; it is looked at on the second ClientHello (a stateful
         // ticket store would otherwise spend the ticket now).
         let lookup = match psk_offer {
-            Some(o) if with_share.is_some() || modes.contains(&PskKeyExchangeMode::PSK_KE) => self
-                .choose_psk(
-                    o,
-                    modes,
-                    raw,
-                    suite,
-                    &ch.cipher_suites,
-                    retry.as_ref().map(|r| r.suite),
-                    with_share.is_some(),
-                    sni.as_deref(),
-                )?,
+            Some(o) if with_share.is_some() || psk_ke => self.choose_psk(
+                o,
+                modes,
+                raw,
+                suite,
+                &ch.cipher_suites,
+                retry.as_ref().map(|r| r.suite),
+                with_share.is_some(),
+                sni.as_deref(),
+            )?,
             _ => Lookup::NotFound,
         };
         let psk = match lookup {
@@ -186,14 +214,36 @@ impl ServerHs {
                 }));
                 return Ok(());
             }
+            Lookup::DeferredVerify(identity, request) => {
+                // The session's client identity is checked again by our
+                // verifier, which deferred; the hello is processed again
+                // with its answer (and the ticket's session, kept).
+                core.push_event(Event::VerifyClientCert(request));
+                self.state = St::AwaitResumeVerify(Box::new(PendingHello {
+                    retry,
+                    ch,
+                    raw: raw.to_vec(),
+                    identity,
+                }));
+                return Ok(());
+            }
         };
+        // The lookups are settled: their cached answers go (they hold PSKs).
+        self.redeemed.clear();
+        self.reverified.clear();
+        if psk.is_none() && schemes.is_none() {
+            // §9.2: certificate authentication needs signature_algorithms.
+            return Err(PeerMisbehaved::MissingExtension("signature_algorithms").into());
+        }
         let use_share = psk.as_ref().is_none_or(|p| p.dhe);
         if use_share && with_share.is_none() {
+            let group = first_mutual.ok_or(PeerIncompatible::NoCommonGroup)?;
             if offers_early {
-                // §4.2.10: skip the early data that follows.
-                core.skip_early = early_skip_budget(&cfg);
+                // RFC 9846 §4.3.10: skip the early data that follows the
+                // first ClientHello, up to max_early_data_size.
+                core.skip_early = early_skip_budget(&cfg, None);
             }
-            return self.send_retry(core, suite, first_mutual, &ch.legacy_session_id, raw);
+            return self.send_retry(core, suite, group, &ch.legacy_session_id, raw);
         }
         let group = with_share.filter(|_| use_share);
         let suite = psk.as_ref().map_or(suite, |p| p.suite);
@@ -239,8 +289,14 @@ impl ServerHs {
             }
             _ => {
                 if offers_early {
-                    // §4.2.10: refused 0-RTT is skipped by trial decryption.
-                    core.skip_early = early_skip_budget(&cfg);
+                    // RFC 9846 §4.3.10: refused 0-RTT is skipped by trial
+                    // decryption, up to max_early_data_size (the ticket's,
+                    // when it is ours: what the client was allowed).
+                    let promised = psk
+                        .as_ref()
+                        .and_then(|p| p.session.as_ref())
+                        .map(|s| s.max_early_data);
+                    core.skip_early = early_skip_budget(&cfg, promised);
                 }
                 None
             }

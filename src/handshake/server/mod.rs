@@ -61,8 +61,12 @@ pub struct ServerHs {
     client_psk_modes: bool,
     /// A post-handshake CertificateRequest in progress (§4.6.2).
     pha: Pha,
-    /// Answers to deferred ticket lookups, by identity.
+    /// Ticket lookups answered while the current ClientHello is being
+    /// settled, by identity (cleared once it is).
     redeemed: Vec<(Vec<u8>, Option<ServerSession>)>,
+    /// Deferred verifications of a resumed session's client identity,
+    /// answered, by ticket identity (cleared with `redeemed`).
+    reverified: Vec<(Vec<u8>, bool)>,
     /// RFC 7250: the client certificate type the handshake settled, which
     /// post-handshake Certificates carry too.
     pha_cert_type: CertificateType,
@@ -83,6 +87,8 @@ enum Lookup {
     NotFound,
     /// The ticket producer deferred this identity.
     Deferred(Vec<u8>),
+    /// The verifier deferred checking this ticket's client identity.
+    DeferredVerify(Vec<u8>, ClientVerifyRequest),
 }
 
 /// Post-handshake client authentication progress.
@@ -195,8 +201,12 @@ struct AwaitFin {
 }
 
 enum St {
-    ExpectClientHello { retry: Option<Retry> },
+    ExpectClientHello {
+        retry: Option<Retry>,
+    },
     AwaitTicket(Box<PendingHello>),
+    /// A ticket's client identity is being verified again (deferred).
+    AwaitResumeVerify(Box<PendingHello>),
     AwaitCertificate(Box<Chosen>),
     AwaitSign(Flight),
     ExpectCertificate(AwaitFin),
@@ -221,6 +231,7 @@ pub fn start(config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
         client_psk_modes: false,
         pha: Pha::Idle,
         redeemed: Vec::new(),
+        reverified: Vec::new(),
         pha_cert_type: CertificateType::X509,
     };
     crate::log::debug!("server: waiting for a ClientHello");
@@ -254,14 +265,18 @@ pub fn awaiting_client_verify(state: &State) -> bool {
     matches!(
         state,
         State::Server(ServerHs {
-            state: St::AwaitClientVerify(_),
+            state: St::AwaitClientVerify(_) | St::AwaitResumeVerify(_),
             ..
         })
     )
 }
 
-/// Answers a deferred client-certificate verification.
+/// Answers a deferred client-certificate verification: of the client's
+/// Certificate (an error aborts), or of a ticket's client identity (an
+/// error means no resumption with that ticket; the ClientHello is
+/// processed again).
 pub fn answer_client_verify(
+    core: &mut Core,
     state: &mut State,
     result: Result<(), CertificateError>,
 ) -> Result<(), Error> {
@@ -273,6 +288,11 @@ pub fn answer_client_verify(
             result?;
             hs.state = St::ExpectCertificateVerify(f);
             Ok(())
+        }
+        St::AwaitResumeVerify(p) => {
+            let p = *p;
+            hs.reverified.push((p.identity, result.is_ok()));
+            hs.client_hello(core, p.retry, p.ch, &p.raw)
         }
         other => {
             hs.state = other;
@@ -361,6 +381,7 @@ impl ServerHs {
                 | St::AwaitSign(_)
                 | St::AwaitClientVerify(_)
                 | St::AwaitTicket(_)
+                | St::AwaitResumeVerify(_)
         )
     }
 
@@ -519,7 +540,8 @@ impl St {
             Self::AwaitCertificate(_)
             | Self::AwaitSign(_)
             | Self::AwaitClientVerify(_)
-            | Self::AwaitTicket(_) => "nothing (decision pending)",
+            | Self::AwaitTicket(_)
+            | Self::AwaitResumeVerify(_) => "nothing (decision pending)",
             Self::ExpectCertificate(_) => "Certificate",
             Self::ExpectCertificateVerify(_) => "CertificateVerify",
             Self::ExpectEndOfEarlyData(_) => "EndOfEarlyData",

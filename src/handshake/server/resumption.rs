@@ -2,6 +2,7 @@
 //! choosing a PSK, early data, and issuing tickets.
 
 use super::*;
+use crate::resumption::AntiReplay;
 
 impl ServerHs {
     /// NewSessionTicket(s) after the client's Finished (§4.6.1).
@@ -43,7 +44,11 @@ impl ServerHs {
                 server_name: core.negotiated.server_name.as_deref(),
                 now_ms,
                 max_early_data: cfg.max_early_data_size,
+                // The client identity this ticket resumes: the one the
+                // handshake verified (or the resumed session's, checked
+                // again against this config).
                 peer_certificates: &core.negotiated.peer_certificates,
+                peer_raw_public_key: core.negotiated.peer_raw_public_key,
             };
             let Some(ticket) = producer.produce(&info) else {
                 continue;
@@ -78,7 +83,7 @@ impl ServerHs {
     /// handshake); a wrong binder on the chosen one is `decrypt_error`.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn choose_psk(
-        &self,
+        &mut self,
         offer: &OfferedPsks,
         modes: &[PskKeyExchangeMode],
         raw: &[u8],
@@ -88,10 +93,12 @@ impl ServerHs {
         have_share: bool,
         sni: Option<&str>,
     ) -> Result<Lookup, Error> {
-        let cfg = &self.config;
-        // §4.2.9: psk_dhe_ke needs a key share; psk_ke needs none.
+        let cfg = self.config.clone();
+        // §4.2.9: psk_dhe_ke needs a key share; psk_ke needs none, and is
+        // taken only when the config allows it (no forward secrecy).
         let dhe = modes.contains(&PskKeyExchangeMode::PSK_DHE_KE) && have_share;
-        if !dhe && !modes.contains(&PskKeyExchangeMode::PSK_KE) {
+        let ke = cfg.allow_psk_ke && modes.contains(&PskKeyExchangeMode::PSK_KE);
+        if !dhe && !ke {
             return Ok(Lookup::NotFound);
         }
         let mut binders = Vec::new();
@@ -114,7 +121,7 @@ impl ServerHs {
             let (secret, hash, external, session) =
                 if let Some(e) = cfg.external_psks.iter().find(|e| e.identity == id.identity) {
                     (Zeroizing::new(e.secret().to_vec()), e.hash, true, None)
-                } else if let Some(s) = match self.redeem(&id.identity) {
+                } else if let Some(mut s) = match self.redeem(&id.identity) {
                     Decision::Ready(s) => s,
                     Decision::Deferred => return Ok(Lookup::Deferred(id.identity.clone())),
                 } {
@@ -130,6 +137,26 @@ impl ServerHs {
                     let Some(params) = suites::lookup(s.suite) else {
                         continue;
                     };
+                    // The client identity the session carries must pass
+                    // this config's policy, as in a full handshake.
+                    match self.client_identity_allowed(&id.identity, &mut s) {
+                        Decision::Ready(true) => {}
+                        Decision::Ready(false) => continue,
+                        Decision::Deferred => {
+                            return Ok(Lookup::DeferredVerify(
+                                id.identity.clone(),
+                                ClientVerifyRequest {
+                                    chain: s.peer_certificates.clone(),
+                                    certificate_type: if s.peer_raw_public_key {
+                                        CertificateType::RAW_PUBLIC_KEY
+                                    } else {
+                                        CertificateType::X509
+                                    },
+                                    now: cfg.time.now_unix(),
+                                },
+                            ));
+                        }
+                    }
                     (s.psk.clone(), params.hash, false, Some(s))
                 } else {
                     continue;
@@ -170,14 +197,78 @@ impl ServerHs {
         Ok(Lookup::NotFound)
     }
 
-    /// A ticket's session: an answer already given, else the producer's.
-    pub(super) fn redeem(&self, identity: &[u8]) -> Decision<Option<ServerSession>> {
+    /// A ticket's session: an answer already given, else the producer's
+    /// (kept until the hello is settled, so that processing the hello
+    /// again after a deferred decision does not redeem a single-use
+    /// ticket twice).
+    pub(super) fn redeem(&mut self, identity: &[u8]) -> Decision<Option<ServerSession>> {
         if let Some((_, s)) = self.redeemed.iter().find(|(i, _)| i == identity) {
             return Decision::Ready(s.clone());
         }
-        match &self.config.ticket_producer {
+        let answer = match &self.config.ticket_producer {
             Some(p) => p.redeem_or_defer(identity),
             None => Decision::Ready(None),
+        };
+        if let Decision::Ready(s) = &answer {
+            self.redeemed.push((identity.to_vec(), s.clone()));
+        }
+        answer
+    }
+
+    /// Whether this config lets the session's client identity resume, as
+    /// it would in a full handshake (the ticket may come from a config
+    /// with another policy that shares the ticket producer, or from
+    /// before a reload):
+    ///
+    /// * no identity: not under `ClientAuth::Required` (a full handshake
+    ///   then asks for a certificate);
+    /// * without client authentication here: resumed, the identity
+    ///   dropped (this config vouches for none);
+    /// * otherwise the identity's type must be one this config accepts and
+    ///   its verifier must accept the chain (or raw key) again, now. The
+    ///   verifier is asked rather than the ticket bound to a verifier's
+    ///   identity because no identity survives a reload or reaches other
+    ///   processes, while the verifier's answer is exactly the access this
+    ///   config grants; the client's possession of the key was proven when
+    ///   the session was made, and the PSK stands for that proof.
+    ///
+    /// A refused identity means a full handshake, not an error.
+    fn client_identity_allowed(&self, identity: &[u8], s: &mut ServerSession) -> Decision<bool> {
+        let cfg = &self.config;
+        if s.peer_certificates.is_empty() {
+            return Decision::Ready(!matches!(cfg.client_auth, ClientAuth::Required(_)));
+        }
+        let Some(verifier) = cfg.client_auth.verifier() else {
+            s.peer_certificates.clear();
+            s.peer_raw_public_key = false;
+            return Decision::Ready(true);
+        };
+        let typ = if s.peer_raw_public_key {
+            CertificateType::RAW_PUBLIC_KEY
+        } else {
+            CertificateType::X509
+        };
+        if !cfg.client_certificate_types.contains(&typ) {
+            return Decision::Ready(false);
+        }
+        if let Some((_, ok)) = self.reverified.iter().find(|(i, _)| i == identity) {
+            return Decision::Ready(*ok);
+        }
+        let now = cfg.time.now_unix();
+        let decision = if s.peer_raw_public_key {
+            match common::received_raw_public_key(&s.peer_certificates) {
+                Ok(spki) => verifier.verify_client_raw_public_key(spki, now),
+                Err(_) => return Decision::Ready(false),
+            }
+        } else {
+            match s.peer_certificates.split_first() {
+                Some((ee, rest)) => verifier.verify_client_cert(ee, rest, now),
+                None => return Decision::Ready(false),
+            }
+        };
+        match decision {
+            Decision::Ready(r) => Decision::Ready(r.is_ok()),
+            Decision::Deferred => Decision::Deferred,
         }
     }
 
@@ -195,26 +286,47 @@ impl ServerHs {
         {
             return false;
         }
+        // RFC 9846 §8: anti-replay belongs to the ticket producer, shared
+        // by every server that redeems its tickets; without any, no 0-RTT.
+        let Some(producer) = &cfg.ticket_producer else {
+            return false;
+        };
+        let ours = u64::from(cfg.early_data_window_ms);
+        let (window, register) = match producer.anti_replay() {
+            AntiReplay::None => return false,
+            AntiReplay::SingleUse => (ours, None),
+            AntiReplay::Register(r) => (ours.min(r.window_ms()), Some(r)),
+        };
         // §8.3: the client's view of the ticket age must match ours within
         // the window, or this may be a replay of an old ClientHello.
         let now_ms = cfg.time.now_unix_millis();
         let client_age = u64::from(p.obfuscated_age.wrapping_sub(s.age_add));
         let server_age = now_ms.saturating_sub(s.issued_ms);
-        if client_age.abs_diff(server_age) > u64::from(cfg.early_data_window_ms) {
+        if client_age.abs_diff(server_age) > window {
             return false;
         }
-        match &cfg.replay_filter {
-            Some(f) => f.check_and_insert(&p.binder, now_ms),
+        match register {
+            // The last moment this ClientHello passes the check above on
+            // any server sharing the register (whose window is at most the
+            // register's): until then a replay must find it recorded, even
+            // when the client's age ran ahead of ours.
+            Some(r) => {
+                let until = s
+                    .issued_ms
+                    .saturating_add(client_age)
+                    .saturating_add(r.window_ms());
+                r.check_and_insert(&p.binder, now_ms, until)
+            }
             None => true,
         }
     }
 }
 
-/// How many bytes of refused early data a server skips (§4.2.10: up to
-/// max_early_data_size; the ciphertext overhead of the records counts
-/// here too, so twice the larger of our limit and one full record).
-pub(super) fn early_skip_budget(cfg: &ServerConfig) -> usize {
-    (cfg.max_early_data_size as usize)
-        .max(1 << 14)
-        .saturating_mul(2)
+/// How much refused early data a server skips (RFC 9846 §4.3.10: "up to
+/// the configured max_early_data_size"), raised to what our own ticket
+/// allowed the client when the PSK is one (`promised`): the client may
+/// send that much. Each skipped record is charged what it can carry
+/// ([`crate::conn::core`] counts the ciphertext less the AEAD overhead).
+pub(super) fn early_skip_budget(cfg: &ServerConfig, promised: Option<u32>) -> usize {
+    cfg.max_early_data_size.max(promised.unwrap_or(0)) as usize
 }
