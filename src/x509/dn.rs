@@ -144,7 +144,11 @@ fn rdn(name: &[u8], base: &[u8], budget: &mut usize) -> Result<Match, Certificat
             let Some((n_oid, n_value)) = n else {
                 return Ok(Match::Unknown);
             };
+            // Every pair visited is paid for, so a hostile RDN with many
+            // attributes cannot make this quadratic loop cost more than
+            // the budget.
             if n_oid != b_oid {
+                charge(budget, 0)?;
                 continue;
             }
             charge(budget, n_value.raw.len().saturating_add(b_value.raw.len()))?;
@@ -410,9 +414,48 @@ mod tests {
     use super::*;
 
     fn tlv(tag: u8, value: &[u8]) -> alloc::vec::Vec<u8> {
-        let mut v = alloc::vec![tag, value.len() as u8];
+        let mut v = alloc::vec![tag];
+        if value.len() < 0x80 {
+            v.push(value.len() as u8);
+        } else {
+            v.push(0x82);
+            v.extend_from_slice(&(value.len() as u16).to_be_bytes());
+        }
         v.extend_from_slice(value);
         v
+    }
+
+    /// A Name of one RDN holding `n` attributes of distinct types, in
+    /// order or reversed.
+    fn wide_rdn(n: usize, reversed: bool) -> alloc::vec::Vec<u8> {
+        let mut atvs = alloc::vec::Vec::new();
+        for k in 0..n {
+            let i = if reversed { n - 1 - k } else { k };
+            let oid = tlv(der::OID, &[0x2a, 0x03, (i % 100) as u8, (i / 100) as u8]);
+            atvs.extend(tlv(0x30, &[oid, tlv(der::UTF8_STRING, b"a")].concat()));
+        }
+        tlv(der::SET, &atvs)
+    }
+
+    /// A multi-valued RDN is compared attribute against attribute (each
+    /// of one may match any of the other): with many attributes that work
+    /// is bounded by the budget.
+    #[test]
+    fn wide_rdns_exhaust_the_budget() {
+        // Each attribute of one matches the last unvisited one of the
+        // other: about n²/2 pairs.
+        let (name, base) = (wide_rdn(2000, false), wide_rdn(2000, true));
+        let mut budget = 1usize << 16;
+        let e = within(&name, &base, &mut budget).unwrap_err();
+        assert!(matches!(e, CertificateError::LimitExceeded { .. }), "{e}");
+        // Small ones are compared in full, in any order.
+        let mut budget = 1usize << 16;
+        let (name, base) = (wide_rdn(3, false), wide_rdn(3, true));
+        assert_eq!(within(&name, &base, &mut budget).unwrap(), Match::Yes);
+        assert_eq!(
+            within(&name, &wide_rdn(4, false), &mut budget).unwrap(),
+            Match::No
+        );
     }
 
     fn cmp(a: &[u8], b: &[u8]) -> Match {
