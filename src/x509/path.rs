@@ -391,8 +391,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 return Err(CertificateError::InvalidPurpose {
                     required: purpose_name,
                     finding: Finding::new(alloc::format!(
-                        "has extendedKeyUsage {} {} (RFC 5280 §4.2.1.12)",
-                        presented.join(", "),
+                        "has extendedKeyUsage {} (RFC 5280 §4.2.1.12)",
                         if any {
                             "with anyExtendedKeyUsage, which is not accepted for TLS (CABF BR 7.1.2.7.10)".into()
                         } else {
