@@ -257,7 +257,8 @@ pub fn certificate_subject(cert_der: &[u8]) -> Result<String, CertificateError> 
 /// A validated path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedPath {
-    /// The certificates, end entity first, trust anchor last (DER).
+    /// The certificates, end entity first, trust anchor last (DER); just
+    /// the end entity when it is itself the anchor.
     pub chain: Vec<Vec<u8>>,
     /// Index of the anchor in the validator's list.
     pub anchor: usize,

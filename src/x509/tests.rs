@@ -113,6 +113,47 @@ fn errors_name_the_certificate_and_the_check() {
     }
 }
 
+/// An end entity that is itself a trust anchor is a path of one
+/// certificate, after its own checks: a self-signed server certificate,
+/// and a self-signed CA certificate used as a client's (without the
+/// digitalSignature rule, which such a CA lacks).
+#[test]
+fn end_entity_that_is_an_anchor_is_its_own_path() {
+    let rng = Counter(core::sync::atomic::AtomicU8::new(7));
+    let none: &[&[u8]] = &[];
+    let key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+    let names = [SubjectAltName::Dns("api.example.com".into())];
+    let cert = certgen::self_signed(&names, &key, T0, T0 + 1000, &rng).unwrap();
+    let other = TrustAnchor::from_der(setup(KeyType::EcdsaP256).0.anchors()[0].der().to_vec());
+    let v = Validator::new(
+        alloc::vec![other.unwrap(), TrustAnchor::from_der(cert.clone()).unwrap()],
+        Policy::default(),
+    );
+    let path = v
+        .validate_server(&cert, none, ExpectedName::Dns("api.example.com"), T0 + 10)
+        .unwrap();
+    assert_eq!(path.chain, alloc::vec![cert.clone()]);
+    assert_eq!(path.anchor, 1);
+    assert_eq!(path.subject, "CN=api.example.com");
+    // Its own checks still apply.
+    let e = v
+        .validate_server(&cert, none, ExpectedName::Dns("api.example.com"), T0 + 2000)
+        .unwrap_err();
+    assert!(matches!(e, CertificateError::Expired { .. }), "{e}");
+
+    let ca = Ca::new("Self CA", &key, T0, T0 + 1000, &rng).unwrap();
+    let policy = Policy {
+        require_digital_signature: false,
+        ..Policy::default()
+    };
+    let v = Validator::new(
+        alloc::vec![TrustAnchor::from_der(ca.cert_der().to_vec()).unwrap()],
+        policy,
+    );
+    let path = v.validate_client(ca.cert_der(), none, T0 + 10).unwrap();
+    assert_eq!(path.chain.len(), 1);
+}
+
 /// Hand-built CRLs (RFC 5280 §5.1) signed by the `setup` CA's key.
 mod crl {
     use alloc::vec::Vec;
