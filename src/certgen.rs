@@ -8,9 +8,13 @@
 //! `basicConstraints CA:FALSE`, `extKeyUsage serverAuth, clientAuth`,
 //! `keyUsage digitalSignature`), all X.509 v3 (RFC 5280) in DER, plus
 //! [`to_pem`] to write them out. [`Ca::issue_with_eku`] chooses the
-//! extKeyUsage (to test a client certificate without clientAuth, say), and
+//! extKeyUsage (to test a client certificate without clientAuth, say),
 //! [`Ca::issue_intermediate`] makes an intermediate CA, so that chains
-//! of leaf + intermediate + root are real.
+//! of leaf + intermediate + root are real, and
+//! [`Ca::issue_intermediate_with_eku`] one restricted to some purposes (a
+//! cross-certificate or bridge, when issued again for the same name and
+//! key by another CA). [`self_signed`] makes a self-signed end-entity
+//! certificate, for clients that trust exactly that certificate.
 //!
 //! Every random byte (keys, serial numbers) comes from the caller's
 //! [`SecureRandom`]; times are UNIX seconds passed in (the library reads
@@ -86,6 +90,10 @@ pub enum ExtKeyUsage {
     ClientAuth,
     /// id-kp-codeSigning: neither (for negative tests).
     CodeSigning,
+    /// anyExtendedKeyUsage (2.5.29.37.0): every purpose, in the
+    /// unrestricted form of a cross-certificate; refused in a TLS end
+    /// entity (CABF BR 7.1.2.7.10).
+    Any,
 }
 
 /// Generates a private key of `kind` as PKCS#8 DER (zeroized on drop).
@@ -246,52 +254,7 @@ impl Ca {
         not_after: u64,
         rng: &dyn SecureRandom,
     ) -> Result<Vec<u8>, Error> {
-        let first = names
-            .first()
-            .ok_or_else(|| Error::BadConfig("certgen: a leaf needs at least one name".into()))?;
-        let cn = match first {
-            SubjectAltName::Dns(d) => d.clone(),
-            SubjectAltName::Ip(ip) => alloc::format!("{ip}"),
-        };
-        let ext = || -> der::Result<(Vec<Vec<u8>>, Vec<u8>)> {
-            let mut general_names = Vec::new();
-            for n in names {
-                general_names.push(match n {
-                    // RFC 5280 §4.2.1.6: dNSName [2] IA5String, iPAddress [7] OCTET STRING.
-                    SubjectAltName::Dns(d) => implicit(2, &enc(&Ia5StringRef::new(d.as_str())?)?)?,
-                    SubjectAltName::Ip(IpAddr::V4(a)) => implicit(7, &octets(&a.octets())?)?,
-                    SubjectAltName::Ip(IpAddr::V6(a)) => implicit(7, &octets(&a.octets())?)?,
-                });
-            }
-            let san = seq(&general_names.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
-            let aki = seq(&[&implicit(0, &octets(&self.key_id)?)?])?;
-            let mut purposes = Vec::new();
-            for p in eku {
-                purposes.push(enc(&match p {
-                    ExtKeyUsage::ServerAuth => OID_SERVER_AUTH,
-                    ExtKeyUsage::ClientAuth => OID_CLIENT_AUTH,
-                    ExtKeyUsage::CodeSigning => OID_CODE_SIGNING,
-                })?);
-            }
-            let mut extensions = alloc::vec![
-                // CA:FALSE is the DEFAULT, so DER leaves the SEQUENCE empty.
-                extension(OID_BASIC_CONSTRAINTS, true, &seq(&[])?)?,
-                // digitalSignature (bit 0).
-                extension(OID_KEY_USAGE, true, &enc(&BitStringRef::new(7, &[0x80])?)?)?,
-            ];
-            if !purposes.is_empty() {
-                let refs: Vec<&[u8]> = purposes.iter().map(Vec::as_slice).collect();
-                extensions.push(extension(OID_EXT_KEY_USAGE, false, &seq(&refs)?)?);
-            }
-            extensions.extend([
-                // §4.2.1.6: critical only if the subject is empty; ours is not.
-                extension(OID_SUBJECT_ALT_NAME, false, &san)?,
-                extension(OID_SUBJECT_KEY_ID, false, &octets(&key_identifier(spki))?)?,
-                extension(OID_AUTHORITY_KEY_ID, false, &aki)?,
-            ]);
-            Ok((extensions, name(&cn)?))
-        };
-        let (extensions, subject) = ext().map_err(der_err)?;
+        let (extensions, subject) = leaf_extensions(names, spki, eku, &self.key_id)?;
         build(
             &self.key,
             &self.name_der,
@@ -303,6 +266,93 @@ impl Ca {
             rng,
         )
     }
+}
+
+/// The subject (`CN=` the first name) and extensions of an end-entity
+/// certificate: subjectAltName `names`, extKeyUsage `eku` (left out when
+/// empty), digitalSignature, and the key identifiers (`issuer_key_id` in
+/// the authorityKeyIdentifier).
+fn leaf_extensions(
+    names: &[SubjectAltName],
+    spki: &[u8],
+    eku: &[ExtKeyUsage],
+    issuer_key_id: &[u8],
+) -> Result<(Vec<Vec<u8>>, Vec<u8>), Error> {
+    let first = names
+        .first()
+        .ok_or_else(|| Error::BadConfig("certgen: a leaf needs at least one name".into()))?;
+    let cn = match first {
+        SubjectAltName::Dns(d) => d.clone(),
+        SubjectAltName::Ip(ip) => alloc::format!("{ip}"),
+    };
+    let ext = || -> der::Result<(Vec<Vec<u8>>, Vec<u8>)> {
+        let mut general_names = Vec::new();
+        for n in names {
+            general_names.push(match n {
+                // RFC 5280 §4.2.1.6: dNSName [2] IA5String, iPAddress [7] OCTET STRING.
+                SubjectAltName::Dns(d) => implicit(2, &enc(&Ia5StringRef::new(d.as_str())?)?)?,
+                SubjectAltName::Ip(IpAddr::V4(a)) => implicit(7, &octets(&a.octets())?)?,
+                SubjectAltName::Ip(IpAddr::V6(a)) => implicit(7, &octets(&a.octets())?)?,
+            });
+        }
+        let san = seq(&general_names.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
+        let aki = seq(&[&implicit(0, &octets(issuer_key_id)?)?])?;
+        let mut purposes = Vec::new();
+        for p in eku {
+            purposes.push(enc(&eku_oid(*p))?);
+        }
+        let mut extensions = alloc::vec![
+            // CA:FALSE is the DEFAULT, so DER leaves the SEQUENCE empty.
+            extension(OID_BASIC_CONSTRAINTS, true, &seq(&[])?)?,
+            // digitalSignature (bit 0).
+            extension(OID_KEY_USAGE, true, &enc(&BitStringRef::new(7, &[0x80])?)?)?,
+        ];
+        if !purposes.is_empty() {
+            let refs: Vec<&[u8]> = purposes.iter().map(Vec::as_slice).collect();
+            extensions.push(extension(OID_EXT_KEY_USAGE, false, &seq(&refs)?)?);
+        }
+        extensions.extend([
+            // §4.2.1.6: critical only if the subject is empty; ours is not.
+            extension(OID_SUBJECT_ALT_NAME, false, &san)?,
+            extension(OID_SUBJECT_KEY_ID, false, &octets(&key_identifier(spki))?)?,
+            extension(OID_AUTHORITY_KEY_ID, false, &aki)?,
+        ]);
+        Ok((extensions, name(&cn)?))
+    };
+    ext().map_err(der_err)
+}
+
+/// A self-signed end-entity certificate for `names` and the private key
+/// `key_der` (which signs it): what a demo or test server can present when
+/// its clients trust exactly this certificate. Like [`Ca::issue`]'s leaves
+/// (`basicConstraints CA:FALSE`, `keyUsage digitalSignature`, `extKeyUsage
+/// serverAuth, clientAuth`), with issuer = subject. Draws 16 bytes (the
+/// serial number).
+pub fn self_signed(
+    names: &[SubjectAltName],
+    key_der: &[u8],
+    not_before: u64,
+    not_after: u64,
+    rng: &dyn SecureRandom,
+) -> Result<Vec<u8>, Error> {
+    let key = SigningKey::from_der(key_der)?;
+    let spki = key.public_key_spki();
+    let (extensions, subject) = leaf_extensions(
+        names,
+        &spki,
+        &[ExtKeyUsage::ServerAuth, ExtKeyUsage::ClientAuth],
+        &key_identifier(&spki),
+    )?;
+    build(
+        &key,
+        &subject,
+        &subject,
+        &spki,
+        not_before,
+        not_after,
+        &extensions,
+        rng,
+    )
 }
 
 impl Ca {
@@ -323,6 +373,35 @@ impl Ca {
         not_after: u64,
         rng: &dyn SecureRandom,
     ) -> Result<Ca, Error> {
+        self.issue_intermediate_with_eku(
+            common_name,
+            key_der,
+            path_len,
+            &[],
+            not_before,
+            not_after,
+            rng,
+        )
+    }
+
+    /// As [`Ca::issue_intermediate`], with the extKeyUsage purposes `eku`
+    /// (in this order; an empty list leaves the extension out). A CA's
+    /// extKeyUsage restricts what it may certify in the Web PKI: e.g. a
+    /// cross-certificate restricted to [`ExtKeyUsage::ClientAuth`], or the
+    /// unrestricted form [`ExtKeyUsage::Any`]. Issuing again for the same
+    /// name and key from another CA makes a cross-certificate (or a
+    /// bridge); each returned [`Ca`] issues under that one name and key.
+    #[allow(clippy::too_many_arguments)]
+    pub fn issue_intermediate_with_eku(
+        &self,
+        common_name: &str,
+        key_der: &[u8],
+        path_len: Option<u8>,
+        eku: &[ExtKeyUsage],
+        not_before: u64,
+        not_after: u64,
+        rng: &dyn SecureRandom,
+    ) -> Result<Ca, Error> {
         let key = SigningKey::from_der(key_der)?;
         let spki = key.public_key_spki();
         let name_der = name(common_name).map_err(der_err)?;
@@ -332,7 +411,7 @@ impl Ca {
                 Some(n) => seq(&[&enc(&true)?, &enc(&n)?])?,
                 None => seq(&[&enc(&true)?])?,
             };
-            Ok(alloc::vec![
+            let mut extensions = alloc::vec![
                 extension(OID_BASIC_CONSTRAINTS, true, &bc)?,
                 extension(OID_KEY_USAGE, true, &enc(&BitStringRef::new(1, &[0x06])?)?)?,
                 extension(OID_SUBJECT_KEY_ID, false, &octets(&key_id)?)?,
@@ -343,7 +422,16 @@ impl Ca {
                     false,
                     &seq(&[&implicit(0, &octets(&self.key_id)?)?])?,
                 )?,
-            ])
+            ];
+            if !eku.is_empty() {
+                let purposes = eku
+                    .iter()
+                    .map(|p| enc(&eku_oid(*p)))
+                    .collect::<der::Result<Vec<_>>>()?;
+                let refs: Vec<&[u8]> = purposes.iter().map(Vec::as_slice).collect();
+                extensions.push(extension(OID_EXT_KEY_USAGE, false, &seq(&refs)?)?);
+            }
+            Ok(extensions)
         })()
         .map_err(der_err)?;
         let cert_der = build(
@@ -365,6 +453,7 @@ impl Ca {
     }
 }
 
+const OID_ANY_EKU: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37.0");
 const OID_CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
 const OID_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 const OID_SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
@@ -379,6 +468,15 @@ const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840
 const OID_ECDSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
 const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const OID_SHA256_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+
+fn eku_oid(p: ExtKeyUsage) -> ObjectIdentifier {
+    match p {
+        ExtKeyUsage::ServerAuth => OID_SERVER_AUTH,
+        ExtKeyUsage::ClientAuth => OID_CLIENT_AUTH,
+        ExtKeyUsage::CodeSigning => OID_CODE_SIGNING,
+        ExtKeyUsage::Any => OID_ANY_EKU,
+    }
+}
 
 fn der_err(e: der::Error) -> Error {
     Error::BadConfig(alloc::format!("certgen: {e}"))

@@ -2,7 +2,9 @@
 //! the peer knows the alert that RFC 8446 names for it ([`Error::alert`]),
 //! and the connection sends that alert before reporting the error.
 
+use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 
 use crate::msgs::enums::AlertDescription;
@@ -219,12 +221,79 @@ impl fmt::Display for PeerIncompatible {
     }
 }
 
-/// Why a peer's certificate was not accepted. The chain validator's issue
-/// extends this with per-certificate detail; each variant maps to an alert.
+/// Where a certificate the chain validator speaks of sits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Position {
+    /// Index in the chain the peer sent (0 = end entity).
+    Peer(usize),
+    /// Index in the validator's trust anchors.
+    Anchor(usize),
+    /// A CRL supplied by the caller (index in the list).
+    Crl(usize),
+}
+
+/// What the chain validator found: which certificate (where it sits, its
+/// subject) and the sentence saying what was expected and what was found.
+/// [`CertificateError`]'s `Display` prints it as `certificate 1 (CN=…)
+/// expired at …`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// The certificate (or CRL) the failure is about, if it is about one.
+    pub position: Option<Position>,
+    /// Its subject as text (`CN=api.example.com, O=Example`), or empty.
+    pub subject: String,
+    /// What was expected and what was found, e.g. `expired at
+    /// 2026-11-01 00:00:00 UTC, 22 days before the validation time …`.
+    pub detail: String,
+}
+
+impl Finding {
+    /// A finding about no certificate in particular (boxed, as the
+    /// variants of [`CertificateError`] hold it).
+    pub fn new(detail: impl Into<String>) -> Box<Self> {
+        Box::new(Self {
+            position: None,
+            subject: String::new(),
+            detail: detail.into(),
+        })
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let subject = if self.subject.is_empty() {
+            "empty subject"
+        } else {
+            &self.subject
+        };
+        match &self.position {
+            Some(Position::Peer(i)) => write!(f, "certificate {i} ({subject}) ")?,
+            Some(Position::Anchor(i)) => write!(f, "trust anchor {i} ({subject}) ")?,
+            Some(Position::Crl(i)) => write!(f, "CRL {i} (issuer {subject}) ")?,
+            None => {}
+        }
+        f.write_str(&self.detail)
+    }
+}
+
+/// Why a peer's certificate was not accepted. The kind is the variant, so
+/// a program can `match` on it; the data a program may act on (times,
+/// names, purposes) are fields; `Display` is the sentence for a person
+/// (which certificate, which rule, what was expected against what was
+/// found); [`CertificateError::alert`] maps every kind to its alert (RFC
+/// 8446 §6.2) in this one place.
+///
+/// The variants holding a [`Finding`] come from the chain validator
+/// ([`crate::x509::Validator`], behind
+/// [`WebPkiServerVerifier`](crate::verify_webpki::WebPkiServerVerifier) and
+/// [`WebPkiClientVerifier`](crate::verify_webpki::WebPkiClientVerifier));
+/// a verifier of your own may return them too. Times are seconds since the
+/// UNIX epoch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CertificateError {
-    /// The certificate could not be parsed (`bad_certificate`).
+    /// The handshake could not read the certificate's structure, before
+    /// any verifier saw it (`bad_certificate`).
     BadEncoding(String),
     /// The peer sent no certificate (`certificate_required` on a server,
     /// `decode_error` on a client, where an empty list is illegal).
@@ -248,25 +317,222 @@ pub enum CertificateError {
         /// Alert to send.
         alert: AlertDescription,
     },
+    /// A certificate (or CRL) of the chain does not follow the DER syntax
+    /// of RFC 5280 or our strict profile of it (`bad_certificate`).
+    Malformed {
+        /// Which certificate, and what is wrong.
+        finding: Box<Finding>,
+    },
+    /// The validation time is after the certificate's notAfter
+    /// (`certificate_expired`).
+    Expired {
+        /// The certificate's notAfter.
+        not_after: i64,
+        /// The validation time.
+        now: i64,
+        /// Which certificate.
+        finding: Box<Finding>,
+    },
+    /// The validation time is before the certificate's notBefore
+    /// (`certificate_expired`).
+    NotYetValid {
+        /// The certificate's notBefore.
+        not_before: i64,
+        /// The validation time.
+        now: i64,
+        /// Which certificate.
+        finding: Box<Finding>,
+    },
+    /// The end entity is not valid for the name the client asked for
+    /// (RFC 9525; `bad_certificate`).
+    NotValidForName {
+        /// The name asked for (DNS name or IP address, as text).
+        expected: String,
+        /// The DNS and IP subjectAltName entries the certificate has (at
+        /// most 8).
+        presented: Vec<String>,
+        /// Which certificate.
+        finding: Box<Finding>,
+    },
+    /// No path reaches a trust anchor: the issuer is neither a trust
+    /// anchor nor among the intermediates the peer sent (`unknown_ca`).
+    UnknownIssuer {
+        /// The issuer name that could not be found, as text.
+        issuer: String,
+        /// Which certificate.
+        finding: Box<Finding>,
+    },
+    /// A signature on a certificate or CRL did not verify with its
+    /// issuer's key (`bad_certificate`).
+    BadSignature {
+        /// Which certificate, and whose key.
+        finding: Box<Finding>,
+    },
+    /// A signature algorithm, or a key type or size, that we do not accept
+    /// in a certificate or CRL (`unsupported_certificate`).
+    UnsupportedAlgorithm {
+        /// Which certificate, and what.
+        finding: Box<Finding>,
+    },
+    /// The extendedKeyUsage of a certificate of the path (end entity or
+    /// CA) does not allow the purpose being validated (RFC 5280
+    /// §4.2.1.12; `unsupported_certificate`).
+    InvalidPurpose {
+        /// `"serverAuth"` or `"clientAuth"`.
+        required: &'static str,
+        /// The purposes the certificate lists (names, or dotted OIDs; at
+        /// most 16).
+        presented: Vec<String>,
+        /// Which certificate.
+        finding: Box<Finding>,
+    },
+    /// The keyUsage of a certificate (or CRL issuer) lacks a bit this use
+    /// needs (RFC 5280 §4.2.1.3; `unsupported_certificate`).
+    KeyUsage {
+        /// `"digitalSignature"`, `"keyCertSign"` or `"cRLSign"`.
+        required: &'static str,
+        /// Which certificate.
+        finding: Box<Finding>,
+    },
+    /// A certificate that is not a CA (basicConstraints) acts as one
+    /// (RFC 5280 §4.2.1.9, §6.1.4 (k); `bad_certificate`).
+    NotCa {
+        /// Which certificate.
+        finding: Box<Finding>,
+    },
+    /// The path has more intermediate CAs than a pathLenConstraint (RFC
+    /// 5280 §6.1.4 (l), (m)) or the policy allows (`bad_certificate`).
+    PathLength {
+        /// Intermediate CAs allowed.
+        allowed: u64,
+        /// Intermediate CAs the path would have.
+        found: u64,
+        /// Which certificate sets the limit.
+        finding: Box<Finding>,
+    },
+    /// A name is outside a CA's permitted subtrees or inside its excluded
+    /// ones, or a constraint cannot be processed (RFC 5280 §4.2.1.10;
+    /// `bad_certificate`).
+    NameConstraints {
+        /// Which certificate has the name, and which name.
+        finding: Box<Finding>,
+    },
+    /// A critical extension we do not process (RFC 5280 §4.2;
+    /// `bad_certificate`).
+    UnhandledCriticalExtension {
+        /// Its OID, dotted.
+        oid: String,
+        /// Which certificate.
+        finding: Box<Finding>,
+    },
+    /// Another rule of the RFC 5280 / CA/Browser Forum profile, named in
+    /// the finding (`bad_certificate`).
+    Profile {
+        /// Which certificate, and which rule.
+        finding: Box<Finding>,
+    },
+    /// Revoked by a caller-supplied CRL (RFC 5280 §6.3;
+    /// `certificate_revoked`).
+    Revoked {
+        /// The revocationDate the CRL gives.
+        revoked_at: i64,
+        /// Which certificate, and which CRL.
+        finding: Box<Finding>,
+    },
+    /// A caller-supplied CRL for a certificate of the path cannot be used
+    /// (not yet valid, or stale), so its revocation status is unknown
+    /// (`certificate_unknown`).
+    RevocationUnknown {
+        /// Which CRL.
+        finding: Box<Finding>,
+    },
+    /// Validation gave up: too many candidate issuers, signature checks
+    /// or name-constraint comparisons (`unknown_ca`).
+    LimitExceeded {
+        /// Which limit.
+        finding: Box<Finding>,
+    },
+}
+
+/// The pattern of every [`CertificateError`] variant that holds a
+/// [`Finding`], binding it to `$f`.
+macro_rules! with_finding {
+    ($f:ident) => {
+        CertificateError::Malformed { finding: $f }
+            | CertificateError::Expired { finding: $f, .. }
+            | CertificateError::NotYetValid { finding: $f, .. }
+            | CertificateError::NotValidForName { finding: $f, .. }
+            | CertificateError::UnknownIssuer { finding: $f, .. }
+            | CertificateError::BadSignature { finding: $f }
+            | CertificateError::UnsupportedAlgorithm { finding: $f }
+            | CertificateError::InvalidPurpose { finding: $f, .. }
+            | CertificateError::KeyUsage { finding: $f, .. }
+            | CertificateError::NotCa { finding: $f }
+            | CertificateError::PathLength { finding: $f, .. }
+            | CertificateError::NameConstraints { finding: $f }
+            | CertificateError::UnhandledCriticalExtension { finding: $f, .. }
+            | CertificateError::Profile { finding: $f }
+            | CertificateError::Revoked { finding: $f, .. }
+            | CertificateError::RevocationUnknown { finding: $f }
+            | CertificateError::LimitExceeded { finding: $f }
+    };
 }
 
 impl CertificateError {
     /// The alert to send.
     pub fn alert(&self) -> AlertDescription {
+        use AlertDescription as A;
         match self {
-            Self::BadEncoding(_) | Self::NotPinned | Self::ChainTooLong { .. } => {
-                AlertDescription::BAD_CERTIFICATE
-            }
-            Self::Empty => AlertDescription::CERTIFICATE_REQUIRED,
-            Self::UnsupportedKey(_) => AlertDescription::UNSUPPORTED_CERTIFICATE,
+            Self::BadEncoding(_)
+            | Self::NotPinned
+            | Self::ChainTooLong { .. }
+            | Self::Malformed { .. }
+            | Self::NotValidForName { .. }
+            | Self::BadSignature { .. }
+            | Self::NotCa { .. }
+            | Self::PathLength { .. }
+            | Self::NameConstraints { .. }
+            | Self::UnhandledCriticalExtension { .. }
+            | Self::Profile { .. } => A::BAD_CERTIFICATE,
+            Self::Empty => A::CERTIFICATE_REQUIRED,
+            Self::UnsupportedKey(_)
+            | Self::UnsupportedAlgorithm { .. }
+            | Self::InvalidPurpose { .. }
+            | Self::KeyUsage { .. } => A::UNSUPPORTED_CERTIFICATE,
+            Self::Expired { .. } | Self::NotYetValid { .. } => A::CERTIFICATE_EXPIRED,
+            Self::UnknownIssuer { .. } | Self::LimitExceeded { .. } => A::UNKNOWN_CA,
+            Self::Revoked { .. } => A::CERTIFICATE_REVOKED,
+            Self::RevocationUnknown { .. } => A::CERTIFICATE_UNKNOWN,
             Self::Other { alert, .. } => *alert,
         }
+    }
+
+    /// Which certificate the chain validator blamed and what it found, for
+    /// the variants that carry a [`Finding`].
+    pub fn finding(&self) -> Option<&Finding> {
+        match self {
+            with_finding!(finding) => Some(finding),
+            _ => None,
+        }
+    }
+
+    /// Names the certificate the finding is about, unless one is named
+    /// already (the innermost blame wins).
+    pub(crate) fn at(mut self, position: Position, subject: impl FnOnce() -> String) -> Self {
+        if let with_finding!(f) = &mut self
+            && f.position.is_none()
+        {
+            f.position = Some(position);
+            f.subject = subject();
+        }
+        self
     }
 }
 
 impl fmt::Display for CertificateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            with_finding!(finding) => finding.fmt(f),
             Self::BadEncoding(w) => write!(f, "certificate could not be parsed: {w}"),
             Self::Empty => f.write_str("the peer sent no certificate"),
             Self::NotPinned => f.write_str("the end-entity certificate is not the pinned one"),
@@ -281,6 +547,8 @@ impl fmt::Display for CertificateError {
         }
     }
 }
+
+impl core::error::Error for CertificateError {}
 
 /// Every error this crate reports.
 #[derive(Clone, Debug, PartialEq, Eq)]

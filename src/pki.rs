@@ -186,17 +186,29 @@ impl ClientConfigBuilder {
 }
 
 impl WebPkiServerVerifier {
-    /// Trusts these roots, with the default policy.
+    /// Trusts these roots, with the default policy. An empty list is an
+    /// error: a verifier that trusts nothing is never what was meant.
     pub fn from_roots(roots: &[CertificateDer<'_>]) -> Result<Self, Error> {
-        Ok(Self::new(trust_anchors(roots)?, Policy::default()))
+        Ok(Self::new(some_roots(roots)?, Policy::default()))
     }
 }
 
 impl WebPkiClientVerifier {
-    /// Trusts these roots for client certificates, with the default policy.
+    /// Trusts these roots for client certificates, with the default
+    /// policy. An empty list is an error, as for the server verifier.
     pub fn from_roots(roots: &[CertificateDer<'_>]) -> Result<Self, Error> {
-        Ok(Self::new(trust_anchors(roots)?, Policy::default()))
+        Ok(Self::new(some_roots(roots)?, Policy::default()))
     }
+}
+
+/// [`trust_anchors`], refusing an empty list.
+fn some_roots(roots: &[CertificateDer<'_>]) -> Result<Vec<TrustAnchor>, Error> {
+    if roots.is_empty() {
+        return Err(Error::BadConfig(
+            "no root certificate given: a verifier needs at least one trust anchor".into(),
+        ));
+    }
+    trust_anchors(roots)
 }
 
 impl Connection {

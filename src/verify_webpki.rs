@@ -30,7 +30,9 @@ impl WebPkiServerVerifier {
         }
     }
 
-    /// Trusts every certificate of a PEM text, with the default policy.
+    /// Trusts every certificate of a PEM text, with the default policy. A
+    /// text without a `CERTIFICATE` block (empty, or a key file given by
+    /// mistake) is an error naming what it holds instead.
     pub fn from_pem(text: &str) -> Result<Self, Error> {
         Ok(Self::new(TrustAnchor::from_pem(text)?, Policy::default()))
     }
@@ -65,8 +67,7 @@ impl ServerCertVerifier for WebPkiServerVerifier {
         };
         Decision::Ready(
             self.validator
-                .check_server(end_entity, intermediates, name, now)
-                .map_err(Into::into),
+                .check_server(end_entity, intermediates, name, now),
         )
     }
 }
@@ -98,7 +99,9 @@ impl WebPkiClientVerifier {
         }
     }
 
-    /// Trusts every certificate of a PEM text, with the default policy.
+    /// Trusts every certificate of a PEM text, with the default policy. A
+    /// text without a `CERTIFICATE` block (empty, or a key file given by
+    /// mistake) is an error naming what it holds instead.
     pub fn from_pem(text: &str) -> Result<Self, Error> {
         Ok(Self::new(TrustAnchor::from_pem(text)?, Policy::default()))
     }
@@ -126,11 +129,7 @@ impl ClientCertVerifier for WebPkiClientVerifier {
         intermediates: &[Vec<u8>],
         now: u64,
     ) -> Decision<Result<(), CertificateError>> {
-        Decision::Ready(
-            self.validator
-                .check_client(end_entity, intermediates, now)
-                .map_err(Into::into),
-        )
+        Decision::Ready(self.validator.check_client(end_entity, intermediates, now))
     }
 }
 

@@ -11,9 +11,10 @@
 use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
 use tls13::crypto::OsRandom;
 use tls13::crypto::sign::SigningKey;
+use tls13::error::CertificateError;
 use tls13::verify::ClientCertVerifier;
-use tls13::verify_webpki::WebPkiClientVerifier;
-use tls13::x509::{Check, ExpectedName, Policy, TrustAnchor, Validator};
+use tls13::verify_webpki::{WebPkiClientVerifier, WebPkiServerVerifier};
+use tls13::x509::{ExpectedName, Policy, TrustAnchor, Validator};
 
 const NOT_BEFORE: u64 = 1_700_000_000;
 const NOT_AFTER: u64 = 2_000_000_000;
@@ -91,7 +92,7 @@ fn name_and_key_anchor_validates_a_chain_through_an_intermediate() {
     let e = v
         .validate_client(&p.leaf, std::slice::from_ref(&p.ica), NOT_AFTER + 1)
         .unwrap_err();
-    assert_eq!(e.check, Check::Expired, "{e}");
+    assert!(matches!(e, CertificateError::Expired { .. }), "{e}");
 }
 
 #[test]
@@ -106,7 +107,7 @@ fn name_and_key_anchor_refuses_what_its_key_did_not_sign() {
     let e = v
         .validate_client(&p.leaf, std::slice::from_ref(&p.ica), NOW)
         .unwrap_err();
-    assert_eq!(e.check, Check::Signature, "{e}");
+    assert!(matches!(e, CertificateError::BadSignature { .. }), "{e}");
 }
 
 #[test]
@@ -135,7 +136,7 @@ fn name_and_key_anchor_applies_its_name_constraints() {
             NOW,
         )
         .unwrap_err();
-    assert_eq!(e.check, Check::NameConstraints, "{e}");
+    assert!(matches!(e, CertificateError::NameConstraints { .. }), "{e}");
 }
 
 #[test]
@@ -148,6 +149,145 @@ fn malformed_name_and_key_parts_are_refused() {
     let cut = &p.root_spki[..p.root_spki.len() - 1];
     assert!(TrustAnchor::from_subject_spki(&subject, cut, None).is_err());
     assert!(TrustAnchor::from_subject_spki(&[], &p.root_spki, None).is_err());
+}
+
+/// A DER TLV with a short or long definite length.
+fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    if value.len() < 0x80 {
+        out.push(value.len() as u8);
+    } else {
+        out.push(0x82);
+        out.extend_from_slice(&(value.len() as u16).to_be_bytes());
+    }
+    out.extend_from_slice(value);
+    out
+}
+
+/// A Name with one RDN holding one commonName of string type `tag`.
+fn cn_name(tag: u8, cn: &str) -> Vec<u8> {
+    let atv = tlv(
+        0x30,
+        &[
+            &[0x06, 0x03, 0x55, 0x04, 0x03][..],
+            &tlv(tag, cn.as_bytes()),
+        ]
+        .concat(),
+    );
+    tlv(0x30, &tlv(0x31, &atv))
+}
+
+/// NameConstraints with one directoryName subtree, permitted ([0]) or
+/// excluded ([1]).
+fn dn_constraint(excluded: bool, name: &[u8]) -> Vec<u8> {
+    let subtree = tlv(0x30, &tlv(0xa4, name));
+    tlv(0x30, &tlv(if excluded { 0xa1 } else { 0xa0 }, &subtree))
+}
+
+const UTF8: u8 = 0x0c;
+const PRINTABLE: u8 = 0x13;
+
+/// A root (as a name-and-key anchor, with `constraints`) issuing a leaf
+/// for device.example.com directly; the leaf's subject is
+/// `CN=device.example.com` as a UTF8String (certgen's encoding).
+fn constrained(constraints: &[u8]) -> (Validator, Vec<u8>) {
+    let rng = OsRandom;
+    let root_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+    let root = Ca::new("constraining root", &root_key, NOT_BEFORE, NOT_AFTER, &rng).unwrap();
+    let leaf_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+    let leaf = root
+        .issue(
+            &[SubjectAltName::Dns("device.example.com".into())],
+            &leaf_key,
+            NOT_BEFORE,
+            NOT_AFTER,
+            &rng,
+        )
+        .unwrap();
+    let spki = SigningKey::from_der(&root_key).unwrap().public_key_spki();
+    let anchor =
+        TrustAnchor::from_subject_spki(&subject_of(root.cert_der()), &spki, Some(constraints))
+            .unwrap();
+    (Validator::new(vec![anchor], Policy::default()), leaf)
+}
+
+/// Issue 11 #8: excluded directoryName subtrees compare names per RFC
+/// 5280 §7.1 (RFC 4518 preparation), so a subject re-encoded
+/// (UTF8String for PrintableString), re-cased or re-spaced does not escape
+/// them.
+#[test]
+fn excluded_directory_name_matches_reencoded_and_recased_names() {
+    let none: &[Vec<u8>] = &[];
+    let name = ExpectedName::Dns("device.example.com");
+    for excluded in [
+        cn_name(UTF8, "device.example.com"),
+        cn_name(PRINTABLE, "device.example.com"),
+        cn_name(PRINTABLE, "DEVICE.Example.COM"),
+        cn_name(UTF8, "  Device.Example.Com "),
+    ] {
+        let (v, leaf) = constrained(&dn_constraint(true, &excluded));
+        let e = v.validate_server(&leaf, none, name, NOW).unwrap_err();
+        assert!(e.to_string().contains("inside the excluded subtree"), "{e}");
+    }
+    // A different name is not excluded.
+    let (v, leaf) = constrained(&dn_constraint(
+        true,
+        &cn_name(PRINTABLE, "other.example.com"),
+    ));
+    v.validate_server(&leaf, none, name, NOW).unwrap();
+}
+
+/// Permitted directoryName subtrees use the same comparison, and stay
+/// fail-closed: a name outside them, or one we cannot compare exactly, is
+/// refused.
+#[test]
+fn permitted_directory_name_compares_per_rfc4518_and_fails_closed() {
+    let none: &[Vec<u8>] = &[];
+    let name = ExpectedName::Dns("device.example.com");
+    let (v, leaf) = constrained(&dn_constraint(
+        false,
+        &cn_name(PRINTABLE, "Device.Example.COM"),
+    ));
+    v.validate_server(&leaf, none, name, NOW).unwrap();
+    for outside in [
+        cn_name(PRINTABLE, "other.example.com"),
+        // Fullwidth letters: equal only after NFKC, which we do not carry.
+        cn_name(UTF8, "\u{ff24}evice.example.com"),
+    ] {
+        let (v, leaf) = constrained(&dn_constraint(false, &outside));
+        let e = v.validate_server(&leaf, none, name, NOW).unwrap_err();
+        assert!(matches!(e, CertificateError::NameConstraints { .. }), "{e}");
+    }
+}
+
+/// Issue 12: PEM text without a certificate (a key file, an empty string)
+/// must not give a verifier that trusts nothing.
+#[test]
+fn verifier_from_pem_without_a_certificate_is_an_error() {
+    let key = certgen::generate_key(KeyType::EcdsaP256, &OsRandom).unwrap();
+    let key_pem = certgen::to_pem("PRIVATE KEY", &key);
+    for (text, says) in [
+        (key_pem.as_str(), "found a PRIVATE KEY block"),
+        ("", "no PEM block"),
+        ("just some text\n", "no PEM block"),
+    ] {
+        for e in [
+            WebPkiServerVerifier::from_pem(text)
+                .map(|_| ())
+                .unwrap_err(),
+            WebPkiClientVerifier::from_pem(text)
+                .map(|_| ())
+                .unwrap_err(),
+            TrustAnchor::from_pem(text).map(|_| ()).unwrap_err(),
+        ] {
+            let msg = e.to_string();
+            assert!(msg.contains("no CERTIFICATE block"), "{msg}");
+            assert!(msg.contains(says), "{msg}");
+        }
+    }
+    // From the ecosystem's types: an empty list of roots.
+    assert!(WebPkiServerVerifier::from_roots(&[]).is_err());
+    assert!(WebPkiClientVerifier::from_roots(&[]).is_err());
 }
 
 #[cfg(feature = "webpki-roots")]

@@ -4,7 +4,7 @@
 use alloc::vec::Vec;
 
 use super::der::{self, Der, bad, ctx_cons, ctx_prim};
-use super::error::{ChainError, Check};
+use super::error::{CertificateError, profile};
 use super::time;
 
 pub const OID_SKI: &[u8] = &[0x55, 0x1d, 0x0e];
@@ -43,7 +43,7 @@ pub enum GeneralName<'a> {
     Other(u8),
 }
 
-pub fn general_name(t: der::Tlv<'_>) -> Result<GeneralName<'_>, ChainError> {
+pub fn general_name(t: der::Tlv<'_>) -> Result<GeneralName<'_>, CertificateError> {
     Ok(match t.tag {
         0x81 => GeneralName::Email(t.value),
         0x82 => GeneralName::Dns(t.value),
@@ -61,7 +61,7 @@ pub fn general_name(t: der::Tlv<'_>) -> Result<GeneralName<'_>, ChainError> {
 pub struct GeneralNames<'a>(&'a [u8]);
 
 impl<'a> GeneralNames<'a> {
-    pub fn parse(v: &'a [u8]) -> Result<Self, ChainError> {
+    pub fn parse(v: &'a [u8]) -> Result<Self, CertificateError> {
         let mut d = Der::new(v, "GeneralNames")?;
         if d.is_empty() {
             return Err(bad("empty GeneralNames"));
@@ -89,7 +89,7 @@ impl<'a> GeneralNames<'a> {
 pub struct KeyPurposes<'a>(&'a [u8]);
 
 impl<'a> KeyPurposes<'a> {
-    fn parse(v: &'a [u8]) -> Result<Self, ChainError> {
+    fn parse(v: &'a [u8]) -> Result<Self, CertificateError> {
         let mut d = Der::new(v, "extKeyUsage")?;
         if d.is_empty() {
             return Err(bad("empty extKeyUsage (RFC 5280 §4.2.1.12)"));
@@ -113,6 +113,29 @@ impl<'a> KeyPurposes<'a> {
             }
         }
         false
+    }
+
+    /// The purposes as names (dotted OIDs for those without one), at
+    /// most 16, for error messages.
+    pub fn names(&self) -> Vec<alloc::string::String> {
+        let mut out = Vec::new();
+        let Ok(mut d) = Der::new(self.0, "extKeyUsage") else {
+            return out;
+        };
+        while !d.is_empty() && out.len() < 16 {
+            let Ok(t) = d.expect(der::OID) else { break };
+            out.push(match t.value {
+                OID_SERVER_AUTH => "serverAuth".into(),
+                OID_CLIENT_AUTH => "clientAuth".into(),
+                OID_ANY_EKU => "anyExtendedKeyUsage".into(),
+                [0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03] => "codeSigning".into(),
+                [0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x04] => "emailProtection".into(),
+                [0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08] => "timeStamping".into(),
+                [0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x09] => "OCSPSigning".into(),
+                oid => der::OidText(oid).to_string_lossy(),
+            });
+        }
+        out
     }
 }
 
@@ -172,7 +195,7 @@ impl<'a> Certificate<'a> {
     /// Parses `der` (RFC 5280 §4.1). Only v3 certificates are accepted
     /// (CABF 7.1.1); the inner and outer signature algorithms must be
     /// byte-identical (§4.1.1.2).
-    pub fn parse(der: &'a [u8]) -> Result<Self, ChainError> {
+    pub fn parse(der: &'a [u8]) -> Result<Self, CertificateError> {
         let body = der::single(der, der::SEQUENCE, "Certificate")?;
         let mut c = Der::new(body, "Certificate")?;
         let tbs_tlv = c.expect(der::SEQUENCE)?;
@@ -199,17 +222,13 @@ impl<'a> Certificate<'a> {
         let serial = der::integer(t.expect(der::INTEGER)?.value, "serialNumber")?;
         let inner_alg = t.expect(der::SEQUENCE)?.raw;
         if inner_alg != sig_alg {
-            return Err(ChainError::new(
-                Check::Profile,
+            return Err(profile(
                 "has different inner and outer signature algorithms (RFC 5280 §4.1.1.2)",
             ));
         }
         let issuer = t.expect(der::SEQUENCE)?.value;
         if issuer.is_empty() {
-            return Err(ChainError::new(
-                Check::Profile,
-                "has an empty issuer name (RFC 5280 §4.1.2.4)",
-            ));
+            return Err(profile("has an empty issuer name (RFC 5280 §4.1.2.4)"));
         }
         let validity = t.expect(der::SEQUENCE)?.value;
         let mut v = Der::new(validity, "validity")?;
@@ -252,7 +271,7 @@ impl<'a> Certificate<'a> {
     }
 }
 
-fn parse_time(t: der::Tlv<'_>) -> Result<i64, ChainError> {
+fn parse_time(t: der::Tlv<'_>) -> Result<i64, CertificateError> {
     let parsed = match t.tag {
         der::UTC_TIME => time::parse_utc_time(t.value),
         der::GENERALIZED_TIME => time::parse_generalized_time(t.value),
@@ -261,7 +280,7 @@ fn parse_time(t: der::Tlv<'_>) -> Result<i64, ChainError> {
     parsed.ok_or_else(|| bad("validity time not in the RFC 5280 §4.1.2.5 form"))
 }
 
-fn parse_extensions(v: &[u8]) -> Result<Extensions<'_>, ChainError> {
+fn parse_extensions(v: &[u8]) -> Result<Extensions<'_>, CertificateError> {
     let mut d = Der::new(v, "extensions")?;
     let mut ext = Extensions::default();
     let mut seen = crate::codec::SeenSet::<&[u8], 16>::new();
@@ -281,17 +300,13 @@ fn parse_extensions(v: &[u8]) -> Result<Extensions<'_>, ChainError> {
         e.finish()?;
         // RFC 5280 §4.2: at most one instance of a given extension.
         if !seen.insert(oid) {
-            return Err(ChainError::new(
-                Check::Profile,
-                "has a duplicate extension (RFC 5280 §4.2)",
-            ));
+            return Err(profile("has a duplicate extension (RFC 5280 §4.2)"));
         }
         let noncritical = |name: &str| {
             if critical {
-                Err(ChainError::new(
-                    Check::Profile,
-                    alloc::format!("marks {name} critical, which RFC 5280 forbids"),
-                ))
+                Err(profile(alloc::format!(
+                    "marks {name} critical, which RFC 5280 forbids"
+                )))
             } else {
                 Ok(())
             }
@@ -349,7 +364,10 @@ fn parse_extensions(v: &[u8]) -> Result<Extensions<'_>, ChainError> {
     Ok(ext)
 }
 
-fn basic_constraints(v: &[u8], critical: bool) -> Result<(bool, Option<u64>, bool), ChainError> {
+fn basic_constraints(
+    v: &[u8],
+    critical: bool,
+) -> Result<(bool, Option<u64>, bool), CertificateError> {
     let mut d = Der::new(
         der::single(v, der::SEQUENCE, "basicConstraints")?,
         "basicConstraints",
@@ -367,7 +385,7 @@ fn basic_constraints(v: &[u8], critical: bool) -> Result<(bool, Option<u64>, boo
     Ok((ca, path_len, critical))
 }
 
-fn key_usage(v: &[u8]) -> Result<u16, ChainError> {
+fn key_usage(v: &[u8]) -> Result<u16, CertificateError> {
     let bits = der::single(v, der::BIT_STRING, "keyUsage")?;
     let (unused, bytes) = bits.split_first().ok_or_else(|| bad("keyUsage"))?;
     // DER (X.690 §11.2.2): no trailing zero bits; unused bits are zero.
@@ -395,7 +413,7 @@ fn key_usage(v: &[u8]) -> Result<u16, ChainError> {
     Ok(out)
 }
 
-fn subtrees(v: &[u8]) -> Result<Vec<GeneralName<'_>>, ChainError> {
+fn subtrees(v: &[u8]) -> Result<Vec<GeneralName<'_>>, CertificateError> {
     let mut d = Der::new(v, "GeneralSubtrees")?;
     let mut out = Vec::new();
     while !d.is_empty() {
@@ -413,7 +431,7 @@ fn subtrees(v: &[u8]) -> Result<Vec<GeneralName<'_>>, ChainError> {
 
 /// CABF BR 7.1.2.5.2 allows a non-critical nameConstraints (an explicit
 /// exception to RFC 5280 §4.2.1.10), so criticality is not checked.
-fn name_constraints(v: &[u8]) -> Result<NameConstraints<'_>, ChainError> {
+fn name_constraints(v: &[u8]) -> Result<NameConstraints<'_>, CertificateError> {
     let mut d = Der::new(
         der::single(v, der::SEQUENCE, "nameConstraints")?,
         "nameConstraints",
@@ -434,7 +452,7 @@ fn name_constraints(v: &[u8]) -> Result<NameConstraints<'_>, ChainError> {
     Ok(nc)
 }
 
-fn authority_key_id(v: &[u8]) -> Result<AuthorityKeyId<'_>, ChainError> {
+fn authority_key_id(v: &[u8]) -> Result<AuthorityKeyId<'_>, CertificateError> {
     let mut d = Der::new(
         der::single(v, der::SEQUENCE, "authorityKeyIdentifier")?,
         "authorityKeyIdentifier",
@@ -458,7 +476,7 @@ fn authority_key_id(v: &[u8]) -> Result<AuthorityKeyId<'_>, ChainError> {
     })
 }
 
-fn authority_info_access(v: &[u8]) -> Result<(), ChainError> {
+fn authority_info_access(v: &[u8]) -> Result<(), CertificateError> {
     let mut d = Der::new(
         der::single(v, der::SEQUENCE, "authorityInfoAccess")?,
         "authorityInfoAccess",

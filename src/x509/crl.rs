@@ -14,7 +14,9 @@ use alloc::vec::Vec;
 
 use super::cert::{self, Certificate};
 use super::der::{self, Der, bad, ctx_cons, ctx_prim};
-use super::error::{ChainError, Check};
+use super::error::{
+    CertificateError, Finding, bad_signature, key_usage, profile, revocation_unknown, unsupported,
+};
 use super::{name, sig, time};
 
 const OID_CRL_NUMBER: &[u8] = &[0x55, 0x1d, 0x14];
@@ -70,7 +72,7 @@ impl<'a> Crl<'a> {
     /// Parses a DER CRL strictly: v2, matching signature algorithms,
     /// nextUpdate, a non-critical CRL number, an AKI keyIdentifier, and no
     /// critical extension we do not process.
-    pub fn parse(der: &'a [u8]) -> Result<Self, ChainError> {
+    pub fn parse(der: &'a [u8]) -> Result<Self, CertificateError> {
         let body = der::single(der, der::SEQUENCE, "CertificateList")?;
         let mut c = Der::new(body, "CertificateList")?;
         let tbs_tlv = c.expect(der::SEQUENCE)?;
@@ -91,21 +93,19 @@ impl<'a> Crl<'a> {
         }
         if t.expect(der::SEQUENCE)?.raw != sig_alg {
             return Err(profile(
-                "has different inner and outer signature algorithms (RFC 5280 §5.1.1.2)".into(),
+                "has different inner and outer signature algorithms (RFC 5280 §5.1.1.2)",
             ));
         }
         let issuer = t.expect(der::SEQUENCE)?.value;
         if issuer.is_empty() {
-            return Err(profile(
-                "has an empty issuer name (RFC 5280 §5.1.2.3)".into(),
-            ));
+            return Err(profile("has an empty issuer name (RFC 5280 §5.1.2.3)"));
         }
         let this_update = parse_time(t.next()?)?;
         // §5.1.2.5: conforming CRL issuers MUST include nextUpdate.
         let next_update = match t.peek() {
             Some(der::UTC_TIME | der::GENERALIZED_TIME) => parse_time(t.next()?)?,
             _ => {
-                return Err(profile("has no nextUpdate (RFC 5280 §5.1.2.5)".into()));
+                return Err(profile("has no nextUpdate (RFC 5280 §5.1.2.5)"));
             }
         };
         let mut revoked = Vec::new();
@@ -119,9 +119,9 @@ impl<'a> Crl<'a> {
                 revoked.push(entry(l.expect(der::SEQUENCE)?.value)?);
             }
         }
-        let exts = t.optional(ctx_cons(0))?.ok_or_else(|| {
-            profile("has no extensions, so no CRL number (RFC 5280 §5.2.3)".into())
-        })?;
+        let exts = t
+            .optional(ctx_cons(0))?
+            .ok_or_else(|| profile("has no extensions, so no CRL number (RFC 5280 §5.2.3)"))?;
         t.finish()?;
         let (aki_key_id, scope) =
             crl_extensions(der::single(exts.value, der::SEQUENCE, "crlExtensions")?)?;
@@ -158,10 +158,10 @@ impl<'a> Crl<'a> {
         issuer: &Certificate<'_>,
         now: i64,
         min_rsa_bits: usize,
-    ) -> Result<(), ChainError> {
+    ) -> Result<(), CertificateError> {
         if issuer.ext.key_usage.is_some_and(|k| k & KU_CRL_SIGN == 0) {
-            return Err(ChainError::new(
-                Check::Usage,
+            return Err(key_usage(
+                "cRLSign",
                 "is signed by a CA whose keyUsage lacks cRLSign (RFC 5280 §4.2.1.3, §6.3.3 (f))",
             ));
         }
@@ -173,36 +173,29 @@ impl<'a> Crl<'a> {
             min_rsa_bits,
         )
         .map_err(|e| {
-            ChainError::new(
-                match e {
-                    sig::SigError::BadSignature | sig::SigError::KeyMismatch => Check::Signature,
-                    _ => Check::Unsupported,
-                },
-                alloc::format!("has a signature that does not verify with its issuer's key: {e}"),
-            )
+            let detail =
+                alloc::format!("has a signature that does not verify with its issuer's key: {e}");
+            match e {
+                sig::SigError::BadSignature | sig::SigError::KeyMismatch => bad_signature(detail),
+                _ => unsupported(detail),
+            }
         })?;
         if now < self.this_update {
-            return Err(ChainError::new(
-                Check::RevocationUnknown,
-                alloc::format!(
-                    "is not valid before its thisUpdate {}, {} after the validation time",
-                    time::format(self.this_update),
-                    time::span(self.this_update.saturating_sub(now)),
-                ),
-            ));
+            return Err(revocation_unknown(alloc::format!(
+                "is not valid before its thisUpdate {}, {} after the validation time",
+                time::format(self.this_update),
+                time::span(self.this_update.saturating_sub(now)),
+            )));
         }
         // §6.3.3 (a)(2): past nextUpdate the status is unknown until a
         // newer CRL is supplied; accepting would trust stale data.
         if now > self.next_update {
-            return Err(ChainError::new(
-                Check::RevocationUnknown,
-                alloc::format!(
-                    "is stale: its nextUpdate {} is {} before the validation time {}",
-                    time::format(self.next_update),
-                    time::span(now.saturating_sub(self.next_update)),
-                    time::format(now)
-                ),
-            ));
+            return Err(revocation_unknown(alloc::format!(
+                "is stale: its nextUpdate {} is {} before the validation time {}",
+                time::format(self.next_update),
+                time::span(now.saturating_sub(self.next_update)),
+                time::format(now)
+            )));
         }
         Ok(())
     }
@@ -218,11 +211,7 @@ impl<'a> Crl<'a> {
     }
 }
 
-fn profile(detail: String) -> ChainError {
-    ChainError::new(Check::Profile, detail)
-}
-
-fn parse_time(t: der::Tlv<'_>) -> Result<i64, ChainError> {
+fn parse_time(t: der::Tlv<'_>) -> Result<i64, CertificateError> {
     let parsed = match t.tag {
         der::UTC_TIME => time::parse_utc_time(t.value),
         der::GENERALIZED_TIME => time::parse_generalized_time(t.value),
@@ -235,8 +224,8 @@ fn parse_time(t: der::Tlv<'_>) -> Result<i64, ChainError> {
 /// DER's default critical FALSE omitted and no OID twice (§4.2).
 fn extensions<'a>(
     v: &'a [u8],
-    mut each: impl FnMut(&'a [u8], bool, &'a [u8]) -> Result<(), ChainError>,
-) -> Result<(), ChainError> {
+    mut each: impl FnMut(&'a [u8], bool, &'a [u8]) -> Result<(), CertificateError>,
+) -> Result<(), CertificateError> {
     let mut d = Der::new(v, "CRL extensions")?;
     if d.is_empty() {
         return Err(bad("empty CRL extensions"));
@@ -253,7 +242,7 @@ fn extensions<'a>(
         let value = e.expect(der::OCTET_STRING)?.value;
         e.finish()?;
         if seen.contains(&oid) {
-            return Err(profile("has a duplicate extension (RFC 5280 §5.2)".into()));
+            return Err(profile("has a duplicate extension (RFC 5280 §5.2)"));
         }
         seen.push(oid);
         each(oid, critical, value)?;
@@ -261,17 +250,17 @@ fn extensions<'a>(
     Ok(())
 }
 
-fn unknown_critical(oid: &[u8], what: &str) -> ChainError {
-    ChainError::new(
-        Check::UnknownCriticalExtension,
-        alloc::format!(
-            "has critical {what} extension {} that we do not process (RFC 5280 §5.2)",
-            der::OidText(oid).to_string_lossy()
-        ),
-    )
+fn unknown_critical(oid: &[u8], what: &str) -> CertificateError {
+    let oid = der::OidText(oid).to_string_lossy();
+    CertificateError::UnhandledCriticalExtension {
+        finding: Finding::new(alloc::format!(
+            "has critical {what} extension {oid} that we do not process (RFC 5280 §5.2)"
+        )),
+        oid,
+    }
 }
 
-fn crl_extensions(v: &[u8]) -> Result<(&[u8], Scope), ChainError> {
+fn crl_extensions(v: &[u8]) -> Result<(&[u8], Scope), CertificateError> {
     let mut number = false;
     let mut aki = None;
     let mut scope = Scope::All;
@@ -281,9 +270,7 @@ fn crl_extensions(v: &[u8]) -> Result<(&[u8], Scope), ChainError> {
                 // §5.2.3: non-critical, a non-negative INTEGER of at most
                 // 20 octets.
                 if critical {
-                    return Err(profile(
-                        "marks the CRL number critical (RFC 5280 §5.2.3)".into(),
-                    ));
+                    return Err(profile("marks the CRL number critical (RFC 5280 §5.2.3)"));
                 }
                 let n = der::integer(der::single(value, der::INTEGER, "cRLNumber")?, "cRLNumber")?;
                 if n.first().is_some_and(|b| *b >= 0x80)
@@ -291,7 +278,7 @@ fn crl_extensions(v: &[u8]) -> Result<(&[u8], Scope), ChainError> {
                     || (n.len() == 21 && n.first() != Some(&0))
                 {
                     return Err(profile(
-                        "has a CRL number that is negative or longer than 20 octets (RFC 5280 §5.2.3)".into(),
+                        "has a CRL number that is negative or longer than 20 octets (RFC 5280 §5.2.3)",
                     ));
                 }
                 number = true;
@@ -299,15 +286,14 @@ fn crl_extensions(v: &[u8]) -> Result<(&[u8], Scope), ChainError> {
             cert::OID_AKI => {
                 if critical {
                     return Err(profile(
-                        "marks authorityKeyIdentifier critical (RFC 5280 §4.2.1.1)".into(),
+                        "marks authorityKeyIdentifier critical (RFC 5280 §4.2.1.1)",
                     ));
                 }
                 aki = Some(authority_key_id(value)?);
             }
             OID_ISSUING_DP => scope = issuing_dp(value)?,
             OID_DELTA_CRL_INDICATOR => {
-                return Err(ChainError::new(
-                    Check::Unsupported,
+                return Err(unsupported(
                     "is a delta CRL, which we do not support (RFC 5280 §5.2.4)",
                 ));
             }
@@ -320,17 +306,17 @@ fn crl_extensions(v: &[u8]) -> Result<(&[u8], Scope), ChainError> {
         Ok(())
     })?;
     if !number {
-        return Err(profile("has no CRL number (RFC 5280 §5.2.3)".into()));
+        return Err(profile("has no CRL number (RFC 5280 §5.2.3)"));
     }
     // §5.2.1: conforming CRL issuers MUST include the AKI keyIdentifier;
     // it picks the key when a CA name has several.
-    let key_id = aki.flatten().ok_or_else(|| {
-        profile("has no authorityKeyIdentifier keyIdentifier (RFC 5280 §5.2.1)".into())
-    })?;
+    let key_id = aki
+        .flatten()
+        .ok_or_else(|| profile("has no authorityKeyIdentifier keyIdentifier (RFC 5280 §5.2.1)"))?;
     Ok((key_id, scope))
 }
 
-fn authority_key_id(v: &[u8]) -> Result<Option<&[u8]>, ChainError> {
+fn authority_key_id(v: &[u8]) -> Result<Option<&[u8]>, CertificateError> {
     let mut d = Der::new(
         der::single(v, der::SEQUENCE, "authorityKeyIdentifier")?,
         "authorityKeyIdentifier",
@@ -353,13 +339,13 @@ fn authority_key_id(v: &[u8]) -> Result<Option<&[u8]>, ChainError> {
 /// issuingDistributionPoint (§5.2.5). The distribution point name only
 /// says where the CRL was published; a serial it lists is revoked either
 /// way, so it does not narrow the scope here.
-fn issuing_dp(v: &[u8]) -> Result<Scope, ChainError> {
+fn issuing_dp(v: &[u8]) -> Result<Scope, CertificateError> {
     let mut d = Der::new(
         der::single(v, der::SEQUENCE, "issuingDistributionPoint")?,
         "issuingDistributionPoint",
     )?;
     d.optional(ctx_cons(0))?; // distributionPoint
-    fn flag(d: &mut Der<'_>, n: u8) -> Result<bool, ChainError> {
+    fn flag(d: &mut Der<'_>, n: u8) -> Result<bool, CertificateError> {
         match d.optional(ctx_prim(n))? {
             Some(t) if der::boolean(t.value, "issuingDistributionPoint flag")? => Ok(true),
             // DER omits a FALSE that is the default.
@@ -374,14 +360,13 @@ fn issuing_dp(v: &[u8]) -> Result<Scope, ChainError> {
     let attributes = flag(&mut d, 5)?;
     d.finish()?;
     if reasons || indirect || attributes {
-        return Err(ChainError::new(
-            Check::Unsupported,
+        return Err(unsupported(
             "is an indirect, reason-partitioned or attribute-certificate CRL, which we do not support (RFC 5280 §5.2.5)",
         ));
     }
     match (users, cas) {
         (true, true) => Err(profile(
-            "sets both onlyContainsUserCerts and onlyContainsCACerts (RFC 5280 §5.2.5)".into(),
+            "sets both onlyContainsUserCerts and onlyContainsCACerts (RFC 5280 §5.2.5)",
         )),
         (true, false) => Ok(Scope::EndEntities),
         (false, true) => Ok(Scope::Cas),
@@ -389,7 +374,7 @@ fn issuing_dp(v: &[u8]) -> Result<Scope, ChainError> {
     }
 }
 
-fn entry(v: &[u8]) -> Result<Revoked<'_>, ChainError> {
+fn entry(v: &[u8]) -> Result<Revoked<'_>, CertificateError> {
     let mut e = Der::new(v, "revokedCertificate")?;
     let serial = der::integer(e.expect(der::INTEGER)?.value, "userCertificate")?;
     let date = parse_time(e.next()?)?;
@@ -404,8 +389,7 @@ fn entry(v: &[u8]) -> Result<Revoked<'_>, ChainError> {
                 }
                 // §5.3.3: only in indirect CRLs, which we refuse.
                 OID_CERTIFICATE_ISSUER => {
-                    return Err(ChainError::new(
-                        Check::Unsupported,
+                    return Err(unsupported(
                         "has a certificateIssuer entry (an indirect CRL), which we do not support (RFC 5280 §5.3.3)",
                     ));
                 }

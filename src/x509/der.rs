@@ -4,7 +4,7 @@
 
 use der::{Decode, Header, Reader, SliceReader};
 
-use super::error::{ChainError, Check};
+use super::error::{CertificateError, malformed};
 
 pub const BOOLEAN: u8 = 0x01;
 pub const INTEGER: u8 = 0x02;
@@ -30,8 +30,8 @@ pub const fn ctx_prim(n: u8) -> u8 {
     0x80 | n
 }
 
-pub fn bad(what: &str) -> ChainError {
-    ChainError::new(Check::Encoding, alloc::format!("is malformed: {what}"))
+pub fn bad(what: &str) -> CertificateError {
+    malformed(alloc::format!("is malformed: {what}"))
 }
 
 /// One TLV: tag octet, value, and the whole encoding.
@@ -49,7 +49,7 @@ pub struct Der<'a> {
 
 impl<'a> Der<'a> {
     /// Reads the contents of a structure named `what` (for error messages).
-    pub fn new(bytes: &'a [u8], what: &'static str) -> Result<Self, ChainError> {
+    pub fn new(bytes: &'a [u8], what: &'static str) -> Result<Self, CertificateError> {
         Ok(Self {
             r: SliceReader::new(bytes).map_err(|_| bad(what))?,
             what,
@@ -64,7 +64,7 @@ impl<'a> Der<'a> {
         self.r.peek_byte()
     }
 
-    pub fn next(&mut self) -> Result<Tlv<'a>, ChainError> {
+    pub fn next(&mut self) -> Result<Tlv<'a>, CertificateError> {
         let what = self.what;
         let tag = self.r.peek_byte().ok_or_else(|| bad(what))?;
         // Tag numbers >= 31 (multi-octet tags) never appear in RFC 5280.
@@ -79,7 +79,7 @@ impl<'a> Der<'a> {
     }
 
     /// The next TLV, which must carry `tag`.
-    pub fn expect(&mut self, tag: u8) -> Result<Tlv<'a>, ChainError> {
+    pub fn expect(&mut self, tag: u8) -> Result<Tlv<'a>, CertificateError> {
         let t = self.next()?;
         if t.tag != tag {
             return Err(bad(self.what));
@@ -88,7 +88,7 @@ impl<'a> Der<'a> {
     }
 
     /// The next TLV if it carries `tag`.
-    pub fn optional(&mut self, tag: u8) -> Result<Option<Tlv<'a>>, ChainError> {
+    pub fn optional(&mut self, tag: u8) -> Result<Option<Tlv<'a>>, CertificateError> {
         if self.peek() == Some(tag) {
             self.next().map(Some)
         } else {
@@ -96,7 +96,7 @@ impl<'a> Der<'a> {
         }
     }
 
-    pub fn finish(&self) -> Result<(), ChainError> {
+    pub fn finish(&self) -> Result<(), CertificateError> {
         if self.is_empty() {
             Ok(())
         } else {
@@ -106,7 +106,11 @@ impl<'a> Der<'a> {
 }
 
 /// Parses `bytes` as exactly one TLV with `tag` and returns its value.
-pub fn single<'a>(bytes: &'a [u8], tag: u8, what: &'static str) -> Result<&'a [u8], ChainError> {
+pub fn single<'a>(
+    bytes: &'a [u8],
+    tag: u8,
+    what: &'static str,
+) -> Result<&'a [u8], CertificateError> {
     let mut d = Der::new(bytes, what)?;
     let t = d.expect(tag)?;
     d.finish()?;
@@ -114,7 +118,7 @@ pub fn single<'a>(bytes: &'a [u8], tag: u8, what: &'static str) -> Result<&'a [u
 }
 
 /// A DER BOOLEAN value (X.690 §11.1: TRUE is 0xFF).
-pub fn boolean(v: &[u8], what: &'static str) -> Result<bool, ChainError> {
+pub fn boolean(v: &[u8], what: &'static str) -> Result<bool, CertificateError> {
     match v {
         [0xff] => Ok(true),
         [0x00] => Ok(false),
@@ -123,7 +127,7 @@ pub fn boolean(v: &[u8], what: &'static str) -> Result<bool, ChainError> {
 }
 
 /// Checks a DER INTEGER value is minimally encoded; returns it.
-pub fn integer<'a>(v: &'a [u8], what: &'static str) -> Result<&'a [u8], ChainError> {
+pub fn integer<'a>(v: &'a [u8], what: &'static str) -> Result<&'a [u8], CertificateError> {
     match v {
         [] => Err(bad(what)),
         [0x00, b, ..] if *b < 0x80 => Err(bad(what)),
@@ -133,7 +137,7 @@ pub fn integer<'a>(v: &'a [u8], what: &'static str) -> Result<&'a [u8], ChainErr
 }
 
 /// A small non-negative INTEGER (pathLenConstraint, CRL version...).
-pub fn small_uint(v: &[u8], what: &'static str) -> Result<u64, ChainError> {
+pub fn small_uint(v: &[u8], what: &'static str) -> Result<u64, CertificateError> {
     let v = integer(v, what)?;
     if v.first().is_some_and(|b| *b >= 0x80) || v.len() > 8 {
         return Err(bad(what));
@@ -142,7 +146,10 @@ pub fn small_uint(v: &[u8], what: &'static str) -> Result<u64, ChainError> {
 }
 
 /// The contents of a DER BIT STRING with no unused bits (signatures, keys).
-pub fn bit_string_octets<'a>(v: &'a [u8], what: &'static str) -> Result<&'a [u8], ChainError> {
+pub fn bit_string_octets<'a>(
+    v: &'a [u8],
+    what: &'static str,
+) -> Result<&'a [u8], CertificateError> {
     match v {
         [0, rest @ ..] => Ok(rest),
         _ => Err(bad(what)),

@@ -15,6 +15,7 @@ mod anchor;
 mod cert;
 mod crl;
 mod der;
+mod dn;
 mod error;
 mod name;
 mod path;
@@ -24,7 +25,8 @@ mod time;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-pub use error::{ChainError, Check, Position};
+use error::malformed;
+pub use error::{CertificateError, Finding, Position};
 pub use name::ExpectedName;
 pub use sig::{SigError, verify_signed_data};
 
@@ -91,7 +93,7 @@ pub struct TrustAnchor {
 
 impl TrustAnchor {
     /// A trust anchor from a DER certificate, which must parse.
-    pub fn from_der(der: Vec<u8>) -> Result<Self, ChainError> {
+    pub fn from_der(der: Vec<u8>) -> Result<Self, CertificateError> {
         let subject = cert::Certificate::parse(&der)?.subject.to_vec();
         Ok(Self {
             der,
@@ -111,14 +113,13 @@ impl TrustAnchor {
         subject: &[u8],
         spki: &[u8],
         name_constraints: Option<&[u8]>,
-    ) -> Result<Self, ChainError> {
+    ) -> Result<Self, CertificateError> {
         let der = anchor::synthesize(subject, spki, name_constraints);
         let c = cert::Certificate::parse(&der)?;
         // The pieces must each be one TLV, or they would have shifted the
         // stand-in's fields: check that they came back as given.
         if c.spki != spki || !subject.ends_with(c.subject) || c.subject.is_empty() {
-            return Err(ChainError::new(
-                Check::Encoding,
+            return Err(malformed(
                 "trust anchor subject or key is not a single DER structure",
             ));
         }
@@ -186,10 +187,20 @@ impl TrustAnchor {
     }
 
     /// Every `CERTIFICATE` block of a PEM text. A block that does not
-    /// parse as a certificate is an error naming its position.
+    /// parse as a certificate is an error naming its position, and so is a
+    /// text without any (an empty file, or a key file given by mistake):
+    /// trusting nothing is never what was meant.
     pub fn from_pem(text: &str) -> Result<Vec<Self>, Error> {
-        crate::crypto::pem::certificates(text)?
+        let blocks = crate::crypto::pem::parse(text)?;
+        if !blocks.iter().any(|(label, _)| label == "CERTIFICATE") {
+            return Err(no_certificate(
+                blocks.iter().map(|(label, _)| label.as_str()),
+            ));
+        }
+        blocks
             .into_iter()
+            .filter(|(label, _)| label == "CERTIFICATE")
+            .map(|(_, der)| der)
             .enumerate()
             .map(|(i, der)| {
                 Self::from_der(der)
@@ -211,17 +222,43 @@ impl TrustAnchor {
     }
 }
 
+/// The error for trust anchors given as PEM text without a `CERTIFICATE`
+/// block, naming the blocks found instead.
+fn no_certificate<'a>(labels: impl Iterator<Item = &'a str>) -> Error {
+    let mut found: Vec<&str> = Vec::new();
+    for l in labels {
+        if !found.contains(&l) {
+            found.push(l);
+        }
+    }
+    Error::BadConfig(if found.is_empty() {
+        String::from(
+            "no CERTIFICATE block found in the PEM text for the trust anchors (it holds no PEM block at all)",
+        )
+    } else {
+        alloc::format!(
+            "no CERTIFICATE block found in the PEM text for the trust anchors (found {} instead)",
+            found
+                .iter()
+                .map(|l| alloc::format!("a {l} block"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
 /// The subject of a DER certificate as text (`CN=…, O=…`), rendered as
 /// the validator's error messages render it — e.g. to log a verified
 /// peer's identity from `Negotiated::peer_certificates[0]`.
-pub fn certificate_subject(cert_der: &[u8]) -> Result<String, ChainError> {
+pub fn certificate_subject(cert_der: &[u8]) -> Result<String, CertificateError> {
     cert::Certificate::parse(cert_der).map(|c| name::display(c.subject))
 }
 
 /// A validated path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedPath {
-    /// The certificates, end entity first, trust anchor last (DER).
+    /// The certificates, end entity first, trust anchor last (DER); just
+    /// the end entity when it is itself the anchor.
     pub chain: Vec<Vec<u8>>,
     /// Index of the anchor in the validator's list.
     pub anchor: usize,
@@ -252,7 +289,7 @@ impl Validator {
     /// (same name, same key) issued in the path; it must then be signed
     /// by that issuer, which needs cRLSign when it has a keyUsage, and be
     /// current (thisUpdate ≤ now ≤ nextUpdate). A listed serial fails the
-    /// validation with [`Check::Revoked`]. Every CRL must parse, or every
+    /// validation with [`CertificateError::Revoked`]. Every CRL must parse, or every
     /// validation fails with [`Position::Crl`]. CAs without a CRL here are
     /// not checked.
     #[must_use]
@@ -274,7 +311,7 @@ impl Validator {
         intermediates: &[I],
         name: ExpectedName<'_>,
         now: u64,
-    ) -> Result<VerifiedPath, ChainError> {
+    ) -> Result<VerifiedPath, CertificateError> {
         self.validate(end_entity, intermediates, Usage::Server(name), now)
     }
 
@@ -284,7 +321,7 @@ impl Validator {
         end_entity: &[u8],
         intermediates: &[I],
         now: u64,
-    ) -> Result<VerifiedPath, ChainError> {
+    ) -> Result<VerifiedPath, CertificateError> {
         self.validate(end_entity, intermediates, Usage::Client, now)
     }
 
@@ -295,13 +332,19 @@ impl Validator {
         intermediates: &[I],
         usage: Usage<'_>,
         now: u64,
-    ) -> Result<VerifiedPath, ChainError> {
+    ) -> Result<VerifiedPath, CertificateError> {
         self.with_path(end_entity, intermediates, usage, now, |nodes, path| {
-            let mut chain = Vec::with_capacity(path.len());
+            let mut chain: Vec<Vec<u8>> = Vec::with_capacity(path.len());
             let mut anchor = 0;
             for i in path {
                 if let Some(n) = nodes.get(*i) {
-                    chain.push(n.cert.der.to_vec());
+                    // An end entity that is itself the anchor is listed once.
+                    if chain
+                        .last()
+                        .is_none_or(|last| last.as_slice() != n.cert.der)
+                    {
+                        chain.push(n.cert.der.to_vec());
+                    }
                     if let Position::Anchor(a) = n.pos {
                         anchor = a;
                     }
@@ -329,7 +372,7 @@ impl Validator {
         intermediates: &[I],
         name: ExpectedName<'_>,
         now: u64,
-    ) -> Result<(), ChainError> {
+    ) -> Result<(), CertificateError> {
         self.with_path(
             end_entity,
             intermediates,
@@ -346,7 +389,7 @@ impl Validator {
         end_entity: &[u8],
         intermediates: &[I],
         now: u64,
-    ) -> Result<(), ChainError> {
+    ) -> Result<(), CertificateError> {
         self.with_path(end_entity, intermediates, Usage::Client, now, |_, _| ())
     }
 
@@ -359,10 +402,10 @@ impl Validator {
         usage: Usage<'_>,
         now: u64,
         found: impl FnOnce(&[path::Node<'_>], &[usize]) -> T,
-    ) -> Result<T, ChainError> {
+    ) -> Result<T, CertificateError> {
         let now = i64::try_from(now).unwrap_or(i64::MAX);
         let leaf = cert::Certificate::parse(end_entity)
-            .map_err(|e| e.at(Position::Peer(0), String::from("not parsed")))?;
+            .map_err(|e| e.at(Position::Peer(0), || String::from("not parsed")))?;
         // Room for the chain and one anchor (a path ends at exactly one).
         let mut nodes = Vec::with_capacity(intermediates.len().saturating_add(2));
         nodes.push(path::Node {
@@ -384,15 +427,18 @@ impl Validator {
         }
         let chain_nodes = nodes.len();
         // An anchor is only ever a candidate issuer of the end entity or
-        // of an intermediate (path.rs matches subject to issuer), so only
-        // those whose subject is such an issuer are parsed: with a large
-        // root store, not every root per handshake.
+        // of an intermediate (path.rs matches subject to issuer), or the
+        // end entity itself (path.rs, leaf_is_anchor), so only those whose
+        // subject is such an issuer or the end entity's are parsed: with a
+        // large root store, not every root per handshake.
+        let leaf_subject = nodes.first().map(|n| n.cert.subject).unwrap_or_default();
         for (i, a) in self.anchors.iter().enumerate() {
-            let issues_one = nodes
-                .get(..chain_nodes)
-                .unwrap_or_default()
-                .iter()
-                .any(|n| n.cert.issuer == a.subject.as_slice());
+            let issues_one = a.subject.as_slice() == leaf_subject
+                || nodes
+                    .get(..chain_nodes)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|n| n.cert.issuer == a.subject.as_slice());
             if !issues_one {
                 continue;
             }
@@ -417,11 +463,12 @@ impl Validator {
             // revocation of this very chain: fail rather than ignore it.
             crls.push(
                 crl::Crl::parse(der)
-                    .map_err(|e| e.at(Position::Crl(i), String::from("not parsed")))?,
+                    .map_err(|e| e.at(Position::Crl(i), || String::from("not parsed")))?,
             );
         }
         let mut builder = path::Builder::new(&self.policy, usage, now, &nodes);
         builder.crls = &crls;
+        builder.no_anchors = self.anchors.is_empty();
         let path = builder.build()?;
         Ok(found(&nodes, &path))
     }

@@ -9,7 +9,8 @@ use core::net::IpAddr;
 
 use super::cert::{Certificate, GeneralName, NameConstraints};
 use super::der::{self, Der};
-use super::error::{ChainError, Check};
+use super::dn::{self, Match};
+use super::error::{CertificateError, Finding, limit_exceeded, name_constraints, profile};
 
 const OID_CN: &[u8] = &[0x55, 0x04, 0x03];
 
@@ -31,18 +32,8 @@ impl core::fmt::Display for ExpectedName<'_> {
     }
 }
 
-/// The RDNs of a Name (contents of its SEQUENCE), as raw TLVs.
-fn rdns(name: &[u8]) -> Result<Vec<&[u8]>, ChainError> {
-    let mut d = Der::new(name, "Name")?;
-    let mut out = Vec::new();
-    while !d.is_empty() {
-        out.push(d.expect(der::SET)?.raw);
-    }
-    Ok(out)
-}
-
 /// (attribute OID, value TLV) pairs of a Name, in order.
-fn attributes(name: &[u8]) -> Result<Vec<(&[u8], der::Tlv<'_>)>, ChainError> {
+fn attributes(name: &[u8]) -> Result<Vec<(&[u8], der::Tlv<'_>)>, CertificateError> {
     let mut out = Vec::new();
     for_each_attribute(name, |oid, value| {
         out.push((oid, value));
@@ -55,8 +46,8 @@ fn attributes(name: &[u8]) -> Result<Vec<(&[u8], der::Tlv<'_>)>, ChainError> {
 /// order, without collecting them.
 fn for_each_attribute<'a>(
     name: &'a [u8],
-    mut f: impl FnMut(&'a [u8], der::Tlv<'a>) -> Result<(), ChainError>,
-) -> Result<(), ChainError> {
+    mut f: impl FnMut(&'a [u8], der::Tlv<'a>) -> Result<(), CertificateError>,
+) -> Result<(), CertificateError> {
     let mut d = Der::new(name, "Name")?;
     while !d.is_empty() {
         let mut set = Der::new(d.expect(der::SET)?.value, "RelativeDistinguishedName")?;
@@ -201,7 +192,7 @@ fn ip_text(octets: &[u8]) -> Option<String> {
 pub fn check_identity(
     cert: &Certificate<'_>,
     expected: ExpectedName<'_>,
-) -> Result<(), ChainError> {
+) -> Result<(), CertificateError> {
     let names = || cert.ext.san.iter().flat_map(|(n, _)| n.iter());
     let found = names().any(|n| match (n, expected) {
         (GeneralName::Dns(p), ExpectedName::Dns(d)) => dns_matches(p, d),
@@ -227,7 +218,11 @@ pub fn check_identity(
                 listed.join(", ")
             )
         };
-        return Err(ChainError::new(Check::Name, detail));
+        return Err(CertificateError::NotValidForName {
+            expected: alloc::format!("{expected}"),
+            presented: listed,
+            finding: Finding::new(detail),
+        });
     }
     // CABF BR 7.1.4.3: a common name is a character-for-character copy
     // of a SAN entry. We never read the CN for identity, so we only refuse
@@ -252,12 +247,9 @@ pub fn check_identity(
             _ => false,
         });
         if variant {
-            return Err(ChainError::new(
-                Check::Name,
-                alloc::format!(
-                    "has common name {cn:?}, which is not a character-for-character copy of its subjectAltName entry (CABF BR 7.1.4.3)"
-                ),
-            ));
+            return Err(profile(alloc::format!(
+                "has common name {cn:?}, which is not a character-for-character copy of its subjectAltName entry (CABF BR 7.1.4.3)"
+            )));
         }
         Ok(())
     })
@@ -290,7 +282,7 @@ fn lenient_ip(s: &str) -> Option<IpAddr> {
 
 /// Every dNSName, iPAddress and rfc822Name in a SAN must be well formed
 /// (RFC 5280 §4.2.1.6); called for the end entity.
-pub fn check_san_syntax(cert: &Certificate<'_>) -> Result<(), ChainError> {
+pub fn check_san_syntax(cert: &Certificate<'_>) -> Result<(), CertificateError> {
     let Some((names, _)) = &cert.ext.san else {
         return Ok(());
     };
@@ -302,10 +294,10 @@ pub fn check_san_syntax(cert: &Certificate<'_>) -> Result<(), ChainError> {
             _ => true,
         };
         if !ok {
-            return Err(ChainError::new(
-                Check::Profile,
-                alloc::format!("has a malformed subjectAltName entry {:?}", name_text(&n)),
-            ));
+            return Err(profile(alloc::format!(
+                "has a malformed subjectAltName entry {:?}",
+                name_text(&n)
+            )));
         }
     }
     Ok(())
@@ -387,7 +379,23 @@ fn constraint_valid(c: &GeneralName<'_>) -> bool {
 }
 
 /// Whether `name` falls in the subtree `c`; `None` when the types differ.
-/// `excluded` makes wildcard SANs match when any name they stand for would.
+/// Directory names are compared per RFC 5280 §7.1 (`dn.rs`), where the
+/// answer may be [`Match::Unknown`]; the other kinds always have one.
+fn subtree(
+    name: &GeneralName<'_>,
+    c: &GeneralName<'_>,
+    excluded: bool,
+    budget: &mut usize,
+) -> Result<Option<Match>, CertificateError> {
+    if let (GeneralName::Directory(n), GeneralName::Directory(base)) = (name, c) {
+        return dn::within(n, base, budget).map(Some);
+    }
+    Ok(in_subtree(name, c, excluded).map(|m| if m { Match::Yes } else { Match::No }))
+}
+
+/// Whether `name` falls in the subtree `c` (any kind but directoryName);
+/// `None` when the types differ. `excluded` makes wildcard SANs match
+/// when any name they stand for would.
 fn in_subtree(name: &GeneralName<'_>, c: &GeneralName<'_>, excluded: bool) -> Option<bool> {
     Some(match (name, c) {
         (GeneralName::Dns(n), GeneralName::Dns(base)) => match n.strip_prefix(b"*.") {
@@ -424,12 +432,6 @@ fn in_subtree(name: &GeneralName<'_>, c: &GeneralName<'_>, excluded: bool) -> Op
                 host.eq_ignore_ascii_case(c)
             }
         }
-        (GeneralName::Directory(n), GeneralName::Directory(c)) => {
-            let (Ok(n), Ok(c)) = (rdns(n), rdns(c)) else {
-                return Some(false);
-            };
-            n.len() >= c.len() && n.iter().zip(&c).all(|(a, b)| a == b)
-        }
         (GeneralName::Uri(_), GeneralName::Uri(_)) => return Some(false),
         (GeneralName::Other(a), GeneralName::Other(b)) if a == b => return Some(excluded),
         _ => return None,
@@ -445,13 +447,13 @@ pub fn check_constraints(
     nc: &NameConstraints<'_>,
     cert: &Certificate<'_>,
     budget: &mut usize,
-) -> Result<(), ChainError> {
+) -> Result<(), CertificateError> {
     for c in nc.permitted.iter().chain(&nc.excluded) {
         if !constraint_valid(c) {
-            return Err(ChainError::new(
-                Check::NameConstraints,
-                alloc::format!("has a malformed name constraint {:?}", name_text(c)),
-            ));
+            return Err(name_constraints(alloc::format!(
+                "has a malformed name constraint {:?}",
+                name_text(c)
+            )));
         }
     }
     let mut names: Vec<GeneralName<'_>> = Vec::new();
@@ -463,34 +465,45 @@ pub fn check_constraints(
     }
     for name in &names {
         let mut permitted_of_type = false;
-        let mut permitted = false;
+        let mut permitted = Match::No;
         for c in &nc.permitted {
             *budget = budget.checked_sub(1).ok_or_else(too_much)?;
-            if let Some(m) = in_subtree(name, c, false) {
+            if let Some(m) = subtree(name, c, false, budget)? {
                 permitted_of_type = true;
-                permitted |= m;
+                permitted = permitted.or(m);
             }
         }
-        if permitted_of_type && !permitted {
-            return Err(ChainError::new(
-                Check::NameConstraints,
-                alloc::format!(
-                    "has name {:?}, outside the issuer's permitted subtrees",
-                    name_text(name)
-                ),
-            ));
+        // Fail closed: a name only possibly in a permitted subtree is not in it.
+        if permitted_of_type && permitted != Match::Yes {
+            return Err(name_constraints(alloc::format!(
+                "has name {:?}, outside the issuer's permitted subtrees{}",
+                name_text(name),
+                if permitted == Match::Unknown {
+                    " (as far as we can compare: RFC 4518 preparation of its characters may need Unicode tables we do not carry)"
+                } else {
+                    ""
+                }
+            )));
         }
         for c in &nc.excluded {
             *budget = budget.checked_sub(1).ok_or_else(too_much)?;
-            if in_subtree(name, c, true) == Some(true) {
-                return Err(ChainError::new(
-                    Check::NameConstraints,
-                    alloc::format!(
+            // Fail closed: a name possibly in an excluded subtree is refused.
+            match subtree(name, c, true, budget)? {
+                Some(Match::Yes) => {
+                    return Err(name_constraints(alloc::format!(
                         "has name {:?}, inside the excluded subtree {:?}",
                         name_text(name),
                         name_text(c)
-                    ),
-                ));
+                    )));
+                }
+                Some(Match::Unknown) => {
+                    return Err(name_constraints(alloc::format!(
+                        "has name {:?}, which we cannot tell apart from the excluded subtree {:?} (RFC 4518 preparation of its characters may need Unicode tables we do not carry)",
+                        name_text(name),
+                        name_text(c)
+                    )));
+                }
+                Some(Match::No) | None => {}
             }
         }
         // Names of a kind we do not evaluate under a constraint of that kind.
@@ -502,20 +515,17 @@ pub fn check_constraints(
                 .chain(&nc.excluded)
                 .any(|c| core::mem::discriminant(c) == core::mem::discriminant(name))
         {
-            return Err(ChainError::new(
-                Check::NameConstraints,
-                alloc::format!(
-                    "has name {:?} of a kind whose constraints we do not process",
-                    name_text(name)
-                ),
-            ));
+            return Err(name_constraints(alloc::format!(
+                "has name {:?} of a kind whose constraints we do not process",
+                name_text(name)
+            )));
         }
     }
     Ok(())
 }
 
-fn too_much() -> ChainError {
-    ChainError::new(Check::Budget, "needs too many name-constraint comparisons")
+fn too_much() -> CertificateError {
+    limit_exceeded("needs too many name-constraint comparisons")
 }
 
 #[cfg(test)]

@@ -2,12 +2,14 @@
 //! issuer, with a work budget) and the per-certificate and per-path
 //! checks of RFC 5280 §6.1 as the Web PKI applies them.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::cert::{self, Certificate};
 use super::crl::Crl;
-use super::error::{ChainError, Check, Position};
+use super::error::{
+    CertificateError, Finding, Position, bad_signature, key_usage, limit_exceeded, malformed,
+    not_ca, profile, unsupported,
+};
 use super::{Policy, Usage, name, sig, time};
 
 /// Certificates in a path above the end entity, at most (a hard cap
@@ -24,8 +26,8 @@ pub struct Node<'a> {
 }
 
 impl Node<'_> {
-    fn blame(&self, e: ChainError) -> ChainError {
-        e.at(self.pos.clone(), name::display(self.cert.subject))
+    fn blame(&self, e: CertificateError) -> CertificateError {
+        e.at(self.pos.clone(), || name::display(self.cert.subject))
     }
 }
 
@@ -38,13 +40,11 @@ pub struct Builder<'a, 'n, 'p> {
     pub nodes: &'n [Node<'a>],
     /// Caller-supplied CRLs, checked once a path reaches an anchor.
     pub crls: &'n [Crl<'a>],
+    /// The validator has no trust anchor at all (named in the error).
+    pub no_anchors: bool,
     sig_budget: usize,
     candidate_budget: usize,
-    best: Option<(usize, ChainError)>,
-}
-
-fn err(check: Check, detail: impl Into<String>) -> ChainError {
-    ChainError::new(check, detail)
+    best: Option<(usize, CertificateError)>,
 }
 
 impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
@@ -55,6 +55,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
             now,
             nodes,
             crls: &[],
+            no_anchors: false,
             sig_budget: policy.max_signature_checks,
             candidate_budget: policy.max_candidates,
             best: None,
@@ -63,11 +64,11 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
 
     /// Finds a path from the end entity (node 0) to a trust anchor;
     /// returns the node indices, end entity first, anchor last.
-    pub fn build(&mut self) -> Result<Vec<usize>, ChainError> {
+    pub fn build(&mut self) -> Result<Vec<usize>, CertificateError> {
         let leaf = self
             .nodes
             .first()
-            .ok_or_else(|| err(Check::Encoding, "no end-entity certificate"))?;
+            .ok_or_else(|| malformed("no end-entity certificate"))?;
         self.check_common(&leaf.cert, false)
             .map_err(|e| leaf.blame(e))?;
         self.check_end_entity(&leaf.cert)
@@ -75,15 +76,104 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
         // Room for the longest path search() builds: one allocation.
         let mut path = Vec::with_capacity(MAX_PATH_LEN.saturating_add(2));
         path.push(0);
-        if self.search(&mut path)? {
+        if self.leaf_is_anchor(&mut path)? || self.search(&mut path)? {
             return Ok(path);
         }
         Err(self.best.take().map(|(_, e)| e).unwrap_or_else(|| {
-            leaf.blame(err(Check::UnknownIssuer, "has no path to a trust anchor"))
+            leaf.blame(CertificateError::UnknownIssuer {
+                issuer: name::display(leaf.cert.issuer),
+                finding: Finding::new("has no path to a trust anchor"),
+            })
         }))
     }
 
-    fn record(&mut self, depth: usize, e: ChainError) {
+    /// Whether the end entity is itself one of the trust anchors, having
+    /// passed the end-entity checks (name, dates, purposes) already: a
+    /// self-signed server certificate configured as the root, or a
+    /// certificate pinned that way. "Itself" means the same certificate
+    /// (the same DER), or one with the anchor's subject and key that is
+    /// self-issued and whose signature that key verifies (the same
+    /// certificate re-issued, e.g. renewed with the same key). The path is
+    /// then the end entity and that anchor, with the anchor's dates, name
+    /// constraints and CRLs applied in the second case; the anchor need not
+    /// be a CA, since it issues nothing here. The path search cannot find
+    /// this: a certificate appears once per path, and an anchor that is not
+    /// a CA cannot issue.
+    fn leaf_is_anchor(&mut self, path: &mut Vec<usize>) -> Result<bool, CertificateError> {
+        let nodes = self.nodes;
+        let Some(leaf) = nodes.first() else {
+            return Ok(false);
+        };
+        for (idx, a) in nodes.iter().enumerate().skip(1) {
+            if !a.anchor {
+                continue;
+            }
+            if a.cert.der == leaf.cert.der {
+                path.push(idx);
+                return Ok(true);
+            }
+            if a.cert.subject != leaf.cert.subject || !leaf.cert.is_self_issued() {
+                continue;
+            }
+            let depth = path.len();
+            if a.cert.spki != leaf.cert.spki {
+                if a.cert.is_ca() {
+                    // It may still be the issuer: the search says.
+                    continue;
+                }
+                // An anchor that is not a CA issues nothing: say that the
+                // end entity is not that anchor, rather than that the
+                // anchor is not a CA. Recorded first at this depth, so it
+                // stands unless the search gets further.
+                let subject = name::display(a.cert.subject);
+                self.record(
+                    depth,
+                    leaf.blame(CertificateError::UnknownIssuer {
+                        finding: Finding::new(alloc::format!(
+                            "is self-issued under the name of a trust anchor ({subject}) but has another key, so it is not that anchor"
+                        )),
+                        issuer: subject,
+                    }),
+                );
+                continue;
+            }
+            if let Err(e) = self.check_common(&a.cert, true) {
+                self.record(depth, a.blame(e));
+                continue;
+            }
+            self.sig_budget = self.sig_budget.checked_sub(1).ok_or_else(|| {
+                limit_exceeded("path building needed too many signature checks; giving up")
+            })?;
+            if let Err(e) = sig::verify_signed_data(
+                a.cert.spki,
+                leaf.cert.sig_alg,
+                leaf.cert.tbs,
+                leaf.cert.signature,
+                self.policy.min_rsa_bits,
+            ) {
+                let detail = alloc::format!(
+                    "has the subject and key of a trust anchor, but its signature does not verify with that key: {e}"
+                );
+                let e = match e {
+                    sig::SigError::BadSignature | sig::SigError::KeyMismatch => {
+                        bad_signature(detail)
+                    }
+                    _ => unsupported(detail),
+                };
+                self.record(depth, leaf.blame(e));
+                continue;
+            }
+            path.push(idx);
+            match self.check_path(path) {
+                Ok(()) => return Ok(true),
+                Err(e) => self.record(depth, e),
+            }
+            path.pop();
+        }
+        Ok(false)
+    }
+
+    fn record(&mut self, depth: usize, e: CertificateError) {
         if self.best.as_ref().is_none_or(|(d, _)| depth > *d) {
             self.best = Some((depth, e));
         }
@@ -92,7 +182,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
     /// Depth-first search above the last certificate of `path`.
     /// `Ok(true)` when `path` ends at an anchor and passed every path
     /// check; `Err` only when the work budget runs out.
-    fn search(&mut self, path: &mut Vec<usize>) -> Result<bool, ChainError> {
+    fn search(&mut self, path: &mut Vec<usize>) -> Result<bool, CertificateError> {
         let nodes = self.nodes;
         let Some(child) = path.last().and_then(|i| nodes.get(*i)) else {
             return Ok(false);
@@ -116,10 +206,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
             }
             any = true;
             self.candidate_budget = self.candidate_budget.checked_sub(1).ok_or_else(|| {
-                err(
-                    Check::Budget,
-                    "path building examined too many candidate issuers; giving up",
-                )
+                limit_exceeded("path building examined too many candidate issuers; giving up")
             })?;
             let depth = path.len();
             if let Err(e) = self.check_issuer(cand, path.get(1..).unwrap_or(&[])) {
@@ -127,10 +214,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 continue;
             }
             self.sig_budget = self.sig_budget.checked_sub(1).ok_or_else(|| {
-                err(
-                    Check::Budget,
-                    "path building needed too many signature checks; giving up",
-                )
+                limit_exceeded("path building needed too many signature checks; giving up")
             })?;
             if let Err(e) = sig::verify_signed_data(
                 cand.cert.spki,
@@ -139,18 +223,17 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 child.cert.signature,
                 self.policy.min_rsa_bits,
             ) {
-                let check = match e {
-                    sig::SigError::BadSignature | sig::SigError::KeyMismatch => Check::Signature,
-                    _ => Check::Unsupported,
-                };
                 let issuer = name::display(cand.cert.subject);
-                let e = child.blame(err(
-                    check,
-                    alloc::format!(
-                        "has a signature that does not verify with the key of {issuer}: {e}"
-                    ),
-                ));
-                self.record(depth, e);
+                let detail = alloc::format!(
+                    "has a signature that does not verify with the key of {issuer}: {e}"
+                );
+                let e = match e {
+                    sig::SigError::BadSignature | sig::SigError::KeyMismatch => {
+                        bad_signature(detail)
+                    }
+                    _ => unsupported(detail),
+                };
+                self.record(depth, child.blame(e));
                 continue;
             }
             path.push(idx);
@@ -166,154 +249,160 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
         }
         if !any {
             let issuer = name::display(child.cert.issuer);
+            let detail = if self.no_anchors {
+                alloc::format!("is issued by {issuer}, but the validator has no trust anchor")
+            } else if path.len() == 1 && child.cert.is_self_issued() {
+                alloc::format!("is self-issued ({issuer}) and is not one of the trust anchors")
+            } else {
+                alloc::format!(
+                    "is issued by {issuer}, which is neither a trust anchor nor among the intermediates supplied"
+                )
+            };
             self.record(
                 path.len().saturating_sub(1),
-                child.blame(err(
-                    Check::UnknownIssuer,
-                    alloc::format!("is issued by {issuer}, which is neither a trust anchor nor among the intermediates supplied"),
-                )),
+                child.blame(CertificateError::UnknownIssuer {
+                    issuer,
+                    finding: Finding::new(detail),
+                }),
             );
         }
         Ok(false)
     }
 
     /// Rules for every certificate in a path, leaf to anchor.
-    fn check_common(&self, c: &Certificate<'_>, anchor: bool) -> Result<(), ChainError> {
+    fn check_common(&self, c: &Certificate<'_>, anchor: bool) -> Result<(), CertificateError> {
         if !anchor {
             // CABF 7.1.1: v3 only.
             if c.version != 2 {
-                return Err(err(
-                    Check::Profile,
-                    alloc::format!(
-                        "has version {} where v3 is required (CABF BR 7.1.1)",
-                        c.version.saturating_add(1)
-                    ),
-                ));
+                return Err(profile(alloc::format!(
+                    "has version {} where v3 is required (CABF BR 7.1.1)",
+                    c.version.saturating_add(1)
+                )));
             }
             // RFC 5280 §4.1.2.2: positive, at most 20 octets.
             let serial = c.serial;
             if serial.first().is_some_and(|b| *b >= 0x80) || serial.iter().all(|b| *b == 0) {
-                return Err(err(
-                    Check::Profile,
+                return Err(profile(
                     "has a serial number that is not positive (RFC 5280 §4.1.2.2)",
                 ));
             }
             if serial.len() > 20 && !(serial.len() == 21 && serial.first() == Some(&0)) {
-                return Err(err(
-                    Check::Profile,
+                return Err(profile(
                     "has a serial number longer than 20 octets (RFC 5280 §4.1.2.2)",
                 ));
             }
         }
         if let Some(oid) = c.ext.unknown_critical {
-            return Err(err(
-                Check::UnknownCriticalExtension,
-                alloc::format!(
-                    "has critical extension {} that we do not process (RFC 5280 §4.2)",
-                    super::der::OidText(oid).to_string_lossy()
-                ),
-            ));
+            let oid = super::der::OidText(oid).to_string_lossy();
+            return Err(CertificateError::UnhandledCriticalExtension {
+                finding: Finding::new(alloc::format!(
+                    "has critical extension {oid} that we do not process (RFC 5280 §4.2)"
+                )),
+                oid,
+            });
         }
         if self.now > c.not_after {
-            return Err(err(
-                Check::Expired,
-                alloc::format!(
+            return Err(CertificateError::Expired {
+                not_after: c.not_after,
+                now: self.now,
+                finding: Finding::new(alloc::format!(
                     "expired at {}, {} before the validation time {}",
                     time::format(c.not_after),
                     time::span(self.now.saturating_sub(c.not_after)),
                     time::format(self.now)
-                ),
-            ));
+                )),
+            });
         }
         if self.now < c.not_before {
-            return Err(err(
-                Check::NotYetValid,
-                alloc::format!(
+            return Err(CertificateError::NotYetValid {
+                not_before: c.not_before,
+                now: self.now,
+                finding: Finding::new(alloc::format!(
                     "is not valid before {}, {} after the validation time {}",
                     time::format(c.not_before),
                     time::span(c.not_before.saturating_sub(self.now)),
                     time::format(self.now)
-                ),
-            ));
+                )),
+            });
         }
         if let Err(e) = sig::public_key(c.spki, self.policy.min_rsa_bits) {
-            return Err(err(Check::Unsupported, alloc::format!("has a {e}")));
+            return Err(unsupported(alloc::format!("has a {e}")));
         }
         // §4.2.1.1: keyIdentifier required except in self-signed
         // certificates. A trust anchor is trusted as configured, whoever
         // issued it (limbo cve-2024-0567: a cross-signed root as anchor).
         if !anchor && !c.is_self_issued() && c.ext.aki.and_then(|a| a.key_id).is_none() {
-            return Err(err(
-                Check::Profile,
+            return Err(profile(
                 "has no authorityKeyIdentifier keyIdentifier (RFC 5280 §4.2.1.1)",
             ));
         }
         let ku = c.ext.key_usage;
         if ku.is_some_and(|k| k & cert::KU_KEY_CERT_SIGN != 0) && !c.is_ca() {
-            return Err(err(
-                Check::BasicConstraints,
+            return Err(not_ca(
                 "asserts keyCertSign but is not a CA (RFC 5280 §4.2.1.9)",
             ));
         }
         if c.is_ca() && ku.is_some_and(|k| k & cert::KU_KEY_CERT_SIGN == 0) {
-            return Err(err(
-                Check::Usage,
+            return Err(key_usage(
+                "keyCertSign",
                 "is a CA whose keyUsage lacks keyCertSign (RFC 5280 §4.2.1.3)",
             ));
         }
         match (&c.ext.san, c.subject.is_empty()) {
             (Some((_, false)), true) | (None, true) => {
-                return Err(err(
-                    Check::Profile,
+                return Err(profile(
                     "has an empty subject without a critical subjectAltName (RFC 5280 §4.2.1.6)",
                 ));
             }
             (Some((_, true)), false) => {
-                return Err(err(
-                    Check::Profile,
+                return Err(profile(
                     "marks subjectAltName critical although the subject is not empty (CABF BR 7.1.2.7.12)",
                 ));
             }
             _ => {}
         }
         if c.ext.name_constraints.is_some() && !c.is_ca() {
-            return Err(err(
-                Check::Profile,
+            return Err(profile(
                 "has nameConstraints but is not a CA (RFC 5280 §4.2.1.10)",
             ));
         }
         if c.ext.policy_constraints_critical == Some(false) {
-            return Err(err(
-                Check::Profile,
+            return Err(profile(
                 "has a non-critical policyConstraints (RFC 5280 §4.2.1.11)",
             ));
         }
         Ok(())
     }
 
-    fn check_end_entity(&self, c: &Certificate<'_>) -> Result<(), ChainError> {
-        let (purpose, purpose_name) = match self.usage {
+    /// The extKeyUsage purpose being validated: its OID and its name.
+    fn purpose(&self) -> (&'static [u8], &'static str) {
+        match self.usage {
             Usage::Server(_) | Usage::ServerUnnamed => (cert::OID_SERVER_AUTH, "serverAuth"),
             Usage::Client => (cert::OID_CLIENT_AUTH, "clientAuth"),
-        };
+        }
+    }
+
+    fn check_end_entity(&self, c: &Certificate<'_>) -> Result<(), CertificateError> {
+        let (purpose, purpose_name) = self.purpose();
         if let Some((purposes, critical)) = &c.ext.eku {
             let any = purposes.contains(cert::OID_ANY_EKU);
             if !purposes.contains(purpose) || any {
-                return Err(err(
-                    Check::Usage,
-                    alloc::format!(
+                let presented = purposes.names();
+                return Err(CertificateError::InvalidPurpose {
+                    required: purpose_name,
+                    finding: Finding::new(alloc::format!(
                         "has extendedKeyUsage {} (RFC 5280 §4.2.1.12)",
                         if any {
                             "with anyExtendedKeyUsage, which is not accepted for TLS (CABF BR 7.1.2.7.10)".into()
                         } else {
                             alloc::format!("without {purpose_name}")
                         }
-                    ),
-                ));
+                    )),
+                    presented,
+                });
             }
             if *critical {
-                return Err(err(
-                    Check::Profile,
+                return Err(profile(
                     "marks extendedKeyUsage critical (CABF BR 7.1.2.7.6)",
                 ));
             }
@@ -324,8 +413,8 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 .key_usage
                 .is_some_and(|k| k & cert::KU_DIGITAL_SIGNATURE == 0)
         {
-            return Err(err(
-                Check::Usage,
+            return Err(key_usage(
+                "digitalSignature",
                 "has keyUsage without digitalSignature, which TLS 1.3 needs (RFC 8446 §4.4.2.2)",
             ));
         }
@@ -338,27 +427,51 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
 
     /// Rules for a certificate acting as an issuer, with `below` the CA
     /// certificates already between it and the end entity.
-    fn check_issuer(&self, cand: &Node<'_>, below: &[usize]) -> Result<(), ChainError> {
+    fn check_issuer(&self, cand: &Node<'_>, below: &[usize]) -> Result<(), CertificateError> {
         let c = &cand.cert;
         self.check_common(c, cand.anchor)?;
         match c.ext.basic_constraints {
             Some((true, _, true)) => {}
             Some((true, _, false)) => {
-                return Err(err(
-                    Check::Profile,
+                return Err(profile(
                     "is a CA whose basicConstraints is not critical (RFC 5280 §4.2.1.9)",
                 ));
             }
             _ => {
-                return Err(err(
-                    Check::BasicConstraints,
+                return Err(not_ca(
                     "issued a certificate in this path but is not a CA (basicConstraints cA is not TRUE; RFC 5280 §6.1.4 (k))",
                 ));
             }
         }
+        // A CA's extKeyUsage restricts what it certifies, as the Web PKI
+        // chains it (browsers, rustls-webpki): every CA of the path that
+        // lists purposes must list this one, so a branch restricted to
+        // other purposes is not a path and the search tries the others.
+        // anyExtendedKeyUsage in a CA is the unrestricted cross-certificate
+        // form (CABF BR 7.1.2.2.6), so it allows the purpose; in an end
+        // entity it is refused (check_end_entity).
+        let (purpose, purpose_name) = self.purpose();
+        if let Some((purposes, _)) = &c.ext.eku
+            && !purposes.contains(purpose)
+            && !purposes.contains(cert::OID_ANY_EKU)
+        {
+            let presented = purposes.names();
+            return Err(CertificateError::InvalidPurpose {
+                required: purpose_name,
+                finding: Finding::new(alloc::format!(
+                    "is a CA whose extendedKeyUsage ({}) lacks {purpose_name}, so it cannot certify a TLS {} (RFC 5280 §4.2.1.12, chained as in the Web PKI)",
+                    presented.join(", "),
+                    if purpose == cert::OID_SERVER_AUTH {
+                        "server"
+                    } else {
+                        "client"
+                    },
+                )),
+                presented,
+            });
+        }
         if c.ext.ski.is_none() && !cand.key_only {
-            return Err(err(
-                Check::Profile,
+            return Err(profile(
                 "is a CA without subjectKeyIdentifier (RFC 5280 §4.2.1.2)",
             ));
         }
@@ -371,26 +484,27 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
         if let Some((_, Some(max), _)) = c.ext.basic_constraints
             && intermediates as u64 > max
         {
-            return Err(err(
-                Check::BasicConstraints,
-                alloc::format!(
+            return Err(CertificateError::PathLength {
+                allowed: max,
+                found: intermediates as u64,
+                finding: Finding::new(alloc::format!(
                     "allows {max} intermediate CA(s) below it (pathLenConstraint), but this path has {intermediates}"
-                ),
-            ));
+                )),
+            });
         }
         if !cand.anchor && intermediates.saturating_add(1) > self.policy.max_intermediates {
-            return Err(err(
-                Check::BasicConstraints,
-                alloc::format!(
+            return Err(CertificateError::PathLength {
+                allowed: self.policy.max_intermediates as u64,
+                found: intermediates.saturating_add(1) as u64,
+                finding: Finding::new(alloc::format!(
                     "would make the path longer than the allowed {} intermediate(s)",
                     self.policy.max_intermediates
-                ),
-            ));
+                )),
+            });
         }
         // CABF BR 7.1.2.1.2: a root carries no extKeyUsage.
         if cand.anchor && c.is_self_issued() && c.ext.eku.is_some() {
-            return Err(err(
-                Check::Profile,
+            return Err(profile(
                 "is a root with extKeyUsage, which CABF BR 7.1.2.1.2 forbids",
             ));
         }
@@ -400,8 +514,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
         {
             // CABF BR 7.1.2.1.3: a root's AKI is its own key identifier only.
             if aki.has_issuer_and_serial || aki.key_id.is_none() || aki.key_id != c.ext.ski {
-                return Err(err(
-                    Check::Profile,
+                return Err(profile(
                     "is a self-signed root whose authorityKeyIdentifier is not just its own subjectKeyIdentifier (CABF BR 7.1.2.1.3)",
                 ));
             }
@@ -413,7 +526,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
     /// (RFC 5280 §6.1.3 (b), (c); §6.1.4 (g)), applied to every
     /// certificate below the constraining CA except self-issued
     /// intermediates.
-    fn check_path(&self, path: &[usize]) -> Result<(), ChainError> {
+    fn check_path(&self, path: &[usize]) -> Result<(), CertificateError> {
         let mut budget = self.policy.max_name_constraint_checks;
         for (k, ca_idx) in path.iter().enumerate().skip(1) {
             let Some(nc) = self
@@ -439,7 +552,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
     /// RFC 5280 §6.3: each certificate below the anchor against the CRLs
     /// of its issuer in this path. A revocation fails only this path, so
     /// the search may still find one through another issuer.
-    fn check_revocation(&self, path: &[usize]) -> Result<(), ChainError> {
+    fn check_revocation(&self, path: &[usize]) -> Result<(), CertificateError> {
         for pair in path.windows(2) {
             let (Some(child), Some(issuer)) = (
                 pair.first().and_then(|i| self.nodes.get(*i)),
@@ -452,16 +565,16 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                     continue;
                 }
                 crl.check(&issuer.cert, self.now, self.policy.min_rsa_bits)
-                    .map_err(|e| e.at(Position::Crl(i), crl.issuer_text()))?;
+                    .map_err(|e| e.at(Position::Crl(i), || crl.issuer_text()))?;
                 if let Some(r) = crl.find(child.cert.serial) {
-                    return Err(child.blame(err(
-                        Check::Revoked,
-                        alloc::format!(
+                    return Err(child.blame(CertificateError::Revoked {
+                        revoked_at: r.date,
+                        finding: Finding::new(alloc::format!(
                             "revoked at {} by the CRL of {} (CRL {i})",
                             time::format(r.date),
                             crl.issuer_text()
-                        ),
-                    )));
+                        )),
+                    }));
                 }
             }
         }

@@ -65,7 +65,7 @@ fn errors_name_the_certificate_and_the_check() {
     let e = v
         .validate_server(&leaf, none, ExpectedName::Dns("www.example.com"), T0 + 10)
         .unwrap_err();
-    assert_eq!(e.check, Check::Name);
+    assert!(matches!(e, CertificateError::NotValidForName { .. }), "{e}");
     assert_eq!(e.alert(), AlertDescription::BAD_CERTIFICATE);
     assert_eq!(
         alloc::format!("{e}"),
@@ -76,13 +76,12 @@ fn errors_name_the_certificate_and_the_check() {
     let e = v
         .validate_server(&leaf, none, ExpectedName::Dns("api.example.com"), late)
         .unwrap_err();
-    assert_eq!(e.check, Check::Expired);
+    assert!(matches!(e, CertificateError::Expired { .. }), "{e}");
     assert_eq!(
         alloc::format!("{e}"),
         "certificate 0 (CN=api.example.com) expired at 2023-12-14T22:13:20Z, 22 days before the validation time 2024-01-05T22:13:20Z"
     );
-    let ce: CertificateError = e.into();
-    assert_eq!(ce.alert(), AlertDescription::CERTIFICATE_EXPIRED);
+    assert_eq!(e.alert(), AlertDescription::CERTIFICATE_EXPIRED);
 
     // Another CA with the same name: the signature does not verify.
     let (other, _) = setup(KeyType::EcdsaP384);
@@ -90,7 +89,10 @@ fn errors_name_the_certificate_and_the_check() {
         .validate_server(&leaf, none, ExpectedName::Dns("api.example.com"), T0 + 10)
         .unwrap_err();
     assert!(
-        matches!(e.check, Check::Signature | Check::UnknownIssuer),
+        matches!(
+            e,
+            CertificateError::BadSignature { .. } | CertificateError::UnknownIssuer { .. }
+        ),
         "{e}"
     );
     // No anchors at all: unknown issuer.
@@ -98,7 +100,7 @@ fn errors_name_the_certificate_and_the_check() {
     let e = empty
         .validate_server(&leaf, none, ExpectedName::Dns("api.example.com"), T0 + 10)
         .unwrap_err();
-    assert_eq!(e.check, Check::UnknownIssuer);
+    assert!(matches!(e, CertificateError::UnknownIssuer { .. }), "{e}");
     assert_eq!(e.alert(), AlertDescription::UNKNOWN_CA);
     assert!(alloc::format!("{e}").contains("issued by CN=Test CA"));
 
@@ -107,8 +109,49 @@ fn errors_name_the_certificate_and_the_check() {
         let e = v
             .validate_server(&leaf[..cut], none, ExpectedName::Dns("api.example.com"), T0)
             .unwrap_err();
-        assert_eq!(e.check, Check::Encoding);
+        assert!(matches!(e, CertificateError::Malformed { .. }), "{e}");
     }
+}
+
+/// An end entity that is itself a trust anchor is a path of one
+/// certificate, after its own checks: a self-signed server certificate,
+/// and a self-signed CA certificate used as a client's (without the
+/// digitalSignature rule, which such a CA lacks).
+#[test]
+fn end_entity_that_is_an_anchor_is_its_own_path() {
+    let rng = Counter(core::sync::atomic::AtomicU8::new(7));
+    let none: &[&[u8]] = &[];
+    let key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+    let names = [SubjectAltName::Dns("api.example.com".into())];
+    let cert = certgen::self_signed(&names, &key, T0, T0 + 1000, &rng).unwrap();
+    let other = TrustAnchor::from_der(setup(KeyType::EcdsaP256).0.anchors()[0].der().to_vec());
+    let v = Validator::new(
+        alloc::vec![other.unwrap(), TrustAnchor::from_der(cert.clone()).unwrap()],
+        Policy::default(),
+    );
+    let path = v
+        .validate_server(&cert, none, ExpectedName::Dns("api.example.com"), T0 + 10)
+        .unwrap();
+    assert_eq!(path.chain, alloc::vec![cert.clone()]);
+    assert_eq!(path.anchor, 1);
+    assert_eq!(path.subject, "CN=api.example.com");
+    // Its own checks still apply.
+    let e = v
+        .validate_server(&cert, none, ExpectedName::Dns("api.example.com"), T0 + 2000)
+        .unwrap_err();
+    assert!(matches!(e, CertificateError::Expired { .. }), "{e}");
+
+    let ca = Ca::new("Self CA", &key, T0, T0 + 1000, &rng).unwrap();
+    let policy = Policy {
+        require_digital_signature: false,
+        ..Policy::default()
+    };
+    let v = Validator::new(
+        alloc::vec![TrustAnchor::from_der(ca.cert_der().to_vec()).unwrap()],
+        policy,
+    );
+    let path = v.validate_client(ca.cert_der(), none, T0 + 10).unwrap();
+    assert_eq!(path.chain.len(), 1);
 }
 
 /// Hand-built CRLs (RFC 5280 §5.1) signed by the `setup` CA's key.
@@ -235,7 +278,7 @@ mod crl {
         }
     }
 
-    fn check(v: &Validator, leaf: &[u8], crl: Vec<u8>, now: u64) -> Result<(), ChainError> {
+    fn check(v: &Validator, leaf: &[u8], crl: Vec<u8>, now: u64) -> Result<(), CertificateError> {
         let none: &[&[u8]] = &[];
         v.clone()
             .with_crls(alloc::vec![crl])
@@ -259,7 +302,7 @@ mod crl {
             T0 + 10,
         )
         .unwrap_err();
-        assert_eq!(e.check, Check::Revoked);
+        assert!(matches!(e, CertificateError::Revoked { .. }), "{e}");
         assert_eq!(e.alert(), AlertDescription::CERTIFICATE_REVOKED);
         assert_eq!(
             alloc::format!("{e}"),
@@ -276,9 +319,15 @@ mod crl {
     fn stale_or_future_crl_leaves_status_unknown() {
         let (v, leaf, key, ca_der) = ca();
         let e = check(&v, &leaf, make(&key, &ca_der, &spec(&[])), T0 + 86_400 * 8).unwrap_err();
-        assert_eq!(e.check, Check::RevocationUnknown);
+        assert!(
+            matches!(e, CertificateError::RevocationUnknown { .. }),
+            "{e}"
+        );
         assert_eq!(e.alert(), AlertDescription::CERTIFICATE_UNKNOWN);
-        assert_eq!(e.position, Some(Position::Crl(0)));
+        assert_eq!(
+            e.finding().and_then(|f| f.position.clone()),
+            Some(Position::Crl(0))
+        );
         assert_eq!(
             alloc::format!("{e}"),
             "CRL 0 (issuer CN=Test CA) is stale: its nextUpdate 2023-11-21T22:13:20Z is 24 hours before the validation time 2023-11-22T22:13:20Z"
@@ -286,7 +335,10 @@ mod crl {
         let mut s = spec(&[]);
         s.this = T0 + 100;
         let e = check(&v, &leaf, make(&key, &ca_der, &s), T0 + 10).unwrap_err();
-        assert_eq!(e.check, Check::RevocationUnknown);
+        assert!(
+            matches!(e, CertificateError::RevocationUnknown { .. }),
+            "{e}"
+        );
     }
 
     #[test]
@@ -296,12 +348,18 @@ mod crl {
         // The last octet is in the ECDSA signature's s.
         *crl.last_mut().unwrap() ^= 1;
         let e = check(&v, &leaf, crl.clone(), T0 + 10).unwrap_err();
-        assert_eq!(e.check, Check::Signature, "{e}");
-        assert_eq!(e.position, Some(Position::Crl(0)));
+        assert!(matches!(e, CertificateError::BadSignature { .. }), "{e}");
+        assert_eq!(
+            e.finding().and_then(|f| f.position.clone()),
+            Some(Position::Crl(0))
+        );
         for cut in [0, 1, crl.len() / 2, crl.len() - 1] {
             let e = check(&v, &leaf, crl[..cut].to_vec(), T0 + 10).unwrap_err();
-            assert_eq!(e.check, Check::Encoding);
-            assert_eq!(e.position, Some(Position::Crl(0)));
+            assert!(matches!(e, CertificateError::Malformed { .. }), "{e}");
+            assert_eq!(
+                e.finding().and_then(|f| f.position.clone()),
+                Some(Position::Crl(0))
+            );
         }
         let mut s = spec(&[]);
         s.version = 0;
@@ -311,10 +369,16 @@ mod crl {
         let mut s = spec(&[]);
         s.extra = alloc::vec![ext(&[0x2a, 0x03, 0x04], true, &[0x05, 0x00])];
         let e = check(&v, &leaf, make(&key, &ca_der, &s), T0 + 10).unwrap_err();
-        assert_eq!(e.check, Check::UnknownCriticalExtension);
+        assert!(
+            matches!(e, CertificateError::UnhandledCriticalExtension { .. }),
+            "{e}"
+        );
         let mut s = spec(&[]);
         s.extra = alloc::vec![ext(&[0x55, 0x1d, 0x1b], true, &[0x02, 0x01, 0x01])];
         let e = check(&v, &leaf, make(&key, &ca_der, &s), T0 + 10).unwrap_err();
-        assert_eq!(e.check, Check::Unsupported);
+        assert!(
+            matches!(e, CertificateError::UnsupportedAlgorithm { .. }),
+            "{e}"
+        );
     }
 }
