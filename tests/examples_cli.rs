@@ -4,7 +4,8 @@
 //! Cargo sets no `CARGO_BIN_EXE_*` for examples, but `cargo test` builds
 //! them next to the test binary (`target/<profile>/examples/`). When they
 //! are not there (e.g. `cargo test --test examples_cli` alone on a fresh
-//! tree) each test prints a loud SKIP line and returns.
+//! tree) each test is skipped (`tests/skip`: a visible SKIPPED line, or
+//! a failure under CI).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -15,6 +16,8 @@ use std::time::{Duration, Instant};
 
 use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
 use tls13::crypto::OsRandom;
+
+mod skip;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -29,9 +32,10 @@ fn examples(test: &str) -> Option<(PathBuf, PathBuf)> {
     match (example("server"), example("client")) {
         (Some(s), Some(c)) => Some((s, c)),
         _ => {
-            eprintln!(
-                "\n*** SKIP {test}: the example binaries are not built (run `cargo test`, \
-                 which builds them, or `cargo build --examples`) ***\n"
+            skip::skip(
+                test,
+                "the example binaries are not built (run `cargo test`, which builds them, \
+                 or `cargo build --examples`)",
             );
             None
         }
@@ -511,7 +515,7 @@ fn mutual_tls_between_the_examples() {
     assert_eq!(optional.next_line(), "client: none");
 }
 
-/// Whether `openssl` runs; otherwise a loud SKIP line.
+/// Whether `openssl` runs; otherwise skips `test`.
 fn have_openssl(test: &str) -> bool {
     let ok = Command::new("openssl")
         .arg("version")
@@ -520,7 +524,7 @@ fn have_openssl(test: &str) -> bool {
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        eprintln!("\n*** SKIP {test}: the `openssl` binary was not found ***\n");
+        skip::skip(test, "the `openssl` program was not found");
     }
     ok
 }

@@ -3,8 +3,9 @@
 //! `--tickets N`, `--early-data`, `--psk-identity ID --psk HEX`; the
 //! `resumed:` and `early-data:` lines on both sides.
 //!
-//! Like `examples_cli.rs`, skips loudly when the example binaries are not
-//! built (`cargo test` builds them).
+//! Like `examples_cli.rs`, skips (`tests/skip`: visibly, or a failure
+//! under CI) when the example binaries are not built (`cargo test` builds
+//! them).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -15,6 +16,8 @@ use std::time::{Duration, Instant};
 
 use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
 use tls13::crypto::OsRandom;
+
+mod skip;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 const PSK: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
@@ -30,7 +33,7 @@ fn examples(test: &str) -> Option<(PathBuf, PathBuf)> {
     match (example("server"), example("client")) {
         (Some(s), Some(c)) => Some((s, c)),
         _ => {
-            eprintln!("\n*** SKIP {test}: the example binaries are not built ***\n");
+            skip::skip(test, "the example binaries are not built");
             None
         }
     }

@@ -8,8 +8,9 @@
 //! `gnutls-serv --earlydata`). Each case is a data round trip.
 //!
 //! `gnutls-cli`/`gnutls-serv` are found on `PATH` (or at `$GNUTLS_CLI` /
-//! `$GNUTLS_SERV`); when missing, every test prints a loud SKIP line and
-//! returns. `.ci/run` installs `gnutls-bin`, so CI never skips.
+//! `$GNUTLS_SERV`); when missing, every test is skipped (`tests/skip`: a
+//! visible SKIPPED line; a failure under CI, and `.ci/run` installs
+//! `gnutls-bin`).
 //! Certificates come from `tls13::certgen`. Every child is killed when its
 //! test ends (also on failure) and every wait is bounded.
 

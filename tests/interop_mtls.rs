@@ -4,8 +4,8 @@
 //! … -key …` against our server requiring a client certificate, with
 //! ECDSA P-256 and RSA-2048 client keys; plus the refusals when the client
 //! has no certificate. Certificates come from `tls13::certgen` (a server
-//! CA and a separate client CA). Without `openssl` every test prints a
-//! loud SKIP line and returns.
+//! CA and a separate client CA). Without `openssl` every test is skipped
+//! (`tests/skip`: a visible SKIPPED line, or a failure under CI).
 
 mod openssl;
 

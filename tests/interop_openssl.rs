@@ -6,8 +6,8 @@
 //! 64 MiB each way. Client authentication is in `interop_mtls.rs`.
 //!
 //! The `openssl` binary is found on `PATH` (or at `$OPENSSL`). When it is
-//! missing every test prints a loud SKIP line and returns; `.ci/run`
-//! installs it, so CI never skips. Certificates are made with the openssl
+//! missing every test is skipped (`tests/skip`: a visible SKIPPED line; a
+//! failure under CI, and `.ci/run` installs it). Certificates are made with the openssl
 //! CLI in a temporary directory per test. Every child process is killed
 //! when its test ends (also on failure), and every wait is bounded.
 

@@ -4,6 +4,7 @@
 
 #[path = "limbo/mod.rs"]
 mod limbo;
+mod skip;
 
 use std::collections::BTreeMap;
 
@@ -200,7 +201,7 @@ fn chromium_verify_signed_data() {
 /// The built example writes the results file: `limbo LIMBO.json >
 /// results.json`, here into a temporary file, equal to the document the
 /// runner makes. Cargo builds examples next to the test binary during
-/// `cargo test`; without them this prints a loud SKIP line.
+/// `cargo test`; without them the test is skipped (`tests/skip`).
 #[test]
 fn limbo_example_writes_the_results_file() {
     let exe = std::env::current_exe().unwrap();
@@ -209,9 +210,9 @@ fn limbo_example_writes_the_results_file() {
             .join(format!("limbo{}", std::env::consts::EXE_SUFFIX))
     });
     let Some(bin) = bin.filter(|b| b.exists()) else {
-        eprintln!(
-            "\n*** SKIP limbo_example_writes_the_results_file: the limbo example is not \
-             built (run `cargo test` or `cargo build --examples`) ***\n"
+        skip::skip(
+            "limbo_example_writes_the_results_file",
+            "the limbo example is not built (run `cargo test` or `cargo build --examples`)",
         );
         return;
     };

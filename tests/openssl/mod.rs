@@ -1,7 +1,7 @@
 //! Helpers for tests that run the `openssl` command line on loopback
 //! (`mod openssl;`): everything in `tests/peers` (temporary directories,
 //! child guards, bounded waits, ports, the pump) plus finding `openssl`
-//! with a loud SKIP line when it is missing.
+//! (a missing one skips the test: `tests/skip`).
 #![allow(dead_code)]
 
 #[path = "../peers/mod.rs"]
@@ -15,7 +15,7 @@ pub fn openssl_bin() -> String {
     program("OPENSSL", "openssl")
 }
 
-/// Whether openssl runs; otherwise prints a loud SKIP line for `test`.
+/// Whether openssl runs; otherwise skips `test` (`tests/skip`).
 pub fn have_openssl(test: &str) -> bool {
     have_program(
         test,

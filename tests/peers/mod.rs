@@ -1,6 +1,7 @@
 //! Helpers for tests that drive a real TLS peer program on loopback
-//! (`mod peers;`, or through `mod openssl;`): finding a program (with a
-//! loud SKIP line when it is missing), temporary directories, child
+//! (`mod peers;`, or through `mod openssl;`): finding a program (a missing
+//! one skips the test visibly, or fails it under CI: `tests/skip`),
+//! temporary directories, child
 //! processes that are killed when dropped, bounded waits on their output,
 //! free ports, and a blocking pump that drives a sans-IO connection over a
 //! `TcpStream` with a deadline. Shared by the interop tests so each need
@@ -17,6 +18,11 @@ use std::time::{Duration, Instant};
 
 use tls13::{Connection, Error, Event};
 
+#[path = "../skip/mod.rs"]
+mod skip_impl;
+#[allow(unused_imports)] // not every test binary uses each
+pub use skip_impl::{current_test, in_ci, skip};
+
 /// The bound on every wait in these tests.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -26,8 +32,9 @@ pub fn program(env: &str, default: &str) -> String {
     std::env::var(env).unwrap_or_else(|_| default.into())
 }
 
-/// Whether `bin version_arg` runs successfully; otherwise prints a loud
-/// SKIP line for `test` naming the program and how to provide it.
+/// Whether `bin version_arg` runs successfully; otherwise skips `test`
+/// ([`skip`]: a failure under CI, else a visible SKIPPED line) naming the
+/// program and how to provide it.
 pub fn have_program(test: &str, bin: &str, version_arg: &str, how: &str) -> bool {
     let ok = Command::new(bin)
         .arg(version_arg)
@@ -36,7 +43,7 @@ pub fn have_program(test: &str, bin: &str, version_arg: &str, how: &str) -> bool
         .status()
         .is_ok_and(|s| s.success());
     if !ok {
-        eprintln!("\n*** SKIP {test}: the `{bin}` program was not found ({how}) ***\n");
+        skip(test, &format!("the `{bin}` program was not found ({how})"));
     }
     ok
 }

@@ -10,9 +10,9 @@
 //! rows move records without the intermediate wire (see below).
 //!
 //! ```text
-//! cargo bench --bench compare                         # full run (~10 min on 2 cores)
-//! TLS13_BENCH_QUICK=1 cargo bench --bench compare     # quick run (< 5 min)
-//! TLS13_BENCH_QUICK=1 cargo bench --bench compare -- bulk   # only ids matching "bulk"
+//! cargo bench -p tls13-compare --bench compare                 # full run (~10 min on 2 cores)
+//! TLS13_BENCH_QUICK=1 cargo bench -p tls13-compare --bench compare     # quick run (< 5 min)
+//! TLS13_BENCH_QUICK=1 cargo bench -p tls13-compare --bench compare -- bulk   # only ids matching "bulk"
 //! TLS13_BENCH_PROFILE=ours/hs-full-p256-x25519 valgrind --tool=callgrind \
 //!     target/release/deps/compare-HASH             # N handshakes only (TLS13_BENCH_PROFILE_N)
 //! ```
@@ -1793,7 +1793,7 @@ fn main() {
         md.push_str(&r.markdown());
         md.push('\n');
     }
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/compare-summary.md");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/compare-summary.md");
     if let Err(e) = std::fs::write(path, md) {
         eprintln!("cannot write {path}: {e}");
     }

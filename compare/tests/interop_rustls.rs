@@ -8,6 +8,8 @@
 //! every byte checked, and resumption with and without 0-RTT. Every exchange is bounded: a pump that stops moving
 //! bytes ends the wait.
 
+// Shared with the interop tests of the library itself.
+#[path = "../../tests/peers/mod.rs"]
 mod peers;
 
 use std::io::{ErrorKind, Read, Write};
