@@ -29,6 +29,7 @@
 //! * client: offering a PSK or 0-RTT draws nothing more.
 
 mod accessors;
+mod cert_key;
 
 use alloc::sync::Arc;
 use alloc::vec;
@@ -410,6 +411,7 @@ impl ClientConfig {
             },
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
+            pending: None,
         }
     }
 }
@@ -423,6 +425,9 @@ pub struct ClientConfigBuilder {
     config: ClientConfig,
     rng_set: bool,
     time_set: bool,
+    /// A mistake found while building (a key that does not match its
+    /// certificate), reported by `build`.
+    pending: Option<Error>,
 }
 
 impl ClientConfigBuilder {
@@ -498,7 +503,12 @@ impl ClientConfigBuilder {
     }
     /// Client authentication with one chain (leaf first, DER) and its key,
     /// presented whenever the server asks (RFC 8446 §4.4.2).
-    pub fn client_auth_cert(self, chain: Vec<Vec<u8>>, key: SigningKey) -> Self {
+    /// An empty chain, or a key that is not the leaf's, makes
+    /// [`build`](Self::build) fail with a message naming the mistake.
+    pub fn client_auth_cert(mut self, chain: Vec<Vec<u8>>, key: SigningKey) -> Self {
+        if let Err(e) = cert_key::check_chain_and_key("client certificate", &chain, &key) {
+            self.pending.get_or_insert(e);
+        }
         let ck = CertifiedKey::new(chain, Arc::new(key));
         self.client_cert_resolver(Arc::new(SingleClientCert(Arc::new(ck))))
     }
@@ -556,6 +566,9 @@ impl ClientConfigBuilder {
 
     /// Checks and returns the configuration.
     pub fn build(self) -> Result<ClientConfig, Error> {
+        if let Some(e) = self.pending {
+            return Err(e);
+        }
         let c = &self.config;
         check_basics(self.rng_set && self.time_set, &c.suites, &c.groups)?;
         if c.signature_schemes.is_empty() {
@@ -748,13 +761,20 @@ impl ServerConfig {
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
             custom_replay_filter: false,
+            pending: None,
         }
     }
 
-    /// A builder serving one chain (leaf first, DER) with one key.
+    /// A builder serving one chain (leaf first, DER) with one key. An
+    /// empty chain, or a key that is not the leaf's, makes
+    /// [`build`](ServerConfigBuilder::build) fail with a message naming
+    /// the mistake (rather than every client failing the handshake).
     pub fn builder_with_single_cert(chain: Vec<Vec<u8>>, key: SigningKey) -> ServerConfigBuilder {
+        let check = cert_key::check_chain_and_key("server certificate", &chain, &key);
         let ck = CertifiedKey::new(chain, Arc::new(key));
-        Self::builder(Arc::new(SingleCertResolver(Arc::new(ck))))
+        let mut b = Self::builder(Arc::new(SingleCertResolver(Arc::new(ck))));
+        b.pending = check.err();
+        b
     }
 
     /// A builder serving `key` as a raw public key (RFC 7250) only: clients
@@ -772,6 +792,9 @@ pub struct ServerConfigBuilder {
     rng_set: bool,
     time_set: bool,
     custom_replay_filter: bool,
+    /// A mistake found while building (an empty chain, a key that does
+    /// not match the certificate), reported by `build`.
+    pending: Option<Error>,
 }
 
 impl ServerConfigBuilder {
@@ -929,6 +952,9 @@ impl ServerConfigBuilder {
 
     /// Checks and returns the configuration.
     pub fn build(self) -> Result<ServerConfig, Error> {
+        if let Some(e) = self.pending {
+            return Err(e);
+        }
         let c = &self.config;
         check_basics(self.rng_set && self.time_set, &c.suites, &c.groups)?;
         if let Some(v) = c.client_auth.verifier() {
