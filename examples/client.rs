@@ -285,7 +285,8 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     });
-    tls.transport_mut()
+    tls.get_mut()
+        .0
         .set_read_timeout(Some(Duration::from_millis(20)))?;
 
     let mut stdout = io::stdout().lock();
@@ -346,11 +347,12 @@ fn why_write_failed<T: Read + Write>(tls: &mut ClientStream<T>, write_err: io::E
     // go straight to the connection, whose error carries the alert.
     let mut buf = [0u8; 4096];
     for _ in 0..64 {
-        let n = match tls.transport_mut().read(&mut buf) {
+        let (sock, conn) = tls.get_mut();
+        let n = match sock.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        if let Err(e) = tls.conn_mut().receive(&buf[..n]) {
+        if let Err(e) = conn.receive(&buf[..n]) {
             return tls13::stream::to_io_error(e);
         }
     }

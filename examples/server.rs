@@ -414,7 +414,7 @@ where
 /// input makes the kernel send a reset, which can destroy the response
 /// before the client has read it.
 fn linger(tls: ServerStream<TcpStream>) {
-    let (_, sock) = tls.into_parts();
+    let (sock, _) = tls.into_inner();
     let _ = sock.shutdown(Shutdown::Write);
     let _ = sock.set_read_timeout(Some(Duration::from_millis(500)));
     let deadline = Instant::now() + Duration::from_secs(2);

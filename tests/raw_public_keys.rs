@@ -189,7 +189,7 @@ fn server_preference_decides_between_x509_and_raw_keys() {
             PinnedCertVerifier::new(identity(KeyType::EcdsaP256).leaf.clone()).verify_server_cert(
                 ee,
                 &[],
-                &ServerName::parse("localhost").unwrap(),
+                &ServerName::try_from("localhost").unwrap(),
                 0,
             )
         }

@@ -77,7 +77,7 @@ pub struct VerifyRequest {
     /// `X509`, or `RAW_PUBLIC_KEY` (RFC 7250).
     pub certificate_type: CertificateType,
     /// The name the client asked for.
-    pub server_name: ServerName,
+    pub server_name: ServerName<'static>,
     /// The time from the configured clock (seconds since the epoch).
     pub now: u64,
 }

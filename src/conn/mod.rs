@@ -110,7 +110,7 @@ use self::core::Core;
 use crate::config::{ClientConfig, ServerConfig};
 use crate::error::{CertificateError, Error};
 use crate::handshake::{self, State};
-use crate::verify::CertifiedKey;
+use crate::verify::{CertifiedKey, IntoServerName};
 
 /// The part common to clients and servers. [`ClientConnection`] and
 /// [`ServerConnection`] dereference to this.
@@ -266,12 +266,15 @@ pub struct ClientConnection {
 }
 
 impl ClientConnection {
-    /// Starts a handshake with `server_name` (a DNS name, sent in SNI, or
-    /// an IP literal, which is not). The ClientHello is in
-    /// [`pending_output`](Connection::pending_output) on return. See
-    /// [`config`](crate::config) for the order of random draws.
-    pub fn new(config: Arc<ClientConfig>, server_name: &str) -> Result<Self, Error> {
-        let (core, state) = handshake::client::start(config, server_name)?;
+    /// Starts a handshake with `server_name`: a DNS name, sent in SNI, or
+    /// an IP address, which is not — a [`ServerName`](crate::ServerName)
+    /// or for convenience a `&str`/`String` (`"example.com"`,
+    /// `"192.0.2.1"`) or an `IpAddr` (see [`IntoServerName`]). The
+    /// ClientHello is in [`pending_output`](Connection::pending_output) on
+    /// return. See [`config`](crate::config) for the order of random
+    /// draws.
+    pub fn new(config: Arc<ClientConfig>, server_name: impl IntoServerName) -> Result<Self, Error> {
+        let (core, state) = handshake::client::start(config, server_name.into_server_name()?)?;
         Ok(Self {
             inner: Connection { core, state },
         })

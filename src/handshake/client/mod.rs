@@ -27,7 +27,9 @@ use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule
 use crate::msgs::enums::*;
 use crate::msgs::handshake::*;
 use crate::resumption::ClientSession;
-use crate::verify::{CertificateRequestInfo, Decision, ServerName};
+use crate::verify::{
+    CertificateRequestInfo, Decision, ServerName, server_name_dns, server_name_ip,
+};
 use zeroize::Zeroizing;
 
 mod auth;
@@ -45,7 +47,7 @@ use super::transcript::Transcript;
 /// Client handshake state plus what was offered.
 pub struct ClientHs {
     config: Arc<ClientConfig>,
-    server_name: ServerName,
+    server_name: ServerName<'static>,
     transcript: Transcript,
     state: St,
     random: [u8; 32],
@@ -160,15 +162,17 @@ enum St {
 }
 
 /// Builds the connection and queues the first ClientHello.
-pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, State), Error> {
-    let server_name = ServerName::parse(server_name)?;
+pub fn start(
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+) -> Result<(Core, State), Error> {
     crate::log::debug!(
         "client: hello to {server_name:?}, groups {:?}",
         config.groups
     );
     let mut core = Core::new(config.padding, config.key_log.clone(), true);
     core.set_limits(config.limits);
-    core.negotiated.server_name = server_name.dns().map(Into::into);
+    core.negotiated.server_name = server_name_dns(&server_name).map(Into::into);
 
     // Random draws in the documented order (config module docs).
     let rng = config.rng.as_ref();

@@ -74,16 +74,18 @@ impl ClientHs {
 }
 
 /// The session-store key of a server name.
-pub(super) fn session_key(name: &ServerName) -> alloc::borrow::Cow<'_, str> {
-    match name {
-        ServerName::Dns(d) => alloc::borrow::Cow::Borrowed(d),
-        ServerName::Ip(ip) => alloc::borrow::Cow::Owned(alloc::format!("{ip}")),
+pub(super) fn session_key<'a>(name: &'a ServerName<'_>) -> alloc::borrow::Cow<'a, str> {
+    match (server_name_dns(name), server_name_ip(name)) {
+        (Some(d), _) => alloc::borrow::Cow::Borrowed(d),
+        (None, Some(ip)) => alloc::borrow::Cow::Owned(alloc::format!("{ip}")),
+        // Not made by IntoServerName: no other kind gets this far.
+        (None, None) => alloc::borrow::Cow::Borrowed(""),
     }
 }
 
 /// The PSK to offer: the external one, else a fresh ticket for this name
 /// whose hash one of our suites has.
-pub(super) fn choose_psk(config: &ClientConfig, name: &ServerName) -> Option<Box<PskOffer>> {
+pub(super) fn choose_psk(config: &ClientConfig, name: &ServerName<'_>) -> Option<Box<PskOffer>> {
     if let Some(ext) = &config.external_psk {
         if !config.suites.iter().any(|s| s.hash == ext.hash) {
             return None;
