@@ -30,6 +30,7 @@
 
 mod accessors;
 mod cert_key;
+mod psk_only;
 
 use alloc::sync::Arc;
 use alloc::vec;
@@ -327,8 +328,9 @@ pub struct ClientConfig {
     pub(crate) middlebox_compat: bool,
     /// Receives secrets in the SSLKEYLOGFILE format. `None` by default.
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
-    /// Decides whether the server's certificate is acceptable.
-    pub(crate) verifier: Arc<dyn ServerCertVerifier>,
+    /// Decides whether the server's certificate is acceptable; `None`:
+    /// PSK-only, no certificate is accepted.
+    pub(crate) verifier: Option<Arc<dyn ServerCertVerifier>>,
     /// The only source of randomness.
     pub(crate) rng: Arc<dyn SecureRandom>,
     /// The clock given to the verifier.
@@ -384,6 +386,10 @@ impl ClientConfig {
     /// A builder. A client cannot be configured without deciding how the
     /// server's certificate is checked, so the verifier comes first.
     pub fn builder(verifier: Arc<dyn ServerCertVerifier>) -> ClientConfigBuilder {
+        Self::builder_for(Some(verifier))
+    }
+
+    fn builder_for(verifier: Option<Arc<dyn ServerCertVerifier>>) -> ClientConfigBuilder {
         ClientConfigBuilder {
             config: ClientConfig {
                 suites: ALL_SUITES.to_vec(),
@@ -577,6 +583,7 @@ impl ClientConfigBuilder {
         if c.psk_modes.is_empty() {
             return Err(Error::BadConfig("no PSK key exchange mode".into()));
         }
+        psk_only::check_client(c)?;
         check_cert_types(&c.server_certificate_types)?;
         check_cert_types(&c.client_certificate_types)?;
         check_alpn(&c.alpn_protocols)?;
@@ -622,8 +629,10 @@ pub struct ServerConfig {
     pub(crate) padding: PaddingPolicy,
     /// Receives secrets in the SSLKEYLOGFILE format.
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
-    /// Picks the certificate chain and signer after reading the ClientHello.
-    pub(crate) cert_resolver: Arc<dyn ResolvesServerCert>,
+    /// Picks the certificate chain and signer after reading the
+    /// ClientHello; `None`: PSK-only, a client without one of our PSKs is
+    /// refused.
+    pub(crate) cert_resolver: Option<Arc<dyn ResolvesServerCert>>,
     /// HelloRetryRequest cookies.
     pub(crate) cookie: Arc<dyn CookieGenerator>,
     /// Issues session tickets; `None` (default) = no NewSessionTicket.
@@ -677,6 +686,9 @@ pub struct ServerConfig {
     /// `unsupported_certificate`; when optional, no CertificateRequest is
     /// sent.
     pub(crate) client_certificate_types: Vec<CertificateType>,
+    /// PSK key exchange modes accepted (RFC 9846 §4.3.9), psk_dhe_ke
+    /// preferred when the client offers both.
+    pub(crate) psk_modes: Vec<PskKeyExchangeMode>,
 }
 
 /// Client authentication on a server (RFC 8446 §4.3.2).
@@ -729,6 +741,10 @@ impl ServerConfig {
     /// A builder whose certificate (and signer) is chosen per connection by
     /// `resolver`, possibly asynchronously.
     pub fn builder(resolver: Arc<dyn ResolvesServerCert>) -> ServerConfigBuilder {
+        Self::builder_for(Some(resolver))
+    }
+
+    fn builder_for(resolver: Option<Arc<dyn ResolvesServerCert>>) -> ServerConfigBuilder {
         ServerConfigBuilder {
             config: ServerConfig {
                 suites: ALL_SUITES.to_vec(),
@@ -757,6 +773,9 @@ impl ServerConfig {
                 limits: Limits::default(),
                 server_certificate_types: vec![CertificateType::X509],
                 client_certificate_types: vec![CertificateType::X509],
+                // Today's behaviour for certificate servers (either mode);
+                // PSK-only servers default to psk_dhe_ke alone.
+                psk_modes: vec![PskKeyExchangeMode::PSK_DHE_KE, PskKeyExchangeMode::PSK_KE],
             },
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
@@ -975,6 +994,7 @@ impl ServerConfigBuilder {
         }
         check_cert_types(&c.server_certificate_types)?;
         check_cert_types(&c.client_certificate_types)?;
+        psk_only::check_server(c)?;
         if c.ticket_lifetime > 604_800 {
             return Err(Error::BadConfig(
                 "ticket lifetime above 7 days (RFC 8446 §4.6.1)".into(),

@@ -62,9 +62,11 @@ impl ClientConfig {
     pub fn key_log(&self) -> Option<&Arc<dyn KeyLog>> {
         self.key_log.as_ref()
     }
-    /// Decides whether the server's certificate is acceptable.
-    pub fn verifier(&self) -> &Arc<dyn ServerCertVerifier> {
-        &self.verifier
+    /// Decides whether the server's certificate is acceptable; `None` for a
+    /// PSK-only configuration ([`ClientConfig::builder_psk_only`]), which
+    /// refuses every handshake the server does not complete with the PSK.
+    pub fn verifier(&self) -> Option<&Arc<dyn ServerCertVerifier>> {
+        self.verifier.as_ref()
     }
     /// The only source of randomness.
     pub fn rng(&self) -> &Arc<dyn SecureRandom> {
@@ -162,9 +164,11 @@ impl ServerConfig {
         self.key_log.as_ref()
     }
     /// Picks the certificate chain and signer after reading the
-    /// ClientHello.
-    pub fn cert_resolver(&self) -> &Arc<dyn ResolvesServerCert> {
-        &self.cert_resolver
+    /// ClientHello; `None` for a PSK-only configuration
+    /// ([`ServerConfig::builder_psk_only`]), which refuses every client
+    /// that offers none of its PSKs.
+    pub fn cert_resolver(&self) -> Option<&Arc<dyn ResolvesServerCert>> {
+        self.cert_resolver.as_ref()
     }
     /// Makes HelloRetryRequest cookies.
     pub fn cookie_generator(&self) -> &Arc<dyn CookieGenerator> {
@@ -251,5 +255,10 @@ impl ServerConfig {
     /// sent.
     pub fn client_certificate_types(&self) -> &[CertificateType] {
         &self.client_certificate_types
+    }
+    /// PSK key exchange modes accepted (RFC 9846 §4.3.9), for external
+    /// PSKs and tickets; psk_dhe_ke is used whenever the client offers it.
+    pub fn psk_modes(&self) -> &[PskKeyExchangeMode] {
+        &self.psk_modes
     }
 }

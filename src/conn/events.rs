@@ -138,6 +138,10 @@ pub struct Negotiated {
     pub resumed: bool,
     /// The PSK was an external one (RFC 8446 §2.2), not a ticket.
     pub external_psk: bool,
+    /// The identity of that external PSK: on a server with several
+    /// (e.g. [`ServerConfig::builder_psk_only`](crate::ServerConfig::builder_psk_only)),
+    /// which client this is. `None` for tickets and certificate handshakes.
+    pub psk_identity: Option<Vec<u8>>,
     /// 0-RTT data was offered and accepted.
     pub early_data_accepted: bool,
 }

@@ -142,18 +142,23 @@ impl ServerHs {
         // Without a usable share a psk_dhe_ke PSK needs a HelloRetryRequest
         // first; it is looked at on the second ClientHello (a stateful
         // ticket store would otherwise spend the ticket now).
+        let psk_ke = modes.contains(&PskKeyExchangeMode::PSK_KE)
+            && cfg.psk_modes.contains(&PskKeyExchangeMode::PSK_KE);
+        let look_up = psk_offer.is_some() && (with_share.is_some() || psk_ke);
+        if cfg.cert_resolver.is_none() {
+            psk_only_offer(&cfg, psk_offer.is_some(), modes)?;
+        }
         let lookup = match psk_offer {
-            Some(o) if with_share.is_some() || modes.contains(&PskKeyExchangeMode::PSK_KE) => self
-                .choose_psk(
-                    o,
-                    modes,
-                    raw,
-                    suite,
-                    &ch.cipher_suites,
-                    retry.as_ref().map(|r| r.suite),
-                    with_share.is_some(),
-                    sni.as_deref(),
-                )?,
+            Some(o) if look_up => self.choose_psk(
+                o,
+                modes,
+                raw,
+                suite,
+                &ch.cipher_suites,
+                retry.as_ref().map(|r| r.suite),
+                with_share.is_some(),
+                sni.as_deref(),
+            )?,
             _ => Lookup::NotFound,
         };
         let psk = match lookup {
@@ -172,6 +177,10 @@ impl ServerHs {
                 return Ok(());
             }
         };
+        if psk.is_none() && look_up && cfg.cert_resolver.is_none() {
+            // PSK-only: no certificate to fall back to (RFC 9846 §6.2).
+            return Err(PeerIncompatible::UnknownPskIdentity.into());
+        }
         let use_share = psk.as_ref().is_none_or(|p| p.dhe);
         if use_share && with_share.is_none() {
             if offers_early {
@@ -281,7 +290,11 @@ impl ServerHs {
         };
         // The resolver borrows the description; the flight then takes its
         // name and schemes (copied only when the event needs them too).
-        match cfg.cert_resolver.resolve(&info) {
+        let resolver = cfg
+            .cert_resolver
+            .as_ref()
+            .ok_or(PeerIncompatible::UnknownPskIdentity)?;
+        match resolver.resolve(&info) {
             Decision::Ready(r) => {
                 chosen.client_schemes = info.signature_schemes;
                 chosen.sni = info.server_name;
@@ -385,4 +398,26 @@ pub(super) fn cert_types(
         client,
         client_echo: offered_client.is_some(),
     })
+}
+
+/// A PSK-only server (no certificate) needs the client to offer a PSK in
+/// a key exchange mode we accept; otherwise no handshake can complete and
+/// the ClientHello is refused at once, before any HelloRetryRequest.
+fn psk_only_offer(
+    cfg: &ServerConfig,
+    offered: bool,
+    client_modes: &[PskKeyExchangeMode],
+) -> Result<(), Error> {
+    if !offered {
+        // RFC 9846 §6.2: "no acceptable PSK identity is provided".
+        return Err(PeerIncompatible::UnknownPskIdentity.into());
+    }
+    if !client_modes.iter().any(|m| cfg.psk_modes.contains(m)) {
+        return Err(PeerIncompatible::Other(
+            "no PSK key exchange mode in common with the client (psk_ke, without forward \
+             secrecy, is accepted only when configured)",
+        )
+        .into());
+    }
+    Ok(())
 }

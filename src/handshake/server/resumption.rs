@@ -83,9 +83,11 @@ impl ServerHs {
         sni: Option<&str>,
     ) -> Result<Lookup, Error> {
         let cfg = &self.config;
-        // §4.2.9: psk_dhe_ke needs a key share; psk_ke needs none.
-        let dhe = modes.contains(&PskKeyExchangeMode::PSK_DHE_KE) && have_share;
-        if !dhe && !modes.contains(&PskKeyExchangeMode::PSK_KE) {
+        // §4.2.9: psk_dhe_ke needs a key share; psk_ke needs none. Only
+        // modes both sides allow.
+        let allowed = |m: PskKeyExchangeMode| modes.contains(&m) && cfg.psk_modes.contains(&m);
+        let dhe = allowed(PskKeyExchangeMode::PSK_DHE_KE) && have_share;
+        if !dhe && !allowed(PskKeyExchangeMode::PSK_KE) {
             return Ok(Lookup::NotFound);
         }
         let mut binders = Vec::new();
@@ -159,6 +161,7 @@ impl ServerHs {
                 session,
                 obfuscated_age: id.obfuscated_ticket_age,
                 binder: binder.clone(),
+                external_identity: external.then(|| id.identity.clone()),
             })));
         }
         Ok(Lookup::NotFound)
