@@ -5,7 +5,8 @@
 //! cargo run --example server -- --cert PEM --key PEM [--port N]
 //!     [--client-ca PEM [--require-client-cert]] [--alpn P]... [--groups ..]
 //!     [--suites ..] [--echo | --http] [--tickets N] [--early-data]
-//!     [--psk-identity ID --psk HEX]
+//!     [--psk-identity ID --psk HEX]...
+//! cargo run --example server -- --psk-identity ID --psk HEX [...]   # PSK-only
 //! ```
 //!
 //! Run with `--help` for details.
@@ -29,6 +30,7 @@ use common::Args;
 
 const HELP: &str = "\
 usage: server --cert PEM --key PEM [options]
+       server --psk-identity ID --psk HEX [options]    (PSK-only, no certificate)
 
 Serves TLS 1.3 on 127.0.0.1 until killed, one thread per connection, and
 logs each connection's outcome (peer address, negotiated parameters or the
@@ -61,7 +63,11 @@ options:
                          Early data can be replayed by an attacker
   --psk-identity ID --psk HEX
                          accept the external pre-shared key HEX (SHA-256
-                         suites) under identity ID (RFC 8446 §2.2)
+                         suites) under identity ID (RFC 9846 §2.2); repeat
+                         the pair for several clients. Without --cert/--key
+                         the server is PSK-only: a client without one of
+                         these keys is refused (alert unknown_psk_identity).
+                         Each connection logs `psk-identity: ID`
 ";
 
 /// Longest time a connection may sit idle (also bounds the handshake).
@@ -78,8 +84,8 @@ enum Mode {
 }
 
 struct Options {
-    cert: String,
-    key: String,
+    /// Certificate chain and key; `None`: PSK-only.
+    cert: Option<(String, String)>,
     port: u16,
     client_ca: Option<String>,
     require_client_cert: bool,
@@ -90,16 +96,15 @@ struct Options {
     mode: Mode,
     tickets: Option<usize>,
     early_data: bool,
-    psk_identity: Option<String>,
-    psk: Option<String>,
+    psk_identities: Vec<String>,
+    psks: Vec<String>,
 }
 
 fn parse_args() -> Result<Option<Options>, String> {
     let mut args = Args::from_env();
     let (mut cert, mut key) = (None, None);
     let mut o = Options {
-        cert: String::new(),
-        key: String::new(),
+        cert: None,
         port: 4433,
         client_ca: None,
         require_client_cert: false,
@@ -110,8 +115,8 @@ fn parse_args() -> Result<Option<Options>, String> {
         mode: Mode::Echo,
         tickets: None,
         early_data: false,
-        psk_identity: None,
-        psk: None,
+        psk_identities: Vec::new(),
+        psks: Vec::new(),
     };
     let mut mode = None;
     while let Some(a) = args.next() {
@@ -139,8 +144,8 @@ fn parse_args() -> Result<Option<Options>, String> {
                 );
             }
             "--early-data" => o.early_data = true,
-            "--psk-identity" => o.psk_identity = Some(args.value(&a)?),
-            "--psk" => o.psk = Some(args.value(&a)?),
+            "--psk-identity" => o.psk_identities.push(args.value(&a)?),
+            "--psk" => o.psks.push(args.value(&a)?),
             "--echo" | "--http" => {
                 let m = if a == "--echo" {
                     Mode::Echo
@@ -155,22 +160,37 @@ fn parse_args() -> Result<Option<Options>, String> {
             _ => return Err(format!("unexpected argument {a:?} (see --help)")),
         }
     }
-    o.cert = cert.ok_or("--cert is required (see --help)")?;
-    o.key = key.ok_or("--key is required (see --help)")?;
+    if o.psk_identities.len() != o.psks.len() {
+        return Err("--psk-identity and --psk go together, one --psk per identity".into());
+    }
+    o.cert = match (cert, key) {
+        (Some(c), Some(k)) => Some((c, k)),
+        (None, None) if !o.psks.is_empty() => None,
+        (None, None) => {
+            return Err(
+                "--cert and --key are required, unless --psk-identity and --psk make the \
+                 server PSK-only (see --help)"
+                    .into(),
+            );
+        }
+        _ => return Err("--cert and --key go together (see --help)".into()),
+    };
     o.mode = mode.unwrap_or(Mode::Echo);
     if o.require_client_cert && o.client_ca.is_none() {
         return Err("--require-client-cert needs --client-ca".into());
     }
-    if o.psk_identity.is_some() != o.psk.is_some() {
-        return Err("--psk-identity and --psk go together".into());
+    if o.cert.is_none() && o.client_ca.is_some() {
+        return Err(
+            "--client-ca needs --cert/--key: a PSK-only server authenticates clients \
+                    by their PSK"
+                .into(),
+        );
     }
     Ok(Some(o))
 }
 
 fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     common::init_log();
-    let chain = common::load_certs(&o.cert)?;
-    let key = common::load_key(&o.key)?;
     let client_auth = match &o.client_ca {
         None => ClientAuth::None,
         Some(path) => {
@@ -189,7 +209,27 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     };
     let ask_client = o.client_ca.is_some();
 
-    let mut builder = ServerConfig::builder_with_single_cert(chain, key).client_auth(client_auth);
+    let mut psks = Vec::new();
+    for (id, psk) in o.psk_identities.iter().zip(&o.psks) {
+        let secret = hex::decode(psk).map_err(|e| format!("--psk: not hex: {e}"))?;
+        psks.push(tls13::resumption::ExternalPsk::new(
+            id.as_bytes(),
+            &secret,
+            tls13::crypto::hash::HashAlgorithm::Sha256,
+        )?);
+    }
+    let mut builder = match &o.cert {
+        Some((cert, key)) => {
+            let chain = common::load_certs(cert)?;
+            let key = common::load_key(key)?;
+            let mut b = ServerConfig::builder_with_single_cert(chain, key).client_auth(client_auth);
+            for psk in psks {
+                b = b.external_psk(psk);
+            }
+            b
+        }
+        None => ServerConfig::builder_psk_only(psks),
+    };
     if let Some(g) = &o.groups {
         builder = builder.groups(g);
     }
@@ -210,18 +250,11 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     if o.early_data {
         builder = builder.max_early_data_size(16384);
     }
-    if let (Some(id), Some(psk)) = (&o.psk_identity, &o.psk) {
-        let secret = hex::decode(psk).map_err(|e| format!("--psk: not hex: {e}"))?;
-        builder = builder.external_psk(tls13::resumption::ExternalPsk::new(
-            id.as_bytes(),
-            &secret,
-            tls13::crypto::hash::HashAlgorithm::Sha256,
-        )?);
-    }
     let report = Report {
         client: ask_client,
-        resumed: tickets.is_some() || o.psk.is_some(),
+        resumed: tickets.is_some() || !o.psks.is_empty(),
         early: o.early_data,
+        psk: !o.psks.is_empty(),
     };
     let config = Arc::new(builder.build()?);
 
@@ -269,6 +302,8 @@ struct Report {
     resumed: bool,
     /// `early-data: accepted|rejected`
     early: bool,
+    /// `psk-identity: ID|none`
+    psk: bool,
 }
 
 /// Serves one connection; returns a one-line summary.
@@ -295,6 +330,14 @@ fn serve(
     }
     if report.resumed {
         eprintln!("resumed: {}", if n.resumed { "yes" } else { "no" });
+    }
+    if report.psk {
+        eprintln!(
+            "psk-identity: {}",
+            n.psk_identity
+                .as_deref()
+                .map_or_else(|| "none".into(), String::from_utf8_lossy)
+        );
     }
     if report.early {
         eprintln!(
