@@ -44,7 +44,9 @@ options:
   --port N               port (default 4433; 0 picks a free one, printed)
   --client-ca PEM        ask clients for a certificate and verify it against the
                          CA certificates in PEM (chain, dates, clientAuth);
-                         a client may still connect without one
+                         a client may still connect without one. With --http
+                         (and without --require-client-cert) the certificate
+                         is asked for only after the handshake, on GET /secret
   --require-client-cert  with --client-ca: refuse clients without a valid
                          certificate (alert certificate_required)
   --alpn P               accept ALPN protocol P (repeatable, preference order)
@@ -53,8 +55,13 @@ options:
   --suites s1,s2         cipher suites by IANA name
   --keylog FILE          append TLS secrets to FILE (else $SSLKEYLOGFILE)
   --echo                 echo what the client sends (default)
-  --http                 answer each request with an HTTP/1.0 200 OK page,
-                         then close with close_notify
+  --http                 answer each request with an HTTP/1.0 200 OK page (head
+                         and body in one record), then close with close_notify.
+                         The conventions of tlsfuzzer's scripts: GET /keyupdate
+                         first sends a KeyUpdate (update_requested); with
+                         --client-ca, GET /secret first asks for a client
+                         certificate after the handshake (answer 403 when the
+                         client declines or did not offer post_handshake_auth)
   --tickets N            send N session tickets (stateless, rotating key) after
                          each handshake so that clients can resume; each
                          connection logs `resumed: yes|no`
@@ -191,23 +198,28 @@ fn parse_args() -> Result<Option<Options>, String> {
 
 fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     common::init_log();
-    let client_auth = match &o.client_ca {
-        None => ClientAuth::None,
+    let client_verifier: Option<Arc<dyn ClientCertVerifier>> = match &o.client_ca {
+        None => None,
         Some(path) => {
             common::load_certs(path)?;
             let text =
                 std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-            let v: Arc<dyn ClientCertVerifier> = Arc::new(
+            Some(Arc::new(
                 WebPkiClientVerifier::from_pem(&text).map_err(|e| format!("{path}: {e}"))?,
-            );
-            if o.require_client_cert {
-                ClientAuth::Required(v)
-            } else {
-                ClientAuth::Optional(v)
-            }
+            ))
         }
     };
-    let ask_client = o.client_ca.is_some();
+    // In --http mode an optional client certificate is asked for only
+    // after the handshake, on GET /secret (the convention of tlsfuzzer's
+    // post-handshake-authentication scripts: no CertificateRequest in the
+    // handshake itself).
+    let client_auth = match &client_verifier {
+        None => ClientAuth::None,
+        Some(v) if o.require_client_cert => ClientAuth::Required(v.clone()),
+        Some(_) if o.mode == Mode::Http => ClientAuth::None,
+        Some(v) => ClientAuth::Optional(v.clone()),
+    };
+    let ask_client = !matches!(client_auth, ClientAuth::None);
 
     let mut psks = Vec::new();
     for (id, psk) in o.psk_identities.iter().zip(&o.psks) {
@@ -223,6 +235,9 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
             let chain = common::load_certs(cert)?;
             let key = common::load_key(key)?;
             let mut b = ServerConfig::builder_with_single_cert(chain, key).client_auth(client_auth);
+            if let Some(v) = client_verifier {
+                b = b.post_handshake_client_verifier(v);
+            }
             for psk in psks {
                 b = b.external_psk(psk);
             }
@@ -252,6 +267,7 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     }
     let report = Report {
         client: ask_client,
+        secret: o.client_ca.is_some(),
         resumed: tickets.is_some() || !o.psks.is_empty(),
         early: o.early_data,
         psk: !o.psks.is_empty(),
@@ -304,6 +320,8 @@ struct Report {
     early: bool,
     /// `psk-identity: ID|none`
     psk: bool,
+    /// GET /secret asks for a client certificate after the handshake.
+    secret: bool,
 }
 
 /// Serves one connection; returns a one-line summary.
@@ -380,15 +398,46 @@ fn serve(
         Mode::Http => {
             let request = read_request(&mut tls)?;
             let first = request.lines().next().unwrap_or("").to_string();
-            let body = page(&tls, &first);
-            let head = format!(
-                "HTTP/1.0 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n",
+            let path = first.split_whitespace().nth(1).unwrap_or("");
+            let mut status = "200 OK";
+            let mut extra = String::new();
+            match path {
+                // Our KeyUpdate first, asking the client for one too
+                // (RFC 9846 §4.6.3); the response goes under the new key.
+                "/keyupdate" => {
+                    tls.conn_mut()
+                        .update_keys(true)
+                        .map_err(tls13::stream::to_io_error)?;
+                    extra = "key_update:       sent, update_requested\n".into();
+                }
+                // A client certificate asked for after the handshake
+                // (RFC 9846 §4.6.2), checked before the answer.
+                "/secret" if report.secret => match authenticate_client(&mut tls)? {
+                    Ok(chain) => {
+                        let subject = client_subject(&chain);
+                        eprintln!("client: {subject}");
+                        if chain.is_empty() {
+                            status = "403 Forbidden";
+                        }
+                        extra = format!("client:           {subject}\n");
+                    }
+                    Err(why) => {
+                        eprintln!("client: none ({why})");
+                        status = "403 Forbidden";
+                        extra = format!("client:           none ({why})\n");
+                    }
+                },
+                _ => {}
+            }
+            // Head and body in one write: one record, as tlsfuzzer expects.
+            let body = page(&tls, &first, &extra);
+            let response = format!(
+                "HTTP/1.0 {status}\r\nContent-Type: text/html; charset=utf-8\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
-            tls.write_all(head.as_bytes())?;
-            tls.write_all(body.as_bytes())?;
-            summary.push_str(&format!(", answered {first:?}"));
+            tls.write_all(response.as_bytes())?;
+            summary.push_str(&format!(", answered {first:?} with {status}"));
         }
     }
     tls.close()?;
@@ -426,7 +475,52 @@ fn read_request<T: Read + Write>(tls: &mut ServerStream<T>) -> io::Result<String
     Ok(String::from_utf8_lossy(&req).into_owned())
 }
 
-fn page<T>(tls: &ServerStream<T>, request_line: &str) -> String
+/// GET /secret: sends a post-handshake CertificateRequest and waits for
+/// the client's answer: `Ok(chain)` once its Certificate,
+/// CertificateVerify and Finished are checked (empty: it declined), or
+/// why the request could not be made (e.g. the client did not offer
+/// post_handshake_auth).
+fn authenticate_client(
+    tls: &mut ServerStream<TcpStream>,
+) -> io::Result<Result<Vec<Vec<u8>>, String>> {
+    match tls.conn_mut().request_client_certificate() {
+        Ok(()) => {}
+        Err(tls13::Error::BadConfig(why)) => return Ok(Err(why)),
+        Err(e) => return Err(tls13::stream::to_io_error(e)),
+    }
+    tls.flush()?;
+    // The stream reads only application data, so the answer is read here:
+    // transport bytes straight into the connection, until its event.
+    // Application data arriving meanwhile stays in the connection for the
+    // stream to read later.
+    let mut buf = vec![0u8; 16 * 1024 + 256];
+    loop {
+        let (sock, conn) = tls.get_mut();
+        let n = sock.read(&mut buf)?;
+        let r = if n == 0 {
+            conn.receive_eof()
+        } else {
+            conn.receive(&buf[..n])
+        };
+        if let Err(e) = r {
+            let _ = tls.flush(); // the alert
+            return Err(tls13::stream::to_io_error(e));
+        }
+        while let Some(event) = tls.conn_mut().next_event() {
+            match event {
+                tls13::Event::PostHandshakeAuth(chain) => return Ok(Ok(chain)),
+                // A client that half-closed can no longer answer (RFC 9846
+                // §6.1: nothing after its close_notify).
+                tls13::Event::Closed(_) => {
+                    return Ok(Err("the client closed its side before answering".into()));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn page<T>(tls: &ServerStream<T>, request_line: &str, extra: &str) -> String
 where
     T: Read + Write,
 {
@@ -441,7 +535,7 @@ where
          <h1>Hello over TLS 1.3</h1>\n<pre>\n\
          request:          {}\nversion:          {}\nsuite:            {}\n\
          group:            {}\nalpn:             {}\nsignature_scheme: {}\n\
-         hello_retry:      {}\n</pre>\n</body></html>\n",
+         hello_retry:      {}\n{}</pre>\n</body></html>\n",
         escape(request_line),
         common::version_name(n.version),
         common::suite_name(n.suite),
@@ -449,6 +543,7 @@ where
         escape(&common::alpn_name(n.alpn.as_deref())),
         common::scheme_name(n.signature_scheme),
         n.hello_retry,
+        escape(extra),
     )
 }
 
