@@ -198,8 +198,8 @@ impl Server {
 /// What one record from the server did to our client, after the handshake.
 #[derive(Debug, PartialEq)]
 enum Seen {
-    /// It carried application data (these bytes).
-    Data(Vec<u8>),
+    /// It carried application data (this text).
+    Data(String),
     /// It carried no data but left the client owing a reply: a KeyUpdate
     /// with update_requested (the server sends no tickets here).
     OwesReply,
@@ -251,7 +251,7 @@ fn records_after_request(port: u16, server_leaf: &[u8], request: &[u8]) -> Vec<S
                 std::iter::from_fn(|| conn.next_event()).any(|e| matches!(e, Event::Closed(_)));
             if connected {
                 seen.push(if !data.is_empty() {
-                    Seen::Data(data)
+                    Seen::Data(String::from_utf8_lossy(&data).into_owned())
                 } else if owes {
                     Seen::OwesReply
                 } else {
@@ -271,8 +271,7 @@ fn records_after_request(port: u16, server_leaf: &[u8], request: &[u8]) -> Vec<S
     }
 }
 
-fn is_whole_response(data: &[u8], status: &str) -> bool {
-    let text = String::from_utf8_lossy(data);
+fn is_whole_response(text: &str, status: &str) -> bool {
     text.starts_with(&format!("HTTP/1.0 {status}\r\n")) && text.ends_with("</body></html>\n")
 }
 
@@ -345,7 +344,7 @@ fn http_response_is_one_record() {
         &["--cert", &p.server_chain, "--key", &p.server_key, "--http"],
     );
     let seen = records_after_request(server.port, &p.server_leaf, b"GET / HTTP/1.0\r\n\r\n");
-    let data: Vec<&Vec<u8>> = seen
+    let data: Vec<&String> = seen
         .iter()
         .filter_map(|s| match s {
             Seen::Data(d) => Some(d),
