@@ -739,3 +739,33 @@ fn client_without_trust_anchors_refuses_unless_insecure() {
     assert_eq!(out.status, Some(2), "{}", out.stderr);
     assert!(out.stderr.contains("exclude each other"), "{}", out.stderr);
 }
+
+/// A key file that does not belong to the certificate file is reported
+/// when the server starts, naming the mistake — not by every client
+/// failing with "CertificateVerify signature did not verify".
+#[test]
+fn server_refuses_a_key_that_does_not_match_its_certificate() {
+    let Some((server_bin, _)) =
+        examples("server_refuses_a_key_that_does_not_match_its_certificate")
+    else {
+        return;
+    };
+    let dir = TempDir::new();
+    let (chain, _key, _) = identity(&dir, "srv");
+    let (_, other_key, _) = identity(&dir, "other");
+    let out = run_client(
+        &server_bin,
+        &["--cert", &chain, "--key", &other_key, "--port", "0"],
+        b"",
+    );
+    assert_eq!(out.status, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: configuration error: server certificate: the private key does not match \
+             the certificate's public key (leaf CN=localhost)"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("listening"), "{}", out.stderr);
+}

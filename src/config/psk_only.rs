@@ -47,13 +47,16 @@ impl ServerConfig {
     /// [`external_psk`](ServerConfigBuilder::external_psk).
     ///
     /// A client that offers no PSK, or only identities the server does not
-    /// know, cannot fall back to a certificate handshake (RFC 9846
-    /// §4.3.11 would have the server continue without the PSK, but there
-    /// is nothing to authenticate it with): the server ends the handshake
-    /// with `unknown_psk_identity`, the alert RFC 9846 §6.2 defines for
-    /// "PSK key establishment is desired but no acceptable PSK identity is
-    /// provided by the client" (a known identity with a wrong binder is
-    /// still `decrypt_error`, §4.3.11).
+    /// know, cannot get a certificate handshake instead (RFC 9846 §4.3.11:
+    /// "the server SHOULD perform a non-PSK handshake if possible"; here
+    /// there is no certificate to authenticate it with): the server ends
+    /// the handshake with `unknown_psk_identity`, the alert RFC 9846 §6.2
+    /// defines for "PSK key establishment is desired but no acceptable PSK
+    /// identity is provided by the client". (§6.2 allows `decrypt_error`
+    /// instead, to hide the reason; a PSK-only deployment gains nothing by
+    /// hiding that it is PSK-only, and the precise alert tells a
+    /// misprovisioned device what is wrong. A known identity with a wrong
+    /// binder is still `decrypt_error`, §4.3.11.)
     ///
     /// Only psk_dhe_ke is accepted by default (forward secrecy); accepting
     /// psk_ke too is an explicit choice:
