@@ -2,9 +2,10 @@
 //! copies what arrives to standard output until the server closes.
 //!
 //! ```text
-//! cargo run --example client -- [--ca PEM] [--cert PEM --key PEM] [--server-name NAME]
-//!     [--alpn P]... [--groups g1,g2] [--suites s1,s2] [--keylog FILE]
-//!     [--resume] [--early-data FILE] [--psk-identity ID --psk HEX] HOST:PORT
+//! cargo run --example client -- [--ca PEM | --insecure] [--cert PEM --key PEM]
+//!     [--server-name NAME] [--alpn P]... [--groups g1,g2] [--suites s1,s2]
+//!     [--keylog FILE] [--resume] [--early-data FILE] [--psk-identity ID --psk HEX]
+//!     HOST:PORT
 //! ```
 //!
 //! Run with `--help` for details.
@@ -42,8 +43,11 @@ options:
                        serverAuth, and name the server (subjectAltName only).
                        Without --ca: built with the `webpki-roots` feature,
                        Mozilla's root set (same checks); built without it,
-                       ANY certificate is accepted (loud warning): testing
-                       only.
+                       the client refuses to connect (unless --insecure, or
+                       a PSK authenticates the server)
+  --insecure           instead of --ca: accept ANY server certificate (loud
+                       warning). Anyone on the path can impersonate the
+                       server: testing only
   --cert PEM --key PEM client certificate chain (leaf first) and its private
                        key, sent when the server asks for one (mTLS)
   --server-name NAME   name sent in SNI (default: HOST; IP literals are not sent)
@@ -66,11 +70,14 @@ options:
                        attacker: send only what is safe to repeat
   --psk-identity ID --psk HEX
                        offer the external pre-shared key HEX (SHA-256 suites)
-                       under identity ID (RFC 8446 §2.2)
+                       under identity ID (RFC 9846 §2.2). Without --ca the
+                       PSK alone authenticates the server (PSK-only): a
+                       server that does not accept it is refused
 ";
 
 struct Options {
     ca: Option<String>,
+    insecure: bool,
     cert: Option<String>,
     key: Option<String>,
     server_name: Option<String>,
@@ -89,6 +96,7 @@ fn parse_args() -> Result<Option<Options>, String> {
     let mut args = Args::from_env();
     let mut o = Options {
         ca: None,
+        insecure: false,
         cert: None,
         key: None,
         server_name: None,
@@ -107,6 +115,7 @@ fn parse_args() -> Result<Option<Options>, String> {
         match a.as_str() {
             "-h" | "--help" => return Ok(None),
             "--ca" => o.ca = Some(args.value(&a)?),
+            "--insecure" => o.insecure = true,
             "--cert" => o.cert = Some(args.value(&a)?),
             "--key" => o.key = Some(args.value(&a)?),
             "--server-name" => o.server_name = Some(args.value(&a)?),
@@ -130,6 +139,9 @@ fn parse_args() -> Result<Option<Options>, String> {
     if o.psk_identity.is_some() != o.psk.is_some() {
         return Err("--psk-identity and --psk go together".into());
     }
+    if o.insecure && o.ca.is_some() {
+        return Err("--insecure and --ca exclude each other".into());
+    }
     o.resume |= o.early_data.is_some();
     Ok(Some(o))
 }
@@ -144,12 +156,12 @@ fn host_of(addr: &str) -> &str {
 
 /// Without --ca: Mozilla's roots when the feature is on.
 #[cfg(feature = "webpki-roots")]
-fn default_verifier() -> Arc<dyn ServerCertVerifier> {
+fn default_verifier() -> Result<Arc<dyn ServerCertVerifier>, String> {
     eprintln!(
         "trust: Mozilla root set ({} roots, webpki-roots)",
         webpki_roots_count()
     );
-    Arc::new(WebPkiServerVerifier::mozilla())
+    Ok(Arc::new(WebPkiServerVerifier::mozilla()))
 }
 
 #[cfg(feature = "webpki-roots")]
@@ -157,32 +169,71 @@ fn webpki_roots_count() -> usize {
     tls13::x509::TrustAnchor::mozilla().len()
 }
 
-/// Without --ca and without the feature: no trust store at all.
+/// Without --ca and without the feature: no trust store at all, so no
+/// server could be authenticated: refused (--insecure is the way out).
 #[cfg(not(feature = "webpki-roots"))]
-fn default_verifier() -> Arc<dyn ServerCertVerifier> {
+fn default_verifier() -> Result<Arc<dyn ServerCertVerifier>, String> {
+    Err(
+        "no trust anchors: give --ca PEM (the CA certificates that issued the \
+         server's certificate), build with --features webpki-roots for Mozilla's \
+         roots, or pass --insecure to accept any certificate (testing only)"
+            .into(),
+    )
+}
+
+/// `--insecure`: the user asked for no authentication at all.
+fn insecure_verifier() -> Arc<dyn ServerCertVerifier> {
     eprintln!(
-        "WARNING: no --ca given: accepting ANY server certificate \
-         (DangerousAcceptAny). The connection is encrypted but NOT authenticated. \
-         Build with --features webpki-roots to verify against Mozilla's roots."
+        "WARNING: --insecure: accepting ANY server certificate \
+         (DangerousAcceptAny). The connection is encrypted but NOT authenticated."
     );
     Arc::new(common::DangerousAcceptAny)
 }
 
 fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     common::init_log();
-    let verifier: Arc<dyn ServerCertVerifier> = match &o.ca {
-        Some(path) => {
+    let psk = match (&o.psk_identity, &o.psk) {
+        (Some(id), Some(psk)) => {
+            let secret = hex::decode(psk).map_err(|e| format!("--psk: not hex: {e}"))?;
+            Some(ExternalPsk::new(
+                id.as_bytes(),
+                &secret,
+                tls13::crypto::hash::HashAlgorithm::Sha256,
+            )?)
+        }
+        _ => None,
+    };
+    let mut builder = match (&o.ca, psk) {
+        (Some(path), psk) => {
             // Read through load_certs first for its "no CERTIFICATE block"
             // check and file-named errors.
             common::load_certs(path)?;
             let text =
                 std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-            Arc::new(WebPkiServerVerifier::from_pem(&text).map_err(|e| format!("{path}: {e}"))?)
+            let roots =
+                WebPkiServerVerifier::from_pem(&text).map_err(|e| format!("{path}: {e}"))?;
+            let builder = ClientConfig::builder(Arc::new(roots));
+            match psk {
+                Some(psk) => builder.external_psk(psk),
+                None => builder,
+            }
         }
-        None => default_verifier(),
+        // The PSK is the only way the server is authenticated: no
+        // certificate is accepted.
+        (None, Some(psk)) if !o.insecure => ClientConfig::builder_psk_only(psk),
+        (None, psk) => {
+            let verifier = if o.insecure {
+                insecure_verifier()
+            } else {
+                default_verifier()?
+            };
+            let builder = ClientConfig::builder(verifier);
+            match psk {
+                Some(psk) => builder.external_psk(psk),
+                None => builder,
+            }
+        }
     };
-
-    let mut builder = ClientConfig::builder(verifier);
     if let (Some(cert), Some(key)) = (&o.cert, &o.key) {
         builder = builder.client_auth_cert(common::load_certs(cert)?, common::load_key(key)?);
     }
@@ -203,14 +254,6 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     builder = builder
         .session_store(Some(sessions.clone()))
         .enable_early_data(o.early_data.is_some());
-    if let (Some(id), Some(psk)) = (&o.psk_identity, &o.psk) {
-        let secret = hex::decode(psk).map_err(|e| format!("--psk: not hex: {e}"))?;
-        builder = builder.external_psk(ExternalPsk::new(
-            id.as_bytes(),
-            &secret,
-            tls13::crypto::hash::HashAlgorithm::Sha256,
-        )?);
-    }
     let config = Arc::new(builder.build()?);
 
     let server_name = o
@@ -286,7 +329,8 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     });
-    tls.transport_mut()
+    tls.get_mut()
+        .0
         .set_read_timeout(Some(Duration::from_millis(20)))?;
 
     let mut stdout = io::stdout().lock();
@@ -347,11 +391,12 @@ fn why_write_failed<T: Read + Write>(tls: &mut ClientStream<T>, write_err: io::E
     // go straight to the connection, whose error carries the alert.
     let mut buf = [0u8; 4096];
     for _ in 0..64 {
-        let n = match tls.transport_mut().read(&mut buf) {
+        let (sock, conn) = tls.get_mut();
+        let n = match sock.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        if let Err(e) = tls.conn_mut().receive(&buf[..n]) {
+        if let Err(e) = conn.receive(&buf[..n]) {
             return tls13::stream::to_io_error(e);
         }
     }

@@ -5,7 +5,8 @@
 //! cargo run --example server -- --cert PEM --key PEM [--port N]
 //!     [--client-ca PEM [--require-client-cert]] [--alpn P]... [--groups ..]
 //!     [--suites ..] [--echo | --http] [--tickets N] [--early-data]
-//!     [--psk-identity ID --psk HEX]
+//!     [--psk-identity ID --psk HEX]...
+//! cargo run --example server -- --psk-identity ID --psk HEX [...]   # PSK-only
 //! ```
 //!
 //! Run with `--help` for details.
@@ -29,6 +30,7 @@ use common::Args;
 
 const HELP: &str = "\
 usage: server --cert PEM --key PEM [options]
+       server --psk-identity ID --psk HEX [options]    (PSK-only, no certificate)
 
 Serves TLS 1.3 on 127.0.0.1 until killed, one thread per connection, and
 logs each connection's outcome (peer address, negotiated parameters or the
@@ -42,7 +44,9 @@ options:
   --port N               port (default 4433; 0 picks a free one, printed)
   --client-ca PEM        ask clients for a certificate and verify it against the
                          CA certificates in PEM (chain, dates, clientAuth);
-                         a client may still connect without one
+                         a client may still connect without one. With --http
+                         (and without --require-client-cert) the certificate
+                         is asked for only after the handshake, on GET /secret
   --require-client-cert  with --client-ca: refuse clients without a valid
                          certificate (alert certificate_required)
   --alpn P               accept ALPN protocol P (repeatable, preference order)
@@ -51,8 +55,13 @@ options:
   --suites s1,s2         cipher suites by IANA name
   --keylog FILE          append TLS secrets to FILE (else $SSLKEYLOGFILE)
   --echo                 echo what the client sends (default)
-  --http                 answer each request with an HTTP/1.0 200 OK page,
-                         then close with close_notify
+  --http                 answer each request with an HTTP/1.0 200 OK page (head
+                         and body in one record), then close with close_notify.
+                         The conventions of tlsfuzzer's scripts: GET /keyupdate
+                         first sends a KeyUpdate (update_requested); with
+                         --client-ca, GET /secret first asks for a client
+                         certificate after the handshake (answer 403 when the
+                         client declines or did not offer post_handshake_auth)
   --tickets N            send N session tickets (stateless, rotating key) after
                          each handshake so that clients can resume; each
                          connection logs `resumed: yes|no`
@@ -61,7 +70,11 @@ options:
                          Early data can be replayed by an attacker
   --psk-identity ID --psk HEX
                          accept the external pre-shared key HEX (SHA-256
-                         suites) under identity ID (RFC 8446 §2.2)
+                         suites) under identity ID (RFC 9846 §2.2); repeat
+                         the pair for several clients. Without --cert/--key
+                         the server is PSK-only: a client without one of
+                         these keys is refused (alert unknown_psk_identity).
+                         Each connection logs `psk-identity: ID`
 ";
 
 /// Longest time a connection may sit idle (also bounds the handshake).
@@ -78,8 +91,8 @@ enum Mode {
 }
 
 struct Options {
-    cert: String,
-    key: String,
+    /// Certificate chain and key; `None`: PSK-only.
+    cert: Option<(String, String)>,
     port: u16,
     client_ca: Option<String>,
     require_client_cert: bool,
@@ -90,16 +103,15 @@ struct Options {
     mode: Mode,
     tickets: Option<usize>,
     early_data: bool,
-    psk_identity: Option<String>,
-    psk: Option<String>,
+    psk_identities: Vec<String>,
+    psks: Vec<String>,
 }
 
 fn parse_args() -> Result<Option<Options>, String> {
     let mut args = Args::from_env();
     let (mut cert, mut key) = (None, None);
     let mut o = Options {
-        cert: String::new(),
-        key: String::new(),
+        cert: None,
         port: 4433,
         client_ca: None,
         require_client_cert: false,
@@ -110,8 +122,8 @@ fn parse_args() -> Result<Option<Options>, String> {
         mode: Mode::Echo,
         tickets: None,
         early_data: false,
-        psk_identity: None,
-        psk: None,
+        psk_identities: Vec::new(),
+        psks: Vec::new(),
     };
     let mut mode = None;
     while let Some(a) = args.next() {
@@ -139,8 +151,8 @@ fn parse_args() -> Result<Option<Options>, String> {
                 );
             }
             "--early-data" => o.early_data = true,
-            "--psk-identity" => o.psk_identity = Some(args.value(&a)?),
-            "--psk" => o.psk = Some(args.value(&a)?),
+            "--psk-identity" => o.psk_identities.push(args.value(&a)?),
+            "--psk" => o.psks.push(args.value(&a)?),
             "--echo" | "--http" => {
                 let m = if a == "--echo" {
                     Mode::Echo
@@ -155,41 +167,84 @@ fn parse_args() -> Result<Option<Options>, String> {
             _ => return Err(format!("unexpected argument {a:?} (see --help)")),
         }
     }
-    o.cert = cert.ok_or("--cert is required (see --help)")?;
-    o.key = key.ok_or("--key is required (see --help)")?;
+    if o.psk_identities.len() != o.psks.len() {
+        return Err("--psk-identity and --psk go together, one --psk per identity".into());
+    }
+    o.cert = match (cert, key) {
+        (Some(c), Some(k)) => Some((c, k)),
+        (None, None) if !o.psks.is_empty() => None,
+        (None, None) => {
+            return Err(
+                "--cert and --key are required, unless --psk-identity and --psk make the \
+                 server PSK-only (see --help)"
+                    .into(),
+            );
+        }
+        _ => return Err("--cert and --key go together (see --help)".into()),
+    };
     o.mode = mode.unwrap_or(Mode::Echo);
     if o.require_client_cert && o.client_ca.is_none() {
         return Err("--require-client-cert needs --client-ca".into());
     }
-    if o.psk_identity.is_some() != o.psk.is_some() {
-        return Err("--psk-identity and --psk go together".into());
+    if o.cert.is_none() && o.client_ca.is_some() {
+        return Err(
+            "--client-ca needs --cert/--key: a PSK-only server authenticates clients \
+                    by their PSK"
+                .into(),
+        );
     }
     Ok(Some(o))
 }
 
 fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     common::init_log();
-    let chain = common::load_certs(&o.cert)?;
-    let key = common::load_key(&o.key)?;
-    let client_auth = match &o.client_ca {
-        None => ClientAuth::None,
+    let client_verifier: Option<Arc<dyn ClientCertVerifier>> = match &o.client_ca {
+        None => None,
         Some(path) => {
             common::load_certs(path)?;
             let text =
                 std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-            let v: Arc<dyn ClientCertVerifier> = Arc::new(
+            Some(Arc::new(
                 WebPkiClientVerifier::from_pem(&text).map_err(|e| format!("{path}: {e}"))?,
-            );
-            if o.require_client_cert {
-                ClientAuth::Required(v)
-            } else {
-                ClientAuth::Optional(v)
-            }
+            ))
         }
     };
-    let ask_client = o.client_ca.is_some();
+    // In --http mode an optional client certificate is asked for only
+    // after the handshake, on GET /secret (the convention of tlsfuzzer's
+    // post-handshake-authentication scripts: no CertificateRequest in the
+    // handshake itself).
+    let client_auth = match &client_verifier {
+        None => ClientAuth::None,
+        Some(v) if o.require_client_cert => ClientAuth::Required(v.clone()),
+        Some(_) if o.mode == Mode::Http => ClientAuth::None,
+        Some(v) => ClientAuth::Optional(v.clone()),
+    };
+    let ask_client = !matches!(client_auth, ClientAuth::None);
 
-    let mut builder = ServerConfig::builder_with_single_cert(chain, key).client_auth(client_auth);
+    let mut psks = Vec::new();
+    for (id, psk) in o.psk_identities.iter().zip(&o.psks) {
+        let secret = hex::decode(psk).map_err(|e| format!("--psk: not hex: {e}"))?;
+        psks.push(tls13::resumption::ExternalPsk::new(
+            id.as_bytes(),
+            &secret,
+            tls13::crypto::hash::HashAlgorithm::Sha256,
+        )?);
+    }
+    let mut builder = match &o.cert {
+        Some((cert, key)) => {
+            let chain = common::load_certs(cert)?;
+            let key = common::load_key(key)?;
+            let mut b = ServerConfig::builder_with_single_cert(chain, key).client_auth(client_auth);
+            if let Some(v) = client_verifier {
+                b = b.post_handshake_client_verifier(v);
+            }
+            for psk in psks {
+                b = b.external_psk(psk);
+            }
+            b
+        }
+        None => ServerConfig::builder_psk_only(psks),
+    };
     if let Some(g) = &o.groups {
         builder = builder.groups(g);
     }
@@ -210,18 +265,12 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     if o.early_data {
         builder = builder.max_early_data_size(16384);
     }
-    if let (Some(id), Some(psk)) = (&o.psk_identity, &o.psk) {
-        let secret = hex::decode(psk).map_err(|e| format!("--psk: not hex: {e}"))?;
-        builder = builder.external_psk(tls13::resumption::ExternalPsk::new(
-            id.as_bytes(),
-            &secret,
-            tls13::crypto::hash::HashAlgorithm::Sha256,
-        )?);
-    }
     let report = Report {
         client: ask_client,
-        resumed: tickets.is_some() || o.psk.is_some(),
+        secret: o.client_ca.is_some(),
+        resumed: tickets.is_some() || !o.psks.is_empty(),
         early: o.early_data,
+        psk: !o.psks.is_empty(),
     };
     let config = Arc::new(builder.build()?);
 
@@ -269,6 +318,10 @@ struct Report {
     resumed: bool,
     /// `early-data: accepted|rejected`
     early: bool,
+    /// `psk-identity: ID|none`
+    psk: bool,
+    /// GET /secret asks for a client certificate after the handshake.
+    secret: bool,
 }
 
 /// Serves one connection; returns a one-line summary.
@@ -295,6 +348,14 @@ fn serve(
     }
     if report.resumed {
         eprintln!("resumed: {}", if n.resumed { "yes" } else { "no" });
+    }
+    if report.psk {
+        eprintln!(
+            "psk-identity: {}",
+            n.psk_identity
+                .as_deref()
+                .map_or_else(|| "none".into(), String::from_utf8_lossy)
+        );
     }
     if report.early {
         eprintln!(
@@ -337,15 +398,46 @@ fn serve(
         Mode::Http => {
             let request = read_request(&mut tls)?;
             let first = request.lines().next().unwrap_or("").to_string();
-            let body = page(&tls, &first);
-            let head = format!(
-                "HTTP/1.0 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n",
+            let path = first.split_whitespace().nth(1).unwrap_or("");
+            let mut status = "200 OK";
+            let mut extra = String::new();
+            match path {
+                // Our KeyUpdate first, asking the client for one too
+                // (RFC 9846 §4.6.3); the response goes under the new key.
+                "/keyupdate" => {
+                    tls.conn_mut()
+                        .update_keys(true)
+                        .map_err(tls13::stream::to_io_error)?;
+                    extra = "key_update:       sent, update_requested\n".into();
+                }
+                // A client certificate asked for after the handshake
+                // (RFC 9846 §4.6.2), checked before the answer.
+                "/secret" if report.secret => match authenticate_client(&mut tls)? {
+                    Ok(chain) => {
+                        let subject = client_subject(&chain);
+                        eprintln!("client: {subject}");
+                        if chain.is_empty() {
+                            status = "403 Forbidden";
+                        }
+                        extra = format!("client:           {subject}\n");
+                    }
+                    Err(why) => {
+                        eprintln!("client: none ({why})");
+                        status = "403 Forbidden";
+                        extra = format!("client:           none ({why})\n");
+                    }
+                },
+                _ => {}
+            }
+            // Head and body in one write: one record, as tlsfuzzer expects.
+            let body = page(&tls, &first, &extra);
+            let response = format!(
+                "HTTP/1.0 {status}\r\nContent-Type: text/html; charset=utf-8\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
-            tls.write_all(head.as_bytes())?;
-            tls.write_all(body.as_bytes())?;
-            summary.push_str(&format!(", answered {first:?}"));
+            tls.write_all(response.as_bytes())?;
+            summary.push_str(&format!(", answered {first:?} with {status}"));
         }
     }
     tls.close()?;
@@ -383,7 +475,52 @@ fn read_request<T: Read + Write>(tls: &mut ServerStream<T>) -> io::Result<String
     Ok(String::from_utf8_lossy(&req).into_owned())
 }
 
-fn page<T>(tls: &ServerStream<T>, request_line: &str) -> String
+/// GET /secret: sends a post-handshake CertificateRequest and waits for
+/// the client's answer: `Ok(chain)` once its Certificate,
+/// CertificateVerify and Finished are checked (empty: it declined), or
+/// why the request could not be made (e.g. the client did not offer
+/// post_handshake_auth).
+fn authenticate_client(
+    tls: &mut ServerStream<TcpStream>,
+) -> io::Result<Result<Vec<Vec<u8>>, String>> {
+    match tls.conn_mut().request_client_certificate() {
+        Ok(()) => {}
+        Err(tls13::Error::BadConfig(why)) => return Ok(Err(why)),
+        Err(e) => return Err(tls13::stream::to_io_error(e)),
+    }
+    tls.flush()?;
+    // The stream reads only application data, so the answer is read here:
+    // transport bytes straight into the connection, until its event.
+    // Application data arriving meanwhile stays in the connection for the
+    // stream to read later.
+    let mut buf = vec![0u8; 16 * 1024 + 256];
+    loop {
+        let (sock, conn) = tls.get_mut();
+        let n = sock.read(&mut buf)?;
+        let r = if n == 0 {
+            conn.receive_eof()
+        } else {
+            conn.receive(&buf[..n])
+        };
+        if let Err(e) = r {
+            let _ = tls.flush(); // the alert
+            return Err(tls13::stream::to_io_error(e));
+        }
+        while let Some(event) = tls.conn_mut().next_event() {
+            match event {
+                tls13::Event::PostHandshakeAuth(chain) => return Ok(Ok(chain)),
+                // A client that half-closed can no longer answer (RFC 9846
+                // §6.1: nothing after its close_notify).
+                tls13::Event::Closed(_) => {
+                    return Ok(Err("the client closed its side before answering".into()));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn page<T>(tls: &ServerStream<T>, request_line: &str, extra: &str) -> String
 where
     T: Read + Write,
 {
@@ -398,7 +535,7 @@ where
          <h1>Hello over TLS 1.3</h1>\n<pre>\n\
          request:          {}\nversion:          {}\nsuite:            {}\n\
          group:            {}\nalpn:             {}\nsignature_scheme: {}\n\
-         hello_retry:      {}\n</pre>\n</body></html>\n",
+         hello_retry:      {}\n{}</pre>\n</body></html>\n",
         escape(request_line),
         common::version_name(n.version),
         common::suite_name(n.suite),
@@ -406,6 +543,7 @@ where
         escape(&common::alpn_name(n.alpn.as_deref())),
         common::scheme_name(n.signature_scheme),
         n.hello_retry,
+        escape(extra),
     )
 }
 
@@ -414,7 +552,7 @@ where
 /// input makes the kernel send a reset, which can destroy the response
 /// before the client has read it.
 fn linger(tls: ServerStream<TcpStream>) {
-    let (_, sock) = tls.into_parts();
+    let (sock, _) = tls.into_inner();
     let _ = sock.shutdown(Shutdown::Write);
     let _ = sock.set_read_timeout(Some(Duration::from_millis(500)));
     let deadline = Instant::now() + Duration::from_secs(2);

@@ -28,6 +28,10 @@
 //!   CertificateRequest draws its 16-byte context.
 //! * client: offering a PSK or 0-RTT draws nothing more.
 
+mod accessors;
+mod cert_key;
+mod psk_only;
+
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -295,73 +299,95 @@ impl Default for Limits {
 }
 
 /// Client configuration. Build with [`ClientConfig::builder`].
+///
+/// A built configuration cannot be changed: its fields are private, so
+/// nothing set after [`build`](ClientConfigBuilder::build) can skip the
+/// checks it made. Change the builder instead, and read the values
+/// through the accessors ([`limits`](Self::limits), [`groups`](Self::groups), ...).
+///
+/// ```
+/// # use std::sync::Arc;
+/// # let verifier = Arc::new(tls13::PinnedCertVerifier::new(vec![0x30]));
+/// let config = tls13::ClientConfig::builder(verifier).build()?;
+/// assert_eq!(config.limits().max_handshake_message, 1 << 16);
+/// # Ok::<(), tls13::Error>(())
+/// ```
+///
+/// ```compile_fail,E0616
+/// # use std::sync::Arc;
+/// # let verifier = Arc::new(tls13::PinnedCertVerifier::new(vec![0x30]));
+/// let mut config = tls13::ClientConfig::builder(verifier).build()?;
+/// config.limits.max_handshake_message = 0; // error[E0616]: field `limits` is private
+/// # Ok::<(), tls13::Error>(())
+/// ```
 #[non_exhaustive]
 pub struct ClientConfig {
     /// Offered suites, in preference order.
-    pub suites: Vec<SuiteParams>,
+    pub(crate) suites: Vec<SuiteParams>,
     /// Offered groups, in preference order. A key share is sent for the first.
-    pub groups: Vec<NamedGroup>,
+    pub(crate) groups: Vec<NamedGroup>,
     /// When the first group is X25519MLKEM768, also send an X25519 share
     /// (as browsers do), so that servers without the hybrid avoid a
     /// HelloRetryRequest. Default `true`.
-    pub hybrid_x25519_share: bool,
+    pub(crate) hybrid_x25519_share: bool,
     /// Offered signature schemes (`signature_algorithms`), in preference order.
-    pub signature_schemes: Vec<SignatureScheme>,
+    pub(crate) signature_schemes: Vec<SignatureScheme>,
     /// Offered ALPN protocols, in preference order; empty = no ALPN.
-    pub alpn_protocols: Vec<Vec<u8>>,
+    pub(crate) alpn_protocols: Vec<Vec<u8>>,
     /// RFC 8449 limit offered to the server (64..=16385); `None` = not offered.
-    pub record_size_limit: Option<u16>,
+    pub(crate) record_size_limit: Option<u16>,
     /// Padding of our protected records.
-    pub padding: PaddingPolicy,
+    pub(crate) padding: PaddingPolicy,
     /// Middlebox compatibility mode (RFC 8446 Appendix D.4): a 32-byte
     /// legacy_session_id and a change_cipher_spec record before the second
     /// flight. Default `true`.
-    pub middlebox_compat: bool,
+    pub(crate) middlebox_compat: bool,
     /// Receives secrets in the SSLKEYLOGFILE format. `None` by default.
-    pub key_log: Option<Arc<dyn KeyLog>>,
-    /// Decides whether the server's certificate is acceptable.
-    pub verifier: Arc<dyn ServerCertVerifier>,
+    pub(crate) key_log: Option<Arc<dyn KeyLog>>,
+    /// Decides whether the server's certificate is acceptable; `None`:
+    /// PSK-only, no certificate is accepted.
+    pub(crate) verifier: Option<Arc<dyn ServerCertVerifier>>,
     /// The only source of randomness.
-    pub rng: Arc<dyn SecureRandom>,
+    pub(crate) rng: Arc<dyn SecureRandom>,
     /// The clock given to the verifier.
-    pub time: Arc<dyn TimeSource>,
+    pub(crate) time: Arc<dyn TimeSource>,
     /// The smallest RSA key accepted in CertificateVerify (bits).
-    pub min_rsa_bits: usize,
+    pub(crate) min_rsa_bits: usize,
     /// Edits every ClientHello before encoding; trace replay only.
-    pub client_hello_hook: Option<ClientHelloHook>,
+    pub(crate) client_hello_hook: Option<ClientHelloHook>,
     /// This configuration's identity in session keys (the default
     /// resumption scope, see [`SessionKey`](crate::resumption::SessionKey)).
     scope_id: u64,
     /// Chooses the certificate to present when the server sends a
     /// CertificateRequest; `None` (default): an empty Certificate is sent.
-    pub client_cert_resolver: Option<Arc<dyn ResolvesClientCert>>,
+    pub(crate) client_cert_resolver: Option<Arc<dyn ResolvesClientCert>>,
     /// Sessions for resumption: tickets received are stored here and the
     /// next connection to the same name offers one. Default (`std`): a
     /// [`ClientSessionCache`](crate::resumption::ClientSessionCache) of
     /// single-use tickets; `None`: no resumption.
-    pub session_store: Option<Arc<dyn ClientSessionStore>>,
+    pub(crate) session_store: Option<Arc<dyn ClientSessionStore>>,
     /// PSK key exchange modes offered (§4.2.9). Default `[psk_dhe_ke]`;
     /// `[psk_ke]` trades forward secrecy for a cheaper handshake.
-    pub psk_modes: Vec<PskKeyExchangeMode>,
+    pub(crate) psk_modes: Vec<PskKeyExchangeMode>,
     /// An external PSK to offer (RFC 8446 §2.2); tickets are then not
     /// offered.
-    pub external_psk: Option<Arc<ExternalPsk>>,
+    pub(crate) external_psk: Option<Arc<ExternalPsk>>,
     /// Offer 0-RTT when the ticket allows it (default `false`). Early data
     /// can be replayed by an attacker: see
     /// [`ClientConnection::send_early_data`](crate::ClientConnection::send_early_data).
-    pub enable_early_data: bool,
+    pub(crate) enable_early_data: bool,
     /// Resource bounds against a hostile server.
-    pub limits: Limits,
+    pub(crate) limits: Limits,
     /// What the server may present, in preference order (RFC 7250
     /// `server_certificate_type`). Default `[X509]`, which sends no
     /// extension; with `RAW_PUBLIC_KEY` the verifier's
     /// [`verify_server_raw_public_key`](ServerCertVerifier::verify_server_raw_public_key)
     /// decides (e.g. [`PinnedRawPublicKey`](crate::verify::PinnedRawPublicKey)).
-    pub server_certificate_types: Vec<CertificateType>,
+    pub(crate) server_certificate_types: Vec<CertificateType>,
     /// What we can present when asked, in preference order (RFC 7250
     /// `client_certificate_type`). Default `[X509]`, which sends no
     /// extension.
-    pub client_certificate_types: Vec<CertificateType>,
+    pub(crate) client_certificate_types: Vec<CertificateType>,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -379,6 +405,10 @@ impl ClientConfig {
     /// A builder. A client cannot be configured without deciding how the
     /// server's certificate is checked, so the verifier comes first.
     pub fn builder(verifier: Arc<dyn ServerCertVerifier>) -> ClientConfigBuilder {
+        Self::builder_for(Some(verifier))
+    }
+
+    fn builder_for(verifier: Option<Arc<dyn ServerCertVerifier>>) -> ClientConfigBuilder {
         ClientConfigBuilder {
             config: ClientConfig {
                 suites: ALL_SUITES.to_vec(),
@@ -407,6 +437,7 @@ impl ClientConfig {
             },
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
+            pending: None,
         }
     }
 }
@@ -420,6 +451,9 @@ pub struct ClientConfigBuilder {
     config: ClientConfig,
     rng_set: bool,
     time_set: bool,
+    /// A mistake found while building (a key that does not match its
+    /// certificate), reported by `build`.
+    pending: Option<Error>,
 }
 
 impl ClientConfigBuilder {
@@ -495,7 +529,12 @@ impl ClientConfigBuilder {
     }
     /// Client authentication with one chain (leaf first, DER) and its key,
     /// presented whenever the server asks (RFC 8446 §4.4.2).
-    pub fn client_auth_cert(self, chain: Vec<Vec<u8>>, key: SigningKey) -> Self {
+    /// An empty chain, or a key that is not the leaf's, makes
+    /// [`build`](Self::build) fail with a message naming the mistake.
+    pub fn client_auth_cert(mut self, chain: Vec<Vec<u8>>, key: SigningKey) -> Self {
+        if let Err(e) = cert_key::check_chain_and_key("client certificate", &chain, &key) {
+            self.pending.get_or_insert(e);
+        }
         let ck = CertifiedKey::new(chain, Arc::new(key));
         self.client_cert_resolver(Arc::new(SingleClientCert(Arc::new(ck))))
     }
@@ -553,6 +592,9 @@ impl ClientConfigBuilder {
 
     /// Checks and returns the configuration.
     pub fn build(self) -> Result<ClientConfig, Error> {
+        if let Some(e) = self.pending {
+            return Err(e);
+        }
         let c = &self.config;
         check_basics(self.rng_set && self.time_set, &c.suites, &c.groups)?;
         if c.signature_schemes.is_empty() {
@@ -561,6 +603,7 @@ impl ClientConfigBuilder {
         if c.psk_modes.is_empty() {
             return Err(Error::BadConfig("no PSK key exchange mode".into()));
         }
+        psk_only::check_client(c)?;
         check_cert_types(&c.server_certificate_types)?;
         check_cert_types(&c.client_certificate_types)?;
         check_alpn(&c.alpn_protocols)?;
@@ -589,55 +632,70 @@ impl ClientConfig {
 
 /// Server configuration. Build with [`ServerConfig::builder`] or
 /// [`ServerConfig::builder_with_single_cert`].
+///
+/// As with [`ClientConfig`], the fields are private: a built
+/// configuration is read through accessors and changed only through its
+/// builder, whose [`build`](ServerConfigBuilder::build) checks it.
+///
+/// ```compile_fail,E0616
+/// # use std::sync::Arc;
+/// # let resolver = Arc::new(tls13::verify::SingleCertResolver(Arc::new(
+/// #     tls13::CertifiedKey::raw_public_key(tls13::crypto::sign::SigningKey::from_der(&[]).unwrap()))));
+/// let mut config = tls13::ServerConfig::builder(resolver).build()?;
+/// config.ticket_lifetime = 30 * 86_400; // error[E0616]: field `ticket_lifetime` is private
+/// # Ok::<(), tls13::Error>(())
+/// ```
 #[non_exhaustive]
 pub struct ServerConfig {
     /// Accepted suites, in the server's preference order.
-    pub suites: Vec<SuiteParams>,
+    pub(crate) suites: Vec<SuiteParams>,
     /// Accepted groups, in the server's preference order.
-    pub groups: Vec<NamedGroup>,
+    pub(crate) groups: Vec<NamedGroup>,
     /// `false` (default): use the most preferred group among those the
     /// client sent key shares for; HelloRetryRequest only when none is
     /// usable. `true`: always use the most preferred mutually supported
     /// group, with a HelloRetryRequest if the client sent no share for it
     /// (the RFC 8448 §5 server behaves like this).
-    pub strict_group_preference: bool,
+    pub(crate) strict_group_preference: bool,
     /// ALPN protocols, in the server's preference order; empty = ALPN ignored.
-    pub alpn_protocols: Vec<Vec<u8>>,
+    pub(crate) alpn_protocols: Vec<Vec<u8>>,
     /// RFC 8449 limit announced when the client offers one; `None` = we
     /// announce nothing (the client's limit is honoured regardless).
-    pub record_size_limit: Option<u16>,
+    pub(crate) record_size_limit: Option<u16>,
     /// Padding of our protected records.
-    pub padding: PaddingPolicy,
+    pub(crate) padding: PaddingPolicy,
     /// Receives secrets in the SSLKEYLOGFILE format.
-    pub key_log: Option<Arc<dyn KeyLog>>,
-    /// Picks the certificate chain and signer after reading the ClientHello.
-    pub cert_resolver: Arc<dyn ResolvesServerCert>,
+    pub(crate) key_log: Option<Arc<dyn KeyLog>>,
+    /// Picks the certificate chain and signer after reading the
+    /// ClientHello; `None`: PSK-only, a client without one of our PSKs is
+    /// refused.
+    pub(crate) cert_resolver: Option<Arc<dyn ResolvesServerCert>>,
     /// HelloRetryRequest cookies.
-    pub cookie: Arc<dyn CookieGenerator>,
+    pub(crate) cookie: Arc<dyn CookieGenerator>,
     /// Issues session tickets; `None` (default) = no NewSessionTicket.
-    pub ticket_producer: Option<Arc<dyn TicketProducer>>,
+    pub(crate) ticket_producer: Option<Arc<dyn TicketProducer>>,
     /// Tickets sent after the handshake (when a producer is set). Default 1.
-    pub ticket_count: usize,
+    pub(crate) ticket_count: usize,
     /// Ticket lifetime in seconds (at most 604800). Default 7200.
-    pub ticket_lifetime: u32,
+    pub(crate) ticket_lifetime: u32,
     /// max_early_data_size announced in tickets; 0 = extension omitted.
-    pub max_early_data_size: u32,
+    pub(crate) max_early_data_size: u32,
     /// Ticket nonces are a per-connection counter from 0, big-endian, in
     /// at least this many bytes. Default 1 (minimal: `00`, `01`, ...);
     /// RFC 8448's server (NSS) used 2 (`00 00`).
-    pub ticket_nonce_width: usize,
+    pub(crate) ticket_nonce_width: usize,
     /// The only source of randomness.
-    pub rng: Arc<dyn SecureRandom>,
+    pub(crate) rng: Arc<dyn SecureRandom>,
     /// The clock.
-    pub time: Arc<dyn TimeSource>,
+    pub(crate) time: Arc<dyn TimeSource>,
     /// Edits EncryptedExtensions before encoding; trace replay only.
-    pub encrypted_extensions_hook: Option<EncryptedExtensionsHook>,
+    pub(crate) encrypted_extensions_hook: Option<EncryptedExtensionsHook>,
     /// Whether and how clients authenticate (default: not asked).
-    pub client_auth: ClientAuth,
+    pub(crate) client_auth: ClientAuth,
     /// The smallest RSA key accepted in a client's CertificateVerify (bits).
-    pub min_rsa_bits: usize,
+    pub(crate) min_rsa_bits: usize,
     /// External PSKs the server accepts (RFC 8446 §2.2).
-    pub external_psks: Vec<Arc<ExternalPsk>>,
+    pub(crate) external_psks: Vec<Arc<ExternalPsk>>,
     /// 0-RTT is refused when the client's ticket age differs from the
     /// server's view by more than this (RFC 9846 §8.3), or by more than the
     /// window of the ticket producer's replay register
@@ -646,32 +704,32 @@ pub struct ServerConfig {
     /// its own window lets them pass, so this can only narrow it. Anti-replay
     /// itself belongs to the ticket producer
     /// ([`TicketProducer::anti_replay`]). Default 10 000 ms.
-    pub early_data_window_ms: u32,
+    pub(crate) early_data_window_ms: u32,
     /// Accept PSKs in psk_ke mode (RFC 9846 §4.3.9): no (EC)DHE, so no
     /// forward secrecy for the connection should the PSK (or the ticket
     /// key) leak. Default `false`: only psk_dhe_ke; a client offering
     /// psk_ke alone gets a full handshake. Turn it on only for clients
     /// that cannot do (EC)DHE, e.g. some external-PSK devices.
-    pub allow_psk_ke: bool,
+    pub(crate) allow_psk_ke: bool,
     /// Verifies certificates asked for after the handshake
     /// ([`ServerConnection::request_client_certificate`](crate::ServerConnection::request_client_certificate))
     /// when [`client_auth`](Self::client_auth) has no verifier (then no
     /// CertificateRequest is sent in the handshake itself).
-    pub post_handshake_client_verifier: Option<Arc<dyn ClientCertVerifier>>,
+    pub(crate) post_handshake_client_verifier: Option<Arc<dyn ClientCertVerifier>>,
     /// Resource bounds against a hostile client.
-    pub limits: Limits,
+    pub(crate) limits: Limits,
     /// What we can present, in preference order (RFC 7250
     /// `server_certificate_type`; the resolver sees the choice in
     /// [`ClientHelloInfo::certificate_type`](crate::ClientHelloInfo::certificate_type)).
     /// Default `[X509]`. No type in common with the client's offer ends
     /// the handshake with `unsupported_certificate`.
-    pub server_certificate_types: Vec<CertificateType>,
+    pub(crate) server_certificate_types: Vec<CertificateType>,
     /// What we accept from clients, in preference order (RFC 7250
     /// `client_certificate_type`). Default `[X509]`. With client
     /// authentication required, no type in common ends the handshake with
     /// `unsupported_certificate`; when optional, no CertificateRequest is
     /// sent.
-    pub client_certificate_types: Vec<CertificateType>,
+    pub(crate) client_certificate_types: Vec<CertificateType>,
 }
 
 /// Client authentication on a server (RFC 8446 §4.3.2).
@@ -724,6 +782,10 @@ impl ServerConfig {
     /// A builder whose certificate (and signer) is chosen per connection by
     /// `resolver`, possibly asynchronously.
     pub fn builder(resolver: Arc<dyn ResolvesServerCert>) -> ServerConfigBuilder {
+        Self::builder_for(Some(resolver))
+    }
+
+    fn builder_for(resolver: Option<Arc<dyn ResolvesServerCert>>) -> ServerConfigBuilder {
         ServerConfigBuilder {
             config: ServerConfig {
                 suites: ALL_SUITES.to_vec(),
@@ -755,13 +817,20 @@ impl ServerConfig {
             },
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
+            pending: None,
         }
     }
 
-    /// A builder serving one chain (leaf first, DER) with one key.
+    /// A builder serving one chain (leaf first, DER) with one key. An
+    /// empty chain, or a key that is not the leaf's, makes
+    /// [`build`](ServerConfigBuilder::build) fail with a message naming
+    /// the mistake (rather than every client failing the handshake).
     pub fn builder_with_single_cert(chain: Vec<Vec<u8>>, key: SigningKey) -> ServerConfigBuilder {
+        let check = cert_key::check_chain_and_key("server certificate", &chain, &key);
         let ck = CertifiedKey::new(chain, Arc::new(key));
-        Self::builder(Arc::new(SingleCertResolver(Arc::new(ck))))
+        let mut b = Self::builder(Arc::new(SingleCertResolver(Arc::new(ck))));
+        b.pending = check.err();
+        b
     }
 
     /// A builder serving `key` as a raw public key (RFC 7250) only: clients
@@ -778,6 +847,9 @@ pub struct ServerConfigBuilder {
     config: ServerConfig,
     rng_set: bool,
     time_set: bool,
+    /// A mistake found while building (an empty chain, a key that does
+    /// not match the certificate), reported by `build`.
+    pending: Option<Error>,
 }
 
 impl ServerConfigBuilder {
@@ -932,6 +1004,9 @@ impl ServerConfigBuilder {
 
     /// Checks and returns the configuration.
     pub fn build(self) -> Result<ServerConfig, Error> {
+        if let Some(e) = self.pending {
+            return Err(e);
+        }
         let c = &self.config;
         check_basics(self.rng_set && self.time_set, &c.suites, &c.groups)?;
         if let Some(v) = c.client_auth.verifier() {
@@ -952,6 +1027,7 @@ impl ServerConfigBuilder {
         }
         check_cert_types(&c.server_certificate_types)?;
         check_cert_types(&c.client_certificate_types)?;
+        psk_only::check_server(c)?;
         if c.ticket_lifetime > 604_800 {
             return Err(Error::BadConfig(
                 "ticket lifetime above 7 days (RFC 8446 §4.6.1)".into(),

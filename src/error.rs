@@ -185,6 +185,10 @@ pub enum PeerIncompatible {
     NoCommonAlpn,
     /// The peer sent no certificate but one is required (`certificate_required`).
     CertificateRequired,
+    /// A PSK-only server: the client offered no PSK identity it knows, and
+    /// there is no certificate to fall back to (RFC 9846 §6.2,
+    /// `unknown_psk_identity`).
+    UnknownPskIdentity,
     /// Anything else, described (`handshake_failure`).
     Other(&'static str),
 }
@@ -196,6 +200,7 @@ impl PeerIncompatible {
             Self::NoTls13 => AlertDescription::PROTOCOL_VERSION,
             Self::NoCommonAlpn => AlertDescription::NO_APPLICATION_PROTOCOL,
             Self::CertificateRequired => AlertDescription::CERTIFICATE_REQUIRED,
+            Self::UnknownPskIdentity => AlertDescription::UNKNOWN_PSK_IDENTITY,
             _ => AlertDescription::HANDSHAKE_FAILURE,
         }
     }
@@ -215,6 +220,9 @@ impl fmt::Display for PeerIncompatible {
             }
             Self::CertificateRequired => {
                 f.write_str("the peer sent no certificate, but one is required")
+            }
+            Self::UnknownPskIdentity => {
+                f.write_str("the client offered no PSK identity this PSK-only server knows")
             }
             Self::Other(w) => f.write_str(w),
         }

@@ -316,6 +316,6 @@ pub use error::Error;
 pub use pki_types;
 pub use verify::{
     CertificateRequestInfo, CertifiedKey, ClientCertVerifier, ClientHelloInfo, Decision,
-    PinnedCertVerifier, PinnedClientCertVerifier, ResolvesClientCert, ResolvesServerCert,
-    ServerCertVerifier, ServerName, Signer, SingleClientCert,
+    IntoServerName, PinnedCertVerifier, PinnedClientCertVerifier, ResolvesClientCert,
+    ResolvesServerCert, ServerCertVerifier, ServerName, Signer, SingleClientCert,
 };

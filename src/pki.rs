@@ -42,8 +42,9 @@ use crate::verify::CertifiedKey;
 use crate::verify_webpki::{WebPkiClientVerifier, WebPkiServerVerifier};
 use crate::x509::{Policy, TrustAnchor};
 
-/// The name to give [`ClientConnection::new`](crate::ClientConnection::new):
-/// a DNS name, or an IP address as text.
+/// A server name as text: the DNS name, or the IP address.
+/// ([`ClientConnection::new`](crate::ClientConnection::new) and the tokio
+/// connector take the `ServerName` itself.)
 pub fn server_name_str(name: &ServerName<'_>) -> String {
     use alloc::string::ToString;
     match name {

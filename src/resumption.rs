@@ -18,7 +18,7 @@ use crate::codec::{Codec, LengthPrefix, Reader, put_vec};
 use crate::crypto::hash::HashAlgorithm;
 use crate::error::{Error, InvalidMessage};
 use crate::msgs::enums::CipherSuite;
-use crate::verify::{ResolvesClientCert, ServerCertVerifier, ServerName};
+use crate::verify::{IntoServerName, ResolvesClientCert, ServerCertVerifier, ServerName};
 
 /// Format version of encoded sessions; bumped when the layout changes so
 /// that old blobs are refused instead of misread. Version 2 added the
@@ -270,7 +270,8 @@ pub struct ClientSession {
 /// credentials from being used by another.
 #[derive(Clone)]
 pub struct SessionOrigin {
-    pub(crate) verifier: Arc<dyn ServerCertVerifier>,
+    /// `None` for a PSK-only configuration (it never offers such sessions).
+    pub(crate) verifier: Option<Arc<dyn ServerCertVerifier>>,
     pub(crate) client_resolver: Option<Arc<dyn ResolvesClientCert>>,
 }
 
@@ -388,13 +389,13 @@ impl ClientSession {
 /// (e.g. `"example.com:8443"`); connections that use the same named scope
 /// share sessions even across configurations, each session still being
 /// checked against the connecting configuration ([`SessionOrigin`]).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SessionKey {
-    pub(crate) server_name: ServerName,
+    pub(crate) server_name: ServerName<'static>,
     scope: Scope,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Scope {
     /// The configuration with this identity ([`ClientConfig`]'s own).
     Config(u64),
@@ -406,9 +407,9 @@ impl SessionKey {
     /// The key of connections to `server_name` in the scope the embedder
     /// calls `scope`. `server_name` is normalised as the connection does
     /// (DNS names in lower case).
-    pub fn named(server_name: &str, scope: &str) -> Result<Self, Error> {
+    pub fn named(server_name: impl IntoServerName, scope: &str) -> Result<Self, Error> {
         Ok(Self {
-            server_name: ServerName::parse(server_name)?,
+            server_name: server_name.into_server_name()?,
             scope: Scope::Named(scope.into()),
         })
     }
@@ -416,15 +417,15 @@ impl SessionKey {
     /// The default key of connections made from `config` to `server_name`.
     pub fn for_config(
         config: &crate::config::ClientConfig,
-        server_name: &str,
+        server_name: impl IntoServerName,
     ) -> Result<Self, Error> {
-        Ok(Self::new(ServerName::parse(server_name)?, config, None))
+        Ok(Self::new(server_name.into_server_name()?, config, None))
     }
 
     /// A connection's key: its name, in `scope` if named, else in
     /// `config`'s own.
     pub(crate) fn new(
-        server_name: ServerName,
+        server_name: ServerName<'static>,
         config: &crate::config::ClientConfig,
         scope: Option<&str>,
     ) -> Self {
@@ -436,7 +437,7 @@ impl SessionKey {
     }
 
     /// The server name.
-    pub fn server_name(&self) -> &ServerName {
+    pub fn server_name(&self) -> &ServerName<'static> {
         &self.server_name
     }
 
@@ -455,8 +456,8 @@ impl fmt::Display for SessionKey {
     /// an external store.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.scope {
-            Scope::Config(id) => write!(f, "{} #config-{id}", self.server_name),
-            Scope::Named(s) => write!(f, "{} {s}", self.server_name),
+            Scope::Config(id) => write!(f, "{} #config-{id}", self.server_name.to_str()),
+            Scope::Named(s) => write!(f, "{} {s}", self.server_name.to_str()),
         }
     }
 }
@@ -880,7 +881,7 @@ mod stores {
 
         /// Tickets held for `server_name` under any key.
         pub fn count_for_name(&self, server_name: &str) -> usize {
-            let Ok(name) = crate::verify::ServerName::parse(server_name) else {
+            let Ok(name) = crate::verify::IntoServerName::into_server_name(server_name) else {
                 return 0;
             };
             self.inner

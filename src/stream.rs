@@ -120,19 +120,40 @@ where
         &mut self.conn
     }
 
-    /// The transport.
-    pub fn transport(&self) -> &T {
-        &self.transport
+    /// The transport and the connection (the names and shapes of
+    /// tokio-rustls, as the [`tokio`](crate::tokio) driver has them).
+    pub fn get_ref(&self) -> (&T, &C) {
+        (&self.transport, &self.conn)
     }
 
-    /// The transport, mutably (e.g. to set timeouts). Reading or writing
-    /// it directly corrupts the TLS stream.
-    pub fn transport_mut(&mut self) -> &mut T {
-        &mut self.transport
+    /// The transport (e.g. to set timeouts) and the connection, mutably.
+    /// Reading or writing the transport directly corrupts the TLS stream.
+    pub fn get_mut(&mut self) -> (&mut T, &mut C) {
+        (&mut self.transport, &mut self.conn)
     }
 
     /// Takes the stream apart. Application data received but not read yet
     /// is dropped.
+    pub fn into_inner(self) -> (T, C) {
+        (self.transport, self.conn)
+    }
+
+    /// The transport.
+    #[deprecated(note = "use `get_ref().0`, as on the tokio stream")]
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The transport, mutably.
+    #[deprecated(note = "use `get_mut().0`, as on the tokio stream")]
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
+    }
+
+    /// Takes the stream apart as (connection, transport).
+    #[deprecated(
+        note = "use `into_inner()`, which returns (transport, connection) as on the tokio stream"
+    )]
     pub fn into_parts(self) -> (C, T) {
         (self.conn, self.transport)
     }

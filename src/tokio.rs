@@ -78,7 +78,7 @@ use crate::conn::{ClientConnection, Connection, ServerConnection};
 use crate::driver::{DriverState, READ_CHUNK};
 use crate::error::Error;
 use crate::stream::to_io_error;
-use crate::verify::ClientHelloInfo;
+use crate::verify::{ClientHelloInfo, IntoServerName};
 /// The most plaintext one `poll_write` takes, so that the records queued
 /// but not yet sent stay bounded.
 const MAX_WRITE: usize = 4 * 16384;
@@ -114,22 +114,49 @@ impl TlsConnector {
 
     /// Runs a handshake with `server_name` over `io` and returns the
     /// stream once it is complete. A DNS name is sent in SNI and checked
-    /// against the certificate; an IP address is only checked.
-    pub fn connect<IO>(
-        &self,
-        server_name: pki_types::ServerName<'_>,
-        io: IO,
-    ) -> impl Future<Output = io::Result<ClientTlsStream<IO>>> + Send + use<IO>
+    /// against the certificate; an IP address is only checked. The name
+    /// is a [`ServerName`](crate::ServerName) as tokio-rustls takes it, or
+    /// a `&str`, `String` or `IpAddr` ([`IntoServerName`]); the future
+    /// does not borrow it.
+    pub fn connect<IO>(&self, server_name: impl IntoServerName, io: IO) -> Connect<IO>
     where
-        IO: AsyncRead + AsyncWrite + Unpin + Send,
+        IO: AsyncRead + AsyncWrite + Unpin,
     {
-        let name = crate::pki::server_name_str(&server_name);
-        let conn = ClientConnection::new(self.config.clone(), &name);
-        async move {
-            let mut tls = TlsStream::new(conn.map_err(to_io_error)?, io);
-            tls.handshake().await?;
-            Ok(tls)
+        let conn = server_name
+            .into_server_name()
+            .and_then(|name| ClientConnection::new(self.config.clone(), name));
+        Connect(Some(
+            conn.map(|c| TlsStream::new(c, io)).map_err(to_io_error),
+        ))
+    }
+}
+
+/// The handshake of [`TlsConnector::connect`]; resolves to the stream once
+/// the handshake is complete.
+pub struct Connect<IO>(Option<io::Result<ClientTlsStream<IO>>>);
+
+impl<IO> core::fmt::Debug for Connect<IO> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connect").finish_non_exhaustive()
+    }
+}
+
+impl<IO> Future for Connect<IO>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    type Output = io::Result<ClientTlsStream<IO>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let Some(Ok(tls)) = &mut this.0 {
+            ready!(tls.poll_handshake(cx))?;
         }
+        Poll::Ready(
+            this.0
+                .take()
+                .unwrap_or_else(|| Err(io::Error::other("Connect polled after it completed"))),
+        )
     }
 }
 
@@ -360,20 +387,22 @@ where
         &mut self.conn
     }
 
-    /// The transport.
-    pub fn get_ref(&self) -> &IO {
-        &self.io
+    /// The transport and the connection (as tokio-rustls's `get_ref`).
+    pub fn get_ref(&self) -> (&IO, &C) {
+        (&self.io, &self.conn)
     }
 
-    /// The transport, mutably. Reading or writing it directly corrupts
-    /// the TLS stream.
-    pub fn get_mut(&mut self) -> &mut IO {
-        &mut self.io
+    /// The transport and the connection, mutably (as tokio-rustls's
+    /// `get_mut`). Reading or writing the transport directly corrupts the
+    /// TLS stream.
+    pub fn get_mut(&mut self) -> (&mut IO, &mut C) {
+        (&mut self.io, &mut self.conn)
     }
 
-    /// Takes the stream apart; application data not read yet is dropped.
-    pub fn into_inner(self) -> (C, IO) {
-        (self.conn, self.io)
+    /// Takes the stream apart (as tokio-rustls's `into_inner`);
+    /// application data not read yet is dropped.
+    pub fn into_inner(self) -> (IO, C) {
+        (self.io, self.conn)
     }
 
     /// Whether the peer has sent close_notify.

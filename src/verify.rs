@@ -58,58 +58,110 @@ pub enum Decision<T> {
     Deferred,
 }
 
-/// The name the client wants to reach: a DNS name (sent in SNI) or an IP
-/// address (never sent in SNI, RFC 6066 §3).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ServerName {
-    /// A DNS name, lower-cased, without a trailing dot.
-    Dns(String),
-    /// An IP address literal.
-    Ip(IpAddr),
+/// The name the client wants to reach: the ecosystem's
+/// [`pki_types::ServerName`] (what rustls and tokio-rustls take), a DNS
+/// name (sent in SNI) or an IP address (never sent in SNI, RFC 6066 §3).
+///
+/// Everything that takes a server name — [`ClientConnection::new`](crate::ClientConnection::new),
+/// the tokio connector — takes any [`IntoServerName`]: this type (owned
+/// or borrowed), or for convenience a `&str` / `String` holding a DNS name
+/// or an IP literal, or an IP address. Verifiers receive it normalised: a
+/// DNS name lower-cased and without a trailing dot.
+pub use pki_types::ServerName;
+
+/// A value that names the server: a [`ServerName`], a `&str` or `String`
+/// (a DNS name or an IP literal, parsed as [`ServerName::try_from`] does),
+/// or an IP address.
+pub trait IntoServerName {
+    /// The name, owned and normalised (DNS names lower-cased, without a
+    /// trailing dot), or `Error::BadConfig` if it is neither a DNS name
+    /// nor an IP address.
+    fn into_server_name(self) -> Result<ServerName<'static>, Error>;
 }
 
-impl ServerName {
-    /// Parses an IP literal or a DNS name (letters, digits, `-`, `_`,
-    /// dot-separated labels of 1..=63 bytes, 253 bytes at most).
-    pub fn parse(name: &str) -> Result<Self, Error> {
-        if let Ok(ip) = name.parse::<IpAddr>() {
-            return Ok(Self::Ip(ip));
-        }
-        let trimmed = name.strip_suffix('.').unwrap_or(name);
-        let ok = !trimmed.is_empty()
-            && trimmed.len() <= 253
-            && trimmed.split('.').all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && label
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-            });
-        if !ok {
-            return Err(Error::BadConfig(alloc::format!(
-                "{name:?} is neither a DNS name nor an IP address"
-            )));
-        }
-        Ok(Self::Dns(trimmed.to_ascii_lowercase()))
+impl IntoServerName for ServerName<'_> {
+    fn into_server_name(self) -> Result<ServerName<'static>, Error> {
+        normalise(&self)
     }
+}
 
-    /// The DNS name, if this is one.
-    pub fn dns(&self) -> Option<&str> {
-        match self {
-            Self::Dns(n) => Some(n),
-            Self::Ip(_) => None,
+impl IntoServerName for &ServerName<'_> {
+    fn into_server_name(self) -> Result<ServerName<'static>, Error> {
+        normalise(self)
+    }
+}
+
+impl IntoServerName for &str {
+    fn into_server_name(self) -> Result<ServerName<'static>, Error> {
+        match ServerName::try_from(self) {
+            Ok(name) => normalise(&name),
+            Err(_) => Err(Error::BadConfig(alloc::format!(
+                "{self:?} is neither a DNS name nor an IP address"
+            ))),
         }
     }
 }
 
-impl fmt::Display for ServerName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Dns(n) => f.write_str(n),
-            Self::Ip(ip) => write!(f, "{ip}"),
+impl IntoServerName for &String {
+    fn into_server_name(self) -> Result<ServerName<'static>, Error> {
+        self.as_str().into_server_name()
+    }
+}
+
+impl IntoServerName for String {
+    fn into_server_name(self) -> Result<ServerName<'static>, Error> {
+        self.as_str().into_server_name()
+    }
+}
+
+impl IntoServerName for IpAddr {
+    fn into_server_name(self) -> Result<ServerName<'static>, Error> {
+        // pki-types converts from std's type only with its `std` feature.
+        Ok(ServerName::IpAddress(match self {
+            IpAddr::V4(v4) => pki_types::IpAddr::V4(v4.octets().into()),
+            IpAddr::V6(v6) => pki_types::IpAddr::V6(v6.segments().into()),
+        }))
+    }
+}
+
+/// A DNS name lower-cased and without its trailing dot (RFC 6066 §3: SNI
+/// carries no trailing dot; names compare case-insensitively), so that SNI,
+/// the session-store key and the certificate check all see one spelling.
+fn normalise(name: &ServerName<'_>) -> Result<ServerName<'static>, Error> {
+    match name {
+        ServerName::DnsName(d) => {
+            let s = d.as_ref();
+            let s = s.strip_suffix('.').unwrap_or(s).to_ascii_lowercase();
+            pki_types::DnsName::try_from(s)
+                .map(ServerName::DnsName)
+                .map_err(|_| Error::BadConfig("the server name is not a DNS name".into()))
         }
+        ServerName::IpAddress(ip) => Ok(ServerName::IpAddress(*ip)),
+        // ServerName is non_exhaustive: a kind this crate does not know.
+        _ => Err(Error::BadConfig(alloc::format!(
+            "{name:?}: only DNS names and IP addresses are supported"
+        ))),
+    }
+}
+
+/// The DNS name of `name`, if it is one.
+pub(crate) fn server_name_dns<'a>(name: &'a ServerName<'_>) -> Option<&'a str> {
+    match name {
+        ServerName::DnsName(d) => Some(d.as_ref()),
+        _ => None,
+    }
+}
+
+/// The IP address of `name`, if it is one.
+pub(crate) fn server_name_ip(name: &ServerName<'_>) -> Option<IpAddr> {
+    match name {
+        ServerName::IpAddress(pki_types::IpAddr::V4(v4)) => {
+            Some(IpAddr::from(core::net::Ipv4Addr::from(*v4.as_ref())))
+        }
+        ServerName::IpAddress(pki_types::IpAddr::V6(v6)) => {
+            Some(IpAddr::from(core::net::Ipv6Addr::from(*v6.as_ref())))
+        }
+        _ => None,
     }
 }
 
@@ -123,7 +175,7 @@ pub trait ServerCertVerifier: Send + Sync {
         &self,
         end_entity: &[u8],
         intermediates: &[Vec<u8>],
-        server_name: &ServerName,
+        server_name: &ServerName<'_>,
         now: u64,
     ) -> Decision<Result<(), CertificateError>>;
 
@@ -136,7 +188,7 @@ pub trait ServerCertVerifier: Send + Sync {
     fn verify_server_raw_public_key(
         &self,
         spki: &[u8],
-        server_name: &ServerName,
+        server_name: &ServerName<'_>,
         now: u64,
     ) -> Decision<Result<(), CertificateError>> {
         let _ = (spki, server_name, now);
@@ -206,7 +258,7 @@ impl ServerCertVerifier for PinnedRawPublicKey {
         &self,
         _end_entity: &[u8],
         _intermediates: &[Vec<u8>],
-        _server_name: &ServerName,
+        _server_name: &ServerName<'_>,
         _now: u64,
     ) -> Decision<Result<(), CertificateError>> {
         Decision::Ready(Err(certificates_refused()))
@@ -215,7 +267,7 @@ impl ServerCertVerifier for PinnedRawPublicKey {
     fn verify_server_raw_public_key(
         &self,
         spki: &[u8],
-        _server_name: &ServerName,
+        _server_name: &ServerName<'_>,
         _now: u64,
     ) -> Decision<Result<(), CertificateError>> {
         Decision::Ready(if pinned(&self.pins, spki) {
@@ -307,7 +359,7 @@ impl ServerCertVerifier for PinnedCertVerifier {
         &self,
         end_entity: &[u8],
         _intermediates: &[Vec<u8>],
-        _server_name: &ServerName,
+        _server_name: &ServerName<'_>,
         _now: u64,
     ) -> Decision<Result<(), CertificateError>> {
         let same =

@@ -11,7 +11,9 @@ use der::{Reader, SliceReader, Tag, TagNumber};
 
 use crate::error::{CertificateError, Error};
 use crate::msgs::enums::SignatureScheme;
-use crate::verify::{ClientCertVerifier, Decision, ServerCertVerifier, ServerName};
+use crate::verify::{
+    ClientCertVerifier, Decision, ServerCertVerifier, ServerName, server_name_dns, server_name_ip,
+};
 use crate::x509::{ExpectedName, Policy, TrustAnchor, Validator};
 
 /// Checks the server's chain against trust anchors: path, validity at the
@@ -58,12 +60,18 @@ impl ServerCertVerifier for WebPkiServerVerifier {
         &self,
         end_entity: &[u8],
         intermediates: &[Vec<u8>],
-        server_name: &ServerName,
+        server_name: &ServerName<'_>,
         now: u64,
     ) -> Decision<Result<(), CertificateError>> {
-        let name = match server_name {
-            ServerName::Dns(n) => ExpectedName::Dns(n),
-            ServerName::Ip(ip) => ExpectedName::Ip(*ip),
+        let name = match (server_name_dns(server_name), server_name_ip(server_name)) {
+            (Some(n), _) => ExpectedName::Dns(n),
+            (None, Some(ip)) => ExpectedName::Ip(ip),
+            (None, None) => {
+                return Decision::Ready(Err(CertificateError::Other {
+                    reason: alloc::format!("cannot check a certificate for {server_name:?}"),
+                    alert: crate::msgs::enums::AlertDescription::INTERNAL_ERROR,
+                }));
+            }
         };
         Decision::Ready(
             self.validator

@@ -314,7 +314,7 @@ fn suspended_verify_answered_later() {
         })
         .expect("verify request");
     assert_eq!(req.chain[0], identity(KEY).leaf);
-    assert_eq!(req.server_name, ServerName::Dns("localhost".into()));
+    assert_eq!(req.server_name, ServerName::try_from("localhost").unwrap());
     p.client.answer_verify(Ok(())).unwrap();
     handshake(&mut p);
     assert_eq!(p.server_data(), b"queued");

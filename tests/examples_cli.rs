@@ -684,22 +684,26 @@ fn openssl_s_client_with_client_certificates_against_the_server_example() {
 }
 
 /// Without --ca the client uses Mozilla's roots when built with the
-/// `webpki-roots` feature (so our test CA is unknown: refused), and
-/// otherwise accepts any certificate with a loud warning.
+/// `webpki-roots` feature (so our test CA is unknown: refused). Without
+/// the feature it has no trust anchors at all and refuses to connect —
+/// it used to accept any certificate with a warning — unless `--insecure`
+/// says so explicitly (then: a loud warning).
 #[test]
-fn client_without_ca_uses_the_mozilla_roots_or_warns() {
+fn client_without_trust_anchors_refuses_unless_insecure() {
     let Some((server_bin, client_bin)) =
-        examples("client_without_ca_uses_the_mozilla_roots_or_warns")
+        examples("client_without_trust_anchors_refuses_unless_insecure")
     else {
         return;
     };
     let dir = TempDir::new();
-    let (chain, key, _ca) = identity(&dir, "srv");
+    let (chain, key, ca) = identity(&dir, "srv");
     let server = Server::start(&server_bin, &["--cert", &chain, "--key", &key]);
     let port = format!("localhost:{}", server.port);
     let out = run_client(&client_bin, &[&port], b"unverified\n");
+    assert_ne!(out.status, Some(0), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    assert!(!out.stderr.contains("WARNING"), "{}", out.stderr);
     if cfg!(feature = "webpki-roots") {
-        assert_ne!(out.status, Some(0), "{}", out.stderr);
         assert!(
             out.stderr.contains("trust: Mozilla root set"),
             "{}",
@@ -713,16 +717,59 @@ fn client_without_ca_uses_the_mozilla_roots_or_warns() {
             "{}",
             out.stderr
         );
-        assert!(!out.stderr.contains("WARNING"), "{}", out.stderr);
         assert!(server.next_line().contains("UNKNOWN_CA"));
     } else {
-        assert_eq!(out.status, Some(0), "{}", out.stderr);
-        assert_eq!(out.stdout, b"unverified\n");
         assert!(
             out.stderr
-                .contains("WARNING: no --ca given: accepting ANY server certificate"),
+                .contains("error: no trust anchors: give --ca PEM")
+                && out.stderr.contains("--insecure"),
             "{}",
             out.stderr
         );
     }
+
+    // --insecure: accepted, with the warning.
+    let out = run_client(&client_bin, &["--insecure", &port], b"unverified\n");
+    assert_eq!(out.status, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, b"unverified\n");
+    assert!(
+        out.stderr
+            .contains("WARNING: --insecure: accepting ANY server certificate"),
+        "{}",
+        out.stderr
+    );
+    // --insecure with --ca is a usage error.
+    let out = run_client(&client_bin, &["--insecure", "--ca", &ca, &port], b"");
+    assert_eq!(out.status, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("exclude each other"), "{}", out.stderr);
+}
+
+/// A key file that does not belong to the certificate file is reported
+/// when the server starts, naming the mistake — not by every client
+/// failing with "CertificateVerify signature did not verify".
+#[test]
+fn server_refuses_a_key_that_does_not_match_its_certificate() {
+    let Some((server_bin, _)) =
+        examples("server_refuses_a_key_that_does_not_match_its_certificate")
+    else {
+        return;
+    };
+    let dir = TempDir::new();
+    let (chain, _key, _) = identity(&dir, "srv");
+    let (_, other_key, _) = identity(&dir, "other");
+    let out = run_client(
+        &server_bin,
+        &["--cert", &chain, "--key", &other_key, "--port", "0"],
+        b"",
+    );
+    assert_eq!(out.status, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: configuration error: server certificate: the private key does not match \
+             the certificate's public key (leaf CN=localhost)"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("listening"), "{}", out.stderr);
 }

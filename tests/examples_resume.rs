@@ -317,8 +317,8 @@ fn external_psk_between_the_examples() {
             PSK,
         ],
     );
-    // No --ca: the PSK authenticates the server (the certificate is never
-    // sent, so the "accept any" warning does not matter).
+    // No --ca: the PSK alone authenticates the server (the client is
+    // PSK-only and would refuse a certificate).
     let out = run_client(
         &client_bin,
         &[
@@ -332,6 +332,7 @@ fn external_psk_between_the_examples() {
     );
     assert_eq!(out.status, Some(0), "{}", out.stderr);
     assert_eq!(out.stdout, b"psk data\n");
+    assert!(!out.stderr.contains("WARNING"), "{}", out.stderr);
     let log = server.connection().join("\n");
     assert!(has_line(&log, "resumed: yes"), "{log}");
 }

@@ -30,8 +30,8 @@ fn defaults_are_the_documented_safe_values() {
     assert_eq!(d.max_certificate_chain, 10);
     assert_eq!(d.max_buffered_data, 1 << 20);
     assert_eq!(d.max_suspended_input, 128 * 1024);
-    assert_eq!(client_builder(KEY).build().unwrap().limits, d);
-    assert_eq!(server_builder(KEY).build().unwrap().limits, d);
+    assert_eq!(*client_builder(KEY).build().unwrap().limits(), d);
+    assert_eq!(*server_builder(KEY).build().unwrap().limits(), d);
 }
 
 #[test]

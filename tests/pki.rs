@@ -166,8 +166,7 @@ fn configs_from_pki_types_handshake_and_return_the_peer_chain() {
             .build()
             .unwrap();
     let name = ServerName::try_from("localhost").unwrap();
-    let mut client =
-        ClientConnection::new(Arc::new(client_config), &pki::server_name_str(&name)).unwrap();
+    let mut client = ClientConnection::new(Arc::new(client_config), name).unwrap();
     let mut server = ServerConnection::new(Arc::new(server_config)).unwrap();
     pump(&mut client, &mut server).unwrap();
     assert!(!client.is_handshaking() && !server.is_handshaking());
@@ -215,6 +214,11 @@ fn server_names_dns_and_ip() {
     ];
     for (name, text, ok) in cases {
         assert_eq!(pki::server_name_str(&name), text);
+        // The ServerName itself, as tokio-rustls takes it, and as text.
+        let mut client = ClientConnection::new(client_config.clone(), &name).unwrap();
+        let mut server = ServerConnection::new(server_config.clone()).unwrap();
+        let r = pump(&mut client, &mut server);
+        assert_eq!(r.is_ok(), ok, "{text}: {r:?}");
         let mut client = ClientConnection::new(client_config.clone(), text).unwrap();
         let mut server = ServerConnection::new(server_config.clone()).unwrap();
         let r = pump(&mut client, &mut server);

@@ -189,7 +189,7 @@ fn server_preference_decides_between_x509_and_raw_keys() {
             PinnedCertVerifier::new(identity(KeyType::EcdsaP256).leaf.clone()).verify_server_cert(
                 ee,
                 &[],
-                &ServerName::parse("localhost").unwrap(),
+                &ServerName::try_from("localhost").unwrap(),
                 0,
             )
         }
@@ -565,7 +565,7 @@ fn raw_key_session_is_not_resumed_where_raw_keys_are_no_longer_accepted() {
     // reload): the raw-key identity in the ticket does not resume; the
     // full handshake asks for no certificate our raw-key-only client
     // could give, and goes on without one.
-    let tickets = server().ticket_producer.clone().unwrap();
+    let tickets = server().ticket_producer().cloned().unwrap();
     let x509_only = rpk_server(KeyType::Ed25519)
         .client_auth(ClientAuth::Optional(Arc::new(PinnedRawPublicKeys::new(
             vec![spki(KeyType::EcdsaP384)],

@@ -137,24 +137,31 @@ impl tls13::ServerCertVerifier for Counting {
     }
 }
 
-/// A client config whose verifier counts, and the counter.
-fn counted(mut c: tls13::ClientConfig) -> (tls13::ClientConfig, Arc<Counting>) {
-    let counting = Arc::new(Counting(c.verifier.clone(), AtomicU64::new(0)));
-    c.verifier = counting.clone();
+/// A client config of `w` whose verifier counts, and the counter. (A
+/// built config cannot be changed, so the counting verifier goes into the
+/// builder.)
+fn counted(w: &World) -> (tls13::ClientConfig, Arc<Counting>) {
+    let pinned = tls13::PinnedCertVerifier::new(pair::identity(KeyType::EcdsaP256).leaf.clone());
+    let counting = Arc::new(Counting(Arc::new(pinned), AtomicU64::new(0)));
+    let c = tls13::ClientConfig::builder(counting.clone())
+        .time(w.clock.clone())
+        .session_store(Some(w.cache.clone()))
+        .build()
+        .unwrap();
     (c, counting)
 }
 
 #[test]
 fn stateless_ticket_resumes() {
     let w = World::new();
-    let (c, count) = counted(w.client().build().unwrap());
+    let (c, count) = counted(&w);
     let p1 = connect(c, w.server().build().unwrap());
     assert!(!p1.client.negotiated().resumed);
     assert_eq!(tickets_received(&p1), 2);
     assert_eq!(w.cache.count(&key()), 2);
     assert_eq!(count.1.load(Ordering::SeqCst), 1);
 
-    let (c, count) = counted(w.client().build().unwrap());
+    let (c, count) = counted(&w);
     let mut p2 = connect(c, w.server().build().unwrap());
     assert!(p2.client.negotiated().resumed);
     assert!(p2.server.negotiated().resumed);

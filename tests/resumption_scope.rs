@@ -177,7 +177,7 @@ fn a_session_we_authenticated_in_needs_the_same_credentials() {
     assert!(p.server.negotiated().peer_certificates.is_empty());
     // A configuration with tenant A's very resolver resumes.
     connect(&tenant_a, "svc", optional_auth(&w));
-    let resolver = tenant_a.client_cert_resolver.clone().unwrap();
+    let resolver = tenant_a.client_cert_resolver().cloned().unwrap();
     let same = Arc::new(w.client().client_cert_resolver(resolver).build().unwrap());
     let p = connect(&same, "svc", optional_auth(&w));
     assert!(p.server.negotiated().resumed);

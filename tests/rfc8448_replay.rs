@@ -648,7 +648,7 @@ fn client_replay(section: &'static str, feeding: Feeding) {
     .client_hello_hook(hook)
     .build()
     .unwrap();
-    assert_eq!(config.suites.len(), ch1.cipher_suites.len());
+    assert_eq!(config.suites().len(), ch1.cipher_suites.len());
 
     let mut client = ClientConnection::new(Arc::new(config), "server").unwrap();
     let (events, sent) = drive(&trace, &mut client, true, feeding);

@@ -158,7 +158,7 @@ fn truncation_is_unexpected_eof_not_end_of_data() {
         tls.write_all(b"partial").unwrap();
         tls.flush().unwrap();
         // Drop the socket without close_notify.
-        let (_, sock) = tls.into_parts();
+        let (sock, _) = tls.into_inner();
         sock.shutdown(std::net::Shutdown::Both).unwrap();
     });
     let mut tls = connect(port, pinned());

@@ -175,7 +175,7 @@ async fn truncation_is_an_error_not_eof() {
         tls.write_all(b"partial").await.unwrap();
         tls.flush().await.unwrap();
         // Close the TCP connection without close_notify.
-        let (_conn, mut sock) = tls.into_inner();
+        let (mut sock, _conn) = tls.into_inner();
         sock.shutdown().await.unwrap();
     });
     let connector = TlsConnector::new(client_config(a, &[]));

@@ -83,7 +83,7 @@ pub struct VerifyRequest {
     /// `X509`, or `RAW_PUBLIC_KEY` (RFC 7250).
     pub certificate_type: CertificateType,
     /// The name the client asked for.
-    pub server_name: ServerName,
+    pub server_name: ServerName<'static>,
     /// The time from the configured clock (seconds since the epoch).
     pub now: u64,
 }
@@ -144,6 +144,10 @@ pub struct Negotiated {
     pub resumed: bool,
     /// The PSK was an external one (RFC 8446 §2.2), not a ticket.
     pub external_psk: bool,
+    /// The identity of that external PSK: on a server with several
+    /// (e.g. [`ServerConfig::builder_psk_only`](crate::ServerConfig::builder_psk_only)),
+    /// which client this is. `None` for tickets and certificate handshakes.
+    pub psk_identity: Option<Vec<u8>>,
     /// 0-RTT data was offered and accepted.
     pub early_data_accepted: bool,
 }

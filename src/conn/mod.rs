@@ -116,7 +116,7 @@ use self::core::Core;
 use crate::config::{ClientConfig, ServerConfig};
 use crate::error::{CertificateError, Error};
 use crate::handshake::{self, State};
-use crate::verify::CertifiedKey;
+use crate::verify::{CertifiedKey, IntoServerName};
 
 /// The part common to clients and servers. [`ClientConnection`] and
 /// [`ServerConnection`] dereference to this.
@@ -332,10 +332,13 @@ pub struct ClientConnection {
 }
 
 impl ClientConnection {
-    /// Starts a handshake with `server_name` (a DNS name, sent in SNI, or
-    /// an IP literal, which is not). The ClientHello is in
-    /// [`pending_output`](Connection::pending_output) on return. See
-    /// [`config`](crate::config) for the order of random draws.
+    /// Starts a handshake with `server_name`: a DNS name, sent in SNI, or
+    /// an IP address, which is not — a [`ServerName`](crate::ServerName)
+    /// or for convenience a `&str`/`String` (`"example.com"`,
+    /// `"192.0.2.1"`) or an `IpAddr` (see [`IntoServerName`]). The
+    /// ClientHello is in [`pending_output`](Connection::pending_output) on
+    /// return. See [`config`](crate::config) for the order of random
+    /// draws.
     ///
     /// Sessions (for resumption) are kept in the configuration's own scope:
     /// offered only to connections made from the same [`ClientConfig`] to
@@ -343,8 +346,9 @@ impl ClientConnection {
     /// host (ports, protocols), use
     /// [`with_session_scope`](Self::with_session_scope) so that their
     /// sessions do not mix.
-    pub fn new(config: Arc<ClientConfig>, server_name: &str) -> Result<Self, Error> {
-        let (core, state) = handshake::client::start(config, server_name, None)?;
+    pub fn new(config: Arc<ClientConfig>, server_name: impl IntoServerName) -> Result<Self, Error> {
+        let (core, state) =
+            handshake::client::start(config, server_name.into_server_name()?, None)?;
         Ok(Self {
             inner: Connection { core, state },
         })
@@ -360,10 +364,11 @@ impl ClientConnection {
     /// [`SessionKey`](crate::resumption::SessionKey).
     pub fn with_session_scope(
         config: Arc<ClientConfig>,
-        server_name: &str,
+        server_name: impl IntoServerName,
         scope: &str,
     ) -> Result<Self, Error> {
-        let (core, state) = handshake::client::start(config, server_name, Some(scope))?;
+        let (core, state) =
+            handshake::client::start(config, server_name.into_server_name()?, Some(scope))?;
         Ok(Self {
             inner: Connection { core, state },
         })

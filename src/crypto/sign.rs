@@ -234,6 +234,37 @@ impl SigningKey {
         self.spki.clone()
     }
 
+    /// Whether the DER SubjectPublicKeyInfo `spki` (e.g. a certificate's)
+    /// holds this key's public half: the peer checks our CertificateVerify
+    /// against exactly that key. Besides the same encoding, an EC point
+    /// given compressed (RFC 5480 §2.2 allows it) is the same key.
+    pub fn matches_spki(&self, spki: &[u8]) -> bool {
+        if spki == self.spki.as_slice() {
+            return true;
+        }
+        let Ok(info) = SubjectPublicKeyInfoRef::try_from(spki) else {
+            return false;
+        };
+        let curve = info.algorithm.parameters_oid().ok();
+        let Some(point) = info.subject_public_key.as_bytes() else {
+            return false;
+        };
+        if info.algorithm.oid != OID_EC_PUBLIC_KEY {
+            return false;
+        }
+        match &self.inner {
+            KeyInner::P256(k) if curve == Some(OID_SECP256R1) => {
+                p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
+                    .is_ok_and(|v| v == *k.verifying_key())
+            }
+            KeyInner::P384(k) if curve == Some(OID_SECP384R1) => {
+                p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
+                    .is_ok_and(|v| v == *k.verifying_key())
+            }
+            _ => false,
+        }
+    }
+
     /// Signs a certificate's TBSCertificate for `certgen`: ECDSA P-256
     /// with SHA-256, P-384 with SHA-384 (DER signatures), Ed25519, RSA
     /// with PKCS#1 v1.5 and SHA-256 (sha256WithRSAEncryption, RFC 8017
@@ -651,6 +682,36 @@ mod tests {
         );
 
         assert!(SigningKey::from_der(b"\x30\x03\x02\x01\x00").is_err());
+    }
+
+    #[test]
+    fn a_key_matches_its_spki_with_the_point_compressed_too() {
+        let sk = p256::SecretKey::from_slice(&[7u8; 32]).unwrap();
+        let key = SigningKey::from_der(&sk.to_sec1_der().unwrap()).unwrap();
+        assert!(key.matches_spki(&key.public_key_spki()));
+        // RFC 5480 §2: id-ecPublicKey, secp256r1, the point compressed.
+        let mut compressed = hex_spki_prefix_p256_compressed();
+        compressed.extend_from_slice(sk.public_key().to_sec1_point(true).as_bytes());
+        assert!(key.matches_spki(&compressed));
+        let other = SigningKey::from_der(
+            &p256::SecretKey::from_slice(&[8u8; 32])
+                .unwrap()
+                .to_sec1_der()
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(!other.matches_spki(&compressed));
+        assert!(!other.matches_spki(&key.public_key_spki()));
+        assert!(!key.matches_spki(b"\x30\x00"));
+    }
+
+    /// SEQUENCE { SEQUENCE { id-ecPublicKey, secp256r1 }, BIT STRING (34 bytes: 0 unused bits + 33) }.
+    fn hex_spki_prefix_p256_compressed() -> Vec<u8> {
+        let mut v = alloc::vec![0x30, 0x39, 0x30, 0x13, 0x06, 0x07];
+        v.extend_from_slice(&[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]);
+        v.extend_from_slice(&[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]);
+        v.extend_from_slice(&[0x03, 0x22, 0x00]);
+        v
     }
 
     trait ForTest {

@@ -16,7 +16,7 @@ impl ClientHs {
         let c = &self.config;
         // Room for every extension we may send: one allocation.
         let mut exts = Vec::with_capacity(16);
-        if let ServerName::Dns(name) = &self.session_key.server_name {
+        if let Some(name) = server_name_dns(&self.session_key.server_name) {
             exts.push(ClientExtension::ServerName(vec![(
                 ServerNameType::HOST_NAME,
                 name.as_bytes().to_vec(),

@@ -27,7 +27,7 @@ use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule
 use crate::msgs::enums::*;
 use crate::msgs::handshake::*;
 use crate::resumption::{ClientSession, SessionKey, SessionOrigin};
-use crate::verify::{CertificateRequestInfo, Decision, ServerName};
+use crate::verify::{CertificateRequestInfo, Decision, ServerName, server_name_dns};
 use zeroize::Zeroizing;
 
 mod auth;
@@ -173,17 +173,16 @@ enum St {
 /// scope when `None`.
 pub fn start(
     config: Arc<ClientConfig>,
-    server_name: &str,
+    server_name: ServerName<'static>,
     scope: Option<&str>,
 ) -> Result<(Core, State), Error> {
-    let server_name = ServerName::parse(server_name)?;
     crate::log::debug!(
         "client: hello to {server_name:?}, groups {:?}",
         config.groups
     );
     let mut core = Core::new(config.padding, config.key_log.clone(), true);
     core.set_limits(config.limits);
-    core.negotiated.server_name = server_name.dns().map(Into::into);
+    core.negotiated.server_name = server_name_dns(&server_name).map(Into::into);
 
     // Random draws in the documented order (config module docs).
     let rng = config.rng.as_ref();

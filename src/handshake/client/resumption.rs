@@ -119,7 +119,12 @@ fn ticket_fits(config: &ClientConfig, len: usize, hash: HashAlgorithm) -> bool {
 /// `name`: made by the same verifier (or accepted again by this one, now),
 /// for a certificate type we still accept, and with the same client
 /// credentials (see [`SessionOrigin`]).
-fn compatible(config: &ClientConfig, name: &ServerName, s: &ClientSession) -> bool {
+fn compatible(config: &ClientConfig, name: &ServerName<'_>, s: &ClientSession) -> bool {
+    // A PSK-only configuration accepts no server certificate, so none of
+    // the sessions that authenticated the server with one.
+    let Some(verifier) = &config.verifier else {
+        return false;
+    };
     let typ = if s.peer_raw_public_key {
         CertificateType::RAW_PUBLIC_KEY
     } else {
@@ -146,7 +151,8 @@ fn compatible(config: &ClientConfig, name: &ServerName, s: &ClientSession) -> bo
     }
     if s.origin
         .as_ref()
-        .is_some_and(|o| Arc::ptr_eq(&o.verifier, &config.verifier))
+        .and_then(|o| o.verifier.as_ref())
+        .is_some_and(|v| Arc::ptr_eq(v, verifier))
     {
         return true;
     }
@@ -155,14 +161,12 @@ fn compatible(config: &ClientConfig, name: &ServerName, s: &ClientSession) -> bo
     let now = config.time.now_unix();
     let decision = if s.peer_raw_public_key {
         match common::received_raw_public_key(&s.peer_certificates) {
-            Ok(spki) => config
-                .verifier
-                .verify_server_raw_public_key(spki, name, now),
+            Ok(spki) => verifier.verify_server_raw_public_key(spki, name, now),
             Err(_) => return false,
         }
     } else {
         match s.peer_certificates.split_first() {
-            Some((ee, rest)) => config.verifier.verify_server_cert(ee, rest, name, now),
+            Some((ee, rest)) => verifier.verify_server_cert(ee, rest, name, now),
             None => return false,
         }
     };

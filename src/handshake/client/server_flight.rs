@@ -52,6 +52,15 @@ impl ClientHs {
                 );
             }
         };
+        if psk.is_none() && self.config.verifier.is_none() {
+            // A PSK-only client has no way to authenticate the certificate
+            // the server would send instead (RFC 9846 §2.2).
+            return Err(PeerIncompatible::Other(
+                "the server did not accept our PSK, and a PSK-only configuration cannot \
+                 authenticate a certificate",
+            )
+            .into());
+        }
         if psk.is_none() && share.is_none() {
             return Err(PeerMisbehaved::MissingExtension("key_share").into());
         }
@@ -101,6 +110,9 @@ impl ClientHs {
             Some(p) => {
                 core.negotiated.resumed = true;
                 core.negotiated.external_psk = p.external;
+                if p.external {
+                    core.negotiated.psk_identity = Some(p.identity.clone());
+                }
                 if let Some(s) = &p.session {
                     core.negotiated.peer_certificates = s.peer_certificates.clone();
                     core.negotiated.peer_raw_public_key = s.peer_raw_public_key;
@@ -308,7 +320,11 @@ impl ClientHs {
         let chain: Vec<Vec<u8>> = c.entries.into_iter().map(|e| e.data).collect();
         let raw_key = self.server_cert_type == CertificateType::RAW_PUBLIC_KEY;
         let now = self.config.time.now_unix();
-        let verifier = &self.config.verifier;
+        let verifier = self
+            .config
+            .verifier
+            .as_ref()
+            .ok_or(Error::Internal("a Certificate in a PSK-only handshake"))?;
         let decision = if raw_key {
             let spki = common::received_raw_public_key(&chain)?;
             verifier.verify_server_raw_public_key(spki, &self.session_key.server_name, now)

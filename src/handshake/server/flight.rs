@@ -101,6 +101,7 @@ impl ServerHs {
         if let Some(p) = &chosen.psk {
             core.negotiated.resumed = true;
             core.negotiated.external_psk = p.external;
+            core.negotiated.psk_identity = p.external_identity.clone();
             if let Some(s) = &p.session {
                 // The identity as this config checked it (dropped when it
                 // authenticates no clients).

@@ -186,8 +186,12 @@ impl ServerHs {
         // Without a usable share a psk_dhe_ke PSK needs a HelloRetryRequest
         // first; it is looked at on the second ClientHello (a stateful
         // ticket store would otherwise spend the ticket now).
+        let look_up = psk_offer.is_some() && (with_share.is_some() || psk_ke);
+        if cfg.cert_resolver.is_none() {
+            psk_only_offer(&cfg, psk_offer.is_some(), modes)?;
+        }
         let lookup = match psk_offer {
-            Some(o) if with_share.is_some() || psk_ke => self.choose_psk(
+            Some(o) if look_up => self.choose_psk(
                 o,
                 modes,
                 raw,
@@ -231,6 +235,10 @@ impl ServerHs {
         // The lookups are settled: their cached answers go (they hold PSKs).
         self.redeemed.clear();
         self.reverified.clear();
+        if psk.is_none() && look_up && cfg.cert_resolver.is_none() {
+            // PSK-only: no certificate to fall back to (RFC 9846 §6.2).
+            return Err(PeerIncompatible::UnknownPskIdentity.into());
+        }
         if psk.is_none() && schemes.is_none() {
             // §9.2: certificate authentication needs signature_algorithms.
             return Err(PeerMisbehaved::MissingExtension("signature_algorithms").into());
@@ -352,7 +360,11 @@ impl ServerHs {
         };
         // The resolver borrows the description; the flight then takes its
         // name and schemes (copied only when the event needs them too).
-        match cfg.cert_resolver.resolve(&info) {
+        let resolver = cfg
+            .cert_resolver
+            .as_ref()
+            .ok_or(PeerIncompatible::UnknownPskIdentity)?;
+        match resolver.resolve(&info) {
             Decision::Ready(r) => {
                 chosen.client_schemes = info.signature_schemes;
                 chosen.sni = info.server_name;
@@ -456,4 +468,27 @@ pub(super) fn cert_types(
         client,
         client_echo: offered_client.is_some(),
     })
+}
+
+/// A PSK-only server (no certificate) needs the client to offer a PSK in
+/// a key exchange mode we accept; otherwise no handshake can complete and
+/// the ClientHello is refused at once, before any HelloRetryRequest.
+fn psk_only_offer(
+    cfg: &ServerConfig,
+    offered: bool,
+    client_modes: &[PskKeyExchangeMode],
+) -> Result<(), Error> {
+    if !offered {
+        // RFC 9846 §6.2: "no acceptable PSK identity is provided".
+        return Err(PeerIncompatible::UnknownPskIdentity.into());
+    }
+    let dhe = client_modes.contains(&PskKeyExchangeMode::PSK_DHE_KE);
+    if !dhe && !(cfg.allow_psk_ke && client_modes.contains(&PskKeyExchangeMode::PSK_KE)) {
+        return Err(PeerIncompatible::Other(
+            "no PSK key exchange mode in common with the client (psk_ke, without forward \
+             secrecy, is accepted only when configured)",
+        )
+        .into());
+    }
+    Ok(())
 }

@@ -133,6 +133,8 @@ struct PskChoice {
     obfuscated_age: u32,
     /// The verified binder: identifies this ClientHello for anti-replay.
     binder: Vec<u8>,
+    /// The identity of an external PSK (reported in `Negotiated`).
+    external_identity: Option<Vec<u8>>,
 }
 
 /// What the ClientHello settled.

@@ -192,6 +192,7 @@ impl ServerHs {
                 session,
                 obfuscated_age: id.obfuscated_ticket_age,
                 binder: binder.clone(),
+                external_identity: external.then(|| id.identity.clone()),
             })));
         }
         Ok(Lookup::NotFound)
