@@ -70,23 +70,18 @@ pub enum ServerName {
 
 impl ServerName {
     /// Parses an IP literal or a DNS name (letters, digits, `-`, `_`,
-    /// dot-separated labels of 1..=63 bytes, 253 bytes at most).
+    /// dot-separated labels of 1..=63 bytes, 253 bytes at most, a last
+    /// label that is not numeric: the HostName rules of RFC 6066 §3, see
+    /// [`is_valid_host_name`](crate::msgs::extensions::is_valid_host_name)).
+    /// One trailing dot is accepted and dropped: SNI carries the name
+    /// without it. A name that is neither (`127.1`, `a b`) is refused
+    /// rather than sent in SNI; an IP address is never sent (RFC 6066 §3).
     pub fn parse(name: &str) -> Result<Self, Error> {
         if let Ok(ip) = name.parse::<IpAddr>() {
             return Ok(Self::Ip(ip));
         }
         let trimmed = name.strip_suffix('.').unwrap_or(name);
-        let ok = !trimmed.is_empty()
-            && trimmed.len() <= 253
-            && trimmed.split('.').all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && label
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-            });
+        let ok = crate::msgs::extensions::is_valid_host_name(trimmed.as_bytes());
         if !ok {
             return Err(Error::BadConfig(alloc::format!(
                 "{name:?} is neither a DNS name nor an IP address"

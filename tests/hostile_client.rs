@@ -736,12 +736,32 @@ fn second_server_hello_encrypted() {
 /// the wrong length.
 #[test]
 fn tampered_finished() {
-    for edit in [
-        (|vd: &mut Vec<u8>| vd[0] ^= 1) as fn(&mut Vec<u8>),
-        |vd| {
-            vd.pop();
+    encrypted_fails(
+        |m| {
+            let HandshakeMessage::Finished(mut vd) = parse(&m[3]) else {
+                panic!()
+            };
+            vd[0] ^= 1;
+            m[3] = HandshakeMessage::Finished(vd).to_bytes();
         },
+        PeerMisbehaved::BadFinished.into(),
+        AlertDescription::DECRYPT_ERROR,
+    );
+}
+
+/// RFC 9846 §4.5.3: `opaque verify_data[Hash.length]`; a Finished of
+/// another length does not decode (§6.2 `decode_error`), it is not a
+/// Finished that failed to verify (`decrypt_error`).
+#[test]
+fn finished_of_wrong_length_is_decode_error() {
+    for edit in [
+        (|vd: &mut Vec<u8>| {
+            vd.pop();
+        }) as fn(&mut Vec<u8>),
         |vd| vd.push(0),
+        |vd| vd.truncate(12),
+        |vd| vd.clear(),
+        |vd| vd.resize(48, 0),
     ] {
         encrypted_fails(
             |m| {
@@ -751,8 +771,8 @@ fn tampered_finished() {
                 edit(&mut vd);
                 m[3] = HandshakeMessage::Finished(vd).to_bytes();
             },
-            PeerMisbehaved::BadFinished.into(),
-            AlertDescription::DECRYPT_ERROR,
+            InvalidMessage::InvalidValue("Finished verify_data length").into(),
+            AlertDescription::DECODE_ERROR,
         );
     }
 }

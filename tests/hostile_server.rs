@@ -335,6 +335,99 @@ fn second_client_hello_changes_suite() {
     );
 }
 
+/// RFC 9846 §4.3.10: "A client MUST NOT include the early_data
+/// extension in its followup ClientHello."
+#[test]
+fn early_data_in_second_client_hello_is_illegal_parameter() {
+    retry_fails(
+        |ch| {
+            // Before pre_shared_key would be, i.e. anywhere: there is none.
+            ch.extensions.push(ClientExtension::EarlyData);
+        },
+        PeerMisbehaved::IllegalParameter("early_data in the second ClientHello").into(),
+        AlertDescription::ILLEGAL_PARAMETER,
+    );
+}
+
+/// RFC 9846 §4.2.2: after a HelloRetryRequest the client "MUST send the
+/// same ClientHello without modification" except for key_share,
+/// early_data (removed), cookie, pre_shared_key and padding. Everything
+/// else the server can compare is compared.
+#[test]
+fn second_client_hello_must_repeat_the_first() {
+    let edits: Vec<(&str, Box<dyn Fn(&mut ClientHello)>)> = vec![
+        ("random", Box::new(|ch| ch.random[0] ^= 1)),
+        ("session id", Box::new(|ch| ch.legacy_session_id[0] ^= 1)),
+        (
+            "legacy_version",
+            Box::new(|ch| ch.legacy_version = ProtocolVersion(0x0301)),
+        ),
+        (
+            "one more suite",
+            Box::new(|ch| {
+                ch.cipher_suites
+                    .push(CipherSuite::TLS_CHACHA20_POLY1305_SHA256)
+            }),
+        ),
+        (
+            "signature schemes",
+            Box::new(|ch| {
+                for e in &mut ch.extensions {
+                    if let ClientExtension::SignatureAlgorithms(s) = e {
+                        s.reverse();
+                    }
+                }
+            }),
+        ),
+        (
+            "an added extension",
+            Box::new(|ch| {
+                ch.extensions
+                    .insert(0, ClientExtension::Alpn(vec![b"h2".to_vec()]))
+            }),
+        ),
+        (
+            "a removed extension",
+            Box::new(|ch| {
+                ch.extensions
+                    .retain(|e| !matches!(e, ClientExtension::PskKeyExchangeModes(_)))
+            }),
+        ),
+        (
+            "extension order",
+            Box::new(|ch| {
+                let first = ch.extensions.remove(0);
+                let at = ch.extensions.len() - 1;
+                ch.extensions.insert(at, first);
+            }),
+        ),
+    ];
+    for (what, edit) in edits {
+        let (mut m, mut ch2, mut wire) = retried();
+        edit(&mut ch2);
+        wire.extend(ch_record(ch2));
+        let err: Error =
+            PeerMisbehaved::IllegalParameter("second ClientHello differs from the first").into();
+        assert_eq!(m.server.receive(&wire), Err(err.clone()), "{what}");
+        assert_eq!(
+            alert_on_wire(&m.take_server(), None, 0),
+            AlertDescription::ILLEGAL_PARAMETER,
+            "{what}"
+        );
+    }
+}
+
+/// RFC 9846 §4.2.2: padding may be added, removed or resized in the
+/// second ClientHello.
+#[test]
+fn second_client_hello_may_change_padding() {
+    let (mut m, mut ch2, mut wire) = retried();
+    ch2.extensions.insert(0, ClientExtension::Padding(100));
+    wire.extend(ch_record(ch2));
+    m.server.receive(&wire).unwrap();
+    assert!(!m.take_server().is_empty());
+}
+
 // ---- the client's encrypted flight, edited ----
 
 /// Runs a real handshake up to the client's last flight and returns it as
@@ -393,9 +486,27 @@ fn unedited_client_flight_is_accepted() {
 
 #[test]
 fn tampered_client_finished() {
+    flight_fails(
+        |m| {
+            let HandshakeMessage::Finished(mut vd) = parse(&m[0]) else {
+                panic!()
+            };
+            vd[31] ^= 0x80;
+            m[0] = HandshakeMessage::Finished(vd).to_bytes();
+        },
+        PeerMisbehaved::BadFinished.into(),
+        AlertDescription::DECRYPT_ERROR,
+    );
+}
+
+/// RFC 9846 §4.5.3 / §6.2: a client Finished whose verify_data is not
+/// Hash.length bytes is a `decode_error`, not a `decrypt_error`.
+#[test]
+fn client_finished_of_wrong_length_is_decode_error() {
     for edit in [
-        (|vd: &mut Vec<u8>| vd[31] ^= 0x80) as fn(&mut Vec<u8>),
-        |vd| vd.truncate(12),
+        (|vd: &mut Vec<u8>| vd.truncate(12)) as fn(&mut Vec<u8>),
+        |vd| vd.push(0),
+        |vd| vd.clear(),
     ] {
         flight_fails(
             |m| {
@@ -405,8 +516,8 @@ fn tampered_client_finished() {
                 edit(&mut vd);
                 m[0] = HandshakeMessage::Finished(vd).to_bytes();
             },
-            PeerMisbehaved::BadFinished.into(),
-            AlertDescription::DECRYPT_ERROR,
+            InvalidMessage::InvalidValue("Finished verify_data length").into(),
+            AlertDescription::DECODE_ERROR,
         );
     }
 }

@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq;
 use crate::codec::{Codec, StackBytes};
 use crate::conn::core::Core;
 use crate::crypto::hash::{HashAlgorithm, Output};
-use crate::error::{Error, PeerMisbehaved};
+use crate::error::{Error, InvalidMessage, PeerMisbehaved};
 use crate::key_schedule::{self, MasterSchedule};
 use crate::msgs::enums::ExtensionType;
 use crate::msgs::handshake::{HandshakeMessage, encode_certificate};
@@ -95,12 +95,21 @@ pub fn encode_our_certificate(
 }
 
 /// Checks a received Finished (§4.4.4) in constant time.
+///
+/// RFC 9846 §4.5.3: `opaque verify_data[Hash.length]`. A body of another
+/// length does not fit the message's syntax, so it is a `decode_error`
+/// (§6.2), not a Finished that failed to verify (`decrypt_error`); the
+/// length is public (the negotiated hash's), so the early return leaks
+/// nothing.
 pub fn check_finished(
     hash: HashAlgorithm,
     base_key: &[u8],
     transcript_hash: &[u8],
     received: &[u8],
 ) -> Result<(), Error> {
+    if received.len() != hash.output_len() {
+        return Err(InvalidMessage::InvalidValue("Finished verify_data length").into());
+    }
     let expected = key_schedule::finished_verify_data(hash, base_key, transcript_hash);
     let expected = expected.as_ref();
     if expected.len() == received.len() && bool::from(expected.ct_eq(received)) {
@@ -124,9 +133,13 @@ pub fn psk_binder(
     key_schedule::finished_verify_data(hash, key.as_ref(), transcript_hash)
 }
 
-/// Parses one whole message.
-pub fn parse(raw: &[u8]) -> Result<HandshakeMessage, Error> {
-    Ok(HandshakeMessage::read_exact(raw, "handshake message")?)
+/// Parses one whole message from the peer, its lists bounded by the
+/// connection's [`Limits`](crate::config::Limits).
+pub fn parse(core: &Core, raw: &[u8]) -> Result<HandshakeMessage, Error> {
+    let mut r = crate::codec::Reader::new(raw);
+    let msg = HandshakeMessage::read_limited(&mut r, &core.limits().list_limits())?;
+    r.expect_empty("handshake message")?;
+    Ok(msg)
 }
 
 /// The verify_data of `raw` when it is one whole Finished message (§4.4.4),
@@ -292,18 +305,36 @@ pub fn received_raw_public_key(entries: &[Vec<u8>]) -> Result<&[u8], Error> {
     Ok(spki)
 }
 
-/// Whether a list has a duplicate (small lists only).
-pub fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
+/// Whether a list has a duplicate (n·log n).
+pub fn has_duplicates<T: Ord>(items: &[T]) -> bool {
     has_duplicate_keys(items, |t| t)
 }
 
-/// Whether two items of a list have the same `key` (small lists only),
-/// without collecting the keys.
-pub fn has_duplicate_keys<'t, T, K: PartialEq>(items: &'t [T], key: impl Fn(&'t T) -> K) -> bool {
-    items.iter().enumerate().any(|(i, a)| {
-        let k = key(a);
-        items.iter().skip(i.saturating_add(1)).any(|b| key(b) == k)
-    })
+/// Whether two items of a list have the same `key`: the keys sorted, then
+/// neighbours compared (n·log n, whatever the peer put in the list).
+pub fn has_duplicate_keys<'t, T, K: Ord>(items: &'t [T], key: impl Fn(&'t T) -> K) -> bool {
+    let mut keys: Vec<K> = items.iter().map(key).collect();
+    keys.sort_unstable();
+    keys.windows(2).any(|w| matches!(w, [a, b] if a == b))
+}
+
+/// A sorted copy of `items` for [`SortedSet::contains`] in log n: a
+/// membership test over a peer's list that stays n·log n however long
+/// the lists are.
+pub struct SortedSet<T: Ord>(Vec<T>);
+
+impl<T: Ord + Copy> SortedSet<T> {
+    /// Sorts a copy of `items`.
+    pub fn new(items: &[T]) -> Self {
+        let mut v = items.to_vec();
+        v.sort_unstable();
+        Self(v)
+    }
+
+    /// Whether `item` is in the set.
+    pub fn contains(&self, item: &T) -> bool {
+        self.0.binary_search(item).is_ok()
+    }
 }
 
 /// The messages of RFC 8446 §4.2's extension table, as bit flags.
@@ -425,7 +456,7 @@ mod tests {
         bad[7] = bad[7].wrapping_add(1);
         assert_eq!(
             certificate_verify_body(&bad).unwrap_err(),
-            parse(&bad).unwrap_err()
+            Error::from(HandshakeMessage::read_exact(&bad, "handshake message").unwrap_err())
         );
         assert_eq!(
             certificate_verify_body(&finished_message(&[1; 32])).unwrap(),

@@ -63,6 +63,10 @@ pub struct ClientHs {
     /// The transcript through our Finished, kept when we offered
     /// post_handshake_auth (§4.6.2).
     pha_transcript: Option<Box<Transcript>>,
+    /// The server's chain (leaf first) while it is being verified: it
+    /// moves to `Negotiated::peer_certificates` only once the verifier
+    /// accepted it and its CertificateVerify verified.
+    peer_chain: Vec<Vec<u8>>,
 }
 
 /// A PSK the ClientHello offers (§4.2.11).
@@ -212,6 +216,7 @@ pub fn start(config: Arc<ClientConfig>, server_name: &str) -> Result<(Core, Stat
         psk,
         early: Early::default(),
         pha_transcript: None,
+        peer_chain: Vec::new(),
         server_cert_type: CertificateType::X509,
         client_cert_type: CertificateType::X509,
     };
@@ -341,7 +346,7 @@ impl ClientHs {
                 other => self.state = other,
             }
         }
-        let msg = common::parse(raw)?;
+        let msg = common::parse(core, raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectServerHello { shares, retry }, HandshakeMessage::ServerHello(sh)) => {
                 if sh.is_retry_request() {

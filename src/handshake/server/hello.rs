@@ -90,16 +90,24 @@ impl ServerHs {
         if schemes.is_none() {
             return Err(PeerMisbehaved::MissingExtension("signature_algorithms").into());
         }
+        // The lists are bounded when parsed (`Limits`); the checks over
+        // them stay n·log n however the limits are set: the client's
+        // groups are sorted once and looked up.
+        let offered_groups = common::SortedSet::new(groups);
         let has_share = |g: &NamedGroup| shares.iter().any(|s| s.group == *g);
         if common::has_duplicate_keys(shares, |s| s.group)
-            || shares.iter().any(|s| !groups.contains(&s.group))
+            || shares.iter().any(|s| !offered_groups.contains(&s.group))
         {
             // §4.2.8: one share per group, each for an offered group.
             return Err(PeerMisbehaved::IllegalParameter("key_share entries").into());
         }
 
         // Our groups the client supports, in our order.
-        let mut mutual = cfg.groups.iter().copied().filter(|g| groups.contains(g));
+        let mut mutual = cfg
+            .groups
+            .iter()
+            .copied()
+            .filter(|g| offered_groups.contains(g));
         let first_mutual = mutual.next().ok_or(PeerIncompatible::NoCommonGroup)?;
         let with_share = if cfg.strict_group_preference || has_share(&first_mutual) {
             Some(first_mutual).filter(has_share)
@@ -121,6 +129,22 @@ impl ServerHs {
             if suite.suite != r.suite {
                 return Err(PeerMisbehaved::IllegalParameter(
                     "second ClientHello changed the cipher suite",
+                )
+                .into());
+            }
+            // RFC 9846 §4.3.10: "A client MUST NOT include the early_data
+            // extension in its followup ClientHello."
+            if ch.find(ExtensionType::EARLY_DATA).is_some() {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "early_data in the second ClientHello",
+                )
+                .into());
+            }
+            // RFC 9846 §4.2.2: the same ClientHello but for the changes
+            // listed there.
+            if !hello_fingerprint(raw).is_some_and(|f| f.as_ref() == r.fingerprint.as_ref()) {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "second ClientHello differs from the first",
                 )
                 .into());
             }
@@ -334,11 +358,14 @@ impl ServerHs {
             core.write_ccs();
             self.sent_ccs = true;
         }
+        let fingerprint = hello_fingerprint(raw)
+            .ok_or(Error::Internal("a parsed ClientHello has no fingerprint"))?;
         self.state = St::ExpectClientHello {
             retry: Some(Retry {
                 suite: suite.suite,
                 group,
                 cookie,
+                fingerprint,
             }),
         };
         Ok(())
@@ -385,4 +412,58 @@ pub(super) fn cert_types(
         client,
         client_echo: offered_client.is_some(),
     })
+}
+
+/// What RFC 9846 §4.2.2 lets the second ClientHello change: key_share
+/// (the requested group's share), early_data (removed), cookie (added),
+/// pre_shared_key (new ages and binders, fewer identities) and padding.
+/// (Future extensions may allow more, but only when present in our
+/// HelloRetryRequest, which carries none.)
+fn may_change_after_retry(typ: ExtensionType) -> bool {
+    matches!(
+        typ,
+        ExtensionType::KEY_SHARE
+            | ExtensionType::EARLY_DATA
+            | ExtensionType::COOKIE
+            | ExtensionType::PRE_SHARED_KEY
+            | ExtensionType::PADDING
+    )
+}
+
+/// A SHA-256 digest of everything in the ClientHello message `raw` that
+/// must not change between the first and the second ClientHello (RFC 9846
+/// §4.2.2): legacy_version, random, legacy_session_id, cipher_suites,
+/// legacy_compression_methods, and every extension (type and body, in
+/// order) except those [`may_change_after_retry`]. Read from the bytes in
+/// one pass, so the comparison is linear in the hello and keeps 32 bytes
+/// between the two hellos. `None` for bytes that do not frame as a
+/// ClientHello (never the case for one that parsed).
+fn hello_fingerprint(raw: &[u8]) -> Option<Output> {
+    use crate::codec::{LengthPrefix, Reader};
+    let mut r = Reader::new(raw);
+    // Type and length: checked when the message was parsed.
+    r.take(4)?;
+    let mut h = HashAlgorithm::Sha256.start();
+    // legacy_version, random; then the length-prefixed fields, each with
+    // its prefix so that no two different hellos hash the same bytes.
+    h.update(r.take(34)?);
+    for prefix in [LengthPrefix::U8, LengthPrefix::U16, LengthPrefix::U8] {
+        let start = r.used();
+        r.vec_bytes(prefix, "ClientHello field").ok()?;
+        h.update(raw.get(start..r.used())?);
+    }
+    if r.any_left() {
+        let mut exts = r.sub(LengthPrefix::U16, "extensions").ok()?;
+        while exts.any_left() {
+            let typ = ExtensionType::read(&mut exts).ok()?;
+            let body = exts.vec_bytes(LengthPrefix::U16, "extension").ok()?;
+            if may_change_after_retry(typ) {
+                continue;
+            }
+            h.update(&typ.0.to_be_bytes());
+            h.update(&(body.len() as u32).to_be_bytes());
+            h.update(body);
+        }
+    }
+    Some(h.current())
 }
