@@ -655,3 +655,199 @@ fn post_handshake_unexpected_messages() {
         );
     }
 }
+
+// ---- server_name (RFC 6066 §3) ----
+
+fn with_host_name(name: &[u8]) -> Vec<u8> {
+    edited(|ch| {
+        for e in &mut ch.extensions {
+            if let ClientExtension::ServerName(names) = e {
+                *names = vec![(ServerNameType::HOST_NAME, name.to_vec())];
+            }
+        }
+    })
+}
+
+/// Names RFC 6066 §3 does not permit in HostName: "Literal IPv4 and IPv6
+/// addresses are not permitted", "ASCII encoding without a trailing dot",
+/// a DNS host name (letters, digits, hyphens in labels of 1..=63 bytes).
+const BAD_HOST_NAMES: &[&[u8]] = &[
+    b"../../etc/passwd\0.pem",
+    b"a/b",
+    b"with space.example",
+    b"nul\0.example",
+    b"192.0.2.1",
+    b"127.1",
+    b"0x7f000001",
+    b"::1",
+    b"[2001:db8::1]",
+    b"example.com.",
+    b".example.com",
+    b"a..b",
+    b"-lead.example",
+    b"trail-.example",
+    "b\u{fc}cher.example".as_bytes(),
+    b"\xff\xfe",
+];
+
+/// The server refuses an invalid HostName with a fatal illegal_parameter
+/// before anything (a resolver, a ticket lookup) sees it.
+#[test]
+fn server_name_must_be_a_dns_host_name() {
+    for name in BAD_HOST_NAMES {
+        fails_plain(
+            &with_host_name(name),
+            InvalidMessage::InvalidHostName.into(),
+            AlertDescription::ILLEGAL_PARAMETER,
+        );
+    }
+    let long_label = [b'a'; 64];
+    fails_plain(
+        &with_host_name(&long_label),
+        InvalidMessage::InvalidHostName.into(),
+        AlertDescription::ILLEGAL_PARAMETER,
+    );
+    let too_long = [b"a.".repeat(126), b"ab".to_vec()].concat();
+    assert_eq!(too_long.len(), 254);
+    fails_plain(
+        &with_host_name(&too_long),
+        InvalidMessage::InvalidHostName.into(),
+        AlertDescription::ILLEGAL_PARAMETER,
+    );
+}
+
+/// Valid names still pass, in any case, up to the length limits; the
+/// resolver sees them lower-cased.
+#[test]
+fn server_name_valid_host_names_are_accepted() {
+    let max = [b"a.".repeat(125), b"abc".to_vec()].concat();
+    assert_eq!(max.len(), 253);
+    for name in [
+        &b"LocalHost"[..],
+        b"xn--bcher-kva.example",
+        b"_acme.example-1.com",
+        b"1.2.3.example",
+        b"a",
+        &[b'a'; 63][..],
+        &max,
+    ] {
+        let mut s = server();
+        s.receive(&with_host_name(name)).unwrap();
+        assert!(!s.pending_output().is_empty());
+    }
+}
+
+/// The Acceptor parses the ClientHello with the same rules: an invalid
+/// HostName never reaches the application's config choice.
+#[test]
+fn acceptor_refuses_invalid_server_name() {
+    for name in BAD_HOST_NAMES {
+        let mut a = tls13::conn::accept::Acceptor::new();
+        let err: Error = InvalidMessage::InvalidHostName.into();
+        assert_eq!(a.receive(&with_host_name(name)), Err(err));
+        assert!(a.client_hello().is_none());
+        assert_eq!(
+            alert_on_wire(a.pending_output(), None, 0),
+            AlertDescription::ILLEGAL_PARAMETER
+        );
+    }
+}
+
+/// The client never puts an invalid name in SNI: IP addresses are not
+/// sent at all (RFC 6066 §3), other non-host-names are refused when the
+/// connection is made, and a trailing dot is dropped.
+#[test]
+fn client_sends_only_valid_host_names_in_sni() {
+    let config = Arc::new(pair::client_builder(KEY).build().unwrap());
+    let sni = |name: &str| -> Option<Vec<u8>> {
+        let mut c = tls13::ClientConnection::new(config.clone(), name).unwrap();
+        let out = c.pending_output().to_vec();
+        c.consume_output(out.len());
+        let HandshakeMessage::ClientHello(ch) = parse(&records(&out)[0].1) else {
+            panic!()
+        };
+        ch.extensions.iter().find_map(|e| match e {
+            ClientExtension::ServerName(n) => Some(n[0].1.clone()),
+            _ => None,
+        })
+    };
+    assert_eq!(sni("Example.COM"), Some(b"example.com".to_vec()));
+    assert_eq!(sni("example.com."), Some(b"example.com".to_vec()));
+    assert_eq!(sni("192.0.2.1"), None);
+    assert_eq!(sni("::1"), None);
+    for bad in [
+        "127.1",
+        "0x7f000001",
+        "a b",
+        "a/b",
+        "a..b",
+        "bücher.example",
+        "",
+    ] {
+        assert!(
+            matches!(
+                tls13::ClientConnection::new(config.clone(), bad),
+                Err(Error::BadConfig(_))
+            ),
+            "{bad:?}"
+        );
+    }
+}
+
+// ---- Negotiated::peer_certificates only after acceptance (issue 11 #13) ----
+
+struct DeferClientVerify;
+impl tls13::ClientCertVerifier for DeferClientVerify {
+    fn verify_client_cert(
+        &self,
+        _: &[u8],
+        _: &[Vec<u8>],
+        _: u64,
+    ) -> tls13::Decision<Result<(), tls13::error::CertificateError>> {
+        tls13::Decision::Deferred
+    }
+}
+
+/// The server side of the same rule: the client's chain is not the
+/// peer's while a deferred verification is pending, nor after a refusal;
+/// it is once the verification and the CertificateVerify passed.
+#[test]
+fn client_peer_certificates_only_after_the_verifier_accepted() {
+    for accept in [false, true] {
+        let id = pair::identity(KEY);
+        let key = tls13::crypto::sign::SigningKey::from_der(&id.key).unwrap();
+        let mut m = Mitm::with(
+            |c| c.client_auth_cert(vec![id.leaf.clone()], key),
+            |s| s.client_auth(tls13::ClientAuth::Required(Arc::new(DeferClientVerify))),
+        );
+        let ch = m.take_client();
+        m.server.receive(&ch).unwrap();
+        let flight = m.take_server();
+        m.client.receive(&flight).unwrap();
+        let fin = m.take_client();
+        m.server.receive(&fin).unwrap();
+        assert!(
+            std::iter::from_fn(|| m.server.next_event())
+                .any(|e| matches!(e, tls13::Event::VerifyClientCert(_)))
+        );
+        assert!(
+            m.server.negotiated().peer_certificates.is_empty(),
+            "pending"
+        );
+        if accept {
+            m.server.answer_verify(Ok(())).unwrap();
+            assert!(!m.server.is_handshaking());
+            assert_eq!(
+                m.server.negotiated().peer_certificates,
+                vec![id.leaf.clone()]
+            );
+        } else {
+            let refused = tls13::error::CertificateError::NotPinned;
+            assert!(m.server.answer_verify(Err(refused)).is_err());
+            assert!(
+                m.server.negotiated().peer_certificates.is_empty(),
+                "refused"
+            );
+        }
+    }
+}
