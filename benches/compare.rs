@@ -1072,6 +1072,76 @@ fn hostile_hellos(ch: &ClientHello) -> Vec<(&'static str, ClientHello)> {
         "certificate-authorities",
         edit(&|exts| exts.insert(0, E::CertificateAuthorities(vec![vec![0x30]; 21_200]))),
     ));
+    // Every list as long as the default limits let it be, padded to
+    // 64 KiB: the most a hello that is answered can make the server do.
+    let d = tls13::config::Limits::default();
+    let mut all = ch.clone();
+    let real = std::mem::take(&mut all.cipher_suites);
+    all.cipher_suites = (real.len()..d.max_list_entries)
+        .map(|i| CipherSuite(unknown(i)))
+        .collect();
+    all.cipher_suites.extend(real);
+    for e in all.extensions.iter_mut() {
+        match e {
+            E::SupportedGroups(g) => {
+                let n = d.max_list_entries - g.len();
+                g.extend((0..n).map(|i| NamedGroup(unknown(i))));
+            }
+            E::KeyShare(k) => {
+                let real = k.clone();
+                *k = (0..d.max_key_shares - real.len())
+                    .map(|i| KeyShareEntry {
+                        group: NamedGroup(unknown(i)),
+                        payload: vec![1],
+                    })
+                    .collect();
+                k.extend(real);
+            }
+            E::SignatureAlgorithms(s) => {
+                let real = std::mem::take(s);
+                *s = (real.len()..d.max_list_entries)
+                    .map(|i| SignatureScheme(unknown(i)))
+                    .collect();
+                s.extend(real);
+            }
+            _ => {}
+        }
+    }
+    let listed = all.extensions.len() + 4;
+    let unknowns = (0..d.max_extensions - listed).map(|i| {
+        E::Unknown(tls13::msgs::handshake::UnknownExtension {
+            typ: tls13::msgs::enums::ExtensionType(unknown(i)),
+            body: Vec::new(),
+        })
+    });
+    all.extensions.splice(0..0, unknowns);
+    all.extensions
+        .insert(0, E::Alpn(vec![vec![b'x']; d.max_list_entries]));
+    all.extensions.insert(
+        0,
+        E::CertificateAuthorities(vec![vec![0x30]; d.max_list_entries]),
+    );
+    let n = d.max_psk_identities as u32;
+    all.extensions.push(E::PreSharedKey(OfferedPsks {
+        identities: (0..n)
+            .map(|i| PskIdentity {
+                identity: i.to_be_bytes().to_vec(),
+                obfuscated_ticket_age: i,
+            })
+            .collect(),
+        binders: vec![vec![7; 32]; n as usize],
+    }));
+    let size = HandshakeMessage::ClientHello(all.clone()).to_bytes().len();
+    all.extensions.insert(0, E::Padding(65_536 - 4 - size));
+    out.push(("all-lists-at-limits", all));
+    // The size alone: a real hello padded to 64 KiB (RFC 7685), which the
+    // server must read and hash whatever its lists.
+    let mut padded = ch.clone();
+    let size = HandshakeMessage::ClientHello(padded.clone())
+        .to_bytes()
+        .len();
+    padded.extensions.insert(0, E::Padding(65_536 - 4 - size));
+    out.push(("padding-only", padded));
     out.push((
         "psk-identities",
         edit(&|exts| {
@@ -1099,6 +1169,34 @@ fn handshake_records(msg: &[u8]) -> Vec<u8> {
         out.extend_from_slice(chunk);
     }
     out
+}
+
+/// The server config of the hostile rows and the records of the hello
+/// `variant` (`normal`: the real client's).
+fn hostile_wire(pki: &Pki, variant: &str) -> (Arc<ServerConfig>, Vec<u8>) {
+    let Setup::Ours { client, server } =
+        ours_setup(pki, &pki.p256, HS_SUITE, NamedGroup::X25519, Kind::Full)
+    else {
+        unreachable!()
+    };
+    let cl = ClientConnection::new(client, "localhost").unwrap();
+    let first = cl.pending_output().to_vec();
+    if variant == "normal" {
+        return (server, first);
+    }
+    let HandshakeMessage::ClientHello(ch) =
+        HandshakeMessage::read(&mut tls13::codec::Reader::new(&first[5..])).unwrap()
+    else {
+        panic!("not a ClientHello")
+    };
+    let (_, h) = hostile_hellos(&ch)
+        .into_iter()
+        .find(|(name, _)| *name == variant)
+        .expect("a hostile variant");
+    (
+        server,
+        handshake_records(&HandshakeMessage::ClientHello(h).to_bytes()),
+    )
 }
 
 /// The server's cost for one ClientHello (`wire`): a new connection, the
@@ -1903,6 +2001,24 @@ fn profile(target: &str) {
         .unwrap_or(200);
     let pki = pki(false);
     let (lib, name) = target.split_once('/').expect("LIB/CASE");
+    if let Some(variant) = name.strip_prefix(&format!("{HOSTILE}-")) {
+        // `ours/hs-hostile-clienthello-VARIANT` (or `-normal`): N hellos.
+        let (server, wire) = hostile_wire(&pki, variant);
+        // Ten rounds of n/10; the fastest round's time per hello (the
+        // others only lose time to other processes).
+        let per_round = (n / 10).max(1);
+        let mut best = f64::MAX;
+        for _ in 0..10 {
+            let t0 = Instant::now();
+            for _ in 0..per_round {
+                let mut s = tls13::ServerConnection::new(server.clone()).unwrap();
+                let _ = std::hint::black_box(s.receive(&wire));
+            }
+            best = best.min(t0.elapsed().as_secs_f64() * 1e6 / per_round as f64);
+        }
+        println!("{n} ClientHellos of {target}: {best:.1} us each (fastest of 10 rounds)");
+        return;
+    }
     let case = hs_cases()
         .into_iter()
         .find(|c| c.name == name)

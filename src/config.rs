@@ -278,9 +278,13 @@ pub struct Limits {
     /// server names, PSK key exchange modes, certificate types, and the
     /// entries of a Certificate message (of which at most
     /// [`max_certificate_chain`](Self::max_certificate_chain) are then
-    /// accepted). Default 1024: the largest real lists are a few hundred
-    /// (an old client's cipher suites, a server's CA names).
-    /// `InvalidMessage::ListTooLong`, `illegal_parameter`.
+    /// accepted). Default 512: the largest real lists are a few hundred
+    /// at most (an old client's cipher suites, a server's CA names in a
+    /// CertificateRequest); a name list costs an allocation per entry, so
+    /// a hello with every list at this limit and padded to 64 KiB costs
+    /// the server under twice a normal hello (bench row
+    /// `hs-hostile-clienthello`). `InvalidMessage::ListTooLong`,
+    /// `illegal_parameter`.
     pub max_list_entries: usize,
 }
 
@@ -334,7 +338,7 @@ impl Default for Limits {
             max_extensions: 256,
             max_key_shares: 16,
             max_psk_identities: 16,
-            max_list_entries: 1024,
+            max_list_entries: 512,
         }
     }
 }

@@ -33,7 +33,7 @@ fn defaults_are_the_documented_safe_values() {
     assert_eq!(d.max_extensions, 256);
     assert_eq!(d.max_key_shares, 16);
     assert_eq!(d.max_psk_identities, 16);
-    assert_eq!(d.max_list_entries, 1024);
+    assert_eq!(d.max_list_entries, 512);
     assert_eq!(client_builder(KEY).build().unwrap().limits, d);
     assert_eq!(server_builder(KEY).build().unwrap().limits, d);
 }
