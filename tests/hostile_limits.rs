@@ -633,7 +633,8 @@ fn server_message_lists_are_bounded_by_limits() {
         l.max_list_entries = 30;
     });
     type Edit = Box<dyn Fn(&mut Vec<Vec<u8>>)>;
-    let ee = |f: Box<dyn Fn(&mut Vec<ServerExtension>)>| -> Edit {
+    type EditEe = Box<dyn Fn(&mut Vec<ServerExtension>)>;
+    let ee = |f: EditEe| -> Edit {
         Box::new(move |m: &mut Vec<Vec<u8>>| {
             let HandshakeMessage::EncryptedExtensions(mut exts) = parse(&m[0]) else {
                 panic!()
@@ -706,7 +707,7 @@ fn server_message_lists_are_bounded_by_limits() {
             m.client.receive(&{
                 let mut wire = f.plain.clone();
                 wire.extend(seal(
-                    &m.secrets.get(tls13_hs_secret()),
+                    &m.secrets.get(S_HS),
                     0,
                     ContentType::HANDSHAKE,
                     &f.messages.concat(),
@@ -723,8 +724,4 @@ fn server_message_lists_are_bounded_by_limits() {
             "{list}"
         );
     }
-}
-
-fn tls13_hs_secret() -> &'static str {
-    S_HS
 }

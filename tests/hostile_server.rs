@@ -355,7 +355,8 @@ fn early_data_in_second_client_hello_is_illegal_parameter() {
 /// else the server can compare is compared.
 #[test]
 fn second_client_hello_must_repeat_the_first() {
-    let edits: Vec<(&str, Box<dyn Fn(&mut ClientHello)>)> = vec![
+    type Edit = Box<dyn Fn(&mut ClientHello)>;
+    let edits: Vec<(&str, Edit)> = vec![
         ("random", Box::new(|ch| ch.random[0] ^= 1)),
         ("session id", Box::new(|ch| ch.legacy_session_id[0] ^= 1)),
         (

@@ -142,7 +142,7 @@ impl ServerHs {
             }
             // RFC 9846 §4.2.2: the same ClientHello but for the changes
             // listed there.
-            if !hello_fingerprint(raw).is_some_and(|f| f.as_ref() == r.fingerprint.as_ref()) {
+            if hello_fingerprint(raw).is_none_or(|f| f.as_ref() != r.fingerprint.as_ref()) {
                 return Err(PeerMisbehaved::IllegalParameter(
                     "second ClientHello differs from the first",
                 )
