@@ -310,30 +310,52 @@ pub fn has_duplicates<T: Ord>(items: &[T]) -> bool {
     has_duplicate_keys(items, |t| t)
 }
 
-/// Whether two items of a list have the same `key`: the keys sorted, then
+/// Lists up to this long are searched in place (no allocation, at most
+/// this many comparisons per lookup); longer ones are sorted first.
+const SHORT_LIST: usize = 32;
+
+/// Whether two items of a list have the same `key`: a short list is
+/// compared pairwise in place, a longer one has its keys sorted and
 /// neighbours compared (n·log n, whatever the peer put in the list).
 pub fn has_duplicate_keys<'t, T, K: Ord>(items: &'t [T], key: impl Fn(&'t T) -> K) -> bool {
+    if items.len() <= SHORT_LIST {
+        return items.iter().enumerate().any(|(i, a)| {
+            let k = key(a);
+            items.iter().skip(i.saturating_add(1)).any(|b| key(b) == k)
+        });
+    }
     let mut keys: Vec<K> = items.iter().map(key).collect();
     keys.sort_unstable();
     keys.windows(2).any(|w| matches!(w, [a, b] if a == b))
 }
 
-/// A sorted copy of `items` for [`SortedSet::contains`] in log n: a
-/// membership test over a peer's list that stays n·log n however long
-/// the lists are.
-pub struct SortedSet<T: Ord>(Vec<T>);
+/// A peer's list for membership tests that stay n·log n however long it
+/// is: a short list is searched in place, a longer one is copied, sorted
+/// once and binary-searched.
+pub enum SortedSet<'a, T: Ord> {
+    /// At most [`SHORT_LIST`] items, searched as they are.
+    Short(&'a [T]),
+    /// A sorted copy.
+    Sorted(Vec<T>),
+}
 
-impl<T: Ord + Copy> SortedSet<T> {
-    /// Sorts a copy of `items`.
-    pub fn new(items: &[T]) -> Self {
+impl<'a, T: Ord + Copy> SortedSet<'a, T> {
+    /// The set of `items`.
+    pub fn new(items: &'a [T]) -> Self {
+        if items.len() <= SHORT_LIST {
+            return Self::Short(items);
+        }
         let mut v = items.to_vec();
         v.sort_unstable();
-        Self(v)
+        Self::Sorted(v)
     }
 
     /// Whether `item` is in the set.
     pub fn contains(&self, item: &T) -> bool {
-        self.0.binary_search(item).is_ok()
+        match self {
+            Self::Short(items) => items.contains(item),
+            Self::Sorted(v) => v.binary_search(item).is_ok(),
+        }
     }
 }
 
@@ -491,6 +513,20 @@ mod tests {
                 .collect(),
         });
         assert_eq!(out[1..], msg.to_bytes());
+    }
+
+    #[test]
+    fn duplicate_and_membership_checks_short_and_long() {
+        for n in [3usize, 32, 33, 1000] {
+            let v: Vec<u16> = (0..n as u16).rev().collect();
+            assert!(!has_duplicates(&v), "{n}");
+            let mut d = v.clone();
+            d.push(1);
+            assert!(has_duplicates(&d), "{n}");
+            let set = SortedSet::new(&v);
+            assert!(v.iter().all(|x| set.contains(x)), "{n}");
+            assert!(!set.contains(&(n as u16)), "{n}");
+        }
     }
 
     #[test]
