@@ -8,7 +8,9 @@
 # RUSTC_BOOTSTRAP=1 lets cargo-fuzz use the nightly flags it needs for the
 # AddressSanitizer build; if that build fails, it falls back to
 # `--sanitizer none`. Targets are built with debug assertions and overflow
-# checks (cargo-fuzz's default). The committed seeds (fuzz/seeds/<target>)
+# checks (cargo-fuzz's default). cargo-fuzz passes `--cfg fuzzing` to
+# rustc, which the library's insecure `fuzzing` feature requires (it
+# refuses to compile without it). The committed seeds (fuzz/seeds/<target>)
 # are copied into the working corpus (fuzz/corpus/<target>, git-ignored)
 # first. Crashes land in fuzz/artifacts/<target>/; logs in fuzz/logs/.
 set -euo pipefail

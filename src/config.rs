@@ -270,6 +270,55 @@ pub struct Limits {
     /// verification) is suspended (bytes). Default 128 KiB.
     /// `PeerMisbehaved::TooMany`, `unexpected_message`.
     pub max_suspended_input: usize,
+    /// Extensions in one extension block of a peer's message (ClientHello,
+    /// ServerHello, EncryptedExtensions, CertificateRequest, each
+    /// certificate entry, NewSessionTicket). Default 256: about 60 types
+    /// are registered and real hellos carry 10–25. Counted while the
+    /// message is parsed, before the entry past the limit costs anything;
+    /// `InvalidMessage::ListTooLong`, `illegal_parameter`.
+    ///
+    /// The peer-controlled lists are bounded by these four counts and by
+    /// [`max_handshake_message`](Self::max_handshake_message); every
+    /// check over them (duplicates, membership, the second ClientHello
+    /// against the first) is linear or n·log n, so a hostile message
+    /// costs about what an honest one of its size does.
+    pub max_extensions: usize,
+    /// Key shares in a ClientHello (RFC 9846 §4.3.8). Default 16: clients
+    /// send one to three (browsers: a GREASE share, the hybrid and
+    /// X25519), and only the one the server uses is ever validated.
+    /// `InvalidMessage::ListTooLong`, `illegal_parameter`.
+    pub max_key_shares: usize,
+    /// PSK identities (and binders) offered in a ClientHello (RFC 9846
+    /// §4.3.11). Default 16: clients offer one or two.
+    /// `InvalidMessage::ListTooLong`, `illegal_parameter`.
+    pub max_psk_identities: usize,
+    /// Entries in any other list of a peer's handshake message: cipher
+    /// suites, supported_groups, signature_algorithms(_cert),
+    /// supported_versions, ALPN protocol names, certificate_authorities,
+    /// server names, PSK key exchange modes, certificate types, and the
+    /// entries of a Certificate message (of which at most
+    /// [`max_certificate_chain`](Self::max_certificate_chain) are then
+    /// accepted). Default 512: the largest real lists are a few hundred
+    /// at most (an old client's cipher suites, a server's CA names in a
+    /// CertificateRequest); a name list costs an allocation per entry, so
+    /// a hello with every list at this limit and padded to 64 KiB costs
+    /// the server under twice a normal hello (bench row
+    /// `hs-hostile-clienthello`). `InvalidMessage::ListTooLong`,
+    /// `illegal_parameter`.
+    pub max_list_entries: usize,
+}
+
+impl Limits {
+    /// The bounds on the lists of a peer's message, as the parser takes
+    /// them.
+    pub fn list_limits(&self) -> crate::msgs::handshake::ListLimits {
+        crate::msgs::handshake::ListLimits {
+            extensions: self.max_extensions,
+            key_shares: self.max_key_shares,
+            psk_identities: self.max_psk_identities,
+            entries: self.max_list_entries,
+        }
+    }
 }
 
 /// Limits so small that no handshake could complete are configuration errors.
@@ -277,6 +326,18 @@ fn check_limits(l: &Limits) -> Result<(), Error> {
     if l.max_handshake_message < 1024 || l.max_certificate_chain == 0 {
         return Err(Error::BadConfig(
             "limits: max_handshake_message must be at least 1024 and max_certificate_chain at least 1"
+                .into(),
+        ));
+    }
+    // A hello needs a handful of extensions and one entry per list.
+    if l.max_extensions < 16
+        || l.max_key_shares == 0
+        || l.max_psk_identities == 0
+        || l.max_list_entries < 16
+    {
+        return Err(Error::BadConfig(
+            "limits: max_extensions and max_list_entries must be at least 16, \
+             max_key_shares and max_psk_identities at least 1"
                 .into(),
         ));
     }
@@ -294,6 +355,10 @@ impl Default for Limits {
             max_certificate_chain: 10,
             max_buffered_data: 1 << 20,
             max_suspended_input: 1 << 17,
+            max_extensions: 256,
+            max_key_shares: 16,
+            max_psk_identities: 16,
+            max_list_entries: 512,
         }
     }
 }

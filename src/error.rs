@@ -25,15 +25,31 @@ pub enum InvalidMessage {
     DuplicateExtension(u16),
     /// `pre_shared_key` was not the last ClientHello extension (§4.2.11): `illegal_parameter`.
     PreSharedKeyNotLast,
+    /// A list in the message has more entries than the configured limit
+    /// allows ([`Limits`](crate::config::Limits): `max_extensions`,
+    /// `max_key_shares`, `max_psk_identities`, `max_list_entries`). The
+    /// syntax allows it, our policy does not: `illegal_parameter`, as for
+    /// an over-long message.
+    ListTooLong {
+        /// The list.
+        what: &'static str,
+        /// The limit it crossed.
+        limit: usize,
+    },
+    /// A server_name HostName that is not a DNS host name as RFC 6066 §3
+    /// requires (ASCII letters, digits and hyphens in dot-separated labels,
+    /// no trailing dot, not an IP address literal): `illegal_parameter`.
+    InvalidHostName,
 }
 
 impl InvalidMessage {
     /// The alert to send.
     pub fn alert(&self) -> AlertDescription {
         match self {
-            Self::DuplicateExtension(_) | Self::PreSharedKeyNotLast => {
-                AlertDescription::ILLEGAL_PARAMETER
-            }
+            Self::DuplicateExtension(_)
+            | Self::PreSharedKeyNotLast
+            | Self::ListTooLong { .. }
+            | Self::InvalidHostName => AlertDescription::ILLEGAL_PARAMETER,
             _ => AlertDescription::DECODE_ERROR,
         }
     }
@@ -50,6 +66,10 @@ impl fmt::Display for InvalidMessage {
             Self::PreSharedKeyNotLast => {
                 f.write_str("pre_shared_key is not the last ClientHello extension")
             }
+            Self::ListTooLong { what, limit } => {
+                write!(f, "{what} has more than {limit} entries")
+            }
+            Self::InvalidHostName => f.write_str("server_name is not a valid DNS host name"),
         }
     }
 }

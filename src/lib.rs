@@ -276,6 +276,17 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+// The `fuzzing` feature switches all security off (see `crypto`). Cargo
+// unifies features across a build, so any crate in a dependency graph
+// could switch it on for everyone; it therefore also needs the `fuzzing`
+// cfg that cargo-fuzz passes to rustc (RUSTFLAGS="--cfg fuzzing"), which
+// no dependency can set.
+#[cfg(all(feature = "fuzzing", not(fuzzing)))]
+compile_error!(
+    "the `fuzzing` feature of tls13 DISABLES ALL SECURITY and is only for the fuzz \
+     crate: it builds only under cargo-fuzz, or with RUSTFLAGS=\"--cfg fuzzing\""
+);
+
 pub mod certgen;
 pub mod codec;
 pub mod config;

@@ -132,6 +132,13 @@ fn normalise(name: &ServerName<'_>) -> Result<ServerName<'static>, Error> {
         ServerName::DnsName(d) => {
             let s = d.as_ref();
             let s = s.strip_suffix('.').unwrap_or(s).to_ascii_lowercase();
+            // RFC 6066 §3: only a valid HostName goes into SNI (no IP
+            // literal spelt as a name, such as `127.1`; no spaces).
+            if !crate::msgs::extensions::is_valid_host_name(s.as_bytes()) {
+                return Err(Error::BadConfig(alloc::format!(
+                    "{s:?} is neither a DNS name (RFC 6066 §3 HostName) nor an IP address"
+                )));
+            }
             pki_types::DnsName::try_from(s)
                 .map(ServerName::DnsName)
                 .map_err(|_| Error::BadConfig("the server name is not a DNS name".into()))

@@ -4,14 +4,16 @@
 //!
 //! ```text
 //! cargo test --test fuzz_seeds -- --ignored
-//! cargo test --features fuzzing --test fuzz_seeds -- --ignored
+//! RUSTFLAGS="--cfg fuzzing" cargo test --features fuzzing --test fuzz_seeds -- --ignored
 //! ```
 //!
 //! The second run (with the library's insecure `fuzzing` crypto mode, as
-//! the fuzz crate builds it) writes the `fz-*` seeds of the `client`,
-//! `server` and `session` targets: their encrypted records are in the
-//! fuzzing mode's format, so only a fuzzing-mode build replays them to the
-//! end (`cargo test --features fuzzing --test fuzz_seeds`); an ordinary
+//! the fuzz crate builds it; the feature builds only with the `fuzzing`
+//! cfg that cargo-fuzz sets, hence the RUSTFLAGS) writes the `fz-*` seeds
+//! of the `client`, `server` and `session` targets: their encrypted
+//! records are in the fuzzing mode's format, so only a fuzzing-mode build
+//! replays them to the end (`RUSTFLAGS="--cfg fuzzing" cargo test
+//! --features fuzzing --test fuzz_seeds`); an ordinary
 //! run still feeds them through the harnesses (no panic, properties hold).
 //!
 //! The non-ignored test replays the committed seeds through the harnesses

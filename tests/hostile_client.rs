@@ -738,12 +738,32 @@ fn second_server_hello_encrypted() {
 /// the wrong length.
 #[test]
 fn tampered_finished() {
-    for edit in [
-        (|vd: &mut Vec<u8>| vd[0] ^= 1) as fn(&mut Vec<u8>),
-        |vd| {
-            vd.pop();
+    encrypted_fails(
+        |m| {
+            let HandshakeMessage::Finished(mut vd) = parse(&m[3]) else {
+                panic!()
+            };
+            vd[0] ^= 1;
+            m[3] = HandshakeMessage::Finished(vd).to_bytes();
         },
+        PeerMisbehaved::BadFinished.into(),
+        AlertDescription::DECRYPT_ERROR,
+    );
+}
+
+/// RFC 9846 §4.5.3: `opaque verify_data[Hash.length]`; a Finished of
+/// another length does not decode (§6.2 `decode_error`), it is not a
+/// Finished that failed to verify (`decrypt_error`).
+#[test]
+fn finished_of_wrong_length_is_decode_error() {
+    for edit in [
+        (|vd: &mut Vec<u8>| {
+            vd.pop();
+        }) as fn(&mut Vec<u8>),
         |vd| vd.push(0),
+        |vd| vd.truncate(12),
+        |vd| vd.clear(),
+        |vd| vd.resize(48, 0),
     ] {
         encrypted_fails(
             |m| {
@@ -753,8 +773,8 @@ fn tampered_finished() {
                 edit(&mut vd);
                 m[3] = HandshakeMessage::Finished(vd).to_bytes();
             },
-            PeerMisbehaved::BadFinished.into(),
-            AlertDescription::DECRYPT_ERROR,
+            InvalidMessage::InvalidValue("Finished verify_data length").into(),
+            AlertDescription::DECODE_ERROR,
         );
     }
 }
@@ -1053,5 +1073,109 @@ fn key_update_and_partial_message_span_key_change() {
         &msg,
         PeerMisbehaved::HandshakeSpansKeyChange.into(),
         AlertDescription::UNEXPECTED_MESSAGE,
+    );
+}
+
+// ---- Negotiated::peer_certificates only after acceptance (issue 11 #13) ----
+
+struct DeferVerify;
+impl tls13::ServerCertVerifier for DeferVerify {
+    fn verify_server_cert(
+        &self,
+        _: &[u8],
+        _: &[Vec<u8>],
+        _: &tls13::verify::ServerName,
+        _: u64,
+    ) -> tls13::Decision<Result<(), tls13::error::CertificateError>> {
+        tls13::Decision::Deferred
+    }
+}
+
+/// A client whose verifier defers, after the server's whole flight.
+fn deferred_client() -> ClientConnection {
+    let mut c = ClientConnection::new(
+        Arc::new(
+            tls13::ClientConfig::builder(Arc::new(DeferVerify))
+                .build()
+                .unwrap(),
+        ),
+        "localhost",
+    )
+    .unwrap();
+    let mut s =
+        tls13::ServerConnection::new(Arc::new(pair::server_builder(KEY).build().unwrap())).unwrap();
+    let ch = c.pending_output().to_vec();
+    c.consume_output(ch.len());
+    s.receive(&ch).unwrap();
+    let flight = s.pending_output().to_vec();
+    c.receive(&flight).unwrap();
+    assert!(
+        std::iter::from_fn(|| c.next_event())
+            .any(|e| matches!(e, tls13::Event::VerifyServerCert(_)))
+    );
+    c
+}
+
+/// Nothing reads as the server's certificate before the verifier has
+/// accepted it and its CertificateVerify has verified: not while a
+/// deferred verification is pending, not after a refusal, not after a
+/// CertificateVerify that fails; and the chain is there once both passed.
+#[test]
+fn peer_certificates_only_after_the_verifier_accepted() {
+    // Deferred: pending, then refused.
+    let mut c = deferred_client();
+    assert!(c.negotiated().peer_certificates.is_empty(), "while pending");
+    let refused = tls13::error::CertificateError::NotPinned;
+    assert!(c.answer_verify(Err(refused)).is_err());
+    assert!(
+        c.negotiated().peer_certificates.is_empty(),
+        "after a refusal"
+    );
+    // Deferred, then accepted: the chain as sent.
+    let mut c = deferred_client();
+    c.answer_verify(Ok(())).unwrap();
+    assert!(!c.is_handshaking());
+    let id = pair::identity(KEY);
+    assert_eq!(
+        c.negotiated().peer_certificates,
+        vec![id.leaf.clone(), id.ca.clone()]
+    );
+    // Refused at once by a verifier pinned to another certificate.
+    let other = pair::identity(tls13::certgen::KeyType::Ed25519)
+        .leaf
+        .clone();
+    let mut c = ClientConnection::new(
+        Arc::new(
+            tls13::ClientConfig::builder(Arc::new(tls13::PinnedCertVerifier::new(other)))
+                .build()
+                .unwrap(),
+        ),
+        "localhost",
+    )
+    .unwrap();
+    let mut s =
+        tls13::ServerConnection::new(Arc::new(pair::server_builder(KEY).build().unwrap())).unwrap();
+    let ch = c.pending_output().to_vec();
+    c.consume_output(ch.len());
+    s.receive(&ch).unwrap();
+    assert!(c.receive(s.pending_output()).is_err());
+    assert!(
+        c.negotiated().peer_certificates.is_empty(),
+        "after NotPinned"
+    );
+    // Accepted by the verifier, but the CertificateVerify fails.
+    let mut m = Mitm::new();
+    let mut f = m.server_flight();
+    edit_cv(&mut f.messages, |cv| {
+        let last = cv.signature.len() - 3;
+        cv.signature[last] ^= 1;
+    });
+    assert_eq!(
+        m.deliver_to_client(&f.plain, &f.messages),
+        Err(PeerMisbehaved::BadSignature.into())
+    );
+    assert!(
+        m.client.negotiated().peer_certificates.is_empty(),
+        "after a bad CertificateVerify"
     );
 }

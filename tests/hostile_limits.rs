@@ -30,6 +30,10 @@ fn defaults_are_the_documented_safe_values() {
     assert_eq!(d.max_certificate_chain, 10);
     assert_eq!(d.max_buffered_data, 1 << 20);
     assert_eq!(d.max_suspended_input, 128 * 1024);
+    assert_eq!(d.max_extensions, 256);
+    assert_eq!(d.max_key_shares, 16);
+    assert_eq!(d.max_psk_identities, 16);
+    assert_eq!(d.max_list_entries, 512);
     assert_eq!(*client_builder(KEY).build().unwrap().limits(), d);
     assert_eq!(*server_builder(KEY).build().unwrap().limits(), d);
 }
@@ -43,6 +47,22 @@ fn unusable_limits_are_config_errors() {
         },
         Limits {
             max_certificate_chain: 0,
+            ..Limits::default()
+        },
+        Limits {
+            max_extensions: 15,
+            ..Limits::default()
+        },
+        Limits {
+            max_key_shares: 0,
+            ..Limits::default()
+        },
+        Limits {
+            max_psk_identities: 0,
+            ..Limits::default()
+        },
+        Limits {
+            max_list_entries: 15,
             ..Limits::default()
         },
     ] {
@@ -407,4 +427,317 @@ fn input_while_suspended() {
         alert_on_wire(&m.take_server(), None, 0),
         AlertDescription::UNEXPECTED_MESSAGE
     );
+}
+
+// ---- lists in a peer's messages (issue 11 #4) ----
+
+use tls13::codec::Codec;
+use tls13::error::InvalidMessage;
+use tls13::msgs::enums::{CipherSuite, ExtensionType, NamedGroup, SignatureScheme};
+use tls13::msgs::handshake::{
+    CertReqExtension, CertificateEntry, CertificatePayload, CertificateRequest, ClientExtension,
+    ClientHello, HandshakeMessage, KeyShareEntry, OfferedPsks, PskIdentity, ServerExtension,
+    UnknownExtension,
+};
+
+fn too_long(what: &'static str, limit: usize) -> Error {
+    InvalidMessage::ListTooLong { what, limit }.into()
+}
+
+/// A real client's first ClientHello (X25519 only, as `Mitm` offers).
+fn real_hello() -> ClientHello {
+    let mut m = Mitm::new();
+    let out = m.take_client();
+    let HandshakeMessage::ClientHello(ch) = parse(&records(&out)[0].1) else {
+        panic!("not a ClientHello")
+    };
+    ch
+}
+
+/// The records of a handshake message of any size (2^14 bytes each).
+fn hs_records(msg: &[u8]) -> Vec<u8> {
+    msg.chunks(16384).flat_map(|c| record(22, c)).collect()
+}
+
+fn unknown_ext(i: usize) -> ClientExtension {
+    ClientExtension::Unknown(UnknownExtension {
+        typ: ExtensionType(0x4000 + i as u16),
+        body: vec![],
+    })
+}
+
+/// Makes one list of `ch` `n` entries long (the real entries kept).
+fn lengthen(ch: &mut ClientHello, list: &str, n: usize) {
+    let code = |i: usize| 0x4000 + i as u16;
+    match list {
+        "cipher_suites" => {
+            let real = ch.cipher_suites.len();
+            ch.cipher_suites
+                .extend((real..n).map(|i| CipherSuite(code(i))));
+        }
+        "ClientHello extensions" => {
+            let real = ch.extensions.len();
+            ch.extensions.splice(0..0, (real..n).map(unknown_ext));
+        }
+        "psk identities" => ch
+            .extensions
+            .push(ClientExtension::PreSharedKey(OfferedPsks {
+                identities: (0..n as u32)
+                    .map(|i| PskIdentity {
+                        identity: i.to_be_bytes().to_vec(),
+                        obfuscated_ticket_age: i,
+                    })
+                    .collect(),
+                binders: vec![vec![7; 32]; n],
+            })),
+        "ALPN protocol list" => ch
+            .extensions
+            .insert(0, ClientExtension::Alpn(vec![b"x".to_vec(); n])),
+        "certificate_authorities" => ch.extensions.insert(
+            0,
+            ClientExtension::CertificateAuthorities(vec![vec![0x30, 0]; n]),
+        ),
+        "client_shares" | "supported_groups" | "signature_algorithms" => {
+            for e in &mut ch.extensions {
+                match e {
+                    ClientExtension::KeyShare(k) if list == "client_shares" => {
+                        let real = k.len();
+                        k.extend((real..n).map(|i| KeyShareEntry {
+                            group: NamedGroup(code(i)),
+                            payload: vec![1],
+                        }));
+                    }
+                    // Every share's group is offered (§4.2.8), so that a
+                    // list at the limit is otherwise valid (hostile
+                    // lengths leave the groups alone).
+                    ClientExtension::SupportedGroups(g) if list == "client_shares" && n <= 64 => {
+                        g.extend((1..n).map(|i| NamedGroup(code(i))));
+                    }
+                    ClientExtension::SupportedGroups(g) if list == "supported_groups" => {
+                        let real = g.len();
+                        g.extend((real..n).map(|i| NamedGroup(code(i))));
+                    }
+                    ClientExtension::SignatureAlgorithms(s) if list == "signature_algorithms" => {
+                        let real = s.len();
+                        s.extend((real..n).map(|i| SignatureScheme(code(i))));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        other => panic!("no list {other}"),
+    }
+}
+
+/// Each list of a ClientHello may be as long as its limit and not one
+/// entry longer: at the limit the server answers, past it the hello is
+/// refused with the list's name, the limit and illegal_parameter, while
+/// it is parsed.
+#[test]
+fn client_hello_lists_are_bounded_by_limits() {
+    let limits = small(|l| {
+        l.max_extensions = 20;
+        l.max_key_shares = 3;
+        l.max_psk_identities = 2;
+        l.max_list_entries = 40;
+    });
+    for (list, limit) in [
+        ("ClientHello extensions", 20),
+        ("client_shares", 3),
+        ("psk identities", 2),
+        ("cipher_suites", 40),
+        ("supported_groups", 40),
+        ("signature_algorithms", 40),
+        ("ALPN protocol list", 40),
+        ("certificate_authorities", 40),
+    ] {
+        for (n, ok) in [(limit, true), (limit + 1, false)] {
+            let mut ch = real_hello();
+            lengthen(&mut ch, list, n);
+            let wire = hs_records(&HandshakeMessage::ClientHello(ch).to_bytes());
+            let mut s = tls13::ServerConnection::new(Arc::new(
+                server_builder(KEY)
+                    .suites(&[SUITE])
+                    .limits(limits)
+                    .build()
+                    .unwrap(),
+            ))
+            .unwrap();
+            let r = s.receive(&wire);
+            if ok {
+                assert_eq!(r, Ok(()), "{list} at its limit {limit}");
+                continue;
+            }
+            assert_eq!(r, Err(too_long(list, limit)), "{list} past {limit}");
+            assert_eq!(
+                alert_on_wire(s.pending_output(), None, 0),
+                AlertDescription::ILLEGAL_PARAMETER
+            );
+        }
+    }
+}
+
+/// The issue's hello (6400 key shares, each for one of 16000 groups, in a
+/// 64 KiB message) and the other lists at the largest size a 64 KiB
+/// hello holds: with the default limits each is refused while parsed, at
+/// the list's limit, with illegal_parameter, before any key share is
+/// looked at or a ServerHello is built. (What that costs in time is the
+/// bench row `hs-hostile-clienthello`.)
+#[test]
+fn hostile_client_hello_lists_are_refused_in_bounded_work() {
+    let d = Limits::default();
+    // The issue's hello: its supported_groups comes first and is refused
+    // first.
+    let mut ch = real_hello();
+    lengthen(&mut ch, "client_shares", 6400);
+    lengthen(&mut ch, "supported_groups", 16_000);
+    let msg = HandshakeMessage::ClientHello(ch).to_bytes();
+    assert!(msg.len() > 60_000 && msg.len() <= 65_536, "{}", msg.len());
+    let mut s = tls13::ServerConnection::new(Arc::new(
+        server_builder(KEY).suites(&[SUITE]).build().unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(
+        s.receive(&hs_records(&msg)),
+        Err(too_long("supported_groups", d.max_list_entries))
+    );
+    // Then each list alone.
+    let cases: Vec<(&str, usize, usize)> = vec![
+        ("client_shares", 12_000, d.max_key_shares),
+        ("supported_groups", 31_900, d.max_list_entries),
+        ("cipher_suites", 31_900, d.max_list_entries),
+        ("signature_algorithms", 31_900, d.max_list_entries),
+        ("ClientHello extensions", 15_900, d.max_extensions),
+        ("ALPN protocol list", 31_900, d.max_list_entries),
+        ("certificate_authorities", 15_000, d.max_list_entries),
+        ("psk identities", 1_500, d.max_psk_identities),
+    ];
+    for (list, n, limit) in cases {
+        let mut ch = real_hello();
+        lengthen(&mut ch, list, n);
+        let msg = HandshakeMessage::ClientHello(ch).to_bytes();
+        assert!(
+            msg.len() > 40_000 && msg.len() <= 65_536,
+            "{list}: {}",
+            msg.len()
+        );
+        let mut s = tls13::ServerConnection::new(Arc::new(
+            server_builder(KEY).suites(&[SUITE]).build().unwrap(),
+        ))
+        .unwrap();
+        assert_eq!(
+            s.receive(&hs_records(&msg)),
+            Err(too_long(list, limit)),
+            "{list}"
+        );
+        let out = s.pending_output().to_vec();
+        assert_eq!(records(&out).len(), 1, "{list}: only the alert is sent");
+        assert_eq!(
+            alert_on_wire(&out, None, 0),
+            AlertDescription::ILLEGAL_PARAMETER
+        );
+    }
+}
+
+/// The client bounds the server's lists the same way: EncryptedExtensions
+/// (its extension count, a supported_groups list), CertificateRequest
+/// (certificate_authorities) and the Certificate's entries.
+#[test]
+fn server_message_lists_are_bounded_by_limits() {
+    let limits = small(|l| {
+        l.max_extensions = 16;
+        l.max_list_entries = 30;
+    });
+    type Edit = Box<dyn Fn(&mut Vec<Vec<u8>>)>;
+    type EditEe = Box<dyn Fn(&mut Vec<ServerExtension>)>;
+    let ee = |f: EditEe| -> Edit {
+        Box::new(move |m: &mut Vec<Vec<u8>>| {
+            let HandshakeMessage::EncryptedExtensions(mut exts) = parse(&m[0]) else {
+                panic!()
+            };
+            f(&mut exts);
+            m[0] = HandshakeMessage::EncryptedExtensions(exts).to_bytes();
+        })
+    };
+    let cases: Vec<(Edit, &str, usize)> = vec![
+        (
+            ee(Box::new(|e| {
+                e.extend((0..17).map(|i| {
+                    ServerExtension::Unknown(UnknownExtension {
+                        typ: ExtensionType(0x4000 + i),
+                        body: vec![],
+                    })
+                }))
+            })),
+            "EncryptedExtensions",
+            16,
+        ),
+        (
+            ee(Box::new(|e| {
+                e.push(ServerExtension::SupportedGroups(
+                    (0..31).map(|i| NamedGroup(0x4000 + i)).collect(),
+                ))
+            })),
+            "supported_groups",
+            30,
+        ),
+        (
+            Box::new(|m: &mut Vec<Vec<u8>>| {
+                let cr = HandshakeMessage::CertificateRequest(CertificateRequest {
+                    context: vec![],
+                    extensions: vec![
+                        CertReqExtension::SignatureAlgorithms(vec![
+                            SignatureScheme::ECDSA_SECP256R1_SHA256,
+                        ]),
+                        CertReqExtension::CertificateAuthorities(vec![vec![0x30, 0]; 31]),
+                    ],
+                });
+                m.insert(1, cr.to_bytes());
+            }),
+            "certificate_authorities",
+            30,
+        ),
+        (
+            Box::new(|m: &mut Vec<Vec<u8>>| {
+                let c = HandshakeMessage::Certificate(CertificatePayload {
+                    context: vec![],
+                    entries: vec![
+                        CertificateEntry {
+                            data: vec![0x30, 0],
+                            extensions: vec![],
+                        };
+                        31
+                    ],
+                });
+                m[1] = c.to_bytes();
+            }),
+            "certificate_list",
+            30,
+        ),
+    ];
+    for (edit, list, limit) in cases {
+        let mut m = Mitm::with(|c| c.limits(limits), |s| s);
+        let mut f = m.server_flight();
+        edit(&mut f.messages);
+        assert_eq!(
+            m.client.receive(&{
+                let mut wire = f.plain.clone();
+                wire.extend(seal(
+                    &m.secrets.get(S_HS),
+                    0,
+                    ContentType::HANDSHAKE,
+                    &f.messages.concat(),
+                    0,
+                ));
+                wire
+            }),
+            Err(too_long(list, limit)),
+            "{list}"
+        );
+        assert_eq!(
+            m.client_alert(),
+            AlertDescription::ILLEGAL_PARAMETER,
+            "{list}"
+        );
+    }
 }

@@ -336,6 +336,98 @@ fn second_client_hello_changes_suite() {
     );
 }
 
+/// RFC 9846 §4.3.10: "A client MUST NOT include the early_data
+/// extension in its followup ClientHello."
+#[test]
+fn early_data_in_second_client_hello_is_illegal_parameter() {
+    retry_fails(
+        |ch| {
+            // Before pre_shared_key would be, i.e. anywhere: there is none.
+            ch.extensions.push(ClientExtension::EarlyData);
+        },
+        PeerMisbehaved::IllegalParameter("early_data in the second ClientHello").into(),
+        AlertDescription::ILLEGAL_PARAMETER,
+    );
+}
+
+/// RFC 9846 §4.2.2: after a HelloRetryRequest the client "MUST send the
+/// same ClientHello without modification" except for key_share,
+/// early_data (removed), cookie, pre_shared_key and padding. Everything
+/// else the server can compare is compared.
+#[test]
+fn second_client_hello_must_repeat_the_first() {
+    type Edit = Box<dyn Fn(&mut ClientHello)>;
+    let edits: Vec<(&str, Edit)> = vec![
+        ("random", Box::new(|ch| ch.random[0] ^= 1)),
+        ("session id", Box::new(|ch| ch.legacy_session_id[0] ^= 1)),
+        // legacy_version cannot differ: any value but 0x0303 is refused
+        // with protocol_version first (RFC 9846 §4.2.2; tests/rfc9846.rs).
+        (
+            "one more suite",
+            Box::new(|ch| {
+                ch.cipher_suites
+                    .push(CipherSuite::TLS_CHACHA20_POLY1305_SHA256)
+            }),
+        ),
+        (
+            "signature schemes",
+            Box::new(|ch| {
+                for e in &mut ch.extensions {
+                    if let ClientExtension::SignatureAlgorithms(s) = e {
+                        s.reverse();
+                    }
+                }
+            }),
+        ),
+        (
+            "an added extension",
+            Box::new(|ch| {
+                ch.extensions
+                    .insert(0, ClientExtension::Alpn(vec![b"h2".to_vec()]))
+            }),
+        ),
+        (
+            "a removed extension",
+            Box::new(|ch| {
+                ch.extensions
+                    .retain(|e| !matches!(e, ClientExtension::PskKeyExchangeModes(_)))
+            }),
+        ),
+        (
+            "extension order",
+            Box::new(|ch| {
+                let first = ch.extensions.remove(0);
+                let at = ch.extensions.len() - 1;
+                ch.extensions.insert(at, first);
+            }),
+        ),
+    ];
+    for (what, edit) in edits {
+        let (mut m, mut ch2, mut wire) = retried();
+        edit(&mut ch2);
+        wire.extend(ch_record(ch2));
+        let err: Error =
+            PeerMisbehaved::IllegalParameter("second ClientHello differs from the first").into();
+        assert_eq!(m.server.receive(&wire), Err(err.clone()), "{what}");
+        assert_eq!(
+            alert_on_wire(&m.take_server(), None, 0),
+            AlertDescription::ILLEGAL_PARAMETER,
+            "{what}"
+        );
+    }
+}
+
+/// RFC 9846 §4.2.2: padding may be added, removed or resized in the
+/// second ClientHello.
+#[test]
+fn second_client_hello_may_change_padding() {
+    let (mut m, mut ch2, mut wire) = retried();
+    ch2.extensions.insert(0, ClientExtension::Padding(100));
+    wire.extend(ch_record(ch2));
+    m.server.receive(&wire).unwrap();
+    assert!(!m.take_server().is_empty());
+}
+
 // ---- the client's encrypted flight, edited ----
 
 /// Runs a real handshake up to the client's last flight and returns it as
@@ -394,9 +486,27 @@ fn unedited_client_flight_is_accepted() {
 
 #[test]
 fn tampered_client_finished() {
+    flight_fails(
+        |m| {
+            let HandshakeMessage::Finished(mut vd) = parse(&m[0]) else {
+                panic!()
+            };
+            vd[31] ^= 0x80;
+            m[0] = HandshakeMessage::Finished(vd).to_bytes();
+        },
+        PeerMisbehaved::BadFinished.into(),
+        AlertDescription::DECRYPT_ERROR,
+    );
+}
+
+/// RFC 9846 §4.5.3 / §6.2: a client Finished whose verify_data is not
+/// Hash.length bytes is a `decode_error`, not a `decrypt_error`.
+#[test]
+fn client_finished_of_wrong_length_is_decode_error() {
     for edit in [
-        (|vd: &mut Vec<u8>| vd[31] ^= 0x80) as fn(&mut Vec<u8>),
-        |vd| vd.truncate(12),
+        (|vd: &mut Vec<u8>| vd.truncate(12)) as fn(&mut Vec<u8>),
+        |vd| vd.push(0),
+        |vd| vd.clear(),
     ] {
         flight_fails(
             |m| {
@@ -406,8 +516,8 @@ fn tampered_client_finished() {
                 edit(&mut vd);
                 m[0] = HandshakeMessage::Finished(vd).to_bytes();
             },
-            PeerMisbehaved::BadFinished.into(),
-            AlertDescription::DECRYPT_ERROR,
+            InvalidMessage::InvalidValue("Finished verify_data length").into(),
+            AlertDescription::DECODE_ERROR,
         );
     }
 }
@@ -543,5 +653,201 @@ fn post_handshake_unexpected_messages() {
             alert_on_wire(&out, Some(&m.secrets.get(S_AP)), 0),
             AlertDescription::UNEXPECTED_MESSAGE
         );
+    }
+}
+
+// ---- server_name (RFC 6066 §3) ----
+
+fn with_host_name(name: &[u8]) -> Vec<u8> {
+    edited(|ch| {
+        for e in &mut ch.extensions {
+            if let ClientExtension::ServerName(names) = e {
+                *names = vec![(ServerNameType::HOST_NAME, name.to_vec())];
+            }
+        }
+    })
+}
+
+/// Names RFC 6066 §3 does not permit in HostName: "Literal IPv4 and IPv6
+/// addresses are not permitted", "ASCII encoding without a trailing dot",
+/// a DNS host name (letters, digits, hyphens in labels of 1..=63 bytes).
+const BAD_HOST_NAMES: &[&[u8]] = &[
+    b"../../etc/passwd\0.pem",
+    b"a/b",
+    b"with space.example",
+    b"nul\0.example",
+    b"192.0.2.1",
+    b"127.1",
+    b"0x7f000001",
+    b"::1",
+    b"[2001:db8::1]",
+    b"example.com.",
+    b".example.com",
+    b"a..b",
+    b"-lead.example",
+    b"trail-.example",
+    "b\u{fc}cher.example".as_bytes(),
+    b"\xff\xfe",
+];
+
+/// The server refuses an invalid HostName with a fatal illegal_parameter
+/// before anything (a resolver, a ticket lookup) sees it.
+#[test]
+fn server_name_must_be_a_dns_host_name() {
+    for name in BAD_HOST_NAMES {
+        fails_plain(
+            &with_host_name(name),
+            InvalidMessage::InvalidHostName.into(),
+            AlertDescription::ILLEGAL_PARAMETER,
+        );
+    }
+    let long_label = [b'a'; 64];
+    fails_plain(
+        &with_host_name(&long_label),
+        InvalidMessage::InvalidHostName.into(),
+        AlertDescription::ILLEGAL_PARAMETER,
+    );
+    let too_long = [b"a.".repeat(126), b"ab".to_vec()].concat();
+    assert_eq!(too_long.len(), 254);
+    fails_plain(
+        &with_host_name(&too_long),
+        InvalidMessage::InvalidHostName.into(),
+        AlertDescription::ILLEGAL_PARAMETER,
+    );
+}
+
+/// Valid names still pass, in any case, up to the length limits; the
+/// resolver sees them lower-cased.
+#[test]
+fn server_name_valid_host_names_are_accepted() {
+    let max = [b"a.".repeat(125), b"abc".to_vec()].concat();
+    assert_eq!(max.len(), 253);
+    for name in [
+        &b"LocalHost"[..],
+        b"xn--bcher-kva.example",
+        b"_acme.example-1.com",
+        b"1.2.3.example",
+        b"a",
+        &[b'a'; 63][..],
+        &max,
+    ] {
+        let mut s = server();
+        s.receive(&with_host_name(name)).unwrap();
+        assert!(!s.pending_output().is_empty());
+    }
+}
+
+/// The Acceptor parses the ClientHello with the same rules: an invalid
+/// HostName never reaches the application's config choice.
+#[test]
+fn acceptor_refuses_invalid_server_name() {
+    for name in BAD_HOST_NAMES {
+        let mut a = tls13::conn::accept::Acceptor::new();
+        let err: Error = InvalidMessage::InvalidHostName.into();
+        assert_eq!(a.receive(&with_host_name(name)), Err(err));
+        assert!(a.client_hello().is_none());
+        assert_eq!(
+            alert_on_wire(a.pending_output(), None, 0),
+            AlertDescription::ILLEGAL_PARAMETER
+        );
+    }
+}
+
+/// The client never puts an invalid name in SNI: IP addresses are not
+/// sent at all (RFC 6066 §3), other non-host-names are refused when the
+/// connection is made, and a trailing dot is dropped.
+#[test]
+fn client_sends_only_valid_host_names_in_sni() {
+    let config = Arc::new(pair::client_builder(KEY).build().unwrap());
+    let sni = |name: &str| -> Option<Vec<u8>> {
+        let mut c = tls13::ClientConnection::new(config.clone(), name).unwrap();
+        let out = c.pending_output().to_vec();
+        c.consume_output(out.len());
+        let HandshakeMessage::ClientHello(ch) = parse(&records(&out)[0].1) else {
+            panic!()
+        };
+        ch.extensions.iter().find_map(|e| match e {
+            ClientExtension::ServerName(n) => Some(n[0].1.clone()),
+            _ => None,
+        })
+    };
+    assert_eq!(sni("Example.COM"), Some(b"example.com".to_vec()));
+    assert_eq!(sni("example.com."), Some(b"example.com".to_vec()));
+    assert_eq!(sni("192.0.2.1"), None);
+    assert_eq!(sni("::1"), None);
+    for bad in [
+        "127.1",
+        "0x7f000001",
+        "a b",
+        "a/b",
+        "a..b",
+        "bücher.example",
+        "",
+    ] {
+        assert!(
+            matches!(
+                tls13::ClientConnection::new(config.clone(), bad),
+                Err(Error::BadConfig(_))
+            ),
+            "{bad:?}"
+        );
+    }
+}
+
+// ---- Negotiated::peer_certificates only after acceptance (issue 11 #13) ----
+
+struct DeferClientVerify;
+impl tls13::ClientCertVerifier for DeferClientVerify {
+    fn verify_client_cert(
+        &self,
+        _: &[u8],
+        _: &[Vec<u8>],
+        _: u64,
+    ) -> tls13::Decision<Result<(), tls13::error::CertificateError>> {
+        tls13::Decision::Deferred
+    }
+}
+
+/// The server side of the same rule: the client's chain is not the
+/// peer's while a deferred verification is pending, nor after a refusal;
+/// it is once the verification and the CertificateVerify passed.
+#[test]
+fn client_peer_certificates_only_after_the_verifier_accepted() {
+    for accept in [false, true] {
+        let id = pair::identity(KEY);
+        let key = tls13::crypto::sign::SigningKey::from_der(&id.key).unwrap();
+        let mut m = Mitm::with(
+            |c| c.client_auth_cert(vec![id.leaf.clone()], key),
+            |s| s.client_auth(tls13::ClientAuth::Required(Arc::new(DeferClientVerify))),
+        );
+        let ch = m.take_client();
+        m.server.receive(&ch).unwrap();
+        let flight = m.take_server();
+        m.client.receive(&flight).unwrap();
+        let fin = m.take_client();
+        m.server.receive(&fin).unwrap();
+        assert!(
+            std::iter::from_fn(|| m.server.next_event())
+                .any(|e| matches!(e, tls13::Event::VerifyClientCert(_)))
+        );
+        assert!(
+            m.server.negotiated().peer_certificates.is_empty(),
+            "pending"
+        );
+        if accept {
+            m.server.answer_verify(Ok(())).unwrap();
+            assert!(!m.server.is_handshaking());
+            assert_eq!(
+                m.server.negotiated().peer_certificates,
+                vec![id.leaf.clone()]
+            );
+        } else {
+            let refused = tls13::error::CertificateError::NotPinned;
+            assert!(m.server.answer_verify(Err(refused)).is_err());
+            assert!(
+                m.server.negotiated().peer_certificates.is_empty(),
+                "refused"
+            );
+        }
     }
 }

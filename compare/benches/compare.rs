@@ -59,6 +59,13 @@
 //!   on the leaf, and one SHA-256 pass over the handshake bytes (approx.
 //!   the record bytes moved) per side; bulk = raw AEAD seal/open of records
 //!   of the same size (`tls13::crypto::aead::AeadKey`).
+//! - `hs-hostile-clienthello`: the server's cost (µs) for one hostile
+//!   ClientHello of the largest size accepted (64 KiB) whose lists are as
+//!   long as the message allows (key shares × supported_groups, cipher
+//!   suites, signature schemes, extensions, ALPN names, certificate
+//!   authorities, PSK identities), the worst of them; a note line gives
+//!   each one and a normal ClientHello's server flight from the same
+//!   configuration (the target is at most 2× that). No rustls column.
 //! - `mem-*`: a counting global allocator. Allocations (a `realloc` counts
 //!   as one) and bytes allocated per full handshake; heap held by an idle
 //!   established connection (live bytes freed when it is dropped), right
@@ -76,12 +83,14 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput};
 
 use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
+use tls13::codec::Codec;
 use tls13::crypto::OsRandom;
 use tls13::crypto::aead::{AeadAlgorithm, AeadKey, TAG_LEN};
 use tls13::crypto::hash::HashAlgorithm;
 use tls13::crypto::kx::{KeyExchange, server_exchange};
 use tls13::crypto::sign::{SigningKey, certificate_spki, verify};
 use tls13::msgs::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use tls13::msgs::handshake::{ClientHello, HandshakeMessage};
 use tls13::verify_webpki::{WebPkiClientVerifier, WebPkiServerVerifier};
 use tls13::{ClientAuth, ClientConfig, ClientConnection, Connection, ServerConfig};
 
@@ -985,6 +994,314 @@ fn bench_handshakes(c: &mut Criterion, pki: &Pki) {
 }
 
 // ---------------------------------------------------------------------------
+// A hostile ClientHello (issue 11 #4)
+
+const HOSTILE: &str = "hs-hostile-clienthello";
+
+/// Hostile variants of `ch` (a real client's first hello), each filling a
+/// 64 KiB message with one kind of list, with what a real client offers
+/// kept in it so that nothing but the lists' length is wrong.
+fn hostile_hellos(ch: &ClientHello) -> Vec<(&'static str, ClientHello)> {
+    use tls13::msgs::handshake::{ClientExtension as E, KeyShareEntry, OfferedPsks, PskIdentity};
+    // Code points no implementation assigns a meaning to here.
+    let unknown = |i: usize| 0x4000u16 + i as u16;
+    let edit = |f: &dyn Fn(&mut Vec<E>)| {
+        let mut h = ch.clone();
+        f(&mut h.extensions);
+        h
+    };
+    let mut out = Vec::new();
+    // The issue's case: 6400 shares, each for one of 16000 groups.
+    out.push((
+        "shares-groups",
+        edit(&|exts| {
+            for e in exts.iter_mut() {
+                match e {
+                    E::SupportedGroups(g) => {
+                        g.extend((0..15_990).map(|i| NamedGroup(unknown(i))));
+                    }
+                    E::KeyShare(k) => {
+                        let real = k.clone();
+                        *k = (0..6_390)
+                            .map(|i| KeyShareEntry {
+                                group: NamedGroup(unknown(i)),
+                                payload: vec![1],
+                            })
+                            .collect();
+                        k.extend(real);
+                    }
+                    _ => {}
+                }
+            }
+        }),
+    ));
+    let mut suites = ch.clone();
+    let real = std::mem::take(&mut suites.cipher_suites);
+    suites.cipher_suites = (0..31_900).map(|i| CipherSuite(unknown(i))).collect();
+    suites.cipher_suites.extend(real);
+    out.push(("suites", suites));
+    out.push((
+        "schemes",
+        edit(&|exts| {
+            for e in exts.iter_mut() {
+                if let E::SignatureAlgorithms(s) = e {
+                    let real = std::mem::take(s);
+                    *s = (0..31_900).map(|i| SignatureScheme(unknown(i))).collect();
+                    s.extend(real);
+                }
+            }
+        }),
+    ));
+    out.push((
+        "extensions",
+        edit(&|exts| {
+            let unknowns = (0..15_900).map(|i| {
+                E::Unknown(tls13::msgs::handshake::UnknownExtension {
+                    typ: tls13::msgs::enums::ExtensionType(unknown(i)),
+                    body: Vec::new(),
+                })
+            });
+            exts.splice(0..0, unknowns);
+        }),
+    ));
+    out.push((
+        "alpn",
+        edit(&|exts| exts.insert(0, E::Alpn(vec![vec![b'x']; 31_900]))),
+    ));
+    out.push((
+        "certificate-authorities",
+        edit(&|exts| exts.insert(0, E::CertificateAuthorities(vec![vec![0x30]; 21_200]))),
+    ));
+    // Every list as long as the default limits let it be, padded to
+    // 64 KiB: the most a hello that is answered can make the server do.
+    let d = tls13::config::Limits::default();
+    let mut all = ch.clone();
+    let real = std::mem::take(&mut all.cipher_suites);
+    all.cipher_suites = (real.len()..d.max_list_entries)
+        .map(|i| CipherSuite(unknown(i)))
+        .collect();
+    all.cipher_suites.extend(real);
+    for e in all.extensions.iter_mut() {
+        match e {
+            E::SupportedGroups(g) => {
+                let n = d.max_list_entries - g.len();
+                g.extend((0..n).map(|i| NamedGroup(unknown(i))));
+            }
+            E::KeyShare(k) => {
+                let real = k.clone();
+                *k = (0..d.max_key_shares - real.len())
+                    .map(|i| KeyShareEntry {
+                        group: NamedGroup(unknown(i)),
+                        payload: vec![1],
+                    })
+                    .collect();
+                k.extend(real);
+            }
+            E::SignatureAlgorithms(s) => {
+                let real = std::mem::take(s);
+                *s = (real.len()..d.max_list_entries)
+                    .map(|i| SignatureScheme(unknown(i)))
+                    .collect();
+                s.extend(real);
+            }
+            _ => {}
+        }
+    }
+    let listed = all.extensions.len() + 4;
+    let unknowns = (0..d.max_extensions - listed).map(|i| {
+        E::Unknown(tls13::msgs::handshake::UnknownExtension {
+            typ: tls13::msgs::enums::ExtensionType(unknown(i)),
+            body: Vec::new(),
+        })
+    });
+    all.extensions.splice(0..0, unknowns);
+    all.extensions
+        .insert(0, E::Alpn(vec![vec![b'x']; d.max_list_entries]));
+    all.extensions.insert(
+        0,
+        E::CertificateAuthorities(vec![vec![0x30]; d.max_list_entries]),
+    );
+    let n = d.max_psk_identities as u32;
+    all.extensions.push(E::PreSharedKey(OfferedPsks {
+        identities: (0..n)
+            .map(|i| PskIdentity {
+                identity: i.to_be_bytes().to_vec(),
+                obfuscated_ticket_age: i,
+            })
+            .collect(),
+        binders: vec![vec![7; 32]; n as usize],
+    }));
+    let size = HandshakeMessage::ClientHello(all.clone()).to_bytes().len();
+    all.extensions.insert(0, E::Padding(65_536 - 4 - size));
+    out.push(("all-lists-at-limits", all));
+    // The size alone: a real hello padded to 64 KiB (RFC 7685), which the
+    // server must read and hash whatever its lists.
+    let mut padded = ch.clone();
+    let size = HandshakeMessage::ClientHello(padded.clone())
+        .to_bytes()
+        .len();
+    padded.extensions.insert(0, E::Padding(65_536 - 4 - size));
+    out.push(("padding-only", padded));
+    out.push((
+        "psk-identities",
+        edit(&|exts| {
+            let n = 1_500;
+            exts.push(E::PreSharedKey(OfferedPsks {
+                identities: (0..n)
+                    .map(|i: u32| PskIdentity {
+                        identity: i.to_be_bytes().to_vec(),
+                        obfuscated_ticket_age: i,
+                    })
+                    .collect(),
+                binders: vec![vec![7; 32]; n as usize],
+            }));
+        }),
+    ));
+    out
+}
+
+/// The records of handshake message `msg` (at most 2^14 bytes each).
+fn handshake_records(msg: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(msg.len() + msg.len() / 16384 * 5 + 5);
+    for chunk in msg.chunks(16384) {
+        out.extend_from_slice(&[22, 3, 3]);
+        out.extend_from_slice(&(chunk.len() as u16).to_be_bytes());
+        out.extend_from_slice(chunk);
+    }
+    out
+}
+
+/// The server config of the hostile rows and the records of the hello
+/// `variant` (`normal`: the real client's).
+fn hostile_wire(pki: &Pki, variant: &str) -> (Arc<ServerConfig>, Vec<u8>) {
+    let Setup::Ours { client, server } =
+        ours_setup(pki, &pki.p256, HS_SUITE, NamedGroup::X25519, Kind::Full)
+    else {
+        unreachable!()
+    };
+    let cl = ClientConnection::new(client, "localhost").unwrap();
+    let first = cl.pending_output().to_vec();
+    if variant == "normal" {
+        return (server, first);
+    }
+    let HandshakeMessage::ClientHello(ch) =
+        HandshakeMessage::read(&mut tls13::codec::Reader::new(&first[5..])).unwrap()
+    else {
+        panic!("not a ClientHello")
+    };
+    let (_, h) = hostile_hellos(&ch)
+        .into_iter()
+        .find(|(name, _)| *name == variant)
+        .expect("a hostile variant");
+    (
+        server,
+        handshake_records(&HandshakeMessage::ClientHello(h).to_bytes()),
+    )
+}
+
+/// The server's cost for one ClientHello (`wire`): a new connection, the
+/// hello received (refused or answered), the connection dropped.
+fn bench_server_hello(c: &mut Criterion, id: &str, server: &Arc<ServerConfig>, wire: &[u8]) {
+    c.bench_function(id, |b| {
+        b.iter_custom(|iters| {
+            let mut split = Split::default();
+            let t0 = Instant::now();
+            for _ in 0..iters {
+                split.on(false, || {
+                    let mut s = tls13::ServerConnection::new(server.clone()).unwrap();
+                    let _ = std::hint::black_box(s.receive(wire));
+                    drop(s);
+                });
+            }
+            let wall = t0.elapsed();
+            record(id, iters, wall, split);
+            wall
+        })
+    });
+}
+
+/// Runs the hostile rows (when the filter lets them); returns the note
+/// line naming each variant's cost.
+fn bench_hostile(c: &mut Criterion, pki: &Pki) -> Option<String> {
+    if filter().is_some_and(|f| !HOSTILE.contains(f.as_str()) && !f.contains(HOSTILE)) {
+        return None;
+    }
+    let Setup::Ours { client, server } =
+        ours_setup(pki, &pki.p256, HS_SUITE, NamedGroup::X25519, Kind::Full)
+    else {
+        unreachable!()
+    };
+    let cl = ClientConnection::new(client, "localhost").unwrap();
+    let first = cl.pending_output().to_vec();
+    // One record: the hello's handshake message.
+    let msg = &first[5..];
+    let HandshakeMessage::ClientHello(ch) =
+        HandshakeMessage::read(&mut tls13::codec::Reader::new(msg)).unwrap()
+    else {
+        panic!("not a ClientHello")
+    };
+    let normal = format!("ours/{HOSTILE}-normal");
+    bench_server_hello(c, &normal, &server, &first);
+    let mut names = Vec::new();
+    for (name, h) in hostile_hellos(&ch) {
+        let bytes = HandshakeMessage::ClientHello(h).to_bytes();
+        assert!(
+            bytes.len() <= 65536 && bytes.len() > 60_000,
+            "{name}: {} bytes",
+            bytes.len()
+        );
+        let wire = handshake_records(&bytes);
+        // What the server makes of it, for the note.
+        let mut s = tls13::ServerConnection::new(server.clone()).unwrap();
+        let outcome = match s.receive(&wire) {
+            Ok(()) => "answered".to_string(),
+            Err(e) => format!("refused({:?})", e.alert()),
+        };
+        let id = format!("ours/{HOSTILE}-{name}");
+        bench_server_hello(c, &id, &server, &wire);
+        names.push((name, id, outcome));
+    }
+    let us = |id: &str| stat(id, |r| r.server).map(|ns| ns / 1e3);
+    let normal_us = us(&normal)?;
+    let mut note = format!("note {HOSTILE}: normal hello {normal_us:.1} us;");
+    for (name, id, outcome) in &names {
+        if let Some(v) = us(id) {
+            note.push_str(&format!(
+                " {name} {v:.1} us ({:.2}x, {outcome});",
+                v / normal_us
+            ));
+        }
+    }
+    Some(note)
+}
+
+/// The worst hostile hello's server cost (µs).
+fn hostile_rows(rows: &mut Vec<Row>) {
+    let results = RESULTS.lock().unwrap();
+    let ids: Vec<String> = results
+        .keys()
+        .filter(|k| k.starts_with(&format!("ours/{HOSTILE}-")) && !k.ends_with("-normal"))
+        .cloned()
+        .collect();
+    drop(results);
+    let worst = ids
+        .iter()
+        .filter_map(|id| stat(id, |r| r.server))
+        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+    if let Some(ns) = worst {
+        rows.push(Row {
+            case: HOSTILE.into(),
+            ours: Some(ns / 1e3),
+            rustls: None,
+            floor: None,
+            unit: "us",
+            rustcrypto: None,
+            higher_better: false,
+        });
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Bulk benchmarks
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1684,6 +2001,24 @@ fn profile(target: &str) {
         .unwrap_or(200);
     let pki = pki(false);
     let (lib, name) = target.split_once('/').expect("LIB/CASE");
+    if let Some(variant) = name.strip_prefix(&format!("{HOSTILE}-")) {
+        // `ours/hs-hostile-clienthello-VARIANT` (or `-normal`): N hellos.
+        let (server, wire) = hostile_wire(&pki, variant);
+        // Ten rounds of n/10; the fastest round's time per hello (the
+        // others only lose time to other processes).
+        let per_round = (n / 10).max(1);
+        let mut best = f64::MAX;
+        for _ in 0..10 {
+            let t0 = Instant::now();
+            for _ in 0..per_round {
+                let mut s = tls13::ServerConnection::new(server.clone()).unwrap();
+                let _ = std::hint::black_box(s.receive(&wire));
+            }
+            best = best.min(t0.elapsed().as_secs_f64() * 1e6 / per_round as f64);
+        }
+        println!("{n} ClientHellos of {target}: {best:.1} us each (fastest of 10 rounds)");
+        return;
+    }
     let case = hs_cases()
         .into_iter()
         .find(|c| c.name == name)
@@ -1742,9 +2077,11 @@ fn main() {
     let pki = pki(true);
     bench_handshakes(&mut c, &pki);
     bench_bulk(&mut c, &pki);
+    let hostile_note = bench_hostile(&mut c, &pki);
 
     let mut rows = Vec::new();
     hs_rows(&mut rows);
+    hostile_rows(&mut rows);
     bulk_rows(&mut rows);
 
     let want_mem = filter().is_none_or(|f| f.contains("mem"));
@@ -1782,6 +2119,9 @@ fn main() {
         started.elapsed().as_secs_f64(),
         rustls_rustcrypto_version(),
     );
+    if let Some(note) = hostile_note {
+        println!("{note}");
+    }
     for r in &rows {
         println!("{}", r.line());
     }

@@ -213,7 +213,7 @@ impl Acceptor {
     fn read_hello(&mut self) -> Result<(), Error> {
         loop {
             if let Some(raw) = self.core.joiner.next_message()? {
-                return match common::parse(&raw)? {
+                return match common::parse(&self.core, &raw)? {
                     HandshakeMessage::ClientHello(ch) => {
                         let info = hello_info(&ch)?;
                         self.hello = Some((info, ch));

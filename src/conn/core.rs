@@ -915,6 +915,15 @@ fn read_unprotected_alert(payload: &[u8], joiner_empty: bool) -> Result<AlertMes
     Ok(AlertMessage::read_exact(payload, "alert")?)
 }
 
+/// What a skipped early-data record of `len` ciphertext bytes counts
+/// against max_early_data_size (RFC 9846 §4.7.1 counts application data
+/// only): the most it can carry, less the inner content type byte and the
+/// 16-byte tag every TLS 1.3 AEAD adds; at least 1, so that the number of
+/// skipped records is bounded too.
+fn early_charge(len: usize) -> usize {
+    len.saturating_sub(1 + 16).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -952,13 +961,4 @@ mod tests {
         assert!(core.pending_output().is_empty());
         assert!(sent > 0);
     }
-}
-
-/// What a skipped early-data record of `len` ciphertext bytes counts
-/// against max_early_data_size (RFC 9846 §4.7.1 counts application data
-/// only): the most it can carry, less the inner content type byte and the
-/// 16-byte tag every TLS 1.3 AEAD adds; at least 1, so that the number of
-/// skipped records is bounded too.
-fn early_charge(len: usize) -> usize {
-    len.saturating_sub(1 + 16).max(1)
 }

@@ -131,9 +131,11 @@ impl KeyExchange {
                 (pk.as_bytes().to_vec(), Secret::P384(sk))
             }
             NamedGroup::X25519MLKEM768 => {
-                let seed = random_array::<64>(rng)?;
-                let seed = ml_kem::Seed::from(*seed);
-                let dk = MlKemDk::from_seed(seed);
+                // Drawn straight into the seed type, which is wiped on
+                // drop (an intermediate array would be a second copy).
+                let mut seed = Zeroizing::new(ml_kem::Seed::default());
+                rng.fill(seed.as_mut_slice())?;
+                let dk = MlKemDk::from_seed(*seed);
                 let x_sk = x25519_secret(rng)?;
                 let x_pk = x25519_dalek::PublicKey::from(&x_sk);
                 // draft-ietf-tls-ecdhe-mlkem §4.1: ML-KEM key first, then X25519.
@@ -220,8 +222,10 @@ pub fn server_exchange(
             // draft-ietf-tls-ecdhe-mlkem §4.2: FIPS 203 §7.2 encapsulation
             // key check (the modulus check happens in `new`).
             let ek = MlKemEk::new(&ek).map_err(|_| invalid_share())?;
-            let m = random_array::<32>(rng)?;
-            let m = ml_kem::B32::from(*m);
+            // The message m determines the shared secret: drawn into a
+            // buffer that is wiped on drop, and lent, not copied.
+            let mut m = Zeroizing::new(ml_kem::B32::default());
+            rng.fill(m.as_mut_slice())?;
             let (ct, k_mlkem) = ek.encapsulate_deterministic(&m);
             let k_mlkem = Zeroizing::new(k_mlkem);
             let x_sk = x25519_secret(rng)?;
@@ -290,7 +294,9 @@ where
 {
     // RFC 8446 §4.2.8.2: only the uncompressed form (0x04 || X || Y) is
     // allowed; SEC1 decoding would also take compressed points.
-    let field_len = sk.to_bytes().len();
+    // The field size from the type: `sk.to_bytes()` would leave an
+    // unwiped copy of the private scalar behind just to measure it.
+    let field_len = elliptic_curve::FieldBytes::<C>::default().len();
     if share.len() != field_len.saturating_mul(2).saturating_add(1) || share.first() != Some(&4) {
         return Err(invalid_share());
     }

@@ -19,7 +19,9 @@
 //! injected deterministic [`SecureRandom`] of the fuzz harnesses the keys
 //! are the same on every run, so recorded flights replay. [`FUZZING`]
 //! tells whether the mode is on. A library built with `fuzzing` must
-//! never talk to a real peer.
+//! never talk to a real peer. The feature compiles only together with the
+//! `fuzzing` cfg that cargo-fuzz sets (`RUSTFLAGS="--cfg fuzzing"`), so
+//! another crate of a build cannot switch it on by enabling the feature.
 
 pub mod aead;
 pub mod hash;

@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq;
 use crate::codec::{Codec, StackBytes};
 use crate::conn::core::Core;
 use crate::crypto::hash::{HashAlgorithm, Output};
-use crate::error::{Error, PeerMisbehaved};
+use crate::error::{Error, InvalidMessage, PeerMisbehaved};
 use crate::key_schedule::{self, MasterSchedule};
 use crate::msgs::enums::ExtensionType;
 use crate::msgs::handshake::{HandshakeMessage, encode_certificate};
@@ -95,12 +95,21 @@ pub fn encode_our_certificate(
 }
 
 /// Checks a received Finished (§4.4.4) in constant time.
+///
+/// RFC 9846 §4.5.3: `opaque verify_data[Hash.length]`. A body of another
+/// length does not fit the message's syntax, so it is a `decode_error`
+/// (§6.2), not a Finished that failed to verify (`decrypt_error`); the
+/// length is public (the negotiated hash's), so the early return leaks
+/// nothing.
 pub fn check_finished(
     hash: HashAlgorithm,
     base_key: &[u8],
     transcript_hash: &[u8],
     received: &[u8],
 ) -> Result<(), Error> {
+    if received.len() != hash.output_len() {
+        return Err(InvalidMessage::InvalidValue("Finished verify_data length").into());
+    }
     let expected = key_schedule::finished_verify_data(hash, base_key, transcript_hash);
     let expected = expected.as_ref();
     if expected.len() == received.len() && bool::from(expected.ct_eq(received)) {
@@ -124,9 +133,13 @@ pub fn psk_binder(
     key_schedule::finished_verify_data(hash, key.as_ref(), transcript_hash)
 }
 
-/// Parses one whole message.
-pub fn parse(raw: &[u8]) -> Result<HandshakeMessage, Error> {
-    Ok(HandshakeMessage::read_exact(raw, "handshake message")?)
+/// Parses one whole message from the peer, its lists bounded by the
+/// connection's [`Limits`](crate::config::Limits).
+pub fn parse(core: &Core, raw: &[u8]) -> Result<HandshakeMessage, Error> {
+    let mut r = crate::codec::Reader::new(raw);
+    let msg = HandshakeMessage::read_limited(&mut r, &core.limits().list_limits())?;
+    r.expect_empty("handshake message")?;
+    Ok(msg)
 }
 
 /// The verify_data of `raw` when it is one whole Finished message (§4.4.4),
@@ -292,18 +305,58 @@ pub fn received_raw_public_key(entries: &[Vec<u8>]) -> Result<&[u8], Error> {
     Ok(spki)
 }
 
-/// Whether a list has a duplicate (small lists only).
-pub fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
+/// Whether a list has a duplicate (n·log n).
+pub fn has_duplicates<T: Ord>(items: &[T]) -> bool {
     has_duplicate_keys(items, |t| t)
 }
 
-/// Whether two items of a list have the same `key` (small lists only),
-/// without collecting the keys.
-pub fn has_duplicate_keys<'t, T, K: PartialEq>(items: &'t [T], key: impl Fn(&'t T) -> K) -> bool {
-    items.iter().enumerate().any(|(i, a)| {
-        let k = key(a);
-        items.iter().skip(i.saturating_add(1)).any(|b| key(b) == k)
-    })
+/// Lists up to this long are searched in place (no allocation, at most
+/// this many comparisons per lookup); longer ones are sorted first.
+const SHORT_LIST: usize = 32;
+
+/// Whether two items of a list have the same `key`: a short list is
+/// compared pairwise in place, a longer one has its keys sorted and
+/// neighbours compared (n·log n, whatever the peer put in the list).
+pub fn has_duplicate_keys<'t, T, K: Ord>(items: &'t [T], key: impl Fn(&'t T) -> K) -> bool {
+    if items.len() <= SHORT_LIST {
+        return items.iter().enumerate().any(|(i, a)| {
+            let k = key(a);
+            items.iter().skip(i.saturating_add(1)).any(|b| key(b) == k)
+        });
+    }
+    let mut keys: Vec<K> = items.iter().map(key).collect();
+    keys.sort_unstable();
+    keys.windows(2).any(|w| matches!(w, [a, b] if a == b))
+}
+
+/// A peer's list for membership tests that stay n·log n however long it
+/// is: a short list is searched in place, a longer one is copied, sorted
+/// once and binary-searched.
+pub enum SortedSet<'a, T: Ord> {
+    /// At most [`SHORT_LIST`] items, searched as they are.
+    Short(&'a [T]),
+    /// A sorted copy.
+    Sorted(Vec<T>),
+}
+
+impl<'a, T: Ord + Copy> SortedSet<'a, T> {
+    /// The set of `items`.
+    pub fn new(items: &'a [T]) -> Self {
+        if items.len() <= SHORT_LIST {
+            return Self::Short(items);
+        }
+        let mut v = items.to_vec();
+        v.sort_unstable();
+        Self::Sorted(v)
+    }
+
+    /// Whether `item` is in the set.
+    pub fn contains(&self, item: &T) -> bool {
+        match self {
+            Self::Short(items) => items.contains(item),
+            Self::Sorted(v) => v.binary_search(item).is_ok(),
+        }
+    }
 }
 
 /// The messages of RFC 8446 §4.2's extension table, as bit flags.
@@ -437,7 +490,7 @@ mod tests {
         bad[7] = bad[7].wrapping_add(1);
         assert_eq!(
             certificate_verify_body(&bad).unwrap_err(),
-            parse(&bad).unwrap_err()
+            Error::from(HandshakeMessage::read_exact(&bad, "handshake message").unwrap_err())
         );
         assert_eq!(
             certificate_verify_body(&finished_message(&[1; 32])).unwrap(),
@@ -504,6 +557,20 @@ mod tests {
                     "extension {typ} in message flag {msg}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn duplicate_and_membership_checks_short_and_long() {
+        for n in [3usize, 32, 33, 1000] {
+            let v: Vec<u16> = (0..n as u16).rev().collect();
+            assert!(!has_duplicates(&v), "{n}");
+            let mut d = v.clone();
+            d.push(1);
+            assert!(has_duplicates(&d), "{n}");
+            let set = SortedSet::new(&v);
+            assert!(v.iter().all(|x| set.contains(x)), "{n}");
+            assert!(!set.contains(&(n as u16)), "{n}");
         }
     }
 

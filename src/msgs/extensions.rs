@@ -14,6 +14,65 @@ use super::enums::*;
 use crate::codec::{Codec, LengthPrefix, LengthPrefixed, Reader, SeenSet, put_list, put_vec};
 use crate::error::InvalidMessage;
 
+/// Bounds on the lists of a peer's message, applied while it is parsed,
+/// so that a list the syntax allows but no real peer sends is refused
+/// before it costs an allocation per entry (the connection fills these
+/// from [`Limits`](crate::config::Limits)). [`ListLimits::NONE`] parses
+/// the syntax alone, as [`Codec::read`] does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListLimits {
+    /// Extensions in one extension block.
+    pub extensions: usize,
+    /// `KeyShareEntry`s in a ClientHello's key_share.
+    pub key_shares: usize,
+    /// PSK identities (and binders) in a pre_shared_key offer.
+    pub psk_identities: usize,
+    /// Entries of any other list: cipher suites, groups, signature
+    /// schemes, ALPN names, certificate authorities, server names,
+    /// certificate entries, versions, modes, certificate types.
+    pub entries: usize,
+}
+
+impl ListLimits {
+    /// No bound but the syntax's.
+    pub const NONE: Self = Self {
+        extensions: usize::MAX,
+        key_shares: usize::MAX,
+        psk_identities: usize::MAX,
+        entries: usize::MAX,
+    };
+}
+
+/// `Err(ListTooLong)` when a list of `len` entries exceeds `limit`.
+pub(crate) fn check_len(
+    len: usize,
+    limit: usize,
+    what: &'static str,
+) -> Result<(), InvalidMessage> {
+    if len > limit {
+        return Err(InvalidMessage::ListTooLong { what, limit });
+    }
+    Ok(())
+}
+
+/// A list of fixed-size items (no allocation per item), refused when it
+/// has more than `limit` entries.
+fn capped_list<'a, T: Codec<'a>>(
+    r: &mut Reader<'a>,
+    prefix: LengthPrefix,
+    what: &'static str,
+    limit: usize,
+    nonempty: bool,
+) -> Result<Vec<T>, InvalidMessage> {
+    let v = if nonempty {
+        r.nonempty_list(prefix, what)?
+    } else {
+        r.list(prefix, what)?
+    };
+    check_len(v.len(), limit, what)?;
+    Ok(v)
+}
+
 /// One `KeyShareEntry` (§4.2.8).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyShareEntry {
@@ -91,12 +150,35 @@ impl Codec<'_> for OfferedPsks {
         self.encode_binders(out);
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Self::read_limited(r, &ListLimits::NONE)
+    }
+}
+
+impl OfferedPsks {
+    fn read_limited(r: &mut Reader<'_>, lim: &ListLimits) -> Result<Self, InvalidMessage> {
         // §4.2.11: PskIdentity identities<7..2^16-1>
-        let identities = r.nonempty_list(LengthPrefix::U16, "psk identities")?;
+        let mut sub = r.sub(LengthPrefix::U16, "psk identities")?;
+        let mut identities = Vec::new();
+        while sub.any_left() {
+            check_len(
+                identities.len().saturating_add(1),
+                lim.psk_identities,
+                "psk identities",
+            )?;
+            identities.push(PskIdentity::read(&mut sub)?);
+        }
+        if identities.is_empty() {
+            return Err(InvalidMessage::EmptyVector("psk identities"));
+        }
         // §4.2.11: PskBinderEntry binders<33..2^16-1>, opaque PskBinderEntry<32..255>
         let mut sub = r.sub(LengthPrefix::U16, "psk binders")?;
-        let mut binders = Vec::new();
+        let mut binders = Vec::with_capacity(identities.len());
         while sub.any_left() {
+            check_len(
+                binders.len().saturating_add(1),
+                lim.psk_identities,
+                "psk binders",
+            )?;
             let b = sub.vec_bytes(LengthPrefix::U8, "psk binder")?;
             if b.len() < 32 {
                 return Err(InvalidMessage::InvalidValue(
@@ -254,21 +336,41 @@ impl ClientExtension {
 
     /// Parses the body of an extension of type `typ` as sent in ClientHello.
     pub fn read_body(typ: ExtensionType, body: &[u8]) -> Result<Self, InvalidMessage> {
+        Self::read_body_limited(typ, body, &ListLimits::NONE)
+    }
+
+    /// [`ClientExtension::read_body`] with the lists bounded by `lim`.
+    pub fn read_body_limited(
+        typ: ExtensionType,
+        body: &[u8],
+        lim: &ListLimits,
+    ) -> Result<Self, InvalidMessage> {
         use ExtensionType as T;
         use LengthPrefix::{U8, U16};
+        let n = lim.entries;
         let mut r = Reader::new(body);
         let ext = match typ {
-            T::SERVER_NAME => Self::ServerName(read_server_names(&mut r)?),
+            T::SERVER_NAME => Self::ServerName(read_server_names(&mut r, n)?),
             // §4.2.7: NamedGroup named_group_list<2..2^16-1>
-            T::SUPPORTED_GROUPS => Self::SupportedGroups(r.nonempty_list(U16, "supported_groups")?),
+            T::SUPPORTED_GROUPS => {
+                Self::SupportedGroups(capped_list(&mut r, U16, "supported_groups", n, true)?)
+            }
             // §4.2.3: SignatureScheme supported_signature_algorithms<2..2^16-2>
-            T::SIGNATURE_ALGORITHMS => {
-                Self::SignatureAlgorithms(r.nonempty_list(U16, "signature_algorithms")?)
-            }
-            T::SIGNATURE_ALGORITHMS_CERT => {
-                Self::SignatureAlgorithmsCert(r.nonempty_list(U16, "signature_algorithms_cert")?)
-            }
-            T::APPLICATION_LAYER_PROTOCOL_NEGOTIATION => Self::Alpn(read_alpn(&mut r)?),
+            T::SIGNATURE_ALGORITHMS => Self::SignatureAlgorithms(capped_list(
+                &mut r,
+                U16,
+                "signature_algorithms",
+                n,
+                true,
+            )?),
+            T::SIGNATURE_ALGORITHMS_CERT => Self::SignatureAlgorithmsCert(capped_list(
+                &mut r,
+                U16,
+                "signature_algorithms_cert",
+                n,
+                true,
+            )?),
+            T::APPLICATION_LAYER_PROTOCOL_NEGOTIATION => Self::Alpn(read_alpn(&mut r, n)?),
             T::STATUS_REQUEST => {
                 check_status_request(&mut Reader::new(body))?;
                 Self::StatusRequest(r.rest().to_vec())
@@ -276,19 +378,38 @@ impl ClientExtension {
             T::RECORD_SIZE_LIMIT => Self::RecordSizeLimit(r.u16("record_size_limit")?),
             // §4.2.1: ProtocolVersion versions<2..254>
             T::SUPPORTED_VERSIONS => {
-                Self::SupportedVersions(r.nonempty_list(U8, "supported_versions")?)
+                Self::SupportedVersions(capped_list(&mut r, U8, "supported_versions", n, true)?)
             }
-            // §4.2.8: KeyShareEntry client_shares<0..2^16-1>
-            T::KEY_SHARE => Self::KeyShare(r.list(U16, "client_shares")?),
+            // §4.2.8: KeyShareEntry client_shares<0..2^16-1>; each entry is
+            // an allocation, so the count is checked before each one.
+            T::KEY_SHARE => {
+                let mut sub = r.sub(U16, "client_shares")?;
+                let mut shares = Vec::new();
+                while sub.any_left() {
+                    check_len(
+                        shares.len().saturating_add(1),
+                        lim.key_shares,
+                        "client_shares",
+                    )?;
+                    shares.push(KeyShareEntry::read(&mut sub)?);
+                }
+                Self::KeyShare(shares)
+            }
             // §4.2.2: opaque cookie<1..2^16-1>
             T::COOKIE => Self::Cookie(r.nonempty_vec_bytes(U16, "cookie")?.to_vec()),
             T::EARLY_DATA => Self::EarlyData,
             // §4.2.9: PskKeyExchangeMode ke_modes<1..255>
-            T::PSK_KEY_EXCHANGE_MODES => {
-                Self::PskKeyExchangeModes(r.nonempty_list(U8, "psk_key_exchange_modes")?)
+            T::PSK_KEY_EXCHANGE_MODES => Self::PskKeyExchangeModes(capped_list(
+                &mut r,
+                U8,
+                "psk_key_exchange_modes",
+                n,
+                true,
+            )?),
+            T::PRE_SHARED_KEY => Self::PreSharedKey(OfferedPsks::read_limited(&mut r, lim)?),
+            T::CERTIFICATE_AUTHORITIES => {
+                Self::CertificateAuthorities(read_authorities(&mut r, n)?)
             }
-            T::PRE_SHARED_KEY => Self::PreSharedKey(OfferedPsks::read(&mut r)?),
-            T::CERTIFICATE_AUTHORITIES => Self::CertificateAuthorities(read_authorities(&mut r)?),
             T::POST_HANDSHAKE_AUTH => Self::PostHandshakeAuth,
             // RFC 7685 §3: padding is zeros. Other content stays Unknown so
             // the bytes, and hence the transcript, survive a round trip.
@@ -297,12 +418,20 @@ impl ClientExtension {
                 Self::Padding(body.len())
             }
             // RFC 7250 §3: CertificateType client_certificate_types<1..2^8-1>
-            T::CLIENT_CERTIFICATE_TYPE => {
-                Self::ClientCertificateType(r.nonempty_list(U8, "client_certificate_types")?)
-            }
-            T::SERVER_CERTIFICATE_TYPE => {
-                Self::ServerCertificateType(r.nonempty_list(U8, "server_certificate_types")?)
-            }
+            T::CLIENT_CERTIFICATE_TYPE => Self::ClientCertificateType(capped_list(
+                &mut r,
+                U8,
+                "client_certificate_types",
+                n,
+                true,
+            )?),
+            T::SERVER_CERTIFICATE_TYPE => Self::ServerCertificateType(capped_list(
+                &mut r,
+                U8,
+                "server_certificate_types",
+                n,
+                true,
+            )?),
             _ => Self::Unknown(UnknownExtension::new(typ, r.rest())),
         };
         r.expect_empty("ClientHello extension")?;
@@ -400,15 +529,31 @@ impl ServerExtension {
         body: &[u8],
         in_retry_request: bool,
     ) -> Result<Self, InvalidMessage> {
+        Self::read_body_limited(typ, body, in_retry_request, &ListLimits::NONE)
+    }
+
+    /// [`ServerExtension::read_body`] with the lists bounded by `lim`.
+    pub fn read_body_limited(
+        typ: ExtensionType,
+        body: &[u8],
+        in_retry_request: bool,
+        lim: &ListLimits,
+    ) -> Result<Self, InvalidMessage> {
         use ExtensionType as T;
         use LengthPrefix::U16;
         let mut r = Reader::new(body);
         let ext = match typ {
             // RFC 6066 §3: the server's "extension_data" is empty.
             T::SERVER_NAME => Self::ServerNameAck,
-            T::SUPPORTED_GROUPS => Self::SupportedGroups(r.nonempty_list(U16, "supported_groups")?),
+            T::SUPPORTED_GROUPS => Self::SupportedGroups(capped_list(
+                &mut r,
+                U16,
+                "supported_groups",
+                lim.entries,
+                true,
+            )?),
             T::APPLICATION_LAYER_PROTOCOL_NEGOTIATION => {
-                let names = read_alpn(&mut r)?;
+                let names = read_alpn(&mut r, lim.entries)?;
                 // RFC 7301 §3.1: the server's list "MUST contain exactly one".
                 if names.len() != 1 {
                     return Err(InvalidMessage::InvalidValue(
@@ -463,16 +608,37 @@ impl CertReqExtension {
 
     /// Parses the body of an extension of type `typ`.
     pub fn read_body(typ: ExtensionType, body: &[u8]) -> Result<Self, InvalidMessage> {
+        Self::read_body_limited(typ, body, &ListLimits::NONE)
+    }
+
+    /// [`CertReqExtension::read_body`] with the lists bounded by `lim`.
+    pub fn read_body_limited(
+        typ: ExtensionType,
+        body: &[u8],
+        lim: &ListLimits,
+    ) -> Result<Self, InvalidMessage> {
         use ExtensionType as T;
+        use LengthPrefix::U16;
+        let n = lim.entries;
         let mut r = Reader::new(body);
         let ext = match typ {
-            T::SIGNATURE_ALGORITHMS => Self::SignatureAlgorithms(
-                r.nonempty_list(LengthPrefix::U16, "signature_algorithms")?,
-            ),
-            T::SIGNATURE_ALGORITHMS_CERT => Self::SignatureAlgorithmsCert(
-                r.nonempty_list(LengthPrefix::U16, "signature_algorithms_cert")?,
-            ),
-            T::CERTIFICATE_AUTHORITIES => Self::CertificateAuthorities(read_authorities(&mut r)?),
+            T::SIGNATURE_ALGORITHMS => Self::SignatureAlgorithms(capped_list(
+                &mut r,
+                U16,
+                "signature_algorithms",
+                n,
+                true,
+            )?),
+            T::SIGNATURE_ALGORITHMS_CERT => Self::SignatureAlgorithmsCert(capped_list(
+                &mut r,
+                U16,
+                "signature_algorithms_cert",
+                n,
+                true,
+            )?),
+            T::CERTIFICATE_AUTHORITIES => {
+                Self::CertificateAuthorities(read_authorities(&mut r, n)?)
+            }
             _ => Self::Unknown(UnknownExtension::new(typ, r.rest())),
         };
         r.expect_empty("CertificateRequest extension")?;
@@ -554,15 +720,18 @@ pub(crate) fn read_block<'a, T>(
     r: &mut Reader<'a>,
     what: &'static str,
     psk_last: bool,
+    max: usize,
     mut one: impl FnMut(ExtensionType, &'a [u8]) -> Result<T, InvalidMessage>,
 ) -> Result<Vec<T>, InvalidMessage> {
     let mut sub = r.sub(LengthPrefix::U16, what)?;
     let mut seen = SeenSet::<ExtensionType, 24>::new();
     // One allocation of the right size: extensions are counted first
-    // (a block that does not frame is refused in the loop below anyway).
-    let mut out = Vec::with_capacity(count_extensions(sub.clone()));
+    // (a block that does not frame is refused in the loop below anyway),
+    // never more than `max` of them.
+    let mut out = Vec::with_capacity(count_extensions(sub.clone(), max));
     let mut after_psk = false;
     while sub.any_left() {
+        check_len(out.len().saturating_add(1), max, what)?;
         let typ = ExtensionType::read(&mut sub)?;
         let body = sub.vec_bytes(LengthPrefix::U16, "extension_data")?;
         if !seen.insert(typ) {
@@ -577,10 +746,11 @@ pub(crate) fn read_block<'a, T>(
     Ok(out)
 }
 
-/// How many whole extensions (type, u16-prefixed body) `r` holds.
-fn count_extensions(mut r: Reader<'_>) -> usize {
+/// How many whole extensions (type, u16-prefixed body) `r` holds, up to
+/// `max` (past it the block is refused).
+fn count_extensions(mut r: Reader<'_>, max: usize) -> usize {
     let mut n = 0usize;
-    while r.any_left() {
+    while r.any_left() && n < max {
         if r.take(2).is_none() || r.vec_bytes(LengthPrefix::U16, "extension_data").is_err() {
             break;
         }
@@ -614,17 +784,20 @@ fn put_opaque_list(out: &mut Vec<u8>, outer: LengthPrefix, inner: LengthPrefix, 
     });
 }
 
-/// Reads a non-empty list of non-empty opaque vectors.
+/// Reads a non-empty list of non-empty opaque vectors, at most `max` of
+/// them (each is an allocation, so the count is checked before each).
 fn read_opaque_list(
     r: &mut Reader<'_>,
     outer: LengthPrefix,
     inner: LengthPrefix,
     what: &'static str,
     item: &'static str,
+    max: usize,
 ) -> Result<Vec<Vec<u8>>, InvalidMessage> {
     let mut sub = r.sub(outer, what)?;
     let mut out = Vec::new();
     while sub.any_left() {
+        check_len(out.len().saturating_add(1), max, what)?;
         out.push(sub.nonempty_vec_bytes(inner, item)?.to_vec());
     }
     if out.is_empty() {
@@ -635,25 +808,27 @@ fn read_opaque_list(
 
 /// RFC 7301 §3.1: ProtocolName protocol_name_list<2..2^16-1>,
 /// opaque ProtocolName<1..2^8-1>.
-fn read_alpn(r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>, InvalidMessage> {
+fn read_alpn(r: &mut Reader<'_>, max: usize) -> Result<Vec<Vec<u8>>, InvalidMessage> {
     read_opaque_list(
         r,
         LengthPrefix::U16,
         LengthPrefix::U8,
         "ALPN protocol list",
         "ALPN protocol name",
+        max,
     )
 }
 
 /// §4.2.4: DistinguishedName authorities<3..2^16-1>,
 /// opaque DistinguishedName<1..2^16-1>.
-fn read_authorities(r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>, InvalidMessage> {
+fn read_authorities(r: &mut Reader<'_>, max: usize) -> Result<Vec<Vec<u8>>, InvalidMessage> {
     read_opaque_list(
         r,
         LengthPrefix::U16,
         LengthPrefix::U16,
         "certificate_authorities",
         "distinguished name",
+        max,
     )
 }
 
@@ -661,21 +836,37 @@ fn read_authorities(r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>, InvalidMessage> 
 /// name_type and (for host_name, the only defined type) HostName
 /// <1..2^16-1>; other types are read with the same u16-prefixed syntax.
 /// "The ServerNameList MUST NOT contain more than one name of the same
-/// name_type."
-fn read_server_names(r: &mut Reader<'_>) -> Result<Vec<(ServerNameType, Vec<u8>)>, InvalidMessage> {
+/// name_type" (a 256-bit set of the types seen: linear); a host_name
+/// must be a DNS host name ([`is_valid_host_name`]).
+fn read_server_names(
+    r: &mut Reader<'_>,
+    max: usize,
+) -> Result<Vec<(ServerNameType, Vec<u8>)>, InvalidMessage> {
     let mut sub = r.sub(LengthPrefix::U16, "server_name_list")?;
     let mut out: Vec<(ServerNameType, Vec<u8>)> = Vec::new();
+    let mut seen = [0u64; 4];
     while sub.any_left() {
+        check_len(out.len().saturating_add(1), max, "server_name_list")?;
         let typ = ServerNameType::read(&mut sub)?;
         let name = sub.vec_bytes(LengthPrefix::U16, "server name")?;
-        if typ == ServerNameType::HOST_NAME && name.is_empty() {
-            return Err(InvalidMessage::EmptyVector("host_name"));
+        if typ == ServerNameType::HOST_NAME {
+            if name.is_empty() {
+                return Err(InvalidMessage::EmptyVector("host_name"));
+            }
+            if !is_valid_host_name(name) {
+                return Err(InvalidMessage::InvalidHostName);
+            }
         }
-        if out.iter().any(|(t, _)| *t == typ) {
+        let (word, bit) = (usize::from(typ.0 >> 6), 1u64 << (typ.0 & 63));
+        let slot = seen
+            .get_mut(word)
+            .ok_or(InvalidMessage::InvalidValue("server_name"))?;
+        if *slot & bit != 0 {
             return Err(InvalidMessage::InvalidValue(
                 "server_name: name type repeated",
             ));
         }
+        *slot |= bit;
         out.push((typ, name.to_vec()));
     }
     if out.is_empty() {
@@ -698,4 +889,41 @@ fn check_status_request(r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
         r.expect_empty("status_request")?;
     }
     Ok(())
+}
+
+/// Whether `name` is a HostName as RFC 6066 §3 defines it: "the fully
+/// qualified DNS hostname of the server ... represented as a byte string
+/// using ASCII encoding without a trailing dot" (A-labels for IDNs), and
+/// "Literal IPv4 and IPv6 addresses are not permitted". So: at most 253
+/// bytes of dot-separated labels of 1..=63 bytes, each of ASCII letters,
+/// digits, hyphens (not first or last) and underscores (found in real
+/// host names and accepted by the WebPKI name matchers); no empty label,
+/// hence no trailing dot; and a last label that is not numeric, which
+/// rules out every IPv4 form (`1.2.3.4`, `127.1`, `0x7f000001`; a DNS
+/// top-level label is never numeric, RFC 3696 §2). IPv6 literals contain
+/// `:`, which no label may hold. Anything else (spaces, `/`, NUL, non-ASCII)
+/// is refused, so a name that reaches a certificate resolver or a file
+/// name is safe to use as one.
+pub fn is_valid_host_name(name: &[u8]) -> bool {
+    if name.is_empty() || name.len() > 253 {
+        return false;
+    }
+    let label_ok = |label: &[u8]| {
+        (1..=63).contains(&label.len())
+            && label
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+            && label.first() != Some(&b'-')
+            && label.last() != Some(&b'-')
+    };
+    if !name.split(|b| *b == b'.').all(label_ok) {
+        return false;
+    }
+    let last = name.rsplit(|b| *b == b'.').next().unwrap_or_default();
+    let numeric = last.iter().all(u8::is_ascii_digit)
+        || match last {
+            [b'0', b'x' | b'X', hex @ ..] => hex.iter().all(u8::is_ascii_hexdigit),
+            _ => false,
+        };
+    !numeric
 }

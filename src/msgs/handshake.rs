@@ -10,10 +10,10 @@ use alloc::vec::Vec;
 
 use super::enums::*;
 pub use super::extensions::{
-    CertReqExtension, ClientExtension, KeyShareEntry, OfferedPsks, PskIdentity, ServerExtension,
-    TicketExtension, UnknownExtension,
+    CertReqExtension, ClientExtension, KeyShareEntry, ListLimits, OfferedPsks, PskIdentity,
+    ServerExtension, TicketExtension, UnknownExtension,
 };
-use super::extensions::{put_block, read_block, with_prefix};
+use super::extensions::{check_len, put_block, read_block, with_prefix};
 use crate::codec::{Codec, LengthPrefix, Reader, put_list, put_vec};
 use crate::error::InvalidMessage;
 
@@ -106,22 +106,30 @@ impl HandshakeMessage {
         }
     }
 
-    fn read_body(typ: HandshakeType, r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+    fn read_body(
+        typ: HandshakeType,
+        r: &mut Reader<'_>,
+        lim: &ListLimits,
+    ) -> Result<Self, InvalidMessage> {
         use HandshakeType as T;
         Ok(match typ {
-            T::CLIENT_HELLO => Self::ClientHello(ClientHello::read_body(r)?),
-            T::SERVER_HELLO => Self::ServerHello(ServerHello::read_body(r)?),
-            T::NEW_SESSION_TICKET => Self::NewSessionTicket(NewSessionTicket::read_body(r)?),
+            T::CLIENT_HELLO => Self::ClientHello(ClientHello::read_body(r, lim)?),
+            T::SERVER_HELLO => Self::ServerHello(ServerHello::read_body(r, lim)?),
+            T::NEW_SESSION_TICKET => Self::NewSessionTicket(NewSessionTicket::read_body(r, lim)?),
             // §4.5: struct {} EndOfEarlyData; trailing bytes fail below.
             T::END_OF_EARLY_DATA => Self::EndOfEarlyData,
             // §4.3.1: Extension extensions<0..2^16-1>
-            T::ENCRYPTED_EXTENSIONS => {
-                Self::EncryptedExtensions(read_block(r, "EncryptedExtensions", false, |t, b| {
-                    ServerExtension::read_body(t, b, false)
-                })?)
+            T::ENCRYPTED_EXTENSIONS => Self::EncryptedExtensions(read_block(
+                r,
+                "EncryptedExtensions",
+                false,
+                lim.extensions,
+                |t, b| ServerExtension::read_body_limited(t, b, false, lim),
+            )?),
+            T::CERTIFICATE => Self::Certificate(CertificatePayload::read_body(r, lim)?),
+            T::CERTIFICATE_REQUEST => {
+                Self::CertificateRequest(CertificateRequest::read_body(r, lim)?)
             }
-            T::CERTIFICATE => Self::Certificate(CertificatePayload::read_body(r)?),
-            T::CERTIFICATE_REQUEST => Self::CertificateRequest(CertificateRequest::read_body(r)?),
             T::CERTIFICATE_VERIFY => {
                 let (scheme, signature) = read_certificate_verify(r)?;
                 Self::CertificateVerify(DigitallySigned {
@@ -151,9 +159,17 @@ impl Codec<'_> for HandshakeMessage {
         with_prefix(out, LengthPrefix::U24, |out| self.encode_body(out));
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Self::read_limited(r, &ListLimits::NONE)
+    }
+}
+
+impl HandshakeMessage {
+    /// [`Codec::read`] with the message's lists bounded by `lim`: what a
+    /// connection uses on its peer's messages.
+    pub fn read_limited(r: &mut Reader<'_>, lim: &ListLimits) -> Result<Self, InvalidMessage> {
         let typ = HandshakeType::read(r)?;
         let mut body = r.sub(LengthPrefix::U24, "handshake message")?;
-        let msg = Self::read_body(typ, &mut body)?;
+        let msg = Self::read_body(typ, &mut body, lim)?;
         body.expect_empty("handshake message")?;
         Ok(msg)
     }
@@ -232,12 +248,14 @@ impl ClientHello {
         }
     }
 
-    fn read_body(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+    fn read_body(r: &mut Reader<'_>, lim: &ListLimits) -> Result<Self, InvalidMessage> {
         let legacy_version = ProtocolVersion::read(r)?;
         let random = read_random(r)?;
         let legacy_session_id = read_session_id(r)?;
         // §4.1.2: CipherSuite cipher_suites<2..2^16-2>
-        let cipher_suites = r.nonempty_list(LengthPrefix::U16, "cipher_suites")?;
+        let cipher_suites: Vec<CipherSuite> =
+            r.nonempty_list(LengthPrefix::U16, "cipher_suites")?;
+        check_len(cipher_suites.len(), lim.entries, "cipher_suites")?;
         // §4.1.2: opaque legacy_compression_methods<1..2^8-1>
         let legacy_compression_methods = r
             .nonempty_vec_bytes(LengthPrefix::U8, "legacy_compression_methods")?
@@ -247,12 +265,9 @@ impl ClientHello {
         // protocol_version. When present, extensions<8..2^16-1> is non-empty,
         // so an empty list and an absent field cannot be confused.
         let extensions = if r.any_left() {
-            let exts = read_block(
-                r,
-                "ClientHello extensions",
-                true,
-                ClientExtension::read_body,
-            )?;
+            let exts = read_block(r, "ClientHello extensions", true, lim.extensions, |t, b| {
+                ClientExtension::read_body_limited(t, b, lim)
+            })?;
             if exts.is_empty() {
                 return Err(InvalidMessage::EmptyVector("ClientHello extensions"));
             }
@@ -311,7 +326,7 @@ impl ServerHello {
         }
     }
 
-    fn read_body(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+    fn read_body(r: &mut Reader<'_>, lim: &ListLimits) -> Result<Self, InvalidMessage> {
         let legacy_version = ProtocolVersion::read(r)?;
         let random = read_random(r)?;
         // §4.1.3: the random alone tells a HelloRetryRequest apart, and with
@@ -322,9 +337,13 @@ impl ServerHello {
         let legacy_compression_method = r.u8("legacy_compression_method")?;
         // As in ClientHello: absent (an older version's hello) or non-empty.
         let extensions = if r.any_left() {
-            let exts = read_block(r, "ServerHello extensions", false, |t, b| {
-                ServerExtension::read_body(t, b, retry)
-            })?;
+            let exts = read_block(
+                r,
+                "ServerHello extensions",
+                false,
+                lim.extensions,
+                |t, b| ServerExtension::read_body_limited(t, b, retry, lim),
+            )?;
             if exts.is_empty() {
                 return Err(InvalidMessage::EmptyVector("ServerHello extensions"));
             }
@@ -454,7 +473,7 @@ impl CertificatePayload {
         });
     }
 
-    fn read_body(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+    fn read_body(r: &mut Reader<'_>, lim: &ListLimits) -> Result<Self, InvalidMessage> {
         // §4.4.2: opaque certificate_request_context<0..2^8-1>;
         // CertificateEntry certificate_list<0..2^24-1>
         let context = r
@@ -463,17 +482,28 @@ impl CertificatePayload {
         let mut list = r.sub(LengthPrefix::U24, "certificate_list")?;
         let mut entries = Vec::new();
         while list.any_left() {
+            // Each entry is an allocation: counted before it is made.
+            check_len(
+                entries.len().saturating_add(1),
+                lim.entries,
+                "certificate_list",
+            )?;
             // cert_data / ASN1_subjectPublicKeyInfo<1..2^24-1>
             let data = list
                 .nonempty_vec_bytes(LengthPrefix::U24, "cert_data")?
                 .to_vec();
-            let extensions =
-                read_block(&mut list, "CertificateEntry extensions", false, |t, b| {
+            let extensions = read_block(
+                &mut list,
+                "CertificateEntry extensions",
+                false,
+                lim.extensions,
+                |t, b| {
                     Ok(UnknownExtension {
                         typ: t,
                         body: b.to_vec(),
                     })
-                })?;
+                },
+            )?;
             entries.push(CertificateEntry { data, extensions });
         }
         Ok(Self { context, entries })
@@ -486,7 +516,7 @@ impl CertificateRequest {
         put_block(out, &self.extensions, CertReqExtension::encode);
     }
 
-    fn read_body(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+    fn read_body(r: &mut Reader<'_>, lim: &ListLimits) -> Result<Self, InvalidMessage> {
         // RFC 9846 §4.4.2: opaque certificate_request_context<0..2^8-1>;
         // Extension extensions<0..2^16-1> (8446's lower bound of 2 was an
         // error). An empty block parses; the missing signature_algorithms
@@ -498,7 +528,8 @@ impl CertificateRequest {
             r,
             "CertificateRequest extensions",
             false,
-            CertReqExtension::read_body,
+            lim.extensions,
+            |t, b| CertReqExtension::read_body_limited(t, b, lim),
         )?;
         Ok(Self {
             context,
@@ -516,7 +547,7 @@ impl NewSessionTicket {
         put_block(out, &self.extensions, TicketExtension::encode);
     }
 
-    fn read_body(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+    fn read_body(r: &mut Reader<'_>, lim: &ListLimits) -> Result<Self, InvalidMessage> {
         // §4.6.1: uint32 ticket_lifetime; uint32 ticket_age_add;
         // opaque ticket_nonce<0..255>; opaque ticket<1..2^16-1>;
         // Extension extensions<0..2^16-2>
@@ -529,6 +560,7 @@ impl NewSessionTicket {
                 r,
                 "NewSessionTicket extensions",
                 false,
+                lim.extensions,
                 TicketExtension::read_body,
             )?,
         })

@@ -68,6 +68,10 @@ pub struct ClientHs {
     /// We presented a client identity (in this handshake, after it, or in
     /// the session we resumed): tickets we receive carry it.
     client_authenticated: bool,
+    /// The server's chain (leaf first) while it is being verified: it
+    /// moves to `Negotiated::peer_certificates` only once the verifier
+    /// accepted it and its CertificateVerify verified.
+    peer_chain: Vec<Vec<u8>>,
 }
 
 /// A PSK the ClientHello offers (§4.2.11).
@@ -227,6 +231,7 @@ pub fn start(
         psk,
         early: Early::default(),
         pha_transcript: None,
+        peer_chain: Vec::new(),
         server_cert_type: CertificateType::X509,
         client_cert_type: CertificateType::X509,
         session_key,
@@ -359,7 +364,7 @@ impl ClientHs {
                 other => self.state = other,
             }
         }
-        let msg = common::parse(raw)?;
+        let msg = common::parse(core, raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectServerHello { shares, retry }, HandshakeMessage::ServerHello(sh)) => {
                 if sh.is_retry_request() {

@@ -164,9 +164,7 @@ impl ClientHs {
         exts: Vec<ServerExtension>,
         raw: &[u8],
     ) -> Result<(), Error> {
-        if common::has_duplicate_keys(&exts, ServerExtension::typ) {
-            return Err(InvalidMessage::DuplicateExtension(0).into());
-        }
+        // No type repeats: the parser refused that (§4.2), in n·log n.
         for e in exts {
             let typ = e.typ();
             let offered = self.offered.extensions.contains(&typ);
@@ -334,11 +332,12 @@ impl ClientHs {
                 .ok_or(InvalidMessage::EmptyVector("certificate_list"))?;
             verifier.verify_server_cert(ee, rest, &self.session_key.server_name, now)
         };
-        // The chain moves into the connection's record of the peer; only
-        // a deferred decision needs a copy of its own.
+        // Kept by the handshake until the verifier has accepted it and the
+        // CertificateVerify proved the key: only then does it become the
+        // connection's record of the peer (`Negotiated::peer_certificates`).
+        // Only a deferred decision needs a copy of its own.
         let request_chain = matches!(decision, Decision::Deferred).then(|| chain.clone());
-        core.negotiated.peer_certificates = chain;
-        core.negotiated.peer_raw_public_key = raw_key;
+        self.peer_chain = chain;
         match decision {
             Decision::Ready(Ok(())) => self.state = St::ExpectCertificateVerify(h),
             Decision::Ready(Err(e)) => return Err(e.into()),
@@ -366,9 +365,10 @@ impl ClientHs {
         if !self.offered.schemes.contains(&scheme) {
             return Err(PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into());
         }
+        let raw_key = self.server_cert_type == CertificateType::RAW_PUBLIC_KEY;
         common::verify_certificate_verify(
-            &core.negotiated.peer_certificates,
-            core.negotiated.peer_raw_public_key,
+            &self.peer_chain,
+            raw_key,
             common::SERVER_CV_CONTEXT,
             &self.transcript,
             scheme,
@@ -376,6 +376,10 @@ impl ClientHs {
             self.config.min_rsa_bits,
         )?;
         core.negotiated.signature_scheme = Some(scheme);
+        // Accepted by the verifier (this state is reached only then) and
+        // the key proven: the chain is now the peer's.
+        core.negotiated.peer_certificates = mem::take(&mut self.peer_chain);
+        core.negotiated.peer_raw_public_key = raw_key;
         self.transcript.add(raw);
         self.state = St::ExpectFinished(h);
         Ok(())

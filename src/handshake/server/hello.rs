@@ -105,24 +105,23 @@ impl ServerHs {
             _ => {}
         }
         // RFC 9846 §4.3.7: named_group_list "MUST NOT contain any duplicate
-        // entries"; a recipient MAY abort with illegal_parameter. A set,
-        // not pairwise comparison: the list can be long.
-        if let Some(groups) = groups {
-            let mut seen = crate::codec::SeenSet::<NamedGroup, 16>::new();
-            if !groups.iter().all(|g| seen.insert(*g)) {
-                return Err(
-                    PeerMisbehaved::IllegalParameter("duplicate in supported_groups").into(),
-                );
-            }
+        // entries"; a recipient MAY abort with illegal_parameter (n·log n:
+        // the list can be long).
+        if groups.is_some_and(|g| common::has_duplicates(g)) {
+            return Err(PeerMisbehaved::IllegalParameter("duplicate in supported_groups").into());
         }
         if psk_offer.is_none() && schemes.is_none() {
             return Err(PeerMisbehaved::MissingExtension("signature_algorithms").into());
         }
         let groups: &[NamedGroup] = groups.map_or(&[], Vec::as_slice);
         let shares: &[KeyShareEntry] = shares.map_or(&[], Vec::as_slice);
+        // The lists are bounded when parsed (`Limits`); the checks over
+        // them stay n·log n however the limits are set: the client's
+        // groups are sorted once and looked up.
+        let offered_groups = common::SortedSet::new(groups);
         let has_share = |g: &NamedGroup| shares.iter().any(|s| s.group == *g);
         if common::has_duplicate_keys(shares, |s| s.group)
-            || shares.iter().any(|s| !groups.contains(&s.group))
+            || shares.iter().any(|s| !offered_groups.contains(&s.group))
         {
             // §4.2.8: one share per group, each for an offered group.
             return Err(PeerMisbehaved::IllegalParameter("key_share entries").into());
@@ -130,7 +129,11 @@ impl ServerHs {
 
         // Our groups the client supports, in our order (none: only a
         // psk_ke PSK can do).
-        let mut mutual = cfg.groups.iter().copied().filter(|g| groups.contains(g));
+        let mut mutual = cfg
+            .groups
+            .iter()
+            .copied()
+            .filter(|g| offered_groups.contains(g));
         let first_mutual = mutual.next();
         let with_share = match first_mutual {
             Some(first) if cfg.strict_group_preference || has_share(&first) => {
@@ -161,15 +164,24 @@ impl ServerHs {
                 )
                 .into());
             }
-        }
-        let offers_early = ch.find(ExtensionType::EARLY_DATA).is_some();
-        if offers_early && retry.is_some() {
             // RFC 9846 §4.3.10: "A client MUST NOT include the early_data
             // extension in its followup ClientHello."
-            return Err(
-                PeerMisbehaved::IllegalParameter("early_data in the second ClientHello").into(),
-            );
+            if ch.find(ExtensionType::EARLY_DATA).is_some() {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "early_data in the second ClientHello",
+                )
+                .into());
+            }
+            // RFC 9846 §4.2.2: the same ClientHello but for the changes
+            // listed there.
+            if hello_fingerprint(raw).is_none_or(|f| f.as_ref() != r.fingerprint.as_ref()) {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "second ClientHello differs from the first",
+                )
+                .into());
+            }
         }
+        let offers_early = ch.find(ExtensionType::EARLY_DATA).is_some();
         let modes = ch.extensions.iter().find_map(|e| match e {
             ClientExtension::PskKeyExchangeModes(m) => Some(m.as_slice()),
             _ => None,
@@ -417,11 +429,14 @@ impl ServerHs {
             core.write_ccs();
             self.sent_ccs = true;
         }
+        let fingerprint = hello_fingerprint(raw)
+            .ok_or(Error::Internal("a parsed ClientHello has no fingerprint"))?;
         self.state = St::ExpectClientHello {
             retry: Some(Retry {
                 suite: suite.suite,
                 group,
                 cookie,
+                fingerprint,
             }),
         };
         Ok(())
@@ -483,7 +498,8 @@ fn psk_only_offer(
         return Err(PeerIncompatible::UnknownPskIdentity.into());
     }
     let dhe = client_modes.contains(&PskKeyExchangeMode::PSK_DHE_KE);
-    if !dhe && !(cfg.allow_psk_ke && client_modes.contains(&PskKeyExchangeMode::PSK_KE)) {
+    let ke = cfg.allow_psk_ke && client_modes.contains(&PskKeyExchangeMode::PSK_KE);
+    if !(dhe || ke) {
         return Err(PeerIncompatible::Other(
             "no PSK key exchange mode in common with the client (psk_ke, without forward \
              secrecy, is accepted only when configured)",
@@ -491,4 +507,58 @@ fn psk_only_offer(
         .into());
     }
     Ok(())
+}
+
+/// What RFC 9846 §4.2.2 lets the second ClientHello change: key_share
+/// (the requested group's share), early_data (removed), cookie (added),
+/// pre_shared_key (new ages and binders, fewer identities) and padding.
+/// (Future extensions may allow more, but only when present in our
+/// HelloRetryRequest, which carries none.)
+fn may_change_after_retry(typ: ExtensionType) -> bool {
+    matches!(
+        typ,
+        ExtensionType::KEY_SHARE
+            | ExtensionType::EARLY_DATA
+            | ExtensionType::COOKIE
+            | ExtensionType::PRE_SHARED_KEY
+            | ExtensionType::PADDING
+    )
+}
+
+/// A SHA-256 digest of everything in the ClientHello message `raw` that
+/// must not change between the first and the second ClientHello (RFC 9846
+/// §4.2.2): legacy_version, random, legacy_session_id, cipher_suites,
+/// legacy_compression_methods, and every extension (type and body, in
+/// order) except those [`may_change_after_retry`]. Read from the bytes in
+/// one pass, so the comparison is linear in the hello and keeps 32 bytes
+/// between the two hellos. `None` for bytes that do not frame as a
+/// ClientHello (never the case for one that parsed).
+fn hello_fingerprint(raw: &[u8]) -> Option<Output> {
+    use crate::codec::{LengthPrefix, Reader};
+    let mut r = Reader::new(raw);
+    // Type and length: checked when the message was parsed.
+    r.take(4)?;
+    let mut h = HashAlgorithm::Sha256.start();
+    // legacy_version, random; then the length-prefixed fields, each with
+    // its prefix so that no two different hellos hash the same bytes.
+    h.update(r.take(34)?);
+    for prefix in [LengthPrefix::U8, LengthPrefix::U16, LengthPrefix::U8] {
+        let start = r.used();
+        r.vec_bytes(prefix, "ClientHello field").ok()?;
+        h.update(raw.get(start..r.used())?);
+    }
+    if r.any_left() {
+        let mut exts = r.sub(LengthPrefix::U16, "extensions").ok()?;
+        while exts.any_left() {
+            let typ = ExtensionType::read(&mut exts).ok()?;
+            let body = exts.vec_bytes(LengthPrefix::U16, "extension").ok()?;
+            if may_change_after_retry(typ) {
+                continue;
+            }
+            h.update(&typ.0.to_be_bytes());
+            h.update(&(body.len() as u32).to_be_bytes());
+            h.update(body);
+        }
+    }
+    Some(h.current())
 }

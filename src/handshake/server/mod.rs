@@ -115,6 +115,8 @@ struct Retry {
     suite: CipherSuite,
     group: NamedGroup,
     cookie: Vec<u8>,
+    /// What the second ClientHello must repeat (see `hello::hello_fingerprint`).
+    fingerprint: Output,
 }
 
 /// How many offered PSK identities are tried before giving up on them.
@@ -404,7 +406,7 @@ impl ServerHs {
                 other => self.state = other,
             }
         }
-        let msg = common::parse(raw)?;
+        let msg = common::parse(core, raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectClientHello { retry }, HandshakeMessage::ClientHello(ch)) => {
                 self.client_hello(core, retry, ch, raw)
