@@ -20,8 +20,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
 use tls13::crypto::OsRandom;
 use tls13::crypto::sign::SigningKey;
-use tls13::msgs::enums::{CipherSuite, NamedGroup};
 use tls13::stream::{ClientStream, ServerStream};
+use tls13::{CipherSuite, NamedGroup};
 use tls13::{ClientConfig, ClientConnection, Negotiated, ServerConfig, ServerConnection};
 
 use common::{AnyOfPinned, Args};

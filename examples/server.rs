@@ -20,10 +20,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tls13::msgs::enums::{CipherSuite, NamedGroup};
 use tls13::stream::ServerStream;
 use tls13::verify::ClientCertVerifier;
 use tls13::verify_webpki::WebPkiClientVerifier;
+use tls13::{CipherSuite, NamedGroup};
 use tls13::{ClientAuth, ServerConfig, ServerConnection};
 
 use common::Args;

@@ -199,7 +199,7 @@
 //! # Features
 //!
 //! - `std` (default): the OS random source ([`crypto::OsRandom`]), the
-//!   system clock, [`key_schedule::KeyLogFile`] (SSLKEYLOGFILE) and the
+//!   system clock, [`KeyLogFile`] (SSLKEYLOGFILE) and the
 //!   blocking driver [`stream`]. Without it, configurations need an
 //!   explicit `rng` and `time`.
 //! - `log`: diagnostics through the `log` crate under the target `tls13`
@@ -210,11 +210,10 @@
 //!
 //! # Debugging
 //!
-//! Besides the `log` feature: a [`key_schedule::KeyLog`] (e.g.
-//! [`key_schedule::KeyLogFile`], which honours `SSLKEYLOGFILE`, as the
-//! `client` and `server` examples do) receives the traffic secrets so that
-//! Wireshark can decrypt a capture, and [`trace`] prints a handshake in the
-//! layout of RFC 8448.
+//! Besides the `log` feature: a [`KeyLog`] (e.g. [`KeyLogFile`], which
+//! honours `SSLKEYLOGFILE`, as the `client` and `server` examples do)
+//! receives the traffic secrets so that Wireshark can decrypt a capture,
+//! and [`unstable::trace`] prints a handshake in the layout of RFC 8448.
 //!
 //! # Coming from rustls
 //!
@@ -223,9 +222,11 @@
 //!
 //! # Modules, bottom to top
 //!
-//! [`codec`] (length-prefixed reading and writing) → [`msgs`] (every wire
-//! type) → [`crypto`] (hashes, HKDF, AEADs, key exchange, signatures, PEM)
-//! → [`key_schedule`] → [`record`] (framing, protection) → the handshake
+//! The wire level, outside the stable API, is under [`unstable`]:
+//! [`unstable::codec`] (length-prefixed reading and writing) →
+//! [`unstable::msgs`] (every wire type) → [`crypto`] (hashes, HKDF, AEADs,
+//! key exchange, signatures, PEM) → [`unstable::key_schedule`] →
+//! [`unstable::record`] (framing, protection). Above it: the handshake
 //! state machines (internal) → [`conn`] (the public connections, with
 //! [`config`], [`verify`], [`verify_webpki`] and [`x509`]) → [`stream`]
 //! (the blocking driver). [`certgen`] makes test and demo certificates;
@@ -288,7 +289,6 @@ compile_error!(
 );
 
 pub mod certgen;
-pub mod codec;
 pub mod config;
 pub mod conn;
 pub mod crypto;
@@ -296,20 +296,21 @@ pub mod crypto;
 mod driver;
 pub mod error;
 mod handshake;
-pub mod key_schedule;
 mod log;
-pub mod msgs;
 pub mod pki;
-pub mod record;
 pub mod resumption;
 #[cfg(feature = "std")]
 pub mod stream;
 #[cfg(feature = "tokio")]
 pub mod tokio;
-pub mod trace;
+pub mod unstable;
 pub mod verify;
 pub mod verify_webpki;
 pub mod x509;
+
+// The wire-level modules live under `unstable` (outside the stable API);
+// inside the crate they keep their short paths (`crate::msgs::...`).
+use unstable::{codec, key_schedule, msgs, record};
 
 /// The code of `docs/coming-from-rustls.md`, compiled by `cargo test --doc`
 /// so that the page cannot drift from the API.
@@ -323,6 +324,17 @@ pub use conn::{
     ServerConnection, SignRequest, VerifyRequest,
 };
 pub use error::Error;
+/// The key log interface and the SSLKEYLOGFILE writer (debugging only).
+pub use key_schedule::KeyLog;
+#[cfg(feature = "std")]
+pub use key_schedule::KeyLogFile;
+/// The TLS code points a configuration names (suites, groups, signature
+/// schemes, certificate types, PSK modes) and the ones it reports
+/// (versions, alerts).
+pub use msgs::enums::{
+    AlertDescription, CertificateType, CipherSuite, NamedGroup, ProtocolVersion,
+    PskKeyExchangeMode, SignatureScheme,
+};
 /// The ecosystem's certificate, key and name types (see [`pki`]).
 pub use pki_types;
 pub use verify::{

@@ -455,9 +455,19 @@ impl fmt::Display for SessionKey {
     /// separated by a space (server names contain none): a string key for
     /// an external store.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::verify::{server_name_dns, server_name_ip};
+        match (
+            server_name_dns(&self.server_name),
+            server_name_ip(&self.server_name),
+        ) {
+            (Some(dns), _) => f.write_str(dns)?,
+            (None, Some(ip)) => write!(f, "{ip}")?,
+            // IntoServerName makes only these two kinds.
+            (None, None) => f.write_str("?")?,
+        }
         match &self.scope {
-            Scope::Config(id) => write!(f, "{} #config-{id}", self.server_name.to_str()),
-            Scope::Named(s) => write!(f, "{} {s}", self.server_name.to_str()),
+            Scope::Config(id) => write!(f, " #config-{id}"),
+            Scope::Named(s) => write!(f, " {s}"),
         }
     }
 }

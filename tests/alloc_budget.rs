@@ -9,7 +9,7 @@ use std::cell::Cell;
 use std::sync::Arc;
 
 use tls13::certgen::KeyType;
-use tls13::msgs::enums::{CipherSuite, NamedGroup};
+use tls13::unstable::msgs::enums::{CipherSuite, NamedGroup};
 use tls13::verify_webpki::WebPkiServerVerifier;
 use tls13::x509::{Policy, TrustAnchor};
 use tls13::{ClientConfig, ClientConnection, Connection, ServerConnection};

@@ -20,7 +20,7 @@ use tls13::config::{ClientAuth, CookieGenerator, TicketInfo, TicketProducer};
 use tls13::crypto::sign::SigningKey;
 use tls13::crypto::{OsRandom, SecureRandom};
 use tls13::error::CertificateError;
-use tls13::msgs::enums::{AlertDescription, NamedGroup, SignatureScheme};
+use tls13::unstable::msgs::enums::{AlertDescription, NamedGroup, SignatureScheme};
 use tls13::{
     CertificateRequestInfo, CertifiedKey, ClientHelloInfo, Connection, Decision, Error,
     PinnedClientCertVerifier, ResolvesClientCert, ResolvesServerCert, ServerCertVerifier,

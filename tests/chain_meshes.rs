@@ -22,7 +22,7 @@ use tls13::certgen::{self, Ca, ExtKeyUsage, KeyType, SubjectAltName};
 use tls13::crypto::OsRandom;
 use tls13::crypto::sign::SigningKey;
 use tls13::error::{CertificateError, Error};
-use tls13::msgs::enums::AlertDescription;
+use tls13::unstable::msgs::enums::AlertDescription;
 use tls13::verify::ClientCertVerifier;
 use tls13::verify_webpki::{WebPkiClientVerifier, WebPkiServerVerifier};
 use tls13::x509::{ExpectedName, Policy, Position, TrustAnchor, Validator};

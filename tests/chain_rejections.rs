@@ -12,7 +12,7 @@ use tls13::config::FixedTime;
 use tls13::crypto::OsRandom;
 use tls13::crypto::sign::SigningKey;
 use tls13::error::{CertificateError, Error};
-use tls13::msgs::enums::AlertDescription;
+use tls13::unstable::msgs::enums::AlertDescription;
 use tls13::verify_webpki::WebPkiServerVerifier;
 use tls13::x509::Position;
 use tls13::{ClientConfig, ServerConfig};

@@ -17,16 +17,16 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use pair::*;
 use tls13::certgen::{self, Ca, KeyType};
-use tls13::codec::Codec;
 use tls13::config::ClientAuth;
 use tls13::crypto::sign::SigningKey;
 use tls13::crypto::suites;
 use tls13::crypto::{OsRandom, SecureRandom};
 use tls13::error::{CertificateError, PeerIncompatible, PeerMisbehaved};
-use tls13::key_schedule::KeyLog;
-use tls13::msgs::enums::{AlertDescription, CipherSuite, ContentType, SignatureScheme};
-use tls13::msgs::handshake::*;
-use tls13::record::protect::RecordSealer;
+use tls13::unstable::codec::Codec;
+use tls13::unstable::key_schedule::KeyLog;
+use tls13::unstable::msgs::enums::{AlertDescription, CipherSuite, ContentType, SignatureScheme};
+use tls13::unstable::msgs::handshake::*;
+use tls13::unstable::record::protect::RecordSealer;
 use tls13::{
     CertificateRequestInfo, CertifiedKey, ClientCertVerifier, ClientConfig, Decision, Error, Event,
     PinnedClientCertVerifier, ResolvesClientCert, ServerConfig, Signer, SingleClientCert,

@@ -4,7 +4,7 @@ mod pair;
 
 use pair::*;
 use tls13::certgen::KeyType;
-use tls13::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
+use tls13::unstable::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 
 const SUITES: [CipherSuite; 3] = [
     CipherSuite::TLS_AES_128_GCM_SHA256,

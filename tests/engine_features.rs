@@ -11,7 +11,7 @@ use tls13::config::{PaddingPolicy, TicketInfo, TicketProducer};
 use tls13::crypto::SecureRandom;
 use tls13::crypto::sign::SigningKey;
 use tls13::error::{CertificateError, Error, PeerIncompatible};
-use tls13::msgs::enums::{AlertDescription, SignatureScheme};
+use tls13::unstable::msgs::enums::{AlertDescription, SignatureScheme};
 use tls13::verify::{
     CertifiedKey, ClientHelloInfo, Decision, ResolvesServerCert, ServerCertVerifier, ServerName,
     Signer,

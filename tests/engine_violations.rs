@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use pair::*;
 use tls13::certgen::KeyType;
-use tls13::codec::Codec;
 use tls13::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
-use tls13::msgs::enums::*;
-use tls13::msgs::handshake::*;
+use tls13::unstable::codec::Codec;
+use tls13::unstable::msgs::enums::*;
+use tls13::unstable::msgs::handshake::*;
 use tls13::{ClientConnection, ServerConnection};
 
 const KEY: KeyType = KeyType::EcdsaP256;

@@ -27,9 +27,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use tls13::certgen::{self, KeyType};
-use tls13::codec::{Codec, Reader};
 use tls13::crypto::pem;
-use tls13::msgs::handshake::HandshakeMessage;
+use tls13::unstable::codec::{Codec, Reader};
+use tls13::unstable::msgs::handshake::HandshakeMessage;
 
 const TARGETS: &[&str] = &[
     "deframer",

@@ -12,8 +12,8 @@ use pair::{client_builder, identity, server_builder};
 use tls13::config::Limits;
 use tls13::crypto::sign::SigningKey;
 use tls13::error::{CertificateError, Error, PeerMisbehaved};
-use tls13::key_schedule::next_traffic_secret;
-use tls13::msgs::enums::{AlertDescription, ContentType};
+use tls13::unstable::key_schedule::next_traffic_secret;
+use tls13::unstable::msgs::enums::{AlertDescription, ContentType};
 use tls13::{
     ClientAuth, ClientHelloInfo, Connection, Decision, PinnedClientCertVerifier,
     ResolvesServerCert, ServerConnection,
@@ -431,10 +431,10 @@ fn input_while_suspended() {
 
 // ---- lists in a peer's messages (issue 11 #4) ----
 
-use tls13::codec::Codec;
 use tls13::error::InvalidMessage;
-use tls13::msgs::enums::{CipherSuite, ExtensionType, NamedGroup, SignatureScheme};
-use tls13::msgs::handshake::{
+use tls13::unstable::codec::Codec;
+use tls13::unstable::msgs::enums::{CipherSuite, ExtensionType, NamedGroup, SignatureScheme};
+use tls13::unstable::msgs::handshake::{
     CertReqExtension, CertificateEntry, CertificatePayload, CertificateRequest, ClientExtension,
     ClientHello, HandshakeMessage, KeyShareEntry, OfferedPsks, PskIdentity, ServerExtension,
     UnknownExtension,

@@ -11,7 +11,7 @@ mod pair;
 use forge::*;
 use tls13::Connection;
 use tls13::error::{Error, InvalidMessage, PeerMisbehaved};
-use tls13::msgs::enums::{AlertDescription, ContentType};
+use tls13::unstable::msgs::enums::{AlertDescription, ContentType};
 
 const MAX: usize = 1 << 14;
 

@@ -13,10 +13,10 @@ use std::sync::Arc;
 use forge::*;
 use pair::server_builder;
 use tls13::ServerConnection;
-use tls13::codec::Codec;
 use tls13::error::{Error, InvalidMessage, PeerMisbehaved};
-use tls13::msgs::enums::*;
-use tls13::msgs::handshake::*;
+use tls13::unstable::codec::Codec;
+use tls13::unstable::msgs::enums::*;
+use tls13::unstable::msgs::handshake::*;
 
 fn client_hello() -> ClientHello {
     let mut m = Mitm::new();

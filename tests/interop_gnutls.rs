@@ -26,8 +26,8 @@ use peers::*;
 use tls13::certgen::KeyType;
 use tls13::config::ClientAuth;
 use tls13::crypto::sign::SigningKey;
-use tls13::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use tls13::stream::{ClientStream, ServerStream};
+use tls13::unstable::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use tls13::{
     ClientConfig, ClientConnection, Negotiated, PinnedCertVerifier, PinnedClientCertVerifier,
     ServerConfig, ServerConnection,

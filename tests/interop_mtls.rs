@@ -21,7 +21,7 @@ use tls13::config::ClientAuth;
 use tls13::crypto::OsRandom;
 use tls13::crypto::sign::SigningKey;
 use tls13::error::PeerIncompatible;
-use tls13::msgs::enums::AlertDescription;
+use tls13::unstable::msgs::enums::AlertDescription;
 use tls13::{
     ClientConfig, ClientConnection, Error, Negotiated, PinnedCertVerifier,
     PinnedClientCertVerifier, ServerConfig, ServerConnection,

@@ -29,8 +29,8 @@ use openssl::{
 
 use tls13::crypto::pem;
 use tls13::crypto::sign::SigningKey;
-use tls13::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use tls13::stream::{ClientStream, ServerStream};
+use tls13::unstable::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use tls13::{ClientConfig, ClientConnection, PinnedCertVerifier, ServerConfig, ServerConnection};
 
 #[derive(Clone, Copy, Debug)]

@@ -14,8 +14,8 @@ use pair::*;
 use tls13::certgen::KeyType;
 use tls13::config::ClientAuth;
 use tls13::crypto::sign::SigningKey;
-use tls13::key_schedule::KeyLog;
-use tls13::msgs::enums::{CipherSuite, NamedGroup};
+use tls13::unstable::key_schedule::KeyLog;
+use tls13::unstable::msgs::enums::{CipherSuite, NamedGroup};
 use tls13::{CloseKind, Event, PinnedCertVerifier, PinnedClientCertVerifier};
 
 /// Every record, as (level, target, message).

@@ -2,9 +2,9 @@
 //! the same bytes; selected fields match the trace; truncated and mutated
 //! messages fail cleanly.
 
-use tls13::codec::{Codec, Reader};
-use tls13::msgs::enums::*;
-use tls13::msgs::handshake::*;
+use tls13::unstable::codec::{Codec, Reader};
+use tls13::unstable::msgs::enums::*;
+use tls13::unstable::msgs::handshake::*;
 
 const VECTORS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),

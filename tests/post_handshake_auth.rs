@@ -13,7 +13,7 @@ use tls13::certgen::KeyType;
 use tls13::config::ClientAuth;
 use tls13::crypto::sign::SigningKey;
 use tls13::error::PeerIncompatible;
-use tls13::msgs::enums::AlertDescription;
+use tls13::unstable::msgs::enums::AlertDescription;
 use tls13::{
     CertificateRequestInfo, CertifiedKey, Error, Event, PinnedClientCertVerifier,
     ResolvesClientCert,
@@ -264,7 +264,7 @@ fn raw_public_key_again_after_the_handshake() {
         .client_auth(ClientAuth::Required(Arc::new(
             tls13::verify::PinnedRawPublicKeys::new(vec![spki.clone()]),
         )))
-        .client_certificate_types(&[tls13::msgs::enums::CertificateType::RAW_PUBLIC_KEY])
+        .client_certificate_types(&[tls13::unstable::msgs::enums::CertificateType::RAW_PUBLIC_KEY])
         .build()
         .unwrap();
     let mut p = Pair::new(client, server, Feed::Whole);

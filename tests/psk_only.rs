@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use tls13::crypto::hash::HashAlgorithm;
 use tls13::error::PeerIncompatible;
-use tls13::msgs::enums::{AlertDescription, PskKeyExchangeMode};
 use tls13::resumption::ExternalPsk;
+use tls13::unstable::msgs::enums::{AlertDescription, PskKeyExchangeMode};
 use tls13::{
     ClientAuth, ClientConfig, ClientConnection, Connection, Error, PinnedClientCertVerifier,
     ServerConfig, ServerConnection,

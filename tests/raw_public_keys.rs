@@ -14,8 +14,8 @@ use tls13::certgen::KeyType;
 use tls13::config::ClientAuth;
 use tls13::crypto::sign::SigningKey;
 use tls13::error::{CertificateError, PeerMisbehaved};
-use tls13::msgs::enums::{AlertDescription, CertificateType};
-use tls13::msgs::handshake::ServerExtension;
+use tls13::unstable::msgs::enums::{AlertDescription, CertificateType};
+use tls13::unstable::msgs::handshake::ServerExtension;
 use tls13::verify::{PinnedRawPublicKey, PinnedRawPublicKeys, SingleCertResolver};
 use tls13::{
     CertifiedKey, ClientConfig, Decision, Error, Event, PinnedCertVerifier, ServerCertVerifier,

@@ -16,11 +16,11 @@ use tls13::config::{ServerConfig, TicketProducer, TimeSource};
 use tls13::crypto::OsRandom;
 use tls13::crypto::hash::HashAlgorithm;
 use tls13::error::PeerMisbehaved;
-use tls13::msgs::enums::{AlertDescription, CipherSuite, NamedGroup, PskKeyExchangeMode};
 use tls13::resumption::{
     ClientSessionCache, ClientSessionStore, ExternalPsk, InMemoryTicketStore, SessionKey,
     StatelessTicketer, StrikeRegister,
 };
+use tls13::unstable::msgs::enums::{AlertDescription, CipherSuite, NamedGroup, PskKeyExchangeMode};
 use tls13::{ClientConnection, Decision, Error, Event, ServerConnection};
 
 /// A clock the test moves (milliseconds).

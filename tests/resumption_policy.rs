@@ -20,9 +20,9 @@ use tls13::config::{ClientAuth, ServerConfig, TicketInfo, TicketProducer, TimeSo
 use tls13::crypto::OsRandom;
 use tls13::crypto::sign::SigningKey;
 use tls13::error::{CertificateError, PeerMisbehaved};
-use tls13::msgs::enums::{AlertDescription, NamedGroup, PskKeyExchangeMode};
-use tls13::msgs::handshake::{ClientExtension, ClientHello};
 use tls13::resumption::{ClientSessionCache, ServerSession, StatelessTicketer};
+use tls13::unstable::msgs::enums::{AlertDescription, NamedGroup, PskKeyExchangeMode};
+use tls13::unstable::msgs::handshake::{ClientExtension, ClientHello};
 use tls13::{
     ClientCertVerifier, ClientConfig, ClientConnection, Decision, Error, Event,
     PinnedClientCertVerifier, ServerConnection,
@@ -226,7 +226,7 @@ fn resumed_client_identity_of_a_type_no_longer_accepted_is_a_full_handshake() {
     let s = w
         .server()
         .client_auth(ClientAuth::Optional(verifier))
-        .client_certificate_types(&[tls13::msgs::enums::CertificateType::RAW_PUBLIC_KEY])
+        .client_certificate_types(&[tls13::unstable::msgs::enums::CertificateType::RAW_PUBLIC_KEY])
         .build()
         .unwrap();
     let p = connect(&client, s);

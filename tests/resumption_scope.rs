@@ -17,9 +17,9 @@ use tls13::config::{ClientAuth, ServerConfig, TicketInfo, TicketProducer};
 use tls13::crypto::OsRandom;
 use tls13::crypto::sign::SigningKey;
 use tls13::error::CertificateError;
-use tls13::msgs::enums::PskKeyExchangeMode;
-use tls13::msgs::handshake::{ClientExtension, ClientHello};
 use tls13::resumption::{ClientSessionCache, SessionKey, StatelessTicketer};
+use tls13::unstable::msgs::enums::PskKeyExchangeMode;
+use tls13::unstable::msgs::handshake::{ClientExtension, ClientHello};
 use tls13::{
     ClientConfig, ClientConnection, Decision, Error, PinnedCertVerifier, PinnedClientCertVerifier,
     ServerCertVerifier, ServerConnection, ServerName,
@@ -276,7 +276,7 @@ fn psk_ke_hello_without_groups_key_share_or_signature_algorithms_resumes_when_al
     let err = err.expect("psk_ke refused, and no (EC)DHE possible");
     assert_eq!(
         err.alert(),
-        Some(tls13::msgs::enums::AlertDescription::MISSING_EXTENSION)
+        Some(tls13::unstable::msgs::enums::AlertDescription::MISSING_EXTENSION)
     );
 }
 

@@ -6,12 +6,12 @@
 use serde_json::Value;
 use tls13::crypto::hash::HashAlgorithm;
 use tls13::crypto::suites::TLS_AES_128_GCM_SHA256;
-use tls13::key_schedule::{
+use tls13::unstable::key_schedule::{
     EarlySchedule, derive_secret, finished_verify_data, hkdf_expand_label, resumption_psk,
     traffic_key_iv,
 };
-use tls13::msgs::enums::ContentType;
-use tls13::record::protect::{RecordOpener, RecordSealer};
+use tls13::unstable::msgs::enums::ContentType;
+use tls13::unstable::record::protect::{RecordOpener, RecordSealer};
 
 const SHA256: HashAlgorithm = HashAlgorithm::Sha256;
 

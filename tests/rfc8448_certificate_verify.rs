@@ -10,7 +10,7 @@ use sha2::Digest;
 use tls13::crypto::SecureRandom;
 use tls13::crypto::sign::{self, KeyKind, SigningKey, VerifyError};
 use tls13::error::Error;
-use tls13::msgs::enums::SignatureScheme;
+use tls13::unstable::msgs::enums::SignatureScheme;
 
 const SECTION: &str = "Simple 1-RTT Handshake";
 

@@ -19,12 +19,12 @@ use std::sync::{Arc, Mutex};
 
 use common::{ScriptedRandom, rfc8448_bytes};
 use sha2::Digest;
-use tls13::codec::Codec;
 use tls13::config::{ClientAuth, FixedTime};
 use tls13::crypto::SecureRandom;
-use tls13::key_schedule::KeyLog;
-use tls13::msgs::enums::{ExtensionType, NamedGroup, SignatureScheme};
-use tls13::msgs::handshake::*;
+use tls13::unstable::codec::Codec;
+use tls13::unstable::key_schedule::KeyLog;
+use tls13::unstable::msgs::enums::{ExtensionType, NamedGroup, SignatureScheme};
+use tls13::unstable::msgs::handshake::*;
 use tls13::verify::SingleCertResolver;
 use tls13::{
     CertificateRequestInfo, CertifiedKey, ClientConfig, ClientConnection, Decision, Error, Event,
@@ -528,6 +528,6 @@ fn rfc8448_client_auth_server_rejects_altered_client_signature() {
     );
     assert_eq!(
         err.alert(),
-        Some(tls13::msgs::enums::AlertDescription::DECRYPT_ERROR)
+        Some(tls13::unstable::msgs::enums::AlertDescription::DECRYPT_ERROR)
     );
 }

@@ -26,7 +26,6 @@ use std::sync::{Arc, Mutex};
 use common::{ScriptedRandom, recover_pss_salt, rfc8448_server_rsa_pkcs1_der};
 use serde_json::Value;
 use sha2::Digest;
-use tls13::codec::Codec;
 use tls13::config::{
     ClientConfig, CookieGenerator, FixedTime, ServerConfig, TicketInfo, TicketProducer,
 };
@@ -34,12 +33,13 @@ use tls13::crypto::SecureRandom;
 use tls13::crypto::sign::{self, SigningKey};
 use tls13::crypto::suites::TLS_AES_128_GCM_SHA256;
 use tls13::error::Error;
-use tls13::key_schedule::KeyLog;
-use tls13::msgs::enums::{ExtensionType, NamedGroup, SignatureScheme};
-use tls13::msgs::handshake::{
+use tls13::unstable::codec::Codec;
+use tls13::unstable::key_schedule::KeyLog;
+use tls13::unstable::msgs::enums::{ExtensionType, NamedGroup, SignatureScheme};
+use tls13::unstable::msgs::handshake::{
     ClientExtension, ClientHello, HandshakeMessage, NewSessionTicket, ServerExtension,
 };
-use tls13::trace::{Actor, RecordPrinter};
+use tls13::unstable::trace::{Actor, RecordPrinter};
 use tls13::{ClientConnection, CloseKind, Connection, Event, PinnedCertVerifier, ServerConnection};
 
 const SIMPLE: &str = "Simple 1-RTT Handshake";
@@ -316,7 +316,7 @@ fn rfc_record_blocks(trace: &Trace, actor: Actor) -> Vec<String> {
         .collect()
 }
 
-/// What one side sent, printed by `tls13::trace` with that side's write
+/// What one side sent, printed by `tls13::unstable::trace` with that side's write
 /// secrets from its key log, equals the RFC's text of those records.
 fn check_printed(trace: &Trace, actor: Actor, key_log: &CaptureKeyLog, sent: &[u8]) {
     let labels = match actor {

@@ -24,20 +24,20 @@ use std::sync::{Arc, Mutex};
 
 use common::{ScriptedRandom, rfc8448_server_rsa_pkcs1_der};
 use serde_json::Value;
-use tls13::codec::Codec;
 use tls13::config::{ClientConfig, ServerConfig, TimeSource};
 use tls13::crypto::OsRandom;
 use tls13::crypto::hash::HashAlgorithm;
 use tls13::crypto::sign::{self, SigningKey};
-use tls13::key_schedule::{self, KeyLog};
-use tls13::msgs::enums::{CipherSuite, ExtensionType, NamedGroup, SignatureScheme};
-use tls13::msgs::extensions::TicketExtension;
-use tls13::msgs::handshake::{
-    ClientExtension, ClientHello, HandshakeMessage, NewSessionTicket, ServerExtension,
-};
 use tls13::resumption::{
     ClientSession, ClientSessionCache, ClientSessionStore, InMemoryTicketStore, ServerSession,
     SessionKey,
+};
+use tls13::unstable::codec::Codec;
+use tls13::unstable::key_schedule::{self, KeyLog};
+use tls13::unstable::msgs::enums::{CipherSuite, ExtensionType, NamedGroup, SignatureScheme};
+use tls13::unstable::msgs::extensions::TicketExtension;
+use tls13::unstable::msgs::handshake::{
+    ClientExtension, ClientHello, HandshakeMessage, NewSessionTicket, ServerExtension,
 };
 use tls13::{ClientConnection, CloseKind, Connection, Event, PinnedCertVerifier, ServerConnection};
 use zeroize::Zeroizing;

@@ -10,13 +10,13 @@ use std::sync::Arc;
 
 use forge::*;
 use pair::{Feed, Pair, client_builder, identity, server_builder};
-use tls13::codec::Codec;
 use tls13::config::ClientAuth;
 use tls13::crypto::hash::HashAlgorithm;
 use tls13::crypto::sign::SigningKey;
-use tls13::msgs::enums::*;
-use tls13::msgs::handshake::*;
 use tls13::resumption::{ClientSession, ExternalPsk};
+use tls13::unstable::codec::Codec;
+use tls13::unstable::msgs::enums::*;
+use tls13::unstable::msgs::handshake::*;
 use tls13::{ClientConnection, Error, Event, PinnedClientCertVerifier, ServerConnection};
 
 // ---- helpers ----

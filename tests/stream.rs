@@ -234,7 +234,7 @@ fn deferred_decision_in_the_driver_alerts_the_peer() {
     assert_eq!(
         tls_error(&r),
         Some(&Error::AlertReceived(
-            tls13::msgs::enums::AlertDescription::INTERNAL_ERROR
+            tls13::unstable::msgs::enums::AlertDescription::INTERNAL_ERROR
         )),
         "{r}"
     );

@@ -12,9 +12,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
 use tls13::crypto::OsRandom;
 use tls13::crypto::sign::SigningKey;
-use tls13::msgs::enums::{AlertDescription, CipherSuite};
 use tls13::pki_types::ServerName;
 use tls13::tokio::{TlsAcceptor, TlsConnector, accept_lazy};
+use tls13::unstable::msgs::enums::{AlertDescription, CipherSuite};
 use tls13::{ClientConfig, Error, PinnedCertVerifier, ServerConfig};
 
 struct Identity {

@@ -18,7 +18,7 @@ use serde_json::Value;
 use tls13::crypto::kx::{self, KeyExchange};
 use tls13::crypto::sign::{self, VerifyError};
 use tls13::error::{Error, PeerMisbehaved};
-use tls13::msgs::enums::{NamedGroup, SignatureScheme};
+use tls13::unstable::msgs::enums::{NamedGroup, SignatureScheme};
 
 fn load(name: &str) -> Value {
     let path = format!("{}/vectors/wycheproof/{name}", env!("CARGO_MANIFEST_DIR"));

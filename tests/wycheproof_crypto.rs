@@ -125,7 +125,7 @@ fn run_hkdf(file: &str, alg: HashAlgorithm) -> (usize, usize) {
                 "invalid" => {
                     assert!(size > alg.max_expand_len(), "{file} tc {id}");
                     let mut out = vec![0u8; size];
-                    let r = tls13::key_schedule::export(
+                    let r = tls13::unstable::key_schedule::export(
                         alg,
                         &[0; 48][..alg.output_len()],
                         b"x",

@@ -83,14 +83,14 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput};
 
 use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
-use tls13::codec::Codec;
 use tls13::crypto::OsRandom;
 use tls13::crypto::aead::{AeadAlgorithm, AeadKey, TAG_LEN};
 use tls13::crypto::hash::HashAlgorithm;
 use tls13::crypto::kx::{KeyExchange, server_exchange};
 use tls13::crypto::sign::{SigningKey, certificate_spki, verify};
-use tls13::msgs::enums::{CipherSuite, NamedGroup, SignatureScheme};
-use tls13::msgs::handshake::{ClientHello, HandshakeMessage};
+use tls13::unstable::codec::Codec;
+use tls13::unstable::msgs::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use tls13::unstable::msgs::handshake::{ClientHello, HandshakeMessage};
 use tls13::verify_webpki::{WebPkiClientVerifier, WebPkiServerVerifier};
 use tls13::{ClientAuth, ClientConfig, ClientConnection, Connection, ServerConfig};
 
@@ -1002,7 +1002,9 @@ const HOSTILE: &str = "hs-hostile-clienthello";
 /// 64 KiB message with one kind of list, with what a real client offers
 /// kept in it so that nothing but the lists' length is wrong.
 fn hostile_hellos(ch: &ClientHello) -> Vec<(&'static str, ClientHello)> {
-    use tls13::msgs::handshake::{ClientExtension as E, KeyShareEntry, OfferedPsks, PskIdentity};
+    use tls13::unstable::msgs::handshake::{
+        ClientExtension as E, KeyShareEntry, OfferedPsks, PskIdentity,
+    };
     // Code points no implementation assigns a meaning to here.
     let unknown = |i: usize| 0x4000u16 + i as u16;
     let edit = |f: &dyn Fn(&mut Vec<E>)| {
@@ -1056,8 +1058,8 @@ fn hostile_hellos(ch: &ClientHello) -> Vec<(&'static str, ClientHello)> {
         "extensions",
         edit(&|exts| {
             let unknowns = (0..15_900).map(|i| {
-                E::Unknown(tls13::msgs::handshake::UnknownExtension {
-                    typ: tls13::msgs::enums::ExtensionType(unknown(i)),
+                E::Unknown(tls13::unstable::msgs::handshake::UnknownExtension {
+                    typ: tls13::unstable::msgs::enums::ExtensionType(unknown(i)),
                     body: Vec::new(),
                 })
             });
@@ -1109,8 +1111,8 @@ fn hostile_hellos(ch: &ClientHello) -> Vec<(&'static str, ClientHello)> {
     }
     let listed = all.extensions.len() + 4;
     let unknowns = (0..d.max_extensions - listed).map(|i| {
-        E::Unknown(tls13::msgs::handshake::UnknownExtension {
-            typ: tls13::msgs::enums::ExtensionType(unknown(i)),
+        E::Unknown(tls13::unstable::msgs::handshake::UnknownExtension {
+            typ: tls13::unstable::msgs::enums::ExtensionType(unknown(i)),
             body: Vec::new(),
         })
     });
@@ -1185,7 +1187,7 @@ fn hostile_wire(pki: &Pki, variant: &str) -> (Arc<ServerConfig>, Vec<u8>) {
         return (server, first);
     }
     let HandshakeMessage::ClientHello(ch) =
-        HandshakeMessage::read(&mut tls13::codec::Reader::new(&first[5..])).unwrap()
+        HandshakeMessage::read(&mut tls13::unstable::codec::Reader::new(&first[5..])).unwrap()
     else {
         panic!("not a ClientHello")
     };
@@ -1236,7 +1238,7 @@ fn bench_hostile(c: &mut Criterion, pki: &Pki) -> Option<String> {
     // One record: the hello's handshake message.
     let msg = &first[5..];
     let HandshakeMessage::ClientHello(ch) =
-        HandshakeMessage::read(&mut tls13::codec::Reader::new(msg)).unwrap()
+        HandshakeMessage::read(&mut tls13::unstable::codec::Reader::new(msg)).unwrap()
     else {
         panic!("not a ClientHello")
     };

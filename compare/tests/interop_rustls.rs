@@ -23,7 +23,7 @@ use rustls::{HandshakeKind, RootCertStore, SupportedCipherSuite};
 use tls13::certgen::KeyType;
 use tls13::config::ClientAuth;
 use tls13::crypto::sign::SigningKey;
-use tls13::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
+use tls13::unstable::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use tls13::{
     ClientConfig, ClientConnection, CloseKind, Connection, Event, Negotiated, PinnedCertVerifier,
     PinnedClientCertVerifier, ServerConfig, ServerConnection,

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use tls13::crypto::pem;
 use tls13::crypto::sign::SigningKey;
 use tls13::error::CertificateError;
-use tls13::key_schedule::{KeyLog, KeyLogFile};
-use tls13::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use tls13::verify::{Decision, PinnedCertVerifier, ServerCertVerifier, ServerName};
+use tls13::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+use tls13::{KeyLog, KeyLogFile};
 
 /// The group names accepted by `--groups`, as the issue names them.
 const GROUP_NAMES: &[(&str, NamedGroup)] = &[
@@ -203,7 +203,7 @@ impl ServerCertVerifier for AnyOfPinned {
         }
         Decision::Ready(Err(CertificateError::Other {
             reason: "the server's certificate is not one of the pinned certificates".into(),
-            alert: tls13::msgs::enums::AlertDescription::BAD_CERTIFICATE,
+            alert: tls13::AlertDescription::BAD_CERTIFICATE,
         }))
     }
 }

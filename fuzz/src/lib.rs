@@ -24,18 +24,18 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
-use tls13::codec::{Codec, Reader};
 use tls13::config::{FixedTime, TicketInfo, TicketProducer};
 use tls13::crypto::sign::{self, SigningKey};
 use tls13::crypto::{SecureRandom, pem};
 use tls13::error::Error;
-use tls13::msgs::alert::AlertMessage;
-use tls13::msgs::handshake::{
+use tls13::unstable::codec::{Codec, Reader};
+use tls13::unstable::msgs::alert::AlertMessage;
+use tls13::unstable::msgs::handshake::{
     CertReqExtension, ClientExtension, HandshakeMessage, KeyShareEntry, OfferedPsks, PskIdentity,
     TicketExtension,
 };
-use tls13::record::deframer::Deframer;
-use tls13::record::{HEADER_LEN, MAX_CIPHERTEXT};
+use tls13::unstable::record::deframer::Deframer;
+use tls13::unstable::record::{HEADER_LEN, MAX_CIPHERTEXT};
 use tls13::x509::{ExpectedName, Policy, TrustAnchor, Validator};
 use tls13::{
     ClientConfig, ClientConnection, CloseKind, Connection, Event, PinnedCertVerifier, ServerConfig,

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use sha2::Digest;
 use tls13::crypto::SecureRandom;
 use tls13::error::Error;
-use tls13::msgs::enums::SignatureScheme;
+use tls13::unstable::msgs::enums::SignatureScheme;
 
 /// A [`SecureRandom`] that hands out the given bytes in order and fails
 /// with [`Error::RandomFailed`] once they run out (a draw that needs more

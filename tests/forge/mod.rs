@@ -8,13 +8,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use tls13::codec::Codec;
 use tls13::crypto::aead::{AeadKey, NONCE_LEN};
 use tls13::crypto::suites::{self, SuiteParams};
-use tls13::key_schedule::{self, KeyLog};
-use tls13::msgs::alert::AlertMessage;
-use tls13::msgs::enums::{AlertDescription, CipherSuite, ContentType, NamedGroup};
-use tls13::msgs::handshake::HandshakeMessage;
+use tls13::unstable::codec::Codec;
+use tls13::unstable::key_schedule::{self, KeyLog};
+use tls13::unstable::msgs::alert::AlertMessage;
+use tls13::unstable::msgs::enums::{AlertDescription, CipherSuite, ContentType, NamedGroup};
+use tls13::unstable::msgs::handshake::HandshakeMessage;
 use tls13::{ClientConnection, Error, ServerConnection};
 
 use crate::pair::{client_builder, server_builder};
