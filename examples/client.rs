@@ -350,7 +350,7 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
                 }
                 Err(mpsc::TryRecvError::Empty) => break,
                 Err(mpsc::TryRecvError::Disconnected) => {
-                    // End of input: half-close (RFC 8446 §6.1), keep reading.
+                    // End of input: half-close (RFC 9846 §6.1), keep reading.
                     if let Err(e) = tls.close() {
                         return Err(why_write_failed(&mut tls, e).into());
                     }

@@ -403,7 +403,7 @@ fn serve(
             let mut extra = String::new();
             match path {
                 // Our KeyUpdate first, asking the client for one too
-                // (RFC 9846 §4.6.3); the response goes under the new key.
+                // (RFC 9846 §4.7.3); the response goes under the new key.
                 "/keyupdate" => {
                     tls.conn_mut()
                         .update_keys(true)
@@ -411,7 +411,7 @@ fn serve(
                     extra = "key_update:       sent, update_requested\n".into();
                 }
                 // A client certificate asked for after the handshake
-                // (RFC 9846 §4.6.2), checked before the answer.
+                // (RFC 9846 §4.7.2), checked before the answer.
                 "/secret" if report.secret => match authenticate_client(&mut tls)? {
                     Ok(chain) => {
                         let subject = client_subject(&chain);

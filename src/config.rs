@@ -59,7 +59,7 @@ use crate::verify::{
 pub trait TimeSource: Send + Sync {
     /// Seconds since 1970-01-01T00:00:00Z.
     fn now_unix(&self) -> u64;
-    /// Milliseconds since the epoch, for ticket ages (RFC 8446 §4.2.11.1).
+    /// Milliseconds since the epoch, for ticket ages (RFC 9846 §4.3.11.1).
     /// The default is [`now_unix`](Self::now_unix) × 1000.
     fn now_unix_millis(&self) -> u64 {
         self.now_unix().saturating_mul(1000)
@@ -97,7 +97,7 @@ impl TimeSource for FixedTime {
     }
 }
 
-/// How protected records are padded (RFC 8446 §5.4). Padding hides the
+/// How protected records are padded (RFC 9846 §5.4). Padding hides the
 /// length of the content from an observer, at the cost of bandwidth.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum PaddingPolicy {
@@ -140,7 +140,7 @@ pub type ClientHelloHook = Arc<dyn Fn(&mut ClientHello) + Send + Sync>;
 /// server sent `supported_groups` first).
 pub type EncryptedExtensionsHook = Arc<dyn Fn(&mut Vec<ServerExtension>) + Send + Sync>;
 
-/// Produces the HelloRetryRequest cookie (RFC 8446 §4.2.2). The server
+/// Produces the HelloRetryRequest cookie (RFC 9846 §4.3.2). The server
 /// sends one in every HelloRetryRequest and requires the second
 /// ClientHello to echo it exactly.
 pub trait CookieGenerator: Send + Sync {
@@ -162,7 +162,7 @@ impl CookieGenerator for RandomCookie {
 
 /// What a [`TicketProducer`] gets to build a ticket from.
 pub struct TicketInfo<'a> {
-    /// The resumption PSK this ticket stands for (§4.6.1).
+    /// The resumption PSK this ticket stands for (§4.7.1).
     pub psk: &'a [u8],
     /// The negotiated suite.
     pub suite: CipherSuite,
@@ -188,8 +188,8 @@ pub struct TicketInfo<'a> {
     pub peer_raw_public_key: bool,
 }
 
-/// Issues and redeems the opaque `ticket` of a NewSessionTicket (RFC 8446
-/// §4.6.1): stateless ([`StatelessTicketer`](crate::resumption::StatelessTicketer),
+/// Issues and redeems the opaque `ticket` of a NewSessionTicket (RFC 9846
+/// §4.7.1): stateless ([`StatelessTicketer`](crate::resumption::StatelessTicketer),
 /// the state sealed in the ticket) or stateful (a store keyed by the
 /// ticket, e.g. [`InMemoryTicketStore`](crate::resumption::InMemoryTicketStore)).
 pub trait TicketProducer: Send + Sync {
@@ -235,11 +235,11 @@ pub struct Limits {
     /// user_canceled alerts (at any level: RFC 9846 §6.1) without
     /// application data in between. Default 32. `PeerMisbehaved::TooMany`, `unexpected_message`.
     pub max_warning_alerts: u32,
-    /// KeyUpdates without application data in between (§4.6.3): each costs
+    /// KeyUpdates without application data in between (§4.7.3): each costs
     /// a key derivation and may ask for our own KeyUpdate. Default 32.
     /// `PeerMisbehaved::TooMany`, `unexpected_message`.
     pub max_key_updates: u32,
-    /// change_cipher_spec records during the handshake (Appendix D.4: one
+    /// change_cipher_spec records during the handshake (Appendix E.4: one
     /// is normal). Default 32. `PeerMisbehaved::TooMany`,
     /// `unexpected_message`.
     pub max_change_cipher_specs: u32,
@@ -403,7 +403,7 @@ pub struct ClientConfig {
     pub(crate) record_size_limit: Option<u16>,
     /// Padding of our protected records.
     pub(crate) padding: PaddingPolicy,
-    /// Middlebox compatibility mode (RFC 8446 Appendix D.4): a 32-byte
+    /// Middlebox compatibility mode (RFC 9846 Appendix E.4): a 32-byte
     /// legacy_session_id and a change_cipher_spec record before the second
     /// flight. Default `true`.
     pub(crate) middlebox_compat: bool,
@@ -431,10 +431,10 @@ pub struct ClientConfig {
     /// [`ClientSessionCache`](crate::resumption::ClientSessionCache) of
     /// single-use tickets; `None`: no resumption.
     pub(crate) session_store: Option<Arc<dyn ClientSessionStore>>,
-    /// PSK key exchange modes offered (§4.2.9). Default `[psk_dhe_ke]`;
+    /// PSK key exchange modes offered (§4.3.9). Default `[psk_dhe_ke]`;
     /// `[psk_ke]` trades forward secrecy for a cheaper handshake.
     pub(crate) psk_modes: Vec<PskKeyExchangeMode>,
-    /// An external PSK to offer (RFC 8446 §2.2); tickets are then not
+    /// An external PSK to offer (RFC 9846 §2.2); tickets are then not
     /// offered.
     pub(crate) external_psk: Option<Arc<ExternalPsk>>,
     /// Offer 0-RTT when the ticket allows it (default `false`). Early data
@@ -593,7 +593,7 @@ impl ClientConfigBuilder {
         self
     }
     /// Client authentication with one chain (leaf first, DER) and its key,
-    /// presented whenever the server asks (RFC 8446 §4.4.2).
+    /// presented whenever the server asks (RFC 9846 §4.5.1).
     /// An empty chain, or a key that is not the leaf's, makes
     /// [`build`](Self::build) fail with a message naming the mistake.
     pub fn client_auth_cert(mut self, chain: Vec<Vec<u8>>, key: SigningKey) -> Self {
@@ -619,7 +619,7 @@ impl ClientConfigBuilder {
         self.config.psk_modes = modes.to_vec();
         self
     }
-    /// Offer this external PSK (RFC 8446 §2.2).
+    /// Offer this external PSK (RFC 9846 §2.2).
     pub fn external_psk(mut self, psk: ExternalPsk) -> Self {
         self.config.external_psk = Some(Arc::new(psk));
         self
@@ -759,7 +759,7 @@ pub struct ServerConfig {
     pub(crate) client_auth: ClientAuth,
     /// The smallest RSA key accepted in a client's CertificateVerify (bits).
     pub(crate) min_rsa_bits: usize,
-    /// External PSKs the server accepts (RFC 8446 §2.2).
+    /// External PSKs the server accepts (RFC 9846 §2.2).
     pub(crate) external_psks: Vec<Arc<ExternalPsk>>,
     /// 0-RTT is refused when the client's ticket age differs from the
     /// server's view by more than this (RFC 9846 §8.3), or by more than the
@@ -797,7 +797,7 @@ pub struct ServerConfig {
     pub(crate) client_certificate_types: Vec<CertificateType>,
 }
 
-/// Client authentication on a server (RFC 8446 §4.3.2).
+/// Client authentication on a server (RFC 9846 §4.4.2).
 #[derive(Clone, Default)]
 pub enum ClientAuth {
     /// No CertificateRequest is sent (the default).
@@ -808,7 +808,7 @@ pub enum ClientAuth {
     /// that does send a certificate must pass the verifier.
     Optional(Arc<dyn ClientCertVerifier>),
     /// A CertificateRequest is sent and an empty Certificate aborts the
-    /// handshake with `certificate_required` (§4.4.2.4).
+    /// handshake with `certificate_required` (§4.5.1.3).
     Required(Arc<dyn ClientCertVerifier>),
 }
 
@@ -987,7 +987,7 @@ impl ServerConfigBuilder {
         );
         self.tickets(Arc::new(t), count, lifetime)
     }
-    /// Accept this external PSK (RFC 8446 §2.2).
+    /// Accept this external PSK (RFC 9846 §2.2).
     pub fn external_psk(mut self, psk: ExternalPsk) -> Self {
         self.config.external_psks.push(Arc::new(psk));
         self
@@ -1082,7 +1082,7 @@ impl ServerConfigBuilder {
                 ));
             }
             let names = v.certificate_authorities();
-            // §4.2.4: DistinguishedName<1..2^16-1>, the list <3..2^16-1>.
+            // §4.3.4: DistinguishedName<1..2^16-1>, the list <3..2^16-1>.
             let total: usize = names.iter().map(|n| n.len().saturating_add(2)).sum();
             if names.iter().any(|n| n.is_empty()) || total > 0xffff {
                 return Err(Error::BadConfig(
@@ -1095,7 +1095,7 @@ impl ServerConfigBuilder {
         psk_only::check_server(c)?;
         if c.ticket_lifetime > 604_800 {
             return Err(Error::BadConfig(
-                "ticket lifetime above 7 days (RFC 8446 §4.6.1)".into(),
+                "ticket lifetime above 7 days (RFC 9846 §4.7.1)".into(),
             ));
         }
         check_alpn(&c.alpn_protocols)?;

@@ -1,5 +1,5 @@
 //! Errors. One top-level [`Error`] wraps precise enums; each error caused by
-//! the peer knows the alert that RFC 8446 names for it ([`Error::alert`]),
+//! the peer knows the alert that RFC 9846 names for it ([`Error::alert`]),
 //! and the connection sends that alert before reporting the error.
 
 use alloc::boxed::Box;
@@ -9,7 +9,7 @@ use core::fmt;
 
 use crate::msgs::enums::AlertDescription;
 
-/// A message that could not be decoded (RFC 8446 §6: `decode_error`, unless
+/// A message that could not be decoded (RFC 9846 §6: `decode_error`, unless
 /// stated otherwise on the variant).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InvalidMessage {
@@ -21,9 +21,9 @@ pub enum InvalidMessage {
     EmptyVector(&'static str),
     /// A field held a value the syntax does not allow.
     InvalidValue(&'static str),
-    /// The same extension appeared twice in one block (§4.2): `illegal_parameter`.
+    /// The same extension appeared twice in one block (§4.3): `illegal_parameter`.
     DuplicateExtension(u16),
-    /// `pre_shared_key` was not the last ClientHello extension (§4.2.11): `illegal_parameter`.
+    /// `pre_shared_key` was not the last ClientHello extension (§4.3.11): `illegal_parameter`.
     PreSharedKeyNotLast,
     /// A list in the message has more entries than the configured limit
     /// allows ([`Limits`](crate::config::Limits): `max_extensions`,
@@ -74,7 +74,7 @@ impl fmt::Display for InvalidMessage {
     }
 }
 
-/// Something the peer did that RFC 8446 forbids. Each variant names the
+/// Something the peer did that RFC 9846 forbids. Each variant names the
 /// rule; [`PeerMisbehaved::alert`] gives the alert the RFC requires.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -98,23 +98,23 @@ pub enum PeerMisbehaved {
     IllegalParameter(&'static str),
     /// A required extension was missing (§9.2; `missing_extension`).
     MissingExtension(&'static str),
-    /// An extension that was not offered, or not allowed in this message (§4.2; `unsupported_extension` / `illegal_parameter`).
+    /// An extension that was not offered, or not allowed in this message (§4.3; `unsupported_extension` / `illegal_parameter`).
     UnsolicitedExtension(u16),
-    /// A Finished did not verify (§4.4.4; `decrypt_error`).
+    /// A Finished did not verify (§4.5.3; `decrypt_error`).
     BadFinished,
-    /// A CertificateVerify signature did not verify (§4.4.3; `decrypt_error`).
+    /// A CertificateVerify signature did not verify (§4.5.2; `decrypt_error`).
     BadSignature,
-    /// A PSK binder did not verify (§4.2.11; `decrypt_error`).
+    /// A PSK binder did not verify (§4.3.11; `decrypt_error`).
     BadBinder,
-    /// The downgrade sentinel was present in ServerHello.random (§4.1.3; `illegal_parameter`).
+    /// The downgrade sentinel was present in ServerHello.random (§4.2.3; `illegal_parameter`).
     DowngradeDetected,
-    /// A second HelloRetryRequest (§4.1.4; `unexpected_message`).
+    /// A second HelloRetryRequest (§4.2.4; `unexpected_message`).
     SecondHelloRetryRequest,
-    /// A HelloRetryRequest that would not change the ClientHello (§4.1.4; `illegal_parameter`).
+    /// A HelloRetryRequest that would not change the ClientHello (§4.2.4; `illegal_parameter`).
     IllegalHelloRetryRequest(&'static str),
     /// The peer chose a parameter we never offered (`illegal_parameter`).
     SelectedUnofferedParameter(&'static str),
-    /// The peer sent a key share that failed validation (§4.2.8.2; `illegal_parameter`).
+    /// The peer sent a key share that failed validation (§4.3.8.2; `illegal_parameter`).
     InvalidKeyShare,
     /// Too many of something bounded (empty records, warnings, KeyUpdates, CCS); `unexpected_message`.
     TooMany(&'static str),
@@ -135,7 +135,7 @@ pub enum PeerMisbehaved {
 }
 
 impl PeerMisbehaved {
-    /// The alert RFC 8446 names for this violation.
+    /// The alert RFC 9846 names for this violation.
     pub fn alert(&self) -> AlertDescription {
         use AlertDescription as A;
         match self {
@@ -193,7 +193,7 @@ impl fmt::Display for PeerMisbehaved {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PeerIncompatible {
-    /// The peer does not offer TLS 1.3 (§4.2.1; `protocol_version`).
+    /// The peer does not offer TLS 1.3 (§4.3.1; `protocol_version`).
     NoTls13,
     /// No cipher suite in common (`handshake_failure`).
     NoCommonCipherSuite,
@@ -309,7 +309,7 @@ impl fmt::Display for Finding {
 /// names, purposes) are fields; `Display` is the sentence for a person
 /// (which certificate, which rule, what was expected against what was
 /// found); [`CertificateError::alert`] maps every kind to its alert (RFC
-/// 8446 §6.2) in this one place.
+/// 9846 §6.2) in this one place.
 ///
 /// The variants holding a [`Finding`] come from the chain validator
 /// ([`crate::x509::Validator`], behind

@@ -1,4 +1,4 @@
-//! `tls13`: a sans-IO TLS 1.3 (RFC 8446) client and server in pure Rust.
+//! `tls13`: a sans-IO TLS 1.3 (RFC 9846) client and server in pure Rust.
 //!
 //! The core performs no I/O, reads no clock and draws randomness only from
 //! an injected source: bytes go in ([`Connection::receive`]), bytes and

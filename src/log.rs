@@ -91,7 +91,7 @@ impl core::fmt::Display for MessageNames<'_> {
             first = false;
             let len = (usize::from(*a) << 16) | (usize::from(*b) << 8) | usize::from(*c);
             // A ServerHello whose random is the special value is a
-            // HelloRetryRequest (§4.1.3): legacy_version, then random.
+            // HelloRetryRequest (§4.2.3): legacy_version, then random.
             let hrr = *typ == HandshakeType::SERVER_HELLO.0
                 && body.get(2..34).is_some_and(|r| r == HRR_RANDOM);
             if hrr {
@@ -108,7 +108,7 @@ impl core::fmt::Display for MessageNames<'_> {
     }
 }
 
-/// A handshake type by its RFC 8446 name.
+/// A handshake type by its RFC 9846 name.
 pub(crate) struct HandshakeName(pub(crate) u8);
 
 impl core::fmt::Display for HandshakeName {

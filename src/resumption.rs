@@ -1,4 +1,4 @@
-//! Session resumption and pre-shared keys (RFC 8446 §2.2, §4.2.11, §4.6.1,
+//! Session resumption and pre-shared keys (RFC 9846 §2.2, §4.3.11, §4.7.1,
 //! §8): the state a ticket stands for on each side, the stateless ticket
 //! sealer with key rotation, a stateful ticket store, the client's session
 //! cache, the 0-RTT anti-replay strike register and external PSKs.
@@ -83,7 +83,7 @@ pub struct ServerSession {
     /// The suite of the original connection (a suite with the same hash
     /// may resume it).
     pub suite: CipherSuite,
-    /// The resumption PSK (§4.6.1).
+    /// The resumption PSK (§4.7.1).
     pub psk: Zeroizing<Vec<u8>>,
     /// The ticket_age_add sent with the ticket.
     pub age_add: u32,
@@ -231,7 +231,7 @@ impl ServerSession {
 pub struct ClientSession {
     /// The suite of the connection that received the ticket.
     pub suite: CipherSuite,
-    /// The resumption PSK (§4.6.1).
+    /// The resumption PSK (§4.7.1).
     pub psk: Zeroizing<Vec<u8>>,
     /// The opaque ticket (the PSK identity).
     pub ticket: Vec<u8>,
@@ -314,7 +314,7 @@ impl ClientSession {
                 < u64::from(self.lifetime.min(604_800)).saturating_mul(1000)
     }
 
-    /// The obfuscated_ticket_age to send at `now_ms` (§4.2.11.1).
+    /// The obfuscated_ticket_age to send at `now_ms` (§4.3.11.1).
     ///
     /// The age is rounded down to a lower bound of the true age: both
     /// readings are whole milliseconds, so the true time between them can
@@ -482,7 +482,7 @@ pub trait ClientSessionStore: Send + Sync {
     fn take(&self, key: &SessionKey) -> Option<ClientSession>;
 }
 
-/// An external pre-shared key (RFC 8446 §2.2): an identity agreed out of
+/// An external pre-shared key (RFC 9846 §2.2): an identity agreed out of
 /// band, the secret, and the hash it is used with.
 #[derive(Clone)]
 pub struct ExternalPsk {

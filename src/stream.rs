@@ -173,7 +173,7 @@ where
         self.transport.flush()
     }
 
-    /// Sends close_notify (RFC 8446 §6.1) and flushes the transport.
+    /// Sends close_notify (RFC 9846 §6.1) and flushes the transport.
     /// Nothing more can be written; reading continues until the peer's
     /// close_notify (TLS 1.3 allows this half-close). Closing the
     /// transport itself is up to the caller (drop it, or

@@ -39,7 +39,7 @@
 //!   can be used from two tasks.
 //! * **Shutdown** sends close_notify, flushes, and shuts the transport's
 //!   write side (for TCP: a FIN). Reading goes on until the peer closes
-//!   too: TLS 1.3 allows this half-close (RFC 8446 §6.1). Conversely,
+//!   too: TLS 1.3 allows this half-close (RFC 9846 §6.1). Conversely,
 //!   after the peer's close_notify we may still write.
 //! * **Errors** map to [`io::Error`] as in the blocking driver
 //!   ([`to_io_error`]); the TLS [`Error`] is the inner
@@ -525,7 +525,7 @@ where
             // and a reader that polled the write side would take the wake-up
             // of a task blocked in poll_write on the other half of a split
             // stream. Replies the connection owes (KeyUpdate) go out with the
-            // next write, flush or shutdown (RFC 8446 §4.6.3 only asks that
+            // next write, flush or shutdown (RFC 9846 §4.7.3 only asks that
             // they precede our next application data).
             ready!(this.poll_read_transport(cx))?;
         }

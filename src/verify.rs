@@ -379,13 +379,13 @@ impl ServerCertVerifier for PinnedCertVerifier {
     }
 }
 
-/// Signs CertificateVerify messages (RFC 8446 §4.4.3), possibly remotely
+/// Signs CertificateVerify messages (RFC 9846 §4.5.2), possibly remotely
 /// (HSM, KMS): return [`Decision::Deferred`] and answer later with
 /// [`ServerConnection::answer_sign`](crate::ServerConnection::answer_sign).
 pub trait Signer: Send + Sync {
     /// The schemes this key can produce, best first.
     fn schemes(&self) -> Vec<SignatureScheme>;
-    /// Signs `message` (the full §4.4.3 content: 64 spaces, context string,
+    /// Signs `message` (the full §4.5.2 content: 64 spaces, context string,
     /// 0, transcript hash) with `scheme`. `rng` is the connection's random
     /// source (for RSA-PSS salts).
     fn sign(
@@ -475,7 +475,7 @@ impl ResolvesServerCert for SingleCertResolver {
 }
 
 /// Decides whether a client's certificate chain is acceptable (server side
-/// of client authentication, RFC 8446 §4.3.2, §4.4.2). It also says what
+/// of client authentication, RFC 9846 §4.4.2, §4.5.1). It also says what
 /// the server's CertificateRequest advertises.
 ///
 /// The handshake checks the client's CertificateVerify signature against
@@ -484,14 +484,14 @@ impl ResolvesServerCert for SingleCertResolver {
 pub trait ClientCertVerifier: Send + Sync {
     /// DER-encoded distinguished names of the roots the server trusts, sent
     /// in the CertificateRequest's `certificate_authorities` extension
-    /// (§4.2.4) so the client can pick a matching certificate. Empty (the
+    /// (§4.3.4) so the client can pick a matching certificate. Empty (the
     /// default): the extension is omitted.
     fn certificate_authorities(&self) -> Vec<Vec<u8>> {
         Vec::new()
     }
 
     /// The schemes sent in the CertificateRequest's `signature_algorithms`
-    /// (§4.2.3); the client's CertificateVerify must use one of them. Only
+    /// (§4.3.3); the client's CertificateVerify must use one of them. Only
     /// list schemes the handshake can verify (default:
     /// [`SUPPORTED_SCHEMES`](crate::crypto::sign::SUPPORTED_SCHEMES)).
     fn signature_schemes(&self) -> Vec<SignatureScheme> {
@@ -589,7 +589,7 @@ impl ClientCertVerifier for PinnedClientCertVerifier {
     }
 }
 
-/// What the server's CertificateRequest asked for (RFC 8446 §4.3.2), given
+/// What the server's CertificateRequest asked for (RFC 9846 §4.4.2), given
 /// to a [`ResolvesClientCert`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertificateRequestInfo {

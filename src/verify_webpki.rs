@@ -82,7 +82,7 @@ impl ServerCertVerifier for WebPkiServerVerifier {
 
 /// Checks a client's chain against trust anchors: path, validity at the
 /// server's clock's time, clientAuth. The anchors' subjects go into the
-/// CertificateRequest's `certificate_authorities` (RFC 8446 §4.2.4).
+/// CertificateRequest's `certificate_authorities` (RFC 9846 §4.3.4).
 #[derive(Clone, Debug)]
 pub struct WebPkiClientVerifier {
     validator: Validator,

@@ -1,5 +1,5 @@
 //! The chain validator behind a real handshake: each rejection reaches the
-//! application as a clear message and the server as the alert RFC 8446
+//! application as a clear message and the server as the alert RFC 9846
 //! §6.2 names for it.
 
 mod pair;

@@ -51,8 +51,8 @@ enum Mode {
 enum Shape {
     LeafOnly,
     LeafAndIntermediate,
-    /// Leaf first (§4.4.2 requires it), then the root before the
-    /// intermediate: the order §4.4.2 lets peers tolerate.
+    /// Leaf first (§4.5.1 requires it), then the root before the
+    /// intermediate: the order §4.5.1 lets peers tolerate.
     Unordered,
 }
 
@@ -318,7 +318,7 @@ fn required_without_certificate_is_certificate_required() {
 #[test]
 fn no_common_scheme_means_empty_certificate() {
     // The server accepts only Ed25519 signatures; a P-256 client has
-    // nothing suitable, so it sends an empty Certificate (§4.4.2.4).
+    // nothing suitable, so it sends an empty Certificate (§4.5.1.3).
     let only_ed25519 = pinned(&CLIENT_KEYS).with_schemes(&[SignatureScheme::ED25519]);
     let client = || {
         client_builder(SERVER_KEY)
@@ -906,7 +906,7 @@ fn webpki_client_verifier_needs_the_intermediate() {
 #[test]
 fn client_certificate_without_client_auth_eku_is_unsupported_certificate() {
     // A leaf for serverAuth only, under the real intermediate: the path is
-    // fine, the purpose is not (RFC 5280 §4.2.1.12; RFC 8446 §4.4.2.4
+    // fine, the purpose is not (RFC 5280 §4.2.1.12; RFC 9846 §4.5.1.3
     // names unsupported_certificate as the default certificate alert).
     let kind = KeyType::Ed25519;
     let rng = OsRandom;

@@ -1,5 +1,5 @@
 //! Protocol violations from a scripted peer: each must fail with the exact
-//! error and put the alert RFC 8446 names on the wire.
+//! error and put the alert RFC 9846 names on the wire.
 
 mod pair;
 

@@ -1,6 +1,6 @@
 //! A hostile server: each test feeds a real client a crafted flight and
 //! asserts the exact error and the alert the client puts on the wire, for
-//! the receive-side MUSTs of RFC 8446 §4 that `engine_violations.rs` does
+//! the receive-side MUSTs of RFC 9846 §4 that `engine_violations.rs` does
 //! not already cover. Plaintext flights are scripted; encrypted ones are
 //! a real server's flight, opened, edited and resealed with the real
 //! handshake secret (see `forge`).
@@ -110,7 +110,7 @@ fn downgrade_sentinel_tls12_with_supported_versions() {
     );
 }
 
-/// §4.2.1: a selected version the client did not offer is illegal_parameter.
+/// §4.3.1: a selected version the client did not offer is illegal_parameter.
 #[test]
 fn supported_versions_selects_unoffered_version() {
     for v in [ProtocolVersion::TLS1_2, ProtocolVersion(0x0305)] {
@@ -141,7 +141,7 @@ fn server_hello_legacy_version_not_tls12() {
     );
 }
 
-/// Appendix D.5: legacy_version 0x0300 (SSL 3.0) or below is protocol_version.
+/// Appendix E.5: legacy_version 0x0300 (SSL 3.0) or below is protocol_version.
 #[test]
 fn server_hello_legacy_version_ssl3_is_protocol_version() {
     let (mut c, ch) = client();
@@ -166,7 +166,7 @@ fn server_hello_compression_not_null() {
     );
 }
 
-/// §4.1.3: the session id echo must match even when it is empty on one side.
+/// §4.2.3: the session id echo must match even when it is empty on one side.
 #[test]
 fn server_hello_drops_session_id_echo() {
     let (mut c, ch) = client();
@@ -180,7 +180,7 @@ fn server_hello_drops_session_id_echo() {
     );
 }
 
-/// §4.2: "There MUST NOT be more than one extension of the same type."
+/// §4.3: "There MUST NOT be more than one extension of the same type."
 #[test]
 fn server_hello_duplicate_extension() {
     let (mut c, ch) = client();
@@ -196,7 +196,7 @@ fn server_hello_duplicate_extension() {
     );
 }
 
-/// §4.2: a response to an extension the client never sent is
+/// §4.3: a response to an extension the client never sent is
 /// unsupported_extension.
 #[test]
 fn server_hello_unsolicited_extensions() {
@@ -218,7 +218,7 @@ fn server_hello_unsolicited_extensions() {
     }
 }
 
-/// §4.2: "If an implementation receives an extension which it recognizes
+/// §4.3: "If an implementation receives an extension which it recognizes
 /// and which is not specified for the message in which it appears, it MUST
 /// abort the handshake with an illegal_parameter alert" (server_name, ALPN
 /// belong in EncryptedExtensions, cookie in a HelloRetryRequest).
@@ -253,7 +253,7 @@ fn hrr_extension_of_another_message() {
     );
 }
 
-/// §4.2.8: a server share for a group absent from supported_groups.
+/// §4.3.8: a server share for a group absent from supported_groups.
 #[test]
 fn server_share_for_group_not_offered() {
     let (mut c, ch) = client();
@@ -286,8 +286,9 @@ fn server_hello_without_key_share() {
     );
 }
 
-/// §4.2.8: "the selected_group ... MUST correspond to a group which was
-/// provided in the supported_groups extension".
+/// §4.3.8: the client "MUST verify that (1) the selected_group field
+/// corresponds to a group which was provided in the supported_groups
+/// extension".
 #[test]
 fn hrr_selects_group_not_offered() {
     let (mut c, ch) = client();
@@ -302,7 +303,7 @@ fn hrr_selects_group_not_offered() {
     );
 }
 
-/// §4.1.4: an HRR that would not change the ClientHello.
+/// §4.2.4: an HRR that would not change the ClientHello.
 #[test]
 fn hrr_without_change() {
     let (mut c, ch) = client();
@@ -317,7 +318,7 @@ fn hrr_without_change() {
     );
 }
 
-/// §4.1.4: an HRR for the share the client sent (X25519, the hybrid's
+/// §4.2.4: an HRR for the share the client sent (X25519, the hybrid's
 /// companion share) is illegal.
 #[test]
 fn hrr_for_companion_share() {
@@ -390,7 +391,7 @@ fn after_hrr(f: impl FnOnce(&mut ServerHello)) -> (ClientConnection, Vec<u8>) {
     (c, sh(&ch, f))
 }
 
-/// §4.1.4: the ServerHello's suite must be the HRR's.
+/// §4.2.4: the ServerHello's suite must be the HRR's.
 #[test]
 fn server_hello_after_hrr_changes_suite() {
     let (mut c, input) = after_hrr(|sh| {
@@ -409,7 +410,7 @@ fn server_hello_after_hrr_changes_suite() {
     );
 }
 
-/// §4.2.8: after an HRR for secp256r1 the share must be for secp256r1.
+/// §4.3.8: after an HRR for secp256r1 the share must be for secp256r1.
 #[test]
 fn server_hello_after_hrr_changes_group() {
     let (mut c, input) = after_hrr(|_| {});
@@ -512,7 +513,7 @@ fn encrypted_extensions_unsolicited() {
     }
 }
 
-/// §4.2: extensions that belong to other messages (the ClientHello's own
+/// §4.3: extensions that belong to other messages (the ClientHello's own
 /// signature_algorithms and psk_key_exchange_modes included) are
 /// illegal_parameter in EncryptedExtensions.
 #[test]
@@ -562,7 +563,7 @@ fn certificate_request_duplicate_extension() {
     );
 }
 
-/// §4.2: a recognised extension not specified for CertificateRequest.
+/// §4.3: a recognised extension not specified for CertificateRequest.
 #[test]
 fn certificate_request_extension_of_another_message() {
     for typ in [ExtensionType::KEY_SHARE, ExtensionType::SUPPORTED_VERSIONS] {
@@ -585,7 +586,7 @@ fn certificate_request_extension_of_another_message() {
     }
 }
 
-/// §4.3.2: unrecognised extensions are ignored: the request is accepted
+/// §4.4.2: unrecognised extensions are ignored: the request is accepted
 /// and the flight fails later, at the signature over the edited transcript.
 #[test]
 fn certificate_request_unknown_extension_is_ignored() {
@@ -734,7 +735,7 @@ fn second_server_hello_encrypted() {
     assert_eq!(m.client_alert(), AlertDescription::UNEXPECTED_MESSAGE);
 }
 
-/// §4.4.4: a Finished that does not verify is decrypt_error; so is one of
+/// §4.5.3: a Finished that does not verify is decrypt_error; so is one of
 /// the wrong length.
 #[test]
 fn tampered_finished() {
@@ -803,7 +804,7 @@ fn edit_cv(m: &mut [Vec<u8>], f: impl FnOnce(&mut DigitallySigned)) {
     m[2] = HandshakeMessage::CertificateVerify(cv).to_bytes();
 }
 
-/// §4.4.3: the scheme must be one the client offered; RSASSA-PKCS1-v1_5
+/// §4.5.2: the scheme must be one the client offered; RSASSA-PKCS1-v1_5
 /// never is in TLS 1.3.
 #[test]
 fn certificate_verify_scheme_not_offered() {
@@ -819,7 +820,7 @@ fn certificate_verify_scheme_not_offered() {
     }
 }
 
-/// §4.4.3: an offered scheme that does not fit the certificate's key.
+/// §4.5.2: an offered scheme that does not fit the certificate's key.
 #[test]
 fn certificate_verify_scheme_of_another_key_type() {
     encrypted_fails(
@@ -830,7 +831,7 @@ fn certificate_verify_scheme_of_another_key_type() {
     );
 }
 
-/// §4.1.4: the HelloRetryRequest's legacy fields are checked like a
+/// §4.2.4: the HelloRetryRequest's legacy fields are checked like a
 /// ServerHello's (legacy_version: RFC 9846 §4.2.3, protocol_version).
 #[test]
 fn hrr_legacy_fields() {
@@ -866,7 +867,7 @@ fn hrr_legacy_fields() {
     }
 }
 
-/// §4.4.2: Certificate entry extensions must answer ClientHello ones; the
+/// §4.5.1: Certificate entry extensions must answer ClientHello ones; the
 /// client offered neither status_request nor anything unknown.
 #[test]
 fn certificate_entry_extensions_unsolicited() {
@@ -903,7 +904,7 @@ fn certificate_entry_extensions_unsolicited() {
     }
 }
 
-/// §4.4.2.4: an empty server Certificate is decode_error.
+/// §4.5.1.3: an empty server Certificate is decode_error.
 #[test]
 fn empty_server_certificate() {
     encrypted_fails(
@@ -980,7 +981,7 @@ fn new_session_ticket_duplicate_extension() {
     );
 }
 
-/// §4.2: a recognised extension that is not specified for NewSessionTicket.
+/// §4.3: a recognised extension that is not specified for NewSessionTicket.
 #[test]
 fn new_session_ticket_extension_of_another_message() {
     post_handshake_fails(
@@ -993,7 +994,7 @@ fn new_session_ticket_extension_of_another_message() {
     );
 }
 
-/// §4.6.1: "Clients MUST ignore unrecognized extensions."
+/// §4.7.1: "Clients MUST ignore unrecognized extensions."
 #[test]
 fn new_session_ticket_unknown_extension_is_ignored() {
     let mut m = connected();
@@ -1010,7 +1011,7 @@ fn new_session_ticket_unknown_extension_is_ignored() {
     assert!(got);
 }
 
-/// §4.6.2: a client that did not offer post_handshake_auth must not get a
+/// §4.7.2: a client that did not offer post_handshake_auth must not get a
 /// CertificateRequest after the handshake.
 #[test]
 fn post_handshake_certificate_request_unoffered() {
@@ -1054,7 +1055,7 @@ fn post_handshake_unexpected_messages() {
     }
 }
 
-/// §4.6.3: request_update other than 0 or 1 is illegal_parameter.
+/// §4.7.3: request_update other than 0 or 1 is illegal_parameter.
 #[test]
 fn key_update_bad_request_value() {
     post_handshake_fails(

@@ -507,7 +507,7 @@ fn lengthen(ch: &mut ClientHello, list: &str, n: usize) {
                             payload: vec![1],
                         }));
                     }
-                    // Every share's group is offered (§4.2.8), so that a
+                    // Every share's group is offered (§4.3.8), so that a
                     // list at the limit is otherwise valid (hostile
                     // lengths leave the groups alone).
                     ClientExtension::SupportedGroups(g) if list == "client_shares" && n <= 64 => {

@@ -1,4 +1,4 @@
-//! Hostile records (RFC 8446 §5): sizes, authentication, content types,
+//! Hostile records (RFC 9846 §5): sizes, authentication, content types,
 //! zero-length fragments, change_cipher_spec and close_notify rules. Each
 //! test checks the exact error and the alert on the wire, on both sides
 //! where the rule applies to both. Protected records are sealed with the
@@ -396,9 +396,9 @@ fn handshake_fragment_interleaved_with_data_or_alert() {
 
 // ---- change_cipher_spec ----
 
-/// §5: a change_cipher_spec "received before the first ClientHello message
-/// or after the peer's Finished message MUST be treated as an unexpected
-/// record type".
+/// §5: "If an implementation detects a change_cipher_spec record received
+/// before the first ClientHello message or after the peer's Finished
+/// message, it MUST be treated as an unexpected record type".
 #[test]
 fn change_cipher_spec_before_client_hello() {
     let mut m = Mitm::new();

@@ -1,6 +1,6 @@
 //! A hostile client: each test feeds a real server a crafted flight and
 //! asserts the exact error and the alert the server puts on the wire, for
-//! the receive-side MUSTs of RFC 8446 §4 that `engine_violations.rs` does
+//! the receive-side MUSTs of RFC 9846 §4 that `engine_violations.rs` does
 //! not already cover. ClientHellos are a real client's, edited; the
 //! encrypted client flight is a real client's, opened, edited and resealed
 //! with the real handshake secret (see `forge`).
@@ -59,7 +59,7 @@ fn unedited_client_hello_is_accepted() {
     assert!(!s.pending_output().is_empty());
 }
 
-/// Appendix D.5: legacy_version 0x0300 is protocol_version (RFC 9846
+/// Appendix E.5: legacy_version 0x0300 is protocol_version (RFC 9846
 /// §4.2.2: so is every value but 0x0303).
 #[test]
 fn client_hello_legacy_version_ssl3() {
@@ -93,7 +93,7 @@ fn client_hello_duplicate_extension() {
     );
 }
 
-/// §4.2.11: pre_shared_key "MUST be the last extension in the ClientHello".
+/// §4.3.11: pre_shared_key "MUST be the last extension in the ClientHello".
 #[test]
 fn client_hello_pre_shared_key_not_last() {
     fails_plain(
@@ -114,7 +114,7 @@ fn client_hello_pre_shared_key_not_last() {
     );
 }
 
-/// §4.2: oid_filters belongs only in a CertificateRequest.
+/// §4.3: oid_filters belongs only in a CertificateRequest.
 #[test]
 fn client_hello_extension_of_another_message() {
     fails_plain(
@@ -140,7 +140,7 @@ fn set_shares(ch: &mut ClientHello, shares: Vec<KeyShareEntry>) {
     }
 }
 
-/// §4.2.8: each share must be for a group in supported_groups, at most one
+/// §4.3.8: each share must be for a group in supported_groups, at most one
 /// per group.
 #[test]
 fn client_key_share_for_group_not_offered_or_twice() {
@@ -185,7 +185,7 @@ fn client_hello_missing_key_share_or_groups() {
     );
 }
 
-/// §4.2.8.2: an X25519 share that is not 32 bytes.
+/// §4.3.8.2: an X25519 share that is not 32 bytes.
 #[test]
 fn client_key_share_malformed() {
     fails_plain(
@@ -281,7 +281,7 @@ fn cookie_mut(ch: &mut ClientHello) -> &mut Vec<u8> {
         .expect("second ClientHello echoes the cookie")
 }
 
-/// §4.2.2: the second ClientHello must echo the cookie exactly.
+/// §4.3.2: the second ClientHello must echo the cookie exactly.
 #[test]
 fn tampered_cookie() {
     for edit in [
@@ -311,7 +311,7 @@ fn missing_cookie() {
     );
 }
 
-/// §4.1.2: the second ClientHello must carry the share the HRR asked for.
+/// §4.2.2: the second ClientHello must carry the share the HRR asked for.
 #[test]
 fn second_client_hello_without_requested_share() {
     retry_fails(

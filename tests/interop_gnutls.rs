@@ -289,7 +289,7 @@ client_cases! {
 }
 
 /// Our client shares X25519 only; gnutls-serv takes only P-384 and must
-/// ask again (RFC 8446 §4.1.4).
+/// ask again (RFC 9846 §4.2.4).
 #[test]
 fn client_hello_retry_request() {
     client_against_gnutls_serv(

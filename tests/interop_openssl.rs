@@ -251,7 +251,7 @@ client_cases! {
 }
 
 /// Our client sends a share for x25519 only; s_server accepts only
-/// secp384r1, so it must ask again (RFC 8446 §4.1.4).
+/// secp384r1, so it must ask again (RFC 9846 §4.2.4).
 #[test]
 fn client_hello_retry_request() {
     client_against_s_server(

@@ -1,4 +1,4 @@
-//! Post-handshake client authentication (RFC 8446 §4.6.2) in memory: the
+//! Post-handshake client authentication (RFC 9846 §4.7.2) in memory: the
 //! client offers post_handshake_auth when it has a resolver; the server
 //! asks after the handshake; the client answers through its resolver
 //! (granted or refused); the server verifies and reports the chain.

@@ -287,7 +287,7 @@ fn no_common_client_certificate_type() {
 fn client_with_only_a_raw_key_sends_an_empty_certificate_when_x509_is_implied() {
     // A server that does not echo client_certificate_type implies X.509
     // (RFC 7250 §4.2); the client has only a raw key, so it sends an
-    // empty Certificate (RFC 8446 §4.4.2.4) and the server decides.
+    // empty Certificate (RFC 9846 §4.5.1.3) and the server decides.
     let drop_echo: tls13::config::EncryptedExtensionsHook =
         Arc::new(|ee| ee.retain(|e| !matches!(e, ServerExtension::ClientCertificateType(_))));
     let client = client_builder(KeyType::EcdsaP256)

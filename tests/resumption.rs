@@ -719,7 +719,7 @@ fn early_data_under_a_foreign_ticket_is_skipped_and_handed_back() {
     let (w, _server) = early_world(1000);
     let other = World::new();
     // Another server (other ticket keys): a full handshake; the server
-    // skips the 0-RTT records it cannot decrypt (§4.2.10).
+    // skips the 0-RTT records it cannot decrypt (§4.3.10).
     let s = server_builder(KeyType::EcdsaP256)
         .time(w.clock.clone())
         .tickets(other.tickets.clone(), 1, 7200)

@@ -68,7 +68,7 @@ fn get<'a>(group: &'a [Entry], label: &str) -> Option<&'a [u8]> {
         .and_then(|e| e.bytes.as_deref())
 }
 
-/// Parses the trace's HkdfLabel (RFC 8446 §7.1) into (length, label
+/// Parses the trace's HkdfLabel (RFC 9846 §7.1) into (length, label
 /// without "tls13 ", context), checking its structure on the way.
 fn parse_hkdf_label(info: &[u8]) -> (usize, Vec<u8>, Vec<u8>) {
     let length = usize::from(u16::from_be_bytes([info[0], info[1]]));
@@ -86,7 +86,7 @@ const HRR_RANDOM: [u8; 32] = [
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
 
-/// The handshake messages of one section in transcript order (§4.4.1).
+/// The handshake messages of one section in transcript order (§4.1).
 #[derive(Default)]
 struct Transcript {
     bytes: Vec<u8>,
@@ -97,7 +97,7 @@ impl Transcript {
     fn add(&mut self, msg: &[u8]) {
         let is_hrr = msg[0] == 2 && msg.len() >= 38 && msg[6..38] == HRR_RANDOM;
         if is_hrr {
-            // §4.4.1: ClientHello1 is replaced by message_hash.
+            // §4.1: ClientHello1 is replaced by message_hash.
             let h = SHA256.hash(&self.bytes);
             self.bytes = vec![254, 0, 0, 32];
             self.bytes.extend_from_slice(h.as_ref());
@@ -130,7 +130,7 @@ fn rfc8448_key_schedule_all_sections() {
 
         // Handshake messages feed the transcript. A ClientHello with a PSK
         // is shown without binders ("construct"); its record carries the
-        // complete message, which is what the transcript holds (§4.2.11.2).
+        // complete message, which is what the transcript holds (§4.3.11.2).
         if first.step.starts_with("construct a") {
             for e in g {
                 let msg = e.bytes.as_deref().unwrap();
@@ -208,7 +208,7 @@ fn rfc8448_key_schedule_all_sections() {
             if let Some(finished) = get(g, "finished") {
                 let th = match get(g, "binder hash") {
                     Some(bh) => {
-                        // §4.2.11.2: the binder covers the truncated ClientHello.
+                        // §4.3.11.2: the binder covers the truncated ClientHello.
                         assert_eq!(
                             SHA256.hash(get(g, "ClientHello prefix").unwrap()).as_ref(),
                             bh

@@ -1,5 +1,5 @@
 //! RFC 8448 §3's server CertificateVerify, reproduced byte for byte: the
-//! §2 RSA key signs the §4.4.3 message over the trace's transcript with the
+//! §2 RSA key signs the §4.5.2 message over the trace's transcript with the
 //! salt recovered from the recorded signature. Also checks the helpers the
 //! full replay test builds on.
 
@@ -26,7 +26,7 @@ fn message(actor: &str, name: &str) -> Vec<u8> {
 }
 
 /// The end-entity certificate inside the trace's Certificate message
-/// (RFC 8446 §4.4.2: context<0..255>, certificate_list<0..2^24-1> of
+/// (RFC 9846 §4.5.1: context<0..255>, certificate_list<0..2^24-1> of
 /// CertificateEntry { cert_data<1..2^24-1>, extensions<0..2^16-1> }).
 fn leaf_certificate(msg: &[u8]) -> Vec<u8> {
     assert_eq!(msg[0], 11, "Certificate handshake type");
@@ -68,7 +68,7 @@ fn server_certificate_verify_is_reproduced_byte_for_byte() {
     let key = SigningKey::from_der(&rfc8448_server_rsa_pkcs1_der()).unwrap();
     let spki = key.public_key_spki();
 
-    // RFC 8446 §4.4.3: the transcript hash runs over ClientHello ..
+    // RFC 9846 §4.5.2: the transcript hash runs over ClientHello ..
     // Certificate.
     let mut transcript = sha2::Sha256::new();
     transcript.update(message("{client}", "ClientHello"));

@@ -90,7 +90,7 @@ fn cv(actor: &str) -> DigitallySigned {
     cv
 }
 
-/// The §4.4.3 content over the trace's messages.
+/// The §4.5.2 content over the trace's messages.
 fn signed_content(context: &str, msgs: &[Vec<u8>]) -> Vec<u8> {
     let mut th = sha2::Sha256::new();
     for m in msgs {

@@ -210,8 +210,8 @@ impl Trace {
 
     /// The RSA-PSS salt of the server's CertificateVerify, recovered with
     /// the certificate's public key over the trace's own transcript
-    /// (RFC 8446 §4.4.3; after a HelloRetryRequest the first ClientHello
-    /// is replaced by message_hash, §4.4.1).
+    /// (RFC 9846 §4.5.2; after a HelloRetryRequest the first ClientHello
+    /// is replaced by message_hash, §4.1).
     fn pss_salt(&self) -> Vec<u8> {
         let mut transcript = sha2::Sha256::new();
         let messages = self.messages();
@@ -792,7 +792,7 @@ fn server_replay(section: &'static str, feeding: Feeding) {
             .tickets(Arc::new(FixedTicket(t.ticket.clone())), 1, 30)
             .max_early_data_size(1024)
             // NSS numbered its tickets in two bytes (`00 00`); the width is
-            // a free choice (§4.6.1 only asks for uniqueness).
+            // a free choice (§4.7.1 only asks for uniqueness).
             .ticket_nonce_width(2);
     }
     let mut server = ServerConnection::new(Arc::new(builder.build().unwrap())).unwrap();

@@ -128,7 +128,7 @@ async fn connect_accept_round_trip_with_alpn() {
 }
 
 /// The client closes its sending side first and still reads the
-/// server's whole answer: TLS 1.3 half-close (RFC 8446 §6.1) carried
+/// server's whole answer: TLS 1.3 half-close (RFC 9846 §6.1) carried
 /// through to TCP.
 #[tokio::test]
 async fn client_half_close_then_reads_the_reply() {

@@ -5,10 +5,10 @@
 //! Every `valid` case must be accepted with the expected result and every
 //! `invalid` case rejected. `acceptable` cases, and our choice for them:
 //! - X25519: accepted with the expected secret, except where that secret
-//!   is all zero (low-order public keys): RFC 8446 §7.4.2 makes us reject
+//!   is all zero (low-order public keys): RFC 9846 §7.4.2 makes us reject
 //!   those with `InvalidKeyShare`.
-//! - ECDH P-256/P-384: the only ones are compressed points, which RFC 8446
-//!   §4.2.8.2 forbids in key_share: rejected.
+//! - ECDH P-256/P-384: the only ones are compressed points, which RFC 9846
+//!   §4.3.8.2 forbids in key_share: rejected.
 //! - The signature and ML-KEM files have none.
 
 mod common;

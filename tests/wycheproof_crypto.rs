@@ -28,7 +28,7 @@ fn run_aead(file: &str, pick: impl Fn(u64) -> Option<AeadAlgorithm>) -> (usize, 
     let (mut valid, mut invalid, mut skipped) = (0, 0, 0);
     for g in groups(&v) {
         let n_tests = g["tests"].as_array().unwrap().len();
-        // TLS 1.3 uses only 96-bit nonces and 128-bit tags (RFC 8446 §5.3);
+        // TLS 1.3 uses only 96-bit nonces and 128-bit tags (RFC 9846 §5.3);
         // AES-192 is not a TLS 1.3 cipher.
         let alg = pick(g["keySize"].as_u64().unwrap());
         if g["ivSize"] != 96 || g["tagSize"] != 128 || alg.is_none() {

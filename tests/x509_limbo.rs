@@ -106,7 +106,7 @@ fn limbo_results_document() {
 
 /// Chromium's `verify_signed_data` cases (with rustls-webpki's additions
 /// in `ours/`) through `x509::verify_signed_data`. Chromium accepts SHA-1
-/// and PSS salts other than the hash length; we do not (RFC 8446 / Web PKI
+/// and PSS salts other than the hash length; we do not (RFC 9846 / Web PKI
 /// profile), so those cases are expected to fail here, as the comment on
 /// each line of `ACCEPTED` and `BAD_SIGNATURE` explains by omission.
 #[test]

@@ -722,7 +722,7 @@ fn key_update(make: fn(&Case, &Certs) -> Pair) {
         .unwrap();
 
     // Now we update and ask for rustls's. rustls answers just before its
-    // next application data (as RFC 8446 §4.6.3 allows): its next output
+    // next application data (as RFC 9846 §4.7.3 allows): its next output
     // is two records, a KeyUpdate (4 + 1 bytes of message, the content
     // type and a 16-byte tag: 22) and the data, which we can only read
     // under its next key.

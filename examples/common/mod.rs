@@ -122,7 +122,7 @@ pub fn version_name(v: Option<ProtocolVersion>) -> String {
     }
 }
 
-/// The IANA name of a signature scheme, lower-cased as in RFC 8446.
+/// The IANA name of a signature scheme, lower-cased as in RFC 9846.
 pub fn scheme_name(s: Option<SignatureScheme>) -> String {
     s.map_or_else(|| "none".into(), |s| format!("{s:?}").to_ascii_lowercase())
 }

@@ -52,7 +52,7 @@ impl ClientConfig {
     pub fn padding(&self) -> PaddingPolicy {
         self.padding
     }
-    /// Middlebox compatibility mode (RFC 9846 Appendix D.4): a 32-byte
+    /// Middlebox compatibility mode (RFC 9846 Appendix E.4): a 32-byte
     /// legacy_session_id and a change_cipher_spec record before the second
     /// flight. Default `true`.
     pub fn middlebox_compat(&self) -> bool {

@@ -27,7 +27,7 @@ pub(super) fn check_chain_and_key(
         )));
     };
     // The same SubjectPublicKeyInfo the peer will check our
-    // CertificateVerify against (RFC 9846 §4.4.3).
+    // CertificateVerify against (RFC 9846 §4.5.2).
     let spki = certificate_spki(leaf).map_err(|e| {
         Error::BadConfig(format!(
             "{role}: the first certificate of the chain is not a DER X.509 certificate ({e})"

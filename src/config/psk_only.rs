@@ -111,12 +111,12 @@ pub(super) fn check_server(c: &ServerConfig) -> Result<(), Error> {
             "a PSK-only server needs at least one external PSK".into(),
         ));
     }
-    // RFC 9846 §4.3.2: no CertificateRequest in a PSK handshake, so a
+    // RFC 9846 §4.4.2: no CertificateRequest in a PSK handshake, so a
     // client-authentication setting would silently never apply.
     if !matches!(c.client_auth, ClientAuth::None) {
         return Err(Error::BadConfig(
             "a PSK-only server cannot ask for client certificates during the handshake \
-             (RFC 9846 §4.3.2); the PSK authenticates the client"
+             (RFC 9846 §4.4.2); the PSK authenticates the client"
                 .into(),
         ));
     }

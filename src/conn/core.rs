@@ -51,7 +51,7 @@ pub struct Core {
     pub early_read: Option<u32>,
     /// Server that refused 0-RTT: how many bytes of records that do not
     /// open (or, before keys, application_data records) may still be
-    /// skipped as the client's early data (§4.2.10).
+    /// skipped as the client's early data (§4.3.10).
     pub skip_early: usize,
     out: Vec<u8>,
     hs_out: Vec<u8>,
@@ -441,12 +441,12 @@ impl Core {
         Ok(())
     }
 
-    /// The current read traffic secret (post-handshake Finished, §4.4).
+    /// The current read traffic secret (post-handshake Finished, §4.5).
     pub fn current_read_secret(&self) -> Option<&Output> {
         self.read_secret.as_ref()
     }
 
-    /// The current write traffic secret (post-handshake Finished, §4.4).
+    /// The current write traffic secret (post-handshake Finished, §4.5).
     pub fn current_write_secret(&self) -> Option<&Output> {
         self.write_secret.as_ref()
     }
@@ -550,7 +550,7 @@ impl Core {
         self.out.extend_from_slice(payload);
     }
 
-    /// The middlebox-compatibility change_cipher_spec (Appendix D.4).
+    /// The middlebox-compatibility change_cipher_spec (Appendix E.4).
     pub fn write_ccs(&mut self) {
         self.write_plain(ContentType::CHANGE_CIPHER_SPEC, &[1]);
     }
@@ -625,7 +625,7 @@ impl Core {
         Ok(())
     }
 
-    /// Handles a received KeyUpdate (§4.6.3).
+    /// Handles a received KeyUpdate (§4.7.3).
     pub fn received_key_update(&mut self, req: KeyUpdateRequest) -> Result<(), Error> {
         self.key_updates = self.key_updates.saturating_add(1);
         if self.key_updates > self.limits.max_key_updates {
@@ -789,7 +789,7 @@ impl Core {
                     return Err(PeerMisbehaved::InterleavedHandshake.into());
                 }
                 if !self.connected && self.early_read.is_some() {
-                    // §4.2.10: more than max_early_data_size is
+                    // §4.3.10: more than max_early_data_size is
                     // unexpected_message.
                     let left = self.early_read.unwrap_or(0);
                     let n = u32::try_from(content.len()).unwrap_or(u32::MAX);

@@ -26,7 +26,7 @@ pub enum Event {
     /// tickets silently and reports none (RFC 9846 §4.7.1).
     NewSessionTicket(NewSessionTicket),
     /// Server: 0-RTT data from the client, before the handshake completed.
-    /// **It may be a replay** (RFC 8446 §8): act on it only if doing so
+    /// **It may be a replay** (RFC 9846 §8): act on it only if doing so
     /// twice is harmless.
     EarlyData(Vec<u8>),
     /// Client: the server accepted our 0-RTT data.
@@ -106,7 +106,7 @@ pub struct ClientVerifyRequest {
 pub struct SignRequest {
     /// The scheme to sign with.
     pub scheme: SignatureScheme,
-    /// The exact bytes to sign (RFC 8446 §4.4.3).
+    /// The exact bytes to sign (RFC 9846 §4.5.2).
     pub message: Vec<u8>,
 }
 
@@ -142,7 +142,7 @@ pub struct Negotiated {
     pub peer_record_size_limit: Option<u16>,
     /// The handshake used a pre-shared key (a ticket or an external PSK).
     pub resumed: bool,
-    /// The PSK was an external one (RFC 8446 §2.2), not a ticket.
+    /// The PSK was an external one (RFC 9846 §2.2), not a ticket.
     pub external_psk: bool,
     /// The identity of that external PSK: on a server with several
     /// (e.g. [`ServerConfig::builder_psk_only`](crate::ServerConfig::builder_psk_only)),

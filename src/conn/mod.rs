@@ -287,7 +287,7 @@ impl Connection {
         &self.core.negotiated
     }
 
-    /// TLS-Exporter(label, context, out.len()) (RFC 8446 §7.5). Needs a
+    /// TLS-Exporter(label, context, out.len()) (RFC 9846 §7.5). Needs a
     /// completed handshake.
     pub fn export_keying_material(
         &self,
@@ -298,7 +298,7 @@ impl Connection {
         self.core.export(label, context, out)
     }
 
-    /// TLS-Exporter over early_exporter_master_secret (RFC 8446 §7.5):
+    /// TLS-Exporter over early_exporter_master_secret (RFC 9846 §7.5):
     /// available once 0-RTT was offered (client) or accepted (server).
     /// Like early data itself, these keys are not protected against
     /// replay.
@@ -311,7 +311,7 @@ impl Connection {
         self.core.export_early(label, context, out)
     }
 
-    /// Sends a KeyUpdate (RFC 8446 §4.6.3) and switches to the next write
+    /// Sends a KeyUpdate (RFC 9846 §4.7.3) and switches to the next write
     /// key; with `request_peer` the peer is asked to update too. While an
     /// earlier request is unanswered (no KeyUpdate from the peer since),
     /// the new KeyUpdate does not ask again: RFC 9846 §4.7.3 forbids a
@@ -374,7 +374,7 @@ impl ClientConnection {
         })
     }
 
-    /// Sends `data` as 0-RTT early data (RFC 8446 §2.3, §4.2.10) and
+    /// Sends `data` as 0-RTT early data (RFC 9846 §2.3, §4.3.10) and
     /// returns how many bytes were taken: at most what the ticket's
     /// max_early_data_size still allows, and 0 when no early data was
     /// offered (no ticket allowing it, or
@@ -382,7 +382,7 @@ impl ClientConnection {
     /// rest with [`send`](Connection::send) after the handshake.
     ///
     /// **Warning: early data can be replayed.** An attacker who records
-    /// the first flight can deliver it to the server again (RFC 8446 §8);
+    /// the first flight can deliver it to the server again (RFC 9846 §8);
     /// the server's anti-replay only narrows this. Send only requests
     /// that are safe to execute twice (idempotent), never e.g. a payment.
     ///
@@ -450,8 +450,8 @@ impl ServerConnection {
         })
     }
 
-    /// Asks the client for a certificate after the handshake (RFC 8446
-    /// §4.6.2): queues a CertificateRequest with a fresh context (16 bytes
+    /// Asks the client for a certificate after the handshake (RFC 9846
+    /// §4.7.2): queues a CertificateRequest with a fresh context (16 bytes
     /// from the rng). The client answers through its certificate
     /// resolver; once its Certificate, CertificateVerify and Finished are
     /// checked with the [`ClientAuth`](crate::ClientAuth) verifier,

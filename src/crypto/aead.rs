@@ -34,12 +34,12 @@ impl AeadAlgorithm {
     }
 
     /// How many records one key may seal before it must be replaced
-    /// (RFC 8446 §5.5 and the AEAD limits draft: 2^24.5 full-size records
+    /// (RFC 9846 §5.5 and the AEAD limits draft: 2^24.5 full-size records
     /// for AES-GCM; ChaCha20-Poly1305 has no practical limit below 2^64).
     pub fn confidentiality_limit(self) -> u64 {
         match self {
-            // 2^24.5 = 23_726_566.4: rounded down, as RFC 8446 §5.5 says
-            // "approximately 2^24.5" and erring low is the safe side.
+            // 2^24.5 = 23_726_566.4: rounded down, as RFC 9846 §5.5 says
+            // "up to 2^24.5" and erring low is the safe side.
             Self::Aes128Gcm | Self::Aes256Gcm => 23_726_566,
             // draft-irtf-cfrg-aead-limits §5.2.1: the bound exceeds the
             // 2^64 sequence number space, so the sequence limit governs.

@@ -1,4 +1,4 @@
-//! Key exchange groups (RFC 8446 §4.2.7, §7.4): X25519, secp256r1,
+//! Key exchange groups (RFC 9846 §4.3.7, §7.4): X25519, secp256r1,
 //! secp384r1 and the hybrid X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem).
 //!
 //! Every secret is drawn from the injected [`SecureRandom`], so a replay
@@ -263,7 +263,7 @@ fn x25519_secret(rng: &dyn SecureRandom) -> Result<x25519_dalek::StaticSecret, E
 fn x25519_agree(sk: &x25519_dalek::StaticSecret, share: &[u8]) -> Result<SharedSecret, Error> {
     let share: [u8; X25519_LEN] = share.try_into().map_err(|_| invalid_share())?;
     let shared = sk.diffie_hellman(&x25519_dalek::PublicKey::from(share));
-    // RFC 8446 §7.4.2: an all-zero X25519 output (a low-order peer point)
+    // RFC 9846 §7.4.2: an all-zero X25519 output (a low-order peer point)
     // must abort the handshake. `was_contributory` checks it in constant time.
     if !shared.was_contributory() {
         return Err(invalid_share());
@@ -292,7 +292,7 @@ where
     elliptic_curve::AffinePoint<C>:
         elliptic_curve::sec1::FromSec1Point<C> + elliptic_curve::sec1::ToSec1Point<C>,
 {
-    // RFC 8446 §4.2.8.2: only the uncompressed form (0x04 || X || Y) is
+    // RFC 9846 §4.3.8.2: only the uncompressed form (0x04 || X || Y) is
     // allowed; SEC1 decoding would also take compressed points.
     // The field size from the type: `sk.to_bytes()` would leave an
     // unwiped copy of the private scalar behind just to measure it.

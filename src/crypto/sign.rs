@@ -1,4 +1,4 @@
-//! Signatures for CertificateVerify (RFC 8446 §4.4.3): loading private
+//! Signatures for CertificateVerify (RFC 9846 §4.5.2): loading private
 //! keys, choosing a scheme, signing, and verifying with a
 //! SubjectPublicKeyInfo.
 
@@ -290,7 +290,7 @@ impl SecureRandom for NoRandom {
 }
 
 /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 8017 §8.2.1, EMSA §9.2). Used only
-/// for certificates we generate, never in the handshake (RFC 8446 §4.2.3
+/// for certificates we generate, never in the handshake (RFC 9846 §4.3.3
 /// forbids PKCS#1 v1.5 in CertificateVerify).
 fn pkcs1v15_sha256_sign(
     key: &rsa::PrivateKey,
@@ -352,7 +352,7 @@ where
     D: Digest + sha2::digest::FixedOutputReset,
 {
     let hash = D::digest(message);
-    // RFC 8446 §4.2.3: salt length equals the digest length.
+    // RFC 9846 §4.3.3: salt length equals the digest length.
     let mut salt = Zeroizing::new(alloc::vec![0u8; hash.len()]);
     rng.fill(&mut salt)?;
     let mut pss_rng = PssRng::new(&salt, &hash, blinding_key);
@@ -451,7 +451,7 @@ pub enum VerifyError {
 
 /// Verifies `signature` over `message` with the key in the DER
 /// SubjectPublicKeyInfo `spki`, for one of [`SUPPORTED_SCHEMES`]. ECDSA
-/// signatures are DER `Ecdsa-Sig-Value`s (RFC 8446 §4.2.3). RSA keys
+/// signatures are DER `Ecdsa-Sig-Value`s (RFC 9846 §4.3.3). RSA keys
 /// below `min_rsa_bits` are refused before any arithmetic.
 ///
 /// With the INSECURE test-only `fuzzing` feature (see [`crate::crypto`]) a
@@ -529,7 +529,7 @@ fn verify_signature(
             return Err(VerifyError::RsaKeyTooSmall(bits, min_rsa_bits));
         }
         let key = rsa::PublicKey::try_from(info).map_err(|_| UnsupportedKey)?;
-        // RFC 8446 §4.2.3: MGF1 with the same hash, salt length = hash length.
+        // RFC 9846 §4.3.3: MGF1 with the same hash, salt length = hash length.
         match scheme {
             SignatureScheme::RSA_PSS_RSAE_SHA256 => {
                 let h = sha2::Sha256::digest(message);

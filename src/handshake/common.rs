@@ -15,16 +15,16 @@ use crate::msgs::handshake::{HandshakeMessage, encode_certificate};
 
 use super::transcript::Transcript;
 
-/// Context string of the server's CertificateVerify (§4.4.3).
+/// Context string of the server's CertificateVerify (§4.5.2).
 pub const SERVER_CV_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
-/// Context string of the client's CertificateVerify (§4.4.3).
+/// Context string of the client's CertificateVerify (§4.5.2).
 pub const CLIENT_CV_CONTEXT: &[u8] = b"TLS 1.3, client CertificateVerify";
 
 /// Longest CertificateVerify content: 64 spaces, the longer context
 /// string, a zero byte and a SHA-384 transcript hash.
 const MAX_SIGNED_CONTENT: usize = 64 + 33 + 1 + 48;
 
-/// The content covered by a CertificateVerify signature (§4.4.3): 64
+/// The content covered by a CertificateVerify signature (§4.5.2): 64
 /// spaces, the context string, a zero byte, the transcript hash.
 pub fn signed_content(context: &[u8], transcript_hash: &[u8]) -> StackBytes<MAX_SIGNED_CONTENT> {
     let mut c = StackBytes::filled_with(0x20, 64);
@@ -58,7 +58,7 @@ pub fn append_message(out: &mut Vec<u8>, transcript: &mut Transcript, msg: &Hand
     transcript.add(out.get(start..).unwrap_or_default());
 }
 
-/// Appends our Certificate message (§4.4.2) for `chain` to `out` and adds
+/// Appends our Certificate message (§4.5.1) for `chain` to `out` and adds
 /// it to the transcript (see [`encode_our_certificate`]).
 pub fn append_certificate(
     out: &mut Vec<u8>,
@@ -73,7 +73,7 @@ pub fn append_certificate(
     Ok(())
 }
 
-/// Appends our Certificate message (§4.4.2) for `chain` to `out`. With a
+/// Appends our Certificate message (§4.5.1) for `chain` to `out`. With a
 /// negotiated raw public key (RFC 7250) the one entry is the
 /// SubjectPublicKeyInfo; else the configured X.509 chain. The entries are
 /// encoded from the configuration's bytes, not copied into a message
@@ -94,7 +94,7 @@ pub fn encode_our_certificate(
     Ok(())
 }
 
-/// Checks a received Finished (§4.4.4) in constant time.
+/// Checks a received Finished (§4.5.3) in constant time.
 ///
 /// RFC 9846 §4.5.3: `opaque verify_data[Hash.length]`. A body of another
 /// length does not fit the message's syntax, so it is a `decode_error`
@@ -119,7 +119,7 @@ pub fn check_finished(
     }
 }
 
-/// A PSK binder (§4.2.11.2): a Finished-style MAC under the binder key of
+/// A PSK binder (§4.3.11.2): a Finished-style MAC under the binder key of
 /// the PSK's early secret over `transcript_hash` (Hash of the ClientHello
 /// truncated before the binders, with any HelloRetryRequest exchange
 /// before it).
@@ -142,7 +142,7 @@ pub fn parse(core: &Core, raw: &[u8]) -> Result<HandshakeMessage, Error> {
     Ok(msg)
 }
 
-/// The verify_data of `raw` when it is one whole Finished message (§4.4.4),
+/// The verify_data of `raw` when it is one whole Finished message (§4.5.3),
 /// read in place: parsing it into a [`HandshakeMessage`] would copy it.
 /// `None` for any other message (which then goes through [`parse`]).
 pub fn finished_body(raw: &[u8]) -> Option<&[u8]> {
@@ -158,7 +158,7 @@ pub fn finished_body(raw: &[u8]) -> Option<&[u8]> {
 }
 
 /// The scheme and signature of `raw` when it is a CertificateVerify
-/// (§4.4.3), read in place (parsing it into a [`HandshakeMessage`] would
+/// (§4.5.2), read in place (parsing it into a [`HandshakeMessage`] would
 /// copy the signature); `Ok(None)` for any other message type. A
 /// malformed one fails exactly as [`parse`] would.
 pub fn certificate_verify_body(
@@ -211,7 +211,7 @@ pub fn is_spki(der: &[u8]) -> bool {
     p256::pkcs8::spki::SubjectPublicKeyInfoRef::try_from(der).is_ok()
 }
 
-/// The entry we send for a raw public key (RFC 8446 §4.4.2: "an
+/// The entry we send for a raw public key (RFC 9846 §4.5.1: "an
 /// ASN1_subjectPublicKeyInfo value"): the configured entry itself when it
 /// is an SPKI, else the key of the certificate it is.
 pub fn raw_public_key(entry: &[u8]) -> Result<&[u8], Error> {
@@ -225,7 +225,7 @@ pub fn raw_public_key(entry: &[u8]) -> Result<&[u8], Error> {
     })
 }
 
-/// Checks the peer's CertificateVerify (§4.4.3): the signature over
+/// Checks the peer's CertificateVerify (§4.5.2): the signature over
 /// `context` and the transcript so far, by the key of the first entry of
 /// `chain` (that entry is the key itself under a raw public key, RFC 7250).
 pub fn verify_certificate_verify(
@@ -287,8 +287,8 @@ pub fn negotiated_hash(core: &Core) -> Result<HashAlgorithm, Error> {
         .hash)
 }
 
-/// The received raw public key of a Certificate message (RFC 8446
-/// §4.4.2: "no more than one CertificateEntry", holding an SPKI).
+/// The received raw public key of a Certificate message (RFC 9846
+/// §4.5.1: "no more than one CertificateEntry", holding an SPKI).
 pub fn received_raw_public_key(entries: &[Vec<u8>]) -> Result<&[u8], Error> {
     let [spki] = entries else {
         return Err(PeerMisbehaved::IllegalParameter(
@@ -359,7 +359,7 @@ impl<'a, T: Ord + Copy> SortedSet<'a, T> {
     }
 }
 
-/// The messages of RFC 8446 §4.2's extension table, as bit flags.
+/// The messages of RFC 9846 §4.3's extension table, as bit flags.
 pub mod ext_in {
     /// ClientHello.
     pub const CH: u8 = 1;
@@ -378,8 +378,8 @@ pub mod ext_in {
 }
 
 /// Whether an extension may appear in the message `msg` (an [`ext_in`]
-/// flag): `Some(..)` for the extensions §4.2's table lists (RFC 9846
-/// §4.3's Table 1, plus those 8446's table had), `None` for others. §4.2: "If an implementation
+/// flag): `Some(..)` for the extensions the table lists (RFC 9846
+/// §4.3's Table 1, plus those 8446's table had), `None` for others. §4.3: "If an implementation
 /// receives an extension which it recognizes and which is not specified
 /// for the message in which it appears, it MUST abort the handshake with
 /// an "illegal_parameter" alert."
@@ -424,7 +424,7 @@ pub fn extension_allowed_in(typ: ExtensionType, msg: u8) -> Option<bool> {
 }
 
 /// The error for extension `typ` in a server message that does not handle
-/// it: one §4.2 places in other messages is `illegal_parameter`, any other
+/// it: one §4.3 places in other messages is `illegal_parameter`, any other
 /// was not asked for (`unsupported_extension`).
 pub fn foreign_extension(typ: ExtensionType, msg: u8, what: &'static str) -> Error {
     if extension_allowed_in(typ, msg) == Some(false) {

@@ -1,5 +1,5 @@
 //! Joins handshake messages fragmented over records and splits records
-//! that carry several messages (RFC 8446 §5.1).
+//! that carry several messages (RFC 9846 §5.1).
 
 use alloc::vec::Vec;
 

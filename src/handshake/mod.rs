@@ -1,5 +1,5 @@
 //! The handshake: transcript, message joining, and the client and server
-//! state machines (RFC 8446 §4). The state machines consume whole
+//! state machines (RFC 9846 §4). The state machines consume whole
 //! handshake messages and drive [`Core`](crate::conn::core::Core) for
 //! keys and output.
 

@@ -1,4 +1,4 @@
-//! The running transcript hash (RFC 8446 §4.4.1). Each message is hashed
+//! The running transcript hash (RFC 9846 §4.1). Each message is hashed
 //! once; before the suite (and so the hash) is known, the raw bytes are
 //! buffered.
 
@@ -51,7 +51,7 @@ impl Transcript {
         }
     }
 
-    /// After a HelloRetryRequest (§4.4.1): the first ClientHello (buffered
+    /// After a HelloRetryRequest (§4.1): the first ClientHello (buffered
     /// so far) is replaced by `message_hash(Hash(ClientHello1))`.
     pub fn start_hash_after_retry(&mut self, alg: HashAlgorithm) {
         let ch1_hash = match self {
@@ -66,7 +66,7 @@ impl Transcript {
     }
 
     /// Hash(everything so far ‖ `extra`) under `alg`, without adding
-    /// `extra`: the PSK binder transcript (§4.2.11.2). `None` when a
+    /// `extra`: the PSK binder transcript (§4.3.11.2). `None` when a
     /// running hash uses another algorithm.
     pub fn hash_with(&self, alg: HashAlgorithm, extra: &[u8]) -> Option<Output> {
         let mut h = match self {

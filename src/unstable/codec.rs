@@ -1,5 +1,5 @@
 //! Byte-level reading and writing of TLS presentation-language values
-//! (RFC 8446 §3): big-endian integers and length-prefixed vectors.
+//! (RFC 9846 §3): big-endian integers and length-prefixed vectors.
 //!
 //! This layer knows nothing about TLS semantics. Every read is bounds
 //! checked and returns [`InvalidMessage`] instead of panicking; sub-readers

@@ -1,8 +1,8 @@
-//! The TLS 1.3 key schedule (RFC 8446 §7.1): HKDF-Expand-Label,
+//! The TLS 1.3 key schedule (RFC 9846 §7.1): HKDF-Expand-Label,
 //! Derive-Secret, and the secret chain early → handshake → master, as a
 //! typestate so that traffic keys can only come from the right stage.
-//! Also Finished keys (§4.4.4), traffic key/IV derivation (§7.3), KeyUpdate
-//! (§7.2), exporters (§7.5), resumption PSKs (§4.6.1) and key logging.
+//! Also Finished keys (§4.5.3), traffic key/IV derivation (§7.3), KeyUpdate
+//! (§7.2), exporters (§7.5), resumption PSKs (§4.7.1) and key logging.
 
 use alloc::string::String;
 
@@ -13,7 +13,7 @@ use crate::crypto::hash::{HashAlgorithm, Output};
 use crate::crypto::suites::SuiteParams;
 use crate::error::Error;
 
-/// The prefix RFC 8446 §7.1 puts before every HkdfLabel label.
+/// The prefix RFC 9846 §7.1 puts before every HkdfLabel label.
 const LABEL_PREFIX: &[u8] = b"tls13 ";
 
 /// Longest `label` [`hkdf_expand_label`] accepts: `opaque label<7..255>`
@@ -99,7 +99,7 @@ fn derived(hash: HashAlgorithm, secret: &[u8]) -> Output {
     derive_secret(hash, secret, b"derived", hash.hash(&[]).as_ref())
 }
 
-/// `Hash.length` zeros: the IKM where RFC 8446 §7.1 writes "0".
+/// `Hash.length` zeros: the IKM where RFC 9846 §7.1 writes "0".
 fn zeros(hash: HashAlgorithm) -> Output {
     let zeros = [0u8; 48];
     Output::new(zeros.get(..hash.output_len()).unwrap_or_default())
@@ -220,8 +220,8 @@ impl MasterSchedule {
 }
 
 /// verify_data = HMAC(finished_key, transcript_hash), finished_key =
-/// HKDF-Expand-Label(base_key, "finished", "", Hash.length) (§4.4.4).
-/// Also the PSK binder (§4.2.11.2) with the binder key as `base_key`.
+/// HKDF-Expand-Label(base_key, "finished", "", Hash.length) (§4.5.3).
+/// Also the PSK binder (§4.3.11.2) with the binder key as `base_key`.
 /// Compare the result with the peer's value in constant time (`subtle`).
 pub fn finished_verify_data(
     hash: HashAlgorithm,
@@ -271,7 +271,7 @@ pub fn next_traffic_secret(hash: HashAlgorithm, secret: &[u8]) -> Output {
 }
 
 /// TLS-Exporter(label, context, out.len()) (§7.5) from an exporter master
-/// secret. RFC 8446 treats an absent context like an empty one.
+/// secret. RFC 9846 treats an absent context like an empty one.
 ///
 /// `label` and the output length are the application's choice, so they are
 /// checked: a label over [`MAX_LABEL_LEN`] bytes or more output than HKDF
@@ -307,7 +307,7 @@ pub fn export(
 }
 
 /// The PSK for a ticket: HKDF-Expand-Label(resumption_master_secret,
-/// "resumption", ticket_nonce, Hash.length) (§4.6.1).
+/// "resumption", ticket_nonce, Hash.length) (§4.7.1).
 ///
 /// `nonce` comes from a NewSessionTicket, whose `ticket_nonce<0..255>`
 /// cannot exceed what HkdfLabel holds.

@@ -47,7 +47,7 @@ pub struct Policy {
     /// Most name-constraint comparisons for one path (default 65536).
     pub max_name_constraint_checks: usize,
     /// Require digitalSignature in the end entity's keyUsage when the
-    /// extension is present (default true: RFC 8446 §4.4.2.2, the TLS 1.3
+    /// extension is present (default true: RFC 9846 §4.5.1.2, the TLS 1.3
     /// peer signs with this key).
     pub require_digital_signature: bool,
 }

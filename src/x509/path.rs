@@ -407,7 +407,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 ));
             }
         }
-        // RFC 8446 §4.4.2.2: the key must be allowed to sign.
+        // RFC 9846 §4.5.1.2: the key must be allowed to sign.
         if self.policy.require_digital_signature
             && c.ext
                 .key_usage
@@ -415,7 +415,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
         {
             return Err(key_usage(
                 "digitalSignature",
-                "has keyUsage without digitalSignature, which TLS 1.3 needs (RFC 8446 §4.4.2.2)",
+                "has keyUsage without digitalSignature, which TLS 1.3 needs (RFC 9846 §4.5.1.2)",
             ));
         }
         name::check_san_syntax(c)?;

@@ -1,4 +1,4 @@
-//! Client authentication (RFC 8446 §4.3.2, §4.4.2-§4.4.3, §4.6.2): choosing
+//! Client authentication (RFC 9846 §4.4.2, §4.5.1-§4.5.2, §4.7.2): choosing
 //! and sending our certificate, in the handshake and after it.
 
 use super::*;
@@ -8,7 +8,7 @@ use crate::msgs::handshake::encode_certificate;
 type ChosenCert = Option<(Arc<crate::verify::CertifiedKey>, SignatureScheme)>;
 
 impl ClientHs {
-    /// Our Certificate answering `req` (§4.4.2): a certificate whose key can
+    /// Our Certificate answering `req` (§4.5.1): a certificate whose key can
     /// sign one of the requested schemes, or an empty one; with the choice.
     pub(super) fn certificate_answer(
         &self,
@@ -62,7 +62,7 @@ impl ClientHs {
             })
     }
 
-    /// Answers a post-handshake CertificateRequest (§4.6.2): Certificate,
+    /// Answers a post-handshake CertificateRequest (§4.7.2): Certificate,
     /// [CertificateVerify], Finished under the application traffic key,
     /// over the handshake transcript plus this exchange.
     pub(super) fn post_handshake_auth(
@@ -128,18 +128,18 @@ impl ClientHs {
     }
 }
 
-/// Checks a CertificateRequest (§4.3.2) and keeps what the certificate
+/// Checks a CertificateRequest (§4.4.2) and keeps what the certificate
 /// choice needs.
 pub(super) fn check_certificate_request(
     cr: CertificateRequest,
     post_handshake: bool,
 ) -> Result<CertReq, Error> {
-    // §4.3.2: the context is empty during the handshake, and identifies
+    // §4.4.2: the context is empty during the handshake, and identifies
     // the request after it.
     if cr.context.is_empty() == post_handshake {
         return Err(PeerMisbehaved::IllegalParameter("CertificateRequest context").into());
     }
-    // No type repeats: the parser refused that (§4.2), in n·log n.
+    // No type repeats: the parser refused that (§4.3), in n·log n.
     let mut info = CertificateRequestInfo::default();
     let mut have_schemes = false;
     for e in cr.extensions {
@@ -150,7 +150,7 @@ pub(super) fn check_certificate_request(
             }
             CertReqExtension::SignatureAlgorithmsCert(s) => info.signature_schemes_cert = Some(s),
             CertReqExtension::CertificateAuthorities(names) => info.certificate_authorities = names,
-            // §4.2: recognised ones that belong elsewhere are illegal.
+            // §4.3: recognised ones that belong elsewhere are illegal.
             CertReqExtension::Unknown(u)
                 if common::extension_allowed_in(u.typ, ext_in::CR) == Some(false) =>
             {
@@ -159,11 +159,11 @@ pub(super) fn check_certificate_request(
                 )
                 .into());
             }
-            // §4.3.2: unknown extensions are ignored.
+            // §4.4.2: unknown extensions are ignored.
             CertReqExtension::Unknown(_) => {}
         }
     }
-    // §4.3.2: signature_algorithms MUST be present.
+    // §4.4.2: signature_algorithms MUST be present.
     if !have_schemes {
         return Err(PeerMisbehaved::MissingExtension("signature_algorithms").into());
     }

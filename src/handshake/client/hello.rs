@@ -1,5 +1,5 @@
-//! Building the ClientHello (RFC 8446 §4.1.2) and answering a
-//! HelloRetryRequest (§4.1.4).
+//! Building the ClientHello (RFC 9846 §4.2.2) and answering a
+//! HelloRetryRequest (§4.2.4).
 
 use super::*;
 
@@ -60,7 +60,7 @@ impl ClientHs {
             exts.push(ClientExtension::Cookie(cookie.to_vec()));
         }
         if c.client_cert_resolver.is_some() {
-            // §4.2.6: we answer CertificateRequests after the handshake
+            // §4.3.6: we answer CertificateRequests after the handshake
             // through the same resolver.
             exts.push(ClientExtension::PostHandshakeAuth);
         }
@@ -106,7 +106,7 @@ impl ClientHs {
             exts.push(ClientExtension::EarlyData);
         }
         if let Some(p) = &self.psk {
-            // §4.2.11: last; the binder is filled in below.
+            // §4.3.11: last; the binder is filled in below.
             exts.push(ClientExtension::PreSharedKey(OfferedPsks {
                 identities: vec![PskIdentity {
                     identity: p.identity.clone(),
@@ -128,7 +128,7 @@ impl ClientHs {
             hook(&mut hello);
         }
         if let Some(p) = &self.psk {
-            // §4.2.11.2: the binder covers the ClientHello up to the binders
+            // §4.3.11.2: the binder covers the ClientHello up to the binders
             // (after any HelloRetryRequest exchange), as finally encoded.
             if let Some(trunc) = hello.encoding_for_binders() {
                 let th = self
@@ -183,14 +183,14 @@ impl ClientHs {
     }
 
     pub(super) fn check_common_hello(&self, sh: &ServerHello) -> Result<SuiteParams, Error> {
-        // §4.1.3: sentinels mean someone forced an older version.
+        // §4.2.3: sentinels mean someone forced an older version.
         if sh.random.ends_with(&DOWNGRADE_TLS12) || sh.random.ends_with(&DOWNGRADE_TLS11) {
             return Err(PeerMisbehaved::DowngradeDetected.into());
         }
         match sh.find(ExtensionType::SUPPORTED_VERSIONS) {
             None => return Err(PeerIncompatible::NoTls13.into()),
             Some(ServerExtension::SupportedVersions(v)) if *v == ProtocolVersion::TLS1_3 => {}
-            // §4.2.1: a version we did not offer.
+            // §4.3.1: a version we did not offer.
             Some(_) => {
                 return Err(PeerMisbehaved::SelectedUnofferedParameter("protocol version").into());
             }
@@ -243,7 +243,7 @@ impl ClientHs {
             }
         }
         if let Some(g) = group {
-            // §4.2.8: offered, and not one we already sent a share for.
+            // §4.3.8: offered, and not one we already sent a share for.
             if !self.offered.groups.contains(&g) || !crate::crypto::kx::is_supported(g) {
                 return Err(PeerMisbehaved::IllegalHelloRetryRequest(
                     "selected a group that was not offered",
@@ -265,13 +265,13 @@ impl ClientHs {
         }
         core.negotiated.hello_retry = true;
         if self.early.offered {
-            // §4.2.10: after a HelloRetryRequest 0-RTT is over; the second
+            // §4.3.10: after a HelloRetryRequest 0-RTT is over; the second
             // ClientHello goes out in plaintext.
             self.reject_early(core);
             core.clear_write_key()?;
         }
         if self.psk.as_ref().is_some_and(|p| p.hash != suite.hash) {
-            // §4.1.4: only PSKs matching the selected suite's hash remain.
+            // §4.2.4: only PSKs matching the selected suite's hash remain.
             self.psk = None;
         }
         self.transcript.start_hash_after_retry(suite.hash);
@@ -281,7 +281,7 @@ impl ClientHs {
             None => shares,
         };
         if self.config.middlebox_compat && !self.sent_ccs {
-            // Appendix D.4: the CCS may precede the second ClientHello.
+            // Appendix E.4: the CCS may precede the second ClientHello.
             core.write_ccs();
             self.sent_ccs = true;
         }

@@ -1,4 +1,4 @@
-//! The client state machine (RFC 8446 §4, client side).
+//! The client state machine (RFC 9846 §4, client side).
 //!
 //! ```text
 //! start ── ClientHello ──▶ ExpectServerHello ──HRR──▶ (ClientHello 2) ExpectServerHello
@@ -60,7 +60,7 @@ pub struct ClientHs {
     psk: Option<Box<PskOffer>>,
     early: Early,
     /// The transcript through our Finished, kept when we offered
-    /// post_handshake_auth (§4.6.2).
+    /// post_handshake_auth (§4.7.2).
     pha_transcript: Option<Box<Transcript>>,
     /// Where this connection's sessions are filed and looked up; it holds
     /// the server name (`session_key.server_name`).
@@ -74,7 +74,7 @@ pub struct ClientHs {
     peer_chain: Vec<Vec<u8>>,
 }
 
-/// A PSK the ClientHello offers (§4.2.11).
+/// A PSK the ClientHello offers (§4.3.11).
 struct PskOffer {
     identity: Vec<u8>,
     obfuscated_age: u32,
@@ -131,7 +131,7 @@ struct Hs {
     resumed: bool,
 }
 
-/// The server's CertificateRequest (§4.3.2).
+/// The server's CertificateRequest (§4.4.2).
 struct CertReq {
     context: Vec<u8>,
     info: CertificateRequestInfo,
@@ -239,7 +239,7 @@ pub fn start(
     };
     let early = hs.send_hello(&mut core, &shares, None, early_suite.is_some())?;
     if let (Some(suite), Some(p), true) = (early_suite, &hs.psk, early) {
-        // §4.2.10: 0-RTT under client_early_traffic_secret, derived over
+        // §4.3.10: 0-RTT under client_early_traffic_secret, derived over
         // Hash(ClientHello).
         let ch_hash = hs
             .transcript
@@ -254,7 +254,7 @@ pub fn start(
         core.early_exporter_secret = Some(eem);
         core.flush_handshake()?;
         if hs.config.middlebox_compat {
-            // Appendix D.4: with 0-RTT the CCS follows the first ClientHello.
+            // Appendix E.4: with 0-RTT the CCS follows the first ClientHello.
             core.write_ccs();
             hs.sent_ccs = true;
         }

@@ -1,4 +1,4 @@
-//! PSK resumption and 0-RTT (RFC 8446 §4.2.10-§4.2.11, §4.6.1): the offer,
+//! PSK resumption and 0-RTT (RFC 9846 §4.3.10-§4.3.11, §4.7.1): the offer,
 //! early data, and tickets.
 
 use super::*;
@@ -43,9 +43,9 @@ impl ClientHs {
         Ok(n)
     }
 
-    /// Turns a NewSessionTicket into a stored session (§4.6.1).
+    /// Turns a NewSessionTicket into a stored session (§4.7.1).
     pub(super) fn store_ticket(&self, core: &mut Core, t: &NewSessionTicket) -> Result<(), Error> {
-        // §4.6.1: a lifetime of zero means "do not use"; over 7 days is
+        // §4.7.1: a lifetime of zero means "do not use"; over 7 days is
         // not allowed.
         if t.lifetime > 604_800 {
             return Err(PeerMisbehaved::IllegalParameter("ticket_lifetime above 7 days").into());
@@ -182,7 +182,7 @@ pub(super) fn choose_psk(config: &ClientConfig, key: &SessionKey) -> Option<Box<
         }
         return Some(Box::new(PskOffer {
             identity: ext.identity.clone(),
-            // §4.2.11: 0 for external PSKs.
+            // §4.3.11: 0 for external PSKs.
             obfuscated_age: 0,
             secret: Zeroizing::new(ext.secret().to_vec()),
             hash: ext.hash,
@@ -218,7 +218,7 @@ pub(super) fn choose_psk(config: &ClientConfig, key: &SessionKey) -> Option<Box<
     None
 }
 
-/// §4.6.1: unknown NewSessionTicket extensions are ignored; §4.2: known
+/// §4.7.1: unknown NewSessionTicket extensions are ignored; §4.3: known
 /// ones that belong to other messages are illegal.
 pub(super) fn check_ticket_extensions(t: &NewSessionTicket) -> Result<(), Error> {
     for e in &t.extensions {

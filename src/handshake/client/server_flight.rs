@@ -1,4 +1,4 @@
-//! The server's flight: ServerHello through Finished (RFC 8446 §4.1.3-§4.4.4),
+//! The server's flight: ServerHello through Finished (RFC 9846 §4.2.3-§4.5.3),
 //! and our closing Finished.
 
 use super::*;
@@ -31,13 +31,13 @@ impl ClientHs {
         }
         let psk = match selected_psk {
             None => None,
-            // §4.2.11: one identity was offered, so only index 0 is valid.
+            // §4.3.11: one identity was offered, so only index 0 is valid.
             Some(0) => {
                 let p = self
                     .psk
                     .as_ref()
                     .ok_or(Error::Internal("PSK selected but none offered"))?;
-                // §4.2.11: the suite must share the PSK's hash.
+                // §4.3.11: the suite must share the PSK's hash.
                 if p.hash != suite.hash {
                     return Err(PeerMisbehaved::IllegalParameter(
                         "cipher suite hash differs from the PSK's",
@@ -68,7 +68,7 @@ impl ClientHs {
             && share.is_none()
             && !self.config.psk_modes.contains(&PskKeyExchangeMode::PSK_KE)
         {
-            // §4.2.9: psk_ke selected though only psk_dhe_ke was offered.
+            // §4.3.9: psk_ke selected though only psk_dhe_ke was offered.
             return Err(PeerMisbehaved::MissingExtension("key_share").into());
         }
         if psk.is_some()
@@ -164,11 +164,11 @@ impl ClientHs {
         exts: Vec<ServerExtension>,
         raw: &[u8],
     ) -> Result<(), Error> {
-        // No type repeats: the parser refused that (§4.2), in n·log n.
+        // No type repeats: the parser refused that (§4.3), in n·log n.
         for e in exts {
             let typ = e.typ();
             let offered = self.offered.extensions.contains(&typ);
-            // §4.2: recognised, but specified for other messages.
+            // §4.3: recognised, but specified for other messages.
             if common::extension_allowed_in(typ, ext_in::EE) == Some(false) {
                 return Err(PeerMisbehaved::IllegalParameter(
                     "extension not allowed in EncryptedExtensions",
@@ -176,7 +176,7 @@ impl ClientHs {
                 .into());
             }
             match e {
-                // §4.2: extensions that belong to other messages.
+                // §4.3: extensions that belong to other messages.
                 ServerExtension::SupportedVersions(_)
                 | ServerExtension::KeyShare(_)
                 | ServerExtension::KeyShareRetry(_)
@@ -216,7 +216,7 @@ impl ClientHs {
                     }
                 }
                 ServerExtension::EarlyData => {
-                    // §4.2.10: only with the first PSK, which we offered
+                    // §4.3.10: only with the first PSK, which we offered
                     // early data under.
                     if !self.early.offered || !h.resumed {
                         return Err(PeerMisbehaved::UnsolicitedExtension(typ.0).into());
@@ -298,12 +298,12 @@ impl ClientHs {
         if !c.context.is_empty() {
             return Err(PeerMisbehaved::IllegalParameter("Certificate context").into());
         }
-        // §4.4.2.4: an empty server Certificate is a decode_error.
+        // §4.5.1.3: an empty server Certificate is a decode_error.
         if c.entries.is_empty() {
             return Err(InvalidMessage::EmptyVector("certificate_list").into());
         }
         check_chain_length(core, c.entries.len())?;
-        // §4.4.2: entry extensions answer ClientHello extensions (§4.2).
+        // §4.5.1: entry extensions answer ClientHello extensions (§4.3).
         for e in c.entries.iter().flat_map(|e| &e.extensions) {
             let foreign = common::extension_allowed_in(e.typ, ext_in::CT) == Some(false);
             if foreign || !self.offered.extensions.contains(&e.typ) {
@@ -402,7 +402,7 @@ impl ClientHs {
         core.set_read_secret(&s_ap)?;
         core.ccs_allowed = false;
         if self.early.offered && self.early.accepted {
-            // §4.5: EndOfEarlyData, the last message under the early key.
+            // §4.6: EndOfEarlyData, the last message under the early key.
             self.early.offered = false;
             let eoed = HandshakeMessage::EndOfEarlyData.to_bytes();
             self.transcript.add(&eoed);
@@ -420,7 +420,7 @@ impl ClientHs {
             return self.send_finished(core, finish);
         };
 
-        // §4.4.2: answer the request with a certificate whose key can sign
+        // §4.5.1: answer the request with a certificate whose key can sign
         // one of the requested schemes, or with an empty Certificate.
         let (chosen, cert) = self.certificate_answer(req)?;
         self.transcript.add(&cert);
@@ -463,7 +463,7 @@ impl ClientHs {
         let th = self.transcript.current()?;
         core.resumption_secret = Some(f.master.resumption_master_secret(th.as_ref()));
         // Without this transcript a post-handshake CertificateRequest is
-        // unexpected_message (§4.6.2). So it is after an external-PSK
+        // unexpected_message (§4.7.2). So it is after an external-PSK
         // handshake: RFC 9846 §4.4.2 forbids the server to send one there,
         // and Appendix F.1 to combine external PSKs with certificates.
         if self

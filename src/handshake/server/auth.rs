@@ -1,10 +1,10 @@
-//! Client authentication (RFC 8446 §4.3.2, §4.4.2-§4.4.3, §4.6.2): the
+//! Client authentication (RFC 9846 §4.4.2, §4.5.1-§4.5.2, §4.7.2): the
 //! client's Certificate and CertificateVerify, in the handshake and after it.
 
 use super::*;
 
 impl ServerHs {
-    /// The client's Certificate (§4.4.2), answering our request.
+    /// The client's Certificate (§4.5.1), answering our request.
     pub(super) fn client_certificate(
         &mut self,
         core: &mut Core,
@@ -12,11 +12,11 @@ impl ServerHs {
         c: CertificatePayload,
         raw: &[u8],
     ) -> Result<(), Error> {
-        // §4.4.2: the context echoes the request's, which was empty.
+        // §4.5.1: the context echoes the request's, which was empty.
         if !c.context.is_empty() {
             return Err(PeerMisbehaved::IllegalParameter("Certificate context").into());
         }
-        // §4.4.2: entry extensions must answer ones in our request, and we
+        // §4.5.1: entry extensions must answer ones in our request, and we
         // requested none that have a Certificate form.
         if let Some(e) = c.entries.iter().find_map(|e| e.extensions.first()) {
             return Err(PeerMisbehaved::UnsolicitedExtension(e.typ.0).into());
@@ -25,7 +25,7 @@ impl ServerHs {
         let required = f.client_auth.as_ref().is_some_and(|r| r.required);
         self.transcript.add(raw);
         if c.entries.is_empty() {
-            // §4.4.2.4: without a certificate the server may go on or abort.
+            // §4.5.1.3: without a certificate the server may go on or abort.
             if required {
                 return Err(PeerIncompatible::CertificateRequired.into());
             }
@@ -69,7 +69,7 @@ impl ServerHs {
         Ok(())
     }
 
-    /// The client's CertificateVerify (§4.4.3), over the transcript up to
+    /// The client's CertificateVerify (§4.5.2), over the transcript up to
     /// its Certificate, with the client context string.
     pub(super) fn client_certificate_verify(
         &mut self,
@@ -84,7 +84,7 @@ impl ServerHs {
             .as_ref()
             .is_some_and(|r| r.schemes.contains(&scheme));
         if !offered {
-            // §4.4.3: the scheme must be one from our signature_algorithms.
+            // §4.5.2: the scheme must be one from our signature_algorithms.
             return Err(PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into());
         }
         let raw_key = f
@@ -110,7 +110,7 @@ impl ServerHs {
     }
 
     /// The client's answer to a post-handshake CertificateRequest:
-    /// Certificate, CertificateVerify (unless empty), Finished (§4.6.2).
+    /// Certificate, CertificateVerify (unless empty), Finished (§4.7.2).
     pub(super) fn post_handshake_auth(
         &mut self,
         core: &mut Core,
@@ -119,7 +119,7 @@ impl ServerHs {
     ) -> Result<(), Error> {
         match (mem::take(&mut self.pha), msg) {
             (Pha::ExpectCertificate(mut r), HandshakeMessage::Certificate(c)) => {
-                // §4.4.2: the context echoes the request's.
+                // §4.5.1: the context echoes the request's.
                 if c.context != r.context {
                     return Err(PeerMisbehaved::IllegalParameter("Certificate context").into());
                 }
@@ -193,7 +193,7 @@ impl ServerHs {
             }
             (Pha::ExpectFinished(r), HandshakeMessage::Finished(vd)) => {
                 let hash = common::negotiated_hash(core)?;
-                // §4.4: the base key is the current client application
+                // §4.5: the base key is the current client application
                 // traffic secret.
                 let key = core
                     .current_read_secret()

@@ -1,5 +1,5 @@
 //! Our flight once the certificate is chosen: ServerHello, EncryptedExtensions,
-//! [CertificateRequest], Certificate, CertificateVerify, Finished (RFC 8446 §4.1.3-§4.4.4).
+//! [CertificateRequest], Certificate, CertificateVerify, Finished (RFC 9846 §4.2.3-§4.5.3).
 
 use super::*;
 
@@ -166,9 +166,9 @@ impl ServerHs {
             &HandshakeMessage::EncryptedExtensions(ee),
         );
 
-        // §4.3.2: CertificateRequest right after EncryptedExtensions.
+        // §4.4.2: CertificateRequest right after EncryptedExtensions.
         let client_auth = match (&cfg.client_auth, types.client) {
-            // §4.3.2: no CertificateRequest in a PSK handshake.
+            // §4.4.2: no CertificateRequest in a PSK handshake.
             _ if ck.is_none() => None,
             (ClientAuth::None, _) | (_, None) => None,
             (ClientAuth::Optional(v) | ClientAuth::Required(v), Some(cert_type)) => {
@@ -182,7 +182,7 @@ impl ServerHs {
                     &mut queued,
                     &mut self.transcript,
                     &HandshakeMessage::CertificateRequest(CertificateRequest {
-                        // §4.3.2: zero length during the handshake.
+                        // §4.4.2: zero length during the handshake.
                         context: Vec::new(),
                         extensions,
                     }),
@@ -216,7 +216,7 @@ impl ServerHs {
                     .into(),
             ));
         }
-        // RFC 8446 §4.4.2: one entry, the SubjectPublicKeyInfo, for a raw
+        // RFC 9846 §4.5.1: one entry, the SubjectPublicKeyInfo, for a raw
         // public key.
         common::append_certificate(
             &mut flight.queued,

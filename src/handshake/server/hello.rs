@@ -1,5 +1,5 @@
-//! The ClientHello (RFC 8446 §4.1.2): negotiation, and a
-//! HelloRetryRequest when no usable key share was offered (§4.1.4).
+//! The ClientHello (RFC 9846 §4.2.2): negotiation, and a
+//! HelloRetryRequest when no usable key share was offered (§4.2.4).
 
 use super::*;
 
@@ -11,7 +11,7 @@ impl ServerHs {
         mut ch: ClientHello,
         raw: &[u8],
     ) -> Result<(), Error> {
-        // §4.2.1: only supported_versions decides the version.
+        // §4.3.1: only supported_versions decides the version.
         match ch.find(ExtensionType::SUPPORTED_VERSIONS) {
             Some(ClientExtension::SupportedVersions(v)) if v.contains(&ProtocolVersion::TLS1_3) => {
             }
@@ -23,7 +23,7 @@ impl ServerHs {
         if ch.legacy_version != ProtocolVersion::TLS1_2 {
             return Err(PeerMisbehaved::IllegalLegacyVersion("ClientHello.legacy_version").into());
         }
-        // §4.1.2: exactly one compression method, null.
+        // §4.2.2: exactly one compression method, null.
         if ch.legacy_compression_methods != [0] {
             return Err(PeerMisbehaved::IllegalParameter("legacy_compression_methods").into());
         }
@@ -74,7 +74,7 @@ impl ServerHs {
                 ClientExtension::PostHandshakeAuth => self.client_pha = true,
                 ClientExtension::ServerCertificateType(t) => offered_server_types = Some(t),
                 ClientExtension::ClientCertificateType(t) => offered_client_types = Some(t),
-                // §4.2: recognised, but specified for other messages only.
+                // §4.3: recognised, but specified for other messages only.
                 ClientExtension::Unknown(u)
                     if common::extension_allowed_in(u.typ, common::ext_in::CH) == Some(false) =>
                 {
@@ -123,7 +123,7 @@ impl ServerHs {
         if common::has_duplicate_keys(shares, |s| s.group)
             || shares.iter().any(|s| !offered_groups.contains(&s.group))
         {
-            // §4.2.8: one share per group, each for an offered group.
+            // §4.3.8: one share per group, each for an offered group.
             return Err(PeerMisbehaved::IllegalParameter("key_share entries").into());
         }
 
@@ -148,7 +148,7 @@ impl ServerHs {
             // ClientHello may be skipped as early data; from here on
             // anything that fails is an error.
             core.skip_early = 0;
-            // §4.1.2, §4.2.2: the second ClientHello answers our request.
+            // §4.2.2, §4.3.2: the second ClientHello answers our request.
             if cookie != Some(&r.cookie) {
                 return Err(PeerMisbehaved::IllegalParameter("cookie not echoed").into());
             }
@@ -187,7 +187,7 @@ impl ServerHs {
             _ => None,
         });
         if psk_offer.is_some() && modes.is_none() {
-            // §4.2.9: a PSK needs psk_key_exchange_modes.
+            // §4.3.9: a PSK needs psk_key_exchange_modes.
             return Err(PeerMisbehaved::MissingExtension("psk_key_exchange_modes").into());
         }
         let modes = modes.unwrap_or_default();
@@ -425,7 +425,7 @@ impl ServerHs {
         core.ccs_allowed = true;
         core.negotiated.hello_retry = true;
         if !session_id.is_empty() && !self.sent_ccs {
-            // Appendix D.4: CCS right after our first handshake message.
+            // Appendix E.4: CCS right after our first handshake message.
             core.write_ccs();
             self.sent_ccs = true;
         }

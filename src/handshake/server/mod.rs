@@ -1,4 +1,4 @@
-//! The server state machine (RFC 8446 §4, server side).
+//! The server state machine (RFC 9846 §4, server side).
 //!
 //! ```text
 //! ExpectClientHello ──(no usable share)──▶ HelloRetryRequest ──▶ ExpectClientHello (2nd)
@@ -54,12 +54,12 @@ pub struct ServerHs {
     transcript: Transcript,
     state: St,
     sent_ccs: bool,
-    /// The client offered post_handshake_auth (§4.2.6).
+    /// The client offered post_handshake_auth (§4.3.6).
     client_pha: bool,
     /// The client's psk_key_exchange_modes named a mode we implement
     /// (RFC 9846 §4.7.1: the condition for sending tickets).
     client_psk_modes: bool,
-    /// A post-handshake CertificateRequest in progress (§4.6.2).
+    /// A post-handshake CertificateRequest in progress (§4.7.2).
     pha: Pha,
     /// Ticket lookups answered while the current ClientHello is being
     /// settled, by identity (cleared once it is).
@@ -122,7 +122,7 @@ struct Retry {
 /// How many offered PSK identities are tried before giving up on them.
 const MAX_PSK_TRIES: usize = 8;
 
-/// The PSK the server accepted (§4.2.11).
+/// The PSK the server accepted (§4.3.11).
 struct PskChoice {
     index: u16,
     secret: Zeroizing<Vec<u8>>,
@@ -418,7 +418,7 @@ impl ServerHs {
                 self.client_certificate_verify(core, f, cv.scheme, &cv.signature, raw)
             }
             (St::ExpectEndOfEarlyData(f), HandshakeMessage::EndOfEarlyData) => {
-                // §4.5: the end of 0-RTT; the handshake key follows.
+                // §4.6: the end of 0-RTT; the handshake key follows.
                 self.transcript.add(raw);
                 core.early_read = None;
                 core.set_read_secret(&f.c_hs)?;
@@ -471,7 +471,7 @@ impl ServerHs {
     }
 }
 
-/// Sends a post-handshake CertificateRequest (§4.6.2).
+/// Sends a post-handshake CertificateRequest (§4.7.2).
 pub fn request_client_certificate(core: &mut Core, state: &mut State) -> Result<(), Error> {
     let State::Server(hs) = state else {
         return Err(Error::Internal("request_client_certificate on a client"));
@@ -482,7 +482,7 @@ pub fn request_client_certificate(core: &mut Core, state: &mut State) -> Result<
     if core.sent_close() {
         return Err(Error::ConnectionClosed);
     }
-    // §4.6.2: only when the client offered post_handshake_auth.
+    // §4.7.2: only when the client offered post_handshake_auth.
     if !hs.client_pha {
         return Err(Error::BadConfig(
             "the client did not offer post_handshake_auth".into(),
@@ -510,7 +510,7 @@ pub fn request_client_certificate(core: &mut Core, state: &mut State) -> Result<
         .ok_or(Error::BadConfig(
             "post-handshake authentication needs a client certificate verifier".into(),
         ))?;
-    // §4.3.2: a context unique within the connection; 16 random bytes.
+    // §4.4.2: a context unique within the connection; 16 random bytes.
     let mut context = vec![0u8; 16];
     cfg.rng.fill(&mut context)?;
     let schemes = verifier.signature_schemes();

@@ -1,11 +1,11 @@
-//! PSK resumption and 0-RTT on the server (RFC 8446 §4.2.10-§4.2.11, §4.6.1):
+//! PSK resumption and 0-RTT on the server (RFC 9846 §4.3.10-§4.3.11, §4.7.1):
 //! choosing a PSK, early data, and issuing tickets.
 
 use super::*;
 use crate::resumption::AntiReplay;
 
 impl ServerHs {
-    /// NewSessionTicket(s) after the client's Finished (§4.6.1).
+    /// NewSessionTicket(s) after the client's Finished (§4.7.1).
     pub(super) fn send_tickets(
         &self,
         core: &mut Core,
@@ -79,7 +79,7 @@ impl ServerHs {
     }
 
     /// Finds the first offered PSK we know and verifies its binder
-    /// (§4.2.11). Unknown, foreign or expired tickets are skipped (full
+    /// (§4.3.11). Unknown, foreign or expired tickets are skipped (full
     /// handshake); a wrong binder on the chosen one is `decrypt_error`.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn choose_psk(
@@ -94,7 +94,7 @@ impl ServerHs {
         sni: Option<&str>,
     ) -> Result<Lookup, Error> {
         let cfg = self.config.clone();
-        // §4.2.9: psk_dhe_ke needs a key share; psk_ke needs none, and is
+        // §4.3.9: psk_dhe_ke needs a key share; psk_ke needs none, and is
         // taken only when the config allows it (no forward secrecy).
         let dhe = modes.contains(&PskKeyExchangeMode::PSK_DHE_KE) && have_share;
         let ke = cfg.allow_psk_ke && modes.contains(&PskKeyExchangeMode::PSK_KE);
@@ -103,7 +103,7 @@ impl ServerHs {
         }
         let mut binders = Vec::new();
         offer.encode_binders(&mut binders);
-        // §4.2.11.2: the ClientHello as received, up to the binders list
+        // §4.3.11.2: the ClientHello as received, up to the binders list
         // (pre_shared_key is last, so the binders end the message).
         let trunc = raw
             .len()
@@ -125,12 +125,12 @@ impl ServerHs {
                     Decision::Ready(s) => s,
                     Decision::Deferred => return Ok(Lookup::Deferred(id.identity.clone())),
                 } {
-                    // §4.6.1: not beyond its lifetime (and never beyond 7 days).
+                    // §4.7.1: not beyond its lifetime (and never beyond 7 days).
                     let life_ms = u64::from(s.lifetime.min(604_800)).saturating_mul(1000);
                     if now_ms >= s.issued_ms.saturating_add(life_ms) || now_ms < s.issued_ms {
                         continue;
                     }
-                    // §4.2.11: resume only for the name it was issued for.
+                    // §4.3.11: resume only for the name it was issued for.
                     if s.server_name.as_deref() != sni {
                         continue;
                     }
@@ -161,7 +161,7 @@ impl ServerHs {
                 } else {
                     continue;
                 };
-            // §4.2.11: any suite with the PSK's hash will do.
+            // §4.3.11: any suite with the PSK's hash will do.
             let suite = if preferred.hash == hash {
                 Some(preferred)
             } else {
@@ -273,7 +273,7 @@ impl ServerHs {
         }
     }
 
-    /// Whether 0-RTT under this PSK is acceptable (§4.2.10, §8).
+    /// Whether 0-RTT under this PSK is acceptable (§4.3.10, §8).
     pub(super) fn accept_early(&self, p: &PskChoice, alpn: Option<&[u8]>) -> bool {
         let cfg = &self.config;
         let Some(s) = &p.session else {

@@ -1,4 +1,4 @@
-//! Alert messages (RFC 8446 §6).
+//! Alert messages (RFC 9846 §6).
 
 use alloc::vec::Vec;
 

@@ -53,7 +53,7 @@ macro_rules! code_points {
 }
 
 code_points! {
-    /// `ContentType` (RFC 8446 §5.1).
+    /// `ContentType` (RFC 9846 §5.1).
     ContentType(u8) {
         INVALID = 0,
         CHANGE_CIPHER_SPEC = 20,
@@ -64,7 +64,7 @@ code_points! {
 }
 
 code_points! {
-    /// `HandshakeType` (RFC 8446 §4).
+    /// `HandshakeType` (RFC 9846 §4).
     HandshakeType(u8) {
         CLIENT_HELLO = 1,
         SERVER_HELLO = 2,
@@ -81,7 +81,7 @@ code_points! {
 }
 
 code_points! {
-    /// `ProtocolVersion` (RFC 8446 §4.1.2, §4.2.1).
+    /// `ProtocolVersion` (RFC 9846 §4.2.2, §4.3.1).
     ProtocolVersion(u16) {
         TLS1_0 = 0x0301,
         TLS1_1 = 0x0302,
@@ -91,7 +91,7 @@ code_points! {
 }
 
 code_points! {
-    /// `CipherSuite` (RFC 8446 §B.4).
+    /// `CipherSuite` (RFC 9846 §B.4).
     CipherSuite(u16) {
         TLS_AES_128_GCM_SHA256 = 0x1301,
         TLS_AES_256_GCM_SHA384 = 0x1302,
@@ -103,7 +103,7 @@ code_points! {
 }
 
 code_points! {
-    /// `NamedGroup` (RFC 8446 §4.2.7, draft-ietf-tls-ecdhe-mlkem).
+    /// `NamedGroup` (RFC 9846 §4.3.7, draft-ietf-tls-ecdhe-mlkem).
     NamedGroup(u16) {
         SECP256R1 = 0x0017,
         SECP384R1 = 0x0018,
@@ -120,7 +120,7 @@ code_points! {
 }
 
 code_points! {
-    /// `SignatureScheme` (RFC 8446 §4.2.3).
+    /// `SignatureScheme` (RFC 9846 §4.3.3).
     SignatureScheme(u16) {
         RSA_PKCS1_SHA256 = 0x0401,
         RSA_PKCS1_SHA384 = 0x0501,
@@ -142,7 +142,7 @@ code_points! {
 }
 
 code_points! {
-    /// `ExtensionType` (RFC 8446 §4.2 and the RFCs named per value).
+    /// `ExtensionType` (RFC 9846 §4.3 and the RFCs named per value).
     ExtensionType(u16) {
         SERVER_NAME = 0,
         MAX_FRAGMENT_LENGTH = 1,
@@ -188,7 +188,7 @@ code_points! {
 }
 
 code_points! {
-    /// `AlertLevel` (RFC 8446 §6).
+    /// `AlertLevel` (RFC 9846 §6).
     AlertLevel(u8) {
         WARNING = 1,
         FATAL = 2,
@@ -196,7 +196,7 @@ code_points! {
 }
 
 code_points! {
-    /// `AlertDescription` (RFC 8446 §6).
+    /// `AlertDescription` (RFC 9846 §6).
     AlertDescription(u8) {
         CLOSE_NOTIFY = 0,
         UNEXPECTED_MESSAGE = 10,
@@ -232,7 +232,7 @@ code_points! {
 }
 
 code_points! {
-    /// `PskKeyExchangeMode` (RFC 8446 §4.2.9).
+    /// `PskKeyExchangeMode` (RFC 9846 §4.3.9).
     PskKeyExchangeMode(u8) {
         PSK_KE = 0,
         PSK_DHE_KE = 1,
@@ -240,7 +240,7 @@ code_points! {
 }
 
 code_points! {
-    /// `KeyUpdateRequest` (RFC 8446 §4.6.3).
+    /// `KeyUpdateRequest` (RFC 9846 §4.7.3).
     KeyUpdateRequest(u8) {
         UPDATE_NOT_REQUESTED = 0,
         UPDATE_REQUESTED = 1,

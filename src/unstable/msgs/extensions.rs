@@ -1,4 +1,4 @@
-//! Extensions (RFC 8446 §4.2) of every handshake message, and the codec of
+//! Extensions (RFC 9846 §4.3) of every handshake message, and the codec of
 //! an extension block.
 //!
 //! The same code point can mean different syntax in different messages
@@ -73,7 +73,7 @@ fn capped_list<'a, T: Codec<'a>>(
     Ok(v)
 }
 
-/// One `KeyShareEntry` (§4.2.8).
+/// One `KeyShareEntry` (§4.3.8).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyShareEntry {
     /// The group.
@@ -90,7 +90,7 @@ impl Codec<'_> for KeyShareEntry {
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         Ok(Self {
             group: NamedGroup::read(r)?,
-            // §4.2.8: opaque key_exchange<1..2^16-1>
+            // §4.3.8: opaque key_exchange<1..2^16-1>
             payload: r
                 .nonempty_vec_bytes(LengthPrefix::U16, "key_exchange")?
                 .to_vec(),
@@ -98,7 +98,7 @@ impl Codec<'_> for KeyShareEntry {
     }
 }
 
-/// A `PskIdentity` (§4.2.11).
+/// A `PskIdentity` (§4.3.11).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PskIdentity {
     /// The identity (a ticket, or an external PSK's name).
@@ -114,7 +114,7 @@ impl Codec<'_> for PskIdentity {
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         Ok(Self {
-            // §4.2.11: opaque identity<1..2^16-1>
+            // §4.3.11: opaque identity<1..2^16-1>
             identity: r
                 .nonempty_vec_bytes(LengthPrefix::U16, "psk identity")?
                 .to_vec(),
@@ -123,7 +123,7 @@ impl Codec<'_> for PskIdentity {
     }
 }
 
-/// `OfferedPsks` (§4.2.11).
+/// `OfferedPsks` (§4.3.11).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OfferedPsks {
     /// At least one identity.
@@ -134,7 +134,7 @@ pub struct OfferedPsks {
 
 impl OfferedPsks {
     /// Appends the `binders` list (with its u16 length prefix): the tail of
-    /// a ClientHello that §4.2.11.2 leaves out of the binder transcript.
+    /// a ClientHello that §4.3.11.2 leaves out of the binder transcript.
     pub fn encode_binders(&self, out: &mut Vec<u8>) {
         with_prefix(out, LengthPrefix::U16, |out| {
             for b in &self.binders {
@@ -156,7 +156,7 @@ impl Codec<'_> for OfferedPsks {
 
 impl OfferedPsks {
     fn read_limited(r: &mut Reader<'_>, lim: &ListLimits) -> Result<Self, InvalidMessage> {
-        // §4.2.11: PskIdentity identities<7..2^16-1>
+        // §4.3.11: PskIdentity identities<7..2^16-1>
         let mut sub = r.sub(LengthPrefix::U16, "psk identities")?;
         let mut identities = Vec::new();
         while sub.any_left() {
@@ -170,7 +170,7 @@ impl OfferedPsks {
         if identities.is_empty() {
             return Err(InvalidMessage::EmptyVector("psk identities"));
         }
-        // §4.2.11: PskBinderEntry binders<33..2^16-1>, opaque PskBinderEntry<32..255>
+        // §4.3.11: PskBinderEntry binders<33..2^16-1>, opaque PskBinderEntry<32..255>
         let mut sub = r.sub(LengthPrefix::U16, "psk binders")?;
         let mut binders = Vec::with_capacity(identities.len());
         while sub.any_left() {
@@ -190,7 +190,7 @@ impl OfferedPsks {
         if binders.is_empty() {
             return Err(InvalidMessage::EmptyVector("psk binders"));
         }
-        // §4.2.11: "one for each value in the identities list".
+        // §4.3.11: "one for each value in the identities list".
         if binders.len() != identities.len() {
             return Err(InvalidMessage::InvalidValue(
                 "pre_shared_key: binder count differs from identity count",
@@ -238,11 +238,11 @@ impl Codec<'_> for UnknownExtension {
 pub enum ClientExtension {
     /// RFC 6066 §3: (name_type, name) pairs; HostName is type 0.
     ServerName(Vec<(ServerNameType, Vec<u8>)>),
-    /// §4.2.7
+    /// §4.3.7
     SupportedGroups(Vec<NamedGroup>),
-    /// §4.2.3
+    /// §4.3.3
     SignatureAlgorithms(Vec<SignatureScheme>),
-    /// §4.2.3
+    /// §4.3.3
     SignatureAlgorithmsCert(Vec<SignatureScheme>),
     /// RFC 7301: protocol names, each non-empty.
     Alpn(Vec<Vec<u8>>),
@@ -251,21 +251,21 @@ pub enum ClientExtension {
     StatusRequest(Vec<u8>),
     /// RFC 8449: the largest record plaintext the client will accept.
     RecordSizeLimit(u16),
-    /// §4.2.1
+    /// §4.3.1
     SupportedVersions(Vec<ProtocolVersion>),
-    /// §4.2.8: client_shares.
+    /// §4.3.8: client_shares.
     KeyShare(Vec<KeyShareEntry>),
-    /// §4.2.2
+    /// §4.3.2
     Cookie(Vec<u8>),
-    /// §4.2.10: empty in ClientHello.
+    /// §4.3.10: empty in ClientHello.
     EarlyData,
-    /// §4.2.9
+    /// §4.3.9
     PskKeyExchangeModes(Vec<PskKeyExchangeMode>),
-    /// §4.2.11: must be the last extension.
+    /// §4.3.11: must be the last extension.
     PreSharedKey(OfferedPsks),
-    /// §4.2.4: DER distinguished names.
+    /// §4.3.4: DER distinguished names.
     CertificateAuthorities(Vec<Vec<u8>>),
-    /// §4.2.6: empty.
+    /// §4.3.6: empty.
     PostHandshakeAuth,
     /// RFC 7685: this many zero bytes.
     Padding(usize),
@@ -273,7 +273,7 @@ pub enum ClientExtension {
     ClientCertificateType(Vec<CertificateType>),
     /// RFC 7250: acceptable server certificate types.
     ServerCertificateType(Vec<CertificateType>),
-    /// Anything else, kept for the transcript and ignored (§4.2 lets
+    /// Anything else, kept for the transcript and ignored (§4.3 lets
     /// servers ignore unknown extensions).
     Unknown(UnknownExtension),
 }
@@ -351,11 +351,11 @@ impl ClientExtension {
         let mut r = Reader::new(body);
         let ext = match typ {
             T::SERVER_NAME => Self::ServerName(read_server_names(&mut r, n)?),
-            // §4.2.7: NamedGroup named_group_list<2..2^16-1>
+            // §4.3.7: NamedGroup named_group_list<2..2^16-1>
             T::SUPPORTED_GROUPS => {
                 Self::SupportedGroups(capped_list(&mut r, U16, "supported_groups", n, true)?)
             }
-            // §4.2.3: SignatureScheme supported_signature_algorithms<2..2^16-2>
+            // §4.3.3: SignatureScheme supported_signature_algorithms<2..2^16-2>
             T::SIGNATURE_ALGORITHMS => Self::SignatureAlgorithms(capped_list(
                 &mut r,
                 U16,
@@ -376,11 +376,11 @@ impl ClientExtension {
                 Self::StatusRequest(r.rest().to_vec())
             }
             T::RECORD_SIZE_LIMIT => Self::RecordSizeLimit(r.u16("record_size_limit")?),
-            // §4.2.1: ProtocolVersion versions<2..254>
+            // §4.3.1: ProtocolVersion versions<2..254>
             T::SUPPORTED_VERSIONS => {
                 Self::SupportedVersions(capped_list(&mut r, U8, "supported_versions", n, true)?)
             }
-            // §4.2.8: KeyShareEntry client_shares<0..2^16-1>; each entry is
+            // §4.3.8: KeyShareEntry client_shares<0..2^16-1>; each entry is
             // an allocation, so the count is checked before each one.
             T::KEY_SHARE => {
                 let mut sub = r.sub(U16, "client_shares")?;
@@ -395,10 +395,10 @@ impl ClientExtension {
                 }
                 Self::KeyShare(shares)
             }
-            // §4.2.2: opaque cookie<1..2^16-1>
+            // §4.3.2: opaque cookie<1..2^16-1>
             T::COOKIE => Self::Cookie(r.nonempty_vec_bytes(U16, "cookie")?.to_vec()),
             T::EARLY_DATA => Self::EarlyData,
-            // §4.2.9: PskKeyExchangeMode ke_modes<1..255>
+            // §4.3.9: PskKeyExchangeMode ke_modes<1..255>
             T::PSK_KEY_EXCHANGE_MODES => Self::PskKeyExchangeModes(capped_list(
                 &mut r,
                 U8,
@@ -458,23 +458,23 @@ impl Codec<'_> for ClientExtension {
 pub enum ServerExtension {
     /// RFC 6066 §3: empty acknowledgement of server_name (EE).
     ServerNameAck,
-    /// §4.2.7: the server's groups, informational (EE).
+    /// §4.3.7: the server's groups, informational (EE).
     SupportedGroups(Vec<NamedGroup>),
     /// RFC 7301: exactly one selected protocol (EE).
     Alpn(Vec<Vec<u8>>),
     /// RFC 8449 (EE).
     RecordSizeLimit(u16),
-    /// §4.2.10: empty, early data accepted (EE).
+    /// §4.3.10: empty, early data accepted (EE).
     EarlyData,
-    /// §4.2.1: selected_version (SH, HRR).
+    /// §4.3.1: selected_version (SH, HRR).
     SupportedVersions(ProtocolVersion),
-    /// §4.2.8: server_share (SH).
+    /// §4.3.8: server_share (SH).
     KeyShare(KeyShareEntry),
-    /// §4.2.8: selected_group (HRR).
+    /// §4.3.8: selected_group (HRR).
     KeyShareRetry(NamedGroup),
-    /// §4.2.2 (HRR).
+    /// §4.3.2 (HRR).
     Cookie(Vec<u8>),
-    /// §4.2.11: selected_identity (SH).
+    /// §4.3.11: selected_identity (SH).
     PreSharedKey(u16),
     /// RFC 7250 (EE).
     ClientCertificateType(CertificateType),
@@ -523,7 +523,7 @@ impl ServerExtension {
     }
 
     /// Parses the body of an extension of type `typ`. `in_retry_request`
-    /// selects the HelloRetryRequest syntax of `key_share` (§4.2.8).
+    /// selects the HelloRetryRequest syntax of `key_share` (§4.3.8).
     pub fn read_body(
         typ: ExtensionType,
         body: &[u8],
@@ -585,11 +585,11 @@ impl ServerExtension {
 /// Extensions of a CertificateRequest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CertReqExtension {
-    /// §4.2.3
+    /// §4.3.3
     SignatureAlgorithms(Vec<SignatureScheme>),
-    /// §4.2.3
+    /// §4.3.3
     SignatureAlgorithmsCert(Vec<SignatureScheme>),
-    /// §4.2.4
+    /// §4.3.4
     CertificateAuthorities(Vec<Vec<u8>>),
     /// Others, ignored.
     Unknown(UnknownExtension),
@@ -668,7 +668,7 @@ impl Codec<'_> for CertReqExtension {
 /// Extensions of a NewSessionTicket.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TicketExtension {
-    /// §4.2.10: max_early_data_size.
+    /// §4.3.10: max_early_data_size.
     EarlyData(u32),
     /// Others, ignored.
     Unknown(UnknownExtension),
@@ -687,7 +687,7 @@ impl TicketExtension {
     pub fn read_body(typ: ExtensionType, body: &[u8]) -> Result<Self, InvalidMessage> {
         let mut r = Reader::new(body);
         let ext = match typ {
-            // §4.2.10: in NewSessionTicket, uint32 max_early_data_size.
+            // §4.3.10: in NewSessionTicket, uint32 max_early_data_size.
             ExtensionType::EARLY_DATA => Self::EarlyData(r.u32("max_early_data_size")?),
             _ => Self::Unknown(UnknownExtension::new(typ, r.rest())),
         };
@@ -712,9 +712,9 @@ impl Codec<'_> for TicketExtension {
 }
 
 /// Reads an extension block `Extension extensions<0..2^16-1>`, parsing each
-/// body with `one`. Rejects a repeated type (§4.2: "There MUST NOT be more
+/// body with `one`. Rejects a repeated type (§4.3: "There MUST NOT be more
 /// than one extension of the same type in a given extension block") and,
-/// when `psk_last` is set, anything after `pre_shared_key` (§4.2.11: "MUST
+/// when `psk_last` is set, anything after `pre_shared_key` (§4.3.11: "MUST
 /// be the last extension in the ClientHello").
 pub(crate) fn read_block<'a, T>(
     r: &mut Reader<'a>,
@@ -819,7 +819,7 @@ fn read_alpn(r: &mut Reader<'_>, max: usize) -> Result<Vec<Vec<u8>>, InvalidMess
     )
 }
 
-/// §4.2.4: DistinguishedName authorities<3..2^16-1>,
+/// §4.3.4: DistinguishedName authorities<3..2^16-1>,
 /// opaque DistinguishedName<1..2^16-1>.
 fn read_authorities(r: &mut Reader<'_>, max: usize) -> Result<Vec<Vec<u8>>, InvalidMessage> {
     read_opaque_list(

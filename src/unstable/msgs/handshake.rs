@@ -1,4 +1,4 @@
-//! Handshake messages (RFC 8446 §4) and their extensions (§4.2).
+//! Handshake messages (RFC 9846 §4) and their extensions (§4.3).
 //!
 //! Messages are owned values. `HandshakeMessage::read` parses one whole
 //! message (type, u24 length, body); `encode` writes the same framing, so
@@ -18,43 +18,43 @@ use crate::codec::{Codec, LengthPrefix, Reader, put_list, put_vec};
 use crate::error::InvalidMessage;
 
 /// The special `random` that marks a ServerHello as a HelloRetryRequest
-/// (RFC 8446 §4.1.3): SHA-256 of "HelloRetryRequest".
+/// (RFC 9846 §4.2.3): SHA-256 of "HelloRetryRequest".
 pub const HRR_RANDOM: [u8; 32] = [
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
 
 /// Last 8 bytes of ServerHello.random when a TLS 1.3 server negotiates
-/// TLS 1.2 (RFC 8446 §4.1.3).
+/// TLS 1.2 (RFC 9846 §4.2.3).
 pub const DOWNGRADE_TLS12: [u8; 8] = [0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01];
 /// Last 8 bytes of ServerHello.random when a TLS 1.3 server negotiates
-/// TLS 1.1 or below (RFC 8446 §4.1.3).
+/// TLS 1.1 or below (RFC 9846 §4.2.3).
 pub const DOWNGRADE_TLS11: [u8; 8] = [0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x00];
 
 /// One handshake message with its type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HandshakeMessage {
-    /// §4.1.2
+    /// §4.2.2
     ClientHello(ClientHello),
-    /// §4.1.3; also carries a HelloRetryRequest (see [`ServerHello::is_retry_request`]).
+    /// §4.2.3; also carries a HelloRetryRequest (see [`ServerHello::is_retry_request`]).
     ServerHello(ServerHello),
-    /// §4.6.1
+    /// §4.7.1
     NewSessionTicket(NewSessionTicket),
-    /// §4.5
+    /// §4.6
     EndOfEarlyData,
-    /// §4.3.1
+    /// §4.4.1
     EncryptedExtensions(Vec<ServerExtension>),
-    /// §4.4.2
+    /// §4.5.1
     Certificate(CertificatePayload),
-    /// §4.3.2
+    /// §4.4.2
     CertificateRequest(CertificateRequest),
-    /// §4.4.3
+    /// §4.5.2
     CertificateVerify(DigitallySigned),
-    /// §4.4.4: the verify_data.
+    /// §4.5.3: the verify_data.
     Finished(Vec<u8>),
-    /// §4.6.3
+    /// §4.7.3
     KeyUpdate(KeyUpdateRequest),
-    /// §4.4.1: the synthetic message that replaces ClientHello1 in the
+    /// §4.1: the synthetic message that replaces ClientHello1 in the
     /// transcript after a HelloRetryRequest. Never sent on the wire.
     MessageHash(Vec<u8>),
     /// Any other handshake type, kept so that the state machine can answer
@@ -116,9 +116,9 @@ impl HandshakeMessage {
             T::CLIENT_HELLO => Self::ClientHello(ClientHello::read_body(r, lim)?),
             T::SERVER_HELLO => Self::ServerHello(ServerHello::read_body(r, lim)?),
             T::NEW_SESSION_TICKET => Self::NewSessionTicket(NewSessionTicket::read_body(r, lim)?),
-            // §4.5: struct {} EndOfEarlyData; trailing bytes fail below.
+            // §4.6: struct {} EndOfEarlyData; trailing bytes fail below.
             T::END_OF_EARLY_DATA => Self::EndOfEarlyData,
-            // §4.3.1: Extension extensions<0..2^16-1>
+            // §4.4.1: Extension extensions<0..2^16-1>
             T::ENCRYPTED_EXTENSIONS => Self::EncryptedExtensions(read_block(
                 r,
                 "EncryptedExtensions",
@@ -137,11 +137,11 @@ impl HandshakeMessage {
                     signature: signature.to_vec(),
                 })
             }
-            // §4.4.4: verify_data[Hash.length]; the hash is not known here,
+            // §4.5.3: verify_data[Hash.length]; the hash is not known here,
             // so the length is checked where the value is verified.
             T::FINISHED => Self::Finished(r.rest().to_vec()),
             T::KEY_UPDATE => Self::KeyUpdate(KeyUpdateRequest::read(r)?),
-            // Only ever built locally (§4.4.1); parsed symmetrically so the
+            // Only ever built locally (§4.1); parsed symmetrically so the
             // state machine sees it for what it is and refuses it as unexpected.
             T::MESSAGE_HASH => Self::MessageHash(r.rest().to_vec()),
             _ => Self::Unknown {
@@ -175,7 +175,7 @@ impl HandshakeMessage {
     }
 }
 
-/// `ClientHello` (§4.1.2).
+/// `ClientHello` (§4.2.2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientHello {
     /// Must be TLS 1.2 (0x0303) in TLS 1.3.
@@ -188,8 +188,8 @@ pub struct ClientHello {
     pub cipher_suites: Vec<CipherSuite>,
     /// Must be exactly `[0]` in TLS 1.3.
     pub legacy_compression_methods: Vec<u8>,
-    /// In wire order. Parsing rejects duplicates (§4.2) and a
-    /// `pre_shared_key` that is not last (§4.2.11), both `illegal_parameter`.
+    /// In wire order. Parsing rejects duplicates (§4.3) and a
+    /// `pre_shared_key` that is not last (§4.3.11), both `illegal_parameter`.
     pub extensions: Vec<ClientExtension>,
 }
 
@@ -201,9 +201,9 @@ impl ClientHello {
 
     /// The encoding of the whole handshake message (type and length
     /// included) up to but excluding the binders list of the
-    /// `pre_shared_key` extension (§4.2.11.2). `None` without that extension.
+    /// `pre_shared_key` extension (§4.3.11.2). `None` without that extension.
     ///
-    /// The length fields keep counting the binders: §4.2.11.2 hashes a
+    /// The length fields keep counting the binders: §4.3.11.2 hashes a
     /// prefix of the real message, not a re-encoded shorter one. Since
     /// pre_shared_key is last and binders end it, the prefix is the full
     /// encoding minus the binders list.
@@ -252,15 +252,15 @@ impl ClientHello {
         let legacy_version = ProtocolVersion::read(r)?;
         let random = read_random(r)?;
         let legacy_session_id = read_session_id(r)?;
-        // §4.1.2: CipherSuite cipher_suites<2..2^16-2>
+        // §4.2.2: CipherSuite cipher_suites<2..2^16-2>
         let cipher_suites: Vec<CipherSuite> =
             r.nonempty_list(LengthPrefix::U16, "cipher_suites")?;
         check_len(cipher_suites.len(), lim.entries, "cipher_suites")?;
-        // §4.1.2: opaque legacy_compression_methods<1..2^8-1>
+        // §4.2.2: opaque legacy_compression_methods<1..2^8-1>
         let legacy_compression_methods = r
             .nonempty_vec_bytes(LengthPrefix::U8, "legacy_compression_methods")?
             .to_vec();
-        // §4.1.2: a ClientHello of an older version may end here; such a
+        // §4.2.2: a ClientHello of an older version may end here; such a
         // hello has no supported_versions and is refused later with
         // protocol_version. When present, extensions<8..2^16-1> is non-empty,
         // so an empty list and an absent field cannot be confused.
@@ -286,7 +286,7 @@ impl ClientHello {
     }
 }
 
-/// `ServerHello` or `HelloRetryRequest` (§4.1.3, §4.1.4).
+/// `ServerHello` or `HelloRetryRequest` (§4.2.3, §4.2.4).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerHello {
     /// Must be TLS 1.2 (0x0303).
@@ -329,8 +329,8 @@ impl ServerHello {
     fn read_body(r: &mut Reader<'_>, lim: &ListLimits) -> Result<Self, InvalidMessage> {
         let legacy_version = ProtocolVersion::read(r)?;
         let random = read_random(r)?;
-        // §4.1.3: the random alone tells a HelloRetryRequest apart, and with
-        // it the syntax of key_share (§4.2.8).
+        // §4.2.3: the random alone tells a HelloRetryRequest apart, and with
+        // it the syntax of key_share (§4.3.8).
         let retry = random == HRR_RANDOM;
         let legacy_session_id_echo = read_session_id(r)?;
         let cipher_suite = CipherSuite::read(r)?;
@@ -362,7 +362,7 @@ impl ServerHello {
     }
 }
 
-/// A CertificateVerify body, borrowed (§4.4.3): SignatureScheme
+/// A CertificateVerify body, borrowed (§4.5.2): SignatureScheme
 /// algorithm; opaque signature<0..2^16-1>.
 pub(crate) fn read_certificate_verify<'a>(
     r: &mut Reader<'a>,
@@ -378,7 +378,7 @@ fn read_random(r: &mut Reader<'_>) -> Result<[u8; 32], InvalidMessage> {
         .map_err(|_| InvalidMessage::MissingData("random"))
 }
 
-/// §4.1.2: opaque legacy_session_id<0..32>
+/// §4.2.2: opaque legacy_session_id<0..32>
 fn read_session_id(r: &mut Reader<'_>) -> Result<Vec<u8>, InvalidMessage> {
     let id = r.vec_bytes(LengthPrefix::U8, "legacy_session_id")?;
     if id.len() > 32 {
@@ -389,7 +389,7 @@ fn read_session_id(r: &mut Reader<'_>) -> Result<Vec<u8>, InvalidMessage> {
     Ok(id.to_vec())
 }
 
-/// `Certificate` (§4.4.2), for X.509 and raw public keys alike.
+/// `Certificate` (§4.5.1), for X.509 and raw public keys alike.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertificatePayload {
     /// Empty in the handshake; echoes the request's context after it.
@@ -398,7 +398,7 @@ pub struct CertificatePayload {
     pub entries: Vec<CertificateEntry>,
 }
 
-/// One `CertificateEntry` (§4.4.2).
+/// One `CertificateEntry` (§4.5.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertificateEntry {
     /// DER certificate, or a DER SubjectPublicKeyInfo for raw public keys.
@@ -407,7 +407,7 @@ pub struct CertificateEntry {
     pub extensions: Vec<UnknownExtension>,
 }
 
-/// `CertificateRequest` (§4.3.2).
+/// `CertificateRequest` (§4.4.2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertificateRequest {
     /// Empty in the handshake; unique per post-handshake request.
@@ -416,7 +416,7 @@ pub struct CertificateRequest {
     pub extensions: Vec<CertReqExtension>,
 }
 
-/// `CertificateVerify` body (§4.4.3).
+/// `CertificateVerify` body (§4.5.2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DigitallySigned {
     /// The scheme used.
@@ -425,7 +425,7 @@ pub struct DigitallySigned {
     pub signature: Vec<u8>,
 }
 
-/// `NewSessionTicket` (§4.6.1).
+/// `NewSessionTicket` (§4.7.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewSessionTicket {
     /// Seconds, at most 604800.
@@ -440,7 +440,7 @@ pub struct NewSessionTicket {
     pub extensions: Vec<TicketExtension>,
 }
 
-/// Appends a Certificate message (§4.4.2, type and length included) with
+/// Appends a Certificate message (§4.5.1, type and length included) with
 /// `context` and one extension-less entry per item of `certs`: the bytes
 /// of `HandshakeMessage::Certificate` of those entries, without copying
 /// them into one.
@@ -474,7 +474,7 @@ impl CertificatePayload {
     }
 
     fn read_body(r: &mut Reader<'_>, lim: &ListLimits) -> Result<Self, InvalidMessage> {
-        // §4.4.2: opaque certificate_request_context<0..2^8-1>;
+        // §4.5.1: opaque certificate_request_context<0..2^8-1>;
         // CertificateEntry certificate_list<0..2^24-1>
         let context = r
             .vec_bytes(LengthPrefix::U8, "certificate_request_context")?
@@ -548,7 +548,7 @@ impl NewSessionTicket {
     }
 
     fn read_body(r: &mut Reader<'_>, lim: &ListLimits) -> Result<Self, InvalidMessage> {
-        // §4.6.1: uint32 ticket_lifetime; uint32 ticket_age_add;
+        // §4.7.1: uint32 ticket_lifetime; uint32 ticket_age_add;
         // opaque ticket_nonce<0..255>; opaque ticket<1..2^16-1>;
         // Extension extensions<0..2^16-2>
         Ok(Self {

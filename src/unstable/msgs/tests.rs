@@ -1,4 +1,4 @@
-//! Round trips of hand-built messages and the parse-time rules of RFC 8446
+//! Round trips of hand-built messages and the parse-time rules of RFC 9846
 //! §4 (bounds, duplicates, ordering). Traces from RFC 8448 are tested in
 //! `tests/msgs_rfc8448.rs`.
 
@@ -142,7 +142,7 @@ fn client_hello_round_trips_with_every_extension() {
 
 #[test]
 fn client_hello_without_extensions_round_trips() {
-    // §4.1.2: an older client may omit the extensions field entirely.
+    // §4.2.2: an older client may omit the extensions field entirely.
     let mut ch = sample_client_hello();
     ch.extensions.clear();
     round_trip(HandshakeMessage::ClientHello(ch));
@@ -516,7 +516,7 @@ fn length_bounds_are_enforced() {
         Err(EmptyVector("legacy_compression_methods"))
     );
 
-    // key_exchange<1..2^16-1>; an empty client_shares is fine (§4.2.8).
+    // key_exchange<1..2^16-1>; an empty client_shares is fine (§4.3.8).
     assert_eq!(ce(51, &[0, 4, 0, 0x1d, 0, 0]), EmptyVector("key_exchange"));
     assert!(ch_with(&ext(51, &[0, 0])).is_ok());
     assert_eq!(ce(13, &[0, 0]), EmptyVector("signature_algorithms"));

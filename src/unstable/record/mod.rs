@@ -1,4 +1,4 @@
-//! The record layer (RFC 8446 §5): framing and deframing, protection with
+//! The record layer (RFC 9846 §5): framing and deframing, protection with
 //! the negotiated AEAD (nonce = IV xor sequence number), the inner content
 //! type and padding, size limits and AEAD usage limits.
 

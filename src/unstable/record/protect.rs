@@ -98,9 +98,9 @@ impl RecordSealer {
         padding: usize,
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        // §5.5: "implementations MUST NOT attempt to encrypt more than
-        // 2^24.5 full-size records" (AES-GCM); u64::MAX for ChaCha20 is the
-        // point where the sequence number would wrap (§5.3).
+        // §5.5: a key update (or close) "prior to reaching these limits",
+        // for AES-GCM "up to 2^24.5 full-size records"; u64::MAX for
+        // ChaCha20 is the point where the sequence number would wrap (§5.3).
         if self.seq >= self.limit || self.seq == u64::MAX {
             return Err(Error::Internal(
                 "record key exhausted: a KeyUpdate was due before this record",
@@ -510,7 +510,7 @@ mod tests {
     fn key_update_wanted_before_confidentiality_limit() {
         let suite = TLS_AES_128_GCM_SHA256;
         let limit = AeadAlgorithm::Aes128Gcm.confidentiality_limit();
-        // 2^24.5 rounded down (RFC 8446 §5.5).
+        // 2^24.5 rounded down (RFC 9846 §5.5).
         assert_eq!(limit, 23_726_566);
         let mut sealer = RecordSealer::new(suite, secret(suite));
         assert!(!sealer.wants_key_update());
