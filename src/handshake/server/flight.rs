@@ -121,7 +121,10 @@ impl ServerHs {
         match &chosen.early {
             Some(c_e) => {
                 core.set_read_secret(c_e)?;
-                core.early_read = Some(cfg.max_early_data_size);
+                // §4.7.1: what the ticket allowed (never more than we
+                // take now: `accept_early`).
+                let promised = chosen.psk.as_ref().and_then(|p| p.session.as_ref());
+                core.early_read = Some(promised.map_or(0, |s| s.max_early_data));
                 core.negotiated.early_data_accepted = true;
             }
             None => core.set_read_secret(&c_hs)?,

@@ -279,9 +279,13 @@ impl ServerHs {
         let Some(s) = &p.session else {
             return false;
         };
+        // RFC 9846 §4.7.1: the ticket told the client how much it may send;
+        // a config that now takes less cannot accept that much (an honest
+        // client would fail), so it refuses and skips up to the promise.
         if p.index != 0
             || cfg.max_early_data_size == 0
             || s.max_early_data == 0
+            || s.max_early_data > cfg.max_early_data_size
             || s.suite != p.suite.suite
             || s.alpn.as_deref() != alpn
         {
