@@ -453,7 +453,9 @@ impl SessionKey {
 impl fmt::Display for SessionKey {
     /// `name` and the scope (`#config-N` for a configuration's default),
     /// separated by a space (server names contain none): a string key for
-    /// an external store.
+    /// an external store. A named scope that starts with `#` is written
+    /// with one more `#`, so that no named scope reads as a
+    /// configuration's own (`#config-1` named is `##config-1`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use crate::verify::{server_name_dns, server_name_ip};
         match (
@@ -467,6 +469,7 @@ impl fmt::Display for SessionKey {
         }
         match &self.scope {
             Scope::Config(id) => write!(f, " #config-{id}"),
+            Scope::Named(s) if s.starts_with('#') => write!(f, " #{s}"),
             Scope::Named(s) => write!(f, " {s}"),
         }
     }

@@ -18,7 +18,7 @@ use pair::{Feed, Pair, client_builder, server_builder};
 use tls13::certgen::KeyType;
 use tls13::config::{ServerConfig, TicketProducer, TimeSource};
 use tls13::crypto::OsRandom;
-use tls13::resumption::{ClientSessionCache, StatelessTicketer};
+use tls13::resumption::{ClientSessionCache, SessionKey, StatelessTicketer};
 use tls13::{ClientConfig, ClientConnection, ServerConnection};
 
 /// A clock the test moves (milliseconds).
@@ -117,4 +117,20 @@ fn accepted_zero_rtt_is_held_to_the_tickets_promise() {
     assert!(p.server.negotiated().resumed);
     assert!(!p.server.negotiated().early_data_accepted);
     assert!(pair::has_complete(&p.server_events));
+}
+
+// ---------- session keys as strings ----------
+
+/// A session key's string form (for an external store) of a named scope
+/// never equals a configuration's default scope: an embedder's scope
+/// named `#config-N` must not share sessions with configuration N.
+#[test]
+fn named_scope_never_displays_as_a_configurations_own() {
+    let client = client_builder(KeyType::EcdsaP256).build().unwrap();
+    let own = SessionKey::for_config(&client, "localhost")
+        .unwrap()
+        .to_string();
+    let (_, scope) = own.split_once(' ').unwrap();
+    let named = SessionKey::named("localhost", scope).unwrap().to_string();
+    assert_ne!(own, named);
 }
