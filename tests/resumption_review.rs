@@ -12,14 +12,21 @@
 mod pair;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use pair::{Feed, Pair, client_builder, server_builder};
+use pair::{Feed, Pair, client_builder, identity, server_builder};
 use tls13::certgen::KeyType;
-use tls13::config::{ServerConfig, TicketProducer, TimeSource};
+use tls13::config::{ClientAuth, ServerConfig, TicketProducer, TimeSource};
 use tls13::crypto::OsRandom;
+use tls13::crypto::sign::SigningKey;
+use tls13::error::{CertificateError, PeerMisbehaved};
 use tls13::resumption::{ClientSessionCache, SessionKey, StatelessTicketer};
-use tls13::{ClientConfig, ClientConnection, ServerConnection};
+use tls13::unstable::msgs::enums::AlertDescription;
+use tls13::unstable::msgs::handshake::{ClientExtension, ClientHello};
+use tls13::{
+    ClientCertVerifier, ClientConfig, ClientConnection, Decision, Error, PinnedClientCertVerifier,
+    ServerConnection,
+};
 
 /// A clock the test moves (milliseconds).
 struct Clock(AtomicU64);
@@ -133,4 +140,127 @@ fn named_scope_never_displays_as_a_configurations_own() {
     let (_, scope) = own.split_once(' ').unwrap();
     let named = SessionKey::named("localhost", scope).unwrap().to_string();
     assert_ne!(own, named);
+}
+
+// ---------- a resumed client identity: verified once, after the binder ----------
+
+/// Accepts the pinned certificate while `accept` is set; counts calls.
+struct Counting {
+    inner: PinnedClientCertVerifier,
+    accept: AtomicBool,
+    calls: AtomicUsize,
+}
+
+impl ClientCertVerifier for Counting {
+    fn verify_client_cert(
+        &self,
+        ee: &[u8],
+        rest: &[Vec<u8>],
+        now: u64,
+    ) -> Decision<Result<(), CertificateError>> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if !self.accept.load(Ordering::SeqCst) {
+            return Decision::Ready(Err(CertificateError::Other {
+                reason: "revoked".into(),
+                alert: AlertDescription::CERTIFICATE_REVOKED,
+            }));
+        }
+        self.inner.verify_client_cert(ee, rest, now)
+    }
+}
+
+/// A server configuration verifying client certificates with the
+/// returned verifier, and a client holding a session with its certificate
+/// in it; with `eight_times`, the client offers its ticket eight times (up
+/// to the server's tries), as someone who saw it on the wire may.
+fn authenticated_session(
+    w: &World,
+    eight_times: bool,
+) -> (
+    Arc<Counting>,
+    Arc<ClientConfig>,
+    impl Fn() -> Arc<ServerConfig>,
+) {
+    let id = identity(KeyType::EcdsaP384);
+    let verifier = Arc::new(Counting {
+        inner: PinnedClientCertVerifier::new(vec![id.leaf.clone()]),
+        accept: AtomicBool::new(true),
+        calls: AtomicUsize::new(0),
+    });
+    let mut builder = w.client().client_auth_cert(
+        vec![id.leaf.clone()],
+        SigningKey::from_der(&id.key).unwrap(),
+    );
+    if eight_times {
+        builder = builder.client_hello_hook(Arc::new(|ch: &mut ClientHello| {
+            if let Some(ClientExtension::PreSharedKey(o)) = ch.extensions.last_mut() {
+                let (id, binder) = (o.identities[0].clone(), o.binders[0].clone());
+                o.identities = vec![id; 8];
+                o.binders = vec![binder; 8];
+            }
+        }));
+    }
+    let client = Arc::new(builder.build().unwrap());
+    let server = {
+        let (v, clock, tickets) = (verifier.clone(), w.clock.clone(), w.tickets.clone());
+        move || {
+            Arc::new(
+                server_builder(KeyType::EcdsaP256)
+                    .time(clock.clone())
+                    .tickets(tickets.clone(), 1, 604_800)
+                    .client_auth(ClientAuth::Optional(v.clone()))
+                    .build()
+                    .unwrap(),
+            )
+        }
+    };
+    let mut p = Pair::from_connections(
+        ClientConnection::new(client.clone(), "localhost").unwrap(),
+        ServerConnection::new(server()).unwrap(),
+        Feed::Whole,
+    );
+    p.run().expect("handshake");
+    assert!(!p.server.negotiated().peer_certificates.is_empty());
+    verifier.calls.store(0, Ordering::SeqCst);
+    (verifier, client, server)
+}
+
+/// RFC 9846 §4.3.11: the server selects one PSK and validates its binder
+/// alone. The client identity in a ticket is checked for that PSK only:
+/// one ClientHello costs at most one chain verification, however often it
+/// repeats tickets whose identity no longer passes.
+#[test]
+fn one_client_hello_verifies_at_most_one_resumed_identity() {
+    let w = World::new();
+    let (verifier, client, server) = authenticated_session(&w, true);
+    verifier.accept.store(false, Ordering::SeqCst);
+    let c = ClientConnection::new(client, "localhost").unwrap();
+    let mut s = ServerConnection::new(server()).unwrap();
+    // The identity is refused: a full handshake (Optional asks again).
+    s.receive(c.pending_output()).unwrap();
+    assert!(!s.negotiated().resumed);
+    let calls = verifier.calls.load(Ordering::SeqCst);
+    assert!(
+        calls <= 1,
+        "one ClientHello made the server verify {calls} chains"
+    );
+}
+
+/// ... and only after its binder proved the PSK: someone who copied a
+/// ticket off the wire, without its PSK, must not make the server verify
+/// (or ask a remote verifier about) the certificate inside.
+#[test]
+fn resumed_identity_is_verified_only_after_its_binder() {
+    let w = World::new();
+    let (verifier, client, server) = authenticated_session(&w, false);
+    let c = ClientConnection::new(client, "localhost").unwrap();
+    // The binder ends the ClientHello: flip its last byte.
+    let mut forged = c.pending_output().to_vec();
+    *forged.last_mut().unwrap() ^= 1;
+    let mut s = ServerConnection::new(server()).unwrap();
+    assert_eq!(
+        s.receive(&forged),
+        Err(Error::PeerMisbehaved(PeerMisbehaved::BadBinder))
+    );
+    assert_eq!(verifier.calls.load(Ordering::SeqCst), 0);
 }

@@ -78,9 +78,15 @@ impl ServerHs {
         Ok(())
     }
 
-    /// Finds the first offered PSK we know and verifies its binder
-    /// (§4.2.11). Unknown, foreign or expired tickets are skipped (full
-    /// handshake); a wrong binder on the chosen one is `decrypt_error`.
+    /// Selects the first offered PSK we know and can use, and verifies its
+    /// binder (§4.2.11). Unknown, foreign, expired or otherwise unusable
+    /// tickets are skipped; a wrong binder on the selected one is
+    /// `decrypt_error`. RFC 9846 §4.3.11: one PSK is selected and only its
+    /// binder validated; what its session says about the client is checked
+    /// only then, so that neither a ticket copied off the wire (without
+    /// its PSK) nor one hello repeating tickets makes the server verify
+    /// more than one client chain. A selected session whose client
+    /// identity this config refuses means a full handshake.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn choose_psk(
         &mut self,
@@ -118,45 +124,19 @@ impl ServerHs {
             .enumerate()
             .take(MAX_PSK_TRIES)
         {
-            let (secret, hash, external, session) =
+            let (secret, hash, external, mut session) =
                 if let Some(e) = cfg.external_psks.iter().find(|e| e.identity == id.identity) {
                     (Zeroizing::new(e.secret().to_vec()), e.hash, true, None)
-                } else if let Some(mut s) = match self.redeem(&id.identity) {
+                } else if let Some(s) = match self.redeem(&id.identity) {
                     Decision::Ready(s) => s,
                     Decision::Deferred => return Ok(Lookup::Deferred(id.identity.clone())),
                 } {
-                    // §4.6.1: not beyond its lifetime (and never beyond 7 days).
-                    let life_ms = u64::from(s.lifetime.min(604_800)).saturating_mul(1000);
-                    if now_ms >= s.issued_ms.saturating_add(life_ms) || now_ms < s.issued_ms {
-                        continue;
-                    }
-                    // §4.2.11: resume only for the name it was issued for.
-                    if s.server_name.as_deref() != sni {
+                    if !self.session_usable(&s, now_ms, sni) {
                         continue;
                     }
                     let Some(params) = suites::lookup(s.suite) else {
                         continue;
                     };
-                    // The client identity the session carries must pass
-                    // this config's policy, as in a full handshake.
-                    match self.client_identity_allowed(&id.identity, &mut s) {
-                        Decision::Ready(true) => {}
-                        Decision::Ready(false) => continue,
-                        Decision::Deferred => {
-                            return Ok(Lookup::DeferredVerify(
-                                id.identity.clone(),
-                                ClientVerifyRequest {
-                                    chain: s.peer_certificates.clone(),
-                                    certificate_type: if s.peer_raw_public_key {
-                                        CertificateType::RAW_PUBLIC_KEY
-                                    } else {
-                                        CertificateType::X509
-                                    },
-                                    now: cfg.time.now_unix(),
-                                },
-                            ));
-                        }
-                    }
                     (s.psk.clone(), params.hash, false, Some(s))
                 } else {
                     continue;
@@ -176,10 +156,33 @@ impl ServerHs {
             let Some(th) = self.transcript.hash_with(hash, trunc) else {
                 continue;
             };
+            // Selected: its binder, and no other, is validated.
             let expected = common::psk_binder(hash, &secret, external, th.as_ref());
             let expected = expected.as_ref();
             if expected.len() != binder.len() || !bool::from(expected.ct_eq(binder)) {
                 return Err(PeerMisbehaved::BadBinder.into());
+            }
+            if let Some(s) = &mut session {
+                // The client identity the session carries must pass this
+                // config's policy, as in a full handshake.
+                match self.client_identity_allowed(&id.identity, s) {
+                    Decision::Ready(true) => {}
+                    Decision::Ready(false) => return Ok(Lookup::NotFound),
+                    Decision::Deferred => {
+                        return Ok(Lookup::DeferredVerify(
+                            id.identity.clone(),
+                            ClientVerifyRequest {
+                                chain: s.peer_certificates.clone(),
+                                certificate_type: if s.peer_raw_public_key {
+                                    CertificateType::RAW_PUBLIC_KEY
+                                } else {
+                                    CertificateType::X509
+                                },
+                                now: cfg.time.now_unix(),
+                            },
+                        ));
+                    }
+                }
             }
             return Ok(Lookup::Found(Box::new(PskChoice {
                 // i < MAX_PSK_TRIES, far below u16::MAX.
@@ -196,6 +199,17 @@ impl ServerHs {
             })));
         }
         Ok(Lookup::NotFound)
+    }
+
+    /// The checks on a redeemed session that cost nothing (made before its
+    /// binder): within its lifetime (§4.7.1, never beyond 7 days), for the
+    /// name it was issued for (§4.3.11).
+    fn session_usable(&self, s: &ServerSession, now_ms: u64, sni: Option<&str>) -> bool {
+        let life_ms = u64::from(s.lifetime.min(604_800)).saturating_mul(1000);
+        if now_ms >= s.issued_ms.saturating_add(life_ms) || now_ms < s.issued_ms {
+            return false;
+        }
+        s.server_name.as_deref() == sni
     }
 
     /// A ticket's session: an answer already given, else the producer's
