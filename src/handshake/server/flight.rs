@@ -98,15 +98,19 @@ impl ServerHs {
         core.negotiated.alpn = chosen.alpn.clone();
         core.negotiated.server_name = chosen.sni.take();
         core.negotiated.signature_scheme = scheme;
+        self.authenticated_ms = cfg.time.now_unix_millis();
         if let Some(p) = &chosen.psk {
             core.negotiated.resumed = true;
             core.negotiated.external_psk = p.external;
             core.negotiated.psk_identity = p.external_identity.clone();
             if let Some(s) = &p.session {
                 // The identity as this config checked it (dropped when it
-                // authenticates no clients).
+                // authenticates no clients), and the external PSK that
+                // authenticated the session, if one did.
                 core.negotiated.peer_certificates = s.peer_certificates.clone();
                 core.negotiated.peer_raw_public_key = s.peer_raw_public_key;
+                core.negotiated.psk_identity = s.psk_identity.clone();
+                self.authenticated_ms = s.authenticated_ms;
             }
         }
 

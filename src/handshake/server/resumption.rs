@@ -2,7 +2,7 @@
 //! choosing a PSK, early data, and issuing tickets.
 
 use super::*;
-use crate::resumption::AntiReplay;
+use crate::resumption::{AntiReplay, MAX_AUTHENTICATION_AGE_MS, authentication_fresh};
 
 impl ServerHs {
     /// NewSessionTicket(s) after the client's Finished (§4.6.1).
@@ -24,6 +24,23 @@ impl ServerHs {
         }
         let now = cfg.time.now_unix();
         let now_ms = cfg.time.now_unix_millis();
+        // RFC 9846 §4.7.1: a ticket lives no longer than the authentication
+        // it carries (tickets of resumed connections pass on their
+        // session's); none once that is over.
+        let left_s = if authentication_fresh(self.authenticated_ms, now_ms) {
+            (self
+                .authenticated_ms
+                .saturating_add(MAX_AUTHENTICATION_AGE_MS)
+                .saturating_sub(now_ms)
+                / 1000)
+                .min(u64::from(u32::MAX)) as u32
+        } else {
+            0
+        };
+        let lifetime = cfg.ticket_lifetime.min(left_s);
+        if lifetime == 0 {
+            return Ok(());
+        }
         // Every ticket is encoded into one buffer and queued at once.
         let mut out = Vec::new();
         for i in 0..cfg.ticket_count {
@@ -37,7 +54,7 @@ impl ServerHs {
                 suite: f.suite.suite,
                 nonce: &nonce,
                 age_add,
-                lifetime: cfg.ticket_lifetime,
+                lifetime,
                 now,
                 // Both as negotiated in our flight, never changed after.
                 alpn: core.negotiated.alpn.as_deref(),
@@ -49,6 +66,10 @@ impl ServerHs {
                 // again against this config).
                 peer_certificates: &core.negotiated.peer_certificates,
                 peer_raw_public_key: core.negotiated.peer_raw_public_key,
+                // The external PSK behind this connection, whose identity
+                // a resumption must still find configured.
+                psk_identity: core.negotiated.psk_identity.as_deref(),
+                authenticated_ms: self.authenticated_ms,
             };
             let Some(ticket) = producer.produce(&info) else {
                 continue;
@@ -64,7 +85,7 @@ impl ServerHs {
             // early_data extension besides the nonce and the ticket.
             out.reserve(nonce.len().saturating_add(ticket.len()).saturating_add(32));
             HandshakeMessage::NewSessionTicket(NewSessionTicket {
-                lifetime: cfg.ticket_lifetime,
+                lifetime,
                 age_add,
                 nonce,
                 ticket,
@@ -202,14 +223,33 @@ impl ServerHs {
     }
 
     /// The checks on a redeemed session that cost nothing (made before its
-    /// binder): within its lifetime (§4.7.1, never beyond 7 days), for the
-    /// name it was issued for (§4.3.11).
+    /// binder): within its lifetime (§4.7.1, never beyond 7 days) and the
+    /// lifetime of the authentication it carries
+    /// ([`MAX_AUTHENTICATION_AGE_MS`]), for the name it was issued for
+    /// (§4.3.11), and authenticated as this config still grants:
+    ///
+    /// * a session an external PSK authenticated, only while this config
+    ///   holds a PSK of that identity (removing the PSK revokes its
+    ///   tickets too);
+    /// * on a PSK-only config (no certificate), only such a session: its
+    ///   clients are those that hold one of its PSKs, and a ticket from a
+    ///   certificate server sharing the ticket keys proves no such thing.
     fn session_usable(&self, s: &ServerSession, now_ms: u64, sni: Option<&str>) -> bool {
+        let cfg = &self.config;
         let life_ms = u64::from(s.lifetime.min(604_800)).saturating_mul(1000);
-        if now_ms >= s.issued_ms.saturating_add(life_ms) || now_ms < s.issued_ms {
+        if now_ms >= s.issued_ms.saturating_add(life_ms)
+            || now_ms < s.issued_ms
+            || !authentication_fresh(s.authenticated_ms, now_ms)
+        {
             return false;
         }
-        s.server_name.as_deref() == sni
+        if s.server_name.as_deref() != sni {
+            return false;
+        }
+        match &s.psk_identity {
+            Some(identity) => cfg.external_psks.iter().any(|e| e.identity == *identity),
+            None => cfg.cert_resolver.is_some(),
+        }
     }
 
     /// A ticket's session: an answer already given, else the producer's
@@ -235,8 +275,9 @@ impl ServerHs {
     /// with another policy that shares the ticket producer, or from
     /// before a reload):
     ///
-    /// * no identity: not under `ClientAuth::Required` (a full handshake
-    ///   then asks for a certificate);
+    /// * no certificate: not under `ClientAuth::Required` (a full handshake
+    ///   then asks for a certificate), unless an external PSK this config
+    ///   holds authenticated the session (as it would a full handshake);
     /// * without client authentication here: resumed, the identity
     ///   dropped (this config vouches for none);
     /// * otherwise the identity's type must be one this config accepts and
@@ -251,7 +292,11 @@ impl ServerHs {
     fn client_identity_allowed(&self, identity: &[u8], s: &mut ServerSession) -> Decision<bool> {
         let cfg = &self.config;
         if s.peer_certificates.is_empty() {
-            return Decision::Ready(!matches!(cfg.client_auth, ClientAuth::Required(_)));
+            // An external PSK this config holds authenticated it (checked
+            // in `session_usable`), as it would a full handshake.
+            return Decision::Ready(
+                s.psk_identity.is_some() || !matches!(cfg.client_auth, ClientAuth::Required(_)),
+            );
         }
         let Some(verifier) = cfg.client_auth.verifier() else {
             s.peer_certificates.clear();
