@@ -186,6 +186,13 @@ pub struct TicketInfo<'a> {
     pub peer_certificates: &'a [Vec<u8>],
     /// `peer_certificates` is the client's raw public key (RFC 7250).
     pub peer_raw_public_key: bool,
+    /// The identity of the external PSK that authenticated the client (on
+    /// this connection, or on the session it resumed), if one did.
+    pub psk_identity: Option<&'a [u8]>,
+    /// When the full handshake behind this connection authenticated the
+    /// client (milliseconds since the epoch; see
+    /// [`ServerSession::authenticated_ms`]).
+    pub authenticated_ms: u64,
 }
 
 /// Issues and redeems the opaque `ticket` of a NewSessionTicket (RFC 9846

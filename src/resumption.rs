@@ -22,8 +22,25 @@ use crate::verify::{IntoServerName, ResolvesClientCert, ServerCertVerifier, Serv
 
 /// Format version of encoded sessions; bumped when the layout changes so
 /// that old blobs are refused instead of misread. Version 2 added the
-/// raw-public-key flags and the client-authenticated flag.
-const SESSION_VERSION: u8 = 2;
+/// raw-public-key flags and the client-authenticated flag; version 3 the
+/// time of the full handshake and (server) the external PSK identity.
+const SESSION_VERSION: u8 = 3;
+
+/// The longest a full handshake's authentication is carried by tickets,
+/// however many resumed connections pass it on: RFC 9846 §4.7.1 asks for
+/// a limit on "the total lifetime of such keying material", taking into
+/// account "the time since the peer's online CertificateVerify
+/// signature"; this is the 7 days a single ticket may live (BoringSSL's
+/// auth_timeout does the same).
+pub const MAX_AUTHENTICATION_AGE_MS: u64 = 604_800_000;
+
+/// Whether a session whose full handshake authenticated at
+/// `authenticated_ms` may still be resumed at `now_ms` (never from the
+/// future: a clock that went back proves nothing).
+pub(crate) fn authentication_fresh(authenticated_ms: u64, now_ms: u64) -> bool {
+    now_ms >= authenticated_ms
+        && now_ms.saturating_sub(authenticated_ms) < MAX_AUTHENTICATION_AGE_MS
+}
 
 fn read_flag(r: &mut Reader<'_>, what: &'static str) -> Result<bool, InvalidMessage> {
     match r.u8(what)? {
@@ -102,6 +119,17 @@ pub struct ServerSession {
     /// `peer_certificates` is the client's raw public key (RFC 7250): one
     /// DER SubjectPublicKeyInfo, not a certificate.
     pub peer_raw_public_key: bool,
+    /// The identity of the external PSK that authenticated the client on
+    /// the connection this session comes from (or on the one it resumed):
+    /// resumed only while the server still holds a PSK of that identity,
+    /// and reported as the connection's
+    /// [`psk_identity`](crate::Negotiated::psk_identity).
+    pub psk_identity: Option<Vec<u8>>,
+    /// When the full handshake this session descends from authenticated
+    /// the client (milliseconds since the epoch): tickets issued on a
+    /// resumed connection keep it, and none is resumed
+    /// [`MAX_AUTHENTICATION_AGE_MS`] after it.
+    pub authenticated_ms: u64,
 }
 
 impl fmt::Debug for ServerSession {
@@ -129,6 +157,8 @@ struct SessionFields<'a> {
     server_name: Option<&'a [u8]>,
     peer_certificates: &'a [Vec<u8>],
     peer_raw_public_key: bool,
+    psk_identity: Option<&'a [u8]>,
+    authenticated_ms: u64,
 }
 
 impl SessionFields<'_> {
@@ -145,12 +175,13 @@ impl SessionFields<'_> {
                 n.saturating_add(c.len().min(0xff_ffff)).saturating_add(3)
             });
         // version, suite, psk, age_add, issued, lifetime, max_early_data,
-        // raw public key flag
-        (1usize + 2 + 1 + 4 + 8 + 4 + 4 + 1)
+        // raw public key flag, authenticated
+        (1usize + 2 + 1 + 4 + 8 + 4 + 4 + 1 + 8)
             .saturating_add(self.psk.len())
             .saturating_add(opt(self.alpn))
             .saturating_add(opt(self.server_name))
             .saturating_add(chain)
+            .saturating_add(opt(self.psk_identity))
     }
 
     fn encode(&self, out: &mut Vec<u8>) {
@@ -165,6 +196,8 @@ impl SessionFields<'_> {
         put_opt(out, self.server_name);
         put_chain(out, self.peer_certificates);
         out.push(u8::from(self.peer_raw_public_key));
+        put_opt(out, self.psk_identity);
+        out.extend_from_slice(&self.authenticated_ms.to_be_bytes());
     }
 }
 
@@ -181,6 +214,8 @@ impl ServerSession {
             server_name: self.server_name.as_deref().map(str::as_bytes),
             peer_certificates: &self.peer_certificates,
             peer_raw_public_key: self.peer_raw_public_key,
+            psk_identity: self.psk_identity.as_deref(),
+            authenticated_ms: self.authenticated_ms,
         }
     }
 
@@ -210,6 +245,8 @@ impl ServerSession {
             .transpose()?;
         let peer_certificates = read_chain(&mut r)?;
         let peer_raw_public_key = read_flag(&mut r, "raw public key flag")?;
+        let psk_identity = read_opt(&mut r, "psk identity")?;
+        let authenticated_ms = u64_read(&mut r, "authenticated")?;
         r.expect_empty("session")?;
         Ok(Self {
             suite,
@@ -222,6 +259,8 @@ impl ServerSession {
             server_name,
             peer_certificates,
             peer_raw_public_key,
+            psk_identity,
+            authenticated_ms,
         })
     }
 }
@@ -253,6 +292,11 @@ pub struct ClientSession {
     /// connection this session comes from, or on a session it resumed: the
     /// server holds our identity in it.
     pub client_authenticated: bool,
+    /// When a full handshake last authenticated the server (its
+    /// certificate and CertificateVerify checked), milliseconds since the
+    /// epoch: sessions from resumed connections keep it, and none is
+    /// offered [`MAX_AUTHENTICATION_AGE_MS`] after it.
+    pub authenticated_ms: u64,
     /// The verifier and client credentials of the configuration that
     /// accepted the session, kept in memory only (`None` after
     /// [`import`](Self::import)). See [`SessionOrigin`].
@@ -307,11 +351,13 @@ impl ClientSession {
     /// within 7 days: RFC 9846 §4.7.1, "Clients MUST NOT use tickets for
     /// longer than 7 days after issuance, regardless of the
     /// ticket_lifetime" (a stored session need not come from a checked
-    /// NewSessionTicket).
+    /// NewSessionTicket); and whether the server's authentication it
+    /// carries is within [`MAX_AUTHENTICATION_AGE_MS`].
     pub fn is_fresh(&self, now_ms: u64) -> bool {
         now_ms >= self.received_ms
             && now_ms.saturating_sub(self.received_ms)
                 < u64::from(self.lifetime.min(604_800)).saturating_mul(1000)
+            && authentication_fresh(self.authenticated_ms, now_ms)
     }
 
     /// The obfuscated_ticket_age to send at `now_ms` (§4.3.11.1).
@@ -343,6 +389,7 @@ impl ClientSession {
         put_chain(&mut out, &self.peer_certificates);
         out.push(u8::from(self.peer_raw_public_key));
         out.push(u8::from(self.client_authenticated));
+        out.extend_from_slice(&self.authenticated_ms.to_be_bytes());
         out
     }
 
@@ -368,6 +415,7 @@ impl ClientSession {
             peer_certificates: read_chain(&mut r)?,
             peer_raw_public_key: read_flag(&mut r, "raw public key flag")?,
             client_authenticated: read_flag(&mut r, "client authenticated flag")?,
+            authenticated_ms: u64_read(&mut r, "authenticated")?,
             origin: None,
         };
         r.expect_empty("session")?;
@@ -453,7 +501,9 @@ impl SessionKey {
 impl fmt::Display for SessionKey {
     /// `name` and the scope (`#config-N` for a configuration's default),
     /// separated by a space (server names contain none): a string key for
-    /// an external store.
+    /// an external store. A named scope that starts with `#` is written
+    /// with one more `#`, so that no named scope reads as a
+    /// configuration's own (`#config-1` named is `##config-1`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use crate::verify::{server_name_dns, server_name_ip};
         match (
@@ -467,6 +517,7 @@ impl fmt::Display for SessionKey {
         }
         match &self.scope {
             Scope::Config(id) => write!(f, " #config-{id}"),
+            Scope::Named(s) if s.starts_with('#') => write!(f, " #{s}"),
             Scope::Named(s) => write!(f, " {s}"),
         }
     }
@@ -601,6 +652,8 @@ mod stores {
             server_name: info.server_name.map(Into::into),
             peer_certificates: info.peer_certificates.to_vec(),
             peer_raw_public_key: info.peer_raw_public_key,
+            psk_identity: info.psk_identity.map(<[u8]>::to_vec),
+            authenticated_ms: info.authenticated_ms,
         }
     }
 
@@ -616,6 +669,8 @@ mod stores {
             server_name: info.server_name.map(str::as_bytes),
             peer_certificates: info.peer_certificates,
             peer_raw_public_key: info.peer_raw_public_key,
+            psk_identity: info.psk_identity,
+            authenticated_ms: info.authenticated_ms,
         }
     }
 
@@ -1024,6 +1079,7 @@ mod tests {
             peer_certificates: vec![vec![0x30, 0], vec![0x30, 1]],
             peer_raw_public_key: true,
             client_authenticated: true,
+            authenticated_ms: 1_700_000_000_000,
             origin: None,
         };
         let t = ClientSession::import(&s.export()).unwrap();
@@ -1046,12 +1102,15 @@ mod tests {
             server_name: Some("example.com".into()),
             peer_certificates: vec![vec![0x30, 0], vec![0x30; 300]],
             peer_raw_public_key: true,
+            psk_identity: Some(b"sensor-1".to_vec()),
+            authenticated_ms: 1_700_000_000_000,
         };
         let e = s.encode();
         assert_eq!(e.len(), s.fields().encoded_len());
         assert_eq!(e.capacity(), e.len());
         assert_eq!(ServerSession::decode(&e).unwrap().encode(), e);
-        (s.alpn, s.server_name, s.peer_certificates) = (None, None, Vec::new());
+        (s.alpn, s.server_name, s.peer_certificates, s.psk_identity) =
+            (None, None, Vec::new(), None);
         assert_eq!(s.encode().len(), s.fields().encoded_len());
     }
 
@@ -1085,6 +1144,7 @@ mod tests {
             peer_certificates: vec![],
             peer_raw_public_key: false,
             client_authenticated: false,
+            authenticated_ms: 0,
             origin: None,
         };
         let key = |n: &str| SessionKey::named(n, "443").unwrap();

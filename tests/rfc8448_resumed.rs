@@ -450,6 +450,8 @@ fn client_replay(feeding: Feeding) {
         peer_certificates: vec![s3.server_certificate.clone()],
         peer_raw_public_key: false,
         client_authenticated: false,
+        // §3's full handshake, at the ticket's issue.
+        authenticated_ms: ISSUED_MS,
         // As if imported: the client's verifier accepts the chain again.
         origin: None,
     };
@@ -586,6 +588,8 @@ fn server_replay(feeding: Feeding) {
             server_name: Some("server".into()),
             peer_certificates: Vec::new(),
             peer_raw_public_key: false,
+            psk_identity: None,
+            authenticated_ms: ISSUED_MS,
         },
     );
     let ee = match parse(&t4.message("EncryptedExtensions")) {

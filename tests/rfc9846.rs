@@ -457,6 +457,7 @@ fn tickets_are_not_used_beyond_7_days() {
         peer_certificates: Vec::new(),
         peer_raw_public_key: false,
         client_authenticated: false,
+        authenticated_ms: 1_000,
         origin: None,
     };
     let week_ms = 604_800_000;

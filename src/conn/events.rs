@@ -146,7 +146,10 @@ pub struct Negotiated {
     pub external_psk: bool,
     /// The identity of that external PSK: on a server with several
     /// (e.g. [`ServerConfig::builder_psk_only`](crate::ServerConfig::builder_psk_only)),
-    /// which client this is. `None` for tickets and certificate handshakes.
+    /// which client this is. On a server that resumed a session an
+    /// external PSK authenticated, that PSK's identity (the ticket
+    /// resumes only while the PSK is configured). `None` for certificate
+    /// handshakes and the tickets they issue.
     pub psk_identity: Option<Vec<u8>>,
     /// 0-RTT data was offered and accepted.
     pub early_data_accepted: bool,

@@ -72,6 +72,10 @@ pub struct ClientHs {
     /// moves to `Negotiated::peer_certificates` only once the verifier
     /// accepted it and its CertificateVerify verified.
     peer_chain: Vec<Vec<u8>>,
+    /// When a full handshake last authenticated the server (ms since the
+    /// epoch): this one's CertificateVerify, or the resumed session's
+    /// (passed on to the sessions we store, RFC 9846 §4.7.1).
+    authenticated_ms: u64,
 }
 
 /// A PSK the ClientHello offers (§4.3.11).
@@ -236,6 +240,7 @@ pub fn start(
         client_cert_type: CertificateType::X509,
         session_key,
         client_authenticated: false,
+        authenticated_ms: 0,
     };
     let early = hs.send_hello(&mut core, &shares, None, early_suite.is_some())?;
     if let (Some(suite), Some(p), true) = (early_suite, &hs.psk, early) {

@@ -91,6 +91,9 @@ impl ClientHs {
             peer_certificates: core.negotiated.peer_certificates.clone(),
             peer_raw_public_key: core.negotiated.peer_raw_public_key,
             client_authenticated: self.client_authenticated,
+            // A resumed connection passes on its session's time: tickets
+            // do not extend what one full handshake authenticated.
+            authenticated_ms: self.authenticated_ms,
             origin: Some(SessionOrigin::of(&self.config)),
         };
         store.put(&self.session_key, session);

@@ -117,6 +117,7 @@ impl ClientHs {
                     core.negotiated.peer_certificates = s.peer_certificates.clone();
                     core.negotiated.peer_raw_public_key = s.peer_raw_public_key;
                     self.client_authenticated = s.client_authenticated;
+                    self.authenticated_ms = s.authenticated_ms;
                 }
                 EarlySchedule::new(suite.hash, Some(&p.secret))
             }
@@ -380,6 +381,7 @@ impl ClientHs {
         // the key proven: the chain is now the peer's.
         core.negotiated.peer_certificates = mem::take(&mut self.peer_chain);
         core.negotiated.peer_raw_public_key = raw_key;
+        self.authenticated_ms = self.config.time.now_unix_millis();
         self.transcript.add(raw);
         self.state = St::ExpectFinished(h);
         Ok(())

@@ -98,15 +98,19 @@ impl ServerHs {
         core.negotiated.alpn = chosen.alpn.clone();
         core.negotiated.server_name = chosen.sni.take();
         core.negotiated.signature_scheme = scheme;
+        self.authenticated_ms = cfg.time.now_unix_millis();
         if let Some(p) = &chosen.psk {
             core.negotiated.resumed = true;
             core.negotiated.external_psk = p.external;
             core.negotiated.psk_identity = p.external_identity.clone();
             if let Some(s) = &p.session {
                 // The identity as this config checked it (dropped when it
-                // authenticates no clients).
+                // authenticates no clients), and the external PSK that
+                // authenticated the session, if one did.
                 core.negotiated.peer_certificates = s.peer_certificates.clone();
                 core.negotiated.peer_raw_public_key = s.peer_raw_public_key;
+                core.negotiated.psk_identity = s.psk_identity.clone();
+                self.authenticated_ms = s.authenticated_ms;
             }
         }
 
@@ -121,7 +125,10 @@ impl ServerHs {
         match &chosen.early {
             Some(c_e) => {
                 core.set_read_secret(c_e)?;
-                core.early_read = Some(cfg.max_early_data_size);
+                // §4.7.1: what the ticket allowed (never more than we
+                // take now: `accept_early`).
+                let promised = chosen.psk.as_ref().and_then(|p| p.session.as_ref());
+                core.early_read = Some(promised.map_or(0, |s| s.max_early_data));
                 core.negotiated.early_data_accepted = true;
             }
             None => core.set_read_secret(&c_hs)?,

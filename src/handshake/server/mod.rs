@@ -70,6 +70,10 @@ pub struct ServerHs {
     /// RFC 7250: the client certificate type the handshake settled, which
     /// post-handshake Certificates carry too.
     pha_cert_type: CertificateType,
+    /// When the full handshake behind this connection authenticated the
+    /// client (ms since the epoch): now, or the resumed session's time
+    /// (passed on to our tickets, RFC 9846 §4.7.1).
+    authenticated_ms: u64,
 }
 
 /// A ClientHello waiting for a deferred ticket lookup; processed again
@@ -237,6 +241,7 @@ pub fn start(config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
         redeemed: Vec::new(),
         reverified: Vec::new(),
         pha_cert_type: CertificateType::X509,
+        authenticated_ms: 0,
     };
     crate::log::debug!("server: waiting for a ClientHello");
     Ok((core, State::Server(hs)))
@@ -492,7 +497,10 @@ pub fn request_client_certificate(core: &mut Core, state: &mut State) -> Result<
     // PSK MUST NOT send the CertificateRequest message in the main
     // handshake or request post-handshake authentication" (the main
     // handshake sends none in any PSK handshake, see flight.rs).
-    if core.negotiated.external_psk {
+    // So is one resumed from a session an external PSK authenticated
+    // (`psk_identity`): the resumption PSK stands for it, and Appendix F.1
+    // forbids combining external PSKs with certificate authentication.
+    if core.negotiated.external_psk || core.negotiated.psk_identity.is_some() {
         return Err(Error::BadConfig(
             "the connection is authenticated with an external PSK (RFC 9846 §4.4.2)".into(),
         ));

@@ -2,7 +2,7 @@
 //! choosing a PSK, early data, and issuing tickets.
 
 use super::*;
-use crate::resumption::AntiReplay;
+use crate::resumption::{AntiReplay, MAX_AUTHENTICATION_AGE_MS, authentication_fresh};
 
 impl ServerHs {
     /// NewSessionTicket(s) after the client's Finished (§4.7.1).
@@ -24,6 +24,23 @@ impl ServerHs {
         }
         let now = cfg.time.now_unix();
         let now_ms = cfg.time.now_unix_millis();
+        // RFC 9846 §4.7.1: a ticket lives no longer than the authentication
+        // it carries (tickets of resumed connections pass on their
+        // session's); none once that is over.
+        let left_s = if authentication_fresh(self.authenticated_ms, now_ms) {
+            (self
+                .authenticated_ms
+                .saturating_add(MAX_AUTHENTICATION_AGE_MS)
+                .saturating_sub(now_ms)
+                / 1000)
+                .min(u64::from(u32::MAX)) as u32
+        } else {
+            0
+        };
+        let lifetime = cfg.ticket_lifetime.min(left_s);
+        if lifetime == 0 {
+            return Ok(());
+        }
         // Every ticket is encoded into one buffer and queued at once.
         let mut out = Vec::new();
         for i in 0..cfg.ticket_count {
@@ -37,7 +54,7 @@ impl ServerHs {
                 suite: f.suite.suite,
                 nonce: &nonce,
                 age_add,
-                lifetime: cfg.ticket_lifetime,
+                lifetime,
                 now,
                 // Both as negotiated in our flight, never changed after.
                 alpn: core.negotiated.alpn.as_deref(),
@@ -49,6 +66,10 @@ impl ServerHs {
                 // again against this config).
                 peer_certificates: &core.negotiated.peer_certificates,
                 peer_raw_public_key: core.negotiated.peer_raw_public_key,
+                // The external PSK behind this connection, whose identity
+                // a resumption must still find configured.
+                psk_identity: core.negotiated.psk_identity.as_deref(),
+                authenticated_ms: self.authenticated_ms,
             };
             let Some(ticket) = producer.produce(&info) else {
                 continue;
@@ -64,7 +85,7 @@ impl ServerHs {
             // early_data extension besides the nonce and the ticket.
             out.reserve(nonce.len().saturating_add(ticket.len()).saturating_add(32));
             HandshakeMessage::NewSessionTicket(NewSessionTicket {
-                lifetime: cfg.ticket_lifetime,
+                lifetime,
                 age_add,
                 nonce,
                 ticket,
@@ -78,9 +99,15 @@ impl ServerHs {
         Ok(())
     }
 
-    /// Finds the first offered PSK we know and verifies its binder
-    /// (§4.3.11). Unknown, foreign or expired tickets are skipped (full
-    /// handshake); a wrong binder on the chosen one is `decrypt_error`.
+    /// Selects the first offered PSK we know and can use, and verifies its
+    /// binder (§4.3.11). Unknown, foreign, expired or otherwise unusable
+    /// tickets are skipped; a wrong binder on the selected one is
+    /// `decrypt_error`. RFC 9846 §4.3.11: one PSK is selected and only its
+    /// binder validated; what its session says about the client is checked
+    /// only then, so that neither a ticket copied off the wire (without
+    /// its PSK) nor one hello repeating tickets makes the server verify
+    /// more than one client chain. A selected session whose client
+    /// identity this config refuses means a full handshake.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn choose_psk(
         &mut self,
@@ -118,45 +145,19 @@ impl ServerHs {
             .enumerate()
             .take(MAX_PSK_TRIES)
         {
-            let (secret, hash, external, session) =
+            let (secret, hash, external, mut session) =
                 if let Some(e) = cfg.external_psks.iter().find(|e| e.identity == id.identity) {
                     (Zeroizing::new(e.secret().to_vec()), e.hash, true, None)
-                } else if let Some(mut s) = match self.redeem(&id.identity) {
+                } else if let Some(s) = match self.redeem(&id.identity) {
                     Decision::Ready(s) => s,
                     Decision::Deferred => return Ok(Lookup::Deferred(id.identity.clone())),
                 } {
-                    // §4.7.1: not beyond its lifetime (and never beyond 7 days).
-                    let life_ms = u64::from(s.lifetime.min(604_800)).saturating_mul(1000);
-                    if now_ms >= s.issued_ms.saturating_add(life_ms) || now_ms < s.issued_ms {
-                        continue;
-                    }
-                    // §4.3.11: resume only for the name it was issued for.
-                    if s.server_name.as_deref() != sni {
+                    if !self.session_usable(&s, now_ms, sni) {
                         continue;
                     }
                     let Some(params) = suites::lookup(s.suite) else {
                         continue;
                     };
-                    // The client identity the session carries must pass
-                    // this config's policy, as in a full handshake.
-                    match self.client_identity_allowed(&id.identity, &mut s) {
-                        Decision::Ready(true) => {}
-                        Decision::Ready(false) => continue,
-                        Decision::Deferred => {
-                            return Ok(Lookup::DeferredVerify(
-                                id.identity.clone(),
-                                ClientVerifyRequest {
-                                    chain: s.peer_certificates.clone(),
-                                    certificate_type: if s.peer_raw_public_key {
-                                        CertificateType::RAW_PUBLIC_KEY
-                                    } else {
-                                        CertificateType::X509
-                                    },
-                                    now: cfg.time.now_unix(),
-                                },
-                            ));
-                        }
-                    }
                     (s.psk.clone(), params.hash, false, Some(s))
                 } else {
                     continue;
@@ -176,10 +177,33 @@ impl ServerHs {
             let Some(th) = self.transcript.hash_with(hash, trunc) else {
                 continue;
             };
+            // Selected: its binder, and no other, is validated.
             let expected = common::psk_binder(hash, &secret, external, th.as_ref());
             let expected = expected.as_ref();
             if expected.len() != binder.len() || !bool::from(expected.ct_eq(binder)) {
                 return Err(PeerMisbehaved::BadBinder.into());
+            }
+            if let Some(s) = &mut session {
+                // The client identity the session carries must pass this
+                // config's policy, as in a full handshake.
+                match self.client_identity_allowed(&id.identity, s) {
+                    Decision::Ready(true) => {}
+                    Decision::Ready(false) => return Ok(Lookup::NotFound),
+                    Decision::Deferred => {
+                        return Ok(Lookup::DeferredVerify(
+                            id.identity.clone(),
+                            ClientVerifyRequest {
+                                chain: s.peer_certificates.clone(),
+                                certificate_type: if s.peer_raw_public_key {
+                                    CertificateType::RAW_PUBLIC_KEY
+                                } else {
+                                    CertificateType::X509
+                                },
+                                now: cfg.time.now_unix(),
+                            },
+                        ));
+                    }
+                }
             }
             return Ok(Lookup::Found(Box::new(PskChoice {
                 // i < MAX_PSK_TRIES, far below u16::MAX.
@@ -196,6 +220,36 @@ impl ServerHs {
             })));
         }
         Ok(Lookup::NotFound)
+    }
+
+    /// The checks on a redeemed session that cost nothing (made before its
+    /// binder): within its lifetime (§4.7.1, never beyond 7 days) and the
+    /// lifetime of the authentication it carries
+    /// ([`MAX_AUTHENTICATION_AGE_MS`]), for the name it was issued for
+    /// (§4.3.11), and authenticated as this config still grants:
+    ///
+    /// * a session an external PSK authenticated, only while this config
+    ///   holds a PSK of that identity (removing the PSK revokes its
+    ///   tickets too);
+    /// * on a PSK-only config (no certificate), only such a session: its
+    ///   clients are those that hold one of its PSKs, and a ticket from a
+    ///   certificate server sharing the ticket keys proves no such thing.
+    fn session_usable(&self, s: &ServerSession, now_ms: u64, sni: Option<&str>) -> bool {
+        let cfg = &self.config;
+        let life_ms = u64::from(s.lifetime.min(604_800)).saturating_mul(1000);
+        if now_ms >= s.issued_ms.saturating_add(life_ms)
+            || now_ms < s.issued_ms
+            || !authentication_fresh(s.authenticated_ms, now_ms)
+        {
+            return false;
+        }
+        if s.server_name.as_deref() != sni {
+            return false;
+        }
+        match &s.psk_identity {
+            Some(identity) => cfg.external_psks.iter().any(|e| e.identity == *identity),
+            None => cfg.cert_resolver.is_some(),
+        }
     }
 
     /// A ticket's session: an answer already given, else the producer's
@@ -221,8 +275,9 @@ impl ServerHs {
     /// with another policy that shares the ticket producer, or from
     /// before a reload):
     ///
-    /// * no identity: not under `ClientAuth::Required` (a full handshake
-    ///   then asks for a certificate);
+    /// * no certificate: not under `ClientAuth::Required` (a full handshake
+    ///   then asks for a certificate), unless an external PSK this config
+    ///   holds authenticated the session (as it would a full handshake);
     /// * without client authentication here: resumed, the identity
     ///   dropped (this config vouches for none);
     /// * otherwise the identity's type must be one this config accepts and
@@ -237,7 +292,11 @@ impl ServerHs {
     fn client_identity_allowed(&self, identity: &[u8], s: &mut ServerSession) -> Decision<bool> {
         let cfg = &self.config;
         if s.peer_certificates.is_empty() {
-            return Decision::Ready(!matches!(cfg.client_auth, ClientAuth::Required(_)));
+            // An external PSK this config holds authenticated it (checked
+            // in `session_usable`), as it would a full handshake.
+            return Decision::Ready(
+                s.psk_identity.is_some() || !matches!(cfg.client_auth, ClientAuth::Required(_)),
+            );
         }
         let Some(verifier) = cfg.client_auth.verifier() else {
             s.peer_certificates.clear();
@@ -279,9 +338,13 @@ impl ServerHs {
         let Some(s) = &p.session else {
             return false;
         };
+        // RFC 9846 §4.7.1: the ticket told the client how much it may send;
+        // a config that now takes less cannot accept that much (an honest
+        // client would fail), so it refuses and skips up to the promise.
         if p.index != 0
             || cfg.max_early_data_size == 0
             || s.max_early_data == 0
+            || s.max_early_data > cfg.max_early_data_size
             || s.suite != p.suite.suite
             || s.alpn.as_deref() != alpn
         {
