@@ -4,7 +4,7 @@
 //! `Arc<ServerConfig>`). Everything a connection needs from the outside
 //! world — randomness, the clock, certificate decisions, signing — is
 //! injected here, so that a connection is deterministic given its inputs
-//! (DESIGN.md property 1).
+//! (a handshake can be replayed byte for byte).
 //!
 //! # Random draws
 //!

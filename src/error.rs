@@ -611,11 +611,6 @@ pub enum Error {
     SigningFailed(String),
     /// A bug or exhausted limit on our side (`internal_error`).
     Internal(&'static str),
-    /// No longer returned: received data is never refused, and
-    /// [`Limits::max_buffered_data`](crate::config::Limits) only turns
-    /// [`Connection::wants_read`](crate::Connection::wants_read) false
-    /// (backpressure). Kept so that matches on it still compile.
-    BufferFull(usize),
 }
 
 impl Error {
@@ -629,10 +624,9 @@ impl Error {
             Self::InvalidCertificate(e) => Some(e.alert()),
             Self::DecryptFailed => Some(A::BAD_RECORD_MAC),
             Self::RecordOverflow => Some(A::RECORD_OVERFLOW),
-            Self::RandomFailed
-            | Self::SigningFailed(_)
-            | Self::Internal(_)
-            | Self::BufferFull(_) => Some(A::INTERNAL_ERROR),
+            Self::RandomFailed | Self::SigningFailed(_) | Self::Internal(_) => {
+                Some(A::INTERNAL_ERROR)
+            }
             Self::AlertReceived(_)
             | Self::UnexpectedEof
             | Self::ConnectionClosed
@@ -663,10 +657,6 @@ impl fmt::Display for Error {
             Self::BadConfig(w) => write!(f, "configuration error: {w}"),
             Self::SigningFailed(w) => write!(f, "signing failed: {w}"),
             Self::Internal(w) => write!(f, "internal error: {w}"),
-            Self::BufferFull(limit) => write!(
-                f,
-                "more than {limit} bytes of received data are waiting for the application"
-            ),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! [`Stream`] only moves bytes between the transport and the
 //! [`Connection`]: every protocol decision stays in the connection, so
 //! this driver and any other one exercise the same state machine
-//! (DESIGN.md property 2, "one path").
+//! (one path: no logic that only one driver has).
 //!
 //! ```no_run
 //! use std::io::{Read, Write};
@@ -121,7 +121,7 @@ where
     }
 
     /// The transport and the connection (the names and shapes of
-    /// tokio-rustls, as the [`tokio`](crate::tokio) driver has them).
+    /// tokio-rustls, as the tokio driver's `TlsStream` has them).
     pub fn get_ref(&self) -> (&T, &C) {
         (&self.transport, &self.conn)
     }

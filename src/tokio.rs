@@ -5,7 +5,8 @@
 //!
 //! Like the blocking [`stream`](crate::stream) driver, this one only moves
 //! bytes between the transport and a sans-IO [`Connection`]: every
-//! protocol decision stays in the connection (DESIGN.md property 2).
+//! protocol decision stays in the connection, so both drivers run the
+//! same state machine.
 //!
 //! ```no_run
 //! use std::sync::Arc;
