@@ -119,7 +119,7 @@ impl ServerCertVerifier for WebPkiServerVerifier {
 
 /// Checks a client's chain against trust anchors: path, validity at the
 /// server's clock's time, clientAuth. The anchors' subjects go into the
-/// CertificateRequest's `certificate_authorities` (RFC 8446 §4.2.4).
+/// CertificateRequest's `certificate_authorities` (RFC 9846 §4.3.4).
 ///
 /// It goes into [`ClientAuth`](crate::ClientAuth) on the server's
 /// builder. Asked directly, it accepts a client certificate of the CA
