@@ -4,7 +4,7 @@
 //! `Arc<ServerConfig>`). Everything a connection needs from the outside
 //! world — randomness, the clock, certificate decisions, signing — is
 //! injected here, so that a connection is deterministic given its inputs
-//! (DESIGN.md property 1).
+//! (a handshake can be replayed byte for byte).
 //!
 //! # Random draws
 //!
@@ -370,7 +370,32 @@ impl Default for Limits {
     }
 }
 
-/// Client configuration. Build with [`ClientConfig::builder`].
+/// Client configuration. Build with [`ClientConfig::builder`] (the
+/// server authenticated by its certificate, checked by a verifier) or
+/// [`ClientConfig::builder_psk_only`] (by an external PSK, no
+/// certificates). One configuration serves any number of connections:
+///
+/// ```
+/// use std::sync::Arc;
+/// use tls13::verify_webpki::WebPkiServerVerifier;
+/// use tls13::{ClientConfig, ClientConnection};
+///
+/// # use tls13::certgen::{self, Ca, KeyType};
+/// # let rng = tls13::crypto::OsRandom;
+/// # let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let ca_pem = certgen::to_pem("CERTIFICATE", Ca::new("Corp CA", &ca_key, 0, 4_000_000_000, &rng)?.cert_der());
+/// // The CAs this client trusts (e.g. read from a file).
+/// let verifier = WebPkiServerVerifier::from_pem(&ca_pem)?;
+/// let config = Arc::new(
+///     ClientConfig::builder(Arc::new(verifier))
+///         .alpn_protocols(&[b"h2", b"http/1.1"])
+///         .build()?,
+/// );
+/// let api = ClientConnection::new(config.clone(), "api.example.com")?;
+/// let cdn = ClientConnection::new(config, "cdn.example.com")?;
+/// # let _ = (api, cdn);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// A built configuration cannot be changed: its fields are private, so
 /// nothing set after [`build`](ClientConfigBuilder::build) can skip the
@@ -518,7 +543,41 @@ impl ClientConfig {
 /// (2^14 content + 1 type byte; RFC 8449 §4).
 pub const DEFAULT_RECORD_SIZE_LIMIT: u16 = 16385;
 
-/// Builds a [`ClientConfig`].
+/// Builds a [`ClientConfig`]. Every setting has a safe default (all
+/// three suites, X25519MLKEM768 first, resumption with single-use
+/// tickets, no 0-RTT); [`build`](Self::build) checks the whole and names
+/// the first mistake.
+///
+/// ```
+/// use std::sync::Arc;
+/// use tls13::crypto::sign::SigningKey;
+/// use tls13::{ClientConfig, NamedGroup, PinnedCertVerifier};
+///
+/// # use tls13::certgen::{self, KeyType, SubjectAltName};
+/// # let rng = tls13::crypto::OsRandom;
+/// # let server_cert = vec![0x30];
+/// # let key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let my_cert = certgen::self_signed(&[SubjectAltName::Dns("device-17.example".into())], &key, 0, 4_000_000_000, &rng)?;
+/// # let my_key_pem = certgen::to_pem("PRIVATE KEY", &key);
+/// # let other_key_pem = certgen::to_pem("PRIVATE KEY", &certgen::generate_key(KeyType::EcdsaP256, &rng)?);
+/// let builder = || {
+///     ClientConfig::builder(Arc::new(PinnedCertVerifier::new(server_cert.clone())))
+///         .groups(&[NamedGroup::X25519MLKEM768, NamedGroup::X25519])
+/// };
+/// // A client certificate (chain, leaf first), sent when a server asks.
+/// let config = builder()
+///     .client_auth_cert(vec![my_cert.clone()], SigningKey::from_pem(&my_key_pem)?)
+///     .build()?;
+///
+/// // A key that is not the certificate's is refused here, not in every
+/// // handshake.
+/// let mistake = builder()
+///     .client_auth_cert(vec![my_cert], SigningKey::from_pem(&other_key_pem)?)
+///     .build();
+/// assert!(mistake.unwrap_err().to_string().contains("does not match the certificate"));
+/// # let _ = config;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct ClientConfigBuilder {
     config: ClientConfig,
     rng_set: bool,
@@ -702,8 +761,35 @@ impl ClientConfig {
     }
 }
 
-/// Server configuration. Build with [`ServerConfig::builder`] or
-/// [`ServerConfig::builder_with_single_cert`].
+/// Server configuration. Build with
+/// [`ServerConfig::builder_with_single_cert`] (one chain and its key),
+/// [`ServerConfig::builder`] (a resolver choosing per connection, by SNI
+/// say), [`ServerConfig::builder_with_raw_public_key`] or
+/// [`ServerConfig::builder_psk_only`] (external PSKs, no certificate).
+/// One configuration serves every connection:
+///
+/// ```
+/// use std::sync::Arc;
+/// use tls13::crypto::{pem, sign::SigningKey};
+/// use tls13::{ServerConfig, ServerConnection};
+///
+/// # use tls13::certgen::{self, KeyType, SubjectAltName};
+/// # let rng = tls13::crypto::OsRandom;
+/// # let key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let cert = certgen::self_signed(&[SubjectAltName::Dns("localhost".into())], &key, 0, 4_000_000_000, &rng)?;
+/// # let (cert_pem, key_pem) = (certgen::to_pem("CERTIFICATE", &cert), certgen::to_pem("PRIVATE KEY", &key));
+/// // The chain (leaf first) and its key, e.g. read from PEM files.
+/// let chain = pem::certificates(&cert_pem)?;
+/// let key = SigningKey::from_pem(&key_pem)?;
+/// let config = Arc::new(
+///     ServerConfig::builder_with_single_cert(chain, key)
+///         .alpn_protocols(&[b"h2", b"http/1.1"])
+///         .build()?,
+/// );
+/// let conn = ServerConnection::new(config.clone())?; // one per accepted transport
+/// # let _ = conn;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// As with [`ClientConfig`], the fields are private: a built
 /// configuration is read through accessors and changed only through its
@@ -914,7 +1000,39 @@ impl ServerConfig {
     }
 }
 
-/// Builds a [`ServerConfig`].
+/// Builds a [`ServerConfig`]. Every setting has a safe default (all
+/// three suites, X25519MLKEM768 preferred, no client authentication, no
+/// tickets, no 0-RTT, PSKs only with (EC)DHE); [`build`](Self::build)
+/// checks the whole and names the first mistake.
+///
+/// ```
+/// use std::sync::Arc;
+/// use tls13::crypto::sign::SigningKey;
+/// use tls13::verify_webpki::WebPkiClientVerifier;
+/// use tls13::{ClientAuth, ServerConfig};
+///
+/// # use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
+/// # let rng = tls13::crypto::OsRandom;
+/// # let key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let cert = certgen::self_signed(&[SubjectAltName::Dns("localhost".into())], &key, 0, 4_000_000_000, &rng)?;
+/// # let other_key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let client_ca_pem = certgen::to_pem("CERTIFICATE", Ca::new("Clients", &other_key, 0, 4_000_000_000, &rng)?.cert_der());
+/// // Clients may present a certificate from our client CA; tickets for
+/// // resumption.
+/// let clients = WebPkiClientVerifier::from_pem(&client_ca_pem)?;
+/// let config = ServerConfig::builder_with_single_cert(vec![cert.clone()], SigningKey::from_der(&key)?)
+///     .client_auth(ClientAuth::Optional(Arc::new(clients)))
+///     .session_tickets(2)
+///     .build()?;
+///
+/// // A key that is not the certificate's is refused here, rather than
+/// // every client failing the handshake.
+/// let mistake = ServerConfig::builder_with_single_cert(vec![cert], SigningKey::from_der(&other_key)?)
+///     .build();
+/// assert!(mistake.unwrap_err().to_string().contains("does not match the certificate"));
+/// # let _ = config;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct ServerConfigBuilder {
     config: ServerConfig,
     rng_set: bool,

@@ -2,8 +2,8 @@
 //! ([`tokio`](crate::tokio)) drivers share: everything between "bytes
 //! arrived" and "the application reads". Only the I/O itself (a blocking
 //! call or a poll) differs between them, so both run this one code for
-//! events, early data and refused early data (DESIGN.md property 2: no
-//! logic that only one driver has). The decisions themselves are the
+//! events, early data and refused early data (one path: no logic that
+//! only one driver has). The decisions themselves are the
 //! connection's.
 
 use std::io;

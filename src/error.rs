@@ -578,7 +578,63 @@ impl fmt::Display for CertificateError {
 
 impl core::error::Error for CertificateError {}
 
-/// Every error this crate reports.
+/// Every error this crate reports. [`alert`](Self::alert) names the
+/// alert the connection sent the peer; `Display` is a sentence for a
+/// person. A refused certificate carries its kind and data
+/// ([`CertificateError`]), so a program can act on the reason:
+///
+/// ```
+/// use tls13::error::CertificateError;
+/// use tls13::{AlertDescription, Error};
+///
+/// # use std::sync::Arc;
+/// # use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
+/// # use tls13::{ClientConfig, ClientConnection, ServerConfig, ServerConnection, crypto::sign::SigningKey};
+/// # let rng = tls13::crypto::OsRandom;
+/// # let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let ca = Ca::new("Doc CA", &ca_key, 0, 4_000_000_000, &rng)?;
+/// # let key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # // Valid from 2001 to 2017.
+/// # let cert = ca.issue(&[SubjectAltName::Dns("localhost".into())], &key, 1_000_000_000, 1_500_000_000, &rng)?;
+/// # let server_config = ServerConfig::builder_with_single_cert(vec![cert], SigningKey::from_der(&key)?).build()?;
+/// # let roots = tls13::verify_webpki::WebPkiServerVerifier::from_pem(&certgen::to_pem("CERTIFICATE", ca.cert_der()))?;
+/// # let client_config = ClientConfig::builder(Arc::new(roots)).build()?;
+/// # let connect = || -> Result<(), Error> {
+/// #     let mut client = ClientConnection::new(Arc::new(client_config), "localhost")?;
+/// #     let mut server = ServerConnection::new(Arc::new(server_config))?;
+/// #     while !client.pending_output().is_empty() {
+/// #         let out = client.pending_output().to_vec();
+/// #         client.consume_output(out.len());
+/// #         server.receive(&out)?;
+/// #         let out = server.pending_output().to_vec();
+/// #         server.consume_output(out.len());
+/// #         client.receive(&out)?;
+/// #     }
+/// #     Ok(())
+/// # };
+/// // A handshake with a server whose certificate expired in 2017:
+/// let err = connect().unwrap_err();
+/// match &err {
+///     Error::InvalidCertificate(CertificateError::Expired { not_after, now, .. }) => {
+///         println!("expired {} days ago", (now - not_after) / 86_400);
+///     }
+///     Error::InvalidCertificate(CertificateError::NotValidForName { expected, presented, .. }) => {
+///         println!("not valid for {expected}, only for {presented:?}");
+///     }
+///     Error::InvalidCertificate(CertificateError::UnknownIssuer { issuer, .. }) => {
+///         println!("no trusted CA issued it (issuer {issuer})");
+///     }
+///     Error::InvalidCertificate(other) => println!("certificate refused: {other}"),
+///     Error::AlertReceived(alert) => println!("the server refused us: {alert:?}"),
+///     other => println!("{other}"),
+/// }
+/// assert!(matches!(err, Error::InvalidCertificate(CertificateError::Expired { .. })));
+/// assert_eq!(err.alert(), Some(AlertDescription::CERTIFICATE_EXPIRED));
+/// assert!(err.to_string().starts_with(
+///     "peer certificate rejected: certificate 0 (CN=localhost) expired at 2017-07-14"
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
@@ -611,11 +667,6 @@ pub enum Error {
     SigningFailed(String),
     /// A bug or exhausted limit on our side (`internal_error`).
     Internal(&'static str),
-    /// No longer returned: received data is never refused, and
-    /// [`Limits::max_buffered_data`](crate::config::Limits) only turns
-    /// [`Connection::wants_read`](crate::Connection::wants_read) false
-    /// (backpressure). Kept so that matches on it still compile.
-    BufferFull(usize),
 }
 
 impl Error {
@@ -629,10 +680,9 @@ impl Error {
             Self::InvalidCertificate(e) => Some(e.alert()),
             Self::DecryptFailed => Some(A::BAD_RECORD_MAC),
             Self::RecordOverflow => Some(A::RECORD_OVERFLOW),
-            Self::RandomFailed
-            | Self::SigningFailed(_)
-            | Self::Internal(_)
-            | Self::BufferFull(_) => Some(A::INTERNAL_ERROR),
+            Self::RandomFailed | Self::SigningFailed(_) | Self::Internal(_) => {
+                Some(A::INTERNAL_ERROR)
+            }
             Self::AlertReceived(_)
             | Self::UnexpectedEof
             | Self::ConnectionClosed
@@ -663,10 +713,6 @@ impl fmt::Display for Error {
             Self::BadConfig(w) => write!(f, "configuration error: {w}"),
             Self::SigningFailed(w) => write!(f, "signing failed: {w}"),
             Self::Internal(w) => write!(f, "internal error: {w}"),
-            Self::BufferFull(limit) => write!(
-                f,
-                "more than {limit} bytes of received data are waiting for the application"
-            ),
         }
     }
 }

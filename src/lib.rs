@@ -190,11 +190,54 @@
 //!
 //! # Quick start: tokio
 //!
-//! An async driver for tokio (a connector and an acceptor producing
-//! `AsyncRead + AsyncWrite` streams, in the shape of tokio-rustls) is being
-//! added behind a `tokio` feature; like [`stream::Stream`] it only moves
-//! bytes for the same sans-IO connection. Its module documentation will
-//! carry the quick start.
+//! With the `tokio` feature, `tls13::tokio` has a connector and an
+//! acceptor in the shape of tokio-rustls; their streams are
+//! `AsyncRead + AsyncWrite`. Like [`stream::Stream`] they only move bytes
+//! for the same sans-IO connection. Here both ends run over loopback:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//! use tokio::net::{TcpListener, TcpStream};
+//! use tls13::tokio::{TlsAcceptor, TlsConnector};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # use tls13::certgen::{self, KeyType, SubjectAltName};
+//! # let rng = tls13::crypto::OsRandom;
+//! # let key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+//! # let cert = certgen::self_signed(&[SubjectAltName::Dns("localhost".into())], &key, 0, 4_000_000_000, &rng)?;
+//! # let key = tls13::crypto::sign::SigningKey::from_der(&key)?;
+//! # let server_config = tls13::ServerConfig::builder_with_single_cert(vec![cert.clone()], key).build()?;
+//! # let roots = tls13::verify_webpki::WebPkiServerVerifier::from_pem(&certgen::to_pem("CERTIFICATE", &cert))?;
+//! # let client_config = tls13::ClientConfig::builder(Arc::new(roots)).build()?;
+//! // Server: accept TCP, then TLS; echo five bytes and close.
+//! let listener = TcpListener::bind("127.0.0.1:0").await?;
+//! let addr = listener.local_addr()?;
+//! let acceptor = TlsAcceptor::new(Arc::new(server_config));
+//! let server = tokio::spawn(async move {
+//!     let (tcp, _) = listener.accept().await?;
+//!     let mut tls = acceptor.accept(tcp).await?;
+//!     let mut msg = [0u8; 5];
+//!     tls.read_exact(&mut msg).await?;
+//!     tls.write_all(&msg).await?;
+//!     tls.shutdown().await // close_notify, then the TCP FIN
+//! });
+//!
+//! // Client: the name is a `&str`, a `pki_types::ServerName` or an `IpAddr`.
+//! let connector = TlsConnector::new(Arc::new(client_config));
+//! let mut tls = connector.connect("localhost", TcpStream::connect(addr).await?).await?;
+//! tls.write_all(b"hello").await?;
+//! let mut reply = Vec::new();
+//! tls.read_to_end(&mut reply).await?; // Ok only after the server's close_notify
+//! assert_eq!(reply, b"hello");
+//! server.await??;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! `tls13::tokio::accept_lazy` reads the ClientHello first, to choose the
+//! server's configuration by SNI or ALPN.
 //!
 //! # Features
 //!
@@ -207,6 +250,20 @@
 //!   parameters, alerts and errors; never secrets or application data.
 //!   Works without `std`. Any `log` backend shows them, e.g. `env_logger`
 //!   with `RUST_LOG=tls13=debug`.
+//! - `tokio` (implies `std`): the async driver `tls13::tokio` (connector,
+//!   acceptor, lazy acceptor); it needs only tokio's `AsyncRead` /
+//!   `AsyncWrite`, no runtime feature.
+//! - `webpki-roots`: Mozilla's root set compiled in, as
+//!   `x509::TrustAnchor::mozilla()` and
+//!   `verify_webpki::WebPkiServerVerifier::mozilla()`. Works without `std`.
+//! - `native-roots` (implies `std`): the operating system's trusted roots
+//!   through `rustls-native-certs`, as `x509::TrustAnchor::native()` and
+//!   `verify_webpki::WebPkiServerVerifier::native()`.
+//!
+//! None of these is needed for certificates from files:
+//! [`verify_webpki::WebPkiServerVerifier::from_pem`] takes any PEM text.
+//! (The `fuzzing` feature is for the `fuzz/` crate only: it switches all
+//! security off, and builds only under cargo-fuzz.)
 //!
 //! # Debugging
 //!
@@ -254,7 +311,7 @@
 //! while handshakes stay slower (the curve and RSA crates). The README
 //! has the measurements.
 #![forbid(unsafe_code)]
-// No panic on peer input (DESIGN.md property 4): outside tests, every
+// No panic on peer input, ever: outside tests, every
 // unwrap, index, panic and unchecked arithmetic is an error; the few
 // provably unreachable cases carry a local `allow` with the reason.
 #![cfg_attr(

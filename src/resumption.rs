@@ -535,6 +535,46 @@ pub trait ClientSessionStore: Send + Sync {
 
 /// An external pre-shared key (RFC 9846 §2.2): an identity agreed out of
 /// band, the secret, and the hash it is used with.
+///
+/// A device and a gateway that share keys and no certificates use the
+/// PSK-only builders; the server learns which device it talks to from the
+/// identity. (With [`ClientConfigBuilder::external_psk`] and
+/// [`ServerConfigBuilder::external_psk`] a PSK goes next to
+/// certificates instead.)
+///
+/// ```
+/// use std::sync::Arc;
+/// use tls13::crypto::hash::HashAlgorithm;
+/// use tls13::resumption::ExternalPsk;
+/// use tls13::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
+///
+/// let secret = [0x5a; 32]; // provisioned out of band, on both sides
+/// let device = ClientConfig::builder_psk_only(ExternalPsk::new(b"sensor-17", &secret, HashAlgorithm::Sha256)?)
+///     .build()?;
+/// let gateway = ServerConfig::builder_psk_only([
+///     ExternalPsk::new(b"sensor-17", &secret, HashAlgorithm::Sha256)?,
+///     ExternalPsk::new(b"sensor-18", &[0xa5; 32], HashAlgorithm::Sha256)?,
+/// ])
+/// .build()?;
+///
+/// // The server name is still sent (SNI) but checks no certificate.
+/// let mut client = ClientConnection::new(Arc::new(device), "gateway.local")?;
+/// let mut server = ServerConnection::new(Arc::new(gateway))?;
+/// while !client.pending_output().is_empty() || !server.pending_output().is_empty() {
+///     let out = client.pending_output().to_vec();
+///     client.consume_output(out.len());
+///     server.receive(&out)?;
+///     let out = server.pending_output().to_vec();
+///     server.consume_output(out.len());
+///     client.receive(&out)?;
+/// }
+/// assert_eq!(server.negotiated().psk_identity.as_deref(), Some(&b"sensor-17"[..]));
+/// assert!(client.negotiated().external_psk);
+/// # Ok::<(), tls13::Error>(())
+/// ```
+///
+/// [`ClientConfigBuilder::external_psk`]: crate::config::ClientConfigBuilder::external_psk
+/// [`ServerConfigBuilder::external_psk`]: crate::config::ServerConfigBuilder::external_psk
 #[derive(Clone)]
 pub struct ExternalPsk {
     /// The identity sent in the clear in the ClientHello.

@@ -4,7 +4,7 @@
 //! [`Stream`] only moves bytes between the transport and the
 //! [`Connection`]: every protocol decision stays in the connection, so
 //! this driver and any other one exercise the same state machine
-//! (DESIGN.md property 2, "one path").
+//! (one path: no logic that only one driver has).
 //!
 //! ```no_run
 //! use std::io::{Read, Write};
@@ -79,6 +79,48 @@ use crate::error::Error;
 /// Reading returns `Ok(0)` only after the peer's close_notify; a
 /// transport that ends without one is an error of kind `UnexpectedEof`,
 /// so a truncation attack is never mistaken for the end of the data.
+///
+/// Both ends over loopback TCP:
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::net::{TcpListener, TcpStream};
+/// use std::sync::Arc;
+/// use tls13::stream::{Stream, to_io_error};
+/// use tls13::{ClientConnection, ServerConnection};
+///
+/// # use tls13::certgen::{self, KeyType, SubjectAltName};
+/// # let rng = tls13::crypto::OsRandom;
+/// # let key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let cert = certgen::self_signed(&[SubjectAltName::Dns("localhost".into())], &key, 0, 4_000_000_000, &rng)?;
+/// # let key = tls13::crypto::sign::SigningKey::from_der(&key)?;
+/// # let server_config = Arc::new(tls13::ServerConfig::builder_with_single_cert(vec![cert.clone()], key).build()?);
+/// # let roots = tls13::verify_webpki::WebPkiServerVerifier::from_pem(&certgen::to_pem("CERTIFICATE", &cert))?;
+/// # let client_config = Arc::new(tls13::ClientConfig::builder(Arc::new(roots)).build()?);
+/// let listener = TcpListener::bind("127.0.0.1:0")?;
+/// let addr = listener.local_addr()?;
+/// let server = std::thread::spawn(move || -> std::io::Result<()> {
+///     let (sock, _) = listener.accept()?;
+///     let conn = ServerConnection::new(server_config).map_err(to_io_error)?;
+///     let mut tls = Stream::new(conn, sock);
+///     let mut name = String::new();
+///     tls.read_to_string(&mut name)?; // handshakes, then reads until close_notify
+///     write!(tls, "hello, {name}")?;
+///     tls.close() // close_notify
+/// });
+///
+/// let conn = ClientConnection::new(client_config, "localhost")?;
+/// let mut tls = Stream::new(conn, TcpStream::connect(addr)?);
+/// tls.write_all(b"world")?; // handshakes first
+/// tls.close()?; // close_notify; reading goes on
+/// let mut reply = String::new();
+/// tls.read_to_string(&mut reply)?;
+/// assert_eq!(reply, "hello, world");
+/// let (_sock, conn) = tls.into_inner();
+/// println!("{:?}", conn.negotiated().suite);
+/// server.join().expect("server thread")?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Stream<C, T> {
     conn: C,
     transport: T,
@@ -121,7 +163,7 @@ where
     }
 
     /// The transport and the connection (the names and shapes of
-    /// tokio-rustls, as the [`tokio`](crate::tokio) driver has them).
+    /// tokio-rustls, as the tokio driver's `TlsStream` has them).
     pub fn get_ref(&self) -> (&T, &C) {
         (&self.transport, &self.conn)
     }

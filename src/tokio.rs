@@ -5,7 +5,8 @@
 //!
 //! Like the blocking [`stream`](crate::stream) driver, this one only moves
 //! bytes between the transport and a sans-IO [`Connection`]: every
-//! protocol decision stays in the connection (DESIGN.md property 2).
+//! protocol decision stays in the connection, so both drivers run the
+//! same state machine.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -83,7 +84,39 @@ use crate::verify::{ClientHelloInfo, IntoServerName};
 /// but not yet sent stay bounded.
 const MAX_WRITE: usize = 4 * 16384;
 
-/// Makes TLS client streams: `connect(server_name, io)`.
+/// Makes TLS client streams: `connect(server_name, io)`. Cheap to clone;
+/// one per client configuration.
+///
+/// Here the transport is an in-memory pipe and the server runs in the
+/// same task; over TCP, `io` is a `TcpStream`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use tls13::tokio::{TlsAcceptor, TlsConnector};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use tls13::certgen::{self, KeyType, SubjectAltName};
+/// # let rng = tls13::crypto::OsRandom;
+/// # let key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let cert = certgen::self_signed(&[SubjectAltName::Dns("localhost".into())], &key, 0, 4_000_000_000, &rng)?;
+/// # let key = tls13::crypto::sign::SigningKey::from_der(&key)?;
+/// # let server_config = tls13::ServerConfig::builder_with_single_cert(vec![cert.clone()], key).build()?;
+/// # let roots = tls13::verify_webpki::WebPkiServerVerifier::from_pem(&certgen::to_pem("CERTIFICATE", &cert))?;
+/// # let client_config = tls13::ClientConfig::builder(Arc::new(roots)).build()?;
+/// let connector = TlsConnector::new(Arc::new(client_config));
+/// let acceptor = TlsAcceptor::new(Arc::new(server_config));
+/// let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+/// // The name: a `&str`, a `String`, a `pki_types::ServerName` or an `IpAddr`.
+/// let (client, _server) = tokio::try_join!(
+///     connector.connect("localhost", client_io),
+///     acceptor.accept(server_io),
+/// )?;
+/// let (_io, conn) = client.get_ref();
+/// println!("{:?} over {:?}", conn.negotiated().suite, conn.negotiated().group);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct TlsConnector {
     config: Arc<ClientConfig>,
@@ -162,6 +195,40 @@ where
 
 /// Makes TLS server streams with one configuration: `accept(io)`. To
 /// choose the configuration per ClientHello, see [`accept_lazy`].
+///
+/// A server accepts TCP connections and runs each one in its own task:
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// use tokio::net::TcpListener;
+/// use tls13::tokio::TlsAcceptor;
+///
+/// # async fn serve(config: tls13::ServerConfig) -> std::io::Result<()> {
+/// let acceptor = TlsAcceptor::new(Arc::new(config));
+/// let listener = TcpListener::bind("0.0.0.0:4433").await?;
+/// loop {
+///     let (tcp, peer) = listener.accept().await?;
+///     let acceptor = acceptor.clone();
+///     tokio::spawn(async move {
+///         let mut tls = match acceptor.accept(tcp).await {
+///             Ok(tls) => tls,
+///             Err(e) => {
+///                 eprintln!("{peer}: handshake failed: {e}");
+///                 return;
+///             }
+///         };
+///         let mut buf = vec![0u8; 4096];
+///         while let Ok(n @ 1..) = tls.read(&mut buf).await {
+///             if tls.write_all(&buf[..n]).await.is_err() {
+///                 return;
+///             }
+///         }
+///         let _ = tls.shutdown().await; // close_notify
+///     });
+/// }
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct TlsAcceptor {
     config: Arc<ServerConfig>,
@@ -331,6 +398,46 @@ async fn write_all<IO: AsyncWrite + Unpin>(io: &mut IO, mut data: &[u8]) -> io::
 /// An async TLS stream: a connection `C` ([`ClientConnection`] or
 /// [`ServerConnection`]) driven over a transport `IO`. See the
 /// [module documentation](self) for its semantics.
+///
+/// A request, a half-close and the answer (an in-memory pipe stands for
+/// the TCP connection):
+///
+/// ```
+/// use std::sync::Arc;
+/// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// use tls13::tokio::{TlsAcceptor, TlsConnector};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use tls13::certgen::{self, KeyType, SubjectAltName};
+/// # let rng = tls13::crypto::OsRandom;
+/// # let key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let cert = certgen::self_signed(&[SubjectAltName::Dns("localhost".into())], &key, 0, 4_000_000_000, &rng)?;
+/// # let key = tls13::crypto::sign::SigningKey::from_der(&key)?;
+/// # let server_config = tls13::ServerConfig::builder_with_single_cert(vec![cert.clone()], key).build()?;
+/// # let roots = tls13::verify_webpki::WebPkiServerVerifier::from_pem(&certgen::to_pem("CERTIFICATE", &cert))?;
+/// # let client_config = tls13::ClientConfig::builder(Arc::new(roots)).build()?;
+/// # let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+/// # let (mut client, mut server) = tokio::try_join!(
+/// #     TlsConnector::new(Arc::new(client_config)).connect("localhost", client_io),
+/// #     TlsAcceptor::new(Arc::new(server_config)).accept(server_io),
+/// # )?;
+/// client.write_all(b"GET /").await?;
+/// client.shutdown().await?; // close_notify; the client can still read
+///
+/// let mut request = Vec::new();
+/// server.read_to_end(&mut request).await?; // Ok: the client sent close_notify
+/// server.write_all(b"200 OK").await?;
+/// server.shutdown().await?;
+///
+/// let mut reply = Vec::new();
+/// client.read_to_end(&mut reply).await?;
+/// assert_eq!((&request[..], &reply[..]), (&b"GET /"[..], &b"200 OK"[..]));
+/// let (_transport, conn) = client.into_inner();
+/// assert!(conn.negotiated().alpn.is_none());
+/// # Ok(())
+/// # }
+/// ```
 pub struct TlsStream<C, IO> {
     conn: C,
     io: IO,

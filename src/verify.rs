@@ -13,7 +13,8 @@
 //! [`ServerConnection::answer_certificate`],
 //! [`ServerConnection::answer_sign`], and for client authentication
 //! [`ServerConnection::answer_verify`] and
-//! [`ClientConnection::answer_sign`]). DESIGN.md property 3.
+//! [`ClientConnection::answer_sign`]). A signature from an HSM or a
+//! verification by a remote service needs no thread parked on it.
 //!
 //! The X.509 chain validator behind these traits is in
 //! [`verify_webpki`](crate::verify_webpki) ([`WebPkiServerVerifier`],

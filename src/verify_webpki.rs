@@ -19,6 +19,43 @@ use crate::x509::{ExpectedName, Policy, TrustAnchor, Validator};
 /// Checks the server's chain against trust anchors: path, validity at the
 /// configured clock's time, serverAuth, and the name the client asked for
 /// (subjectAltName only).
+///
+/// It goes into [`ClientConfig::builder`](crate::ClientConfig::builder);
+/// the connection asks it about the chain the server sent. Asked directly:
+///
+/// ```
+/// use std::sync::Arc;
+/// use tls13::error::CertificateError;
+/// use tls13::verify::{Decision, ServerCertVerifier, ServerName};
+/// use tls13::verify_webpki::WebPkiServerVerifier;
+///
+/// # use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
+/// # let rng = tls13::crypto::OsRandom;
+/// # let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let ca = Ca::new("Doc CA", &ca_key, 0, 4_000_000_000, &rng)?;
+/// # let ca_pem = certgen::to_pem("CERTIFICATE", ca.cert_der());
+/// # let key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let leaf = ca.issue(&[SubjectAltName::Dns("api.example.com".into())], &key, 0, 4_000_000_000, &rng)?;
+/// let verifier = WebPkiServerVerifier::from_pem(&ca_pem)?; // the trusted CAs
+/// let now = 1_800_000_000; // seconds since the epoch, from the config's clock
+/// let check = |name: &str| -> Result<_, Box<dyn std::error::Error>> {
+///     let name = ServerName::try_from(name)?;
+///     Ok(verifier.verify_server_cert(&leaf, &[], &name, now))
+/// };
+/// assert!(matches!(check("api.example.com")?, Decision::Ready(Ok(()))));
+/// assert!(matches!(
+///     check("www.example.com")?,
+///     Decision::Ready(Err(CertificateError::NotValidForName { .. }))
+/// ));
+///
+/// let config = tls13::ClientConfig::builder(Arc::new(verifier)).build()?;
+/// # let _ = config;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// With the `webpki-roots` feature, `WebPkiServerVerifier::mozilla()`
+/// trusts Mozilla's root set; with `native-roots`,
+/// `WebPkiServerVerifier::native()` the operating system's.
 #[derive(Clone, Debug)]
 pub struct WebPkiServerVerifier {
     validator: Validator,
@@ -83,6 +120,44 @@ impl ServerCertVerifier for WebPkiServerVerifier {
 /// Checks a client's chain against trust anchors: path, validity at the
 /// server's clock's time, clientAuth. The anchors' subjects go into the
 /// CertificateRequest's `certificate_authorities` (RFC 9846 §4.3.4).
+///
+/// It goes into [`ClientAuth`](crate::ClientAuth) on the server's
+/// builder. Asked directly, it accepts a client certificate of the CA
+/// and refuses one whose extendedKeyUsage does not allow clientAuth:
+///
+/// ```
+/// use std::sync::Arc;
+/// use tls13::error::CertificateError;
+/// use tls13::verify::{ClientCertVerifier, Decision};
+/// use tls13::verify_webpki::WebPkiClientVerifier;
+/// use tls13::{ClientAuth, ServerConfig};
+///
+/// # use tls13::certgen::{self, Ca, ExtKeyUsage, KeyType, SubjectAltName};
+/// # use tls13::crypto::sign::SigningKey;
+/// # let rng = tls13::crypto::OsRandom;
+/// # let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let ca = Ca::new("Device CA", &ca_key, 0, 4_000_000_000, &rng)?;
+/// # let client_ca_pem = certgen::to_pem("CERTIFICATE", ca.cert_der());
+/// # let key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let spki = SigningKey::from_der(&key)?.public_key_spki();
+/// # let name = [SubjectAltName::Dns("device-17.example".into())];
+/// # let device = ca.issue_with_eku(&name, &spki, &[ExtKeyUsage::ClientAuth], 0, 4_000_000_000, &rng)?;
+/// # let web_server = ca.issue_with_eku(&name, &spki, &[ExtKeyUsage::ServerAuth], 0, 4_000_000_000, &rng)?;
+/// # let (cert, server_key) = (device.clone(), SigningKey::from_der(&key)?);
+/// let verifier = WebPkiClientVerifier::from_pem(&client_ca_pem)?;
+/// let now = 1_800_000_000;
+/// assert!(matches!(verifier.verify_client_cert(&device, &[], now), Decision::Ready(Ok(()))));
+/// assert!(matches!(
+///     verifier.verify_client_cert(&web_server, &[], now),
+///     Decision::Ready(Err(CertificateError::InvalidPurpose { required: "clientAuth", .. }))
+/// ));
+///
+/// let config = ServerConfig::builder_with_single_cert(vec![cert], server_key)
+///     .client_auth(ClientAuth::Required(Arc::new(verifier)))
+///     .build()?;
+/// # let _ = config;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct WebPkiClientVerifier {
     validator: Validator,

@@ -1,7 +1,7 @@
 //! The README's sans-IO loop, as written there, on both sides of a
 //! connection, over an in-memory transport whose reads return up to
 //! 8 MiB at once: every `receive()` gets megabytes of records. The
-//! connection must take them all (no `BufferFull`, no alert), and every
+//! connection must take them all (no error, no alert), and every
 //! byte must arrive, in order, on both sides.
 
 mod pair;

@@ -14,7 +14,7 @@
 //! ClientHello with the same message parser, and the ClientHello is then
 //! processed — checked, negotiated, answered — only by the server state
 //! machine, from the very bytes the peer sent. So there is one path
-//! (DESIGN.md property 2), and a lazily configured connection behaves
+//! (no logic that only the acceptor has), and a lazily configured connection behaves
 //! byte for byte like one configured up front.
 //!
 //! ```

@@ -11,6 +11,74 @@ use crate::verify::{ClientHelloInfo, ServerName};
 
 /// Something happened; pull these with `next_event()` after each
 /// `receive()` (and after answering a request).
+///
+/// Most applications act on a few and ignore the rest. A decision
+/// answered [`Decision::Deferred`](crate::Decision::Deferred) (by a
+/// verifier, certificate resolver or signer) arrives as an event too: the
+/// connection waits, buffering input, until the answer is given. Here the
+/// client's verifier defers, and the loop answers after its own check
+/// (say, a call to a remote service); the server is a function (hidden)
+/// running a [`ServerConnection`](crate::ServerConnection) in memory.
+///
+/// ```
+/// use std::sync::Arc;
+/// use tls13::error::CertificateError;
+/// use tls13::verify::{Decision, ServerCertVerifier, ServerName};
+/// use tls13::{ClientConfig, ClientConnection, Event};
+///
+/// struct AskLater;
+///
+/// impl ServerCertVerifier for AskLater {
+///     fn verify_server_cert(
+///         &self,
+///         _end_entity: &[u8],
+///         _intermediates: &[Vec<u8>],
+///         _server_name: &ServerName<'_>,
+///         _now: u64,
+///     ) -> Decision<Result<(), CertificateError>> {
+///         Decision::Deferred // answered through Event::VerifyServerCert
+///     }
+/// }
+///
+/// # use tls13::certgen::{self, KeyType, SubjectAltName};
+/// # use tls13::{ServerConfig, ServerConnection, crypto::sign::SigningKey};
+/// # let rng = tls13::crypto::OsRandom;
+/// # let key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let expected = certgen::self_signed(&[SubjectAltName::Dns("localhost".into())], &key, 0, 4_000_000_000, &rng)?;
+/// # let server_config = ServerConfig::builder_with_single_cert(vec![expected.clone()], SigningKey::from_der(&key)?).build()?;
+/// # let mut server = ServerConnection::new(Arc::new(server_config))?;
+/// # let mut send_to_server = |input: &[u8]| -> Result<Vec<u8>, tls13::Error> {
+/// #     server.receive(input)?;
+/// #     let out = server.pending_output().to_vec();
+/// #     server.consume_output(out.len());
+/// #     Ok(out)
+/// # };
+/// let config = ClientConfig::builder(Arc::new(AskLater)).build()?;
+/// let mut client = ClientConnection::new(Arc::new(config), "localhost")?;
+/// let mut done = false;
+/// while !done {
+///     let out = client.pending_output().to_vec();
+///     client.consume_output(out.len());
+///     client.receive(&send_to_server(&out)?)?;
+///     while let Some(event) = client.next_event() {
+///         match event {
+///             Event::VerifyServerCert(request) => {
+///                 let verdict = if request.chain.first() == Some(&expected) {
+///                     Ok(())
+///                 } else {
+///                     Err(CertificateError::NotPinned) // aborts, with bad_certificate
+///                 };
+///                 client.answer_verify(verdict)?; // the handshake goes on
+///             }
+///             Event::HandshakeComplete => done = true,
+///             Event::Closed(kind) => return Err(format!("closed early: {kind:?}").into()),
+///             _ => {} // tickets, 0-RTT outcomes, ...
+///         }
+///     }
+/// }
+/// assert!(client.negotiated().suite.is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Event {

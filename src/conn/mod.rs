@@ -327,6 +327,58 @@ impl Connection {
 }
 
 /// A TLS 1.3 client connection.
+///
+/// It does no I/O: the application writes
+/// [`pending_output`](Connection::pending_output) to the transport, feeds
+/// what arrives to [`receive`](Connection::receive), and reads events and
+/// [`received_data`](Connection::received_data). Here the transport and
+/// the server are a function (hidden) running a [`ServerConnection`] in
+/// memory; [`stream::Stream`](crate::stream::Stream) and the tokio driver
+/// do the same over a socket.
+///
+/// ```
+/// use std::sync::Arc;
+/// use tls13::{ClientConnection, Event};
+///
+/// # use tls13::certgen::{self, KeyType, SubjectAltName};
+/// # use tls13::{ClientConfig, ServerConfig, ServerConnection, crypto::sign::SigningKey};
+/// # let rng = tls13::crypto::OsRandom;
+/// # let key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let cert = certgen::self_signed(&[SubjectAltName::Dns("localhost".into())], &key, 0, 4_000_000_000, &rng)?;
+/// # let server_config = ServerConfig::builder_with_single_cert(vec![cert.clone()], SigningKey::from_der(&key)?).build()?;
+/// # let mut server = ServerConnection::new(Arc::new(server_config))?;
+/// # let roots = tls13::verify_webpki::WebPkiServerVerifier::from_pem(&certgen::to_pem("CERTIFICATE", &cert))?;
+/// # let config = Arc::new(ClientConfig::builder(Arc::new(roots)).build()?);
+/// # // The server, answering "ping" with "pong"; returns what it sends back.
+/// # let mut send_to_server = |input: &[u8]| -> Result<Vec<u8>, tls13::Error> {
+/// #     server.receive(input)?;
+/// #     if server.received_data() == b"ping" {
+/// #         server.consume_received_data(4);
+/// #         server.send(b"pong")?;
+/// #     }
+/// #     let out = server.pending_output().to_vec();
+/// #     server.consume_output(out.len());
+/// #     Ok(out)
+/// # };
+/// // The name is a `&str`, a `String`, a `pki_types::ServerName` or an `IpAddr`.
+/// let mut client = ClientConnection::new(config, "localhost")?; // ClientHello queued
+/// client.send(b"ping")?; // held until the handshake completes
+/// while client.received_data().is_empty() {
+///     let out = client.pending_output().to_vec();
+///     client.consume_output(out.len());
+///     let reply = send_to_server(&out)?;
+///     client.receive(&reply)?; // every complete record is processed now
+///     while let Some(event) = client.next_event() {
+///         if let Event::HandshakeComplete = event {
+///             println!("suite {:?}", client.negotiated().suite);
+///         }
+///     }
+/// }
+/// assert_eq!(client.received_data(), b"pong");
+/// client.consume_received_data(4);
+/// client.close(); // close_notify, now in pending_output
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct ClientConnection {
     inner: Connection,
 }
@@ -437,6 +489,49 @@ impl ClientConnection {
 }
 
 /// A TLS 1.3 server connection.
+///
+/// One per accepted transport, all from one shared [`ServerConfig`]. Like
+/// [`ClientConnection`] it does no I/O; here the client and the transport
+/// are a function (hidden) running a [`ClientConnection`] in memory.
+///
+/// ```
+/// use std::sync::Arc;
+/// use tls13::ServerConnection;
+///
+/// # use tls13::certgen::{self, KeyType, SubjectAltName};
+/// # use tls13::{ClientConfig, ClientConnection, ServerConfig, crypto::sign::SigningKey};
+/// # let rng = tls13::crypto::OsRandom;
+/// # let key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let cert = certgen::self_signed(&[SubjectAltName::Dns("localhost".into())], &key, 0, 4_000_000_000, &rng)?;
+/// # let config = Arc::new(ServerConfig::builder_with_single_cert(vec![cert.clone()], SigningKey::from_der(&key)?).build()?);
+/// # let roots = tls13::verify_webpki::WebPkiServerVerifier::from_pem(&certgen::to_pem("CERTIFICATE", &cert))?;
+/// # let mut client = ClientConnection::new(Arc::new(ClientConfig::builder(Arc::new(roots)).build()?), "localhost")?;
+/// # client.send(b"GET / HTTP/1.0\r\n\r\n")?;
+/// # // The client: takes what the server sends, returns what it sends back.
+/// # let mut send_to_client = |input: &[u8]| -> Result<Vec<u8>, tls13::Error> {
+/// #     if !input.is_empty() {
+/// #         client.receive(input)?;
+/// #     }
+/// #     let out = client.pending_output().to_vec();
+/// #     client.consume_output(out.len());
+/// #     Ok(out)
+/// # };
+/// let mut server = ServerConnection::new(config.clone())?;
+/// let mut request = Vec::new();
+/// while !request.ends_with(b"\r\n\r\n") {
+///     let out = server.pending_output().to_vec();
+///     server.consume_output(out.len());
+///     let input = send_to_client(&out)?;
+///     server.receive(&input)?;
+///     request.extend_from_slice(server.received_data());
+///     let n = server.received_data().len();
+///     server.consume_received_data(n);
+/// }
+/// assert_eq!(server.negotiated().server_name.as_deref(), Some("localhost")); // SNI
+/// server.send(b"HTTP/1.0 200 OK\r\n\r\nhello")?;
+/// server.close(); // close_notify after the response
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct ServerConnection {
     inner: Connection,
 }

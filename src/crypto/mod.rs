@@ -38,8 +38,8 @@ use crate::error::Error;
 pub const FUZZING: bool = cfg!(feature = "fuzzing");
 
 /// A source of cryptographically secure random bytes, injected through
-/// the configuration so that a connection is replayable (DESIGN.md
-/// property 1). Everything the library draws comes from here.
+/// the configuration so that a connection is replayable (same inputs,
+/// same bytes). Everything the library draws comes from here.
 pub trait SecureRandom: Send + Sync {
     /// Fills `dest` entirely.
     fn fill(&self, dest: &mut [u8]) -> Result<(), Error>;

@@ -80,7 +80,40 @@ pub enum Usage<'a> {
 /// A trusted certificate (DER). It is checked like every other
 /// certificate of a path (validity, CA constraints, keys) when used.
 /// An anchor known only by name and key ([`TrustAnchor::from_subject_spki`],
-/// [`TrustAnchor::mozilla`]) is held as a stand-in certificate.
+/// and `TrustAnchor::mozilla()` with the feature `webpki-roots`) is held
+/// as a stand-in certificate.
+///
+/// The verifiers ([`WebPkiServerVerifier`], [`WebPkiClientVerifier`])
+/// take a list of anchors: CA certificates from PEM or DER, or an end
+/// entity trusted as it is (a self-signed server certificate, say: it is
+/// its own anchor, and its name, dates and purposes are still checked).
+///
+/// ```
+/// use std::sync::Arc;
+/// use tls13::verify_webpki::WebPkiServerVerifier;
+/// use tls13::x509::{Policy, TrustAnchor};
+///
+/// # use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
+/// # let rng = tls13::crypto::OsRandom;
+/// # let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let ca_pem = certgen::to_pem("CERTIFICATE", Ca::new("Corp CA", &ca_key, 0, 4_000_000_000, &rng)?.cert_der());
+/// # let key = certgen::generate_key(KeyType::Ed25519, &rng)?;
+/// # let self_signed_der = certgen::self_signed(&[SubjectAltName::Dns("printer.lan".into())], &key, 0, 4_000_000_000, &rng)?;
+/// let mut anchors = TrustAnchor::from_pem(&ca_pem)?; // every CERTIFICATE block of the text
+/// anchors.push(TrustAnchor::from_der(self_signed_der)?);
+/// // With the `webpki-roots` feature: anchors.extend(TrustAnchor::mozilla());
+/// let verifier = WebPkiServerVerifier::new(anchors, Policy::default());
+/// let config = tls13::ClientConfig::builder(Arc::new(verifier)).build()?;
+///
+/// // A text without any certificate (an empty file, a key file) is an
+/// // error: trusting nothing is never what was meant.
+/// assert!(TrustAnchor::from_pem("").is_err());
+/// # let _ = config;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// [`WebPkiServerVerifier`]: crate::verify_webpki::WebPkiServerVerifier
+/// [`WebPkiClientVerifier`]: crate::verify_webpki::WebPkiClientVerifier
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrustAnchor {
     der: Vec<u8>,
@@ -107,8 +140,10 @@ impl TrustAnchor {
     /// `spki` a DER `SubjectPublicKeyInfo`, `name_constraints` a DER
     /// `NameConstraints` (each a whole TLV). It has no validity period,
     /// and matches any child issued under its name whose signature its
-    /// key verifies. [`TrustAnchor::der`] is then a stand-in certificate
-    /// with an empty signature (see `x509/anchor.rs`).
+    /// key verifies. [`TrustAnchor::der`] is then a stand-in certificate:
+    /// self-issued, a CA, with these name constraints, valid from 1970 to
+    /// 9999, and an empty signature that nothing checks (an anchor's own
+    /// signature never is).
     pub fn from_subject_spki(
         subject: &[u8],
         spki: &[u8],
