@@ -94,6 +94,13 @@ pub struct Core {
     key_update_requested: bool,
     /// KeyUpdates we sent (RFC 9846 §4.7.3 caps them).
     key_updates_sent: u64,
+    /// How many bytes at the front of `out` reach the end of our last
+    /// KeyUpdate: 0 once the transport has taken it (see
+    /// `received_key_update`).
+    key_update_unsent: usize,
+    /// The same for our last post-handshake authentication flight (see
+    /// `queue_answer`).
+    answer_unsent: usize,
 }
 
 /// RFC 9846 §4.7.3: "sending implementations MUST NOT allow the epoch --
@@ -142,6 +149,8 @@ impl Core {
             limits: Limits::default(),
             key_update_requested: false,
             key_updates_sent: 0,
+            key_update_unsent: 0,
+            answer_unsent: 0,
         }
     }
 
@@ -251,6 +260,8 @@ impl Core {
     pub fn consume_output(&mut self, n: usize) {
         let n = n.min(self.out.len());
         self.out.drain(..n);
+        self.key_update_unsent = self.key_update_unsent.saturating_sub(n);
+        self.answer_unsent = self.answer_unsent.saturating_sub(n);
     }
 
     pub fn next_event(&mut self) -> Option<Event> {
@@ -510,6 +521,27 @@ impl Core {
         self.hs_out.extend_from_slice(raw);
     }
 
+    /// Whether our answer to the peer's last post-handshake request (see
+    /// [`queue_answer`](Self::queue_answer)) is still in `pending_output`,
+    /// not yet taken by the transport: the peer cannot have read it.
+    pub fn answer_unsent(&self) -> bool {
+        self.answer_unsent > 0
+    }
+
+    /// Queues and seals `flight`, the answer a post-handshake request of
+    /// the peer's obliges us to send (a client's authentication flight,
+    /// RFC 9846 §4.7.2), and remembers where it ends in `pending_output`,
+    /// so that a peer which asks again before it can have read the answer
+    /// is recognised ([`answer_unsent`](Self::answer_unsent)): a driver
+    /// that reads without writing would otherwise hold one answer per
+    /// request, without bound.
+    pub fn queue_answer(&mut self, flight: &[u8]) -> Result<(), Error> {
+        self.queue_handshake(flight);
+        self.flush_handshake()?;
+        self.answer_unsent = self.out.len();
+        Ok(())
+    }
+
     /// Emits queued handshake bytes as records under the current write state.
     pub fn flush_handshake(&mut self) -> Result<(), Error> {
         if self.hs_out.is_empty() {
@@ -612,6 +644,7 @@ impl Core {
             .as_mut()
             .ok_or(Error::Internal("KeyUpdate without a key"))?;
         sealer.seal(ContentType::HANDSHAKE, &msg, pad, &mut self.out)?;
+        self.key_update_unsent = self.out.len();
         let current = self
             .write_secret
             .as_ref()
@@ -647,9 +680,18 @@ impl Core {
         self.key_update_requested = false;
         // RFC 9846 §4.7.3: an update that would pass the epoch cap is not
         // sent; the request is then ignored (receivers never enforce it).
+        // Nor is one sent while a KeyUpdate of ours is still in
+        // `pending_output`: the peer cannot have received it, so this
+        // request breaks §4.7.3's "MUST NOT send another KeyUpdate with
+        // request_update set to "update_requested"" (until it receives
+        // ours), and the queued KeyUpdate already precedes our next
+        // application data, which is all the request asks. Answering
+        // each one would let a peer grow the output of a driver that
+        // reads without writing by a record per request.
         if req == KeyUpdateRequest::UPDATE_REQUESTED
             && !self.sent_close
             && self.key_updates_sent < MAX_KEY_UPDATES_SENT
+            && self.key_update_unsent == 0
         {
             self.send_key_update(KeyUpdateRequest::UPDATE_NOT_REQUESTED)?;
         }
