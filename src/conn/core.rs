@@ -702,12 +702,19 @@ impl Core {
 
     /// Reads and dispatches one record.
     pub fn read_record(&mut self) -> Result<Received, Error> {
+        if self.received_close {
+            // RFC 9846 §6.1: "Any data received after a closure alert has
+            // been received MUST be ignored." Not even framed: it need not
+            // be TLS (a protocol may go on in the clear after the close,
+            // §6.1), and it is unauthenticated until opened, so it can
+            // neither turn the clean close into an error nor draw an
+            // alert. The application data before the close stays.
+            self.deframer.discard_input();
+            return Ok(Received::Nothing);
+        }
         let Some(rec) = self.deframer.next_record()? else {
             return Ok(Received::Nothing);
         };
-        if self.received_close {
-            return Err(PeerMisbehaved::DataAfterClose.into());
-        }
         let header = rec.header();
         let OpaqueRecord {
             typ,
