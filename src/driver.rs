@@ -172,6 +172,26 @@ impl DriverState {
         }
     }
 
+    /// A read that failed with `e`: application data that authenticated
+    /// before the error (earlier records of the same transport read) is
+    /// handed over first, `Ok(n)`, and the error is reported by the next
+    /// read. A reader that stops at the first error (`read_to_end` does)
+    /// would otherwise never see those bytes. The connection's errors are
+    /// sticky (the next read meets the same one, from
+    /// [`before_read`](Self::before_read)); a transport error comes back
+    /// when the transport is used again.
+    pub fn read_before_error(
+        &mut self,
+        conn: &mut Connection,
+        dst: &mut [u8],
+        e: io::Error,
+    ) -> Result<usize, io::Error> {
+        match self.read_into(conn, dst) {
+            0 => Err(e),
+            n => Ok(n),
+        }
+    }
+
     /// Copies what is ready to read into `dst`; how many bytes.
     pub fn read_into(&mut self, conn: &mut Connection, dst: &mut [u8]) -> usize {
         let avail = self.buffered_plain(conn);

@@ -222,6 +222,24 @@ where
         }
     }
 
+    /// Reads application data, handshaking first if needed; an error as
+    /// soon as one happens.
+    fn read_or_fail(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.handshake()?;
+        loop {
+            let n = self.state.read_into(&mut self.conn, buf);
+            if n > 0 {
+                return Ok(n);
+            }
+            if self.state.peer_closed {
+                return Ok(0);
+            }
+            // Replies the connection owes (KeyUpdate) go out before we block.
+            self.write_pending()?;
+            self.read_transport()?;
+        }
+    }
+
     /// One transport read, straight into the connection's receive buffer,
     /// processed; then the events handled. Nothing is read while the
     /// connection does not want more (see [`Connection::wants_read`]).
@@ -259,18 +277,11 @@ where
         if buf.is_empty() {
             return Ok(0);
         }
-        self.handshake()?;
-        loop {
-            let n = self.state.read_into(&mut self.conn, buf);
-            if n > 0 {
-                return Ok(n);
-            }
-            if self.state.peer_closed {
-                return Ok(0);
-            }
-            // Replies the connection owes (KeyUpdate) go out before we block.
-            self.write_pending()?;
-            self.read_transport()?;
+        match self.read_or_fail(buf) {
+            // What authenticated before the error is read first (see
+            // DriverState::read_before_error).
+            Err(e) => self.state.read_before_error(&mut self.conn, buf, e),
+            r => r,
         }
     }
 }
