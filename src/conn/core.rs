@@ -275,9 +275,13 @@ impl Core {
     /// Whether more transport bytes are useful now (see
     /// `Connection::wants_read`).
     pub fn wants_read(&self) -> bool {
+        let unread = self.deframer.plaintext().len();
+        // With nothing unread, reading is always useful: a limit of 0
+        // means "only once the application took everything", never "not
+        // at all" (a driver would wait forever, or spin).
         self.error.is_none()
             && !self.received_close
-            && self.deframer.plaintext().len() < self.limits.max_buffered_data
+            && (unread == 0 || unread < self.limits.max_buffered_data)
     }
 
     pub fn consume_received_data(&mut self, n: usize) {
