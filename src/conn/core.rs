@@ -82,6 +82,7 @@ pub struct Core {
     key_log: Option<Arc<dyn KeyLog>>,
     /// `client` or `server`, for log lines.
     side: &'static str,
+    is_client: bool,
     /// ClientHello.random, for the key log.
     pub client_random: [u8; 32],
     empty_records: u32,
@@ -141,6 +142,7 @@ impl Core {
             ccs_allowed: false,
             key_log,
             side: if is_client { "client" } else { "server" },
+            is_client,
             client_random: [0; 32],
             empty_records: 0,
             warnings: 0,
@@ -501,6 +503,10 @@ impl Core {
             Summary(&self.negotiated)
         );
         self.ccs_allowed = false;
+        if self.is_client {
+            // RFC 9846 §4.7.1: NewSessionTicket comes now, and only to us.
+            self.joiner.allow_large_tickets();
+        }
         self.events.push_back(Event::HandshakeComplete);
         self.flush_handshake()?;
         // What an earlier flight left (see flush_handshake).
