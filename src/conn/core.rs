@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 
 use crate::codec::Codec;
 use crate::config::{Limits, PaddingPolicy};
+use crate::crypto::aead::TAG_LEN;
 use crate::crypto::hash::Output;
 use crate::crypto::suites::SuiteParams;
 use crate::error::{Error, PeerMisbehaved};
@@ -779,8 +780,29 @@ impl Core {
                     .into());
                 }
                 let len = payload.len();
+                // RFC 8449 §4: a record_size_limit binds records sent after
+                // it reached the peer. 0-RTT is written before the client
+                // reads our EncryptedExtensions: early records (accepted,
+                // under the early key, or refused, to be skipped) may be
+                // as large as the protocol allows; a refused one is tried
+                // whatever its size, as any record that fails to open is
+                // skipped (RFC 9846 §4.3.10).
+                let limit = if self.early_read.is_some() {
+                    MAX_INNER_PLAINTEXT
+                } else {
+                    self.recv_max_inner
+                };
+                let tried = if self.skip_early > 0 {
+                    MAX_INNER_PLAINTEXT
+                } else {
+                    limit
+                };
                 // Opened where it lies in the receive buffer: no copy.
-                match opener.open(&header, payload, self.recv_max_inner) {
+                match opener.open(&header, payload, tried) {
+                    // One that opens is no early data: the limit holds.
+                    Ok(_) if len.saturating_sub(TAG_LEN) > limit => {
+                        return Err(Error::RecordOverflow);
+                    }
                     Ok((inner, n)) => {
                         self.skip_early = 0;
                         self.read_opened = true;
