@@ -137,9 +137,16 @@ impl DriverState {
         Ok(())
     }
 
-    /// The refused 0-RTT data that was not sent again.
+    /// The refused 0-RTT data that was not sent again: what the
+    /// connection would not resend, and what still waits for a handshake
+    /// that has not completed (it never will after an error; taken now, it
+    /// is not resent).
     pub fn take_rejected_early_data(&mut self) -> Vec<u8> {
-        core::mem::take(&mut self.unsent_early)
+        let mut data = core::mem::take(&mut self.unsent_early);
+        if let Some(waiting) = self.refused.take() {
+            data.extend_from_slice(&waiting);
+        }
+        data
     }
 
     /// Application data ready to read: early data first, then what the

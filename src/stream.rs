@@ -195,7 +195,9 @@ where
     /// handshake only when the connection allows it (the same ALPN
     /// protocol as the ticket's, RFC 9846 §4.3.10; see
     /// [`Connection::resend_rejected_early_data`]); otherwise it is handed
-    /// back here, and the application decides what to send instead.
+    /// back here, and the application decides what to send instead. So is
+    /// refused data whose handshake failed (or has not completed yet:
+    /// taken then, it is not resent).
     pub fn take_rejected_early_data(&mut self) -> Vec<u8> {
         self.state.take_rejected_early_data()
     }

@@ -178,3 +178,89 @@ fn wants_read_while_nothing_is_unread_whatever_max_buffered_data() {
         .expect("the stream read instead of spinning");
     assert_eq!(got.unwrap(), b"small");
 }
+
+/// A transport to an in-memory server that answers the client's first
+/// flight, then ends (the server's next flight never arrives).
+struct AnswerOnce {
+    server: tls13::ServerConnection,
+    answered: bool,
+}
+
+impl Read for AnswerOnce {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.answered {
+            return Ok(0);
+        }
+        let out = self.server.pending_output();
+        let n = out.len().min(buf.len());
+        buf[..n].copy_from_slice(&out[..n]);
+        self.server.consume_output(n);
+        self.answered = self.server.pending_output().is_empty();
+        Ok(n)
+    }
+}
+
+impl Write for AnswerOnce {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let _ = self.server.receive(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Refused 0-RTT data is resent once the handshake completes, or handed
+/// back (`take_rejected_early_data`) when it may not be; when the
+/// handshake never completes, it is handed back too: here the server
+/// refuses it with a HelloRetryRequest and the transport then ends. The
+/// driver kept it waiting for a completion that never came, and the
+/// application got nothing back.
+#[test]
+fn refused_early_data_is_handed_back_when_the_handshake_fails() {
+    use std::sync::Arc;
+    use tls13::certgen::KeyType;
+    use tls13::crypto::OsRandom;
+    use tls13::resumption::{ClientSessionCache, StatelessTicketer};
+    use tls13::unstable::msgs::enums::NamedGroup;
+
+    let cache = Arc::new(ClientSessionCache::default());
+    let tickets = Arc::new(StatelessTicketer::new(
+        Arc::new(OsRandom),
+        Arc::new(tls13::config::SystemTimeSource),
+        3600,
+    ));
+    let client = || {
+        let c = pair::client_builder(KeyType::EcdsaP256)
+            .session_store(Some(cache.clone()))
+            .enable_early_data(true)
+            .groups(&[NamedGroup::X25519, NamedGroup::SECP256R1])
+            .build()
+            .unwrap();
+        ClientConnection::with_session_scope(Arc::new(c), "localhost", "s").unwrap()
+    };
+    let server = |groups: &[NamedGroup]| {
+        let s = pair::server_builder(KeyType::EcdsaP256)
+            .tickets(tickets.clone(), 1, 7200)
+            .max_early_data_size(1000)
+            .groups(groups)
+            .build()
+            .unwrap();
+        tls13::ServerConnection::new(Arc::new(s)).unwrap()
+    };
+    let mut p =
+        pair::Pair::from_connections(client(), server(&[NamedGroup::X25519]), pair::Feed::Whole);
+    p.run().unwrap();
+
+    let mut conn = client();
+    assert_eq!(conn.send_early_data(b"early").unwrap(), 5);
+    let transport = AnswerOnce {
+        server: server(&[NamedGroup::SECP256R1]),
+        answered: false,
+    };
+    let mut tls = Stream::new(conn, transport);
+    let err = tls.handshake().unwrap_err();
+    assert_eq!(tls_error(&err), Some(&Error::UnexpectedEof), "{err}");
+    assert!(tls.conn().negotiated().hello_retry);
+    assert_eq!(tls.take_rejected_early_data(), b"early");
+}
