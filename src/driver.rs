@@ -186,13 +186,19 @@ impl DriverState {
     /// would otherwise never see those bytes. The connection's errors are
     /// sticky (the next read meets the same one, from
     /// [`before_read`](Self::before_read)); a transport error comes back
-    /// when the transport is used again.
+    /// when the transport is used again. Only after a completed
+    /// handshake: a server's accepted 0-RTT data is read once the
+    /// handshake completed, never when it failed (a replayed ClientHello
+    /// brings its early data without a valid Finished).
     pub fn read_before_error(
         &mut self,
         conn: &mut Connection,
         dst: &mut [u8],
         e: io::Error,
     ) -> Result<usize, io::Error> {
+        if conn.is_handshaking() {
+            return Err(e);
+        }
         match self.read_into(conn, dst) {
             0 => Err(e),
             n => Ok(n),

@@ -264,3 +264,91 @@ fn refused_early_data_is_handed_back_when_the_handshake_fails() {
     assert!(tls.conn().negotiated().hello_retry);
     assert_eq!(tls.take_rejected_early_data(), b"early");
 }
+
+/// A transport to an in-memory client: what the server writes is fed to
+/// the client, and the client's answers are what the server reads, its
+/// last record (the Finished) corrupted.
+struct ToClient {
+    client: ClientConnection,
+    queue: VecDeque<u8>,
+}
+
+impl Read for ToClient {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.queue.len().min(buf.len());
+        for (d, s) in buf.iter_mut().zip(self.queue.drain(..n)) {
+            *d = s;
+        }
+        Ok(n)
+    }
+}
+
+impl Write for ToClient {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let _ = self.client.receive(buf);
+        let mut out = self.client.pending_output().to_vec();
+        self.client.consume_output(out.len());
+        if let Some(last) = out.last_mut() {
+            *last ^= 1;
+        }
+        self.queue.extend(out);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The blocking server reads accepted 0-RTT data only once the handshake
+/// completed (the early data may be a replay; a replayed ClientHello
+/// comes without a valid Finished). Delivering data that authenticated
+/// before an error must not extend to it: when the client's Finished
+/// fails, the server application reads the error, not the early data.
+#[test]
+fn early_data_of_a_handshake_that_failed_is_never_read() {
+    use std::sync::Arc;
+    use tls13::certgen::KeyType;
+    use tls13::crypto::OsRandom;
+    use tls13::resumption::{ClientSessionCache, StatelessTicketer};
+
+    let cache = Arc::new(ClientSessionCache::default());
+    let tickets = Arc::new(StatelessTicketer::new(
+        Arc::new(OsRandom),
+        Arc::new(tls13::config::SystemTimeSource),
+        3600,
+    ));
+    let client = || {
+        let c = pair::client_builder(KeyType::EcdsaP256)
+            .session_store(Some(cache.clone()))
+            .enable_early_data(true)
+            .build()
+            .unwrap();
+        ClientConnection::with_session_scope(Arc::new(c), "localhost", "s").unwrap()
+    };
+    let server = || {
+        let s = pair::server_builder(KeyType::EcdsaP256)
+            .tickets(tickets.clone(), 1, 7200)
+            .max_early_data_size(1000)
+            .build()
+            .unwrap();
+        tls13::ServerConnection::new(Arc::new(s)).unwrap()
+    };
+    let mut p = pair::Pair::from_connections(client(), server(), pair::Feed::Whole);
+    p.run().unwrap();
+
+    let mut c = client();
+    assert_eq!(c.send_early_data(b"early").unwrap(), 5);
+    let first = c.pending_output().to_vec();
+    c.consume_output(first.len());
+    let transport = ToClient {
+        client: c,
+        queue: first.into(),
+    };
+    let mut tls = Stream::new(server(), transport);
+    let mut buf = [0u8; 64];
+    let r = tls.read(&mut buf);
+    assert!(tls.conn().negotiated().early_data_accepted);
+    let err = r.expect_err("the handshake failed: no data, early or not");
+    assert_eq!(tls_error(&err), Some(&Error::DecryptFailed), "{err}");
+    assert!(tls.read(&mut buf).is_err());
+}
