@@ -271,7 +271,9 @@ pub struct Limits {
     /// still takes and processes everything it is given (the data stays
     /// where it was decrypted, inside the bytes the caller passed in), so
     /// a driver that reads the transport only while `wants_read()` keeps
-    /// about this much buffered for a slow application.
+    /// about this much buffered for a slow application. With nothing
+    /// unread, `wants_read()` is true whatever this says (0: read only
+    /// once the application took everything).
     pub max_buffered_data: usize,
     /// Input buffered while a decision (certificate selection, signature,
     /// verification) is suspended (bytes). Default 128 KiB.

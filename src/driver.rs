@@ -137,9 +137,16 @@ impl DriverState {
         Ok(())
     }
 
-    /// The refused 0-RTT data that was not sent again.
+    /// The refused 0-RTT data that was not sent again: what the
+    /// connection would not resend, and what still waits for a handshake
+    /// that has not completed (it never will after an error; taken now, it
+    /// is not resent).
     pub fn take_rejected_early_data(&mut self) -> Vec<u8> {
-        core::mem::take(&mut self.unsent_early)
+        let mut data = core::mem::take(&mut self.unsent_early);
+        if let Some(waiting) = self.refused.take() {
+            data.extend_from_slice(&waiting);
+        }
+        data
     }
 
     /// Application data ready to read: early data first, then what the
@@ -169,6 +176,32 @@ impl DriverState {
             }
         } else {
             conn.consume_received_data(n);
+        }
+    }
+
+    /// A read that failed with `e`: application data that authenticated
+    /// before the error (earlier records of the same transport read) is
+    /// handed over first, `Ok(n)`, and the error is reported by the next
+    /// read. A reader that stops at the first error (`read_to_end` does)
+    /// would otherwise never see those bytes. The connection's errors are
+    /// sticky (the next read meets the same one, from
+    /// [`before_read`](Self::before_read)); a transport error comes back
+    /// when the transport is used again. Only after a completed
+    /// handshake: a server's accepted 0-RTT data is read once the
+    /// handshake completed, never when it failed (a replayed ClientHello
+    /// brings its early data without a valid Finished).
+    pub fn read_before_error(
+        &mut self,
+        conn: &mut Connection,
+        dst: &mut [u8],
+        e: io::Error,
+    ) -> Result<usize, io::Error> {
+        if conn.is_handshaking() {
+            return Err(e);
+        }
+        match self.read_into(conn, dst) {
+            0 => Err(e),
+            n => Ok(n),
         }
     }
 

@@ -118,7 +118,8 @@ pub enum PeerMisbehaved {
     InvalidKeyShare,
     /// Too many of something bounded (empty records, warnings, KeyUpdates, CCS); `unexpected_message`.
     TooMany(&'static str),
-    /// Data after close_notify (§6.1; `unexpected_message`).
+    /// Data after close_notify (`unexpected_message`). No longer returned:
+    /// RFC 9846 §6.1 says such data "MUST be ignored", and it is.
     DataAfterClose,
     /// A handshake message longer than the configured
     /// [`Limits::max_handshake_message`](crate::config::Limits) (`illegal_parameter`,

@@ -237,7 +237,9 @@ where
     /// handshake only when the connection allows it (the same ALPN
     /// protocol as the ticket's, RFC 9846 §4.3.10; see
     /// [`Connection::resend_rejected_early_data`]); otherwise it is handed
-    /// back here, and the application decides what to send instead.
+    /// back here, and the application decides what to send instead. So is
+    /// refused data whose handshake failed (or has not completed yet:
+    /// taken then, it is not resent).
     pub fn take_rejected_early_data(&mut self) -> Vec<u8> {
         self.state.take_rejected_early_data()
     }
@@ -261,6 +263,24 @@ where
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// Reads application data, handshaking first if needed; an error as
+    /// soon as one happens.
+    fn read_or_fail(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.handshake()?;
+        loop {
+            let n = self.state.read_into(&mut self.conn, buf);
+            if n > 0 {
+                return Ok(n);
+            }
+            if self.state.peer_closed {
+                return Ok(0);
+            }
+            // Replies the connection owes (KeyUpdate) go out before we block.
+            self.write_pending()?;
+            self.read_transport()?;
         }
     }
 
@@ -301,18 +321,11 @@ where
         if buf.is_empty() {
             return Ok(0);
         }
-        self.handshake()?;
-        loop {
-            let n = self.state.read_into(&mut self.conn, buf);
-            if n > 0 {
-                return Ok(n);
-            }
-            if self.state.peer_closed {
-                return Ok(0);
-            }
-            // Replies the connection owes (KeyUpdate) go out before we block.
-            self.write_pending()?;
-            self.read_transport()?;
+        match self.read_or_fail(buf) {
+            // What authenticated before the error is read first (see
+            // DriverState::read_before_error).
+            Err(e) => self.state.read_before_error(&mut self.conn, buf, e),
+            r => r,
         }
     }
 }

@@ -612,20 +612,45 @@ where
         if buf.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }
-        if this.conn.is_handshaking() {
-            ready!(this.poll_handshake(cx))?;
+        match ready!(this.poll_read_or_fail(cx, buf)) {
+            // What authenticated before the error is read first (see
+            // DriverState::read_before_error).
+            Err(e) => {
+                let dst = buf.initialize_unfilled();
+                let r = this.state.read_before_error(&mut this.conn, dst, e);
+                Poll::Ready(r.map(|n| buf.advance(n)))
+            }
+            Ok(()) => Poll::Ready(Ok(())),
+        }
+    }
+}
+
+impl<C, IO> TlsStream<C, IO>
+where
+    C: core::ops::DerefMut<Target = Connection> + Unpin,
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    /// Reads application data, handshaking first if needed; an error as
+    /// soon as one happens.
+    fn poll_read_or_fail(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.conn.is_handshaking() {
+            ready!(self.poll_handshake(cx))?;
         }
         loop {
             // Accepted 0-RTT data first, then what the connection holds,
             // read in place from where it was decrypted.
-            let avail = this.state.buffered_plain(&this.conn);
+            let avail = self.state.buffered_plain(&self.conn);
             if !avail.is_empty() {
                 let n = avail.len().min(buf.remaining());
                 buf.put_slice(avail.get(..n).unwrap_or_default());
-                this.state.consume_plain(&mut this.conn, n);
+                self.state.consume_plain(&mut self.conn, n);
                 return Poll::Ready(Ok(()));
             }
-            if this.state.peer_closed {
+            if self.state.peer_closed {
                 return Poll::Ready(Ok(()));
             }
             // No writing here: a transport keeps one waker per direction,
@@ -634,7 +659,7 @@ where
             // stream. Replies the connection owes (KeyUpdate) go out with the
             // next write, flush or shutdown (RFC 9846 §4.7.3 only asks that
             // they precede our next application data).
-            ready!(this.poll_read_transport(cx))?;
+            ready!(self.poll_read_transport(cx))?;
         }
     }
 }

@@ -297,6 +297,45 @@ fn handshake_message_size_default() {
     );
 }
 
+/// The NewSessionTicket exception to `max_handshake_message` (a ticket
+/// of 65535 bytes is legal, RFC 9846 §4.7.1) is the client's, after the
+/// handshake: the only place a NewSessionTicket may arrive. A server, or
+/// a client still in its handshake, refuses a message of that type past
+/// the limit from its header, like any other, instead of buffering up to
+/// 66 KiB whatever the limit says.
+#[test]
+fn only_a_connected_client_reads_a_new_session_ticket_past_the_limit() {
+    let limits = small(|l| l.max_handshake_message = 4096);
+    let huge_ticket_header = [4, 0, 0xff, 0x00]; // 65280 + 4 bytes
+    let too_large = Err(PeerMisbehaved::MessageTooLarge {
+        len: 0xff00 + 4,
+        limit: 4096,
+    }
+    .into());
+    // A server, before the ClientHello and after the handshake.
+    let mut m = Mitm::with(|c| c.limits(limits), |s| s.limits(limits));
+    let _ = m.take_client();
+    assert_eq!(
+        m.server.receive(&record(22, &huge_ticket_header)),
+        too_large
+    );
+    let mut p = Probe::new(Side::Server, limits);
+    assert_eq!(
+        p.send(ContentType::HANDSHAKE, &huge_ticket_header),
+        too_large
+    );
+    assert_eq!(p.alert(), AlertDescription::ILLEGAL_PARAMETER);
+    // A client in its handshake, right after the ServerHello.
+    let mut m = Mitm::with(|c| c.limits(limits), |s| s.limits(limits));
+    let mut f = m.server_flight();
+    f.messages.truncate(1);
+    f.messages.push(huge_ticket_header.to_vec());
+    assert_eq!(m.deliver_to_client(&f.plain, &f.messages), too_large);
+    // A connected client waits for the rest.
+    let mut p = Probe::new(Side::Client, limits);
+    p.send(ContentType::HANDSHAKE, &huge_ticket_header).unwrap();
+}
+
 fn long_chain(n: usize) -> Vec<Vec<u8>> {
     let id = identity(KEY);
     let mut chain = vec![id.leaf.clone()];

@@ -473,26 +473,50 @@ fn change_cipher_spec_with_bad_body_during_handshake() {
 
 // ---- close_notify ----
 
-/// §6.1: after close_notify nothing more may arrive: data, a handshake
-/// message or another alert.
+/// RFC 9846 §6.1: "Any data received after a closure alert has been
+/// received MUST be ignored": whatever follows close_notify (a record that
+/// authenticates, a handshake message, another alert, bytes that are no
+/// record at all, in the same call or a later one) is neither processed
+/// nor an error. So no alert goes back, the clean close stands, and a
+/// protocol that carries other data on the transport after the TLS close
+/// is not answered with a TLS alert (nor can a forged record after an
+/// authenticated close_notify turn it into an error).
 #[test]
-fn records_after_close_notify() {
+fn data_after_close_notify_is_ignored() {
     for side in SIDES {
-        for (typ, body) in [
-            (ContentType::APPLICATION_DATA, &b"late"[..]),
-            (ContentType::HANDSHAKE, &[24, 0, 0, 1, 0][..]),
-            (ContentType::ALERT, &[1, 0][..]),
-        ] {
-            let mut p = Probe::new(side);
-            let close = p.sealed(0, ContentType::ALERT, &[1, 0], 0);
-            p.receive(&close).unwrap();
-            let rec = p.sealed(1, typ, body, 0);
-            p.fails(
-                &rec,
-                PeerMisbehaved::DataAfterClose.into(),
-                AlertDescription::UNEXPECTED_MESSAGE,
-                0,
-            );
+        // What follows the close (records at sequence number 2, past it).
+        let tails: [fn(&Probe) -> Vec<u8>; 5] = [
+            |p| p.sealed(2, ContentType::APPLICATION_DATA, b"late", 0),
+            |p| p.sealed(2, ContentType::HANDSHAKE, &[24, 0, 0, 1, 0], 0),
+            |p| p.sealed(2, ContentType::ALERT, &[2, 40], 0),
+            |_| record(23, b"not a record that opens"),
+            |_| b"EHLO plaintext after TLS\r\n".to_vec(),
+        ];
+        for (i, tail) in tails.into_iter().enumerate() {
+            for separate in [false, true] {
+                let mut p = Probe::new(side);
+                let mut wire = p.sealed(0, ContentType::APPLICATION_DATA, b"last", 0);
+                wire.extend(p.sealed(1, ContentType::ALERT, &[1, 0], 0));
+                let tail = tail(&p);
+                if separate {
+                    p.receive(&wire).unwrap();
+                    p.receive(&tail)
+                } else {
+                    wire.extend_from_slice(&tail);
+                    p.receive(&wire)
+                }
+                .unwrap_or_else(|e| panic!("{side:?} case {i}, separate {separate}: {e}"));
+                let conn = p.conn();
+                assert_eq!(conn.received_data(), b"last", "{side:?} case {i}");
+                let mut closed = false;
+                while let Some(e) = conn.next_event() {
+                    closed |= matches!(e, tls13::Event::Closed(tls13::CloseKind::CloseNotify));
+                }
+                assert!(closed, "{side:?} case {i}");
+                assert!(conn.pending_output().is_empty(), "no alert after the close");
+                assert!(!conn.wants_read());
+                assert_eq!(conn.receive_eof(), Ok(()), "{side:?} case {i}");
+            }
         }
     }
 }

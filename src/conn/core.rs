@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 
 use crate::codec::Codec;
 use crate::config::{Limits, PaddingPolicy};
+use crate::crypto::aead::TAG_LEN;
 use crate::crypto::hash::Output;
 use crate::crypto::suites::SuiteParams;
 use crate::error::{Error, PeerMisbehaved};
@@ -82,6 +83,7 @@ pub struct Core {
     key_log: Option<Arc<dyn KeyLog>>,
     /// `client` or `server`, for log lines.
     side: &'static str,
+    is_client: bool,
     /// ClientHello.random, for the key log.
     pub client_random: [u8; 32],
     empty_records: u32,
@@ -94,6 +96,13 @@ pub struct Core {
     key_update_requested: bool,
     /// KeyUpdates we sent (RFC 9846 §4.7.3 caps them).
     key_updates_sent: u64,
+    /// How many bytes at the front of `out` reach the end of our last
+    /// KeyUpdate: 0 once the transport has taken it (see
+    /// `received_key_update`).
+    key_update_unsent: usize,
+    /// The same for our last post-handshake authentication flight (see
+    /// `queue_answer`).
+    answer_unsent: usize,
 }
 
 /// RFC 9846 §4.7.3: "sending implementations MUST NOT allow the epoch --
@@ -134,6 +143,7 @@ impl Core {
             ccs_allowed: false,
             key_log,
             side: if is_client { "client" } else { "server" },
+            is_client,
             client_random: [0; 32],
             empty_records: 0,
             warnings: 0,
@@ -142,6 +152,8 @@ impl Core {
             limits: Limits::default(),
             key_update_requested: false,
             key_updates_sent: 0,
+            key_update_unsent: 0,
+            answer_unsent: 0,
         }
     }
 
@@ -251,6 +263,8 @@ impl Core {
     pub fn consume_output(&mut self, n: usize) {
         let n = n.min(self.out.len());
         self.out.drain(..n);
+        self.key_update_unsent = self.key_update_unsent.saturating_sub(n);
+        self.answer_unsent = self.answer_unsent.saturating_sub(n);
     }
 
     pub fn next_event(&mut self) -> Option<Event> {
@@ -264,9 +278,13 @@ impl Core {
     /// Whether more transport bytes are useful now (see
     /// `Connection::wants_read`).
     pub fn wants_read(&self) -> bool {
+        let unread = self.deframer.plaintext().len();
+        // With nothing unread, reading is always useful: a limit of 0
+        // means "only once the application took everything", never "not
+        // at all" (a driver would wait forever, or spin).
         self.error.is_none()
             && !self.received_close
-            && self.deframer.plaintext().len() < self.limits.max_buffered_data
+            && (unread == 0 || unread < self.limits.max_buffered_data)
     }
 
     pub fn consume_received_data(&mut self, n: usize) {
@@ -486,6 +504,10 @@ impl Core {
             Summary(&self.negotiated)
         );
         self.ccs_allowed = false;
+        if self.is_client {
+            // RFC 9846 §4.7.1: NewSessionTicket comes now, and only to us.
+            self.joiner.allow_large_tickets();
+        }
         self.events.push_back(Event::HandshakeComplete);
         self.flush_handshake()?;
         // What an earlier flight left (see flush_handshake).
@@ -508,6 +530,27 @@ impl Core {
     pub fn queue_handshake(&mut self, raw: &[u8]) {
         log::debug!("{}: sending {}", self.side, MessageNames(raw));
         self.hs_out.extend_from_slice(raw);
+    }
+
+    /// Whether our answer to the peer's last post-handshake request (see
+    /// [`queue_answer`](Self::queue_answer)) is still in `pending_output`,
+    /// not yet taken by the transport: the peer cannot have read it.
+    pub fn answer_unsent(&self) -> bool {
+        self.answer_unsent > 0
+    }
+
+    /// Queues and seals `flight`, the answer a post-handshake request of
+    /// the peer's obliges us to send (a client's authentication flight,
+    /// RFC 9846 §4.7.2), and remembers where it ends in `pending_output`,
+    /// so that a peer which asks again before it can have read the answer
+    /// is recognised ([`answer_unsent`](Self::answer_unsent)): a driver
+    /// that reads without writing would otherwise hold one answer per
+    /// request, without bound.
+    pub fn queue_answer(&mut self, flight: &[u8]) -> Result<(), Error> {
+        self.queue_handshake(flight);
+        self.flush_handshake()?;
+        self.answer_unsent = self.out.len();
+        Ok(())
     }
 
     /// Emits queued handshake bytes as records under the current write state.
@@ -612,6 +655,7 @@ impl Core {
             .as_mut()
             .ok_or(Error::Internal("KeyUpdate without a key"))?;
         sealer.seal(ContentType::HANDSHAKE, &msg, pad, &mut self.out)?;
+        self.key_update_unsent = self.out.len();
         let current = self
             .write_secret
             .as_ref()
@@ -647,9 +691,18 @@ impl Core {
         self.key_update_requested = false;
         // RFC 9846 §4.7.3: an update that would pass the epoch cap is not
         // sent; the request is then ignored (receivers never enforce it).
+        // Nor is one sent while a KeyUpdate of ours is still in
+        // `pending_output`: the peer cannot have received it, so this
+        // request breaks §4.7.3's "MUST NOT send another KeyUpdate with
+        // request_update set to "update_requested"" (until it receives
+        // ours), and the queued KeyUpdate already precedes our next
+        // application data, which is all the request asks. Answering
+        // each one would let a peer grow the output of a driver that
+        // reads without writing by a record per request.
         if req == KeyUpdateRequest::UPDATE_REQUESTED
             && !self.sent_close
             && self.key_updates_sent < MAX_KEY_UPDATES_SENT
+            && self.key_update_unsent == 0
         {
             self.send_key_update(KeyUpdateRequest::UPDATE_NOT_REQUESTED)?;
         }
@@ -660,12 +713,19 @@ impl Core {
 
     /// Reads and dispatches one record.
     pub fn read_record(&mut self) -> Result<Received, Error> {
+        if self.received_close {
+            // RFC 9846 §6.1: "Any data received after a closure alert has
+            // been received MUST be ignored." Not even framed: it need not
+            // be TLS (a protocol may go on in the clear after the close,
+            // §6.1), and it is unauthenticated until opened, so it can
+            // neither turn the clean close into an error nor draw an
+            // alert. The application data before the close stays.
+            self.deframer.discard_input();
+            return Ok(Received::Nothing);
+        }
         let Some(rec) = self.deframer.next_record()? else {
             return Ok(Received::Nothing);
         };
-        if self.received_close {
-            return Err(PeerMisbehaved::DataAfterClose.into());
-        }
         let header = rec.header();
         let OpaqueRecord {
             typ,
@@ -720,8 +780,29 @@ impl Core {
                     .into());
                 }
                 let len = payload.len();
+                // RFC 8449 §4: a record_size_limit binds records sent after
+                // it reached the peer. 0-RTT is written before the client
+                // reads our EncryptedExtensions: early records (accepted,
+                // under the early key, or refused, to be skipped) may be
+                // as large as the protocol allows; a refused one is tried
+                // whatever its size, as any record that fails to open is
+                // skipped (RFC 9846 §4.3.10).
+                let limit = if self.early_read.is_some() {
+                    MAX_INNER_PLAINTEXT
+                } else {
+                    self.recv_max_inner
+                };
+                let tried = if self.skip_early > 0 {
+                    MAX_INNER_PLAINTEXT
+                } else {
+                    limit
+                };
                 // Opened where it lies in the receive buffer: no copy.
-                match opener.open(&header, payload, self.recv_max_inner) {
+                match opener.open(&header, payload, tried) {
+                    // One that opens is no early data: the limit holds.
+                    Ok(_) if len.saturating_sub(TAG_LEN) > limit => {
+                        return Err(Error::RecordOverflow);
+                    }
                     Ok((inner, n)) => {
                         self.skip_early = 0;
                         self.read_opened = true;

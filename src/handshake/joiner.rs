@@ -19,6 +19,9 @@ pub struct Joiner {
     /// Bytes still unhandled in a batch lent out by [`Joiner::lend`]: they
     /// count as buffered (a key change must not split them, §5.1).
     lent: usize,
+    /// A NewSessionTicket may be longer than `max` (see
+    /// [`Joiner::allow_large_tickets`]).
+    large_tickets: bool,
 }
 
 impl Default for Joiner {
@@ -27,6 +30,7 @@ impl Default for Joiner {
             buf: Vec::new(),
             max: crate::config::Limits::default().max_handshake_message,
             lent: 0,
+            large_tickets: false,
         }
     }
 }
@@ -41,8 +45,9 @@ const MAX_NEW_SESSION_TICKET: usize = 4 + 4 + 4 + (1 + 255) + (2 + 0xffff) + (2 
 /// The whole-message length (4-byte header included) at the start of
 /// `buf`: `None` while incomplete, an error when the header announces more
 /// than `max` (judged from the header, so an oversized message is refused
-/// before its body is buffered).
-fn whole_message(buf: &[u8], max: usize) -> Result<Option<usize>, Error> {
+/// before its body is buffered); with `large_tickets`, a NewSessionTicket
+/// may announce up to [`MAX_NEW_SESSION_TICKET`].
+fn whole_message(buf: &[u8], max: usize, large_tickets: bool) -> Result<Option<usize>, Error> {
     let len = match buf.get(1..4) {
         Some([a, b, c]) => u32::from_be_bytes([0, *a, *b, *c]) as usize,
         _ => return Ok(None),
@@ -52,7 +57,7 @@ fn whole_message(buf: &[u8], max: usize) -> Result<Option<usize>, Error> {
     // 9846 §4.7.1), more than the default limit leaves room for; a client
     // reads it (and ignores a ticket no ClientHello could carry) rather
     // than fail the connection.
-    let max = if buf.first() == Some(&NEW_SESSION_TICKET) {
+    let max = if large_tickets && buf.first() == Some(&NEW_SESSION_TICKET) {
         max.max(MAX_NEW_SESSION_TICKET)
     } else {
         max
@@ -73,13 +78,14 @@ pub struct Batch {
     buf: Vec<u8>,
     pos: usize,
     max: usize,
+    large_tickets: bool,
 }
 
 impl Batch {
     /// The next whole message and how many bytes of the batch follow it.
     pub fn next_message(&mut self) -> Result<Option<(&[u8], usize)>, Error> {
         let rest = self.buf.get(self.pos..).unwrap_or_default();
-        let Some(total) = whole_message(rest, self.max)? else {
+        let Some(total) = whole_message(rest, self.max, self.large_tickets)? else {
             return Ok(None);
         };
         let start = self.pos;
@@ -93,6 +99,16 @@ impl Joiner {
     /// Sets the largest message accepted (header included).
     pub fn set_max(&mut self, max: usize) {
         self.max = max;
+    }
+
+    /// From now on a NewSessionTicket may exceed the limit (a ticket of
+    /// 65535 bytes is legal, RFC 9846 §4.7.1): for a client whose
+    /// handshake is complete, the only one that may receive one. Anywhere
+    /// else the message is refused from its header like any other, so the
+    /// exception never makes a server (or a handshake) buffer past the
+    /// configured limit.
+    pub fn allow_large_tickets(&mut self) {
+        self.large_tickets = true;
     }
 
     /// Appends the content of one handshake record.
@@ -121,13 +137,14 @@ impl Joiner {
     /// that messages are handled where they lie instead of each being
     /// copied out; give the batch back with [`Joiner::restore`].
     pub fn lend(&mut self) -> Result<Option<Batch>, Error> {
-        if whole_message(&self.buf, self.max)?.is_none() {
+        if whole_message(&self.buf, self.max, self.large_tickets)?.is_none() {
             return Ok(None);
         }
         Ok(Some(Batch {
             buf: core::mem::take(&mut self.buf),
             pos: 0,
             max: self.max,
+            large_tickets: self.large_tickets,
         }))
     }
 
@@ -148,7 +165,7 @@ impl Joiner {
 
     /// The next whole message (4-byte header included), if buffered.
     pub fn next_message(&mut self) -> Result<Option<Vec<u8>>, Error> {
-        let Some(total) = whole_message(&self.buf, self.max)? else {
+        let Some(total) = whole_message(&self.buf, self.max, self.large_tickets)? else {
             return Ok(None);
         };
         let rest = self.buf.split_off(total);

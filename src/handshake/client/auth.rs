@@ -71,6 +71,18 @@ impl ClientHs {
         cr: CertificateRequest,
         raw: &[u8],
     ) -> Result<(), Error> {
+        // RFC 9846 §4.7.2 lets a server ask again at any time, but one that
+        // follows it asks after reading our answer to the last request
+        // (OpenSSL and our own server keep one outstanding), which it
+        // cannot have done while that answer is still in our output.
+        // Answering would cost a signature and queue a chain per request,
+        // without bound for a driver that reads without writing.
+        if core.answer_unsent() {
+            return Err(PeerMisbehaved::TooMany(
+                "post-handshake CertificateRequests before our answer to the last one was sent",
+            )
+            .into());
+        }
         let req = check_certificate_request(cr, true)?;
         let mut t = self
             .pha_transcript
@@ -109,7 +121,7 @@ impl ClientHs {
         let vd = key_schedule::finished_verify_data(hash, key.as_ref(), th.as_ref());
         flight.extend_from_slice(&common::finished_message(vd.as_ref()));
         if !core.sent_close() {
-            core.queue_handshake(&flight);
+            core.queue_answer(&flight)?;
         }
         Ok(())
     }

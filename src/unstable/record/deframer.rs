@@ -159,6 +159,14 @@ impl Deframer {
         }
     }
 
+    /// Drops the received bytes not yet returned as records (input to be
+    /// ignored); the kept plaintext stays.
+    pub fn discard_input(&mut self) {
+        self.end_loan();
+        self.buf.truncate(self.start);
+        self.reset_if_empty();
+    }
+
     /// Frees the buffer when it holds nothing (an idle connection).
     pub fn release(&mut self) {
         self.end_loan();
