@@ -118,9 +118,6 @@ pub enum PeerMisbehaved {
     InvalidKeyShare,
     /// Too many of something bounded (empty records, warnings, KeyUpdates, CCS); `unexpected_message`.
     TooMany(&'static str),
-    /// Data after close_notify (`unexpected_message`). No longer returned:
-    /// RFC 9846 §6.1 says such data "MUST be ignored", and it is.
-    DataAfterClose,
     /// A handshake message longer than the configured
     /// [`Limits::max_handshake_message`](crate::config::Limits) (`illegal_parameter`,
     /// as OpenSSL answers an excessive message).
@@ -146,8 +143,7 @@ impl PeerMisbehaved {
             | Self::EmptyFragment
             | Self::IllegalChangeCipherSpec
             | Self::SecondHelloRetryRequest
-            | Self::TooMany(_)
-            | Self::DataAfterClose => A::UNEXPECTED_MESSAGE,
+            | Self::TooMany(_) => A::UNEXPECTED_MESSAGE,
             Self::IllegalParameter(_)
             | Self::DowngradeDetected
             | Self::IllegalHelloRetryRequest(_)
@@ -182,7 +178,6 @@ impl fmt::Display for PeerMisbehaved {
             Self::SelectedUnofferedParameter(w) => write!(f, "the peer selected a {w} that was not offered"),
             Self::InvalidKeyShare => f.write_str("the peer's key share is not a valid public value"),
             Self::TooMany(w) => write!(f, "too many {w}"),
-            Self::DataAfterClose => f.write_str("data after close_notify"),
             Self::MessageTooLarge { len, limit } => write!(f, "a handshake message of {len} bytes exceeds the limit of {limit}"),
             Self::IllegalLegacyVersion(w) => write!(f, "{w} is not 0x0303 (TLS 1.2), which TLS 1.3 requires"),
         }
