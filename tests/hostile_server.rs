@@ -322,7 +322,40 @@ fn second_client_hello_without_requested_share() {
                 }
             })
         },
-        PeerMisbehaved::IllegalParameter("second ClientHello lacks the requested key share").into(),
+        PeerMisbehaved::IllegalParameter(
+            "second ClientHello must carry the requested key share alone",
+        )
+        .into(),
+        AlertDescription::ILLEGAL_PARAMETER,
+    );
+}
+
+/// RFC 9846 §4.2.2: after a HelloRetryRequest for a group the client
+/// replaces its shares with "a single KeyShareEntry from the indicated
+/// group"; a second share besides it (for a group it offered) is refused,
+/// as OpenSSL refuses it.
+#[test]
+fn second_client_hello_must_carry_the_requested_share_alone() {
+    retry_fails(
+        |ch| {
+            ch.extensions.iter_mut().for_each(|e| {
+                if let ClientExtension::KeyShare(k) = e {
+                    let mut p256 = vec![4u8];
+                    p256.extend([0x11; 64]);
+                    k.insert(
+                        0,
+                        tls13::unstable::msgs::extensions::KeyShareEntry {
+                            group: NamedGroup::SECP256R1,
+                            payload: p256,
+                        },
+                    );
+                }
+            })
+        },
+        PeerMisbehaved::IllegalParameter(
+            "second ClientHello must carry the requested key share alone",
+        )
+        .into(),
         AlertDescription::ILLEGAL_PARAMETER,
     );
 }
@@ -751,6 +784,42 @@ fn acceptor_refuses_invalid_server_name() {
             AlertDescription::ILLEGAL_PARAMETER
         );
     }
+}
+
+/// An acceptor reads the ClientHello before any configuration is chosen,
+/// under the limits it was made with: a hello with more extensions than
+/// the default `max_extensions` is refused by `Acceptor::new` and read by
+/// an acceptor given the limits of a configuration that allows them.
+#[test]
+fn acceptor_reads_the_hello_under_the_limits_it_is_given() {
+    let mut m = Mitm::new();
+    let mut ch1 = m.take_client();
+    let HandshakeMessage::ClientHello(mut ch) = parse(&records(&ch1)[0].1) else {
+        panic!()
+    };
+    let pad = ch.extensions.len();
+    for i in 0..(300 - pad) {
+        ch.extensions.insert(
+            0,
+            ClientExtension::Unknown(tls13::unstable::msgs::extensions::UnknownExtension {
+                typ: ExtensionType(0xfa00 + i as u16),
+                body: Vec::new(),
+            }),
+        );
+    }
+    ch1 = ch_record(ch);
+    let mut strict = tls13::conn::accept::Acceptor::new();
+    assert!(matches!(
+        strict.receive(&ch1),
+        Err(Error::InvalidMessage(InvalidMessage::ListTooLong { .. }))
+    ));
+    let limits = tls13::config::Limits {
+        max_extensions: 512,
+        ..Default::default()
+    };
+    let mut loose = tls13::conn::accept::Acceptor::with_limits(limits);
+    loose.receive(&ch1).unwrap();
+    assert!(loose.client_hello().is_some());
 }
 
 /// The client never puts an invalid name in SNI: IP addresses are not

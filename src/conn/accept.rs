@@ -59,10 +59,9 @@ use crate::msgs::handshake::{ClientExtension, ClientHello, HandshakeMessage};
 use crate::verify::ClientHelloInfo;
 
 /// Bound on the bytes kept before a config is chosen: the largest
-/// ClientHello (under the default [`Limits`]), its record headers, and
+/// ClientHello (under the acceptor's [`Limits`]), its record headers, and
 /// what a suspended connection may buffer besides.
-fn max_kept() -> usize {
-    let l = Limits::default();
+fn max_kept(l: &Limits) -> usize {
     l.max_handshake_message
         .saturating_add(l.max_handshake_message >> 8)
         .saturating_add(l.max_suspended_input)
@@ -85,6 +84,8 @@ pub struct Acceptor {
     out: Vec<u8>,
     /// `accept` succeeded: the input belongs to the connection now.
     accepted: bool,
+    /// What the first flight is held to (see [`Acceptor::with_limits`]).
+    limits: Limits,
 }
 
 impl Default for Acceptor {
@@ -103,14 +104,27 @@ impl core::fmt::Debug for Acceptor {
 }
 
 impl Acceptor {
-    /// An acceptor waiting for a ClientHello.
+    /// An acceptor waiting for a ClientHello, which it reads under the
+    /// default [`Limits`].
     pub fn new() -> Self {
+        Self::with_limits(Limits::default())
+    }
+
+    /// An acceptor that reads the ClientHello under `limits`. The hello is
+    /// parsed before any configuration is chosen, so these are what it is
+    /// held to: give the limits of the most permissive configuration the
+    /// acceptor may choose (the chosen one then applies its own, when
+    /// [`accept`](Self::accept) hands the same bytes to its connection).
+    pub fn with_limits(limits: Limits) -> Self {
+        let mut core = Core::new(PaddingPolicy::None, None, false);
+        core.set_limits(limits);
         Self {
-            core: Core::new(PaddingPolicy::None, None, false),
+            core,
             received: Vec::new(),
             hello: None,
             out: Vec::new(),
             accepted: false,
+            limits,
         }
     }
 
@@ -122,7 +136,7 @@ impl Acceptor {
     pub fn receive(&mut self, data: &[u8]) -> Result<(), Error> {
         self.core.check_usable()?;
         self.check_not_accepted()?;
-        if self.received.len().saturating_add(data.len()) > max_kept() {
+        if self.received.len().saturating_add(data.len()) > max_kept(&self.limits) {
             let e = PeerMisbehaved::TooMany("bytes before the ClientHello was accepted").into();
             return self.fail(e);
         }

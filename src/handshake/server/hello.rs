@@ -152,9 +152,11 @@ impl ServerHs {
             if cookie != Some(&r.cookie) {
                 return Err(PeerMisbehaved::IllegalParameter("cookie not echoed").into());
             }
-            if with_share != Some(r.group) {
+            // §4.2.2: the shares are replaced by "a single KeyShareEntry
+            // from the indicated group".
+            if with_share != Some(r.group) || shares.len() != 1 {
                 return Err(PeerMisbehaved::IllegalParameter(
-                    "second ClientHello lacks the requested key share",
+                    "second ClientHello must carry the requested key share alone",
                 )
                 .into());
             }
