@@ -12,81 +12,20 @@
 mod pair;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use pair::{Feed, Pair, client_builder, identity, server_builder};
+use pair::{Clock, Feed, Pair, World, client_builder, identity, server_builder};
 use tls13::certgen::KeyType;
 use tls13::config::{ClientAuth, ServerConfig, TicketInfo, TicketProducer, TimeSource};
-use tls13::crypto::OsRandom;
 use tls13::crypto::sign::SigningKey;
 use tls13::error::{CertificateError, PeerMisbehaved};
-use tls13::resumption::{ClientSessionCache, ServerSession, StatelessTicketer};
+use tls13::resumption::ServerSession;
 use tls13::unstable::msgs::enums::{AlertDescription, NamedGroup, PskKeyExchangeMode};
 use tls13::unstable::msgs::handshake::{ClientExtension, ClientHello};
 use tls13::{
     ClientCertVerifier, ClientConfig, ClientConnection, Decision, Error, Event,
     PinnedClientCertVerifier, ServerConnection,
 };
-
-/// A clock the test moves (milliseconds).
-struct Clock(AtomicU64);
-impl Clock {
-    fn new() -> Arc<Self> {
-        Arc::new(Self(AtomicU64::new(1_800_000_000_000)))
-    }
-    fn at(ms: u64) -> Arc<Self> {
-        Arc::new(Self(AtomicU64::new(ms)))
-    }
-    fn advance_ms(&self, ms: u64) {
-        self.0.fetch_add(ms, Ordering::SeqCst);
-    }
-}
-impl TimeSource for Clock {
-    fn now_unix(&self) -> u64 {
-        self.0.load(Ordering::SeqCst) / 1000
-    }
-    fn now_unix_millis(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-/// One ticketer shared by every server configuration of a test (reload,
-/// per-name configurations, workers), one client session cache.
-struct World {
-    clock: Arc<Clock>,
-    cache: Arc<ClientSessionCache>,
-    tickets: Arc<dyn TicketProducer>,
-}
-
-impl World {
-    fn new() -> Self {
-        let clock = Clock::new();
-        let tickets = Arc::new(StatelessTicketer::new(
-            Arc::new(OsRandom),
-            clock.clone(),
-            3600,
-        ));
-        Self {
-            clock,
-            cache: Arc::new(ClientSessionCache::default()),
-            tickets,
-        }
-    }
-
-    /// A client configuration sharing the cache; build it once and reuse
-    /// the `Arc` for every connection of one client.
-    fn client(&self) -> tls13::config::ClientConfigBuilder {
-        client_builder(KeyType::EcdsaP256)
-            .time(self.clock.clone())
-            .session_store(Some(self.cache.clone()))
-    }
-
-    fn server(&self) -> tls13::config::ServerConfigBuilder {
-        server_builder(KeyType::EcdsaP256)
-            .time(self.clock.clone())
-            .tickets(self.tickets.clone(), 1, 7200)
-    }
-}
 
 fn pair(c: &Arc<ClientConfig>, s: ServerConfig, feed: Feed) -> Pair {
     Pair::from_connections(
