@@ -5,11 +5,13 @@
 //! a real server's flight, opened, edited and resealed with the real
 //! handshake secret (see `forge`).
 
+mod canned;
 mod forge;
 mod pair;
 
 use std::sync::Arc;
 
+use canned::Verdict;
 use forge::*;
 use tls13::ClientConnection;
 use tls13::error::{Error, InvalidMessage, PeerMisbehaved};
@@ -1048,24 +1050,11 @@ fn key_update_and_partial_message_span_key_change() {
 
 // ---- Negotiated::peer_certificates only after acceptance (issue 11 #13) ----
 
-struct DeferVerify;
-impl tls13::ServerCertVerifier for DeferVerify {
-    fn verify_server_cert(
-        &self,
-        _: &[u8],
-        _: &[Vec<u8>],
-        _: &tls13::verify::ServerName,
-        _: u64,
-    ) -> tls13::Decision<Result<(), tls13::error::CertificateError>> {
-        tls13::Decision::Deferred
-    }
-}
-
 /// A client whose verifier defers, after the server's whole flight.
 fn deferred_client() -> ClientConnection {
     let mut c = ClientConnection::new(
         Arc::new(
-            tls13::ClientConfig::builder(Arc::new(DeferVerify))
+            tls13::ClientConfig::builder(Arc::new(Verdict::Defer))
                 .build()
                 .unwrap(),
         ),

@@ -9,11 +9,13 @@
 //! Every test here uses only APIs that predate these rules, so each one
 //! fails on the code before them for the behaviour it names.
 
+mod canned;
 mod pair;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use canned::Verdict;
 use pair::{Clock, Feed, Pair, World, client_builder, identity, server_builder};
 use tls13::certgen::KeyType;
 use tls13::config::{ClientAuth, ServerConfig, TicketInfo, TicketProducer, TimeSource};
@@ -23,8 +25,7 @@ use tls13::resumption::ServerSession;
 use tls13::unstable::msgs::enums::{AlertDescription, NamedGroup, PskKeyExchangeMode};
 use tls13::unstable::msgs::handshake::{ClientExtension, ClientHello};
 use tls13::{
-    ClientCertVerifier, ClientConfig, ClientConnection, Decision, Error, Event,
-    PinnedClientCertVerifier, ServerConnection,
+    ClientConfig, ClientConnection, Error, Event, PinnedClientCertVerifier, ServerConnection,
 };
 
 fn pair(c: &Arc<ClientConfig>, s: ServerConfig, feed: Feed) -> Pair {
@@ -192,26 +193,13 @@ fn config_without_client_auth_resumes_without_claiming_the_identity() {
     assert!(!p.server.negotiated().peer_raw_public_key);
 }
 
-/// Defers every decision; the test answers.
-struct Deferring;
-impl ClientCertVerifier for Deferring {
-    fn verify_client_cert(
-        &self,
-        _: &[u8],
-        _: &[Vec<u8>],
-        _: u64,
-    ) -> Decision<Result<(), CertificateError>> {
-        Decision::Deferred
-    }
-}
-
 #[test]
 fn deferred_verifier_checks_the_resumed_identity_again() {
     let w = World::new();
     let client = authenticating_client(&w, KeyType::EcdsaP384);
     let server = || {
         w.server()
-            .client_auth(ClientAuth::Required(Arc::new(Deferring)))
+            .client_auth(ClientAuth::Required(Arc::new(Verdict::Defer)))
             .build()
             .unwrap()
     };

@@ -6,22 +6,23 @@
 //! whose verifier accepts the server's chain and whose client credentials
 //! are the ones the session used.
 
+mod canned;
 mod pair;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use canned::Verdict;
 use pair::{Feed, Pair, client_builder, identity, server_builder};
 use tls13::certgen::KeyType;
 use tls13::config::{ClientAuth, ServerConfig, SystemTimeSource, TicketInfo, TicketProducer};
 use tls13::crypto::sign::SigningKey;
-use tls13::error::CertificateError;
 use tls13::resumption::{ClientSessionCache, SessionKey};
 use tls13::unstable::msgs::enums::PskKeyExchangeMode;
 use tls13::unstable::msgs::handshake::{ClientExtension, ClientHello};
 use tls13::{
-    ClientConfig, ClientConnection, Decision, Error, PinnedCertVerifier, PinnedClientCertVerifier,
-    ServerCertVerifier, ServerConnection, ServerName,
+    ClientConfig, ClientConnection, Error, PinnedCertVerifier, PinnedClientCertVerifier,
+    ServerConnection,
 };
 
 /// The client's session cache and the server's ticket key, shared by the
@@ -81,25 +82,11 @@ fn named_scope_is_shared_across_configurations_that_accept_the_session() {
     assert!(p.client.negotiated().resumed);
 }
 
-/// Accepts any server certificate.
-struct AcceptAnything;
-impl ServerCertVerifier for AcceptAnything {
-    fn verify_server_cert(
-        &self,
-        _: &[u8],
-        _: &[Vec<u8>],
-        _: &ServerName,
-        _: u64,
-    ) -> Decision<Result<(), CertificateError>> {
-        Decision::Ready(Ok(()))
-    }
-}
-
 #[test]
 fn strict_configuration_does_not_resume_what_a_permissive_one_accepted() {
     let w = World::system();
     let permissive = Arc::new(
-        ClientConfig::builder(Arc::new(AcceptAnything))
+        ClientConfig::builder(Arc::new(Verdict::Accept))
             .session_store(Some(w.cache.clone()))
             .build()
             .unwrap(),
