@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use pair::{Clock, Feed, Pair, World, client_builder, server_builder};
 use tls13::certgen::KeyType;
-use tls13::config::{ServerConfig, TicketProducer, TimeSource};
+use tls13::config::{ServerConfig, TicketProducer};
 use tls13::crypto::OsRandom;
 use tls13::crypto::hash::HashAlgorithm;
 use tls13::error::PeerMisbehaved;
@@ -291,16 +291,9 @@ fn expired_ticket_falls_back_to_full_handshake() {
     connect(w.client().build().unwrap(), s());
     // The client's own clock says it is fresh; the server's says it is too
     // old (lifetime 100 s).
-    let client_clock = Clock::new();
-    client_clock
-        .0
-        .store(w.clock.now_unix_millis(), Ordering::SeqCst);
+    let (c, _client_clock) = w.client_on_own_clock();
     w.clock.advance_ms(101_000);
-    let c = client_builder(KeyType::EcdsaP256)
-        .time(client_clock)
-        .session_store(Some(w.cache.clone()))
-        .build()
-        .unwrap();
+    let c = c.build().unwrap();
     let p = connect(c, s());
     assert!(!p.server.negotiated().resumed);
     // And a client does not offer a ticket it knows to be expired.
@@ -504,15 +497,9 @@ fn replayed_zero_rtt_is_refused() {
 fn early_data_outside_the_freshness_window_is_refused() {
     let (w, server) = early_world(1000);
     // The client's clock lags 60 s behind: its ticket age is off.
-    let lagging = Clock::new();
-    lagging.0.store(w.clock.now_unix_millis(), Ordering::SeqCst);
+    let (lagging, _) = w.client_on_own_clock();
     w.clock.advance_ms(60_000);
-    let c = client_builder(KeyType::EcdsaP256)
-        .time(lagging)
-        .session_store(Some(w.cache.clone()))
-        .enable_early_data(true)
-        .build()
-        .unwrap();
+    let c = lagging.enable_early_data(true).build().unwrap();
     let mut p = scoped(c, server(1000), Feed::Whole);
     p.client.send_early_data(b"late").unwrap();
     p.run().unwrap();
@@ -727,15 +714,9 @@ fn strike_register_window_travels_with_the_ticketer() {
     );
     // The client's clock lags 30 s: outside the default 10 s window,
     // inside this one.
-    let lagging = Clock::new();
-    lagging.0.store(w.clock.now_unix_millis(), Ordering::SeqCst);
+    let (lagging, _) = w.client_on_own_clock();
     w.clock.advance_ms(30_000);
-    let c = client_builder(KeyType::EcdsaP256)
-        .time(lagging)
-        .session_store(Some(w.cache.clone()))
-        .enable_early_data(true)
-        .build()
-        .unwrap();
+    let c = lagging.enable_early_data(true).build().unwrap();
     let mut client = client_conn(c);
     client.send_early_data(b"once").unwrap();
     let flight = client.pending_output().to_vec();

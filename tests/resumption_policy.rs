@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use canned::Verdict;
 use pair::{Clock, Feed, Pair, World, client_builder, identity, server_builder};
 use tls13::certgen::KeyType;
-use tls13::config::{ClientAuth, ServerConfig, TicketInfo, TicketProducer, TimeSource};
+use tls13::config::{ClientAuth, ServerConfig, TicketInfo, TicketProducer};
 use tls13::crypto::sign::SigningKey;
 use tls13::error::{CertificateError, PeerMisbehaved};
 use tls13::resumption::ServerSession;
@@ -303,15 +303,8 @@ fn zero_rtt_replay_to_another_config_sharing_the_tickets_is_refused() {
 #[test]
 fn zero_rtt_replay_is_refused_while_the_clients_age_ran_ahead() {
     let w = World::new();
-    let client_clock = Clock::at(w.clock.now_unix_millis());
-    let c = Arc::new(
-        client_builder(KeyType::EcdsaP256)
-            .time(client_clock.clone())
-            .session_store(Some(w.cache.clone()))
-            .enable_early_data(true)
-            .build()
-            .unwrap(),
-    );
+    let (c, client_clock) = w.client_on_own_clock();
+    let c = Arc::new(c.enable_early_data(true).build().unwrap());
     let s = || Arc::new(w.server().max_early_data_size(1000).build().unwrap());
     connect(&c, w.server().max_early_data_size(1000).build().unwrap());
     // The client's clock then runs 9 s ahead of the server's: its ticket

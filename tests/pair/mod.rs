@@ -120,6 +120,14 @@ impl World {
     pub fn new() -> Self {
         Self::on(Clock::new())
     }
+
+    /// A client configuration as [`World::client`]'s, but on a clock of
+    /// its own set to the world's time (returned): the test moves either
+    /// clock alone.
+    pub fn client_on_own_clock(&self) -> (tls13::config::ClientConfigBuilder, Arc<Clock>) {
+        let clock = Clock::at(self.clock.now_unix_millis());
+        (self.client_on(clock.clone()), clock)
+    }
 }
 
 impl World<SystemTimeSource> {
@@ -148,8 +156,12 @@ impl<T: TimeSource + 'static> World<T> {
     /// sharing the cache; build it once and reuse the `Arc` for every
     /// connection of one client.
     pub fn client(&self) -> tls13::config::ClientConfigBuilder {
+        self.client_on(self.clock.clone())
+    }
+
+    fn client_on(&self, clock: Arc<dyn TimeSource>) -> tls13::config::ClientConfigBuilder {
         client_builder(KeyType::EcdsaP256)
-            .time(self.clock.clone())
+            .time(clock)
             .session_store(Some(self.cache.clone()))
     }
 
