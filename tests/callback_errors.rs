@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use canned::{Keyless, Verdict};
-use pair::{Feed, Pair, client_builder, identity, server_builder};
+use pair::{Feed, Pair, client_builder, identity, pinned_client, server_builder};
 use tls13::certgen::KeyType;
 use tls13::config::{ClientAuth, CookieGenerator, TicketInfo, TicketProducer};
 use tls13::crypto::sign::SigningKey;
@@ -25,7 +25,7 @@ use tls13::error::CertificateError;
 use tls13::unstable::msgs::enums::{AlertDescription, NamedGroup};
 use tls13::{
     CertificateRequestInfo, CertifiedKey, ClientHelloInfo, Connection, Decision, Error,
-    PinnedClientCertVerifier, ResolvesClientCert, ResolvesServerCert, Signer,
+    ResolvesClientCert, ResolvesServerCert, Signer,
 };
 
 fn oops() -> Error {
@@ -295,9 +295,7 @@ fn client_auth_pair(defer: bool) -> Pair {
         .build()
         .unwrap();
     let server = server_builder(KeyType::EcdsaP256)
-        .client_auth(ClientAuth::Required(Arc::new(
-            PinnedClientCertVerifier::new(vec![identity(KeyType::Ed25519).leaf.clone()]),
-        )))
+        .client_auth(ClientAuth::Required(pinned_client(KeyType::Ed25519)))
         .build()
         .unwrap();
     Pair::new(client, server, Feed::Whole)

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use canned::Verdict;
-use pair::{Clock, Feed, Pair, World, client_builder, identity, server_builder};
+use pair::{Clock, Feed, Pair, World, client_builder, identity, pinned_client, server_builder};
 use tls13::certgen::KeyType;
 use tls13::config::{ClientAuth, ServerConfig, TicketInfo, TicketProducer};
 use tls13::crypto::sign::SigningKey;
@@ -24,9 +24,7 @@ use tls13::error::{CertificateError, PeerMisbehaved};
 use tls13::resumption::ServerSession;
 use tls13::unstable::msgs::enums::{AlertDescription, NamedGroup, PskKeyExchangeMode};
 use tls13::unstable::msgs::handshake::{ClientExtension, ClientHello};
-use tls13::{
-    ClientConfig, ClientConnection, Error, Event, PinnedClientCertVerifier, ServerConnection,
-};
+use tls13::{ClientConfig, ClientConnection, Error, Event, ServerConnection};
 
 fn pair(c: &Arc<ClientConfig>, s: ServerConfig, feed: Feed) -> Pair {
     Pair::from_connections(
@@ -48,10 +46,6 @@ fn connect(c: &Arc<ClientConfig>, s: ServerConfig) -> Pair {
 fn client_cert(kind: KeyType) -> (Vec<u8>, SigningKey) {
     let id = identity(kind);
     (id.leaf.clone(), SigningKey::from_der(&id.key).unwrap())
-}
-
-fn pinned(kind: KeyType) -> Arc<PinnedClientCertVerifier> {
-    Arc::new(PinnedClientCertVerifier::new(vec![client_cert(kind).0]))
 }
 
 /// A client that presents `kind`'s certificate when asked.
@@ -78,7 +72,7 @@ fn session_without_client_identity_never_resumes_under_required_auth() {
     // full handshake (not an error), in which the client authenticates.
     let required = || {
         w.server()
-            .client_auth(ClientAuth::Required(pinned(KeyType::EcdsaP384)))
+            .client_auth(ClientAuth::Required(pinned_client(KeyType::EcdsaP384)))
             .build()
             .unwrap()
     };
@@ -104,7 +98,7 @@ fn session_without_client_identity_still_resumes_under_optional_auth() {
     connect(&client, w.server().build().unwrap());
     let s = w
         .server()
-        .client_auth(ClientAuth::Optional(pinned(KeyType::EcdsaP384)))
+        .client_auth(ClientAuth::Optional(pinned_client(KeyType::EcdsaP384)))
         .build()
         .unwrap();
     let p = connect(&client, s);
@@ -119,15 +113,15 @@ fn resumed_client_identity_must_pass_the_resuming_configs_verifier() {
     // Verifier A accepts the client's certificate and the session carries it.
     let a = w
         .server()
-        .client_auth(ClientAuth::Required(pinned(KeyType::EcdsaP384)))
+        .client_auth(ClientAuth::Required(pinned_client(KeyType::EcdsaP384)))
         .build()
         .unwrap();
     connect(&client, a);
     // Verifier B (another virtual host, or a reload that dropped this
     // client) shares the ticket key but accepts only another certificate.
     for auth in [
-        ClientAuth::Required(pinned(KeyType::Ed25519)),
-        ClientAuth::Optional(pinned(KeyType::Ed25519)),
+        ClientAuth::Required(pinned_client(KeyType::Ed25519)),
+        ClientAuth::Optional(pinned_client(KeyType::Ed25519)),
     ] {
         let b = w.server().client_auth(auth).build().unwrap();
         let mut p = pair(&client, b, Feed::Whole);
@@ -141,7 +135,7 @@ fn resumed_client_identity_must_pass_the_resuming_configs_verifier() {
         connect(
             &client,
             w.server()
-                .client_auth(ClientAuth::Required(pinned(KeyType::EcdsaP384)))
+                .client_auth(ClientAuth::Required(pinned_client(KeyType::EcdsaP384)))
                 .build()
                 .unwrap(),
         );
@@ -152,7 +146,7 @@ fn resumed_client_identity_must_pass_the_resuming_configs_verifier() {
 fn resumed_client_identity_of_a_type_no_longer_accepted_is_a_full_handshake() {
     let w = World::new();
     let client = authenticating_client(&w, KeyType::EcdsaP384);
-    let verifier = pinned(KeyType::EcdsaP384);
+    let verifier = pinned_client(KeyType::EcdsaP384);
     connect(
         &client,
         w.server()
@@ -181,7 +175,7 @@ fn config_without_client_auth_resumes_without_claiming_the_identity() {
     connect(
         &client,
         w.server()
-            .client_auth(ClientAuth::Required(pinned(KeyType::EcdsaP384)))
+            .client_auth(ClientAuth::Required(pinned_client(KeyType::EcdsaP384)))
             .build()
             .unwrap(),
     );

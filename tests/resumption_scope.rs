@@ -13,17 +13,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use canned::Verdict;
-use pair::{Feed, Pair, client_builder, identity, server_builder};
+use pair::{Feed, Pair, client_builder, identity, pinned_client, server_builder};
 use tls13::certgen::KeyType;
 use tls13::config::{ClientAuth, ServerConfig, SystemTimeSource, TicketInfo, TicketProducer};
 use tls13::crypto::sign::SigningKey;
 use tls13::resumption::{ClientSessionCache, SessionKey};
 use tls13::unstable::msgs::enums::PskKeyExchangeMode;
 use tls13::unstable::msgs::handshake::{ClientExtension, ClientHello};
-use tls13::{
-    ClientConfig, ClientConnection, Error, PinnedCertVerifier, PinnedClientCertVerifier,
-    ServerConnection,
-};
+use tls13::{ClientConfig, ClientConnection, Error, PinnedCertVerifier, ServerConnection};
 
 /// The client's session cache and the server's ticket key, shared by the
 /// connections of one test, on the system's clock.
@@ -120,9 +117,7 @@ fn with_cert(w: &World, kind: KeyType) -> tls13::config::ClientConfigBuilder {
 
 fn optional_auth(w: &World) -> ServerConfig {
     w.server()
-        .client_auth(ClientAuth::Optional(Arc::new(
-            PinnedClientCertVerifier::new(vec![identity(KeyType::EcdsaP384).leaf.clone()]),
-        )))
+        .client_auth(ClientAuth::Optional(pinned_client(KeyType::EcdsaP384)))
         .build()
         .unwrap()
 }

@@ -10,7 +10,10 @@ use tls13::config::{SystemTimeSource, TicketProducer, TimeSource};
 use tls13::crypto::OsRandom;
 use tls13::crypto::sign::SigningKey;
 use tls13::resumption::{ClientSessionCache, StatelessTicketer};
-use tls13::{ClientConfig, ClientConnection, Connection, Error, Event, PinnedCertVerifier};
+use tls13::{
+    ClientConfig, ClientConnection, Connection, Error, Event, PinnedCertVerifier,
+    PinnedClientCertVerifier,
+};
 use tls13::{ServerConfig, ServerConnection};
 
 pub const NOT_BEFORE: u64 = 1_700_000_000;
@@ -172,6 +175,13 @@ impl<T: TimeSource + 'static> World<T> {
             .time(self.clock.clone())
             .tickets(self.tickets.clone(), self.tickets_per_handshake, 7200)
     }
+}
+
+/// A client verifier that accepts `kind`'s test leaf and nothing else.
+pub fn pinned_client(kind: KeyType) -> Arc<PinnedClientCertVerifier> {
+    Arc::new(PinnedClientCertVerifier::new(vec![
+        identity(kind).leaf.clone(),
+    ]))
 }
 
 /// How bytes are handed over.
