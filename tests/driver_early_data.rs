@@ -13,22 +13,30 @@ use std::sync::Arc;
 
 use tls13::config::SystemTimeSource;
 use tls13::stream::Stream;
-use tls13::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
+use tls13::{ClientConnection, ServerConfig, ServerConnection};
 
 /// The client's session cache (sessions filed under one named scope, since
 /// each connection builds its own config) and the server's ticket key,
 /// shared by the connections of one test, on the system's clock.
 type World = pair::World<SystemTimeSource>;
 
-/// A client of `w` that sends early data, offering `alpn`.
-fn client(w: &World, alpn: &[&[u8]]) -> Arc<ClientConfig> {
-    Arc::new(
+/// A client connection of `w` with early data enabled, offering ALPN "a"
+/// and "b", in the tests' session scope; `EARLY` written as early data
+/// when `early`.
+fn client_conn(w: &World, early: bool) -> ClientConnection {
+    let config = Arc::new(
         w.client()
             .enable_early_data(true)
-            .alpn_protocols(alpn)
+            .alpn_protocols(&[b"a", b"b"])
             .build()
             .unwrap(),
-    )
+    );
+    let mut conn =
+        ClientConnection::with_session_scope(config, "localhost", "early-data-test").unwrap();
+    if early {
+        assert_eq!(conn.send_early_data(EARLY).unwrap(), EARLY.len());
+    }
+    conn
 }
 
 /// A server of `w` (one ticket a handshake) with `alpn` and
@@ -96,15 +104,7 @@ fn blocking_exchange(w: &World, server: Arc<ServerConfig>, early: bool) -> (Vec<
         tls.close().unwrap();
         got
     });
-    let mut conn = ClientConnection::with_session_scope(
-        client(w, &[b"a", b"b"]),
-        "localhost",
-        "early-data-test",
-    )
-    .unwrap();
-    if early {
-        assert_eq!(conn.send_early_data(EARLY).unwrap(), EARLY.len());
-    }
+    let conn = client_conn(w, early);
     let mut tls = Stream::new(conn, TcpStream::connect(("127.0.0.1", port)).unwrap());
     tls.write_all(LATE).unwrap();
     // Reading processes the ticket too.
@@ -159,15 +159,7 @@ async fn tokio_exchange(w: &World, server: Arc<ServerConfig>, early: bool) -> (V
         tls.shutdown().await.unwrap();
         got
     });
-    let mut conn = ClientConnection::with_session_scope(
-        client(w, &[b"a", b"b"]),
-        "localhost",
-        "early-data-test",
-    )
-    .unwrap();
-    if early {
-        assert_eq!(conn.send_early_data(EARLY).unwrap(), EARLY.len());
-    }
+    let conn = client_conn(w, early);
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut tls = tls13::tokio::TlsStream::new(conn, tcp);
     tls.write_all(LATE).await.unwrap();
