@@ -9,22 +9,23 @@
 //! store, key log, client certificate resolver and ticket redemption
 //! cannot fail (they return nothing or an `Option`).
 
+mod canned;
 mod pair;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use pair::{Feed, Pair, client_builder, identity, server_builder};
+use canned::{Keyless, Verdict};
+use pair::{Feed, Pair, client_builder, identity, pinned_client, server_builder};
 use tls13::certgen::KeyType;
 use tls13::config::{ClientAuth, CookieGenerator, TicketInfo, TicketProducer};
 use tls13::crypto::sign::SigningKey;
 use tls13::crypto::{OsRandom, SecureRandom};
 use tls13::error::CertificateError;
-use tls13::unstable::msgs::enums::{AlertDescription, NamedGroup, SignatureScheme};
+use tls13::unstable::msgs::enums::{AlertDescription, NamedGroup};
 use tls13::{
     CertificateRequestInfo, CertifiedKey, ClientHelloInfo, Connection, Decision, Error,
-    PinnedClientCertVerifier, ResolvesClientCert, ResolvesServerCert, ServerCertVerifier,
-    ServerName, Signer,
+    ResolvesClientCert, ResolvesServerCert, Signer,
 };
 
 fn oops() -> Error {
@@ -93,36 +94,17 @@ fn deferred_certificate_resolver_error_sends_internal_error() {
     );
 }
 
-/// A signer whose every signature fails (synchronously or, deferred, in
-/// the answer).
-struct FailingSigner {
-    schemes: Vec<SignatureScheme>,
-    defer: bool,
-}
-impl Signer for FailingSigner {
-    fn schemes(&self) -> Vec<SignatureScheme> {
-        self.schemes.clone()
-    }
-    fn sign(
-        &self,
-        _: SignatureScheme,
-        _: &[u8],
-        _: &dyn SecureRandom,
-    ) -> Decision<Result<Vec<u8>, Error>> {
-        if self.defer {
-            Decision::Deferred
-        } else {
-            Decision::Ready(Err(oops()))
-        }
-    }
-}
-
+/// `kind`'s chain with a signer whose every signature fails (at once or,
+/// deferred, in the answer).
 fn failing_key(kind: KeyType, defer: bool) -> (Vec<Vec<u8>>, Arc<dyn Signer>) {
     let id = identity(kind);
     let schemes = SigningKey::from_der(&id.key).unwrap().schemes().to_vec();
     (
         vec![id.leaf.clone()],
-        Arc::new(FailingSigner { schemes, defer }),
+        Arc::new(Keyless {
+            schemes,
+            fails_with: if defer { None } else { Some(oops()) },
+        }),
     )
 }
 
@@ -257,18 +239,6 @@ fn server_random_source_error_sends_internal_error() {
     fails_and_alerts(&mut p, oops(), AlertDescription::INTERNAL_ERROR);
 }
 
-struct Refusing;
-impl tls13::ClientCertVerifier for Refusing {
-    fn verify_client_cert(
-        &self,
-        _: &[u8],
-        _: &[Vec<u8>],
-        _: u64,
-    ) -> Decision<Result<(), CertificateError>> {
-        Decision::Ready(Err(CertificateError::NotPinned))
-    }
-}
-
 #[test]
 fn client_certificate_verifier_error_sends_its_alert() {
     let id = identity(KeyType::Ed25519);
@@ -280,7 +250,9 @@ fn client_certificate_verifier_error_sends_its_alert() {
         .build()
         .unwrap();
     let server = server_builder(KeyType::EcdsaP256)
-        .client_auth(ClientAuth::Required(Arc::new(Refusing)))
+        .client_auth(ClientAuth::Required(Arc::new(Verdict::Refuse(
+            CertificateError::NotPinned,
+        ))))
         .build()
         .unwrap();
     let mut p = Pair::new(client, server, Feed::Whole);
@@ -290,37 +262,19 @@ fn client_certificate_verifier_error_sends_its_alert() {
 
 // ---- client side ----
 
-struct RefusingServer {
-    defer: bool,
-}
-impl ServerCertVerifier for RefusingServer {
-    fn verify_server_cert(
-        &self,
-        _: &[u8],
-        _: &[Vec<u8>],
-        _: &ServerName,
-        _: u64,
-    ) -> Decision<Result<(), CertificateError>> {
-        if self.defer {
-            Decision::Deferred
-        } else {
-            Decision::Ready(Err(CertificateError::NotPinned))
-        }
-    }
-}
-
 #[test]
 fn server_certificate_verifier_error_sends_its_alert() {
-    let client = tls13::ClientConfig::builder(Arc::new(RefusingServer { defer: false }))
-        .build()
-        .unwrap();
+    let client =
+        tls13::ClientConfig::builder(Arc::new(Verdict::Refuse(CertificateError::NotPinned)))
+            .build()
+            .unwrap();
     let server = server_builder(KeyType::EcdsaP256).build().unwrap();
     let mut p = Pair::new(client, server, Feed::Whole);
     let alert = Error::from(CertificateError::NotPinned).alert().unwrap();
     fails_and_alerts(&mut p, CertificateError::NotPinned.into(), alert);
 
     // Deferred, then refused in the answer.
-    let client = tls13::ClientConfig::builder(Arc::new(RefusingServer { defer: true }))
+    let client = tls13::ClientConfig::builder(Arc::new(Verdict::Defer))
         .build()
         .unwrap();
     let server = server_builder(KeyType::EcdsaP256).build().unwrap();
@@ -341,9 +295,7 @@ fn client_auth_pair(defer: bool) -> Pair {
         .build()
         .unwrap();
     let server = server_builder(KeyType::EcdsaP256)
-        .client_auth(ClientAuth::Required(Arc::new(
-            PinnedClientCertVerifier::new(vec![identity(KeyType::Ed25519).leaf.clone()]),
-        )))
+        .client_auth(ClientAuth::Required(pinned_client(KeyType::Ed25519)))
         .build()
         .unwrap();
     Pair::new(client, server, Feed::Whole)

@@ -11,10 +11,12 @@
 //! `WebPkiClientVerifier`, which builds the path (and rejects a client
 //! certificate without clientAuth).
 
+mod canned;
 mod pair;
 
 use std::sync::{Arc, Mutex, OnceLock};
 
+use canned::Keyless;
 use pair::*;
 use tls13::certgen::{self, Ca, KeyType};
 use tls13::config::ClientAuth;
@@ -577,28 +579,12 @@ fn deferred_client_verification_resumes_on_the_answer() {
     }
 }
 
-/// Always defers.
-struct Remote(SignatureScheme);
-impl Signer for Remote {
-    fn schemes(&self) -> Vec<SignatureScheme> {
-        vec![self.0]
-    }
-    fn sign(
-        &self,
-        _: SignatureScheme,
-        _: &[u8],
-        _: &dyn SecureRandom,
-    ) -> Decision<Result<Vec<u8>, Error>> {
-        Decision::Deferred
-    }
-}
-
 #[test]
 fn deferred_client_signature_resumes_on_the_answer() {
     let kind = KeyType::Rsa2048;
     let ck = CertifiedKey::new(
         chain(kind, Shape::LeafOnly),
-        Arc::new(Remote(SignatureScheme::RSA_PSS_RSAE_SHA384)),
+        Arc::new(Keyless::deferring(SignatureScheme::RSA_PSS_RSAE_SHA384)),
     );
     let client = client_builder(SERVER_KEY)
         .client_cert_resolver(Arc::new(SingleClientCert(Arc::new(ck))))
@@ -644,7 +630,7 @@ fn deferred_client_signature_resumes_on_the_answer() {
     // A signing failure aborts with internal_error.
     let ck = CertifiedKey::new(
         chain(kind, Shape::LeafOnly),
-        Arc::new(Remote(SignatureScheme::RSA_PSS_RSAE_SHA256)),
+        Arc::new(Keyless::deferring(SignatureScheme::RSA_PSS_RSAE_SHA256)),
     );
     let client = client_builder(SERVER_KEY)
         .client_cert_resolver(Arc::new(SingleClientCert(Arc::new(ck))))

@@ -11,55 +11,44 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 
-use pair::{client_builder, server_builder};
-use tls13::certgen::KeyType;
-use tls13::config::{SystemTimeSource, TicketProducer};
-use tls13::crypto::OsRandom;
-use tls13::resumption::{ClientSessionCache, StatelessTicketer};
+use tls13::config::SystemTimeSource;
 use tls13::stream::Stream;
-use tls13::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
+use tls13::{ClientConnection, ServerConfig, ServerConnection};
 
 /// The client's session cache (sessions filed under one named scope, since
-/// each connection builds its own config) and the server's ticket key, shared by the
-/// connections of one test.
-struct World {
-    cache: Arc<ClientSessionCache>,
-    tickets: Arc<dyn TicketProducer>,
+/// each connection builds its own config) and the server's ticket key,
+/// shared by the connections of one test, on the system's clock.
+type World = pair::World<SystemTimeSource>;
+
+/// A client connection of `w` with early data enabled, offering ALPN "a"
+/// and "b", in the tests' session scope; `EARLY` written as early data
+/// when `early`.
+fn client_conn(w: &World, early: bool) -> ClientConnection {
+    let config = Arc::new(
+        w.client()
+            .enable_early_data(true)
+            .alpn_protocols(&[b"a", b"b"])
+            .build()
+            .unwrap(),
+    );
+    let mut conn =
+        ClientConnection::with_session_scope(config, "localhost", "early-data-test").unwrap();
+    if early {
+        assert_eq!(conn.send_early_data(EARLY).unwrap(), EARLY.len());
+    }
+    conn
 }
 
-impl World {
-    fn new() -> Self {
-        Self {
-            cache: Arc::new(ClientSessionCache::default()),
-            tickets: Arc::new(StatelessTicketer::new(
-                Arc::new(OsRandom),
-                Arc::new(SystemTimeSource),
-                3600,
-            )),
-        }
-    }
-
-    fn client(&self, alpn: &[&[u8]]) -> Arc<ClientConfig> {
-        Arc::new(
-            client_builder(KeyType::EcdsaP256)
-                .session_store(Some(self.cache.clone()))
-                .enable_early_data(true)
-                .alpn_protocols(alpn)
-                .build()
-                .unwrap(),
-        )
-    }
-
-    fn server(&self, alpn: &[&[u8]], max_early_data: u32) -> Arc<ServerConfig> {
-        Arc::new(
-            server_builder(KeyType::EcdsaP256)
-                .tickets(self.tickets.clone(), 1, 7200)
-                .max_early_data_size(max_early_data)
-                .alpn_protocols(alpn)
-                .build()
-                .unwrap(),
-        )
-    }
+/// A server of `w` (one ticket a handshake) with `alpn` and
+/// `max_early_data`.
+fn server(w: &World, alpn: &[&[u8]], max_early_data: u32) -> Arc<ServerConfig> {
+    Arc::new(
+        w.server()
+            .max_early_data_size(max_early_data)
+            .alpn_protocols(alpn)
+            .build()
+            .unwrap(),
+    )
 }
 
 const EARLY: &[u8] = b"early ";
@@ -115,15 +104,7 @@ fn blocking_exchange(w: &World, server: Arc<ServerConfig>, early: bool) -> (Vec<
         tls.close().unwrap();
         got
     });
-    let mut conn = ClientConnection::with_session_scope(
-        w.client(&[b"a", b"b"]),
-        "localhost",
-        "early-data-test",
-    )
-    .unwrap();
-    if early {
-        assert_eq!(conn.send_early_data(EARLY).unwrap(), EARLY.len());
-    }
+    let conn = client_conn(w, early);
     let mut tls = Stream::new(conn, TcpStream::connect(("127.0.0.1", port)).unwrap());
     tls.write_all(LATE).unwrap();
     // Reading processes the ticket too.
@@ -137,11 +118,11 @@ fn blocking_exchange(w: &World, server: Arc<ServerConfig>, early: bool) -> (Vec<
 }
 
 fn blocking_case(case: &Case) {
-    let w = World::new();
+    let w = World::system();
     // A ticket for ALPN "a".
-    let (got, _) = blocking_exchange(&w, w.server(&[b"a"], 1000), false);
+    let (got, _) = blocking_exchange(&w, server(&w, &[b"a"], 1000), false);
     assert_eq!(got, LATE);
-    let (got, back) = blocking_exchange(&w, w.server(case.alpn, case.max_early_data), true);
+    let (got, back) = blocking_exchange(&w, server(&w, case.alpn, case.max_early_data), true);
     assert_eq!(got, case.server_reads);
     assert_eq!(back, case.handed_back);
 }
@@ -178,15 +159,7 @@ async fn tokio_exchange(w: &World, server: Arc<ServerConfig>, early: bool) -> (V
         tls.shutdown().await.unwrap();
         got
     });
-    let mut conn = ClientConnection::with_session_scope(
-        w.client(&[b"a", b"b"]),
-        "localhost",
-        "early-data-test",
-    )
-    .unwrap();
-    if early {
-        assert_eq!(conn.send_early_data(EARLY).unwrap(), EARLY.len());
-    }
+    let conn = client_conn(w, early);
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut tls = tls13::tokio::TlsStream::new(conn, tcp);
     tls.write_all(LATE).await.unwrap();
@@ -200,10 +173,10 @@ async fn tokio_exchange(w: &World, server: Arc<ServerConfig>, early: bool) -> (V
 }
 
 async fn tokio_case(case: &Case) {
-    let w = World::new();
-    let (got, _) = tokio_exchange(&w, w.server(&[b"a"], 1000), false).await;
+    let w = World::system();
+    let (got, _) = tokio_exchange(&w, server(&w, &[b"a"], 1000), false).await;
     assert_eq!(got, LATE);
-    let (got, back) = tokio_exchange(&w, w.server(case.alpn, case.max_early_data), true).await;
+    let (got, back) = tokio_exchange(&w, server(&w, case.alpn, case.max_early_data), true).await;
     assert_eq!(got, case.server_reads);
     assert_eq!(back, case.handed_back);
 }

@@ -1,10 +1,12 @@
 //! Engine features beyond the basic handshake: ALPN, record_size_limit,
 //! KeyUpdate, exporters, closing, suspended decisions, tampering.
 
+mod canned;
 mod pair;
 
 use std::sync::{Arc, Mutex};
 
+use canned::Verdict;
 use pair::*;
 use tls13::certgen::KeyType;
 use tls13::config::{PaddingPolicy, TicketInfo, TicketProducer};
@@ -13,8 +15,7 @@ use tls13::crypto::sign::SigningKey;
 use tls13::error::{CertificateError, Error, PeerIncompatible};
 use tls13::unstable::msgs::enums::{AlertDescription, SignatureScheme};
 use tls13::verify::{
-    CertifiedKey, ClientHelloInfo, Decision, ResolvesServerCert, ServerCertVerifier, ServerName,
-    Signer,
+    CertifiedKey, ClientHelloInfo, Decision, ResolvesServerCert, ServerName, Signer,
 };
 use tls13::{CloseKind, Event};
 
@@ -283,22 +284,9 @@ fn pinned_verifier_rejects_other_certificate() {
     assert_eq!(err, Error::InvalidCertificate(CertificateError::NotPinned));
 }
 
-struct DeferVerify;
-impl ServerCertVerifier for DeferVerify {
-    fn verify_server_cert(
-        &self,
-        _: &[u8],
-        _: &[Vec<u8>],
-        _: &ServerName,
-        _: u64,
-    ) -> Decision<Result<(), CertificateError>> {
-        Decision::Deferred
-    }
-}
-
 #[test]
 fn suspended_verify_answered_later() {
-    let c = tls13::ClientConfig::builder(Arc::new(DeferVerify))
+    let c = tls13::ClientConfig::builder(Arc::new(Verdict::Defer))
         .build()
         .unwrap();
     let mut p = Pair::new(c, server_builder(KEY).build().unwrap(), Feed::OneByte);
@@ -322,7 +310,7 @@ fn suspended_verify_answered_later() {
 
 #[test]
 fn suspended_verify_rejected() {
-    let c = tls13::ClientConfig::builder(Arc::new(DeferVerify))
+    let c = tls13::ClientConfig::builder(Arc::new(Verdict::Defer))
         .build()
         .unwrap();
     let mut p = Pair::new(c, server_builder(KEY).build().unwrap(), Feed::Whole);

@@ -1,66 +1,27 @@
 //! Protocol violations from a scripted peer: each must fail with the exact
 //! error and put the alert RFC 9846 names on the wire.
 
+mod forge;
 mod pair;
 
 use std::sync::Arc;
 
+use forge::{KEY, client_first_flight, first_client_hello, plain_alert, record, server_hello};
 use pair::*;
-use tls13::certgen::KeyType;
 use tls13::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use tls13::unstable::codec::Codec;
 use tls13::unstable::msgs::enums::*;
 use tls13::unstable::msgs::handshake::*;
 use tls13::{ClientConnection, ServerConnection};
 
-const KEY: KeyType = KeyType::EcdsaP256;
-
-fn record(typ: u8, payload: &[u8]) -> Vec<u8> {
-    let mut r = vec![typ, 3, 3];
-    r.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-    r.extend_from_slice(payload);
-    r
-}
-
-fn plain_alert(desc: AlertDescription) -> Vec<u8> {
-    vec![21, 3, 3, 0, 2, 2, desc.0]
-}
-
 fn client() -> (ClientConnection, ClientHello) {
-    let mut c =
-        ClientConnection::new(Arc::new(client_builder(KEY).build().unwrap()), "localhost").unwrap();
-    let out = c.pending_output().to_vec();
-    c.consume_output(out.len());
-    let recs = records(&out);
+    let (c, out) = client_first_flight();
     assert_eq!(
         out[1..3],
         [3, 1],
         "first ClientHello record is version 0x0301"
     );
-    let HandshakeMessage::ClientHello(ch) = HandshakeMessage::read_exact(&recs[0].1, "ch").unwrap()
-    else {
-        panic!("not a ClientHello")
-    };
-    (c, ch)
-}
-
-fn server_hello(ch: &ClientHello, f: impl FnOnce(&mut ServerHello)) -> Vec<u8> {
-    let mut sh = ServerHello {
-        legacy_version: ProtocolVersion::TLS1_2,
-        random: [7; 32],
-        legacy_session_id_echo: ch.legacy_session_id.clone(),
-        cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
-        legacy_compression_method: 0,
-        extensions: vec![
-            ServerExtension::KeyShare(KeyShareEntry {
-                group: NamedGroup::X25519,
-                payload: vec![9; 32],
-            }),
-            ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3),
-        ],
-    };
-    f(&mut sh);
-    record(22, &HandshakeMessage::ServerHello(sh).to_bytes())
+    (c, first_client_hello(&out))
 }
 
 fn hrr(ch: &ClientHello, group: NamedGroup) -> Vec<u8> {

@@ -1,230 +1,24 @@
 //! The example programs' command-line contract, end to end: the built
 //! `server` and `client` examples talking over loopback.
 //!
-//! Cargo sets no `CARGO_BIN_EXE_*` for examples, but `cargo test` builds
-//! them next to the test binary (`target/<profile>/examples/`). When they
-//! are not there (e.g. `cargo test --test examples_cli` alone on a fresh
-//! tree) each test is skipped (`tests/skip`: a visible SKIPPED line, or
-//! a failure under CI).
+//! The examples are those `cargo test` builds; when they are missing each
+//! test is skipped (`tests/example_programs`).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+mod example_programs;
+
+use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
-use tls13::crypto::OsRandom;
-
-mod skip;
-
-const TIMEOUT: Duration = Duration::from_secs(30);
-
-fn example(name: &str) -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?.parent()?.join("examples");
-    let p = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    p.exists().then_some(p)
-}
-
-fn examples(test: &str) -> Option<(PathBuf, PathBuf)> {
-    match (example("server"), example("client")) {
-        (Some(s), Some(c)) => Some((s, c)),
-        _ => {
-            skip::skip(
-                test,
-                "the example binaries are not built (run `cargo test`, which builds them, \
-                 or `cargo build --examples`)",
-            );
-            None
-        }
-    }
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "tls13-cli-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Self(p)
-    }
-    fn file(&self, name: &str, contents: &str) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, contents).unwrap();
-        p.to_str().unwrap().to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// PEM files in a temp dir: a CA, a leaf chain it issued (leaf first,
-/// then the CA) and the leaf's key. certgen's leaves carry both the
-/// serverAuth and clientAuth EKUs, so one helper serves both sides.
-struct Identity {
-    ca: String,
-    chain: String,
-    key: String,
-}
-
-/// A fresh CA `"{tag} CA"` and a leaf for DNS name `name` (subject `CN=name`).
-fn identity_for(dir: &TempDir, tag: &str, name: &str) -> Identity {
-    identity_of_kind(dir, tag, name, KeyType::EcdsaP256)
-}
-
-/// As [`identity_for`], with a leaf key of `kind`.
-fn identity_of_kind(dir: &TempDir, tag: &str, name: &str, kind: KeyType) -> Identity {
-    let rng = OsRandom;
-    let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
-    let ca = Ca::new(
-        &format!("{tag} CA"),
-        &ca_key,
-        1_700_000_000,
-        2_600_000_000,
-        &rng,
-    )
-    .unwrap();
-    let key = certgen::generate_key(kind, &rng).unwrap();
-    let names = [SubjectAltName::Dns(name.into())];
-    let leaf = ca
-        .issue(&names, &key, 1_700_000_000, 2_600_000_000, &rng)
-        .unwrap();
-    let chain =
-        certgen::to_pem("CERTIFICATE", &leaf) + &certgen::to_pem("CERTIFICATE", ca.cert_der());
-    Identity {
-        ca: dir.file(
-            &format!("{tag}-ca.pem"),
-            &certgen::to_pem("CERTIFICATE", ca.cert_der()),
-        ),
-        chain: dir.file(&format!("{tag}-chain.pem"), &chain),
-        key: dir.file(
-            &format!("{tag}-key.pem"),
-            &certgen::to_pem("PRIVATE KEY", &key),
-        ),
-    }
-}
+use example_programs::{
+    Server, TIMEOUT, TempDir, examples, have_openssl, identity_for, identity_of_kind, run,
+    start_s_client,
+};
+use tls13::certgen::KeyType;
 
 /// A server identity for `localhost` as (cert chain path, key path, CA path).
 fn identity(dir: &TempDir, tag: &str) -> (String, String, String) {
     let id = identity_for(dir, tag, "localhost");
     (id.chain, id.key, id.ca)
-}
-
-/// A running server example; killed on drop.
-struct Server {
-    child: Child,
-    port: u16,
-    log: mpsc::Receiver<String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn start(bin: &PathBuf, args: &[&str]) -> Self {
-        let mut child = Command::new(bin)
-            .args(args)
-            .args(["--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the server example");
-        let (tx, log) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut server = Self {
-            child,
-            port: 0,
-            log,
-        };
-        let line = server.next_line();
-        let port = line
-            .strip_prefix("listening on 127.0.0.1:")
-            .and_then(|r| r.split_whitespace().next())
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected first server line {line:?}"));
-        server.port = port;
-        server
-    }
-
-    fn next_line(&self) -> String {
-        self.log
-            .recv_timeout(TIMEOUT)
-            .expect("a server log line in time")
-    }
-}
-
-struct Output {
-    status: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-/// Runs the client example with `input` on stdin, bounded in time.
-fn run_client(bin: &PathBuf, args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(bin)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the client example");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let collect = |mut r: Box<dyn Read + Send>| {
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = r.read_to_end(&mut v);
-            let _ = tx.send(v);
-        });
-        rx
-    };
-    let out = collect(Box::new(child.stdout.take().unwrap()));
-    let err = collect(Box::new(child.stderr.take().unwrap()));
-    let deadline = Instant::now() + TIMEOUT;
-    let status = loop {
-        if let Ok(Some(s)) = child.try_wait() {
-            break s.code();
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out.recv_timeout(TIMEOUT).unwrap_or_default(),
-        stderr: String::from_utf8_lossy(&err.recv_timeout(TIMEOUT).unwrap_or_default())
-            .into_owned(),
-    }
 }
 
 fn stderr_value<'a>(stderr: &'a str, key: &str) -> Option<&'a str> {
@@ -238,7 +32,7 @@ fn http_server_and_client() {
     let Some((server_bin, client_bin)) = examples("http_server_and_client") else {
         return;
     };
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let (chain, key, ca) = identity(&dir, "srv");
     let server = Server::start(
         &server_bin,
@@ -247,7 +41,7 @@ fn http_server_and_client() {
         ],
     );
     let port = format!("localhost:{}", server.port);
-    let out = run_client(
+    let out = run(
         &client_bin,
         &["--ca", &ca, "--alpn", "h2", "--alpn", "http/1.1", &port],
         b"GET / HTTP/1.0\r\n\r\n",
@@ -274,7 +68,7 @@ fn echo_with_groups_suites_and_hello_retry() {
     let Some((server_bin, client_bin)) = examples("echo_with_groups_suites_and_hello_retry") else {
         return;
     };
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let (chain, key, ca) = identity(&dir, "srv");
     let server = Server::start(
         &server_bin,
@@ -290,7 +84,7 @@ fn echo_with_groups_suites_and_hello_retry() {
     );
     let port = format!("127.0.0.1:{}", server.port);
     let input: Vec<u8> = (0..100_000u32).map(|i| (i % 253) as u8).collect();
-    let out = run_client(
+    let out = run(
         &client_bin,
         &[
             "--ca",
@@ -327,13 +121,13 @@ fn client_fails_with_an_error_on_stderr() {
     let Some((server_bin, client_bin)) = examples("client_fails_with_an_error_on_stderr") else {
         return;
     };
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let (chain, key, ca) = identity(&dir, "srv");
     let (_, _, other) = identity(&dir, "other");
     let server = Server::start(&server_bin, &["--cert", &chain, "--key", &key]);
     let port = format!("localhost:{}", server.port);
     // A CA that did not issue the server's certificate.
-    let out = run_client(&client_bin, &["--ca", &other, &port], b"x");
+    let out = run(&client_bin, &["--ca", &other, &port], b"x");
     assert_ne!(out.status, Some(0));
     assert!(
         out.stderr.contains("error:")
@@ -360,7 +154,7 @@ fn client_fails_with_an_error_on_stderr() {
         ],
     );
     let port2 = format!("localhost:{}", server2.port);
-    let out = run_client(
+    let out = run(
         &client_bin,
         &[
             "--ca",
@@ -374,7 +168,7 @@ fn client_fails_with_an_error_on_stderr() {
     assert_ne!(out.status, Some(0));
     assert!(out.stderr.contains("HANDSHAKE_FAILURE"), "{}", out.stderr);
     // Bad usage.
-    let out = run_client(&client_bin, &["--groups", "ffdhe2048", &port2], b"");
+    let out = run(&client_bin, &["--groups", "ffdhe2048", &port2], b"");
     assert_ne!(out.status, Some(0));
     assert!(out.stderr.contains("unknown group"), "{}", out.stderr);
 }
@@ -385,7 +179,7 @@ fn server_stays_available_while_a_client_stalls() {
     else {
         return;
     };
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let (chain, key, ca) = identity(&dir, "srv");
     let server = Server::start(&server_bin, &["--cert", &chain, "--key", &key, "--echo"]);
     // A client that connects and sends half a record, then nothing.
@@ -395,7 +189,7 @@ fn server_stays_available_while_a_client_stalls() {
         .unwrap();
     let port = format!("localhost:{}", server.port);
     let started = Instant::now();
-    let out = run_client(&client_bin, &["--ca", &ca, &port], b"still served\n");
+    let out = run(&client_bin, &["--ca", &ca, &port], b"still served\n");
     assert_eq!(out.status, Some(0), "{}", out.stderr);
     assert_eq!(out.stdout, b"still served\n");
     assert!(started.elapsed() < Duration::from_secs(10));
@@ -408,13 +202,13 @@ fn client_verifies_the_server_chain_and_name() {
     else {
         return;
     };
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let (chain, key, ca) = identity(&dir, "srv");
     let server = Server::start(&server_bin, &["--cert", &chain, "--key", &key]);
     // The leaf names localhost and chains to the CA: accepted, with no
     // warning about unauthenticated servers.
     let port = format!("localhost:{}", server.port);
-    let out = run_client(&client_bin, &["--ca", &ca, &port], b"verified\n");
+    let out = run(&client_bin, &["--ca", &ca, &port], b"verified\n");
     assert_eq!(out.status, Some(0), "client failed:\n{}", out.stderr);
     assert_eq!(out.stdout, b"verified\n");
     assert!(!out.stderr.contains("WARNING"), "{}", out.stderr);
@@ -422,7 +216,7 @@ fn client_verifies_the_server_chain_and_name() {
     // Same CA, a name the certificate does not carry: refused, and the
     // message names the expected name.
     let port = format!("127.0.0.1:{}", server.port);
-    let out = run_client(
+    let out = run(
         &client_bin,
         &["--ca", &ca, "--server-name", "wrong.example", &port],
         b"x",
@@ -449,7 +243,7 @@ fn mutual_tls_between_the_examples() {
     let Some((server_bin, client_bin)) = examples("mutual_tls_between_the_examples") else {
         return;
     };
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let (chain, key, ca) = identity(&dir, "srv");
     let client = identity_for(&dir, "cli", "client.example");
     let server = Server::start(
@@ -465,7 +259,7 @@ fn mutual_tls_between_the_examples() {
         ],
     );
     let port = format!("localhost:{}", server.port);
-    let out = run_client(
+    let out = run(
         &client_bin,
         &[
             "--ca",
@@ -488,7 +282,7 @@ fn mutual_tls_between_the_examples() {
     );
 
     // Without a certificate the server refuses with certificate_required.
-    let out = run_client(&client_bin, &["--ca", &ca, &port], b"no certificate\n");
+    let out = run(&client_bin, &["--ca", &ca, &port], b"no certificate\n");
     assert_ne!(out.status, Some(0));
     assert!(out.stdout.is_empty());
     assert!(
@@ -509,24 +303,10 @@ fn mutual_tls_between_the_examples() {
         &["--cert", &chain, "--key", &key, "--client-ca", &client.ca],
     );
     let port = format!("localhost:{}", optional.port);
-    let out = run_client(&client_bin, &["--ca", &ca, &port], b"anonymous\n");
+    let out = run(&client_bin, &["--ca", &ca, &port], b"anonymous\n");
     assert_eq!(out.status, Some(0), "client failed:\n{}", out.stderr);
     assert_eq!(out.stdout, b"anonymous\n");
     assert_eq!(optional.next_line(), "client: none");
-}
-
-/// Whether `openssl` runs; otherwise skips `test`.
-fn have_openssl(test: &str) -> bool {
-    let ok = Command::new("openssl")
-        .arg("version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        skip::skip(test, "the `openssl` program was not found");
-    }
-    ok
 }
 
 /// `openssl s_client -tls1_3` with `extra` arguments against the server
@@ -540,37 +320,11 @@ fn s_client(
     server: &Server,
     line: &[u8],
 ) -> (String, bool) {
-    let connect = format!("127.0.0.1:{port}");
-    let mut child = Command::new("openssl")
-        .args([
-            "s_client",
-            "-tls1_3",
-            "-connect",
-            &connect,
-            "-servername",
-            "localhost",
-            "-CAfile",
-            server_ca,
-            "-verify_return_error",
-        ])
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start openssl s_client");
-    let mut stdin = child.stdin.take().unwrap();
-    let (tx, rx) = mpsc::channel::<Vec<u8>>();
-    let mut stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut stderr = child.stderr.take().unwrap();
+    let mut args = vec!["-verify_return_error"];
+    args.extend_from_slice(extra);
+    let (mut child, rx) = start_s_client(port, server_ca, &args);
+    let mut stdin = child.0.stdin.take().unwrap();
+    let mut stderr = child.0.stderr.take().unwrap();
     let err = std::thread::spawn(move || {
         let mut v = Vec::new();
         let _ = stderr.read_to_end(&mut v);
@@ -593,15 +347,7 @@ fn s_client(
         }
     }
     drop(stdin); // EOF: s_client sends close_notify and exits
-    let deadline = Instant::now() + TIMEOUT;
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = child.try_wait() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
+    child.wait_bounded(TIMEOUT);
     while let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
         out.extend_from_slice(&chunk);
     }
@@ -626,12 +372,12 @@ fn openssl_s_client_with_client_certificates_against_the_server_example() {
     if !have_openssl(test) {
         return;
     }
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let srv = identity_for(&dir, "srv", "localhost");
     let ecdsa = identity_of_kind(&dir, "cli-ec", "ecdsa.client.example", KeyType::EcdsaP256);
     let rsa = identity_of_kind(&dir, "cli-rsa", "rsa.client.example", KeyType::Rsa2048);
     // Both client CAs in one --client-ca file.
-    let client_cas = dir.file(
+    let client_cas = dir.write(
         "client-cas.pem",
         &(std::fs::read_to_string(&ecdsa.ca).unwrap() + &std::fs::read_to_string(&rsa.ca).unwrap()),
     );
@@ -695,11 +441,11 @@ fn client_without_trust_anchors_refuses_unless_insecure() {
     else {
         return;
     };
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let (chain, key, ca) = identity(&dir, "srv");
     let server = Server::start(&server_bin, &["--cert", &chain, "--key", &key]);
     let port = format!("localhost:{}", server.port);
-    let out = run_client(&client_bin, &[&port], b"unverified\n");
+    let out = run(&client_bin, &[&port], b"unverified\n");
     assert_ne!(out.status, Some(0), "{}", out.stderr);
     assert!(out.stdout.is_empty());
     assert!(!out.stderr.contains("WARNING"), "{}", out.stderr);
@@ -729,7 +475,7 @@ fn client_without_trust_anchors_refuses_unless_insecure() {
     }
 
     // --insecure: accepted, with the warning.
-    let out = run_client(&client_bin, &["--insecure", &port], b"unverified\n");
+    let out = run(&client_bin, &["--insecure", &port], b"unverified\n");
     assert_eq!(out.status, Some(0), "{}", out.stderr);
     assert_eq!(out.stdout, b"unverified\n");
     assert!(
@@ -739,7 +485,7 @@ fn client_without_trust_anchors_refuses_unless_insecure() {
         out.stderr
     );
     // --insecure with --ca is a usage error.
-    let out = run_client(&client_bin, &["--insecure", "--ca", &ca, &port], b"");
+    let out = run(&client_bin, &["--insecure", "--ca", &ca, &port], b"");
     assert_eq!(out.status, Some(2), "{}", out.stderr);
     assert!(out.stderr.contains("exclude each other"), "{}", out.stderr);
 }
@@ -754,10 +500,10 @@ fn server_refuses_a_key_that_does_not_match_its_certificate() {
     else {
         return;
     };
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let (chain, _key, _) = identity(&dir, "srv");
     let (_, other_key, _) = identity(&dir, "other");
-    let out = run_client(
+    let out = run(
         &server_bin,
         &["--cert", &chain, "--key", &other_key, "--port", "0"],
         b"",

@@ -8,81 +8,25 @@
 //! Checked record by record with the library's own client (which sees
 //! which record carried data and which made it owe a KeyUpdate), with the
 //! client example, and with `openssl s_client -msg` when it is installed.
-//! As in tests/examples_cli.rs, the example binaries are those `cargo
-//! test` builds; missing ones give a loud SKIP line.
+//! The examples are those `cargo test` builds; when they are missing each
+//! test is skipped (`tests/example_programs`).
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod example_programs;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
-use tls13::crypto::OsRandom;
+use example_programs::{
+    Server, TIMEOUT, TempDir, example, examples, have_openssl, identity_for, start_s_client,
+};
 use tls13::{ClientConfig, ClientConnection, Event};
 
-const TIMEOUT: Duration = Duration::from_secs(30);
-
-fn example(test: &str, name: &str) -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?.parent()?.join("examples");
-    let p = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!(
-            "\n*** SKIP {test}: the example `{name}` is not built (run `cargo test`, \
-             which builds it, or `cargo build --examples`) ***\n"
-        );
-        None
-    }
-}
-
-fn have_openssl(test: &str) -> bool {
-    let ok = Command::new("openssl")
-        .arg("version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("\n*** SKIP {test} (openssl part): the `openssl` binary was not found ***\n");
-    }
-    ok
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "tls13-http-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Self(p)
-    }
-    fn file(&self, name: &str, contents: &str) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, contents).unwrap();
-        p.to_str().unwrap().to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// PEM paths: one CA, a `localhost` server chain and key, a
-/// `client.example` chain and key; and the server leaf (DER).
+/// PEM paths: a `localhost` server chain and key, a `client.example`
+/// chain and key, and the CAs that issued them (in one file: each side
+/// trusts it); and the server leaf (DER).
 struct Pki {
     ca: String,
     server_chain: String,
@@ -93,105 +37,17 @@ struct Pki {
 }
 
 fn pki(dir: &TempDir) -> Pki {
-    let rng = OsRandom;
-    let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
-    let ca = Ca::new("HTTP CA", &ca_key, 1_700_000_000, 2_600_000_000, &rng).unwrap();
-    let leaf = |name: &str| {
-        let key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
-        let cert = ca
-            .issue(
-                &[SubjectAltName::Dns(name.into())],
-                &key,
-                1_700_000_000,
-                2_600_000_000,
-                &rng,
-            )
-            .unwrap();
-        let chain = dir.file(
-            &format!("{name}.pem"),
-            &(certgen::to_pem("CERTIFICATE", &cert)
-                + &certgen::to_pem("CERTIFICATE", ca.cert_der())),
-        );
-        let key = dir.file(
-            &format!("{name}-key.pem"),
-            &certgen::to_pem("PRIVATE KEY", &key),
-        );
-        (chain, key, cert)
-    };
-    let (server_chain, server_key, server_leaf) = leaf("localhost");
-    let (client_chain, client_key, _) = leaf("client.example");
+    let server = identity_for(dir, "server", "localhost");
+    let client = identity_for(dir, "client", "client.example");
+    let cas = std::fs::read_to_string(&server.ca).unwrap()
+        + &std::fs::read_to_string(&client.ca).unwrap();
     Pki {
-        ca: dir.file("ca.pem", &certgen::to_pem("CERTIFICATE", ca.cert_der())),
-        server_chain,
-        server_key,
-        client_chain,
-        client_key,
-        server_leaf,
-    }
-}
-
-/// A running server example; killed on drop.
-struct Server {
-    child: Child,
-    port: u16,
-    log: mpsc::Receiver<String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn start(bin: &PathBuf, args: &[&str]) -> Self {
-        let mut child = Command::new(bin)
-            .args(args)
-            .args(["--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the server example");
-        let (tx, log) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut s = Self {
-            child,
-            port: 0,
-            log,
-        };
-        let line = s.next_line();
-        s.port = line
-            .strip_prefix("listening on 127.0.0.1:")
-            .and_then(|r| r.split_whitespace().next())
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected first server line {line:?}"));
-        s
-    }
-
-    fn next_line(&self) -> String {
-        self.log.recv_timeout(TIMEOUT).expect("a server log line")
-    }
-
-    /// Log lines up to and including the next connection's outcome.
-    fn connection(&self) -> String {
-        let mut lines = Vec::new();
-        loop {
-            let l = self.next_line();
-            let end = l.contains("] ok: ") || l.contains("] error: ");
-            lines.push(l);
-            if end {
-                return lines.join("\n");
-            }
-        }
+        ca: dir.write("ca.pem", cas),
+        server_chain: server.chain,
+        server_key: server.key,
+        client_chain: client.chain,
+        client_key: client.key,
+        server_leaf: server.leaf,
     }
 }
 
@@ -279,36 +135,10 @@ fn is_whole_response(text: &str, status: &str) -> bool {
 /// the handshake is over and returns everything it printed, split at the
 /// end of the handshake (`Verify return code`): (handshake, after).
 fn s_client(port: u16, ca: &str, extra: &[&str], request: &[u8]) -> (String, String) {
-    let mut child = Command::new("openssl")
-        .args([
-            "s_client",
-            "-tls1_3",
-            "-msg",
-            "-ign_eof",
-            "-connect",
-            &format!("127.0.0.1:{port}"),
-            "-servername",
-            "localhost",
-            "-CAfile",
-            ca,
-        ])
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start openssl s_client");
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel::<Vec<u8>>();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
+    let mut args = vec!["-msg", "-ign_eof"];
+    args.extend_from_slice(extra);
+    let (mut child, rx) = start_s_client(port, ca, &args);
+    let mut stdin = child.0.stdin.take().unwrap();
     let mut out = Vec::new();
     let wait_for = |out: &mut Vec<u8>, needle: &str| {
         let deadline = Instant::now() + TIMEOUT;
@@ -323,8 +153,7 @@ fn s_client(port: u16, ca: &str, extra: &[&str], request: &[u8]) -> (String, Str
     let _ = stdin.flush();
     wait_for(&mut out, "closed");
     drop(stdin);
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     let text = String::from_utf8_lossy(&out).into_owned();
     match text.split_once("Verify return code") {
         Some((a, b)) => (a.to_string(), b.to_string()),
@@ -334,10 +163,10 @@ fn s_client(port: u16, ca: &str, extra: &[&str], request: &[u8]) -> (String, Str
 
 #[test]
 fn http_response_is_one_record() {
-    let Some(bin) = example("http_response_is_one_record", "server") else {
+    let Some(bin) = example("server") else {
         return;
     };
-    let dir = TempDir::new();
+    let dir = TempDir::new("http");
     let p = pki(&dir);
     let server = Server::start(
         &bin,
@@ -358,10 +187,10 @@ fn http_response_is_one_record() {
 #[test]
 fn http_keyupdate_is_answered_by_a_key_update_first() {
     let test = "http_keyupdate_is_answered_by_a_key_update_first";
-    let Some(bin) = example(test, "server") else {
+    let Some(bin) = example("server") else {
         return;
     };
-    let dir = TempDir::new();
+    let dir = TempDir::new("http");
     let p = pki(&dir);
     let server = Server::start(
         &bin,
@@ -398,11 +227,10 @@ fn http_keyupdate_is_answered_by_a_key_update_first() {
 #[test]
 fn http_secret_asks_for_a_client_certificate_after_the_handshake() {
     let test = "http_secret_asks_for_a_client_certificate_after_the_handshake";
-    let (Some(server_bin), Some(client_bin)) = (example(test, "server"), example(test, "client"))
-    else {
+    let Some((server_bin, client_bin)) = examples(test) else {
         return;
     };
-    let dir = TempDir::new();
+    let dir = TempDir::new("http");
     let p = pki(&dir);
     let server = Server::start(
         &server_bin,

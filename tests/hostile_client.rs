@@ -5,13 +5,14 @@
 //! a real server's flight, opened, edited and resealed with the real
 //! handshake secret (see `forge`).
 
+mod canned;
 mod forge;
 mod pair;
 
 use std::sync::Arc;
 
+use canned::Verdict;
 use forge::*;
-use pair::client_builder;
 use tls13::ClientConnection;
 use tls13::error::{Error, InvalidMessage, PeerMisbehaved};
 use tls13::unstable::codec::Codec;
@@ -20,38 +21,8 @@ use tls13::unstable::msgs::handshake::*;
 
 // ---- scripted ServerHello / HelloRetryRequest (plaintext) ----
 
-fn client() -> (ClientConnection, ClientHello) {
-    let mut c =
-        ClientConnection::new(Arc::new(client_builder(KEY).build().unwrap()), "localhost").unwrap();
-    let out = c.pending_output().to_vec();
-    c.consume_output(out.len());
-    let HandshakeMessage::ClientHello(ch) = parse(&records(&out)[0].1) else {
-        panic!("not a ClientHello")
-    };
-    (c, ch)
-}
-
-fn sh(ch: &ClientHello, f: impl FnOnce(&mut ServerHello)) -> Vec<u8> {
-    let mut sh = ServerHello {
-        legacy_version: ProtocolVersion::TLS1_2,
-        random: [7; 32],
-        legacy_session_id_echo: ch.legacy_session_id.clone(),
-        cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
-        legacy_compression_method: 0,
-        extensions: vec![
-            ServerExtension::KeyShare(KeyShareEntry {
-                group: NamedGroup::X25519,
-                payload: vec![9; 32],
-            }),
-            ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3),
-        ],
-    };
-    f(&mut sh);
-    record(22, &HandshakeMessage::ServerHello(sh).to_bytes())
-}
-
 fn hrr(ch: &ClientHello, f: impl FnOnce(&mut Vec<ServerExtension>)) -> Vec<u8> {
-    sh(ch, |sh| {
+    server_hello(ch, |sh| {
         sh.random = HRR_RANDOM;
         sh.extensions = vec![
             ServerExtension::KeyShareRetry(NamedGroup::SECP256R1),
@@ -79,8 +50,8 @@ fn fails_plain(c: &mut ClientConnection, input: &[u8], err: Error, alert: AlertD
 
 #[test]
 fn downgrade_sentinel_tls11() {
-    let (mut c, ch) = client();
-    let input = sh(&ch, |sh| {
+    let (mut c, ch) = client_and_hello();
+    let input = server_hello(&ch, |sh| {
         sh.random[24..].copy_from_slice(&DOWNGRADE_TLS11);
         sh.extensions
             .retain(|e| !matches!(e, ServerExtension::SupportedVersions(_)));
@@ -97,8 +68,8 @@ fn downgrade_sentinel_tls11() {
 /// sentinel: the sentinel is what the client reports.
 #[test]
 fn downgrade_sentinel_tls12_with_supported_versions() {
-    let (mut c, ch) = client();
-    let input = sh(&ch, |sh| {
+    let (mut c, ch) = client_and_hello();
+    let input = server_hello(&ch, |sh| {
         sh.random[24..].copy_from_slice(&DOWNGRADE_TLS12);
         sh.extensions[1] = ServerExtension::SupportedVersions(ProtocolVersion::TLS1_2);
     });
@@ -114,8 +85,8 @@ fn downgrade_sentinel_tls12_with_supported_versions() {
 #[test]
 fn supported_versions_selects_unoffered_version() {
     for v in [ProtocolVersion::TLS1_2, ProtocolVersion(0x0305)] {
-        let (mut c, ch) = client();
-        let input = sh(&ch, |sh| {
+        let (mut c, ch) = client_and_hello();
+        let input = server_hello(&ch, |sh| {
             sh.extensions[1] = ServerExtension::SupportedVersions(v)
         });
         fails_plain(
@@ -131,8 +102,8 @@ fn supported_versions_selects_unoffered_version() {
 /// (RFC 8446 had illegal_parameter here).
 #[test]
 fn server_hello_legacy_version_not_tls12() {
-    let (mut c, ch) = client();
-    let input = sh(&ch, |sh| sh.legacy_version = ProtocolVersion::TLS1_3);
+    let (mut c, ch) = client_and_hello();
+    let input = server_hello(&ch, |sh| sh.legacy_version = ProtocolVersion::TLS1_3);
     fails_plain(
         &mut c,
         &input,
@@ -144,8 +115,8 @@ fn server_hello_legacy_version_not_tls12() {
 /// Appendix E.5: legacy_version 0x0300 (SSL 3.0) or below is protocol_version.
 #[test]
 fn server_hello_legacy_version_ssl3_is_protocol_version() {
-    let (mut c, ch) = client();
-    let input = sh(&ch, |sh| sh.legacy_version = ProtocolVersion(0x0300));
+    let (mut c, ch) = client_and_hello();
+    let input = server_hello(&ch, |sh| sh.legacy_version = ProtocolVersion(0x0300));
     fails_plain(
         &mut c,
         &input,
@@ -156,8 +127,8 @@ fn server_hello_legacy_version_ssl3_is_protocol_version() {
 
 #[test]
 fn server_hello_compression_not_null() {
-    let (mut c, ch) = client();
-    let input = sh(&ch, |sh| sh.legacy_compression_method = 1);
+    let (mut c, ch) = client_and_hello();
+    let input = server_hello(&ch, |sh| sh.legacy_compression_method = 1);
     fails_plain(
         &mut c,
         &input,
@@ -169,9 +140,9 @@ fn server_hello_compression_not_null() {
 /// §4.2.3: the session id echo must match even when it is empty on one side.
 #[test]
 fn server_hello_drops_session_id_echo() {
-    let (mut c, ch) = client();
+    let (mut c, ch) = client_and_hello();
     assert_eq!(ch.legacy_session_id.len(), 32);
-    let input = sh(&ch, |sh| sh.legacy_session_id_echo.clear());
+    let input = server_hello(&ch, |sh| sh.legacy_session_id_echo.clear());
     fails_plain(
         &mut c,
         &input,
@@ -183,8 +154,8 @@ fn server_hello_drops_session_id_echo() {
 /// §4.3: "There MUST NOT be more than one extension of the same type."
 #[test]
 fn server_hello_duplicate_extension() {
-    let (mut c, ch) = client();
-    let input = sh(&ch, |sh| {
+    let (mut c, ch) = client_and_hello();
+    let input = server_hello(&ch, |sh| {
         sh.extensions
             .push(ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3))
     });
@@ -207,8 +178,8 @@ fn server_hello_unsolicited_extensions() {
             ExtensionType::PRE_SHARED_KEY.0,
         ),
     ] {
-        let (mut c, ch) = client();
-        let input = sh(&ch, |sh| sh.extensions.push(ext));
+        let (mut c, ch) = client_and_hello();
+        let input = server_hello(&ch, |sh| sh.extensions.push(ext));
         fails_plain(
             &mut c,
             &input,
@@ -230,8 +201,8 @@ fn server_hello_extension_of_another_message() {
         ServerExtension::Cookie(vec![1; 8]),
         ServerExtension::EarlyData,
     ] {
-        let (mut c, ch) = client();
-        let input = sh(&ch, |sh| sh.extensions.push(ext));
+        let (mut c, ch) = client_and_hello();
+        let input = server_hello(&ch, |sh| sh.extensions.push(ext));
         fails_plain(
             &mut c,
             &input,
@@ -243,7 +214,7 @@ fn server_hello_extension_of_another_message() {
 
 #[test]
 fn hrr_extension_of_another_message() {
-    let (mut c, ch) = client();
+    let (mut c, ch) = client_and_hello();
     let input = hrr(&ch, |e| e.push(ServerExtension::ServerNameAck));
     fails_plain(
         &mut c,
@@ -256,8 +227,8 @@ fn hrr_extension_of_another_message() {
 /// §4.3.8: a server share for a group absent from supported_groups.
 #[test]
 fn server_share_for_group_not_offered() {
-    let (mut c, ch) = client();
-    let input = sh(&ch, |sh| {
+    let (mut c, ch) = client_and_hello();
+    let input = server_hello(&ch, |sh| {
         sh.extensions[0] = ServerExtension::KeyShare(KeyShareEntry {
             group: NamedGroup::SECP521R1,
             payload: vec![4; 133],
@@ -273,8 +244,8 @@ fn server_share_for_group_not_offered() {
 
 #[test]
 fn server_hello_without_key_share() {
-    let (mut c, ch) = client();
-    let input = sh(&ch, |sh| {
+    let (mut c, ch) = client_and_hello();
+    let input = server_hello(&ch, |sh| {
         sh.extensions
             .retain(|e| !matches!(e, ServerExtension::KeyShare(_)))
     });
@@ -291,7 +262,7 @@ fn server_hello_without_key_share() {
 /// extension".
 #[test]
 fn hrr_selects_group_not_offered() {
-    let (mut c, ch) = client();
+    let (mut c, ch) = client_and_hello();
     let input = hrr(&ch, |e| {
         e[0] = ServerExtension::KeyShareRetry(NamedGroup::SECP521R1)
     });
@@ -306,7 +277,7 @@ fn hrr_selects_group_not_offered() {
 /// §4.2.4: an HRR that would not change the ClientHello.
 #[test]
 fn hrr_without_change() {
-    let (mut c, ch) = client();
+    let (mut c, ch) = client_and_hello();
     let input = hrr(&ch, |e| {
         e.remove(0);
     });
@@ -322,7 +293,7 @@ fn hrr_without_change() {
 /// companion share) is illegal.
 #[test]
 fn hrr_for_companion_share() {
-    let (mut c, ch) = client();
+    let (mut c, ch) = client_and_hello();
     let input = hrr(&ch, |e| {
         e[0] = ServerExtension::KeyShareRetry(NamedGroup::X25519)
     });
@@ -337,7 +308,7 @@ fn hrr_for_companion_share() {
 
 #[test]
 fn hrr_unsolicited_extension() {
-    let (mut c, ch) = client();
+    let (mut c, ch) = client_and_hello();
     let input = hrr(&ch, |e| e.push(unknown_ext(0x1234)));
     fails_plain(
         &mut c,
@@ -349,7 +320,7 @@ fn hrr_unsolicited_extension() {
 
 #[test]
 fn hrr_duplicate_extension() {
-    let (mut c, ch) = client();
+    let (mut c, ch) = client_and_hello();
     let input2 = hrr(&ch, |e| {
         e.push(ServerExtension::Cookie(vec![1]));
         e.push(ServerExtension::Cookie(vec![2]));
@@ -364,8 +335,8 @@ fn hrr_duplicate_extension() {
 
 #[test]
 fn hrr_unoffered_suite() {
-    let (mut c, ch) = client();
-    let input = sh(&ch, |sh| {
+    let (mut c, ch) = client_and_hello();
+    let input = server_hello(&ch, |sh| {
         sh.random = HRR_RANDOM;
         sh.cipher_suite = CipherSuite(0x1305);
         sh.extensions = vec![
@@ -384,11 +355,11 @@ fn hrr_unoffered_suite() {
 /// After an HRR, the client processes the retry and sends the second
 /// ClientHello; `f` edits the ServerHello that follows.
 fn after_hrr(f: impl FnOnce(&mut ServerHello)) -> (ClientConnection, Vec<u8>) {
-    let (mut c, ch) = client();
+    let (mut c, ch) = client_and_hello();
     c.receive(&hrr(&ch, |_| {})).unwrap();
     let out = c.pending_output().to_vec();
     c.consume_output(out.len());
-    (c, sh(&ch, f))
+    (c, server_hello(&ch, f))
 }
 
 /// §4.2.4: the ServerHello's suite must be the HRR's.
@@ -697,7 +668,7 @@ fn unexpected_messages_in_the_flight() {
     .to_bytes();
     let eoed = HandshakeMessage::EndOfEarlyData.to_bytes();
     let unknown = vec![99, 0, 0, 0];
-    let (_, ch) = client();
+    let (_, ch) = client_and_hello();
     let client_hello = HandshakeMessage::ClientHello(ch).to_bytes();
     for (msg, name) in [
         (key_update, "KeyUpdate"),
@@ -854,8 +825,8 @@ fn hrr_legacy_fields() {
         ),
     ];
     for (edit, err, alert) in cases {
-        let (mut c, ch) = client();
-        let input = sh(&ch, |sh| {
+        let (mut c, ch) = client_and_hello();
+        let input = server_hello(&ch, |sh| {
             sh.random = HRR_RANDOM;
             sh.extensions = vec![
                 ServerExtension::KeyShareRetry(NamedGroup::SECP256R1),
@@ -1079,24 +1050,11 @@ fn key_update_and_partial_message_span_key_change() {
 
 // ---- Negotiated::peer_certificates only after acceptance (issue 11 #13) ----
 
-struct DeferVerify;
-impl tls13::ServerCertVerifier for DeferVerify {
-    fn verify_server_cert(
-        &self,
-        _: &[u8],
-        _: &[Vec<u8>],
-        _: &tls13::verify::ServerName,
-        _: u64,
-    ) -> tls13::Decision<Result<(), tls13::error::CertificateError>> {
-        tls13::Decision::Deferred
-    }
-}
-
 /// A client whose verifier defers, after the server's whole flight.
 fn deferred_client() -> ClientConnection {
     let mut c = ClientConnection::new(
         Arc::new(
-            tls13::ClientConfig::builder(Arc::new(DeferVerify))
+            tls13::ClientConfig::builder(Arc::new(Verdict::Defer))
                 .build()
                 .unwrap(),
         ),

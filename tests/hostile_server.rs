@@ -5,11 +5,13 @@
 //! encrypted client flight is a real client's, opened, edited and resealed
 //! with the real handshake secret (see `forge`).
 
+mod canned;
 mod forge;
 mod pair;
 
 use std::sync::Arc;
 
+use canned::Verdict;
 use forge::*;
 use pair::server_builder;
 use tls13::ServerConnection;
@@ -865,18 +867,6 @@ fn client_sends_only_valid_host_names_in_sni() {
 
 // ---- Negotiated::peer_certificates only after acceptance (issue 11 #13) ----
 
-struct DeferClientVerify;
-impl tls13::ClientCertVerifier for DeferClientVerify {
-    fn verify_client_cert(
-        &self,
-        _: &[u8],
-        _: &[Vec<u8>],
-        _: u64,
-    ) -> tls13::Decision<Result<(), tls13::error::CertificateError>> {
-        tls13::Decision::Deferred
-    }
-}
-
 /// The server side of the same rule: the client's chain is not the
 /// peer's while a deferred verification is pending, nor after a refusal;
 /// it is once the verification and the CertificateVerify passed.
@@ -887,7 +877,7 @@ fn client_peer_certificates_only_after_the_verifier_accepted() {
         let key = tls13::crypto::sign::SigningKey::from_der(&id.key).unwrap();
         let mut m = Mitm::with(
             |c| c.client_auth_cert(vec![id.leaf.clone()], key),
-            |s| s.client_auth(tls13::ClientAuth::Required(Arc::new(DeferClientVerify))),
+            |s| s.client_auth(tls13::ClientAuth::Required(Arc::new(Verdict::Defer))),
         );
         let ch = m.take_client();
         m.server.receive(&ch).unwrap();

@@ -8,7 +8,7 @@ mod pair;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use pair::{Feed, Pair, client_builder, identity, server_builder};
+use pair::{Feed, Pair, client_builder, identity, pinned_client, server_builder};
 use tls13::certgen::KeyType;
 use tls13::config::ClientAuth;
 use tls13::crypto::sign::SigningKey;
@@ -49,9 +49,7 @@ fn pair(grant: bool, required: bool) -> (Pair, Arc<Resolver>) {
         .client_cert_resolver(resolver.clone())
         .build()
         .unwrap();
-    let verifier = Arc::new(PinnedClientCertVerifier::new(vec![
-        identity(KeyType::Ed25519).leaf.clone(),
-    ]));
+    let verifier = pinned_client(KeyType::Ed25519);
     let server = if required {
         // Required in the handshake too: the client must grant both times.
         server_builder(KeyType::EcdsaP256)
@@ -154,9 +152,7 @@ fn required_mode_refusal_after_handshake_fails() {
         .build()
         .unwrap();
     let server = server_builder(KeyType::EcdsaP256)
-        .client_auth(ClientAuth::Required(Arc::new(
-            PinnedClientCertVerifier::new(vec![identity(KeyType::Ed25519).leaf.clone()]),
-        )))
+        .client_auth(ClientAuth::Required(pinned_client(KeyType::Ed25519)))
         .build()
         .unwrap();
     let mut p = Pair::new(client, server, Feed::Whole);
@@ -188,9 +184,7 @@ fn wrong_certificate_is_rejected() {
         .build()
         .unwrap();
     let server = server_builder(KeyType::EcdsaP256)
-        .post_handshake_client_verifier(Arc::new(PinnedClientCertVerifier::new(vec![
-            identity(KeyType::Ed25519).leaf.clone(),
-        ])))
+        .post_handshake_client_verifier(pinned_client(KeyType::Ed25519))
         .build()
         .unwrap();
     let mut p = Pair::new(client, server, Feed::Whole);

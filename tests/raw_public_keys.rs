@@ -486,9 +486,7 @@ fn a_bare_key_is_never_sent_as_an_x509_certificate() {
         .build()
         .unwrap();
     let server = server_builder(KeyType::EcdsaP256)
-        .client_auth(ClientAuth::Optional(Arc::new(
-            tls13::PinnedClientCertVerifier::new(vec![identity(KeyType::Ed25519).leaf.clone()]),
-        )))
+        .client_auth(ClientAuth::Optional(pinned_client(KeyType::Ed25519)))
         .build()
         .unwrap();
     let mut p = Pair::new(client, server, Feed::Whole);

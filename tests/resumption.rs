@@ -10,9 +10,9 @@ mod pair;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use pair::{Feed, Pair, client_builder, server_builder};
+use pair::{Clock, Feed, Pair, World, client_builder, server_builder};
 use tls13::certgen::KeyType;
-use tls13::config::{ServerConfig, TicketProducer, TimeSource};
+use tls13::config::{ServerConfig, TicketProducer};
 use tls13::crypto::OsRandom;
 use tls13::crypto::hash::HashAlgorithm;
 use tls13::error::PeerMisbehaved;
@@ -23,57 +23,12 @@ use tls13::resumption::{
 use tls13::unstable::msgs::enums::{AlertDescription, CipherSuite, NamedGroup, PskKeyExchangeMode};
 use tls13::{ClientConnection, Decision, Error, Event, ServerConnection};
 
-/// A clock the test moves (milliseconds).
-struct Clock(AtomicU64);
-impl Clock {
-    fn new() -> Arc<Self> {
-        Arc::new(Self(AtomicU64::new(1_800_000_000_000)))
-    }
-    fn advance_ms(&self, ms: u64) {
-        self.0.fetch_add(ms, Ordering::SeqCst);
-    }
-}
-impl TimeSource for Clock {
-    fn now_unix(&self) -> u64 {
-        self.0.load(Ordering::SeqCst) / 1000
-    }
-    fn now_unix_millis(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-/// The shared pieces of a client/server pair that resume each other.
-struct World {
-    clock: Arc<Clock>,
-    cache: Arc<ClientSessionCache>,
-    tickets: Arc<dyn TicketProducer>,
-}
-
-impl World {
-    fn new() -> Self {
-        let clock = Clock::new();
-        let tickets = Arc::new(StatelessTicketer::new(
-            Arc::new(OsRandom),
-            clock.clone(),
-            3600,
-        ));
-        Self {
-            clock,
-            cache: Arc::new(ClientSessionCache::default()),
-            tickets,
-        }
-    }
-
-    fn client(&self) -> tls13::config::ClientConfigBuilder {
-        client_builder(KeyType::EcdsaP256)
-            .time(self.clock.clone())
-            .session_store(Some(self.cache.clone()))
-    }
-
-    fn server(&self) -> tls13::config::ServerConfigBuilder {
-        server_builder(KeyType::EcdsaP256)
-            .time(self.clock.clone())
-            .tickets(self.tickets.clone(), 2, 7200)
+/// A [`World`] whose servers send two tickets a handshake: these tests
+/// count them.
+fn world() -> World {
+    World {
+        tickets_per_handshake: 2,
+        ..World::new()
     }
 }
 
@@ -153,7 +108,7 @@ fn counted(w: &World) -> (tls13::ClientConfig, Arc<Counting>) {
 
 #[test]
 fn stateless_ticket_resumes() {
-    let w = World::new();
+    let w = world();
     let (c, count) = counted(&w);
     let p1 = connect(c, w.server().build().unwrap());
     assert!(!p1.client.negotiated().resumed);
@@ -181,7 +136,7 @@ fn stateless_ticket_resumes() {
 
 #[test]
 fn stateful_store_resumes_once_per_ticket() {
-    let w = World::new();
+    let w = world();
     let store = Arc::new(InMemoryTicketStore::new(Arc::new(OsRandom), 16));
     let server = || {
         server_builder(KeyType::EcdsaP256)
@@ -210,7 +165,7 @@ fn stateful_store_resumes_once_per_ticket() {
 
 #[test]
 fn resumption_across_suites_with_the_same_hash() {
-    let w = World::new();
+    let w = world();
     let c = w
         .client()
         .suites(&[CipherSuite::TLS_AES_128_GCM_SHA256])
@@ -243,7 +198,7 @@ fn resumption_across_suites_with_the_same_hash() {
 
 #[test]
 fn server_picks_a_suite_with_the_ticket_hash() {
-    let w = World::new();
+    let w = world();
     let c = w
         .client()
         .suites(&[CipherSuite::TLS_AES_128_GCM_SHA256])
@@ -278,7 +233,7 @@ fn server_picks_a_suite_with_the_ticket_hash() {
 
 #[test]
 fn ticket_key_rotation_keeps_previous_key_for_one_period() {
-    let w = World::new();
+    let w = world();
     let rotating: Arc<dyn TicketProducer> = Arc::new(StatelessTicketer::new(
         Arc::new(OsRandom),
         w.clock.clone(),
@@ -309,9 +264,9 @@ fn ticket_key_rotation_keeps_previous_key_for_one_period() {
 
 #[test]
 fn ticket_from_another_server_falls_back_to_full_handshake() {
-    let w = World::new();
+    let w = world();
     connect(w.client().build().unwrap(), w.server().build().unwrap());
-    let other = World::new();
+    let other = world();
     let s = server_builder(KeyType::EcdsaP256)
         .time(w.clock.clone())
         .tickets(other.tickets.clone(), 1, 7200)
@@ -325,7 +280,7 @@ fn ticket_from_another_server_falls_back_to_full_handshake() {
 
 #[test]
 fn expired_ticket_falls_back_to_full_handshake() {
-    let w = World::new();
+    let w = world();
     let s = || {
         server_builder(KeyType::EcdsaP256)
             .time(w.clock.clone())
@@ -336,16 +291,9 @@ fn expired_ticket_falls_back_to_full_handshake() {
     connect(w.client().build().unwrap(), s());
     // The client's own clock says it is fresh; the server's says it is too
     // old (lifetime 100 s).
-    let client_clock = Clock::new();
-    client_clock
-        .0
-        .store(w.clock.now_unix_millis(), Ordering::SeqCst);
+    let (c, _client_clock) = w.client_on_own_clock();
     w.clock.advance_ms(101_000);
-    let c = client_builder(KeyType::EcdsaP256)
-        .time(client_clock)
-        .session_store(Some(w.cache.clone()))
-        .build()
-        .unwrap();
+    let c = c.build().unwrap();
     let p = connect(c, s());
     assert!(!p.server.negotiated().resumed);
     // And a client does not offer a ticket it knows to be expired.
@@ -358,7 +306,7 @@ fn expired_ticket_falls_back_to_full_handshake() {
 
 #[test]
 fn tampered_binder_is_decrypt_error() {
-    let w = World::new();
+    let w = world();
     connect(w.client().build().unwrap(), w.server().build().unwrap());
     let client = client_conn(w.client().build().unwrap());
     let mut flight = client.pending_output().to_vec();
@@ -373,7 +321,7 @@ fn tampered_binder_is_decrypt_error() {
 
 #[test]
 fn hello_retry_then_psk() {
-    let w = World::new();
+    let w = world();
     // The server only takes P-256; the client sends an X25519 share first.
     let c = || {
         w.client()
@@ -393,7 +341,7 @@ fn hello_retry_then_psk() {
 
 #[test]
 fn psk_ke_mode_has_no_key_exchange() {
-    let w = World::new();
+    let w = world();
     connect(w.client().build().unwrap(), w.server().build().unwrap());
     let c = w
         .client()
@@ -408,7 +356,7 @@ fn psk_ke_mode_has_no_key_exchange() {
 }
 
 fn early_world(max: u32) -> (World, impl Fn(u32) -> ServerConfig) {
-    let w = World::new();
+    let w = world();
     let clock = w.clock.clone();
     let tickets = w.tickets.clone();
     let server = move |m: u32| {
@@ -553,15 +501,9 @@ fn replayed_zero_rtt_is_refused() {
 fn early_data_outside_the_freshness_window_is_refused() {
     let (w, server) = early_world(1000);
     // The client's clock lags 60 s behind: its ticket age is off.
-    let lagging = Clock::new();
-    lagging.0.store(w.clock.now_unix_millis(), Ordering::SeqCst);
+    let (lagging, _) = w.client_on_own_clock();
     w.clock.advance_ms(60_000);
-    let c = client_builder(KeyType::EcdsaP256)
-        .time(lagging)
-        .session_store(Some(w.cache.clone()))
-        .enable_early_data(true)
-        .build()
-        .unwrap();
+    let c = lagging.enable_early_data(true).build().unwrap();
     let mut p = scoped(c, server(1000), Feed::Whole);
     p.client.send_early_data(b"late").unwrap();
     p.run().unwrap();
@@ -705,7 +647,7 @@ fn key_update_storm_is_bounded() {
 
 #[test]
 fn session_store_none_disables_resumption() {
-    let w = World::new();
+    let w = world();
     let c = || {
         client_builder(KeyType::EcdsaP256)
             .session_store(None)
@@ -721,7 +663,7 @@ fn session_store_none_disables_resumption() {
 #[test]
 fn early_data_under_a_foreign_ticket_is_skipped_and_handed_back() {
     let (w, _server) = early_world(1000);
-    let other = World::new();
+    let other = world();
     // Another server (other ticket keys): a full handshake; the server
     // skips the 0-RTT records it cannot decrypt (§4.3.10).
     let s = server_builder(KeyType::EcdsaP256)
@@ -761,6 +703,7 @@ fn strike_register_window_travels_with_the_ticketer() {
         clock,
         cache: Arc::new(ClientSessionCache::default()),
         tickets,
+        tickets_per_handshake: 2,
     };
     let s = Arc::new(
         w.server()
@@ -775,15 +718,9 @@ fn strike_register_window_travels_with_the_ticketer() {
     );
     // The client's clock lags 30 s: outside the default 10 s window,
     // inside this one.
-    let lagging = Clock::new();
-    lagging.0.store(w.clock.now_unix_millis(), Ordering::SeqCst);
+    let (lagging, _) = w.client_on_own_clock();
     w.clock.advance_ms(30_000);
-    let c = client_builder(KeyType::EcdsaP256)
-        .time(lagging)
-        .session_store(Some(w.cache.clone()))
-        .enable_early_data(true)
-        .build()
-        .unwrap();
+    let c = lagging.enable_early_data(true).build().unwrap();
     let mut client = client_conn(c);
     client.send_early_data(b"once").unwrap();
     let flight = client.pending_output().to_vec();
@@ -815,7 +752,7 @@ impl TicketProducer for Remote {
 
 #[test]
 fn deferred_ticket_lookup() {
-    let w = World::new();
+    let w = world();
     let remote: Arc<dyn TicketProducer> = Arc::new(Remote(w.tickets.clone()));
     let server = || {
         server_builder(KeyType::EcdsaP256)

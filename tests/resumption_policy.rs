@@ -9,84 +9,22 @@
 //! Every test here uses only APIs that predate these rules, so each one
 //! fails on the code before them for the behaviour it names.
 
+mod canned;
 mod pair;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use pair::{Feed, Pair, client_builder, identity, server_builder};
+use canned::Verdict;
+use pair::{Clock, Feed, Pair, World, client_builder, identity, pinned_client, server_builder};
 use tls13::certgen::KeyType;
-use tls13::config::{ClientAuth, ServerConfig, TicketInfo, TicketProducer, TimeSource};
-use tls13::crypto::OsRandom;
+use tls13::config::{ClientAuth, ServerConfig, TicketInfo, TicketProducer};
 use tls13::crypto::sign::SigningKey;
 use tls13::error::{CertificateError, PeerMisbehaved};
-use tls13::resumption::{ClientSessionCache, ServerSession, StatelessTicketer};
+use tls13::resumption::ServerSession;
 use tls13::unstable::msgs::enums::{AlertDescription, NamedGroup, PskKeyExchangeMode};
 use tls13::unstable::msgs::handshake::{ClientExtension, ClientHello};
-use tls13::{
-    ClientCertVerifier, ClientConfig, ClientConnection, Decision, Error, Event,
-    PinnedClientCertVerifier, ServerConnection,
-};
-
-/// A clock the test moves (milliseconds).
-struct Clock(AtomicU64);
-impl Clock {
-    fn new() -> Arc<Self> {
-        Arc::new(Self(AtomicU64::new(1_800_000_000_000)))
-    }
-    fn at(ms: u64) -> Arc<Self> {
-        Arc::new(Self(AtomicU64::new(ms)))
-    }
-    fn advance_ms(&self, ms: u64) {
-        self.0.fetch_add(ms, Ordering::SeqCst);
-    }
-}
-impl TimeSource for Clock {
-    fn now_unix(&self) -> u64 {
-        self.0.load(Ordering::SeqCst) / 1000
-    }
-    fn now_unix_millis(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-/// One ticketer shared by every server configuration of a test (reload,
-/// per-name configurations, workers), one client session cache.
-struct World {
-    clock: Arc<Clock>,
-    cache: Arc<ClientSessionCache>,
-    tickets: Arc<dyn TicketProducer>,
-}
-
-impl World {
-    fn new() -> Self {
-        let clock = Clock::new();
-        let tickets = Arc::new(StatelessTicketer::new(
-            Arc::new(OsRandom),
-            clock.clone(),
-            3600,
-        ));
-        Self {
-            clock,
-            cache: Arc::new(ClientSessionCache::default()),
-            tickets,
-        }
-    }
-
-    /// A client configuration sharing the cache; build it once and reuse
-    /// the `Arc` for every connection of one client.
-    fn client(&self) -> tls13::config::ClientConfigBuilder {
-        client_builder(KeyType::EcdsaP256)
-            .time(self.clock.clone())
-            .session_store(Some(self.cache.clone()))
-    }
-
-    fn server(&self) -> tls13::config::ServerConfigBuilder {
-        server_builder(KeyType::EcdsaP256)
-            .time(self.clock.clone())
-            .tickets(self.tickets.clone(), 1, 7200)
-    }
-}
+use tls13::{ClientConfig, ClientConnection, Error, Event, ServerConnection};
 
 fn pair(c: &Arc<ClientConfig>, s: ServerConfig, feed: Feed) -> Pair {
     Pair::from_connections(
@@ -108,10 +46,6 @@ fn connect(c: &Arc<ClientConfig>, s: ServerConfig) -> Pair {
 fn client_cert(kind: KeyType) -> (Vec<u8>, SigningKey) {
     let id = identity(kind);
     (id.leaf.clone(), SigningKey::from_der(&id.key).unwrap())
-}
-
-fn pinned(kind: KeyType) -> Arc<PinnedClientCertVerifier> {
-    Arc::new(PinnedClientCertVerifier::new(vec![client_cert(kind).0]))
 }
 
 /// A client that presents `kind`'s certificate when asked.
@@ -138,7 +72,7 @@ fn session_without_client_identity_never_resumes_under_required_auth() {
     // full handshake (not an error), in which the client authenticates.
     let required = || {
         w.server()
-            .client_auth(ClientAuth::Required(pinned(KeyType::EcdsaP384)))
+            .client_auth(ClientAuth::Required(pinned_client(KeyType::EcdsaP384)))
             .build()
             .unwrap()
     };
@@ -164,7 +98,7 @@ fn session_without_client_identity_still_resumes_under_optional_auth() {
     connect(&client, w.server().build().unwrap());
     let s = w
         .server()
-        .client_auth(ClientAuth::Optional(pinned(KeyType::EcdsaP384)))
+        .client_auth(ClientAuth::Optional(pinned_client(KeyType::EcdsaP384)))
         .build()
         .unwrap();
     let p = connect(&client, s);
@@ -179,15 +113,15 @@ fn resumed_client_identity_must_pass_the_resuming_configs_verifier() {
     // Verifier A accepts the client's certificate and the session carries it.
     let a = w
         .server()
-        .client_auth(ClientAuth::Required(pinned(KeyType::EcdsaP384)))
+        .client_auth(ClientAuth::Required(pinned_client(KeyType::EcdsaP384)))
         .build()
         .unwrap();
     connect(&client, a);
     // Verifier B (another virtual host, or a reload that dropped this
     // client) shares the ticket key but accepts only another certificate.
     for auth in [
-        ClientAuth::Required(pinned(KeyType::Ed25519)),
-        ClientAuth::Optional(pinned(KeyType::Ed25519)),
+        ClientAuth::Required(pinned_client(KeyType::Ed25519)),
+        ClientAuth::Optional(pinned_client(KeyType::Ed25519)),
     ] {
         let b = w.server().client_auth(auth).build().unwrap();
         let mut p = pair(&client, b, Feed::Whole);
@@ -201,7 +135,7 @@ fn resumed_client_identity_must_pass_the_resuming_configs_verifier() {
         connect(
             &client,
             w.server()
-                .client_auth(ClientAuth::Required(pinned(KeyType::EcdsaP384)))
+                .client_auth(ClientAuth::Required(pinned_client(KeyType::EcdsaP384)))
                 .build()
                 .unwrap(),
         );
@@ -212,7 +146,7 @@ fn resumed_client_identity_must_pass_the_resuming_configs_verifier() {
 fn resumed_client_identity_of_a_type_no_longer_accepted_is_a_full_handshake() {
     let w = World::new();
     let client = authenticating_client(&w, KeyType::EcdsaP384);
-    let verifier = pinned(KeyType::EcdsaP384);
+    let verifier = pinned_client(KeyType::EcdsaP384);
     connect(
         &client,
         w.server()
@@ -241,7 +175,7 @@ fn config_without_client_auth_resumes_without_claiming_the_identity() {
     connect(
         &client,
         w.server()
-            .client_auth(ClientAuth::Required(pinned(KeyType::EcdsaP384)))
+            .client_auth(ClientAuth::Required(pinned_client(KeyType::EcdsaP384)))
             .build()
             .unwrap(),
     );
@@ -253,26 +187,13 @@ fn config_without_client_auth_resumes_without_claiming_the_identity() {
     assert!(!p.server.negotiated().peer_raw_public_key);
 }
 
-/// Defers every decision; the test answers.
-struct Deferring;
-impl ClientCertVerifier for Deferring {
-    fn verify_client_cert(
-        &self,
-        _: &[u8],
-        _: &[Vec<u8>],
-        _: u64,
-    ) -> Decision<Result<(), CertificateError>> {
-        Decision::Deferred
-    }
-}
-
 #[test]
 fn deferred_verifier_checks_the_resumed_identity_again() {
     let w = World::new();
     let client = authenticating_client(&w, KeyType::EcdsaP384);
     let server = || {
         w.server()
-            .client_auth(ClientAuth::Required(Arc::new(Deferring)))
+            .client_auth(ClientAuth::Required(Arc::new(Verdict::Defer)))
             .build()
             .unwrap()
     };
@@ -376,15 +297,8 @@ fn zero_rtt_replay_to_another_config_sharing_the_tickets_is_refused() {
 #[test]
 fn zero_rtt_replay_is_refused_while_the_clients_age_ran_ahead() {
     let w = World::new();
-    let client_clock = Clock::at(w.clock.now_unix_millis());
-    let c = Arc::new(
-        client_builder(KeyType::EcdsaP256)
-            .time(client_clock.clone())
-            .session_store(Some(w.cache.clone()))
-            .enable_early_data(true)
-            .build()
-            .unwrap(),
-    );
+    let (c, client_clock) = w.client_on_own_clock();
+    let c = Arc::new(c.enable_early_data(true).build().unwrap());
     let s = || Arc::new(w.server().max_early_data_size(1000).build().unwrap());
     connect(&c, w.server().max_early_data_size(1000).build().unwrap());
     // The client's clock then runs 9 s ahead of the server's: its ticket

@@ -6,50 +6,25 @@
 //! whose verifier accepts the server's chain and whose client credentials
 //! are the ones the session used.
 
+mod canned;
 mod pair;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use pair::{Feed, Pair, client_builder, identity, server_builder};
+use canned::Verdict;
+use pair::{Feed, Pair, client_builder, identity, pinned_client, server_builder};
 use tls13::certgen::KeyType;
-use tls13::config::{ClientAuth, ServerConfig, TicketInfo, TicketProducer};
-use tls13::crypto::OsRandom;
+use tls13::config::{ClientAuth, ServerConfig, SystemTimeSource, TicketInfo, TicketProducer};
 use tls13::crypto::sign::SigningKey;
-use tls13::error::CertificateError;
-use tls13::resumption::{ClientSessionCache, SessionKey, StatelessTicketer};
+use tls13::resumption::{ClientSessionCache, SessionKey};
 use tls13::unstable::msgs::enums::PskKeyExchangeMode;
 use tls13::unstable::msgs::handshake::{ClientExtension, ClientHello};
-use tls13::{
-    ClientConfig, ClientConnection, Decision, Error, PinnedCertVerifier, PinnedClientCertVerifier,
-    ServerCertVerifier, ServerConnection, ServerName,
-};
+use tls13::{ClientConfig, ClientConnection, Error, PinnedCertVerifier, ServerConnection};
 
-struct World {
-    cache: Arc<ClientSessionCache>,
-    tickets: Arc<dyn TicketProducer>,
-}
-
-impl World {
-    fn new() -> Self {
-        Self {
-            cache: Arc::new(ClientSessionCache::default()),
-            tickets: Arc::new(StatelessTicketer::new(
-                Arc::new(OsRandom),
-                Arc::new(tls13::config::SystemTimeSource),
-                3600,
-            )),
-        }
-    }
-
-    fn client(&self) -> tls13::config::ClientConfigBuilder {
-        client_builder(KeyType::EcdsaP256).session_store(Some(self.cache.clone()))
-    }
-
-    fn server(&self) -> tls13::config::ServerConfigBuilder {
-        server_builder(KeyType::EcdsaP256).tickets(self.tickets.clone(), 1, 7200)
-    }
-}
+/// The client's session cache and the server's ticket key, shared by the
+/// connections of one test, on the system's clock.
+type World = pair::World<SystemTimeSource>;
 
 /// A connection in `scope`, and the error that ended it, if one did.
 fn run(c: &Arc<ClientConfig>, scope: &str, s: ServerConfig) -> (Pair, Option<Error>) {
@@ -71,7 +46,7 @@ fn connect(c: &Arc<ClientConfig>, scope: &str, s: ServerConfig) -> Pair {
 
 #[test]
 fn sessions_of_different_scopes_do_not_mix() {
-    let w = World::new();
+    let w = World::system();
     let c = Arc::new(w.client().build().unwrap());
     connect(&c, "localhost:443", w.server().build().unwrap());
     // Same host, same configuration, another service: no session.
@@ -93,7 +68,7 @@ fn sessions_of_different_scopes_do_not_mix() {
 
 #[test]
 fn named_scope_is_shared_across_configurations_that_accept_the_session() {
-    let w = World::new();
+    let w = World::system();
     let a = Arc::new(w.client().build().unwrap());
     connect(&a, "svc", w.server().build().unwrap());
     // Another configuration (its own verifier object, pinning the same
@@ -104,25 +79,11 @@ fn named_scope_is_shared_across_configurations_that_accept_the_session() {
     assert!(p.client.negotiated().resumed);
 }
 
-/// Accepts any server certificate.
-struct AcceptAnything;
-impl ServerCertVerifier for AcceptAnything {
-    fn verify_server_cert(
-        &self,
-        _: &[u8],
-        _: &[Vec<u8>],
-        _: &ServerName,
-        _: u64,
-    ) -> Decision<Result<(), CertificateError>> {
-        Decision::Ready(Ok(()))
-    }
-}
-
 #[test]
 fn strict_configuration_does_not_resume_what_a_permissive_one_accepted() {
-    let w = World::new();
+    let w = World::system();
     let permissive = Arc::new(
-        ClientConfig::builder(Arc::new(AcceptAnything))
+        ClientConfig::builder(Arc::new(Verdict::Accept))
             .session_store(Some(w.cache.clone()))
             .build()
             .unwrap(),
@@ -156,16 +117,14 @@ fn with_cert(w: &World, kind: KeyType) -> tls13::config::ClientConfigBuilder {
 
 fn optional_auth(w: &World) -> ServerConfig {
     w.server()
-        .client_auth(ClientAuth::Optional(Arc::new(
-            PinnedClientCertVerifier::new(vec![identity(KeyType::EcdsaP384).leaf.clone()]),
-        )))
+        .client_auth(ClientAuth::Optional(pinned_client(KeyType::EcdsaP384)))
         .build()
         .unwrap()
 }
 
 #[test]
 fn a_session_we_authenticated_in_needs_the_same_credentials() {
-    let w = World::new();
+    let w = World::system();
     let tenant_a = Arc::new(with_cert(&w, KeyType::EcdsaP384).build().unwrap());
     let p = connect(&tenant_a, "svc", optional_auth(&w));
     assert!(!p.server.negotiated().peer_certificates.is_empty());
@@ -189,7 +148,7 @@ fn a_session_we_authenticated_in_needs_the_same_credentials() {
 
 #[test]
 fn imported_sessions_are_checked_and_never_carry_our_identity() {
-    let w = World::new();
+    let w = World::system();
     let key = SessionKey::named("localhost", "svc").unwrap();
     // An anonymous session, exported and imported into another store: the
     // importing configuration's verifier accepts its chain, so it resumes.
@@ -211,7 +170,7 @@ fn imported_sessions_are_checked_and_never_carry_our_identity() {
 
     // A session we authenticated in: once exported, no configuration can
     // be shown to own that identity, so none offers it.
-    let w = World::new();
+    let w = World::system();
     let a = Arc::new(with_cert(&w, KeyType::EcdsaP384).build().unwrap());
     connect(&a, "svc", optional_auth(&w));
     let exported = w.cache.export_all();
@@ -251,7 +210,7 @@ fn strip_for_psk_ke(count: Arc<AtomicUsize>) -> tls13::config::ClientHelloHook {
 
 #[test]
 fn psk_ke_hello_without_groups_key_share_or_signature_algorithms_resumes_when_allowed() {
-    let w = World::new();
+    let w = World::system();
     let stripped = Arc::new(AtomicUsize::new(0));
     let c = Arc::new(
         w.client()
@@ -290,7 +249,7 @@ impl TicketProducer for Huge {
 
 #[test]
 fn ticket_too_large_for_a_client_hello_is_not_stored() {
-    let w = World::new();
+    let w = World::system();
     let c = Arc::new(w.client().build().unwrap());
     let s = server_builder(KeyType::EcdsaP256)
         .tickets(Arc::new(Huge), 1, 7200)

@@ -13,23 +13,24 @@
 //! certificate; the server checks the client's RSA-PSS signature against
 //! the trace's client certificate), so nothing is taken on trust.
 
+mod canned;
 mod common;
 
 use std::sync::{Arc, Mutex};
 
+use canned::Keyless;
 use common::{ScriptedRandom, rfc8448_bytes};
 use sha2::Digest;
 use tls13::config::{ClientAuth, FixedTime};
-use tls13::crypto::SecureRandom;
 use tls13::unstable::codec::Codec;
 use tls13::unstable::key_schedule::KeyLog;
 use tls13::unstable::msgs::enums::{ExtensionType, NamedGroup, SignatureScheme};
 use tls13::unstable::msgs::handshake::*;
 use tls13::verify::SingleCertResolver;
 use tls13::{
-    CertificateRequestInfo, CertifiedKey, ClientConfig, ClientConnection, Decision, Error, Event,
+    CertificateRequestInfo, CertifiedKey, ClientConfig, ClientConnection, Error, Event,
     PinnedCertVerifier, PinnedClientCertVerifier, ResolvesClientCert, ServerConfig,
-    ServerConnection, SignRequest, Signer, SingleClientCert,
+    ServerConnection, SignRequest, SingleClientCert,
 };
 
 const SECTION: &str = "Client Authentication";
@@ -101,23 +102,6 @@ fn signed_content(context: &str, msgs: &[Vec<u8>]) -> Vec<u8> {
     out.push(0);
     out.extend_from_slice(&th.finalize());
     out
-}
-
-/// A signer whose key is elsewhere (here: unpublished): it only names its
-/// scheme and always defers.
-struct RemoteSigner(SignatureScheme);
-impl Signer for RemoteSigner {
-    fn schemes(&self) -> Vec<SignatureScheme> {
-        vec![self.0]
-    }
-    fn sign(
-        &self,
-        _: SignatureScheme,
-        _: &[u8],
-        _: &dyn SecureRandom,
-    ) -> Decision<Result<Vec<u8>, Error>> {
-        Decision::Deferred
-    }
 }
 
 /// Records the request it was given.
@@ -236,7 +220,7 @@ fn rfc8448_client_auth_byte_for_byte() {
     let resolver = Arc::new(Recording(
         SingleClientCert(Arc::new(CertifiedKey::new(
             vec![leaf("{client}")],
-            Arc::new(RemoteSigner(SignatureScheme::RSA_PSS_RSAE_SHA256)),
+            Arc::new(Keyless::deferring(SignatureScheme::RSA_PSS_RSAE_SHA256)),
         ))),
         Mutex::new(None),
     ));
@@ -283,7 +267,7 @@ fn rfc8448_client_auth_byte_for_byte() {
     let ee_hook = trace_ee.clone();
     let server_key = CertifiedKey::new(
         vec![leaf("{server}")],
-        Arc::new(RemoteSigner(SignatureScheme::ECDSA_SECP256R1_SHA256)),
+        Arc::new(Keyless::deferring(SignatureScheme::ECDSA_SECP256R1_SHA256)),
     );
     let client_verifier = PinnedClientCertVerifier::new(vec![leaf("{client}")])
         // NSS offered legacy schemes (SHA-1, DSA, PKCS#1) we would never
@@ -466,7 +450,7 @@ fn rfc8448_client_auth_server_rejects_altered_client_signature() {
         .groups(&[NamedGroup::X25519])
         .client_cert_resolver(Arc::new(SingleClientCert(Arc::new(CertifiedKey::new(
             vec![leaf("{client}")],
-            Arc::new(RemoteSigner(SignatureScheme::RSA_PSS_RSAE_SHA256)),
+            Arc::new(Keyless::deferring(SignatureScheme::RSA_PSS_RSAE_SHA256)),
         )))))
         .client_hello_hook(Arc::new(move |hello: &mut ClientHello| {
             hello.cipher_suites = trace_ch_hook.cipher_suites.clone();
@@ -481,7 +465,7 @@ fn rfc8448_client_auth_server_rejects_altered_client_signature() {
     let server_config =
         ServerConfig::builder(Arc::new(SingleCertResolver(Arc::new(CertifiedKey::new(
             vec![leaf("{server}")],
-            Arc::new(RemoteSigner(SignatureScheme::ECDSA_SECP256R1_SHA256)),
+            Arc::new(Keyless::deferring(SignatureScheme::ECDSA_SECP256R1_SHA256)),
         )))))
         .rng(Arc::new(ScriptedRandom::new(
             [

@@ -17,41 +17,9 @@ use tls13::resumption::{ClientSession, ExternalPsk};
 use tls13::unstable::codec::Codec;
 use tls13::unstable::msgs::enums::*;
 use tls13::unstable::msgs::handshake::*;
-use tls13::{ClientConnection, Error, Event, PinnedClientCertVerifier, ServerConnection};
+use tls13::{Error, Event, PinnedClientCertVerifier, ServerConnection};
 
 // ---- helpers ----
-
-/// A real client's first ClientHello, and the client waiting for an answer.
-fn client_and_hello() -> (ClientConnection, ClientHello) {
-    let mut c =
-        ClientConnection::new(Arc::new(client_builder(KEY).build().unwrap()), "localhost").unwrap();
-    let out = c.pending_output().to_vec();
-    c.consume_output(out.len());
-    let HandshakeMessage::ClientHello(ch) = parse(&records(&out)[0].1) else {
-        panic!("not a ClientHello")
-    };
-    (c, ch)
-}
-
-/// A ServerHello record answering `ch`, edited by `f`.
-fn server_hello(ch: &ClientHello, f: impl FnOnce(&mut ServerHello)) -> Vec<u8> {
-    let mut sh = ServerHello {
-        legacy_version: ProtocolVersion::TLS1_2,
-        random: [7; 32],
-        legacy_session_id_echo: ch.legacy_session_id.clone(),
-        cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
-        legacy_compression_method: 0,
-        extensions: vec![
-            ServerExtension::KeyShare(KeyShareEntry {
-                group: NamedGroup::X25519,
-                payload: vec![9; 32],
-            }),
-            ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3),
-        ],
-    };
-    f(&mut sh);
-    record(22, &HandshakeMessage::ServerHello(sh).to_bytes())
-}
 
 fn server() -> ServerConnection {
     ServerConnection::new(Arc::new(server_builder(KEY).build().unwrap())).unwrap()

@@ -2,18 +2,20 @@
 //! and implicit handshakes, close_notify versus truncation, transport
 //! errors that can be retried, and deferred decisions.
 
+mod canned;
+
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use canned::Verdict;
 use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
 use tls13::crypto::OsRandom;
 use tls13::crypto::sign::SigningKey;
-use tls13::error::CertificateError;
 use tls13::stream::{ClientStream, ServerStream};
-use tls13::verify::{Decision, ServerCertVerifier, ServerName};
+use tls13::verify::ServerCertVerifier;
 use tls13::{
     ClientConfig, ClientConnection, Error, PinnedCertVerifier, ServerConfig, ServerConnection,
 };
@@ -195,24 +197,10 @@ fn rejected_certificate_is_invalid_data_and_the_server_sees_the_alert() {
     ));
 }
 
-struct Deferring;
-
-impl ServerCertVerifier for Deferring {
-    fn verify_server_cert(
-        &self,
-        _: &[u8],
-        _: &[Vec<u8>],
-        _: &ServerName,
-        _: u64,
-    ) -> Decision<Result<(), CertificateError>> {
-        Decision::Deferred
-    }
-}
-
 #[test]
 fn deferred_decisions_are_reported_not_hung_on() {
     let (port, server) = spawn_server(|mut tls| tls.handshake());
-    let mut tls = connect(port, Arc::new(Deferring));
+    let mut tls = connect(port, Arc::new(Verdict::Defer));
     let e = tls.handshake().unwrap_err();
     assert!(e.to_string().contains("synchronous decisions"), "{e}");
     drop(tls);
@@ -227,7 +215,7 @@ fn deferred_decisions_are_reported_not_hung_on() {
 #[test]
 fn deferred_decision_in_the_driver_alerts_the_peer() {
     let (port, server) = spawn_server(|mut tls| tls.handshake());
-    let mut tls = connect(port, Arc::new(Deferring));
+    let mut tls = connect(port, Arc::new(Verdict::Defer));
     let e = tls.handshake().unwrap_err();
     assert!(e.to_string().contains("synchronous decisions"), "{e}");
     let r = server.join().unwrap().unwrap_err();

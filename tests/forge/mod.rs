@@ -13,8 +13,12 @@ use tls13::crypto::suites::{self, SuiteParams};
 use tls13::unstable::codec::Codec;
 use tls13::unstable::key_schedule::{self, KeyLog};
 use tls13::unstable::msgs::alert::AlertMessage;
-use tls13::unstable::msgs::enums::{AlertDescription, CipherSuite, ContentType, NamedGroup};
-use tls13::unstable::msgs::handshake::HandshakeMessage;
+use tls13::unstable::msgs::enums::{
+    AlertDescription, CipherSuite, ContentType, NamedGroup, ProtocolVersion,
+};
+use tls13::unstable::msgs::handshake::{
+    ClientHello, HandshakeMessage, KeyShareEntry, ServerExtension, ServerHello,
+};
 use tls13::{ClientConnection, Error, ServerConnection};
 
 use crate::pair::{client_builder, server_builder};
@@ -167,6 +171,51 @@ pub fn split_messages(mut bytes: &[u8]) -> Vec<Vec<u8>> {
 
 pub fn parse(raw: &[u8]) -> HandshakeMessage {
     HandshakeMessage::read_exact(raw, "message").unwrap()
+}
+
+/// A real client (`client_builder(KEY)`, for `localhost`) and its first
+/// flight, taken from its output: the client waits for an answer.
+pub fn client_first_flight() -> (ClientConnection, Vec<u8>) {
+    let mut c =
+        ClientConnection::new(Arc::new(client_builder(KEY).build().unwrap()), "localhost").unwrap();
+    let out = c.pending_output().to_vec();
+    c.consume_output(out.len());
+    (c, out)
+}
+
+/// The ClientHello in the first record of `flight`.
+pub fn first_client_hello(flight: &[u8]) -> ClientHello {
+    let HandshakeMessage::ClientHello(ch) = parse(&records(flight)[0].1) else {
+        panic!("not a ClientHello")
+    };
+    ch
+}
+
+/// A real client's first ClientHello, and the client waiting for an answer.
+pub fn client_and_hello() -> (ClientConnection, ClientHello) {
+    let (c, out) = client_first_flight();
+    (c, first_client_hello(&out))
+}
+
+/// A plaintext ServerHello record answering `ch` (TLS 1.3 with
+/// TLS_AES_128_GCM_SHA256 and an X25519 share), edited by `f`.
+pub fn server_hello(ch: &ClientHello, f: impl FnOnce(&mut ServerHello)) -> Vec<u8> {
+    let mut sh = ServerHello {
+        legacy_version: ProtocolVersion::TLS1_2,
+        random: [7; 32],
+        legacy_session_id_echo: ch.legacy_session_id.clone(),
+        cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+        legacy_compression_method: 0,
+        extensions: vec![
+            ServerExtension::KeyShare(KeyShareEntry {
+                group: NamedGroup::X25519,
+                payload: vec![9; 32],
+            }),
+            ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3),
+        ],
+    };
+    f(&mut sh);
+    record(22, &HandshakeMessage::ServerHello(sh).to_bytes())
 }
 
 /// A real client and server, with the test in the middle. Both use

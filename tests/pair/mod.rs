@@ -2,12 +2,18 @@
 //! bytes between two sans-IO connections with a chosen feeding pattern.
 #![allow(dead_code)]
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
+use tls13::config::{SystemTimeSource, TicketProducer, TimeSource};
 use tls13::crypto::OsRandom;
 use tls13::crypto::sign::SigningKey;
-use tls13::{ClientConfig, ClientConnection, Connection, Error, Event, PinnedCertVerifier};
+use tls13::resumption::{ClientSessionCache, StatelessTicketer};
+use tls13::{
+    ClientConfig, ClientConnection, Connection, Error, Event, PinnedCertVerifier,
+    PinnedClientCertVerifier,
+};
 use tls13::{ServerConfig, ServerConnection};
 
 pub const NOT_BEFORE: u64 = 1_700_000_000;
@@ -70,6 +76,112 @@ pub fn server_builder(kind: KeyType) -> tls13::config::ServerConfigBuilder {
         vec![id.leaf.clone(), id.ca.clone()],
         SigningKey::from_der(&id.key).unwrap(),
     )
+}
+
+/// A clock the test moves (milliseconds).
+pub struct Clock(pub AtomicU64);
+
+impl Clock {
+    /// At 1_800_000_000 s (January 2027): inside the test certificates'
+    /// validity.
+    pub fn new() -> Arc<Self> {
+        Self::at(1_800_000_000_000)
+    }
+    pub fn at(ms: u64) -> Arc<Self> {
+        Arc::new(Self(AtomicU64::new(ms)))
+    }
+    pub fn advance_ms(&self, ms: u64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+impl TimeSource for Clock {
+    fn now_unix(&self) -> u64 {
+        self.0.load(Ordering::SeqCst) / 1000
+    }
+    fn now_unix_millis(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// What lets the connections of one test resume each other: one client
+/// session cache and one server ticket key (a stateless ticketer, its key
+/// rotating hourly) shared by every configuration the test builds (reload,
+/// per-name configurations, workers), all on `clock`: a [`Clock`] the
+/// test moves ([`World::new`]) or the system's ([`World::system`]).
+pub struct World<T = Clock> {
+    pub clock: Arc<T>,
+    pub cache: Arc<ClientSessionCache>,
+    pub tickets: Arc<dyn TicketProducer>,
+    /// How many tickets [`World::server`]'s configurations send after a
+    /// handshake.
+    pub tickets_per_handshake: usize,
+}
+
+impl World {
+    /// On a [`Clock::new`].
+    pub fn new() -> Self {
+        Self::on(Clock::new())
+    }
+
+    /// A client configuration as [`World::client`]'s, but on a clock of
+    /// its own set to the world's time (returned): the test moves either
+    /// clock alone.
+    pub fn client_on_own_clock(&self) -> (tls13::config::ClientConfigBuilder, Arc<Clock>) {
+        let clock = Clock::at(self.clock.now_unix_millis());
+        (self.client_on(clock.clone()), clock)
+    }
+}
+
+impl World<SystemTimeSource> {
+    /// On the system's clock.
+    pub fn system() -> Self {
+        Self::on(Arc::new(SystemTimeSource))
+    }
+}
+
+impl<T: TimeSource + 'static> World<T> {
+    pub fn on(clock: Arc<T>) -> Self {
+        let tickets = Arc::new(StatelessTicketer::new(
+            Arc::new(OsRandom),
+            clock.clone(),
+            3600,
+        ));
+        Self {
+            clock,
+            cache: Arc::new(ClientSessionCache::default()),
+            tickets,
+            tickets_per_handshake: 1,
+        }
+    }
+
+    /// A client configuration (the P-256 identity pinned) on the clock,
+    /// sharing the cache; build it once and reuse the `Arc` for every
+    /// connection of one client.
+    pub fn client(&self) -> tls13::config::ClientConfigBuilder {
+        self.client_on(self.clock.clone())
+    }
+
+    fn client_on(&self, clock: Arc<dyn TimeSource>) -> tls13::config::ClientConfigBuilder {
+        client_builder(KeyType::EcdsaP256)
+            .time(clock)
+            .session_store(Some(self.cache.clone()))
+    }
+
+    /// A server configuration (the P-256 identity) on the clock, issuing
+    /// `tickets_per_handshake` tickets of 2 hours under the shared key.
+    pub fn server(&self) -> tls13::config::ServerConfigBuilder {
+        server_builder(KeyType::EcdsaP256)
+            .time(self.clock.clone())
+            .tickets(self.tickets.clone(), self.tickets_per_handshake, 7200)
+    }
+}
+
+/// A client verifier that accepts `kind`'s test leaf and nothing else.
+pub fn pinned_client(kind: KeyType) -> Arc<PinnedClientCertVerifier> {
+    Arc::new(PinnedClientCertVerifier::new(vec![
+        identity(kind).leaf.clone(),
+    ]))
 }
 
 /// How bytes are handed over.

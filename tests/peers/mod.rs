@@ -150,6 +150,12 @@ impl Collector {
             .map(|v| String::from_utf8_lossy(&v).into_owned())
             .unwrap_or_else(|_| "<no output within the time limit>".into())
     }
+
+    /// The bytes, as they came (none if the pipe did not end within
+    /// `limit`): for output that need not be text.
+    pub fn bytes(&self, limit: Duration) -> Vec<u8> {
+        self.0.recv_timeout(limit).unwrap_or_default()
+    }
 }
 
 /// A port for a peer program to listen on.
