@@ -128,6 +128,10 @@ fn rdn(name: &[u8], base: &[u8], budget: &mut usize) -> Result<Match, Certificat
         }
         Some(n)
     };
+    // Counting reads every attribute of both RDNs, whatever the answer:
+    // paid for by size, so a wide RDN against many constraints costs what
+    // it reads (a mismatch of counts used to be free).
+    charge(budget, name.len().saturating_add(base.len()))?;
     let (Some(nc), Some(bc)) = (count(name), count(base)) else {
         return Ok(Match::Unknown);
     };

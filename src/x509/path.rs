@@ -44,6 +44,10 @@ pub struct Builder<'a, 'n, 'p> {
     pub no_anchors: bool,
     sig_budget: usize,
     candidate_budget: usize,
+    /// Name-constraint comparisons left for the whole validation: every
+    /// path that reaches an anchor draws on it, so a mesh of paths cannot
+    /// multiply `Policy::max_name_constraint_checks`.
+    nc_budget: usize,
     best: Option<(usize, CertificateError)>,
 }
 
@@ -58,6 +62,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
             no_anchors: false,
             sig_budget: policy.max_signature_checks,
             candidate_budget: policy.max_candidates,
+            nc_budget: policy.max_name_constraint_checks,
             best: None,
         }
     }
@@ -166,6 +171,8 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
             path.push(idx);
             match self.check_path(path) {
                 Ok(()) => return Ok(true),
+                // An exhausted budget ends the search (as in `search`).
+                Err(e @ CertificateError::LimitExceeded { .. }) => return Err(e),
                 Err(e) => self.record(depth, e),
             }
             path.pop();
@@ -240,6 +247,9 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
             if cand.anchor {
                 match self.check_path(path) {
                     Ok(()) => return Ok(true),
+                    // The name-constraint budget is the validation's, like
+                    // the others: once spent, no further path is tried.
+                    Err(e @ CertificateError::LimitExceeded { .. }) => return Err(e),
                     Err(e) => self.record(depth, e),
                 }
             } else if path.len() <= MAX_PATH_LEN && self.search(path)? {
@@ -525,9 +535,20 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
     /// Whole-path rules once an anchor is reached: name constraints
     /// (RFC 5280 §6.1.3 (b), (c); §6.1.4 (g)), applied to every
     /// certificate below the constraining CA except self-issued
-    /// intermediates.
-    fn check_path(&self, path: &[usize]) -> Result<(), CertificateError> {
-        let mut budget = self.policy.max_name_constraint_checks;
+    /// intermediates, drawing on the validation's budget; then revocation.
+    fn check_path(&mut self, path: &[usize]) -> Result<(), CertificateError> {
+        let mut budget = self.nc_budget;
+        let checked = self.check_constraints(path, &mut budget);
+        self.nc_budget = budget;
+        checked?;
+        self.check_revocation(path)
+    }
+
+    fn check_constraints(
+        &self,
+        path: &[usize],
+        budget: &mut usize,
+    ) -> Result<(), CertificateError> {
         for (k, ca_idx) in path.iter().enumerate().skip(1) {
             let Some(nc) = self
                 .nodes
@@ -543,10 +564,10 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 if j > 0 && n.cert.is_self_issued() {
                     continue;
                 }
-                name::check_constraints(nc, &n.cert, &mut budget).map_err(|e| n.blame(e))?;
+                name::check_constraints(nc, &n.cert, budget).map_err(|e| n.blame(e))?;
             }
         }
-        self.check_revocation(path)
+        Ok(())
     }
 
     /// RFC 5280 §6.3: each certificate below the anchor against the CRLs

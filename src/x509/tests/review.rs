@@ -1,0 +1,189 @@
+//! Regression tests from an adversarial review of the certificate side:
+//! each names the rule it guards, and each failed before its fix.
+
+use alloc::vec::Vec;
+
+use super::super::der::Der;
+use super::forged::*;
+use super::*;
+use crate::crypto::sign::SigningKey;
+
+fn p256(seed: u8) -> SigningKey {
+    let rng = Counter(core::sync::atomic::AtomicU8::new(seed));
+    SigningKey::from_der(&certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap()).unwrap()
+}
+
+/// A self-signed root certificate (CA, keyCertSign, SKI) named `cn`.
+fn root(key: &SigningKey, cn: &str) -> (Vec<u8>, Vec<u8>) {
+    let n = name(&[(CN, cn)]);
+    let der = cert(
+        key,
+        1,
+        &n,
+        &n,
+        &key.public_key_spki(),
+        T0,
+        T1,
+        &[
+            ext(OID_BC, true, &tlv(der::SEQUENCE, &[0x01, 0x01, 0xff])),
+            ext(OID_KU, true, &[0x03, 0x02, 0x01, 0x06]),
+            ski(key),
+        ],
+    );
+    (der, n)
+}
+
+/// One RDN of `n` attributes (about 10 bytes each): a wide subject.
+fn wide_name(n: usize) -> Vec<u8> {
+    let mut rdn = Vec::new();
+    for _ in 0..n {
+        rdn.extend(atv(O, der::UTF8_STRING, b"x"));
+    }
+    name_of_rdns(&[rdn])
+}
+
+/// Comparing two RDNs reads every attribute of both (to count them), so
+/// that reading is paid for: a name with one wide RDN costs the budget in
+/// proportion to its size even against a one-attribute constraint, where
+/// it used to cost nothing at all.
+#[test]
+fn rdn_comparison_charges_for_every_attribute_it_reads() {
+    let name = wide_name(2000);
+    let base = name_of_rdns(&[atv(O, der::UTF8_STRING, b"x")]);
+    // The contents of the Name SEQUENCEs, as the validator passes them.
+    let contents = |n: &[u8]| Der::new(n, "t").unwrap().next().unwrap().value.to_vec();
+    let (name, base) = (contents(&name), contents(&base));
+    let start = 1usize << 16;
+    let mut budget = start;
+    assert_eq!(
+        super::super::dn::within(&name, &base, &mut budget).unwrap(),
+        super::super::dn::Match::No
+    );
+    let spent = start - budget;
+    assert!(
+        spent >= name.len() / 64,
+        "read {} bytes of attributes for {spent} budget units",
+        name.len()
+    );
+}
+
+/// The same through a validation: a sub-CA with many directoryName
+/// subtrees and a leaf whose subject is one wide RDN. Every (name,
+/// subtree) pair re-read the whole RDN uncharged, so one 60 KB chain cost
+/// over a second of CPU (release build); now the budget runs out first.
+#[test]
+fn wide_subject_against_many_directory_constraints_exhausts_the_budget() {
+    let (root_key, sub_key, leaf_key) = (p256(1), p256(2), p256(3));
+    let (root_der, root_name) = root(&root_key, "Root");
+    let sub_name = name(&[(CN, "Sub")]);
+    let permitted: Vec<Vec<u8>> = (0..300)
+        .map(|i| directory_name(&name(&[(O, &alloc::format!("p{i}"))])))
+        .collect();
+    let mut sub_exts = ca_exts(&sub_key, &root_key);
+    sub_exts.push(name_constraints(&permitted, &[]));
+    let sub = cert(
+        &root_key,
+        2,
+        &root_name,
+        &sub_name,
+        &sub_key.public_key_spki(),
+        T0,
+        T1,
+        &sub_exts,
+    );
+    let mut le = leaf_exts(&leaf_key, &sub_key);
+    le.push(san_dns(&["a.example"]));
+    let leaf = cert(
+        &sub_key,
+        3,
+        &sub_name,
+        &wide_name(3000),
+        &leaf_key.public_key_spki(),
+        T0,
+        T1,
+        &le,
+    );
+    let v = Validator::new(
+        alloc::vec![TrustAnchor::from_der(root_der).unwrap()],
+        Policy::default(),
+    );
+    let e = v.validate_client(&leaf, &[sub], T0 + 10).unwrap_err();
+    assert!(
+        matches!(e, CertificateError::LimitExceeded { .. }),
+        "{:.200}",
+        alloc::format!("{e}")
+    );
+}
+
+/// `Policy::max_name_constraint_checks` bounds the name-constraint work of
+/// one validation, not of each candidate path: a mesh of k issuers (same
+/// name and key, different certificates) between the leaf and a
+/// constrained CA used to get k fresh budgets, one per path that reached
+/// the anchor. Here each path needs 20 comparisons and fails; 4 paths
+/// under a budget of 50 must run it out.
+#[test]
+fn name_constraint_budget_is_shared_by_every_path_tried() {
+    let (root_key, nc_key, mid_key, leaf_key) = (p256(1), p256(2), p256(3), p256(4));
+    let (root_der, root_name) = root(&root_key, "Root");
+    let nc_name = name(&[(CN, "Constrained")]);
+    let mid_name = name(&[(CN, "Mid")]);
+    // Ten permitted dNSName subtrees, none of which holds the leaf's name.
+    let permitted: Vec<Vec<u8>> = (0..10)
+        .map(|i| tlv(0x82, alloc::format!("ok{i}.example").as_bytes()))
+        .collect();
+    let mut nc_exts = ca_exts(&nc_key, &root_key);
+    nc_exts.push(name_constraints(&permitted, &[]));
+    let constrained = cert(
+        &root_key,
+        2,
+        &root_name,
+        &nc_name,
+        &nc_key.public_key_spki(),
+        T0,
+        T1,
+        &nc_exts,
+    );
+    // Four certificates for one intermediate (name and key): four paths.
+    let mids: Vec<Vec<u8>> = (0..4)
+        .map(|serial| {
+            cert(
+                &nc_key,
+                10 + serial,
+                &nc_name,
+                &mid_name,
+                &mid_key.public_key_spki(),
+                T0,
+                T1,
+                &ca_exts(&mid_key, &nc_key),
+            )
+        })
+        .collect();
+    let mut le = leaf_exts(&leaf_key, &mid_key);
+    le.push(san_dns(&["evil.example"]));
+    let leaf = cert(
+        &mid_key,
+        5,
+        &mid_name,
+        &name(&[(CN, "evil.example")]),
+        &leaf_key.public_key_spki(),
+        T0,
+        T1,
+        &le,
+    );
+    let mut chain = mids.clone();
+    chain.push(constrained);
+    let anchors = || alloc::vec![TrustAnchor::from_der(root_der.clone()).unwrap()];
+    // With a budget for one path only, each path is refused on its names.
+    let roomy = Validator::new(anchors(), Policy::default());
+    let e = roomy.validate_client(&leaf, &chain, T0 + 10).unwrap_err();
+    assert!(matches!(e, CertificateError::NameConstraints { .. }), "{e}");
+    let tight = Validator::new(
+        anchors(),
+        Policy {
+            max_name_constraint_checks: 50,
+            ..Policy::default()
+        },
+    );
+    let e = tight.validate_client(&leaf, &chain, T0 + 10).unwrap_err();
+    assert!(matches!(e, CertificateError::LimitExceeded { .. }), "{e}");
+}
