@@ -98,7 +98,10 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
     /// certificate pinned that way. "Itself" means the same certificate
     /// (the same DER), or one with the anchor's subject and key that is
     /// self-issued and whose signature that key verifies (the same
-    /// certificate re-issued, e.g. renewed with the same key). The path is
+    /// certificate re-issued, e.g. renewed with the same key: so with no
+    /// subjectAltName entry the anchor lacks, and within the anchor's
+    /// extKeyUsage; anything else is a new identity, which only a CA
+    /// anchor can vouch for, through the search). The path is
     /// then the end entity and that anchor, with the anchor's dates, name
     /// constraints and CRLs applied in the second case; the anchor need not
     /// be a CA, since it issues nothing here. The path search cannot find
@@ -142,8 +145,29 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 );
                 continue;
             }
-            if let Err(e) = self.check_common(&a.cert, true) {
-                self.record(depth, a.blame(e));
+            // A re-issue of the anchor (renewed with the same key), not a
+            // new identity: it carries no name the anchor does not (a
+            // pinned certificate for one name must not make its key holder
+            // any other), and the anchor's extKeyUsage binds it as it binds
+            // what the anchor issues. A CA anchor may still have issued it:
+            // then the search says, with every issuer rule applied.
+            let reissue = if san_within(&leaf.cert, &a.cert) {
+                self.issuer_purpose(&a.cert)
+                    .and_then(|()| self.check_common(&a.cert, true))
+                    .map_err(|e| a.blame(e))
+            } else {
+                let subject = name::display(a.cert.subject);
+                Err(leaf.blame(CertificateError::UnknownIssuer {
+                    finding: Finding::new(alloc::format!(
+                        "has the subject and key of a trust anchor ({subject}) but subjectAltName entries that anchor does not carry, so it is not that anchor"
+                    )),
+                    issuer: subject,
+                }))
+            };
+            if let Err(e) = reissue {
+                if !a.cert.is_ca() {
+                    self.record(depth, e);
+                }
                 continue;
             }
             self.sig_budget = self.sig_budget.checked_sub(1).ok_or_else(|| {
@@ -435,6 +459,43 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
         Ok(())
     }
 
+    /// A CA's extKeyUsage restricts what it certifies, as the Web PKI
+    /// chains it (browsers, rustls-webpki): every CA of the path that
+    /// lists purposes must list this one, so a branch restricted to other
+    /// purposes is not a path and the search tries the others.
+    /// anyExtendedKeyUsage in a CA is the unrestricted cross-certificate
+    /// form (CABF BR 7.1.2.2.6), so it allows the purpose; in an end
+    /// entity it is refused (check_end_entity). An anchor's key vouching
+    /// for a re-issue of the anchor is held to the same (leaf_is_anchor).
+    fn issuer_purpose(&self, c: &Certificate<'_>) -> Result<(), CertificateError> {
+        let (purpose, purpose_name) = self.purpose();
+        if let Some((purposes, _)) = &c.ext.eku
+            && !purposes.contains(purpose)
+            && !purposes.contains(cert::OID_ANY_EKU)
+        {
+            let presented = purposes.names();
+            return Err(CertificateError::InvalidPurpose {
+                required: purpose_name,
+                finding: Finding::new(alloc::format!(
+                    "{} extendedKeyUsage ({}) lacks {purpose_name}, so it cannot vouch for a TLS {} (RFC 5280 §4.2.1.12, chained as in the Web PKI)",
+                    if c.is_ca() {
+                        "is a CA whose"
+                    } else {
+                        "is a trust anchor whose"
+                    },
+                    presented.join(", "),
+                    if purpose == cert::OID_SERVER_AUTH {
+                        "server"
+                    } else {
+                        "client"
+                    },
+                )),
+                presented,
+            });
+        }
+        Ok(())
+    }
+
     /// Rules for a certificate acting as an issuer, with `below` the CA
     /// certificates already between it and the end entity.
     fn check_issuer(&self, cand: &Node<'_>, below: &[usize]) -> Result<(), CertificateError> {
@@ -453,33 +514,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 ));
             }
         }
-        // A CA's extKeyUsage restricts what it certifies, as the Web PKI
-        // chains it (browsers, rustls-webpki): every CA of the path that
-        // lists purposes must list this one, so a branch restricted to
-        // other purposes is not a path and the search tries the others.
-        // anyExtendedKeyUsage in a CA is the unrestricted cross-certificate
-        // form (CABF BR 7.1.2.2.6), so it allows the purpose; in an end
-        // entity it is refused (check_end_entity).
-        let (purpose, purpose_name) = self.purpose();
-        if let Some((purposes, _)) = &c.ext.eku
-            && !purposes.contains(purpose)
-            && !purposes.contains(cert::OID_ANY_EKU)
-        {
-            let presented = purposes.names();
-            return Err(CertificateError::InvalidPurpose {
-                required: purpose_name,
-                finding: Finding::new(alloc::format!(
-                    "is a CA whose extendedKeyUsage ({}) lacks {purpose_name}, so it cannot certify a TLS {} (RFC 5280 §4.2.1.12, chained as in the Web PKI)",
-                    presented.join(", "),
-                    if purpose == cert::OID_SERVER_AUTH {
-                        "server"
-                    } else {
-                        "client"
-                    },
-                )),
-                presented,
-            });
-        }
+        self.issuer_purpose(c)?;
         if c.ext.ski.is_none() && !cand.key_only {
             return Err(profile(
                 "is a CA without subjectKeyIdentifier (RFC 5280 §4.2.1.2)",
@@ -601,4 +636,19 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
         }
         Ok(())
     }
+}
+
+/// Every subjectAltName entry of `leaf` is one of `anchor`'s (as encoded):
+/// a certificate without the extension names nothing.
+fn san_within(leaf: &Certificate<'_>, anchor: &Certificate<'_>) -> bool {
+    let Some((names, _)) = &leaf.ext.san else {
+        return true;
+    };
+    names.iter().all(|n| {
+        anchor
+            .ext
+            .san
+            .as_ref()
+            .is_some_and(|(held, _)| held.iter().any(|h| h == n))
+    })
 }

@@ -185,3 +185,125 @@ fn name_constraint_budget_is_shared_by_every_path_tried() {
     let e = tight.validate_client(&leaf, &chain, T0 + 10).unwrap_err();
     assert!(matches!(e, CertificateError::LimitExceeded { .. }), "{e}");
 }
+
+/// extKeyUsage with the given purpose OIDs (contents).
+fn eku(purposes: &[&[u8]]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for p in purposes {
+        body.extend(tlv(der::OID, p));
+    }
+    ext(OID_EKU, false, &tlv(der::SEQUENCE, &body))
+}
+
+/// A self-issued end entity under `subject` and `key` (which signs it),
+/// with these dNSNames and purposes.
+fn self_issued_leaf(
+    key: &SigningKey,
+    subject: &[u8],
+    serial: u8,
+    names: &[&str],
+    purposes: &[&[u8]],
+) -> Vec<u8> {
+    let mut exts = leaf_exts(key, key);
+    exts.push(san_dns(names));
+    if !purposes.is_empty() {
+        exts.push(eku(purposes));
+    }
+    cert(
+        key,
+        serial,
+        subject,
+        subject,
+        &key.public_key_spki(),
+        T0,
+        T1,
+        &exts,
+    )
+}
+
+/// A self-signed server certificate trusted as its own anchor vouches for
+/// itself and for a renewal of itself (same subject, key and names), not
+/// for whatever else its key signs under its subject: the pinned
+/// certificate for `a.example` must not make its key holder `b.example`.
+/// (The path search never lets a non-CA anchor issue; the end-entity-is-
+/// the-anchor shortcut did, for self-issued certificates.)
+#[test]
+fn anchor_key_cannot_vouch_for_other_names_under_the_anchor_subject() {
+    let key = p256(5);
+    let subject = name(&[(CN, "a.example")]);
+    let pinned = self_issued_leaf(&key, &subject, 1, &["a.example"], &[cert::OID_SERVER_AUTH]);
+    let v = Validator::new(
+        alloc::vec![TrustAnchor::from_der(pinned.clone()).unwrap()],
+        Policy::default(),
+    );
+    let none: &[&[u8]] = &[];
+    let at = T0 + 10;
+    v.validate_server(&pinned, none, ExpectedName::Dns("a.example"), at)
+        .unwrap();
+    // Renewed: another serial, the same subject, key and names.
+    let renewed = self_issued_leaf(&key, &subject, 2, &["a.example"], &[cert::OID_SERVER_AUTH]);
+    v.validate_server(&renewed, none, ExpectedName::Dns("a.example"), at)
+        .unwrap();
+    // Minted for another name under the pinned subject and key.
+    let minted = self_issued_leaf(
+        &key,
+        &subject,
+        3,
+        &["a.example", "b.example"],
+        &[cert::OID_SERVER_AUTH],
+    );
+    let e = v
+        .validate_server(&minted, none, ExpectedName::Dns("b.example"), at)
+        .unwrap_err();
+    assert!(matches!(e, CertificateError::UnknownIssuer { .. }), "{e}");
+}
+
+/// An anchor's extKeyUsage restricts what its key vouches for, as it does
+/// for the CAs of a path (EKU chaining): a CA anchor for client
+/// certificates only must not validate a server certificate that its key
+/// signed under its own subject.
+#[test]
+fn eku_of_an_anchor_binds_a_self_issued_leaf_under_its_key() {
+    let key = p256(6);
+    let subject = name(&[(CN, "Client CA")]);
+    let ca = cert(
+        &key,
+        1,
+        &subject,
+        &subject,
+        &key.public_key_spki(),
+        T0,
+        T1,
+        &[
+            ext(OID_BC, true, &tlv(der::SEQUENCE, &[0x01, 0x01, 0xff])),
+            ext(OID_KU, true, &[0x03, 0x02, 0x01, 0x06]),
+            ski(&key),
+            eku(&[cert::OID_CLIENT_AUTH]),
+        ],
+    );
+    let v = Validator::new(
+        alloc::vec![TrustAnchor::from_der(ca).unwrap()],
+        Policy::default(),
+    );
+    let leaf = self_issued_leaf(
+        &key,
+        &subject,
+        2,
+        &["www.bank.example"],
+        &[cert::OID_SERVER_AUTH],
+    );
+    let none: &[&[u8]] = &[];
+    let e = v
+        .validate_server(&leaf, none, ExpectedName::Dns("www.bank.example"), T0 + 10)
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            CertificateError::InvalidPurpose {
+                required: "serverAuth",
+                ..
+            }
+        ),
+        "{e}"
+    );
+}
