@@ -13,6 +13,8 @@ use super::dn::{self, Match};
 use super::error::{CertificateError, Finding, limit_exceeded, name_constraints, profile};
 
 const OID_CN: &[u8] = &[0x55, 0x04, 0x03];
+/// PKCS #9 emailAddress (1.2.840.113549.1.9.1).
+const OID_EMAIL_ADDRESS: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01];
 
 /// The identity the caller expects the end-entity certificate to carry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -462,6 +464,30 @@ pub fn check_constraints(
     }
     if let Some((san, _)) = &cert.ext.san {
         names.extend(san.iter());
+    } else if nc
+        .permitted
+        .iter()
+        .chain(&nc.excluded)
+        .any(|c| matches!(c, GeneralName::Email(_)))
+    {
+        // §4.2.1.10: "When constraints are imposed on the rfc822Name name
+        // form, but the certificate does not include a subject alternative
+        // name, the rfc822Name constraint MUST be applied to the attribute
+        // of type emailAddress in the subject distinguished name." One we
+        // cannot read as a mailbox cannot be shown to comply: refused.
+        for_each_attribute(cert.subject, |oid, value| {
+            if oid != OID_EMAIL_ADDRESS {
+                return Ok(());
+            }
+            if value.tag != der::IA5_STRING || !valid_email(value.value) {
+                return Err(name_constraints(alloc::format!(
+                    "has an emailAddress {:?} in its subject that is not a mailbox we can check against the issuer's rfc822Name constraints",
+                    String::from_utf8_lossy(value.value)
+                )));
+            }
+            names.push(GeneralName::Email(value.value));
+            Ok(())
+        })?;
     }
     for name in &names {
         let mut permitted_of_type = false;

@@ -307,3 +307,64 @@ fn eku_of_an_anchor_binds_a_self_issued_leaf_under_its_key() {
         "{e}"
     );
 }
+
+/// RFC 5280 §4.2.1.10: "When constraints are imposed on the rfc822Name
+/// name form, but the certificate does not include a subject alternative
+/// name, the rfc822Name constraint MUST be applied to the attribute of
+/// type emailAddress in the subject distinguished name." A client
+/// certificate without subjectAltName whose subject names a mailbox
+/// outside the issuer's rfc822Name subtrees is refused.
+#[test]
+fn rfc822_constraints_apply_to_email_address_in_subject_without_san() {
+    const EMAIL_ADDRESS: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01];
+    let (root_key, sub_key, leaf_key) = (p256(7), p256(8), p256(9));
+    let (root_der, root_name) = root(&root_key, "Root");
+    let sub_name = name(&[(CN, "Mail CA")]);
+    let leaf_for = |constraints: &[u8], mailbox: &[u8]| {
+        let mut sub_exts = ca_exts(&sub_key, &root_key);
+        sub_exts.push(constraints.to_vec());
+        let sub = cert(
+            &root_key,
+            2,
+            &root_name,
+            &sub_name,
+            &sub_key.public_key_spki(),
+            T0,
+            T1,
+            &sub_exts,
+        );
+        let subject = name_of_rdns(&[
+            atv(CN, der::UTF8_STRING, b"Bob"),
+            atv(EMAIL_ADDRESS, der::IA5_STRING, mailbox),
+        ]);
+        let leaf = cert(
+            &sub_key,
+            3,
+            &sub_name,
+            &subject,
+            &leaf_key.public_key_spki(),
+            T0,
+            T1,
+            &leaf_exts(&leaf_key, &sub_key),
+        );
+        let v = Validator::new(
+            alloc::vec![TrustAnchor::from_der(root_der.clone()).unwrap()],
+            Policy::default(),
+        );
+        v.validate_client(&leaf, &[sub], T0 + 10).map(|_| ())
+    };
+    let excluded = name_constraints(&[], &[tlv(0x81, b"evil.example")]);
+    let permitted = name_constraints(&[tlv(0x81, b"good.example")], &[]);
+    leaf_for(&excluded, b"bob@good.example").unwrap();
+    leaf_for(&permitted, b"bob@good.example").unwrap();
+    for (constraints, mailbox) in [
+        (&excluded, &b"bob@evil.example"[..]),
+        (&excluded, b"bob@EVIL.example"),
+        (&permitted, b"bob@evil.example"),
+        // Not a mailbox we can compare: refused under rfc822Name constraints.
+        (&permitted, b"bob@good.example@evil.example"),
+    ] {
+        let e = leaf_for(constraints, mailbox).unwrap_err();
+        assert!(matches!(e, CertificateError::NameConstraints { .. }), "{e}");
+    }
+}
