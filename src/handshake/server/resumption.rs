@@ -121,7 +121,7 @@ impl ServerHs {
             let (secret, hash, external, session) =
                 if let Some(e) = cfg.external_psks.iter().find(|e| e.identity == id.identity) {
                     (Zeroizing::new(e.secret().to_vec()), e.hash, true, None)
-                } else if let Some(mut s) = match self.redeem(&id.identity) {
+                } else if let Some(s) = match self.redeem(&id.identity) {
                     Decision::Ready(s) => s,
                     Decision::Deferred => return Ok(Lookup::Deferred(id.identity.clone())),
                 } {
@@ -137,26 +137,6 @@ impl ServerHs {
                     let Some(params) = suites::lookup(s.suite) else {
                         continue;
                     };
-                    // The client identity the session carries must pass
-                    // this config's policy, as in a full handshake.
-                    match self.client_identity_allowed(&id.identity, &mut s) {
-                        Decision::Ready(true) => {}
-                        Decision::Ready(false) => continue,
-                        Decision::Deferred => {
-                            return Ok(Lookup::DeferredVerify(
-                                id.identity.clone(),
-                                ClientVerifyRequest {
-                                    chain: s.peer_certificates.clone(),
-                                    certificate_type: if s.peer_raw_public_key {
-                                        CertificateType::RAW_PUBLIC_KEY
-                                    } else {
-                                        CertificateType::X509
-                                    },
-                                    now: cfg.time.now_unix(),
-                                },
-                            ));
-                        }
-                    }
                     (s.psk.clone(), params.hash, false, Some(s))
                 } else {
                     continue;
@@ -180,6 +160,33 @@ impl ServerHs {
             let expected = expected.as_ref();
             if expected.len() != binder.len() || !bool::from(expected.ct_eq(binder)) {
                 return Err(PeerMisbehaved::BadBinder.into());
+            }
+            // Only now that the binder proves the client holds the
+            // session's secret: the client identity the session carries
+            // must pass this config's policy, as in a full handshake. Asked
+            // before, a ClientHello replayed with a forged binder (ticket
+            // identities travel in clear) would run the verifier, or hand
+            // the application a request, for a peer that proved nothing.
+            let mut session = session;
+            if let Some(s) = session.as_mut() {
+                match self.client_identity_allowed(&id.identity, s) {
+                    Decision::Ready(true) => {}
+                    Decision::Ready(false) => continue,
+                    Decision::Deferred => {
+                        return Ok(Lookup::DeferredVerify(
+                            id.identity.clone(),
+                            ClientVerifyRequest {
+                                chain: s.peer_certificates.clone(),
+                                certificate_type: if s.peer_raw_public_key {
+                                    CertificateType::RAW_PUBLIC_KEY
+                                } else {
+                                    CertificateType::X509
+                                },
+                                now: cfg.time.now_unix(),
+                            },
+                        ));
+                    }
+                }
             }
             return Ok(Lookup::Found(Box::new(PskChoice {
                 // i < MAX_PSK_TRIES, far below u16::MAX.
