@@ -70,8 +70,11 @@ pub struct ClientHs {
     client_authenticated: bool,
     /// The server's chain (leaf first) while it is being verified: it
     /// moves to `Negotiated::peer_certificates` only once the verifier
-    /// accepted it and its CertificateVerify verified.
+    /// accepted it and its CertificateVerify verified, or, resuming, the
+    /// session's chain until the server's Finished proved the PSK.
     peer_chain: Vec<Vec<u8>>,
+    /// Resuming: the session's server identity is a raw public key.
+    resumed_raw_key: bool,
 }
 
 /// A PSK the ClientHello offers (§4.2.11).
@@ -232,6 +235,7 @@ pub fn start(
         early: Early::default(),
         pha_transcript: None,
         peer_chain: Vec::new(),
+        resumed_raw_key: false,
         server_cert_type: CertificateType::X509,
         client_cert_type: CertificateType::X509,
         session_key,

@@ -1,10 +1,13 @@
-//! A resumed session's client identity is asked of the verifier only once
-//! the PSK binder has proven the client holds the session's secret (RFC
-//! 9846 §4.2.11): ticket identities travel in clear in every resuming
-//! ClientHello, so anyone who saw one could otherwise replay it with a
-//! forged binder and have the server run (or hand the application, when
-//! it defers) a client-certificate verification for a peer that proved
-//! nothing.
+//! The peer identity a resumed session carries is acted on only once the
+//! peer has proven it holds the session's secret. On the server, the
+//! client identity is asked of the verifier only after the PSK binder
+//! verified (RFC 9846 §4.2.11): ticket identities travel in clear in every
+//! resuming ClientHello, so anyone who saw one could otherwise replay it
+//! with a forged binder and have the server run (or hand the application,
+//! when it defers) a client-certificate verification for a peer that
+//! proved nothing. On the client, the session's server certificates read
+//! as `Negotiated::peer_certificates` only once the server's Finished
+//! verified: a ServerHello that merely selects the PSK proves nothing.
 
 mod pair;
 
@@ -120,4 +123,77 @@ fn resumed_client_identity_is_verified_only_after_the_binder() {
             "the verifier ran for a ClientHello whose binder did not verify (defer = {defer})"
         );
     }
+}
+
+#[test]
+fn resumed_server_certificates_read_only_after_the_servers_finished() {
+    let id = identity(KeyType::EcdsaP256);
+    let tickets: Arc<dyn TicketProducer> = Arc::new(StatelessTicketer::new(
+        Arc::new(OsRandom),
+        Arc::new(tls13::config::FixedTime(1_800_000_000)),
+        3600,
+    ));
+    let server = Arc::new(
+        server_builder(KeyType::EcdsaP256)
+            .time(Arc::new(tls13::config::FixedTime(1_800_000_000)))
+            .tickets(tickets, 2, 7200)
+            .build()
+            .unwrap(),
+    );
+    let client = Arc::new(
+        client_builder(KeyType::EcdsaP256)
+            .time(Arc::new(tls13::config::FixedTime(1_800_000_000)))
+            .session_store(Some(Arc::new(ClientSessionCache::default())))
+            .build()
+            .unwrap(),
+    );
+    let mut p = Pair::from_connections(
+        ClientConnection::new(client.clone(), "localhost").unwrap(),
+        ServerConnection::new(server.clone()).unwrap(),
+        Feed::Whole,
+    );
+    p.run().unwrap();
+    p.drain();
+    let chain = vec![id.leaf.clone(), id.ca.clone()];
+    assert_eq!(p.client.negotiated().peer_certificates, chain);
+
+    // Resuming (one ticket each): the server's flight, a record at a time.
+    let resume = |corrupt_after_hello: bool| {
+        let mut c = ClientConnection::new(client.clone(), "localhost").unwrap();
+        let mut s = ServerConnection::new(server.clone()).unwrap();
+        let hello = c.pending_output().to_vec();
+        c.consume_output(hello.len());
+        s.receive(&hello).unwrap();
+        let flight = s.pending_output().to_vec();
+        let records = pair::records(&flight);
+        let mut wire = Vec::new();
+        for (typ, body) in &records {
+            wire.push(vec![*typ, 3, 3, (body.len() >> 8) as u8, body.len() as u8]);
+            wire.last_mut().unwrap().extend_from_slice(body);
+        }
+        // The ServerHello alone selects the PSK and proves nothing.
+        c.receive(&wire[0]).unwrap();
+        assert!(c.negotiated().resumed);
+        assert!(
+            c.negotiated().peer_certificates.is_empty(),
+            "after a ServerHello that only selects the PSK"
+        );
+        let mut rest: Vec<u8> = wire[1..].concat();
+        if corrupt_after_hello {
+            // The last record (encrypted, ending with the server's
+            // Finished) does not authenticate.
+            *rest.last_mut().unwrap() ^= 1;
+            assert!(c.receive(&rest).is_err());
+            assert!(
+                c.negotiated().peer_certificates.is_empty(),
+                "after a failed resumption"
+            );
+        } else {
+            c.receive(&rest).unwrap();
+            assert!(!c.is_handshaking());
+            assert_eq!(c.negotiated().peer_certificates, chain);
+        }
+    };
+    resume(true);
+    resume(false);
 }
