@@ -202,14 +202,14 @@ pub fn check_identity(
         _ => false,
     });
     if !found {
-        let mut listed: Vec<String> = names()
+        let listed: Vec<String> = names()
             .filter_map(|n| match n {
                 GeneralName::Dns(d) => Some(String::from_utf8_lossy(d).into_owned()),
                 GeneralName::Ip(a) => ip_text(a),
                 _ => None,
             })
+            .take(8)
             .collect();
-        listed.truncate(8);
         let detail = if listed.is_empty() {
             alloc::format!(
                 "has no DNS or IP subjectAltName, so it cannot be valid for {expected} (the common name is not used, RFC 9525 §6.1)"
@@ -233,6 +233,25 @@ pub fn check_identity(
     // The whole subject is read first, so a malformed name is reported
     // as such whatever its common names hold.
     for_each_attribute(cert.subject, |_, _| Ok(()))?;
+    // This runs before any signature is checked, so on what anyone can
+    // send: the SAN entries are sorted once and each common name looked
+    // up, n·log n rather than every common name against every entry.
+    let mut dns: Vec<&[u8]> = names()
+        .filter_map(|n| match n {
+            GeneralName::Dns(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    dns.sort_unstable_by(|a, b| cmp_ignore_case(a, b).then_with(|| a.cmp(b)));
+    dns.dedup();
+    let mut ips: Vec<&[u8]> = names()
+        .filter_map(|n| match n {
+            GeneralName::Ip(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    ips.sort_unstable();
+    ips.dedup();
     for_each_attribute(cert.subject, |oid, value| {
         if oid != OID_CN {
             return Ok(());
@@ -240,21 +259,37 @@ pub fn check_identity(
         let Some(cn) = string_value(&value) else {
             return Ok(());
         };
-        let variant = names().any(|n| match n {
-            GeneralName::Dns(d) => d.eq_ignore_ascii_case(cn.as_bytes()) && d != cn.as_bytes(),
-            GeneralName::Ip(a) => {
-                lenient_ip(&cn).is_some_and(|ip| ip_octets(ip).as_slice() == a)
-                    && ip_text(a).as_deref() != Some(&*cn)
-            }
-            _ => false,
-        });
-        if variant {
+        let cn_bytes = cn.as_bytes();
+        // The entries equal to the CN but for case form one run of
+        // distinct spellings: if its first is the CN, a second differs.
+        let from = dns.partition_point(|d| cmp_ignore_case(d, cn_bytes).is_lt());
+        let respelt = dns
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .take(2)
+            .take_while(|d| d.eq_ignore_ascii_case(cn_bytes))
+            .any(|d| *d != cn_bytes);
+        let ip_respelt = !ips.is_empty()
+            && lenient_ip(&cn).is_some_and(|ip| {
+                let octets = ip_octets(ip);
+                ips.binary_search(&octets.as_slice()).is_ok()
+                    && ip_text(&octets).as_deref() != Some(&*cn)
+            });
+        if respelt || ip_respelt {
             return Err(profile(alloc::format!(
                 "has common name {cn:?}, which is not a character-for-character copy of its subjectAltName entry (CABF BR 7.1.4.3)"
             )));
         }
         Ok(())
     })
+}
+
+/// Byte strings ordered as their ASCII lower-case forms.
+fn cmp_ignore_case(a: &[u8], b: &[u8]) -> core::cmp::Ordering {
+    a.iter()
+        .map(u8::to_ascii_lowercase)
+        .cmp(b.iter().map(u8::to_ascii_lowercase))
 }
 
 /// An IP address in any common spelling: canonical, upper-case or
