@@ -100,7 +100,7 @@ fn resumed_client_identity_is_verified_only_after_the_binder() {
         assert_eq!(before, 1);
 
         // The resuming ClientHello, its binder (the last octet) altered.
-        let mut c = ClientConnection::new(client.clone(), "localhost").unwrap();
+        let c = ClientConnection::new(client.clone(), "localhost").unwrap();
         let mut hello = c.pending_output().to_vec();
         assert_eq!(pair::records(&hello).len(), 1, "one ClientHello record");
         *hello.last_mut().unwrap() ^= 1;

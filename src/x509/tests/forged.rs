@@ -25,7 +25,6 @@ pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
 
 pub const CN: &[u8] = &[0x55, 0x04, 0x03];
 pub const O: &[u8] = &[0x55, 0x04, 0x0a];
-pub const OU: &[u8] = &[0x55, 0x04, 0x0b];
 
 /// One AttributeTypeAndValue.
 pub fn atv(oid: &[u8], tag: u8, value: &[u8]) -> Vec<u8> {
