@@ -234,24 +234,36 @@ pub fn check_identity(
     // as such whatever its common names hold.
     for_each_attribute(cert.subject, |_, _| Ok(()))?;
     // This runs before any signature is checked, so on what anyone can
-    // send: the SAN entries are sorted once and each common name looked
-    // up, n·log n rather than every common name against every entry.
-    let mut dns: Vec<&[u8]> = names()
-        .filter_map(|n| match n {
-            GeneralName::Dns(d) => Some(d),
-            _ => None,
-        })
-        .collect();
-    dns.sort_unstable_by(|a, b| cmp_ignore_case(a, b).then_with(|| a.cmp(b)));
-    dns.dedup();
-    let mut ips: Vec<&[u8]> = names()
-        .filter_map(|n| match n {
-            GeneralName::Ip(a) => Some(a),
-            _ => None,
-        })
-        .collect();
-    ips.sort_unstable();
-    ips.dedup();
+    // send: with many common names and entries, the entries are sorted
+    // once and each common name looked up (n·log n) rather than compared
+    // with every entry. The usual few pairs are compared directly, without
+    // allocating.
+    let mut cns = 0usize;
+    for_each_attribute(cert.subject, |oid, _| {
+        if oid == OID_CN {
+            cns = cns.saturating_add(1);
+        }
+        Ok(())
+    })?;
+    if cns == 0 {
+        return Ok(());
+    }
+    let few = cns.saturating_mul(names().count()) <= FEW_PAIRS;
+    let has_ip = names().any(|n| matches!(n, GeneralName::Ip(_)));
+    let (mut dns, mut ips): (Vec<&[u8]>, Vec<&[u8]>) = (Vec::new(), Vec::new());
+    if !few {
+        for n in names() {
+            match n {
+                GeneralName::Dns(d) => dns.push(d),
+                GeneralName::Ip(a) => ips.push(a),
+                _ => {}
+            }
+        }
+        dns.sort_unstable_by(|a, b| cmp_ignore_case(a, b).then_with(|| a.cmp(b)));
+        dns.dedup();
+        ips.sort_unstable();
+        ips.dedup();
+    }
     for_each_attribute(cert.subject, |oid, value| {
         if oid != OID_CN {
             return Ok(());
@@ -260,23 +272,36 @@ pub fn check_identity(
             return Ok(());
         };
         let cn_bytes = cn.as_bytes();
-        // The entries equal to the CN but for case form one run of
-        // distinct spellings: if its first is the CN, a second differs.
-        let from = dns.partition_point(|d| cmp_ignore_case(d, cn_bytes).is_lt());
-        let respelt = dns
-            .get(from..)
-            .unwrap_or_default()
-            .iter()
-            .take(2)
-            .take_while(|d| d.eq_ignore_ascii_case(cn_bytes))
-            .any(|d| *d != cn_bytes);
-        let ip_respelt = !ips.is_empty()
-            && lenient_ip(&cn).is_some_and(|ip| {
-                let octets = ip_octets(ip);
-                ips.binary_search(&octets.as_slice()).is_ok()
-                    && ip_text(&octets).as_deref() != Some(&*cn)
-            });
-        if respelt || ip_respelt {
+        // Read as an address only when there is an address to compare.
+        let cn_ip = if has_ip {
+            lenient_ip(&cn).map(ip_octets)
+        } else {
+            None
+        };
+        // An IP entry spelt otherwise in the common name.
+        let ip_respelt =
+            |a: &[u8]| cn_ip.as_deref() == Some(a) && ip_text(a).as_deref() != Some(&*cn);
+        let variant = if few {
+            names().any(|n| match n {
+                GeneralName::Dns(d) => d.eq_ignore_ascii_case(cn_bytes) && d != cn_bytes,
+                GeneralName::Ip(a) => ip_respelt(a),
+                _ => false,
+            })
+        } else {
+            // The entries equal to the CN but for case form one run of
+            // distinct spellings: if its first is the CN, a second differs.
+            let from = dns.partition_point(|d| cmp_ignore_case(d, cn_bytes).is_lt());
+            dns.get(from..)
+                .unwrap_or_default()
+                .iter()
+                .take(2)
+                .take_while(|d| d.eq_ignore_ascii_case(cn_bytes))
+                .any(|d| *d != cn_bytes)
+                || cn_ip
+                    .as_deref()
+                    .is_some_and(|octets| ips.binary_search(&octets).is_ok() && ip_respelt(octets))
+        };
+        if variant {
             return Err(profile(alloc::format!(
                 "has common name {cn:?}, which is not a character-for-character copy of its subjectAltName entry (CABF BR 7.1.4.3)"
             )));
@@ -284,6 +309,9 @@ pub fn check_identity(
         Ok(())
     })
 }
+
+/// Common-name × subjectAltName pairs compared directly, at most.
+const FEW_PAIRS: usize = 64;
 
 /// Byte strings ordered as their ASCII lower-case forms.
 fn cmp_ignore_case(a: &[u8], b: &[u8]) -> core::cmp::Ordering {

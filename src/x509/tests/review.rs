@@ -433,4 +433,36 @@ fn common_name_check_is_not_quadratic_in_names() {
         .unwrap_err();
     assert!(matches!(e, CertificateError::Profile { .. }), "{e}");
     assert!(alloc::format!("{e}").contains("\"X.example\""), "{e}");
+    // And with enough names for the sorted lookups: a re-cased DNS name
+    // and a re-spelt IP address are each found among 100 entries.
+    let mut san = Vec::new();
+    for n in core::iter::repeat_n("a", 100).chain(["x.example"]) {
+        san.extend(tlv(0x82, n.as_bytes()));
+    }
+    san.extend(tlv(0x87, &[192, 0, 2, 1]));
+    for odd in [&b"X.Example"[..], b"192.000.002.001"] {
+        let mut rdns: Vec<Vec<u8>> = (0..10).map(|_| atv(CN, der::UTF8_STRING, b"a")).collect();
+        rdns.push(atv(CN, der::UTF8_STRING, odd));
+        let subject = name_of_rdns(&rdns);
+        let mut exts = leaf_exts(&key, &key);
+        exts.push(ext(OID_SAN, false, &tlv(der::SEQUENCE, &san)));
+        let leaf = cert(
+            &key,
+            3,
+            &subject,
+            &subject,
+            &key.public_key_spki(),
+            T0,
+            T1,
+            &exts,
+        );
+        let e = v
+            .check_server(&leaf, none, ExpectedName::Dns("x.example"), T0 + 10)
+            .unwrap_err();
+        assert!(
+            matches!(e, CertificateError::Profile { .. }),
+            "{:.200}",
+            alloc::format!("{e}")
+        );
+    }
 }
