@@ -72,6 +72,16 @@ impl<'a> GeneralNames<'a> {
         Ok(Self(v))
     }
 
+    /// Each name's whole DER (tag, length, value), in order: to compare
+    /// names exactly, whatever their kind.
+    pub fn raw(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let mut d = Der::new(self.0, "GeneralNames").ok();
+        core::iter::from_fn(move || {
+            let d = d.as_mut().filter(|d| !d.is_empty())?;
+            d.next().ok().map(|t| t.raw)
+        })
+    }
+
     /// The names, in order. Every one parsed in [`parse`](Self::parse),
     /// so none is skipped here.
     pub fn iter(&self) -> impl Iterator<Item = GeneralName<'a>> + 'a {

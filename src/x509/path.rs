@@ -638,17 +638,20 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
     }
 }
 
-/// Every subjectAltName entry of `leaf` is one of `anchor`'s (as encoded):
-/// a certificate without the extension names nothing.
+/// Every subjectAltName entry of `leaf` is one of `anchor`'s, byte for
+/// byte (an otherName is compared whole, not by kind): a certificate
+/// without the extension names nothing. The leaf's entries times the
+/// anchor's: linear in what the peer sends, the anchor's being configured
+/// (and usually few).
 fn san_within(leaf: &Certificate<'_>, anchor: &Certificate<'_>) -> bool {
     let Some((names, _)) = &leaf.ext.san else {
         return true;
     };
-    names.iter().all(|n| {
+    names.raw().all(|n| {
         anchor
             .ext
             .san
             .as_ref()
-            .is_some_and(|(held, _)| held.iter().any(|h| h == n))
+            .is_some_and(|(held, _)| held.raw().any(|h| h == n))
     })
 }

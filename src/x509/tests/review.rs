@@ -466,3 +466,49 @@ fn common_name_check_is_not_quadratic_in_names() {
         );
     }
 }
+
+/// The re-issue rule compares subjectAltName entries whole: an otherName
+/// (a UPN a server may map to an account, say) the pinned certificate
+/// does not carry is a new identity too, not "an otherName like the
+/// anchor's".
+#[test]
+fn anchor_key_cannot_vouch_for_another_other_name() {
+    // otherName [0] { type-id, [0] EXPLICIT UTF8String }: a UPN (1.3.6.1.4.1.311.20.2.3).
+    let upn = |who: &[u8]| {
+        let type_id = tlv(
+            der::OID,
+            &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x14, 0x02, 0x03],
+        );
+        let value = tlv(0xa0, &tlv(der::UTF8_STRING, who));
+        tlv(0xa0, &[type_id, value].concat())
+    };
+    let key = p256(12);
+    let subject = name(&[(CN, "device-7")]);
+    let with_san = |serial: u8, san: &[u8]| {
+        let mut exts = leaf_exts(&key, &key);
+        exts.push(ext(OID_SAN, false, &tlv(der::SEQUENCE, san)));
+        cert(
+            &key,
+            serial,
+            &subject,
+            &subject,
+            &key.public_key_spki(),
+            T0,
+            T1,
+            &exts,
+        )
+    };
+    let pinned = with_san(1, &upn(b"bob@corp.example"));
+    let v = Validator::new(
+        alloc::vec![TrustAnchor::from_der(pinned.clone()).unwrap()],
+        Policy::default(),
+    );
+    let none: &[&[u8]] = &[];
+    v.validate_client(&pinned, none, T0 + 10).unwrap();
+    v.validate_client(&with_san(2, &upn(b"bob@corp.example")), none, T0 + 10)
+        .unwrap();
+    let e = v
+        .validate_client(&with_san(3, &upn(b"admin@corp.example")), none, T0 + 10)
+        .unwrap_err();
+    assert!(matches!(e, CertificateError::UnknownIssuer { .. }), "{e}");
+}
