@@ -72,16 +72,6 @@ impl<'a> GeneralNames<'a> {
         Ok(Self(v))
     }
 
-    /// Each name's whole DER (tag, length, value), in order: to compare
-    /// names exactly, whatever their kind.
-    pub fn raw(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
-        let mut d = Der::new(self.0, "GeneralNames").ok();
-        core::iter::from_fn(move || {
-            let d = d.as_mut().filter(|d| !d.is_empty())?;
-            d.next().ok().map(|t| t.raw)
-        })
-    }
-
     /// The names, in order. Every one parsed in [`parse`](Self::parse),
     /// so none is skipped here.
     pub fn iter(&self) -> impl Iterator<Item = GeneralName<'a>> + 'a {
@@ -199,6 +189,9 @@ pub struct Certificate<'a> {
     /// The whole SubjectPublicKeyInfo TLV.
     pub spki: &'a [u8],
     pub ext: Extensions<'a>,
+    /// The extensions as encoded (the `[3]` field's contents; empty
+    /// without extensions), to tell a re-issue from a new certificate.
+    pub extensions: &'a [u8],
 }
 
 impl<'a> Certificate<'a> {
@@ -249,9 +242,12 @@ impl<'a> Certificate<'a> {
         let spki = t.expect(der::SEQUENCE)?.raw;
         t.optional(ctx_prim(1))?; // issuerUniqueID
         t.optional(ctx_prim(2))?; // subjectUniqueID
-        let ext = match t.optional(ctx_cons(3))? {
-            Some(e) => parse_extensions(der::single(e.value, der::SEQUENCE, "extensions")?)?,
-            None => Extensions::default(),
+        let (ext, extensions) = match t.optional(ctx_cons(3))? {
+            Some(e) => (
+                parse_extensions(der::single(e.value, der::SEQUENCE, "extensions")?)?,
+                e.value,
+            ),
+            None => (Extensions::default(), &[][..]),
         };
         t.finish()?;
         Ok(Self {
@@ -267,6 +263,7 @@ impl<'a> Certificate<'a> {
             not_after,
             spki,
             ext,
+            extensions,
         })
     }
 

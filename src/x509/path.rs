@@ -98,10 +98,10 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
     /// certificate pinned that way. "Itself" means the same certificate
     /// (the same DER), or one with the anchor's subject and key that is
     /// self-issued and whose signature that key verifies (the same
-    /// certificate re-issued, e.g. renewed with the same key: so with no
-    /// subjectAltName entry the anchor lacks, and within the anchor's
-    /// extKeyUsage; anything else is a new identity, which only a CA
-    /// anchor can vouch for, through the search). The path is
+    /// certificate re-issued, e.g. renewed with the same key: so with the
+    /// anchor's extensions, byte for byte; anything else is a new
+    /// identity, which only a CA anchor can vouch for, through the search,
+    /// where its extKeyUsage and name constraints apply). The path is
     /// then the end entity and that anchor, with the anchor's dates, name
     /// constraints and CRLs applied in the second case; the anchor need not
     /// be a CA, since it issues nothing here. The path search cannot find
@@ -146,20 +146,18 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 continue;
             }
             // A re-issue of the anchor (renewed with the same key), not a
-            // new identity: it carries no name the anchor does not (a
-            // pinned certificate for one name must not make its key holder
-            // any other), and the anchor's extKeyUsage binds it as it binds
-            // what the anchor issues. A CA anchor may still have issued it:
-            // then the search says, with every issuer rule applied.
-            let reissue = if san_within(&leaf.cert, &a.cert) {
-                self.issuer_purpose(&a.cert)
-                    .and_then(|()| self.check_common(&a.cert, true))
-                    .map_err(|e| a.blame(e))
+            // new identity: the same extensions, so no name, purpose or
+            // other attribute the anchor does not carry (a pinned
+            // certificate for one name must not make its key holder any
+            // other). A CA anchor may still have issued it: then the
+            // search says, with every issuer rule applied.
+            let reissue = if leaf.cert.extensions == a.cert.extensions {
+                self.check_common(&a.cert, true).map_err(|e| a.blame(e))
             } else {
                 let subject = name::display(a.cert.subject);
                 Err(leaf.blame(CertificateError::UnknownIssuer {
                     finding: Finding::new(alloc::format!(
-                        "has the subject and key of a trust anchor ({subject}) but subjectAltName entries that anchor does not carry, so it is not that anchor"
+                        "has the subject and key of a trust anchor ({subject}) but other extensions (names, purposes or more), so it is neither that anchor nor a re-issue of it"
                     )),
                     issuer: subject,
                 }))
@@ -465,8 +463,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
     /// purposes is not a path and the search tries the others.
     /// anyExtendedKeyUsage in a CA is the unrestricted cross-certificate
     /// form (CABF BR 7.1.2.2.6), so it allows the purpose; in an end
-    /// entity it is refused (check_end_entity). An anchor's key vouching
-    /// for a re-issue of the anchor is held to the same (leaf_is_anchor).
+    /// entity it is refused (check_end_entity).
     fn issuer_purpose(&self, c: &Certificate<'_>) -> Result<(), CertificateError> {
         let (purpose, purpose_name) = self.purpose();
         if let Some((purposes, _)) = &c.ext.eku
@@ -477,12 +474,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
             return Err(CertificateError::InvalidPurpose {
                 required: purpose_name,
                 finding: Finding::new(alloc::format!(
-                    "{} extendedKeyUsage ({}) lacks {purpose_name}, so it cannot vouch for a TLS {} (RFC 5280 §4.2.1.12, chained as in the Web PKI)",
-                    if c.is_ca() {
-                        "is a CA whose"
-                    } else {
-                        "is a trust anchor whose"
-                    },
+                    "is a CA whose extendedKeyUsage ({}) lacks {purpose_name}, so it cannot certify a TLS {} (RFC 5280 §4.2.1.12, chained as in the Web PKI)",
                     presented.join(", "),
                     if purpose == cert::OID_SERVER_AUTH {
                         "server"
@@ -636,22 +628,4 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
         }
         Ok(())
     }
-}
-
-/// Every subjectAltName entry of `leaf` is one of `anchor`'s, byte for
-/// byte (an otherName is compared whole, not by kind): a certificate
-/// without the extension names nothing. The leaf's entries times the
-/// anchor's: linear in what the peer sends, the anchor's being configured
-/// (and usually few).
-fn san_within(leaf: &Certificate<'_>, anchor: &Certificate<'_>) -> bool {
-    let Some((names, _)) = &leaf.ext.san else {
-        return true;
-    };
-    names.raw().all(|n| {
-        anchor
-            .ext
-            .san
-            .as_ref()
-            .is_some_and(|(held, _)| held.raw().any(|h| h == n))
-    })
 }

@@ -467,12 +467,12 @@ fn common_name_check_is_not_quadratic_in_names() {
     }
 }
 
-/// The re-issue rule compares subjectAltName entries whole: an otherName
-/// (a UPN a server may map to an account, say) the pinned certificate
-/// does not carry is a new identity too, not "an otherName like the
-/// anchor's".
+/// A re-issue has the anchor's extensions byte for byte: an otherName (a
+/// UPN a server may map to an account, say) or any other extension the
+/// pinned certificate does not carry makes a new identity, which a
+/// non-CA anchor cannot vouch for.
 #[test]
-fn anchor_key_cannot_vouch_for_another_other_name() {
+fn anchor_key_cannot_vouch_for_other_extensions_under_the_anchor_subject() {
     // otherName [0] { type-id, [0] EXPLICIT UTF8String }: a UPN (1.3.6.1.4.1.311.20.2.3).
     let upn = |who: &[u8]| {
         let type_id = tlv(
@@ -484,9 +484,10 @@ fn anchor_key_cannot_vouch_for_another_other_name() {
     };
     let key = p256(12);
     let subject = name(&[(CN, "device-7")]);
-    let with_san = |serial: u8, san: &[u8]| {
+    let with = |serial: u8, san: &[u8], extra: Option<Vec<u8>>| {
         let mut exts = leaf_exts(&key, &key);
         exts.push(ext(OID_SAN, false, &tlv(der::SEQUENCE, san)));
+        exts.extend(extra);
         cert(
             &key,
             serial,
@@ -498,17 +499,27 @@ fn anchor_key_cannot_vouch_for_another_other_name() {
             &exts,
         )
     };
-    let pinned = with_san(1, &upn(b"bob@corp.example"));
+    let pinned = with(1, &upn(b"bob@corp.example"), None);
     let v = Validator::new(
         alloc::vec![TrustAnchor::from_der(pinned.clone()).unwrap()],
         Policy::default(),
     );
     let none: &[&[u8]] = &[];
     v.validate_client(&pinned, none, T0 + 10).unwrap();
-    v.validate_client(&with_san(2, &upn(b"bob@corp.example")), none, T0 + 10)
+    // Renewed: another serial, nothing else.
+    v.validate_client(&with(2, &upn(b"bob@corp.example"), None), none, T0 + 10)
         .unwrap();
-    let e = v
-        .validate_client(&with_san(3, &upn(b"admin@corp.example")), none, T0 + 10)
-        .unwrap_err();
-    assert!(matches!(e, CertificateError::UnknownIssuer { .. }), "{e}");
+    // Another account's UPN; the same UPN with a role extension added.
+    let role = ext(
+        &[0x2a, 0x03, 0x04, 0x05],
+        false,
+        &tlv(der::UTF8_STRING, b"admin"),
+    );
+    for minted in [
+        with(3, &upn(b"admin@corp.example"), None),
+        with(4, &upn(b"bob@corp.example"), Some(role)),
+    ] {
+        let e = v.validate_client(&minted, none, T0 + 10).unwrap_err();
+        assert!(matches!(e, CertificateError::UnknownIssuer { .. }), "{e}");
+    }
 }
