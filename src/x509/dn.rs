@@ -194,11 +194,23 @@ fn is_string(tag: u8) -> bool {
     )
 }
 
+/// VideotexString, GraphicString, GeneralString (X.680 §41): strings, but
+/// not ones we can read (X.690 character-set escapes).
+fn unread_string(tag: u8) -> bool {
+    matches!(tag, 0x15 | 0x19 | 0x1b)
+}
+
 /// Two attribute values (RFC 5280 §7.1: "an exact match after processing
 /// with the string preparation algorithm").
 pub fn value(a: &Tlv<'_>, b: &Tlv<'_>) -> Match {
     if a.raw == b.raw {
         return Match::Yes;
+    }
+    // String types we do not transcode (their character sets need escape
+    // sequences or registrations we do not interpret) may spell one value
+    // in different bytes: never certainly different.
+    if [a.tag, b.tag].iter().any(|t| unread_string(*t)) {
+        return Match::Unknown;
     }
     match (is_string(a.tag), is_string(b.tag)) {
         // Values of other syntaxes are compared as their DER.

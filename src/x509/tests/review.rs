@@ -523,3 +523,66 @@ fn anchor_key_cannot_vouch_for_other_extensions_under_the_anchor_subject() {
         assert!(matches!(e, CertificateError::UnknownIssuer { .. }), "{e}");
     }
 }
+
+/// Values of a string type the RFC 4518 preparation does not read
+/// (VideotexString) may differ byte-wise yet be the same name (case,
+/// spaces): such a comparison is not certain, so it fails closed, never
+/// "different" (which let a name escape an excluded subtree by changing
+/// case).
+#[test]
+fn unreadable_string_types_in_names_fail_closed() {
+    use super::super::dn::{Match, value};
+    // (GraphicString and GeneralString do not get this far: the DER
+    // reader refuses their tags, so a name holding one is unreadable.)
+    let a = tlv(0x15, b"EVIL Corp");
+    let b = tlv(0x15, b"evil corp");
+    let ta = Der::new(&a, "t").unwrap().next().unwrap();
+    let tb = Der::new(&b, "t").unwrap().next().unwrap();
+    assert_eq!(value(&ta, &tb), Match::Unknown);
+    // Identical encodings are still the same value.
+    assert_eq!(value(&ta, &ta), Match::Yes);
+    // Other syntaxes compare as their DER, as before.
+    let x = tlv(der::OCTET_STRING, b"a");
+    let y = tlv(der::OCTET_STRING, b"b");
+    let tx = Der::new(&x, "t").unwrap().next().unwrap();
+    let ty = Der::new(&y, "t").unwrap().next().unwrap();
+    assert_eq!(value(&tx, &ty), Match::No);
+
+    // Through a validation: a CA excluding O=EVIL Corp (VideotexString)
+    // refuses a subordinate named O=evil corp in the same type.
+    let (root_key, sub_key, leaf_key) = (p256(13), p256(14), p256(15));
+    let (root_der, root_name) = root(&root_key, "Root");
+    let evil = |v: &[u8]| name_of_rdns(&[atv(O, 0x15, v)]);
+    let mut root_nc = ca_exts(&sub_key, &root_key);
+    root_nc.push(name_constraints(
+        &[],
+        &[directory_name(&evil(b"EVIL Corp"))],
+    ));
+    let sub_name = name(&[(CN, "Sub")]);
+    let sub = cert(
+        &root_key,
+        2,
+        &root_name,
+        &sub_name,
+        &sub_key.public_key_spki(),
+        T0,
+        T1,
+        &root_nc,
+    );
+    let leaf = cert(
+        &sub_key,
+        3,
+        &sub_name,
+        &evil(b"evil corp"),
+        &leaf_key.public_key_spki(),
+        T0,
+        T1,
+        &leaf_exts(&leaf_key, &sub_key),
+    );
+    let v = Validator::new(
+        alloc::vec![TrustAnchor::from_der(root_der).unwrap()],
+        Policy::default(),
+    );
+    let e = v.validate_client(&leaf, &[sub], T0 + 10).unwrap_err();
+    assert!(matches!(e, CertificateError::NameConstraints { .. }), "{e}");
+}
