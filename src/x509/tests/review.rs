@@ -374,8 +374,9 @@ fn rfc822_constraints_apply_to_email_address_in_subject_without_san() {
 /// client spend. The CABF BR 7.1.4.3 common-name check compared every
 /// common name with every subjectAltName entry: a 64 KB self-made leaf
 /// with 1800 common names and 7000 dNSNames took 2.5 s of client CPU per
-/// handshake (release build), 3 s in the test profile. n·log n now
-/// (sorted lookups): milliseconds; the test allows a second.
+/// handshake (release build), 1.6 to 3 s in the test profile. n·log n now
+/// (sorted lookups): about 8 ms in the test profile; the test allows
+/// 250 ms.
 #[test]
 fn common_name_check_is_not_quadratic_in_names() {
     let key = p256(11);
@@ -410,7 +411,7 @@ fn common_name_check_is_not_quadratic_in_names() {
         "{:.100}",
         alloc::format!("{e}")
     );
-    assert!(spent < std::time::Duration::from_secs(1), "{spent:?}");
+    assert!(spent < std::time::Duration::from_millis(250), "{spent:?}");
     // The check itself still refuses a common name that re-spells a SAN entry.
     let mut exts = leaf_exts(&key, &key);
     exts.push(san_dns(&["x.example", "a", "b"]));
