@@ -189,6 +189,9 @@ pub struct Certificate<'a> {
     /// The whole SubjectPublicKeyInfo TLV.
     pub spki: &'a [u8],
     pub ext: Extensions<'a>,
+    /// The extensions as encoded (the `[3]` field's contents; empty
+    /// without extensions), to tell a re-issue from a new certificate.
+    pub extensions: &'a [u8],
 }
 
 impl<'a> Certificate<'a> {
@@ -239,9 +242,12 @@ impl<'a> Certificate<'a> {
         let spki = t.expect(der::SEQUENCE)?.raw;
         t.optional(ctx_prim(1))?; // issuerUniqueID
         t.optional(ctx_prim(2))?; // subjectUniqueID
-        let ext = match t.optional(ctx_cons(3))? {
-            Some(e) => parse_extensions(der::single(e.value, der::SEQUENCE, "extensions")?)?,
-            None => Extensions::default(),
+        let (ext, extensions) = match t.optional(ctx_cons(3))? {
+            Some(e) => (
+                parse_extensions(der::single(e.value, der::SEQUENCE, "extensions")?)?,
+                e.value,
+            ),
+            None => (Extensions::default(), &[][..]),
         };
         t.finish()?;
         Ok(Self {
@@ -257,6 +263,7 @@ impl<'a> Certificate<'a> {
             not_after,
             spki,
             ext,
+            extensions,
         })
     }
 

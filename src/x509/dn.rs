@@ -120,17 +120,28 @@ fn attribute<'a>(set: &mut Der<'a>) -> Option<(&'a [u8], Tlv<'a>)> {
 /// Two RDNs match when they have as many attributes and each attribute
 /// of `base` matches one of `name` (same type, matching values).
 fn rdn(name: &[u8], base: &[u8], budget: &mut usize) -> Result<Match, CertificateError> {
-    let count = |r: &[u8]| {
-        let mut n = 0usize;
-        for a in attributes(r) {
-            a?;
-            n = n.saturating_add(1);
+    // Counting reads the attributes one by one, each paid for (a count
+    // mismatch used to be free however wide the RDNs), and the name's only
+    // until they outnumber the base's: more cannot match.
+    let mut bc = 0usize;
+    for a in attributes(base) {
+        if a.is_none() {
+            return Ok(Match::Unknown);
         }
-        Some(n)
-    };
-    let (Some(nc), Some(bc)) = (count(name), count(base)) else {
-        return Ok(Match::Unknown);
-    };
+        charge(budget, 0)?;
+        bc = bc.saturating_add(1);
+    }
+    let mut nc = 0usize;
+    for a in attributes(name) {
+        if a.is_none() {
+            return Ok(Match::Unknown);
+        }
+        charge(budget, 0)?;
+        nc = nc.saturating_add(1);
+        if nc > bc {
+            return Ok(Match::No);
+        }
+    }
     if nc != bc {
         return Ok(Match::No);
     }
@@ -183,11 +194,23 @@ fn is_string(tag: u8) -> bool {
     )
 }
 
+/// VideotexString, GraphicString, GeneralString (X.680 §41): strings, but
+/// not ones we can read (X.690 character-set escapes).
+fn unread_string(tag: u8) -> bool {
+    matches!(tag, 0x15 | 0x19 | 0x1b)
+}
+
 /// Two attribute values (RFC 5280 §7.1: "an exact match after processing
 /// with the string preparation algorithm").
 pub fn value(a: &Tlv<'_>, b: &Tlv<'_>) -> Match {
     if a.raw == b.raw {
         return Match::Yes;
+    }
+    // String types we do not transcode (their character sets need escape
+    // sequences or registrations we do not interpret) may spell one value
+    // in different bytes: never certainly different.
+    if [a.tag, b.tag].iter().any(|t| unread_string(*t)) {
+        return Match::Unknown;
     }
     match (is_string(a.tag), is_string(b.tag)) {
         // Values of other syntaxes are compared as their DER.

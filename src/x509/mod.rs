@@ -44,7 +44,8 @@ pub struct Policy {
     pub max_signature_checks: usize,
     /// Most candidate issuers examined while building one path (default 128).
     pub max_candidates: usize,
-    /// Most name-constraint comparisons for one path (default 65536).
+    /// Most name-constraint comparisons for one validation, every path
+    /// tried included, with long names counted by size (default 65536).
     pub max_name_constraint_checks: usize,
     /// Require digitalSignature in the end entity's keyUsage when the
     /// extension is present (default true: RFC 9846 §4.5.1.2, the TLS 1.3

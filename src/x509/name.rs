@@ -13,6 +13,8 @@ use super::dn::{self, Match};
 use super::error::{CertificateError, Finding, limit_exceeded, name_constraints, profile};
 
 const OID_CN: &[u8] = &[0x55, 0x04, 0x03];
+/// PKCS #9 emailAddress (1.2.840.113549.1.9.1).
+const OID_EMAIL_ADDRESS: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01];
 
 /// The identity the caller expects the end-entity certificate to carry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -200,14 +202,14 @@ pub fn check_identity(
         _ => false,
     });
     if !found {
-        let mut listed: Vec<String> = names()
+        let listed: Vec<String> = names()
             .filter_map(|n| match n {
                 GeneralName::Dns(d) => Some(String::from_utf8_lossy(d).into_owned()),
                 GeneralName::Ip(a) => ip_text(a),
                 _ => None,
             })
+            .take(8)
             .collect();
-        listed.truncate(8);
         let detail = if listed.is_empty() {
             alloc::format!(
                 "has no DNS or IP subjectAltName, so it cannot be valid for {expected} (the common name is not used, RFC 9525 §6.1)"
@@ -231,6 +233,37 @@ pub fn check_identity(
     // The whole subject is read first, so a malformed name is reported
     // as such whatever its common names hold.
     for_each_attribute(cert.subject, |_, _| Ok(()))?;
+    // This runs before any signature is checked, so on what anyone can
+    // send: with many common names and entries, the entries are sorted
+    // once and each common name looked up (n·log n) rather than compared
+    // with every entry. The usual few pairs are compared directly, without
+    // allocating.
+    let mut cns = 0usize;
+    for_each_attribute(cert.subject, |oid, _| {
+        if oid == OID_CN {
+            cns = cns.saturating_add(1);
+        }
+        Ok(())
+    })?;
+    if cns == 0 {
+        return Ok(());
+    }
+    let few = cns.saturating_mul(names().count()) <= FEW_PAIRS;
+    let has_ip = names().any(|n| matches!(n, GeneralName::Ip(_)));
+    let (mut dns, mut ips): (Vec<&[u8]>, Vec<&[u8]>) = (Vec::new(), Vec::new());
+    if !few {
+        for n in names() {
+            match n {
+                GeneralName::Dns(d) => dns.push(d),
+                GeneralName::Ip(a) => ips.push(a),
+                _ => {}
+            }
+        }
+        dns.sort_unstable_by(|a, b| cmp_ignore_case(a, b).then_with(|| a.cmp(b)));
+        dns.dedup();
+        ips.sort_unstable();
+        ips.dedup();
+    }
     for_each_attribute(cert.subject, |oid, value| {
         if oid != OID_CN {
             return Ok(());
@@ -238,14 +271,36 @@ pub fn check_identity(
         let Some(cn) = string_value(&value) else {
             return Ok(());
         };
-        let variant = names().any(|n| match n {
-            GeneralName::Dns(d) => d.eq_ignore_ascii_case(cn.as_bytes()) && d != cn.as_bytes(),
-            GeneralName::Ip(a) => {
-                lenient_ip(&cn).is_some_and(|ip| ip_octets(ip).as_slice() == a)
-                    && ip_text(a).as_deref() != Some(&*cn)
-            }
-            _ => false,
-        });
+        let cn_bytes = cn.as_bytes();
+        // Read as an address only when there is an address to compare.
+        let cn_ip = if has_ip {
+            lenient_ip(&cn).map(ip_octets)
+        } else {
+            None
+        };
+        // An IP entry spelt otherwise in the common name.
+        let ip_respelt =
+            |a: &[u8]| cn_ip.as_deref() == Some(a) && ip_text(a).as_deref() != Some(&*cn);
+        let variant = if few {
+            names().any(|n| match n {
+                GeneralName::Dns(d) => d.eq_ignore_ascii_case(cn_bytes) && d != cn_bytes,
+                GeneralName::Ip(a) => ip_respelt(a),
+                _ => false,
+            })
+        } else {
+            // The entries equal to the CN but for case form one run of
+            // distinct spellings: if its first is the CN, a second differs.
+            let from = dns.partition_point(|d| cmp_ignore_case(d, cn_bytes).is_lt());
+            dns.get(from..)
+                .unwrap_or_default()
+                .iter()
+                .take(2)
+                .take_while(|d| d.eq_ignore_ascii_case(cn_bytes))
+                .any(|d| *d != cn_bytes)
+                || cn_ip
+                    .as_deref()
+                    .is_some_and(|octets| ips.binary_search(&octets).is_ok() && ip_respelt(octets))
+        };
         if variant {
             return Err(profile(alloc::format!(
                 "has common name {cn:?}, which is not a character-for-character copy of its subjectAltName entry (CABF BR 7.1.4.3)"
@@ -253,6 +308,16 @@ pub fn check_identity(
         }
         Ok(())
     })
+}
+
+/// Common-name × subjectAltName pairs compared directly, at most.
+const FEW_PAIRS: usize = 64;
+
+/// Byte strings ordered as their ASCII lower-case forms.
+fn cmp_ignore_case(a: &[u8], b: &[u8]) -> core::cmp::Ordering {
+    a.iter()
+        .map(u8::to_ascii_lowercase)
+        .cmp(b.iter().map(u8::to_ascii_lowercase))
 }
 
 /// An IP address in any common spelling: canonical, upper-case or
@@ -462,6 +527,30 @@ pub fn check_constraints(
     }
     if let Some((san, _)) = &cert.ext.san {
         names.extend(san.iter());
+    } else if nc
+        .permitted
+        .iter()
+        .chain(&nc.excluded)
+        .any(|c| matches!(c, GeneralName::Email(_)))
+    {
+        // §4.2.1.10: "When constraints are imposed on the rfc822Name name
+        // form, but the certificate does not include a subject alternative
+        // name, the rfc822Name constraint MUST be applied to the attribute
+        // of type emailAddress in the subject distinguished name." One we
+        // cannot read as a mailbox cannot be shown to comply: refused.
+        for_each_attribute(cert.subject, |oid, value| {
+            if oid != OID_EMAIL_ADDRESS {
+                return Ok(());
+            }
+            if value.tag != der::IA5_STRING || !valid_email(value.value) {
+                return Err(name_constraints(alloc::format!(
+                    "has an emailAddress {:?} in its subject that is not a mailbox we can check against the issuer's rfc822Name constraints",
+                    String::from_utf8_lossy(value.value)
+                )));
+            }
+            names.push(GeneralName::Email(value.value));
+            Ok(())
+        })?;
     }
     for name in &names {
         let mut permitted_of_type = false;

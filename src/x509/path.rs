@@ -44,6 +44,10 @@ pub struct Builder<'a, 'n, 'p> {
     pub no_anchors: bool,
     sig_budget: usize,
     candidate_budget: usize,
+    /// Name-constraint comparisons left for the whole validation: every
+    /// path that reaches an anchor draws on it, so a mesh of paths cannot
+    /// multiply `Policy::max_name_constraint_checks`.
+    nc_budget: usize,
     best: Option<(usize, CertificateError)>,
 }
 
@@ -58,6 +62,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
             no_anchors: false,
             sig_budget: policy.max_signature_checks,
             candidate_budget: policy.max_candidates,
+            nc_budget: policy.max_name_constraint_checks,
             best: None,
         }
     }
@@ -93,7 +98,10 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
     /// certificate pinned that way. "Itself" means the same certificate
     /// (the same DER), or one with the anchor's subject and key that is
     /// self-issued and whose signature that key verifies (the same
-    /// certificate re-issued, e.g. renewed with the same key). The path is
+    /// certificate re-issued, e.g. renewed with the same key: so with the
+    /// anchor's extensions, byte for byte; anything else is a new
+    /// identity, which only a CA anchor can vouch for, through the search,
+    /// where its extKeyUsage and name constraints apply). The path is
     /// then the end entity and that anchor, with the anchor's dates, name
     /// constraints and CRLs applied in the second case; the anchor need not
     /// be a CA, since it issues nothing here. The path search cannot find
@@ -137,8 +145,27 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 );
                 continue;
             }
-            if let Err(e) = self.check_common(&a.cert, true) {
-                self.record(depth, a.blame(e));
+            // A re-issue of the anchor (renewed with the same key), not a
+            // new identity: the same extensions, so no name, purpose or
+            // other attribute the anchor does not carry (a pinned
+            // certificate for one name must not make its key holder any
+            // other). A CA anchor may still have issued it: then the
+            // search says, with every issuer rule applied.
+            let reissue = if leaf.cert.extensions == a.cert.extensions {
+                self.check_common(&a.cert, true).map_err(|e| a.blame(e))
+            } else {
+                let subject = name::display(a.cert.subject);
+                Err(leaf.blame(CertificateError::UnknownIssuer {
+                    finding: Finding::new(alloc::format!(
+                        "has the subject and key of a trust anchor ({subject}) but other extensions (names, purposes or more), so it is neither that anchor nor a re-issue of it"
+                    )),
+                    issuer: subject,
+                }))
+            };
+            if let Err(e) = reissue {
+                if !a.cert.is_ca() {
+                    self.record(depth, e);
+                }
                 continue;
             }
             self.sig_budget = self.sig_budget.checked_sub(1).ok_or_else(|| {
@@ -166,6 +193,8 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
             path.push(idx);
             match self.check_path(path) {
                 Ok(()) => return Ok(true),
+                // An exhausted budget ends the search (as in `search`).
+                Err(e @ CertificateError::LimitExceeded { .. }) => return Err(e),
                 Err(e) => self.record(depth, e),
             }
             path.pop();
@@ -240,6 +269,9 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
             if cand.anchor {
                 match self.check_path(path) {
                     Ok(()) => return Ok(true),
+                    // The name-constraint budget is the validation's, like
+                    // the others: once spent, no further path is tried.
+                    Err(e @ CertificateError::LimitExceeded { .. }) => return Err(e),
                     Err(e) => self.record(depth, e),
                 }
             } else if path.len() <= MAX_PATH_LEN && self.search(path)? {
@@ -425,31 +457,14 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
         Ok(())
     }
 
-    /// Rules for a certificate acting as an issuer, with `below` the CA
-    /// certificates already between it and the end entity.
-    fn check_issuer(&self, cand: &Node<'_>, below: &[usize]) -> Result<(), CertificateError> {
-        let c = &cand.cert;
-        self.check_common(c, cand.anchor)?;
-        match c.ext.basic_constraints {
-            Some((true, _, true)) => {}
-            Some((true, _, false)) => {
-                return Err(profile(
-                    "is a CA whose basicConstraints is not critical (RFC 5280 §4.2.1.9)",
-                ));
-            }
-            _ => {
-                return Err(not_ca(
-                    "issued a certificate in this path but is not a CA (basicConstraints cA is not TRUE; RFC 5280 §6.1.4 (k))",
-                ));
-            }
-        }
-        // A CA's extKeyUsage restricts what it certifies, as the Web PKI
-        // chains it (browsers, rustls-webpki): every CA of the path that
-        // lists purposes must list this one, so a branch restricted to
-        // other purposes is not a path and the search tries the others.
-        // anyExtendedKeyUsage in a CA is the unrestricted cross-certificate
-        // form (CABF BR 7.1.2.2.6), so it allows the purpose; in an end
-        // entity it is refused (check_end_entity).
+    /// A CA's extKeyUsage restricts what it certifies, as the Web PKI
+    /// chains it (browsers, rustls-webpki): every CA of the path that
+    /// lists purposes must list this one, so a branch restricted to other
+    /// purposes is not a path and the search tries the others.
+    /// anyExtendedKeyUsage in a CA is the unrestricted cross-certificate
+    /// form (CABF BR 7.1.2.2.6), so it allows the purpose; in an end
+    /// entity it is refused (check_end_entity).
+    fn issuer_purpose(&self, c: &Certificate<'_>) -> Result<(), CertificateError> {
         let (purpose, purpose_name) = self.purpose();
         if let Some((purposes, _)) = &c.ext.eku
             && !purposes.contains(purpose)
@@ -470,6 +485,28 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 presented,
             });
         }
+        Ok(())
+    }
+
+    /// Rules for a certificate acting as an issuer, with `below` the CA
+    /// certificates already between it and the end entity.
+    fn check_issuer(&self, cand: &Node<'_>, below: &[usize]) -> Result<(), CertificateError> {
+        let c = &cand.cert;
+        self.check_common(c, cand.anchor)?;
+        match c.ext.basic_constraints {
+            Some((true, _, true)) => {}
+            Some((true, _, false)) => {
+                return Err(profile(
+                    "is a CA whose basicConstraints is not critical (RFC 5280 §4.2.1.9)",
+                ));
+            }
+            _ => {
+                return Err(not_ca(
+                    "issued a certificate in this path but is not a CA (basicConstraints cA is not TRUE; RFC 5280 §6.1.4 (k))",
+                ));
+            }
+        }
+        self.issuer_purpose(c)?;
         if c.ext.ski.is_none() && !cand.key_only {
             return Err(profile(
                 "is a CA without subjectKeyIdentifier (RFC 5280 §4.2.1.2)",
@@ -525,9 +562,20 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
     /// Whole-path rules once an anchor is reached: name constraints
     /// (RFC 5280 §6.1.3 (b), (c); §6.1.4 (g)), applied to every
     /// certificate below the constraining CA except self-issued
-    /// intermediates.
-    fn check_path(&self, path: &[usize]) -> Result<(), CertificateError> {
-        let mut budget = self.policy.max_name_constraint_checks;
+    /// intermediates, drawing on the validation's budget; then revocation.
+    fn check_path(&mut self, path: &[usize]) -> Result<(), CertificateError> {
+        let mut budget = self.nc_budget;
+        let checked = self.check_constraints(path, &mut budget);
+        self.nc_budget = budget;
+        checked?;
+        self.check_revocation(path)
+    }
+
+    fn check_constraints(
+        &self,
+        path: &[usize],
+        budget: &mut usize,
+    ) -> Result<(), CertificateError> {
         for (k, ca_idx) in path.iter().enumerate().skip(1) {
             let Some(nc) = self
                 .nodes
@@ -543,10 +591,10 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 if j > 0 && n.cert.is_self_issued() {
                     continue;
                 }
-                name::check_constraints(nc, &n.cert, &mut budget).map_err(|e| n.blame(e))?;
+                name::check_constraints(nc, &n.cert, budget).map_err(|e| n.blame(e))?;
             }
         }
-        self.check_revocation(path)
+        Ok(())
     }
 
     /// RFC 5280 §6.3: each certificate below the anchor against the CRLs

@@ -382,3 +382,6 @@ mod crl {
         );
     }
 }
+
+mod forged;
+mod review;

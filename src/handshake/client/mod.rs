@@ -70,12 +70,15 @@ pub struct ClientHs {
     client_authenticated: bool,
     /// The server's chain (leaf first) while it is being verified: it
     /// moves to `Negotiated::peer_certificates` only once the verifier
-    /// accepted it and its CertificateVerify verified.
+    /// accepted it and its CertificateVerify verified, or, resuming, the
+    /// session's chain until the server's Finished proved the PSK.
     peer_chain: Vec<Vec<u8>>,
     /// When a full handshake last authenticated the server (ms since the
     /// epoch): this one's CertificateVerify, or the resumed session's
     /// (passed on to the sessions we store, RFC 9846 §4.7.1).
     authenticated_ms: u64,
+    /// Resuming: the session's server identity is a raw public key.
+    resumed_raw_key: bool,
 }
 
 /// A PSK the ClientHello offers (§4.3.11).
@@ -236,6 +239,7 @@ pub fn start(
         early: Early::default(),
         pha_transcript: None,
         peer_chain: Vec::new(),
+        resumed_raw_key: false,
         server_cert_type: CertificateType::X509,
         client_cert_type: CertificateType::X509,
         session_key,

@@ -114,8 +114,11 @@ impl ClientHs {
                     core.negotiated.psk_identity = Some(p.identity.clone());
                 }
                 if let Some(s) = &p.session {
-                    core.negotiated.peer_certificates = s.peer_certificates.clone();
-                    core.negotiated.peer_raw_public_key = s.peer_raw_public_key;
+                    // The session's server identity, held until the
+                    // server's Finished proves it has the PSK: a
+                    // ServerHello that selects it proves nothing.
+                    self.peer_chain = s.peer_certificates.clone();
+                    self.resumed_raw_key = s.peer_raw_public_key;
                     self.client_authenticated = s.client_authenticated;
                     self.authenticated_ms = s.authenticated_ms;
                 }
@@ -397,6 +400,12 @@ impl ClientHs {
         let hash = h.suite.hash;
         let th = self.transcript.current()?;
         common::check_finished(hash, h.s_hs.as_ref(), th.as_ref(), vd)?;
+        if h.resumed {
+            // §4.2.11: the Finished, keyed from the PSK, proves the server
+            // holds it: the session's server identity is now this peer's.
+            core.negotiated.peer_certificates = mem::take(&mut self.peer_chain);
+            core.negotiated.peer_raw_public_key = self.resumed_raw_key;
+        }
         self.transcript.add(raw);
         let th = self.transcript.current()?;
         let master = h.schedule.into_master();

@@ -183,9 +183,15 @@ impl ServerHs {
             if expected.len() != binder.len() || !bool::from(expected.ct_eq(binder)) {
                 return Err(PeerMisbehaved::BadBinder.into());
             }
+            // Only now that the binder proves the client holds the
+            // session's secret: the client identity the session carries
+            // must pass this config's policy, as in a full handshake. Asked
+            // before, a ClientHello replayed with a forged binder (ticket
+            // identities travel in clear) would run the verifier, or hand
+            // the application a request, for a peer that proved nothing.
+            // Refused: a full handshake (no other PSK is tried, so one
+            // hello costs at most one identity check).
             if let Some(s) = &mut session {
-                // The client identity the session carries must pass this
-                // config's policy, as in a full handshake.
                 match self.client_identity_allowed(&id.identity, s) {
                     Decision::Ready(true) => {}
                     Decision::Ready(false) => return Ok(Lookup::NotFound),
