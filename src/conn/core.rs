@@ -54,6 +54,10 @@ pub struct Core {
     /// open (or, before keys, application_data records) may still be
     /// skipped as the client's early data (§4.3.10).
     pub skip_early: usize,
+    /// Server after a HelloRetryRequest: how much was skipped as early
+    /// data (charged as `skip_early` is), to be checked against what the
+    /// ticket allowed once the second ClientHello settles the PSK.
+    pub skipped_early: usize,
     out: Vec<u8>,
     hs_out: Vec<u8>,
     events: VecDeque<Event>,
@@ -134,6 +138,7 @@ impl Core {
             early_exporter_secret: None,
             early_read: None,
             skip_early: 0,
+            skipped_early: 0,
             out: Vec::new(),
             hs_out: Vec::new(),
             events: VecDeque::new(),
@@ -838,7 +843,9 @@ impl Core {
                 // After a HelloRetryRequest the server has no key for the
                 // early data that followed the first ClientHello (RFC 9846
                 // §4.3.10); the second ClientHello ends the skipping.
-                self.skip_early = self.skip_early.saturating_sub(early_charge(payload.len()));
+                let charge = early_charge(payload.len());
+                self.skip_early = self.skip_early.saturating_sub(charge);
+                self.skipped_early = self.skipped_early.saturating_add(charge);
                 return Ok(Received::Handled);
             }
             // Before protection starts alerts are plaintext, and equally
