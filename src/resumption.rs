@@ -629,13 +629,13 @@ impl ExternalPsk {
     /// `fingerprint` (the fingerprint compared in constant time).
     pub(crate) fn authenticated(&self, identity: &[u8], fingerprint: Option<&[u8]>) -> bool {
         use subtle::ConstantTimeEq;
-        let Some(fingerprint) = fingerprint else {
+        // The identity first: a gateway with many PSKs derives one
+        // fingerprint per ticket, not one per PSK.
+        let Some(fingerprint) = fingerprint.filter(|_| self.identity == identity) else {
             return false;
         };
         let ours = self.fingerprint();
-        self.identity == identity
-            && ours.as_ref().len() == fingerprint.len()
-            && bool::from(ours.as_ref().ct_eq(fingerprint))
+        ours.as_ref().len() == fingerprint.len() && bool::from(ours.as_ref().ct_eq(fingerprint))
     }
 }
 

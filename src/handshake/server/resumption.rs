@@ -240,7 +240,7 @@ impl ServerHs {
         Ok(Lookup::NotFound)
     }
 
-    /// The checks on a redeemed session that cost nothing (made before its
+    /// The checks on a redeemed session that cost little (made before its
     /// binder): within its lifetime (§4.7.1, never beyond 7 days) and the
     /// lifetime of the authentication it carries
     /// ([`MAX_AUTHENTICATION_AGE_MS`]), for the name it was issued for
@@ -248,7 +248,8 @@ impl ServerHs {
     ///
     /// * a session an external PSK authenticated, only while this config
     ///   holds that PSK, the same identity and secret (removing or
-    ///   re-keying the PSK revokes its tickets too);
+    ///   re-keying the PSK revokes its tickets too; one key derivation,
+    ///   for the PSK of that identity only);
     /// * on a PSK-only config (no certificate), only such a session: its
     ///   clients are those that hold one of its PSKs, and a ticket from a
     ///   certificate server sharing the ticket keys proves no such thing.
