@@ -193,6 +193,9 @@ pub struct TicketInfo<'a> {
     /// client (milliseconds since the epoch; see
     /// [`ServerSession::authenticated_ms`]).
     pub authenticated_ms: u64,
+    /// With `psk_identity`: the fingerprint of that PSK's secret (see
+    /// [`ServerSession::psk_fingerprint`]), to be kept with the session.
+    pub psk_fingerprint: Option<&'a [u8]>,
 }
 
 /// Issues and redeems the opaque `ticket` of a NewSessionTicket (RFC 9846

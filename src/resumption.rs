@@ -15,7 +15,7 @@ use core::fmt;
 use zeroize::Zeroizing;
 
 use crate::codec::{Codec, LengthPrefix, Reader, put_vec};
-use crate::crypto::hash::HashAlgorithm;
+use crate::crypto::hash::{HashAlgorithm, Output};
 use crate::error::{Error, InvalidMessage};
 use crate::msgs::enums::CipherSuite;
 use crate::verify::{IntoServerName, ResolvesClientCert, ServerCertVerifier, ServerName};
@@ -23,8 +23,9 @@ use crate::verify::{IntoServerName, ResolvesClientCert, ServerCertVerifier, Serv
 /// Format version of encoded sessions; bumped when the layout changes so
 /// that old blobs are refused instead of misread. Version 2 added the
 /// raw-public-key flags and the client-authenticated flag; version 3 the
-/// time of the full handshake and (server) the external PSK identity.
-const SESSION_VERSION: u8 = 3;
+/// time of the full handshake and (server) the external PSK identity;
+/// version 4 (server) the external PSK's fingerprint.
+const SESSION_VERSION: u8 = 4;
 
 /// The longest a full handshake's authentication is carried by tickets,
 /// however many resumed connections pass it on: RFC 9846 §4.7.1 asks for
@@ -130,6 +131,14 @@ pub struct ServerSession {
     /// resumed connection keep it, and none is resumed
     /// [`MAX_AUTHENTICATION_AGE_MS`] after it.
     pub authenticated_ms: u64,
+    /// With `psk_identity`: a one-way fingerprint of that external PSK's
+    /// secret (see
+    /// [`external_psk_fingerprint`](crate::key_schedule::external_psk_fingerprint)).
+    /// The session resumes only while the server holds a PSK of that
+    /// identity *and* secret: re-keying a PSK revokes the sessions of its
+    /// old secret. A session with an identity and no fingerprint never
+    /// resumes.
+    pub psk_fingerprint: Option<Vec<u8>>,
 }
 
 impl fmt::Debug for ServerSession {
@@ -159,6 +168,7 @@ struct SessionFields<'a> {
     peer_raw_public_key: bool,
     psk_identity: Option<&'a [u8]>,
     authenticated_ms: u64,
+    psk_fingerprint: Option<&'a [u8]>,
 }
 
 impl SessionFields<'_> {
@@ -182,6 +192,7 @@ impl SessionFields<'_> {
             .saturating_add(opt(self.server_name))
             .saturating_add(chain)
             .saturating_add(opt(self.psk_identity))
+            .saturating_add(opt(self.psk_fingerprint))
     }
 
     fn encode(&self, out: &mut Vec<u8>) {
@@ -198,6 +209,7 @@ impl SessionFields<'_> {
         out.push(u8::from(self.peer_raw_public_key));
         put_opt(out, self.psk_identity);
         out.extend_from_slice(&self.authenticated_ms.to_be_bytes());
+        put_opt(out, self.psk_fingerprint);
     }
 }
 
@@ -216,6 +228,7 @@ impl ServerSession {
             peer_raw_public_key: self.peer_raw_public_key,
             psk_identity: self.psk_identity.as_deref(),
             authenticated_ms: self.authenticated_ms,
+            psk_fingerprint: self.psk_fingerprint.as_deref(),
         }
     }
 
@@ -247,6 +260,7 @@ impl ServerSession {
         let peer_raw_public_key = read_flag(&mut r, "raw public key flag")?;
         let psk_identity = read_opt(&mut r, "psk identity")?;
         let authenticated_ms = u64_read(&mut r, "authenticated")?;
+        let psk_fingerprint = read_opt(&mut r, "psk fingerprint")?;
         r.expect_empty("session")?;
         Ok(Self {
             suite,
@@ -261,6 +275,7 @@ impl ServerSession {
             peer_raw_public_key,
             psk_identity,
             authenticated_ms,
+            psk_fingerprint,
         })
     }
 }
@@ -603,6 +618,25 @@ impl ExternalPsk {
     pub fn secret(&self) -> &[u8] {
         &self.secret
     }
+
+    /// The fingerprint sessions this PSK authenticates carry
+    /// ([`ServerSession::psk_fingerprint`]).
+    pub(crate) fn fingerprint(&self) -> Output {
+        crate::key_schedule::external_psk_fingerprint(self.hash, &self.secret, &self.identity)
+    }
+
+    /// Whether this is the PSK whose sessions carry `identity` and
+    /// `fingerprint` (the fingerprint compared in constant time).
+    pub(crate) fn authenticated(&self, identity: &[u8], fingerprint: Option<&[u8]>) -> bool {
+        use subtle::ConstantTimeEq;
+        // The identity first: a gateway with many PSKs derives one
+        // fingerprint per ticket, not one per PSK.
+        let Some(fingerprint) = fingerprint.filter(|_| self.identity == identity) else {
+            return false;
+        };
+        let ours = self.fingerprint();
+        ours.as_ref().len() == fingerprint.len() && bool::from(ours.as_ref().ct_eq(fingerprint))
+    }
 }
 
 impl fmt::Debug for ExternalPsk {
@@ -694,6 +728,7 @@ mod stores {
             peer_raw_public_key: info.peer_raw_public_key,
             psk_identity: info.psk_identity.map(<[u8]>::to_vec),
             authenticated_ms: info.authenticated_ms,
+            psk_fingerprint: info.psk_fingerprint.map(<[u8]>::to_vec),
         }
     }
 
@@ -711,6 +746,7 @@ mod stores {
             peer_raw_public_key: info.peer_raw_public_key,
             psk_identity: info.psk_identity,
             authenticated_ms: info.authenticated_ms,
+            psk_fingerprint: info.psk_fingerprint,
         }
     }
 
@@ -1144,13 +1180,19 @@ mod tests {
             peer_raw_public_key: true,
             psk_identity: Some(b"sensor-1".to_vec()),
             authenticated_ms: 1_700_000_000_000,
+            psk_fingerprint: Some(vec![7; 32]),
         };
         let e = s.encode();
         assert_eq!(e.len(), s.fields().encoded_len());
         assert_eq!(e.capacity(), e.len());
         assert_eq!(ServerSession::decode(&e).unwrap().encode(), e);
-        (s.alpn, s.server_name, s.peer_certificates, s.psk_identity) =
-            (None, None, Vec::new(), None);
+        (
+            s.alpn,
+            s.server_name,
+            s.peer_certificates,
+            s.psk_identity,
+            s.psk_fingerprint,
+        ) = (None, None, Vec::new(), None, None);
         assert_eq!(s.encode().len(), s.fields().encoded_len());
     }
 

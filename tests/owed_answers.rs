@@ -5,7 +5,9 @@
 //! (the tokio stream's read half, or any sans-IO loop that reads ahead)
 //! must not let a peer that keeps asking grow that output without bound:
 //! requests that no peer following the RFC can send while our answer is
-//! still unsent are coalesced (KeyUpdate) or refused (CertificateRequest).
+//! still unsent are coalesced (KeyUpdate); CertificateRequests, which the
+//! RFC lets a server send a few at a time, are refused past a small number
+//! of unsent answers.
 
 mod forge;
 mod pair;
@@ -156,51 +158,59 @@ fn certificate_request(context: u8) -> Vec<u8> {
 }
 
 /// Each post-handshake CertificateRequest costs the client a signature and
-/// queues its certificate chain. A server that follows the RFC sends the
-/// next one only after reading our answer to the last (both OpenSSL and
-/// this library's server allow one outstanding request), which it cannot
-/// have done while that answer is still in our `pending_output`; a server
-/// that keeps asking meanwhile would grow the output of a client that
-/// reads without writing by a chain per request. Such a request is
-/// refused (`unexpected_message`); one sent after the answer left is
-/// answered as usual.
+/// queues its certificate chain. RFC 9846 §4.7.2 lets a server send a few
+/// "in close succession", before reading any answer; one that keeps
+/// asking while the answers pile up unsent would grow the output of a
+/// client that reads without writing by a chain per request. Past
+/// `MAX_UNSENT_ANSWERS` (8) unsent answers a request is refused
+/// (`unexpected_message`), at no cost; once the transport took the
+/// answers, requests are answered as usual.
 #[test]
-fn certificate_request_before_our_last_answer_was_sent_is_refused() {
+fn certificate_requests_past_the_unsent_answer_cap_are_refused() {
     let mut m = Mitm::connected_with(|c| c.client_cert_resolver(Arc::new(Grant)), |s| s);
     let s = m.secrets.get(S_AP);
-    // One request, answered; the transport takes the answer; another.
+    // One request, answered; the transport takes the answer.
     m.client
         .receive(&seal(
             &s,
             0,
             ContentType::HANDSHAKE,
-            &certificate_request(1),
+            &certificate_request(0),
             0,
         ))
         .unwrap();
     let first = m.take_client();
     assert!(!first.is_empty(), "the first request is answered");
-    m.client
-        .receive(&seal(
-            &s,
-            1,
-            ContentType::HANDSHAKE,
-            &certificate_request(2),
-            0,
-        ))
-        .unwrap();
-    let second = m.client.pending_output().len();
-    assert!(second > 0, "a request after our answer left is answered");
+    // Eight more while their answers stay unsent: all answered.
+    let mut seq = 1;
+    for i in 1..=8u8 {
+        let before = m.client.pending_output().len();
+        m.client
+            .receive(&seal(
+                &s,
+                seq,
+                ContentType::HANDSHAKE,
+                &certificate_request(i),
+                0,
+            ))
+            .unwrap();
+        seq += 1;
+        assert!(
+            m.client.pending_output().len() > before,
+            "request {i} answered"
+        );
+    }
+    let queued = m.client.pending_output().len();
 
-    // Its answer is still unsent: a third request is refused, and costs
-    // no signature nor chain.
+    // A ninth while eight answers are unsent: refused, and it costs no
+    // signature nor chain.
     let err = m
         .client
         .receive(&seal(
             &s,
-            2,
+            seq,
             ContentType::HANDSHAKE,
-            &certificate_request(3),
+            &certificate_request(9),
             0,
         ))
         .unwrap_err();
@@ -212,6 +222,74 @@ fn certificate_request_before_our_last_answer_was_sent_is_refused() {
         err.alert(),
         Some(tls13::unstable::msgs::enums::AlertDescription::UNEXPECTED_MESSAGE)
     );
-    // Only the alert was added to the unsent answer.
-    assert!(m.client.pending_output().len() < second + 64);
+    // Only the alert was added to the unsent answers.
+    assert!(m.client.pending_output().len() < queued + 64);
+}
+
+/// Once the transport took part of the output, the answers wholly sent no
+/// longer count: a client whose driver writes keeps answering.
+#[test]
+fn certificate_requests_are_answered_while_the_transport_takes_the_answers() {
+    let mut m = Mitm::connected_with(|c| c.client_cert_resolver(Arc::new(Grant)), |s| s);
+    let s = m.secrets.get(S_AP);
+    for i in 0..40u8 {
+        m.client
+            .receive(&seal(
+                &s,
+                u64::from(i),
+                ContentType::HANDSHAKE,
+                &certificate_request(i),
+                0,
+            ))
+            .unwrap();
+        // The transport takes all but the last byte: every answer but
+        // the newest one has left.
+        let n = m.client.pending_output().len() - 1;
+        m.client.consume_output(n);
+    }
+}
+
+/// The handshake messages our client sent in `wire` (records under the
+/// client's first application secret, from sequence number 0).
+fn client_messages(m: &Mitm, wire: &[u8]) -> Vec<HandshakeMessage> {
+    open(&m.secrets.get(C_AP), 0, wire)
+        .into_iter()
+        .map(|(typ, content)| {
+            assert_eq!(typ, ContentType::HANDSHAKE, "only handshake messages");
+            content
+        })
+        .flat_map(|content| split_messages(&content))
+        .map(|raw| parse(&raw))
+        .collect()
+}
+
+/// RFC 9846 §4.7.2: "clients which receive multiple CertificateRequests
+/// in close succession MAY respond to them in a different order than they
+/// were received (the certificate_request_context value allows the server
+/// to disambiguate the responses)": a server may send a second request
+/// before it has read our answer to the first, so two requests arriving
+/// together (one transport read, our first answer still unsent) are both
+/// answered, each with its own context, not refused as a flood.
+#[test]
+fn certificate_requests_in_close_succession_are_all_answered() {
+    let mut m = Mitm::connected_with(|c| c.client_cert_resolver(Arc::new(Grant)), |s| s);
+    let s = m.secrets.get(S_AP);
+    let mut wire = seal(&s, 0, ContentType::HANDSHAKE, &certificate_request(1), 0);
+    wire.extend(seal(
+        &s,
+        1,
+        ContentType::HANDSHAKE,
+        &certificate_request(2),
+        0,
+    ));
+    m.client.receive(&wire).unwrap();
+    let out = m.take_client();
+    let contexts: Vec<Vec<u8>> = client_messages(&m, &out)
+        .into_iter()
+        .filter_map(|msg| match msg {
+            HandshakeMessage::Certificate(c) => Some(c.context),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(contexts, [vec![1], vec![2]], "each request answered");
 }

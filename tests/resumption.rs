@@ -545,6 +545,69 @@ fn early_data_then_hello_retry_is_handed_back() {
     echo(&mut p);
 }
 
+/// A server reloaded with 0-RTT off (max_early_data_size 0) still meets
+/// clients whose tickets promised early data. Refusing it, it skips what
+/// the ticket allowed (RFC 9846 §4.3.10) — also when it first asks for
+/// another key share: the early data then follows a ClientHello whose
+/// ticket it has not looked at yet, and the handshake must go on.
+#[test]
+fn early_data_a_ticket_promised_is_skipped_after_a_hello_retry() {
+    let (w, _server) = early_world(1000);
+    let c = w
+        .client()
+        .enable_early_data(true)
+        .groups(&[NamedGroup::X25519, NamedGroup::SECP256R1])
+        .build()
+        .unwrap();
+    let s = server_builder(KeyType::EcdsaP256)
+        .time(w.clock.clone())
+        .tickets(w.tickets.clone(), 1, 7200)
+        .groups(&[NamedGroup::SECP256R1])
+        .build()
+        .unwrap();
+    let mut p = scoped(c, s, Feed::Whole);
+    assert_eq!(p.client.send_early_data(&[7u8; 600]).unwrap(), 600);
+    p.run().unwrap();
+    assert!(p.client.negotiated().hello_retry);
+    assert!(p.client.negotiated().resumed);
+    assert!(
+        p.client_events
+            .iter()
+            .any(|e| matches!(e, Event::EarlyDataRejected(d) if d.len() == 600))
+    );
+    echo(&mut p);
+}
+
+/// The other side of the rule above: after a HelloRetryRequest, early
+/// data past what the selected ticket allowed is still unexpected_message
+/// once the second ClientHello shows the ticket.
+#[test]
+fn early_data_past_the_tickets_promise_after_a_hello_retry_is_unexpected_message() {
+    let (w, _server) = early_world(16);
+    // This client's copy of the session claims 1000.
+    let mut session = w.cache.take(&key()).unwrap();
+    session.max_early_data = 1000;
+    w.cache.put(&key(), session);
+    let c = w
+        .client()
+        .enable_early_data(true)
+        .groups(&[NamedGroup::X25519, NamedGroup::SECP256R1])
+        .build()
+        .unwrap();
+    let s = server_builder(KeyType::EcdsaP256)
+        .time(w.clock.clone())
+        .tickets(w.tickets.clone(), 1, 7200)
+        .max_early_data_size(16)
+        .groups(&[NamedGroup::SECP256R1])
+        .build()
+        .unwrap();
+    let mut p = scoped(c, s, Feed::Whole);
+    assert_eq!(p.client.send_early_data(&[1u8; 600]).unwrap(), 600);
+    let (at_client, err) = p.run().unwrap_err();
+    assert!(!at_client);
+    assert_eq!(err.alert(), Some(AlertDescription::UNEXPECTED_MESSAGE));
+}
+
 struct NoCertificate;
 impl tls13::ResolvesServerCert for NoCertificate {
     fn resolve(

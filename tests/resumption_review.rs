@@ -267,6 +267,37 @@ fn ticket_of_a_removed_external_psk_no_longer_resumes() {
     );
 }
 
+/// An operator re-keys a device's PSK (the old secret leaked, say): the
+/// identity stays, the secret changes. Sessions the old secret
+/// authenticated are that secret's, not the identity's: whoever held the
+/// old secret (the leak) got tickets with it, and must not go on resuming
+/// for up to 7 days after the re-key. Re-keying revokes them as removing
+/// the PSK does.
+#[test]
+fn ticket_of_a_rekeyed_external_psk_no_longer_resumes() {
+    let w = World::new();
+    let client = client_holding_a_device_ticket(&w, false);
+    // The gateway is reloaded with a new secret for sensor-1, same ticket
+    // keys.
+    let rekeyed = ServerConfig::builder_psk_only([psk("sensor-1", 0x77)])
+        .time(w.clock.clone())
+        .tickets(w.tickets.clone(), 1, 604_800)
+        .build()
+        .unwrap();
+    let mut p = pair(&client, rekeyed);
+    let r = p.run();
+    assert!(
+        !p.server.negotiated().resumed,
+        "a ticket of the old secret resumes after the PSK was re-keyed"
+    );
+    assert_eq!(
+        r.err().map(|(_, e)| e),
+        Some(Error::PeerIncompatible(
+            PeerIncompatible::UnknownPskIdentity
+        ))
+    );
+}
+
 #[test]
 fn resumed_external_psk_session_keeps_its_identity() {
     let w = World::new();

@@ -590,6 +590,7 @@ fn server_replay(feeding: Feeding) {
             peer_raw_public_key: false,
             psk_identity: None,
             authenticated_ms: ISSUED_MS,
+            psk_fingerprint: None,
         },
     );
     let ee = match parse(&t4.message("EncryptedExtensions")) {

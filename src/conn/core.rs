@@ -54,6 +54,10 @@ pub struct Core {
     /// open (or, before keys, application_data records) may still be
     /// skipped as the client's early data (§4.3.10).
     pub skip_early: usize,
+    /// Server after a HelloRetryRequest: how much was skipped as early
+    /// data (charged as `skip_early` is), to be checked against what the
+    /// ticket allowed once the second ClientHello settles the PSK.
+    pub skipped_early: usize,
     out: Vec<u8>,
     hs_out: Vec<u8>,
     events: VecDeque<Event>,
@@ -100,10 +104,20 @@ pub struct Core {
     /// KeyUpdate: 0 once the transport has taken it (see
     /// `received_key_update`).
     key_update_unsent: usize,
-    /// The same for our last post-handshake authentication flight (see
-    /// `queue_answer`).
-    answer_unsent: usize,
+    /// The same for each of our post-handshake authentication flights
+    /// still (partly) in `out`, oldest first (see `queue_answer`); at most
+    /// [`MAX_UNSENT_ANSWERS`] of them.
+    answers_unsent: Vec<usize>,
 }
+
+/// How many post-handshake authentication flights may wait unsent in
+/// `pending_output`. RFC 9846 §4.7.2 lets a server send several
+/// CertificateRequests "in close succession" (before it has read any
+/// answer), so one unsent answer is no sign of a flood; a few are. Past
+/// this a request is refused, so that a peer cannot grow the output of a
+/// driver that reads without writing by a chain and a signature per
+/// request.
+pub const MAX_UNSENT_ANSWERS: usize = 8;
 
 /// RFC 9846 §4.7.3: "sending implementations MUST NOT allow the epoch --
 /// and hence the number of key updates -- to exceed 2^48-1".
@@ -124,6 +138,7 @@ impl Core {
             early_exporter_secret: None,
             early_read: None,
             skip_early: 0,
+            skipped_early: 0,
             out: Vec::new(),
             hs_out: Vec::new(),
             events: VecDeque::new(),
@@ -153,7 +168,7 @@ impl Core {
             key_update_requested: false,
             key_updates_sent: 0,
             key_update_unsent: 0,
-            answer_unsent: 0,
+            answers_unsent: Vec::new(),
         }
     }
 
@@ -264,7 +279,10 @@ impl Core {
         let n = n.min(self.out.len());
         self.out.drain(..n);
         self.key_update_unsent = self.key_update_unsent.saturating_sub(n);
-        self.answer_unsent = self.answer_unsent.saturating_sub(n);
+        for end in &mut self.answers_unsent {
+            *end = end.saturating_sub(n);
+        }
+        self.answers_unsent.retain(|end| *end > 0);
     }
 
     pub fn next_event(&mut self) -> Option<Event> {
@@ -532,24 +550,25 @@ impl Core {
         self.hs_out.extend_from_slice(raw);
     }
 
-    /// Whether our answer to the peer's last post-handshake request (see
-    /// [`queue_answer`](Self::queue_answer)) is still in `pending_output`,
-    /// not yet taken by the transport: the peer cannot have read it.
-    pub fn answer_unsent(&self) -> bool {
-        self.answer_unsent > 0
+    /// How many of our answers to the peer's post-handshake requests (see
+    /// [`queue_answer`](Self::queue_answer)) are still in
+    /// `pending_output`, not yet (wholly) taken by the transport: the peer
+    /// cannot have read them.
+    pub fn unsent_answers(&self) -> usize {
+        self.answers_unsent.len()
     }
 
     /// Queues and seals `flight`, the answer a post-handshake request of
     /// the peer's obliges us to send (a client's authentication flight,
     /// RFC 9846 §4.7.2), and remembers where it ends in `pending_output`,
-    /// so that a peer which asks again before it can have read the answer
-    /// is recognised ([`answer_unsent`](Self::answer_unsent)): a driver
+    /// so that the answers a peer asked for before it can have read them
+    /// are counted ([`unsent_answers`](Self::unsent_answers)): a driver
     /// that reads without writing would otherwise hold one answer per
     /// request, without bound.
     pub fn queue_answer(&mut self, flight: &[u8]) -> Result<(), Error> {
         self.queue_handshake(flight);
         self.flush_handshake()?;
-        self.answer_unsent = self.out.len();
+        self.answers_unsent.push(self.out.len());
         Ok(())
     }
 
@@ -824,7 +843,9 @@ impl Core {
                 // After a HelloRetryRequest the server has no key for the
                 // early data that followed the first ClientHello (RFC 9846
                 // §4.3.10); the second ClientHello ends the skipping.
-                self.skip_early = self.skip_early.saturating_sub(early_charge(payload.len()));
+                let charge = early_charge(payload.len());
+                self.skip_early = self.skip_early.saturating_sub(charge);
+                self.skipped_early = self.skipped_early.saturating_add(charge);
                 return Ok(Received::Handled);
             }
             // Before protection starts alerts are plaintext, and equally

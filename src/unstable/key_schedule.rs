@@ -105,6 +105,22 @@ fn zeros(hash: HashAlgorithm) -> Output {
     Output::new(zeros.get(..hash.output_len()).unwrap_or_default())
 }
 
+/// A one-way fingerprint of an external PSK (its secret, hash and
+/// identity): Derive-Secret(Early Secret, "psk fingerprint",
+/// Hash(identity)). Sessions it authenticated carry it, so that they are
+/// resumed only while the server holds that very PSK: re-keying an
+/// identity revokes the tickets of its old secret, as removing it does.
+/// It reveals nothing of the secret that a binder would not.
+pub fn external_psk_fingerprint(hash: HashAlgorithm, psk: &[u8], identity: &[u8]) -> Output {
+    let early = hash.hkdf_extract(&[], psk);
+    derive_secret(
+        hash,
+        early.as_ref(),
+        b"psk fingerprint",
+        hash.hash(identity).as_ref(),
+    )
+}
+
 /// Stage 1: the early secret, from a PSK or from zeros.
 pub struct EarlySchedule {
     hash: HashAlgorithm,

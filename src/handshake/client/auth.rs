@@ -71,15 +71,16 @@ impl ClientHs {
         cr: CertificateRequest,
         raw: &[u8],
     ) -> Result<(), Error> {
-        // RFC 9846 §4.7.2 lets a server ask again at any time, but one that
-        // follows it asks after reading our answer to the last request
-        // (OpenSSL and our own server keep one outstanding), which it
-        // cannot have done while that answer is still in our output.
-        // Answering would cost a signature and queue a chain per request,
-        // without bound for a driver that reads without writing.
-        if core.answer_unsent() {
+        // RFC 9846 §4.7.2 lets a server send several requests "in close
+        // succession", before it has read any answer, so a few answers may
+        // wait unsent in our output (a transport read brought them all, or
+        // the driver reads without writing). A server that keeps asking
+        // while they are unsent is a flood: each answer costs a signature
+        // and queues a chain, without bound for a driver that reads
+        // without writing.
+        if core.unsent_answers() >= crate::conn::core::MAX_UNSENT_ANSWERS {
             return Err(PeerMisbehaved::TooMany(
-                "post-handshake CertificateRequests before our answer to the last one was sent",
+                "post-handshake CertificateRequests while our answers to earlier ones are unsent",
             )
             .into());
         }

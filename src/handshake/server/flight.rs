@@ -103,6 +103,7 @@ impl ServerHs {
             core.negotiated.resumed = true;
             core.negotiated.external_psk = p.external;
             core.negotiated.psk_identity = p.external_identity.clone();
+            self.psk_fingerprint = p.psk_fingerprint.clone();
             if let Some(s) = &p.session {
                 // The identity as this config checked it (dropped when it
                 // authenticates no clients), and the external PSK that

@@ -249,6 +249,22 @@ impl ServerHs {
         // The lookups are settled: their cached answers go (they hold PSKs).
         self.redeemed.clear();
         self.reverified.clear();
+        if retry.is_some() {
+            // RFC 9846 §4.3.10: what was skipped after the first ClientHello
+            // within what its ticket (the one now selected) allowed, or
+            // this config's max_early_data_size.
+            let promised = psk
+                .as_ref()
+                .and_then(|p| p.session.as_ref())
+                .map(|s| s.max_early_data);
+            if core.skipped_early > early_skip_budget(&cfg, promised) {
+                return Err(PeerMisbehaved::UnexpectedMessage {
+                    got: "early data beyond max_early_data_size",
+                    expected: "ClientHello",
+                }
+                .into());
+            }
+        }
         if psk.is_none() && look_up && cfg.cert_resolver.is_none() {
             // PSK-only: no certificate to fall back to (RFC 9846 §6.2).
             return Err(PeerIncompatible::UnknownPskIdentity.into());
@@ -262,8 +278,18 @@ impl ServerHs {
             let group = first_mutual.ok_or(PeerIncompatible::NoCommonGroup)?;
             if offers_early {
                 // RFC 9846 §4.3.10: skip the early data that follows the
-                // first ClientHello, up to max_early_data_size.
-                core.skip_early = early_skip_budget(&cfg, None);
+                // first ClientHello, up to max_early_data_size: that of
+                // the ticket, as without a HelloRetryRequest (a reloaded
+                // config may take less than its tickets promised). Its
+                // ticket is looked at only on the second ClientHello, so
+                // until then up to what any ticket can promise is
+                // skipped (discarded unread: it costs no memory), and the
+                // amount is checked once the PSK is settled.
+                core.skip_early = if psk_offer.is_some() {
+                    u32::MAX as usize
+                } else {
+                    early_skip_budget(&cfg, None)
+                };
             }
             return self.send_retry(core, suite, group, &ch.legacy_session_id, raw);
         }

@@ -74,6 +74,9 @@ pub struct ServerHs {
     /// client (ms since the epoch): now, or the resumed session's time
     /// (passed on to our tickets, RFC 9846 §4.7.1).
     authenticated_ms: u64,
+    /// The fingerprint of the external PSK behind this connection (see
+    /// `PskChoice::psk_fingerprint`), for our tickets.
+    psk_fingerprint: Option<Vec<u8>>,
 }
 
 /// A ClientHello waiting for a deferred ticket lookup; processed again
@@ -141,6 +144,9 @@ struct PskChoice {
     binder: Vec<u8>,
     /// The identity of an external PSK (reported in `Negotiated`).
     external_identity: Option<Vec<u8>>,
+    /// The fingerprint of the external PSK that authenticated the client:
+    /// this one's, or the resumed session's (passed on to our tickets).
+    psk_fingerprint: Option<Vec<u8>>,
 }
 
 /// What the ClientHello settled.
@@ -242,6 +248,7 @@ pub fn start(config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
         reverified: Vec::new(),
         pha_cert_type: CertificateType::X509,
         authenticated_ms: 0,
+        psk_fingerprint: None,
     };
     crate::log::debug!("server: waiting for a ClientHello");
     Ok((core, State::Server(hs)))

@@ -70,6 +70,10 @@ impl ServerHs {
                 // a resumption must still find configured.
                 psk_identity: core.negotiated.psk_identity.as_deref(),
                 authenticated_ms: self.authenticated_ms,
+                psk_fingerprint: self
+                    .psk_fingerprint
+                    .as_deref()
+                    .filter(|_| core.negotiated.psk_identity.is_some()),
             };
             let Some(ticket) = producer.produce(&info) else {
                 continue;
@@ -145,9 +149,9 @@ impl ServerHs {
             .enumerate()
             .take(MAX_PSK_TRIES)
         {
-            let (secret, hash, external, mut session) =
+            let (secret, hash, external_psk, mut session) =
                 if let Some(e) = cfg.external_psks.iter().find(|e| e.identity == id.identity) {
-                    (Zeroizing::new(e.secret().to_vec()), e.hash, true, None)
+                    (Zeroizing::new(e.secret().to_vec()), e.hash, Some(e), None)
                 } else if let Some(s) = match self.redeem(&id.identity) {
                     Decision::Ready(s) => s,
                     Decision::Deferred => return Ok(Lookup::Deferred(id.identity.clone())),
@@ -158,10 +162,11 @@ impl ServerHs {
                     let Some(params) = suites::lookup(s.suite) else {
                         continue;
                     };
-                    (s.psk.clone(), params.hash, false, Some(s))
+                    (s.psk.clone(), params.hash, None, Some(s))
                 } else {
                     continue;
                 };
+            let external = external_psk.is_some();
             // §4.3.11: any suite with the PSK's hash will do.
             let suite = if preferred.hash == hash {
                 Some(preferred)
@@ -219,24 +224,32 @@ impl ServerHs {
                 suite,
                 external,
                 dhe,
-                session,
                 obfuscated_age: id.obfuscated_ticket_age,
                 binder: binder.clone(),
                 external_identity: external.then(|| id.identity.clone()),
+                // The PSK that authenticated the client, for the tickets
+                // of this connection: this one, or the session's.
+                psk_fingerprint: match (external_psk, &session) {
+                    (Some(e), _) => Some(e.fingerprint().as_ref().to_vec()),
+                    (None, Some(s)) => s.psk_fingerprint.clone(),
+                    (None, None) => None,
+                },
+                session,
             })));
         }
         Ok(Lookup::NotFound)
     }
 
-    /// The checks on a redeemed session that cost nothing (made before its
+    /// The checks on a redeemed session that cost little (made before its
     /// binder): within its lifetime (§4.7.1, never beyond 7 days) and the
     /// lifetime of the authentication it carries
     /// ([`MAX_AUTHENTICATION_AGE_MS`]), for the name it was issued for
     /// (§4.3.11), and authenticated as this config still grants:
     ///
     /// * a session an external PSK authenticated, only while this config
-    ///   holds a PSK of that identity (removing the PSK revokes its
-    ///   tickets too);
+    ///   holds that PSK, the same identity and secret (removing or
+    ///   re-keying the PSK revokes its tickets too; one key derivation,
+    ///   for the PSK of that identity only);
     /// * on a PSK-only config (no certificate), only such a session: its
     ///   clients are those that hold one of its PSKs, and a ticket from a
     ///   certificate server sharing the ticket keys proves no such thing.
@@ -253,7 +266,12 @@ impl ServerHs {
             return false;
         }
         match &s.psk_identity {
-            Some(identity) => cfg.external_psks.iter().any(|e| e.identity == *identity),
+            // That very PSK: its identity and secret (a re-keyed identity
+            // is another PSK, whose holder the session does not prove).
+            Some(identity) => cfg
+                .external_psks
+                .iter()
+                .any(|e| e.authenticated(identity, s.psk_fingerprint.as_deref())),
             None => cfg.cert_resolver.is_some(),
         }
     }
