@@ -4,7 +4,6 @@
 //! expectation here is external: nothing is derived from our code.
 
 use serde_json::Value;
-use tls13::crypto::hash::HashAlgorithm;
 use tls13::crypto::suites::TLS_AES_128_GCM_SHA256;
 use tls13::unstable::key_schedule::{
     EarlySchedule, derive_secret, finished_verify_data, hkdf_expand_label, resumption_psk,
@@ -13,7 +12,7 @@ use tls13::unstable::key_schedule::{
 use tls13::unstable::msgs::enums::ContentType;
 use tls13::unstable::record::protect::{RecordOpener, RecordSealer};
 
-const SHA256: HashAlgorithm = HashAlgorithm::Sha256;
+const SHA256: tls13::crypto::hash::Hash = tls13::crypto::rustcrypto::SHA256;
 
 struct Entry {
     section: String,

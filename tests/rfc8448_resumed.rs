@@ -221,7 +221,11 @@ fn section3() -> Section3 {
     let t4 = Trace::load(RESUMED);
     let ticket = t3.new_session_ticket();
     let rms = t3.value("{client}", "derive secret \"tls13 res master\"", "expanded");
-    let psk = key_schedule::resumption_psk(HashAlgorithm::Sha256, &rms, &ticket.nonce);
+    let psk = key_schedule::resumption_psk(
+        HashAlgorithm::Sha256.with_default_provider(),
+        &rms,
+        &ticket.nonce,
+    );
     assert_eq!(
         psk.as_ref(),
         t3.value(

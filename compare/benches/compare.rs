@@ -825,7 +825,7 @@ fn cv_message(context: &[u8], hash: &[u8]) -> Vec<u8> {
 
 fn floor_once(f: &Floor, split: &mut Split) {
     let rng = OsRandom;
-    let hash = HashAlgorithm::Sha256;
+    let hash = HashAlgorithm::Sha256.with_default_provider();
     let kx = split.on(true, || KeyExchange::start(f.group, &rng).unwrap());
     let (share, _secret) = split.on(false, || {
         server_exchange(f.group, kx.public_key(), &rng).unwrap()
@@ -1756,7 +1756,7 @@ fn primitives(pki: &Pki) -> Vec<String> {
     }
     let data = vec![0x16u8; 4096];
     let ours = best_us(|| {
-        HashAlgorithm::Sha256.hash(&data);
+        HashAlgorithm::Sha256.with_default_provider().hash(&data);
     });
     let theirs = provs.map(|prov| {
         let p = base_provider(prov);
