@@ -62,9 +62,10 @@ pub trait AeadFactory: Send + Sync {
     /// Which AEAD this is.
     fn algorithm(&self) -> AeadAlgorithm;
     /// A cipher keyed with `key` (exactly `algorithm().key_len()` bytes;
-    /// another length is an error). Implementations wipe the key schedule
-    /// when the cipher is dropped.
-    fn key(&self, key: &[u8]) -> Result<Box<dyn AeadCipher>, Error>;
+    /// another length is an error), usually
+    /// [`KeyedCipher::boxed`]. Implementations wipe the key schedule when
+    /// the cipher is dropped.
+    fn key(&self, key: &[u8]) -> Result<KeyedCipher, Error>;
 }
 
 /// A keyed AEAD of a provider: the one dynamic call per record.
@@ -87,6 +88,27 @@ pub trait AeadCipher: Send + Sync {
         buf: &mut [u8],
         tag: &[u8; TAG_LEN],
     ) -> Result<(), Error>;
+}
+
+/// A keyed cipher as a provider hands it over: the built-in providers'
+/// are held inline, so that a key change allocates nothing and a record
+/// costs no dynamic call; an embedder's is boxed.
+pub struct KeyedCipher(Keyed);
+
+enum Keyed {
+    RustCrypto(super::rustcrypto::aead::Keyed),
+    Boxed(Box<dyn AeadCipher>),
+}
+
+impl KeyedCipher {
+    /// An embedder's cipher.
+    pub fn boxed(cipher: Box<dyn AeadCipher>) -> Self {
+        Self(Keyed::Boxed(cipher))
+    }
+
+    pub(crate) fn rustcrypto(cipher: super::rustcrypto::aead::Keyed) -> Self {
+        Self(Keyed::RustCrypto(cipher))
+    }
 }
 
 /// An AEAD of a provider: a copyable handle that compares and prints as
@@ -149,7 +171,7 @@ impl core::fmt::Debug for Aead {
 /// A keyed AEAD instance.
 pub struct AeadKey {
     alg: AeadAlgorithm,
-    cipher: Box<dyn AeadCipher>,
+    cipher: KeyedCipher,
 }
 
 impl AeadKey {
@@ -196,7 +218,10 @@ impl AeadKey {
             Ok([0; TAG_LEN])
         }
         #[cfg(not(feature = "fuzzing"))]
-        self.cipher.seal(nonce, aad, buf)
+        match &self.cipher.0 {
+            Keyed::RustCrypto(c) => c.seal(nonce, aad, buf),
+            Keyed::Boxed(c) => c.seal(nonce, aad, buf),
+        }
     }
 
     /// Decrypts `buf` (ciphertext followed by tag) in place and returns the
@@ -222,7 +247,10 @@ impl AeadKey {
             }
         }
         #[cfg(not(feature = "fuzzing"))]
-        self.cipher.open(nonce, aad, ct, tag)?;
+        match &self.cipher.0 {
+            Keyed::RustCrypto(c) => c.open(nonce, aad, ct, tag)?,
+            Keyed::Boxed(c) => c.open(nonce, aad, ct, tag)?,
+        }
         Ok(ct_len)
     }
 }

@@ -87,8 +87,8 @@ pub trait HashFunction: Send + Sync {
     fn algorithm(&self) -> HashAlgorithm;
     /// The digest of `data`.
     fn hash(&self, data: &[u8]) -> Output;
-    /// A fresh incremental state.
-    fn start(&self) -> Box<dyn HashState>;
+    /// A fresh incremental state, usually [`HashContext::boxed`].
+    fn start(&self) -> HashContext;
     /// HMAC (RFC 2104) with `key` over the concatenation of `parts`. The
     /// output may be a secret: implementations wipe their temporaries.
     fn hmac(&self, key: &[u8], parts: &[&[u8]]) -> Output;
@@ -132,10 +132,7 @@ impl Hash {
 
     /// A fresh incremental context.
     pub fn start(self) -> HashContext {
-        HashContext {
-            alg: self.algorithm(),
-            state: self.0.start(),
-        }
+        self.0.start()
     }
 
     /// HMAC over the concatenation of `parts`.
@@ -227,33 +224,62 @@ impl core::fmt::Debug for Hash {
     }
 }
 
-/// An incremental hash whose running value can be read without ending it.
+/// An incremental hash whose running value can be read without ending
+/// it. The built-in providers' states are held inline (no allocation per
+/// transcript); an embedder's is boxed.
+#[derive(Clone)]
 pub struct HashContext {
     alg: HashAlgorithm,
-    state: Box<dyn HashState>,
+    state: State,
 }
 
-impl Clone for HashContext {
+#[derive(Clone)]
+enum State {
+    RustCrypto(super::rustcrypto::hash::State),
+    Boxed(BoxedState),
+}
+
+struct BoxedState(Box<dyn HashState>);
+
+impl Clone for BoxedState {
     fn clone(&self) -> Self {
-        Self {
-            alg: self.alg,
-            state: self.state.fork(),
-        }
+        Self(self.0.fork())
     }
 }
 
 impl HashContext {
+    /// An embedder's running hash of `alg`.
+    pub fn boxed(alg: HashAlgorithm, state: Box<dyn HashState>) -> Self {
+        Self {
+            alg,
+            state: State::Boxed(BoxedState(state)),
+        }
+    }
+
+    pub(crate) fn rustcrypto(alg: HashAlgorithm, state: super::rustcrypto::hash::State) -> Self {
+        Self {
+            alg,
+            state: State::RustCrypto(state),
+        }
+    }
+
     /// The algorithm.
     pub fn algorithm(&self) -> HashAlgorithm {
         self.alg
     }
     /// Absorbs `data`.
     pub fn update(&mut self, data: &[u8]) {
-        self.state.update(data);
+        match &mut self.state {
+            State::RustCrypto(s) => s.update(data),
+            State::Boxed(s) => s.0.update(data),
+        }
     }
     /// The hash of everything absorbed so far; the context goes on.
     pub fn current(&self) -> Output {
-        self.state.current()
+        match &self.state {
+            State::RustCrypto(s) => s.current(),
+            State::Boxed(s) => s.0.current(),
+        }
     }
 }
 

@@ -79,8 +79,9 @@ pub trait KxGroup: Send + Sync {
     /// Which group this is.
     fn group(&self) -> NamedGroup;
 
-    /// The client's half: a fresh key pair.
-    fn start(&self, rng: &dyn SecureRandom) -> Result<Box<dyn ActiveKeyExchange>, Error>;
+    /// The client's half: a fresh key pair, usually
+    /// [`KeyExchange::boxed`].
+    fn start(&self, rng: &dyn SecureRandom) -> Result<KeyExchange, Error>;
 
     /// The server's half: given the client's share, the server's share
     /// and the shared secret in one step (for a KEM the server
@@ -106,10 +107,16 @@ pub trait ActiveKeyExchange: Send + Sync {
 }
 
 /// The client's half of a key exchange: a private key and the public
-/// share sent in the ClientHello `key_share`.
+/// share sent in the ClientHello `key_share`. The built-in providers'
+/// key pairs are held inline; an embedder's is boxed.
 pub struct KeyExchange {
     group: NamedGroup,
-    active: Box<dyn ActiveKeyExchange>,
+    active: Active,
+}
+
+enum Active {
+    RustCrypto(super::rustcrypto::kx::Active),
+    Boxed(Box<dyn ActiveKeyExchange>),
 }
 
 impl KeyExchange {
@@ -124,10 +131,22 @@ impl KeyExchange {
 
     /// Generates a key pair with a provider's group.
     pub fn start_with(kx: &'static dyn KxGroup, rng: &dyn SecureRandom) -> Result<Self, Error> {
-        Ok(Self {
-            group: kx.group(),
-            active: kx.start(rng)?,
-        })
+        kx.start(rng)
+    }
+
+    /// An embedder's key pair for `group`.
+    pub fn boxed(group: NamedGroup, active: Box<dyn ActiveKeyExchange>) -> Self {
+        Self {
+            group,
+            active: Active::Boxed(active),
+        }
+    }
+
+    pub(crate) fn rustcrypto(group: NamedGroup, active: super::rustcrypto::kx::Active) -> Self {
+        Self {
+            group,
+            active: Active::RustCrypto(active),
+        }
     }
 
     /// The group.
@@ -138,13 +157,19 @@ impl KeyExchange {
     /// The encoded public share (X25519: 32 bytes; NIST curves: the
     /// uncompressed point; hybrid: ML-KEM-768 encapsulation key || X25519).
     pub fn public_key(&self) -> &[u8] {
-        self.active.public_key()
+        match &self.active {
+            Active::RustCrypto(a) => a.public_key(),
+            Active::Boxed(a) => a.public_key(),
+        }
     }
 
     /// Completes the exchange with the server's share (see
     /// [`ActiveKeyExchange::complete`]).
     pub fn complete(self, server_share: &[u8]) -> Result<SharedSecret, Error> {
-        self.active.complete(server_share)
+        match self.active {
+            Active::RustCrypto(a) => a.complete(server_share),
+            Active::Boxed(a) => a.complete(server_share),
+        }
     }
 }
 

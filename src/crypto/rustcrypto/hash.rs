@@ -6,7 +6,7 @@ use hmac::{EagerHash, Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256, Sha384};
 use zeroize::Zeroize;
 
-use crate::crypto::hash::{HashAlgorithm, HashFunction, HashState, Output};
+use crate::crypto::hash::{HashAlgorithm, HashContext, HashFunction, HashState, Output};
 
 /// SHA-256.
 pub(crate) struct RcSha256;
@@ -24,8 +24,8 @@ macro_rules! hash_function {
                 Output::new(&<$digest>::digest(data))
             }
 
-            fn start(&self) -> Box<dyn HashState> {
-                Box::new(State(<$digest>::new()))
+            fn start(&self) -> HashContext {
+                HashContext::rustcrypto($alg, State::$name(<$digest>::new()))
             }
 
             fn hmac(&self, key: &[u8], parts: &[&[u8]]) -> Output {
@@ -42,19 +42,26 @@ macro_rules! hash_function {
 hash_function!(RcSha256, Sha256, HashAlgorithm::Sha256);
 hash_function!(RcSha384, Sha384, HashAlgorithm::Sha384);
 
+/// A running hash, held inline by [`HashContext`].
 #[derive(Clone)]
-struct State<D>(D);
+pub(crate) enum State {
+    RcSha256(Sha256),
+    RcSha384(Sha384),
+}
 
-impl<D> HashState for State<D>
-where
-    D: Digest + Clone + Send + Sync + 'static,
-{
+impl HashState for State {
     fn update(&mut self, data: &[u8]) {
-        Digest::update(&mut self.0, data);
+        match self {
+            Self::RcSha256(h) => Digest::update(h, data),
+            Self::RcSha384(h) => Digest::update(h, data),
+        }
     }
 
     fn current(&self) -> Output {
-        Output::new(&self.0.clone().finalize())
+        match self {
+            Self::RcSha256(h) => Output::new(&h.clone().finalize()),
+            Self::RcSha384(h) => Output::new(&h.clone().finalize()),
+        }
     }
 
     fn fork(&self) -> Box<dyn HashState> {

@@ -16,7 +16,7 @@ use ml_kem::{Decapsulate, KeyExport};
 use p256::elliptic_curve::{self, PublicKey, SecretKey, sec1::ToSec1Point};
 use zeroize::Zeroizing;
 
-use crate::crypto::kx::{ActiveKeyExchange, KxGroup, SharedSecret};
+use crate::crypto::kx::{KeyExchange, KxGroup, SharedSecret};
 use crate::crypto::{SecureRandom, random_array};
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::enums::NamedGroup;
@@ -43,10 +43,34 @@ fn invalid_share() -> Error {
     PeerMisbehaved::InvalidKeyShare.into()
 }
 
-/// A client key pair; the private halves zeroize themselves on drop.
-struct Active<S> {
+/// A client key pair, held inline by [`KeyExchange`]; the private halves
+/// zeroize themselves on drop.
+pub(crate) struct Active {
     public: Vec<u8>,
-    secret: S,
+    secret: Secret,
+}
+
+#[allow(clippy::large_enum_variant)]
+enum Secret {
+    X25519(x25519_dalek::StaticSecret),
+    P256(SecretKey<p256::NistP256>),
+    P384(SecretKey<p384::NistP384>),
+    Hybrid(HybridSecret),
+}
+
+impl Active {
+    pub(crate) fn public_key(&self) -> &[u8] {
+        &self.public
+    }
+
+    pub(crate) fn complete(self, server_share: &[u8]) -> Result<SharedSecret, Error> {
+        match &self.secret {
+            Secret::X25519(sk) => x25519_agree(sk, server_share),
+            Secret::P256(sk) => nist_agree::<p256::NistP256>(sk, server_share),
+            Secret::P384(sk) => nist_agree::<p384::NistP384>(sk, server_share),
+            Secret::Hybrid(h) => hybrid_complete(h, server_share),
+        }
+    }
 }
 
 impl KxGroup for RcX25519 {
@@ -54,13 +78,16 @@ impl KxGroup for RcX25519 {
         NamedGroup::X25519
     }
 
-    fn start(&self, rng: &dyn SecureRandom) -> Result<Box<dyn ActiveKeyExchange>, Error> {
+    fn start(&self, rng: &dyn SecureRandom) -> Result<KeyExchange, Error> {
         let sk = x25519_secret(rng)?;
         let pk = x25519_dalek::PublicKey::from(&sk);
-        Ok(Box::new(Active {
-            public: pk.as_bytes().to_vec(),
-            secret: sk,
-        }))
+        Ok(KeyExchange::rustcrypto(
+            self.group(),
+            Active {
+                public: pk.as_bytes().to_vec(),
+                secret: Secret::X25519(sk),
+            },
+        ))
     }
 
     fn server_exchange(
@@ -77,27 +104,23 @@ impl KxGroup for RcX25519 {
     }
 }
 
-impl ActiveKeyExchange for Active<x25519_dalek::StaticSecret> {
-    fn public_key(&self) -> &[u8] {
-        &self.public
-    }
-
-    fn complete(self: Box<Self>, server_share: &[u8]) -> Result<SharedSecret, Error> {
-        x25519_agree(&self.secret, server_share)
-    }
-}
-
 macro_rules! nist_group {
-    ($name:ident, $curve:ty, $group:expr, $len:literal) => {
+    ($name:ident, $curve:ty, $group:expr, $len:literal, $variant:ident) => {
         impl KxGroup for $name {
             fn group(&self) -> NamedGroup {
                 $group
             }
 
-            fn start(&self, rng: &dyn SecureRandom) -> Result<Box<dyn ActiveKeyExchange>, Error> {
+            fn start(&self, rng: &dyn SecureRandom) -> Result<KeyExchange, Error> {
                 let sk = nist_secret::<$curve, $len>(rng)?;
                 let public = sk.public_key().to_sec1_point(false).as_bytes().to_vec();
-                Ok(Box::new(Active { public, secret: sk }))
+                Ok(KeyExchange::rustcrypto(
+                    self.group(),
+                    Active {
+                        public,
+                        secret: Secret::$variant(sk),
+                    },
+                ))
             }
 
             fn server_exchange(
@@ -115,21 +138,11 @@ macro_rules! nist_group {
                 Ok((public, nist_agree::<$curve>(&sk, client_share)?))
             }
         }
-
-        impl ActiveKeyExchange for Active<SecretKey<$curve>> {
-            fn public_key(&self) -> &[u8] {
-                &self.public
-            }
-
-            fn complete(self: Box<Self>, server_share: &[u8]) -> Result<SharedSecret, Error> {
-                nist_agree::<$curve>(&self.secret, server_share)
-            }
-        }
     };
 }
 
-nist_group!(RcSecp256r1, p256::NistP256, NamedGroup::SECP256R1, 32);
-nist_group!(RcSecp384r1, p384::NistP384, NamedGroup::SECP384R1, 48);
+nist_group!(RcSecp256r1, p256::NistP256, NamedGroup::SECP256R1, 32, P256);
+nist_group!(RcSecp384r1, p384::NistP384, NamedGroup::SECP384R1, 48, P384);
 
 /// The hybrid's private halves.
 struct HybridSecret {
@@ -142,7 +155,7 @@ impl KxGroup for RcX25519MlKem768 {
         NamedGroup::X25519MLKEM768
     }
 
-    fn start(&self, rng: &dyn SecureRandom) -> Result<Box<dyn ActiveKeyExchange>, Error> {
+    fn start(&self, rng: &dyn SecureRandom) -> Result<KeyExchange, Error> {
         // Drawn straight into the seed type, which is wiped on drop (an
         // intermediate array would be a second copy).
         let mut seed = Zeroizing::new(ml_kem::Seed::default());
@@ -154,13 +167,16 @@ impl KxGroup for RcX25519MlKem768 {
         let mut public = Vec::with_capacity(MLKEM768_EK_LEN + X25519_LEN);
         public.extend_from_slice(&dk.encapsulation_key().to_bytes());
         public.extend_from_slice(x_pk.as_bytes());
-        Ok(Box::new(Active {
-            public,
-            secret: HybridSecret {
-                dk: Box::new(dk),
-                x25519: x_sk,
+        Ok(KeyExchange::rustcrypto(
+            self.group(),
+            Active {
+                public,
+                secret: Secret::Hybrid(HybridSecret {
+                    dk: Box::new(dk),
+                    x25519: x_sk,
+                }),
             },
-        }))
+        ))
     }
 
     fn server_exchange(
@@ -195,12 +211,8 @@ impl KxGroup for RcX25519MlKem768 {
     }
 }
 
-impl ActiveKeyExchange for Active<HybridSecret> {
-    fn public_key(&self) -> &[u8] {
-        &self.public
-    }
-
-    fn complete(self: Box<Self>, server_share: &[u8]) -> Result<SharedSecret, Error> {
+fn hybrid_complete(secret: &HybridSecret, server_share: &[u8]) -> Result<SharedSecret, Error> {
+    {
         // draft-ietf-tls-ecdhe-mlkem §4.2: the client checks the
         // ciphertext length (illegal_parameter); ciphertext first.
         if server_share.len() != MLKEM768_CT_LEN + X25519_LEN {
@@ -209,8 +221,8 @@ impl ActiveKeyExchange for Active<HybridSecret> {
         let (ct, x_share) = server_share.split_at(MLKEM768_CT_LEN);
         let ct = ml_kem::ml_kem_768::Ciphertext::try_from(ct).map_err(|_| invalid_share())?;
         // Decapsulation cannot fail: ML-KEM rejects implicitly.
-        let k_mlkem = Zeroizing::new(self.secret.dk.decapsulate(&ct));
-        let k_x = x25519_agree(&self.secret.x25519, x_share)?;
+        let k_mlkem = Zeroizing::new(secret.dk.decapsulate(&ct));
+        let k_x = x25519_agree(&secret.x25519, x_share)?;
         // §4.3: ML-KEM secret first, then X25519.
         Ok(SharedSecret::from_parts(&[k_mlkem.as_slice(), &k_x]))
     }
