@@ -542,6 +542,7 @@ impl ClientConfig {
                 client_certificate_types: vec![CertificateType::X509],
             },
             suites: None,
+            groups: None,
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
             pending: None,
@@ -592,6 +593,8 @@ pub struct ClientConfigBuilder {
     config: ClientConfig,
     /// The suites asked for, resolved against the provider by `build`.
     suites: Option<Vec<CipherSuite>>,
+    /// The groups asked for; by default the provider's.
+    groups: Option<Vec<NamedGroup>>,
     rng_set: bool,
     time_set: bool,
     /// A mistake found while building (a key that does not match its
@@ -615,7 +618,7 @@ impl ClientConfigBuilder {
     }
     /// Offered groups, in preference order (a key share goes to the first).
     pub fn groups(mut self, groups: &[NamedGroup]) -> Self {
-        self.config.groups = groups.to_vec();
+        self.groups = Some(groups.to_vec());
         self
     }
     /// Whether to add an X25519 share next to an X25519MLKEM768 one.
@@ -744,6 +747,9 @@ impl ClientConfigBuilder {
             return Err(e);
         }
         self.config.suites = resolve_suites(self.config.provider, self.suites.as_deref());
+        self.config.groups = self.groups.take().unwrap_or_else(|| {
+            self.config.provider.groups.iter().map(|g| g.group()).collect()
+        });
         let c = &self.config;
         check_basics(
             self.rng_set && self.time_set,
@@ -1000,6 +1006,7 @@ impl ServerConfig {
                 client_certificate_types: vec![CertificateType::X509],
             },
             suites: None,
+            groups: None,
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
             pending: None,
@@ -1064,6 +1071,8 @@ pub struct ServerConfigBuilder {
     config: ServerConfig,
     /// The suites asked for, resolved against the provider by `build`.
     suites: Option<Vec<CipherSuite>>,
+    /// The groups asked for; by default the provider's.
+    groups: Option<Vec<NamedGroup>>,
     rng_set: bool,
     time_set: bool,
     /// A mistake found while building (an empty chain, a key that does
@@ -1087,7 +1096,7 @@ impl ServerConfigBuilder {
     }
     /// Accepted groups, in preference order.
     pub fn groups(mut self, groups: &[NamedGroup]) -> Self {
-        self.config.groups = groups.to_vec();
+        self.groups = Some(groups.to_vec());
         self
     }
     /// See [`ServerConfig::strict_group_preference`].
@@ -1232,6 +1241,9 @@ impl ServerConfigBuilder {
             return Err(e);
         }
         self.config.suites = resolve_suites(self.config.provider, self.suites.as_deref());
+        self.config.groups = self.groups.take().unwrap_or_else(|| {
+            self.config.provider.groups.iter().map(|g| g.group()).collect()
+        });
         let c = &self.config;
         check_basics(
             self.rng_set && self.time_set,
