@@ -95,6 +95,8 @@ pub trait AeadCipher: Send + Sync {
 /// costs no dynamic call; an embedder's is boxed.
 pub struct KeyedCipher(Keyed);
 
+// Large on purpose: inline, a key change allocates nothing.
+#[allow(clippy::large_enum_variant)]
 enum Keyed {
     RustCrypto(super::rustcrypto::aead::Keyed),
     Boxed(Box<dyn AeadCipher>),

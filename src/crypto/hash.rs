@@ -81,7 +81,7 @@ impl HashAlgorithm {
 /// A hash function as a provider implements it (the provider seam; see
 /// [`crate::crypto::CryptoProvider`]). HMAC is asked for in one call so
 /// that an implementation keeps its state on the stack; HKDF is built on
-/// it by [`Hash`], identically for every provider.
+/// it by [`Hash`](struct@Hash), identically for every provider.
 pub trait HashFunction: Send + Sync {
     /// Which function this is.
     fn algorithm(&self) -> HashAlgorithm;
@@ -233,6 +233,8 @@ pub struct HashContext {
     state: State,
 }
 
+// Large on purpose: inline, a transcript allocates nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 enum State {
     RustCrypto(super::rustcrypto::hash::State),

@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::msgs::enums::HandshakeType;
 
 /// The transcript.
+#[allow(clippy::large_enum_variant)] // the running hash inline, as it was
 #[derive(Clone)]
 pub enum Transcript {
     /// Hash not chosen yet: raw messages.
