@@ -247,3 +247,22 @@ pub fn recover_pss_salt(
     assert_eq!(hash(&m_prime), h, "H != Hash(M')");
     salt
 }
+
+/// The providers every known-answer test runs against: RustCrypto, and
+/// graviola when this CPU supports it. When graviola is unavailable a
+/// line says so on the real stderr (not captured by the test harness),
+/// so that a run does not look like it checked both when it did not.
+pub fn providers() -> Vec<&'static tls13::crypto::CryptoProvider> {
+    let mut list = vec![tls13::crypto::rustcrypto::provider()];
+    match tls13::crypto::graviola::provider() {
+        Some(p) => list.push(p),
+        None => {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "NOTE: graviola is not supported on this CPU: only RustCrypto was checked"
+            );
+        }
+    }
+    list
+}
