@@ -319,7 +319,6 @@ fn find<'a>(entries: &'a [Entry], section: &str, actor: &str, step: &str, label:
 }
 
 /// The typestate API walked through §3 and §4 end to end.
-
 fn schedule_typestate_sections_3_and_4(sha256: Hash) {
     let e = load();
     let s = "Simple";
