@@ -748,7 +748,12 @@ impl ClientConfigBuilder {
         }
         self.config.suites = resolve_suites(self.config.provider, self.suites.as_deref());
         self.config.groups = self.groups.take().unwrap_or_else(|| {
-            self.config.provider.groups.iter().map(|g| g.group()).collect()
+            self.config
+                .provider
+                .groups
+                .iter()
+                .map(|g| g.group())
+                .collect()
         });
         let c = &self.config;
         check_basics(
@@ -1242,7 +1247,12 @@ impl ServerConfigBuilder {
         }
         self.config.suites = resolve_suites(self.config.provider, self.suites.as_deref());
         self.config.groups = self.groups.take().unwrap_or_else(|| {
-            self.config.provider.groups.iter().map(|g| g.group()).collect()
+            self.config
+                .provider
+                .groups
+                .iter()
+                .map(|g| g.group())
+                .collect()
         });
         let c = &self.config;
         check_basics(

@@ -353,7 +353,12 @@ fn provider_example_signs_through_the_remote_key() {
         return;
     };
     let out = run(&bin, &[]);
-    assert!(out.success(), "provider failed: {}\n{}", out.stderr, out.stdout);
+    assert!(
+        out.success(),
+        "provider failed: {}\n{}",
+        out.stderr,
+        out.stdout
+    );
     let s = &out.stdout;
     // The server's one CertificateVerify went through the "HSM" thread.
     assert_eq!(s.matches("signer: signed").count(), 1, "{s}");

@@ -99,6 +99,11 @@ pub struct KeyedCipher(Keyed);
 #[allow(clippy::large_enum_variant)]
 enum Keyed {
     RustCrypto(super::rustcrypto::aead::Keyed),
+    #[cfg(all(
+        feature = "graviola",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    Graviola(super::graviola::aead::Keyed),
     Boxed(Box<dyn AeadCipher>),
 }
 
@@ -110,6 +115,14 @@ impl KeyedCipher {
 
     pub(crate) fn rustcrypto(cipher: super::rustcrypto::aead::Keyed) -> Self {
         Self(Keyed::RustCrypto(cipher))
+    }
+
+    #[cfg(all(
+        feature = "graviola",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    pub(crate) fn graviola(cipher: super::graviola::aead::Keyed) -> Self {
+        Self(Keyed::Graviola(cipher))
     }
 }
 
@@ -222,6 +235,11 @@ impl AeadKey {
         #[cfg(not(feature = "fuzzing"))]
         match &self.cipher.0 {
             Keyed::RustCrypto(c) => c.seal(nonce, aad, buf),
+            #[cfg(all(
+                feature = "graviola",
+                any(target_arch = "x86_64", target_arch = "aarch64")
+            ))]
+            Keyed::Graviola(c) => c.seal(nonce, aad, buf),
             Keyed::Boxed(c) => c.seal(nonce, aad, buf),
         }
     }
@@ -251,6 +269,11 @@ impl AeadKey {
         #[cfg(not(feature = "fuzzing"))]
         match &self.cipher.0 {
             Keyed::RustCrypto(c) => c.open(nonce, aad, ct, tag)?,
+            #[cfg(all(
+                feature = "graviola",
+                any(target_arch = "x86_64", target_arch = "aarch64")
+            ))]
+            Keyed::Graviola(c) => c.open(nonce, aad, ct, tag)?,
             Keyed::Boxed(c) => c.open(nonce, aad, ct, tag)?,
         }
         Ok(ct_len)

@@ -10,13 +10,14 @@
 //!   handshake replays exactly under a scripted source.
 //! - `graviola` (feature `graviola`): formally verified assembly through
 //!   Rust's `asm!` (no C compiler), several times faster. It needs x86_64
-//!   with AES-NI, AVX2, ADX, BMI2 and PCLMULQDQ, or aarch64 with the AES,
-//!   SHA-2, PMULL and NEON extensions; on another CPU
+//!   with AES-NI, PCLMULQDQ, BMI1, ADX, AVX and AVX2, or aarch64 with the
+//!   NEON, AES, PMULL and SHA-2 extensions; on another CPU
 //!   [`default_provider`] falls back to RustCrypto and logs it. What
-//!   differs: ECDSA signing uses hedged nonces drawn from the operating
-//!   system (RFC 6979 with added randomness) rather than from the
-//!   config's source, so ECDSA CertificateVerify signatures are not
-//!   replayable; it needs `std`.
+//!   differs: ECDSA signing uses hedged nonces (RFC 6979 with added
+//!   randomness) and RSA-PSS salts drawn from the operating system
+//!   rather than from the config's source, so those CertificateVerify
+//!   signatures are not replayable; it needs `std`. Key exchange draws
+//!   the same bytes as RustCrypto's.
 //!
 //! # The `fuzzing` feature: NO SECURITY
 //!
