@@ -849,8 +849,15 @@ fn floor_once(f: &Floor, split: &mut Split) {
             let msg = cv_message(b"TLS 1.3, server CertificateVerify", h.as_ref());
             verify(certificate_spki(leaf).unwrap(), *scheme, &msg, sig, 2048).unwrap();
             let (tbs, alg, s) = split_cert(leaf);
-            tls13::x509::verify_signed_data(certificate_spki(&f.ca).unwrap(), alg, tbs, s, 2048)
-                .unwrap();
+            tls13::x509::verify_signed_data(
+                tls13::crypto::default_provider().signatures,
+                certificate_spki(&f.ca).unwrap(),
+                alg,
+                tbs,
+                s,
+                2048,
+            )
+            .unwrap();
         }
         f.client.as_ref().map(|(key, scheme, _)| {
             key.sign(
@@ -867,8 +874,15 @@ fn floor_once(f: &Floor, split: &mut Split) {
             let msg = cv_message(b"TLS 1.3, client CertificateVerify", h.as_ref());
             verify(certificate_spki(leaf).unwrap(), *scheme, &msg, sig, 2048).unwrap();
             let (tbs, alg, s) = split_cert(leaf);
-            tls13::x509::verify_signed_data(certificate_spki(&f.ca).unwrap(), alg, tbs, s, 2048)
-                .unwrap();
+            tls13::x509::verify_signed_data(
+                tls13::crypto::default_provider().signatures,
+                certificate_spki(&f.ca).unwrap(),
+                alg,
+                tbs,
+                s,
+                2048,
+            )
+            .unwrap();
         });
     }
 }

@@ -38,15 +38,25 @@ pub struct SharedSecret {
 }
 
 impl SharedSecret {
-    /// The concatenation of `parts` (at most [`MAX_SHARED_LEN`] bytes in
-    /// all: every group's secret fits; a part that would not fit is left
-    /// out).
-    pub fn from_parts(parts: &[&[u8]]) -> Self {
+    /// The concatenation of `parts`: 1 to [`MAX_SHARED_LEN`] bytes in
+    /// all (every built-in group's secret fits). Anything else is an
+    /// error, never a shorter secret: a key schedule without the
+    /// exchange's secret would let anyone derive the traffic keys.
+    pub fn from_parts(parts: &[&[u8]]) -> Result<Self, Error> {
+        let total = parts
+            .iter()
+            .map(|p| p.len())
+            .fold(0usize, usize::saturating_add);
+        if total == 0 || total > MAX_SHARED_LEN {
+            return Err(Error::Internal(
+                "key exchange secret empty or longer than MAX_SHARED_LEN",
+            ));
+        }
         let mut bytes = Zeroizing::new(StackBytes::filled_with(0, 0));
         for part in parts {
             bytes.push(part);
         }
-        Self { bytes }
+        Ok(Self { bytes })
     }
 }
 

@@ -394,8 +394,8 @@ fn verify_signature(
 }
 
 /// The key of a SubjectPublicKeyInfo as TLS takes it: RSA
-/// (`rsaEncryption`), ECDSA on P-256/P-384 (uncompressed points, as RFC
-/// 9846 §4.3.8.2 and the Web PKI use), Ed25519 (RFC 8410 §3: parameters
+/// (`rsaEncryption`, NULL parameters), ECDSA on P-256/P-384 (uncompressed
+/// points only, as the Web PKI uses them), Ed25519 (RFC 8410 §3: parameters
 /// absent). Only the structure is checked here; that a point is on its
 /// curve is the provider's check when it verifies.
 pub fn tls_public_key(spki: &[u8]) -> Result<PublicKeyRef<'_>, VerifyError> {
@@ -431,6 +431,10 @@ pub fn tls_public_key(spki: &[u8]) -> Result<PublicKeyRef<'_>, VerifyError> {
             key.try_into().map_err(|_| UnsupportedKey)?,
         ))
     } else if oid == OID_RSA_ENCRYPTION {
+        // RFC 3279 §2.3.1: the parameters are NULL.
+        if info.algorithm.parameters.is_none_or(|p| !p.is_null()) {
+            return Err(UnsupportedKey);
+        }
         let bits = rsa_modulus_bits(key).ok_or(UnsupportedKey)?;
         Ok(PublicKeyRef::Rsa {
             pkcs1_der: key,

@@ -123,7 +123,7 @@ macro_rules! nist_group {
                 let secret = $curve::PublicKey::from_x962_uncompressed(client_share)
                     .and_then(|pk| sk.diffie_hellman(&pk))
                     .map_err(|_| invalid_share())?;
-                Ok((public, SharedSecret::from_parts(&[&secret.0])))
+                Ok((public, SharedSecret::from_parts(&[&secret.0])?))
             }
         }
 
@@ -141,7 +141,7 @@ macro_rules! nist_group {
                     .and_then(|pk| self.secret.diffie_hellman(&pk))
                     .map_err(|_| invalid_share())?;
                 // §7.4.2: the x-coordinate, fixed-length big-endian.
-                Ok(SharedSecret::from_parts(&[&secret.0]))
+                SharedSecret::from_parts(&[&secret.0])
             }
         }
     };
@@ -204,7 +204,7 @@ impl KxGroup for GvX25519MlKem768 {
         let mut public = Vec::with_capacity(MLKEM768_CT_LEN + X25519_LEN);
         public.extend_from_slice(ct.as_ref());
         public.extend_from_slice(&x_sk.public_key().as_bytes());
-        Ok((public, SharedSecret::from_parts(&[k_mlkem.as_ref(), &k_x])))
+        Ok((public, SharedSecret::from_parts(&[k_mlkem.as_ref(), &k_x])?))
     }
 }
 
@@ -226,7 +226,7 @@ impl ActiveKeyExchange for Active<HybridSecret> {
         let k_mlkem = dk.decaps(&Ciphertext::from(ct));
         let k_x = x25519_agree(&x25519, x_share)?;
         // §4.3: ML-KEM secret first, then X25519.
-        Ok(SharedSecret::from_parts(&[k_mlkem.as_ref(), &k_x]))
+        SharedSecret::from_parts(&[k_mlkem.as_ref(), &k_x])
     }
 }
 
@@ -242,7 +242,7 @@ fn x25519_agree(sk: &x25519::StaticPrivateKey, share: &[u8]) -> Result<SharedSec
     let shared = sk
         .diffie_hellman(&x25519::PublicKey::from_array(share))
         .map_err(|_| invalid_share())?;
-    Ok(SharedSecret::from_parts(&[&shared.0]))
+    SharedSecret::from_parts(&[&shared.0])
 }
 
 /// Draws `N` bytes per attempt until `parse` takes them as a private

@@ -206,7 +206,7 @@ impl KxGroup for RcX25519MlKem768 {
         public.extend_from_slice(x_pk.as_bytes());
         Ok((
             public,
-            SharedSecret::from_parts(&[k_mlkem.as_slice(), &k_x]),
+            SharedSecret::from_parts(&[k_mlkem.as_slice(), &k_x])?,
         ))
     }
 }
@@ -224,7 +224,7 @@ fn hybrid_complete(secret: &HybridSecret, server_share: &[u8]) -> Result<SharedS
         let k_mlkem = Zeroizing::new(secret.dk.decapsulate(&ct));
         let k_x = x25519_agree(&secret.x25519, x_share)?;
         // §4.3: ML-KEM secret first, then X25519.
-        Ok(SharedSecret::from_parts(&[k_mlkem.as_slice(), &k_x]))
+        SharedSecret::from_parts(&[k_mlkem.as_slice(), &k_x])
     }
 }
 
@@ -241,7 +241,7 @@ fn x25519_agree(sk: &x25519_dalek::StaticSecret, share: &[u8]) -> Result<SharedS
     if !shared.was_contributory() {
         return Err(invalid_share());
     }
-    Ok(SharedSecret::from_parts(&[shared.as_bytes()]))
+    SharedSecret::from_parts(&[shared.as_bytes()])
 }
 
 /// Draws `N` bytes per attempt until they form a valid private scalar.
@@ -278,5 +278,5 @@ where
     let pk = PublicKey::<C>::from_sec1_bytes(share).map_err(|_| invalid_share())?;
     let shared = sk.diffie_hellman(&pk);
     // §7.4.2: the shared secret is the x-coordinate, fixed-length big-endian.
-    Ok(SharedSecret::from_parts(&[shared.raw_secret_bytes()]))
+    SharedSecret::from_parts(&[shared.raw_secret_bytes()])
 }

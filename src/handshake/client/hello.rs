@@ -247,7 +247,7 @@ impl ClientHs {
         }
         if let Some(g) = group {
             // §4.3.8: offered, and not one we already sent a share for.
-            if !self.offered.groups.contains(&g) || !crate::crypto::kx::is_supported(g) {
+            if !self.offered.groups.contains(&g) || self.config.provider.group(g).is_none() {
                 return Err(PeerMisbehaved::IllegalHelloRetryRequest(
                     "selected a group that was not offered",
                 )
