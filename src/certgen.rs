@@ -20,7 +20,11 @@
 //! [`SecureRandom`]; times are UNIX seconds passed in (the library reads
 //! no clock). Certificates are signed with ecdsa-with-SHA256 (P-256 CA),
 //! ecdsa-with-SHA384 (P-384 CA), Ed25519, or sha256WithRSAEncryption
-//! (RSA CA).
+//! (RSA CA). The keys are always loaded and used with the RustCrypto
+//! provider, whatever the default provider: its signatures draw no
+//! randomness, so a certificate is the same bytes for the same inputs
+//! (graviola's ECDSA hedges its nonces with the operating system's
+//! randomness and does not sign certificates).
 //!
 //! ```
 //! use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
@@ -170,7 +174,7 @@ impl Ca {
         not_after: u64,
         rng: &dyn SecureRandom,
     ) -> Result<Self, Error> {
-        let key = SigningKey::from_der(key_der)?;
+        let key = load_key(key_der)?;
         let spki = key.public_key_spki();
         let name_der = name(common_name).map_err(der_err)?;
         let key_id = key_identifier(&spki);
@@ -219,7 +223,7 @@ impl Ca {
         not_after: u64,
         rng: &dyn SecureRandom,
     ) -> Result<Vec<u8>, Error> {
-        let spki = SigningKey::from_der(leaf_key_der)?.public_key_spki();
+        let spki = load_key(leaf_key_der)?.public_key_spki();
         self.issue_for_spki(names, &spki, not_before, not_after, rng)
     }
 
@@ -335,7 +339,7 @@ pub fn self_signed(
     not_after: u64,
     rng: &dyn SecureRandom,
 ) -> Result<Vec<u8>, Error> {
-    let key = SigningKey::from_der(key_der)?;
+    let key = load_key(key_der)?;
     let spki = key.public_key_spki();
     let (extensions, subject) = leaf_extensions(
         names,
@@ -402,7 +406,7 @@ impl Ca {
         not_after: u64,
         rng: &dyn SecureRandom,
     ) -> Result<Ca, Error> {
-        let key = SigningKey::from_der(key_der)?;
+        let key = load_key(key_der)?;
         let spki = key.public_key_spki();
         let name_der = name(common_name).map_err(der_err)?;
         let key_id = key_identifier(&spki);
@@ -635,4 +639,10 @@ fn tbs_der(
         spki,
         &explicit(3, &seq(&ext_refs)?)?,
     ])
+}
+
+/// A key for signing certificates: RustCrypto's (see the module
+/// documentation), so that certificates replay.
+fn load_key(der: &[u8]) -> Result<SigningKey, Error> {
+    crate::crypto::rustcrypto::provider().load_private_key(der)
 }

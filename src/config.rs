@@ -37,9 +37,10 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::crypto::CryptoProvider;
 use crate::crypto::SecureRandom;
 use crate::crypto::sign::{DEFAULT_MIN_RSA_BITS, SUPPORTED_SCHEMES, SigningKey};
-use crate::crypto::suites::{ALL_SUITES, SuiteParams};
+use crate::crypto::suites::SuiteParams;
 use crate::crypto::{self, kx};
 use crate::error::Error;
 use crate::key_schedule::KeyLog;
@@ -424,6 +425,8 @@ impl Default for Limits {
 /// ```
 #[non_exhaustive]
 pub struct ClientConfig {
+    /// How every cryptographic operation is done.
+    pub(crate) provider: &'static CryptoProvider,
     /// Offered suites, in preference order.
     pub(crate) suites: Vec<SuiteParams>,
     /// Offered groups, in preference order. A key share is sent for the first.
@@ -513,7 +516,8 @@ impl ClientConfig {
     fn builder_for(verifier: Option<Arc<dyn ServerCertVerifier>>) -> ClientConfigBuilder {
         ClientConfigBuilder {
             config: ClientConfig {
-                suites: ALL_SUITES.to_vec(),
+                provider: crypto::default_provider(),
+                suites: crypto::default_provider().suites.to_vec(),
                 groups: kx::SUPPORTED_GROUPS.to_vec(),
                 hybrid_x25519_share: true,
                 signature_schemes: SUPPORTED_SCHEMES.to_vec(),
@@ -537,6 +541,8 @@ impl ClientConfig {
                 server_certificate_types: vec![CertificateType::X509],
                 client_certificate_types: vec![CertificateType::X509],
             },
+            suites: None,
+            groups: None,
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
             pending: None,
@@ -585,6 +591,10 @@ pub const DEFAULT_RECORD_SIZE_LIMIT: u16 = 16385;
 /// ```
 pub struct ClientConfigBuilder {
     config: ClientConfig,
+    /// The suites asked for, resolved against the provider by `build`.
+    suites: Option<Vec<CipherSuite>>,
+    /// The groups asked for; by default the provider's.
+    groups: Option<Vec<NamedGroup>>,
     rng_set: bool,
     time_set: bool,
     /// A mistake found while building (a key that does not match its
@@ -595,15 +605,20 @@ pub struct ClientConfigBuilder {
 impl ClientConfigBuilder {
     /// Offered suites, in preference order.
     pub fn suites(mut self, suites: &[CipherSuite]) -> Self {
-        self.config.suites = suites
-            .iter()
-            .filter_map(|s| crypto::suites::lookup(*s))
-            .collect();
+        self.suites = Some(suites.to_vec());
+        self
+    }
+    /// How every cryptographic operation is done (default:
+    /// [`crypto::default_provider`]). The suites are those of
+    /// [`suites`](Self::suites) that the provider implements, or all of
+    /// its own.
+    pub fn provider(mut self, provider: &'static CryptoProvider) -> Self {
+        self.config.provider = provider;
         self
     }
     /// Offered groups, in preference order (a key share goes to the first).
     pub fn groups(mut self, groups: &[NamedGroup]) -> Self {
-        self.config.groups = groups.to_vec();
+        self.groups = Some(groups.to_vec());
         self
     }
     /// Whether to add an X25519 share next to an X25519MLKEM768 one.
@@ -727,12 +742,26 @@ impl ClientConfigBuilder {
     }
 
     /// Checks and returns the configuration.
-    pub fn build(self) -> Result<ClientConfig, Error> {
+    pub fn build(mut self) -> Result<ClientConfig, Error> {
         if let Some(e) = self.pending {
             return Err(e);
         }
+        self.config.suites = resolve_suites(self.config.provider, self.suites.as_deref());
+        self.config.groups = self.groups.take().unwrap_or_else(|| {
+            self.config
+                .provider
+                .groups
+                .iter()
+                .map(|g| g.group())
+                .collect()
+        });
         let c = &self.config;
-        check_basics(self.rng_set && self.time_set, &c.suites, &c.groups)?;
+        check_basics(
+            self.rng_set && self.time_set,
+            c.provider,
+            &c.suites,
+            &c.groups,
+        )?;
         if c.signature_schemes.is_empty() {
             return Err(Error::BadConfig("no signature scheme configured".into()));
         }
@@ -810,6 +839,8 @@ impl ClientConfig {
 /// ```
 #[non_exhaustive]
 pub struct ServerConfig {
+    /// How every cryptographic operation is done.
+    pub(crate) provider: &'static CryptoProvider,
     /// Accepted suites, in the server's preference order.
     pub(crate) suites: Vec<SuiteParams>,
     /// Accepted groups, in the server's preference order.
@@ -951,7 +982,8 @@ impl ServerConfig {
     fn builder_for(resolver: Option<Arc<dyn ResolvesServerCert>>) -> ServerConfigBuilder {
         ServerConfigBuilder {
             config: ServerConfig {
-                suites: ALL_SUITES.to_vec(),
+                provider: crypto::default_provider(),
+                suites: crypto::default_provider().suites.to_vec(),
                 groups: kx::SUPPORTED_GROUPS.to_vec(),
                 strict_group_preference: false,
                 alpn_protocols: Vec::new(),
@@ -978,6 +1010,8 @@ impl ServerConfig {
                 server_certificate_types: vec![CertificateType::X509],
                 client_certificate_types: vec![CertificateType::X509],
             },
+            suites: None,
+            groups: None,
             rng_set: cfg!(feature = "std"),
             time_set: cfg!(feature = "std"),
             pending: None,
@@ -1040,6 +1074,10 @@ impl ServerConfig {
 /// ```
 pub struct ServerConfigBuilder {
     config: ServerConfig,
+    /// The suites asked for, resolved against the provider by `build`.
+    suites: Option<Vec<CipherSuite>>,
+    /// The groups asked for; by default the provider's.
+    groups: Option<Vec<NamedGroup>>,
     rng_set: bool,
     time_set: bool,
     /// A mistake found while building (an empty chain, a key that does
@@ -1050,15 +1088,20 @@ pub struct ServerConfigBuilder {
 impl ServerConfigBuilder {
     /// Accepted suites, in preference order.
     pub fn suites(mut self, suites: &[CipherSuite]) -> Self {
-        self.config.suites = suites
-            .iter()
-            .filter_map(|s| crypto::suites::lookup(*s))
-            .collect();
+        self.suites = Some(suites.to_vec());
+        self
+    }
+    /// How every cryptographic operation is done (default:
+    /// [`crypto::default_provider`]). The suites are those of
+    /// [`suites`](Self::suites) that the provider implements, or all of
+    /// its own.
+    pub fn provider(mut self, provider: &'static CryptoProvider) -> Self {
+        self.config.provider = provider;
         self
     }
     /// Accepted groups, in preference order.
     pub fn groups(mut self, groups: &[NamedGroup]) -> Self {
-        self.config.groups = groups.to_vec();
+        self.groups = Some(groups.to_vec());
         self
     }
     /// See [`ServerConfig::strict_group_preference`].
@@ -1198,12 +1241,26 @@ impl ServerConfigBuilder {
     }
 
     /// Checks and returns the configuration.
-    pub fn build(self) -> Result<ServerConfig, Error> {
+    pub fn build(mut self) -> Result<ServerConfig, Error> {
         if let Some(e) = self.pending {
             return Err(e);
         }
+        self.config.suites = resolve_suites(self.config.provider, self.suites.as_deref());
+        self.config.groups = self.groups.take().unwrap_or_else(|| {
+            self.config
+                .provider
+                .groups
+                .iter()
+                .map(|g| g.group())
+                .collect()
+        });
         let c = &self.config;
-        check_basics(self.rng_set && self.time_set, &c.suites, &c.groups)?;
+        check_basics(
+            self.rng_set && self.time_set,
+            c.provider,
+            &c.suites,
+            &c.groups,
+        )?;
         if let Some(v) = c.client_auth.verifier() {
             let schemes = v.signature_schemes();
             if schemes.is_empty() || schemes.len() > 0x7fff {
@@ -1251,11 +1308,24 @@ fn check_cert_types(types: &[CertificateType]) -> Result<(), Error> {
     Ok(())
 }
 
+/// The suites of `requested` (all when `None`) that `provider`
+/// implements, in the order given.
+fn resolve_suites(
+    provider: &CryptoProvider,
+    requested: Option<&[CipherSuite]>,
+) -> Vec<SuiteParams> {
+    match requested {
+        Some(list) => list.iter().filter_map(|s| provider.suite(*s)).collect(),
+        None => provider.suites.to_vec(),
+    }
+}
+
 /// What every configuration needs: a random source and a clock (std
 /// provides both; no_std callers must), a suite, and only groups we
 /// implement.
 fn check_basics(
     rng_and_time: bool,
+    provider: &CryptoProvider,
     suites: &[SuiteParams],
     groups: &[NamedGroup],
 ) -> Result<(), Error> {
@@ -1267,7 +1337,7 @@ fn check_basics(
     if suites.is_empty() {
         return Err(Error::BadConfig("no cipher suite configured".into()));
     }
-    if groups.is_empty() || !groups.iter().all(|g| kx::is_supported(*g)) {
+    if groups.is_empty() || !groups.iter().all(|g| provider.group(*g).is_some()) {
         return Err(Error::BadConfig(
             "groups must be non-empty and contain only implemented groups".into(),
         ));

@@ -622,7 +622,13 @@ impl ExternalPsk {
     /// The fingerprint sessions this PSK authenticates carry
     /// ([`ServerSession::psk_fingerprint`]).
     pub(crate) fn fingerprint(&self) -> Output {
-        crate::key_schedule::external_psk_fingerprint(self.hash, &self.secret, &self.identity)
+        // Computed with the default provider: every provider gives the
+        // same bytes, and the fingerprint outlives any one config.
+        crate::key_schedule::external_psk_fingerprint(
+            self.hash.with_default_provider(),
+            &self.secret,
+            &self.identity,
+        )
     }
 
     /// Whether this is the PSK whose sessions carry `identity` and

@@ -63,11 +63,21 @@ fn server_config(deterministic: bool) -> Arc<ServerConfig> {
     let id = identity();
     let mut b = ServerConfig::builder_with_single_cert(
         vec![id.leaf.clone()],
-        SigningKey::from_der(&id.key).unwrap(),
+        if deterministic {
+            tls13::crypto::rustcrypto::provider().load_private_key(&id.key)
+        } else {
+            SigningKey::from_der(&id.key)
+        }
+        .unwrap(),
     )
     .alpn_protocols(&[b"http/1.1"]);
     if deterministic {
-        b = b.rng(Arc::new(CounterRandom(Mutex::new(7))));
+        // Byte-for-byte comparisons need a signer that draws only from
+        // the scripted source: RustCrypto's (graviola's ECDSA hedges its
+        // nonces with the operating system's randomness).
+        b = b
+            .rng(Arc::new(CounterRandom(Mutex::new(7))))
+            .provider(tls13::crypto::rustcrypto::provider());
     }
     Arc::new(b.build().unwrap())
 }

@@ -1,9 +1,12 @@
 //! End-to-end client↔server tests through the in-memory `Pair` driver.
 
 mod pair;
+mod providers;
 
 use pair::*;
+use providers::providers;
 use tls13::certgen::KeyType;
+use tls13::crypto::CryptoProvider;
 use tls13::unstable::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 
 const SUITES: [CipherSuite; 3] = [
@@ -25,7 +28,23 @@ const KEYS: [KeyType; 4] = [
 ];
 
 fn one(suite: CipherSuite, group: NamedGroup, key: KeyType, hrr: bool, feed: Feed) {
-    let ctx = format!("{suite:?} {group:?} {key:?} hrr={hrr} {feed:?}");
+    for p in providers() {
+        one_with(p, suite, group, key, hrr, feed);
+    }
+}
+
+fn one_with(
+    provider: &'static CryptoProvider,
+    suite: CipherSuite,
+    group: NamedGroup,
+    key: KeyType,
+    hrr: bool,
+    feed: Feed,
+) {
+    let ctx = format!(
+        "{} {suite:?} {group:?} {key:?} hrr={hrr} {feed:?}",
+        provider.name
+    );
     let (client_groups, server_groups) = if hrr {
         // The client's first (shared) group is one the server refuses.
         let other = if group == NamedGroup::X25519 {
@@ -38,11 +57,15 @@ fn one(suite: CipherSuite, group: NamedGroup, key: KeyType, hrr: bool, feed: Fee
         (vec![group], GROUPS.to_vec())
     };
     let client = client_builder(key)
+        .provider(provider)
         .suites(&[suite])
         .groups(&client_groups)
         .build()
         .unwrap();
-    let server = server_builder(key).groups(&server_groups).build().unwrap();
+    let server = server_builder_with(provider, key)
+        .groups(&server_groups)
+        .build()
+        .unwrap();
     let mut p = Pair::new(client, server, feed);
     p.run().unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
     assert!(has_complete(&p.client_events), "{ctx}: client not complete");

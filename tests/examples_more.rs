@@ -346,3 +346,24 @@ fn mtls_services_print_the_verified_peer() {
         assert!(dir.0.join(f).exists(), "{f}");
     }
 }
+
+#[test]
+fn provider_example_signs_through_the_remote_key() {
+    let Some(bin) = example("provider") else {
+        return;
+    };
+    let out = run(&bin, &[]);
+    assert!(
+        out.success(),
+        "provider failed: {}\n{}",
+        out.stderr,
+        out.stdout
+    );
+    let s = &out.stdout;
+    // The server's one CertificateVerify went through the "HSM" thread.
+    assert_eq!(s.matches("signer: signed").count(), 1, "{s}");
+    assert!(
+        s.contains("provider embedder: Some(TLS_AES_128_GCM_SHA256) over Some(X25519)"),
+        "{s}"
+    );
+}

@@ -12,6 +12,7 @@
 //! when its test ends (also on failure), and every wait is bounded.
 
 mod openssl;
+mod providers;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -27,6 +28,8 @@ use openssl::{
     run_openssl,
 };
 
+use providers::providers;
+use tls13::crypto::CryptoProvider;
 use tls13::crypto::pem;
 use tls13::crypto::sign::SigningKey;
 use tls13::stream::{ClientStream, ServerStream};
@@ -117,6 +120,7 @@ fn group_arg(g: NamedGroup) -> &'static str {
 
 // ---------- our client against openssl s_server ----------
 
+#[derive(Clone, Copy)]
 struct ClientCase<'a> {
     suite: CipherSuite,
     /// What our client offers, in order; a key share goes to the first.
@@ -128,10 +132,18 @@ struct ClientCase<'a> {
     expect_hrr: bool,
 }
 
+/// The case once per crypto provider.
 fn client_against_s_server(test: &str, case: ClientCase<'_>) {
     if !have_openssl(test) {
         return;
     }
+    for p in providers() {
+        println!("{test}: provider {}", p.name);
+        client_against_s_server_with(p, case);
+    }
+}
+
+fn client_against_s_server_with(provider: &'static CryptoProvider, case: ClientCase<'_>) {
     let dir = TempDir::new("interop");
     let sc = make_cert(&dir, case.key);
     let port = free_port();
@@ -161,9 +173,10 @@ fn client_against_s_server(test: &str, case: ClientCase<'_>) {
     let out = Collector::new(child.0.stdout.take().unwrap());
     let err = Collector::new(child.0.stderr.take().unwrap());
 
-    let result = std::panic::catch_unwind(|| {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let leaf = read_chain(&sc.cert).remove(0);
         let config = ClientConfig::builder(Arc::new(PinnedCertVerifier::new(leaf)))
+            .provider(provider)
             .suites(&[case.suite])
             .groups(case.client_groups)
             .build()
@@ -188,7 +201,7 @@ fn client_against_s_server(test: &str, case: ClientCase<'_>) {
         let n = tls.conn().negotiated().clone();
         tls.close().unwrap();
         n
-    });
+    }));
     let status = child.wait_bounded(Duration::from_secs(5));
     let n = match result {
         Ok(n) => n,
@@ -299,6 +312,7 @@ fn client_verifies_ed25519_server() {
 
 // ---------- openssl s_client against our server ----------
 
+#[derive(Clone, Copy)]
 struct ServerCase<'a> {
     suite: CipherSuite,
     /// `-groups` of s_client: it sends a key share for the first only.
@@ -312,16 +326,26 @@ struct ServerCase<'a> {
 
 const PING: &[u8] = b"ping from openssl s_client\n";
 
+/// The case once per crypto provider.
 fn s_client_against_server(test: &str, case: ServerCase<'_>) {
     if !have_openssl(test) {
         return;
     }
+    for p in providers() {
+        println!("{test}: provider {}", p.name);
+        s_client_against_server_with(p, case);
+    }
+}
+
+fn s_client_against_server_with(provider: &'static CryptoProvider, case: ServerCase<'_>) {
     let dir = TempDir::new("interop");
     let sc = make_cert(&dir, case.key);
     let chain = read_chain(&sc.cert);
-    let key = SigningKey::from_pem(&std::fs::read_to_string(&sc.key_ours).unwrap())
+    let key = provider
+        .load_private_key_pem(&std::fs::read_to_string(&sc.key_ours).unwrap())
         .expect("load the server key");
     let config = ServerConfig::builder_with_single_cert(chain, key)
+        .provider(provider)
         .suites(&[case.suite])
         .groups(case.server_groups)
         .build()

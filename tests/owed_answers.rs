@@ -48,7 +48,7 @@ fn open_across_updates(mut secret: Vec<u8>, wire: &[u8]) -> Vec<(ContentType, Ve
                 key_update(KeyUpdateRequest::UPDATE_NOT_REQUESTED),
             )
         {
-            secret = next_traffic_secret(HashAlgorithm::Sha256, &secret)
+            secret = next_traffic_secret(HashAlgorithm::Sha256.with_default_provider(), &secret)
                 .as_ref()
                 .to_vec();
             seq = 0;
@@ -84,7 +84,7 @@ fn update_requested_is_answered_once_while_our_answer_is_unsent() {
         ));
         m.client.receive(&wire).unwrap();
         data.extend_from_slice(&i.to_be_bytes());
-        s = next_traffic_secret(HashAlgorithm::Sha256, &s)
+        s = next_traffic_secret(HashAlgorithm::Sha256.with_default_provider(), &s)
             .as_ref()
             .to_vec();
     }

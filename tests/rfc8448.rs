@@ -4,16 +4,49 @@
 //! expectation here is external: nothing is derived from our code.
 
 use serde_json::Value;
-use tls13::crypto::hash::HashAlgorithm;
-use tls13::crypto::suites::TLS_AES_128_GCM_SHA256;
+mod common;
+
+use tls13::crypto::hash::Hash;
+use tls13::crypto::suites::SuiteParams;
 use tls13::unstable::key_schedule::{
     EarlySchedule, derive_secret, finished_verify_data, hkdf_expand_label, resumption_psk,
     traffic_key_iv,
 };
+use tls13::unstable::msgs::enums::CipherSuite;
 use tls13::unstable::msgs::enums::ContentType;
 use tls13::unstable::record::protect::{RecordOpener, RecordSealer};
 
-const SHA256: HashAlgorithm = HashAlgorithm::Sha256;
+/// Runs `f` with every provider's TLS_AES_128_GCM_SHA256, the traces'
+/// suite (see `common::providers`).
+fn each_suite(mut f: impl FnMut(SuiteParams)) {
+    for (name, suite) in suites() {
+        println!("provider {name}:");
+        f(suite);
+    }
+}
+
+#[test]
+fn rfc8448_key_schedule_all_sections() {
+    each_suite(key_schedule_all_sections);
+}
+
+#[test]
+fn rfc8448_schedule_typestate_sections_3_and_4() {
+    each_suite(|suite| schedule_typestate_sections_3_and_4(suite.hash));
+}
+
+/// Every provider's TLS_AES_128_GCM_SHA256 (the traces' suite).
+fn suites() -> Vec<(&'static str, SuiteParams)> {
+    common::providers()
+        .into_iter()
+        .map(|p| {
+            (
+                p.name,
+                p.suite(CipherSuite::TLS_AES_128_GCM_SHA256).unwrap(),
+            )
+        })
+        .collect()
+}
 
 struct Entry {
     section: String,
@@ -86,6 +119,10 @@ const HRR_RANDOM: [u8; 32] = [
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
 
+/// The test's own transcript hash (checked against the trace's values),
+/// whichever provider is under test.
+const TRANSCRIPT_SHA256: Hash = tls13::crypto::rustcrypto::SHA256;
+
 /// The handshake messages of one section in transcript order (§4.1).
 #[derive(Default)]
 struct Transcript {
@@ -98,19 +135,19 @@ impl Transcript {
         let is_hrr = msg[0] == 2 && msg.len() >= 38 && msg[6..38] == HRR_RANDOM;
         if is_hrr {
             // §4.1: ClientHello1 is replaced by message_hash.
-            let h = SHA256.hash(&self.bytes);
+            let h = TRANSCRIPT_SHA256.hash(&self.bytes);
             self.bytes = vec![254, 0, 0, 32];
             self.bytes.extend_from_slice(h.as_ref());
         }
         self.bytes.extend_from_slice(msg);
     }
     fn hash(&self) -> Vec<u8> {
-        SHA256.hash(&self.bytes).as_ref().to_vec()
+        TRANSCRIPT_SHA256.hash(&self.bytes).as_ref().to_vec()
     }
 }
 
-#[test]
-fn rfc8448_key_schedule_all_sections() {
+fn key_schedule_all_sections(suite: SuiteParams) {
+    let sha256 = suite.hash;
     let entries = load();
     let mut checked = 0usize;
     let mut transcript_checked = 0usize;
@@ -160,7 +197,7 @@ fn rfc8448_key_schedule_all_sections() {
             // The trace writes the zero salt as a value, not hex.
             let salt = get(g, "salt").unwrap_or(&[]);
             assert_eq!(
-                SHA256.hkdf_extract(salt, ikm).as_ref(),
+                sha256.hkdf_extract(salt, ikm).as_ref(),
                 secret,
                 "extract: {ctx}"
             );
@@ -181,20 +218,20 @@ fn rfc8448_key_schedule_all_sections() {
             assert_eq!(context, hash, "info context is the hash: {ctx}");
             assert_eq!(len, expanded.len(), "{ctx}");
             let mut out = vec![0u8; len];
-            hkdf_expand_label(SHA256, prk, &label, &hash, &mut out);
+            hkdf_expand_label(sha256, prk, &label, &hash, &mut out);
             assert_eq!(out, expanded, "HKDF-Expand-Label: {ctx}");
             checked += 1;
             labels += 1;
             if label == b"resumption" {
                 assert_eq!(
-                    resumption_psk(SHA256, prk, &hash).as_ref(),
+                    resumption_psk(sha256, prk, &hash).as_ref(),
                     expanded,
                     "{ctx}"
                 );
                 checked += 1;
             } else if label != b"finished" {
                 assert_eq!(
-                    derive_secret(SHA256, prk, &label, &hash).as_ref(),
+                    derive_secret(sha256, prk, &label, &hash).as_ref(),
                     expanded,
                     "{ctx}"
                 );
@@ -210,16 +247,16 @@ fn rfc8448_key_schedule_all_sections() {
                     Some(bh) => {
                         // §4.3.11.2: the binder covers the truncated ClientHello.
                         assert_eq!(
-                            SHA256.hash(get(g, "ClientHello prefix").unwrap()).as_ref(),
+                            sha256.hash(get(g, "ClientHello prefix").unwrap()).as_ref(),
                             bh
                         );
                         bh.to_vec()
                     }
                     None => transcript.hash(),
                 };
-                assert_eq!(SHA256.hmac(expanded, &[&th]).as_ref(), finished, "{ctx}");
+                assert_eq!(sha256.hmac(expanded, &[&th]).as_ref(), finished, "{ctx}");
                 assert_eq!(
-                    finished_verify_data(SHA256, prk, &th).as_ref(),
+                    finished_verify_data(sha256, prk, &th).as_ref(),
                     finished,
                     "{ctx}"
                 );
@@ -240,10 +277,10 @@ fn rfc8448_key_schedule_all_sections() {
                 let (len, label, context) = parse_hkdf_label(info);
                 assert!(context.is_empty());
                 let mut out = vec![0u8; len];
-                hkdf_expand_label(SHA256, prk, &label, &[], &mut out);
+                hkdf_expand_label(sha256, prk, &label, &[], &mut out);
                 assert_eq!(out, want, "{ctx}");
             }
-            let (k, i) = traffic_key_iv(TLS_AES_128_GCM_SHA256, prk);
+            let (k, i) = traffic_key_iv(suite, prk);
             assert_eq!((&k[..], &i[..]), (key, iv), "traffic_key_iv: {ctx}");
             checked += 1;
             keys += 1;
@@ -282,8 +319,7 @@ fn find<'a>(entries: &'a [Entry], section: &str, actor: &str, step: &str, label:
 }
 
 /// The typestate API walked through §3 and §4 end to end.
-#[test]
-fn rfc8448_schedule_typestate_sections_3_and_4() {
+fn schedule_typestate_sections_3_and_4(sha256: Hash) {
     let e = load();
     let s = "Simple";
     let sh_x = find(&e, s, "{server}", "extract secret \"handshake\"", "IKM");
@@ -309,7 +345,7 @@ fn rfc8448_schedule_typestate_sections_3_and_4() {
         "hash",
     );
 
-    let early = EarlySchedule::new(SHA256, None);
+    let early = EarlySchedule::new(sha256, None);
     let hs = early.into_handshake(Some(sh_x));
     let c_hs = hs.client_handshake_traffic_secret(ch_sh);
     let s_hs = hs.server_handshake_traffic_secret(ch_sh);
@@ -376,7 +412,7 @@ fn rfc8448_schedule_typestate_sections_3_and_4() {
         )
     );
     // Server Finished is over CH..CV, which the trace does not hash for us.
-    let mut th = SHA256.start();
+    let mut th = sha256.start();
     for m in [
         "ClientHello",
         "ServerHello",
@@ -399,7 +435,7 @@ fn rfc8448_schedule_typestate_sections_3_and_4() {
         ));
     }
     assert_eq!(
-        finished_verify_data(SHA256, s_hs.as_ref(), th.current().as_ref()).as_ref(),
+        finished_verify_data(sha256, s_hs.as_ref(), th.current().as_ref()).as_ref(),
         find(
             &e,
             s,
@@ -409,7 +445,7 @@ fn rfc8448_schedule_typestate_sections_3_and_4() {
         )
     );
     assert_eq!(
-        finished_verify_data(SHA256, c_hs.as_ref(), ch_sf).as_ref(),
+        finished_verify_data(sha256, c_hs.as_ref(), ch_sf).as_ref(),
         find(
             &e,
             s,
@@ -419,14 +455,14 @@ fn rfc8448_schedule_typestate_sections_3_and_4() {
         )
     );
     // §3's ticket (nonce 0x0000) is §4's PSK.
-    let psk = resumption_psk(SHA256, rms.as_ref(), &[0, 0]);
+    let psk = resumption_psk(sha256, rms.as_ref(), &[0, 0]);
     let r = "Resumed";
     assert_eq!(
         psk.as_ref(),
         find(&e, r, "{client}", "extract secret \"early\"", "IKM")
     );
 
-    let early = EarlySchedule::new(SHA256, Some(psk.as_ref()));
+    let early = EarlySchedule::new(sha256, Some(psk.as_ref()));
     let binder_key = early.binder_key(false);
     assert_eq!(
         binder_key.as_ref(),
@@ -434,7 +470,7 @@ fn rfc8448_schedule_typestate_sections_3_and_4() {
     );
     assert_eq!(
         finished_verify_data(
-            SHA256,
+            sha256,
             binder_key.as_ref(),
             find(&e, r, "{client}", "calculate PSK binder", "binder hash")
         )
@@ -524,7 +560,7 @@ struct TraceRecord {
     typ: ContentType,
 }
 
-fn check_records(section: &str, records: &[TraceRecord]) -> usize {
+fn check_records(suite: SuiteParams, section: &str, records: &[TraceRecord]) -> usize {
     let e = load();
     let mut n = 0;
     for r in records {
@@ -548,9 +584,9 @@ fn check_records(section: &str, records: &[TraceRecord]) -> usize {
         let ctx = format!("{section} {} {} #{}", r.actor, r.step, r.nth);
 
         // Open.
-        let mut opener = RecordOpener::new(TLS_AES_128_GCM_SHA256, secret);
+        let mut opener = RecordOpener::new(suite, secret);
         // Advance the opener to `seq` with filler records under the same key.
-        let mut filler = RecordSealer::new(TLS_AES_128_GCM_SHA256, secret);
+        let mut filler = RecordSealer::new(suite, secret);
         for _ in 0..r.seq {
             let mut buf = Vec::new();
             filler
@@ -570,7 +606,7 @@ fn check_records(section: &str, records: &[TraceRecord]) -> usize {
         assert_eq!(body[..len], payload[..], "{ctx}");
 
         // Re-seal at the same sequence number: byte-identical record.
-        let mut sealer = RecordSealer::new(TLS_AES_128_GCM_SHA256, secret);
+        let mut sealer = RecordSealer::new(suite, secret);
         for _ in 0..r.seq {
             sealer
                 .seal(ContentType::HANDSHAKE, b"x", 0, &mut Vec::new())
@@ -617,9 +653,11 @@ fn rfc8448_section3_records_open_and_reseal() {
         rec(C, AL, 0, cap, 1, ContentType::ALERT),
         rec(S, AL, 0, sap, 2, ContentType::ALERT),
     ];
-    let n = check_records("Simple", &records);
-    println!("RFC 8448 §3: {n} protected records opened and re-sealed");
-    assert_eq!(n, 7);
+    for (name, suite) in suites() {
+        let n = check_records(suite, "Simple", &records);
+        println!("RFC 8448 §3 [{name}]: {n} protected records opened and re-sealed");
+        assert_eq!(n, 7);
+    }
 }
 
 #[test]
@@ -648,7 +686,9 @@ fn rfc8448_section4_records_open_and_reseal() {
         rec(C, AL, 0, cap, 1, ContentType::ALERT),
         rec(S, AL, 0, sap, 1, ContentType::ALERT),
     ];
-    let n = check_records("Resumed", &records);
-    println!("RFC 8448 §4: {n} protected records opened and re-sealed");
-    assert_eq!(n, 8);
+    for (name, suite) in suites() {
+        let n = check_records(suite, "Resumed", &records);
+        println!("RFC 8448 §4 [{name}]: {n} protected records opened and re-sealed");
+        assert_eq!(n, 8);
+    }
 }

@@ -8,7 +8,7 @@ mod common;
 use common::{ScriptedRandom, recover_pss_salt, rfc8448_bytes, rfc8448_server_rsa_pkcs1_der};
 use sha2::Digest;
 use tls13::crypto::SecureRandom;
-use tls13::crypto::sign::{self, KeyKind, SigningKey, VerifyError};
+use tls13::crypto::sign::{self, KeyKind, VerifyError};
 use tls13::error::Error;
 use tls13::unstable::msgs::enums::SignatureScheme;
 
@@ -54,7 +54,9 @@ fn scripted_random_hands_out_bytes_in_order_then_fails() {
 
 #[test]
 fn server_rsa_key_matches_the_trace_certificate() {
-    let key = SigningKey::from_der(&rfc8448_server_rsa_pkcs1_der()).unwrap();
+    let key = tls13::crypto::rustcrypto::provider()
+        .load_private_key(&rfc8448_server_rsa_pkcs1_der())
+        .unwrap();
     assert_eq!(key.kind(), KeyKind::Rsa(1024));
     let cert = leaf_certificate(&message("{server}", "Certificate"));
     assert_eq!(
@@ -65,7 +67,9 @@ fn server_rsa_key_matches_the_trace_certificate() {
 
 #[test]
 fn server_certificate_verify_is_reproduced_byte_for_byte() {
-    let key = SigningKey::from_der(&rfc8448_server_rsa_pkcs1_der()).unwrap();
+    let key = tls13::crypto::rustcrypto::provider()
+        .load_private_key(&rfc8448_server_rsa_pkcs1_der())
+        .unwrap();
     let spki = key.public_key_spki();
 
     // RFC 9846 §4.5.2: the transcript hash runs over ClientHello ..
@@ -91,9 +95,24 @@ fn server_certificate_verify_is_reproduced_byte_for_byte() {
 
     // The recorded signature verifies with our verifier when 1024-bit keys
     // are allowed, and is refused at the default minimum.
-    sign::verify(&spki, scheme, &signed, recorded, 1024).unwrap();
+    sign::verify_with(
+        tls13::crypto::rustcrypto::provider().signatures,
+        &spki,
+        scheme,
+        &signed,
+        recorded,
+        1024,
+    )
+    .unwrap();
     assert_eq!(
-        sign::verify(&spki, scheme, &signed, recorded, sign::DEFAULT_MIN_RSA_BITS),
+        sign::verify_with(
+            tls13::crypto::rustcrypto::provider().signatures,
+            &spki,
+            scheme,
+            &signed,
+            recorded,
+            sign::DEFAULT_MIN_RSA_BITS
+        ),
         Err(VerifyError::RsaKeyTooSmall(1024, 2048))
     );
 
@@ -110,12 +129,22 @@ fn server_certificate_verify_is_reproduced_byte_for_byte() {
         .sign(scheme, &signed, &ScriptedRandom::new(vec![7u8; 32]))
         .unwrap();
     assert_ne!(other, recorded);
-    sign::verify(&spki, scheme, &signed, &other, 1024).unwrap();
+    sign::verify_with(
+        tls13::crypto::rustcrypto::provider().signatures,
+        &spki,
+        scheme,
+        &signed,
+        &other,
+        1024,
+    )
+    .unwrap();
 }
 
 #[test]
 fn rsa_signing_without_randomness_fails_cleanly() {
-    let key = SigningKey::from_der(&rfc8448_server_rsa_pkcs1_der()).unwrap();
+    let key = tls13::crypto::rustcrypto::provider()
+        .load_private_key(&rfc8448_server_rsa_pkcs1_der())
+        .unwrap();
     let rng = ScriptedRandom::new(vec![0u8; 31]);
     assert_eq!(
         key.sign(SignatureScheme::RSA_PSS_RSAE_SHA256, b"m", &rng),

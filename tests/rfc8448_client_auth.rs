@@ -240,6 +240,8 @@ fn rfc8448_client_auth_byte_for_byte() {
             hello.cipher_suites = trace_ch_hook.cipher_suites.clone();
             hello.extensions = trace_ch_hook.extensions.clone();
         }))
+        // Byte-exact replay: RustCrypto signs with the scripted salt.
+        .provider(tls13::crypto::rustcrypto::provider())
         .build()
         .unwrap();
     let mut client = ClientConnection::new(Arc::new(client_config), "server").unwrap();
@@ -285,6 +287,8 @@ fn rfc8448_client_auth_byte_for_byte() {
             }
             *ee = ee_hook.clone();
         }))
+        // Byte-exact replay: RustCrypto signs with the scripted salt.
+        .provider(tls13::crypto::rustcrypto::provider())
         .build()
         .unwrap();
     let mut server = ServerConnection::new(Arc::new(server_config)).unwrap();
@@ -456,6 +460,8 @@ fn rfc8448_client_auth_server_rejects_altered_client_signature() {
             hello.cipher_suites = trace_ch_hook.cipher_suites.clone();
             hello.extensions = trace_ch_hook.extensions.clone();
         }))
+        // Byte-exact replay: RustCrypto signs with the scripted salt.
+        .provider(tls13::crypto::rustcrypto::provider())
         .build()
         .unwrap();
     let ee_hook = match parse(&message("{server}", "EncryptedExtensions")) {
@@ -487,6 +493,8 @@ fn rfc8448_client_auth_server_rejects_altered_client_signature() {
         .encrypted_extensions_hook(Arc::new(move |ee: &mut Vec<ServerExtension>| {
             *ee = ee_hook.clone()
         }))
+        // Byte-exact replay: RustCrypto signs with the scripted salt.
+        .provider(tls13::crypto::rustcrypto::provider())
         .build()
         .unwrap();
     let mut client = ClientConnection::new(Arc::new(client_config), "server").unwrap();

@@ -30,7 +30,7 @@ use tls13::config::{
     ClientConfig, CookieGenerator, FixedTime, ServerConfig, TicketInfo, TicketProducer,
 };
 use tls13::crypto::SecureRandom;
-use tls13::crypto::sign::{self, SigningKey};
+use tls13::crypto::sign;
 use tls13::crypto::suites::TLS_AES_128_GCM_SHA256;
 use tls13::error::Error;
 use tls13::unstable::codec::Codec;
@@ -646,6 +646,8 @@ fn client_replay(section: &'static str, feeding: Feeding) {
     .time(Arc::new(FixedTime(1_500_000_000)))
     .key_log(key_log.clone())
     .client_hello_hook(hook)
+    // Byte-exact replay: RustCrypto signs with the scripted salt.
+    .provider(tls13::crypto::rustcrypto::provider())
     .build()
     .unwrap();
     assert_eq!(config.suites().len(), ch1.cipher_suites.len());
@@ -753,7 +755,9 @@ fn server_replay(section: &'static str, feeding: Feeding) {
             _ => None,
         })
         .unwrap();
-    let key = SigningKey::from_der(&rfc8448_server_rsa_pkcs1_der()).unwrap();
+    let key = tls13::crypto::rustcrypto::provider()
+        .load_private_key(&rfc8448_server_rsa_pkcs1_der())
+        .unwrap();
     let key_log = Arc::new(CaptureKeyLog::default());
     let mut builder = ServerConfig::builder_with_single_cert(vec![trace.server_certificate()], key)
         .rng(rng.clone())
@@ -795,7 +799,13 @@ fn server_replay(section: &'static str, feeding: Feeding) {
             // a free choice (§4.7.1 only asks for uniqueness).
             .ticket_nonce_width(2);
     }
-    let mut server = ServerConnection::new(Arc::new(builder.build().unwrap())).unwrap();
+    let mut server = ServerConnection::new(Arc::new(
+        builder
+            .provider(tls13::crypto::rustcrypto::provider())
+            .build()
+            .unwrap(),
+    ))
+    .unwrap();
     let (events, sent) = drive(&trace, &mut server, false, feeding);
     assert_eq!(rng.remaining(), 0, "every scripted byte drawn");
     key_log.check(&trace, "server");

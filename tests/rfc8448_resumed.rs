@@ -27,7 +27,7 @@ use serde_json::Value;
 use tls13::config::{ClientConfig, ServerConfig, TimeSource};
 use tls13::crypto::OsRandom;
 use tls13::crypto::hash::HashAlgorithm;
-use tls13::crypto::sign::{self, SigningKey};
+use tls13::crypto::sign;
 use tls13::resumption::{
     ClientSession, ClientSessionCache, ClientSessionStore, InMemoryTicketStore, ServerSession,
     SessionKey,
@@ -221,7 +221,11 @@ fn section3() -> Section3 {
     let t4 = Trace::load(RESUMED);
     let ticket = t3.new_session_ticket();
     let rms = t3.value("{client}", "derive secret \"tls13 res master\"", "expanded");
-    let psk = key_schedule::resumption_psk(HashAlgorithm::Sha256, &rms, &ticket.nonce);
+    let psk = key_schedule::resumption_psk(
+        HashAlgorithm::Sha256.with_default_provider(),
+        &rms,
+        &ticket.nonce,
+    );
     assert_eq!(
         psk.as_ref(),
         t3.value(
@@ -518,6 +522,8 @@ fn client_replay(feeding: Feeding) {
     .client_hello_hook(hook)
     .session_store(Some(cache.clone()))
     .enable_early_data(true)
+    // Byte-exact replay: RustCrypto signs with the scripted salt.
+    .provider(tls13::crypto::rustcrypto::provider())
     .build()
     .unwrap();
     let key = SessionKey::for_config(&config, "server").unwrap();
@@ -604,7 +610,9 @@ fn server_replay(feeding: Feeding) {
             _ => None,
         })
         .unwrap();
-    let key = SigningKey::from_der(&rfc8448_server_rsa_pkcs1_der()).unwrap();
+    let key = tls13::crypto::rustcrypto::provider()
+        .load_private_key(&rfc8448_server_rsa_pkcs1_der())
+        .unwrap();
     let key_log = Arc::new(CaptureKeyLog::default());
     let config = ServerConfig::builder_with_single_cert(vec![s3.server_certificate.clone()], key)
         .rng(rng.clone())
@@ -616,6 +624,8 @@ fn server_replay(feeding: Feeding) {
         .encrypted_extensions_hook(Arc::new(move |exts: &mut Vec<ServerExtension>| {
             exts.insert(0, ServerExtension::SupportedGroups(nss_groups.clone()))
         }))
+        // Byte-exact replay: RustCrypto signs with the scripted salt.
+        .provider(tls13::crypto::rustcrypto::provider())
         .build()
         .unwrap();
     let mut server = ServerConnection::new(Arc::new(config)).unwrap();

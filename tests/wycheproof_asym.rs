@@ -15,8 +15,10 @@ mod common;
 
 use common::ScriptedRandom;
 use serde_json::Value;
-use tls13::crypto::kx::{self, KeyExchange};
-use tls13::crypto::sign::{self, VerifyError};
+use tls13::crypto::CryptoProvider;
+use tls13::crypto::SecureRandom;
+use tls13::crypto::kx::{KeyExchange, SharedSecret};
+use tls13::crypto::sign::{self, DigestAlgorithm, SignatureAlgorithm, VerifyError};
 use tls13::error::{Error, PeerMisbehaved};
 use tls13::unstable::msgs::enums::{NamedGroup, SignatureScheme};
 
@@ -50,11 +52,67 @@ fn fixed_len(raw: &[u8], len: usize) -> Vec<u8> {
     out
 }
 
+/// A key pair of `p`'s `group` from the bytes of `rng`.
+fn start(
+    p: &'static CryptoProvider,
+    group: NamedGroup,
+    rng: &dyn SecureRandom,
+) -> Result<KeyExchange, Error> {
+    KeyExchange::start_with(p.group(group).unwrap(), rng)
+}
+
+/// The server's half with `p`'s `group`.
+fn server_exchange(
+    p: &'static CryptoProvider,
+    group: NamedGroup,
+    client_share: &[u8],
+    rng: &dyn SecureRandom,
+) -> Result<(Vec<u8>, SharedSecret), Error> {
+    p.group(group).unwrap().server_exchange(client_share, rng)
+}
+
+/// Runs `run` with every provider and requires the same verdict, vector
+/// for vector, from all of them (a divergence lists the test ids).
+fn same_verdicts<T: PartialEq + std::fmt::Debug>(
+    run: impl Fn(&'static CryptoProvider) -> Vec<(u64, T)>,
+) {
+    let providers = common::providers();
+    let first = run(providers[0]);
+    for p in &providers[1..] {
+        let other = run(p);
+        assert_eq!(first.len(), other.len());
+        let diverging: Vec<_> = first
+            .iter()
+            .zip(&other)
+            .filter(|(a, b)| a != b)
+            .map(|(a, b)| {
+                format!(
+                    "tc {}: {} {:?} vs {} {:?}",
+                    a.0, providers[0].name, a.1, p.name, b.1
+                )
+            })
+            .collect();
+        assert!(diverging.is_empty(), "verdicts differ: {diverging:#?}");
+        eprintln!(
+            "  {} and {} agree on all {} vectors",
+            providers[0].name,
+            p.name,
+            first.len()
+        );
+    }
+}
+
 fn invalid_share() -> Error {
     PeerMisbehaved::InvalidKeyShare.into()
 }
 
-fn ecdh(file: &str, group: NamedGroup, scalar_len: usize, expected_count: usize) {
+fn ecdh(
+    p: &'static CryptoProvider,
+    file: &str,
+    group: NamedGroup,
+    scalar_len: usize,
+    expected_count: usize,
+) {
     let data = load(file);
     let mut counts = [0usize; 3];
     let n = for_each_test(&data, |_, t| {
@@ -64,10 +122,10 @@ fn ecdh(file: &str, group: NamedGroup, scalar_len: usize, expected_count: usize)
         let result = t["result"].as_str().unwrap();
         // Client side: our key pair from the injected private key.
         let rng = ScriptedRandom::new(private.clone());
-        let kx = KeyExchange::start(group, &rng).unwrap();
+        let kx = start(p, group, &rng).unwrap();
         let client = kx.complete(&public);
         // Server side: the same computation through server_exchange.
-        let server = kx::server_exchange(group, &public, &ScriptedRandom::new(private));
+        let server = server_exchange(p, group, &public, &ScriptedRandom::new(private));
         match result {
             "valid" => {
                 counts[0] += 1;
@@ -93,89 +151,109 @@ fn ecdh(file: &str, group: NamedGroup, scalar_len: usize, expected_count: usize)
         }
     });
     assert_eq!(n, expected_count);
-    eprintln!("{file}: valid/invalid/acceptable = {counts:?}");
+    eprintln!("{file} [{}]: valid/invalid/acceptable = {counts:?}", p.name);
 }
 
 #[test]
 fn x25519() {
-    let data = load("x25519_test.json");
-    let mut counts = [0usize; 4];
-    let n = for_each_test(&data, |_, t| {
-        let id = &t["tcId"];
-        let private = hex_field(t, "private");
-        let public = hex_field(t, "public");
-        let shared = hex_field(t, "shared");
-        let kx =
-            KeyExchange::start(NamedGroup::X25519, &ScriptedRandom::new(private.clone())).unwrap();
-        let client = kx.complete(&public).map(|s| s.to_vec());
-        let server =
-            kx::server_exchange(NamedGroup::X25519, &public, &ScriptedRandom::new(private))
-                .map(|(_, s)| s.to_vec());
-        let all_zero = shared.iter().all(|b| *b == 0);
-        match (t["result"].as_str().unwrap(), all_zero) {
-            ("valid", false) => counts[0] += 1,
-            ("acceptable", false) => counts[1] += 1,
-            ("acceptable", true) => {
-                counts[2] += 1;
-                assert_eq!(client, Err(invalid_share()), "tc {id}");
-                assert_eq!(server, Err(invalid_share()), "tc {id}");
-                return;
+    for p in common::providers() {
+        let data = load("x25519_test.json");
+        let mut counts = [0usize; 4];
+        let n = for_each_test(&data, |_, t| {
+            let id = &t["tcId"];
+            let private = hex_field(t, "private");
+            let public = hex_field(t, "public");
+            let shared = hex_field(t, "shared");
+            let kx = start(p, NamedGroup::X25519, &ScriptedRandom::new(private.clone())).unwrap();
+            let client = kx.complete(&public).map(|s| s.to_vec());
+            let server = server_exchange(
+                p,
+                NamedGroup::X25519,
+                &public,
+                &ScriptedRandom::new(private),
+            )
+            .map(|(_, s)| s.to_vec());
+            let all_zero = shared.iter().all(|b| *b == 0);
+            match (t["result"].as_str().unwrap(), all_zero) {
+                ("valid", false) => counts[0] += 1,
+                ("acceptable", false) => counts[1] += 1,
+                ("acceptable", true) => {
+                    counts[2] += 1;
+                    assert_eq!(client, Err(invalid_share()), "tc {id}");
+                    assert_eq!(server, Err(invalid_share()), "tc {id}");
+                    return;
+                }
+                other => panic!("tc {id}: unexpected {other:?}"),
             }
-            other => panic!("tc {id}: unexpected {other:?}"),
-        }
-        assert_eq!(client, Ok(shared.clone()), "tc {id}");
-        assert_eq!(server, Ok(shared), "tc {id}");
-        counts[3] += 1;
-    });
-    assert_eq!(n, 518);
-    eprintln!(
-        "x25519: valid / acceptable accepted / acceptable all-zero rejected = {:?}",
-        &counts[..3]
-    );
+            assert_eq!(client, Ok(shared.clone()), "tc {id}");
+            assert_eq!(server, Ok(shared), "tc {id}");
+            counts[3] += 1;
+        });
+        assert_eq!(n, 518);
+        eprintln!(
+            "x25519 [{}]: valid / acceptable accepted / acceptable all-zero rejected = {:?}",
+            p.name,
+            &counts[..3]
+        );
+    }
 }
 
 #[test]
 fn x25519_public_key_is_derived_from_the_injected_private_key() {
-    // RFC 7748 §6.1 (Alice): private key -> public key.
-    let rng = ScriptedRandom::from_hex(&[
-        "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
-    ]);
-    let kx = KeyExchange::start(NamedGroup::X25519, &rng).unwrap();
-    assert_eq!(
-        hex::encode(kx.public_key()),
-        "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
-    );
+    for p in common::providers() {
+        // RFC 7748 §6.1 (Alice): private key -> public key.
+        let rng = ScriptedRandom::from_hex(&[
+            "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+        ]);
+        let kx = start(p, NamedGroup::X25519, &rng).unwrap();
+        assert_eq!(
+            hex::encode(kx.public_key()),
+            "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
+        );
+    }
 }
 
 #[test]
 fn ecdh_secp256r1_ecpoint() {
-    ecdh(
-        "ecdh_secp256r1_ecpoint_test.json",
-        NamedGroup::SECP256R1,
-        32,
-        355,
-    );
+    for p in common::providers() {
+        ecdh(
+            p,
+            "ecdh_secp256r1_ecpoint_test.json",
+            NamedGroup::SECP256R1,
+            32,
+            355,
+        );
+    }
 }
 
 #[test]
 fn ecdh_secp384r1_ecpoint() {
-    ecdh(
-        "ecdh_secp384r1_ecpoint_test.json",
-        NamedGroup::SECP384R1,
-        48,
-        790,
-    );
+    for p in common::providers() {
+        ecdh(
+            p,
+            "ecdh_secp384r1_ecpoint_test.json",
+            NamedGroup::SECP384R1,
+            48,
+            790,
+        );
+    }
 }
 
-fn signatures(file: &str, scheme: SignatureScheme) {
+fn signatures(
+    p: &'static CryptoProvider,
+    file: &str,
+    scheme: SignatureScheme,
+) -> Vec<(u64, Result<(), VerifyError>)> {
     let data = load(file);
     let mut counts = [0usize; 2];
+    let mut verdicts = Vec::new();
     let n = for_each_test(&data, |g, t| {
         let id = &t["tcId"];
         let spki = hex_field(g, "publicKeyDer");
         let msg = hex_field(t, "msg");
         let sig = hex_field(t, "sig");
-        let got = sign::verify(&spki, scheme, &msg, &sig, 2048);
+        let got = sign::verify_with(p.signatures, &spki, scheme, &msg, &sig, 2048);
+        verdicts.push((id.as_u64().unwrap(), got.clone()));
         match t["result"].as_str().unwrap() {
             "valid" => {
                 counts[0] += 1;
@@ -194,60 +272,79 @@ fn signatures(file: &str, scheme: SignatureScheme) {
         }
     });
     assert!(n > 0);
-    eprintln!("{file}: valid/invalid = {counts:?}");
+    eprintln!("{file} [{}]: valid/invalid = {counts:?}", p.name);
+    verdicts
 }
 
 #[test]
 fn ecdsa_secp256r1_sha256() {
-    signatures(
-        "ecdsa_secp256r1_sha256_test.json",
-        SignatureScheme::ECDSA_SECP256R1_SHA256,
-    );
+    same_verdicts(|p| {
+        signatures(
+            p,
+            "ecdsa_secp256r1_sha256_test.json",
+            SignatureScheme::ECDSA_SECP256R1_SHA256,
+        )
+    });
 }
 
 #[test]
 fn ecdsa_secp384r1_sha384() {
-    signatures(
-        "ecdsa_secp384r1_sha384_test.json",
-        SignatureScheme::ECDSA_SECP384R1_SHA384,
-    );
+    same_verdicts(|p| {
+        signatures(
+            p,
+            "ecdsa_secp384r1_sha384_test.json",
+            SignatureScheme::ECDSA_SECP384R1_SHA384,
+        )
+    });
 }
 
 #[test]
 fn ed25519() {
-    signatures("ed25519_test.json", SignatureScheme::ED25519);
+    same_verdicts(|p| signatures(p, "ed25519_test.json", SignatureScheme::ED25519));
 }
 
 #[test]
 fn rsa_pss_2048_sha256() {
-    signatures(
-        "rsa_pss_2048_sha256_mgf1_32_test.json",
-        SignatureScheme::RSA_PSS_RSAE_SHA256,
-    );
+    same_verdicts(|p| {
+        signatures(
+            p,
+            "rsa_pss_2048_sha256_mgf1_32_test.json",
+            SignatureScheme::RSA_PSS_RSAE_SHA256,
+        )
+    });
 }
 
 #[test]
 fn rsa_pss_2048_sha384() {
-    signatures(
-        "rsa_pss_2048_sha384_mgf1_48_test.json",
-        SignatureScheme::RSA_PSS_RSAE_SHA384,
-    );
+    same_verdicts(|p| {
+        signatures(
+            p,
+            "rsa_pss_2048_sha384_mgf1_48_test.json",
+            SignatureScheme::RSA_PSS_RSAE_SHA384,
+        )
+    });
 }
 
 #[test]
 fn rsa_pss_4096_sha384() {
-    signatures(
-        "rsa_pss_4096_sha384_mgf1_48_test.json",
-        SignatureScheme::RSA_PSS_RSAE_SHA384,
-    );
+    same_verdicts(|p| {
+        signatures(
+            p,
+            "rsa_pss_4096_sha384_mgf1_48_test.json",
+            SignatureScheme::RSA_PSS_RSAE_SHA384,
+        )
+    });
 }
 
 #[test]
 fn rsa_pss_4096_sha512() {
-    signatures(
-        "rsa_pss_4096_sha512_mgf1_64_test.json",
-        SignatureScheme::RSA_PSS_RSAE_SHA512,
-    );
+    same_verdicts(|p| {
+        signatures(
+            p,
+            "rsa_pss_4096_sha512_mgf1_64_test.json",
+            SignatureScheme::RSA_PSS_RSAE_SHA512,
+        )
+    });
 }
 
 #[test]
@@ -317,44 +414,47 @@ const X_SHARED: &str = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c
 /// wrong-length ciphertexts must be rejected by `complete`.
 #[test]
 fn mlkem768_keygen_and_decaps_via_x25519mlkem768() {
-    let data = load("mlkem_768_test.json");
-    let (mut valid, mut rejected, mut skipped) = (0, 0, 0);
-    for_each_test(&data, |_, t| {
-        let id = &t["tcId"];
-        let seed = hex_field(t, "seed");
-        if seed.len() != 64 {
-            assert_eq!(t["result"], "invalid");
-            skipped += 1;
-            return;
-        }
-        let rng = ScriptedRandom::new([seed, hex::decode(X_PRIV).unwrap()].concat());
-        let kx = KeyExchange::start(NamedGroup::X25519MLKEM768, &rng).unwrap();
-        assert_eq!(rng.remaining(), 0);
-        assert_eq!(kx.public_key().len(), 1184 + 32);
-        let x_pub = "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a";
-        assert_eq!(hex::encode(&kx.public_key()[1184..]), x_pub, "tc {id}");
-        if let Some(ek) = t["ek"].as_str() {
-            assert_eq!(hex::encode(&kx.public_key()[..1184]), ek, "tc {id}");
-        }
-        let server_share = [hex_field(t, "c"), hex::decode(X_PEER_PUB).unwrap()].concat();
-        let got = kx.complete(&server_share);
-        match t["result"].as_str().unwrap() {
-            "valid" => {
-                valid += 1;
-                let expect = [hex_field(t, "K"), hex::decode(X_SHARED).unwrap()].concat();
-                assert_eq!(got.map(|s| s.to_vec()), Ok(expect), "tc {id}");
+    for p in common::providers() {
+        let data = load("mlkem_768_test.json");
+        let (mut valid, mut rejected, mut skipped) = (0, 0, 0);
+        for_each_test(&data, |_, t| {
+            let id = &t["tcId"];
+            let seed = hex_field(t, "seed");
+            if seed.len() != 64 {
+                assert_eq!(t["result"], "invalid");
+                skipped += 1;
+                return;
             }
-            "invalid" => {
-                rejected += 1;
-                assert_eq!(got.err(), Some(invalid_share()), "tc {id} {}", t["comment"]);
+            let rng = ScriptedRandom::new([seed, hex::decode(X_PRIV).unwrap()].concat());
+            let kx = start(p, NamedGroup::X25519MLKEM768, &rng).unwrap();
+            assert_eq!(rng.remaining(), 0);
+            assert_eq!(kx.public_key().len(), 1184 + 32);
+            let x_pub = "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a";
+            assert_eq!(hex::encode(&kx.public_key()[1184..]), x_pub, "tc {id}");
+            if let Some(ek) = t["ek"].as_str() {
+                assert_eq!(hex::encode(&kx.public_key()[..1184]), ek, "tc {id}");
             }
-            other => panic!("{other}"),
-        }
-    });
-    eprintln!(
-        "mlkem_768_test: valid {valid}, rejected {rejected}, skipped (seed length) {skipped}"
-    );
-    assert!(valid > 100 && rejected > 10);
+            let server_share = [hex_field(t, "c"), hex::decode(X_PEER_PUB).unwrap()].concat();
+            let got = kx.complete(&server_share);
+            match t["result"].as_str().unwrap() {
+                "valid" => {
+                    valid += 1;
+                    let expect = [hex_field(t, "K"), hex::decode(X_SHARED).unwrap()].concat();
+                    assert_eq!(got.map(|s| s.to_vec()), Ok(expect), "tc {id}");
+                }
+                "invalid" => {
+                    rejected += 1;
+                    assert_eq!(got.err(), Some(invalid_share()), "tc {id} {}", t["comment"]);
+                }
+                other => panic!("{other}"),
+            }
+        });
+        eprintln!(
+            "mlkem_768_test [{}]: valid {valid}, rejected {rejected}, skipped (seed length) {skipped}",
+            p.name
+        );
+        assert!(valid > 100 && rejected > 10);
+    }
 }
 
 /// ML-KEM-768 encapsulation through the X25519MLKEM768 server (m = the 32
@@ -362,99 +462,189 @@ fn mlkem768_keygen_and_decaps_via_x25519mlkem768() {
 /// length, coefficients not reduced: FIPS 203 §7.2) must be rejected.
 #[test]
 fn mlkem768_encaps_via_x25519mlkem768_server() {
-    let data = load("mlkem_768_encaps_test.json");
-    let (mut valid, mut rejected) = (0, 0);
-    for_each_test(&data, |_, t| {
-        let id = &t["tcId"];
-        let client_share = [hex_field(t, "ek"), hex::decode(X_PEER_PUB).unwrap()].concat();
-        let rng = ScriptedRandom::new([hex_field(t, "m"), hex::decode(X_PRIV).unwrap()].concat());
-        let got = kx::server_exchange(NamedGroup::X25519MLKEM768, &client_share, &rng);
-        match t["result"].as_str().unwrap() {
-            "valid" => {
-                valid += 1;
-                let (share, secret) = got.unwrap();
-                assert_eq!(
-                    hex::encode(&share[..1088]),
-                    t["c"].as_str().unwrap(),
-                    "tc {id}"
-                );
-                assert_eq!(
-                    hex::encode(&share[1088..]),
-                    "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
-                );
-                let expect = [hex_field(t, "K"), hex::decode(X_SHARED).unwrap()].concat();
-                assert_eq!(secret.to_vec(), expect, "tc {id}");
+    for p in common::providers() {
+        let data = load("mlkem_768_encaps_test.json");
+        let (mut valid, mut rejected) = (0, 0);
+        for_each_test(&data, |_, t| {
+            let id = &t["tcId"];
+            let client_share = [hex_field(t, "ek"), hex::decode(X_PEER_PUB).unwrap()].concat();
+            let rng =
+                ScriptedRandom::new([hex_field(t, "m"), hex::decode(X_PRIV).unwrap()].concat());
+            let got = server_exchange(p, NamedGroup::X25519MLKEM768, &client_share, &rng);
+            match t["result"].as_str().unwrap() {
+                "valid" => {
+                    valid += 1;
+                    let (share, secret) = got.unwrap();
+                    assert_eq!(
+                        hex::encode(&share[..1088]),
+                        t["c"].as_str().unwrap(),
+                        "tc {id}"
+                    );
+                    assert_eq!(
+                        hex::encode(&share[1088..]),
+                        "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"
+                    );
+                    let expect = [hex_field(t, "K"), hex::decode(X_SHARED).unwrap()].concat();
+                    assert_eq!(secret.to_vec(), expect, "tc {id}");
+                }
+                "invalid" => {
+                    rejected += 1;
+                    assert_eq!(got.err(), Some(invalid_share()), "tc {id} {}", t["comment"]);
+                    assert_eq!(
+                        rng.remaining(),
+                        64,
+                        "tc {id}: nothing drawn for a bad share"
+                    );
+                }
+                other => panic!("{other}"),
             }
-            "invalid" => {
-                rejected += 1;
-                assert_eq!(got.err(), Some(invalid_share()), "tc {id} {}", t["comment"]);
-                assert_eq!(
-                    rng.remaining(),
-                    64,
-                    "tc {id}: nothing drawn for a bad share"
-                );
-            }
-            other => panic!("{other}"),
-        }
-    });
-    eprintln!("mlkem_768_encaps_test: valid {valid}, rejected {rejected}");
-    assert!(valid > 100 && rejected > 100);
+        });
+        eprintln!(
+            "mlkem_768_encaps_test [{}]: valid {valid}, rejected {rejected}",
+            p.name
+        );
+        assert!(valid > 100 && rejected > 100);
+    }
 }
 
 /// Client and server agree through the hybrid, end to end.
 #[test]
 fn x25519mlkem768_round_trip() {
-    let client_rng = ScriptedRandom::new([vec![1u8; 64], hex::decode(X_PRIV).unwrap()].concat());
-    let kx = KeyExchange::start(NamedGroup::X25519MLKEM768, &client_rng).unwrap();
-    let server_rng =
-        ScriptedRandom::new([vec![2u8; 32], hex::decode(X_PEER_PRIV).unwrap()].concat());
-    let (share, server_secret) =
-        kx::server_exchange(NamedGroup::X25519MLKEM768, kx.public_key(), &server_rng).unwrap();
-    assert_eq!(share.len(), 1088 + 32);
-    let client_secret = kx.complete(&share).unwrap();
-    assert_eq!(client_secret.len(), 64);
-    assert_eq!(*client_secret, *server_secret);
-    assert_eq!(hex::encode(&client_secret[32..]), X_SHARED);
+    for p in common::providers() {
+        let client_rng =
+            ScriptedRandom::new([vec![1u8; 64], hex::decode(X_PRIV).unwrap()].concat());
+        let kx = start(p, NamedGroup::X25519MLKEM768, &client_rng).unwrap();
+        let server_rng =
+            ScriptedRandom::new([vec![2u8; 32], hex::decode(X_PEER_PRIV).unwrap()].concat());
+        let (share, server_secret) =
+            server_exchange(p, NamedGroup::X25519MLKEM768, kx.public_key(), &server_rng).unwrap();
+        assert_eq!(share.len(), 1088 + 32);
+        let client_secret = kx.complete(&share).unwrap();
+        assert_eq!(client_secret.len(), 64);
+        assert_eq!(*client_secret, *server_secret);
+        assert_eq!(hex::encode(&client_secret[32..]), X_SHARED);
+    }
 }
 
 #[test]
 fn nist_shares_in_wrong_forms_are_rejected() {
-    let rng = ScriptedRandom::new(vec![1u8; 32]);
-    let kx = KeyExchange::start(NamedGroup::SECP256R1, &rng).unwrap();
-    let public = kx.public_key().to_vec();
-    assert_eq!(public.len(), 65);
-    assert_eq!(public[0], 4);
-    // Compressed form of a valid point.
-    let mut compressed = vec![2 + (public[64] & 1)];
-    compressed.extend_from_slice(&public[1..33]);
-    for bad in [
-        compressed,
-        vec![0u8],
-        public[..64].to_vec(),
-        [public.clone(), vec![0]].concat(),
-    ] {
-        let kx =
-            KeyExchange::start(NamedGroup::SECP256R1, &ScriptedRandom::new(vec![1u8; 32])).unwrap();
-        assert_eq!(kx.complete(&bad).err(), Some(invalid_share()));
+    for p in common::providers() {
+        let rng = ScriptedRandom::new(vec![1u8; 32]);
+        let kx = start(p, NamedGroup::SECP256R1, &rng).unwrap();
+        let public = kx.public_key().to_vec();
+        assert_eq!(public.len(), 65);
+        assert_eq!(public[0], 4);
+        // Compressed form of a valid point.
+        let mut compressed = vec![2 + (public[64] & 1)];
+        compressed.extend_from_slice(&public[1..33]);
+        for bad in [
+            compressed,
+            vec![0u8],
+            public[..64].to_vec(),
+            [public.clone(), vec![0]].concat(),
+        ] {
+            let kx = start(
+                p,
+                NamedGroup::SECP256R1,
+                &ScriptedRandom::new(vec![1u8; 32]),
+            )
+            .unwrap();
+            assert_eq!(kx.complete(&bad).err(), Some(invalid_share()));
+        }
+        // Off the curve: flip a bit of y.
+        let mut off = public.clone();
+        off[64] ^= 1;
+        let kx = start(
+            p,
+            NamedGroup::SECP256R1,
+            &ScriptedRandom::new(vec![1u8; 32]),
+        )
+        .unwrap();
+        assert_eq!(kx.complete(&off).err(), Some(invalid_share()));
     }
-    // Off the curve: flip a bit of y.
-    let mut off = public.clone();
-    off[64] ^= 1;
-    let kx =
-        KeyExchange::start(NamedGroup::SECP256R1, &ScriptedRandom::new(vec![1u8; 32])).unwrap();
-    assert_eq!(kx.complete(&off).err(), Some(invalid_share()));
 }
 
 #[test]
 fn nist_private_key_is_redrawn_while_out_of_range() {
-    // All-0xff is above the P-256 order; zero is not a valid scalar either.
-    let mut script = vec![0xffu8; 32];
-    script.extend([0u8; 32]);
-    script.extend([1u8; 32]);
-    let rng = ScriptedRandom::new(script);
-    let kx = KeyExchange::start(NamedGroup::SECP256R1, &rng).unwrap();
-    assert_eq!(rng.remaining(), 0);
-    let direct =
-        KeyExchange::start(NamedGroup::SECP256R1, &ScriptedRandom::new(vec![1u8; 32])).unwrap();
-    assert_eq!(kx.public_key(), direct.public_key());
+    for p in common::providers() {
+        // All-0xff is above the P-256 order; zero is not a valid scalar either.
+        let mut script = vec![0xffu8; 32];
+        script.extend([0u8; 32]);
+        script.extend([1u8; 32]);
+        let rng = ScriptedRandom::new(script);
+        let kx = start(p, NamedGroup::SECP256R1, &rng).unwrap();
+        assert_eq!(rng.remaining(), 0);
+        let direct = start(
+            p,
+            NamedGroup::SECP256R1,
+            &ScriptedRandom::new(vec![1u8; 32]),
+        )
+        .unwrap();
+        assert_eq!(kx.public_key(), direct.public_key());
+    }
+}
+
+/// RSASSA-PKCS1-v1_5 (certificate signatures) through each provider's
+/// verifier directly: `sign::verify` takes only TLS 1.3 schemes.
+fn pkcs1(p: &'static CryptoProvider, file: &str, h: DigestAlgorithm) -> Vec<(u64, bool)> {
+    let data = load(file);
+    let mut counts = [0usize; 4];
+    let mut verdicts = Vec::new();
+    for_each_test(&data, |g, t| {
+        let id = t["tcId"].as_u64().unwrap();
+        let spki = hex_field(g, "publicKeyDer");
+        let key = sign::tls_public_key(&spki).unwrap();
+        let ok = p
+            .signatures
+            .verify(
+                &key,
+                SignatureAlgorithm::RsaPkcs1(h),
+                &hex_field(t, "msg"),
+                &hex_field(t, "sig"),
+            )
+            .is_ok();
+        match t["result"].as_str().unwrap() {
+            "valid" => {
+                counts[0] += 1;
+                assert!(ok, "tc {id} {}", t["comment"]);
+            }
+            "invalid" => {
+                counts[1] += 1;
+                assert!(!ok, "tc {id} accepted: {} {:?}", t["comment"], t["flags"]);
+            }
+            // Legacy encodings (e.g. DigestInfo without NULL
+            // parameters): no expectation, but both providers must agree
+            // (`same_verdicts`).
+            "acceptable" => counts[if ok { 2 } else { 3 }] += 1,
+            other => panic!("tc {id}: result {other}"),
+        }
+        verdicts.push((id, ok));
+    });
+    eprintln!(
+        "{file} [{}]: valid/invalid/acceptable accepted/acceptable refused = {counts:?}",
+        p.name
+    );
+    verdicts
+}
+
+#[test]
+fn rsa_pkcs1_2048_sha256() {
+    same_verdicts(|p| {
+        pkcs1(
+            p,
+            "rsa_signature_2048_sha256_test.json",
+            DigestAlgorithm::Sha256,
+        )
+    });
+}
+
+#[test]
+fn rsa_pkcs1_4096_sha512() {
+    same_verdicts(|p| {
+        pkcs1(
+            p,
+            "rsa_signature_4096_sha512_test.json",
+            DigestAlgorithm::Sha512,
+        )
+    });
 }

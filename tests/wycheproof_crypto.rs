@@ -1,8 +1,13 @@
-//! Project Wycheproof vectors through `crypto::aead` and `crypto::hash`.
+//! Project Wycheproof vectors through `crypto::aead` and `crypto::hash`,
+//! for every provider (`common::providers`): each must give the expected
+//! verdict on every vector, so their verdicts are identical.
+
+mod common;
 
 use serde_json::Value;
 use tls13::Error;
-use tls13::crypto::aead::{AeadAlgorithm, AeadKey};
+use tls13::crypto::CryptoProvider;
+use tls13::crypto::aead::AeadAlgorithm;
 use tls13::crypto::hash::HashAlgorithm;
 
 fn load(name: &str) -> Value {
@@ -23,7 +28,11 @@ fn tests(g: &Value) -> impl Iterator<Item = &Value> {
 }
 
 /// Runs the AEAD file; returns (valid checked, invalid checked, skipped).
-fn run_aead(file: &str, pick: impl Fn(u64) -> Option<AeadAlgorithm>) -> (usize, usize, usize) {
+fn run_aead(
+    provider: &CryptoProvider,
+    file: &str,
+    pick: impl Fn(u64) -> Option<AeadAlgorithm>,
+) -> (usize, usize, usize) {
     let v = load(file);
     let (mut valid, mut invalid, mut skipped) = (0, 0, 0);
     for g in groups(&v) {
@@ -47,7 +56,7 @@ fn run_aead(file: &str, pick: impl Fn(u64) -> Option<AeadAlgorithm>) -> (usize, 
                 hx(t, "tag"),
             );
             let nonce: [u8; 12] = iv.as_slice().try_into().unwrap();
-            let key = AeadKey::new(alg, &key).unwrap();
+            let key = provider.aead(alg).unwrap().key(&key).unwrap();
             let mut sealed_input = ct.clone();
             sealed_input.extend_from_slice(&tag);
             let mut buf = sealed_input.clone();
@@ -78,33 +87,39 @@ fn run_aead(file: &str, pick: impl Fn(u64) -> Option<AeadAlgorithm>) -> (usize, 
 
 #[test]
 fn wycheproof_aes_gcm() {
-    let (valid, invalid, skipped) = run_aead("aes_gcm_test.json", |bits| match bits {
-        128 => Some(AeadAlgorithm::Aes128Gcm),
-        256 => Some(AeadAlgorithm::Aes256Gcm),
-        _ => None,
-    });
-    println!(
-        "Wycheproof AES-GCM: {valid} valid, {invalid} invalid checked; {skipped} skipped (IV not 96-bit or AES-192)"
-    );
-    assert_eq!((valid, invalid), (79, 54), "AES-GCM cases checked");
+    for p in common::providers() {
+        let (valid, invalid, skipped) = run_aead(p, "aes_gcm_test.json", |bits| match bits {
+            128 => Some(AeadAlgorithm::Aes128Gcm),
+            256 => Some(AeadAlgorithm::Aes256Gcm),
+            _ => None,
+        });
+        println!(
+            "Wycheproof AES-GCM [{}]: {valid} valid, {invalid} invalid checked; {skipped} skipped (IV not 96-bit or AES-192)",
+            p.name
+        );
+        assert_eq!((valid, invalid), (79, 54), "AES-GCM cases checked");
+    }
 }
 
 #[test]
 fn wycheproof_chacha20_poly1305() {
-    let (valid, invalid, skipped) = run_aead("chacha20_poly1305_test.json", |bits| {
-        (bits == 256).then_some(AeadAlgorithm::ChaCha20Poly1305)
-    });
-    println!(
-        "Wycheproof ChaCha20-Poly1305: {valid} valid, {invalid} invalid checked; {skipped} skipped (nonce not 96-bit)"
-    );
-    assert_eq!(
-        (valid, invalid),
-        (256, 60),
-        "ChaCha20-Poly1305 cases checked"
-    );
+    for p in common::providers() {
+        let (valid, invalid, skipped) = run_aead(p, "chacha20_poly1305_test.json", |bits| {
+            (bits == 256).then_some(AeadAlgorithm::ChaCha20Poly1305)
+        });
+        println!(
+            "Wycheproof ChaCha20-Poly1305 [{}]: {valid} valid, {invalid} invalid checked; {skipped} skipped (nonce not 96-bit)",
+            p.name
+        );
+        assert_eq!(
+            (valid, invalid),
+            (256, 60),
+            "ChaCha20-Poly1305 cases checked"
+        );
+    }
 }
 
-fn run_hkdf(file: &str, alg: HashAlgorithm) -> (usize, usize) {
+fn run_hkdf(file: &str, alg: tls13::crypto::hash::Hash) -> (usize, usize) {
     let v = load(file);
     let (mut valid, mut invalid) = (0, 0);
     for g in groups(&v) {
@@ -144,15 +159,18 @@ fn run_hkdf(file: &str, alg: HashAlgorithm) -> (usize, usize) {
 
 #[test]
 fn wycheproof_hkdf() {
-    let (v256, i256) = run_hkdf("hkdf_sha256_test.json", HashAlgorithm::Sha256);
-    let (v384, i384) = run_hkdf("hkdf_sha384_test.json", HashAlgorithm::Sha384);
-    println!(
-        "Wycheproof HKDF: SHA-256 {v256} valid + {i256} too-long; SHA-384 {v384} valid + {i384} too-long"
-    );
-    assert_eq!((v256, i256, v384, i384), (83, 3, 80, 3));
+    for p in common::providers() {
+        let (v256, i256) = run_hkdf("hkdf_sha256_test.json", p.hash(HashAlgorithm::Sha256));
+        let (v384, i384) = run_hkdf("hkdf_sha384_test.json", p.hash(HashAlgorithm::Sha384));
+        println!(
+            "Wycheproof HKDF [{}]: SHA-256 {v256} valid + {i256} too-long; SHA-384 {v384} valid + {i384} too-long",
+            p.name
+        );
+        assert_eq!((v256, i256, v384, i384), (83, 3, 80, 3));
+    }
 }
 
-fn run_hmac(file: &str, alg: HashAlgorithm) -> (usize, usize) {
+fn run_hmac(file: &str, alg: tls13::crypto::hash::Hash) -> (usize, usize) {
     let v = load(file);
     let (mut full, mut truncated) = (0, 0);
     for g in groups(&v) {
@@ -183,14 +201,17 @@ fn run_hmac(file: &str, alg: HashAlgorithm) -> (usize, usize) {
 
 #[test]
 fn wycheproof_hmac() {
-    let (f256, t256) = run_hmac("hmac_sha256_test.json", HashAlgorithm::Sha256);
-    let (f384, t384) = run_hmac("hmac_sha384_test.json", HashAlgorithm::Sha384);
-    println!(
-        "Wycheproof HMAC: SHA-256 {f256} full-tag + {t256} truncated; SHA-384 {f384} full-tag + {t384} truncated"
-    );
-    assert_eq!(
-        (f256, t256, f384, t384),
-        (87, 87, 87, 87),
-        "HMAC cases checked"
-    );
+    for p in common::providers() {
+        let (f256, t256) = run_hmac("hmac_sha256_test.json", p.hash(HashAlgorithm::Sha256));
+        let (f384, t384) = run_hmac("hmac_sha384_test.json", p.hash(HashAlgorithm::Sha384));
+        println!(
+            "Wycheproof HMAC [{}]: SHA-256 {f256} full-tag + {t256} truncated; SHA-384 {f384} full-tag + {t384} truncated",
+            p.name
+        );
+        assert_eq!(
+            (f256, t256, f384, t384),
+            (87, 87, 87, 87),
+            "HMAC cases checked"
+        );
+    }
 }

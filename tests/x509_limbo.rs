@@ -172,7 +172,14 @@ fn chromium_verify_signed_data() {
             _ => panic!("{f}: SIGNATURE is not a BIT STRING"),
         };
         let result = match contents.split_first() {
-            Some((0, s)) => verify_signed_data(&spki, &alg, &data, s, 1024),
+            Some((0, s)) => verify_signed_data(
+                tls13::crypto::default_provider().signatures,
+                &spki,
+                &alg,
+                &data,
+                s,
+                1024,
+            ),
             _ => Err(SigError::BadSignature),
         };
         println!("{f}: {result:?}");
@@ -193,7 +200,14 @@ fn chromium_verify_signed_data() {
     let blocks = pem::parse(&text).unwrap();
     let spki = &blocks[0].1;
     assert!(matches!(
-        verify_signed_data(spki, &blocks[1].1, b"", b"", 2048),
+        verify_signed_data(
+            tls13::crypto::default_provider().signatures,
+            spki,
+            &blocks[1].1,
+            b"",
+            b"",
+            2048
+        ),
         Err(SigError::WeakKey(_))
     ));
 }

@@ -825,7 +825,7 @@ fn cv_message(context: &[u8], hash: &[u8]) -> Vec<u8> {
 
 fn floor_once(f: &Floor, split: &mut Split) {
     let rng = OsRandom;
-    let hash = HashAlgorithm::Sha256;
+    let hash = HashAlgorithm::Sha256.with_default_provider();
     let kx = split.on(true, || KeyExchange::start(f.group, &rng).unwrap());
     let (share, _secret) = split.on(false, || {
         server_exchange(f.group, kx.public_key(), &rng).unwrap()
@@ -849,8 +849,15 @@ fn floor_once(f: &Floor, split: &mut Split) {
             let msg = cv_message(b"TLS 1.3, server CertificateVerify", h.as_ref());
             verify(certificate_spki(leaf).unwrap(), *scheme, &msg, sig, 2048).unwrap();
             let (tbs, alg, s) = split_cert(leaf);
-            tls13::x509::verify_signed_data(certificate_spki(&f.ca).unwrap(), alg, tbs, s, 2048)
-                .unwrap();
+            tls13::x509::verify_signed_data(
+                tls13::crypto::default_provider().signatures,
+                certificate_spki(&f.ca).unwrap(),
+                alg,
+                tbs,
+                s,
+                2048,
+            )
+            .unwrap();
         }
         f.client.as_ref().map(|(key, scheme, _)| {
             key.sign(
@@ -867,8 +874,15 @@ fn floor_once(f: &Floor, split: &mut Split) {
             let msg = cv_message(b"TLS 1.3, client CertificateVerify", h.as_ref());
             verify(certificate_spki(leaf).unwrap(), *scheme, &msg, sig, 2048).unwrap();
             let (tbs, alg, s) = split_cert(leaf);
-            tls13::x509::verify_signed_data(certificate_spki(&f.ca).unwrap(), alg, tbs, s, 2048)
-                .unwrap();
+            tls13::x509::verify_signed_data(
+                tls13::crypto::default_provider().signatures,
+                certificate_spki(&f.ca).unwrap(),
+                alg,
+                tbs,
+                s,
+                2048,
+            )
+            .unwrap();
         });
     }
 }
@@ -1756,7 +1770,7 @@ fn primitives(pki: &Pki) -> Vec<String> {
     }
     let data = vec![0x16u8; 4096];
     let ours = best_us(|| {
-        HashAlgorithm::Sha256.hash(&data);
+        HashAlgorithm::Sha256.with_default_provider().hash(&data);
     });
     let theirs = provs.map(|prov| {
         let p = base_provider(prov);

@@ -22,7 +22,6 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{HandshakeKind, RootCertStore, SupportedCipherSuite};
 use tls13::certgen::KeyType;
 use tls13::config::ClientAuth;
-use tls13::crypto::sign::SigningKey;
 use tls13::unstable::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use tls13::{
     ClientConfig, ClientConnection, CloseKind, Connection, Event, Negotiated, PinnedCertVerifier,
@@ -91,6 +90,8 @@ struct Case {
     tickets: bool,
     /// The server accepts 0-RTT and the client offers it when resuming.
     early_data: bool,
+    /// Our crypto provider.
+    our_provider: &'static tls13::crypto::CryptoProvider,
 }
 
 impl Default for Case {
@@ -106,6 +107,7 @@ impl Default for Case {
             client_auth: false,
             tickets: false,
             early_data: false,
+            our_provider: tls13::crypto::default_provider(),
         }
     }
 }
@@ -390,6 +392,7 @@ fn our_client_configs(case: &Case, c: &Certs) -> (Arc<rustls::ServerConfig>, Arc
     }
 
     let mut b = ClientConfig::builder(Arc::new(PinnedCertVerifier::new(c.server.leaf.clone())))
+        .provider(case.our_provider)
         .suites(&case.our_suites)
         .groups(&case.our_groups)
         .alpn_protocols(&case.our_alpn)
@@ -398,7 +401,7 @@ fn our_client_configs(case: &Case, c: &Certs) -> (Arc<rustls::ServerConfig>, Arc
     if case.client_auth {
         b = b.client_auth_cert(
             vec![c.client.leaf.clone()],
-            SigningKey::from_der(&c.client.key).unwrap(),
+            case.our_provider.load_private_key(&c.client.key).unwrap(),
         );
     }
     (Arc::new(sc), Arc::new(b.build().unwrap()))
@@ -438,8 +441,9 @@ fn our_server_configs(case: &Case, c: &Certs) -> (Arc<rustls::ClientConfig>, Arc
 
     let mut b = ServerConfig::builder_with_single_cert(
         vec![c.server.leaf.clone()],
-        SigningKey::from_der(&c.server.key).unwrap(),
+        case.our_provider.load_private_key(&c.server.key).unwrap(),
     )
+    .provider(case.our_provider)
     .suites(&case.our_suites)
     .groups(&case.our_groups)
     .alpn_protocols(&case.our_alpn)
@@ -498,13 +502,23 @@ fn check_agreement(
 // ---------- suites × groups ----------
 
 /// Every suite with every group, each a handshake pinned to that pair, a
-/// round trip and a clean close.
+/// round trip and a clean close, with each of our crypto providers.
 fn matrix(make: fn(&Case, &Certs) -> Pair) {
     let c = certs();
     let mut failures = Vec::new();
-    for suite in SUITES {
-        for group in GROUPS {
+    let mut providers = vec![tls13::crypto::rustcrypto::provider()];
+    match tls13::crypto::graviola::provider() {
+        Some(p) => providers.push(p),
+        None => println!("SKIPPED: graviola provider (this CPU lacks what it needs)"),
+    }
+    for (our_provider, suite, group) in providers
+        .iter()
+        .flat_map(|p| SUITES.map(|s| (*p, s)))
+        .flat_map(|(p, s)| GROUPS.map(|g| (p, s, g)))
+    {
+        {
             let case = Case {
+                our_provider,
                 our_suites: vec![suite],
                 our_groups: vec![group],
                 their_suites: vec![suite],
@@ -518,7 +532,7 @@ fn matrix(make: fn(&Case, &Certs) -> Pair) {
                 .and_then(|()| pair.exchange(b"ping from tls13", b"pong from rustls"))
                 .and_then(|()| pair.close());
             if let Err(e) = r {
-                failures.push(format!("{suite:?} × {group:?}: {e}"));
+                failures.push(format!("{} {suite:?} × {group:?}: {e}", our_provider.name));
             }
         }
     }

@@ -456,7 +456,8 @@ impl Core {
         self.negotiated.suite = Some(suite.suite);
     }
 
-    fn suite(&self) -> Result<SuiteParams, Error> {
+    /// The negotiated suite.
+    pub fn suite(&self) -> Result<SuiteParams, Error> {
         self.suite
             .ok_or(Error::Internal("keys installed before the suite is known"))
     }

@@ -1,10 +1,8 @@
-//! The three TLS 1.3 AEADs, sealing and opening in place.
+//! The three TLS 1.3 AEADs, sealing and opening in place: the
+//! identifiers, their limits, and the provider trait.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
-
-use aes_gcm::aead::array::Array;
-use aes_gcm::{AeadInOut, Aes128Gcm, Aes256Gcm, KeyInit};
-use chacha20poly1305::ChaCha20Poly1305;
 
 use crate::error::Error;
 
@@ -58,35 +56,148 @@ impl AeadAlgorithm {
     }
 }
 
-enum Keyed {
-    Aes128Gcm(Aes128Gcm),
-    Aes256Gcm(Aes256Gcm),
-    ChaCha20Poly1305(ChaCha20Poly1305),
+/// An AEAD as a provider implements it (the provider seam; see
+/// [`crate::crypto::CryptoProvider`]).
+pub trait AeadFactory: Send + Sync {
+    /// Which AEAD this is.
+    fn algorithm(&self) -> AeadAlgorithm;
+    /// A cipher keyed with `key` (exactly `algorithm().key_len()` bytes;
+    /// another length is an error), usually
+    /// [`KeyedCipher::boxed`]. Implementations wipe the key schedule when
+    /// the cipher is dropped.
+    fn key(&self, key: &[u8]) -> Result<KeyedCipher, Error>;
 }
 
-/// A keyed AEAD instance. The key schedule is zeroized by the ciphers'
-/// own `zeroize` support on drop.
+/// A keyed AEAD of a provider: the one dynamic call per record.
+pub trait AeadCipher: Send + Sync {
+    /// Encrypts `buf` in place and returns the tag.
+    fn seal(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], Error>;
+
+    /// Decrypts `buf` in place if `tag` authenticates it; otherwise
+    /// `Err(Error::DecryptFailed)` (then `buf` is unspecified). The tag is
+    /// compared in constant time.
+    fn open(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), Error>;
+}
+
+/// A keyed cipher as a provider hands it over: the built-in providers'
+/// are held inline, so that a key change allocates nothing and a record
+/// costs no dynamic call; an embedder's is boxed.
+pub struct KeyedCipher(Keyed);
+
+// Large on purpose: inline, a key change allocates nothing.
+#[allow(clippy::large_enum_variant)]
+enum Keyed {
+    RustCrypto(super::rustcrypto::aead::Keyed),
+    #[cfg(all(
+        feature = "graviola",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    Graviola(super::graviola::aead::Keyed),
+    Boxed(Box<dyn AeadCipher>),
+}
+
+impl KeyedCipher {
+    /// An embedder's cipher.
+    pub fn boxed(cipher: Box<dyn AeadCipher>) -> Self {
+        Self(Keyed::Boxed(cipher))
+    }
+
+    pub(crate) fn rustcrypto(cipher: super::rustcrypto::aead::Keyed) -> Self {
+        Self(Keyed::RustCrypto(cipher))
+    }
+
+    #[cfg(all(
+        feature = "graviola",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    pub(crate) fn graviola(cipher: super::graviola::aead::Keyed) -> Self {
+        Self(Keyed::Graviola(cipher))
+    }
+}
+
+/// An AEAD of a provider: a copyable handle that compares and prints as
+/// its [`AeadAlgorithm`].
+#[derive(Clone, Copy)]
+pub struct Aead(&'static dyn AeadFactory);
+
+impl Aead {
+    /// The handle of a provider's implementation.
+    pub const fn new(factory: &'static dyn AeadFactory) -> Self {
+        Self(factory)
+    }
+
+    /// Which AEAD this is.
+    pub fn algorithm(self) -> AeadAlgorithm {
+        self.0.algorithm()
+    }
+
+    /// Key length in bytes.
+    pub fn key_len(self) -> usize {
+        self.algorithm().key_len()
+    }
+
+    /// See [`AeadAlgorithm::confidentiality_limit`].
+    pub fn confidentiality_limit(self) -> u64 {
+        self.algorithm().confidentiality_limit()
+    }
+
+    /// See [`AeadAlgorithm::integrity_limit`].
+    pub fn integrity_limit(self) -> u64 {
+        self.algorithm().integrity_limit()
+    }
+
+    /// Keys it; `key` must be `algorithm().key_len()` bytes.
+    pub fn key(self, key: &[u8]) -> Result<AeadKey, Error> {
+        if key.len() != self.algorithm().key_len() {
+            return Err(Error::Internal("AEAD key of the wrong length"));
+        }
+        Ok(AeadKey {
+            alg: self.algorithm(),
+            cipher: self.0.key(key)?,
+        })
+    }
+}
+
+impl PartialEq for Aead {
+    fn eq(&self, other: &Self) -> bool {
+        self.algorithm() == other.algorithm()
+    }
+}
+
+impl Eq for Aead {}
+
+impl core::fmt::Debug for Aead {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(&self.algorithm(), f)
+    }
+}
+
+/// A keyed AEAD instance.
 pub struct AeadKey {
     alg: AeadAlgorithm,
-    keyed: Keyed,
+    cipher: KeyedCipher,
 }
 
 impl AeadKey {
-    /// Keys `alg`; `key` must be `alg.key_len()` bytes.
+    /// Keys `alg` as the default provider implements it
+    /// ([`crate::crypto::default_provider`]); `key` must be
+    /// `alg.key_len()` bytes.
     pub fn new(alg: AeadAlgorithm, key: &[u8]) -> Result<Self, Error> {
-        let bad_len = |_| Error::Internal("AEAD key of the wrong length");
-        let keyed = match alg {
-            AeadAlgorithm::Aes128Gcm => {
-                Keyed::Aes128Gcm(Aes128Gcm::new_from_slice(key).map_err(bad_len)?)
-            }
-            AeadAlgorithm::Aes256Gcm => {
-                Keyed::Aes256Gcm(Aes256Gcm::new_from_slice(key).map_err(bad_len)?)
-            }
-            AeadAlgorithm::ChaCha20Poly1305 => {
-                Keyed::ChaCha20Poly1305(ChaCha20Poly1305::new_from_slice(key).map_err(bad_len)?)
-            }
-        };
-        Ok(Self { alg, keyed })
+        super::default_provider()
+            .aead(alg)
+            .ok_or(Error::Internal("AEAD missing from the default provider"))?
+            .key(key)
     }
 
     /// The algorithm.
@@ -122,33 +233,15 @@ impl AeadKey {
             Ok([0; TAG_LEN])
         }
         #[cfg(not(feature = "fuzzing"))]
-        self.seal_real(nonce, aad, buf)
-    }
-
-    // Unused in fuzzing mode, kept compiled so that both modes type-check.
-    #[cfg_attr(feature = "fuzzing", allow(dead_code))]
-    fn seal_real(
-        &self,
-        nonce: &[u8; NONCE_LEN],
-        aad: &[u8],
-        buf: &mut [u8],
-    ) -> Result<[u8; TAG_LEN], Error> {
-        let nonce = Array::from(*nonce);
-        let msg = buf.into();
-        // The ciphers only fail for inputs beyond 2^36 bytes, far above any record.
-        let too_long = |_| Error::Internal("AEAD input too long");
-        let tag = match &self.keyed {
-            Keyed::Aes128Gcm(c) => c
-                .encrypt_inout_detached(&nonce, aad, msg)
-                .map_err(too_long)?,
-            Keyed::Aes256Gcm(c) => c
-                .encrypt_inout_detached(&nonce, aad, msg)
-                .map_err(too_long)?,
-            Keyed::ChaCha20Poly1305(c) => c
-                .encrypt_inout_detached(&nonce, aad, msg)
-                .map_err(too_long)?,
-        };
-        Ok(tag.into())
+        match &self.cipher.0 {
+            Keyed::RustCrypto(c) => c.seal(nonce, aad, buf),
+            #[cfg(all(
+                feature = "graviola",
+                any(target_arch = "x86_64", target_arch = "aarch64")
+            ))]
+            Keyed::Graviola(c) => c.seal(nonce, aad, buf),
+            Keyed::Boxed(c) => c.seal(nonce, aad, buf),
+        }
     }
 
     /// Decrypts `buf` (ciphertext followed by tag) in place and returns the
@@ -162,39 +255,28 @@ impl AeadKey {
     ) -> Result<usize, Error> {
         let ct_len = buf.len().checked_sub(TAG_LEN).ok_or(Error::DecryptFailed)?;
         let (ct, tag) = buf.split_at_mut(ct_len);
+        let tag: &[u8; TAG_LEN] = (&*tag).try_into().map_err(|_| Error::DecryptFailed)?;
         // INSECURE fuzzing mode (crypto module docs): the identity with an
         // all-zero tag, which is still checked so that the bad_record_mac
         // paths stay reachable.
         #[cfg(feature = "fuzzing")]
         {
-            let _ = (nonce, aad, ct);
+            let _ = (nonce, aad, &ct);
             if tag.iter().any(|b| *b != 0) {
                 return Err(Error::DecryptFailed);
             }
         }
         #[cfg(not(feature = "fuzzing"))]
-        self.open_real(nonce, aad, ct, tag)?;
+        match &self.cipher.0 {
+            Keyed::RustCrypto(c) => c.open(nonce, aad, ct, tag)?,
+            #[cfg(all(
+                feature = "graviola",
+                any(target_arch = "x86_64", target_arch = "aarch64")
+            ))]
+            Keyed::Graviola(c) => c.open(nonce, aad, ct, tag)?,
+            Keyed::Boxed(c) => c.open(nonce, aad, ct, tag)?,
+        }
         Ok(ct_len)
-    }
-
-    #[cfg_attr(feature = "fuzzing", allow(dead_code))]
-    fn open_real(
-        &self,
-        nonce: &[u8; NONCE_LEN],
-        aad: &[u8],
-        ct: &mut [u8],
-        tag: &[u8],
-    ) -> Result<(), Error> {
-        let tag = Array::try_from(tag).map_err(|_| Error::DecryptFailed)?;
-        let nonce = Array::from(*nonce);
-        let ct = ct.into();
-        // The crates compare tags in constant time.
-        let ok = match &self.keyed {
-            Keyed::Aes128Gcm(c) => c.decrypt_inout_detached(&nonce, aad, ct, &tag),
-            Keyed::Aes256Gcm(c) => c.decrypt_inout_detached(&nonce, aad, ct, &tag),
-            Keyed::ChaCha20Poly1305(c) => c.decrypt_inout_detached(&nonce, aad, ct, &tag),
-        };
-        ok.map_err(|_| Error::DecryptFailed)
     }
 }
 

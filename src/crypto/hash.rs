@@ -1,8 +1,10 @@
-//! SHA-256/384, HMAC and HKDF (RFC 5869) for the two TLS 1.3 hash functions.
+//! SHA-256/384, HMAC and HKDF (RFC 5869) for the two TLS 1.3 hash
+//! functions: the identifiers, the provider trait, and HKDF over it.
 
-use hmac::{EagerHash, Hmac, KeyInit, Mac};
-use sha2::{Digest, Sha256, Sha384};
-use zeroize::Zeroize;
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+use zeroize::{Zeroize, Zeroizing};
 
 /// The hash function of a cipher suite.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -69,43 +71,87 @@ impl HashAlgorithm {
         }
     }
 
+    /// This algorithm as implemented by the default provider
+    /// ([`crate::crypto::default_provider`]).
+    pub fn with_default_provider(self) -> Hash {
+        super::default_provider().hash(self)
+    }
+}
+
+/// A hash function as a provider implements it (the provider seam; see
+/// [`crate::crypto::CryptoProvider`]). HMAC is asked for in one call so
+/// that an implementation keeps its state on the stack; HKDF is built on
+/// it by [`Hash`](struct@Hash), identically for every provider.
+pub trait HashFunction: Send + Sync {
+    /// Which function this is.
+    fn algorithm(&self) -> HashAlgorithm;
+    /// The digest of `data`.
+    fn hash(&self, data: &[u8]) -> Output;
+    /// A fresh incremental state, usually [`HashContext::boxed`].
+    fn start(&self) -> HashContext;
+    /// HMAC (RFC 2104) with `key` over the concatenation of `parts`. The
+    /// output may be a secret: implementations wipe their temporaries.
+    fn hmac(&self, key: &[u8], parts: &[&[u8]]) -> Output;
+}
+
+/// A running hash of a [`HashFunction`].
+pub trait HashState: Send + Sync {
+    /// Absorbs `data`.
+    fn update(&mut self, data: &[u8]);
+    /// The hash of everything absorbed so far; the state goes on.
+    fn current(&self) -> Output;
+    /// An independent copy of the state.
+    fn fork(&self) -> Box<dyn HashState>;
+}
+
+/// A hash function of a provider: a copyable handle that compares and
+/// prints as its [`HashAlgorithm`].
+#[derive(Clone, Copy)]
+pub struct Hash(&'static dyn HashFunction);
+
+impl Hash {
+    /// The handle of a provider's implementation.
+    pub const fn new(function: &'static dyn HashFunction) -> Self {
+        Self(function)
+    }
+
+    /// Which function this is.
+    pub fn algorithm(self) -> HashAlgorithm {
+        self.0.algorithm()
+    }
+
+    /// Digest length in bytes.
+    pub fn output_len(self) -> usize {
+        self.algorithm().output_len()
+    }
+
     /// Hash of `data`.
     pub fn hash(self, data: &[u8]) -> Output {
-        let mut ctx = self.start();
-        ctx.update(data);
-        ctx.current()
+        self.0.hash(data)
     }
 
     /// A fresh incremental context.
     pub fn start(self) -> HashContext {
-        HashContext {
-            state: match self {
-                Self::Sha256 => HashState::Sha256(Sha256::new()),
-                Self::Sha384 => HashState::Sha384(Sha384::new()),
-            },
-        }
+        self.0.start()
     }
 
     /// HMAC over the concatenation of `parts`.
     pub fn hmac(self, key: &[u8], parts: &[&[u8]]) -> Output {
-        let mut mac = HmacState::new(self, key);
-        for part in parts {
-            mac.update(part);
-        }
-        mac.finish()
+        self.0.hmac(key, parts)
     }
 
-    /// HKDF-Extract(salt, ikm) (RFC 5869 §2.2). An empty salt means a
-    /// string of `output_len` zeros, as RFC 5869 says.
+    /// HKDF-Extract(salt, ikm) (RFC 5869 §2.2): HMAC(salt, ikm). An empty
+    /// salt means a string of `output_len` zeros, as RFC 5869 says (HMAC
+    /// pads a short key with zeros to the block size, so both give the
+    /// same PRK; the zeros are passed to make the default explicit).
     pub fn hkdf_extract(self, salt: &[u8], ikm: &[u8]) -> Output {
-        // HMAC pads a short key with zeros to the block size, so an empty
-        // salt and HashLen zeros give the same PRK; passing `None` makes
-        // the RFC 5869 default explicit anyway.
-        let salt = if salt.is_empty() { None } else { Some(salt) };
-        match self {
-            Self::Sha256 => extract_with::<Sha256>(salt, ikm),
-            Self::Sha384 => extract_with::<Sha384>(salt, ikm),
-        }
+        let zeros = [0u8; 48];
+        let salt = if salt.is_empty() {
+            zeros.get(..self.output_len()).unwrap_or(&zeros)
+        } else {
+            salt
+        };
+        self.hmac(salt, &[ikm])
     }
 
     /// HKDF-Expand(prk, info, out.len()) (RFC 5869 §2.3), with `info`
@@ -122,19 +168,35 @@ impl HashAlgorithm {
             out.len() <= self.max_expand_len(),
             "HKDF-Expand output longer than 255 * HashLen"
         );
+        // More parts than fit the stack list below are joined once.
+        const MAX_INFO_PARTS: usize = 12;
+        let joined: Option<Zeroizing<Vec<u8>>> =
+            (info.len() > MAX_INFO_PARTS).then(|| Zeroizing::new(info.concat()));
+        let joined_parts: [&[u8]; 1] = [joined.as_deref().map_or(&[][..], |v| v.as_slice())];
+        let info = if joined.is_some() {
+            &joined_parts[..]
+        } else {
+            info
+        };
         // T(0) = empty; T(i) = HMAC(PRK, T(i-1) | info | i); OKM = T(1) | T(2) | ...
-        // Written over `hmac` rather than the `hkdf` crate so that a PRK
-        // shorter than HashLen is accepted like RFC 5869's HMAC accepts it.
+        // A PRK shorter than HashLen is accepted like RFC 5869's HMAC
+        // accepts it.
         let mut prev = Output::empty();
         for (i, chunk) in out.chunks_mut(self.output_len()).enumerate() {
-            let mut mac = HmacState::new(self, prk);
-            mac.update(prev.as_ref());
-            for part in info {
-                mac.update(part);
-            }
             // i < 255 by the assertion above, so the counter 1..=255 fits.
-            mac.update(&[(i as u8).wrapping_add(1)]);
-            let block = mac.finish();
+            let counter = [(i as u8).wrapping_add(1)];
+            let mut parts: [&[u8]; MAX_INFO_PARTS + 2] = [&[]; MAX_INFO_PARTS + 2];
+            let mut n = 0;
+            for part in core::iter::once(prev.as_ref())
+                .chain(info.iter().copied())
+                .chain(core::iter::once(&counter[..]))
+            {
+                if let Some(slot) = parts.get_mut(n) {
+                    *slot = part;
+                    n = n.saturating_add(1);
+                }
+            }
+            let block = self.hmac(prk, parts.get(..n).unwrap_or_default());
             for (dst, src) in chunk.iter_mut().zip(block.as_ref()) {
                 *dst = *src;
             }
@@ -148,95 +210,77 @@ impl HashAlgorithm {
     }
 }
 
-/// A running HMAC for either hash.
-enum HmacState {
-    Sha256(Hmac<Sha256>),
-    Sha384(Hmac<Sha384>),
-}
-
-impl HmacState {
-    fn new(alg: HashAlgorithm, key: &[u8]) -> Self {
-        match alg {
-            HashAlgorithm::Sha256 => Self::Sha256(keyed(key)),
-            HashAlgorithm::Sha384 => Self::Sha384(keyed(key)),
-        }
-    }
-
-    fn update(&mut self, data: &[u8]) {
-        match self {
-            Self::Sha256(m) => Mac::update(m, data),
-            Self::Sha384(m) => Mac::update(m, data),
-        }
-    }
-
-    fn finish(self) -> Output {
-        match self {
-            Self::Sha256(m) => wipe_into_output(m.finalize().into_bytes().as_mut_slice()),
-            Self::Sha384(m) => wipe_into_output(m.finalize().into_bytes().as_mut_slice()),
-        }
+impl PartialEq for Hash {
+    fn eq(&self, other: &Self) -> bool {
+        self.algorithm() == other.algorithm()
     }
 }
 
-/// Copies a tag that may be a secret (HKDF output) into an [`Output`] and
-/// wipes the crate's temporary.
-fn wipe_into_output(bytes: &mut [u8]) -> Output {
-    let out = Output::new(bytes);
-    bytes.zeroize();
-    out
-}
+impl Eq for Hash {}
 
-fn keyed<D: EagerHash>(key: &[u8]) -> Hmac<D>
-where
-    Hmac<D>: KeyInit,
-{
-    match <Hmac<D> as KeyInit>::new_from_slice(key) {
-        Ok(mac) => mac,
-        // HMAC's key is variable-length: `new_from_slice` cannot fail.
-        Err(_) => unreachable!("HMAC accepts keys of every length"),
+impl core::fmt::Debug for Hash {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(&self.algorithm(), f)
     }
 }
 
-fn extract_with<D>(salt: Option<&[u8]>, ikm: &[u8]) -> Output
-where
-    D: EagerHash,
-    Hmac<D>: hkdf::HmacImpl,
-{
-    let (mut prk, _) = hkdf::Hkdf::<D>::extract(salt, ikm);
-    wipe_into_output(prk.as_mut_slice())
-}
-
-#[derive(Clone)]
-enum HashState {
-    Sha256(Sha256),
-    Sha384(Sha384),
-}
-
-/// An incremental hash whose running value can be read without ending it.
+/// An incremental hash whose running value can be read without ending
+/// it. The built-in providers' states are held inline (no allocation per
+/// transcript); an embedder's is boxed.
 #[derive(Clone)]
 pub struct HashContext {
-    state: HashState,
+    alg: HashAlgorithm,
+    state: State,
+}
+
+// Large on purpose: inline, a transcript allocates nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone)]
+enum State {
+    RustCrypto(super::rustcrypto::hash::State),
+    Boxed(BoxedState),
+}
+
+struct BoxedState(Box<dyn HashState>);
+
+impl Clone for BoxedState {
+    fn clone(&self) -> Self {
+        Self(self.0.fork())
+    }
 }
 
 impl HashContext {
+    /// An embedder's running hash of `alg`.
+    pub fn boxed(alg: HashAlgorithm, state: Box<dyn HashState>) -> Self {
+        Self {
+            alg,
+            state: State::Boxed(BoxedState(state)),
+        }
+    }
+
+    pub(crate) fn rustcrypto(alg: HashAlgorithm, state: super::rustcrypto::hash::State) -> Self {
+        Self {
+            alg,
+            state: State::RustCrypto(state),
+        }
+    }
+
     /// The algorithm.
     pub fn algorithm(&self) -> HashAlgorithm {
-        match self.state {
-            HashState::Sha256(_) => HashAlgorithm::Sha256,
-            HashState::Sha384(_) => HashAlgorithm::Sha384,
-        }
+        self.alg
     }
     /// Absorbs `data`.
     pub fn update(&mut self, data: &[u8]) {
         match &mut self.state {
-            HashState::Sha256(h) => Digest::update(h, data),
-            HashState::Sha384(h) => Digest::update(h, data),
+            State::RustCrypto(s) => s.update(data),
+            State::Boxed(s) => s.0.update(data),
         }
     }
     /// The hash of everything absorbed so far; the context goes on.
     pub fn current(&self) -> Output {
         match &self.state {
-            HashState::Sha256(h) => Output::new(&h.clone().finalize()),
-            HashState::Sha384(h) => Output::new(&h.clone().finalize()),
+            State::RustCrypto(s) => s.current(),
+            State::Boxed(s) => s.0.current(),
         }
     }
 }
@@ -257,18 +301,25 @@ mod tests {
 
     #[test]
     fn fips_180_abc() {
-        assert_eq!(hex::encode(HashAlgorithm::Sha256.hash(b"abc")), ABC_256);
-        assert_eq!(hex::encode(HashAlgorithm::Sha384.hash(b"abc")), ABC_384);
+        assert_eq!(
+            hex::encode(HashAlgorithm::Sha256.with_default_provider().hash(b"abc")),
+            ABC_256
+        );
+        assert_eq!(
+            hex::encode(HashAlgorithm::Sha384.with_default_provider().hash(b"abc")),
+            ABC_384
+        );
     }
 
     #[test]
     fn context_current_does_not_end_the_hash() {
-        for (alg, want) in [
+        for (id, want) in [
             (HashAlgorithm::Sha256, ABC_256),
             (HashAlgorithm::Sha384, ABC_384),
         ] {
+            let alg = id.with_default_provider();
             let mut ctx = alg.start();
-            assert_eq!(ctx.algorithm(), alg);
+            assert_eq!(ctx.algorithm(), id);
             ctx.update(b"a");
             let partial = ctx.current();
             assert_eq!(partial.as_ref(), alg.hash(b"a").as_ref());
@@ -280,7 +331,8 @@ mod tests {
 
     #[test]
     fn empty_salt_is_hash_len_zeros() {
-        for alg in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+        for id in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+            let alg = id.with_default_provider();
             let zeros = [0u8; 48];
             assert_eq!(
                 alg.hkdf_extract(&[], b"ikm").as_ref(),
@@ -292,7 +344,7 @@ mod tests {
 
     #[test]
     fn hmac_parts_concatenate() {
-        let alg = HashAlgorithm::Sha256;
+        let alg = HashAlgorithm::Sha256.with_default_provider();
         assert_eq!(
             alg.hmac(b"k", &[b"ab", b"", b"c"]).as_ref(),
             alg.hmac(b"k", &[b"abc"]).as_ref()
@@ -304,7 +356,9 @@ mod tests {
         // RFC 5869 asks for a PRK of at least HashLen but HMAC takes any
         // key; we must not panic on a short one.
         let mut out = [0u8; 40];
-        HashAlgorithm::Sha256.hkdf_expand(b"short", &[b"info"], &mut out);
+        HashAlgorithm::Sha256
+            .with_default_provider()
+            .hkdf_expand(b"short", &[b"info"], &mut out);
         assert_ne!(out, [0u8; 40]);
     }
 }

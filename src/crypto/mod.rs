@@ -1,6 +1,23 @@
-//! The seam to the RustCrypto crates: hashes, HMAC/HKDF, AEADs, key
-//! exchange groups, signatures, key loading, and the injected randomness.
-//! Nothing here knows about TLS messages.
+//! The provider seam: hashes, HMAC/HKDF, AEADs, key exchange groups,
+//! signatures, key loading, and the injected randomness. Nothing here
+//! knows about TLS messages.
+//!
+//! A [`CryptoProvider`] says how each operation is done; a config holds
+//! one. The built-in providers:
+//!
+//! - [`rustcrypto`] (the default): the RustCrypto crates, `no_std` +
+//!   `alloc`, every random byte from the config's [`SecureRandom`], so a
+//!   handshake replays exactly under a scripted source.
+//! - `graviola` (feature `graviola`): formally verified assembly through
+//!   Rust's `asm!` (no C compiler), several times faster. It needs x86_64
+//!   with AES-NI, PCLMULQDQ, BMI1, ADX, AVX and AVX2, or aarch64 with the
+//!   NEON, AES, PMULL and SHA-2 extensions; on another CPU
+//!   [`default_provider`] falls back to RustCrypto and logs it. What
+//!   differs: ECDSA signing uses hedged nonces (RFC 6979 with added
+//!   randomness) and RSA-PSS salts drawn from the operating system
+//!   rather than from the config's source, so those CertificateVerify
+//!   signatures are not replayable; it needs `std`. Key exchange draws
+//!   the same bytes as RustCrypto's.
 //!
 //! # The `fuzzing` feature: NO SECURITY
 //!
@@ -24,11 +41,17 @@
 //! another crate of a build cannot switch it on by enabling the feature.
 
 pub mod aead;
+#[cfg(feature = "graviola")]
+pub mod graviola;
 pub mod hash;
 pub mod kx;
 pub mod pem;
+mod provider;
+pub mod rustcrypto;
 pub mod sign;
 pub mod suites;
+
+pub use provider::{CryptoProvider, default_provider};
 
 use crate::error::Error;
 

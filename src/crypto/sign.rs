@@ -1,17 +1,16 @@
 //! Signatures for CertificateVerify (RFC 9846 §4.5.2): loading private
 //! keys, choosing a scheme, signing, and verifying with a
-//! SubjectPublicKeyInfo.
+//! SubjectPublicKeyInfo. The arithmetic is a provider's (the
+//! [`KeySigner`], [`KeyLoader`] and [`SignatureVerifier`] traits); parsing
+//! keys, matching schemes to keys and the RSA size floor are done here,
+//! once for every provider, so that every provider refuses the same keys.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use der::{Decode, Reader, SliceReader, Tag, TagNumber};
-use ecdsa::signature::{Signer, Verifier};
+use p256::pkcs8::ObjectIdentifier;
 use p256::pkcs8::spki::SubjectPublicKeyInfoRef;
-use p256::pkcs8::{EncodePublicKey, ObjectIdentifier, PrivateKeyInfoRef};
-use rsa::pkcs1::DecodeRsaPrivateKey;
-use rsa::traits::PublicKeyParts;
-use sha2::Digest;
 use zeroize::Zeroizing;
 
 use super::SecureRandom;
@@ -45,31 +44,15 @@ pub enum KeyKind {
     Rsa(usize),
 }
 
-/// A private key that signs CertificateVerify messages. Key material is
-/// zeroized on drop by the underlying crates.
-pub struct SigningKey {
-    inner: KeyInner,
-    /// The DER SubjectPublicKeyInfo, computed once at load time.
-    spki: Vec<u8>,
-}
-
-enum KeyInner {
-    P256(p256::ecdsa::SigningKey),
-    P384(p384::ecdsa::SigningKey),
-    Ed25519(ed25519_dalek::SigningKey),
-    Rsa {
-        key: Box<rsa::PrivateKey>,
-        /// Secret key for the blinding generator (see [`PssRng`]).
-        blinding_key: Zeroizing<[u8; 32]>,
-    },
-}
-
 // Object identifiers (RFC 5480, RFC 8410, RFC 8017).
-const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const OID_SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-const OID_SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
-const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
-const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+pub(crate) const OID_EC_PUBLIC_KEY: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+pub(crate) const OID_SECP256R1: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+pub(crate) const OID_SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+pub(crate) const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+pub(crate) const OID_RSA_ENCRYPTION: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 
 const ECDSA_P256_SCHEMES: &[SignatureScheme] = &[SignatureScheme::ECDSA_SECP256R1_SHA256];
 const ECDSA_P384_SCHEMES: &[SignatureScheme] = &[SignatureScheme::ECDSA_SECP384R1_SHA384];
@@ -80,97 +63,96 @@ const RSA_SCHEMES: &[SignatureScheme] = &[
     SignatureScheme::RSA_PSS_RSAE_SHA512,
 ];
 
-fn bad_key(what: &str) -> Error {
+impl KeyKind {
+    /// The TLS 1.3 schemes a key of this kind can produce, best first.
+    pub fn schemes(self) -> &'static [SignatureScheme] {
+        match self {
+            Self::EcdsaP256 => ECDSA_P256_SCHEMES,
+            Self::EcdsaP384 => ECDSA_P384_SCHEMES,
+            Self::Ed25519 => ED25519_SCHEMES,
+            Self::Rsa(_) => RSA_SCHEMES,
+        }
+    }
+}
+
+pub(crate) fn bad_key(what: &str) -> Error {
     Error::BadConfig(alloc::format!("private key: {what}"))
 }
 
+/// A private key as a provider (or an HSM) holds it (the provider seam;
+/// see [`crate::crypto::CryptoProvider`]).
+pub trait KeySigner: Send + Sync {
+    /// What the key is.
+    fn kind(&self) -> KeyKind;
+
+    /// The DER SubjectPublicKeyInfo of the public half.
+    fn public_key_spki(&self) -> &[u8];
+
+    /// Signs `message` with `scheme`, one of `kind().schemes()` (checked
+    /// by the caller). ECDSA signatures are DER `Ecdsa-Sig-Value`s; RSA
+    /// is RSASSA-PSS with MGF1 of the same hash and a salt as long as the
+    /// hash (RFC 9846 §4.3.3). A signer that needs randomness (the PSS
+    /// salt) should draw it from `rng`, so that a scripted source replays
+    /// a handshake; one that cannot says so in its documentation.
+    fn sign(
+        &self,
+        scheme: SignatureScheme,
+        message: &[u8],
+        rng: &dyn SecureRandom,
+    ) -> Result<Vec<u8>, Error>;
+
+    /// Signs an X.509 TBSCertificate for `certgen` (ECDSA P-256/SHA-256,
+    /// P-384/SHA-384, Ed25519, RSA PKCS#1 v1.5/SHA-256). Optional.
+    fn sign_x509(&self, tbs: &[u8]) -> Result<Vec<u8>, Error> {
+        let _ = tbs;
+        Err(Error::SigningFailed(
+            "this key cannot sign certificates".into(),
+        ))
+    }
+}
+
+/// Loads private keys: PKCS#8 (any supported key type), SEC1 (EC) or
+/// PKCS#1 (RSA) DER. An unsupported or malformed key is `BadConfig`
+/// naming the problem.
+pub trait KeyLoader: Send + Sync {
+    /// Parses `der`.
+    fn load(&self, der: &[u8]) -> Result<Box<dyn KeySigner>, Error>;
+}
+
+/// A private key that signs CertificateVerify messages. Key material is
+/// zeroized on drop by the provider.
+pub struct SigningKey {
+    signer: Box<dyn KeySigner>,
+}
+
 impl SigningKey {
-    /// Parses a DER private key: PKCS#8 (any of our key types), SEC1
-    /// (EC), or PKCS#1 (RSA).
+    /// Parses a DER private key with the default provider
+    /// ([`crate::crypto::default_provider`]): PKCS#8 (any of our key
+    /// types), SEC1 (EC), or PKCS#1 (RSA).
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
-        let inner = if let Ok(info) = PrivateKeyInfoRef::try_from(der) {
-            let oid = info.algorithm.oid;
-            if oid == OID_EC_PUBLIC_KEY {
-                match info.algorithm.parameters_oid() {
-                    Ok(c) if c == OID_SECP256R1 => KeyInner::P256(
-                        p256::SecretKey::try_from(info)
-                            .map_err(|_| bad_key("invalid P-256 PKCS#8 key"))?
-                            .into(),
-                    ),
-                    Ok(c) if c == OID_SECP384R1 => KeyInner::P384(
-                        p384::SecretKey::try_from(info)
-                            .map_err(|_| bad_key("invalid P-384 PKCS#8 key"))?
-                            .into(),
-                    ),
-                    _ => return Err(bad_key("unsupported elliptic curve")),
-                }
-            } else if oid == OID_ED25519 {
-                KeyInner::Ed25519(
-                    ed25519_dalek::SigningKey::try_from(info)
-                        .map_err(|_| bad_key("invalid Ed25519 PKCS#8 key"))?,
-                )
-            } else if oid == OID_RSA_ENCRYPTION {
-                let key = rsa::PrivateKey::try_from(info)
-                    .map_err(|_| bad_key("invalid RSA PKCS#8 key"))?;
-                rsa_inner(key, der)
-            } else {
-                return Err(bad_key("unsupported PKCS#8 algorithm"));
-            }
-        } else if let Ok(sk) = p256::SecretKey::from_sec1_der(der) {
-            KeyInner::P256(sk.into())
-        } else if let Ok(sk) = p384::SecretKey::from_sec1_der(der) {
-            KeyInner::P384(sk.into())
-        } else if let Ok(key) = rsa::PrivateKey::from_pkcs1_der(der) {
-            rsa_inner(key, der)
-        } else {
-            return Err(bad_key("not a PKCS#8, SEC1 or PKCS#1 key we support"));
-        };
-        let spki = match &inner {
-            KeyInner::P256(k) => k.verifying_key().to_public_key_der(),
-            KeyInner::P384(k) => k.verifying_key().to_public_key_der(),
-            KeyInner::Ed25519(k) => k.verifying_key().to_public_key_der(),
-            KeyInner::Rsa { key, .. } => key.as_public_key().to_public_key_der(),
-        }
-        .map_err(|_| bad_key("cannot encode the public key"))?
-        .into_vec();
-        Ok(Self { inner, spki })
+        super::default_provider().load_private_key(der)
+    }
+
+    /// A key held elsewhere: an HSM, a remote signer, a provider of the
+    /// embedder's.
+    pub fn from_signer(signer: Box<dyn KeySigner>) -> Self {
+        Self { signer }
     }
 
     /// Parses the first private key in PEM text (`PRIVATE KEY`,
-    /// `EC PRIVATE KEY`, `RSA PRIVATE KEY`).
+    /// `EC PRIVATE KEY`, `RSA PRIVATE KEY`) with the default provider.
     pub fn from_pem(pem: &str) -> Result<Self, Error> {
-        let blocks = super::pem::parse(pem)?;
-        let der = blocks
-            .into_iter()
-            .find(|(label, _)| {
-                matches!(
-                    label.as_str(),
-                    "PRIVATE KEY" | "EC PRIVATE KEY" | "RSA PRIVATE KEY"
-                )
-            })
-            .map(|(_, der)| Zeroizing::new(der))
-            .ok_or_else(|| bad_key("no PRIVATE KEY block in the PEM text"))?;
-        Self::from_der(&der)
+        Self::from_der(&private_key_der_from_pem(pem)?)
     }
 
     /// What the key is.
     pub fn kind(&self) -> KeyKind {
-        match &self.inner {
-            KeyInner::P256(_) => KeyKind::EcdsaP256,
-            KeyInner::P384(_) => KeyKind::EcdsaP384,
-            KeyInner::Ed25519(_) => KeyKind::Ed25519,
-            KeyInner::Rsa { key, .. } => KeyKind::Rsa(key.n().bit_width() as usize),
-        }
+        self.signer.kind()
     }
 
     /// The schemes this key can produce, best first.
     pub fn schemes(&self) -> &'static [SignatureScheme] {
-        match &self.inner {
-            KeyInner::P256(_) => ECDSA_P256_SCHEMES,
-            KeyInner::P384(_) => ECDSA_P384_SCHEMES,
-            KeyInner::Ed25519(_) => ED25519_SCHEMES,
-            KeyInner::Rsa { .. } => RSA_SCHEMES,
-        }
+        self.kind().schemes()
     }
 
     /// The first of our schemes (in our order) that the peer offered.
@@ -179,15 +161,10 @@ impl SigningKey {
     }
 
     /// Signs `message` with `scheme` (which must be in `schemes()`).
-    /// RSA-PSS draws its salt (hash-length bytes) from `rng` and nothing
-    /// else; ECDSA uses RFC 6979 deterministic nonces; Ed25519 is
-    /// deterministic. So `rng` is touched only for RSA, exactly once.
-    ///
-    /// RSA blinding needs more randomness than the salt; it comes from a
-    /// generator keyed with a secret derived from the private key and fed
-    /// the drawn salt and the message hash (in the spirit of RFC 6979),
-    /// so it is unpredictable to an attacker, yet a replay that scripts
-    /// the salt needs to script nothing else.
+    /// With the built-in providers: RSA-PSS draws its salt (hash-length
+    /// bytes) from `rng`; Ed25519 is deterministic; ECDSA uses RFC 6979
+    /// deterministic nonces with RustCrypto and hedged nonces from the
+    /// operating system with graviola (see [`crate::crypto`]).
     pub fn sign(
         &self,
         scheme: SignatureScheme,
@@ -200,38 +177,12 @@ impl SigningKey {
                 self.kind()
             )));
         }
-        let failed = |what: &str| Error::SigningFailed(what.into());
-        match &self.inner {
-            KeyInner::P256(k) => {
-                let sig: p256::ecdsa::DerSignature =
-                    k.try_sign(message).map_err(|_| failed("ECDSA P-256"))?;
-                Ok(sig.as_bytes().to_vec())
-            }
-            KeyInner::P384(k) => {
-                let sig: p384::ecdsa::DerSignature =
-                    k.try_sign(message).map_err(|_| failed("ECDSA P-384"))?;
-                Ok(sig.as_bytes().to_vec())
-            }
-            KeyInner::Ed25519(k) => Ok(k.sign(message).to_bytes().to_vec()),
-            KeyInner::Rsa { key, blinding_key } => match scheme {
-                SignatureScheme::RSA_PSS_RSAE_SHA256 => {
-                    pss_sign::<sha2::Sha256>(key, blinding_key, message, rng)
-                }
-                SignatureScheme::RSA_PSS_RSAE_SHA384 => {
-                    pss_sign::<sha2::Sha384>(key, blinding_key, message, rng)
-                }
-                SignatureScheme::RSA_PSS_RSAE_SHA512 => {
-                    pss_sign::<sha2::Sha512>(key, blinding_key, message, rng)
-                }
-                // Unreachable: `schemes()` was checked above.
-                _ => Err(Error::Internal("RSA scheme outside RSA_SCHEMES")),
-            },
-        }
+        self.signer.sign(scheme, message, rng)
     }
 
     /// The DER SubjectPublicKeyInfo of the public half.
     pub fn public_key_spki(&self) -> Vec<u8> {
-        self.spki.clone()
+        self.signer.public_key_spki().to_vec()
     }
 
     /// Whether the DER SubjectPublicKeyInfo `spki` (e.g. a certificate's)
@@ -239,201 +190,106 @@ impl SigningKey {
     /// against exactly that key. Besides the same encoding, an EC point
     /// given compressed (RFC 5480 §2.2 allows it) is the same key.
     pub fn matches_spki(&self, spki: &[u8]) -> bool {
-        if spki == self.spki.as_slice() {
-            return true;
-        }
-        let Ok(info) = SubjectPublicKeyInfoRef::try_from(spki) else {
-            return false;
-        };
-        let curve = info.algorithm.parameters_oid().ok();
-        let Some(point) = info.subject_public_key.as_bytes() else {
-            return false;
-        };
-        if info.algorithm.oid != OID_EC_PUBLIC_KEY {
-            return false;
-        }
-        match &self.inner {
-            KeyInner::P256(k) if curve == Some(OID_SECP256R1) => {
-                p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
-                    .is_ok_and(|v| v == *k.verifying_key())
-            }
-            KeyInner::P384(k) if curve == Some(OID_SECP384R1) => {
-                p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
-                    .is_ok_and(|v| v == *k.verifying_key())
-            }
-            _ => false,
-        }
+        let own = self.signer.public_key_spki();
+        spki == own || super::rustcrypto::sign::same_ec_key(own, spki)
     }
 
-    /// Signs a certificate's TBSCertificate for `certgen`: ECDSA P-256
-    /// with SHA-256, P-384 with SHA-384 (DER signatures), Ed25519, RSA
-    /// with PKCS#1 v1.5 and SHA-256 (sha256WithRSAEncryption, RFC 8017
-    /// §8.2) — the algorithms X.509 tooling accepts everywhere. Draws no
-    /// randomness.
+    /// Signs a certificate's TBSCertificate for `certgen` (see
+    /// [`KeySigner::sign_x509`]).
     pub(crate) fn sign_x509(&self, tbs: &[u8]) -> Result<Vec<u8>, Error> {
-        match &self.inner {
-            KeyInner::P256(_) => self.sign(SignatureScheme::ECDSA_SECP256R1_SHA256, tbs, &NoRandom),
-            KeyInner::P384(_) => self.sign(SignatureScheme::ECDSA_SECP384R1_SHA384, tbs, &NoRandom),
-            KeyInner::Ed25519(_) => self.sign(SignatureScheme::ED25519, tbs, &NoRandom),
-            KeyInner::Rsa { key, blinding_key } => pkcs1v15_sha256_sign(key, blinding_key, tbs),
-        }
+        self.signer.sign_x509(tbs)
     }
 }
 
-/// For deterministic signatures: a random source that must never be used.
-struct NoRandom;
-
-impl SecureRandom for NoRandom {
-    fn fill(&self, _: &mut [u8]) -> Result<(), Error> {
-        Err(Error::Internal("deterministic signature drew randomness"))
+impl core::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "SigningKey({:?})", self.kind())
     }
 }
 
-/// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 8017 §8.2.1, EMSA §9.2). Used only
-/// for certificates we generate, never in the handshake (RFC 9846 §4.3.3
-/// forbids PKCS#1 v1.5 in CertificateVerify).
-fn pkcs1v15_sha256_sign(
-    key: &rsa::PrivateKey,
-    blinding_key: &[u8; 32],
-    message: &[u8],
-) -> Result<Vec<u8>, Error> {
-    // RFC 8017 §9.2 note 1: DigestInfo prefix for SHA-256.
-    const PREFIX: [u8; 19] = [
-        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
-        0x05, 0x00, 0x04, 0x20,
-    ];
-    let hash = sha2::Sha256::digest(message);
-    let k = key.size();
-    let t_len = PREFIX.len().saturating_add(hash.len());
-    let ps_len = k
-        .checked_sub(t_len.saturating_add(3))
-        .filter(|l| *l >= 8)
-        .ok_or_else(|| Error::SigningFailed("RSA key too short for PKCS#1 v1.5".into()))?;
-    let mut em = Vec::with_capacity(k);
-    em.extend_from_slice(&[0x00, 0x01]);
-    em.resize(ps_len.saturating_add(2), 0xff);
-    em.push(0x00);
-    em.extend_from_slice(&PREFIX);
-    em.extend_from_slice(&hash);
-    let m = rsa::BoxedUint::from_be_slice(&em, key.n_bits_precision())
-        .map_err(|_| Error::SigningFailed("PKCS#1 v1.5 encoding".into()))?;
-    let mut blind = PssRng::new(&[], &hash, blinding_key);
-    let s = rsa::hazmat::rsa_decrypt_and_check(key, Some(&mut blind), &m)
-        .map_err(|e| Error::SigningFailed(alloc::format!("RSA: {e}")))?;
-    // I2OSP to exactly k octets: the value is below n, so the extra
-    // leading octets of the fixed-precision encoding are zero.
-    let bytes = s.to_be_bytes();
-    let skip = bytes.len().saturating_sub(k);
-    let mut out = Vec::with_capacity(k);
-    out.resize(k.saturating_sub(bytes.len()), 0);
-    out.extend(bytes.iter().skip(skip));
-    Ok(out)
+/// The DER of the first private key block in PEM text.
+pub(crate) fn private_key_der_from_pem(pem: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let blocks = super::pem::parse(pem)?;
+    blocks
+        .into_iter()
+        .find(|(label, _)| {
+            matches!(
+                label.as_str(),
+                "PRIVATE KEY" | "EC PRIVATE KEY" | "RSA PRIVATE KEY"
+            )
+        })
+        .map(|(_, der)| Zeroizing::new(der))
+        .ok_or_else(|| bad_key("no PRIVATE KEY block in the PEM text"))
 }
 
-fn rsa_inner(key: rsa::PrivateKey, der: &[u8]) -> KeyInner {
-    let mut h = sha2::Sha256::new();
-    h.update(b"tls13 rsa blinding key\0");
-    h.update(der);
-    let mut blinding_key = Zeroizing::new([0u8; 32]);
-    blinding_key.copy_from_slice(&h.finalize());
-    KeyInner::Rsa {
-        key: Box::new(key),
-        blinding_key,
-    }
+/// A public key, parsed and checked here (structure, named curve, point
+/// on the curve, RSA size) before a provider sees it.
+#[derive(Clone, Copy, Debug)]
+pub enum PublicKeyRef<'a> {
+    /// RSA: the DER `RSAPublicKey` (RFC 8017 A.1.1) and the modulus size.
+    Rsa {
+        /// `RSAPublicKey ::= SEQUENCE { modulus, publicExponent }`.
+        pkcs1_der: &'a [u8],
+        /// The modulus size in bits.
+        bits: usize,
+    },
+    /// ECDSA on P-256: the uncompressed point (65 bytes).
+    EcdsaP256(&'a [u8]),
+    /// ECDSA on P-384: the uncompressed point (97 bytes).
+    EcdsaP384(&'a [u8]),
+    /// Ed25519: the 32-byte key.
+    Ed25519(&'a [u8; 32]),
 }
 
-fn pss_sign<D>(
-    key: &rsa::PrivateKey,
-    blinding_key: &[u8; 32],
-    message: &[u8],
-    rng: &dyn SecureRandom,
-) -> Result<Vec<u8>, Error>
-where
-    D: Digest + sha2::digest::FixedOutputReset,
-{
-    let hash = D::digest(message);
-    // RFC 9846 §4.3.3: salt length equals the digest length.
-    let mut salt = Zeroizing::new(alloc::vec![0u8; hash.len()]);
-    rng.fill(&mut salt)?;
-    let mut pss_rng = PssRng::new(&salt, &hash, blinding_key);
-    key.sign_with_rng(&mut pss_rng, rsa::Pss::<D>::new(), &hash)
-        .map_err(|e| Error::SigningFailed(alloc::format!("RSA-PSS: {e}")))
+/// The hash of a signature algorithm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DigestAlgorithm {
+    /// SHA-256
+    Sha256,
+    /// SHA-384
+    Sha384,
+    /// SHA-512
+    Sha512,
 }
 
-/// The RNG handed to the `rsa` crate when signing: it yields the salt we
-/// drew from the injected source first (the crate draws the salt before
-/// anything else), then blinding bytes from HMAC-SHA256 keyed with a
-/// secret derived from the private key, over the salt, the message hash
-/// and a block counter.
-struct PssRng<'a> {
-    salt: &'a [u8],
-    salt_used: usize,
-    hash: &'a [u8],
-    key: &'a [u8; 32],
-    counter: u32,
-    block: Zeroizing<[u8; 32]>,
-    block_used: usize,
+/// A signature algorithm, as both TLS schemes and X.509
+/// AlgorithmIdentifiers resolve to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureAlgorithm {
+    /// RSASSA-PKCS1-v1_5 (RFC 8017 §8.2; certificates only).
+    RsaPkcs1(DigestAlgorithm),
+    /// RSASSA-PSS with MGF1 of the same hash and a salt as long as the
+    /// hash (RFC 8017 §8.1, RFC 9846 §4.3.3).
+    RsaPss(DigestAlgorithm),
+    /// ECDSA with a DER `Ecdsa-Sig-Value` (the curve is the key's).
+    Ecdsa(DigestAlgorithm),
+    /// Ed25519 (RFC 8032), verified strictly: canonical encodings only.
+    Ed25519,
 }
 
-impl<'a> PssRng<'a> {
-    fn new(salt: &'a [u8], hash: &'a [u8], key: &'a [u8; 32]) -> Self {
-        Self {
-            salt,
-            salt_used: 0,
-            hash,
-            key,
-            counter: 0,
-            block: Zeroizing::new([0; 32]),
-            block_used: 32,
-        }
-    }
-
-    fn next_byte(&mut self) -> u8 {
-        if let Some(b) = self.salt.get(self.salt_used) {
-            self.salt_used = self.salt_used.saturating_add(1);
-            return *b;
-        }
-        if self.block_used >= self.block.len() {
-            let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(self.key)
-                .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-            hmac::Mac::update(&mut mac, self.salt);
-            hmac::Mac::update(&mut mac, self.hash);
-            hmac::Mac::update(&mut mac, &self.counter.to_be_bytes());
-            self.block
-                .copy_from_slice(&hmac::Mac::finalize(mac).into_bytes());
-            self.counter = self.counter.wrapping_add(1);
-            self.block_used = 0;
-        }
-        let b = self.block.get(self.block_used).copied().unwrap_or(0);
-        self.block_used = self.block_used.saturating_add(1);
-        b
-    }
+/// Why a provider did not accept a signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerifyFailure {
+    /// The key is not usable (a provider may check more than the parse).
+    InvalidKey,
+    /// The signature is malformed or does not verify.
+    BadSignature,
 }
 
-impl rsa::rand_core::TryRng for PssRng<'_> {
-    type Error = core::convert::Infallible;
-
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        for b in dst {
-            *b = self.next_byte();
-        }
-        Ok(())
-    }
+/// Signature verification of a provider (the provider seam; see
+/// [`crate::crypto::CryptoProvider`]). `verify` is called only with
+/// key/algorithm pairs that fit (RSA with the RSA algorithms, each curve
+/// with ECDSA, Ed25519 with Ed25519).
+pub trait SignatureVerifier: Send + Sync {
+    /// Verifies `signature` over `message`.
+    fn verify(
+        &self,
+        key: &PublicKeyRef<'_>,
+        alg: SignatureAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), VerifyFailure>;
 }
-
-impl rsa::rand_core::TryCryptoRng for PssRng<'_> {}
 
 /// Why a signature was not accepted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -450,13 +306,8 @@ pub enum VerifyError {
 }
 
 /// Verifies `signature` over `message` with the key in the DER
-/// SubjectPublicKeyInfo `spki`, for one of [`SUPPORTED_SCHEMES`]. ECDSA
-/// signatures are DER `Ecdsa-Sig-Value`s (RFC 9846 §4.3.3). RSA keys
-/// below `min_rsa_bits` are refused before any arithmetic.
-///
-/// With the INSECURE test-only `fuzzing` feature (see [`crate::crypto`]) a
-/// signature that does not verify is accepted; key and scheme errors
-/// still are errors.
+/// SubjectPublicKeyInfo `spki`, for one of [`SUPPORTED_SCHEMES`], with the
+/// default provider. See [`verify_with`].
 pub fn verify(
     spki: &[u8],
     scheme: SignatureScheme,
@@ -464,7 +315,34 @@ pub fn verify(
     signature: &[u8],
     min_rsa_bits: usize,
 ) -> Result<(), VerifyError> {
-    let result = verify_signature(spki, scheme, message, signature, min_rsa_bits);
+    verify_with(
+        super::default_provider().signatures,
+        spki,
+        scheme,
+        message,
+        signature,
+        min_rsa_bits,
+    )
+}
+
+/// Verifies `signature` over `message` with the key in the DER
+/// SubjectPublicKeyInfo `spki`, for one of [`SUPPORTED_SCHEMES`], with a
+/// provider's verifier. ECDSA signatures are DER `Ecdsa-Sig-Value`s (RFC
+/// 9846 §4.3.3). RSA keys below `min_rsa_bits` are refused before any
+/// arithmetic.
+///
+/// With the INSECURE test-only `fuzzing` feature (see [`crate::crypto`]) a
+/// signature that does not verify is accepted; key and scheme errors
+/// still are errors.
+pub fn verify_with(
+    verifier: &dyn SignatureVerifier,
+    spki: &[u8],
+    scheme: SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+    min_rsa_bits: usize,
+) -> Result<(), VerifyError> {
+    let result = verify_signature(verifier, spki, scheme, message, signature, min_rsa_bits);
     #[cfg(feature = "fuzzing")]
     let result = match result {
         Err(VerifyError::BadSignature) => Ok(()),
@@ -474,80 +352,94 @@ pub fn verify(
 }
 
 fn verify_signature(
+    verifier: &dyn SignatureVerifier,
     spki: &[u8],
     scheme: SignatureScheme,
     message: &[u8],
     signature: &[u8],
     min_rsa_bits: usize,
 ) -> Result<(), VerifyError> {
-    use VerifyError::{BadSignature, SchemeMismatch, UnsupportedKey};
+    use DigestAlgorithm::{Sha256, Sha384, Sha512};
+    use VerifyError::{SchemeMismatch, UnsupportedKey};
+    let key = tls_public_key(spki)?;
+    let alg = match (key, scheme) {
+        (PublicKeyRef::EcdsaP256(_), SignatureScheme::ECDSA_SECP256R1_SHA256) => {
+            SignatureAlgorithm::Ecdsa(Sha256)
+        }
+        (PublicKeyRef::EcdsaP384(_), SignatureScheme::ECDSA_SECP384R1_SHA384) => {
+            SignatureAlgorithm::Ecdsa(Sha384)
+        }
+        (PublicKeyRef::Ed25519(_), SignatureScheme::ED25519) => SignatureAlgorithm::Ed25519,
+        (PublicKeyRef::Rsa { bits, .. }, _) if bits < min_rsa_bits => {
+            return Err(VerifyError::RsaKeyTooSmall(bits, min_rsa_bits));
+        }
+        // RFC 9846 §4.3.3: MGF1 with the same hash, salt length = hash length.
+        (PublicKeyRef::Rsa { .. }, SignatureScheme::RSA_PSS_RSAE_SHA256) => {
+            SignatureAlgorithm::RsaPss(Sha256)
+        }
+        (PublicKeyRef::Rsa { .. }, SignatureScheme::RSA_PSS_RSAE_SHA384) => {
+            SignatureAlgorithm::RsaPss(Sha384)
+        }
+        (PublicKeyRef::Rsa { .. }, SignatureScheme::RSA_PSS_RSAE_SHA512) => {
+            SignatureAlgorithm::RsaPss(Sha512)
+        }
+        _ => return Err(SchemeMismatch),
+    };
+    verifier
+        .verify(&key, alg, message, signature)
+        .map_err(|e| match e {
+            VerifyFailure::InvalidKey => UnsupportedKey,
+            VerifyFailure::BadSignature => VerifyError::BadSignature,
+        })
+}
+
+/// The key of a SubjectPublicKeyInfo as TLS takes it: RSA
+/// (`rsaEncryption`, NULL parameters), ECDSA on P-256/P-384 (uncompressed
+/// points only, as the Web PKI uses them), Ed25519 (RFC 8410 §3: parameters
+/// absent). Only the structure is checked here; that a point is on its
+/// curve is the provider's check when it verifies.
+pub fn tls_public_key(spki: &[u8]) -> Result<PublicKeyRef<'_>, VerifyError> {
+    use VerifyError::UnsupportedKey;
     let info = SubjectPublicKeyInfoRef::try_from(spki).map_err(|_| UnsupportedKey)?;
     let oid = info.algorithm.oid;
+    let key = info.subject_public_key.as_bytes().ok_or(UnsupportedKey)?;
     if oid == OID_EC_PUBLIC_KEY {
         let curve = info
             .algorithm
             .parameters_oid()
             .map_err(|_| UnsupportedKey)?;
-        let point = info.subject_public_key.as_bytes().ok_or(UnsupportedKey)?;
-        match (curve, scheme) {
-            (c, SignatureScheme::ECDSA_SECP256R1_SHA256) if c == OID_SECP256R1 => {
-                let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
-                    .map_err(|_| UnsupportedKey)?;
-                let sig = p256::ecdsa::Signature::from_der(signature).map_err(|_| BadSignature)?;
-                vk.verify(message, &sig).map_err(|_| BadSignature)
-            }
-            (c, SignatureScheme::ECDSA_SECP384R1_SHA384) if c == OID_SECP384R1 => {
-                let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
-                    .map_err(|_| UnsupportedKey)?;
-                let sig = p384::ecdsa::Signature::from_der(signature).map_err(|_| BadSignature)?;
-                vk.verify(message, &sig).map_err(|_| BadSignature)
-            }
-            (c, _) if c == OID_SECP256R1 || c == OID_SECP384R1 => Err(SchemeMismatch),
-            _ => Err(UnsupportedKey),
+        let len = if curve == OID_SECP256R1 {
+            65
+        } else if curve == OID_SECP384R1 {
+            97
+        } else {
+            return Err(UnsupportedKey);
+        };
+        if key.len() != len || key.first() != Some(&4) {
+            return Err(UnsupportedKey);
         }
+        Ok(if len == 65 {
+            PublicKeyRef::EcdsaP256(key)
+        } else {
+            PublicKeyRef::EcdsaP384(key)
+        })
     } else if oid == OID_ED25519 {
-        if scheme != SignatureScheme::ED25519 {
-            return Err(SchemeMismatch);
-        }
-        // RFC 8410 §3: the parameters must be absent.
         if info.algorithm.parameters.is_some() {
             return Err(UnsupportedKey);
         }
-        let raw: &[u8; 32] = info
-            .subject_public_key
-            .as_bytes()
-            .and_then(|b| b.try_into().ok())
-            .ok_or(UnsupportedKey)?;
-        let vk = ed25519_dalek::VerifyingKey::from_bytes(raw).map_err(|_| UnsupportedKey)?;
-        let sig = ed25519_dalek::Signature::from_slice(signature).map_err(|_| BadSignature)?;
-        // `verify_strict` also refuses small-order keys and non-canonical
-        // R, which the TLS use never needs.
-        vk.verify_strict(message, &sig).map_err(|_| BadSignature)
+        Ok(PublicKeyRef::Ed25519(
+            key.try_into().map_err(|_| UnsupportedKey)?,
+        ))
     } else if oid == OID_RSA_ENCRYPTION {
-        let bits = spki_rsa_bits(spki).ok_or(UnsupportedKey)?;
-        if bits < min_rsa_bits {
-            return Err(VerifyError::RsaKeyTooSmall(bits, min_rsa_bits));
+        // RFC 3279 §2.3.1: the parameters are NULL.
+        if info.algorithm.parameters.is_none_or(|p| !p.is_null()) {
+            return Err(UnsupportedKey);
         }
-        let key = rsa::PublicKey::try_from(info).map_err(|_| UnsupportedKey)?;
-        // RFC 9846 §4.3.3: MGF1 with the same hash, salt length = hash length.
-        match scheme {
-            SignatureScheme::RSA_PSS_RSAE_SHA256 => {
-                let h = sha2::Sha256::digest(message);
-                key.verify(rsa::Pss::<sha2::Sha256>::new(), &h, signature)
-                    .map_err(|_| BadSignature)
-            }
-            SignatureScheme::RSA_PSS_RSAE_SHA384 => {
-                let h = sha2::Sha384::digest(message);
-                key.verify(rsa::Pss::<sha2::Sha384>::new(), &h, signature)
-                    .map_err(|_| BadSignature)
-            }
-            SignatureScheme::RSA_PSS_RSAE_SHA512 => {
-                let h = sha2::Sha512::digest(message);
-                key.verify(rsa::Pss::<sha2::Sha512>::new(), &h, signature)
-                    .map_err(|_| BadSignature)
-            }
-            _ => Err(SchemeMismatch),
-        }
+        let bits = rsa_modulus_bits(key).ok_or(UnsupportedKey)?;
+        Ok(PublicKeyRef::Rsa {
+            pkcs1_der: key,
+            bits,
+        })
     } else {
         Err(UnsupportedKey)
     }
@@ -560,7 +452,16 @@ pub fn spki_rsa_bits(spki: &[u8]) -> Option<usize> {
     if info.algorithm.oid != OID_RSA_ENCRYPTION {
         return None;
     }
-    let key = rsa::pkcs1::RsaPublicKeyRef::from_der(info.subject_public_key.as_bytes()?).ok()?;
+    rsa_modulus_bits(info.subject_public_key.as_bytes()?)
+}
+
+/// The modulus size in bits of a DER `RSAPublicKey`, which must parse
+/// with a positive modulus and exponent.
+pub(crate) fn rsa_modulus_bits(pkcs1_der: &[u8]) -> Option<usize> {
+    let key = rsa::pkcs1::RsaPublicKeyRef::from_der(pkcs1_der).ok()?;
+    if key.public_exponent.as_bytes().iter().all(|b| *b == 0) {
+        return None;
+    }
     let n = key.modulus.as_bytes();
     // `UintRef` strips the leading zero octet; count from the first set bit.
     let first = n.iter().position(|b| *b != 0)?;
@@ -720,7 +621,7 @@ mod tests {
 
     impl ForTest for rsa::PrivateKey {
         fn from_pkcs8_der_for_test(der: &[u8]) -> Self {
-            Self::try_from(PrivateKeyInfoRef::try_from(der).unwrap()).unwrap()
+            Self::try_from(p256::pkcs8::PrivateKeyInfoRef::try_from(der).unwrap()).unwrap()
         }
     }
 

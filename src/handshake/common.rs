@@ -7,7 +7,7 @@ use subtle::ConstantTimeEq;
 
 use crate::codec::{Codec, StackBytes};
 use crate::conn::core::Core;
-use crate::crypto::hash::{HashAlgorithm, Output};
+use crate::crypto::hash::{Hash, Output};
 use crate::error::{Error, InvalidMessage, PeerMisbehaved};
 use crate::key_schedule::{self, MasterSchedule};
 use crate::msgs::enums::ExtensionType;
@@ -102,7 +102,7 @@ pub fn encode_our_certificate(
 /// length is public (the negotiated hash's), so the early return leaks
 /// nothing.
 pub fn check_finished(
-    hash: HashAlgorithm,
+    hash: Hash,
     base_key: &[u8],
     transcript_hash: &[u8],
     received: &[u8],
@@ -124,7 +124,7 @@ pub fn check_finished(
 /// truncated before the binders, with any HelloRetryRequest exchange
 /// before it).
 pub fn psk_binder(
-    hash: HashAlgorithm,
+    hash: Hash,
     psk: &[u8],
     external: bool,
     transcript_hash: &[u8],
@@ -228,7 +228,11 @@ pub fn raw_public_key(entry: &[u8]) -> Result<&[u8], Error> {
 /// Checks the peer's CertificateVerify (§4.5.2): the signature over
 /// `context` and the transcript so far, by the key of the first entry of
 /// `chain` (that entry is the key itself under a raw public key, RFC 7250).
+// The verifier and RSA floor come from the config, the rest from the
+// connection's state: grouping them would only move the list elsewhere.
+#[allow(clippy::too_many_arguments)]
 pub fn verify_certificate_verify(
+    verifier: &dyn crate::crypto::sign::SignatureVerifier,
     chain: &[Vec<u8>],
     raw_public_key_type: bool,
     context: &[u8],
@@ -247,7 +251,7 @@ pub fn verify_certificate_verify(
     };
     let th = transcript.current()?;
     let content = signed_content(context, th.as_ref());
-    crate::crypto::sign::verify(spki, scheme, &content, signature, min_rsa_bits)
+    crate::crypto::sign::verify_with(verifier, spki, scheme, &content, signature, min_rsa_bits)
         .map_err(super::client::verify_error)
 }
 
@@ -278,13 +282,8 @@ pub fn application_secrets(
 }
 
 /// The hash of the negotiated suite, for post-handshake messages.
-pub fn negotiated_hash(core: &Core) -> Result<HashAlgorithm, Error> {
-    Ok(core
-        .negotiated
-        .suite
-        .and_then(crate::crypto::suites::lookup)
-        .ok_or(Error::Internal("no suite after the handshake"))?
-        .hash)
+pub fn negotiated_hash(core: &Core) -> Result<Hash, Error> {
+    Ok(core.suite()?.hash)
 }
 
 /// The received raw public key of a Certificate message (RFC 9846

@@ -4,11 +4,12 @@
 
 use alloc::vec::Vec;
 
-use crate::crypto::hash::{HashAlgorithm, HashContext, Output};
+use crate::crypto::hash::{Hash, HashContext, Output};
 use crate::error::Error;
 use crate::msgs::enums::HandshakeType;
 
 /// The transcript.
+#[allow(clippy::large_enum_variant)] // the running hash inline, as it was
 #[derive(Clone)]
 pub enum Transcript {
     /// Hash not chosen yet: raw messages.
@@ -43,7 +44,7 @@ impl Transcript {
     }
 
     /// Chooses the hash; buffered bytes are hashed now.
-    pub fn start_hash(&mut self, alg: HashAlgorithm) {
+    pub fn start_hash(&mut self, alg: Hash) {
         if let Self::Buffering(b) = self {
             let mut h = alg.start();
             h.update(b);
@@ -53,7 +54,7 @@ impl Transcript {
 
     /// After a HelloRetryRequest (§4.1): the first ClientHello (buffered
     /// so far) is replaced by `message_hash(Hash(ClientHello1))`.
-    pub fn start_hash_after_retry(&mut self, alg: HashAlgorithm) {
+    pub fn start_hash_after_retry(&mut self, alg: Hash) {
         let ch1_hash = match self {
             Self::Buffering(b) => alg.hash(b),
             Self::Hashing(h) => h.current(),
@@ -68,14 +69,14 @@ impl Transcript {
     /// Hash(everything so far ‖ `extra`) under `alg`, without adding
     /// `extra`: the PSK binder transcript (§4.3.11.2). `None` when a
     /// running hash uses another algorithm.
-    pub fn hash_with(&self, alg: HashAlgorithm, extra: &[u8]) -> Option<Output> {
+    pub fn hash_with(&self, alg: Hash, extra: &[u8]) -> Option<Output> {
         let mut h = match self {
             Self::Buffering(b) => {
                 let mut h = alg.start();
                 h.update(b);
                 h
             }
-            Self::Hashing(h) if h.algorithm() == alg => h.clone(),
+            Self::Hashing(h) if h.algorithm() == alg.algorithm() => h.clone(),
             Self::Hashing(_) => return None,
         };
         h.update(extra);

@@ -9,7 +9,7 @@ use alloc::string::String;
 use zeroize::Zeroizing;
 
 use crate::crypto::aead::NONCE_LEN;
-use crate::crypto::hash::{HashAlgorithm, Output};
+use crate::crypto::hash::{Hash, Output};
 use crate::crypto::suites::SuiteParams;
 use crate::error::Error;
 
@@ -37,13 +37,7 @@ fn hkdf_label_too_long() -> ! {
 /// cannot express them. Every caller in this crate passes constant labels
 /// and hash-sized contexts (ticket nonces are `<0..255>` on the wire);
 /// [`export`] checks its caller's label and length first.
-pub fn hkdf_expand_label(
-    hash: HashAlgorithm,
-    secret: &[u8],
-    label: &[u8],
-    context: &[u8],
-    out: &mut [u8],
-) {
+pub fn hkdf_expand_label(hash: Hash, secret: &[u8], label: &[u8], context: &[u8], out: &mut [u8]) {
     // struct { uint16 length; opaque label<7..255>; opaque context<0..255>; } HkdfLabel;
     let (Ok(length), Ok(label_len), Ok(context_len)) = (
         u16::try_from(out.len()),
@@ -71,12 +65,7 @@ pub fn hkdf_expand_label(
 }
 
 /// HKDF-Expand-Label with `Hash.length` bytes of output, as an [`Output`].
-fn expand_label_hash_len(
-    hash: HashAlgorithm,
-    secret: &[u8],
-    label: &[u8],
-    context: &[u8],
-) -> Output {
+fn expand_label_hash_len(hash: Hash, secret: &[u8], label: &[u8], context: &[u8]) -> Output {
     let mut buf = Zeroizing::new([0u8; 48]);
     let out = buf.get_mut(..hash.output_len()).unwrap_or_default();
     hkdf_expand_label(hash, secret, label, context, out);
@@ -85,22 +74,17 @@ fn expand_label_hash_len(
 
 /// Derive-Secret(secret, label, transcript_hash) (§7.1), where the caller
 /// passes the transcript hash already computed.
-pub fn derive_secret(
-    hash: HashAlgorithm,
-    secret: &[u8],
-    label: &[u8],
-    transcript_hash: &[u8],
-) -> Output {
+pub fn derive_secret(hash: Hash, secret: &[u8], label: &[u8], transcript_hash: &[u8]) -> Output {
     expand_label_hash_len(hash, secret, label, transcript_hash)
 }
 
 /// Derive-Secret(secret, "derived", "") — the salt of the next extract.
-fn derived(hash: HashAlgorithm, secret: &[u8]) -> Output {
+fn derived(hash: Hash, secret: &[u8]) -> Output {
     derive_secret(hash, secret, b"derived", hash.hash(&[]).as_ref())
 }
 
 /// `Hash.length` zeros: the IKM where RFC 9846 §7.1 writes "0".
-fn zeros(hash: HashAlgorithm) -> Output {
+fn zeros(hash: Hash) -> Output {
     let zeros = [0u8; 48];
     Output::new(zeros.get(..hash.output_len()).unwrap_or_default())
 }
@@ -111,7 +95,7 @@ fn zeros(hash: HashAlgorithm) -> Output {
 /// resumed only while the server holds that very PSK: re-keying an
 /// identity revokes the tickets of its old secret, as removing it does.
 /// It reveals nothing of the secret that a binder would not.
-pub fn external_psk_fingerprint(hash: HashAlgorithm, psk: &[u8], identity: &[u8]) -> Output {
+pub fn external_psk_fingerprint(hash: Hash, psk: &[u8], identity: &[u8]) -> Output {
     let early = hash.hkdf_extract(&[], psk);
     derive_secret(
         hash,
@@ -123,13 +107,13 @@ pub fn external_psk_fingerprint(hash: HashAlgorithm, psk: &[u8], identity: &[u8]
 
 /// Stage 1: the early secret, from a PSK or from zeros.
 pub struct EarlySchedule {
-    hash: HashAlgorithm,
+    hash: Hash,
     secret: Output,
 }
 
 impl EarlySchedule {
     /// Early Secret = HKDF-Extract(0, PSK or zeros).
-    pub fn new(hash: HashAlgorithm, psk: Option<&[u8]>) -> Self {
+    pub fn new(hash: Hash, psk: Option<&[u8]>) -> Self {
         let zeros = zeros(hash);
         let ikm = psk.unwrap_or(zeros.as_ref());
         // An empty salt is `Hash.length` zeros (RFC 5869 §2.2).
@@ -137,7 +121,7 @@ impl EarlySchedule {
         Self { hash, secret }
     }
     /// The hash function of this schedule.
-    pub fn hash(&self) -> HashAlgorithm {
+    pub fn hash(&self) -> Hash {
         self.hash
     }
     /// "ext binder" (external PSK) or "res binder" (resumption) key.
@@ -177,13 +161,13 @@ impl EarlySchedule {
 
 /// Stage 2: the handshake secret.
 pub struct HandshakeSchedule {
-    hash: HashAlgorithm,
+    hash: Hash,
     secret: Output,
 }
 
 impl HandshakeSchedule {
     /// The hash function of this schedule.
-    pub fn hash(&self) -> HashAlgorithm {
+    pub fn hash(&self) -> Hash {
         self.hash
     }
     /// client_handshake_traffic_secret over Hash(ClientHello..ServerHello).
@@ -208,13 +192,13 @@ impl HandshakeSchedule {
 
 /// Stage 3: the master secret.
 pub struct MasterSchedule {
-    hash: HashAlgorithm,
+    hash: Hash,
     secret: Output,
 }
 
 impl MasterSchedule {
     /// The hash function of this schedule.
-    pub fn hash(&self) -> HashAlgorithm {
+    pub fn hash(&self) -> Hash {
         self.hash
     }
     /// client_application_traffic_secret_0 over Hash(ClientHello..server Finished).
@@ -239,11 +223,7 @@ impl MasterSchedule {
 /// HKDF-Expand-Label(base_key, "finished", "", Hash.length) (§4.5.3).
 /// Also the PSK binder (§4.3.11.2) with the binder key as `base_key`.
 /// Compare the result with the peer's value in constant time (`subtle`).
-pub fn finished_verify_data(
-    hash: HashAlgorithm,
-    base_key: &[u8],
-    transcript_hash: &[u8],
-) -> Output {
+pub fn finished_verify_data(hash: Hash, base_key: &[u8], transcript_hash: &[u8]) -> Output {
     let finished_key = expand_label_hash_len(hash, base_key, b"finished", &[]);
     hash.hmac(finished_key.as_ref(), &[transcript_hash])
 }
@@ -282,7 +262,7 @@ pub fn traffic_key_iv(suite: SuiteParams, secret: &[u8]) -> (TrafficKey, [u8; NO
 }
 
 /// application_traffic_secret_N+1 (§7.2).
-pub fn next_traffic_secret(hash: HashAlgorithm, secret: &[u8]) -> Output {
+pub fn next_traffic_secret(hash: Hash, secret: &[u8]) -> Output {
     expand_label_hash_len(hash, secret, b"traffic upd", &[])
 }
 
@@ -293,7 +273,7 @@ pub fn next_traffic_secret(hash: HashAlgorithm, secret: &[u8]) -> Output {
 /// checked: a label over [`MAX_LABEL_LEN`] bytes or more output than HKDF
 /// can give (255 × Hash.length) is `Error::BadConfig`.
 pub fn export(
-    hash: HashAlgorithm,
+    hash: Hash,
     exporter_master: &[u8],
     label: &[u8],
     context: &[u8],
@@ -327,7 +307,7 @@ pub fn export(
 ///
 /// `nonce` comes from a NewSessionTicket, whose `ticket_nonce<0..255>`
 /// cannot exceed what HkdfLabel holds.
-pub fn resumption_psk(hash: HashAlgorithm, resumption_master: &[u8], nonce: &[u8]) -> Output {
+pub fn resumption_psk(hash: Hash, resumption_master: &[u8], nonce: &[u8]) -> Output {
     expand_label_hash_len(hash, resumption_master, b"resumption", nonce)
 }
 
@@ -462,7 +442,7 @@ mod tests {
 
     #[test]
     fn export_rejects_what_hkdf_label_cannot_hold() {
-        let h = HashAlgorithm::Sha256;
+        let h = crate::crypto::hash::HashAlgorithm::Sha256.with_default_provider();
         let ems = [7u8; 32];
         let mut out = [0u8; 32];
         assert!(export(h, &ems, &[b'a'; MAX_LABEL_LEN], b"", &mut out).is_ok());
@@ -485,7 +465,7 @@ mod tests {
     fn export_binds_the_output_length() {
         // HkdfLabel binds the length (§7.1): a shorter export is not a
         // prefix of a longer one.
-        let h = HashAlgorithm::Sha256;
+        let h = crate::crypto::hash::HashAlgorithm::Sha256.with_default_provider();
         let (mut a, mut b) = ([0u8; 16], [0u8; 32]);
         export(h, &[1; 32], b"EXPORTER-test", b"ctx", &mut a).unwrap();
         export(h, &[1; 32], b"EXPORTER-test", b"ctx", &mut b).unwrap();

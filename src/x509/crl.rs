@@ -158,6 +158,7 @@ impl<'a> Crl<'a> {
         issuer: &Certificate<'_>,
         now: i64,
         min_rsa_bits: usize,
+        verifier: &dyn crate::crypto::sign::SignatureVerifier,
     ) -> Result<(), CertificateError> {
         if issuer.ext.key_usage.is_some_and(|k| k & KU_CRL_SIGN == 0) {
             return Err(key_usage(
@@ -166,6 +167,7 @@ impl<'a> Crl<'a> {
             ));
         }
         sig::verify_signed_data(
+            verifier,
             issuer.spki,
             self.sig_alg,
             self.tbs,

@@ -51,6 +51,9 @@ pub struct Policy {
     /// extension is present (default true: RFC 9846 §4.5.1.2, the TLS 1.3
     /// peer signs with this key).
     pub require_digital_signature: bool,
+    /// Whose arithmetic verifies the signatures (default
+    /// [`crate::crypto::default_provider`]).
+    pub provider: &'static crate::crypto::CryptoProvider,
 }
 
 impl Default for Policy {
@@ -62,6 +65,7 @@ impl Default for Policy {
             max_candidates: 128,
             max_name_constraint_checks: 1 << 16,
             require_digital_signature: true,
+            provider: crate::crypto::default_provider(),
         }
     }
 }

@@ -172,6 +172,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 limit_exceeded("path building needed too many signature checks; giving up")
             })?;
             if let Err(e) = sig::verify_signed_data(
+                self.policy.provider.signatures,
                 a.cert.spki,
                 leaf.cert.sig_alg,
                 leaf.cert.tbs,
@@ -246,6 +247,7 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 limit_exceeded("path building needed too many signature checks; giving up")
             })?;
             if let Err(e) = sig::verify_signed_data(
+                self.policy.provider.signatures,
                 cand.cert.spki,
                 child.cert.sig_alg,
                 child.cert.tbs,
@@ -612,8 +614,13 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 if !crl.is_for(&child.cert, &issuer.cert) {
                     continue;
                 }
-                crl.check(&issuer.cert, self.now, self.policy.min_rsa_bits)
-                    .map_err(|e| e.at(Position::Crl(i), || crl.issuer_text()))?;
+                crl.check(
+                    &issuer.cert,
+                    self.now,
+                    self.policy.min_rsa_bits,
+                    self.policy.provider.signatures,
+                )
+                .map_err(|e| e.at(Position::Crl(i), || crl.issuer_text()))?;
                 if let Some(r) = crl.find(child.cert.serial) {
                     return Err(child.blame(CertificateError::Revoked {
                         revoked_at: r.date,

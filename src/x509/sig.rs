@@ -7,11 +7,10 @@
 use alloc::format;
 use alloc::string::String;
 
-use ecdsa::signature::hazmat::PrehashVerifier;
-use rsa::traits::PublicKeyParts;
-use sha2::Digest;
-
 use super::der::{self, Der};
+use crate::crypto::sign::{
+    DigestAlgorithm, PublicKeyRef, SignatureAlgorithm, SignatureVerifier, VerifyFailure,
+};
 
 /// Why a signature was not accepted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,65 +58,8 @@ const SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
 const SHA384: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02];
 const SHA512: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03];
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Hash {
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-/// A message digest on the stack (at most SHA-512's 64 bytes).
-struct DigestBuf {
-    buf: [u8; 64],
-    len: usize,
-}
-
-impl DigestBuf {
-    fn new(d: &[u8]) -> Self {
-        let mut buf = [0u8; 64];
-        let len = d.len().min(buf.len());
-        if let (Some(dst), Some(src)) = (buf.get_mut(..len), d.get(..len)) {
-            dst.copy_from_slice(src);
-        }
-        Self { buf, len }
-    }
-}
-
-impl core::ops::Deref for DigestBuf {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        self.buf.get(..self.len).unwrap_or_default()
-    }
-}
-
-impl Hash {
-    fn digest(self, data: &[u8]) -> DigestBuf {
-        match self {
-            Self::Sha256 => DigestBuf::new(&sha2::Sha256::digest(data)),
-            Self::Sha384 => DigestBuf::new(&sha2::Sha384::digest(data)),
-            Self::Sha512 => DigestBuf::new(&sha2::Sha512::digest(data)),
-        }
-    }
-}
-
-enum Alg {
-    Pkcs1(Hash),
-    Pss(Hash),
-    Ecdsa(Hash),
-    Ed25519,
-}
-
-/// A public key we accept.
-pub enum PublicKey {
-    /// RSA.
-    Rsa(rsa::PublicKey),
-    /// ECDSA P-256.
-    P256(p256::ecdsa::VerifyingKey),
-    /// ECDSA P-384.
-    P384(p384::ecdsa::VerifyingKey),
-    /// Ed25519.
-    Ed25519(ed25519_dalek::VerifyingKey),
-}
+type Hash = DigestAlgorithm;
+type Alg = SignatureAlgorithm;
 
 fn oid_name(oid: &[u8]) -> String {
     der::OidText(oid).to_string_lossy()
@@ -200,10 +142,10 @@ fn signature_algorithm(tlv: &[u8]) -> Result<Alg, SigError> {
     let unsup = || SigError::UnsupportedAlgorithm(oid_name(oid));
     let alg = match oid {
         // RFC 4055 §5: NULL parameters for PKCS#1 v1.5.
-        SHA256_RSA if is_null(params) => Alg::Pkcs1(Hash::Sha256),
-        SHA384_RSA if is_null(params) => Alg::Pkcs1(Hash::Sha384),
-        SHA512_RSA if is_null(params) => Alg::Pkcs1(Hash::Sha512),
-        RSA_PSS => Alg::Pss(pss_params(params).ok_or_else(unsup)?),
+        SHA256_RSA if is_null(params) => Alg::RsaPkcs1(Hash::Sha256),
+        SHA384_RSA if is_null(params) => Alg::RsaPkcs1(Hash::Sha384),
+        SHA512_RSA if is_null(params) => Alg::RsaPkcs1(Hash::Sha512),
+        RSA_PSS => Alg::RsaPss(pss_params(params).ok_or_else(unsup)?),
         // RFC 5758 §3.2 / RFC 8410 §3: parameters absent.
         ECDSA_SHA256 if params.is_none() => Alg::Ecdsa(Hash::Sha256),
         ECDSA_SHA384 if params.is_none() => Alg::Ecdsa(Hash::Sha384),
@@ -214,10 +156,12 @@ fn signature_algorithm(tlv: &[u8]) -> Result<Alg, SigError> {
     Ok(alg)
 }
 
-/// Parses a SubjectPublicKeyInfo TLV into a key we accept. RSA moduli
+/// Parses a SubjectPublicKeyInfo TLV into a key we accept, structure
+/// only (the provider checks the arithmetic when it verifies). RSA moduli
 /// must be at least `min_rsa_bits` and a multiple of 8 (CABF 6.1.5); EC
-/// keys must name P-256 or P-384 (RFC 5480 §2.1.1, no explicit curves).
-pub fn public_key(spki: &[u8], min_rsa_bits: usize) -> Result<PublicKey, SigError> {
+/// keys must name P-256 or P-384 (RFC 5480 §2.1.1, no explicit curves)
+/// and be uncompressed points of the curve's length.
+fn key_ref(spki: &[u8], min_rsa_bits: usize) -> Result<PublicKeyRef<'_>, SigError> {
     let unsup = |w: &str| SigError::UnsupportedKey(String::from(w));
     let v = der::single(spki, der::SEQUENCE, "SubjectPublicKeyInfo")
         .map_err(|_| unsup("malformed SubjectPublicKeyInfo"))?;
@@ -241,22 +185,8 @@ pub fn public_key(spki: &[u8], min_rsa_bits: usize) -> Result<PublicKey, SigErro
             if !is_null(params) {
                 return Err(unsup("rsaEncryption without NULL parameters"));
             }
-            let info = p256::pkcs8::spki::SubjectPublicKeyInfoRef::try_from(spki)
-                .map_err(|_| unsup("malformed RSA key"))?;
-            let key = rsa::PublicKey::try_from(info).map_err(|_| unsup("malformed RSA key"))?;
-            let n = key.n_bytes();
-            let first = n
-                .iter()
-                .position(|b| *b != 0)
-                .ok_or_else(|| unsup("RSA modulus zero"))?;
-            let lead = n.get(first).copied().unwrap_or(0);
-            // first < n.len() and lead != 0, so neither subtraction underflows.
-            let size = n
-                .len()
-                .saturating_sub(first)
-                .saturating_sub(1)
-                .saturating_mul(8)
-                .saturating_add(8usize.saturating_sub(lead.leading_zeros() as usize));
+            let size = crate::crypto::sign::rsa_modulus_bits(key)
+                .ok_or_else(|| unsup("malformed RSA key"))?;
             if size < min_rsa_bits {
                 return Err(SigError::WeakKey(format!(
                     "RSA-{size}, below the minimum of {min_rsa_bits} bits"
@@ -267,7 +197,10 @@ pub fn public_key(spki: &[u8], min_rsa_bits: usize) -> Result<PublicKey, SigErro
                     "RSA-{size}, not a multiple of 8 bits"
                 )));
             }
-            Ok(PublicKey::Rsa(key))
+            Ok(PublicKeyRef::Rsa {
+                pkcs1_der: key,
+                bits: size,
+            })
         }
         EC_PUBLIC_KEY => {
             let curve = match params {
@@ -279,12 +212,10 @@ pub fn public_key(spki: &[u8], min_rsa_bits: usize) -> Result<PublicKey, SigErro
                 return Err(unsup("EC point not in uncompressed form"));
             }
             match curve {
-                SECP256R1 => p256::ecdsa::VerifyingKey::from_sec1_bytes(key)
-                    .map(PublicKey::P256)
-                    .map_err(|_| unsup("invalid P-256 point")),
-                SECP384R1 => p384::ecdsa::VerifyingKey::from_sec1_bytes(key)
-                    .map(PublicKey::P384)
-                    .map_err(|_| unsup("invalid P-384 point")),
+                SECP256R1 if key.len() == 65 => Ok(PublicKeyRef::EcdsaP256(key)),
+                SECP256R1 => Err(unsup("invalid P-256 point")),
+                SECP384R1 if key.len() == 97 => Ok(PublicKeyRef::EcdsaP384(key)),
+                SECP384R1 => Err(unsup("invalid P-384 point")),
                 other => Err(SigError::UnsupportedKey(format!(
                     "EC curve {}",
                     oid_name(other)
@@ -296,9 +227,7 @@ pub fn public_key(spki: &[u8], min_rsa_bits: usize) -> Result<PublicKey, SigErro
                 return Err(unsup("Ed25519 key with parameters"));
             }
             let raw: &[u8; 32] = key.try_into().map_err(|_| unsup("Ed25519 key length"))?;
-            ed25519_dalek::VerifyingKey::from_bytes(raw)
-                .map(PublicKey::Ed25519)
-                .map_err(|_| unsup("invalid Ed25519 key"))
+            Ok(PublicKeyRef::Ed25519(raw))
         }
         other => Err(SigError::UnsupportedKey(format!(
             "algorithm {}",
@@ -307,10 +236,22 @@ pub fn public_key(spki: &[u8], min_rsa_bits: usize) -> Result<PublicKey, SigErro
     }
 }
 
+/// Checks that a SubjectPublicKeyInfo TLV holds a key we accept: the
+/// structure (see `key_ref`) and the arithmetic (the point is on its
+/// curve, the Ed25519 point decodes, the RSA key is usable), for a key
+/// no signature of the path exercises (the end entity's).
+pub fn public_key(spki: &[u8], min_rsa_bits: usize) -> Result<(), SigError> {
+    let key = key_ref(spki, min_rsa_bits)?;
+    crate::crypto::rustcrypto::sign::check_public_key(&key)
+        .map_err(|what| SigError::UnsupportedKey(String::from(what)))
+}
+
 /// Verifies `signature` (the BIT STRING contents, without the unused-bits
 /// octet) over `data` with the key in `spki`, under the AlgorithmIdentifier
-/// TLV `alg`. RSA keys below `min_rsa_bits` are refused.
+/// TLV `alg`, with a provider's verifier. RSA keys below `min_rsa_bits`
+/// are refused.
 pub fn verify_signed_data(
+    verifier: &dyn SignatureVerifier,
     spki: &[u8],
     alg: &[u8],
     data: &[u8],
@@ -318,104 +259,25 @@ pub fn verify_signed_data(
     min_rsa_bits: usize,
 ) -> Result<(), SigError> {
     let alg = signature_algorithm(alg)?;
-    let key = public_key(spki, min_rsa_bits)?;
-    verify_with_key(&key, alg, data, signature)
-}
-
-fn verify_with_key(
-    key: &PublicKey,
-    alg: Alg,
-    data: &[u8],
-    signature: &[u8],
-) -> Result<(), SigError> {
-    use SigError::BadSignature;
-    match (key, alg) {
-        (PublicKey::Rsa(k), Alg::Pkcs1(h)) => pkcs1_verify(k, h, data, signature),
-        (PublicKey::Rsa(k), Alg::Pss(h)) => {
-            let digest = h.digest(data);
-            let r = match h {
-                Hash::Sha256 => k.verify(rsa::Pss::<sha2::Sha256>::new(), &digest, signature),
-                Hash::Sha384 => k.verify(rsa::Pss::<sha2::Sha384>::new(), &digest, signature),
-                Hash::Sha512 => k.verify(rsa::Pss::<sha2::Sha512>::new(), &digest, signature),
-            };
-            r.map_err(|_| BadSignature)
-        }
-        (PublicKey::P256(k), Alg::Ecdsa(h)) => {
-            let sig = p256::ecdsa::Signature::from_der(signature).map_err(|_| BadSignature)?;
-            k.verify_prehash(&h.digest(data), &sig)
-                .map_err(|_| BadSignature)
-        }
-        (PublicKey::P384(k), Alg::Ecdsa(h)) => {
-            let sig = p384::ecdsa::Signature::from_der(signature).map_err(|_| BadSignature)?;
-            k.verify_prehash(&h.digest(data), &sig)
-                .map_err(|_| BadSignature)
-        }
-        (PublicKey::Ed25519(k), Alg::Ed25519) => {
-            let sig = ed25519_dalek::Signature::from_slice(signature).map_err(|_| BadSignature)?;
-            k.verify_strict(data, &sig).map_err(|_| BadSignature)
-        }
-        _ => Err(SigError::KeyMismatch),
+    let key = key_ref(spki, min_rsa_bits)?;
+    let fits = matches!(
+        (key, alg),
+        (PublicKeyRef::Rsa { .. }, Alg::RsaPkcs1(_) | Alg::RsaPss(_))
+            | (
+                PublicKeyRef::EcdsaP256(_) | PublicKeyRef::EcdsaP384(_),
+                Alg::Ecdsa(_)
+            )
+            | (PublicKeyRef::Ed25519(_), Alg::Ed25519)
+    );
+    if !fits {
+        return Err(SigError::KeyMismatch);
     }
-}
-
-/// RSASSA-PKCS1-v1_5 verification (RFC 8017 §8.2.2) with the raw RSA
-/// public operation: the recovered encoding must equal, octet for octet,
-/// `00 01 FF..FF 00 || DigestInfo(hash)` (§9.2, the DER DigestInfo with
-/// NULL parameters of RFC 8017 note 1).
-fn pkcs1_verify(
-    key: &rsa::PublicKey,
-    h: Hash,
-    data: &[u8],
-    signature: &[u8],
-) -> Result<(), SigError> {
-    use rsa::traits::PublicKeyParts as _;
-    const SHA256_PREFIX: &[u8] = &[
-        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
-        0x05, 0x00, 0x04, 0x20,
-    ];
-    const SHA384_PREFIX: &[u8] = &[
-        0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02,
-        0x05, 0x00, 0x04, 0x30,
-    ];
-    const SHA512_PREFIX: &[u8] = &[
-        0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03,
-        0x05, 0x00, 0x04, 0x40,
-    ];
-    let k = key.size();
-    // §8.2.2 step 1: the signature is exactly k octets.
-    if signature.len() != k {
-        return Err(SigError::BadSignature);
-    }
-    let s = rsa::BoxedUint::from_be_slice(signature, key.n_bits_precision())
-        .map_err(|_| SigError::BadSignature)?;
-    if s >= *key.n().as_ref() {
-        return Err(SigError::BadSignature);
-    }
-    let m = rsa::hazmat::rsa_encrypt(key, &s).map_err(|_| SigError::BadSignature)?;
-    let m = m.to_be_bytes();
-    let (prefix, digest) = match h {
-        Hash::Sha256 => (SHA256_PREFIX, h.digest(data)),
-        Hash::Sha384 => (SHA384_PREFIX, h.digest(data)),
-        Hash::Sha512 => (SHA512_PREFIX, h.digest(data)),
-    };
-    let t_len = prefix.len().saturating_add(digest.len());
-    // §9.2 step 3: at least 8 octets of padding.
-    let ps_len = k
-        .checked_sub(t_len.saturating_add(3))
-        .filter(|n| *n >= 8)
-        .ok_or(SigError::BadSignature)?;
-    let mut expected = alloc::vec![0x00, 0x01];
-    expected.resize(ps_len.saturating_add(2), 0xff);
-    expected.push(0x00);
-    expected.extend_from_slice(prefix);
-    expected.extend_from_slice(&digest);
-    // `to_be_bytes` yields the integer at its storage width; compare the
-    // low k octets and require every octet above them to be zero.
-    let split = m.len().checked_sub(k).ok_or(SigError::BadSignature)?;
-    let (high, low) = m.split_at(split);
-    if high.iter().all(|b| *b == 0) && low == expected.as_slice() {
-        Ok(())
-    } else {
-        Err(SigError::BadSignature)
-    }
+    verifier
+        .verify(&key, alg, data, signature)
+        .map_err(|e| match e {
+            VerifyFailure::BadSignature => SigError::BadSignature,
+            VerifyFailure::InvalidKey => {
+                SigError::UnsupportedKey(String::from("key rejected by the provider"))
+            }
+        })
 }

@@ -229,7 +229,9 @@ mod crl {
         (
             v,
             leaf,
-            SigningKey::from_der(&ca_key).unwrap(),
+            crate::crypto::rustcrypto::provider()
+                .load_private_key(&ca_key)
+                .unwrap(),
             ca.cert_der().to_vec(),
         )
     }

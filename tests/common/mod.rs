@@ -247,3 +247,10 @@ pub fn recover_pss_salt(
     assert_eq!(hash(&m_prime), h, "H != Hash(M')");
     salt
 }
+
+// The providers every suite runs against (shared with the tests that do
+// not use this module).
+#[path = "../providers/mod.rs"]
+mod providers_list;
+#[allow(unused_imports)]
+pub use providers_list::providers;

@@ -78,7 +78,7 @@ pub fn plain_alert(desc: AlertDescription) -> Vec<u8> {
 fn keyed(secret: &[u8]) -> (AeadKey, [u8; NONCE_LEN]) {
     let s = suite();
     let (key, iv) = key_schedule::traffic_key_iv(s, secret);
-    (AeadKey::new(s.aead, &key).unwrap(), iv)
+    (s.aead.key(&key).unwrap(), iv)
 }
 
 fn nonce(iv: &[u8; NONCE_LEN], seq: u64) -> [u8; NONCE_LEN] {

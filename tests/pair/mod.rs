@@ -78,6 +78,21 @@ pub fn server_builder(kind: KeyType) -> tls13::config::ServerConfigBuilder {
     )
 }
 
+/// [`server_builder`] with the key loaded by `provider`, which the
+/// config uses too.
+#[allow(dead_code)]
+pub fn server_builder_with(
+    provider: &'static tls13::crypto::CryptoProvider,
+    kind: KeyType,
+) -> tls13::config::ServerConfigBuilder {
+    let id = identity(kind);
+    ServerConfig::builder_with_single_cert(
+        vec![id.leaf.clone(), id.ca.clone()],
+        provider.load_private_key(&id.key).unwrap(),
+    )
+    .provider(provider)
+}
+
 /// A clock the test moves (milliseconds).
 pub struct Clock(pub AtomicU64);
 

@@ -208,7 +208,10 @@ impl ClientHs {
         if sh.legacy_compression_method != 0 {
             return Err(PeerMisbehaved::IllegalParameter("legacy_compression_method").into());
         }
-        let suite = suites::lookup(sh.cipher_suite)
+        let suite = self
+            .config
+            .provider
+            .suite(sh.cipher_suite)
             .filter(|s| self.offered.suites.contains(&s.suite) && self.config.suites.contains(s))
             .ok_or(PeerMisbehaved::SelectedUnofferedParameter("cipher suite"))?;
         Ok(suite)
@@ -244,7 +247,7 @@ impl ClientHs {
         }
         if let Some(g) = group {
             // §4.3.8: offered, and not one we already sent a share for.
-            if !self.offered.groups.contains(&g) || !crate::crypto::kx::is_supported(g) {
+            if !self.offered.groups.contains(&g) || self.config.provider.group(g).is_none() {
                 return Err(PeerMisbehaved::IllegalHelloRetryRequest(
                     "selected a group that was not offered",
                 )
@@ -277,7 +280,7 @@ impl ClientHs {
         self.transcript.start_hash_after_retry(suite.hash);
         self.transcript.add(raw);
         let shares = match group {
-            Some(g) => vec![KeyExchange::start(g, self.config.rng.as_ref())?],
+            Some(g) => vec![super::start_kx(&self.config, g, self.config.rng.as_ref())?],
             None => shares,
         };
         if self.config.middlebox_compat && !self.sent_ccs {

@@ -18,10 +18,10 @@ use crate::codec::Codec;
 use crate::config::ClientConfig;
 use crate::conn::core::Core;
 use crate::conn::events::{Event, SignRequest, VerifyRequest};
-use crate::crypto::hash::{HashAlgorithm, Output};
+use crate::crypto::hash::{Hash, Output};
 use crate::crypto::kx::KeyExchange;
 use crate::crypto::sign::VerifyError;
-use crate::crypto::suites::{self, SuiteParams};
+use crate::crypto::suites::SuiteParams;
 use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule};
 use crate::msgs::enums::*;
@@ -86,7 +86,7 @@ struct PskOffer {
     identity: Vec<u8>,
     obfuscated_age: u32,
     secret: Zeroizing<Vec<u8>>,
-    hash: HashAlgorithm,
+    hash: Hash,
     external: bool,
     /// For tickets: the session (its suite, 0-RTT allowance, ALPN, chain).
     session: Option<ClientSession>,
@@ -208,12 +208,12 @@ pub fn start(
         .groups
         .first()
         .ok_or_else(|| Error::BadConfig("no groups".into()))?;
-    let mut shares = vec![KeyExchange::start(first, rng)?];
+    let mut shares = vec![start_kx(&config, first, rng)?];
     if first == NamedGroup::X25519MLKEM768
         && config.hybrid_x25519_share
         && config.groups.contains(&NamedGroup::X25519)
     {
-        shares.push(KeyExchange::start(NamedGroup::X25519, rng)?);
+        shares.push(start_kx(&config, NamedGroup::X25519, rng)?);
     }
 
     let session_key = SessionKey::new(server_name, &config, scope);
@@ -223,7 +223,7 @@ pub fn start(
             && s.max_early_data > 0
             && config.suites.iter().any(|c| c.suite == s.suite)
     });
-    let early_suite = early.and_then(|s| suites::lookup(s.suite));
+    let early_suite = early.and_then(|s| config.provider.suite(s.suite));
     let early_max = early.map_or(0, |s| s.max_early_data);
     let early_alpn = early.and_then(|s| s.alpn.clone());
 
@@ -477,4 +477,17 @@ pub fn verify_error(e: VerifyError) -> Error {
         }
         .into(),
     }
+}
+
+/// A key pair for `group` from the config's provider.
+fn start_kx(
+    config: &ClientConfig,
+    group: NamedGroup,
+    rng: &dyn crate::crypto::SecureRandom,
+) -> Result<KeyExchange, Error> {
+    let kx = config
+        .provider
+        .group(group)
+        .ok_or(Error::Internal("key exchange group not implemented"))?;
+    KeyExchange::start_with(kx, rng)
 }

@@ -59,7 +59,7 @@ impl ClientHs {
         if t.lifetime == 0 || self.config.external_psk.is_some() {
             return Ok(());
         }
-        let Some(params) = suites::lookup(suite) else {
+        let Some(params) = self.config.provider.suite(suite) else {
             return Ok(());
         };
         let psk = key_schedule::resumption_psk(params.hash, rms.as_ref(), &t.nonce);
@@ -109,7 +109,7 @@ impl ClientHs {
 /// built (a HelloRetryRequest may change it), so the hello is checked
 /// again then ([`super::hello`]); this keeps tickets that can never fit
 /// out of the store.
-fn ticket_fits(config: &ClientConfig, len: usize, hash: HashAlgorithm) -> bool {
+fn ticket_fits(config: &ClientConfig, len: usize, hash: Hash) -> bool {
     // identities and binders prefixes, identity prefix, obfuscated age,
     // binder prefix and binder, extension header.
     let psk_ext = len
@@ -180,7 +180,7 @@ fn compatible(config: &ClientConfig, name: &ServerName<'_>, s: &ClientSession) -
 /// whose hash one of our suites has.
 pub(super) fn choose_psk(config: &ClientConfig, key: &SessionKey) -> Option<Box<PskOffer>> {
     if let Some(ext) = &config.external_psk {
-        if !config.suites.iter().any(|s| s.hash == ext.hash) {
+        if !config.suites.iter().any(|s| s.hash.algorithm() == ext.hash) {
             return None;
         }
         return Some(Box::new(PskOffer {
@@ -188,7 +188,7 @@ pub(super) fn choose_psk(config: &ClientConfig, key: &SessionKey) -> Option<Box<
             // §4.3.11: 0 for external PSKs.
             obfuscated_age: 0,
             secret: Zeroizing::new(ext.secret().to_vec()),
-            hash: ext.hash,
+            hash: config.provider.hash(ext.hash),
             external: true,
             session: None,
         }));
@@ -198,7 +198,7 @@ pub(super) fn choose_psk(config: &ClientConfig, key: &SessionKey) -> Option<Box<
     // Skip (and drop) stale or unusable tickets, a bounded number of them.
     for _ in 0..8 {
         let s = store.take(key)?;
-        let Some(params) = suites::lookup(s.suite) else {
+        let Some(params) = config.provider.suite(s.suite) else {
             continue;
         };
         if !s.is_fresh(now_ms) || !config.suites.iter().any(|c| c.hash == params.hash) {

@@ -371,6 +371,7 @@ impl ClientHs {
         }
         let raw_key = self.server_cert_type == CertificateType::RAW_PUBLIC_KEY;
         common::verify_certificate_verify(
+            self.config.provider.signatures,
             &self.peer_chain,
             raw_key,
             common::SERVER_CV_CONTEXT,

@@ -92,6 +92,7 @@ impl ServerHs {
             .as_ref()
             .is_some_and(|r| r.cert_type == CertificateType::RAW_PUBLIC_KEY);
         common::verify_certificate_verify(
+            self.config.provider.signatures,
             &f.client_chain,
             raw_key,
             common::CLIENT_CV_CONTEXT,
@@ -178,6 +179,7 @@ impl ServerHs {
                     );
                 }
                 common::verify_certificate_verify(
+                    self.config.provider.signatures,
                     &r.chain,
                     self.pha_cert_type == CertificateType::RAW_PUBLIC_KEY,
                     common::CLIENT_CV_CONTEXT,

@@ -38,7 +38,13 @@ impl ServerHs {
         let mut random = [0u8; 32];
         rng.fill(&mut random)?;
         let exchanged = match chosen.group {
-            Some(g) => Some((g, kx::server_exchange(g, &chosen.client_share, rng)?)),
+            Some(g) => {
+                let kx = cfg
+                    .provider
+                    .group(g)
+                    .ok_or(Error::Internal("negotiated a group the provider lacks"))?;
+                Some((g, kx.server_exchange(&chosen.client_share, rng)?))
+            }
             None => None,
         };
 

@@ -176,7 +176,14 @@ impl ServerHs {
             }
             // RFC 9846 §4.2.2: the same ClientHello but for the changes
             // listed there.
-            if hello_fingerprint(raw).is_none_or(|f| f.as_ref() != r.fingerprint.as_ref()) {
+            if hello_fingerprint(
+                raw,
+                self.config
+                    .provider
+                    .hash(crate::crypto::hash::HashAlgorithm::Sha256),
+            )
+            .is_none_or(|f| f.as_ref() != r.fingerprint.as_ref())
+            {
                 return Err(PeerMisbehaved::IllegalParameter(
                     "second ClientHello differs from the first",
                 )
@@ -457,8 +464,13 @@ impl ServerHs {
             core.write_ccs();
             self.sent_ccs = true;
         }
-        let fingerprint = hello_fingerprint(raw)
-            .ok_or(Error::Internal("a parsed ClientHello has no fingerprint"))?;
+        let fingerprint = hello_fingerprint(
+            raw,
+            self.config
+                .provider
+                .hash(crate::crypto::hash::HashAlgorithm::Sha256),
+        )
+        .ok_or(Error::Internal("a parsed ClientHello has no fingerprint"))?;
         self.state = St::ExpectClientHello {
             retry: Some(Retry {
                 suite: suite.suite,
@@ -561,12 +573,12 @@ fn may_change_after_retry(typ: ExtensionType) -> bool {
 /// one pass, so the comparison is linear in the hello and keeps 32 bytes
 /// between the two hellos. `None` for bytes that do not frame as a
 /// ClientHello (never the case for one that parsed).
-fn hello_fingerprint(raw: &[u8]) -> Option<Output> {
+fn hello_fingerprint(raw: &[u8], sha256: Hash) -> Option<Output> {
     use crate::codec::{LengthPrefix, Reader};
     let mut r = Reader::new(raw);
     // Type and length: checked when the message was parsed.
     r.take(4)?;
-    let mut h = HashAlgorithm::Sha256.start();
+    let mut h = sha256.start();
     // legacy_version, random; then the length-prefixed fields, each with
     // its prefix so that no two different hellos hash the same bytes.
     h.update(r.take(34)?);

@@ -25,9 +25,8 @@ use crate::config::ClientAuth;
 use crate::config::{ServerConfig, TicketInfo};
 use crate::conn::core::Core;
 use crate::conn::events::{ClientVerifyRequest, Event, SignRequest};
-use crate::crypto::hash::{HashAlgorithm, Output};
-use crate::crypto::kx;
-use crate::crypto::suites::{self, SuiteParams};
+use crate::crypto::hash::{Hash, Output};
+use crate::crypto::suites::SuiteParams;
 use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule};
 use crate::msgs::enums::*;
@@ -133,7 +132,7 @@ const MAX_PSK_TRIES: usize = 8;
 struct PskChoice {
     index: u16,
     secret: Zeroizing<Vec<u8>>,
-    hash: HashAlgorithm,
+    hash: Hash,
     suite: SuiteParams,
     external: bool,
     /// psk_dhe_ke (else psk_ke).

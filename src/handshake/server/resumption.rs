@@ -151,7 +151,12 @@ impl ServerHs {
         {
             let (secret, hash, external_psk, mut session) =
                 if let Some(e) = cfg.external_psks.iter().find(|e| e.identity == id.identity) {
-                    (Zeroizing::new(e.secret().to_vec()), e.hash, Some(e), None)
+                    (
+                        Zeroizing::new(e.secret().to_vec()),
+                        cfg.provider.hash(e.hash),
+                        Some(e),
+                        None,
+                    )
                 } else if let Some(s) = match self.redeem(&id.identity) {
                     Decision::Ready(s) => s,
                     Decision::Deferred => return Ok(Lookup::Deferred(id.identity.clone())),
@@ -159,7 +164,7 @@ impl ServerHs {
                     if !self.session_usable(&s, now_ms, sni) {
                         continue;
                     }
-                    let Some(params) = suites::lookup(s.suite) else {
+                    let Some(params) = cfg.provider.suite(s.suite) else {
                         continue;
                     };
                     (s.psk.clone(), params.hash, None, Some(s))

@@ -30,7 +30,7 @@ struct Protection {
 impl Protection {
     fn new(suite: SuiteParams, secret: &[u8]) -> Self {
         let (key, iv) = traffic_key_iv(suite, secret);
-        let key = match AeadKey::new(suite.aead, &key) {
+        let key = match suite.aead.key(&key) {
             Ok(key) => key,
             // traffic_key_iv derives exactly `suite.aead.key_len()` bytes,
             // the only length AeadKey::new checks.
@@ -368,7 +368,7 @@ mod tests {
     /// Builds a record by hand (not through the sealer) around `inner`.
     fn raw_record(suite: SuiteParams, seq: u64, inner: &[u8]) -> Vec<u8> {
         let (key, iv) = traffic_key_iv(suite, secret(suite));
-        let key = AeadKey::new(suite.aead, &key).unwrap();
+        let key = suite.aead.key(&key).unwrap();
         let mut nonce = iv;
         for (n, s) in nonce[4..].iter_mut().zip(seq.to_be_bytes()) {
             *n ^= s;

@@ -10,7 +10,9 @@ use crate::crypto::sign::SigningKey;
 
 fn p256(seed: u8) -> SigningKey {
     let rng = Counter(core::sync::atomic::AtomicU8::new(seed));
-    SigningKey::from_der(&certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap()).unwrap()
+    crate::crypto::rustcrypto::provider()
+        .load_private_key(&certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap())
+        .unwrap()
 }
 
 /// A self-signed root certificate (CA, keyCertSign, SKI) named `cn`.

@@ -1,0 +1,168 @@
+//! The graviola provider (feature `graviola`): SHA-2, HMAC, AES-GCM,
+//! ChaCha20-Poly1305, X25519, P-256, P-384, ML-KEM-768, ECDSA, Ed25519
+//! and RSA from [graviola](https://docs.rs/graviola): formally verified
+//! assembly (s2n-bignum, and its own) through Rust's `asm!`, no C
+//! compiler. With the feature, [`crate::crypto::default_provider`] is
+//! this one wherever [`provider`] returns it.
+//!
+//! # Requirements
+//!
+//! - `std` (the feature enables it): graviola draws ECDSA nonce hedging,
+//!   RSA-PSS salts and RSA blinding from the operating system.
+//! - A CPU it supports, checked at run time by [`provider`]: x86_64 with
+//!   AES-NI, PCLMULQDQ, BMI1, ADX, AVX and AVX2 (roughly 2013 on), or
+//!   aarch64 with NEON, AES, PMULL and SHA-2. On another x86_64 or
+//!   aarch64 CPU [`provider`] is `None` and the default provider is
+//!   RustCrypto, which is logged once (with the `log` feature). On
+//!   another architecture graviola does not build: the dependency and
+//!   this implementation are left out and [`provider`] is always `None`.
+//!
+//! # What differs from the RustCrypto provider
+//!
+//! - Signing does not replay under a scripted
+//!   [`SecureRandom`](super::SecureRandom): graviola draws the ECDSA
+//!   nonce hedge (RFC 6979 with added randomness, §3.6) and the RSA-PSS
+//!   salt from the operating system, not from the config's source. Tests
+//!   and tools that compare signatures byte for byte across runs (the RFC
+//!   8448 replays) use [`super::rustcrypto::provider`]. Ed25519 is
+//!   deterministic in both.
+//! - Key exchange is the same: every secret comes from the injected
+//!   source in the same order and sizes (see `kx`), so both providers
+//!   make identical shares and secrets from the same bytes.
+//! - Keys graviola does not load (RSA outside 2048..=8192 bits, such as
+//!   the RFC 8448 traces' 1024-bit key, or encodings its parser refuses)
+//!   are loaded and used with RustCrypto instead of being refused; RSA
+//!   public keys it does not take are verified with RustCrypto too, so
+//!   the two providers accept the same keys and signatures.
+//! - Certificates are not signed by graviola keys
+//!   ([`KeySigner::sign_x509`](super::sign::KeySigner::sign_x509) is
+//!   unsupported); `certgen` always uses RustCrypto.
+//!
+//! # What it checks
+//!
+//! The same as RustCrypto, vector for vector (the Wycheproof tests run
+//! both and compare): key shares of the wrong length, NIST points not in
+//! the uncompressed form or not on the curve, an all-zero X25519 output
+//! and ML-KEM encapsulation keys failing the FIPS 203 §7.2 modulus check
+//! are `PeerMisbehaved::InvalidKeyShare`; ECDSA r and s must be in
+//! [1, n-1] (DER), Ed25519 is verified as strictly as `ed25519-dalek`'s
+//! `verify_strict` (canonical S and key, small-order key or R refused),
+//! RSA-PSS with a salt as long as the hash. AEAD tags are compared in
+//! constant time and a record that does not authenticate is cleared.
+
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub(crate) mod aead;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod hash;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod kx;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub(crate) mod sign;
+
+use super::CryptoProvider;
+
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod consts {
+    use super::{aead, hash, kx, sign};
+    use crate::crypto::CryptoProvider;
+    use crate::crypto::aead::Aead;
+    use crate::crypto::hash::Hash;
+    use crate::crypto::kx::KxGroup;
+    use crate::crypto::suites::SuiteParams;
+    use crate::msgs::enums::CipherSuite;
+
+    /// SHA-256.
+    pub const SHA256: Hash = Hash::new(&hash::GvSha256);
+    /// SHA-384.
+    pub const SHA384: Hash = Hash::new(&hash::GvSha384);
+    const AES_128_GCM: Aead = Aead::new(&aead::GvAes128Gcm);
+    const AES_256_GCM: Aead = Aead::new(&aead::GvAes256Gcm);
+    const CHACHA20_POLY1305: Aead = Aead::new(&aead::GvChaCha20Poly1305);
+
+    /// TLS_AES_128_GCM_SHA256.
+    pub const TLS_AES_128_GCM_SHA256: SuiteParams = SuiteParams {
+        suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+        hash: SHA256,
+        aead: AES_128_GCM,
+    };
+    /// TLS_AES_256_GCM_SHA384.
+    pub const TLS_AES_256_GCM_SHA384: SuiteParams = SuiteParams {
+        suite: CipherSuite::TLS_AES_256_GCM_SHA384,
+        hash: SHA384,
+        aead: AES_256_GCM,
+    };
+    /// TLS_CHACHA20_POLY1305_SHA256.
+    pub const TLS_CHACHA20_POLY1305_SHA256: SuiteParams = SuiteParams {
+        suite: CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+        hash: SHA256,
+        aead: CHACHA20_POLY1305,
+    };
+
+    /// The cipher suites, in the same preference order as RustCrypto's.
+    pub const SUITES: &[SuiteParams] = &[
+        TLS_AES_128_GCM_SHA256,
+        TLS_AES_256_GCM_SHA384,
+        TLS_CHACHA20_POLY1305_SHA256,
+    ];
+
+    const GROUPS: &[&dyn KxGroup] = &[
+        &kx::GvX25519MlKem768,
+        &kx::GvX25519,
+        &kx::GvSecp256r1,
+        &kx::GvSecp384r1,
+    ];
+
+    /// The graviola provider. Use it only where [`super::provider`] is
+    /// `Some`: on a CPU graviola does not support, its operations fault.
+    pub const PROVIDER: CryptoProvider = CryptoProvider {
+        name: "graviola",
+        suites: SUITES,
+        groups: GROUPS,
+        hashes: &[SHA256, SHA384],
+        aeads: &[AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305],
+        signatures: &sign::GvVerifier,
+        keys: &sign::GvKeyLoader,
+    };
+}
+
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub use consts::{
+    PROVIDER, SHA256, SHA384, SUITES, TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384,
+    TLS_CHACHA20_POLY1305_SHA256,
+};
+
+/// The graviola provider ([`PROVIDER`]) if this CPU supports it
+/// (`graviola::util::is_cpu_supported`, checked once). Otherwise `None`,
+/// and the first call logs (feature `log`, `warn`) that the default
+/// provider falls back to RustCrypto.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub fn provider() -> Option<&'static CryptoProvider> {
+    static SUPPORTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let supported = *SUPPORTED.get_or_init(|| {
+        let supported = graviola::util::is_cpu_supported();
+        if !supported {
+            crate::log::warning!(
+                "crypto: this CPU lacks what graviola needs (x86_64: AES-NI, PCLMULQDQ, BMI1, ADX, AVX, AVX2; aarch64: NEON, AES, PMULL, SHA-2); the default provider falls back to RustCrypto"
+            );
+        }
+        supported
+    });
+    supported.then_some(&PROVIDER)
+}
+
+/// Always `None`: graviola supports only x86_64 and aarch64; the first
+/// call logs (feature `log`, `warn`) that the default provider is
+/// RustCrypto.
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub fn provider() -> Option<&'static CryptoProvider> {
+    static LOGGED: std::sync::Once = std::sync::Once::new();
+    LOGGED.call_once(|| {
+        crate::log::warning!(
+            "crypto: graviola supports only x86_64 and aarch64; the default provider is RustCrypto"
+        );
+    });
+    None
+}
+
+#[cfg(all(test, any(target_arch = "x86_64", target_arch = "aarch64")))]
+mod tests;

@@ -1,0 +1,83 @@
+//! The default provider: the RustCrypto crates (`sha2`, `hmac`,
+//! `aes-gcm`, `chacha20poly1305`, `x25519-dalek`, `p256`, `p384`,
+//! `ml-kem`, `ed25519-dalek`, `rsa`). `no_std` + `alloc`; every random
+//! byte comes from the injected source, so handshakes replay exactly
+//! (the RFC 8448 traces run on it).
+
+pub(crate) mod aead;
+pub(crate) mod hash;
+pub(crate) mod kx;
+pub(crate) mod sign;
+
+use super::CryptoProvider;
+use super::aead::Aead;
+use super::hash::Hash;
+use super::kx::KxGroup;
+use super::suites::SuiteParams;
+use crate::msgs::enums::CipherSuite;
+
+/// SHA-256.
+pub const SHA256: Hash = Hash::new(&hash::RcSha256);
+/// SHA-384.
+pub const SHA384: Hash = Hash::new(&hash::RcSha384);
+const AES_128_GCM: Aead = Aead::new(&aead::RcAes128Gcm);
+const AES_256_GCM: Aead = Aead::new(&aead::RcAes256Gcm);
+const CHACHA20_POLY1305: Aead = Aead::new(&aead::RcChaCha20Poly1305);
+
+/// TLS_AES_128_GCM_SHA256.
+pub const TLS_AES_128_GCM_SHA256: SuiteParams = SuiteParams {
+    suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+    hash: SHA256,
+    aead: AES_128_GCM,
+};
+/// TLS_AES_256_GCM_SHA384.
+pub const TLS_AES_256_GCM_SHA384: SuiteParams = SuiteParams {
+    suite: CipherSuite::TLS_AES_256_GCM_SHA384,
+    hash: SHA384,
+    aead: AES_256_GCM,
+};
+/// TLS_CHACHA20_POLY1305_SHA256.
+pub const TLS_CHACHA20_POLY1305_SHA256: SuiteParams = SuiteParams {
+    suite: CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+    hash: SHA256,
+    aead: CHACHA20_POLY1305,
+};
+
+/// The cipher suites, in our default preference order.
+pub const SUITES: &[SuiteParams] = &[
+    TLS_AES_128_GCM_SHA256,
+    TLS_AES_256_GCM_SHA384,
+    TLS_CHACHA20_POLY1305_SHA256,
+];
+
+const GROUPS: &[&dyn KxGroup] = &[
+    &kx::RcX25519MlKem768,
+    &kx::RcX25519,
+    &kx::RcSecp256r1,
+    &kx::RcSecp384r1,
+];
+
+/// The RustCrypto provider.
+pub const PROVIDER: CryptoProvider = CryptoProvider {
+    name: "rustcrypto",
+    suites: SUITES,
+    groups: GROUPS,
+    hashes: &[SHA256, SHA384],
+    aeads: &[AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305],
+    signatures: &sign::RcVerifier,
+    keys: &sign::RcKeyLoader,
+};
+
+/// The RustCrypto provider ([`PROVIDER`]).
+pub fn provider() -> &'static CryptoProvider {
+    &PROVIDER
+}
+
+/// The RustCrypto implementation of a hash function, the fallback of a
+/// provider that lacks it.
+pub(crate) fn hash_of(alg: super::hash::HashAlgorithm) -> Hash {
+    match alg {
+        super::hash::HashAlgorithm::Sha256 => SHA256,
+        super::hash::HashAlgorithm::Sha384 => SHA384,
+    }
+}

@@ -1,0 +1,199 @@
+//! The provider seam holds what the library promises whatever the
+//! provider: an embedder's group cannot weaken the key schedule, a
+//! HelloRetryRequest is judged by the config's provider, and a key is
+//! parsed and refused the same way before any provider sees it.
+
+use std::sync::Arc;
+
+use tls13::certgen::{self, KeyType, SubjectAltName};
+use tls13::crypto::kx::{ActiveKeyExchange, KeyExchange, KxGroup, SharedSecret};
+use tls13::crypto::sign::{self, SigningKey, VerifyError};
+use tls13::crypto::{self, CryptoProvider, OsRandom, SecureRandom};
+use tls13::{
+    ClientConfig, ClientConnection, Connection, Error, NamedGroup, PinnedCertVerifier,
+    ServerConfig, ServerConnection, SignatureScheme,
+};
+
+/// A group whose two sides end with independent random 66-byte secrets:
+/// a correct handshake must fail at Finished.
+struct Disagreeing;
+struct DisagreeingClient([u8; 133]);
+
+fn share(rng: &dyn SecureRandom) -> Result<[u8; 133], Error> {
+    let mut pk = [0u8; 133];
+    rng.fill(&mut pk)?;
+    pk[0] = 4;
+    Ok(pk)
+}
+
+fn random_secret() -> Result<SharedSecret, Error> {
+    let mut secret = [0u8; 66];
+    OsRandom.fill(&mut secret)?;
+    SharedSecret::from_parts(&[&secret])
+}
+
+impl KxGroup for Disagreeing {
+    fn group(&self) -> NamedGroup {
+        NamedGroup::SECP521R1
+    }
+    fn start(&self, rng: &dyn SecureRandom) -> Result<KeyExchange, Error> {
+        Ok(KeyExchange::boxed(
+            NamedGroup::SECP521R1,
+            Box::new(DisagreeingClient(share(rng)?)),
+        ))
+    }
+    fn server_exchange(
+        &self,
+        _client_share: &[u8],
+        rng: &dyn SecureRandom,
+    ) -> Result<(Vec<u8>, SharedSecret), Error> {
+        Ok((share(rng)?.to_vec(), random_secret()?))
+    }
+}
+
+impl ActiveKeyExchange for DisagreeingClient {
+    fn public_key(&self) -> &[u8] {
+        &self.0
+    }
+    fn complete(self: Box<Self>, _server_share: &[u8]) -> Result<SharedSecret, Error> {
+        random_secret()
+    }
+}
+
+static DISAGREEING: Disagreeing = Disagreeing;
+static ONLY_DISAGREEING: CryptoProvider = CryptoProvider {
+    name: "disagreeing",
+    groups: &[&DISAGREEING],
+    ..crypto::rustcrypto::PROVIDER
+};
+static X25519_AND_DISAGREEING: CryptoProvider = CryptoProvider {
+    name: "mix",
+    groups: &[crypto::rustcrypto::PROVIDER.groups[1], &DISAGREEING],
+    ..crypto::rustcrypto::PROVIDER
+};
+
+fn pump(from: &mut Connection, to: &mut Connection) -> Result<bool, Error> {
+    let out = from.pending_output().to_vec();
+    from.consume_output(out.len());
+    if !out.is_empty() {
+        to.receive(&out)?;
+    }
+    Ok(!out.is_empty())
+}
+
+fn handshake(
+    provider: &'static CryptoProvider,
+    server_groups: Option<&[NamedGroup]>,
+    client_groups: Option<&[NamedGroup]>,
+) -> Result<Vec<u8>, Error> {
+    let key = certgen::generate_key(KeyType::EcdsaP256, &OsRandom).unwrap();
+    let names = [SubjectAltName::Dns("a.example".into())];
+    let cert = certgen::self_signed(&names, &key, 0, 4_000_000_000, &OsRandom).unwrap();
+    let mut sb = ServerConfig::builder_with_single_cert(
+        vec![cert.clone()],
+        SigningKey::from_der(&key).unwrap(),
+    )
+    .provider(provider);
+    if let Some(g) = server_groups {
+        sb = sb.groups(g);
+    }
+    let mut cb = ClientConfig::builder(Arc::new(PinnedCertVerifier::new(cert))).provider(provider);
+    if let Some(g) = client_groups {
+        cb = cb.groups(g);
+    }
+    let mut client = ClientConnection::new(Arc::new(cb.build().unwrap()), "a.example").unwrap();
+    let mut server = ServerConnection::new(Arc::new(sb.build().unwrap())).unwrap();
+    client.send(b"secret data").unwrap();
+    while pump(&mut client, &mut server)? | pump(&mut server, &mut client)? {}
+    Ok(server.received_data().to_vec())
+}
+
+#[test]
+fn a_shared_secret_is_never_cut_short() {
+    assert!(SharedSecret::from_parts(&[&[7u8; 66]]).is_err());
+    assert!(SharedSecret::from_parts(&[&[7u8; 32], &[8u8; 48]]).is_err());
+    assert!(SharedSecret::from_parts(&[]).is_err());
+    let s = SharedSecret::from_parts(&[&[7u8; 32], &[8u8; 32]]).unwrap();
+    assert_eq!(s.len(), 64);
+}
+
+#[test]
+fn a_group_whose_sides_disagree_fails_the_handshake() {
+    let r = handshake(&ONLY_DISAGREEING, None, None);
+    assert!(r.is_err(), "completed without a shared secret: {r:?}");
+}
+
+#[test]
+fn hello_retry_to_a_group_only_the_configured_provider_has_is_followed() {
+    // The server only takes the embedder's group: the client must retry
+    // with it, judged by its own provider (not the default one); the
+    // handshake then fails only at Finished (the group's sides disagree).
+    let r = handshake(
+        &X25519_AND_DISAGREEING,
+        Some(&[NamedGroup::SECP521R1]),
+        Some(&[NamedGroup::X25519, NamedGroup::SECP521R1]),
+    );
+    assert!(
+        !matches!(r, Err(Error::PeerMisbehaved(_))),
+        "the retry was refused: {r:?}"
+    );
+}
+
+/// `spki` with its rsaEncryption AlgorithmIdentifier replaced.
+fn rsa_spki_with_alg(spki: &[u8], replacement: &[u8]) -> Vec<u8> {
+    let alg: [u8; 15] = [
+        0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+    ];
+    let pos = spki.windows(15).position(|w| w == alg).unwrap();
+    let mut body = spki[4..pos].to_vec();
+    body.extend_from_slice(replacement);
+    body.extend_from_slice(&spki[pos + 15..]);
+    let mut out = vec![0x30, 0x82];
+    out.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+#[test]
+fn rsa_keys_in_certificate_verify_need_null_parameters() {
+    let key =
+        SigningKey::from_der(&certgen::generate_key(KeyType::Rsa2048, &OsRandom).unwrap()).unwrap();
+    let spki = key.public_key_spki();
+    let sig = key
+        .sign(SignatureScheme::RSA_PSS_RSAE_SHA256, b"m", &OsRandom)
+        .unwrap();
+    assert_eq!(
+        sign::verify(
+            &spki,
+            SignatureScheme::RSA_PSS_RSAE_SHA256,
+            b"m",
+            &sig,
+            2048
+        ),
+        Ok(())
+    );
+    let rsa_oid = [
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
+    ];
+    let absent = [&[0x30, 0x0b][..], &rsa_oid].concat();
+    let p256_oid = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+    let oid_param = [&[0x30, 0x15][..], &rsa_oid, &p256_oid].concat();
+    for alg in [absent, oid_param] {
+        let s = rsa_spki_with_alg(&spki, &alg);
+        for p in [crypto::rustcrypto::provider(), crypto::default_provider()] {
+            assert_eq!(
+                sign::verify_with(
+                    p.signatures,
+                    &s,
+                    SignatureScheme::RSA_PSS_RSAE_SHA256,
+                    b"m",
+                    &sig,
+                    2048
+                ),
+                Err(VerifyError::UnsupportedKey),
+                "{}",
+                p.name
+            );
+        }
+    }
+}
