@@ -34,6 +34,9 @@
 //!   are loaded and used with RustCrypto instead of being refused; RSA
 //!   public keys it does not take are verified with RustCrypto too, so
 //!   the two providers accept the same keys and signatures.
+//! - RSA private keys whose first prime is the smaller one are handed to
+//!   graviola with their primes swapped (the same key): graviola 0.4.4's
+//!   CRT step assumes the larger first and then refuses some signatures.
 //! - Certificates are not signed by graviola keys
 //!   ([`KeySigner::sign_x509`](super::sign::KeySigner::sign_x509) is
 //!   unsupported); `certgen` always uses RustCrypto.

@@ -10,6 +10,7 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use ::rsa::pkcs1::DecodeRsaPrivateKey;
 use graviola::hashing::{Sha256, Sha384, Sha512};
 use graviola::signing::ecdsa::{P256, P384};
 use graviola::signing::{ecdsa, eddsa, rsa};
@@ -38,13 +39,7 @@ impl KeyLoader for GvKeyLoader {
     /// accept the same keys. A key neither takes is RustCrypto's error.
     fn load(&self, der: &[u8]) -> Result<Box<dyn KeySigner>, Error> {
         if let Some(key) = GvSigningKey::from_der(der)? {
-            // RSA signing stays with RustCrypto for now: graviola's RSA-PSS
-            // signing failed intermittently in the engine matrix
-            // (SigningFailed("RSA-PSS"), cause not yet found). Verification
-            // is graviola's.
-            if !matches!(key.kind, KeyKind::Rsa(_)) {
-                return Ok(Box::new(key));
-            }
+            return Ok(Box::new(key));
         }
         Ok(Box::new(RcSigningKey::from_der(der)?))
     }
@@ -89,8 +84,9 @@ impl GvSigningKey {
                     .ok()
                     .map(KeyInner::Ed25519)
             } else if oid == OID_RSA_ENCRYPTION {
-                rsa::SigningKey::from_pkcs8_der(der)
+                ::rsa::PrivateKey::try_from(info)
                     .ok()
+                    .and_then(|k| rsa_key(der, &k, rsa::SigningKey::from_pkcs8_der))
                     .map(|k| KeyInner::Rsa(Box::new(k)))
             } else {
                 None
@@ -100,8 +96,9 @@ impl GvSigningKey {
         } else if let Ok(k) = ecdsa::SigningKey::<P384>::from_sec1_der(der) {
             Some(KeyInner::P384(k))
         } else {
-            rsa::SigningKey::from_pkcs1_der(der)
+            ::rsa::PrivateKey::from_pkcs1_der(der)
                 .ok()
+                .and_then(|k| rsa_key(der, &k, rsa::SigningKey::from_pkcs1_der))
                 .map(|k| KeyInner::Rsa(Box::new(k)))
         };
         let Some(inner) = inner else {
@@ -126,6 +123,38 @@ impl GvSigningKey {
         };
         Ok(Some(Self { inner, kind, spki }))
     }
+}
+
+/// The graviola key for the RSA key `der` (parsed by RustCrypto as
+/// `parsed`), loaded with `load`. graviola 0.4.4's CRT private operation
+/// assumes the first prime is the larger (it subtracts c^dQ mod q modulo
+/// p unreduced) and its fault check then refuses the signature: about
+/// one PSS signature in 250 failed with keys whose first prime is the
+/// smaller one, which the `rsa` crate's generator makes half the time. Such
+/// a key is handed to graviola re-encoded (PKCS#1) with its primes
+/// swapped: the same key. `None` when graviola does not take the key.
+fn rsa_key(
+    der: &[u8],
+    parsed: &::rsa::PrivateKey,
+    load: fn(&[u8]) -> Result<rsa::SigningKey, graviola::Error>,
+) -> Option<rsa::SigningKey> {
+    use ::rsa::pkcs1::EncodeRsaPrivateKey;
+    use ::rsa::traits::{PrivateKeyParts, PublicKeyParts};
+    let [p, q] = parsed.primes() else {
+        return None;
+    };
+    if p.as_ref() > q.as_ref() {
+        return load(der).ok();
+    }
+    let swapped = ::rsa::PrivateKey::from_components(
+        parsed.n().as_ref().clone(),
+        parsed.e().clone(),
+        parsed.d().clone(),
+        alloc::vec![q.as_ref().clone(), p.as_ref().clone()],
+    )
+    .ok()?;
+    let pkcs1 = swapped.to_pkcs1_der().ok()?;
+    rsa::SigningKey::from_pkcs1_der(pkcs1.as_bytes()).ok()
 }
 
 /// Longest DER ECDSA signature: P-384, two 49-byte INTEGERs.

@@ -356,3 +356,65 @@ fn aeads_agree() {
         }
     }
 }
+
+/// An RSA key whose first prime is the smaller one (PKCS#8), made from a
+/// fresh key by swapping its primes.
+fn rsa_key_with_smaller_first_prime() -> Vec<u8> {
+    use rsa::pkcs8::EncodePrivateKey;
+    use rsa::traits::{PrivateKeyParts, PublicKeyParts};
+    let der = certgen::generate_key(KeyType::Rsa2048, &crate::crypto::OsRandom).unwrap();
+    let k = rsa::PrivateKey::try_from(p256::pkcs8::PrivateKeyInfoRef::try_from(&der[..]).unwrap())
+        .unwrap();
+    let [p, q] = k.primes() else {
+        panic!("two primes")
+    };
+    let (small, large) = if p.as_ref() < q.as_ref() {
+        (p, q)
+    } else {
+        (q, p)
+    };
+    let swapped = rsa::PrivateKey::from_components(
+        k.n().as_ref().clone(),
+        k.e().clone(),
+        k.d().clone(),
+        alloc::vec![small.as_ref().clone(), large.as_ref().clone()],
+    )
+    .unwrap();
+    swapped.to_pkcs8_der().unwrap().as_bytes().to_vec()
+}
+
+/// graviola 0.4.4 refused some RSA-PSS signatures with such keys (its
+/// CRT step assumes the first prime is the larger); the loader hands it
+/// the primes in the order it needs. 20 keys × 200 signatures: without
+/// the reordering 33 of them failed in the run that found it.
+#[test]
+fn rsa_keys_with_the_smaller_prime_first_always_sign() {
+    let mut failures = 0;
+    for _ in 0..20 {
+        let der = rsa_key_with_smaller_first_prime();
+        let key = PROVIDER.load_private_key(&der).unwrap();
+        let spki = key.public_key_spki();
+        for i in 0..200u32 {
+            let msg = i.to_be_bytes();
+            match key.sign(
+                SignatureScheme::RSA_PSS_RSAE_SHA256,
+                &msg,
+                &crate::crypto::OsRandom,
+            ) {
+                Ok(sig) => assert_eq!(
+                    crate::crypto::sign::verify_with(
+                        rustcrypto::PROVIDER.signatures,
+                        &spki,
+                        SignatureScheme::RSA_PSS_RSAE_SHA256,
+                        &msg,
+                        &sig,
+                        2048
+                    ),
+                    Ok(())
+                ),
+                Err(_) => failures += 1,
+            }
+        }
+    }
+    assert_eq!(failures, 0, "{failures} of 4000 signatures failed");
+}
