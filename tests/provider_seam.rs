@@ -197,3 +197,98 @@ fn rsa_keys_in_certificate_verify_need_null_parameters() {
         }
     }
 }
+
+/// DER length octets.
+fn der_len(n: usize) -> Vec<u8> {
+    match n {
+        0..=127 => vec![n as u8],
+        128..=255 => vec![0x81, n as u8],
+        _ => vec![0x82, (n >> 8) as u8, n as u8],
+    }
+}
+
+fn der(tag: u8, body: &[u8]) -> Vec<u8> {
+    [&[tag][..], &der_len(body.len()), body].concat()
+}
+
+/// An rsaEncryption SubjectPublicKeyInfo for modulus `n` and exponent `e`
+/// (big-endian, without sign octets).
+fn rsa_spki(n: &[u8], e: &[u8]) -> Vec<u8> {
+    // Minimal DER: a sign octet only when the top bit is set.
+    let int = |v: &[u8]| {
+        let sign: &[u8] = if v[0] & 0x80 != 0 { &[0] } else { &[] };
+        der(0x02, &[sign, v].concat())
+    };
+    let pkcs1 = der(0x30, &[int(n), int(e)].concat());
+    let alg = [
+        0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+    ];
+    let bits = der(0x03, &[&[0u8][..], &pkcs1].concat());
+    der(0x30, &[&alg[..], &bits].concat())
+}
+
+/// An embedder's verifier that accepts every signature: what the library
+/// refuses before calling it, it refuses for every provider.
+struct AcceptsAll;
+
+impl sign::SignatureVerifier for AcceptsAll {
+    fn verify(
+        &self,
+        _key: &sign::PublicKeyRef<'_>,
+        _alg: sign::SignatureAlgorithm,
+        _message: &[u8],
+        _signature: &[u8],
+    ) -> Result<(), sign::VerifyFailure> {
+        Ok(())
+    }
+}
+
+#[test]
+fn rsa_keys_are_checked_before_any_provider_sees_them() {
+    let n = vec![0xc5; 256]; // 2048 bits, odd
+    let sig = vec![0x11; 256];
+    let verify = |spki: &[u8]| {
+        sign::verify_with(
+            &AcceptsAll,
+            spki,
+            SignatureScheme::RSA_PSS_RSAE_SHA256,
+            b"m",
+            &sig,
+            2048,
+        )
+    };
+    // A well-formed key reaches the provider.
+    assert_eq!(verify(&rsa_spki(&n, &[1, 0, 1])), Ok(()));
+    let mut even_n = n.clone();
+    *even_n.last_mut().unwrap() = 0xc4;
+    let cases: [(&str, Vec<u8>); 6] = [
+        ("exponent 1", rsa_spki(&n, &[1])),
+        ("even exponent", rsa_spki(&n, &[1, 0, 0])),
+        ("exponent 2^33", rsa_spki(&n, &[2, 0, 0, 0, 0])),
+        (
+            "exponent 2^64+1",
+            rsa_spki(&n, &[1, 0, 0, 0, 0, 0, 0, 0, 1]),
+        ),
+        ("even modulus", rsa_spki(&even_n, &[1, 0, 1])),
+        ("8200-bit modulus", rsa_spki(&[0xc5; 1025], &[1, 0, 1])),
+    ];
+    for (what, spki) in cases {
+        assert_eq!(verify(&spki), Err(VerifyError::UnsupportedKey), "{what}");
+        // The built-in providers agree.
+        for p in [crypto::rustcrypto::provider(), crypto::default_provider()] {
+            assert_eq!(
+                sign::verify_with(
+                    p.signatures,
+                    &spki,
+                    SignatureScheme::RSA_PSS_RSAE_SHA256,
+                    b"m",
+                    &sig,
+                    2048
+                ),
+                Err(VerifyError::UnsupportedKey),
+                "{what} with {}",
+                p.name
+            );
+        }
+    }
+}

@@ -446,7 +446,8 @@ pub fn tls_public_key(spki: &[u8]) -> Result<PublicKeyRef<'_>, VerifyError> {
 }
 
 /// The modulus size in bits of an `rsaEncryption` SubjectPublicKeyInfo,
-/// or `None` if `spki` is not one.
+/// or `None` if `spki` is not one or not a key we accept (see
+/// `rsa_modulus_bits`).
 pub fn spki_rsa_bits(spki: &[u8]) -> Option<usize> {
     let info = SubjectPublicKeyInfoRef::try_from(spki).ok()?;
     if info.algorithm.oid != OID_RSA_ENCRYPTION {
@@ -455,21 +456,37 @@ pub fn spki_rsa_bits(spki: &[u8]) -> Option<usize> {
     rsa_modulus_bits(info.subject_public_key.as_bytes()?)
 }
 
-/// The modulus size in bits of a DER `RSAPublicKey`, which must parse
-/// with a positive modulus and exponent.
+/// The largest RSA modulus accepted, in bits (as the `rsa` crate and
+/// graviola: larger keys only cost CPU).
+pub const MAX_RSA_BITS: usize = 8192;
+
+/// The modulus size in bits of a DER `RSAPublicKey`, if it is a key every
+/// provider treats alike: an odd modulus of at most [`MAX_RSA_BITS`]
+/// bits and an odd public exponent in 3..=2^33-1 (the `rsa` crate's
+/// bounds). Checked here, once, so that no verdict depends on a
+/// provider's own key checks.
 pub(crate) fn rsa_modulus_bits(pkcs1_der: &[u8]) -> Option<usize> {
     let key = rsa::pkcs1::RsaPublicKeyRef::from_der(pkcs1_der).ok()?;
-    if key.public_exponent.as_bytes().iter().all(|b| *b == 0) {
+    let n = key.modulus.as_bytes();
+    let e = key.public_exponent.as_bytes();
+    // `UintRef` strips leading zero octets: at most 5 octets below 2^33.
+    let e_value = if e.len() <= 5 {
+        e.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
+    } else {
+        return None;
+    };
+    let odd = |v: &[u8]| v.last().is_some_and(|b| b & 1 == 1);
+    if !(3..(1u64 << 33)).contains(&e_value) || !odd(e) || !odd(n) {
         return None;
     }
-    let n = key.modulus.as_bytes();
-    // `UintRef` strips the leading zero octet; count from the first set bit.
+    // Count from the first set bit.
     let first = n.iter().position(|b| *b != 0)?;
     let lead = n.get(first)?;
     // first < n.len() (position found it) and leading_zeros() < 8 (lead != 0).
     let full_bytes = n.len().checked_sub(first)?.checked_sub(1)?;
     let lead_bits = 8usize.checked_sub(lead.leading_zeros() as usize)?;
-    full_bytes.checked_mul(8)?.checked_add(lead_bits)
+    let bits = full_bytes.checked_mul(8)?.checked_add(lead_bits)?;
+    (bits <= MAX_RSA_BITS).then_some(bits)
 }
 
 /// Extracts the SubjectPublicKeyInfo (DER) from an X.509 certificate
