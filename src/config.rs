@@ -611,7 +611,8 @@ impl ClientConfigBuilder {
     /// How every cryptographic operation is done (default:
     /// [`crypto::default_provider`]). The suites are those of
     /// [`suites`](Self::suites) that the provider implements, or all of
-    /// its own.
+    /// its own; the groups likewise. A certificate verifier holds its
+    /// own (`x509::Policy::provider` for the WebPKI ones).
     pub fn provider(mut self, provider: &'static CryptoProvider) -> Self {
         self.config.provider = provider;
         self
@@ -1094,7 +1095,8 @@ impl ServerConfigBuilder {
     /// How every cryptographic operation is done (default:
     /// [`crypto::default_provider`]). The suites are those of
     /// [`suites`](Self::suites) that the provider implements, or all of
-    /// its own.
+    /// its own; the groups likewise. A certificate verifier holds its
+    /// own (`x509::Policy::provider` for the WebPKI ones).
     pub fn provider(mut self, provider: &'static CryptoProvider) -> Self {
         self.config.provider = provider;
         self

@@ -85,7 +85,8 @@ impl HashAlgorithm {
 pub trait HashFunction: Send + Sync {
     /// Which function this is.
     fn algorithm(&self) -> HashAlgorithm;
-    /// The digest of `data`.
+    /// The digest of `data`: exactly `algorithm().output_len()` bytes, as
+    /// every output here (HKDF is built on them and does not check).
     fn hash(&self, data: &[u8]) -> Output;
     /// A fresh incremental state, usually [`HashContext::boxed`].
     fn start(&self) -> HashContext;

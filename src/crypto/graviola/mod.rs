@@ -71,42 +71,16 @@ mod consts {
     use crate::crypto::aead::Aead;
     use crate::crypto::hash::Hash;
     use crate::crypto::kx::KxGroup;
-    use crate::crypto::suites::SuiteParams;
-    use crate::msgs::enums::CipherSuite;
+    use crate::crypto::suites::{SuiteParams, tls13_suites};
 
-    /// SHA-256.
-    pub const SHA256: Hash = Hash::new(&hash::GvSha256);
-    /// SHA-384.
-    pub const SHA384: Hash = Hash::new(&hash::GvSha384);
+    const SHA256: Hash = Hash::new(&hash::GvSha256);
+    const SHA384: Hash = Hash::new(&hash::GvSha384);
     const AES_128_GCM: Aead = Aead::new(&aead::GvAes128Gcm);
     const AES_256_GCM: Aead = Aead::new(&aead::GvAes256Gcm);
     const CHACHA20_POLY1305: Aead = Aead::new(&aead::GvChaCha20Poly1305);
 
-    /// TLS_AES_128_GCM_SHA256.
-    pub const TLS_AES_128_GCM_SHA256: SuiteParams = SuiteParams {
-        suite: CipherSuite::TLS_AES_128_GCM_SHA256,
-        hash: SHA256,
-        aead: AES_128_GCM,
-    };
-    /// TLS_AES_256_GCM_SHA384.
-    pub const TLS_AES_256_GCM_SHA384: SuiteParams = SuiteParams {
-        suite: CipherSuite::TLS_AES_256_GCM_SHA384,
-        hash: SHA384,
-        aead: AES_256_GCM,
-    };
-    /// TLS_CHACHA20_POLY1305_SHA256.
-    pub const TLS_CHACHA20_POLY1305_SHA256: SuiteParams = SuiteParams {
-        suite: CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
-        hash: SHA256,
-        aead: CHACHA20_POLY1305,
-    };
-
-    /// The cipher suites, in the same preference order as RustCrypto's.
-    pub const SUITES: &[SuiteParams] = &[
-        TLS_AES_128_GCM_SHA256,
-        TLS_AES_256_GCM_SHA384,
-        TLS_CHACHA20_POLY1305_SHA256,
-    ];
+    const SUITES: [SuiteParams; 3] =
+        tls13_suites(SHA256, SHA384, AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305);
 
     const GROUPS: &[&dyn KxGroup] = &[
         &kx::GvX25519MlKem768,
@@ -115,11 +89,13 @@ mod consts {
         &kx::GvSecp384r1,
     ];
 
-    /// The graviola provider. Use it only where [`super::provider`] is
-    /// `Some`: on a CPU graviola does not support, its operations fault.
-    pub const PROVIDER: CryptoProvider = CryptoProvider {
+    /// The graviola provider. Reached only through [`super::provider`]:
+    /// on a CPU graviola does not support, its operations fault, so it is
+    /// not public (an embedder composing a provider from it starts from
+    /// `*provider()?`).
+    pub(crate) const PROVIDER: CryptoProvider = CryptoProvider {
         name: "graviola",
-        suites: SUITES,
+        suites: &SUITES,
         groups: GROUPS,
         hashes: &[SHA256, SHA384],
         aeads: &[AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305],
@@ -129,12 +105,9 @@ mod consts {
 }
 
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-pub use consts::{
-    PROVIDER, SHA256, SHA384, SUITES, TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384,
-    TLS_CHACHA20_POLY1305_SHA256,
-};
+pub(crate) use consts::PROVIDER;
 
-/// The graviola provider ([`PROVIDER`]) if this CPU supports it
+/// The graviola provider if this CPU supports it
 /// (`graviola::util::is_cpu_supported`, checked once). Otherwise `None`,
 /// and the first call logs (feature `log`, `warn`) that the default
 /// provider falls back to RustCrypto.

@@ -238,24 +238,10 @@ impl SignatureVerifier for GvVerifier {
         use VerifyFailure::{BadSignature, InvalidKey};
         match (*key, alg) {
             (PublicKeyRef::EcdsaP256(point), SignatureAlgorithm::Ecdsa(h)) => {
-                let vk = ecdsa::VerifyingKey::<P256>::from_x962_uncompressed(point)
-                    .map_err(|_| InvalidKey)?;
-                match h {
-                    DigestAlgorithm::Sha256 => vk.verify_asn1::<Sha256>(&[message], signature),
-                    DigestAlgorithm::Sha384 => vk.verify_asn1::<Sha384>(&[message], signature),
-                    DigestAlgorithm::Sha512 => vk.verify_asn1::<Sha512>(&[message], signature),
-                }
-                .map_err(|_| BadSignature)
+                ecdsa_verify::<P256>(point, h, message, signature)
             }
             (PublicKeyRef::EcdsaP384(point), SignatureAlgorithm::Ecdsa(h)) => {
-                let vk = ecdsa::VerifyingKey::<P384>::from_x962_uncompressed(point)
-                    .map_err(|_| InvalidKey)?;
-                match h {
-                    DigestAlgorithm::Sha256 => vk.verify_asn1::<Sha256>(&[message], signature),
-                    DigestAlgorithm::Sha384 => vk.verify_asn1::<Sha384>(&[message], signature),
-                    DigestAlgorithm::Sha512 => vk.verify_asn1::<Sha512>(&[message], signature),
-                }
-                .map_err(|_| BadSignature)
+                ecdsa_verify::<P384>(point, h, message, signature)
             }
             (PublicKeyRef::Ed25519(raw), SignatureAlgorithm::Ed25519) => {
                 // As `verify_strict`: a small-order key or R never verifies.
@@ -291,6 +277,23 @@ impl SignatureVerifier for GvVerifier {
             _ => Err(BadSignature),
         }
     }
+}
+
+/// ECDSA on curve `C` with hash `h` over `message`.
+fn ecdsa_verify<C: ecdsa::Curve>(
+    point: &[u8],
+    h: DigestAlgorithm,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), VerifyFailure> {
+    let vk = ecdsa::VerifyingKey::<C>::from_x962_uncompressed(point)
+        .map_err(|_| VerifyFailure::InvalidKey)?;
+    match h {
+        DigestAlgorithm::Sha256 => vk.verify_asn1::<Sha256>(&[message], signature),
+        DigestAlgorithm::Sha384 => vk.verify_asn1::<Sha384>(&[message], signature),
+        DigestAlgorithm::Sha512 => vk.verify_asn1::<Sha512>(&[message], signature),
+    }
+    .map_err(|_| VerifyFailure::BadSignature)
 }
 
 /// The y-coordinates (little-endian, sign bit cleared) of the eight

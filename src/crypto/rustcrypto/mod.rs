@@ -13,8 +13,7 @@ use super::CryptoProvider;
 use super::aead::Aead;
 use super::hash::Hash;
 use super::kx::KxGroup;
-use super::suites::SuiteParams;
-use crate::msgs::enums::CipherSuite;
+use super::suites::{SuiteParams, tls13_suites};
 
 /// SHA-256.
 pub const SHA256: Hash = Hash::new(&hash::RcSha256);
@@ -24,31 +23,18 @@ const AES_128_GCM: Aead = Aead::new(&aead::RcAes128Gcm);
 const AES_256_GCM: Aead = Aead::new(&aead::RcAes256Gcm);
 const CHACHA20_POLY1305: Aead = Aead::new(&aead::RcChaCha20Poly1305);
 
+const SUITE_TABLE: [SuiteParams; 3] =
+    tls13_suites(SHA256, SHA384, AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305);
+
 /// TLS_AES_128_GCM_SHA256.
-pub const TLS_AES_128_GCM_SHA256: SuiteParams = SuiteParams {
-    suite: CipherSuite::TLS_AES_128_GCM_SHA256,
-    hash: SHA256,
-    aead: AES_128_GCM,
-};
+pub const TLS_AES_128_GCM_SHA256: SuiteParams = SUITE_TABLE[0];
 /// TLS_AES_256_GCM_SHA384.
-pub const TLS_AES_256_GCM_SHA384: SuiteParams = SuiteParams {
-    suite: CipherSuite::TLS_AES_256_GCM_SHA384,
-    hash: SHA384,
-    aead: AES_256_GCM,
-};
+pub const TLS_AES_256_GCM_SHA384: SuiteParams = SUITE_TABLE[1];
 /// TLS_CHACHA20_POLY1305_SHA256.
-pub const TLS_CHACHA20_POLY1305_SHA256: SuiteParams = SuiteParams {
-    suite: CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
-    hash: SHA256,
-    aead: CHACHA20_POLY1305,
-};
+pub const TLS_CHACHA20_POLY1305_SHA256: SuiteParams = SUITE_TABLE[2];
 
 /// The cipher suites, in our default preference order.
-pub const SUITES: &[SuiteParams] = &[
-    TLS_AES_128_GCM_SHA256,
-    TLS_AES_256_GCM_SHA384,
-    TLS_CHACHA20_POLY1305_SHA256,
-];
+pub const SUITES: &[SuiteParams] = &SUITE_TABLE;
 
 const GROUPS: &[&dyn KxGroup] = &[
     &kx::RcX25519MlKem768,
