@@ -41,7 +41,7 @@ use crate::crypto::CryptoProvider;
 use crate::crypto::SecureRandom;
 use crate::crypto::sign::{DEFAULT_MIN_RSA_BITS, SUPPORTED_SCHEMES, SigningKey};
 use crate::crypto::suites::SuiteParams;
-use crate::crypto::{self, kx};
+use crate::crypto;
 use crate::error::Error;
 use crate::key_schedule::KeyLog;
 use crate::msgs::enums::{
@@ -517,8 +517,9 @@ impl ClientConfig {
         ClientConfigBuilder {
             config: ClientConfig {
                 provider: crypto::default_provider(),
-                suites: crypto::default_provider().suites.to_vec(),
-                groups: kx::SUPPORTED_GROUPS.to_vec(),
+                // Resolved against the provider by `build`.
+                suites: Vec::new(),
+                groups: Vec::new(),
                 hybrid_x25519_share: true,
                 signature_schemes: SUPPORTED_SCHEMES.to_vec(),
                 alpn_protocols: Vec::new(),
@@ -747,15 +748,8 @@ impl ClientConfigBuilder {
         if let Some(e) = self.pending {
             return Err(e);
         }
-        self.config.suites = resolve_suites(self.config.provider, self.suites.as_deref());
-        self.config.groups = self.groups.take().unwrap_or_else(|| {
-            self.config
-                .provider
-                .groups
-                .iter()
-                .map(|g| g.group())
-                .collect()
-        });
+        (self.config.suites, self.config.groups) =
+            resolve_algorithms(self.config.provider, self.suites.take(), self.groups.take());
         let c = &self.config;
         check_basics(
             self.rng_set && self.time_set,
@@ -984,8 +978,9 @@ impl ServerConfig {
         ServerConfigBuilder {
             config: ServerConfig {
                 provider: crypto::default_provider(),
-                suites: crypto::default_provider().suites.to_vec(),
-                groups: kx::SUPPORTED_GROUPS.to_vec(),
+                // Resolved against the provider by `build`.
+                suites: Vec::new(),
+                groups: Vec::new(),
                 strict_group_preference: false,
                 alpn_protocols: Vec::new(),
                 record_size_limit: Some(DEFAULT_RECORD_SIZE_LIMIT),
@@ -1247,15 +1242,8 @@ impl ServerConfigBuilder {
         if let Some(e) = self.pending {
             return Err(e);
         }
-        self.config.suites = resolve_suites(self.config.provider, self.suites.as_deref());
-        self.config.groups = self.groups.take().unwrap_or_else(|| {
-            self.config
-                .provider
-                .groups
-                .iter()
-                .map(|g| g.group())
-                .collect()
-        });
+        (self.config.suites, self.config.groups) =
+            resolve_algorithms(self.config.provider, self.suites.take(), self.groups.take());
         let c = &self.config;
         check_basics(
             self.rng_set && self.time_set,
@@ -1310,16 +1298,20 @@ fn check_cert_types(types: &[CertificateType]) -> Result<(), Error> {
     Ok(())
 }
 
-/// The suites of `requested` (all when `None`) that `provider`
-/// implements, in the order given.
-fn resolve_suites(
+/// The suites asked for that `provider` implements, in the order given
+/// (all of its own when none were), and the groups asked for (its own
+/// when none were; `check_basics` refuses one it lacks).
+fn resolve_algorithms(
     provider: &CryptoProvider,
-    requested: Option<&[CipherSuite]>,
-) -> Vec<SuiteParams> {
-    match requested {
+    suites: Option<Vec<CipherSuite>>,
+    groups: Option<Vec<NamedGroup>>,
+) -> (Vec<SuiteParams>, Vec<NamedGroup>) {
+    let suites = match suites {
         Some(list) => list.iter().filter_map(|s| provider.suite(*s)).collect(),
         None => provider.suites.to_vec(),
-    }
+    };
+    let groups = groups.unwrap_or_else(|| provider.groups.iter().map(|g| g.group()).collect());
+    (suites, groups)
 }
 
 /// What every configuration needs: a random source and a clock (std
