@@ -37,11 +37,11 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::crypto;
 use crate::crypto::CryptoProvider;
 use crate::crypto::SecureRandom;
 use crate::crypto::sign::{DEFAULT_MIN_RSA_BITS, SUPPORTED_SCHEMES, SigningKey};
 use crate::crypto::suites::SuiteParams;
-use crate::crypto;
 use crate::error::Error;
 use crate::key_schedule::KeyLog;
 use crate::msgs::enums::{

@@ -725,7 +725,7 @@ fn client_scheme_not_offered_is_illegal_parameter() {
         .1
         .clone();
     let suite = suites::lookup(CipherSuite::TLS_AES_128_GCM_SHA256).unwrap();
-    let mut sealer = RecordSealer::new(suite, &c_hs);
+    let mut sealer = RecordSealer::new(suite, &c_hs).unwrap();
     let mut msgs = HandshakeMessage::Certificate(CertificatePayload {
         context: vec![],
         entries: vec![CertificateEntry {

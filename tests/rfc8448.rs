@@ -584,9 +584,9 @@ fn check_records(suite: SuiteParams, section: &str, records: &[TraceRecord]) -> 
         let ctx = format!("{section} {} {} #{}", r.actor, r.step, r.nth);
 
         // Open.
-        let mut opener = RecordOpener::new(suite, secret);
+        let mut opener = RecordOpener::new(suite, secret).unwrap();
         // Advance the opener to `seq` with filler records under the same key.
-        let mut filler = RecordSealer::new(suite, secret);
+        let mut filler = RecordSealer::new(suite, secret).unwrap();
         for _ in 0..r.seq {
             let mut buf = Vec::new();
             filler
@@ -606,7 +606,7 @@ fn check_records(suite: SuiteParams, section: &str, records: &[TraceRecord]) -> 
         assert_eq!(body[..len], payload[..], "{ctx}");
 
         // Re-seal at the same sequence number: byte-identical record.
-        let mut sealer = RecordSealer::new(suite, secret);
+        let mut sealer = RecordSealer::new(suite, secret).unwrap();
         for _ in 0..r.seq {
             sealer
                 .seal(ContentType::HANDSHAKE, b"x", 0, &mut Vec::new())

@@ -417,7 +417,7 @@ impl Core {
         match secret {
             Some(secret) => {
                 let suite = self.suite()?;
-                self.sealer = Some(RecordSealer::new(suite, secret.as_ref()));
+                self.sealer = Some(RecordSealer::new(suite, secret.as_ref())?);
                 self.write_secret = Some(secret.clone());
             }
             None => {
@@ -473,7 +473,7 @@ impl Core {
             return Err(PeerMisbehaved::HandshakeSpansKeyChange.into());
         }
         let suite = self.suite()?;
-        self.opener = Some(RecordOpener::new(suite, secret.as_ref()));
+        self.opener = Some(RecordOpener::new(suite, secret.as_ref())?);
         self.read_secret = Some(secret.clone());
         Ok(())
     }

@@ -192,7 +192,9 @@ impl RecordPrinter {
             }
         }
         for (i, secret) in self.secrets.iter().enumerate() {
-            let mut opener = RecordOpener::new(suite, secret);
+            let Ok(mut opener) = RecordOpener::new(suite, secret) else {
+                continue;
+            };
             let mut buf = payload.to_vec();
             if let Ok((typ, len)) = opener.open(header, &mut buf, MAX_INNER_PLAINTEXT) {
                 buf.truncate(len);

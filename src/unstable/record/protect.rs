@@ -28,15 +28,14 @@ struct Protection {
 }
 
 impl Protection {
-    fn new(suite: SuiteParams, secret: &[u8]) -> Self {
+    /// Fails only when the provider cannot key its AEAD (the length is
+    /// right: `traffic_key_iv` derives `suite.aead.key_len()` bytes).
+    fn new(suite: SuiteParams, secret: &[u8]) -> Result<Self, Error> {
         let (key, iv) = traffic_key_iv(suite, secret);
-        let key = match suite.aead.key(&key) {
-            Ok(key) => key,
-            // traffic_key_iv derives exactly `suite.aead.key_len()` bytes,
-            // the only length AeadKey::new checks.
-            Err(_) => unreachable!("traffic key has the AEAD's key length"),
-        };
-        Self { key, iv }
+        Ok(Self {
+            key: suite.aead.key(&key)?,
+            iv,
+        })
     }
 
     /// §5.3: the 64-bit sequence number in network byte order, left-padded
@@ -72,12 +71,13 @@ pub struct RecordSealer {
 
 impl RecordSealer {
     /// Keys a sealer from a traffic secret (§7.3); sequence number 0.
-    pub fn new(suite: SuiteParams, secret: &[u8]) -> Self {
-        Self {
-            prot: Protection::new(suite, secret),
+    /// An error only when the provider cannot key its AEAD.
+    pub fn new(suite: SuiteParams, secret: &[u8]) -> Result<Self, Error> {
+        Ok(Self {
+            prot: Protection::new(suite, secret)?,
             seq: 0,
             limit: suite.aead.confidentiality_limit(),
-        }
+        })
     }
 
     /// Appends one whole TLSCiphertext record (header included) carrying
@@ -175,12 +175,13 @@ pub struct RecordOpener {
 }
 
 impl RecordOpener {
-    /// Keys an opener from a traffic secret; sequence number 0.
-    pub fn new(suite: SuiteParams, secret: &[u8]) -> Self {
-        Self {
-            prot: Protection::new(suite, secret),
+    /// Keys an opener from a traffic secret; sequence number 0. An error
+    /// only when the provider cannot key its AEAD.
+    pub fn new(suite: SuiteParams, secret: &[u8]) -> Result<Self, Error> {
+        Ok(Self {
+            prot: Protection::new(suite, secret)?,
             seq: 0,
-        }
+        })
     }
 
     /// Decrypts an application_data-typed record in place and returns the
@@ -290,8 +291,8 @@ mod tests {
     #[test]
     fn roundtrip_with_padding_every_suite() {
         for &suite in ALL_SUITES {
-            let mut sealer = RecordSealer::new(suite, secret(suite));
-            let mut opener = RecordOpener::new(suite, secret(suite));
+            let mut sealer = RecordSealer::new(suite, secret(suite)).unwrap();
+            let mut opener = RecordOpener::new(suite, secret(suite)).unwrap();
             let cases: [(ContentType, &[u8], usize); 4] = [
                 (ContentType::HANDSHAKE, b"hello", 10),
                 (ContentType::APPLICATION_DATA, b"", 0),
@@ -320,6 +321,7 @@ mod tests {
         let suite = TLS_AES_128_GCM_SHA256;
         let mut rec = Vec::new();
         RecordSealer::new(suite, secret(suite))
+            .unwrap()
             .seal(
                 ContentType::APPLICATION_DATA,
                 b"attack at dawn",
@@ -333,7 +335,7 @@ mod tests {
             let mut bad = rec.clone();
             bad[i] ^= 0x01;
             let (header, mut body) = split(&bad);
-            let mut opener = RecordOpener::new(suite, secret(suite));
+            let mut opener = RecordOpener::new(suite, secret(suite)).unwrap();
             assert_eq!(
                 opener.open(&header, &mut body, MAX_INNER_PLAINTEXT),
                 Err(Error::DecryptFailed),
@@ -346,7 +348,7 @@ mod tests {
     #[test]
     fn wrong_sequence_is_decrypt_failed() {
         let suite = TLS_CHACHA20_POLY1305_SHA256;
-        let mut sealer = RecordSealer::new(suite, secret(suite));
+        let mut sealer = RecordSealer::new(suite, secret(suite)).unwrap();
         let (mut first, mut second) = (Vec::new(), Vec::new());
         sealer
             .seal(ContentType::HANDSHAKE, b"one", 0, &mut first)
@@ -354,7 +356,7 @@ mod tests {
         sealer
             .seal(ContentType::HANDSHAKE, b"two", 0, &mut second)
             .unwrap();
-        let mut opener = RecordOpener::new(suite, secret(suite));
+        let mut opener = RecordOpener::new(suite, secret(suite)).unwrap();
         let (header, mut body) = split(&second);
         assert_eq!(
             opener.open(&header, &mut body, MAX_INNER_PLAINTEXT),
@@ -387,7 +389,7 @@ mod tests {
         // computed independently of `Protection::nonce`. ChaCha20, whose
         // limit allows a sequence number with every nonce byte in play.
         let suite = TLS_CHACHA20_POLY1305_SHA256;
-        let mut sealer = RecordSealer::new(suite, secret(suite));
+        let mut sealer = RecordSealer::new(suite, secret(suite)).unwrap();
         sealer.set_sequence(0x0102_0304_0506_0708);
         let mut rec = Vec::new();
         sealer
@@ -405,6 +407,7 @@ mod tests {
         for inner in [&[][..], &[0u8; 1][..], &[0u8; 40][..]] {
             let (header, mut body) = split(&raw_record(suite, 0, inner));
             let err = RecordOpener::new(suite, secret(suite))
+                .unwrap()
                 .open(&header, &mut body, MAX_INNER_PLAINTEXT)
                 .unwrap_err();
             assert!(
@@ -422,6 +425,7 @@ mod tests {
         let suite = TLS_AES_128_GCM_SHA256;
         let (header, mut body) = split(&raw_record(suite, 0, b"a\0\0\x17\0\0\0"));
         let (typ, len) = RecordOpener::new(suite, secret(suite))
+            .unwrap()
             .open(&header, &mut body, MAX_INNER_PLAINTEXT)
             .unwrap();
         assert_eq!(
@@ -435,6 +439,7 @@ mod tests {
         let suite = TLS_AES_128_GCM_SHA256;
         let mut rec = Vec::new();
         RecordSealer::new(suite, secret(suite))
+            .unwrap()
             .seal(ContentType::APPLICATION_DATA, &[7u8; 100], 0, &mut rec)
             .unwrap();
         let (header, body) = split(&rec);
@@ -442,12 +447,15 @@ mod tests {
         let mut ok = body.clone();
         assert!(
             RecordOpener::new(suite, secret(suite))
+                .unwrap()
                 .open(&header, &mut ok, 101)
                 .is_ok()
         );
         let mut too_big = body;
         assert_eq!(
-            RecordOpener::new(suite, secret(suite)).open(&header, &mut too_big, 100),
+            RecordOpener::new(suite, secret(suite))
+                .unwrap()
+                .open(&header, &mut too_big, 100),
             Err(Error::RecordOverflow)
         );
     }
@@ -459,7 +467,7 @@ mod tests {
             let header = outer_header(u16::try_from(len).unwrap());
             let mut body = vec![0u8; len];
             assert_eq!(
-                RecordOpener::new(suite, secret(suite)).open(
+                RecordOpener::new(suite, secret(suite)).unwrap().open(
                     &header,
                     &mut body,
                     MAX_INNER_PLAINTEXT
@@ -474,11 +482,13 @@ mod tests {
         let suite = TLS_AES_128_GCM_SHA256;
         let mut rec = Vec::new();
         RecordSealer::new(suite, secret(suite))
+            .unwrap()
             .seal(ContentType::HANDSHAKE, b"x", 0, &mut rec)
             .unwrap();
         rec[0] = ContentType::HANDSHAKE.0;
         let (header, mut body) = split(&rec);
         let err = RecordOpener::new(suite, secret(suite))
+            .unwrap()
             .open(&header, &mut body, MAX_INNER_PLAINTEXT)
             .unwrap_err();
         assert!(is_unexpected_message(&err));
@@ -487,7 +497,7 @@ mod tests {
     #[test]
     fn sealer_refuses_oversized_inner_plaintext() {
         let suite = TLS_AES_128_GCM_SHA256;
-        let mut sealer = RecordSealer::new(suite, secret(suite));
+        let mut sealer = RecordSealer::new(suite, secret(suite)).unwrap();
         let mut out = Vec::new();
         // 2^14 content + type byte is the maximum; one padding byte more is not.
         assert!(
@@ -512,7 +522,7 @@ mod tests {
         let limit = AeadAlgorithm::Aes128Gcm.confidentiality_limit();
         // 2^24.5 rounded down (RFC 9846 §5.5).
         assert_eq!(limit, 23_726_566);
-        let mut sealer = RecordSealer::new(suite, secret(suite));
+        let mut sealer = RecordSealer::new(suite, secret(suite)).unwrap();
         assert!(!sealer.wants_key_update());
         sealer.set_sequence(limit - limit / 16 - 1);
         assert!(!sealer.wants_key_update());
@@ -536,7 +546,7 @@ mod tests {
     #[test]
     fn sequence_numbers_never_wrap() {
         let suite = TLS_CHACHA20_POLY1305_SHA256;
-        let mut sealer = RecordSealer::new(suite, secret(suite));
+        let mut sealer = RecordSealer::new(suite, secret(suite)).unwrap();
         sealer.set_sequence(u64::MAX - 1);
         let mut rec = Vec::new();
         sealer
@@ -552,7 +562,7 @@ mod tests {
         assert_eq!(sealer.sequence(), u64::MAX);
 
         // The opener refuses the record that would wrap its sequence number.
-        let mut opener = RecordOpener::new(suite, secret(suite));
+        let mut opener = RecordOpener::new(suite, secret(suite)).unwrap();
         opener.set_sequence(u64::MAX);
         let (header, mut body) = split(&raw_record(suite, u64::MAX, b"x\x17"));
         let err = opener
@@ -579,7 +589,7 @@ mod tests {
                 if seq == u64::MAX {
                     continue;
                 }
-                let mut opener = RecordOpener::new(suite, secret(suite));
+                let mut opener = RecordOpener::new(suite, secret(suite)).unwrap();
                 opener.set_sequence(seq);
                 let (header, mut body) = split(&raw_record(suite, seq, b"x\x17"));
                 let opened = opener.open(&header, &mut body, MAX_INNER_PLAINTEXT);
