@@ -239,6 +239,11 @@ pub struct HashContext {
 #[derive(Clone)]
 enum State {
     RustCrypto(super::rustcrypto::hash::State),
+    #[cfg(all(
+        feature = "graviola",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    Graviola(super::graviola::hash::State),
     Boxed(BoxedState),
 }
 
@@ -266,6 +271,17 @@ impl HashContext {
         }
     }
 
+    #[cfg(all(
+        feature = "graviola",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    pub(crate) fn graviola(alg: HashAlgorithm, state: super::graviola::hash::State) -> Self {
+        Self {
+            alg,
+            state: State::Graviola(state),
+        }
+    }
+
     /// The algorithm.
     pub fn algorithm(&self) -> HashAlgorithm {
         self.alg
@@ -274,6 +290,11 @@ impl HashContext {
     pub fn update(&mut self, data: &[u8]) {
         match &mut self.state {
             State::RustCrypto(s) => s.update(data),
+            #[cfg(all(
+                feature = "graviola",
+                any(target_arch = "x86_64", target_arch = "aarch64")
+            ))]
+            State::Graviola(s) => s.update(data),
             State::Boxed(s) => s.0.update(data),
         }
     }
@@ -281,6 +302,11 @@ impl HashContext {
     pub fn current(&self) -> Output {
         match &self.state {
             State::RustCrypto(s) => s.current(),
+            #[cfg(all(
+                feature = "graviola",
+                any(target_arch = "x86_64", target_arch = "aarch64")
+            ))]
+            State::Graviola(s) => s.current(),
             State::Boxed(s) => s.0.current(),
         }
     }

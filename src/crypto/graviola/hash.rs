@@ -3,7 +3,7 @@
 use alloc::boxed::Box;
 
 use graviola::hashing::hmac::Hmac;
-use graviola::hashing::{Hash as _, HashOutput, Sha256, Sha384};
+use graviola::hashing::{Hash, HashContext as _, HashOutput, Sha256, Sha384};
 use zeroize::Zeroize;
 
 use crate::crypto::hash::{HashAlgorithm, HashContext, HashFunction, HashState, Output};
@@ -14,7 +14,7 @@ pub(crate) struct GvSha256;
 pub(crate) struct GvSha384;
 
 macro_rules! hash_function {
-    ($name:ident, $hash:ty, $alg:expr) => {
+    ($name:ident, $hash:ty, $alg:expr, $variant:ident) => {
         impl HashFunction for $name {
             fn algorithm(&self) -> HashAlgorithm {
                 $alg
@@ -25,7 +25,7 @@ macro_rules! hash_function {
             }
 
             fn start(&self) -> HashContext {
-                HashContext::boxed($alg, Box::new(State(<$hash>::new())))
+                HashContext::graviola($alg, State::$variant(<$hash>::new()))
             }
 
             /// The output is copied out and graviola's copy wiped. What
@@ -44,22 +44,29 @@ macro_rules! hash_function {
     };
 }
 
-hash_function!(GvSha256, Sha256, HashAlgorithm::Sha256);
-hash_function!(GvSha384, Sha384, HashAlgorithm::Sha384);
+hash_function!(GvSha256, Sha256, HashAlgorithm::Sha256, Sha256);
+hash_function!(GvSha384, Sha384, HashAlgorithm::Sha384, Sha384);
 
+/// A running hash, held inline by [`HashContext`].
 #[derive(Clone)]
-struct State<C>(C);
+pub(crate) enum State {
+    Sha256(<Sha256 as Hash>::Context),
+    Sha384(<Sha384 as Hash>::Context),
+}
 
-impl<C> HashState for State<C>
-where
-    C: graviola::hashing::HashContext + Send + Sync + 'static,
-{
+impl HashState for State {
     fn update(&mut self, data: &[u8]) {
-        self.0.update(data);
+        match self {
+            Self::Sha256(h) => h.update(data),
+            Self::Sha384(h) => h.update(data),
+        }
     }
 
     fn current(&self) -> Output {
-        Output::new(self.0.clone().finish().as_ref())
+        match self {
+            Self::Sha256(h) => Output::new(h.clone().finish().as_ref()),
+            Self::Sha384(h) => Output::new(h.clone().finish().as_ref()),
+        }
     }
 
     fn fork(&self) -> Box<dyn HashState> {

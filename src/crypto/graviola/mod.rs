@@ -56,7 +56,7 @@
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub(crate) mod aead;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-mod hash;
+pub(crate) mod hash;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod kx;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
