@@ -16,6 +16,10 @@ use tls13::{ClientConfig, ClientConnection, Connection, ServerConnection};
 
 #[path = "pair/mod.rs"]
 mod pair;
+mod providers;
+
+use providers::providers;
+use tls13::crypto::CryptoProvider;
 
 struct Counting;
 
@@ -59,11 +63,8 @@ fn live() -> i64 {
     LIVE.with(Cell::get)
 }
 
-/// With the RustCrypto provider: the budgets measure the protocol's
-/// allocations (graviola's running hashes and key pairs are still boxed,
-/// so its count is higher; issue 13 tracks it).
-fn configs() -> (Arc<ClientConfig>, Arc<tls13::ServerConfig>) {
-    let provider = tls13::crypto::rustcrypto::provider();
+/// Both sides on `provider`.
+fn configs(provider: &'static CryptoProvider) -> (Arc<ClientConfig>, Arc<tls13::ServerConfig>) {
     let id = pair::identity(KeyType::EcdsaP256);
     let anchor = TrustAnchor::from_der(id.ca.clone()).unwrap();
     let policy = Policy {
@@ -130,8 +131,8 @@ fn held(conn: impl Sized) -> i64 {
     before - live()
 }
 
-fn established() -> (ClientConnection, ServerConnection) {
-    let (cc, sc) = configs();
+fn established(provider: &'static CryptoProvider) -> (ClientConnection, ServerConnection) {
+    let (cc, sc) = configs(provider);
     handshake(&cc, &sc)
 }
 
@@ -149,10 +150,13 @@ fn stream(from: &mut Connection, to: &mut Connection, chunk: &[u8], records: usi
 
 #[test]
 fn steady_state_records_allocate_nothing() {
-    for size in [16 * 1024, 1024, 1] {
+    for (provider, size) in providers()
+        .into_iter()
+        .flat_map(|p| [16 * 1024, 1024, 1].map(|size| (p, size)))
+    {
         let chunk = vec![0x5a; size];
         for batch in [1, 7] {
-            let (mut c, mut s) = established();
+            let (mut c, mut s) = established(provider);
             // Warm-up: the buffers grow to what this pattern needs.
             stream(&mut c, &mut s, &chunk, 2 * batch, batch);
             stream(&mut s, &mut c, &chunk, 2 * batch, batch);
@@ -160,14 +164,18 @@ fn steady_state_records_allocate_nothing() {
                 stream(&mut c, &mut s, &chunk, 100 * batch, batch);
                 stream(&mut s, &mut c, &chunk, 100 * batch, batch);
             });
-            assert_eq!(n, 0, "{size}-byte records, {batch} per transfer");
+            assert_eq!(
+                n, 0,
+                "{}: {size}-byte records, {batch} per transfer",
+                provider.name
+            );
         }
     }
 }
 
 #[test]
 fn released_idle_connection_holds_under_4_kib() {
-    let (mut c, mut s) = established();
+    let (mut c, mut s) = established(tls13::crypto::rustcrypto::provider());
     let chunk = vec![1; 16 * 1024];
     stream(&mut c, &mut s, &chunk, 8, 4);
     stream(&mut s, &mut c, &chunk, 8, 4);
@@ -182,7 +190,7 @@ fn released_idle_connection_holds_under_4_kib() {
 
 #[test]
 fn release_keeps_unread_data_and_partial_records() {
-    let (mut c, mut s) = established();
+    let (mut c, mut s) = established(tls13::crypto::rustcrypto::provider());
     c.send(b"first").unwrap();
     c.send(b"second").unwrap();
     let out = c.pending_output().to_vec();
@@ -204,14 +212,21 @@ fn release_keeps_unread_data_and_partial_records() {
 #[test]
 fn full_handshake_allocations_stay_within_budget() {
     const BUDGET: u64 = 60;
-    let (cc, sc) = configs();
+    for provider in providers() {
+        handshake_within(provider, BUDGET);
+    }
+}
+
+fn handshake_within(provider: &'static CryptoProvider, budget: u64) {
+    let (cc, sc) = configs(provider);
     drop(handshake(&cc, &sc)); // lazily built tables are not a handshake's cost
     let mut pair = None;
     let n = count(|| pair = Some(handshake(&cc, &sc)));
-    println!("handshake allocations: {n}");
+    println!("{}: handshake allocations: {n}", provider.name);
     assert!(
-        n <= BUDGET,
-        "{n} allocations per full handshake (budget {BUDGET})"
+        n <= budget,
+        "{}: {n} allocations per full handshake (budget {budget})",
+        provider.name
     );
     // Nothing more once established and drained.
     let (mut c, mut s) = pair.unwrap();

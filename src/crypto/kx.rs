@@ -126,6 +126,11 @@ pub struct KeyExchange {
 
 enum Active {
     RustCrypto(super::rustcrypto::kx::Active),
+    #[cfg(all(
+        feature = "graviola",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    Graviola(super::graviola::kx::Active),
     Boxed(Box<dyn ActiveKeyExchange>),
 }
 
@@ -159,6 +164,17 @@ impl KeyExchange {
         }
     }
 
+    #[cfg(all(
+        feature = "graviola",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    pub(crate) fn graviola(group: NamedGroup, active: super::graviola::kx::Active) -> Self {
+        Self {
+            group,
+            active: Active::Graviola(active),
+        }
+    }
+
     /// The group.
     pub fn group(&self) -> NamedGroup {
         self.group
@@ -169,6 +185,11 @@ impl KeyExchange {
     pub fn public_key(&self) -> &[u8] {
         match &self.active {
             Active::RustCrypto(a) => a.public_key(),
+            #[cfg(all(
+                feature = "graviola",
+                any(target_arch = "x86_64", target_arch = "aarch64")
+            ))]
+            Active::Graviola(a) => a.public_key(),
             Active::Boxed(a) => a.public_key(),
         }
     }
@@ -178,6 +199,11 @@ impl KeyExchange {
     pub fn complete(self, server_share: &[u8]) -> Result<SharedSecret, Error> {
         match self.active {
             Active::RustCrypto(a) => a.complete(server_share),
+            #[cfg(all(
+                feature = "graviola",
+                any(target_arch = "x86_64", target_arch = "aarch64")
+            ))]
+            Active::Graviola(a) => a.complete(server_share),
             Active::Boxed(a) => a.complete(server_share),
         }
     }

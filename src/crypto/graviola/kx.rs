@@ -20,7 +20,7 @@ use graviola::key_agreement::mlkem768::{Ciphertext, DecapKey, EncapKey, Message}
 use graviola::key_agreement::{p256, p384, x25519};
 use zeroize::Zeroizing;
 
-use crate::crypto::kx::{ActiveKeyExchange, KeyExchange, KxGroup, SharedSecret};
+use crate::crypto::kx::{KeyExchange, KxGroup, SharedSecret};
 use crate::crypto::{SecureRandom, random_array};
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::enums::NamedGroup;
@@ -43,10 +43,47 @@ fn invalid_share() -> Error {
     PeerMisbehaved::InvalidKeyShare.into()
 }
 
-/// A client key pair; graviola wipes the private halves on drop.
-struct Active<S> {
+/// A client key pair, held inline by [`KeyExchange`]; graviola wipes the
+/// private halves on drop.
+pub(crate) struct Active {
     public: Vec<u8>,
-    secret: S,
+    secret: Secret,
+}
+
+enum Secret {
+    X25519(x25519::StaticPrivateKey),
+    P256(p256::StaticPrivateKey),
+    P384(p384::StaticPrivateKey),
+    Hybrid(HybridSecret),
+}
+
+impl Active {
+    pub(crate) fn public_key(&self) -> &[u8] {
+        &self.public
+    }
+
+    pub(crate) fn complete(self, server_share: &[u8]) -> Result<SharedSecret, Error> {
+        match self.secret {
+            Secret::X25519(sk) => x25519_agree(&sk, server_share),
+            // RFC 9846 §4.3.8.2: the uncompressed form only, which
+            // `from_x962_uncompressed` insists on (exact length, 0x04
+            // prefix), with the point checked to be on the curve.
+            Secret::P256(sk) => {
+                let secret = p256::PublicKey::from_x962_uncompressed(server_share)
+                    .and_then(|pk| sk.diffie_hellman(&pk))
+                    .map_err(|_| invalid_share())?;
+                // §7.4.2: the x-coordinate, fixed-length big-endian.
+                SharedSecret::from_parts(&[&secret.0])
+            }
+            Secret::P384(sk) => {
+                let secret = p384::PublicKey::from_x962_uncompressed(server_share)
+                    .and_then(|pk| sk.diffie_hellman(&pk))
+                    .map_err(|_| invalid_share())?;
+                SharedSecret::from_parts(&[&secret.0])
+            }
+            Secret::Hybrid(h) => hybrid_complete(h, server_share),
+        }
+    }
 }
 
 impl KxGroup for GvX25519 {
@@ -57,9 +94,12 @@ impl KxGroup for GvX25519 {
     fn start(&self, rng: &dyn SecureRandom) -> Result<KeyExchange, Error> {
         let sk = x25519_secret(rng)?;
         let public = sk.public_key().as_bytes().to_vec();
-        Ok(KeyExchange::boxed(
+        Ok(KeyExchange::graviola(
             self.group(),
-            Box::new(Active { public, secret: sk }),
+            Active {
+                public,
+                secret: Secret::X25519(sk),
+            },
         ))
     }
 
@@ -77,18 +117,8 @@ impl KxGroup for GvX25519 {
     }
 }
 
-impl ActiveKeyExchange for Active<x25519::StaticPrivateKey> {
-    fn public_key(&self) -> &[u8] {
-        &self.public
-    }
-
-    fn complete(self: Box<Self>, server_share: &[u8]) -> Result<SharedSecret, Error> {
-        x25519_agree(&self.secret, server_share)
-    }
-}
-
 macro_rules! nist_group {
-    ($name:ident, $curve:ident, $group:expr, $len:literal) => {
+    ($name:ident, $curve:ident, $group:expr, $len:literal, $variant:ident) => {
         impl KxGroup for $name {
             fn group(&self) -> NamedGroup {
                 $group
@@ -99,9 +129,12 @@ macro_rules! nist_group {
                     $curve::StaticPrivateKey::from_bytes(raw).ok()
                 })?;
                 let public = sk.public_key_uncompressed().to_vec();
-                Ok(KeyExchange::boxed(
+                Ok(KeyExchange::graviola(
                     self.group(),
-                    Box::new(Active { public, secret: sk }),
+                    Active {
+                        public,
+                        secret: Secret::$variant(sk),
+                    },
                 ))
             }
 
@@ -126,29 +159,11 @@ macro_rules! nist_group {
                 Ok((public, SharedSecret::from_parts(&[&secret.0])?))
             }
         }
-
-        impl ActiveKeyExchange for Active<$curve::StaticPrivateKey> {
-            fn public_key(&self) -> &[u8] {
-                &self.public
-            }
-
-            fn complete(self: Box<Self>, server_share: &[u8]) -> Result<SharedSecret, Error> {
-                // RFC 9846 §4.3.8.2: the uncompressed form only, which
-                // `from_x962_uncompressed` insists on (exact length,
-                // 0x04 prefix), with the point checked to be on the curve
-                // (coordinates below the field prime).
-                let secret = $curve::PublicKey::from_x962_uncompressed(server_share)
-                    .and_then(|pk| self.secret.diffie_hellman(&pk))
-                    .map_err(|_| invalid_share())?;
-                // §7.4.2: the x-coordinate, fixed-length big-endian.
-                SharedSecret::from_parts(&[&secret.0])
-            }
-        }
     };
 }
 
-nist_group!(GvSecp256r1, p256, NamedGroup::SECP256R1, 32);
-nist_group!(GvSecp384r1, p384, NamedGroup::SECP384R1, 48);
+nist_group!(GvSecp256r1, p256, NamedGroup::SECP256R1, 32, P256);
+nist_group!(GvSecp384r1, p384, NamedGroup::SECP384R1, 48, P384);
 
 /// The hybrid's private halves (graviola wipes both on drop).
 struct HybridSecret {
@@ -171,12 +186,12 @@ impl KxGroup for GvX25519MlKem768 {
         let mut public = Vec::with_capacity(MLKEM768_EK_LEN + X25519_LEN);
         public.extend_from_slice(&dk.encapsulation_key().as_bytes());
         public.extend_from_slice(&x_sk.public_key().as_bytes());
-        Ok(KeyExchange::boxed(
+        Ok(KeyExchange::graviola(
             self.group(),
-            Box::new(Active {
+            Active {
                 public,
-                secret: HybridSecret { dk, x25519: x_sk },
-            }),
+                secret: Secret::Hybrid(HybridSecret { dk, x25519: x_sk }),
+            },
         ))
     }
 
@@ -208,26 +223,20 @@ impl KxGroup for GvX25519MlKem768 {
     }
 }
 
-impl ActiveKeyExchange for Active<HybridSecret> {
-    fn public_key(&self) -> &[u8] {
-        &self.public
+fn hybrid_complete(secret: HybridSecret, server_share: &[u8]) -> Result<SharedSecret, Error> {
+    // draft-ietf-tls-ecdhe-mlkem §4.2: the client checks the
+    // ciphertext length (illegal_parameter); ciphertext first.
+    if server_share.len() != MLKEM768_CT_LEN + X25519_LEN {
+        return Err(invalid_share());
     }
-
-    fn complete(self: Box<Self>, server_share: &[u8]) -> Result<SharedSecret, Error> {
-        // draft-ietf-tls-ecdhe-mlkem §4.2: the client checks the
-        // ciphertext length (illegal_parameter); ciphertext first.
-        if server_share.len() != MLKEM768_CT_LEN + X25519_LEN {
-            return Err(invalid_share());
-        }
-        let (ct, x_share) = server_share.split_at(MLKEM768_CT_LEN);
-        let ct: [u8; MLKEM768_CT_LEN] = ct.try_into().map_err(|_| invalid_share())?;
-        let HybridSecret { dk, x25519 } = self.secret;
-        // Decapsulation cannot fail: ML-KEM rejects implicitly.
-        let k_mlkem = dk.decaps(&Ciphertext::from(ct));
-        let k_x = x25519_agree(&x25519, x_share)?;
-        // §4.3: ML-KEM secret first, then X25519.
-        SharedSecret::from_parts(&[k_mlkem.as_ref(), &k_x])
-    }
+    let (ct, x_share) = server_share.split_at(MLKEM768_CT_LEN);
+    let ct: [u8; MLKEM768_CT_LEN] = ct.try_into().map_err(|_| invalid_share())?;
+    let HybridSecret { dk, x25519 } = secret;
+    // Decapsulation cannot fail: ML-KEM rejects implicitly.
+    let k_mlkem = dk.decaps(&Ciphertext::from(ct));
+    let k_x = x25519_agree(&x25519, x_share)?;
+    // §4.3: ML-KEM secret first, then X25519.
+    SharedSecret::from_parts(&[k_mlkem.as_ref(), &k_x])
 }
 
 fn x25519_secret(rng: &dyn SecureRandom) -> Result<x25519::StaticPrivateKey, Error> {

@@ -58,7 +58,7 @@ pub(crate) mod aead;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub(crate) mod hash;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-mod kx;
+pub(crate) mod kx;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub(crate) mod sign;
 

@@ -212,20 +212,18 @@ impl KxGroup for RcX25519MlKem768 {
 }
 
 fn hybrid_complete(secret: &HybridSecret, server_share: &[u8]) -> Result<SharedSecret, Error> {
-    {
-        // draft-ietf-tls-ecdhe-mlkem §4.2: the client checks the
-        // ciphertext length (illegal_parameter); ciphertext first.
-        if server_share.len() != MLKEM768_CT_LEN + X25519_LEN {
-            return Err(invalid_share());
-        }
-        let (ct, x_share) = server_share.split_at(MLKEM768_CT_LEN);
-        let ct = ml_kem::ml_kem_768::Ciphertext::try_from(ct).map_err(|_| invalid_share())?;
-        // Decapsulation cannot fail: ML-KEM rejects implicitly.
-        let k_mlkem = Zeroizing::new(secret.dk.decapsulate(&ct));
-        let k_x = x25519_agree(&secret.x25519, x_share)?;
-        // §4.3: ML-KEM secret first, then X25519.
-        SharedSecret::from_parts(&[k_mlkem.as_slice(), &k_x])
+    // draft-ietf-tls-ecdhe-mlkem §4.2: the client checks the
+    // ciphertext length (illegal_parameter); ciphertext first.
+    if server_share.len() != MLKEM768_CT_LEN + X25519_LEN {
+        return Err(invalid_share());
     }
+    let (ct, x_share) = server_share.split_at(MLKEM768_CT_LEN);
+    let ct = ml_kem::ml_kem_768::Ciphertext::try_from(ct).map_err(|_| invalid_share())?;
+    // Decapsulation cannot fail: ML-KEM rejects implicitly.
+    let k_mlkem = Zeroizing::new(secret.dk.decapsulate(&ct));
+    let k_x = x25519_agree(&secret.x25519, x_share)?;
+    // §4.3: ML-KEM secret first, then X25519.
+    SharedSecret::from_parts(&[k_mlkem.as_slice(), &k_x])
 }
 
 fn x25519_secret(rng: &dyn SecureRandom) -> Result<x25519_dalek::StaticSecret, Error> {
