@@ -846,18 +846,14 @@ fn floor_once(f: &Floor, split: &mut Split) {
         let _secret = kx.complete(&share).unwrap();
         let h = hash.hash(&f.transcript);
         if let (Some((_, scheme, leaf)), Some(sig)) = (&f.server, &server_sig) {
-            let msg = cv_message(b"TLS 1.3, server CertificateVerify", h.as_ref());
-            verify(certificate_spki(leaf).unwrap(), *scheme, &msg, sig, 2048).unwrap();
-            let (tbs, alg, s) = split_cert(leaf);
-            tls13::x509::verify_signed_data(
-                tls13::crypto::default_provider().signatures,
-                certificate_spki(&f.ca).unwrap(),
-                alg,
-                tbs,
-                s,
-                2048,
-            )
-            .unwrap();
+            verify_peer(
+                f,
+                b"TLS 1.3, server CertificateVerify",
+                h.as_ref(),
+                leaf,
+                *scheme,
+                sig,
+            );
         }
         f.client.as_ref().map(|(key, scheme, _)| {
             key.sign(
@@ -871,20 +867,40 @@ fn floor_once(f: &Floor, split: &mut Split) {
     if let (Some((_, scheme, leaf)), Some(sig)) = (&f.client, &client_sig) {
         split.on(false, || {
             let h = hash.hash(&f.transcript);
-            let msg = cv_message(b"TLS 1.3, client CertificateVerify", h.as_ref());
-            verify(certificate_spki(leaf).unwrap(), *scheme, &msg, sig, 2048).unwrap();
-            let (tbs, alg, s) = split_cert(leaf);
-            tls13::x509::verify_signed_data(
-                tls13::crypto::default_provider().signatures,
-                certificate_spki(&f.ca).unwrap(),
-                alg,
-                tbs,
-                s,
-                2048,
-            )
-            .unwrap();
+            verify_peer(
+                f,
+                b"TLS 1.3, client CertificateVerify",
+                h.as_ref(),
+                leaf,
+                *scheme,
+                sig,
+            );
         });
     }
+}
+
+/// The peer's side of authentication: its CertificateVerify over
+/// `transcript_hash`, then its certificate's signature by the CA.
+fn verify_peer(
+    f: &Floor,
+    context: &[u8],
+    transcript_hash: &[u8],
+    leaf: &[u8],
+    scheme: SignatureScheme,
+    sig: &[u8],
+) {
+    let msg = cv_message(context, transcript_hash);
+    verify(certificate_spki(leaf).unwrap(), scheme, &msg, sig, 2048).unwrap();
+    let (tbs, alg, s) = split_cert(leaf);
+    tls13::x509::verify_signed_data(
+        tls13::crypto::default_provider().signatures,
+        certificate_spki(&f.ca).unwrap(),
+        alg,
+        tbs,
+        s,
+        2048,
+    )
+    .unwrap();
 }
 
 fn bench_floor(c: &mut Criterion, id: &str, floor: &Floor) {
