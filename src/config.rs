@@ -1331,6 +1331,7 @@ fn check_basics(
     if suites.is_empty() {
         return Err(Error::BadConfig("no cipher suite configured".into()));
     }
+    provider.check_hashes()?;
     if groups.is_empty() || !groups.iter().all(|g| provider.group(*g).is_some()) {
         return Err(Error::BadConfig(
             "groups must be non-empty and contain only implemented groups".into(),

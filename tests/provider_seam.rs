@@ -292,3 +292,82 @@ fn rsa_keys_are_checked_before_any_provider_sees_them() {
         }
     }
 }
+
+/// SHA-256 that drops the last byte of every output, as an embedder's
+/// hash might by a length mix-up: HKDF would take the short outputs on
+/// trust, so the config build must refuse the provider.
+struct ShortSha256;
+
+impl tls13::crypto::hash::HashFunction for ShortSha256 {
+    fn algorithm(&self) -> tls13::crypto::hash::HashAlgorithm {
+        tls13::crypto::hash::HashAlgorithm::Sha256
+    }
+    fn hash(&self, data: &[u8]) -> tls13::crypto::hash::Output {
+        let full = self.real().hash(data);
+        tls13::crypto::hash::Output::new(&full.as_ref()[..31])
+    }
+    fn start(&self) -> tls13::crypto::hash::HashContext {
+        self.real().start()
+    }
+    fn hmac(&self, key: &[u8], parts: &[&[u8]]) -> tls13::crypto::hash::Output {
+        self.real().hmac(key, parts)
+    }
+}
+
+impl ShortSha256 {
+    fn real(&self) -> tls13::crypto::hash::Hash {
+        crypto::rustcrypto::PROVIDER.hash(tls13::crypto::hash::HashAlgorithm::Sha256)
+    }
+}
+
+static SHORT_SHA256: ShortSha256 = ShortSha256;
+static SHORT_SUITES: [crypto::suites::SuiteParams; 1] = [crypto::suites::SuiteParams {
+    suite: tls13::CipherSuite::TLS_AES_128_GCM_SHA256,
+    hash: tls13::crypto::hash::Hash::new(&SHORT_SHA256),
+    aead: crypto::rustcrypto::PROVIDER.suites[0].aead,
+}];
+static SHORT_HASH_PROVIDER: CryptoProvider = CryptoProvider {
+    name: "short-sha256",
+    suites: &SHORT_SUITES,
+    ..crypto::rustcrypto::PROVIDER
+};
+
+#[test]
+fn a_provider_whose_hash_gives_wrong_answers_is_refused_at_build() {
+    assert_eq!(
+        crypto::rustcrypto::PROVIDER.suites[0].suite,
+        tls13::CipherSuite::TLS_AES_128_GCM_SHA256
+    );
+    let key = certgen::generate_key(KeyType::EcdsaP256, &OsRandom).unwrap();
+    let names = [SubjectAltName::Dns("a.example".into())];
+    let cert = certgen::self_signed(&names, &key, 0, 4_000_000_000, &OsRandom).unwrap();
+    let client = ClientConfig::builder(Arc::new(PinnedCertVerifier::new(cert.clone())))
+        .provider(&SHORT_HASH_PROVIDER)
+        .build();
+    let server =
+        ServerConfig::builder_with_single_cert(vec![cert], SigningKey::from_der(&key).unwrap())
+            .provider(&SHORT_HASH_PROVIDER)
+            .build();
+    for result in [client.map(|_| ()), server.map(|_| ())] {
+        match result {
+            Err(Error::BadConfig(msg)) => {
+                assert!(
+                    msg.contains("short-sha256") && msg.contains("wrong answers"),
+                    "{msg}"
+                )
+            }
+            other => panic!("expected BadConfig, got {other:?}"),
+        }
+    }
+    // The same provider with the real hash builds.
+    static REAL: CryptoProvider = CryptoProvider {
+        name: "real",
+        ..crypto::rustcrypto::PROVIDER
+    };
+    let key = certgen::generate_key(KeyType::EcdsaP256, &OsRandom).unwrap();
+    let cert = certgen::self_signed(&names, &key, 0, 4_000_000_000, &OsRandom).unwrap();
+    ClientConfig::builder(Arc::new(PinnedCertVerifier::new(cert)))
+        .provider(&REAL)
+        .build()
+        .unwrap();
+}

@@ -33,6 +33,15 @@ pub(super) fn check_chain_and_key(
             "{role}: the first certificate of the chain is not a DER X.509 certificate ({e})"
         ))
     })?;
+    if key.matches_spki_compressed(spki) {
+        return Err(Error::BadConfig(format!(
+            "{role}: the leaf's EC public key is encoded as a compressed point (leaf {}); \
+             TLS verifiers, this library's and the Web PKI's, take uncompressed points only, \
+             so every peer would refuse the CertificateVerify: reissue the certificate with \
+             the point uncompressed",
+            leaf_subject(leaf)
+        )));
+    }
     if !key.matches_spki(spki) {
         return Err(Error::BadConfig(format!(
             "{role}: the private key does not match the certificate's public key (leaf {}); \

@@ -82,6 +82,40 @@ impl CryptoProvider {
             .unwrap_or_else(|| super::rustcrypto::hash_of(alg))
     }
 
+    /// Known answers for every hash function the provider hands out (its
+    /// suites' and its `hashes`): digest, incremental digest and HMAC of
+    /// FIPS 180-4's and RFC 4231 (test case 2)'s examples. HKDF and the key
+    /// schedule take each output's length on trust, so an embedder's hash
+    /// that returns the wrong length or the wrong bytes is refused when a
+    /// config is built instead of failing every handshake obscurely.
+    pub(crate) fn check_hashes(&self) -> Result<(), Error> {
+        let suite_hashes = self.suites.iter().map(|s| s.hash);
+        for hash in self.hashes.iter().copied().chain(suite_hashes) {
+            let (digest, mac) = match hash.algorithm() {
+                HashAlgorithm::Sha256 => (SHA256_ABC, HMAC_SHA256_JEFE),
+                HashAlgorithm::Sha384 => (SHA384_ABC, HMAC_SHA384_JEFE),
+            };
+            let mut running = hash.start();
+            running.update(b"ab");
+            running.update(b"c");
+            let ok = hash.hash(b"abc").as_ref() == digest
+                && running.current().as_ref() == digest
+                && hash
+                    .hmac(b"Jefe", &[b"what do ya want ", b"for nothing?"])
+                    .as_ref()
+                    == mac;
+            if !ok {
+                return Err(Error::BadConfig(alloc::format!(
+                    "crypto provider {:?}: its {:?} gives wrong answers for the FIPS 180-4 / \
+                     RFC 4231 examples (check the output length and the HMAC construction)",
+                    self.name,
+                    hash.algorithm()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// The AEAD `alg`, if implemented.
     pub fn aead(&self, alg: AeadAlgorithm) -> Option<Aead> {
         self.aeads.iter().copied().find(|a| a.algorithm() == alg)
@@ -119,3 +153,24 @@ pub fn default_provider() -> &'static CryptoProvider {
     }
     super::rustcrypto::provider()
 }
+
+// FIPS 180-4 examples (SHA-256 and SHA-384 of "abc") and RFC 4231 §4.3
+// (test case 2: key "Jefe", data "what do ya want for nothing?").
+const SHA256_ABC: &[u8] = &[
+    0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+    0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
+];
+const SHA384_ABC: &[u8] = &[
+    0xcb, 0x00, 0x75, 0x3f, 0x45, 0xa3, 0x5e, 0x8b, 0xb5, 0xa0, 0x3d, 0x69, 0x9a, 0xc6, 0x50, 0x07,
+    0x27, 0x2c, 0x32, 0xab, 0x0e, 0xde, 0xd1, 0x63, 0x1a, 0x8b, 0x60, 0x5a, 0x43, 0xff, 0x5b, 0xed,
+    0x80, 0x86, 0x07, 0x2b, 0xa1, 0xe7, 0xcc, 0x23, 0x58, 0xba, 0xec, 0xa1, 0x34, 0xc8, 0x25, 0xa7,
+];
+const HMAC_SHA256_JEFE: &[u8] = &[
+    0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
+    0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43,
+];
+const HMAC_SHA384_JEFE: &[u8] = &[
+    0xaf, 0x45, 0xd2, 0xe3, 0x76, 0x48, 0x40, 0x31, 0x61, 0x7f, 0x78, 0xd2, 0xb5, 0x8a, 0x6b, 0x1b,
+    0x9c, 0x7e, 0xf4, 0x64, 0xf5, 0xa0, 0x1b, 0x47, 0xe4, 0x2e, 0xc3, 0x73, 0x63, 0x22, 0x44, 0x5e,
+    0x8e, 0x22, 0x40, 0xca, 0x5e, 0x69, 0xe2, 0xc7, 0x8b, 0x32, 0x39, 0xec, 0xfa, 0xb2, 0x16, 0x49,
+];

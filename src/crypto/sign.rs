@@ -186,12 +186,20 @@ impl SigningKey {
     }
 
     /// Whether the DER SubjectPublicKeyInfo `spki` (e.g. a certificate's)
-    /// holds this key's public half: the peer checks our CertificateVerify
-    /// against exactly that key. Besides the same encoding, an EC point
-    /// given compressed (RFC 5480 §2.2 allows it) is the same key.
+    /// is this key's public half in the encoding TLS peers take: the peer
+    /// checks our CertificateVerify against exactly that key. An EC point
+    /// given compressed (RFC 5480 §2.2 allows it) does not match, because
+    /// the verifiers here (and the Web PKI's) take uncompressed points
+    /// only; [`SigningKey::matches_spki_compressed`] tells that case apart.
     pub fn matches_spki(&self, spki: &[u8]) -> bool {
-        let own = self.signer.public_key_spki();
-        spki == own || super::rustcrypto::sign::same_ec_key(own, spki)
+        spki == self.signer.public_key_spki()
+    }
+
+    /// Whether `spki` holds this key's public half with the EC point
+    /// compressed: the same key, in a form peers refuse.
+    pub fn matches_spki_compressed(&self, spki: &[u8]) -> bool {
+        !self.matches_spki(spki)
+            && super::rustcrypto::sign::same_ec_key(self.signer.public_key_spki(), spki)
     }
 
     /// Signs a certificate's TBSCertificate for `certgen` (see
@@ -603,14 +611,16 @@ mod tests {
     }
 
     #[test]
-    fn a_key_matches_its_spki_with_the_point_compressed_too() {
+    fn a_compressed_point_is_the_same_key_but_does_not_match() {
         let sk = p256::SecretKey::from_slice(&[7u8; 32]).unwrap();
         let key = SigningKey::from_der(&sk.to_sec1_der().unwrap()).unwrap();
         assert!(key.matches_spki(&key.public_key_spki()));
         // RFC 5480 §2: id-ecPublicKey, secp256r1, the point compressed.
         let mut compressed = hex_spki_prefix_p256_compressed();
         compressed.extend_from_slice(sk.public_key().to_sec1_point(true).as_bytes());
-        assert!(key.matches_spki(&compressed));
+        assert!(!key.matches_spki(&compressed));
+        assert!(key.matches_spki_compressed(&compressed));
+        assert!(!key.matches_spki_compressed(&key.public_key_spki()));
         let other = SigningKey::from_der(
             &p256::SecretKey::from_slice(&[8u8; 32])
                 .unwrap()
@@ -619,6 +629,7 @@ mod tests {
         )
         .unwrap();
         assert!(!other.matches_spki(&compressed));
+        assert!(!other.matches_spki_compressed(&compressed));
         assert!(!other.matches_spki(&key.public_key_spki()));
         assert!(!key.matches_spki(b"\x30\x00"));
     }
