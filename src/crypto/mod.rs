@@ -1,6 +1,6 @@
-//! The provider seam: hashes, HMAC/HKDF, AEADs, key exchange groups,
-//! signatures, key loading, and the injected randomness. Nothing here
-//! knows about TLS messages.
+//! The provider seam: hashes, HMAC/HKDF, AEADs, QUIC header protection,
+//! key exchange groups, signatures, key loading, and the injected
+//! randomness. Nothing here knows about TLS messages.
 //!
 //! A [`CryptoProvider`] says how each operation is done; a config holds
 //! one. The built-in providers:
@@ -32,11 +32,11 @@
 //! - [`sign::verify`] accepts any signature once the key and scheme pass
 //!   their checks.
 //!
-//! Key exchange, HKDF, Finished and binder MACs stay real; with the
-//! injected deterministic [`SecureRandom`] of the fuzz harnesses the keys
-//! are the same on every run, so recorded flights replay. [`FUZZING`]
-//! tells whether the mode is on. A library built with `fuzzing` must
-//! never talk to a real peer. The feature compiles only together with the
+//! Key exchange, HKDF, Finished and binder MACs and QUIC header
+//! protection stay real; with the injected deterministic
+//! [`SecureRandom`] of the fuzz harnesses the keys are the same on every
+//! run, so recorded flights replay. [`FUZZING`] tells whether the mode
+//! is on. A library built with `fuzzing` must never talk to a real peer. The feature compiles only together with the
 //! `fuzzing` cfg that cargo-fuzz sets (`RUSTFLAGS="--cfg fuzzing"`), so
 //! another crate of a build cannot switch it on by enabling the feature.
 
@@ -44,6 +44,7 @@ pub mod aead;
 #[cfg(feature = "graviola")]
 pub mod graviola;
 pub mod hash;
+pub mod header_protection;
 pub mod kx;
 pub mod pem;
 mod provider;

@@ -3,6 +3,7 @@
 
 use super::aead::{Aead, AeadAlgorithm};
 use super::hash::{Hash, HashAlgorithm};
+use super::header_protection::{HeaderProtection, HeaderProtectionAlgorithm};
 use super::kx::KxGroup;
 use super::sign::{KeyLoader, SignatureVerifier, SigningKey};
 use super::suites::SuiteParams;
@@ -10,10 +11,11 @@ use crate::error::Error;
 use crate::msgs::enums::{CipherSuite, NamedGroup};
 
 /// Everything the protocol asks of cryptography: hashes (and HMAC, on
-/// which HKDF is built once for all providers), AEADs, key exchange
-/// groups, signature verification, and private keys. A config holds one
-/// (`ClientConfig::builder(..).provider(..)`, the same on the server);
-/// keys are loaded with [`load_private_key`](Self::load_private_key).
+/// which HKDF is built once for all providers), AEADs, QUIC header
+/// protection, key exchange groups, signature verification, and private
+/// keys. A config holds one (`ClientConfig::builder(..).provider(..)`,
+/// the same on the server); keys are loaded with
+/// [`load_private_key`](Self::load_private_key).
 ///
 /// Randomness is not part of it: every random byte comes from the
 /// config's [`SecureRandom`](super::SecureRandom), so that a handshake
@@ -24,9 +26,10 @@ use crate::msgs::enums::{CipherSuite, NamedGroup};
 /// and, with the `graviola` feature, `super::graviola::provider`. An
 /// embedder builds its own as a `static` from its implementations of
 /// the traits ([`HashFunction`](super::hash::HashFunction),
-/// [`AeadFactory`](super::aead::AeadFactory), [`KxGroup`],
-/// [`SignatureVerifier`], [`KeyLoader`]), usually taking most fields from
-/// a built-in provider:
+/// [`AeadFactory`](super::aead::AeadFactory),
+/// [`HeaderProtectionFactory`](super::header_protection::HeaderProtectionFactory),
+/// [`KxGroup`], [`SignatureVerifier`], [`KeyLoader`]), usually taking
+/// most fields from a built-in provider:
 ///
 /// ```
 /// use tls13::crypto::{self, CryptoProvider};
@@ -55,6 +58,9 @@ pub struct CryptoProvider {
     pub hashes: &'static [Hash],
     /// The AEADs (for session tickets outside any suite).
     pub aeads: &'static [Aead],
+    /// QUIC header protection (RFC 9001 §5.4), one per AEAD a QUIC
+    /// connection may use ([`crate::quic`]).
+    pub header_protections: &'static [HeaderProtection],
     /// Signature verification (CertificateVerify and X.509).
     pub signatures: &'static dyn SignatureVerifier,
     /// Private key loading.
@@ -119,6 +125,14 @@ impl CryptoProvider {
     /// The AEAD `alg`, if implemented.
     pub fn aead(&self, alg: AeadAlgorithm) -> Option<Aead> {
         self.aeads.iter().copied().find(|a| a.algorithm() == alg)
+    }
+
+    /// The QUIC header protection algorithm `alg`, if implemented.
+    pub fn header_protection(&self, alg: HeaderProtectionAlgorithm) -> Option<HeaderProtection> {
+        self.header_protections
+            .iter()
+            .copied()
+            .find(|h| h.algorithm() == alg)
     }
 
     /// Loads a DER private key (PKCS#8, SEC1 or PKCS#1) with this

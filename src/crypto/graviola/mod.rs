@@ -37,6 +37,8 @@
 //! - RSA private keys whose first prime is the smaller one are handed to
 //!   graviola with their primes swapped (the same key): graviola 0.4.4's
 //!   CRT step assumes the larger first and then refuses some signatures.
+//! - QUIC header protection (RFC 9001 §5.4) is RustCrypto's: graviola's
+//!   public API has no single AES block and no raw ChaCha20.
 //! - Certificates are not signed by graviola keys
 //!   ([`KeySigner::sign_x509`](super::sign::KeySigner::sign_x509) is
 //!   unsupported); `certgen` always uses RustCrypto.
@@ -99,6 +101,12 @@ mod consts {
         groups: GROUPS,
         hashes: &[SHA256, SHA384],
         aeads: &[AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305],
+        // graviola 0.4's public API offers AES only inside AES-GCM and
+        // ChaCha20 only inside the two AEADs, neither of which can
+        // produce AES-ECB of an arbitrary block or ChaCha20 keystream at
+        // an arbitrary counter (RFC 9001 §5.4.3, §5.4.4): QUIC header
+        // protection is RustCrypto's (one block per packet, no bulk data).
+        header_protections: crate::crypto::rustcrypto::HEADER_PROTECTIONS,
         signatures: &sign::GvVerifier,
         keys: &sign::GvKeyLoader,
     };

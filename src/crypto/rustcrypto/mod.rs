@@ -1,17 +1,19 @@
 //! The default provider: the RustCrypto crates (`sha2`, `hmac`,
-//! `aes-gcm`, `chacha20poly1305`, `x25519-dalek`, `p256`, `p384`,
-//! `ml-kem`, `ed25519-dalek`, `rsa`). `no_std` + `alloc`; every random
-//! byte comes from the injected source, so handshakes replay exactly
-//! (the RFC 8448 traces run on it).
+//! `aes-gcm`, `chacha20poly1305`, `aes` and `chacha20` for QUIC header
+//! protection, `x25519-dalek`, `p256`, `p384`, `ml-kem`, `ed25519-dalek`,
+//! `rsa`). `no_std` + `alloc`; every random byte comes from the injected
+//! source, so handshakes replay exactly (the RFC 8448 traces run on it).
 
 pub(crate) mod aead;
 pub(crate) mod hash;
+pub(crate) mod header_protection;
 pub(crate) mod kx;
 pub(crate) mod sign;
 
 use super::CryptoProvider;
 use super::aead::Aead;
 use super::hash::Hash;
+use super::header_protection::HeaderProtection;
 use super::kx::KxGroup;
 use super::suites::{SuiteParams, tls13_suites};
 
@@ -22,6 +24,15 @@ pub const SHA384: Hash = Hash::new(&hash::RcSha384);
 const AES_128_GCM: Aead = Aead::new(&aead::RcAes128Gcm);
 const AES_256_GCM: Aead = Aead::new(&aead::RcAes256Gcm);
 const CHACHA20_POLY1305: Aead = Aead::new(&aead::RcChaCha20Poly1305);
+
+/// QUIC header protection: AES-128, AES-256 and ChaCha20 (RFC 9001 §5.4).
+/// Also the graviola provider's, whose public API has neither a single
+/// AES block nor raw ChaCha20.
+pub(crate) const HEADER_PROTECTIONS: &[HeaderProtection] = &[
+    HeaderProtection::new(&header_protection::RcAes128),
+    HeaderProtection::new(&header_protection::RcAes256),
+    HeaderProtection::new(&header_protection::RcChaCha20),
+];
 
 const SUITE_TABLE: [SuiteParams; 3] =
     tls13_suites(SHA256, SHA384, AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305);
@@ -50,6 +61,7 @@ pub const PROVIDER: CryptoProvider = CryptoProvider {
     groups: GROUPS,
     hashes: &[SHA256, SHA384],
     aeads: &[AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305],
+    header_protections: HEADER_PROTECTIONS,
     signatures: &sign::RcVerifier,
     keys: &sign::RcKeyLoader,
 };
