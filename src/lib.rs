@@ -282,11 +282,13 @@
 //! The wire level, outside the stable API, is under [`unstable`]:
 //! [`unstable::codec`] (length-prefixed reading and writing) →
 //! [`unstable::msgs`] (every wire type) → [`crypto`] (hashes, HKDF, AEADs,
-//! key exchange, signatures, PEM) → [`unstable::key_schedule`] →
-//! [`unstable::record`] (framing, protection). Above it: the handshake
-//! state machines (internal) → [`conn`] (the public connections, with
-//! [`config`], [`verify`], [`verify_webpki`] and [`x509`]) → [`stream`]
-//! (the blocking driver). [`certgen`] makes test and demo certificates;
+//! QUIC header protection, key exchange, signatures, PEM) →
+//! [`unstable::key_schedule`] → [`unstable::record`] (framing,
+//! protection), with [`quic`] (QUIC packet protection, RFC 9001 §5)
+//! beside the record layer. Above it: the handshake state machines
+//! (internal) → [`conn`] (the public connections, with [`config`],
+//! [`verify`], [`verify_webpki`] and [`x509`]) → [`stream`] (the blocking
+//! driver). [`certgen`] makes test and demo certificates;
 //! [`error`] holds the typed errors, each with the alert it sends.
 //!
 //! # Debug builds of your program
@@ -355,6 +357,7 @@ pub mod error;
 mod handshake;
 mod log;
 pub mod pki;
+pub mod quic;
 pub mod resumption;
 #[cfg(feature = "std")]
 pub mod stream;

@@ -65,7 +65,12 @@ pub fn hkdf_expand_label(hash: Hash, secret: &[u8], label: &[u8], context: &[u8]
 }
 
 /// HKDF-Expand-Label with `Hash.length` bytes of output, as an [`Output`].
-fn expand_label_hash_len(hash: Hash, secret: &[u8], label: &[u8], context: &[u8]) -> Output {
+pub(crate) fn expand_label_hash_len(
+    hash: Hash,
+    secret: &[u8],
+    label: &[u8],
+    context: &[u8],
+) -> Output {
     let mut buf = Zeroizing::new([0u8; 48]);
     let out = buf.get_mut(..hash.output_len()).unwrap_or_default();
     hkdf_expand_label(hash, secret, label, context, out);
