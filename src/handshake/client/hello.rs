@@ -182,14 +182,14 @@ impl ClientHs {
         Ok(early)
     }
 
-    pub(super) fn check_common_hello(&self, sh: &ServerHello) -> Result<SuiteParams, Error> {
+    pub(super) fn check_common_hello(&self, sh: &ServerHelloRef<'_>) -> Result<SuiteParams, Error> {
         // §4.2.3: sentinels mean someone forced an older version.
         if sh.random.ends_with(&DOWNGRADE_TLS12) || sh.random.ends_with(&DOWNGRADE_TLS11) {
             return Err(PeerMisbehaved::DowngradeDetected.into());
         }
-        match sh.find(ExtensionType::SUPPORTED_VERSIONS) {
+        match sh.extensions.find(ExtensionType::SUPPORTED_VERSIONS) {
             None => return Err(PeerIncompatible::NoTls13.into()),
-            Some(ServerExtension::SupportedVersions(v)) if *v == ProtocolVersion::TLS1_3 => {}
+            Some(ServerExtensionRef::SupportedVersions(v)) if v == ProtocolVersion::TLS1_3 => {}
             // §4.3.1: a version we did not offer.
             Some(_) => {
                 return Err(PeerMisbehaved::SelectedUnofferedParameter("protocol version").into());
@@ -222,7 +222,7 @@ impl ClientHs {
         core: &mut Core,
         shares: Vec<KeyExchange>,
         retry: Option<Retry>,
-        hrr: ServerHello,
+        hrr: ServerHelloRef<'_>,
         raw: &[u8],
     ) -> Result<(), Error> {
         if retry.is_some() {
@@ -231,11 +231,11 @@ impl ClientHs {
         let suite = self.check_common_hello(&hrr)?;
         let mut group = None;
         let mut cookie = None;
-        for e in &hrr.extensions {
+        for e in hrr.extensions.iter() {
             match e {
-                ServerExtension::KeyShareRetry(g) => group = Some(*g),
-                ServerExtension::Cookie(c) => cookie = Some(c.clone()),
-                ServerExtension::SupportedVersions(_) => {}
+                ServerExtensionRef::KeyShareRetry(g) => group = Some(g),
+                ServerExtensionRef::Cookie(c) => cookie = Some(c),
+                ServerExtensionRef::SupportedVersions(_) => {}
                 other => {
                     return Err(common::foreign_extension(
                         other.typ(),
@@ -288,7 +288,7 @@ impl ClientHs {
             core.write_ccs();
             self.sent_ccs = true;
         }
-        self.send_hello(core, &shares, cookie.as_deref(), false)?;
+        self.send_hello(core, &shares, cookie, false)?;
         self.state = St::ExpectServerHello {
             shares,
             retry: Some(Retry {

@@ -24,6 +24,8 @@ use crate::crypto::sign::VerifyError;
 use crate::crypto::suites::SuiteParams;
 use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule};
+use crate::msgs::borrowed::HandshakeMessageRef::{self, Other};
+use crate::msgs::borrowed::*;
 use crate::msgs::enums::*;
 use crate::msgs::handshake::*;
 use crate::resumption::{ClientSession, SessionKey, SessionOrigin};
@@ -375,17 +377,17 @@ impl ClientHs {
         }
         let msg = common::parse(core, raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
-            (St::ExpectServerHello { shares, retry }, HandshakeMessage::ServerHello(sh)) => {
+            (St::ExpectServerHello { shares, retry }, HandshakeMessageRef::ServerHello(sh)) => {
                 if sh.is_retry_request() {
                     self.retry_request(core, shares, retry, sh, raw)
                 } else {
                     self.server_hello(core, shares, retry, sh, raw)
                 }
             }
-            (St::ExpectEncryptedExtensions(h), HandshakeMessage::EncryptedExtensions(exts)) => {
+            (St::ExpectEncryptedExtensions(h), HandshakeMessageRef::EncryptedExtensions(exts)) => {
                 self.encrypted_extensions(core, h, exts, raw)
             }
-            (St::ExpectCertificate(mut h), HandshakeMessage::CertificateRequest(cr))
+            (St::ExpectCertificate(mut h), Other(HandshakeMessage::CertificateRequest(cr)))
                 if h.cert_request.is_none() =>
             {
                 h.cert_request = Some(Box::new(check_certificate_request(cr, false)?));
@@ -393,16 +395,16 @@ impl ClientHs {
                 self.state = St::ExpectCertificate(h);
                 Ok(())
             }
-            (St::ExpectCertificate(h), HandshakeMessage::Certificate(c)) => {
+            (St::ExpectCertificate(h), HandshakeMessageRef::Certificate(c)) => {
                 self.certificate(core, h, c, raw)
             }
-            (St::ExpectCertificateVerify(h), HandshakeMessage::CertificateVerify(cv)) => {
+            (St::ExpectCertificateVerify(h), Other(HandshakeMessage::CertificateVerify(cv))) => {
                 self.certificate_verify(core, h, cv.scheme, &cv.signature, raw)
             }
-            (St::ExpectFinished(h), HandshakeMessage::Finished(vd)) => {
+            (St::ExpectFinished(h), Other(HandshakeMessage::Finished(vd))) => {
                 self.finished(core, h, &vd, raw)
             }
-            (St::Connected, HandshakeMessage::NewSessionTicket(_))
+            (St::Connected, Other(HandshakeMessage::NewSessionTicket(_)))
                 if self.config.session_store.is_none() || self.config.external_psk.is_some() =>
             {
                 // RFC 9846 §4.7.1: "Clients which receive a NewSessionTicket
@@ -412,18 +414,18 @@ impl ClientHs {
                 self.state = St::Connected;
                 Ok(())
             }
-            (St::Connected, HandshakeMessage::NewSessionTicket(t)) => {
+            (St::Connected, Other(HandshakeMessage::NewSessionTicket(t))) => {
                 self.state = St::Connected;
                 check_ticket_extensions(&t)?;
                 self.store_ticket(core, &t)?;
                 core.push_event(Event::NewSessionTicket(t));
                 Ok(())
             }
-            (St::Connected, HandshakeMessage::KeyUpdate(req)) => {
+            (St::Connected, Other(HandshakeMessage::KeyUpdate(req))) => {
                 self.state = St::Connected;
                 core.received_key_update(req)
             }
-            (St::Connected, HandshakeMessage::CertificateRequest(cr))
+            (St::Connected, Other(HandshakeMessage::CertificateRequest(cr)))
                 if self.pha_transcript.is_some() =>
             {
                 self.state = St::Connected;

@@ -9,17 +9,17 @@ impl ClientHs {
         core: &mut Core,
         mut shares: Vec<KeyExchange>,
         retry: Option<Retry>,
-        sh: ServerHello,
+        sh: ServerHelloRef<'_>,
         raw: &[u8],
     ) -> Result<(), Error> {
         let suite = self.check_common_hello(&sh)?;
         let mut share = None;
         let mut selected_psk = None;
-        for e in &sh.extensions {
+        for e in sh.extensions.iter() {
             match e {
-                ServerExtension::KeyShare(k) => share = Some(k),
-                ServerExtension::SupportedVersions(_) => {}
-                ServerExtension::PreSharedKey(i) if self.psk.is_some() => selected_psk = Some(*i),
+                ServerExtensionRef::KeyShare(k) => share = Some(k),
+                ServerExtensionRef::SupportedVersions(_) => {}
+                ServerExtensionRef::PreSharedKey(i) if self.psk.is_some() => selected_psk = Some(i),
                 other => {
                     return Err(common::foreign_extension(
                         other.typ(),
@@ -101,7 +101,7 @@ impl ClientHs {
                 )?;
                 let kx = shares.swap_remove(pos);
                 core.negotiated.group = Some(share.group);
-                Some(kx.complete(&share.payload)?)
+                Some(kx.complete(share.payload)?)
             }
             None => None,
         };
@@ -165,11 +165,11 @@ impl ClientHs {
         &mut self,
         core: &mut Core,
         h: Hs,
-        exts: Vec<ServerExtension>,
+        exts: ServerExtensions<'_>,
         raw: &[u8],
     ) -> Result<(), Error> {
         // No type repeats: the parser refused that (§4.3), in n·log n.
-        for e in exts {
+        for e in exts.iter() {
             let typ = e.typ();
             let offered = self.offered.extensions.contains(&typ);
             // §4.3: recognised, but specified for other messages.
@@ -181,33 +181,28 @@ impl ClientHs {
             }
             match e {
                 // §4.3: extensions that belong to other messages.
-                ServerExtension::SupportedVersions(_)
-                | ServerExtension::KeyShare(_)
-                | ServerExtension::KeyShareRetry(_)
-                | ServerExtension::Cookie(_)
-                | ServerExtension::PreSharedKey(_) => {
+                ServerExtensionRef::SupportedVersions(_)
+                | ServerExtensionRef::KeyShare(_)
+                | ServerExtensionRef::KeyShareRetry(_)
+                | ServerExtensionRef::Cookie(_)
+                | ServerExtensionRef::PreSharedKey(_) => {
                     return Err(PeerMisbehaved::IllegalParameter(
                         "extension not allowed in EncryptedExtensions",
                     )
                     .into());
                 }
                 _ if !offered => return Err(PeerMisbehaved::UnsolicitedExtension(typ.0).into()),
-                ServerExtension::Alpn(list) => {
-                    // RFC 7301 §3.1: exactly one protocol, one we offered.
-                    let [proto] = list.as_slice() else {
-                        return Err(PeerMisbehaved::IllegalParameter(
-                            "ALPN response must name exactly one protocol",
-                        )
-                        .into());
-                    };
-                    if !self.offered.alpn.contains(proto) {
+                // RFC 7301 §3.1: exactly one protocol (the parser made
+                // sure), one we offered.
+                ServerExtensionRef::Alpn(proto) => {
+                    if !self.offered.alpn.iter().any(|p| p == proto) {
                         return Err(
                             PeerMisbehaved::SelectedUnofferedParameter("ALPN protocol").into()
                         );
                     }
-                    core.negotiated.alpn = Some(proto.clone());
+                    core.negotiated.alpn = Some(proto.to_vec());
                 }
-                ServerExtension::RecordSizeLimit(limit) => {
+                ServerExtensionRef::RecordSizeLimit(limit) => {
                     // RFC 8449 §4: below 64 is illegal.
                     if limit < 64 {
                         return Err(
@@ -219,7 +214,7 @@ impl ClientHs {
                         core.set_recv_record_limit(ours);
                     }
                 }
-                ServerExtension::EarlyData => {
+                ServerExtensionRef::EarlyData => {
                     // §4.3.10: only with the first PSK, which we offered
                     // early data under.
                     if !self.early.offered || !h.resumed {
@@ -228,7 +223,7 @@ impl ClientHs {
                     self.early.accepted = true;
                 }
                 // RFC 7250 §4.2: "selected from one of the values" offered.
-                ServerExtension::ServerCertificateType(t) => {
+                ServerExtensionRef::ServerCertificateType(t) => {
                     if !self
                         .offered
                         .server_cert_types
@@ -242,7 +237,7 @@ impl ClientHs {
                     }
                     self.server_cert_type = t;
                 }
-                ServerExtension::ClientCertificateType(t) => {
+                ServerExtensionRef::ClientCertificateType(t) => {
                     if !self
                         .offered
                         .client_cert_types
@@ -296,30 +291,30 @@ impl ClientHs {
         &mut self,
         core: &mut Core,
         h: Hs,
-        c: CertificatePayload,
+        c: CertificateRef<'_>,
         raw: &[u8],
     ) -> Result<(), Error> {
         if !c.context.is_empty() {
             return Err(PeerMisbehaved::IllegalParameter("Certificate context").into());
         }
         // §4.5.1.3: an empty server Certificate is a decode_error.
-        if c.entries.is_empty() {
+        if c.is_empty() {
             return Err(InvalidMessage::EmptyVector("certificate_list").into());
         }
-        check_chain_length(core, c.entries.len())?;
+        check_chain_length(core, c.len())?;
         // §4.5.1: entry extensions answer ClientHello extensions (§4.3).
-        for e in c.entries.iter().flat_map(|e| &e.extensions) {
-            let foreign = common::extension_allowed_in(e.typ, ext_in::CT) == Some(false);
-            if foreign || !self.offered.extensions.contains(&e.typ) {
+        for (typ, _) in c.entries().flat_map(|e| e.extensions()) {
+            let foreign = common::extension_allowed_in(typ, ext_in::CT) == Some(false);
+            if foreign || !self.offered.extensions.contains(&typ) {
                 return Err(common::foreign_extension(
-                    e.typ,
+                    typ,
                     ext_in::CT,
                     "extension not allowed in Certificate",
                 ));
             }
         }
         self.transcript.add(raw);
-        let chain: Vec<Vec<u8>> = c.entries.into_iter().map(|e| e.data).collect();
+        let chain = c.chain();
         let raw_key = self.server_cert_type == CertificateType::RAW_PUBLIC_KEY;
         let now = self.config.time.now_unix();
         let verifier = self

@@ -66,7 +66,7 @@ impl ServerHs {
         let sh = ServerHello {
             legacy_version: ProtocolVersion::TLS1_2,
             random,
-            legacy_session_id_echo: core::mem::take(&mut chosen.session_id),
+            legacy_session_id_echo: chosen.session_id.to_vec(),
             cipher_suite: suite.suite,
             legacy_compression_method: 0,
             extensions,

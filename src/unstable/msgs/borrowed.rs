@@ -61,13 +61,13 @@ impl<'a, T: Codec<'a> + Copy + PartialEq> CodeList<'a, T> {
     }
 
     /// The items, in wire order.
-    pub fn iter(&self) -> impl Iterator<Item = T> + Clone + 'a {
+    pub fn iter(self) -> impl Iterator<Item = T> + Clone + 'a {
         let mut r = Reader::new(self.bytes);
         core::iter::from_fn(move || T::read(&mut r).ok())
     }
 
     /// Whether `item` is in the list.
-    pub fn contains(&self, item: &T) -> bool {
+    pub fn contains(self, item: &T) -> bool {
         self.iter().any(|t| t == *item)
     }
 
@@ -155,14 +155,14 @@ impl<'a> OpaqueList<'a> {
     }
 
     /// The items, in wire order.
-    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + Clone + 'a {
+    pub fn iter(self) -> impl Iterator<Item = &'a [u8]> + Clone + 'a {
         let mut r = Reader::new(self.bytes);
         let inner = self.inner;
         core::iter::from_fn(move || r.vec_bytes(inner, "").ok())
     }
 
     /// Whether `item` is one of the items.
-    pub fn contains(&self, item: &[u8]) -> bool {
+    pub fn contains(self, item: &[u8]) -> bool {
         self.iter().any(|i| i == item)
     }
 
@@ -234,7 +234,7 @@ impl<'a> ServerNames<'a> {
     }
 
     /// The (name type, name) pairs, in wire order.
-    pub fn iter(&self) -> impl Iterator<Item = (ServerNameType, &'a [u8])> + 'a {
+    pub fn iter(self) -> impl Iterator<Item = (ServerNameType, &'a [u8])> + 'a {
         let mut r = Reader::new(self.bytes);
         core::iter::from_fn(move || {
             let typ = ServerNameType::read(&mut r).ok()?;
@@ -243,7 +243,7 @@ impl<'a> ServerNames<'a> {
     }
 
     /// The host_name, if the list has one (a valid DNS name: checked when read).
-    pub fn host_name(&self) -> Option<&'a [u8]> {
+    pub fn host_name(self) -> Option<&'a [u8]> {
         self.iter()
             .find(|(t, _)| *t == ServerNameType::HOST_NAME)
             .map(|(_, n)| n)
@@ -306,7 +306,7 @@ impl<'a> KeyShares<'a> {
     }
 
     /// The entries, in wire order.
-    pub fn iter(&self) -> impl Iterator<Item = KeyShareRef<'a>> + Clone + 'a {
+    pub fn iter(self) -> impl Iterator<Item = KeyShareRef<'a>> + Clone + 'a {
         let mut r = Reader::new(self.bytes);
         core::iter::from_fn(move || KeyShareRef::read(&mut r).ok())
     }
@@ -400,13 +400,13 @@ impl<'a> OfferedPsksRef<'a> {
     }
 
     /// The identities, in wire order.
-    pub fn identities(&self) -> impl Iterator<Item = PskIdentityRef<'a>> + 'a {
+    pub fn identities(self) -> impl Iterator<Item = PskIdentityRef<'a>> + 'a {
         let mut r = Reader::new(self.identities);
         core::iter::from_fn(move || PskIdentityRef::read(&mut r).ok())
     }
 
     /// The binders, in the identities' order.
-    pub fn binders(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+    pub fn binders(self) -> impl Iterator<Item = &'a [u8]> + 'a {
         let mut r = Reader::new(self.binders);
         core::iter::from_fn(move || r.vec_bytes(LengthPrefix::U8, "").ok())
     }
@@ -771,7 +771,7 @@ pub struct ClientExtensions<'a> {
 
 impl<'a> ClientExtensions<'a> {
     /// The extensions, in wire order.
-    pub fn iter(&self) -> impl Iterator<Item = ClientExtensionRef<'a>> + 'a {
+    pub fn iter(self) -> impl Iterator<Item = ClientExtensionRef<'a>> + 'a {
         // Read with `lim` when the hello was; NONE is looser, so nothing
         // that read then fails now.
         raw_extensions(self.block)
@@ -779,18 +779,18 @@ impl<'a> ClientExtensions<'a> {
     }
 
     /// The extension of type `typ`, if present.
-    pub fn find(&self, typ: ExtensionType) -> Option<ClientExtensionRef<'a>> {
+    pub fn find(self, typ: ExtensionType) -> Option<ClientExtensionRef<'a>> {
         let (t, b) = raw_extensions(self.block).find(|(t, _)| *t == typ)?;
         ClientExtensionRef::read_body(t, b, &ListLimits::NONE).ok()
     }
 
     /// The types, in wire order.
-    pub fn types(&self) -> impl Iterator<Item = ExtensionType> + Clone + 'a {
+    pub fn types(self) -> impl Iterator<Item = ExtensionType> + Clone + 'a {
         raw_extensions(self.block).map(|(t, _)| t)
     }
 
     /// The pre_shared_key offer (always the last extension, §4.3.11).
-    pub fn pre_shared_key(&self) -> Option<OfferedPsksRef<'a>> {
+    pub fn pre_shared_key(self) -> Option<OfferedPsksRef<'a>> {
         match self.find(ExtensionType::PRE_SHARED_KEY)? {
             ClientExtensionRef::PreSharedKey(p) => Some(p),
             _ => None,
@@ -897,7 +897,7 @@ impl<'a> ServerExtensions<'a> {
     }
 
     /// The extensions, in wire order.
-    pub fn iter(&self) -> impl Iterator<Item = ServerExtensionRef<'a>> + 'a {
+    pub fn iter(self) -> impl Iterator<Item = ServerExtensionRef<'a>> + 'a {
         let retry = self.in_retry_request;
         // As for ClientExtensions::iter: checked when read.
         raw_extensions(self.block).filter_map(move |(t, b)| {
@@ -906,7 +906,7 @@ impl<'a> ServerExtensions<'a> {
     }
 
     /// The extension of type `typ`, if present.
-    pub fn find(&self, typ: ExtensionType) -> Option<ServerExtensionRef<'a>> {
+    pub fn find(self, typ: ExtensionType) -> Option<ServerExtensionRef<'a>> {
         self.iter().find(|e| e.typ() == typ)
     }
 
@@ -1005,7 +1005,7 @@ pub struct CertificateEntryRef<'a> {
 
 impl<'a> CertificateEntryRef<'a> {
     /// The entry's extensions: (type, body), in wire order.
-    pub fn extensions(&self) -> impl Iterator<Item = (ExtensionType, &'a [u8])> + Clone + 'a {
+    pub fn extensions(self) -> impl Iterator<Item = (ExtensionType, &'a [u8])> + Clone + 'a {
         raw_extensions(self.extensions)
     }
 }
@@ -1038,7 +1038,7 @@ impl<'a> CertificateRef<'a> {
     }
 
     /// The entries, leaf first.
-    pub fn entries(&self) -> impl Iterator<Item = CertificateEntryRef<'a>> + Clone + 'a {
+    pub fn entries(self) -> impl Iterator<Item = CertificateEntryRef<'a>> + Clone + 'a {
         let mut r = Reader::new(self.list);
         core::iter::from_fn(move || CertificateEntryRef::read(&mut r, &ListLimits::NONE).ok())
     }
