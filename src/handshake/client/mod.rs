@@ -10,11 +10,10 @@
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
-use alloc::vec;
 use alloc::vec::Vec;
 use core::mem;
 
-use crate::codec::Codec;
+use crate::codec::{Codec, StackBytes};
 use crate::config::ClientConfig;
 use crate::conn::core::Core;
 use crate::conn::events::{Event, SignRequest, VerifyRequest};
@@ -34,10 +33,12 @@ use zeroize::Zeroizing;
 
 mod auth;
 mod hello;
+mod offered;
 mod resumption;
 mod server_flight;
 
 use self::auth::check_certificate_request;
+use self::offered::Offered;
 use self::resumption::{check_ticket_extensions, choose_psk};
 
 use super::State;
@@ -50,7 +51,9 @@ pub struct ClientHs {
     transcript: Transcript,
     state: St,
     random: [u8; 32],
-    session_id: Vec<u8>,
+    /// Our legacy_session_id: 32 random bytes in middlebox compatibility
+    /// mode (§4.1.2, Appendix E.4), else empty.
+    session_id: StackBytes<32>,
     offered: Offered,
     sent_ccs: bool,
     /// RFC 7250: what the server's Certificate carries (from EE).
@@ -109,20 +112,6 @@ struct Early {
     alpn: Option<Vec<u8>>,
 }
 
-/// What the last ClientHello offered (after the hook ran).
-#[derive(Default)]
-struct Offered {
-    suites: Vec<CipherSuite>,
-    groups: Vec<NamedGroup>,
-    schemes: Vec<SignatureScheme>,
-    alpn: Vec<Vec<u8>>,
-    extensions: Vec<ExtensionType>,
-    record_size_limit: Option<u16>,
-    /// RFC 7250 offers; `None` when the extension was not sent (X.509).
-    server_cert_types: Option<Vec<CertificateType>>,
-    client_cert_types: Option<Vec<CertificateType>>,
-}
-
 struct Retry {
     suite: CipherSuite,
     group: Option<NamedGroup>,
@@ -166,7 +155,7 @@ struct PendingSign {
 
 enum St {
     ExpectServerHello {
-        shares: Vec<KeyExchange>,
+        shares: Shares,
         retry: Option<Retry>,
     },
     ExpectEncryptedExtensions(Hs),
@@ -201,21 +190,22 @@ pub fn start(
     let rng = config.rng.as_ref();
     let mut random = [0u8; 32];
     rng.fill(&mut random)?;
-    let mut session_id = Vec::new();
+    let mut session_id = StackBytes::filled_with(0, 0);
     if config.middlebox_compat {
-        session_id = vec![0u8; 32];
-        rng.fill(&mut session_id)?;
+        let mut id = [0u8; 32];
+        rng.fill(&mut id)?;
+        session_id.push(&id);
     }
     let first = *config
         .groups
         .first()
         .ok_or_else(|| Error::BadConfig("no groups".into()))?;
-    let mut shares = vec![start_kx(&config, first, rng)?];
+    let mut shares = Shares::one(start_kx(&config, first, rng)?);
     if first == NamedGroup::X25519MLKEM768
         && config.hybrid_x25519_share
         && config.groups.contains(&NamedGroup::X25519)
     {
-        shares.push(start_kx(&config, NamedGroup::X25519, rng)?);
+        shares.second = Some(start_kx(&config, NamedGroup::X25519, rng)?);
     }
 
     let session_key = SessionKey::new(server_name, &config, scope);
@@ -478,6 +468,34 @@ pub fn verify_error(e: VerifyError) -> Error {
             alert: AlertDescription::INSUFFICIENT_SECURITY,
         }
         .into(),
+    }
+}
+
+/// Our key shares, held inline: the first group's, and with the hybrid
+/// X25519MLKEM768 first, optionally X25519's as well.
+struct Shares {
+    first: Option<KeyExchange>,
+    second: Option<KeyExchange>,
+}
+
+impl Shares {
+    fn one(kx: KeyExchange) -> Self {
+        Self {
+            first: Some(kx),
+            second: None,
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &KeyExchange> {
+        self.first.iter().chain(&self.second)
+    }
+
+    /// Takes out the key pair for `group`.
+    fn take(&mut self, group: NamedGroup) -> Option<KeyExchange> {
+        [&mut self.first, &mut self.second]
+            .into_iter()
+            .find(|k| k.as_ref().is_some_and(|k| k.group() == group))?
+            .take()
     }
 }
 

@@ -7,7 +7,7 @@ impl ClientHs {
     pub(super) fn server_hello(
         &mut self,
         core: &mut Core,
-        mut shares: Vec<KeyExchange>,
+        mut shares: Shares,
         retry: Option<Retry>,
         sh: ServerHelloRef<'_>,
         raw: &[u8],
@@ -94,17 +94,17 @@ impl ClientHs {
                 .into());
             }
         }
-        let shared = match share {
-            Some(share) => {
-                let pos = shares.iter().position(|k| k.group() == share.group).ok_or(
-                    PeerMisbehaved::SelectedUnofferedParameter("key share group"),
-                )?;
-                let kx = shares.swap_remove(pos);
-                core.negotiated.group = Some(share.group);
-                Some(kx.complete(share.payload)?)
-            }
-            None => None,
-        };
+        let shared =
+            match share {
+                Some(share) => {
+                    let kx = shares.take(share.group).ok_or(
+                        PeerMisbehaved::SelectedUnofferedParameter("key share group"),
+                    )?;
+                    core.negotiated.group = Some(share.group);
+                    Some(kx.complete(share.payload)?)
+                }
+                None => None,
+            };
         let resumed = psk.is_some();
         let schedule = match psk {
             Some(p) => {
@@ -171,7 +171,7 @@ impl ClientHs {
         // No type repeats: the parser refused that (§4.3), in n·log n.
         for e in exts.iter() {
             let typ = e.typ();
-            let offered = self.offered.extensions.contains(&typ);
+            let offered = self.offered.extension(typ);
             // §4.3: recognised, but specified for other messages.
             if common::extension_allowed_in(typ, ext_in::EE) == Some(false) {
                 return Err(PeerMisbehaved::IllegalParameter(
@@ -195,7 +195,7 @@ impl ClientHs {
                 // RFC 7301 §3.1: exactly one protocol (the parser made
                 // sure), one we offered.
                 ServerExtensionRef::Alpn(proto) => {
-                    if !self.offered.alpn.iter().any(|p| p == proto) {
+                    if !self.offered.alpn(&self.config).iter().any(|p| p == proto) {
                         return Err(
                             PeerMisbehaved::SelectedUnofferedParameter("ALPN protocol").into()
                         );
@@ -210,7 +210,7 @@ impl ClientHs {
                         );
                     }
                     core.set_peer_record_limit(limit);
-                    if let Some(ours) = self.offered.record_size_limit {
+                    if let Some(ours) = self.offered.record_size_limit(&self.config) {
                         core.set_recv_record_limit(ours);
                     }
                 }
@@ -226,8 +226,7 @@ impl ClientHs {
                 ServerExtensionRef::ServerCertificateType(t) => {
                     if !self
                         .offered
-                        .server_cert_types
-                        .as_ref()
+                        .server_cert_types(&self.config)
                         .is_some_and(|o| o.contains(&t))
                     {
                         return Err(PeerMisbehaved::SelectedUnofferedParameter(
@@ -240,8 +239,7 @@ impl ClientHs {
                 ServerExtensionRef::ClientCertificateType(t) => {
                     if !self
                         .offered
-                        .client_cert_types
-                        .as_ref()
+                        .client_cert_types(&self.config)
                         .is_some_and(|o| o.contains(&t))
                     {
                         return Err(PeerMisbehaved::SelectedUnofferedParameter(
@@ -259,7 +257,7 @@ impl ClientHs {
         // A PSK handshake sends no certificate (and so no type): the
         // session's type was checked before its ticket was offered.
         if !h.resumed
-            && let Some(types) = &self.offered.server_cert_types
+            && let Some(types) = self.offered.server_cert_types(&self.config)
             && !types.contains(&self.server_cert_type)
         {
             return Err(CertificateError::Other {
@@ -305,7 +303,7 @@ impl ClientHs {
         // §4.5.1: entry extensions answer ClientHello extensions (§4.3).
         for (typ, _) in c.entries().flat_map(|e| e.extensions()) {
             let foreign = common::extension_allowed_in(typ, ext_in::CT) == Some(false);
-            if foreign || !self.offered.extensions.contains(&typ) {
+            if foreign || !self.offered.extension(typ) {
                 return Err(common::foreign_extension(
                     typ,
                     ext_in::CT,
@@ -361,7 +359,7 @@ impl ClientHs {
         signature: &[u8],
         raw: &[u8],
     ) -> Result<(), Error> {
-        if !self.offered.schemes.contains(&scheme) {
+        if !self.offered.schemes(&self.config).contains(&scheme) {
             return Err(PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into());
         }
         let raw_key = self.server_cert_type == CertificateType::RAW_PUBLIC_KEY;
@@ -473,10 +471,7 @@ impl ClientHs {
         // unexpected_message (§4.7.2). So it is after an external-PSK
         // handshake: RFC 9846 §4.4.2 forbids the server to send one there,
         // and Appendix F.1 to combine external PSKs with certificates.
-        if self
-            .offered
-            .extensions
-            .contains(&ExtensionType::POST_HANDSHAKE_AUTH)
+        if self.offered.extension(ExtensionType::POST_HANDSHAKE_AUTH)
             && !core.negotiated.external_psk
         {
             self.pha_transcript = Some(Box::new(self.transcript.clone()));
