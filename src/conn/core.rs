@@ -544,6 +544,18 @@ impl Core {
 
     // ---- output ----
 
+    /// Makes room for a flight of about `len` handshake bytes: queuing and
+    /// sending it then take one allocation per buffer, not one per record
+    /// or message as the buffers grow.
+    pub fn reserve_flight(&mut self, len: usize) {
+        self.hs_out.reserve(len);
+        // Each record adds a header, and once protected a content type and
+        // a tag; a CCS may come in between.
+        let records = len.checked_div(MAX_FRAGMENT).unwrap_or(0).saturating_add(3);
+        let overhead = records.saturating_mul(HEADER_LEN.saturating_add(1 + TAG_LEN));
+        self.out.reserve(len.saturating_add(overhead));
+    }
+
     /// Queues a handshake message (coalesced with others until flushed).
     pub fn queue_handshake(&mut self, raw: &[u8]) {
         log::debug!("{}: sending {}", self.side, MessageNames(raw));

@@ -355,8 +355,7 @@ fn put_extension(
     typ: ExtensionType,
     body: impl FnOnce(&mut Vec<u8>),
 ) {
-    typ.encode(out);
-    with_prefix(out, LengthPrefix::U16, body);
+    crate::msgs::extensions::put_extension(out, typ, body);
     sent.push(typ);
 }
 

@@ -611,6 +611,17 @@ pub(crate) fn put_block<T>(out: &mut Vec<u8>, items: &[T], mut one: impl FnMut(&
     });
 }
 
+/// Writes one extension: its type, then the body `body` appends, with
+/// its u16 length.
+pub(crate) fn put_extension(
+    out: &mut Vec<u8>,
+    typ: ExtensionType,
+    body: impl FnOnce(&mut Vec<u8>),
+) {
+    typ.encode(out);
+    with_prefix(out, LengthPrefix::U16, body);
+}
+
 /// Writes a length prefix, the body `f` appends, and patches the prefix.
 pub(crate) fn with_prefix(out: &mut Vec<u8>, prefix: LengthPrefix, f: impl FnOnce(&mut Vec<u8>)) {
     let mut lp = LengthPrefixed::start(out, prefix);
