@@ -3,7 +3,6 @@
 //! data, KeyUpdate, exporters, events. The handshake state machines drive
 //! it; it knows nothing of handshake message contents.
 
-use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
@@ -23,7 +22,7 @@ use crate::record::deframer::{Deframer, OpaqueRecord};
 use crate::record::protect::{RecordOpener, RecordSealer};
 use crate::record::{HEADER_LEN, MAX_FRAGMENT, MAX_INNER_PLAINTEXT};
 
-use super::events::{CloseKind, Event, Negotiated};
+use super::events::{CloseKind, Event, EventQueue, Negotiated};
 
 /// What one record turned out to be, for the processing loop.
 pub enum Received {
@@ -60,7 +59,7 @@ pub struct Core {
     pub skipped_early: usize,
     out: Vec<u8>,
     hs_out: Vec<u8>,
-    events: VecDeque<Event>,
+    events: EventQueue,
     /// What was negotiated.
     pub negotiated: Negotiated,
     padding: PaddingPolicy,
@@ -141,7 +140,7 @@ impl Core {
             skipped_early: 0,
             out: Vec::new(),
             hs_out: Vec::new(),
-            events: VecDeque::new(),
+            events: EventQueue::default(),
             negotiated: Negotiated::default(),
             padding,
             peer_max_inner: MAX_INNER_PLAINTEXT,
@@ -323,7 +322,7 @@ impl Core {
             self.pending_app = Vec::new();
         }
         if self.events.is_empty() {
-            self.events = VecDeque::new();
+            self.events = EventQueue::default();
         }
         self.joiner.release();
     }
@@ -544,6 +543,18 @@ impl Core {
     }
 
     // ---- output ----
+
+    /// Makes room for a flight of about `len` handshake bytes: queuing and
+    /// sending it then take one allocation per buffer, not one per record
+    /// or message as the buffers grow.
+    pub fn reserve_flight(&mut self, len: usize) {
+        self.hs_out.reserve(len);
+        // Each record adds a header, and once protected a content type and
+        // a tag; a CCS may come in between.
+        let records = len.checked_div(MAX_FRAGMENT).unwrap_or(0).saturating_add(3);
+        let overhead = records.saturating_mul(HEADER_LEN.saturating_add(1 + TAG_LEN));
+        self.out.reserve(len.saturating_add(overhead));
+    }
 
     /// Queues a handshake message (coalesced with others until flushed).
     pub fn queue_handshake(&mut self, raw: &[u8]) {

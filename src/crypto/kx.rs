@@ -28,6 +28,11 @@ pub fn is_supported(group: NamedGroup) -> bool {
     super::default_provider().group(group).is_some()
 }
 
+/// A key share held inline up to 97 bytes, the longest elliptic-curve
+/// share (an uncompressed secp384r1 point); an ML-KEM share (over a
+/// kilobyte) goes on the heap.
+pub(crate) type ShareBytes = crate::codec::SmallBytes<97>;
+
 /// Longest shared secret: the hybrid's ML-KEM and X25519 secrets.
 pub const MAX_SHARED_LEN: usize = 64;
 

@@ -20,7 +20,7 @@ use graviola::key_agreement::mlkem768::{Ciphertext, DecapKey, EncapKey, Message}
 use graviola::key_agreement::{p256, p384, x25519};
 use zeroize::Zeroizing;
 
-use crate::crypto::kx::{KeyExchange, KxGroup, SharedSecret};
+use crate::crypto::kx::{KeyExchange, KxGroup, ShareBytes, SharedSecret};
 use crate::crypto::{SecureRandom, random_array};
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::enums::NamedGroup;
@@ -46,7 +46,8 @@ fn invalid_share() -> Error {
 /// A client key pair, held inline by [`KeyExchange`]; graviola wipes the
 /// private halves on drop.
 pub(crate) struct Active {
-    public: Vec<u8>,
+    /// Inline for the elliptic curves (no allocation per handshake).
+    public: ShareBytes,
     secret: Secret,
 }
 
@@ -93,7 +94,7 @@ impl KxGroup for GvX25519 {
 
     fn start(&self, rng: &dyn SecureRandom) -> Result<KeyExchange, Error> {
         let sk = x25519_secret(rng)?;
-        let public = sk.public_key().as_bytes().to_vec();
+        let public = ShareBytes::from(&sk.public_key().as_bytes()[..]);
         Ok(KeyExchange::graviola(
             self.group(),
             Active {
@@ -128,7 +129,7 @@ macro_rules! nist_group {
                 let sk = nist_secret(rng, |raw: &[u8; $len]| {
                     $curve::StaticPrivateKey::from_bytes(raw).ok()
                 })?;
-                let public = sk.public_key_uncompressed().to_vec();
+                let public = ShareBytes::from(&sk.public_key_uncompressed()[..]);
                 Ok(KeyExchange::graviola(
                     self.group(),
                     Active {
@@ -189,7 +190,7 @@ impl KxGroup for GvX25519MlKem768 {
         Ok(KeyExchange::graviola(
             self.group(),
             Active {
-                public,
+                public: ShareBytes::Heap(public),
                 secret: Secret::Hybrid(HybridSecret { dk, x25519: x_sk }),
             },
         ))
