@@ -173,6 +173,50 @@ fn steady_state_records_allocate_nothing() {
     }
 }
 
+/// As [`stream`], with each record's data written into the record
+/// through `send_buffer` / `commit_send`.
+fn stream_in_place(
+    from: &mut Connection,
+    to: &mut Connection,
+    size: usize,
+    records: usize,
+    batch: usize,
+) {
+    for _ in 0..records / batch {
+        for _ in 0..batch {
+            let space = from.send_buffer(size).unwrap();
+            space.fill(0x5a);
+            let n = space.len();
+            from.commit_send(n).unwrap();
+        }
+        transfer(from, to);
+        assert_eq!(take_plaintext(to), size * batch);
+    }
+}
+
+#[test]
+fn steady_state_records_written_in_place_allocate_nothing() {
+    for (provider, size) in providers()
+        .into_iter()
+        .flat_map(|p| [16 * 1024, 1024, 1].map(|size| (p, size)))
+    {
+        for batch in [1, 7] {
+            let (mut c, mut s) = established(provider);
+            stream_in_place(&mut c, &mut s, size, 2 * batch, batch);
+            stream_in_place(&mut s, &mut c, size, 2 * batch, batch);
+            let n = count(|| {
+                stream_in_place(&mut c, &mut s, size, 100 * batch, batch);
+                stream_in_place(&mut s, &mut c, size, 100 * batch, batch);
+            });
+            assert_eq!(
+                n, 0,
+                "{}: {size}-byte records in place, {batch} per transfer",
+                provider.name
+            );
+        }
+    }
+}
+
 #[test]
 fn released_idle_connection_holds_under_4_kib() {
     let (mut c, mut s) = established(tls13::crypto::rustcrypto::provider());

@@ -108,6 +108,24 @@ pub trait KxGroup: Send + Sync {
         client_share: &[u8],
         rng: &dyn SecureRandom,
     ) -> Result<(Vec<u8>, SharedSecret), Error>;
+
+    /// How many random bytes [`start`](Self::start) draws, if always the
+    /// same (retries after an out-of-range draw aside). The client then
+    /// draws them together with the rest of its ClientHello randomness,
+    /// in one call to the source, and hands them over in the same order
+    /// (see [`crate::config`]). `None`, the default, when unknown: then
+    /// `start` draws from the source itself. A count that is not exact
+    /// would shift the bytes of later draws.
+    fn start_random_len(&self) -> Option<usize> {
+        None
+    }
+
+    /// The same for [`server_exchange`](Self::server_exchange) with a
+    /// valid client share: the server draws them with its
+    /// ServerHello.random.
+    fn exchange_random_len(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// A client key pair waiting for the server's share.

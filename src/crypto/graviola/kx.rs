@@ -116,6 +116,14 @@ impl KxGroup for GvX25519 {
         let public = sk.public_key().as_bytes().to_vec();
         Ok((public, x25519_agree(&sk, client_share)?))
     }
+
+    fn start_random_len(&self) -> Option<usize> {
+        Some(X25519_LEN)
+    }
+
+    fn exchange_random_len(&self) -> Option<usize> {
+        Some(X25519_LEN)
+    }
 }
 
 macro_rules! nist_group {
@@ -158,6 +166,15 @@ macro_rules! nist_group {
                     .and_then(|pk| sk.diffie_hellman(&pk))
                     .map_err(|_| invalid_share())?;
                 Ok((public, SharedSecret::from_parts(&[&secret.0])?))
+            }
+
+            // One scalar's bytes (another draw only for one out of range).
+            fn start_random_len(&self) -> Option<usize> {
+                Some($len)
+            }
+
+            fn exchange_random_len(&self) -> Option<usize> {
+                Some($len)
             }
         }
     };
@@ -221,6 +238,16 @@ impl KxGroup for GvX25519MlKem768 {
         public.extend_from_slice(ct.as_ref());
         public.extend_from_slice(&x_sk.public_key().as_bytes());
         Ok((public, SharedSecret::from_parts(&[k_mlkem.as_ref(), &k_x])?))
+    }
+
+    /// The ML-KEM seed (d || z, 64 bytes), then the X25519 scalar.
+    fn start_random_len(&self) -> Option<usize> {
+        Some(64 + X25519_LEN)
+    }
+
+    /// The ML-KEM message m (32 bytes), then the X25519 scalar.
+    fn exchange_random_len(&self) -> Option<usize> {
+        Some(32 + X25519_LEN)
     }
 }
 

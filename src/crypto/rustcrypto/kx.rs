@@ -103,6 +103,14 @@ impl KxGroup for RcX25519 {
         let public = x25519_dalek::PublicKey::from(&sk).as_bytes().to_vec();
         Ok((public, x25519_agree(&sk, client_share)?))
     }
+
+    fn start_random_len(&self) -> Option<usize> {
+        Some(X25519_LEN)
+    }
+
+    fn exchange_random_len(&self) -> Option<usize> {
+        Some(X25519_LEN)
+    }
 }
 
 macro_rules! nist_group {
@@ -137,6 +145,15 @@ macro_rules! nist_group {
                 let sk = nist_secret::<$curve, $len>(rng)?;
                 let public = sk.public_key().to_sec1_point(false).as_bytes().to_vec();
                 Ok((public, nist_agree::<$curve>(&sk, client_share)?))
+            }
+
+            // One scalar's bytes (another draw only for one out of range).
+            fn start_random_len(&self) -> Option<usize> {
+                Some($len)
+            }
+
+            fn exchange_random_len(&self) -> Option<usize> {
+                Some($len)
             }
         }
     };
@@ -209,6 +226,16 @@ impl KxGroup for RcX25519MlKem768 {
             public,
             SharedSecret::from_parts(&[k_mlkem.as_slice(), &k_x])?,
         ))
+    }
+
+    /// The ML-KEM seed (d || z, 64 bytes), then the X25519 scalar.
+    fn start_random_len(&self) -> Option<usize> {
+        Some(64 + X25519_LEN)
+    }
+
+    /// The ML-KEM message m (32 bytes), then the X25519 scalar.
+    fn exchange_random_len(&self) -> Option<usize> {
+        Some(32 + X25519_LEN)
     }
 }
 

@@ -21,6 +21,7 @@ use crate::crypto::hash::{Hash, Output};
 use crate::crypto::kx::KeyExchange;
 use crate::crypto::sign::VerifyError;
 use crate::crypto::suites::SuiteParams;
+use crate::crypto::{Prefetched, SecureRandom};
 use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule};
 use crate::msgs::borrowed::HandshakeMessageRef::{self, Other};
@@ -186,8 +187,26 @@ pub fn start(
     core.set_limits(config.limits);
     core.negotiated.server_name = server_name_dns(&server_name).map(Into::into);
 
-    // Random draws in the documented order (config module docs).
-    let rng = config.rng.as_ref();
+    // Random draws in the documented order (config module docs), fetched
+    // from the source in one call where the groups say how many they take.
+    let first = *config
+        .groups
+        .first()
+        .ok_or_else(|| Error::BadConfig("no groups".into()))?;
+    let second = (first == NamedGroup::X25519MLKEM768
+        && config.hybrid_x25519_share
+        && config.groups.contains(&NamedGroup::X25519))
+    .then_some(NamedGroup::X25519);
+    let random_len = |g: NamedGroup| config.provider.group(g)?.start_random_len();
+    let rng = Prefetched::new(
+        config.rng.as_ref(),
+        &[
+            Some(32),
+            Some(if config.middlebox_compat { 32 } else { 0 }),
+            random_len(first),
+            second.map_or(Some(0), random_len),
+        ],
+    )?;
     let mut random = [0u8; 32];
     rng.fill(&mut random)?;
     let mut session_id = StackBytes::filled_with(0, 0);
@@ -196,17 +215,11 @@ pub fn start(
         rng.fill(&mut id)?;
         session_id.push(&id);
     }
-    let first = *config
-        .groups
-        .first()
-        .ok_or_else(|| Error::BadConfig("no groups".into()))?;
-    let mut shares = Shares::one(start_kx(&config, first, rng)?);
-    if first == NamedGroup::X25519MLKEM768
-        && config.hybrid_x25519_share
-        && config.groups.contains(&NamedGroup::X25519)
-    {
-        shares.second = Some(start_kx(&config, NamedGroup::X25519, rng)?);
+    let mut shares = Shares::one(start_kx(&config, first, &rng)?);
+    if let Some(second) = second {
+        shares.second = Some(start_kx(&config, second, &rng)?);
     }
+    drop(rng);
 
     let session_key = SessionKey::new(server_name, &config, scope);
     let psk = choose_psk(&config, &session_key);

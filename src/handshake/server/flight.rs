@@ -2,6 +2,7 @@
 //! [CertificateRequest], Certificate, CertificateVerify, Finished (RFC 9846 §4.2.3-§4.5.3).
 
 use super::*;
+use crate::crypto::{Prefetched, SecureRandom};
 
 /// Room in the flight buffer besides the certificates and the key share:
 /// ServerHello, EncryptedExtensions, a CertificateVerify of any of our
@@ -33,20 +34,32 @@ impl ServerHs {
         };
         let suite = chosen.suite;
 
-        // Random draws: ServerHello.random, then the key exchange.
+        // Random draws: ServerHello.random, then the key exchange, fetched
+        // from the source in one call when the group says how many it takes.
         let rng = cfg.rng.as_ref();
-        let mut random = [0u8; 32];
-        rng.fill(&mut random)?;
-        let exchanged = match chosen.group {
-            Some(g) => {
-                let kx = cfg
-                    .provider
+        let kx = match chosen.group {
+            Some(g) => Some((
+                g,
+                cfg.provider
                     .group(g)
-                    .ok_or(Error::Internal("negotiated a group the provider lacks"))?;
-                Some((g, kx.server_exchange(&chosen.client_share, rng)?))
-            }
+                    .ok_or(Error::Internal("negotiated a group the provider lacks"))?,
+            )),
             None => None,
         };
+        let ahead = Prefetched::new(
+            rng,
+            &[
+                Some(32),
+                kx.map_or(Some(0), |(_, kx)| kx.exchange_random_len()),
+            ],
+        )?;
+        let mut random = [0u8; 32];
+        ahead.fill(&mut random)?;
+        let exchanged = match kx {
+            Some((g, kx)) => Some((g, kx.server_exchange(&chosen.client_share, &ahead)?)),
+            None => None,
+        };
+        drop(ahead);
 
         let (share, shared) = match exchanged {
             Some((group, (share, secret))) => (Some((group, share)), Some(secret)),
