@@ -277,6 +277,25 @@ impl SignatureVerifier for GvVerifier {
             _ => Err(BadSignature),
         }
     }
+
+    /// The same verdicts as RustCrypto's check, with graviola's decoding
+    /// (which verification repeats anyway): a point on its curve, an
+    /// Ed25519 key that decodes; RSA's structure was checked when `key`
+    /// was made.
+    fn check_public_key(&self, key: &PublicKeyRef<'_>) -> bool {
+        match *key {
+            PublicKeyRef::EcdsaP256(point) => {
+                ecdsa::VerifyingKey::<P256>::from_x962_uncompressed(point).is_ok()
+            }
+            PublicKeyRef::EcdsaP384(point) => {
+                ecdsa::VerifyingKey::<P384>::from_x962_uncompressed(point).is_ok()
+            }
+            PublicKeyRef::Ed25519(raw) => eddsa::Ed25519VerifyingKey::from_bytes(raw).is_ok(),
+            PublicKeyRef::Rsa { pkcs1_der, .. } => {
+                crate::crypto::sign::rsa_modulus_bits(pkcs1_der).is_some()
+            }
+        }
+    }
 }
 
 /// ECDSA on curve `C` with hash `h` over `message`.
