@@ -101,6 +101,13 @@ impl ClientHs {
                     _ => return Err(Error::Internal("our ClientHello reads as another message")),
                 };
                 hook(&mut hello);
+                // §4.2.2: legacy_session_id<0..32>. A longer one could not
+                // be remembered (nor echoed by a server that checks it).
+                if hello.legacy_session_id.len() > 32 {
+                    return Err(Error::BadConfig(
+                        "the client hello hook made legacy_session_id longer than 32 bytes".into(),
+                    ));
+                }
                 if let Some(p) = &self.psk {
                     // §4.3.11.2: over the hello as finally encoded.
                     if let Some(trunc) = hello.encoding_for_binders() {
