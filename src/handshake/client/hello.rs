@@ -307,7 +307,10 @@ impl ClientHs {
                 )
                 .into());
             }
-            if shares.iter().any(|k| k.group() == g) {
+            if shares
+                .iter()
+                .any(|k| k.group() == g && self.offered.key_share(g))
+            {
                 return Err(PeerMisbehaved::IllegalHelloRetryRequest(
                     "selected a group we already sent a share for",
                 )
