@@ -215,3 +215,38 @@ fn spaces_follow_the_peer_record_size_limit_and_padding() {
         assert_eq!((typ, payload.len()), (0x17, 128 + 16));
     }
 }
+
+/// A KeyUpdate that the peer requests while a space is open changes the
+/// write key: the answer goes out first and forgets the space, so the
+/// data written there is never sealed under the old key nor sent after
+/// the new one in the wrong order; written again, it arrives under the
+/// new key. Many rounds, both ways: each record opens with the key of
+/// its epoch (keys are set up at their first record).
+#[test]
+fn a_requested_key_update_forgets_the_space_and_data_follows_the_new_key() {
+    let mut p = connected();
+    let mut want_at_client = Vec::new();
+    for round in 0..5u8 {
+        p.client.update_keys(true).unwrap();
+        let ku = p.client.pending_output().to_vec();
+        p.client.consume_output(ku.len());
+        let msg = pattern(100, round);
+        p.server.send_buffer(msg.len()).unwrap()[..msg.len()].copy_from_slice(&msg);
+        // The request arrives: the server answers with its own KeyUpdate.
+        p.server.receive(&ku).unwrap();
+        assert_eq!(
+            p.server.commit_send(msg.len()),
+            Err(Error::SendBufferExceeded {
+                committed: msg.len(),
+                available: 0
+            })
+        );
+        assert_eq!(send_in_place(&mut p.server, &msg, usize::MAX), 1);
+        want_at_client.extend_from_slice(&msg);
+        // And the client's data under its own new key.
+        send_in_place(&mut p.client, &msg, 33);
+        p.run().unwrap();
+    }
+    assert_eq!(p.client_data(), want_at_client);
+    assert_eq!(p.server_data().len(), 500);
+}

@@ -43,7 +43,7 @@ impl ClientHs {
                 self.psk = None;
             }
         }
-        let early = early && self.psk.is_some();
+        let mut early = early && self.psk.is_some();
         if extensions > 0xffff {
             // Only a huge cookie (or configuration) gets here.
             return Err(match cookie {
@@ -101,6 +101,20 @@ impl ClientHs {
                     _ => return Err(Error::Internal("our ClientHello reads as another message")),
                 };
                 hook(&mut hello);
+                // §4.2.2: legacy_session_id<0..32>. A longer one could not
+                // be remembered (nor echoed by a server that checks it).
+                if hello.legacy_session_id.len() > 32 {
+                    return Err(Error::BadConfig(
+                        "the client hello hook made legacy_session_id longer than 32 bytes".into(),
+                    ));
+                }
+                // A PSK (or 0-RTT) the hook took out is not offered: the
+                // server cannot select it, nor is early data sent.
+                if hello.find(ExtensionType::PRE_SHARED_KEY).is_none() {
+                    self.psk = None;
+                }
+                early =
+                    early && self.psk.is_some() && hello.find(ExtensionType::EARLY_DATA).is_some();
                 if let Some(p) = &self.psk {
                     // §4.3.11.2: over the hello as finally encoded.
                     if let Some(trunc) = hello.encoding_for_binders() {
@@ -300,7 +314,10 @@ impl ClientHs {
                 )
                 .into());
             }
-            if shares.iter().any(|k| k.group() == g) {
+            if shares
+                .iter()
+                .any(|k| k.group() == g && self.offered.key_share(g))
+            {
                 return Err(PeerMisbehaved::IllegalHelloRetryRequest(
                     "selected a group we already sent a share for",
                 )

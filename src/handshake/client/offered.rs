@@ -55,6 +55,8 @@ impl OwnExtensions {
 pub(super) struct EditedHello {
     suites: Vec<CipherSuite>,
     groups: Vec<NamedGroup>,
+    /// The groups of the key_share entries sent.
+    key_shares: Vec<NamedGroup>,
     schemes: Vec<SignatureScheme>,
     alpn: Vec<Vec<u8>>,
     extensions: Vec<ExtensionType>,
@@ -70,6 +72,7 @@ impl EditedHello {
         let mut offered = Self {
             suites: hello.cipher_suites,
             groups: Vec::new(),
+            key_shares: Vec::new(),
             schemes: Vec::new(),
             alpn: Vec::new(),
             extensions: hello.extensions.iter().map(ClientExtension::typ).collect(),
@@ -80,6 +83,9 @@ impl EditedHello {
         for e in hello.extensions {
             match e {
                 ClientExtension::SupportedGroups(g) => offered.groups = g,
+                ClientExtension::KeyShare(k) => {
+                    offered.key_shares = k.iter().map(|s| s.group).collect();
+                }
                 ClientExtension::SignatureAlgorithms(s) => offered.schemes = s,
                 ClientExtension::Alpn(a) => offered.alpn = a,
                 ClientExtension::RecordSizeLimit(l) => offered.record_size_limit = Some(l),
@@ -117,6 +123,15 @@ impl Offered {
         match self {
             Self::Config(_) => &config.groups,
             Self::Edited(h) => &h.groups,
+        }
+    }
+
+    /// Whether the hello carried a key share for `group`: each key pair
+    /// the client holds, unless a hook took its share out.
+    pub(super) fn key_share(&self, group: NamedGroup) -> bool {
+        match self {
+            Self::Config(_) => true,
+            Self::Edited(h) => h.key_shares.contains(&group),
         }
     }
 

@@ -94,17 +94,21 @@ impl ClientHs {
                 .into());
             }
         }
-        let shared =
-            match share {
-                Some(share) => {
-                    let kx = shares.take(share.group).ok_or(
-                        PeerMisbehaved::SelectedUnofferedParameter("key share group"),
-                    )?;
-                    core.negotiated.group = Some(share.group);
-                    Some(kx.complete(share.payload)?)
-                }
-                None => None,
-            };
+        let shared = match share {
+            Some(share) => {
+                // §4.2.8: a group the hello sent a share for (a hook
+                // may have taken shares out; their key pairs remain).
+                let kx = shares
+                    .take(share.group)
+                    .filter(|_| self.offered.key_share(share.group))
+                    .ok_or(PeerMisbehaved::SelectedUnofferedParameter(
+                        "key share group",
+                    ))?;
+                core.negotiated.group = Some(share.group);
+                Some(kx.complete(share.payload)?)
+            }
+            None => None,
+        };
         let resumed = psk.is_some();
         let schedule = match psk {
             Some(p) => {
