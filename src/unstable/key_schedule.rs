@@ -208,7 +208,7 @@ pub fn external_psk_fingerprint(hash: Hash, psk: &[u8], identity: &[u8]) -> Outp
 /// Stage 1: the early secret, from a PSK or from zeros.
 ///
 /// An early secret derives one value in most handshakes (the binder key,
-/// or the next salt), so it is not keyed ahead ([`Prk`]); without a PSK
+/// or the next salt), so it is not keyed ahead (see `Prk`); without a PSK
 /// it is not even computed: all it gives then is a constant salt.
 pub struct EarlySchedule {
     hash: Hash,
