@@ -78,10 +78,10 @@ impl Dhkem {
     /// in, so that SerializePrivateKey gives it back clamped, as §7.1.2
     /// requires (X25519 clamps it anyway when used).
     pub(crate) fn load(&self, bytes: &[u8]) -> Result<PrivateKey, HpkeError> {
-        let mut secret = Zeroizing::new([0u8; NSK]);
         if bytes.len() != NSK {
             return Err(HpkeError::InvalidPrivateKey);
         }
+        let mut secret = Zeroizing::new([0u8; NSK]);
         secret.copy_from_slice(bytes);
         if self.id == HpkeKemId::DHKEM_X25519_HKDF_SHA256 {
             clamp_x25519(&mut secret);

@@ -98,12 +98,20 @@ impl Schedule {
             .map(|a| a.key(self.key()))
             .transpose()
             .map_err(HpkeError::Crypto)?;
+        // The secrets move into the context; the raw key is wiped when
+        // the rest of `self` goes.
+        let Self {
+            kdf,
+            base_nonce,
+            exporter_secret,
+            ..
+        } = self;
         Ok(Context {
-            kdf: self.kdf,
+            kdf,
             aead,
-            base_nonce: self.base_nonce.clone(),
+            base_nonce,
             seq: 0,
-            exporter_secret: self.exporter_secret.clone(),
+            exporter_secret,
         })
     }
 

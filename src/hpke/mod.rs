@@ -187,9 +187,7 @@ impl Suite {
         auth: &SenderAuth<'_>,
         rng: &dyn SecureRandom,
     ) -> Result<(Vec<u8>, SenderContext), HpkeError> {
-        let (shared_secret, enc, schedule) =
-            self.sender_schedule(provider, pk_r, info, auth, rng)?;
-        drop(shared_secret);
+        let (_, enc, schedule) = self.sender_schedule(provider, pk_r, info, auth, rng)?;
         Ok((enc, schedule.into_sender()?))
     }
 
