@@ -7,16 +7,20 @@
 //! - Malformed and extreme inputs, every length of `enc`, `pkR` and
 //!   `pkS`, every short ciphertext, every export length at the limits:
 //!   typed errors, never a panic.
+//! - RFC 9180 §7.1.4's all-zero X25519 check made by HPKE itself, so that
+//!   an embedder's group that forgets it does not void it.
 
 mod common;
 
 use common::{ScriptedRandom, providers};
 use serde_json::Value;
-use tls13::crypto::{OsRandom, rustcrypto};
+use tls13::crypto::kx::{KeyExchange, KxGroup, SharedSecret, StaticKey};
+use tls13::crypto::{CryptoProvider, OsRandom, SecureRandom, rustcrypto};
 use tls13::hpke::{
     HpkeAeadId, HpkeError, HpkeKdfId, HpkeKemId, PrivateKey, Psk, ReceiverAuth, SenderAuth, Suite,
 };
 use tls13::unstable::hpke::{receiver_schedule, sender_schedule};
+use tls13::{Error, NamedGroup};
 
 fn hx(v: &Value) -> Vec<u8> {
     hex::decode(v.as_str().unwrap_or_else(|| panic!("not hex: {v}"))).unwrap()
@@ -276,6 +280,112 @@ fn debug_shows_no_secret() {
         assert!(
             !shown.contains("171, 171") && !shown.contains("abab"),
             "{shown}"
+        );
+    }
+}
+
+/// An embedder's X25519 group whose static keys do the Diffie-Hellman
+/// and nothing else: no all-zero check (x25519-dalek's raw function).
+struct LaxX25519;
+
+struct LaxStatic {
+    sk: x25519_dalek::StaticSecret,
+    public: [u8; 32],
+}
+
+impl StaticKey for LaxStatic {
+    fn public_key(&self) -> &[u8] {
+        &self.public
+    }
+
+    fn agree(&self, peer: &[u8]) -> Result<SharedSecret, Error> {
+        let peer: [u8; 32] = peer
+            .try_into()
+            .map_err(|_| Error::from(tls13::error::PeerMisbehaved::InvalidKeyShare))?;
+        let shared = self.sk.diffie_hellman(&x25519_dalek::PublicKey::from(peer));
+        SharedSecret::from_parts(&[shared.as_bytes()])
+    }
+}
+
+impl KxGroup for LaxX25519 {
+    fn group(&self) -> NamedGroup {
+        NamedGroup::X25519
+    }
+
+    fn start(&self, rng: &dyn SecureRandom) -> Result<KeyExchange, Error> {
+        rustcrypto::provider()
+            .group(NamedGroup::X25519)
+            .unwrap()
+            .start(rng)
+    }
+
+    fn server_exchange(
+        &self,
+        share: &[u8],
+        rng: &dyn SecureRandom,
+    ) -> Result<(Vec<u8>, SharedSecret), Error> {
+        rustcrypto::provider()
+            .group(NamedGroup::X25519)
+            .unwrap()
+            .server_exchange(share, rng)
+    }
+
+    fn static_key(&self, secret: &[u8]) -> Option<Result<Box<dyn StaticKey>, Error>> {
+        let raw: [u8; 32] = secret.try_into().ok()?;
+        let sk = x25519_dalek::StaticSecret::from(raw);
+        let public = x25519_dalek::PublicKey::from(&sk).to_bytes();
+        Some(Ok(Box::new(LaxStatic { sk, public })))
+    }
+}
+
+static LAX: CryptoProvider = CryptoProvider {
+    name: "lax X25519",
+    groups: &[&LaxX25519],
+    ..rustcrypto::PROVIDER
+};
+
+/// RFC 9180 §7.1.4: "senders and recipients MUST check whether the shared
+/// secret is the all-zero value and abort if so". With a low-order `pkR`
+/// the sender's context is keyed by a secret anyone can compute from
+/// `enc`; with a low-order `enc` (or `pkS`) the recipient's. HPKE must
+/// refuse both itself, not only when the provider's group happens to.
+#[test]
+fn an_all_zero_x25519_output_is_refused_whatever_the_group() {
+    let suite = Suite::X25519_SHA256_AES_128_GCM;
+    let sk = PrivateKey::derive(&LAX, suite.kem, &[3; 32]).unwrap();
+    // Sanity: the lax group does work, and agrees with the real one.
+    let real = PrivateKey::derive(rustcrypto::provider(), suite.kem, &[3; 32]).unwrap();
+    assert_eq!(sk.public_key(), real.public_key());
+    let (enc, mut s) = suite
+        .setup_sender(&LAX, sk.public_key(), b"", &OsRandom)
+        .unwrap();
+    let ct = s.seal(b"", b"ok").unwrap();
+    assert_eq!(suite.open(&LAX, &enc, &sk, b"", b"", &ct).unwrap(), b"ok");
+
+    let mut one = [0u8; 32];
+    one[0] = 1;
+    let order8 =
+        hex::decode("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800").unwrap();
+    for low in [vec![0u8; 32], one.to_vec(), order8] {
+        let what = hex::encode(&low);
+        assert_eq!(
+            suite.setup_sender(&LAX, &low, b"", &OsRandom).err(),
+            Some(HpkeError::InvalidPublicKey),
+            "{what} as pkR"
+        );
+        assert_eq!(
+            suite.setup_receiver(&LAX, &low, &sk, b"").err(),
+            Some(HpkeError::InvalidPublicKey),
+            "{what} as enc"
+        );
+        let auth = ReceiverAuth {
+            psk: None,
+            sender_public_key: Some(&low),
+        };
+        assert_eq!(
+            suite.setup_receiver_with(&LAX, &enc, &sk, b"", &auth).err(),
+            Some(HpkeError::InvalidPublicKey),
+            "{what} as pkS"
         );
     }
 }

@@ -5,11 +5,13 @@
 //! The Diffie-Hellman is the provider's ([`KxGroup::static_key`]), which
 //! validates every public key it is given (§7.1.4): the length, the
 //! uncompressed form and the curve equation for P-256, an all-zero
-//! output for X25519 (RFC 7748 §6.1).
+//! output for X25519 (RFC 7748 §6.1). The last is checked here again,
+//! being HPKE's own duty (§7.1.4), whatever the group.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::HpkeError;
@@ -274,9 +276,20 @@ impl PrivateKey {
         Zeroizing::new(self.secret.to_vec())
     }
 
-    /// DH(sk, pk), validated by the provider (§7.1.4).
+    /// DH(sk, pk), validated by the provider (§7.1.4). The all-zero
+    /// X25519 output is refused here as well: §7.1.4 makes that check
+    /// HPKE's ("senders and recipients MUST check"), and a group from
+    /// outside the crate ([`KxGroup::static_key`] is open to embedders)
+    /// may not make it. Compared in constant time: the output is secret
+    /// when it is not zero.
     fn agree(&self, pk: &[u8]) -> Result<crate::crypto::kx::SharedSecret, HpkeError> {
-        self.key.agree(pk).map_err(HpkeError::from_agree)
+        let dh = self.key.agree(pk).map_err(HpkeError::from_agree)?;
+        if self.kem == HpkeKemId::DHKEM_X25519_HKDF_SHA256
+            && bool::from(ConstantTimeEq::ct_eq(dh.as_ref(), [0u8; NSK].as_slice()))
+        {
+            return Err(HpkeError::InvalidPublicKey);
+        }
+        Ok(dh)
     }
 }
 
