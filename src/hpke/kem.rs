@@ -104,6 +104,13 @@ impl Dhkem {
 
     /// DeriveKeyPair(ikm) (§7.1.3), with the KEM's KDF.
     pub(crate) fn derive(&self, ikm: &[u8]) -> Result<PrivateKey, HpkeError> {
+        self.derive_below(ikm, &P256_ORDER)
+    }
+
+    /// DeriveKeyPair with `order` as P-256's bound: the order itself, or
+    /// in the unit tests a smaller bound, to reach the rejections and the
+    /// DeriveKeyPairError that the real order makes about 2^-32 likely.
+    fn derive_below(&self, ikm: &[u8], order: &[u8; NSK]) -> Result<PrivateKey, HpkeError> {
         let dkp_prk = self.kdf.labeled_extract(&[], b"dkp_prk", &[ikm]);
         let mut sk = Zeroizing::new([0u8; NSK]);
         if self.id == HpkeKemId::DHKEM_X25519_HKDF_SHA256 {
@@ -120,7 +127,7 @@ impl Dhkem {
                 &[&[counter]],
                 sk.as_mut_slice(),
             )?;
-            if scalar_in_range(sk.as_slice(), &P256_ORDER) {
+            if scalar_in_range(sk.as_slice(), order) {
                 return self.load(sk.as_slice());
             }
         }
@@ -352,6 +359,50 @@ mod tests {
         high[0] = 0xfe;
         high[31] = 0xff;
         assert!(scalar_in_range(&high, &P256_ORDER));
+    }
+
+    /// §7.1.3's rejection sampling past the first candidate, which no
+    /// RFC 9180 vector reaches: with a bound just above candidate 2 (and
+    /// below candidates 0 and 1) of ikm = 02..02, the key is candidate 2,
+    /// that is LabeledExpand(dkp_prk, "candidate", I2OSP(2, 1), 32); with
+    /// a bound of 1 no candidate is valid and all 256 fail. The expected
+    /// values are vectors/hpke/oracle.py's.
+    #[test]
+    fn derive_key_pair_rejects_candidates_in_counter_order() {
+        let h = |s: &str| hex::decode(s).unwrap();
+        let p256 = Dhkem::new(
+            crate::crypto::rustcrypto::provider(),
+            HpkeKemId::DHKEM_P256_HKDF_SHA256,
+        )
+        .unwrap();
+        let ikm = [2u8; 32];
+        let first = p256.derive(&ikm).unwrap();
+        assert_eq!(
+            *first.to_bytes(),
+            h("a4f2ab39a3475ac66e4bae9edea78e4b5b8cdd1dc766c4bf74c529c2f036c899")
+        );
+        let bound: [u8; NSK] =
+            h("21262a6ae10a4ab4507fdf6ccf9d54f7e726b3f92224d8e82e0d863eaa15a309")
+                .try_into()
+                .unwrap();
+        let third = p256.derive_below(&ikm, &bound).unwrap();
+        assert_eq!(
+            *third.to_bytes(),
+            h("21262a6ae10a4ab4507fdf6ccf9d54f7e726b3f92224d8e82e0d863eaa15a308")
+        );
+        assert_eq!(
+            third.public_key(),
+            h(
+                "04b995ac8eaed3cba6fc35b8ab301c8415ffa4c3bf2acf772842e7e09c87ce8725\
+               82d0d9026a4a9645aa20a4a3fd2128bf434547b8e0a027314842b6135cdbdefd"
+            )
+        );
+        let mut one = [0u8; NSK];
+        one[NSK - 1] = 1;
+        assert_eq!(
+            p256.derive_below(&ikm, &one).err(),
+            Some(HpkeError::DeriveKeyPairFailed)
+        );
     }
 
     #[test]
