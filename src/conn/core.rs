@@ -19,11 +19,13 @@ use crate::log::{self, Escaped, MessageNames, Summary};
 use crate::msgs::alert::AlertMessage;
 use crate::msgs::enums::{AlertDescription, AlertLevel, ContentType, KeyUpdateRequest};
 use crate::msgs::handshake::HandshakeMessage;
+use crate::quic::{Direction, Level};
 use crate::record::deframer::{Deframer, OpaqueRecord};
 use crate::record::protect::{RecordOpener, RecordSealer};
 use crate::record::{HEADER_LEN, MAX_FRAGMENT, MAX_INNER_PLAINTEXT};
 
 use super::events::{CloseKind, Event, Negotiated};
+use super::quic::QuicCore;
 
 /// What one record turned out to be, for the processing loop.
 pub enum Received {
@@ -108,6 +110,10 @@ pub struct Core {
     /// still (partly) in `out`, oldest first (see `queue_answer`); at most
     /// [`MAX_UNSENT_ANSWERS`] of them.
     answers_unsent: Vec<usize>,
+    /// QUIC mode (RFC 9001 §4): no records; handshake bytes and keys go
+    /// to QUIC by encryption level. `None` for TLS over a byte stream.
+    /// Boxed: a TLS connection pays one pointer for it.
+    pub quic: Option<alloc::boxed::Box<QuicCore>>,
 }
 
 /// How many post-handshake authentication flights may wait unsent in
@@ -169,7 +175,30 @@ impl Core {
             key_updates_sent: 0,
             key_update_unsent: 0,
             answers_unsent: Vec::new(),
+            quic: None,
         }
+    }
+
+    /// Whether this connection runs over QUIC (RFC 9001).
+    pub fn is_quic(&self) -> bool {
+        self.quic.is_some()
+    }
+
+    /// The error that ended the connection, if one did.
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+
+    /// QUIC: takes CRYPTO data received at `level` for the state
+    /// machines (RFC 9001 §4.1.3), after checking the level.
+    pub fn quic_receive(&mut self, level: Level, data: &[u8]) -> Result<(), Error> {
+        let quic = self
+            .quic
+            .as_ref()
+            .ok_or(Error::Internal("QUIC input on a TLS connection"))?;
+        quic.check_level(level)?;
+        self.joiner.push(data);
+        Ok(())
     }
 
     /// Applies the configured resource bounds.
@@ -204,6 +233,10 @@ impl Core {
     }
 
     pub fn buffered_input(&self) -> usize {
+        if self.quic.is_some() {
+            // No records: what waits is handshake bytes not yet handled.
+            return self.joiner.buffered();
+        }
         self.deframer.buffered()
     }
 
@@ -232,8 +265,12 @@ impl Core {
         if let Some(prev) = &self.error {
             return prev.clone();
         }
-        // Whatever handshake bytes were queued are moot now.
+        // Whatever handshake bytes were queued are moot now (over QUIC
+        // too: the connection closes with an error code, RFC 9001 §4.8).
         self.hs_out.clear();
+        if let Some(quic) = &mut self.quic {
+            quic.clear_output();
+        }
         log::warning!("{}: connection failed: {}", self.side, Escaped(&e));
         let alert = match e.alert() {
             Some(alert) => Some(alert),
@@ -401,6 +438,11 @@ impl Core {
     /// Client after a HelloRetryRequest: the second ClientHello goes out in
     /// plaintext, not under the early key.
     pub fn clear_write_key(&mut self) -> Result<(), Error> {
+        if self.quic.is_some() {
+            // 0-RTT keys never carried handshake bytes (RFC 9001 §4.1.3):
+            // they are still written at the Initial level.
+            return self.flush_handshake();
+        }
         self.change_write_key(None)
     }
 
@@ -414,6 +456,11 @@ impl Core {
     /// so nothing else can be left queued across a change.
     fn change_write_key(&mut self, secret: Option<&Output>) -> Result<(), Error> {
         self.flush_handshake()?;
+        if self.quic.is_some() {
+            // No record protection: QUIC has the keys (see set_write_secret).
+            self.write_secret = secret.cloned();
+            return Ok(());
+        }
         match secret {
             Some(secret) => {
                 let suite = self.suite()?;
@@ -462,20 +509,45 @@ impl Core {
             .ok_or(Error::Internal("keys installed before the suite is known"))
     }
 
-    /// Installs a write key; queued handshake bytes go out under the old one.
-    pub fn set_write_secret(&mut self, secret: &Output) -> Result<(), Error> {
-        self.change_write_key(Some(secret))
+    /// Installs a write key for `level`; queued handshake bytes go out
+    /// under the old one. Over QUIC the key is handed to QUIC instead,
+    /// and later handshake bytes are written at `level`.
+    pub fn set_write_secret(&mut self, level: Level, secret: &Output) -> Result<(), Error> {
+        self.change_write_key(Some(secret))?;
+        self.quic_install(level, Direction::Write, secret)
     }
 
-    /// Installs a read key. A handshake message must not span it (§5.1).
-    pub fn set_read_secret(&mut self, secret: &Output) -> Result<(), Error> {
+    /// Installs a read key for `level`. A handshake message must not span
+    /// it (§5.1; over QUIC, RFC 9001 §4.1.3: no data of the previous level
+    /// may be left unconsumed). Over QUIC the key is handed to QUIC, and
+    /// handshake bytes are then read at `level`.
+    pub fn set_read_secret(&mut self, level: Level, secret: &Output) -> Result<(), Error> {
         if !self.joiner.is_empty() {
             return Err(PeerMisbehaved::HandshakeSpansKeyChange.into());
+        }
+        if self.quic.is_some() {
+            self.read_secret = Some(secret.clone());
+            return self.quic_install(level, Direction::Read, secret);
         }
         let suite = self.suite()?;
         self.opener = Some(RecordOpener::new(suite, secret.as_ref())?);
         self.read_secret = Some(secret.clone());
         Ok(())
+    }
+
+    /// QUIC: queues the keys of `secret` for QUIC (RFC 9001 §4.1.4).
+    fn quic_install(
+        &mut self,
+        level: Level,
+        direction: Direction,
+        secret: &Output,
+    ) -> Result<(), Error> {
+        let suite = self.suite;
+        let Some(quic) = &mut self.quic else {
+            return Ok(());
+        };
+        let suite = suite.ok_or(Error::Internal("keys installed before the suite is known"))?;
+        quic.install(level, direction, suite, secret)
     }
 
     /// The current read traffic secret (post-handshake Finished, §4.5).
@@ -578,6 +650,13 @@ impl Core {
         if self.hs_out.is_empty() {
             return Ok(());
         }
+        if let Some(quic) = &mut self.quic {
+            // RFC 9001 §4.1.3: handshake bytes go to QUIC unprotected, at
+            // the level of the key current when they were queued.
+            quic.queue(&self.hs_out);
+            self.hs_out.clear();
+            return Ok(());
+        }
         let mut data = core::mem::take(&mut self.hs_out);
         let r = if self.sealer.is_some() {
             self.seal_data(ContentType::HANDSHAKE, &data)
@@ -615,6 +694,10 @@ impl Core {
 
     /// The middlebox-compatibility change_cipher_spec (Appendix E.4).
     pub fn write_ccs(&mut self) {
+        // RFC 9001 §8.4: QUIC has no means to carry one.
+        if self.quic.is_some() {
+            return;
+        }
         self.write_plain(ContentType::CHANGE_CIPHER_SPEC, &[1]);
     }
 
@@ -641,6 +724,14 @@ impl Core {
     }
 
     fn send_alert(&mut self, level: AlertLevel, desc: AlertDescription) -> Result<(), Error> {
+        if let Some(quic) = &mut self.quic {
+            // RFC 9001 §4.8: an alert is no record over QUIC but the
+            // connection's error code (0x0100 + description); the first
+            // one stands.
+            log::alert(self.side, "reporting to QUIC", level, desc);
+            quic.alert.get_or_insert(desc);
+            return Ok(());
+        }
         log::alert(self.side, "sending", level, desc);
         let body = AlertMessage {
             level,
@@ -706,7 +797,7 @@ impl Core {
             .as_ref()
             .ok_or(Error::Internal("no read secret"))?;
         let next = key_schedule::next_traffic_secret(suite.hash, current.as_ref());
-        self.set_read_secret(&next)?;
+        self.set_read_secret(Level::OneRtt, &next)?;
         // Any KeyUpdate of the peer's answers a request of ours (§4.7.3).
         self.key_update_requested = false;
         // RFC 9846 §4.7.3: an update that would pass the epoch cap is not
@@ -1035,8 +1126,10 @@ mod tests {
     fn connected_core() -> Core {
         let mut core = Core::new(PaddingPolicy::default(), None, true);
         core.set_suite(TLS_AES_128_GCM_SHA256);
-        core.set_write_secret(&Output::new(&[7; 32])).unwrap();
-        core.set_read_secret(&Output::new(&[9; 32])).unwrap();
+        core.set_write_secret(Level::OneRtt, &Output::new(&[7; 32]))
+            .unwrap();
+        core.set_read_secret(Level::OneRtt, &Output::new(&[9; 32]))
+            .unwrap();
         core.connected = true;
         core
     }

@@ -59,10 +59,19 @@ impl ClientHs {
         if let Some(cookie) = cookie {
             exts.push(ClientExtension::Cookie(cookie.to_vec()));
         }
-        if c.client_cert_resolver.is_some() {
+        if c.client_cert_resolver.is_some() && !core.is_quic() {
             // §4.3.6: we answer CertificateRequests after the handshake
-            // through the same resolver.
+            // through the same resolver. Not over QUIC, which forbids
+            // post-handshake authentication (RFC 9001 §4.4).
             exts.push(ClientExtension::PostHandshakeAuth);
+        }
+        if let Some(quic) = &core.quic {
+            // RFC 9001 §8.2: "Endpoints MUST send the
+            // quic_transport_parameters extension"; its content is QUIC's.
+            exts.push(ClientExtension::Unknown(UnknownExtension {
+                typ: ExtensionType::QUIC_TRANSPORT_PARAMETERS,
+                body: quic.local_params.clone(),
+            }));
         }
         // RFC 9846 §4.3.11: the identity, its binder and everything else
         // must fit the extensions' 16-bit length (and the hello our own
@@ -283,7 +292,7 @@ impl ClientHs {
             Some(g) => vec![super::start_kx(&self.config, g, self.config.rng.as_ref())?],
             None => shares,
         };
-        if self.config.middlebox_compat && !self.sent_ccs {
+        if self.middlebox_compat(core) && !self.sent_ccs {
             // Appendix E.4: the CCS may precede the second ClientHello.
             core.write_ccs();
             self.sent_ccs = true;

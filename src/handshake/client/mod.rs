@@ -26,6 +26,7 @@ use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, Pe
 use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule};
 use crate::msgs::enums::*;
 use crate::msgs::handshake::*;
+use crate::quic::Level;
 use crate::resumption::{ClientSession, SessionKey, SessionOrigin};
 use crate::verify::{CertificateRequestInfo, Decision, ServerName, server_name_dns};
 use zeroize::Zeroizing;
@@ -41,6 +42,7 @@ use self::resumption::{check_ticket_extensions, choose_psk};
 use super::State;
 use super::common::{self, ext_in, unexpected};
 use super::transcript::Transcript;
+use crate::conn::quic::QuicCore;
 
 /// Client handshake state plus what was offered.
 pub struct ClientHs {
@@ -181,11 +183,13 @@ enum St {
 
 /// Builds the connection and queues the first ClientHello. Sessions are
 /// filed under `scope` (see [`SessionKey`]), or the configuration's own
-/// scope when `None`.
+/// scope when `None`. With `quic` the connection runs in QUIC mode
+/// (RFC 9001 §4, §8).
 pub fn start(
     config: Arc<ClientConfig>,
     server_name: ServerName<'static>,
     scope: Option<&str>,
+    quic: Option<Box<QuicCore>>,
 ) -> Result<(Core, State), Error> {
     crate::log::debug!(
         "client: hello to {server_name:?}, groups {:?}",
@@ -194,13 +198,16 @@ pub fn start(
     let mut core = Core::new(config.padding, config.key_log.clone(), true);
     core.set_limits(config.limits);
     core.negotiated.server_name = server_name_dns(&server_name).map(Into::into);
+    core.quic = quic;
 
     // Random draws in the documented order (config module docs).
     let rng = config.rng.as_ref();
     let mut random = [0u8; 32];
     rng.fill(&mut random)?;
     let mut session_id = Vec::new();
-    if config.middlebox_compat {
+    // RFC 9001 §8.4: "A client MUST NOT request the use of the TLS 1.3
+    // compatibility mode" over QUIC: an empty legacy_session_id.
+    if config.middlebox_compat && !core.is_quic() {
         session_id = vec![0u8; 32];
         rng.fill(&mut session_id)?;
     }
@@ -220,7 +227,7 @@ pub fn start(
     let psk = choose_psk(&config, &session_key);
     let early = psk.as_ref().and_then(|p| p.session.as_ref()).filter(|s| {
         config.enable_early_data
-            && s.max_early_data > 0
+            && early_allowed(&core, s.max_early_data)
             && config.suites.iter().any(|c| c.suite == s.suite)
     });
     let early_suite = early.and_then(|s| config.provider.suite(s.suite));
@@ -262,12 +269,12 @@ pub fn start(
         core.log_secret("EARLY_EXPORTER_SECRET", &eem);
         core.early_exporter_secret = Some(eem);
         core.flush_handshake()?;
-        if hs.config.middlebox_compat {
+        if hs.middlebox_compat(&core) {
             // Appendix E.4: with 0-RTT the CCS follows the first ClientHello.
             core.write_ccs();
             hs.sent_ccs = true;
         }
-        core.set_write_secret(&c_e)?;
+        core.set_write_secret(Level::ZeroRtt, &c_e)?;
         hs.early.offered = true;
         hs.early.max = early_max;
         hs.early.alpn = early_alpn;
@@ -350,7 +357,29 @@ pub fn answer_sign(
     }
 }
 
+/// Whether a ticket's max_early_data_size lets 0-RTT be offered: any
+/// non-zero value over TLS; over QUIC only the sentinel 0xffffffff (RFC
+/// 9001 §4.6.1), so a ticket from a TLS connection never starts QUIC
+/// 0-RTT, whose parameters it does not carry.
+fn early_allowed(core: &Core, max_early_data: u32) -> bool {
+    if core.is_quic() {
+        max_early_data == QUIC_EARLY_DATA
+    } else {
+        max_early_data > 0
+    }
+}
+
+/// RFC 9001 §4.6.1: the max_early_data_size of a QUIC ticket that allows
+/// 0-RTT.
+pub const QUIC_EARLY_DATA: u32 = 0xffff_ffff;
+
 impl ClientHs {
+    /// Middlebox compatibility mode (RFC 9846 Appendix E.4), as
+    /// configured; never over QUIC (RFC 9001 §8.4).
+    fn middlebox_compat(&self, core: &Core) -> bool {
+        self.config.middlebox_compat && !core.is_quic()
+    }
+
     pub fn is_suspended(&self) -> bool {
         matches!(self.state, St::AwaitVerify(_) | St::AwaitSign(_))
     }
@@ -402,6 +431,21 @@ impl ClientHs {
             (St::ExpectFinished(h), HandshakeMessage::Finished(vd)) => {
                 self.finished(core, h, &vd, raw)
             }
+            // RFC 9001 §4.6.1: "A client MUST treat receipt of a
+            // NewSessionTicket that contains an early_data extension with
+            // any other value [than 0xffffffff] as a connection error of
+            // type PROTOCOL_VIOLATION."
+            (St::Connected, HandshakeMessage::NewSessionTicket(t))
+                if core.is_quic()
+                    && t.extensions.iter().any(
+                        |e| matches!(e, TicketExtension::EarlyData(n) if *n != QUIC_EARLY_DATA),
+                    ) =>
+            {
+                Err(PeerMisbehaved::QuicProtocolViolation(
+                    "NewSessionTicket max_early_data_size other than 0xffffffff",
+                )
+                .into())
+            }
             (St::Connected, HandshakeMessage::NewSessionTicket(_))
                 if self.config.session_store.is_none() || self.config.external_psk.is_some() =>
             {
@@ -419,10 +463,21 @@ impl ClientHs {
                 core.push_event(Event::NewSessionTicket(t));
                 Ok(())
             }
+            // RFC 9001 §6: "Endpoints MUST treat the receipt of a TLS
+            // KeyUpdate message as a connection error of type 0x010a"
+            // (unexpected_message): QUIC updates its keys itself.
+            (St::Connected, msg @ HandshakeMessage::KeyUpdate(_)) if core.is_quic() => Err(
+                unexpected(&msg, "NewSessionTicket (no KeyUpdate over QUIC)"),
+            ),
             (St::Connected, HandshakeMessage::KeyUpdate(req)) => {
                 self.state = St::Connected;
                 core.received_key_update(req)
             }
+            // RFC 9001 §4.4: "clients MUST treat receipt of such messages
+            // as a connection error of type PROTOCOL_VIOLATION".
+            (St::Connected, HandshakeMessage::CertificateRequest(_)) if core.is_quic() => Err(
+                PeerMisbehaved::QuicProtocolViolation("post-handshake CertificateRequest").into(),
+            ),
             (St::Connected, HandshakeMessage::CertificateRequest(cr))
                 if self.pha_transcript.is_some() =>
             {

@@ -140,15 +140,17 @@ impl ClientHs {
         let s_hs = schedule.server_handshake_traffic_secret(th.as_ref());
         core.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &c_hs);
         core.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &s_hs);
-        core.set_read_secret(&s_hs)?;
-        if self.config.middlebox_compat && !self.sent_ccs {
+        core.set_read_secret(Level::Handshake, &s_hs)?;
+        if self.middlebox_compat(core) && !self.sent_ccs {
             core.write_ccs();
             self.sent_ccs = true;
         }
-        if !self.early.offered {
+        if !self.early.offered || core.is_quic() {
             // With 0-RTT offered the early key stays until EncryptedExtensions
-            // says whether it was accepted.
-            core.set_write_secret(&c_hs)?;
+            // says whether it was accepted. Not over QUIC: the early key
+            // never carries handshake messages there (RFC 9001 §8.3), and
+            // QUIC needs the Handshake keys now (§4.1.4).
+            core.set_write_secret(Level::Handshake, &c_hs)?;
         }
         self.state = St::ExpectEncryptedExtensions(Hs {
             suite,
@@ -169,6 +171,7 @@ impl ClientHs {
         raw: &[u8],
     ) -> Result<(), Error> {
         // No type repeats: the parser refused that (§4.3), in n·log n.
+        let mut quic_params = None;
         for e in exts {
             let typ = e.typ();
             let offered = self.offered.extensions.contains(&typ);
@@ -256,7 +259,25 @@ impl ClientHs {
                     }
                     self.client_cert_type = t;
                 }
+                // Offered only over QUIC (RFC 9001 §8.2).
+                ServerExtension::Unknown(u) if typ == ExtensionType::QUIC_TRANSPORT_PARAMETERS => {
+                    quic_params = Some(u.body);
+                }
                 _ => {}
+            }
+        }
+        if let Some(quic) = &mut core.quic {
+            // RFC 9001 §8.2: EncryptedExtensions without
+            // quic_transport_parameters is error 0x016d (missing_extension).
+            let params = quic_params.ok_or(PeerMisbehaved::MissingExtension(
+                "quic_transport_parameters",
+            ))?;
+            quic.peer_params = Some(params);
+            // RFC 9001 §8.1: "QUIC clients MUST use error 0x0178 to
+            // terminate a connection when ALPN negotiation fails"; we
+            // always offer ALPN over QUIC, so no protocol is a failure.
+            if core.negotiated.alpn.is_none() {
+                return Err(PeerIncompatible::NoCommonAlpn.into());
             }
         }
         // Without server_certificate_type the server sends X.509 (RFC 7250
@@ -280,7 +301,9 @@ impl ClientHs {
                 core.push_event(Event::EarlyDataAccepted);
             } else {
                 self.reject_early(core);
-                core.set_write_secret(&h.c_hs)?;
+                if !core.is_quic() {
+                    core.set_write_secret(Level::Handshake, &h.c_hs)?;
+                }
             }
         }
         self.state = if h.resumed {
@@ -411,15 +434,19 @@ impl ClientHs {
         let th = self.transcript.current()?;
         let master = h.schedule.into_master();
         let (c_ap, s_ap, exporter) = common::application_secrets(core, &master, th.as_ref());
-        core.set_read_secret(&s_ap)?;
+        core.set_read_secret(Level::OneRtt, &s_ap)?;
         core.ccs_allowed = false;
-        if self.early.offered && self.early.accepted {
+        if self.early.offered && self.early.accepted && core.is_quic() {
+            // RFC 9001 §8.3: "Clients MUST NOT send the EndOfEarlyData
+            // message"; QUIC has had the Handshake keys since ServerHello.
+            self.early.offered = false;
+        } else if self.early.offered && self.early.accepted {
             // §4.6: EndOfEarlyData, the last message under the early key.
             self.early.offered = false;
             let eoed = HandshakeMessage::EndOfEarlyData.to_bytes();
             self.transcript.add(&eoed);
             core.queue_handshake(&eoed);
-            core.set_write_secret(&h.c_hs)?;
+            core.set_write_secret(Level::Handshake, &h.c_hs)?;
         }
         let finish = OurFinish {
             suite: h.suite,
@@ -471,7 +498,7 @@ impl ClientHs {
         let fin = common::finished_message(ours.as_ref());
         self.transcript.add(&fin);
         core.queue_handshake(&fin);
-        core.set_write_secret(&f.c_ap)?;
+        core.set_write_secret(Level::OneRtt, &f.c_ap)?;
         let th = self.transcript.current()?;
         core.resumption_secret = Some(f.master.resumption_master_secret(th.as_ref()));
         // Without this transcript a post-handshake CertificateRequest is

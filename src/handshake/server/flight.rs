@@ -128,17 +128,25 @@ impl ServerHs {
         let s_hs = schedule.server_handshake_traffic_secret(th.as_ref());
         core.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &c_hs);
         core.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &s_hs);
-        core.set_write_secret(&s_hs)?;
+        core.set_write_secret(Level::Handshake, &s_hs)?;
         match &chosen.early {
+            Some(c_e) if core.is_quic() => {
+                // RFC 9001 §4.1.4: QUIC reads 0-RTT packets while the
+                // handshake goes on at the Handshake level; no TLS early
+                // data and no EndOfEarlyData (§8.3).
+                core.set_read_secret(Level::ZeroRtt, c_e)?;
+                core.set_read_secret(Level::Handshake, &c_hs)?;
+                core.negotiated.early_data_accepted = true;
+            }
             Some(c_e) => {
-                core.set_read_secret(c_e)?;
+                core.set_read_secret(Level::ZeroRtt, c_e)?;
                 // §4.7.1: what the ticket allowed (never more than we
                 // take now: `accept_early`).
                 let promised = chosen.psk.as_ref().and_then(|p| p.session.as_ref());
                 core.early_read = Some(promised.map_or(0, |s| s.max_early_data));
                 core.negotiated.early_data_accepted = true;
             }
-            None => core.set_read_secret(&c_hs)?,
+            None => core.set_read_secret(Level::Handshake, &c_hs)?,
         }
 
         let mut ee = Vec::new();
@@ -166,6 +174,13 @@ impl ServerHs {
             if let (Some(t), true) = (types.client, types.client_echo) {
                 ee.push(ServerExtension::ClientCertificateType(t));
             }
+        }
+        if let Some(quic) = &core.quic {
+            // RFC 9001 §8.2: our transport parameters, as given.
+            ee.push(ServerExtension::Unknown(UnknownExtension {
+                typ: ExtensionType::QUIC_TRANSPORT_PARAMETERS,
+                body: quic.local_params.clone(),
+            }));
         }
         if chosen.early.is_some() {
             ee.push(ServerExtension::EarlyData);
@@ -283,7 +298,7 @@ impl ServerHs {
         let master = f.schedule.into_master();
         let (c_ap, s_ap, exporter) = common::application_secrets(core, &master, th.as_ref());
         // EE..Finished go out together under the handshake key.
-        core.set_write_secret(&s_ap)?;
+        core.set_write_secret(Level::OneRtt, &s_ap)?;
         core.set_exporter_secret(exporter);
         let expect_certificate = f.client_auth.is_some();
         let next = AwaitFin {
@@ -294,7 +309,8 @@ impl ServerHs {
             client_auth: f.client_auth,
             client_chain: Vec::new(),
         };
-        self.state = if f.early.is_some() {
+        // RFC 9001 §8.3: no EndOfEarlyData over QUIC.
+        self.state = if f.early.is_some() && !core.is_quic() {
             St::ExpectEndOfEarlyData(next)
         } else if expect_certificate {
             St::ExpectCertificate(next)

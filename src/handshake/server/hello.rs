@@ -44,6 +44,7 @@ impl ServerHs {
         let mut cookie = None;
         let mut offered_server_types = None;
         let mut offered_client_types = None;
+        let mut quic_params = None;
         for e in &ch.extensions {
             match e {
                 ClientExtension::SupportedGroups(g) => groups = Some(g),
@@ -74,6 +75,11 @@ impl ServerHs {
                 ClientExtension::PostHandshakeAuth => self.client_pha = true,
                 ClientExtension::ServerCertificateType(t) => offered_server_types = Some(t),
                 ClientExtension::ClientCertificateType(t) => offered_client_types = Some(t),
+                ClientExtension::Unknown(u)
+                    if u.typ == ExtensionType::QUIC_TRANSPORT_PARAMETERS =>
+                {
+                    quic_params = Some(&u.body);
+                }
                 // §4.3: recognised, but specified for other messages only.
                 ClientExtension::Unknown(u)
                     if common::extension_allowed_in(u.typ, common::ext_in::CH) == Some(false) =>
@@ -85,6 +91,34 @@ impl ServerHs {
                 }
                 _ => {}
             }
+        }
+        match (&mut core.quic, quic_params) {
+            // RFC 9001 §8.2: a ClientHello without quic_transport_parameters
+            // is error 0x016d (missing_extension).
+            (Some(_), None) => {
+                return Err(PeerMisbehaved::MissingExtension("quic_transport_parameters").into());
+            }
+            (Some(quic), Some(params)) => quic.peer_params = Some(params.clone()),
+            // RFC 9001 §8.2: "A fatal unsupported_extension alert MUST be
+            // sent by an implementation that supports this extension if
+            // the extension is received when the transport is not QUIC."
+            (None, Some(_)) => {
+                return Err(PeerMisbehaved::UnsolicitedExtension(
+                    ExtensionType::QUIC_TRANSPORT_PARAMETERS.0,
+                )
+                .into());
+            }
+            (None, None) => {}
+        }
+        // RFC 9001 §8.4: "A server SHOULD treat the receipt of a TLS
+        // ClientHello with a non-empty legacy_session_id field as a
+        // connection error of type PROTOCOL_VIOLATION": no middlebox
+        // compatibility mode over QUIC.
+        if core.is_quic() && !ch.legacy_session_id.is_empty() {
+            return Err(PeerMisbehaved::QuicProtocolViolation(
+                "non-empty legacy_session_id (middlebox compatibility mode)",
+            )
+            .into());
         }
         let psk_offer = match ch.extensions.last() {
             Some(ClientExtension::PreSharedKey(o)) => Some(o),
@@ -313,6 +347,12 @@ impl ServerHs {
             ),
             _ => None,
         };
+        // RFC 9001 §8.1: over QUIC an application protocol must be
+        // negotiated, or the connection closes with 0x0178
+        // (no_application_protocol); our QUIC configurations have ALPN.
+        if core.is_quic() && alpn.is_none() {
+            return Err(PeerIncompatible::NoCommonAlpn.into());
+        }
 
         let types = cert_types(
             &cfg,
@@ -330,7 +370,7 @@ impl ServerHs {
             && retry.is_none()
             && psk
                 .as_ref()
-                .is_some_and(|p| self.accept_early(p, alpn.as_deref()));
+                .is_some_and(|p| self.accept_early(p, alpn.as_deref(), core.is_quic()));
         let early = match (&psk, accept_early) {
             (Some(p), true) => {
                 let ch_hash = self.transcript.current()?;

@@ -24,6 +24,15 @@ impl ServerHs {
         }
         let now = cfg.time.now_unix();
         let now_ms = cfg.time.now_unix_millis();
+        // RFC 9001 §4.6.1: over QUIC the early_data extension of a ticket
+        // holds the sentinel 0xffffffff (QUIC 0-RTT is sized by transport
+        // parameters); the ticket records the same value, which is what
+        // lets it start QUIC 0-RTT (`accept_early`).
+        let max_early_data = match cfg.max_early_data_size {
+            0 => 0,
+            _ if core.is_quic() => crate::handshake::client::QUIC_EARLY_DATA,
+            n => n,
+        };
         // RFC 9846 §4.7.1: a ticket lives no longer than the authentication
         // it carries (tickets of resumed connections pass on their
         // session's); none once that is over.
@@ -60,7 +69,7 @@ impl ServerHs {
                 alpn: core.negotiated.alpn.as_deref(),
                 server_name: core.negotiated.server_name.as_deref(),
                 now_ms,
-                max_early_data: cfg.max_early_data_size,
+                max_early_data,
                 // The client identity this ticket resumes: the one the
                 // handshake verified (or the resumed session's, checked
                 // again against this config).
@@ -82,8 +91,8 @@ impl ServerHs {
                 return Err(Error::BadConfig("tickets must be 1..=65535 bytes".into()));
             }
             let mut extensions = Vec::new();
-            if cfg.max_early_data_size > 0 {
-                extensions.push(TicketExtension::EarlyData(cfg.max_early_data_size));
+            if max_early_data > 0 {
+                extensions.push(TicketExtension::EarlyData(max_early_data));
             }
             // Header, lifetime, age_add, the two length prefixes and an
             // early_data extension besides the nonce and the ticket.
@@ -362,7 +371,7 @@ impl ServerHs {
     }
 
     /// Whether 0-RTT under this PSK is acceptable (§4.3.10, §8).
-    pub(super) fn accept_early(&self, p: &PskChoice, alpn: Option<&[u8]>) -> bool {
+    pub(super) fn accept_early(&self, p: &PskChoice, alpn: Option<&[u8]>, quic: bool) -> bool {
         let cfg = &self.config;
         let Some(s) = &p.session else {
             return false;
@@ -370,10 +379,16 @@ impl ServerHs {
         // RFC 9846 §4.7.1: the ticket told the client how much it may send;
         // a config that now takes less cannot accept that much (an honest
         // client would fail), so it refuses and skips up to the promise.
+        // Over QUIC only a ticket issued over QUIC (its sentinel, RFC 9001
+        // §4.6.1) starts 0-RTT.
+        let promise_kept = if quic {
+            s.max_early_data == crate::handshake::client::QUIC_EARLY_DATA
+        } else {
+            s.max_early_data != 0 && s.max_early_data <= cfg.max_early_data_size
+        };
         if p.index != 0
             || cfg.max_early_data_size == 0
-            || s.max_early_data == 0
-            || s.max_early_data > cfg.max_early_data_size
+            || !promise_kept
             || s.suite != p.suite.suite
             || s.alpn.as_deref() != alpn
         {

@@ -1,0 +1,894 @@
+//! The handshake over QUIC (RFC 9001 §4, §8) between our client and our
+//! server in memory: handshake bytes moved by encryption level, keys
+//! compared by sealing with one side's and opening with the other's, and
+//! every QUIC-specific rule refused with its error code.
+
+mod pair;
+mod providers;
+
+use std::ops::DerefMut;
+use std::sync::Arc;
+
+use pair::*;
+use providers::providers;
+use tls13::certgen::KeyType;
+use tls13::config::{ClientConfigBuilder, Limits, ServerConfigBuilder};
+use tls13::crypto::CryptoProvider;
+use tls13::quic::{
+    self, ClientConnection, Connection, Direction, DirectionalKeys, KeyChange, Level, PacketKey,
+    ServerConnection, Version,
+};
+use tls13::unstable::codec::Codec;
+use tls13::unstable::msgs::enums::{
+    AlertDescription, CipherSuite, ExtensionType, NamedGroup, SignatureScheme,
+};
+use tls13::unstable::msgs::extensions::{
+    CertReqExtension, ClientExtension, ServerExtension, TicketExtension,
+};
+use tls13::unstable::msgs::handshake::{CertificateRequest, HandshakeMessage, NewSessionTicket};
+use tls13::{ClientAuth, ClientConfig, Error, Event, ServerConfig};
+
+const CLIENT_PARAMS: &[u8] = b"\x01\x02\x47\x11client transport parameters";
+const SERVER_PARAMS: &[u8] = b"\x03\x04\x42\x42server transport parameters";
+const H3: &[u8] = b"h3";
+
+const SUITES: [CipherSuite; 3] = [
+    CipherSuite::TLS_AES_128_GCM_SHA256,
+    CipherSuite::TLS_AES_256_GCM_SHA384,
+    CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+];
+
+/// One endpoint and what it produced.
+struct Side<C> {
+    conn: C,
+    keys: Vec<KeyChange>,
+    events: Vec<Event>,
+    sent: Vec<(Level, Vec<u8>)>,
+}
+
+impl<C> Side<C> {
+    fn new(conn: C) -> Self {
+        Self {
+            conn,
+            keys: Vec::new(),
+            events: Vec::new(),
+            sent: Vec::new(),
+        }
+    }
+
+    fn key(&mut self, level: Level, direction: Direction) -> &mut KeyChange {
+        self.keys
+            .iter_mut()
+            .find(|k| k.level == level && k.direction == direction)
+            .unwrap_or_else(|| panic!("no {level:?} {direction:?} key"))
+    }
+
+    fn has_key(&self, level: Level, direction: Direction) -> bool {
+        self.keys
+            .iter()
+            .any(|k| k.level == level && k.direction == direction)
+    }
+
+    fn complete(&self) -> bool {
+        self.events
+            .iter()
+            .any(|e| matches!(e, Event::HandshakeComplete))
+    }
+}
+
+/// A client and a server, connected by the test.
+struct Pair {
+    client: Side<ClientConnection>,
+    server: Side<ServerConnection>,
+    /// Feed CRYPTO data one byte per call.
+    one_byte: bool,
+}
+
+impl Pair {
+    fn new(client: ClientConfig, server: ServerConfig) -> Self {
+        Self::with(client_conn(client), server_conn(server))
+    }
+
+    fn with(client: ClientConnection, server: ServerConnection) -> Self {
+        Self {
+            client: Side::new(client),
+            server: Side::new(server),
+            one_byte: false,
+        }
+    }
+
+    /// Moves keys, events and handshake bytes until nothing moves; the
+    /// first error of either side.
+    fn run(&mut self) -> Result<(), Error> {
+        loop {
+            let a = drain(&mut self.client, &mut self.server.conn, self.one_byte)?;
+            let b = drain(&mut self.server, &mut self.client.conn, self.one_byte)?;
+            if !a && !b {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Only the client's output goes to the server, once.
+    fn client_to_server(&mut self) -> Result<(), Error> {
+        drain(&mut self.client, &mut self.server.conn, self.one_byte).map(|_| ())
+    }
+
+    /// Only the server's output goes to the client, once.
+    fn server_to_client(&mut self) -> Result<(), Error> {
+        drain(&mut self.server, &mut self.client.conn, self.one_byte).map(|_| ())
+    }
+}
+
+fn drain<F, T>(from: &mut Side<F>, to: &mut T, one_byte: bool) -> Result<bool, Error>
+where
+    F: DerefMut<Target = Connection>,
+    T: DerefMut<Target = Connection>,
+{
+    let mut moved = false;
+    while let Some(k) = from.conn.next_key_change() {
+        from.keys.push(k);
+        moved = true;
+    }
+    while let Some(e) = from.conn.next_event() {
+        from.events.push(e);
+        moved = true;
+    }
+    while let Some((level, bytes)) = from.conn.write_handshake() {
+        moved = true;
+        from.sent.push((level, bytes.clone()));
+        if one_byte {
+            for b in bytes.chunks(1) {
+                to.read_handshake(level, b)?;
+            }
+        } else {
+            to.read_handshake(level, &bytes)?;
+        }
+    }
+    Ok(moved)
+}
+
+fn client_conn(config: ClientConfig) -> ClientConnection {
+    ClientConnection::new(
+        Arc::new(config),
+        "localhost",
+        Version::V1,
+        CLIENT_PARAMS.to_vec(),
+    )
+    .unwrap()
+}
+
+fn server_conn(config: ServerConfig) -> ServerConnection {
+    ServerConnection::new(Arc::new(config), Version::V1, SERVER_PARAMS.to_vec()).unwrap()
+}
+
+fn client_cfg(provider: &'static CryptoProvider, kind: KeyType) -> ClientConfigBuilder {
+    client_builder(kind)
+        .provider(provider)
+        .alpn_protocols(&[H3])
+}
+
+fn server_cfg(provider: &'static CryptoProvider, kind: KeyType) -> ServerConfigBuilder {
+    server_builder_with(provider, kind).alpn_protocols(&[b"h2", H3])
+}
+
+fn default_pair() -> Pair {
+    let p = tls13::crypto::rustcrypto::provider();
+    Pair::new(
+        client_cfg(p, KeyType::EcdsaP256).build().unwrap(),
+        server_cfg(p, KeyType::EcdsaP256).build().unwrap(),
+    )
+}
+
+/// A short-header packet with a 2-byte packet number, sealed and
+/// header-protected with `keys` (`packet` overrides its payload key).
+fn seal(keys: &DirectionalKeys, packet: Option<&PacketKey>, pn: u64, payload: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x41];
+    out.extend_from_slice(&[0xab; 8]); // DCID
+    let pn_offset = out.len();
+    out.extend_from_slice(&(pn as u16).to_be_bytes());
+    let header_len = out.len();
+    out.extend_from_slice(payload);
+    let (header, body) = out.split_at_mut(header_len);
+    let tag = packet
+        .unwrap_or(&keys.packet)
+        .seal_in_place(pn, header, body)
+        .unwrap();
+    out.extend_from_slice(&tag);
+    keys.header.protect(&mut out, pn_offset).unwrap();
+    out
+}
+
+fn open(
+    keys: &DirectionalKeys,
+    packet: Option<&PacketKey>,
+    mut bytes: Vec<u8>,
+) -> Result<Vec<u8>, Error> {
+    let pn_offset = 9;
+    let pn = keys.header.unprotect(&mut bytes, pn_offset)?;
+    let header_len = pn_offset + pn.len();
+    let number = pn.decode(None);
+    let (header, body) = bytes.split_at_mut(header_len);
+    let plain = packet
+        .unwrap_or(&keys.packet)
+        .open_in_place(number, header, body)?;
+    Ok(plain.to_vec())
+}
+
+/// What `writer` seals at `level`, `reader` opens, and nothing else
+/// does; at 1-RTT the same after two key updates on both sides.
+fn assert_keys_agree(writer: &mut KeyChange, reader: &mut KeyChange, ctx: &str) {
+    let ctx = &format!("{ctx} {:?}", writer.level);
+    assert_eq!(writer.level, reader.level);
+    assert_eq!(
+        (writer.direction, reader.direction),
+        (Direction::Write, Direction::Read)
+    );
+    let payload = b"0123456789abcdef0123456789abcdef-stream-frames";
+    let packet = seal(&writer.keys, None, 7, payload);
+    assert_eq!(
+        open(&reader.keys, None, packet.clone()).unwrap(),
+        payload,
+        "{ctx}"
+    );
+    let mut damaged = packet;
+    *damaged.last_mut().unwrap() ^= 1;
+    assert!(open(&reader.keys, None, damaged).is_err(), "{ctx}");
+    if writer.level != Level::OneRtt {
+        assert!(
+            writer.updates.is_none() && reader.updates.is_none(),
+            "{ctx}"
+        );
+        return;
+    }
+    // RFC 9001 §6: both ends step their chains; only the payload key
+    // changes, the header key stays.
+    for generation in 1..=2 {
+        let w = writer.updates.as_mut().unwrap().next_packet_key().unwrap();
+        let r = reader.updates.as_mut().unwrap().next_packet_key().unwrap();
+        assert_eq!(writer.updates.as_ref().unwrap().generation(), generation);
+        let packet = seal(&writer.keys, Some(&w), 8, payload);
+        assert_eq!(
+            open(&reader.keys, Some(&r), packet.clone()).unwrap(),
+            payload,
+            "{ctx} generation {generation}"
+        );
+        assert!(
+            open(&reader.keys, None, packet).is_err(),
+            "{ctx}: old key opens the new phase"
+        );
+    }
+}
+
+/// Every key of one side agrees with the other side's opposite key.
+fn assert_all_keys_agree(p: &mut Pair, ctx: &str) {
+    for level in [Level::ZeroRtt, Level::Handshake, Level::OneRtt] {
+        if p.client.has_key(level, Direction::Write) {
+            let w = p.client.key(level, Direction::Write);
+            assert_keys_agree(w, p.server.key(level, Direction::Read), ctx);
+        }
+        if level != Level::ZeroRtt {
+            let w = p.server.key(level, Direction::Write);
+            assert_keys_agree(w, p.client.key(level, Direction::Read), ctx);
+        }
+    }
+}
+
+fn levels(sent: &[(Level, Vec<u8>)]) -> Vec<Level> {
+    sent.iter().map(|(l, _)| *l).collect()
+}
+
+/// The handshake message types of `bytes` (whole messages).
+fn message_types(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while rest.len() >= 4 {
+        let len = u32::from_be_bytes([0, rest[1], rest[2], rest[3]]) as usize;
+        out.push(rest[0]);
+        rest = &rest[4 + len..];
+    }
+    assert!(rest.is_empty());
+    out
+}
+
+#[test]
+fn full_handshake_every_provider_and_suite() {
+    for provider in providers() {
+        for suite in SUITES {
+            for one_byte in [false, true] {
+                let ctx = format!("{} {suite:?} one_byte={one_byte}", provider.name);
+                let mut p = Pair::new(
+                    client_cfg(provider, KeyType::EcdsaP256)
+                        .suites(&[suite])
+                        .build()
+                        .unwrap(),
+                    server_cfg(provider, KeyType::EcdsaP256).build().unwrap(),
+                );
+                p.one_byte = one_byte;
+                p.run().unwrap_or_else(|e| panic!("{ctx}: {e}"));
+                assert!(p.client.complete() && p.server.complete(), "{ctx}");
+                assert!(!p.client.conn.is_handshaking() && !p.server.conn.is_handshaking());
+                // RFC 9001 §8.2: each side has the other's parameters.
+                assert_eq!(
+                    p.client.conn.peer_transport_parameters(),
+                    Some(SERVER_PARAMS)
+                );
+                assert_eq!(
+                    p.server.conn.peer_transport_parameters(),
+                    Some(CLIENT_PARAMS)
+                );
+                for n in [p.client.conn.negotiated(), p.server.conn.negotiated()] {
+                    assert_eq!(n.suite, Some(suite), "{ctx}");
+                    assert_eq!(n.alpn.as_deref(), Some(H3), "{ctx}");
+                }
+                // The levels of each flight (RFC 9001 §4.1.5, Figure 5).
+                assert_eq!(levels(&p.client.sent), [Level::Initial, Level::Handshake]);
+                assert_eq!(levels(&p.server.sent), [Level::Initial, Level::Handshake]);
+                assert_eq!(message_types(&p.client.sent[0].1), [1]);
+                assert_eq!(message_types(&p.client.sent[1].1), [20]);
+                assert_eq!(message_types(&p.server.sent[0].1), [2]);
+                assert_eq!(message_types(&p.server.sent[1].1), [8, 11, 15, 20]);
+                // No 0-RTT; Handshake and 1-RTT keys both ways, and they agree.
+                assert_eq!(p.client.keys.len(), 4, "{ctx}");
+                assert_eq!(p.server.keys.len(), 4, "{ctx}");
+                assert_all_keys_agree(&mut p, &ctx);
+                assert_eq!(p.client.conn.error_code(), None);
+                let (mut a, mut b) = ([0u8; 32], [0u8; 32]);
+                p.client
+                    .conn
+                    .export_keying_material(b"quic test", b"", &mut a)
+                    .unwrap();
+                p.server
+                    .conn
+                    .export_keying_material(b"quic test", b"", &mut b)
+                    .unwrap();
+                assert_eq!(a, b);
+            }
+        }
+    }
+}
+
+/// RFC 9001 §5.7: the server has its 1-RTT write key with its own flight
+/// (0.5-RTT data) and its 1-RTT read key only once the client's Finished
+/// is verified, when the handshake is complete.
+#[test]
+fn server_1rtt_write_key_comes_before_its_read_key() {
+    let mut p = default_pair();
+    p.client_to_server().unwrap(); // ClientHello
+    p.server_to_client().unwrap(); // the server's flight, and its keys
+    assert!(p.server.has_key(Level::Handshake, Direction::Read));
+    assert!(p.server.has_key(Level::Handshake, Direction::Write));
+    assert!(p.server.has_key(Level::OneRtt, Direction::Write));
+    assert!(!p.server.has_key(Level::OneRtt, Direction::Read));
+    assert!(p.server.conn.is_handshaking());
+    // The client has everything once it read the server's flight.
+    drain(&mut p.client, &mut p.server.conn, false).unwrap();
+    assert!(p.client.has_key(Level::OneRtt, Direction::Read));
+    assert!(p.client.has_key(Level::OneRtt, Direction::Write));
+    assert!(p.client.complete());
+    drain(&mut p.server, &mut p.client.conn, false).unwrap();
+    assert!(p.server.has_key(Level::OneRtt, Direction::Read));
+    assert!(p.server.complete());
+    assert_all_keys_agree(&mut p, "0.5-RTT");
+}
+
+#[test]
+fn hello_retry_request() {
+    for provider in providers() {
+        let ctx = provider.name;
+        let mut p = Pair::new(
+            client_cfg(provider, KeyType::Ed25519)
+                .groups(&[NamedGroup::X25519, NamedGroup::SECP256R1])
+                .build()
+                .unwrap(),
+            server_cfg(provider, KeyType::Ed25519)
+                .groups(&[NamedGroup::SECP256R1])
+                .build()
+                .unwrap(),
+        );
+        p.run().unwrap_or_else(|e| panic!("{ctx}: {e}"));
+        assert!(p.client.complete() && p.server.complete(), "{ctx}");
+        assert!(p.client.conn.negotiated().hello_retry);
+        assert_eq!(
+            p.server.conn.negotiated().group,
+            Some(NamedGroup::SECP256R1)
+        );
+        // Both ClientHellos and the HelloRetryRequest travel at Initial
+        // (RFC 9001 §4.7).
+        assert_eq!(
+            levels(&p.client.sent),
+            [Level::Initial, Level::Initial, Level::Handshake]
+        );
+        assert_eq!(
+            levels(&p.server.sent)[..2],
+            [Level::Initial, Level::Initial]
+        );
+        assert_eq!(
+            p.server.conn.peer_transport_parameters(),
+            Some(CLIENT_PARAMS)
+        );
+        assert_all_keys_agree(&mut p, ctx);
+    }
+}
+
+#[test]
+fn mutual_authentication() {
+    for provider in providers() {
+        let ctx = provider.name;
+        let client_id = identity(KeyType::EcdsaP384);
+        let mut p = Pair::new(
+            client_cfg(provider, KeyType::EcdsaP256)
+                .client_auth_cert(
+                    vec![client_id.leaf.clone()],
+                    provider.load_private_key(&client_id.key).unwrap(),
+                )
+                .build()
+                .unwrap(),
+            server_cfg(provider, KeyType::EcdsaP256)
+                .client_auth(ClientAuth::Required(pinned_client(KeyType::EcdsaP384)))
+                .build()
+                .unwrap(),
+        );
+        p.run().unwrap_or_else(|e| panic!("{ctx}: {e}"));
+        assert!(p.client.complete() && p.server.complete(), "{ctx}");
+        assert_eq!(
+            p.server.conn.negotiated().peer_certificates,
+            std::slice::from_ref(&client_id.leaf)
+        );
+        // The client's second flight: Certificate, CertificateVerify,
+        // Finished at Handshake; the server asked in its flight.
+        assert_eq!(message_types(&p.client.sent[1].1), [11, 15, 20]);
+        assert_eq!(message_types(&p.server.sent[1].1), [8, 13, 11, 15, 20]);
+        // RFC 9001 §4.4: no post-handshake authentication over QUIC, so
+        // the client does not offer it.
+        let ch = client_hello(&p.client.sent[0].1);
+        assert!(
+            !ch.extensions
+                .iter()
+                .any(|e| e.typ() == ExtensionType::POST_HANDSHAKE_AUTH)
+        );
+        assert_all_keys_agree(&mut p, ctx);
+    }
+}
+
+fn client_hello(bytes: &[u8]) -> tls13::unstable::msgs::handshake::ClientHello {
+    match HandshakeMessage::read_exact(bytes, "ClientHello").unwrap() {
+        HandshakeMessage::ClientHello(ch) => ch,
+        other => panic!("not a ClientHello: {other:?}"),
+    }
+}
+
+/// RFC 9001 §8.1: no application protocol in common closes the
+/// connection with 0x0178 (no_application_protocol), on either side.
+#[test]
+fn alpn_mismatch_is_0x178() {
+    let provider = tls13::crypto::rustcrypto::provider();
+    let mut p = Pair::new(
+        client_cfg(provider, KeyType::EcdsaP256)
+            .alpn_protocols(&[b"hq-interop"])
+            .build()
+            .unwrap(),
+        server_cfg(provider, KeyType::EcdsaP256).build().unwrap(),
+    );
+    let e = p.run().unwrap_err();
+    assert!(matches!(e, Error::PeerIncompatible(_)), "{e:?}");
+    assert_eq!(p.server.conn.error_code(), Some(0x178));
+    assert_eq!(
+        p.server.conn.alert(),
+        Some(AlertDescription::NO_APPLICATION_PROTOCOL)
+    );
+    // No alert travels as handshake bytes: the server wrote nothing.
+    assert_eq!(p.server.conn.write_handshake(), None);
+    assert_eq!(p.client.conn.error_code(), None);
+    // Every later call returns the same error.
+    assert_eq!(
+        p.server
+            .conn
+            .read_handshake(Level::Initial, &[1])
+            .unwrap_err(),
+        e
+    );
+
+    // The client's side: a server whose EncryptedExtensions lack ALPN.
+    let mut p = Pair::new(
+        client_cfg(provider, KeyType::EcdsaP256).build().unwrap(),
+        server_cfg(provider, KeyType::EcdsaP256)
+            .encrypted_extensions_hook(Arc::new(|ee: &mut Vec<ServerExtension>| {
+                ee.retain(|e| e.typ() != ExtensionType::APPLICATION_LAYER_PROTOCOL_NEGOTIATION)
+            }))
+            .build()
+            .unwrap(),
+    );
+    p.run().unwrap_err();
+    assert_eq!(p.client.conn.error_code(), Some(0x178));
+    assert_eq!(p.server.conn.error_code(), None);
+}
+
+/// RFC 9001 §8.2: a ClientHello or EncryptedExtensions without
+/// quic_transport_parameters closes the connection with 0x016d.
+#[test]
+fn missing_transport_parameters_is_0x16d() {
+    let provider = tls13::crypto::rustcrypto::provider();
+    let drop_params = |ch: &mut tls13::unstable::msgs::handshake::ClientHello| {
+        ch.extensions
+            .retain(|e| e.typ() != ExtensionType::QUIC_TRANSPORT_PARAMETERS)
+    };
+    let mut p = Pair::new(
+        client_cfg(provider, KeyType::EcdsaP256)
+            .client_hello_hook(Arc::new(drop_params))
+            .build()
+            .unwrap(),
+        server_cfg(provider, KeyType::EcdsaP256).build().unwrap(),
+    );
+    let e = p.run().unwrap_err();
+    assert!(matches!(e, Error::PeerMisbehaved(_)), "{e:?}");
+    assert_eq!(p.server.conn.error_code(), Some(0x16d));
+    assert_eq!(
+        p.server.conn.alert(),
+        Some(AlertDescription::MISSING_EXTENSION)
+    );
+
+    let mut p = Pair::new(
+        client_cfg(provider, KeyType::EcdsaP256).build().unwrap(),
+        server_cfg(provider, KeyType::EcdsaP256)
+            .encrypted_extensions_hook(Arc::new(|ee: &mut Vec<ServerExtension>| {
+                ee.retain(|e| e.typ() != ExtensionType::QUIC_TRANSPORT_PARAMETERS)
+            }))
+            .build()
+            .unwrap(),
+    );
+    p.run().unwrap_err();
+    assert_eq!(p.client.conn.error_code(), Some(0x16d));
+    assert_eq!(p.client.conn.peer_transport_parameters(), None);
+}
+
+/// RFC 9001 §8.4: a ClientHello asking for middlebox compatibility mode
+/// (a non-empty legacy_session_id) is a PROTOCOL_VIOLATION; our client
+/// never sends one over QUIC, whatever its configuration says.
+#[test]
+fn legacy_session_id_is_empty_and_required_empty() {
+    let provider = tls13::crypto::rustcrypto::provider();
+    let mut p = Pair::new(
+        client_cfg(provider, KeyType::EcdsaP256)
+            .middlebox_compat(true)
+            .build()
+            .unwrap(),
+        server_cfg(provider, KeyType::EcdsaP256).build().unwrap(),
+    );
+    p.run().unwrap();
+    assert!(
+        client_hello(&p.client.sent[0].1)
+            .legacy_session_id
+            .is_empty()
+    );
+
+    let mut p = Pair::new(
+        client_cfg(provider, KeyType::EcdsaP256)
+            .client_hello_hook(Arc::new(|ch| ch.legacy_session_id = vec![7; 32]))
+            .build()
+            .unwrap(),
+        server_cfg(provider, KeyType::EcdsaP256).build().unwrap(),
+    );
+    let e = p.run().unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::PeerMisbehaved(tls13::error::PeerMisbehaved::QuicProtocolViolation(_))
+        ),
+        "{e:?}"
+    );
+    assert_eq!(p.server.conn.error_code(), Some(quic::PROTOCOL_VIOLATION));
+}
+
+/// RFC 9001 §4.1.3, §8.3: handshake bytes at a level the handshake is not
+/// reading (0-RTT, a level left behind, one whose keys were not given
+/// out) are a PROTOCOL_VIOLATION.
+#[test]
+fn bytes_at_the_wrong_level_are_refused() {
+    for level in [Level::ZeroRtt, Level::Handshake, Level::OneRtt] {
+        let mut p = default_pair();
+        let (_, hello) = p.client.conn.write_handshake().unwrap();
+        let e = p.server.conn.read_handshake(level, &hello).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::PeerMisbehaved(tls13::error::PeerMisbehaved::QuicProtocolViolation(_))
+            ),
+            "{level:?}: {e:?}"
+        );
+        assert_eq!(p.server.conn.error_code(), Some(quic::PROTOCOL_VIOLATION));
+        assert!(p.server.conn.write_handshake().is_none());
+    }
+    // After the handshake: Initial and Handshake data are past.
+    for level in [Level::Initial, Level::Handshake, Level::ZeroRtt] {
+        let mut p = default_pair();
+        p.run().unwrap();
+        p.client.conn.read_handshake(level, &[4]).unwrap_err();
+        assert_eq!(p.client.conn.error_code(), Some(quic::PROTOCOL_VIOLATION));
+        p.server.conn.read_handshake(level, &[4]).unwrap_err();
+        assert_eq!(p.server.conn.error_code(), Some(quic::PROTOCOL_VIOLATION));
+    }
+    // RFC 9001 §4.1.3: Initial data left unconsumed when the Handshake
+    // keys arrive (here a message fragment after the ServerHello).
+    let mut p = default_pair();
+    p.client_to_server().unwrap();
+    let (level, mut hello) = p.server.conn.write_handshake().unwrap();
+    assert_eq!(level, Level::Initial);
+    hello.extend_from_slice(&[8, 0]);
+    p.client
+        .conn
+        .read_handshake(Level::Initial, &hello)
+        .unwrap_err();
+    assert_eq!(p.client.conn.error_code(), Some(quic::PROTOCOL_VIOLATION));
+}
+
+/// RFC 9001 §6: a TLS KeyUpdate message is error 0x010a
+/// (unexpected_message); RFC 9001 §8.4: there is no change_cipher_spec,
+/// and its record bytes are no handshake message either.
+#[test]
+fn key_update_and_change_cipher_spec_are_refused() {
+    let key_update = [24, 0, 0, 1, 0];
+    let mut p = default_pair();
+    p.run().unwrap();
+    p.client
+        .conn
+        .read_handshake(Level::OneRtt, &key_update)
+        .unwrap_err();
+    assert_eq!(p.client.conn.error_code(), Some(0x10a));
+    p.server
+        .conn
+        .read_handshake(Level::OneRtt, &key_update)
+        .unwrap_err();
+    assert_eq!(p.server.conn.error_code(), Some(0x10a));
+
+    // A change_cipher_spec record where the client expects the server's
+    // Handshake flight: type 20 (Finished) announcing 0x030300 bytes.
+    let ccs = [0x14, 0x03, 0x03, 0x00, 0x01, 0x01];
+    let mut p = default_pair();
+    p.client_to_server().unwrap();
+    let (_, sh) = p.server.conn.write_handshake().unwrap();
+    p.client.conn.read_handshake(Level::Initial, &sh).unwrap();
+    p.client
+        .conn
+        .read_handshake(Level::Handshake, &ccs)
+        .unwrap_err();
+    assert!(p.client.conn.error_code().is_some());
+    // The same before a ClientHello.
+    let mut p = default_pair();
+    p.server
+        .conn
+        .read_handshake(Level::Initial, &ccs)
+        .unwrap_err();
+    assert!(p.server.conn.error_code().is_some());
+}
+
+/// RFC 9001 §4.4: a post-handshake CertificateRequest is a
+/// PROTOCOL_VIOLATION for a QUIC client.
+#[test]
+fn post_handshake_certificate_request_is_a_protocol_violation() {
+    let mut p = default_pair();
+    p.run().unwrap();
+    let cr = HandshakeMessage::CertificateRequest(CertificateRequest {
+        context: vec![9; 16],
+        extensions: vec![CertReqExtension::SignatureAlgorithms(vec![
+            SignatureScheme::ECDSA_SECP256R1_SHA256,
+        ])],
+    })
+    .to_bytes();
+    p.client
+        .conn
+        .read_handshake(Level::OneRtt, &cr)
+        .unwrap_err();
+    assert_eq!(p.client.conn.error_code(), Some(quic::PROTOCOL_VIOLATION));
+}
+
+/// RFC 9001 §4.6.1: a NewSessionTicket whose early_data extension holds
+/// anything but 0xffffffff is a PROTOCOL_VIOLATION.
+#[test]
+fn ticket_early_data_must_be_the_sentinel() {
+    let ticket = |extensions| {
+        HandshakeMessage::NewSessionTicket(NewSessionTicket {
+            lifetime: 3600,
+            age_add: 1,
+            nonce: vec![0],
+            ticket: vec![5; 32],
+            extensions,
+        })
+        .to_bytes()
+    };
+    for (max, ok) in [(0xffff_ffff, true), (16384, false), (0, false)] {
+        let mut p = default_pair();
+        p.run().unwrap();
+        let r = p.client.conn.read_handshake(
+            Level::OneRtt,
+            &ticket(vec![TicketExtension::EarlyData(max)]),
+        );
+        assert_eq!(r.is_ok(), ok, "{max}");
+        if !ok {
+            assert_eq!(p.client.conn.error_code(), Some(quic::PROTOCOL_VIOLATION));
+        }
+    }
+    let mut p = default_pair();
+    p.run().unwrap();
+    p.client
+        .conn
+        .read_handshake(Level::OneRtt, &ticket(vec![]))
+        .unwrap();
+}
+
+/// Buffered handshake bytes are bounded: a message announcing more than
+/// `max_handshake_message` is refused from its header, and while a
+/// decision is pending no more than `max_suspended_input` waits.
+#[test]
+fn oversized_input_is_capped() {
+    let mut p = default_pair();
+    // A ClientHello announcing 16 MiB - 1.
+    let e = p
+        .server
+        .conn
+        .read_handshake(Level::Initial, &[1, 0xff, 0xff, 0xff, 0, 0])
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::PeerMisbehaved(tls13::error::PeerMisbehaved::MessageTooLarge { .. })
+        ),
+        "{e:?}"
+    );
+    assert_eq!(p.server.conn.error_code(), Some(0x100 + 47));
+
+    // A server whose certificate choice is pending takes no more than
+    // max_suspended_input bytes meanwhile.
+    let provider = tls13::crypto::rustcrypto::provider();
+    let limits = Limits {
+        max_suspended_input: 4096,
+        ..Limits::default()
+    };
+    let server = ServerConfig::builder(Arc::new(Later))
+        .provider(provider)
+        .alpn_protocols(&[H3])
+        .limits(limits)
+        .build()
+        .unwrap();
+    let mut p = Pair::new(
+        client_cfg(provider, KeyType::EcdsaP256).build().unwrap(),
+        server,
+    );
+    p.client_to_server().unwrap();
+    let mut fed = 0;
+    let e = loop {
+        // Whole small messages of an unknown type, which would be
+        // refused when handled, keep arriving while the server waits.
+        match p
+            .server
+            .conn
+            .read_handshake(Level::Initial, &[0xfe, 0, 0, 60])
+        {
+            Ok(()) => fed += 4,
+            Err(e) => break e,
+        }
+        let Err(e) = p.server.conn.read_handshake(Level::Initial, &[0; 60]) else {
+            fed += 60;
+            continue;
+        };
+        break e;
+    };
+    assert!(fed <= 4096 + 64, "{fed}");
+    assert!(
+        matches!(
+            e,
+            Error::PeerMisbehaved(tls13::error::PeerMisbehaved::TooMany(_))
+        ),
+        "{e:?}"
+    );
+    assert_eq!(p.server.conn.error_code(), Some(0x10a));
+}
+
+/// A certificate resolver that always defers.
+struct Later;
+
+impl tls13::verify::ResolvesServerCert for Later {
+    fn resolve(
+        &self,
+        _: &tls13::verify::ClientHelloInfo,
+    ) -> tls13::verify::Decision<Result<Arc<tls13::verify::CertifiedKey>, Error>> {
+        tls13::verify::Decision::Deferred
+    }
+}
+
+/// A deferred certificate choice over QUIC: the flight follows the
+/// answer.
+#[test]
+fn deferred_certificate_choice() {
+    let provider = tls13::crypto::rustcrypto::provider();
+    let server = ServerConfig::builder(Arc::new(Later))
+        .provider(provider)
+        .alpn_protocols(&[H3])
+        .build()
+        .unwrap();
+    let mut p = Pair::new(
+        client_cfg(provider, KeyType::EcdsaP256).build().unwrap(),
+        server,
+    );
+    p.run().unwrap();
+    assert!(matches!(p.server.events[..], [Event::SelectCertificate(_)]));
+    assert!(p.server.keys.is_empty());
+    let id = identity(KeyType::EcdsaP256);
+    let ck = tls13::verify::CertifiedKey::new(
+        vec![id.leaf.clone(), id.ca.clone()],
+        Arc::new(provider.load_private_key(&id.key).unwrap()),
+    );
+    p.server.conn.answer_certificate(Ok(Arc::new(ck))).unwrap();
+    p.run().unwrap();
+    assert!(p.client.complete() && p.server.complete());
+    assert_all_keys_agree(&mut p, "deferred");
+}
+
+/// What QUIC needs of a configuration is checked when a connection is
+/// made.
+#[test]
+fn configurations_without_alpn_are_refused() {
+    let provider = tls13::crypto::rustcrypto::provider();
+    let client = client_builder(KeyType::EcdsaP256)
+        .provider(provider)
+        .build()
+        .unwrap();
+    let e = ClientConnection::new(Arc::new(client), "localhost", Version::V1, vec![]).err();
+    assert!(matches!(e, Some(Error::BadConfig(_))), "{e:?}");
+    let server = server_builder_with(provider, KeyType::EcdsaP256)
+        .build()
+        .unwrap();
+    let e = ServerConnection::new(Arc::new(server), Version::V1, vec![]).err();
+    assert!(matches!(e, Some(Error::BadConfig(_))), "{e:?}");
+    let client = client_cfg(provider, KeyType::EcdsaP256).build().unwrap();
+    let e = ClientConnection::new(Arc::new(client), "localhost", Version::V1, vec![0; 65536]).err();
+    assert!(matches!(e, Some(Error::BadConfig(_))), "{e:?}");
+}
+
+/// RFC 9001 §8.2: "A fatal unsupported_extension alert MUST be sent by an
+/// implementation that supports this extension if the extension is
+/// received when the transport is not QUIC."
+#[test]
+fn transport_parameters_over_tcp_are_unsupported_extension() {
+    use tls13::unstable::msgs::extensions::UnknownExtension;
+    let add = |ch: &mut tls13::unstable::msgs::handshake::ClientHello| {
+        ch.extensions.insert(
+            0,
+            ClientExtension::Unknown(UnknownExtension {
+                typ: ExtensionType::QUIC_TRANSPORT_PARAMETERS,
+                body: CLIENT_PARAMS.to_vec(),
+            }),
+        )
+    };
+    let client = client_builder(KeyType::EcdsaP256)
+        .client_hello_hook(Arc::new(add))
+        .build()
+        .unwrap();
+    let server = server_builder(KeyType::EcdsaP256).build().unwrap();
+    let mut p = pair::Pair::new(client, server, Feed::Whole);
+    let (client_receiving, e) = p.run().unwrap_err();
+    assert!(!client_receiving);
+    assert_eq!(e.alert(), Some(AlertDescription::UNSUPPORTED_EXTENSION));
+    let alert = p.server.pending_output().to_vec();
+    assert_eq!(
+        p.client.receive(&alert).unwrap_err(),
+        Error::AlertReceived(AlertDescription::UNSUPPORTED_EXTENSION)
+    );
+
+    // A TCP client never offered it, so in EncryptedExtensions it is
+    // unsolicited: unsupported_extension too.
+    let client = client_builder(KeyType::EcdsaP256).build().unwrap();
+    let server = server_builder(KeyType::EcdsaP256)
+        .encrypted_extensions_hook(Arc::new(|ee: &mut Vec<ServerExtension>| {
+            ee.push(ServerExtension::Unknown(UnknownExtension {
+                typ: ExtensionType::QUIC_TRANSPORT_PARAMETERS,
+                body: SERVER_PARAMS.to_vec(),
+            }))
+        }))
+        .build()
+        .unwrap();
+    let mut p = pair::Pair::new(client, server, Feed::Whole);
+    let (client_receiving, e) = p.run().unwrap_err();
+    assert!(client_receiving);
+    assert_eq!(e.alert(), Some(AlertDescription::UNSUPPORTED_EXTENSION));
+}
