@@ -892,3 +892,319 @@ fn transport_parameters_over_tcp_are_unsupported_extension() {
     assert!(client_receiving);
     assert_eq!(e.alert(), Some(AlertDescription::UNSUPPORTED_EXTENSION));
 }
+
+// ---- The same handshake over TCP and over QUIC, message by message ----
+
+/// A deterministic random source: byte `i` of a fixed stream per call
+/// order, with a range of the stream that is passed over. A QUIC
+/// client draws no legacy_session_id; skipping those 32 bytes of the TCP
+/// client's stream gives it the TCP client's every other draw.
+struct StreamRandom {
+    seed: u64,
+    pos: std::sync::Mutex<u64>,
+    skip: Option<std::ops::Range<u64>>,
+}
+
+impl StreamRandom {
+    fn new(seed: u64, skip: Option<std::ops::Range<u64>>) -> Arc<Self> {
+        Arc::new(Self {
+            seed,
+            pos: std::sync::Mutex::new(0),
+            skip,
+        })
+    }
+
+    fn byte(&self, i: u64) -> u8 {
+        // splitmix64 of the 8-byte block's index.
+        let mut z = self.seed ^ (i / 8).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        z.to_le_bytes()[(i % 8) as usize]
+    }
+}
+
+impl tls13::crypto::SecureRandom for StreamRandom {
+    fn fill(&self, dest: &mut [u8]) -> Result<(), Error> {
+        let mut pos = self.pos.lock().unwrap();
+        for d in dest {
+            if let Some(r) = self.skip.as_ref().filter(|r| r.contains(&*pos)) {
+                *pos = r.end;
+            }
+            *d = self.byte(*pos);
+            *pos += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Secrets by NSS label.
+#[derive(Default)]
+struct Secrets(std::sync::Mutex<Vec<(String, Vec<u8>)>>);
+
+impl tls13::KeyLog for Secrets {
+    fn log(&self, label: &str, _client_random: &[u8; 32], secret: &[u8]) {
+        self.0.lock().unwrap().push((label.into(), secret.to_vec()));
+    }
+}
+
+impl Secrets {
+    fn get(&self, label: &str) -> Option<Vec<u8>> {
+        let v = self.0.lock().unwrap();
+        v.iter().find(|(l, _)| l == label).map(|(_, s)| s.clone())
+    }
+}
+
+/// Splits concatenated whole handshake messages.
+fn split_messages(mut bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        let len = 4 + u32::from_be_bytes([0, bytes[1], bytes[2], bytes[3]]) as usize;
+        out.push(bytes[..len].to_vec());
+        bytes = &bytes[len..];
+    }
+    out
+}
+
+/// The handshake messages in records one TCP endpoint wrote, protected
+/// ones opened with its write secrets (in the order it used them), and
+/// how many change_cipher_spec records it sent.
+fn tcp_messages(
+    wire: &[u8],
+    provider: &'static CryptoProvider,
+    suite: CipherSuite,
+    secrets: &[Vec<u8>],
+) -> (Vec<Vec<u8>>, usize) {
+    use tls13::unstable::msgs::enums::ContentType;
+    use tls13::unstable::record::deframer::Deframer;
+    use tls13::unstable::record::protect::RecordOpener;
+    let suite = provider.suite(suite).unwrap();
+    let mut deframer = Deframer::new();
+    deframer.push(wire);
+    let mut handshake = Vec::new();
+    let mut ccs = 0;
+    let mut secrets = secrets.iter();
+    let mut opener: Option<RecordOpener> = None;
+    while let Some(rec) = deframer.next_record().unwrap() {
+        match rec.typ {
+            ContentType::HANDSHAKE => handshake.extend_from_slice(rec.payload),
+            ContentType::CHANGE_CIPHER_SPEC => ccs += 1,
+            ContentType::APPLICATION_DATA => {
+                let header = rec.header();
+                let (typ, content) = loop {
+                    if let Some(o) = &mut opener {
+                        let mut buf = rec.payload.to_vec();
+                        if let Ok((typ, n)) = o.open(&header, &mut buf, 1 << 15) {
+                            buf.truncate(n);
+                            break (typ, buf);
+                        }
+                    }
+                    let next = secrets.next().expect("a record no secret opens");
+                    opener = Some(RecordOpener::new(suite, next).unwrap());
+                };
+                assert_eq!(typ, ContentType::HANDSHAKE);
+                handshake.extend_from_slice(&content);
+            }
+            other => panic!("unexpected record {other:?}"),
+        }
+    }
+    (split_messages(&handshake), ccs)
+}
+
+/// Removes quic_transport_parameters and sets the session id: what a
+/// QUIC ClientHello is in TCP.
+fn as_tcp_client_hello(raw: &[u8], session_id: &[u8]) -> Vec<u8> {
+    let mut ch = client_hello(raw);
+    assert!(ch.legacy_session_id.is_empty(), "RFC 9001 §8.4");
+    let n = ch.extensions.len();
+    ch.extensions
+        .retain(|e| e.typ() != ExtensionType::QUIC_TRANSPORT_PARAMETERS);
+    assert_eq!(ch.extensions.len(), n - 1, "RFC 9001 §8.2");
+    ch.legacy_session_id = session_id.to_vec();
+    HandshakeMessage::ClientHello(ch).to_bytes()
+}
+
+/// Compares the messages of one side, TCP against QUIC: equal but for the
+/// documented differences (RFC 9001 §8) and for what covers the
+/// transcript, which those differences change (CertificateVerify
+/// signatures, Finished): of those the shape must match.
+fn assert_same_messages(tcp: &[Vec<u8>], quic: &[Vec<u8>], session_id: &[u8], ctx: &str) {
+    let types = |m: &[Vec<u8>]| m.iter().map(|m| m[0]).collect::<Vec<_>>();
+    assert_eq!(types(tcp), types(quic), "{ctx}: message types");
+    for (i, (t, q)) in tcp.iter().zip(quic).enumerate() {
+        let ctx = format!("{ctx}: message {i} (type {})", t[0]);
+        match t[0] {
+            1 => assert_eq!(*t, as_tcp_client_hello(q, session_id), "{ctx}"),
+            2 => {
+                let HandshakeMessage::ServerHello(mut sh) =
+                    HandshakeMessage::read_exact(q, "ServerHello").unwrap()
+                else {
+                    panic!("{ctx}")
+                };
+                assert!(sh.legacy_session_id_echo.is_empty(), "{ctx}");
+                sh.legacy_session_id_echo = session_id.to_vec();
+                assert_eq!(*t, HandshakeMessage::ServerHello(sh).to_bytes(), "{ctx}");
+            }
+            8 => {
+                let HandshakeMessage::EncryptedExtensions(mut ee) =
+                    HandshakeMessage::read_exact(q, "EncryptedExtensions").unwrap()
+                else {
+                    panic!("{ctx}")
+                };
+                let n = ee.len();
+                ee.retain(|e| e.typ() != ExtensionType::QUIC_TRANSPORT_PARAMETERS);
+                assert_eq!(ee.len(), n - 1, "{ctx}");
+                assert_eq!(
+                    *t,
+                    HandshakeMessage::EncryptedExtensions(ee).to_bytes(),
+                    "{ctx}"
+                );
+            }
+            // The scheme and the signature's length (Ed25519: fixed).
+            15 => {
+                assert_eq!(t.len(), q.len(), "{ctx}");
+                assert_eq!(t[..6], q[..6], "{ctx}");
+            }
+            20 => assert_eq!(t.len(), q.len(), "{ctx}"),
+            // The ticket seals the resumption PSK, from the transcript:
+            // the same length; everything else the same.
+            4 => {
+                let ticket = |m| match HandshakeMessage::read_exact(m, "NewSessionTicket") {
+                    Ok(HandshakeMessage::NewSessionTicket(t)) => t,
+                    other => panic!("{ctx}: {other:?}"),
+                };
+                let (mut t, mut q) = (ticket(t), ticket(q));
+                assert_eq!(t.ticket.len(), q.ticket.len(), "{ctx}");
+                (t.ticket, q.ticket) = (Vec::new(), Vec::new());
+                assert_eq!(t, q, "{ctx}");
+            }
+            _ => assert_eq!(t, q, "{ctx}"),
+        }
+    }
+}
+
+/// RFC 9001 §8: the same configurations and the same random draws give
+/// the same handshake messages over TCP and over QUIC, but for
+/// quic_transport_parameters (ClientHello, EncryptedExtensions), the empty
+/// legacy_session_id (and its echo) and the absent change_cipher_spec
+/// records; with a HelloRetryRequest, and with the middlebox
+/// compatibility mode on or off in the TCP run.
+#[test]
+fn messages_match_tcp_but_for_the_documented_differences() {
+    for provider in providers() {
+        for (compat, hrr) in [(true, false), (false, false), (true, true), (false, true)] {
+            let ctx = format!("{} compat={compat} hrr={hrr}", provider.name);
+            let (client_groups, server_groups): (&[NamedGroup], &[NamedGroup]) = if hrr {
+                (
+                    &[NamedGroup::X25519, NamedGroup::SECP256R1],
+                    &[NamedGroup::SECP256R1],
+                )
+            } else {
+                (
+                    &[NamedGroup::X25519MLKEM768, NamedGroup::X25519],
+                    &[NamedGroup::X25519],
+                )
+            };
+            let time = Arc::new(tls13::config::FixedTime(1_800_000_000));
+            let client = |rng: Arc<StreamRandom>, log: Arc<Secrets>| {
+                client_cfg(provider, KeyType::Ed25519)
+                    .groups(client_groups)
+                    .middlebox_compat(compat)
+                    .rng(rng)
+                    .time(time.clone())
+                    .key_log(log)
+                    .build()
+                    .unwrap()
+            };
+            let server = |rng: Arc<StreamRandom>, log: Arc<Secrets>| {
+                let tickets = tls13::resumption::StatelessTicketer::new(
+                    StreamRandom::new(3, None),
+                    time.clone(),
+                    3600,
+                );
+                server_cfg(provider, KeyType::Ed25519)
+                    .groups(server_groups)
+                    .rng(rng)
+                    .time(time.clone())
+                    .key_log(log)
+                    .tickets(Arc::new(tickets), 2, 7200)
+                    .build()
+                    .unwrap()
+            };
+
+            // Over TCP.
+            let (client_log, server_log) =
+                (Arc::new(Secrets::default()), Arc::new(Secrets::default()));
+            let mut tcp = pair::Pair::new(
+                client(StreamRandom::new(1, None), client_log.clone()),
+                server(StreamRandom::new(2, None), server_log.clone()),
+                Feed::Whole,
+            );
+            tcp.run().unwrap();
+            let suite = tcp.client.negotiated().suite.unwrap();
+            let (tcp_client, client_ccs) = tcp_messages(
+                &tcp.client_wire,
+                provider,
+                suite,
+                &[client_log.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET").unwrap()],
+            );
+            let (tcp_server, server_ccs) = tcp_messages(
+                &tcp.server_wire,
+                provider,
+                suite,
+                &[
+                    server_log.get("SERVER_HANDSHAKE_TRAFFIC_SECRET").unwrap(),
+                    server_log.get("SERVER_TRAFFIC_SECRET_0").unwrap(),
+                ],
+            );
+            assert_eq!(
+                (client_ccs, server_ccs),
+                (compat as usize, compat as usize),
+                "{ctx}"
+            );
+            let session_id = client_hello(&tcp_client[0]).legacy_session_id;
+            assert_eq!(session_id.len(), if compat { 32 } else { 0 }, "{ctx}");
+
+            // Over QUIC: the client passes over the session id's draw.
+            let skip = compat.then_some(32..64);
+            let mut q = Pair::new(
+                client(StreamRandom::new(1, skip), Arc::new(Secrets::default())),
+                server(StreamRandom::new(2, None), Arc::new(Secrets::default())),
+            );
+            q.run().unwrap_or_else(|e| panic!("{ctx}: {e}"));
+            let joined = |sent: &[(Level, Vec<u8>)]| {
+                split_messages(
+                    &sent
+                        .iter()
+                        .flat_map(|(_, b)| b.clone())
+                        .collect::<Vec<u8>>(),
+                )
+            };
+            let (quic_client, quic_server) = (joined(&q.client.sent), joined(&q.server.sent));
+            let expected_server: &[u8] = if hrr {
+                &[2, 2, 8, 11, 15, 20, 4, 4]
+            } else {
+                &[2, 8, 11, 15, 20, 4, 4]
+            };
+            assert_eq!(
+                quic_server.iter().map(|m| m[0]).collect::<Vec<_>>(),
+                expected_server,
+                "{ctx}"
+            );
+            assert_same_messages(
+                &tcp_client,
+                &quic_client,
+                &session_id,
+                &format!("{ctx} client"),
+            );
+            assert_same_messages(
+                &tcp_server,
+                &quic_server,
+                &session_id,
+                &format!("{ctx} server"),
+            );
+            // The tickets travel at 1-RTT.
+            assert_eq!(q.server.sent.last().unwrap().0, Level::OneRtt, "{ctx}");
+        }
+    }
+}
