@@ -260,10 +260,13 @@ fn assert_keys_agree(writer: &mut KeyChange, reader: &mut KeyChange, ctx: &str) 
     }
 }
 
-/// Every key of one side agrees with the other side's opposite key.
+/// Every key of one side agrees with the other side's opposite key (the
+/// client's 0-RTT key when the server accepted 0-RTT).
 fn assert_all_keys_agree(p: &mut Pair, ctx: &str) {
     for level in [Level::ZeroRtt, Level::Handshake, Level::OneRtt] {
-        if p.client.has_key(level, Direction::Write) {
+        if p.client.has_key(level, Direction::Write)
+            && (level != Level::ZeroRtt || p.server.has_key(level, Direction::Read))
+        {
             let w = p.client.key(level, Direction::Write);
             assert_keys_agree(w, p.server.key(level, Direction::Read), ctx);
         }
@@ -1207,4 +1210,275 @@ fn messages_match_tcp_but_for_the_documented_differences() {
             assert_eq!(q.server.sent.last().unwrap().0, Level::OneRtt, "{ctx}");
         }
     }
+}
+
+// ---- Resumption and 0-RTT ----
+
+/// A client configuration of `w` for QUIC with 0-RTT enabled.
+fn quic_client_of(w: &World) -> Arc<ClientConfig> {
+    Arc::new(
+        w.client()
+            .alpn_protocols(&[H3])
+            .enable_early_data(true)
+            .build()
+            .unwrap(),
+    )
+}
+
+/// A server configuration of `w` for QUIC; 0-RTT allowed in its tickets
+/// when `early`.
+fn quic_server_of(w: &World, early: bool) -> Arc<ServerConfig> {
+    Arc::new(
+        w.server()
+            .alpn_protocols(&[H3])
+            .max_early_data_size(if early { 16384 } else { 0 })
+            .build()
+            .unwrap(),
+    )
+}
+
+fn quic_pair(client: &Arc<ClientConfig>, server: &Arc<ServerConfig>, server_params: &[u8]) -> Pair {
+    Pair::with(
+        ClientConnection::new(
+            client.clone(),
+            "localhost",
+            Version::V1,
+            CLIENT_PARAMS.to_vec(),
+        )
+        .unwrap(),
+        ServerConnection::new(server.clone(), Version::V1, server_params.to_vec()).unwrap(),
+    )
+}
+
+/// The tickets the client reported.
+fn tickets(events: &[Event]) -> Vec<&NewSessionTicket> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::NewSessionTicket(t) => Some(t),
+            _ => None,
+        })
+        .collect()
+}
+
+/// RFC 9001 §4.5, §4.6: tickets at 1-RTT, announcing 0-RTT with the
+/// sentinel; the next connection resumes with 0-RTT keys on both sides
+/// and no EndOfEarlyData (§8.3); sessions are filed apart from TCP's.
+#[test]
+fn resumption_with_0rtt_accepted() {
+    let w = World::new();
+    let client = quic_client_of(&w);
+    let server = quic_server_of(&w, true);
+    let mut p = quic_pair(&client, &server, SERVER_PARAMS);
+    p.run().unwrap();
+    let t = tickets(&p.client.events);
+    assert_eq!(t.len(), 1);
+    // RFC 9001 §4.6.1: the sentinel, not the configured size.
+    assert_eq!(t[0].extensions, [TicketExtension::EarlyData(0xffff_ffff)]);
+    assert_eq!(p.server.sent.last().unwrap().0, Level::OneRtt);
+    assert!(!p.client.conn.negotiated().resumed);
+    // Filed under the QUIC key of the configuration, not the TCP one.
+    let key = tls13::resumption::SessionKey::for_config(&client, "localhost").unwrap();
+    assert_eq!(w.cache.count(&key), 0);
+    assert_eq!(w.cache.count(&key.clone().for_quic()), 1);
+    assert!(key.clone().for_quic().to_string().contains(" #quic "));
+
+    let mut p = quic_pair(&client, &server, SERVER_PARAMS);
+    // The 0-RTT write key comes with the ClientHello (RFC 9001 §4.1.4),
+    // with the server's parameters of the session (RFC 9000 §7.4.1).
+    let first = p.client.conn.next_key_change().unwrap();
+    assert_eq!(
+        (first.level, first.direction),
+        (Level::ZeroRtt, Direction::Write)
+    );
+    p.client.keys.push(first);
+    assert_eq!(
+        p.client.conn.early_transport_parameters(),
+        Some(SERVER_PARAMS)
+    );
+    p.run().unwrap();
+    assert!(p.client.complete() && p.server.complete());
+    for n in [p.client.conn.negotiated(), p.server.conn.negotiated()] {
+        assert!(n.resumed && n.early_data_accepted);
+    }
+    assert!(
+        p.client
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::EarlyDataAccepted))
+    );
+    assert!(p.server.has_key(Level::ZeroRtt, Direction::Read));
+    assert!(!p.server.has_key(Level::ZeroRtt, Direction::Write));
+    // RFC 9001 §8.3: no EndOfEarlyData: the client's Finished alone.
+    assert_eq!(levels(&p.client.sent), [Level::Initial, Level::Handshake]);
+    assert_eq!(message_types(&p.client.sent[1].1), [20]);
+    assert_eq!(message_types(&p.server.sent[1].1), [8, 20]);
+    assert_eq!(
+        p.client.conn.peer_transport_parameters(),
+        Some(SERVER_PARAMS)
+    );
+    assert_all_keys_agree(&mut p, "0-RTT");
+    // And a ticket for the next one.
+    assert_eq!(tickets(&p.client.events).len(), 1);
+}
+
+/// Resumed, but 0-RTT refused: the client learns it from the
+/// EncryptedExtensions (RFC 9001 §4.6.2) and the server has no 0-RTT key.
+fn assert_rejected(p: &mut Pair, ctx: &str) {
+    p.run().unwrap_or_else(|e| panic!("{ctx}: {e}"));
+    assert!(p.client.complete() && p.server.complete(), "{ctx}");
+    assert!(p.client.has_key(Level::ZeroRtt, Direction::Write), "{ctx}");
+    assert!(!p.server.has_key(Level::ZeroRtt, Direction::Read), "{ctx}");
+    assert!(
+        p.client
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::EarlyDataRejected(b) if b.is_empty())),
+        "{ctx}"
+    );
+    assert!(!p.client.conn.negotiated().early_data_accepted, "{ctx}");
+    assert!(!p.server.conn.negotiated().early_data_accepted, "{ctx}");
+    assert_eq!(
+        message_types(&p.client.sent.last().unwrap().1),
+        [20],
+        "{ctx}"
+    );
+    assert_all_keys_agree(p, ctx);
+}
+
+/// RFC 9001 §4.6.2, §4.6.3; RFC 9000 §7.4.1: 0-RTT is refused when what
+/// it assumed changed (the server's transport parameters, its early
+/// data context), after a HelloRetryRequest, and by a server that
+/// no longer takes early data; resumption goes on.
+#[test]
+fn zero_rtt_rejected() {
+    // Other transport parameters.
+    let w = World::new();
+    let (client, server) = (quic_client_of(&w), quic_server_of(&w, true));
+    quic_pair(&client, &server, SERVER_PARAMS).run().unwrap();
+    let mut p = quic_pair(&client, &server, b"other parameters");
+    assert_rejected(&mut p, "transport parameters");
+    assert!(p.client.conn.negotiated().resumed);
+    assert_eq!(
+        p.client.conn.peer_transport_parameters(),
+        Some(&b"other parameters"[..])
+    );
+    assert_eq!(
+        p.client.conn.early_transport_parameters(),
+        Some(SERVER_PARAMS)
+    );
+
+    // Another early data context (say, other HTTP/3 SETTINGS).
+    let w = World::new();
+    let (client, server) = (quic_client_of(&w), quic_server_of(&w, true));
+    let conn = |ctx: &[u8]| {
+        Pair::with(
+            ClientConnection::new(
+                client.clone(),
+                "localhost",
+                Version::V1,
+                CLIENT_PARAMS.to_vec(),
+            )
+            .unwrap(),
+            ServerConnection::new(server.clone(), Version::V1, SERVER_PARAMS.to_vec())
+                .unwrap()
+                .with_early_data_context(ctx.to_vec()),
+        )
+    };
+    conn(b"settings 1").run().unwrap();
+    assert_rejected(&mut conn(b"settings 2"), "early data context");
+    // The same context is accepted (with the ticket of the last one).
+    let mut p = conn(b"settings 2");
+    p.run().unwrap();
+    assert!(p.server.conn.negotiated().early_data_accepted);
+
+    // A server configuration that takes no early data now.
+    let w = World::new();
+    let client = quic_client_of(&w);
+    quic_pair(&client, &quic_server_of(&w, true), SERVER_PARAMS)
+        .run()
+        .unwrap();
+    assert_rejected(
+        &mut quic_pair(&client, &quic_server_of(&w, false), SERVER_PARAMS),
+        "server without early data",
+    );
+
+    // RFC 9001 §4.6.2: "A server will always reject 0-RTT if it sends a
+    // TLS HelloRetryRequest."
+    let w = World::new();
+    let client = Arc::new(
+        w.client()
+            .alpn_protocols(&[H3])
+            .enable_early_data(true)
+            .groups(&[NamedGroup::X25519, NamedGroup::SECP256R1])
+            .build()
+            .unwrap(),
+    );
+    quic_pair(&client, &quic_server_of(&w, true), SERVER_PARAMS)
+        .run()
+        .unwrap();
+    let retry = Arc::new(
+        w.server()
+            .alpn_protocols(&[H3])
+            .max_early_data_size(16384)
+            .groups(&[NamedGroup::SECP256R1])
+            .build()
+            .unwrap(),
+    );
+    let mut p = quic_pair(&client, &retry, SERVER_PARAMS);
+    assert_rejected(&mut p, "HelloRetryRequest");
+    assert!(p.client.conn.negotiated().hello_retry);
+}
+
+/// Tickets without early_data (a server that allows no 0-RTT) resume
+/// without offering it; TCP sessions never meet QUIC connections.
+#[test]
+fn resumption_without_0rtt_and_apart_from_tcp() {
+    let w = World::new();
+    let client = quic_client_of(&w);
+    let server = quic_server_of(&w, false);
+    let mut p = quic_pair(&client, &server, SERVER_PARAMS);
+    p.run().unwrap();
+    assert_eq!(tickets(&p.client.events)[0].extensions, []);
+    let mut p = quic_pair(&client, &server, SERVER_PARAMS);
+    p.run().unwrap();
+    assert!(p.client.conn.negotiated().resumed);
+    assert!(p.client.keys.iter().all(|k| k.level != Level::ZeroRtt));
+    assert_eq!(p.client.conn.early_transport_parameters(), None);
+    assert!(
+        !p.client
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::EarlyDataRejected(_) | Event::EarlyDataAccepted))
+    );
+
+    // A TCP connection of the same configuration has no session, and
+    // its own ticket is not offered over QUIC.
+    let tcp_client = Arc::new(
+        w.client()
+            .alpn_protocols(&[H3])
+            .enable_early_data(true)
+            .build()
+            .unwrap(),
+    );
+    let tcp_server = Arc::new(
+        w.server()
+            .alpn_protocols(&[H3])
+            .max_early_data_size(16384)
+            .build()
+            .unwrap(),
+    );
+    let mut tcp = pair::Pair::from_connections(
+        tls13::ClientConnection::new(tcp_client.clone(), "localhost").unwrap(),
+        tls13::ServerConnection::new(tcp_server.clone()).unwrap(),
+        Feed::Whole,
+    );
+    tcp.run().unwrap();
+    assert!(!tcp.client.negotiated().resumed);
+    let key = tls13::resumption::SessionKey::for_config(&tcp_client, "localhost").unwrap();
+    assert_eq!(w.cache.count(&key), 1);
+    let mut p = quic_pair(&tcp_client, &quic_server_of(&w, true), SERVER_PARAMS);
+    p.run().unwrap();
+    assert!(!p.client.conn.negotiated().resumed);
+    assert_eq!(w.cache.count(&key), 1);
 }

@@ -7,7 +7,7 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use crate::crypto::CryptoProvider;
-use crate::crypto::hash::Output;
+use crate::crypto::hash::{Hash, Output};
 use crate::crypto::suites::SuiteParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::enums::AlertDescription;
@@ -22,6 +22,12 @@ pub struct QuicCore {
     /// The peer's, once its ClientHello or EncryptedExtensions arrived
     /// (client resuming with 0-RTT: those of the session until then).
     pub peer_params: Option<Vec<u8>>,
+    /// Client offering 0-RTT: the server's parameters remembered with the
+    /// session (RFC 9000 §7.4.1).
+    pub early_peer_params: Option<Vec<u8>>,
+    /// Server: what besides its transport parameters 0-RTT under its
+    /// tickets assumes (RFC 9001 §4.6.3).
+    pub early_data_context: Vec<u8>,
     /// Where our handshake bytes go now (never 0-RTT).
     write_level: Level,
     /// Where the peer's handshake bytes must come from now (never 0-RTT).
@@ -42,12 +48,29 @@ impl QuicCore {
             provider,
             local_params,
             peer_params: None,
+            early_peer_params: None,
+            early_data_context: Vec::new(),
             write_level: Level::Initial,
             read_level: Level::Initial,
             out: VecDeque::new(),
             keys: VecDeque::new(),
             alert: None,
         }
+    }
+
+    /// What 0-RTT under a ticket of ours assumes, as kept in the ticket
+    /// (RFC 9001 §4.6.3, RFC 9000 §7.4.1): a SHA-256 digest of our
+    /// transport parameters and the early data context, each with its
+    /// length. Tickets stay small (§4.3), and accepting 0-RTT needs only
+    /// equality.
+    pub fn early_context_digest(&self, sha256: Hash) -> Output {
+        let mut h = sha256.start();
+        h.update(b"tls13 quic 0-rtt context");
+        for part in [&self.local_params, &self.early_data_context] {
+            h.update(&(part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        h.current()
     }
 
     /// Appends handshake bytes at the current write level.

@@ -274,6 +274,15 @@ impl ClientConnection {
         })
     }
 
+    /// While 0-RTT is offered: the server's transport parameters
+    /// remembered with the session it is sent under, which 0-RTT packets
+    /// must respect (RFC 9000 §7.4.1) until the handshake brings the
+    /// current ones ([`peer_transport_parameters`](Connection::peer_transport_parameters)).
+    /// `None` without 0-RTT.
+    pub fn early_transport_parameters(&self) -> Option<&[u8]> {
+        self.conn.quic()?.early_peer_params.as_deref()
+    }
+
     /// Answers a deferred [`Event::VerifyServerCert`] (see
     /// [`crate::ClientConnection::answer_verify`]).
     pub fn answer_verify(&mut self, result: Result<(), CertificateError>) -> Result<(), Error> {
@@ -335,6 +344,20 @@ impl ServerConnection {
                 inner: conn::Connection { core, state },
             },
         })
+    }
+
+    /// Sets what besides the transport parameters 0-RTT depends on
+    /// (RFC 9001 §4.6.3): e.g. the application protocol's settings, such
+    /// as HTTP/3 SETTINGS. Tickets this connection issues keep a digest
+    /// of both; a later connection accepts 0-RTT under one only when its
+    /// own transport parameters and context give the same digest, so that
+    /// no limit 0-RTT relies on has shrunk (RFC 9000 §7.4.1). Call it
+    /// before the first [`read_handshake`](Connection::read_handshake).
+    pub fn with_early_data_context(mut self, context: Vec<u8>) -> Self {
+        if let Some(quic) = self.conn.quic_mut() {
+            quic.early_data_context = context;
+        }
+        self
     }
 
     /// Answers a deferred [`Event::RedeemTicket`] (see

@@ -223,13 +223,21 @@ pub fn start(
         shares.push(start_kx(&config, NamedGroup::X25519, rng)?);
     }
 
-    let session_key = SessionKey::new(server_name, &config, scope);
+    let mut session_key = SessionKey::new(server_name, &config, scope);
+    if core.is_quic() {
+        session_key = session_key.for_quic();
+    }
     let psk = choose_psk(&config, &session_key);
     let early = psk.as_ref().and_then(|p| p.session.as_ref()).filter(|s| {
         config.enable_early_data
-            && early_allowed(&core, s.max_early_data)
+            && early_allowed(&core, s)
             && config.suites.iter().any(|c| c.suite == s.suite)
     });
+    if let (Some(quic), Some(s)) = (&mut core.quic, early) {
+        // RFC 9000 §7.4.1: 0-RTT respects the server's parameters of the
+        // session's connection.
+        quic.early_peer_params = s.quic_transport_parameters.clone();
+    }
     let early_suite = early.and_then(|s| config.provider.suite(s.suite));
     let early_max = early.map_or(0, |s| s.max_early_data);
     let early_alpn = early.and_then(|s| s.alpn.clone());
@@ -357,15 +365,15 @@ pub fn answer_sign(
     }
 }
 
-/// Whether a ticket's max_early_data_size lets 0-RTT be offered: any
-/// non-zero value over TLS; over QUIC only the sentinel 0xffffffff (RFC
-/// 9001 §4.6.1), so a ticket from a TLS connection never starts QUIC
-/// 0-RTT, whose parameters it does not carry.
-fn early_allowed(core: &Core, max_early_data: u32) -> bool {
+/// Whether a session lets 0-RTT be offered: a ticket with a non-zero
+/// max_early_data_size over TLS; over QUIC the sentinel 0xffffffff (RFC
+/// 9001 §4.6.1) and the server's transport parameters, which 0-RTT must
+/// respect (RFC 9000 §7.4.1).
+fn early_allowed(core: &Core, s: &ClientSession) -> bool {
     if core.is_quic() {
-        max_early_data == QUIC_EARLY_DATA
+        s.max_early_data == QUIC_EARLY_DATA && s.quic_transport_parameters.is_some()
     } else {
-        max_early_data > 0
+        s.max_early_data > 0
     }
 }
 

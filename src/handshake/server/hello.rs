@@ -368,9 +368,15 @@ impl ServerHs {
 
         let accept_early = offers_early
             && retry.is_none()
-            && psk
-                .as_ref()
-                .is_some_and(|p| self.accept_early(p, alpn.as_deref(), core.is_quic()));
+            && psk.as_ref().is_some_and(|p| {
+                // Over QUIC: what 0-RTT would assume now (RFC 9001 §4.6.3).
+                let quic_context = core
+                    .quic
+                    .as_ref()
+                    .map(|q| q.early_context_digest(self.sha256()));
+                let quic_context = quic_context.as_ref().map(|c| c.as_ref());
+                self.accept_early(p, alpn.as_deref(), quic_context)
+            });
         let early = match (&psk, accept_early) {
             (Some(p), true) => {
                 let ch_hash = self.transcript.current()?;

@@ -395,6 +395,13 @@ pub fn answer_sign(
 }
 
 impl ServerHs {
+    /// The provider's SHA-256.
+    fn sha256(&self) -> Hash {
+        self.config
+            .provider
+            .hash(crate::crypto::hash::HashAlgorithm::Sha256)
+    }
+
     pub fn is_suspended(&self) -> bool {
         matches!(
             self.state,

@@ -33,6 +33,13 @@ impl ServerHs {
             _ if core.is_quic() => crate::handshake::client::QUIC_EARLY_DATA,
             n => n,
         };
+        // RFC 9001 §4.6.3: a QUIC ticket that allows 0-RTT keeps what
+        // 0-RTT under it assumes.
+        let quic_context = core
+            .quic
+            .as_ref()
+            .filter(|_| max_early_data > 0)
+            .map(|q| q.early_context_digest(self.sha256()));
         // RFC 9846 §4.7.1: a ticket lives no longer than the authentication
         // it carries (tickets of resumed connections pass on their
         // session's); none once that is over.
@@ -83,6 +90,7 @@ impl ServerHs {
                     .psk_fingerprint
                     .as_deref()
                     .filter(|_| core.negotiated.psk_identity.is_some()),
+                quic_early_data_context: quic_context.as_ref().map(|c| c.as_ref()),
             };
             let Some(ticket) = producer.produce(&info) else {
                 continue;
@@ -371,7 +379,14 @@ impl ServerHs {
     }
 
     /// Whether 0-RTT under this PSK is acceptable (§4.3.10, §8).
-    pub(super) fn accept_early(&self, p: &PskChoice, alpn: Option<&[u8]>, quic: bool) -> bool {
+    /// Over QUIC, `quic_context` is the digest of what 0-RTT would assume
+    /// now (`QuicCore::early_context_digest`).
+    pub(super) fn accept_early(
+        &self,
+        p: &PskChoice,
+        alpn: Option<&[u8]>,
+        quic_context: Option<&[u8]>,
+    ) -> bool {
         let cfg = &self.config;
         let Some(s) = &p.session else {
             return false;
@@ -380,9 +395,12 @@ impl ServerHs {
         // a config that now takes less cannot accept that much (an honest
         // client would fail), so it refuses and skips up to the promise.
         // Over QUIC only a ticket issued over QUIC (its sentinel, RFC 9001
-        // §4.6.1) starts 0-RTT.
-        let promise_kept = if quic {
+        // §4.6.1) whose transport parameters and early data context are
+        // those of now (§4.6.3, RFC 9000 §7.4.1: limits never shrink under
+        // accepted 0-RTT) starts 0-RTT.
+        let promise_kept = if let Some(context) = quic_context {
             s.max_early_data == crate::handshake::client::QUIC_EARLY_DATA
+                && s.quic_early_data_context.as_deref() == Some(context)
         } else {
             s.max_early_data != 0 && s.max_early_data <= cfg.max_early_data_size
         };
