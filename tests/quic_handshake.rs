@@ -1482,3 +1482,34 @@ fn resumption_without_0rtt_and_apart_from_tcp() {
     assert!(!p.client.conn.negotiated().resumed);
     assert_eq!(w.cache.count(&key), 1);
 }
+
+/// An external PSK and no certificates over QUIC: the same state
+/// machine, the PSK's identity reported, no certificate messages.
+#[test]
+fn external_psk_only() {
+    use tls13::crypto::hash::HashAlgorithm;
+    use tls13::resumption::ExternalPsk;
+    let psk = || ExternalPsk::new(b"sensor-1", &[7; 32], HashAlgorithm::Sha256).unwrap();
+    let mut p = Pair::new(
+        ClientConfig::builder_psk_only(psk())
+            .alpn_protocols(&[H3])
+            .build()
+            .unwrap(),
+        ServerConfig::builder_psk_only([psk()])
+            .alpn_protocols(&[H3])
+            .build()
+            .unwrap(),
+    );
+    p.run().unwrap();
+    assert!(p.client.complete() && p.server.complete());
+    assert_eq!(
+        p.server.conn.negotiated().psk_identity.as_deref(),
+        Some(&b"sensor-1"[..])
+    );
+    assert_eq!(message_types(&p.server.sent[1].1), [8, 20]);
+    assert_eq!(
+        p.server.conn.peer_transport_parameters(),
+        Some(CLIENT_PARAMS)
+    );
+    assert_all_keys_agree(&mut p, "external PSK");
+}

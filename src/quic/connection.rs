@@ -199,6 +199,47 @@ impl Connection {
 }
 
 /// A QUIC client's handshake.
+///
+/// The QUIC stack around it carries CRYPTO frames and protects packets;
+/// here the server is a [`ServerConnection`] in memory (hidden) and the
+/// frames are handed over directly.
+///
+/// ```
+/// use std::sync::Arc;
+/// use tls13::quic::{self, Version};
+/// use tls13::{ClientConfig, PinnedCertVerifier};
+///
+/// # use tls13::certgen::{self, KeyType, SubjectAltName};
+/// # use tls13::{ServerConfig, crypto::sign::SigningKey};
+/// # let rng = tls13::crypto::OsRandom;
+/// # let key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+/// # let cert = certgen::self_signed(&[SubjectAltName::Dns("localhost".into())], &key, 0, 4_000_000_000, &rng)?;
+/// # let server_config = ServerConfig::builder_with_single_cert(vec![cert.clone()], SigningKey::from_der(&key)?)
+/// #     .alpn_protocols(&[b"h3"])
+/// #     .build()?;
+/// # let mut server = quic::ServerConnection::new(Arc::new(server_config), Version::V1, b"server params".to_vec())?;
+/// let verifier = Arc::new(PinnedCertVerifier::new(cert));
+/// let config = Arc::new(ClientConfig::builder(verifier).alpn_protocols(&[b"h3"]).build()?);
+/// let params = b"client params".to_vec(); // encoded by the QUIC stack
+/// let mut client = quic::ClientConnection::new(config, "localhost", Version::V1, params)?;
+/// while client.is_handshaking() {
+///     // New keys go to the packet protection of their level.
+///     while let Some(change) = client.next_key_change() {
+///         println!("{:?} {:?} keys", change.level, change.direction);
+///     }
+///     // Handshake bytes leave in CRYPTO frames at their level...
+///     while let Some((level, bytes)) = client.write_handshake() {
+///         server.read_handshake(level, &bytes)?;
+///     }
+///     // ...and the server's arrive in CRYPTO frames at theirs.
+///     while let Some((level, bytes)) = server.write_handshake() {
+///         client.read_handshake(level, &bytes)?;
+///     }
+/// }
+/// assert_eq!(client.peer_transport_parameters(), Some(&b"server params"[..]));
+/// assert_eq!(client.negotiated().alpn.as_deref(), Some(&b"h3"[..]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct ClientConnection {
     conn: Connection,
 }
