@@ -1513,3 +1513,110 @@ fn external_psk_only() {
     );
     assert_all_keys_agree(&mut p, "external PSK");
 }
+
+/// Damaged handshake bytes, split anywhere and delivered at any level,
+/// never panic: each connection either goes on or fails with an error
+/// code, and a failed one keeps its error.
+#[test]
+fn damaged_flights_fail_cleanly() {
+    let provider = tls13::crypto::rustcrypto::provider();
+    let client_config = Arc::new(client_cfg(provider, KeyType::EcdsaP256).build().unwrap());
+    let server_config = Arc::new(server_cfg(provider, KeyType::EcdsaP256).build().unwrap());
+    // Honest flights to damage.
+    let mut p = Pair::with(
+        ClientConnection::new(
+            client_config.clone(),
+            "localhost",
+            Version::V1,
+            CLIENT_PARAMS.to_vec(),
+        )
+        .unwrap(),
+        ServerConnection::new(server_config.clone(), Version::V1, SERVER_PARAMS.to_vec()).unwrap(),
+    );
+    p.run().unwrap();
+    let (client_sent, server_sent) = (p.client.sent.clone(), p.server.sent.clone());
+    let levels = [
+        Level::Initial,
+        Level::ZeroRtt,
+        Level::Handshake,
+        Level::OneRtt,
+    ];
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    let mut failed = 0;
+    for round in 0..300 {
+        let to_server = round % 2 == 0;
+        let flights = if to_server {
+            &client_sent
+        } else {
+            &server_sent
+        };
+        let mut client = ClientConnection::new(
+            client_config.clone(),
+            "localhost",
+            Version::V1,
+            CLIENT_PARAMS.to_vec(),
+        )
+        .unwrap();
+        let mut server =
+            ServerConnection::new(server_config.clone(), Version::V1, SERVER_PARAMS.to_vec())
+                .unwrap();
+        if !to_server {
+            // The client's hello went out; the server's answer is damaged.
+            while client.write_handshake().is_some() {}
+        }
+        let conn: &mut Connection = if to_server { &mut server } else { &mut client };
+        let mut first_error = None;
+        for (level, bytes) in flights {
+            let mut bytes = bytes.clone();
+            match rng.next() % 4 {
+                0 => {
+                    let i = rng.next() as usize % bytes.len();
+                    bytes[i] ^= 1 << (rng.next() % 8);
+                }
+                1 => bytes.truncate(rng.next() as usize % bytes.len()),
+                2 => {
+                    let i = rng.next() as usize % bytes.len();
+                    bytes.insert(i, rng.next() as u8);
+                }
+                _ => {}
+            }
+            let level = if rng.next().is_multiple_of(8) {
+                levels[rng.next() as usize % 4]
+            } else {
+                *level
+            };
+            let mut rest = &bytes[..];
+            while !rest.is_empty() {
+                let n = 1 + rng.next() as usize % rest.len();
+                let r = conn.read_handshake(level, &rest[..n]);
+                rest = &rest[n..];
+                match (r, &first_error) {
+                    (Ok(()), None) => {}
+                    (Err(e), None) => first_error = Some(e),
+                    (r, Some(e)) => assert_eq!(r.as_ref().err(), Some(e), "round {round}"),
+                }
+            }
+            while conn.next_key_change().is_some() {}
+            while conn.next_event().is_some() {}
+            while conn.write_handshake().is_some() {}
+        }
+        match &first_error {
+            Some(e) => {
+                failed += 1;
+                let code = conn
+                    .error_code()
+                    .unwrap_or_else(|| panic!("round {round}: {e}"));
+                assert!(
+                    code == quic::PROTOCOL_VIOLATION || (0x100..0x200).contains(&code),
+                    "round {round}: {code:#x}"
+                );
+                assert_eq!(conn.error(), Some(e));
+                assert!(conn.write_handshake().is_none());
+            }
+            None => assert_eq!(conn.error_code(), None),
+        }
+    }
+    // Most damage is caught; an intact round (or a harmless split) passes.
+    eprintln!("{failed} of 300 damaged deliveries refused");
+    assert!((150..300).contains(&failed), "{failed}");
+}
