@@ -1016,7 +1016,11 @@ fn tcp_messages(
 
 /// Removes quic_transport_parameters and sets the session id: what a
 /// QUIC ClientHello is in TCP.
-fn as_tcp_client_hello(raw: &[u8], session_id: &[u8]) -> Vec<u8> {
+/// Removes quic_transport_parameters and sets the session id: what a
+/// QUIC ClientHello is in TCP. A PSK offer must have the TCP one's shape
+/// (its ticket `ticket_extra` bytes longer: see [`QUIC_TICKET_EXTRA`]),
+/// and takes its identity and binder (both cover other secrets).
+fn as_tcp_client_hello(raw: &[u8], tcp: &[u8], session_id: &[u8], ticket_extra: usize) -> Vec<u8> {
     let mut ch = client_hello(raw);
     assert!(ch.legacy_session_id.is_empty(), "RFC 9001 §8.4");
     let n = ch.extensions.len();
@@ -1024,20 +1028,59 @@ fn as_tcp_client_hello(raw: &[u8], session_id: &[u8]) -> Vec<u8> {
         .retain(|e| e.typ() != ExtensionType::QUIC_TRANSPORT_PARAMETERS);
     assert_eq!(ch.extensions.len(), n - 1, "RFC 9001 §8.2");
     ch.legacy_session_id = session_id.to_vec();
+    let tcp = client_hello(tcp);
+    if let (Some(ClientExtension::PreSharedKey(q)), Some(ClientExtension::PreSharedKey(t))) =
+        (ch.extensions.last_mut(), tcp.extensions.last())
+    {
+        assert_eq!(q.identities.len(), t.identities.len());
+        for (qi, ti) in q.identities.iter().zip(&t.identities) {
+            assert_eq!(qi.identity.len(), ti.identity.len() + ticket_extra);
+            assert_eq!(qi.obfuscated_ticket_age, ti.obfuscated_ticket_age);
+        }
+        assert_eq!(q.binders.len(), t.binders.len());
+        assert!(
+            q.binders
+                .iter()
+                .zip(&t.binders)
+                .all(|(a, b)| a.len() == b.len())
+        );
+        *q = t.clone();
+    }
     HandshakeMessage::ClientHello(ch).to_bytes()
 }
+
+/// What a QUIC ticket that allows 0-RTT holds more than a TCP one: the
+/// early data context digest, with its length (`ServerSession`).
+const QUIC_TICKET_EXTRA: usize = 2 + 32;
 
 /// Compares the messages of one side, TCP against QUIC: equal but for the
 /// documented differences (RFC 9001 §8) and for what covers the
 /// transcript, which those differences change (CertificateVerify
 /// signatures, Finished): of those the shape must match.
 fn assert_same_messages(tcp: &[Vec<u8>], quic: &[Vec<u8>], session_id: &[u8], ctx: &str) {
+    assert_same_messages_with(tcp, quic, session_id, 0, ctx)
+}
+
+/// As [`assert_same_messages`], QUIC tickets and PSK identities being
+/// `ticket_extra` bytes longer, and QUIC tickets announcing 0-RTT with the
+/// sentinel where TCP ones give a size (RFC 9001 §4.6.1).
+fn assert_same_messages_with(
+    tcp: &[Vec<u8>],
+    quic: &[Vec<u8>],
+    session_id: &[u8],
+    ticket_extra: usize,
+    ctx: &str,
+) {
     let types = |m: &[Vec<u8>]| m.iter().map(|m| m[0]).collect::<Vec<_>>();
     assert_eq!(types(tcp), types(quic), "{ctx}: message types");
     for (i, (t, q)) in tcp.iter().zip(quic).enumerate() {
         let ctx = format!("{ctx}: message {i} (type {})", t[0]);
         match t[0] {
-            1 => assert_eq!(*t, as_tcp_client_hello(q, session_id), "{ctx}"),
+            1 => assert_eq!(
+                *t,
+                as_tcp_client_hello(q, t, session_id, ticket_extra),
+                "{ctx}"
+            ),
             2 => {
                 let HandshakeMessage::ServerHello(mut sh) =
                     HandshakeMessage::read_exact(q, "ServerHello").unwrap()
@@ -1077,8 +1120,17 @@ fn assert_same_messages(tcp: &[Vec<u8>], quic: &[Vec<u8>], session_id: &[u8], ct
                     other => panic!("{ctx}: {other:?}"),
                 };
                 let (mut t, mut q) = (ticket(t), ticket(q));
-                assert_eq!(t.ticket.len(), q.ticket.len(), "{ctx}");
+                assert_eq!(t.ticket.len() + ticket_extra, q.ticket.len(), "{ctx}");
                 (t.ticket, q.ticket) = (Vec::new(), Vec::new());
+                for e in &mut q.extensions {
+                    if let TicketExtension::EarlyData(n) = e {
+                        assert_eq!(*n, 0xffff_ffff, "{ctx}: RFC 9001 §4.6.1");
+                        *n = match t.extensions.first() {
+                            Some(TicketExtension::EarlyData(m)) => *m,
+                            other => panic!("{ctx}: {other:?}"),
+                        };
+                    }
+                }
                 assert_eq!(t, q, "{ctx}");
             }
             _ => assert_eq!(t, q, "{ctx}"),
@@ -1619,4 +1671,152 @@ fn damaged_flights_fail_cleanly() {
     // Most damage is caught; an intact round (or a harmless split) passes.
     eprintln!("{failed} of 300 damaged deliveries refused");
     assert!((150..300).contains(&failed), "{failed}");
+}
+
+/// The comparison for a resumption with 0-RTT accepted: besides the
+/// differences above, no EndOfEarlyData over QUIC (RFC 9001 §8.3), the
+/// 0xffffffff sentinel in tickets where TCP gives a size (§4.6.1), and
+/// QUIC tickets (so PSK identities) longer by the early data context they
+/// keep (§4.6.3). Each connection has configurations of its own, with
+/// fresh random streams; a session scope, cache and ticketer per run.
+#[test]
+fn resumed_0rtt_messages_match_tcp_but_for_the_documented_differences() {
+    use tls13::resumption::{ClientSessionCache, StatelessTicketer};
+    for provider in providers() {
+        for compat in [true, false] {
+            let ctx = format!("{} compat={compat}", provider.name);
+            let time = Arc::new(tls13::config::FixedTime(1_800_000_000));
+            let client = |cache: &Arc<ClientSessionCache>, seed, quic: bool, log: &Arc<Secrets>| {
+                let skip = (quic && compat).then_some(32..64);
+                Arc::new(
+                    client_cfg(provider, KeyType::Ed25519)
+                        .middlebox_compat(compat)
+                        .rng(StreamRandom::new(seed, skip))
+                        .time(time.clone())
+                        .key_log(log.clone())
+                        .session_store(Some(cache.clone()))
+                        .enable_early_data(true)
+                        .build()
+                        .unwrap(),
+                )
+            };
+            let server = |tickets: &Arc<StatelessTicketer>, seed, log: &Arc<Secrets>| {
+                Arc::new(
+                    server_cfg(provider, KeyType::Ed25519)
+                        .rng(StreamRandom::new(seed, None))
+                        .time(time.clone())
+                        .key_log(log.clone())
+                        .tickets(tickets.clone(), 1, 7200)
+                        .max_early_data_size(16384)
+                        .build()
+                        .unwrap(),
+                )
+            };
+            let world = || {
+                (
+                    Arc::new(ClientSessionCache::default()),
+                    Arc::new(StatelessTicketer::new(
+                        StreamRandom::new(3, None),
+                        time.clone(),
+                        3600,
+                    )),
+                )
+            };
+            let logs = || (Arc::new(Secrets::default()), Arc::new(Secrets::default()));
+
+            // Over TCP: a full handshake, then a resumed one with 0-RTT.
+            let (cache, tickets) = world();
+            let mut tcp = Vec::new();
+            for (c_seed, s_seed) in [(1, 2), (4, 5)] {
+                let (client_log, server_log) = logs();
+                let mut p = pair::Pair::from_connections(
+                    tls13::ClientConnection::with_session_scope(
+                        client(&cache, c_seed, false, &client_log),
+                        "localhost",
+                        "comparison",
+                    )
+                    .unwrap(),
+                    tls13::ServerConnection::new(server(&tickets, s_seed, &server_log)).unwrap(),
+                    Feed::Whole,
+                );
+                p.run().unwrap();
+                let suite = p.client.negotiated().suite.unwrap();
+                let get = |log: &Secrets, labels: &[&str]| -> Vec<Vec<u8>> {
+                    labels.iter().filter_map(|l| log.get(l)).collect()
+                };
+                let client_secrets = get(
+                    &client_log,
+                    &[
+                        "CLIENT_EARLY_TRAFFIC_SECRET",
+                        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                    ],
+                );
+                let server_secrets = get(
+                    &server_log,
+                    &["SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"],
+                );
+                let (c, _) = tcp_messages(&p.client_wire, provider, suite, &client_secrets);
+                let (s, _) = tcp_messages(&p.server_wire, provider, suite, &server_secrets);
+                tcp.push((c, s, p.client.negotiated().early_data_accepted));
+            }
+            assert!(!tcp[0].2 && tcp[1].2, "{ctx}: TCP 0-RTT");
+
+            // Over QUIC, the same.
+            let (cache, tickets) = world();
+            let mut quic = Vec::new();
+            for (c_seed, s_seed) in [(1, 2), (4, 5)] {
+                let (client_log, server_log) = logs();
+                let mut p = Pair::with(
+                    ClientConnection::with_session_scope(
+                        client(&cache, c_seed, true, &client_log),
+                        "localhost",
+                        "comparison",
+                        Version::V1,
+                        CLIENT_PARAMS.to_vec(),
+                    )
+                    .unwrap(),
+                    ServerConnection::new(
+                        server(&tickets, s_seed, &server_log),
+                        Version::V1,
+                        SERVER_PARAMS.to_vec(),
+                    )
+                    .unwrap(),
+                );
+                p.run().unwrap_or_else(|e| panic!("{ctx}: {e}"));
+                let joined = |sent: &[(Level, Vec<u8>)]| {
+                    split_messages(
+                        &sent
+                            .iter()
+                            .flat_map(|(_, b)| b.clone())
+                            .collect::<Vec<u8>>(),
+                    )
+                };
+                quic.push((
+                    joined(&p.client.sent),
+                    joined(&p.server.sent),
+                    p.client.conn.negotiated().early_data_accepted,
+                ));
+            }
+            assert!(!quic[0].2 && quic[1].2, "{ctx}: QUIC 0-RTT");
+
+            let session_id = |m: &[Vec<u8>]| client_hello(&m[0]).legacy_session_id;
+            for (i, ((tc, ts, _), (qc, qs, _))) in tcp.iter().zip(&quic).enumerate() {
+                let ctx = format!("{ctx} connection {i}");
+                let mut tc = tc.clone();
+                if i == 1 {
+                    // RFC 9001 §8.3: the TCP client's EndOfEarlyData, before
+                    // its Finished, has no QUIC counterpart.
+                    assert_eq!(tc.iter().map(|m| m[0]).collect::<Vec<_>>(), [1, 5, 20]);
+                    assert_eq!(tc.remove(1), [5, 0, 0, 0], "{ctx}");
+                    assert_eq!(ts.iter().map(|m| m[0]).collect::<Vec<_>>(), [2, 8, 20, 4]);
+                }
+                let sid = session_id(&tc);
+                // Identities in the hello of the resumption, the ticket of
+                // each connection.
+                let extra = QUIC_TICKET_EXTRA;
+                assert_same_messages_with(&tc, qc, &sid, extra, &format!("{ctx} client"));
+                assert_same_messages_with(ts, qs, &sid, extra, &format!("{ctx} server"));
+            }
+        }
+    }
 }
