@@ -27,6 +27,21 @@
 //!   exchange draws with psk_ke and no signer draws. A post-handshake
 //!   CertificateRequest draws its 16-byte context.
 //! * client: offering a PSK or 0-RTT draws nothing more.
+//!
+//! The draws of one flight are fetched from the source in one call where
+//! their lengths are known ([`KxGroup::start_random_len`] and
+//! [`KxGroup::exchange_random_len`]; every built-in group knows them):
+//! the client's random, legacy_session_id and key shares, the server's
+//! random and key exchange. They are handed to the draws above in the
+//! same order, so a source that gives a stream of bytes (the operating
+//! system's, a scripted replay) sees no difference, but is called once
+//! per flight, not once per draw (one system call instead of three for
+//! [`OsRandom`](crypto::OsRandom)). The server fetches its key exchange's
+//! bytes before the group checks the client's share, so a share that
+//! fails the check has consumed them.
+//!
+//! [`KxGroup::start_random_len`]: crypto::kx::KxGroup::start_random_len
+//! [`KxGroup::exchange_random_len`]: crypto::kx::KxGroup::exchange_random_len
 
 mod accessors;
 mod cert_key;

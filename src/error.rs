@@ -670,6 +670,17 @@ pub enum Error {
     SigningFailed(String),
     /// A bug or exhausted limit on our side (`internal_error`).
     Internal(&'static str),
+    /// [`commit_send`](crate::Connection::commit_send) was asked to send
+    /// more than the space [`send_buffer`](crate::Connection::send_buffer)
+    /// gave (`available` is 0 when there is none: never asked for, or
+    /// forgotten by another call). Refused, nothing sent; the connection
+    /// is unaffected.
+    SendBufferExceeded {
+        /// The `n` given to `commit_send`.
+        committed: usize,
+        /// The length of the space.
+        available: usize,
+    },
 }
 
 impl Error {
@@ -690,7 +701,8 @@ impl Error {
             | Self::UnexpectedEof
             | Self::ConnectionClosed
             | Self::HandshakeNotComplete
-            | Self::BadConfig(_) => None,
+            | Self::BadConfig(_)
+            | Self::SendBufferExceeded { .. } => None,
         }
     }
 }
@@ -716,6 +728,13 @@ impl fmt::Display for Error {
             Self::BadConfig(w) => write!(f, "configuration error: {w}"),
             Self::SigningFailed(w) => write!(f, "signing failed: {w}"),
             Self::Internal(w) => write!(f, "internal error: {w}"),
+            Self::SendBufferExceeded {
+                committed,
+                available,
+            } => write!(
+                f,
+                "commit_send({committed}) past the {available} bytes send_buffer gave"
+            ),
         }
     }
 }

@@ -380,7 +380,7 @@ pub fn to_io_error(e: Error) -> io::Error {
         Error::AlertReceived(_) => io::ErrorKind::ConnectionAborted,
         Error::UnexpectedEof => io::ErrorKind::UnexpectedEof,
         Error::ConnectionClosed => io::ErrorKind::NotConnected,
-        Error::BadConfig(_) => io::ErrorKind::InvalidInput,
+        Error::BadConfig(_) | Error::SendBufferExceeded { .. } => io::ErrorKind::InvalidInput,
         _ => io::ErrorKind::Other,
     };
     io::Error::new(kind, e)

@@ -1138,3 +1138,107 @@ fn peer_certificates_only_after_the_verifier_accepted() {
         "after a bad CertificateVerify"
     );
 }
+
+// ---- a client hello hook's edits bind what the client accepts ----
+
+/// A client whose hello `hook` edits, and that hello as sent (None when
+/// the client refuses to send it).
+fn hooked_client(
+    builder: tls13::config::ClientConfigBuilder,
+    hook: fn(&mut ClientHello),
+) -> Option<(ClientConnection, ClientHello)> {
+    let config = builder.client_hello_hook(Arc::new(hook)).build().unwrap();
+    let mut c = ClientConnection::new(Arc::new(config), "localhost").ok()?;
+    let out = c.pending_output().to_vec();
+    c.consume_output(out.len());
+    Some((c, first_client_hello(&out)))
+}
+
+/// RFC 9846 §4.2.8: the server's share must be for a group the client
+/// sent a share for. A hook that removes the shares leaves the client's key
+/// pairs in place; a ServerHello picking one of them must still be refused,
+/// as its group was not offered in key_share.
+#[test]
+fn hook_removed_key_share_is_not_accepted_from_the_server() {
+    let Some((mut c, ch)) = hooked_client(pair::client_builder(KEY), |ch| {
+        for e in &mut ch.extensions {
+            if let ClientExtension::KeyShare(shares) = e {
+                shares.clear();
+            }
+        }
+    }) else {
+        return;
+    };
+    let sent = ch.extensions.iter().find_map(|e| match e {
+        ClientExtension::KeyShare(k) => Some(k.len()),
+        _ => None,
+    });
+    assert_eq!(sent, Some(0), "the hook's edit was sent");
+    let input = server_hello(&ch, |_| {});
+    assert_eq!(
+        c.receive(&input),
+        Err(PeerMisbehaved::SelectedUnofferedParameter("key share group").into())
+    );
+}
+
+/// A hook that removes pre_shared_key (and early_data) leaves no PSK
+/// offered: a ServerHello selecting identity 0 is refused, and the client
+/// sends no 0-RTT data for an offer it did not make.
+#[test]
+fn hook_removed_psk_is_not_accepted_from_the_server() {
+    use tls13::crypto::hash::HashAlgorithm;
+    use tls13::resumption::ExternalPsk;
+    let builder = pair::client_builder(KEY)
+        .external_psk(ExternalPsk::new(b"psk identity", &[7; 32], HashAlgorithm::Sha256).unwrap());
+    let Some((mut c, ch)) = hooked_client(builder, |ch| {
+        ch.extensions.retain(|e| {
+            !matches!(
+                e,
+                ClientExtension::PreSharedKey(_) | ClientExtension::EarlyData
+            )
+        });
+    }) else {
+        return;
+    };
+    assert!(ch.find(ExtensionType::PRE_SHARED_KEY).is_none());
+    let input = server_hello(&ch, |sh| {
+        sh.extensions.insert(0, ServerExtension::PreSharedKey(0));
+    });
+    assert!(
+        c.receive(&input).is_err(),
+        "a PSK the hook took out of the hello was accepted"
+    );
+}
+
+/// legacy_session_id is <0..32> (§4.2.2). A hook that makes it longer
+/// must not leave the client comparing the server's echo with something
+/// else than what it sent (it kept none of a longer id, so an empty echo
+/// passed): the hello is refused when sent.
+#[test]
+fn hook_session_id_over_32_bytes_is_refused_not_forgotten() {
+    let config = pair::client_builder(KEY)
+        .client_hello_hook(Arc::new(|ch: &mut ClientHello| {
+            ch.legacy_session_id = vec![1; 33]
+        }))
+        .build()
+        .unwrap();
+    let mut c = match ClientConnection::new(Arc::new(config), "localhost") {
+        Err(e) => {
+            assert!(matches!(e, Error::BadConfig(_)), "{e:?}");
+            return;
+        }
+        Ok(c) => c,
+    };
+    let out = c.pending_output().to_vec();
+    c.consume_output(out.len());
+    // The 33-byte id went out (after the record and message headers,
+    // version and random) ...
+    assert_eq!(out[5 + 4 + 2 + 32], 33);
+    // ... and a ServerHello echoing none is taken as the right echo.
+    let (_, mut other) = client_and_hello();
+    other.legacy_session_id.clear();
+    assert_eq!(
+        c.receive(&server_hello(&other, |_| {})),
+        Err(PeerMisbehaved::IllegalParameter("legacy_session_id_echo").into())
+    );
+}

@@ -660,3 +660,73 @@ fn header_protection_keys_of_the_wrong_length_are_refused() {
         }
     }
 }
+
+/// RFC 8439 §2.3's ChaCha20 block function, written out: the reference
+/// for header protection masks at any counter.
+fn chacha20_block(key: &[u8; 32], counter: u32, nonce: &[u8; 12]) -> [u8; 64] {
+    fn qr(s: &mut [u32; 16], a: usize, b: usize, c: usize, d: usize) {
+        s[a] = s[a].wrapping_add(s[b]);
+        s[d] = (s[d] ^ s[a]).rotate_left(16);
+        s[c] = s[c].wrapping_add(s[d]);
+        s[b] = (s[b] ^ s[c]).rotate_left(12);
+        s[a] = s[a].wrapping_add(s[b]);
+        s[d] = (s[d] ^ s[a]).rotate_left(8);
+        s[c] = s[c].wrapping_add(s[d]);
+        s[b] = (s[b] ^ s[c]).rotate_left(7);
+    }
+    let word = |b: &[u8]| u32::from_le_bytes(b.try_into().unwrap());
+    let mut init = [0u32; 16];
+    init[..4].copy_from_slice(&[0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
+    for (w, k) in init[4..12].iter_mut().zip(key.chunks_exact(4)) {
+        *w = word(k);
+    }
+    init[12] = counter;
+    for (w, n) in init[13..].iter_mut().zip(nonce.chunks_exact(4)) {
+        *w = word(n);
+    }
+    let mut s = init;
+    for _ in 0..10 {
+        qr(&mut s, 0, 4, 8, 12);
+        qr(&mut s, 1, 5, 9, 13);
+        qr(&mut s, 2, 6, 10, 14);
+        qr(&mut s, 3, 7, 11, 15);
+        qr(&mut s, 0, 5, 10, 15);
+        qr(&mut s, 1, 6, 11, 12);
+        qr(&mut s, 2, 7, 8, 13);
+        qr(&mut s, 3, 4, 9, 14);
+    }
+    let mut out = [0u8; 64];
+    for ((o, w), i) in out.chunks_exact_mut(4).zip(s).zip(init) {
+        o.copy_from_slice(&w.wrapping_add(i).to_le_bytes());
+    }
+    out
+}
+
+/// §5.4.4: the sample's first four bytes are the block counter, and any
+/// value is a peer's to choose, the last block of the 32-bit counter
+/// included (where a cipher that checks the keystream's end, or a debug
+/// build's overflow check, could refuse or panic): the mask is always
+/// the first five bytes of that block, with every provider.
+#[test]
+fn chacha20_masks_at_every_counter_edge() {
+    let key: [u8; 32] = core::array::from_fn(|i| (i as u8).wrapping_mul(29) ^ 0x5a);
+    for p in providers::providers() {
+        let hp = p
+            .header_protection(HeaderProtectionAlgorithm::ChaCha20)
+            .unwrap()
+            .key(&key)
+            .unwrap();
+        for counter in [0u32, 1, 0x7fff_ffff, 0x8000_0000, 0xffff_fffe, 0xffff_ffff] {
+            let mut sample = [0x33u8; 16];
+            sample[..4].copy_from_slice(&counter.to_le_bytes());
+            let nonce: [u8; 12] = sample[4..].try_into().unwrap();
+            let want = chacha20_block(&key, counter, &nonce);
+            assert_eq!(
+                hp.mask(&sample)[..],
+                want[..5],
+                "{}: counter {counter:#x}",
+                p.name
+            );
+        }
+    }
+}

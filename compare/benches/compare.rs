@@ -1,39 +1,55 @@
-//! Issue 7's comparison: the same scenarios through this library, through
-//! rustls 0.23 with its `ring` provider and with the pure-Rust
-//! `rustls-rustcrypto` provider, and through the crypto floor (the
-//! primitive operations a scenario cannot avoid, done with the crates this
-//! library uses, called through `tls13::crypto`), in one process. Client
-//! and server talk in memory over a `Vec<u8>` "wire": the sender appends
-//! its records to it (ours: `pending_output()` + `consume_output`; rustls:
-//! `write_tls`), the receiver is fed them (ours: `receive`; rustls:
+//! Issues 7 and 13's comparison: the same scenarios through this library
+//! on each of its crypto providers (graviola, RustCrypto), through rustls
+//! 0.23 on three providers (aws-lc-rs, `rustls-graviola`,
+//! `rustls-rustcrypto`), and through the crypto floor of each of our
+//! providers (the primitive operations a scenario cannot avoid, called
+//! through that provider's `tls13::crypto` handles), in one process.
+//! Client and server talk in memory over a `Vec<u8>` "wire": the sender
+//! appends its records to it (ours: `pending_output()` + `consume_output`;
+//! rustls: `write_tls`), the receiver is fed them (ours: `receive`; rustls:
 //! `read_tls` + `process_new_packets`) and takes the plaintext. The bulk
 //! rows move records without the intermediate wire (see below).
 //!
 //! ```text
-//! cargo bench -p tls13-compare --bench compare                 # full run (~10 min on 2 cores)
-//! TLS13_BENCH_QUICK=1 cargo bench -p tls13-compare --bench compare     # quick run (< 5 min)
+//! cargo bench -p tls13-compare --bench compare                 # full run (~15 min on 2 cores)
+//! TLS13_BENCH_QUICK=1 cargo bench -p tls13-compare --bench compare     # quick run (~4 min)
 //! TLS13_BENCH_QUICK=1 cargo bench -p tls13-compare --bench compare -- bulk   # only ids matching "bulk"
-//! TLS13_BENCH_PROFILE=ours/hs-full-p256-x25519 valgrind --tool=callgrind \
-//!     target/release/deps/compare-HASH             # N handshakes only (TLS13_BENCH_PROFILE_N)
+//! TLS13_BENCH_QUICK=1 cargo bench -p tls13-compare --bench compare -- 'graviola/hs-'
+//! TLS13_BENCH_PROFILE=ours-graviola/hs-full-p256-x25519 valgrind --tool=callgrind \
+//!     $CARGO_TARGET_DIR/release/deps/compare-HASH   # N handshakes only (TLS13_BENCH_PROFILE_N)
 //! ```
 //!
-//! The positional argument is criterion's filter (a regex over the ids
-//! `LIB/CASE`, LIB one of `ours`, `rustls-ring`, `rustls-rustcrypto`,
-//! `rustls-awslc`, `floor`); the memory rows run when there is no filter
-//! or the filter contains `mem`. After the runs the summary is printed,
-//! one line per row:
+//! The positional argument is criterion's filter, a regex over the ids
+//! `LIB/CASE` (bulk rows: `bulk/LIB/CASE`), LIB one of `ours-graviola`,
+//! `ours-rustcrypto`, `rustls-awslc`, `rustls-graviola`,
+//! `rustls-rustcrypto`, `floor-graviola`, `floor-rustcrypto`; the memory
+//! rows run when there is no filter or the filter contains `mem`, the
+//! primitive notes when it contains `prim`. `TLS13_BENCH_PROFILE` takes a
+//! handshake id of an `ours-*` or `rustls-*` LIB (RSA excepted) or
+//! `ours-*/hs-hostile-clienthello-VARIANT`.
+//!
+//! Three pairs, each with one summary line per row:
+//!
+//! | pair | ours on | rustls on | what it isolates |
+//! |---|---|---|---|
+//! | `graviola/aws-lc-rs` | graviola | aws-lc-rs | where we stand against the reference |
+//! | `graviola/graviola` | graviola | rustls-graviola | the protocol's cost alone (same crypto) |
+//! | `rustcrypto/rustcrypto` | RustCrypto | rustls-rustcrypto | the same, pure-Rust crates of two generations |
 //!
 //! ```text
-//! case=NAME ours=X rustls=Y ratio=R floor=Z unit=U rustls_rustcrypto=W x_floor=F
+//! case=NAME pair=PAIR ours=X rustls=Y ratio=R unit=U floor=Z x_floor=F
 //! ```
 //!
-//! `rustls=` is rustls with ring (for the X25519MLKEM768 row, which ring
-//! lacks, rustls with aws-lc-rs; the case name says so). `ratio` is
-//! oriented so that above 1 means we are better: ours/rustls for rates
-//! (hs/s, MB/s), rustls/ours for costs (µs, allocations, bytes; `inf` when
-//! ours is 0). `floor` is in the row's unit (`-` where it does not apply);
-//! `x_floor` is our cost as a multiple of the floor's (1.10 = 10% above).
-//! The same rows go to `target/compare-summary.md` as a Markdown table.
+//! `ratio` is oriented so that above 1 means we are better: ours/rustls
+//! for rates (hs/s, MB/s), rustls/ours for costs (µs, allocations, bytes;
+//! `inf` when ours is 0). `floor` is the floor of the pair's provider of
+//! ours, in the row's unit; `x_floor` is our cost as a multiple of it
+//! (1.10 = 10% above). `-` where a value does not exist: no floor for the
+//! memory rows, and a rustls provider that lacks the row's algorithm (a
+//! `note gap` line names each one and why). A pair with neither value is
+//! not printed. The same rows go to `target/compare-summary.md` (beside
+//! the workspace, not `CARGO_TARGET_DIR`) as one Markdown table with a
+//! column group per pair.
 //!
 //! What each row measures:
 //! - `hs-*`: a whole handshake (both connections created, every flight
@@ -41,10 +57,11 @@
 //!   and `-server` time only that side's calls (construction, sending,
 //!   receiving, taking data, drop). Every row offers exactly one suite
 //!   (TLS_AES_128_GCM_SHA256) and one group; the client validates the
-//!   server's chain (CA → leaf, both libraries' WebPKI verifiers) for the
-//!   name `localhost`. Full-handshake rows issue no tickets and the client
-//!   keeps no session cache; the resumed row uses one ticket per
-//!   handshake (psk_dhe_ke; a new ticket is issued and stored each time).
+//!   server's chain (CA → leaf, both libraries' WebPKI verifiers, ours on
+//!   the same provider as the connection) for the name `localhost`.
+//!   Full-handshake rows issue no tickets and the client keeps no session
+//!   cache; the resumed row uses one ticket per handshake (psk_dhe_ke; a
+//!   new ticket is issued and stored each time).
 //! - `bulk-*`: application data in writes of 16 KiB or 1 KiB, MB/s of
 //!   plaintext: `seal` = the sender's `send` and taking its records as a
 //!   transport would (discarded: `consume_output` / `write_tls` into
@@ -53,25 +70,29 @@
 //!   plaintext; `both` = the records moved straight from the sender into
 //!   the receiver (one copy, as a transport makes: `receive(pending_output())`
 //!   / `write_tls` into the peer's `read_tls`) and the plaintext taken.
-//! - floors: handshake = key generation and agreement (ML-KEM: keygen +
-//!   decapsulation on the client, encapsulation on the server, plus
-//!   X25519), CertificateVerify signing and verifying, the CA's signature
-//!   on the leaf, and one SHA-256 pass over the handshake bytes (approx.
-//!   the record bytes moved) per side; bulk = raw AEAD seal/open of records
-//!   of the same size (`tls13::crypto::aead::AeadKey`).
+//! - floors, once per provider of ours: handshake = key generation and
+//!   agreement (ML-KEM: keygen + decapsulation on the client,
+//!   encapsulation on the server, plus X25519), CertificateVerify signing
+//!   and verifying, the CA's signature on the leaf, and one SHA-256 pass
+//!   over the handshake bytes (approx. the record bytes moved) per side;
+//!   bulk = raw AEAD seal/open of records of the same size. Every
+//!   operation goes through the provider's handles (`groups`, `keys`,
+//!   `signatures`, `hashes`, `aeads`), never the default provider.
 //! - `hs-hostile-clienthello`: the server's cost (µs) for one hostile
 //!   ClientHello of the largest size accepted (64 KiB) whose lists are as
 //!   long as the message allows (key shares × supported_groups, cipher
 //!   suites, signature schemes, extensions, ALPN names, certificate
 //!   authorities, PSK identities), the worst of them; a note line gives
 //!   each one and a normal ClientHello's server flight from the same
-//!   configuration (the target is at most 2× that). No rustls column.
+//!   configuration (the target is at most 2× that). Ours on the default
+//!   provider only, no rustls column.
 //! - `mem-*`: a counting global allocator. Allocations (a `realloc` counts
 //!   as one) and bytes allocated per full handshake; heap held by an idle
 //!   established connection (live bytes freed when it is dropped), right
 //!   after the handshake and after 16 KiB each way has been read;
 //!   allocations per 16 KiB / 1 KiB record sent and received after
-//!   warm-up. Configurations are built outside every measurement.
+//!   warm-up. Every library and provider above; configurations are built
+//!   outside every measurement.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::BTreeMap;
@@ -83,15 +104,16 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput};
 
 use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
-use tls13::crypto::OsRandom;
 use tls13::crypto::aead::{AeadAlgorithm, AeadKey, TAG_LEN};
 use tls13::crypto::hash::HashAlgorithm;
-use tls13::crypto::kx::{KeyExchange, server_exchange};
-use tls13::crypto::sign::{SigningKey, certificate_spki, verify};
+use tls13::crypto::kx::KxGroup;
+use tls13::crypto::sign::{SigningKey, certificate_spki, verify_with};
+use tls13::crypto::{CryptoProvider, OsRandom};
 use tls13::unstable::codec::Codec;
 use tls13::unstable::msgs::enums::{CipherSuite, NamedGroup, SignatureScheme};
 use tls13::unstable::msgs::handshake::{ClientHello, HandshakeMessage};
 use tls13::verify_webpki::{WebPkiClientVerifier, WebPkiServerVerifier};
+use tls13::x509::{Policy, TrustAnchor};
 use tls13::{ClientAuth, ClientConfig, ClientConnection, Connection, ServerConfig};
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
@@ -255,7 +277,12 @@ fn pki(with_rsa: bool) -> Pki {
     let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
     let ca = Ca::new("bench CA", &ca_key, 1_700_000_000, 2_600_000_000, &rng).unwrap();
     let leaf = |key: KeyType| {
-        let key_der = certgen::generate_key(key, &rng).unwrap();
+        let key_der = loop {
+            let der = certgen::generate_key(key, &rng).unwrap();
+            if key != KeyType::Rsa2048 || rsa_larger_prime_first(&der) {
+                break der;
+            }
+        };
         let leaf = ca
             .issue(
                 &[SubjectAltName::Dns("localhost".into())],
@@ -284,6 +311,44 @@ fn pki(with_rsa: bool) -> Pki {
     }
 }
 
+/// One DER TLV at the start of `b` (lengths below 64 KiB): the whole
+/// TLV, its contents, and what follows it.
+fn tlv(b: &[u8]) -> (&[u8], &[u8], &[u8]) {
+    let (len, hdr) = match b[1] {
+        n if n < 0x80 => (n as usize, 2),
+        0x81 => (b[2] as usize, 3),
+        0x82 => (((b[2] as usize) << 8) | b[3] as usize, 4),
+        _ => panic!("DER value too large"),
+    };
+    (&b[..hdr + len], &b[hdr..hdr + len], &b[hdr + len..])
+}
+
+/// Whether the PKCS#8 RSA key `der` lists its larger prime first.
+/// rustls-graviola (0.4.0) hands RSA keys to graviola as they are, and
+/// graviola's CRT signing assumes the first prime is the larger: with the
+/// other order, which the `rsa` crate's generator makes half the time,
+/// some signings fail (graviola checks its signature and returns an
+/// error; 0 to 26 in 1000 over three such keys), and that handshake with
+/// them. Our graviola provider swaps the primes at load. The bench draws
+/// keys until the order suits every library; it is the same key for all.
+fn rsa_larger_prime_first(der: &[u8]) -> bool {
+    let (_, info, _) = tlv(der); // PrivateKeyInfo
+    let (_, _, rest) = tlv(info); // version
+    let (_, _, rest) = tlv(rest); // algorithm
+    let (_, octets, _) = tlv(rest); // privateKey
+    let (_, mut fields, _) = tlv(octets); // RSAPrivateKey
+    let mut ints = Vec::new();
+    while !fields.is_empty() {
+        let (_, v, rest) = tlv(fields);
+        ints.push(v);
+        fields = rest;
+    }
+    // version, n, e, d, p, q, ...: unsigned big-endian after the zeros.
+    let unsigned = |v: &'_ [u8]| -> Vec<u8> { v.iter().copied().skip_while(|b| *b == 0).collect() };
+    let (p, q) = (unsigned(ints[4]), unsigned(ints[5]));
+    (p.len(), p) > (q.len(), q)
+}
+
 impl Identity {
     fn scheme(&self) -> SignatureScheme {
         match self.key {
@@ -293,8 +358,8 @@ impl Identity {
             KeyType::Rsa2048 => SignatureScheme::RSA_PSS_RSAE_SHA256,
         }
     }
-    fn signing_key(&self) -> SigningKey {
-        SigningKey::from_der(&self.key_der).unwrap()
+    fn signing_key(&self, provider: &CryptoProvider) -> SigningKey {
+        provider.load_private_key(&self.key_der).unwrap()
     }
     fn rustls_key(&self) -> PrivateKeyDer<'static> {
         PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone()))
@@ -311,21 +376,125 @@ enum Kind {
     Mtls,
 }
 
+/// Our library on one of its crypto providers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Ours {
+    Graviola,
+    RustCrypto,
+}
+
+impl Ours {
+    const ALL: [Ours; 2] = [Ours::Graviola, Ours::RustCrypto];
+
+    /// `None`: graviola on a CPU that lacks what it needs.
+    fn provider(self) -> Option<&'static CryptoProvider> {
+        match self {
+            Ours::Graviola => tls13::crypto::graviola::provider(),
+            Ours::RustCrypto => Some(tls13::crypto::rustcrypto::provider()),
+        }
+    }
+    /// The provider configs get without `.provider(..)`: the hostile rows
+    /// run on it alone.
+    fn by_default() -> Ours {
+        let d = tls13::crypto::default_provider();
+        Ours::ALL
+            .into_iter()
+            .find(|o| o.provider().is_some_and(|p| std::ptr::eq(p, d)))
+            .expect("the default provider is one of the built-in ones")
+    }
+    fn lib(self) -> &'static str {
+        match self {
+            Ours::Graviola => "ours-graviola",
+            Ours::RustCrypto => "ours-rustcrypto",
+        }
+    }
+    fn floor(self) -> &'static str {
+        match self {
+            Ours::Graviola => "floor-graviola",
+            Ours::RustCrypto => "floor-rustcrypto",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Ours::Graviola => "ours+graviola",
+            Ours::RustCrypto => "ours+RustCrypto",
+        }
+    }
+    fn from_lib(lib: &str) -> Option<Ours> {
+        Ours::ALL.into_iter().find(|o| o.lib() == lib)
+    }
+}
+
+/// rustls's crypto provider.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Prov {
-    Ring,
-    RustCrypto,
     AwsLc,
+    Graviola,
+    RustCrypto,
 }
 
 impl Prov {
+    const ALL: [Prov; 3] = [Prov::AwsLc, Prov::Graviola, Prov::RustCrypto];
+
     fn lib(self) -> &'static str {
         match self {
-            Prov::Ring => "rustls-ring",
-            Prov::RustCrypto => "rustls-rustcrypto",
             Prov::AwsLc => "rustls-awslc",
+            Prov::Graviola => "rustls-graviola",
+            Prov::RustCrypto => "rustls-rustcrypto",
         }
     }
+    fn label(self) -> &'static str {
+        match self {
+            Prov::AwsLc => "rustls+aws-lc-rs",
+            Prov::Graviola => "rustls+graviola",
+            Prov::RustCrypto => "rustls+rustcrypto",
+        }
+    }
+    fn from_lib(lib: &str) -> Option<Prov> {
+        Prov::ALL.into_iter().find(|p| p.lib() == lib)
+    }
+}
+
+/// Two libraries compared on every row of the summary: ours on one of
+/// its providers, rustls on one of its.
+struct Pair {
+    name: &'static str,
+    ours: Ours,
+    rustls: Prov,
+}
+
+const PAIRS: [Pair; 3] = [
+    Pair {
+        name: "graviola/aws-lc-rs",
+        ours: Ours::Graviola,
+        rustls: Prov::AwsLc,
+    },
+    Pair {
+        name: "graviola/graviola",
+        ours: Ours::Graviola,
+        rustls: Prov::Graviola,
+    },
+    Pair {
+        name: "rustcrypto/rustcrypto",
+        ours: Ours::RustCrypto,
+        rustls: Prov::RustCrypto,
+    },
+];
+
+/// Every LIB of the ids, in the summary's order.
+fn libs() -> Vec<&'static str> {
+    let mut all: Vec<_> = Ours::ALL.iter().map(|o| o.lib()).collect();
+    all.extend(Prov::ALL.iter().map(|p| p.lib()));
+    all.extend(Ours::ALL.iter().map(|o| o.floor()));
+    all
+}
+
+/// Why a library did not run a case, for the `note gap` lines:
+/// (LIB, case) → reason.
+static GAPS: Mutex<BTreeMap<(&'static str, String), String>> = Mutex::new(BTreeMap::new());
+
+fn gap(lib: &'static str, case: &str, why: String) {
+    GAPS.lock().unwrap().insert((lib, case.to_string()), why);
 }
 
 /// How to make a client and a server connection of one library.
@@ -341,15 +510,23 @@ enum Setup {
 }
 
 fn ours_setup(
+    provider: &'static CryptoProvider,
     pki: &Pki,
     id: &Identity,
     suite: CipherSuite,
     group: NamedGroup,
     kind: Kind,
 ) -> Setup {
-    let verifier =
-        WebPkiServerVerifier::from_roots(&[CertificateDer::from(pki.ca.as_slice())]).unwrap();
+    // The chain is checked with the connection's provider too, as an
+    // embedder who picks one would configure it.
+    let policy = Policy {
+        provider,
+        ..Policy::default()
+    };
+    let anchors = || vec![TrustAnchor::from_der(pki.ca.clone()).unwrap()];
+    let verifier = WebPkiServerVerifier::new(anchors(), policy.clone());
     let mut client = ClientConfig::builder(Arc::new(verifier))
+        .provider(provider)
         .suites(&[suite])
         .groups(&[group]);
     if kind != Kind::Resumed {
@@ -358,19 +535,19 @@ fn ours_setup(
     if kind == Kind::Mtls {
         client = client.client_auth_cert(
             vec![pki.client_p256.leaf.clone()],
-            pki.client_p256.signing_key(),
+            pki.client_p256.signing_key(provider),
         );
     }
     let mut server =
-        ServerConfig::builder_with_single_cert(vec![id.leaf.clone()], id.signing_key())
+        ServerConfig::builder_with_single_cert(vec![id.leaf.clone()], id.signing_key(provider))
+            .provider(provider)
             .suites(&[suite])
             .groups(&[group]);
     if kind == Kind::Resumed {
         server = server.session_tickets(1);
     }
     if kind == Kind::Mtls {
-        let v =
-            WebPkiClientVerifier::from_roots(&[CertificateDer::from(pki.ca.as_slice())]).unwrap();
+        let v = WebPkiClientVerifier::new(anchors(), policy);
         server = server.client_auth(ClientAuth::Required(Arc::new(v)));
     }
     Setup::Ours {
@@ -379,19 +556,29 @@ fn ours_setup(
     }
 }
 
+/// rustls's provider `prov` with one suite and one group, or why it
+/// cannot be.
 fn provider(
     prov: Prov,
     suite: CipherSuite,
     group: NamedGroup,
-) -> Option<Arc<rustls::crypto::CryptoProvider>> {
-    let mut p = base_provider(prov);
-    let suite = rustls::CipherSuite::from(suite.0);
-    let group = rustls::NamedGroup::from(group.0);
-    p.cipher_suites.retain(|s| s.suite() == suite);
-    p.kx_groups.retain(|g| g.name() == group);
-    (!p.cipher_suites.is_empty() && !p.kx_groups.is_empty()).then(|| Arc::new(p))
+) -> Result<Arc<rustls::crypto::CryptoProvider>, String> {
+    let mut p = base_provider(prov)?;
+    let rsuite = rustls::CipherSuite::from(suite.0);
+    let rgroup = rustls::NamedGroup::from(group.0);
+    p.cipher_suites.retain(|s| s.suite() == rsuite);
+    p.kx_groups.retain(|g| g.name() == rgroup);
+    if p.cipher_suites.is_empty() {
+        return Err(format!("no cipher suite {suite:?}"));
+    }
+    if p.kx_groups.is_empty() {
+        return Err(format!("no key exchange group {group:?}"));
+    }
+    Ok(Arc::new(p))
 }
 
+/// The rustls client and server for a scenario, or why `prov` cannot run
+/// it.
 fn rustls_setup(
     prov: Prov,
     pki: &Pki,
@@ -399,8 +586,9 @@ fn rustls_setup(
     suite: CipherSuite,
     group: NamedGroup,
     kind: Kind,
-) -> Option<Setup> {
+) -> Result<Setup, String> {
     let p = provider(prov, suite, group)?;
+    let no_key = |e: rustls::Error| format!("cannot load or use the {:?} key: {e}", id.key);
     let mut roots = rustls::RootCertStore::empty();
     roots.add(CertificateDer::from(pki.ca.clone())).unwrap();
     let roots = Arc::new(roots);
@@ -414,7 +602,7 @@ fn rustls_setup(
                 vec![CertificateDer::from(pki.client_p256.leaf.clone())],
                 pki.client_p256.rustls_key(),
             )
-            .unwrap()
+            .map_err(no_key)?
     } else {
         builder.with_no_client_auth()
     };
@@ -434,21 +622,21 @@ fn rustls_setup(
     };
     let mut server = builder
         .with_single_cert(vec![CertificateDer::from(id.leaf.clone())], id.rustls_key())
-        .unwrap();
+        .map_err(no_key)?;
     if kind == Kind::Resumed {
         server.send_tls13_tickets = 1;
         // Stateless tickets like ours where the provider has a ticketer;
         // rustls-rustcrypto has none, so its server keeps sessions in
         // rustls's default in-memory cache (stateful tickets).
         match prov {
-            Prov::Ring => server.ticketer = rustls::crypto::ring::Ticketer::new().unwrap(),
             Prov::AwsLc => server.ticketer = rustls::crypto::aws_lc_rs::Ticketer::new().unwrap(),
+            Prov::Graviola => server.ticketer = rustls_graviola::Ticketer::new().unwrap(),
             Prov::RustCrypto => {}
         }
     } else {
         server.send_tls13_tickets = 0;
     }
-    Some(Setup::Rustls {
+    Ok(Setup::Rustls {
         client: Arc::new(client),
         server: Arc::new(server),
     })
@@ -785,9 +973,11 @@ fn bench_handshake(c: &mut Criterion, id: &str, setup: &Setup, resumed: bool) {
     });
 }
 
-/// What a handshake cannot avoid, as `tls13::crypto` does it.
+/// What a handshake cannot avoid, as one provider of `tls13::crypto` does
+/// it.
 struct Floor {
-    group: NamedGroup,
+    provider: &'static CryptoProvider,
+    group: &'static dyn KxGroup,
     transcript: Vec<u8>,
     /// The server's key, scheme and leaf (None: resumed, no certificate).
     server: Option<(SigningKey, SignatureScheme, Vec<u8>)>,
@@ -799,15 +989,6 @@ struct Floor {
 /// The leaf's signed part, its algorithm and signature, as the chain
 /// validator passes them to `verify_signed_data`.
 fn split_cert(der: &[u8]) -> (&[u8], &[u8], &[u8]) {
-    fn tlv(b: &[u8]) -> (&[u8], &[u8], &[u8]) {
-        let (len, hdr) = match b[1] {
-            n if n < 0x80 => (n as usize, 2),
-            0x81 => (b[2] as usize, 3),
-            0x82 => (((b[2] as usize) << 8) | b[3] as usize, 4),
-            _ => panic!("certificate too large"),
-        };
-        (&b[..hdr + len], &b[hdr..hdr + len], &b[hdr + len..])
-    }
     let (_, body, _) = tlv(der);
     let (tbs, _, rest) = tlv(body);
     let (alg, _, rest) = tlv(rest);
@@ -825,10 +1006,10 @@ fn cv_message(context: &[u8], hash: &[u8]) -> Vec<u8> {
 
 fn floor_once(f: &Floor, split: &mut Split) {
     let rng = OsRandom;
-    let hash = HashAlgorithm::Sha256.with_default_provider();
-    let kx = split.on(true, || KeyExchange::start(f.group, &rng).unwrap());
+    let hash = f.provider.hash(HashAlgorithm::Sha256);
+    let kx = split.on(true, || f.group.start(&rng).unwrap());
     let (share, _secret) = split.on(false, || {
-        server_exchange(f.group, kx.public_key(), &rng).unwrap()
+        f.group.server_exchange(kx.public_key(), &rng).unwrap()
     });
     // Server: sign its CertificateVerify, hash the transcript.
     let server_sig = split.on(false, || {
@@ -890,10 +1071,19 @@ fn verify_peer(
     sig: &[u8],
 ) {
     let msg = cv_message(context, transcript_hash);
-    verify(certificate_spki(leaf).unwrap(), scheme, &msg, sig, 2048).unwrap();
+    let verifier = f.provider.signatures;
+    verify_with(
+        verifier,
+        certificate_spki(leaf).unwrap(),
+        scheme,
+        &msg,
+        sig,
+        2048,
+    )
+    .unwrap();
     let (tbs, alg, s) = split_cert(leaf);
     tls13::x509::verify_signed_data(
-        tls13::crypto::default_provider().signatures,
+        verifier,
         certificate_spki(&f.ca).unwrap(),
         alg,
         tbs,
@@ -924,8 +1114,6 @@ struct HsCase {
     kind: Kind,
     group: NamedGroup,
     key: fn(&Pki) -> &Identity,
-    /// rustls's ring provider lacks the group: compare with aws-lc-rs.
-    awslc: bool,
 }
 
 fn hs_cases() -> Vec<HsCase> {
@@ -936,49 +1124,42 @@ fn hs_cases() -> Vec<HsCase> {
             kind: Kind::Full,
             group: NamedGroup::X25519,
             key: p256,
-            awslc: false,
         },
         HsCase {
             name: "hs-full-ed25519-x25519",
             kind: Kind::Full,
             group: NamedGroup::X25519,
             key: |p| &p.ed25519,
-            awslc: false,
         },
         HsCase {
             name: "hs-full-rsa2048-x25519",
             kind: Kind::Full,
             group: NamedGroup::X25519,
             key: |p| &p.rsa2048,
-            awslc: false,
         },
         HsCase {
             name: "hs-full-p256-secp256r1",
             kind: Kind::Full,
             group: NamedGroup::SECP256R1,
             key: p256,
-            awslc: false,
         },
         HsCase {
             name: "hs-full-p256-x25519mlkem768",
             kind: Kind::Full,
             group: NamedGroup::X25519MLKEM768,
             key: p256,
-            awslc: true,
         },
         HsCase {
             name: "hs-resumed-p256-x25519",
             kind: Kind::Resumed,
             group: NamedGroup::X25519,
             key: p256,
-            awslc: false,
         },
         HsCase {
             name: "hs-mtls-p256-x25519",
             kind: Kind::Mtls,
             group: NamedGroup::X25519,
             key: p256,
-            awslc: false,
         },
     ]
 }
@@ -989,37 +1170,46 @@ fn bench_handshakes(c: &mut Criterion, pki: &Pki) {
     for case in hs_cases() {
         let id = (case.key)(pki);
         let resumed = case.kind == Kind::Resumed;
-        let ours = ours_setup(pki, id, HS_SUITE, case.group, case.kind);
-        if resumed {
-            prime(&ours);
+        for ours in Ours::ALL {
+            let Some(p) = ours.provider() else {
+                gap(
+                    ours.lib(),
+                    case.name,
+                    "graviola: this CPU lacks what it needs".into(),
+                );
+                continue;
+            };
+            let setup = ours_setup(p, pki, id, HS_SUITE, case.group, case.kind);
+            if resumed {
+                prime(&setup);
+            }
+            // The transcript's size for the floor, from our own handshake.
+            let (_, _, transcript) = handshake(&setup, &mut Vec::new(), &mut Split::default());
+            bench_handshake(c, &format!("{}/{}", ours.lib(), case.name), &setup, resumed);
+            let floor = Floor {
+                provider: p,
+                group: p.group(case.group).unwrap(),
+                transcript: vec![0x16; transcript],
+                server: (!resumed).then(|| (id.signing_key(p), id.scheme(), id.leaf.clone())),
+                client: (case.kind == Kind::Mtls).then(|| {
+                    let cl = &pki.client_p256;
+                    (cl.signing_key(p), cl.scheme(), cl.leaf.clone())
+                }),
+                ca: pki.ca.clone(),
+            };
+            bench_floor(c, &format!("{}/{}", ours.floor(), case.name), &floor);
         }
-        // The transcript's size for the floor, from our own handshake.
-        let (_, _, transcript) = handshake(&ours, &mut Vec::new(), &mut Split::default());
-        bench_handshake(c, &format!("ours/{}", case.name), &ours, resumed);
-        let provs: &[Prov] = if case.awslc {
-            &[Prov::AwsLc, Prov::RustCrypto]
-        } else {
-            &[Prov::Ring, Prov::RustCrypto]
-        };
-        for &prov in provs {
-            if let Some(setup) = rustls_setup(prov, pki, id, HS_SUITE, case.group, case.kind) {
-                if resumed {
-                    prime(&setup);
+        for prov in Prov::ALL {
+            match rustls_setup(prov, pki, id, HS_SUITE, case.group, case.kind) {
+                Ok(setup) => {
+                    if resumed {
+                        prime(&setup);
+                    }
+                    bench_handshake(c, &format!("{}/{}", prov.lib(), case.name), &setup, resumed);
                 }
-                bench_handshake(c, &format!("{}/{}", prov.lib(), case.name), &setup, resumed);
+                Err(why) => gap(prov.lib(), case.name, why),
             }
         }
-        let floor = Floor {
-            group: case.group,
-            transcript: vec![0x16; transcript],
-            server: (!resumed).then(|| (id.signing_key(), id.scheme(), id.leaf.clone())),
-            client: (case.kind == Kind::Mtls).then(|| {
-                let cl = &pki.client_p256;
-                (cl.signing_key(), cl.scheme(), cl.leaf.clone())
-            }),
-            ca: pki.ca.clone(),
-        };
-        bench_floor(c, &format!("floor/{}", case.name), &floor);
     }
 }
 
@@ -1203,12 +1393,21 @@ fn handshake_records(msg: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The server config of the hostile rows and the records of the hello
-/// `variant` (`normal`: the real client's).
-fn hostile_wire(pki: &Pki, variant: &str) -> (Arc<ServerConfig>, Vec<u8>) {
-    let Setup::Ours { client, server } =
-        ours_setup(pki, &pki.p256, HS_SUITE, NamedGroup::X25519, Kind::Full)
-    else {
+/// The server config of the hostile rows (on `provider`) and the records
+/// of the hello `variant` (`normal`: the real client's).
+fn hostile_wire(
+    provider: &'static CryptoProvider,
+    pki: &Pki,
+    variant: &str,
+) -> (Arc<ServerConfig>, Vec<u8>) {
+    let Setup::Ours { client, server } = ours_setup(
+        provider,
+        pki,
+        &pki.p256,
+        HS_SUITE,
+        NamedGroup::X25519,
+        Kind::Full,
+    ) else {
         unreachable!()
     };
     let cl = ClientConnection::new(client, "localhost").unwrap();
@@ -1258,9 +1457,17 @@ fn bench_hostile(c: &mut Criterion, pki: &Pki) -> Option<String> {
     if filter().is_some_and(|f| !HOSTILE.contains(f.as_str()) && !f.contains(HOSTILE)) {
         return None;
     }
-    let Setup::Ours { client, server } =
-        ours_setup(pki, &pki.p256, HS_SUITE, NamedGroup::X25519, Kind::Full)
-    else {
+    // Issue 11's bound is on the protocol's parsing, not the crypto: the
+    // default provider only.
+    let ours = Ours::by_default();
+    let Setup::Ours { client, server } = ours_setup(
+        ours.provider().unwrap(),
+        pki,
+        &pki.p256,
+        HS_SUITE,
+        NamedGroup::X25519,
+        Kind::Full,
+    ) else {
         unreachable!()
     };
     let cl = ClientConnection::new(client, "localhost").unwrap();
@@ -1272,7 +1479,7 @@ fn bench_hostile(c: &mut Criterion, pki: &Pki) -> Option<String> {
     else {
         panic!("not a ClientHello")
     };
-    let normal = format!("ours/{HOSTILE}-normal");
+    let normal = format!("{}/{HOSTILE}-normal", ours.lib());
     bench_server_hello(c, &normal, &server, &first);
     let mut names = Vec::new();
     for (name, h) in hostile_hellos(&ch) {
@@ -1289,7 +1496,7 @@ fn bench_hostile(c: &mut Criterion, pki: &Pki) -> Option<String> {
             Ok(()) => "answered".to_string(),
             Err(e) => format!("refused({:?})", e.alert()),
         };
-        let id = format!("ours/{HOSTILE}-{name}");
+        let id = format!("{}/{HOSTILE}-{name}", ours.lib());
         bench_server_hello(c, &id, &server, &wire);
         names.push((name, id, outcome));
     }
@@ -1309,10 +1516,11 @@ fn bench_hostile(c: &mut Criterion, pki: &Pki) -> Option<String> {
 
 /// The worst hostile hello's server cost (µs).
 fn hostile_rows(rows: &mut Vec<Row>) {
+    let lib = Ours::by_default().lib();
     let results = RESULTS.lock().unwrap();
     let ids: Vec<String> = results
         .keys()
-        .filter(|k| k.starts_with(&format!("ours/{HOSTILE}-")) && !k.ends_with("-normal"))
+        .filter(|k| k.starts_with(&format!("{lib}/{HOSTILE}-")) && !k.ends_with("-normal"))
         .cloned()
         .collect();
     drop(results);
@@ -1321,15 +1529,9 @@ fn hostile_rows(rows: &mut Vec<Row>) {
         .filter_map(|id| stat(id, |r| r.server))
         .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
     if let Some(ns) = worst {
-        rows.push(Row {
-            case: HOSTILE.into(),
-            ours: Some(ns / 1e3),
-            rustls: None,
-            floor: None,
-            unit: "us",
-            rustcrypto: None,
-            higher_better: false,
-        });
+        let mut row = Row::new(HOSTILE, "us", false);
+        row.values.insert(lib, ns / 1e3);
+        rows.push(row);
     }
 }
 
@@ -1435,11 +1637,21 @@ fn bench_bulk_one(c: &mut Criterion, id: &str, setup: &Setup, size: usize, mode:
     g.finish();
 }
 
-/// Raw AEAD on records of `size` bytes of data (+1 content type byte),
-/// with a 5-byte header as associated data.
-fn bench_aead_floor(c: &mut Criterion, id: &str, alg: AeadAlgorithm, size: usize, mode: Mode) {
-    let key_len = alg.key_len();
-    let key = AeadKey::new(alg, &vec![7u8; key_len]).unwrap();
+/// Raw AEAD of `provider` on records of `size` bytes of data (+1 content
+/// type byte), with a 5-byte header as associated data.
+fn bench_aead_floor(
+    c: &mut Criterion,
+    id: &str,
+    provider: &CryptoProvider,
+    alg: AeadAlgorithm,
+    size: usize,
+    mode: Mode,
+) {
+    let key: AeadKey = provider
+        .aead(alg)
+        .unwrap()
+        .key(&vec![7u8; alg.key_len()])
+        .unwrap();
     let len = size + 1;
     let aad = [
         23,
@@ -1522,34 +1734,32 @@ fn bulk_case(suite: &str, size: &str, mode: Mode) -> String {
 
 fn bench_bulk(c: &mut Criterion, pki: &Pki) {
     for &(suite, alg, sname) in BULK_SUITES {
-        let ours = ours_setup(pki, &pki.p256, suite, NamedGroup::X25519, Kind::Full);
-        let ring = rustls_setup(
-            Prov::Ring,
-            pki,
-            &pki.p256,
-            suite,
-            NamedGroup::X25519,
-            Kind::Full,
-        );
-        let rc = rustls_setup(
-            Prov::RustCrypto,
-            pki,
-            &pki.p256,
-            suite,
-            NamedGroup::X25519,
-            Kind::Full,
-        );
+        let x25519 = NamedGroup::X25519;
+        let mut setups = Vec::new();
+        for ours in Ours::ALL {
+            if let Some(p) = ours.provider() {
+                let s = ours_setup(p, pki, &pki.p256, suite, x25519, Kind::Full);
+                setups.push((ours.lib(), s));
+            }
+        }
+        for prov in Prov::ALL {
+            match rustls_setup(prov, pki, &pki.p256, suite, x25519, Kind::Full) {
+                Ok(s) => setups.push((prov.lib(), s)),
+                Err(why) => gap(prov.lib(), &format!("bulk-{sname}-*"), why),
+            }
+        }
         for &(size, zname) in BULK_SIZES {
             for &mode in BULK_MODES {
                 let case = bulk_case(sname, zname, mode);
-                bench_bulk_one(c, &format!("ours/{case}"), &ours, size, mode);
-                if let Some(s) = &ring {
-                    bench_bulk_one(c, &format!("rustls-ring/{case}"), s, size, mode);
+                for (lib, setup) in &setups {
+                    bench_bulk_one(c, &format!("{lib}/{case}"), setup, size, mode);
                 }
-                if let Some(s) = &rc {
-                    bench_bulk_one(c, &format!("rustls-rustcrypto/{case}"), s, size, mode);
+                for ours in Ours::ALL {
+                    if let Some(p) = ours.provider() {
+                        let id = format!("{}/{case}", ours.floor());
+                        bench_aead_floor(c, &id, p, alg, size, mode);
+                    }
                 }
-                bench_aead_floor(c, &format!("floor/{case}"), alg, size, mode);
             }
         }
     }
@@ -1680,70 +1890,80 @@ fn best_us(mut f: impl FnMut()) -> f64 {
     best * 1e6
 }
 
-fn base_provider(prov: Prov) -> rustls::crypto::CryptoProvider {
-    match prov {
-        Prov::Ring => rustls::crypto::ring::default_provider(),
-        Prov::RustCrypto => rustls_rustcrypto::provider(),
+/// rustls's provider `prov` whole, or why it cannot run here.
+fn base_provider(prov: Prov) -> Result<rustls::crypto::CryptoProvider, String> {
+    Ok(match prov {
         Prov::AwsLc => rustls::crypto::aws_lc_rs::default_provider(),
-    }
+        // graviola's own CPU check, the one our provider makes: without
+        // the instructions graviola refuses to run at all.
+        Prov::Graviola if tls13::crypto::graviola::provider().is_none() => {
+            return Err("graviola: this CPU lacks what it needs".into());
+        }
+        Prov::Graviola => rustls_graviola::default_provider(),
+        Prov::RustCrypto => rustls_rustcrypto::provider(),
+    })
 }
 
 /// The subjectPublicKey bits of a certificate's SPKI (what webpki's
 /// algorithms take).
 fn spki_key_bits(cert: &[u8]) -> Vec<u8> {
-    fn tlv(b: &[u8]) -> (&[u8], &[u8]) {
-        let (len, hdr) = match b[1] {
-            n if n < 0x80 => (n as usize, 2),
-            0x81 => (b[2] as usize, 3),
-            0x82 => (((b[2] as usize) << 8) | b[3] as usize, 4),
-            _ => panic!("too large"),
-        };
-        (&b[hdr..hdr + len], &b[hdr + len..])
-    }
     let spki = certificate_spki(cert).unwrap();
-    let (body, _) = tlv(spki);
-    let (_, rest) = tlv(body);
-    let (bits, _) = tlv(rest);
+    let (_, body, _) = tlv(spki);
+    let (_, _, rest) = tlv(body);
+    let (_, bits, _) = tlv(rest);
     bits[1..].to_vec()
 }
 
+/// Note lines: each primitive's cost through each of our providers and
+/// through each rustls provider's own interface.
 fn primitives(pki: &Pki) -> Vec<String> {
     let rng = OsRandom;
-    let provs = [Prov::Ring, Prov::RustCrypto, Prov::AwsLc];
+    let ours: Vec<(Ours, &'static CryptoProvider)> = Ours::ALL
+        .into_iter()
+        .filter_map(|o| Some((o, o.provider()?)))
+        .collect();
+    let theirs: Vec<(Prov, rustls::crypto::CryptoProvider)> = Prov::ALL
+        .into_iter()
+        .filter_map(|p| Some((p, base_provider(p).ok()?)))
+        .collect();
     let mut lines = Vec::new();
-    let mut line = |name: &str, ours: Option<f64>, theirs: [Option<f64>; 3]| {
-        let f = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.1}"));
-        lines.push(format!(
-            "note primitive={name} ours={} ring={} rustcrypto={} awslc={} unit=us",
-            f(ours),
-            f(theirs[0]),
-            f(theirs[1]),
-            f(theirs[2]),
-        ));
+    let mut line = |name: &str, values: Vec<(&str, Option<f64>)>| {
+        let mut l = format!("note primitive={name}");
+        for (lib, v) in values {
+            let v = v.map_or("-".to_string(), |v| format!("{v:.1}"));
+            l.push_str(&format!(" {lib}={v}"));
+        }
+        l.push_str(" unit=us");
+        lines.push(l);
     };
     for (group, gname) in [
         (NamedGroup::X25519, "x25519"),
         (NamedGroup::SECP256R1, "secp256r1"),
         (NamedGroup::X25519MLKEM768, "x25519mlkem768"),
     ] {
-        let ours = best_us(|| {
-            let kx = KeyExchange::start(group, &rng).unwrap();
-            let (share, _) = server_exchange(group, kx.public_key(), &rng).unwrap();
-            kx.complete(&share).unwrap();
-        });
-        let theirs = provs.map(|prov| {
-            let p = base_provider(prov);
-            let g = *p
-                .kx_groups
-                .iter()
-                .find(|g| g.name() == rustls::NamedGroup::from(group.0))?;
-            Some(best_us(|| {
-                let c = g.start().unwrap();
-                let s = g.start_and_complete(c.pub_key()).unwrap();
-                c.complete(&s.pub_key).unwrap();
-            }))
-        });
-        line(&format!("kx-{gname}-both-sides"), Some(ours), theirs);
+        let mut values = Vec::new();
+        for (o, p) in &ours {
+            let v = p.group(group).map(|g| {
+                best_us(|| {
+                    let kx = g.start(&rng).unwrap();
+                    let (share, _) = g.server_exchange(kx.public_key(), &rng).unwrap();
+                    kx.complete(&share).unwrap();
+                })
+            });
+            values.push((o.lib(), v));
+        }
+        for (prov, p) in &theirs {
+            let rgroup = rustls::NamedGroup::from(group.0);
+            let v = p.kx_groups.iter().find(|g| g.name() == rgroup).map(|g| {
+                best_us(|| {
+                    let c = g.start().unwrap();
+                    let s = g.start_and_complete(c.pub_key()).unwrap();
+                    c.complete(&s.pub_key).unwrap();
+                })
+            });
+            values.push((prov.lib(), v));
+        }
+        line(&format!("kx-{gname}-both-sides"), values);
     }
     let msg = cv_message(b"TLS 1.3, server CertificateVerify", &[0xab; 32]);
     for (id, kname) in [
@@ -1751,77 +1971,100 @@ fn primitives(pki: &Pki) -> Vec<String> {
         (&pki.ed25519, "ed25519"),
         (&pki.rsa2048, "rsa2048-pss"),
     ] {
-        let key = id.signing_key();
         let scheme = id.scheme();
-        let ours = best_us(|| {
-            key.sign(scheme, &msg, &rng).unwrap();
-        });
         let rscheme = rustls::SignatureScheme::from(scheme.0);
-        let theirs = provs.map(|prov| {
-            let p = base_provider(prov);
-            let k = p.key_provider.load_private_key(id.rustls_key()).ok()?;
-            let signer = k.choose_scheme(&[rscheme])?;
-            Some(best_us(|| {
-                signer.sign(&msg).unwrap();
-            }))
-        });
-        line(&format!("sign-{kname}"), Some(ours), theirs);
-        let sig = key.sign(scheme, &msg, &rng).unwrap();
+        let (mut signs, mut verifies) = (Vec::new(), Vec::new());
         let spki = certificate_spki(&id.leaf).unwrap();
-        let ours = best_us(|| verify(spki, scheme, &msg, &sig, 2048).unwrap());
+        for (o, p) in &ours {
+            let key = id.signing_key(p);
+            signs.push((
+                o.lib(),
+                Some(best_us(|| {
+                    key.sign(scheme, &msg, &rng).unwrap();
+                })),
+            ));
+            let sig = key.sign(scheme, &msg, &rng).unwrap();
+            verifies.push((
+                o.lib(),
+                Some(best_us(|| {
+                    verify_with(p.signatures, spki, scheme, &msg, &sig, 2048).unwrap()
+                })),
+            ));
+        }
+        // Their verifiers check one signature made by our RustCrypto
+        // provider (any correct one does).
+        let sig = id
+            .signing_key(tls13::crypto::rustcrypto::provider())
+            .sign(scheme, &msg, &rng)
+            .unwrap();
         let bits = spki_key_bits(&id.leaf);
-        let theirs = provs.map(|prov| {
-            let p = base_provider(prov);
+        for (prov, p) in &theirs {
+            let sign = (|| {
+                let k = p.key_provider.load_private_key(id.rustls_key()).ok()?;
+                let signer = k.choose_scheme(&[rscheme])?;
+                Some(best_us(|| {
+                    signer.sign(&msg).unwrap();
+                }))
+            })();
+            signs.push((prov.lib(), sign));
             let alg = p
                 .signature_verification_algorithms
                 .mapping
                 .iter()
-                .find(|(s, _)| *s == rscheme)?
-                .1
-                .first()
-                .copied()?;
-            Some(best_us(|| alg.verify_signature(&bits, &msg, &sig).unwrap()))
-        });
-        line(&format!("verify-{kname}"), Some(ours), theirs);
+                .find(|(s, _)| *s == rscheme)
+                .and_then(|(_, algs)| algs.first().copied());
+            let v = alg.map(|alg| best_us(|| alg.verify_signature(&bits, &msg, &sig).unwrap()));
+            verifies.push((prov.lib(), v));
+        }
+        line(&format!("sign-{kname}"), signs);
+        line(&format!("verify-{kname}"), verifies);
     }
     let data = vec![0x16u8; 4096];
-    let ours = best_us(|| {
-        HashAlgorithm::Sha256.with_default_provider().hash(&data);
-    });
-    let theirs = provs.map(|prov| {
-        let p = base_provider(prov);
+    let mut values = Vec::new();
+    for (o, p) in &ours {
+        let h = p.hash(HashAlgorithm::Sha256);
+        values.push((
+            o.lib(),
+            Some(best_us(|| {
+                h.hash(&data);
+            })),
+        ));
+    }
+    for (prov, p) in &theirs {
         let h = p
             .cipher_suites
             .iter()
-            .find(|s| s.suite() == rustls::CipherSuite::TLS13_AES_128_GCM_SHA256)?
-            .tls13()?
-            .common
-            .hash_provider;
-        Some(best_us(|| {
-            h.hash(&data);
-        }))
-    });
-    line("sha256-4KiB", Some(ours), theirs);
+            .find(|s| s.suite() == rustls::CipherSuite::TLS13_AES_128_GCM_SHA256)
+            .and_then(|s| s.tls13())
+            .map(|s| s.common.hash_provider);
+        let v = h.map(|h| {
+            best_us(|| {
+                h.hash(&data);
+            })
+        });
+        values.push((prov.lib(), v));
+    }
+    line("sha256-4KiB", values);
     lines
 }
 
 // ---------------------------------------------------------------------------
 // Summary
 
+/// One case's figures, for every library that ran it.
 struct Row {
     case: String,
-    ours: Option<f64>,
-    rustls: Option<f64>,
-    floor: Option<f64>,
     unit: &'static str,
-    rustcrypto: Option<f64>,
     /// Rates (above: better) rather than costs.
     higher_better: bool,
+    /// LIB (`ours-graviola`, `rustls-awslc`, `floor-graviola`, ...) →
+    /// value; absent where the library did not run the case.
+    values: BTreeMap<&'static str, f64>,
 }
 
 fn fmt_val(v: Option<f64>, unit: &str) -> String {
     match v {
-        None => "n/a".into(),
+        None => "-".into(),
         Some(v) => match unit {
             "allocs" | "bytes" if v.fract() == 0.0 => format!("{v:.0}"),
             "allocs/record" | "allocs" => format!("{v:.2}"),
@@ -1832,8 +2075,23 @@ fn fmt_val(v: Option<f64>, unit: &str) -> String {
 }
 
 impl Row {
-    fn ratio(&self) -> String {
-        match (self.ours, self.rustls) {
+    fn new(case: &str, unit: &'static str, higher_better: bool) -> Row {
+        Row {
+            case: case.to_string(),
+            unit,
+            higher_better,
+            values: BTreeMap::new(),
+        }
+    }
+    fn get(&self, lib: &str) -> Option<f64> {
+        self.values.get(lib).copied()
+    }
+    fn val(&self, lib: &str) -> String {
+        fmt_val(self.get(lib), self.unit)
+    }
+    /// Ours against theirs, above 1 when ours is better.
+    fn ratio(&self, ours: &str, theirs: &str) -> String {
+        match (self.get(ours), self.get(theirs)) {
             (Some(o), Some(r)) => {
                 let x = if self.higher_better { o / r } else { r / o };
                 if x.is_finite() {
@@ -1844,46 +2102,66 @@ impl Row {
                     "inf".into()
                 }
             }
-            _ => "n/a".into(),
+            _ => "-".into(),
         }
     }
-    fn x_floor(&self) -> String {
-        match (self.ours, self.floor) {
+    /// Our cost as a multiple of the floor's.
+    fn x_floor(&self, ours: Ours) -> String {
+        match (self.get(ours.lib()), self.get(ours.floor())) {
             (Some(o), Some(f)) if o > 0.0 && f > 0.0 => {
                 format!("{:.2}", if self.higher_better { f / o } else { o / f })
             }
             _ => "-".into(),
         }
     }
-    /// The row's values as printed: case, ours, rustls, ratio, floor,
-    /// unit, rustls-rustcrypto, x_floor.
-    fn values(&self) -> [String; 8] {
-        let floor = match self.floor {
-            None => "-".into(),
-            f => fmt_val(f, self.unit),
-        };
-        [
-            self.case.clone(),
-            fmt_val(self.ours, self.unit),
-            fmt_val(self.rustls, self.unit),
-            self.ratio(),
-            floor,
-            self.unit.to_string(),
-            fmt_val(self.rustcrypto, self.unit),
-            self.x_floor(),
-        ]
+    /// The summary line for `pair`; `None` when neither side ran.
+    fn line(&self, pair: &Pair) -> Option<String> {
+        let (ours, theirs) = (pair.ours.lib(), pair.rustls.lib());
+        if self.get(ours).is_none() && self.get(theirs).is_none() {
+            return None;
+        }
+        Some(format!(
+            "case={} pair={} ours={} rustls={} ratio={} unit={} floor={} x_floor={}",
+            self.case,
+            pair.name,
+            self.val(ours),
+            self.val(theirs),
+            self.ratio(ours, theirs),
+            self.unit,
+            self.val(pair.ours.floor()),
+            self.x_floor(pair.ours),
+        ))
     }
-    fn line(&self) -> String {
-        let [case, ours, rustls, ratio, floor, unit, rc, x] = self.values();
-        format!(
-            "case={case} ours={ours} rustls={rustls} ratio={ratio} floor={floor} unit={unit} \
-             rustls_rustcrypto={rc} x_floor={x}"
-        )
-    }
+    /// The Markdown row: per provider of ours its value, floor and
+    /// multiple of the floor, then each pair's rustls value and ratio.
     fn markdown(&self) -> String {
-        let [case, ours, rustls, ratio, floor, unit, rc, x] = self.values();
-        format!("| {case} | {ours} | {rustls} | {ratio} | {floor} | {x} | {rc} | {unit} |")
+        let mut cells = vec![self.case.clone(), self.unit.to_string()];
+        for ours in Ours::ALL {
+            cells.push(self.val(ours.lib()));
+            cells.push(self.val(ours.floor()));
+            cells.push(self.x_floor(ours));
+            for pair in PAIRS.iter().filter(|p| p.ours == ours) {
+                cells.push(self.val(pair.rustls.lib()));
+                cells.push(self.ratio(ours.lib(), pair.rustls.lib()));
+            }
+        }
+        format!("| {} |", cells.join(" | "))
     }
+}
+
+/// The Markdown table's two header lines, matching [`Row::markdown`].
+fn markdown_header() -> String {
+    let mut head = vec!["case".to_string(), "unit".to_string()];
+    let mut align = vec!["---", "---"];
+    for ours in Ours::ALL {
+        head.extend([ours.label().into(), "floor".into(), "×floor".into()]);
+        for pair in PAIRS.iter().filter(|p| p.ours == ours) {
+            head.push(pair.rustls.label().into());
+            head.push(format!("ratio {}", pair.name));
+        }
+    }
+    align.resize(head.len(), "---:");
+    format!("| {} |\n|{}|\n", head.join(" | "), align.join("|"))
 }
 
 fn hs_rows(rows: &mut Vec<Row>) {
@@ -1892,41 +2170,30 @@ fn hs_rows(rows: &mut Vec<Row>) {
         stat(id, |r| if client { r.client } else { r.server }).map(|ns| ns / 1e3)
     };
     for case in hs_cases() {
-        let theirs = if case.awslc { Prov::AwsLc } else { Prov::Ring };
-        let name = if case.awslc {
-            format!("{}(rustls=aws-lc-rs)", case.name)
-        } else {
-            case.name.to_string()
-        };
-        let id = |lib: &str| format!("{lib}/{}", case.name);
-        let (ours, ring, rc, floor) = (
-            id("ours"),
-            id(theirs.lib()),
-            id("rustls-rustcrypto"),
-            id("floor"),
-        );
-        if stat(&ours, |r| r.wall).is_none() && stat(&ring, |r| r.wall).is_none() {
-            continue;
+        let mut total = Row::new(case.name, "hs/s", true);
+        let mut client = Row::new(&format!("{}-client", case.name), "us", false);
+        let mut server = Row::new(&format!("{}-server", case.name), "us", false);
+        for lib in libs() {
+            let id = format!("{lib}/{}", case.name);
+            // A floor's handshake rate from the time its operations took
+            // (its wall time also holds the accounting around them).
+            let v = if lib.starts_with("floor-") {
+                stat(&id, |r| r.client + r.server).map(|ns| 1e9 / ns)
+            } else {
+                rate(&id)
+            };
+            let sides = [(&mut client, true), (&mut server, false)];
+            if let Some(v) = v {
+                total.values.insert(lib, v);
+                for (row, is_client) in sides {
+                    if let Some(us) = side(&id, is_client) {
+                        row.values.insert(lib, us);
+                    }
+                }
+            }
         }
-        rows.push(Row {
-            case: name.clone(),
-            ours: rate(&ours),
-            rustls: rate(&ring),
-            floor: stat(&floor, |r| r.client + r.server).map(|ns| 1e9 / ns),
-            unit: "hs/s",
-            rustcrypto: rate(&rc),
-            higher_better: true,
-        });
-        for (suffix, client) in [("client", true), ("server", false)] {
-            rows.push(Row {
-                case: format!("{name}-{suffix}"),
-                ours: side(&ours, client),
-                rustls: side(&ring, client),
-                floor: side(&floor, client),
-                unit: "us",
-                rustcrypto: side(&rc, client),
-                higher_better: false,
-            });
+        if !total.values.is_empty() {
+            rows.extend([total, client, server]);
         }
     }
 }
@@ -1936,38 +2203,31 @@ fn bulk_rows(rows: &mut Vec<Row>) {
         for &(size, zname) in BULK_SIZES {
             for &mode in BULK_MODES {
                 let case = bulk_case(sname, zname, mode);
-                // bytes per ns → MB/s
-                let mbs = |lib: &str| {
-                    stat(&format!("{lib}/{case}"), |r| r.wall).map(|ns| size as f64 / ns * 1e3)
-                };
-                if mbs("ours").is_none() && mbs("rustls-ring").is_none() {
-                    continue;
+                let mut row = Row::new(&case, "MB/s", true);
+                for lib in libs() {
+                    // bytes per ns → MB/s
+                    let mbs =
+                        stat(&format!("{lib}/{case}"), |r| r.wall).map(|ns| size as f64 / ns * 1e3);
+                    if let Some(v) = mbs {
+                        row.values.insert(lib, v);
+                    }
                 }
-                rows.push(Row {
-                    case: case.clone(),
-                    ours: mbs("ours"),
-                    rustls: mbs("rustls-ring"),
-                    floor: mbs("floor"),
-                    unit: "MB/s",
-                    rustcrypto: mbs("rustls-rustcrypto"),
-                    higher_better: true,
-                });
+                if !row.values.is_empty() {
+                    rows.push(row);
+                }
             }
         }
     }
 }
 
-fn mem_rows(rows: &mut Vec<Row>, ours: &Mem, ring: &Mem, rc: Option<&Mem>) {
+/// The memory rows from each library's figures (LIB, figures).
+fn mem_rows(rows: &mut Vec<Row>, mems: &[(&'static str, Mem)]) {
     let mut push = |case: &str, unit: &'static str, f: &dyn Fn(&Mem) -> f64| {
-        rows.push(Row {
-            case: case.into(),
-            ours: Some(f(ours)),
-            rustls: Some(f(ring)),
-            floor: None,
-            unit,
-            rustcrypto: rc.map(f),
-            higher_better: false,
-        });
+        let mut row = Row::new(case, unit, false);
+        for (lib, m) in mems {
+            row.values.insert(lib, f(m));
+        }
+        rows.push(row);
     };
     push("mem-hs-allocs", "allocs", &|m| {
         m.hs_allocs_client + m.hs_allocs_server
@@ -2023,8 +2283,9 @@ fn filter() -> Option<String> {
     None
 }
 
-/// `TLS13_BENCH_PROFILE=LIB/CASE` (a handshake case, not RSA): only run
-/// `TLS13_BENCH_PROFILE_N` (default 200) handshakes of it, without
+/// `TLS13_BENCH_PROFILE=LIB/CASE` (a handshake case of an `ours-*` or
+/// `rustls-*` LIB, not RSA; or `ours-*/hs-hostile-clienthello-VARIANT`):
+/// only run `TLS13_BENCH_PROFILE_N` (default 200) of it, without
 /// criterion, for callgrind or perf.
 fn profile(target: &str) {
     let n: u64 = std::env::var("TLS13_BENCH_PROFILE_N")
@@ -2033,9 +2294,24 @@ fn profile(target: &str) {
         .unwrap_or(200);
     let pki = pki(false);
     let (lib, name) = target.split_once('/').expect("LIB/CASE");
+    let unknown = || -> ! {
+        panic!(
+            "unknown library {lib}: one of {}",
+            libs()
+                .into_iter()
+                .filter(|l| !l.starts_with("floor-"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let ours_provider = |ours: Ours| {
+        ours.provider()
+            .unwrap_or_else(|| panic!("{lib}: this CPU lacks what graviola needs"))
+    };
     if let Some(variant) = name.strip_prefix(&format!("{HOSTILE}-")) {
-        // `ours/hs-hostile-clienthello-VARIANT` (or `-normal`): N hellos.
-        let (server, wire) = hostile_wire(&pki, variant);
+        // `ours-*/hs-hostile-clienthello-VARIANT` (or `-normal`): N hellos.
+        let ours = Ours::from_lib(lib).unwrap_or_else(|| unknown());
+        let (server, wire) = hostile_wire(ours_provider(ours), &pki, variant);
         // Ten rounds of n/10; the fastest round's time per hello (the
         // others only lose time to other processes).
         let per_round = (n / 10).max(1);
@@ -2057,18 +2333,20 @@ fn profile(target: &str) {
         .expect("a handshake case");
     assert!(!name.contains("rsa"), "profiling mode has no RSA key");
     let id = (case.key)(&pki);
-    let setup = match lib {
-        "ours" => ours_setup(&pki, id, HS_SUITE, case.group, case.kind),
-        "rustls-ring" => {
-            rustls_setup(Prov::Ring, &pki, id, HS_SUITE, case.group, case.kind).unwrap()
-        }
-        "rustls-rustcrypto" => {
-            rustls_setup(Prov::RustCrypto, &pki, id, HS_SUITE, case.group, case.kind).unwrap()
-        }
-        "rustls-awslc" => {
-            rustls_setup(Prov::AwsLc, &pki, id, HS_SUITE, case.group, case.kind).unwrap()
-        }
-        _ => panic!("unknown library {lib}"),
+    let setup = if let Some(ours) = Ours::from_lib(lib) {
+        ours_setup(
+            ours_provider(ours),
+            &pki,
+            id,
+            HS_SUITE,
+            case.group,
+            case.kind,
+        )
+    } else if let Some(prov) = Prov::from_lib(lib) {
+        rustls_setup(prov, &pki, id, HS_SUITE, case.group, case.kind)
+            .unwrap_or_else(|why| panic!("{target}: {why}"))
+    } else {
+        unknown()
     };
     if case.kind == Kind::Resumed {
         prime(&setup);
@@ -2120,12 +2398,19 @@ fn main() {
     if want_mem {
         let suite = CipherSuite::TLS_AES_128_GCM_SHA256;
         let x = NamedGroup::X25519;
-        let ours = memory(&ours_setup(&pki, &pki.p256, suite, x, Kind::Full));
-        let ring =
-            memory(&rustls_setup(Prov::Ring, &pki, &pki.p256, suite, x, Kind::Full).unwrap());
-        let rc = rustls_setup(Prov::RustCrypto, &pki, &pki.p256, suite, x, Kind::Full)
-            .map(|s| memory(&s));
-        mem_rows(&mut rows, &ours, &ring, rc.as_ref());
+        let mut mems = Vec::new();
+        for ours in Ours::ALL {
+            if let Some(p) = ours.provider() {
+                let setup = ours_setup(p, &pki, &pki.p256, suite, x, Kind::Full);
+                mems.push((ours.lib(), memory(&setup)));
+            }
+        }
+        for prov in Prov::ALL {
+            if let Ok(setup) = rustls_setup(prov, &pki, &pki.p256, suite, x, Kind::Full) {
+                mems.push((prov.lib(), memory(&setup)));
+            }
+        }
+        mem_rows(&mut rows, &mems);
     }
 
     let prims = if filter().is_none_or(|f| f.contains("prim")) {
@@ -2146,31 +2431,47 @@ fn main() {
         std::mem::size_of::<rustls::ServerConnection>(),
     );
     println!(
-        "note mode={} wall={:.0}s; rustls=ring unless the case says otherwise; rustls-rustcrypto {} (resumed: stateful session cache, it has no ticketer); no X25519MLKEM768 in ring or rustls-rustcrypto",
+        "note mode={} wall={:.0}s; pairs: {}; rustls-graviola {} (rustls's tls12 feature on; TLS 1.3 only here), rustls-rustcrypto {} (resumed: stateful session cache, it has no ticketer); hostile rows on {} only",
         if quick { "quick" } else { "full" },
         started.elapsed().as_secs_f64(),
-        rustls_rustcrypto_version(),
+        PAIRS
+            .iter()
+            .map(|p| format!("{}={}+{}", p.name, p.ours.lib(), p.rustls.lib()))
+            .collect::<Vec<_>>()
+            .join(" "),
+        RUSTLS_GRAVIOLA_VERSION,
+        RUSTLS_RUSTCRYPTO_VERSION,
+        Ours::by_default().lib(),
     );
+    for ((lib, case), why) in GAPS.lock().unwrap().iter() {
+        println!("note gap lib={lib} case={case}: {why}");
+    }
     if let Some(note) = hostile_note {
         println!("{note}");
     }
     for r in &rows {
-        println!("{}", r.line());
+        for pair in &PAIRS {
+            if let Some(l) = r.line(pair) {
+                println!("{l}");
+            }
+        }
     }
 
-    let mut md = String::new();
-    md.push_str("| case | ours | rustls (ring) | ratio | floor | ours/floor (cost) | rustls-rustcrypto | unit |\n");
-    md.push_str("|---|---:|---:|---:|---:|---:|---:|---|\n");
+    let mut md = markdown_header();
     for r in &rows {
         md.push_str(&r.markdown());
         md.push('\n');
     }
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/compare-summary.md");
-    if let Err(e) = std::fs::write(path, md) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../target");
+    let path = format!("{dir}/compare-summary.md");
+    // The workspace's target/ need not exist when CARGO_TARGET_DIR points
+    // elsewhere.
+    if let Err(e) = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, md)) {
         eprintln!("cannot write {path}: {e}");
     }
 }
 
-fn rustls_rustcrypto_version() -> &'static str {
-    "0.0.2-alpha"
-}
+/// The versions in compare/Cargo.toml (Cargo.lock pins them), for the note
+/// line: both are young crates whose figures may move between releases.
+const RUSTLS_GRAVIOLA_VERSION: &str = "0.4.0";
+const RUSTLS_RUSTCRYPTO_VERSION: &str = "0.0.2-alpha";

@@ -54,8 +54,9 @@ use super::core::{Core, Received};
 use crate::config::{Limits, PaddingPolicy, ServerConfig};
 use crate::error::{Error, InvalidMessage, PeerMisbehaved};
 use crate::handshake::common;
+use crate::msgs::borrowed::HandshakeMessageRef;
 use crate::msgs::enums::{CertificateType, ServerNameType};
-use crate::msgs::handshake::{ClientExtension, ClientHello, HandshakeMessage};
+use crate::msgs::handshake::{ClientExtension, ClientHello};
 use crate::verify::ClientHelloInfo;
 
 /// Bound on the bytes kept before a config is chosen: the largest
@@ -228,7 +229,8 @@ impl Acceptor {
         loop {
             if let Some(raw) = self.core.joiner.next_message()? {
                 return match common::parse(&self.core, &raw)? {
-                    HandshakeMessage::ClientHello(ch) => {
+                    HandshakeMessageRef::ClientHello(ch) => {
+                        let ch = ch.into_owned();
                         let info = hello_info(&ch)?;
                         self.hello = Some((info, ch));
                         Ok(())

@@ -3,7 +3,6 @@
 //! data, KeyUpdate, exporters, events. The handshake state machines drive
 //! it; it knows nothing of handshake message contents.
 
-use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
@@ -24,7 +23,7 @@ use crate::record::deframer::{Deframer, OpaqueRecord};
 use crate::record::protect::{RecordOpener, RecordSealer};
 use crate::record::{HEADER_LEN, MAX_FRAGMENT, MAX_INNER_PLAINTEXT};
 
-use super::events::{CloseKind, Event, Negotiated};
+use super::events::{CloseKind, Event, EventQueue, Negotiated};
 use super::quic::QuicCore;
 
 /// What one record turned out to be, for the processing loop.
@@ -62,7 +61,7 @@ pub struct Core {
     pub skipped_early: usize,
     out: Vec<u8>,
     hs_out: Vec<u8>,
-    events: VecDeque<Event>,
+    events: EventQueue,
     /// What was negotiated.
     pub negotiated: Negotiated,
     padding: PaddingPolicy,
@@ -114,6 +113,17 @@ pub struct Core {
     /// to QUIC by encryption level. `None` for TLS over a byte stream.
     /// Boxed: a TLS connection pays one pointer for it.
     pub quic: Option<alloc::boxed::Box<QuicCore>>,
+    /// The space `send_buffer` reserved at the end of `out`, not yet
+    /// committed: never part of `pending_output`.
+    send_space: Option<SendSpace>,
+}
+
+/// A record reserved at the end of `out` by `send_buffer`: a header gap
+/// at `start`, then `len` bytes for the application to write its data
+/// into (then sealed there by `commit_send`).
+struct SendSpace {
+    start: usize,
+    len: usize,
 }
 
 /// How many post-handshake authentication flights may wait unsent in
@@ -147,7 +157,7 @@ impl Core {
             skipped_early: 0,
             out: Vec::new(),
             hs_out: Vec::new(),
-            events: VecDeque::new(),
+            events: EventQueue::default(),
             negotiated: Negotiated::default(),
             padding,
             peer_max_inner: MAX_INNER_PLAINTEXT,
@@ -176,6 +186,7 @@ impl Core {
             key_update_unsent: 0,
             answers_unsent: Vec::new(),
             quic: None,
+            send_space: None,
         }
     }
 
@@ -309,10 +320,13 @@ impl Core {
     }
 
     pub fn pending_output(&self) -> &[u8] {
-        &self.out
+        // Not the reserved space: it holds plaintext until committed.
+        let end = self.send_space.as_ref().map_or(self.out.len(), |s| s.start);
+        self.out.get(..end).unwrap_or_default()
     }
 
     pub fn consume_output(&mut self, n: usize) {
+        self.forget_send_space();
         let n = n.min(self.out.len());
         self.out.drain(..n);
         self.key_update_unsent = self.key_update_unsent.saturating_sub(n);
@@ -349,6 +363,7 @@ impl Core {
     /// Frees buffers that hold nothing, so that an idle connection keeps
     /// only its state; they are allocated again when traffic resumes.
     pub fn release_buffers(&mut self) {
+        self.forget_send_space();
         self.deframer.release();
         if self.out.is_empty() {
             self.out = Vec::new();
@@ -360,7 +375,7 @@ impl Core {
             self.pending_app = Vec::new();
         }
         if self.events.is_empty() {
-            self.events = VecDeque::new();
+            self.events = EventQueue::default();
         }
         self.joiner.release();
     }
@@ -390,6 +405,104 @@ impl Core {
             return Err(self.fail(e));
         }
         Ok(data.len())
+    }
+
+    /// Space for up to `max_len` bytes of application data, where they
+    /// will be sealed: the content area of a record reserved at the end
+    /// of `out` (see `Connection::send_buffer`).
+    pub fn send_buffer(&mut self, max_len: usize) -> Result<&mut [u8], Error> {
+        self.check_usable()?;
+        if self.sent_close || self.close_pending {
+            return Err(Error::ConnectionClosed);
+        }
+        if !self.connected {
+            return Err(Error::HandshakeNotComplete);
+        }
+        self.forget_send_space();
+        // What `send` does before a record: queued handshake messages go
+        // first, under their key; a key near its limit is replaced.
+        if let Err(e) = self
+            .flush_handshake()
+            .and_then(|()| self.key_update_if_due())
+        {
+            return Err(self.fail(e));
+        }
+        let len = max_len.min(self.max_record_content());
+        let start = self.out.len();
+        let body = start.saturating_add(HEADER_LEN);
+        // Room for the whole record, padding and tag included, so that
+        // committing it does not reallocate (and leave a copy behind).
+        self.out.reserve(
+            HEADER_LEN
+                .saturating_add(self.peer_max_inner)
+                .saturating_add(TAG_LEN),
+        );
+        self.out.resize(body.saturating_add(len), 0);
+        self.send_space = Some(SendSpace { start, len });
+        Ok(self.out.get_mut(body..).unwrap_or_default())
+    }
+
+    /// Seals the first `n` bytes of the space `send_buffer` gave as one
+    /// application data record, where they lie.
+    pub fn commit_send(&mut self, n: usize) -> Result<(), Error> {
+        self.check_usable()?;
+        if self.sent_close || self.close_pending {
+            return Err(Error::ConnectionClosed);
+        }
+        let available = self.send_space.as_ref().map_or(0, |s| s.len);
+        if n > available {
+            return Err(Error::SendBufferExceeded {
+                committed: n,
+                available,
+            });
+        }
+        let Some(space) = self.send_space.take() else {
+            return Ok(());
+        };
+        if n == 0 {
+            self.out.truncate(space.start);
+            return Ok(());
+        }
+        // What the application wrote past `n` is cut off, not sent. (Its
+        // bytes stay in spare capacity until overwritten, as sent data
+        // does: application data is the application's to wipe; keys are
+        // ours.)
+        self.out
+            .truncate(space.start.saturating_add(HEADER_LEN).saturating_add(n));
+        let pad = self.padding.padding_for(n, self.peer_max_inner);
+        let r = match self.sealer.as_mut() {
+            Some(sealer) => sealer.seal_appended(
+                ContentType::APPLICATION_DATA,
+                pad,
+                &mut self.out,
+                space.start,
+            ),
+            None => Err(Error::Internal("sealing without a key")),
+        };
+        r.map_err(|e| self.fail(e))
+    }
+
+    /// Drops the space `send_buffer` reserved and not committed: before
+    /// anything else goes into `out` (records must follow each other),
+    /// and when the output is consumed or released.
+    fn forget_send_space(&mut self) {
+        if let Some(space) = self.send_space.take() {
+            self.out.truncate(space.start);
+        }
+    }
+
+    /// The most content one record may carry: 2^14 bytes (§5.1), or what
+    /// the peer's record_size_limit leaves for it (RFC 8449 §4).
+    fn max_record_content(&self) -> usize {
+        self.peer_max_inner.saturating_sub(1).clamp(1, MAX_FRAGMENT)
+    }
+
+    /// §5.5: a KeyUpdate before the write key reaches its limit.
+    fn key_update_if_due(&mut self) -> Result<(), Error> {
+        if self.sealer.as_ref().is_some_and(|s| s.wants_key_update()) {
+            self.send_key_update(KeyUpdateRequest::UPDATE_NOT_REQUESTED)?;
+        }
+        Ok(())
     }
 
     pub fn close(&mut self) {
@@ -617,6 +730,18 @@ impl Core {
 
     // ---- output ----
 
+    /// Makes room for a flight of about `len` handshake bytes: queuing and
+    /// sending it then take one allocation per buffer, not one per record
+    /// or message as the buffers grow.
+    pub fn reserve_flight(&mut self, len: usize) {
+        self.hs_out.reserve(len);
+        // Each record adds a header, and once protected a content type and
+        // a tag; a CCS may come in between.
+        let records = len.checked_div(MAX_FRAGMENT).unwrap_or(0).saturating_add(3);
+        let overhead = records.saturating_mul(HEADER_LEN.saturating_add(1 + TAG_LEN));
+        self.out.reserve(len.saturating_add(overhead));
+    }
+
     /// Queues a handshake message (coalesced with others until flushed).
     pub fn queue_handshake(&mut self, raw: &[u8]) {
         log::debug!("{}: sending {}", self.side, MessageNames(raw));
@@ -676,6 +801,7 @@ impl Core {
     }
 
     fn write_plain(&mut self, typ: ContentType, payload: &[u8]) {
+        self.forget_send_space();
         // §5.1: the first ClientHello may use 0x0301 for compatibility;
         // every other record says 0x0303.
         let version: u16 = if core::mem::take(&mut self.first_record) {
@@ -704,14 +830,10 @@ impl Core {
     /// Seals `data` of type `typ` in as many records as the peer's limit
     /// requires, padding each per the policy.
     fn seal_data(&mut self, typ: ContentType, data: &[u8]) -> Result<(), Error> {
-        let max_content = self.peer_max_inner.saturating_sub(1).clamp(1, MAX_FRAGMENT);
-        for chunk in data.chunks(max_content) {
+        self.forget_send_space();
+        for chunk in data.chunks(self.max_record_content()) {
             if typ == ContentType::APPLICATION_DATA && self.connected {
-                let wants = self.sealer.as_ref().is_some_and(|s| s.wants_key_update());
-                if wants {
-                    // §5.5: replace the key before it reaches its limit.
-                    self.send_key_update(KeyUpdateRequest::UPDATE_NOT_REQUESTED)?;
-                }
+                self.key_update_if_due()?;
             }
             let pad = self.padding.padding_for(chunk.len(), self.peer_max_inner);
             let sealer = self
@@ -758,6 +880,7 @@ impl Core {
         // What was queued before goes out before the KeyUpdate, under the
         // key it was built for (see change_write_key).
         self.flush_handshake()?;
+        self.forget_send_space();
         let msg = HandshakeMessage::KeyUpdate(req).to_bytes();
         let suite = self.suite()?;
         let pad = self.padding.padding_for(msg.len(), self.peer_max_inner);

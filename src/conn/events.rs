@@ -1,5 +1,6 @@
 //! What a connection reports to the application.
 
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -221,4 +222,32 @@ pub struct Negotiated {
     pub psk_identity: Option<Vec<u8>>,
     /// 0-RTT data was offered and accepted.
     pub early_data_accepted: bool,
+}
+
+/// The events not yet taken, oldest first. The first waits inline: most
+/// calls queue at most one (the handshake's completion), so a connection
+/// allocates for its events only when they pile up.
+#[derive(Default)]
+pub(crate) struct EventQueue {
+    /// The oldest event, when the rest are all newer.
+    first: Option<Event>,
+    rest: VecDeque<Event>,
+}
+
+impl EventQueue {
+    pub(crate) fn push_back(&mut self, e: Event) {
+        if self.first.is_none() && self.rest.is_empty() {
+            self.first = Some(e);
+        } else {
+            self.rest.push_back(e);
+        }
+    }
+
+    pub(crate) fn pop_front(&mut self) -> Option<Event> {
+        self.first.take().or_else(|| self.rest.pop_front())
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.first.is_none() && self.rest.is_empty()
+    }
 }

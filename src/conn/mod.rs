@@ -19,8 +19,12 @@
 //!
 //! Received records are decrypted where they lie in the connection's
 //! receive buffer and the application data is read from there: no copy,
-//! no allocation per record. [`Connection::release_buffers`] frees the
-//! buffers of an idle connection.
+//! no allocation per record. [`Connection::receive_buffer`] lets the
+//! transport write into that buffer directly; on the way out,
+//! [`Connection::send_buffer`] and [`Connection::commit_send`] let the
+//! application write its data straight into the next record, encrypted
+//! where it lies. [`Connection::release_buffers`] frees the buffers of an
+//! idle connection.
 //!
 //! The example below runs as a doctest: hidden lines start one of our
 //! servers on loopback with a fresh certificate; the client half is what
@@ -270,6 +274,86 @@ impl Connection {
     /// error.
     pub fn send(&mut self, data: &[u8]) -> Result<usize, Error> {
         self.core.send(data)
+    }
+
+    /// Space for up to `max_len` bytes of application data inside the
+    /// next record, where they will be encrypted: write (or read) the
+    /// data straight into it, then call [`commit_send`](Self::commit_send)
+    /// with how many bytes were written. This saves the copy
+    /// [`send`](Self::send) makes from the caller's buffer into the
+    /// record (and the caller's buffer); the mirror of
+    /// [`receive_buffer`](Self::receive_buffer).
+    ///
+    /// The space is one record's content: at most 16384 bytes, fewer when
+    /// the peer's `record_size_limit` (RFC 8449) asks for smaller records,
+    /// so it may be shorter than `max_len` (a longer message takes
+    /// several rounds). It is zeroed; it is not part of
+    /// [`pending_output`](Self::pending_output) until committed, and any
+    /// other call that changes the connection's output or consumes it
+    /// (`send`, `close`, `consume_output`, `receive` when it answers the
+    /// peer, ...) forgets it; then `commit_send` refuses.
+    ///
+    /// The rules of `send` apply: after [`close`](Self::close)
+    /// `Error::ConnectionClosed`, after an error that error. Before the
+    /// handshake completes it refuses with `Error::HandshakeNotComplete`
+    /// (there is no record to write into yet): [`send`](Self::send)
+    /// holds data until then, and a client's 0-RTT data goes through
+    /// [`send_early_data`](ClientConnection::send_early_data). Like
+    /// `send`, it first seals queued handshake messages, and sends a
+    /// KeyUpdate when the write key nears its limit (RFC 9846 §5.5); an
+    /// error there ends the connection as it would in `send`.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// # use std::sync::Arc;
+    /// # use tls13::certgen::{self, KeyType, SubjectAltName};
+    /// # use tls13::{ClientConfig, ClientConnection, ServerConfig, ServerConnection, crypto::sign::SigningKey};
+    /// # let rng = tls13::crypto::OsRandom;
+    /// # let key = certgen::generate_key(KeyType::EcdsaP256, &rng)?;
+    /// # let cert = certgen::self_signed(&[SubjectAltName::Dns("localhost".into())], &key, 0, 4_000_000_000, &rng)?;
+    /// # let config = Arc::new(ServerConfig::builder_with_single_cert(vec![cert.clone()], SigningKey::from_der(&key)?).build()?);
+    /// # let roots = tls13::verify_webpki::WebPkiServerVerifier::from_pem(&certgen::to_pem("CERTIFICATE", &cert))?;
+    /// # let mut client = ClientConnection::new(Arc::new(ClientConfig::builder(Arc::new(roots)).build()?), "localhost")?;
+    /// # let mut server = ServerConnection::new(config)?;
+    /// # while client.is_handshaking() || server.is_handshaking() {
+    /// #     let out = client.pending_output().to_vec();
+    /// #     client.consume_output(out.len());
+    /// #     server.receive(&out)?;
+    /// #     let out = server.pending_output().to_vec();
+    /// #     server.consume_output(out.len());
+    /// #     client.receive(&out)?;
+    /// # }
+    /// // A response body from a file or another socket: read straight
+    /// // into the records that carry it.
+    /// let mut body: &[u8] = b"HTTP/1.0 200 OK\r\n\r\nhello";
+    /// while !body.is_empty() {
+    ///     let space = server.send_buffer(body.len())?;
+    ///     let n = body.read(space)?;
+    ///     server.commit_send(n)?;
+    /// }
+    /// # client.receive(server.pending_output())?;
+    /// # assert_eq!(client.received_data(), b"HTTP/1.0 200 OK\r\n\r\nhello");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_buffer(&mut self, max_len: usize) -> Result<&mut [u8], Error> {
+        self.core.send_buffer(max_len)
+    }
+
+    /// Sends the first `n` bytes of the last
+    /// [`send_buffer`](Self::send_buffer) as one application data record,
+    /// encrypted where they lie (padded as the configuration asks) and
+    /// appended to [`pending_output`](Self::pending_output). `n == 0`
+    /// sends nothing and gives the space back. Bytes past `n` are not
+    /// sent.
+    ///
+    /// `n` larger than the space (or `n > 0` with no space: none asked
+    /// for, or forgotten by another call) is refused with
+    /// `Error::SendBufferExceeded`: nothing is sent and the connection
+    /// is unaffected (the space, if any, is still there). After
+    /// [`close`](Self::close) `Error::ConnectionClosed`; after an error,
+    /// that error.
+    pub fn commit_send(&mut self, n: usize) -> Result<(), Error> {
+        self.core.commit_send(n)
     }
 
     /// Queues close_notify; nothing more can be sent. Receiving continues

@@ -28,6 +28,11 @@ pub fn is_supported(group: NamedGroup) -> bool {
     super::default_provider().group(group).is_some()
 }
 
+/// A key share held inline up to 97 bytes, the longest elliptic-curve
+/// share (an uncompressed secp384r1 point); an ML-KEM share (over a
+/// kilobyte) goes on the heap.
+pub(crate) type ShareBytes = crate::codec::SmallBytes<97>;
+
 /// Longest shared secret: the hybrid's ML-KEM and X25519 secrets.
 pub const MAX_SHARED_LEN: usize = 64;
 
@@ -103,6 +108,24 @@ pub trait KxGroup: Send + Sync {
         client_share: &[u8],
         rng: &dyn SecureRandom,
     ) -> Result<(Vec<u8>, SharedSecret), Error>;
+
+    /// How many random bytes [`start`](Self::start) draws, if always the
+    /// same (retries after an out-of-range draw aside). The client then
+    /// draws them together with the rest of its ClientHello randomness,
+    /// in one call to the source, and hands them over in the same order
+    /// (see [`crate::config`]). `None`, the default, when unknown: then
+    /// `start` draws from the source itself. A count that is not exact
+    /// would shift the bytes of later draws.
+    fn start_random_len(&self) -> Option<usize> {
+        None
+    }
+
+    /// The same for [`server_exchange`](Self::server_exchange) with a
+    /// valid client share: the server draws them with its
+    /// ServerHello.random.
+    fn exchange_random_len(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// A client key pair waiting for the server's share.

@@ -109,6 +109,73 @@ impl rsa::rand_core::TryRng for RngAdapter<'_> {
 
 impl rsa::rand_core::TryCryptoRng for RngAdapter<'_> {}
 
+/// Random bytes drawn ahead in one call to a source, for draws whose
+/// order and lengths are known (one handshake flight's: the client's
+/// random, legacy_session_id and key shares; the server's random and
+/// key share). Each `fill` is served from them, in order, and past them
+/// from the source itself: a source that gives a stream (the operating
+/// system's, a replay's script) sees the same bytes go to the same
+/// draws as with one call per draw, and is called once — for
+/// [`OsRandom`] one system call instead of three.
+pub(crate) struct Prefetched<'a> {
+    source: &'a dyn SecureRandom,
+    bytes: zeroize::Zeroizing<[u8; MAX_PREFETCH]>,
+    len: usize,
+    /// How many of `bytes` were handed out.
+    used: core::sync::atomic::AtomicUsize,
+}
+
+/// Enough for the largest flight of the built-in groups: random,
+/// session id, X25519MLKEM768 and X25519 shares (32 + 32 + 96 + 32).
+const MAX_PREFETCH: usize = 256;
+
+impl<'a> Prefetched<'a> {
+    /// Draws, in one call to `source`, the bytes of the leading `draws`
+    /// whose lengths are known (up to the first `None`, and as many as
+    /// fit [`MAX_PREFETCH`]).
+    pub(crate) fn new(
+        source: &'a dyn SecureRandom,
+        draws: &[Option<usize>],
+    ) -> Result<Self, Error> {
+        let mut len = 0usize;
+        for draw in draws {
+            match draw.map(|n| len.saturating_add(n)) {
+                Some(total) if total <= MAX_PREFETCH => len = total,
+                _ => break,
+            }
+        }
+        let mut bytes = zeroize::Zeroizing::new([0u8; MAX_PREFETCH]);
+        if let Some(ahead) = bytes.get_mut(..len).filter(|a| !a.is_empty()) {
+            source.fill(ahead)?;
+        }
+        Ok(Self {
+            source,
+            bytes,
+            len,
+            used: core::sync::atomic::AtomicUsize::new(0),
+        })
+    }
+}
+
+impl SecureRandom for Prefetched<'_> {
+    fn fill(&self, dest: &mut [u8]) -> Result<(), Error> {
+        use core::sync::atomic::Ordering::Relaxed;
+        let claim = |used: usize| Some(used.saturating_add(dest.len()).min(self.len));
+        let start = self
+            .used
+            .fetch_update(Relaxed, Relaxed, claim)
+            .unwrap_or(self.len);
+        let ahead = self.bytes.get(start..self.len).unwrap_or_default();
+        let (served, rest) = dest.split_at_mut(dest.len().min(ahead.len()));
+        served.copy_from_slice(ahead.get(..served.len()).unwrap_or_default());
+        if rest.is_empty() {
+            Ok(())
+        } else {
+            self.source.fill(rest)
+        }
+    }
+}
+
 /// Draws `N` bytes from `rng` into a buffer that is zeroized on drop.
 pub(crate) fn random_array<const N: usize>(
     rng: &dyn SecureRandom,
@@ -116,4 +183,79 @@ pub(crate) fn random_array<const N: usize>(
     let mut out = zeroize::Zeroizing::new([0u8; N]);
     rng.fill(out.as_mut())?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec::Vec;
+    use core::sync::atomic::{AtomicU8, Ordering};
+
+    use super::*;
+
+    /// A stream of counting bytes; records the length of every call.
+    #[derive(Default)]
+    struct Counter {
+        next: AtomicU8,
+        calls: std::sync::Mutex<Vec<usize>>,
+    }
+
+    impl SecureRandom for Counter {
+        fn fill(&self, dest: &mut [u8]) -> Result<(), Error> {
+            self.calls.lock().unwrap().push(dest.len());
+            for b in dest {
+                *b = self.next.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(())
+        }
+    }
+
+    fn draws(rng: &dyn SecureRandom, lens: &[usize]) -> Vec<Vec<u8>> {
+        lens.iter()
+            .map(|&n| {
+                let mut v = alloc::vec![0u8; n];
+                rng.fill(&mut v).unwrap();
+                v
+            })
+            .collect()
+    }
+
+    #[test]
+    fn prefetched_draws_get_the_bytes_of_one_call_per_draw() {
+        let lens = [32, 0, 32, 7, 32];
+        let want = draws(&Counter::default(), &lens);
+        for ahead in [
+            &[Some(32), Some(0), Some(32), Some(7)][..],
+            &[Some(32), None, Some(32)],
+            // Claims that overlap a draw: served partly, then the source.
+            &[Some(40)],
+            &[],
+        ] {
+            let source = Counter::default();
+            let got = draws(&Prefetched::new(&source, ahead).unwrap(), &lens);
+            assert_eq!(got, want, "{ahead:?}");
+        }
+        // One call for everything known, up to the first unknown length.
+        let source = Counter::default();
+        let rng = Prefetched::new(&source, &[Some(32), Some(32), None, Some(9)]).unwrap();
+        draws(&rng, &[32, 32, 5, 9]);
+        assert_eq!(*source.calls.lock().unwrap(), [64, 5, 9]);
+        // Never more than the buffer holds: the rest comes from the source.
+        let source = Counter::default();
+        let rng = Prefetched::new(&source, &[Some(200), Some(100)]).unwrap();
+        draws(&rng, &[200, 100]);
+        assert_eq!(*source.calls.lock().unwrap(), [200, 100]);
+    }
+
+    #[test]
+    fn prefetch_failure_is_the_source_failure() {
+        struct Failing;
+        impl SecureRandom for Failing {
+            fn fill(&self, _: &mut [u8]) -> Result<(), Error> {
+                Err(Error::RandomFailed)
+            }
+        }
+        assert!(Prefetched::new(&Failing, &[Some(32)]).is_err());
+        // Nothing known ahead: nothing drawn yet.
+        assert!(Prefetched::new(&Failing, &[None, Some(32)]).is_ok());
+    }
 }

@@ -297,6 +297,15 @@ pub trait SignatureVerifier: Send + Sync {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), VerifyFailure>;
+
+    /// Whether `key` is usable: an EC point on its curve, an Ed25519 key
+    /// that decodes (RSA's structure was checked before `key` was made).
+    /// X.509 validation asks this of the end entity's key, which no
+    /// signature of the path exercises. The default asks RustCrypto; a
+    /// provider overrides it to use its own point decoding.
+    fn check_public_key(&self, key: &PublicKeyRef<'_>) -> bool {
+        super::rustcrypto::sign::check_public_key(key).is_ok()
+    }
 }
 
 /// Why a signature was not accepted.

@@ -10,6 +10,7 @@ use crate::conn::core::Core;
 use crate::crypto::hash::{Hash, Output};
 use crate::error::{Error, InvalidMessage, PeerMisbehaved};
 use crate::key_schedule::{self, MasterSchedule};
+use crate::msgs::borrowed::{CodeList, HandshakeMessageRef};
 use crate::msgs::enums::ExtensionType;
 use crate::msgs::handshake::{HandshakeMessage, encode_certificate};
 
@@ -134,10 +135,12 @@ pub fn psk_binder(
 }
 
 /// Parses one whole message from the peer, its lists bounded by the
-/// connection's [`Limits`](crate::config::Limits).
-pub fn parse(core: &Core, raw: &[u8]) -> Result<HandshakeMessage, Error> {
+/// connection's [`Limits`](crate::config::Limits): hellos,
+/// EncryptedExtensions and Certificate in place, without copying their
+/// lists (see [`HandshakeMessageRef`]).
+pub fn parse<'a>(core: &Core, raw: &'a [u8]) -> Result<HandshakeMessageRef<'a>, Error> {
     let mut r = crate::codec::Reader::new(raw);
-    let msg = HandshakeMessage::read_limited(&mut r, &core.limits().list_limits())?;
+    let msg = HandshakeMessageRef::read_limited(&mut r, &core.limits().list_limits())?;
     r.expect_empty("handshake message")?;
     Ok(msg)
 }
@@ -178,7 +181,18 @@ pub fn certificate_verify_body(
 }
 
 /// The name of a message for errors.
-pub fn name(msg: &HandshakeMessage) -> &'static str {
+pub fn name(msg: &HandshakeMessageRef<'_>) -> &'static str {
+    match msg {
+        HandshakeMessageRef::ClientHello(_) => "ClientHello",
+        HandshakeMessageRef::ServerHello(sh) if sh.is_retry_request() => "HelloRetryRequest",
+        HandshakeMessageRef::ServerHello(_) => "ServerHello",
+        HandshakeMessageRef::EncryptedExtensions(_) => "EncryptedExtensions",
+        HandshakeMessageRef::Certificate(_) => "Certificate",
+        HandshakeMessageRef::Other(m) => owned_name(m),
+    }
+}
+
+fn owned_name(msg: &HandshakeMessage) -> &'static str {
     match msg {
         HandshakeMessage::ClientHello(_) => "ClientHello",
         HandshakeMessage::ServerHello(sh) if sh.is_retry_request() => "HelloRetryRequest",
@@ -197,7 +211,7 @@ pub fn name(msg: &HandshakeMessage) -> &'static str {
 }
 
 /// The error for a message that is not allowed now.
-pub fn unexpected(msg: &HandshakeMessage, expected: &'static str) -> Error {
+pub fn unexpected(msg: &HandshakeMessageRef<'_>, expected: &'static str) -> Error {
     PeerMisbehaved::UnexpectedMessage {
         got: name(msg),
         expected,
@@ -306,53 +320,57 @@ pub fn received_raw_public_key(entries: &[Vec<u8>]) -> Result<&[u8], Error> {
 
 /// Whether a list has a duplicate (n·log n).
 pub fn has_duplicates<T: Ord>(items: &[T]) -> bool {
-    has_duplicate_keys(items, |t| t)
+    has_duplicate_keys(items.iter())
 }
 
 /// Lists up to this long are searched in place (no allocation, at most
 /// this many comparisons per lookup); longer ones are sorted first.
 const SHORT_LIST: usize = 32;
 
-/// Whether two items of a list have the same `key`: a short list is
-/// compared pairwise in place, a longer one has its keys sorted and
-/// neighbours compared (n·log n, whatever the peer put in the list).
-pub fn has_duplicate_keys<'t, T, K: Ord>(items: &'t [T], key: impl Fn(&'t T) -> K) -> bool {
-    if items.len() <= SHORT_LIST {
-        return items.iter().enumerate().any(|(i, a)| {
-            let k = key(a);
-            items.iter().skip(i.saturating_add(1)).any(|b| key(b) == k)
-        });
+/// Whether two of `keys` are equal: a short list is compared pairwise in
+/// place, a longer one is collected, sorted and neighbours compared
+/// (n·log n, whatever the peer put in the list).
+pub fn has_duplicate_keys<K: Ord>(keys: impl Iterator<Item = K> + Clone) -> bool {
+    let n = keys.clone().count();
+    if n <= SHORT_LIST {
+        return keys
+            .clone()
+            .enumerate()
+            .any(|(i, a)| keys.clone().skip(i.saturating_add(1)).any(|b| b == a));
     }
-    let mut keys: Vec<K> = items.iter().map(key).collect();
-    keys.sort_unstable();
-    keys.windows(2).any(|w| matches!(w, [a, b] if a == b))
+    let mut sorted: Vec<K> = Vec::with_capacity(n);
+    sorted.extend(keys);
+    sorted.sort_unstable();
+    sorted.windows(2).any(|w| matches!(w, [a, b] if a == b))
 }
 
 /// A peer's list for membership tests that stay n·log n however long it
 /// is: a short list is searched in place, a longer one is copied, sorted
 /// once and binary-searched.
 pub enum SortedSet<'a, T: Ord> {
-    /// At most [`SHORT_LIST`] items, searched as they are.
-    Short(&'a [T]),
+    /// At most [`SHORT_LIST`] items, searched where they lie.
+    Short(Option<CodeList<'a, T>>),
     /// A sorted copy.
     Sorted(Vec<T>),
 }
 
-impl<'a, T: Ord + Copy> SortedSet<'a, T> {
-    /// The set of `items`.
-    pub fn new(items: &'a [T]) -> Self {
-        if items.len() <= SHORT_LIST {
-            return Self::Short(items);
+impl<'a, T: Ord + Copy + crate::codec::Codec<'a>> SortedSet<'a, T> {
+    /// The set of `items` (empty for `None`).
+    pub fn new(items: Option<CodeList<'a, T>>) -> Self {
+        match items {
+            Some(list) if list.len() > SHORT_LIST => {
+                let mut v = list.to_vec();
+                v.sort_unstable();
+                Self::Sorted(v)
+            }
+            short => Self::Short(short),
         }
-        let mut v = items.to_vec();
-        v.sort_unstable();
-        Self::Sorted(v)
     }
 
     /// Whether `item` is in the set.
     pub fn contains(&self, item: &T) -> bool {
         match self {
-            Self::Short(items) => items.contains(item),
+            Self::Short(list) => list.is_some_and(|l| l.contains(item)),
             Self::Sorted(v) => v.binary_search(item).is_ok(),
         }
     }
@@ -561,15 +579,21 @@ mod tests {
 
     #[test]
     fn duplicate_and_membership_checks_short_and_long() {
+        use crate::codec::{LengthPrefix, Reader};
+        use crate::msgs::enums::NamedGroup;
         for n in [3usize, 32, 33, 1000] {
             let v: Vec<u16> = (0..n as u16).rev().collect();
             assert!(!has_duplicates(&v), "{n}");
             let mut d = v.clone();
             d.push(1);
             assert!(has_duplicates(&d), "{n}");
-            let set = SortedSet::new(&v);
-            assert!(v.iter().all(|x| set.contains(x)), "{n}");
-            assert!(!set.contains(&(n as u16)), "{n}");
+            let groups: Vec<NamedGroup> = v.iter().map(|g| NamedGroup(*g)).collect();
+            let mut wire = Vec::new();
+            crate::codec::put_list(&mut wire, LengthPrefix::U16, &groups);
+            let list = CodeList::read(&mut Reader::new(&wire), LengthPrefix::U16, "groups", n);
+            let set = SortedSet::new(Some(list.unwrap()));
+            assert!(groups.iter().all(|x| set.contains(x)), "{n}");
+            assert!(!set.contains(&NamedGroup(n as u16)), "{n}");
         }
     }
 

@@ -7,7 +7,7 @@ use super::{Suite, Version};
 use crate::crypto::CryptoProvider;
 use crate::crypto::hash::{HashAlgorithm, Output};
 use crate::error::{Error, InvalidMessage};
-use crate::key_schedule::expand_label_hash_len;
+use crate::key_schedule::hkdf_expand_label_hash_len;
 
 /// The longest connection ID QUIC version 1 allows (RFC 9000 §17.2:
 /// "In QUIC version 1, this value MUST NOT exceed 20 bytes").
@@ -57,8 +57,18 @@ impl InitialSecrets {
         let sha256 = provider.hash(HashAlgorithm::Sha256);
         let labels = version.labels();
         Ok(Self {
-            client: expand_label_hash_len(sha256, initial.as_ref(), labels.client_initial, &[]),
-            server: expand_label_hash_len(sha256, initial.as_ref(), labels.server_initial, &[]),
+            client: hkdf_expand_label_hash_len(
+                sha256,
+                initial.as_ref(),
+                labels.client_initial,
+                &[],
+            ),
+            server: hkdf_expand_label_hash_len(
+                sha256,
+                initial.as_ref(),
+                labels.server_initial,
+                &[],
+            ),
         })
     }
 }
@@ -74,5 +84,5 @@ impl core::fmt::Debug for InitialSecrets {
 /// Only the packet key and IV follow it; the header protection key stays
 /// the one of the first 1-RTT secret (§5.4, §6.1).
 pub fn next_secret(suite: Suite, version: Version, secret: &[u8]) -> Output {
-    expand_label_hash_len(suite.hash, secret, version.labels().ku, &[])
+    hkdf_expand_label_hash_len(suite.hash, secret, version.labels().ku, &[])
 }

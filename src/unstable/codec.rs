@@ -339,6 +339,39 @@ impl<const N: usize> core::ops::Deref for StackBytes<N> {
     }
 }
 
+/// Bytes held inline when they fit in `N`, on the heap otherwise: for
+/// values that are nearly always short but have no small bound (a key
+/// share is 32 to 97 bytes with the elliptic curves, over a kilobyte with
+/// ML-KEM). Reads as its bytes.
+pub enum SmallBytes<const N: usize> {
+    /// At most `N` bytes.
+    Inline(StackBytes<N>),
+    /// More.
+    Heap(Vec<u8>),
+}
+
+impl<const N: usize> From<&[u8]> for SmallBytes<N> {
+    fn from(bytes: &[u8]) -> Self {
+        if bytes.len() <= N {
+            let mut inline = StackBytes::filled_with(0, 0);
+            inline.push(bytes);
+            Self::Inline(inline)
+        } else {
+            Self::Heap(bytes.to_vec())
+        }
+    }
+}
+
+impl<const N: usize> core::ops::Deref for SmallBytes<N> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Self::Inline(b) => b,
+            Self::Heap(v) => v,
+        }
+    }
+}
+
 /// A set for duplicate checks over lists that are nearly always short
 /// (extension types, OIDs): the first `N` values live on the stack, only
 /// a longer (typically hostile) list spills into a `BTreeSet`, which keeps

@@ -9,7 +9,7 @@ use alloc::string::String;
 use zeroize::Zeroizing;
 
 use crate::crypto::aead::NONCE_LEN;
-use crate::crypto::hash::{Hash, Output};
+use crate::crypto::hash::{Hash, HashAlgorithm, HmacKey, Output};
 use crate::crypto::suites::SuiteParams;
 use crate::error::Error;
 
@@ -38,6 +38,53 @@ fn hkdf_label_too_long() -> ! {
 /// and hash-sized contexts (ticket nonces are `<0..255>` on the wire);
 /// [`export`] checks its caller's label and length first.
 pub fn hkdf_expand_label(hash: Hash, secret: &[u8], label: &[u8], context: &[u8], out: &mut [u8]) {
+    if out.len() > hash.output_len() {
+        // Several output blocks: one key for all of them.
+        expand_label(&hash.hmac_key(secret), label, context, out);
+    } else {
+        expand_label(&Once { hash, secret }, label, context, out);
+    }
+}
+
+/// A secret that HKDF-Expand-Label expands (RFC 9846 §7.1).
+///
+/// Keying HMAC costs as much as a short MAC. A secret that derives
+/// several values — a stage secret its traffic secrets and the next
+/// salt, a traffic secret its key and IV — is keyed once ([`HmacKey`]);
+/// one that derives a single value goes to the provider's one-shot HMAC
+/// ([`Once`]), which keys it for that MAC.
+trait Prk {
+    fn hash(&self) -> Hash;
+    fn expand(&self, info: &[&[u8]], out: &mut [u8]);
+}
+
+/// A secret used for one expansion.
+struct Once<'a> {
+    hash: Hash,
+    secret: &'a [u8],
+}
+
+impl Prk for Once<'_> {
+    fn hash(&self) -> Hash {
+        self.hash
+    }
+    fn expand(&self, info: &[&[u8]], out: &mut [u8]) {
+        self.hash.hkdf_expand(self.secret, info, out);
+    }
+}
+
+impl Prk for HmacKey {
+    fn hash(&self) -> Hash {
+        HmacKey::hash(self)
+    }
+    fn expand(&self, info: &[&[u8]], out: &mut [u8]) {
+        self.hkdf_expand(info, out);
+    }
+}
+
+/// HKDF-Expand-Label(secret, label, context, out.len()); see
+/// [`hkdf_expand_label`] for the limits.
+fn expand_label(secret: &impl Prk, label: &[u8], context: &[u8], out: &mut [u8]) {
     // struct { uint16 length; opaque label<7..255>; opaque context<0..255>; } HkdfLabel;
     let (Ok(length), Ok(label_len), Ok(context_len)) = (
         u16::try_from(out.len()),
@@ -50,8 +97,7 @@ pub fn hkdf_expand_label(hash: Hash, secret: &[u8], label: &[u8], context: &[u8]
         // longer one is a bug in this crate, never peer input.
         hkdf_label_too_long()
     };
-    hash.hkdf_expand(
-        secret,
+    secret.expand(
         &[
             &length.to_be_bytes(),
             &[label_len],
@@ -64,28 +110,37 @@ pub fn hkdf_expand_label(hash: Hash, secret: &[u8], label: &[u8], context: &[u8]
     );
 }
 
-/// HKDF-Expand-Label with `Hash.length` bytes of output, as an [`Output`].
-pub(crate) fn expand_label_hash_len(
+/// HKDF-Expand-Label of `secret` with `Hash.length` bytes of output, for
+/// one derivation (QUIC's initial and key-update secrets).
+pub(crate) fn hkdf_expand_label_hash_len(
     hash: Hash,
     secret: &[u8],
     label: &[u8],
     context: &[u8],
 ) -> Output {
+    expand_label_hash_len(&Once { hash, secret }, label, context)
+}
+
+/// HKDF-Expand-Label with `Hash.length` bytes of output, as an [`Output`].
+fn expand_label_hash_len(secret: &impl Prk, label: &[u8], context: &[u8]) -> Output {
     let mut buf = Zeroizing::new([0u8; 48]);
-    let out = buf.get_mut(..hash.output_len()).unwrap_or_default();
-    hkdf_expand_label(hash, secret, label, context, out);
+    let out = buf
+        .get_mut(..secret.hash().output_len())
+        .unwrap_or_default();
+    expand_label(secret, label, context, out);
     Output::new(out)
 }
 
 /// Derive-Secret(secret, label, transcript_hash) (§7.1), where the caller
 /// passes the transcript hash already computed.
 pub fn derive_secret(hash: Hash, secret: &[u8], label: &[u8], transcript_hash: &[u8]) -> Output {
-    expand_label_hash_len(hash, secret, label, transcript_hash)
+    expand_label_hash_len(&Once { hash, secret }, label, transcript_hash)
 }
 
 /// Derive-Secret(secret, "derived", "") — the salt of the next extract.
-fn derived(hash: Hash, secret: &[u8]) -> Output {
-    derive_secret(hash, secret, b"derived", hash.hash(&[]).as_ref())
+fn derived(secret: &impl Prk) -> Output {
+    let hash = secret.hash();
+    expand_label_hash_len(secret, b"derived", empty_hash(hash))
 }
 
 /// `Hash.length` zeros: the IKM where RFC 9846 §7.1 writes "0".
@@ -93,6 +148,46 @@ fn zeros(hash: Hash) -> Output {
     let zeros = [0u8; 48];
     Output::new(zeros.get(..hash.output_len()).unwrap_or_default())
 }
+
+/// Hash("") — the context of every "derived" salt and of the binder key:
+/// a constant of the hash function.
+fn empty_hash(hash: Hash) -> &'static [u8] {
+    match hash.algorithm() {
+        HashAlgorithm::Sha256 => &EMPTY_256,
+        HashAlgorithm::Sha384 => &EMPTY_384,
+    }
+}
+
+/// The salt of the Handshake Secret in a handshake without a PSK:
+/// Derive-Secret(HKDF-Extract(0, 0), "derived", ""). Every input is a
+/// constant, so it is one too, of the hash function (RFC 8448 §3 shows
+/// the SHA-256 one): a full handshake does not spend four HMACs on it.
+/// Both are checked against the computation (tests below).
+fn no_psk_derived(hash: Hash) -> &'static [u8] {
+    match hash.algorithm() {
+        HashAlgorithm::Sha256 => &DERIVED_256,
+        HashAlgorithm::Sha384 => &DERIVED_384,
+    }
+}
+
+const DERIVED_256: [u8; 32] = [
+    0x6f, 0x26, 0x15, 0xa1, 0x08, 0xc7, 0x02, 0xc5, 0x67, 0x8f, 0x54, 0xfc, 0x9d, 0xba, 0xb6, 0x97,
+    0x16, 0xc0, 0x76, 0x18, 0x9c, 0x48, 0x25, 0x0c, 0xeb, 0xea, 0xc3, 0x57, 0x6c, 0x36, 0x11, 0xba,
+];
+const EMPTY_256: [u8; 32] = [
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+    0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+];
+const DERIVED_384: [u8; 48] = [
+    0x15, 0x91, 0xda, 0xc5, 0xcb, 0xbf, 0x03, 0x30, 0xa4, 0xa8, 0x4d, 0xe9, 0xc7, 0x53, 0x33, 0x0e,
+    0x92, 0xd0, 0x1f, 0x0a, 0x88, 0x21, 0x4b, 0x44, 0x64, 0x97, 0x2f, 0xd6, 0x68, 0x04, 0x9e, 0x93,
+    0xe5, 0x2f, 0x2b, 0x16, 0xfa, 0xd9, 0x22, 0xfd, 0xc0, 0x58, 0x44, 0x78, 0x42, 0x8f, 0x28, 0x2b,
+];
+const EMPTY_384: [u8; 48] = [
+    0x38, 0xb0, 0x60, 0xa7, 0x51, 0xac, 0x96, 0x38, 0x4c, 0xd9, 0x32, 0x7e, 0xb1, 0xb1, 0xe3, 0x6a,
+    0x21, 0xfd, 0xb7, 0x11, 0x14, 0xbe, 0x07, 0x43, 0x4c, 0x0c, 0xc7, 0xbf, 0x63, 0xf6, 0xe1, 0xda,
+    0x27, 0x4e, 0xde, 0xbf, 0xe7, 0x6f, 0x65, 0xfb, 0xd5, 0x1a, 0xd2, 0xf1, 0x48, 0x98, 0xb9, 0x5b,
+];
 
 /// A one-way fingerprint of an external PSK (its secret, hash and
 /// identity): Derive-Secret(Early Secret, "psk fingerprint",
@@ -111,23 +206,36 @@ pub fn external_psk_fingerprint(hash: Hash, psk: &[u8], identity: &[u8]) -> Outp
 }
 
 /// Stage 1: the early secret, from a PSK or from zeros.
+///
+/// An early secret derives one value in most handshakes (the binder key,
+/// or the next salt), so it is not keyed ahead (see `Prk`); without a PSK
+/// it is not even computed: all it gives then is a constant salt.
 pub struct EarlySchedule {
     hash: Hash,
-    secret: Output,
+    /// `None` without a PSK.
+    secret: Option<Output>,
 }
 
 impl EarlySchedule {
     /// Early Secret = HKDF-Extract(0, PSK or zeros).
     pub fn new(hash: Hash, psk: Option<&[u8]>) -> Self {
-        let zeros = zeros(hash);
-        let ikm = psk.unwrap_or(zeros.as_ref());
         // An empty salt is `Hash.length` zeros (RFC 5869 §2.2).
-        let secret = hash.hkdf_extract(&[], ikm);
+        let secret = psk.map(|psk| hash.hkdf_extract(&[], psk));
         Self { hash, secret }
     }
     /// The hash function of this schedule.
     pub fn hash(&self) -> Hash {
         self.hash
+    }
+    /// The early secret, to expand once.
+    fn secret(&self) -> (Hash, Output) {
+        let secret = match &self.secret {
+            Some(secret) => secret.clone(),
+            // Only reached by a caller that asks a PSK-less schedule for
+            // PSK values; HKDF-Extract(0, 0) is what RFC 9846 §7.1 says.
+            None => self.hash.hkdf_extract(&[], zeros(self.hash).as_ref()),
+        };
+        (self.hash, secret)
     }
     /// "ext binder" (external PSK) or "res binder" (resumption) key.
     pub fn binder_key(&self, external: bool) -> Output {
@@ -136,91 +244,93 @@ impl EarlySchedule {
         } else {
             b"res binder"
         };
-        derive_secret(
-            self.hash,
-            self.secret.as_ref(),
-            label,
-            self.hash.hash(&[]).as_ref(),
-        )
+        let (hash, secret) = self.secret();
+        derive_secret(hash, secret.as_ref(), label, empty_hash(hash))
     }
     /// client_early_traffic_secret over Hash(ClientHello).
     pub fn client_early_traffic_secret(&self, ch_hash: &[u8]) -> Output {
-        derive_secret(self.hash, self.secret.as_ref(), b"c e traffic", ch_hash)
+        let (hash, secret) = self.secret();
+        derive_secret(hash, secret.as_ref(), b"c e traffic", ch_hash)
     }
     /// early_exporter_master_secret over Hash(ClientHello).
     pub fn early_exporter_master_secret(&self, ch_hash: &[u8]) -> Output {
-        derive_secret(self.hash, self.secret.as_ref(), b"e exp master", ch_hash)
+        let (hash, secret) = self.secret();
+        derive_secret(hash, secret.as_ref(), b"e exp master", ch_hash)
     }
     /// Handshake Secret = HKDF-Extract(Derive-Secret(., "derived", ""),
     /// (EC)DHE shared secret, or zeros for psk_ke).
     pub fn into_handshake(self, shared_secret: Option<&[u8]>) -> HandshakeSchedule {
-        let salt = derived(self.hash, self.secret.as_ref());
-        let zeros = zeros(self.hash);
+        let hash = self.hash;
+        let salt = match &self.secret {
+            Some(secret) => derived(&Once {
+                hash,
+                secret: secret.as_ref(),
+            }),
+            None => Output::new(no_psk_derived(hash)),
+        };
+        let zeros = zeros(hash);
         let ikm = shared_secret.unwrap_or(zeros.as_ref());
+        let secret = hash.hkdf_extract(salt.as_ref(), ikm);
         HandshakeSchedule {
-            hash: self.hash,
-            secret: self.hash.hkdf_extract(salt.as_ref(), ikm),
+            secret: hash.hmac_key(secret.as_ref()),
         }
     }
 }
 
-/// Stage 2: the handshake secret.
+/// Stage 2: the handshake secret, keyed once for its three values.
 pub struct HandshakeSchedule {
-    hash: Hash,
-    secret: Output,
+    secret: HmacKey,
 }
 
 impl HandshakeSchedule {
     /// The hash function of this schedule.
     pub fn hash(&self) -> Hash {
-        self.hash
+        self.secret.hash()
     }
     /// client_handshake_traffic_secret over Hash(ClientHello..ServerHello).
     pub fn client_handshake_traffic_secret(&self, hash: &[u8]) -> Output {
-        derive_secret(self.hash, self.secret.as_ref(), b"c hs traffic", hash)
+        expand_label_hash_len(&self.secret, b"c hs traffic", hash)
     }
     /// server_handshake_traffic_secret over Hash(ClientHello..ServerHello).
     pub fn server_handshake_traffic_secret(&self, hash: &[u8]) -> Output {
-        derive_secret(self.hash, self.secret.as_ref(), b"s hs traffic", hash)
+        expand_label_hash_len(&self.secret, b"s hs traffic", hash)
     }
     /// Master Secret = HKDF-Extract(Derive-Secret(., "derived", ""), zeros).
     pub fn into_master(self) -> MasterSchedule {
-        let salt = derived(self.hash, self.secret.as_ref());
+        let hash = self.hash();
+        let salt = derived(&self.secret);
+        let master = hash.hkdf_extract(salt.as_ref(), zeros(hash).as_ref());
         MasterSchedule {
-            hash: self.hash,
-            secret: self
-                .hash
-                .hkdf_extract(salt.as_ref(), zeros(self.hash).as_ref()),
+            secret: hash.hmac_key(master.as_ref()),
         }
     }
 }
 
-/// Stage 3: the master secret.
+/// Stage 3: the master secret, keyed once for its four values.
 pub struct MasterSchedule {
-    hash: Hash,
-    secret: Output,
+    secret: HmacKey,
 }
 
 impl MasterSchedule {
     /// The hash function of this schedule.
     pub fn hash(&self) -> Hash {
-        self.hash
+        self.secret.hash()
     }
     /// client_application_traffic_secret_0 over Hash(ClientHello..server Finished).
     pub fn client_application_traffic_secret(&self, hash: &[u8]) -> Output {
-        derive_secret(self.hash, self.secret.as_ref(), b"c ap traffic", hash)
+        expand_label_hash_len(&self.secret, b"c ap traffic", hash)
     }
     /// server_application_traffic_secret_0 over Hash(ClientHello..server Finished).
     pub fn server_application_traffic_secret(&self, hash: &[u8]) -> Output {
-        derive_secret(self.hash, self.secret.as_ref(), b"s ap traffic", hash)
+        expand_label_hash_len(&self.secret, b"s ap traffic", hash)
     }
     /// exporter_master_secret over Hash(ClientHello..server Finished).
     pub fn exporter_master_secret(&self, hash: &[u8]) -> Output {
-        derive_secret(self.hash, self.secret.as_ref(), b"exp master", hash)
+        expand_label_hash_len(&self.secret, b"exp master", hash)
     }
     /// resumption_master_secret over Hash(ClientHello..client Finished).
     pub fn resumption_master_secret(&self, hash: &[u8]) -> Output {
-        derive_secret(self.hash, self.secret.as_ref(), b"res master", hash)
+        expand_label_hash_len(&self.secret, b"res master", hash)
     }
 }
 
@@ -229,7 +339,14 @@ impl MasterSchedule {
 /// Also the PSK binder (§4.3.11.2) with the binder key as `base_key`.
 /// Compare the result with the peer's value in constant time (`subtle`).
 pub fn finished_verify_data(hash: Hash, base_key: &[u8], transcript_hash: &[u8]) -> Output {
-    let finished_key = expand_label_hash_len(hash, base_key, b"finished", &[]);
+    let finished_key = expand_label_hash_len(
+        &Once {
+            hash,
+            secret: base_key,
+        },
+        b"finished",
+        &[],
+    );
     hash.hmac(finished_key.as_ref(), &[transcript_hash])
 }
 
@@ -252,23 +369,25 @@ impl core::ops::Deref for TrafficKey {
 }
 
 /// The write key and IV for a traffic secret (§7.3). Derived into stack
-/// buffers: keys are set up four times per handshake.
+/// buffers, from the secret keyed once for both: keys are set up four
+/// times per handshake.
 pub fn traffic_key_iv(suite: SuiteParams, secret: &[u8]) -> (TrafficKey, [u8; NONCE_LEN]) {
+    let secret = suite.hash.hmac_key(secret);
     let mut key = TrafficKey {
         buf: Zeroizing::new([0u8; MAX_AEAD_KEY_LEN]),
         len: suite.aead.key_len().min(MAX_AEAD_KEY_LEN),
     };
     if let Some(out) = key.buf.get_mut(..key.len) {
-        hkdf_expand_label(suite.hash, secret, b"key", &[], out);
+        expand_label(&secret, b"key", &[], out);
     }
     let mut iv = [0u8; NONCE_LEN];
-    hkdf_expand_label(suite.hash, secret, b"iv", &[], &mut iv);
+    expand_label(&secret, b"iv", &[], &mut iv);
     (key, iv)
 }
 
 /// application_traffic_secret_N+1 (§7.2).
 pub fn next_traffic_secret(hash: Hash, secret: &[u8]) -> Output {
-    expand_label_hash_len(hash, secret, b"traffic upd", &[])
+    expand_label_hash_len(&Once { hash, secret }, b"traffic upd", &[])
 }
 
 /// TLS-Exporter(label, context, out.len()) (§7.5) from an exporter master
@@ -296,7 +415,7 @@ pub fn export(
     }
     // HKDF-Expand-Label(Derive-Secret(Secret, label, ""), "exporter",
     //                   Hash(context_value), key_length)
-    let secret = derive_secret(hash, exporter_master, label, hash.hash(&[]).as_ref());
+    let secret = derive_secret(hash, exporter_master, label, empty_hash(hash));
     hkdf_expand_label(
         hash,
         secret.as_ref(),
@@ -313,7 +432,14 @@ pub fn export(
 /// `nonce` comes from a NewSessionTicket, whose `ticket_nonce<0..255>`
 /// cannot exceed what HkdfLabel holds.
 pub fn resumption_psk(hash: Hash, resumption_master: &[u8], nonce: &[u8]) -> Output {
-    expand_label_hash_len(hash, resumption_master, b"resumption", nonce)
+    expand_label_hash_len(
+        &Once {
+            hash,
+            secret: resumption_master,
+        },
+        b"resumption",
+        nonce,
+    )
 }
 
 /// Receives secrets in the NSS key log format (SSLKEYLOGFILE) so that
@@ -464,6 +590,56 @@ mod tests {
         assert!(export(h, &ems, b"EXPORTER-x", b"", &mut long).is_ok());
         // The context is hashed, so any length is fine.
         assert!(export(h, &ems, b"EXPORTER-x", &[1u8; 100_000], &mut out).is_ok());
+    }
+
+    /// Every built-in provider's hash functions.
+    fn hashes() -> alloc::vec::Vec<Hash> {
+        let mut providers = alloc::vec![crate::crypto::rustcrypto::provider()];
+        #[cfg(feature = "graviola")]
+        providers.extend(crate::crypto::graviola::provider());
+        providers
+            .into_iter()
+            .flat_map(|p| [p.hash(HashAlgorithm::Sha256), p.hash(HashAlgorithm::Sha384)])
+            .collect()
+    }
+
+    #[test]
+    fn constants_are_what_they_stand_for() {
+        for h in hashes() {
+            assert_eq!(empty_hash(h), h.hash(&[]).as_ref());
+            // Derive-Secret(HKDF-Extract(0, 0), "derived", ""), computed.
+            let early = h.hkdf_extract(&[], zeros(h).as_ref());
+            let want = derive_secret(h, early.as_ref(), b"derived", h.hash(&[]).as_ref());
+            assert_eq!(no_psk_derived(h), want.as_ref(), "{h:?}");
+            // A PSK-less schedule still answers PSK questions rightly.
+            let es = EarlySchedule::new(h, None);
+            assert_eq!(
+                es.binder_key(true).as_ref(),
+                EarlySchedule::new(h, Some(zeros(h).as_ref()))
+                    .binder_key(true)
+                    .as_ref()
+            );
+        }
+    }
+
+    #[test]
+    fn keyed_and_one_shot_expansions_agree() {
+        for h in hashes() {
+            let secret = h.hash(b"secret");
+            let keyed = h.hmac_key(secret.as_ref());
+            let once = Once {
+                hash: h,
+                secret: secret.as_ref(),
+            };
+            for len in [12, 16, 32, 48, 100] {
+                let (mut a, mut b, mut c) = ([0u8; 100], [0u8; 100], [0u8; 100]);
+                expand_label(&keyed, b"key", b"ctx", &mut a[..len]);
+                expand_label(&once, b"key", b"ctx", &mut b[..len]);
+                hkdf_expand_label(h, secret.as_ref(), b"key", b"ctx", &mut c[..len]);
+                assert_eq!(a, b, "{h:?} {len}");
+                assert_eq!(a, c, "{h:?} {len}");
+            }
+        }
     }
 
     #[test]

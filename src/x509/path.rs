@@ -359,7 +359,11 @@ impl<'a, 'n, 'p> Builder<'a, 'n, 'p> {
                 )),
             });
         }
-        if let Err(e) = sig::public_key(c.spki, self.policy.min_rsa_bits) {
+        if let Err(e) = sig::public_key(
+            c.spki,
+            self.policy.min_rsa_bits,
+            self.policy.provider.signatures,
+        ) {
             return Err(unsupported(alloc::format!("has a {e}")));
         }
         // §4.2.1.1: keyIdentifier required except in self-signed

@@ -240,10 +240,21 @@ fn key_ref(spki: &[u8], min_rsa_bits: usize) -> Result<PublicKeyRef<'_>, SigErro
 /// structure (see `key_ref`) and the arithmetic (the point is on its
 /// curve, the Ed25519 point decodes, the RSA key is usable), for a key
 /// no signature of the path exercises (the end entity's).
-pub fn public_key(spki: &[u8], min_rsa_bits: usize) -> Result<(), SigError> {
+pub fn public_key(
+    spki: &[u8],
+    min_rsa_bits: usize,
+    verifier: &dyn SignatureVerifier,
+) -> Result<(), SigError> {
     let key = key_ref(spki, min_rsa_bits)?;
-    crate::crypto::rustcrypto::sign::check_public_key(&key)
-        .map_err(|what| SigError::UnsupportedKey(String::from(what)))
+    if verifier.check_public_key(&key) {
+        return Ok(());
+    }
+    Err(SigError::UnsupportedKey(String::from(match key {
+        PublicKeyRef::EcdsaP256(_) => "invalid P-256 point",
+        PublicKeyRef::EcdsaP384(_) => "invalid P-384 point",
+        PublicKeyRef::Ed25519(_) => "invalid Ed25519 key",
+        PublicKeyRef::Rsa { .. } => "malformed RSA key",
+    })))
 }
 
 /// Verifies `signature` (the BIT STRING contents, without the unused-bits
@@ -280,4 +291,40 @@ pub fn verify_signed_data(
                 SigError::UnsupportedKey(String::from("key rejected by the provider"))
             }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::certgen::{KeyType, generate_key};
+    use crate::crypto::sign::SigningKey;
+
+    /// The end entity's key check refuses a point off its curve with
+    /// every provider, and takes the real one.
+    #[test]
+    fn an_off_curve_leaf_point_is_refused_by_every_provider() {
+        let mut providers = alloc::vec![crate::crypto::rustcrypto::provider()];
+        #[cfg(all(
+            feature = "graviola",
+            any(target_arch = "x86_64", target_arch = "aarch64")
+        ))]
+        providers.extend(crate::crypto::graviola::provider());
+        for kind in [KeyType::EcdsaP256, KeyType::EcdsaP384] {
+            let der = generate_key(kind, &crate::crypto::OsRandom).unwrap();
+            let spki = SigningKey::from_der(&der).unwrap().public_key_spki();
+            let mut bad = spki.clone();
+            *bad.last_mut().unwrap() ^= 1;
+            for p in &providers {
+                assert!(
+                    super::public_key(&spki, 2048, p.signatures).is_ok(),
+                    "{}",
+                    p.name
+                );
+                assert!(
+                    super::public_key(&bad, 2048, p.signatures).is_err(),
+                    "{}",
+                    p.name
+                );
+            }
+        }
+    }
 }

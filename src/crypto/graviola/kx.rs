@@ -20,7 +20,7 @@ use graviola::key_agreement::mlkem768::{Ciphertext, DecapKey, EncapKey, Message}
 use graviola::key_agreement::{p256, p384, x25519};
 use zeroize::Zeroizing;
 
-use crate::crypto::kx::{KeyExchange, KxGroup, SharedSecret};
+use crate::crypto::kx::{KeyExchange, KxGroup, ShareBytes, SharedSecret};
 use crate::crypto::{SecureRandom, random_array};
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::enums::NamedGroup;
@@ -46,7 +46,8 @@ fn invalid_share() -> Error {
 /// A client key pair, held inline by [`KeyExchange`]; graviola wipes the
 /// private halves on drop.
 pub(crate) struct Active {
-    public: Vec<u8>,
+    /// Inline for the elliptic curves (no allocation per handshake).
+    public: ShareBytes,
     secret: Secret,
 }
 
@@ -93,7 +94,7 @@ impl KxGroup for GvX25519 {
 
     fn start(&self, rng: &dyn SecureRandom) -> Result<KeyExchange, Error> {
         let sk = x25519_secret(rng)?;
-        let public = sk.public_key().as_bytes().to_vec();
+        let public = ShareBytes::from(&sk.public_key().as_bytes()[..]);
         Ok(KeyExchange::graviola(
             self.group(),
             Active {
@@ -115,6 +116,14 @@ impl KxGroup for GvX25519 {
         let public = sk.public_key().as_bytes().to_vec();
         Ok((public, x25519_agree(&sk, client_share)?))
     }
+
+    fn start_random_len(&self) -> Option<usize> {
+        Some(X25519_LEN)
+    }
+
+    fn exchange_random_len(&self) -> Option<usize> {
+        Some(X25519_LEN)
+    }
 }
 
 macro_rules! nist_group {
@@ -128,7 +137,7 @@ macro_rules! nist_group {
                 let sk = nist_secret(rng, |raw: &[u8; $len]| {
                     $curve::StaticPrivateKey::from_bytes(raw).ok()
                 })?;
-                let public = sk.public_key_uncompressed().to_vec();
+                let public = ShareBytes::from(&sk.public_key_uncompressed()[..]);
                 Ok(KeyExchange::graviola(
                     self.group(),
                     Active {
@@ -157,6 +166,15 @@ macro_rules! nist_group {
                     .and_then(|pk| sk.diffie_hellman(&pk))
                     .map_err(|_| invalid_share())?;
                 Ok((public, SharedSecret::from_parts(&[&secret.0])?))
+            }
+
+            // One scalar's bytes (another draw only for one out of range).
+            fn start_random_len(&self) -> Option<usize> {
+                Some($len)
+            }
+
+            fn exchange_random_len(&self) -> Option<usize> {
+                Some($len)
             }
         }
     };
@@ -189,7 +207,7 @@ impl KxGroup for GvX25519MlKem768 {
         Ok(KeyExchange::graviola(
             self.group(),
             Active {
-                public,
+                public: ShareBytes::Heap(public),
                 secret: Secret::Hybrid(HybridSecret { dk, x25519: x_sk }),
             },
         ))
@@ -220,6 +238,16 @@ impl KxGroup for GvX25519MlKem768 {
         public.extend_from_slice(ct.as_ref());
         public.extend_from_slice(&x_sk.public_key().as_bytes());
         Ok((public, SharedSecret::from_parts(&[k_mlkem.as_ref(), &k_x])?))
+    }
+
+    /// The ML-KEM seed (d || z, 64 bytes), then the X25519 scalar.
+    fn start_random_len(&self) -> Option<usize> {
+        Some(64 + X25519_LEN)
+    }
+
+    /// The ML-KEM message m (32 bytes), then the X25519 scalar.
+    fn exchange_random_len(&self) -> Option<usize> {
+        Some(32 + X25519_LEN)
     }
 }
 

@@ -75,8 +75,8 @@ mod consts {
     use crate::crypto::kx::KxGroup;
     use crate::crypto::suites::{SuiteParams, tls13_suites};
 
-    const SHA256: Hash = Hash::new(&hash::GvSha256);
-    const SHA384: Hash = Hash::new(&hash::GvSha384);
+    const SHA256: Hash = Hash::graviola(&hash::GvSha256);
+    const SHA384: Hash = Hash::graviola(&hash::GvSha384);
     const AES_128_GCM: Aead = Aead::new(&aead::GvAes128Gcm);
     const AES_256_GCM: Aead = Aead::new(&aead::GvAes256Gcm);
     const CHACHA20_POLY1305: Aead = Aead::new(&aead::GvChaCha20Poly1305);

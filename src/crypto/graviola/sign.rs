@@ -277,6 +277,29 @@ impl SignatureVerifier for GvVerifier {
             _ => Err(BadSignature),
         }
     }
+
+    /// The same verdicts as RustCrypto's check: EC points with graviola's
+    /// decoding (which verification repeats anyway), Ed25519 with dalek's;
+    /// RSA's structure was checked when `key` was made.
+    fn check_public_key(&self, key: &PublicKeyRef<'_>) -> bool {
+        match *key {
+            PublicKeyRef::EcdsaP256(point) => {
+                ecdsa::VerifyingKey::<P256>::from_x962_uncompressed(point).is_ok()
+            }
+            PublicKeyRef::EcdsaP384(point) => {
+                ecdsa::VerifyingKey::<P384>::from_x962_uncompressed(point).is_ok()
+            }
+            // dalek's decoding, as the default check: graviola's refuses
+            // a non-canonical encoding dalek takes, and the verdict on a
+            // certificate must not depend on the provider.
+            PublicKeyRef::Ed25519(_) => {
+                crate::crypto::rustcrypto::sign::check_public_key(key).is_ok()
+            }
+            PublicKeyRef::Rsa { pkcs1_der, .. } => {
+                crate::crypto::sign::rsa_modulus_bits(pkcs1_der).is_some()
+            }
+        }
+    }
 }
 
 /// ECDSA on curve `C` with hash `h` over `message`.

@@ -3,8 +3,18 @@
 //! schedule on drop).
 
 use aes_gcm::aead::array::Array;
-use aes_gcm::{AeadInOut, Aes128Gcm, Aes256Gcm, KeyInit};
+use aes_gcm::aead::consts::U12;
+use aes_gcm::aes::{Aes128Enc, Aes256Enc};
+use aes_gcm::{AeadInOut, AesGcm, KeyInit};
 use chacha20poly1305::ChaCha20Poly1305;
+
+/// AES-GCM over the encrypt-only AES: GCM runs AES forwards only (CTR
+/// mode and the GHASH key, NIST SP 800-38D), so the decryption round
+/// keys that `aes_gcm::Aes128Gcm` (over the full `Aes128`) derives at
+/// every key setup would never be used.
+type Aes128Gcm = AesGcm<Aes128Enc, U12>;
+/// See [`Aes128Gcm`].
+type Aes256Gcm = AesGcm<Aes256Enc, U12>;
 
 use crate::crypto::aead::{
     AeadAlgorithm, AeadCipher, AeadFactory, KeyedCipher, NONCE_LEN, TAG_LEN,
@@ -76,7 +86,6 @@ impl AeadCipher for Keyed {
     }
 }
 
-type U12 = aes_gcm::aead::consts::U12;
 type U16 = aes_gcm::aead::consts::U16;
 
 fn seal<C: AeadInOut<NonceSize = U12, TagSize = U16>>(

@@ -42,6 +42,15 @@ macro_rules! hash_function {
 hash_function!(RcSha256, Sha256, HashAlgorithm::Sha256);
 hash_function!(RcSha384, Sha384, HashAlgorithm::Sha384);
 
+// The states hold keyed HMAC chaining values (crypto::hash::HmacKey) and
+// must wipe themselves on drop: they do with the `zeroize` features of
+// sha2 and hmac (Cargo.toml). Fail the build if that ever stops holding.
+const _: fn() = || {
+    fn wipes_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+    wipes_on_drop::<Sha256>();
+    wipes_on_drop::<Sha384>();
+};
+
 /// A running hash, held inline by [`HashContext`].
 #[derive(Clone)]
 pub(crate) enum State {
@@ -67,6 +76,45 @@ impl HashState for State {
     fn fork(&self) -> Box<dyn HashState> {
         Box::new(self.clone())
     }
+}
+
+/// HMAC keyed once ([`crate::crypto::hash::HmacKey`]): the `hmac`
+/// crate's state after the padded key blocks, copied for each MAC. It
+/// wipes itself on drop (its sha2 cores and block buffer do, checked
+/// above).
+#[derive(Clone)]
+pub(crate) enum KeyedHmac {
+    Sha256(Hmac<Sha256>),
+    Sha384(Hmac<Sha384>),
+}
+
+impl KeyedHmac {
+    pub(crate) fn new(alg: HashAlgorithm, key: &[u8]) -> Self {
+        match alg {
+            HashAlgorithm::Sha256 => Self::Sha256(keyed(key)),
+            HashAlgorithm::Sha384 => Self::Sha384(keyed(key)),
+        }
+    }
+
+    /// HMAC over `head || parts... || tail`.
+    pub(crate) fn sign(&self, head: &[u8], parts: &[&[u8]], tail: &[u8]) -> Output {
+        match self {
+            Self::Sha256(m) => sign(m.clone(), head, parts, tail),
+            Self::Sha384(m) => sign(m.clone(), head, parts, tail),
+        }
+    }
+}
+
+fn sign<D: EagerHash>(mut mac: Hmac<D>, head: &[u8], parts: &[&[u8]], tail: &[u8]) -> Output
+where
+    Hmac<D>: Mac,
+{
+    Mac::update(&mut mac, head);
+    for part in parts {
+        Mac::update(&mut mac, part);
+    }
+    Mac::update(&mut mac, tail);
+    wipe_into_output(mac.finalize().into_bytes().as_mut_slice())
 }
 
 /// Copies a tag that may be a secret (HKDF output) into an [`Output`] and

@@ -16,7 +16,7 @@ use ml_kem::{Decapsulate, KeyExport};
 use p256::elliptic_curve::{self, PublicKey, SecretKey, sec1::ToSec1Point};
 use zeroize::Zeroizing;
 
-use crate::crypto::kx::{KeyExchange, KxGroup, SharedSecret};
+use crate::crypto::kx::{KeyExchange, KxGroup, ShareBytes, SharedSecret};
 use crate::crypto::{SecureRandom, random_array};
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::enums::NamedGroup;
@@ -46,7 +46,8 @@ fn invalid_share() -> Error {
 /// A client key pair, held inline by [`KeyExchange`]; the private halves
 /// zeroize themselves on drop.
 pub(crate) struct Active {
-    public: Vec<u8>,
+    /// Inline for the elliptic curves (no allocation per handshake).
+    public: ShareBytes,
     secret: Secret,
 }
 
@@ -84,7 +85,7 @@ impl KxGroup for RcX25519 {
         Ok(KeyExchange::rustcrypto(
             self.group(),
             Active {
-                public: pk.as_bytes().to_vec(),
+                public: ShareBytes::from(&pk.as_bytes()[..]),
                 secret: Secret::X25519(sk),
             },
         ))
@@ -102,6 +103,14 @@ impl KxGroup for RcX25519 {
         let public = x25519_dalek::PublicKey::from(&sk).as_bytes().to_vec();
         Ok((public, x25519_agree(&sk, client_share)?))
     }
+
+    fn start_random_len(&self) -> Option<usize> {
+        Some(X25519_LEN)
+    }
+
+    fn exchange_random_len(&self) -> Option<usize> {
+        Some(X25519_LEN)
+    }
 }
 
 macro_rules! nist_group {
@@ -113,7 +122,7 @@ macro_rules! nist_group {
 
             fn start(&self, rng: &dyn SecureRandom) -> Result<KeyExchange, Error> {
                 let sk = nist_secret::<$curve, $len>(rng)?;
-                let public = sk.public_key().to_sec1_point(false).as_bytes().to_vec();
+                let public = ShareBytes::from(sk.public_key().to_sec1_point(false).as_bytes());
                 Ok(KeyExchange::rustcrypto(
                     self.group(),
                     Active {
@@ -136,6 +145,15 @@ macro_rules! nist_group {
                 let sk = nist_secret::<$curve, $len>(rng)?;
                 let public = sk.public_key().to_sec1_point(false).as_bytes().to_vec();
                 Ok((public, nist_agree::<$curve>(&sk, client_share)?))
+            }
+
+            // One scalar's bytes (another draw only for one out of range).
+            fn start_random_len(&self) -> Option<usize> {
+                Some($len)
+            }
+
+            fn exchange_random_len(&self) -> Option<usize> {
+                Some($len)
             }
         }
     };
@@ -170,7 +188,7 @@ impl KxGroup for RcX25519MlKem768 {
         Ok(KeyExchange::rustcrypto(
             self.group(),
             Active {
-                public,
+                public: ShareBytes::Heap(public),
                 secret: Secret::Hybrid(HybridSecret {
                     dk: Box::new(dk),
                     x25519: x_sk,
@@ -208,6 +226,16 @@ impl KxGroup for RcX25519MlKem768 {
             public,
             SharedSecret::from_parts(&[k_mlkem.as_slice(), &k_x])?,
         ))
+    }
+
+    /// The ML-KEM seed (d || z, 64 bytes), then the X25519 scalar.
+    fn start_random_len(&self) -> Option<usize> {
+        Some(64 + X25519_LEN)
+    }
+
+    /// The ML-KEM message m (32 bytes), then the X25519 scalar.
+    fn exchange_random_len(&self) -> Option<usize> {
+        Some(32 + X25519_LEN)
     }
 }
 

@@ -18,9 +18,9 @@ use super::kx::KxGroup;
 use super::suites::{SuiteParams, tls13_suites};
 
 /// SHA-256.
-pub const SHA256: Hash = Hash::new(&hash::RcSha256);
+pub const SHA256: Hash = Hash::rustcrypto(&hash::RcSha256);
 /// SHA-384.
-pub const SHA384: Hash = Hash::new(&hash::RcSha384);
+pub const SHA384: Hash = Hash::rustcrypto(&hash::RcSha384);
 const AES_128_GCM: Aead = Aead::new(&aead::RcAes128Gcm);
 const AES_256_GCM: Aead = Aead::new(&aead::RcAes256Gcm);
 const CHACHA20_POLY1305: Aead = Aead::new(&aead::RcChaCha20Poly1305);

@@ -545,7 +545,14 @@ pub(crate) fn check_public_key(key: &PublicKeyRef<'_>) -> Result<(), &'static st
         PublicKeyRef::EcdsaP256(p) => p256::ecdsa::VerifyingKey::from_sec1_bytes(p).is_ok(),
         PublicKeyRef::EcdsaP384(p) => p384::ecdsa::VerifyingKey::from_sec1_bytes(p).is_ok(),
         PublicKeyRef::Ed25519(raw) => ed25519_dalek::VerifyingKey::from_bytes(raw).is_ok(),
-        PublicKeyRef::Rsa { pkcs1_der, .. } => rsa::PublicKey::from_pkcs1_der(pkcs1_der).is_ok(),
+        // `PublicKeyRef::Rsa` exists only after `sign::rsa_modulus_bits`
+        // accepted the key (odd modulus within the size bounds, odd
+        // exponent in 3..2^33): every check the arithmetic needs. Building
+        // the `rsa` crate's key here as well cost a Montgomery setup of the
+        // modulus, about 10 µs of each RSA handshake on the client.
+        PublicKeyRef::Rsa { pkcs1_der, .. } => {
+            crate::crypto::sign::rsa_modulus_bits(pkcs1_der).is_some()
+        }
     };
     if ok {
         return Ok(());

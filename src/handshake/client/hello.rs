@@ -1,107 +1,57 @@
 //! Building the ClientHello (RFC 9846 §4.2.2) and answering a
 //! HelloRetryRequest (§4.2.4).
 
+use super::offered::{EditedHello, OwnExtensions, sends_cert_types};
 use super::*;
+use crate::codec::{LengthPrefix, put_list, put_vec};
+use crate::msgs::extensions::with_prefix;
 
 impl ClientHs {
     /// Queues a ClientHello; returns whether it offers 0-RTT (`early`,
     /// unless its PSK had to be left out).
+    ///
+    /// The hello is encoded straight from the configuration. Only when a
+    /// client hello hook is set is it read back into a [`ClientHello`]
+    /// value for the hook to edit, and encoded again from that.
     pub(super) fn send_hello(
         &mut self,
         core: &mut Core,
-        shares: &[KeyExchange],
+        shares: &Shares,
         cookie: Option<&[u8]>,
         early: bool,
     ) -> Result<bool, Error> {
-        let c = &self.config;
-        // Room for every extension we may send: one allocation.
-        let mut exts = Vec::with_capacity(16);
-        if let Some(name) = server_name_dns(&self.session_key.server_name) {
-            exts.push(ClientExtension::ServerName(vec![(
-                ServerNameType::HOST_NAME,
-                name.as_bytes().to_vec(),
-            )]));
-        }
-        exts.push(ClientExtension::SupportedGroups(c.groups.clone()));
-        exts.push(ClientExtension::SignatureAlgorithms(
-            c.signature_schemes.clone(),
+        let c = self.config.clone();
+        let quic_params = core.quic.as_ref().map(|q| q.local_params.as_slice());
+        let mut raw = Vec::with_capacity(hello_capacity(
+            &c,
+            shares,
+            cookie,
+            self.psk.as_deref(),
+            quic_params,
         ));
-        if let Some(limit) = c.record_size_limit {
-            exts.push(ClientExtension::RecordSizeLimit(limit));
-        }
-        if !c.alpn_protocols.is_empty() {
-            exts.push(ClientExtension::Alpn(c.alpn_protocols.clone()));
-        }
-        // RFC 7250 §4.1: only X.509 is the same as not sending them.
-        if c.client_certificate_types != [CertificateType::X509] {
-            exts.push(ClientExtension::ClientCertificateType(
-                c.client_certificate_types.clone(),
-            ));
-        }
-        if c.server_certificate_types != [CertificateType::X509] {
-            exts.push(ClientExtension::ServerCertificateType(
-                c.server_certificate_types.clone(),
-            ));
-        }
-        exts.push(ClientExtension::SupportedVersions(vec![
-            ProtocolVersion::TLS1_3,
-        ]));
-        exts.push(ClientExtension::KeyShare(
-            shares
-                .iter()
-                .map(|k| KeyShareEntry {
-                    group: k.group(),
-                    payload: k.public_key().to_vec(),
-                })
-                .collect(),
-        ));
-        exts.push(ClientExtension::PskKeyExchangeModes(c.psk_modes.clone()));
-        if let Some(cookie) = cookie {
-            exts.push(ClientExtension::Cookie(cookie.to_vec()));
-        }
-        if c.client_cert_resolver.is_some() && !core.is_quic() {
-            // §4.3.6: we answer CertificateRequests after the handshake
-            // through the same resolver. Not over QUIC, which forbids
-            // post-handshake authentication (RFC 9001 §4.4).
-            exts.push(ClientExtension::PostHandshakeAuth);
-        }
-        if let Some(quic) = &core.quic {
-            // RFC 9001 §8.2: "Endpoints MUST send the
-            // quic_transport_parameters extension"; its content is QUIC's.
-            exts.push(ClientExtension::Unknown(UnknownExtension {
-                typ: ExtensionType::QUIC_TRANSPORT_PARAMETERS,
-                body: quic.local_params.clone(),
-            }));
-        }
+        let mut sent = OwnExtensions::default();
+        let ext_at = self.encode_hello_start(&mut raw, &mut sent, shares, cookie, quic_params);
         // RFC 9846 §4.3.11: the identity, its binder and everything else
         // must fit the extensions' 16-bit length (and the hello our own
         // limit). A ticket that does not is not offered: before anything
         // is sent that changes nothing; after a HelloRetryRequest the
         // server just sees no PSK.
-        // Measured only when something large may be added (the common
-        // full handshake pays nothing).
-        let rest = if self.psk.is_some() || cookie.is_some() {
-            encoded_len(&exts, self.session_id.len(), c.suites.len())
-        } else {
-            HelloLen {
-                extensions: 0,
-                fixed: 0,
-            }
-        };
+        let extensions = raw.len().saturating_sub(ext_at).saturating_sub(2);
+        let fixed = ext_at.saturating_add(2);
         if let Some(p) = &self.psk {
-            let with_psk = rest
-                .extensions
+            // pre_shared_key and early_data, with one identity and binder.
+            let with_psk = extensions
                 .saturating_add(p.identity.len())
                 .saturating_add(2 + 2 + 4 + 2 + 1 + 4 + 4)
                 .saturating_add(p.hash.output_len());
-            let whole = rest.fixed.saturating_add(with_psk);
+            let whole = fixed.saturating_add(with_psk);
             if with_psk > 0xffff || whole > c.limits.max_handshake_message {
                 crate::log::debug!("client: the PSK does not fit the ClientHello; not offered");
                 self.psk = None;
             }
         }
-        let early = early && self.psk.is_some();
-        if rest.extensions > 0xffff {
+        let mut early = early && self.psk.is_some();
+        if extensions > 0xffff {
             // Only a huge cookie (or configuration) gets here.
             return Err(match cookie {
                 Some(_) => PeerMisbehaved::IllegalHelloRetryRequest(
@@ -112,93 +62,209 @@ impl ClientHs {
             });
         }
         if early {
-            exts.push(ClientExtension::EarlyData);
+            put_extension(&mut raw, &mut sent, ExtensionType::EARLY_DATA, |_| {});
         }
         if let Some(p) = &self.psk {
             // §4.3.11: last; the binder is filled in below.
-            exts.push(ClientExtension::PreSharedKey(OfferedPsks {
-                identities: vec![PskIdentity {
-                    identity: p.identity.clone(),
-                    obfuscated_ticket_age: p.obfuscated_age,
-                }],
-                binders: vec![vec![0; p.hash.output_len()]],
-            }));
+            let binder_len = p.hash.output_len();
+            put_extension(&mut raw, &mut sent, ExtensionType::PRE_SHARED_KEY, |out| {
+                with_prefix(out, LengthPrefix::U16, |out| {
+                    put_vec(out, LengthPrefix::U16, &p.identity);
+                    out.extend_from_slice(&p.obfuscated_age.to_be_bytes());
+                });
+                with_prefix(out, LengthPrefix::U16, |out| {
+                    out.push(binder_len as u8);
+                    out.resize(out.len().saturating_add(binder_len), 0);
+                });
+            });
         }
-        let mut hello = ClientHello {
-            legacy_version: ProtocolVersion::TLS1_2,
-            random: self.random,
-            // Moves back into self.session_id once encoded, hook edits included.
-            legacy_session_id: core::mem::take(&mut self.session_id),
-            cipher_suites: c.suites.iter().map(|s| s.suite).collect(),
-            legacy_compression_methods: vec![0],
-            extensions: exts,
-        };
-        if let Some(hook) = &c.client_hello_hook {
-            hook(&mut hello);
-        }
-        if let Some(p) = &self.psk {
-            // §4.3.11.2: the binder covers the ClientHello up to the binders
-            // (after any HelloRetryRequest exchange), as finally encoded.
-            if let Some(trunc) = hello.encoding_for_binders() {
-                let th = self
-                    .transcript
-                    .hash_with(p.hash, &trunc)
-                    .ok_or(Error::Internal("binder transcript hash"))?;
-                let binder = common::psk_binder(p.hash, &p.secret, p.external, th.as_ref());
-                if let Some(ClientExtension::PreSharedKey(offer)) = hello.extensions.last_mut()
-                    && let Some(b) = offer.binders.first_mut()
-                {
-                    *b = binder.as_ref().to_vec();
+        patch_len(&mut raw, ext_at, 2);
+        patch_len(&mut raw, 1, 3);
+
+        self.offered = match &c.client_hello_hook {
+            None => {
+                if let Some(p) = &self.psk {
+                    // §4.3.11.2: the binder covers the hello up to the
+                    // binders list, which ends it (one binder).
+                    let binder_len = p.hash.output_len();
+                    let binders = binder_len.saturating_add(3);
+                    let th = raw
+                        .len()
+                        .checked_sub(binders)
+                        .and_then(|n| raw.get(..n))
+                        .and_then(|trunc| self.transcript.hash_with(p.hash, trunc))
+                        .ok_or(Error::Internal("binder transcript hash"))?;
+                    let binder = common::psk_binder(p.hash, &p.secret, p.external, th.as_ref());
+                    let at = raw.len().saturating_sub(binder_len);
+                    if let Some(b) = raw.get_mut(at..) {
+                        b.copy_from_slice(binder.as_ref());
+                    }
                 }
+                Offered::Config(sent)
             }
-        }
-        // Remember what was actually offered, hook edits included.
-        self.random = hello.random;
-        core.client_random = hello.random;
-        let mut raw = Vec::with_capacity(hello_capacity(&hello));
-        hello.encode_message(&mut raw);
+            Some(hook) => {
+                let mut hello = match HandshakeMessage::read_exact(&raw, "ClientHello")? {
+                    HandshakeMessage::ClientHello(h) => h,
+                    _ => return Err(Error::Internal("our ClientHello reads as another message")),
+                };
+                hook(&mut hello);
+                // §4.2.2: legacy_session_id<0..32>. A longer one could not
+                // be remembered (nor echoed by a server that checks it).
+                if hello.legacy_session_id.len() > 32 {
+                    return Err(Error::BadConfig(
+                        "the client hello hook made legacy_session_id longer than 32 bytes".into(),
+                    ));
+                }
+                // A PSK (or 0-RTT) the hook took out is not offered: the
+                // server cannot select it, nor is early data sent.
+                if hello.find(ExtensionType::PRE_SHARED_KEY).is_none() {
+                    self.psk = None;
+                }
+                early =
+                    early && self.psk.is_some() && hello.find(ExtensionType::EARLY_DATA).is_some();
+                if let Some(p) = &self.psk {
+                    // §4.3.11.2: over the hello as finally encoded.
+                    if let Some(trunc) = hello.encoding_for_binders() {
+                        let th = self
+                            .transcript
+                            .hash_with(p.hash, &trunc)
+                            .ok_or(Error::Internal("binder transcript hash"))?;
+                        let binder = common::psk_binder(p.hash, &p.secret, p.external, th.as_ref());
+                        if let Some(ClientExtension::PreSharedKey(offer)) =
+                            hello.extensions.last_mut()
+                            && let Some(b) = offer.binders.first_mut()
+                        {
+                            *b = binder.as_ref().to_vec();
+                        }
+                    }
+                }
+                // Remember what was actually offered, hook edits included.
+                self.random = hello.random;
+                self.session_id = StackBytes::filled_with(0, 0);
+                self.session_id.push(&hello.legacy_session_id);
+                raw.clear();
+                hello.encode_message(&mut raw);
+                Offered::Edited(Box::new(EditedHello::from_hello(hello)))
+            }
+        };
+        core.client_random = self.random;
         core.queue_handshake(&raw);
         self.transcript.add_owned(raw);
-        // The hello is no longer needed: its lists move into `offered`.
-        let ClientHello {
-            legacy_session_id,
-            cipher_suites,
-            extensions,
-            ..
-        } = hello;
-        self.session_id = legacy_session_id;
-        let mut offered = Offered {
-            suites: cipher_suites,
-            extensions: extensions.iter().map(|e| e.typ()).collect(),
-            ..Offered::default()
-        };
-        for e in extensions {
-            match e {
-                ClientExtension::SupportedGroups(g) => offered.groups = g,
-                ClientExtension::SignatureAlgorithms(s) => offered.schemes = s,
-                ClientExtension::Alpn(a) => offered.alpn = a,
-                ClientExtension::RecordSizeLimit(l) => offered.record_size_limit = Some(l),
-                ClientExtension::ServerCertificateType(t) => {
-                    offered.server_cert_types = Some(t);
-                }
-                ClientExtension::ClientCertificateType(t) => {
-                    offered.client_cert_types = Some(t);
-                }
-                _ => {}
-            }
-        }
-        self.offered = offered;
         Ok(early)
     }
 
-    pub(super) fn check_common_hello(&self, sh: &ServerHello) -> Result<SuiteParams, Error> {
+    /// Appends a ClientHello (§4.2.2) up to and including every extension
+    /// but early_data and pre_shared_key, in the order RFC 8446 and our
+    /// replays of RFC 8448 use; its two lengths are patched once it is
+    /// whole. Returns where the extensions' length goes.
+    fn encode_hello_start(
+        &self,
+        out: &mut Vec<u8>,
+        sent: &mut OwnExtensions,
+        shares: &Shares,
+        cookie: Option<&[u8]>,
+        quic_params: Option<&[u8]>,
+    ) -> usize {
+        use ExtensionType as T;
+        use LengthPrefix::{U8, U16};
+        let c = &self.config;
+        HandshakeType::CLIENT_HELLO.encode(out);
+        out.extend_from_slice(&[0; 3]);
+        ProtocolVersion::TLS1_2.encode(out);
+        out.extend_from_slice(&self.random);
+        put_vec(out, U8, &self.session_id);
+        with_prefix(out, U16, |out| {
+            for s in &c.suites {
+                s.suite.encode(out);
+            }
+        });
+        // legacy_compression_methods: null only.
+        put_vec(out, U8, &[0]);
+        let ext_at = out.len();
+        out.extend_from_slice(&[0; 2]);
+        if let Some(name) = server_name_dns(&self.session_key.server_name) {
+            put_extension(out, sent, T::SERVER_NAME, |out| {
+                with_prefix(out, U16, |out| {
+                    ServerNameType::HOST_NAME.encode(out);
+                    put_vec(out, U16, name.as_bytes());
+                });
+            });
+        }
+        put_extension(out, sent, T::SUPPORTED_GROUPS, |out| {
+            put_list(out, U16, &c.groups);
+        });
+        put_extension(out, sent, T::SIGNATURE_ALGORITHMS, |out| {
+            put_list(out, U16, &c.signature_schemes);
+        });
+        if let Some(limit) = c.record_size_limit {
+            put_extension(out, sent, T::RECORD_SIZE_LIMIT, |out| limit.encode(out));
+        }
+        if !c.alpn_protocols.is_empty() {
+            put_extension(
+                out,
+                sent,
+                T::APPLICATION_LAYER_PROTOCOL_NEGOTIATION,
+                |out| {
+                    with_prefix(out, U16, |out| {
+                        for p in &c.alpn_protocols {
+                            put_vec(out, U8, p);
+                        }
+                    });
+                },
+            );
+        }
+        // RFC 7250 §4.1: only X.509 is the same as not sending them.
+        if sends_cert_types(&c.client_certificate_types) {
+            put_extension(out, sent, T::CLIENT_CERTIFICATE_TYPE, |out| {
+                put_list(out, U8, &c.client_certificate_types);
+            });
+        }
+        if sends_cert_types(&c.server_certificate_types) {
+            put_extension(out, sent, T::SERVER_CERTIFICATE_TYPE, |out| {
+                put_list(out, U8, &c.server_certificate_types);
+            });
+        }
+        put_extension(out, sent, T::SUPPORTED_VERSIONS, |out| {
+            put_list(out, U8, &[ProtocolVersion::TLS1_3]);
+        });
+        put_extension(out, sent, T::KEY_SHARE, |out| {
+            with_prefix(out, U16, |out| {
+                for k in shares.iter() {
+                    k.group().encode(out);
+                    put_vec(out, U16, k.public_key());
+                }
+            });
+        });
+        put_extension(out, sent, T::PSK_KEY_EXCHANGE_MODES, |out| {
+            put_list(out, U8, &c.psk_modes);
+        });
+        if let Some(cookie) = cookie {
+            put_extension(out, sent, T::COOKIE, |out| put_vec(out, U16, cookie));
+        }
+        if c.client_cert_resolver.is_some() && quic_params.is_none() {
+            // §4.3.6: we answer CertificateRequests after the handshake
+            // through the same resolver. Not over QUIC, which forbids
+            // post-handshake authentication (RFC 9001 §4.4).
+            put_extension(out, sent, T::POST_HANDSHAKE_AUTH, |_| {});
+        }
+        if let Some(params) = quic_params {
+            // RFC 9001 §8.2: "Endpoints MUST send the
+            // quic_transport_parameters extension"; its content is QUIC's.
+            put_extension(out, sent, T::QUIC_TRANSPORT_PARAMETERS, |out| {
+                out.extend_from_slice(params)
+            });
+        }
+        ext_at
+    }
+
+    pub(super) fn check_common_hello(&self, sh: &ServerHelloRef<'_>) -> Result<SuiteParams, Error> {
         // §4.2.3: sentinels mean someone forced an older version.
         if sh.random.ends_with(&DOWNGRADE_TLS12) || sh.random.ends_with(&DOWNGRADE_TLS11) {
             return Err(PeerMisbehaved::DowngradeDetected.into());
         }
-        match sh.find(ExtensionType::SUPPORTED_VERSIONS) {
+        match sh.extensions.find(ExtensionType::SUPPORTED_VERSIONS) {
             None => return Err(PeerIncompatible::NoTls13.into()),
-            Some(ServerExtension::SupportedVersions(v)) if *v == ProtocolVersion::TLS1_3 => {}
+            Some(ServerExtensionRef::SupportedVersions(v)) if v == ProtocolVersion::TLS1_3 => {}
             // §4.3.1: a version we did not offer.
             Some(_) => {
                 return Err(PeerMisbehaved::SelectedUnofferedParameter("protocol version").into());
@@ -211,7 +277,7 @@ impl ClientHs {
         if sh.legacy_version != ProtocolVersion::TLS1_2 {
             return Err(PeerMisbehaved::IllegalLegacyVersion("ServerHello.legacy_version").into());
         }
-        if sh.legacy_session_id_echo != self.session_id {
+        if sh.legacy_session_id_echo != &*self.session_id {
             return Err(PeerMisbehaved::IllegalParameter("legacy_session_id_echo").into());
         }
         if sh.legacy_compression_method != 0 {
@@ -221,7 +287,7 @@ impl ClientHs {
             .config
             .provider
             .suite(sh.cipher_suite)
-            .filter(|s| self.offered.suites.contains(&s.suite) && self.config.suites.contains(s))
+            .filter(|s| self.offered.suite(&self.config, s.suite) && self.config.suites.contains(s))
             .ok_or(PeerMisbehaved::SelectedUnofferedParameter("cipher suite"))?;
         Ok(suite)
     }
@@ -229,9 +295,9 @@ impl ClientHs {
     pub(super) fn retry_request(
         &mut self,
         core: &mut Core,
-        shares: Vec<KeyExchange>,
+        shares: Shares,
         retry: Option<Retry>,
-        hrr: ServerHello,
+        hrr: ServerHelloRef<'_>,
         raw: &[u8],
     ) -> Result<(), Error> {
         if retry.is_some() {
@@ -240,11 +306,11 @@ impl ClientHs {
         let suite = self.check_common_hello(&hrr)?;
         let mut group = None;
         let mut cookie = None;
-        for e in &hrr.extensions {
+        for e in hrr.extensions.iter() {
             match e {
-                ServerExtension::KeyShareRetry(g) => group = Some(*g),
-                ServerExtension::Cookie(c) => cookie = Some(c.clone()),
-                ServerExtension::SupportedVersions(_) => {}
+                ServerExtensionRef::KeyShareRetry(g) => group = Some(g),
+                ServerExtensionRef::Cookie(c) => cookie = Some(c),
+                ServerExtensionRef::SupportedVersions(_) => {}
                 other => {
                     return Err(common::foreign_extension(
                         other.typ(),
@@ -256,13 +322,18 @@ impl ClientHs {
         }
         if let Some(g) = group {
             // §4.3.8: offered, and not one we already sent a share for.
-            if !self.offered.groups.contains(&g) || self.config.provider.group(g).is_none() {
+            if !self.offered.groups(&self.config).contains(&g)
+                || self.config.provider.group(g).is_none()
+            {
                 return Err(PeerMisbehaved::IllegalHelloRetryRequest(
                     "selected a group that was not offered",
                 )
                 .into());
             }
-            if shares.iter().any(|k| k.group() == g) {
+            if shares
+                .iter()
+                .any(|k| k.group() == g && self.offered.key_share(g))
+            {
                 return Err(PeerMisbehaved::IllegalHelloRetryRequest(
                     "selected a group we already sent a share for",
                 )
@@ -289,7 +360,7 @@ impl ClientHs {
         self.transcript.start_hash_after_retry(suite.hash);
         self.transcript.add(raw);
         let shares = match group {
-            Some(g) => vec![super::start_kx(&self.config, g, self.config.rng.as_ref())?],
+            Some(g) => Shares::one(super::start_kx(&self.config, g, self.config.rng.as_ref())?),
             None => shares,
         };
         if self.middlebox_compat(core) && !self.sent_ccs {
@@ -297,7 +368,7 @@ impl ClientHs {
             core.write_ccs();
             self.sent_ccs = true;
         }
-        self.send_hello(core, &shares, cookie.as_deref(), false)?;
+        self.send_hello(core, &shares, cookie, false)?;
         self.state = St::ExpectServerHello {
             shares,
             retry: Some(Retry {
@@ -309,54 +380,63 @@ impl ClientHs {
     }
 }
 
-/// The encoded sizes of a ClientHello's parts.
-struct HelloLen {
-    /// The extensions block's content.
-    extensions: usize,
-    /// Everything else: message header, version, random, session id,
-    /// suites, compression, the extensions' length prefix.
-    fixed: usize,
+/// Appends one extension: its type, then the body `body` writes, with its
+/// u16 length; and records that it was sent.
+fn put_extension(
+    out: &mut Vec<u8>,
+    sent: &mut OwnExtensions,
+    typ: ExtensionType,
+    body: impl FnOnce(&mut Vec<u8>),
+) {
+    crate::msgs::extensions::put_extension(out, typ, body);
+    sent.push(typ);
 }
 
-fn encoded_len(exts: &[ClientExtension], session_id: usize, suites: usize) -> HelloLen {
-    let mut scratch = Vec::with_capacity(4096);
-    let extensions = exts.iter().fold(0usize, |n, e| {
-        scratch.clear();
-        e.encode(&mut scratch);
-        n.saturating_add(scratch.len())
-    });
-    let fixed = (4usize + 2 + 32 + 1 + 2 + 2 + 2)
-        .saturating_add(session_id)
-        .saturating_add(suites.saturating_mul(2));
-    HelloLen { extensions, fixed }
+/// Writes the length of what follows a `width`-byte length field at `at`
+/// into it (the hello's u24 message length, its u16 extensions length):
+/// the callers' bounds keep it within the field.
+fn patch_len(out: &mut [u8], at: usize, width: usize) {
+    let len = out.len().saturating_sub(at).saturating_sub(width) as u32;
+    let bytes = len.to_be_bytes();
+    if let (Some(dst), Some(src)) = (
+        out.get_mut(at..at.saturating_add(width)),
+        bytes.get(4usize.saturating_sub(width)..),
+    ) {
+        dst.copy_from_slice(src);
+    }
 }
 
 /// A ClientHello's encoded size, near enough that encoding it takes one
 /// allocation: the fixed part and the variable-length fields that can be
-/// large (key shares, PSK identities and binders, cookie, ALPN names).
-fn hello_capacity(hello: &ClientHello) -> usize {
-    let variable = hello.extensions.iter().fold(0usize, |n, e| {
-        n.saturating_add(match e {
-            ClientExtension::KeyShare(ks) => ks.iter().fold(0usize, |n, k| {
-                n.saturating_add(k.payload.len()).saturating_add(4)
-            }),
-            ClientExtension::PreSharedKey(p) => p
-                .identities
-                .iter()
-                .map(|i| i.identity.len().saturating_add(6))
-                .chain(p.binders.iter().map(|b| b.len().saturating_add(1)))
-                .fold(0usize, usize::saturating_add),
-            ClientExtension::Cookie(c) => c.len(),
-            ClientExtension::Alpn(a) => a
-                .iter()
-                .fold(0usize, |n, p| n.saturating_add(p.len()).saturating_add(1)),
-            _ => 0,
-        })
-    });
-    // Header, version, random, session id, suites, compression and the
-    // small extensions of a typical configuration.
+/// large (key shares, the PSK identity and binder, cookie, ALPN names).
+fn hello_capacity(
+    c: &ClientConfig,
+    shares: &Shares,
+    cookie: Option<&[u8]>,
+    psk: Option<&PskOffer>,
+    quic_params: Option<&[u8]>,
+) -> usize {
+    // Header, version, random, session id, compression and the small
+    // extensions of a typical configuration.
     const FIXED: usize = 384;
+    let shares = shares.iter().fold(0usize, |n, k| {
+        n.saturating_add(k.public_key().len()).saturating_add(4)
+    });
+    let psk = psk.map_or(0, |p| {
+        p.identity
+            .len()
+            .saturating_add(p.hash.output_len())
+            .saturating_add(32)
+    });
+    let alpn = c
+        .alpn_protocols
+        .iter()
+        .fold(0usize, |n, p| n.saturating_add(p.len()).saturating_add(1));
     FIXED
-        .saturating_add(variable)
-        .saturating_add(hello.cipher_suites.len().saturating_mul(2))
+        .saturating_add(shares)
+        .saturating_add(psk)
+        .saturating_add(cookie.map_or(0, <[u8]>::len))
+        .saturating_add(alpn)
+        .saturating_add(c.suites.len().saturating_mul(2))
+        .saturating_add(quic_params.map_or(0, |p| p.len().saturating_add(4)))
 }

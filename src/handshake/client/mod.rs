@@ -10,11 +10,10 @@
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
-use alloc::vec;
 use alloc::vec::Vec;
 use core::mem;
 
-use crate::codec::Codec;
+use crate::codec::{Codec, StackBytes};
 use crate::config::ClientConfig;
 use crate::conn::core::Core;
 use crate::conn::events::{Event, SignRequest, VerifyRequest};
@@ -22,8 +21,11 @@ use crate::crypto::hash::{Hash, Output};
 use crate::crypto::kx::KeyExchange;
 use crate::crypto::sign::VerifyError;
 use crate::crypto::suites::SuiteParams;
+use crate::crypto::{Prefetched, SecureRandom};
 use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule};
+use crate::msgs::borrowed::HandshakeMessageRef::{self, Other};
+use crate::msgs::borrowed::*;
 use crate::msgs::enums::*;
 use crate::msgs::handshake::*;
 use crate::quic::Level;
@@ -33,10 +35,12 @@ use zeroize::Zeroizing;
 
 mod auth;
 mod hello;
+mod offered;
 mod resumption;
 mod server_flight;
 
 use self::auth::check_certificate_request;
+use self::offered::Offered;
 use self::resumption::{check_ticket_extensions, choose_psk};
 
 use super::State;
@@ -50,7 +54,9 @@ pub struct ClientHs {
     transcript: Transcript,
     state: St,
     random: [u8; 32],
-    session_id: Vec<u8>,
+    /// Our legacy_session_id: 32 random bytes in middlebox compatibility
+    /// mode (§4.1.2, Appendix E.4), else empty.
+    session_id: StackBytes<32>,
     offered: Offered,
     sent_ccs: bool,
     /// RFC 7250: what the server's Certificate carries (from EE).
@@ -109,20 +115,6 @@ struct Early {
     alpn: Option<Vec<u8>>,
 }
 
-/// What the last ClientHello offered (after the hook ran).
-#[derive(Default)]
-struct Offered {
-    suites: Vec<CipherSuite>,
-    groups: Vec<NamedGroup>,
-    schemes: Vec<SignatureScheme>,
-    alpn: Vec<Vec<u8>>,
-    extensions: Vec<ExtensionType>,
-    record_size_limit: Option<u16>,
-    /// RFC 7250 offers; `None` when the extension was not sent (X.509).
-    server_cert_types: Option<Vec<CertificateType>>,
-    client_cert_types: Option<Vec<CertificateType>>,
-}
-
 struct Retry {
     suite: CipherSuite,
     group: Option<NamedGroup>,
@@ -166,7 +158,7 @@ struct PendingSign {
 
 enum St {
     ExpectServerHello {
-        shares: Vec<KeyExchange>,
+        shares: Shares,
         retry: Option<Retry>,
     },
     ExpectEncryptedExtensions(Hs),
@@ -200,28 +192,42 @@ pub fn start(
     core.negotiated.server_name = server_name_dns(&server_name).map(Into::into);
     core.quic = quic;
 
-    // Random draws in the documented order (config module docs).
-    let rng = config.rng.as_ref();
-    let mut random = [0u8; 32];
-    rng.fill(&mut random)?;
-    let mut session_id = Vec::new();
+    // Random draws in the documented order (config module docs), fetched
+    // from the source in one call where the groups say how many they take.
     // RFC 9001 §8.4: "A client MUST NOT request the use of the TLS 1.3
     // compatibility mode" over QUIC: an empty legacy_session_id.
-    if config.middlebox_compat && !core.is_quic() {
-        session_id = vec![0u8; 32];
-        rng.fill(&mut session_id)?;
-    }
+    let compat = config.middlebox_compat && !core.is_quic();
     let first = *config
         .groups
         .first()
         .ok_or_else(|| Error::BadConfig("no groups".into()))?;
-    let mut shares = vec![start_kx(&config, first, rng)?];
-    if first == NamedGroup::X25519MLKEM768
+    let second = (first == NamedGroup::X25519MLKEM768
         && config.hybrid_x25519_share
-        && config.groups.contains(&NamedGroup::X25519)
-    {
-        shares.push(start_kx(&config, NamedGroup::X25519, rng)?);
+        && config.groups.contains(&NamedGroup::X25519))
+    .then_some(NamedGroup::X25519);
+    let random_len = |g: NamedGroup| config.provider.group(g)?.start_random_len();
+    let rng = Prefetched::new(
+        config.rng.as_ref(),
+        &[
+            Some(32),
+            Some(if compat { 32 } else { 0 }),
+            random_len(first),
+            second.map_or(Some(0), random_len),
+        ],
+    )?;
+    let mut random = [0u8; 32];
+    rng.fill(&mut random)?;
+    let mut session_id = StackBytes::filled_with(0, 0);
+    if compat {
+        let mut id = [0u8; 32];
+        rng.fill(&mut id)?;
+        session_id.push(&id);
     }
+    let mut shares = Shares::one(start_kx(&config, first, &rng)?);
+    if let Some(second) = second {
+        shares.second = Some(start_kx(&config, second, &rng)?);
+    }
+    drop(rng);
 
     let mut session_key = SessionKey::new(server_name, &config, scope);
     if core.is_quic() {
@@ -412,17 +418,17 @@ impl ClientHs {
         }
         let msg = common::parse(core, raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
-            (St::ExpectServerHello { shares, retry }, HandshakeMessage::ServerHello(sh)) => {
+            (St::ExpectServerHello { shares, retry }, HandshakeMessageRef::ServerHello(sh)) => {
                 if sh.is_retry_request() {
                     self.retry_request(core, shares, retry, sh, raw)
                 } else {
                     self.server_hello(core, shares, retry, sh, raw)
                 }
             }
-            (St::ExpectEncryptedExtensions(h), HandshakeMessage::EncryptedExtensions(exts)) => {
+            (St::ExpectEncryptedExtensions(h), HandshakeMessageRef::EncryptedExtensions(exts)) => {
                 self.encrypted_extensions(core, h, exts, raw)
             }
-            (St::ExpectCertificate(mut h), HandshakeMessage::CertificateRequest(cr))
+            (St::ExpectCertificate(mut h), Other(HandshakeMessage::CertificateRequest(cr)))
                 if h.cert_request.is_none() =>
             {
                 h.cert_request = Some(Box::new(check_certificate_request(cr, false)?));
@@ -430,20 +436,20 @@ impl ClientHs {
                 self.state = St::ExpectCertificate(h);
                 Ok(())
             }
-            (St::ExpectCertificate(h), HandshakeMessage::Certificate(c)) => {
+            (St::ExpectCertificate(h), HandshakeMessageRef::Certificate(c)) => {
                 self.certificate(core, h, c, raw)
             }
-            (St::ExpectCertificateVerify(h), HandshakeMessage::CertificateVerify(cv)) => {
+            (St::ExpectCertificateVerify(h), Other(HandshakeMessage::CertificateVerify(cv))) => {
                 self.certificate_verify(core, h, cv.scheme, &cv.signature, raw)
             }
-            (St::ExpectFinished(h), HandshakeMessage::Finished(vd)) => {
+            (St::ExpectFinished(h), Other(HandshakeMessage::Finished(vd))) => {
                 self.finished(core, h, &vd, raw)
             }
             // RFC 9001 §4.6.1: "A client MUST treat receipt of a
             // NewSessionTicket that contains an early_data extension with
             // any other value [than 0xffffffff] as a connection error of
             // type PROTOCOL_VIOLATION."
-            (St::Connected, HandshakeMessage::NewSessionTicket(t))
+            (St::Connected, Other(HandshakeMessage::NewSessionTicket(t)))
                 if core.is_quic()
                     && t.extensions.iter().any(
                         |e| matches!(e, TicketExtension::EarlyData(n) if *n != QUIC_EARLY_DATA),
@@ -454,7 +460,7 @@ impl ClientHs {
                 )
                 .into())
             }
-            (St::Connected, HandshakeMessage::NewSessionTicket(_))
+            (St::Connected, Other(HandshakeMessage::NewSessionTicket(_)))
                 if self.config.session_store.is_none() || self.config.external_psk.is_some() =>
             {
                 // RFC 9846 §4.7.1: "Clients which receive a NewSessionTicket
@@ -464,7 +470,7 @@ impl ClientHs {
                 self.state = St::Connected;
                 Ok(())
             }
-            (St::Connected, HandshakeMessage::NewSessionTicket(t)) => {
+            (St::Connected, Other(HandshakeMessage::NewSessionTicket(t))) => {
                 self.state = St::Connected;
                 check_ticket_extensions(&t)?;
                 self.store_ticket(core, &t)?;
@@ -474,19 +480,22 @@ impl ClientHs {
             // RFC 9001 §6: "Endpoints MUST treat the receipt of a TLS
             // KeyUpdate message as a connection error of type 0x010a"
             // (unexpected_message): QUIC updates its keys itself.
-            (St::Connected, msg @ HandshakeMessage::KeyUpdate(_)) if core.is_quic() => Err(
+            (St::Connected, msg @ Other(HandshakeMessage::KeyUpdate(_))) if core.is_quic() => Err(
                 unexpected(&msg, "NewSessionTicket (no KeyUpdate over QUIC)"),
             ),
-            (St::Connected, HandshakeMessage::KeyUpdate(req)) => {
+            (St::Connected, Other(HandshakeMessage::KeyUpdate(req))) => {
                 self.state = St::Connected;
                 core.received_key_update(req)
             }
             // RFC 9001 §4.4: "clients MUST treat receipt of such messages
             // as a connection error of type PROTOCOL_VIOLATION".
-            (St::Connected, HandshakeMessage::CertificateRequest(_)) if core.is_quic() => Err(
-                PeerMisbehaved::QuicProtocolViolation("post-handshake CertificateRequest").into(),
-            ),
-            (St::Connected, HandshakeMessage::CertificateRequest(cr))
+            (St::Connected, Other(HandshakeMessage::CertificateRequest(_))) if core.is_quic() => {
+                Err(
+                    PeerMisbehaved::QuicProtocolViolation("post-handshake CertificateRequest")
+                        .into(),
+                )
+            }
+            (St::Connected, Other(HandshakeMessage::CertificateRequest(cr)))
                 if self.pha_transcript.is_some() =>
             {
                 self.state = St::Connected;
@@ -539,6 +548,34 @@ pub fn verify_error(e: VerifyError) -> Error {
             alert: AlertDescription::INSUFFICIENT_SECURITY,
         }
         .into(),
+    }
+}
+
+/// Our key shares, held inline: the first group's, and with the hybrid
+/// X25519MLKEM768 first, optionally X25519's as well.
+struct Shares {
+    first: Option<KeyExchange>,
+    second: Option<KeyExchange>,
+}
+
+impl Shares {
+    fn one(kx: KeyExchange) -> Self {
+        Self {
+            first: Some(kx),
+            second: None,
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &KeyExchange> {
+        self.first.iter().chain(&self.second)
+    }
+
+    /// Takes out the key pair for `group`.
+    fn take(&mut self, group: NamedGroup) -> Option<KeyExchange> {
+        [&mut self.first, &mut self.second]
+            .into_iter()
+            .find(|k| k.as_ref().is_some_and(|k| k.group() == group))?
+            .take()
     }
 }
 

@@ -7,19 +7,19 @@ impl ClientHs {
     pub(super) fn server_hello(
         &mut self,
         core: &mut Core,
-        mut shares: Vec<KeyExchange>,
+        mut shares: Shares,
         retry: Option<Retry>,
-        sh: ServerHello,
+        sh: ServerHelloRef<'_>,
         raw: &[u8],
     ) -> Result<(), Error> {
         let suite = self.check_common_hello(&sh)?;
         let mut share = None;
         let mut selected_psk = None;
-        for e in &sh.extensions {
+        for e in sh.extensions.iter() {
             match e {
-                ServerExtension::KeyShare(k) => share = Some(k),
-                ServerExtension::SupportedVersions(_) => {}
-                ServerExtension::PreSharedKey(i) if self.psk.is_some() => selected_psk = Some(*i),
+                ServerExtensionRef::KeyShare(k) => share = Some(k),
+                ServerExtensionRef::SupportedVersions(_) => {}
+                ServerExtensionRef::PreSharedKey(i) if self.psk.is_some() => selected_psk = Some(i),
                 other => {
                     return Err(common::foreign_extension(
                         other.typ(),
@@ -96,12 +96,16 @@ impl ClientHs {
         }
         let shared = match share {
             Some(share) => {
-                let pos = shares.iter().position(|k| k.group() == share.group).ok_or(
-                    PeerMisbehaved::SelectedUnofferedParameter("key share group"),
-                )?;
-                let kx = shares.swap_remove(pos);
+                // §4.2.8: a group the hello sent a share for (a hook
+                // may have taken shares out; their key pairs remain).
+                let kx = shares
+                    .take(share.group)
+                    .filter(|_| self.offered.key_share(share.group))
+                    .ok_or(PeerMisbehaved::SelectedUnofferedParameter(
+                        "key share group",
+                    ))?;
                 core.negotiated.group = Some(share.group);
-                Some(kx.complete(&share.payload)?)
+                Some(kx.complete(share.payload)?)
             }
             None => None,
         };
@@ -167,14 +171,14 @@ impl ClientHs {
         &mut self,
         core: &mut Core,
         h: Hs,
-        exts: Vec<ServerExtension>,
+        exts: ServerExtensions<'_>,
         raw: &[u8],
     ) -> Result<(), Error> {
         // No type repeats: the parser refused that (§4.3), in n·log n.
         let mut quic_params = None;
-        for e in exts {
+        for e in exts.iter() {
             let typ = e.typ();
-            let offered = self.offered.extensions.contains(&typ);
+            let offered = self.offered.extension(typ);
             // §4.3: recognised, but specified for other messages.
             if common::extension_allowed_in(typ, ext_in::EE) == Some(false) {
                 return Err(PeerMisbehaved::IllegalParameter(
@@ -184,33 +188,28 @@ impl ClientHs {
             }
             match e {
                 // §4.3: extensions that belong to other messages.
-                ServerExtension::SupportedVersions(_)
-                | ServerExtension::KeyShare(_)
-                | ServerExtension::KeyShareRetry(_)
-                | ServerExtension::Cookie(_)
-                | ServerExtension::PreSharedKey(_) => {
+                ServerExtensionRef::SupportedVersions(_)
+                | ServerExtensionRef::KeyShare(_)
+                | ServerExtensionRef::KeyShareRetry(_)
+                | ServerExtensionRef::Cookie(_)
+                | ServerExtensionRef::PreSharedKey(_) => {
                     return Err(PeerMisbehaved::IllegalParameter(
                         "extension not allowed in EncryptedExtensions",
                     )
                     .into());
                 }
                 _ if !offered => return Err(PeerMisbehaved::UnsolicitedExtension(typ.0).into()),
-                ServerExtension::Alpn(list) => {
-                    // RFC 7301 §3.1: exactly one protocol, one we offered.
-                    let [proto] = list.as_slice() else {
-                        return Err(PeerMisbehaved::IllegalParameter(
-                            "ALPN response must name exactly one protocol",
-                        )
-                        .into());
-                    };
-                    if !self.offered.alpn.contains(proto) {
+                // RFC 7301 §3.1: exactly one protocol (the parser made
+                // sure), one we offered.
+                ServerExtensionRef::Alpn(proto) => {
+                    if !self.offered.alpn(&self.config).iter().any(|p| p == proto) {
                         return Err(
                             PeerMisbehaved::SelectedUnofferedParameter("ALPN protocol").into()
                         );
                     }
-                    core.negotiated.alpn = Some(proto.clone());
+                    core.negotiated.alpn = Some(proto.to_vec());
                 }
-                ServerExtension::RecordSizeLimit(limit) => {
+                ServerExtensionRef::RecordSizeLimit(limit) => {
                     // RFC 8449 §4: below 64 is illegal.
                     if limit < 64 {
                         return Err(
@@ -218,11 +217,11 @@ impl ClientHs {
                         );
                     }
                     core.set_peer_record_limit(limit);
-                    if let Some(ours) = self.offered.record_size_limit {
+                    if let Some(ours) = self.offered.record_size_limit(&self.config) {
                         core.set_recv_record_limit(ours);
                     }
                 }
-                ServerExtension::EarlyData => {
+                ServerExtensionRef::EarlyData => {
                     // §4.3.10: only with the first PSK, which we offered
                     // early data under.
                     if !self.early.offered || !h.resumed {
@@ -231,11 +230,10 @@ impl ClientHs {
                     self.early.accepted = true;
                 }
                 // RFC 7250 §4.2: "selected from one of the values" offered.
-                ServerExtension::ServerCertificateType(t) => {
+                ServerExtensionRef::ServerCertificateType(t) => {
                     if !self
                         .offered
-                        .server_cert_types
-                        .as_ref()
+                        .server_cert_types(&self.config)
                         .is_some_and(|o| o.contains(&t))
                     {
                         return Err(PeerMisbehaved::SelectedUnofferedParameter(
@@ -245,11 +243,10 @@ impl ClientHs {
                     }
                     self.server_cert_type = t;
                 }
-                ServerExtension::ClientCertificateType(t) => {
+                ServerExtensionRef::ClientCertificateType(t) => {
                     if !self
                         .offered
-                        .client_cert_types
-                        .as_ref()
+                        .client_cert_types(&self.config)
                         .is_some_and(|o| o.contains(&t))
                     {
                         return Err(PeerMisbehaved::SelectedUnofferedParameter(
@@ -260,8 +257,8 @@ impl ClientHs {
                     self.client_cert_type = t;
                 }
                 // Offered only over QUIC (RFC 9001 §8.2).
-                ServerExtension::Unknown(u) if typ == ExtensionType::QUIC_TRANSPORT_PARAMETERS => {
-                    quic_params = Some(u.body);
+                ServerExtensionRef::Unknown(ExtensionType::QUIC_TRANSPORT_PARAMETERS, body) => {
+                    quic_params = Some(body.to_vec());
                 }
                 _ => {}
             }
@@ -285,7 +282,7 @@ impl ClientHs {
         // A PSK handshake sends no certificate (and so no type): the
         // session's type was checked before its ticket was offered.
         if !h.resumed
-            && let Some(types) = &self.offered.server_cert_types
+            && let Some(types) = self.offered.server_cert_types(&self.config)
             && !types.contains(&self.server_cert_type)
         {
             return Err(CertificateError::Other {
@@ -319,30 +316,30 @@ impl ClientHs {
         &mut self,
         core: &mut Core,
         h: Hs,
-        c: CertificatePayload,
+        c: CertificateRef<'_>,
         raw: &[u8],
     ) -> Result<(), Error> {
         if !c.context.is_empty() {
             return Err(PeerMisbehaved::IllegalParameter("Certificate context").into());
         }
         // §4.5.1.3: an empty server Certificate is a decode_error.
-        if c.entries.is_empty() {
+        if c.is_empty() {
             return Err(InvalidMessage::EmptyVector("certificate_list").into());
         }
-        check_chain_length(core, c.entries.len())?;
+        check_chain_length(core, c.len())?;
         // §4.5.1: entry extensions answer ClientHello extensions (§4.3).
-        for e in c.entries.iter().flat_map(|e| &e.extensions) {
-            let foreign = common::extension_allowed_in(e.typ, ext_in::CT) == Some(false);
-            if foreign || !self.offered.extensions.contains(&e.typ) {
+        for (typ, _) in c.entries().flat_map(|e| e.extensions()) {
+            let foreign = common::extension_allowed_in(typ, ext_in::CT) == Some(false);
+            if foreign || !self.offered.extension(typ) {
                 return Err(common::foreign_extension(
-                    e.typ,
+                    typ,
                     ext_in::CT,
                     "extension not allowed in Certificate",
                 ));
             }
         }
         self.transcript.add(raw);
-        let chain: Vec<Vec<u8>> = c.entries.into_iter().map(|e| e.data).collect();
+        let chain = c.chain();
         let raw_key = self.server_cert_type == CertificateType::RAW_PUBLIC_KEY;
         let now = self.config.time.now_unix();
         let verifier = self
@@ -389,7 +386,7 @@ impl ClientHs {
         signature: &[u8],
         raw: &[u8],
     ) -> Result<(), Error> {
-        if !self.offered.schemes.contains(&scheme) {
+        if !self.offered.schemes(&self.config).contains(&scheme) {
             return Err(PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into());
         }
         let raw_key = self.server_cert_type == CertificateType::RAW_PUBLIC_KEY;
@@ -505,10 +502,7 @@ impl ClientHs {
         // unexpected_message (§4.7.2). So it is after an external-PSK
         // handshake: RFC 9846 §4.4.2 forbids the server to send one there,
         // and Appendix F.1 to combine external PSKs with certificates.
-        if self
-            .offered
-            .extensions
-            .contains(&ExtensionType::POST_HANDSHAKE_AUTH)
+        if self.offered.extension(ExtensionType::POST_HANDSHAKE_AUTH)
             && !core.negotiated.external_psk
         {
             self.pha_transcript = Some(Box::new(self.transcript.clone()));

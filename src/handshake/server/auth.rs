@@ -9,7 +9,7 @@ impl ServerHs {
         &mut self,
         core: &mut Core,
         mut f: AwaitFin,
-        c: CertificatePayload,
+        c: CertificateRef<'_>,
         raw: &[u8],
     ) -> Result<(), Error> {
         // §4.5.1: the context echoes the request's, which was empty.
@@ -18,13 +18,13 @@ impl ServerHs {
         }
         // §4.5.1: entry extensions must answer ones in our request, and we
         // requested none that have a Certificate form.
-        if let Some(e) = c.entries.iter().find_map(|e| e.extensions.first()) {
-            return Err(PeerMisbehaved::UnsolicitedExtension(e.typ.0).into());
+        if let Some((typ, _)) = c.entries().find_map(|e| e.extensions().next()) {
+            return Err(PeerMisbehaved::UnsolicitedExtension(typ.0).into());
         }
-        crate::handshake::client::check_chain_length(core, c.entries.len())?;
+        crate::handshake::client::check_chain_length(core, c.len())?;
         let required = f.client_auth.as_ref().is_some_and(|r| r.required);
         self.transcript.add(raw);
-        if c.entries.is_empty() {
+        if c.is_empty() {
             // §4.5.1.3: without a certificate the server may go on or abort.
             if required {
                 return Err(PeerIncompatible::CertificateRequired.into());
@@ -38,7 +38,7 @@ impl ServerHs {
             .verifier()
             .ok_or(Error::Internal("client Certificate without a verifier"))?
             .clone();
-        f.client_chain = c.entries.into_iter().map(|e| e.data).collect();
+        f.client_chain = c.chain();
         let now = self.config.time.now_unix();
         let cert_type = f
             .client_auth
@@ -115,27 +115,27 @@ impl ServerHs {
     pub(super) fn post_handshake_auth(
         &mut self,
         core: &mut Core,
-        msg: HandshakeMessage,
+        msg: HandshakeMessageRef<'_>,
         raw: &[u8],
     ) -> Result<(), Error> {
         match (mem::take(&mut self.pha), msg) {
-            (Pha::ExpectCertificate(mut r), HandshakeMessage::Certificate(c)) => {
+            (Pha::ExpectCertificate(mut r), HandshakeMessageRef::Certificate(c)) => {
                 // §4.5.1: the context echoes the request's.
                 if c.context != r.context {
                     return Err(PeerMisbehaved::IllegalParameter("Certificate context").into());
                 }
-                if let Some(e) = c.entries.iter().find_map(|e| e.extensions.first()) {
-                    return Err(PeerMisbehaved::UnsolicitedExtension(e.typ.0).into());
+                if let Some((typ, _)) = c.entries().find_map(|e| e.extensions().next()) {
+                    return Err(PeerMisbehaved::UnsolicitedExtension(typ.0).into());
                 }
                 r.transcript.add(raw);
-                if c.entries.is_empty() {
+                if c.is_empty() {
                     if r.required {
                         return Err(PeerIncompatible::CertificateRequired.into());
                     }
                     self.pha = Pha::ExpectFinished(r);
                     return Ok(());
                 }
-                r.chain = c.entries.into_iter().map(|e| e.data).collect();
+                r.chain = c.chain();
                 let verifier = self
                     .config
                     .client_auth
@@ -172,7 +172,10 @@ impl ServerHs {
                 self.pha = Pha::ExpectCertificateVerify(r);
                 Ok(())
             }
-            (Pha::ExpectCertificateVerify(mut r), HandshakeMessage::CertificateVerify(cv)) => {
+            (
+                Pha::ExpectCertificateVerify(mut r),
+                Other(HandshakeMessage::CertificateVerify(cv)),
+            ) => {
                 if !r.schemes.contains(&cv.scheme) {
                     return Err(
                         PeerMisbehaved::SelectedUnofferedParameter("signature scheme").into(),
@@ -193,7 +196,7 @@ impl ServerHs {
                 self.pha = Pha::ExpectFinished(r);
                 Ok(())
             }
-            (Pha::ExpectFinished(r), HandshakeMessage::Finished(vd)) => {
+            (Pha::ExpectFinished(r), Other(HandshakeMessage::Finished(vd))) => {
                 let hash = common::negotiated_hash(core)?;
                 // §4.5: the base key is the current client application
                 // traffic secret.

@@ -2,6 +2,7 @@
 //! [CertificateRequest], Certificate, CertificateVerify, Finished (RFC 9846 §4.2.3-§4.5.3).
 
 use super::*;
+use crate::crypto::{Prefetched, SecureRandom};
 
 /// Room in the flight buffer besides the certificates and the key share:
 /// ServerHello, EncryptedExtensions, a CertificateVerify of any of our
@@ -33,67 +34,64 @@ impl ServerHs {
         };
         let suite = chosen.suite;
 
-        // Random draws: ServerHello.random, then the key exchange.
+        // Random draws: ServerHello.random, then the key exchange, fetched
+        // from the source in one call when the group says how many it takes.
         let rng = cfg.rng.as_ref();
-        let mut random = [0u8; 32];
-        rng.fill(&mut random)?;
-        let exchanged = match chosen.group {
-            Some(g) => {
-                let kx = cfg
-                    .provider
+        let kx = match chosen.group {
+            Some(g) => Some((
+                g,
+                cfg.provider
                     .group(g)
-                    .ok_or(Error::Internal("negotiated a group the provider lacks"))?;
-                Some((g, kx.server_exchange(&chosen.client_share, rng)?))
-            }
+                    .ok_or(Error::Internal("negotiated a group the provider lacks"))?,
+            )),
             None => None,
         };
+        let ahead = Prefetched::new(
+            rng,
+            &[
+                Some(32),
+                kx.map_or(Some(0), |(_, kx)| kx.exchange_random_len()),
+            ],
+        )?;
+        let mut random = [0u8; 32];
+        ahead.fill(&mut random)?;
+        let exchanged = match kx {
+            Some((g, kx)) => Some((g, kx.server_exchange(&chosen.client_share, &ahead)?)),
+            None => None,
+        };
+        drop(ahead);
 
-        // RFC 8448 order: pre_shared_key, key_share, supported_versions.
-        let mut extensions = Vec::with_capacity(3);
-        if let Some(p) = &chosen.psk {
-            extensions.push(ServerExtension::PreSharedKey(p.index));
-        }
-        let mut shared = None;
-        if let Some((group, (share, secret))) = exchanged {
-            extensions.push(ServerExtension::KeyShare(KeyShareEntry {
-                group,
-                payload: share,
-            }));
-            shared = Some(secret);
-        }
-        extensions.push(ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3));
-        let sh_session_id_empty = chosen.session_id.is_empty();
-        let sh = ServerHello {
-            legacy_version: ProtocolVersion::TLS1_2,
-            random,
-            legacy_session_id_echo: core::mem::take(&mut chosen.session_id),
-            cipher_suite: suite.suite,
-            legacy_compression_method: 0,
-            extensions,
+        let (share, shared) = match exchanged {
+            Some((group, (share, secret))) => (Some((group, share)), Some(secret)),
+            None => (None, None),
         };
         // The flight is built in one buffer, sized for it up front: the
         // ServerHello (sent in the clear), then EncryptedExtensions to
-        // Finished in the same allocation.
+        // Finished in the same allocation; the connection's output
+        // buffers are sized for it once too.
         let chain_len = ck.as_ref().map_or(0, |ck| {
             ck.chain
                 .iter()
                 .fold(0usize, |n, c| n.saturating_add(c.len()).saturating_add(5))
         });
-        let mut out = Vec::with_capacity(FLIGHT_OVERHEAD.saturating_add(chain_len).saturating_add(
-            sh.extensions.iter().fold(0usize, |n, e| match e {
-                ServerExtension::KeyShare(k) => n.saturating_add(k.payload.len()),
-                _ => n,
-            }),
-        ));
-        common::append_message(
+        let flight_len = FLIGHT_OVERHEAD
+            .saturating_add(chain_len)
+            .saturating_add(share.as_ref().map_or(0, |(_, s)| s.len()));
+        let mut out = Vec::with_capacity(flight_len);
+        core.reserve_flight(flight_len);
+        encode_server_hello(
             &mut out,
-            &mut self.transcript,
-            &HandshakeMessage::ServerHello(sh),
+            &random,
+            &chosen.session_id,
+            suite.suite,
+            chosen.psk.as_ref().map(|p| p.index),
+            share.as_ref().map(|(g, s)| (*g, s.as_slice())),
         );
+        self.transcript.add(&out);
         core.queue_handshake(&out);
         core.flush_handshake()?;
         out.clear();
-        if !sh_session_id_empty && !self.sent_ccs {
+        if !chosen.session_id.is_empty() && !self.sent_ccs {
             core.write_ccs();
             self.sent_ccs = true;
         }
@@ -149,51 +147,49 @@ impl ServerHs {
             None => core.set_read_secret(Level::Handshake, &c_hs)?,
         }
 
-        let mut ee = Vec::new();
-        if let Some(client_limit) = chosen.client_limit {
-            // RFC 8449: honour the client's limit on every protected record.
-            core.set_peer_record_limit(client_limit);
-            if let Some(ours) = cfg.record_size_limit {
-                ee.push(ServerExtension::RecordSizeLimit(ours));
-                core.set_recv_record_limit(ours);
+        // RFC 8449: honour the client's limit on every protected record,
+        // and announce ours (only to a client that sent one).
+        let our_limit = match chosen.client_limit {
+            Some(client_limit) => {
+                core.set_peer_record_limit(client_limit);
+                cfg.record_size_limit
             }
-        }
-        if sni_ack {
-            ee.push(ServerExtension::ServerNameAck);
-        }
-        if let Some(p) = &chosen.alpn {
-            ee.push(ServerExtension::Alpn(vec![p.clone()]));
+            None => None,
+        };
+        if let Some(ours) = our_limit {
+            core.set_recv_record_limit(ours);
         }
         let types = chosen.types;
         // A PSK handshake has no certificates, so no certificate types.
-        if ck.is_some() {
-            if types.server_echo {
-                ee.push(ServerExtension::ServerCertificateType(types.server));
-            }
+        let with_cert = ck.is_some();
+        let ee = OurExtensions {
+            record_size_limit: our_limit,
+            server_name_ack: sni_ack,
+            alpn: chosen.alpn.as_deref(),
+            server_cert_type: Some(types.server).filter(|_| with_cert && types.server_echo),
             // RFC 7250 §4.2: only together with a CertificateRequest.
-            if let (Some(t), true) = (types.client, types.client_echo) {
-                ee.push(ServerExtension::ClientCertificateType(t));
-            }
-        }
-        if let Some(quic) = &core.quic {
+            client_cert_type: types.client.filter(|_| with_cert && types.client_echo),
             // RFC 9001 §8.2: our transport parameters, as given.
-            ee.push(ServerExtension::Unknown(UnknownExtension {
-                typ: ExtensionType::QUIC_TRANSPORT_PARAMETERS,
-                body: quic.local_params.clone(),
-            }));
-        }
-        if chosen.early.is_some() {
-            ee.push(ServerExtension::EarlyData);
-        }
-        if let Some(hook) = &cfg.encrypted_extensions_hook {
-            hook(&mut ee);
-        }
+            quic_transport_parameters: core.quic.as_ref().map(|q| q.local_params.as_slice()),
+            early_data: chosen.early.is_some(),
+        };
         let mut queued = out;
-        common::append_message(
-            &mut queued,
-            &mut self.transcript,
-            &HandshakeMessage::EncryptedExtensions(ee),
-        );
+        let start = queued.len();
+        ee.encode(&mut queued);
+        if let Some(hook) = &cfg.encrypted_extensions_hook {
+            // The hook edits a list: ours, read back, is encoded again.
+            let mut list = match queued
+                .get(start..)
+                .map(|m| HandshakeMessage::read_exact(m, "EE"))
+            {
+                Some(Ok(HandshakeMessage::EncryptedExtensions(list))) => list,
+                _ => return Err(Error::Internal("our EncryptedExtensions do not read back")),
+            };
+            hook(&mut list);
+            queued.truncate(start);
+            HandshakeMessage::EncryptedExtensions(list).encode(&mut queued);
+        }
+        self.transcript.add(queued.get(start..).unwrap_or_default());
 
         // §4.4.2: CertificateRequest right after EncryptedExtensions.
         let client_auth = match (&cfg.client_auth, types.client) {
@@ -318,5 +314,180 @@ impl ServerHs {
             St::ExpectFinished(next)
         };
         Ok(())
+    }
+}
+
+/// Appends our ServerHello (§4.2.3): the bytes of the [`ServerHello`]
+/// with these fields and, in RFC 8448's order, pre_shared_key (the
+/// selected identity), key_share and supported_versions, without
+/// building one.
+fn encode_server_hello(
+    out: &mut Vec<u8>,
+    random: &[u8; 32],
+    session_id: &[u8],
+    suite: CipherSuite,
+    psk: Option<u16>,
+    share: Option<(NamedGroup, &[u8])>,
+) {
+    use crate::codec::{LengthPrefix::*, put_vec};
+    use crate::msgs::extensions::{put_extension, with_prefix};
+    HandshakeType::SERVER_HELLO.encode(out);
+    with_prefix(out, U24, |out| {
+        ProtocolVersion::TLS1_2.encode(out);
+        out.extend_from_slice(random);
+        put_vec(out, U8, session_id);
+        suite.encode(out);
+        // legacy_compression_method
+        out.push(0);
+        with_prefix(out, U16, |out| {
+            if let Some(index) = psk {
+                put_extension(out, ExtensionType::PRE_SHARED_KEY, |out| index.encode(out));
+            }
+            if let Some((group, payload)) = share {
+                put_extension(out, ExtensionType::KEY_SHARE, |out| {
+                    group.encode(out);
+                    put_vec(out, U16, payload);
+                });
+            }
+            put_extension(out, ExtensionType::SUPPORTED_VERSIONS, |out| {
+                ProtocolVersion::TLS1_3.encode(out);
+            });
+        });
+    });
+}
+
+/// Our EncryptedExtensions (§4.4.1), each present only when it answers
+/// something the client sent.
+struct OurExtensions<'a> {
+    /// RFC 8449: ours, to a client that sent its own.
+    record_size_limit: Option<u16>,
+    /// RFC 6066 §3: the server name was used.
+    server_name_ack: bool,
+    /// RFC 7301: the selected protocol.
+    alpn: Option<&'a [u8]>,
+    /// RFC 7250, echoed to a client that offered types.
+    server_cert_type: Option<CertificateType>,
+    client_cert_type: Option<CertificateType>,
+    /// RFC 9001 §8.2: QUIC's transport parameters, over QUIC only.
+    quic_transport_parameters: Option<&'a [u8]>,
+    /// §4.3.10: 0-RTT accepted.
+    early_data: bool,
+}
+
+impl OurExtensions<'_> {
+    /// Appends the message: the bytes of
+    /// `HandshakeMessage::EncryptedExtensions` of the same list, in this
+    /// order, without building it.
+    fn encode(&self, out: &mut Vec<u8>) {
+        use crate::codec::{LengthPrefix::*, put_vec};
+        use crate::msgs::extensions::{put_extension, with_prefix};
+        use ExtensionType as T;
+        HandshakeType::ENCRYPTED_EXTENSIONS.encode(out);
+        with_prefix(out, U24, |out| {
+            with_prefix(out, U16, |out| {
+                if let Some(limit) = self.record_size_limit {
+                    put_extension(out, T::RECORD_SIZE_LIMIT, |out| limit.encode(out));
+                }
+                if self.server_name_ack {
+                    put_extension(out, T::SERVER_NAME, |_| {});
+                }
+                if let Some(protocol) = self.alpn {
+                    put_extension(out, T::APPLICATION_LAYER_PROTOCOL_NEGOTIATION, |out| {
+                        with_prefix(out, U16, |out| put_vec(out, U8, protocol));
+                    });
+                }
+                if let Some(t) = self.server_cert_type {
+                    put_extension(out, T::SERVER_CERTIFICATE_TYPE, |out| t.encode(out));
+                }
+                if let Some(t) = self.client_cert_type {
+                    put_extension(out, T::CLIENT_CERTIFICATE_TYPE, |out| t.encode(out));
+                }
+                if let Some(params) = self.quic_transport_parameters {
+                    put_extension(out, T::QUIC_TRANSPORT_PARAMETERS, |out| {
+                        out.extend_from_slice(params)
+                    });
+                }
+                if self.early_data {
+                    put_extension(out, T::EARLY_DATA, |_| {});
+                }
+            });
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand-written encodings are those of the message values.
+    #[test]
+    fn server_hello_and_encrypted_extensions_encode_as_the_messages() {
+        let random = [3u8; 32];
+        let share = [4u8; 65];
+        for (session_id, psk, with_share) in [
+            (&[][..], None, true),
+            (&[9u8; 32][..], Some(0u16), true),
+            (&[][..], Some(1), false),
+        ] {
+            let mut ours = Vec::new();
+            let share = with_share.then_some((NamedGroup::SECP256R1, &share[..]));
+            encode_server_hello(
+                &mut ours,
+                &random,
+                session_id,
+                CipherSuite::TLS_AES_128_GCM_SHA256,
+                psk,
+                share,
+            );
+            let mut extensions = Vec::new();
+            extensions.extend(psk.map(ServerExtension::PreSharedKey));
+            extensions.extend(share.map(|(group, p)| {
+                ServerExtension::KeyShare(KeyShareEntry {
+                    group,
+                    payload: p.to_vec(),
+                })
+            }));
+            extensions.push(ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3));
+            let sh = HandshakeMessage::ServerHello(ServerHello {
+                legacy_version: ProtocolVersion::TLS1_2,
+                random,
+                legacy_session_id_echo: session_id.to_vec(),
+                cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+                legacy_compression_method: 0,
+                extensions,
+            });
+            assert_eq!(ours, sh.to_bytes());
+        }
+
+        for full in [false, true] {
+            let ee = OurExtensions {
+                record_size_limit: full.then_some(4096),
+                server_name_ack: full,
+                alpn: full.then_some(&b"h2"[..]),
+                server_cert_type: full.then_some(CertificateType::RAW_PUBLIC_KEY),
+                client_cert_type: full.then_some(CertificateType::X509),
+                quic_transport_parameters: full.then_some(&[1u8, 2, 3][..]),
+                early_data: full,
+            };
+            let mut ours = Vec::new();
+            ee.encode(&mut ours);
+            let list = if full {
+                vec![
+                    ServerExtension::RecordSizeLimit(4096),
+                    ServerExtension::ServerNameAck,
+                    ServerExtension::Alpn(vec![b"h2".to_vec()]),
+                    ServerExtension::ServerCertificateType(CertificateType::RAW_PUBLIC_KEY),
+                    ServerExtension::ClientCertificateType(CertificateType::X509),
+                    ServerExtension::Unknown(UnknownExtension {
+                        typ: ExtensionType::QUIC_TRANSPORT_PARAMETERS,
+                        body: vec![1, 2, 3],
+                    }),
+                    ServerExtension::EarlyData,
+                ]
+            } else {
+                Vec::new()
+            };
+            assert_eq!(ours, HandshakeMessage::EncryptedExtensions(list).to_bytes());
+        }
     }
 }

@@ -4,17 +4,33 @@
 use super::*;
 
 impl ServerHs {
+    /// A ClientHello whose processing was suspended (a deferred ticket
+    /// lookup or verification), read again and processed from the start.
+    pub(super) fn client_hello_again(
+        &mut self,
+        core: &mut Core,
+        retry: Option<Retry>,
+        raw: &[u8],
+    ) -> Result<(), Error> {
+        match common::parse(core, raw)? {
+            HandshakeMessageRef::ClientHello(ch) => self.client_hello(core, retry, ch, raw),
+            _ => Err(Error::Internal(
+                "a suspended ClientHello no longer reads as one",
+            )),
+        }
+    }
+
     pub(super) fn client_hello(
         &mut self,
         core: &mut Core,
         retry: Option<Retry>,
-        mut ch: ClientHello,
+        ch: ClientHelloRef<'_>,
         raw: &[u8],
     ) -> Result<(), Error> {
         // §4.3.1: only supported_versions decides the version.
-        match ch.find(ExtensionType::SUPPORTED_VERSIONS) {
-            Some(ClientExtension::SupportedVersions(v)) if v.contains(&ProtocolVersion::TLS1_3) => {
-            }
+        match ch.extensions.find(ExtensionType::SUPPORTED_VERSIONS) {
+            Some(ClientExtensionRef::SupportedVersions(v))
+                if v.contains(&ProtocolVersion::TLS1_3) => {}
             _ => return Err(PeerIncompatible::NoTls13.into()),
         }
         // RFC 9846 §4.2.2: "A server which receives a legacy_version value
@@ -35,8 +51,8 @@ impl ServerHs {
             .find(|s| ch.cipher_suites.contains(&s.suite))
             .ok_or(PeerIncompatible::NoCommonCipherSuite)?;
 
-        let mut groups: Option<&Vec<NamedGroup>> = None;
-        let mut shares: Option<&Vec<KeyShareEntry>> = None;
+        let mut groups = None;
+        let mut shares: Option<KeyShares<'_>> = None;
         let mut schemes = None;
         let mut alpn_offer = None;
         let mut client_limit = None;
@@ -45,44 +61,38 @@ impl ServerHs {
         let mut offered_server_types = None;
         let mut offered_client_types = None;
         let mut quic_params = None;
-        for e in &ch.extensions {
+        for e in ch.extensions.iter() {
             match e {
-                ClientExtension::SupportedGroups(g) => groups = Some(g),
-                ClientExtension::KeyShare(k) => shares = Some(k),
-                ClientExtension::SignatureAlgorithms(s) => schemes = Some(s),
-                ClientExtension::Alpn(a) => alpn_offer = Some(a),
-                ClientExtension::RecordSizeLimit(l) => {
+                ClientExtensionRef::SupportedGroups(g) => groups = Some(g),
+                ClientExtensionRef::KeyShare(k) => shares = Some(k),
+                ClientExtensionRef::SignatureAlgorithms(s) => schemes = Some(s),
+                ClientExtensionRef::Alpn(a) => alpn_offer = Some(a),
+                ClientExtensionRef::RecordSizeLimit(l) => {
                     // RFC 8449 §4.
-                    if *l < 64 {
+                    if l < 64 {
                         return Err(
                             PeerMisbehaved::IllegalParameter("record_size_limit below 64").into(),
                         );
                     }
-                    client_limit = Some(*l);
+                    client_limit = Some(l);
                 }
-                ClientExtension::ServerName(names) => {
-                    let host = names
-                        .iter()
-                        .find(|(t, _)| *t == ServerNameType::HOST_NAME)
-                        .map(|(_, n)| n);
-                    if let Some(host) = host {
+                ClientExtensionRef::ServerName(names) => {
+                    if let Some(host) = names.host_name() {
                         let s = core::str::from_utf8(host)
                             .map_err(|_| InvalidMessage::InvalidValue("server_name"))?;
                         sni = Some(s.to_ascii_lowercase());
                     }
                 }
-                ClientExtension::Cookie(c) => cookie = Some(c),
-                ClientExtension::PostHandshakeAuth => self.client_pha = true,
-                ClientExtension::ServerCertificateType(t) => offered_server_types = Some(t),
-                ClientExtension::ClientCertificateType(t) => offered_client_types = Some(t),
-                ClientExtension::Unknown(u)
-                    if u.typ == ExtensionType::QUIC_TRANSPORT_PARAMETERS =>
-                {
-                    quic_params = Some(&u.body);
+                ClientExtensionRef::Cookie(c) => cookie = Some(c),
+                ClientExtensionRef::PostHandshakeAuth => self.client_pha = true,
+                ClientExtensionRef::ServerCertificateType(t) => offered_server_types = Some(t),
+                ClientExtensionRef::ClientCertificateType(t) => offered_client_types = Some(t),
+                ClientExtensionRef::Unknown(ExtensionType::QUIC_TRANSPORT_PARAMETERS, body) => {
+                    quic_params = Some(body);
                 }
                 // §4.3: recognised, but specified for other messages only.
-                ClientExtension::Unknown(u)
-                    if common::extension_allowed_in(u.typ, common::ext_in::CH) == Some(false) =>
+                ClientExtensionRef::Unknown(typ, _)
+                    if common::extension_allowed_in(typ, common::ext_in::CH) == Some(false) =>
                 {
                     return Err(PeerMisbehaved::IllegalParameter(
                         "extension not allowed in ClientHello",
@@ -98,7 +108,7 @@ impl ServerHs {
             (Some(_), None) => {
                 return Err(PeerMisbehaved::MissingExtension("quic_transport_parameters").into());
             }
-            (Some(quic), Some(params)) => quic.peer_params = Some(params.clone()),
+            (Some(quic), Some(params)) => quic.peer_params = Some(params.to_vec()),
             // RFC 9001 §8.2: "A fatal unsupported_extension alert MUST be
             // sent by an implementation that supports this extension if
             // the extension is received when the transport is not QUIC."
@@ -120,10 +130,8 @@ impl ServerHs {
             )
             .into());
         }
-        let psk_offer = match ch.extensions.last() {
-            Some(ClientExtension::PreSharedKey(o)) => Some(o),
-            _ => None,
-        };
+        // §4.3.11: the last extension (the parser made sure).
+        let psk_offer = ch.extensions.pre_shared_key();
         // RFC 9846 §9.2: without pre_shared_key, supported_groups and
         // signature_algorithms are required; supported_groups and
         // key_share go together. A PSK hello (psk_ke) may have none of
@@ -141,21 +149,20 @@ impl ServerHs {
         // RFC 9846 §4.3.7: named_group_list "MUST NOT contain any duplicate
         // entries"; a recipient MAY abort with illegal_parameter (n·log n:
         // the list can be long).
-        if groups.is_some_and(|g| common::has_duplicates(g)) {
+        if groups.is_some_and(|g| common::has_duplicate_keys(g.iter())) {
             return Err(PeerMisbehaved::IllegalParameter("duplicate in supported_groups").into());
         }
         if psk_offer.is_none() && schemes.is_none() {
             return Err(PeerMisbehaved::MissingExtension("signature_algorithms").into());
         }
-        let groups: &[NamedGroup] = groups.map_or(&[], Vec::as_slice);
-        let shares: &[KeyShareEntry] = shares.map_or(&[], Vec::as_slice);
+        let shares = || shares.into_iter().flat_map(|s| s.iter());
         // The lists are bounded when parsed (`Limits`); the checks over
         // them stay n·log n however the limits are set: the client's
         // groups are sorted once and looked up.
         let offered_groups = common::SortedSet::new(groups);
-        let has_share = |g: &NamedGroup| shares.iter().any(|s| s.group == *g);
-        if common::has_duplicate_keys(shares, |s| s.group)
-            || shares.iter().any(|s| !offered_groups.contains(&s.group))
+        let has_share = |g: &NamedGroup| shares().any(|s| s.group == *g);
+        if common::has_duplicate_keys(shares().map(|s| s.group))
+            || shares().any(|s| !offered_groups.contains(&s.group))
         {
             // §4.3.8: one share per group, each for an offered group.
             return Err(PeerMisbehaved::IllegalParameter("key_share entries").into());
@@ -183,12 +190,12 @@ impl ServerHs {
             // anything that fails is an error.
             core.skip_early = 0;
             // §4.2.2, §4.3.2: the second ClientHello answers our request.
-            if cookie != Some(&r.cookie) {
+            if cookie != Some(r.cookie.as_slice()) {
                 return Err(PeerMisbehaved::IllegalParameter("cookie not echoed").into());
             }
             // §4.2.2: the shares are replaced by "a single KeyShareEntry
             // from the indicated group".
-            if with_share != Some(r.group) || shares.len() != 1 {
+            if with_share != Some(r.group) || shares().count() != 1 {
                 return Err(PeerMisbehaved::IllegalParameter(
                     "second ClientHello must carry the requested key share alone",
                 )
@@ -202,7 +209,7 @@ impl ServerHs {
             }
             // RFC 9846 §4.3.10: "A client MUST NOT include the early_data
             // extension in its followup ClientHello."
-            if ch.find(ExtensionType::EARLY_DATA).is_some() {
+            if ch.extensions.find(ExtensionType::EARLY_DATA).is_some() {
                 return Err(PeerMisbehaved::IllegalParameter(
                     "early_data in the second ClientHello",
                 )
@@ -224,20 +231,20 @@ impl ServerHs {
                 .into());
             }
         }
-        let offers_early = ch.find(ExtensionType::EARLY_DATA).is_some();
-        let modes = ch.extensions.iter().find_map(|e| match e {
-            ClientExtension::PskKeyExchangeModes(m) => Some(m.as_slice()),
+        let offers_early = ch.extensions.find(ExtensionType::EARLY_DATA).is_some();
+        let modes = match ch.extensions.find(ExtensionType::PSK_KEY_EXCHANGE_MODES) {
+            Some(ClientExtensionRef::PskKeyExchangeModes(m)) => Some(m),
             _ => None,
-        });
+        };
         if psk_offer.is_some() && modes.is_none() {
             // §4.3.9: a PSK needs psk_key_exchange_modes.
             return Err(PeerMisbehaved::MissingExtension("psk_key_exchange_modes").into());
         }
-        let modes = modes.unwrap_or_default();
-        let psk_ke = cfg.allow_psk_ke && modes.contains(&PskKeyExchangeMode::PSK_KE);
+        let modes = PskModes(modes);
+        let psk_ke = cfg.allow_psk_ke && modes.contains(PskKeyExchangeMode::PSK_KE);
         // RFC 9846 §4.7.1: tickets only for a client whose hello carried a
         // suitable psk_key_exchange_modes: one this server would resume with.
-        self.client_psk_modes = psk_ke || modes.contains(&PskKeyExchangeMode::PSK_DHE_KE);
+        self.client_psk_modes = psk_ke || modes.contains(PskKeyExchangeMode::PSK_DHE_KE);
         // Without a usable share a psk_dhe_ke PSK needs a HelloRetryRequest
         // first; it is looked at on the second ClientHello (a stateful
         // ticket store would otherwise spend the ticket now).
@@ -251,7 +258,7 @@ impl ServerHs {
                 modes,
                 raw,
                 suite,
-                &ch.cipher_suites,
+                ch.cipher_suites,
                 retry.as_ref().map(|r| r.suite),
                 with_share.is_some(),
                 sni.as_deref(),
@@ -267,7 +274,6 @@ impl ServerHs {
                 core.push_event(Event::RedeemTicket(identity.clone()));
                 self.state = St::AwaitTicket(Box::new(PendingHello {
                     retry,
-                    ch,
                     raw: raw.to_vec(),
                     identity,
                 }));
@@ -280,7 +286,6 @@ impl ServerHs {
                 core.push_event(Event::VerifyClientCert(request));
                 self.state = St::AwaitResumeVerify(Box::new(PendingHello {
                     retry,
-                    ch,
                     raw: raw.to_vec(),
                     identity,
                 }));
@@ -332,7 +337,7 @@ impl ServerHs {
                     early_skip_budget(&cfg, None)
                 };
             }
-            return self.send_retry(core, suite, group, &ch.legacy_session_id, raw);
+            return self.send_retry(core, suite, group, ch.legacy_session_id, raw);
         }
         let group = with_share.filter(|_| use_share);
         let suite = psk.as_ref().map_or(suite, |p| p.suite);
@@ -354,11 +359,7 @@ impl ServerHs {
             return Err(PeerIncompatible::NoCommonAlpn.into());
         }
 
-        let types = cert_types(
-            &cfg,
-            offered_server_types.map(Vec::as_slice),
-            offered_client_types.map(Vec::as_slice),
-        )?;
+        let types = cert_types(&cfg, offered_server_types, offered_client_types)?;
 
         core.client_random = ch.random;
         // Hashed as it is added (not buffered first): the suite is known.
@@ -403,28 +404,19 @@ impl ServerHs {
             }
         };
 
-        // The hello is not needed past this point: what is kept moves out.
-        let mut schemes = Vec::new();
-        let mut alpn_offer = None;
-        for e in &mut ch.extensions {
-            match e {
-                ClientExtension::SignatureAlgorithms(s) => schemes = core::mem::take(s),
-                ClientExtension::Alpn(a) => alpn_offer = Some(core::mem::take(a)),
-                _ => {}
-            }
-        }
+        // The hello is not needed past this point: what is kept is copied
+        // out of it (the share and session id inline, as a rule).
+        let schemes = schemes.map_or_else(Vec::new, |s| s.to_vec());
         let client_share = match group {
-            Some(group) => ch
-                .extensions
-                .iter_mut()
-                .find_map(|e| match e {
-                    ClientExtension::KeyShare(k) => k.iter_mut().find(|s| s.group == group),
-                    _ => None,
-                })
-                .map(|s| core::mem::take(&mut s.payload))
+            Some(group) => shares()
+                .find(|s| s.group == group)
+                .map(|s| SmallBytes::from(s.payload))
                 .ok_or(Error::Internal("chosen share vanished"))?,
-            None => Vec::new(),
+            None => SmallBytes::from(&[][..]),
         };
+        let mut session_id = StackBytes::filled_with(0, 0);
+        // At most 32 bytes: checked when read.
+        session_id.push(ch.legacy_session_id);
         let resumed = psk.is_some();
         let mut chosen = Chosen {
             suite,
@@ -432,7 +424,7 @@ impl ServerHs {
             client_share,
             psk,
             early,
-            session_id: core::mem::take(&mut ch.legacy_session_id),
+            session_id,
             client_schemes: Vec::new(),
             alpn,
             client_limit,
@@ -447,7 +439,7 @@ impl ServerHs {
         }
         let info = ClientHelloInfo {
             server_name: sni,
-            alpn: alpn_offer.unwrap_or_default(),
+            alpn: alpn_offer.map_or_else(Vec::new, |a| a.to_vec()),
             signature_schemes: schemes,
             certificate_type: types.server,
         };
@@ -537,12 +529,15 @@ impl ServerHs {
 /// authentication goes on without a CertificateRequest.
 pub(super) fn cert_types(
     cfg: &ServerConfig,
-    offered_server: Option<&[CertificateType]>,
-    offered_client: Option<&[CertificateType]>,
+    offered_server: Option<CodeList<'_, CertificateType>>,
+    offered_client: Option<CodeList<'_, CertificateType>>,
 ) -> Result<CertTypes, Error> {
-    let pick = |ours: &[CertificateType], offered: Option<&[CertificateType]>| {
-        let offered = offered.unwrap_or(&[CertificateType::X509]);
-        ours.iter().copied().find(|t| offered.contains(t))
+    let pick = |ours: &[CertificateType], offered: Option<CodeList<'_, CertificateType>>| {
+        let offered = |t: &CertificateType| match offered {
+            Some(list) => list.contains(t),
+            None => *t == CertificateType::X509,
+        };
+        ours.iter().copied().find(offered)
     };
     let no_common = |whose: &str| -> Error {
         CertificateError::Other {
@@ -577,14 +572,14 @@ pub(super) fn cert_types(
 fn psk_only_offer(
     cfg: &ServerConfig,
     offered: bool,
-    client_modes: &[PskKeyExchangeMode],
+    client_modes: PskModes<'_>,
 ) -> Result<(), Error> {
     if !offered {
         // RFC 9846 §6.2: "no acceptable PSK identity is provided".
         return Err(PeerIncompatible::UnknownPskIdentity.into());
     }
-    let dhe = client_modes.contains(&PskKeyExchangeMode::PSK_DHE_KE);
-    let ke = cfg.allow_psk_ke && client_modes.contains(&PskKeyExchangeMode::PSK_KE);
+    let dhe = client_modes.contains(PskKeyExchangeMode::PSK_DHE_KE);
+    let ke = cfg.allow_psk_ke && client_modes.contains(PskKeyExchangeMode::PSK_KE);
     if !(dhe || ke) {
         return Err(PeerIncompatible::Other(
             "no PSK key exchange mode in common with the client (psk_ke, without forward \
@@ -593,6 +588,16 @@ fn psk_only_offer(
         .into());
     }
     Ok(())
+}
+
+/// The client's psk_key_exchange_modes (none when it sent none).
+#[derive(Clone, Copy)]
+pub(super) struct PskModes<'a>(Option<CodeList<'a, PskKeyExchangeMode>>);
+
+impl PskModes<'_> {
+    pub(super) fn contains(self, mode: PskKeyExchangeMode) -> bool {
+        self.0.is_some_and(|m| m.contains(&mode))
+    }
 }
 
 /// What RFC 9846 §4.2.2 lets the second ClientHello change: key_share

@@ -20,15 +20,18 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::mem;
 
-use crate::codec::Codec;
+use crate::codec::{Codec, SmallBytes, StackBytes};
 use crate::config::ClientAuth;
 use crate::config::{ServerConfig, TicketInfo};
 use crate::conn::core::Core;
 use crate::conn::events::{ClientVerifyRequest, Event, SignRequest};
 use crate::crypto::hash::{Hash, Output};
+use crate::crypto::kx::ShareBytes;
 use crate::crypto::suites::SuiteParams;
 use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use crate::key_schedule::{self, EarlySchedule, HandshakeSchedule, MasterSchedule};
+use crate::msgs::borrowed::HandshakeMessageRef::{self, Other};
+use crate::msgs::borrowed::*;
 use crate::msgs::enums::*;
 use crate::msgs::handshake::*;
 use crate::quic::Level;
@@ -79,11 +82,10 @@ pub struct ServerHs {
     psk_fingerprint: Option<Vec<u8>>,
 }
 
-/// A ClientHello waiting for a deferred ticket lookup; processed again
-/// from the start once the answer is in.
+/// A ClientHello waiting for a deferred ticket lookup; read and processed
+/// again from the start once the answer is in.
 struct PendingHello {
     retry: Option<Retry>,
-    ch: ClientHello,
     raw: Vec<u8>,
     identity: Vec<u8>,
 }
@@ -154,11 +156,12 @@ struct Chosen {
     suite: SuiteParams,
     /// `None` with psk_ke.
     group: Option<NamedGroup>,
-    client_share: Vec<u8>,
+    client_share: ShareBytes,
     psk: Option<PskChoice>,
     /// 0-RTT accepted; the early secret's traffic secret for reading.
     early: Option<Output>,
-    session_id: Vec<u8>,
+    /// The client's legacy_session_id (0..32 bytes), echoed.
+    session_id: StackBytes<32>,
     client_schemes: Vec<SignatureScheme>,
     alpn: Option<Vec<u8>>,
     client_limit: Option<u16>,
@@ -313,7 +316,7 @@ pub fn answer_client_verify(
         St::AwaitResumeVerify(p) => {
             let p = *p;
             hs.reverified.push((p.identity, result.is_ok()));
-            hs.client_hello(core, p.retry, p.ch, &p.raw)
+            hs.client_hello_again(core, p.retry, &p.raw)
         }
         other => {
             hs.state = other;
@@ -364,7 +367,7 @@ pub fn answer_ticket(
         St::AwaitTicket(p) => {
             let p = *p;
             hs.redeemed.push((p.identity, session));
-            hs.client_hello(core, p.retry, p.ch, &p.raw)
+            hs.client_hello_again(core, p.retry, &p.raw)
         }
         other => {
             hs.state = other;
@@ -432,16 +435,16 @@ impl ServerHs {
         }
         let msg = common::parse(core, raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
-            (St::ExpectClientHello { retry }, HandshakeMessage::ClientHello(ch)) => {
+            (St::ExpectClientHello { retry }, HandshakeMessageRef::ClientHello(ch)) => {
                 self.client_hello(core, retry, ch, raw)
             }
-            (St::ExpectCertificate(f), HandshakeMessage::Certificate(c)) => {
+            (St::ExpectCertificate(f), HandshakeMessageRef::Certificate(c)) => {
                 self.client_certificate(core, f, c, raw)
             }
-            (St::ExpectCertificateVerify(f), HandshakeMessage::CertificateVerify(cv)) => {
+            (St::ExpectCertificateVerify(f), Other(HandshakeMessage::CertificateVerify(cv))) => {
                 self.client_certificate_verify(core, f, cv.scheme, &cv.signature, raw)
             }
-            (St::ExpectEndOfEarlyData(f), HandshakeMessage::EndOfEarlyData) => {
+            (St::ExpectEndOfEarlyData(f), Other(HandshakeMessage::EndOfEarlyData)) => {
                 // §4.6: the end of 0-RTT; the handshake key follows.
                 self.transcript.add(raw);
                 core.early_read = None;
@@ -449,23 +452,23 @@ impl ServerHs {
                 self.state = St::ExpectFinished(f);
                 Ok(())
             }
-            (St::ExpectFinished(f), HandshakeMessage::Finished(vd)) => {
+            (St::ExpectFinished(f), Other(HandshakeMessage::Finished(vd))) => {
                 self.finished(core, f, &vd, raw)
             }
             // RFC 9001 §6: a TLS KeyUpdate over QUIC is error 0x010a
             // (unexpected_message).
-            (St::Connected, msg @ HandshakeMessage::KeyUpdate(_)) if core.is_quic() => {
+            (St::Connected, msg @ Other(HandshakeMessage::KeyUpdate(_))) if core.is_quic() => {
                 Err(unexpected(&msg, "nothing (no KeyUpdate over QUIC)"))
             }
-            (St::Connected, HandshakeMessage::KeyUpdate(req)) => {
+            (St::Connected, Other(HandshakeMessage::KeyUpdate(req))) => {
                 self.state = St::Connected;
                 core.received_key_update(req)
             }
             (
                 St::Connected,
-                msg @ (HandshakeMessage::Certificate(_)
-                | HandshakeMessage::CertificateVerify(_)
-                | HandshakeMessage::Finished(_)),
+                msg @ (HandshakeMessageRef::Certificate(_)
+                | Other(HandshakeMessage::CertificateVerify(_))
+                | Other(HandshakeMessage::Finished(_))),
             ) if !matches!(self.pha, Pha::Idle) => {
                 self.state = St::Connected;
                 self.post_handshake_auth(core, msg, raw)

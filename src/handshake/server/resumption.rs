@@ -132,11 +132,11 @@ impl ServerHs {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn choose_psk(
         &mut self,
-        offer: &OfferedPsks,
-        modes: &[PskKeyExchangeMode],
+        offer: OfferedPsksRef<'_>,
+        modes: hello::PskModes<'_>,
         raw: &[u8],
         preferred: SuiteParams,
-        client_suites: &[CipherSuite],
+        client_suites: CodeList<'_, CipherSuite>,
         retry_suite: Option<CipherSuite>,
         have_share: bool,
         sni: Option<&str>,
@@ -144,25 +144,22 @@ impl ServerHs {
         let cfg = self.config.clone();
         // §4.3.9: psk_dhe_ke needs a key share; psk_ke needs none, and is
         // taken only when the config allows it (no forward secrecy).
-        let dhe = modes.contains(&PskKeyExchangeMode::PSK_DHE_KE) && have_share;
-        let ke = cfg.allow_psk_ke && modes.contains(&PskKeyExchangeMode::PSK_KE);
+        let dhe = modes.contains(PskKeyExchangeMode::PSK_DHE_KE) && have_share;
+        let ke = cfg.allow_psk_ke && modes.contains(PskKeyExchangeMode::PSK_KE);
         if !dhe && !ke {
             return Ok(Lookup::NotFound);
         }
-        let mut binders = Vec::new();
-        offer.encode_binders(&mut binders);
         // §4.3.11.2: the ClientHello as received, up to the binders list
         // (pre_shared_key is last, so the binders end the message).
         let trunc = raw
             .len()
-            .checked_sub(binders.len())
+            .checked_sub(offer.binders_encoded_len())
             .and_then(|n| raw.get(..n))
             .ok_or(InvalidMessage::InvalidValue("pre_shared_key"))?;
         let now_ms = cfg.time.now_unix_millis();
         for (i, (id, binder)) in offer
-            .identities
-            .iter()
-            .zip(&offer.binders)
+            .identities()
+            .zip(offer.binders())
             .enumerate()
             .take(MAX_PSK_TRIES)
         {
@@ -174,9 +171,9 @@ impl ServerHs {
                         Some(e),
                         None,
                     )
-                } else if let Some(s) = match self.redeem(&id.identity) {
+                } else if let Some(s) = match self.redeem(id.identity) {
                     Decision::Ready(s) => s,
-                    Decision::Deferred => return Ok(Lookup::Deferred(id.identity.clone())),
+                    Decision::Deferred => return Ok(Lookup::Deferred(id.identity.to_vec())),
                 } {
                     if !self.session_usable(&s, now_ms, sni) {
                         continue;
@@ -219,12 +216,12 @@ impl ServerHs {
             // Refused: a full handshake (no other PSK is tried, so one
             // hello costs at most one identity check).
             if let Some(s) = &mut session {
-                match self.client_identity_allowed(&id.identity, s) {
+                match self.client_identity_allowed(id.identity, s) {
                     Decision::Ready(true) => {}
                     Decision::Ready(false) => return Ok(Lookup::NotFound),
                     Decision::Deferred => {
                         return Ok(Lookup::DeferredVerify(
-                            id.identity.clone(),
+                            id.identity.to_vec(),
                             ClientVerifyRequest {
                                 chain: s.peer_certificates.clone(),
                                 certificate_type: if s.peer_raw_public_key {
@@ -247,8 +244,8 @@ impl ServerHs {
                 external,
                 dhe,
                 obfuscated_age: id.obfuscated_ticket_age,
-                binder: binder.clone(),
-                external_identity: external.then(|| id.identity.clone()),
+                binder: binder.to_vec(),
+                external_identity: external.then(|| id.identity.to_vec()),
                 // The PSK that authenticated the client, for the tickets
                 // of this connection: this one, or the session's.
                 psk_fingerprint: match (external_psk, &session) {

@@ -10,6 +10,9 @@
 
 use alloc::vec::Vec;
 
+use super::borrowed::{
+    ClientExtensionRef, CodeList, OfferedPsksRef, OpaqueList, ServerExtensionRef,
+};
 use super::enums::*;
 use crate::codec::{Codec, LengthPrefix, LengthPrefixed, Reader, SeenSet, put_list, put_vec};
 use crate::error::InvalidMessage;
@@ -55,22 +58,15 @@ pub(crate) fn check_len(
     Ok(())
 }
 
-/// A list of fixed-size items (no allocation per item), refused when it
-/// has more than `limit` entries.
-fn capped_list<'a, T: Codec<'a>>(
+/// A non-empty list of code points, refused when it has more than
+/// `limit` entries (checked in place, before the copy).
+fn capped_list<'a, T: Codec<'a> + Copy + PartialEq>(
     r: &mut Reader<'a>,
     prefix: LengthPrefix,
     what: &'static str,
     limit: usize,
-    nonempty: bool,
 ) -> Result<Vec<T>, InvalidMessage> {
-    let v = if nonempty {
-        r.nonempty_list(prefix, what)?
-    } else {
-        r.list(prefix, what)?
-    };
-    check_len(v.len(), limit, what)?;
-    Ok(v)
+    Ok(CodeList::read(r, prefix, what, limit)?.to_vec())
 }
 
 /// One `KeyShareEntry` (§4.3.8).
@@ -156,50 +152,7 @@ impl Codec<'_> for OfferedPsks {
 
 impl OfferedPsks {
     fn read_limited(r: &mut Reader<'_>, lim: &ListLimits) -> Result<Self, InvalidMessage> {
-        // §4.3.11: PskIdentity identities<7..2^16-1>
-        let mut sub = r.sub(LengthPrefix::U16, "psk identities")?;
-        let mut identities = Vec::new();
-        while sub.any_left() {
-            check_len(
-                identities.len().saturating_add(1),
-                lim.psk_identities,
-                "psk identities",
-            )?;
-            identities.push(PskIdentity::read(&mut sub)?);
-        }
-        if identities.is_empty() {
-            return Err(InvalidMessage::EmptyVector("psk identities"));
-        }
-        // §4.3.11: PskBinderEntry binders<33..2^16-1>, opaque PskBinderEntry<32..255>
-        let mut sub = r.sub(LengthPrefix::U16, "psk binders")?;
-        let mut binders = Vec::with_capacity(identities.len());
-        while sub.any_left() {
-            check_len(
-                binders.len().saturating_add(1),
-                lim.psk_identities,
-                "psk binders",
-            )?;
-            let b = sub.vec_bytes(LengthPrefix::U8, "psk binder")?;
-            if b.len() < 32 {
-                return Err(InvalidMessage::InvalidValue(
-                    "psk binder shorter than 32 bytes",
-                ));
-            }
-            binders.push(b.to_vec());
-        }
-        if binders.is_empty() {
-            return Err(InvalidMessage::EmptyVector("psk binders"));
-        }
-        // §4.3.11: "one for each value in the identities list".
-        if binders.len() != identities.len() {
-            return Err(InvalidMessage::InvalidValue(
-                "pre_shared_key: binder count differs from identity count",
-            ));
-        }
-        Ok(Self {
-            identities,
-            binders,
-        })
+        Ok(OfferedPsksRef::read(r, lim)?.into_owned())
     }
 }
 
@@ -345,97 +298,7 @@ impl ClientExtension {
         body: &[u8],
         lim: &ListLimits,
     ) -> Result<Self, InvalidMessage> {
-        use ExtensionType as T;
-        use LengthPrefix::{U8, U16};
-        let n = lim.entries;
-        let mut r = Reader::new(body);
-        let ext = match typ {
-            T::SERVER_NAME => Self::ServerName(read_server_names(&mut r, n)?),
-            // §4.3.7: NamedGroup named_group_list<2..2^16-1>
-            T::SUPPORTED_GROUPS => {
-                Self::SupportedGroups(capped_list(&mut r, U16, "supported_groups", n, true)?)
-            }
-            // §4.3.3: SignatureScheme supported_signature_algorithms<2..2^16-2>
-            T::SIGNATURE_ALGORITHMS => Self::SignatureAlgorithms(capped_list(
-                &mut r,
-                U16,
-                "signature_algorithms",
-                n,
-                true,
-            )?),
-            T::SIGNATURE_ALGORITHMS_CERT => Self::SignatureAlgorithmsCert(capped_list(
-                &mut r,
-                U16,
-                "signature_algorithms_cert",
-                n,
-                true,
-            )?),
-            T::APPLICATION_LAYER_PROTOCOL_NEGOTIATION => Self::Alpn(read_alpn(&mut r, n)?),
-            T::STATUS_REQUEST => {
-                check_status_request(&mut Reader::new(body))?;
-                Self::StatusRequest(r.rest().to_vec())
-            }
-            T::RECORD_SIZE_LIMIT => Self::RecordSizeLimit(r.u16("record_size_limit")?),
-            // §4.3.1: ProtocolVersion versions<2..254>
-            T::SUPPORTED_VERSIONS => {
-                Self::SupportedVersions(capped_list(&mut r, U8, "supported_versions", n, true)?)
-            }
-            // §4.3.8: KeyShareEntry client_shares<0..2^16-1>; each entry is
-            // an allocation, so the count is checked before each one.
-            T::KEY_SHARE => {
-                let mut sub = r.sub(U16, "client_shares")?;
-                let mut shares = Vec::new();
-                while sub.any_left() {
-                    check_len(
-                        shares.len().saturating_add(1),
-                        lim.key_shares,
-                        "client_shares",
-                    )?;
-                    shares.push(KeyShareEntry::read(&mut sub)?);
-                }
-                Self::KeyShare(shares)
-            }
-            // §4.3.2: opaque cookie<1..2^16-1>
-            T::COOKIE => Self::Cookie(r.nonempty_vec_bytes(U16, "cookie")?.to_vec()),
-            T::EARLY_DATA => Self::EarlyData,
-            // §4.3.9: PskKeyExchangeMode ke_modes<1..255>
-            T::PSK_KEY_EXCHANGE_MODES => Self::PskKeyExchangeModes(capped_list(
-                &mut r,
-                U8,
-                "psk_key_exchange_modes",
-                n,
-                true,
-            )?),
-            T::PRE_SHARED_KEY => Self::PreSharedKey(OfferedPsks::read_limited(&mut r, lim)?),
-            T::CERTIFICATE_AUTHORITIES => {
-                Self::CertificateAuthorities(read_authorities(&mut r, n)?)
-            }
-            T::POST_HANDSHAKE_AUTH => Self::PostHandshakeAuth,
-            // RFC 7685 §3: padding is zeros. Other content stays Unknown so
-            // the bytes, and hence the transcript, survive a round trip.
-            T::PADDING if body.iter().all(|b| *b == 0) => {
-                r.rest();
-                Self::Padding(body.len())
-            }
-            // RFC 7250 §3: CertificateType client_certificate_types<1..2^8-1>
-            T::CLIENT_CERTIFICATE_TYPE => Self::ClientCertificateType(capped_list(
-                &mut r,
-                U8,
-                "client_certificate_types",
-                n,
-                true,
-            )?),
-            T::SERVER_CERTIFICATE_TYPE => Self::ServerCertificateType(capped_list(
-                &mut r,
-                U8,
-                "server_certificate_types",
-                n,
-                true,
-            )?),
-            _ => Self::Unknown(UnknownExtension::new(typ, r.rest())),
-        };
-        r.expect_empty("ClientHello extension")?;
-        Ok(ext)
+        Ok(ClientExtensionRef::read_body(typ, body, lim)?.into_owned())
     }
 }
 
@@ -539,46 +402,7 @@ impl ServerExtension {
         in_retry_request: bool,
         lim: &ListLimits,
     ) -> Result<Self, InvalidMessage> {
-        use ExtensionType as T;
-        use LengthPrefix::U16;
-        let mut r = Reader::new(body);
-        let ext = match typ {
-            // RFC 6066 §3: the server's "extension_data" is empty.
-            T::SERVER_NAME => Self::ServerNameAck,
-            T::SUPPORTED_GROUPS => Self::SupportedGroups(capped_list(
-                &mut r,
-                U16,
-                "supported_groups",
-                lim.entries,
-                true,
-            )?),
-            T::APPLICATION_LAYER_PROTOCOL_NEGOTIATION => {
-                let names = read_alpn(&mut r, lim.entries)?;
-                // RFC 7301 §3.1: the server's list "MUST contain exactly one".
-                if names.len() != 1 {
-                    return Err(InvalidMessage::InvalidValue(
-                        "ALPN response must name exactly one protocol",
-                    ));
-                }
-                Self::Alpn(names)
-            }
-            T::RECORD_SIZE_LIMIT => Self::RecordSizeLimit(r.u16("record_size_limit")?),
-            T::EARLY_DATA => Self::EarlyData,
-            T::SUPPORTED_VERSIONS => Self::SupportedVersions(ProtocolVersion::read(&mut r)?),
-            T::KEY_SHARE if in_retry_request => Self::KeyShareRetry(NamedGroup::read(&mut r)?),
-            T::KEY_SHARE => Self::KeyShare(KeyShareEntry::read(&mut r)?),
-            T::COOKIE => Self::Cookie(r.nonempty_vec_bytes(U16, "cookie")?.to_vec()),
-            T::PRE_SHARED_KEY => Self::PreSharedKey(r.u16("selected_identity")?),
-            T::CLIENT_CERTIFICATE_TYPE => {
-                Self::ClientCertificateType(CertificateType::read(&mut r)?)
-            }
-            T::SERVER_CERTIFICATE_TYPE => {
-                Self::ServerCertificateType(CertificateType::read(&mut r)?)
-            }
-            _ => Self::Unknown(UnknownExtension::new(typ, r.rest())),
-        };
-        r.expect_empty("server extension")?;
-        Ok(ext)
+        Ok(ServerExtensionRef::read_body(typ, body, in_retry_request, lim)?.into_owned())
     }
 }
 
@@ -622,22 +446,17 @@ impl CertReqExtension {
         let n = lim.entries;
         let mut r = Reader::new(body);
         let ext = match typ {
-            T::SIGNATURE_ALGORITHMS => Self::SignatureAlgorithms(capped_list(
-                &mut r,
-                U16,
-                "signature_algorithms",
-                n,
-                true,
-            )?),
+            T::SIGNATURE_ALGORITHMS => {
+                Self::SignatureAlgorithms(capped_list(&mut r, U16, "signature_algorithms", n)?)
+            }
             T::SIGNATURE_ALGORITHMS_CERT => Self::SignatureAlgorithmsCert(capped_list(
                 &mut r,
                 U16,
                 "signature_algorithms_cert",
                 n,
-                true,
             )?),
             T::CERTIFICATE_AUTHORITIES => {
-                Self::CertificateAuthorities(read_authorities(&mut r, n)?)
+                Self::CertificateAuthorities(OpaqueList::read_authorities(&mut r, n)?.to_vec())
             }
             _ => Self::Unknown(UnknownExtension::new(typ, r.rest())),
         };
@@ -712,10 +531,7 @@ impl Codec<'_> for TicketExtension {
 }
 
 /// Reads an extension block `Extension extensions<0..2^16-1>`, parsing each
-/// body with `one`. Rejects a repeated type (§4.3: "There MUST NOT be more
-/// than one extension of the same type in a given extension block") and,
-/// when `psk_last` is set, anything after `pre_shared_key` (§4.3.11: "MUST
-/// be the last extension in the ClientHello").
+/// body with `one` (see [`walk_block`] for the block's rules).
 pub(crate) fn read_block<'a, T>(
     r: &mut Reader<'a>,
     what: &'static str,
@@ -723,15 +539,41 @@ pub(crate) fn read_block<'a, T>(
     max: usize,
     mut one: impl FnMut(ExtensionType, &'a [u8]) -> Result<T, InvalidMessage>,
 ) -> Result<Vec<T>, InvalidMessage> {
-    let mut sub = r.sub(LengthPrefix::U16, what)?;
-    let mut seen = SeenSet::<ExtensionType, 24>::new();
     // One allocation of the right size: extensions are counted first
-    // (a block that does not frame is refused in the loop below anyway),
+    // (a block that does not frame is refused by the walk anyway),
     // never more than `max` of them.
-    let mut out = Vec::with_capacity(count_extensions(sub.clone(), max));
+    let count = r
+        .clone()
+        .sub(LengthPrefix::U16, what)
+        .map_or(0, |block| count_extensions(block, max));
+    let mut out = Vec::with_capacity(count);
+    walk_block(r, what, psk_last, max, |typ, body| {
+        out.push(one(typ, body)?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Walks an extension block `Extension extensions<0..2^16-1>`, handing
+/// each body to `one`, and returns the block's content. Rejects more than
+/// `max` extensions, a repeated type (§4.3: "There MUST NOT be more than
+/// one extension of the same type in a given extension block") and, when
+/// `psk_last` is set, anything after `pre_shared_key` (§4.3.11: "MUST be
+/// the last extension in the ClientHello").
+pub(crate) fn walk_block<'a>(
+    r: &mut Reader<'a>,
+    what: &'static str,
+    psk_last: bool,
+    max: usize,
+    mut one: impl FnMut(ExtensionType, &'a [u8]) -> Result<(), InvalidMessage>,
+) -> Result<&'a [u8], InvalidMessage> {
+    let block = r.vec_bytes(LengthPrefix::U16, what)?;
+    let mut sub = Reader::new(block);
+    let mut seen = SeenSet::<ExtensionType, 24>::new();
+    let mut count = 0usize;
     let mut after_psk = false;
     while sub.any_left() {
-        check_len(out.len().saturating_add(1), max, what)?;
+        check_len(count.saturating_add(1), max, what)?;
         let typ = ExtensionType::read(&mut sub)?;
         let body = sub.vec_bytes(LengthPrefix::U16, "extension_data")?;
         if !seen.insert(typ) {
@@ -741,9 +583,10 @@ pub(crate) fn read_block<'a, T>(
             return Err(InvalidMessage::PreSharedKeyNotLast);
         }
         after_psk = psk_last && typ == ExtensionType::PRE_SHARED_KEY;
-        out.push(one(typ, body)?);
+        one(typ, body)?;
+        count = count.saturating_add(1);
     }
-    Ok(out)
+    Ok(block)
 }
 
 /// How many whole extensions (type, u16-prefixed body) `r` holds, up to
@@ -768,6 +611,17 @@ pub(crate) fn put_block<T>(out: &mut Vec<u8>, items: &[T], mut one: impl FnMut(&
     });
 }
 
+/// Writes one extension: its type, then the body `body` appends, with
+/// its u16 length.
+pub(crate) fn put_extension(
+    out: &mut Vec<u8>,
+    typ: ExtensionType,
+    body: impl FnOnce(&mut Vec<u8>),
+) {
+    typ.encode(out);
+    with_prefix(out, LengthPrefix::U16, body);
+}
+
 /// Writes a length prefix, the body `f` appends, and patches the prefix.
 pub(crate) fn with_prefix(out: &mut Vec<u8>, prefix: LengthPrefix, f: impl FnOnce(&mut Vec<u8>)) {
     let mut lp = LengthPrefixed::start(out, prefix);
@@ -784,102 +638,11 @@ fn put_opaque_list(out: &mut Vec<u8>, outer: LengthPrefix, inner: LengthPrefix, 
     });
 }
 
-/// Reads a non-empty list of non-empty opaque vectors, at most `max` of
-/// them (each is an allocation, so the count is checked before each).
-fn read_opaque_list(
-    r: &mut Reader<'_>,
-    outer: LengthPrefix,
-    inner: LengthPrefix,
-    what: &'static str,
-    item: &'static str,
-    max: usize,
-) -> Result<Vec<Vec<u8>>, InvalidMessage> {
-    let mut sub = r.sub(outer, what)?;
-    let mut out = Vec::new();
-    while sub.any_left() {
-        check_len(out.len().saturating_add(1), max, what)?;
-        out.push(sub.nonempty_vec_bytes(inner, item)?.to_vec());
-    }
-    if out.is_empty() {
-        return Err(InvalidMessage::EmptyVector(what));
-    }
-    Ok(out)
-}
-
-/// RFC 7301 §3.1: ProtocolName protocol_name_list<2..2^16-1>,
-/// opaque ProtocolName<1..2^8-1>.
-fn read_alpn(r: &mut Reader<'_>, max: usize) -> Result<Vec<Vec<u8>>, InvalidMessage> {
-    read_opaque_list(
-        r,
-        LengthPrefix::U16,
-        LengthPrefix::U8,
-        "ALPN protocol list",
-        "ALPN protocol name",
-        max,
-    )
-}
-
-/// §4.3.4: DistinguishedName authorities<3..2^16-1>,
-/// opaque DistinguishedName<1..2^16-1>.
-fn read_authorities(r: &mut Reader<'_>, max: usize) -> Result<Vec<Vec<u8>>, InvalidMessage> {
-    read_opaque_list(
-        r,
-        LengthPrefix::U16,
-        LengthPrefix::U16,
-        "certificate_authorities",
-        "distinguished name",
-        max,
-    )
-}
-
-/// RFC 6066 §3: ServerName server_name_list<1..2^16-1>. Each entry is a
-/// name_type and (for host_name, the only defined type) HostName
-/// <1..2^16-1>; other types are read with the same u16-prefixed syntax.
-/// "The ServerNameList MUST NOT contain more than one name of the same
-/// name_type" (a 256-bit set of the types seen: linear); a host_name
-/// must be a DNS host name ([`is_valid_host_name`]).
-fn read_server_names(
-    r: &mut Reader<'_>,
-    max: usize,
-) -> Result<Vec<(ServerNameType, Vec<u8>)>, InvalidMessage> {
-    let mut sub = r.sub(LengthPrefix::U16, "server_name_list")?;
-    let mut out: Vec<(ServerNameType, Vec<u8>)> = Vec::new();
-    let mut seen = [0u64; 4];
-    while sub.any_left() {
-        check_len(out.len().saturating_add(1), max, "server_name_list")?;
-        let typ = ServerNameType::read(&mut sub)?;
-        let name = sub.vec_bytes(LengthPrefix::U16, "server name")?;
-        if typ == ServerNameType::HOST_NAME {
-            if name.is_empty() {
-                return Err(InvalidMessage::EmptyVector("host_name"));
-            }
-            if !is_valid_host_name(name) {
-                return Err(InvalidMessage::InvalidHostName);
-            }
-        }
-        let (word, bit) = (usize::from(typ.0 >> 6), 1u64 << (typ.0 & 63));
-        let slot = seen
-            .get_mut(word)
-            .ok_or(InvalidMessage::InvalidValue("server_name"))?;
-        if *slot & bit != 0 {
-            return Err(InvalidMessage::InvalidValue(
-                "server_name: name type repeated",
-            ));
-        }
-        *slot |= bit;
-        out.push((typ, name.to_vec()));
-    }
-    if out.is_empty() {
-        return Err(InvalidMessage::EmptyVector("server_name_list"));
-    }
-    Ok(out)
-}
-
 /// RFC 6066 §8: checks the framing of a `CertificateStatusRequest`
 /// (status_type, then for ocsp: ResponderID responder_id_list<0..2^16-1>
 /// with opaque ResponderID<1..2^16-1>, and Extensions
 /// request_extensions<0..2^16-1>). Other status types are opaque.
-fn check_status_request(r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
+pub(crate) fn check_status_request(r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
     if CertificateStatusType::read(r)? == CertificateStatusType::OCSP {
         let mut ids = r.sub(LengthPrefix::U16, "responder_id_list")?;
         while ids.any_left() {

@@ -3,17 +3,20 @@
 //! Messages are owned values. `HandshakeMessage::read` parses one whole
 //! message (type, u24 length, body); `encode` writes the same framing, so
 //! `read` then `encode` gives back the input for every canonical message.
+//! The messages that carry lists are read in place first
+//! ([`super::borrowed`], what a connection uses) and copied from there.
 //!
 //! Extensions live in [`super::extensions`] and are re-exported here.
 
 use alloc::vec::Vec;
 
+use super::borrowed::HandshakeMessageRef;
 use super::enums::*;
 pub use super::extensions::{
     CertReqExtension, ClientExtension, KeyShareEntry, ListLimits, OfferedPsks, PskIdentity,
     ServerExtension, TicketExtension, UnknownExtension,
 };
-use super::extensions::{check_len, put_block, read_block, with_prefix};
+use super::extensions::{put_block, read_block, with_prefix};
 use crate::codec::{Codec, LengthPrefix, Reader, put_list, put_vec};
 use crate::error::InvalidMessage;
 
@@ -106,27 +109,18 @@ impl HandshakeMessage {
         }
     }
 
-    fn read_body(
+    /// The body of a message of a type that has no borrowed form (see
+    /// [`HandshakeMessageRef`]).
+    pub(crate) fn read_other_body(
         typ: HandshakeType,
         r: &mut Reader<'_>,
         lim: &ListLimits,
     ) -> Result<Self, InvalidMessage> {
         use HandshakeType as T;
         Ok(match typ {
-            T::CLIENT_HELLO => Self::ClientHello(ClientHello::read_body(r, lim)?),
-            T::SERVER_HELLO => Self::ServerHello(ServerHello::read_body(r, lim)?),
             T::NEW_SESSION_TICKET => Self::NewSessionTicket(NewSessionTicket::read_body(r, lim)?),
             // §4.6: struct {} EndOfEarlyData; trailing bytes fail below.
             T::END_OF_EARLY_DATA => Self::EndOfEarlyData,
-            // §4.4.1: Extension extensions<0..2^16-1>
-            T::ENCRYPTED_EXTENSIONS => Self::EncryptedExtensions(read_block(
-                r,
-                "EncryptedExtensions",
-                false,
-                lim.extensions,
-                |t, b| ServerExtension::read_body_limited(t, b, false, lim),
-            )?),
-            T::CERTIFICATE => Self::Certificate(CertificatePayload::read_body(r, lim)?),
             T::CERTIFICATE_REQUEST => {
                 Self::CertificateRequest(CertificateRequest::read_body(r, lim)?)
             }
@@ -167,11 +161,9 @@ impl HandshakeMessage {
     /// [`Codec::read`] with the message's lists bounded by `lim`: what a
     /// connection uses on its peer's messages.
     pub fn read_limited(r: &mut Reader<'_>, lim: &ListLimits) -> Result<Self, InvalidMessage> {
-        let typ = HandshakeType::read(r)?;
-        let mut body = r.sub(LengthPrefix::U24, "handshake message")?;
-        let msg = Self::read_body(typ, &mut body, lim)?;
-        body.expect_empty("handshake message")?;
-        Ok(msg)
+        // ClientHello, ServerHello, EncryptedExtensions and Certificate
+        // are read in place first, then copied: one set of checks.
+        HandshakeMessageRef::read_limited(r, lim).map(HandshakeMessageRef::into_owned)
     }
 }
 
@@ -247,43 +239,6 @@ impl ClientHello {
             put_block(out, &self.extensions, ClientExtension::encode);
         }
     }
-
-    fn read_body(r: &mut Reader<'_>, lim: &ListLimits) -> Result<Self, InvalidMessage> {
-        let legacy_version = ProtocolVersion::read(r)?;
-        let random = read_random(r)?;
-        let legacy_session_id = read_session_id(r)?;
-        // §4.2.2: CipherSuite cipher_suites<2..2^16-2>
-        let cipher_suites: Vec<CipherSuite> =
-            r.nonempty_list(LengthPrefix::U16, "cipher_suites")?;
-        check_len(cipher_suites.len(), lim.entries, "cipher_suites")?;
-        // §4.2.2: opaque legacy_compression_methods<1..2^8-1>
-        let legacy_compression_methods = r
-            .nonempty_vec_bytes(LengthPrefix::U8, "legacy_compression_methods")?
-            .to_vec();
-        // §4.2.2: a ClientHello of an older version may end here; such a
-        // hello has no supported_versions and is refused later with
-        // protocol_version. When present, extensions<8..2^16-1> is non-empty,
-        // so an empty list and an absent field cannot be confused.
-        let extensions = if r.any_left() {
-            let exts = read_block(r, "ClientHello extensions", true, lim.extensions, |t, b| {
-                ClientExtension::read_body_limited(t, b, lim)
-            })?;
-            if exts.is_empty() {
-                return Err(InvalidMessage::EmptyVector("ClientHello extensions"));
-            }
-            exts
-        } else {
-            Vec::new()
-        };
-        Ok(Self {
-            legacy_version,
-            random,
-            legacy_session_id,
-            cipher_suites,
-            legacy_compression_methods,
-            extensions,
-        })
-    }
 }
 
 /// `ServerHello` or `HelloRetryRequest` (§4.2.3, §4.2.4).
@@ -325,41 +280,6 @@ impl ServerHello {
             put_block(out, &self.extensions, ServerExtension::encode);
         }
     }
-
-    fn read_body(r: &mut Reader<'_>, lim: &ListLimits) -> Result<Self, InvalidMessage> {
-        let legacy_version = ProtocolVersion::read(r)?;
-        let random = read_random(r)?;
-        // §4.2.3: the random alone tells a HelloRetryRequest apart, and with
-        // it the syntax of key_share (§4.3.8).
-        let retry = random == HRR_RANDOM;
-        let legacy_session_id_echo = read_session_id(r)?;
-        let cipher_suite = CipherSuite::read(r)?;
-        let legacy_compression_method = r.u8("legacy_compression_method")?;
-        // As in ClientHello: absent (an older version's hello) or non-empty.
-        let extensions = if r.any_left() {
-            let exts = read_block(
-                r,
-                "ServerHello extensions",
-                false,
-                lim.extensions,
-                |t, b| ServerExtension::read_body_limited(t, b, retry, lim),
-            )?;
-            if exts.is_empty() {
-                return Err(InvalidMessage::EmptyVector("ServerHello extensions"));
-            }
-            exts
-        } else {
-            Vec::new()
-        };
-        Ok(Self {
-            legacy_version,
-            random,
-            legacy_session_id_echo,
-            cipher_suite,
-            legacy_compression_method,
-            extensions,
-        })
-    }
 }
 
 /// A CertificateVerify body, borrowed (§4.5.2): SignatureScheme
@@ -371,22 +291,6 @@ pub(crate) fn read_certificate_verify<'a>(
         SignatureScheme::read(r)?,
         r.vec_bytes(LengthPrefix::U16, "signature")?,
     ))
-}
-
-fn read_random(r: &mut Reader<'_>) -> Result<[u8; 32], InvalidMessage> {
-    <[u8; 32]>::try_from(r.take_or(32, "random")?)
-        .map_err(|_| InvalidMessage::MissingData("random"))
-}
-
-/// §4.2.2: opaque legacy_session_id<0..32>
-fn read_session_id(r: &mut Reader<'_>) -> Result<Vec<u8>, InvalidMessage> {
-    let id = r.vec_bytes(LengthPrefix::U8, "legacy_session_id")?;
-    if id.len() > 32 {
-        return Err(InvalidMessage::InvalidValue(
-            "legacy_session_id longer than 32 bytes",
-        ));
-    }
-    Ok(id.to_vec())
 }
 
 /// `Certificate` (§4.5.1), for X.509 and raw public keys alike.
@@ -471,42 +375,6 @@ impl CertificatePayload {
                 put_block(out, &entry.extensions, UnknownExtension::encode);
             }
         });
-    }
-
-    fn read_body(r: &mut Reader<'_>, lim: &ListLimits) -> Result<Self, InvalidMessage> {
-        // §4.5.1: opaque certificate_request_context<0..2^8-1>;
-        // CertificateEntry certificate_list<0..2^24-1>
-        let context = r
-            .vec_bytes(LengthPrefix::U8, "certificate_request_context")?
-            .to_vec();
-        let mut list = r.sub(LengthPrefix::U24, "certificate_list")?;
-        let mut entries = Vec::new();
-        while list.any_left() {
-            // Each entry is an allocation: counted before it is made.
-            check_len(
-                entries.len().saturating_add(1),
-                lim.entries,
-                "certificate_list",
-            )?;
-            // cert_data / ASN1_subjectPublicKeyInfo<1..2^24-1>
-            let data = list
-                .nonempty_vec_bytes(LengthPrefix::U24, "cert_data")?
-                .to_vec();
-            let extensions = read_block(
-                &mut list,
-                "CertificateEntry extensions",
-                false,
-                lim.extensions,
-                |t, b| {
-                    Ok(UnknownExtension {
-                        typ: t,
-                        body: b.to_vec(),
-                    })
-                },
-            )?;
-            entries.push(CertificateEntry { data, extensions });
-        }
-        Ok(Self { context, entries })
     }
 }
 

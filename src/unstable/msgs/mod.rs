@@ -2,6 +2,7 @@
 //! extensions, with exact round-trip encoding. No state, no crypto.
 
 pub mod alert;
+pub mod borrowed;
 pub mod enums;
 pub mod extensions;
 pub mod handshake;

@@ -8,6 +8,7 @@ use zeroize::Zeroize;
 
 use super::{HEADER_LEN, MAX_INNER_PLAINTEXT};
 use crate::crypto::aead::{AeadKey, NONCE_LEN, TAG_LEN};
+use crate::crypto::hash::Output;
 use crate::crypto::suites::SuiteParams;
 use crate::error::{Error, PeerMisbehaved};
 use crate::key_schedule::traffic_key_iv;
@@ -21,44 +22,99 @@ fn outer_header(ciphertext_len: u16) -> [u8; HEADER_LEN] {
     [ContentType::APPLICATION_DATA.0, v0, v1, l0, l1]
 }
 
-/// The write key and static IV of one traffic secret, and the nonce rule.
-struct Protection {
-    key: AeadKey,
-    iv: [u8; NONCE_LEN],
+/// The AEAD key and static IV of one traffic secret, and the nonce rule.
+///
+/// Set up at the first record, not when the secret is installed: a key
+/// that no record uses costs nothing. Several do in an ordinary
+/// connection — the application keys of a side that sends nothing (a
+/// handshake-only probe, a server without tickets whose client only
+/// listens), the early key of a 0-RTT offer with no early data, a key
+/// installed and replaced (KeyUpdate) or dropped (close) before a record
+/// went out — and a key costs two HKDF-Expand-Labels plus the AEAD's own
+/// setup (AES round keys, the GHASH key powers or tables).
+// Large on purpose: the key inline, so that setting it up allocates nothing.
+#[allow(clippy::large_enum_variant)]
+enum Protection {
+    /// Not used yet: the traffic secret (§7.3) to derive it from.
+    Pending {
+        suite: SuiteParams,
+        secret: Output,
+    },
+    Ready {
+        key: AeadKey,
+        iv: [u8; NONCE_LEN],
+    },
 }
 
 impl Protection {
-    /// Fails only when the provider cannot key its AEAD (the length is
-    /// right: `traffic_key_iv` derives `suite.aead.key_len()` bytes).
+    /// An error only for a secret longer than any hash output (the
+    /// caller's bug: traffic secrets are `Hash.length` bytes).
     fn new(suite: SuiteParams, secret: &[u8]) -> Result<Self, Error> {
-        let (key, iv) = traffic_key_iv(suite, secret);
-        Ok(Self {
-            key: suite.aead.key(&key)?,
-            iv,
+        if secret.len() > MAX_SECRET_LEN {
+            return Err(Error::Internal("traffic secret longer than any hash"));
+        }
+        Ok(Self::Pending {
+            suite,
+            secret: Output::new(secret),
         })
     }
 
-    /// §5.3: the 64-bit sequence number in network byte order, left-padded
-    /// with zeros to iv_length, XORed with the static IV.
-    fn nonce(&self, seq: u64) -> [u8; NONCE_LEN] {
-        let mut nonce = self.iv;
-        let seq = seq.to_be_bytes();
-        for (n, s) in nonce
-            .iter_mut()
-            .skip(NONCE_LEN.saturating_sub(seq.len()))
-            .zip(seq)
-        {
-            *n ^= s;
+    /// The key and IV, derived and set up now if this is the first
+    /// record. Fails only when the provider cannot key its AEAD (the
+    /// length is right: `traffic_key_iv` derives `suite.aead.key_len()`
+    /// bytes).
+    fn ready(&mut self) -> Result<(&AeadKey, &[u8; NONCE_LEN]), Error> {
+        if let Self::Pending { suite, secret } = self {
+            let (key, iv) = traffic_key_iv(*suite, secret.as_ref());
+            *self = Self::Ready {
+                key: suite.aead.key(&key)?,
+                iv,
+            };
         }
-        nonce
+        match self {
+            Self::Ready { key, iv } => Ok((key, iv)),
+            Self::Pending { .. } => Err(Error::Internal("record key not set up")),
+        }
     }
+}
+
+/// The length of a TLSInnerPlaintext of `content_len` bytes of content
+/// and `padding` zeros (§5.2): at most 2^14 + 1, or `Error::Internal`.
+fn inner_len(content_len: usize, padding: usize) -> Result<usize, Error> {
+    content_len
+        .checked_add(1)
+        .and_then(|n| n.checked_add(padding))
+        .filter(|n| *n <= MAX_INNER_PLAINTEXT)
+        .ok_or(Error::Internal(
+            "record inner plaintext over 2^14 + 1 bytes",
+        ))
+}
+
+/// The longest traffic secret: a SHA-384 output.
+const MAX_SECRET_LEN: usize = 48;
+
+/// §5.3: the 64-bit sequence number in network byte order, left-padded
+/// with zeros to iv_length, XORed with the static IV.
+fn nonce(iv: &[u8; NONCE_LEN], seq: u64) -> [u8; NONCE_LEN] {
+    let mut nonce = *iv;
+    let seq = seq.to_be_bytes();
+    for (n, s) in nonce
+        .iter_mut()
+        .skip(NONCE_LEN.saturating_sub(seq.len()))
+        .zip(seq)
+    {
+        *n ^= s;
+    }
+    nonce
 }
 
 impl Drop for Protection {
     fn drop(&mut self) {
         // The AEAD key schedules wipe themselves (the ciphers' `zeroize`
-        // feature); the IV is ours.
-        self.iv.zeroize();
+        // feature), as does a pending secret (`Output`); the IV is ours.
+        if let Self::Ready { iv, .. } = self {
+            iv.zeroize();
+        }
     }
 }
 
@@ -70,8 +126,10 @@ pub struct RecordSealer {
 }
 
 impl RecordSealer {
-    /// Keys a sealer from a traffic secret (§7.3); sequence number 0.
-    /// An error only when the provider cannot key its AEAD.
+    /// A sealer for a traffic secret (§7.3); sequence number 0. The key
+    /// is set up at the first record (see `Protection`): an error here
+    /// only for a secret longer than any hash output, and when the
+    /// provider cannot key its AEAD, from that first [`seal`](Self::seal).
     pub fn new(suite: SuiteParams, secret: &[u8]) -> Result<Self, Error> {
         Ok(Self {
             prot: Protection::new(suite, secret)?,
@@ -90,13 +148,55 @@ impl RecordSealer {
     /// records as its AEAD's confidentiality limit allows (§5.5) — the
     /// connection should have sent a KeyUpdate when
     /// [`RecordSealer::wants_key_update`] said so. The sequence number can
-    /// therefore never wrap (§5.3).
+    /// therefore never wrap (§5.3). Also, at the first record, the
+    /// provider's failure to key its AEAD. `out` is then as it was.
     pub fn seal(
         &mut self,
         typ: ContentType,
         content: &[u8],
         padding: usize,
         out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        // Refused before anything is copied.
+        let inner_len = inner_len(content.len(), padding)?;
+        let start = out.len();
+        out.reserve(inner_len.saturating_add(HEADER_LEN + TAG_LEN));
+        out.extend_from_slice(&[0; HEADER_LEN]);
+        out.extend_from_slice(content);
+        self.seal_appended(typ, padding, out, start)
+    }
+
+    /// Seals, where it lies, the record that `out[start..]` begins: a
+    /// `HEADER_LEN`-byte gap for the header, then the content, written
+    /// there by the caller (application data written straight into the
+    /// output buffer, without the copy [`seal`](Self::seal) makes).
+    /// Appends the content type, `padding` zero bytes and the tag, and
+    /// writes the header. On error (those of `seal`, or `start` past the
+    /// end) everything from `start` on is wiped and removed: plaintext is
+    /// never left queued for the wire.
+    pub fn seal_appended(
+        &mut self,
+        typ: ContentType,
+        padding: usize,
+        out: &mut Vec<u8>,
+        start: usize,
+    ) -> Result<(), Error> {
+        let r = self.seal_appended_inner(typ, padding, out, start);
+        if r.is_err() {
+            if let Some(tail) = out.get_mut(start..) {
+                tail.zeroize();
+            }
+            out.truncate(start);
+        }
+        r
+    }
+
+    fn seal_appended_inner(
+        &mut self,
+        typ: ContentType,
+        padding: usize,
+        out: &mut Vec<u8>,
+        start: usize,
     ) -> Result<(), Error> {
         // §5.5: a key update (or close) "prior to reaching these limits",
         // for AES-GCM "up to 2^24.5 full-size records"; u64::MAX for
@@ -106,44 +206,31 @@ impl RecordSealer {
                 "record key exhausted: a KeyUpdate was due before this record",
             ));
         }
-        let inner_len = content
-            .len()
-            .checked_add(1)
-            .and_then(|n| n.checked_add(padding))
-            .filter(|n| *n <= MAX_INNER_PLAINTEXT)
-            .ok_or(Error::Internal(
-                "record inner plaintext over 2^14 + 1 bytes",
-            ))?;
+        let body_start = start
+            .checked_add(HEADER_LEN)
+            .filter(|b| *b <= out.len())
+            .ok_or(Error::Internal("record sealed past the end of the buffer"))?;
+        let inner_len = inner_len(out.len().saturating_sub(body_start), padding)?;
         // At most 2^14 + 1 + 16, so it fits in the u16 length field.
         let ct_len = u16::try_from(inner_len.saturating_add(TAG_LEN))
             .map_err(|_| Error::Internal("record too long"))?;
         let header = outer_header(ct_len);
+        let (key, iv) = self.prot.ready()?;
+        let nonce = nonce(iv, self.seq);
 
         // Sealed in place at the end of `out`: header, then
         // struct { opaque content[length]; ContentType type; uint8 zeros[length_of_padding]; } TLSInnerPlaintext,
         // then the tag. No intermediate buffer per record.
-        let start = out.len();
-        // inner_len <= 2^14 + 1 (checked above): none of these sums overflow.
-        let body_start = start.saturating_add(HEADER_LEN);
-        out.reserve(inner_len.saturating_add(HEADER_LEN + TAG_LEN));
-        out.extend_from_slice(&header);
-        out.extend_from_slice(content);
+        // inner_len <= 2^14 + 1 (checked above): the sum does not overflow.
+        out.reserve(padding.saturating_add(1 + TAG_LEN));
         out.push(typ.0);
         out.resize(body_start.saturating_add(inner_len), 0);
-
-        let nonce = self.prot.nonce(self.seq);
-        let body = out.get_mut(body_start..).unwrap_or_default();
-        match self.prot.key.seal_detached(&nonce, &header, body) {
-            Ok(tag) => out.extend_from_slice(&tag),
-            Err(e) => {
-                // Never leave plaintext queued for the wire.
-                if let Some(tail) = out.get_mut(start..) {
-                    tail.zeroize();
-                }
-                out.truncate(start);
-                return Err(e);
-            }
+        if let Some(gap) = out.get_mut(start..body_start) {
+            gap.copy_from_slice(&header);
         }
+        let body = out.get_mut(body_start..).unwrap_or_default();
+        let tag = key.seal_detached(&nonce, &header, body)?;
+        out.extend_from_slice(&tag);
         self.seq = self.seq.saturating_add(1); // < u64::MAX checked above
         Ok(())
     }
@@ -175,8 +262,8 @@ pub struct RecordOpener {
 }
 
 impl RecordOpener {
-    /// Keys an opener from a traffic secret; sequence number 0. An error
-    /// only when the provider cannot key its AEAD.
+    /// An opener for a traffic secret; sequence number 0. Keyed at the
+    /// first record, as [`RecordSealer::new`].
     pub fn new(suite: SuiteParams, secret: &[u8]) -> Result<Self, Error> {
         Ok(Self {
             prot: Protection::new(suite, secret)?,
@@ -233,8 +320,9 @@ impl RecordOpener {
             return Err(Error::RecordOverflow);
         }
 
-        let nonce = self.prot.nonce(self.seq);
-        let len = self.prot.key.open_in_place(&nonce, header, payload)?;
+        let (key, iv) = self.prot.ready()?;
+        let nonce = nonce(iv, self.seq);
+        let len = key.open_in_place(&nonce, header, payload)?;
         self.seq = self.seq.saturating_add(1); // < u64::MAX checked above
 
         // §5.4: the content type is the last non-zero byte; "If a receiving
@@ -576,6 +664,91 @@ mod tests {
         opener.set_sequence(u64::MAX - 1);
         let (header, mut body) = split(&raw_record(suite, u64::MAX - 1, b"x\x17"));
         assert!(opener.open(&header, &mut body, MAX_INNER_PLAINTEXT).is_ok());
+    }
+
+    #[test]
+    fn seal_appended_matches_seal() {
+        for &suite in ALL_SUITES {
+            let mut a = RecordSealer::new(suite, secret(suite)).unwrap();
+            let mut b = RecordSealer::new(suite, secret(suite)).unwrap();
+            for (content, padding) in [(&b"hello"[..], 3), (&[][..], 0), (&[9u8; 1000][..], 0)] {
+                let (mut want, mut got) = (b"queued".to_vec(), b"queued".to_vec());
+                a.seal(ContentType::APPLICATION_DATA, content, padding, &mut want)
+                    .unwrap();
+                let start = got.len();
+                got.extend_from_slice(&[0xee; HEADER_LEN]);
+                got.extend_from_slice(content);
+                b.seal_appended(ContentType::APPLICATION_DATA, padding, &mut got, start)
+                    .unwrap();
+                assert_eq!(got, want, "{suite:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn seal_appended_refusals_leave_nothing_behind() {
+        let suite = TLS_AES_128_GCM_SHA256;
+        let mut sealer = RecordSealer::new(suite, secret(suite)).unwrap();
+        // Content over 2^14 bytes: wiped and removed, the queue kept.
+        let mut out = b"queued".to_vec();
+        out.extend_from_slice(&[0; HEADER_LEN]);
+        out.extend_from_slice(&[1; (1 << 14) + 1]);
+        assert!(matches!(
+            sealer.seal_appended(ContentType::APPLICATION_DATA, 0, &mut out, 6),
+            Err(Error::Internal(_))
+        ));
+        assert_eq!(out, b"queued");
+        // No room for the header: what follows `start` goes all the same.
+        assert!(
+            sealer
+                .seal_appended(ContentType::APPLICATION_DATA, 0, &mut out, 4)
+                .is_err()
+        );
+        assert_eq!(out, b"queu");
+        assert!(
+            sealer
+                .seal_appended(ContentType::APPLICATION_DATA, 0, &mut out, 9)
+                .is_err()
+        );
+        assert_eq!((out.as_slice(), sealer.sequence()), (&b"queu"[..], 0));
+    }
+
+    /// An AEAD that cannot be keyed: a provider's failure.
+    struct Unkeyable;
+
+    impl crate::crypto::aead::AeadFactory for Unkeyable {
+        fn algorithm(&self) -> AeadAlgorithm {
+            AeadAlgorithm::Aes128Gcm
+        }
+        fn key(&self, _: &[u8]) -> Result<crate::crypto::aead::KeyedCipher, Error> {
+            Err(Error::Internal("no key for you"))
+        }
+    }
+
+    #[test]
+    fn keys_are_set_up_at_the_first_record() {
+        // A key that is never used is never set up: installing it cannot
+        // fail, the first record does, and leaves nothing queued.
+        let suite = SuiteParams {
+            aead: crate::crypto::aead::Aead::new(&Unkeyable),
+            ..TLS_AES_128_GCM_SHA256
+        };
+        let mut sealer = RecordSealer::new(suite, secret(suite)).unwrap();
+        let mut opener = RecordOpener::new(suite, secret(suite)).unwrap();
+        let mut out = b"queued".to_vec();
+        assert_eq!(
+            sealer.seal(ContentType::APPLICATION_DATA, b"secret", 0, &mut out),
+            Err(Error::Internal("no key for you"))
+        );
+        assert_eq!((out.as_slice(), sealer.sequence()), (&b"queued"[..], 0));
+        let (header, mut body) = split(&raw_record(TLS_AES_128_GCM_SHA256, 0, b"x\x17"));
+        assert_eq!(
+            opener.open(&header, &mut body, MAX_INNER_PLAINTEXT),
+            Err(Error::Internal("no key for you"))
+        );
+        // Secrets are hash outputs: a longer one is the caller's bug.
+        assert!(RecordSealer::new(TLS_AES_128_GCM_SHA256, &[0; 49]).is_err());
+        assert!(RecordOpener::new(TLS_AES_128_GCM_SHA256, &[0; 48]).is_ok());
     }
 
     /// RFC 9846 §5.5: "Receiving implementations SHOULD NOT enforce these
