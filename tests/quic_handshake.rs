@@ -1029,6 +1029,19 @@ fn as_tcp_client_hello(raw: &[u8], tcp: &[u8], session_id: &[u8], ticket_extra: 
     assert_eq!(ch.extensions.len(), n - 1, "RFC 9001 §8.2");
     ch.legacy_session_id = session_id.to_vec();
     let tcp = client_hello(tcp);
+    // QUIC has no records to limit: record_size_limit stays out of it.
+    assert!(
+        ch.extensions
+            .iter()
+            .all(|e| e.typ() != ExtensionType::RECORD_SIZE_LIMIT)
+    );
+    if let Some(i) = tcp
+        .extensions
+        .iter()
+        .position(|e| e.typ() == ExtensionType::RECORD_SIZE_LIMIT)
+    {
+        ch.extensions.insert(i, tcp.extensions[i].clone());
+    }
     if let (Some(ClientExtension::PreSharedKey(q)), Some(ClientExtension::PreSharedKey(t))) =
         (ch.extensions.last_mut(), tcp.extensions.last())
     {
@@ -1100,6 +1113,23 @@ fn assert_same_messages_with(
                 let n = ee.len();
                 ee.retain(|e| e.typ() != ExtensionType::QUIC_TRANSPORT_PARAMETERS);
                 assert_eq!(ee.len(), n - 1, "{ctx}");
+                // No record_size_limit over QUIC; TCP's where it was.
+                assert!(
+                    ee.iter()
+                        .all(|e| e.typ() != ExtensionType::RECORD_SIZE_LIMIT),
+                    "{ctx}"
+                );
+                let HandshakeMessage::EncryptedExtensions(tcp_ee) =
+                    HandshakeMessage::read_exact(t, "EncryptedExtensions").unwrap()
+                else {
+                    panic!("{ctx}")
+                };
+                if let Some(i) = tcp_ee
+                    .iter()
+                    .position(|e| e.typ() == ExtensionType::RECORD_SIZE_LIMIT)
+                {
+                    ee.insert(i, tcp_ee[i].clone());
+                }
                 assert_eq!(
                     *t,
                     HandshakeMessage::EncryptedExtensions(ee).to_bytes(),
@@ -1141,8 +1171,8 @@ fn assert_same_messages_with(
 /// RFC 9001 §8: the same configurations and the same random draws give
 /// the same handshake messages over TCP and over QUIC, but for
 /// quic_transport_parameters (ClientHello, EncryptedExtensions), the empty
-/// legacy_session_id (and its echo) and the absent change_cipher_spec
-/// records; with a HelloRetryRequest, and with the middlebox
+/// legacy_session_id (and its echo), the absent change_cipher_spec
+/// records and record_size_limit (QUIC has no records); with a HelloRetryRequest, and with the middlebox
 /// compatibility mode on or off in the TCP run.
 #[test]
 fn messages_match_tcp_but_for_the_documented_differences() {
@@ -1819,4 +1849,101 @@ fn resumed_0rtt_messages_match_tcp_but_for_the_documented_differences() {
             }
         }
     }
+}
+
+/// QUIC has no records (RFC 9001 §4): a configured record_size_limit is
+/// neither offered by our client nor answered by our server over QUIC,
+/// and a server that sends one anyway sends an unsolicited extension.
+#[test]
+fn record_size_limit_stays_out_of_quic() {
+    let provider = tls13::crypto::rustcrypto::provider();
+    let mut p = Pair::new(
+        client_cfg(provider, KeyType::EcdsaP256)
+            .record_size_limit(Some(1024))
+            .build()
+            .unwrap(),
+        server_cfg(provider, KeyType::EcdsaP256)
+            .record_size_limit(Some(2048))
+            .build()
+            .unwrap(),
+    );
+    p.run().unwrap();
+    assert!(p.client.complete() && p.server.complete());
+    let ch = client_hello(&p.client.sent[0].1);
+    assert!(
+        ch.extensions
+            .iter()
+            .all(|e| e.typ() != ExtensionType::RECORD_SIZE_LIMIT),
+        "{ch:?}"
+    );
+    assert!(
+        ch.extensions
+            .iter()
+            .any(|e| e.typ() == ExtensionType::QUIC_TRANSPORT_PARAMETERS)
+    );
+
+    // A client that offers it anyway (here through a hook) gets no answer.
+    let mut p = Pair::new(
+        client_cfg(provider, KeyType::EcdsaP256)
+            .client_hello_hook(Arc::new(|ch| {
+                ch.extensions
+                    .insert(0, ClientExtension::RecordSizeLimit(1024))
+            }))
+            .build()
+            .unwrap(),
+        server_cfg(provider, KeyType::EcdsaP256)
+            .record_size_limit(Some(2048))
+            .build()
+            .unwrap(),
+    );
+    p.run().unwrap();
+    let ee = &p
+        .server
+        .sent
+        .iter()
+        .find(|(l, _)| *l == Level::Handshake)
+        .unwrap()
+        .1;
+    let ee = split_messages(ee).remove(0);
+    match HandshakeMessage::read_exact(&ee, "EE").unwrap() {
+        HandshakeMessage::EncryptedExtensions(list) => {
+            assert!(
+                list.iter()
+                    .all(|e| e.typ() != ExtensionType::RECORD_SIZE_LIMIT)
+            );
+        }
+        other => panic!("not EncryptedExtensions: {other:?}"),
+    }
+
+    // A server that answers one unoffered.
+    let mut p = Pair::new(
+        client_cfg(provider, KeyType::EcdsaP256).build().unwrap(),
+        server_cfg(provider, KeyType::EcdsaP256)
+            .encrypted_extensions_hook(Arc::new(|ee: &mut Vec<ServerExtension>| {
+                ee.insert(0, ServerExtension::RecordSizeLimit(2048))
+            }))
+            .build()
+            .unwrap(),
+    );
+    let e = p.run().unwrap_err();
+    assert!(matches!(e, Error::PeerMisbehaved(_)), "{e:?}");
+    assert_eq!(p.client.conn.error_code(), Some(0x100 + 110)); // unsupported_extension
+}
+
+/// The client hello hook sees the QUIC hello, transport parameters
+/// included, and a hook that changes nothing sends the same bytes.
+#[test]
+fn a_no_op_hello_hook_keeps_the_quic_hello() {
+    let provider = tls13::crypto::rustcrypto::provider();
+    let hello = |hooked: bool| {
+        let mut b = client_cfg(provider, KeyType::EcdsaP256).rng(StreamRandom::new(7, None));
+        if hooked {
+            b = b.client_hello_hook(Arc::new(|_| {}));
+        }
+        let mut c = client_conn(b.build().unwrap());
+        c.write_handshake().unwrap()
+    };
+    let (plain, hooked) = (hello(false), hello(true));
+    assert_eq!(plain.0, Level::Initial);
+    assert_eq!(plain, hooked);
 }

@@ -196,7 +196,8 @@ impl ClientHs {
         put_extension(out, sent, T::SIGNATURE_ALGORITHMS, |out| {
             put_list(out, U16, &c.signature_schemes);
         });
-        if let Some(limit) = c.record_size_limit {
+        // RFC 8449 limits records, which QUIC does not have (RFC 9001 §4).
+        if let Some(limit) = c.record_size_limit.filter(|_| quic_params.is_none()) {
             put_extension(out, sent, T::RECORD_SIZE_LIMIT, |out| limit.encode(out));
         }
         if !c.alpn_protocols.is_empty() {

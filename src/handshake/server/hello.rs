@@ -427,7 +427,9 @@ impl ServerHs {
             session_id,
             client_schemes: Vec::new(),
             alpn,
-            client_limit,
+            // QUIC has no records to limit (RFC 9001 §4): a client's
+            // record_size_limit is left unanswered there.
+            client_limit: client_limit.filter(|_| !core.is_quic()),
             sni: None,
             types,
         };
