@@ -89,6 +89,8 @@ fn generate_seeds() {
             &harness::quic_script(runs, 3),
         );
     }
+    let hrr = harness::record_quic_hello_retry();
+    write("quic_client", "hello-retry", &harness::quic_script(&hrr, 0));
 
     let (c_wire, s_wire) = harness::record_handshake();
     if tls13::crypto::FUZZING {
@@ -275,4 +277,31 @@ fn seeds_replay_through_the_harnesses() {
         fs::read(seed_dir("client").join("handshake-whole")).unwrap(),
         prefixed(0, &s_wire)
     );
+}
+
+/// The QUIC harnesses' buffering check against the connection's cap: a
+/// message announcing one byte more than the limit is refused from its
+/// header (illegal_parameter, 0x12f), and one announcing exactly the limit
+/// is taken and held while incomplete.
+#[test]
+fn quic_harness_message_cap() {
+    let script = |len: usize| {
+        let body = (len - 4) as u32;
+        let mut msg = vec![1];
+        msg.extend_from_slice(&body.to_be_bytes()[1..]);
+        msg.extend_from_slice(&[0; 100]);
+        harness::quic_script(&[(tls13::quic::Level::Initial, msg)], 0)
+    };
+    let over = harness::quic_server_crypto(&script(harness::QUIC_MAX_MESSAGE + 1));
+    assert!(
+        matches!(
+            over.error,
+            Some(tls13::Error::PeerMisbehaved(
+                tls13::error::PeerMisbehaved::MessageTooLarge { .. }
+            ))
+        ),
+        "{over:?}"
+    );
+    let at = harness::quic_server_crypto(&script(harness::QUIC_MAX_MESSAGE));
+    assert!(at.error.is_none() && !at.complete, "{at:?}");
 }
