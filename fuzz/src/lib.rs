@@ -1034,6 +1034,10 @@ pub fn quic_server_crypto(data: &[u8]) -> QuicOutcome {
     quic_drive(&mut quic_server(), false, data)
 }
 
+/// CRYPTO data as a QUIC connection wrote it: runs of one level each,
+/// oldest first.
+pub type CryptoRuns = Vec<(Level, Vec<u8>)>;
+
 /// Writes CRYPTO runs as a QUIC harness script, each run cut by
 /// [`chunks`] with `split`.
 pub fn quic_script(runs: &[(Level, Vec<u8>)], split: u8) -> Vec<u8> {
@@ -1183,7 +1187,7 @@ fn pass(from: &mut Connection, to: &mut Connection, wire: &mut Vec<u8>) -> bool 
 /// server's). These are the seeds of the `quic_server` and `quic_client`
 /// targets. No record protection over QUIC, so they are the same in both
 /// crypto modes.
-pub fn record_quic_handshake() -> (Vec<(Level, Vec<u8>)>, Vec<(Level, Vec<u8>)>) {
+pub fn record_quic_handshake() -> (CryptoRuns, CryptoRuns) {
     record_quic(quic_server())
 }
 
@@ -1191,7 +1195,7 @@ pub fn record_quic_handshake() -> (Vec<(Level, Vec<u8>)>, Vec<(Level, Vec<u8>)>)
 /// [`quic_client`] against a server that has only P-256, which the
 /// client's first key shares are not for. A `quic_client` seed (the
 /// harness client answers it byte for byte as recorded).
-pub fn record_quic_hello_retry() -> Vec<(Level, Vec<u8>)> {
+pub fn record_quic_hello_retry() -> CryptoRuns {
     let config = server_builder()
         .groups(&[NamedGroup::SECP256R1])
         .limits(quic_limits())
@@ -1206,7 +1210,7 @@ pub fn record_quic_hello_retry() -> Vec<(Level, Vec<u8>)> {
     record_quic(server).1
 }
 
-fn record_quic(mut s: quic::ServerConnection) -> (Vec<(Level, Vec<u8>)>, Vec<(Level, Vec<u8>)>) {
+fn record_quic(mut s: quic::ServerConnection) -> (CryptoRuns, CryptoRuns) {
     let mut c = quic_client();
     let mut c_out = Vec::new();
     let mut s_out = Vec::new();
