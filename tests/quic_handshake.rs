@@ -623,6 +623,20 @@ fn bytes_at_the_wrong_level_are_refused() {
         .read_handshake(Level::Initial, &hello)
         .unwrap_err();
     assert_eq!(p.client.conn.error_code(), Some(quic::PROTOCOL_VIOLATION));
+    // The Handshake keys of that ServerHello are not handed out: QUIC
+    // closes at Initial, the level the server is sure to read.
+    assert!(p.client.conn.next_key_change().is_none());
+    // The same on the server: a ClientHello followed by more Initial bytes.
+    let mut p = default_pair();
+    let (_, mut hello) = p.client.conn.write_handshake().unwrap();
+    hello.extend_from_slice(&[1, 0]);
+    p.server
+        .conn
+        .read_handshake(Level::Initial, &hello)
+        .unwrap_err();
+    assert_eq!(p.server.conn.error_code(), Some(quic::PROTOCOL_VIOLATION));
+    assert!(p.server.conn.next_key_change().is_none());
+    assert!(p.server.conn.write_handshake().is_none());
 }
 
 /// RFC 9001 §6: a TLS KeyUpdate message is error 0x010a

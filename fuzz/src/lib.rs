@@ -848,8 +848,9 @@ impl QuicWatch {
         );
         assert!(code == 0x0a || (0x100..=0x1ff).contains(&code));
         // The connection closes with the code: handshake bytes queued
-        // before the failure are not sent.
+        // before the failure are not sent, and no keys come for them.
         assert!(conn.write_handshake().is_none(), "output after a failure");
+        assert!(conn.next_key_change().is_none(), "keys after a failure");
         self.failed = Some((e, code));
     }
 

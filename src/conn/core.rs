@@ -277,10 +277,11 @@ impl Core {
             return prev.clone();
         }
         // Whatever handshake bytes were queued are moot now (over QUIC
-        // too: the connection closes with an error code, RFC 9001 §4.8).
+        // too, with the keys not yet handed out: the connection closes
+        // with an error code at the levels QUIC already has, RFC 9001 §4.8).
         self.hs_out.clear();
         if let Some(quic) = &mut self.quic {
-            quic.clear_output();
+            quic.clear_pending();
         }
         log::warning!("{}: connection failed: {}", self.side, Escaped(&e));
         let alert = match e.alert() {

@@ -90,9 +90,12 @@ impl QuicCore {
         self.out.pop_front()
     }
 
-    /// Forgets the handshake bytes not yet taken (the connection failed).
-    pub fn clear_output(&mut self) {
+    /// Forgets the handshake bytes and keys not yet taken (the connection
+    /// failed): keys for bytes that will never be sent would have QUIC
+    /// close the connection at a level the peer may not have reached.
+    pub fn clear_pending(&mut self) {
         self.out.clear();
+        self.keys.clear();
     }
 
     /// The next keys made available.
