@@ -392,7 +392,15 @@ impl ServerConnection {
     /// as HTTP/3 SETTINGS. Tickets this connection issues keep a digest
     /// of both; a later connection accepts 0-RTT under one only when its
     /// own transport parameters and context give the same digest, so that
-    /// no limit 0-RTT relies on has shrunk (RFC 9000 §7.4.1). Call it
+    /// no limit 0-RTT relies on has shrunk (RFC 9000 §7.4.1).
+    ///
+    /// Of transport parameters in the encoding of RFC 9000 §18, the
+    /// digest leaves out those a client must not remember (RFC 9000
+    /// §7.4.1: the connection IDs, stateless_reset_token,
+    /// preferred_address, ack_delay_exponent, max_ack_delay), reserved
+    /// greasing parameters and the order: they change from one connection
+    /// to the next without touching 0-RTT. Any other change refuses 0-RTT.
+    /// Parameters not in that encoding count byte for byte. Call it
     /// before the first [`read_handshake`](Connection::read_handshake).
     pub fn with_early_data_context(mut self, context: Vec<u8>) -> Self {
         if let Some(quic) = self.conn.quic_mut() {
