@@ -347,6 +347,51 @@ fn tcp_pair(client: &Arc<ClientConfig>, server: &Arc<ServerConfig>) -> pair::Pai
     )
 }
 
+/// A QUIC ticket says max_early_data_size 0xffffffff (RFC 9001 §4.6.1:
+/// "a sentinel value"; QUIC limits 0-RTT by its transport parameters).
+/// Over TCP that is no promise of 4 GiB: a TCP client holding a QUIC
+/// session (a store keyed by name alone hands it out) must not offer
+/// 0-RTT under it, and a TCP server must not accept 0-RTT under a QUIC
+/// ticket, even one whose configuration allows u32::MAX bytes.
+#[test]
+fn a_quic_ticket_starts_no_0rtt_over_tcp() {
+    let w = World::new();
+    let client = quic_client_of(&w);
+    let server = quic_server_of(&w, u32::MAX);
+    quic_pair(&client, &server, SERVER_PARAMS).run().unwrap();
+    let tcp_key = SessionKey::for_config(&client, "localhost").unwrap();
+    let quic_key = tcp_key.clone().for_quic();
+    let session = w.cache.take(&quic_key).unwrap();
+    assert_eq!(session.max_early_data, 0xffff_ffff);
+
+    // Client side: the session as a store that ignores the transport
+    // returns it.
+    w.cache.put(&tcp_key, session.clone());
+    let mut tcp = tcp_pair(&client, &quic_server_of(&w, 16384));
+    tcp.run().unwrap();
+    assert!(tcp.client.negotiated().resumed);
+    assert!(
+        !tcp.client_events
+            .iter()
+            .any(|e| matches!(e, Event::EarlyDataRejected(_) | Event::EarlyDataAccepted)),
+        "the TCP client offered 0-RTT under a QUIC session"
+    );
+
+    // Server side: a client that offers it anyway (the session stripped
+    // of what marks it as QUIC's) to a server that takes u32::MAX bytes.
+    quic_pair(&client, &server, SERVER_PARAMS).run().unwrap();
+    let mut session = w.cache.take(&quic_key).unwrap();
+    session.quic_transport_parameters = None;
+    w.cache.put(&tcp_key, session);
+    let mut tcp = tcp_pair(&client, &server);
+    tcp.run().unwrap();
+    assert!(tcp.server.negotiated().resumed);
+    assert!(
+        !tcp.server.negotiated().early_data_accepted,
+        "the TCP server accepted 0-RTT under a QUIC ticket"
+    );
+}
+
 /// The reverse: a TCP ticket of a server that takes u32::MAX bytes of
 /// early data also says 0xffffffff, but it carries no QUIC early data
 /// context, and a QUIC server refuses 0-RTT under it.

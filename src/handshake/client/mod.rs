@@ -374,12 +374,14 @@ pub fn answer_sign(
 /// Whether a session lets 0-RTT be offered: a ticket with a non-zero
 /// max_early_data_size over TLS; over QUIC the sentinel 0xffffffff (RFC
 /// 9001 §4.6.1) and the server's transport parameters, which 0-RTT must
-/// respect (RFC 9000 §7.4.1).
+/// respect (RFC 9000 §7.4.1). A session of the other transport (a store
+/// that files sessions by name alone can hand one out) offers none: a
+/// QUIC ticket's 0xffffffff is no promise of 4 GiB over TCP.
 fn early_allowed(core: &Core, s: &ClientSession) -> bool {
     if core.is_quic() {
         s.max_early_data == QUIC_EARLY_DATA && s.quic_transport_parameters.is_some()
     } else {
-        s.max_early_data > 0
+        s.max_early_data > 0 && s.quic_transport_parameters.is_none()
     }
 }
 
