@@ -10,7 +10,7 @@ use std::sync::Arc;
 use pair::*;
 use tls13::certgen::KeyType;
 use tls13::quic::{
-    ClientConnection, Connection, Direction, KeyChange, Level, ServerConnection, Version,
+    self, ClientConnection, Connection, Direction, KeyChange, Level, ServerConnection, Version,
 };
 use tls13::resumption::{ClientSessionStore, SessionKey};
 use tls13::unstable::codec::Codec;
@@ -654,4 +654,34 @@ fn end_of_early_data_is_refused_by_a_quic_server() {
         .read_handshake(Level::Handshake, &[5, 0, 0, 0])
         .unwrap_err();
     assert_eq!(p.server.conn.error_code(), Some(UNEXPECTED_MESSAGE));
+}
+
+// ---- Levels ----
+
+/// RFC 9001 §4.1.3: data of a level left behind must not extend past
+/// what was received there. An empty piece extends nothing (a stack that
+/// hands over "whatever is new" after a retransmitted Initial packet),
+/// so it is no violation; one new byte is.
+#[test]
+fn empty_data_at_a_past_level_is_no_violation() {
+    let mut p = default_pair();
+    p.run().unwrap();
+    for level in [Level::Initial, Level::Handshake, Level::OneRtt] {
+        p.client.conn.read_handshake(level, &[]).unwrap();
+        p.server.conn.read_handshake(level, &[]).unwrap();
+    }
+    assert!(p.client.conn.error().is_none() && p.server.conn.error().is_none());
+    p.client
+        .conn
+        .read_handshake(Level::Initial, &[2])
+        .unwrap_err();
+    assert_eq!(p.client.conn.error_code(), Some(quic::PROTOCOL_VIOLATION));
+    // 0-RTT packets carry no CRYPTO frame at all (§8.3), empty or not.
+    let mut p = default_pair();
+    p.run().unwrap();
+    p.server
+        .conn
+        .read_handshake(Level::ZeroRtt, &[])
+        .unwrap_err();
+    assert_eq!(p.server.conn.error_code(), Some(quic::PROTOCOL_VIOLATION));
 }

@@ -207,6 +207,13 @@ impl Core {
             .quic
             .as_ref()
             .ok_or(Error::Internal("QUIC input on a TLS connection"))?;
+        // RFC 9001 §4.1.3: data at a level left behind must not extend
+        // past what was received there; nothing extends nothing (a stack
+        // may hand over "what is new" after a retransmission). 0-RTT
+        // packets carry no CRYPTO frame at all (§8.3).
+        if data.is_empty() && level != Level::ZeroRtt {
+            return Ok(());
+        }
         quic.check_level(level)?;
         self.joiner.push(data);
         Ok(())

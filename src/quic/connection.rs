@@ -97,6 +97,7 @@ impl Connection {
     /// yet is a [`PeerMisbehaved::QuicProtocolViolation`] (QUIC holds
     /// data of a later level until it has the keys, §4.1.3). So is data
     /// of a level left unconsumed when the next level's keys arrive.
+    /// Empty data is nothing, at any level but 0-RTT.
     ///
     /// Buffering is bounded: an incomplete message announcing more than
     /// [`Limits::max_handshake_message`](crate::config::Limits) is refused
