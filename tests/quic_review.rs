@@ -9,16 +9,18 @@ use std::sync::Arc;
 
 use pair::*;
 use tls13::certgen::KeyType;
+use tls13::crypto::SecureRandom;
 use tls13::quic::{
     self, ClientConnection, Connection, Direction, KeyChange, Level, ServerConnection, Version,
 };
 use tls13::resumption::{ClientSessionStore, SessionKey};
 use tls13::unstable::codec::Codec;
-use tls13::unstable::msgs::enums::{ExtensionType, NamedGroup};
+use tls13::unstable::msgs::enums::{ExtensionType, NamedGroup, SignatureScheme};
 use tls13::unstable::msgs::extensions::{
     ClientExtension, ServerExtension, TicketExtension, UnknownExtension,
 };
 use tls13::unstable::msgs::handshake::{HandshakeMessage, NewSessionTicket};
+use tls13::verify::{CertifiedKey, ClientHelloInfo, Decision, ResolvesServerCert, Signer};
 use tls13::{ClientConfig, Error, Event, ServerConfig};
 
 const CLIENT_PARAMS: &[u8] = b"\x01\x02\x47\x11client transport parameters";
@@ -684,4 +686,64 @@ fn empty_data_at_a_past_level_is_no_violation() {
         .read_handshake(Level::ZeroRtt, &[])
         .unwrap_err();
     assert_eq!(p.server.conn.error_code(), Some(quic::PROTOCOL_VIOLATION));
+}
+
+// ---- Keys after a failure ----
+
+/// A signer that refuses.
+struct Refusing(Arc<dyn Signer>);
+
+impl Signer for Refusing {
+    fn schemes(&self) -> Vec<SignatureScheme> {
+        self.0.schemes()
+    }
+    fn sign(
+        &self,
+        _: SignatureScheme,
+        _: &[u8],
+        _: &dyn SecureRandom,
+    ) -> Decision<Result<Vec<u8>, Error>> {
+        Decision::Ready(Err(Error::BadConfig("HSM unavailable".into())))
+    }
+}
+
+struct RefusingResolver(Arc<CertifiedKey>);
+
+impl ResolvesServerCert for RefusingResolver {
+    fn resolve(&self, _: &ClientHelloInfo) -> Decision<Result<Arc<CertifiedKey>, Error>> {
+        Decision::Ready(Ok(self.0.clone()))
+    }
+}
+
+/// A connection that failed hands out no more keys: the server whose
+/// signature fails while it builds its flight had queued its Handshake
+/// (and 1-RTT write) keys for a ServerHello that is never sent (its
+/// output is dropped). A QUIC stack that took them would protect its
+/// CONNECTION_CLOSE with keys the client cannot have, and they are
+/// secrets of a dead connection.
+#[test]
+fn a_failed_connection_hands_out_no_keys() {
+    let id = identity(KeyType::EcdsaP256);
+    let provider = tls13::crypto::rustcrypto::provider();
+    let real: Arc<dyn Signer> = Arc::new(provider.load_private_key(&id.key).unwrap());
+    let ck = CertifiedKey::new(
+        vec![id.leaf.clone(), id.ca.clone()],
+        Arc::new(Refusing(real)),
+    );
+    let server = ServerConfig::builder(Arc::new(RefusingResolver(Arc::new(ck))))
+        .provider(provider)
+        .alpn_protocols(&[H3])
+        .build()
+        .unwrap();
+    let mut client = client_conn(client_cfg());
+    let mut server =
+        ServerConnection::new(Arc::new(server), Version::V1, SERVER_PARAMS.to_vec()).unwrap();
+    let (level, hello) = client.write_handshake().unwrap();
+    server.read_handshake(level, &hello).unwrap_err();
+    assert_eq!(server.error_code(), Some(0x100 + 80));
+    assert!(server.write_handshake().is_none());
+    let keys: Vec<_> = std::iter::from_fn(|| server.next_key_change())
+        .map(|k| (k.level, k.direction))
+        .collect();
+    assert_eq!(keys, [], "keys of a failed connection");
 }

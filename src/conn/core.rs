@@ -284,7 +284,8 @@ impl Core {
             return prev.clone();
         }
         // Whatever handshake bytes were queued are moot now (over QUIC
-        // too: the connection closes with an error code, RFC 9001 §4.8).
+        // too, with the keys not yet taken: the connection closes with
+        // an error code, RFC 9001 §4.8).
         self.hs_out.clear();
         if let Some(quic) = &mut self.quic {
             quic.clear_output();

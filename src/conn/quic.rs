@@ -107,9 +107,14 @@ impl QuicCore {
         self.out.pop_front()
     }
 
-    /// Forgets the handshake bytes not yet taken (the connection failed).
+    /// Forgets the handshake bytes and the keys not yet taken (the
+    /// connection failed). Keys queued since the caller last drained them
+    /// belong to bytes that are dropped here (a server's ServerHello, say):
+    /// the peer cannot have their counterparts, and a stack that took them
+    /// would protect its CONNECTION_CLOSE where the peer cannot read it.
     pub fn clear_output(&mut self) {
         self.out.clear();
+        self.keys.clear();
     }
 
     /// The next keys made available.

@@ -120,6 +120,8 @@ impl Connection {
     }
 
     /// The next keys the handshake made available (see the table above).
+    /// None once the connection failed: keys not taken by then are
+    /// dropped with the handshake bytes not sent.
     pub fn next_key_change(&mut self) -> Option<KeyChange> {
         self.quic_mut()?.take_keys()
     }
