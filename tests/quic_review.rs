@@ -747,3 +747,167 @@ fn a_failed_connection_hands_out_no_keys() {
         .collect();
     assert_eq!(keys, [], "keys of a failed connection");
 }
+
+// ---- Deferred decisions over QUIC ----
+
+/// A client verifier that always defers.
+struct LaterClient;
+
+impl tls13::verify::ClientCertVerifier for LaterClient {
+    fn verify_client_cert(
+        &self,
+        _: &[u8],
+        _: &[Vec<u8>],
+        _: u64,
+    ) -> Decision<Result<(), tls13::error::CertificateError>> {
+        Decision::Deferred
+    }
+}
+
+/// RFC 9001 §5.7: while the client's certificate waits for the
+/// application, its CertificateVerify and Finished wait too, and so does
+/// the server's 1-RTT read key; a refusal ends the connection without
+/// it, an acceptance brings it.
+#[test]
+fn deferred_client_verification_holds_the_1rtt_read_key() {
+    for accept in [false, true] {
+        let client_id = identity(KeyType::EcdsaP384);
+        let client = client_builder(KeyType::EcdsaP256)
+            .alpn_protocols(&[H3])
+            .client_auth_cert(
+                vec![client_id.leaf.clone()],
+                tls13::crypto::sign::SigningKey::from_der(&client_id.key).unwrap(),
+            )
+            .build()
+            .unwrap();
+        let server = server_builder(KeyType::EcdsaP256)
+            .alpn_protocols(&[H3])
+            .client_auth(tls13::ClientAuth::Required(Arc::new(LaterClient)))
+            .build()
+            .unwrap();
+        let mut p = Pair::with(client_conn(client), server_conn(server));
+        p.run().unwrap();
+        assert!(
+            p.server
+                .events
+                .iter()
+                .any(|e| matches!(e, Event::VerifyClientCert(_)))
+        );
+        assert!(!p.server.has_key(Level::OneRtt, Direction::Read));
+        assert!(p.server.has_key(Level::OneRtt, Direction::Write));
+        assert!(!p.server.complete());
+        if accept {
+            p.server.conn.answer_verify(Ok(())).unwrap();
+            p.run().unwrap();
+            assert!(p.server.complete());
+            assert!(p.server.has_key(Level::OneRtt, Direction::Read));
+        } else {
+            p.server
+                .conn
+                .answer_verify(Err(tls13::error::CertificateError::NotPinned))
+                .unwrap_err();
+            assert!(p.server.conn.next_key_change().is_none());
+            assert!(p.server.conn.write_handshake().is_none());
+            assert_eq!(p.server.conn.error_code(), Some(0x100 + 42));
+        }
+    }
+}
+
+/// Forwards to the world's ticket producer but defers every redemption.
+struct DeferredRedeem(Arc<dyn tls13::config::TicketProducer>);
+
+impl tls13::config::TicketProducer for DeferredRedeem {
+    fn produce(&self, info: &tls13::config::TicketInfo<'_>) -> Option<Vec<u8>> {
+        self.0.produce(info)
+    }
+    fn redeem(&self, ticket: &[u8]) -> Option<tls13::resumption::ServerSession> {
+        self.0.redeem(ticket)
+    }
+    fn redeem_or_defer(&self, _: &[u8]) -> Decision<Option<tls13::resumption::ServerSession>> {
+        Decision::Deferred
+    }
+    fn anti_replay(&self) -> tls13::resumption::AntiReplay<'_> {
+        self.0.anti_replay()
+    }
+}
+
+/// A ticket redeemed later (answer_ticket) over QUIC: the 0-RTT
+/// decision is made on the answer, with the QUIC context, once.
+#[test]
+fn deferred_ticket_redemption_keeps_0rtt() {
+    let w = World::new();
+    let client = quic_client_of(&w);
+    let server = Arc::new(
+        w.server()
+            .alpn_protocols(&[H3])
+            .max_early_data_size(16384)
+            .tickets(Arc::new(DeferredRedeem(w.tickets.clone())), 1, 7200)
+            .build()
+            .unwrap(),
+    );
+    quic_pair(&client, &server, SERVER_PARAMS).run().unwrap();
+    let mut p = quic_pair(&client, &server, SERVER_PARAMS);
+    p.run().unwrap();
+    let ticket = p
+        .server
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::RedeemTicket(t) => Some(t.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(p.server.keys.is_empty());
+    let session = w.tickets.redeem(&ticket);
+    assert!(session.is_some());
+    p.server.conn.answer_ticket(session).unwrap();
+    p.run().unwrap();
+    assert!(p.client.complete() && p.server.complete());
+    assert!(p.server.conn.negotiated().early_data_accepted);
+    assert!(p.server.has_key(Level::ZeroRtt, Direction::Read));
+    // An answer nobody asked for leaves the connection usable.
+    let e = p.server.conn.answer_ticket(None).unwrap_err();
+    assert!(matches!(e, Error::BadConfig(_)), "{e:?}");
+    assert!(p.server.conn.error().is_none());
+}
+
+// ---- The second ClientHello ----
+
+/// RFC 9846 §4.1.2: apart from what the HelloRetryRequest asked for, the
+/// second ClientHello repeats the first; other transport parameters in
+/// it are refused, not taken over.
+#[test]
+fn other_transport_parameters_after_a_retry_are_refused() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let client = client_builder(KeyType::EcdsaP256)
+        .alpn_protocols(&[H3])
+        .groups(&[NamedGroup::X25519, NamedGroup::SECP256R1])
+        .client_hello_hook(Arc::new(
+            move |ch: &mut tls13::unstable::msgs::handshake::ClientHello| {
+                if counter.fetch_add(1, Ordering::SeqCst) == 1 {
+                    for e in &mut ch.extensions {
+                        if let ClientExtension::Unknown(u) = e
+                            && u.typ == ExtensionType::QUIC_TRANSPORT_PARAMETERS
+                        {
+                            u.body = b"bigger limits".to_vec();
+                        }
+                    }
+                }
+            },
+        ))
+        .build()
+        .unwrap();
+    let server = server_builder(KeyType::EcdsaP256)
+        .alpn_protocols(&[H3])
+        .groups(&[NamedGroup::SECP256R1])
+        .build()
+        .unwrap();
+    let mut p = Pair::with(client_conn(client), server_conn(server));
+    p.run().unwrap_err();
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(p.server.conn.error_code(), Some(ILLEGAL_PARAMETER));
+    // (The refused second set is what peer_transport_parameters shows
+    // on the failed connection: it is stored before the comparison.)
+}
