@@ -911,3 +911,47 @@ fn other_transport_parameters_after_a_retry_are_refused() {
     // (The refused second set is what peer_transport_parameters shows
     // on the failed connection: it is stored before the comparison.)
 }
+
+// ---- What the client says about 0-RTT ----
+
+/// `early_transport_parameters` is documented as `None` without 0-RTT:
+/// a resumption whose hello hook took early_data out gets no 0-RTT key,
+/// and must not report the session's parameters as those 0-RTT packets
+/// respect.
+#[test]
+fn no_early_transport_parameters_without_a_0rtt_key() {
+    let w = World::new();
+    let client = quic_client_of(&w);
+    let server = quic_server_of(&w, 16384);
+    quic_pair(&client, &server, SERVER_PARAMS).run().unwrap();
+    let hooked = Arc::new(
+        w.client()
+            .alpn_protocols(&[H3])
+            .enable_early_data(true)
+            .client_hello_hook(Arc::new(
+                |ch: &mut tls13::unstable::msgs::handshake::ClientHello| {
+                    ch.extensions
+                        .retain(|e| e.typ() != ExtensionType::EARLY_DATA)
+                },
+            ))
+            .build()
+            .unwrap(),
+    );
+    // The hooked configuration files sessions under its own scope: give
+    // it the one the first connection got.
+    let key = SessionKey::for_config(&client, "localhost")
+        .unwrap()
+        .for_quic();
+    let session = w.cache.take(&key).unwrap();
+    w.cache.put(
+        &SessionKey::for_config(&hooked, "localhost")
+            .unwrap()
+            .for_quic(),
+        session,
+    );
+    let mut p = quic_pair(&hooked, &server, SERVER_PARAMS);
+    p.run().unwrap();
+    assert!(p.client.conn.negotiated().resumed);
+    assert!(!p.client.has_key(Level::ZeroRtt, Direction::Write));
+    assert_eq!(p.client.conn.early_transport_parameters(), None);
+}

@@ -239,11 +239,9 @@ pub fn start(
             && early_allowed(&core, s)
             && config.suites.iter().any(|c| c.suite == s.suite)
     });
-    if let (Some(quic), Some(s)) = (&mut core.quic, early) {
-        // RFC 9000 §7.4.1: 0-RTT respects the server's parameters of the
-        // session's connection.
-        quic.early_peer_params = s.quic_transport_parameters.clone();
-    }
+    // RFC 9000 §7.4.1: 0-RTT respects the server's parameters of the
+    // session's connection (reported once 0-RTT is really offered).
+    let early_params = early.and_then(|s| s.quic_transport_parameters.clone());
     let early_suite = early.and_then(|s| config.provider.suite(s.suite));
     let early_max = early.map_or(0, |s| s.max_early_data);
     let early_alpn = early.and_then(|s| s.alpn.clone());
@@ -289,6 +287,9 @@ pub fn start(
             hs.sent_ccs = true;
         }
         core.set_write_secret(Level::ZeroRtt, &c_e)?;
+        if let Some(quic) = &mut core.quic {
+            quic.early_peer_params = early_params;
+        }
         hs.early.offered = true;
         hs.early.max = early_max;
         hs.early.alpn = early_alpn;
