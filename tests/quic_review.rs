@@ -955,3 +955,140 @@ fn no_early_transport_parameters_without_a_0rtt_key() {
     assert!(!p.client.has_key(Level::ZeroRtt, Direction::Write));
     assert_eq!(p.client.conn.early_transport_parameters(), None);
 }
+
+// ---- Each key once, at its level ----
+
+/// Every (level, direction) comes once at most, in the order of the
+/// documented table, over a full handshake, a 0-RTT resumption, and a
+/// resumption whose 0-RTT a HelloRetryRequest refused.
+#[test]
+fn each_key_is_handed_out_once() {
+    use Direction::{Read, Write};
+    use Level::{Handshake, OneRtt, ZeroRtt};
+    let order = |side: &[KeyChange]| {
+        side.iter()
+            .map(|k| (k.level, k.direction))
+            .collect::<Vec<_>>()
+    };
+
+    let mut p = default_pair();
+    p.run().unwrap();
+    assert_eq!(
+        order(&p.client.keys),
+        [
+            (Handshake, Read),
+            (Handshake, Write),
+            (OneRtt, Read),
+            (OneRtt, Write)
+        ]
+    );
+    assert_eq!(
+        order(&p.server.keys),
+        [
+            (Handshake, Write),
+            (Handshake, Read),
+            (OneRtt, Write),
+            (OneRtt, Read)
+        ]
+    );
+
+    let w = World::new();
+    let client = Arc::new(
+        w.client()
+            .alpn_protocols(&[H3])
+            .enable_early_data(true)
+            .groups(&[NamedGroup::X25519, NamedGroup::SECP256R1])
+            .build()
+            .unwrap(),
+    );
+    let server = quic_server_of(&w, 16384);
+    quic_pair(&client, &server, SERVER_PARAMS).run().unwrap();
+    let mut p = quic_pair(&client, &server, SERVER_PARAMS);
+    p.run().unwrap();
+    assert!(p.server.conn.negotiated().early_data_accepted);
+    assert_eq!(
+        order(&p.client.keys),
+        [
+            (ZeroRtt, Write),
+            (Handshake, Read),
+            (Handshake, Write),
+            (OneRtt, Read),
+            (OneRtt, Write)
+        ]
+    );
+    assert_eq!(
+        order(&p.server.keys),
+        [
+            (Handshake, Write),
+            (ZeroRtt, Read),
+            (Handshake, Read),
+            (OneRtt, Write),
+            (OneRtt, Read)
+        ]
+    );
+
+    let retry = Arc::new(
+        w.server()
+            .alpn_protocols(&[H3])
+            .max_early_data_size(16384)
+            .groups(&[NamedGroup::SECP256R1])
+            .build()
+            .unwrap(),
+    );
+    let mut p = quic_pair(&client, &retry, SERVER_PARAMS);
+    p.run().unwrap();
+    assert!(p.client.conn.negotiated().hello_retry && p.client.conn.negotiated().resumed);
+    assert_eq!(
+        order(&p.client.keys),
+        [
+            (ZeroRtt, Write),
+            (Handshake, Read),
+            (Handshake, Write),
+            (OneRtt, Read),
+            (OneRtt, Write)
+        ]
+    );
+    assert_eq!(
+        order(&p.server.keys),
+        [
+            (Handshake, Write),
+            (Handshake, Read),
+            (OneRtt, Write),
+            (OneRtt, Read)
+        ]
+    );
+}
+
+/// RFC 9001 §4.1.3 at the client's last key change: a NewSessionTicket
+/// sent at the Handshake level right after the server's Finished is data
+/// left unconsumed when the 1-RTT keys arrive, a PROTOCOL_VIOLATION, and
+/// no 1-RTT key is handed out.
+#[test]
+fn handshake_data_after_the_server_finished_is_refused() {
+    let mut p = default_pair();
+    drain(&mut p.client, &mut p.server.conn).unwrap();
+    let (_, sh) = p.server.conn.write_handshake().unwrap();
+    p.client.conn.read_handshake(Level::Initial, &sh).unwrap();
+    let (level, mut flight) = p.server.conn.write_handshake().unwrap();
+    assert_eq!(level, Level::Handshake);
+    flight.extend_from_slice(
+        &HandshakeMessage::NewSessionTicket(NewSessionTicket {
+            lifetime: 3600,
+            age_add: 1,
+            nonce: vec![0],
+            ticket: vec![5; 32],
+            extensions: vec![],
+        })
+        .to_bytes(),
+    );
+    p.client
+        .conn
+        .read_handshake(Level::Handshake, &flight)
+        .unwrap_err();
+    assert_eq!(p.client.conn.error_code(), Some(quic::PROTOCOL_VIOLATION));
+    let keys: Vec<_> = std::iter::from_fn(|| p.client.conn.next_key_change())
+        .map(|k| k.level)
+        .collect();
+    assert!(!keys.contains(&Level::OneRtt), "{keys:?}");
+    assert!(p.client.conn.write_handshake().is_none());
+}
