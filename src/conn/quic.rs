@@ -61,7 +61,7 @@ impl QuicCore {
     /// What 0-RTT under a ticket of ours assumes, as kept in the ticket
     /// (RFC 9001 §4.6.3, RFC 9000 §7.4.1): a SHA-256 digest of the
     /// transport parameters a client remembers for 0-RTT (see
-    /// [`remembered_parameters`]) and the early data context, each with
+    /// `remembered_parameters`) and the early data context, each with
     /// its length. Tickets stay small (§4.3), and accepting 0-RTT needs
     /// only equality.
     pub fn early_context_digest(&self, sha256: Hash) -> Output {
