@@ -140,8 +140,8 @@ pub struct ServerSession {
     /// resumes.
     pub psk_fingerprint: Option<Vec<u8>>,
     /// A ticket issued over QUIC that allows 0-RTT: the digest of what
-    /// 0-RTT under it assumes, the server's transport parameters and
-    /// early data context (see
+    /// 0-RTT under it assumes, the server's transport parameters (those
+    /// a client remembers, RFC 9000 §7.4.1) and early data context (see
     /// [`quic::ServerConnection::with_early_data_context`](crate::quic::ServerConnection::with_early_data_context)).
     /// A QUIC server accepts 0-RTT only while its own digest is the same
     /// (RFC 9001 §4.6.3, RFC 9000 §7.4.1). `None` otherwise.

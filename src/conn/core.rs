@@ -207,6 +207,13 @@ impl Core {
             .quic
             .as_ref()
             .ok_or(Error::Internal("QUIC input on a TLS connection"))?;
+        // RFC 9001 §4.1.3: data at a level left behind must not extend
+        // past what was received there; nothing extends nothing (a stack
+        // may hand over "what is new" after a retransmission). 0-RTT
+        // packets carry no CRYPTO frame at all (§8.3).
+        if data.is_empty() && level != Level::ZeroRtt {
+            return Ok(());
+        }
         quic.check_level(level)?;
         self.joiner.push(data);
         Ok(())
@@ -571,8 +578,10 @@ impl Core {
     fn change_write_key(&mut self, secret: Option<&Output>) -> Result<(), Error> {
         self.flush_handshake()?;
         if self.quic.is_some() {
-            // No record protection: QUIC has the keys (see set_write_secret).
-            self.write_secret = secret.cloned();
+            // No record protection: QUIC has the keys (see set_write_secret),
+            // and no copy stays here: without KeyUpdate and post-handshake
+            // authentication (RFC 9001 §6, §4.4) nothing reads it again.
+            self.write_secret = None;
             return Ok(());
         }
         match secret {
@@ -640,7 +649,7 @@ impl Core {
             return Err(PeerMisbehaved::HandshakeSpansKeyChange.into());
         }
         if self.quic.is_some() {
-            self.read_secret = Some(secret.clone());
+            // QUIC has the keys; no copy stays here (see change_write_key).
             return self.quic_install(level, Direction::Read, secret);
         }
         let suite = self.suite()?;
@@ -1256,6 +1265,34 @@ mod tests {
             .unwrap();
         core.connected = true;
         core
+    }
+
+    /// Over QUIC the traffic secrets go to QUIC (RFC 9001 §4.1.4) and no
+    /// copy stays in the core, which never uses one there (no KeyUpdate,
+    /// §6; no post-handshake authentication, §4.4).
+    #[test]
+    fn quic_keeps_no_traffic_secret() {
+        let provider = crate::crypto::rustcrypto::provider();
+        let mut core = Core::new(PaddingPolicy::default(), None, true);
+        core.quic = Some(alloc::boxed::Box::new(QuicCore::new(
+            provider,
+            crate::quic::Version::V1,
+            Vec::new(),
+        )));
+        core.set_suite(TLS_AES_128_GCM_SHA256);
+        for level in [Level::ZeroRtt, Level::Handshake, Level::OneRtt] {
+            core.set_write_secret(level, &Output::new(&[7; 32]))
+                .unwrap();
+            core.set_read_secret(level, &Output::new(&[9; 32])).unwrap();
+        }
+        assert!(core.current_read_secret().is_none());
+        assert!(core.current_write_secret().is_none());
+        let quic = core.quic.as_mut().unwrap();
+        assert_eq!(
+            core::iter::from_fn(|| quic.take_keys()).count(),
+            6,
+            "every key goes to QUIC"
+        );
     }
 
     /// RFC 9846 §4.7.3: "sending implementations MUST NOT allow the epoch

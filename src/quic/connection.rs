@@ -97,6 +97,7 @@ impl Connection {
     /// yet is a [`PeerMisbehaved::QuicProtocolViolation`] (QUIC holds
     /// data of a later level until it has the keys, §4.1.3). So is data
     /// of a level left unconsumed when the next level's keys arrive.
+    /// Empty data is nothing, at any level but 0-RTT.
     ///
     /// Buffering is bounded: an incomplete message announcing more than
     /// [`Limits::max_handshake_message`](crate::config::Limits) is refused
@@ -119,6 +120,8 @@ impl Connection {
     }
 
     /// The next keys the handshake made available (see the table above).
+    /// None once the connection failed: keys not taken by then are
+    /// dropped with the handshake bytes not sent.
     pub fn next_key_change(&mut self) -> Option<KeyChange> {
         self.quic_mut()?.take_keys()
     }
@@ -392,7 +395,15 @@ impl ServerConnection {
     /// as HTTP/3 SETTINGS. Tickets this connection issues keep a digest
     /// of both; a later connection accepts 0-RTT under one only when its
     /// own transport parameters and context give the same digest, so that
-    /// no limit 0-RTT relies on has shrunk (RFC 9000 §7.4.1). Call it
+    /// no limit 0-RTT relies on has shrunk (RFC 9000 §7.4.1).
+    ///
+    /// Of transport parameters in the encoding of RFC 9000 §18, the
+    /// digest leaves out those a client must not remember (RFC 9000
+    /// §7.4.1: the connection IDs, stateless_reset_token,
+    /// preferred_address, ack_delay_exponent, max_ack_delay), reserved
+    /// greasing parameters and the order: they change from one connection
+    /// to the next without touching 0-RTT. Any other change refuses 0-RTT.
+    /// Parameters not in that encoding count byte for byte. Call it
     /// before the first [`read_handshake`](Connection::read_handshake).
     pub fn with_early_data_context(mut self, context: Vec<u8>) -> Self {
         if let Some(quic) = self.conn.quic_mut() {

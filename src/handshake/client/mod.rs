@@ -239,11 +239,9 @@ pub fn start(
             && early_allowed(&core, s)
             && config.suites.iter().any(|c| c.suite == s.suite)
     });
-    if let (Some(quic), Some(s)) = (&mut core.quic, early) {
-        // RFC 9000 §7.4.1: 0-RTT respects the server's parameters of the
-        // session's connection.
-        quic.early_peer_params = s.quic_transport_parameters.clone();
-    }
+    // RFC 9000 §7.4.1: 0-RTT respects the server's parameters of the
+    // session's connection (reported once 0-RTT is really offered).
+    let early_params = early.and_then(|s| s.quic_transport_parameters.clone());
     let early_suite = early.and_then(|s| config.provider.suite(s.suite));
     let early_max = early.map_or(0, |s| s.max_early_data);
     let early_alpn = early.and_then(|s| s.alpn.clone());
@@ -289,6 +287,9 @@ pub fn start(
             hs.sent_ccs = true;
         }
         core.set_write_secret(Level::ZeroRtt, &c_e)?;
+        if let Some(quic) = &mut core.quic {
+            quic.early_peer_params = early_params;
+        }
         hs.early.offered = true;
         hs.early.max = early_max;
         hs.early.alpn = early_alpn;
@@ -374,12 +375,14 @@ pub fn answer_sign(
 /// Whether a session lets 0-RTT be offered: a ticket with a non-zero
 /// max_early_data_size over TLS; over QUIC the sentinel 0xffffffff (RFC
 /// 9001 §4.6.1) and the server's transport parameters, which 0-RTT must
-/// respect (RFC 9000 §7.4.1).
+/// respect (RFC 9000 §7.4.1). A session of the other transport (a store
+/// that files sessions by name alone can hand one out) offers none: a
+/// QUIC ticket's 0xffffffff is no promise of 4 GiB over TCP.
 fn early_allowed(core: &Core, s: &ClientSession) -> bool {
     if core.is_quic() {
         s.max_early_data == QUIC_EARLY_DATA && s.quic_transport_parameters.is_some()
     } else {
-        s.max_early_data > 0
+        s.max_early_data > 0 && s.quic_transport_parameters.is_none()
     }
 }
 

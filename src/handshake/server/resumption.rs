@@ -399,7 +399,11 @@ impl ServerHs {
             s.max_early_data == crate::handshake::client::QUIC_EARLY_DATA
                 && s.quic_early_data_context.as_deref() == Some(context)
         } else {
-            s.max_early_data != 0 && s.max_early_data <= cfg.max_early_data_size
+            // A QUIC ticket's sentinel is no TCP promise (it would pass
+            // here with a configuration of u32::MAX bytes).
+            s.max_early_data != 0
+                && s.max_early_data <= cfg.max_early_data_size
+                && s.quic_early_data_context.is_none()
         };
         if p.index != 0
             || cfg.max_early_data_size == 0
