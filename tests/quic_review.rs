@@ -1092,3 +1092,79 @@ fn handshake_data_after_the_server_finished_is_refused() {
     assert!(!keys.contains(&Level::OneRtt), "{keys:?}");
     assert!(p.client.conn.write_handshake().is_none());
 }
+
+/// RFC 9846 §4.3.10: a server accepts early data only under the ticket's
+/// cipher suite and ALPN protocol, which the 0-RTT data was protected and
+/// written for. A server that says it accepted under another one is
+/// refused by the client (illegal_parameter), before any 1-RTT key.
+#[test]
+fn zero_rtt_accepted_under_another_alpn_or_suite_is_refused() {
+    use tls13::unstable::msgs::enums::CipherSuite;
+    let add_early = |ee: &mut Vec<ServerExtension>| {
+        if !ee.iter().any(|e| matches!(e, ServerExtension::EarlyData)) {
+            ee.push(ServerExtension::EarlyData)
+        }
+    };
+    // Another ALPN protocol.
+    let w = World::new();
+    let client = Arc::new(
+        w.client()
+            .alpn_protocols(&[H3, b"h3-29"])
+            .enable_early_data(true)
+            .build()
+            .unwrap(),
+    );
+    quic_pair(&client, &quic_server_of(&w, 16384), SERVER_PARAMS)
+        .run()
+        .unwrap();
+    let other_alpn = Arc::new(
+        w.server()
+            .alpn_protocols(&[b"h3-29"])
+            .max_early_data_size(16384)
+            .encrypted_extensions_hook(Arc::new(add_early))
+            .build()
+            .unwrap(),
+    );
+    let mut p = quic_pair(&client, &other_alpn, SERVER_PARAMS);
+    let e = p.run().unwrap_err();
+    assert!(format!("{e}").contains("ALPN"), "{e}");
+    assert_eq!(p.client.conn.error_code(), Some(ILLEGAL_PARAMETER));
+    assert!(!p.client.has_key(Level::OneRtt, Direction::Write));
+
+    // Another cipher suite of the same hash (the PSK still fits it).
+    let w = World::new();
+    let client = Arc::new(
+        w.client()
+            .alpn_protocols(&[H3])
+            .suites(&[
+                CipherSuite::TLS_AES_128_GCM_SHA256,
+                CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+            ])
+            .enable_early_data(true)
+            .build()
+            .unwrap(),
+    );
+    let first = Arc::new(
+        w.server()
+            .alpn_protocols(&[H3])
+            .suites(&[CipherSuite::TLS_AES_128_GCM_SHA256])
+            .max_early_data_size(16384)
+            .build()
+            .unwrap(),
+    );
+    quic_pair(&client, &first, SERVER_PARAMS).run().unwrap();
+    let other_suite = Arc::new(
+        w.server()
+            .alpn_protocols(&[H3])
+            .suites(&[CipherSuite::TLS_CHACHA20_POLY1305_SHA256])
+            .max_early_data_size(16384)
+            .encrypted_extensions_hook(Arc::new(add_early))
+            .build()
+            .unwrap(),
+    );
+    let mut p = quic_pair(&client, &other_suite, SERVER_PARAMS);
+    let e = p.run().unwrap_err();
+    assert!(p.client.conn.negotiated().resumed, "{e}");
+    assert!(format!("{e}").contains("cipher suite"), "{e}");
+    assert_eq!(p.client.conn.error_code(), Some(ILLEGAL_PARAMETER));
+}

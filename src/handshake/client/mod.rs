@@ -113,6 +113,8 @@ struct Early {
     rejected: bool,
     /// The ALPN protocol of the ticket the early data was written for.
     alpn: Option<Vec<u8>>,
+    /// The suite of that ticket, which protects the early data.
+    suite: Option<CipherSuite>,
 }
 
 struct Retry {
@@ -293,6 +295,7 @@ pub fn start(
         hs.early.offered = true;
         hs.early.max = early_max;
         hs.early.alpn = early_alpn;
+        hs.early.suite = Some(suite.suite);
     }
     core.ccs_allowed = true;
     hs.state = St::ExpectServerHello {

@@ -294,6 +294,21 @@ impl ClientHs {
         self.transcript.add(raw);
         if self.early.offered {
             if self.early.accepted {
+                // §4.3.10: a server accepts early data only under the
+                // ticket's suite and ALPN protocol, which the early data
+                // was protected and written for.
+                if self.early.suite != Some(h.suite.suite) {
+                    return Err(PeerMisbehaved::IllegalParameter(
+                        "0-RTT accepted under a cipher suite other than the ticket's",
+                    )
+                    .into());
+                }
+                if core.negotiated.alpn != self.early.alpn {
+                    return Err(PeerMisbehaved::IllegalParameter(
+                        "0-RTT accepted under an ALPN protocol other than the ticket's",
+                    )
+                    .into());
+                }
                 core.negotiated.early_data_accepted = true;
                 core.push_event(Event::EarlyDataAccepted);
             } else {
