@@ -1444,6 +1444,38 @@ fn zero_rtt_rejected() {
     p.run().unwrap();
     assert!(p.server.conn.negotiated().early_data_accepted);
 
+    // Remembered parameters (RFC 9000 §7.4.1): parameters sent that
+    // differ per connection (connection IDs, reset token) no longer
+    // matter, the remembered part does.
+    let w = World::new();
+    let (client, server) = (quic_client_of(&w), quic_server_of(&w, true));
+    let conn = |sent: &[u8], remembered: &[u8]| {
+        Pair::with(
+            ClientConnection::new(
+                client.clone(),
+                "localhost",
+                Version::V1,
+                CLIENT_PARAMS.to_vec(),
+            )
+            .unwrap(),
+            ServerConnection::new(server.clone(), Version::V1, sent.to_vec())
+                .unwrap()
+                .with_remembered_transport_parameters(remembered.to_vec()),
+        )
+    };
+    conn(b"limits 1, cid 1", b"limits 1").run().unwrap();
+    let mut p = conn(b"limits 1, cid 2", b"limits 1");
+    p.run().unwrap();
+    assert!(p.server.conn.negotiated().early_data_accepted);
+    assert_eq!(
+        p.client.conn.peer_transport_parameters(),
+        Some(&b"limits 1, cid 2"[..])
+    );
+    assert_rejected(
+        &mut conn(b"limits 1, cid 3", b"limits 2"),
+        "remembered parameters",
+    );
+
     // A server configuration that takes no early data now.
     let w = World::new();
     let client = quic_client_of(&w);

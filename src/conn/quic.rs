@@ -28,6 +28,10 @@ pub struct QuicCore {
     /// Server: what besides its transport parameters 0-RTT under its
     /// tickets assumes (RFC 9001 §4.6.3).
     pub early_data_context: Vec<u8>,
+    /// Server: the part of `local_params` a client remembers for 0-RTT
+    /// (RFC 9000 §7.4.1), when the stack sets it apart from values that
+    /// change with every connection (connection IDs, reset token).
+    pub remembered_params: Option<Vec<u8>>,
     /// Where our handshake bytes go now (never 0-RTT).
     write_level: Level,
     /// Where the peer's handshake bytes must come from now (never 0-RTT).
@@ -50,6 +54,7 @@ impl QuicCore {
             peer_params: None,
             early_peer_params: None,
             early_data_context: Vec::new(),
+            remembered_params: None,
             write_level: Level::Initial,
             read_level: Level::Initial,
             out: VecDeque::new(),
@@ -60,13 +65,17 @@ impl QuicCore {
 
     /// What 0-RTT under a ticket of ours assumes, as kept in the ticket
     /// (RFC 9001 §4.6.3, RFC 9000 §7.4.1): a SHA-256 digest of our
-    /// transport parameters and the early data context, each with its
-    /// length. Tickets stay small (§4.3), and accepting 0-RTT needs only
-    /// equality.
+    /// transport parameters (or the part set as remembered) and the early
+    /// data context, each with its length. Tickets stay small (§4.3), and
+    /// accepting 0-RTT needs only equality.
     pub fn early_context_digest(&self, sha256: Hash) -> Output {
         let mut h = sha256.start();
         h.update(b"tls13 quic 0-rtt context");
-        for part in [&self.local_params, &self.early_data_context] {
+        let params = self
+            .remembered_params
+            .as_ref()
+            .unwrap_or(&self.local_params);
+        for part in [params, &self.early_data_context] {
             h.update(&(part.len() as u64).to_be_bytes());
             h.update(part);
         }

@@ -401,6 +401,24 @@ impl ServerConnection {
         self
     }
 
+    /// Puts `params` in the place of the transport parameters sent in the
+    /// digest that 0-RTT depends on (see
+    /// [`with_early_data_context`](Self::with_early_data_context)); the
+    /// parameters sent stay those given to [`new`](Self::new). A QUIC
+    /// stack's parameters carry values that change with every connection
+    /// and that a client must not remember (RFC 9000 §7.4.1: the
+    /// connection IDs, stateless_reset_token, preferred_address, ...): a
+    /// digest over them would never match again, refusing all 0-RTT. Such
+    /// a stack passes here the parameters 0-RTT relies on, in a form
+    /// that is the same for the same settings. Call it before the first
+    /// [`read_handshake`](Connection::read_handshake).
+    pub fn with_remembered_transport_parameters(mut self, params: Vec<u8>) -> Self {
+        if let Some(quic) = self.conn.quic_mut() {
+            quic.remembered_params = Some(params);
+        }
+        self
+    }
+
     /// Answers a deferred [`Event::RedeemTicket`] (see
     /// [`crate::ServerConnection::answer_ticket`]).
     pub fn answer_ticket(
