@@ -1961,3 +1961,19 @@ fn a_no_op_hello_hook_keeps_the_quic_hello() {
     assert_eq!(plain.0, Level::Initial);
     assert_eq!(plain, hooked);
 }
+
+/// `read_level` follows the read keys handed out (RFC 9001 §4.1.3): what
+/// a stack that passes CRYPTO data without its level (quinn) reads at.
+#[test]
+fn read_level_follows_the_read_keys() {
+    let mut p = default_pair();
+    assert_eq!(p.client.conn.read_level(), Level::Initial);
+    assert_eq!(p.server.conn.read_level(), Level::Initial);
+    p.client_to_server().unwrap();
+    // The server sent its flight: it reads the client's Handshake flight.
+    assert_eq!(p.server.conn.read_level(), Level::Handshake);
+    p.server_to_client().unwrap();
+    assert_eq!(p.client.conn.read_level(), Level::OneRtt);
+    p.client_to_server().unwrap();
+    assert_eq!(p.server.conn.read_level(), Level::OneRtt);
+}

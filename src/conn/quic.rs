@@ -20,7 +20,7 @@ pub struct QuicCore {
     /// Our quic_transport_parameters, sent as they are (RFC 9001 §8.2).
     pub local_params: Vec<u8>,
     /// The peer's, once its ClientHello or EncryptedExtensions arrived
-    /// (client resuming with 0-RTT: those of the session until then).
+    /// (a client offering 0-RTT has the session's in `early_peer_params`).
     pub peer_params: Option<Vec<u8>>,
     /// Client offering 0-RTT: the server's parameters remembered with the
     /// session (RFC 9000 §7.4.1).
@@ -145,6 +145,11 @@ impl QuicCore {
             }
         }
         Ok(())
+    }
+
+    /// The level whose CRYPTO data the handshake reads now.
+    pub fn read_level(&self) -> Level {
+        self.read_level
     }
 
     /// RFC 9001 §4.1.3: CRYPTO data reaches TLS at the level it reads

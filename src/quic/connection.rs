@@ -110,6 +110,15 @@ impl Connection {
         self.inner.process()
     }
 
+    /// The level whose CRYPTO data [`read_handshake`](Self::read_handshake)
+    /// takes now (RFC 9001 §4.1.3): Initial, then Handshake once the
+    /// Handshake read key was made available, then 1-RTT (post-handshake
+    /// messages) with the 1-RTT read key. For a QUIC stack that, like
+    /// quinn, passes CRYPTO data without its level.
+    pub fn read_level(&self) -> Level {
+        self.quic().map_or(Level::Initial, QuicCore::read_level)
+    }
+
     /// The oldest handshake bytes not yet taken, with the level whose
     /// packets carry them (in CRYPTO frames, at that level's next
     /// offset); `None` when there are none. Runs of one level come
