@@ -5,12 +5,14 @@
 
 mod pair;
 mod providers;
+mod quic_pair;
 
-use std::ops::DerefMut;
 use std::sync::Arc;
 
 use pair::*;
 use providers::providers;
+use quic_pair::Pair;
+use quic_pair::*;
 use tls13::certgen::KeyType;
 use tls13::config::{ClientConfigBuilder, Limits, ServerConfigBuilder};
 use tls13::crypto::CryptoProvider;
@@ -28,139 +30,11 @@ use tls13::unstable::msgs::extensions::{
 use tls13::unstable::msgs::handshake::{CertificateRequest, HandshakeMessage, NewSessionTicket};
 use tls13::{ClientAuth, ClientConfig, Error, Event, ServerConfig};
 
-const CLIENT_PARAMS: &[u8] = b"\x01\x02\x47\x11client transport parameters";
-const SERVER_PARAMS: &[u8] = b"\x03\x04\x42\x42server transport parameters";
-const H3: &[u8] = b"h3";
-
 const SUITES: [CipherSuite; 3] = [
     CipherSuite::TLS_AES_128_GCM_SHA256,
     CipherSuite::TLS_AES_256_GCM_SHA384,
     CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
 ];
-
-/// One endpoint and what it produced.
-struct Side<C> {
-    conn: C,
-    keys: Vec<KeyChange>,
-    events: Vec<Event>,
-    sent: Vec<(Level, Vec<u8>)>,
-}
-
-impl<C> Side<C> {
-    fn new(conn: C) -> Self {
-        Self {
-            conn,
-            keys: Vec::new(),
-            events: Vec::new(),
-            sent: Vec::new(),
-        }
-    }
-
-    fn key(&mut self, level: Level, direction: Direction) -> &mut KeyChange {
-        self.keys
-            .iter_mut()
-            .find(|k| k.level == level && k.direction == direction)
-            .unwrap_or_else(|| panic!("no {level:?} {direction:?} key"))
-    }
-
-    fn has_key(&self, level: Level, direction: Direction) -> bool {
-        self.keys
-            .iter()
-            .any(|k| k.level == level && k.direction == direction)
-    }
-
-    fn complete(&self) -> bool {
-        self.events
-            .iter()
-            .any(|e| matches!(e, Event::HandshakeComplete))
-    }
-}
-
-/// A client and a server, connected by the test.
-struct Pair {
-    client: Side<ClientConnection>,
-    server: Side<ServerConnection>,
-    /// Feed CRYPTO data one byte per call.
-    one_byte: bool,
-}
-
-impl Pair {
-    fn new(client: ClientConfig, server: ServerConfig) -> Self {
-        Self::with(client_conn(client), server_conn(server))
-    }
-
-    fn with(client: ClientConnection, server: ServerConnection) -> Self {
-        Self {
-            client: Side::new(client),
-            server: Side::new(server),
-            one_byte: false,
-        }
-    }
-
-    /// Moves keys, events and handshake bytes until nothing moves; the
-    /// first error of either side.
-    fn run(&mut self) -> Result<(), Error> {
-        loop {
-            let a = drain(&mut self.client, &mut self.server.conn, self.one_byte)?;
-            let b = drain(&mut self.server, &mut self.client.conn, self.one_byte)?;
-            if !a && !b {
-                return Ok(());
-            }
-        }
-    }
-
-    /// Only the client's output goes to the server, once.
-    fn client_to_server(&mut self) -> Result<(), Error> {
-        drain(&mut self.client, &mut self.server.conn, self.one_byte).map(|_| ())
-    }
-
-    /// Only the server's output goes to the client, once.
-    fn server_to_client(&mut self) -> Result<(), Error> {
-        drain(&mut self.server, &mut self.client.conn, self.one_byte).map(|_| ())
-    }
-}
-
-fn drain<F, T>(from: &mut Side<F>, to: &mut T, one_byte: bool) -> Result<bool, Error>
-where
-    F: DerefMut<Target = Connection>,
-    T: DerefMut<Target = Connection>,
-{
-    let mut moved = false;
-    while let Some(k) = from.conn.next_key_change() {
-        from.keys.push(k);
-        moved = true;
-    }
-    while let Some(e) = from.conn.next_event() {
-        from.events.push(e);
-        moved = true;
-    }
-    while let Some((level, bytes)) = from.conn.write_handshake() {
-        moved = true;
-        from.sent.push((level, bytes.clone()));
-        if one_byte {
-            for b in bytes.chunks(1) {
-                to.read_handshake(level, b)?;
-            }
-        } else {
-            to.read_handshake(level, &bytes)?;
-        }
-    }
-    Ok(moved)
-}
-
-fn client_conn(config: ClientConfig) -> ClientConnection {
-    ClientConnection::new(
-        Arc::new(config),
-        "localhost",
-        Version::V1,
-        CLIENT_PARAMS.to_vec(),
-    )
-    .unwrap()
-}
-
-fn server_conn(config: ServerConfig) -> ServerConnection {
-    ServerConnection::new(Arc::new(config), Version::V1, SERVER_PARAMS.to_vec()).unwrap()
-}
 
 fn client_cfg(provider: &'static CryptoProvider, kind: KeyType) -> ClientConfigBuilder {
     client_builder(kind)
@@ -972,17 +846,6 @@ impl Secrets {
     }
 }
 
-/// Splits concatenated whole handshake messages.
-fn split_messages(mut bytes: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    while !bytes.is_empty() {
-        let len = 4 + u32::from_be_bytes([0, bytes[1], bytes[2], bytes[3]]) as usize;
-        out.push(bytes[..len].to_vec());
-        bytes = &bytes[len..];
-    }
-    out
-}
-
 /// The handshake messages in records one TCP endpoint wrote, protected
 /// ones opened with its write secrets (in the order it used them), and
 /// how many change_cipher_spec records it sent.
@@ -1330,19 +1193,6 @@ fn quic_server_of(w: &World, early: bool) -> Arc<ServerConfig> {
             .max_early_data_size(if early { 16384 } else { 0 })
             .build()
             .unwrap(),
-    )
-}
-
-fn quic_pair(client: &Arc<ClientConfig>, server: &Arc<ServerConfig>, server_params: &[u8]) -> Pair {
-    Pair::with(
-        ClientConnection::new(
-            client.clone(),
-            "localhost",
-            Version::V1,
-            CLIENT_PARAMS.to_vec(),
-        )
-        .unwrap(),
-        ServerConnection::new(server.clone(), Version::V1, server_params.to_vec()).unwrap(),
     )
 }
 

@@ -3,16 +3,16 @@
 //! does that tests/quic_handshake.rs does not.
 
 mod pair;
+mod quic_pair;
 
-use std::ops::DerefMut;
 use std::sync::Arc;
 
 use pair::*;
+use quic_pair::Pair;
+use quic_pair::*;
 use tls13::certgen::KeyType;
 use tls13::crypto::SecureRandom;
-use tls13::quic::{
-    self, ClientConnection, Connection, Direction, KeyChange, Level, ServerConnection, Version,
-};
+use tls13::quic::{self, ClientConnection, Direction, KeyChange, Level, ServerConnection, Version};
 use tls13::resumption::{ClientSessionStore, SessionKey};
 use tls13::unstable::codec::Codec;
 use tls13::unstable::msgs::enums::{ExtensionType, NamedGroup, SignatureScheme};
@@ -23,91 +23,11 @@ use tls13::unstable::msgs::handshake::{HandshakeMessage, NewSessionTicket};
 use tls13::verify::{CertifiedKey, ClientHelloInfo, Decision, ResolvesServerCert, Signer};
 use tls13::{ClientConfig, Error, Event, ServerConfig};
 
-const CLIENT_PARAMS: &[u8] = b"\x01\x02\x47\x11client transport parameters";
-const SERVER_PARAMS: &[u8] = b"\x03\x04\x42\x42server transport parameters";
-const H3: &[u8] = b"h3";
-
 const ILLEGAL_PARAMETER: u64 = 0x100 + 47;
 const UNSUPPORTED_EXTENSION: u64 = 0x100 + 110;
 const UNEXPECTED_MESSAGE: u64 = 0x100 + 10;
 
 // ---- A pair moved by the test (as in tests/quic_handshake.rs) ----
-
-struct Side<C> {
-    conn: C,
-    keys: Vec<KeyChange>,
-    events: Vec<Event>,
-    sent: Vec<(Level, Vec<u8>)>,
-}
-
-impl<C> Side<C> {
-    fn new(conn: C) -> Self {
-        Self {
-            conn,
-            keys: Vec::new(),
-            events: Vec::new(),
-            sent: Vec::new(),
-        }
-    }
-
-    fn has_key(&self, level: Level, direction: Direction) -> bool {
-        self.keys
-            .iter()
-            .any(|k| k.level == level && k.direction == direction)
-    }
-
-    fn complete(&self) -> bool {
-        self.events
-            .iter()
-            .any(|e| matches!(e, Event::HandshakeComplete))
-    }
-}
-
-struct Pair {
-    client: Side<ClientConnection>,
-    server: Side<ServerConnection>,
-}
-
-impl Pair {
-    fn with(client: ClientConnection, server: ServerConnection) -> Self {
-        Self {
-            client: Side::new(client),
-            server: Side::new(server),
-        }
-    }
-
-    fn run(&mut self) -> Result<(), Error> {
-        loop {
-            let a = drain(&mut self.client, &mut self.server.conn)?;
-            let b = drain(&mut self.server, &mut self.client.conn)?;
-            if !a && !b {
-                return Ok(());
-            }
-        }
-    }
-}
-
-fn drain<F, T>(from: &mut Side<F>, to: &mut T) -> Result<bool, Error>
-where
-    F: DerefMut<Target = Connection>,
-    T: DerefMut<Target = Connection>,
-{
-    let mut moved = false;
-    while let Some(k) = from.conn.next_key_change() {
-        from.keys.push(k);
-        moved = true;
-    }
-    while let Some(e) = from.conn.next_event() {
-        from.events.push(e);
-        moved = true;
-    }
-    while let Some((level, bytes)) = from.conn.write_handshake() {
-        moved = true;
-        from.sent.push((level, bytes.clone()));
-        to.read_handshake(level, &bytes)?;
-    }
-    Ok(moved)
-}
 
 fn client_cfg() -> ClientConfig {
     client_builder(KeyType::EcdsaP256)
@@ -121,20 +41,6 @@ fn server_cfg() -> ServerConfig {
         .alpn_protocols(&[H3])
         .build()
         .unwrap()
-}
-
-fn client_conn(config: ClientConfig) -> ClientConnection {
-    ClientConnection::new(
-        Arc::new(config),
-        "localhost",
-        Version::V1,
-        CLIENT_PARAMS.to_vec(),
-    )
-    .unwrap()
-}
-
-fn server_conn(config: ServerConfig) -> ServerConnection {
-    ServerConnection::new(Arc::new(config), Version::V1, SERVER_PARAMS.to_vec()).unwrap()
 }
 
 fn default_pair() -> Pair {
@@ -159,31 +65,6 @@ fn quic_server_of(w: &World, max_early_data: u32) -> Arc<ServerConfig> {
             .build()
             .unwrap(),
     )
-}
-
-fn quic_pair(client: &Arc<ClientConfig>, server: &Arc<ServerConfig>, server_params: &[u8]) -> Pair {
-    Pair::with(
-        ClientConnection::new(
-            client.clone(),
-            "localhost",
-            Version::V1,
-            CLIENT_PARAMS.to_vec(),
-        )
-        .unwrap(),
-        ServerConnection::new(server.clone(), Version::V1, server_params.to_vec()).unwrap(),
-    )
-}
-
-/// The whole handshake messages of `bytes`.
-fn split_messages(mut bytes: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    while bytes.len() >= 4 {
-        let len = u32::from_be_bytes([0, bytes[1], bytes[2], bytes[3]]) as usize;
-        out.push(bytes[..4 + len].to_vec());
-        bytes = &bytes[4 + len..];
-    }
-    assert!(bytes.is_empty());
-    out
 }
 
 fn transport_parameters_ext(body: &[u8]) -> UnknownExtension {
@@ -456,7 +337,7 @@ fn a_replayed_0rtt_client_hello_is_refused() {
 fn transport_parameters_in_other_server_messages_are_refused() {
     // ServerHello.
     let mut p = default_pair();
-    drain(&mut p.client, &mut p.server.conn).unwrap();
+    p.client_to_server().unwrap();
     let (level, sh) = p.server.conn.write_handshake().unwrap();
     assert_eq!(level, Level::Initial);
     let HandshakeMessage::ServerHello(mut sh) = HandshakeMessage::read_exact(&sh, "SH").unwrap()
@@ -486,7 +367,7 @@ fn transport_parameters_in_other_server_messages_are_refused() {
         .build()
         .unwrap();
     let mut p = Pair::with(client_conn(client), server_conn(server));
-    drain(&mut p.client, &mut p.server.conn).unwrap();
+    p.client_to_server().unwrap();
     let (_, hrr) = p.server.conn.write_handshake().unwrap();
     let HandshakeMessage::ServerHello(mut hrr) = HandshakeMessage::read_exact(&hrr, "HRR").unwrap()
     else {
@@ -506,7 +387,7 @@ fn transport_parameters_in_other_server_messages_are_refused() {
 
     // The leaf's CertificateEntry.
     let mut p = default_pair();
-    drain(&mut p.client, &mut p.server.conn).unwrap();
+    p.client_to_server().unwrap();
     let (_, sh) = p.server.conn.write_handshake().unwrap();
     p.client.conn.read_handshake(Level::Initial, &sh).unwrap();
     let (level, flight) = p.server.conn.write_handshake().unwrap();
@@ -649,7 +530,7 @@ fn end_of_early_data_is_refused_by_a_quic_server() {
     let server = quic_server_of(&w, 16384);
     quic_pair(&client, &server, SERVER_PARAMS).run().unwrap();
     let mut p = quic_pair(&client, &server, SERVER_PARAMS);
-    drain(&mut p.client, &mut p.server.conn).unwrap();
+    p.client_to_server().unwrap();
     assert!(p.server.conn.negotiated().early_data_accepted);
     p.server
         .conn
@@ -1066,7 +947,7 @@ fn each_key_is_handed_out_once() {
 #[test]
 fn handshake_data_after_the_server_finished_is_refused() {
     let mut p = default_pair();
-    drain(&mut p.client, &mut p.server.conn).unwrap();
+    p.client_to_server().unwrap();
     let (_, sh) = p.server.conn.write_handshake().unwrap();
     p.client.conn.read_handshake(Level::Initial, &sh).unwrap();
     let (level, mut flight) = p.server.conn.write_handshake().unwrap();
