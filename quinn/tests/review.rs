@@ -14,7 +14,7 @@ use quinn_proto::crypto::{
     ClientConfig as _, KeyPair, Keys, PacketKey, ServerConfig as _, Session,
 };
 use quinn_proto::transport_parameters::TransportParameters;
-use quinn_proto::{ConnectionId, Side};
+use quinn_proto::{ConnectionId, Side, TransportErrorCode};
 use tls13_quinn::{QuicClientConfig, QuicServerConfig};
 
 /// One endpoint as quinn drives it: the packet space it is in (0
@@ -115,6 +115,112 @@ fn open(key: &dyn PacketKey, pn: u64, packet: &[u8], header_len: usize) -> Optio
     let mut payload = BytesMut::from(payload);
     key.decrypt(pn, header, &mut payload).ok()?;
     Some(payload.to_vec())
+}
+
+/// RFC 9001 §4.1.3: handshake data must arrive at the encryption level
+/// TLS reads it at. quinn passes CRYPTO data without its level and moves
+/// its own expectation only when `write_crypto` hands it the next
+/// space's keys, after the whole packet. A server's Initial packet with
+/// two CRYPTO frames, the ServerHello and then the rest of its flight
+/// (EncryptedExtensions to Finished), reaches the session as two
+/// `read_handshake` calls between which tls13 moved to reading
+/// Handshake: the second run, carried under Initial protection (keys
+/// any observer derives from the connection ID), must not be taken as
+/// Handshake data. It is a PROTOCOL_VIOLATION.
+#[test]
+fn handshake_data_in_initial_packets_is_a_protocol_violation() {
+    let pki = Pki::new();
+    let (mut client, mut server) = endpoints(&pki);
+    let hello = client.write();
+    let flight = deliver(&mut server, hello);
+    assert_eq!(
+        flight.iter().map(|(space, _)| *space).collect::<Vec<_>>(),
+        [0, 1]
+    );
+    // Both runs in one Initial packet: two read_crypto calls, no
+    // write_crypto between them.
+    client.session.read_handshake(&flight[0].1).unwrap();
+    let error = client
+        .session
+        .read_handshake(&flight[1].1)
+        .expect_err("Handshake messages under Initial protection");
+    assert_eq!(
+        error.code,
+        TransportErrorCode::PROTOCOL_VIOLATION,
+        "{error:?}"
+    );
+    assert!(client.session.is_handshaking());
+}
+
+/// The same on the server for the client's second flight: a
+/// ClientHello and, in the same Initial packet, bytes that tls13 would
+/// otherwise read as the client's Handshake messages.
+#[test]
+fn client_bytes_after_its_hello_in_the_same_initial_packet_are_refused() {
+    let pki = Pki::new();
+    let (mut client, mut server) = endpoints(&pki);
+    let hello = client.write();
+    assert_eq!(hello.len(), 1);
+    server.session.read_handshake(&hello[0].1).unwrap();
+    // A Finished-shaped message (type 20, 32 bytes).
+    let mut fake = vec![20, 0, 0, 32];
+    fake.extend([0; 32]);
+    let error = server
+        .session
+        .read_handshake(&fake)
+        .expect_err("Handshake message under Initial protection");
+    assert_eq!(
+        error.code,
+        TransportErrorCode::PROTOCOL_VIOLATION,
+        "{error:?}"
+    );
+}
+
+/// The same rule one level up: in the Handshake packet whose Finished
+/// completes the handshake, a later CRYPTO frame is still Handshake
+/// data, though tls13 reads 1-RTT by then. A NewSessionTicket there
+/// (RFC 9001 §4.1.3: post-handshake messages travel in 1-RTT packets)
+/// is a PROTOCOL_VIOLATION; in a 1-RTT packet it is taken.
+#[test]
+fn a_ticket_in_the_finished_packet_is_refused_and_in_1rtt_taken() {
+    let pki = Pki::new();
+    let tickets = || {
+        pki.server()
+            .alpn_protocols(&[ALPN])
+            .session_tickets(1)
+            .build()
+            .unwrap()
+    };
+    // A ticket from a first connection.
+    let (mut client, mut server) = endpoints_with(&pki, tickets());
+    let hello = client.write();
+    let flight = deliver(&mut server, hello);
+    let finished = deliver(&mut client, flight);
+    let tickets_sent = deliver(&mut server, finished);
+    let ticket = tickets_sent
+        .into_iter()
+        .find(|(space, _)| *space == 2)
+        .expect("a NewSessionTicket at 1-RTT")
+        .1;
+    deliver(&mut client, vec![(2, ticket.clone())]);
+
+    // A second connection: the ServerHello packet, then the Handshake
+    // packet with the rest of the flight and the ticket behind it.
+    let (mut client, mut server) = endpoints_with(&pki, tickets());
+    let hello = client.write();
+    let flight = deliver(&mut server, hello);
+    deliver(&mut client, vec![flight[0].clone()]);
+    client.session.read_handshake(&flight[1].1).unwrap();
+    assert!(!client.session.is_handshaking());
+    let error = client
+        .session
+        .read_handshake(&ticket)
+        .expect_err("a ticket in a Handshake packet");
+    assert_eq!(
+        error.code,
+        TransportErrorCode::PROTOCOL_VIOLATION,
+        "{error:?}"
+    );
 }
 
 /// 1-RTT keys and every key phase agree between the two sides; the
