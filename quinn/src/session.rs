@@ -5,8 +5,13 @@
 //!
 //! - quinn gives CRYPTO data without its level: it only passes data of
 //!   the level it expects (`Connection::read_crypto`), which follows
-//!   the read keys, so the session passes it at the level tls13 reads
-//!   now (`read_level`, RFC 9001 §4.1.3).
+//!   the keys it was handed, so the session passes it at the level quinn
+//!   is at (`Session::quinn_read_level`, RFC 9001 §4.1.3). Not at the
+//!   level tls13 reads now: quinn moves on only after the whole packet
+//!   (at `write_crypto`), while tls13 moves on after the message that
+//!   changes keys, so a second CRYPTO frame in the same packet would be
+//!   read at the next level (an Initial packet's bytes as Handshake
+//!   messages).
 //! - quinn takes handshake bytes for the packet space it writes now and
 //!   moves to the next space when `write_handshake` returns that space's
 //!   keys, both directions at once; the bytes of one call belong to the
@@ -78,6 +83,10 @@ pub(crate) struct Session {
     /// 0-RTT keys: the client's write key, the server's read key.
     early: Option<(Slot<quic::HeaderKey>, Slot<quic::PacketKey>, Limits)>,
     got_handshake_data: bool,
+    /// tls13 completed the handshake since quinn last called
+    /// `write_handshake`: quinn is still in the Handshake packet that
+    /// completed it, and any more CRYPTO data is of that level.
+    completed_in_packet: bool,
     /// A failure quinn must see on every later read.
     failed: Option<TransportError>,
 }
@@ -131,6 +140,7 @@ impl Session {
             read_updates: ReadUpdates::None,
             early: None,
             got_handshake_data: false,
+            completed_in_packet: false,
             failed: None,
         };
         // The client's ClientHello (and 0-RTT key) are ready at once.
@@ -215,6 +225,31 @@ impl Session {
             (Level::OneRtt, Direction::Write) => self.one_rtt_write = Some(change),
             // Initial keys come from the connection ID, never from TLS.
             (Level::Initial, _) => {}
+        }
+    }
+
+    /// The level of the CRYPTO data quinn passes now (RFC 9001 §4.1.3):
+    /// that of the packet space it reads, which moves only when quinn
+    /// takes keys (`write_handshake`, once per packet) and when the
+    /// handshake is over. Data tls13 does not read at this level is a
+    /// PROTOCOL_VIOLATION there.
+    ///
+    /// - Before quinn has the Handshake keys, it can open nothing but
+    ///   Initial packets, even when tls13 reads Handshake already (the
+    ///   ServerHello or ClientHello was an earlier frame of the packet).
+    /// - In the Handshake packet that completed the handshake, later
+    ///   frames are Handshake data, though tls13 reads 1-RTT now.
+    /// - Otherwise quinn and tls13 agree: the Handshake level while the
+    ///   handshake is on (quinn holds the server's 1-RTT keys early, but
+    ///   reads Handshake CRYPTO data until the handshake completes), then
+    ///   1-RTT.
+    fn quinn_read_level(&self, conn: &Connection) -> Level {
+        if self.write_level == Level::Initial {
+            Level::Initial
+        } else if self.completed_in_packet {
+            Level::Handshake
+        } else {
+            conn.read_level()
         }
     }
 
@@ -420,10 +455,19 @@ impl crypto::Session for Session {
         if let Some(error) = &self.failed {
             return Err(error.clone());
         }
-        let result = match self.conn_mut() {
-            Some(conn) => conn.read_handshake(conn.read_level(), buf),
-            None => Ok(()),
+        let level = match self.conn() {
+            Some(conn) => self.quinn_read_level(conn),
+            None => Level::Initial,
         };
+        let (result, completed) = match self.conn_mut() {
+            Some(conn) => {
+                let was_handshaking = conn.is_handshaking();
+                let result = conn.read_handshake(level, buf);
+                (result, was_handshaking && !conn.is_handshaking())
+            }
+            None => (Ok(()), false),
+        };
+        self.completed_in_packet |= completed;
         self.drain();
         if let Err(error) = result {
             let error = self.transport_error(&error);
@@ -463,6 +507,9 @@ impl crypto::Session for Session {
     }
 
     fn write_handshake(&mut self, buf: &mut Vec<u8>) -> Option<Keys> {
+        // quinn writes after each packet: the next CRYPTO data is of a
+        // later packet.
+        self.completed_in_packet = false;
         while let Some((level, bytes)) = self.out.front() {
             if *level != self.write_level {
                 break;
