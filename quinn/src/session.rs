@@ -32,12 +32,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use quinn_proto::crypto::{self, ExportKeyingMaterialError, KeyPair, Keys};
 use quinn_proto::transport_parameters::TransportParameters;
 use quinn_proto::{ConnectionId, Side, TransportError, TransportErrorCode};
+use tls13::AlertDescription;
 use tls13::crypto::CryptoProvider;
 use tls13::quic::{
     self, ClientConnection, Connection, Direction, DirectionalKeys, InitialKeys, KeyChange,
     KeyUpdates, Level, ServerConnection, Version,
 };
-use tls13::{AlertDescription, Event};
 
 use crate::HandshakeData;
 use crate::keys::{self, HeaderKey, Limits, PacketKey, Slot, filled};
@@ -180,7 +180,7 @@ impl Session {
         }
         let mut deferred = None;
         while let Some(event) = conn.next_event() {
-            deferred = deferred.or_else(|| deferred_decision(&event));
+            deferred = deferred.or_else(|| event.awaits_answer());
         }
         self.out.extend(out);
         for change in changes {
@@ -359,18 +359,6 @@ fn fill(
         let _ = slot.set(updates.next_packet_key().ok()?);
     }
     Some(updates)
-}
-
-/// What a deferred decision is waiting for, if `event` is one.
-fn deferred_decision(event: &Event) -> Option<&'static str> {
-    match event {
-        Event::VerifyServerCert(_) => Some("the server certificate's verification"),
-        Event::VerifyClientCert(_) => Some("the client certificate's verification"),
-        Event::SelectCertificate(_) => Some("the choice of certificate"),
-        Event::Sign(_) => Some("a CertificateVerify signature"),
-        Event::RedeemTicket(_) => Some("a session ticket's lookup"),
-        _ => None,
-    }
 }
 
 /// CRYPTO_ERROR for `alert` (RFC 9001 §4.8).

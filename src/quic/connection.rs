@@ -113,8 +113,14 @@ impl Connection {
     /// The level whose CRYPTO data [`read_handshake`](Self::read_handshake)
     /// takes now (RFC 9001 §4.1.3): Initial, then Handshake once the
     /// Handshake read key was made available, then 1-RTT (post-handshake
-    /// messages) with the 1-RTT read key. For a QUIC stack that, like
-    /// quinn, passes CRYPTO data without its level.
+    /// messages) with the 1-RTT read key.
+    ///
+    /// This is the level TLS expects, not the level of the packet that
+    /// carried the data: it moves as soon as a message changes the keys,
+    /// so the rest of that packet's CRYPTO frames must still be passed
+    /// at the packet's own level (where they are refused, RFC 9001
+    /// §4.1.3). A stack that tracks packets should pass their level;
+    /// this tells one that keeps no level which level comes next.
     pub fn read_level(&self) -> Level {
         self.quic().map_or(Level::Initial, QuicCore::read_level)
     }
