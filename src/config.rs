@@ -212,6 +212,10 @@ pub struct TicketInfo<'a> {
     /// With `psk_identity`: the fingerprint of that PSK's secret (see
     /// [`ServerSession::psk_fingerprint`]), to be kept with the session.
     pub psk_fingerprint: Option<&'a [u8]>,
+    /// A QUIC ticket that allows 0-RTT: what 0-RTT under it assumes (see
+    /// [`ServerSession::quic_early_data_context`]), to be kept with the
+    /// session.
+    pub quic_early_data_context: Option<&'a [u8]>,
 }
 
 /// Issues and redeems the opaque `ticket` of a NewSessionTicket (RFC 9846

@@ -130,6 +130,11 @@ pub enum PeerMisbehaved {
     /// A TLS 1.3 hello whose legacy_version is not 0x0303 (RFC 9846
     /// §4.2.2, §4.2.3, Appendix E.5; `protocol_version`); names the field.
     IllegalLegacyVersion(&'static str),
+    /// A rule of RFC 9001 (QUIC) whose breach is the QUIC transport error
+    /// PROTOCOL_VIOLATION (0x0a) rather than a TLS alert (§4.1.3, §4.4,
+    /// §4.6.1, §8.3, §8.4); named here. As an alert, `unexpected_message`
+    /// (QUIC sends none: see [`crate::quic::Connection::error_code`]).
+    QuicProtocolViolation(&'static str),
 }
 
 impl PeerMisbehaved {
@@ -143,7 +148,8 @@ impl PeerMisbehaved {
             | Self::EmptyFragment
             | Self::IllegalChangeCipherSpec
             | Self::SecondHelloRetryRequest
-            | Self::TooMany(_) => A::UNEXPECTED_MESSAGE,
+            | Self::TooMany(_)
+            | Self::QuicProtocolViolation(_) => A::UNEXPECTED_MESSAGE,
             Self::IllegalParameter(_)
             | Self::DowngradeDetected
             | Self::IllegalHelloRetryRequest(_)
@@ -180,6 +186,7 @@ impl fmt::Display for PeerMisbehaved {
             Self::TooMany(w) => write!(f, "too many {w}"),
             Self::MessageTooLarge { len, limit } => write!(f, "a handshake message of {len} bytes exceeds the limit of {limit}"),
             Self::IllegalLegacyVersion(w) => write!(f, "{w} is not 0x0303 (TLS 1.2), which TLS 1.3 requires"),
+            Self::QuicProtocolViolation(w) => write!(f, "QUIC protocol violation: {w}"),
         }
     }
 }

@@ -139,6 +139,13 @@ pub struct ServerSession {
     /// old secret. A session with an identity and no fingerprint never
     /// resumes.
     pub psk_fingerprint: Option<Vec<u8>>,
+    /// A ticket issued over QUIC that allows 0-RTT: the digest of what
+    /// 0-RTT under it assumes, the server's transport parameters (those
+    /// a client remembers, RFC 9000 §7.4.1) and early data context (see
+    /// [`quic::ServerConnection::with_early_data_context`](crate::quic::ServerConnection::with_early_data_context)).
+    /// A QUIC server accepts 0-RTT only while its own digest is the same
+    /// (RFC 9001 §4.6.3, RFC 9000 §7.4.1). `None` otherwise.
+    pub quic_early_data_context: Option<Vec<u8>>,
 }
 
 impl fmt::Debug for ServerSession {
@@ -169,6 +176,7 @@ struct SessionFields<'a> {
     psk_identity: Option<&'a [u8]>,
     authenticated_ms: u64,
     psk_fingerprint: Option<&'a [u8]>,
+    quic_early_data_context: Option<&'a [u8]>,
 }
 
 impl SessionFields<'_> {
@@ -193,6 +201,10 @@ impl SessionFields<'_> {
             .saturating_add(chain)
             .saturating_add(opt(self.psk_identity))
             .saturating_add(opt(self.psk_fingerprint))
+            .saturating_add(
+                self.quic_early_data_context
+                    .map_or(0, |c| c.len().saturating_add(2)),
+            )
     }
 
     fn encode(&self, out: &mut Vec<u8>) {
@@ -210,6 +222,11 @@ impl SessionFields<'_> {
         put_opt(out, self.psk_identity);
         out.extend_from_slice(&self.authenticated_ms.to_be_bytes());
         put_opt(out, self.psk_fingerprint);
+        // Last, and only in QUIC tickets that allow 0-RTT: other sessions
+        // encode as they did before QUIC.
+        if let Some(c) = self.quic_early_data_context {
+            put_vec(out, LengthPrefix::U16, c);
+        }
     }
 }
 
@@ -229,6 +246,7 @@ impl ServerSession {
             psk_identity: self.psk_identity.as_deref(),
             authenticated_ms: self.authenticated_ms,
             psk_fingerprint: self.psk_fingerprint.as_deref(),
+            quic_early_data_context: self.quic_early_data_context.as_deref(),
         }
     }
 
@@ -261,6 +279,14 @@ impl ServerSession {
         let psk_identity = read_opt(&mut r, "psk identity")?;
         let authenticated_ms = u64_read(&mut r, "authenticated")?;
         let psk_fingerprint = read_opt(&mut r, "psk fingerprint")?;
+        let quic_early_data_context = if r.any_left() {
+            Some(
+                r.vec_bytes(LengthPrefix::U16, "QUIC early data context")?
+                    .to_vec(),
+            )
+        } else {
+            None
+        };
         r.expect_empty("session")?;
         Ok(Self {
             suite,
@@ -276,6 +302,7 @@ impl ServerSession {
             psk_identity,
             authenticated_ms,
             psk_fingerprint,
+            quic_early_data_context,
         })
     }
 }
@@ -316,6 +343,10 @@ pub struct ClientSession {
     /// accepted the session, kept in memory only (`None` after
     /// [`import`](Self::import)). See [`SessionOrigin`].
     pub origin: Option<SessionOrigin>,
+    /// A session from a QUIC connection: the server's
+    /// quic_transport_parameters on it, which 0-RTT under this session
+    /// must respect (RFC 9000 §7.4.1). `None` for TLS over TCP.
+    pub quic_transport_parameters: Option<Vec<u8>>,
 }
 
 /// What accepted a [`ClientSession`]: the configuration's server verifier
@@ -405,6 +436,11 @@ impl ClientSession {
         out.push(u8::from(self.peer_raw_public_key));
         out.push(u8::from(self.client_authenticated));
         out.extend_from_slice(&self.authenticated_ms.to_be_bytes());
+        // Last, and only for QUIC sessions: an export of a TCP session is
+        // what it was before QUIC sessions existed.
+        if let Some(params) = &self.quic_transport_parameters {
+            put_vec(&mut out, LengthPrefix::U16, params);
+        }
         out
     }
 
@@ -432,9 +468,21 @@ impl ClientSession {
             client_authenticated: read_flag(&mut r, "client authenticated flag")?,
             authenticated_ms: u64_read(&mut r, "authenticated")?,
             origin: None,
+            quic_transport_parameters: None,
+        };
+        let quic_transport_parameters = if r.any_left() {
+            Some(
+                r.vec_bytes(LengthPrefix::U16, "QUIC transport parameters")?
+                    .to_vec(),
+            )
+        } else {
+            None
         };
         r.expect_empty("session")?;
-        Ok(s)
+        Ok(Self {
+            quic_transport_parameters,
+            ..s
+        })
     }
 }
 
@@ -456,6 +504,10 @@ impl ClientSession {
 pub struct SessionKey {
     pub(crate) server_name: ServerName<'static>,
     scope: Scope,
+    /// Sessions of QUIC connections are filed apart from TCP's: they
+    /// carry transport parameters and a 0-RTT promise that mean nothing
+    /// to the other transport (RFC 9001 §4.6.1).
+    quic: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -474,6 +526,7 @@ impl SessionKey {
         Ok(Self {
             server_name: server_name.into_server_name()?,
             scope: Scope::Named(scope.into()),
+            quic: false,
         })
     }
 
@@ -496,7 +549,24 @@ impl SessionKey {
             Some(s) => Scope::Named(s.into()),
             None => Scope::Config(config.session_scope_id()),
         };
-        Self { server_name, scope }
+        Self {
+            server_name,
+            scope,
+            quic: false,
+        }
+    }
+
+    /// The same key for connections over QUIC
+    /// ([`quic::ClientConnection`](crate::quic::ClientConnection)), whose
+    /// sessions are filed apart from those over TCP.
+    pub fn for_quic(mut self) -> Self {
+        self.quic = true;
+        self
+    }
+
+    /// Whether this is the key of QUIC connections.
+    pub fn is_quic(&self) -> bool {
+        self.quic
     }
 
     /// The server name.
@@ -515,8 +585,8 @@ impl SessionKey {
 
 impl fmt::Display for SessionKey {
     /// `name` and the scope (`#config-N` for a configuration's default),
-    /// separated by a space (server names contain none): a string key for
-    /// an external store. A named scope that starts with `#` is written
+    /// separated by a space (server names contain none), with `#quic`
+    /// between them for a QUIC key: a string key for an external store. A named scope that starts with `#` is written
     /// with one more `#`, so that no named scope reads as a
     /// configuration's own (`#config-1` named is `##config-1`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -529,6 +599,10 @@ impl fmt::Display for SessionKey {
             (None, Some(ip)) => write!(f, "{ip}")?,
             // IntoServerName makes only these two kinds.
             (None, None) => f.write_str("?")?,
+        }
+        if self.quic {
+            // No named scope starts with an unescaped '#' (below).
+            f.write_str(" #quic")?;
         }
         match &self.scope {
             Scope::Config(id) => write!(f, " #config-{id}"),
@@ -735,6 +809,7 @@ mod stores {
             psk_identity: info.psk_identity.map(<[u8]>::to_vec),
             authenticated_ms: info.authenticated_ms,
             psk_fingerprint: info.psk_fingerprint.map(<[u8]>::to_vec),
+            quic_early_data_context: info.quic_early_data_context.map(<[u8]>::to_vec),
         }
     }
 
@@ -753,6 +828,7 @@ mod stores {
             psk_identity: info.psk_identity,
             authenticated_ms: info.authenticated_ms,
             psk_fingerprint: info.psk_fingerprint,
+            quic_early_data_context: info.quic_early_data_context,
         }
     }
 
@@ -1163,10 +1239,20 @@ mod tests {
             client_authenticated: true,
             authenticated_ms: 1_700_000_000_000,
             origin: None,
+            quic_transport_parameters: None,
         };
         let t = ClientSession::import(&s.export()).unwrap();
         assert_eq!(t.export(), s.export());
         assert!(ClientSession::import(&s.export()[1..]).is_err());
+        // A QUIC session keeps the server's transport parameters.
+        let q = ClientSession {
+            quic_transport_parameters: Some(vec![4, 2]),
+            ..s.clone()
+        };
+        let t = ClientSession::import(&q.export()).unwrap();
+        assert_eq!(t.quic_transport_parameters.as_deref(), Some(&[4, 2][..]));
+        assert_eq!(t.export(), q.export());
+        assert_eq!(q.export()[..s.export().len()], s.export()[..]);
         assert!(s.is_fresh(1_700_000_000_123 + 7_199_999));
         assert!(!s.is_fresh(1_700_000_000_123 + 7_200_000));
     }
@@ -1187,6 +1273,7 @@ mod tests {
             psk_identity: Some(b"sensor-1".to_vec()),
             authenticated_ms: 1_700_000_000_000,
             psk_fingerprint: Some(vec![7; 32]),
+            quic_early_data_context: Some(vec![9; 32]),
         };
         let e = s.encode();
         assert_eq!(e.len(), s.fields().encoded_len());
@@ -1198,8 +1285,13 @@ mod tests {
             s.peer_certificates,
             s.psk_identity,
             s.psk_fingerprint,
-        ) = (None, None, Vec::new(), None, None);
+            s.quic_early_data_context,
+        ) = (None, None, Vec::new(), None, None, None);
         assert_eq!(s.encode().len(), s.fields().encoded_len());
+        assert_eq!(
+            ServerSession::decode(&s.encode()).unwrap().encode(),
+            s.encode()
+        );
     }
 
     #[test]
@@ -1234,6 +1326,7 @@ mod tests {
             client_authenticated: false,
             authenticated_ms: 0,
             origin: None,
+            quic_transport_parameters: None,
         };
         let key = |n: &str| SessionKey::named(n, "443").unwrap();
         for n in 0..3 {

@@ -39,6 +39,8 @@ const TARGETS: &[&str] = &[
     "cert_pem",
     "x509",
     "session",
+    "quic_server",
+    "quic_client",
 ];
 
 fn seed_dir(target: &str) -> PathBuf {
@@ -75,6 +77,21 @@ fn plaintext_messages(wire: &[u8]) -> Vec<Vec<u8>> {
 #[test]
 #[ignore = "writes fuzz/seeds; run by hand after changing the harness"]
 fn generate_seeds() {
+    // QUIC has no record protection: the CRYPTO data, so these seeds,
+    // are the same in both crypto modes (the replay test checks it).
+    let (c_runs, s_runs) = harness::record_quic_handshake();
+    for (target, runs) in [("quic_server", &c_runs), ("quic_client", &s_runs)] {
+        write(target, "handshake-whole", &harness::quic_script(runs, 0));
+        write(target, "handshake-chunks", &harness::quic_script(runs, 2));
+        write(
+            target,
+            "handshake-small-chunks",
+            &harness::quic_script(runs, 3),
+        );
+    }
+    let hrr = harness::record_quic_hello_retry();
+    write("quic_client", "hello-retry", &harness::quic_script(&hrr, 0));
+
     let (c_wire, s_wire) = harness::record_handshake();
     if tls13::crypto::FUZZING {
         // Only the seeds whose bytes depend on the crypto mode.
@@ -163,7 +180,8 @@ fn generate_seeds() {
 
 /// Every committed seed runs through its harness without a panic or a
 /// property failure, and the stream seeds still complete the handshake
-/// (so the deterministic harnesses and the seeds agree).
+/// (so the deterministic harnesses and the seeds agree); `regress-*`
+/// seeds are fuzzer findings kept for their properties.
 #[test]
 fn seeds_replay_through_the_harnesses() {
     for target in TARGETS {
@@ -179,6 +197,12 @@ fn seeds_replay_through_the_harnesses() {
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with("fz-"));
             let same_mode = fz_seed == tls13::crypto::FUZZING;
+            // A fuzzer finding kept as a regression (`regress-*`): it must
+            // pass the harness's properties, not complete a handshake.
+            let regression = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("regress-"));
             match *target {
                 "deframer" => harness::deframer(&data),
                 "handshake_msg" => harness::handshake_msg(&data),
@@ -207,13 +231,38 @@ fn seeds_replay_through_the_harnesses() {
                         "session seed did not replay: {outcome:?}"
                     );
                 }
+                "quic_server" | "quic_client" => {
+                    let client = *target == "quic_client";
+                    let outcome = if client {
+                        harness::quic_client_crypto(&data)
+                    } else {
+                        harness::quic_server_crypto(&data)
+                    };
+                    // The client reads the server's two tickets.
+                    assert!(
+                        regression
+                            || outcome.complete
+                                && outcome.error.is_none()
+                                && outcome.tickets == if client { 2 } else { 0 },
+                        "{target} seed did not replay: {outcome:?}"
+                    );
+                }
                 _ => unreachable!(),
             }
             n += 1;
         }
         assert!(n > 0, "no seeds for {target}");
     }
-    // The recorded streams are what the harness peers produce today.
+    // The recorded streams are what the harness peers produce today; the
+    // QUIC ones in either crypto mode.
+    let (c_runs, s_runs) = harness::record_quic_handshake();
+    for (target, runs) in [("quic_server", &c_runs), ("quic_client", &s_runs)] {
+        assert_eq!(
+            fs::read(seed_dir(target).join("handshake-whole")).unwrap(),
+            harness::quic_script(runs, 0),
+            "{target}"
+        );
+    }
     let (c_wire, s_wire) = harness::record_handshake();
     if tls13::crypto::FUZZING {
         assert_eq!(
@@ -236,4 +285,31 @@ fn seeds_replay_through_the_harnesses() {
         fs::read(seed_dir("client").join("handshake-whole")).unwrap(),
         prefixed(0, &s_wire)
     );
+}
+
+/// The QUIC harnesses' buffering check against the connection's cap: a
+/// message announcing one byte more than the limit is refused from its
+/// header (illegal_parameter, 0x12f), and one announcing exactly the limit
+/// is taken and held while incomplete.
+#[test]
+fn quic_harness_message_cap() {
+    let script = |len: usize| {
+        let body = (len - 4) as u32;
+        let mut msg = vec![1];
+        msg.extend_from_slice(&body.to_be_bytes()[1..]);
+        msg.extend_from_slice(&[0; 100]);
+        harness::quic_script(&[(tls13::quic::Level::Initial, msg)], 0)
+    };
+    let over = harness::quic_server_crypto(&script(harness::QUIC_MAX_MESSAGE + 1));
+    assert!(
+        matches!(
+            over.error,
+            Some(tls13::Error::PeerMisbehaved(
+                tls13::error::PeerMisbehaved::MessageTooLarge { .. }
+            ))
+        ),
+        "{over:?}"
+    );
+    let at = harness::quic_server_crypto(&script(harness::QUIC_MAX_MESSAGE));
+    assert!(at.error.is_none() && !at.complete, "{at:?}");
 }

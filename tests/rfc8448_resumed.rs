@@ -458,6 +458,7 @@ fn client_replay(feeding: Feeding) {
         authenticated_ms: ISSUED_MS,
         // As if imported: the client's verifier accepts the chain again.
         origin: None,
+        quic_transport_parameters: None,
     };
 
     let wanted = ch.clone();
@@ -597,6 +598,7 @@ fn server_replay(feeding: Feeding) {
             psk_identity: None,
             authenticated_ms: ISSUED_MS,
             psk_fingerprint: None,
+            quic_early_data_context: None,
         },
     );
     let ee = match parse(&t4.message("EncryptedExtensions")) {

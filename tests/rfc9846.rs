@@ -427,6 +427,7 @@ fn tickets_are_not_used_beyond_7_days() {
         client_authenticated: false,
         authenticated_ms: 1_000,
         origin: None,
+        quic_transport_parameters: None,
     };
     let week_ms = 604_800_000;
     assert!(s.is_fresh(1_000 + week_ms - 1));

@@ -18,18 +18,26 @@
 //! and decode again agree; the deframer gives the same records however
 //! the input is split; errors are sticky; application data is never
 //! delivered before the handshake completed; a transport EOF is a clean
-//! close only after close_notify.
+//! close only after close_notify. The QUIC harnesses (CRYPTO data by
+//! encryption level, RFC 9001) also check that data is taken only at the
+//! level the handshake reads, that keys come out once each and in a
+//! legal order, that errors carry a QUIC error code, and that what a
+//! connection buffers stays under the configured message limit.
 #![allow(dead_code)]
 
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
-use tls13::config::{FixedTime, TicketInfo, TicketProducer};
+use tls13::config::{
+    ClientConfigBuilder, FixedTime, Limits, ServerConfigBuilder, TicketInfo, TicketProducer,
+};
 use tls13::crypto::sign::{self, SigningKey};
 use tls13::crypto::{SecureRandom, pem};
 use tls13::error::Error;
+use tls13::quic::{self, Direction, KeyChange, Level};
 use tls13::unstable::codec::{Codec, Reader};
 use tls13::unstable::msgs::alert::AlertMessage;
+use tls13::unstable::msgs::enums::NamedGroup;
 use tls13::unstable::msgs::handshake::{
     CertReqExtension, ClientExtension, HandshakeMessage, KeyShareEntry, OfferedPsks, PskIdentity,
     TicketExtension,
@@ -120,17 +128,23 @@ impl TicketProducer for NonceTicket {
 /// The client every client-side harness uses: default configuration,
 /// pinned to [`identity`]'s leaf, ALPN offered, deterministic rng.
 pub fn client_config() -> ClientConfig {
+    client_builder().build().expect("client config")
+}
+
+fn client_builder() -> ClientConfigBuilder {
     ClientConfig::builder(Arc::new(PinnedCertVerifier::new(identity().leaf.clone())))
         .alpn_protocols(&[b"h2", b"http/1.1"])
         .rng(Arc::new(DetRng::new(1)))
         .time(Arc::new(FixedTime(NOW)))
-        .build()
-        .expect("client config")
 }
 
 /// The server every server-side harness uses: default configuration with
 /// [`identity`], ALPN, two tickets, deterministic rng.
 pub fn server_config() -> ServerConfig {
+    server_builder().build().expect("server config")
+}
+
+fn server_builder() -> ServerConfigBuilder {
     let id = identity();
     ServerConfig::builder_with_single_cert(
         vec![id.leaf.clone(), id.ca.clone()],
@@ -140,8 +154,6 @@ pub fn server_config() -> ServerConfig {
     .tickets(Arc::new(NonceTicket), 2, 3600)
     .rng(Arc::new(DetRng::new(2)))
     .time(Arc::new(FixedTime(NOW)))
-    .build()
-    .expect("server config")
 }
 
 pub fn client() -> ClientConnection {
@@ -670,6 +682,379 @@ fn session_pass(
     true
 }
 
+// ------------------------------------------------------------------ QUIC
+
+/// The transport parameters of the QUIC harness connections (opaque to
+/// TLS: any bytes do, RFC 9001 §8.2).
+pub const QUIC_CLIENT_PARAMS: &[u8] = b"fuzz client transport parameters";
+pub const QUIC_SERVER_PARAMS: &[u8] = b"fuzz server transport parameters";
+
+/// The largest handshake message the QUIC harness connections take
+/// (`Limits::max_handshake_message`, header included). Low, so that a
+/// fuzz input (4 KiB by default) can cross it and the cap is exercised;
+/// the largest message of the recorded handshake (the Certificate) fits.
+pub const QUIC_MAX_MESSAGE: usize = 2048;
+
+/// The NewSessionTicket a client reads whatever the limit (the joiner's
+/// `MAX_NEW_SESSION_TICKET`: a ticket of 65535 bytes is legal, RFC 9846
+/// §4.7.1).
+const QUIC_MAX_TICKET: usize = 4 + 4 + 4 + (1 + 255) + (2 + 0xffff) + (2 + 1024);
+
+/// The level of a script byte (mod 4), and back.
+const QUIC_LEVELS: [Level; 4] = [
+    Level::Initial,
+    Level::ZeroRtt,
+    Level::Handshake,
+    Level::OneRtt,
+];
+
+fn quic_limits() -> Limits {
+    Limits {
+        max_handshake_message: QUIC_MAX_MESSAGE,
+        ..Limits::default()
+    }
+}
+
+/// [`client`] over QUIC (its configuration offers ALPN, which QUIC
+/// requires, RFC 9001 §8.1), with the low message limit.
+pub fn quic_client() -> quic::ClientConnection {
+    let config = client_builder()
+        .limits(quic_limits())
+        .build()
+        .expect("QUIC client config");
+    quic::ClientConnection::new(
+        Arc::new(config),
+        "localhost",
+        quic::Version::V1,
+        QUIC_CLIENT_PARAMS.to_vec(),
+    )
+    .expect("QUIC client")
+}
+
+/// [`server`] over QUIC, with the low message limit.
+pub fn quic_server() -> quic::ServerConnection {
+    let config = server_builder()
+        .limits(quic_limits())
+        .build()
+        .expect("QUIC server config");
+    quic::ServerConnection::new(
+        Arc::new(config),
+        quic::Version::V1,
+        QUIC_SERVER_PARAMS.to_vec(),
+    )
+    .expect("QUIC server")
+}
+
+/// What a QUIC harness saw.
+#[derive(Debug)]
+pub struct QuicOutcome {
+    /// The handshake completed.
+    pub complete: bool,
+    /// NewSessionTickets received (client).
+    pub tickets: usize,
+    /// The first error `read_handshake` returned.
+    pub error: Option<Error>,
+}
+
+/// What a QUIC harness knows of its connection from what the connection
+/// handed out, against which every step is checked.
+struct QuicWatch {
+    is_client: bool,
+    /// Keys handed out, in order.
+    keys: Vec<(Level, Direction)>,
+    /// The level of the latest read key (Initial before any): the only
+    /// level at which CRYPTO data may be taken (RFC 9001 §4.1.3).
+    read_level: Level,
+    /// The level of the latest handshake bytes written.
+    write_level: Level,
+    /// The bytes taken after the last whole message, which the connection
+    /// must be holding: with the harness configurations no decision is
+    /// ever deferred, so every whole message is handled before
+    /// `read_handshake` returns.
+    partial: Vec<u8>,
+    complete: bool,
+    tickets: usize,
+    /// The first error and its error code.
+    failed: Option<(Error, u64)>,
+}
+
+impl QuicWatch {
+    fn new(is_client: bool) -> Self {
+        Self {
+            is_client,
+            keys: Vec::new(),
+            read_level: Level::Initial,
+            write_level: Level::Initial,
+            partial: Vec::new(),
+            complete: false,
+            tickets: 0,
+            failed: None,
+        }
+    }
+
+    fn has(&self, level: Level, direction: Direction) -> bool {
+        self.keys.contains(&(level, direction))
+    }
+
+    /// Hands `data` to the connection as CRYPTO data received at `level`,
+    /// then takes what it made available.
+    fn feed(&mut self, conn: &mut quic::Connection, level: Level, data: &[u8]) {
+        let r = conn.read_handshake(level, data);
+        if let Some((e, code)) = &self.failed {
+            // Errors are sticky, and a failed connection hands out
+            // nothing more.
+            assert_eq!(r.as_ref().err(), Some(e), "error not sticky");
+            assert_eq!(conn.error(), Some(e));
+            assert_eq!(conn.error_code(), Some(*code), "error code changed");
+            assert!(conn.next_key_change().is_none(), "keys after a failure");
+            assert!(conn.next_event().is_none(), "event after a failure");
+            assert!(conn.write_handshake().is_none(), "output after a failure");
+            return;
+        }
+        match r {
+            Ok(()) => {
+                // RFC 9001 §4.1.3: data is taken only at the level TLS
+                // reads, which follows the read keys it handed out (0-RTT
+                // carries none, §8.3). Nothing extends nothing: empty
+                // input is taken at any other level.
+                assert!(
+                    level == self.read_level || (data.is_empty() && level != Level::ZeroRtt),
+                    "CRYPTO data taken at {level:?} while reading at {:?}",
+                    self.read_level
+                );
+                assert_eq!(conn.error_code(), None);
+                self.partial.extend_from_slice(data);
+            }
+            Err(e) => self.fail(conn, e),
+        }
+        self.drain(conn);
+        if self.failed.is_none() {
+            self.check_buffered();
+        }
+    }
+
+    /// The first error: it must be the connection's, from peer input
+    /// (never internal), with a QUIC error code (RFC 9001 §4.8).
+    fn fail(&mut self, conn: &mut quic::Connection, e: Error) {
+        assert!(
+            !matches!(e, Error::Internal(_)),
+            "peer input caused an internal error: {e:?}"
+        );
+        assert_eq!(conn.error(), Some(&e));
+        let code = conn.error_code().expect("a failure without an error code");
+        let alert = conn.alert().expect("a failure without an alert");
+        assert!(
+            code == quic::PROTOCOL_VIOLATION || code == quic::CRYPTO_ERROR + u64::from(alert.0),
+            "{e:?}: error code {code:#x}, alert {alert:?}"
+        );
+        assert!(code == 0x0a || (0x100..=0x1ff).contains(&code));
+        // The connection closes with the code: handshake bytes queued
+        // before the failure are not sent, and no keys come for them.
+        assert!(conn.write_handshake().is_none(), "output after a failure");
+        assert!(conn.next_key_change().is_none(), "keys after a failure");
+        self.failed = Some((e, code));
+    }
+
+    /// Takes the keys, events and handshake bytes the connection made
+    /// available, checking each.
+    fn drain(&mut self, conn: &mut quic::Connection) {
+        while let Some(k) = conn.next_key_change() {
+            self.key(conn, &k);
+        }
+        while let Some(e) = conn.next_event() {
+            self.event(conn, e);
+        }
+        while let Some((level, bytes)) = conn.write_handshake() {
+            self.output(level, &bytes);
+        }
+    }
+
+    /// Keys come once per level and direction, Handshake before 1-RTT,
+    /// and 1-RTT read keys only with a complete handshake.
+    fn key(&mut self, conn: &quic::Connection, k: &KeyChange) {
+        let (level, direction) = (k.level, k.direction);
+        assert!(
+            !self.has(level, direction),
+            "{level:?} {direction:?} keys handed out twice"
+        );
+        // Initial keys come from the connection ID, not from TLS; no 0-RTT
+        // keys: the harness client resumes nothing and the harness server
+        // accepts no early data.
+        assert!(
+            matches!(level, Level::Handshake | Level::OneRtt),
+            "{level:?} {direction:?} keys handed out"
+        );
+        assert_eq!(k.updates.is_some(), level == Level::OneRtt);
+        if let Some(u) = &k.updates {
+            assert_eq!(u.generation(), 0);
+        }
+        if level == Level::OneRtt {
+            assert!(
+                self.has(Level::Handshake, Direction::Read)
+                    && self.has(Level::Handshake, Direction::Write),
+                "1-RTT {direction:?} keys before the Handshake keys: {:?}",
+                self.keys
+            );
+            // RFC 9001 §5.7: a server processes 1-RTT packets only once
+            // the handshake is complete (its 1-RTT write key comes earlier,
+            // for 0.5-RTT data); a client has both 1-RTT keys from the
+            // server's Finished, which completes its handshake.
+            if (self.is_client || direction == Direction::Read) && self.failed.is_none() {
+                assert!(
+                    !conn.is_handshaking(),
+                    "1-RTT {direction:?} key before the handshake is complete"
+                );
+            }
+        }
+        if direction == Direction::Read {
+            self.read_level = level;
+        }
+        self.keys.push((level, direction));
+    }
+
+    /// Over QUIC only HandshakeComplete (once, with everything RFC 9001
+    /// requires of a complete handshake) and, on a client after it,
+    /// NewSessionTicket: no alerts, no close, no early data here.
+    fn event(&mut self, conn: &quic::Connection, event: Event) {
+        match event {
+            Event::HandshakeComplete => {
+                assert!(!self.complete, "HandshakeComplete twice");
+                self.complete = true;
+                assert!(
+                    self.has(Level::OneRtt, Direction::Read)
+                        && self.has(Level::OneRtt, Direction::Write),
+                    "complete without the 1-RTT keys: {:?}",
+                    self.keys
+                );
+                if self.failed.is_some() {
+                    return;
+                }
+                assert!(!conn.is_handshaking());
+                // RFC 9001 §8.1: ALPN is always negotiated, and only a
+                // protocol the client offered (the server's is in it).
+                let alpn = conn.negotiated().alpn.as_deref();
+                assert!(
+                    matches!(alpn, Some(b"h2" | b"http/1.1")),
+                    "negotiated ALPN {alpn:?}"
+                );
+                // §8.2: the peer's transport parameters are required.
+                assert!(conn.peer_transport_parameters().is_some());
+                let mut out = [0; 16];
+                conn.export_keying_material(b"fuzz", b"", &mut out)
+                    .expect("exporter after the handshake");
+            }
+            Event::NewSessionTicket(_) => {
+                assert!(
+                    self.is_client && self.complete,
+                    "NewSessionTicket before HandshakeComplete or to a server"
+                );
+                self.tickets += 1;
+            }
+            other => panic!("unexpected event over QUIC: {other:?}"),
+        }
+    }
+
+    /// Handshake bytes go out never at 0-RTT, at levels that only move
+    /// forward, each under a write key already handed out.
+    fn output(&mut self, level: Level, bytes: &[u8]) {
+        assert!(!bytes.is_empty(), "empty handshake bytes at {level:?}");
+        assert_ne!(level, Level::ZeroRtt, "handshake bytes at 0-RTT");
+        assert!(
+            level >= self.write_level,
+            "handshake bytes at {level:?} after {:?}",
+            self.write_level
+        );
+        assert!(
+            level == Level::Initial || self.has(level, Direction::Write),
+            "handshake bytes at {level:?} before its write key"
+        );
+        self.write_level = level;
+    }
+
+    /// Bounded buffering: every message header the connection accepted
+    /// announces at most the limit (a larger message is refused from its
+    /// header, before its body is buffered), so what it holds of an
+    /// incomplete message stays under it.
+    fn check_buffered(&mut self) {
+        let mut start = 0;
+        while let Some(&[typ, a, b, c]) = self.partial.get(start..start + 4) {
+            let total = 4 + (usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c));
+            let max = if self.is_client && self.complete && typ == 4 {
+                QUIC_MAX_MESSAGE.max(QUIC_MAX_TICKET)
+            } else {
+                QUIC_MAX_MESSAGE
+            };
+            assert!(
+                total <= max,
+                "a {total}-byte message taken (limit {max}); {} bytes held",
+                self.partial.len() - start
+            );
+            if self.partial.len() - start < total {
+                break;
+            }
+            start += total;
+        }
+        self.partial.drain(..start);
+    }
+}
+
+/// Input layout of the QUIC harnesses: CRYPTO chunks, each a level byte
+/// (mod 4: Initial, 0-RTT, Handshake, 1-RTT), a u16 length and the bytes
+/// (a short last one takes what is left). Every chunk goes to
+/// `read_handshake` at its level, and the connection is drained after
+/// each.
+fn quic_drive(conn: &mut quic::Connection, is_client: bool, mut script: &[u8]) -> QuicOutcome {
+    let mut watch = QuicWatch::new(is_client);
+    // A client's ClientHello, at Initial, without keys.
+    watch.drain(conn);
+    while !script.is_empty() {
+        let level = QUIC_LEVELS[usize::from(take_u8(&mut script) & 3)];
+        let n = take_u16(&mut script);
+        let data = take(&mut script, n);
+        watch.feed(conn, level, data);
+    }
+    if let Some((e, _)) = &watch.failed {
+        // Sticky at every level, even without data.
+        for level in QUIC_LEVELS {
+            assert_eq!(conn.read_handshake(level, &[]).as_ref().err(), Some(e));
+        }
+    }
+    QuicOutcome {
+        complete: watch.complete,
+        tickets: watch.tickets,
+        error: watch.failed.map(|(e, _)| e),
+    }
+}
+
+/// Target `quic_client`: a QUIC client fed arbitrary "server" CRYPTO data.
+pub fn quic_client_crypto(data: &[u8]) -> QuicOutcome {
+    quic_drive(&mut quic_client(), true, data)
+}
+
+/// Target `quic_server`: a QUIC server fed arbitrary "client" CRYPTO data.
+pub fn quic_server_crypto(data: &[u8]) -> QuicOutcome {
+    quic_drive(&mut quic_server(), false, data)
+}
+
+/// CRYPTO data as a QUIC connection wrote it: runs of one level each,
+/// oldest first.
+pub type CryptoRuns = Vec<(Level, Vec<u8>)>;
+
+/// Writes CRYPTO runs as a QUIC harness script, each run cut by
+/// [`chunks`] with `split`.
+pub fn quic_script(runs: &[(Level, Vec<u8>)], split: u8) -> Vec<u8> {
+    let mut v = Vec::new();
+    for (level, bytes) in runs {
+        let code = QUIC_LEVELS.iter().position(|l| l == level).expect("level") as u8;
+        for chunk in chunks(split, bytes) {
+            v.push(code);
+            v.extend_from_slice(&(chunk.len() as u16).to_be_bytes());
+            v.extend_from_slice(chunk);
+        }
+    }
+    v
+}
+
 // ------------------------------------------------------- certificates
 
 /// Target `cert_pem`: the certificate SPKI extraction, the RSA key size
@@ -797,4 +1182,64 @@ fn pass(from: &mut Connection, to: &mut Connection, wire: &mut Vec<u8>) -> bool 
     wire.extend_from_slice(&data);
     to.receive(&data).expect("recorded handshake");
     true
+}
+
+/// Runs a QUIC handshake between [`quic_client`] and [`quic_server`] and
+/// returns the CRYPTO data each side wrote, by level: (client's,
+/// server's). These are the seeds of the `quic_server` and `quic_client`
+/// targets. No record protection over QUIC, so they are the same in both
+/// crypto modes.
+pub fn record_quic_handshake() -> (CryptoRuns, CryptoRuns) {
+    record_quic(quic_server())
+}
+
+/// The server's CRYPTO data of a QUIC handshake with a HelloRetryRequest:
+/// [`quic_client`] against a server that has only P-256, which the
+/// client's first key shares are not for. A `quic_client` seed (the
+/// harness client answers it byte for byte as recorded).
+pub fn record_quic_hello_retry() -> CryptoRuns {
+    let config = server_builder()
+        .groups(&[NamedGroup::SECP256R1])
+        .limits(quic_limits())
+        .build()
+        .expect("QUIC P-256 server config");
+    let server = quic::ServerConnection::new(
+        Arc::new(config),
+        quic::Version::V1,
+        QUIC_SERVER_PARAMS.to_vec(),
+    )
+    .expect("QUIC server");
+    record_quic(server).1
+}
+
+fn record_quic(mut s: quic::ServerConnection) -> (CryptoRuns, CryptoRuns) {
+    let mut c = quic_client();
+    let mut c_out = Vec::new();
+    let mut s_out = Vec::new();
+    loop {
+        let a = quic_pass(&mut c, &mut s, &mut c_out);
+        let b = quic_pass(&mut s, &mut c, &mut s_out);
+        if !a && !b {
+            break;
+        }
+    }
+    assert!(!c.is_handshaking() && !s.is_handshaking());
+    (c_out, s_out)
+}
+
+fn quic_pass(
+    from: &mut quic::Connection,
+    to: &mut quic::Connection,
+    out: &mut Vec<(Level, Vec<u8>)>,
+) -> bool {
+    while from.next_key_change().is_some() {}
+    while from.next_event().is_some() {}
+    let mut moved = false;
+    while let Some((level, bytes)) = from.write_handshake() {
+        to.read_handshake(level, &bytes)
+            .expect("recorded QUIC handshake");
+        out.push((level, bytes));
+        moved = true;
+    }
+    moved
 }

@@ -12,8 +12,8 @@ use super::{
     ClientAuth, ClientConfig, CookieGenerator, Limits, PaddingPolicy, ServerConfig, TicketProducer,
     TimeSource,
 };
-use crate::crypto::SecureRandom;
 use crate::crypto::suites::SuiteParams;
+use crate::crypto::{CryptoProvider, SecureRandom};
 use crate::key_schedule::KeyLog;
 use crate::msgs::enums::{CertificateType, NamedGroup, PskKeyExchangeMode, SignatureScheme};
 use crate::resumption::{ClientSessionStore, ExternalPsk};
@@ -22,6 +22,11 @@ use crate::verify::{
 };
 
 impl ClientConfig {
+    /// How every cryptographic operation is done: what a QUIC stack
+    /// derives Initial keys and Retry tags with besides the handshake.
+    pub fn provider(&self) -> &'static CryptoProvider {
+        self.provider
+    }
     /// Offered suites, in preference order.
     pub fn suites(&self) -> &[SuiteParams] {
         &self.suites
@@ -130,6 +135,11 @@ impl ClientConfig {
 }
 
 impl ServerConfig {
+    /// How every cryptographic operation is done: what a QUIC stack
+    /// derives Initial keys and Retry tags with besides the handshake.
+    pub fn provider(&self) -> &'static CryptoProvider {
+        self.provider
+    }
     /// Accepted suites, in the server's preference order.
     pub fn suites(&self) -> &[SuiteParams] {
         &self.suites

@@ -18,11 +18,13 @@ use crate::log::{self, Escaped, MessageNames, Summary};
 use crate::msgs::alert::AlertMessage;
 use crate::msgs::enums::{AlertDescription, AlertLevel, ContentType, KeyUpdateRequest};
 use crate::msgs::handshake::HandshakeMessage;
+use crate::quic::{Direction, Level};
 use crate::record::deframer::{Deframer, OpaqueRecord};
 use crate::record::protect::{RecordOpener, RecordSealer};
 use crate::record::{HEADER_LEN, MAX_FRAGMENT, MAX_INNER_PLAINTEXT};
 
 use super::events::{CloseKind, Event, EventQueue, Negotiated};
+use super::quic::QuicCore;
 
 /// What one record turned out to be, for the processing loop.
 pub enum Received {
@@ -107,6 +109,10 @@ pub struct Core {
     /// still (partly) in `out`, oldest first (see `queue_answer`); at most
     /// [`MAX_UNSENT_ANSWERS`] of them.
     answers_unsent: Vec<usize>,
+    /// QUIC mode (RFC 9001 §4): no records; handshake bytes and keys go
+    /// to QUIC by encryption level. `None` for TLS over a byte stream.
+    /// Boxed: a TLS connection pays one pointer for it.
+    pub quic: Option<alloc::boxed::Box<QuicCore>>,
     /// The space `send_buffer` reserved at the end of `out`, not yet
     /// committed: never part of `pending_output`.
     send_space: Option<SendSpace>,
@@ -179,8 +185,38 @@ impl Core {
             key_updates_sent: 0,
             key_update_unsent: 0,
             answers_unsent: Vec::new(),
+            quic: None,
             send_space: None,
         }
+    }
+
+    /// Whether this connection runs over QUIC (RFC 9001).
+    pub fn is_quic(&self) -> bool {
+        self.quic.is_some()
+    }
+
+    /// The error that ended the connection, if one did.
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+
+    /// QUIC: takes CRYPTO data received at `level` for the state
+    /// machines (RFC 9001 §4.1.3), after checking the level.
+    pub fn quic_receive(&mut self, level: Level, data: &[u8]) -> Result<(), Error> {
+        let quic = self
+            .quic
+            .as_ref()
+            .ok_or(Error::Internal("QUIC input on a TLS connection"))?;
+        // RFC 9001 §4.1.3: data at a level left behind must not extend
+        // past what was received there; nothing extends nothing (a stack
+        // may hand over "what is new" after a retransmission). 0-RTT
+        // packets carry no CRYPTO frame at all (§8.3).
+        if data.is_empty() && level != Level::ZeroRtt {
+            return Ok(());
+        }
+        quic.check_level(level)?;
+        self.joiner.push(data);
+        Ok(())
     }
 
     /// Applies the configured resource bounds.
@@ -215,6 +251,10 @@ impl Core {
     }
 
     pub fn buffered_input(&self) -> usize {
+        if self.quic.is_some() {
+            // No records: what waits is handshake bytes not yet handled.
+            return self.joiner.buffered();
+        }
         self.deframer.buffered()
     }
 
@@ -243,8 +283,13 @@ impl Core {
         if let Some(prev) = &self.error {
             return prev.clone();
         }
-        // Whatever handshake bytes were queued are moot now.
+        // Whatever handshake bytes were queued are moot now (over QUIC
+        // too, with the keys not yet handed out: the connection closes
+        // with an error code at the levels QUIC already has, RFC 9001 §4.8).
         self.hs_out.clear();
+        if let Some(quic) = &mut self.quic {
+            quic.clear_pending();
+        }
         log::warning!("{}: connection failed: {}", self.side, Escaped(&e));
         let alert = match e.alert() {
             Some(alert) => Some(alert),
@@ -514,6 +559,11 @@ impl Core {
     /// Client after a HelloRetryRequest: the second ClientHello goes out in
     /// plaintext, not under the early key.
     pub fn clear_write_key(&mut self) -> Result<(), Error> {
+        if self.quic.is_some() {
+            // 0-RTT keys never carried handshake bytes (RFC 9001 §4.1.3):
+            // they are still written at the Initial level.
+            return self.flush_handshake();
+        }
         self.change_write_key(None)
     }
 
@@ -527,6 +577,13 @@ impl Core {
     /// so nothing else can be left queued across a change.
     fn change_write_key(&mut self, secret: Option<&Output>) -> Result<(), Error> {
         self.flush_handshake()?;
+        if self.quic.is_some() {
+            // No record protection: QUIC has the keys (see set_write_secret),
+            // and no copy stays here: without KeyUpdate and post-handshake
+            // authentication (RFC 9001 §6, §4.4) nothing reads it again.
+            self.write_secret = None;
+            return Ok(());
+        }
         match secret {
             Some(secret) => {
                 let suite = self.suite()?;
@@ -575,20 +632,45 @@ impl Core {
             .ok_or(Error::Internal("keys installed before the suite is known"))
     }
 
-    /// Installs a write key; queued handshake bytes go out under the old one.
-    pub fn set_write_secret(&mut self, secret: &Output) -> Result<(), Error> {
-        self.change_write_key(Some(secret))
+    /// Installs a write key for `level`; queued handshake bytes go out
+    /// under the old one. Over QUIC the key is handed to QUIC instead,
+    /// and later handshake bytes are written at `level`.
+    pub fn set_write_secret(&mut self, level: Level, secret: &Output) -> Result<(), Error> {
+        self.change_write_key(Some(secret))?;
+        self.quic_install(level, Direction::Write, secret)
     }
 
-    /// Installs a read key. A handshake message must not span it (§5.1).
-    pub fn set_read_secret(&mut self, secret: &Output) -> Result<(), Error> {
+    /// Installs a read key for `level`. A handshake message must not span
+    /// it (§5.1; over QUIC, RFC 9001 §4.1.3: no data of the previous level
+    /// may be left unconsumed). Over QUIC the key is handed to QUIC, and
+    /// handshake bytes are then read at `level`.
+    pub fn set_read_secret(&mut self, level: Level, secret: &Output) -> Result<(), Error> {
         if !self.joiner.is_empty() {
             return Err(PeerMisbehaved::HandshakeSpansKeyChange.into());
+        }
+        if self.quic.is_some() {
+            // QUIC has the keys; no copy stays here (see change_write_key).
+            return self.quic_install(level, Direction::Read, secret);
         }
         let suite = self.suite()?;
         self.opener = Some(RecordOpener::new(suite, secret.as_ref())?);
         self.read_secret = Some(secret.clone());
         Ok(())
+    }
+
+    /// QUIC: queues the keys of `secret` for QUIC (RFC 9001 §4.1.4).
+    fn quic_install(
+        &mut self,
+        level: Level,
+        direction: Direction,
+        secret: &Output,
+    ) -> Result<(), Error> {
+        let suite = self.suite;
+        let Some(quic) = &mut self.quic else {
+            return Ok(());
+        };
+        let suite = suite.ok_or(Error::Internal("keys installed before the suite is known"))?;
+        quic.install(level, direction, suite, secret)
     }
 
     /// The current read traffic secret (post-handshake Finished, §4.5).
@@ -703,6 +785,13 @@ impl Core {
         if self.hs_out.is_empty() {
             return Ok(());
         }
+        if let Some(quic) = &mut self.quic {
+            // RFC 9001 §4.1.3: handshake bytes go to QUIC unprotected, at
+            // the level of the key current when they were queued.
+            quic.queue(&self.hs_out);
+            self.hs_out.clear();
+            return Ok(());
+        }
         let mut data = core::mem::take(&mut self.hs_out);
         let r = if self.sealer.is_some() {
             self.seal_data(ContentType::HANDSHAKE, &data)
@@ -741,6 +830,10 @@ impl Core {
 
     /// The middlebox-compatibility change_cipher_spec (Appendix E.4).
     pub fn write_ccs(&mut self) {
+        // RFC 9001 §8.4: QUIC has no means to carry one.
+        if self.quic.is_some() {
+            return;
+        }
         self.write_plain(ContentType::CHANGE_CIPHER_SPEC, &[1]);
     }
 
@@ -763,6 +856,14 @@ impl Core {
     }
 
     fn send_alert(&mut self, level: AlertLevel, desc: AlertDescription) -> Result<(), Error> {
+        if let Some(quic) = &mut self.quic {
+            // RFC 9001 §4.8: an alert is no record over QUIC but the
+            // connection's error code (0x0100 + description); the first
+            // one stands.
+            log::alert(self.side, "reporting to QUIC", level, desc);
+            quic.alert.get_or_insert(desc);
+            return Ok(());
+        }
         log::alert(self.side, "sending", level, desc);
         let body = AlertMessage {
             level,
@@ -829,7 +930,7 @@ impl Core {
             .as_ref()
             .ok_or(Error::Internal("no read secret"))?;
         let next = key_schedule::next_traffic_secret(suite.hash, current.as_ref());
-        self.set_read_secret(&next)?;
+        self.set_read_secret(Level::OneRtt, &next)?;
         // Any KeyUpdate of the peer's answers a request of ours (§4.7.3).
         self.key_update_requested = false;
         // RFC 9846 §4.7.3: an update that would pass the epoch cap is not
@@ -1158,10 +1259,40 @@ mod tests {
     fn connected_core() -> Core {
         let mut core = Core::new(PaddingPolicy::default(), None, true);
         core.set_suite(TLS_AES_128_GCM_SHA256);
-        core.set_write_secret(&Output::new(&[7; 32])).unwrap();
-        core.set_read_secret(&Output::new(&[9; 32])).unwrap();
+        core.set_write_secret(Level::OneRtt, &Output::new(&[7; 32]))
+            .unwrap();
+        core.set_read_secret(Level::OneRtt, &Output::new(&[9; 32]))
+            .unwrap();
         core.connected = true;
         core
+    }
+
+    /// Over QUIC the traffic secrets go to QUIC (RFC 9001 §4.1.4) and no
+    /// copy stays in the core, which never uses one there (no KeyUpdate,
+    /// §6; no post-handshake authentication, §4.4).
+    #[test]
+    fn quic_keeps_no_traffic_secret() {
+        let provider = crate::crypto::rustcrypto::provider();
+        let mut core = Core::new(PaddingPolicy::default(), None, true);
+        core.quic = Some(alloc::boxed::Box::new(QuicCore::new(
+            provider,
+            crate::quic::Version::V1,
+            Vec::new(),
+        )));
+        core.set_suite(TLS_AES_128_GCM_SHA256);
+        for level in [Level::ZeroRtt, Level::Handshake, Level::OneRtt] {
+            core.set_write_secret(level, &Output::new(&[7; 32]))
+                .unwrap();
+            core.set_read_secret(level, &Output::new(&[9; 32])).unwrap();
+        }
+        assert!(core.current_read_secret().is_none());
+        assert!(core.current_write_secret().is_none());
+        let quic = core.quic.as_mut().unwrap();
+        assert_eq!(
+            core::iter::from_fn(|| quic.take_keys()).count(),
+            6,
+            "every key goes to QUIC"
+        );
     }
 
     /// RFC 9846 §4.7.3: "sending implementations MUST NOT allow the epoch

@@ -134,6 +134,30 @@ pub enum Event {
     VerifyClientCert(ClientVerifyRequest),
 }
 
+impl Event {
+    /// What a deferred decision waits for, when this event is one (the
+    /// connection goes on only once it is answered); `None` for the
+    /// events that only report. For a driver that cannot wait, such as
+    /// a QUIC stack with a synchronous crypto session: every future
+    /// deferral is classified here.
+    pub fn awaits_answer(&self) -> Option<&'static str> {
+        match self {
+            Self::VerifyServerCert(_) => Some("the server certificate's verification"),
+            Self::VerifyClientCert(_) => Some("the client certificate's verification"),
+            Self::SelectCertificate(_) => Some("the choice of certificate"),
+            Self::Sign(_) => Some("a CertificateVerify signature"),
+            Self::RedeemTicket(_) => Some("a session ticket's lookup"),
+            Self::HandshakeComplete
+            | Self::Closed(_)
+            | Self::NewSessionTicket(_)
+            | Self::EarlyData(_)
+            | Self::EarlyDataAccepted
+            | Self::PostHandshakeAuth(_)
+            | Self::EarlyDataRejected(_) => None,
+        }
+    }
+}
+
 /// How the peer closed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CloseKind {

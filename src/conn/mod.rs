@@ -109,6 +109,7 @@
 pub mod accept;
 pub(crate) mod core;
 pub mod events;
+pub(crate) mod quic;
 
 use ::core::ops::{Deref, DerefMut};
 use alloc::sync::Arc;
@@ -404,9 +405,29 @@ impl Connection {
         self.core.update_keys(request_peer)
     }
 
-    fn process(&mut self) -> Result<(), Error> {
+    pub(crate) fn process(&mut self) -> Result<(), Error> {
         let r = handshake::process(&mut self.core, &mut self.state);
         self.core.finish_call(r)
+    }
+
+    /// Feeds the application's answer to a deferred decision to the
+    /// state machine, when `pending` says one is waiting (else
+    /// `BadConfig(not_pending)`, and the connection stays usable), then
+    /// processes the input buffered meanwhile. Every `answer_*` method,
+    /// over TLS and over QUIC, goes through here.
+    pub(crate) fn answer(
+        &mut self,
+        pending: fn(&State) -> bool,
+        not_pending: &str,
+        answer: impl FnOnce(&mut Core, &mut State) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.core.check_usable()?;
+        if !pending(&self.state) {
+            return Err(Error::BadConfig(not_pending.into()));
+        }
+        let r = answer(&mut self.core, &mut self.state);
+        self.core.finish_call(r)?;
+        self.process()
     }
 }
 
@@ -484,7 +505,7 @@ impl ClientConnection {
     /// sessions do not mix.
     pub fn new(config: Arc<ClientConfig>, server_name: impl IntoServerName) -> Result<Self, Error> {
         let (core, state) =
-            handshake::client::start(config, server_name.into_server_name()?, None)?;
+            handshake::client::start(config, server_name.into_server_name()?, None, None)?;
         Ok(Self {
             inner: Connection { core, state },
         })
@@ -504,7 +525,7 @@ impl ClientConnection {
         scope: &str,
     ) -> Result<Self, Error> {
         let (core, state) =
-            handshake::client::start(config, server_name.into_server_name()?, Some(scope))?;
+            handshake::client::start(config, server_name.into_server_name()?, Some(scope), None)?;
         Ok(Self {
             inner: Connection { core, state },
         })
@@ -544,31 +565,22 @@ impl ClientConnection {
     /// the chain, an error aborts the handshake with its alert. Buffered
     /// input is then processed.
     pub fn answer_verify(&mut self, result: Result<(), CertificateError>) -> Result<(), Error> {
-        self.inner.core.check_usable()?;
-        if !handshake::client::awaiting_verify(&self.inner.state) {
-            return Err(Error::BadConfig(
-                "no certificate verification is pending".into(),
-            ));
-        }
-        let r =
-            handshake::client::answer_verify(&mut self.inner.core, &mut self.inner.state, result);
-        let r = self.inner.core.finish_call(r);
-        r?;
-        self.inner.process()
+        self.inner.answer(
+            handshake::client::awaiting_verify,
+            "no certificate verification is pending",
+            |core, state| handshake::client::answer_verify(core, state, result),
+        )
     }
 
     /// Answers a deferred [`Event::Sign`] (the client's CertificateVerify
     /// for client authentication) with the signature, or an error, which
     /// aborts with `internal_error`. Buffered input is then processed.
     pub fn answer_sign(&mut self, result: Result<Vec<u8>, Error>) -> Result<(), Error> {
-        self.inner.core.check_usable()?;
-        if !handshake::client::awaiting_sign(&self.inner.state) {
-            return Err(Error::BadConfig("no signature is pending".into()));
-        }
-        let r = handshake::client::answer_sign(&mut self.inner.core, &mut self.inner.state, result);
-        let r = self.inner.core.finish_call(r);
-        r?;
-        self.inner.process()
+        self.inner.answer(
+            handshake::client::awaiting_sign,
+            "no signature is pending",
+            |core, state| handshake::client::answer_sign(core, state, result),
+        )
     }
 }
 
@@ -623,7 +635,7 @@ pub struct ServerConnection {
 impl ServerConnection {
     /// A server connection waiting for a ClientHello.
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
-        let (core, state) = handshake::server::start(config)?;
+        let (core, state) = handshake::server::start(config, None)?;
         Ok(Self {
             inner: Connection { core, state },
         })
@@ -663,15 +675,11 @@ impl ServerConnection {
         &mut self,
         session: Option<crate::resumption::ServerSession>,
     ) -> Result<(), Error> {
-        self.inner.core.check_usable()?;
-        if !handshake::server::awaiting_ticket(&self.inner.state) {
-            return Err(Error::BadConfig("no ticket lookup is pending".into()));
-        }
-        let r =
-            handshake::server::answer_ticket(&mut self.inner.core, &mut self.inner.state, session);
-        let r = self.inner.core.finish_call(r);
-        r?;
-        self.inner.process()
+        self.inner.answer(
+            handshake::server::awaiting_ticket,
+            "no ticket lookup is pending",
+            |core, state| handshake::server::answer_ticket(core, state, session),
+        )
     }
 
     /// Answers a deferred [`Event::SelectCertificate`].
@@ -679,20 +687,11 @@ impl ServerConnection {
         &mut self,
         result: Result<Arc<CertifiedKey>, Error>,
     ) -> Result<(), Error> {
-        self.inner.core.check_usable()?;
-        if !handshake::server::awaiting_certificate(&self.inner.state) {
-            return Err(Error::BadConfig(
-                "no certificate selection is pending".into(),
-            ));
-        }
-        let r = handshake::server::answer_certificate(
-            &mut self.inner.core,
-            &mut self.inner.state,
-            result,
-        );
-        let r = self.inner.core.finish_call(r);
-        r?;
-        self.inner.process()
+        self.inner.answer(
+            handshake::server::awaiting_certificate,
+            "no certificate selection is pending",
+            |core, state| handshake::server::answer_certificate(core, state, result),
+        )
     }
 
     /// Answers a deferred [`Event::VerifyClientCert`]: `Ok(())` accepts
@@ -703,33 +702,21 @@ impl ServerConnection {
     /// config's verifier before resuming it): then an error only means a
     /// full handshake instead. Buffered input is then processed.
     pub fn answer_verify(&mut self, result: Result<(), CertificateError>) -> Result<(), Error> {
-        self.inner.core.check_usable()?;
-        if !handshake::server::awaiting_client_verify(&self.inner.state) {
-            return Err(Error::BadConfig(
-                "no client certificate verification is pending".into(),
-            ));
-        }
-        let r = handshake::server::answer_client_verify(
-            &mut self.inner.core,
-            &mut self.inner.state,
-            result,
-        );
-        let r = self.inner.core.finish_call(r);
-        r?;
-        self.inner.process()
+        self.inner.answer(
+            handshake::server::awaiting_client_verify,
+            "no client certificate verification is pending",
+            |core, state| handshake::server::answer_client_verify(core, state, result),
+        )
     }
 
     /// Answers a deferred [`Event::Sign`] with the signature (or an error,
     /// which aborts with `internal_error`).
     pub fn answer_sign(&mut self, result: Result<Vec<u8>, Error>) -> Result<(), Error> {
-        self.inner.core.check_usable()?;
-        if !handshake::server::awaiting_sign(&self.inner.state) {
-            return Err(Error::BadConfig("no signature is pending".into()));
-        }
-        let r = handshake::server::answer_sign(&mut self.inner.core, &mut self.inner.state, result);
-        let r = self.inner.core.finish_call(r);
-        r?;
-        self.inner.process()
+        self.inner.answer(
+            handshake::server::awaiting_sign,
+            "no signature is pending",
+            |core, state| handshake::server::answer_sign(core, state, result),
+        )
     }
 }
 

@@ -123,6 +123,11 @@ impl Joiner {
         }
     }
 
+    /// How many bytes are buffered (those of a lent batch included).
+    pub fn buffered(&self) -> usize {
+        self.buf.len().saturating_add(self.lent)
+    }
+
     /// Whether no bytes are buffered (so a key change is allowed, §5.1).
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty() && self.lent == 0

@@ -1,8 +1,22 @@
-//! QUIC packet protection (RFC 9001 §5, §6): the helpers a QUIC stack
-//! needs to protect and unprotect packets with the secrets TLS gives it.
-//! The handshake integration (encryption levels, secrets handed out by
-//! the connection, no records) comes later; this module does not know
-//! about connections.
+//! TLS for QUIC (RFC 9001): the handshake by encryption level, and the
+//! packet protection a QUIC stack needs with the keys it hands out.
+//!
+//! # The handshake (§4, §8)
+//!
+//! [`ClientConnection`] and [`ServerConnection`] run the same state
+//! machines as TLS over TCP, without the record layer: CRYPTO frame data
+//! goes in by [`Level`] ([`Connection::read_handshake`]), handshake bytes
+//! come out by level ([`Connection::write_handshake`]), and keys come out
+//! one direction and level at a time ([`Connection::next_key_change`],
+//! as [`KeyChange`]: [`DirectionalKeys`], and at 1-RTT the
+//! [`KeyUpdates`] chain of §6). The quic_transport_parameters extension
+//! is carried opaquely both ways; alerts are never sent but become the
+//! connection's QUIC error code ([`Connection::error_code`], §4.8). The
+//! QUIC-specific rules of §8 (no middlebox compatibility mode, no
+//! EndOfEarlyData, no KeyUpdate, ALPN required, the 0-RTT ticket
+//! sentinel) are listed on the constructors.
+//!
+//! # Packet protection (§5, §6)
 //!
 //! - Initial secrets from the client's first Destination Connection ID
 //!   ([`InitialSecrets`], [`InitialKeys`]; §5.2).
@@ -70,8 +84,11 @@
 //! # }
 //! ```
 
+mod connection;
 mod header;
+mod key_change;
 mod keys;
+mod level;
 mod packet;
 mod packet_number;
 mod retry;
@@ -79,8 +96,13 @@ mod secrets;
 
 use alloc::format;
 
+pub use connection::{
+    CRYPTO_ERROR, ClientConnection, Connection, PROTOCOL_VIOLATION, ServerConnection,
+};
 pub use header::HeaderKey;
+pub use key_change::{KeyChange, KeyUpdates};
 pub use keys::{DirectionalKeys, InitialKeys};
+pub use level::{Direction, Level};
 pub use packet::PacketKey;
 pub use packet_number::{MAX_PACKET_NUMBER, TruncatedPacketNumber, packet_number_len};
 pub use retry::{RETRY_INTEGRITY_TAG_LEN, retry_integrity_tag, verify_retry_integrity};

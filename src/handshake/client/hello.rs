@@ -21,9 +21,16 @@ impl ClientHs {
         early: bool,
     ) -> Result<bool, Error> {
         let c = self.config.clone();
-        let mut raw = Vec::with_capacity(hello_capacity(&c, shares, cookie, self.psk.as_deref()));
+        let quic_params = core.quic.as_ref().map(|q| q.local_params.as_slice());
+        let mut raw = Vec::with_capacity(hello_capacity(
+            &c,
+            shares,
+            cookie,
+            self.psk.as_deref(),
+            quic_params,
+        ));
         let mut sent = OwnExtensions::default();
-        let ext_at = self.encode_hello_start(&mut raw, &mut sent, shares, cookie);
+        let ext_at = self.encode_hello_start(&mut raw, &mut sent, shares, cookie, quic_params);
         // RFC 9846 §4.3.11: the identity, its binder and everything else
         // must fit the extensions' 16-bit length (and the hello our own
         // limit). A ticket that does not is not offered: before anything
@@ -156,6 +163,7 @@ impl ClientHs {
         sent: &mut OwnExtensions,
         shares: &Shares,
         cookie: Option<&[u8]>,
+        quic_params: Option<&[u8]>,
     ) -> usize {
         use ExtensionType as T;
         use LengthPrefix::{U8, U16};
@@ -188,7 +196,8 @@ impl ClientHs {
         put_extension(out, sent, T::SIGNATURE_ALGORITHMS, |out| {
             put_list(out, U16, &c.signature_schemes);
         });
-        if let Some(limit) = c.record_size_limit {
+        // RFC 8449 limits records, which QUIC does not have (RFC 9001 §4).
+        if let Some(limit) = c.record_size_limit.filter(|_| quic_params.is_none()) {
             put_extension(out, sent, T::RECORD_SIZE_LIMIT, |out| limit.encode(out));
         }
         if !c.alpn_protocols.is_empty() {
@@ -233,10 +242,18 @@ impl ClientHs {
         if let Some(cookie) = cookie {
             put_extension(out, sent, T::COOKIE, |out| put_vec(out, U16, cookie));
         }
-        if c.client_cert_resolver.is_some() {
+        if c.client_cert_resolver.is_some() && quic_params.is_none() {
             // §4.3.6: we answer CertificateRequests after the handshake
-            // through the same resolver.
+            // through the same resolver. Not over QUIC, which forbids
+            // post-handshake authentication (RFC 9001 §4.4).
             put_extension(out, sent, T::POST_HANDSHAKE_AUTH, |_| {});
+        }
+        if let Some(params) = quic_params {
+            // RFC 9001 §8.2: "Endpoints MUST send the
+            // quic_transport_parameters extension"; its content is QUIC's.
+            put_extension(out, sent, T::QUIC_TRANSPORT_PARAMETERS, |out| {
+                out.extend_from_slice(params)
+            });
         }
         ext_at
     }
@@ -347,7 +364,7 @@ impl ClientHs {
             Some(g) => Shares::one(super::start_kx(&self.config, g, self.config.rng.as_ref())?),
             None => shares,
         };
-        if self.config.middlebox_compat && !self.sent_ccs {
+        if self.middlebox_compat(core) && !self.sent_ccs {
             // Appendix E.4: the CCS may precede the second ClientHello.
             core.write_ccs();
             self.sent_ccs = true;
@@ -398,6 +415,7 @@ fn hello_capacity(
     shares: &Shares,
     cookie: Option<&[u8]>,
     psk: Option<&PskOffer>,
+    quic_params: Option<&[u8]>,
 ) -> usize {
     // Header, version, random, session id, compression and the small
     // extensions of a typical configuration.
@@ -421,4 +439,5 @@ fn hello_capacity(
         .saturating_add(cookie.map_or(0, <[u8]>::len))
         .saturating_add(alpn)
         .saturating_add(c.suites.len().saturating_mul(2))
+        .saturating_add(quic_params.map_or(0, |p| p.len().saturating_add(4)))
 }

@@ -28,6 +28,7 @@ use crate::msgs::borrowed::HandshakeMessageRef::{self, Other};
 use crate::msgs::borrowed::*;
 use crate::msgs::enums::*;
 use crate::msgs::handshake::*;
+use crate::quic::Level;
 use crate::resumption::{ClientSession, SessionKey, SessionOrigin};
 use crate::verify::{CertificateRequestInfo, Decision, ServerName, server_name_dns};
 use zeroize::Zeroizing;
@@ -45,6 +46,7 @@ use self::resumption::{check_ticket_extensions, choose_psk};
 use super::State;
 use super::common::{self, ext_in, unexpected};
 use super::transcript::Transcript;
+use crate::conn::quic::QuicCore;
 
 /// Client handshake state plus what was offered.
 pub struct ClientHs {
@@ -111,6 +113,8 @@ struct Early {
     rejected: bool,
     /// The ALPN protocol of the ticket the early data was written for.
     alpn: Option<Vec<u8>>,
+    /// The suite of that ticket, which protects the early data.
+    suite: Option<CipherSuite>,
 }
 
 struct Retry {
@@ -173,11 +177,13 @@ enum St {
 
 /// Builds the connection and queues the first ClientHello. Sessions are
 /// filed under `scope` (see [`SessionKey`]), or the configuration's own
-/// scope when `None`.
+/// scope when `None`. With `quic` the connection runs in QUIC mode
+/// (RFC 9001 §4, §8).
 pub fn start(
     config: Arc<ClientConfig>,
     server_name: ServerName<'static>,
     scope: Option<&str>,
+    quic: Option<Box<QuicCore>>,
 ) -> Result<(Core, State), Error> {
     crate::log::debug!(
         "client: hello to {server_name:?}, groups {:?}",
@@ -186,9 +192,13 @@ pub fn start(
     let mut core = Core::new(config.padding, config.key_log.clone(), true);
     core.set_limits(config.limits);
     core.negotiated.server_name = server_name_dns(&server_name).map(Into::into);
+    core.quic = quic;
 
     // Random draws in the documented order (config module docs), fetched
     // from the source in one call where the groups say how many they take.
+    // RFC 9001 §8.4: "A client MUST NOT request the use of the TLS 1.3
+    // compatibility mode" over QUIC: an empty legacy_session_id.
+    let compat = config.middlebox_compat && !core.is_quic();
     let first = *config
         .groups
         .first()
@@ -202,7 +212,7 @@ pub fn start(
         config.rng.as_ref(),
         &[
             Some(32),
-            Some(if config.middlebox_compat { 32 } else { 0 }),
+            Some(if compat { 32 } else { 0 }),
             random_len(first),
             second.map_or(Some(0), random_len),
         ],
@@ -210,7 +220,7 @@ pub fn start(
     let mut random = [0u8; 32];
     rng.fill(&mut random)?;
     let mut session_id = StackBytes::filled_with(0, 0);
-    if config.middlebox_compat {
+    if compat {
         let mut id = [0u8; 32];
         rng.fill(&mut id)?;
         session_id.push(&id);
@@ -221,13 +231,19 @@ pub fn start(
     }
     drop(rng);
 
-    let session_key = SessionKey::new(server_name, &config, scope);
+    let mut session_key = SessionKey::new(server_name, &config, scope);
+    if core.is_quic() {
+        session_key = session_key.for_quic();
+    }
     let psk = choose_psk(&config, &session_key);
     let early = psk.as_ref().and_then(|p| p.session.as_ref()).filter(|s| {
         config.enable_early_data
-            && s.max_early_data > 0
+            && early_allowed(&core, s)
             && config.suites.iter().any(|c| c.suite == s.suite)
     });
+    // RFC 9000 §7.4.1: 0-RTT respects the server's parameters of the
+    // session's connection (reported once 0-RTT is really offered).
+    let early_params = early.and_then(|s| s.quic_transport_parameters.clone());
     let early_suite = early.and_then(|s| config.provider.suite(s.suite));
     let early_max = early.map_or(0, |s| s.max_early_data);
     let early_alpn = early.and_then(|s| s.alpn.clone());
@@ -267,15 +283,19 @@ pub fn start(
         core.log_secret("EARLY_EXPORTER_SECRET", &eem);
         core.early_exporter_secret = Some(eem);
         core.flush_handshake()?;
-        if hs.config.middlebox_compat {
+        if hs.middlebox_compat(&core) {
             // Appendix E.4: with 0-RTT the CCS follows the first ClientHello.
             core.write_ccs();
             hs.sent_ccs = true;
         }
-        core.set_write_secret(&c_e)?;
+        core.set_write_secret(Level::ZeroRtt, &c_e)?;
+        if let Some(quic) = &mut core.quic {
+            quic.early_peer_params = early_params;
+        }
         hs.early.offered = true;
         hs.early.max = early_max;
         hs.early.alpn = early_alpn;
+        hs.early.suite = Some(suite.suite);
     }
     core.ccs_allowed = true;
     hs.state = St::ExpectServerHello {
@@ -355,7 +375,31 @@ pub fn answer_sign(
     }
 }
 
+/// Whether a session lets 0-RTT be offered: a ticket with a non-zero
+/// max_early_data_size over TLS; over QUIC the sentinel 0xffffffff (RFC
+/// 9001 §4.6.1) and the server's transport parameters, which 0-RTT must
+/// respect (RFC 9000 §7.4.1). A session of the other transport (a store
+/// that files sessions by name alone can hand one out) offers none: a
+/// QUIC ticket's 0xffffffff is no promise of 4 GiB over TCP.
+fn early_allowed(core: &Core, s: &ClientSession) -> bool {
+    if core.is_quic() {
+        s.max_early_data == QUIC_EARLY_DATA && s.quic_transport_parameters.is_some()
+    } else {
+        s.max_early_data > 0 && s.quic_transport_parameters.is_none()
+    }
+}
+
+/// RFC 9001 §4.6.1: the max_early_data_size of a QUIC ticket that allows
+/// 0-RTT.
+pub const QUIC_EARLY_DATA: u32 = 0xffff_ffff;
+
 impl ClientHs {
+    /// Middlebox compatibility mode (RFC 9846 Appendix E.4), as
+    /// configured; never over QUIC (RFC 9001 §8.4).
+    fn middlebox_compat(&self, core: &Core) -> bool {
+        self.config.middlebox_compat && !core.is_quic()
+    }
+
     pub fn is_suspended(&self) -> bool {
         matches!(self.state, St::AwaitVerify(_) | St::AwaitSign(_))
     }
@@ -407,6 +451,21 @@ impl ClientHs {
             (St::ExpectFinished(h), Other(HandshakeMessage::Finished(vd))) => {
                 self.finished(core, h, &vd, raw)
             }
+            // RFC 9001 §4.6.1: "A client MUST treat receipt of a
+            // NewSessionTicket that contains an early_data extension with
+            // any other value [than 0xffffffff] as a connection error of
+            // type PROTOCOL_VIOLATION."
+            (St::Connected, Other(HandshakeMessage::NewSessionTicket(t)))
+                if core.is_quic()
+                    && t.extensions.iter().any(
+                        |e| matches!(e, TicketExtension::EarlyData(n) if *n != QUIC_EARLY_DATA),
+                    ) =>
+            {
+                Err(PeerMisbehaved::QuicProtocolViolation(
+                    "NewSessionTicket max_early_data_size other than 0xffffffff",
+                )
+                .into())
+            }
             (St::Connected, Other(HandshakeMessage::NewSessionTicket(_)))
                 if self.config.session_store.is_none() || self.config.external_psk.is_some() =>
             {
@@ -424,9 +483,23 @@ impl ClientHs {
                 core.push_event(Event::NewSessionTicket(t));
                 Ok(())
             }
+            // RFC 9001 §6: "Endpoints MUST treat the receipt of a TLS
+            // KeyUpdate message as a connection error of type 0x010a"
+            // (unexpected_message): QUIC updates its keys itself.
+            (St::Connected, msg @ Other(HandshakeMessage::KeyUpdate(_))) if core.is_quic() => Err(
+                unexpected(&msg, "NewSessionTicket (no KeyUpdate over QUIC)"),
+            ),
             (St::Connected, Other(HandshakeMessage::KeyUpdate(req))) => {
                 self.state = St::Connected;
                 core.received_key_update(req)
+            }
+            // RFC 9001 §4.4: "clients MUST treat receipt of such messages
+            // as a connection error of type PROTOCOL_VIOLATION".
+            (St::Connected, Other(HandshakeMessage::CertificateRequest(_))) if core.is_quic() => {
+                Err(
+                    PeerMisbehaved::QuicProtocolViolation("post-handshake CertificateRequest")
+                        .into(),
+                )
             }
             (St::Connected, Other(HandshakeMessage::CertificateRequest(cr)))
                 if self.pha_transcript.is_some() =>

@@ -95,6 +95,7 @@ impl ClientHs {
             // do not extend what one full handshake authenticated.
             authenticated_ms: self.authenticated_ms,
             origin: Some(SessionOrigin::of(&self.config)),
+            quic_transport_parameters: core.quic.as_ref().and_then(|q| q.peer_params.clone()),
         };
         store.put(&self.session_key, session);
         Ok(())

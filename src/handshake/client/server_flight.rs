@@ -144,15 +144,17 @@ impl ClientHs {
         let s_hs = schedule.server_handshake_traffic_secret(th.as_ref());
         core.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &c_hs);
         core.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &s_hs);
-        core.set_read_secret(&s_hs)?;
-        if self.config.middlebox_compat && !self.sent_ccs {
+        core.set_read_secret(Level::Handshake, &s_hs)?;
+        if self.middlebox_compat(core) && !self.sent_ccs {
             core.write_ccs();
             self.sent_ccs = true;
         }
-        if !self.early.offered {
+        if !self.early.offered || core.is_quic() {
             // With 0-RTT offered the early key stays until EncryptedExtensions
-            // says whether it was accepted.
-            core.set_write_secret(&c_hs)?;
+            // says whether it was accepted. Not over QUIC: the early key
+            // never carries handshake messages there (RFC 9001 §8.3), and
+            // QUIC needs the Handshake keys now (§4.1.4).
+            core.set_write_secret(Level::Handshake, &c_hs)?;
         }
         self.state = St::ExpectEncryptedExtensions(Hs {
             suite,
@@ -173,6 +175,7 @@ impl ClientHs {
         raw: &[u8],
     ) -> Result<(), Error> {
         // No type repeats: the parser refused that (§4.3), in n·log n.
+        let mut quic_params = None;
         for e in exts.iter() {
             let typ = e.typ();
             let offered = self.offered.extension(typ);
@@ -253,7 +256,25 @@ impl ClientHs {
                     }
                     self.client_cert_type = t;
                 }
+                // Offered only over QUIC (RFC 9001 §8.2).
+                ServerExtensionRef::Unknown(ExtensionType::QUIC_TRANSPORT_PARAMETERS, body) => {
+                    quic_params = Some(body.to_vec());
+                }
                 _ => {}
+            }
+        }
+        if let Some(quic) = &mut core.quic {
+            // RFC 9001 §8.2: EncryptedExtensions without
+            // quic_transport_parameters is error 0x016d (missing_extension).
+            let params = quic_params.ok_or(PeerMisbehaved::MissingExtension(
+                "quic_transport_parameters",
+            ))?;
+            quic.peer_params = Some(params);
+            // RFC 9001 §8.1: "QUIC clients MUST use error 0x0178 to
+            // terminate a connection when ALPN negotiation fails"; we
+            // always offer ALPN over QUIC, so no protocol is a failure.
+            if core.negotiated.alpn.is_none() {
+                return Err(PeerIncompatible::NoCommonAlpn.into());
             }
         }
         // Without server_certificate_type the server sends X.509 (RFC 7250
@@ -273,11 +294,28 @@ impl ClientHs {
         self.transcript.add(raw);
         if self.early.offered {
             if self.early.accepted {
+                // §4.3.10: a server accepts early data only under the
+                // ticket's suite and ALPN protocol, which the early data
+                // was protected and written for.
+                if self.early.suite != Some(h.suite.suite) {
+                    return Err(PeerMisbehaved::IllegalParameter(
+                        "0-RTT accepted under a cipher suite other than the ticket's",
+                    )
+                    .into());
+                }
+                if core.negotiated.alpn != self.early.alpn {
+                    return Err(PeerMisbehaved::IllegalParameter(
+                        "0-RTT accepted under an ALPN protocol other than the ticket's",
+                    )
+                    .into());
+                }
                 core.negotiated.early_data_accepted = true;
                 core.push_event(Event::EarlyDataAccepted);
             } else {
                 self.reject_early(core);
-                core.set_write_secret(&h.c_hs)?;
+                if !core.is_quic() {
+                    core.set_write_secret(Level::Handshake, &h.c_hs)?;
+                }
             }
         }
         self.state = if h.resumed {
@@ -408,15 +446,19 @@ impl ClientHs {
         let th = self.transcript.current()?;
         let master = h.schedule.into_master();
         let (c_ap, s_ap, exporter) = common::application_secrets(core, &master, th.as_ref());
-        core.set_read_secret(&s_ap)?;
+        core.set_read_secret(Level::OneRtt, &s_ap)?;
         core.ccs_allowed = false;
-        if self.early.offered && self.early.accepted {
+        if self.early.offered && self.early.accepted && core.is_quic() {
+            // RFC 9001 §8.3: "Clients MUST NOT send the EndOfEarlyData
+            // message"; QUIC has had the Handshake keys since ServerHello.
+            self.early.offered = false;
+        } else if self.early.offered && self.early.accepted {
             // §4.6: EndOfEarlyData, the last message under the early key.
             self.early.offered = false;
             let eoed = HandshakeMessage::EndOfEarlyData.to_bytes();
             self.transcript.add(&eoed);
             core.queue_handshake(&eoed);
-            core.set_write_secret(&h.c_hs)?;
+            core.set_write_secret(Level::Handshake, &h.c_hs)?;
         }
         let finish = OurFinish {
             suite: h.suite,
@@ -468,7 +510,7 @@ impl ClientHs {
         let fin = common::finished_message(ours.as_ref());
         self.transcript.add(&fin);
         core.queue_handshake(&fin);
-        core.set_write_secret(&f.c_ap)?;
+        core.set_write_secret(Level::OneRtt, &f.c_ap)?;
         let th = self.transcript.current()?;
         core.resumption_secret = Some(f.master.resumption_master_secret(th.as_ref()));
         // Without this transcript a post-handshake CertificateRequest is

@@ -126,17 +126,25 @@ impl ServerHs {
         let s_hs = schedule.server_handshake_traffic_secret(th.as_ref());
         core.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &c_hs);
         core.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", &s_hs);
-        core.set_write_secret(&s_hs)?;
+        core.set_write_secret(Level::Handshake, &s_hs)?;
         match &chosen.early {
+            Some(c_e) if core.is_quic() => {
+                // RFC 9001 §4.1.4: QUIC reads 0-RTT packets while the
+                // handshake goes on at the Handshake level; no TLS early
+                // data and no EndOfEarlyData (§8.3).
+                core.set_read_secret(Level::ZeroRtt, c_e)?;
+                core.set_read_secret(Level::Handshake, &c_hs)?;
+                core.negotiated.early_data_accepted = true;
+            }
             Some(c_e) => {
-                core.set_read_secret(c_e)?;
+                core.set_read_secret(Level::ZeroRtt, c_e)?;
                 // §4.7.1: what the ticket allowed (never more than we
                 // take now: `accept_early`).
                 let promised = chosen.psk.as_ref().and_then(|p| p.session.as_ref());
                 core.early_read = Some(promised.map_or(0, |s| s.max_early_data));
                 core.negotiated.early_data_accepted = true;
             }
-            None => core.set_read_secret(&c_hs)?,
+            None => core.set_read_secret(Level::Handshake, &c_hs)?,
         }
 
         // RFC 8449: honour the client's limit on every protected record,
@@ -161,6 +169,8 @@ impl ServerHs {
             server_cert_type: Some(types.server).filter(|_| with_cert && types.server_echo),
             // RFC 7250 §4.2: only together with a CertificateRequest.
             client_cert_type: types.client.filter(|_| with_cert && types.client_echo),
+            // RFC 9001 §8.2: our transport parameters, as given.
+            quic_transport_parameters: core.quic.as_ref().map(|q| q.local_params.as_slice()),
             early_data: chosen.early.is_some(),
         };
         let mut queued = out;
@@ -284,7 +294,7 @@ impl ServerHs {
         let master = f.schedule.into_master();
         let (c_ap, s_ap, exporter) = common::application_secrets(core, &master, th.as_ref());
         // EE..Finished go out together under the handshake key.
-        core.set_write_secret(&s_ap)?;
+        core.set_write_secret(Level::OneRtt, &s_ap)?;
         core.set_exporter_secret(exporter);
         let expect_certificate = f.client_auth.is_some();
         let next = AwaitFin {
@@ -295,7 +305,8 @@ impl ServerHs {
             client_auth: f.client_auth,
             client_chain: Vec::new(),
         };
-        self.state = if f.early.is_some() {
+        // RFC 9001 §8.3: no EndOfEarlyData over QUIC.
+        self.state = if f.early.is_some() && !core.is_quic() {
             St::ExpectEndOfEarlyData(next)
         } else if expect_certificate {
             St::ExpectCertificate(next)
@@ -357,6 +368,8 @@ struct OurExtensions<'a> {
     /// RFC 7250, echoed to a client that offered types.
     server_cert_type: Option<CertificateType>,
     client_cert_type: Option<CertificateType>,
+    /// RFC 9001 §8.2: QUIC's transport parameters, over QUIC only.
+    quic_transport_parameters: Option<&'a [u8]>,
     /// §4.3.10: 0-RTT accepted.
     early_data: bool,
 }
@@ -388,6 +401,11 @@ impl OurExtensions<'_> {
                 }
                 if let Some(t) = self.client_cert_type {
                     put_extension(out, T::CLIENT_CERTIFICATE_TYPE, |out| t.encode(out));
+                }
+                if let Some(params) = self.quic_transport_parameters {
+                    put_extension(out, T::QUIC_TRANSPORT_PARAMETERS, |out| {
+                        out.extend_from_slice(params)
+                    });
                 }
                 if self.early_data {
                     put_extension(out, T::EARLY_DATA, |_| {});
@@ -448,6 +466,7 @@ mod tests {
                 alpn: full.then_some(&b"h2"[..]),
                 server_cert_type: full.then_some(CertificateType::RAW_PUBLIC_KEY),
                 client_cert_type: full.then_some(CertificateType::X509),
+                quic_transport_parameters: full.then_some(&[1u8, 2, 3][..]),
                 early_data: full,
             };
             let mut ours = Vec::new();
@@ -459,6 +478,10 @@ mod tests {
                     ServerExtension::Alpn(vec![b"h2".to_vec()]),
                     ServerExtension::ServerCertificateType(CertificateType::RAW_PUBLIC_KEY),
                     ServerExtension::ClientCertificateType(CertificateType::X509),
+                    ServerExtension::Unknown(UnknownExtension {
+                        typ: ExtensionType::QUIC_TRANSPORT_PARAMETERS,
+                        body: vec![1, 2, 3],
+                    }),
                     ServerExtension::EarlyData,
                 ]
             } else {

@@ -60,6 +60,7 @@ impl ServerHs {
         let mut cookie = None;
         let mut offered_server_types = None;
         let mut offered_client_types = None;
+        let mut quic_params = None;
         for e in ch.extensions.iter() {
             match e {
                 ClientExtensionRef::SupportedGroups(g) => groups = Some(g),
@@ -86,6 +87,9 @@ impl ServerHs {
                 ClientExtensionRef::PostHandshakeAuth => self.client_pha = true,
                 ClientExtensionRef::ServerCertificateType(t) => offered_server_types = Some(t),
                 ClientExtensionRef::ClientCertificateType(t) => offered_client_types = Some(t),
+                ClientExtensionRef::Unknown(ExtensionType::QUIC_TRANSPORT_PARAMETERS, body) => {
+                    quic_params = Some(body);
+                }
                 // §4.3: recognised, but specified for other messages only.
                 ClientExtensionRef::Unknown(typ, _)
                     if common::extension_allowed_in(typ, common::ext_in::CH) == Some(false) =>
@@ -97,6 +101,34 @@ impl ServerHs {
                 }
                 _ => {}
             }
+        }
+        match (&mut core.quic, quic_params) {
+            // RFC 9001 §8.2: a ClientHello without quic_transport_parameters
+            // is error 0x016d (missing_extension).
+            (Some(_), None) => {
+                return Err(PeerMisbehaved::MissingExtension("quic_transport_parameters").into());
+            }
+            (Some(quic), Some(params)) => quic.peer_params = Some(params.to_vec()),
+            // RFC 9001 §8.2: "A fatal unsupported_extension alert MUST be
+            // sent by an implementation that supports this extension if
+            // the extension is received when the transport is not QUIC."
+            (None, Some(_)) => {
+                return Err(PeerMisbehaved::UnsolicitedExtension(
+                    ExtensionType::QUIC_TRANSPORT_PARAMETERS.0,
+                )
+                .into());
+            }
+            (None, None) => {}
+        }
+        // RFC 9001 §8.4: "A server SHOULD treat the receipt of a TLS
+        // ClientHello with a non-empty legacy_session_id field as a
+        // connection error of type PROTOCOL_VIOLATION": no middlebox
+        // compatibility mode over QUIC.
+        if core.is_quic() && !ch.legacy_session_id.is_empty() {
+            return Err(PeerMisbehaved::QuicProtocolViolation(
+                "non-empty legacy_session_id (middlebox compatibility mode)",
+            )
+            .into());
         }
         // §4.3.11: the last extension (the parser made sure).
         let psk_offer = ch.extensions.pre_shared_key();
@@ -320,6 +352,12 @@ impl ServerHs {
             ),
             _ => None,
         };
+        // RFC 9001 §8.1: over QUIC an application protocol must be
+        // negotiated, or the connection closes with 0x0178
+        // (no_application_protocol); our QUIC configurations have ALPN.
+        if core.is_quic() && alpn.is_none() {
+            return Err(PeerIncompatible::NoCommonAlpn.into());
+        }
 
         let types = cert_types(&cfg, offered_server_types, offered_client_types)?;
 
@@ -331,9 +369,15 @@ impl ServerHs {
 
         let accept_early = offers_early
             && retry.is_none()
-            && psk
-                .as_ref()
-                .is_some_and(|p| self.accept_early(p, alpn.as_deref()));
+            && psk.as_ref().is_some_and(|p| {
+                // Over QUIC: what 0-RTT would assume now (RFC 9001 §4.6.3).
+                let quic_context = core
+                    .quic
+                    .as_ref()
+                    .map(|q| q.early_context_digest(self.sha256()));
+                let quic_context = quic_context.as_ref().map(|c| c.as_ref());
+                self.accept_early(p, alpn.as_deref(), quic_context)
+            });
         let early = match (&psk, accept_early) {
             (Some(p), true) => {
                 let ch_hash = self.transcript.current()?;
@@ -383,7 +427,9 @@ impl ServerHs {
             session_id,
             client_schemes: Vec::new(),
             alpn,
-            client_limit,
+            // QUIC has no records to limit (RFC 9001 §4): a client's
+            // record_size_limit is left unanswered there.
+            client_limit: client_limit.filter(|_| !core.is_quic()),
             sni: None,
             types,
         };

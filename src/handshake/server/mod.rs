@@ -34,6 +34,7 @@ use crate::msgs::borrowed::HandshakeMessageRef::{self, Other};
 use crate::msgs::borrowed::*;
 use crate::msgs::enums::*;
 use crate::msgs::handshake::*;
+use crate::quic::Level;
 use crate::resumption::ServerSession;
 use crate::verify::{CertifiedKey, ClientHelloInfo, Decision};
 use subtle::ConstantTimeEq;
@@ -234,10 +235,15 @@ enum St {
     Poisoned,
 }
 
-/// Builds a server connection waiting for a ClientHello.
-pub fn start(config: Arc<ServerConfig>) -> Result<(Core, State), Error> {
+/// Builds a server connection waiting for a ClientHello; with `quic`, in
+/// QUIC mode (RFC 9001 §4, §8).
+pub fn start(
+    config: Arc<ServerConfig>,
+    quic: Option<Box<crate::conn::quic::QuicCore>>,
+) -> Result<(Core, State), Error> {
     let mut core = Core::new(config.padding, config.key_log.clone(), false);
     core.set_limits(config.limits);
+    core.quic = quic;
     let hs = ServerHs {
         config,
         transcript: Transcript::default(),
@@ -392,6 +398,13 @@ pub fn answer_sign(
 }
 
 impl ServerHs {
+    /// The provider's SHA-256.
+    fn sha256(&self) -> Hash {
+        self.config
+            .provider
+            .hash(crate::crypto::hash::HashAlgorithm::Sha256)
+    }
+
     pub fn is_suspended(&self) -> bool {
         matches!(
             self.state,
@@ -435,12 +448,17 @@ impl ServerHs {
                 // §4.6: the end of 0-RTT; the handshake key follows.
                 self.transcript.add(raw);
                 core.early_read = None;
-                core.set_read_secret(&f.c_hs)?;
+                core.set_read_secret(Level::Handshake, &f.c_hs)?;
                 self.state = St::ExpectFinished(f);
                 Ok(())
             }
             (St::ExpectFinished(f), Other(HandshakeMessage::Finished(vd))) => {
                 self.finished(core, f, &vd, raw)
+            }
+            // RFC 9001 §6: a TLS KeyUpdate over QUIC is error 0x010a
+            // (unexpected_message).
+            (St::Connected, msg @ Other(HandshakeMessage::KeyUpdate(_))) if core.is_quic() => {
+                Err(unexpected(&msg, "nothing (no KeyUpdate over QUIC)"))
             }
             (St::Connected, Other(HandshakeMessage::KeyUpdate(req))) => {
                 self.state = St::Connected;
@@ -472,7 +490,7 @@ impl ServerHs {
         self.transcript.add(raw);
         let th = self.transcript.current()?;
         let resumption = f.master.resumption_master_secret(th.as_ref());
-        core.set_read_secret(&f.c_ap)?;
+        core.set_read_secret(Level::OneRtt, &f.c_ap)?;
         core.ccs_allowed = false;
         self.pha_cert_type = f
             .client_auth

@@ -24,6 +24,22 @@ impl ServerHs {
         }
         let now = cfg.time.now_unix();
         let now_ms = cfg.time.now_unix_millis();
+        // RFC 9001 §4.6.1: over QUIC the early_data extension of a ticket
+        // holds the sentinel 0xffffffff (QUIC 0-RTT is sized by transport
+        // parameters); the ticket records the same value, which is what
+        // lets it start QUIC 0-RTT (`accept_early`).
+        let max_early_data = match cfg.max_early_data_size {
+            0 => 0,
+            _ if core.is_quic() => crate::handshake::client::QUIC_EARLY_DATA,
+            n => n,
+        };
+        // RFC 9001 §4.6.3: a QUIC ticket that allows 0-RTT keeps what
+        // 0-RTT under it assumes.
+        let quic_context = core
+            .quic
+            .as_ref()
+            .filter(|_| max_early_data > 0)
+            .map(|q| q.early_context_digest(self.sha256()));
         // RFC 9846 §4.7.1: a ticket lives no longer than the authentication
         // it carries (tickets of resumed connections pass on their
         // session's); none once that is over.
@@ -60,7 +76,7 @@ impl ServerHs {
                 alpn: core.negotiated.alpn.as_deref(),
                 server_name: core.negotiated.server_name.as_deref(),
                 now_ms,
-                max_early_data: cfg.max_early_data_size,
+                max_early_data,
                 // The client identity this ticket resumes: the one the
                 // handshake verified (or the resumed session's, checked
                 // again against this config).
@@ -74,6 +90,7 @@ impl ServerHs {
                     .psk_fingerprint
                     .as_deref()
                     .filter(|_| core.negotiated.psk_identity.is_some()),
+                quic_early_data_context: quic_context.as_ref().map(|c| c.as_ref()),
             };
             let Some(ticket) = producer.produce(&info) else {
                 continue;
@@ -82,8 +99,8 @@ impl ServerHs {
                 return Err(Error::BadConfig("tickets must be 1..=65535 bytes".into()));
             }
             let mut extensions = Vec::new();
-            if cfg.max_early_data_size > 0 {
-                extensions.push(TicketExtension::EarlyData(cfg.max_early_data_size));
+            if max_early_data > 0 {
+                extensions.push(TicketExtension::EarlyData(max_early_data));
             }
             // Header, lifetime, age_add, the two length prefixes and an
             // early_data extension besides the nonce and the ticket.
@@ -359,7 +376,14 @@ impl ServerHs {
     }
 
     /// Whether 0-RTT under this PSK is acceptable (§4.3.10, §8).
-    pub(super) fn accept_early(&self, p: &PskChoice, alpn: Option<&[u8]>) -> bool {
+    /// Over QUIC, `quic_context` is the digest of what 0-RTT would assume
+    /// now (`QuicCore::early_context_digest`).
+    pub(super) fn accept_early(
+        &self,
+        p: &PskChoice,
+        alpn: Option<&[u8]>,
+        quic_context: Option<&[u8]>,
+    ) -> bool {
         let cfg = &self.config;
         let Some(s) = &p.session else {
             return false;
@@ -367,10 +391,23 @@ impl ServerHs {
         // RFC 9846 §4.7.1: the ticket told the client how much it may send;
         // a config that now takes less cannot accept that much (an honest
         // client would fail), so it refuses and skips up to the promise.
+        // Over QUIC only a ticket issued over QUIC (its sentinel, RFC 9001
+        // §4.6.1) whose transport parameters and early data context are
+        // those of now (§4.6.3, RFC 9000 §7.4.1: limits never shrink under
+        // accepted 0-RTT) starts 0-RTT.
+        let promise_kept = if let Some(context) = quic_context {
+            s.max_early_data == crate::handshake::client::QUIC_EARLY_DATA
+                && s.quic_early_data_context.as_deref() == Some(context)
+        } else {
+            // A QUIC ticket's sentinel is no TCP promise (it would pass
+            // here with a configuration of u32::MAX bytes).
+            s.max_early_data != 0
+                && s.max_early_data <= cfg.max_early_data_size
+                && s.quic_early_data_context.is_none()
+        };
         if p.index != 0
             || cfg.max_early_data_size == 0
-            || s.max_early_data == 0
-            || s.max_early_data > cfg.max_early_data_size
+            || !promise_kept
             || s.suite != p.suite.suite
             || s.alpn.as_deref() != alpn
         {
