@@ -282,7 +282,8 @@
 //! The wire level, outside the stable API, is under [`unstable`]:
 //! [`unstable::codec`] (length-prefixed reading and writing) →
 //! [`unstable::msgs`] (every wire type) → [`crypto`] (hashes, HKDF, AEADs,
-//! QUIC header protection, key exchange, signatures, PEM) →
+//! QUIC header protection, key exchange, signatures, PEM), with [`hpke`]
+//! (RFC 9180, for ECH) built on it →
 //! [`unstable::key_schedule`] → [`unstable::record`] (framing,
 //! protection), with [`quic`] (QUIC packet protection, RFC 9001 §5)
 //! beside the record layer. Above it: the handshake state machines
@@ -355,6 +356,7 @@ pub mod crypto;
 mod driver;
 pub mod error;
 mod handshake;
+pub mod hpke;
 mod log;
 pub mod pki;
 pub mod quic;

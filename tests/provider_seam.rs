@@ -3,6 +3,8 @@
 //! HelloRetryRequest is judged by the config's provider, and a key is
 //! parsed and refused the same way before any provider sees it.
 
+mod providers;
+
 use std::sync::Arc;
 
 use tls13::certgen::{self, KeyType, SubjectAltName};
@@ -370,4 +372,86 @@ fn a_provider_whose_hash_gives_wrong_answers_is_refused_at_build() {
         .provider(&REAL)
         .build()
         .unwrap();
+}
+
+/// Static keys (`KxGroup::static_key`, which HPKE's DHKEM uses): every
+/// built-in provider has them for X25519, P-256 and P-384, gives the same
+/// public key for the same bytes, and refuses an encoding of the wrong
+/// length, zero, or not below the group order. The hybrid has none, nor
+/// has an embedder's group that does not implement them.
+#[test]
+fn static_keys_load_alike_and_refuse_bad_encodings() {
+    let h = |s: &str| hex::decode(s).unwrap();
+    // RFC 7748 §6.1: Alice's private and public keys.
+    let alice = h("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+    let alice_pub = h("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+    // SEC 2 §2.4.2 and §2.5.1: the orders and base points of P-256, P-384.
+    let nist = [
+        (
+            NamedGroup::SECP256R1,
+            h("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551"),
+            h(
+                "046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296\
+               4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5",
+            ),
+        ),
+        (
+            NamedGroup::SECP384R1,
+            h("ffffffffffffffffffffffffffffffffffffffffffffffff\
+               c7634d81f4372ddf581a0db248b0a77aecec196accc52973"),
+            h("04aa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b98\
+               59f741e082542a385502f25dbf55296c3a545e3872760ab7\
+               3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147c\
+               e9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5f"),
+        ),
+    ];
+    for p in providers::providers() {
+        let name = p.name;
+        let x25519 = p.group(NamedGroup::X25519).unwrap();
+        let key = x25519.static_key(&alice).unwrap().unwrap();
+        assert_eq!(key.public_key(), alice_pub, "{name}");
+        for len in [0, 31, 33] {
+            assert!(
+                x25519.static_key(&vec![1; len]).unwrap().is_err(),
+                "{name}: {len} bytes"
+            );
+        }
+        for (group, order, base) in &nist {
+            let g = p.group(*group).unwrap();
+            let len = order.len();
+            let mut one = vec![0u8; len];
+            one[len - 1] = 1;
+            assert_eq!(
+                g.static_key(&one).unwrap().unwrap().public_key(),
+                base,
+                "{name} {group:?}: 1G"
+            );
+            let mut below = order.clone();
+            below[len - 1] -= 1;
+            assert!(
+                g.static_key(&below).unwrap().is_ok(),
+                "{name} {group:?}: n-1"
+            );
+            assert!(g.static_key(order).unwrap().is_err(), "{name} {group:?}: n");
+            assert!(
+                g.static_key(&vec![0; len]).unwrap().is_err(),
+                "{name} {group:?}: 0"
+            );
+            assert!(
+                g.static_key(&vec![0xff; len]).unwrap().is_err(),
+                "{name} {group:?}: > n"
+            );
+            assert!(
+                g.static_key(&one[1..]).unwrap().is_err(),
+                "{name} {group:?}: short"
+            );
+            assert!(
+                g.static_key(&[&[0][..], &one].concat()).unwrap().is_err(),
+                "{name} {group:?}: long"
+            );
+        }
+        let hybrid = p.group(NamedGroup::X25519MLKEM768).unwrap();
+        assert!(hybrid.static_key(&[1; 32]).is_none(), "{name}: hybrid");
+    }
+    assert!(Disagreeing.static_key(&[1; 66]).is_none());
 }

@@ -1,5 +1,6 @@
 //! Project Wycheproof vectors for key exchange (through `kx`'s public API,
-//! with the private key injected as the random bytes `start` draws) and
+//! with the private key injected as the random bytes `start` draws, and
+//! loaded as a static key with `KxGroup::static_key`) and
 //! signature verification (through `sign::verify` with the group's SPKI).
 //!
 //! Every `valid` case must be accepted with the expected result and every
@@ -102,6 +103,25 @@ fn same_verdicts<T: PartialEq + std::fmt::Debug>(
     }
 }
 
+/// Diffie-Hellman with a static key of `p`'s `group` (`KxGroup::static_key`,
+/// which HPKE uses), twice: a static key stays usable.
+fn static_agree(
+    p: &'static CryptoProvider,
+    group: NamedGroup,
+    private: &[u8],
+    public: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let key = p
+        .group(group)
+        .unwrap()
+        .static_key(private)
+        .unwrap()
+        .unwrap();
+    let first = key.agree(public).map(|s| s.to_vec());
+    assert_eq!(first, key.agree(public).map(|s| s.to_vec()));
+    first
+}
+
 fn invalid_share() -> Error {
     PeerMisbehaved::InvalidKeyShare.into()
 }
@@ -124,6 +144,8 @@ fn ecdh(
         let rng = ScriptedRandom::new(private.clone());
         let kx = start(p, group, &rng).unwrap();
         let client = kx.complete(&public);
+        // A static key (HPKE's): the same computation, key kept.
+        let fixed = static_agree(p, group, &private, &public);
         // Server side: the same computation through server_exchange.
         let server = server_exchange(p, group, &public, &ScriptedRandom::new(private));
         match result {
@@ -135,6 +157,7 @@ fn ecdh(
                     Ok(shared.clone()),
                     "tc {id}"
                 );
+                assert_eq!(fixed, Ok(shared.clone()), "tc {id} (static key)");
                 assert_eq!(server.map(|(_, s)| s.to_vec()), Ok(shared), "tc {id}");
             }
             "invalid" | "acceptable" => {
@@ -146,6 +169,7 @@ fn ecdh(
                     t["comment"]
                 );
                 assert_eq!(server.err(), Some(invalid_share()), "tc {id}");
+                assert_eq!(fixed, Err(invalid_share()), "tc {id} (static key)");
             }
             other => panic!("result {other}"),
         }
@@ -166,6 +190,7 @@ fn x25519() {
             let shared = hex_field(t, "shared");
             let kx = start(p, NamedGroup::X25519, &ScriptedRandom::new(private.clone())).unwrap();
             let client = kx.complete(&public).map(|s| s.to_vec());
+            let fixed = static_agree(p, NamedGroup::X25519, &private, &public);
             let server = server_exchange(
                 p,
                 NamedGroup::X25519,
@@ -180,12 +205,14 @@ fn x25519() {
                 ("acceptable", true) => {
                     counts[2] += 1;
                     assert_eq!(client, Err(invalid_share()), "tc {id}");
+                    assert_eq!(fixed, Err(invalid_share()), "tc {id} (static key)");
                     assert_eq!(server, Err(invalid_share()), "tc {id}");
                     return;
                 }
                 other => panic!("tc {id}: unexpected {other:?}"),
             }
             assert_eq!(client, Ok(shared.clone()), "tc {id}");
+            assert_eq!(fixed, Ok(shared.clone()), "tc {id} (static key)");
             assert_eq!(server, Ok(shared), "tc {id}");
             counts[3] += 1;
         });

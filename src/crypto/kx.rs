@@ -126,6 +126,42 @@ pub trait KxGroup: Send + Sync {
     fn exchange_random_len(&self) -> Option<usize> {
         None
     }
+
+    /// A private key of this group kept for many exchanges, from its
+    /// encoding: X25519, the 32 bytes of RFC 7748 §5 (clamped when
+    /// used); a NIST curve, the big-endian scalar of exactly the field
+    /// length, in [1, n-1] (SEC 1 §2.3.7). An encoding of another length,
+    /// zero or not below the order is an error.
+    ///
+    /// TLS key exchange never needs this: each handshake's key is fresh
+    /// and used once ([`start`](Self::start)). HPKE's DHKEM (RFC 9180
+    /// §4.1) does: the recipient's key decapsulates every message sent to
+    /// it (the ECH server's key, once per ClientHello), and its keys are
+    /// derived deterministically from input keying material (§7.1.3), so
+    /// they must be loaded from bytes rather than drawn.
+    ///
+    /// `None`, the default, when the group keeps no static keys (the
+    /// hybrid, an embedder's group that does not implement it): HPKE then
+    /// reports the KEM as unsupported by the provider.
+    fn static_key(&self, secret: &[u8]) -> Option<Result<Box<dyn StaticKey>, Error>> {
+        let _ = secret;
+        None
+    }
+}
+
+/// A private key of a [`KxGroup`] kept for many exchanges (see
+/// [`KxGroup::static_key`]); implementations wipe it on drop.
+pub trait StaticKey: Send + Sync {
+    /// The encoded public key, as a key share is encoded (X25519: 32
+    /// bytes; NIST curves: the uncompressed point).
+    fn public_key(&self) -> &[u8];
+
+    /// Diffie-Hellman with a peer's encoded public key, checked as
+    /// [`ActiveKeyExchange::complete`] checks a share: the wrong length,
+    /// a NIST point not uncompressed or not on the curve, or an all-zero
+    /// X25519 output (RFC 7748 §6.1) is `PeerMisbehaved::InvalidKeyShare`.
+    /// The key stays usable.
+    fn agree(&self, peer: &[u8]) -> Result<SharedSecret, Error>;
 }
 
 /// A client key pair waiting for the server's share.

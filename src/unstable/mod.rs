@@ -14,9 +14,11 @@
 //! [`msgs`] (every wire type) → [`key_schedule`] (HKDF-Expand-Label, the
 //! secret chain, Finished keys, exporters) → [`record`] (framing and
 //! record protection); [`trace`] prints a handshake in the layout of
-//! RFC 8448.
+//! RFC 8448. [`hpke`] shows HPKE's intermediate secrets for RFC 9180's
+//! known-answer tests.
 
 pub mod codec;
+pub mod hpke;
 pub mod key_schedule;
 pub mod msgs;
 pub mod record;

@@ -20,7 +20,7 @@ use graviola::key_agreement::mlkem768::{Ciphertext, DecapKey, EncapKey, Message}
 use graviola::key_agreement::{p256, p384, x25519};
 use zeroize::Zeroizing;
 
-use crate::crypto::kx::{KeyExchange, KxGroup, ShareBytes, SharedSecret};
+use crate::crypto::kx::{KeyExchange, KxGroup, ShareBytes, SharedSecret, StaticKey};
 use crate::crypto::{SecureRandom, random_array};
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::enums::NamedGroup;
@@ -124,6 +124,19 @@ impl KxGroup for GvX25519 {
     fn exchange_random_len(&self) -> Option<usize> {
         Some(X25519_LEN)
     }
+
+    fn static_key(&self, secret: &[u8]) -> Option<Result<Box<dyn StaticKey>, Error>> {
+        Some(
+            x25519::StaticPrivateKey::try_from_slice(secret)
+                .map_err(|_| bad_static_key())
+                .map(|sk| -> Box<dyn StaticKey> {
+                    Box::new(Static {
+                        public: ShareBytes::from(&sk.public_key().as_bytes()[..]),
+                        secret: StaticSecret::X25519(sk),
+                    })
+                }),
+        )
+    }
 }
 
 macro_rules! nist_group {
@@ -176,12 +189,75 @@ macro_rules! nist_group {
             fn exchange_random_len(&self) -> Option<usize> {
                 Some($len)
             }
+
+            fn static_key(&self, secret: &[u8]) -> Option<Result<Box<dyn StaticKey>, Error>> {
+                // Exactly the field length: `from_bytes` would also take
+                // other lengths whose excess bytes are zero.
+                if secret.len() != $len {
+                    return Some(Err(bad_static_key()));
+                }
+                Some(
+                    $curve::StaticPrivateKey::from_bytes(secret)
+                        .map_err(|_| bad_static_key())
+                        .map(|sk| -> Box<dyn StaticKey> {
+                            Box::new(Static {
+                                public: ShareBytes::from(&sk.public_key_uncompressed()[..]),
+                                secret: StaticSecret::$variant(sk),
+                            })
+                        }),
+                )
+            }
         }
     };
 }
 
 nist_group!(GvSecp256r1, p256, NamedGroup::SECP256R1, 32, P256);
 nist_group!(GvSecp384r1, p384, NamedGroup::SECP384R1, 48, P384);
+
+/// A private key kept for many exchanges (HPKE's DHKEM, see
+/// [`KxGroup::static_key`]): graviola's static keys, which it wipes on
+/// drop and which do Diffie-Hellman by reference, any number of times.
+struct Static {
+    public: ShareBytes,
+    secret: StaticSecret,
+}
+
+enum StaticSecret {
+    X25519(x25519::StaticPrivateKey),
+    P256(p256::StaticPrivateKey),
+    P384(p384::StaticPrivateKey),
+}
+
+impl StaticKey for Static {
+    fn public_key(&self) -> &[u8] {
+        &self.public
+    }
+
+    fn agree(&self, peer: &[u8]) -> Result<SharedSecret, Error> {
+        match &self.secret {
+            StaticSecret::X25519(sk) => x25519_agree(sk, peer),
+            // As for an exchange: the uncompressed form only, on the curve.
+            StaticSecret::P256(sk) => {
+                let secret = p256::PublicKey::from_x962_uncompressed(peer)
+                    .and_then(|pk| sk.diffie_hellman(&pk))
+                    .map_err(|_| invalid_share())?;
+                SharedSecret::from_parts(&[&secret.0])
+            }
+            StaticSecret::P384(sk) => {
+                let secret = p384::PublicKey::from_x962_uncompressed(peer)
+                    .and_then(|pk| sk.diffie_hellman(&pk))
+                    .map_err(|_| invalid_share())?;
+                SharedSecret::from_parts(&[&secret.0])
+            }
+        }
+    }
+}
+
+fn bad_static_key() -> Error {
+    Error::BadConfig(alloc::string::String::from(
+        "static private key of the wrong length, zero or not below the group order",
+    ))
+}
 
 /// The hybrid's private halves (graviola wipes both on drop).
 struct HybridSecret {

@@ -16,7 +16,7 @@ use ml_kem::{Decapsulate, KeyExport};
 use p256::elliptic_curve::{self, PublicKey, SecretKey, sec1::ToSec1Point};
 use zeroize::Zeroizing;
 
-use crate::crypto::kx::{KeyExchange, KxGroup, ShareBytes, SharedSecret};
+use crate::crypto::kx::{KeyExchange, KxGroup, ShareBytes, SharedSecret, StaticKey};
 use crate::crypto::{SecureRandom, random_array};
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::enums::NamedGroup;
@@ -111,6 +111,10 @@ impl KxGroup for RcX25519 {
     fn exchange_random_len(&self) -> Option<usize> {
         Some(X25519_LEN)
     }
+
+    fn static_key(&self, secret: &[u8]) -> Option<Result<Box<dyn StaticKey>, Error>> {
+        Some(x25519_static(secret))
+    }
 }
 
 macro_rules! nist_group {
@@ -155,12 +159,77 @@ macro_rules! nist_group {
             fn exchange_random_len(&self) -> Option<usize> {
                 Some($len)
             }
+
+            fn static_key(&self, secret: &[u8]) -> Option<Result<Box<dyn StaticKey>, Error>> {
+                // Exactly the field length: `from_slice` would also take
+                // a shorter string as a scalar with leading zeros.
+                if secret.len() != $len {
+                    return Some(Err(bad_static_key()));
+                }
+                Some(
+                    SecretKey::<$curve>::from_slice(secret)
+                        .map_err(|_| bad_static_key())
+                        .map(|sk| -> Box<dyn StaticKey> {
+                            Box::new(Static {
+                                public: ShareBytes::from(
+                                    sk.public_key().to_sec1_point(false).as_bytes(),
+                                ),
+                                secret: StaticSecret::$variant(sk),
+                            })
+                        }),
+                )
+            }
         }
     };
 }
 
 nist_group!(RcSecp256r1, p256::NistP256, NamedGroup::SECP256R1, 32, P256);
 nist_group!(RcSecp384r1, p384::NistP384, NamedGroup::SECP384R1, 48, P384);
+
+/// A private key kept for many exchanges (HPKE's DHKEM, see
+/// [`KxGroup::static_key`]); the curve crates wipe the private halves on
+/// drop.
+struct Static {
+    public: ShareBytes,
+    secret: StaticSecret,
+}
+
+enum StaticSecret {
+    X25519(x25519_dalek::StaticSecret),
+    P256(SecretKey<p256::NistP256>),
+    P384(SecretKey<p384::NistP384>),
+}
+
+impl StaticKey for Static {
+    fn public_key(&self) -> &[u8] {
+        &self.public
+    }
+
+    fn agree(&self, peer: &[u8]) -> Result<SharedSecret, Error> {
+        match &self.secret {
+            StaticSecret::X25519(sk) => x25519_agree(sk, peer),
+            StaticSecret::P256(sk) => nist_agree::<p256::NistP256>(sk, peer),
+            StaticSecret::P384(sk) => nist_agree::<p384::NistP384>(sk, peer),
+        }
+    }
+}
+
+fn bad_static_key() -> Error {
+    Error::BadConfig(alloc::string::String::from(
+        "static private key of the wrong length, zero or not below the group order",
+    ))
+}
+
+fn x25519_static(secret: &[u8]) -> Result<Box<dyn StaticKey>, Error> {
+    let raw: Zeroizing<[u8; X25519_LEN]> =
+        Zeroizing::new(secret.try_into().map_err(|_| bad_static_key())?);
+    let sk = x25519_dalek::StaticSecret::from(*raw);
+    let public = ShareBytes::from(&x25519_dalek::PublicKey::from(&sk).as_bytes()[..]);
+    Ok(Box::new(Static {
+        public,
+        secret: StaticSecret::X25519(sk),
+    }))
+}
 
 /// The hybrid's private halves.
 struct HybridSecret {

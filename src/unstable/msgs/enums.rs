@@ -268,3 +268,38 @@ code_points! {
         HOST_NAME = 0,
     }
 }
+
+// The HPKE algorithm identifiers (RFC 9180 §7, IANA "HPKE" registry):
+// `crate::hpke` implements some of them; ECH (RFC 9849 §4) carries them in
+// its configs, where unknown values must parse so that the config that
+// holds them can be skipped.
+
+code_points! {
+    /// `HpkeKemId` (RFC 9180 §7.1, RFC 9849 §4).
+    HpkeKemId(u16) {
+        DHKEM_P256_HKDF_SHA256 = 0x0010,
+        DHKEM_P384_HKDF_SHA384 = 0x0011,
+        DHKEM_P521_HKDF_SHA512 = 0x0012,
+        DHKEM_X25519_HKDF_SHA256 = 0x0020,
+        DHKEM_X448_HKDF_SHA512 = 0x0021,
+    }
+}
+
+code_points! {
+    /// `HpkeKdfId` (RFC 9180 §7.2, RFC 9849 §4).
+    HpkeKdfId(u16) {
+        HKDF_SHA256 = 0x0001,
+        HKDF_SHA384 = 0x0002,
+        HKDF_SHA512 = 0x0003,
+    }
+}
+
+code_points! {
+    /// `HpkeAeadId` (RFC 9180 §7.3, RFC 9849 §4).
+    HpkeAeadId(u16) {
+        AES_128_GCM = 0x0001,
+        AES_256_GCM = 0x0002,
+        CHACHA20_POLY1305 = 0x0003,
+        EXPORT_ONLY = 0xffff,
+    }
+}
