@@ -1,0 +1,21 @@
+//! Encrypted Client Hello (RFC 9849) — **work in progress**: the wire
+//! formats and the pure functions around them. Neither the client nor
+//! the server handshake uses them yet (see `ECH_PROGRESS.md`).
+//!
+//! - [`config`]: `ECHConfig` / `ECHConfigList` (§4) and a client's choice
+//!   among them (§6.1).
+//! - [`keygen`]: an operator's key pair and the config it publishes.
+//!
+//! HPKE is [`crate::hpke`]; ECH uses its base mode with the `info` of
+//! [`EchConfig::hpke_info`].
+
+pub mod config;
+mod error;
+pub mod keygen;
+
+pub use config::{
+    ECH_VERSION, EchConfig, EchConfigContents, EchConfigExtension, EchConfigList, HpkeKeyConfig,
+    HpkeSymmetricCipherSuite, SelectedConfig, Unusable, is_valid_public_name,
+};
+pub use error::EchError;
+pub use keygen::{EchConfigBuilder, EchKeyPair};
