@@ -5,12 +5,19 @@
 //! - [`config`]: `ECHConfig` / `ECHConfigList` (§4) and a client's choice
 //!   among them (§6.1).
 //! - [`keygen`]: an operator's key pair and the config it publishes.
+//! - [`extension`]: the `encrypted_client_hello` bodies of ClientHello,
+//!   EncryptedExtensions and HelloRetryRequest (§5).
+//! - [`inner`]: EncodedClientHelloInner, with `ech_outer_extensions`
+//!   compression and padding, and the server's linear-time way back
+//!   (§5.1, §6.1.3).
 //!
 //! HPKE is [`crate::hpke`]; ECH uses its base mode with the `info` of
 //! [`EchConfig::hpke_info`].
 
 pub mod config;
 mod error;
+pub mod extension;
+pub mod inner;
 pub mod keygen;
 
 pub use config::{
@@ -18,4 +25,9 @@ pub use config::{
     HpkeSymmetricCipherSuite, SelectedConfig, Unusable, is_valid_public_name,
 };
 pub use error::EchError;
+pub use extension::{EchClientHello, EchEncryptedExtensions, EchHelloRetryRequest, EchOuter};
+pub use inner::{
+    decode_client_hello_inner, encode_client_hello_inner, encode_client_hello_inner_padded, pad,
+    recommended_padding,
+};
 pub use keygen::{EchConfigBuilder, EchKeyPair};
