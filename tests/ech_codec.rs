@@ -14,8 +14,9 @@ use tls13::crypto::{OsRandom, rustcrypto};
 use tls13::ech::{
     ECH_VERSION, EchClientHello, EchConfig, EchConfigBuilder, EchConfigList,
     EchEncryptedExtensions, EchError, EchHelloRetryRequest, EchKeyPair, EchOuter,
-    HpkeSymmetricCipherSuite, Unusable, decode_client_hello_inner, encode_client_hello_inner,
-    encode_client_hello_inner_padded, is_valid_public_name, recommended_padding,
+    HpkeSymmetricCipherSuite, Unusable, client_hello_outer_aad, decode_client_hello_inner,
+    encode_client_hello_inner, encode_client_hello_inner_padded, is_valid_public_name,
+    recommended_padding,
 };
 use tls13::error::InvalidMessage;
 use tls13::hpke::{HpkeAeadId, HpkeError, HpkeKdfId, HpkeKemId, Suite};
@@ -693,6 +694,18 @@ fn encoding_with_compression_inserts_ech_outer_extensions_in_place() {
         err(&[T::KEY_SHARE, T::ENCRYPTED_CLIENT_HELLO]),
         EchError::CompressForbidden(T::ENCRYPTED_CLIENT_HELLO)
     );
+    // §5.1: ech_outer_extensions never appears in ClientHelloInner itself.
+    let mut with_marker = inner_hello();
+    with_marker
+        .extensions
+        .push(ClientExtension::Unknown(UnknownExtension {
+            typ: T::ECH_OUTER_EXTENSIONS,
+            body: h("02 000a"),
+        }));
+    assert!(matches!(
+        encode_client_hello_inner(&with_marker, &[]),
+        Err(EchError::InvalidConfig(_))
+    ));
 }
 
 #[test]
@@ -945,4 +958,115 @@ fn decoding_many_references_and_the_expanded_block() {
         HandshakeMessage::read_exact(&message, "CH").unwrap_err(),
         InvalidMessage::DuplicateExtension(0x0033)
     );
+}
+
+// ---------------------------------------------------------------- §5.2
+
+#[test]
+fn outer_aad_zeroes_the_payload_in_place() {
+    // outer_extensions() ends with an outer ECHClientHello whose payload
+    // is the one byte ff: the AAD has 00 there, nothing else changes.
+    let (outer, aad) = client_hello_outer_aad(&outer_body(&outer_extensions()))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (outer.config_id, outer.payload.as_slice()),
+        (0x2a, &[0xff][..])
+    );
+    let expected = outer_body(&format!(
+        "{SUPPORTED_GROUPS} | 0015 0002 0000 | {KEY_SHARE} | fe0d 000b 00 0001 0001 2a 0000 0001 00"
+    ));
+    assert_eq!(aad, expected);
+    // No ECH, or the inner variant: no AAD.
+    assert!(
+        client_hello_outer_aad(&outer_body(SUPPORTED_GROUPS))
+            .unwrap()
+            .is_none()
+    );
+    let with_inner = outer_body(&format!("{SUPPORTED_GROUPS} | {ECH_INNER}"));
+    assert!(client_hello_outer_aad(&with_inner).unwrap().is_none());
+    // A malformed ECH body is the peer's decode_error.
+    let bad = outer_body("fe0d 0002 00 00");
+    assert_eq!(
+        client_hello_outer_aad(&bad).unwrap_err().alert(),
+        AlertDescription::DECODE_ERROR
+    );
+}
+
+/// The pure pieces end to end (§5.1, §5.2, §6.1, §6.1.1, §7.1): the
+/// client seals the EncodedClientHelloInner under the AAD with a zero
+/// placeholder; the server recomputes the AAD from the bytes it received,
+/// opens, and decodes the inner hello; a changed outer byte fails to open.
+#[test]
+fn seal_and_open_an_inner_hello_through_the_outer_aad() {
+    use ExtensionType as T;
+    let key = EchConfigBuilder::new("public.example.com")
+        .generate(provider(), &OsRandom)
+        .unwrap();
+    let list = key.config_list();
+    let chosen = list.select(provider()).unwrap();
+    let encoded =
+        encode_client_hello_inner_padded(&inner_hello(), &[T::SUPPORTED_GROUPS, T::KEY_SHARE], 0)
+            .unwrap();
+    let (enc, mut sender) = chosen
+        .suite
+        .setup_sender(
+            provider(),
+            &chosen.contents.key_config.public_key,
+            &chosen.config.hpke_info(),
+            &OsRandom,
+        )
+        .unwrap();
+    // §6.1.1: L = plaintext + the AES-128-GCM tag.
+    let l = encoded.len() + 16;
+    let ech = EchClientHello::Outer(EchOuter {
+        cipher_suite: HpkeSymmetricCipherSuite::HKDF_SHA256_AES_128_GCM,
+        config_id: chosen.contents.key_config.config_id,
+        enc,
+        payload: vec![0; l],
+    })
+    .to_bytes();
+    let placeholder = outer_body(&format!(
+        "{SUPPORTED_GROUPS} | {KEY_SHARE} | fe0d {:04x} {}",
+        ech.len(),
+        hex::encode(&ech)
+    ));
+    let ct = sender.seal(&placeholder, &encoded).unwrap();
+    assert_eq!(ct.len(), l);
+    // The payload is the last field of the last extension.
+    let mut sent = placeholder.clone();
+    let n = sent.len();
+    sent[n - l..].copy_from_slice(&ct);
+
+    let open = |received: &[u8]| {
+        let (outer, aad) = client_hello_outer_aad(received).unwrap().unwrap();
+        let suite = Suite::new(
+            key.config().contents().unwrap().key_config.kem_id,
+            outer.cipher_suite.kdf_id,
+            outer.cipher_suite.aead_id,
+        );
+        let mut receiver = suite
+            .setup_receiver(
+                provider(),
+                &outer.enc,
+                key.private_key(),
+                &key.config().hpke_info(),
+            )
+            .unwrap();
+        (aad.clone(), receiver.open(&aad, &outer.payload))
+    };
+    let (aad, opened) = open(&sent);
+    assert_eq!(aad, placeholder);
+    let opened = opened.unwrap();
+    assert_eq!(opened, encoded);
+    let message = decode_client_hello_inner(&opened, &sent).unwrap();
+    assert_eq!(
+        HandshakeMessage::read_exact(&message, "CH").unwrap(),
+        HandshakeMessage::ClientHello(inner_hello())
+    );
+
+    // §10.12.3: the outer hello is bound — one bit of its random flipped.
+    let mut tampered = sent.clone();
+    tampered[2] ^= 1;
+    assert_eq!(open(&tampered).1, Err(HpkeError::OpenFailed));
 }

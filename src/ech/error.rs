@@ -46,13 +46,15 @@ pub enum EchError {
     /// in the inner ClientHello (RFC 9849 §6.1 rule 3), or named one twice.
     CompressNotConsecutive,
     /// Our caller asked to compress `encrypted_client_hello` or
-    /// `ech_outer_extensions` (RFC 9849 §5.1), or more than the 127
-    /// types `OuterExtensions<2..254>` holds.
+    /// `ech_outer_extensions` (RFC 9849 §5.1).
     CompressForbidden(ExtensionType),
     /// A public_name that is not a host name in preferred name syntax
     /// (RFC 9849 §6.1.7), or one that reads as an IPv4 address.
     InvalidPublicName,
-    /// A config that cannot be built or used as asked (named).
+    /// A config that cannot be built or used as asked, or an inner
+    /// ClientHello that cannot be encoded as asked (more than the 127
+    /// types `OuterExtensions<2..254>` holds, or an `ech_outer_extensions`
+    /// of its own): named.
     InvalidConfig(&'static str),
     /// HPKE failed (key generation, or a suite the provider lacks).
     Hpke(HpkeError),

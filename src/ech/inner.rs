@@ -38,7 +38,9 @@ const MAX_BLOCK: usize = 0xffff;
 /// order (§6.1 rule 3), and the caller must copy them into
 /// ClientHelloOuter in the same relative order (§6.1, outer rule 2).
 /// `encrypted_client_hello` and `ech_outer_extensions` cannot be
-/// compressed (§5.1). An empty `compress` encodes every extension as is.
+/// compressed, at most 127 types can, and `inner` may not carry an
+/// `ech_outer_extensions` of its own (§5.1). An empty `compress` encodes
+/// every extension as is.
 pub fn encode_client_hello_inner(
     inner: &ClientHello,
     compress: &[ExtensionType],
@@ -80,6 +82,17 @@ fn compressed_span(
     inner: &ClientHello,
     compress: &[ExtensionType],
 ) -> Result<Option<(usize, usize)>, EchError> {
+    // §5.1: ech_outer_extensions "MUST NOT appear in either
+    // ClientHelloOuter or ClientHelloInner"; only the encoding adds it.
+    if inner
+        .extensions
+        .iter()
+        .any(|e| e.typ() == ExtensionType::ECH_OUTER_EXTENSIONS)
+    {
+        return Err(EchError::InvalidConfig(
+            "ech_outer_extensions in the ClientHelloInner to encode",
+        ));
+    }
     let Some(first) = compress.first() else {
         return Ok(None);
     };
@@ -330,4 +343,47 @@ pub fn decode_client_hello_inner(encoded: &[u8], outer_body: &[u8]) -> Result<Ve
     block.finish();
     message.finish();
     Ok(out)
+}
+
+/// ClientHelloOuterAAD (§5.2): the ClientHelloOuter body "except that the
+/// payload field of the "encrypted_client_hello" is replaced with a byte
+/// string of the same length but whose contents are zeros", and the
+/// outer ECHClientHello it carries. `None` when the hello has no
+/// `encrypted_client_hello` of the outer variant.
+///
+/// The payload is the last field of the extension's body, so it is the
+/// last `payload.len()` bytes of the extension; they are zeroed in a copy
+/// of the received bytes, nothing is re-encoded. The client builds its
+/// AAD with a zero placeholder already in place (§6.1.1), so for it this
+/// is the identity on the bytes; the server calls it on what it received.
+pub fn client_hello_outer_aad(
+    outer_body: &[u8],
+) -> Result<Option<(super::EchOuter, Vec<u8>)>, EchError> {
+    let mut r = Reader::new(outer_body);
+    let outer = HelloParts::read(&mut r)?;
+    r.expect_empty("ClientHelloOuter")?;
+    let Some(block) = outer.extensions else {
+        return Ok(None);
+    };
+    // The block is the hello's last field: it ends where the body ends.
+    let block_start = outer_body.len().saturating_sub(block.len());
+    let mut end_in_block = 0usize;
+    for (typ, whole) in extensions_raw(block) {
+        end_in_block = end_in_block.saturating_add(whole.len());
+        if typ != ExtensionType::ENCRYPTED_CLIENT_HELLO {
+            continue;
+        }
+        let ech = super::EchClientHello::from_body(whole.get(4..).unwrap_or_default())?;
+        let super::EchClientHello::Outer(o) = ech else {
+            return Ok(None);
+        };
+        let end = block_start.saturating_add(end_in_block);
+        let start = end.saturating_sub(o.payload.len());
+        let mut aad = outer_body.to_vec();
+        if let Some(payload) = aad.get_mut(start..end) {
+            payload.fill(0);
+        }
+        return Ok(Some((o, aad)));
+    }
+    Ok(None)
 }

@@ -8,8 +8,8 @@
 //! - [`extension`]: the `encrypted_client_hello` bodies of ClientHello,
 //!   EncryptedExtensions and HelloRetryRequest (§5).
 //! - [`inner`]: EncodedClientHelloInner, with `ech_outer_extensions`
-//!   compression and padding, and the server's linear-time way back
-//!   (§5.1, §6.1.3).
+//!   compression and padding, the server's linear-time way back
+//!   (§5.1, §6.1.3), and ClientHelloOuterAAD (§5.2).
 //!
 //! HPKE is [`crate::hpke`]; ECH uses its base mode with the `info` of
 //! [`EchConfig::hpke_info`].
@@ -27,7 +27,7 @@ pub use config::{
 pub use error::EchError;
 pub use extension::{EchClientHello, EchEncryptedExtensions, EchHelloRetryRequest, EchOuter};
 pub use inner::{
-    decode_client_hello_inner, encode_client_hello_inner, encode_client_hello_inner_padded, pad,
-    recommended_padding,
+    client_hello_outer_aad, decode_client_hello_inner, encode_client_hello_inner,
+    encode_client_hello_inner_padded, pad, recommended_padding,
 };
 pub use keygen::{EchConfigBuilder, EchKeyPair};
