@@ -256,11 +256,12 @@ fn public_name_rules_of_section_6_1_7() {
             String::from_utf8_lossy(bad)
         );
     }
-    // 255 bytes at most (public_name<1..255>): four 63-byte labels.
-    let name = [&max_label[..], &max_label, &max_label, &max_label].join(&b'.');
-    assert_eq!(name.len(), 255);
+    // 253 bytes at most (a host name: 255 octets in wire form, RFC 1034
+    // §3.1), although public_name<1..255> holds 255.
+    let name = [&max_label[..], &max_label, &max_label, &max_label[..61]].join(&b'.');
+    assert_eq!(name.len(), 253);
     assert!(is_valid_public_name(&name));
-    let longer = [&b"a."[..], &name].concat();
+    let longer = [&b"a"[..], &name].concat();
     assert!(!is_valid_public_name(&longer));
 
     // An invalid public_name parses and is skipped (§6.1.7 SHOULD ignore).

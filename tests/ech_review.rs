@@ -3,10 +3,10 @@
 //! operator's builder can be asked for. Expected bytes are built by hand
 //! from the RFC's structs.
 
-use tls13::crypto::rustcrypto;
+use tls13::crypto::{OsRandom, rustcrypto};
 use tls13::ech::{
-    EchConfigList, EchError, Unusable, client_hello_outer_aad, decode_client_hello_inner,
-    is_valid_public_name,
+    EchConfigBuilder, EchConfigList, EchError, Unusable, client_hello_outer_aad,
+    decode_client_hello_inner, is_valid_public_name,
 };
 use tls13::error::InvalidMessage;
 use tls13::unstable::codec::Codec;
@@ -64,7 +64,63 @@ fn ext(typ: u16, body: &[u8]) -> Vec<u8> {
     v
 }
 
+/// A whole ECHConfigList of one 0xfe0d config with `public_name`.
+fn list_with_public_name(name: &[u8]) -> Vec<u8> {
+    let mut contents = h("
+        2a 0020 0020 1111111111111111111111111111111111111111111111111111111111111111
+        0004 0001 0001 00
+    ");
+    contents.push(name.len() as u8);
+    contents.extend(name);
+    contents.extend(h("0000"));
+    let mut cfg = h("fe0d");
+    cfg.extend((contents.len() as u16).to_be_bytes());
+    cfg.extend(contents);
+    let mut list = (cfg.len() as u16).to_be_bytes().to_vec();
+    list.extend(cfg);
+    list
+}
+
 // ------------------------------------------------------------------ §7
+
+/// §6.1.7: a public_name must be "a valid host name in preferred name
+/// syntax" (RFC 8499 §2, RFC 1034 §3.5): at most 255 octets in wire form
+/// (RFC 1034 §3.1), so at most 253 characters in text. A longer name is
+/// not a host name, and the crate's own SNI checks refuse it (the client
+/// cannot place it in ClientHelloOuter's server_name, §6.1 rule 5; our
+/// server answers such a server_name with illegal_parameter), so a config
+/// carrying one must be skipped, not selected and then failed.
+#[test]
+fn a_public_name_longer_than_253_bytes_is_not_a_host_name() {
+    let label = [b'a'; 63];
+    // 63 + 1 + 63 + 1 + 63 + 1 + 61 = 253.
+    let max = [&label[..], &label, &label, &label[..61]].join(&b'.');
+    assert_eq!(max.len(), 253);
+    assert!(is_valid_public_name(&max));
+    for len in [254usize, 255] {
+        let name = [&label[..], &label, &label, &label[..len - 192]].join(&b'.');
+        assert_eq!(name.len(), len);
+        assert!(!is_valid_public_name(&name), "{len} bytes");
+        let list = EchConfigList::from_bytes(&list_with_public_name(&name)).unwrap();
+        assert_eq!(
+            list.configs[0].usable_suite(provider()),
+            Err(Unusable::InvalidPublicName),
+            "{len} bytes"
+        );
+        assert!(list.select(provider()).is_none());
+        // The builder refuses it too.
+        let name = String::from_utf8(name).unwrap();
+        assert_eq!(
+            EchConfigBuilder::new(&name)
+                .generate(provider(), &OsRandom)
+                .unwrap_err(),
+            EchError::InvalidPublicName
+        );
+    }
+    // The same 253-byte name as a config: usable.
+    let list = EchConfigList::from_bytes(&list_with_public_name(&max)).unwrap();
+    assert!(list.select(provider()).is_some());
+}
 
 /// Edge cases of §6.1.7 that already hold (kept as regression tests).
 #[test]

@@ -378,19 +378,27 @@ impl EchConfigList {
 }
 
 /// Whether `name` may be an ECHConfig's public_name: RFC 9849 §4
-/// (`public_name<1..255>`) and §6.1.7, "a dot-separated sequence of LDH
-/// labels" (RFC 5890 §2.3.1: ASCII letters, digits and hyphens, no
-/// hyphen first or last) that "does not begin or end with an ASCII dot"
-/// and whose labels "are at most 63 octets"; and not one whose final
-/// label "consists of all ASCII digits ... or is "0x" or "0X" followed by
-/// some, possibly empty, sequence of ASCII hexadecimal digits", which
-/// could be read as an IPv4 literal.
+/// (`public_name<1..255>`) and §6.1.7, "a valid host name in preferred
+/// name syntax", "a dot-separated sequence of LDH labels" (RFC 5890
+/// §2.3.1: ASCII letters, digits and hyphens, no hyphen first or last)
+/// that "does not begin or end with an ASCII dot" and whose labels "are
+/// at most 63 octets"; and not one whose final label "consists of all
+/// ASCII digits ... or is "0x" or "0X" followed by some, possibly empty,
+/// sequence of ASCII hexadecimal digits", which could be read as an IPv4
+/// literal.
+///
+/// At most 253 bytes, although the field holds 255: preferred name
+/// syntax is RFC 1034's, whose names are at most 255 octets in wire form
+/// (§3.1), 253 characters without the trailing dot. A longer name is no
+/// host name, and could not go into ClientHelloOuter's server_name
+/// (RFC 9849 §6.1; this crate's server_name checks refuse it), so a
+/// config carrying one is skipped rather than selected and then failed.
 ///
 /// Stricter than a server_name check
 /// ([`is_valid_host_name`](crate::msgs::extensions::is_valid_host_name)):
 /// no underscores, which are not LDH.
 pub fn is_valid_public_name(name: &[u8]) -> bool {
-    if name.is_empty() || name.len() > 255 {
+    if name.is_empty() || name.len() > 253 {
         return false;
     }
     let ldh_label = |label: &[u8]| {
