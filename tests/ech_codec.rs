@@ -978,14 +978,18 @@ fn outer_aad_zeroes_the_payload_in_place() {
         "{SUPPORTED_GROUPS} | 0015 0002 0000 | {KEY_SHARE} | fe0d 000b 00 0001 0001 2a 0000 0001 00"
     ));
     assert_eq!(aad, expected);
-    // No ECH, or the inner variant: no AAD.
+    // No ECH: no AAD.
     assert!(
         client_hello_outer_aad(&outer_body(SUPPORTED_GROUPS))
             .unwrap()
             .is_none()
     );
+    // The inner variant from the network is §7's illegal_parameter.
     let with_inner = outer_body(&format!("{SUPPORTED_GROUPS} | {ECH_INNER}"));
-    assert!(client_hello_outer_aad(&with_inner).unwrap().is_none());
+    assert_eq!(
+        client_hello_outer_aad(&with_inner).unwrap_err(),
+        EchError::UnexpectedClientHelloType(1)
+    );
     // A malformed ECH body is the peer's decode_error.
     let bad = outer_body("fe0d 0002 00 00");
     assert_eq!(

@@ -83,6 +83,52 @@ fn list_with_public_name(name: &[u8]) -> Vec<u8> {
 
 // ------------------------------------------------------------------ §7
 
+/// §7: "If ECHClientHello.type is not a valid ECHClientHelloType, then
+/// the server MUST abort with an "illegal_parameter" alert." The server
+/// meets the ECHClientHello first in `client_hello_outer_aad`.
+#[test]
+fn an_unknown_ech_client_hello_type_is_illegal_parameter() {
+    for typ in [2u8, 0xff] {
+        let outer = hello_body(&[h(SUPPORTED_GROUPS), ext(0xfe0d, &[typ])].concat());
+        let err = client_hello_outer_aad(&outer).unwrap_err();
+        assert_eq!(
+            err.alert(),
+            AlertDescription::ILLEGAL_PARAMETER,
+            "{typ}: {err}"
+        );
+    }
+    // Whatever follows the type byte: still the type that is wrong.
+    let outer = hello_body(&ext(0xfe0d, &h("07 0001 0001 2a 0000 0001 ff")));
+    let err = client_hello_outer_aad(&outer).unwrap_err();
+    assert_eq!(err.alert(), AlertDescription::ILLEGAL_PARAMETER, "{err}");
+    // A malformed outer(0) body stays the peer's decode_error.
+    let outer = hello_body(&ext(0xfe0d, &h("00 0001")));
+    assert_eq!(
+        client_hello_outer_aad(&outer).unwrap_err().alert(),
+        AlertDescription::DECODE_ERROR
+    );
+}
+
+/// §7: "A shared mode server which receives a ClientHello with
+/// ECHClientHello.type of inner MUST abort with an "illegal_parameter"
+/// alert", and so must a split-mode client-facing server. Answering
+/// `Ok(None)` ("no ECH here") invites the caller to carry on with the
+/// handshake instead.
+#[test]
+fn an_inner_ech_client_hello_from_the_network_is_illegal_parameter() {
+    let outer = hello_body(&[h(SUPPORTED_GROUPS), h(ECH_INNER)].concat());
+    let err =
+        client_hello_outer_aad(&outer).expect_err("inner type in a ClientHello from the wire");
+    assert_eq!(err.alert(), AlertDescription::ILLEGAL_PARAMETER, "{err}");
+    // No encrypted_client_hello at all: no ECH, not an error.
+    assert_eq!(
+        client_hello_outer_aad(&hello_body(&h(SUPPORTED_GROUPS))).unwrap(),
+        None
+    );
+}
+
+// -------------------------------------------------------------- §6.1.7
+
 /// §6.1.7: a public_name must be "a valid host name in preferred name
 /// syntax" (RFC 8499 §2, RFC 1034 §3.5): at most 255 octets in wire form
 /// (RFC 1034 §3.1), so at most 253 characters in text. A longer name is

@@ -38,6 +38,12 @@ pub enum EchError {
     /// RFC 9849 §5.1: `ech_outer_extensions` in a ClientHelloOuter, where
     /// it "MUST NOT appear" (`illegal_parameter`).
     OuterExtensionsInOuter,
+    /// RFC 9849 §7: a ClientHello from the network whose
+    /// `encrypted_client_hello` is not of type outer(0) — inner(1), which
+    /// a client-facing or shared-mode server "MUST abort" on, or a value
+    /// that is no `ECHClientHelloType` ("MUST abort") — with the type
+    /// (`illegal_parameter`).
+    UnexpectedClientHelloType(u8),
 
     /// Our caller asked to compress an extension the inner ClientHello
     /// does not have.
@@ -72,7 +78,8 @@ impl EchError {
             | Self::OuterExtensionDuplicate(_)
             | Self::OuterExtensionOutOfOrder(_)
             | Self::OuterExtensionForbidden(_)
-            | Self::OuterExtensionsInOuter => AlertDescription::ILLEGAL_PARAMETER,
+            | Self::OuterExtensionsInOuter
+            | Self::UnexpectedClientHelloType(_) => AlertDescription::ILLEGAL_PARAMETER,
             Self::CompressMissing(_)
             | Self::CompressNotConsecutive
             | Self::CompressForbidden(_)
@@ -119,6 +126,10 @@ impl fmt::Display for EchError {
             Self::OuterExtensionsInOuter => {
                 f.write_str("ECH: ech_outer_extensions in ClientHelloOuter")
             }
+            Self::UnexpectedClientHelloType(t) => write!(
+                f,
+                "ECH: encrypted_client_hello of type {t} in a ClientHello from the network (only outer(0) is taken)"
+            ),
             Self::CompressMissing(t) => {
                 write!(f, "ECH: cannot compress {t:?}: not in the inner ClientHello")
             }

@@ -45,6 +45,13 @@ pub enum EchClientHello {
 
 impl EchClientHello {
     /// Parses an extension body that must be exactly one `ECHClientHello`.
+    ///
+    /// Every failure here is an [`InvalidMessage`], whose alert is
+    /// `decode_error`; but §7 makes a type other than outer(0) or
+    /// inner(1) `illegal_parameter` at the server. Servers read the
+    /// ClientHelloOuter's extension through
+    /// [`client_hello_outer_aad`](super::client_hello_outer_aad), which
+    /// applies §7 before calling this.
     pub fn from_body(body: &[u8]) -> Result<Self, InvalidMessage> {
         Self::read_exact(body, "ECHClientHello")
     }

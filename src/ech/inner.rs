@@ -349,7 +349,16 @@ pub fn decode_client_hello_inner(encoded: &[u8], outer_body: &[u8]) -> Result<Ve
 /// payload field of the "encrypted_client_hello" is replaced with a byte
 /// string of the same length but whose contents are zeros", and the
 /// outer ECHClientHello it carries. `None` when the hello has no
-/// `encrypted_client_hello` of the outer variant.
+/// `encrypted_client_hello`.
+///
+/// This is the client-facing server's first look at the extension, so it
+/// applies §7: an `encrypted_client_hello` of type inner(1) (which "should
+/// never be received directly from the network") or of a type that is no
+/// `ECHClientHelloType` is
+/// [`UnexpectedClientHelloType`](EchError::UnexpectedClientHelloType),
+/// `illegal_parameter` — never `None`, which would let the handshake go on
+/// as if ECH had not been offered. A malformed outer(0) body is
+/// `decode_error`.
 ///
 /// The payload is the last field of the extension's body, so it is the
 /// last `payload.len()` bytes of the extension; they are zeroed in a copy
@@ -373,9 +382,17 @@ pub fn client_hello_outer_aad(
         if typ != ExtensionType::ENCRYPTED_CLIENT_HELLO {
             continue;
         }
-        let ech = super::EchClientHello::from_body(whole.get(4..).unwrap_or_default())?;
-        let super::EchClientHello::Outer(o) = ech else {
-            return Ok(None);
+        let body = whole.get(4..).unwrap_or_default();
+        // §7: only outer(0) may arrive from the network; the type decides
+        // the alert before the rest of the body is read (an unknown type
+        // has no syntax to check).
+        match body.first() {
+            Some(0) => {}
+            Some(t) => return Err(EchError::UnexpectedClientHelloType(*t)),
+            None => return Err(InvalidMessage::MissingData("ECHClientHelloType").into()),
+        }
+        let super::EchClientHello::Outer(o) = super::EchClientHello::from_body(body)? else {
+            return Err(EchError::UnexpectedClientHelloType(1));
         };
         let end = block_start.saturating_add(end_in_block);
         let start = end.saturating_sub(o.payload.len());
