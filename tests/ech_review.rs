@@ -5,8 +5,8 @@
 
 use tls13::crypto::{OsRandom, rustcrypto};
 use tls13::ech::{
-    EchConfigBuilder, EchConfigList, EchError, Unusable, client_hello_outer_aad,
-    decode_client_hello_inner, is_valid_public_name,
+    EchConfigBuilder, EchConfigExtension, EchConfigList, EchError, Unusable,
+    client_hello_outer_aad, decode_client_hello_inner, is_valid_public_name,
 };
 use tls13::error::InvalidMessage;
 use tls13::unstable::codec::Codec;
@@ -203,6 +203,47 @@ fn public_name_edge_cases() {
 }
 
 // ------------------------------------------------------------------- §4
+
+/// §4: `ECHConfigContents` sits behind a u16 `length`, and every vector
+/// in it has a u16 (or u8) prefix. A builder that lets an extension, or
+/// the sum of the fields, outgrow those prefixes publishes bytes whose
+/// lengths were clamped: a list no client parses, or (worse) one that
+/// parses as something else. It must refuse instead.
+#[test]
+fn the_builder_refuses_a_config_too_long_to_encode() {
+    for data_len in [0xffffusize - 10, 0x1_0000, 70_000] {
+        let built = EchConfigBuilder::new("public.example")
+            .extension(EchConfigExtension {
+                typ: 0x0001,
+                data: vec![0; data_len],
+            })
+            .generate(provider(), &OsRandom);
+        match built {
+            Err(e) => assert!(matches!(e, EchError::InvalidConfig(_)), "{data_len}: {e}"),
+            Ok(key) => {
+                // Anything the builder accepts must publish bytes that
+                // parse back to the same config.
+                let bytes = key.config_list().to_bytes();
+                let parsed = EchConfigList::from_bytes(&bytes)
+                    .unwrap_or_else(|e| panic!("{data_len}: published list does not parse: {e}"));
+                assert_eq!(parsed, key.config_list(), "{data_len}");
+            }
+        }
+    }
+    // Small extensions are fine.
+    let key = EchConfigBuilder::new("public.example")
+        .extension(EchConfigExtension {
+            typ: 0x0001,
+            data: vec![0; 1000],
+        })
+        .generate(provider(), &OsRandom)
+        .unwrap();
+    let bytes = key.config_list().to_bytes();
+    assert_eq!(
+        EchConfigList::from_bytes(&bytes).unwrap(),
+        key.config_list()
+    );
+}
 
 /// §4: a config list of 16383 minimal unknown-version configs (the most a
 /// 2^16-1 list holds) parses and is skipped quickly; re-encoding is

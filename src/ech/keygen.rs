@@ -27,6 +27,7 @@ use super::config::{
     EchConfig, EchConfigContents, EchConfigExtension, EchConfigList, HpkeKeyConfig,
     HpkeSymmetricCipherSuite, is_valid_public_name,
 };
+use crate::codec::Codec;
 use crate::crypto::{CryptoProvider, SecureRandom};
 use crate::hpke::{HpkeError, PrivateKey, Suite};
 use crate::msgs::enums::{HpkeAeadId, HpkeKemId};
@@ -170,7 +171,8 @@ impl EchConfigBuilder {
     /// Refused: a public_name clients would ignore (§6.1.7); no pair, or
     /// a pair the provider cannot run under the KEM, or export-only
     /// (which cannot encrypt a ClientHello); a repeated extension type
-    /// (§4.2); every config_id avoided.
+    /// (§4.2); every config_id avoided; a config whose encoding does not
+    /// fit an `ECHConfigList<4..2^16-1>` (§4).
     pub fn generate(
         self,
         provider: &CryptoProvider,
@@ -211,8 +213,20 @@ impl EchConfigBuilder {
                 "an ECHConfig extension type repeats",
             ));
         }
+        let config = EchConfig::Rfc9849(contents);
+        // §4: the whole config sits in an ECHConfigList<4..2^16-1>, and
+        // every field inside it (extension data, the extensions block,
+        // cipher_suites, `length`) has a prefix of at most 16 bits. The
+        // encoder clamps a length it cannot express, so a config this
+        // long would be published with lengths that lie; refuse it. (The
+        // list's body bounds every field inside it.)
+        if config.to_bytes().len() > 0xffff {
+            return Err(EchError::InvalidConfig(
+                "the ECHConfig is longer than an ECHConfigList can hold (2^16-1 bytes)",
+            ));
+        }
         Ok(EchKeyPair {
-            config: EchConfig::Rfc9849(contents),
+            config,
             private_key,
         })
     }
