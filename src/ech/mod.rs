@@ -19,6 +19,7 @@ mod error;
 pub mod extension;
 pub mod inner;
 pub mod keygen;
+pub mod seal;
 
 pub use config::{
     ECH_VERSION, EchConfig, EchConfigContents, EchConfigExtension, EchConfigList, HpkeKeyConfig,
@@ -31,3 +32,4 @@ pub use inner::{
     encode_client_hello_inner_padded, pad, recommended_padding,
 };
 pub use keygen::{EchConfigBuilder, EchKeyPair};
+pub use seal::{EchSealer, open_client_hello};
