@@ -58,6 +58,8 @@ pub enum EchError {
     InvalidConfig(&'static str),
     /// HPKE failed (key generation, or a suite the provider lacks).
     Hpke(HpkeError),
+    /// A ClientHello that breaks a server-side rule of §7 (its alert).
+    ClientHello(super::ClientHelloViolation),
 }
 
 impl EchError {
@@ -79,6 +81,7 @@ impl EchError {
             | Self::InvalidPublicName
             | Self::InvalidConfig(_)
             | Self::Hpke(_) => AlertDescription::INTERNAL_ERROR,
+            Self::ClientHello(v) => v.alert(),
         }
     }
 }
@@ -131,6 +134,7 @@ impl fmt::Display for EchError {
             ),
             Self::InvalidConfig(what) => write!(f, "ECH: invalid config: {what}"),
             Self::Hpke(e) => write!(f, "ECH: {e}"),
+            Self::ClientHello(v) => write!(f, "ECH: {v}"),
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod extension;
 pub mod inner;
 pub mod keygen;
 pub mod seal;
+pub mod server;
 
 pub use config::{
     ECH_VERSION, EchConfig, EchConfigContents, EchConfigExtension, EchConfigList, HpkeKeyConfig,
@@ -33,3 +34,7 @@ pub use inner::{
 };
 pub use keygen::{EchConfigBuilder, EchKeyPair};
 pub use seal::{EchSealer, open_client_hello};
+pub use server::{
+    Candidates, ClientHelloViolation, EchAccepted, EchOutcome, EchServerContext, TrialPolicy,
+    trial_decrypt,
+};
