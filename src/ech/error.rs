@@ -64,6 +64,8 @@ pub enum EchError {
     InvalidConfig(&'static str),
     /// HPKE failed (key generation, or a suite the provider lacks).
     Hpke(HpkeError),
+    /// A ClientHello that breaks a server-side rule of §7 (its alert).
+    ClientHello(super::ClientHelloViolation),
 }
 
 impl EchError {
@@ -86,6 +88,7 @@ impl EchError {
             | Self::InvalidPublicName
             | Self::InvalidConfig(_)
             | Self::Hpke(_) => AlertDescription::INTERNAL_ERROR,
+            Self::ClientHello(v) => v.alert(),
         }
     }
 }
@@ -142,6 +145,7 @@ impl fmt::Display for EchError {
             ),
             Self::InvalidConfig(what) => write!(f, "ECH: invalid config: {what}"),
             Self::Hpke(e) => write!(f, "ECH: {e}"),
+            Self::ClientHello(v) => write!(f, "ECH: {v}"),
         }
     }
 }

@@ -19,6 +19,8 @@ mod error;
 pub mod extension;
 pub mod inner;
 pub mod keygen;
+pub mod seal;
+pub mod server;
 
 pub use config::{
     ECH_VERSION, EchConfig, EchConfigContents, EchConfigExtension, EchConfigList, HpkeKeyConfig,
@@ -31,3 +33,8 @@ pub use inner::{
     encode_client_hello_inner_padded, pad, recommended_padding,
 };
 pub use keygen::{EchConfigBuilder, EchKeyPair};
+pub use seal::{EchSealer, open_client_hello};
+pub use server::{
+    Candidates, ClientHelloViolation, EchAccepted, EchOutcome, EchServerContext, TrialPolicy,
+    trial_decrypt,
+};
