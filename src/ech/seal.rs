@@ -156,9 +156,16 @@ impl EchSealer {
         encoded_inner: &[u8],
         outer_body: &mut [u8],
     ) -> Result<(), EchError> {
-        let (ech, aad) = client_hello_outer_aad(outer_body)?.ok_or(EchError::InvalidConfig(
+        // The outer hello is our own: a peer's rule broken here (an ECH
+        // extension of another type, say) is our caller's mistake.
+        let no_placeholder = EchError::InvalidConfig(
             "the outer ClientHello has no encrypted_client_hello of type outer",
-        ))?;
+        );
+        let (ech, aad) = match client_hello_outer_aad(outer_body) {
+            Ok(Some(found)) => found,
+            Ok(None) | Err(EchError::UnexpectedClientHelloType(_)) => return Err(no_placeholder),
+            Err(e) => return Err(e),
+        };
         if ech.config_id != self.config_id
             || ech.cipher_suite != self.cipher_suite
             || ech.enc != self.enc()
