@@ -1,6 +1,6 @@
 //! Encrypted Client Hello (RFC 9849) — **work in progress**: the wire
 //! formats and the pure functions around them. Neither the client nor
-//! the server handshake uses them yet (see `ECH_PROGRESS.md`).
+//! the server handshake uses them yet (see `docs/ech-status.md`).
 //!
 //! - [`config`]: `ECHConfig` / `ECHConfigList` (§4) and a client's choice
 //!   among them (§6.1).
