@@ -430,3 +430,159 @@ fn outer_aad_refuses_two_ech_extensions_and_zeroes_only_the_payload() {
     // SUPPORTED_VERSIONS unused elsewhere: keep the constant honest.
     assert_eq!(h(SUPPORTED_VERSIONS).len(), 7);
 }
+
+// ------------------------------------------------ seal.rs and server.rs
+
+/// The sealer against trial decryption and the second open (§6.1.1,
+/// §6.1.5, §7.1, §7.1.1), from an attacker's and a careless caller's side.
+mod seal_review {
+    use tls13::crypto::{OsRandom, rustcrypto};
+    use tls13::ech::{
+        ClientHelloViolation, EchConfigBuilder, EchError, EchKeyPair, EchOutcome,
+        EchSealer, SelectedConfig, TrialPolicy, encode_client_hello_inner_padded, trial_decrypt,
+    };
+    use tls13::hpke::{HpkeAeadId, HpkeKdfId, HpkeKemId, Suite};
+    use tls13::unstable::codec::Codec;
+    use tls13::unstable::msgs::enums::{
+        AlertDescription, CipherSuite, ExtensionType, NamedGroup, ProtocolVersion,
+    };
+    use tls13::unstable::msgs::handshake::{
+        ClientExtension, ClientHello, HandshakeMessage, KeyShareEntry, UnknownExtension,
+    };
+
+    fn provider() -> &'static tls13::crypto::CryptoProvider {
+        rustcrypto::provider()
+    }
+
+    fn key(id: u8) -> EchKeyPair {
+        EchConfigBuilder::new("public.example.com")
+            .kem(HpkeKemId::DHKEM_X25519_HKDF_SHA256)
+            .config_id(id)
+            .generate(provider(), &OsRandom)
+            .unwrap()
+    }
+
+    fn sealer(key: &EchKeyPair) -> EchSealer {
+        let list = key.config_list();
+        EchSealer::new(provider(), &list.select(provider()).unwrap(), &OsRandom).unwrap()
+    }
+
+    fn ech_ext(body: Vec<u8>) -> ClientExtension {
+        ClientExtension::Unknown(UnknownExtension {
+            typ: ExtensionType::ENCRYPTED_CLIENT_HELLO,
+            body,
+        })
+    }
+
+    fn inner(with_ech_inner: bool) -> ClientHello {
+        let mut extensions = vec![
+            ClientExtension::SupportedVersions(vec![ProtocolVersion::TLS1_3]),
+            ClientExtension::SupportedGroups(vec![NamedGroup::X25519]),
+            ClientExtension::KeyShare(vec![KeyShareEntry {
+                group: NamedGroup::X25519,
+                payload: vec![9; 32],
+            }]),
+        ];
+        if with_ech_inner {
+            extensions.push(ech_ext(vec![1]));
+        }
+        ClientHello {
+            legacy_version: ProtocolVersion::TLS1_2,
+            random: [7; 32],
+            legacy_session_id: vec![],
+            cipher_suites: vec![CipherSuite::TLS_AES_128_GCM_SHA256],
+            legacy_compression_methods: vec![0],
+            extensions,
+        }
+    }
+
+    /// An outer hello body carrying `echs` (raw extension bodies) last.
+    fn outer(echs: &[Vec<u8>]) -> Vec<u8> {
+        let mut extensions = vec![ClientExtension::SupportedVersions(vec![
+            ProtocolVersion::TLS1_3,
+        ])];
+        extensions.extend(echs.iter().cloned().map(ech_ext));
+        let hello = ClientHello {
+            legacy_version: ProtocolVersion::TLS1_2,
+            random: [0x0e; 32],
+            legacy_session_id: vec![0x55; 32],
+            cipher_suites: vec![CipherSuite::TLS_AES_128_GCM_SHA256],
+            legacy_compression_methods: vec![0],
+            extensions,
+        };
+        HandshakeMessage::ClientHello(hello).to_bytes()[4..].to_vec()
+    }
+
+    fn seal_one(s: &mut EchSealer, hello: &ClientHello) -> Vec<u8> {
+        let encoded = encode_client_hello_inner_padded(hello, &[], 0).unwrap();
+        let mut body = outer(&[s.placeholder(encoded.len()).to_bytes()]);
+        s.seal_client_hello(&encoded, &mut body).unwrap();
+        body
+    }
+
+    #[test]
+    fn a_selection_whose_contents_are_not_its_config_is_refused() {
+        // SelectedConfig's fields are public: contents (public key,
+        // config_id) from one config, info (the config) from another
+        // would seal under a key no server's info matches (§6.1).
+        let (a, b) = (key(1), key(2));
+        let suite = Suite::new(
+            HpkeKemId::DHKEM_X25519_HKDF_SHA256,
+            HpkeKdfId::HKDF_SHA256,
+            HpkeAeadId::AES_128_GCM,
+        );
+        let mixed = SelectedConfig {
+            config: a.config(),
+            contents: b.config().contents().unwrap(),
+            suite,
+        };
+        assert!(matches!(
+            EchSealer::new(provider(), &mixed, &OsRandom),
+            Err(EchError::InvalidConfig(_))
+        ));
+    }
+
+    #[test]
+    fn two_ech_extensions_or_a_truncated_hello_write_nothing() {
+        let k = key(3);
+        let mut s = sealer(&k);
+        let encoded = encode_client_hello_inner_padded(&inner(true), &[], 0).unwrap();
+        let ph = s.placeholder(encoded.len()).to_bytes();
+        let mut two = outer(&[ph.clone(), ph.clone()]);
+        let before = two.clone();
+        assert!(s.seal_client_hello(&encoded, &mut two).is_err());
+        assert_eq!(two, before);
+        let mut cut = outer(&[ph]);
+        cut.pop();
+        let before = cut.clone();
+        assert!(s.seal_client_hello(&encoded, &mut cut).is_err());
+        assert_eq!(cut, before);
+        assert_eq!(s.sealed(), 0);
+        // The server refuses the duplicate too (as every duplicated
+        // extension, illegal_parameter), before any trial.
+        let e = trial_decrypt(provider(), &[k], &two, &TrialPolicy::default()).unwrap_err();
+        assert_eq!(e.alert(), AlertDescription::ILLEGAL_PARAMETER);
+    }
+
+    #[test]
+    fn a_second_inner_hello_that_opens_but_is_bad_is_illegal_parameter() {
+        let k = key(4);
+        let mut s = sealer(&k);
+        let first = seal_one(&mut s, &inner(true));
+        let EchOutcome::Accepted(a) =
+            trial_decrypt(provider(), &[k], &first, &TrialPolicy::default()).unwrap()
+        else {
+            panic!("not accepted")
+        };
+        let mut ctx = a.context;
+        let second = seal_one(&mut s, &inner(false));
+        let e = ctx
+            .open_second_client_hello(&second, &TrialPolicy::default().limits)
+            .unwrap_err();
+        assert_eq!(e.alert(), AlertDescription::ILLEGAL_PARAMETER);
+        assert!(matches!(
+            e,
+            EchError::ClientHello(ClientHelloViolation::InnerWithoutInnerExtension)
+        ));
+    }
+}

@@ -65,6 +65,15 @@ impl EchSealer {
         selected: &SelectedConfig<'_>,
         rng: &dyn SecureRandom,
     ) -> Result<Self, EchError> {
+        // The key, config_id and suites come from the config whose
+        // encoding is the info: a hand-made selection pairing one
+        // config's contents with another's encoding would seal under a
+        // key and info no server holds together.
+        if selected.config.contents() != Some(selected.contents) {
+            return Err(EchError::InvalidConfig(
+                "the selected contents are not the selected config's",
+            ));
+        }
         let key_config = &selected.contents.key_config;
         let suite = selected.suite;
         let cipher_suite = HpkeSymmetricCipherSuite {
