@@ -585,4 +585,55 @@ mod seal_review {
             EchError::ClientHello(ClientHelloViolation::InnerWithoutInnerExtension)
         ));
     }
+
+    #[test]
+    fn nothing_past_the_second_hello_is_sealed_or_opened() {
+        let k = key(5);
+        let mut s = sealer(&k);
+        let first = seal_one(&mut s, &inner(true));
+        let EchOutcome::Accepted(a) =
+            trial_decrypt(provider(), &[k], &first, &TrialPolicy::default()).unwrap()
+        else {
+            panic!("not accepted")
+        };
+        let mut ctx = a.context;
+        let limits = TrialPolicy::default().limits;
+        let second = seal_one(&mut s, &inner(true));
+        assert!(ctx.open_second_client_hello(&second, &limits).is_ok());
+        // The client: no third seal (one HRR at most).
+        let encoded = encode_client_hello_inner_padded(&inner(true), &[], 0).unwrap();
+        let mut third = outer(&[s.placeholder(encoded.len()).to_bytes()]);
+        let before = third.clone();
+        assert!(matches!(
+            s.seal_client_hello(&encoded, &mut third),
+            Err(EchError::InvalidConfig(_))
+        ));
+        assert_eq!((third == before, s.sealed()), (true, 2));
+        // The server: the context opened its message 1; a second call
+        // (the same hello replayed) is refused, not opened as message 2.
+        assert!(matches!(
+            ctx.open_second_client_hello(&second, &limits),
+            Err(EchError::InvalidConfig(_))
+        ));
+    }
+
+    #[test]
+    fn a_second_open_whose_inner_was_refused_opens_nothing_more() {
+        let k = key(6);
+        let mut s = sealer(&k);
+        let first = seal_one(&mut s, &inner(true));
+        let EchOutcome::Accepted(a) =
+            trial_decrypt(provider(), &[k], &first, &TrialPolicy::default()).unwrap()
+        else {
+            panic!("not accepted")
+        };
+        let mut ctx = a.context;
+        let limits = TrialPolicy::default().limits;
+        let bad = seal_one(&mut s, &inner(false));
+        assert!(ctx.open_second_client_hello(&bad, &limits).is_err());
+        assert!(matches!(
+            ctx.open_second_client_hello(&bad, &limits),
+            Err(EchError::InvalidConfig(_))
+        ));
+    }
 }

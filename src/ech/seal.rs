@@ -167,6 +167,14 @@ impl EchSealer {
     ) -> Result<(), EchError> {
         // The outer hello is our own: a peer's rule broken here (an ECH
         // extension of another type, say) is our caller's mistake.
+        // Two ClientHellos at most (one HelloRetryRequest, RFC 8446
+        // §4.1.4): a third seal is a broken handshake, refused before it
+        // makes a message 2 a server would never open.
+        if self.context.sequence_number() >= 2 {
+            return Err(EchError::InvalidConfig(
+                "both ClientHelloOuters were already sealed",
+            ));
+        }
         let no_placeholder = EchError::InvalidConfig(
             "the outer ClientHello has no encrypted_client_hello of type outer",
         );

@@ -325,12 +325,24 @@ impl EchServerContext {
     /// changed cipher_suite or config_id, or a non-empty `enc`
     /// (`illegal_parameter`); a payload that does not open
     /// (`decrypt_error`); then the checks of the first ClientHelloInner.
-    /// A failed open leaves the context as it was.
+    /// A failed open leaves the context as it was; once a payload opened
+    /// (whether or not its ClientHelloInner was then accepted) the
+    /// context opens nothing more (a third ClientHello is the handshake's
+    /// error, never a message 2).
     pub fn open_second_client_hello(
         &mut self,
         outer_body: &[u8],
         limits: &Limits,
     ) -> Result<Vec<u8>, EchError> {
+        // TLS 1.3 allows one HelloRetryRequest: the second hello is the
+        // context's message 1, and only it. A context that already opened
+        // it (even if that ClientHelloInner was then refused) opens
+        // nothing more: that is our caller's mistake, not the peer's.
+        if self.receiver.sequence_number() != 1 {
+            return Err(EchError::InvalidConfig(
+                "the second ClientHelloOuter was already opened with this context",
+            ));
+        }
         let (ech, aad) =
             outer_extension(outer_body)?.ok_or(ClientHelloViolation::RetryWithoutExtension)?;
         if ech.cipher_suite != self.cipher_suite || ech.config_id != self.config_id {
