@@ -438,8 +438,8 @@ fn outer_aad_refuses_two_ech_extensions_and_zeroes_only_the_payload() {
 mod seal_review {
     use tls13::crypto::{OsRandom, rustcrypto};
     use tls13::ech::{
-        ClientHelloViolation, EchConfigBuilder, EchError, EchKeyPair, EchOutcome,
-        EchSealer, SelectedConfig, TrialPolicy, encode_client_hello_inner_padded, trial_decrypt,
+        ClientHelloViolation, EchConfigBuilder, EchError, EchKeyPair, EchOutcome, EchSealer,
+        SelectedConfig, TrialPolicy, encode_client_hello_inner_padded, trial_decrypt,
     };
     use tls13::hpke::{HpkeAeadId, HpkeKdfId, HpkeKemId, Suite};
     use tls13::unstable::codec::Codec;
