@@ -354,6 +354,7 @@ pub mod conn;
 pub mod crypto;
 #[cfg(feature = "std")]
 mod driver;
+pub mod ech;
 pub mod error;
 mod handshake;
 pub mod hpke;

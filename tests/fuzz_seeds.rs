@@ -41,6 +41,8 @@ const TARGETS: &[&str] = &[
     "session",
     "quic_server",
     "quic_client",
+    "ech_config",
+    "ech_inner",
 ];
 
 fn seed_dir(target: &str) -> PathBuf {
@@ -176,6 +178,112 @@ fn generate_seeds() {
     let rng = harness::DetRng::new(7);
     let p256 = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
     write("cert_pem", "p256.pk8", &p256);
+
+    write_ech_seeds(&c_wire);
+}
+
+/// Seeds of `ech_config` (a generated config list, one with an unknown
+/// version and a mandatory extension, the three `encrypted_client_hello`
+/// bodies) and `ech_inner` (the harness client's real ClientHello as the
+/// outer, an inner made from it with and without compression).
+fn write_ech_seeds(client_wire: &[u8]) {
+    use tls13::ech::{
+        EchClientHello, EchConfig, EchConfigBuilder, EchConfigExtension, EchConfigList,
+        EchHelloRetryRequest, EchOuter, HpkeSymmetricCipherSuite, encode_client_hello_inner,
+        encode_client_hello_inner_padded,
+    };
+    use tls13::unstable::msgs::enums::ExtensionType;
+    use tls13::unstable::msgs::handshake::{ClientExtension, UnknownExtension};
+
+    let provider = tls13::crypto::rustcrypto::provider();
+    let rng = harness::DetRng::new(15);
+    let key = EchConfigBuilder::new("public.example.com")
+        .maximum_name_length(64)
+        .generate(provider, &rng)
+        .unwrap();
+    write(
+        "ech_config",
+        "list-generated",
+        &key.config_list().to_bytes(),
+    );
+    let mut marked = key.config().clone();
+    if let EchConfig::Rfc9849(c) = &mut marked {
+        c.extensions = vec![
+            EchConfigExtension {
+                typ: 0x0a0a,
+                data: vec![1, 2],
+            },
+            EchConfigExtension {
+                typ: 0x8001,
+                data: vec![],
+            },
+        ];
+    }
+    let list = EchConfigList {
+        configs: vec![
+            EchConfig::Unknown {
+                version: 0xfe0c,
+                contents: b"old".to_vec(),
+            },
+            marked,
+            key.config().clone(),
+        ],
+    };
+    write("ech_config", "list-mixed", &list.to_bytes());
+    let outer = EchClientHello::Outer(EchOuter {
+        cipher_suite: HpkeSymmetricCipherSuite::HKDF_SHA256_AES_128_GCM,
+        config_id: 7,
+        enc: vec![0x42; 32],
+        payload: vec![0x24; 48],
+    });
+    write("ech_config", "client-hello-outer", &outer.to_bytes());
+    write(
+        "ech_config",
+        "client-hello-inner",
+        &EchClientHello::Inner.to_bytes(),
+    );
+    let hrr = EchHelloRetryRequest {
+        confirmation: [9; 8],
+    };
+    write("ech_config", "hello-retry-request", &hrr.to_bytes());
+
+    let hello = &plaintext_messages(client_wire)[0];
+    let outer_body = &hello[4..];
+    let HandshakeMessage::ClientHello(mut inner) =
+        HandshakeMessage::read(&mut Reader::new(hello)).unwrap()
+    else {
+        panic!("the first client message is a ClientHello");
+    };
+    // §6.1 rule 4: the inner hello carries encrypted_client_hello(inner);
+    // before pre_shared_key, which stays last.
+    let at = inner.extensions.len()
+        - usize::from(matches!(
+            inner.extensions.last(),
+            Some(ClientExtension::PreSharedKey(_))
+        ));
+    inner.extensions.insert(
+        at,
+        ClientExtension::Unknown(UnknownExtension {
+            typ: ExtensionType::ENCRYPTED_CLIENT_HELLO,
+            body: vec![1],
+        }),
+    );
+    let plain = encode_client_hello_inner(&inner, &[]).unwrap();
+    write(
+        "ech_inner",
+        "uncompressed",
+        &harness::ech_inner_input(&plain, outer_body),
+    );
+    let run: Vec<ExtensionType> = inner.extensions[..2]
+        .iter()
+        .map(ClientExtension::typ)
+        .collect();
+    let compressed = encode_client_hello_inner_padded(&inner, &run, 64).unwrap();
+    write(
+        "ech_inner",
+        "compressed-padded",
+        &harness::ech_inner_input(&compressed, outer_body),
+    );
 }
 
 /// Every committed seed runs through its harness without a panic or a
@@ -219,6 +327,11 @@ fn seeds_replay_through_the_harnesses() {
                     );
                 }
                 "cert_pem" => harness::cert_pem(&data),
+                "ech_config" => harness::ech_config(&data),
+                "ech_inner" => assert!(
+                    harness::ech_inner(&data) || regression,
+                    "ech_inner seed {path:?} did not decode"
+                ),
                 "x509" => {
                     // Every x509 seed is a valid chain for `localhost`.
                     assert_eq!(harness::x509(&data), Some(true));

@@ -33,6 +33,10 @@ use tls13::config::{
 };
 use tls13::crypto::sign::{self, SigningKey};
 use tls13::crypto::{SecureRandom, pem};
+use tls13::ech::{
+    EchClientHello, EchConfig, EchConfigList, EchEncryptedExtensions, EchHelloRetryRequest,
+    decode_client_hello_inner, encode_client_hello_inner,
+};
 use tls13::error::Error;
 use tls13::quic::{self, Direction, KeyChange, Level};
 use tls13::unstable::codec::{Codec, Reader};
@@ -299,6 +303,80 @@ pub fn handshake_msg(data: &[u8]) {
     round_trip::<OfferedPsks>(data);
     round_trip::<PskIdentity>(data);
     round_trip::<AlertMessage>(data);
+}
+
+// ------------------------------------------------------------------ ECH
+
+/// Target `ech_config`: the ECH codecs of RFC 9849 §4 and §5 (config
+/// lists, configs, the `encrypted_client_hello` bodies), with the
+/// round-trip property; a list that parses also goes through the
+/// client's selection and, as base64, back to itself.
+pub fn ech_config(data: &[u8]) {
+    round_trip::<EchConfigList>(data);
+    round_trip::<EchConfig>(data);
+    round_trip::<EchClientHello>(data);
+    round_trip::<EchEncryptedExtensions>(data);
+    round_trip::<EchHelloRetryRequest>(data);
+    if let Ok(list) = EchConfigList::from_bytes(data) {
+        let provider = tls13::crypto::rustcrypto::provider();
+        if let Some(chosen) = list.select(provider) {
+            // §6.1: the chosen suite is one of the config's own pairs.
+            assert!(
+                chosen
+                    .contents
+                    .key_config
+                    .cipher_suites
+                    .iter()
+                    .any(|cs| { cs.kdf_id == chosen.suite.kdf && cs.aead_id == chosen.suite.aead })
+            );
+            assert_eq!(chosen.contents.unusable(), None);
+        }
+        assert_eq!(
+            EchConfigList::from_base64(&list.to_base64()).as_ref(),
+            Ok(&list)
+        );
+    }
+}
+
+/// The input of `ech_inner`: a u16 length, that many bytes of
+/// EncodedClientHelloInner, then the ClientHelloOuter body.
+pub fn ech_inner_input(encoded: &[u8], outer_body: &[u8]) -> Vec<u8> {
+    let mut v = (encoded.len() as u16).to_be_bytes().to_vec();
+    v.extend_from_slice(encoded);
+    v.extend_from_slice(outer_body);
+    v
+}
+
+/// Target `ech_inner`: the server's decoding of an EncodedClientHelloInner
+/// against a ClientHelloOuter (RFC 9849 §5.1). Properties: the output is
+/// one framed ClientHello no longer than its two inputs together (each
+/// outer extension copied at most once, §10.12.4); and when it parses,
+/// encoding it again (uncompressed) and decoding that against the same
+/// outer gives the same message. Returns whether the input decoded to a
+/// ClientHello that parses (the seeds must).
+pub fn ech_inner(data: &[u8]) -> bool {
+    let (len, rest) = match data {
+        [a, b, rest @ ..] => (usize::from(u16::from_be_bytes([*a, *b])), rest),
+        _ => return false,
+    };
+    let (encoded, outer) = rest.split_at(len.min(rest.len()));
+    let Ok(message) = decode_client_hello_inner(encoded, outer) else {
+        return false;
+    };
+    assert!(message.len() <= 4 + encoded.len() + outer.len());
+    assert_eq!(message[0], 1, "not a ClientHello");
+    let body_len = u32::from_be_bytes([0, message[1], message[2], message[3]]) as usize;
+    assert_eq!(body_len + 4, message.len());
+    let Ok(HandshakeMessage::ClientHello(ch)) = HandshakeMessage::read_exact(&message, "CH") else {
+        return false;
+    };
+    let again = encode_client_hello_inner(&ch, &[]).expect("no compression asked");
+    assert_eq!(
+        decode_client_hello_inner(&again, outer).as_ref(),
+        Ok(&message),
+        "decode, encode, decode disagree"
+    );
+    true
 }
 
 // ------------------------------------------------------- state machines

@@ -90,7 +90,7 @@ fn sextet(c: u8) -> Option<u32> {
 /// Strict padded base64 (RFC 4648 §4) after removing whitespace:
 /// the length must be a multiple of 4, `=` only at the end, and the
 /// unused bits of the last group must be zero (canonical encoding).
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let chars: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     if !chars.len().is_multiple_of(4) {
         return None;
@@ -129,7 +129,7 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn encode_base64(data: &[u8]) -> String {
+pub(crate) fn encode_base64(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3).saturating_mul(4));
     for chunk in data.chunks(3) {
         let (b0, b1, b2) = match *chunk {

@@ -228,6 +228,9 @@ code_points! {
         /// applies or the sender wishes to conceal which one does.
         GENERAL_ERROR = 117,
         NO_APPLICATION_PROTOCOL = 120,
+        /// RFC 9849 §11.2: sent by a client whose ECH offer the server
+        /// did not accept.
+        ECH_REQUIRED = 121,
     }
 }
 
