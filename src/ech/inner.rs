@@ -15,6 +15,7 @@
 //! expanded block, pre_shared_key last, list limits).
 
 use alloc::vec::Vec;
+use core::ops::Range;
 
 use super::EchError;
 use crate::codec::{Codec, LengthPrefix, LengthPrefixed, Reader, SeenSet, put_list, put_vec};
@@ -368,6 +369,24 @@ pub fn decode_client_hello_inner(encoded: &[u8], outer_body: &[u8]) -> Result<Ve
 pub fn client_hello_outer_aad(
     outer_body: &[u8],
 ) -> Result<Option<(super::EchOuter, Vec<u8>)>, EchError> {
+    let Some((outer, payload)) = outer_extension(outer_body)? else {
+        return Ok(None);
+    };
+    let mut aad = outer_body.to_vec();
+    if let Some(bytes) = aad.get_mut(payload) {
+        bytes.fill(0);
+    }
+    Ok(Some((outer, aad)))
+}
+
+/// The outer `encrypted_client_hello` of a ClientHello body and where its
+/// payload lies in `outer_body`, with the checks of
+/// [`client_hello_outer_aad`]: the one walk of the outer hello that the
+/// AAD, the client's sealing (which writes the payload there) and the
+/// server share.
+pub(super) fn outer_extension(
+    outer_body: &[u8],
+) -> Result<Option<(super::EchOuter, Range<usize>)>, EchError> {
     let mut r = Reader::new(outer_body);
     let outer = HelloParts::read(&mut r)?;
     r.expect_empty("ClientHelloOuter")?;
@@ -394,13 +413,10 @@ pub fn client_hello_outer_aad(
         let super::EchClientHello::Outer(o) = super::EchClientHello::from_body(body)? else {
             return Err(EchError::UnexpectedClientHelloType(1));
         };
+        // The payload is the body's last field: the extension's last bytes.
         let end = block_start.saturating_add(end_in_block);
         let start = end.saturating_sub(o.payload.len());
-        let mut aad = outer_body.to_vec();
-        if let Some(payload) = aad.get_mut(start..end) {
-            payload.fill(0);
-        }
-        return Ok(Some((o, aad)));
+        return Ok(Some((o, start..end)));
     }
     Ok(None)
 }

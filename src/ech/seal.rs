@@ -18,19 +18,15 @@
 //! [`client_hello_outer_aad`], over the bytes as they are sent or received.
 
 use alloc::vec::Vec;
-use core::ops::Range;
 
 use super::EchError;
 use super::config::{EchConfig, HpkeSymmetricCipherSuite, SelectedConfig};
 use super::extension::{EchClientHello, EchOuter};
-use super::inner::client_hello_outer_aad;
+use super::inner::outer_extension;
 use super::keygen::EchKeyPair;
-use crate::codec::{Codec, LengthPrefix, Reader};
 use crate::crypto::aead::TAG_LEN;
 use crate::crypto::{CryptoProvider, SecureRandom};
-use crate::error::InvalidMessage;
 use crate::hpke::{HpkeAeadId, HpkeError, ReceiverContext, SenderContext, Suite};
-use crate::msgs::enums::ExtensionType;
 
 /// The client's HPKE context for one connection's ECH offer, and what its
 /// `encrypted_client_hello` names (§6.1.1).
@@ -178,7 +174,7 @@ impl EchSealer {
         let no_placeholder = EchError::InvalidConfig(
             "the outer ClientHello has no encrypted_client_hello of type outer",
         );
-        let (ech, aad) = match client_hello_outer_aad(outer_body) {
+        let (ech, payload) = match outer_extension(outer_body) {
             Ok(Some(found)) => found,
             Ok(None) | Err(EchError::UnexpectedClientHelloType(_)) => return Err(no_placeholder),
             Err(e) => return Err(e),
@@ -192,10 +188,15 @@ impl EchSealer {
                 "the outer encrypted_client_hello is not this sealer's placeholder",
             ));
         }
-        let range = payload_range(outer_body, ech.payload.len())?;
+        // §5.2: the AAD is the outer hello with the payload zeroed, as
+        // `client_hello_outer_aad` gives the server.
+        let mut aad = outer_body.to_vec();
+        if let Some(bytes) = aad.get_mut(payload.clone()) {
+            bytes.fill(0);
+        }
         let sealed = self.context.seal(&aad, encoded_inner)?;
         let slot = outer_body
-            .get_mut(range)
+            .get_mut(payload)
             .filter(|slot| slot.len() == sealed.len())
             .ok_or(EchError::InvalidConfig(
                 "the sealed payload does not fit its placeholder",
@@ -203,51 +204,6 @@ impl EchSealer {
         slot.copy_from_slice(&sealed);
         Ok(())
     }
-}
-
-/// Where the payload of the `encrypted_client_hello` extension lies in a
-/// ClientHello body whose framing [`client_hello_outer_aad`] accepted:
-/// the last `payload_len` bytes of the extension's body (payload is the
-/// last field of ECHClientHello, §5).
-fn payload_range(outer_body: &[u8], payload_len: usize) -> Result<Range<usize>, EchError> {
-    let body = ech_extension_body(outer_body)?.ok_or(EchError::InvalidConfig(
-        "the outer ClientHello has no encrypted_client_hello",
-    ))?;
-    let start = body
-        .end
-        .checked_sub(payload_len)
-        .filter(|s| *s >= body.start)
-        .ok_or(InvalidMessage::MissingData("ECH payload"))?;
-    Ok(start..body.end)
-}
-
-/// The range of the first `encrypted_client_hello` extension's body in a
-/// ClientHello body, `None` if it has none. Checks only the framing it
-/// walks; [`client_hello_outer_aad`] (which every caller also runs)
-/// checks the rest, duplicates included.
-pub(super) fn ech_extension_body(hello_body: &[u8]) -> Result<Option<Range<usize>>, EchError> {
-    let mut r = Reader::new(hello_body);
-    r.take_or(34, "ClientHello legacy_version and random")?;
-    r.vec_bytes(LengthPrefix::U8, "legacy_session_id")?;
-    r.vec_bytes(LengthPrefix::U16, "cipher_suites")?;
-    r.vec_bytes(LengthPrefix::U8, "legacy_compression_methods")?;
-    if !r.any_left() {
-        return Ok(None);
-    }
-    // The block's content starts after its 2-byte length.
-    let base = r.used().saturating_add(2);
-    let mut block = r.sub(LengthPrefix::U16, "ClientHello extensions")?;
-    r.expect_empty("ClientHello")?;
-    while block.any_left() {
-        let typ = ExtensionType::read(&mut block)?;
-        let len = usize::from(block.u16("extension length")?);
-        let start = base.saturating_add(block.used());
-        block.take_or(len, "extension_data")?;
-        if typ == ExtensionType::ENCRYPTED_CLIENT_HELLO {
-            return Ok(Some(start..start.saturating_add(len)));
-        }
-    }
-    Ok(None)
 }
 
 /// The HPKE suite a config advertises for `cipher_suite` (§7.1: "The

@@ -24,7 +24,7 @@ use super::config::{EchConfigList, HpkeSymmetricCipherSuite};
 use super::extension::EchClientHello;
 use super::inner::{client_hello_outer_aad, decode_client_hello_inner};
 use super::keygen::EchKeyPair;
-use super::seal::{advertised_suite, ech_extension_body, open_client_hello};
+use super::seal::{advertised_suite, open_client_hello};
 use crate::codec::Reader;
 use crate::config::Limits;
 use crate::crypto::CryptoProvider;
@@ -211,24 +211,18 @@ impl From<ClientHelloViolation> for EchError {
 /// without the extension. An extension of type inner, or of no known
 /// type, is refused (§7).
 fn outer_extension(outer_body: &[u8]) -> Result<Option<(super::EchOuter, Vec<u8>)>, EchError> {
-    let Some(range) = ech_extension_body(outer_body)? else {
-        return Ok(None);
-    };
-    // Told apart before parsing: an unknown type is illegal_parameter
-    // (§7), not the decode_error of a body that does not parse.
-    match outer_body.get(range).and_then(|b| b.first()) {
-        Some(0) => {}
-        Some(1) => return Err(ClientHelloViolation::InnerTypeFromNetwork.into()),
-        Some(t) => return Err(ClientHelloViolation::UnknownType(*t).into()),
-        None => return Err(crate::error::InvalidMessage::MissingData("ECHClientHelloType").into()),
+    // The type decides the alert before the body is parsed (an unknown
+    // type is illegal_parameter, §7, not decode_error); named here by what
+    // the server saw.
+    match client_hello_outer_aad(outer_body) {
+        Err(EchError::UnexpectedClientHelloType(1)) => {
+            Err(ClientHelloViolation::InnerTypeFromNetwork.into())
+        }
+        Err(EchError::UnexpectedClientHelloType(t)) => {
+            Err(ClientHelloViolation::UnknownType(t).into())
+        }
+        other => other,
     }
-    // Type outer: the AAD function finds the same extension (and refuses
-    // a hello that repeats it).
-    client_hello_outer_aad(outer_body)?
-        .map(Some)
-        .ok_or(EchError::Decode(
-            crate::error::InvalidMessage::InvalidValue("encrypted_client_hello"),
-        ))
 }
 
 /// §7.1 for the first ClientHello: `outer_body` is the received
