@@ -15,7 +15,7 @@
 //! step 4; reusing the context is what defeats §10.12.2's attack).
 //!
 //! Both sides compute the AAD with the one function,
-//! [`client_hello_outer_aad`], over the bytes as they are sent or received.
+//! [`client_hello_outer_aad`](super::client_hello_outer_aad), over the bytes as they are sent or received.
 
 use alloc::vec::Vec;
 
@@ -229,7 +229,7 @@ pub(super) fn advertised_suite(
 /// EncodedClientHelloInner = context.Open(ClientHelloOuterAAD, ECHClientHello.payload)
 /// ```
 ///
-/// `ech` and `aad` are what [`client_hello_outer_aad`] gave for the
+/// `ech` and `aad` are what [`client_hello_outer_aad`](super::client_hello_outer_aad) gave for the
 /// received ClientHelloOuter. Returns EncodedClientHelloInner and the
 /// context, kept to open the second ClientHelloOuter after a
 /// HelloRetryRequest (§7.1.1). Any failure — a suite the config does not
