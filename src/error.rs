@@ -681,6 +681,22 @@ pub enum Error {
         /// The length of the space.
         available: usize,
     },
+    /// The peer's Encrypted Client Hello broke RFC 9849 (the alert is
+    /// [`EchError::alert`](crate::ech::EchError::alert)'s).
+    Ech(Box<crate::ech::EchError>),
+    /// RFC 9849 §6.1.6: the server did not accept our Encrypted Client
+    /// Hello. The handshake completed with the server's public name and
+    /// its certificate was valid for it, but that authenticates only the
+    /// client-facing server, not the origin: the connection is closed
+    /// with `ech_required` and no data was sent. With `retry_configs`
+    /// (authenticated by that handshake) the application should connect
+    /// again, on a new transport, offering them; without, the server has
+    /// securely turned ECH off and the application may retry without it.
+    EchRejected {
+        /// The ECHConfigList the server sent in EncryptedExtensions, if
+        /// any; only configs this client could use are worth retrying.
+        retry_configs: Option<crate::ech::EchConfigList>,
+    },
 }
 
 impl Error {
@@ -697,6 +713,8 @@ impl Error {
             Self::RandomFailed | Self::SigningFailed(_) | Self::Internal(_) => {
                 Some(A::INTERNAL_ERROR)
             }
+            Self::Ech(e) => Some(e.alert()),
+            Self::EchRejected { .. } => Some(A::ECH_REQUIRED),
             Self::AlertReceived(_)
             | Self::UnexpectedEof
             | Self::ConnectionClosed
@@ -735,11 +753,30 @@ impl fmt::Display for Error {
                 f,
                 "commit_send({committed}) past the {available} bytes send_buffer gave"
             ),
+            Self::Ech(e) => write!(f, "the peer's Encrypted Client Hello is invalid: {e}"),
+            Self::EchRejected {
+                retry_configs: Some(_),
+            } => f.write_str(
+                "the server rejected Encrypted Client Hello and sent retry configs: \
+                 connect again with them",
+            ),
+            Self::EchRejected {
+                retry_configs: None,
+            } => f.write_str(
+                "the server rejected Encrypted Client Hello and sent no retry configs: \
+                 it has turned ECH off",
+            ),
         }
     }
 }
 
 impl core::error::Error for Error {}
+
+impl From<crate::ech::EchError> for Error {
+    fn from(e: crate::ech::EchError) -> Self {
+        Self::Ech(Box::new(e))
+    }
+}
 
 impl From<InvalidMessage> for Error {
     fn from(e: InvalidMessage) -> Self {

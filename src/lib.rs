@@ -383,7 +383,7 @@ pub struct ComingFromRustls;
 
 pub use config::{ClientAuth, ClientConfig, PaddingPolicy, ServerConfig, TimeSource};
 pub use conn::{
-    ClientConnection, ClientVerifyRequest, CloseKind, Connection, Event, Negotiated,
+    ClientConnection, ClientVerifyRequest, CloseKind, Connection, EchStatus, Event, Negotiated,
     ServerConnection, SignRequest, VerifyRequest,
 };
 pub use error::Error;

@@ -246,6 +246,28 @@ pub struct Negotiated {
     pub psk_identity: Option<Vec<u8>>,
     /// 0-RTT data was offered and accepted.
     pub early_data_accepted: bool,
+    /// What became of Encrypted Client Hello (RFC 9849).
+    pub ech: EchStatus,
+}
+
+/// What became of Encrypted Client Hello (RFC 9849) on a connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EchStatus {
+    /// No `encrypted_client_hello` was sent (client) or received (server).
+    #[default]
+    NotOffered,
+    /// Client: a GREASE extension was sent (§6.2.1), no ECH negotiated.
+    Grease,
+    /// The inner ClientHello was used: the server name and the rest of
+    /// the inner hello travelled encrypted (§6.1.5, §7.1).
+    Accepted,
+    /// Server: an `encrypted_client_hello` did not decrypt with our keys
+    /// (a GREASE one, stale keys) and the handshake went on with the outer
+    /// hello, sending `retry_configs` (§7.1). (A client whose offer is
+    /// rejected never connects: it fails with
+    /// [`Error::EchRejected`](crate::Error::EchRejected).)
+    Rejected,
 }
 
 /// The events not yet taken, oldest first. The first waits inline: most

@@ -115,7 +115,9 @@ use ::core::ops::{Deref, DerefMut};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-pub use events::{ClientVerifyRequest, CloseKind, Event, Negotiated, SignRequest, VerifyRequest};
+pub use events::{
+    ClientVerifyRequest, CloseKind, EchStatus, Event, Negotiated, SignRequest, VerifyRequest,
+};
 
 use self::core::Core;
 use crate::config::{ClientConfig, ServerConfig};
