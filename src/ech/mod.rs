@@ -19,6 +19,7 @@ mod error;
 pub mod extension;
 pub mod inner;
 pub mod keygen;
+mod mode;
 pub mod seal;
 pub mod server;
 
@@ -33,6 +34,7 @@ pub use inner::{
     encode_client_hello_inner_padded, pad, recommended_padding,
 };
 pub use keygen::{EchConfigBuilder, EchKeyPair};
+pub use mode::EchMode;
 pub use seal::{EchSealer, open_client_hello};
 pub use server::{
     Candidates, ClientHelloViolation, EchAccepted, EchOutcome, EchServerContext, TrialPolicy,
