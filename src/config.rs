@@ -512,6 +512,9 @@ pub struct ClientConfig {
     /// `client_certificate_type`). Default `[X509]`, which sends no
     /// extension.
     pub(crate) client_certificate_types: Vec<CertificateType>,
+    /// Encrypted Client Hello (RFC 9849): offered, GREASE, or (`None`,
+    /// the default) not sent.
+    pub(crate) ech: Option<crate::ech::EchMode>,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -560,6 +563,7 @@ impl ClientConfig {
                 limits: Limits::default(),
                 server_certificate_types: vec![CertificateType::X509],
                 client_certificate_types: vec![CertificateType::X509],
+                ech: None,
             },
             suites: None,
             groups: None,
@@ -762,6 +766,16 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Encrypted Client Hello (RFC 9849 §6): offer a server's published
+    /// ECHConfigList ([`EchMode::Offer`](crate::ech::EchMode::Offer)) or
+    /// send GREASE ([`EchMode::Grease`](crate::ech::EchMode::Grease)).
+    /// Default: neither. A list with no config this client can use is
+    /// refused by [`build`](Self::build).
+    pub fn ech(mut self, mode: crate::ech::EchMode) -> Self {
+        self.config.ech = Some(mode);
+        self
+    }
+
     /// Checks and returns the configuration.
     pub fn build(mut self) -> Result<ClientConfig, Error> {
         if let Some(e) = self.pending {
@@ -788,6 +802,7 @@ impl ClientConfigBuilder {
         check_alpn(&c.alpn_protocols)?;
         check_limits(&c.limits)?;
         check_limit(c.record_size_limit)?;
+        check_client_ech(c)?;
         let mut config = self.config;
         config.scope_id = next_scope_id();
         Ok(config)
@@ -938,6 +953,13 @@ pub struct ServerConfig {
     /// `unsupported_certificate`; when optional, no CertificateRequest is
     /// sent.
     pub(crate) client_certificate_types: Vec<CertificateType>,
+    /// Encrypted Client Hello (RFC 9849 §7): our key pairs, in order of
+    /// preference; their configs are what we publish and send as
+    /// `retry_configs`. Empty (the default): ECH is not offered to
+    /// clients and an `encrypted_client_hello` is ignored.
+    pub(crate) ech_keys: Vec<crate::ech::EchKeyPair>,
+    /// How trial decryption picks and bounds its candidates (§7.1).
+    pub(crate) ech_policy: crate::ech::TrialPolicy,
 }
 
 /// Client authentication on a server (RFC 9846 §4.4.2).
@@ -1024,6 +1046,8 @@ impl ServerConfig {
                 limits: Limits::default(),
                 server_certificate_types: vec![CertificateType::X509],
                 client_certificate_types: vec![CertificateType::X509],
+                ech_keys: Vec::new(),
+                ech_policy: crate::ech::TrialPolicy::default(),
             },
             suites: None,
             groups: None,
@@ -1256,6 +1280,26 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Encrypted Client Hello (RFC 9849 §7, shared mode): the key pairs
+    /// whose configs clients were given, in order of preference (e.g. the
+    /// current key first, then the previous one during a rotation). A
+    /// ClientHello whose `encrypted_client_hello` opens with one of them
+    /// is answered as its inner hello; otherwise the handshake goes on
+    /// with the outer hello (the public name) and sends the configs of
+    /// all of them as `retry_configs`.
+    pub fn ech_keys(mut self, keys: Vec<crate::ech::EchKeyPair>) -> Self {
+        self.config.ech_keys = keys;
+        self
+    }
+
+    /// How trial decryption picks and bounds its candidate keys (§7.1);
+    /// default [`TrialPolicy::default`](crate::ech::TrialPolicy::default):
+    /// keys whose config_id matches, at most 4 opens per ClientHello.
+    pub fn ech_trial_policy(mut self, policy: crate::ech::TrialPolicy) -> Self {
+        self.config.ech_policy = policy;
+        self
+    }
+
     /// Checks and returns the configuration.
     pub fn build(mut self) -> Result<ServerConfig, Error> {
         if let Some(e) = self.pending {
@@ -1297,8 +1341,48 @@ impl ServerConfigBuilder {
         check_alpn(&c.alpn_protocols)?;
         check_limits(&c.limits)?;
         check_limit(c.record_size_limit)?;
+        check_server_ech(c)?;
         Ok(self.config)
     }
+}
+
+/// A client's ECH offer must name a config this client can use (§6.1):
+/// otherwise it would have to send its server name in clear.
+fn check_client_ech(c: &ClientConfig) -> Result<(), Error> {
+    match &c.ech {
+        Some(crate::ech::EchMode::Offer(list)) if list.select(c.provider).is_none() => {
+            Err(Error::BadConfig(
+                "no ECHConfig in the list is usable by this client (version, KEM or \
+                 cipher suites unsupported, or an invalid public_name)"
+                    .into(),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The server's ECH keys: each config parsed (version 0xfe0d), and all of
+/// them together encodable as `retry_configs` (ECHConfigList<4..2^16-1>).
+fn check_server_ech(c: &ServerConfig) -> Result<(), Error> {
+    if c.ech_keys.is_empty() {
+        return Ok(());
+    }
+    if c.ech_keys.iter().any(|k| k.config().contents().is_none()) {
+        return Err(Error::BadConfig(
+            "an ECH key's config is of a version this server does not implement".into(),
+        ));
+    }
+    if c.ech_config_list().is_none() {
+        return Err(Error::BadConfig(
+            "the ECH keys' configs do not fit one ECHConfigList (65535 bytes)".into(),
+        ));
+    }
+    if c.ech_policy.max_opens == 0 {
+        return Err(Error::BadConfig(
+            "an ECH trial policy must allow at least one open".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Certificate types we implement (RFC 7250 §3: X.509 and raw public

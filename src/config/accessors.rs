@@ -132,6 +132,10 @@ impl ClientConfig {
     pub fn client_certificate_types(&self) -> &[CertificateType] {
         &self.client_certificate_types
     }
+    /// Encrypted Client Hello: offered, GREASE, or `None` (not sent).
+    pub fn ech(&self) -> Option<&crate::ech::EchMode> {
+        self.ech.as_ref()
+    }
 }
 
 impl ServerConfig {
@@ -266,5 +270,29 @@ impl ServerConfig {
     /// (EC)DHE and so without forward secrecy. Default `false`.
     pub fn allow_psk_ke(&self) -> bool {
         self.allow_psk_ke
+    }
+    /// The ECH key pairs, in order of preference (empty: no ECH).
+    pub fn ech_keys(&self) -> &[crate::ech::EchKeyPair] {
+        &self.ech_keys
+    }
+    /// How ECH trial decryption picks and bounds its candidates.
+    pub fn ech_trial_policy(&self) -> &crate::ech::TrialPolicy {
+        &self.ech_policy
+    }
+    /// The ECHConfigList to publish (the `ech` SvcParam of the DNS HTTPS
+    /// record, RFC 9849 §8.1) and to send as `retry_configs`: the configs
+    /// of [`ech_keys`](Self::ech_keys), in order. `None` without keys, or
+    /// when they do not fit one list (which `build` refuses).
+    pub fn ech_config_list(&self) -> Option<crate::ech::EchConfigList> {
+        if self.ech_keys.is_empty() {
+            return None;
+        }
+        let list = crate::ech::EchConfigList {
+            configs: self.ech_keys.iter().map(|k| k.config().clone()).collect(),
+        };
+        // ECHConfigList<4..2^16-1>: the encoding's own 2-byte length
+        // excluded.
+        let len = crate::codec::Codec::to_bytes(&list).len().saturating_sub(2);
+        (len <= 0xffff).then_some(list)
     }
 }
