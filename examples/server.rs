@@ -298,7 +298,8 @@ fn ech_keygen(public_name: &str, out: &str, known: &[EchKeyPair]) -> Result<(), 
         .and_then(|mut f| f.write_all(pem.as_bytes()))
         .map_err(|e| format!("cannot write {out}: {e}"))?;
     eprintln!(
-        "wrote the ECH key for {public_name} (config_id {}) to {out}; publish this          ECHConfigList (stdout) as the `ech` SvcParam of the HTTPS record:",
+        "wrote the ECH key for {public_name} (config_id {}) to {out}; publish this \
+         ECHConfigList (stdout) as the `ech` SvcParam of the HTTPS record:",
         key.config()
             .contents()
             .map_or(0, |c| c.key_config.config_id)
