@@ -15,7 +15,9 @@
 //!   connection with them is accepted (also when the rejection comes
 //!   after a HelloRetryRequest);
 //! - GREASE: rustls's GREASE extension does not decrypt; the handshake
-//!   completes on the one hello, our server reporting `Rejected`.
+//!   completes on the one hello, our server reporting `Rejected`;
+//! - resumption with 0-RTT inside ECH: the ticket of an accepted
+//!   connection resumes one (the PSK and early_data in the inner hello).
 //!
 //! On the wire: the inner server name never appears in what rustls sent,
 //! the public name does. The ALPN is not checked there: rustls 0.23
@@ -124,7 +126,22 @@ struct Ours {
     keys: Vec<EchKeyPair>,
 }
 
+impl Ours {
+    /// The default provider and groups, with `keys`.
+    fn with(keys: Vec<EchKeyPair>) -> Self {
+        Self {
+            provider: tls13::crypto::default_provider(),
+            groups: None,
+            keys,
+        }
+    }
+}
+
 fn our_server(c: &Certs, o: Ours) -> Arc<ServerConfig> {
+    Arc::new(our_server_builder(c, o).build().unwrap())
+}
+
+fn our_server_builder(c: &Certs, o: Ours) -> tls13::config::ServerConfigBuilder {
     let mut b = ServerConfig::builder_with_single_cert(
         vec![c.leaf.clone()],
         o.provider.load_private_key(&c.key).unwrap(),
@@ -135,7 +152,7 @@ fn our_server(c: &Certs, o: Ours) -> Arc<ServerConfig> {
     if let Some(g) = &o.groups {
         b = b.groups(g);
     }
-    Arc::new(b.build().unwrap())
+    b
 }
 
 fn rustls_client(
@@ -143,6 +160,14 @@ fn rustls_client(
     mode: RustlsEchMode,
     groups: &[&'static dyn SupportedKxGroup],
 ) -> Arc<rustls::ClientConfig> {
+    Arc::new(rustls_client_config(c, mode, groups))
+}
+
+fn rustls_client_config(
+    c: &Certs,
+    mode: RustlsEchMode,
+    groups: &[&'static dyn SupportedKxGroup],
+) -> rustls::ClientConfig {
     let provider = Arc::new(RustlsProvider {
         kx_groups: groups.to_vec(),
         ..aws_lc_rs::default_provider()
@@ -155,7 +180,7 @@ fn rustls_client(
         .with_root_certificates(roots)
         .with_no_client_auth();
     cc.alpn_protocols = vec![ALPN.to_vec()];
-    Arc::new(cc)
+    cc
 }
 
 /// rustls's ECH mode for an ECHConfigList (as bytes).
@@ -185,6 +210,8 @@ struct Pair {
     server_err: Option<tls13::Error>,
     server_complete: bool,
     server_rx: Vec<u8>,
+    /// 0-RTT data our server received as such.
+    server_early: Vec<u8>,
     client_rx: Vec<u8>,
 }
 
@@ -199,6 +226,7 @@ impl Pair {
             server_err: None,
             server_complete: false,
             server_rx: Vec::new(),
+            server_early: Vec::new(),
             client_rx: Vec::new(),
         }
     }
@@ -252,6 +280,7 @@ impl Pair {
         while let Some(e) = self.server.next_event() {
             match e {
                 Event::HandshakeComplete => self.server_complete = true,
+                Event::EarlyData(d) => self.server_early.extend_from_slice(&d),
                 Event::Closed(_) | Event::NewSessionTicket(_) => {}
                 other => panic!("unexpected event with synchronous answerers: {other:?}"),
             }
@@ -538,14 +567,7 @@ fn stale_config_after_a_hello_retry_request_gets_retry_configs_too() {
 #[test]
 fn grease_completes_and_our_server_reports_rejected() {
     let c = certs();
-    let server = our_server(
-        &c,
-        Ours {
-            provider: tls13::crypto::default_provider(),
-            groups: None,
-            keys: vec![default_key()],
-        },
-    );
+    let server = our_server(&c, Ours::with(vec![default_key()]));
     for suite in [
         rustls_hpke::DH_KEM_X25519_HKDF_SHA256_AES_128,
         rustls_hpke::DH_KEM_P256_HKDF_SHA256_AES_128,
@@ -567,14 +589,7 @@ fn grease_completes_and_our_server_reports_rejected() {
 #[test]
 fn rustls_without_ech_against_our_ech_server_is_not_offered() {
     let c = certs();
-    let server = our_server(
-        &c,
-        Ours {
-            provider: tls13::crypto::default_provider(),
-            groups: None,
-            keys: vec![default_key()],
-        },
-    );
+    let server = our_server(&c, Ours::with(vec![default_key()]));
     let provider = Arc::new(aws_lc_rs::default_provider());
     let mut roots = RootCertStore::empty();
     roots.add(CertificateDer::from(c.ca.clone())).unwrap();
@@ -589,5 +604,49 @@ fn rustls_without_ech_against_our_ech_server_is_not_offered() {
     p.handshake().unwrap();
     assert_eq!(p.client.ech_status(), RustlsEch::NotOffered);
     assert_eq!(p.server.negotiated().ech, EchStatus::NotOffered);
+    p.exchange().unwrap();
+}
+
+#[test]
+fn resumed_with_early_data_inside_ech() {
+    let c = certs();
+    let key = default_key();
+    let list = key.config_list().to_bytes();
+    let server = Arc::new(
+        our_server_builder(&c, Ours::with(vec![key]))
+            .session_tickets(2)
+            .max_early_data_size(16384)
+            .build()
+            .unwrap(),
+    );
+    let mut cc = rustls_client_config(&c, offer(&list), &default_groups());
+    cc.enable_early_data = true;
+    let client = Arc::new(cc);
+
+    // The first connection takes the tickets (sent after the handshake).
+    let mut first = Pair::new(&client, &server);
+    first.handshake().unwrap();
+    first.check_accepted().unwrap();
+    first.exchange().unwrap();
+    assert!(
+        first.client.tls13_tickets_received() > 0,
+        "no ticket arrived"
+    );
+
+    let mut p = Pair::new(&client, &server);
+    let early = b"0-RTT inside the inner hello";
+    p.client
+        .early_data()
+        .expect("rustls offers 0-RTT with the ticket")
+        .write_all(early)
+        .unwrap();
+    p.handshake().unwrap();
+    p.check_accepted().unwrap();
+    p.check_wire().unwrap();
+    assert_eq!(p.client.handshake_kind(), Some(HandshakeKind::Resumed));
+    let n = p.server.negotiated();
+    assert!(n.resumed && n.early_data_accepted, "{n:?}");
+    assert!(p.client.is_early_data_accepted());
+    assert_eq!(p.server_early, early);
     p.exchange().unwrap();
 }
