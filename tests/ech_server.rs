@@ -893,6 +893,70 @@ fn deferred_ticket_lookup_resumes_on_the_inner_hello_without_a_second_trial() {
     assert_eq!(count.load(Ordering::SeqCst), 2);
 }
 
+#[test]
+fn early_data_under_the_inner_hello_is_accepted() {
+    // 0-RTT is keyed by the ClientHello in the transcript: the inner one.
+    let w = World::new();
+    let (p, _) = counting();
+    let key = ech_key(p, CONFIG_ID);
+    let list = key.config_list();
+    let secrets = Arc::new(Secrets::default());
+    let server_cfg = Arc::new(
+        server_config(server_builder_with(p, KEY), &secrets)
+            .time(w.clock.clone())
+            .tickets(w.tickets.clone(), 1, 7200)
+            .max_early_data_size(1000)
+            .ech_keys(vec![key])
+            .build()
+            .unwrap(),
+    );
+    let client_cfg = Arc::new(
+        client_config(w.client(), &secrets)
+            .enable_early_data(true)
+            .client_hello_hook(inner_marker())
+            .build()
+            .unwrap(),
+    );
+    let mut client = ClientConnection::new(client_cfg.clone(), SECRET).unwrap();
+    let mut server = ServerConnection::new(server_cfg.clone()).unwrap();
+    let (_, inner) = split_client_hello(&take_client(&mut client));
+    let outer = seal_outer(&mut sealer_for(&list), &parse_hello(&inner));
+    server.receive(&record(22, &outer)).unwrap();
+    shuttle(&mut client, &mut server);
+    check_accepted(server.negotiated());
+
+    let mut client = ClientConnection::new(client_cfg, SECRET).unwrap();
+    let mut server = ServerConnection::new(server_cfg).unwrap();
+    assert_eq!(client.send_early_data(b"early").unwrap(), 5);
+    // The ClientHello record replaced by the outer hello; the CCS and the
+    // 0-RTT records after it pass unchanged.
+    let mut wire = Vec::new();
+    let mut inner = None;
+    for (typ, payload) in records(&take_client(&mut client)) {
+        if typ == 22 && inner.is_none() {
+            let ch = parse_hello(&payload);
+            assert!(ch.find(ExtensionType::EARLY_DATA).is_some());
+            wire.extend(record(22, &seal_outer(&mut sealer_for(&list), &ch)));
+            inner = Some(payload);
+        } else {
+            wire.extend(record(typ, &payload));
+        }
+    }
+    server.receive(&wire).unwrap();
+    assert!(server.negotiated().early_data_accepted);
+    let mut early = Vec::new();
+    while let Some(e) = server.next_event() {
+        if let Event::EarlyData(d) = e {
+            early.extend(d);
+        }
+    }
+    assert_eq!(early, b"early");
+    shuttle(&mut client, &mut server);
+    assert!(!client.is_handshaking() && !server.is_handshaking());
+    check_accepted(server.negotiated());
+    assert!(server.negotiated().resumed && client.negotiated().early_data_accepted);
+}
+
 // ------------------------------------------------ rejected
 
 /// The plain client's own hello carries an outer ECH `body(config_id)`
