@@ -327,7 +327,11 @@ impl ClientHs {
         };
         core.client_random = self.random;
         core.queue_handshake(&outer);
-        if let EchClient::Offer(offer) = &mut self.ech {
+        // After a HelloRetryRequest that accepted, the outer transcript is
+        // of no further use (§6.1.5).
+        if let EchClient::Offer(offer) = &mut self.ech
+            && !offer.hrr_accepted
+        {
             offer.outer_transcript.add_owned(outer);
         }
         self.transcript.add_owned(inner.raw);
