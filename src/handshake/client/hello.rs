@@ -33,7 +33,7 @@ impl ClientHs {
             if self.ech.is_grease() && !self.hello_fits(&built) && self.psk.take().is_some() {
                 continue;
             }
-            if !self.hello_fits(&built) {
+            if self.ech.is_grease() && !self.hello_fits(&built) {
                 return Err(Error::BadConfig(
                     "the ClientHello with its GREASE encrypted_client_hello is too long".into(),
                 ));
