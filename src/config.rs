@@ -1390,6 +1390,16 @@ fn check_server_ech(c: &ServerConfig) -> Result<(), Error> {
             "the ECH keys' configs do not fit one ECHConfigList (65535 bytes)".into(),
         ));
     }
+    // RFC 9849 §7.1: the list is sent as retry_configs, the body of an
+    // extension: with its own 2-byte length, at most 65535 bytes.
+    let retry_configs_len = c
+        .ech_config_list()
+        .map_or(0, |l| crate::codec::Codec::to_bytes(&l).len());
+    if retry_configs_len > 0xffff {
+        return Err(Error::BadConfig(
+            "the ECH keys' configs do not fit retry_configs (65535 bytes)".into(),
+        ));
+    }
     if c.ech_policy.max_opens == 0 {
         return Err(Error::BadConfig(
             "an ECH trial policy must allow at least one open".into(),

@@ -218,6 +218,36 @@ fn selection_takes_the_first_supported_kem_and_pair() {
 }
 
 #[test]
+fn a_public_key_of_the_wrong_length_for_its_kem_is_passed_over() {
+    let with_key = |kem: &str, key: &str| {
+        let mut contents = h(CONTENTS_HEX);
+        // Bytes 1..3 are kem_id, 3..37 the 32-byte key with its length.
+        contents.splice(1..3, h(kem));
+        contents.splice(3..37, h(key));
+        let mut v = h("fe0d");
+        v.extend((contents.len() as u16).to_be_bytes());
+        v.extend(contents);
+        v
+    };
+    // X25519 (0x0020) with a 1-byte key; P-256 (0x0010) with a 32-byte
+    // one (Npk is 65, an uncompressed point).
+    let short = with_key("0020", "0001 aa");
+    let p256_short = with_key("0010", &format!("0020 {}", "11".repeat(32)));
+    let list = EchConfigList::from_bytes(&list_of(&[short, p256_short, config_bytes()])).unwrap();
+    for config in &list.configs[..2] {
+        assert_eq!(
+            config.usable_suite(provider()),
+            Err(Unusable::InvalidPublicKey)
+        );
+    }
+    // The well-formed config after them is chosen.
+    assert!(std::ptr::eq(
+        list.select(provider()).unwrap().config,
+        &list.configs[2]
+    ));
+}
+
+#[test]
 fn public_name_rules_of_section_6_1_7() {
     for ok in [
         &b"example.com"[..],

@@ -187,6 +187,11 @@ pub enum Unusable {
     /// (§4: "Clients MUST ignore any ECHConfig structure with a key using
     /// a KEM they do not support"; §6.1).
     UnsupportedAlgorithms,
+    /// The public key cannot be one of its KEM's (`Npk` bytes, RFC 9180
+    /// Table 2; an uncompressed point for P-256): sealing to it would
+    /// fail, so the config is passed over like one with an unknown KEM
+    /// rather than chosen and then failed.
+    InvalidPublicKey,
 }
 
 impl EchConfigContents {
@@ -276,9 +281,13 @@ impl EchConfig {
         if let Some(why) = contents.unusable() {
             return Err(why);
         }
-        contents
+        let suite = contents
             .select_suite(provider)
-            .ok_or(Unusable::UnsupportedAlgorithms)
+            .ok_or(Unusable::UnsupportedAlgorithms)?;
+        if !public_key_fits(&contents.key_config) {
+            return Err(Unusable::InvalidPublicKey);
+        }
+        Ok(suite)
     }
 }
 
@@ -374,6 +383,19 @@ impl EchConfigList {
                 suite,
             })
         })
+    }
+}
+
+/// Whether the config's public key has its KEM's encoding (RFC 9180
+/// §7.1.1, Table 2): 32 bytes for X25519, a 65-byte uncompressed point
+/// for P-256. Only the KEMs `select_suite` can choose are named; the point
+/// itself is checked when sealing (SetupBaseS deserializes it).
+fn public_key_fits(key: &HpkeKeyConfig) -> bool {
+    let pk = &key.public_key;
+    match key.kem_id {
+        HpkeKemId::DHKEM_X25519_HKDF_SHA256 => pk.len() == 32,
+        HpkeKemId::DHKEM_P256_HKDF_SHA256 => pk.len() == 65 && pk.first() == Some(&0x04),
+        _ => false,
     }
 }
 

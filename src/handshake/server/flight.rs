@@ -55,6 +55,13 @@ impl ServerHs {
         )?;
         let mut random = [0u8; 32];
         ahead.fill(&mut random)?;
+        if self.ech_accepted() {
+            // RFC 9849 §7.2: built with the last 8 bytes zero, then
+            // overwritten with accept_confirmation (below).
+            if let Some(tail) = random.get_mut(32 - crate::handshake::ech::CONFIRMATION_LEN..) {
+                tail.fill(0);
+            }
+        }
         let exchanged = match kx {
             Some((g, kx)) => Some((g, kx.server_exchange(&chosen.client_share, &ahead)?)),
             None => None,
@@ -87,6 +94,8 @@ impl ServerHs {
             chosen.psk.as_ref().map(|p| p.index),
             share.as_ref().map(|(g, s)| (*g, s.as_slice())),
         );
+        // `self.transcript` holds the inner handshake so far (§7.2).
+        self.confirm_server_hello(suite.hash, &mut out)?;
         self.transcript.add(&out);
         core.queue_handshake(&out);
         core.flush_handshake()?;
@@ -160,6 +169,8 @@ impl ServerHs {
             core.set_recv_record_limit(ours);
         }
         let types = chosen.types;
+        // RFC 9849 §7.1, §7.1.1: ECH rejected, with keys configured.
+        let retry_configs = self.take_retry_configs();
         // A PSK handshake has no certificates, so no certificate types.
         let with_cert = ck.is_some();
         let ee = OurExtensions {
@@ -172,6 +183,7 @@ impl ServerHs {
             // RFC 9001 §8.2: our transport parameters, as given.
             quic_transport_parameters: core.quic.as_ref().map(|q| q.local_params.as_slice()),
             early_data: chosen.early.is_some(),
+            ech_retry_configs: retry_configs.as_deref(),
         };
         let mut queued = out;
         let start = queued.len();
@@ -372,6 +384,9 @@ struct OurExtensions<'a> {
     quic_transport_parameters: Option<&'a [u8]>,
     /// §4.3.10: 0-RTT accepted.
     early_data: bool,
+    /// RFC 9849 §7.1: ECH rejected; the `ECHEncryptedExtensions` body
+    /// (`retry_configs`), at most 65535 bytes.
+    ech_retry_configs: Option<&'a [u8]>,
 }
 
 impl OurExtensions<'_> {
@@ -409,6 +424,11 @@ impl OurExtensions<'_> {
                 }
                 if self.early_data {
                     put_extension(out, T::EARLY_DATA, |_| {});
+                }
+                if let Some(body) = self.ech_retry_configs {
+                    put_extension(out, T::ENCRYPTED_CLIENT_HELLO, |out| {
+                        out.extend_from_slice(body)
+                    });
                 }
             });
         });
@@ -468,6 +488,7 @@ mod tests {
                 client_cert_type: full.then_some(CertificateType::X509),
                 quic_transport_parameters: full.then_some(&[1u8, 2, 3][..]),
                 early_data: full,
+                ech_retry_configs: full.then_some(&[0u8, 1, 2][..]),
             };
             let mut ours = Vec::new();
             ee.encode(&mut ours);
@@ -483,6 +504,10 @@ mod tests {
                         body: vec![1, 2, 3],
                     }),
                     ServerExtension::EarlyData,
+                    ServerExtension::Unknown(UnknownExtension {
+                        typ: ExtensionType::ENCRYPTED_CLIENT_HELLO,
+                        body: vec![0, 1, 2],
+                    }),
                 ]
             } else {
                 Vec::new()

@@ -479,21 +479,28 @@ impl ServerHs {
         if cookie.is_empty() || cookie.len() > 0xffff {
             return Err(Error::BadConfig("cookie must be 1..=65535 bytes".into()));
         }
+        let mut extensions = vec![
+            ServerExtension::KeyShareRetry(group),
+            ServerExtension::Cookie(cookie.clone()),
+            ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3),
+        ];
+        // RFC 9849 §7.2.1 (accepted: 8 zeros, the confirmation written
+        // below) or §7.1 (rejected: 8 random bytes).
+        extensions.extend(self.retry_ech_extension()?);
         let hrr = ServerHello {
             legacy_version: ProtocolVersion::TLS1_2,
             random: HRR_RANDOM,
             legacy_session_id_echo: session_id.to_vec(),
             cipher_suite: suite.suite,
             legacy_compression_method: 0,
-            extensions: vec![
-                ServerExtension::KeyShareRetry(group),
-                ServerExtension::Cookie(cookie.clone()),
-                ServerExtension::SupportedVersions(ProtocolVersion::TLS1_3),
-            ],
+            extensions,
         };
-        let hrr_raw = HandshakeMessage::ServerHello(hrr).to_bytes();
+        let mut hrr_raw = HandshakeMessage::ServerHello(hrr).to_bytes();
+        // With ECH accepted `raw` is ClientHelloInner1, whose message_hash
+        // the confirmation covers (§7.2.1).
         self.transcript.add(raw);
         self.transcript.start_hash_after_retry(suite.hash);
+        self.confirm_retry(suite.hash, &mut hrr_raw)?;
         self.transcript.add(&hrr_raw);
         core.queue_handshake(&hrr_raw);
         core.flush_handshake()?;
@@ -622,7 +629,8 @@ fn may_change_after_retry(typ: ExtensionType) -> bool {
 /// must not change between the first and the second ClientHello (RFC 9846
 /// §4.2.2): legacy_version, random, legacy_session_id, cipher_suites,
 /// legacy_compression_methods, and every extension (type and body, in
-/// order) except those [`may_change_after_retry`]. Read from the bytes in
+/// order) except those [`may_change_after_retry`], and of
+/// `encrypted_client_hello` its presence only. Read from the bytes in
 /// one pass, so the comparison is linear in the hello and keeps 32 bytes
 /// between the two hellos. `None` for bytes that do not frame as a
 /// ClientHello (never the case for one that parsed).
@@ -648,6 +656,15 @@ fn hello_fingerprint(raw: &[u8], sha256: Hash) -> Option<Output> {
             if may_change_after_retry(typ) {
                 continue;
             }
+            // RFC 9849 §6.1.5, §7.1.1: a client re-seals its second
+            // ClientHelloOuter (new payload, empty enc), so the
+            // extension's body changes legitimately; its presence may not
+            // (a GREASE or rejected client sends it again, §6.2.1).
+            let body = if typ == ExtensionType::ENCRYPTED_CLIENT_HELLO {
+                &[][..]
+            } else {
+                body
+            };
             h.update(&typ.0.to_be_bytes());
             h.update(&(body.len() as u32).to_be_bytes());
             h.update(body);

@@ -24,7 +24,7 @@ use crate::codec::{Codec, SmallBytes, StackBytes};
 use crate::config::ClientAuth;
 use crate::config::{ServerConfig, TicketInfo};
 use crate::conn::core::Core;
-use crate::conn::events::{ClientVerifyRequest, Event, SignRequest};
+use crate::conn::events::{ClientVerifyRequest, EchStatus, Event, SignRequest};
 use crate::crypto::hash::{Hash, Output};
 use crate::crypto::kx::ShareBytes;
 use crate::crypto::suites::SuiteParams;
@@ -41,10 +41,12 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 mod auth;
+mod ech;
 mod flight;
 mod hello;
 mod resumption;
 
+use self::ech::EchState;
 use self::resumption::early_skip_budget;
 
 use super::State;
@@ -80,10 +82,16 @@ pub struct ServerHs {
     /// The fingerprint of the external PSK behind this connection (see
     /// `PskChoice::psk_fingerprint`), for our tickets.
     psk_fingerprint: Option<Vec<u8>>,
+    /// Encrypted Client Hello (RFC 9849 §7): what the first ClientHello
+    /// settled and the rest of the handshake owes.
+    ech: EchState,
 }
 
 /// A ClientHello waiting for a deferred ticket lookup; read and processed
-/// again from the start once the answer is in.
+/// again from the start once the answer is in. With ECH accepted, `raw`
+/// is the ClientHelloInner being processed: resuming neither decrypts
+/// again (RFC 9849 §7.1 runs once per ClientHelloOuter; the HPKE context's
+/// sequence number must not move) nor goes back to the outer hello.
 struct PendingHello {
     retry: Option<Retry>,
     raw: Vec<u8>,
@@ -257,6 +265,7 @@ pub fn start(
         pha_cert_type: CertificateType::X509,
         authenticated_ms: 0,
         psk_fingerprint: None,
+        ech: EchState::Off,
     };
     crate::log::debug!("server: waiting for a ClientHello");
     Ok((core, State::Server(hs)))
@@ -436,7 +445,7 @@ impl ServerHs {
         let msg = common::parse(core, raw)?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectClientHello { retry }, HandshakeMessageRef::ClientHello(ch)) => {
-                self.client_hello(core, retry, ch, raw)
+                self.received_client_hello(core, retry, ch, raw)
             }
             (St::ExpectCertificate(f), HandshakeMessageRef::Certificate(c)) => {
                 self.client_certificate(core, f, c, raw)
