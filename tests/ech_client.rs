@@ -16,8 +16,9 @@ use tls13::crypto::sign::SigningKey;
 use tls13::crypto::{CryptoProvider, OsRandom};
 use tls13::ech::{
     EchClientHello, EchConfigBuilder, EchEncryptedExtensions, EchKeyPair, EchMode, EchOutcome,
-    TrialPolicy, trial_decrypt,
+    HpkeSymmetricCipherSuite, TrialPolicy, trial_decrypt,
 };
+use tls13::hpke::{HpkeAeadId, HpkeKdfId, HpkeKemId, Suite};
 use tls13::resumption::ClientSessionCache;
 use tls13::unstable::codec::Codec;
 use tls13::unstable::msgs::enums::{AlertDescription, ExtensionType, HandshakeType, NamedGroup};
@@ -866,4 +867,349 @@ fn grease_ignores_a_hello_retry_ech() {
     let forged = splice_into_server_hello(&flight, 0xfe0d, &[7; 8]);
     p.client.receive(&forged).unwrap();
     assert_eq!(client_hellos(p.client.pending_output()).len(), 1);
+}
+
+// ------------------------------------ against the ECH server (§6.1.5, §7)
+
+/// The same key pair again (a server config takes its keys by value).
+fn copy(key: &EchKeyPair) -> EchKeyPair {
+    EchKeyPair::from_parts(
+        provider(),
+        key.config().clone(),
+        &key.private_key().to_bytes(),
+    )
+    .unwrap()
+}
+
+/// A server with `keys` presenting the leaf for both names.
+fn ech_server(w: &World, keys: Vec<EchKeyPair>) -> tls13::config::ServerConfigBuilder {
+    w.server(&pki().both).alpn_protocols(&[ALPN]).ech_keys(keys)
+}
+
+/// Application data both ways.
+fn echo(p: &mut Pair) {
+    p.client.send(b"ping").unwrap();
+    p.run().unwrap();
+    assert_eq!(p.server_data(), b"ping");
+    p.server.send(b"pong").unwrap();
+    p.run().unwrap();
+    assert_eq!(p.client_data(), b"pong");
+}
+
+/// The HPKE suites the provider runs, as configs may list them.
+fn all_suites() -> Vec<(HpkeKemId, HpkeSymmetricCipherSuite)> {
+    let mut out = Vec::new();
+    for kem in [
+        HpkeKemId::DHKEM_X25519_HKDF_SHA256,
+        HpkeKemId::DHKEM_P256_HKDF_SHA256,
+    ] {
+        for kdf_id in [
+            HpkeKdfId::HKDF_SHA256,
+            HpkeKdfId::HKDF_SHA384,
+            HpkeKdfId::HKDF_SHA512,
+        ] {
+            for aead_id in [
+                HpkeAeadId::AES_128_GCM,
+                HpkeAeadId::AES_256_GCM,
+                HpkeAeadId::CHACHA20_POLY1305,
+            ] {
+                if Suite::new(kem, kdf_id, aead_id).is_supported(provider()) {
+                    out.push((kem, HpkeSymmetricCipherSuite { kdf_id, aead_id }));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn key_for(kem: HpkeKemId, suite: HpkeSymmetricCipherSuite) -> EchKeyPair {
+    EchConfigBuilder::new(PUBLIC)
+        .kem(kem)
+        .cipher_suites(&[suite])
+        .maximum_name_length(32)
+        .generate(provider(), &OsRandom)
+        .unwrap()
+}
+
+/// Accepted (§6.1.5): with each KEM and (KDF, AEAD) the provider has,
+/// with and without a HelloRetryRequest, both sides report Accepted, the
+/// server saw the origin's name and ALPN, data flows, and the origin's
+/// name never appears on the wire.
+#[test]
+fn accepted_with_every_suite_with_and_without_hello_retry() {
+    let suites = all_suites();
+    assert!(suites.len() >= 6, "{suites:?}");
+    for (kem, suite) in suites {
+        for retry in [false, true] {
+            let w = World::new();
+            let key = key_for(kem, suite);
+            let mut client = w.client();
+            let mut server = ech_server(&w, vec![copy(&key)]);
+            if retry {
+                client = hrr_groups(client);
+                server = server.groups(&[NamedGroup::SECP256R1]);
+            }
+            let client = client.ech(offer(&key)).build().unwrap();
+            let mut p = pair(client, server.build().unwrap());
+            p.run()
+                .unwrap_or_else(|e| panic!("{kem:?} {suite:?} retry {retry}: {e:?}"));
+            let what = format!("{kem:?} {suite:?} retry {retry}");
+            assert!(pair::has_complete(&p.client_events), "{what}");
+            assert_eq!(p.client.negotiated().ech, EchStatus::Accepted, "{what}");
+            assert_eq!(p.server.negotiated().ech, EchStatus::Accepted, "{what}");
+            assert_eq!(p.client.negotiated().hello_retry, retry, "{what}");
+            assert_eq!(p.server.negotiated().server_name.as_deref(), Some(SECRET));
+            assert_eq!(p.server.negotiated().alpn.as_deref(), Some(ALPN));
+            assert_eq!(p.client.negotiated().alpn.as_deref(), Some(ALPN));
+            echo(&mut p);
+            assert!(!contains(&p.client_wire, SECRET.as_bytes()), "{what}");
+            assert!(!contains(&p.client_wire, ALPN), "{what}");
+            // The client stored the server's ticket under the origin.
+            assert_eq!(w.sessions(), 1, "{what}");
+        }
+    }
+}
+
+/// §6.1.6: a server whose keys changed rejects, authenticates for the
+/// public name and sends its current configs, which the client reports
+/// as the server publishes them — with and without a HelloRetryRequest
+/// (whose 8 random bytes must not read as a confirmation).
+#[test]
+fn stale_config_is_rejected_with_the_servers_retry_configs() {
+    for retry in [false, true] {
+        let w = World::new();
+        let stale = ech_key(0);
+        let mut client = w.client();
+        let mut server = ech_server(&w, vec![ech_key(0)]);
+        if retry {
+            client = hrr_groups(client);
+            server = server.groups(&[NamedGroup::SECP256R1]);
+        }
+        let server = server.build().unwrap();
+        let published = server.ech_config_list().unwrap();
+        let client = client.ech(offer(&stale)).build().unwrap();
+        let mut p = pair(client, server);
+        let (e, server_err) = run_to_rejection(&mut p);
+        match e {
+            Error::EchRejected {
+                retry_configs: Some(list),
+            } => assert_eq!(list, published, "retry {retry}"),
+            other => panic!("retry {retry}: {other:?}"),
+        }
+        assert!(matches!(
+            server_err,
+            Some(Error::AlertReceived(AlertDescription::ECH_REQUIRED))
+        ));
+        assert_eq!(p.server.negotiated().ech, EchStatus::Rejected);
+        assert_eq!(p.server.negotiated().server_name.as_deref(), Some(PUBLIC));
+        assert_eq!(w.sessions(), 0);
+        assert!(!contains(&p.client_wire, SECRET.as_bytes()));
+    }
+}
+
+/// Resumption and 0-RTT inside ECH: the session of an accepted
+/// connection is filed under the origin; the next connection offers it
+/// only inside (the outer PSK is GREASE), resumes, and its early data is
+/// accepted.
+#[test]
+fn resumption_and_early_data_inside_ech() {
+    let w = World::new();
+    let key = ech_key(0);
+    let server = || {
+        ech_server(&w, vec![copy(&key)])
+            .max_early_data_size(1000)
+            .build()
+            .unwrap()
+    };
+    let client = || {
+        w.client()
+            .enable_early_data(true)
+            .ech(offer(&key))
+            .build()
+            .unwrap()
+    };
+    let mut p = pair(client(), server());
+    p.run().unwrap();
+    assert_eq!(p.client.negotiated().ech, EchStatus::Accepted);
+    let ticket = p
+        .client_events
+        .iter()
+        .find_map(|e| match e {
+            Event::NewSessionTicket(t) => Some(t.ticket.clone()),
+            _ => None,
+        })
+        .expect("a ticket");
+    let key_secret = tls13::resumption::SessionKey::named(SECRET, SCOPE).unwrap();
+    assert_eq!(w.cache.count(&key_secret), 1);
+
+    w.clock.advance_ms(200);
+    let mut p = pair(client(), server());
+    assert_eq!(p.client.send_early_data(b"GET /early").unwrap(), 10);
+    let outer = client_hello(&client_hellos(p.client.pending_output())[0]);
+    let grease = psk_identity(&outer).expect("a GREASE PSK outside");
+    assert_ne!(grease, ticket);
+    p.run().unwrap();
+    assert_eq!(p.client.negotiated().ech, EchStatus::Accepted);
+    assert_eq!(p.server.negotiated().ech, EchStatus::Accepted);
+    assert!(p.client.negotiated().resumed);
+    assert!(p.server.negotiated().resumed);
+    assert!(p.client.negotiated().early_data_accepted);
+    let early: Vec<u8> = p
+        .server_events
+        .iter()
+        .filter_map(|e| match e {
+            Event::EarlyData(d) => Some(d.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(early, b"GET /early");
+    assert!(!contains(&p.client_wire, &ticket));
+    echo(&mut p);
+}
+
+/// Client authentication inside an accepted ECH handshake: the client's
+/// certificate goes to the backend (encrypted) and is verified.
+#[test]
+fn client_auth_inside_accepted_ech() {
+    let w = World::new();
+    let key = ech_key(0);
+    let id = pair::identity(KeyType::EcdsaP256);
+    let client = w
+        .client()
+        .client_auth_cert(
+            vec![id.leaf.clone()],
+            SigningKey::from_der(&id.key).unwrap(),
+        )
+        .ech(offer(&key))
+        .build()
+        .unwrap();
+    let server = ech_server(&w, vec![copy(&key)])
+        .client_auth(ClientAuth::Required(pair::pinned_client(
+            KeyType::EcdsaP256,
+        )))
+        .build()
+        .unwrap();
+    let mut p = pair(client, server);
+    p.run().unwrap();
+    assert_eq!(p.client.negotiated().ech, EchStatus::Accepted);
+    assert_eq!(
+        p.server.negotiated().peer_certificates,
+        vec![id.leaf.clone()]
+    );
+    echo(&mut p);
+}
+
+/// Rejected by a server with ECH keys that asks for a client
+/// certificate: the empty Certificate (§6.1.7) — the server, which makes
+/// authentication optional, sees none.
+#[test]
+fn rejected_by_an_ech_server_answers_its_certificate_request_empty() {
+    let w = World::new();
+    let id = pair::identity(KeyType::EcdsaP256);
+    let client = w
+        .client()
+        .client_auth_cert(
+            vec![id.leaf.clone()],
+            SigningKey::from_der(&id.key).unwrap(),
+        )
+        .ech(offer(&ech_key(0)))
+        .build()
+        .unwrap();
+    let server = ech_server(&w, vec![ech_key(0)])
+        .client_auth(ClientAuth::Optional(pair::pinned_client(
+            KeyType::EcdsaP256,
+        )))
+        .build()
+        .unwrap();
+    let mut p = pair(client, server);
+    let (e, _) = run_to_rejection(&mut p);
+    assert!(
+        matches!(
+            e,
+            Error::EchRejected {
+                retry_configs: Some(_)
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(pair::has_complete(&p.server_events));
+    assert!(p.server.negotiated().peer_certificates.is_empty());
+}
+
+/// GREASE against a server with ECH keys: it rejects the extension
+/// (retry_configs in EE, which GREASE must not save), and the handshake
+/// completes with the real name.
+#[test]
+fn grease_against_an_ech_server() {
+    let w = World::new();
+    let client = w.client().ech(EchMode::Grease).build().unwrap();
+    let mut p = pair(client, ech_server(&w, vec![ech_key(0)]).build().unwrap());
+    p.run().unwrap();
+    assert_eq!(p.client.negotiated().ech, EchStatus::Grease);
+    assert_eq!(p.server.negotiated().ech, EchStatus::Rejected);
+    echo(&mut p);
+}
+
+/// Flips the last byte of the ServerHello.random in a server flight that
+/// starts with the ServerHello's record (the confirmation's place, §7.2).
+fn flip_confirmation(flight: &mut [u8]) {
+    assert_eq!(flight[0], 22);
+    assert_eq!(flight[5], HandshakeType::SERVER_HELLO.0);
+    // Record header 5, message header 4, legacy_version 2, random 32.
+    flight[5 + 4 + 2 + 31] ^= 1;
+}
+
+/// §6.1.5: after a HelloRetryRequest that confirmed acceptance, a
+/// ServerHello without the confirmation is illegal_parameter.
+#[test]
+fn server_hello_must_confirm_after_an_accepting_hello_retry() {
+    let w = World::new();
+    let key = ech_key(0);
+    let client = hrr_groups(w.client()).ech(offer(&key)).build().unwrap();
+    let server = ech_server(&w, vec![copy(&key)])
+        .groups(&[NamedGroup::SECP256R1])
+        .build()
+        .unwrap();
+    let mut p = pair(client, server);
+    // ClientHello 1 → HelloRetryRequest → ClientHello 2 → server flight.
+    let ch1 = p.client.pending_output().to_vec();
+    p.client.consume_output(ch1.len());
+    p.server.receive(&ch1).unwrap();
+    let hrr = p.server.pending_output().to_vec();
+    p.server.consume_output(hrr.len());
+    p.client.receive(&hrr).unwrap();
+    let ch2 = p.client.pending_output().to_vec();
+    p.client.consume_output(ch2.len());
+    p.server.receive(&ch2).unwrap();
+    assert!(p.server.negotiated().hello_retry);
+    let mut flight = p.server.pending_output().to_vec();
+    flip_confirmation(&mut flight);
+    let e = p.client.receive(&flight).unwrap_err();
+    assert_eq!(
+        e.alert(),
+        Some(AlertDescription::ILLEGAL_PARAMETER),
+        "{e:?}"
+    );
+}
+
+/// §6.1.4: a ServerHello whose confirmation was altered is no acceptance:
+/// the client goes on with the outer transcript, which the server did not
+/// use, and the handshake fails instead of running on the inner hello.
+#[test]
+fn altered_confirmation_is_not_acceptance() {
+    let w = World::new();
+    let key = ech_key(0);
+    let client = w.client().ech(offer(&key)).build().unwrap();
+    let server = ech_server(&w, vec![copy(&key)]).build().unwrap();
+    let mut p = pair(client, server);
+    let ch = p.client.pending_output().to_vec();
+    p.client.consume_output(ch.len());
+    p.server.receive(&ch).unwrap();
+    let mut flight = p.server.pending_output().to_vec();
+    flip_confirmation(&mut flight);
+    let e = p.client.receive(&flight).unwrap_err();
+    assert!(!pair::has_complete(&p.client_events));
+    assert_eq!(p.client.negotiated().ech, EchStatus::Rejected, "{e:?}");
+    assert_eq!(e.alert(), Some(AlertDescription::BAD_RECORD_MAC), "{e:?}");
 }
