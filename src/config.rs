@@ -1368,7 +1368,9 @@ fn check_client_ech(c: &ClientConfig) -> Result<(), Error> {
         // could leak inner values into the outer hello or break the
         // compression, so the two are not combined.
         Some(_) if c.client_hello_hook.is_some() => Err(Error::BadConfig(
-            "Encrypted Client Hello cannot be combined with a client hello hook".into(),
+            "Encrypted Client Hello cannot be combined with a client hello hook: the hook \
+             edits one hello, ECH sends two (the inner one sealed inside the outer one)"
+                .into(),
         )),
         _ => Ok(()),
     }

@@ -120,7 +120,10 @@ impl EchClient {
             // be split between the hellos, and a rejection closed with
             // QUIC's error code for ech_required; none of it is tested.
             return Err(Error::BadConfig(
-                "Encrypted Client Hello is not supported over QUIC yet".into(),
+                "Encrypted Client Hello is not supported over QUIC yet: the transport \
+                 parameters' place in the two hellos and a rejection's connection close \
+                 are not wired"
+                    .into(),
             ));
         }
         match mode {
