@@ -398,6 +398,25 @@ fn outer_length_does_not_depend_on_the_inner_name() {
     );
 }
 
+/// §6.1.3: an origin reached by IP address sends no server_name inside;
+/// the inner hello is padded as if it had one of maximum_name_length
+/// (M + 9 bytes), and the outer hello still names the public name.
+#[test]
+fn origin_by_ip_address_is_padded_like_a_name() {
+    let key = ech_key(40);
+    let w = World::new();
+    let client = Arc::new(w.client().ech(offer(&key)).build().unwrap());
+    let hello = |name: &str| {
+        let conn = ClientConnection::new(client.clone(), name).unwrap();
+        client_hellos(conn.pending_output()).remove(0)
+    };
+    let by_ip = hello("192.0.2.7");
+    let outer = client_hello(&by_ip);
+    assert_eq!(sni(&outer).as_deref(), Some(PUBLIC));
+    assert_eq!(sni(&client_hello(&open(&key, &by_ip))), None);
+    assert_eq!(by_ip.len(), hello("a.example").len());
+}
+
 /// The hook edits one hello and ECH sends two: refused at build. Over
 /// QUIC, refused at connection start.
 #[test]
