@@ -27,6 +27,12 @@
 //!   exchange draws with psk_ke and no signer draws. A post-handshake
 //!   CertificateRequest draws its 16-byte context.
 //! * client: offering a PSK or 0-RTT draws nothing more.
+//! * client with ECH ([`ClientConfigBuilder::ech`]), after the key shares:
+//!   offering, ClientHelloOuter's `random` (32 bytes), the HPKE
+//!   encapsulation's draws, then for each ClientHello that offers a PSK
+//!   the GREASE PSK's identity and 4 bytes of age (first hello only) and
+//!   its binder; GREASE, 2 bytes (config_id, suite), the HPKE key
+//!   generation's draws and the payload, in the first ClientHello only.
 //!
 //! The draws of one flight are fetched from the source in one call where
 //! their lengths are known ([`KxGroup::start_random_len`] and
@@ -1357,6 +1363,15 @@ fn check_client_ech(c: &ClientConfig) -> Result<(), Error> {
                     .into(),
             ))
         }
+        // The hook edits one hello; ECH sends two (the inner one sealed,
+        // the outer one in clear, sharing a compressed block): an edit
+        // could leak inner values into the outer hello or break the
+        // compression, so the two are not combined.
+        Some(_) if c.client_hello_hook.is_some() => Err(Error::BadConfig(
+            "Encrypted Client Hello cannot be combined with a client hello hook: the hook \
+             edits one hello, ECH sends two (the inner one sealed inside the outer one)"
+                .into(),
+        )),
         _ => Ok(()),
     }
 }

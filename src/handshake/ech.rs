@@ -1,4 +1,3 @@
-#![allow(dead_code)] // TEMP: used by the ECH handshake wiring landing next
 //! ECH's acceptance signal (RFC 9849 §7.2, §7.2.1), which both sides
 //! compute over the inner handshake's transcript: the server writes it,
 //! the client compares it. It lives here, beside the transcript, rather

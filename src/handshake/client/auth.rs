@@ -35,6 +35,11 @@ impl ClientHs {
         &self,
         info: &CertificateRequestInfo,
     ) -> Option<(Arc<crate::verify::CertifiedKey>, SignatureScheme)> {
+        // RFC 9849 §6.1.7: the client-facing server that rejected ECH
+        // gets an empty Certificate, never our identity.
+        if self.ech.is_rejected() {
+            return None;
+        }
         // A type we cannot present (the server chose none and we only
         // have raw keys): an empty Certificate, and the server decides.
         let can_present = self

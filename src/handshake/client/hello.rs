@@ -20,6 +20,55 @@ impl ClientHs {
         cookie: Option<&[u8]>,
         early: bool,
     ) -> Result<bool, Error> {
+        if self.ech.is_offer() {
+            // RFC 9849 §6.1: ClientHelloInner stays here, ClientHelloOuter
+            // goes on the wire.
+            return self.send_ech_hello(core, shares, cookie, early);
+        }
+        let (raw, early) = loop {
+            let built = self.build_hello(core, shares, cookie, early)?;
+            // A GREASE encrypted_client_hello is as long as a real offer's,
+            // which grows with the PSK (§6.2.1): a hello that no longer
+            // fits goes without the PSK (taken at most once).
+            if self.ech.is_grease() && !self.hello_fits(&built) && self.psk.take().is_some() {
+                continue;
+            }
+            if self.ech.is_grease() && !self.hello_fits(&built) {
+                return Err(Error::BadConfig(
+                    "the ClientHello with its GREASE encrypted_client_hello is too long".into(),
+                ));
+            }
+            break (built.raw, built.early);
+        };
+        self.ech.grease_sent();
+        core.client_random = self.random;
+        core.queue_handshake(&raw);
+        self.transcript.add_owned(raw);
+        Ok(early)
+    }
+
+    /// Whether a hello fits its extensions' 16-bit length and our own
+    /// message limit (RFC 9846 §4.2.2).
+    pub(super) fn hello_fits(&self, built: &BuiltHello) -> bool {
+        let extensions = built
+            .raw
+            .len()
+            .saturating_sub(built.ext_at)
+            .saturating_sub(2);
+        extensions <= 0xffff && built.raw.len() <= self.config.limits.max_handshake_message
+    }
+
+    /// Encodes the ClientHello — with ECH offered, ClientHelloInner —
+    /// and records what it offers (`self.offered`); whether it offers
+    /// 0-RTT (`early`, unless its PSK had to be left out) is returned with
+    /// it. Nothing is queued or added to the transcript.
+    pub(super) fn build_hello(
+        &mut self,
+        core: &Core,
+        shares: &Shares,
+        cookie: Option<&[u8]>,
+        early: bool,
+    ) -> Result<BuiltHello, Error> {
         let c = self.config.clone();
         let quic_params = core.quic.as_ref().map(|q| q.local_params.as_slice());
         let mut raw = Vec::with_capacity(hello_capacity(
@@ -30,7 +79,16 @@ impl ClientHs {
             quic_params,
         ));
         let mut sent = OwnExtensions::default();
-        let ext_at = self.encode_hello_start(&mut raw, &mut sent, shares, cookie, quic_params);
+        // With ECH (offered or GREASE) the extensions a ClientHelloOuter
+        // copies come as one block (RFC 9849 §6.1 rule 3).
+        let shape = if self.ech.sends_extension() {
+            Shape::EchInner
+        } else {
+            Shape::Plain
+        };
+        let start =
+            self.encode_hello_start(&mut raw, &mut sent, shares, cookie, quic_params, shape);
+        let ext_at = start.ext_at;
         // RFC 9846 §4.3.11: the identity, its binder and everything else
         // must fit the extensions' 16-bit length (and the hello our own
         // limit). A ticket that does not is not offered: before anything
@@ -60,6 +118,17 @@ impl ClientHs {
                 .into(),
                 None => Error::BadConfig("the ClientHello extensions exceed 65535 bytes".into()),
             });
+        }
+        // RFC 9849: the encrypted_client_hello of ClientHelloInner
+        // (§6.1 rule 4, type inner, never compressed) or GREASE (§6.2.1),
+        // after the copied block and before early_data and pre_shared_key.
+        if let Some(body) = self.ech_extension_body(&raw, &start, &sent, early)? {
+            put_extension(
+                &mut raw,
+                &mut sent,
+                ExtensionType::ENCRYPTED_CLIENT_HELLO,
+                |out| out.extend_from_slice(&body),
+            );
         }
         if early {
             put_extension(&mut raw, &mut sent, ExtensionType::EARLY_DATA, |_| {});
@@ -147,31 +216,64 @@ impl ClientHs {
                 Offered::Edited(Box::new(EditedHello::from_hello(hello)))
             }
         };
-        core.client_random = self.random;
-        core.queue_handshake(&raw);
-        self.transcript.add_owned(raw);
-        Ok(early)
+        Ok(BuiltHello { raw, early, ext_at })
     }
 
     /// Appends a ClientHello (§4.2.2) up to and including every extension
     /// but early_data and pre_shared_key, in the order RFC 8446 and our
     /// replays of RFC 8448 use; its two lengths are patched once it is
-    /// whole. Returns where the extensions' length goes.
-    fn encode_hello_start(
+    /// whole. Returns where the extensions' length goes and where the
+    /// block a ClientHelloOuter copies begins.
+    ///
+    /// `shape` (RFC 9849 §6.1): [`Shape::Plain`] keeps the order above;
+    /// [`Shape::EchInner`] writes server_name and ALPN first, so that every
+    /// extension after them forms one block that ClientHelloOuter copies
+    /// and EncodedClientHelloInner compresses (§5.1, §6.1 rule 3);
+    /// [`Shape::EchOuter`] writes ClientHelloOuter's start: its own
+    /// random (§6.1 rule 4), the public name in server_name (rule 5), no
+    /// ALPN (§10.5), then the same block, byte for byte.
+    pub(super) fn encode_hello_start(
         &self,
         out: &mut Vec<u8>,
         sent: &mut OwnExtensions,
         shares: &Shares,
         cookie: Option<&[u8]>,
         quic_params: Option<&[u8]>,
-    ) -> usize {
+        shape: Shape<'_>,
+    ) -> HelloStart {
         use ExtensionType as T;
         use LengthPrefix::{U8, U16};
         let c = &self.config;
+        let (random, name) = match shape {
+            Shape::EchOuter {
+                random,
+                public_name,
+            } => (random, Some(public_name)),
+            Shape::Plain | Shape::EchInner => {
+                (&self.random, server_name_dns(&self.session_key.server_name))
+            }
+        };
+        let put_alpn = |out: &mut Vec<u8>, sent: &mut OwnExtensions| {
+            if !c.alpn_protocols.is_empty() {
+                put_extension(
+                    out,
+                    sent,
+                    T::APPLICATION_LAYER_PROTOCOL_NEGOTIATION,
+                    |out| {
+                        with_prefix(out, U16, |out| {
+                            for p in &c.alpn_protocols {
+                                put_vec(out, U8, p);
+                            }
+                        });
+                    },
+                );
+            }
+        };
         HandshakeType::CLIENT_HELLO.encode(out);
         out.extend_from_slice(&[0; 3]);
         ProtocolVersion::TLS1_2.encode(out);
-        out.extend_from_slice(&self.random);
+        out.extend_from_slice(random);
+        // RFC 9849 §6.1 rule 3: ClientHelloOuter copies the session id.
         put_vec(out, U8, &self.session_id);
         with_prefix(out, U16, |out| {
             for s in &c.suites {
@@ -182,7 +284,7 @@ impl ClientHs {
         put_vec(out, U8, &[0]);
         let ext_at = out.len();
         out.extend_from_slice(&[0; 2]);
-        if let Some(name) = server_name_dns(&self.session_key.server_name) {
+        if let Some(name) = name {
             put_extension(out, sent, T::SERVER_NAME, |out| {
                 with_prefix(out, U16, |out| {
                     ServerNameType::HOST_NAME.encode(out);
@@ -190,6 +292,10 @@ impl ClientHs {
                 });
             });
         }
+        if shape == Shape::EchInner {
+            put_alpn(out, sent);
+        }
+        let block_at = out.len();
         put_extension(out, sent, T::SUPPORTED_GROUPS, |out| {
             put_list(out, U16, &c.groups);
         });
@@ -200,19 +306,8 @@ impl ClientHs {
         if let Some(limit) = c.record_size_limit.filter(|_| quic_params.is_none()) {
             put_extension(out, sent, T::RECORD_SIZE_LIMIT, |out| limit.encode(out));
         }
-        if !c.alpn_protocols.is_empty() {
-            put_extension(
-                out,
-                sent,
-                T::APPLICATION_LAYER_PROTOCOL_NEGOTIATION,
-                |out| {
-                    with_prefix(out, U16, |out| {
-                        for p in &c.alpn_protocols {
-                            put_vec(out, U8, p);
-                        }
-                    });
-                },
-            );
+        if shape == Shape::Plain {
+            put_alpn(out, sent);
         }
         // RFC 7250 §4.1: only X.509 is the same as not sending them.
         if sends_cert_types(&c.client_certificate_types) {
@@ -255,7 +350,7 @@ impl ClientHs {
                 out.extend_from_slice(params)
             });
         }
-        ext_at
+        HelloStart { ext_at, block_at }
     }
 
     pub(super) fn check_common_hello(&self, sh: &ServerHelloRef<'_>) -> Result<SuiteParams, Error> {
@@ -307,11 +402,19 @@ impl ClientHs {
         let suite = self.check_common_hello(&hrr)?;
         let mut group = None;
         let mut cookie = None;
+        let mut ech_extension = false;
         for e in hrr.extensions.iter() {
             match e {
                 ServerExtensionRef::KeyShareRetry(g) => group = Some(g),
                 ServerExtensionRef::Cookie(c) => cookie = Some(c),
                 ServerExtensionRef::SupportedVersions(_) => {}
+                // RFC 9849 §6.1.4, §6.2.1: only answering ours; 8 bytes.
+                ServerExtensionRef::Unknown(ExtensionType::ENCRYPTED_CLIENT_HELLO, body)
+                    if self.ech.sends_extension() =>
+                {
+                    super::ech::check_retry_extension(body)?;
+                    ech_extension = true;
+                }
                 other => {
                     return Err(common::foreign_extension(
                         other.typ(),
@@ -359,7 +462,11 @@ impl ClientHs {
             self.psk = None;
         }
         self.transcript.start_hash_after_retry(suite.hash);
+        // RFC 9849 §6.1.4, §7.2.1: over message_hash(ClientHelloInner1)
+        // and the request.
+        let ech_accepted = self.ech_retry_confirmed(suite.hash, ech_extension, raw);
         self.transcript.add(raw);
+        self.ech_retry(core, suite.hash, ech_accepted, raw)?;
         let shares = match group {
             Some(g) => Shares::one(super::start_kx(&self.config, g, self.config.rng.as_ref())?),
             None => shares,
@@ -369,7 +476,12 @@ impl ClientHs {
             core.write_ccs();
             self.sent_ccs = true;
         }
-        self.send_hello(core, &shares, cookie, false)?;
+        if self
+            .send_rejected_retry_hello(core, &shares, cookie)?
+            .is_none()
+        {
+            self.send_hello(core, &shares, cookie, false)?;
+        }
         self.state = St::ExpectServerHello {
             shares,
             retry: Some(Retry {
@@ -381,9 +493,43 @@ impl ClientHs {
     }
 }
 
+/// Which ClientHello [`ClientHs::encode_hello_start`] writes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shape<'a> {
+    /// Without ECH.
+    Plain,
+    /// ClientHelloInner, or a hello with a GREASE encrypted_client_hello
+    /// (shaped like one, §6.2.1).
+    EchInner,
+    /// ClientHelloOuter.
+    EchOuter {
+        random: &'a [u8; 32],
+        public_name: &'a str,
+    },
+}
+
+/// Where the parts of a hello being encoded lie.
+pub(super) struct HelloStart {
+    /// The extensions' length field.
+    pub(super) ext_at: usize,
+    /// The first extension ClientHelloOuter copies (all of them to the
+    /// end of [`ClientHs::encode_hello_start`]'s output).
+    pub(super) block_at: usize,
+}
+
+/// A ClientHello encoded by [`ClientHs::build_hello`].
+pub(super) struct BuiltHello {
+    /// The whole handshake message.
+    pub(super) raw: Vec<u8>,
+    /// It offers 0-RTT.
+    pub(super) early: bool,
+    /// Where its extensions' length field lies.
+    pub(super) ext_at: usize,
+}
+
 /// Appends one extension: its type, then the body `body` writes, with its
 /// u16 length; and records that it was sent.
-fn put_extension(
+pub(super) fn put_extension(
     out: &mut Vec<u8>,
     sent: &mut OwnExtensions,
     typ: ExtensionType,
@@ -396,7 +542,7 @@ fn put_extension(
 /// Writes the length of what follows a `width`-byte length field at `at`
 /// into it (the hello's u24 message length, its u16 extensions length):
 /// the callers' bounds keep it within the field.
-fn patch_len(out: &mut [u8], at: usize, width: usize) {
+pub(super) fn patch_len(out: &mut [u8], at: usize, width: usize) {
     let len = out.len().saturating_sub(at).saturating_sub(width) as u32;
     let bytes = len.to_be_bytes();
     if let (Some(dst), Some(src)) = (

@@ -34,6 +34,7 @@ use crate::verify::{CertificateRequestInfo, Decision, ServerName, server_name_dn
 use zeroize::Zeroizing;
 
 mod auth;
+mod ech;
 mod hello;
 mod offered;
 mod resumption;
@@ -87,6 +88,9 @@ pub struct ClientHs {
     authenticated_ms: u64,
     /// Resuming: the session's server identity is a raw public key.
     resumed_raw_key: bool,
+    /// Encrypted Client Hello (RFC 9849 §6): off, GREASE, or an offer and
+    /// its outcome.
+    ech: ech::EchClient,
 }
 
 /// A PSK the ClientHello offers (§4.3.11).
@@ -230,6 +234,8 @@ pub fn start(
         shares.second = Some(start_kx(&config, second, &rng)?);
     }
     drop(rng);
+    let ech = ech::EchClient::start(&config, core.is_quic())?;
+    core.negotiated.ech = ech.initial_status();
 
     let mut session_key = SessionKey::new(server_name, &config, scope);
     if core.is_quic() {
@@ -266,6 +272,7 @@ pub fn start(
         session_key,
         client_authenticated: false,
         authenticated_ms: 0,
+        ech,
     };
     let early = hs.send_hello(&mut core, &shares, None, early_suite.is_some())?;
     if let (Some(suite), Some(p), true) = (early_suite, &hs.psk, early) {

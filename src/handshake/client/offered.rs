@@ -15,7 +15,7 @@ use crate::msgs::handshake::{ClientExtension, ClientHello};
 
 /// The most extensions a ClientHello encoded from a configuration carries
 /// (see `hello::encode_hello`).
-const MAX_OWN_EXTENSIONS: usize = 16;
+const MAX_OWN_EXTENSIONS: usize = 18;
 
 /// What the last ClientHello offered.
 pub(super) enum Offered {
@@ -48,6 +48,11 @@ impl OwnExtensions {
 
     fn contains(&self, typ: ExtensionType) -> bool {
         self.types.contains(&Some(typ))
+    }
+
+    /// The types recorded, in order.
+    pub(super) fn types(&self) -> impl Iterator<Item = ExtensionType> + '_ {
+        self.types.iter().map_while(|t| *t)
     }
 }
 

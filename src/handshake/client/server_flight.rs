@@ -13,6 +13,8 @@ impl ClientHs {
         raw: &[u8],
     ) -> Result<(), Error> {
         let suite = self.check_common_hello(&sh)?;
+        // RFC 9849 §6.1.4: which hello the handshake continues with.
+        self.ech_server_hello(core, suite.hash, &sh, raw)?;
         let mut share = None;
         let mut selected_psk = None;
         for e in sh.extensions.iter() {
@@ -260,6 +262,10 @@ impl ClientHs {
                 ServerExtensionRef::Unknown(ExtensionType::QUIC_TRANSPORT_PARAMETERS, body) => {
                     quic_params = Some(body.to_vec());
                 }
+                // RFC 9849 §6.1.6, §6.2.1 (we sent one: checked above).
+                ServerExtensionRef::Unknown(ExtensionType::ENCRYPTED_CLIENT_HELLO, body) => {
+                    self.ech_encrypted_extensions(body)?;
+                }
                 _ => {}
             }
         }
@@ -364,12 +370,13 @@ impl ClientHs {
             .ok_or(Error::Internal("a Certificate in a PSK-only handshake"))?;
         let decision = if raw_key {
             let spki = common::received_raw_public_key(&chain)?;
-            verifier.verify_server_raw_public_key(spki, &self.session_key.server_name, now)
+            verifier.verify_server_raw_public_key(spki, self.verify_name(), now)
         } else {
             let (ee, rest) = chain
                 .split_first()
                 .ok_or(InvalidMessage::EmptyVector("certificate_list"))?;
-            verifier.verify_server_cert(ee, rest, &self.session_key.server_name, now)
+            // RFC 9849 §6.1.7: after an ECH rejection, the public name.
+            verifier.verify_server_cert(ee, rest, self.verify_name(), now)
         };
         // Kept by the handshake until the verifier has accepted it and the
         // CertificateVerify proved the key: only then does it become the
@@ -384,7 +391,7 @@ impl ClientHs {
                 core.push_event(Event::VerifyServerCert(VerifyRequest {
                     chain: request_chain.unwrap_or_default(),
                     certificate_type: self.server_cert_type,
-                    server_name: self.session_key.server_name.clone(),
+                    server_name: self.verify_name().clone(),
                     now,
                 }));
                 self.state = St::AwaitVerify(h);
@@ -510,6 +517,15 @@ impl ClientHs {
         let fin = common::finished_message(ours.as_ref());
         self.transcript.add(&fin);
         core.queue_handshake(&fin);
+        if let Some(rejected) = self.ech_rejection() {
+            // RFC 9849 §6.1.6: the handshake completed for the public
+            // name, which does not authenticate the origin: never
+            // connected, no data, no tickets. Our flight goes out, then
+            // ech_required under the key the server now reads with.
+            core.flush_handshake()?;
+            core.set_write_secret(Level::OneRtt, &f.c_ap)?;
+            return Err(rejected);
+        }
         core.set_write_secret(Level::OneRtt, &f.c_ap)?;
         let th = self.transcript.current()?;
         core.resumption_secret = Some(f.master.resumption_master_secret(th.as_ref()));
