@@ -5,7 +5,7 @@
 //! cargo run --example client -- [--ca PEM | --insecure] [--cert PEM --key PEM]
 //!     [--server-name NAME] [--alpn P]... [--groups g1,g2] [--suites s1,s2]
 //!     [--keylog FILE] [--resume] [--early-data FILE] [--psk-identity ID --psk HEX]
-//!     HOST:PORT
+//!     [--ech-config FILE | --ech-grease] HOST:PORT
 //! ```
 //!
 //! Run with `--help` for details.
@@ -19,11 +19,12 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use tls13::ech::{EchConfigList, EchMode};
 use tls13::resumption::{ClientSessionCache, ExternalPsk, SessionKey};
 use tls13::stream::{ClientStream, Stream};
 use tls13::verify::ServerCertVerifier;
 use tls13::verify_webpki::WebPkiServerVerifier;
-use tls13::{ClientConfig, ClientConnection};
+use tls13::{ClientConfig, ClientConnection, EchStatus};
 
 use common::Args;
 
@@ -73,6 +74,20 @@ options:
                        under identity ID (RFC 9846 §2.2). Without --ca the
                        PSK alone authenticates the server (PSK-only): a
                        server that does not accept it is refused
+  --ech-config FILE    Encrypted Client Hello (RFC 9849): FILE holds a base64
+                       ECHConfigList (the `ech` SvcParam of the server's DNS
+                       HTTPS record, or what `server --ech-keygen` printed).
+                       The server name, ALPN and the rest of the real hello go
+                       encrypted; the clear hello names the config's public
+                       name. Prints `ech: accepted`. When the server does not
+                       accept it, the connection fails (nothing is sent):
+                       prints `ech: rejected`, then `ech-retry-configs: BASE64`
+                       with the configs the server sent instead (authenticated
+                       by its certificate for the public name; write them to a
+                       file and connect again with it) or `ech-retry-configs:
+                       none` (the server turned ECH off), and exits with 1
+  --ech-grease         send a GREASE encrypted_client_hello (no ECH: the server
+                       name stays in clear) and print `ech: grease`
 ";
 
 struct Options {
@@ -90,6 +105,8 @@ struct Options {
     early_data: Option<String>,
     psk_identity: Option<String>,
     psk: Option<String>,
+    ech_config: Option<String>,
+    ech_grease: bool,
 }
 
 fn parse_args() -> Result<Option<Options>, String> {
@@ -109,6 +126,8 @@ fn parse_args() -> Result<Option<Options>, String> {
         early_data: None,
         psk_identity: None,
         psk: None,
+        ech_config: None,
+        ech_grease: false,
     };
     let mut addr = None;
     while let Some(a) = args.next() {
@@ -127,6 +146,8 @@ fn parse_args() -> Result<Option<Options>, String> {
             "--early-data" => o.early_data = Some(args.value(&a)?),
             "--psk-identity" => o.psk_identity = Some(args.value(&a)?),
             "--psk" => o.psk = Some(args.value(&a)?),
+            "--ech-config" => o.ech_config = Some(args.value(&a)?),
+            "--ech-grease" => o.ech_grease = true,
             s if s.starts_with('-') => return Err(format!("unknown option {s} (see --help)")),
             _ if addr.is_some() => return Err(format!("unexpected argument {a:?} (see --help)")),
             _ => addr = Some(a),
@@ -141,6 +162,9 @@ fn parse_args() -> Result<Option<Options>, String> {
     }
     if o.insecure && o.ca.is_some() {
         return Err("--insecure and --ca exclude each other".into());
+    }
+    if o.ech_grease && o.ech_config.is_some() {
+        return Err("--ech-config and --ech-grease exclude each other".into());
     }
     o.resume |= o.early_data.is_some();
     Ok(Some(o))
@@ -250,6 +274,14 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(log) = common::key_log(o.keylog.as_deref())? {
         builder = builder.key_log(log);
     }
+    if let Some(path) = &o.ech_config {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        let list = EchConfigList::from_base64(&text).map_err(|e| format!("{path}: {e}"))?;
+        builder = builder.ech(EchMode::Offer(list));
+    } else if o.ech_grease {
+        builder = builder.ech(EchMode::Grease);
+    }
+    let ech = o.ech_config.is_some() || o.ech_grease;
     let sessions = Arc::new(ClientSessionCache::default());
     builder = builder
         .session_store(Some(sessions.clone()))
@@ -261,7 +293,7 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
         .clone()
         .unwrap_or_else(|| host_of(&o.addr).to_string());
     if o.resume {
-        first_connection(&config, &server_name, &o.addr, &sessions)?;
+        first_connection(&config, &server_name, &o.addr, &sessions, ech)?;
     }
     // Sessions belong to this service (host and port): see SessionKey.
     let mut conn = ClientConnection::with_session_scope(config, &server_name, &o.addr)?;
@@ -278,7 +310,7 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     sock.set_read_timeout(Some(Duration::from_secs(30)))?;
     sock.set_write_timeout(Some(Duration::from_secs(30)))?;
     let mut tls = Stream::new(conn, sock);
-    tls.handshake()?;
+    handshake(&mut tls, ech)?;
 
     let n = tls.conn().negotiated();
     eprintln!("version: {}", common::version_name(n.version));
@@ -290,6 +322,17 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
         common::scheme_name(n.signature_scheme)
     );
     eprintln!("hello_retry: {}", if n.hello_retry { "yes" } else { "no" });
+    if ech {
+        eprintln!(
+            "ech: {}",
+            match n.ech {
+                EchStatus::Accepted => "accepted",
+                EchStatus::Grease => "grease",
+                EchStatus::Rejected => "rejected",
+                _ => "not offered",
+            }
+        );
+    }
     if o.resume {
         eprintln!("resumed: {}", if n.resumed { "yes" } else { "no" });
     }
@@ -380,6 +423,27 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// The handshake; with ECH (`report`), a rejection (RFC 9849 §6.1.6:
+/// the connection is a failure) is reported with the retry configs the
+/// server sent, which the next run may use.
+fn handshake<T: Read + Write>(tls: &mut ClientStream<T>, report: bool) -> io::Result<()> {
+    let err = match tls.handshake() {
+        Ok(()) => return Ok(()),
+        Err(e) => e,
+    };
+    if report
+        && let Some(tls13::Error::EchRejected { retry_configs }) =
+            err.get_ref().and_then(|e| e.downcast_ref::<tls13::Error>())
+    {
+        eprintln!("ech: rejected");
+        match retry_configs {
+            Some(list) => eprintln!("ech-retry-configs: {}", list.to_base64()),
+            None => eprintln!("ech-retry-configs: none"),
+        }
+    }
+    Err(err)
+}
+
 /// A write (data or close_notify) fails with "broken pipe" when the
 /// server has already closed, typically after sending an alert (in TLS 1.3
 /// the client's handshake ends before the server has checked the client's
@@ -410,13 +474,14 @@ fn first_connection(
     server_name: &str,
     addr: &str,
     sessions: &ClientSessionCache,
+    ech: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let conn = ClientConnection::with_session_scope(config.clone(), server_name, addr)?;
     let sock = connect(addr)?;
     sock.set_read_timeout(Some(Duration::from_millis(50)))?;
     sock.set_write_timeout(Some(Duration::from_secs(30)))?;
     let mut tls = Stream::new(conn, sock);
-    tls.handshake()?;
+    handshake(&mut tls, ech)?;
     let deadline = std::time::Instant::now() + Duration::from_secs(2);
     let key = SessionKey::named(server_name, addr)?;
     let mut buf = [0u8; 4096];

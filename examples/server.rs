@@ -5,8 +5,10 @@
 //! cargo run --example server -- --cert PEM --key PEM [--port N]
 //!     [--client-ca PEM [--require-client-cert]] [--alpn P]... [--groups ..]
 //!     [--suites ..] [--echo | --http] [--tickets N] [--early-data]
-//!     [--psk-identity ID --psk HEX]...
+//!     [--psk-identity ID --psk HEX]... [--ech-key FILE]...
 //! cargo run --example server -- --psk-identity ID --psk HEX [...]   # PSK-only
+//! cargo run --example server -- --ech-keygen PUBLIC_NAME OUT_FILE   # ECH key file
+//! cargo run --example server -- --ech-key FILE... --print-ech-config
 //! ```
 //!
 //! Run with `--help` for details.
@@ -20,17 +22,21 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use tls13::ech::{EchConfigBuilder, EchConfigList, EchKeyPair};
 use tls13::stream::ServerStream;
 use tls13::verify::ClientCertVerifier;
 use tls13::verify_webpki::WebPkiClientVerifier;
 use tls13::{CipherSuite, NamedGroup};
-use tls13::{ClientAuth, ServerConfig, ServerConnection};
+use tls13::{ClientAuth, EchStatus, ServerConfig, ServerConnection};
+use zeroize::Zeroizing;
 
 use common::Args;
 
 const HELP: &str = "\
 usage: server --cert PEM --key PEM [options]
        server --psk-identity ID --psk HEX [options]    (PSK-only, no certificate)
+       server --ech-keygen PUBLIC_NAME OUT_FILE [--ech-key FILE]...
+       server --ech-key FILE... --print-ech-config
 
 Serves TLS 1.3 on 127.0.0.1 until killed, one thread per connection, and
 logs each connection's outcome (peer address, negotiated parameters or the
@@ -75,6 +81,26 @@ options:
                          the server is PSK-only: a client without one of
                          these keys is refused (alert unknown_psk_identity).
                          Each connection logs `psk-identity: ID`
+  --ech-key FILE         accept Encrypted Client Hello (RFC 9849) with the key in
+                         FILE (written by --ech-keygen); repeat for several keys,
+                         the preferred (newest) first. The certificate must be
+                         valid for each key's public name too: clients whose
+                         ECH is rejected check it against that name. Each
+                         connection logs `ech: accepted|rejected|not offered`
+                         (rejected: the ClientHello's ECH did not decrypt, e.g.
+                         GREASE or a stale config; the server sent its current
+                         configs as retry_configs)
+  --ech-keygen PUBLIC_NAME OUT_FILE
+                         generate an ECH key (X25519, HKDF-SHA256 with
+                         AES-128-GCM or ChaCha20-Poly1305) for the client-facing
+                         name PUBLIC_NAME, write the key file OUT_FILE (created
+                         new, readable by its owner alone), print the base64
+                         ECHConfigList to publish (the `ech=` SvcParam of the
+                         DNS HTTPS record) on standard output, and exit. With
+                         --ech-key the new config_id differs from those keys'
+  --print-ech-config     print the base64 ECHConfigList of the --ech-key keys, in
+                         order (what to publish while they are all in use), and
+                         exit
 ";
 
 /// Longest time a connection may sit idle (also bounds the handshake).
@@ -105,6 +131,21 @@ struct Options {
     early_data: bool,
     psk_identities: Vec<String>,
     psks: Vec<String>,
+    ech_keys: Vec<String>,
+    task: Task,
+}
+
+/// What the program does.
+#[derive(PartialEq, Eq)]
+enum Task {
+    Serve,
+    /// `--ech-keygen PUBLIC_NAME OUT_FILE`
+    EchKeygen {
+        public_name: String,
+        out: String,
+    },
+    /// `--print-ech-config`
+    PrintEchConfig,
 }
 
 fn parse_args() -> Result<Option<Options>, String> {
@@ -124,6 +165,8 @@ fn parse_args() -> Result<Option<Options>, String> {
         early_data: false,
         psk_identities: Vec::new(),
         psks: Vec::new(),
+        ech_keys: Vec::new(),
+        task: Task::Serve,
     };
     let mut mode = None;
     while let Some(a) = args.next() {
@@ -153,6 +196,13 @@ fn parse_args() -> Result<Option<Options>, String> {
             "--early-data" => o.early_data = true,
             "--psk-identity" => o.psk_identities.push(args.value(&a)?),
             "--psk" => o.psks.push(args.value(&a)?),
+            "--ech-key" => o.ech_keys.push(args.value(&a)?),
+            "--ech-keygen" => {
+                let public_name = args.value(&a)?;
+                let out = args.value(&a)?;
+                set_task(&mut o.task, Task::EchKeygen { public_name, out })?;
+            }
+            "--print-ech-config" => set_task(&mut o.task, Task::PrintEchConfig)?,
             "--echo" | "--http" => {
                 let m = if a == "--echo" {
                     Mode::Echo
@@ -166,6 +216,14 @@ fn parse_args() -> Result<Option<Options>, String> {
             }
             _ => return Err(format!("unexpected argument {a:?} (see --help)")),
         }
+    }
+    match o.task {
+        Task::Serve => {}
+        Task::EchKeygen { .. } => return Ok(Some(o)),
+        Task::PrintEchConfig if o.ech_keys.is_empty() => {
+            return Err("--print-ech-config needs --ech-key FILE".into());
+        }
+        Task::PrintEchConfig => return Ok(Some(o)),
     }
     if o.psk_identities.len() != o.psks.len() {
         return Err("--psk-identity and --psk go together, one --psk per identity".into());
@@ -196,8 +254,77 @@ fn parse_args() -> Result<Option<Options>, String> {
     Ok(Some(o))
 }
 
+/// `--ech-keygen` and `--print-ech-config` exclude each other.
+fn set_task(task: &mut Task, new: Task) -> Result<(), String> {
+    if *task != Task::Serve {
+        return Err("--ech-keygen and --print-ech-config exclude each other".into());
+    }
+    *task = new;
+    Ok(())
+}
+
+/// The key files of `--ech-key`, in order.
+fn load_ech_keys(paths: &[String]) -> Result<Vec<EchKeyPair>, String> {
+    paths
+        .iter()
+        .map(|path| {
+            // The file holds the private key: read into a buffer wiped on drop.
+            let text = Zeroizing::new(
+                std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?,
+            );
+            EchKeyPair::from_pem(&text).map_err(|e| format!("{path}: {e}"))
+        })
+        .collect()
+}
+
+/// `--ech-keygen PUBLIC_NAME OUT_FILE`: a new key, written to a file only
+/// its owner may read, its ECHConfigList printed for the DNS record.
+fn ech_keygen(public_name: &str, out: &str, known: &[EchKeyPair]) -> Result<(), String> {
+    let ids: Vec<u8> = known
+        .iter()
+        .filter_map(|k| k.config().contents())
+        .map(|c| c.key_config.config_id)
+        .collect();
+    let key = EchConfigBuilder::new(public_name)
+        .avoid_config_ids(&ids)
+        .generate(tls13::crypto::default_provider(), &tls13::crypto::OsRandom)
+        .map_err(|e| format!("--ech-keygen: {e}"))?;
+    let pem = key.to_pem();
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    file.open(out)
+        .and_then(|mut f| f.write_all(pem.as_bytes()))
+        .map_err(|e| format!("cannot write {out}: {e}"))?;
+    eprintln!(
+        "wrote the ECH key for {public_name} (config_id {}) to {out}; publish this \
+         ECHConfigList (stdout) as the `ech` SvcParam of the HTTPS record:",
+        key.config()
+            .contents()
+            .map_or(0, |c| c.key_config.config_id)
+    );
+    println!("{}", key.config_list().to_base64());
+    Ok(())
+}
+
 fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     common::init_log();
+    let ech_keys = load_ech_keys(&o.ech_keys)?;
+    match &o.task {
+        Task::Serve => {}
+        Task::EchKeygen { public_name, out } => {
+            return Ok(ech_keygen(public_name, out, &ech_keys)?);
+        }
+        Task::PrintEchConfig => {
+            let list = EchConfigList {
+                configs: ech_keys.iter().map(|k| k.config().clone()).collect(),
+            };
+            println!("{}", list.to_base64());
+            return Ok(());
+        }
+    }
+    let ech = !ech_keys.is_empty();
     let client_verifier: Option<Arc<dyn ClientCertVerifier>> = match &o.client_ca {
         None => None,
         Some(path) => {
@@ -265,12 +392,16 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     if o.early_data {
         builder = builder.max_early_data_size(16384);
     }
+    if ech {
+        builder = builder.ech_keys(ech_keys);
+    }
     let report = Report {
         client: ask_client,
         secret: o.client_ca.is_some(),
         resumed: tickets.is_some() || !o.psks.is_empty(),
         early: o.early_data,
         psk: !o.psks.is_empty(),
+        ech,
     };
     let config = Arc::new(builder.build()?);
 
@@ -322,6 +453,8 @@ struct Report {
     psk: bool,
     /// GET /secret asks for a client certificate after the handshake.
     secret: bool,
+    /// `ech: accepted|rejected|not offered`
+    ech: bool,
 }
 
 /// Serves one connection; returns a one-line summary.
@@ -355,6 +488,16 @@ fn serve(
             n.psk_identity
                 .as_deref()
                 .map_or_else(|| "none".into(), String::from_utf8_lossy)
+        );
+    }
+    if report.ech {
+        eprintln!(
+            "ech: {}",
+            match n.ech {
+                EchStatus::Accepted => "accepted",
+                EchStatus::Rejected => "rejected",
+                _ => "not offered",
+            }
         );
     }
     if report.early {

@@ -90,13 +90,18 @@ fn sextet(c: u8) -> Option<u32> {
 /// Strict padded base64 (RFC 4648 §4) after removing whitespace:
 /// the length must be a multiple of 4, `=` only at the end, and the
 /// unused bits of the last group must be zero (canonical encoding).
+///
+/// The working copy of the text is wiped, and the output is allocated
+/// once at its final size: a private key's base64 leaves no copy behind
+/// in freed memory (the caller wipes the output and its own text).
 pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let chars: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    let mut chars = zeroize::Zeroizing::new(Vec::with_capacity(text.len()));
+    chars.extend(text.bytes().filter(|b| !b.is_ascii_whitespace()));
     if !chars.len().is_multiple_of(4) {
         return None;
     }
     let groups = chars.len() / 4;
-    let mut out = Vec::with_capacity(groups.saturating_mul(3));
+    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(groups.saturating_mul(3)));
     for (i, group) in chars.chunks_exact(4).enumerate() {
         let last = i.saturating_add(1) == groups;
         let pad = group.iter().rev().take_while(|c| **c == b'=').count();
@@ -126,7 +131,7 @@ pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
         }
         out.extend_from_slice(keep);
     }
-    Some(out)
+    Some(core::mem::take(&mut *out))
 }
 
 pub(crate) fn encode_base64(data: &[u8]) -> String {

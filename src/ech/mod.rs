@@ -5,6 +5,7 @@
 //! - [`config`]: `ECHConfig` / `ECHConfigList` (§4) and a client's choice
 //!   among them (§6.1).
 //! - [`keygen`]: an operator's key pair and the config it publishes.
+//! - [`keyfile`]: that key pair as a PEM file the server loads.
 //! - [`extension`]: the `encrypted_client_hello` bodies of ClientHello,
 //!   EncryptedExtensions and HelloRetryRequest (§5).
 //! - [`inner`]: EncodedClientHelloInner, with `ech_outer_extensions`
@@ -18,6 +19,7 @@ pub mod config;
 mod error;
 pub mod extension;
 pub mod inner;
+pub mod keyfile;
 pub mod keygen;
 mod mode;
 pub mod seal;
@@ -33,6 +35,7 @@ pub use inner::{
     client_hello_outer_aad, decode_client_hello_inner, encode_client_hello_inner,
     encode_client_hello_inner_padded, pad, recommended_padding,
 };
+pub use keyfile::KeyFileError;
 pub use keygen::{EchConfigBuilder, EchKeyPair};
 pub use mode::EchMode;
 pub use seal::{EchSealer, open_client_hello};

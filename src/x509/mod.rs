@@ -14,7 +14,8 @@
 mod anchor;
 mod cert;
 mod crl;
-mod der;
+// Also read by the ECH key file (`ech::keyfile`): its PKCS#8 keys.
+pub(crate) mod der;
 mod dn;
 mod error;
 mod name;
