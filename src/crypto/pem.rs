@@ -78,13 +78,40 @@ fn boundary<'a>(line: &'a str, kind: &str) -> Option<&'a str> {
     }
 }
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
+/// The value of the base64 character `c` (RFC 4648 §4), `None` when it is
+/// not one. Private keys pass through here (PEM, ECH key files), so the
+/// value is computed without a branch or a lookup that depends on `c`:
+/// each range of the alphabet adds its offset under a mask that is all
+/// ones when `c` lies in it (the sign of `(lo - 1 - c) & (c - hi - 1)`).
+/// Only whether `c` is valid at all decides anything.
 fn sextet(c: u8) -> Option<u32> {
-    ALPHABET
-        .iter()
-        .position(|a| *a == c)
-        .and_then(|p| u32::try_from(p).ok())
+    let c = i32::from(c);
+    let in_range = |lo: i32, hi: i32| {
+        (lo.wrapping_sub(1).wrapping_sub(c) & c.wrapping_sub(hi).wrapping_sub(1)) >> 8
+    };
+    // One more than the value, so that 0 stands for "no range matched".
+    let mut v = 0i32;
+    v |= in_range(i32::from(b'A'), i32::from(b'Z')) & c.wrapping_sub(i32::from(b'A') - 1);
+    v |= in_range(i32::from(b'a'), i32::from(b'z')) & c.wrapping_sub(i32::from(b'a') - 27);
+    v |= in_range(i32::from(b'0'), i32::from(b'9')) & c.wrapping_add(53 - i32::from(b'0'));
+    v |= in_range(i32::from(b'+'), i32::from(b'+')) & 63;
+    v |= in_range(i32::from(b'/'), i32::from(b'/')) & 64;
+    u32::try_from(v.wrapping_sub(1)).ok()
+}
+
+/// The base64 character of the sextet `v` (0..=63), without a branch or a
+/// lookup that depends on it (see [`sextet`]): `v + 'A'`, moved on by a
+/// masked step at each boundary of the alphabet (each mask is all ones
+/// when `v` is past the boundary).
+fn base64_char(v: u32) -> u8 {
+    let v = (v & 63) as i32;
+    let past = |last: i32| last.wrapping_sub(v) >> 8;
+    let mut c = v.wrapping_add(i32::from(b'A'));
+    c = c.wrapping_add(past(25) & 6); // 26..=51 → 'a'..='z'
+    c = c.wrapping_add(past(51) & -75); // 52..=61 → '0'..='9'
+    c = c.wrapping_add(past(61) & -15); // 62 → '+'
+    c = c.wrapping_add(past(62) & 3); // 63 → '/'
+    c as u8
 }
 
 /// Strict padded base64 (RFC 4648 §4) after removing whitespace:
@@ -147,9 +174,7 @@ pub(crate) fn encode_base64(data: &[u8]) -> String {
         // A chunk of k bytes gives k + 1 characters, then `=` padding.
         for (k, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
             if k <= chunk.len() {
-                let idx = (n >> shift) & 63;
-                let c = ALPHABET.get(idx as usize).copied().unwrap_or(b'=');
-                out.push(char::from(c));
+                out.push(char::from(base64_char(n >> shift)));
             } else {
                 out.push('=');
             }
@@ -170,6 +195,19 @@ pub fn certificates(text: &str) -> Result<Vec<Vec<u8>>, Error> {
 
 #[cfg(test)]
 mod tests {
+
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    #[test]
+    fn branch_free_alphabet_matches_rfc_4648_table_1() {
+        for c in 0..=255u8 {
+            let expected = ALPHABET.iter().position(|a| *a == c).map(|p| p as u32);
+            assert_eq!(super::sextet(c), expected, "character {c}");
+        }
+        for (v, c) in ALPHABET.iter().enumerate() {
+            assert_eq!(super::base64_char(v as u32), *c, "sextet {v}");
+        }
+    }
     use super::*;
 
     #[test]
