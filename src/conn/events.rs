@@ -264,9 +264,9 @@ pub enum EchStatus {
     Accepted,
     /// Server: an `encrypted_client_hello` did not decrypt with our keys
     /// (a GREASE one, stale keys) and the handshake went on with the outer
-    /// hello, sending `retry_configs` (§7.1). (A client whose offer is
-    /// rejected never connects: it fails with
-    /// [`Error::EchRejected`](crate::Error::EchRejected).)
+    /// hello, sending `retry_configs` (§7.1). Client: the server did not
+    /// confirm our offer; the connection never completes, it fails with
+    /// [`Error::EchRejected`](crate::Error::EchRejected) (§6.1.6).
     Rejected,
 }
 

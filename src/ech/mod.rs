@@ -1,6 +1,13 @@
-//! Encrypted Client Hello (RFC 9849) — **work in progress**: the wire
-//! formats and the pure functions around them. Neither the client nor
-//! the server handshake uses them yet (see `docs/ech-status.md`).
+//! Encrypted Client Hello (RFC 9849): the wire formats and the pure
+//! functions around them, which the handshakes use — a client offers ECH
+//! with [`ClientConfigBuilder::ech`](crate::config::ClientConfigBuilder::ech)
+//! ([`EchMode`]), a server decrypts it with the key pairs given to
+//! [`ServerConfigBuilder::ech_keys`](crate::config::ServerConfigBuilder::ech_keys)
+//! (shared mode, §7). The outcome is
+//! [`Negotiated::ech`](crate::Negotiated::ech); a client whose offer the
+//! server rejected fails with [`Error::EchRejected`](crate::Error::EchRejected).
+//! The acceptance signal (§7.2) lives in the handshake, beside the
+//! transcript it covers.
 //!
 //! - [`config`]: `ECHConfig` / `ECHConfigList` (§4) and a client's choice
 //!   among them (§6.1).
