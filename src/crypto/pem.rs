@@ -89,13 +89,14 @@ fn sextet(c: u8) -> Option<u32> {
     let in_range = |lo: i32, hi: i32| {
         (lo.wrapping_sub(1).wrapping_sub(c) & c.wrapping_sub(hi).wrapping_sub(1)) >> 8
     };
-    // One more than the value, so that 0 stands for "no range matched".
+    // One more than the value, so that 0 stands for "no range matched":
+    // 'A' (65) → 1, 'a' (97) → 27, '0' (48) → 53, '+' → 63, '/' → 64.
     let mut v = 0i32;
-    v |= in_range(i32::from(b'A'), i32::from(b'Z')) & c.wrapping_sub(i32::from(b'A') - 1);
-    v |= in_range(i32::from(b'a'), i32::from(b'z')) & c.wrapping_sub(i32::from(b'a') - 27);
-    v |= in_range(i32::from(b'0'), i32::from(b'9')) & c.wrapping_add(53 - i32::from(b'0'));
-    v |= in_range(i32::from(b'+'), i32::from(b'+')) & 63;
-    v |= in_range(i32::from(b'/'), i32::from(b'/')) & 64;
+    v |= in_range(0x41, 0x5a) & c.wrapping_sub(64);
+    v |= in_range(0x61, 0x7a) & c.wrapping_sub(70);
+    v |= in_range(0x30, 0x39) & c.wrapping_add(5);
+    v |= in_range(0x2b, 0x2b) & 63;
+    v |= in_range(0x2f, 0x2f) & 64;
     u32::try_from(v.wrapping_sub(1)).ok()
 }
 
@@ -106,7 +107,7 @@ fn sextet(c: u8) -> Option<u32> {
 fn base64_char(v: u32) -> u8 {
     let v = (v & 63) as i32;
     let past = |last: i32| last.wrapping_sub(v) >> 8;
-    let mut c = v.wrapping_add(i32::from(b'A'));
+    let mut c = v.wrapping_add(0x41); // 'A'
     c = c.wrapping_add(past(25) & 6); // 26..=51 → 'a'..='z'
     c = c.wrapping_add(past(51) & -75); // 52..=61 → '0'..='9'
     c = c.wrapping_add(past(61) & -15); // 62 → '+'
