@@ -322,8 +322,9 @@ impl ClientHs {
                 // outside): without it they may fit. Taken at most once.
                 None if self.psk.take().is_some() => {}
                 None => {
-                    return Err(Error::BadConfig(
-                        "the ECH ClientHelloOuter would be too long".into(),
+                    return Err(super::hello::hello_too_long(
+                        cookie,
+                        "the ECH ClientHelloOuter would be too long",
                     ));
                 }
             }
