@@ -16,8 +16,14 @@ use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
 use tls13::config::CookieGenerator;
 use tls13::crypto::sign::SigningKey;
 use tls13::crypto::{CryptoProvider, OsRandom, SecureRandom};
-use tls13::ech::{EchConfigBuilder, EchKeyPair, EchMode, EchOutcome, TrialPolicy, trial_decrypt};
-use tls13::unstable::msgs::enums::{AlertDescription, HandshakeType, NamedGroup};
+use tls13::ech::{
+    EchConfigBuilder, EchEncryptedExtensions, EchKeyPair, EchMode, EchOutcome, TrialPolicy,
+    trial_decrypt,
+};
+use tls13::unstable::codec::Codec;
+use tls13::unstable::msgs::enums::{AlertDescription, ExtensionType, HandshakeType, NamedGroup};
+use tls13::unstable::msgs::extensions::ServerExtension;
+use tls13::unstable::msgs::handshake::UnknownExtension;
 use tls13::verify_webpki::WebPkiServerVerifier;
 use tls13::x509::{Policy, TrustAnchor};
 use tls13::{ClientConfig, ClientConnection, EchStatus, Error, ServerConfig, ServerConnection};
@@ -227,4 +233,121 @@ fn accepted_retry_whose_cookie_overflows_the_outer_hello_is_illegal_parameter() 
     // gone on with the outer hello).
     assert_eq!(p.server.negotiated().ech, EchStatus::Accepted);
     assert_illegal_retry(r);
+}
+
+// ------------------------------------- encrypted_client_hello in EE
+
+/// Adds an `encrypted_client_hello` of `body` to the server's
+/// EncryptedExtensions.
+fn ee_ech(body: Vec<u8>) -> tls13::config::EncryptedExtensionsHook {
+    Arc::new(move |exts: &mut Vec<ServerExtension>| {
+        exts.push(ServerExtension::Unknown(UnknownExtension {
+            typ: ExtensionType::ENCRYPTED_CLIENT_HELLO,
+            body: body.clone(),
+        }));
+    })
+}
+
+fn client_alert(r: Result<(), (bool, Error)>) -> Option<AlertDescription> {
+    match r {
+        Err((true, e)) => e.alert(),
+        other => panic!("the client did not fail: {other:?}"),
+    }
+}
+
+/// Regression. §7.1 has a server send `retry_configs` only when it
+/// rejected ECH, so an accepted connection's EncryptedExtensions with
+/// them is a server that does not know which hello it answered (or
+/// configs injected into a session the client believes is the origin's):
+/// refused with `unsupported_extension`, as BoringSSL does. The client
+/// ignored them and connected.
+#[test]
+fn accepted_connection_refuses_retry_configs() {
+    let clock = Clock::new();
+    let key = ech_key();
+    let retry = EchEncryptedExtensions {
+        retry_configs: ech_key().config_list(),
+    }
+    .to_bytes();
+    let c = client(&clock)
+        .ech(EchMode::Offer(key.config_list()))
+        .build()
+        .map(Arc::new)
+        .unwrap();
+    let s = server(&clock)
+        .ech_keys(vec![key])
+        .encrypted_extensions_hook(ee_ech(retry))
+        .build()
+        .unwrap();
+    let mut p = pair(c, s);
+    let r = p.run();
+    assert_eq!(p.server.negotiated().ech, EchStatus::Accepted);
+    assert_eq!(
+        client_alert(r),
+        Some(AlertDescription::UNSUPPORTED_EXTENSION)
+    );
+    assert!(!pair::has_complete(&p.client_events));
+}
+
+/// RFC 9846 §4.2: an `encrypted_client_hello` in EncryptedExtensions to a
+/// client that sent none is `unsupported_extension`.
+#[test]
+fn encrypted_extensions_ech_without_an_offer_is_unsupported_extension() {
+    let clock = Clock::new();
+    let retry = EchEncryptedExtensions {
+        retry_configs: ech_key().config_list(),
+    }
+    .to_bytes();
+    let c = client(&clock).build().map(Arc::new).unwrap();
+    let s = server(&clock)
+        .encrypted_extensions_hook(ee_ech(retry))
+        .build()
+        .unwrap();
+    assert_eq!(
+        client_alert(pair(c, s).run()),
+        Some(AlertDescription::UNSUPPORTED_EXTENSION)
+    );
+}
+
+/// §6.1.6, §6.2.1: a rejected or GREASE client checks the extension's
+/// syntax (`decode_error`); well-formed, GREASE ignores it and connects.
+#[test]
+fn encrypted_extensions_ech_must_parse_for_rejected_and_grease_clients() {
+    let clock = Clock::new();
+    let key = ech_key();
+    for mode in [EchMode::Offer(key.config_list()), EchMode::Grease] {
+        for body in [vec![], vec![0, 1, 2], vec![0, 4, 0xfe, 0x0d, 0, 9]] {
+            let c = client(&clock)
+                .ech(mode.clone())
+                .build()
+                .map(Arc::new)
+                .unwrap();
+            let s = server(&clock)
+                .encrypted_extensions_hook(ee_ech(body.clone()))
+                .build()
+                .unwrap();
+            assert_eq!(
+                client_alert(pair(c, s).run()),
+                Some(AlertDescription::DECODE_ERROR),
+                "{mode:?} {body:?}"
+            );
+        }
+    }
+    let retry = EchEncryptedExtensions {
+        retry_configs: ech_key().config_list(),
+    }
+    .to_bytes();
+    let c = client(&clock)
+        .ech(EchMode::Grease)
+        .build()
+        .map(Arc::new)
+        .unwrap();
+    let s = server(&clock)
+        .encrypted_extensions_hook(ee_ech(retry))
+        .build()
+        .unwrap();
+    let mut p = pair(c, s);
+    p.run().unwrap();
+    assert!(pair::has_complete(&p.client_events));
+    assert_eq!(p.client.negotiated().ech, EchStatus::Grease);
 }
