@@ -39,6 +39,8 @@ struct Pki {
     ca: Vec<u8>,
     /// A leaf valid for both names (the shared-mode server).
     both: (Vec<u8>, Vec<u8>),
+    /// A leaf valid for the origin only.
+    secret: (Vec<u8>, Vec<u8>),
     verifier: Arc<WebPkiServerVerifier>,
 }
 
@@ -55,18 +57,22 @@ fn pki() -> &'static Pki {
             &rng,
         )
         .unwrap();
-        let key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
-        let sans = vec![
-            SubjectAltName::Dns(PUBLIC.into()),
-            SubjectAltName::Dns(SECRET.into()),
-        ];
-        let cert = ca
-            .issue(&sans, &key, pair::NOT_BEFORE, pair::NOT_AFTER, &rng)
-            .unwrap();
+        let leaf = |names: &[&str]| {
+            let key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+            let sans: Vec<SubjectAltName> = names
+                .iter()
+                .map(|n| SubjectAltName::Dns((*n).into()))
+                .collect();
+            let cert = ca
+                .issue(&sans, &key, pair::NOT_BEFORE, pair::NOT_AFTER, &rng)
+                .unwrap();
+            (cert, key.to_vec())
+        };
         let anchor = TrustAnchor::from_der(ca.cert_der().to_vec()).unwrap();
         Pki {
             ca: ca.cert_der().to_vec(),
-            both: (cert, key.to_vec()),
+            both: leaf(&[PUBLIC, SECRET]),
+            secret: leaf(&[SECRET]),
             verifier: Arc::new(WebPkiServerVerifier::new(vec![anchor], Policy::default())),
         }
     })
@@ -83,7 +89,13 @@ fn client(clock: &Arc<Clock>) -> tls13::config::ClientConfigBuilder {
 }
 
 fn server(clock: &Arc<Clock>) -> tls13::config::ServerConfigBuilder {
-    let (cert, key) = &pki().both;
+    server_with(clock, &pki().both)
+}
+
+fn server_with(
+    clock: &Arc<Clock>,
+    (cert, key): &(Vec<u8>, Vec<u8>),
+) -> tls13::config::ServerConfigBuilder {
     ServerConfig::builder_with_single_cert(
         vec![cert.clone(), pki().ca.clone()],
         SigningKey::from_der(key).unwrap(),
@@ -350,4 +362,206 @@ fn encrypted_extensions_ech_must_parse_for_rejected_and_grease_clients() {
     p.run().unwrap();
     assert!(pair::has_complete(&p.client_events));
     assert_eq!(p.client.negotiated().ech, EchStatus::Grease);
+}
+
+// ------------------------------------- encrypted_client_hello in HRR
+
+/// `hello` (a whole ServerHello / HelloRetryRequest) with `ext` (type,
+/// body) appended to its extensions.
+fn with_extension(hello: &[u8], typ: u16, body: &[u8]) -> Vec<u8> {
+    let sid = hello[38] as usize;
+    let ext_at = 39 + sid + 3;
+    let mut exts = hello[ext_at + 2..].to_vec();
+    exts.extend_from_slice(&typ.to_be_bytes());
+    exts.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    exts.extend_from_slice(body);
+    let mut out = hello[..ext_at].to_vec();
+    out.extend_from_slice(&(exts.len() as u16).to_be_bytes());
+    out.extend_from_slice(&exts);
+    let len = (out.len() - 4) as u32;
+    out[1..4].copy_from_slice(&len.to_be_bytes()[1..]);
+    out
+}
+
+/// The body of the `encrypted_client_hello` of a HelloRetryRequest.
+fn hrr_ech_body(hrr: &[u8]) -> Option<Vec<u8>> {
+    let sid = hrr[38] as usize;
+    let mut rest = &hrr[39 + sid + 3 + 2..];
+    while rest.len() >= 4 {
+        let typ = u16::from_be_bytes([rest[0], rest[1]]);
+        let len = u16::from_be_bytes([rest[2], rest[3]]) as usize;
+        if typ == ExtensionType::ENCRYPTED_CLIENT_HELLO.0 {
+            return Some(rest[4..4 + len].to_vec());
+        }
+        rest = &rest[4 + len..];
+    }
+    None
+}
+
+/// The client's first flight goes to a server that answers with a
+/// HelloRetryRequest (P-256 only); `edit` rewrites the HRR, which the
+/// client then receives: its error.
+fn client_on_edited_retry(
+    mode: Option<EchMode>,
+    server_keys: Vec<EchKeyPair>,
+    edit: impl FnOnce(&[u8]) -> Vec<u8>,
+) -> Result<(), Error> {
+    let clock = Clock::new();
+    let mut c = client(&clock).groups(&[NamedGroup::X25519, NamedGroup::SECP256R1]);
+    if let Some(mode) = mode {
+        c = c.ech(mode);
+    }
+    let mut client = ClientConnection::new(Arc::new(c.build().unwrap()), SECRET).unwrap();
+    let s = server(&clock)
+        .groups(&[NamedGroup::SECP256R1])
+        .ech_keys(server_keys)
+        .build()
+        .unwrap();
+    let mut server = ServerConnection::new(Arc::new(s)).unwrap();
+    let flight = client.pending_output().to_vec();
+    client.consume_output(flight.len());
+    server.receive(&flight).unwrap();
+    let out = server.pending_output().to_vec();
+    let recs = pair::records(&out);
+    assert_eq!(recs[0].0, 22);
+    let hrr = recs[0].1.clone();
+    assert_eq!(hrr[0], HandshakeType::SERVER_HELLO.0);
+    let edited = edit(&hrr);
+    let mut wire = vec![22, 3, 3];
+    wire.extend_from_slice(&(edited.len() as u16).to_be_bytes());
+    wire.extend_from_slice(&edited);
+    client.receive(&wire)
+}
+
+/// RFC 9846 §4.2: an extension twice in one message is refused; here
+/// the HelloRetryRequest's `encrypted_client_hello`, which a client that
+/// sent one (GREASE) otherwise accepts.
+#[test]
+fn retry_request_with_two_ech_extensions_is_refused() {
+    let e = client_on_edited_retry(Some(EchMode::Grease), vec![ech_key()], |hrr| {
+        let body = hrr_ech_body(hrr).expect("an ECH server answers GREASE with 8 bytes");
+        with_extension(hrr, ExtensionType::ENCRYPTED_CLIENT_HELLO.0, &body)
+    })
+    .unwrap_err();
+    assert!(
+        matches!(
+            e.alert(),
+            Some(AlertDescription::ILLEGAL_PARAMETER | AlertDescription::DECODE_ERROR)
+        ),
+        "{e:?}"
+    );
+}
+
+/// §6.1.4, §6.2.1: a HelloRetryRequest's `encrypted_client_hello` to a
+/// client that sent none is `unsupported_extension`; to one that did, a
+/// body other than 8 bytes is `decode_error`.
+#[test]
+fn retry_request_ech_extension_unsolicited_or_not_eight_bytes_is_refused() {
+    let e = client_on_edited_retry(None, vec![], |hrr| {
+        with_extension(hrr, ExtensionType::ENCRYPTED_CLIENT_HELLO.0, &[0; 8])
+    })
+    .unwrap_err();
+    assert_eq!(
+        e.alert(),
+        Some(AlertDescription::UNSUPPORTED_EXTENSION),
+        "{e:?}"
+    );
+    let key = ech_key();
+    for mode in [EchMode::Grease, EchMode::Offer(key.config_list())] {
+        for len in [0, 7, 9, 32] {
+            let e = client_on_edited_retry(Some(mode.clone()), vec![], |hrr| {
+                with_extension(hrr, ExtensionType::ENCRYPTED_CLIENT_HELLO.0, &vec![0; len])
+            })
+            .unwrap_err();
+            assert_eq!(
+                e.alert(),
+                Some(AlertDescription::DECODE_ERROR),
+                "{mode:?} {len}"
+            );
+        }
+    }
+}
+
+// ------------------------------------- rejection
+
+/// §6.1.6, §6.1.7: retry_configs count only once the handshake
+/// authenticated the public name. A client-facing server with other keys
+/// whose certificate is not valid for the public name (here: only for
+/// the origin) sends retry_configs; the client fails on the certificate
+/// and hands back no configs, stores no session, never connects.
+#[test]
+fn retry_configs_from_an_unauthenticated_public_name_are_never_surfaced() {
+    let clock = Clock::new();
+    let stale = ech_key();
+    let c = client(&clock)
+        .ech(EchMode::Offer(stale.config_list()))
+        .build()
+        .map(Arc::new)
+        .unwrap();
+    let s = server_with(&clock, &pki().secret)
+        .ech_keys(vec![ech_key()])
+        .build()
+        .unwrap();
+    let mut p = pair(c, s);
+    match p.run() {
+        Err((true, Error::InvalidCertificate(_))) => {}
+        other => panic!("expected the public name's certificate refused: {other:?}"),
+    }
+    assert_eq!(p.server.negotiated().ech, EchStatus::Rejected);
+    assert!(!pair::has_complete(&p.client_events));
+}
+
+/// §6.1.6 with the retry configs the server sent, after its certificate
+/// for the public name and its Finished verified: EchRejected carries
+/// exactly the server's list, the alert is ech_required, and the session
+/// the server issued is not stored (§6.1.7: "MUST ignore all session
+/// tickets").
+#[test]
+fn rejection_surfaces_the_authenticated_retry_configs_and_stores_nothing() {
+    let clock = Clock::new();
+    let stale = ech_key();
+    let current = ech_key();
+    let published = current.config_list();
+    let cache = Arc::new(tls13::resumption::ClientSessionCache::default());
+    let c = client(&clock)
+        .session_store(Some(cache.clone()))
+        .ech(EchMode::Offer(stale.config_list()))
+        .build()
+        .map(Arc::new)
+        .unwrap();
+    let tickets = Arc::new(tls13::resumption::StatelessTicketer::new(
+        Arc::new(OsRandom),
+        clock.clone(),
+        3600,
+    ));
+    let s = server(&clock)
+        .ech_keys(vec![current])
+        .tickets(tickets, 2, 7200)
+        .build()
+        .unwrap();
+    let mut p = pair(c, s);
+    match p.run() {
+        Err((true, e @ Error::EchRejected { .. })) => {
+            assert_eq!(e.alert(), Some(AlertDescription::ECH_REQUIRED));
+            let Error::EchRejected { retry_configs } = e else {
+                unreachable!()
+            };
+            assert_eq!(retry_configs, Some(published));
+        }
+        other => panic!("expected EchRejected: {other:?}"),
+    }
+    // The client's Finished and alert reach the server, which completes
+    // and issues its tickets before it reads the alert; the client, failed,
+    // takes none of them.
+    let rest = p.client.pending_output().to_vec();
+    p.client.consume_output(rest.len());
+    assert!(p.server.receive(&rest).is_err());
+    p.drain();
+    assert!(pair::has_complete(&p.server_events));
+    let tickets = p.server.pending_output().to_vec();
+    assert!(!tickets.is_empty(), "the server sent its tickets");
+    assert!(p.client.receive(&tickets).is_err());
+    p.drain();
+    assert!(cache.export_all().is_empty());
+    assert!(!pair::has_complete(&p.client_events));
 }
