@@ -17,13 +17,16 @@ use tls13::config::CookieGenerator;
 use tls13::crypto::sign::SigningKey;
 use tls13::crypto::{CryptoProvider, OsRandom, SecureRandom};
 use tls13::ech::{
-    EchConfigBuilder, EchEncryptedExtensions, EchKeyPair, EchMode, EchOutcome, TrialPolicy,
+    EchClientHello, EchConfigBuilder, EchEncryptedExtensions, EchKeyPair, EchMode, EchOutcome,
+    EchOuter, EchSealer, HpkeSymmetricCipherSuite, TrialPolicy, encode_client_hello_inner,
     trial_decrypt,
 };
 use tls13::unstable::codec::Codec;
 use tls13::unstable::msgs::enums::{AlertDescription, ExtensionType, HandshakeType, NamedGroup};
 use tls13::unstable::msgs::extensions::ServerExtension;
-use tls13::unstable::msgs::handshake::UnknownExtension;
+use tls13::unstable::msgs::handshake::{
+    ClientExtension, ClientHello, HandshakeMessage, UnknownExtension,
+};
 use tls13::verify_webpki::WebPkiServerVerifier;
 use tls13::x509::{Policy, TrustAnchor};
 use tls13::{ClientConfig, ClientConnection, EchStatus, Error, ServerConfig, ServerConnection};
@@ -564,4 +567,218 @@ fn rejection_surfaces_the_authenticated_retry_configs_and_stores_nothing() {
     p.drain();
     assert!(cache.export_all().is_empty());
     assert!(!pair::has_complete(&p.client_events));
+}
+
+// ------------------------------------- attacker-sealed inner hellos
+
+/// Anyone holding the published config can seal any bytes as
+/// EncodedClientHelloInner: the inner decoder and the handshake behind it
+/// are peer input like any ClientHello. `outer` (a real client's
+/// ClientHelloOuter, whole) is resealed around `encoded` with a fresh
+/// context; the server's answer: Ok, or an error whose alert is the
+/// peer's fault, never internal_error (and no panic).
+fn server_on_sealed_inner(
+    key: &EchKeyPair,
+    outer: &ClientHello,
+    encoded: &[u8],
+) -> Result<(), Error> {
+    let list = key.config_list();
+    let chosen = list.select(provider()).unwrap();
+    let mut sealer = EchSealer::new(provider(), &chosen, &OsRandom).unwrap();
+    let mut hello = outer.clone();
+    for e in &mut hello.extensions {
+        if let ClientExtension::Unknown(u) = e
+            && u.typ == ExtensionType::ENCRYPTED_CLIENT_HELLO
+        {
+            u.body = sealer.placeholder(encoded.len()).to_bytes();
+        }
+    }
+    let msg = HandshakeMessage::ClientHello(hello).to_bytes();
+    let mut body = msg[4..].to_vec();
+    sealer.seal_client_hello(encoded, &mut body).unwrap();
+    let msg = [&msg[..4], &body[..]].concat();
+    let clock = Clock::new();
+    let s = server(&clock)
+        .ech_keys(vec![key_copy(key)])
+        .build()
+        .unwrap();
+    let mut server = ServerConnection::new(Arc::new(s)).unwrap();
+    let mut wire = Vec::new();
+    for chunk in msg.chunks(16384) {
+        wire.extend_from_slice(&[22, 3, 1]);
+        wire.extend_from_slice(&(chunk.len() as u16).to_be_bytes());
+        wire.extend_from_slice(chunk);
+    }
+    server.receive(&wire)
+}
+
+/// The same key pair again (`EchKeyPair` is not `Clone`).
+fn key_copy(key: &EchKeyPair) -> EchKeyPair {
+    EchKeyPair::from_parts(
+        provider(),
+        key.config().clone(),
+        &key.private_key().to_bytes(),
+    )
+    .unwrap()
+}
+
+/// Every truncation and a byte flip at every offset of a real
+/// EncodedClientHelloInner (uncompressed, and with key_share and
+/// supported_versions compressed): each is refused with a peer alert or
+/// handled, none is an internal_error.
+#[test]
+fn attacker_sealed_inner_hellos_never_cause_an_internal_error() {
+    let clock = Clock::new();
+    let key = ech_key();
+    let c = client(&clock)
+        .ech(EchMode::Offer(key.config_list()))
+        .build()
+        .map(Arc::new)
+        .unwrap();
+    let probe = ClientConnection::new(c, SECRET).unwrap();
+    let outer_raw = first_client_hello(probe.pending_output());
+    let inner_raw = match trial_decrypt(
+        provider(),
+        std::slice::from_ref(&key),
+        &outer_raw[4..],
+        &TrialPolicy::default(),
+    )
+    .unwrap()
+    {
+        EchOutcome::Accepted(a) => a.inner,
+        other => panic!("{other:?}"),
+    };
+    let parse = |raw: &[u8]| match HandshakeMessage::read_exact(raw, "ClientHello").unwrap() {
+        HandshakeMessage::ClientHello(h) => h,
+        other => panic!("{other:?}"),
+    };
+    let outer = parse(&outer_raw);
+    let inner = parse(&inner_raw);
+    let compress = [ExtensionType::SUPPORTED_VERSIONS, ExtensionType::KEY_SHARE];
+    let mut tried = 0;
+    let mut accepted = 0;
+    for compressed in [&[][..], &compress[..]] {
+        let encoded = encode_client_hello_inner(&inner, compressed).unwrap();
+        // The unmodified one is a valid ECH hello.
+        server_on_sealed_inner(&key, &outer, &encoded).unwrap();
+        let mut variants: Vec<Vec<u8>> =
+            (0..encoded.len()).map(|n| encoded[..n].to_vec()).collect();
+        for i in 0..encoded.len() {
+            for flip in [0x01, 0x80, 0xff] {
+                let mut v = encoded.clone();
+                v[i] ^= flip;
+                variants.push(v);
+            }
+        }
+        // Trailing bytes: zeros are padding, anything else is not.
+        variants.push([&encoded[..], &[0; 300][..]].concat());
+        variants.push([&encoded[..], &[0, 0, 1][..]].concat());
+        for v in variants {
+            tried += 1;
+            match server_on_sealed_inner(&key, &outer, &v) {
+                Ok(()) => accepted += 1,
+                Err(e) => assert_ne!(
+                    e.alert(),
+                    Some(AlertDescription::INTERNAL_ERROR),
+                    "{e:?} for {v:02x?}"
+                ),
+            }
+        }
+    }
+    assert!(tried > 1000 && accepted < tried, "{accepted} of {tried}");
+}
+
+/// `outer` with its `encrypted_client_hello` body replaced by `body`,
+/// handed to a server holding `key`: its answer and what it settled.
+fn server_on_outer_ech(
+    key: &EchKeyPair,
+    outer: &ClientHello,
+    body: Vec<u8>,
+) -> (Result<(), Error>, EchStatus) {
+    let mut hello = outer.clone();
+    for e in &mut hello.extensions {
+        if let ClientExtension::Unknown(u) = e
+            && u.typ == ExtensionType::ENCRYPTED_CLIENT_HELLO
+        {
+            u.body = body.clone();
+        }
+    }
+    let msg = HandshakeMessage::ClientHello(hello).to_bytes();
+    let clock = Clock::new();
+    let s = server(&clock)
+        .ech_keys(vec![key_copy(key)])
+        .build()
+        .unwrap();
+    let mut server = ServerConnection::new(Arc::new(s)).unwrap();
+    let mut wire = Vec::new();
+    for chunk in msg.chunks(16384) {
+        wire.extend_from_slice(&[22, 3, 1]);
+        wire.extend_from_slice(&(chunk.len() as u16).to_be_bytes());
+        wire.extend_from_slice(chunk);
+    }
+    let r = server.receive(&wire);
+    (r, server.negotiated().ech)
+}
+
+/// §5, §7.1: an outer ECHClientHello whose payload is empty is
+/// `decode_error` (payload<1..>); a maximal one (the hello at 64 KiB), or
+/// one with an empty `enc` in the first hello, does not open and the
+/// handshake goes on with the outer hello, rejected; a config_id no key
+/// has costs nothing and is rejected the same way.
+#[test]
+fn minimal_and_maximal_outer_payloads() {
+    let clock = Clock::new();
+    let key = ech_key();
+    let id = key.config().contents().unwrap().key_config.config_id;
+    let c = client(&clock)
+        .ech(EchMode::Offer(key.config_list()))
+        .build()
+        .map(Arc::new)
+        .unwrap();
+    let probe = ClientConnection::new(c, SECRET).unwrap();
+    let outer_raw = first_client_hello(probe.pending_output());
+    let outer = match HandshakeMessage::read_exact(&outer_raw, "ClientHello").unwrap() {
+        HandshakeMessage::ClientHello(h) => h,
+        other => panic!("{other:?}"),
+    };
+    let ech = |config_id: u8, enc: Vec<u8>, payload: Vec<u8>| {
+        EchClientHello::Outer(EchOuter {
+            cipher_suite: HpkeSymmetricCipherSuite::HKDF_SHA256_AES_128_GCM,
+            config_id,
+            enc,
+            payload,
+        })
+        .to_bytes()
+    };
+    // Empty payload: the body does not parse.
+    let mut empty = ech(id, vec![9; 32], vec![1]);
+    empty.truncate(empty.len() - 3);
+    empty.extend_from_slice(&[0, 0]);
+    let (r, _) = server_on_outer_ech(&key, &outer, empty);
+    assert_eq!(r.unwrap_err().alert(), Some(AlertDescription::DECODE_ERROR));
+    // The largest payload that keeps the hello within 65536 bytes.
+    let room = (1 << 16) - outer_raw.len()
+        + EchClientHello::from_body(&{
+            let u = outer.extensions.iter().find_map(|e| match e {
+                ClientExtension::Unknown(u) if u.typ == ExtensionType::ENCRYPTED_CLIENT_HELLO => {
+                    Some(u.body.clone())
+                }
+                _ => None,
+            });
+            u.unwrap()
+        })
+        .map(|e| match e {
+            EchClientHello::Outer(o) => o.payload.len(),
+            EchClientHello::Inner => 0,
+        })
+        .unwrap();
+    for (config_id, enc, payload) in [
+        (id, vec![9; 32], vec![0xa5; room]),
+        (id, vec![], vec![0xa5; 200]),
+        (id.wrapping_add(1), vec![9; 32], vec![0xa5; 200]),
+    ] {
+        let (r, status) = server_on_outer_ech(&key, &outer, ech(config_id, enc, payload));
+        r.unwrap();
+        assert_eq!(status, EchStatus::Rejected);
+    }
 }
