@@ -782,3 +782,50 @@ fn minimal_and_maximal_outer_payloads() {
         assert_eq!(status, EchStatus::Rejected);
     }
 }
+
+/// §6.1.7 with client authentication required by the (shared-mode)
+/// server: rejected, the client answers the CertificateRequest with an
+/// empty Certificate (its identity never goes to the client-facing
+/// server) and still fails with EchRejected and the retry configs — the
+/// server's certificate_required comes after the client's decision.
+#[test]
+fn rejected_under_required_client_auth_keeps_the_identity_and_the_retry_configs() {
+    let clock = Clock::new();
+    let id = pair::identity(KeyType::EcdsaP256);
+    let current = ech_key();
+    let published = current.config_list();
+    let c = client(&clock)
+        .client_auth_cert(
+            vec![id.leaf.clone()],
+            SigningKey::from_der(&id.key).unwrap(),
+        )
+        .ech(EchMode::Offer(ech_key().config_list()))
+        .build()
+        .map(Arc::new)
+        .unwrap();
+    let s = server(&clock)
+        .client_auth(tls13::ClientAuth::Required(pair::pinned_client(
+            KeyType::EcdsaP256,
+        )))
+        .ech_keys(vec![current])
+        .build()
+        .unwrap();
+    let mut p = pair(c, s);
+    match p.run() {
+        Err((true, Error::EchRejected { retry_configs })) => {
+            assert_eq!(retry_configs, Some(published))
+        }
+        other => panic!("expected EchRejected: {other:?}"),
+    }
+    let rest = p.client.pending_output().to_vec();
+    p.client.consume_output(rest.len());
+    // The server read an empty Certificate: had the client sent its
+    // identity, the server (which trusts it) would have completed.
+    let e = p.server.receive(&rest).unwrap_err();
+    assert_eq!(
+        e.alert(),
+        Some(AlertDescription::CERTIFICATE_REQUIRED),
+        "{e:?}"
+    );
+    assert!(p.server.negotiated().peer_certificates.is_empty());
+}
