@@ -829,3 +829,16 @@ fn rejected_under_required_client_auth_keeps_the_identity_and_the_retry_configs(
     );
     assert!(p.server.negotiated().peer_certificates.is_empty());
 }
+
+/// Regression. A peer's ECH that broke RFC 9849 (`Error::Ech`) is bad
+/// peer data to a stream user, as every other peer error is
+/// (`InvalidData`); it read as `Other`.
+#[test]
+fn peer_ech_errors_are_invalid_data_on_streams() {
+    let e = Error::from(tls13::ech::EchError::NonZeroPadding);
+    assert_eq!(e.alert(), Some(AlertDescription::ILLEGAL_PARAMETER));
+    assert_eq!(
+        tls13::stream::to_io_error(e).kind(),
+        std::io::ErrorKind::InvalidData
+    );
+}
