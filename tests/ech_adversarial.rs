@@ -842,3 +842,79 @@ fn peer_ech_errors_are_invalid_data_on_streams() {
         std::io::ErrorKind::InvalidData
     );
 }
+
+// ------------------------------------- the second ClientHello, rejected
+
+/// `raw` (a whole ClientHello) with its `encrypted_client_hello` body
+/// replaced by `body`.
+fn replace_ech_body(raw: &[u8], body: &[u8]) -> Vec<u8> {
+    let HandshakeMessage::ClientHello(mut hello) =
+        HandshakeMessage::read_exact(raw, "ClientHello").unwrap()
+    else {
+        panic!("not a ClientHello");
+    };
+    let mut found = false;
+    for e in &mut hello.extensions {
+        if let ClientExtension::Unknown(u) = e
+            && u.typ == ExtensionType::ENCRYPTED_CLIENT_HELLO
+        {
+            u.body = body.to_vec();
+            found = true;
+        }
+    }
+    assert!(found, "no encrypted_client_hello");
+    HandshakeMessage::ClientHello(hello).to_bytes()
+}
+
+/// Regression. §7: "A shared mode server which receives a ClientHello
+/// with ECHClientHello.type of inner MUST abort with an
+/// "illegal_parameter" alert", and so for a type that is none; that
+/// holds for the second ClientHello too, which after a rejection the
+/// server does not decrypt (§7.1.1). A GREASE client's second hello with
+/// its extension turned into type inner, or type 2, or a truncated outer
+/// body, went through as the outer hello it was.
+#[test]
+fn second_hello_after_rejection_with_ech_of_type_inner_or_unknown_is_refused() {
+    for (body, alert) in [
+        (vec![1], AlertDescription::ILLEGAL_PARAMETER),
+        (vec![2, 0, 0], AlertDescription::ILLEGAL_PARAMETER),
+        (vec![0, 0, 1, 0, 1], AlertDescription::DECODE_ERROR),
+    ] {
+        let clock = Clock::new();
+        let c = client(&clock)
+            .groups(&[NamedGroup::X25519, NamedGroup::SECP256R1])
+            .ech(EchMode::Grease)
+            .build()
+            .unwrap();
+        let mut client = ClientConnection::new(Arc::new(c), SECRET).unwrap();
+        let s = server(&clock)
+            .groups(&[NamedGroup::SECP256R1])
+            .ech_keys(vec![ech_key()])
+            .build()
+            .unwrap();
+        let mut server = ServerConnection::new(Arc::new(s)).unwrap();
+        let ch1 = client.pending_output().to_vec();
+        client.consume_output(ch1.len());
+        server.receive(&ch1).unwrap();
+        assert_eq!(server.negotiated().ech, EchStatus::Rejected);
+        let hrr = server.pending_output().to_vec();
+        server.consume_output(hrr.len());
+        client.receive(&hrr).unwrap();
+        let flight = client.pending_output().to_vec();
+        // The second hello, in its own handshake record (a CCS may
+        // precede it), with the extension edited.
+        let mut wire = Vec::new();
+        for (typ, payload) in pair::records(&flight) {
+            let payload = if typ == 22 {
+                replace_ech_body(&payload, &body)
+            } else {
+                payload
+            };
+            wire.extend_from_slice(&[typ, 3, 3]);
+            wire.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+            wire.extend_from_slice(&payload);
+        }
+        let e = server.receive(&wire).unwrap_err();
+        assert_eq!(e.alert(), Some(alert), "{body:?}: {e:?}");
+    }
+}
