@@ -377,6 +377,11 @@ pub fn to_io_error(e: Error) -> io::Error {
         | Error::InvalidCertificate(_)
         | Error::DecryptFailed
         | Error::RecordOverflow => io::ErrorKind::InvalidData,
+        // The peer's ECH broke RFC 9849: peer data, like the above (an
+        // internal_error one is our own mistake).
+        Error::Ech(ech) if ech.alert() != crate::msgs::enums::AlertDescription::INTERNAL_ERROR => {
+            io::ErrorKind::InvalidData
+        }
         Error::AlertReceived(_) => io::ErrorKind::ConnectionAborted,
         Error::UnexpectedEof => io::ErrorKind::UnexpectedEof,
         Error::ConnectionClosed => io::ErrorKind::NotConnected,

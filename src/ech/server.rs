@@ -225,6 +225,24 @@ fn outer_extension(outer_body: &[u8]) -> Result<Option<(super::EchOuter, Vec<u8>
     }
 }
 
+/// §7 for a second ClientHello the server does not decrypt (§7.1.1: ECH
+/// rejected, or not offered, on the first): an `encrypted_client_hello`
+/// it carries must still be a well-formed outer one. Type inner or a type
+/// that is none is `illegal_parameter` in any ClientHello a shared-mode
+/// server reads from the network; a malformed outer body `decode_error`.
+/// Linear, no copy: the payload is not touched.
+pub(crate) fn check_undecrypted_outer(outer_body: &[u8]) -> Result<(), EchError> {
+    super::inner::outer_extension(outer_body)
+        .map(|_| ())
+        .map_err(|e| match e {
+            EchError::UnexpectedClientHelloType(1) => {
+                ClientHelloViolation::InnerTypeFromNetwork.into()
+            }
+            EchError::UnexpectedClientHelloType(t) => ClientHelloViolation::UnknownType(t).into(),
+            other => other,
+        })
+}
+
 /// §7.1 for the first ClientHello: `outer_body` is the received
 /// ClientHelloOuter handshake body (without its 4-byte header), `keys`
 /// the server's ECH keys in its order of preference.

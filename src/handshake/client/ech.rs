@@ -322,8 +322,9 @@ impl ClientHs {
                 // outside): without it they may fit. Taken at most once.
                 None if self.psk.take().is_some() => {}
                 None => {
-                    return Err(Error::BadConfig(
-                        "the ECH ClientHelloOuter would be too long".into(),
+                    return Err(super::hello::hello_too_long(
+                        cookie,
+                        "the ECH ClientHelloOuter would be too long",
                     ));
                 }
             }
@@ -662,9 +663,19 @@ impl ClientHs {
 
     /// An `encrypted_client_hello` in EncryptedExtensions (we sent one):
     /// it must parse, else `decode_error` (§6.1.6, §6.2.1). Only a
-    /// rejected offer keeps its `retry_configs`; accepted, or GREASE
-    /// (which "MUST NOT save" them), it is ignored.
+    /// rejected offer keeps its `retry_configs`; GREASE (which "MUST NOT
+    /// save" them) ignores it. Accepted, it is refused
+    /// (`unsupported_extension`): a server sends `retry_configs` only
+    /// when it used ClientHelloOuter (§7.1), so one that accepted has no
+    /// reason to, and configs arriving on a connection we report as the
+    /// origin's must not look like the origin's.
     pub(super) fn ech_encrypted_extensions(&mut self, body: &[u8]) -> Result<(), Error> {
+        if matches!(self.ech, EchClient::Accepted) {
+            return Err(PeerMisbehaved::UnsolicitedExtension(
+                ExtensionType::ENCRYPTED_CLIENT_HELLO.0,
+            )
+            .into());
+        }
         let ee = EchEncryptedExtensions::from_body(body)?;
         if let EchClient::Rejected(r) = &mut self.ech {
             r.retry_configs = Some(ee.retry_configs);

@@ -34,8 +34,9 @@ impl ClientHs {
                 continue;
             }
             if self.ech.is_grease() && !self.hello_fits(&built) {
-                return Err(Error::BadConfig(
-                    "the ClientHello with its GREASE encrypted_client_hello is too long".into(),
+                return Err(hello_too_long(
+                    cookie,
+                    "the ClientHello with its GREASE encrypted_client_hello is too long",
                 ));
             }
             break (built.raw, built.early);
@@ -490,6 +491,20 @@ impl ClientHs {
             }),
         };
         Ok(())
+    }
+}
+
+/// A ClientHello (with ECH: GREASE, or the outer one) that does not fit.
+/// With a HelloRetryRequest's cookie in it, the server's doing: that is a
+/// peer error with its alert (`illegal_parameter`, as `build_hello` says
+/// without ECH), not our configuration's `BadConfig`, which sends none.
+pub(super) fn hello_too_long(cookie: Option<&[u8]>, what: &'static str) -> Error {
+    match cookie {
+        Some(_) => {
+            PeerMisbehaved::IllegalHelloRetryRequest("its cookie makes the ClientHello too long")
+                .into()
+        }
+        None => Error::BadConfig(what.into()),
     }
 }
 

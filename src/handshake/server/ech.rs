@@ -65,7 +65,9 @@ impl ServerHs {
             // §7.1.1: the first hello's outcome stands; no second trial.
             let EchState::Accepted(accepted) = &mut self.ech else {
                 // Rejected or not offered: "proceeds with the connection as
-                // usual" and never decrypts the second payload.
+                // usual" and never decrypts the second payload; §7's
+                // refusal of type inner (or no type) still holds.
+                crate::ech::server::check_undecrypted_outer(body)?;
                 return self.client_hello(core, retry, ch, raw);
             };
             let inner = accepted
