@@ -41,7 +41,7 @@ impl ServerHs {
     /// A ClientHello as received from the network, first or second: ECH
     /// decides which hello the handshake runs on, then
     /// [`client_hello`](Self::client_hello) negotiates. (A suspended hello
-    /// is resumed through `client_hello_again`, which skips this: the
+    /// is resumed through `client_hello_from_bytes`, which skips this: the
     /// hello kept is already the one to run on, and the HPKE context must
     /// not open again.)
     pub(super) fn received_client_hello(
@@ -73,7 +73,7 @@ impl ServerHs {
             let inner = accepted
                 .context
                 .open_second_client_hello(body, &self.config.ech_policy.limits)?;
-            return self.inner_client_hello(core, retry, &inner);
+            return self.client_hello_from_bytes(core, retry, &inner);
         }
         let cfg = self.config.clone();
         // §7.1: decided before any other parameter is negotiated.
@@ -109,23 +109,8 @@ impl ServerHs {
                     inner_random,
                 }));
                 core.negotiated.ech = EchStatus::Accepted;
-                self.inner_client_hello(core, retry, &inner)
+                self.client_hello_from_bytes(core, retry, &inner)
             }
-        }
-    }
-
-    /// ClientHelloInner, a whole message, run as the ClientHello.
-    fn inner_client_hello(
-        &mut self,
-        core: &mut Core,
-        retry: Option<Retry>,
-        inner: &[u8],
-    ) -> Result<(), Error> {
-        match common::parse(core, inner)? {
-            HandshakeMessageRef::ClientHello(ch) => self.client_hello(core, retry, ch, inner),
-            _ => Err(Error::Internal(
-                "a decoded ClientHelloInner is not a ClientHello",
-            )),
         }
     }
 

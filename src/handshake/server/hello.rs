@@ -4,9 +4,12 @@
 use super::*;
 
 impl ServerHs {
-    /// A ClientHello whose processing was suspended (a deferred ticket
-    /// lookup or verification), read again and processed from the start.
-    pub(super) fn client_hello_again(
+    /// A ClientHello held as bytes, parsed and processed from the start:
+    /// one whose processing was suspended (a deferred ticket lookup or
+    /// verification), or a ClientHelloInner that ECH decrypted. Either
+    /// way it is already the hello the handshake runs on: ECH is not
+    /// looked at again.
+    pub(super) fn client_hello_from_bytes(
         &mut self,
         core: &mut Core,
         retry: Option<Retry>,
@@ -15,7 +18,7 @@ impl ServerHs {
         match common::parse(core, raw)? {
             HandshakeMessageRef::ClientHello(ch) => self.client_hello(core, retry, ch, raw),
             _ => Err(Error::Internal(
-                "a suspended ClientHello no longer reads as one",
+                "a ClientHello kept as bytes no longer reads as one",
             )),
         }
     }

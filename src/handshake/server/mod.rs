@@ -325,7 +325,7 @@ pub fn answer_client_verify(
         St::AwaitResumeVerify(p) => {
             let p = *p;
             hs.reverified.push((p.identity, result.is_ok()));
-            hs.client_hello_again(core, p.retry, &p.raw)
+            hs.client_hello_from_bytes(core, p.retry, &p.raw)
         }
         other => {
             hs.state = other;
@@ -376,7 +376,7 @@ pub fn answer_ticket(
         St::AwaitTicket(p) => {
             let p = *p;
             hs.redeemed.push((p.identity, session));
-            hs.client_hello_again(core, p.retry, &p.raw)
+            hs.client_hello_from_bytes(core, p.retry, &p.raw)
         }
         other => {
             hs.state = other;
