@@ -567,8 +567,17 @@ fn ech_client_builder(key: Option<&EchKeyPair>) -> ClientConfigBuilder {
 /// The client of the `ech_client` target: [`client`] offering
 /// [`ech_key`]'s config (`grease`: sending GREASE instead).
 pub fn ech_client(grease: bool) -> ClientConnection {
-    let key = ech_key();
-    let config = ech_client_builder((!grease).then_some(&key))
+    // The config list, generated once per process (it is the same in
+    // every one): a fuzz run need not draw the key again.
+    static LIST: OnceLock<EchConfigList> = OnceLock::new();
+    let list = LIST.get_or_init(|| ech_key().config_list());
+    let mode = if grease {
+        EchMode::Grease
+    } else {
+        EchMode::Offer(list.clone())
+    };
+    let config = client_builder()
+        .ech(mode)
         .build()
         .expect("ECH client config");
     ClientConnection::new(Arc::new(config), "localhost").expect("ECH client")
