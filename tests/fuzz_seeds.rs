@@ -10,7 +10,8 @@
 //! The second run (with the library's insecure `fuzzing` crypto mode, as
 //! the fuzz crate builds it; the feature builds only with the `fuzzing`
 //! cfg that cargo-fuzz sets, hence the RUSTFLAGS) writes the `fz-*` seeds
-//! of the `client`, `server` and `session` targets: their encrypted
+//! of the `client`, `server`, `session`, `ech_server` and `ech_client`
+//! targets: their encrypted
 //! records are in the fuzzing mode's format, so only a fuzzing-mode build
 //! replays them to the end (`RUSTFLAGS="--cfg fuzzing" cargo test
 //! --features fuzzing --test fuzz_seeds`); an ordinary

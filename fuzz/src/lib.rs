@@ -18,7 +18,9 @@
 //! and decode again agree; the deframer gives the same records however
 //! the input is split; errors are sticky; application data is never
 //! delivered before the handshake completed; a transport EOF is a clean
-//! close only after close_notify. The QUIC harnesses (CRYPTO data by
+//! close only after close_notify; the ECH harnesses (`ech_server`,
+//! `ech_client`) add RFC 9849's (see [`ech_server_stream`] and
+//! [`ech_client_stream`]). The QUIC harnesses (CRYPTO data by
 //! encryption level, RFC 9001) also check that data is taken only at the
 //! level the handshake reads, that keys come out once each and in a
 //! legal order, that errors carry a QUIC error code, and that what a
@@ -520,6 +522,13 @@ pub fn ech_key() -> EchKeyPair {
     ech_key_from(0xec4, 0x2a)
 }
 
+/// [`ech_key`]'s ECHConfigList, generated once per process (it is the
+/// same in every one): a fuzz run need not draw the key again for it.
+pub fn ech_config_list() -> &'static EchConfigList {
+    static LIST: OnceLock<EchConfigList> = OnceLock::new();
+    LIST.get_or_init(|| ech_key().config_list())
+}
+
 /// Another key with the same public_name and another config_id: what a
 /// server that rotated its key holds when a client offers the old config
 /// ([`ech_key`]'s), or what a client with a stale config offers.
@@ -567,14 +576,10 @@ fn ech_client_builder(key: Option<&EchKeyPair>) -> ClientConfigBuilder {
 /// The client of the `ech_client` target: [`client`] offering
 /// [`ech_key`]'s config (`grease`: sending GREASE instead).
 pub fn ech_client(grease: bool) -> ClientConnection {
-    // The config list, generated once per process (it is the same in
-    // every one): a fuzz run need not draw the key again.
-    static LIST: OnceLock<EchConfigList> = OnceLock::new();
-    let list = LIST.get_or_init(|| ech_key().config_list());
     let mode = if grease {
         EchMode::Grease
     } else {
-        EchMode::Offer(list.clone())
+        EchMode::Offer(ech_config_list().clone())
     };
     let config = client_builder()
         .ech(mode)
@@ -706,8 +711,8 @@ pub fn ech_server_stream(data: &[u8]) -> Outcome {
                 match status {
                     EchStatus::Rejected => {
                         assert_eq!(
-                            ech.map(|e| e.retry_configs),
-                            Some(ech_key().config_list()),
+                            ech.map(|e| e.retry_configs).as_ref(),
+                            Some(ech_config_list()),
                             "retry_configs of a rejection"
                         );
                     }
