@@ -10,7 +10,8 @@
 //! The second run (with the library's insecure `fuzzing` crypto mode, as
 //! the fuzz crate builds it; the feature builds only with the `fuzzing`
 //! cfg that cargo-fuzz sets, hence the RUSTFLAGS) writes the `fz-*` seeds
-//! of the `client`, `server` and `session` targets: their encrypted
+//! of the `client`, `server`, `session`, `ech_server` and `ech_client`
+//! targets: their encrypted
 //! records are in the fuzzing mode's format, so only a fuzzing-mode build
 //! replays them to the end (`RUSTFLAGS="--cfg fuzzing" cargo test
 //! --features fuzzing --test fuzz_seeds`); an ordinary
@@ -26,9 +27,11 @@ mod harness;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use tls13::EchStatus;
 use tls13::certgen::{self, KeyType};
 use tls13::crypto::pem;
 use tls13::unstable::codec::{Codec, Reader};
+use tls13::unstable::msgs::enums::AlertDescription;
 use tls13::unstable::msgs::handshake::HandshakeMessage;
 
 const TARGETS: &[&str] = &[
@@ -43,6 +46,8 @@ const TARGETS: &[&str] = &[
     "quic_client",
     "ech_config",
     "ech_inner",
+    "ech_server",
+    "ech_client",
 ];
 
 fn seed_dir(target: &str) -> PathBuf {
@@ -93,6 +98,8 @@ fn generate_seeds() {
     }
     let hrr = harness::record_quic_hello_retry();
     write("quic_client", "hello-retry", &harness::quic_script(&hrr, 0));
+
+    write_ech_handshake_seeds();
 
     let (c_wire, s_wire) = harness::record_handshake();
     if tls13::crypto::FUZZING {
@@ -180,6 +187,94 @@ fn generate_seeds() {
     write("cert_pem", "p256.pk8", &p256);
 
     write_ech_seeds(&c_wire);
+}
+
+/// The ECH handshake seeds, in the running crypto mode (`fz-` in fuzzing
+/// mode): HPKE seals with the same AEAD as the records, so the outer
+/// ClientHello's payload, like every encrypted record, depends on it. Each
+/// [`harness::EchSeed`] gives the client's bytes (`ech_server`) and the
+/// server's (`ech_client`).
+fn write_ech_handshake_seeds() {
+    let prefix = if tls13::crypto::FUZZING { "fz-" } else { "" };
+    for (seed, name) in ECH_SEEDS {
+        let (c_wire, s_wire, _) = harness::record_ech(*seed);
+        let grease = *seed == harness::EchSeed::Grease;
+        write(
+            "ech_server",
+            &format!("{prefix}{name}"),
+            &prefixed(0, &c_wire),
+        );
+        write(
+            "ech_client",
+            &format!("{prefix}{name}"),
+            &harness::ech_client_input(grease, 0, &s_wire),
+        );
+        if *seed == harness::EchSeed::Accepted {
+            write(
+                "ech_server",
+                &format!("{prefix}{name}-chunks"),
+                &prefixed(3, &c_wire),
+            );
+            write(
+                "ech_client",
+                &format!("{prefix}{name}-chunks"),
+                &harness::ech_client_input(false, 2, &s_wire),
+            );
+        }
+    }
+}
+
+/// The recorded ECH handshakes and their seed names.
+const ECH_SEEDS: &[(harness::EchSeed, &str)] = &[
+    (harness::EchSeed::Accepted, "accepted"),
+    (harness::EchSeed::HelloRetry, "hello-retry"),
+    (harness::EchSeed::Stale, "stale-key"),
+    (harness::EchSeed::Grease, "grease"),
+];
+
+/// What replaying an ECH handshake seed named `name` (without its `fz-`)
+/// through its harness must give in the crypto mode it was recorded in:
+/// the session to the end, or for `stale-key` the rejection — the server
+/// completes, then reads the client's `ech_required`; the client fails
+/// with `EchRejected` and the stale server's configs.
+fn check_ech_seed(target: &str, name: &str, outcome: &harness::Outcome) {
+    let want = if name.starts_with("grease") && target == "ech_client" {
+        EchStatus::Grease
+    } else if name.starts_with("grease") || name.starts_with("stale-key") {
+        EchStatus::Rejected
+    } else {
+        EchStatus::Accepted
+    };
+    assert_eq!(outcome.ech, want, "{target} {name}");
+    assert_eq!(
+        outcome.hello_retry,
+        name.starts_with("hello-retry"),
+        "{target} {name}"
+    );
+    if name.starts_with("stale-key") {
+        if target == "ech_server" {
+            assert!(
+                outcome.complete
+                    && outcome.error
+                        == Some(tls13::Error::AlertReceived(AlertDescription::ECH_REQUIRED)),
+                "{target} {name}: {outcome:?}"
+            );
+        } else {
+            assert!(!outcome.complete, "{target} {name}: {outcome:?}");
+            assert_eq!(
+                outcome.error,
+                Some(tls13::Error::EchRejected {
+                    retry_configs: Some(harness::ech_stale_key().config_list()),
+                }),
+                "{target} {name}"
+            );
+        }
+    } else {
+        assert!(
+            outcome.complete && outcome.clean_close && outcome.error.is_none(),
+            "{target} {name} did not replay: {outcome:?}"
+        );
+    }
 }
 
 /// Seeds of `ech_config` (a generated config list, one with an unknown
@@ -326,6 +421,17 @@ fn seeds_replay_through_the_harnesses() {
                         "{target} seed did not replay: {outcome:?}"
                     );
                 }
+                "ech_server" | "ech_client" => {
+                    let outcome = if *target == "ech_server" {
+                        harness::ech_server_stream(&data)
+                    } else {
+                        harness::ech_client_stream(&data)
+                    };
+                    let name = path.file_name().and_then(|n| n.to_str()).unwrap();
+                    if same_mode && !regression {
+                        check_ech_seed(target, name.trim_start_matches("fz-"), &outcome);
+                    }
+                }
                 "cert_pem" => harness::cert_pem(&data),
                 "ech_config" => harness::ech_config(&data),
                 "ech_inner" => assert!(
@@ -374,6 +480,22 @@ fn seeds_replay_through_the_harnesses() {
             fs::read(seed_dir(target).join("handshake-whole")).unwrap(),
             harness::quic_script(runs, 0),
             "{target}"
+        );
+    }
+    // The ECH streams too, in the running mode.
+    let prefix = if tls13::crypto::FUZZING { "fz-" } else { "" };
+    for (seed, name) in ECH_SEEDS {
+        let (c_wire, s_wire, _) = harness::record_ech(*seed);
+        let grease = *seed == harness::EchSeed::Grease;
+        assert_eq!(
+            fs::read(seed_dir("ech_server").join(format!("{prefix}{name}"))).unwrap(),
+            prefixed(0, &c_wire),
+            "ech_server {name}"
+        );
+        assert_eq!(
+            fs::read(seed_dir("ech_client").join(format!("{prefix}{name}"))).unwrap(),
+            harness::ech_client_input(grease, 0, &s_wire),
+            "ech_client {name}"
         );
     }
     let (c_wire, s_wire) = harness::record_handshake();

@@ -18,7 +18,9 @@
 //! and decode again agree; the deframer gives the same records however
 //! the input is split; errors are sticky; application data is never
 //! delivered before the handshake completed; a transport EOF is a clean
-//! close only after close_notify. The QUIC harnesses (CRYPTO data by
+//! close only after close_notify; the ECH harnesses (`ech_server`,
+//! `ech_client`) add RFC 9849's (see [`ech_server_stream`] and
+//! [`ech_client_stream`]). The QUIC harnesses (CRYPTO data by
 //! encryption level, RFC 9001) also check that data is taken only at the
 //! level the handshake reads, that keys come out once each and in a
 //! legal order, that errors carry a QUIC error code, and that what a
@@ -34,14 +36,16 @@ use tls13::config::{
 use tls13::crypto::sign::{self, SigningKey};
 use tls13::crypto::{SecureRandom, pem};
 use tls13::ech::{
-    EchClientHello, EchConfig, EchConfigList, EchEncryptedExtensions, EchHelloRetryRequest,
-    decode_client_hello_inner, encode_client_hello_inner,
+    EchClientHello, EchConfig, EchConfigBuilder, EchConfigList, EchEncryptedExtensions,
+    EchHelloRetryRequest, EchKeyPair, EchMode, decode_client_hello_inner,
+    encode_client_hello_inner,
 };
 use tls13::error::Error;
 use tls13::quic::{self, Direction, KeyChange, Level};
 use tls13::unstable::codec::{Codec, Reader};
 use tls13::unstable::msgs::alert::AlertMessage;
-use tls13::unstable::msgs::enums::NamedGroup;
+use tls13::unstable::msgs::enums::{ExtensionType, NamedGroup};
+use tls13::unstable::msgs::extensions::ServerExtension;
 use tls13::unstable::msgs::handshake::{
     CertReqExtension, ClientExtension, HandshakeMessage, KeyShareEntry, OfferedPsks, PskIdentity,
     TicketExtension,
@@ -50,8 +54,8 @@ use tls13::unstable::record::deframer::Deframer;
 use tls13::unstable::record::{HEADER_LEN, MAX_CIPHERTEXT};
 use tls13::x509::{ExpectedName, Policy, TrustAnchor, Validator};
 use tls13::{
-    ClientConfig, ClientConnection, CloseKind, Connection, Event, PinnedCertVerifier, ServerConfig,
-    ServerConnection,
+    ClientConfig, ClientConnection, CloseKind, Connection, EchStatus, Event, PinnedCertVerifier,
+    ServerConfig, ServerConnection,
 };
 
 /// The clock every harness connection reads (inside the certificates'
@@ -390,6 +394,10 @@ pub struct Outcome {
     pub clean_close: bool,
     /// The first error `receive` returned.
     pub error: Option<Error>,
+    /// `Negotiated::ech` at the end.
+    pub ech: EchStatus,
+    /// `Negotiated::hello_retry` at the end.
+    pub hello_retry: bool,
 }
 
 /// Feeds `stream` in chunks to `conn` as its peer's bytes, throwing away
@@ -400,12 +408,26 @@ fn drive(
     stream: &[u8],
     after_handshake: impl Fn(&mut Connection),
 ) -> Outcome {
+    drive_watching(conn, seed, stream, after_handshake, |_, _| {})
+}
+
+/// [`drive`], showing `watch` the connection and what it wrote after
+/// each chunk.
+fn drive_watching(
+    conn: &mut Connection,
+    seed: u8,
+    stream: &[u8],
+    after_handshake: impl Fn(&mut Connection),
+    mut watch: impl FnMut(&Connection, &[u8]),
+) -> Outcome {
     let mut events = Vec::new();
     let mut failed: Option<Error> = None;
     let mut poked = false;
     for chunk in chunks(seed, stream) {
         let r = conn.receive(chunk);
-        let out = conn.pending_output().len();
+        let out = conn.pending_output();
+        watch(conn, out);
+        let out = out.len();
         conn.consume_output(out);
         take_events(conn, &mut events);
         if let Err(e) = r {
@@ -462,6 +484,8 @@ fn finish(conn: &mut Connection, events: &[Event], failed: Option<Error>) -> Out
         complete: events.iter().any(|e| matches!(e, Event::HandshakeComplete)),
         clean_close: clean,
         error: failed,
+        ech: conn.negotiated().ech,
+        hello_retry: conn.negotiated().hello_retry,
     }
 }
 
@@ -484,6 +508,297 @@ pub fn server_stream(data: &[u8]) -> Outcome {
     drive(&mut s, seed, stream, |conn| {
         let _ = conn.send(b"HTTP/1.1 200 OK\r\n\r\n");
     })
+}
+
+// ------------------------------------------------------- ECH handshakes
+
+/// The public_name of the harness ECH configs (RFC 9849 §4): the name the
+/// outer hello carries; the inner one carries `localhost`.
+pub const ECH_PUBLIC_NAME: &str = "public.example";
+
+/// The harness ECH key: X25519, config_id 0x2a, generated from a fixed
+/// seed, so it is the same in every process (recorded seeds stay valid).
+pub fn ech_key() -> EchKeyPair {
+    ech_key_from(0xec4, 0x2a)
+}
+
+/// [`ech_key`]'s ECHConfigList, generated once per process (it is the
+/// same in every one): a fuzz run need not draw the key again for it.
+pub fn ech_config_list() -> &'static EchConfigList {
+    static LIST: OnceLock<EchConfigList> = OnceLock::new();
+    LIST.get_or_init(|| ech_key().config_list())
+}
+
+/// Another key with the same public_name and another config_id: what a
+/// server that rotated its key holds when a client offers the old config
+/// ([`ech_key`]'s), or what a client with a stale config offers.
+pub fn ech_stale_key() -> EchKeyPair {
+    ech_key_from(0x57a1e, 0x2b)
+}
+
+fn ech_key_from(seed: u64, config_id: u8) -> EchKeyPair {
+    EchConfigBuilder::new(ECH_PUBLIC_NAME)
+        .config_id(config_id)
+        .maximum_name_length(32)
+        .generate(tls13::crypto::default_provider(), &DetRng::new(seed))
+        .expect("ECH key")
+}
+
+/// [`server_builder`] with ECH `keys`. No P-384, so that a client can
+/// provoke a HelloRetryRequest with a P-384 key share (the default
+/// client's shares are for X25519MLKEM768 and X25519).
+fn ech_server_builder(keys: Vec<EchKeyPair>) -> ServerConfigBuilder {
+    server_builder()
+        .groups(&[
+            NamedGroup::X25519MLKEM768,
+            NamedGroup::X25519,
+            NamedGroup::SECP256R1,
+        ])
+        .ech_keys(keys)
+}
+
+/// The server of the `ech_server` target: [`server`] with [`ech_key`].
+pub fn ech_server() -> ServerConnection {
+    let config = ech_server_builder(vec![ech_key()])
+        .build()
+        .expect("ECH server config");
+    ServerConnection::new(Arc::new(config)).expect("ECH server")
+}
+
+/// [`client_builder`] offering `key`'s config list, or GREASE.
+fn ech_client_builder(key: Option<&EchKeyPair>) -> ClientConfigBuilder {
+    client_builder().ech(match key {
+        Some(k) => EchMode::Offer(k.config_list()),
+        None => EchMode::Grease,
+    })
+}
+
+/// The client of the `ech_client` target: [`client`] offering
+/// [`ech_key`]'s config (`grease`: sending GREASE instead).
+pub fn ech_client(grease: bool) -> ClientConnection {
+    let mode = if grease {
+        EchMode::Grease
+    } else {
+        EchMode::Offer(ech_config_list().clone())
+    };
+    let config = client_builder()
+        .ech(mode)
+        .build()
+        .expect("ECH client config");
+    ClientConnection::new(Arc::new(config), "localhost").expect("ECH client")
+}
+
+/// What the ECH harnesses watch besides [`Outcome`]: `Negotiated::ech`
+/// after every chunk, and the bytes the connection wrote.
+struct EchWatch {
+    /// `Some(grease)` for a client, `None` for the server.
+    client: Option<bool>,
+    status: EchStatus,
+    /// Everything the connection wrote.
+    wire: Vec<u8>,
+}
+
+impl EchWatch {
+    fn new(client: Option<bool>) -> Self {
+        let status = if client == Some(true) {
+            EchStatus::Grease
+        } else {
+            EchStatus::NotOffered
+        };
+        Self {
+            client,
+            status,
+            wire: Vec::new(),
+        }
+    }
+
+    /// ECH is decided once: an offering client and the server report
+    /// NotOffered until the server's first hello (client) or the first
+    /// ClientHello (server; RFC 9849 §7.1.1: the second one's outcome is
+    /// the first's), then Accepted or Rejected for good; a GREASE client
+    /// reports Grease throughout.
+    fn step(&mut self, conn: &Connection, out: &[u8]) {
+        let now = conn.negotiated().ech;
+        if now != self.status {
+            assert!(
+                self.client != Some(true)
+                    && self.status == EchStatus::NotOffered
+                    && matches!(now, EchStatus::Accepted | EchStatus::Rejected),
+                "Negotiated::ech went from {:?} to {now:?}",
+                self.status
+            );
+            self.status = now;
+        }
+        self.wire.extend_from_slice(out);
+    }
+}
+
+/// The handshake messages a connection wrote: those of its plaintext
+/// records and, in fuzzing mode (where protection is the identity with a
+/// zero tag), of its protected ones, in order. Stops at what does not
+/// parse (a message cut by the end of the output).
+fn wire_handshake_messages(wire: &[u8]) -> Vec<HandshakeMessage> {
+    let mut d = Deframer::new();
+    d.push(wire);
+    let mut stream = Vec::new();
+    while let Ok(Some(rec)) = d.next_record() {
+        match rec.typ.0 {
+            22 => stream.extend_from_slice(rec.payload),
+            23 if tls13::crypto::FUZZING => {
+                let Some(inner) = rec.payload.len().checked_sub(16) else {
+                    continue;
+                };
+                let inner = &rec.payload[..inner];
+                if let Some(end) = inner.iter().rposition(|b| *b != 0)
+                    && inner[end] == 22
+                {
+                    stream.extend_from_slice(&inner[..end]);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut r = Reader::new(&stream);
+    std::iter::from_fn(|| HandshakeMessage::read(&mut r).ok()).collect()
+}
+
+fn server_ech_extension(exts: &[ServerExtension]) -> Option<&[u8]> {
+    exts.iter().find_map(|e| match e {
+        ServerExtension::Unknown(u) if u.typ == ExtensionType::ENCRYPTED_CLIENT_HELLO => {
+            Some(&u.body[..])
+        }
+        _ => None,
+    })
+}
+
+/// Target `ech_server`: [`ech_server`] fed arbitrary "client" bytes
+/// (input as for `server`). Besides the stream properties: ECH is decided
+/// once ([`EchWatch::step`]); a HelloRetryRequest carries an 8-byte
+/// `encrypted_client_hello` exactly when ECH was offered (accepted: the
+/// confirmation, §7.2.1; rejected: random bytes, §7.1); and, where the
+/// encrypted flight can be read (fuzzing mode), EncryptedExtensions
+/// carries `retry_configs` — our config list — exactly when ECH was
+/// rejected, never when accepted (§7.1).
+pub fn ech_server_stream(data: &[u8]) -> Outcome {
+    let (seed, stream) = split_input(data);
+    let mut s = ech_server();
+    let mut watch = EchWatch::new(None);
+    let outcome = drive_watching(
+        &mut s,
+        seed,
+        stream,
+        |conn| {
+            let _ = conn.send(b"HTTP/1.1 200 OK\r\n\r\n");
+        },
+        |conn, out| watch.step(conn, out),
+    );
+    let status = watch.status;
+    assert_eq!(s.negotiated().ech, status);
+    for m in wire_handshake_messages(&watch.wire) {
+        match m {
+            HandshakeMessage::ServerHello(sh) if sh.is_retry_request() => {
+                let ech = server_ech_extension(&sh.extensions);
+                assert_eq!(
+                    ech.map(<[u8]>::len),
+                    (status != EchStatus::NotOffered).then_some(8),
+                    "HelloRetryRequest's encrypted_client_hello with ECH {status:?}"
+                );
+            }
+            HandshakeMessage::EncryptedExtensions(exts) => {
+                let ech = server_ech_extension(&exts).map(|body| {
+                    EchEncryptedExtensions::from_body(body).expect("our retry_configs parse")
+                });
+                match status {
+                    EchStatus::Rejected => {
+                        assert_eq!(
+                            ech.map(|e| e.retry_configs).as_ref(),
+                            Some(ech_config_list()),
+                            "retry_configs of a rejection"
+                        );
+                    }
+                    _ => assert!(ech.is_none(), "retry_configs with ECH {status:?}"),
+                }
+            }
+            _ => {}
+        }
+    }
+    outcome
+}
+
+/// Target `ech_client`: [`ech_client`] fed arbitrary "server" bytes. Input:
+/// a mode byte (odd: the client sends GREASE instead of offering), then
+/// as for `client`. Besides the stream properties: ECH is decided once
+/// ([`EchWatch::step`]); an offering client completes only when ECH was
+/// accepted, and fails with `EchRejected` only when it was rejected
+/// (§6.1.6: a rejected client never connects); a GREASE client never
+/// reports ECH accepted or rejected; and every ClientHello on the wire is
+/// an outer one (§6.1): the public name in server_name (the real one for
+/// GREASE), an outer `encrypted_client_hello`, and no ALPN (which only
+/// ClientHelloInner carries; GREASE sends it as without ECH).
+pub fn ech_client_stream(data: &[u8]) -> Outcome {
+    let (mode, data) = split_input(data);
+    let grease = mode & 1 == 1;
+    let (seed, stream) = split_input(data);
+    let mut c = ech_client(grease);
+    let mut watch = EchWatch::new(Some(grease));
+    watch.step(&c, c.pending_output());
+    let out = c.pending_output().len();
+    c.consume_output(out);
+    let outcome = drive_watching(
+        &mut c,
+        seed,
+        stream,
+        |conn| {
+            let _ = conn.send(b"GET / HTTP/1.1\r\n\r\n");
+            let _ = conn.update_keys(true);
+        },
+        |conn, out| watch.step(conn, out),
+    );
+    let status = watch.status;
+    assert_eq!(c.negotiated().ech, status);
+    if outcome.complete {
+        let want = if grease {
+            EchStatus::Grease
+        } else {
+            EchStatus::Accepted
+        };
+        assert_eq!(status, want, "complete with ECH {status:?}");
+    }
+    if let Some(Error::EchRejected { .. }) = outcome.error {
+        assert!(
+            !grease && status == EchStatus::Rejected,
+            "EchRejected with ECH {status:?}"
+        );
+    }
+    let mut hellos = 0;
+    for m in wire_handshake_messages(&watch.wire) {
+        let HandshakeMessage::ClientHello(ch) = m else {
+            // Finished and Certificate travel protected (fuzzing mode).
+            continue;
+        };
+        hellos += 1;
+        let sni = ch.extensions.iter().find_map(|e| match e {
+            ClientExtension::ServerName(names) => names.first().map(|(_, n)| n.clone()),
+            _ => None,
+        });
+        let name = if grease { "localhost" } else { ECH_PUBLIC_NAME };
+        assert_eq!(sni.as_deref(), Some(name.as_bytes()), "server_name");
+        let ech = ch
+            .find(ExtensionType::ENCRYPTED_CLIENT_HELLO)
+            .map(|e| EchClientHello::from_body(&e.to_bytes()[4..]));
+        assert!(
+            matches!(ech, Some(Ok(EchClientHello::Outer(_)))),
+            "a ClientHello without an outer encrypted_client_hello: {ech:?}"
+        );
+        assert_eq!(
+            ch.find(ExtensionType::APPLICATION_LAYER_PROTOCOL_NEGOTIATION)
+                .is_some(),
+            grease,
+            "ALPN in an outer hello"
+        );
+    }
+    assert!((1..=2).contains(&hellos), "{hellos} ClientHellos");
+    outcome
 }
 
 // ------------------------------------------------------------- session
@@ -1218,18 +1533,30 @@ pub fn x509(data: &[u8]) -> Option<bool> {
 /// sent: (client bytes, server bytes). These are the seeds of the
 /// `server` and `client` targets.
 pub fn record_handshake() -> (Vec<u8>, Vec<u8>) {
-    let mut c = client();
-    let mut s = server();
+    let (c_wire, s_wire, failed) = record_wire(&mut client(), &mut server());
+    assert!(!failed, "recorded handshake failed");
+    (c_wire, s_wire)
+}
+
+/// The session of [`record_handshake`] between any two connections:
+/// (client bytes, server bytes, whether either side failed). A failure
+/// (e.g. a rejected ECH offer, §6.1.6) ends the session once the bytes
+/// already written have been delivered.
+fn record_wire(c: &mut Connection, s: &mut Connection) -> (Vec<u8>, Vec<u8>, bool) {
     let mut c_wire = Vec::new();
     let mut s_wire = Vec::new();
+    let mut failed = false;
     let mut step = 0;
     loop {
-        let a = pass(&mut c, &mut s, &mut c_wire);
-        let b = pass(&mut s, &mut c, &mut s_wire);
+        let a = pass(c, s, &mut c_wire, &mut failed);
+        let b = pass(s, c, &mut s_wire, &mut failed);
         while c.next_event().is_some() {}
         while s.next_event().is_some() {}
         if a || b {
             continue;
+        }
+        if failed {
+            return (c_wire, s_wire, true);
         }
         step += 1;
         match step {
@@ -1246,20 +1573,90 @@ pub fn record_handshake() -> (Vec<u8>, Vec<u8>) {
                 s.close();
                 c.close();
             }
-            _ => return (c_wire, s_wire),
+            _ => return (c_wire, s_wire, false),
         }
     }
 }
 
-fn pass(from: &mut Connection, to: &mut Connection, wire: &mut Vec<u8>) -> bool {
+fn pass(from: &mut Connection, to: &mut Connection, wire: &mut Vec<u8>, failed: &mut bool) -> bool {
     let data = from.pending_output().to_vec();
     from.consume_output(data.len());
     if data.is_empty() {
         return false;
     }
     wire.extend_from_slice(&data);
-    to.receive(&data).expect("recorded handshake");
+    if to.receive(&data).is_err() {
+        *failed = true;
+    }
     true
+}
+
+/// The ECH handshakes recorded as seeds of `ech_server` and `ech_client`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EchSeed {
+    /// [`ech_client`] and [`ech_server`]: accepted (§6.1.4, §7.1).
+    Accepted,
+    /// Accepted through a HelloRetryRequest (§6.1.5, §7.1.1): for
+    /// `ech_server`, an offering client whose only key share is P-384;
+    /// for `ech_client`, an ECH server that has only P-256.
+    HelloRetry,
+    /// Rejected (§6.1.6, §7.1): for `ech_server`, a client offering
+    /// [`ech_stale_key`]'s config; for `ech_client`, a server holding only
+    /// [`ech_stale_key`]. The client authenticates the public name, sends
+    /// its Finished, then `ech_required`, and fails with `EchRejected`.
+    Stale,
+    /// A GREASE client (§6.2.1) and [`ech_server`], which rejects what it
+    /// cannot open and sends retry_configs, which the client ignores.
+    Grease,
+}
+
+/// Records `seed`'s handshake: (the client's bytes, a seed of
+/// `ech_server`'s server; the server's bytes, a seed of `ech_client`'s
+/// client), and whether it ended in a failure (only [`EchSeed::Stale`]).
+/// The side that is not the target's is the varied one, so each stream
+/// replays byte for byte through its harness.
+pub fn record_ech(seed: EchSeed) -> (Vec<u8>, Vec<u8>, bool) {
+    let for_ech_server = |mut c: ClientConnection| record_wire(&mut c, &mut ech_server());
+    let for_ech_client = |config: ServerConfigBuilder| {
+        let config = config.build().expect("ECH server config");
+        let mut s = ServerConnection::new(Arc::new(config)).expect("ECH server");
+        record_wire(&mut ech_client(false), &mut s)
+    };
+    let client_with = |b: ClientConfigBuilder| {
+        let config = b.build().expect("ECH client config");
+        ClientConnection::new(Arc::new(config), "localhost").expect("ECH client")
+    };
+    match seed {
+        EchSeed::Accepted => for_ech_server(ech_client(false)),
+        EchSeed::Grease => for_ech_server(ech_client(true)),
+        EchSeed::HelloRetry => {
+            let key = ech_key();
+            let (c_wire, _, c_failed) = for_ech_server(client_with(
+                ech_client_builder(Some(&key))
+                    .groups(&[NamedGroup::SECP384R1, NamedGroup::SECP256R1]),
+            ));
+            let (_, s_wire, s_failed) = for_ech_client(
+                ech_server_builder(vec![ech_key()]).groups(&[NamedGroup::SECP256R1]),
+            );
+            (c_wire, s_wire, c_failed || s_failed)
+        }
+        EchSeed::Stale => {
+            let stale = ech_stale_key();
+            let (c_wire, _, c_failed) =
+                for_ech_server(client_with(ech_client_builder(Some(&stale))));
+            let (_, s_wire, s_failed) = for_ech_client(ech_server_builder(vec![stale]));
+            assert_eq!(c_failed, s_failed);
+            (c_wire, s_wire, c_failed)
+        }
+    }
+}
+
+/// An `ech_client` input: the mode byte (1: GREASE), the split byte, the
+/// server's bytes.
+pub fn ech_client_input(grease: bool, split: u8, stream: &[u8]) -> Vec<u8> {
+    let mut v = vec![u8::from(grease), split];
+    v.extend_from_slice(stream);
+    v
 }
 
 /// Runs a QUIC handshake between [`quic_client`] and [`quic_server`] and
