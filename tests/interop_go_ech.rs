@@ -36,7 +36,7 @@ use tls13::crypto::sign::SigningKey;
 use tls13::ech::{
     EchConfigBuilder, EchConfigList, EchError, EchKeyPair, EchMode, HpkeSymmetricCipherSuite,
 };
-use tls13::hpke::{HpkeAeadId, HpkeKdfId};
+use tls13::hpke::{HpkeAeadId, HpkeKdfId, HpkeKemId};
 use tls13::resumption::ClientSessionCache;
 use tls13::stream::{ClientStream, ServerStream};
 use tls13::unstable::msgs::enums::{AlertDescription, ExtensionType, NamedGroup};
@@ -696,17 +696,22 @@ fn go_client_through_hello_retry_request_compresses_a_cookie_its_outer_lacks_and
 /// Go's client holds a stale config: it authenticates our public name,
 /// reports an `ECHRejectionError` carrying exactly our retry configs
 /// (it sends its Finished, then `ech_required`), and a retry with them
-/// is accepted.
+/// is accepted. Our list holds a P-256 config first, which Go parses and
+/// passes over (it runs only the X25519 KEM), then an X25519 one.
 #[test]
 fn go_client_rejected_by_our_server_retries_with_our_configs() {
     let test = peers::current_test();
     let Some(bin) = peer(&test) else { return };
     let stale = default_key();
+    let p256 = EchConfigBuilder::new(PUBLIC)
+        .kem(HpkeKemId::DHKEM_P256_HKDF_SHA256)
+        .generate(tls13::crypto::default_provider(), &OsRandom)
+        .unwrap();
     let current = ech_key(HpkeSymmetricCipherSuite::HKDF_SHA256_CHACHA20_POLY1305);
-    let current_list = current.config_list();
-    let (port, config, rx) = our_server(vec![current], None, 2);
+    let configs = vec![p256.config().clone(), current.config().clone()];
+    let (port, config, rx) = our_server(vec![p256, current], None, 2);
     let ours = config.ech_config_list().expect("the server has ECH keys");
-    assert_eq!(ours, current_list);
+    assert_eq!(ours, EchConfigList { configs });
 
     let out = go_client(bin, port, &stale.config_list());
     let retry_b64 = out
