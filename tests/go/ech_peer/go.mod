@@ -1,0 +1,3 @@
+module tls13test/ech_peer
+
+go 1.24
