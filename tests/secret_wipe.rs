@@ -102,6 +102,19 @@ fn loaded_keys_leave_no_copy_in_freed_memory() {
         0,
         "SigningKey::from_pem"
     );
+    // A file of two keys: the first is loaded, the second passed over,
+    // and wiped too.
+    let der2 = generate_key(KeyType::Ed25519, &OsRandom).unwrap();
+    let mut pem2 = to_pem("PRIVATE KEY", &der2);
+    let m = markers(&pem2, &der2[16..]);
+    let mut both = format!("{pem}{pem2}");
+    assert_eq!(
+        freed_copies(m, || drop(SigningKey::from_pem(&both).unwrap())),
+        0,
+        "SigningKey::from_pem, the key passed over"
+    );
     // The test's own copies, wiped before they are freed.
-    zeroize::Zeroize::zeroize(&mut pem);
+    for text in [&mut pem, &mut pem2, &mut both] {
+        zeroize::Zeroize::zeroize(text);
+    }
 }
