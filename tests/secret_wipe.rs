@@ -92,6 +92,26 @@ fn loaded_keys_leave_no_copy_in_freed_memory() {
         "EchKeyPair::from_pem"
     );
 
+    // The same for a P-256 ECH key: the scalar is bytes 36..68 of its
+    // PKCS#8, base64 characters 48..64 of the first line hold bytes 36..48.
+    let k = EchConfigBuilder::new("public.example")
+        .kem(HpkeKemId::DHKEM_P256_HKDF_SHA256)
+        .generate(rustcrypto::provider(), &OsRandom)
+        .unwrap();
+    let secret = k.private_key().to_bytes();
+    let pem = k.to_pem();
+    let line = pem.lines().nth(1).unwrap().as_bytes();
+    let m = [
+        secret[8..8 + M].try_into().unwrap(),
+        line[48..48 + M].try_into().unwrap(),
+    ];
+    assert_eq!(freed_copies(m, || drop(k.to_pem())), 0, "P-256 to_pem");
+    assert_eq!(
+        freed_copies(m, || drop(EchKeyPair::from_pem(&pem).unwrap())),
+        0,
+        "P-256 from_pem"
+    );
+
     // A server's signing key (PKCS#8 Ed25519), read from PEM.
     let der = generate_key(KeyType::Ed25519, &OsRandom).unwrap();
     assert_eq!(der.len(), 48);
