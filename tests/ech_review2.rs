@@ -90,7 +90,9 @@ fn pkcs8_with_trailing_bytes_anywhere_is_refused() {
     ] {
         let k = key(kem);
         let der = block_der(&k.to_pem(), PRIVATE_KEY_LABEL);
-        assert!(EchKeyPair::from_pem_with_provider(rustcrypto::provider(), &file(&k, &der)).is_ok());
+        assert!(
+            EchKeyPair::from_pem_with_provider(rustcrypto::provider(), &file(&k, &der)).is_ok()
+        );
         // After the outer SEQUENCE.
         for tail in [&[0u8][..], &[0x05, 0x00], &[0x30, 0x00]] {
             let mut bad = der.clone();
