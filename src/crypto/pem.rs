@@ -19,7 +19,16 @@ pub fn parse(text: &str) -> Result<Vec<(String, Vec<u8>)>, Error> {
         let Some(label) = boundary(line.trim(), "BEGIN") else {
             continue;
         };
-        let mut body = String::new();
+        // A private key's base64 may pass through here: gathered in one
+        // buffer sized by a first look at the block's lines (so it never
+        // grows, leaving no copy behind, and a file of many blocks stays
+        // linear), wiped on drop, error paths included.
+        let size = lines
+            .clone()
+            .map(str::trim)
+            .take_while(|l| boundary(l, "END").is_none())
+            .fold(0usize, |n, l| n.saturating_add(l.len()));
+        let mut body = zeroize::Zeroizing::new(String::with_capacity(size));
         let mut ended = false;
         for inner in lines.by_ref() {
             let inner = inner.trim();

@@ -218,6 +218,12 @@ impl core::fmt::Debug for SigningKey {
 /// The DER of the first private key block in PEM text.
 pub(crate) fn private_key_der_from_pem(pem: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
     let blocks = super::pem::parse(pem)?;
+    // Every block wiped on drop, not only the one taken: the keys after
+    // it are secrets too.
+    let blocks: Vec<(alloc::string::String, Zeroizing<Vec<u8>>)> = blocks
+        .into_iter()
+        .map(|(label, der)| (label, Zeroizing::new(der)))
+        .collect();
     blocks
         .into_iter()
         .find(|(label, _)| {
@@ -226,7 +232,7 @@ pub(crate) fn private_key_der_from_pem(pem: &str) -> Result<Zeroizing<Vec<u8>>, 
                 "PRIVATE KEY" | "EC PRIVATE KEY" | "RSA PRIVATE KEY"
             )
         })
-        .map(|(_, der)| Zeroizing::new(der))
+        .map(|(_, der)| der)
         .ok_or_else(|| bad_key("no PRIVATE KEY block in the PEM text"))
 }
 
