@@ -521,6 +521,12 @@ pub struct ClientConfig {
     /// Encrypted Client Hello (RFC 9849): offered, GREASE, or (`None`,
     /// the default) not sent.
     pub(crate) ech: Option<crate::ech::EchMode>,
+    /// Ask for a stapled OCSP response (`status_request`, RFC 6066 §8).
+    /// Default `false`.
+    pub(crate) request_ocsp: bool,
+    /// Ask for signed certificate timestamps
+    /// (`signed_certificate_timestamp`, RFC 6962 §3.3.1). Default `false`.
+    pub(crate) request_scts: bool,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -570,6 +576,8 @@ impl ClientConfig {
                 server_certificate_types: vec![CertificateType::X509],
                 client_certificate_types: vec![CertificateType::X509],
                 ech: None,
+                request_ocsp: false,
+                request_scts: false,
             },
             suites: None,
             groups: None,
@@ -779,6 +787,31 @@ impl ClientConfigBuilder {
     /// refused by [`build`](Self::build).
     pub fn ech(mut self, mode: crate::ech::EchMode) -> Self {
         self.config.ech = Some(mode);
+        self
+    }
+
+    /// Asks the server to staple an OCSP response to its certificate
+    /// (`status_request`, RFC 6066 §8, RFC 9846 §4.5.1.1). Default off.
+    /// The verifier receives it
+    /// ([`ServerCertVerifier::verify_server_cert_with_status`]);
+    /// [`WebPkiServerVerifier`](crate::verify_webpki::WebPkiServerVerifier)
+    /// checks it and then holds a must-staple certificate (RFC 7633) to
+    /// having one. The application reads it in
+    /// [`Negotiated::peer_ocsp_response`](crate::Negotiated::peer_ocsp_response).
+    /// A server that does not staple is not an error unless the verifier
+    /// requires it.
+    pub fn request_ocsp(mut self, on: bool) -> Self {
+        self.config.request_ocsp = on;
+        self
+    }
+
+    /// Asks the server for signed certificate timestamps
+    /// (`signed_certificate_timestamp`, RFC 6962 §3.3.1). Default off. The
+    /// verifier receives them and the application reads them in
+    /// [`Negotiated::peer_scts`](crate::Negotiated::peer_scts); no
+    /// verifier of this crate checks them against CT logs.
+    pub fn request_scts(mut self, on: bool) -> Self {
+        self.config.request_scts = on;
         self
     }
 
