@@ -300,6 +300,12 @@ pub fn certificate_subject(cert_der: &[u8]) -> Result<String, CertificateError> 
     cert::Certificate::parse(cert_der).map(|c| name::display(c.subject))
 }
 
+/// The serial number of a DER certificate (the INTEGER's contents,
+/// big-endian), as [`OcspSingleInfo::serial`] gives it.
+pub fn certificate_serial(cert_der: &[u8]) -> Result<Vec<u8>, CertificateError> {
+    cert::Certificate::parse(cert_der).map(|c| c.serial.to_vec())
+}
+
 /// A validated path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedPath {

@@ -88,8 +88,9 @@ respond other_issuer.der leaf_ca2 ca2 index2.txt ca2 -ndays 7
 # A response that is not `successful` (tryLater): the DER by hand.
 printf '\x30\x03\x0a\x01\x03' > try_later.der
 
-# Only the server's keys are kept (the handshake tests sign with them).
-rm -f ca.key ca2.key unknown.key responder*.key leaf_ca2.key
+# Kept: the keys of the servers the handshake tests run, and the CA key the
+# interop tests sign fresh responses with (tests/interop_ocsp.rs).
+rm -f ca2.key unknown.key responder*.key leaf_ca2.key
 for f in *.der; do
     openssl ocsp -respin "$f" -resp_text -noverify 2>/dev/null | grep -m1 -E "Cert Status|Response Status" |
         sed "s/^/$f: /" || true
