@@ -402,3 +402,74 @@ fn a_server_refuses_to_be_configured_with_something_that_is_not_a_response() {
     assert!(ck().with_scts(vec![Vec::new()]).is_err());
     assert!(ck().with_scts(vec![vec![0; 70_000]]).is_err());
 }
+
+/// A verifier that always defers: the application gets the staple in the
+/// request and answers with the WebPKI verifier's verdict on it.
+struct Deferring;
+
+impl ServerCertVerifier for Deferring {
+    fn verify_server_cert(
+        &self,
+        _: &[u8],
+        _: &[Vec<u8>],
+        _: &ServerName<'_>,
+        _: u64,
+    ) -> Decision<Result<(), CertificateError>> {
+        Decision::Deferred
+    }
+}
+
+#[test]
+fn a_deferred_verification_gets_the_staple_in_its_request() {
+    let client = ClientConfig::builder(Arc::new(Deferring))
+        .time(Arc::new(FixedTime(now())))
+        .request_ocsp(true)
+        .request_scts(true)
+        .build()
+        .unwrap();
+    let mut p = Pair::with_server_name(
+        client,
+        server("revoked", Some("revoked.der"), true),
+        Feed::Whole,
+        "ocsp.test",
+    );
+    p.run().unwrap();
+    let request = p
+        .client_events
+        .iter()
+        .find_map(|e| match e {
+            tls13::Event::VerifyServerCert(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("a verification request");
+    assert!(request.ocsp_requested);
+    assert_eq!(
+        request.ocsp_response.as_deref(),
+        Some(&file("revoked.der")[..])
+    );
+    assert_eq!(request.scts.len(), SCTS.len());
+    // The application's verdict: the WebPKI verifier's, given the staple.
+    let status = CertificateStatus {
+        ocsp_requested: request.ocsp_requested,
+        ocsp_response: request.ocsp_response.as_deref(),
+        scts: &request.scts,
+    };
+    let verdict = match verifier().verify_server_cert_with_status(
+        &request.chain[0],
+        &request.chain[1..],
+        &request.server_name,
+        &status,
+        request.now,
+    ) {
+        Decision::Ready(r) => r,
+        Decision::Deferred => unreachable!(),
+    };
+    let e = p.client.answer_verify(verdict).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::InvalidCertificate(CertificateError::Revoked { .. })
+        ),
+        "{e:?}"
+    );
+}

@@ -392,8 +392,10 @@ impl ClientHs {
         self.peer_chain = chain;
         let ocsp_requested = self.offered.extension(ExtensionType::STATUS_REQUEST);
         let request_status = matches!(decision, Decision::Deferred).then(|| status.clone());
-        self.peer_status =
-            (status.ocsp.is_some() || !status.scts.is_empty()).then(|| Box::new(status));
+        // Only an X.509 end entity's status is anyone's to read: a raw
+        // public key has no issuer to vouch for it.
+        self.peer_status = (!raw_key && (status.ocsp.is_some() || !status.scts.is_empty()))
+            .then(|| Box::new(status));
         match decision {
             Decision::Ready(Ok(())) => self.state = St::ExpectCertificateVerify(h),
             Decision::Ready(Err(e)) => return Err(e.into()),
