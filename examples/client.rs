@@ -5,7 +5,7 @@
 //! cargo run --example client -- [--ca PEM | --insecure] [--cert PEM --key PEM]
 //!     [--server-name NAME] [--alpn P]... [--groups g1,g2] [--suites s1,s2]
 //!     [--keylog FILE] [--resume] [--early-data FILE] [--psk-identity ID --psk HEX]
-//!     [--ech-config FILE | --ech-grease] HOST:PORT
+//!     [--ech-config FILE | --ech-grease] [--status] HOST:PORT
 //! ```
 //!
 //! Run with `--help` for details.
@@ -88,6 +88,15 @@ options:
                        none` (the server turned ECH off), and exits with 1
   --ech-grease         send a GREASE encrypted_client_hello (no ECH: the server
                        name stays in clear) and print `ech: grease`
+  --status             ask the server to staple an OCSP response and to send
+                       signed certificate timestamps (RFC 9846 §4.5.1.1). A
+                       stapled response is verified with the certificate
+                       (issuer or delegated responder, this certificate,
+                       current, status good; not with --insecure), and a
+                       must-staple certificate needs one. Prints `ocsp: good`
+                       (or `ocsp: none` when nothing was stapled), with
+                       `ocsp-this-update:` / `ocsp-next-update:` (UNIX
+                       seconds), and `scts: N`
 ";
 
 struct Options {
@@ -107,6 +116,7 @@ struct Options {
     psk: Option<String>,
     ech_config: Option<String>,
     ech_grease: bool,
+    status: bool,
 }
 
 fn parse_args() -> Result<Option<Options>, String> {
@@ -128,6 +138,7 @@ fn parse_args() -> Result<Option<Options>, String> {
         psk: None,
         ech_config: None,
         ech_grease: false,
+        status: false,
     };
     let mut addr = None;
     while let Some(a) = args.next() {
@@ -148,6 +159,7 @@ fn parse_args() -> Result<Option<Options>, String> {
             "--psk" => o.psk = Some(args.value(&a)?),
             "--ech-config" => o.ech_config = Some(args.value(&a)?),
             "--ech-grease" => o.ech_grease = true,
+            "--status" => o.status = true,
             s if s.starts_with('-') => return Err(format!("unknown option {s} (see --help)")),
             _ if addr.is_some() => return Err(format!("unexpected argument {a:?} (see --help)")),
             _ => addr = Some(a),
@@ -168,6 +180,47 @@ fn parse_args() -> Result<Option<Options>, String> {
     }
     o.resume |= o.early_data.is_some();
     Ok(Some(o))
+}
+
+/// `--status`: what the server stapled (already verified by the
+/// verifier, unless --insecure).
+fn print_status(n: &tls13::Negotiated) {
+    use tls13::x509::{OcspCertStatus, OcspResponseInfo};
+    match n.peer_ocsp_response.as_deref().map(OcspResponseInfo::parse) {
+        None => eprintln!("ocsp: none"),
+        Some(Err(e)) => eprintln!("ocsp: unreadable ({e})"),
+        Some(Ok(info)) => {
+            // The leaf's entry (the verifier matched it); the first one
+            // with --insecure.
+            let leaf_serial = n
+                .peer_certificates
+                .first()
+                .and_then(|c| tls13::x509::certificate_serial(c).ok());
+            let single = info
+                .responses
+                .iter()
+                .find(|r| Some(&r.serial) == leaf_serial.as_ref())
+                .or(info.responses.first());
+            match single {
+                None => eprintln!("ocsp: empty"),
+                Some(r) => {
+                    eprintln!(
+                        "ocsp: {}",
+                        match r.status {
+                            OcspCertStatus::Good => "good",
+                            OcspCertStatus::Revoked { .. } => "revoked",
+                            _ => "unknown",
+                        }
+                    );
+                    eprintln!("ocsp-this-update: {}", r.this_update);
+                    if let Some(next) = r.next_update {
+                        eprintln!("ocsp-next-update: {next}");
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("scts: {}", n.peer_scts.len());
 }
 
 /// `host` of `host:port` / `[v6]:port`, for the default server name.
@@ -281,6 +334,7 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     } else if o.ech_grease {
         builder = builder.ech(EchMode::Grease);
     }
+    builder = builder.request_ocsp(o.status).request_scts(o.status);
     let ech = o.ech_config.is_some() || o.ech_grease;
     let sessions = Arc::new(ClientSessionCache::default());
     builder = builder
@@ -322,6 +376,9 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
         common::scheme_name(n.signature_scheme)
     );
     eprintln!("hello_retry: {}", if n.hello_retry { "yes" } else { "no" });
+    if o.status {
+        print_status(n);
+    }
     if ech {
         eprintln!(
             "ech: {}",

@@ -55,6 +55,14 @@ options:
                          is asked for only after the handshake, on GET /secret
   --require-client-cert  with --client-ca: refuse clients without a valid
                          certificate (alert certificate_required)
+  --ocsp FILE            staple the DER OCSP response in FILE (e.g. made by
+                         `openssl ocsp -respout`) to the certificate for
+                         clients that ask (status_request, RFC 9846
+                         §4.5.1.1). It is read once: keep it fresh by
+                         restarting before its nextUpdate
+  --sct FILE             send the signed certificate timestamp in FILE (one
+                         binary SerializedSCT, RFC 6962 §3.3) to clients that
+                         ask; repeatable
   --alpn P               accept ALPN protocol P (repeatable, preference order)
   --groups g1,g2         groups in preference order: x25519, secp256r1,
                          secp384r1, X25519MLKEM768
@@ -133,6 +141,8 @@ struct Options {
     psks: Vec<String>,
     ech_keys: Vec<String>,
     task: Task,
+    ocsp: Option<String>,
+    scts: Vec<String>,
 }
 
 /// What the program does.
@@ -167,6 +177,8 @@ fn parse_args() -> Result<Option<Options>, String> {
         psks: Vec::new(),
         ech_keys: Vec::new(),
         task: Task::Serve,
+        ocsp: None,
+        scts: Vec::new(),
     };
     let mut mode = None;
     while let Some(a) = args.next() {
@@ -182,6 +194,8 @@ fn parse_args() -> Result<Option<Options>, String> {
             }
             "--client-ca" => o.client_ca = Some(args.value(&a)?),
             "--require-client-cert" => o.require_client_cert = true,
+            "--ocsp" => o.ocsp = Some(args.value(&a)?),
+            "--sct" => o.scts.push(args.value(&a)?),
             "--alpn" => o.alpn.push(args.value(&a)?),
             "--groups" => o.groups = Some(common::parse_groups(&args.value(&a)?)?),
             "--suites" => o.suites = Some(common::parse_suites(&args.value(&a)?)?),
@@ -361,7 +375,12 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
         Some((cert, key)) => {
             let chain = common::load_certs(cert)?;
             let key = common::load_key(key)?;
-            let mut b = ServerConfig::builder_with_single_cert(chain, key).client_auth(client_auth);
+            let read =
+                |path: &String| std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"));
+            let ocsp = o.ocsp.as_ref().map(read).transpose()?;
+            let scts = o.scts.iter().map(read).collect::<Result<Vec<_>, _>>()?;
+            let mut b = ServerConfig::builder_with_stapled_cert(chain, key, ocsp, scts)
+                .client_auth(client_auth);
             if let Some(v) = client_verifier {
                 b = b.post_handshake_client_verifier(v);
             }

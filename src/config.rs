@@ -521,6 +521,12 @@ pub struct ClientConfig {
     /// Encrypted Client Hello (RFC 9849): offered, GREASE, or (`None`,
     /// the default) not sent.
     pub(crate) ech: Option<crate::ech::EchMode>,
+    /// Ask for a stapled OCSP response (`status_request`, RFC 6066 §8).
+    /// Default `false`.
+    pub(crate) request_ocsp: bool,
+    /// Ask for signed certificate timestamps
+    /// (`signed_certificate_timestamp`, RFC 6962 §3.3.1). Default `false`.
+    pub(crate) request_scts: bool,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -570,6 +576,8 @@ impl ClientConfig {
                 server_certificate_types: vec![CertificateType::X509],
                 client_certificate_types: vec![CertificateType::X509],
                 ech: None,
+                request_ocsp: false,
+                request_scts: false,
             },
             suites: None,
             groups: None,
@@ -779,6 +787,31 @@ impl ClientConfigBuilder {
     /// refused by [`build`](Self::build).
     pub fn ech(mut self, mode: crate::ech::EchMode) -> Self {
         self.config.ech = Some(mode);
+        self
+    }
+
+    /// Asks the server to staple an OCSP response to its certificate
+    /// (`status_request`, RFC 6066 §8, RFC 9846 §4.5.1.1). Default off.
+    /// The verifier receives it
+    /// ([`ServerCertVerifier::verify_server_cert_with_status`]);
+    /// [`WebPkiServerVerifier`](crate::verify_webpki::WebPkiServerVerifier)
+    /// checks it and then holds a must-staple certificate (RFC 7633) to
+    /// having one. The application reads it in
+    /// [`Negotiated::peer_ocsp_response`](crate::Negotiated::peer_ocsp_response).
+    /// A server that does not staple is not an error unless the verifier
+    /// requires it.
+    pub fn request_ocsp(mut self, on: bool) -> Self {
+        self.config.request_ocsp = on;
+        self
+    }
+
+    /// Asks the server for signed certificate timestamps
+    /// (`signed_certificate_timestamp`, RFC 6962 §3.3.1). Default off. The
+    /// verifier receives them and the application reads them in
+    /// [`Negotiated::peer_scts`](crate::Negotiated::peer_scts); no
+    /// verifier of this crate checks them against CT logs.
+    pub fn request_scts(mut self, on: bool) -> Self {
+        self.config.request_scts = on;
         self
     }
 
@@ -1075,12 +1108,62 @@ impl ServerConfig {
         b
     }
 
+    /// [`builder_with_single_cert`](Self::builder_with_single_cert) that
+    /// also staples `ocsp_response` (a DER OCSPResponse for the leaf, RFC
+    /// 9846 §4.5.1.1) and sends `scts` (RFC 6962 SerializedSCTs) to the
+    /// clients that ask (see [`CertifiedKey::with_ocsp_response`],
+    /// [`CertifiedKey::with_scts`]). A response or SCT list those refuse
+    /// makes [`build`](ServerConfigBuilder::build) fail. To renew the
+    /// response without a new configuration, serve through a
+    /// [`ResolvesServerCert`] of your own.
+    pub fn builder_with_stapled_cert(
+        chain: Vec<Vec<u8>>,
+        key: SigningKey,
+        ocsp_response: Option<Vec<u8>>,
+        scts: Vec<Vec<u8>>,
+    ) -> ServerConfigBuilder {
+        let check = cert_key::check_chain_and_key("server certificate", &chain, &key);
+        let mut ck = Ok(CertifiedKey::new(chain, Arc::new(key)));
+        if let Some(der) = ocsp_response {
+            ck = ck.and_then(|ck| ck.with_ocsp_response(der));
+        }
+        if !scts.is_empty() {
+            ck = ck.and_then(|ck| ck.with_scts(scts));
+        }
+        match ck {
+            Ok(ck) => {
+                let mut b = Self::builder(Arc::new(SingleCertResolver(Arc::new(ck))));
+                b.pending = check.err();
+                b
+            }
+            Err(e) => {
+                // A placeholder resolver: `build` reports `e` first.
+                let mut b = Self::builder(Arc::new(FailedResolver));
+                b.pending = Some(e);
+                b
+            }
+        }
+    }
+
     /// A builder serving `key` as a raw public key (RFC 7250) only: clients
     /// must offer `RAW_PUBLIC_KEY` in `server_certificate_type`.
     pub fn builder_with_raw_public_key(key: SigningKey) -> ServerConfigBuilder {
         let ck = CertifiedKey::raw_public_key(key);
         Self::builder(Arc::new(SingleCertResolver(Arc::new(ck))))
             .server_certificate_types(&[CertificateType::RAW_PUBLIC_KEY])
+    }
+}
+
+/// The resolver of a builder whose certificate could not be set up; the
+/// builder's pending error keeps it from ever being built.
+struct FailedResolver;
+
+impl ResolvesServerCert for FailedResolver {
+    fn resolve(
+        &self,
+        _hello: &crate::verify::ClientHelloInfo,
+    ) -> Decision<Result<Arc<CertifiedKey>, Error>> {
+        Decision::Ready(Err(Error::BadConfig("no certificate configured".into())))
     }
 }
 

@@ -462,8 +462,9 @@ pub enum CertificateError {
         /// Which certificate, and which rule.
         finding: Box<Finding>,
     },
-    /// Revoked by a caller-supplied CRL (RFC 5280 §6.3;
-    /// `certificate_revoked`).
+    /// Revoked by a caller-supplied CRL (RFC 5280 §6.3), or by the OCSP
+    /// response the server stapled (RFC 6960 §2.2; the finding gives the
+    /// reason when the response has one) (`certificate_revoked`).
     Revoked {
         /// The revocationDate the CRL gives.
         revoked_at: i64,
@@ -481,6 +482,28 @@ pub enum CertificateError {
     /// or name-constraint comparisons (`unknown_ca`).
     LimitExceeded {
         /// Which limit.
+        finding: Box<Finding>,
+    },
+    /// The OCSP response the server stapled (RFC 9846 §4.5.1.1, RFC 6960)
+    /// cannot vouch for its certificate: malformed, not `successful`,
+    /// signed by neither the issuer nor a responder the issuer
+    /// authorised, about another certificate, not yet valid or stale, or
+    /// with the status `unknown` (`bad_certificate_status_response`, RFC
+    /// 6066 §8). A response that was sent is never ignored: see
+    /// [`WebPkiServerVerifier`](crate::verify_webpki::WebPkiServerVerifier).
+    BadOcspResponse {
+        /// Which certificate, and what is wrong with the response.
+        finding: Box<Finding>,
+    },
+    /// No OCSP response was stapled, but one is required: the end
+    /// entity carries the TLS feature `status_request` ("must-staple",
+    /// RFC 7633 §4.2.3.1) and we asked for it, or the verifier was
+    /// configured to require one (`bad_certificate_status_response`).
+    MissingOcspResponse {
+        /// The certificate demands it (must-staple), rather than our
+        /// configuration.
+        must_staple: bool,
+        /// Which certificate.
         finding: Box<Finding>,
     },
 }
@@ -506,6 +529,8 @@ macro_rules! with_finding {
             | CertificateError::Revoked { finding: $f, .. }
             | CertificateError::RevocationUnknown { finding: $f }
             | CertificateError::LimitExceeded { finding: $f }
+            | CertificateError::BadOcspResponse { finding: $f }
+            | CertificateError::MissingOcspResponse { finding: $f, .. }
     };
 }
 
@@ -534,6 +559,9 @@ impl CertificateError {
             Self::UnknownIssuer { .. } | Self::LimitExceeded { .. } => A::UNKNOWN_CA,
             Self::Revoked { .. } => A::CERTIFICATE_REVOKED,
             Self::RevocationUnknown { .. } => A::CERTIFICATE_UNKNOWN,
+            Self::BadOcspResponse { .. } | Self::MissingOcspResponse { .. } => {
+                A::BAD_CERTIFICATE_STATUS_RESPONSE
+            }
             Self::Other { alert, .. } => *alert,
         }
     }

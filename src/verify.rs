@@ -187,6 +187,26 @@ pub trait ServerCertVerifier: Send + Sync {
         now: u64,
     ) -> Decision<Result<(), CertificateError>>;
 
+    /// Like [`verify_server_cert`](Self::verify_server_cert), with what
+    /// the server sent beside its end-entity certificate (RFC 9846
+    /// §4.5.1.1): a stapled OCSP response and signed certificate
+    /// timestamps. The handshake calls this one. The default ignores
+    /// `status` and asks `verify_server_cert`, so a verifier that knows
+    /// nothing of OCSP keeps working;
+    /// [`WebPkiServerVerifier`](crate::verify_webpki::WebPkiServerVerifier)
+    /// checks the response.
+    fn verify_server_cert_with_status(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[Vec<u8>],
+        server_name: &ServerName<'_>,
+        status: &CertificateStatus<'_>,
+        now: u64,
+    ) -> Decision<Result<(), CertificateError>> {
+        let _ = status;
+        self.verify_server_cert(end_entity, intermediates, server_name, now)
+    }
+
     /// The server presented a raw public key (RFC 7250): `spki` is a DER
     /// SubjectPublicKeyInfo, which only an out-of-band binding (a pin) can
     /// authenticate (RFC 7250 §4.4). Only asked when the client offered
@@ -202,6 +222,21 @@ pub trait ServerCertVerifier: Send + Sync {
         let _ = (spki, server_name, now);
         Decision::Ready(Err(raw_keys_refused()))
     }
+}
+
+/// What a server sent beside its end-entity certificate, in the
+/// certificate's CertificateEntry (RFC 9846 §4.5.1.1), and whether we
+/// asked for it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CertificateStatus<'a> {
+    /// Our ClientHello offered `status_request` (RFC 6066 §8;
+    /// [`ClientConfigBuilder::request_ocsp`](crate::config::ClientConfigBuilder::request_ocsp)).
+    pub ocsp_requested: bool,
+    /// The stapled DER `OCSPResponse` (RFC 6960), if one was sent.
+    pub ocsp_response: Option<&'a [u8]>,
+    /// The signed certificate timestamps (RFC 6962 §3.3: each a
+    /// `SerializedSCT`), empty if none were sent.
+    pub scts: &'a [Vec<u8>],
 }
 
 /// The error of a verifier that has no raw public keys to compare with.
@@ -418,12 +453,65 @@ pub struct CertifiedKey {
     pub chain: Vec<Vec<u8>>,
     /// Signs with the leaf's key.
     pub signer: Arc<dyn Signer>,
+    /// A DER OCSP response (RFC 6960) for the leaf, stapled to it for a
+    /// client that asks (`status_request`, RFC 9846 §4.5.1.1). Set with
+    /// [`with_ocsp_response`](Self::with_ocsp_response); refresh it
+    /// (a new `CertifiedKey` from the resolver) before its nextUpdate.
+    pub ocsp_response: Option<Vec<u8>>,
+    /// Signed certificate timestamps (RFC 6962 §3.3, each a
+    /// `SerializedSCT`) for the leaf, sent to a client that asks
+    /// (`signed_certificate_timestamp`). Set with
+    /// [`with_scts`](Self::with_scts).
+    pub scts: Vec<Vec<u8>>,
 }
 
 impl CertifiedKey {
     /// Pairs a chain with its signer.
     pub fn new(chain: Vec<Vec<u8>>, signer: Arc<dyn Signer>) -> Self {
-        Self { chain, signer }
+        Self {
+            chain,
+            signer,
+            ocsp_response: None,
+            scts: Vec::new(),
+        }
+    }
+
+    /// Staples `der`, a DER `OCSPResponse` for the leaf (e.g. from
+    /// `openssl ocsp -respout`), for clients that ask. It must parse as a
+    /// `successful` basic response and fit a CertificateEntry extension;
+    /// it is not verified here (the client does that), so keep it fresh.
+    pub fn with_ocsp_response(mut self, der: Vec<u8>) -> Result<Self, Error> {
+        crate::x509::OcspResponseInfo::parse(&der).map_err(|e| {
+            Error::BadConfig(alloc::format!(
+                "the OCSP response to staple is not a usable DER OCSPResponse: {e}"
+            ))
+        })?;
+        // RFC 6066 §8: opaque OCSPResponse<1..2^24-1>, inside an
+        // extension of at most 2^16-1 bytes with its 4-byte header.
+        if der.len() > usize::from(u16::MAX).saturating_sub(4) {
+            return Err(Error::BadConfig(
+                "the OCSP response to staple is too long for a TLS extension".into(),
+            ));
+        }
+        self.ocsp_response = Some(der);
+        Ok(self)
+    }
+
+    /// Sends these signed certificate timestamps (RFC 6962 §3.3, each a
+    /// `SerializedSCT`, as a CT log returned it) to clients that ask.
+    /// Each must be 1..=65535 bytes and the list must fit an extension.
+    pub fn with_scts(mut self, scts: Vec<Vec<u8>>) -> Result<Self, Error> {
+        let total = scts
+            .iter()
+            .fold(2usize, |n, s| n.saturating_add(s.len()).saturating_add(2));
+        if scts.iter().any(|s| s.is_empty()) || total > usize::from(u16::MAX) {
+            return Err(Error::BadConfig(
+                "signed certificate timestamps must each be non-empty and together fit a TLS extension (RFC 6962 §3.3)"
+                    .into(),
+            ));
+        }
+        self.scts = scts;
+        Ok(self)
     }
 
     /// A raw public key (RFC 7250) for `key`: the chain is its DER

@@ -12,9 +12,10 @@ use der::{Reader, SliceReader, Tag, TagNumber};
 use crate::error::{CertificateError, Error};
 use crate::msgs::enums::SignatureScheme;
 use crate::verify::{
-    ClientCertVerifier, Decision, ServerCertVerifier, ServerName, server_name_dns, server_name_ip,
+    CertificateStatus, ClientCertVerifier, Decision, ServerCertVerifier, ServerName,
+    server_name_dns, server_name_ip,
 };
-use crate::x509::{ExpectedName, Policy, TrustAnchor, Validator};
+use crate::x509::{ExpectedName, OcspStaple, Policy, TrustAnchor, Validator};
 
 /// Checks the server's chain against trust anchors: path, validity at the
 /// configured clock's time, serverAuth, and the name the client asked for
@@ -56,9 +57,25 @@ use crate::x509::{ExpectedName, Policy, TrustAnchor, Validator};
 /// With the `webpki-roots` feature, `WebPkiServerVerifier::mozilla()`
 /// trusts Mozilla's root set; with `native-roots`,
 /// `WebPkiServerVerifier::native()` the operating system's.
+///
+/// **OCSP stapling** (RFC 9846 §4.5.1.1, RFC 6960): with
+/// [`ClientConfigBuilder::request_ocsp`](crate::config::ClientConfigBuilder::request_ocsp)
+/// the server may staple an OCSP response, and this verifier then checks
+/// it (signed by the issuer or a delegated responder with
+/// id-kp-OCSPSigning, about this certificate, current, status `good`);
+/// see [`CertificateError::BadOcspResponse`],
+/// [`CertificateError::Revoked`]. A response that was sent but does not
+/// check out fails the handshake rather than being ignored: a stale or
+/// forged staple is what an attacker holding a revoked key would send,
+/// and a client that asked for the status should not accept less than
+/// it asked for silently. A must-staple certificate (TLS feature
+/// status_request, RFC 7633) without a response fails when the status was
+/// asked for ([`CertificateError::MissingOcspResponse`]);
+/// [`require_ocsp`](Self::require_ocsp) makes every certificate need one.
 #[derive(Clone, Debug)]
 pub struct WebPkiServerVerifier {
     validator: Validator,
+    require_ocsp: bool,
 }
 
 impl WebPkiServerVerifier {
@@ -66,7 +83,18 @@ impl WebPkiServerVerifier {
     pub fn new(anchors: Vec<TrustAnchor>, policy: Policy) -> Self {
         Self {
             validator: Validator::new(anchors, policy),
+            require_ocsp: false,
         }
+    }
+
+    /// Refuses a server certificate that comes without a good stapled
+    /// OCSP response ([`CertificateError::MissingOcspResponse`]); pair it
+    /// with [`ClientConfigBuilder::request_ocsp`](crate::config::ClientConfigBuilder::request_ocsp).
+    /// Off by default: most servers do not staple.
+    #[must_use]
+    pub fn require_ocsp(mut self, on: bool) -> Self {
+        self.require_ocsp = on;
+        self
     }
 
     /// Trusts every certificate of a PEM text, with the default policy. A
@@ -100,20 +128,60 @@ impl ServerCertVerifier for WebPkiServerVerifier {
         server_name: &ServerName<'_>,
         now: u64,
     ) -> Decision<Result<(), CertificateError>> {
-        let name = match (server_name_dns(server_name), server_name_ip(server_name)) {
-            (Some(n), _) => ExpectedName::Dns(n),
-            (None, Some(ip)) => ExpectedName::Ip(ip),
-            (None, None) => {
-                return Decision::Ready(Err(CertificateError::Other {
-                    reason: alloc::format!("cannot check a certificate for {server_name:?}"),
-                    alert: crate::msgs::enums::AlertDescription::INTERNAL_ERROR,
-                }));
-            }
+        let Some(name) = expected_name(server_name) else {
+            return Decision::Ready(Err(unnamed(server_name)));
         };
-        Decision::Ready(
-            self.validator
-                .check_server(end_entity, intermediates, name, now),
-        )
+        Decision::Ready(self.validator.check_server_stapled(
+            end_entity,
+            intermediates,
+            name,
+            OcspStaple {
+                requested: false,
+                response: None,
+                required: self.require_ocsp,
+            },
+            now,
+        ))
+    }
+
+    fn verify_server_cert_with_status(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[Vec<u8>],
+        server_name: &ServerName<'_>,
+        status: &CertificateStatus<'_>,
+        now: u64,
+    ) -> Decision<Result<(), CertificateError>> {
+        let Some(name) = expected_name(server_name) else {
+            return Decision::Ready(Err(unnamed(server_name)));
+        };
+        Decision::Ready(self.validator.check_server_stapled(
+            end_entity,
+            intermediates,
+            name,
+            OcspStaple {
+                requested: status.ocsp_requested,
+                response: status.ocsp_response,
+                required: self.require_ocsp,
+            },
+            now,
+        ))
+    }
+}
+
+/// The name a server certificate must be valid for.
+fn expected_name<'a>(server_name: &'a ServerName<'_>) -> Option<ExpectedName<'a>> {
+    match (server_name_dns(server_name), server_name_ip(server_name)) {
+        (Some(n), _) => Some(ExpectedName::Dns(n)),
+        (None, Some(ip)) => Some(ExpectedName::Ip(ip)),
+        (None, None) => None,
+    }
+}
+
+fn unnamed(server_name: &ServerName<'_>) -> CertificateError {
+    CertificateError::Other {
+        reason: alloc::format!("cannot check a certificate for {server_name:?}"),
+        alert: crate::msgs::enums::AlertDescription::INTERNAL_ERROR,
     }
 }
 

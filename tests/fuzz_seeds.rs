@@ -48,6 +48,7 @@ const TARGETS: &[&str] = &[
     "ech_inner",
     "ech_server",
     "ech_client",
+    "ocsp",
 ];
 
 fn seed_dir(target: &str) -> PathBuf {
@@ -185,6 +186,24 @@ fn generate_seeds() {
     let rng = harness::DetRng::new(7);
     let p256 = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
     write("cert_pem", "p256.pk8", &p256);
+
+    // The OCSP responses of vectors/ocsp/ (made by `openssl ocsp`) about
+    // the fixture leaf or others; `good-*` are accepted.
+    for (seed, file) in [
+        ("good-sha1", "good.der"),
+        ("good-sha256", "good_sha256.der"),
+        ("good-by-key", "good_by_key.der"),
+        ("good-delegated", "delegated.der"),
+        ("revoked", "revoked.der"),
+        ("unknown", "unknown.der"),
+        ("no-next-update", "no_next_update.der"),
+        ("try-later", "try_later.der"),
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("vectors/ocsp")
+            .join(file);
+        write("ocsp", seed, &fs::read(path).unwrap());
+    }
 
     write_ech_seeds(&c_wire);
 }
@@ -438,6 +457,16 @@ fn seeds_replay_through_the_harnesses() {
                     harness::ech_inner(&data) || regression,
                     "ech_inner seed {path:?} did not decode"
                 ),
+                "ocsp" => {
+                    // The `good-*` seeds are accepted, the others refused
+                    // (in both crypto modes: their signatures are real).
+                    let name = path.file_name().and_then(|n| n.to_str()).unwrap();
+                    let accepted = harness::ocsp(&data);
+                    assert!(
+                        regression || accepted == name.starts_with("good-"),
+                        "ocsp seed {name}: accepted {accepted}"
+                    );
+                }
                 "x509" => {
                     // Every x509 seed is a valid chain for `localhost`.
                     assert_eq!(harness::x509(&data), Some(true));

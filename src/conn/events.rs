@@ -179,6 +179,15 @@ pub struct VerifyRequest {
     pub server_name: ServerName<'static>,
     /// The time from the configured clock (seconds since the epoch).
     pub now: u64,
+    /// Our ClientHello asked for a stapled OCSP response.
+    pub ocsp_requested: bool,
+    /// The DER OCSP response stapled to the end entity, if any (RFC 9846
+    /// §4.5.1.1): a verifier should check it as
+    /// [`ServerCertVerifier::verify_server_cert_with_status`](crate::verify::ServerCertVerifier::verify_server_cert_with_status) does.
+    pub ocsp_response: Option<Vec<u8>>,
+    /// The end entity's signed certificate timestamps (RFC 6962
+    /// `SerializedSCT`s), empty if none.
+    pub scts: Vec<Vec<u8>>,
 }
 
 /// A deferred client-certificate verification (server).
@@ -248,6 +257,19 @@ pub struct Negotiated {
     pub early_data_accepted: bool,
     /// What became of Encrypted Client Hello (RFC 9849).
     pub ech: EchStatus,
+    /// Client: the DER OCSP response the server stapled to its
+    /// certificate (RFC 9846 §4.5.1.1, RFC 6960), set with the accepted
+    /// certificate when [`ClientConfigBuilder::request_ocsp`](crate::config::ClientConfigBuilder::request_ocsp)
+    /// asked for one and the server sent it; read it with
+    /// [`OcspResponseInfo`](crate::x509::OcspResponseInfo). `None` on a
+    /// resumed connection (no certificate is sent) and on a server (we
+    /// do not ask clients for OCSP responses).
+    pub peer_ocsp_response: Option<Vec<u8>>,
+    /// Client: the signed certificate timestamps the server sent for its
+    /// certificate (RFC 6962 §3.3, each a `SerializedSCT`), when
+    /// [`ClientConfigBuilder::request_scts`](crate::config::ClientConfigBuilder::request_scts)
+    /// asked. Not verified against CT logs. Empty otherwise.
+    pub peer_scts: Vec<Vec<u8>>,
 }
 
 /// What became of Encrypted Client Hello (RFC 9849) on a connection.

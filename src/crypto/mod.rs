@@ -45,6 +45,7 @@ pub mod aead;
 pub mod graviola;
 pub mod hash;
 pub mod header_protection;
+pub(crate) mod id_hash;
 pub mod kx;
 pub mod pem;
 mod provider;

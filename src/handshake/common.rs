@@ -74,6 +74,25 @@ pub fn append_certificate(
     Ok(())
 }
 
+/// [`append_certificate`] of an X.509 chain with `leaf_extensions` (the
+/// encoded status_request / signed_certificate_timestamp extensions, RFC
+/// 9846 §4.5.1.1) in the end entity's CertificateEntry.
+pub fn append_certificate_with_status(
+    out: &mut Vec<u8>,
+    transcript: &mut Transcript,
+    chain: &[Vec<u8>],
+    leaf_extensions: &[u8],
+) {
+    let start = out.len();
+    crate::msgs::handshake::encode_certificate_with_leaf_extensions(
+        out,
+        &[],
+        chain.iter().map(Vec::as_slice),
+        leaf_extensions,
+    );
+    transcript.add(out.get(start..).unwrap_or_default());
+}
+
 /// Appends our Certificate message (§4.5.1) for `chain` to `out`. With a
 /// negotiated raw public key (RFC 7250) the one entry is the
 /// SubjectPublicKeyInfo; else the configured X.509 chain. The entries are

@@ -18,6 +18,10 @@ pub const OID_AKI: &[u8] = &[0x55, 0x1d, 0x23];
 pub const OID_POLICY_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x24];
 pub const OID_EKU: &[u8] = &[0x55, 0x1d, 0x25];
 pub const OID_AIA: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01];
+/// id-pe-tlsfeature (RFC 7633 §6), 1.3.6.1.5.5.7.1.24.
+pub const OID_TLS_FEATURE: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x18];
+/// id-kp-OCSPSigning (RFC 6960 §4.2.2.2), 1.3.6.1.5.5.7.3.9.
+pub const OID_OCSP_SIGNING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x09];
 pub const OID_ANY_EKU: &[u8] = &[0x55, 0x1d, 0x25, 0x00];
 pub const OID_SERVER_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01];
 pub const OID_CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
@@ -165,6 +169,9 @@ pub struct Extensions<'a> {
     pub aki: Option<AuthorityKeyId<'a>>,
     pub crl_dp: Option<&'a [u8]>,
     pub policy_constraints_critical: Option<bool>,
+    /// The TLS feature extension lists status_request (RFC 7633:
+    /// "must-staple").
+    pub must_staple: bool,
     /// The first critical extension we do not process (its OID contents).
     pub unknown_critical: Option<&'a [u8]>,
 }
@@ -355,6 +362,7 @@ fn parse_extensions(v: &[u8]) -> Result<Extensions<'_>, CertificateError> {
                 der::single(value, der::SEQUENCE, "policyConstraints")?;
                 ext.policy_constraints_critical = Some(critical);
             }
+            OID_TLS_FEATURE => ext.must_staple = tls_features(value)?,
             // certificatePolicies: we apply no policy, which RFC 5280 §6.1
             // allows (user-initial-policy-set = anyPolicy); the syntax
             // must still be sound.
@@ -369,6 +377,23 @@ fn parse_extensions(v: &[u8]) -> Result<Extensions<'_>, CertificateError> {
         }
     }
     Ok(ext)
+}
+
+/// RFC 7633 §6: `Features ::= SEQUENCE OF INTEGER`, TLS extension code
+/// points; whether status_request (5, RFC 6066 §8) is among them.
+fn tls_features(v: &[u8]) -> Result<bool, CertificateError> {
+    let mut d = Der::new(der::single(v, der::SEQUENCE, "TLS feature")?, "TLS feature")?;
+    let mut status_request = false;
+    while !d.is_empty() {
+        let n = der::small_uint(d.expect(der::INTEGER)?.value, "TLS feature")?;
+        if n > u64::from(u16::MAX) {
+            return Err(bad(
+                "TLS feature that is not an extension code point (RFC 7633 §6)",
+            ));
+        }
+        status_request |= n == 5;
+    }
+    Ok(status_request)
 }
 
 fn basic_constraints(

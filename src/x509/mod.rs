@@ -2,7 +2,9 @@
 //! (RFC 5280 §4), path building over the peer's chain and the trust
 //! anchors, the RFC 5280 §6 checks as the Web PKI applies them, name
 //! checks against subjectAltName (RFC 9525), and revocation against
-//! caller-supplied CRLs (RFC 5280 §5, §6.3; [`Validator::with_crls`]).
+//! caller-supplied CRLs (RFC 5280 §5, §6.3; [`Validator::with_crls`])
+//! and against an OCSP response the server stapled (RFC 6960, RFC 7633
+//! must-staple; [`Validator::check_server_stapled`]).
 //! Errors say which certificate, which check, and what was expected
 //! against what was found.
 //!
@@ -19,6 +21,7 @@ pub(crate) mod der;
 mod dn;
 mod error;
 mod name;
+mod ocsp;
 mod path;
 mod sig;
 mod time;
@@ -29,6 +32,8 @@ use alloc::vec::Vec;
 use error::malformed;
 pub use error::{CertificateError, Finding, Position};
 pub use name::ExpectedName;
+pub use ocsp::{OcspCertStatus, OcspResponseInfo, OcspSingleInfo};
+
 pub use sig::{SigError, verify_signed_data};
 
 use crate::error::Error;
@@ -295,6 +300,12 @@ pub fn certificate_subject(cert_der: &[u8]) -> Result<String, CertificateError> 
     cert::Certificate::parse(cert_der).map(|c| name::display(c.subject))
 }
 
+/// The serial number of a DER certificate (the INTEGER's contents,
+/// big-endian), as [`OcspSingleInfo::serial`] gives it.
+pub fn certificate_serial(cert_der: &[u8]) -> Result<Vec<u8>, CertificateError> {
+    cert::Certificate::parse(cert_der).map(|c| c.serial.to_vec())
+}
+
 /// A validated path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedPath {
@@ -434,6 +445,39 @@ impl Validator {
         self.with_path(end_entity, intermediates, Usage::Client, now, |_, _| ())
     }
 
+    /// Like [`check_server`](Self::check_server), and then the end
+    /// entity's revocation status from what the server stapled (RFC 9846
+    /// §4.5.1.1): a stapled OCSP response must vouch for it (see
+    /// [`CertificateError::BadOcspResponse`] for the checks: the issuer
+    /// is the next certificate of the validated path); without one, a
+    /// must-staple end entity (RFC 7633) fails when status was requested,
+    /// and every end entity fails when `staple.required`.
+    pub fn check_server_stapled<I: AsRef<[u8]>>(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[I],
+        name: ExpectedName<'_>,
+        staple: OcspStaple<'_>,
+        now: u64,
+    ) -> Result<(), CertificateError> {
+        let at = i64::try_from(now).unwrap_or(i64::MAX);
+        self.with_path(
+            end_entity,
+            intermediates,
+            Usage::Server(name),
+            now,
+            |nodes, path| {
+                let node = |k: usize| path.get(k).and_then(|i| nodes.get(*i));
+                let Some(leaf) = node(0) else {
+                    return Err(malformed("empty path"));
+                };
+                // An end entity that is itself the anchor is its own issuer.
+                let issuer = node(1).unwrap_or(leaf);
+                check_staple(&leaf.cert, &issuer.cert, staple, &self.policy, at)
+            },
+        )?
+    }
+
     /// Parses the candidates, builds and checks a path, and hands the
     /// nodes and the path (node indices, end entity first) to `found`.
     fn with_path<I: AsRef<[u8]>, T>(
@@ -512,6 +556,59 @@ impl Validator {
         builder.no_anchors = self.anchors.is_empty();
         let path = builder.build()?;
         Ok(found(&nodes, &path))
+    }
+}
+
+/// What the server stapled to its end-entity certificate and what we
+/// asked for, for [`Validator::check_server_stapled`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OcspStaple<'a> {
+    /// Our ClientHello offered `status_request`: a must-staple end entity
+    /// then needs a response (RFC 7633 §4.2.3.1 applies to the features
+    /// both the ClientHello and the certificate list).
+    pub requested: bool,
+    /// The DER `OCSPResponse` from the end entity's CertificateEntry, if
+    /// the server sent one.
+    pub response: Option<&'a [u8]>,
+    /// Refuse an end entity without a stapled response, whatever it
+    /// carries.
+    pub required: bool,
+}
+
+fn check_staple(
+    leaf: &cert::Certificate<'_>,
+    issuer: &cert::Certificate<'_>,
+    staple: OcspStaple<'_>,
+    policy: &Policy,
+    now: i64,
+) -> Result<(), CertificateError> {
+    let missing = |must_staple: bool, detail: String| {
+        CertificateError::MissingOcspResponse {
+            must_staple,
+            finding: Finding::new(detail),
+        }
+        .at(Position::Peer(0), || name::display(leaf.subject))
+    };
+    match staple.response {
+        Some(der) => ocsp::check(der, leaf, issuer, now, policy),
+        None if staple.requested && leaf.ext.must_staple => Err(missing(
+            true,
+            String::from(
+                "carries the TLS feature status_request (must-staple, RFC 7633), but the server stapled no OCSP response to it",
+            ),
+        )),
+        None if staple.required => Err(missing(
+            false,
+            alloc::format!(
+                "came without a stapled OCSP response, which this verifier requires{}",
+                if staple.requested {
+                    ""
+                } else {
+                    " (and the client did not ask for one: see ClientConfigBuilder::request_ocsp)"
+                }
+            ),
+        )),
+        None => Ok(()),
     }
 }
 

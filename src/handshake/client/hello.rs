@@ -321,6 +321,17 @@ impl ClientHs {
                 put_list(out, U8, &c.server_certificate_types);
             });
         }
+        if c.request_ocsp {
+            // RFC 6066 §8: status_type ocsp, no responder_id_list, no
+            // request_extensions.
+            put_extension(out, sent, T::STATUS_REQUEST, |out| {
+                out.extend_from_slice(&[1, 0, 0, 0, 0]);
+            });
+        }
+        if c.request_scts {
+            // RFC 6962 §3.3.1: empty extension_data.
+            put_extension(out, sent, T::SIGNED_CERTIFICATE_TIMESTAMP, |_| {});
+        }
         put_extension(out, sent, T::SUPPORTED_VERSIONS, |out| {
             put_list(out, U8, &[ProtocolVersion::TLS1_3]);
         });

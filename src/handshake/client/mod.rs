@@ -30,7 +30,9 @@ use crate::msgs::enums::*;
 use crate::msgs::handshake::*;
 use crate::quic::Level;
 use crate::resumption::{ClientSession, SessionKey, SessionOrigin};
-use crate::verify::{CertificateRequestInfo, Decision, ServerName, server_name_dns};
+use crate::verify::{
+    CertificateRequestInfo, CertificateStatus, Decision, ServerName, server_name_dns,
+};
 use zeroize::Zeroizing;
 
 mod auth;
@@ -88,6 +90,9 @@ pub struct ClientHs {
     authenticated_ms: u64,
     /// Resuming: the session's server identity is a raw public key.
     resumed_raw_key: bool,
+    /// What the server stapled to its end entity (RFC 9846 §4.5.1.1),
+    /// held with `peer_chain` until the certificate is accepted.
+    peer_status: Option<Box<server_flight::PeerStatus>>,
     /// Encrypted Client Hello (RFC 9849 §6): off, GREASE, or an offer and
     /// its outcome.
     ech: ech::EchClient,
@@ -267,6 +272,7 @@ pub fn start(
         pha_transcript: None,
         peer_chain: Vec::new(),
         resumed_raw_key: false,
+        peer_status: None,
         server_cert_type: CertificateType::X509,
         client_cert_type: CertificateType::X509,
         session_key,

@@ -15,7 +15,7 @@ use crate::msgs::handshake::{ClientExtension, ClientHello};
 
 /// The most extensions a ClientHello encoded from a configuration carries
 /// (see `hello::encode_hello`).
-const MAX_OWN_EXTENSIONS: usize = 18;
+const MAX_OWN_EXTENSIONS: usize = 20;
 
 /// What the last ClientHello offered.
 pub(super) enum Offered {

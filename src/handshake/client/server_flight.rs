@@ -359,6 +359,7 @@ impl ClientHs {
                 ));
             }
         }
+        let status = PeerStatus::read(c)?;
         self.transcript.add(raw);
         let chain = c.chain();
         let raw_key = self.server_cert_type == CertificateType::RAW_PUBLIC_KEY;
@@ -376,7 +377,12 @@ impl ClientHs {
                 .split_first()
                 .ok_or(InvalidMessage::EmptyVector("certificate_list"))?;
             // RFC 9849 §6.1.7: after an ECH rejection, the public name.
-            verifier.verify_server_cert(ee, rest, self.verify_name(), now)
+            let stapled = CertificateStatus {
+                ocsp_requested: self.offered.extension(ExtensionType::STATUS_REQUEST),
+                ocsp_response: status.ocsp.as_deref(),
+                scts: &status.scts,
+            };
+            verifier.verify_server_cert_with_status(ee, rest, self.verify_name(), &stapled, now)
         };
         // Kept by the handshake until the verifier has accepted it and the
         // CertificateVerify proved the key: only then does it become the
@@ -384,6 +390,12 @@ impl ClientHs {
         // Only a deferred decision needs a copy of its own.
         let request_chain = matches!(decision, Decision::Deferred).then(|| chain.clone());
         self.peer_chain = chain;
+        let ocsp_requested = self.offered.extension(ExtensionType::STATUS_REQUEST);
+        let request_status = matches!(decision, Decision::Deferred).then(|| status.clone());
+        // Only an X.509 end entity's status is anyone's to read: a raw
+        // public key has no issuer to vouch for it.
+        self.peer_status = (!raw_key && (status.ocsp.is_some() || !status.scts.is_empty()))
+            .then(|| Box::new(status));
         match decision {
             Decision::Ready(Ok(())) => self.state = St::ExpectCertificateVerify(h),
             Decision::Ready(Err(e)) => return Err(e.into()),
@@ -393,6 +405,9 @@ impl ClientHs {
                     certificate_type: self.server_cert_type,
                     server_name: self.verify_name().clone(),
                     now,
+                    ocsp_requested,
+                    ocsp_response: request_status.as_ref().and_then(|s| s.ocsp.clone()),
+                    scts: request_status.map(|s| s.scts).unwrap_or_default(),
                 }));
                 self.state = St::AwaitVerify(h);
             }
@@ -427,6 +442,10 @@ impl ClientHs {
         // the key proven: the chain is now the peer's.
         core.negotiated.peer_certificates = mem::take(&mut self.peer_chain);
         core.negotiated.peer_raw_public_key = raw_key;
+        if let Some(status) = self.peer_status.take() {
+            core.negotiated.peer_ocsp_response = status.ocsp;
+            core.negotiated.peer_scts = status.scts;
+        }
         self.authenticated_ms = self.config.time.now_unix_millis();
         self.transcript.add(raw);
         self.state = St::ExpectFinished(h);
@@ -542,4 +561,83 @@ impl ClientHs {
         self.state = St::Connected;
         core.set_connected()
     }
+}
+
+/// What the server sent beside its end entity, in that CertificateEntry's
+/// extensions (RFC 9846 §4.5.1.1); the other entries' are checked for
+/// syntax and dropped.
+#[derive(Clone, Debug, Default)]
+pub(super) struct PeerStatus {
+    /// The DER OCSPResponse of `status_request`.
+    pub(super) ocsp: Option<Vec<u8>>,
+    /// The SerializedSCTs of `signed_certificate_timestamp`.
+    pub(super) scts: Vec<Vec<u8>>,
+}
+
+impl PeerStatus {
+    /// Reads the entries' status_request and signed_certificate_timestamp
+    /// bodies (their presence was checked against our offer already).
+    fn read(c: CertificateRef<'_>) -> Result<Self, Error> {
+        let mut out = Self::default();
+        for (i, entry) in c.entries().enumerate() {
+            for (typ, body) in entry.extensions() {
+                match typ {
+                    ExtensionType::STATUS_REQUEST => {
+                        let response = read_certificate_status(body)?;
+                        if i == 0 {
+                            out.ocsp = Some(response.to_vec());
+                        }
+                    }
+                    ExtensionType::SIGNED_CERTIFICATE_TIMESTAMP => {
+                        let scts = read_sct_list(body)?;
+                        if i == 0 {
+                            out.scts = scts.map(<[u8]>::to_vec).collect();
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// RFC 6066 §8 `CertificateStatus`: status_type ocsp (1) and
+/// `opaque OCSPResponse<1..2^24-1>`, nothing after it (RFC 9846
+/// §4.5.1.1: the body MUST be one).
+fn read_certificate_status(body: &[u8]) -> Result<&[u8], Error> {
+    let mut r = crate::codec::Reader::new(body);
+    if r.u8("status_type")? != 1 {
+        return Err(PeerMisbehaved::IllegalParameter(
+            "status_request in Certificate with a status_type other than ocsp",
+        )
+        .into());
+    }
+    let response = r.nonempty_vec_bytes(crate::codec::LengthPrefix::U24, "OCSPResponse")?;
+    r.expect_empty("CertificateStatus")?;
+    Ok(response)
+}
+
+/// RFC 6962 §3.3: `SerializedSCT sct_list<1..2^16-1>`, each
+/// `opaque SerializedSCT<1..2^16-1>`; at most the entries the body holds.
+fn read_sct_list(body: &[u8]) -> Result<impl Iterator<Item = &[u8]>, Error> {
+    use crate::codec::{LengthPrefix, Reader};
+    let mut r = Reader::new(body);
+    let list = r.nonempty_vec_bytes(LengthPrefix::U16, "sct_list")?;
+    r.expect_empty("SignedCertificateTimestampList")?;
+    let mut check = Reader::new(list);
+    while check.any_left() {
+        check.nonempty_vec_bytes(LengthPrefix::U16, "SerializedSCT")?;
+    }
+    let mut items = Reader::new(list);
+    Ok(core::iter::from_fn(move || {
+        items
+            .any_left()
+            .then(|| {
+                items
+                    .nonempty_vec_bytes(LengthPrefix::U16, "SerializedSCT")
+                    .ok()
+            })
+            .flatten()
+    }))
 }

@@ -80,6 +80,7 @@ impl ServerHs {
             ck.chain
                 .iter()
                 .fold(0usize, |n, c| n.saturating_add(c.len()).saturating_add(5))
+                .saturating_add(ck.ocsp_response.as_ref().map_or(0, Vec::len))
         });
         let flight_len = FLIGHT_OVERHEAD
             .saturating_add(chain_len)
@@ -255,13 +256,26 @@ impl ServerHs {
         }
         // RFC 9846 §4.5.1: one entry, the SubjectPublicKeyInfo, for a raw
         // public key.
-        common::append_certificate(
-            &mut flight.queued,
-            &mut self.transcript,
-            &[],
-            &ck.chain,
-            types.server == CertificateType::RAW_PUBLIC_KEY,
-        )?;
+        let leaf_extensions = match types.server {
+            CertificateType::X509 => status_extensions(&ck, chosen.status),
+            _ => Vec::new(),
+        };
+        if leaf_extensions.is_empty() {
+            common::append_certificate(
+                &mut flight.queued,
+                &mut self.transcript,
+                &[],
+                &ck.chain,
+                types.server == CertificateType::RAW_PUBLIC_KEY,
+            )?;
+        } else {
+            common::append_certificate_with_status(
+                &mut flight.queued,
+                &mut self.transcript,
+                &ck.chain,
+                &leaf_extensions,
+            );
+        }
 
         let th = self.transcript.current()?;
         let content = common::signed_content(common::SERVER_CV_CONTEXT, th.as_ref());
@@ -327,6 +341,40 @@ impl ServerHs {
         };
         Ok(())
     }
+}
+
+/// The end entity's CertificateEntry extensions (RFC 9846 §4.5.1.1):
+/// the OCSP response and the SCTs the certificate has, each only if the
+/// client asked for it. Their sizes were bounded when configured
+/// (`CertifiedKey::with_ocsp_response`, `with_scts`).
+fn status_extensions(ck: &CertifiedKey, asked: StatusAsked) -> Vec<u8> {
+    use crate::codec::{LengthPrefix::*, put_vec};
+    use crate::msgs::extensions::{put_extension, with_prefix};
+    let mut out = Vec::new();
+    if let Some(response) = ck.ocsp_response.as_deref().filter(|_| asked.ocsp) {
+        // RFC 6066 §8: CertificateStatus { status_type ocsp(1);
+        // opaque OCSPResponse<1..2^24-1> }.
+        put_extension(&mut out, ExtensionType::STATUS_REQUEST, |out| {
+            out.push(1);
+            put_vec(out, U24, response);
+        });
+    }
+    if asked.sct && !ck.scts.is_empty() {
+        // RFC 6962 §3.3: SerializedSCT sct_list<1..2^16-1>, each
+        // opaque SerializedSCT<1..2^16-1>.
+        put_extension(
+            &mut out,
+            ExtensionType::SIGNED_CERTIFICATE_TIMESTAMP,
+            |out| {
+                with_prefix(out, U16, |out| {
+                    for sct in &ck.scts {
+                        put_vec(out, U16, sct);
+                    }
+                });
+            },
+        );
+    }
+    out
 }
 
 /// Appends our ServerHello (§4.2.3): the bytes of the [`ServerHello`]

@@ -64,6 +64,7 @@ impl ServerHs {
         let mut offered_server_types = None;
         let mut offered_client_types = None;
         let mut quic_params = None;
+        let mut status = StatusAsked::default();
         for e in ch.extensions.iter() {
             match e {
                 ClientExtensionRef::SupportedGroups(g) => groups = Some(g),
@@ -92,6 +93,12 @@ impl ServerHs {
                 ClientExtensionRef::ClientCertificateType(t) => offered_client_types = Some(t),
                 ClientExtensionRef::Unknown(ExtensionType::QUIC_TRANSPORT_PARAMETERS, body) => {
                     quic_params = Some(body);
+                }
+                // RFC 6066 §8: status_type ocsp (1); other types are not ours.
+                ClientExtensionRef::StatusRequest(body) => status.ocsp = body.first() == Some(&1),
+                // RFC 6962 §3.3.1: the client supports SCTs (empty body).
+                ClientExtensionRef::Unknown(ExtensionType::SIGNED_CERTIFICATE_TIMESTAMP, _) => {
+                    status.sct = true;
                 }
                 // §4.3: recognised, but specified for other messages only.
                 ClientExtensionRef::Unknown(typ, _)
@@ -435,6 +442,7 @@ impl ServerHs {
             client_limit: client_limit.filter(|_| !core.is_quic()),
             sni: None,
             types,
+            status,
         };
         if resumed {
             // §2.2: a PSK handshake authenticates with the PSK alone.

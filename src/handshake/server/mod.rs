@@ -175,6 +175,18 @@ struct Chosen {
     client_limit: Option<u16>,
     sni: Option<String>,
     types: CertTypes,
+    /// What the client asked to have stapled to our certificate.
+    status: StatusAsked,
+}
+
+/// The ClientHello's requests for data about our end entity (RFC 9846
+/// §4.5.1.1): sent only when asked.
+#[derive(Clone, Copy, Default)]
+struct StatusAsked {
+    /// `status_request` with status_type ocsp (RFC 6066 §8).
+    ocsp: bool,
+    /// `signed_certificate_timestamp` (RFC 6962 §3.3.1).
+    sct: bool,
 }
 
 /// RFC 7250 choices made from the ClientHello.

@@ -353,14 +353,30 @@ pub(crate) fn encode_certificate<'c>(
     context: &[u8],
     certs: impl Iterator<Item = &'c [u8]>,
 ) {
+    encode_certificate_with_leaf_extensions(out, context, certs, &[]);
+}
+
+/// [`encode_certificate`] with `leaf_extensions` (encoded extensions,
+/// without the block's length) in the first entry: the end entity's
+/// status_request and signed_certificate_timestamp (RFC 9846 §4.5.1.1).
+pub(crate) fn encode_certificate_with_leaf_extensions<'c>(
+    out: &mut Vec<u8>,
+    context: &[u8],
+    certs: impl Iterator<Item = &'c [u8]>,
+    leaf_extensions: &[u8],
+) {
     HandshakeType::CERTIFICATE.encode(out);
     with_prefix(out, LengthPrefix::U24, |out| {
         put_vec(out, LengthPrefix::U8, context);
         with_prefix(out, LengthPrefix::U24, |out| {
-            for cert in certs {
+            for (i, cert) in certs.enumerate() {
                 put_vec(out, LengthPrefix::U24, cert);
-                // extensions<0..2^16-1>: none.
-                0u16.encode(out);
+                // extensions<0..2^16-1>: the leaf's, none on the others.
+                put_vec(
+                    out,
+                    LengthPrefix::U16,
+                    if i == 0 { leaf_extensions } else { &[] },
+                );
             }
         });
     });
