@@ -106,12 +106,16 @@ struct session {
     int closing;       /* our close_notify queued */
 };
 
+/* A verdict that ended the connection (the refusal's result code): the
+ * loop sends the alert, then reports it. */
+static tls13_result verdict_failure = TLS13_OK;
+
 /* The application's verdict on a chain handed out by a verify event. */
 typedef void (*verify_fn)(tls13_conn *conn, void *ctx);
 
 /* Drains the events; answers verification requests through `verify`. */
 static inline void drain_events(tls13_conn *conn, struct session *s, verify_fn verify, void *ctx) {
-    for (;;) {
+    while (verdict_failure == TLS13_OK) {
         uint32_t ev;
         CHECK(tls13_conn_next_event(conn, &ev));
         switch (ev) {
@@ -171,6 +175,11 @@ static inline void run_session(tls13_conn *conn, int fd, struct session *s, int 
     double deadline = now_seconds() + 120.0;
     for (;;) {
         drain_events(conn, s, verify, ctx);
+        if (verdict_failure != TLS13_OK) {
+            /* Our refusal's alert goes out before we report it. */
+            flush_output(conn, fd);
+            die("the certificate verdict", verdict_failure);
+        }
         take_data(conn, s);
         if (s->handshake_done && !reported) {
             reported = 1;
