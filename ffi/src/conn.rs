@@ -1145,3 +1145,57 @@ pub extern "C" fn tls13_group_name(group: u16) -> *const c_char {
     };
     name.map_or(std::ptr::null(), |n| n.as_ptr())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{TLS13_ERR_PANIC, TLS13_OK};
+
+    /// A connection made from a configuration the library builds itself
+    /// (a pinned certificate: no files needed).
+    fn client() -> *mut tls13_conn {
+        let verifier = std::sync::Arc::new(tls13::PinnedCertVerifier::new(vec![0x30]));
+        let config = tls13_client_config {
+            config: std::sync::Arc::new(tls13::ClientConfig::builder(verifier).build().unwrap()),
+        };
+        let mut conn = std::ptr::null_mut();
+        // SAFETY: a live configuration, a NUL-terminated name, a local out
+        // variable.
+        let r = unsafe { tls13_client_conn_new(&config, c"localhost".as_ptr(), &mut conn) };
+        assert_eq!(r, TLS13_OK);
+        conn
+    }
+
+    /// A panic inside a call is caught, reported as TLS13_ERR_PANIC, and
+    /// poisons the connection: every later call fails the same way, the
+    /// getters return their defaults, and it can still be freed.
+    #[test]
+    fn a_panic_poisons_the_connection() {
+        let conn = client();
+        // SAFETY: `conn` is live and used by this thread only.
+        unsafe {
+            assert!(tls13_conn_is_handshaking(conn));
+            let r = with_conn(conn, |_| panic!("injected"));
+            assert_eq!(r, TLS13_ERR_PANIC);
+            assert_eq!(tls13_conn_receive(conn, std::ptr::null(), 0), TLS13_ERR_PANIC);
+            assert_eq!(tls13_conn_close(conn), TLS13_ERR_PANIC);
+            let (mut p, mut n) = (std::ptr::null(), 0usize);
+            assert_eq!(tls13_conn_pending_output(conn, &mut p, &mut n), TLS13_ERR_PANIC);
+            assert!(!tls13_conn_is_handshaking(conn));
+            assert!(!tls13_conn_wants_read(conn));
+            tls13_conn_free(conn);
+        }
+    }
+
+    /// A panic in a read-only call poisons too.
+    #[test]
+    fn a_panic_in_a_getter_poisons_the_connection() {
+        let conn = client();
+        // SAFETY: as above.
+        unsafe {
+            assert_eq!(with_conn_ref(conn, |_| panic!("injected")), TLS13_ERR_PANIC);
+            assert_eq!(tls13_conn_close(conn), TLS13_ERR_PANIC);
+            tls13_conn_free(conn);
+        }
+    }
+}

@@ -52,7 +52,9 @@ pub fn build(name: &str, flavour: Flavour) -> PathBuf {
     assert!(lib.exists(), "{} is missing: run through `cargo test -p tls13-ffi`", lib.display());
     let out_dir = lib_dir().join("c-tests");
     std::fs::create_dir_all(&out_dir).expect("create target/<profile>/c-tests");
-    let exe = out_dir.join(format!("{name}-{flavour:?}-{}", std::process::id()).to_lowercase());
+    // One file per program and flavour, rebuilt by each test process
+    // (cargo runs the test binaries one after the other).
+    let exe = out_dir.join(format!("{name}-{flavour:?}").to_lowercase());
     let src = crate_dir().join("tests/c").join(format!("{name}.c"));
     let mut cmd = Command::new("cc");
     cmd.args(["-std=c11", "-D_POSIX_C_SOURCE=200809L", "-Wall", "-Wextra", "-Werror", "-pedantic"])
