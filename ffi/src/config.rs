@@ -107,7 +107,8 @@ pub struct tls13_server_config {
 unsafe fn pem_text<'a>(p: *const u8, len: usize, what: &'static str) -> Result<&'a str, Failure> {
     // SAFETY: the caller's contract, passed on.
     let bytes = unsafe { ptr::bytes(p, len, what) }?;
-    std::str::from_utf8(bytes).map_err(|_| Failure::new(crate::TLS13_ERR_BAD_PEM, format!("{what} is not text")))
+    std::str::from_utf8(bytes)
+        .map_err(|_| Failure::new(crate::TLS13_ERR_BAD_PEM, format!("{what} is not text")))
 }
 
 /// The contents of a file named by a C string; wiped when dropped (it may
@@ -149,7 +150,11 @@ fn chain_and_key(chain_pem: &str, key_pem: &str) -> Result<(Vec<Vec<u8>>, Signin
 /// # Safety
 ///
 /// `p` points to `count` `uint16_t`s (or is NULL with `count == 0`).
-unsafe fn code_points(p: *const u16, count: usize, what: &'static str) -> Result<Vec<u16>, Failure> {
+unsafe fn code_points(
+    p: *const u16,
+    count: usize,
+    what: &'static str,
+) -> Result<Vec<u16>, Failure> {
     if count == 0 {
         return Err(Failure::invalid(format!("{what}: an empty list")));
     }
@@ -165,7 +170,9 @@ unsafe fn code_points(p: *const u16, count: usize, what: &'static str) -> Result
         )));
     }
     if !p.is_aligned() {
-        return Err(Failure::invalid(format!("{what} is not aligned for uint16_t")));
+        return Err(Failure::invalid(format!(
+            "{what} is not aligned for uint16_t"
+        )));
     }
     // SAFETY: not NULL, aligned, a size an object can have; the caller
     // guarantees `count` initialised uint16_t values there for the call.
@@ -254,7 +261,9 @@ pub extern "C" fn tls13_client_config_builder_new() -> *mut tls13_client_config_
 /// `builder` is NULL or a builder from `tls13_client_config_builder_new`
 /// that was neither freed nor built.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn tls13_client_config_builder_free(builder: *mut tls13_client_config_builder) {
+pub unsafe extern "C" fn tls13_client_config_builder_free(
+    builder: *mut tls13_client_config_builder,
+) {
     // SAFETY: the caller's contract; a panic in a destructor is caught
     // (the memory is then leaked, nothing worse).
     let _ = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::free_handle(builder) }));
@@ -382,7 +391,12 @@ pub unsafe extern "C" fn tls13_client_config_builder_set_groups(
     // SAFETY: the caller's contract, passed on.
     unsafe {
         with_builder(builder, |b| {
-            b.groups = Some(code_points(groups, count, "groups")?.into_iter().map(NamedGroup).collect());
+            b.groups = Some(
+                code_points(groups, count, "groups")?
+                    .into_iter()
+                    .map(NamedGroup)
+                    .collect(),
+            );
             Ok(())
         })
     }
@@ -404,7 +418,12 @@ pub unsafe extern "C" fn tls13_client_config_builder_set_suites(
     // SAFETY: the caller's contract, passed on.
     unsafe {
         with_builder(builder, |b| {
-            b.suites = Some(code_points(suites, count, "suites")?.into_iter().map(CipherSuite).collect());
+            b.suites = Some(
+                code_points(suites, count, "suites")?
+                    .into_iter()
+                    .map(CipherSuite)
+                    .collect(),
+            );
             Ok(())
         })
     }
@@ -560,7 +579,14 @@ pub unsafe extern "C" fn tls13_client_config_builder_build(
         let b = unsafe { Box::from_raw(builder) };
         let config = build_client(*b)?;
         // SAFETY: `out` checked above.
-        unsafe { hand_out(out, tls13_client_config { config: Arc::new(config) }) };
+        unsafe {
+            hand_out(
+                out,
+                tls13_client_config {
+                    config: Arc::new(config),
+                },
+            )
+        };
         Ok(())
     })
 }
@@ -631,7 +657,9 @@ fn build_client(b: tls13_client_config_builder) -> Result<ClientConfig, Failure>
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tls13_client_config_free(config: *const tls13_client_config) {
     // SAFETY: the caller's contract; the pointer came from Box::into_raw.
-    let _ = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::free_handle(config.cast_mut()) }));
+    let _ = catch_unwind(AssertUnwindSafe(|| unsafe {
+        ptr::free_handle(config.cast_mut())
+    }));
 }
 
 // ---------- server ----------
@@ -666,7 +694,9 @@ pub extern "C" fn tls13_server_config_builder_new() -> *mut tls13_server_config_
 /// `builder` is NULL or a builder from `tls13_server_config_builder_new`
 /// that was neither freed nor built.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn tls13_server_config_builder_free(builder: *mut tls13_server_config_builder) {
+pub unsafe extern "C" fn tls13_server_config_builder_free(
+    builder: *mut tls13_server_config_builder,
+) {
     // SAFETY: the caller's contract.
     let _ = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::free_handle(builder) }));
 }
@@ -758,7 +788,12 @@ pub unsafe extern "C" fn tls13_server_config_builder_set_groups(
     // SAFETY: the caller's contract, passed on.
     unsafe {
         with_builder(builder, |b| {
-            b.groups = Some(code_points(groups, count, "groups")?.into_iter().map(NamedGroup).collect());
+            b.groups = Some(
+                code_points(groups, count, "groups")?
+                    .into_iter()
+                    .map(NamedGroup)
+                    .collect(),
+            );
             Ok(())
         })
     }
@@ -779,7 +814,12 @@ pub unsafe extern "C" fn tls13_server_config_builder_set_suites(
     // SAFETY: the caller's contract, passed on.
     unsafe {
         with_builder(builder, |b| {
-            b.suites = Some(code_points(suites, count, "suites")?.into_iter().map(CipherSuite).collect());
+            b.suites = Some(
+                code_points(suites, count, "suites")?
+                    .into_iter()
+                    .map(CipherSuite)
+                    .collect(),
+            );
             Ok(())
         })
     }
@@ -965,7 +1005,14 @@ pub unsafe extern "C" fn tls13_server_config_builder_build(
         let b = unsafe { Box::from_raw(builder) };
         let config = build_server(*b)?;
         // SAFETY: `out` checked above.
-        unsafe { hand_out(out, tls13_server_config { config: Arc::new(config) }) };
+        unsafe {
+            hand_out(
+                out,
+                tls13_server_config {
+                    config: Arc::new(config),
+                },
+            )
+        };
         Ok(())
     })
 }
@@ -1005,7 +1052,9 @@ fn build_server(b: tls13_server_config_builder) -> Result<ServerConfig, Failure>
         let verifier: Arc<dyn tls13::ClientCertVerifier> = match (b.client_verification, roots) {
             (TLS13_VERIFY_ROOTS, Some(r)) => Arc::new(r),
             (TLS13_VERIFY_APP, _) => Arc::new(AppClientVerifier { roots: None }),
-            (TLS13_VERIFY_ROOTS_THEN_APP, Some(r)) => Arc::new(AppClientVerifier { roots: Some(r) }),
+            (TLS13_VERIFY_ROOTS_THEN_APP, Some(r)) => {
+                Arc::new(AppClientVerifier { roots: Some(r) })
+            }
             _ => {
                 return Err(Failure::new(
                     TLS13_ERR_BAD_CONFIG,
@@ -1040,5 +1089,7 @@ fn build_server(b: tls13_server_config_builder) -> Result<ServerConfig, Failure>
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tls13_server_config_free(config: *const tls13_server_config) {
     // SAFETY: the caller's contract; the pointer came from Box::into_raw.
-    let _ = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::free_handle(config.cast_mut()) }));
+    let _ = catch_unwind(AssertUnwindSafe(|| unsafe {
+        ptr::free_handle(config.cast_mut())
+    }));
 }

@@ -7,7 +7,9 @@ use std::ffi::c_char;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use tls13::error::CertificateError;
-use tls13::{AlertDescription, ClientConnection, CloseKind, Connection, Error, Event, ServerConnection};
+use tls13::{
+    AlertDescription, ClientConnection, CloseKind, Connection, Error, Event, ServerConnection,
+};
 
 use crate::config::{tls13_client_config, tls13_server_config};
 use crate::error::{Failure, TLS13_ERR_PANIC, guard, panic_message, tls13_result};
@@ -160,7 +162,11 @@ unsafe fn with_conn_ref(
 /// # Safety
 ///
 /// As [`with_conn_ref`].
-unsafe fn read_conn<T: Copy>(conn: *const tls13_conn, default: T, f: impl FnOnce(&tls13_conn) -> T) -> T {
+unsafe fn read_conn<T: Copy>(
+    conn: *const tls13_conn,
+    default: T,
+    f: impl FnOnce(&tls13_conn) -> T,
+) -> T {
     let mut value = default;
     // SAFETY: the caller's contract, passed on.
     unsafe {
@@ -293,7 +299,11 @@ pub unsafe extern "C" fn tls13_conn_free(conn: *mut tls13_conn) {
 ///
 /// `conn` is a live connection; `data` points to `len` readable bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn tls13_conn_receive(conn: *mut tls13_conn, data: *const u8, len: usize) -> tls13_result {
+pub unsafe extern "C" fn tls13_conn_receive(
+    conn: *mut tls13_conn,
+    data: *const u8,
+    len: usize,
+) -> tls13_result {
     // SAFETY: the caller's contract, passed on.
     unsafe {
         with_conn(conn, |c| {
@@ -341,7 +351,10 @@ pub unsafe extern "C" fn tls13_conn_receive_buffer(
 ///
 /// `conn` is a live connection.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn tls13_conn_commit_received(conn: *mut tls13_conn, n: usize) -> tls13_result {
+pub unsafe extern "C" fn tls13_conn_commit_received(
+    conn: *mut tls13_conn,
+    n: usize,
+) -> tls13_result {
     // SAFETY: the caller's contract, passed on.
     unsafe {
         with_conn(conn, |c| {
@@ -407,7 +420,10 @@ pub unsafe extern "C" fn tls13_conn_pending_output(
 ///
 /// `conn` is a live connection.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn tls13_conn_consume_output(conn: *mut tls13_conn, n: usize) -> tls13_result {
+pub unsafe extern "C" fn tls13_conn_consume_output(
+    conn: *mut tls13_conn,
+    n: usize,
+) -> tls13_result {
     // SAFETY: the caller's contract, passed on.
     unsafe {
         with_conn(conn, |c| {
@@ -543,7 +559,10 @@ pub unsafe extern "C" fn tls13_conn_close(conn: *mut tls13_conn) -> tls13_result
 ///
 /// `conn` is a live connection.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn tls13_conn_update_keys(conn: *mut tls13_conn, request_peer: bool) -> tls13_result {
+pub unsafe extern "C" fn tls13_conn_update_keys(
+    conn: *mut tls13_conn,
+    request_peer: bool,
+) -> tls13_result {
     // SAFETY: the caller's contract, passed on.
     unsafe { with_conn(conn, |c| Ok(c.conn().update_keys(request_peer)?)) }
 }
@@ -559,12 +578,16 @@ pub unsafe extern "C" fn tls13_conn_update_keys(conn: *mut tls13_conn, request_p
 ///
 /// `conn` is a live connection.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn tls13_conn_request_client_certificate(conn: *mut tls13_conn) -> tls13_result {
+pub unsafe extern "C" fn tls13_conn_request_client_certificate(
+    conn: *mut tls13_conn,
+) -> tls13_result {
     // SAFETY: the caller's contract, passed on.
     unsafe {
         with_conn(conn, |c| match &mut c.side {
             Side::Server(s) => Ok(s.request_client_certificate()?),
-            Side::Client(_) => Err(Failure::invalid("only a server asks for a client certificate")),
+            Side::Client(_) => Err(Failure::invalid(
+                "only a server asks for a client certificate",
+            )),
         })
     }
 }
@@ -624,7 +647,10 @@ pub unsafe extern "C" fn tls13_conn_received_data(
 ///
 /// `conn` is a live connection.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn tls13_conn_consume_received_data(conn: *mut tls13_conn, n: usize) -> tls13_result {
+pub unsafe extern "C" fn tls13_conn_consume_received_data(
+    conn: *mut tls13_conn,
+    n: usize,
+) -> tls13_result {
     // SAFETY: the caller's contract, passed on.
     unsafe {
         with_conn(conn, |c| {
@@ -713,7 +739,10 @@ pub unsafe extern "C" fn tls13_conn_is_handshaking(conn: *const tls13_conn) -> b
 /// `conn` is a live connection; `out_event` points to a writable
 /// `uint32_t`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn tls13_conn_next_event(conn: *mut tls13_conn, out_event: *mut u32) -> tls13_result {
+pub unsafe extern "C" fn tls13_conn_next_event(
+    conn: *mut tls13_conn,
+    out_event: *mut u32,
+) -> tls13_result {
     // SAFETY: the caller's contract, passed on.
     unsafe {
         with_conn(conn, |c| {
@@ -827,7 +856,10 @@ pub unsafe extern "C" fn tls13_conn_event_certificate(
             slice_outs(out_ptr, out_len)?;
             let chain = event_chain(c.event.as_ref());
             let cert = chain.get(index).ok_or_else(|| {
-                Failure::invalid(format!("certificate {index} of an event chain of {}", chain.len()))
+                Failure::invalid(format!(
+                    "certificate {index} of an event chain of {}",
+                    chain.len()
+                ))
             })?;
             hand_slice(cert, out_ptr, out_len);
             Ok(())
@@ -902,7 +934,11 @@ pub unsafe extern "C" fn tls13_conn_reject_certificate(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tls13_conn_protocol_version(conn: *const tls13_conn) -> u16 {
     // SAFETY: the caller's contract, passed on.
-    unsafe { read_conn(conn, 0, |c| c.conn_ref().negotiated().version.map_or(0, |v| v.0)) }
+    unsafe {
+        read_conn(conn, 0, |c| {
+            c.conn_ref().negotiated().version.map_or(0, |v| v.0)
+        })
+    }
 }
 
 /// The cipher suite's IANA code point (0x1301, ...); 0 before it is
@@ -914,7 +950,11 @@ pub unsafe extern "C" fn tls13_conn_protocol_version(conn: *const tls13_conn) ->
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tls13_conn_cipher_suite(conn: *const tls13_conn) -> u16 {
     // SAFETY: the caller's contract, passed on.
-    unsafe { read_conn(conn, 0, |c| c.conn_ref().negotiated().suite.map_or(0, |s| s.0)) }
+    unsafe {
+        read_conn(conn, 0, |c| {
+            c.conn_ref().negotiated().suite.map_or(0, |s| s.0)
+        })
+    }
 }
 
 /// The key exchange group's IANA code point (0x001d x25519, ...); 0
@@ -927,7 +967,11 @@ pub unsafe extern "C" fn tls13_conn_cipher_suite(conn: *const tls13_conn) -> u16
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tls13_conn_key_exchange_group(conn: *const tls13_conn) -> u16 {
     // SAFETY: the caller's contract, passed on.
-    unsafe { read_conn(conn, 0, |c| c.conn_ref().negotiated().group.map_or(0, |g| g.0)) }
+    unsafe {
+        read_conn(conn, 0, |c| {
+            c.conn_ref().negotiated().group.map_or(0, |g| g.0)
+        })
+    }
 }
 
 /// The server's CertificateVerify signature scheme (IANA code point,
@@ -942,7 +986,10 @@ pub unsafe extern "C" fn tls13_conn_signature_scheme(conn: *const tls13_conn) ->
     // SAFETY: the caller's contract, passed on.
     unsafe {
         read_conn(conn, 0, |c| {
-            c.conn_ref().negotiated().signature_scheme.map_or(0, |s| s.0)
+            c.conn_ref()
+                .negotiated()
+                .signature_scheme
+                .map_or(0, |s| s.0)
         })
     }
 }
@@ -967,7 +1014,11 @@ pub unsafe extern "C" fn tls13_conn_is_resumed(conn: *const tls13_conn) -> bool 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tls13_conn_early_data_accepted(conn: *const tls13_conn) -> bool {
     // SAFETY: the caller's contract, passed on.
-    unsafe { read_conn(conn, false, |c| c.conn_ref().negotiated().early_data_accepted) }
+    unsafe {
+        read_conn(conn, false, |c| {
+            c.conn_ref().negotiated().early_data_accepted
+        })
+    }
 }
 
 /// The ALPN protocol agreed on: `*out_ptr`, `*out_len` (NULL and 0 when
@@ -988,7 +1039,15 @@ pub unsafe extern "C" fn tls13_conn_alpn(
     unsafe {
         with_conn_ref(conn, |c| {
             slice_outs(out_ptr, out_len)?;
-            hand_slice(c.conn_ref().negotiated().alpn.as_deref().unwrap_or_default(), out_ptr, out_len);
+            hand_slice(
+                c.conn_ref()
+                    .negotiated()
+                    .alpn
+                    .as_deref()
+                    .unwrap_or_default(),
+                out_ptr,
+                out_len,
+            );
             Ok(())
         })
     }
@@ -1012,7 +1071,12 @@ pub unsafe extern "C" fn tls13_conn_server_name(
     unsafe {
         with_conn_ref(conn, |c| {
             slice_outs(out_ptr, out_len)?;
-            let name = c.conn_ref().negotiated().server_name.as_deref().unwrap_or_default();
+            let name = c
+                .conn_ref()
+                .negotiated()
+                .server_name
+                .as_deref()
+                .unwrap_or_default();
             hand_slice(name.as_bytes(), out_ptr, out_len);
             Ok(())
         })
@@ -1037,7 +1101,12 @@ pub unsafe extern "C" fn tls13_conn_psk_identity(
     unsafe {
         with_conn_ref(conn, |c| {
             slice_outs(out_ptr, out_len)?;
-            let id = c.conn_ref().negotiated().psk_identity.as_deref().unwrap_or_default();
+            let id = c
+                .conn_ref()
+                .negotiated()
+                .psk_identity
+                .as_deref()
+                .unwrap_or_default();
             hand_slice(id, out_ptr, out_len);
             Ok(())
         })
@@ -1054,7 +1123,11 @@ pub unsafe extern "C" fn tls13_conn_psk_identity(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tls13_conn_peer_certificate_count(conn: *const tls13_conn) -> usize {
     // SAFETY: the caller's contract, passed on.
-    unsafe { read_conn(conn, 0, |c| c.conn_ref().negotiated().peer_certificates.len()) }
+    unsafe {
+        read_conn(conn, 0, |c| {
+            c.conn_ref().negotiated().peer_certificates.len()
+        })
+    }
 }
 
 /// The peer's certificate `index` (0: the end entity), DER: `*out_ptr`,
@@ -1177,10 +1250,16 @@ mod tests {
             assert!(tls13_conn_is_handshaking(conn));
             let r = with_conn(conn, |_| panic!("injected"));
             assert_eq!(r, TLS13_ERR_PANIC);
-            assert_eq!(tls13_conn_receive(conn, std::ptr::null(), 0), TLS13_ERR_PANIC);
+            assert_eq!(
+                tls13_conn_receive(conn, std::ptr::null(), 0),
+                TLS13_ERR_PANIC
+            );
             assert_eq!(tls13_conn_close(conn), TLS13_ERR_PANIC);
             let (mut p, mut n) = (std::ptr::null(), 0usize);
-            assert_eq!(tls13_conn_pending_output(conn, &mut p, &mut n), TLS13_ERR_PANIC);
+            assert_eq!(
+                tls13_conn_pending_output(conn, &mut p, &mut n),
+                TLS13_ERR_PANIC
+            );
             assert!(!tls13_conn_is_handshaking(conn));
             assert!(!tls13_conn_wants_read(conn));
             tls13_conn_free(conn);

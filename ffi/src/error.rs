@@ -328,9 +328,7 @@ pub extern "C" fn tls13_result_str(code: tls13_result) -> *const c_char {
         TLS13_ERR_CERT_NOT_CA => c"certificate: not a CA",
         TLS13_ERR_CERT_PATH_LENGTH => c"certificate: path too long",
         TLS13_ERR_CERT_NAME_CONSTRAINTS => c"certificate: name constraints violated",
-        TLS13_ERR_CERT_UNHANDLED_CRITICAL_EXTENSION => {
-            c"certificate: unhandled critical extension"
-        }
+        TLS13_ERR_CERT_UNHANDLED_CRITICAL_EXTENSION => c"certificate: unhandled critical extension",
         TLS13_ERR_CERT_PROFILE => c"certificate: breaks the RFC 5280 profile",
         TLS13_ERR_CERT_REVOKED => c"certificate: revoked",
         TLS13_ERR_CERT_REVOCATION_UNKNOWN => c"certificate: revocation status unknown",
@@ -383,7 +381,10 @@ pub unsafe extern "C" fn tls13_last_error_message(
         let dst = unsafe { ptr::bytes_mut(buf.cast::<u8>(), len, "buf") }?;
         // A NUL inside the message would cut it short in C: none is put
         // there by the library, but be sure.
-        let bytes: Vec<u8> = message.bytes().map(|b| if b == 0 { b'?' } else { b }).collect();
+        let bytes: Vec<u8> = message
+            .bytes()
+            .map(|b| if b == 0 { b'?' } else { b })
+            .collect();
         if let Some(room) = dst.len().checked_sub(1) {
             let n = bytes.len().min(room);
             if let (Some(d), Some(s)) = (dst.get_mut(..n), bytes.get(..n)) {
@@ -437,7 +438,9 @@ mod tests {
         let r = unsafe { tls13_last_error_message(buf.as_mut_ptr(), buf.len(), &mut n) };
         assert_eq!(r, TLS13_OK);
         // SAFETY: the function NUL-terminated it.
-        let text = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap();
+        let text = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+            .to_str()
+            .unwrap();
         assert!(text.contains("boom"), "{text}");
         assert_eq!(n, text.len());
     }
@@ -459,7 +462,12 @@ mod tests {
 
     #[test]
     fn every_code_has_a_description() {
-        for code in (0..5).chain(100..115).chain([199]).chain(200..223).chain([299]) {
+        for code in (0..5)
+            .chain(100..115)
+            .chain([199])
+            .chain(200..223)
+            .chain([299])
+        {
             // SAFETY: a static NUL-terminated string.
             let s = unsafe { std::ffi::CStr::from_ptr(tls13_result_str(code)) };
             assert_ne!(s.to_str().unwrap(), "unknown result code", "{code}");

@@ -79,7 +79,10 @@ fn check_len(len: usize, what: &'static str) -> Result<(), Failure> {
 ///
 /// Unless NULL, `ptr` points to a NUL-terminated string that stays valid
 /// and unmodified until the returned borrow ends.
-pub(crate) unsafe fn string<'a>(ptr: *const c_char, what: &'static str) -> Result<&'a str, Failure> {
+pub(crate) unsafe fn string<'a>(
+    ptr: *const c_char,
+    what: &'static str,
+) -> Result<&'a str, Failure> {
     if ptr.is_null() {
         return Err(Failure::null(what));
     }
@@ -132,7 +135,10 @@ pub(crate) fn parts(s: &[u8]) -> (*const u8, usize) {
 /// Unless NULL, `p` was returned by this library's constructor for `T`,
 /// has not been freed, and no other call uses it while the borrow lives
 /// (the header: a builder or connection is used by one thread at a time).
-pub(crate) unsafe fn handle_mut<'a, T>(p: *mut T, what: &'static str) -> Result<&'a mut T, Failure> {
+pub(crate) unsafe fn handle_mut<'a, T>(
+    p: *mut T,
+    what: &'static str,
+) -> Result<&'a mut T, Failure> {
     // SAFETY: NULL is refused by `as_mut`; otherwise the caller
     // guarantees a live, exclusively used object made by `Box::into_raw`
     // (so aligned and initialised).

@@ -4,10 +4,10 @@
 //! are trust anchors) and waits for `tls13_conn_accept_certificate` /
 //! `tls13_conn_reject_certificate`.
 
+use tls13::SignatureScheme;
 use tls13::error::CertificateError;
 use tls13::verify::{ClientCertVerifier, Decision, ServerCertVerifier, ServerName};
 use tls13::verify_webpki::{WebPkiClientVerifier, WebPkiServerVerifier};
-use tls13::SignatureScheme;
 
 /// The server's chain: the validator first (when there are anchors), then
 /// the application (an event, answered later).

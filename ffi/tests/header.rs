@@ -45,7 +45,7 @@ fn the_checked_in_header_is_what_cbindgen_generates() {
             .lines()
             .zip(fresh.lines())
             .position(|(a, b)| a != b)
-            .map_or_else(|| current.lines().count().min(fresh.lines().count()), |i| i);
+            .unwrap_or_else(|| current.lines().count().min(fresh.lines().count()));
         panic!(
             "include/tls13.h is stale (first difference at line {}): regenerate it with \
              `TLS13_FFI_BLESS=1 cargo test -p tls13-ffi --test header` and commit it",
@@ -87,7 +87,10 @@ fn every_function_in_the_header_is_documented() {
             "undocumented in include/tls13.h: {line}"
         );
     }
-    assert!(functions > 50, "only {functions} prototypes found: is the parser right?");
+    assert!(
+        functions > 50,
+        "only {functions} prototypes found: is the parser right?"
+    );
 }
 
 fn compiles(compiler: &str, args: &[&str], header: &Path) {
@@ -108,7 +111,15 @@ fn a_cxx_compiler_accepts_the_header() {
     for std in ["-std=c++11", "-std=c++17"] {
         compiles(
             "c++",
-            &["-fsyntax-only", std, "-Wall", "-Wextra", "-Werror", "-x", "c++"],
+            &[
+                "-fsyntax-only",
+                std,
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                "-x",
+                "c++",
+            ],
             &header_path(),
         );
     }
@@ -118,7 +129,16 @@ fn a_cxx_compiler_accepts_the_header() {
 fn a_c_compiler_accepts_the_header() {
     compiles(
         "cc",
-        &["-fsyntax-only", "-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-x", "c"],
+        &[
+            "-fsyntax-only",
+            "-std=c99",
+            "-pedantic",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-x",
+            "c",
+        ],
         &header_path(),
     );
 }

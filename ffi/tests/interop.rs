@@ -18,7 +18,6 @@
 //! `tests/skip`).
 
 #[path = "../../tests/peers/mod.rs"]
-#[allow(dead_code)]
 mod peers;
 
 mod c;
@@ -39,7 +38,12 @@ use tls13::certgen::KeyType;
 const BIG: usize = 64 << 20;
 
 fn have_openssl(test: &str) -> bool {
-    have_program(test, &openssl(), "version", "install openssl or set $OPENSSL")
+    have_program(
+        test,
+        &openssl(),
+        "version",
+        "install openssl or set $OPENSSL",
+    )
 }
 
 fn openssl() -> String {
@@ -86,7 +90,11 @@ fn s_server(port: u16, extra: &[&str], stdout: Option<&Path>) -> ChildGuard {
 
 /// Runs a C program to its end (bounded by `limit`): status, stdout,
 /// stderr.
-fn run(program: &Path, args: &[&str], limit: Duration) -> (Option<std::process::ExitStatus>, String, String) {
+fn run(
+    program: &Path,
+    args: &[&str],
+    limit: Duration,
+) -> (Option<std::process::ExitStatus>, String, String) {
     let mut child = ChildGuard(
         Command::new(program)
             .args(args)
@@ -99,13 +107,19 @@ fn run(program: &Path, args: &[&str], limit: Duration) -> (Option<std::process::
     );
     let (out, err) = child.collect();
     let status = child.wait_bounded(limit);
-    (status, out.get(Duration::from_secs(5)), err.get(Duration::from_secs(5)))
+    (
+        status,
+        out.get(Duration::from_secs(5)),
+        err.get(Duration::from_secs(5)),
+    )
 }
 
 /// The value of every `name: value` line.
 fn values<'a>(out: &'a str, name: &str) -> Vec<&'a str> {
     let prefix = format!("{name}: ");
-    out.lines().filter_map(|l| l.strip_prefix(prefix.as_str())).collect()
+    out.lines()
+        .filter_map(|l| l.strip_prefix(prefix.as_str()))
+        .collect()
 }
 
 #[test]
@@ -121,7 +135,15 @@ fn c_client_64_mib_each_way_with_s_server() {
     let port = free_port();
     let mut s = s_server(
         port,
-        &["-quiet", "-naccept", "1", "-cert", &server.leaf_pem, "-key", &server.key_pem],
+        &[
+            "-quiet",
+            "-naccept",
+            "1",
+            "-cert",
+            &server.leaf_pem,
+            "-key",
+            &server.key_pem,
+        ],
         Some(&output),
     );
     let s_err = Collector::new(s.0.stderr.take().unwrap());
@@ -149,14 +171,20 @@ fn c_client_64_mib_each_way_with_s_server() {
     let status = c.wait_bounded(Duration::from_secs(150));
     let stdout = out.wait_end(Duration::from_secs(5));
     let stderr = err.get(Duration::from_secs(5));
-    assert!(status.is_some_and(|s| s.success()), "client failed ({status:?}):\n{stdout}\n{stderr}");
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "client failed ({status:?}):\n{stdout}\n{stderr}"
+    );
     assert_clean(&stderr);
     assert!(
         stdout.contains(&format!("transferred: {BIG} sent, {BIG} received, checked")),
         "{stdout}"
     );
     assert_eq!(values(&stdout, "version"), ["0x0304"]);
-    assert!(s.wait_bounded(Duration::from_secs(10)).is_some(), "s_server did not exit after our close");
+    assert!(
+        s.wait_bounded(Duration::from_secs(10)).is_some(),
+        "s_server did not exit after our close"
+    );
     drop(hold);
     check_pattern_file(&output, BIG).expect("what s_server received");
     println!("{stdout}");
@@ -188,7 +216,14 @@ fn c_server_64_mib_each_way_with_s_client() {
     let port = values(&out.text(), "port")[0].to_owned();
     let mut cl = ChildGuard(
         Command::new(openssl())
-            .args(["s_client", "-tls1_3", "-quiet", "-servername", "localhost", "-connect"])
+            .args([
+                "s_client",
+                "-tls1_3",
+                "-quiet",
+                "-servername",
+                "localhost",
+                "-connect",
+            ])
             .arg(format!("127.0.0.1:{port}"))
             .args(["-CAfile", &pki.ca_pem, "-verify_return_error"])
             .stdin(Stdio::piped())
@@ -198,7 +233,11 @@ fn c_server_64_mib_each_way_with_s_client() {
             .unwrap(),
     );
     let cl_err = Collector::new(cl.0.stderr.take().unwrap());
-    assert!(out.wait_for("handshake: ok", 1, TIMEOUT), "no handshake:\n{}", out.text());
+    assert!(
+        out.wait_for("handshake: ok", 1, TIMEOUT),
+        "no handshake:\n{}",
+        out.text()
+    );
     // s_client drops stdin that arrives before its handshake ends.
     std::thread::sleep(Duration::from_millis(200));
     let hold = feed_stdin(cl.0.stdin.take().unwrap(), BIG);
@@ -216,7 +255,10 @@ fn c_server_64_mib_each_way_with_s_client() {
         "{stdout}"
     );
     assert_eq!(values(&stdout, "sni"), ["localhost"]);
-    assert!(cl.wait_bounded(Duration::from_secs(10)).is_some(), "s_client did not exit");
+    assert!(
+        cl.wait_bounded(Duration::from_secs(10)).is_some(),
+        "s_client did not exit"
+    );
     drop(hold);
     check_pattern_file(&output, BIG).expect("what s_client received");
     println!("{stdout}");
@@ -237,10 +279,22 @@ fn c_client_mtls_resumption_and_exporter_with_s_server() {
     let mut s = s_server(
         port,
         &[
-            "-naccept", "2", "-cert", &server.leaf_pem, "-key", &server.key_pem,
+            "-naccept",
+            "2",
+            "-cert",
+            &server.leaf_pem,
+            "-key",
+            &server.key_pem,
             // -Verify: a client certificate is required and checked.
-            "-Verify", "1", "-CAfile", &me.ca_pem, "-verify_return_error",
-            "-keymatexport", label, "-keymatexportlen", "32",
+            "-Verify",
+            "1",
+            "-CAfile",
+            &me.ca_pem,
+            "-verify_return_error",
+            "-keymatexport",
+            label,
+            "-keymatexportlen",
+            "32",
         ],
         None,
     );
@@ -248,8 +302,20 @@ fn c_client_mtls_resumption_and_exporter_with_s_server() {
     let (status, stdout, stderr) = run(
         &client,
         &[
-            "--port", &port.to_string(), "--ca", &server.ca_pem, "--cert", &me.leaf_pem,
-            "--key", &me.key_pem, "--connections", "2", "--tickets", "1", "--exporter", label,
+            "--port",
+            &port.to_string(),
+            "--ca",
+            &server.ca_pem,
+            "--cert",
+            &me.leaf_pem,
+            "--key",
+            &me.key_pem,
+            "--connections",
+            "2",
+            "--tickets",
+            "1",
+            "--exporter",
+            label,
         ],
         TIMEOUT,
     );
@@ -263,7 +329,10 @@ fn c_client_mtls_resumption_and_exporter_with_s_server() {
     assert_clean(&stderr);
     assert_eq!(values(&stdout, "resumed"), ["no", "yes"], "{stdout}");
     // The same keys on both sides: OpenSSL's exporter gives our bytes.
-    let ours: Vec<String> = values(&stdout, "exporter").iter().map(|h| h.to_uppercase()).collect();
+    let ours: Vec<String> = values(&stdout, "exporter")
+        .iter()
+        .map(|h| h.to_uppercase())
+        .collect();
     let theirs: Vec<String> = s_stdout
         .lines()
         .filter_map(|l| l.trim().strip_prefix("Keying material: "))
@@ -272,8 +341,10 @@ fn c_client_mtls_resumption_and_exporter_with_s_server() {
     assert_eq!(ours.len(), 2, "{stdout}");
     assert_eq!(ours, theirs, "exporters differ:\n{stdout}\n{s_stdout}");
     // s_server required and verified our certificate in the full handshake.
-    assert!(s_stdout.contains("CN=client.example") || s_stdout.contains("CN = client.example"),
-        "s_server did not see our certificate:\n{s_stdout}");
+    assert!(
+        s_stdout.contains("CN=client.example") || s_stdout.contains("CN = client.example"),
+        "s_server did not see our certificate:\n{s_stdout}"
+    );
 }
 
 #[test]
@@ -304,10 +375,20 @@ fn c_server_mtls_and_resumption_with_s_client() {
     assert!(out.wait_for("port: ", 1, TIMEOUT), "{}", out.text());
     let port = values(&out.text(), "port")[0].to_owned();
     let mut s_client_outputs = Vec::new();
-    for (i, sess_arg) in [("-sess_out", sess), ("-sess_in", sess)].into_iter().enumerate() {
+    for (i, sess_arg) in [("-sess_out", sess), ("-sess_in", sess)]
+        .into_iter()
+        .enumerate()
+    {
         let mut cl = ChildGuard(
             Command::new(openssl())
-                .args(["s_client", "-tls1_3", "-ign_eof", "-servername", "localhost", "-connect"])
+                .args([
+                    "s_client",
+                    "-tls1_3",
+                    "-ign_eof",
+                    "-servername",
+                    "localhost",
+                    "-connect",
+                ])
                 .arg(format!("127.0.0.1:{port}"))
                 .args(["-CAfile", &pki_s.ca_pem, "-verify_return_error"])
                 .args(["-cert", &me.leaf_pem, "-key", &me.key_pem])
@@ -326,20 +407,34 @@ fn c_server_mtls_and_resumption_with_s_client() {
             out.text(),
             cl_err.get(Duration::from_secs(2))
         );
-        assert!(cl.wait_bounded(Duration::from_secs(10)).is_some(), "s_client did not exit");
+        assert!(
+            cl.wait_bounded(Duration::from_secs(10)).is_some(),
+            "s_client did not exit"
+        );
         s_client_outputs.push(cl_out.get(Duration::from_secs(5)));
     }
     let status = srv.wait_bounded(TIMEOUT);
     let stdout = out.wait_end(Duration::from_secs(5));
     let stderr = err.get(Duration::from_secs(5));
-    assert!(status.is_some_and(|s| s.success()), "server failed ({status:?}):\n{stdout}\n{stderr}");
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "server failed ({status:?}):\n{stdout}\n{stderr}"
+    );
     assert_clean(&stderr);
     assert_eq!(values(&stdout, "resumed"), ["no", "yes"], "{stdout}");
     // The client's verified chain, in the full handshake and restored
     // from the ticket in the resumed one.
     assert_eq!(values(&stdout, "peer-certificates"), ["1", "1"], "{stdout}");
-    assert!(s_client_outputs[0].contains("New, TLSv1.3"), "{}", s_client_outputs[0]);
-    assert!(s_client_outputs[1].contains("Reused, TLSv1.3"), "{}", s_client_outputs[1]);
+    assert!(
+        s_client_outputs[0].contains("New, TLSv1.3"),
+        "{}",
+        s_client_outputs[0]
+    );
+    assert!(
+        s_client_outputs[1].contains("Reused, TLSv1.3"),
+        "{}",
+        s_client_outputs[1]
+    );
 }
 
 #[test]
@@ -363,19 +458,42 @@ fn c_client_answers_the_deferred_certificate_check() {
         let port = free_port();
         let mut s = s_server(
             port,
-            &["-naccept", "1", "-cert", &server.leaf_pem, "-key", &server.key_pem],
+            &[
+                "-naccept",
+                "1",
+                "-cert",
+                &server.leaf_pem,
+                "-key",
+                &server.key_pem,
+            ],
             None,
         );
         let (_s_out, s_err) = s.collect();
         let (status, stdout, stderr) = run(
             &client,
-            &["--port", &port.to_string(), "--ca", &server.ca_pem, "--verify", mode, "--pin", pin_file],
+            &[
+                "--port",
+                &port.to_string(),
+                "--ca",
+                &server.ca_pem,
+                "--verify",
+                mode,
+                "--pin",
+                pin_file,
+            ],
             TIMEOUT,
         );
         assert_clean(&stderr);
-        assert_eq!(values(&stdout, "verify-event"), ["1 certificates"], "{mode}:\n{stdout}");
+        assert_eq!(
+            values(&stdout, "verify-event"),
+            ["1 certificates"],
+            "{mode}:\n{stdout}"
+        );
         if accepted {
-            assert!(status.is_some_and(|s| s.success()), "{mode} ({status:?}):\n{stdout}\n{stderr}");
+            assert!(
+                status.is_some_and(|s| s.success()),
+                "{mode} ({status:?}):\n{stdout}\n{stderr}"
+            );
             assert_eq!(values(&stdout, "verify-verdict"), ["accept"]);
             assert_eq!(values(&stdout, "handshake"), ["ok"]);
         } else {
@@ -387,7 +505,10 @@ fn c_client_answers_the_deferred_certificate_check() {
             assert!(stdout.contains("not the pinned certificate"), "{stdout}");
             let _ = s.wait_bounded(Duration::from_secs(5));
             let e = s_err.get(Duration::from_secs(5));
-            assert!(e.contains("bad certificate"), "s_server did not get bad_certificate:\n{e}");
+            assert!(
+                e.contains("bad certificate"),
+                "s_server did not get bad_certificate:\n{e}"
+            );
         }
     }
 }
@@ -404,18 +525,41 @@ fn c_client_sees_the_kind_of_certificate_error() {
     let stranger = pki(&dir, "stranger", "localhost", KeyType::EcdsaP256);
     // (trust anchors, server name, code, alert, words of the message)
     for (ca, name, code, alert, words) in [
-        (&server.ca_pem, "wrong.example", "209", "42", "not valid for wrong.example"),
+        (
+            &server.ca_pem,
+            "wrong.example",
+            "209",
+            "42",
+            "not valid for wrong.example",
+        ),
         (&stranger.ca_pem, "localhost", "210", "48", "server CA"),
     ] {
         let port = free_port();
         let mut s = s_server(
             port,
-            &["-naccept", "1", "-cert", &server.leaf_pem, "-key", &server.key_pem],
+            &[
+                "-naccept",
+                "1",
+                "-cert",
+                &server.leaf_pem,
+                "-key",
+                &server.key_pem,
+            ],
             None,
         );
         let _ = s.collect();
-        let (status, stdout, stderr) =
-            run(&client, &["--port", &port.to_string(), "--ca", ca, "--server-name", name], TIMEOUT);
+        let (status, stdout, stderr) = run(
+            &client,
+            &[
+                "--port",
+                &port.to_string(),
+                "--ca",
+                ca,
+                "--server-name",
+                name,
+            ],
+            TIMEOUT,
+        );
         assert_clean(&stderr);
         assert_eq!(status.and_then(|s| s.code()), Some(1), "{stdout}\n{stderr}");
         assert_eq!(values(&stdout, "error-code"), [code], "{stdout}");

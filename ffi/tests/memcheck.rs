@@ -7,7 +7,6 @@
 //! programs run under ASan (`tests/interop.rs`).
 
 #[path = "../../tests/peers/mod.rs"]
-#[allow(dead_code)]
 mod peers;
 
 mod c;
@@ -22,7 +21,14 @@ use tls13::certgen::KeyType;
 fn files(dir: &TempDir) -> Vec<String> {
     let server = pki(dir, "server", "localhost", KeyType::EcdsaP256);
     let client = pki(dir, "client", "client.example", KeyType::Ed25519);
-    vec![server.ca_pem, server.leaf_pem, server.key_pem, client.ca_pem, client.leaf_pem, client.key_pem]
+    vec![
+        server.ca_pem,
+        server.leaf_pem,
+        server.key_pem,
+        client.ca_pem,
+        client.leaf_pem,
+        client.key_pem,
+    ]
 }
 
 #[test]
@@ -68,7 +74,11 @@ fn in_memory_program_under_valgrind() {
         .expect("run valgrind");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "valgrind ({:?}):\n{stdout}\n{stderr}", out.status);
+    assert!(
+        out.status.success(),
+        "valgrind ({:?}):\n{stdout}\n{stderr}",
+        out.status
+    );
     assert!(stdout.contains("checks held"), "{stdout}");
     assert!(stderr.contains("ERROR SUMMARY: 0 errors"), "{stderr}");
     println!("{stdout}");

@@ -5,7 +5,6 @@
 //! end cleanly after close_notify).
 
 #[path = "../../tests/peers/mod.rs"]
-#[allow(dead_code)]
 mod peers;
 
 mod c;
@@ -28,7 +27,12 @@ fn readme_program() -> String {
 fn the_readme_client_builds_with_pkg_config_and_talks_to_openssl() {
     let test = "the_readme_client_builds_with_pkg_config_and_talks_to_openssl";
     if !have_program(test, "openssl", "version", "install openssl")
-        || !have_program(test, "pkg-config", "--version", "apt-get install pkg-config")
+        || !have_program(
+            test,
+            "pkg-config",
+            "--version",
+            "apt-get install pkg-config",
+        )
     {
         return;
     }
@@ -40,7 +44,11 @@ fn the_readme_client_builds_with_pkg_config_and_talks_to_openssl() {
         .arg(c::lib_dir())
         .output()
         .expect("run install.sh");
-    assert!(out.status.success(), "install.sh: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "install.sh: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let pc_path = prefix.join("lib/pkgconfig");
     let flags = Command::new("pkg-config")
@@ -48,21 +56,35 @@ fn the_readme_client_builds_with_pkg_config_and_talks_to_openssl() {
         .env("PKG_CONFIG_PATH", &pc_path)
         .output()
         .expect("run pkg-config");
-    assert!(flags.status.success(), "pkg-config: {}", String::from_utf8_lossy(&flags.stderr));
+    assert!(
+        flags.status.success(),
+        "pkg-config: {}",
+        String::from_utf8_lossy(&flags.stderr)
+    );
     let flags = String::from_utf8(flags.stdout).unwrap();
     assert!(flags.contains("-ltls13_ffi"), "{flags}");
 
     let src = dir.write("tls-get.c", readme_program());
     let exe = dir.path("tls-get");
     let cc = Command::new("cc")
-        .args(["-std=c11", "-D_POSIX_C_SOURCE=200809L", "-Wall", "-Wextra", "-Werror"])
+        .args([
+            "-std=c11",
+            "-D_POSIX_C_SOURCE=200809L",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+        ])
         .arg(&src)
         .args(flags.split_whitespace())
         .arg("-o")
         .arg(&exe)
         .output()
         .expect("run cc");
-    assert!(cc.status.success(), "cc: {}", String::from_utf8_lossy(&cc.stderr));
+    assert!(
+        cc.status.success(),
+        "cc: {}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
 
     let server = pki(&dir, "server", "localhost", KeyType::EcdsaP256);
     let port = free_port();
@@ -86,14 +108,21 @@ fn the_readme_client_builds_with_pkg_config_and_talks_to_openssl() {
             .output()
             .expect("run tls-get");
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        if out.status.success() || !stderr.contains("connect") || std::time::Instant::now() > deadline {
+        if out.status.success()
+            || !stderr.contains("connect")
+            || std::time::Instant::now() > deadline
+        {
             break out;
         }
         std::thread::sleep(Duration::from_millis(50));
     };
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "tls-get failed ({:?}):\n{stdout}\n{stderr}", out.status);
+    assert!(
+        out.status.success(),
+        "tls-get failed ({:?}):\n{stdout}\n{stderr}",
+        out.status
+    );
     assert!(stdout.starts_with("HTTP/1.0 200 ok"), "{stdout}");
     assert!(stdout.contains("TLSv1.3"), "{stdout}");
     let _ = s.wait_bounded(Duration::from_secs(5));

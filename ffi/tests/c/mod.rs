@@ -36,7 +36,15 @@ pub fn crate_dir() -> PathBuf {
 
 /// The libraries the Rust standard library needs when linked statically
 /// into a C program on Linux (`rustc --print native-static-libs`).
-pub const NATIVE_LIBS: &[&str] = &["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc"];
+pub const NATIVE_LIBS: &[&str] = &[
+    "-lgcc_s",
+    "-lutil",
+    "-lrt",
+    "-lpthread",
+    "-lm",
+    "-ldl",
+    "-lc",
+];
 
 /// Compiles `tests/c/<name>.c` (once per test process and flavour)
 /// against `libtls13_ffi.a`, with every warning an error; returns the
@@ -49,7 +57,11 @@ pub fn build(name: &str, flavour: Flavour) -> PathBuf {
         return p.clone();
     }
     let lib = lib_dir().join("libtls13_ffi.a");
-    assert!(lib.exists(), "{} is missing: run through `cargo test -p tls13-ffi`", lib.display());
+    assert!(
+        lib.exists(),
+        "{} is missing: run through `cargo test -p tls13-ffi`",
+        lib.display()
+    );
     let out_dir = lib_dir().join("c-tests");
     std::fs::create_dir_all(&out_dir).expect("create target/<profile>/c-tests");
     // One file per program and flavour, rebuilt by each test process
@@ -57,15 +69,28 @@ pub fn build(name: &str, flavour: Flavour) -> PathBuf {
     let exe = out_dir.join(format!("{name}-{flavour:?}").to_lowercase());
     let src = crate_dir().join("tests/c").join(format!("{name}.c"));
     let mut cmd = Command::new("cc");
-    cmd.args(["-std=c11", "-D_POSIX_C_SOURCE=200809L", "-Wall", "-Wextra", "-Werror", "-pedantic"])
-        .args(["-O1", "-g"])
-        .arg("-I")
-        .arg(crate_dir().join("include"));
+    cmd.args([
+        "-std=c11",
+        "-D_POSIX_C_SOURCE=200809L",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-pedantic",
+    ])
+    .args(["-O1", "-g"])
+    .arg("-I")
+    .arg(crate_dir().join("include"));
     if flavour == Flavour::Asan {
         cmd.args(["-fsanitize=address", "-fno-omit-frame-pointer"]);
     }
-    cmd.arg(&src).arg(&lib).args(NATIVE_LIBS).arg("-o").arg(&exe);
-    let out = cmd.output().expect("run cc (a C compiler is needed for these tests)");
+    cmd.arg(&src)
+        .arg(&lib)
+        .args(NATIVE_LIBS)
+        .arg("-o")
+        .arg(&exe);
+    let out = cmd
+        .output()
+        .expect("run cc (a C compiler is needed for these tests)");
     assert!(
         out.status.success(),
         "cc failed on {}:\n{}",
