@@ -1,6 +1,7 @@
 //! The in-memory C program (`tests/c/inmemory.c`: mutual TLS with both
 //! certificate checks deferred to C, then the misuse the API must refuse
-//! with a code, and a refusal whose error stays) under AddressSanitizer
+//! with a code, a refusal whose error stays, external PSKs, resumption
+//! and 0-RTT) under AddressSanitizer
 //! with LeakSanitizer, and under valgrind's memcheck: no invalid access,
 //! no uninitialised read, no leak, in either. Valgrind (Debian package
 //! `valgrind`) is slow, so it runs this short program only; the socket

@@ -4,7 +4,8 @@
  * both certificate checks deferred to this program; then the misuse the
  * API must refuse with a code (NULL arguments, impossible lengths,
  * answers nobody asked for, calls on the wrong side) and a refused client
- * certificate whose error stays sticky. Run under ASan and under valgrind
+ * certificate whose error stays sticky; external PSKs without
+ * certificates; session tickets, resumption and 0-RTT. Run under ASan and under valgrind
  * (tests/memcheck.rs): no leak, no invalid access.
  *
  *   inmemory CA_PEM SERVER_PEM SERVER_KEY CLIENT_CA_PEM CLIENT_PEM CLIENT_KEY
@@ -292,6 +293,110 @@ static void refusal(char **argv) {
     tls13_server_config_free(sc);
 }
 
+
+/* Runs client and server against each other until neither has output;
+ * every result must be TLS13_OK. */
+static void converse(tls13_conn *client, tls13_conn *server, struct seen *cs, struct seen *ss) {
+    tls13_result r = TLS13_OK;
+    for (int round = 0; round < 20; round++) {
+        int moved = pump(client, server, &r);
+        CHECK(r);
+        CHECK(events(server, ss, 0));
+        moved |= pump(server, client, &r);
+        CHECK(r);
+        CHECK(events(client, cs, 0));
+        if (!moved) break;
+    }
+}
+
+/* External PSKs without certificates: a PSK-only server knows two
+ * devices and says which one connected. */
+static void external_psk(void) {
+    static const uint8_t secret[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                       17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+    tls13_server_config_builder *sb = tls13_server_config_builder_new();
+    CHECK(tls13_server_config_builder_add_external_psk(sb, (const uint8_t *)"sensor-1", 8, secret, 32,
+                                                       TLS13_PSK_SHA256));
+    CHECK(tls13_server_config_builder_add_external_psk(sb, (const uint8_t *)"sensor-2", 8, secret, 32,
+                                                       TLS13_PSK_SHA256));
+    EXPECT_CODE(tls13_server_config_builder_add_external_psk(sb, (const uint8_t *)"x", 1, secret,
+                                                             32, 9),
+                TLS13_ERR_INVALID_ARGUMENT);
+    const tls13_server_config *sc;
+    CHECK(tls13_server_config_builder_build(sb, &sc));
+    tls13_client_config_builder *cb = tls13_client_config_builder_new();
+    CHECK(tls13_client_config_builder_set_external_psk(cb, (const uint8_t *)"sensor-2", 8, secret,
+                                                       32, TLS13_PSK_SHA256));
+    const tls13_client_config *cc;
+    CHECK(tls13_client_config_builder_build(cb, &cc)); /* no anchors: the PSK authenticates */
+    tls13_conn *client, *server;
+    CHECK(tls13_client_conn_new(cc, "gateway.example", &client));
+    CHECK(tls13_server_conn_new(sc, &server));
+    struct seen cs = {0}, ss = {0};
+    converse(client, server, &cs, &ss);
+    EXPECT(cs.complete == 1 && ss.complete == 1);
+    EXPECT(tls13_conn_is_resumed(server)); /* a PSK handshake */
+    EXPECT(tls13_conn_peer_certificate_count(client) == 0);
+    const uint8_t *id;
+    size_t id_len;
+    CHECK(tls13_conn_psk_identity(server, &id, &id_len));
+    EXPECT(id_len == 8 && memcmp(id, "sensor-2", 8) == 0);
+    tls13_conn_free(client);
+    tls13_conn_free(server);
+    tls13_client_config_free(cc);
+    tls13_server_config_free(sc);
+}
+
+/* Session tickets, resumption and 0-RTT: the second connection from the
+ * same client configuration resumes and its early data is accepted. */
+static void resumption_and_early_data(char **argv) {
+    tls13_server_config_builder *sb = tls13_server_config_builder_new();
+    CHECK(tls13_server_config_builder_set_cert_files(sb, argv[2], argv[3]));
+    CHECK(tls13_server_config_builder_set_session_tickets(sb, 2));
+    CHECK(tls13_server_config_builder_set_max_early_data(sb, 1024));
+    const tls13_server_config *sc;
+    CHECK(tls13_server_config_builder_build(sb, &sc));
+    tls13_client_config_builder *cb = tls13_client_config_builder_new();
+    CHECK(tls13_client_config_builder_add_trust_anchors_file(cb, argv[1]));
+    CHECK(tls13_client_config_builder_set_early_data(cb, true));
+    const tls13_client_config *cc;
+    CHECK(tls13_client_config_builder_build(cb, &cc));
+    for (int round = 0; round < 2; round++) {
+        tls13_conn *client, *server;
+        CHECK(tls13_client_conn_new(cc, "localhost", &client));
+        CHECK(tls13_server_conn_new(sc, &server));
+        size_t early = 0;
+        CHECK(tls13_conn_send_early_data(client, (const uint8_t *)"GET /", 5, &early));
+        EXPECT(early == (round == 0 ? 0u : 5u)); /* 0-RTT only with a ticket */
+        struct seen cs = {0}, ss = {0};
+        /* The server's 0-RTT event carries the data. */
+        tls13_result r = TLS13_OK;
+        pump(client, server, &r);
+        CHECK(r);
+        uint32_t ev;
+        int early_seen = 0;
+        do {
+            CHECK(tls13_conn_next_event(server, &ev));
+            if (ev == TLS13_EVENT_EARLY_DATA) {
+                const uint8_t *d;
+                size_t dlen;
+                CHECK(tls13_conn_event_data(server, &d, &dlen));
+                EXPECT(dlen == 5 && memcmp(d, "GET /", 5) == 0);
+                early_seen = 1;
+            }
+        } while (ev != TLS13_EVENT_NONE);
+        converse(client, server, &cs, &ss);
+        EXPECT(cs.complete == 1 && ss.complete == 1);
+        EXPECT(tls13_conn_is_resumed(client) == (round == 1));
+        EXPECT(tls13_conn_early_data_accepted(client) == (round == 1));
+        EXPECT(early_seen == (round == 1));
+        tls13_conn_free(client);
+        tls13_conn_free(server);
+    }
+    tls13_client_config_free(cc);
+    tls13_server_config_free(sc);
+}
+
 int main(int argc, char **argv) {
     if (argc != 7) {
         fprintf(stderr, "usage: inmemory CA SERVER KEY CLIENT_CA CLIENT CLIENT_KEY\n");
@@ -300,6 +405,8 @@ int main(int argc, char **argv) {
     misuse(argv);
     handshake(argv);
     refusal(argv);
+    external_psk();
+    resumption_and_early_data(argv);
     printf("inmemory: %d checks held\n", checks);
     return 0;
 }
