@@ -29,6 +29,8 @@
 //!   in the few helpers that turn C pointers into Rust references, each
 //!   with its safety argument.
 #![deny(unsafe_op_in_unsafe_fn)]
+// Every `unsafe` block says why it is sound.
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![deny(missing_docs)]
 // The C names (`tls13_conn`, ...) are the header's names: cbindgen copies
 // the Rust identifiers.
