@@ -468,6 +468,19 @@ typedef int tls13_result;
 #define TLS13_ERR_CERT_LIMIT_EXCEEDED 222
 
 /**
+ * The OCSP response the server stapled cannot vouch for its certificate
+ * (malformed, badly signed, about another certificate, stale, status
+ * `unknown`): `bad_certificate_status_response`.
+ */
+#define TLS13_ERR_CERT_BAD_OCSP_RESPONSE 223
+
+/**
+ * No OCSP response was stapled although one is required (a must-staple
+ * certificate, RFC 7633): `bad_certificate_status_response`.
+ */
+#define TLS13_ERR_CERT_MISSING_OCSP_RESPONSE 224
+
+/**
  * A kind of certificate error this version of the C API does not know;
  * the message says what it is.
  */
