@@ -700,8 +700,8 @@ tls13_result tls13_client_config_builder_set_early_data(tls13_client_config_buil
 /**
  * Checks the settings and makes the configuration, stored in `*out`
  * (free it with `tls13_client_config_free`). The builder is consumed and
- * freed in every case, success or not: do not use or free it
- * afterwards. On failure `*out` is set to NULL and the code says why
+ * freed in every case, success or not (a NULL `out` included): do not
+ * use or free it afterwards. On failure `*out` is set to NULL and the code says why
  * (`TLS13_ERR_BAD_CONFIG`: no trust anchors with `TLS13_VERIFY_ROOTS`,
  * a key that is not the certificate's, an unsupported group, ...).
  *
@@ -895,7 +895,8 @@ tls13_result tls13_server_config_builder_set_max_early_data(tls13_server_config_
 /**
  * Checks the settings and makes the configuration, stored in `*out`
  * (free it with `tls13_server_config_free`). The builder is consumed and
- * freed in every case; on failure `*out` is NULL and the code says why.
+ * freed in every case (a NULL `out` included); on failure `*out` is NULL
+ * and the code says why.
  *
  * # Safety
  *

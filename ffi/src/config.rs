@@ -553,8 +553,8 @@ pub unsafe extern "C" fn tls13_client_config_builder_set_early_data(
 
 /// Checks the settings and makes the configuration, stored in `*out`
 /// (free it with `tls13_client_config_free`). The builder is consumed and
-/// freed in every case, success or not: do not use or free it
-/// afterwards. On failure `*out` is set to NULL and the code says why
+/// freed in every case, success or not (a NULL `out` included): do not
+/// use or free it afterwards. On failure `*out` is set to NULL and the code says why
 /// (`TLS13_ERR_BAD_CONFIG`: no trust anchors with `TLS13_VERIFY_ROOTS`,
 /// a key that is not the certificate's, an unsupported group, ...).
 ///
@@ -568,15 +568,21 @@ pub unsafe extern "C" fn tls13_client_config_builder_build(
     out: *mut *const tls13_client_config,
 ) -> tls13_result {
     guard(|| {
+        // Taken over first: the builder is freed in every case, a NULL
+        // `out` included (the caller no longer owns it after this call).
+        let b = if builder.is_null() {
+            None
+        } else {
+            // SAFETY: a live builder (the caller's contract), taken over
+            // here and freed when `b` is dropped, whatever happens next.
+            Some(unsafe { Box::from_raw(builder) })
+        };
         ptr::out_ok(out, "out")?;
         // SAFETY: checked non-NULL; the caller's contract.
         unsafe { ptr::write(out, std::ptr::null()) };
-        if builder.is_null() {
+        let Some(b) = b else {
             return Err(Failure::null("builder"));
-        }
-        // SAFETY: a live builder (the caller's contract), taken over here
-        // and freed when `b` is dropped, whatever happens next.
-        let b = unsafe { Box::from_raw(builder) };
+        };
         let config = build_client(*b)?;
         // SAFETY: `out` checked above.
         unsafe {
@@ -983,7 +989,8 @@ pub unsafe extern "C" fn tls13_server_config_builder_set_max_early_data(
 
 /// Checks the settings and makes the configuration, stored in `*out`
 /// (free it with `tls13_server_config_free`). The builder is consumed and
-/// freed in every case; on failure `*out` is NULL and the code says why.
+/// freed in every case (a NULL `out` included); on failure `*out` is NULL
+/// and the code says why.
 ///
 /// # Safety
 ///
@@ -995,14 +1002,21 @@ pub unsafe extern "C" fn tls13_server_config_builder_build(
     out: *mut *const tls13_server_config,
 ) -> tls13_result {
     guard(|| {
+        // Taken over first: the builder is freed in every case, a NULL
+        // `out` included (the caller no longer owns it after this call).
+        let b = if builder.is_null() {
+            None
+        } else {
+            // SAFETY: a live builder (the caller's contract), taken over
+            // here and freed when `b` is dropped, whatever happens next.
+            Some(unsafe { Box::from_raw(builder) })
+        };
         ptr::out_ok(out, "out")?;
         // SAFETY: checked non-NULL; the caller's contract.
         unsafe { ptr::write(out, std::ptr::null()) };
-        if builder.is_null() {
+        let Some(b) = b else {
             return Err(Failure::null("builder"));
-        }
-        // SAFETY: a live builder, taken over and freed when dropped.
-        let b = unsafe { Box::from_raw(builder) };
+        };
         let config = build_server(*b)?;
         // SAFETY: `out` checked above.
         unsafe {
