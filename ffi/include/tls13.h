@@ -104,6 +104,12 @@
 #define TLS13_CLIENT_AUTH_REQUIRED 2
 
 /**
+ * The most session tickets `tls13_server_config_builder_set_session_tickets`
+ * accepts per handshake (a client uses one per later connection).
+ */
+#define TLS13_MAX_SESSION_TICKETS 16
+
+/**
  * An external PSK used with the SHA-256 suites.
  */
 #define TLS13_PSK_SHA256 1
@@ -112,6 +118,11 @@
  * An external PSK used with TLS_AES_256_GCM_SHA384.
  */
 #define TLS13_PSK_SHA384 2
+
+/**
+ * The most bytes `tls13_conn_receive_buffer` lends at a time (16 MiB).
+ */
+#define TLS13_MAX_RECEIVE_BUFFER (16 << 20)
 
 /**
  * No event is waiting.
@@ -869,8 +880,9 @@ tls13_result tls13_server_config_builder_add_external_psk(tls13_server_config_bu
 
 /**
  * Sends `count` session tickets after each full handshake (default 0:
- * none), stateless tickets encrypted under a key the configuration
- * generates and rotates; clients resume with them.
+ * none; at most `TLS13_MAX_SESSION_TICKETS`, more is refused with
+ * `TLS13_ERR_INVALID_ARGUMENT`), stateless tickets encrypted under a key
+ * the configuration generates and rotates; clients resume with them.
  *
  * # Safety
  *
@@ -978,7 +990,9 @@ tls13_result tls13_conn_receive(tls13_conn *conn, const uint8_t *data, size_t le
  * transport to read into directly (saving `tls13_conn_receive`'s copy):
  * `*out_ptr` receives the address. Then call `tls13_conn_commit_received`
  * with how many bytes were filled. The space is valid until the next call
- * on this connection.
+ * on this connection. `len` is at most `TLS13_MAX_RECEIVE_BUFFER` (more
+ * is refused with `TLS13_ERR_INVALID_ARGUMENT`; a record is at most
+ * 16 KiB + 261 bytes).
  *
  * # Safety
  *

@@ -47,6 +47,10 @@ pub const TLS13_CLIENT_AUTH_OPTIONAL: u32 = 1;
 /// (else `certificate_required`).
 pub const TLS13_CLIENT_AUTH_REQUIRED: u32 = 2;
 
+/// The most session tickets `tls13_server_config_builder_set_session_tickets`
+/// accepts per handshake (a client uses one per later connection).
+pub const TLS13_MAX_SESSION_TICKETS: usize = 16;
+
 /// An external PSK used with the SHA-256 suites.
 pub const TLS13_PSK_SHA256: u32 = 1;
 /// An external PSK used with TLS_AES_256_GCM_SHA384.
@@ -945,8 +949,9 @@ pub unsafe extern "C" fn tls13_server_config_builder_add_external_psk(
 }
 
 /// Sends `count` session tickets after each full handshake (default 0:
-/// none), stateless tickets encrypted under a key the configuration
-/// generates and rotates; clients resume with them.
+/// none; at most `TLS13_MAX_SESSION_TICKETS`, more is refused with
+/// `TLS13_ERR_INVALID_ARGUMENT`), stateless tickets encrypted under a key
+/// the configuration generates and rotates; clients resume with them.
 ///
 /// # Safety
 ///
@@ -959,6 +964,15 @@ pub unsafe extern "C" fn tls13_server_config_builder_set_session_tickets(
     // SAFETY: the caller's contract, passed on.
     unsafe {
         with_builder(builder, |b| {
+            // Every ticket is made and queued at once after each
+            // handshake: a count such as `(size_t)-1` would have every
+            // handshake loop and allocate without end.
+            if count > TLS13_MAX_SESSION_TICKETS {
+                return Err(Failure::invalid(format!(
+                    "{count} session tickets per handshake: at most \
+                     TLS13_MAX_SESSION_TICKETS ({TLS13_MAX_SESSION_TICKETS})"
+                )));
+            }
             b.tickets = count;
             Ok(())
         })

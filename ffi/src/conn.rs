@@ -15,6 +15,9 @@ use crate::config::{tls13_client_config, tls13_server_config};
 use crate::error::{Failure, TLS13_ERR_PANIC, guard, panic_message, tls13_result};
 use crate::ptr;
 
+/// The most bytes `tls13_conn_receive_buffer` lends at a time (16 MiB).
+pub const TLS13_MAX_RECEIVE_BUFFER: usize = 16 << 20;
+
 /// No event is waiting.
 pub const TLS13_EVENT_NONE: u32 = 0;
 /// The handshake completed: the negotiated parameters are final, data
@@ -317,7 +320,9 @@ pub unsafe extern "C" fn tls13_conn_receive(
 /// transport to read into directly (saving `tls13_conn_receive`'s copy):
 /// `*out_ptr` receives the address. Then call `tls13_conn_commit_received`
 /// with how many bytes were filled. The space is valid until the next call
-/// on this connection.
+/// on this connection. `len` is at most `TLS13_MAX_RECEIVE_BUFFER` (more
+/// is refused with `TLS13_ERR_INVALID_ARGUMENT`; a record is at most
+/// 16 KiB + 261 bytes).
 ///
 /// # Safety
 ///
@@ -332,8 +337,15 @@ pub unsafe extern "C" fn tls13_conn_receive_buffer(
     unsafe {
         with_conn(conn, |c| {
             ptr::out_ok(out_ptr, "out_ptr")?;
-            if isize::try_from(len).is_err() {
-                return Err(Failure::invalid("len is larger than any object"));
+            // The library allocates (and zeroes) the space: a size no
+            // allocator can satisfy would abort the process, which no
+            // `catch_unwind` stops, and one the allocator grants lazily
+            // would be written in full.
+            if len > TLS13_MAX_RECEIVE_BUFFER {
+                return Err(Failure::invalid(format!(
+                    "receive_buffer({len}): at most TLS13_MAX_RECEIVE_BUFFER \
+                     ({TLS13_MAX_RECEIVE_BUFFER}) bytes at a time"
+                )));
             }
             let space = c.conn().receive_buffer(len);
             ptr::write(out_ptr, space.as_mut_ptr());

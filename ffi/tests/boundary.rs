@@ -1,0 +1,134 @@
+//! The boundary from Rust, through the same `extern "C"` functions a C
+//! program calls (the crate's rlib): sizes that are not backed by the
+//! caller's memory, the thread-safety the header promises, and buffers
+//! a caller may plausibly share between arguments.
+#![allow(clippy::undocumented_unsafe_blocks)]
+
+use std::ptr::{null, null_mut};
+
+use tls13_ffi::*;
+
+/// A client connection whose configuration needs no files
+/// (`TLS13_VERIFY_APP`); its ClientHello is pending.
+fn client() -> (*const tls13_client_config, *mut tls13_conn) {
+    unsafe {
+        let b = tls13_client_config_builder_new();
+        assert_eq!(
+            tls13_client_config_builder_set_verification(b, TLS13_VERIFY_APP),
+            TLS13_OK
+        );
+        let mut config = null();
+        assert_eq!(tls13_client_config_builder_build(b, &mut config), TLS13_OK);
+        let mut conn = null_mut();
+        assert_eq!(
+            tls13_client_conn_new(config, c"localhost".as_ptr(), &mut conn),
+            TLS13_OK
+        );
+        (config, conn)
+    }
+}
+
+fn free(config: *const tls13_client_config, conn: *mut tls13_conn) {
+    unsafe {
+        tls13_conn_free(conn);
+        tls13_client_config_free(config);
+    }
+}
+
+/// `tls13_conn_receive_buffer` allocates the space it lends: a length
+/// no allocator grants (a negative `ssize_t` cast to `size_t`, a
+/// garbage length) must be refused with a code, not abort the whole
+/// process in the allocator (an abort no `catch_unwind` stops). The
+/// connection stays usable.
+#[test]
+fn receive_buffer_refuses_a_length_it_could_not_allocate() {
+    let (config, conn) = client();
+    unsafe {
+        for len in [1usize << 62, isize::MAX as usize, TLS13_MAX_RECEIVE_BUFFER + 1] {
+            let mut space = null_mut();
+            assert_eq!(
+                tls13_conn_receive_buffer(conn, len, &mut space),
+                TLS13_ERR_INVALID_ARGUMENT,
+                "{len}"
+            );
+            assert!(space.is_null());
+        }
+        let mut space = null_mut();
+        assert_eq!(
+            tls13_conn_receive_buffer(conn, TLS13_MAX_RECEIVE_BUFFER, &mut space),
+            TLS13_OK
+        );
+        assert!(!space.is_null());
+        assert_eq!(tls13_conn_commit_received(conn, 0), TLS13_OK);
+        assert!(tls13_conn_is_handshaking(conn));
+    }
+    free(config, conn);
+}
+
+/// A ticket count of `(size_t)-1` would have every handshake produce
+/// tickets without end: refused when set.
+#[test]
+fn an_unbounded_ticket_count_is_refused() {
+    unsafe {
+        let b = tls13_server_config_builder_new();
+        for count in [usize::MAX, TLS13_MAX_SESSION_TICKETS + 1] {
+            assert_eq!(
+                tls13_server_config_builder_set_session_tickets(b, count),
+                TLS13_ERR_INVALID_ARGUMENT
+            );
+        }
+        assert_eq!(
+            tls13_server_config_builder_set_session_tickets(b, TLS13_MAX_SESSION_TICKETS),
+            TLS13_OK
+        );
+        tls13_server_config_builder_free(b);
+    }
+}
+
+/// The header's THREADS rules, checked by the compiler: configurations
+/// are shared between threads, connections and builders move between
+/// them.
+#[test]
+fn the_handles_are_as_thread_safe_as_the_header_says() {
+    fn shared<T: Send + Sync>() {}
+    fn moves<T: Send>() {}
+    shared::<tls13_client_config>();
+    shared::<tls13_server_config>();
+    moves::<tls13_client_config_builder>();
+    moves::<tls13_server_config_builder>();
+    moves::<tls13_conn>();
+}
+
+/// Connections from one configuration on several threads at once (the
+/// shared session store and key material included).
+#[test]
+fn one_configuration_serves_threads_at_once() {
+    let (config, conn) = client();
+    struct Shared(*const tls13_client_config);
+    // SAFETY (the test's): the header says a built configuration may be
+    // used by any number of threads at once.
+    unsafe impl Send for Shared {}
+    unsafe impl Sync for Shared {}
+    let shared = Shared(config);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            let shared = &shared;
+            s.spawn(move || {
+                for _ in 0..8 {
+                    let mut c = null_mut();
+                    unsafe {
+                        assert_eq!(
+                            tls13_client_conn_new(shared.0, c"localhost".as_ptr(), &mut c),
+                            TLS13_OK
+                        );
+                        let (mut p, mut n) = (null(), 0usize);
+                        assert_eq!(tls13_conn_pending_output(c, &mut p, &mut n), TLS13_OK);
+                        assert!(n > 0);
+                        tls13_conn_free(c);
+                    }
+                }
+            });
+        }
+    });
+    free(config, conn);
+}
