@@ -64,8 +64,19 @@ static tls13_result events(tls13_conn *conn, struct seen *s, int refuse) {
             EXPECT(der_len > 100 && der[0] == 0x30); /* a DER SEQUENCE */
             EXPECT_CODE(tls13_conn_event_certificate(conn, 99, &der, &der_len),
                         TLS13_ERR_INVALID_ARGUMENT);
+            /* Nothing the peer sent is handed out before its
+             * certificate is accepted (a server's 0.5-RTT data, a
+             * client's data after its Finished). */
+            const uint8_t *data;
+            size_t data_len;
+            CHECK(tls13_conn_received_data(conn, &data, &data_len));
+            EXPECT(data_len == 0 && data == NULL);
             if (refuse) return tls13_conn_reject_certificate(conn, "not on the list", 0);
             CHECK(tls13_conn_accept_certificate(conn));
+            /* Answered already: a second verdict is refused, and the
+             * first one stands. */
+            EXPECT_CODE(tls13_conn_accept_certificate(conn), TLS13_ERR_BAD_CONFIG);
+            EXPECT_CODE(tls13_conn_reject_certificate(conn, NULL, 0), TLS13_ERR_BAD_CONFIG);
         }
     }
 }
