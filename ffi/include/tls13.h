@@ -40,8 +40,14 @@
  * (pending output, received data, negotiated values, certificates) are
  * borrowed: valid until the next call on that connection through a
  * non-const tls13_conn * (event data: until the next
- * tls13_conn_next_event()), or until it is freed. Static strings
- * (tls13_result_str(), names) are never freed.
+ * tls13_conn_next_event()), or until it is freed. Such a pointer may be
+ * given back as an input of a call on the same connection (echoing
+ * tls13_conn_received_data() with tls13_conn_send(), the bytes of
+ * TLS13_EVENT_EARLY_DATA_REJECTED to
+ * tls13_conn_resend_rejected_early_data()): the bytes are copied before the
+ * connection changes. It is never a place to write: tls13_conn_read() and
+ * tls13_conn_export_keying_material() refuse such an output buffer. Static
+ * strings (tls13_result_str(), names) are never freed.
  *
  * THREADS. A built configuration is immutable and thread-safe: any
  * number of threads may create connections from it at once; it may be
@@ -1179,7 +1185,9 @@ tls13_result tls13_conn_consume_received_data(tls13_conn *conn, size_t n);
  * Copies up to `len` bytes of received application data into `buf` and
  * consumes them; `*out_read` receives how many (0 when none is waiting).
  * The copying form of `tls13_conn_received_data` +
- * `tls13_conn_consume_received_data`.
+ * `tls13_conn_consume_received_data`. `buf` must not be memory the
+ * connection lent, such as the received data itself
+ * (`TLS13_ERR_INVALID_ARGUMENT`).
  *
  * # Safety
  *
@@ -1427,6 +1435,9 @@ tls13_result tls13_conn_peer_certificate(const tls13_conn *conn,
  * out_len) (RFC 9846 §7.5; RFC 5705 keying material for TLS 1.3). A
  * NULL `context` with length 0 is the empty context, which TLS 1.3 treats
  * as no context. Needs a completed handshake.
+ * `out` may be the buffer `label` or `context` is in (they are read
+ * first); it must not be memory the connection lent
+ * (`TLS13_ERR_INVALID_ARGUMENT`).
  *
  * # Safety
  *

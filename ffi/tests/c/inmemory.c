@@ -28,8 +28,12 @@ static int checks;
 #define EXPECT_CODE(call, code) EXPECT((call) == (code))
 
 /* Moves everything `from` has to send into `to`; whether anything moved.
- * The receiving side reads through the zero-copy receive buffer. */
+ * The receiving side reads through the zero-copy receive buffer; every
+ * other time, the filled space is given to tls13_conn_receive instead of
+ * tls13_conn_commit_received (a mix-up the API must survive: memory the
+ * connection lent, given back as input, is copied first). */
 static int pump(tls13_conn *from, tls13_conn *to, tls13_result *to_result) {
+    static int calls;
     const uint8_t *out;
     size_t len;
     CHECK(tls13_conn_pending_output(from, &out, &len));
@@ -37,7 +41,10 @@ static int pump(tls13_conn *from, tls13_conn *to, tls13_result *to_result) {
     uint8_t *space;
     CHECK(tls13_conn_receive_buffer(to, len, &space));
     memcpy(space, out, len);
-    *to_result = tls13_conn_commit_received(to, len);
+    if (calls++ % 2 == 0)
+        *to_result = tls13_conn_commit_received(to, len);
+    else
+        *to_result = tls13_conn_receive(to, space, len);
     CHECK(tls13_conn_consume_output(from, len));
     return 1;
 }
@@ -250,7 +257,19 @@ static void handshake(char **argv) {
     CHECK(tls13_conn_export_keying_material(server, (const uint8_t *)"EXPORTER-test", 13,
                                             (const uint8_t *)"ctx", 3, k2, 32));
     EXPECT(memcmp(k1, k2, 32) == 0);
-    /* The data held during the handshake arrived. */
+    /* In place: the output buffer holds the context. */
+    uint8_t inplace[32] = {'c', 't', 'x'};
+    CHECK(tls13_conn_export_keying_material(client, (const uint8_t *)"EXPORTER-test", 13, inplace,
+                                            3, inplace, 32));
+    EXPECT(memcmp(inplace, k1, 32) == 0);
+    /* The data held during the handshake arrived. Memory the connection
+     * lent is no place to write, */
+    CHECK(tls13_conn_received_data(server, &p, &plen));
+    EXPECT(plen == 4 && memcmp(p, "ping", 4) == 0);
+    EXPECT_CODE(tls13_conn_read(server, (uint8_t *)p, plen, &n), TLS13_ERR_INVALID_ARGUMENT);
+    /* but it may go back in as input: an echo. */
+    CHECK(tls13_conn_send(server, p, plen, &n));
+    EXPECT(n == 4);
     uint8_t buf[16];
     CHECK(tls13_conn_read(server, buf, sizeof buf, &n));
     EXPECT(n == 4 && memcmp(buf, "ping", 4) == 0);
@@ -263,7 +282,7 @@ static void handshake(char **argv) {
     CHECK(r);
     CHECK(events(client, &cs, 0));
     CHECK(tls13_conn_received_data(client, &p, &plen));
-    EXPECT(plen == 4 && memcmp(p, "pong", 4) == 0);
+    EXPECT(plen == 8 && memcmp(p, "pingpong", 8) == 0);
     CHECK(tls13_conn_consume_received_data(client, plen));
     EXPECT(cs.close_notify == 1);
     CHECK(tls13_conn_close(client));
