@@ -132,3 +132,79 @@ fn one_configuration_serves_threads_at_once() {
     });
     free(config, conn);
 }
+
+/// ALPN protocols are 1 to 255 bytes each, but their list is a
+/// 16-bit-length vector: 300 of 255 bytes cannot be encoded. The
+/// configuration (or the connection) is refused with a code; nothing
+/// panics and no truncated ClientHello goes out.
+#[test]
+fn an_alpn_list_longer_than_its_length_field_is_refused() {
+    unsafe {
+        let b = tls13_client_config_builder_new();
+        assert_eq!(
+            tls13_client_config_builder_set_verification(b, TLS13_VERIFY_APP),
+            TLS13_OK
+        );
+        let protocol = [b'x'; 255];
+        for i in 0..300u16 {
+            let mut p = protocol;
+            p[..2].copy_from_slice(&i.to_be_bytes());
+            assert_eq!(
+                tls13_client_config_builder_add_alpn(b, p.as_ptr(), p.len()),
+                TLS13_OK
+            );
+        }
+        let mut config = null();
+        let r = tls13_client_config_builder_build(b, &mut config);
+        if r == TLS13_OK {
+            let mut conn = null_mut();
+            let r = tls13_client_conn_new(config, c"localhost".as_ptr(), &mut conn);
+            tls13_client_config_free(config);
+            assert_ne!(r, TLS13_OK, "a ClientHello with 76 KB of ALPN");
+            assert_ne!(r, TLS13_ERR_PANIC);
+            assert!(conn.is_null());
+        } else {
+            assert_ne!(r, TLS13_ERR_PANIC);
+            assert!(config.is_null());
+        }
+    }
+}
+
+/// An external PSK needs an identity (1 to 65535 bytes, RFC 9846 §4.2.11)
+/// and a secret: empty ones (NULL with length 0 is how C says empty) are
+/// refused when added, on both sides.
+#[test]
+fn an_external_psk_without_identity_or_secret_is_refused() {
+    let secret = [7u8; 32];
+    let long = vec![b'i'; 65536];
+    unsafe {
+        let cb = tls13_client_config_builder_new();
+        let sb = tls13_server_config_builder_new();
+        for (id, id_len, s, s_len) in [
+            (null(), 0, secret.as_ptr(), secret.len()),
+            (b"id".as_ptr(), 2, null(), 0),
+            (long.as_ptr(), long.len(), secret.as_ptr(), secret.len()),
+        ] {
+            let r = tls13_client_config_builder_set_external_psk(
+                cb,
+                id,
+                id_len,
+                s,
+                s_len,
+                TLS13_PSK_SHA256,
+            );
+            assert!(r != TLS13_OK && r != TLS13_ERR_PANIC, "client {id_len} {s_len}: {r}");
+            let r = tls13_server_config_builder_add_external_psk(
+                sb,
+                id,
+                id_len,
+                s,
+                s_len,
+                TLS13_PSK_SHA256,
+            );
+            assert!(r != TLS13_OK && r != TLS13_ERR_PANIC, "server {id_len} {s_len}: {r}");
+        }
+        tls13_client_config_builder_free(cb);
+        tls13_server_config_builder_free(sb);
+    }
+}
