@@ -1269,9 +1269,7 @@ pub unsafe extern "C" fn tls13_conn_export_keying_material(
                 ));
             }
             let out = ptr::bytes_mut(out, out_len, "out")?;
-            Ok(c
-                .conn_ref()
-                .export_keying_material(&label, &context, out)?)
+            Ok(c.conn_ref().export_keying_material(&label, &context, out)?)
         })
     }
 }

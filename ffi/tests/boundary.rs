@@ -44,7 +44,11 @@ fn free(config: *const tls13_client_config, conn: *mut tls13_conn) {
 fn receive_buffer_refuses_a_length_it_could_not_allocate() {
     let (config, conn) = client();
     unsafe {
-        for len in [1usize << 62, isize::MAX as usize, TLS13_MAX_RECEIVE_BUFFER + 1] {
+        for len in [
+            1usize << 62,
+            isize::MAX as usize,
+            TLS13_MAX_RECEIVE_BUFFER + 1,
+        ] {
             let mut space = null_mut();
             assert_eq!(
                 tls13_conn_receive_buffer(conn, len, &mut space),
@@ -193,7 +197,10 @@ fn an_external_psk_without_identity_or_secret_is_refused() {
                 s_len,
                 TLS13_PSK_SHA256,
             );
-            assert!(r != TLS13_OK && r != TLS13_ERR_PANIC, "client {id_len} {s_len}: {r}");
+            assert!(
+                r != TLS13_OK && r != TLS13_ERR_PANIC,
+                "client {id_len} {s_len}: {r}"
+            );
             let r = tls13_server_config_builder_add_external_psk(
                 sb,
                 id,
@@ -202,7 +209,10 @@ fn an_external_psk_without_identity_or_secret_is_refused() {
                 s_len,
                 TLS13_PSK_SHA256,
             );
-            assert!(r != TLS13_OK && r != TLS13_ERR_PANIC, "server {id_len} {s_len}: {r}");
+            assert!(
+                r != TLS13_OK && r != TLS13_ERR_PANIC,
+                "server {id_len} {s_len}: {r}"
+            );
         }
         tls13_client_config_builder_free(cb);
         tls13_server_config_builder_free(sb);

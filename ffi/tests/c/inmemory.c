@@ -421,6 +421,10 @@ static void resumption_and_early_data(char **argv) {
                 size_t dlen;
                 CHECK(tls13_conn_event_data(server, &d, &dlen));
                 EXPECT(dlen == 5 && memcmp(d, "GET /", 5) == 0);
+                /* 0-RTT data (a possible replay) arrives only as this
+                 * event, never among the ordinary received data. */
+                CHECK(tls13_conn_received_data(server, &d, &dlen));
+                EXPECT(dlen == 0);
                 early_seen = 1;
             }
         } while (ev != TLS13_EVENT_NONE);
