@@ -40,8 +40,14 @@
  * (pending output, received data, negotiated values, certificates) are
  * borrowed: valid until the next call on that connection through a
  * non-const tls13_conn * (event data: until the next
- * tls13_conn_next_event()), or until it is freed. Static strings
- * (tls13_result_str(), names) are never freed.
+ * tls13_conn_next_event()), or until it is freed. Such a pointer may be
+ * given back as an input of a call on the same connection (echoing
+ * tls13_conn_received_data() with tls13_conn_send(), the bytes of
+ * TLS13_EVENT_EARLY_DATA_REJECTED to
+ * tls13_conn_resend_rejected_early_data()): the bytes are copied before the
+ * connection changes. It is never a place to write: tls13_conn_read() and
+ * tls13_conn_export_keying_material() refuse such an output buffer. Static
+ * strings (tls13_result_str(), names) are never freed.
  *
  * THREADS. A built configuration is immutable and thread-safe: any
  * number of threads may create connections from it at once; it may be
@@ -104,6 +110,12 @@
 #define TLS13_CLIENT_AUTH_REQUIRED 2
 
 /**
+ * The most session tickets `tls13_server_config_builder_set_session_tickets`
+ * accepts per handshake (a client uses one per later connection).
+ */
+#define TLS13_MAX_SESSION_TICKETS 16
+
+/**
  * An external PSK used with the SHA-256 suites.
  */
 #define TLS13_PSK_SHA256 1
@@ -112,6 +124,11 @@
  * An external PSK used with TLS_AES_256_GCM_SHA384.
  */
 #define TLS13_PSK_SHA384 2
+
+/**
+ * The most bytes `tls13_conn_receive_buffer` lends at a time (16 MiB).
+ */
+#define TLS13_MAX_RECEIVE_BUFFER (16 << 20)
 
 /**
  * No event is waiting.
@@ -468,6 +485,19 @@ typedef int tls13_result;
 #define TLS13_ERR_CERT_LIMIT_EXCEEDED 222
 
 /**
+ * The OCSP response the server stapled cannot vouch for its certificate
+ * (malformed, badly signed, about another certificate, stale, status
+ * `unknown`): `bad_certificate_status_response`.
+ */
+#define TLS13_ERR_CERT_BAD_OCSP_RESPONSE 223
+
+/**
+ * No OCSP response was stapled although one is required (a must-staple
+ * certificate, RFC 7633): `bad_certificate_status_response`.
+ */
+#define TLS13_ERR_CERT_MISSING_OCSP_RESPONSE 224
+
+/**
  * A kind of certificate error this version of the C API does not know;
  * the message says what it is.
  */
@@ -687,8 +717,8 @@ tls13_result tls13_client_config_builder_set_early_data(tls13_client_config_buil
 /**
  * Checks the settings and makes the configuration, stored in `*out`
  * (free it with `tls13_client_config_free`). The builder is consumed and
- * freed in every case, success or not: do not use or free it
- * afterwards. On failure `*out` is set to NULL and the code says why
+ * freed in every case, success or not (a NULL `out` included): do not
+ * use or free it afterwards. On failure `*out` is set to NULL and the code says why
  * (`TLS13_ERR_BAD_CONFIG`: no trust anchors with `TLS13_VERIFY_ROOTS`,
  * a key that is not the certificate's, an unsupported group, ...).
  *
@@ -856,8 +886,9 @@ tls13_result tls13_server_config_builder_add_external_psk(tls13_server_config_bu
 
 /**
  * Sends `count` session tickets after each full handshake (default 0:
- * none), stateless tickets encrypted under a key the configuration
- * generates and rotates; clients resume with them.
+ * none; at most `TLS13_MAX_SESSION_TICKETS`, more is refused with
+ * `TLS13_ERR_INVALID_ARGUMENT`), stateless tickets encrypted under a key
+ * the configuration generates and rotates; clients resume with them.
  *
  * # Safety
  *
@@ -882,7 +913,8 @@ tls13_result tls13_server_config_builder_set_max_early_data(tls13_server_config_
 /**
  * Checks the settings and makes the configuration, stored in `*out`
  * (free it with `tls13_server_config_free`). The builder is consumed and
- * freed in every case; on failure `*out` is NULL and the code says why.
+ * freed in every case (a NULL `out` included); on failure `*out` is NULL
+ * and the code says why.
  *
  * # Safety
  *
@@ -964,7 +996,9 @@ tls13_result tls13_conn_receive(tls13_conn *conn, const uint8_t *data, size_t le
  * transport to read into directly (saving `tls13_conn_receive`'s copy):
  * `*out_ptr` receives the address. Then call `tls13_conn_commit_received`
  * with how many bytes were filled. The space is valid until the next call
- * on this connection.
+ * on this connection. `len` is at most `TLS13_MAX_RECEIVE_BUFFER` (more
+ * is refused with `TLS13_ERR_INVALID_ARGUMENT`; a record is at most
+ * 16 KiB + 261 bytes).
  *
  * # Safety
  *
@@ -1151,7 +1185,9 @@ tls13_result tls13_conn_consume_received_data(tls13_conn *conn, size_t n);
  * Copies up to `len` bytes of received application data into `buf` and
  * consumes them; `*out_read` receives how many (0 when none is waiting).
  * The copying form of `tls13_conn_received_data` +
- * `tls13_conn_consume_received_data`.
+ * `tls13_conn_consume_received_data`. `buf` must not be memory the
+ * connection lent, such as the received data itself
+ * (`TLS13_ERR_INVALID_ARGUMENT`).
  *
  * # Safety
  *
@@ -1399,6 +1435,9 @@ tls13_result tls13_conn_peer_certificate(const tls13_conn *conn,
  * out_len) (RFC 9846 §7.5; RFC 5705 keying material for TLS 1.3). A
  * NULL `context` with length 0 is the empty context, which TLS 1.3 treats
  * as no context. Needs a completed handshake.
+ * `out` may be the buffer `label` or `context` is in (they are read
+ * first); it must not be memory the connection lent
+ * (`TLS13_ERR_INVALID_ARGUMENT`).
  *
  * # Safety
  *

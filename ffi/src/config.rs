@@ -47,6 +47,10 @@ pub const TLS13_CLIENT_AUTH_OPTIONAL: u32 = 1;
 /// (else `certificate_required`).
 pub const TLS13_CLIENT_AUTH_REQUIRED: u32 = 2;
 
+/// The most session tickets `tls13_server_config_builder_set_session_tickets`
+/// accepts per handshake (a client uses one per later connection).
+pub const TLS13_MAX_SESSION_TICKETS: usize = 16;
+
 /// An external PSK used with the SHA-256 suites.
 pub const TLS13_PSK_SHA256: u32 = 1;
 /// An external PSK used with TLS_AES_256_GCM_SHA384.
@@ -553,8 +557,8 @@ pub unsafe extern "C" fn tls13_client_config_builder_set_early_data(
 
 /// Checks the settings and makes the configuration, stored in `*out`
 /// (free it with `tls13_client_config_free`). The builder is consumed and
-/// freed in every case, success or not: do not use or free it
-/// afterwards. On failure `*out` is set to NULL and the code says why
+/// freed in every case, success or not (a NULL `out` included): do not
+/// use or free it afterwards. On failure `*out` is set to NULL and the code says why
 /// (`TLS13_ERR_BAD_CONFIG`: no trust anchors with `TLS13_VERIFY_ROOTS`,
 /// a key that is not the certificate's, an unsupported group, ...).
 ///
@@ -568,15 +572,21 @@ pub unsafe extern "C" fn tls13_client_config_builder_build(
     out: *mut *const tls13_client_config,
 ) -> tls13_result {
     guard(|| {
+        // Taken over first: the builder is freed in every case, a NULL
+        // `out` included (the caller no longer owns it after this call).
+        let b = if builder.is_null() {
+            None
+        } else {
+            // SAFETY: a live builder (the caller's contract), taken over
+            // here and freed when `b` is dropped, whatever happens next.
+            Some(unsafe { Box::from_raw(builder) })
+        };
         ptr::out_ok(out, "out")?;
         // SAFETY: checked non-NULL; the caller's contract.
         unsafe { ptr::write(out, std::ptr::null()) };
-        if builder.is_null() {
+        let Some(b) = b else {
             return Err(Failure::null("builder"));
-        }
-        // SAFETY: a live builder (the caller's contract), taken over here
-        // and freed when `b` is dropped, whatever happens next.
-        let b = unsafe { Box::from_raw(builder) };
+        };
         let config = build_client(*b)?;
         // SAFETY: `out` checked above.
         unsafe {
@@ -939,8 +949,9 @@ pub unsafe extern "C" fn tls13_server_config_builder_add_external_psk(
 }
 
 /// Sends `count` session tickets after each full handshake (default 0:
-/// none), stateless tickets encrypted under a key the configuration
-/// generates and rotates; clients resume with them.
+/// none; at most `TLS13_MAX_SESSION_TICKETS`, more is refused with
+/// `TLS13_ERR_INVALID_ARGUMENT`), stateless tickets encrypted under a key
+/// the configuration generates and rotates; clients resume with them.
 ///
 /// # Safety
 ///
@@ -953,6 +964,15 @@ pub unsafe extern "C" fn tls13_server_config_builder_set_session_tickets(
     // SAFETY: the caller's contract, passed on.
     unsafe {
         with_builder(builder, |b| {
+            // Every ticket is made and queued at once after each
+            // handshake: a count such as `(size_t)-1` would have every
+            // handshake loop and allocate without end.
+            if count > TLS13_MAX_SESSION_TICKETS {
+                return Err(Failure::invalid(format!(
+                    "{count} session tickets per handshake: at most \
+                     TLS13_MAX_SESSION_TICKETS ({TLS13_MAX_SESSION_TICKETS})"
+                )));
+            }
             b.tickets = count;
             Ok(())
         })
@@ -983,7 +1003,8 @@ pub unsafe extern "C" fn tls13_server_config_builder_set_max_early_data(
 
 /// Checks the settings and makes the configuration, stored in `*out`
 /// (free it with `tls13_server_config_free`). The builder is consumed and
-/// freed in every case; on failure `*out` is NULL and the code says why.
+/// freed in every case (a NULL `out` included); on failure `*out` is NULL
+/// and the code says why.
 ///
 /// # Safety
 ///
@@ -995,14 +1016,21 @@ pub unsafe extern "C" fn tls13_server_config_builder_build(
     out: *mut *const tls13_server_config,
 ) -> tls13_result {
     guard(|| {
+        // Taken over first: the builder is freed in every case, a NULL
+        // `out` included (the caller no longer owns it after this call).
+        let b = if builder.is_null() {
+            None
+        } else {
+            // SAFETY: a live builder (the caller's contract), taken over
+            // here and freed when `b` is dropped, whatever happens next.
+            Some(unsafe { Box::from_raw(builder) })
+        };
         ptr::out_ok(out, "out")?;
         // SAFETY: checked non-NULL; the caller's contract.
         unsafe { ptr::write(out, std::ptr::null()) };
-        if builder.is_null() {
+        let Some(b) = b else {
             return Err(Failure::null("builder"));
-        }
-        // SAFETY: a live builder, taken over and freed when dropped.
-        let b = unsafe { Box::from_raw(builder) };
+        };
         let config = build_server(*b)?;
         // SAFETY: `out` checked above.
         unsafe {

@@ -2,6 +2,7 @@
 //! the last event it reported (whose data the event accessors read) and
 //! the poison flag set when a call panicked.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::ffi::c_char;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -14,6 +15,9 @@ use tls13::{
 use crate::config::{tls13_client_config, tls13_server_config};
 use crate::error::{Failure, TLS13_ERR_PANIC, guard, panic_message, tls13_result};
 use crate::ptr;
+
+/// The most bytes `tls13_conn_receive_buffer` lends at a time (16 MiB).
+pub const TLS13_MAX_RECEIVE_BUFFER: usize = 16 << 20;
 
 /// No event is waiting.
 pub const TLS13_EVENT_NONE: u32 = 0;
@@ -73,12 +77,12 @@ pub struct tls13_conn {
     /// A call panicked: the connection's state is unknown, every call
     /// fails from now on.
     poisoned: Cell<bool>,
-    /// The length of the space `tls13_conn_receive_buffer` lent, until
-    /// the next call through a non-const handle (the library forgets the
-    /// space then too).
-    receive_space: Option<usize>,
+    /// The address and length of the space `tls13_conn_receive_buffer`
+    /// lent, until the next call through a non-const handle (the library
+    /// forgets the space then too).
+    receive_space: Option<(usize, usize)>,
     /// `receive_space` as it was when the current call began.
-    lent: Option<usize>,
+    lent: Option<(usize, usize)>,
 }
 
 impl tls13_conn {
@@ -95,6 +99,53 @@ impl tls13_conn {
             Side::Server(s) => s,
         }
     }
+
+    /// `data`, copied when it lies in memory this connection lent to C
+    /// (pending output, received data, the receive space, an event's or
+    /// the negotiated values' bytes), so that no borrow of the
+    /// connection's own buffers is alive while the call changes them: an
+    /// echo of `tls13_conn_received_data` through `tls13_conn_send`, the
+    /// receive space given to `tls13_conn_receive` instead of
+    /// `tls13_conn_commit_received`.
+    fn detach<'a>(&self, data: &'a [u8]) -> Cow<'a, [u8]> {
+        if self.lends(addr(data)) {
+            Cow::Owned(data.to_vec())
+        } else {
+            Cow::Borrowed(data)
+        }
+    }
+
+    /// Whether the address range `data` overlaps memory this connection
+    /// handed out.
+    fn lends(&self, data: (usize, usize)) -> bool {
+        let conn = self.conn_ref();
+        let n = conn.negotiated();
+        let mut regions: Vec<(usize, usize)> = vec![
+            addr(conn.pending_output()),
+            addr(conn.received_data()),
+            addr(n.alpn.as_deref().unwrap_or_default()),
+            addr(n.server_name.as_deref().unwrap_or_default().as_bytes()),
+            addr(n.psk_identity.as_deref().unwrap_or_default()),
+        ];
+        regions.extend(self.lent);
+        regions.extend(self.receive_space);
+        regions.extend(n.peer_certificates.iter().map(|c| addr(c)));
+        if let Some(Event::EarlyData(d) | Event::EarlyDataRejected(d)) = &self.event {
+            regions.push(addr(d));
+        }
+        regions.extend(event_chain(self.event.as_ref()).iter().map(|c| addr(c)));
+        regions.into_iter().any(|r| overlap(data, r))
+    }
+}
+
+/// A slice's address and length, for overlap tests (never dereferenced).
+fn addr(s: &[u8]) -> (usize, usize) {
+    (s.as_ptr() as usize, s.len())
+}
+
+/// Whether two address ranges share a byte.
+fn overlap((a, alen): (usize, usize), (b, blen): (usize, usize)) -> bool {
+    alen > 0 && blen > 0 && a < b.saturating_add(blen) && b < a.saturating_add(alen)
 }
 
 fn poisoned() -> Failure {
@@ -308,7 +359,8 @@ pub unsafe extern "C" fn tls13_conn_receive(
     unsafe {
         with_conn(conn, |c| {
             let data = ptr::bytes(data, len, "data")?;
-            Ok(c.conn().receive(data)?)
+            let data = c.detach(data);
+            Ok(c.conn().receive(&data)?)
         })
     }
 }
@@ -317,7 +369,9 @@ pub unsafe extern "C" fn tls13_conn_receive(
 /// transport to read into directly (saving `tls13_conn_receive`'s copy):
 /// `*out_ptr` receives the address. Then call `tls13_conn_commit_received`
 /// with how many bytes were filled. The space is valid until the next call
-/// on this connection.
+/// on this connection. `len` is at most `TLS13_MAX_RECEIVE_BUFFER` (more
+/// is refused with `TLS13_ERR_INVALID_ARGUMENT`; a record is at most
+/// 16 KiB + 261 bytes).
 ///
 /// # Safety
 ///
@@ -332,12 +386,19 @@ pub unsafe extern "C" fn tls13_conn_receive_buffer(
     unsafe {
         with_conn(conn, |c| {
             ptr::out_ok(out_ptr, "out_ptr")?;
-            if isize::try_from(len).is_err() {
-                return Err(Failure::invalid("len is larger than any object"));
+            // The library allocates (and zeroes) the space: a size no
+            // allocator can satisfy would abort the process, which no
+            // `catch_unwind` stops, and one the allocator grants lazily
+            // would be written in full.
+            if len > TLS13_MAX_RECEIVE_BUFFER {
+                return Err(Failure::invalid(format!(
+                    "receive_buffer({len}): at most TLS13_MAX_RECEIVE_BUFFER \
+                     ({TLS13_MAX_RECEIVE_BUFFER}) bytes at a time"
+                )));
             }
-            let space = c.conn().receive_buffer(len);
-            ptr::write(out_ptr, space.as_mut_ptr());
-            c.receive_space = Some(len);
+            let space = c.conn().receive_buffer(len).as_mut_ptr();
+            ptr::write(out_ptr, space);
+            c.receive_space = Some((space as usize, len));
             Ok(())
         })
     }
@@ -358,7 +419,7 @@ pub unsafe extern "C" fn tls13_conn_commit_received(
     // SAFETY: the caller's contract, passed on.
     unsafe {
         with_conn(conn, |c| {
-            let lent = c.lent.unwrap_or(0);
+            let lent = c.lent.map_or(0, |(_, len)| len);
             if n > lent {
                 return Err(Failure::invalid(format!(
                     "commit_received({n}) past the {lent} bytes tls13_conn_receive_buffer lent \
@@ -460,7 +521,8 @@ pub unsafe extern "C" fn tls13_conn_send(
         ptr::write(out_sent, 0);
         with_conn(conn, |c| {
             let data = ptr::bytes(data, len, "data")?;
-            let n = c.conn().send(data)?;
+            let data = c.detach(data);
+            let n = c.conn().send(&data)?;
             ptr::write(out_sent, n);
             Ok(())
         })
@@ -491,10 +553,11 @@ pub unsafe extern "C" fn tls13_conn_send_early_data(
             ptr::out_ok(out_sent, "out_sent")?;
             ptr::write(out_sent, 0);
             let data = ptr::bytes(data, len, "data")?;
+            let data = c.detach(data);
             let Side::Client(client) = &mut c.side else {
                 return Err(Failure::invalid("early data is sent by clients"));
             };
-            let n = client.send_early_data(data)?;
+            let n = client.send_early_data(&data)?;
             ptr::write(out_sent, n);
             Ok(())
         })
@@ -526,7 +589,8 @@ pub unsafe extern "C" fn tls13_conn_resend_rejected_early_data(
             ptr::out_ok(out_resent, "out_resent")?;
             ptr::write(out_resent, false);
             let data = ptr::bytes(data, len, "data")?;
-            let resent = c.conn().resend_rejected_early_data(data)?;
+            let data = c.detach(data);
+            let resent = c.conn().resend_rejected_early_data(&data)?;
             ptr::write(out_resent, resent);
             Ok(())
         })
@@ -669,7 +733,9 @@ pub unsafe extern "C" fn tls13_conn_consume_received_data(
 /// Copies up to `len` bytes of received application data into `buf` and
 /// consumes them; `*out_read` receives how many (0 when none is waiting).
 /// The copying form of `tls13_conn_received_data` +
-/// `tls13_conn_consume_received_data`.
+/// `tls13_conn_consume_received_data`. `buf` must not be memory the
+/// connection lent, such as the received data itself
+/// (`TLS13_ERR_INVALID_ARGUMENT`).
 ///
 /// # Safety
 ///
@@ -687,6 +753,14 @@ pub unsafe extern "C" fn tls13_conn_read(
         with_conn(conn, |c| {
             ptr::out_ok(out_read, "out_read")?;
             ptr::write(out_read, 0);
+            // Checked before a `&mut` to `buf` exists: memory the
+            // connection lent (its received data, which the copy below
+            // reads) is no place to write.
+            if c.lends((buf as usize, len)) {
+                return Err(Failure::invalid(
+                    "buf overlaps memory of the connection (received data, output, an event's bytes)",
+                ));
+            }
             let dst = ptr::bytes_mut(buf, len, "buf")?;
             let src = c.conn().received_data();
             let n = src.len().min(dst.len());
@@ -1163,6 +1237,9 @@ pub unsafe extern "C" fn tls13_conn_peer_certificate(
 /// out_len) (RFC 9846 §7.5; RFC 5705 keying material for TLS 1.3). A
 /// NULL `context` with length 0 is the empty context, which TLS 1.3 treats
 /// as no context. Needs a completed handshake.
+/// `out` may be the buffer `label` or `context` is in (they are read
+/// first); it must not be memory the connection lent
+/// (`TLS13_ERR_INVALID_ARGUMENT`).
 ///
 /// # Safety
 ///
@@ -1181,10 +1258,18 @@ pub unsafe extern "C" fn tls13_conn_export_keying_material(
     // SAFETY: the caller's contract, passed on.
     unsafe {
         with_conn_ref(conn, |c| {
-            let label = ptr::bytes(label, label_len, "label")?;
-            let context = ptr::bytes(context, context_len, "context")?;
+            // Copied before `out` is borrowed mutably: a caller may derive
+            // in place (`out` the same buffer as `context`), and a shared
+            // and a mutable borrow of one byte must not coexist.
+            let label = ptr::bytes(label, label_len, "label")?.to_vec();
+            let context = ptr::bytes(context, context_len, "context")?.to_vec();
+            if c.lends((out as usize, out_len)) {
+                return Err(Failure::invalid(
+                    "out overlaps memory of the connection (received data, output, an event's bytes)",
+                ));
+            }
             let out = ptr::bytes_mut(out, out_len, "out")?;
-            Ok(c.conn_ref().export_keying_material(label, context, out)?)
+            Ok(c.conn_ref().export_keying_material(&label, &context, out)?)
         })
     }
 }

@@ -127,6 +127,13 @@ pub const TLS13_ERR_CERT_REVOKED: tls13_result = 220;
 pub const TLS13_ERR_CERT_REVOCATION_UNKNOWN: tls13_result = 221;
 /// Validation gave up at a work limit.
 pub const TLS13_ERR_CERT_LIMIT_EXCEEDED: tls13_result = 222;
+/// The OCSP response the server stapled cannot vouch for its certificate
+/// (malformed, badly signed, about another certificate, stale, status
+/// `unknown`): `bad_certificate_status_response`.
+pub const TLS13_ERR_CERT_BAD_OCSP_RESPONSE: tls13_result = 223;
+/// No OCSP response was stapled although one is required (a must-staple
+/// certificate, RFC 7633): `bad_certificate_status_response`.
+pub const TLS13_ERR_CERT_MISSING_OCSP_RESPONSE: tls13_result = 224;
 /// A kind of certificate error this version of the C API does not know;
 /// the message says what it is.
 pub const TLS13_ERR_CERT_UNKNOWN_KIND: tls13_result = 299;
@@ -231,6 +238,8 @@ pub(crate) fn cert_code(c: &CertificateError) -> tls13_result {
         C::Revoked { .. } => TLS13_ERR_CERT_REVOKED,
         C::RevocationUnknown { .. } => TLS13_ERR_CERT_REVOCATION_UNKNOWN,
         C::LimitExceeded { .. } => TLS13_ERR_CERT_LIMIT_EXCEEDED,
+        C::BadOcspResponse { .. } => TLS13_ERR_CERT_BAD_OCSP_RESPONSE,
+        C::MissingOcspResponse { .. } => TLS13_ERR_CERT_MISSING_OCSP_RESPONSE,
         // non_exhaustive, as above.
         _ => TLS13_ERR_CERT_UNKNOWN_KIND,
     }
@@ -333,6 +342,8 @@ pub extern "C" fn tls13_result_str(code: tls13_result) -> *const c_char {
         TLS13_ERR_CERT_REVOKED => c"certificate: revoked",
         TLS13_ERR_CERT_REVOCATION_UNKNOWN => c"certificate: revocation status unknown",
         TLS13_ERR_CERT_LIMIT_EXCEEDED => c"certificate: validation limit exceeded",
+        TLS13_ERR_CERT_BAD_OCSP_RESPONSE => c"certificate: the stapled OCSP response is unusable",
+        TLS13_ERR_CERT_MISSING_OCSP_RESPONSE => c"certificate: a required OCSP response is missing",
         TLS13_ERR_CERT_UNKNOWN_KIND => c"certificate: refused",
         _ => c"unknown result code",
     };
@@ -460,12 +471,101 @@ mod tests {
         assert_eq!((r, n), (TLS13_OK, 10));
     }
 
+    /// The variant names of `pub enum NAME` in the library's
+    /// src/error.rs (one per line at four spaces' indentation).
+    fn library_variants(name: &str) -> Vec<String> {
+        let src = include_str!("../../src/error.rs");
+        let start = src
+            .find(&format!("pub enum {name} {{"))
+            .unwrap_or_else(|| panic!("pub enum {name} in src/error.rs"));
+        let body = &src[start..];
+        let end = body.find("\n}\n").expect("the enum's end");
+        body[..end]
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.strip_prefix("    "))
+            .filter(|l| l.starts_with(|c: char| c.is_ascii_uppercase()))
+            .map(|l| {
+                l.split(|c: char| !c.is_ascii_alphanumeric())
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    /// The match arms of `code_of` / `cert_code` above, as source.
+    fn mapping_source(from: &str, to: &str) -> &'static str {
+        let src = include_str!("error.rs");
+        let start = src.find(from).expect("mapping start");
+        let len = src[start..].find(to).expect("mapping end");
+        &src[start..start + len]
+    }
+
+    /// A certificate error kind the library gained (as the OCSP ones did)
+    /// must get a `TLS13_ERR_CERT_*` code of its own rather than fall into
+    /// `TLS13_ERR_CERT_UNKNOWN_KIND`: C programs switch on these codes.
+    /// `CertificateError` is non_exhaustive, so the compiler cannot say
+    /// it; the library's source can.
+    #[test]
+    fn every_certificate_error_kind_of_the_library_has_a_code() {
+        let variants = library_variants("CertificateError");
+        assert!(variants.len() >= 25, "{variants:?}");
+        let arms = mapping_source("fn cert_code(", "_ => TLS13_ERR_CERT_UNKNOWN_KIND");
+        for v in &variants {
+            assert!(
+                arms.contains(&format!("C::{v} ")) || arms.contains(&format!("C::{v}(")),
+                "CertificateError::{v} has no TLS13_ERR_CERT_* code (it would be 299)"
+            );
+        }
+    }
+
+    /// The same for the library's `Error` kinds and `TLS13_ERR_OTHER`.
+    #[test]
+    fn every_error_kind_of_the_library_has_a_code() {
+        let variants = library_variants("Error");
+        assert!(variants.len() >= 17, "{variants:?}");
+        let arms = mapping_source("fn code_of(", "_ => TLS13_ERR_OTHER");
+        for v in &variants {
+            assert!(
+                arms.contains(&format!("Error::{v} "))
+                    || arms.contains(&format!("Error::{v}("))
+                    || arms.contains(&format!("Error::{v} =>")),
+                "Error::{v} has no TLS13_ERR_* code (it would be 199)"
+            );
+        }
+    }
+
+    /// The OCSP refusals (a bad stapled response, a missing one for a
+    /// must-staple certificate) have codes, descriptions and the alert.
+    #[test]
+    fn ocsp_refusals_have_codes_of_their_own() {
+        use tls13::error::Finding;
+        let bad = Error::InvalidCertificate(CertificateError::BadOcspResponse {
+            finding: Finding::new("stale"),
+        });
+        let missing = Error::InvalidCertificate(CertificateError::MissingOcspResponse {
+            must_staple: true,
+            finding: Finding::new("must-staple"),
+        });
+        for (e, code) in [
+            (bad, TLS13_ERR_CERT_BAD_OCSP_RESPONSE),
+            (missing, TLS13_ERR_CERT_MISSING_OCSP_RESPONSE),
+        ] {
+            let f = Failure::from(e);
+            assert_eq!(f.code, code);
+            assert!(tls13_result_is_certificate_error(code));
+            // bad_certificate_status_response (RFC 6066 §8).
+            assert_eq!(f.alert, Some(113));
+        }
+    }
+
     #[test]
     fn every_code_has_a_description() {
         for code in (0..5)
             .chain(100..115)
             .chain([199])
-            .chain(200..223)
+            .chain(200..225)
             .chain([299])
         {
             // SAFETY: a static NUL-terminated string.

@@ -21,13 +21,15 @@ pub enum Flavour {
 }
 
 /// The directory of the libraries cargo built for these tests:
-/// `target/<profile>/`, the parent of `deps/` where the test runs from.
-/// `cargo test -p tls13-ffi` builds the crate's library targets (static,
-/// dynamic, rlib) with the same profile before it runs its tests.
+/// `target/<profile>/deps/`, where the test runs from. `cargo test -p
+/// tls13-ffi` builds the crate's library targets (static, dynamic, rlib)
+/// there with the same profile before it runs its tests. Not
+/// `target/<profile>/`: `cargo test` does not copy them up there (only
+/// `cargo build` does), so that copy is missing on a fresh clone and
+/// stale after a change to the source.
 pub fn lib_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    let deps = exe.parent().expect("deps/");
-    deps.parent().expect("target/<profile>/").to_path_buf()
+    exe.parent().expect("target/<profile>/deps/").to_path_buf()
 }
 
 pub fn crate_dir() -> PathBuf {
@@ -62,7 +64,10 @@ pub fn build(name: &str, flavour: Flavour) -> PathBuf {
         "{} is missing: run through `cargo test -p tls13-ffi`",
         lib.display()
     );
-    let out_dir = lib_dir().join("c-tests");
+    let out_dir = lib_dir()
+        .parent()
+        .expect("target/<profile>/")
+        .join("c-tests");
     std::fs::create_dir_all(&out_dir).expect("create target/<profile>/c-tests");
     // One file per program and flavour, rebuilt by each test process
     // (cargo runs the test binaries one after the other).
