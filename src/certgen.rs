@@ -592,6 +592,11 @@ fn build(
     let [first, ..] = &mut *serial;
     *first &= 0x7f;
     *first |= 0x01 << 6; // never a leading zero octet, so always 16 octets
+    if matches!(issuer_key.kind(), KeyKind::RsaPss { .. }) {
+        return Err(Error::SigningFailed(
+            "certgen does not sign with RSASSA-PSS keys".into(),
+        ));
+    }
     let alg = algorithm_id(issuer_key.kind()).map_err(der_err)?;
     let tbs = tbs_der(
         serial.as_ref(),
@@ -614,6 +619,8 @@ fn algorithm_id(kind: KeyKind) -> der::Result<Vec<u8>> {
         KeyKind::EcdsaP384 => seq(&[&enc(&OID_ECDSA_SHA384)?])?,
         KeyKind::Ed25519 => seq(&[&enc(&OID_ED25519)?])?,
         KeyKind::Rsa(_) => seq(&[&enc(&OID_SHA256_RSA)?, &enc(&der::asn1::Null)?])?,
+        // Refused by the caller.
+        KeyKind::RsaPss { .. } => return Err(der::ErrorKind::Failed.into()),
     })
 }
 
