@@ -74,6 +74,11 @@ pub enum KeyType {
     Ed25519,
     /// RSA with a 2048-bit modulus and e = 65537.
     Rsa2048,
+    /// The same, as an RSASSA-PSS key (`id-RSASSA-PSS` without
+    /// parameters, RFC 4055 §3.1): it signs only with the
+    /// `rsa_pss_pss_*` schemes (RFC 9846 §4.2.3), any of the three hashes.
+    /// It can be a leaf's key; certgen does not sign certificates with it.
+    RsaPss2048,
 }
 
 /// A subjectAltName entry of an end-entity certificate.
@@ -127,9 +132,33 @@ pub fn generate_key(kind: KeyType, rng: &dyn SecureRandom) -> Result<Zeroizing<V
             })?;
             key.to_pkcs8_der()
         }
+        KeyType::RsaPss2048 => {
+            let key = rsa::PrivateKey::new(&mut RngAdapter(rng), 2048).map_err(|e| match e {
+                rsa::Error::Rng => Error::RandomFailed,
+                e => Error::SigningFailed(alloc::format!("RSA key generation: {e}")),
+            })?;
+            rsa_pss_pkcs8(&key)
+        }
     };
     let der = der.map_err(|_| Error::Internal("PKCS#8 encoding of a generated key"))?;
     Ok(Zeroizing::new(der.as_bytes().to_vec()))
+}
+
+/// `key` as a PKCS#8 `id-RSASSA-PSS` key without parameters (the `rsa`
+/// crate writes `rsaEncryption`).
+fn rsa_pss_pkcs8(key: &rsa::PrivateKey) -> p256::pkcs8::Result<der::SecretDocument> {
+    use rsa::pkcs1::EncodeRsaPrivateKey;
+    let pkcs1 = key
+        .to_pkcs1_der()
+        .map_err(|_| der::Error::from(der::ErrorKind::Failed))?;
+    let info = p256::pkcs8::PrivateKeyInfoRef::new(
+        p256::pkcs8::spki::AlgorithmIdentifierRef {
+            oid: crate::crypto::sign::OID_RSASSA_PSS,
+            parameters: None,
+        },
+        der::asn1::OctetStringRef::new(pkcs1.as_bytes())?,
+    );
+    Ok(der::SecretDocument::encode_msg(&info)?)
 }
 
 fn ec_secret<C, const N: usize>(
