@@ -44,7 +44,11 @@ fn fixture(name: &str) -> String {
 fn chain(leaf: &str) -> Vec<Vec<u8>> {
     [leaf, "int.pem"]
         .iter()
-        .map(|f| tls13::crypto::pem::certificates(&fixture(f)).unwrap().remove(0))
+        .map(|f| {
+            tls13::crypto::pem::certificates(&fixture(f))
+                .unwrap()
+                .remove(0)
+        })
         .collect()
 }
 
