@@ -20,9 +20,8 @@ use crate::msgs::enums::SignatureScheme;
 mod pss;
 pub(crate) use pss::OID_RSASSA_PSS;
 pub use pss::PssKeyParams;
-#[allow(unused_imports)] // the graviola provider's loader uses them too
 pub(crate) use pss::{
-    PssPrivateKey, digest_len, key_params as pss_key_params, pkcs8_key as pss_pkcs8_key, pss_spki,
+    digest_len, key_params as pss_key_params, pkcs8_key as pss_pkcs8_key, pss_spki,
 };
 
 /// The schemes we can verify, in our preference order (sent in
