@@ -4,7 +4,7 @@
 //! both sides negotiated.
 //!
 //! ```text
-//! cargo run --example demo [-- --key-type p256|p384|ed25519|rsa2048]
+//! cargo run --example demo [-- --key-type p256|p384|ed25519|rsa2048|rsa-pss]
 //!                          [--groups g1,g2] [--suites s1,s2]
 //! ```
 
@@ -49,9 +49,10 @@ fn parse_args() -> Result<Options, String> {
                     "p384" | "ecdsa-p384" => KeyType::EcdsaP384,
                     "ed25519" => KeyType::Ed25519,
                     "rsa2048" | "rsa" => KeyType::Rsa2048,
+                    "rsa-pss" | "rsapss2048" => KeyType::RsaPss2048,
                     k => {
                         return Err(format!(
-                            "unknown key type {k:?} (p256, p384, ed25519, rsa2048)"
+                            "unknown key type {k:?} (p256, p384, ed25519, rsa2048, rsa-pss)"
                         ));
                     }
                 }

@@ -74,6 +74,11 @@ pub enum KeyType {
     Ed25519,
     /// RSA with a 2048-bit modulus and e = 65537.
     Rsa2048,
+    /// The same, as an RSASSA-PSS key (`id-RSASSA-PSS` without
+    /// parameters, RFC 4055 §3.1): it signs only with the
+    /// `rsa_pss_pss_*` schemes (RFC 9846 §4.2.3), any of the three hashes.
+    /// It can be a leaf's key; certgen does not sign certificates with it.
+    RsaPss2048,
 }
 
 /// A subjectAltName entry of an end-entity certificate.
@@ -127,9 +132,33 @@ pub fn generate_key(kind: KeyType, rng: &dyn SecureRandom) -> Result<Zeroizing<V
             })?;
             key.to_pkcs8_der()
         }
+        KeyType::RsaPss2048 => {
+            let key = rsa::PrivateKey::new(&mut RngAdapter(rng), 2048).map_err(|e| match e {
+                rsa::Error::Rng => Error::RandomFailed,
+                e => Error::SigningFailed(alloc::format!("RSA key generation: {e}")),
+            })?;
+            rsa_pss_pkcs8(&key)
+        }
     };
     let der = der.map_err(|_| Error::Internal("PKCS#8 encoding of a generated key"))?;
     Ok(Zeroizing::new(der.as_bytes().to_vec()))
+}
+
+/// `key` as a PKCS#8 `id-RSASSA-PSS` key without parameters (the `rsa`
+/// crate writes `rsaEncryption`).
+fn rsa_pss_pkcs8(key: &rsa::PrivateKey) -> p256::pkcs8::Result<der::SecretDocument> {
+    use rsa::pkcs1::EncodeRsaPrivateKey;
+    let pkcs1 = key
+        .to_pkcs1_der()
+        .map_err(|_| der::Error::from(der::ErrorKind::Failed))?;
+    let info = p256::pkcs8::PrivateKeyInfoRef::new(
+        p256::pkcs8::spki::AlgorithmIdentifierRef {
+            oid: crate::crypto::sign::OID_RSASSA_PSS,
+            parameters: None,
+        },
+        der::asn1::OctetStringRef::new(pkcs1.as_bytes())?,
+    );
+    Ok(der::SecretDocument::encode_msg(&info)?)
 }
 
 fn ec_secret<C, const N: usize>(
@@ -592,6 +621,11 @@ fn build(
     let [first, ..] = &mut *serial;
     *first &= 0x7f;
     *first |= 0x01 << 6; // never a leading zero octet, so always 16 octets
+    if matches!(issuer_key.kind(), KeyKind::RsaPss { .. }) {
+        return Err(Error::SigningFailed(
+            "certgen does not sign with RSASSA-PSS keys".into(),
+        ));
+    }
     let alg = algorithm_id(issuer_key.kind()).map_err(der_err)?;
     let tbs = tbs_der(
         serial.as_ref(),
@@ -614,6 +648,8 @@ fn algorithm_id(kind: KeyKind) -> der::Result<Vec<u8>> {
         KeyKind::EcdsaP384 => seq(&[&enc(&OID_ECDSA_SHA384)?])?,
         KeyKind::Ed25519 => seq(&[&enc(&OID_ED25519)?])?,
         KeyKind::Rsa(_) => seq(&[&enc(&OID_SHA256_RSA)?, &enc(&der::asn1::Null)?])?,
+        // Refused by the caller.
+        KeyKind::RsaPss { .. } => return Err(der::ErrorKind::Failed.into()),
     })
 }
 

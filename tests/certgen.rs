@@ -183,6 +183,25 @@ fn rsa_ca_issues_ed25519_leaf() {
     check(KeyType::Rsa2048, KeyType::Ed25519);
 }
 
+/// An id-RSASSA-PSS leaf key (RFC 4055 §3.1): OpenSSL reads the key,
+/// finds the certificate's SPKI in it, and verifies the chain.
+#[test]
+fn p256_ca_issues_rsa_pss_leaf() {
+    check(KeyType::EcdsaP256, KeyType::RsaPss2048);
+}
+
+/// certgen signs certificates with PKCS#1 v1.5 for RSA, which RFC 4055
+/// §1.2 forbids to an RSASSA-PSS key: such a key cannot be a CA here.
+#[test]
+fn an_rsa_pss_key_is_not_a_certgen_ca() {
+    let rng = OsRandom;
+    let key = certgen::generate_key(KeyType::RsaPss2048, &rng).unwrap();
+    let Err(e) = Ca::new("PSS CA", &key, NOT_BEFORE, NOT_AFTER, &rng) else {
+        panic!("a CA with an RSASSA-PSS key");
+    };
+    assert!(e.to_string().contains("RSASSA-PSS"), "{e}");
+}
+
 #[test]
 fn generated_keys_sign_and_verify_every_scheme() {
     let rng = OsRandom;
@@ -191,6 +210,7 @@ fn generated_keys_sign_and_verify_every_scheme() {
         KeyType::EcdsaP384,
         KeyType::Ed25519,
         KeyType::Rsa2048,
+        KeyType::RsaPss2048,
     ] {
         let key = SigningKey::from_der(&certgen::generate_key(kind, &rng).unwrap()).unwrap();
         let spki = key.public_key_spki();

@@ -17,6 +17,13 @@ use super::SecureRandom;
 use crate::error::{CertificateError, Error};
 use crate::msgs::enums::SignatureScheme;
 
+mod pss;
+pub(crate) use pss::OID_RSASSA_PSS;
+pub use pss::PssKeyParams;
+pub(crate) use pss::{
+    digest_len, key_params as pss_key_params, pkcs8_key as pss_pkcs8_key, pss_spki,
+};
+
 /// The schemes we can verify, in our preference order (sent in
 /// `signature_algorithms`).
 pub const SUPPORTED_SCHEMES: &[SignatureScheme] = &[
@@ -26,6 +33,11 @@ pub const SUPPORTED_SCHEMES: &[SignatureScheme] = &[
     SignatureScheme::RSA_PSS_RSAE_SHA256,
     SignatureScheme::RSA_PSS_RSAE_SHA384,
     SignatureScheme::RSA_PSS_RSAE_SHA512,
+    // RFC 9846 §4.2.3: for keys whose SubjectPublicKeyInfo is
+    // id-RSASSA-PSS (RFC 4055), which rsa_pss_rsae_* cannot verify.
+    SignatureScheme::RSA_PSS_PSS_SHA256,
+    SignatureScheme::RSA_PSS_PSS_SHA384,
+    SignatureScheme::RSA_PSS_PSS_SHA512,
 ];
 
 /// The smallest RSA modulus accepted by default, in bits.
@@ -42,6 +54,15 @@ pub enum KeyKind {
     Ed25519,
     /// RSA with the given modulus size in bits.
     Rsa(usize),
+    /// RSA whose key is `id-RSASSA-PSS` (RFC 4055 §3.1): it signs with
+    /// the `rsa_pss_pss_*` schemes its parameters allow, never with
+    /// `rsa_pss_rsae_*` (RFC 9846 §4.2.3).
+    RsaPss {
+        /// The modulus size in bits.
+        bits: usize,
+        /// What the key's AlgorithmIdentifier allows.
+        params: PssKeyParams,
+    },
 }
 
 // Object identifiers (RFC 5480, RFC 8410, RFC 8017).
@@ -71,6 +92,7 @@ impl KeyKind {
             Self::EcdsaP384 => ECDSA_P384_SCHEMES,
             Self::Ed25519 => ED25519_SCHEMES,
             Self::Rsa(_) => RSA_SCHEMES,
+            Self::RsaPss { params, .. } => params.schemes(),
         }
     }
 }
@@ -385,6 +407,7 @@ fn verify_signature(
     use DigestAlgorithm::{Sha256, Sha384, Sha512};
     use VerifyError::{SchemeMismatch, UnsupportedKey};
     let key = tls_public_key(spki)?;
+    let pss = spki_pss_params(spki)?;
     let alg = match (key, scheme) {
         (PublicKeyRef::EcdsaP256(_), SignatureScheme::ECDSA_SECP256R1_SHA256) => {
             SignatureAlgorithm::Ecdsa(Sha256)
@@ -395,6 +418,11 @@ fn verify_signature(
         (PublicKeyRef::Ed25519(_), SignatureScheme::ED25519) => SignatureAlgorithm::Ed25519,
         (PublicKeyRef::Rsa { bits, .. }, _) if bits < min_rsa_bits => {
             return Err(VerifyError::RsaKeyTooSmall(bits, min_rsa_bits));
+        }
+        // RFC 9846 §4.2.3: an id-RSASSA-PSS key verifies rsa_pss_pss_*
+        // only, and only the ones its parameters allow (RFC 4055 §3.3).
+        (PublicKeyRef::Rsa { .. }, _) if pss.is_some() => {
+            pss_scheme_algorithm(scheme, pss).ok_or(SchemeMismatch)?
         }
         // RFC 9846 §4.3.3: MGF1 with the same hash, salt length = hash length.
         (PublicKeyRef::Rsa { .. }, SignatureScheme::RSA_PSS_RSAE_SHA256) => {
@@ -421,6 +449,10 @@ fn verify_signature(
 /// points only, as the Web PKI uses them), Ed25519 (RFC 8410 §3: parameters
 /// absent). Only the structure is checked here; that a point is on its
 /// curve is the provider's check when it verifies.
+///
+/// An `id-RSASSA-PSS` key (RFC 4055 §3.1) is RSA too, when its parameters
+/// are ones we can honour; what they restrict is [`spki_pss_params`]'s
+/// answer, which a caller verifying with the key must respect.
 pub fn tls_public_key(spki: &[u8]) -> Result<PublicKeyRef<'_>, VerifyError> {
     use VerifyError::UnsupportedKey;
     let info = SubjectPublicKeyInfoRef::try_from(spki).map_err(|_| UnsupportedKey)?;
@@ -463,20 +495,63 @@ pub fn tls_public_key(spki: &[u8]) -> Result<PublicKeyRef<'_>, VerifyError> {
             pkcs1_der: key,
             bits,
         })
+    } else if oid == OID_RSASSA_PSS {
+        // RFC 4055 §3.1: absent or RSASSA-PSS-params we can honour.
+        pss::algorithm_params(&info.algorithm).map_err(|_| UnsupportedKey)?;
+        let bits = rsa_modulus_bits(key).ok_or(UnsupportedKey)?;
+        Ok(PublicKeyRef::Rsa {
+            pkcs1_der: key,
+            bits,
+        })
     } else {
         Err(UnsupportedKey)
     }
 }
 
-/// The modulus size in bits of an `rsaEncryption` SubjectPublicKeyInfo,
-/// or `None` if `spki` is not one or not a key we accept (see
-/// `rsa_modulus_bits`).
+/// The modulus size in bits of an `rsaEncryption` (or `id-RSASSA-PSS`)
+/// SubjectPublicKeyInfo, or `None` if `spki` is not one or not a key we
+/// accept (see `rsa_modulus_bits`).
 pub fn spki_rsa_bits(spki: &[u8]) -> Option<usize> {
     let info = SubjectPublicKeyInfoRef::try_from(spki).ok()?;
-    if info.algorithm.oid != OID_RSA_ENCRYPTION {
+    if info.algorithm.oid != OID_RSA_ENCRYPTION && info.algorithm.oid != OID_RSASSA_PSS {
         return None;
     }
     rsa_modulus_bits(info.subject_public_key.as_bytes()?)
+}
+
+/// What the `id-RSASSA-PSS` key in the DER SubjectPublicKeyInfo `spki`
+/// allows (RFC 4055 §3.3): `None` for every other key (an `rsaEncryption`
+/// key is not restricted, RFC 4055 §3.3 case 1), `Some` with the
+/// restrictions of its parameters (none when they are absent). A PSS
+/// key whose parameters we cannot honour (SHA-1, an MGF1 hash that is
+/// not the hash, malformed) is `UnsupportedKey`.
+pub fn spki_pss_params(spki: &[u8]) -> Result<Option<PssKeyParams>, VerifyError> {
+    let info = SubjectPublicKeyInfoRef::try_from(spki).map_err(|_| VerifyError::UnsupportedKey)?;
+    if info.algorithm.oid != OID_RSASSA_PSS {
+        return Ok(None);
+    }
+    pss::algorithm_params(&info.algorithm)
+        .map(Some)
+        .map_err(|_| VerifyError::UnsupportedKey)
+}
+
+/// The algorithm of a TLS `rsa_pss_pss_*` scheme for an `id-RSASSA-PSS`
+/// key with restrictions `pss`, if the key allows it: MGF1 with the same
+/// hash and a salt as long as the hash (RFC 9846 §4.2.3).
+fn pss_scheme_algorithm(
+    scheme: SignatureScheme,
+    pss: Option<PssKeyParams>,
+) -> Option<SignatureAlgorithm> {
+    if !pss?.schemes().contains(&scheme) {
+        return None;
+    }
+    let hash = match scheme {
+        SignatureScheme::RSA_PSS_PSS_SHA256 => DigestAlgorithm::Sha256,
+        SignatureScheme::RSA_PSS_PSS_SHA384 => DigestAlgorithm::Sha384,
+        SignatureScheme::RSA_PSS_PSS_SHA512 => DigestAlgorithm::Sha512,
+        _ => return None,
+    };
+    Some(SignatureAlgorithm::RsaPss(hash))
 }
 
 /// The largest RSA modulus accepted, in bits (as the `rsa` crate and

@@ -2,14 +2,17 @@
 //! (RFC 5280 §4.1.1.2) rather than by a TLS `SignatureScheme`: RSA
 //! PKCS#1 v1.5 and RSA-PSS with SHA-256/384/512 (RFC 4055), ECDSA on
 //! P-256/P-384 (RFC 5758, RFC 5480), Ed25519 (RFC 8410). SHA-1 and
-//! everything else is refused.
+//! everything else is refused. RSA keys are `rsaEncryption` or
+//! `id-RSASSA-PSS`; the latter sign RSASSA-PSS only, within what their
+//! parameters allow (RFC 4055 §3.3).
 
 use alloc::format;
 use alloc::string::String;
 
 use super::der::{self, Der};
 use crate::crypto::sign::{
-    DigestAlgorithm, PublicKeyRef, SignatureAlgorithm, SignatureVerifier, VerifyFailure,
+    DigestAlgorithm, PssKeyParams, PublicKeyRef, SignatureAlgorithm, SignatureVerifier,
+    VerifyFailure,
 };
 
 /// Why a signature was not accepted.
@@ -21,7 +24,9 @@ pub enum SigError {
     UnsupportedKey(String),
     /// The RSA modulus is below the minimum, or not a whole number of octets.
     WeakKey(String),
-    /// The algorithm does not fit the key (e.g. ECDSA with an RSA key).
+    /// The algorithm does not fit the key (e.g. ECDSA with an RSA key,
+    /// PKCS#1 v1.5 or another hash with an RSASSA-PSS key restricted by
+    /// its parameters, RFC 4055 §3.3).
     KeyMismatch,
     /// The signature is malformed or does not verify.
     BadSignature,
@@ -33,9 +38,10 @@ impl core::fmt::Display for SigError {
             Self::UnsupportedAlgorithm(a) => write!(f, "unsupported signature algorithm {a}"),
             Self::UnsupportedKey(k) => write!(f, "unsupported public key: {k}"),
             Self::WeakKey(k) => write!(f, "weak public key: {k}"),
-            Self::KeyMismatch => {
-                f.write_str("signature algorithm does not match the issuer's key type")
-            }
+            Self::KeyMismatch => f.write_str(
+                "signature algorithm does not match the issuer's key type \
+                 (or the RSASSA-PSS parameters its key is restricted to)",
+            ),
             Self::BadSignature => f.write_str("signature does not verify"),
         }
     }
@@ -185,22 +191,14 @@ fn key_ref(spki: &[u8], min_rsa_bits: usize) -> Result<PublicKeyRef<'_>, SigErro
             if !is_null(params) {
                 return Err(unsup("rsaEncryption without NULL parameters"));
             }
-            let size = crate::crypto::sign::rsa_modulus_bits(key)
-                .ok_or_else(|| unsup("malformed RSA key"))?;
-            if size < min_rsa_bits {
-                return Err(SigError::WeakKey(format!(
-                    "RSA-{size}, below the minimum of {min_rsa_bits} bits"
-                )));
-            }
-            if !size.is_multiple_of(8) {
-                return Err(SigError::WeakKey(format!(
-                    "RSA-{size}, not a multiple of 8 bits"
-                )));
-            }
-            Ok(PublicKeyRef::Rsa {
-                pkcs1_der: key,
-                bits: size,
-            })
+            rsa_key(key, min_rsa_bits)
+        }
+        RSA_PSS => {
+            // RFC 4055 §3.1: parameters absent, or RSASSA-PSS-params we
+            // can honour; what they allow is checked for each signature
+            // (`verify_signed_data`).
+            pss_key_params(params)?;
+            rsa_key(key, min_rsa_bits)
         }
         EC_PUBLIC_KEY => {
             let curve = match params {
@@ -233,6 +231,47 @@ fn key_ref(spki: &[u8], min_rsa_bits: usize) -> Result<PublicKeyRef<'_>, SigErro
             "algorithm {}",
             oid_name(other)
         ))),
+    }
+}
+
+/// An RSA public key (DER `RSAPublicKey`) we accept: at least
+/// `min_rsa_bits` and a whole number of octets.
+fn rsa_key(key: &[u8], min_rsa_bits: usize) -> Result<PublicKeyRef<'_>, SigError> {
+    let size = crate::crypto::sign::rsa_modulus_bits(key)
+        .ok_or_else(|| SigError::UnsupportedKey(String::from("malformed RSA key")))?;
+    if size < min_rsa_bits {
+        return Err(SigError::WeakKey(format!(
+            "RSA-{size}, below the minimum of {min_rsa_bits} bits"
+        )));
+    }
+    if !size.is_multiple_of(8) {
+        return Err(SigError::WeakKey(format!(
+            "RSA-{size}, not a multiple of 8 bits"
+        )));
+    }
+    Ok(PublicKeyRef::Rsa {
+        pkcs1_der: key,
+        bits: size,
+    })
+}
+
+/// The restrictions of an `id-RSASSA-PSS` key from its AlgorithmIdentifier
+/// parameters (RFC 4055 §3.1).
+fn pss_key_params(params: Option<der::Tlv<'_>>) -> Result<PssKeyParams, SigError> {
+    crate::crypto::sign::pss_key_params(params.map(|t| (t.tag == der::SEQUENCE, t.value)))
+        .map_err(|w| SigError::UnsupportedKey(String::from(w)))
+}
+
+/// What the key of `spki` allows when it is an `id-RSASSA-PSS` key
+/// (`None` for every other key). `spki` was accepted by `key_ref`.
+fn spki_pss_params(spki: &[u8]) -> Result<Option<PssKeyParams>, SigError> {
+    let malformed = || SigError::UnsupportedKey(String::from("malformed SubjectPublicKeyInfo"));
+    let v = der::single(spki, der::SEQUENCE, "SubjectPublicKeyInfo").map_err(|_| malformed())?;
+    let mut d = Der::new(v, "SubjectPublicKeyInfo").map_err(|_| malformed())?;
+    let alg = d.expect(der::SEQUENCE).map_err(|_| malformed())?.raw;
+    match algorithm(alg).map_err(|_| malformed())? {
+        (RSA_PSS, params) => pss_key_params(params).map(Some),
+        _ => Ok(None),
     }
 }
 
@@ -282,6 +321,19 @@ pub fn verify_signed_data(
     );
     if !fits {
         return Err(SigError::KeyMismatch);
+    }
+    // RFC 4055 §3.3: an id-RSASSA-PSS key signs RSASSA-PSS only (§1.2),
+    // with the hash and MGF1 hash of its parameters and a salt at least
+    // as long as theirs. `signature_algorithm` took only salts as long as
+    // the hash (and MGF1 with the same hash).
+    if let Some(pss) = spki_pss_params(spki)? {
+        let allowed = match alg {
+            Alg::RsaPss(h) => pss.allows(h, crate::crypto::sign::digest_len(h)),
+            _ => false,
+        };
+        if !allowed {
+            return Err(SigError::KeyMismatch);
+        }
     }
     verifier
         .verify(&key, alg, data, signature)

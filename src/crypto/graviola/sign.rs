@@ -23,6 +23,7 @@ use crate::crypto::sign::{
     OID_RSA_ENCRYPTION, OID_SECP256R1, OID_SECP384R1, PublicKeyRef, SignatureAlgorithm,
     SignatureVerifier, VerifyFailure, bad_key, spki_rsa_bits,
 };
+use crate::crypto::sign::{OID_RSASSA_PSS, pss_pkcs8_key, pss_spki};
 use crate::error::Error;
 use crate::msgs::enums::SignatureScheme;
 
@@ -67,6 +68,7 @@ const SPKI_BUF_LEN: usize = 1200;
 impl GvSigningKey {
     /// The key if graviola can load it, `None` if not.
     pub(super) fn from_der(der: &[u8]) -> Result<Option<Self>, Error> {
+        let mut pss = None;
         let inner = if let Ok(info) = PrivateKeyInfoRef::try_from(der) {
             let oid = info.algorithm.oid;
             if oid == OID_EC_PUBLIC_KEY {
@@ -88,6 +90,16 @@ impl GvSigningKey {
                     .ok()
                     .and_then(|k| rsa_key(der, &k, rsa::SigningKey::from_pkcs8_der))
                     .map(|k| KeyInner::Rsa(Box::new(k)))
+            } else if oid == OID_RSASSA_PSS {
+                // graviola reads rsaEncryption keys only: hand it the
+                // RSAPrivateKey inside, and keep the PSS parameters here.
+                let split = pss_pkcs8_key(&info)?;
+                let inner = ::rsa::PrivateKey::from_pkcs1_der(split.pkcs1)
+                    .ok()
+                    .and_then(|k| rsa_key(split.pkcs1, &k, rsa::SigningKey::from_pkcs1_der))
+                    .map(|k| KeyInner::Rsa(Box::new(k)));
+                pss = Some(split);
+                inner
             } else {
                 None
             }
@@ -113,7 +125,7 @@ impl GvSigningKey {
         }
         .map_err(|_| bad_key("cannot encode the public key"))?
         .to_vec();
-        let kind = match &inner {
+        let mut kind = match &inner {
             KeyInner::P256(_) => KeyKind::EcdsaP256,
             KeyInner::P384(_) => KeyKind::EcdsaP384,
             KeyInner::Ed25519(_) => KeyKind::Ed25519,
@@ -121,6 +133,14 @@ impl GvSigningKey {
                 spki_rsa_bits(&spki).ok_or_else(|| bad_key("cannot encode the public key"))?,
             ),
         };
+        let mut spki = spki;
+        if let (Some(split), KeyKind::Rsa(bits)) = (pss, kind) {
+            spki = pss_spki(split.algorithm, &spki)?;
+            kind = KeyKind::RsaPss {
+                bits,
+                params: split.params,
+            };
+        }
         Ok(Some(Self { inner, kind, spki }))
     }
 }
@@ -182,6 +202,15 @@ impl KeySigner for GvSigningKey {
         _rng: &dyn SecureRandom,
     ) -> Result<Vec<u8>, Error> {
         let failed = |what: &str| Error::SigningFailed(what.into());
+        // Also when called directly rather than through `SigningKey`: an
+        // RSASSA-PSS key never signs with a scheme its OID or parameters
+        // forbid (RFC 9846 §4.2.3, RFC 4055 §3.3).
+        if !self.kind.schemes().contains(&scheme) {
+            return Err(Error::SigningFailed(alloc::format!(
+                "{scheme:?} does not fit this {:?} key",
+                self.kind
+            )));
+        }
         match &self.inner {
             KeyInner::P256(k) => {
                 let mut buf = [0u8; MAX_ECDSA_DER_LEN];
@@ -199,9 +228,15 @@ impl KeySigner for GvSigningKey {
             KeyInner::Rsa(k) => {
                 let mut buf = alloc::vec![0u8; k.modulus_len_bytes()];
                 let len = match scheme {
-                    SignatureScheme::RSA_PSS_RSAE_SHA256 => k.sign_pss_sha256(&mut buf, message),
-                    SignatureScheme::RSA_PSS_RSAE_SHA384 => k.sign_pss_sha384(&mut buf, message),
-                    SignatureScheme::RSA_PSS_RSAE_SHA512 => k.sign_pss_sha512(&mut buf, message),
+                    SignatureScheme::RSA_PSS_RSAE_SHA256 | SignatureScheme::RSA_PSS_PSS_SHA256 => {
+                        k.sign_pss_sha256(&mut buf, message)
+                    }
+                    SignatureScheme::RSA_PSS_RSAE_SHA384 | SignatureScheme::RSA_PSS_PSS_SHA384 => {
+                        k.sign_pss_sha384(&mut buf, message)
+                    }
+                    SignatureScheme::RSA_PSS_RSAE_SHA512 | SignatureScheme::RSA_PSS_PSS_SHA512 => {
+                        k.sign_pss_sha512(&mut buf, message)
+                    }
                     // Unreachable: `schemes()` was checked by the caller.
                     _ => return Err(Error::Internal("RSA scheme outside RSA_SCHEMES")),
                 }

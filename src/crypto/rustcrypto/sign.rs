@@ -19,6 +19,7 @@ use crate::crypto::sign::{
     OID_RSA_ENCRYPTION, OID_SECP256R1, OID_SECP384R1, PublicKeyRef, SignatureAlgorithm,
     SignatureVerifier, VerifyFailure, bad_key,
 };
+use crate::crypto::sign::{OID_RSASSA_PSS, PssKeyParams, pss_pkcs8_key, pss_spki};
 use crate::error::Error;
 use crate::msgs::enums::SignatureScheme;
 
@@ -36,6 +37,8 @@ pub(crate) struct RcSigningKey {
     inner: KeyInner,
     /// The DER SubjectPublicKeyInfo, computed once at load time.
     spki: Vec<u8>,
+    /// For an `id-RSASSA-PSS` key: what it may sign.
+    pss: Option<PssKeyParams>,
 }
 
 enum KeyInner {
@@ -53,6 +56,7 @@ impl RcSigningKey {
     /// Parses a DER private key: PKCS#8 (any of our key types), SEC1
     /// (EC), or PKCS#1 (RSA).
     pub(crate) fn from_der(der: &[u8]) -> Result<Self, Error> {
+        let mut pss = None;
         let inner = if let Ok(info) = PrivateKeyInfoRef::try_from(der) {
             let oid = info.algorithm.oid;
             if oid == OID_EC_PUBLIC_KEY {
@@ -78,6 +82,14 @@ impl RcSigningKey {
                 let key = rsa::PrivateKey::try_from(info)
                     .map_err(|_| bad_key("invalid RSA PKCS#8 key"))?;
                 rsa_inner(key, der)
+            } else if oid == OID_RSASSA_PSS {
+                // The `rsa` crate takes id-RSASSA-PSS only without
+                // parameters: load the RSAPrivateKey inside ourselves.
+                let split = pss_pkcs8_key(&info)?;
+                let key = rsa::PrivateKey::from_pkcs1_der(split.pkcs1)
+                    .map_err(|_| bad_key("invalid RSASSA-PSS PKCS#8 key"))?;
+                pss = Some(split);
+                rsa_inner(key, der)
             } else {
                 return Err(bad_key("unsupported PKCS#8 algorithm"));
             }
@@ -98,7 +110,11 @@ impl RcSigningKey {
         }
         .map_err(|_| bad_key("cannot encode the public key"))?
         .into_vec();
-        Ok(Self { inner, spki })
+        let (spki, pss) = match pss {
+            Some(split) => (pss_spki(split.algorithm, &spki)?, Some(split.params)),
+            None => (spki, None),
+        };
+        Ok(Self { inner, spki, pss })
     }
 
     fn sign_scheme(
@@ -120,14 +136,16 @@ impl RcSigningKey {
                 Ok(sig.as_bytes().to_vec())
             }
             KeyInner::Ed25519(k) => Ok(k.sign(message).to_bytes().to_vec()),
+            // The scheme fits the key's OID and parameters (checked by
+            // `sign`), so the pss_pss schemes reach here for PSS keys only.
             KeyInner::Rsa { key, blinding_key } => match scheme {
-                SignatureScheme::RSA_PSS_RSAE_SHA256 => {
+                SignatureScheme::RSA_PSS_RSAE_SHA256 | SignatureScheme::RSA_PSS_PSS_SHA256 => {
                     pss_sign::<sha2::Sha256>(key, blinding_key, message, rng)
                 }
-                SignatureScheme::RSA_PSS_RSAE_SHA384 => {
+                SignatureScheme::RSA_PSS_RSAE_SHA384 | SignatureScheme::RSA_PSS_PSS_SHA384 => {
                     pss_sign::<sha2::Sha384>(key, blinding_key, message, rng)
                 }
-                SignatureScheme::RSA_PSS_RSAE_SHA512 => {
+                SignatureScheme::RSA_PSS_RSAE_SHA512 | SignatureScheme::RSA_PSS_PSS_SHA512 => {
                     pss_sign::<sha2::Sha512>(key, blinding_key, message, rng)
                 }
                 // Unreachable: `schemes()` was checked above.
@@ -143,7 +161,13 @@ impl KeySigner for RcSigningKey {
             KeyInner::P256(_) => KeyKind::EcdsaP256,
             KeyInner::P384(_) => KeyKind::EcdsaP384,
             KeyInner::Ed25519(_) => KeyKind::Ed25519,
-            KeyInner::Rsa { key, .. } => KeyKind::Rsa(key.n().bit_width() as usize),
+            KeyInner::Rsa { key, .. } => match self.pss {
+                None => KeyKind::Rsa(key.n().bit_width() as usize),
+                Some(params) => KeyKind::RsaPss {
+                    bits: key.n().bit_width() as usize,
+                    params,
+                },
+            },
         }
     }
 
@@ -166,14 +190,29 @@ impl KeySigner for RcSigningKey {
         message: &[u8],
         rng: &dyn SecureRandom,
     ) -> Result<Vec<u8>, Error> {
+        // Also when called directly rather than through `SigningKey`: an
+        // RSASSA-PSS key never signs with a scheme its OID or parameters
+        // forbid (RFC 9846 §4.2.3, RFC 4055 §3.3).
+        if !self.kind().schemes().contains(&scheme) {
+            return Err(Error::SigningFailed(alloc::format!(
+                "{scheme:?} does not fit this {:?} key",
+                self.kind()
+            )));
+        }
         self.sign_scheme(scheme, message, rng)
     }
 
     /// ECDSA P-256 with SHA-256, P-384 with SHA-384 (DER signatures),
     /// Ed25519, RSA with PKCS#1 v1.5 and SHA-256 (sha256WithRSAEncryption,
     /// RFC 8017 §8.2) — the algorithms X.509 tooling accepts everywhere.
-    /// Draws no randomness.
+    /// Draws no randomness. An RSASSA-PSS key does not sign certificates
+    /// here (PKCS#1 v1.5 is forbidden to it, RFC 4055 §1.2).
     fn sign_x509(&self, tbs: &[u8]) -> Result<Vec<u8>, Error> {
+        if self.pss.is_some() {
+            return Err(Error::SigningFailed(
+                "certgen does not sign with RSASSA-PSS keys".into(),
+            ));
+        }
         match &self.inner {
             KeyInner::P256(_) => {
                 self.sign_scheme(SignatureScheme::ECDSA_SECP256R1_SHA256, tbs, &NoRandom)
