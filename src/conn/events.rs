@@ -248,6 +248,14 @@ pub struct Negotiated {
     pub early_data_accepted: bool,
     /// What became of Encrypted Client Hello (RFC 9849).
     pub ech: EchStatus,
+    /// RFC 8879: the algorithm our Certificate went out compressed with
+    /// (the last one, after post-handshake authentication); `None` when
+    /// we sent it uncompressed or sent none (see [`crate::compress`]).
+    pub certificate_compression_sent: Option<crate::compress::CertificateCompressionAlgorithm>,
+    /// RFC 8879: the algorithm the peer's Certificate arrived compressed
+    /// with (the last one); `None` when it was not compressed.
+    pub certificate_compression_received:
+        Option<crate::compress::CertificateCompressionAlgorithm>,
 }
 
 /// What became of Encrypted Client Hello (RFC 9849) on a connection.

@@ -60,7 +60,9 @@ pub fn append_message(out: &mut Vec<u8>, transcript: &mut Transcript, msg: &Hand
 }
 
 /// Appends our Certificate message (§4.5.1) for `chain` to `out` and adds
-/// it to the transcript (see [`encode_our_certificate`]).
+/// it to the transcript (see [`encode_our_certificate`]). The handshakes
+/// use `handshake::compress::append_certificate`, which may compress it.
+#[cfg(test)]
 pub fn append_certificate(
     out: &mut Vec<u8>,
     transcript: &mut Transcript,
@@ -206,6 +208,11 @@ fn owned_name(msg: &HandshakeMessage) -> &'static str {
         HandshakeMessage::Finished(_) => "Finished",
         HandshakeMessage::KeyUpdate(_) => "KeyUpdate",
         HandshakeMessage::MessageHash(_) => "message_hash",
+        HandshakeMessage::Unknown { typ, .. }
+            if *typ == crate::msgs::enums::HandshakeType::COMPRESSED_CERTIFICATE =>
+        {
+            "CompressedCertificate"
+        }
         HandshakeMessage::Unknown { .. } => "unknown handshake message",
     }
 }

@@ -215,6 +215,7 @@ impl ServerHs {
                 if !authorities.is_empty() {
                     extensions.push(CertReqExtension::CertificateAuthorities(authorities));
                 }
+                extensions.extend(super::compress_certificate_extension(&cfg));
                 common::append_message(
                     &mut queued,
                     &mut self.transcript,
@@ -255,7 +256,11 @@ impl ServerHs {
         }
         // RFC 9846 §4.5.1: one entry, the SubjectPublicKeyInfo, for a raw
         // public key.
-        common::append_certificate(
+        // RFC 8879 §4: compressed when the client offered one of ours.
+        crate::handshake::compress::append_certificate(
+            core,
+            &cfg.cert_compression,
+            self.cert_compression,
             &mut flight.queued,
             &mut self.transcript,
             &[],

@@ -64,6 +64,7 @@ impl ServerHs {
         let mut offered_server_types = None;
         let mut offered_client_types = None;
         let mut quic_params = None;
+        self.cert_compression = None;
         for e in ch.extensions.iter() {
             match e {
                 ClientExtensionRef::SupportedGroups(g) => groups = Some(g),
@@ -92,6 +93,10 @@ impl ServerHs {
                 ClientExtensionRef::ClientCertificateType(t) => offered_client_types = Some(t),
                 ClientExtensionRef::Unknown(ExtensionType::QUIC_TRANSPORT_PARAMETERS, body) => {
                     quic_params = Some(body);
+                }
+                // RFC 8879 §3: the algorithms the client decompresses with.
+                ClientExtensionRef::Unknown(ExtensionType::COMPRESS_CERTIFICATE, body) => {
+                    self.cert_compression = cfg.cert_compression.choose(body)?;
                 }
                 // §4.3: recognised, but specified for other messages only.
                 ClientExtensionRef::Unknown(typ, _)
