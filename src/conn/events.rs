@@ -254,8 +254,7 @@ pub struct Negotiated {
     pub certificate_compression_sent: Option<crate::compress::CertificateCompressionAlgorithm>,
     /// RFC 8879: the algorithm the peer's Certificate arrived compressed
     /// with (the last one); `None` when it was not compressed.
-    pub certificate_compression_received:
-        Option<crate::compress::CertificateCompressionAlgorithm>,
+    pub certificate_compression_received: Option<crate::compress::CertificateCompressionAlgorithm>,
 }
 
 /// What became of Encrypted Client Hello (RFC 9849) on a connection.

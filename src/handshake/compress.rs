@@ -33,11 +33,8 @@ pub fn inflate(
     if !expecting_certificate || offered.is_empty() || !is_compressed_certificate(raw) {
         return Ok(None);
     }
-    let (algorithm, certificate) = crate::compress::decompress_certificate(
-        raw,
-        offered,
-        core.limits().max_handshake_message,
-    )?;
+    let (algorithm, certificate) =
+        crate::compress::decompress_certificate(raw, offered, core.limits().max_handshake_message)?;
     crate::log::debug!("received a Certificate compressed with {algorithm:?}");
     core.negotiated.certificate_compression_received = Some(algorithm);
     Ok(Some(certificate))
@@ -92,14 +89,7 @@ pub fn append_certificate(
 ) -> Result<(), Error> {
     let start = out.len();
     super::common::encode_our_certificate(out, context, chain, raw_public_key_type)?;
-    compress_tail(
-        core,
-        compression,
-        algorithm,
-        out,
-        start,
-        context.is_empty(),
-    )?;
+    compress_tail(core, compression, algorithm, out, start, context.is_empty())?;
     transcript.add(out.get(start..).unwrap_or_default());
     Ok(())
 }

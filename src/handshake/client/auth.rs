@@ -29,10 +29,8 @@ impl ClientHs {
         }
         if chosen.is_some() {
             // RFC 8879 §4: compressed with an algorithm the request offered.
-            let algorithm = crate::handshake::compress::choose(
-                &self.config.cert_compression,
-                &req.compression,
-            );
+            let algorithm =
+                crate::handshake::compress::choose(&self.config.cert_compression, &req.compression);
             crate::handshake::compress::compress_tail(
                 core,
                 &self.config.cert_compression,
@@ -187,7 +185,8 @@ pub(super) fn check_certificate_request(
             CertReqExtension::CertificateAuthorities(names) => info.certificate_authorities = names,
             // RFC 8879 §3: what the server decompresses our Certificate with.
             CertReqExtension::Unknown(u) if u.typ == ExtensionType::COMPRESS_CERTIFICATE => {
-                compression = crate::msgs::compressed_certificate::read_algorithms(&u.body)?.to_vec();
+                compression =
+                    crate::msgs::compressed_certificate::read_algorithms(&u.body)?.to_vec();
             }
             // §4.3: recognised ones that belong elsewhere are illegal.
             CertReqExtension::Unknown(u)

@@ -63,7 +63,8 @@ impl<'a> CompressedCertificate<'a> {
         Ok(Self {
             algorithm: CertificateCompressionAlgorithm::read(r)?,
             uncompressed_length: r.u24("uncompressed_length")?,
-            compressed: r.nonempty_vec_bytes(LengthPrefix::U24, "compressed_certificate_message")?,
+            compressed: r
+                .nonempty_vec_bytes(LengthPrefix::U24, "compressed_certificate_message")?,
         })
     }
 
@@ -94,7 +95,14 @@ mod tests {
         let list = read_algorithms(&body).unwrap();
         assert_eq!(list.to_vec(), [A::BROTLI, A::ZLIB]);
         // <2..2^8-2>: empty, odd, truncated, trailing.
-        for bad in [&[0u8][..], &[1, 0], &[3, 0, 1, 0], &[4, 0, 1], &[2, 0, 1, 9], &[]] {
+        for bad in [
+            &[0u8][..],
+            &[1, 0],
+            &[3, 0, 1, 0],
+            &[4, 0, 1],
+            &[2, 0, 1, 9],
+            &[],
+        ] {
             assert!(read_algorithms(bad).is_err(), "{bad:?}");
         }
     }
