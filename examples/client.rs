@@ -5,7 +5,7 @@
 //! cargo run --example client -- [--ca PEM | --insecure] [--cert PEM --key PEM]
 //!     [--server-name NAME] [--alpn P]... [--groups g1,g2] [--suites s1,s2]
 //!     [--keylog FILE] [--resume] [--early-data FILE] [--psk-identity ID --psk HEX]
-//!     [--ech-config FILE | --ech-grease] HOST:PORT
+//!     [--ech-config FILE | --ech-grease] [--compress-cert ALG,...] HOST:PORT
 //! ```
 //!
 //! Run with `--help` for details.
@@ -88,6 +88,13 @@ options:
                        none` (the server turned ECH off), and exits with 1
   --ech-grease         send a GREASE encrypted_client_hello (no ECH: the server
                        name stays in clear) and print `ech: grease`
+  --compress-cert ALG,...
+                       certificate compression (RFC 8879): offer to decompress
+                       the server's certificate with these (zlib, brotli,
+                       zstd; preference order) and compress our own with the
+                       first the server offers. Prints `cert-compression:
+                       ALG|none` (how the server's certificate arrived) and
+                       `cert-compression-sent: ALG|none`
 ";
 
 struct Options {
@@ -107,6 +114,7 @@ struct Options {
     psk: Option<String>,
     ech_config: Option<String>,
     ech_grease: bool,
+    compress_cert: Option<Vec<tls13::compress::CertificateCompressionAlgorithm>>,
 }
 
 fn parse_args() -> Result<Option<Options>, String> {
@@ -128,6 +136,7 @@ fn parse_args() -> Result<Option<Options>, String> {
         psk: None,
         ech_config: None,
         ech_grease: false,
+        compress_cert: None,
     };
     let mut addr = None;
     while let Some(a) = args.next() {
@@ -148,6 +157,9 @@ fn parse_args() -> Result<Option<Options>, String> {
             "--psk" => o.psk = Some(args.value(&a)?),
             "--ech-config" => o.ech_config = Some(args.value(&a)?),
             "--ech-grease" => o.ech_grease = true,
+            "--compress-cert" => {
+                o.compress_cert = Some(common::parse_compression(&args.value(&a)?)?);
+            }
             s if s.starts_with('-') => return Err(format!("unknown option {s} (see --help)")),
             _ if addr.is_some() => return Err(format!("unexpected argument {a:?} (see --help)")),
             _ => addr = Some(a),
@@ -281,6 +293,9 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     } else if o.ech_grease {
         builder = builder.ech(EchMode::Grease);
     }
+    if let Some(algs) = &o.compress_cert {
+        builder = builder.certificate_compression(algs);
+    }
     let ech = o.ech_config.is_some() || o.ech_grease;
     let sessions = Arc::new(ClientSessionCache::default());
     builder = builder
@@ -322,6 +337,16 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
         common::scheme_name(n.signature_scheme)
     );
     eprintln!("hello_retry: {}", if n.hello_retry { "yes" } else { "no" });
+    if o.compress_cert.is_some() {
+        eprintln!(
+            "cert-compression: {}",
+            common::compression_name(n.certificate_compression_received)
+        );
+        eprintln!(
+            "cert-compression-sent: {}",
+            common::compression_name(n.certificate_compression_sent)
+        );
+    }
     if ech {
         eprintln!(
             "ech: {}",
