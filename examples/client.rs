@@ -5,7 +5,7 @@
 //! cargo run --example client -- [--ca PEM | --insecure] [--cert PEM --key PEM]
 //!     [--server-name NAME] [--alpn P]... [--groups g1,g2] [--suites s1,s2]
 //!     [--keylog FILE] [--resume] [--early-data FILE] [--psk-identity ID --psk HEX]
-//!     [--ech-config FILE | --ech-grease] [--status] HOST:PORT
+//!     [--ech-config FILE | --ech-grease] [--status] [--compress-cert ALG,...] HOST:PORT
 //! ```
 //!
 //! Run with `--help` for details.
@@ -97,6 +97,13 @@ options:
                        (or `ocsp: none` when nothing was stapled), with
                        `ocsp-this-update:` / `ocsp-next-update:` (UNIX
                        seconds), and `scts: N`
+  --compress-cert ALG,...
+                       certificate compression (RFC 8879): offer to decompress
+                       the server's certificate with these (zlib, brotli,
+                       zstd; preference order) and compress our own with the
+                       first the server offers. Prints `cert-compression:
+                       ALG|none` (how the server's certificate arrived) and
+                       `cert-compression-sent: ALG|none`
 ";
 
 struct Options {
@@ -117,6 +124,7 @@ struct Options {
     ech_config: Option<String>,
     ech_grease: bool,
     status: bool,
+    compress_cert: Option<Vec<tls13::compress::CertificateCompressionAlgorithm>>,
 }
 
 fn parse_args() -> Result<Option<Options>, String> {
@@ -139,6 +147,7 @@ fn parse_args() -> Result<Option<Options>, String> {
         ech_config: None,
         ech_grease: false,
         status: false,
+        compress_cert: None,
     };
     let mut addr = None;
     while let Some(a) = args.next() {
@@ -160,6 +169,9 @@ fn parse_args() -> Result<Option<Options>, String> {
             "--ech-config" => o.ech_config = Some(args.value(&a)?),
             "--ech-grease" => o.ech_grease = true,
             "--status" => o.status = true,
+            "--compress-cert" => {
+                o.compress_cert = Some(common::parse_compression(&args.value(&a)?)?);
+            }
             s if s.starts_with('-') => return Err(format!("unknown option {s} (see --help)")),
             _ if addr.is_some() => return Err(format!("unexpected argument {a:?} (see --help)")),
             _ => addr = Some(a),
@@ -335,6 +347,9 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
         builder = builder.ech(EchMode::Grease);
     }
     builder = builder.request_ocsp(o.status).request_scts(o.status);
+    if let Some(algs) = &o.compress_cert {
+        builder = builder.certificate_compression(algs);
+    }
     let ech = o.ech_config.is_some() || o.ech_grease;
     let sessions = Arc::new(ClientSessionCache::default());
     builder = builder
@@ -378,6 +393,16 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("hello_retry: {}", if n.hello_retry { "yes" } else { "no" });
     if o.status {
         print_status(n);
+    }
+    if o.compress_cert.is_some() {
+        eprintln!(
+            "cert-compression: {}",
+            common::compression_name(n.certificate_compression_received)
+        );
+        eprintln!(
+            "cert-compression-sent: {}",
+            common::compression_name(n.certificate_compression_sent)
+        );
     }
     if ech {
         eprintln!(

@@ -5,7 +5,7 @@
 //! cargo run --example server -- --cert PEM --key PEM [--port N]
 //!     [--client-ca PEM [--require-client-cert]] [--alpn P]... [--groups ..]
 //!     [--suites ..] [--echo | --http] [--tickets N] [--early-data]
-//!     [--psk-identity ID --psk HEX]... [--ech-key FILE]...
+//!     [--psk-identity ID --psk HEX]... [--ech-key FILE]... [--compress-cert ALG,...]
 //! cargo run --example server -- --psk-identity ID --psk HEX [...]   # PSK-only
 //! cargo run --example server -- --ech-keygen PUBLIC_NAME OUT_FILE   # ECH key file
 //! cargo run --example server -- --ech-key FILE... --print-ech-config
@@ -89,6 +89,12 @@ options:
                          the server is PSK-only: a client without one of
                          these keys is refused (alert unknown_psk_identity).
                          Each connection logs `psk-identity: ID`
+  --compress-cert ALG,...
+                         certificate compression (RFC 8879): compress our
+                         certificate with the first of these (zlib, brotli,
+                         zstd; preference order) the client offers, and offer
+                         them for client certificates; each connection logs
+                         `cert-compression: sent ALG|none, received ALG|none`
   --ech-key FILE         accept Encrypted Client Hello (RFC 9849) with the key in
                          FILE (written by --ech-keygen); repeat for several keys,
                          the preferred (newest) first. The certificate must be
@@ -140,6 +146,7 @@ struct Options {
     psk_identities: Vec<String>,
     psks: Vec<String>,
     ech_keys: Vec<String>,
+    compress_cert: Option<Vec<tls13::compress::CertificateCompressionAlgorithm>>,
     task: Task,
     ocsp: Option<String>,
     scts: Vec<String>,
@@ -176,6 +183,7 @@ fn parse_args() -> Result<Option<Options>, String> {
         psk_identities: Vec::new(),
         psks: Vec::new(),
         ech_keys: Vec::new(),
+        compress_cert: None,
         task: Task::Serve,
         ocsp: None,
         scts: Vec::new(),
@@ -211,6 +219,9 @@ fn parse_args() -> Result<Option<Options>, String> {
             "--psk-identity" => o.psk_identities.push(args.value(&a)?),
             "--psk" => o.psks.push(args.value(&a)?),
             "--ech-key" => o.ech_keys.push(args.value(&a)?),
+            "--compress-cert" => {
+                o.compress_cert = Some(common::parse_compression(&args.value(&a)?)?);
+            }
             "--ech-keygen" => {
                 let public_name = args.value(&a)?;
                 let out = args.value(&a)?;
@@ -414,6 +425,9 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     if ech {
         builder = builder.ech_keys(ech_keys);
     }
+    if let Some(algs) = &o.compress_cert {
+        builder = builder.certificate_compression(algs);
+    }
     let report = Report {
         client: ask_client,
         secret: o.client_ca.is_some(),
@@ -421,6 +435,7 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
         early: o.early_data,
         psk: !o.psks.is_empty(),
         ech,
+        compression: o.compress_cert.is_some(),
     };
     let config = Arc::new(builder.build()?);
 
@@ -474,6 +489,8 @@ struct Report {
     secret: bool,
     /// `ech: accepted|rejected|not offered`
     ech: bool,
+    /// `cert-compression: sent ALG|none, received ALG|none`
+    compression: bool,
 }
 
 /// Serves one connection; returns a one-line summary.
@@ -500,6 +517,13 @@ fn serve(
     }
     if report.resumed {
         eprintln!("resumed: {}", if n.resumed { "yes" } else { "no" });
+    }
+    if report.compression {
+        eprintln!(
+            "cert-compression: sent {}, received {}",
+            common::compression_name(n.certificate_compression_sent),
+            common::compression_name(n.certificate_compression_received)
+        );
     }
     if report.psk {
         eprintln!(

@@ -468,6 +468,8 @@ pub struct ClientConfig {
     pub(crate) record_size_limit: Option<u16>,
     /// Padding of our protected records.
     pub(crate) padding: PaddingPolicy,
+    /// Certificate compression (RFC 8879): offered and used; off by default.
+    pub(crate) cert_compression: crate::compress::CertCompression,
     /// Middlebox compatibility mode (RFC 9846 Appendix E.4): a 32-byte
     /// legacy_session_id and a change_cipher_spec record before the second
     /// flight. Default `true`.
@@ -578,6 +580,7 @@ impl ClientConfig {
                 ech: None,
                 request_ocsp: false,
                 request_scts: false,
+                cert_compression: Default::default(),
             },
             suites: None,
             groups: None,
@@ -815,6 +818,22 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Certificate compression (RFC 8879, [`crate::compress`]): offer the
+    /// server to decompress its Certificate with `algorithms`, and
+    /// compress our own client Certificate with the first of them the
+    /// server's CertificateRequest offers. In our order of preference;
+    /// each needs its feature (`compress-zlib`, `compress-brotli`,
+    /// `compress-zstd`), which [`build`](Self::build) checks. Default:
+    /// none (nothing offered, whatever features are compiled in);
+    /// [`crate::compress::SUPPORTED`] names them all.
+    pub fn certificate_compression(
+        mut self,
+        algorithms: &[crate::compress::CertificateCompressionAlgorithm],
+    ) -> Self {
+        self.config.cert_compression = crate::compress::CertCompression::new(algorithms);
+        self
+    }
+
     /// Checks and returns the configuration.
     pub fn build(mut self) -> Result<ClientConfig, Error> {
         if let Some(e) = self.pending {
@@ -842,6 +861,7 @@ impl ClientConfigBuilder {
         check_limits(&c.limits)?;
         check_limit(c.record_size_limit)?;
         check_client_ech(c)?;
+        c.cert_compression.check()?;
         let mut config = self.config;
         config.scope_id = next_scope_id();
         Ok(config)
@@ -926,6 +946,8 @@ pub struct ServerConfig {
     pub(crate) record_size_limit: Option<u16>,
     /// Padding of our protected records.
     pub(crate) padding: PaddingPolicy,
+    /// Certificate compression (RFC 8879): offered and used; off by default.
+    pub(crate) cert_compression: crate::compress::CertCompression,
     /// Receives secrets in the SSLKEYLOGFILE format.
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
     /// Picks the certificate chain and signer after reading the
@@ -1087,6 +1109,7 @@ impl ServerConfig {
                 client_certificate_types: vec![CertificateType::X509],
                 ech_keys: Vec::new(),
                 ech_policy: crate::ech::TrialPolicy::default(),
+                cert_compression: Default::default(),
             },
             suites: None,
             groups: None,
@@ -1389,6 +1412,23 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Certificate compression (RFC 8879, [`crate::compress`]): compress
+    /// our Certificate with the first of `algorithms` that the client
+    /// offers (each chain is compressed once and kept, not once per
+    /// handshake), and offer clients to decompress theirs with
+    /// `algorithms` in our CertificateRequests. In our order of
+    /// preference; each needs its feature (`compress-zlib`,
+    /// `compress-brotli`, `compress-zstd`), which [`build`](Self::build)
+    /// checks. Default: none; [`crate::compress::SUPPORTED`] names them
+    /// all.
+    pub fn certificate_compression(
+        mut self,
+        algorithms: &[crate::compress::CertificateCompressionAlgorithm],
+    ) -> Self {
+        self.config.cert_compression = crate::compress::CertCompression::new(algorithms);
+        self
+    }
+
     /// Checks and returns the configuration.
     pub fn build(mut self) -> Result<ServerConfig, Error> {
         if let Some(e) = self.pending {
@@ -1431,6 +1471,7 @@ impl ServerConfigBuilder {
         check_limits(&c.limits)?;
         check_limit(c.record_size_limit)?;
         check_server_ech(c)?;
+        c.cert_compression.check()?;
         Ok(self.config)
     }
 }

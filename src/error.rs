@@ -135,6 +135,10 @@ pub enum PeerMisbehaved {
     /// §4.6.1, §8.3, §8.4); named here. As an alert, `unexpected_message`
     /// (QUIC sends none: see [`crate::quic::Connection::error_code`]).
     QuicProtocolViolation(&'static str),
+    /// A CompressedCertificate (RFC 8879 §4) that does not decompress, or
+    /// not to exactly its `uncompressed_length`; names the fault
+    /// (`bad_certificate`).
+    BadCompressedCertificate(&'static str),
 }
 
 impl PeerMisbehaved {
@@ -150,6 +154,7 @@ impl PeerMisbehaved {
             | Self::SecondHelloRetryRequest
             | Self::TooMany(_)
             | Self::QuicProtocolViolation(_) => A::UNEXPECTED_MESSAGE,
+            Self::BadCompressedCertificate(_) => A::BAD_CERTIFICATE,
             Self::IllegalParameter(_)
             | Self::DowngradeDetected
             | Self::IllegalHelloRetryRequest(_)
@@ -187,6 +192,7 @@ impl fmt::Display for PeerMisbehaved {
             Self::MessageTooLarge { len, limit } => write!(f, "a handshake message of {len} bytes exceeds the limit of {limit}"),
             Self::IllegalLegacyVersion(w) => write!(f, "{w} is not 0x0303 (TLS 1.2), which TLS 1.3 requires"),
             Self::QuicProtocolViolation(w) => write!(f, "QUIC protocol violation: {w}"),
+            Self::BadCompressedCertificate(w) => write!(f, "bad CompressedCertificate: {w}"),
         }
     }
 }

@@ -349,6 +349,7 @@ compile_error!(
 );
 
 pub mod certgen;
+pub mod compress;
 pub mod config;
 pub mod conn;
 pub mod crypto;

@@ -124,6 +124,7 @@ impl core::fmt::Display for HandshakeName {
             HandshakeType::CERTIFICATE_VERIFY => "CertificateVerify",
             HandshakeType::FINISHED => "Finished",
             HandshakeType::KEY_UPDATE => "KeyUpdate",
+            HandshakeType::COMPRESSED_CERTIFICATE => "CompressedCertificate",
             HandshakeType::MESSAGE_HASH => "message_hash",
             other => return write!(f, "{other:?}"),
         };

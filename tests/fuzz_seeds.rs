@@ -49,6 +49,7 @@ const TARGETS: &[&str] = &[
     "ech_server",
     "ech_client",
     "ocsp",
+    "compressed_cert",
 ];
 
 fn seed_dir(target: &str) -> PathBuf {
@@ -177,6 +178,33 @@ fn generate_seeds() {
         &harness::x509_input(0, &[&id.leaf, &id.ca]),
     );
     write("x509", "leaf-only", &harness::x509_input(0, &[&id.leaf]));
+    // One valid CompressedCertificate per algorithm, of the fuzz identity's
+    // chain, offered with every algorithm (flags 7).
+    {
+        use tls13::compress::{CertificateCompressionAlgorithm as A, compress_certificate};
+        let mut cert = Vec::new();
+        let chain = [&id.leaf[..], &id.ca[..]];
+        let mut list = Vec::new();
+        for c in chain {
+            list.extend_from_slice(&(c.len() as u32).to_be_bytes()[1..]);
+            list.extend_from_slice(c);
+            list.extend_from_slice(&[0, 0]);
+        }
+        let mut body = vec![0u8];
+        body.extend_from_slice(&(list.len() as u32).to_be_bytes()[1..]);
+        body.extend(list);
+        cert.push(11);
+        cert.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+        cert.extend(body);
+        for (name, alg) in [("zlib", A::ZLIB), ("brotli", A::BROTLI), ("zstd", A::ZSTD)] {
+            let msg = compress_certificate(alg, &cert).unwrap().unwrap();
+            write(
+                "compressed_cert",
+                name,
+                &harness::compressed_cert_input(7, &msg[4..]),
+            );
+        }
+    }
     write(
         "x509",
         "self-anchored",
@@ -452,6 +480,8 @@ fn seeds_replay_through_the_harnesses() {
                     }
                 }
                 "cert_pem" => harness::cert_pem(&data),
+                // Every compressed_cert seed decompresses.
+                "compressed_cert" => assert!(harness::compressed_cert(&data)),
                 "ech_config" => harness::ech_config(&data),
                 "ech_inner" => assert!(
                     harness::ech_inner(&data) || regression,

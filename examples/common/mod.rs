@@ -127,6 +127,31 @@ pub fn scheme_name(s: Option<SignatureScheme>) -> String {
     s.map_or_else(|| "none".into(), |s| format!("{s:?}").to_ascii_lowercase())
 }
 
+/// `--compress-cert` names (RFC 8879): zlib, brotli, zstd, comma-separated,
+/// in preference order.
+pub fn parse_compression(
+    list: &str,
+) -> Result<Vec<tls13::compress::CertificateCompressionAlgorithm>, String> {
+    use tls13::compress::CertificateCompressionAlgorithm as A;
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|name| match name.to_ascii_lowercase().as_str() {
+            "zlib" => Ok(A::ZLIB),
+            "brotli" => Ok(A::BROTLI),
+            "zstd" => Ok(A::ZSTD),
+            _ => Err(format!(
+                "unknown certificate compression {name:?} (known: zlib, brotli, zstd)"
+            )),
+        })
+        .collect()
+}
+
+/// A certificate compression algorithm for printing, `none` when absent.
+pub fn compression_name(a: Option<tls13::compress::CertificateCompressionAlgorithm>) -> String {
+    a.map_or_else(|| "none".into(), |a| format!("{a:?}").to_ascii_lowercase())
+}
+
 /// An ALPN protocol for printing, `none` when absent.
 pub fn alpn_name(p: Option<&[u8]>) -> String {
     p.map_or_else(

@@ -1784,3 +1784,61 @@ fn quic_pass(
     }
     moved
 }
+
+// ------------------------------------------------- compressed certificates
+
+/// Input of [`compressed_cert`]: a flag byte (bit 0: offer zlib, bit 1:
+/// brotli, bit 2: zstd; bit 3: a 4 KiB limit instead of 64 KiB), then the
+/// body of a CompressedCertificate (RFC 8879 §4), whose handshake header
+/// the harness adds.
+pub fn compressed_cert_input(flags: u8, body: &[u8]) -> Vec<u8> {
+    let mut v = vec![flags];
+    v.extend_from_slice(body);
+    v
+}
+
+/// Target `compressed_cert`: a CompressedCertificate through
+/// `compress::decompress_certificate` with the algorithms and limit the
+/// flag byte picks, each algorithm's decoder reached with arbitrary data.
+/// Properties: a result is a Certificate message of exactly the declared
+/// length, within the limit, with an offered algorithm; it then parses
+/// (or not) as a Certificate with the connection's limits, without a
+/// panic. Returns whether it decompressed.
+pub fn compressed_cert(data: &[u8]) -> bool {
+    use tls13::compress::{self, CertificateCompressionAlgorithm as A};
+    let (flags, body) = split_input(data);
+    let offered: Vec<A> = [(1, A::ZLIB), (2, A::BROTLI), (4, A::ZSTD)]
+        .into_iter()
+        .filter(|(bit, _)| flags & bit != 0)
+        .map(|(_, a)| a)
+        .collect();
+    let limit = if flags & 8 != 0 { 4096 } else { 1 << 16 };
+    let Ok(len) = u32::try_from(body.len()) else {
+        return false;
+    };
+    if len > 0xff_ffff {
+        return false;
+    }
+    let mut raw = vec![25];
+    raw.extend_from_slice(&len.to_be_bytes()[1..]);
+    raw.extend_from_slice(body);
+    match compress::decompress_certificate(&raw, &offered, limit) {
+        Ok((alg, cert)) => {
+            assert!(offered.contains(&alg));
+            assert!(cert.len() <= limit);
+            let declared = u32::from_be_bytes([0, body[2], body[3], body[4]]) as usize;
+            assert_eq!(cert.len(), declared + 4);
+            assert_eq!(cert[0], 11);
+            let lim = tls13::config::Limits::default().list_limits();
+            let _ = tls13::unstable::msgs::borrowed::HandshakeMessageRef::read_limited(
+                &mut Reader::new(&cert),
+                &lim,
+            );
+            true
+        }
+        Err(e) => {
+            let _ = e.to_string();
+            false
+        }
+    }
+}

@@ -27,6 +27,12 @@ impl ClientConfig {
     pub fn provider(&self) -> &'static CryptoProvider {
         self.provider
     }
+
+    /// Certificate compression algorithms (RFC 8879), in preference
+    /// order; empty: off.
+    pub fn certificate_compression(&self) -> &[crate::compress::CertificateCompressionAlgorithm] {
+        self.cert_compression.algorithms()
+    }
     /// Offered suites, in preference order.
     pub fn suites(&self) -> &[SuiteParams] {
         &self.suites
@@ -143,6 +149,12 @@ impl ServerConfig {
     /// derives Initial keys and Retry tags with besides the handshake.
     pub fn provider(&self) -> &'static CryptoProvider {
         self.provider
+    }
+
+    /// Certificate compression algorithms (RFC 8879), in preference
+    /// order; empty: off.
+    pub fn certificate_compression(&self) -> &[crate::compress::CertificateCompressionAlgorithm] {
+        self.cert_compression.algorithms()
     }
     /// Accepted suites, in the server's preference order.
     pub fn suites(&self) -> &[SuiteParams] {

@@ -270,6 +270,13 @@ pub struct Negotiated {
     /// [`ClientConfigBuilder::request_scts`](crate::config::ClientConfigBuilder::request_scts)
     /// asked. Not verified against CT logs. Empty otherwise.
     pub peer_scts: Vec<Vec<u8>>,
+    /// RFC 8879: the algorithm our Certificate went out compressed with
+    /// (the last one, after post-handshake authentication); `None` when
+    /// we sent it uncompressed or sent none (see [`crate::compress`]).
+    pub certificate_compression_sent: Option<crate::compress::CertificateCompressionAlgorithm>,
+    /// RFC 8879: the algorithm the peer's Certificate arrived compressed
+    /// with (the last one); `None` when it was not compressed.
+    pub certificate_compression_received: Option<crate::compress::CertificateCompressionAlgorithm>,
 }
 
 /// What became of Encrypted Client Hello (RFC 9849) on a connection.

@@ -60,7 +60,9 @@ pub fn append_message(out: &mut Vec<u8>, transcript: &mut Transcript, msg: &Hand
 }
 
 /// Appends our Certificate message (§4.5.1) for `chain` to `out` and adds
-/// it to the transcript (see [`encode_our_certificate`]).
+/// it to the transcript (see [`encode_our_certificate`]). The handshakes
+/// encode it and pass it through `handshake::compress::compress_tail`.
+#[cfg(test)]
 pub fn append_certificate(
     out: &mut Vec<u8>,
     transcript: &mut Transcript,
@@ -72,25 +74,6 @@ pub fn append_certificate(
     encode_our_certificate(out, context, chain, raw_public_key_type)?;
     transcript.add(out.get(start..).unwrap_or_default());
     Ok(())
-}
-
-/// [`append_certificate`] of an X.509 chain with `leaf_extensions` (the
-/// encoded status_request / signed_certificate_timestamp extensions, RFC
-/// 9846 §4.5.1.1) in the end entity's CertificateEntry.
-pub fn append_certificate_with_status(
-    out: &mut Vec<u8>,
-    transcript: &mut Transcript,
-    chain: &[Vec<u8>],
-    leaf_extensions: &[u8],
-) {
-    let start = out.len();
-    crate::msgs::handshake::encode_certificate_with_leaf_extensions(
-        out,
-        &[],
-        chain.iter().map(Vec::as_slice),
-        leaf_extensions,
-    );
-    transcript.add(out.get(start..).unwrap_or_default());
 }
 
 /// Appends our Certificate message (§4.5.1) for `chain` to `out`. With a
@@ -225,6 +208,11 @@ fn owned_name(msg: &HandshakeMessage) -> &'static str {
         HandshakeMessage::Finished(_) => "Finished",
         HandshakeMessage::KeyUpdate(_) => "KeyUpdate",
         HandshakeMessage::MessageHash(_) => "message_hash",
+        HandshakeMessage::Unknown { typ, .. }
+            if *typ == crate::msgs::enums::HandshakeType::COMPRESSED_CERTIFICATE =>
+        {
+            "CompressedCertificate"
+        }
         HandshakeMessage::Unknown { .. } => "unknown handshake message",
     }
 }

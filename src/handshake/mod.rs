@@ -5,6 +5,7 @@
 
 pub(crate) mod client;
 pub(crate) mod common;
+pub(crate) mod compress;
 pub(crate) mod ech;
 pub(crate) mod joiner;
 pub(crate) mod server;

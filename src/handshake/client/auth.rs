@@ -12,6 +12,7 @@ impl ClientHs {
     /// sign one of the requested schemes, or an empty one; with the choice.
     pub(super) fn certificate_answer(
         &self,
+        core: &mut Core,
         mut req: CertReq,
     ) -> Result<(ChosenCert, Vec<u8>), Error> {
         req.info.certificate_type = self.client_cert_type;
@@ -25,6 +26,19 @@ impl ClientHs {
                 self.client_cert_type == CertificateType::RAW_PUBLIC_KEY,
             )?,
             None => encode_certificate(&mut cert, &req.context, core::iter::empty()),
+        }
+        if chosen.is_some() {
+            // RFC 8879 §4: compressed with an algorithm the request offered.
+            let algorithm =
+                crate::handshake::compress::choose(&self.config.cert_compression, &req.compression);
+            crate::handshake::compress::compress_tail(
+                core,
+                &self.config.cert_compression,
+                algorithm,
+                &mut cert,
+                0,
+                req.context.is_empty(),
+            )?;
         }
         Ok((chosen, cert))
     }
@@ -96,7 +110,7 @@ impl ClientHs {
             .cloned()
             .ok_or(Error::Internal("post-handshake auth without a transcript"))?;
         t.add(raw);
-        let (chosen, cert) = self.certificate_answer(req)?;
+        let (chosen, cert) = self.certificate_answer(core, req)?;
         t.add(&cert);
         let mut flight = cert;
         if let Some((ck, scheme)) = chosen {
@@ -160,6 +174,7 @@ pub(super) fn check_certificate_request(
     // No type repeats: the parser refused that (§4.3), in n·log n.
     let mut info = CertificateRequestInfo::default();
     let mut have_schemes = false;
+    let mut compression = Vec::new();
     for e in cr.extensions {
         match e {
             CertReqExtension::SignatureAlgorithms(s) => {
@@ -168,6 +183,11 @@ pub(super) fn check_certificate_request(
             }
             CertReqExtension::SignatureAlgorithmsCert(s) => info.signature_schemes_cert = Some(s),
             CertReqExtension::CertificateAuthorities(names) => info.certificate_authorities = names,
+            // RFC 8879 §3: what the server decompresses our Certificate with.
+            CertReqExtension::Unknown(u) if u.typ == ExtensionType::COMPRESS_CERTIFICATE => {
+                compression =
+                    crate::msgs::compressed_certificate::read_algorithms(&u.body)?.to_vec();
+            }
             // §4.3: recognised ones that belong elsewhere are illegal.
             CertReqExtension::Unknown(u)
                 if common::extension_allowed_in(u.typ, ext_in::CR) == Some(false) =>
@@ -188,5 +208,6 @@ pub(super) fn check_certificate_request(
     Ok(CertReq {
         context: cr.context,
         info,
+        compression,
     })
 }

@@ -355,6 +355,15 @@ impl ClientHs {
             // post-handshake authentication (RFC 9001 §4.4).
             put_extension(out, sent, T::POST_HANDSHAKE_AUTH, |_| {});
         }
+        if !c.cert_compression.algorithms().is_empty() {
+            // RFC 8879 §3: what we decompress the server's Certificate with.
+            put_extension(out, sent, T::COMPRESS_CERTIFICATE, |out| {
+                crate::msgs::compressed_certificate::encode_algorithms(
+                    out,
+                    c.cert_compression.algorithms(),
+                );
+            });
+        }
         if let Some(params) = quic_params {
             // RFC 9001 §8.2: "Endpoints MUST send the
             // quic_transport_parameters extension"; its content is QUIC's.

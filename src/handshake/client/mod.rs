@@ -147,6 +147,8 @@ struct Hs {
 struct CertReq {
     context: Vec<u8>,
     info: CertificateRequestInfo,
+    /// The algorithms the request's compress_certificate offers (RFC 8879).
+    compression: Vec<crate::compress::CertificateCompressionAlgorithm>,
 }
 
 /// After the server's Finished: what our last flight still needs.
@@ -435,7 +437,15 @@ impl ClientHs {
                 other => self.state = other,
             }
         }
-        let msg = common::parse(core, raw)?;
+        // RFC 8879 §4: a CompressedCertificate is handled as the
+        // Certificate inside it; the transcript takes `raw`, as received.
+        let inflated = super::compress::inflate(
+            core,
+            matches!(self.state, St::ExpectCertificate(_)),
+            self.offered.cert_compression(&self.config),
+            raw,
+        )?;
+        let msg = common::parse(core, inflated.as_deref().unwrap_or(raw))?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectServerHello { shares, retry }, HandshakeMessageRef::ServerHello(sh)) => {
                 if sh.is_retry_request() {

@@ -15,7 +15,7 @@ use crate::msgs::handshake::{ClientExtension, ClientHello};
 
 /// The most extensions a ClientHello encoded from a configuration carries
 /// (see `hello::encode_hello`).
-const MAX_OWN_EXTENSIONS: usize = 20;
+const MAX_OWN_EXTENSIONS: usize = 21;
 
 /// What the last ClientHello offered.
 pub(super) enum Offered {
@@ -69,6 +69,8 @@ pub(super) struct EditedHello {
     /// RFC 7250 offers; `None` when the extension was not sent (X.509).
     server_cert_types: Option<Vec<CertificateType>>,
     client_cert_types: Option<Vec<CertificateType>>,
+    /// RFC 8879 offer as sent (empty when not sent or malformed).
+    cert_compression: Vec<crate::compress::CertificateCompressionAlgorithm>,
 }
 
 impl EditedHello {
@@ -84,6 +86,7 @@ impl EditedHello {
             record_size_limit: None,
             server_cert_types: None,
             client_cert_types: None,
+            cert_compression: Vec::new(),
         };
         for e in hello.extensions {
             match e {
@@ -96,6 +99,12 @@ impl EditedHello {
                 ClientExtension::RecordSizeLimit(l) => offered.record_size_limit = Some(l),
                 ClientExtension::ServerCertificateType(t) => offered.server_cert_types = Some(t),
                 ClientExtension::ClientCertificateType(t) => offered.client_cert_types = Some(t),
+                ClientExtension::Unknown(u) if u.typ == ExtensionType::COMPRESS_CERTIFICATE => {
+                    offered.cert_compression =
+                        crate::msgs::compressed_certificate::read_algorithms(&u.body)
+                            .map(|l| l.to_vec())
+                            .unwrap_or_default();
+                }
                 _ => {}
             }
         }
@@ -110,6 +119,20 @@ pub(super) fn sends_cert_types(types: &[CertificateType]) -> bool {
 }
 
 impl Offered {
+    /// The certificate compression algorithms offered (RFC 8879 §3).
+    pub(super) fn cert_compression<'a>(
+        &'a self,
+        config: &'a ClientConfig,
+    ) -> &'a [crate::compress::CertificateCompressionAlgorithm] {
+        match self {
+            Self::Config(e) if e.contains(ExtensionType::COMPRESS_CERTIFICATE) => {
+                config.cert_compression.algorithms()
+            }
+            Self::Config(_) => &[],
+            Self::Edited(h) => &h.cert_compression,
+        }
+    }
+
     pub(super) fn extension(&self, typ: ExtensionType) -> bool {
         match self {
             Self::Config(e) => e.contains(typ),

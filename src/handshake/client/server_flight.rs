@@ -499,7 +499,7 @@ impl ClientHs {
 
         // §4.5.1: answer the request with a certificate whose key can sign
         // one of the requested schemes, or with an empty Certificate.
-        let (chosen, cert) = self.certificate_answer(req)?;
+        let (chosen, cert) = self.certificate_answer(core, req)?;
         self.transcript.add(&cert);
         let Some((ck, scheme)) = chosen else {
             core.queue_handshake(&cert);

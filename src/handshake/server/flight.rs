@@ -216,6 +216,7 @@ impl ServerHs {
                 if !authorities.is_empty() {
                     extensions.push(CertReqExtension::CertificateAuthorities(authorities));
                 }
+                extensions.extend(super::compress_certificate_extension(&cfg));
                 common::append_message(
                     &mut queued,
                     &mut self.transcript,
@@ -256,26 +257,40 @@ impl ServerHs {
         }
         // RFC 9846 §4.5.1: one entry, the SubjectPublicKeyInfo, for a raw
         // public key.
+        // RFC 9846 §4.5.1.1: the stapled OCSP response and SCTs the client
+        // asked for go in the end entity's entry (X.509 only).
         let leaf_extensions = match types.server {
             CertificateType::X509 => status_extensions(&ck, chosen.status),
             _ => Vec::new(),
         };
+        let start = flight.queued.len();
         if leaf_extensions.is_empty() {
-            common::append_certificate(
+            common::encode_our_certificate(
                 &mut flight.queued,
-                &mut self.transcript,
                 &[],
                 &ck.chain,
                 types.server == CertificateType::RAW_PUBLIC_KEY,
             )?;
         } else {
-            common::append_certificate_with_status(
+            crate::msgs::handshake::encode_certificate_with_leaf_extensions(
                 &mut flight.queued,
-                &mut self.transcript,
-                &ck.chain,
+                &[],
+                ck.chain.iter().map(Vec::as_slice),
                 &leaf_extensions,
             );
         }
+        // RFC 8879 §4: compressed (staple included) when the client offered
+        // one of ours; the transcript takes the message as sent.
+        crate::handshake::compress::compress_tail(
+            core,
+            &cfg.cert_compression,
+            self.cert_compression,
+            &mut flight.queued,
+            start,
+            true,
+        )?;
+        self.transcript
+            .add(flight.queued.get(start..).unwrap_or_default());
 
         let th = self.transcript.current()?;
         let content = common::signed_content(common::SERVER_CV_CONTEXT, th.as_ref());

@@ -65,6 +65,7 @@ impl ServerHs {
         let mut offered_client_types = None;
         let mut quic_params = None;
         let mut status = StatusAsked::default();
+        self.cert_compression = None;
         for e in ch.extensions.iter() {
             match e {
                 ClientExtensionRef::SupportedGroups(g) => groups = Some(g),
@@ -99,6 +100,10 @@ impl ServerHs {
                 // RFC 6962 §3.3.1: the client supports SCTs (empty body).
                 ClientExtensionRef::Unknown(ExtensionType::SIGNED_CERTIFICATE_TIMESTAMP, _) => {
                     status.sct = true;
+                }
+                // RFC 8879 §3: the algorithms the client decompresses with.
+                ClientExtensionRef::Unknown(ExtensionType::COMPRESS_CERTIFICATE, body) => {
+                    self.cert_compression = cfg.cert_compression.choose(body)?;
                 }
                 // §4.3: recognised, but specified for other messages only.
                 ClientExtensionRef::Unknown(typ, _)

@@ -85,6 +85,9 @@ pub struct ServerHs {
     /// Encrypted Client Hello (RFC 9849 §7): what the first ClientHello
     /// settled and the rest of the handshake owes.
     ech: EchState,
+    /// RFC 8879: the algorithm our Certificate is compressed with (the
+    /// first of ours the ClientHello offered).
+    cert_compression: Option<crate::compress::CertificateCompressionAlgorithm>,
 }
 
 /// A ClientHello waiting for a deferred ticket lookup; read and processed
@@ -278,6 +281,7 @@ pub fn start(
         authenticated_ms: 0,
         psk_fingerprint: None,
         ech: EchState::Off,
+        cert_compression: None,
     };
     crate::log::debug!("server: waiting for a ClientHello");
     Ok((core, State::Server(hs)))
@@ -454,7 +458,20 @@ impl ServerHs {
                 other => self.state = other,
             }
         }
-        let msg = common::parse(core, raw)?;
+        // RFC 8879 §4: a CompressedCertificate answering our request is
+        // handled as the Certificate inside it; transcripts take `raw`.
+        let expecting_certificate = matches!(self.state, St::ExpectCertificate(_))
+            || matches!(
+                (&self.state, &self.pha),
+                (St::Connected, Pha::ExpectCertificate(_))
+            );
+        let inflated = super::compress::inflate(
+            core,
+            expecting_certificate,
+            self.config.cert_compression.algorithms(),
+            raw,
+        )?;
+        let msg = common::parse(core, inflated.as_deref().unwrap_or(raw))?;
         match (mem::replace(&mut self.state, St::Poisoned), msg) {
             (St::ExpectClientHello { retry }, HandshakeMessageRef::ClientHello(ch)) => {
                 self.received_client_hello(core, retry, ch, raw)
@@ -575,6 +592,7 @@ pub fn request_client_certificate(core: &mut Core, state: &mut State) -> Result<
     if !authorities.is_empty() {
         extensions.push(CertReqExtension::CertificateAuthorities(authorities));
     }
+    extensions.extend(compress_certificate_extension(&cfg));
     let cr = HandshakeMessage::CertificateRequest(CertificateRequest {
         context: context.clone(),
         extensions,
@@ -591,6 +609,21 @@ pub fn request_client_certificate(core: &mut Core, state: &mut State) -> Result<
         chain: Vec::new(),
     });
     Ok(())
+}
+
+/// RFC 8879 §3: the compress_certificate extension of our
+/// CertificateRequests, when we decompress client certificates.
+pub(super) fn compress_certificate_extension(cfg: &ServerConfig) -> Option<CertReqExtension> {
+    let algorithms = cfg.cert_compression.algorithms();
+    if algorithms.is_empty() {
+        return None;
+    }
+    let mut body = Vec::new();
+    crate::msgs::compressed_certificate::encode_algorithms(&mut body, algorithms);
+    Some(CertReqExtension::Unknown(UnknownExtension {
+        typ: ExtensionType::COMPRESS_CERTIFICATE,
+        body,
+    }))
 }
 
 impl St {

@@ -76,6 +76,7 @@ code_points! {
         CERTIFICATE_VERIFY = 15,
         FINISHED = 20,
         KEY_UPDATE = 24,
+        COMPRESSED_CERTIFICATE = 25,
         MESSAGE_HASH = 254,
     }
 }
@@ -184,6 +185,15 @@ code_points! {
         TICKET_REQUEST = 58,
         ECH_OUTER_EXTENSIONS = 0xfd00,
         ENCRYPTED_CLIENT_HELLO = 0xfe0d,
+    }
+}
+
+code_points! {
+    /// `CertificateCompressionAlgorithm` (RFC 8879 §3, §7.3).
+    CertificateCompressionAlgorithm(u16) {
+        ZLIB = 1,
+        BROTLI = 2,
+        ZSTD = 3,
     }
 }
 

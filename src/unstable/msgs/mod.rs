@@ -3,6 +3,7 @@
 
 pub mod alert;
 pub mod borrowed;
+pub mod compressed_certificate;
 pub mod enums;
 pub mod extensions;
 pub mod handshake;
