@@ -9,14 +9,22 @@
 //! The validation time is the one tests/ocsp.rs uses (good.der's
 //! thisUpdate plus an hour), so the fixture certificates are valid.
 
+mod pair;
+
+use std::sync::Arc;
+
+use pair::{Feed, Pair};
+use tls13::config::FixedTime;
 use tls13::crypto::OsRandom;
 use tls13::crypto::pem;
 use tls13::crypto::sign::SigningKey;
 use tls13::error::CertificateError;
 use tls13::unstable::msgs::enums::{AlertDescription, SignatureScheme};
-use tls13::verify::{CertificateStatus, Decision, ServerCertVerifier, ServerName};
+use tls13::verify::SingleCertResolver;
+use tls13::verify::{CertificateStatus, CertifiedKey, Decision, ServerCertVerifier, ServerName};
 use tls13::verify_webpki::WebPkiServerVerifier;
 use tls13::x509::OcspResponseInfo;
+use tls13::{ClientConfig, Error, ServerConfig};
 
 // ------------------------------------------------------------------ DER
 
@@ -533,4 +541,164 @@ fn a_response_produced_in_the_future_is_refused() {
     );
     r.produced_at = now() + 60;
     check_leaf(&leaf, &r.signed_by(&key("ca"))).unwrap();
+}
+
+// ------------------------------------------------------ server configuration
+
+fn ck(leaf: &str) -> CertifiedKey {
+    CertifiedKey::new(vec![cert(leaf)], Arc::new(key(leaf)))
+}
+
+/// A good response from the CA padded to exactly `len` bytes with a
+/// non-critical response extension (which the client ignores).
+fn padded_response(len: usize) -> Vec<u8> {
+    let leaf = cert("leaf");
+    let mut r = by_ca(vec![single(serial(&leaf), Status::Good)]);
+    let mut pad = 0i64;
+    for _ in 0..64 {
+        r.extensions = vec![extension(
+            &[0x2a, 0x03, 0x04],
+            false,
+            &vec![0u8; pad as usize],
+        )];
+        let der = r.signed_by(&key("ca"));
+        let off = len as i64 - der.len() as i64;
+        if off == 0 {
+            return der;
+        }
+        // Header lengths and the ECDSA signature's vary by a byte or two:
+        // step towards the target.
+        pad = (pad + off).max(0);
+    }
+    panic!("cannot pad a response to {len} bytes");
+}
+
+fn server_with(ck: CertifiedKey) -> ServerConfig {
+    ServerConfig::builder(Arc::new(SingleCertResolver(Arc::new(ck))))
+        .time(Arc::new(FixedTime(now() as u64)))
+        .build()
+        .unwrap()
+}
+
+fn client() -> ClientConfig {
+    ClientConfig::builder(Arc::new(verifier()))
+        .time(Arc::new(FixedTime(now() as u64)))
+        .request_ocsp(true)
+        .request_scts(true)
+        .build()
+        .unwrap()
+}
+
+fn handshake(server: ServerConfig) -> (Pair, Result<(), (bool, Error)>) {
+    let mut p = Pair::with_server_name(client(), server, Feed::Whole, "ocsp.test");
+    let r = p.run();
+    (p, r)
+}
+
+/// Whatever staple the configuration accepts reaches a client with the
+/// default limits byte for byte: it fits the end entity's
+/// CertificateEntry (extensions<0..2^16-1>, RFC 9846 §4.5.1) and keeps
+/// the Certificate message within the 64 KiB a client accepts by
+/// default. A response too long for that is refused when configured,
+/// not sent as a malformed or oversized Certificate.
+#[test]
+fn a_staple_the_configuration_accepts_reaches_the_client_intact() {
+    // The status_request extension is 4 + 1 + 3 + len bytes.
+    for len in [60_000, 65_000, 65_527, 65_528, 65_531] {
+        let der = padded_response(len);
+        match ck("leaf").with_ocsp_response(der.clone()) {
+            Ok(ck) => {
+                let (p, r) = handshake(server_with(ck));
+                r.unwrap_or_else(|e| panic!("{len}: {e:?}"));
+                assert_eq!(p.client.negotiated().peer_ocsp_response, Some(der));
+            }
+            Err(e) => {
+                assert!(len > 65_000, "{len}: {e}");
+                assert!(e.to_string().contains("too long"), "{e}");
+            }
+        }
+    }
+}
+
+/// The OCSP response and the SCTs share the entry's extension block:
+/// together they must fit it too, in either order of configuring.
+#[test]
+fn a_staple_and_scts_that_do_not_fit_together_are_refused() {
+    let der = padded_response(40_000);
+    let scts = vec![vec![0u8; 30_000]];
+    let e = ck("leaf")
+        .with_ocsp_response(der.clone())
+        .unwrap()
+        .with_scts(scts.clone())
+        .unwrap_err();
+    assert!(e.to_string().contains("too long"), "{e}");
+    let e = ck("leaf")
+        .with_scts(scts)
+        .unwrap()
+        .with_ocsp_response(der.clone())
+        .unwrap_err();
+    assert!(e.to_string().contains("too long"), "{e}");
+    // Smaller SCTs fit beside it, and both arrive.
+    let scts = vec![vec![0u8; 20_000], vec![1u8; 5_000]];
+    let ck = ck("leaf")
+        .with_ocsp_response(der.clone())
+        .unwrap()
+        .with_scts(scts.clone())
+        .unwrap();
+    let (p, r) = handshake(server_with(ck));
+    r.unwrap();
+    assert_eq!(p.client.negotiated().peer_ocsp_response, Some(der));
+    assert_eq!(p.client.negotiated().peer_scts, scts);
+}
+
+/// `CertifiedKey`'s fields are public, so a resolver can set a staple
+/// that never went through `with_ocsp_response`: one that cannot be
+/// encoded fails the handshake on the server (a configuration error)
+/// instead of going out as a Certificate the client cannot decode.
+#[test]
+fn a_staple_set_directly_that_cannot_be_sent_fails_on_the_server() {
+    let mut empty = ck("leaf");
+    empty.ocsp_response = Some(Vec::new());
+    let mut long = ck("leaf");
+    long.ocsp_response = Some(padded_response(65_531));
+    let mut empty_sct = ck("leaf");
+    empty_sct.scts = vec![Vec::new()];
+    for (what, ck) in [("empty", empty), ("long", long), ("empty sct", empty_sct)] {
+        let (_, r) = handshake(server_with(ck));
+        let (at_client, e) = r.expect_err(what);
+        assert!(!at_client, "{what}: the client saw it first: {e:?}");
+        assert!(matches!(e, Error::BadConfig(_)), "{what}: {e:?}");
+    }
+}
+
+/// A staple about another certificate (here: the fixture revoked.pem's,
+/// serial 0x1002, for leaf.pem, serial 0x1001) would fail every client
+/// that asks for it: refused when configured.
+#[test]
+fn a_staple_for_another_certificate_is_refused_when_configured() {
+    let e = ck("leaf")
+        .with_ocsp_response(file("revoked.der"))
+        .unwrap_err();
+    assert!(e.to_string().contains("another certificate"), "{e}");
+    // Same serial, another issuer (ca2): the CertID's hashes tell them
+    // apart when the chain holds the issuer.
+    let e = CertifiedKey::new(vec![cert("leaf"), cert("ca")], Arc::new(key("leaf")))
+        .with_ocsp_response(file("other_issuer.der"))
+        .unwrap_err();
+    assert!(e.to_string().contains("another certificate"), "{e}");
+    // Through the builder too.
+    let e = ServerConfig::builder_with_stapled_cert(
+        vec![cert("leaf")],
+        key("leaf"),
+        Some(file("revoked.der")),
+        Vec::new(),
+    )
+    .build()
+    .unwrap_err();
+    assert!(e.to_string().contains("another certificate"), "{e}");
+    // The right one is accepted, with or without the issuer in the chain.
+    ck("leaf").with_ocsp_response(file("good.der")).unwrap();
+    CertifiedKey::new(vec![cert("leaf"), cert("ca")], Arc::new(key("leaf")))
+        .with_ocsp_response(file("good_sha256.der"))
+        .unwrap();
 }

@@ -696,6 +696,47 @@ fn current(s: &Single<'_>, now: i64) -> Result<(), CertificateError> {
     Ok(())
 }
 
+/// For a server about to staple `der` to `chain` (end entity first): an
+/// error unless one of its SingleResponses names the end entity: its
+/// serial and issuer name hash, and the issuer key hash when the chain
+/// holds a certificate of the issuer's name. Neither the signature nor
+/// the times are checked (the client does that, at its own time).
+pub(crate) fn check_about(der: &[u8], chain: &[Vec<u8>]) -> Result<(), String> {
+    let r = Response::parse(der).map_err(|e| alloc::format!("{e}"))?;
+    let leaf = chain
+        .first()
+        .and_then(|c| Certificate::parse(c).ok())
+        .ok_or_else(|| {
+            String::from("the end entity is not an X.509 certificate to staple it to")
+        })?;
+    let issuers: Vec<Certificate<'_>> = chain
+        .iter()
+        .skip(1)
+        .filter_map(|c| Certificate::parse(c).ok())
+        .filter(|c| c.subject == leaf.issuer)
+        .collect();
+    let name = name_der(leaf.issuer);
+    let names_leaf = |s: &Single<'_>| {
+        let Some(h) = s.hash else { return false };
+        s.serial == leaf.serial
+            && s.name_hash == h.digest(&name).as_slice()
+            && (issuers.is_empty()
+                || issuers
+                    .iter()
+                    .any(|i| key_bits(i.spki).is_ok_and(|k| s.key_hash == h.digest(k).as_slice())))
+    };
+    if r.singles.iter().any(names_leaf) {
+        Ok(())
+    } else {
+        Err(alloc::format!(
+            "it is about another certificate: none of its {} responses names serial {} issued by {} (RFC 6960 §4.1.1 CertID)",
+            r.singles.len(),
+            serial_text(leaf.serial),
+            name::display(leaf.issuer)
+        ))
+    }
+}
+
 /// Whether a responder ID names the certificate with this subject and key.
 fn names(responder: Responder<'_>, subject: &[u8], key_sha1: impl FnOnce() -> Vec<u8>) -> bool {
     match responder {
