@@ -175,14 +175,26 @@ fn sign(signer: &SigningKey, tbs: &[u8]) -> Vec<u8> {
 /// A v3 certificate with `extensions` (whole Extension TLVs), issued by
 /// the fixture CA (name and key) for `spki`.
 fn issue(serial: u32, cn: &str, spki: &[u8], extensions: &[&[u8]]) -> Vec<u8> {
+    let valid = (now() - 86_400, now() + 86_400 * 365);
+    issue_valid(serial, cn, spki, extensions, valid)
+}
+
+/// [`issue`] valid from `valid.0` to `valid.1`.
+fn issue_valid(
+    serial: u32,
+    cn: &str,
+    spki: &[u8],
+    extensions: &[&[u8]],
+    valid: (i64, i64),
+) -> Vec<u8> {
     let ca = cert("ca");
     let name = seq(&[&tlv(
         0x31,
         &seq(&[&tlv(0x06, &[0x55, 0x04, 0x03]), &tlv(0x0c, cn.as_bytes())]),
     )]);
     let validity = seq(&[
-        &tlv(0x17, time_text(now() - 86_400, true).as_bytes()),
-        &tlv(0x17, time_text(now() + 86_400 * 365, true).as_bytes()),
+        &tlv(0x17, time_text(valid.0, true).as_bytes()),
+        &tlv(0x17, time_text(valid.1, true).as_bytes()),
     ]);
     let tbs = seq(&[
         &tlv(0xa0, &tlv(0x02, &[2])),
@@ -292,6 +304,8 @@ struct Resp {
     certs: Vec<Vec<u8>>,
     /// responseExtensions (whole Extension TLVs).
     extensions: Vec<Vec<u8>>,
+    /// The signatureAlgorithm TLV.
+    sig_alg: Vec<u8>,
 }
 
 /// A response by name from the fixture CA.
@@ -302,6 +316,7 @@ fn by_ca(singles: Vec<Single>) -> Resp {
         singles,
         certs: Vec::new(),
         extensions: Vec::new(),
+        sig_alg: ECDSA_SHA256.to_vec(),
     }
 }
 
@@ -348,7 +363,7 @@ impl Resp {
         };
         let basic = seq(&[
             &tbs,
-            ECDSA_SHA256,
+            &self.sig_alg,
             &tlv(0x03, &[&[0u8][..], &sig].concat()),
             &certs,
         ]);
@@ -502,6 +517,97 @@ fn a_leaf_cannot_sign_its_own_status() {
     bad_ocsp(
         check_leaf(&own, &r.signed_by(&other_key)),
         "the certificate's own key",
+    );
+}
+
+/// RFC 6960 §4.2.2.2: a delegated responder's certificate must be
+/// issued directly by the CA, carry id-kp-OCSPSigning itself (not
+/// anyExtendedKeyUsage), be valid now, allow digitalSignature when it
+/// has keyUsage, have no critical extension we do not process, and be
+/// in the response. Each certificate breaks one rule.
+#[test]
+fn a_delegated_responder_must_be_current_authorised_and_included() {
+    let other_key = key("must_staple");
+    let spki = other_key.public_key_spki();
+    let leaf = cert("leaf");
+    let day = 86_400;
+    let ocsp_only = leaf_extensions(&[OID_OCSP_SIGNING]);
+    let any_eku = leaf_extensions(&[&[0x55, 0x1d, 0x25, 0x00]]);
+    let mut cert_sign_only = leaf_extensions(&[OID_OCSP_SIGNING]);
+    // keyUsage keyCertSign (bit 5) only.
+    cert_sign_only[1] = extension(&[0x55, 0x1d, 0x0f], true, &tlv(0x03, &[0x02, 0x04]));
+    let mut unknown_critical = leaf_extensions(&[OID_OCSP_SIGNING]);
+    unknown_critical.push(extension(&[0x2a, 0x03, 0x05], true, &tlv(0x05, &[])));
+    let cases: [(&str, Vec<u8>, &str); 5] = [
+        (
+            "expired",
+            issue_valid(
+                0x6001,
+                "R",
+                &spki,
+                &refs(&ocsp_only),
+                (now() - 30 * day, now() - day),
+            ),
+            "valid only from",
+        ),
+        (
+            "not yet valid",
+            issue_valid(
+                0x6002,
+                "R",
+                &spki,
+                &refs(&ocsp_only),
+                (now() + day, now() + 30 * day),
+            ),
+            "valid only from",
+        ),
+        (
+            "anyExtendedKeyUsage",
+            issue(0x6003, "R", &spki, &refs(&any_eku)),
+            "lacks id-kp-OCSPSigning",
+        ),
+        (
+            "keyCertSign only",
+            issue(0x6004, "R", &spki, &refs(&cert_sign_only)),
+            "keyUsage lacks digitalSignature",
+        ),
+        (
+            "unknown critical extension",
+            issue(0x6005, "R", &spki, &refs(&unknown_critical)),
+            "critical extension",
+        ),
+    ];
+    for (what, responder, says) in cases {
+        let mut r = by_ca(vec![single(serial(&leaf), Status::Good)]);
+        r.responder = tlv(0xa1, &subject(&responder));
+        r.certs = vec![responder];
+        let e = check_leaf(&leaf, &r.signed_by(&other_key)).expect_err(what);
+        assert!(e.to_string().contains(says), "{what}: {e}");
+    }
+    // A good responder that the response names but does not include.
+    let responder = issue(0x6006, "R", &spki, &refs(&ocsp_only));
+    let mut r = by_ca(vec![single(serial(&leaf), Status::Good)]);
+    r.responder = tlv(0xa1, &subject(&responder));
+    bad_ocsp(
+        check_leaf(&leaf, &r.signed_by(&other_key)),
+        "neither the issuer",
+    );
+    // Included, it is accepted: each refusal above is for its one rule.
+    r.certs = vec![responder];
+    check_leaf(&leaf, &r.signed_by(&other_key)).unwrap();
+}
+
+/// The response's signatureAlgorithm is held to the certificate rules:
+/// ecdsa-with-SHA256 with (NULL) parameters, which RFC 5758 §3.2 forbids,
+/// is refused even though the signature itself verifies.
+#[test]
+fn a_signature_algorithm_with_parameters_it_must_not_have_is_refused() {
+    let leaf = cert("leaf");
+    let mut r = by_ca(vec![single(serial(&leaf), Status::Good)]);
+    r.sig_alg = seq(&[&contents(ECDSA_SHA256).to_vec(), &tlv(0x05, &[])]);
+    bad_ocsp(
+        check_leaf(&leaf, &r.signed_by(&key("ca"))),
+        "has a signature that cannot be checked: unsupported signature algorithm 1.2.840.10045.4.3.2",
     );
 }
 

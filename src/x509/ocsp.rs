@@ -603,12 +603,13 @@ fn check_inner(
         r.signature,
         policy.min_rsa_bits,
     )
-    .map_err(|e| {
-        let detail = alloc::format!("has a signature that does not verify: {e}");
-        match e {
-            sig::SigError::BadSignature | sig::SigError::KeyMismatch => bad_ocsp(detail),
-            _ => bad_ocsp(alloc::format!("{detail} (unsupported)")),
+    .map_err(|e| match e {
+        sig::SigError::BadSignature | sig::SigError::KeyMismatch => {
+            bad_ocsp(alloc::format!("has a signature that does not verify: {e}"))
         }
+        _ => bad_ocsp(alloc::format!(
+            "has a signature that cannot be checked: {e}"
+        )),
     })?;
 
     // §2.2: a revocation the signer states is final, whatever else the
