@@ -611,6 +611,69 @@ fn a_signature_algorithm_with_parameters_it_must_not_have_is_refused() {
     );
 }
 
+// ------------------------------------------------------------ must-staple
+
+/// RFC 7633 §4.2.3.1: the TLS feature extension (id-pe-tlsfeature,
+/// `SEQUENCE OF INTEGER`) makes a certificate must-staple when it lists
+/// status_request (5), whatever else it lists and whether or not it is
+/// critical; status_request_v2 (17) alone does not (TLS 1.3 has no v2,
+/// RFC 9846 §4.5.1.1). A feature that is no extension code point, or
+/// the extension twice, makes the certificate malformed.
+#[test]
+fn must_staple_is_read_from_the_tls_feature_whatever_else_it_lists() {
+    const OID_TLS_FEATURE: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x18];
+    let spki = key("leaf").public_key_spki();
+    let features = |critical: bool, values: &[&[u8]]| {
+        let ints: Vec<Vec<u8>> = values.iter().map(|v| tlv(0x02, v)).collect();
+        extension(OID_TLS_FEATURE, critical, &seq(&refs(&ints)))
+    };
+    let with = |extra: Vec<Vec<u8>>| {
+        let mut exts = leaf_extensions(&[OID_SERVER_AUTH]);
+        exts.extend(extra);
+        issue(0x7001, "ocsp.test", &spki, &refs(&exts))
+    };
+    let no_staple = |leaf: &[u8]| {
+        let status = CertificateStatus {
+            ocsp_requested: true,
+            ocsp_response: None,
+            scts: &[],
+        };
+        let name = ServerName::try_from("ocsp.test").unwrap();
+        match verifier().verify_server_cert_with_status(leaf, &[], &name, &status, now() as u64) {
+            Decision::Ready(r) => r,
+            Decision::Deferred => unreachable!(),
+        }
+    };
+    for (critical, values) in [
+        (false, &[&[5u8][..]][..]),
+        (true, &[&[5u8][..]][..]),
+        (false, &[&[17u8][..], &[5u8][..], &[0x01, 0x00][..]][..]),
+    ] {
+        let e = no_staple(&with(vec![features(critical, values)])).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                CertificateError::MissingOcspResponse {
+                    must_staple: true,
+                    ..
+                }
+            ),
+            "{critical} {values:?}: {e:?}"
+        );
+    }
+    no_staple(&with(vec![features(false, &[&[17u8]])])).unwrap();
+    no_staple(&with(vec![features(false, &[])])).unwrap();
+    // 70000 is no extension code point; the extension twice is a duplicate.
+    let e = no_staple(&with(vec![features(false, &[&[0x01, 0x11, 0x70]])])).unwrap_err();
+    assert!(e.to_string().contains("TLS feature"), "{e}");
+    let e = no_staple(&with(vec![
+        features(false, &[&[5]]),
+        features(false, &[&[5]]),
+    ]))
+    .unwrap_err();
+    assert!(e.to_string().contains("duplicate"), "{e}");
+}
+
 // ----------------------------------------------------------------- times
 
 /// A response that claims a year of life from a thisUpdate weeks ago is
