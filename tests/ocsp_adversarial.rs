@@ -604,7 +604,7 @@ fn a_delegated_responder_must_be_current_authorised_and_included() {
 fn a_signature_algorithm_with_parameters_it_must_not_have_is_refused() {
     let leaf = cert("leaf");
     let mut r = by_ca(vec![single(serial(&leaf), Status::Good)]);
-    r.sig_alg = seq(&[&contents(ECDSA_SHA256).to_vec(), &tlv(0x05, &[])]);
+    r.sig_alg = seq(&[contents(ECDSA_SHA256), &tlv(0x05, &[])]);
     bad_ocsp(
         check_leaf(&leaf, &r.signed_by(&key("ca"))),
         "has a signature that cannot be checked: unsupported signature algorithm 1.2.840.10045.4.3.2",
