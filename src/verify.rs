@@ -239,6 +239,69 @@ pub struct CertificateStatus<'a> {
     pub scts: &'a [Vec<u8>],
 }
 
+/// Checks that an OCSP response and SCTs can be sent in the end entity's
+/// CertificateEntry (RFC 9846 §4.5.1, §4.5.1.1): a non-empty
+/// `OCSPResponse` (RFC 6066 §8), non-empty SCTs (RFC 6962 §3.3), and the
+/// two extensions within `extensions<0..2^16-1>`. The server checks what
+/// it is about to send too, since `CertifiedKey`'s fields are public.
+pub(crate) fn leaf_status_fits(ocsp: Option<&[u8]>, scts: &[Vec<u8>]) -> Result<(), Error> {
+    if ocsp.is_some_and(<[u8]>::is_empty) || scts.iter().any(Vec::is_empty) {
+        return Err(Error::BadConfig(
+            "an OCSP response and each signed certificate timestamp to send must be non-empty (RFC 6066 §8, RFC 6962 §3.3)"
+                .into(),
+        ));
+    }
+    if leaf_status_len(ocsp, scts) > usize::from(u16::MAX) {
+        return Err(Error::BadConfig(alloc::format!(
+            "the OCSP response ({} bytes) and the signed certificate timestamps ({} bytes) are too long for the certificate's extensions, at most 65535 bytes in all (RFC 9846 §4.5.1)",
+            ocsp.map_or(0, <[u8]>::len),
+            scts.iter().fold(0usize, |n, s| n.saturating_add(s.len()))
+        )));
+    }
+    Ok(())
+}
+
+/// The bytes the status_request and signed_certificate_timestamp
+/// extensions take in the end entity's CertificateEntry: each a type and
+/// length (4), then CertificateStatus (status_type, a 3-byte length, the
+/// response) or the SCT list (a 2-byte length, each SCT with a 2-byte
+/// length).
+fn leaf_status_len(ocsp: Option<&[u8]>, scts: &[Vec<u8>]) -> usize {
+    let ocsp_len = ocsp.map_or(0, |r| r.len().saturating_add(8));
+    let sct_len = if scts.is_empty() {
+        0
+    } else {
+        scts.iter()
+            .fold(6usize, |n, s| n.saturating_add(s.len()).saturating_add(2))
+    };
+    ocsp_len.saturating_add(sct_len)
+}
+
+/// Checks that the Certificate message carrying `chain` with this OCSP
+/// response and these SCTs stays within 64 KiB, the most a client
+/// accepts by default (this crate's `Limits::max_handshake_message`;
+/// rustls's limit too): a staple that pushes it over would fail every
+/// handshake with a client that asked for it.
+fn certificate_message_fits(
+    chain: &[Vec<u8>],
+    ocsp: Option<&[u8]>,
+    scts: &[Vec<u8>],
+) -> Result<(), Error> {
+    const LIMIT: usize = 1 << 16;
+    // Header (4), context (1), list length (3); per entry a 3-byte
+    // length and a 2-byte extensions length.
+    let chain_len = chain
+        .iter()
+        .fold(8usize, |n, c| n.saturating_add(c.len()).saturating_add(5));
+    let total = chain_len.saturating_add(leaf_status_len(ocsp, scts));
+    if total > LIMIT {
+        return Err(Error::BadConfig(alloc::format!(
+            "the OCSP response and signed certificate timestamps are too long: with the chain, the Certificate message would be {total} bytes, over the {LIMIT} that clients accept by default"
+        )));
+    }
+    Ok(())
+}
+
 /// The error of a verifier that has no raw public keys to compare with.
 fn raw_keys_refused() -> CertificateError {
     CertificateError::Other {
@@ -478,38 +541,34 @@ impl CertifiedKey {
 
     /// Staples `der`, a DER `OCSPResponse` for the leaf (e.g. from
     /// `openssl ocsp -respout`), for clients that ask. It must parse as a
-    /// `successful` basic response and fit a CertificateEntry extension;
-    /// it is not verified here (the client does that), so keep it fresh.
+    /// `successful` basic response, name the leaf (serial and issuer;
+    /// RFC 6960 §4.1.1 CertID), and fit the leaf's CertificateEntry
+    /// together with any SCTs; it is not verified here (the client does
+    /// that), so keep it fresh.
     pub fn with_ocsp_response(mut self, der: Vec<u8>) -> Result<Self, Error> {
         crate::x509::OcspResponseInfo::parse(&der).map_err(|e| {
             Error::BadConfig(alloc::format!(
                 "the OCSP response to staple is not a usable DER OCSPResponse: {e}"
             ))
         })?;
-        // RFC 6066 §8: opaque OCSPResponse<1..2^24-1>, inside an
-        // extension of at most 2^16-1 bytes with its 4-byte header.
-        if der.len() > usize::from(u16::MAX).saturating_sub(4) {
-            return Err(Error::BadConfig(
-                "the OCSP response to staple is too long for a TLS extension".into(),
-            ));
-        }
+        crate::x509::ocsp_check_about(&der, &self.chain).map_err(|e| {
+            Error::BadConfig(alloc::format!(
+                "the OCSP response to staple does not fit the certificate: {e}"
+            ))
+        })?;
+        leaf_status_fits(Some(&der), &self.scts)?;
+        certificate_message_fits(&self.chain, Some(&der), &self.scts)?;
         self.ocsp_response = Some(der);
         Ok(self)
     }
 
     /// Sends these signed certificate timestamps (RFC 6962 §3.3, each a
     /// `SerializedSCT`, as a CT log returned it) to clients that ask.
-    /// Each must be 1..=65535 bytes and the list must fit an extension.
+    /// Each must be non-empty, and the list must fit the leaf's
+    /// CertificateEntry together with any OCSP response.
     pub fn with_scts(mut self, scts: Vec<Vec<u8>>) -> Result<Self, Error> {
-        let total = scts
-            .iter()
-            .fold(2usize, |n, s| n.saturating_add(s.len()).saturating_add(2));
-        if scts.iter().any(|s| s.is_empty()) || total > usize::from(u16::MAX) {
-            return Err(Error::BadConfig(
-                "signed certificate timestamps must each be non-empty and together fit a TLS extension (RFC 6962 §3.3)"
-                    .into(),
-            ));
-        }
+        leaf_status_fits(self.ocsp_response.as_deref(), &scts)?;
+        certificate_message_fits(&self.chain, self.ocsp_response.as_deref(), &scts)?;
         self.scts = scts;
         Ok(self)
     }

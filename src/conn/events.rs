@@ -261,7 +261,11 @@ pub struct Negotiated {
     /// certificate (RFC 9846 §4.5.1.1, RFC 6960), set with the accepted
     /// certificate when [`ClientConfigBuilder::request_ocsp`](crate::config::ClientConfigBuilder::request_ocsp)
     /// asked for one and the server sent it; read it with
-    /// [`OcspResponseInfo`](crate::x509::OcspResponseInfo). `None` on a
+    /// [`OcspResponseInfo`](crate::x509::OcspResponseInfo). It is as
+    /// verified as the verifier made it:
+    /// [`WebPkiServerVerifier`](crate::verify_webpki::WebPkiServerVerifier)
+    /// checked it, a verifier that only implements `verify_server_cert`
+    /// did not look at it. `None` on a
     /// resumed connection (no certificate is sent) and on a server (we
     /// do not ask clients for OCSP responses).
     pub peer_ocsp_response: Option<Vec<u8>>,

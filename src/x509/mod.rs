@@ -32,6 +32,7 @@ use alloc::vec::Vec;
 use error::malformed;
 pub use error::{CertificateError, Finding, Position};
 pub use name::ExpectedName;
+pub(crate) use ocsp::check_about as ocsp_check_about;
 pub use ocsp::{OcspCertStatus, OcspResponseInfo, OcspSingleInfo};
 
 pub use sig::{SigError, verify_signed_data};

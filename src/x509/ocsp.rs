@@ -11,14 +11,20 @@
 //!   certificate included in the response that the issuer signed directly
 //!   and that carries id-kp-OCSPSigning (§4.2.2.2), valid now; the
 //!   responder is found by name or by key hash (§4.2.1);
-//! * it is current: thisUpdate at most [`CLOCK_SKEW`] ahead of our
-//!   clock, and nextUpdate not passed (§4.2.2.1). A response without
-//!   nextUpdate is refused: nothing would bound how long a replayed one
-//!   stays acceptable (the CRL code refuses a CRL without nextUpdate for
-//!   the same reason);
+//! * it is current: producedAt and thisUpdate at most [`CLOCK_SKEW`]
+//!   ahead of our clock, and nextUpdate not passed (§4.2.2.1), nor
+//!   [`MAX_AGE`] since thisUpdate, whatever nextUpdate says (an old
+//!   `good` is what a server whose key was since revoked would replay).
+//!   A response without nextUpdate is refused: nothing would bound how
+//!   long a replayed one stays acceptable (the CRL code refuses a CRL
+//!   without nextUpdate for the same reason);
+//! * it is not signed with the certificate's own key (as its own
+//!   delegated responder, or as an anchor that is its own issuer): that
+//!   key's compromise is what revocation reports;
 //! * its status is `good`; `revoked` fails with
 //!   [`CertificateError::Revoked`] (time and reason), `unknown` with
-//!   [`CertificateError::BadOcspResponse`].
+//!   [`CertificateError::BadOcspResponse`]. Every SingleResponse naming
+//!   the certificate is checked, and any `revoked` among them wins.
 //!
 //! A critical extension we do not process, in the response or in the
 //! SingleResponse, refuses the response (RFC 5280 §4.2 applied to §4.4).
@@ -38,6 +44,13 @@ use crate::crypto::id_hash::IdHash;
 /// sign with thisUpdate = now, and a client's clock a little behind would
 /// otherwise refuse a fresh response. Five minutes, as for Kerberos.
 pub const CLOCK_SKEW: i64 = 300;
+
+/// The longest a response is accepted after its thisUpdate, whatever
+/// its nextUpdate: ten days, the most the CA/Browser Forum Baseline
+/// Requirements (§4.9.10) allow a responder to give and the cap Mozilla
+/// applies. A responder refreshes well within it, and a server fetches
+/// the fresh response.
+pub const MAX_AGE: i64 = 10 * 86_400;
 
 /// The most SingleResponses examined in one response (a stapled response
 /// normally has one; a responder batching a whole chain, a few).
@@ -544,8 +557,10 @@ fn check_inner(
         key: key_bits(issuer.spki).map_err(syntax)?,
         cache: Default::default(),
     };
-    // §4.1.1 / §3.2 (1): the response names this certificate.
-    let mut found = None;
+    // §4.1.1 / §3.2 (1): the response names this certificate. Every
+    // entry that does is checked: a "good" must not outvote a "revoked"
+    // (or a stale or `unknown` entry) about the same certificate.
+    let mut found: Vec<&Single<'_>> = Vec::new();
     for s in &r.singles {
         let Some(h) = s.hash else { continue };
         if s.serial != leaf.serial {
@@ -553,11 +568,10 @@ fn check_inner(
         }
         let (n, k) = ids.hashes(h);
         if s.name_hash == n && s.key_hash == k {
-            found = Some(s);
-            break;
+            found.push(s);
         }
     }
-    let Some(s) = found else {
+    if found.is_empty() {
         let same_serial = r.singles.iter().any(|s| s.serial == leaf.serial);
         return Err(bad_ocsp(alloc::format!(
             "is about another certificate: none of its {} responses names serial {} issued by {issuer_name} (RFC 6960 §4.1.1 CertID){}",
@@ -569,10 +583,18 @@ fn check_inner(
                 ""
             }
         )));
-    };
+    }
 
     // §4.2.2.2 / §3.2 (2), (3): signed by the issuer or its delegate.
     let signer_spki = signer(&r, issuer, &mut ids, now, policy)?;
+    // Not by the key it is about: a delegated responder that is the
+    // certificate itself (or shares its key), or an anchored end entity
+    // taken as its own issuer, would let that key vouch for itself.
+    if matches!((key_bits(signer_spki), key_bits(leaf.spki)), (Ok(a), Ok(b)) if a == b) {
+        return Err(bad_ocsp(
+            "is signed with the certificate's own key, which cannot vouch for itself: revocation exists to report that key's compromise (RFC 6960 §4.2.2.2)",
+        ));
+    }
     sig::verify_signed_data(
         policy.provider.signatures,
         signer_spki,
@@ -581,15 +603,64 @@ fn check_inner(
         r.signature,
         policy.min_rsa_bits,
     )
-    .map_err(|e| {
-        let detail = alloc::format!("has a signature that does not verify: {e}");
-        match e {
-            sig::SigError::BadSignature | sig::SigError::KeyMismatch => bad_ocsp(detail),
-            _ => bad_ocsp(alloc::format!("{detail} (unsupported)")),
+    .map_err(|e| match e {
+        sig::SigError::BadSignature | sig::SigError::KeyMismatch => {
+            bad_ocsp(alloc::format!("has a signature that does not verify: {e}"))
         }
+        _ => bad_ocsp(alloc::format!(
+            "has a signature that cannot be checked: {e}"
+        )),
     })?;
 
-    // §4.2.2.1 / §3.2 (4), (5): current.
+    // §2.2: a revocation the signer states is final, whatever else the
+    // response says about the certificate.
+    for s in &found {
+        if let OcspCertStatus::Revoked {
+            revoked_at: at,
+            reason,
+        } = s.status
+        {
+            return Err(CertificateError::Revoked {
+                revoked_at: at,
+                finding: Finding::new(alloc::format!(
+                    "was revoked at {}{} according to the OCSP response the server stapled (signed {})",
+                    time::format(at),
+                    reason
+                        .map(|r| alloc::format!(" (reason: {})", reason_name(r)))
+                        .unwrap_or_default(),
+                    if signer_spki == issuer.spki {
+                        alloc::format!("by its issuer {issuer_name}")
+                    } else {
+                        alloc::format!("by a responder of {issuer_name}")
+                    }
+                )),
+            });
+        }
+    }
+
+    // producedAt is when the responder signed (§4.2.1): not later than now.
+    if r.produced_at > now.saturating_add(CLOCK_SKEW) {
+        return Err(bad_ocsp(alloc::format!(
+            "is not yet valid: its producedAt {} is {} after the validation time {} (more than the {} minutes of clock skew allowed)",
+            time::format(r.produced_at),
+            time::span(r.produced_at.saturating_sub(now)),
+            time::format(now),
+            CLOCK_SKEW / 60
+        )));
+    }
+    for s in found {
+        current(s, now)?;
+        if s.status == OcspCertStatus::Unknown {
+            return Err(bad_ocsp(alloc::format!(
+                "says its status is unknown: the responder of {issuer_name} does not know this certificate (RFC 6960 §2.2)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// §4.2.2.1 / §3.2 (4), (5): the entry is current at `now`.
+fn current(s: &Single<'_>, now: i64) -> Result<(), CertificateError> {
     if s.this_update > now.saturating_add(CLOCK_SKEW) {
         return Err(bad_ocsp(alloc::format!(
             "is not yet valid: its thisUpdate {} is {} after the validation time {} (more than the {} minutes of clock skew allowed)",
@@ -612,30 +683,58 @@ fn check_inner(
             time::format(now)
         )));
     }
+    let oldest = now.saturating_sub(MAX_AGE);
+    if s.this_update < oldest {
+        return Err(bad_ocsp(alloc::format!(
+            "is stale: its thisUpdate {} is {} before the validation time {}, more than the {} days a response is accepted whatever its nextUpdate ({}) says; the server must fetch a fresh one",
+            time::format(s.this_update),
+            time::span(now.saturating_sub(s.this_update)),
+            time::format(now),
+            MAX_AGE / 86_400,
+            time::format(next)
+        )));
+    }
+    Ok(())
+}
 
-    match s.status {
-        OcspCertStatus::Good => Ok(()),
-        OcspCertStatus::Revoked {
-            revoked_at: at,
-            reason,
-        } => Err(CertificateError::Revoked {
-            revoked_at: at,
-            finding: Finding::new(alloc::format!(
-                "was revoked at {}{} according to the OCSP response the server stapled (signed {})",
-                time::format(at),
-                reason
-                    .map(|r| alloc::format!(" (reason: {})", reason_name(r)))
-                    .unwrap_or_default(),
-                if signer_spki == issuer.spki {
-                    alloc::format!("by its issuer {issuer_name}")
-                } else {
-                    alloc::format!("by a responder of {issuer_name}")
-                }
-            )),
-        }),
-        OcspCertStatus::Unknown => Err(bad_ocsp(alloc::format!(
-            "says its status is unknown: the responder of {issuer_name} does not know this certificate (RFC 6960 §2.2)"
-        ))),
+/// For a server about to staple `der` to `chain` (end entity first): an
+/// error unless one of its SingleResponses names the end entity: its
+/// serial and issuer name hash, and the issuer key hash when the chain
+/// holds a certificate of the issuer's name. Neither the signature nor
+/// the times are checked (the client does that, at its own time).
+pub(crate) fn check_about(der: &[u8], chain: &[Vec<u8>]) -> Result<(), String> {
+    let r = Response::parse(der).map_err(|e| alloc::format!("{e}"))?;
+    let leaf = chain
+        .first()
+        .and_then(|c| Certificate::parse(c).ok())
+        .ok_or_else(|| {
+            String::from("the end entity is not an X.509 certificate to staple it to")
+        })?;
+    let issuers: Vec<Certificate<'_>> = chain
+        .iter()
+        .skip(1)
+        .filter_map(|c| Certificate::parse(c).ok())
+        .filter(|c| c.subject == leaf.issuer)
+        .collect();
+    let name = name_der(leaf.issuer);
+    let names_leaf = |s: &Single<'_>| {
+        let Some(h) = s.hash else { return false };
+        s.serial == leaf.serial
+            && s.name_hash == h.digest(&name).as_slice()
+            && (issuers.is_empty()
+                || issuers
+                    .iter()
+                    .any(|i| key_bits(i.spki).is_ok_and(|k| s.key_hash == h.digest(k).as_slice())))
+    };
+    if r.singles.iter().any(names_leaf) {
+        Ok(())
+    } else {
+        Err(alloc::format!(
+            "it is about another certificate: none of its {} responses names serial {} issued by {} (RFC 6960 §4.1.1 CertID)",
+            r.singles.len(),
+            serial_text(leaf.serial),
+            name::display(leaf.issuer)
+        ))
     }
 }
 

@@ -81,6 +81,11 @@ impl ServerHs {
                 .iter()
                 .fold(0usize, |n, c| n.saturating_add(c.len()).saturating_add(5))
                 .saturating_add(ck.ocsp_response.as_ref().map_or(0, Vec::len))
+                .saturating_add(
+                    ck.scts
+                        .iter()
+                        .fold(0usize, |n, s| n.saturating_add(s.len()).saturating_add(2)),
+                )
         });
         let flight_len = FLIGHT_OVERHEAD
             .saturating_add(chain_len)
@@ -260,7 +265,7 @@ impl ServerHs {
         // RFC 9846 §4.5.1.1: the stapled OCSP response and SCTs the client
         // asked for go in the end entity's entry (X.509 only).
         let leaf_extensions = match types.server {
-            CertificateType::X509 => status_extensions(&ck, chosen.status),
+            CertificateType::X509 => status_extensions(&ck, chosen.status)?,
             _ => Vec::new(),
         };
         let start = flight.queued.len();
@@ -361,12 +366,17 @@ impl ServerHs {
 /// The end entity's CertificateEntry extensions (RFC 9846 §4.5.1.1):
 /// the OCSP response and the SCTs the certificate has, each only if the
 /// client asked for it. Their sizes were bounded when configured
-/// (`CertifiedKey::with_ocsp_response`, `with_scts`).
-fn status_extensions(ck: &CertifiedKey, asked: StatusAsked) -> Vec<u8> {
+/// (`CertifiedKey::with_ocsp_response`, `with_scts`), and are checked
+/// again here: a resolver may have set the public fields directly, and
+/// what does not fit must fail here rather than go out malformed.
+fn status_extensions(ck: &CertifiedKey, asked: StatusAsked) -> Result<Vec<u8>, Error> {
     use crate::codec::{LengthPrefix::*, put_vec};
     use crate::msgs::extensions::{put_extension, with_prefix};
+    let ocsp = ck.ocsp_response.as_deref().filter(|_| asked.ocsp);
+    let scts = if asked.sct { ck.scts.as_slice() } else { &[] };
+    crate::verify::leaf_status_fits(ocsp, scts)?;
     let mut out = Vec::new();
-    if let Some(response) = ck.ocsp_response.as_deref().filter(|_| asked.ocsp) {
+    if let Some(response) = ocsp {
         // RFC 6066 §8: CertificateStatus { status_type ocsp(1);
         // opaque OCSPResponse<1..2^24-1> }.
         put_extension(&mut out, ExtensionType::STATUS_REQUEST, |out| {
@@ -374,7 +384,7 @@ fn status_extensions(ck: &CertifiedKey, asked: StatusAsked) -> Vec<u8> {
             put_vec(out, U24, response);
         });
     }
-    if asked.sct && !ck.scts.is_empty() {
+    if !scts.is_empty() {
         // RFC 6962 §3.3: SerializedSCT sct_list<1..2^16-1>, each
         // opaque SerializedSCT<1..2^16-1>.
         put_extension(
@@ -382,14 +392,14 @@ fn status_extensions(ck: &CertifiedKey, asked: StatusAsked) -> Vec<u8> {
             ExtensionType::SIGNED_CERTIFICATE_TIMESTAMP,
             |out| {
                 with_prefix(out, U16, |out| {
-                    for sct in &ck.scts {
+                    for sct in scts {
                         put_vec(out, U16, sct);
                     }
                 });
             },
         );
     }
-    out
+    Ok(out)
 }
 
 /// Appends our ServerHello (§4.2.3): the bytes of the [`ServerHello`]
