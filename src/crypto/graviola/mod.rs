@@ -98,6 +98,8 @@ mod consts {
         &kx::GvX25519,
         &kx::GvSecp256r1,
         &kx::GvSecp384r1,
+        // graviola has no P-521.
+        crate::crypto::rustcrypto::SECP521R1,
     ];
 
     /// The graviola provider. Reached only through [`super::provider`]:

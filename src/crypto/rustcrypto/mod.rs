@@ -24,6 +24,8 @@ pub const SHA384: Hash = Hash::rustcrypto(&hash::RcSha384);
 const AES_128_GCM: Aead = Aead::new(&aead::RcAes128Gcm);
 const AES_256_GCM: Aead = Aead::new(&aead::RcAes256Gcm);
 const CHACHA20_POLY1305: Aead = Aead::new(&aead::RcChaCha20Poly1305);
+/// secp521r1 (also the graviola provider's, which has no P-521).
+pub(crate) const SECP521R1: &dyn KxGroup = &kx::RcSecp521r1;
 /// AES-128-CCM (also the graviola provider's, which has no CCM).
 pub(crate) const AES_128_CCM: Aead = Aead::new(&aead::RcAes128Ccm);
 /// AES-128-CCM-8 (likewise).
@@ -75,6 +77,7 @@ const GROUPS: &[&dyn KxGroup] = &[
     &kx::RcX25519,
     &kx::RcSecp256r1,
     &kx::RcSecp384r1,
+    &kx::RcSecp521r1,
 ];
 
 /// The RustCrypto provider.
