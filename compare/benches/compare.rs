@@ -356,6 +356,7 @@ impl Identity {
             KeyType::EcdsaP384 => SignatureScheme::ECDSA_SECP384R1_SHA384,
             KeyType::Ed25519 => SignatureScheme::ED25519,
             KeyType::Rsa2048 => SignatureScheme::RSA_PSS_RSAE_SHA256,
+            KeyType::EcdsaP521 => SignatureScheme::ECDSA_SECP521R1_SHA512,
         }
     }
     fn signing_key(&self, provider: &CryptoProvider) -> SigningKey {

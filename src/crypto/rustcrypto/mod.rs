@@ -77,7 +77,7 @@ const GROUPS: &[&dyn KxGroup] = &[
     &kx::RcX25519,
     &kx::RcSecp256r1,
     &kx::RcSecp384r1,
-    &kx::RcSecp521r1,
+    SECP521R1,
 ];
 
 /// The RustCrypto provider.
