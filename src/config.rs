@@ -633,7 +633,8 @@ pub struct ClientConfigBuilder {
 }
 
 impl ClientConfigBuilder {
-    /// Offered suites, in preference order.
+    /// Offered suites, in preference order. The two AES-CCM suites are
+    /// offered only when named here (see [`crypto::suites`]).
     pub fn suites(mut self, suites: &[CipherSuite]) -> Self {
         self.suites = Some(suites.to_vec());
         self
@@ -1131,7 +1132,8 @@ pub struct ServerConfigBuilder {
 }
 
 impl ServerConfigBuilder {
-    /// Accepted suites, in preference order.
+    /// Accepted suites, in preference order. The two AES-CCM suites are
+    /// accepted only when named here (see [`crypto::suites`]).
     pub fn suites(mut self, suites: &[CipherSuite]) -> Self {
         self.suites = Some(suites.to_vec());
         self

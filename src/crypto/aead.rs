@@ -64,7 +64,7 @@ impl AeadAlgorithm {
             // RFC 9846 gives no figure for CCM. RFC 9001 Appendix B.2's
             // analysis (after Jonsson's CCM bounds) allows
             // v + q <= 2^34.5 / l for an advantage of 2^-57, l being the
-            // blocks per message: a full TLS record is 2^10 blocks, and
+            // blocks per message: a full TLS record is about 2^10 blocks, and
             // with forgeries counted as encryptions (q = v, as there)
             // that is 2^23.5 = 11_863_283.2 records, rounded down. The
             // tag length does not enter it.

@@ -314,7 +314,7 @@ mod tests {
             any(target_arch = "x86_64", target_arch = "aarch64")
         ))]
         providers.extend(crate::crypto::graviola::provider());
-        for kind in [KeyType::EcdsaP256, KeyType::EcdsaP384] {
+        for kind in [KeyType::EcdsaP256, KeyType::EcdsaP384, KeyType::EcdsaP521] {
             let der = generate_key(kind, &crate::crypto::OsRandom).unwrap();
             let spki = SigningKey::from_der(&der).unwrap().public_key_spki();
             let mut bad = spki.clone();
