@@ -584,8 +584,8 @@ impl ClientConfig {
 /// (2^14 content + 1 type byte; RFC 8449 §4).
 pub const DEFAULT_RECORD_SIZE_LIMIT: u16 = 16385;
 
-/// Builds a [`ClientConfig`]. Every setting has a safe default (all
-/// three suites, X25519MLKEM768 first, resumption with single-use
+/// Builds a [`ClientConfig`]. Every setting has a safe default (the
+/// three GCM/ChaCha20 suites, X25519MLKEM768 first, resumption with single-use
 /// tickets, no 0-RTT); [`build`](Self::build) checks the whole and names
 /// the first mistake.
 ///
@@ -1085,8 +1085,8 @@ impl ServerConfig {
     }
 }
 
-/// Builds a [`ServerConfig`]. Every setting has a safe default (all
-/// three suites, X25519MLKEM768 preferred, no client authentication, no
+/// Builds a [`ServerConfig`]. Every setting has a safe default (the
+/// three GCM/ChaCha20 suites, X25519MLKEM768 preferred, no client authentication, no
 /// tickets, no 0-RTT, PSKs only with (EC)DHE); [`build`](Self::build)
 /// checks the whole and names the first mistake.
 ///
