@@ -55,9 +55,12 @@ options:
   --alpn P             offer ALPN protocol P (repeatable, in preference order)
   --groups g1,g2       key exchange groups in preference order; a key share is
                        sent for the first only (X25519MLKEM768 adds an x25519
-                       share). Names: x25519, secp256r1, secp384r1, X25519MLKEM768
+                       share). Names: x25519, secp256r1, secp384r1, secp521r1,
+                       X25519MLKEM768
   --suites s1,s2       cipher suites by IANA name: TLS_AES_128_GCM_SHA256,
-                       TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256
+                       TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256,
+                       and, off unless named, TLS_AES_128_CCM_SHA256 and
+                       TLS_AES_128_CCM_8_SHA256 (8-byte tag: weaker integrity)
   --keylog FILE        append TLS secrets to FILE (SSLKEYLOGFILE format);
                        without it, $SSLKEYLOGFILE is honoured
   --resume             connect twice: the first connection completes the

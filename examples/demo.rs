@@ -4,7 +4,7 @@
 //! both sides negotiated.
 //!
 //! ```text
-//! cargo run --example demo [-- --key-type p256|p384|ed25519|rsa2048|rsa-pss]
+//! cargo run --example demo [-- --key-type p256|p384|p521|ed25519|rsa2048|rsa-pss]
 //!                          [--groups g1,g2] [--suites s1,s2]
 //! ```
 
@@ -47,12 +47,13 @@ fn parse_args() -> Result<Options, String> {
                 o.key_type = match args.value(&a)?.to_ascii_lowercase().as_str() {
                     "p256" | "ecdsa-p256" => KeyType::EcdsaP256,
                     "p384" | "ecdsa-p384" => KeyType::EcdsaP384,
+                    "p521" | "ecdsa-p521" => KeyType::EcdsaP521,
                     "ed25519" => KeyType::Ed25519,
                     "rsa2048" | "rsa" => KeyType::Rsa2048,
                     "rsa-pss" | "rsapss2048" => KeyType::RsaPss2048,
                     k => {
                         return Err(format!(
-                            "unknown key type {k:?} (p256, p384, ed25519, rsa2048, rsa-pss)"
+                            "unknown key type {k:?} (p256, p384, p521, ed25519, rsa2048, rsa-pss)"
                         ));
                     }
                 }

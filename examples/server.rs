@@ -65,8 +65,10 @@ options:
                          ask; repeatable
   --alpn P               accept ALPN protocol P (repeatable, preference order)
   --groups g1,g2         groups in preference order: x25519, secp256r1,
-                         secp384r1, X25519MLKEM768
-  --suites s1,s2         cipher suites by IANA name
+                         secp384r1, secp521r1, X25519MLKEM768
+  --suites s1,s2         cipher suites by IANA name (the AES-CCM ones,
+                         TLS_AES_128_CCM_SHA256 and TLS_AES_128_CCM_8_SHA256,
+                         are accepted only when named)
   --keylog FILE          append TLS secrets to FILE (else $SSLKEYLOGFILE)
   --echo                 echo what the client sends (default)
   --http                 answer each request with an HTTP/1.0 200 OK page (head

@@ -79,6 +79,8 @@ pub enum KeyType {
     /// `rsa_pss_pss_*` schemes (RFC 9846 §4.2.3), any of the three hashes.
     /// It can be a leaf's key; certgen does not sign certificates with it.
     RsaPss2048,
+    /// ECDSA on P-521 (certificates signed with ecdsa-with-SHA512).
+    EcdsaP521,
 }
 
 /// A subjectAltName entry of an end-entity certificate.
@@ -107,13 +109,14 @@ pub enum ExtKeyUsage {
 
 /// Generates a private key of `kind` as PKCS#8 DER (zeroized on drop).
 ///
-/// Random draws: P-256/P-384 32/48 bytes per attempt (redrawn while not a
-/// valid scalar); Ed25519 32 bytes (the seed); RSA as many as the prime
+/// Random draws: P-256/P-384/P-521 32/48/66 bytes per attempt (redrawn
+/// while not a valid scalar; P-521's top 7 bits cleared); Ed25519 32 bytes (the seed); RSA as many as the prime
 /// search takes.
 pub fn generate_key(kind: KeyType, rng: &dyn SecureRandom) -> Result<Zeroizing<Vec<u8>>, Error> {
     let der = match kind {
         KeyType::EcdsaP256 => ec_secret::<p256::NistP256, 32>(rng)?.to_pkcs8_der(),
         KeyType::EcdsaP384 => ec_secret::<p384::NistP384, 48>(rng)?.to_pkcs8_der(),
+        KeyType::EcdsaP521 => ec_secret::<p521::NistP521, 66>(rng)?.to_pkcs8_der(),
         KeyType::Ed25519 => {
             let seed = random_array::<32>(rng)?;
             // PKCS#8 v1 (RFC 8410 §7, no public key): OpenSSL 3.0 does not
@@ -167,8 +170,14 @@ fn ec_secret<C, const N: usize>(
 where
     C: p256::elliptic_curve::CurveArithmetic,
 {
+    // P-521's order is just below 2^521: the top 7 bits of its 66 bytes
+    // are cleared, or almost every draw would be out of range.
+    let top = if N == 66 { 0x01 } else { 0xff };
     for _ in 0..8 {
-        let raw = random_array::<N>(rng)?;
+        let mut raw = random_array::<N>(rng)?;
+        if let Some(first) = raw.first_mut() {
+            *first &= top;
+        }
         if let Ok(sk) = p256::elliptic_curve::SecretKey::<C>::from_slice(raw.as_ref()) {
             return Ok(sk);
         }
@@ -499,6 +508,7 @@ const OID_SERVER_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.
 const OID_CLIENT_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.2");
 const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 const OID_ECDSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
+const OID_ECDSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
 const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const OID_SHA256_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 
@@ -646,6 +656,7 @@ fn algorithm_id(kind: KeyKind) -> der::Result<Vec<u8>> {
     Ok(match kind {
         KeyKind::EcdsaP256 => seq(&[&enc(&OID_ECDSA_SHA256)?])?,
         KeyKind::EcdsaP384 => seq(&[&enc(&OID_ECDSA_SHA384)?])?,
+        KeyKind::EcdsaP521 => seq(&[&enc(&OID_ECDSA_SHA512)?])?,
         KeyKind::Ed25519 => seq(&[&enc(&OID_ED25519)?])?,
         KeyKind::Rsa(_) => seq(&[&enc(&OID_SHA256_RSA)?, &enc(&der::asn1::Null)?])?,
         // Refused by the caller.

@@ -595,8 +595,8 @@ impl ClientConfig {
 /// (2^14 content + 1 type byte; RFC 8449 §4).
 pub const DEFAULT_RECORD_SIZE_LIMIT: u16 = 16385;
 
-/// Builds a [`ClientConfig`]. Every setting has a safe default (all
-/// three suites, X25519MLKEM768 first, resumption with single-use
+/// Builds a [`ClientConfig`]. Every setting has a safe default (the
+/// three GCM/ChaCha20 suites, X25519MLKEM768 first, resumption with single-use
 /// tickets, no 0-RTT); [`build`](Self::build) checks the whole and names
 /// the first mistake.
 ///
@@ -644,7 +644,8 @@ pub struct ClientConfigBuilder {
 }
 
 impl ClientConfigBuilder {
-    /// Offered suites, in preference order.
+    /// Offered suites, in preference order. The two AES-CCM suites are
+    /// offered only when named here (see [`crypto::suites`]).
     pub fn suites(mut self, suites: &[CipherSuite]) -> Self {
         self.suites = Some(suites.to_vec());
         self
@@ -1190,8 +1191,8 @@ impl ResolvesServerCert for FailedResolver {
     }
 }
 
-/// Builds a [`ServerConfig`]. Every setting has a safe default (all
-/// three suites, X25519MLKEM768 preferred, no client authentication, no
+/// Builds a [`ServerConfig`]. Every setting has a safe default (the
+/// three GCM/ChaCha20 suites, X25519MLKEM768 preferred, no client authentication, no
 /// tickets, no 0-RTT, PSKs only with (EC)DHE); [`build`](Self::build)
 /// checks the whole and names the first mistake.
 ///
@@ -1237,7 +1238,8 @@ pub struct ServerConfigBuilder {
 }
 
 impl ServerConfigBuilder {
-    /// Accepted suites, in preference order.
+    /// Accepted suites, in preference order. The two AES-CCM suites are
+    /// accepted only when named here (see [`crypto::suites`]).
     pub fn suites(mut self, suites: &[CipherSuite]) -> Self {
         self.suites = Some(suites.to_vec());
         self

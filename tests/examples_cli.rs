@@ -116,6 +116,59 @@ fn echo_with_groups_suites_and_hello_retry() {
     );
 }
 
+/// `--suites` names the AES-CCM suites (off by default) and `--groups`
+/// secp521r1, on both examples: the server takes CCM_8 only when named,
+/// the client offers both CCM suites and P-521 with its share.
+#[test]
+fn echo_with_ccm_and_p521() {
+    let Some((server_bin, client_bin)) = examples("echo_with_ccm_and_p521") else {
+        return;
+    };
+    let dir = TempDir::new("cli");
+    let (chain, key, ca) = identity(&dir, "srv");
+    let server = Server::start(
+        &server_bin,
+        &[
+            "--cert",
+            &chain,
+            "--key",
+            &key,
+            "--echo",
+            "--groups",
+            "secp521r1",
+            "--suites",
+            "TLS_AES_128_CCM_8_SHA256",
+        ],
+    );
+    let port = format!("127.0.0.1:{}", server.port);
+    let input: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+    let out = run(
+        &client_bin,
+        &[
+            "--ca",
+            &ca,
+            "--server-name",
+            "localhost",
+            "--groups",
+            "P-521",
+            "--suites",
+            "TLS_AES_128_CCM_SHA256,TLS_AES_128_CCM_8_SHA256",
+            &port,
+        ],
+        &input,
+    );
+    assert_eq!(out.status, Some(0), "client failed:\n{}", out.stderr);
+    assert!(out.stdout == input, "the echo differs from the input");
+    assert_eq!(
+        stderr_value(&out.stderr, "suite"),
+        Some("TLS_AES_128_CCM_8_SHA256")
+    );
+    assert_eq!(stderr_value(&out.stderr, "group"), Some("secp521r1"));
+    assert_eq!(stderr_value(&out.stderr, "hello_retry"), Some("no"));
+    let log = server.next_line();
+    assert!(log.contains("echoed 20000 bytes"), "{log}");
+}
+
 #[test]
 fn client_fails_with_an_error_on_stderr() {
     let Some((server_bin, client_bin)) = examples("client_fails_with_an_error_on_stderr") else {

@@ -5,7 +5,10 @@
 //! HelloRetryRequest both ways, record_size_limit (RFC 8449) both ways,
 //! ALPN, client authentication, KeyUpdate mid-stream, and resumption with
 //! and without 0-RTT both ways (`gnutls-cli -r --earlydata`,
-//! `gnutls-serv --earlydata`). Each case is a data round trip.
+//! `gnutls-serv --earlydata`). Also the two AES-CCM suites (off by
+//! default, named on both sides) and P-521: secp521r1 key exchange and
+//! P-521 certificates from P-521 CAs for server and client. Each case is a
+//! data round trip.
 //!
 //! `gnutls-cli`/`gnutls-serv` are found on `PATH` (or at `$GNUTLS_CLI` /
 //! `$GNUTLS_SERV`); when missing, every test is skipped (`tests/skip`: a
@@ -55,6 +58,8 @@ fn priority(suite: CipherSuite, groups: &[NamedGroup]) -> String {
         CipherSuite::TLS_AES_128_GCM_SHA256 => "AES-128-GCM",
         CipherSuite::TLS_AES_256_GCM_SHA384 => "AES-256-GCM",
         CipherSuite::TLS_CHACHA20_POLY1305_SHA256 => "CHACHA20-POLY1305",
+        CipherSuite::TLS_AES_128_CCM_SHA256 => "AES-128-CCM",
+        CipherSuite::TLS_AES_128_CCM_8_SHA256 => "AES-128-CCM-8",
         _ => unreachable!("not a TLS 1.3 suite we test: {suite:?}"),
     };
     let mut p = format!("NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+{cipher}:-GROUP-ALL");
@@ -71,6 +76,7 @@ fn group_name(g: NamedGroup) -> &'static str {
         NamedGroup::X25519 => "X25519",
         NamedGroup::SECP256R1 => "SECP256R1",
         NamedGroup::SECP384R1 => "SECP384R1",
+        NamedGroup::SECP521R1 => "SECP521R1",
         _ => unreachable!("GnuTLS 3.7 has no {g:?} in common with us"),
     }
 }
@@ -79,6 +85,8 @@ fn cipher_name(s: CipherSuite) -> &'static str {
     match s {
         CipherSuite::TLS_AES_128_GCM_SHA256 => "AES-128-GCM",
         CipherSuite::TLS_AES_256_GCM_SHA384 => "AES-256-GCM",
+        CipherSuite::TLS_AES_128_CCM_SHA256 => "AES-128-CCM",
+        CipherSuite::TLS_AES_128_CCM_8_SHA256 => "AES-128-CCM-8",
         _ => "CHACHA20-POLY1305",
     }
 }
@@ -114,6 +122,9 @@ struct Case {
     key_update: bool,
     /// The application data of the round trip.
     payload: Vec<u8>,
+    /// The key type of both certificates (server and client) and their
+    /// CAs' (P-256 CAs, except a P-521 CA for P-521).
+    key: KeyType,
     /// Server tests: our server answers each line with its upper case this
     /// many times (gnutls-cli sends at most one record per read of its
     /// input, so large data is tested in the direction towards it).
@@ -137,6 +148,7 @@ impl Default for Case {
             client_auth: false,
             key_update: false,
             payload: b"hello gnutls\n".to_vec(),
+            key: KeyType::EcdsaP256,
             reply_repeat: 1,
         }
     }
@@ -161,8 +173,8 @@ fn client_against_gnutls_serv(test: &str, case: Case) {
         return;
     }
     let dir = TempDir::new("gnutls-c");
-    let server = pki(&dir, "server", "localhost", KeyType::EcdsaP256);
-    let client = pki(&dir, "client", "client.example", KeyType::EcdsaP256);
+    let server = pki(&dir, "server", "localhost", case.key);
+    let client = pki(&dir, "client", "client.example", case.key);
     let port = free_port().to_string();
     let prio = priority(case.suite, &case.peer_groups);
     let mut args = vec![
@@ -241,6 +253,11 @@ fn client_against_gnutls_serv(test: &str, case: Case) {
         std::panic::resume_unwind(p)
     });
     check_negotiated(&n, &case);
+    if case.key == KeyType::EcdsaP521 {
+        let p521 = Some(tls13::SignatureScheme::ECDSA_SECP521R1_SHA512);
+        assert_eq!(n.signature_scheme, p521);
+        assert_eq!(n.client_signature_scheme, p521);
+    }
     if case.key_update {
         // gnutls-serv got our KeyUpdate and answered with its own: what we
         // read afterwards was under its next key.
@@ -286,6 +303,30 @@ client_cases! {
     client_aes128_p384: TLS_AES_128_GCM_SHA256, SECP384R1;
     client_aes256_p256: TLS_AES_256_GCM_SHA384, SECP256R1;
     client_chacha_p256: TLS_CHACHA20_POLY1305_SHA256, SECP256R1;
+    // Off by default on both sides: named in our config and in the
+    // priority string (+AES-128-CCM, +AES-128-CCM-8).
+    client_ccm_x25519: TLS_AES_128_CCM_SHA256, X25519;
+    client_ccm8_p256: TLS_AES_128_CCM_8_SHA256, SECP256R1;
+    client_aes128_p521: TLS_AES_128_GCM_SHA256, SECP521R1;
+}
+
+/// P-521 throughout: key exchange, gnutls-serv's P-521 certificate from a
+/// P-521 CA (ecdsa_secp521r1_sha512 CertificateVerify), and our P-521
+/// client certificate, which gnutls-serv requires and verifies.
+#[test]
+fn client_p521_certificates_both_ways() {
+    client_against_gnutls_serv(
+        "client_p521_certificates_both_ways",
+        Case {
+            suite: CipherSuite::TLS_AES_128_CCM_SHA256,
+            peer_groups: vec![NamedGroup::SECP521R1],
+            our_groups: vec![NamedGroup::SECP521R1],
+            expect_group: NamedGroup::SECP521R1,
+            key: KeyType::EcdsaP521,
+            client_auth: true,
+            ..Case::default()
+        },
+    );
 }
 
 /// Our client shares X25519 only; gnutls-serv takes only P-384 and must
@@ -369,8 +410,8 @@ fn gnutls_cli_against_server(test: &str, case: Case) {
         return;
     }
     let dir = TempDir::new("gnutls-s");
-    let server = pki(&dir, "server", "localhost", KeyType::EcdsaP256);
-    let client = pki(&dir, "client", "client.example", KeyType::EcdsaP256);
+    let server = pki(&dir, "server", "localhost", case.key);
+    let client = pki(&dir, "client", "client.example", case.key);
     let mut b = ServerConfig::builder_with_single_cert(
         vec![server.leaf.clone()],
         SigningKey::from_der(&server.key).unwrap(),
@@ -528,6 +569,11 @@ fn gnutls_cli_against_server(test: &str, case: Case) {
         assert_eq!(n.peer_certificates.first(), Some(&client.leaf));
         assert!(n.client_signature_scheme.is_some());
     }
+    if case.key == KeyType::EcdsaP521 {
+        let p521 = Some(tls13::SignatureScheme::ECDSA_SECP521R1_SHA512);
+        assert_eq!(n.signature_scheme, p521);
+        assert_eq!(n.client_signature_scheme, p521);
+    }
     if case.key_update {
         // gnutls-cli sent a KeyUpdate asking for ours and got it (0); it
         // got our own request (1) and answered it.
@@ -570,6 +616,28 @@ server_cases! {
     server_aes128_p256: TLS_AES_128_GCM_SHA256, SECP256R1;
     server_aes256_p384: TLS_AES_256_GCM_SHA384, SECP384R1;
     server_chacha_p384: TLS_CHACHA20_POLY1305_SHA256, SECP384R1;
+    server_ccm_p256: TLS_AES_128_CCM_SHA256, SECP256R1;
+    server_ccm8_x25519: TLS_AES_128_CCM_8_SHA256, X25519;
+    server_aes256_p521: TLS_AES_256_GCM_SHA384, SECP521R1;
+}
+
+/// P-521 throughout, gnutls-cli against us: key exchange, our P-521
+/// certificate from a P-521 CA (gnutls-cli checks the chain with
+/// --x509cafile) and gnutls-cli's P-521 client certificate.
+#[test]
+fn server_p521_certificates_both_ways() {
+    gnutls_cli_against_server(
+        "server_p521_certificates_both_ways",
+        Case {
+            suite: CipherSuite::TLS_AES_128_CCM_8_SHA256,
+            peer_groups: vec![NamedGroup::SECP521R1],
+            our_groups: vec![NamedGroup::SECP521R1],
+            expect_group: NamedGroup::SECP521R1,
+            key: KeyType::EcdsaP521,
+            client_auth: true,
+            ..Case::default()
+        },
+    );
 }
 
 /// gnutls-cli offers P-256 then P-384 and shares P-256 only (both are of

@@ -41,7 +41,13 @@ struct Pki {
 
 fn pki(dir: &TempDir, tag: &str, name: &str, kind: KeyType) -> Pki {
     let rng = OsRandom;
-    let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+    // A P-521 leaf gets a P-521 CA, so that the peer checks an
+    // ecdsa-with-SHA512 signature by a P-521 key as well.
+    let ca_kind = match kind {
+        KeyType::EcdsaP521 => KeyType::EcdsaP521,
+        _ => KeyType::EcdsaP256,
+    };
+    let ca_key = certgen::generate_key(ca_kind, &rng).unwrap();
     let ca = Ca::new(&format!("{tag} CA"), &ca_key, NOT_BEFORE, NOT_AFTER, &rng).unwrap();
     let key = certgen::generate_key(kind, &rng).unwrap();
     let leaf = ca
@@ -143,6 +149,12 @@ fn client_round_trip(test: &str, kind: KeyType) {
     let (n, got) = result.unwrap_or_else(|e| panic!("{e}\ns_server said:\n{log}"));
     assert_eq!(got, b"sltm olleh\n", "s_server said:\n{log}");
     assert!(n.client_signature_scheme.is_some());
+    if kind == KeyType::EcdsaP521 {
+        assert_eq!(
+            n.client_signature_scheme,
+            Some(tls13::SignatureScheme::ECDSA_SECP521R1_SHA512)
+        );
+    }
     // s_server verified our chain against -CAfile (depth 0 is our leaf).
     assert!(
         log.contains("Peer certificate: CN = client.example") && log.contains("Verification: OK"),
@@ -155,6 +167,17 @@ fn our_client_ecdsa_p256_cert_with_s_server() {
     client_round_trip(
         "our_client_ecdsa_p256_cert_with_s_server",
         KeyType::EcdsaP256,
+    );
+}
+
+/// A P-521 client certificate from a P-521 CA (both made by certgen):
+/// s_server verifies the chain and our ecdsa_secp521r1_sha512
+/// CertificateVerify.
+#[test]
+fn our_client_ecdsa_p521_cert_with_s_server() {
+    client_round_trip(
+        "our_client_ecdsa_p521_cert_with_s_server",
+        KeyType::EcdsaP521,
     );
 }
 
@@ -295,6 +318,12 @@ fn server_round_trip(test: &str, kind: KeyType) {
     // The verified client identity, as the application sees it.
     assert_eq!(n.peer_certificates, vec![leaf]);
     assert!(n.client_signature_scheme.is_some());
+    if kind == KeyType::EcdsaP521 {
+        assert_eq!(
+            n.client_signature_scheme,
+            Some(tls13::SignatureScheme::ECDSA_SECP521R1_SHA512)
+        );
+    }
 }
 
 #[test]
@@ -302,6 +331,16 @@ fn s_client_ecdsa_p256_cert_with_our_server() {
     server_round_trip(
         "s_client_ecdsa_p256_cert_with_our_server",
         KeyType::EcdsaP256,
+    );
+}
+
+/// s_client presents a P-521 certificate from a P-521 CA; our verifier
+/// checks the ecdsa-with-SHA512 chain and the P-521 CertificateVerify.
+#[test]
+fn s_client_ecdsa_p521_cert_with_our_server() {
+    server_round_trip(
+        "s_client_ecdsa_p521_cert_with_our_server",
+        KeyType::EcdsaP521,
     );
 }
 

@@ -41,6 +41,7 @@ enum KeyKind {
     P256,
     Rsa2048,
     Ed25519,
+    P521,
 }
 
 struct ServerCert {
@@ -48,7 +49,7 @@ struct ServerCert {
     /// The key in the form openssl wrote it (PKCS#8).
     key_pkcs8: PathBuf,
     /// The key as our server loads it: SEC1 for P-256, PKCS#1 for RSA,
-    /// PKCS#8 for Ed25519 — so each PEM form is exercised.
+    /// PKCS#8 for Ed25519 and P-521 — so each PEM form is exercised.
     key_ours: PathBuf,
 }
 
@@ -61,6 +62,7 @@ fn make_cert(dir: &TempDir, kind: KeyKind) -> ServerCert {
         KeyKind::P256 => &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
         KeyKind::Rsa2048 => &["-newkey", "rsa:2048"],
         KeyKind::Ed25519 => &["-newkey", "ed25519"],
+        KeyKind::P521 => &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521"],
     };
     let mut args = vec!["req", "-x509"];
     args.extend_from_slice(newkey);
@@ -90,7 +92,7 @@ fn make_cert(dir: &TempDir, kind: KeyKind) -> ServerCert {
             run_openssl(&["rsa", "-in", k, "-traditional", "-out", p.to_str().unwrap()]);
             p
         }
-        KeyKind::Ed25519 => key.clone(),
+        KeyKind::Ed25519 | KeyKind::P521 => key.clone(),
     };
     ServerCert {
         cert,
@@ -114,6 +116,7 @@ fn group_arg(g: NamedGroup) -> &'static str {
         NamedGroup::X25519 => "X25519",
         NamedGroup::SECP256R1 => "P-256",
         NamedGroup::SECP384R1 => "P-384",
+        NamedGroup::SECP521R1 => "P-521",
         _ => unreachable!("openssl 3.0 has no {g:?}"),
     }
 }
@@ -261,6 +264,11 @@ client_cases! {
     client_chacha_x25519: TLS_CHACHA20_POLY1305_SHA256, X25519;
     client_chacha_p256: TLS_CHACHA20_POLY1305_SHA256, SECP256R1;
     client_chacha_p384: TLS_CHACHA20_POLY1305_SHA256, SECP384R1;
+    // Off by default on both sides: named in our config and in s_server's
+    // -ciphersuites.
+    client_ccm_x25519: TLS_AES_128_CCM_SHA256, X25519;
+    client_ccm8_p256: TLS_AES_128_CCM_8_SHA256, SECP256R1;
+    client_aes256_p521: TLS_AES_256_GCM_SHA384, SECP521R1;
 }
 
 /// Our client sends a share for x25519 only; s_server accepts only
@@ -489,6 +497,9 @@ server_cases! {
     server_chacha_x25519: TLS_CHACHA20_POLY1305_SHA256, X25519;
     server_chacha_p256: TLS_CHACHA20_POLY1305_SHA256, SECP256R1;
     server_chacha_p384: TLS_CHACHA20_POLY1305_SHA256, SECP384R1;
+    server_ccm_p256: TLS_AES_128_CCM_SHA256, SECP256R1;
+    server_ccm8_x25519: TLS_AES_128_CCM_8_SHA256, X25519;
+    server_aes128_p521: TLS_AES_128_GCM_SHA256, SECP521R1;
 }
 
 /// s_client sends a key share for its first group (x25519) only; our
@@ -519,6 +530,55 @@ fn server_with_rsa2048_certificate() {
             key: KeyKind::Rsa2048,
             expect_group: NamedGroup::X25519,
             expect_hrr: false,
+        },
+    );
+}
+
+/// A P-521 certificate (ecdsa_secp521r1_sha512 CertificateVerify) over
+/// P-521 key exchange, both ways; our server loads openssl's PKCS#8 key.
+#[test]
+fn client_verifies_p521_server() {
+    client_against_s_server(
+        "client_verifies_p521_server",
+        ClientCase {
+            suite: CipherSuite::TLS_AES_128_CCM_SHA256,
+            client_groups: &[NamedGroup::SECP521R1],
+            server_groups: &[NamedGroup::SECP521R1],
+            key: KeyKind::P521,
+            expect_group: NamedGroup::SECP521R1,
+            expect_hrr: false,
+        },
+    );
+}
+
+#[test]
+fn server_with_p521_certificate() {
+    s_client_against_server(
+        "server_with_p521_certificate",
+        ServerCase {
+            suite: CipherSuite::TLS_AES_256_GCM_SHA384,
+            client_groups: &[NamedGroup::SECP521R1],
+            server_groups: &[NamedGroup::SECP521R1],
+            key: KeyKind::P521,
+            expect_group: NamedGroup::SECP521R1,
+            expect_hrr: false,
+        },
+    );
+}
+
+/// s_client sends a share for x25519 and lists P-521; our server accepts
+/// only P-521, so it asks for it with a HelloRetryRequest.
+#[test]
+fn server_hello_retry_request_to_p521() {
+    s_client_against_server(
+        "server_hello_retry_request_to_p521",
+        ServerCase {
+            suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+            client_groups: &[NamedGroup::X25519, NamedGroup::SECP521R1],
+            server_groups: &[NamedGroup::SECP521R1],
+            key: KeyKind::P256,
+            expect_group: NamedGroup::SECP521R1,
+            expect_hrr: true,
         },
     );
 }

@@ -112,8 +112,11 @@ fn handshake(
 
 #[test]
 fn a_shared_secret_is_never_cut_short() {
-    assert!(SharedSecret::from_parts(&[&[7u8; 66]]).is_err());
+    // 66 bytes (P-521's x-coordinate) is the longest; one more is refused.
+    assert!(SharedSecret::from_parts(&[&[7u8; 67]]).is_err());
+    assert_eq!(SharedSecret::from_parts(&[&[7u8; 66]]).unwrap().len(), 66);
     assert!(SharedSecret::from_parts(&[&[7u8; 32], &[8u8; 48]]).is_err());
+    assert!(SharedSecret::from_parts(&[&[7u8; 34], &[8u8; 33]]).is_err());
     assert!(SharedSecret::from_parts(&[]).is_err());
     let s = SharedSecret::from_parts(&[&[7u8; 32], &[8u8; 32]]).unwrap();
     assert_eq!(s.len(), 64);

@@ -225,6 +225,104 @@ fn full_handshake_every_provider_and_suite() {
     }
 }
 
+/// RFC 9001 §5.3/§5.4.3: TLS_AES_128_CCM_SHA256 (named on both sides,
+/// as it is off by default) runs over QUIC with AES-128-CCM packet
+/// protection, 16-byte tags and AES-128 header protection, and its §6.6
+/// limits (2^21.5 both).
+#[test]
+fn ccm_suite_over_quic_every_provider() {
+    use tls13::crypto::aead::AeadAlgorithm;
+    use tls13::crypto::header_protection::HeaderProtectionAlgorithm;
+    let suite = CipherSuite::TLS_AES_128_CCM_SHA256;
+    for provider in providers() {
+        let ctx = provider.name;
+        let mut p = Pair::new(
+            client_cfg(provider, KeyType::EcdsaP256)
+                .suites(&[suite])
+                .build()
+                .unwrap(),
+            server_cfg(provider, KeyType::EcdsaP256)
+                .suites(&[CipherSuite::TLS_AES_128_GCM_SHA256, suite])
+                .build()
+                .unwrap(),
+        );
+        p.run().unwrap_or_else(|e| panic!("{ctx}: {e}"));
+        assert_eq!(p.client.conn.negotiated().suite, Some(suite), "{ctx}");
+        for level in [Level::Handshake, Level::OneRtt] {
+            let keys = &p.client.key(level, Direction::Write).keys;
+            assert_eq!(keys.packet.algorithm(), AeadAlgorithm::Aes128Ccm, "{ctx}");
+            assert_eq!(keys.packet.tag_len(), 16);
+            assert_eq!(keys.packet.confidentiality_limit(), 2_965_820);
+            assert_eq!(keys.packet.integrity_limit(), 2_965_820);
+            assert_eq!(keys.header.algorithm(), HeaderProtectionAlgorithm::Aes128);
+        }
+        assert_all_keys_agree(&mut p, ctx);
+    }
+}
+
+/// RFC 9001 §5.3: "QUIC can use any of the cipher suites defined in
+/// [TLS13] with the exception of TLS_AES_128_CCM_8_SHA256." A QUIC
+/// connection whose config names it is refused when it is made, client
+/// or server, and no packet key is made for AES-128-CCM-8.
+#[test]
+fn ccm_8_is_refused_for_quic() {
+    let provider = tls13::crypto::rustcrypto::provider();
+    let ccm8 = CipherSuite::TLS_AES_128_CCM_8_SHA256;
+    let client = client_cfg(provider, KeyType::EcdsaP256)
+        .suites(&[CipherSuite::TLS_AES_128_GCM_SHA256, ccm8])
+        .build()
+        .unwrap();
+    let err = ClientConnection::new(
+        Arc::new(client),
+        "localhost",
+        Version::V1,
+        CLIENT_PARAMS.to_vec(),
+    )
+    .err()
+    .unwrap();
+    assert!(
+        matches!(&err, Error::BadConfig(m) if m.contains("CCM_8")),
+        "{err:?}"
+    );
+    let server = server_cfg(provider, KeyType::EcdsaP256)
+        .suites(&[ccm8])
+        .build()
+        .unwrap();
+    let err = ServerConnection::new(Arc::new(server), Version::V1, SERVER_PARAMS.to_vec())
+        .err()
+        .unwrap();
+    assert!(
+        matches!(&err, Error::BadConfig(m) if m.contains("CCM_8")),
+        "{err:?}"
+    );
+    let params = provider.suite(ccm8).unwrap();
+    assert!(matches!(
+        quic::Suite::from_tls(provider, params),
+        Err(Error::BadConfig(_))
+    ));
+    let sneaked = quic::Suite {
+        aead: params.aead,
+        ..quic::Suite::initial(provider).unwrap()
+    };
+    assert!(matches!(
+        PacketKey::new(sneaked, Version::V1, &[0x11; 32]),
+        Err(Error::BadConfig(_))
+    ));
+    // A TCP connection may use it.
+    assert!(
+        tls13::ClientConnection::new(
+            Arc::new(
+                client_builder(KeyType::EcdsaP256)
+                    .suites(&[ccm8])
+                    .build()
+                    .unwrap()
+            ),
+            "localhost"
+        )
+        .is_ok()
+    );
+}
+
 /// RFC 9001 §5.7: the server has its 1-RTT write key with its own flight
 /// (0.5-RTT data) and its 1-RTT read key only once the client's Finished
 /// is verified, when the handshake is complete.

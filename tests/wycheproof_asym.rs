@@ -8,7 +8,7 @@
 //! - X25519: accepted with the expected secret, except where that secret
 //!   is all zero (low-order public keys): RFC 9846 §7.4.2 makes us reject
 //!   those with `InvalidKeyShare`.
-//! - ECDH P-256/P-384: the only ones are compressed points, which RFC 9846
+//! - ECDH P-256/P-384/P-521: the only ones are compressed points, which RFC 9846
 //!   §4.3.8.2 forbids in key_share: rejected.
 //! - The signature and ML-KEM files have none.
 
@@ -266,6 +266,33 @@ fn ecdh_secp384r1_ecpoint() {
     }
 }
 
+/// secp521r1: 632 valid, 28 invalid, 1 acceptable (a compressed point,
+/// refused). The private keys are injected as 66 drawn bytes, whose top 7
+/// bits the group clears; every Wycheproof scalar is below 2^521 anyway.
+/// graviola has no P-521 and hands out RustCrypto's very object, so the
+/// vectors run once per distinct implementation (P-521 is slow enough
+/// for the second run to cost seconds).
+#[test]
+fn ecdh_secp521r1_ecpoint() {
+    let mut seen: Vec<*const ()> = Vec::new();
+    for p in common::providers() {
+        let group = p.group(NamedGroup::SECP521R1).unwrap();
+        let id = std::ptr::from_ref(group).cast::<()>();
+        if seen.contains(&id) {
+            eprintln!("secp521r1 [{}]: the same implementation as above", p.name);
+            continue;
+        }
+        seen.push(id);
+        ecdh(
+            p,
+            "ecdh_secp521r1_ecpoint_test.json",
+            NamedGroup::SECP521R1,
+            66,
+            661,
+        );
+    }
+}
+
 fn signatures(
     p: &'static CryptoProvider,
     file: &str,
@@ -321,6 +348,19 @@ fn ecdsa_secp384r1_sha384() {
             p,
             "ecdsa_secp384r1_sha384_test.json",
             SignatureScheme::ECDSA_SECP384R1_SHA384,
+        )
+    });
+}
+
+/// ecdsa_secp521r1_sha512 (the TLS scheme and X.509's ecdsa-with-SHA512
+/// on P-521), 232 valid and 310 invalid.
+#[test]
+fn ecdsa_secp521r1_sha512() {
+    same_verdicts(|p| {
+        signatures(
+            p,
+            "ecdsa_secp521r1_sha512_test.json",
+            SignatureScheme::ECDSA_SECP521R1_SHA512,
         )
     });
 }
@@ -609,6 +649,70 @@ fn nist_private_key_is_redrawn_while_out_of_range() {
         .unwrap();
         assert_eq!(kx.public_key(), direct.public_key());
     }
+}
+
+/// P-521's scalar is 66 drawn bytes with the top 7 bits of the first
+/// cleared (the order is just below 2^521): 0xfe.. is taken as 0x00fe..,
+/// and all-0xff (0x01ff.., above the order) is drawn again.
+#[test]
+fn p521_private_key_is_masked_then_redrawn_while_out_of_range() {
+    for p in common::providers() {
+        let public = |script: Vec<u8>| {
+            let rng = ScriptedRandom::new(script);
+            let kx = start(p, NamedGroup::SECP521R1, &rng).unwrap();
+            assert_eq!(rng.remaining(), 0);
+            assert_eq!(kx.public_key().len(), 133);
+            kx.public_key().to_vec()
+        };
+        let mut cleared = vec![0u8];
+        cleared.extend([0xfe; 65]);
+        assert_eq!(public(vec![0xfe; 66]), public(cleared.clone()));
+        let mut redrawn = vec![0xff; 66];
+        redrawn.extend([0xfe; 66]);
+        assert_eq!(public(redrawn), public(cleared));
+    }
+}
+
+/// A P-521 key with another curve's scheme, and the P-521 scheme with
+/// another curve's key, are `SchemeMismatch`, not a failed verification.
+#[test]
+fn p521_scheme_and_key_must_match() {
+    let data = load("ecdsa_secp521r1_sha512_test.json");
+    let g = &data["testGroups"][0];
+    let spki = hex_field(g, "publicKeyDer");
+    let t = &g["tests"][0];
+    let (msg, sig) = (hex_field(t, "msg"), hex_field(t, "sig"));
+    assert_eq!(
+        sign::verify(
+            &spki,
+            SignatureScheme::ECDSA_SECP521R1_SHA512,
+            &msg,
+            &sig,
+            2048
+        ),
+        Ok(())
+    );
+    for scheme in [
+        SignatureScheme::ECDSA_SECP384R1_SHA384,
+        SignatureScheme::ECDSA_SECP256R1_SHA256,
+    ] {
+        assert_eq!(
+            sign::verify(&spki, scheme, &msg, &sig, 2048),
+            Err(VerifyError::SchemeMismatch)
+        );
+    }
+    let p384 = load("ecdsa_secp384r1_sha384_test.json");
+    let spki = hex_field(&p384["testGroups"][0], "publicKeyDer");
+    assert_eq!(
+        sign::verify(
+            &spki,
+            SignatureScheme::ECDSA_SECP521R1_SHA512,
+            &msg,
+            &sig,
+            2048
+        ),
+        Err(VerifyError::SchemeMismatch)
+    );
 }
 
 /// RSASSA-PKCS1-v1_5 (certificate signatures) through each provider's

@@ -357,6 +357,7 @@ impl Identity {
             KeyType::Ed25519 => SignatureScheme::ED25519,
             KeyType::Rsa2048 => SignatureScheme::RSA_PSS_RSAE_SHA256,
             KeyType::RsaPss2048 => SignatureScheme::RSA_PSS_PSS_SHA256,
+            KeyType::EcdsaP521 => SignatureScheme::ECDSA_SECP521R1_SHA512,
         }
     }
     fn signing_key(&self, provider: &CryptoProvider) -> SigningKey {

@@ -17,16 +17,20 @@ const GROUP_NAMES: &[(&str, NamedGroup)] = &[
     ("secp256r1", NamedGroup::SECP256R1),
     ("secp384r1", NamedGroup::SECP384R1),
     ("X25519MLKEM768", NamedGroup::X25519MLKEM768),
+    ("secp521r1", NamedGroup::SECP521R1),
 ];
 
 const SUITES: &[CipherSuite] = &[
     CipherSuite::TLS_AES_128_GCM_SHA256,
     CipherSuite::TLS_AES_256_GCM_SHA384,
     CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+    // Off by default: used only when named here (CCM_8 has an 8-byte tag).
+    CipherSuite::TLS_AES_128_CCM_SHA256,
+    CipherSuite::TLS_AES_128_CCM_8_SHA256,
 ];
 
-/// Parses `g1,g2,...` (names compared case-insensitively; `P-256` and
-/// `P-384` are accepted as aliases).
+/// Parses `g1,g2,...` (names compared case-insensitively; `P-256`,
+/// `P-384` and `P-521` are accepted as aliases).
 pub fn parse_groups(list: &str) -> Result<Vec<NamedGroup>, String> {
     list.split(',')
         .map(str::trim)
@@ -35,6 +39,7 @@ pub fn parse_groups(list: &str) -> Result<Vec<NamedGroup>, String> {
             let alias = match name.to_ascii_lowercase().as_str() {
                 "p-256" | "prime256v1" => Some(NamedGroup::SECP256R1),
                 "p-384" => Some(NamedGroup::SECP384R1),
+                "p-521" => Some(NamedGroup::SECP521R1),
                 _ => None,
             };
             alias

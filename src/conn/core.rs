@@ -1024,6 +1024,7 @@ impl Core {
                     .into());
                 }
                 let len = payload.len();
+                let tag_len = opener.tag_len();
                 // RFC 8449 §4: a record_size_limit binds records sent after
                 // it reached the peer. 0-RTT is written before the client
                 // reads our EncryptedExtensions: early records (accepted,
@@ -1044,7 +1045,7 @@ impl Core {
                 // Opened where it lies in the receive buffer: no copy.
                 match opener.open(&header, payload, tried) {
                     // One that opens is no early data: the limit holds.
-                    Ok(_) if len.saturating_sub(TAG_LEN) > limit => {
+                    Ok(_) if len.saturating_sub(tag_len) > limit => {
                         return Err(Error::RecordOverflow);
                     }
                     Ok((inner, n)) => {

@@ -1,5 +1,7 @@
-//! The three TLS 1.3 AEADs, sealing and opening in place: the
-//! identifiers, their limits, and the provider trait.
+//! The TLS 1.3 AEADs, sealing and opening in place: the identifiers,
+//! their limits, and the provider trait. AES-GCM and ChaCha20-Poly1305
+//! make the default suites; AES-128-CCM and AES-128-CCM-8 (RFC 6655's
+//! AEADs, RFC 9846 §B.4) are there for suites a config names.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -15,9 +17,17 @@ pub enum AeadAlgorithm {
     Aes256Gcm,
     /// ChaCha20-Poly1305 (RFC 8439)
     ChaCha20Poly1305,
+    /// AES-128-CCM with a 16-byte tag (AEAD_AES_128_CCM, RFC 5116 §5.3).
+    Aes128Ccm,
+    /// AES-128-CCM with an 8-byte tag (AEAD_AES_128_CCM_8, RFC 6655
+    /// §3): half the tag of every other AEAD here, so a forgery is
+    /// guessed with probability 2^-64 per attempt rather than 2^-128.
+    /// Meant for constrained devices; not allowed in QUIC (RFC 9001 §5.3).
+    Aes128Ccm8,
 }
 
-/// Tag length of every TLS 1.3 AEAD.
+/// The longest tag of a TLS 1.3 AEAD, and the tag length of all but
+/// AES-128-CCM-8 (8 bytes): see [`AeadAlgorithm::tag_len`].
 pub const TAG_LEN: usize = 16;
 /// Nonce length of every TLS 1.3 AEAD.
 pub const NONCE_LEN: usize = 12;
@@ -26,8 +36,17 @@ impl AeadAlgorithm {
     /// Key length in bytes.
     pub fn key_len(self) -> usize {
         match self {
-            Self::Aes128Gcm => 16,
+            Self::Aes128Gcm | Self::Aes128Ccm | Self::Aes128Ccm8 => 16,
             Self::Aes256Gcm | Self::ChaCha20Poly1305 => 32,
+        }
+    }
+
+    /// Tag length in bytes: what the AEAD adds to a plaintext. 16
+    /// ([`TAG_LEN`]) for all but AES-128-CCM-8, whose tag is 8.
+    pub fn tag_len(self) -> usize {
+        match self {
+            Self::Aes128Ccm8 => 8,
+            Self::Aes128Gcm | Self::Aes256Gcm | Self::ChaCha20Poly1305 | Self::Aes128Ccm => TAG_LEN,
         }
     }
 
@@ -42,16 +61,34 @@ impl AeadAlgorithm {
             // draft-irtf-cfrg-aead-limits §5.2.1: the bound exceeds the
             // 2^64 sequence number space, so the sequence limit governs.
             Self::ChaCha20Poly1305 => u64::MAX,
+            // RFC 9846 gives no figure for CCM. RFC 9001 Appendix B.2's
+            // analysis (after Jonsson's CCM bounds) allows
+            // v + q <= 2^34.5 / l for an advantage of 2^-57, l being the
+            // blocks per message: a full TLS record is about 2^10 blocks, and
+            // with forgeries counted as encryptions (q = v, as there)
+            // that is 2^23.5 = 11_863_283.2 records, rounded down. The
+            // tag length does not enter it.
+            Self::Aes128Ccm | Self::Aes128Ccm8 => 11_863_283,
         }
     }
 
     /// How many forgery attempts one key may see before the connection
-    /// must end (AES-GCM 2^36, ChaCha20-Poly1305 2^36).
+    /// must end (AES-GCM 2^36, ChaCha20-Poly1305 2^36, AES-128-CCM
+    /// 2^23.5, AES-128-CCM-8 2^7).
     pub fn integrity_limit(self) -> u64 {
         match self {
             // draft-irtf-cfrg-aead-limits §5.1.1 (AES-GCM, 2^36 for
             // full-size TLS records) and §5.2.1 (ChaCha20-Poly1305, 2^36).
             Self::Aes128Gcm | Self::Aes256Gcm | Self::ChaCha20Poly1305 => 1 << 36,
+            // RFC 9001 Appendix B.2 with full TLS records, as the
+            // confidentiality limit.
+            Self::Aes128Ccm => 11_863_283,
+            // The same bound's first term, v / 2^t, no longer vanishes
+            // with an 8-byte tag: v / 2^64 <= 2^-57 leaves 2^7 attempts.
+            // (A TLS receiver ends the connection at the first record
+            // that fails, so it never gets near; the figure is for
+            // embedders that count.)
+            Self::Aes128Ccm8 => 1 << 7,
         }
     }
 }
@@ -69,8 +106,13 @@ pub trait AeadFactory: Send + Sync {
 }
 
 /// A keyed AEAD of a provider: the one dynamic call per record.
+///
+/// Tags travel as `[u8; TAG_LEN]`: for an AEAD with a shorter tag
+/// (AES-128-CCM-8, [`AeadAlgorithm::tag_len`] 8) the tag is the first
+/// `tag_len` bytes and the rest are zero, both ways.
 pub trait AeadCipher: Send + Sync {
-    /// Encrypts `buf` in place and returns the tag.
+    /// Encrypts `buf` in place and returns the tag (in its first
+    /// `tag_len` bytes, the rest zero).
     fn seal(
         &self,
         nonce: &[u8; NONCE_LEN],
@@ -78,7 +120,8 @@ pub trait AeadCipher: Send + Sync {
         buf: &mut [u8],
     ) -> Result<[u8; TAG_LEN], Error>;
 
-    /// Decrypts `buf` in place if `tag` authenticates it; otherwise
+    /// Decrypts `buf` in place if `tag` (its first `tag_len` bytes; the
+    /// rest are zero and to be ignored) authenticates it; otherwise
     /// `Err(Error::DecryptFailed)` (then `buf` is unspecified). The tag is
     /// compared in constant time.
     fn open(
@@ -205,7 +248,12 @@ impl AeadKey {
         self.alg
     }
 
-    /// Encrypts `buf` in place and appends the tag.
+    /// The tag length, [`AeadAlgorithm::tag_len`].
+    pub fn tag_len(&self) -> usize {
+        self.alg.tag_len()
+    }
+
+    /// Encrypts `buf` in place and appends the tag ([`tag_len`](Self::tag_len) bytes).
     pub fn seal_in_place(
         &self,
         nonce: &[u8; NONCE_LEN],
@@ -213,12 +261,14 @@ impl AeadKey {
         buf: &mut Vec<u8>,
     ) -> Result<(), Error> {
         let tag = self.seal_detached(nonce, aad, buf)?;
-        buf.extend_from_slice(&tag);
+        buf.extend_from_slice(tag.get(..self.tag_len()).unwrap_or(&tag));
         Ok(())
     }
 
     /// Encrypts `buf` in place and returns the tag, so that a caller can
-    /// seal a record inside a larger output buffer without a copy.
+    /// seal a record inside a larger output buffer without a copy. The
+    /// tag is the first [`tag_len`](Self::tag_len) bytes (all 16 but with
+    /// AES-128-CCM-8, whose 8 are followed by zeros that are not sent).
     pub fn seal_detached(
         &self,
         nonce: &[u8; NONCE_LEN],
@@ -244,7 +294,8 @@ impl AeadKey {
         }
     }
 
-    /// Decrypts `buf` (ciphertext followed by tag) in place and returns the
+    /// Decrypts `buf` (ciphertext followed by a
+    /// [`tag_len`](Self::tag_len)-byte tag) in place and returns the
     /// plaintext length; `Err(Error::DecryptFailed)` when it does not
     /// authenticate (then the content of `buf` is unspecified).
     pub fn open_in_place(
@@ -253,9 +304,18 @@ impl AeadKey {
         aad: &[u8],
         buf: &mut [u8],
     ) -> Result<usize, Error> {
-        let ct_len = buf.len().checked_sub(TAG_LEN).ok_or(Error::DecryptFailed)?;
-        let (ct, tag) = buf.split_at_mut(ct_len);
-        let tag: &[u8; TAG_LEN] = (&*tag).try_into().map_err(|_| Error::DecryptFailed)?;
+        let ct_len = buf
+            .len()
+            .checked_sub(self.tag_len())
+            .ok_or(Error::DecryptFailed)?;
+        let (ct, received) = buf.split_at_mut(ct_len);
+        // A shorter tag goes to the cipher zero-padded (see `AeadCipher`).
+        let mut padded = [0u8; TAG_LEN];
+        padded
+            .get_mut(..received.len())
+            .ok_or(Error::DecryptFailed)?
+            .copy_from_slice(received);
+        let tag = &padded;
         // INSECURE fuzzing mode (crypto module docs): the identity with an
         // all-zero tag, which is still checked so that the bad_record_mac
         // paths stay reachable.

@@ -16,7 +16,8 @@ use crate::error::Error;
 /// 1.3 AEAD (§5.4.3, §5.4.4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HeaderProtectionAlgorithm {
-    /// AES-128 on one block (ECB), for AEAD_AES_128_GCM (§5.4.3).
+    /// AES-128 on one block (ECB), for AEAD_AES_128_GCM and
+    /// AEAD_AES_128_CCM (§5.4.3).
     Aes128,
     /// AES-256 on one block (ECB), for AEAD_AES_256_GCM (§5.4.3).
     Aes256,
@@ -33,10 +34,15 @@ pub const SAMPLE_LEN: usize = 16;
 pub const MASK_LEN: usize = 5;
 
 impl HeaderProtectionAlgorithm {
-    /// The algorithm that goes with packets protected by `aead`.
+    /// The algorithm that goes with packets protected by `aead`. RFC 9001
+    /// defines none for AEAD_AES_128_CCM_8, whose suite QUIC must not use
+    /// (§5.3): AES-128 is answered for it, but `crate::quic` refuses the
+    /// suite before it gets here.
     pub fn for_aead(aead: AeadAlgorithm) -> Self {
         match aead {
-            AeadAlgorithm::Aes128Gcm => Self::Aes128,
+            AeadAlgorithm::Aes128Gcm | AeadAlgorithm::Aes128Ccm | AeadAlgorithm::Aes128Ccm8 => {
+                Self::Aes128
+            }
             AeadAlgorithm::Aes256Gcm => Self::Aes256,
             AeadAlgorithm::ChaCha20Poly1305 => Self::ChaCha20,
         }

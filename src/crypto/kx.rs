@@ -1,5 +1,6 @@
 //! Key exchange groups (RFC 9846 §4.3.7, §7.4): X25519, secp256r1,
-//! secp384r1 and the hybrid X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem).
+//! secp384r1, secp521r1 and the hybrid X25519MLKEM768
+//! (draft-ietf-tls-ecdhe-mlkem).
 //!
 //! Every secret is drawn from the injected [`SecureRandom`], so a replay
 //! that scripts the random bytes reproduces the same key shares.
@@ -16,11 +17,18 @@ use crate::msgs::enums::NamedGroup;
 
 /// The groups the built-in providers implement, in the client's default
 /// preference order (the hybrid first, as current browsers do).
+///
+/// secp521r1 comes last: a client lists it in `supported_groups` but
+/// sends its one default key share for the first group, so it is used
+/// only with a peer that has nothing better (a server that asks for it
+/// with a HelloRetryRequest, a client that sends only a P-521 share); a
+/// server accepts it. OpenSSL, GnuTLS and Go do the same by default.
 pub const SUPPORTED_GROUPS: &[NamedGroup] = &[
     NamedGroup::X25519MLKEM768,
     NamedGroup::X25519,
     NamedGroup::SECP256R1,
     NamedGroup::SECP384R1,
+    NamedGroup::SECP521R1,
 ];
 
 /// Whether the default provider implements `group`.
@@ -28,13 +36,14 @@ pub fn is_supported(group: NamedGroup) -> bool {
     super::default_provider().group(group).is_some()
 }
 
-/// A key share held inline up to 97 bytes, the longest elliptic-curve
-/// share (an uncompressed secp384r1 point); an ML-KEM share (over a
+/// A key share held inline up to 133 bytes, the longest elliptic-curve
+/// share (an uncompressed secp521r1 point); an ML-KEM share (over a
 /// kilobyte) goes on the heap.
-pub(crate) type ShareBytes = crate::codec::SmallBytes<97>;
+pub(crate) type ShareBytes = crate::codec::SmallBytes<133>;
 
-/// Longest shared secret: the hybrid's ML-KEM and X25519 secrets.
-pub const MAX_SHARED_LEN: usize = 64;
+/// Longest shared secret: secp521r1's x-coordinate (66 bytes; the
+/// hybrid's ML-KEM and X25519 secrets are 64).
+pub const MAX_SHARED_LEN: usize = 66;
 
 /// A shared secret from a completed exchange, held inline (no heap
 /// allocation per handshake); zeroized on drop. Reads as its bytes.
@@ -183,6 +192,9 @@ pub struct KeyExchange {
     active: Active,
 }
 
+// Large on purpose: the built-in key pairs inline (a P-521 share is 133
+// bytes), so that a handshake allocates nothing for them.
+#[allow(clippy::large_enum_variant)]
 enum Active {
     RustCrypto(super::rustcrypto::kx::Active),
     #[cfg(all(

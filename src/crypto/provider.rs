@@ -51,6 +51,11 @@ pub struct CryptoProvider {
     pub name: &'static str,
     /// The cipher suites, in preference order (a config's default).
     pub suites: &'static [SuiteParams],
+    /// Suites implemented but not in a config's default: offered and
+    /// accepted only by a config whose `suites` name them (the two
+    /// AES-CCM suites in the built-in providers; see
+    /// [`crate::crypto::suites`]).
+    pub optional_suites: &'static [SuiteParams],
     /// The key exchange groups, in the client's preference order (a
     /// config's default).
     pub groups: &'static [&'static dyn KxGroup],
@@ -68,9 +73,14 @@ pub struct CryptoProvider {
 }
 
 impl CryptoProvider {
-    /// The suite with code point `suite`, if implemented.
+    /// The suite with code point `suite`, if implemented (in `suites`
+    /// or `optional_suites`).
     pub fn suite(&self, suite: CipherSuite) -> Option<SuiteParams> {
-        self.suites.iter().copied().find(|s| s.suite == suite)
+        self.suites
+            .iter()
+            .chain(self.optional_suites)
+            .copied()
+            .find(|s| s.suite == suite)
     }
 
     /// The group `group`, if implemented.
@@ -95,7 +105,11 @@ impl CryptoProvider {
     /// that returns the wrong length or the wrong bytes is refused when a
     /// config is built instead of failing every handshake obscurely.
     pub(crate) fn check_hashes(&self) -> Result<(), Error> {
-        let suite_hashes = self.suites.iter().map(|s| s.hash);
+        let suite_hashes = self
+            .suites
+            .iter()
+            .chain(self.optional_suites)
+            .map(|s| s.hash);
         for hash in self.hashes.iter().copied().chain(suite_hashes) {
             let (digest, mac) = match hash.algorithm() {
                 HashAlgorithm::Sha256 => (SHA256_ABC, HMAC_SHA256_JEFE),

@@ -38,6 +38,7 @@ pub const SUPPORTED_SCHEMES: &[SignatureScheme] = &[
     SignatureScheme::RSA_PSS_PSS_SHA256,
     SignatureScheme::RSA_PSS_PSS_SHA384,
     SignatureScheme::RSA_PSS_PSS_SHA512,
+    SignatureScheme::ECDSA_SECP521R1_SHA512,
 ];
 
 /// The smallest RSA modulus accepted by default, in bits.
@@ -63,6 +64,8 @@ pub enum KeyKind {
         /// What the key's AlgorithmIdentifier allows.
         params: PssKeyParams,
     },
+    /// ECDSA on P-521.
+    EcdsaP521,
 }
 
 // Object identifiers (RFC 5480, RFC 8410, RFC 8017).
@@ -74,10 +77,12 @@ pub(crate) const OID_SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap(
 pub(crate) const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 pub(crate) const OID_RSA_ENCRYPTION: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+pub(crate) const OID_SECP521R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
 
 const ECDSA_P256_SCHEMES: &[SignatureScheme] = &[SignatureScheme::ECDSA_SECP256R1_SHA256];
 const ECDSA_P384_SCHEMES: &[SignatureScheme] = &[SignatureScheme::ECDSA_SECP384R1_SHA384];
 const ED25519_SCHEMES: &[SignatureScheme] = &[SignatureScheme::ED25519];
+const ECDSA_P521_SCHEMES: &[SignatureScheme] = &[SignatureScheme::ECDSA_SECP521R1_SHA512];
 const RSA_SCHEMES: &[SignatureScheme] = &[
     SignatureScheme::RSA_PSS_RSAE_SHA256,
     SignatureScheme::RSA_PSS_RSAE_SHA384,
@@ -93,6 +98,7 @@ impl KeyKind {
             Self::Ed25519 => ED25519_SCHEMES,
             Self::Rsa(_) => RSA_SCHEMES,
             Self::RsaPss { params, .. } => params.schemes(),
+            Self::EcdsaP521 => ECDSA_P521_SCHEMES,
         }
     }
 }
@@ -124,7 +130,8 @@ pub trait KeySigner: Send + Sync {
     ) -> Result<Vec<u8>, Error>;
 
     /// Signs an X.509 TBSCertificate for `certgen` (ECDSA P-256/SHA-256,
-    /// P-384/SHA-384, Ed25519, RSA PKCS#1 v1.5/SHA-256). Optional.
+    /// P-384/SHA-384, P-521/SHA-512, Ed25519, RSA PKCS#1 v1.5/SHA-256).
+    /// Optional.
     fn sign_x509(&self, tbs: &[u8]) -> Result<Vec<u8>, Error> {
         let _ = tbs;
         Err(Error::SigningFailed(
@@ -275,6 +282,8 @@ pub enum PublicKeyRef<'a> {
     EcdsaP384(&'a [u8]),
     /// Ed25519: the 32-byte key.
     Ed25519(&'a [u8; 32]),
+    /// ECDSA on P-521: the uncompressed point (133 bytes).
+    EcdsaP521(&'a [u8]),
 }
 
 /// The hash of a signature algorithm.
@@ -416,6 +425,9 @@ fn verify_signature(
             SignatureAlgorithm::Ecdsa(Sha384)
         }
         (PublicKeyRef::Ed25519(_), SignatureScheme::ED25519) => SignatureAlgorithm::Ed25519,
+        (PublicKeyRef::EcdsaP521(_), SignatureScheme::ECDSA_SECP521R1_SHA512) => {
+            SignatureAlgorithm::Ecdsa(Sha512)
+        }
         (PublicKeyRef::Rsa { bits, .. }, _) if bits < min_rsa_bits => {
             return Err(VerifyError::RsaKeyTooSmall(bits, min_rsa_bits));
         }
@@ -445,7 +457,7 @@ fn verify_signature(
 }
 
 /// The key of a SubjectPublicKeyInfo as TLS takes it: RSA
-/// (`rsaEncryption`, NULL parameters), ECDSA on P-256/P-384 (uncompressed
+/// (`rsaEncryption`, NULL parameters), ECDSA on P-256/P-384/P-521 (uncompressed
 /// points only, as the Web PKI uses them), Ed25519 (RFC 8410 §3: parameters
 /// absent). Only the structure is checked here; that a point is on its
 /// curve is the provider's check when it verifies.
@@ -467,16 +479,18 @@ pub fn tls_public_key(spki: &[u8]) -> Result<PublicKeyRef<'_>, VerifyError> {
             65
         } else if curve == OID_SECP384R1 {
             97
+        } else if curve == OID_SECP521R1 {
+            133
         } else {
             return Err(UnsupportedKey);
         };
         if key.len() != len || key.first() != Some(&4) {
             return Err(UnsupportedKey);
         }
-        Ok(if len == 65 {
-            PublicKeyRef::EcdsaP256(key)
-        } else {
-            PublicKeyRef::EcdsaP384(key)
+        Ok(match len {
+            65 => PublicKeyRef::EcdsaP256(key),
+            97 => PublicKeyRef::EcdsaP384(key),
+            _ => PublicKeyRef::EcdsaP521(key),
         })
     } else if oid == OID_ED25519 {
         if info.algorithm.parameters.is_some() {

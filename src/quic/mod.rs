@@ -208,8 +208,18 @@ impl Suite {
     /// The negotiated TLS suite `params` with `provider`'s header
     /// protection for its AEAD. A provider without one is a
     /// [`Error::BadConfig`]: a suite without header protection must not be
-    /// used with QUIC (§5.3).
+    /// used with QUIC (§5.3). So is TLS_AES_128_CCM_8_SHA256, which QUIC
+    /// excludes (§5.3: no header protection is defined for it, and its
+    /// tag is 8 bytes): a QUIC connection whose config names it is
+    /// refused when it is made, so it can never be negotiated.
     pub fn from_tls(provider: &CryptoProvider, params: SuiteParams) -> Result<Self, Error> {
+        if params.aead.algorithm() == AeadAlgorithm::Aes128Ccm8 {
+            return Err(Error::BadConfig(
+                "TLS_AES_128_CCM_8_SHA256 must not be used with QUIC (RFC 9001 §5.3): \
+                 leave it out of the QUIC connection's suites"
+                    .into(),
+            ));
+        }
         Ok(Self {
             hash: params.hash,
             aead: params.aead,

@@ -13,6 +13,10 @@ use crate::key_schedule::hkdf_expand_label;
 /// Longest AEAD key of any suite (AES-256-GCM, ChaCha20-Poly1305).
 const MAX_KEY_LEN: usize = 32;
 
+/// RFC 9001 §6.6 / Appendix B.2: both limits of AEAD_AES_128_CCM for
+/// packets of unrestricted size, 2^21.5.
+const CCM_PACKET_LIMIT: u64 = 2_965_820;
+
 /// One direction's payload protection at one encryption level (or one
 /// key phase of 1-RTT).
 pub struct PacketKey {
@@ -24,8 +28,15 @@ impl PacketKey {
     /// key = HKDF-Expand-Label(secret, "quic key", "", key length) and
     /// iv = HKDF-Expand-Label(secret, "quic iv", "", 12) over the suite's
     /// hash (§5.1; 12 is the nonce length of every TLS 1.3 AEAD, and
-    /// more than 8). An error only when the provider refuses the key.
+    /// more than 8). An error when the provider refuses the key, and for
+    /// AES-128-CCM-8, which QUIC does not allow (§5.3; its 8-byte tag
+    /// would break every 16-byte tag and sample offset of a packet).
     pub fn new(suite: Suite, version: Version, secret: &[u8]) -> Result<Self, Error> {
+        if suite.aead.algorithm() == AeadAlgorithm::Aes128Ccm8 {
+            return Err(Error::BadConfig(
+                "AES-128-CCM-8 must not protect QUIC packets (RFC 9001 §5.3)".into(),
+            ));
+        }
         let labels = version.labels();
         let mut key_buf = Zeroizing::new([0u8; MAX_KEY_LEN]);
         let key = key_buf
@@ -46,9 +57,10 @@ impl PacketKey {
     }
 
     /// Bytes the AEAD adds to a payload: 16 for every suite QUIC uses
-    /// (§5.3).
+    /// (§5.3; TLS_AES_128_CCM_8_SHA256, the one suite with a shorter tag,
+    /// is refused by [`Suite::from_tls`]).
     pub fn tag_len(&self) -> usize {
-        TAG_LEN
+        self.key.tag_len()
     }
 
     /// The nonce of packet number `packet_number`: the number in network
@@ -96,21 +108,27 @@ impl PacketKey {
 
     /// How many packets this key may protect before a key update (§6.6):
     /// 2^23 for AEAD_AES_128_GCM and AEAD_AES_256_GCM; no limit below
-    /// the 2^62 packet numbers for AEAD_CHACHA20_POLY1305.
+    /// the 2^62 packet numbers for AEAD_CHACHA20_POLY1305; 2^21.5 for
+    /// AEAD_AES_128_CCM (packets of any size, Appendix B.2).
     pub fn confidentiality_limit(&self) -> u64 {
         match self.algorithm() {
             AeadAlgorithm::Aes128Gcm | AeadAlgorithm::Aes256Gcm => 1 << 23,
             AeadAlgorithm::ChaCha20Poly1305 => u64::MAX,
+            // 2^21.5 = 2_965_820.7, rounded down. (CCM_8 never gets a
+            // packet key: `Suite::from_tls` refuses it.)
+            AeadAlgorithm::Aes128Ccm | AeadAlgorithm::Aes128Ccm8 => CCM_PACKET_LIMIT,
         }
     }
 
     /// How many received packets may fail authentication in a connection,
     /// across all keys, before it must close with AEAD_LIMIT_REACHED
-    /// (§6.6): 2^52 for AES-GCM, 2^36 for ChaCha20-Poly1305.
+    /// (§6.6): 2^52 for AES-GCM, 2^36 for ChaCha20-Poly1305, 2^21.5 for
+    /// AES-128-CCM.
     pub fn integrity_limit(&self) -> u64 {
         match self.algorithm() {
             AeadAlgorithm::Aes128Gcm | AeadAlgorithm::Aes256Gcm => 1 << 52,
             AeadAlgorithm::ChaCha20Poly1305 => 1 << 36,
+            AeadAlgorithm::Aes128Ccm | AeadAlgorithm::Aes128Ccm8 => CCM_PACKET_LIMIT,
         }
     }
 

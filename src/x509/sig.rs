@@ -1,7 +1,7 @@
 //! Signatures on certificates and CRLs, chosen by the AlgorithmIdentifier
 //! (RFC 5280 §4.1.1.2) rather than by a TLS `SignatureScheme`: RSA
 //! PKCS#1 v1.5 and RSA-PSS with SHA-256/384/512 (RFC 4055), ECDSA on
-//! P-256/P-384 (RFC 5758, RFC 5480), Ed25519 (RFC 8410). SHA-1 and
+//! P-256/P-384/P-521 (RFC 5758, RFC 5480), Ed25519 (RFC 8410). SHA-1 and
 //! everything else is refused. RSA keys are `rsaEncryption` or
 //! `id-RSASSA-PSS`; the latter sign RSASSA-PSS only, within what their
 //! parameters allow (RFC 4055 §3.3).
@@ -56,6 +56,7 @@ const SHA512_RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d
 const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
 const SECP256R1: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
 const SECP384R1: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
+const SECP521R1: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x23];
 const ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
 const ECDSA_SHA384: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03];
 const ECDSA_SHA512: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04];
@@ -165,7 +166,7 @@ fn signature_algorithm(tlv: &[u8]) -> Result<Alg, SigError> {
 /// Parses a SubjectPublicKeyInfo TLV into a key we accept, structure
 /// only (the provider checks the arithmetic when it verifies). RSA moduli
 /// must be at least `min_rsa_bits` and a multiple of 8 (CABF 6.1.5); EC
-/// keys must name P-256 or P-384 (RFC 5480 §2.1.1, no explicit curves)
+/// keys must name P-256, P-384 or P-521 (RFC 5480 §2.1.1, no explicit curves)
 /// and be uncompressed points of the curve's length.
 fn key_ref(spki: &[u8], min_rsa_bits: usize) -> Result<PublicKeyRef<'_>, SigError> {
     let unsup = |w: &str| SigError::UnsupportedKey(String::from(w));
@@ -214,6 +215,8 @@ fn key_ref(spki: &[u8], min_rsa_bits: usize) -> Result<PublicKeyRef<'_>, SigErro
                 SECP256R1 => Err(unsup("invalid P-256 point")),
                 SECP384R1 if key.len() == 97 => Ok(PublicKeyRef::EcdsaP384(key)),
                 SECP384R1 => Err(unsup("invalid P-384 point")),
+                SECP521R1 if key.len() == 133 => Ok(PublicKeyRef::EcdsaP521(key)),
+                SECP521R1 => Err(unsup("invalid P-521 point")),
                 other => Err(SigError::UnsupportedKey(format!(
                     "EC curve {}",
                     oid_name(other)
@@ -291,6 +294,7 @@ pub fn public_key(
     Err(SigError::UnsupportedKey(String::from(match key {
         PublicKeyRef::EcdsaP256(_) => "invalid P-256 point",
         PublicKeyRef::EcdsaP384(_) => "invalid P-384 point",
+        PublicKeyRef::EcdsaP521(_) => "invalid P-521 point",
         PublicKeyRef::Ed25519(_) => "invalid Ed25519 key",
         PublicKeyRef::Rsa { .. } => "malformed RSA key",
     })))
@@ -314,7 +318,9 @@ pub fn verify_signed_data(
         (key, alg),
         (PublicKeyRef::Rsa { .. }, Alg::RsaPkcs1(_) | Alg::RsaPss(_))
             | (
-                PublicKeyRef::EcdsaP256(_) | PublicKeyRef::EcdsaP384(_),
+                PublicKeyRef::EcdsaP256(_)
+                    | PublicKeyRef::EcdsaP384(_)
+                    | PublicKeyRef::EcdsaP521(_),
                 Alg::Ecdsa(_)
             )
             | (PublicKeyRef::Ed25519(_), Alg::Ed25519)
@@ -360,7 +366,7 @@ mod tests {
             any(target_arch = "x86_64", target_arch = "aarch64")
         ))]
         providers.extend(crate::crypto::graviola::provider());
-        for kind in [KeyType::EcdsaP256, KeyType::EcdsaP384] {
+        for kind in [KeyType::EcdsaP256, KeyType::EcdsaP384, KeyType::EcdsaP521] {
             let der = generate_key(kind, &crate::crypto::OsRandom).unwrap();
             let spki = SigningKey::from_der(&der).unwrap().public_key_spki();
             let mut bad = spki.clone();

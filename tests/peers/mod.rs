@@ -301,7 +301,12 @@ const NOT_AFTER: u64 = 2_600_000_000;
 pub fn pki(dir: &TempDir, tag: &str, name: &str, kind: tls13::certgen::KeyType) -> Pki {
     use tls13::certgen::{self, Ca, KeyType, SubjectAltName};
     let rng = tls13::crypto::OsRandom;
-    let ca_key = certgen::generate_key(KeyType::EcdsaP256, &rng).unwrap();
+    // A P-521 leaf gets a P-521 CA (an ecdsa-with-SHA512 chain).
+    let ca_kind = match kind {
+        KeyType::EcdsaP521 => KeyType::EcdsaP521,
+        _ => KeyType::EcdsaP256,
+    };
+    let ca_key = certgen::generate_key(ca_kind, &rng).unwrap();
     let ca = Ca::new(&format!("{tag} CA"), &ca_key, NOT_BEFORE, NOT_AFTER, &rng).unwrap();
     let key = certgen::generate_key(kind, &rng).unwrap();
     let leaf = ca

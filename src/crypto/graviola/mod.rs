@@ -39,6 +39,8 @@
 //!   CRT step assumes the larger first and then refuses some signatures.
 //! - QUIC header protection (RFC 9001 §5.4) is RustCrypto's: graviola's
 //!   public API has no single AES block and no raw ChaCha20.
+//! - The AES-CCM suites (off by default) and secp521r1 / ECDSA P-521 are
+//!   RustCrypto's: graviola has neither.
 //! - Certificates are not signed by graviola keys
 //!   ([`KeySigner::sign_x509`](super::sign::KeySigner::sign_x509) is
 //!   unsupported); `certgen` always uses RustCrypto.
@@ -73,7 +75,7 @@ mod consts {
     use crate::crypto::aead::Aead;
     use crate::crypto::hash::Hash;
     use crate::crypto::kx::KxGroup;
-    use crate::crypto::suites::{SuiteParams, tls13_suites};
+    use crate::crypto::suites::{SuiteParams, ccm_suites, tls13_suites};
 
     const SHA256: Hash = Hash::graviola(&hash::GvSha256);
     const SHA384: Hash = Hash::graviola(&hash::GvSha384);
@@ -83,12 +85,21 @@ mod consts {
 
     const SUITES: [SuiteParams; 3] =
         tls13_suites(SHA256, SHA384, AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305);
+    // graviola has no CCM: RustCrypto's AES-CCM under graviola's SHA-256,
+    // as QUIC header protection is RustCrypto's (off by default anyway).
+    const CCM_SUITES: [SuiteParams; 2] = ccm_suites(
+        SHA256,
+        crate::crypto::rustcrypto::AES_128_CCM,
+        crate::crypto::rustcrypto::AES_128_CCM_8,
+    );
 
     const GROUPS: &[&dyn KxGroup] = &[
         &kx::GvX25519MlKem768,
         &kx::GvX25519,
         &kx::GvSecp256r1,
         &kx::GvSecp384r1,
+        // graviola has no P-521.
+        crate::crypto::rustcrypto::SECP521R1,
     ];
 
     /// The graviola provider. Reached only through [`super::provider`]:
@@ -98,9 +109,16 @@ mod consts {
     pub(crate) const PROVIDER: CryptoProvider = CryptoProvider {
         name: "graviola",
         suites: &SUITES,
+        optional_suites: &CCM_SUITES,
         groups: GROUPS,
         hashes: &[SHA256, SHA384],
-        aeads: &[AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305],
+        aeads: &[
+            AES_128_GCM,
+            AES_256_GCM,
+            CHACHA20_POLY1305,
+            crate::crypto::rustcrypto::AES_128_CCM,
+            crate::crypto::rustcrypto::AES_128_CCM_8,
+        ],
         // graviola 0.4's public API offers AES only inside AES-GCM and
         // ChaCha20 only inside the two AEADs, neither of which can
         // produce AES-ECB of an arbitrary block or ChaCha20 keystream at

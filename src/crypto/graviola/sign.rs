@@ -309,6 +309,8 @@ impl SignatureVerifier for GvVerifier {
                 }
                 .map_err(|_| BadSignature)
             }
+            // graviola has no P-521.
+            (PublicKeyRef::EcdsaP521(_), _) => RcVerifier.verify(key, alg, message, signature),
             _ => Err(BadSignature),
         }
     }
@@ -327,7 +329,7 @@ impl SignatureVerifier for GvVerifier {
             // dalek's decoding, as the default check: graviola's refuses
             // a non-canonical encoding dalek takes, and the verdict on a
             // certificate must not depend on the provider.
-            PublicKeyRef::Ed25519(_) => {
+            PublicKeyRef::Ed25519(_) | PublicKeyRef::EcdsaP521(_) => {
                 crate::crypto::rustcrypto::sign::check_public_key(key).is_ok()
             }
             PublicKeyRef::Rsa { pkcs1_der, .. } => {

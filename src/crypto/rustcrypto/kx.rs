@@ -1,11 +1,12 @@
-//! X25519 (`x25519-dalek`), secp256r1 and secp384r1 (`p256`, `p384`) and
-//! the hybrid X25519MLKEM768 (`ml-kem`), for RFC 9846 §4.3.7 and §7.4 and
-//! draft-ietf-tls-ecdhe-mlkem.
+//! X25519 (`x25519-dalek`), secp256r1, secp384r1 and secp521r1 (`p256`,
+//! `p384`, `p521`) and the hybrid X25519MLKEM768 (`ml-kem`), for RFC 9846
+//! §4.3.7 and §7.4 and draft-ietf-tls-ecdhe-mlkem.
 //!
 //! Random draws, in order: X25519: 32 bytes (the private scalar, clamped
-//! by X25519 itself); P-256/P-384: 32/48 bytes per attempt (the private
-//! scalar, big-endian), redrawn while not a valid scalar (zero or not
-//! below the group order); X25519MLKEM768 client: 64 bytes (ML-KEM d || z
+//! by X25519 itself); P-256/P-384/P-521: 32/48/66 bytes per attempt (the
+//! private scalar, big-endian; for P-521 the top 7 bits of the first byte
+//! are cleared, as the order is just below 2^521), redrawn while not a
+//! valid scalar (zero or not below the group order); X25519MLKEM768 client: 64 bytes (ML-KEM d || z
 //! seed) then 32 bytes (X25519); server: 32 bytes (ML-KEM message m) then
 //! 32 bytes (X25519).
 
@@ -24,6 +25,7 @@ use crate::msgs::enums::NamedGroup;
 pub(crate) struct RcX25519;
 pub(crate) struct RcSecp256r1;
 pub(crate) struct RcSecp384r1;
+pub(crate) struct RcSecp521r1;
 pub(crate) struct RcX25519MlKem768;
 
 type MlKemDk = ml_kem::ml_kem_768::DecapsulationKey;
@@ -56,6 +58,7 @@ enum Secret {
     X25519(x25519_dalek::StaticSecret),
     P256(SecretKey<p256::NistP256>),
     P384(SecretKey<p384::NistP384>),
+    P521(SecretKey<p521::NistP521>),
     Hybrid(HybridSecret),
 }
 
@@ -69,6 +72,7 @@ impl Active {
             Secret::X25519(sk) => x25519_agree(sk, server_share),
             Secret::P256(sk) => nist_agree::<p256::NistP256>(sk, server_share),
             Secret::P384(sk) => nist_agree::<p384::NistP384>(sk, server_share),
+            Secret::P521(sk) => nist_agree::<p521::NistP521>(sk, server_share),
             Secret::Hybrid(h) => hybrid_complete(h, server_share),
         }
     }
@@ -118,14 +122,14 @@ impl KxGroup for RcX25519 {
 }
 
 macro_rules! nist_group {
-    ($name:ident, $curve:ty, $group:expr, $len:literal, $variant:ident) => {
+    ($name:ident, $curve:ty, $group:expr, $len:literal, $top:literal, $variant:ident) => {
         impl KxGroup for $name {
             fn group(&self) -> NamedGroup {
                 $group
             }
 
             fn start(&self, rng: &dyn SecureRandom) -> Result<KeyExchange, Error> {
-                let sk = nist_secret::<$curve, $len>(rng)?;
+                let sk = nist_secret::<$curve, $len>(rng, $top)?;
                 let public = ShareBytes::from(sk.public_key().to_sec1_point(false).as_bytes());
                 Ok(KeyExchange::rustcrypto(
                     self.group(),
@@ -146,7 +150,7 @@ macro_rules! nist_group {
                 if client_share.len() != 2 * $len + 1 || client_share.first() != Some(&4) {
                     return Err(invalid_share());
                 }
-                let sk = nist_secret::<$curve, $len>(rng)?;
+                let sk = nist_secret::<$curve, $len>(rng, $top)?;
                 let public = sk.public_key().to_sec1_point(false).as_bytes().to_vec();
                 Ok((public, nist_agree::<$curve>(&sk, client_share)?))
             }
@@ -183,8 +187,31 @@ macro_rules! nist_group {
     };
 }
 
-nist_group!(RcSecp256r1, p256::NistP256, NamedGroup::SECP256R1, 32, P256);
-nist_group!(RcSecp384r1, p384::NistP384, NamedGroup::SECP384R1, 48, P384);
+// The last field: the bits of the scalar's first byte that are kept.
+nist_group!(
+    RcSecp256r1,
+    p256::NistP256,
+    NamedGroup::SECP256R1,
+    32,
+    0xff,
+    P256
+);
+nist_group!(
+    RcSecp384r1,
+    p384::NistP384,
+    NamedGroup::SECP384R1,
+    48,
+    0xff,
+    P384
+);
+nist_group!(
+    RcSecp521r1,
+    p521::NistP521,
+    NamedGroup::SECP521R1,
+    66,
+    0x01,
+    P521
+);
 
 /// A private key kept for many exchanges (HPKE's DHKEM, see
 /// [`KxGroup::static_key`]); the curve crates wipe the private halves on
@@ -198,6 +225,7 @@ enum StaticSecret {
     X25519(x25519_dalek::StaticSecret),
     P256(SecretKey<p256::NistP256>),
     P384(SecretKey<p384::NistP384>),
+    P521(SecretKey<p521::NistP521>),
 }
 
 impl StaticKey for Static {
@@ -210,6 +238,7 @@ impl StaticKey for Static {
             StaticSecret::X25519(sk) => x25519_agree(sk, peer),
             StaticSecret::P256(sk) => nist_agree::<p256::NistP256>(sk, peer),
             StaticSecret::P384(sk) => nist_agree::<p384::NistP384>(sk, peer),
+            StaticSecret::P521(sk) => nist_agree::<p521::NistP521>(sk, peer),
         }
     }
 }
@@ -339,13 +368,19 @@ fn x25519_agree(sk: &x25519_dalek::StaticSecret, share: &[u8]) -> Result<SharedS
     SharedSecret::from_parts(&[shared.as_bytes()])
 }
 
-/// Draws `N` bytes per attempt until they form a valid private scalar.
-fn nist_secret<C, const N: usize>(rng: &dyn SecureRandom) -> Result<SecretKey<C>, Error>
+/// Draws `N` bytes per attempt until they form a valid private scalar,
+/// keeping the bits `top` of the first byte: P-521's 66 bytes hold 528
+/// bits for a 521-bit order, so without the mask almost every draw
+/// (127 in 128) would be out of range; with it one in about 2^260 is.
+fn nist_secret<C, const N: usize>(rng: &dyn SecureRandom, top: u8) -> Result<SecretKey<C>, Error>
 where
     C: elliptic_curve::CurveArithmetic,
 {
     for _ in 0..MAX_SCALAR_ATTEMPTS {
-        let raw = random_array::<N>(rng)?;
+        let mut raw = random_array::<N>(rng)?;
+        if let Some(first) = raw.first_mut() {
+            *first &= top;
+        }
         if let Ok(sk) = SecretKey::<C>::from_slice(raw.as_ref()) {
             return Ok(sk);
         }

@@ -1,5 +1,5 @@
 //! Private keys (PKCS#8, SEC1, PKCS#1) and signatures from `p256`,
-//! `p384`, `ed25519-dalek` and `rsa`.
+//! `p384`, `p521`, `ed25519-dalek` and `rsa`.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -16,8 +16,8 @@ use zeroize::Zeroizing;
 use crate::crypto::SecureRandom;
 use crate::crypto::sign::{
     DigestAlgorithm, KeyKind, KeyLoader, KeySigner, OID_EC_PUBLIC_KEY, OID_ED25519,
-    OID_RSA_ENCRYPTION, OID_SECP256R1, OID_SECP384R1, PublicKeyRef, SignatureAlgorithm,
-    SignatureVerifier, VerifyFailure, bad_key,
+    OID_RSA_ENCRYPTION, OID_SECP256R1, OID_SECP384R1, OID_SECP521R1, PublicKeyRef,
+    SignatureAlgorithm, SignatureVerifier, VerifyFailure, bad_key,
 };
 use crate::crypto::sign::{OID_RSASSA_PSS, PssKeyParams, pss_pkcs8_key, pss_spki};
 use crate::error::Error;
@@ -50,6 +50,7 @@ enum KeyInner {
         /// Secret key for the blinding generator (see [`PssRng`]).
         blinding_key: Zeroizing<[u8; 32]>,
     },
+    P521(p521::ecdsa::SigningKey),
 }
 
 impl RcSigningKey {
@@ -69,6 +70,11 @@ impl RcSigningKey {
                     Ok(c) if c == OID_SECP384R1 => KeyInner::P384(
                         p384::SecretKey::try_from(info)
                             .map_err(|_| bad_key("invalid P-384 PKCS#8 key"))?
+                            .into(),
+                    ),
+                    Ok(c) if c == OID_SECP521R1 => KeyInner::P521(
+                        p521::SecretKey::try_from(info)
+                            .map_err(|_| bad_key("invalid P-521 PKCS#8 key"))?
                             .into(),
                     ),
                     _ => return Err(bad_key("unsupported elliptic curve")),
@@ -97,6 +103,8 @@ impl RcSigningKey {
             KeyInner::P256(sk.into())
         } else if let Ok(sk) = p384::SecretKey::from_sec1_der(der) {
             KeyInner::P384(sk.into())
+        } else if let Ok(sk) = p521::SecretKey::from_sec1_der(der) {
+            KeyInner::P521(sk.into())
         } else if let Ok(key) = rsa::PrivateKey::from_pkcs1_der(der) {
             rsa_inner(key, der)
         } else {
@@ -107,6 +115,7 @@ impl RcSigningKey {
             KeyInner::P384(k) => k.verifying_key().to_public_key_der(),
             KeyInner::Ed25519(k) => k.verifying_key().to_public_key_der(),
             KeyInner::Rsa { key, .. } => key.as_public_key().to_public_key_der(),
+            KeyInner::P521(k) => k.verifying_key().to_public_key_der(),
         }
         .map_err(|_| bad_key("cannot encode the public key"))?
         .into_vec();
@@ -136,6 +145,11 @@ impl RcSigningKey {
                 Ok(sig.as_bytes().to_vec())
             }
             KeyInner::Ed25519(k) => Ok(k.sign(message).to_bytes().to_vec()),
+            KeyInner::P521(k) => {
+                let sig: p521::ecdsa::DerSignature =
+                    k.try_sign(message).map_err(|_| failed("ECDSA P-521"))?;
+                Ok(sig.as_bytes().to_vec())
+            }
             // The scheme fits the key's OID and parameters (checked by
             // `sign`), so the pss_pss schemes reach here for PSS keys only.
             KeyInner::Rsa { key, blinding_key } => match scheme {
@@ -168,6 +182,7 @@ impl KeySigner for RcSigningKey {
                     params,
                 },
             },
+            KeyInner::P521(_) => KeyKind::EcdsaP521,
         }
     }
 
@@ -202,7 +217,8 @@ impl KeySigner for RcSigningKey {
         self.sign_scheme(scheme, message, rng)
     }
 
-    /// ECDSA P-256 with SHA-256, P-384 with SHA-384 (DER signatures),
+    /// ECDSA P-256 with SHA-256, P-384 with SHA-384, P-521 with SHA-512
+    /// (DER signatures),
     /// Ed25519, RSA with PKCS#1 v1.5 and SHA-256 (sha256WithRSAEncryption,
     /// RFC 8017 §8.2) — the algorithms X.509 tooling accepts everywhere.
     /// Draws no randomness. An RSASSA-PSS key does not sign certificates
@@ -221,6 +237,9 @@ impl KeySigner for RcSigningKey {
                 self.sign_scheme(SignatureScheme::ECDSA_SECP384R1_SHA384, tbs, &NoRandom)
             }
             KeyInner::Ed25519(_) => self.sign_scheme(SignatureScheme::ED25519, tbs, &NoRandom),
+            KeyInner::P521(_) => {
+                self.sign_scheme(SignatureScheme::ECDSA_SECP521R1_SHA512, tbs, &NoRandom)
+            }
             KeyInner::Rsa { key, blinding_key } => pkcs1v15_sha256_sign(key, blinding_key, tbs),
         }
     }
@@ -410,6 +429,11 @@ pub(crate) fn same_ec_key(a: &[u8], b: &[u8]) -> bool {
             (p384::ecdsa::VerifyingKey::from_sec1_bytes(pa), p384::ecdsa::VerifyingKey::from_sec1_bytes(pb)),
             (Ok(x), Ok(y)) if x == y
         )
+    } else if ca == OID_SECP521R1 {
+        matches!(
+            (p521::ecdsa::VerifyingKey::from_sec1_bytes(pa), p521::ecdsa::VerifyingKey::from_sec1_bytes(pb)),
+            (Ok(x), Ok(y)) if x == y
+        )
     } else {
         false
     }
@@ -444,6 +468,17 @@ impl SignatureVerifier for RcVerifier {
                     p384::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(|_| InvalidKey)?;
                 let sig = p384::ecdsa::Signature::from_der(signature).map_err(|_| BadSignature)?;
                 if h == DigestAlgorithm::Sha384 {
+                    vk.verify(message, &sig).map_err(|_| BadSignature)
+                } else {
+                    vk.verify_prehash(&digest(h, message), &sig)
+                        .map_err(|_| BadSignature)
+                }
+            }
+            (PublicKeyRef::EcdsaP521(point), SignatureAlgorithm::Ecdsa(h)) => {
+                let vk =
+                    p521::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(|_| InvalidKey)?;
+                let sig = p521::ecdsa::Signature::from_der(signature).map_err(|_| BadSignature)?;
+                if h == DigestAlgorithm::Sha512 {
                     vk.verify(message, &sig).map_err(|_| BadSignature)
                 } else {
                     vk.verify_prehash(&digest(h, message), &sig)
@@ -583,6 +618,7 @@ pub(crate) fn check_public_key(key: &PublicKeyRef<'_>) -> Result<(), &'static st
     let ok = match *key {
         PublicKeyRef::EcdsaP256(p) => p256::ecdsa::VerifyingKey::from_sec1_bytes(p).is_ok(),
         PublicKeyRef::EcdsaP384(p) => p384::ecdsa::VerifyingKey::from_sec1_bytes(p).is_ok(),
+        PublicKeyRef::EcdsaP521(p) => p521::ecdsa::VerifyingKey::from_sec1_bytes(p).is_ok(),
         PublicKeyRef::Ed25519(raw) => ed25519_dalek::VerifyingKey::from_bytes(raw).is_ok(),
         // `PublicKeyRef::Rsa` exists only after `sign::rsa_modulus_bits`
         // accepted the key (odd modulus within the size bounds, odd
@@ -599,6 +635,7 @@ pub(crate) fn check_public_key(key: &PublicKeyRef<'_>) -> Result<(), &'static st
     Err(match key {
         PublicKeyRef::EcdsaP256(_) => "invalid P-256 point",
         PublicKeyRef::EcdsaP384(_) => "invalid P-384 point",
+        PublicKeyRef::EcdsaP521(_) => "invalid P-521 point",
         PublicKeyRef::Ed25519(_) => "invalid Ed25519 key",
         PublicKeyRef::Rsa { .. } => "malformed RSA key",
     })

@@ -211,11 +211,13 @@ impl RecordSealer {
             .filter(|b| *b <= out.len())
             .ok_or(Error::Internal("record sealed past the end of the buffer"))?;
         let inner_len = inner_len(out.len().saturating_sub(body_start), padding)?;
+        let (key, iv) = self.prot.ready()?;
+        // The suite's tag: 16 bytes, 8 with AES-128-CCM-8.
+        let tag_len = key.tag_len();
         // At most 2^14 + 1 + 16, so it fits in the u16 length field.
-        let ct_len = u16::try_from(inner_len.saturating_add(TAG_LEN))
+        let ct_len = u16::try_from(inner_len.saturating_add(tag_len))
             .map_err(|_| Error::Internal("record too long"))?;
         let header = outer_header(ct_len);
-        let (key, iv) = self.prot.ready()?;
         let nonce = nonce(iv, self.seq);
 
         // Sealed in place at the end of `out`: header, then
@@ -230,7 +232,7 @@ impl RecordSealer {
         }
         let body = out.get_mut(body_start..).unwrap_or_default();
         let tag = key.seal_detached(&nonce, &header, body)?;
-        out.extend_from_slice(&tag);
+        out.extend_from_slice(tag.get(..tag_len).unwrap_or(&tag));
         self.seq = self.seq.saturating_add(1); // < u64::MAX checked above
         Ok(())
     }
@@ -259,6 +261,8 @@ impl RecordSealer {
 pub struct RecordOpener {
     prot: Protection,
     seq: u64,
+    /// The suite's tag length, known before the key is set up.
+    tag_len: usize,
 }
 
 impl RecordOpener {
@@ -268,7 +272,14 @@ impl RecordOpener {
         Ok(Self {
             prot: Protection::new(suite, secret)?,
             seq: 0,
+            tag_len: suite.aead.algorithm().tag_len(),
         })
+    }
+
+    /// The bytes of tag that follow the TLSInnerPlaintext of each record:
+    /// 16, or 8 with AES-128-CCM-8.
+    pub fn tag_len(&self) -> usize {
+        self.tag_len
     }
 
     /// Decrypts an application_data-typed record in place and returns the
@@ -313,7 +324,7 @@ impl RecordOpener {
         }
         let inner_len = payload
             .len()
-            .checked_sub(TAG_LEN)
+            .checked_sub(self.tag_len)
             .ok_or(Error::DecryptFailed)?;
         // §5.4 / RFC 8449: the plaintext length is known before decrypting.
         if inner_len > max_inner {
@@ -390,7 +401,7 @@ mod tests {
             for (i, (typ, content, padding)) in cases.into_iter().enumerate() {
                 let mut rec = Vec::new();
                 sealer.seal(typ, content, padding, &mut rec).unwrap();
-                let ct_len = content.len() + 1 + padding + TAG_LEN;
+                let ct_len = content.len() + 1 + padding + suite.aead.algorithm().tag_len();
                 assert_eq!(rec.len(), HEADER_LEN + ct_len);
                 assert_eq!(&rec[..3], &[23, 3, 3]);
                 assert_eq!(usize::from(u16::from_be_bytes([rec[3], rec[4]])), ct_len);
@@ -546,6 +557,43 @@ mod tests {
                 .open(&header, &mut too_big, 100),
             Err(Error::RecordOverflow)
         );
+    }
+
+    /// AES-128-CCM-8 records carry 8 bytes of tag, not 16: the length
+    /// field counts 8, the size limit is measured past 8 (a 16 would let
+    /// 8 bytes more through), and a changed byte anywhere, or a tag cut
+    /// or grown, does not open.
+    #[test]
+    fn ccm_8_records_have_an_8_byte_tag() {
+        let suite = crate::crypto::suites::TLS_AES_128_CCM_8_SHA256;
+        let mut rec = Vec::new();
+        RecordSealer::new(suite, secret(suite))
+            .unwrap()
+            .seal(ContentType::APPLICATION_DATA, &[7u8; 100], 0, &mut rec)
+            .unwrap();
+        assert_eq!(rec.len(), HEADER_LEN + 101 + 8);
+        assert_eq!(u16::from_be_bytes([rec[3], rec[4]]), 101 + 8);
+        let (header, body) = split(&rec);
+        let open = |body: &mut Vec<u8>, max: usize| {
+            RecordOpener::new(suite, secret(suite))
+                .unwrap()
+                .open(&header, body, max)
+        };
+        assert_eq!(open(&mut body.clone(), 101).unwrap().1, 100);
+        assert_eq!(open(&mut body.clone(), 100), Err(Error::RecordOverflow));
+        for i in 0..body.len() {
+            let mut bad = body.clone();
+            bad[i] ^= 0x80;
+            assert_eq!(open(&mut bad, 101), Err(Error::DecryptFailed), "byte {i}");
+        }
+        let mut cut = body[..body.len() - 1].to_vec();
+        assert_eq!(open(&mut cut, 101), Err(Error::DecryptFailed));
+        let mut grown = body.clone();
+        grown.extend_from_slice(&[0; 8]);
+        assert!(open(&mut grown, 200).is_err());
+        for len in [0usize, 1, 7] {
+            assert_eq!(open(&mut vec![0u8; len], 200), Err(Error::DecryptFailed));
+        }
     }
 
     #[test]
