@@ -92,7 +92,10 @@ fn a_server_that_sent_no_certificate_request_refuses_it_before_finished() {
             .flat_map(|(_, c)| split_messages(&c))
             .collect();
         assert_eq!(msgs.len(), 1, "Finished alone");
-        msgs.insert(0, compress_certificate(alg, &certificate()).unwrap().unwrap());
+        msgs.insert(
+            0,
+            compress_certificate(alg, &certificate()).unwrap().unwrap(),
+        );
         let mut wire = out[..start].to_vec();
         wire.extend(seal(&c_hs, 0, ContentType::HANDSHAKE, &msgs.concat(), 0));
         let err = m.server.receive(&wire).unwrap_err();
