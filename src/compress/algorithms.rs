@@ -244,8 +244,9 @@ pub(super) mod zstd {
         }
         // §3.1.1.1.2: windowLog = 10 + Exponent; Window_Size = windowBase
         // + windowBase / 8 * Mantissa.
-        let base = 1u64 << (10 + (window >> 3));
-        let declared = base.saturating_add(base / 8 * u64::from(window & 7));
+        // Exponent is at most 31, so the shift stays below 2^42.
+        let base = 1u64 << (u32::from(window >> 3).saturating_add(10));
+        let declared = base.saturating_add((base >> 3).saturating_mul(u64::from(window & 7)));
         let wanted = window_for(len);
         if declared <= wanted || declared > MAX_WINDOW {
             return Cow::Borrowed(data);
