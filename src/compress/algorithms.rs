@@ -80,7 +80,9 @@ pub(super) mod zlib {
 #[cfg(feature = "compress-brotli")]
 pub(super) mod brotli {
     use super::*;
-    use brotli_decompressor::{BrotliDecompressStream, BrotliResult, BrotliState, StandardAlloc};
+    use brotli_decompressor::{
+        Allocator, BrotliDecompressStream, BrotliResult, BrotliState, StandardAlloc,
+    };
 
     /// Brotli's best; the result is cached.
     const QUALITY: i32 = 11;
@@ -102,9 +104,56 @@ pub(super) mod brotli {
         Ok(out)
     }
 
+    /// The decoder's byte buffers (its ring buffer above all), refused
+    /// past `max` bytes. The stream, not our output buffer, sizes the
+    /// ring buffer: up to its window (16 MiB) as soon as a meta-block
+    /// header claims that much, and the decoder fills it before it hands
+    /// anything over, so a stream of a few dozen bytes made us allocate
+    /// and write 16 MiB before our output cap refused it. A stream whose
+    /// output fits `out` never needs more than the power of two above
+    /// `out.len()` (the ring buffer holds what was decoded so far plus the
+    /// current meta-block, RFC 7932 §9.2 MLEN). A refused request gets an
+    /// empty cell, which the decoder reports as an allocation failure
+    /// (and stops, its state intact).
+    struct Capped {
+        max: usize,
+        refused: bool,
+    }
+
+    impl Allocator<u8> for Capped {
+        type AllocatedMemory = <StandardAlloc as Allocator<u8>>::AllocatedMemory;
+        fn alloc_cell(&mut self, len: usize) -> Self::AllocatedMemory {
+            let len = if len > self.max {
+                self.refused = true;
+                0
+            } else {
+                len
+            };
+            StandardAlloc::default().alloc_cell(len)
+        }
+        fn free_cell(&mut self, data: Self::AllocatedMemory) {
+            StandardAlloc::default().free_cell(data);
+        }
+    }
+
+    /// The most the decoder may allocate at once for an output of `len`
+    /// bytes: the ring buffer (a power of two, 1 KiB at least) and its
+    /// slack (under 600 bytes), or a literal context map (at most 256
+    /// block types × 64 contexts, RFC 7932 §7.3), whichever is larger.
+    fn byte_cap(len: usize) -> usize {
+        let ring = len
+            .max(1 << 10)
+            .checked_next_power_of_two()
+            .unwrap_or(usize::MAX);
+        ring.max(1 << 14).saturating_add(1 << 12)
+    }
+
     pub(in crate::compress) fn decompress_into(data: &[u8], out: &mut [u8]) -> Result<(), Error> {
         let mut state = BrotliState::new(
-            StandardAlloc::default(),
+            Capped {
+                max: byte_cap(out.len()),
+                refused: false,
+            },
             StandardAlloc::default(),
             StandardAlloc::default(),
         );
@@ -129,6 +178,7 @@ pub(super) mod brotli {
             BrotliResult::ResultSuccess => Ok(()),
             BrotliResult::NeedsMoreOutput => Err(bad(LONGER)),
             BrotliResult::NeedsMoreInput => Err(bad("the brotli stream is truncated")),
+            BrotliResult::ResultFailure if state.alloc_u8.refused => Err(bad(LONGER)),
             BrotliResult::ResultFailure => Err(bad("not a valid brotli stream")),
         }
     }
@@ -144,8 +194,9 @@ pub(super) mod zstd {
     /// The largest frame window accepted (RFC 8878 §3.1.1.1.2). A window
     /// larger than the content is never needed, but compressors declare
     /// one anyway (ruzstd's own 128 KiB, libzstd's streaming levels up to
-    /// 8 MiB); the decoder reserves it without writing it, and what it
-    /// writes is bounded by our output slice plus one block (128 KiB).
+    /// 8 MiB); the decoder is given a smaller one ([`lower_window`]), so
+    /// what it allocates and writes is bounded by our output slice, rounded
+    /// up, plus one block (128 KiB).
     const MAX_WINDOW: u64 = 8 << 20;
 
     pub(in crate::compress) fn compress(data: &[u8]) -> Result<Vec<u8>, Error> {
@@ -153,8 +204,69 @@ pub(super) mod zstd {
         Ok(compress_to_vec(data, CompressionLevel::Fastest))
     }
 
+    /// The frame's magic number (RFC 8878 §3.1.1), little-endian.
+    const MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+    /// The smallest window we let a decoder keep for an output of `len`
+    /// bytes: the power of two at or above it, and at least 128 KiB, the
+    /// largest block (RFC 8878 §3.1.1.2.4: Block_Maximum_Size is the
+    /// smaller of the window and 128 KiB, so this keeps every block limit
+    /// as the frame declared it).
+    fn window_for(len: usize) -> u64 {
+        let len = u64::try_from(len).unwrap_or(u64::MAX);
+        len.checked_next_power_of_two()
+            .unwrap_or(u64::MAX)
+            .max(128 << 10)
+    }
+
+    /// `data` with its Window_Descriptor lowered to [`window_for`]`(len)`
+    /// when it declares more (and no more than [`MAX_WINDOW`], which the
+    /// decoder goes on refusing). ruzstd reserves the declared window and
+    /// keeps decoding until it holds more than a window before it hands
+    /// anything over: a frame of a few hundred bytes declaring 8 MiB
+    /// made us allocate and write over 8 MiB before our output cap
+    /// refused it. A frame whose output fits `len` bytes never refers
+    /// back further than `len` (nor to a dictionary: we take none), so it
+    /// decodes the same with the smaller window; one that does not fit is
+    /// refused either way. A Single_Segment frame has no descriptor: its
+    /// window is its content size, which the output cap bounds anyway.
+    fn lower_window(data: &[u8], len: usize) -> alloc::borrow::Cow<'_, [u8]> {
+        use alloc::borrow::Cow;
+        // Magic, Frame_Header_Descriptor, Window_Descriptor (§3.1.1.1).
+        let (Some(magic), Some(&descriptor), Some(&window)) =
+            (data.get(..4), data.get(4), data.get(5))
+        else {
+            return Cow::Borrowed(data);
+        };
+        let single_segment = descriptor & 0x20 != 0;
+        if magic != MAGIC || single_segment {
+            return Cow::Borrowed(data);
+        }
+        // §3.1.1.1.2: windowLog = 10 + Exponent; Window_Size = windowBase
+        // + windowBase / 8 * Mantissa.
+        // Exponent is at most 31, so the shift stays below 2^42.
+        let base = 1u64 << (u32::from(window >> 3).saturating_add(10));
+        let declared = base.saturating_add((base >> 3).saturating_mul(u64::from(window & 7)));
+        let wanted = window_for(len);
+        if declared <= wanted || declared > MAX_WINDOW {
+            return Cow::Borrowed(data);
+        }
+        // `wanted` is a power of two of at least 2^17: Exponent =
+        // log2 - 10, Mantissa 0.
+        let exponent = wanted.trailing_zeros().saturating_sub(10);
+        let Ok(byte) = u8::try_from(exponent << 3) else {
+            return Cow::Borrowed(data);
+        };
+        let mut lowered = data.to_vec();
+        if let Some(w) = lowered.get_mut(5) {
+            *w = byte;
+        }
+        Cow::Owned(lowered)
+    }
+
     pub(in crate::compress) fn decompress_into(data: &[u8], out: &mut [u8]) -> Result<(), Error> {
-        let mut input = data;
+        let data = lower_window(data, out.len());
+        let mut input: &[u8] = &data;
         let mut decoder = StreamingDecoder::new_with_max_window_size(&mut input, MAX_WINDOW)
             .map_err(|_| bad("not a valid zstd frame header"))?;
         let mut filled = 0usize;

@@ -29,7 +29,9 @@
 //! against [`Limits::max_handshake_message`](crate::config::Limits)
 //! before anything is decompressed (`illegal_parameter`, as the same
 //! Certificate uncompressed would be, §5), the output goes into a buffer
-//! of exactly that length, so no stream can produce more, and data that
+//! of exactly that length, so no stream can produce more, the decoders'
+//! own buffers are sized by that length too, not by the window the
+//! stream declares (brotli's up to 16 MiB, zstd's up to 8 MiB), and data that
 //! does not decompress to exactly that length is `bad_certificate` (§4).
 //! The Certificate inside is then read with the same limits as an
 //! uncompressed one, and the transcript holds the CompressedCertificate as
