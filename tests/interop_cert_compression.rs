@@ -1,0 +1,627 @@
+//! Certificate compression (RFC 8879) with OpenSSL 3.5 on loopback, zlib
+//! and zstd each, both ways, server and client certificates:
+//!
+//! - our server compressing its chain to `openssl s_client`;
+//! - `openssl s_server -cert_comp` compressing its chain to our client;
+//! - our client compressing its certificate to `s_server -Verify 1`;
+//! - `s_client -cert … -key …` compressing its certificate to our server
+//!   requiring one.
+//!
+//! Each case is a data round trip. Our side's [`Negotiated`] must name
+//! the algorithm, OpenSSL's `-trace` must show a CompressedCertificate
+//! with that algorithm going the same way, and the receiving side must
+//! have validated the chain it decompressed (our WebPKI verifiers against
+//! the issuing CA; OpenSSL's `-CAfile`).
+//!
+//! The OpenSSL is not the system's: bookworm's 3.0 predates RFC 8879
+//! support. `scripts/openssl-cert-comp.sh` unpacks trixie's 3.5 (built
+//! with zlib and zstd, not brotli) under `/opt/openssl-cert-comp` (.ci/run
+//! does), or `$OPENSSL_CERT_COMP` names another one; when it is missing
+//! the tests skip (`tests/skip`: a visible SKIPPED line, a failure under
+//! CI). Brotli is tested against rustls' brotli, with zlib, in
+//! `compare/tests/interop_cert_compression.rs`.
+//!
+//! GnuTLS cannot be tested for compression here: Debian builds it (3.7.9
+//! on bookworm, 3.8.9 on trixie alike) without zlib, brotli or zstd, so
+//! its `--compress-cert` is ignored with "Unknown compression method".
+//! The two GnuTLS tests below record exactly that: the option is refused
+//! by the program, the handshake with our compression-enabled side still
+//! completes, and nothing goes compressed either way. Should a GnuTLS
+//! with compression turn up, they fail and ask to be made real interop
+//! tests.
+
+mod peers;
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use peers::*;
+use tls13::certgen::KeyType;
+use tls13::compress::{CertificateCompressionAlgorithm as Alg, SUPPORTED};
+use tls13::config::ClientAuth;
+use tls13::crypto::sign::SigningKey;
+use tls13::verify_webpki::{WebPkiClientVerifier, WebPkiServerVerifier};
+use tls13::{ClientConfig, ClientConnection, Error, Negotiated, ServerConfig, ServerConnection};
+
+/// The OpenSSL with certificate compression (see the module docs).
+fn openssl_bin() -> String {
+    program("OPENSSL_CERT_COMP", "/opt/openssl-cert-comp/openssl")
+}
+
+fn have_openssl(test: &str) -> bool {
+    have_program(
+        test,
+        &openssl_bin(),
+        "version",
+        "run `scripts/openssl-cert-comp.sh /opt/openssl-cert-comp` as .ci/run does, \
+         or set $OPENSSL_CERT_COMP to an openssl 3.2 or later built with zlib and zstd",
+    )
+}
+
+/// The name OpenSSL's `-trace` gives `alg`.
+fn trace_name(alg: Alg) -> &'static str {
+    match alg {
+        Alg::ZLIB => "zlib",
+        Alg::ZSTD => "zstd",
+        Alg::BROTLI => "brotli",
+        _ => unreachable!("no other algorithm is tested"),
+    }
+}
+
+/// Which way a record went, as OpenSSL's `-trace` heads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Dir {
+    Sent,
+    Received,
+}
+
+/// The CompressedCertificate messages in an OpenSSL `-trace` log: which
+/// way each went and its algorithm, as the trace names it. The trace
+/// heads each record with "Sent TLS Record" or "Received TLS Record" and
+/// prints such a message as "CompressedCertificate, Length=…" followed by
+/// "Compression type=zlib (0x0001)".
+fn compressed_certificates(trace: &str) -> Vec<(Dir, String)> {
+    let mut dir = None;
+    let mut in_message = false;
+    let mut found = Vec::new();
+    for line in trace.lines() {
+        let t = line.trim();
+        if t.starts_with("Sent TLS Record") {
+            dir = Some(Dir::Sent);
+            in_message = false;
+        } else if t.starts_with("Received TLS Record") {
+            dir = Some(Dir::Received);
+            in_message = false;
+        } else if t.starts_with("CompressedCertificate, Length=") {
+            in_message = true;
+        } else if in_message && let Some(rest) = t.strip_prefix("Compression type=") {
+            let name = rest.split_whitespace().next().unwrap_or("").to_owned();
+            found.push((dir.expect("a record heading before its message"), name));
+            in_message = false;
+        }
+    }
+    found
+}
+
+/// A server PKI and a client PKI (each a CA and a leaf it issued), as
+/// DER and as PEM files in `dir`.
+fn pkis(dir: &TempDir) -> (Pki, Pki) {
+    (
+        pki(dir, "server", "localhost", KeyType::EcdsaP256),
+        pki(dir, "client", "client.example", KeyType::EcdsaP256),
+    )
+}
+
+/// What one side of ours saw: the parameters, and the line it received.
+type Outcome = Result<(Negotiated, Vec<u8>), Error>;
+
+// ---------- our client against openssl s_server ----------
+
+/// Our client (offering `alg`, and presenting a certificate when
+/// `client_cert`) against `s_server -trace` (`-cert_comp`: its chain
+/// compressed ahead; `-Verify 1` when `client_cert`). Returns our
+/// outcome, s_server's output, and the PKIs.
+fn our_client_with_s_server(alg: Alg, client_cert: bool) -> (Outcome, String, Pki, Pki) {
+    let dir = TempDir::new("cc-interop-c");
+    let (server, client) = pkis(&dir);
+    let port = free_port().to_string();
+    let accept = format!("127.0.0.1:{port}");
+    let mut args = vec![
+        "s_server",
+        "-tls1_3",
+        "-rev",
+        "-naccept",
+        "1",
+        "-accept",
+        &accept,
+        "-cert",
+        &server.leaf_pem,
+        "-key",
+        &server.key_pem,
+        "-cert_chain",
+        &server.ca_pem,
+        "-cert_comp",
+        "-trace",
+    ];
+    if client_cert {
+        args.extend(["-Verify", "1", "-CAfile", &client.ca_pem]);
+    }
+    let mut child = ChildGuard::spawn(&openssl_bin(), &args);
+    let (out, err) = child.collect();
+
+    let ca_pem = std::fs::read_to_string(&server.ca_pem).unwrap();
+    let mut builder =
+        ClientConfig::builder(Arc::new(WebPkiServerVerifier::from_pem(&ca_pem).unwrap()))
+            .certificate_compression(&[alg]);
+    if client_cert {
+        builder = builder.client_auth_cert(
+            vec![client.leaf.clone(), client.ca.clone()],
+            SigningKey::from_der(&client.key).unwrap(),
+        );
+    }
+    let mut tls = ClientConnection::new(Arc::new(builder.build().unwrap()), "localhost").unwrap();
+    let mut sock = connect_retry(port.parse().unwrap());
+    let mut events = Seen::default();
+    let result = (|| {
+        pump(&mut tls, &mut sock, &mut events, complete)?;
+        tls.send(b"compressed hello\n")?;
+        // -rev answers each line reversed.
+        pump(&mut tls, &mut sock, &mut events, |ev| {
+            data(ev).ends_with(b"\n")
+        })?;
+        let got = data(&events);
+        tls.close();
+        pump(&mut tls, &mut sock, &mut events, |_| true)?;
+        Ok((tls.negotiated().clone(), got))
+    })();
+    drop(sock);
+    let _ = child.wait_bounded(Duration::from_secs(5));
+    drop(child);
+    let log = format!(
+        "{}{}",
+        out.get(Duration::from_secs(5)),
+        err.get(Duration::from_secs(5))
+    );
+    (result, log, server, client)
+}
+
+/// s_server compresses its chain with `alg`, the one algorithm our
+/// client offers; our client decompresses it and validates it.
+fn s_server_sends(test: &str, alg: Alg) {
+    if !have_openssl(test) {
+        return;
+    }
+    let (result, log, server, _) = our_client_with_s_server(alg, false);
+    let (n, got) = result.unwrap_or_else(|e| panic!("{e}\ns_server said:\n{log}"));
+    assert_eq!(got, b"olleh desserpmoc\n", "s_server said:\n{log}");
+    assert_eq!(n.certificate_compression_received, Some(alg), "{log}");
+    assert_eq!(n.certificate_compression_sent, None);
+    // The chain arrived whole (and our WebPKI verifier accepted it).
+    assert_eq!(n.peer_certificates, vec![server.leaf, server.ca]);
+    assert_eq!(
+        compressed_certificates(&log),
+        vec![(Dir::Sent, trace_name(alg).to_owned())],
+        "s_server's trace does not show its one CompressedCertificate:\n{log}"
+    );
+}
+
+#[test]
+fn s_server_sends_zlib_compressed_chain_to_our_client() {
+    s_server_sends(
+        "s_server_sends_zlib_compressed_chain_to_our_client",
+        Alg::ZLIB,
+    );
+}
+
+#[test]
+fn s_server_sends_zstd_compressed_chain_to_our_client() {
+    s_server_sends(
+        "s_server_sends_zstd_compressed_chain_to_our_client",
+        Alg::ZSTD,
+    );
+}
+
+/// Our client compresses its certificate with `alg` for s_server, which
+/// requires one and offered `alg` in its CertificateRequest.
+fn our_client_cert_sent(test: &str, alg: Alg) {
+    if !have_openssl(test) {
+        return;
+    }
+    let (result, log, _, _) = our_client_with_s_server(alg, true);
+    let (n, got) = result.unwrap_or_else(|e| panic!("{e}\ns_server said:\n{log}"));
+    assert_eq!(got, b"olleh desserpmoc\n", "s_server said:\n{log}");
+    assert_eq!(n.certificate_compression_sent, Some(alg), "{log}");
+    // s_server's chain came compressed too (-cert_comp).
+    assert_eq!(n.certificate_compression_received, Some(alg), "{log}");
+    assert!(n.client_signature_scheme.is_some());
+    let name = trace_name(alg).to_owned();
+    assert_eq!(
+        compressed_certificates(&log),
+        vec![(Dir::Sent, name.clone()), (Dir::Received, name)],
+        "s_server's trace does not show our CompressedCertificate after its own:\n{log}"
+    );
+    // s_server decompressed our chain and verified it against -CAfile.
+    assert!(
+        log.contains("CN=client.example") && log.contains("Verification: OK"),
+        "s_server did not report our verified certificate:\n{log}"
+    );
+}
+
+#[test]
+fn our_client_sends_zlib_compressed_cert_to_s_server() {
+    our_client_cert_sent(
+        "our_client_sends_zlib_compressed_cert_to_s_server",
+        Alg::ZLIB,
+    );
+}
+
+#[test]
+fn our_client_sends_zstd_compressed_cert_to_s_server() {
+    our_client_cert_sent(
+        "our_client_sends_zstd_compressed_cert_to_s_server",
+        Alg::ZSTD,
+    );
+}
+
+// ---------- openssl s_client against our server ----------
+
+/// `s_client -trace` (presenting a certificate and its CA when
+/// `client_cert`) against our server compressing with `alg` (and
+/// requiring a client certificate, offering `alg` for it, when
+/// `client_cert`). Returns our outcome, s_client's output, and the PKIs.
+fn s_client_with_our_server(alg: Alg, client_cert: bool) -> (Outcome, String, Pki, Pki) {
+    let dir = TempDir::new("cc-interop-s");
+    let (server, client) = pkis(&dir);
+    let mut builder = ServerConfig::builder_with_single_cert(
+        vec![server.leaf.clone(), server.ca.clone()],
+        SigningKey::from_der(&server.key).unwrap(),
+    )
+    .certificate_compression(&[alg]);
+    if client_cert {
+        let ca_pem = std::fs::read_to_string(&client.ca_pem).unwrap();
+        builder = builder.client_auth(ClientAuth::Required(Arc::new(
+            WebPkiClientVerifier::from_pem(&ca_pem).unwrap(),
+        )));
+    }
+    let config = Arc::new(builder.build().unwrap());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (hs_tx, hs_rx) = mpsc::channel();
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let result = (|| {
+            let (mut sock, _) = listener.accept().map_err(|_| Error::Internal("accept"))?;
+            let mut tls = ServerConnection::new(config)?;
+            let mut events = Seen::default();
+            pump(&mut tls, &mut sock, &mut events, complete)?;
+            let _ = hs_tx.send(());
+            pump(&mut tls, &mut sock, &mut events, |ev| {
+                data(ev).ends_with(b"\n")
+            })?;
+            let got = data(&events);
+            tls.send(b"pong from tls13\n")?;
+            tls.close();
+            pump(&mut tls, &mut sock, &mut events, |_| true)?;
+            Ok((tls.negotiated().clone(), got))
+        })();
+        let _ = done_tx.send(result);
+    });
+
+    let connect = format!("127.0.0.1:{port}");
+    let mut args = vec![
+        "s_client",
+        "-tls1_3",
+        "-connect",
+        &connect,
+        "-servername",
+        "localhost",
+        "-verify_hostname",
+        "localhost",
+        "-CAfile",
+        &server.ca_pem,
+        "-verify_return_error",
+        "-ign_eof",
+        "-trace",
+    ];
+    if client_cert {
+        args.extend([
+            "-cert",
+            &client.leaf_pem,
+            "-key",
+            &client.key_pem,
+            "-cert_chain",
+            &client.ca_pem,
+        ]);
+    }
+    let mut child = ChildGuard::spawn(&openssl_bin(), &args);
+    let (out, err) = child.collect();
+    let mut stdin = child.0.stdin.take().unwrap();
+    if hs_rx.recv_timeout(TIMEOUT).is_ok() {
+        // s_client drops input that arrives before its handshake is over;
+        // it is over once our server has its Finished, but give it a moment.
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = stdin.write_all(b"ping from s_client\n");
+        let _ = stdin.flush();
+    }
+    let result = done_rx
+        .recv_timeout(TIMEOUT + TIMEOUT)
+        .expect("our server thread finished in time");
+    let _ = child.wait_bounded(Duration::from_secs(5));
+    drop(stdin);
+    drop(child);
+    let log = format!(
+        "{}{}",
+        out.get(Duration::from_secs(5)),
+        err.get(Duration::from_secs(5))
+    );
+    (result, log, server, client)
+}
+
+/// Our server compresses its chain with `alg` for s_client (which offers
+/// zlib and zstd); s_client decompresses and verifies it.
+fn our_server_sends(test: &str, alg: Alg) {
+    if !have_openssl(test) {
+        return;
+    }
+    let (result, log, _, _) = s_client_with_our_server(alg, false);
+    let (n, got) = result.unwrap_or_else(|e| panic!("{e}\ns_client said:\n{log}"));
+    assert_eq!(got, b"ping from s_client\n", "s_client said:\n{log}");
+    assert!(
+        log.contains("pong from tls13"),
+        "s_client did not print our reply:\n{log}"
+    );
+    assert_eq!(n.certificate_compression_sent, Some(alg), "{log}");
+    assert_eq!(n.certificate_compression_received, None);
+    assert_eq!(
+        compressed_certificates(&log),
+        vec![(Dir::Received, trace_name(alg).to_owned())],
+        "s_client's trace does not show our one CompressedCertificate:\n{log}"
+    );
+    assert!(
+        log.contains("Verify return code: 0 (ok)"),
+        "s_client did not verify the chain it decompressed:\n{log}"
+    );
+}
+
+#[test]
+fn our_server_sends_zlib_compressed_chain_to_s_client() {
+    our_server_sends(
+        "our_server_sends_zlib_compressed_chain_to_s_client",
+        Alg::ZLIB,
+    );
+}
+
+#[test]
+fn our_server_sends_zstd_compressed_chain_to_s_client() {
+    our_server_sends(
+        "our_server_sends_zstd_compressed_chain_to_s_client",
+        Alg::ZSTD,
+    );
+}
+
+/// s_client compresses its certificate with `alg`, the one algorithm our
+/// server's CertificateRequest offers; our server decompresses it and
+/// validates it against the client CA.
+fn s_client_cert_sent(test: &str, alg: Alg) {
+    if !have_openssl(test) {
+        return;
+    }
+    let (result, log, _, client) = s_client_with_our_server(alg, true);
+    let (n, got) = result.unwrap_or_else(|e| panic!("{e}\ns_client said:\n{log}"));
+    assert_eq!(got, b"ping from s_client\n", "s_client said:\n{log}");
+    assert_eq!(n.certificate_compression_received, Some(alg), "{log}");
+    assert_eq!(n.peer_certificates, vec![client.leaf, client.ca]);
+    assert!(n.client_signature_scheme.is_some());
+    // Our chain went compressed too (s_client offers zlib and zstd).
+    assert_eq!(n.certificate_compression_sent, Some(alg), "{log}");
+    let name = trace_name(alg).to_owned();
+    assert_eq!(
+        compressed_certificates(&log),
+        vec![(Dir::Received, name.clone()), (Dir::Sent, name)],
+        "s_client's trace does not show its CompressedCertificate after ours:\n{log}"
+    );
+}
+
+#[test]
+fn s_client_sends_zlib_compressed_cert_to_our_server() {
+    s_client_cert_sent(
+        "s_client_sends_zlib_compressed_cert_to_our_server",
+        Alg::ZLIB,
+    );
+}
+
+#[test]
+fn s_client_sends_zstd_compressed_cert_to_our_server() {
+    s_client_cert_sent(
+        "s_client_sends_zstd_compressed_cert_to_our_server",
+        Alg::ZSTD,
+    );
+}
+
+#[test]
+fn the_trace_reader_finds_each_message_and_its_direction() {
+    // Shaped as OpenSSL 3.5's -trace prints them (abridged).
+    let trace = "Sent TLS Record\nHeader:\n  Version = TLS 1.2 (0x303)\n\
+        \x20 Inner Content Type = Handshake (22)\n    CompressedCertificate, Length=356\n\
+        \x20     Compression type=zstd (0x0003)\n      Uncompressed length=417\n\
+        Received TLS Record\nHeader:\n    ServerHello, Length=1206\n\
+        \x20     compression_method: No Compression (0x00)\n\
+        Received TLS Record\n    CompressedCertificate, Length=300\n\
+        \x20     Compression type=zlib (0x0001)\n";
+    assert_eq!(
+        compressed_certificates(trace),
+        vec![
+            (Dir::Sent, "zstd".to_owned()),
+            (Dir::Received, "zlib".to_owned())
+        ]
+    );
+    assert!(compressed_certificates("Compression type=zlib (0x0001)\n").is_empty());
+}
+
+// ---------- Debian's GnuTLS: --compress-cert ignored ----------
+
+fn have_gnutls(test: &str) -> bool {
+    let how = "install gnutls-bin, or set $GNUTLS_CLI and $GNUTLS_SERV";
+    have_program(test, &program("GNUTLS_CLI", "gnutls-cli"), "--version", how)
+        && have_program(
+            test,
+            &program("GNUTLS_SERV", "gnutls-serv"),
+            "--version",
+            how,
+        )
+}
+
+/// What Debian's GnuTLS says of `--compress-cert=zlib`, which it was
+/// built without; a GnuTLS that says nothing of the kind has compression.
+fn assert_gnutls_refused_the_option(program: &str, log: &str) {
+    assert!(
+        log.contains("Unknown compression method"),
+        "{program} did not refuse --compress-cert=zlib: this GnuTLS may have \
+         certificate compression; make this a real interop test (see the module \
+         docs).\n{log}"
+    );
+}
+
+/// gnutls-serv told to compress its certificate; our client offers every
+/// algorithm we have; the handshake completes with the certificate sent
+/// as it is.
+#[test]
+fn debian_gnutls_serv_ignores_compress_cert_our_client_gets_it_uncompressed() {
+    let test = "debian_gnutls_serv_ignores_compress_cert_our_client_gets_it_uncompressed";
+    if !have_gnutls(test) {
+        return;
+    }
+    let dir = TempDir::new("cc-interop-gs");
+    let (server, _) = pkis(&dir);
+    let port = free_port().to_string();
+    let mut child = ChildGuard::spawn(
+        &program("GNUTLS_SERV", "gnutls-serv"),
+        &[
+            "--echo",
+            "-p",
+            &port,
+            "--x509certfile",
+            &server.leaf_pem,
+            "--x509keyfile",
+            &server.key_pem,
+            "--compress-cert=zlib",
+        ],
+    );
+    let (out, err) = child.collect();
+    let config = ClientConfig::builder(Arc::new(
+        WebPkiServerVerifier::from_pem(&std::fs::read_to_string(&server.ca_pem).unwrap()).unwrap(),
+    ))
+    .certificate_compression(SUPPORTED)
+    .build()
+    .unwrap();
+    let mut tls = ClientConnection::new(Arc::new(config), "localhost").unwrap();
+    let mut sock = connect_retry(port.parse().unwrap());
+    let mut events = Seen::default();
+    let result = (|| {
+        pump(&mut tls, &mut sock, &mut events, complete)?;
+        tls.send(b"echo me\n")?;
+        pump(&mut tls, &mut sock, &mut events, |ev| {
+            data(ev).ends_with(b"\n")
+        })?;
+        Ok::<_, Error>((tls.negotiated().clone(), data(&events)))
+    })();
+    drop(sock);
+    drop(child);
+    let log = format!(
+        "{}{}",
+        out.get(Duration::from_secs(5)),
+        err.get(Duration::from_secs(5))
+    );
+    let (n, got) = result.unwrap_or_else(|e| panic!("{e}\ngnutls-serv said:\n{log}"));
+    assert_eq!(got, b"echo me\n");
+    assert_gnutls_refused_the_option("gnutls-serv", &log);
+    assert_eq!(n.certificate_compression_received, None);
+    assert_eq!(n.peer_certificates, vec![server.leaf]);
+}
+
+/// gnutls-cli told to offer compression against our server compressing
+/// with every algorithm we have: nothing is offered, so our server sends
+/// its chain as it is (it would compress a chain this size: see
+/// tests/cert_compression.rs).
+#[test]
+fn debian_gnutls_cli_ignores_compress_cert_our_server_sends_uncompressed() {
+    let test = "debian_gnutls_cli_ignores_compress_cert_our_server_sends_uncompressed";
+    if !have_gnutls(test) {
+        return;
+    }
+    let dir = TempDir::new("cc-interop-gc");
+    let (server, _) = pkis(&dir);
+    let config = Arc::new(
+        ServerConfig::builder_with_single_cert(
+            vec![server.leaf.clone(), server.ca.clone()],
+            SigningKey::from_der(&server.key).unwrap(),
+        )
+        .certificate_compression(SUPPORTED)
+        .build()
+        .unwrap(),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let result = (|| {
+            let (mut sock, _) = listener.accept().map_err(|_| Error::Internal("accept"))?;
+            let mut tls = ServerConnection::new(config)?;
+            let mut events = Seen::default();
+            pump(&mut tls, &mut sock, &mut events, complete)?;
+            pump(&mut tls, &mut sock, &mut events, |ev| {
+                data(ev).ends_with(b"\n")
+            })?;
+            let got = data(&events);
+            tls.send(b"PONG\n")?;
+            tls.close();
+            pump(&mut tls, &mut sock, &mut events, |_| true)?;
+            Ok::<_, Error>((tls.negotiated().clone(), got))
+        })();
+        let _ = done_tx.send(result);
+    });
+    let mut child = ChildGuard::spawn(
+        &program("GNUTLS_CLI", "gnutls-cli"),
+        &[
+            "-p",
+            &port,
+            "127.0.0.1",
+            "--sni-hostname",
+            "localhost",
+            "--verify-hostname",
+            "localhost",
+            "--x509cafile",
+            &server.ca_pem,
+            "--compress-cert=zlib",
+        ],
+    );
+    let (out, err) = child.collect();
+    let mut stdin = child.0.stdin.take().unwrap();
+    // gnutls-cli reads its standard input once the handshake is done.
+    stdin.write_all(b"ping\n").unwrap();
+    stdin.flush().unwrap();
+    let outcome = done_rx.recv_timeout(TIMEOUT + TIMEOUT);
+    // Our close_notify ends gnutls-cli; stdin stays open until then.
+    let _ = child.wait_bounded(Duration::from_secs(10));
+    drop(stdin);
+    drop(child);
+    let log = format!(
+        "{}{}",
+        out.get(Duration::from_secs(5)),
+        err.get(Duration::from_secs(5))
+    );
+    let (n, got) = match outcome {
+        Ok(Ok(x)) => x,
+        other => panic!("our server failed: {other:?}\ngnutls-cli said:\n{log}"),
+    };
+    assert_eq!(got, b"ping\n");
+    assert!(
+        log.contains("PONG"),
+        "gnutls-cli did not print our reply:\n{log}"
+    );
+    assert_gnutls_refused_the_option("gnutls-cli", &log);
+    assert_eq!(n.certificate_compression_sent, None);
+}
