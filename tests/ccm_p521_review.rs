@@ -44,41 +44,13 @@ fn server(tickets: &Arc<StatelessTicketer>, suites: &[CipherSuite]) -> ServerCon
 /// tried, ending the handshake instead of being skipped.
 #[test]
 fn refused_early_data_with_a_longer_tag_than_the_new_suite_is_skipped() {
-    let cache = Arc::new(ClientSessionCache::default());
-    let client = || {
-        let c = client_builder(KeyType::EcdsaP256)
-            .suites(&[GCM, CCM_8])
-            .session_store(Some(cache.clone()))
-            .enable_early_data(true)
-            .build()
-            .unwrap();
-        ClientConnection::with_session_scope(Arc::new(c), "localhost", "s").unwrap()
-    };
-    let tickets = ticketer();
-    let mut p = Pair::from_connections(
-        client(),
-        ServerConnection::new(Arc::new(server(&tickets, &[GCM, CCM_8]))).unwrap(),
-        Feed::Whole,
-    );
-    p.run().unwrap();
-    assert_eq!(p.client.negotiated().suite, Some(GCM));
-
-    // The same ticket keys, CCM_8 preferred now.
-    let mut p = Pair::from_connections(
-        client(),
-        ServerConnection::new(Arc::new(server(&tickets, &[CCM_8, GCM]))).unwrap(),
-        Feed::Whole,
-    );
     let early = vec![7u8; 20_000];
-    assert_eq!(p.client.send_early_data(&early).unwrap(), early.len());
-    p.run().unwrap_or_else(|e| panic!("{e:?}"));
+    // The same ticket keys, CCM_8 preferred the second time.
+    let (mut p, sent, ticket) = resume(&[GCM, CCM_8], &[CCM_8, GCM], &early);
+    assert_eq!(ticket, GCM);
+    assert_eq!(sent, early.len());
     assert_eq!(p.client.negotiated().suite, Some(CCM_8));
-    assert!(p.client.negotiated().resumed);
-    assert!(
-        !p.server_events
-            .iter()
-            .any(|e| matches!(e, Event::EarlyData(_)))
-    );
+    assert!(early_received(&p).is_empty());
     assert!(
         p.client_events
             .iter()
@@ -87,4 +59,77 @@ fn refused_early_data_with_a_longer_tag_than_the_new_suite_is_skipped() {
     p.client.send(b"after").unwrap();
     p.run().unwrap();
     assert_eq!(p.server_data(), b"after");
+}
+
+/// A client whose session store and server's ticket keys are shared by
+/// two configs: one naming `first`, the next naming `second`.
+fn resume(
+    first: &[CipherSuite],
+    second: &[CipherSuite],
+    early: &[u8],
+) -> (Pair, usize, CipherSuite) {
+    let cache = Arc::new(ClientSessionCache::default());
+    let client = |suites: &[CipherSuite]| {
+        let c = client_builder(KeyType::EcdsaP256)
+            .suites(suites)
+            .session_store(Some(cache.clone()))
+            .enable_early_data(true)
+            .build()
+            .unwrap();
+        ClientConnection::with_session_scope(Arc::new(c), "localhost", "s").unwrap()
+    };
+    let tickets = ticketer();
+    let mut p = Pair::from_connections(
+        client(first),
+        ServerConnection::new(Arc::new(server(&tickets, first))).unwrap(),
+        Feed::Whole,
+    );
+    p.run().unwrap();
+    let ticket_suite = p.client.negotiated().suite.unwrap();
+    let mut p = Pair::from_connections(
+        client(second),
+        ServerConnection::new(Arc::new(server(&tickets, second))).unwrap(),
+        Feed::Whole,
+    );
+    let sent = p.client.send_early_data(early).unwrap();
+    p.run().unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(p.client.negotiated().resumed);
+    (p, sent, ticket_suite)
+}
+
+fn early_received(p: &Pair) -> Vec<u8> {
+    p.server_events
+        .iter()
+        .filter_map(|e| match e {
+            Event::EarlyData(d) => Some(d.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// 0-RTT under a CCM_8 ticket, both configs still naming CCM_8: the early
+/// key has the 8-byte tag too, full-size early records open.
+#[test]
+fn early_data_under_ccm_8() {
+    let early = vec![3u8; 20_000];
+    let (p, sent, ticket) = resume(&[CCM_8], &[CCM_8], &early);
+    assert_eq!(ticket, CCM_8);
+    assert_eq!(sent, early.len());
+    assert_eq!(p.client.negotiated().suite, Some(CCM_8));
+    assert_eq!(early_received(&p), early);
+}
+
+/// A ticket from a CCM_8 connection, redeemed where neither config names
+/// CCM_8 any more: resumed (RFC 9846 §4.2.11: any suite of the PSK's
+/// hash) under AES-128-GCM, and no 0-RTT is offered, since it would have
+/// to be under the ticket's suite (§4.2.10), which the client no longer
+/// allows.
+#[test]
+fn a_ccm_8_ticket_resumes_without_ccm_8_and_without_0rtt() {
+    let (p, sent, ticket) = resume(&[CCM_8], &[GCM], b"early");
+    assert_eq!(ticket, CCM_8);
+    assert_eq!(sent, 0);
+    assert_eq!(p.client.negotiated().suite, Some(GCM));
+    assert!(early_received(&p).is_empty());
 }
