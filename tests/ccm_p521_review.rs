@@ -3,6 +3,7 @@
 //! did not name.
 
 mod pair;
+mod providers;
 
 use std::sync::Arc;
 
@@ -132,4 +133,71 @@ fn a_ccm_8_ticket_resumes_without_ccm_8_and_without_0rtt() {
     assert_eq!(sent, 0);
     assert_eq!(p.client.negotiated().suite, Some(GCM));
     assert!(early_received(&p).is_empty());
+}
+
+/// Adds p = 2^521 - 1 to a 66-byte big-endian coordinate (which stays
+/// below 2^528, so it still fits).
+fn plus_p521(coord: &[u8]) -> Vec<u8> {
+    let mut p = vec![0xffu8; 66];
+    p[0] = 0x01;
+    let mut out = vec![0u8; 66];
+    let mut carry = 0u16;
+    for i in (0..66).rev() {
+        let s = u16::from(coord[i]) + u16::from(p[i]) + carry;
+        out[i] = s as u8;
+        carry = s >> 8;
+    }
+    assert_eq!(carry, 0);
+    out
+}
+
+/// RFC 9846 §4.3.8.2 / §7.4.2 for secp521r1 with every provider: a share
+/// is exactly 133 bytes, 0x04 then X and Y, each below p and on the
+/// curve; the same point with a coordinate written as itself plus p (a
+/// second encoding, 66 bytes still), in another SEC1 form (hybrid 0x06 /
+/// 0x07, or compressed 0x02 / 0x03), cut or grown by a byte, or all zero
+/// is refused with illegal_parameter by both sides. The shared secret is
+/// the full 66-byte x-coordinate, the same on both sides.
+#[test]
+fn p521_key_shares_are_validated_and_the_secret_is_66_bytes() {
+    use tls13::crypto::kx::KeyExchange;
+    use tls13::error::{Error, PeerMisbehaved};
+    use tls13::unstable::msgs::enums::NamedGroup;
+    for p in providers::providers() {
+        let group = p.group(NamedGroup::SECP521R1).unwrap();
+        let ours = KeyExchange::start_with(group, &OsRandom).unwrap();
+        let share = ours.public_key().to_vec();
+        assert_eq!(share.len(), 133);
+        assert_eq!(share[0], 4);
+        let (server_share, server_secret) = group.server_exchange(&share, &OsRandom).unwrap();
+        assert_eq!(server_secret.len(), 66);
+        let client_secret = ours.complete(&server_share).unwrap();
+        assert_eq!(&*client_secret, &*server_secret);
+
+        let (x, y) = (&share[1..67], &share[67..]);
+        let mut bad = Vec::new();
+        bad.push([&[4u8][..], &plus_p521(x), y].concat());
+        bad.push([&[4u8][..], x, &plus_p521(y)].concat());
+        let odd = y[65] & 1;
+        bad.push([&[6 + odd][..], x, y].concat());
+        bad.push([&[2 + odd][..], x].concat());
+        bad.push(share[..132].to_vec());
+        bad.push([&share[..], &[0]].concat());
+        bad.push([&[4u8][..], &[0u8; 132][..]].concat());
+        bad.push(vec![0u8]);
+        let mut off_curve = share.clone();
+        off_curve[132] ^= 1;
+        bad.push(off_curve);
+        for (i, b) in bad.iter().enumerate() {
+            let want: Error = PeerMisbehaved::InvalidKeyShare.into();
+            assert_eq!(
+                group.server_exchange(b, &OsRandom).err(),
+                Some(want.clone()),
+                "{} case {i}",
+                p.name
+            );
+            let client = KeyExchange::start_with(group, &OsRandom).unwrap();
+            assert_eq!(client.complete(b).err(), Some(want), "{} case {i}", p.name);
+        }
+    }
 }
