@@ -138,7 +138,7 @@ fn a_ccm_8_ticket_resumes_without_ccm_8_and_without_0rtt() {
 /// Adds p = 2^521 - 1 to a 66-byte big-endian coordinate (which stays
 /// below 2^528, so it still fits).
 fn plus_p521(coord: &[u8]) -> Vec<u8> {
-    let mut p = vec![0xffu8; 66];
+    let mut p = [0xffu8; 66];
     p[0] = 0x01;
     let mut out = vec![0u8; 66];
     let mut carry = 0u16;
