@@ -549,8 +549,9 @@ tls13_result tls13_last_error_message(char *buf, size_t len, size_t *out_len);
 int tls13_last_error_alert(void);
 
 /**
- * A new client configuration builder with safe defaults: all three
- * suites, X25519MLKEM768 then x25519, secp256r1, secp384r1; resumption on
+ * A new client configuration builder with safe defaults: the three
+ * GCM/ChaCha20 suites, X25519MLKEM768 then x25519, secp256r1, secp384r1,
+ * secp521r1; resumption on
  * (sessions are kept in the configuration and offered to later
  * connections to the same name); no 0-RTT; verification
  * `TLS13_VERIFY_ROOTS` (so trust anchors must be added). Free it with
@@ -619,7 +620,7 @@ tls13_result tls13_client_config_builder_add_alpn(tls13_client_config_builder *b
 /**
  * The key exchange groups to offer, in preference order, as IANA code
  * points (`0x11ec` X25519MLKEM768, `0x001d` x25519, `0x0017` secp256r1,
- * `0x0018` secp384r1). A key share is sent for the first. Unsupported
+ * `0x0018` secp384r1, `0x0019` secp521r1). A key share is sent for the first. Unsupported
  * ones make `tls13_client_config_builder_build` fail.
  *
  * # Safety
@@ -633,7 +634,9 @@ tls13_result tls13_client_config_builder_set_groups(tls13_client_config_builder 
 /**
  * The cipher suites to offer, in preference order, as IANA code points
  * (`0x1301` TLS_AES_128_GCM_SHA256, `0x1302` TLS_AES_256_GCM_SHA384,
- * `0x1303` TLS_CHACHA20_POLY1305_SHA256).
+ * `0x1303` TLS_CHACHA20_POLY1305_SHA256; and, used only when named here,
+ * `0x1304` TLS_AES_128_CCM_SHA256 and `0x1305` TLS_AES_128_CCM_8_SHA256,
+ * whose tag is 8 bytes).
  *
  * # Safety
  *
@@ -743,8 +746,8 @@ tls13_result tls13_client_config_builder_build(tls13_client_config_builder *buil
 void tls13_client_config_free(const tls13_client_config *config);
 
 /**
- * A new server configuration builder with safe defaults: all three
- * suites, X25519MLKEM768 preferred; no client authentication, no session
+ * A new server configuration builder with safe defaults: the three
+ * GCM/ChaCha20 suites, X25519MLKEM768 preferred; no client authentication, no session
  * tickets, no 0-RTT. A certificate (or an external PSK) must be set.
  * NULL only if memory ran out.
  */
@@ -762,8 +765,8 @@ void tls13_server_config_builder_free(tls13_server_config_builder *builder);
 
 /**
  * The server's certificate chain (PEM, leaf first) and private key (PEM:
- * PKCS#8, SEC1 or PKCS#1: ECDSA P-256/P-384, Ed25519, RSA). A key that
- * is not the leaf's makes `tls13_server_config_builder_build` fail.
+ * PKCS#8, SEC1 or PKCS#1: ECDSA P-256/P-384/P-521, Ed25519, RSA). A key
+ * that is not the leaf's makes `tls13_server_config_builder_build` fail.
  *
  * # Safety
  *

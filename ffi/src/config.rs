@@ -233,8 +233,9 @@ unsafe fn with_builder<T>(
 
 // ---------- client ----------
 
-/// A new client configuration builder with safe defaults: all three
-/// suites, X25519MLKEM768 then x25519, secp256r1, secp384r1; resumption on
+/// A new client configuration builder with safe defaults: the three
+/// GCM/ChaCha20 suites, X25519MLKEM768 then x25519, secp256r1, secp384r1,
+/// secp521r1; resumption on
 /// (sessions are kept in the configuration and offered to later
 /// connections to the same name); no 0-RTT; verification
 /// `TLS13_VERIFY_ROOTS` (so trust anchors must be added). Free it with
@@ -380,7 +381,7 @@ unsafe fn alpn_protocol(protocol: *const u8, len: usize) -> Result<Vec<u8>, Fail
 
 /// The key exchange groups to offer, in preference order, as IANA code
 /// points (`0x11ec` X25519MLKEM768, `0x001d` x25519, `0x0017` secp256r1,
-/// `0x0018` secp384r1). A key share is sent for the first. Unsupported
+/// `0x0018` secp384r1, `0x0019` secp521r1). A key share is sent for the first. Unsupported
 /// ones make `tls13_client_config_builder_build` fail.
 ///
 /// # Safety
@@ -408,7 +409,9 @@ pub unsafe extern "C" fn tls13_client_config_builder_set_groups(
 
 /// The cipher suites to offer, in preference order, as IANA code points
 /// (`0x1301` TLS_AES_128_GCM_SHA256, `0x1302` TLS_AES_256_GCM_SHA384,
-/// `0x1303` TLS_CHACHA20_POLY1305_SHA256).
+/// `0x1303` TLS_CHACHA20_POLY1305_SHA256; and, used only when named here,
+/// `0x1304` TLS_AES_128_CCM_SHA256 and `0x1305` TLS_AES_128_CCM_8_SHA256,
+/// whose tag is 8 bytes).
 ///
 /// # Safety
 ///
@@ -674,8 +677,8 @@ pub unsafe extern "C" fn tls13_client_config_free(config: *const tls13_client_co
 
 // ---------- server ----------
 
-/// A new server configuration builder with safe defaults: all three
-/// suites, X25519MLKEM768 preferred; no client authentication, no session
+/// A new server configuration builder with safe defaults: the three
+/// GCM/ChaCha20 suites, X25519MLKEM768 preferred; no client authentication, no session
 /// tickets, no 0-RTT. A certificate (or an external PSK) must be set.
 /// NULL only if memory ran out.
 #[unsafe(no_mangle)]
@@ -712,8 +715,8 @@ pub unsafe extern "C" fn tls13_server_config_builder_free(
 }
 
 /// The server's certificate chain (PEM, leaf first) and private key (PEM:
-/// PKCS#8, SEC1 or PKCS#1: ECDSA P-256/P-384, Ed25519, RSA). A key that
-/// is not the leaf's makes `tls13_server_config_builder_build` fail.
+/// PKCS#8, SEC1 or PKCS#1: ECDSA P-256/P-384/P-521, Ed25519, RSA). A key
+/// that is not the leaf's makes `tls13_server_config_builder_build` fail.
 ///
 /// # Safety
 ///

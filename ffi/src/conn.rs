@@ -1284,6 +1284,7 @@ pub extern "C" fn tls13_cipher_suite_name(suite: u16) -> *const c_char {
         0x1302 => Some(c"TLS_AES_256_GCM_SHA384"),
         0x1303 => Some(c"TLS_CHACHA20_POLY1305_SHA256"),
         0x1304 => Some(c"TLS_AES_128_CCM_SHA256"),
+        0x1305 => Some(c"TLS_AES_128_CCM_8_SHA256"),
         _ => None,
     };
     name.map_or(std::ptr::null(), |n| n.as_ptr())
@@ -1360,6 +1361,22 @@ mod tests {
             assert_eq!(with_conn_ref(conn, |_| panic!("injected")), TLS13_ERR_PANIC);
             assert_eq!(tls13_conn_close(conn), TLS13_ERR_PANIC);
             tls13_conn_free(conn);
+        }
+    }
+
+    /// Every suite and group the library can negotiate has a name (a C
+    /// caller printing a TLS_AES_128_CCM_8_SHA256 connection got NULL).
+    #[test]
+    fn every_negotiable_suite_and_group_has_a_name() {
+        for s in tls13::crypto::suites::ALL_SUITES {
+            let name = tls13_cipher_suite_name(s.suite.0);
+            assert!(!name.is_null(), "{:?}", s.suite);
+            // SAFETY: a non-NULL result is a static NUL-terminated string.
+            let name = unsafe { std::ffi::CStr::from_ptr(name) };
+            assert_eq!(name.to_str().unwrap(), format!("{:?}", s.suite));
+        }
+        for g in tls13::crypto::default_provider().groups {
+            assert!(!tls13_group_name(g.group().0).is_null(), "{:?}", g.group());
         }
     }
 }

@@ -1037,8 +1037,13 @@ impl Core {
                 } else {
                     self.recv_max_inner
                 };
+                // A refused early record was sealed under the ticket's
+                // suite, not necessarily this key's: a 16-byte tag where
+                // this suite has 8 (a GCM ticket resumed under
+                // AES-128-CCM-8) leaves a full record 8 bytes over, which
+                // must be tried and skipped, not refused for its size.
                 let tried = if self.skip_early > 0 {
-                    MAX_INNER_PLAINTEXT
+                    MAX_INNER_PLAINTEXT.saturating_add(TAG_LEN.saturating_sub(tag_len))
                 } else {
                     limit
                 };
@@ -1245,9 +1250,13 @@ fn read_unprotected_alert(payload: &[u8], joiner_empty: bool) -> Result<AlertMes
 
 /// What a skipped early-data record of `len` ciphertext bytes counts
 /// against max_early_data_size (RFC 9846 §4.7.1 counts application data
-/// only): the most it can carry, less the inner content type byte and the
-/// 16-byte tag every TLS 1.3 AEAD adds; at least 1, so that the number of
-/// skipped records is bounded too.
+/// only): the most it can carry, less the inner content type byte and a
+/// 16-byte tag; at least 1, so that the number of skipped records is
+/// bounded too. (The early suite is the ticket's, which the server may not
+/// know: under TLS_AES_128_CCM_8_SHA256, whose tag is 8 bytes, a record
+/// can carry 8 bytes more than it is charged. Charging for 8 instead
+/// would refuse an honest client that sent all it was allowed under a
+/// 16-byte tag; the bound on skipped records is the same either way.)
 fn early_charge(len: usize) -> usize {
     len.saturating_sub(1 + 16).max(1)
 }

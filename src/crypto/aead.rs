@@ -85,9 +85,14 @@ impl AeadAlgorithm {
             Self::Aes128Ccm => 11_863_283,
             // The same bound's first term, v / 2^t, no longer vanishes
             // with an 8-byte tag: v / 2^64 <= 2^-57 leaves 2^7 attempts.
-            // (A TLS receiver ends the connection at the first record
-            // that fails, so it never gets near; the figure is for
-            // embedders that count.)
+            // A TLS receiver ends the connection at the first record
+            // that fails, with one exception: a server skipping refused
+            // 0-RTT (RFC 9846 §4.3.10) tries each skipped record under its
+            // handshake key, up to max_early_data_size records, and is
+            // bound by that rule to skip them, not to stop at 2^7. A
+            // record forged there opens to bytes no one chose (nothing
+            // has been sealed under that key yet) and ends the handshake.
+            // The figure is for embedders that count.
             Self::Aes128Ccm8 => 1 << 7,
         }
     }

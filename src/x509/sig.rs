@@ -385,4 +385,50 @@ mod tests {
             }
         }
     }
+
+    /// RFC 5758 §3.2 names the ECDSA hash, not the curve: a P-521 issuer
+    /// signing with ecdsa-with-SHA256 or -SHA384 verifies (as P-256 and
+    /// P-384 issuers may use any of the three), the signature checked over
+    /// the hash the AlgorithmIdentifier names; the TLS scheme pairs P-521
+    /// with SHA-512 only (`sign::verify`).
+    #[test]
+    fn a_p521_key_verifies_under_each_ecdsa_hash() {
+        use p521::ecdsa::signature::hazmat::PrehashSigner;
+        use sha2::Digest;
+        let der = generate_key(KeyType::EcdsaP521, &crate::crypto::OsRandom).unwrap();
+        let spki = SigningKey::from_der(&der).unwrap().public_key_spki();
+        let sk: p521::ecdsa::SigningKey = {
+            use p521::pkcs8::DecodePrivateKey;
+            p521::SecretKey::from_pkcs8_der(&der).unwrap().into()
+        };
+        let data = b"tbsCertificate";
+        let digests: [(u8, alloc::vec::Vec<u8>); 3] = [
+            (2, sha2::Sha256::digest(data).to_vec()),
+            (3, sha2::Sha384::digest(data).to_vec()),
+            (4, sha2::Sha512::digest(data).to_vec()),
+        ];
+        for (last, digest) in &digests {
+            // SEQUENCE { ecdsa-with-SHA256/384/512 }, no parameters.
+            let alg = [
+                0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, *last,
+            ];
+            let sig: p521::ecdsa::Signature = sk.sign_prehash(digest).unwrap();
+            let sig = sig.to_der();
+            let verifier = crate::crypto::rustcrypto::provider().signatures;
+            assert_eq!(
+                super::verify_signed_data(verifier, &spki, &alg, data, sig.as_bytes(), 2048),
+                Ok(()),
+                "ecdsa-with-SHA-{last}"
+            );
+            // Checked over the hash named, not another.
+            let other = if *last == 4 { 2 } else { 4 };
+            let alg = [
+                0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, other,
+            ];
+            assert_eq!(
+                super::verify_signed_data(verifier, &spki, &alg, data, sig.as_bytes(), 2048),
+                Err(super::SigError::BadSignature)
+            );
+        }
+    }
 }
