@@ -84,12 +84,13 @@ pub(super) mod brotli {
         Allocator, BrotliDecompressStream, BrotliResult, BrotliState, StandardAlloc,
     };
 
-    /// Not brotli's best (11): on certificate chains of a few KiB,
-    /// quality 5 compresses as well as 11 in the review's measurements,
-    /// at a fraction of the CPU. That matters on a cache miss, which a
-    /// client can provoke by cycling server names across more chains and
-    /// algorithms than the cache holds: each miss costs a compression.
-    const QUALITY: i32 = 5;
+    /// Brotli's best; the result is cached. Quality 5 was tried (a
+    /// client can force cache misses by cycling server names across more
+    /// chains and algorithms than the cache holds, and each miss costs a
+    /// compression), but measured it cost 0.6-0.7x of quality 11 for a
+    /// worse ratio (2200 against 2109 bytes on the Web PKI chain of
+    /// BENCHMARKS.md): brotli's fixed setup dominates at these sizes.
+    const QUALITY: i32 = 11;
 
     pub(in crate::compress) fn compress(data: &[u8]) -> Result<Vec<u8>, Error> {
         // The smallest window that holds the whole input (RFC 7932 §9.1:
