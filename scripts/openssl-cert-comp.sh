@@ -10,7 +10,7 @@
 # Why not the system's peers: bookworm's OpenSSL 3.0 predates RFC 8879
 # support, and Debian builds GnuTLS (bookworm 3.7.9 and trixie 3.8.9
 # alike) without zlib, brotli or zstd, so its `--compress-cert` does
-# nothing.
+# nothing (scripts/gnutls-cert-comp.sh builds one that has them).
 #
 # How: apt-get with a private source list, state and cache (the system's
 # sources, lists and dpkg status are neither read nor changed) downloads
