@@ -20,8 +20,8 @@
 //!   to Finished, records included, X25519MLKEM768 share);
 //! - `hs-full`: whole handshakes per second, both connections in one
 //!   thread, every flight, the client validating the chain; the server's
-//!   compressed Certificate comes from its configuration's cache (filled
-//!   by the warm-up handshake), the client decompresses every time;
+//!   compressed Certificate comes from the forms kept with its key
+//!   (filled by the warm-up handshake), the client decompresses every time;
 //! - `compress`: compressing the Certificate message once (µs), what a
 //!   handshake would cost more without the cache;
 //! - `decompress`: the client's side of it (µs), bounds checks included.

@@ -526,6 +526,9 @@ pub struct CertifiedKey {
     /// (`signed_certificate_timestamp`). Set with
     /// [`with_scts`](Self::with_scts).
     pub scts: Vec<Vec<u8>>,
+    /// Its Certificate messages as compressed for peers (RFC 8879), kept
+    /// so that each is compressed once (see [`crate::compress`]).
+    compressed: crate::compress::CompressedForms,
 }
 
 impl CertifiedKey {
@@ -536,7 +539,13 @@ impl CertifiedKey {
             signer,
             ocsp_response: None,
             scts: Vec::new(),
+            compressed: Default::default(),
         }
+    }
+
+    /// The compressed forms of its Certificate messages.
+    pub(crate) fn compressed_forms(&self) -> &crate::compress::CompressedForms {
+        &self.compressed
     }
 
     /// Staples `der`, a DER `OCSPResponse` for the leaf (e.g. from

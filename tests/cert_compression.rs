@@ -277,8 +277,9 @@ fn over_quic_too() {
 fn a_configured_chain_is_compressed_once() {
     // Two handshakes on one configuration send byte-identical
     // CompressedCertificates (brotli at quality 11 is deterministic, so
-    // this shows the bytes; the cache's reuse itself is the unit test
-    // compress::tests::cache_returns_the_same_compression).
+    // this shows the bytes; the reuse itself is the unit test
+    // compress::tests::kept_forms_return_the_same_compression, and
+    // tests/cert_compression_kept.rs across many chains).
     let secrets = Arc::new(forge::Secrets::default());
     let server = Arc::new(
         server_builder(KeyType::EcdsaP256)

@@ -84,12 +84,11 @@ pub(super) mod brotli {
         Allocator, BrotliDecompressStream, BrotliResult, BrotliState, StandardAlloc,
     };
 
-    /// Brotli's best; the result is cached. Quality 5 was tried (a
-    /// client can force cache misses by cycling server names across more
-    /// chains and algorithms than the cache holds, and each miss costs a
-    /// compression), but measured it cost 0.6-0.7x of quality 11 for a
-    /// worse ratio (2200 against 2109 bytes on the Web PKI chain of
-    /// BENCHMARKS.md): brotli's fixed setup dominates at these sizes.
+    /// Brotli's best; the result is kept with the key, so each chain
+    /// pays it once. Quality 5 was measured at 0.6-0.7x of quality 11's
+    /// time for a worse ratio (2200 against 2109 bytes on the Web PKI
+    /// chain of BENCHMARKS.md): brotli's fixed setup dominates at these
+    /// sizes.
     const QUALITY: i32 = 11;
 
     pub(in crate::compress) fn compress(data: &[u8]) -> Result<Vec<u8>, Error> {

@@ -38,11 +38,14 @@
 //! it was sent.
 //!
 //! Compressing costs far more than a handshake (brotli at its best
-//! quality: milliseconds), so each configuration keeps the compressed
-//! forms of the Certificate messages it sent (per chain and algorithm, a
-//! few of them, with `std`): a server compresses each configured chain
-//! once, not once per handshake. Post-handshake Certificates, whose
-//! request context differs each time, are compressed when sent.
+//! quality: milliseconds), so each
+//! [`CertifiedKey`](crate::verify::CertifiedKey) keeps the compressed
+//! forms of its Certificate messages (per algorithm and variant, with
+//! `std`): a server compresses each chain once, not once per handshake,
+//! however many chains its resolver serves. A resolver that builds a new
+//! `CertifiedKey` for every handshake gives that up; keep them in `Arc`s.
+//! Post-handshake Certificates, whose request context differs each time,
+//! are compressed when sent.
 
 mod algorithms;
 
@@ -191,26 +194,19 @@ pub fn compress_certificate(
     Ok(Some(out))
 }
 
-/// Compressed forms kept per configuration (see the module docs).
+/// Compressed forms kept per certified key: each of our algorithms (at
+/// most 3) times the variants of one key's Certificate message (with or
+/// without the OCSP staple, with or without the SCTs: what the client
+/// asked for). More only when the application changes a key's fields
+/// after use; the oldest entry then goes.
 #[cfg(feature = "std")]
-const CACHE_ENTRIES: usize = 16;
+const FORMS_PER_KEY: usize = 12;
 
 /// A configuration's certificate compression: the algorithms, in its
-/// order of preference, and the compressed Certificate messages it sent.
+/// order of preference.
 #[derive(Default)]
 pub(crate) struct CertCompression {
     algorithms: Vec<Alg>,
-    #[cfg(feature = "std")]
-    cache: std::sync::Mutex<alloc::collections::VecDeque<Cached>>,
-}
-
-/// One Certificate message and what it compressed to.
-#[cfg(feature = "std")]
-struct Cached {
-    algorithm: Alg,
-    plain: Vec<u8>,
-    /// `None`: compression did not make it smaller.
-    compressed: Option<Arc<[u8]>>,
 }
 
 impl CertCompression {
@@ -218,8 +214,6 @@ impl CertCompression {
     pub(crate) fn new(algorithms: &[Alg]) -> Self {
         Self {
             algorithms: algorithms.to_vec(),
-            #[cfg(feature = "std")]
-            cache: Default::default(),
         }
     }
 
@@ -261,50 +255,93 @@ impl CertCompression {
             .copied()
             .find(|a| offered.contains(a)))
     }
+}
 
-    /// `certificate` (a whole Certificate message) as a
-    /// CompressedCertificate with `algorithm`, or `None` to send it as it
-    /// is. With `cacheable` (an empty request context: the same message
-    /// every handshake) the result is kept and reused.
-    pub(crate) fn compressed(
+/// The compressed Certificate messages of one
+/// [`CertifiedKey`](crate::verify::CertifiedKey), kept with it (with
+/// `std`): a key is compressed once per algorithm and variant, however
+/// many keys a resolver serves and in whatever order clients ask for
+/// them, so no client can make us compress (milliseconds with brotli) on
+/// each handshake. Entries are found by the whole message, so a key whose
+/// public fields changed after use never gets a stale form. A clone of
+/// the key starts empty.
+#[derive(Default)]
+pub(crate) struct CompressedForms {
+    #[cfg(feature = "std")]
+    entries: std::sync::RwLock<alloc::collections::VecDeque<Cached>>,
+}
+
+impl Clone for CompressedForms {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+/// One Certificate message and what it compressed to.
+#[cfg(feature = "std")]
+struct Cached {
+    algorithm: Alg,
+    plain: Vec<u8>,
+    /// `None`: compression did not make it smaller.
+    compressed: Option<Arc<[u8]>>,
+}
+
+impl CompressedForms {
+    /// `certificate` (a whole Certificate message of this key with an
+    /// empty request context) as a CompressedCertificate with
+    /// `algorithm`, or `None` to send it as it is: the kept form, or
+    /// compressed now and kept.
+    pub(crate) fn get_or_compress(
         &self,
         algorithm: Alg,
         certificate: &[u8],
-        cacheable: bool,
     ) -> Result<Option<Arc<[u8]>>, Error> {
         #[cfg(feature = "std")]
-        if cacheable {
-            return self.cached(algorithm, certificate);
+        {
+            if let Some(hit) = self.find(algorithm, certificate) {
+                return Ok(hit);
+            }
+            // Compressed outside the lock: other handshakes go on
+            // meanwhile. Two that miss together both compress; the first
+            // to finish is kept.
+            let compressed = compress_certificate(algorithm, certificate)?.map(Arc::<[u8]>::from);
+            // A poisoned lock only means another thread panicked while
+            // holding it; the list itself is always whole.
+            let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+            if let Some(kept) = entries
+                .iter()
+                .find(|c| c.algorithm == algorithm && c.plain == certificate)
+            {
+                return Ok(kept.compressed.clone());
+            }
+            if entries.len() >= FORMS_PER_KEY {
+                entries.pop_front();
+            }
+            entries.push_back(Cached {
+                algorithm,
+                plain: certificate.to_vec(),
+                compressed: compressed.clone(),
+            });
+            Ok(compressed)
         }
-        let _ = cacheable;
+        #[cfg(not(feature = "std"))]
         Ok(compress_certificate(algorithm, certificate)?.map(Arc::from))
     }
 
+    /// The kept form of `certificate` with `algorithm`, if any.
     #[cfg(feature = "std")]
-    fn cached(&self, algorithm: Alg, certificate: &[u8]) -> Result<Option<Arc<[u8]>>, Error> {
-        // A poisoned lock only means another thread panicked while
-        // holding it; the list itself is always whole.
-        let lock = || self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(hit) = lock()
+    fn find(&self, algorithm: Alg, certificate: &[u8]) -> Option<Option<Arc<[u8]>>> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries
             .iter()
             .find(|c| c.algorithm == algorithm && c.plain == certificate)
-        {
-            return Ok(hit.compressed.clone());
-        }
-        // Compressed outside the lock: other handshakes go on meanwhile
-        // (two that miss together both compress; the second entry is
-        // never found first, and ages out).
-        let compressed = compress_certificate(algorithm, certificate)?.map(Arc::<[u8]>::from);
-        let mut cache = lock();
-        if cache.len() >= CACHE_ENTRIES {
-            cache.pop_front();
-        }
-        cache.push_back(Cached {
-            algorithm,
-            plain: certificate.to_vec(),
-            compressed: compressed.clone(),
-        });
-        Ok(compressed)
+            .map(|c| c.compressed.clone())
+    }
+
+    /// How many forms are kept (tests).
+    #[cfg(all(test, feature = "std"))]
+    pub(crate) fn len(&self) -> usize {
+        self.entries.read().map(|e| e.len()).unwrap_or(0)
     }
 }
 

@@ -14,34 +14,47 @@ fn certificate(context: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn cache_returns_the_same_compression() {
+fn kept_forms_return_the_same_compression() {
     for alg in SUPPORTED.iter().copied() {
-        let c = CertCompression::new(&[alg]);
+        let forms = CompressedForms::default();
         let cert = certificate(&[]);
-        let first = c.compressed(alg, &cert, true).unwrap().unwrap();
-        let second = c.compressed(alg, &cert, true).unwrap().unwrap();
+        let first = forms.get_or_compress(alg, &cert).unwrap().unwrap();
+        let second = forms.get_or_compress(alg, &cert).unwrap().unwrap();
         // The same allocation: compressed once, then reused.
         assert!(Arc::ptr_eq(&first, &second), "{alg:?}");
-        // A different message (here a request context) is not the cached one.
+        assert_eq!(forms.len(), 1);
+        // A different message (here a changed entry) is not the kept one.
         let other = certificate(b"ctx");
-        let third = c.compressed(alg, &other, true).unwrap().unwrap();
+        let third = forms.get_or_compress(alg, &other).unwrap().unwrap();
         assert!(!Arc::ptr_eq(&first, &third));
-        // Not cacheable: compressed afresh each time.
-        let a = c.compressed(alg, &other, false).unwrap().unwrap();
-        let b = c.compressed(alg, &other, false).unwrap().unwrap();
-        assert!(!Arc::ptr_eq(&a, &b));
-        assert_eq!(a, b);
+        assert_eq!(forms.len(), 2);
+        // Decompressing the kept form gives the message back.
+        let (_, back) = decompress_certificate(&first, &[alg], 1 << 16).unwrap();
+        assert_eq!(back, cert);
     }
 }
 
 #[test]
-fn cache_is_bounded() {
-    let c = CertCompression::new(&[Alg::ZLIB]);
-    for i in 0..(CACHE_ENTRIES + 5) {
-        c.compressed(Alg::ZLIB, &certificate(&[i as u8]), true)
+fn each_algorithm_is_kept_apart() {
+    let forms = CompressedForms::default();
+    let cert = certificate(&[]);
+    for alg in SUPPORTED.iter().copied() {
+        let c = forms.get_or_compress(alg, &cert).unwrap().unwrap();
+        assert_eq!(decompress_certificate(&c, &[alg], 1 << 16).unwrap().0, alg);
+    }
+    assert_eq!(forms.len(), SUPPORTED.len());
+}
+
+#[test]
+fn kept_forms_are_bounded_and_clones_start_empty() {
+    let forms = CompressedForms::default();
+    for i in 0..(FORMS_PER_KEY + 5) {
+        forms
+            .get_or_compress(Alg::ZLIB, &certificate(&[i as u8]))
             .unwrap();
     }
-    assert_eq!(c.cache.lock().unwrap().len(), CACHE_ENTRIES);
+    assert_eq!(forms.len(), FORMS_PER_KEY);
+    assert_eq!(forms.clone().len(), 0);
 }
 
 #[test]

@@ -2,12 +2,13 @@
 //! CompressedCertificate becomes the Certificate it stands for (the state
 //! machines then handle that, while their transcripts take the message as
 //! received), and our Certificate goes out compressed when the peer
-//! offered one of our algorithms. The algorithms, limits and cache are in
+//! offered one of our algorithms. The algorithms, limits and kept forms are in
 //! [`crate::compress`].
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use crate::compress::{CertCompression, CertificateCompressionAlgorithm};
+use crate::compress::{CertCompression, CertificateCompressionAlgorithm, CompressedForms};
 use crate::conn::core::Core;
 use crate::error::Error;
 use crate::msgs::enums::HandshakeType;
@@ -48,21 +49,24 @@ pub fn choose(
 
 /// Replaces our Certificate message, `out[start..]`, by its
 /// CompressedCertificate with `algorithm` when that is smaller (RFC 8879
-/// §4). The message of an empty `context` (every handshake's) comes from
-/// the configuration's cache.
+/// §4). With `kept` (the key's compressed forms: the message of an empty
+/// request context, every handshake's) it is compressed once per key.
 pub fn compress_tail(
     core: &mut Core,
-    compression: &CertCompression,
     algorithm: Option<CertificateCompressionAlgorithm>,
     out: &mut Vec<u8>,
     start: usize,
-    context_empty: bool,
+    kept: Option<&CompressedForms>,
 ) -> Result<(), Error> {
     let Some(algorithm) = algorithm else {
         return Ok(());
     };
     let plain = out.get(start..).unwrap_or_default();
-    if let Some(compressed) = compression.compressed(algorithm, plain, context_empty)? {
+    let compressed = match kept {
+        Some(forms) => forms.get_or_compress(algorithm, plain)?,
+        None => crate::compress::compress_certificate(algorithm, plain)?.map(Arc::from),
+    };
+    if let Some(compressed) = compressed {
         out.truncate(start);
         out.extend_from_slice(&compressed);
         core.negotiated.certificate_compression_sent = Some(algorithm);

@@ -27,17 +27,18 @@ impl ClientHs {
             )?,
             None => encode_certificate(&mut cert, &req.context, core::iter::empty()),
         }
-        if chosen.is_some() {
-            // RFC 8879 §4: compressed with an algorithm the request offered.
+        if let Some((ck, _)) = &chosen {
+            // RFC 8879 §4: compressed with an algorithm the request offered;
+            // kept with the key unless a post-handshake request's context
+            // makes the message unique.
             let algorithm =
                 crate::handshake::compress::choose(&self.config.cert_compression, &req.compression);
             crate::handshake::compress::compress_tail(
                 core,
-                &self.config.cert_compression,
                 algorithm,
                 &mut cert,
                 0,
-                req.context.is_empty(),
+                req.context.is_empty().then(|| ck.compressed_forms()),
             )?;
         }
         Ok((chosen, cert))

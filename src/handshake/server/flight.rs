@@ -288,11 +288,10 @@ impl ServerHs {
         // one of ours; the transcript takes the message as sent.
         crate::handshake::compress::compress_tail(
             core,
-            &cfg.cert_compression,
             self.cert_compression,
             &mut flight.queued,
             start,
-            true,
+            Some(ck.compressed_forms()),
         )?;
         self.transcript
             .add(flight.queued.get(start..).unwrap_or_default());
