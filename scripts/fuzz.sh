@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every fuzz target (or the ones named) for SECONDS each, one after the
-# other, one fuzzer process at a time (the machine is shared).
+# Runs every fuzz target (or the ones named) for SECONDS each, one fuzzer
+# process at a time unless FUZZ_JOBS says more.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     default: 60 seconds, all targets
 #
@@ -38,22 +38,45 @@ else
 fi
 
 mkdir -p logs
-status=0
-for t in "${targets[@]}"; do
+
+# One target: its summary lines (and FAILED) printed in one piece when it
+# ends, so that parallel runs do not interleave; its status returned.
+run_one() {
+    local t=$1 rc report
     mkdir -p "corpus/$t"
     if [ -d "seeds/$t" ]; then
         cp -n "seeds/$t"/* "corpus/$t"/ 2>/dev/null || true
     fi
-    echo "== $t: ${secs}s"
     set +e
     cargo fuzz run "${sanitizer[@]}" "$t" "corpus/$t" -- \
-        -max_total_time="$secs" -print_final_stats=1 2>&1 | tee "logs/$t.log" |
-        grep -E '^(#[0-9]+[[:space:]]+DONE|==[0-9]+==|SUMMARY|stat::number_of_executed_units)'
-    rc=${PIPESTATUS[0]}
+        -max_total_time="$secs" -print_final_stats=1 >"logs/$t.log" 2>&1
+    rc=$?
     set -e
+    report="== $t: ${secs}s"$'\n'
+    report+="$(grep -E '^(#[0-9]+[[:space:]]+DONE|==[0-9]+==|SUMMARY|stat::number_of_executed_units)' "logs/$t.log" || true)"$'\n'
     if [ "$rc" -ne 0 ]; then
-        echo "== $t: FAILED (see fuzz/logs/$t.log and fuzz/artifacts/$t/)"
-        status=1
+        report+="== $t: FAILED (see fuzz/logs/$t.log and fuzz/artifacts/$t/)"$'\n'
     fi
+    printf '%s' "$report"
+    return "$rc"
+}
+
+# FUZZ_JOBS targets at a time (default 1: the machine may be shared; CI,
+# which has it to itself, runs one per core). Each target gets its full
+# time whatever the parallelism.
+jobs=${FUZZ_JOBS:-1}
+status=0
+running=0
+for t in "${targets[@]}"; do
+    if [ "$running" -ge "$jobs" ]; then
+        wait -n || status=1
+        running=$((running - 1))
+    fi
+    run_one "$t" &
+    running=$((running + 1))
+done
+while [ "$running" -gt 0 ]; do
+    wait -n || status=1
+    running=$((running - 1))
 done
 exit $status
