@@ -128,6 +128,115 @@ fn pkis(dir: &TempDir) -> (Pki, Pki) {
 /// What one side of ours saw: the parameters, and the line it received.
 type Outcome = Result<(Negotiated, Vec<u8>), Error>;
 
+// ---------- our two sides, shared by every peer below ----------
+
+/// Our client's configuration: trusting `server`'s CA, offering `algs`,
+/// and presenting `client`'s chain when `client_cert`.
+fn our_client_config(server: &Pki, client: &Pki, algs: &[Alg], client_cert: bool) -> ClientConfig {
+    let ca_pem = std::fs::read_to_string(&server.ca_pem).unwrap();
+    let mut builder =
+        ClientConfig::builder(Arc::new(WebPkiServerVerifier::from_pem(&ca_pem).unwrap()))
+            .certificate_compression(algs);
+    if client_cert {
+        builder = builder.client_auth_cert(
+            vec![client.leaf.clone(), client.ca.clone()],
+            SigningKey::from_der(&client.key).unwrap(),
+        );
+    }
+    builder.build().unwrap()
+}
+
+/// Our client on 127.0.0.1:`port` (the peer's server may still be
+/// starting): the handshake, `line` sent, one line back; then a
+/// close_notify and the peer's when `close`.
+fn our_client_exchange(config: ClientConfig, port: u16, line: &[u8], close: bool) -> Outcome {
+    let mut tls = ClientConnection::new(Arc::new(config), "localhost")?;
+    let mut sock = connect_retry(port);
+    let mut events = Seen::default();
+    pump(&mut tls, &mut sock, &mut events, complete)?;
+    tls.send(line)?;
+    pump(&mut tls, &mut sock, &mut events, |ev| {
+        data(ev).ends_with(b"\n")
+    })?;
+    let got = data(&events);
+    if close {
+        tls.close();
+        pump(&mut tls, &mut sock, &mut events, |_| true)?;
+    }
+    Ok((tls.negotiated().clone(), got))
+}
+
+/// Our server's configuration: `server`'s chain, compressing with
+/// `algs`, and requiring a certificate from `client`'s CA when
+/// `client_cert`.
+fn our_server_config(server: &Pki, client: &Pki, algs: &[Alg], client_cert: bool) -> ServerConfig {
+    let mut builder = ServerConfig::builder_with_single_cert(
+        vec![server.leaf.clone(), server.ca.clone()],
+        SigningKey::from_der(&server.key).unwrap(),
+    )
+    .certificate_compression(algs);
+    if client_cert {
+        let ca_pem = std::fs::read_to_string(&client.ca_pem).unwrap();
+        builder = builder.client_auth(ClientAuth::Required(Arc::new(
+            WebPkiClientVerifier::from_pem(&ca_pem).unwrap(),
+        )));
+    }
+    builder.build().unwrap()
+}
+
+/// Our server, in a thread, on a port of the OS's choosing: one
+/// connection, the handshake (reported on the first receiver), one line
+/// received, `reply` sent, then closed. Returns the port, the handshake
+/// signal and the outcome.
+fn spawn_our_server(
+    config: ServerConfig,
+    reply: &'static [u8],
+) -> (u16, mpsc::Receiver<()>, mpsc::Receiver<Outcome>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (hs_tx, hs_rx) = mpsc::channel();
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let result = (|| {
+            let (mut sock, _) = listener.accept().map_err(|_| Error::Internal("accept"))?;
+            let mut tls = ServerConnection::new(Arc::new(config))?;
+            let mut events = Seen::default();
+            pump(&mut tls, &mut sock, &mut events, complete)?;
+            let _ = hs_tx.send(());
+            pump(&mut tls, &mut sock, &mut events, |ev| {
+                data(ev).ends_with(b"\n")
+            })?;
+            let got = data(&events);
+            tls.send(reply)?;
+            tls.close();
+            pump(&mut tls, &mut sock, &mut events, |_| true)?;
+            Ok((tls.negotiated().clone(), got))
+        })();
+        let _ = done_tx.send(result);
+    });
+    (port, hs_rx, done_rx)
+}
+
+/// What our server thread reported, or an error if it did not in time.
+fn server_outcome(done: &mpsc::Receiver<Outcome>) -> Outcome {
+    done.recv_timeout(TIMEOUT + TIMEOUT)
+        .unwrap_or(Err(Error::Internal(
+            "our server thread did not finish in time",
+        )))
+}
+
+/// Everything the peer program printed, once it has ended (or has been
+/// given `wait` to end, then killed).
+fn peer_log(mut child: ChildGuard, out: Collector, err: Collector, wait: Duration) -> String {
+    let _ = child.wait_bounded(wait);
+    drop(child);
+    format!(
+        "{}{}",
+        out.get(Duration::from_secs(5)),
+        err.get(Duration::from_secs(5))
+    )
+}
+
 // ---------- our client against openssl s_server ----------
 
 /// Our client (offering `alg`, and presenting a certificate when
@@ -161,40 +270,10 @@ fn our_client_with_s_server(alg: Alg, client_cert: bool) -> (Outcome, String, Pk
     }
     let mut child = ChildGuard::spawn(&openssl_bin(), &args);
     let (out, err) = child.collect();
-
-    let ca_pem = std::fs::read_to_string(&server.ca_pem).unwrap();
-    let mut builder =
-        ClientConfig::builder(Arc::new(WebPkiServerVerifier::from_pem(&ca_pem).unwrap()))
-            .certificate_compression(&[alg]);
-    if client_cert {
-        builder = builder.client_auth_cert(
-            vec![client.leaf.clone(), client.ca.clone()],
-            SigningKey::from_der(&client.key).unwrap(),
-        );
-    }
-    let mut tls = ClientConnection::new(Arc::new(builder.build().unwrap()), "localhost").unwrap();
-    let mut sock = connect_retry(port.parse().unwrap());
-    let mut events = Seen::default();
-    let result = (|| {
-        pump(&mut tls, &mut sock, &mut events, complete)?;
-        tls.send(b"compressed hello\n")?;
-        // -rev answers each line reversed.
-        pump(&mut tls, &mut sock, &mut events, |ev| {
-            data(ev).ends_with(b"\n")
-        })?;
-        let got = data(&events);
-        tls.close();
-        pump(&mut tls, &mut sock, &mut events, |_| true)?;
-        Ok((tls.negotiated().clone(), got))
-    })();
-    drop(sock);
-    let _ = child.wait_bounded(Duration::from_secs(5));
-    drop(child);
-    let log = format!(
-        "{}{}",
-        out.get(Duration::from_secs(5)),
-        err.get(Duration::from_secs(5))
-    );
+    let config = our_client_config(&server, &client, &[alg], client_cert);
+    // -rev answers each line reversed.
+    let result = our_client_exchange(config, port.parse().unwrap(), b"compressed hello\n", true);
+    let log = peer_log(child, out, err, Duration::from_secs(5));
     (result, log, server, client)
 }
 
@@ -285,40 +364,8 @@ fn our_client_sends_zstd_compressed_cert_to_s_server() {
 fn s_client_with_our_server(alg: Alg, client_cert: bool) -> (Outcome, String, Pki, Pki) {
     let dir = TempDir::new("cc-interop-s");
     let (server, client) = pkis(&dir);
-    let mut builder = ServerConfig::builder_with_single_cert(
-        vec![server.leaf.clone(), server.ca.clone()],
-        SigningKey::from_der(&server.key).unwrap(),
-    )
-    .certificate_compression(&[alg]);
-    if client_cert {
-        let ca_pem = std::fs::read_to_string(&client.ca_pem).unwrap();
-        builder = builder.client_auth(ClientAuth::Required(Arc::new(
-            WebPkiClientVerifier::from_pem(&ca_pem).unwrap(),
-        )));
-    }
-    let config = Arc::new(builder.build().unwrap());
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (hs_tx, hs_rx) = mpsc::channel();
-    let (done_tx, done_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let result = (|| {
-            let (mut sock, _) = listener.accept().map_err(|_| Error::Internal("accept"))?;
-            let mut tls = ServerConnection::new(config)?;
-            let mut events = Seen::default();
-            pump(&mut tls, &mut sock, &mut events, complete)?;
-            let _ = hs_tx.send(());
-            pump(&mut tls, &mut sock, &mut events, |ev| {
-                data(ev).ends_with(b"\n")
-            })?;
-            let got = data(&events);
-            tls.send(b"pong from tls13\n")?;
-            tls.close();
-            pump(&mut tls, &mut sock, &mut events, |_| true)?;
-            Ok((tls.negotiated().clone(), got))
-        })();
-        let _ = done_tx.send(result);
-    });
+    let config = our_server_config(&server, &client, &[alg], client_cert);
+    let (port, hs_rx, done_rx) = spawn_our_server(config, b"pong from tls13\n");
 
     let connect = format!("127.0.0.1:{port}");
     let mut args = vec![
@@ -356,17 +403,9 @@ fn s_client_with_our_server(alg: Alg, client_cert: bool) -> (Outcome, String, Pk
         let _ = stdin.write_all(b"ping from s_client\n");
         let _ = stdin.flush();
     }
-    let result = done_rx
-        .recv_timeout(TIMEOUT + TIMEOUT)
-        .expect("our server thread finished in time");
-    let _ = child.wait_bounded(Duration::from_secs(5));
+    let result = server_outcome(&done_rx);
     drop(stdin);
-    drop(child);
-    let log = format!(
-        "{}{}",
-        out.get(Duration::from_secs(5)),
-        err.get(Duration::from_secs(5))
-    );
+    let log = peer_log(child, out, err, Duration::from_secs(5));
     (result, log, server, client)
 }
 
@@ -554,34 +593,10 @@ fn our_client_with_gnutls_serv(alg: Alg, client_cert: bool) -> (Outcome, String,
     }
     let mut child = ChildGuard::spawn(&gnutls_cc_bin("gnutls-serv"), &args);
     let (out, err) = child.collect();
-    let ca_pem = std::fs::read_to_string(&server.ca_pem).unwrap();
-    let mut builder =
-        ClientConfig::builder(Arc::new(WebPkiServerVerifier::from_pem(&ca_pem).unwrap()))
-            .certificate_compression(&[alg]);
-    if client_cert {
-        builder = builder.client_auth_cert(
-            vec![client.leaf.clone(), client.ca.clone()],
-            SigningKey::from_der(&client.key).unwrap(),
-        );
-    }
-    let mut tls = ClientConnection::new(Arc::new(builder.build().unwrap()), "localhost").unwrap();
-    let mut sock = connect_retry(port.parse().unwrap());
-    let mut events = Seen::default();
-    let result = (|| {
-        pump(&mut tls, &mut sock, &mut events, complete)?;
-        tls.send(b"compressed echo\n")?;
-        pump(&mut tls, &mut sock, &mut events, |ev| {
-            data(ev).ends_with(b"\n")
-        })?;
-        Ok::<_, Error>((tls.negotiated().clone(), data(&events)))
-    })();
-    drop(sock);
-    drop(child);
-    let log = format!(
-        "{}{}",
-        out.get(Duration::from_secs(5)),
-        err.get(Duration::from_secs(5))
-    );
+    let config = our_client_config(&server, &client, &[alg], client_cert);
+    // gnutls-serv --echo answers each line as it is, and stays up.
+    let result = our_client_exchange(config, port.parse().unwrap(), b"compressed echo\n", false);
+    let log = peer_log(child, out, err, Duration::ZERO);
     (result, log, server, client)
 }
 
@@ -688,38 +703,9 @@ fn gnutls_cli_with_our_server(alg: Alg, client_cert: bool) -> (Outcome, String, 
     let dir = TempDir::new("cc-interop-gcc");
     let (server, client) = pkis(&dir);
     let chain = chain_pem(&dir, "client", &client);
-    let mut builder = ServerConfig::builder_with_single_cert(
-        vec![server.leaf.clone(), server.ca.clone()],
-        SigningKey::from_der(&server.key).unwrap(),
-    )
-    .certificate_compression(&[alg]);
-    if client_cert {
-        let ca_pem = std::fs::read_to_string(&client.ca_pem).unwrap();
-        builder = builder.client_auth(ClientAuth::Required(Arc::new(
-            WebPkiClientVerifier::from_pem(&ca_pem).unwrap(),
-        )));
-    }
-    let config = Arc::new(builder.build().unwrap());
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port().to_string();
-    let (done_tx, done_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let result = (|| {
-            let (mut sock, _) = listener.accept().map_err(|_| Error::Internal("accept"))?;
-            let mut tls = ServerConnection::new(config)?;
-            let mut events = Seen::default();
-            pump(&mut tls, &mut sock, &mut events, complete)?;
-            pump(&mut tls, &mut sock, &mut events, |ev| {
-                data(ev).ends_with(b"\n")
-            })?;
-            let got = data(&events);
-            tls.send(b"PONG from tls13\n")?;
-            tls.close();
-            pump(&mut tls, &mut sock, &mut events, |_| true)?;
-            Ok::<_, Error>((tls.negotiated().clone(), got))
-        })();
-        let _ = done_tx.send(result);
-    });
+    let config = our_server_config(&server, &client, &[alg], client_cert);
+    let (port, _, done_rx) = spawn_our_server(config, b"PONG from tls13\n");
+    let port = port.to_string();
     let compress = format!("--compress-cert={}", gnutls_name(alg));
     let mut args = vec![
         "-d",
@@ -740,25 +726,23 @@ fn gnutls_cli_with_our_server(alg: Alg, client_cert: bool) -> (Outcome, String, 
     }
     let mut child = ChildGuard::spawn(&gnutls_cc_bin("gnutls-cli"), &args);
     let (out, err) = child.collect();
+    let result = gnutls_cli_round_trip(&mut child, &done_rx);
+    let log = peer_log(child, out, err, Duration::ZERO);
+    (result, log, server, client)
+}
+
+/// gnutls-cli's side of a round trip with our server: a line on its
+/// standard input once started, kept open until our close_notify ends it
+/// (10 s at most); then our server's outcome.
+fn gnutls_cli_round_trip(child: &mut ChildGuard, done: &mpsc::Receiver<Outcome>) -> Outcome {
     let mut stdin = child.0.stdin.take().unwrap();
     // gnutls-cli reads its standard input once the handshake is done.
     stdin.write_all(b"ping\n").unwrap();
     stdin.flush().unwrap();
-    let outcome = done_rx.recv_timeout(TIMEOUT + TIMEOUT);
-    // Our close_notify ends gnutls-cli; stdin stays open until then.
+    let outcome = server_outcome(done);
     let _ = child.wait_bounded(Duration::from_secs(10));
     drop(stdin);
-    drop(child);
-    let log = format!(
-        "{}{}",
-        out.get(Duration::from_secs(5)),
-        err.get(Duration::from_secs(5))
-    );
-    let result = match outcome {
-        Ok(r) => r,
-        Err(_) => Err(Error::Internal("our server thread did not finish in time")),
-    };
-    (result, log, server, client)
+    outcome
 }
 
 /// Our server compresses its chain with `alg` for gnutls-cli, which
@@ -894,7 +878,7 @@ fn debian_gnutls_serv_ignores_compress_cert_our_client_gets_it_uncompressed() {
         return;
     }
     let dir = TempDir::new("cc-interop-gs");
-    let (server, _) = pkis(&dir);
+    let (server, client) = pkis(&dir);
     let port = free_port().to_string();
     let mut child = ChildGuard::spawn(
         &program("GNUTLS_SERV", "gnutls-serv"),
@@ -910,30 +894,9 @@ fn debian_gnutls_serv_ignores_compress_cert_our_client_gets_it_uncompressed() {
         ],
     );
     let (out, err) = child.collect();
-    let config = ClientConfig::builder(Arc::new(
-        WebPkiServerVerifier::from_pem(&std::fs::read_to_string(&server.ca_pem).unwrap()).unwrap(),
-    ))
-    .certificate_compression(SUPPORTED)
-    .build()
-    .unwrap();
-    let mut tls = ClientConnection::new(Arc::new(config), "localhost").unwrap();
-    let mut sock = connect_retry(port.parse().unwrap());
-    let mut events = Seen::default();
-    let result = (|| {
-        pump(&mut tls, &mut sock, &mut events, complete)?;
-        tls.send(b"echo me\n")?;
-        pump(&mut tls, &mut sock, &mut events, |ev| {
-            data(ev).ends_with(b"\n")
-        })?;
-        Ok::<_, Error>((tls.negotiated().clone(), data(&events)))
-    })();
-    drop(sock);
-    drop(child);
-    let log = format!(
-        "{}{}",
-        out.get(Duration::from_secs(5)),
-        err.get(Duration::from_secs(5))
-    );
+    let config = our_client_config(&server, &client, SUPPORTED, false);
+    let result = our_client_exchange(config, port.parse().unwrap(), b"echo me\n", false);
+    let log = peer_log(child, out, err, Duration::ZERO);
     let (n, got) = result.unwrap_or_else(|e| panic!("{e}\ngnutls-serv said:\n{log}"));
     assert_eq!(got, b"echo me\n");
     assert_gnutls_refused_the_option("gnutls-serv", &log);
@@ -952,36 +915,10 @@ fn debian_gnutls_cli_ignores_compress_cert_our_server_sends_uncompressed() {
         return;
     }
     let dir = TempDir::new("cc-interop-gc");
-    let (server, _) = pkis(&dir);
-    let config = Arc::new(
-        ServerConfig::builder_with_single_cert(
-            vec![server.leaf.clone(), server.ca.clone()],
-            SigningKey::from_der(&server.key).unwrap(),
-        )
-        .certificate_compression(SUPPORTED)
-        .build()
-        .unwrap(),
-    );
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port().to_string();
-    let (done_tx, done_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let result = (|| {
-            let (mut sock, _) = listener.accept().map_err(|_| Error::Internal("accept"))?;
-            let mut tls = ServerConnection::new(config)?;
-            let mut events = Seen::default();
-            pump(&mut tls, &mut sock, &mut events, complete)?;
-            pump(&mut tls, &mut sock, &mut events, |ev| {
-                data(ev).ends_with(b"\n")
-            })?;
-            let got = data(&events);
-            tls.send(b"PONG\n")?;
-            tls.close();
-            pump(&mut tls, &mut sock, &mut events, |_| true)?;
-            Ok::<_, Error>((tls.negotiated().clone(), got))
-        })();
-        let _ = done_tx.send(result);
-    });
+    let (server, client) = pkis(&dir);
+    let config = our_server_config(&server, &client, SUPPORTED, false);
+    let (port, _, done_rx) = spawn_our_server(config, b"PONG\n");
+    let port = port.to_string();
     let mut child = ChildGuard::spawn(
         &program("GNUTLS_CLI", "gnutls-cli"),
         &[
@@ -998,24 +935,10 @@ fn debian_gnutls_cli_ignores_compress_cert_our_server_sends_uncompressed() {
         ],
     );
     let (out, err) = child.collect();
-    let mut stdin = child.0.stdin.take().unwrap();
-    // gnutls-cli reads its standard input once the handshake is done.
-    stdin.write_all(b"ping\n").unwrap();
-    stdin.flush().unwrap();
-    let outcome = done_rx.recv_timeout(TIMEOUT + TIMEOUT);
-    // Our close_notify ends gnutls-cli; stdin stays open until then.
-    let _ = child.wait_bounded(Duration::from_secs(10));
-    drop(stdin);
-    drop(child);
-    let log = format!(
-        "{}{}",
-        out.get(Duration::from_secs(5)),
-        err.get(Duration::from_secs(5))
-    );
-    let (n, got) = match outcome {
-        Ok(Ok(x)) => x,
-        other => panic!("our server failed: {other:?}\ngnutls-cli said:\n{log}"),
-    };
+    let outcome = gnutls_cli_round_trip(&mut child, &done_rx);
+    let log = peer_log(child, out, err, Duration::ZERO);
+    let (n, got) =
+        outcome.unwrap_or_else(|e| panic!("our server failed: {e}\ngnutls-cli said:\n{log}"));
     assert_eq!(got, b"ping\n");
     assert!(
         log.contains("PONG"),
