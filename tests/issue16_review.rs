@@ -177,3 +177,64 @@ fn a_client_cycling_certificate_variants_cannot_make_the_server_compress_again()
     );
     assert!(third * 10 < second * 11 && second * 10 < third * 11);
 }
+
+/// Bytes the client and server allocate while the server asks for the
+/// client's certificate `requests` times after the handshake, both
+/// configuring `algorithms` (none: no compression).
+fn post_handshake_requests(algorithms: &[Alg], requests: usize) -> (u64, Option<Alg>) {
+    use pair::{client_builder, identity, pinned_client, server_builder};
+    use tls13::SingleClientCert;
+    use tls13::certgen::KeyType;
+    let id = identity(KeyType::Ed25519);
+    let ck = Arc::new(CertifiedKey::new(
+        vec![id.leaf.clone(), id.ca.clone()],
+        Arc::new(SigningKey::from_der(&id.key).unwrap()),
+    ));
+    let client = client_builder(KeyType::EcdsaP256)
+        .certificate_compression(algorithms)
+        .client_cert_resolver(Arc::new(SingleClientCert(ck)))
+        .build()
+        .unwrap();
+    let server = server_builder(KeyType::EcdsaP256)
+        .certificate_compression(algorithms)
+        .post_handshake_client_verifier(pinned_client(KeyType::Ed25519))
+        .build()
+        .unwrap();
+    let mut p = Pair::new(client, server, Feed::Whole);
+    p.run().unwrap();
+    let before = allocated();
+    for _ in 0..requests {
+        p.server.request_client_certificate().unwrap();
+        p.run().unwrap();
+    }
+    let bytes = allocated() - before;
+    (bytes, p.client.negotiated().certificate_compression_sent)
+}
+
+/// Each post-handshake CertificateRequest (RFC 9846 §4.6.2) carries its
+/// own context, so the answer cannot be a kept form: it is compressed
+/// when sent. With brotli at quality 11 (milliseconds, ~100 times zlib or
+/// zstd: BENCHMARKS.md) a server could make the client pay that for each
+/// 20-byte request it sends, on top of the signature each one costs.
+#[test]
+fn a_server_asking_again_and_again_cannot_make_the_client_run_brotli_each_time() {
+    const REQUESTS: usize = 8;
+    let (plain, sent) = post_handshake_requests(&[], REQUESTS);
+    assert_eq!(sent, None);
+    // Brotli the only algorithm in common: the answers go uncompressed.
+    // Measured before the fix: 7,291,446 bytes against 83,906, a brotli
+    // encoder's ~0.9 MB of tables per answer.
+    let (bytes, sent) = post_handshake_requests(&[Alg::BROTLI], REQUESTS);
+    println!(
+        "{REQUESTS} post-handshake requests: {bytes} bytes allocated with brotli, {plain} without compression"
+    );
+    assert!(
+        bytes < plain * 2,
+        "{bytes} bytes against {plain} uncompressed: each answer ran a brotli compression"
+    );
+    assert_eq!(sent, None);
+    // Another algorithm in common (cheap: tens of microseconds) is used
+    // instead, whatever our order of preference.
+    let (_, sent) = post_handshake_requests(&[Alg::BROTLI, Alg::ZLIB], REQUESTS);
+    assert_eq!(sent, Some(Alg::ZLIB));
+}

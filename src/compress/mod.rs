@@ -45,7 +45,9 @@
 //! however many chains its resolver serves. A resolver that builds a new
 //! `CertifiedKey` for every handshake gives that up; keep them in `Arc`s.
 //! Post-handshake Certificates, whose request context differs each time,
-//! are compressed when sent.
+//! are compressed when sent, and so never with brotli (a server could ask
+//! again and again, and each brotli compression costs milliseconds): with
+//! zlib or zstd if the request offers one of ours, else not at all.
 
 mod algorithms;
 

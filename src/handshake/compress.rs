@@ -47,6 +47,23 @@ pub fn choose(
     ours.algorithms().iter().copied().find(|a| peer.contains(a))
 }
 
+/// The algorithm for a Certificate that is compressed once and never
+/// kept (a post-handshake answer, unique by its request context): the
+/// first of ours the peer offered other than brotli. Brotli at its best
+/// quality costs milliseconds, about a hundred times zlib or zstd
+/// (BENCHMARKS.md), and a server may send CertificateRequests without
+/// end: each would cost us that. Without another common algorithm the
+/// message goes uncompressed (RFC 8879 §4: compressing is a MAY).
+pub fn choose_one_off(
+    ours: &CertCompression,
+    peer: &[CertificateCompressionAlgorithm],
+) -> Option<CertificateCompressionAlgorithm> {
+    ours.algorithms()
+        .iter()
+        .copied()
+        .find(|a| *a != CertificateCompressionAlgorithm::BROTLI && peer.contains(a))
+}
+
 /// Replaces our Certificate message, `out[start..]`, by its
 /// CompressedCertificate with `algorithm` when that is smaller (RFC 8879
 /// §4). With `kept` (the key's compressed forms: the message of an empty

@@ -30,9 +30,14 @@ impl ClientHs {
         if let Some((ck, _)) = &chosen {
             // RFC 8879 §4: compressed with an algorithm the request offered;
             // kept with the key unless a post-handshake request's context
-            // makes the message unique.
-            let algorithm =
-                crate::handshake::compress::choose(&self.config.cert_compression, &req.compression);
+            // makes the message unique (then never with brotli: the server
+            // chooses how often we pay for it).
+            let ours = &self.config.cert_compression;
+            let algorithm = if req.context.is_empty() {
+                crate::handshake::compress::choose(ours, &req.compression)
+            } else {
+                crate::handshake::compress::choose_one_off(ours, &req.compression)
+            };
             crate::handshake::compress::compress_tail(
                 core,
                 algorithm,
