@@ -238,3 +238,42 @@ fn a_server_asking_again_and_again_cannot_make_the_client_run_brotli_each_time()
     let (_, sent) = post_handshake_requests(&[Alg::BROTLI, Alg::ZLIB], REQUESTS);
     assert_eq!(sent, Some(Alg::ZLIB));
 }
+
+/// `Negotiated::certificate_compression_sent` names the algorithm of the
+/// last Certificate we sent, `None` when that one went uncompressed: a
+/// post-handshake answer sent as it is must not leave the handshake's
+/// algorithm there.
+#[test]
+fn certificate_compression_sent_follows_the_last_certificate() {
+    use pair::{client_builder, identity, pinned_client, server_builder};
+    use tls13::certgen::KeyType;
+    use tls13::{ClientAuth, SingleClientCert};
+    let id = identity(KeyType::Ed25519);
+    let ck = Arc::new(CertifiedKey::new(
+        vec![id.leaf.clone(), id.ca.clone()],
+        Arc::new(SigningKey::from_der(&id.key).unwrap()),
+    ));
+    let client = client_builder(KeyType::EcdsaP256)
+        .certificate_compression(&[Alg::BROTLI])
+        .client_cert_resolver(Arc::new(SingleClientCert(ck)))
+        .build()
+        .unwrap();
+    let server = server_builder(KeyType::EcdsaP256)
+        .certificate_compression(&[Alg::BROTLI])
+        .client_auth(ClientAuth::Optional(pinned_client(KeyType::Ed25519)))
+        .post_handshake_client_verifier(pinned_client(KeyType::Ed25519))
+        .build()
+        .unwrap();
+    let mut p = Pair::new(client, server, Feed::Whole);
+    p.run().unwrap();
+    assert_eq!(
+        p.client.negotiated().certificate_compression_sent,
+        Some(Alg::BROTLI)
+    );
+    p.server.request_client_certificate().unwrap();
+    p.run().unwrap();
+    // The answer went uncompressed (never brotli after the handshake), and
+    // the server saw it so.
+    assert_eq!(p.server.negotiated().certificate_compression_received, None);
+    assert_eq!(p.client.negotiated().certificate_compression_sent, None);
+}

@@ -29,6 +29,11 @@ pub fn inflate(
     offered: &[CertificateCompressionAlgorithm],
     raw: &[u8],
 ) -> Result<Option<Vec<u8>>, Error> {
+    if expecting_certificate {
+        // Negotiated::certificate_compression_received names the last
+        // Certificate's algorithm: none unless this one is compressed.
+        core.negotiated.certificate_compression_received = None;
+    }
     if !expecting_certificate || offered.is_empty() || !is_compressed_certificate(raw) {
         return Ok(None);
     }

@@ -27,6 +27,9 @@ impl ClientHs {
             )?,
             None => encode_certificate(&mut cert, &req.context, core::iter::empty()),
         }
+        // Negotiated::certificate_compression_sent names the last
+        // Certificate's algorithm: none unless this one is compressed.
+        core.negotiated.certificate_compression_sent = None;
         if let Some((ck, _)) = &chosen {
             // RFC 8879 §4: compressed with an algorithm the request offered;
             // kept with the key unless a post-handshake request's context
