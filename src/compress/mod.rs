@@ -45,7 +45,9 @@
 //! however many chains its resolver serves. A resolver that builds a new
 //! `CertifiedKey` for every handshake gives that up; keep them in `Arc`s.
 //! Post-handshake Certificates, whose request context differs each time,
-//! are compressed when sent.
+//! are compressed when sent, and so never with brotli (a server could ask
+//! again and again, and each brotli compression costs milliseconds): with
+//! zlib or zstd if the request offers one of ours, else not at all.
 
 mod algorithms;
 
@@ -194,13 +196,24 @@ pub fn compress_certificate(
     Ok(Some(out))
 }
 
-/// Compressed forms kept per certified key: each of our algorithms (at
-/// most 3) times the variants of one key's Certificate message (with or
-/// without the OCSP staple, with or without the SCTs: what the client
-/// asked for). More only when the application changes a key's fields
-/// after use; the oldest entry then goes.
+/// The Certificate messages (empty request context) a peer can have one
+/// key send, by what it asks for: X.509 with or without the OCSP staple,
+/// with or without the SCTs (RFC 9846 §4.5.1.1; the client's
+/// status_request and signed_certificate_timestamp), and the raw public
+/// key alone (RFC 7250 §3, server_certificate_type or
+/// client_certificate_type: no status there).
 #[cfg(feature = "std")]
-const FORMS_PER_KEY: usize = 12;
+const MESSAGE_VARIANTS: usize = 5;
+
+/// Compressed forms kept per certified key: each algorithm there is (3,
+/// with every feature: [`SUPPORTED`]) times each message variant a peer
+/// can choose. Fewer would let a client that cycles through the
+/// combinations (FIFO eviction, so a cycle longer than the list misses
+/// every time) make the server compress on every handshake. More forms
+/// only when the application changes a key's fields after use; the
+/// oldest entry then goes.
+#[cfg(feature = "std")]
+const FORMS_PER_KEY: usize = 3 * MESSAGE_VARIANTS;
 
 /// A configuration's certificate compression: the algorithms, in its
 /// order of preference.

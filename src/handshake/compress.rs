@@ -29,6 +29,11 @@ pub fn inflate(
     offered: &[CertificateCompressionAlgorithm],
     raw: &[u8],
 ) -> Result<Option<Vec<u8>>, Error> {
+    if expecting_certificate {
+        // Negotiated::certificate_compression_received names the last
+        // Certificate's algorithm: none unless this one is compressed.
+        core.negotiated.certificate_compression_received = None;
+    }
     if !expecting_certificate || offered.is_empty() || !is_compressed_certificate(raw) {
         return Ok(None);
     }
@@ -45,6 +50,23 @@ pub fn choose(
     peer: &[CertificateCompressionAlgorithm],
 ) -> Option<CertificateCompressionAlgorithm> {
     ours.algorithms().iter().copied().find(|a| peer.contains(a))
+}
+
+/// The algorithm for a Certificate that is compressed once and never
+/// kept (a post-handshake answer, unique by its request context): the
+/// first of ours the peer offered other than brotli. Brotli at its best
+/// quality costs milliseconds, about a hundred times zlib or zstd
+/// (BENCHMARKS.md), and a server may send CertificateRequests without
+/// end: each would cost us that. Without another common algorithm the
+/// message goes uncompressed (RFC 8879 §4: compressing is a MAY).
+pub fn choose_one_off(
+    ours: &CertCompression,
+    peer: &[CertificateCompressionAlgorithm],
+) -> Option<CertificateCompressionAlgorithm> {
+    ours.algorithms()
+        .iter()
+        .copied()
+        .find(|a| *a != CertificateCompressionAlgorithm::BROTLI && peer.contains(a))
 }
 
 /// Replaces our Certificate message, `out[start..]`, by its

@@ -27,12 +27,20 @@ impl ClientHs {
             )?,
             None => encode_certificate(&mut cert, &req.context, core::iter::empty()),
         }
+        // Negotiated::certificate_compression_sent names the last
+        // Certificate's algorithm: none unless this one is compressed.
+        core.negotiated.certificate_compression_sent = None;
         if let Some((ck, _)) = &chosen {
             // RFC 8879 §4: compressed with an algorithm the request offered;
             // kept with the key unless a post-handshake request's context
-            // makes the message unique.
-            let algorithm =
-                crate::handshake::compress::choose(&self.config.cert_compression, &req.compression);
+            // makes the message unique (then never with brotli: the server
+            // chooses how often we pay for it).
+            let ours = &self.config.cert_compression;
+            let algorithm = if req.context.is_empty() {
+                crate::handshake::compress::choose(ours, &req.compression)
+            } else {
+                crate::handshake::compress::choose_one_off(ours, &req.compression)
+            };
             crate::handshake::compress::compress_tail(
                 core,
                 algorithm,
