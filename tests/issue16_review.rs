@@ -7,8 +7,6 @@
 //! compression allocates the encoder's tables and window; a round that
 //! compresses nothing allocates a fraction of one that does.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::Arc;
 
 use tls13::CertificateType;
@@ -22,45 +20,12 @@ use tls13::verify::{CertifiedKey, Decision, ServerCertVerifier, ServerName};
 use tls13::x509::OcspResponseInfo;
 use tls13::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
 
+mod heap_bytes;
 #[path = "pair/mod.rs"]
 mod pair;
 
+use heap_bytes::allocated;
 use pair::{Feed, Pair};
-
-struct Counting;
-
-thread_local! {
-    static BYTES: Cell<u64> = const { Cell::new(0) };
-}
-
-fn note(bytes: usize) {
-    // try_with: the thread's storage may already be gone while it exits.
-    let _ = BYTES.try_with(|b| b.set(b.get() + bytes as u64));
-}
-
-// SAFETY: every call is forwarded to the system allocator unchanged; the
-// counter is a plain thread-local cell with a const initialiser (no
-// allocation while counting).
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note(new_size);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocated() -> u64 {
-    BYTES.with(Cell::get)
-}
 
 fn file(name: &str) -> Vec<u8> {
     let path = format!("{}/vectors/ocsp/{name}", env!("CARGO_MANIFEST_DIR"));
