@@ -32,6 +32,20 @@
 // Every `unsafe` block says why it is sound.
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![deny(missing_docs)]
+// As in the library: outside tests, no unwrap, index, panic or unchecked
+// arithmetic. A panic would be caught, but it poisons the connection:
+// whatever C passes must get a result code instead. (Already true; the
+// lints keep it so.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 // The C names (`tls13_conn`, ...) are the header's names: cbindgen copies
 // the Rust identifiers.
 #![allow(non_camel_case_types)]
