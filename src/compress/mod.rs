@@ -215,6 +215,10 @@ const MESSAGE_VARIANTS: usize = 5;
 #[cfg(feature = "std")]
 const FORMS_PER_KEY: usize = 3 * MESSAGE_VARIANTS;
 
+// A fourth algorithm must raise the bound, or cycling clients win again.
+#[cfg(feature = "std")]
+const _: () = assert!(SUPPORTED.len() * MESSAGE_VARIANTS <= FORMS_PER_KEY);
+
 /// A configuration's certificate compression: the algorithms, in its
 /// order of preference.
 #[derive(Default)]

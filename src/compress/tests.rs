@@ -46,11 +46,6 @@ fn each_algorithm_is_kept_apart() {
 }
 
 #[test]
-fn every_variant_of_every_algorithm_has_room() {
-    assert!(SUPPORTED.len() * MESSAGE_VARIANTS <= FORMS_PER_KEY);
-}
-
-#[test]
 fn kept_forms_are_bounded_and_clones_start_empty() {
     let forms = CompressedForms::default();
     for i in 0..(FORMS_PER_KEY + 5) {
