@@ -4,43 +4,34 @@
 //! slice's end and is refused), and must produce exactly that and end
 //! where the input ends.
 
-#[cfg(any(
-    feature = "compress-zlib",
-    feature = "compress-brotli",
-    feature = "compress-zstd"
-))]
-use alloc::vec::Vec;
-
 use crate::error::{Error, PeerMisbehaved};
 
+/// What every decompressor reports (only built with one of them).
 #[cfg(any(
     feature = "compress-zlib",
     feature = "compress-brotli",
     feature = "compress-zstd"
 ))]
-fn bad(what: &'static str) -> Error {
-    PeerMisbehaved::BadCompressedCertificate(what).into()
-}
+mod shared {
+    pub(super) use alloc::vec::Vec;
 
-/// Why the output did not come out at exactly the declared length.
+    use super::{Error, PeerMisbehaved};
+
+    pub(super) fn bad(what: &'static str) -> Error {
+        PeerMisbehaved::BadCompressedCertificate(what).into()
+    }
+
+    /// Why the output did not come out at exactly the declared length.
+    pub(super) const LONGER: &str = "the data decompresses to more than uncompressed_length";
+    pub(super) const SHORTER: &str = "the data decompresses to less than uncompressed_length";
+    pub(super) const TRAILING: &str = "bytes after the end of the compressed stream";
+}
 #[cfg(any(
     feature = "compress-zlib",
     feature = "compress-brotli",
     feature = "compress-zstd"
 ))]
-const LONGER: &str = "the data decompresses to more than uncompressed_length";
-#[cfg(any(
-    feature = "compress-zlib",
-    feature = "compress-brotli",
-    feature = "compress-zstd"
-))]
-const SHORTER: &str = "the data decompresses to less than uncompressed_length";
-#[cfg(any(
-    feature = "compress-zlib",
-    feature = "compress-brotli",
-    feature = "compress-zstd"
-))]
-const TRAILING: &str = "bytes after the end of the compressed stream";
+use shared::*;
 
 #[cfg(feature = "compress-zlib")]
 pub(super) mod zlib {
@@ -48,7 +39,8 @@ pub(super) mod zlib {
     use miniz_oxide::inflate::TINFLStatus;
     use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
 
-    /// miniz's best ratio below its slow "uber" level; the result is cached.
+    /// miniz's best ratio below its slow "uber" level; the result is kept
+    /// with the key.
     const LEVEL: u8 = 9;
 
     pub(in crate::compress) fn compress(data: &[u8]) -> Result<Vec<u8>, Error> {
