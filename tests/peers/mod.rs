@@ -9,7 +9,7 @@
 #![allow(dead_code)]
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -165,7 +165,7 @@ impl Collector {
 /// the peer binds it, and two tests then talk to one server. Ports below
 /// Linux's ephemeral range (32768 and up) are never chosen by the kernel,
 /// and the counter keeps this process's tests apart; a port something
-/// else holds is skipped.
+/// else holds is skipped (`port_is_free`).
 pub fn free_port() -> u16 {
     const FIRST: usize = 20_000;
     const SPAN: usize = 12_000;
@@ -175,11 +175,35 @@ pub fn free_port() -> u16 {
     for _ in 0..SPAN {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let port = (FIRST + (offset + n) % SPAN) as u16;
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        if port_is_free(port) {
             return port;
         }
     }
     panic!("no free port in {FIRST}..{}", FIRST + SPAN)
+}
+
+/// Whether nothing on this machine listens on (or holds) `port` on
+/// loopback. The probe binds without listening, so no connection can
+/// ever be queued on it.
+///
+/// A listening probe (`TcpListener::bind`) made the first connection of
+/// a test fail now and then (12 of 400 runs of `interop_resume`'s four
+/// client tests; once in CI): a child process that another test thread was
+/// starting at that moment held a copy of the probe's descriptor until
+/// its `exec`, so the probe kept listening after it was dropped. The
+/// test's connection, made while its peer was still starting up, was
+/// queued on that copy and reset when the `exec` closed it.
+fn port_is_free(port: u16) -> bool {
+    use socket2::{Domain, Socket, Type};
+    let Ok(probe) = Socket::new(Domain::IPV4, Type::STREAM, None) else {
+        return false;
+    };
+    // As servers set it: a port whose old connections are in TIME_WAIT is
+    // free for them; one with a listener is not, with or without it.
+    probe.set_reuse_address(true).is_ok()
+        && probe
+            .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], port)).into())
+            .is_ok()
 }
 
 /// Connects, retrying until the server listens (bounded).
