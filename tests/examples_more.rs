@@ -253,7 +253,7 @@ fn https_get_against_openssl_s_server_www() {
         "-alpn",
         "http/1.1",
         "-accept",
-        &port.to_string(),
+        &format!("127.0.0.1:{port}"),
         "-cert",
         &id.chain,
         "-key",

@@ -71,7 +71,12 @@ fn leaf(c: &Cert) -> Vec<u8> {
 fn s_server(args: &[&str], port: u16) -> (ChildGuard, Collector, Collector) {
     let mut child = ChildGuard(
         Command::new(openssl_bin())
-            .args(["s_server", "-tls1_3", "-accept", &port.to_string()])
+            .args([
+                "s_server",
+                "-tls1_3",
+                "-accept",
+                &format!("127.0.0.1:{port}"),
+            ])
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -534,7 +539,12 @@ fn s_server_asks_our_client_after_the_handshake() {
     let port = free_port();
     let mut child = ChildGuard(
         Command::new(openssl_bin())
-            .args(["s_server", "-tls1_3", "-accept", &port.to_string()])
+            .args([
+                "s_server",
+                "-tls1_3",
+                "-accept",
+                &format!("127.0.0.1:{port}"),
+            ])
             .args([
                 "-cert",
                 c.cert.to_str().unwrap(),

@@ -182,9 +182,10 @@ pub fn free_port() -> u16 {
     panic!("no free port in {FIRST}..{}", FIRST + SPAN)
 }
 
-/// Whether nothing on this machine listens on (or holds) `port` on
-/// loopback. The probe binds without listening, so no connection can
-/// ever be queued on it.
+/// Whether a server that sets `SO_REUSEADDR` (as s_server, gnutls-serv,
+/// Go and Rust listeners do) could bind 127.0.0.1:`port` now: nothing
+/// listens there, nor on 0.0.0.0 or a dual-stack `[::]`. The probe binds
+/// without listening, so no connection is ever queued on it.
 ///
 /// A listening probe (`TcpListener::bind`) made the first connection of
 /// a test fail now and then (12 of 400 runs of `interop_resume`'s four
@@ -195,15 +196,19 @@ pub fn free_port() -> u16 {
 /// queued on that copy and reset when the `exec` closed it.
 fn port_is_free(port: u16) -> bool {
     use socket2::{Domain, Socket, Type};
-    let Ok(probe) = Socket::new(Domain::IPV4, Type::STREAM, None) else {
-        return false;
-    };
-    // As servers set it: a port whose old connections are in TIME_WAIT is
-    // free for them; one with a listener is not, with or without it.
-    probe.set_reuse_address(true).is_ok()
-        && probe
-            .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], port)).into())
-            .is_ok()
+    let probe =
+        Socket::new(Domain::IPV4, Type::STREAM, None).expect("a TCP socket for a port probe");
+    // `SO_REUSEADDR` on the probe too: a copy of it that a starting child
+    // still holds then does not stop the peer's own bind (Linux lets two
+    // such sockets share a port while neither listens). It does not hide
+    // a listener, and it passes a port whose old connections are in
+    // TIME_WAIT, which a server may bind.
+    probe
+        .set_reuse_address(true)
+        .expect("SO_REUSEADDR on a port probe");
+    probe
+        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], port)).into())
+        .is_ok()
 }
 
 /// Connects, retrying until the server listens (bounded).
