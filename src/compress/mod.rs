@@ -303,6 +303,22 @@ struct Cached {
     compressed: Option<Arc<[u8]>>,
 }
 
+#[cfg(feature = "std")]
+impl Cached {
+    /// The kept form of `certificate` with `algorithm` among `entries`,
+    /// if any (itself `None` when compressing did not make it smaller).
+    fn find(
+        entries: &alloc::collections::VecDeque<Cached>,
+        algorithm: Alg,
+        certificate: &[u8],
+    ) -> Option<Option<Arc<[u8]>>> {
+        entries
+            .iter()
+            .find(|c| c.algorithm == algorithm && c.plain == certificate)
+            .map(|c| c.compressed.clone())
+    }
+}
+
 impl CompressedForms {
     /// `certificate` (a whole Certificate message of this key with an
     /// empty request context) as a CompressedCertificate with
@@ -315,9 +331,11 @@ impl CompressedForms {
     ) -> Result<Option<Arc<[u8]>>, Error> {
         #[cfg(feature = "std")]
         {
-            if let Some(hit) = self.find(algorithm, certificate) {
+            let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(hit) = Cached::find(&entries, algorithm, certificate) {
                 return Ok(hit);
             }
+            drop(entries);
             // Compressed outside the lock: other handshakes go on
             // meanwhile. Two that miss together both compress; the first
             // to finish is kept.
@@ -325,11 +343,8 @@ impl CompressedForms {
             // A poisoned lock only means another thread panicked while
             // holding it; the list itself is always whole.
             let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-            if let Some(kept) = entries
-                .iter()
-                .find(|c| c.algorithm == algorithm && c.plain == certificate)
-            {
-                return Ok(kept.compressed.clone());
+            if let Some(kept) = Cached::find(&entries, algorithm, certificate) {
+                return Ok(kept);
             }
             if entries.len() >= FORMS_PER_KEY {
                 entries.pop_front();
@@ -343,16 +358,6 @@ impl CompressedForms {
         }
         #[cfg(not(feature = "std"))]
         Ok(compress_certificate(algorithm, certificate)?.map(Arc::from))
-    }
-
-    /// The kept form of `certificate` with `algorithm`, if any.
-    #[cfg(feature = "std")]
-    fn find(&self, algorithm: Alg, certificate: &[u8]) -> Option<Option<Arc<[u8]>>> {
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        entries
-            .iter()
-            .find(|c| c.algorithm == algorithm && c.plain == certificate)
-            .map(|c| c.compressed.clone())
     }
 
     /// How many forms are kept (tests).
