@@ -279,8 +279,8 @@ fn our_client_with_s_server(alg: Alg, client_cert: bool) -> (Outcome, String, Pk
 
 /// s_server compresses its chain with `alg`, the one algorithm our
 /// client offers; our client decompresses it and validates it.
-fn s_server_sends(test: &str, alg: Alg) {
-    if !have_openssl(test) {
+fn s_server_sends(alg: Alg) {
+    if !have_openssl(&current_test()) {
         return;
     }
     let (result, log, server, _) = our_client_with_s_server(alg, false);
@@ -299,24 +299,18 @@ fn s_server_sends(test: &str, alg: Alg) {
 
 #[test]
 fn s_server_sends_zlib_compressed_chain_to_our_client() {
-    s_server_sends(
-        "s_server_sends_zlib_compressed_chain_to_our_client",
-        Alg::ZLIB,
-    );
+    s_server_sends(Alg::ZLIB);
 }
 
 #[test]
 fn s_server_sends_zstd_compressed_chain_to_our_client() {
-    s_server_sends(
-        "s_server_sends_zstd_compressed_chain_to_our_client",
-        Alg::ZSTD,
-    );
+    s_server_sends(Alg::ZSTD);
 }
 
 /// Our client compresses its certificate with `alg` for s_server, which
 /// requires one and offered `alg` in its CertificateRequest.
-fn our_client_cert_sent(test: &str, alg: Alg) {
-    if !have_openssl(test) {
+fn our_client_cert_sent(alg: Alg) {
+    if !have_openssl(&current_test()) {
         return;
     }
     let (result, log, _, _) = our_client_with_s_server(alg, true);
@@ -341,18 +335,12 @@ fn our_client_cert_sent(test: &str, alg: Alg) {
 
 #[test]
 fn our_client_sends_zlib_compressed_cert_to_s_server() {
-    our_client_cert_sent(
-        "our_client_sends_zlib_compressed_cert_to_s_server",
-        Alg::ZLIB,
-    );
+    our_client_cert_sent(Alg::ZLIB);
 }
 
 #[test]
 fn our_client_sends_zstd_compressed_cert_to_s_server() {
-    our_client_cert_sent(
-        "our_client_sends_zstd_compressed_cert_to_s_server",
-        Alg::ZSTD,
-    );
+    our_client_cert_sent(Alg::ZSTD);
 }
 
 // ---------- openssl s_client against our server ----------
@@ -411,8 +399,8 @@ fn s_client_with_our_server(alg: Alg, client_cert: bool) -> (Outcome, String, Pk
 
 /// Our server compresses its chain with `alg` for s_client (which offers
 /// zlib and zstd); s_client decompresses and verifies it.
-fn our_server_sends(test: &str, alg: Alg) {
-    if !have_openssl(test) {
+fn our_server_sends(alg: Alg) {
+    if !have_openssl(&current_test()) {
         return;
     }
     let (result, log, _, _) = s_client_with_our_server(alg, false);
@@ -437,25 +425,19 @@ fn our_server_sends(test: &str, alg: Alg) {
 
 #[test]
 fn our_server_sends_zlib_compressed_chain_to_s_client() {
-    our_server_sends(
-        "our_server_sends_zlib_compressed_chain_to_s_client",
-        Alg::ZLIB,
-    );
+    our_server_sends(Alg::ZLIB);
 }
 
 #[test]
 fn our_server_sends_zstd_compressed_chain_to_s_client() {
-    our_server_sends(
-        "our_server_sends_zstd_compressed_chain_to_s_client",
-        Alg::ZSTD,
-    );
+    our_server_sends(Alg::ZSTD);
 }
 
 /// s_client compresses its certificate with `alg`, the one algorithm our
 /// server's CertificateRequest offers; our server decompresses it and
 /// validates it against the client CA.
-fn s_client_cert_sent(test: &str, alg: Alg) {
-    if !have_openssl(test) {
+fn s_client_cert_sent(alg: Alg) {
+    if !have_openssl(&current_test()) {
         return;
     }
     let (result, log, _, client) = s_client_with_our_server(alg, true);
@@ -476,18 +458,12 @@ fn s_client_cert_sent(test: &str, alg: Alg) {
 
 #[test]
 fn s_client_sends_zlib_compressed_cert_to_our_server() {
-    s_client_cert_sent(
-        "s_client_sends_zlib_compressed_cert_to_our_server",
-        Alg::ZLIB,
-    );
+    s_client_cert_sent(Alg::ZLIB);
 }
 
 #[test]
 fn s_client_sends_zstd_compressed_cert_to_our_server() {
-    s_client_cert_sent(
-        "s_client_sends_zstd_compressed_cert_to_our_server",
-        Alg::ZSTD,
-    );
+    s_client_cert_sent(Alg::ZSTD);
 }
 
 #[test]
@@ -602,8 +578,8 @@ fn our_client_with_gnutls_serv(alg: Alg, client_cert: bool) -> (Outcome, String,
 
 /// gnutls-serv compresses its chain with `alg`, the one algorithm our
 /// client offers; our client decompresses it and validates it.
-fn gnutls_serv_sends(test: &str, alg: Alg) {
-    if !have_gnutls_cc(test) {
+fn gnutls_serv_sends(alg: Alg) {
+    if !have_gnutls_cc(&current_test()) {
         return;
     }
     let (result, log, server, _) = our_client_with_gnutls_serv(alg, false);
@@ -625,34 +601,25 @@ fn gnutls_serv_sends(test: &str, alg: Alg) {
 
 #[test]
 fn gnutls_serv_sends_zlib_compressed_chain_to_our_client() {
-    gnutls_serv_sends(
-        "gnutls_serv_sends_zlib_compressed_chain_to_our_client",
-        Alg::ZLIB,
-    );
+    gnutls_serv_sends(Alg::ZLIB);
 }
 
 #[test]
 fn gnutls_serv_sends_brotli_compressed_chain_to_our_client() {
-    gnutls_serv_sends(
-        "gnutls_serv_sends_brotli_compressed_chain_to_our_client",
-        Alg::BROTLI,
-    );
+    gnutls_serv_sends(Alg::BROTLI);
 }
 
 #[test]
 fn gnutls_serv_sends_zstd_compressed_chain_to_our_client() {
-    gnutls_serv_sends(
-        "gnutls_serv_sends_zstd_compressed_chain_to_our_client",
-        Alg::ZSTD,
-    );
+    gnutls_serv_sends(Alg::ZSTD);
 }
 
 /// Our client compresses its certificate with `alg` for gnutls-serv,
 /// which requires one, offers `alg` and verifies what it decompressed
 /// against the client CA (`--verify-client-cert`: an untrusted one ends
 /// the handshake, so the echo proves it was trusted).
-fn our_client_cert_sent_to_gnutls(test: &str, alg: Alg) {
-    if !have_gnutls_cc(test) {
+fn our_client_cert_sent_to_gnutls(alg: Alg) {
+    if !have_gnutls_cc(&current_test()) {
         return;
     }
     let (result, log, _, _) = our_client_with_gnutls_serv(alg, true);
@@ -673,26 +640,17 @@ fn our_client_cert_sent_to_gnutls(test: &str, alg: Alg) {
 
 #[test]
 fn our_client_sends_zlib_compressed_cert_to_gnutls_serv() {
-    our_client_cert_sent_to_gnutls(
-        "our_client_sends_zlib_compressed_cert_to_gnutls_serv",
-        Alg::ZLIB,
-    );
+    our_client_cert_sent_to_gnutls(Alg::ZLIB);
 }
 
 #[test]
 fn our_client_sends_brotli_compressed_cert_to_gnutls_serv() {
-    our_client_cert_sent_to_gnutls(
-        "our_client_sends_brotli_compressed_cert_to_gnutls_serv",
-        Alg::BROTLI,
-    );
+    our_client_cert_sent_to_gnutls(Alg::BROTLI);
 }
 
 #[test]
 fn our_client_sends_zstd_compressed_cert_to_gnutls_serv() {
-    our_client_cert_sent_to_gnutls(
-        "our_client_sends_zstd_compressed_cert_to_gnutls_serv",
-        Alg::ZSTD,
-    );
+    our_client_cert_sent_to_gnutls(Alg::ZSTD);
 }
 
 /// `gnutls-cli --compress-cert=alg -d 4` (presenting its certificate and
@@ -747,8 +705,8 @@ fn gnutls_cli_round_trip(child: &mut ChildGuard, done: &mpsc::Receiver<Outcome>)
 
 /// Our server compresses its chain with `alg` for gnutls-cli, which
 /// offers `alg` only, decompresses the chain and verifies it.
-fn our_server_sends_to_gnutls(test: &str, alg: Alg) {
-    if !have_gnutls_cc(test) {
+fn our_server_sends_to_gnutls(alg: Alg) {
+    if !have_gnutls_cc(&current_test()) {
         return;
     }
     let (result, log, _, _) = gnutls_cli_with_our_server(alg, false);
@@ -773,33 +731,24 @@ fn our_server_sends_to_gnutls(test: &str, alg: Alg) {
 
 #[test]
 fn our_server_sends_zlib_compressed_chain_to_gnutls_cli() {
-    our_server_sends_to_gnutls(
-        "our_server_sends_zlib_compressed_chain_to_gnutls_cli",
-        Alg::ZLIB,
-    );
+    our_server_sends_to_gnutls(Alg::ZLIB);
 }
 
 #[test]
 fn our_server_sends_brotli_compressed_chain_to_gnutls_cli() {
-    our_server_sends_to_gnutls(
-        "our_server_sends_brotli_compressed_chain_to_gnutls_cli",
-        Alg::BROTLI,
-    );
+    our_server_sends_to_gnutls(Alg::BROTLI);
 }
 
 #[test]
 fn our_server_sends_zstd_compressed_chain_to_gnutls_cli() {
-    our_server_sends_to_gnutls(
-        "our_server_sends_zstd_compressed_chain_to_gnutls_cli",
-        Alg::ZSTD,
-    );
+    our_server_sends_to_gnutls(Alg::ZSTD);
 }
 
 /// gnutls-cli compresses its certificate with `alg`, the one algorithm
 /// our server's CertificateRequest offers; our server decompresses it and
 /// validates it against the client CA.
-fn gnutls_cli_cert_sent(test: &str, alg: Alg) {
-    if !have_gnutls_cc(test) {
+fn gnutls_cli_cert_sent(alg: Alg) {
+    if !have_gnutls_cc(&current_test()) {
         return;
     }
     let (result, log, _, client) = gnutls_cli_with_our_server(alg, true);
@@ -821,26 +770,17 @@ fn gnutls_cli_cert_sent(test: &str, alg: Alg) {
 
 #[test]
 fn gnutls_cli_sends_zlib_compressed_cert_to_our_server() {
-    gnutls_cli_cert_sent(
-        "gnutls_cli_sends_zlib_compressed_cert_to_our_server",
-        Alg::ZLIB,
-    );
+    gnutls_cli_cert_sent(Alg::ZLIB);
 }
 
 #[test]
 fn gnutls_cli_sends_brotli_compressed_cert_to_our_server() {
-    gnutls_cli_cert_sent(
-        "gnutls_cli_sends_brotli_compressed_cert_to_our_server",
-        Alg::BROTLI,
-    );
+    gnutls_cli_cert_sent(Alg::BROTLI);
 }
 
 #[test]
 fn gnutls_cli_sends_zstd_compressed_cert_to_our_server() {
-    gnutls_cli_cert_sent(
-        "gnutls_cli_sends_zstd_compressed_cert_to_our_server",
-        Alg::ZSTD,
-    );
+    gnutls_cli_cert_sent(Alg::ZSTD);
 }
 
 // ---------- Debian's GnuTLS: --compress-cert ignored ----------
@@ -873,8 +813,7 @@ fn assert_gnutls_refused_the_option(program: &str, log: &str) {
 /// as it is.
 #[test]
 fn debian_gnutls_serv_ignores_compress_cert_our_client_gets_it_uncompressed() {
-    let test = "debian_gnutls_serv_ignores_compress_cert_our_client_gets_it_uncompressed";
-    if !have_gnutls(test) {
+    if !have_gnutls(&current_test()) {
         return;
     }
     let dir = TempDir::new("cc-interop-gs");
@@ -910,8 +849,7 @@ fn debian_gnutls_serv_ignores_compress_cert_our_client_gets_it_uncompressed() {
 /// tests/cert_compression.rs).
 #[test]
 fn debian_gnutls_cli_ignores_compress_cert_our_server_sends_uncompressed() {
-    let test = "debian_gnutls_cli_ignores_compress_cert_our_server_sends_uncompressed";
-    if !have_gnutls(test) {
+    if !have_gnutls(&current_test()) {
         return;
     }
     let dir = TempDir::new("cc-interop-gc");
