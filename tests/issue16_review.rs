@@ -204,12 +204,10 @@ fn a_server_asking_again_and_again_cannot_make_the_client_run_brotli_each_time()
     assert_eq!(sent, Some(Alg::ZLIB));
 }
 
-/// `Negotiated::certificate_compression_sent` names the algorithm of the
-/// last Certificate we sent, `None` when that one went uncompressed: a
-/// post-handshake answer sent as it is must not leave the handshake's
-/// algorithm there.
-#[test]
-fn certificate_compression_sent_follows_the_last_certificate() {
+/// A connected pair in which the client presented a certificate during
+/// the handshake and the server may ask for one again afterwards, both
+/// compressing with `algorithms` only.
+fn mutual_pair(algorithms: &[Alg]) -> Pair {
     use pair::{client_builder, identity, pinned_client, server_builder};
     use tls13::certgen::KeyType;
     use tls13::{ClientAuth, SingleClientCert};
@@ -219,18 +217,28 @@ fn certificate_compression_sent_follows_the_last_certificate() {
         Arc::new(SigningKey::from_der(&id.key).unwrap()),
     ));
     let client = client_builder(KeyType::EcdsaP256)
-        .certificate_compression(&[Alg::BROTLI])
+        .certificate_compression(algorithms)
         .client_cert_resolver(Arc::new(SingleClientCert(ck)))
         .build()
         .unwrap();
     let server = server_builder(KeyType::EcdsaP256)
-        .certificate_compression(&[Alg::BROTLI])
+        .certificate_compression(algorithms)
         .client_auth(ClientAuth::Optional(pinned_client(KeyType::Ed25519)))
         .post_handshake_client_verifier(pinned_client(KeyType::Ed25519))
         .build()
         .unwrap();
     let mut p = Pair::new(client, server, Feed::Whole);
     p.run().unwrap();
+    p
+}
+
+/// `Negotiated::certificate_compression_sent` names the algorithm of the
+/// last Certificate we sent, `None` when that one went uncompressed: a
+/// post-handshake answer sent as it is must not leave the handshake's
+/// algorithm there.
+#[test]
+fn certificate_compression_sent_follows_the_last_certificate() {
+    let mut p = mutual_pair(&[Alg::BROTLI]);
     assert_eq!(
         p.client.negotiated().certificate_compression_sent,
         Some(Alg::BROTLI)
@@ -241,4 +249,39 @@ fn certificate_compression_sent_follows_the_last_certificate() {
     // the server saw it so.
     assert_eq!(p.server.negotiated().certificate_compression_received, None);
     assert_eq!(p.client.negotiated().certificate_compression_sent, None);
+}
+
+/// `Negotiated::certificate_compression_received` changes with a
+/// Certificate only: a KeyUpdate that reaches the server while it waits
+/// for the answer to its post-handshake request is not one.
+#[test]
+fn a_key_update_before_the_post_handshake_answer_leaves_certificate_compression_received() {
+    let mut p = mutual_pair(&[Alg::ZLIB]);
+    assert_eq!(
+        p.server.negotiated().certificate_compression_received,
+        Some(Alg::ZLIB)
+    );
+    p.server.request_client_certificate().unwrap();
+    // The client's KeyUpdate crosses the request: the server gets it while
+    // it waits for a Certificate.
+    p.client.update_keys(false).unwrap();
+    let key_update = p.client.pending_output().to_vec();
+    assert!(!key_update.is_empty());
+    p.client.consume_output(key_update.len());
+    p.server.receive(&key_update).unwrap();
+    assert_eq!(
+        p.server.negotiated().certificate_compression_received,
+        Some(Alg::ZLIB),
+        "a KeyUpdate cleared the algorithm of the last Certificate"
+    );
+    // The answer, compressed with zlib again, still counts.
+    p.run().unwrap();
+    assert_eq!(
+        p.server.negotiated().certificate_compression_received,
+        Some(Alg::ZLIB)
+    );
+    assert_eq!(
+        p.client.negotiated().certificate_compression_sent,
+        Some(Alg::ZLIB)
+    );
 }

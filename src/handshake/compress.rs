@@ -29,9 +29,15 @@ pub fn inflate(
     offered: &[CertificateCompressionAlgorithm],
     raw: &[u8],
 ) -> Result<Option<Vec<u8>>, Error> {
-    if expecting_certificate {
-        // Negotiated::certificate_compression_received names the last
-        // Certificate's algorithm: none unless this one is compressed.
+    // Negotiated::certificate_compression_received names the last
+    // Certificate's algorithm: none unless this one is compressed. Only a
+    // Certificate resets it: a KeyUpdate the client sends before its
+    // answer to a post-handshake request leaves it as it was.
+    let certificate = [
+        HandshakeType::CERTIFICATE.0,
+        HandshakeType::COMPRESSED_CERTIFICATE.0,
+    ];
+    if expecting_certificate && raw.first().is_some_and(|t| certificate.contains(t)) {
         core.negotiated.certificate_compression_received = None;
     }
     if !expecting_certificate || offered.is_empty() || !is_compressed_certificate(raw) {
